@@ -1,0 +1,1 @@
+//! Declarative macros: `join!`, `try_join!`, `select!`, `pin!`.

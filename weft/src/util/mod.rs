@@ -1,0 +1,3 @@
+//! Small internal helpers shared by several modules.
+
+pub(crate) mod rand;

@@ -1,0 +1,1 @@
+//! Fast, non-cryptographic randomness.
