@@ -1,4 +1,37 @@
 //! weft: an asynchronous runtime for Rust.
+//!
+//! weft runs futures as *tasks*: it polls the ones that can make progress,
+//! sleeps when none can, and wakes them when they are ready. Its API follows
+//! tokio's names and signatures, so most programs move to weft by replacing
+//! `tokio` with `weft`.
+//!
+//! ```
+//! #[weft::main(flavor = "current_thread")]
+//! async fn main() {
+//!     let task = weft::spawn(async { 6 * 7 });
+//!     let (a, b) = weft::join!(async { 1 }, task);
+//!     assert_eq!(a + b.unwrap(), 43);
+//! }
+//! # main();
+//! ```
+//!
+//! # Where things are
+//!
+//! * [`task`] — [`spawn`], [`JoinHandle`](task::JoinHandle),
+//!   [`JoinSet`](task::JoinSet), [`LocalSet`](task::LocalSet),
+//!   [`yield_now`](task::yield_now), abort and panics.
+//! * [`runtime`] — [`Runtime`](runtime::Runtime),
+//!   [`Builder`](runtime::Builder), [`Handle`](runtime::Handle).
+//! * Macros — [`main`], [`test`], [`join!`], [`try_join!`], [`select!`],
+//!   [`pin!`].
+//!
+//! # Features
+//!
+//! | feature  | what it enables                                        |
+//! |----------|--------------------------------------------------------|
+//! | `rt`     | tasks and the current-thread runtime                   |
+//! | `macros` | `#[weft::main]`, `#[weft::test]`                       |
+//! | `full`   | everything (the default)                               |
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod loom;
@@ -6,6 +39,14 @@ mod util;
 
 #[doc(hidden)]
 pub mod macros;
+
+#[cfg(feature = "rt")]
+pub mod runtime;
+#[cfg(feature = "rt")]
+pub mod task;
+
+#[cfg(feature = "rt")]
+pub use task::spawn;
 
 #[cfg(feature = "macros")]
 pub use weft_macros::{main, test};

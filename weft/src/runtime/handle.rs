@@ -1,0 +1,178 @@
+//! `Handle`: a cloneable reference to a runtime, usable from any thread.
+
+use super::context::{self, NoRuntime};
+use super::{park_thread, scheduler, RuntimeMetrics};
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::pin;
+
+/// A handle to a runtime: spawn onto it, or enter its context, from any
+/// thread. Cheap to clone. Get one from [`Runtime::handle`] or, inside a
+/// runtime, from [`Handle::current`].
+///
+/// A handle does not keep the runtime running: once the runtime is dropped,
+/// tasks spawned through a handle are cancelled at once (awaiting them
+/// yields a cancelled [`JoinError`](crate::task::JoinError)).
+///
+/// [`Runtime::handle`]: crate::runtime::Runtime::handle
+///
+/// # Examples
+///
+/// ```
+/// use weft::runtime::Runtime;
+///
+/// let rt = Runtime::new()?;
+/// let handle = rt.handle().clone();
+/// let task = std::thread::spawn(move || handle.spawn(async { 1 + 1 })).join().unwrap();
+/// assert_eq!(rt.block_on(task).unwrap(), 2);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: scheduler::Handle,
+}
+
+/// Returned by [`Handle::try_current`] outside a runtime.
+#[derive(Debug)]
+pub struct TryCurrentError {
+    kind: NoRuntime,
+}
+
+/// Makes a runtime current for the thread until it is dropped; see
+/// [`Handle::enter`]. Guards must be dropped in the reverse order they were
+/// made.
+pub struct EnterGuard<'a> {
+    _guard: context::SetCurrentGuard,
+    _handle: PhantomData<&'a Handle>,
+}
+
+impl Handle {
+    /// Returns a handle to the runtime this thread is running in.
+    ///
+    /// # Panics
+    ///
+    /// Panics with "must be called from the context of a weft runtime"
+    /// outside a runtime (not in a task, `block_on`, or under
+    /// [`enter`](Self::enter)). See [`try_current`](Self::try_current).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::Handle;
+    ///
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let handle = Handle::current();
+    /// let answer = handle.spawn(async { 42 }).await.unwrap();
+    /// assert_eq!(answer, 42);
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// Returns a handle to the current runtime, or an error outside one.
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::with_current(|inner| Handle { inner: inner.clone() })
+            .map_err(|kind| TryCurrentError { kind })
+    }
+
+    /// Spawns a task onto this runtime; see [`weft::spawn`](crate::spawn).
+    /// Works from any thread, inside a runtime or not.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future)
+    }
+
+    /// Runs `future` to completion on this thread, with this runtime as the
+    /// current one (so it can `spawn`).
+    ///
+    /// # Differences from `Runtime::block_on`
+    ///
+    /// On a `current_thread` runtime this does not drive the scheduler:
+    /// spawned tasks run only while some thread is inside
+    /// [`Runtime::block_on`](crate::runtime::Runtime::block_on) (as in tokio).
+    ///
+    /// # Panics
+    ///
+    /// Panics when called from inside an asynchronous context (a task or
+    /// another `block_on`), where blocking would deadlock the scheduler.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let _runtime = context::enter_runtime();
+        let _current = context::set_current(&self.inner);
+        let future = pin!(future);
+        match park_thread::block_on(future, || None::<std::convert::Infallible>) {
+            Ok(output) => output,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Makes this runtime the current one on this thread until the guard
+    /// is dropped, so that [`weft::spawn`](crate::spawn) and
+    /// [`Handle::current`] work outside a task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::Runtime;
+    ///
+    /// let rt = Runtime::new()?;
+    /// let task = {
+    ///     let _guard = rt.enter();
+    ///     weft::spawn(async { "spawned from plain code" })
+    /// };
+    /// assert_eq!(rt.block_on(task).unwrap(), "spawned from plain code");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard { _guard: context::set_current(&self.inner), _handle: PhantomData }
+    }
+
+    /// Counters describing the runtime's current state.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.inner.clone())
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("inner", &self.inner).finish()
+    }
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+impl TryCurrentError {
+    /// Returns `true` if there is no runtime context on this thread.
+    pub fn is_missing_context(&self) -> bool {
+        self.kind == NoRuntime::Missing
+    }
+
+    /// Returns `true` if this thread's runtime context was already
+    /// destroyed (the thread is exiting).
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.kind == NoRuntime::ThreadLocalDestroyed
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.kind.fmt(f)
+    }
+}
+
+impl std::error::Error for TryCurrentError {}

@@ -1,0 +1,126 @@
+//! `Runtime`: owns a scheduler and its drivers.
+
+use super::scheduler::current_thread::CurrentThread;
+use super::{Builder, EnterGuard, Handle};
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+/// The weft runtime: a scheduler that polls tasks, plus the drivers that
+/// wake them. Build one with [`Runtime::new`] or a [`Builder`], or let
+/// `#[weft::main]` build it for you.
+///
+/// Dropping the runtime shuts it down: every task that has not finished is
+/// cancelled, its future dropped exactly once, on the dropping thread.
+///
+/// # Examples
+///
+/// ```
+/// use weft::runtime::Runtime;
+///
+/// let rt = Runtime::new()?;
+/// let sum = rt.block_on(async {
+///     let a = weft::spawn(async { 20 });
+///     let b = weft::spawn(async { 22 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(sum, 42);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Runtime {
+    scheduler: Scheduler,
+    handle: Handle,
+}
+
+pub(crate) enum Scheduler {
+    CurrentThread(CurrentThread),
+}
+
+impl Runtime {
+    pub(crate) fn from_parts(scheduler: Scheduler, handle: Handle) -> Runtime {
+        Runtime { scheduler, handle }
+    }
+
+    /// Builds a runtime of the default flavor with every driver enabled.
+    ///
+    /// # Differences from tokio
+    ///
+    /// The default flavor is `current_thread` until weft's multi-thread
+    /// scheduler lands; tokio's default is `multi_thread`.
+    ///
+    /// # Errors
+    ///
+    /// Fails if an OS resource the runtime needs cannot be created.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_current_thread().enable_all().build()
+    }
+
+    /// Runs `future` to completion on this thread, running the runtime's
+    /// tasks while it waits; returns its output.
+    ///
+    /// On `current_thread`, this is where every task runs. If another
+    /// thread is already inside `block_on` on the same runtime, this one
+    /// polls only its own future until that thread is done, then takes over.
+    ///
+    /// # Panics
+    ///
+    /// Panics with "Cannot start a runtime from within a runtime" when
+    /// called from inside a task or another `block_on`, where blocking
+    /// would deadlock. A panic in `future` itself propagates to the caller;
+    /// the runtime stays usable.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match &self.scheduler {
+            Scheduler::CurrentThread(scheduler) => scheduler.block_on(&self.handle.inner, future),
+        }
+    }
+
+    /// Spawns a task on this runtime; see [`weft::spawn`](crate::spawn).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// A handle to this runtime, for use from other threads.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime current on this thread until the guard drops;
+    /// see [`Handle::enter`].
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts the runtime down, cancelling every task, and waits at most
+    /// `timeout` for work running on the runtime's own threads to stop.
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        let _ = timeout;
+        drop(self);
+    }
+
+    /// Shuts the runtime down without waiting for work on the runtime's own
+    /// threads to stop.
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        match &self.scheduler {
+            Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),
+        }
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").field("handle", &self.handle).finish()
+    }
+}

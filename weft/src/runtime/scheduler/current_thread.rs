@@ -1,0 +1,337 @@
+//! The current-thread scheduler: every task runs on the thread that calls
+//! `block_on`.
+//!
+//! # Design note
+//!
+//! State is split by who may touch it:
+//!
+//! * [`Core`] — the local run queue, the tick counter and the driver. Owned
+//!   by exactly one thread at a time: the one inside `Runtime::block_on`.
+//!   While driving, the core sits in a `RefCell` in the thread's scheduler
+//!   [`Context`], so a task woken *on this thread* is pushed onto the local
+//!   queue with no atomic operation and no lock. No borrow of it is held
+//!   while user code runs (a task poll, a park).
+//! * [`Handle`] — shared with every task (it is their scheduler `S`) and
+//!   every `runtime::Handle`: the inject queue for wakes and spawns from
+//!   other threads, the owner list, the root future's `woken` flag, and the
+//!   driver's unpark handle.
+//!
+//! Scheduling loop (the shape tokio's and smol's single-thread executors
+//! share): poll the root future if it was woken; then run up to
+//! `event_interval` tasks, taking from the inject queue first every
+//! `global_queue_interval` ticks so remote wakes cannot starve; when both
+//! queues are empty, park on the driver; after `event_interval` tasks,
+//! check the driver without blocking. A task that wakes itself goes to the
+//! back of the local queue (`Schedule::yield_now`).
+//!
+//! Fairness: a task woken on this thread runs after at most the tasks
+//! already in the local queue; one woken from another thread, after at most
+//! `global_queue_interval` local tasks.
+//!
+//! Two threads may call `block_on` at once; the one without the core polls
+//! its own future and waits for the core (woken when it is put back).
+
+use super::inject::Inject;
+use crate::loom::{AtomicBool, Mutex, Ordering::*};
+use std::sync::Arc;
+use crate::runtime::context;
+use crate::runtime::driver::{Driver, DriverHandle};
+use crate::runtime::park_thread;
+use crate::runtime::scheduler;
+use crate::task::list::OwnedTasks;
+use crate::task::{self, JoinHandle, Notified, Schedule, Task};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::task::{Poll, Wake, Waker};
+use std::thread::Thread;
+
+/// The scheduler, owned by the `Runtime`.
+pub(crate) struct CurrentThread {
+    /// The core, while no thread is driving.
+    core: Mutex<Option<Box<Core>>>,
+    /// Threads in `block_on` waiting for the core to come back.
+    core_waiters: Mutex<Vec<Thread>>,
+}
+
+/// The state every task and handle shares.
+pub(crate) struct Handle {
+    inject: Inject<Arc<Handle>>,
+    owned: OwnedTasks<Arc<Handle>>,
+    /// The root (`block_on`) future was woken.
+    woken: AtomicBool,
+    driver: DriverHandle,
+    config: Config,
+}
+
+/// Tuning, from the `Builder`.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) event_interval: u32,
+    pub(crate) global_queue_interval: u32,
+}
+
+/// Owned by the driving thread.
+struct Core {
+    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tick: u32,
+    driver: Option<Driver>,
+}
+
+/// Installed in the thread-local context while a thread drives.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+impl CurrentThread {
+    pub(crate) fn new(driver: Driver, driver_handle: DriverHandle, config: Config) -> (CurrentThread, Arc<Handle>) {
+        let handle = Arc::new(Handle {
+            inject: Inject::new(),
+            owned: OwnedTasks::new(),
+            woken: AtomicBool::new(false),
+            driver: driver_handle,
+            config,
+        });
+        let core = Box::new(Core { tasks: VecDeque::with_capacity(64), tick: 0, driver: Some(driver) });
+        let scheduler = CurrentThread { core: Mutex::new(Some(core)), core_waiters: Mutex::new(Vec::new()) };
+        (scheduler, handle)
+    }
+
+    /// Runs `future` to completion, driving the scheduler meanwhile.
+    #[track_caller]
+    pub(crate) fn block_on<F: Future>(&self, handle: &scheduler::Handle, future: F) -> F::Output {
+        let _runtime = context::enter_runtime();
+        let _current = context::set_current(handle);
+        let this = handle.as_current_thread();
+        let mut future = pin!(future);
+        loop {
+            if let Some(core) = self.take_core() {
+                return CoreGuard::new(self, this.clone(), core).block_on(future.as_mut());
+            }
+            // Another thread drives the scheduler: poll our future on this
+            // thread until it is ready or the core comes back.
+            let waited = park_thread::block_on(future.as_mut(), || {
+                let me = std::thread::current();
+                let mut waiters = self.core_waiters.lock().unwrap();
+                if !waiters.iter().any(|t| t.id() == me.id()) {
+                    waiters.push(me);
+                }
+                drop(waiters);
+                self.core_available().then_some(())
+            });
+            if let Ok(output) = waited {
+                return output;
+            }
+        }
+    }
+
+    fn take_core(&self) -> Option<Box<Core>> {
+        self.core.lock().unwrap().take()
+    }
+
+    fn core_available(&self) -> bool {
+        self.core.lock().unwrap().is_some()
+    }
+
+    fn put_core(&self, core: Box<Core>) {
+        *self.core.lock().unwrap() = Some(core);
+        let waiters = std::mem::take(&mut *self.core_waiters.lock().unwrap());
+        for thread in waiters {
+            thread.unpark();
+        }
+    }
+
+    /// Cancels every task (dropping each future once), empties the queues
+    /// and refuses further work. Called when the runtime is dropped.
+    pub(crate) fn shutdown(&self, handle: &scheduler::Handle) {
+        let this = handle.as_current_thread();
+        let _current = context::try_set_current(handle);
+        // Close the inject queue first: wakes during shutdown then drop
+        // their entry instead of queueing work nobody will run.
+        this.inject.close();
+        this.owned.close_and_shutdown_all();
+        let core = self.take_core();
+        if let Some(mut core) = core {
+            // Entries of cancelled tasks: dropping them drops references.
+            while let Some(task) = core.tasks.pop_front() {
+                drop(task);
+            }
+            // Put it back so a concurrent `block_on` (on a `Handle` clone)
+            // still finds a core, now with nothing to run.
+            self.put_core(core);
+        }
+        while let Some(task) = this.inject.pop() {
+            drop(task);
+        }
+        debug_assert_eq!(this.owned.len(), 0, "every task is cancelled at shutdown");
+    }
+}
+
+impl Handle {
+    /// Spawns `future` onto this scheduler.
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = task::bind(&me.owned, future, me.clone());
+        if let Some(notified) = notified {
+            me.schedule(notified);
+        }
+        join
+    }
+
+    /// Number of tasks spawned and not yet complete.
+    pub(crate) fn alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    /// Tasks waiting in the inject queue.
+    pub(crate) fn inject_depth(&self) -> usize {
+        self.inject.len()
+    }
+
+    /// Clears the root future's `woken` flag; returns whether it was set.
+    fn take_woken(&self) -> bool {
+        // AcqRel: Acquire pairs with the Release in `wake_by_ref` so the
+        // root poll sees what its waker's caller wrote.
+        self.woken.swap(false, AcqRel)
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Notified<Self>) {
+        let remote = context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self) => {
+                // `try_`: a wake from code that runs while the core is
+                // borrowed (never user code, but be safe) takes the remote path.
+                match cx.core.try_borrow_mut().as_deref_mut() {
+                    Ok(Some(core)) => {
+                        core.tasks.push_back(task);
+                        None
+                    }
+                    _ => Some(task),
+                }
+            }
+            _ => Some(task),
+        });
+        if let Some(task) = remote {
+            if self.inject.push(task) {
+                self.driver.unpark();
+            }
+        }
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.remove(task)
+    }
+}
+
+/// The root future's waker.
+impl Wake for Handle {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Release: pairs with the AcqRel swap in `take_woken`.
+        self.woken.store(true, Release);
+        self.driver.unpark();
+    }
+}
+
+/// Holds the core while this thread drives, and gives it back (also on
+/// unwind) when done.
+struct CoreGuard<'a> {
+    context: scheduler::Context,
+    scheduler: &'a CurrentThread,
+}
+
+impl<'a> CoreGuard<'a> {
+    fn new(scheduler: &'a CurrentThread, handle: Arc<Handle>, core: Box<Core>) -> CoreGuard<'a> {
+        let context = Context { handle, core: RefCell::new(Some(core)) };
+        CoreGuard { context: scheduler::Context::CurrentThread(context), scheduler }
+    }
+
+    fn block_on<F: Future>(self, mut future: Pin<&mut F>) -> F::Output {
+        let _installed = context::set_scheduler(&self.context);
+        let scheduler::Context::CurrentThread(cx) = &self.context;
+        let handle = &cx.handle;
+        let waker = Waker::from(handle.clone());
+        let mut task_cx = std::task::Context::from_waker(&waker);
+        handle.woken.store(true, Relaxed);
+        'drive: loop {
+            if handle.take_woken() {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut task_cx) {
+                    return output;
+                }
+            }
+            for _ in 0..handle.config.event_interval {
+                let Some(task) = cx.next_task() else {
+                    if !handle.woken.load(Acquire) {
+                        cx.park(None);
+                    }
+                    continue 'drive;
+                };
+                task.run();
+            }
+            // A long run of ready tasks: let the driver deliver events.
+            cx.park(Some(std::time::Duration::ZERO));
+        }
+    }
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        let scheduler::Context::CurrentThread(cx) = &self.context;
+        if let Some(core) = cx.core.borrow_mut().take() {
+            self.scheduler.put_core(core);
+        }
+    }
+}
+
+impl Context {
+    fn next_task(&self) -> Option<Notified<Arc<Handle>>> {
+        let mut core = self.core.borrow_mut();
+        let core = core.as_mut().expect("the core is installed while driving");
+        core.tick = core.tick.wrapping_add(1);
+        let inject = &self.handle.inject;
+        if core.tick % self.handle.config.global_queue_interval == 0 {
+            inject.pop().or_else(|| core.tasks.pop_front())
+        } else {
+            core.tasks.pop_front().or_else(|| inject.pop())
+        }
+    }
+
+    /// Parks on the driver. The driver is taken out of the core first:
+    /// events it delivers may wake tasks, which borrow the core to queue.
+    fn park(&self, timeout: Option<std::time::Duration>) {
+        let taken = self.core.borrow_mut().as_mut().and_then(|core| core.driver.take());
+        let Some(mut driver) = taken else { return };
+        match timeout {
+            None => driver.park(),
+            Some(timeout) => driver.park_timeout(timeout),
+        }
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.driver = Some(driver);
+        }
+    }
+}
+
+impl fmt::Debug for CurrentThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CurrentThread").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("current_thread::Handle")
+            .field("alive_tasks", &self.alive_tasks())
+            .field("inject", &self.inject)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,43 @@
+//! The schedulers, and the enums that dispatch between their flavors.
+
+pub(crate) mod current_thread;
+mod inject;
+
+use crate::task::JoinHandle;
+use std::future::Future;
+use std::sync::Arc;
+
+/// A scheduler's shared handle, one variant per flavor.
+#[derive(Debug, Clone)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+}
+
+/// What a thread installs in its context while it drives a scheduler.
+pub(crate) enum Context {
+    CurrentThread(current_thread::Context),
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(handle) => current_thread::Handle::spawn(handle, future),
+        }
+    }
+
+    pub(crate) fn as_current_thread(&self) -> &Arc<current_thread::Handle> {
+        match self {
+            Handle::CurrentThread(handle) => handle,
+        }
+    }
+
+    pub(crate) fn alive_tasks(&self) -> usize {
+        match self {
+            Handle::CurrentThread(handle) => handle.alive_tasks(),
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! `JoinSet`: a collection of tasks, joined in the order they finish.
+//!
+//! # Design note
+//!
+//! The set keeps its `JoinHandle`s in a slab. Each entry has its own small
+//! waker (`EntryWaker`, one allocation per spawned task) that the task wakes
+//! when it finishes; waking pushes the entry's index onto a shared `ready`
+//! queue (at most once, guarded by the entry's `queued` flag) and wakes the
+//! task that awaits `join_next`. So `join_next` touches only entries that
+//! finished: O(1) per joined task, not O(len). A new entry starts queued,
+//! so its handle is polled once to register the entry waker. An index may
+//! be queued after its entry was removed and the slot reused; polling the
+//! new occupant is then merely spurious, never wrong.
+
+use super::{AbortHandle, Id, JoinError, JoinHandle};
+use crate::runtime::Handle;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use crate::loom::{AtomicBool, Mutex, Ordering::*};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+/// A set of tasks spawned together; await them as they complete.
+///
+/// Tasks are spawned with [`spawn`](Self::spawn) and collected with
+/// [`join_next`](Self::join_next), which returns outputs in completion
+/// order. Dropping the set aborts every task still in it.
+///
+/// # Examples
+///
+/// ```
+/// use weft::task::JoinSet;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mut set = JoinSet::new();
+/// for i in 0..10 {
+///     set.spawn(async move { i });
+/// }
+/// let mut seen = [false; 10];
+/// while let Some(res) = set.join_next().await {
+///     seen[res.unwrap()] = true;
+/// }
+/// assert!(seen.iter().all(|&s| s));
+/// # }
+/// ```
+pub struct JoinSet<T> {
+    slots: Vec<Option<Entry<T>>>,
+    free: Vec<usize>,
+    len: usize,
+    shared: Arc<Shared>,
+}
+
+struct Entry<T> {
+    handle: JoinHandle<T>,
+    waker: Arc<EntryWaker>,
+}
+
+/// What the entry wakers and the set share.
+struct Shared {
+    inner: Mutex<SharedInner>,
+}
+
+struct SharedInner {
+    /// Indices of entries whose task may have finished.
+    ready: VecDeque<usize>,
+    /// The task awaiting `join_next`.
+    waker: Option<Waker>,
+}
+
+struct EntryWaker {
+    index: usize,
+    /// Set while `index` sits in `ready`; keeps repeated wakes to one entry.
+    queued: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl Wake for EntryWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // AcqRel: the Acquire half sees the set's clear of `queued` (Release
+        // in `poll_join_next`) before deciding to queue again.
+        if self.queued.swap(true, AcqRel) {
+            return;
+        }
+        let waker = {
+            let mut inner = self.shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+            inner.ready.push_back(self.index);
+            inner.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> JoinSet<T> {
+    /// An empty set.
+    pub fn new() -> JoinSet<T> {
+        JoinSet {
+            slots: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            shared: Arc::new(Shared {
+                inner: Mutex::new(SharedInner { ready: VecDeque::new(), waker: None }),
+            }),
+        }
+    }
+
+    /// The number of tasks in the set (finished ones included, until they
+    /// are joined).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the set holds no task.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Adds an already spawned task, returning a handle that can abort it.
+    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+        let abort = handle.abort_handle();
+        let index = self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        });
+        let waker =
+            Arc::new(EntryWaker { index, queued: AtomicBool::new(false), shared: self.shared.clone() });
+        // Start queued so `join_next` polls the handle and registers `waker`.
+        waker.wake_by_ref();
+        self.slots[index] = Some(Entry { handle, waker });
+        self.len += 1;
+        abort
+    }
+
+    fn remove(&mut self, index: usize) -> Entry<T> {
+        let entry = self.slots[index].take().expect("a live JoinSet entry");
+        self.free.push(index);
+        self.len -= 1;
+        entry
+    }
+
+    /// Aborts every task in the set. They stay in the set until joined;
+    /// joining them gives a cancelled `JoinError` (or the output, for tasks
+    /// that had already finished).
+    pub fn abort_all(&mut self) {
+        for entry in self.slots.iter().flatten() {
+            entry.handle.abort();
+        }
+    }
+
+    /// Removes every task from the set without aborting it: they keep
+    /// running, detached.
+    pub fn detach_all(&mut self) {
+        self.slots.clear();
+        self.free.clear();
+        self.len = 0;
+        self.shared.inner.lock().unwrap_or_else(|e| e.into_inner()).ready.clear();
+    }
+
+    /// Polls for the next finished task; see [`join_next_with_id`](Self::join_next_with_id).
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
+        if self.len == 0 {
+            return Poll::Ready(None);
+        }
+        loop {
+            let next = {
+                let mut inner = self.shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+                match inner.ready.pop_front() {
+                    Some(index) => Some(index),
+                    None => {
+                        if !inner.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                            inner.waker = Some(cx.waker().clone());
+                        }
+                        None
+                    }
+                }
+            };
+            let Some(index) = next else { return Poll::Pending };
+            let Some(entry) = self.slots.get_mut(index).and_then(Option::as_mut) else {
+                continue;
+            };
+            // Release: pairs with the AcqRel swap in `EntryWaker::wake_by_ref`;
+            // cleared before polling so a completion during the poll queues it again.
+            entry.waker.queued.store(false, Release);
+            let waker = Waker::from(entry.waker.clone());
+            let mut entry_cx = Context::from_waker(&waker);
+            if let Poll::Ready(result) = Pin::new(&mut entry.handle).poll(&mut entry_cx) {
+                let id = entry.handle.id();
+                self.remove(index);
+                return Poll::Ready(Some(result.map(|output| (id, output))));
+            }
+        }
+    }
+
+    /// Polls for the next finished task's output.
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_join_next_with_id(cx).map(|r| r.map(|r| r.map(|(_, output)| output)))
+    }
+
+    /// Waits for any task in the set to finish and returns its output, or
+    /// `None` when the set is empty.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no output is lost; the task
+    /// stays in the set.
+    pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
+        poll_fn(|cx| self.poll_join_next(cx)).await
+    }
+
+    /// As [`join_next`](Self::join_next), with the finished task's id.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe, as `join_next`.
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
+    /// Returns the output of a task that has already finished, if any,
+    /// without waiting. `None` means none has finished yet, or the set is
+    /// empty.
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.try_join_next_with_id().map(|r| r.map(|(_, output)| output))
+    }
+
+    /// As [`try_join_next`](Self::try_join_next), with the task's id.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        let waker = Waker::noop();
+        match self.poll_join_next_with_id(&mut Context::from_waker(waker)) {
+            Poll::Ready(result) => result,
+            Poll::Pending => None,
+        }
+    }
+
+    /// Aborts every task and waits until they have all stopped.
+    pub async fn shutdown(&mut self) {
+        self.abort_all();
+        while self.join_next().await.is_some() {}
+    }
+
+    /// Waits for every task and returns their outputs, in the order they
+    /// finished.
+    ///
+    /// # Panics
+    ///
+    /// If a task panicked, its panic is resumed here; if a task was
+    /// cancelled, this panics with the `JoinError`. Either way the remaining
+    /// tasks are aborted (when the set drops). To handle failures, call
+    /// [`join_next`](Self::join_next) in a loop instead.
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len);
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+                Err(err) => panic!("{err}"),
+            }
+        }
+        outputs
+    }
+}
+
+impl<T: Send + 'static> JoinSet<T> {
+    /// Spawns a task on the current runtime and adds it to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime, as [`weft::spawn`](crate::spawn).
+    #[track_caller]
+    pub fn spawn<F>(&mut self, task: F) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.insert(crate::spawn(task))
+    }
+
+    /// Spawns a task on the runtime of `handle` and adds it to the set.
+    pub fn spawn_on<F>(&mut self, task: F, handle: &Handle) -> AbortHandle
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        self.insert(handle.spawn(task))
+    }
+}
+
+impl<T: 'static> JoinSet<T> {
+    /// Spawns a `!Send` task on the current [`LocalSet`](super::LocalSet)
+    /// and adds it to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a `LocalSet`, as [`spawn_local`](super::spawn_local).
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, task: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(super::spawn_local(task))
+    }
+
+    /// Spawns a `!Send` task on `local_set` and adds it to the set.
+    pub fn spawn_local_on<F>(&mut self, task: F, local_set: &super::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(local_set.spawn_local(task))
+    }
+}
+
+impl<T> Default for JoinSet<T> {
+    fn default() -> JoinSet<T> {
+        JoinSet::new()
+    }
+}
+
+impl<T> Drop for JoinSet<T> {
+    fn drop(&mut self) {
+        self.abort_all();
+    }
+}
+
+impl<T> fmt::Debug for JoinSet<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinSet").field("len", &self.len).finish()
+    }
+}
+
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    /// Spawns every future on the current runtime.
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        for future in iter {
+            set.spawn(future);
+        }
+        set
+    }
+}
+
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    /// Spawns every future on the current runtime.
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
+        }
+    }
+}

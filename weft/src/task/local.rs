@@ -1,0 +1,410 @@
+//! `LocalSet`: run futures that are not `Send` on the current thread.
+//!
+//! # Design note
+//!
+//! A `LocalSet` is a small scheduler nested inside a runtime task. Its
+//! tasks are bound to `Arc<Shared>` (their scheduler `S`), which holds what
+//! other threads may touch: the owner list, a `remote` queue for wakes that
+//! come from elsewhere, and the waker of the runtime task that drives the
+//! set. Everything else — the local run queue — lives in an `Rc` that never
+//! leaves the owning thread, reached through the thread-local `CURRENT`
+//! while the set is being driven or entered.
+//!
+//! Rules:
+//! 1. Local tasks are polled and their futures dropped only on the owning
+//!    thread: entries from other threads go through `remote` and are run by
+//!    the owner; `abort` of a local task schedules it instead of dropping
+//!    the future in place (the task's vtable says `remote_cancel = false`).
+//! 2. The set is driven by polling `RunUntil` (or the `LocalSet` itself):
+//!    each poll runs at most `MAX_TASKS_PER_TICK` tasks, then yields to the
+//!    runtime (waking itself if work remains), so a busy set does not starve
+//!    the runtime's other tasks.
+//! 3. Dropping the set cancels every task still in it, on the owning thread.
+
+use super::list::OwnedTasks;
+use super::{bind_local, JoinHandle, Notified, Schedule, Task};
+use crate::loom::Mutex;
+use crate::runtime::Runtime;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+/// Tasks run per poll of the set before it yields to the runtime.
+const MAX_TASKS_PER_TICK: usize = 61;
+/// Every this many tasks, the remote queue is checked first.
+const REMOTE_FIRST_INTERVAL: u32 = 31;
+
+/// A set of tasks that run on the current thread, so their futures need
+/// not be `Send`.
+///
+/// Spawn onto it with [`LocalSet::spawn_local`] or, while it runs,
+/// [`spawn_local`]. Its tasks make progress only while the set is driven:
+/// by awaiting [`run_until`](Self::run_until), by [`block_on`](Self::block_on),
+/// or by awaiting the set itself (which completes once all its tasks have).
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+/// use weft::task::{self, LocalSet};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let shared = Rc::new(41); // `Rc` is not `Send`
+/// let local = LocalSet::new();
+/// let answer = local
+///     .run_until(async move {
+///         task::spawn_local(async move { *shared + 1 }).await.unwrap()
+///     })
+///     .await;
+/// assert_eq!(answer, 42);
+/// # }
+/// ```
+pub struct LocalSet {
+    context: Rc<LocalContext>,
+    _not_send: PhantomData<*const ()>,
+}
+
+/// The owning thread's side.
+struct LocalContext {
+    shared: Arc<Shared>,
+    queue: RefCell<VecDeque<Notified<Arc<Shared>>>>,
+    tick: Cell<u32>,
+    /// Set while a poll of the set is running tasks: wakes need not wake
+    /// the driving task, which checks the queues before it returns.
+    ticking: Cell<bool>,
+}
+
+/// The side other threads may touch (through wakers).
+struct Shared {
+    owned: OwnedTasks<Arc<Shared>>,
+    /// `None` once the set is dropped.
+    remote: Mutex<Option<VecDeque<Notified<Arc<Shared>>>>>,
+    /// The runtime task driving the set.
+    waker: Mutex<Option<Waker>>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const LocalContext> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Spawns a `!Send` future on the [`LocalSet`] that is running on this
+/// thread, returning its [`JoinHandle`].
+///
+/// # Panics
+///
+/// Panics with "`spawn_local` called from outside of a `task::LocalSet`"
+/// when no `LocalSet` is being driven or entered on this thread.
+///
+/// # Examples
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let local = weft::task::LocalSet::new();
+/// local.run_until(async {
+///     let text = Rc::new("not Send");
+///     let len = weft::task::spawn_local(async move { text.len() }).await.unwrap();
+///     assert_eq!(len, 8);
+/// }).await;
+/// # }
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let spawned = with_current(|cx| cx.map(|cx| cx.spawn(future)));
+    spawned.expect("`spawn_local` called from outside of a `task::LocalSet`")
+}
+
+fn with_current<R>(f: impl FnOnce(Option<&LocalContext>) -> R) -> R {
+    let ptr = CURRENT.try_with(Cell::get).unwrap_or(std::ptr::null());
+    // SAFETY: `CURRENT` holds a pointer only while an `Entered` guard keeps
+    // the `Rc<LocalContext>` it points into alive (see `enter`).
+    f(unsafe { ptr.as_ref() })
+}
+
+/// Restores the previous `CURRENT` when dropped; holds the context alive.
+struct Entered {
+    previous: *const LocalContext,
+    _context: Rc<LocalContext>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let _ = CURRENT.try_with(|c| c.set(self.previous));
+    }
+}
+
+/// Makes a `LocalSet` current on this thread; returned by
+/// [`LocalSet::enter`].
+pub struct LocalEnterGuard {
+    _entered: Entered,
+}
+
+impl LocalSet {
+    /// An empty set.
+    pub fn new() -> LocalSet {
+        LocalSet {
+            context: Rc::new(LocalContext {
+                shared: Arc::new(Shared {
+                    owned: OwnedTasks::new(),
+                    remote: Mutex::new(Some(VecDeque::new())),
+                    waker: Mutex::new(None),
+                }),
+                queue: RefCell::new(VecDeque::new()),
+                tick: Cell::new(0),
+                ticking: Cell::new(false),
+            }),
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Spawns a `!Send` future on this set. It runs when the set is driven.
+    pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.context.spawn(future)
+    }
+
+    /// Runs `future` with this set current (so it can [`spawn_local`]),
+    /// driving the set's tasks until `future` completes. Tasks still
+    /// pending then stay in the set.
+    pub fn run_until<F: Future>(&self, future: F) -> RunUntil<'_, F> {
+        RunUntil { local_set: self, future }
+    }
+
+    /// Runs `future` on `rt`, driving this set meanwhile: short for
+    /// `rt.block_on(local.run_until(future))`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Runtime::block_on`], when called inside a runtime.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, rt: &Runtime, future: F) -> F::Output {
+        rt.block_on(self.run_until(future))
+    }
+
+    /// Makes this set current on the thread until the guard drops, so
+    /// [`spawn_local`] works from plain code.
+    pub fn enter(&self) -> LocalEnterGuard {
+        LocalEnterGuard { _entered: self.context.enter() }
+    }
+
+    /// Runs tasks until none is ready or the tick budget is spent;
+    /// returns `true` if ready tasks remain.
+    fn tick(&self) -> bool {
+        let cx = &self.context;
+        cx.ticking.set(true);
+        let _reset = ResetTicking(cx);
+        for _ in 0..MAX_TASKS_PER_TICK {
+            match cx.next_task() {
+                Some(task) => task.run(),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    fn register_waker(&self, waker: &Waker) {
+        let mut slot = self.context.shared.waker.lock().unwrap_or_else(|e| e.into_inner());
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+    }
+
+    /// One poll of the set on behalf of `waker`: run tasks, and ask to be
+    /// polled again if work remains.
+    fn drive(&self, waker: &Waker) {
+        self.register_waker(waker);
+        if self.tick() {
+            // Budget spent with tasks still ready: yield to the runtime.
+            waker.wake_by_ref();
+        }
+    }
+}
+
+struct ResetTicking<'a>(&'a LocalContext);
+
+impl Drop for ResetTicking<'_> {
+    fn drop(&mut self) {
+        self.0.ticking.set(false);
+    }
+}
+
+impl LocalContext {
+    fn enter(self: &Rc<Self>) -> Entered {
+        let previous = CURRENT.with(|c| c.replace(Rc::as_ptr(self)));
+        Entered { previous, _context: self.clone() }
+    }
+
+    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        // SAFETY: rule 1: the task's entries are run only by this set, on
+        // this thread (`LocalContext` is not `Send`).
+        let (join, notified) = unsafe { bind_local(&self.shared.owned, future, self.shared.clone()) };
+        if let Some(notified) = notified {
+            self.queue.borrow_mut().push_back(notified);
+            self.shared.wake_driver_unless(self);
+        }
+        join
+    }
+
+    fn next_task(&self) -> Option<Notified<Arc<Shared>>> {
+        let tick = self.tick.get().wrapping_add(1);
+        self.tick.set(tick);
+        if tick % REMOTE_FIRST_INTERVAL == 0 {
+            self.shared.pop_remote().or_else(|| self.queue.borrow_mut().pop_front())
+        } else {
+            let local = self.queue.borrow_mut().pop_front();
+            local.or_else(|| self.shared.pop_remote())
+        }
+    }
+}
+
+impl Shared {
+    fn pop_remote(&self) -> Option<Notified<Arc<Shared>>> {
+        self.remote.lock().unwrap_or_else(|e| e.into_inner()).as_mut()?.pop_front()
+    }
+
+    /// Wakes the task driving the set, unless `local` is mid-tick (it will
+    /// see the new work before it returns).
+    fn wake_driver_unless(&self, local: &LocalContext) {
+        if !local.ticking.get() {
+            self.wake_driver();
+        }
+    }
+
+    fn wake_driver(&self) {
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified<Self>) {
+        let remote = with_current(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
+                cx.queue.borrow_mut().push_back(task);
+                self.wake_driver_unless(cx);
+                None
+            }
+            _ => Some(task),
+        });
+        if let Some(task) = remote {
+            let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+            match remote.as_mut() {
+                Some(queue) => {
+                    queue.push_back(task);
+                    drop(remote);
+                    self.wake_driver();
+                }
+                // The set is gone: its tasks are all cancelled already.
+                None => {
+                    drop(remote);
+                    drop(task);
+                }
+            }
+        }
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.remove(task)
+    }
+}
+
+/// The future returned by [`LocalSet::run_until`].
+pub struct RunUntil<'a, F> {
+    local_set: &'a LocalSet,
+    future: F,
+}
+
+impl<F: Future> Future for RunUntil<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `future` is never moved out of the pinned `RunUntil`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above: structural pinning of `future`.
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        let local_set = this.local_set;
+        let _entered = local_set.context.enter();
+        local_set.register_waker(cx.waker());
+        if let Poll::Ready(output) = future.poll(cx) {
+            return Poll::Ready(output);
+        }
+        local_set.drive(cx.waker());
+        Poll::Pending
+    }
+}
+
+impl Future for LocalSet {
+    type Output = ();
+
+    /// Completes once every task in the set has finished.
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let _entered = self.context.enter();
+        self.drive(cx.waker());
+        if self.context.shared.owned.len() == 0 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Default for LocalSet {
+    fn default() -> LocalSet {
+        LocalSet::new()
+    }
+}
+
+impl Drop for LocalSet {
+    fn drop(&mut self) {
+        // Rule 3; entered, so futures dropped here can still `spawn_local`
+        // (those tasks are refused and cancelled: the list is closed).
+        let _entered = self.context.enter();
+        let shared = &self.context.shared;
+        let remote = shared.remote.lock().unwrap_or_else(|e| e.into_inner()).take();
+        shared.owned.close_and_shutdown_all();
+        drop(remote);
+        let queued = std::mem::take(&mut *self.context.queue.borrow_mut());
+        drop(queued);
+        debug_assert_eq!(shared.owned.len(), 0);
+    }
+}
+
+impl fmt::Debug for LocalSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalSet").field("tasks", &self.context.shared.owned.len()).finish()
+    }
+}
+
+impl<F> fmt::Debug for RunUntil<'_, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunUntil").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for LocalEnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalEnterGuard").finish_non_exhaustive()
+    }
+}

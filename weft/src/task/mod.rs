@@ -1,0 +1,209 @@
+//! Tasks: spawning, joining, cancelling, yielding.
+//!
+//! A *task* is a future the runtime owns and polls whenever it is woken,
+//! like a very light thread. [`spawn`] starts one and returns its
+//! [`JoinHandle`]; awaiting the handle gives the task's output.
+//!
+//! ```
+//! # #[weft::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let handles: Vec<_> = (0..10u64).map(|i| weft::spawn(async move { i * i })).collect();
+//! let mut sum = 0;
+//! for handle in handles {
+//!     sum += handle.await.unwrap();
+//! }
+//! assert_eq!(sum, 285);
+//! # }
+//! ```
+//!
+//! Each task is one heap allocation (64 bytes plus the size of its future);
+//! waking it allocates nothing. A panic inside a task is caught and reported
+//! through its `JoinHandle` as a [`JoinError`]; the runtime keeps running.
+//!
+//! # Internals
+//!
+//! `state` holds the atomic protocol, `raw` the cell layout, `harness` the
+//! typed poll/complete/cancel code, `waker` the waker vtable, `list` the
+//! owner list used at shutdown; `join`, `join_set` and `local` are the public
+//! handles built on them.
+
+mod error;
+mod harness;
+mod id;
+mod join;
+mod join_set;
+pub(crate) mod list;
+mod local;
+pub(crate) mod raw;
+mod spawn;
+mod state;
+mod waker;
+mod yield_now;
+
+pub use error::JoinError;
+pub use id::{id, try_id, Id};
+pub use join::{AbortHandle, JoinHandle};
+pub use join_set::JoinSet;
+pub use local::{spawn_local, LocalSet};
+pub use spawn::spawn;
+pub use yield_now::yield_now;
+
+use raw::{Cell, RawTask};
+use std::future::Future;
+use std::marker::PhantomData;
+
+/// What a task needs from the scheduler that owns it.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Queues a task that was woken.
+    fn schedule(&self, task: Notified<Self>);
+
+    /// Queues a task that woke itself while running; it should run after
+    /// the tasks that are already ready.
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule(task);
+    }
+
+    /// Removes a completed task from the owner list, returning the list's
+    /// reference (or `None` if shutdown already removed it).
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
+}
+
+/// The owner list's reference to a task.
+pub(crate) struct Task<S: 'static> {
+    raw: RawTask,
+    _scheduler: PhantomData<S>,
+}
+
+/// A run-queue entry: a reference to a task that must be polled.
+pub(crate) struct Notified<S: 'static>(Task<S>);
+
+// SAFETY: `Task`/`Notified` are references into the atomic protocol; a task
+// that must stay on its thread (`spawn_local`) is only polled there, and its
+// entries only travel to that thread's queues.
+unsafe impl<S> Send for Task<S> {}
+// SAFETY: as above.
+unsafe impl<S> Sync for Task<S> {}
+
+impl<S: 'static> Task<S> {
+    /// # Safety
+    ///
+    /// The caller hands over one reference to a task of scheduler `S`.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Task<S> {
+        Task { raw, _scheduler: PhantomData }
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
+    /// Gives up ownership of the reference without dropping it.
+    pub(crate) fn into_raw(self) -> RawTask {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw
+    }
+
+    pub(crate) fn id(&self) -> Id {
+        self.raw.id()
+    }
+
+    /// Runtime shutdown: cancels the task now if it is idle, or marks it so
+    /// its runner cancels it after the current poll.
+    pub(crate) fn shutdown(&self) {
+        if self.raw.state().transition_to_shutdown() {
+            // SAFETY: the transition set RUNNING for us; we hold a reference.
+            unsafe { self.raw.cancel() }
+        }
+    }
+}
+
+impl<S: 'static> Drop for Task<S> {
+    fn drop(&mut self) {
+        self.raw.drop_reference();
+    }
+}
+
+impl<S: 'static> Notified<S> {
+    /// # Safety
+    ///
+    /// The caller hands over one `Notified` reference to a task of `S`.
+    pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified<S> {
+        // SAFETY: forwarded to the caller.
+        Notified(unsafe { Task::from_raw(raw) })
+    }
+
+    /// Polls the task once, consuming this entry.
+    pub(crate) fn run(self) {
+        self.0.into_raw().poll();
+    }
+
+    pub(crate) fn id(&self) -> Id {
+        self.0.id()
+    }
+}
+
+/// Allocates a task and returns its three initial references: the owner
+/// list's, the first run-queue entry, and the join handle.
+///
+/// `remote_cancel` says whether `abort` may drop the future on any thread
+/// (true for `Send` futures).
+fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    remote_cancel: bool,
+) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    S: Schedule,
+{
+    let ptr = Cell::allocate(future, scheduler, remote_cancel);
+    // SAFETY: `ptr` is a fresh cell whose state counts exactly these three
+    // references, with JOIN_INTEREST and NOTIFIED set.
+    unsafe {
+        let raw = RawTask::from_raw(ptr);
+        (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::new(raw))
+    }
+}
+
+/// Binds a `Send` future to a scheduler: allocates the task and enters it
+/// in `owned`. Returns the handle and, unless the list is closed, the first
+/// run-queue entry for the caller to schedule.
+pub(crate) fn bind<F, S>(
+    owned: &list::OwnedTasks<S>,
+    future: F,
+    scheduler: S,
+) -> (JoinHandle<F::Output>, Option<Notified<S>>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let (task, notified, join) = new_task(future, scheduler, true);
+    (join, owned.bind(task, notified))
+}
+
+/// As [`bind`], for a future that is not `Send`.
+///
+/// # Safety
+///
+/// The task must only ever be polled (and so its entries only run) on the
+/// current thread.
+pub(crate) unsafe fn bind_local<F, S>(
+    owned: &list::OwnedTasks<S>,
+    future: F,
+    scheduler: S,
+) -> (JoinHandle<F::Output>, Option<Notified<S>>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    let (task, notified, join) = new_task(future, scheduler, false);
+    (join, owned.bind(task, notified))
+}
+
+impl<S> std::fmt::Debug for Notified<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Notified").field(&self.id()).finish()
+    }
+}
