@@ -1,14 +1,215 @@
-//! Procedural macros for weft.
+//! Procedural macros for weft: `#[weft::main]` and `#[weft::test]`.
+//!
+//! Use them through the `weft` crate (feature `macros`, on by default), not
+//! from this crate directly. Both turn an `async fn` into a plain `fn` that
+//! builds a weft runtime and runs the body on it to completion.
+//!
+//! The code is split by concept: `config` reads the attribute's arguments,
+//! `flavor` and `builder` decide which runtime to build, `item` reads and
+//! checks the function, and `entry` generates the expansion.
+
+mod builder;
+mod config;
+mod entry;
+mod errors;
+mod flavor;
+mod item;
+mod kind;
+
 use proc_macro::TokenStream;
 
-/// Marks an async `main` to run on a weft runtime.
+use crate::kind::EntryKind;
+
+/// Marks an `async fn` as the program's entry point: it becomes a plain
+/// `fn` that starts a weft runtime and runs the body on it to completion.
+///
+/// # Usage
+///
+/// ```
+/// #[weft::main]
+/// async fn main() {
+///     println!("Hello from weft");
+/// }
+/// ```
+///
+/// `main` may return anything a synchronous `main` can, so `?` works:
+///
+/// ```
+/// use std::error::Error;
+///
+/// #[weft::main]
+/// async fn main() -> Result<(), Box<dyn Error>> {
+///     let answer: u32 = "42".parse()?;
+///     assert_eq!(answer, 42);
+///     Ok(())
+/// }
+/// ```
+///
+/// The function may have any name and any visibility, so the attribute also
+/// turns a helper into a blocking call. It may not take parameters, be
+/// generic, or lack the `async` keyword.
+///
+/// # Arguments
+///
+/// All are optional, written `#[weft::main(key = value, ...)]`:
+///
+/// | Argument | Values | Default | Effect |
+/// |---|---|---|---|
+/// | `flavor` | `"current_thread"` or `"multi_thread"` | `"current_thread"` (for now, see below) | which scheduler runs the body |
+/// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
+/// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
+/// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |
+///
+/// ```
+/// #[weft::main(flavor = "current_thread")]
+/// async fn main() {
+///     // Everything runs on the thread that called `main`.
+/// }
+/// ```
+///
+/// `crate` lets a library re-export weft and its attributes:
+///
+/// ```
+/// mod my_reexport {
+///     pub use weft;
+/// }
+///
+/// #[weft::main(crate = "my_reexport::weft")]
+/// async fn main() {}
+/// ```
+///
+/// An unknown argument, a duplicate, or a value of the wrong kind is a
+/// compile error at that argument, listing what is accepted.
+///
+/// # Expansion
+///
+/// ```ignore
+/// #[weft::main]
+/// async fn main() -> Output {
+///     body
+/// }
+/// ```
+///
+/// becomes (give or take lint attributes)
+///
+/// ```ignore
+/// fn main() -> Output {
+///     let body = async { body };
+///     return ::weft::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .build()
+///         .expect("Failed building the Runtime")
+///         .block_on(body);
+/// }
+/// ```
+///
+/// # Panics
+///
+/// The generated function panics if the runtime cannot be built, and lets
+/// a panic of the body propagate.
+///
+/// # Differences from tokio
+///
+/// - The default flavor is `current_thread`, where `#[tokio::main]`
+///   defaults to `multi_thread`. weft will default to `multi_thread` too once
+///   that flavor exists.
+/// - The `multi_thread` flavor, and so `worker_threads`, is not available
+///   yet: asking for it is a compile error.
+/// - `start_paused = true` is not available yet (it needs the paused test
+///   clock): it is a compile error. `start_paused = false` is accepted.
+/// - tokio's unstable `unhandled_panic` argument is not supported.
 #[proc_macro_attribute]
-pub fn main(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(EntryKind::Main, args.into(), item.into()).into()
 }
 
-/// Marks an async test to run on a weft runtime.
+/// Marks an `async fn` as a test that runs on its own weft runtime.
+///
+/// Each test builds a fresh runtime, runs the body on it, and drops it, so
+/// tests never share tasks, timers or sockets.
+///
+/// # Usage
+///
+/// (Doctests are not built as tests, so these examples only show that the
+/// attribute accepts them; the crate's `tests/runtime.rs` runs such tests.)
+///
+/// ```
+/// #[weft::test]
+/// async fn adds() {
+///     assert_eq!(2 + 2, 4);
+/// }
+/// ```
+///
+/// The test may return a `Result`; an `Err` fails it, as for any test:
+///
+/// ```
+/// #[weft::test]
+/// async fn parses() -> Result<(), std::num::ParseIntError> {
+///     let n: u32 = "7".parse()?;
+///     assert_eq!(n, 7);
+///     Ok(())
+/// }
+/// ```
+///
+/// Other attributes, such as `#[should_panic]` or `#[ignore]`, go after it
+/// and apply as usual. Writing `#[test]` as well is a compile error: the
+/// attribute already adds it. The function may not take parameters, be
+/// generic, or lack the `async` keyword.
+///
+/// # Arguments
+///
+/// The same as [`macro@main`]'s, with the same defaults:
+///
+/// | Argument | Values | Default | Effect |
+/// |---|---|---|---|
+/// | `flavor` | `"current_thread"` or `"multi_thread"` | `"current_thread"` | which scheduler runs the body |
+/// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
+/// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
+/// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |
+///
+/// ```
+/// #[weft::test(flavor = "current_thread", start_paused = false)]
+/// async fn explicit() {}
+/// ```
+///
+/// # Expansion
+///
+/// ```ignore
+/// #[weft::test]
+/// async fn name() -> Output {
+///     body
+/// }
+/// ```
+///
+/// becomes (give or take lint attributes)
+///
+/// ```ignore
+/// #[::core::prelude::v1::test]
+/// fn name() -> Output {
+///     let body = async { body };
+///     // One `block_on` per output type, not one per test.
+///     let body: Pin<&mut dyn Future<Output = Output>> = pin!(body);
+///     return ::weft::runtime::Builder::new_current_thread()
+///         .enable_all()
+///         .build()
+///         .expect("Failed building the Runtime")
+///         .block_on(body);
+/// }
+/// ```
+///
+/// # Panics
+///
+/// The test panics (fails) if the runtime cannot be built, and when the
+/// body panics.
+///
+/// # Differences from tokio
+///
+/// - The `multi_thread` flavor, and so `worker_threads`, is not available
+///   yet: asking for it is a compile error.
+/// - `start_paused = true` is not available yet (it needs the paused test
+///   clock): it is a compile error. `start_paused = false` is accepted.
+/// - tokio's unstable `unhandled_panic` argument is not supported.
 #[proc_macro_attribute]
-pub fn test(_args: TokenStream, item: TokenStream) -> TokenStream {
-    item
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(EntryKind::Test, args.into(), item.into()).into()
 }

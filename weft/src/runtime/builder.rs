@@ -1,5 +1,6 @@
 //! `Builder`: configure and build a `Runtime`.
 
+use super::blocking::{BlockingPool, PoolConfig};
 use super::driver::Driver;
 use super::runtime::{Runtime, Scheduler};
 use super::scheduler::{self, current_thread};
@@ -7,6 +8,7 @@ use super::Handle;
 use std::fmt;
 use std::io;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub(crate) type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync + 'static>;
 pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
@@ -27,12 +29,14 @@ pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
 /// ```
 pub struct Builder {
     kind: Kind,
-    pub(crate) enable_io: bool,
-    pub(crate) enable_time: bool,
-    pub(crate) thread_name: ThreadNameFn,
-    pub(crate) thread_stack_size: Option<usize>,
-    pub(crate) on_thread_start: Option<Callback>,
-    pub(crate) on_thread_stop: Option<Callback>,
+    enable_io: bool,
+    enable_time: bool,
+    thread_name: ThreadNameFn,
+    thread_stack_size: Option<usize>,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+    max_blocking_threads: usize,
+    thread_keep_alive: Duration,
     event_interval: u32,
     global_queue_interval: Option<u32>,
 }
@@ -59,6 +63,8 @@ impl Builder {
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            max_blocking_threads: 512,
+            thread_keep_alive: Duration::from_secs(10),
             event_interval: DEFAULT_EVENT_INTERVAL,
             global_queue_interval: None,
         }
@@ -134,6 +140,28 @@ impl Builder {
         self
     }
 
+    /// The most threads the blocking pool ([`spawn_blocking`]) may run at
+    /// once (default 512). Further closures wait in a queue.
+    ///
+    /// [`spawn_blocking`]: crate::task::spawn_blocking
+    ///
+    /// # Panics
+    ///
+    /// Panics if `threads` is 0.
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, threads: usize) -> &mut Builder {
+        assert!(threads > 0, "max_blocking_threads must be greater than 0");
+        self.max_blocking_threads = threads;
+        self
+    }
+
+    /// How long an idle blocking-pool thread waits for work before it
+    /// exits (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Builder {
+        self.thread_keep_alive = duration;
+        self
+    }
+
     /// How many tasks the scheduler runs before it checks the driver for
     /// new events without blocking (default 61). Lower favours I/O latency,
     /// higher favours throughput.
@@ -175,13 +203,38 @@ impl Builder {
 
     fn build_current_thread(&mut self) -> io::Result<Runtime> {
         let (driver, driver_handle) = Driver::new();
+        let pool = BlockingPool::new(self.pool_config());
         let config = current_thread::Config {
             event_interval: self.event_interval,
-            global_queue_interval: self.global_queue_interval.unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
+            global_queue_interval: self
+                .global_queue_interval
+                .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
         };
-        let (scheduler, handle) = current_thread::CurrentThread::new(driver, driver_handle, config);
-        let handle = Handle { inner: scheduler::Handle::CurrentThread(handle) };
-        Ok(Runtime::from_parts(Scheduler::CurrentThread(scheduler), handle))
+        let (scheduler, handle) = current_thread::CurrentThread::new(
+            driver,
+            driver_handle,
+            pool.spawner().clone(),
+            config,
+        );
+        let handle = Handle {
+            inner: scheduler::Handle::CurrentThread(handle),
+        };
+        Ok(Runtime::from_parts(
+            Scheduler::CurrentThread(scheduler),
+            handle,
+            pool,
+        ))
+    }
+
+    fn pool_config(&self) -> PoolConfig {
+        PoolConfig {
+            max_threads: self.max_blocking_threads,
+            keep_alive: self.thread_keep_alive,
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
+        }
     }
 }
 
@@ -192,9 +245,10 @@ impl fmt::Debug for Builder {
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("thread_stack_size", &self.thread_stack_size)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_keep_alive", &self.thread_keep_alive)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
             .finish_non_exhaustive()
     }
 }
-

@@ -91,7 +91,11 @@ pub(crate) fn try_set_current(handle: &scheduler::Handle) -> Option<SetCurrentGu
             let previous = cx.current.replace(Some(handle.clone()));
             let depth = cx.depth.get() + 1;
             cx.depth.set(depth);
-            SetCurrentGuard { previous, depth, _not_send: PhantomData }
+            SetCurrentGuard {
+                previous,
+                depth,
+                _not_send: PhantomData,
+            }
         })
         .ok()
 }
@@ -139,7 +143,9 @@ pub(crate) fn enter_runtime() -> RuntimeGuard {
              being used to drive asynchronous tasks."
         );
     }
-    RuntimeGuard { _not_send: PhantomData }
+    RuntimeGuard {
+        _not_send: PhantomData,
+    }
 }
 
 impl Drop for RuntimeGuard {
@@ -168,7 +174,9 @@ impl Drop for SchedulerGuard {
 
 /// Runs `f` with the scheduler driven on this thread, if any.
 pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R) -> R {
-    let ptr = CONTEXT.try_with(|cx| cx.scheduler.get()).unwrap_or(std::ptr::null());
+    let ptr = CONTEXT
+        .try_with(|cx| cx.scheduler.get())
+        .unwrap_or(std::ptr::null());
     // SAFETY: `set_scheduler`'s caller keeps the context alive and in place
     // while the pointer is installed, and the guard removes it before then;
     // only shared references are made.
@@ -182,7 +190,9 @@ pub(crate) struct TaskIdGuard {
 
 /// Records the task being polled on this thread.
 pub(crate) fn set_current_task_id(id: Option<Id>) -> TaskIdGuard {
-    let previous = CONTEXT.try_with(|cx| cx.task_id.replace(id)).unwrap_or(None);
+    let previous = CONTEXT
+        .try_with(|cx| cx.task_id.replace(id))
+        .unwrap_or(None);
     TaskIdGuard { previous }
 }
 

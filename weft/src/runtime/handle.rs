@@ -79,8 +79,10 @@ impl Handle {
 
     /// Returns a handle to the current runtime, or an error outside one.
     pub fn try_current() -> Result<Handle, TryCurrentError> {
-        context::with_current(|inner| Handle { inner: inner.clone() })
-            .map_err(|kind| TryCurrentError { kind })
+        context::with_current(|inner| Handle {
+            inner: inner.clone(),
+        })
+        .map_err(|kind| TryCurrentError { kind })
     }
 
     /// Spawns a task onto this runtime; see [`weft::spawn`](crate::spawn).
@@ -91,6 +93,17 @@ impl Handle {
         F::Output: Send + 'static,
     {
         self.inner.spawn(future)
+    }
+
+    /// Runs a blocking closure on this runtime's blocking pool; see
+    /// [`task::spawn_blocking`](crate::task::spawn_blocking).
+    #[track_caller]
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(f)
     }
 
     /// Runs `future` to completion on this thread, with this runtime as the
@@ -135,7 +148,10 @@ impl Handle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
-        EnterGuard { _guard: context::set_current(&self.inner), _handle: PhantomData }
+        EnterGuard {
+            _guard: context::set_current(&self.inner),
+            _handle: PhantomData,
+        }
     }
 
     /// Counters describing the runtime's current state.
@@ -146,7 +162,9 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("inner", &self.inner).finish()
+        f.debug_struct("Handle")
+            .field("inner", &self.inner)
+            .finish()
     }
 }
 

@@ -27,6 +27,7 @@
 //! enum), `driver` what an idle scheduler sleeps on, `context` the
 //! thread-local "current runtime".
 
+pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
 mod driver;

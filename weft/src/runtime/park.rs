@@ -53,7 +53,9 @@ impl Parker {
     }
 
     pub(crate) fn unparker(&self) -> Unparker {
-        Unparker { inner: self.inner.clone() }
+        Unparker {
+            inner: self.inner.clone(),
+        }
     }
 
     /// Blocks until unparked (returns at once if an unpark is pending).
@@ -78,7 +80,11 @@ impl Inner {
     fn park(&self, timeout: Option<Duration>) {
         // Fast path. Acquire: pairs with the Release swap in `unpark`, so
         // what the waker wrote before unparking is visible now.
-        if self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire).is_ok() {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
+            .is_ok()
+        {
             return;
         }
         if timeout == Some(Duration::ZERO) {
@@ -99,7 +105,11 @@ impl Inner {
             None => loop {
                 guard = self.condvar.wait(guard).unwrap();
                 // Acquire: as in the fast path.
-                if self.state.compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire).is_ok() {
+                if self
+                    .state
+                    .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
+                    .is_ok()
+                {
                     return;
                 }
                 // Spurious wakeup: sleep again.

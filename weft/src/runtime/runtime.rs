@@ -1,5 +1,6 @@
 //! `Runtime`: owns a scheduler and its drivers.
 
+use super::blocking::BlockingPool;
 use super::scheduler::current_thread::CurrentThread;
 use super::{Builder, EnterGuard, Handle};
 use crate::task::JoinHandle;
@@ -32,6 +33,7 @@ use std::time::Duration;
 pub struct Runtime {
     scheduler: Scheduler,
     handle: Handle,
+    blocking_pool: BlockingPool,
 }
 
 pub(crate) enum Scheduler {
@@ -39,8 +41,16 @@ pub(crate) enum Scheduler {
 }
 
 impl Runtime {
-    pub(crate) fn from_parts(scheduler: Scheduler, handle: Handle) -> Runtime {
-        Runtime { scheduler, handle }
+    pub(crate) fn from_parts(
+        scheduler: Scheduler,
+        handle: Handle,
+        blocking_pool: BlockingPool,
+    ) -> Runtime {
+        Runtime {
+            scheduler,
+            handle,
+            blocking_pool,
+        }
     }
 
     /// Builds a runtime of the default flavor with every driver enabled.
@@ -86,6 +96,16 @@ impl Runtime {
         self.handle.spawn(future)
     }
 
+    /// Runs a blocking closure on the runtime's blocking pool; see
+    /// [`task::spawn_blocking`](crate::task::spawn_blocking).
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
     /// A handle to this runtime, for use from other threads.
     pub fn handle(&self) -> &Handle {
         &self.handle
@@ -97,30 +117,54 @@ impl Runtime {
         self.handle.enter()
     }
 
-    /// Shuts the runtime down, cancelling every task, and waits at most
-    /// `timeout` for work running on the runtime's own threads to stop.
+    /// Shuts the runtime down: cancels every task (dropping its future),
+    /// then waits at most `timeout` for running [`spawn_blocking`]
+    /// closures, which cannot be interrupted. Those still running after
+    /// `timeout` are left to finish on their own threads.
+    ///
+    /// [`spawn_blocking`]: crate::task::spawn_blocking
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = weft::runtime::Runtime::new()?;
+    /// rt.spawn_blocking(|| std::thread::sleep(Duration::from_secs(2)));
+    /// // Returns after about 10 ms, not 2 s.
+    /// rt.shutdown_timeout(Duration::from_millis(10));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn shutdown_timeout(self, timeout: Duration) {
-        let _ = timeout;
-        drop(self);
+        self.shutdown(Some(timeout));
     }
 
-    /// Shuts the runtime down without waiting for work on the runtime's own
-    /// threads to stop.
+    /// Shuts the runtime down without waiting for running blocking closures;
+    /// as `shutdown_timeout(Duration::ZERO)`.
     pub fn shutdown_background(self) {
-        self.shutdown_timeout(Duration::ZERO);
+        self.shutdown(Some(Duration::ZERO));
+    }
+
+    fn shutdown(&self, blocking_timeout: Option<Duration>) {
+        match &self.scheduler {
+            Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),
+        }
+        self.blocking_pool.shutdown(blocking_timeout);
     }
 }
 
 impl Drop for Runtime {
+    /// Shuts down as [`shutdown_timeout`](Runtime::shutdown_timeout) with
+    /// no timeout: waits for running blocking closures to return.
     fn drop(&mut self) {
-        match &self.scheduler {
-            Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),
-        }
+        self.shutdown(None);
     }
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("handle", &self.handle).finish()
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .finish()
     }
 }

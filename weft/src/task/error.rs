@@ -38,11 +38,17 @@ impl Payload {
 
 impl JoinError {
     pub(crate) fn cancelled(id: Id) -> JoinError {
-        JoinError { id, repr: Repr::Cancelled }
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
     }
 
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError { id, repr: Repr::Panic(Payload(payload)) }
+        JoinError {
+            id,
+            repr: Repr::Panic(Payload(payload)),
+        }
     }
 
     /// Returns `true` if the task was cancelled (aborted, or its runtime

@@ -238,12 +238,20 @@ where
             if !after.is_join_interested() {
                 // The handle left meanwhile; this thread is the slot's last user.
                 // SAFETY: rule J: JOIN_INTEREST and JOIN_WAKER are both clear.
-                let waker = self.header().join_waker.with_mut(|slot| unsafe { (*slot).take() });
+                let waker = self
+                    .header()
+                    .join_waker
+                    .with_mut(|slot| unsafe { (*slot).take() });
                 drop_quietly(waker);
             }
         }
         let task = ManuallyDrop::new(self.raw_task());
-        let released = self.cell().scheduler.release(&task).map(std::mem::forget).is_some();
+        let released = self
+            .cell()
+            .scheduler
+            .release(&task)
+            .map(std::mem::forget)
+            .is_some();
         let refs = usize::from(released) + usize::from(holds_run_ref);
         if self.header().state.ref_dec_many(refs) {
             self.dealloc();
@@ -292,13 +300,16 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
         store_join_waker(header, waker)
     } else {
         // SAFETY: JOIN_WAKER is set: the slot is frozen, reading is allowed.
-        let same = header.join_waker.with(|slot| unsafe {
-            (*slot).as_ref().is_some_and(|w| w.will_wake(waker))
-        });
+        let same = header
+            .join_waker
+            .with(|slot| unsafe { (*slot).as_ref().is_some_and(|w| w.will_wake(waker)) });
         if same {
             return false;
         }
-        header.state.unset_join_waker().and_then(|_| store_join_waker(header, waker))
+        header
+            .state
+            .unset_join_waker()
+            .and_then(|_| store_join_waker(header, waker))
     };
     match stored {
         Ok(_) => false,
@@ -314,7 +325,9 @@ fn store_join_waker(
     waker: &Waker,
 ) -> Result<super::state::Snapshot, super::state::Snapshot> {
     // SAFETY: JOIN_WAKER is clear: the handle owns the slot (rule J).
-    header.join_waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+    header
+        .join_waker
+        .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
     let result = header.state.set_join_waker();
     if result.is_err() {
         // Completed meanwhile: the slot is still ours; empty it.
@@ -380,7 +393,10 @@ unsafe fn drop_join_handle<F: Future + 'static, S: Schedule>(
         // Rule J: the slot is the handle's (never frozen, or thawed by the
         // completing thread, or cleared in the same transition).
         // SAFETY: as above.
-        let waker = harness.header().join_waker.with_mut(|slot| unsafe { (*slot).take() });
+        let waker = harness
+            .header()
+            .join_waker
+            .with_mut(|slot| unsafe { (*slot).take() });
         drop_quietly(waker);
     }
     harness.raw().drop_reference();

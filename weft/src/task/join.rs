@@ -51,7 +51,11 @@ impl<T> JoinHandle<T> {
     /// `raw` is a task whose output type is `T`, and the caller hands over
     /// the join reference (with `JOIN_INTEREST` set).
     pub(crate) unsafe fn new(raw: RawTask) -> JoinHandle<T> {
-        JoinHandle { raw, output_taken: false, _output: PhantomData }
+        JoinHandle {
+            raw,
+            output_taken: false,
+            _output: PhantomData,
+        }
     }
 
     /// Cancels the task.
@@ -105,8 +109,10 @@ impl<T> Future for JoinHandle<T> {
         // SAFETY: `output` has the task's output type, and the join handle
         // is the only caller of `try_read_output`.
         unsafe {
-            self.raw
-                .try_read_output(&mut output as *mut Poll<Result<T, JoinError>> as *mut (), cx.waker())
+            self.raw.try_read_output(
+                &mut output as *mut Poll<Result<T, JoinError>> as *mut (),
+                cx.waker(),
+            )
         };
         if output.is_ready() {
             self.output_taken = true;
@@ -124,7 +130,9 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("id", &self.id()).finish()
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }
 
@@ -168,7 +176,9 @@ impl Drop for AbortHandle {
 
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AbortHandle").field("id", &self.id()).finish()
+        f.debug_struct("AbortHandle")
+            .field("id", &self.id())
+            .finish()
     }
 }
 

@@ -13,12 +13,12 @@
 //! new occupant is then merely spurious, never wrong.
 
 use super::{AbortHandle, Id, JoinError, JoinHandle};
+use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use crate::runtime::Handle;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -107,7 +107,10 @@ impl<T> JoinSet<T> {
             free: Vec::new(),
             len: 0,
             shared: Arc::new(Shared {
-                inner: Mutex::new(SharedInner { ready: VecDeque::new(), waker: None }),
+                inner: Mutex::new(SharedInner {
+                    ready: VecDeque::new(),
+                    waker: None,
+                }),
             }),
         }
     }
@@ -130,8 +133,11 @@ impl<T> JoinSet<T> {
             self.slots.push(None);
             self.slots.len() - 1
         });
-        let waker =
-            Arc::new(EntryWaker { index, queued: AtomicBool::new(false), shared: self.shared.clone() });
+        let waker = Arc::new(EntryWaker {
+            index,
+            queued: AtomicBool::new(false),
+            shared: self.shared.clone(),
+        });
         // Start queued so `join_next` polls the handle and registers `waker`.
         waker.wake_by_ref();
         self.slots[index] = Some(Entry { handle, waker });
@@ -161,7 +167,12 @@ impl<T> JoinSet<T> {
         self.slots.clear();
         self.free.clear();
         self.len = 0;
-        self.shared.inner.lock().unwrap_or_else(|e| e.into_inner()).ready.clear();
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .ready
+            .clear();
     }
 
     /// Polls for the next finished task; see [`join_next_with_id`](Self::join_next_with_id).
@@ -178,14 +189,20 @@ impl<T> JoinSet<T> {
                 match inner.ready.pop_front() {
                     Some(index) => Some(index),
                     None => {
-                        if !inner.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        if !inner
+                            .waker
+                            .as_ref()
+                            .is_some_and(|w| w.will_wake(cx.waker()))
+                        {
                             inner.waker = Some(cx.waker().clone());
                         }
                         None
                     }
                 }
             };
-            let Some(index) = next else { return Poll::Pending };
+            let Some(index) = next else {
+                return Poll::Pending;
+            };
             let Some(entry) = self.slots.get_mut(index).and_then(Option::as_mut) else {
                 continue;
             };
@@ -204,7 +221,8 @@ impl<T> JoinSet<T> {
 
     /// Polls for the next finished task's output.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        self.poll_join_next_with_id(cx).map(|r| r.map(|r| r.map(|(_, output)| output)))
+        self.poll_join_next_with_id(cx)
+            .map(|r| r.map(|r| r.map(|(_, output)| output)))
     }
 
     /// Waits for any task in the set to finish and returns its output, or
@@ -231,7 +249,8 @@ impl<T> JoinSet<T> {
     /// without waiting. `None` means none has finished yet, or the set is
     /// empty.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
-        self.try_join_next_with_id().map(|r| r.map(|(_, output)| output))
+        self.try_join_next_with_id()
+            .map(|r| r.map(|(_, output)| output))
     }
 
     /// As [`try_join_next`](Self::try_join_next), with the task's id.
@@ -283,6 +302,29 @@ impl<T: Send + 'static> JoinSet<T> {
         F: Future<Output = T> + Send + 'static,
     {
         self.insert(crate::spawn(task))
+    }
+
+    /// Runs a blocking closure on the current runtime's blocking pool (see
+    /// [`spawn_blocking`](super::spawn_blocking)) and adds it to the set.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime.
+    #[track_caller]
+    pub fn spawn_blocking<F>(&mut self, f: F) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.insert(super::spawn_blocking(f))
+    }
+
+    /// Runs a blocking closure on the blocking pool of `handle`'s runtime
+    /// and adds it to the set.
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.insert(handle.spawn_blocking(f))
     }
 
     /// Spawns a task on the runtime of `handle` and adds it to the set.

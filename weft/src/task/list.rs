@@ -30,7 +30,10 @@ pub(crate) struct Pointers {
 
 impl Pointers {
     pub(crate) const fn new() -> Pointers {
-        Pointers { prev: None, next: None }
+        Pointers {
+            prev: None,
+            next: None,
+        }
     }
 }
 
@@ -55,7 +58,11 @@ unsafe impl Send for ListInner {}
 impl<S: Schedule> OwnedTasks<S> {
     pub(crate) fn new() -> OwnedTasks<S> {
         OwnedTasks {
-            inner: Mutex::new(ListInner { head: None, len: 0, closed: false }),
+            inner: Mutex::new(ListInner {
+                head: None,
+                len: 0,
+                closed: false,
+            }),
             _scheduler: PhantomData,
         }
     }
@@ -128,11 +135,18 @@ impl ListInner {
         let ptr = raw.header_ptr();
         raw.header().owned.with_mut(|links| {
             // SAFETY: the lock is held (`&mut self`); a new task is in no list.
-            unsafe { *links = Pointers { prev: None, next: self.head } }
+            unsafe {
+                *links = Pointers {
+                    prev: None,
+                    next: self.head,
+                }
+            }
         });
         if let Some(old) = self.head {
             // SAFETY: `old` is in the list, so alive; the lock is held.
-            unsafe { old.as_ref() }.owned.with_mut(|links| unsafe { (*links).prev = Some(ptr) });
+            unsafe { old.as_ref() }
+                .owned
+                .with_mut(|links| unsafe { (*links).prev = Some(ptr) });
         }
         self.head = Some(ptr);
         self.len += 1;
@@ -153,15 +167,21 @@ impl ListInner {
         }
         match prev {
             // SAFETY: neighbours are in the list, so alive; the lock is held.
-            Some(prev) => unsafe { prev.as_ref() }.owned.with_mut(|l| unsafe { (*l).next = next }),
+            Some(prev) => unsafe { prev.as_ref() }
+                .owned
+                .with_mut(|l| unsafe { (*l).next = next }),
             None => self.head = next,
         }
         if let Some(next) = next {
             // SAFETY: as above.
-            unsafe { next.as_ref() }.owned.with_mut(|l| unsafe { (*l).prev = prev });
+            unsafe { next.as_ref() }
+                .owned
+                .with_mut(|l| unsafe { (*l).prev = prev });
         }
         // SAFETY: as above.
-        raw.header().owned.with_mut(|l| unsafe { *l = Pointers::new() });
+        raw.header()
+            .owned
+            .with_mut(|l| unsafe { *l = Pointers::new() });
         self.len -= 1;
         true
     }
@@ -169,7 +189,10 @@ impl ListInner {
 
 impl Clone for Pointers {
     fn clone(&self) -> Pointers {
-        Pointers { prev: self.prev, next: self.next }
+        Pointers {
+            prev: self.prev,
+            next: self.next,
+        }
     }
 }
 

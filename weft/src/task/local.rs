@@ -183,7 +183,10 @@ impl LocalSet {
     /// driving the set's tasks until `future` completes. Tasks still
     /// pending then stay in the set.
     pub fn run_until<F: Future>(&self, future: F) -> RunUntil<'_, F> {
-        RunUntil { local_set: self, future }
+        RunUntil {
+            local_set: self,
+            future,
+        }
     }
 
     /// Runs `future` on `rt`, driving this set meanwhile: short for
@@ -200,7 +203,9 @@ impl LocalSet {
     /// Makes this set current on the thread until the guard drops, so
     /// [`spawn_local`] works from plain code.
     pub fn enter(&self) -> LocalEnterGuard {
-        LocalEnterGuard { _entered: self.context.enter() }
+        LocalEnterGuard {
+            _entered: self.context.enter(),
+        }
     }
 
     /// Runs tasks until none is ready or the tick budget is spent;
@@ -219,7 +224,12 @@ impl LocalSet {
     }
 
     fn register_waker(&self, waker: &Waker) {
-        let mut slot = self.context.shared.waker.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self
+            .context
+            .shared
+            .waker
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
             *slot = Some(waker.clone());
         }
@@ -247,7 +257,10 @@ impl Drop for ResetTicking<'_> {
 impl LocalContext {
     fn enter(self: &Rc<Self>) -> Entered {
         let previous = CURRENT.with(|c| c.replace(Rc::as_ptr(self)));
-        Entered { previous, _context: self.clone() }
+        Entered {
+            previous,
+            _context: self.clone(),
+        }
     }
 
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
@@ -257,7 +270,8 @@ impl LocalContext {
     {
         // SAFETY: rule 1: the task's entries are run only by this set, on
         // this thread (`LocalContext` is not `Send`).
-        let (join, notified) = unsafe { bind_local(&self.shared.owned, future, self.shared.clone()) };
+        let (join, notified) =
+            unsafe { bind_local(&self.shared.owned, future, self.shared.clone()) };
         if let Some(notified) = notified {
             self.queue.borrow_mut().push_back(notified);
             self.shared.wake_driver_unless(self);
@@ -269,7 +283,9 @@ impl LocalContext {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick % REMOTE_FIRST_INTERVAL == 0 {
-            self.shared.pop_remote().or_else(|| self.queue.borrow_mut().pop_front())
+            self.shared
+                .pop_remote()
+                .or_else(|| self.queue.borrow_mut().pop_front())
         } else {
             let local = self.queue.borrow_mut().pop_front();
             local.or_else(|| self.shared.pop_remote())
@@ -279,7 +295,11 @@ impl LocalContext {
 
 impl Shared {
     fn pop_remote(&self) -> Option<Notified<Arc<Shared>>> {
-        self.remote.lock().unwrap_or_else(|e| e.into_inner()).as_mut()?.pop_front()
+        self.remote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()?
+            .pop_front()
     }
 
     /// Wakes the task driving the set, unless `local` is mid-tick (it will
@@ -382,7 +402,11 @@ impl Drop for LocalSet {
         // (those tasks are refused and cancelled: the list is closed).
         let _entered = self.context.enter();
         let shared = &self.context.shared;
-        let remote = shared.remote.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let remote = shared
+            .remote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         shared.owned.close_and_shutdown_all();
         drop(remote);
         let queued = std::mem::take(&mut *self.context.queue.borrow_mut());
@@ -393,7 +417,9 @@ impl Drop for LocalSet {
 
 impl fmt::Debug for LocalSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalSet").field("tasks", &self.context.shared.owned.len()).finish()
+        f.debug_struct("LocalSet")
+            .field("tasks", &self.context.shared.owned.len())
+            .finish()
     }
 }
 

@@ -27,6 +27,7 @@
 //! owner list used at shutdown; `join`, `join_set` and `local` are the public
 //! handles built on them.
 
+mod blocking;
 mod error;
 mod harness;
 mod id;
@@ -40,6 +41,10 @@ mod state;
 mod waker;
 mod yield_now;
 
+#[cfg(all(test, weft_loom))]
+mod loom_tests;
+
+pub use blocking::spawn_blocking;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
@@ -89,7 +94,10 @@ impl<S: 'static> Task<S> {
     ///
     /// The caller hands over one reference to a task of scheduler `S`.
     pub(crate) unsafe fn from_raw(raw: RawTask) -> Task<S> {
-        Task { raw, _scheduler: PhantomData }
+        Task {
+            raw,
+            _scheduler: PhantomData,
+        }
     }
 
     pub(crate) fn raw(&self) -> RawTask {
@@ -161,7 +169,11 @@ where
     // references, with JOIN_INTEREST and NOTIFIED set.
     unsafe {
         let raw = RawTask::from_raw(ptr);
-        (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::new(raw))
+        (
+            Task::from_raw(raw),
+            Notified::from_raw(raw),
+            JoinHandle::new(raw),
+        )
     }
 }
 

@@ -225,3 +225,38 @@ impl RawTask {
         }
     }
 }
+
+#[cfg(all(test, not(weft_loom), target_pointer_width = "64"))]
+mod tests {
+    use super::*;
+    use std::future::Ready;
+    use std::sync::Arc;
+
+    struct NoopScheduler;
+
+    impl Schedule for Arc<NoopScheduler> {
+        fn schedule(&self, _task: super::super::Notified<Self>) {}
+        fn release(&self, _task: &super::super::Task<Self>) -> Option<super::super::Task<Self>> {
+            None
+        }
+    }
+
+    /// The design note's budget: a task with a zero-sized future and a `()`
+    /// output is one 64-byte allocation.
+    #[test]
+    fn zero_sized_task_is_64_bytes() {
+        assert_eq!(std::mem::size_of::<Header>(), 48);
+        assert_eq!(
+            std::mem::size_of::<Cell<Ready<()>, Arc<NoopScheduler>>>(),
+            64
+        );
+    }
+
+    /// The stage grows only with the future or the output, never with
+    /// bookkeeping.
+    #[test]
+    fn stage_is_the_larger_of_future_and_output() {
+        assert_eq!(std::mem::size_of::<Stage<Ready<[u64; 4]>>>(), 40);
+        assert_eq!(std::mem::size_of::<Stage<std::future::Pending<()>>>(), 8);
+    }
+}

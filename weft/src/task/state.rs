@@ -86,7 +86,7 @@ const REF_MAX: usize = usize::MAX >> 1;
 
 /// A spawned task: owner list + run queue + join handle references, waiting
 /// for its first poll, with a `JoinHandle` interested in the output.
-const INITIAL: usize = 3 * REF_ONE | NOTIFIED | JOIN_INTEREST;
+const INITIAL: usize = (3 * REF_ONE) | NOTIFIED | JOIN_INTEREST;
 
 /// The atomic state word at the head of every task cell.
 pub(super) struct State {
@@ -162,7 +162,9 @@ pub(super) enum TransitionToCancelled {
 impl State {
     /// The state of a freshly spawned task (see [`INITIAL`]).
     pub(super) fn new() -> State {
-        State { word: AtomicUsize::new(INITIAL) }
+        State {
+            word: AtomicUsize::new(INITIAL),
+        }
     }
 
     /// Reads the state.
@@ -181,7 +183,10 @@ impl State {
             let Some(next) = next else { return outcome };
             // AcqRel: each transition both publishes this thread's writes
             // (the stage, the join waker) and takes the previous owner's.
-            match self.word.compare_exchange_weak(current, next.0, AcqRel, Acquire) {
+            match self
+                .word
+                .compare_exchange_weak(current, next.0, AcqRel, Acquire)
+            {
                 Ok(_) => return outcome,
                 Err(actual) => current = actual,
             }
@@ -310,7 +315,10 @@ impl State {
             if s.is_complete() || s.is_notified() {
                 (TransitionToNotified::DoNothing, None)
             } else if s.is_running() {
-                (TransitionToNotified::DoNothing, Some(Snapshot(s.0 | NOTIFIED)))
+                (
+                    TransitionToNotified::DoNothing,
+                    Some(Snapshot(s.0 | NOTIFIED)),
+                )
             } else {
                 let next = Snapshot(s.0 | NOTIFIED).ref_inc();
                 (TransitionToNotified::Submit, Some(next))
@@ -326,13 +334,19 @@ impl State {
                 (TransitionToCancelled::DoNothing, None)
             } else if s.is_running() {
                 // The runner sees CANCELLED in `transition_to_idle`.
-                (TransitionToCancelled::DoNothing, Some(Snapshot(s.0 | CANCELLED)))
+                (
+                    TransitionToCancelled::DoNothing,
+                    Some(Snapshot(s.0 | CANCELLED)),
+                )
             } else if inline {
                 let next = Snapshot(s.0 | CANCELLED | RUNNING);
                 (TransitionToCancelled::CancelNow, Some(next))
             } else if s.is_notified() {
                 // Already queued: the run will see CANCELLED.
-                (TransitionToCancelled::DoNothing, Some(Snapshot(s.0 | CANCELLED)))
+                (
+                    TransitionToCancelled::DoNothing,
+                    Some(Snapshot(s.0 | CANCELLED)),
+                )
             } else {
                 let next = Snapshot(s.0 | CANCELLED | NOTIFIED).ref_inc();
                 (TransitionToCancelled::Submit, Some(next))
@@ -488,10 +502,16 @@ mod tests {
         assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
         assert_eq!(s.load().ref_count(), 2);
         // A by-ref wake on an idle task adds a reference for the Notified.
-        assert_eq!(s.transition_to_notified_by_ref(), TransitionToNotified::Submit);
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotified::Submit
+        );
         assert_eq!(s.load().ref_count(), 3);
         // A second wake changes nothing.
-        assert_eq!(s.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
         let after = s.transition_to_complete(OutputKind::Value);
         assert!(after.is_complete() && !after.is_running());
@@ -504,7 +524,10 @@ mod tests {
     fn wake_while_running_reschedules_on_idle() {
         let s = State::new();
         let _ = s.transition_to_running();
-        assert_eq!(s.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
         assert_eq!(s.transition_to_idle(), TransitionToIdle::OkNotified);
         assert_eq!(s.load().ref_count(), 3);
     }
@@ -514,14 +537,23 @@ mod tests {
         let s = State::new();
         let _ = s.transition_to_running();
         let _ = s.transition_to_idle();
-        assert_eq!(s.transition_to_cancelled(true), TransitionToCancelled::CancelNow);
+        assert_eq!(
+            s.transition_to_cancelled(true),
+            TransitionToCancelled::CancelNow
+        );
         assert!(s.load().is_running());
-        assert_eq!(s.transition_to_cancelled(true), TransitionToCancelled::DoNothing);
+        assert_eq!(
+            s.transition_to_cancelled(true),
+            TransitionToCancelled::DoNothing
+        );
 
         let s = State::new();
         let _ = s.transition_to_running();
         let _ = s.transition_to_idle();
-        assert_eq!(s.transition_to_cancelled(false), TransitionToCancelled::Submit);
+        assert_eq!(
+            s.transition_to_cancelled(false),
+            TransitionToCancelled::Submit
+        );
         assert_eq!(s.transition_to_running(), TransitionToRunning::Cancelled);
     }
 
@@ -529,7 +561,10 @@ mod tests {
     fn abort_while_running_cancels_at_idle() {
         let s = State::new();
         let _ = s.transition_to_running();
-        assert_eq!(s.transition_to_cancelled(true), TransitionToCancelled::DoNothing);
+        assert_eq!(
+            s.transition_to_cancelled(true),
+            TransitionToCancelled::DoNothing
+        );
         assert_eq!(s.transition_to_idle(), TransitionToIdle::Cancelled);
         assert!(s.load().is_running());
     }
@@ -538,7 +573,10 @@ mod tests {
     fn queued_entry_after_inline_cancel_drops_its_reference() {
         let s = State::new();
         // The initial Notified is still queued; abort takes the stage.
-        assert_eq!(s.transition_to_cancelled(true), TransitionToCancelled::CancelNow);
+        assert_eq!(
+            s.transition_to_cancelled(true),
+            TransitionToCancelled::CancelNow
+        );
         let _ = s.transition_to_complete(OutputKind::Aborted);
         assert_eq!(s.transition_to_running(), TransitionToRunning::Failed);
         assert_eq!(s.load().ref_count(), 2);
@@ -568,6 +606,9 @@ mod tests {
         let _ = s.transition_to_complete(OutputKind::Value);
         let _ = s.drop_join_interest();
         assert!(!s.ref_dec_many(2));
-        assert_eq!(s.transition_to_notified_by_val(), TransitionToNotified::Dealloc);
+        assert_eq!(
+            s.transition_to_notified_by_val(),
+            TransitionToNotified::Dealloc
+        );
     }
 }

@@ -33,7 +33,7 @@
 
 use super::inject::Inject;
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
-use std::sync::Arc;
+use crate::runtime::blocking::Spawner;
 use crate::runtime::context;
 use crate::runtime::driver::{Driver, DriverHandle};
 use crate::runtime::park_thread;
@@ -45,6 +45,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
+use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 use std::thread::Thread;
 
@@ -63,6 +64,7 @@ pub(crate) struct Handle {
     /// The root (`block_on`) future was woken.
     woken: AtomicBool,
     driver: DriverHandle,
+    pub(crate) blocking: Spawner,
     config: Config,
 }
 
@@ -87,16 +89,29 @@ pub(crate) struct Context {
 }
 
 impl CurrentThread {
-    pub(crate) fn new(driver: Driver, driver_handle: DriverHandle, config: Config) -> (CurrentThread, Arc<Handle>) {
+    pub(crate) fn new(
+        driver: Driver,
+        driver_handle: DriverHandle,
+        blocking: Spawner,
+        config: Config,
+    ) -> (CurrentThread, Arc<Handle>) {
         let handle = Arc::new(Handle {
             inject: Inject::new(),
             owned: OwnedTasks::new(),
             woken: AtomicBool::new(false),
             driver: driver_handle,
+            blocking,
             config,
         });
-        let core = Box::new(Core { tasks: VecDeque::with_capacity(64), tick: 0, driver: Some(driver) });
-        let scheduler = CurrentThread { core: Mutex::new(Some(core)), core_waiters: Mutex::new(Vec::new()) };
+        let core = Box::new(Core {
+            tasks: VecDeque::with_capacity(64),
+            tick: 0,
+            driver: Some(driver),
+        });
+        let scheduler = CurrentThread {
+            core: Mutex::new(Some(core)),
+            core_waiters: Mutex::new(Vec::new()),
+        };
         (scheduler, handle)
     }
 
@@ -252,8 +267,14 @@ struct CoreGuard<'a> {
 
 impl<'a> CoreGuard<'a> {
     fn new(scheduler: &'a CurrentThread, handle: Arc<Handle>, core: Box<Core>) -> CoreGuard<'a> {
-        let context = Context { handle, core: RefCell::new(Some(core)) };
-        CoreGuard { context: scheduler::Context::CurrentThread(context), scheduler }
+        let context = Context {
+            handle,
+            core: RefCell::new(Some(core)),
+        };
+        CoreGuard {
+            context: scheduler::Context::CurrentThread(context),
+            scheduler,
+        }
     }
 
     fn block_on<F: Future>(self, mut future: Pin<&mut F>) -> F::Output {
@@ -309,7 +330,11 @@ impl Context {
     /// Parks on the driver. The driver is taken out of the core first:
     /// events it delivers may wake tasks, which borrow the core to queue.
     fn park(&self, timeout: Option<std::time::Duration>) {
-        let taken = self.core.borrow_mut().as_mut().and_then(|core| core.driver.take());
+        let taken = self
+            .core
+            .borrow_mut()
+            .as_mut()
+            .and_then(|core| core.driver.take());
         let Some(mut driver) = taken else { return };
         match timeout {
             None => driver.park(),

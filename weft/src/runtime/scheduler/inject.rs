@@ -23,7 +23,10 @@ impl<S: 'static> Inject<S> {
     pub(crate) fn new() -> Inject<S> {
         Inject {
             len: AtomicUsize::new(0),
-            inner: Mutex::new(InjectInner { queue: VecDeque::new(), closed: false }),
+            inner: Mutex::new(InjectInner {
+                queue: VecDeque::new(),
+                closed: false,
+            }),
         }
     }
 

@@ -29,6 +29,20 @@ impl Handle {
         }
     }
 
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner().spawn_blocking(self, f)
+    }
+
+    pub(crate) fn blocking_spawner(&self) -> &crate::runtime::blocking::Spawner {
+        match self {
+            Handle::CurrentThread(handle) => &handle.blocking,
+        }
+    }
+
     pub(crate) fn as_current_thread(&self) -> &Arc<current_thread::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle,

@@ -1,0 +1,40 @@
+//! The runtime flavors an attribute can ask for, and which one it gets when
+//! it asks for none.
+
+use crate::kind::EntryKind;
+
+/// A runtime flavor, as named by `flavor = "..."`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    /// `"current_thread"`: one thread runs the body and every task.
+    CurrentThread,
+    /// `"multi_thread"`: a pool of worker threads.
+    MultiThread,
+}
+
+impl Flavor {
+    /// The accepted spellings, for error messages.
+    pub(crate) const EXPECTED: &'static str = "`\"current_thread\"` or `\"multi_thread\"`";
+
+    /// The flavor spelled `name`, if there is one.
+    pub(crate) fn from_name(name: &str) -> Option<Flavor> {
+        match name {
+            "current_thread" => Some(Flavor::CurrentThread),
+            "multi_thread" => Some(Flavor::MultiThread),
+            _ => None,
+        }
+    }
+
+    /// The flavor used when the attribute does not name one.
+    ///
+    /// tokio uses `multi_thread` for `#[tokio::main]` and `current_thread`
+    /// for `#[tokio::test]`. weft has no multi-thread scheduler yet, so for
+    /// now both attributes default to `current_thread`. When `multi_thread`
+    /// lands, `EntryKind::Main` moves to `Flavor::MultiThread` here (and the
+    /// "Differences from tokio" notes in `lib.rs` lose that paragraph).
+    pub(crate) fn default_for(kind: EntryKind) -> Flavor {
+        match kind {
+            EntryKind::Main | EntryKind::Test => Flavor::CurrentThread,
+        }
+    }
+}

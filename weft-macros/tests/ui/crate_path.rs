@@ -1,0 +1,2 @@
+#[weft::main(crate = "not a path")]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[weft::main(crate = "no_such_crate")]
+async fn main() {}

@@ -1,0 +1,2 @@
+#[weft::main(flavor = )]
+async fn main() {}

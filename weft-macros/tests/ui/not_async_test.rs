@@ -1,0 +1,4 @@
+#[weft::test]
+fn sync_test() {}
+
+fn main() {}

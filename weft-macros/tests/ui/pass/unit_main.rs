@@ -1,0 +1,7 @@
+#![deny(warnings)]
+
+#[weft::main]
+async fn main() {
+    let greeting = async { "hello" }.await;
+    assert_eq!(greeting, "hello");
+}

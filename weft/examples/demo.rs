@@ -1,0 +1,245 @@
+//! weft's main demo: real work on the runtime, with timings.
+//!
+//! `cargo run --release --example demo`
+//!
+//! Each part prints what happened and how long it took; the end prints
+//! the peak resident memory and the runtime's counters.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::time::Instant;
+use weft::runtime::{Builder, Handle};
+use weft::task::{JoinSet, LocalSet};
+
+fn main() -> std::io::Result<()> {
+    let rt = Builder::new_current_thread().enable_all().build()?;
+    println!("weft demo — current_thread runtime\n");
+
+    rt.block_on(async {
+        part("spawn 1,000,000 tasks, await each", spawn_burst(1_000_000)).await;
+        part(
+            "200 tasks x 1,000 yield_now round trips",
+            yield_many(200, 1_000),
+        )
+        .await;
+        part(
+            "ping-pong: 2 tasks, 100,000 wakes each way",
+            ping_pong(100_000),
+        )
+        .await;
+        part(
+            "4 OS threads spawn 25,000 tasks each via Handle",
+            remote_spawn(4, 25_000),
+        )
+        .await;
+        part(
+            "JoinSet: 10,000 tasks, 10 panic, 100 aborted",
+            join_set_faults(),
+        )
+        .await;
+        part(
+            "LocalSet: 10,000 !Send tasks sharing an Rc",
+            local_set(10_000),
+        )
+        .await;
+    });
+
+    let metrics = rt.handle().metrics();
+    println!(
+        "\nruntime metrics: workers={} alive_tasks={} global_queue_depth={}",
+        metrics.num_workers(),
+        metrics.num_alive_tasks(),
+        metrics.global_queue_depth()
+    );
+    match peak_rss_kib() {
+        Some(kib) => println!("peak RSS: {:.1} MiB", kib as f64 / 1024.0),
+        None => println!("peak RSS: unavailable on this platform"),
+    }
+    Ok(())
+}
+
+/// Runs one part of the demo and prints its timing.
+async fn part<F: Future<Output = String>>(title: &str, work: F) {
+    print!("{title:<52} ");
+    let start = Instant::now();
+    let summary = work.await;
+    let elapsed = start.elapsed();
+    println!("{:>9.2} ms   {summary}", elapsed.as_secs_f64() * 1e3);
+}
+
+async fn spawn_burst(n: usize) -> String {
+    let start = Instant::now();
+    let mut total = 0usize;
+    // Batches keep the number of live handles (and memory) bounded.
+    for batch in 0..(n / 10_000) {
+        let handles: Vec<_> = (0..10_000)
+            .map(|i| weft::spawn(async move { i + batch }))
+            .collect();
+        for handle in handles {
+            total += handle.await.expect("task ok");
+        }
+    }
+    let per_task = start.elapsed().as_nanos() as f64 / n as f64;
+    format!("{per_task:.0} ns/task (checksum {total})")
+}
+
+async fn yield_many(tasks: usize, yields: usize) -> String {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let polls = polls.clone();
+            weft::spawn(async move {
+                for _ in 0..yields {
+                    weft::task::yield_now().await;
+                    polls.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.expect("task ok");
+    }
+    format!("{} yields", polls.load(Ordering::Relaxed))
+}
+
+/// A one-slot mailbox between two tasks: the minimum needed to show the
+/// wake path (real channels live in `weft::sync`).
+#[derive(Default)]
+struct Slot {
+    inner: Mutex<(Option<u64>, Option<Waker>)>,
+}
+
+impl Slot {
+    fn put(&self, value: u64) {
+        let waker = {
+            let mut inner = self.inner.lock().unwrap();
+            inner.0 = Some(value);
+            inner.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    fn take(&self) -> impl Future<Output = u64> + '_ {
+        struct Take<'a>(&'a Slot);
+        impl Future for Take<'_> {
+            type Output = u64;
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u64> {
+                let mut inner = self.0.inner.lock().unwrap();
+                match inner.0.take() {
+                    Some(value) => Poll::Ready(value),
+                    None => {
+                        inner.1 = Some(cx.waker().clone());
+                        Poll::Pending
+                    }
+                }
+            }
+        }
+        Take(self)
+    }
+}
+
+async fn ping_pong(rounds: u64) -> String {
+    let (ping, pong) = (Arc::new(Slot::default()), Arc::new(Slot::default()));
+    let responder = {
+        let (ping, pong) = (ping.clone(), pong.clone());
+        weft::spawn(async move {
+            for _ in 0..rounds {
+                let v = ping.take().await;
+                pong.put(v + 1);
+            }
+        })
+    };
+    let mut value = 0;
+    for _ in 0..rounds {
+        ping.put(value);
+        value = pong.take().await;
+    }
+    responder.await.expect("responder ok");
+    format!("final value {value}")
+}
+
+async fn remote_spawn(threads: usize, per_thread: usize) -> String {
+    let handle = Handle::current();
+    let done = Arc::new(AtomicUsize::new(0));
+    let spawners: Vec<_> = (0..threads)
+        .map(|_| {
+            let (handle, done) = (handle.clone(), done.clone());
+            std::thread::spawn(move || {
+                (0..per_thread)
+                    .map(|_| {
+                        let done = done.clone();
+                        handle.spawn(async move {
+                            done.fetch_add(1, Ordering::Relaxed);
+                        })
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let mut handles = Vec::new();
+    for spawner in spawners {
+        // Joining an OS thread blocks briefly; the spawners are fast.
+        handles.extend(spawner.join().expect("spawner thread"));
+    }
+    for handle in handles {
+        handle.await.expect("task ok");
+    }
+    format!("{} tasks ran", done.load(Ordering::Relaxed))
+}
+
+async fn join_set_faults() -> String {
+    // Keep the ten deliberate panics from printing ten backtraces.
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut set = JoinSet::new();
+    let mut aborts = Vec::new();
+    for i in 0..10_000u32 {
+        if i % 1_000 == 0 {
+            set.spawn(async move { panic!("task {i} failed on purpose") });
+        } else if i % 100 == 1 {
+            aborts.push(set.spawn(std::future::pending::<u32>()));
+        } else {
+            set.spawn(async move { i });
+        }
+    }
+    for handle in &aborts {
+        handle.abort();
+    }
+    let (mut ok, mut panicked, mut cancelled) = (0, 0, 0);
+    while let Some(result) = set.join_next().await {
+        match result {
+            Ok(_) => ok += 1,
+            Err(err) if err.is_panic() => panicked += 1,
+            Err(_) => cancelled += 1,
+        }
+    }
+    std::panic::set_hook(previous_hook);
+    format!("{ok} ok, {panicked} panicked, {cancelled} cancelled")
+}
+
+async fn local_set(tasks: usize) -> String {
+    let counter = Rc::new(std::cell::Cell::new(0usize));
+    let local = LocalSet::new();
+    for _ in 0..tasks {
+        let counter = counter.clone();
+        local.spawn_local(async move {
+            weft::task::yield_now().await;
+            counter.set(counter.get() + 1);
+        });
+    }
+    local.await;
+    format!("Rc counter = {}", counter.get())
+}
+
+/// Peak resident set size, from the kernel's own accounting.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

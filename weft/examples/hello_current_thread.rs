@@ -1,0 +1,12 @@
+//! Seed 004: the same hello, explicitly single-threaded.
+//!
+//! `cargo run --example hello_current_thread`
+
+async fn say_hello() {
+    println!("Hello, world!");
+}
+
+#[weft::main(flavor = "current_thread")]
+async fn main() {
+    say_hello().await;
+}

@@ -1,0 +1,279 @@
+//! The blocking pool: threads for closures that would block a scheduler.
+//!
+//! # Design note
+//!
+//! A `spawn_blocking` closure becomes an ordinary task (one cell, the same
+//! `JoinHandle`) whose future runs the closure on its first poll; its
+//! scheduler is the pool, so "scheduling" it means queueing it for a pool
+//! thread. The pool is elastic, like tokio's and async-std's:
+//!
+//! 1. A queued task wakes an idle thread if there is one, otherwise starts a
+//!    new thread, up to `max_threads`; past that it waits in the queue.
+//! 2. A thread idle for `keep_alive` retires.
+//! 3. Shutdown stops accepting work, cancels queued tasks that never
+//!    started, and waits for running closures (they cannot be interrupted)
+//!    up to the given timeout; threads still busy after it are left
+//!    detached and exit when their closure returns.
+//!
+//! Lock-protected state lives in [`PoolState`]; the pool's threads and
+//! `spawn_blocking` callers meet only under its mutex and condvar.
+
+use super::builder::{Callback, ThreadNameFn};
+use super::{context, scheduler};
+use crate::loom::{Condvar, Mutex};
+use crate::task::list::OwnedTasks;
+use crate::task::{self, JoinHandle, Notified, Schedule, Task};
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+/// Settings taken from the `Builder`.
+#[derive(Clone)]
+pub(crate) struct PoolConfig {
+    pub(crate) max_threads: usize,
+    pub(crate) keep_alive: Duration,
+    pub(crate) thread_name: ThreadNameFn,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_thread_start: Option<Callback>,
+    pub(crate) on_thread_stop: Option<Callback>,
+}
+
+/// Owned by the `Runtime`; shuts the pool down when dropped.
+pub(crate) struct BlockingPool {
+    spawner: Spawner,
+}
+
+/// Shared by every handle of the runtime.
+#[derive(Clone)]
+pub(crate) struct Spawner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<PoolState>,
+    /// Signalled when work arrives or shutdown starts.
+    work: Condvar,
+    /// Signalled when a thread exits, for shutdown's wait.
+    exited: Condvar,
+    owned: OwnedTasks<Spawner>,
+    config: PoolConfig,
+}
+
+/// Guarded by `Inner::state`.
+struct PoolState {
+    queue: VecDeque<Notified<Spawner>>,
+    threads: usize,
+    idle: usize,
+    /// Wake-ups sent to idle threads and not yet taken.
+    pending_wakeups: usize,
+    shutdown: bool,
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: PoolConfig) -> BlockingPool {
+        let inner = Arc::new(Inner {
+            state: Mutex::new(PoolState {
+                queue: VecDeque::new(),
+                threads: 0,
+                idle: 0,
+                pending_wakeups: 0,
+                shutdown: false,
+            }),
+            work: Condvar::new(),
+            exited: Condvar::new(),
+            owned: OwnedTasks::new(),
+            config,
+        });
+        BlockingPool {
+            spawner: Spawner { inner },
+        }
+    }
+
+    pub(crate) fn spawner(&self) -> &Spawner {
+        &self.spawner
+    }
+
+    /// Rule 3. `None` waits for every running closure.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let inner = &self.spawner.inner;
+        let queued = {
+            let mut state = inner.state.lock().unwrap();
+            if state.shutdown {
+                return;
+            }
+            state.shutdown = true;
+            std::mem::take(&mut state.queue)
+        };
+        inner.work.notify_all();
+        // Tasks that never started: cancel them (their handles report it).
+        inner.owned.close_and_shutdown_all();
+        drop(queued);
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut state = inner.state.lock().unwrap();
+        while state.threads > 0 {
+            match deadline {
+                None => state = inner.exited.wait(state).unwrap(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break;
+                    }
+                    state = inner.exited.wait_timeout(state, deadline - now).unwrap().0;
+                }
+            }
+        }
+    }
+}
+
+impl Drop for BlockingPool {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl Spawner {
+    /// Runs `f` on a pool thread; see `task::spawn_blocking`.
+    /// `runtime` is entered while `f` runs, so `f` can reach the runtime
+    /// (`Handle::current`, `weft::spawn`).
+    pub(crate) fn spawn_blocking<F, R>(&self, runtime: &scheduler::Handle, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let task = BlockingTask {
+            f: Some(f),
+            runtime: runtime.clone(),
+        };
+        let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
+        if let Some(notified) = notified {
+            self.schedule(notified);
+        }
+        join
+    }
+
+    /// Threads alive in the pool, and how many of them are idle.
+    pub(crate) fn thread_counts(&self) -> (usize, usize) {
+        let state = self.inner.state.lock().unwrap();
+        (state.threads, state.idle)
+    }
+
+    fn start_thread(&self) -> io::Result<()> {
+        let config = &self.inner.config;
+        let mut builder = std::thread::Builder::new().name((config.thread_name)());
+        if let Some(size) = config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let spawner = self.clone();
+        builder.spawn(move || spawner.run_thread()).map(drop)
+    }
+
+    /// A pool thread's life: rules 1 and 2.
+    fn run_thread(self) {
+        let inner = &*self.inner;
+        if let Some(hook) = &inner.config.on_thread_start {
+            hook();
+        }
+        let mut state = inner.state.lock().unwrap();
+        loop {
+            if let Some(task) = state.queue.pop_front() {
+                drop(state);
+                task.run();
+                state = inner.state.lock().unwrap();
+                continue;
+            }
+            if state.shutdown {
+                break;
+            }
+            state.idle += 1;
+            let (next, timeout) = inner
+                .work
+                .wait_timeout(state, inner.config.keep_alive)
+                .unwrap();
+            state = next;
+            state.idle -= 1;
+            if state.pending_wakeups > 0 {
+                state.pending_wakeups -= 1;
+            } else if timeout.timed_out() && state.queue.is_empty() {
+                break;
+            }
+        }
+        state.threads -= 1;
+        drop(state);
+        if let Some(hook) = &inner.config.on_thread_stop {
+            hook();
+        }
+        inner.exited.notify_all();
+    }
+}
+
+impl Schedule for Spawner {
+    fn schedule(&self, task: Notified<Self>) {
+        let mut state = self.inner.state.lock().unwrap();
+        if state.shutdown {
+            drop(state);
+            drop(task);
+            return;
+        }
+        state.queue.push_back(task);
+        if state.idle > state.pending_wakeups {
+            state.pending_wakeups += 1;
+            drop(state);
+            self.inner.work.notify_one();
+        } else if state.threads < self.inner.config.max_threads {
+            state.threads += 1;
+            drop(state);
+            if let Err(err) = self.start_thread() {
+                // No thread: the task stays queued for an existing thread;
+                // with none at all, say why before it waits forever.
+                let mut state = self.inner.state.lock().unwrap();
+                state.threads -= 1;
+                if state.threads == 0 {
+                    panic!("failed to spawn a blocking pool thread: {err}");
+                }
+            }
+        }
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.inner.owned.remove(task)
+    }
+}
+
+/// The future of a `spawn_blocking` task: runs the closure when polled.
+struct BlockingTask<F> {
+    f: Option<F>,
+    runtime: scheduler::Handle,
+}
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self.f.take().expect("a blocking task is polled once");
+        let _current = context::try_set_current(&self.runtime);
+        Poll::Ready(f())
+    }
+}
+
+impl fmt::Debug for Spawner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (threads, idle) = self.thread_counts();
+        f.debug_struct("Spawner")
+            .field("threads", &threads)
+            .field("idle", &idle)
+            .finish()
+    }
+}
+
+impl fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.spawner.fmt(f)
+    }
+}

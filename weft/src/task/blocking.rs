@@ -1,0 +1,47 @@
+//! `spawn_blocking`: run blocking code without stalling the scheduler.
+
+use super::JoinHandle;
+use crate::runtime::context;
+
+/// Runs `f` on a thread of the runtime's blocking pool and returns a
+/// [`JoinHandle`] for its result.
+///
+/// Use it for code that blocks (file I/O through `std`, a synchronous
+/// library call, heavy computation) so it does not hold up the tasks on the
+/// scheduler's thread. Pool threads are started on demand, up to
+/// [`Builder::max_blocking_threads`](crate::runtime::Builder::max_blocking_threads),
+/// and retire after [`thread_keep_alive`](crate::runtime::Builder::thread_keep_alive)
+/// of idleness; beyond the cap, closures wait in a queue. The runtime is
+/// entered while `f` runs, so `f` may call [`weft::spawn`](crate::spawn).
+///
+/// A closure that has started cannot be aborted: `abort` on its handle only
+/// cancels it while it is still queued. When the runtime shuts down, queued
+/// closures are cancelled and running ones are waited for (see
+/// [`Runtime::shutdown_timeout`](crate::runtime::Runtime::shutdown_timeout)).
+///
+/// # Panics
+///
+/// Outside a runtime, with "must be called from the context of a weft
+/// runtime"; and if the OS refuses to start a thread while the pool has
+/// none.
+///
+/// # Examples
+///
+/// ```
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let sum = weft::task::spawn_blocking(|| (1..=100u64).sum::<u64>()).await.unwrap();
+/// assert_eq!(sum, 5050);
+/// # }
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn_blocking(f)) {
+        Ok(handle) => handle,
+        Err(err) => panic!("{err}"),
+    }
+}
