@@ -1,0 +1,320 @@
+//! Items the expansions of `join!`, `try_join!` and `select!` name through
+//! `$crate::macros::support::...`.
+//!
+//! Everything here is public only so that macro expansions in users' crates
+//! can reach it; none of it is part of weft's API and it may change in any
+//! release. Re-exporting the `core` items keeps the expansions independent of
+//! whatever the user's crate calls `core`, `Poll` or `Ok`.
+
+use core::fmt;
+
+pub use core::future::{poll_fn, Future, IntoFuture};
+pub use core::option::Option;
+pub use core::pin::{pin, Pin};
+pub use core::result::Result;
+pub use core::task::{Context, Poll};
+
+/// A future stored in place next to the output it will become: the storage
+/// behind `join!` and `try_join!`.
+///
+/// It starts as the future; polling it to completion replaces the future by
+/// its output in the same bytes (the future is dropped in place first), and
+/// [`take_output`](MaybeDone::take_output) moves the output out, leaving it
+/// empty.
+///
+/// # Pinning
+///
+/// The wrapped future is structurally pinned: it is only ever reached through
+/// `Pin<&mut F>` and it is dropped in place. The output is not pinned: it is
+/// handed out by `&mut` and moved out by value.
+pub struct MaybeDone<F: Future> {
+    state: State<F>,
+}
+
+enum State<F: Future> {
+    /// Still running.
+    Future(F),
+    /// Finished; the output is waiting to be taken.
+    Done(F::Output),
+    /// The output was taken.
+    Gone,
+}
+
+/// Wraps anything that can become a future in a [`MaybeDone`]
+/// (calling [`IntoFuture::into_future`] on it first, as `.await` does).
+pub fn maybe_done<F: IntoFuture>(future: F) -> MaybeDone<F::IntoFuture> {
+    MaybeDone {
+        state: State::Future(future.into_future()),
+    }
+}
+
+impl<F: Future> MaybeDone<F> {
+    /// Returns the output if the future has finished and the output has not
+    /// been taken.
+    pub fn output_mut(self: Pin<&mut Self>) -> Option<&mut F::Output> {
+        // SAFETY: the output is not structurally pinned (see the type docs),
+        // so handing out `&mut` to it is fine, and nothing here moves the
+        // `Future` variant, which is the only pinned part.
+        match unsafe { &mut self.get_unchecked_mut().state } {
+            State::Done(output) => Some(output),
+            State::Future(_) | State::Gone => None,
+        }
+    }
+
+    /// Moves the output out if the future has finished and the output has not
+    /// been taken yet, leaving the slot empty; otherwise returns `None` and
+    /// changes nothing.
+    pub fn take_output(self: Pin<&mut Self>) -> Option<F::Output> {
+        // SAFETY: we only move out of `self` when it holds `Done`, whose
+        // output is not pinned; the pinned `Future` variant is never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        if !matches!(this.state, State::Done(_)) {
+            return None;
+        }
+        match core::mem::replace(&mut this.state, State::Gone) {
+            State::Done(output) => Some(output),
+            State::Future(_) | State::Gone => unreachable!("checked above"),
+        }
+    }
+
+    /// Moves the output out; the expansions call this once every future has
+    /// finished.
+    ///
+    /// # Panics
+    ///
+    /// If the future has not finished or the output was already taken, which
+    /// happens only when the `join!` future is polled again after it returned
+    /// `Ready`.
+    #[track_caller]
+    pub fn take_finished(self: Pin<&mut Self>) -> F::Output {
+        match self.take_output() {
+            Some(output) => output,
+            None => panic!("`join!` future polled after completion"),
+        }
+    }
+}
+
+impl<T, E, F: Future<Output = Result<T, E>>> MaybeDone<F> {
+    /// If the future finished with `Err`, moves the error out (leaving the
+    /// slot empty) and returns it; `try_join!` then returns it at once.
+    pub fn take_err(mut self: Pin<&mut Self>) -> Option<E> {
+        if let Some(Err(_)) = self.as_mut().output_mut() {
+            if let Some(Err(error)) = self.take_output() {
+                return Some(error);
+            }
+        }
+        None
+    }
+
+    /// Moves the `Ok` value out; `try_join!` calls this once every future has
+    /// finished with `Ok`.
+    ///
+    /// # Panics
+    ///
+    /// If the future has not finished with `Ok`, which happens only when the
+    /// `try_join!` future is polled again after it returned `Ready`.
+    #[track_caller]
+    pub fn take_ok(self: Pin<&mut Self>) -> T {
+        match self.take_output() {
+            Some(Ok(value)) => value,
+            _ => panic!("`try_join!` future polled after completion"),
+        }
+    }
+}
+
+impl<F: Future> Future for MaybeDone<F> {
+    type Output = ();
+
+    /// Polls the wrapped future if it is still running; `Ready(())` once it
+    /// has finished (its output then waits in place).
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: `get_unchecked_mut` does not move anything; the future
+        // inside is re-pinned at once (structural pinning: it is never moved
+        // afterwards, and it is dropped in place by the assignment below).
+        let output = match unsafe { &mut self.as_mut().get_unchecked_mut().state } {
+            // SAFETY: `future` lives inside `self`, which is pinned, and is
+            // never moved out (see above), so pinning it is sound.
+            State::Future(future) => match unsafe { Pin::new_unchecked(future) }.poll(cx) {
+                Poll::Ready(output) => output,
+                Poll::Pending => return Poll::Pending,
+            },
+            State::Done(_) => return Poll::Ready(()),
+            State::Gone => panic!("`MaybeDone` polled after its output was taken"),
+        };
+        // `Pin::set` drops the finished future in place before writing the
+        // output over it, as the pinning contract requires.
+        self.set(MaybeDone {
+            state: State::Done(output),
+        });
+        Poll::Ready(())
+    }
+}
+
+impl<F: Future> fmt::Debug for MaybeDone<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match self.state {
+            State::Future(_) => "Future",
+            State::Done(_) => "Done",
+            State::Gone => "Gone",
+        };
+        f.debug_tuple("MaybeDone")
+            .field(&format_args!("{state}"))
+            .finish()
+    }
+}
+
+/// The set of `select!` branches that must not be polled any more: their
+/// precondition was false, or their future has finished. One bit per branch,
+/// so at most 64 branches.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Mask(u64);
+
+impl Mask {
+    /// A mask with no branch disabled.
+    pub const fn new() -> Mask {
+        Mask(0)
+    }
+
+    /// Disables branch `index`.
+    #[inline]
+    pub fn disable(&mut self, index: u32) {
+        self.0 |= 1 << index;
+    }
+
+    /// Whether branch `index` is disabled.
+    #[inline]
+    pub const fn is_disabled(self, index: u32) -> bool {
+        self.0 & (1 << index) != 0
+    }
+}
+
+/// The branch `join!` / `try_join!` polls first in this poll: the rotating
+/// `next` (advanced by one, wrapping at `count`) by default, 0 after
+/// `biased;`.
+#[inline]
+pub fn join_start(biased: bool, next: &mut u32, count: u32) -> u32 {
+    if biased {
+        return 0;
+    }
+    let start = *next;
+    *next = if start + 1 >= count { 0 } else { start + 1 };
+    start
+}
+
+/// The branch `select!` polls first in this poll: a random one in
+/// `0..count` by default, 0 after `biased;`.
+#[inline]
+pub fn select_start(biased: bool, count: u32) -> u32 {
+    if biased {
+        0
+    } else {
+        thread_rng_n(count)
+    }
+}
+
+/// The index following `branch`, wrapping to 0 at `count`.
+#[inline]
+pub fn next_branch(branch: u32, count: u32) -> u32 {
+    if branch + 1 >= count {
+        0
+    } else {
+        branch + 1
+    }
+}
+
+/// Whether the current task may keep polling (`Ready`) or has used up its
+/// cooperative budget and should yield (`Pending`, after arranging to be
+/// woken). `select!` checks it before polling any branch, as tokio's does.
+///
+/// weft has no cooperative budget yet, so this is always `Ready`; when
+/// `runtime::coop` lands, this is the one place to connect it (and it must
+/// wake `cx`'s waker before returning `Pending`).
+#[inline]
+pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
+    let _ = cx;
+    Poll::Ready(())
+}
+
+/// A pseudo-random number in `0..n` (0 when `n` is 0) from a fast
+/// thread-local generator; not for cryptography.
+#[inline]
+pub fn thread_rng_n(n: u32) -> u32 {
+    crate::util::rand::thread_rng_n(n)
+}
+
+/// Called when every branch of a `select!` without `else` is disabled.
+///
+/// # Panics
+///
+/// Always.
+#[track_caller]
+#[cold]
+pub fn all_branches_disabled() -> ! {
+    panic!("all branches are disabled and there is no else branch")
+}
+
+/// Marks a branch index that cannot occur (the expansions iterate only over
+/// `0..count`).
+#[track_caller]
+#[cold]
+pub fn unreachable_branch() -> ! {
+    unreachable!("select!/join!: branch index out of range (a bug in weft)")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{maybe_done, Future, Mask};
+    use std::future::{pending, ready};
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    #[test]
+    fn maybe_done_keeps_the_output_until_taken() {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut done = pin!(maybe_done(ready(5)));
+        assert_eq!(done.as_mut().take_output(), None, "not polled yet");
+        assert_eq!(done.as_mut().poll(&mut cx), Poll::Ready(()));
+        assert_eq!(done.as_mut().poll(&mut cx), Poll::Ready(()), "stays done");
+        assert_eq!(done.as_mut().output_mut(), Some(&mut 5));
+        assert_eq!(done.as_mut().take_output(), Some(5));
+        assert_eq!(done.as_mut().take_output(), None, "taken once");
+        assert_eq!(format!("{done:?}"), "MaybeDone(Gone)");
+
+        let mut running = pin!(maybe_done(pending::<u8>()));
+        assert_eq!(running.as_mut().poll(&mut cx), Poll::Pending);
+        assert_eq!(running.as_mut().output_mut(), None);
+        assert_eq!(format!("{running:?}"), "MaybeDone(Future)");
+    }
+
+    #[test]
+    fn take_err_takes_only_errors() {
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut ok = pin!(maybe_done(ready(Ok::<u8, &str>(1))));
+        let _ = ok.as_mut().poll(&mut cx);
+        assert_eq!(ok.as_mut().take_err(), None);
+        assert_eq!(ok.as_mut().take_ok(), 1);
+        let mut err = pin!(maybe_done(ready(Err::<u8, &str>("e"))));
+        assert_eq!(err.as_mut().take_err(), None, "not polled yet");
+        let _ = err.as_mut().poll(&mut cx);
+        assert_eq!(err.as_mut().take_err(), Some("e"));
+        assert_eq!(err.as_mut().take_err(), None, "taken once");
+    }
+
+    #[test]
+    #[should_panic(expected = "`join!` future polled after completion")]
+    fn take_finished_panics_when_not_finished() {
+        let fut = pin!(maybe_done(pending::<u8>()));
+        fut.take_finished();
+    }
+
+    #[test]
+    fn mask_covers_all_64_branches() {
+        let mut mask = Mask::new();
+        for i in (0..64).step_by(3) {
+            mask.disable(i);
+        }
+        for i in 0..64 {
+            assert_eq!(mask.is_disabled(i), i % 3 == 0, "branch {i}");
+        }
+    }
+}
