@@ -102,9 +102,12 @@ where
                 TransitionToIdle::OkNotified => {
                     // Woken while running (often by itself, as `yield_now`
                     // does): go behind the tasks that are already ready.
-                    // SAFETY: the run reference became this `Notified`.
+                    // SAFETY: the transition made a reference for this entry.
                     let notified = unsafe { Notified::from_raw(raw) };
                     self.cell().scheduler.yield_now(notified);
+                    // Only now: once queued, the entry may run and free the
+                    // cell on another thread (rule 4).
+                    raw.drop_reference();
                 }
                 TransitionToIdle::OkDealloc => self.dealloc(),
                 TransitionToIdle::Cancelled => self.cancel_and_complete(true),

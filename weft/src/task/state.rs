@@ -39,15 +39,20 @@
 //!    RMW). After `COMPLETE`, the stage belongs to the `JoinHandle` if
 //!    `JOIN_INTEREST` was set at that RMW, otherwise to the completing thread.
 //! 2. **Notification.** A wake on an idle, un-notified task sets `NOTIFIED`
-//!    and creates exactly one `Notified` (a by-value wake hands its own
-//!    reference over; a by-ref wake adds one). A wake on a running task only
+//!    and creates exactly one `Notified` with a reference of its own. The
+//!    waker keeps its reference until the scheduler has taken the entry
+//!    (a by-value wake drops it only after `schedule` returns): once queued,
+//!    the entry may run and complete on another thread, and `schedule` runs
+//!    on the scheduler handle stored *in* the cell. A wake on a running task only
 //!    sets `NOTIFIED`; the runner sees it when it goes idle and reschedules.
 //!    A wake on a notified or complete task changes nothing.
 //! 3. **Run.** Popping a `Notified` moves `NOTIFIED → RUNNING` if the task is
 //!    idle; if another thread is running it or it is complete (an inline
 //!    abort got there first) the entry just drops its reference.
 //! 4. **Idle.** After `Pending`, the runner clears `RUNNING`; if `NOTIFIED`
-//!    was set meanwhile, its reference becomes the new `Notified`; if
+//!    was set meanwhile, a new `Notified` is made with a reference of its
+//!    own, and the runner drops its run reference only after handing the
+//!    entry to the scheduler (rule 2's reason); if
 //!    `CANCELLED` was set, it keeps `RUNNING` and cancels instead.
 //! 5. **Cancel.** Abort sets `CANCELLED`. If the task is idle it also sets
 //!    `RUNNING`, and the aborting thread drops the future right away (tasks
@@ -126,8 +131,8 @@ pub(super) enum TransitionToRunning {
 pub(super) enum TransitionToIdle {
     /// Idle; the run reference was dropped.
     Ok,
-    /// Idle but woken during the poll: the run reference is now a new
-    /// `Notified` that must be scheduled.
+    /// Idle but woken during the poll: a new `Notified` reference exists;
+    /// schedule it, *then* drop the run reference.
     OkNotified,
     /// Idle, and the run reference was the last one: free the cell.
     OkDealloc,
@@ -226,8 +231,9 @@ impl State {
             }
             let idle = s.0 & !RUNNING;
             if s.is_notified() {
-                // The run reference becomes the new Notified.
-                (TransitionToIdle::OkNotified, Some(Snapshot(idle)))
+                // A reference for the new Notified; the run reference stays
+                // with the caller until the entry is queued.
+                (TransitionToIdle::OkNotified, Some(Snapshot(idle).ref_inc()))
             } else {
                 let next = Snapshot(idle).ref_dec();
                 let outcome = if next.ref_count() == 0 {
@@ -302,8 +308,10 @@ impl State {
                     (TransitionToNotified::DoNothing, Some(next))
                 }
             } else {
-                // The waker's reference becomes the Notified's.
-                (TransitionToNotified::Submit, Some(Snapshot(s.0 | NOTIFIED)))
+                // A reference for the Notified; the caller drops the
+                // waker's own after scheduling (rule 2).
+                let next = Snapshot(s.0 | NOTIFIED).ref_inc();
+                (TransitionToNotified::Submit, Some(next))
             }
         })
     }
@@ -529,7 +537,9 @@ mod tests {
             TransitionToNotified::DoNothing
         );
         assert_eq!(s.transition_to_idle(), TransitionToIdle::OkNotified);
-        assert_eq!(s.load().ref_count(), 3);
+        // Owner, join handle, the new Notified, and the run reference the
+        // caller still holds until the entry is queued.
+        assert_eq!(s.load().ref_count(), 4);
     }
 
     #[test]

@@ -47,7 +47,12 @@ unsafe fn wake(ptr: *const ()) {
     let task = unsafe { task(ptr) };
     match task.header().state.transition_to_notified_by_val() {
         TransitionToNotified::DoNothing => {}
-        TransitionToNotified::Submit => task.schedule(),
+        TransitionToNotified::Submit => {
+            // Rule 2: our reference keeps the cell (and the scheduler handle
+            // inside it) alive while `schedule` runs.
+            task.schedule();
+            task.drop_reference();
+        }
         // SAFETY: the transition dropped the last reference.
         TransitionToNotified::Dealloc => unsafe { task.dealloc() },
     }
