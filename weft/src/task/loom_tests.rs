@@ -113,13 +113,24 @@ impl Shared {
     /// The end-of-model checks every model shares: nothing queued, no task
     /// left in the owner list, the one cell freed exactly once.
     fn assert_done(&self) {
-        assert!(self.queue.lock().unwrap().is_empty(), "entries left in the run queue");
-        assert_eq!(self.owned.len(), 0, "a task was never released from the owner list");
+        assert!(
+            self.queue.lock().unwrap().is_empty(),
+            "entries left in the run queue"
+        );
+        assert_eq!(
+            self.owned.len(),
+            0,
+            "a task was never released from the owner list"
+        );
         assert!(
             !self.freed_during_schedule.load(SeqCst),
             "the cell was freed while `Schedule::schedule` ran on it"
         );
-        assert_eq!(self.freed.load(SeqCst), 1, "the task cell must be freed exactly once");
+        assert_eq!(
+            self.freed.load(SeqCst),
+            1,
+            "the task cell must be freed exactly once"
+        );
     }
 }
 
@@ -145,7 +156,10 @@ impl Schedule for Sched {
         {
             let mut queue = shared.queue.lock().unwrap();
             // Rule 2: one task, so at most one entry at any time.
-            assert!(queue.is_empty(), "a second run-queue entry for the same task");
+            assert!(
+                queue.is_empty(),
+                "a second run-queue entry for the same task"
+            );
             queue.push_back(task);
         }
         shared.scheduled.fetch_add(1, SeqCst);
@@ -228,7 +242,10 @@ fn probe<P>(counters: &Arc<Counters>, poll: P) -> Probe<P>
 where
     P: FnMut(&mut Context<'_>, usize) -> bool + Send + Unpin + 'static,
 {
-    Probe { counters: counters.clone(), poll }
+    Probe {
+        counters: counters.clone(),
+        poll,
+    }
 }
 
 impl<P> Future for Probe<P>
@@ -271,8 +288,12 @@ struct WakeCounter {
     live: AtomicUsize,
 }
 
-static COUNTING_VTABLE: RawWakerVTable =
-    RawWakerVTable::new(counting_clone, counting_wake, counting_wake_by_ref, counting_drop);
+static COUNTING_VTABLE: RawWakerVTable = RawWakerVTable::new(
+    counting_clone,
+    counting_wake,
+    counting_wake_by_ref,
+    counting_drop,
+);
 
 fn counting_waker(counter: &std::sync::Arc<WakeCounter>) -> Waker {
     counter.live.fetch_add(1, SeqCst);
@@ -283,7 +304,10 @@ fn counting_waker(counter: &std::sync::Arc<WakeCounter>) -> Waker {
 }
 
 fn new_wake_counter() -> std::sync::Arc<WakeCounter> {
-    std::sync::Arc::new(WakeCounter { wakes: AtomicUsize::new(0), live: AtomicUsize::new(0) })
+    std::sync::Arc::new(WakeCounter {
+        wakes: AtomicUsize::new(0),
+        live: AtomicUsize::new(0),
+    })
 }
 
 unsafe fn counting_clone(ptr: *const ()) -> RawWaker {
@@ -360,7 +384,11 @@ fn wake_by_val_races_completion_detached() {
         let (join, _) = spawn(&shared, future);
         drop(join);
         shared.run_all();
-        let waker = slot.lock().unwrap().take().expect("the first poll stored its waker");
+        let waker = slot
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the first poll stored its waker");
 
         let th = {
             let shared = shared.clone();
@@ -377,7 +405,11 @@ fn wake_by_val_races_completion_detached() {
         assert_eq!(Counters::get(&counters.polls), 2);
         assert_eq!(Counters::get(&counters.future_drops), 1);
         assert_eq!(Counters::get(&counters.outputs_made), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1, "detached output dropped once");
+        assert_eq!(
+            Counters::get(&counters.output_drops),
+            1,
+            "detached output dropped once"
+        );
         shared.assert_done();
     });
 }
@@ -400,7 +432,11 @@ fn wake_by_val_races_completion_joined() {
         });
         let (mut join, _) = spawn(&shared, future);
         shared.run_all();
-        let waker = slot.lock().unwrap().take().expect("the first poll stored its waker");
+        let waker = slot
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the first poll stored its waker");
 
         let th = thread::spawn(move || waker.wake());
         shared.run_all();
@@ -408,7 +444,11 @@ fn wake_by_val_races_completion_joined() {
         shared.run_all();
 
         let output = join_now(&mut join).expect("completed normally");
-        assert_eq!(Counters::get(&counters.output_drops), 0, "the handle owns the output");
+        assert_eq!(
+            Counters::get(&counters.output_drops),
+            0,
+            "the handle owns the output"
+        );
         drop(output);
         drop(join);
         assert_eq!(Counters::get(&counters.polls), 2);
@@ -441,7 +481,11 @@ fn wake_by_val_at_any_time_is_not_lost() {
         th.join().unwrap();
         shared.run_all();
 
-        assert_eq!(Counters::get(&counters.outputs_made), 1, "lost wakeup: the task never completed");
+        assert_eq!(
+            Counters::get(&counters.outputs_made),
+            1,
+            "lost wakeup: the task never completed"
+        );
         assert!(Counters::get(&counters.polls) <= 2);
         drop(join_now(&mut join).expect("completed normally"));
         drop(join);
@@ -483,11 +527,19 @@ fn wake_by_ref_storm_schedules_one_poll() {
         }
         shared.run_all();
 
-        assert_eq!(Counters::get(&counters.outputs_made), 1, "lost wakeup: the task never completed");
+        assert_eq!(
+            Counters::get(&counters.outputs_made),
+            1,
+            "lost wakeup: the task never completed"
+        );
         let polls = Counters::get(&counters.polls);
         assert!((1..=3).contains(&polls), "{polls} polls for two wakes");
         // Every entry scheduled by a wake was run exactly once.
-        assert_eq!(shared.scheduled.load(SeqCst) + 1, polls, "one poll per queued entry");
+        assert_eq!(
+            shared.scheduled.load(SeqCst) + 1,
+            polls,
+            "one poll per queued entry"
+        );
         drop(join_now(&mut join).expect("completed normally"));
         drop(join);
         assert_eq!(Counters::get(&counters.future_drops), 1);
@@ -564,7 +616,11 @@ fn abort_races_poll_ready() {
             }
             Err(err) => {
                 assert!(err.is_cancelled());
-                assert_eq!(Counters::get(&counters.polls), 0, "polled after an abort took the stage");
+                assert_eq!(
+                    Counters::get(&counters.polls),
+                    0,
+                    "polled after an abort took the stage"
+                );
                 assert_eq!(Counters::get(&counters.outputs_made), 0);
             }
         }
@@ -636,8 +692,16 @@ fn join_handle_drop_races_completion() {
 
         assert_eq!(Counters::get(&counters.future_drops), 1);
         assert_eq!(Counters::get(&counters.outputs_made), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1, "the output is dropped exactly once");
-        assert_eq!(wakes.live.load(SeqCst), 0, "the join waker is dropped exactly once");
+        assert_eq!(
+            Counters::get(&counters.output_drops),
+            1,
+            "the output is dropped exactly once"
+        );
+        assert_eq!(
+            wakes.live.load(SeqCst),
+            0,
+            "the join waker is dropped exactly once"
+        );
         shared.assert_done();
     });
 }
@@ -680,8 +744,16 @@ fn join_poll_races_completion_no_lost_wakeup() {
             drop(join_now(&mut join).expect("completed normally"));
         }
         assert_eq!(Counters::get(&counters.output_drops), 1);
-        assert_eq!(first.live.load(SeqCst), 0, "a replaced join waker leaked or was dropped twice");
-        assert_eq!(second.live.load(SeqCst), 0, "the join waker leaked or was dropped twice");
+        assert_eq!(
+            first.live.load(SeqCst),
+            0,
+            "a replaced join waker leaked or was dropped twice"
+        );
+        assert_eq!(
+            second.live.load(SeqCst),
+            0,
+            "the join waker leaked or was dropped twice"
+        );
         assert_eq!(Counters::get(&counters.future_drops), 1);
         shared.assert_done();
     });
@@ -701,9 +773,11 @@ fn waker_drop_races_completion() {
         let th = {
             let shared = shared.clone();
             thread::spawn(move || {
+                drop(join);
+                // The waker's reference is the last this thread drops, by a
+                // plain `ref_dec`: it alone must publish the write.
                 shared.touch(1);
                 drop(waker);
-                drop(join);
             })
         };
         shared.touch(0);
