@@ -281,8 +281,11 @@ where
 /// Drops a value whose destructor is user code, containing a panic.
 fn drop_quietly<T>(value: T) {
     if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
-        // A payload whose own destructor panics is leaked rather than unwind.
-        std::mem::forget(payload);
+        // Drop the payload too; only one whose own destructor panics is
+        // leaked, rather than unwind.
+        if let Err(second) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(second);
+        }
     }
 }
 

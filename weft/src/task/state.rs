@@ -396,7 +396,9 @@ impl State {
     /// reading the slot).
     pub(super) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.update(|s| {
-            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
+            // The completing thread may have woken and thawed the slot
+            // since the handle last looked: then COMPLETE is set.
+            debug_assert!(s.is_join_interested() && (s.is_join_waker_set() || s.is_complete()));
             if s.is_complete() {
                 (Err(s), None)
             } else {
