@@ -241,10 +241,7 @@ where
             if !after.is_join_interested() {
                 // The handle left meanwhile; this thread is the slot's last user.
                 // SAFETY: rule J: JOIN_INTEREST and JOIN_WAKER are both clear.
-                let waker = self
-                    .header()
-                    .join_waker
-                    .with_mut(|slot| unsafe { (*slot).take() });
+                let waker = unsafe { self.header().take_join_waker() };
                 drop_quietly(waker);
             }
         }
@@ -270,11 +267,12 @@ where
     /// Frees the cell; `self` must not be used afterwards.
     fn dealloc(&self) {
         debug_assert!(self.header().state.load().is_complete());
-        // SAFETY: the reference count is zero: nobody else can reach the cell,
-        // it was allocated by `Cell::allocate` as a `Box<Cell<F, S>>`, and its
-        // stage is empty (rule 1: the output was taken or dropped), so the
-        // union's fields need no drop.
-        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+        // The count is zero, so nobody else can reach the cell; its stage is
+        // empty (rule 1: the output was taken or dropped), so the union's
+        // fields need no drop.
+        // SAFETY: as said; the cell came from `Box` in `Cell::allocate`.
+        let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
+        drop(cell);
     }
 }
 
@@ -338,7 +336,7 @@ fn store_join_waker(
     if result.is_err() {
         // Completed meanwhile: the slot is still ours; empty it.
         // SAFETY: as above, JOIN_WAKER never got set.
-        let old = header.join_waker.with_mut(|slot| unsafe { (*slot).take() });
+        let old = unsafe { header.take_join_waker() };
         drop(old);
     }
     result
@@ -399,10 +397,7 @@ unsafe fn drop_join_handle<F: Future + 'static, S: Schedule>(
         // Rule J: the slot is the handle's (never frozen, or thawed by the
         // completing thread, or cleared in the same transition).
         // SAFETY: as above.
-        let waker = harness
-            .header()
-            .join_waker
-            .with_mut(|slot| unsafe { (*slot).take() });
+        let waker = unsafe { harness.header().take_join_waker() };
         drop_quietly(waker);
     }
     harness.raw().drop_reference();

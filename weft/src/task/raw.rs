@@ -50,6 +50,20 @@ pub(crate) struct Header {
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
 }
 
+impl Header {
+    /// Empties the join-waker slot.
+    ///
+    /// # Safety
+    ///
+    /// The caller must own the slot under rule J of `task::state`: the join
+    /// handle while `JOIN_WAKER` is clear, or the completing thread once
+    /// both `JOIN_WAKER` and `JOIN_INTEREST` are clear.
+    pub(super) unsafe fn take_join_waker(&self) -> Option<Waker> {
+        // SAFETY: forwarded to the caller, who has exclusive use of the slot.
+        self.join_waker.with_mut(|slot| unsafe { (*slot).take() })
+    }
+}
+
 /// A panic payload, boxed again so the stage union holds a thin pointer.
 pub(super) struct PanicPayload(pub(super) Box<dyn Any + Send + 'static>);
 
