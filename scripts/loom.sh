@@ -1,10 +1,66 @@
 #!/usr/bin/env bash
-# Runs the loom models of weft's lock-free protocols (task state machine,
-# parker): every interleaving up to the preemption bound is explored.
+# Model-checks weft's lock-free protocols with loom (DESIGN.md §5).
+#
+#   scripts/loom.sh                 # every loom model
+#   scripts/loom.sh join_poll       # only the models whose name contains this
+#
+# Builds the weft library tests with `--cfg weft_loom` (the sync shim in
+# weft/src/loom.rs then hands out loom's types) and debug assertions on (the
+# state protocol's `debug_assert!`s are part of what is checked), in release
+# mode, and runs each model in its own process so that one failing model
+# (loom failures often abort the process while unwinding) cannot hide the
+# others.
+#
+# Environment:
+#   LOOM_MAX_PREEMPTIONS  preemption bound per model (default 5: the whole run
+#                         takes about 2 minutes on 2 cores; the models
+#                         themselves default to 3 when run without this script)
+#   LOOM_LOG=1, LOOM_LOCATION=1, LOOM_CHECKPOINT_FILE=...  see loom's docs
+#   CARGO_TARGET_DIR      default: target/loom (keeps loom builds apart)
 set -euo pipefail
+
 cd "$(dirname "$0")/.."
-export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
-export RUSTFLAGS="${RUSTFLAGS:-} --cfg weft_loom"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}/loom"
-echo "loom: RUSTFLAGS='$RUSTFLAGS' LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS"
-cargo test -p weft --lib --release loom -- --test-threads=2
+
+filter="${1:-loom}"
+export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-5}"
+export RUSTFLAGS="${RUSTFLAGS:-} --cfg weft_loom -C debug-assertions"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/loom}"
+cargo_test=(cargo test -p weft --lib --release)
+
+echo "+ RUSTFLAGS=\"$RUSTFLAGS\" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
+echo "+ ${cargo_test[*]} $filter"
+"${cargo_test[@]}" --no-run
+
+models=()
+while IFS= read -r line; do
+    models+=("${line%: test}")
+done < <("${cargo_test[@]}" -q "$filter" -- --list 2>/dev/null | grep ': test$' || true)
+
+if [ "${#models[@]}" -eq 0 ]; then
+    echo "no loom model matches '$filter'" >&2
+    exit 1
+fi
+
+failed=()
+start_all=$SECONDS
+for model in "${models[@]}"; do
+    start=$SECONDS
+    if "${cargo_test[@]}" -q -- --exact "$model" >"$CARGO_TARGET_DIR/loom-last.log" 2>&1; then
+        printf 'ok      %4ss  %s\n' "$((SECONDS - start))" "$model"
+    else
+        printf 'FAILED  %4ss  %s\n' "$((SECONDS - start))" "$model"
+        # The panic messages, without loom's backtraces.
+        grep -E "panicked at|^[A-Za-z].*(violation|deadlock|leaked|use-after-free|assert)" \
+            "$CARGO_TARGET_DIR/loom-last.log" | head -n 8 | sed 's/^/          /' || true
+        cp "$CARGO_TARGET_DIR/loom-last.log" "$CARGO_TARGET_DIR/loom-failed-${model//::/-}.log"
+        failed+=("$model")
+    fi
+done
+
+echo
+echo "${#models[@]} models, ${#failed[@]} failed, $((SECONDS - start_all))s (LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS)"
+if [ "${#failed[@]}" -ne 0 ]; then
+    echo "full output of each failure: $CARGO_TARGET_DIR/loom-failed-<model>.log"
+    echo "rerun one with: scripts/loom.sh <name>   (add LOOM_LOG=1 LOOM_LOCATION=1 for a trace)"
+    exit 1
+fi

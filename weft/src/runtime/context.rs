@@ -76,8 +76,12 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&scheduler::Handle) -> R) -> Result
 pub(crate) struct SetCurrentGuard {
     previous: Option<scheduler::Handle>,
     depth: usize,
-    _not_send: PhantomData<*const ()>,
+    _not_send: NotSendButSync,
 }
+
+/// `!Send` (a guard must drop on the thread that made it) but `Sync`
+/// (sharing `&guard` is harmless), as tokio's `EnterGuard`.
+type NotSendButSync = PhantomData<std::sync::MutexGuard<'static, ()>>;
 
 /// Makes `handle` the current runtime until the guard drops.
 pub(crate) fn set_current(handle: &scheduler::Handle) -> SetCurrentGuard {

@@ -92,7 +92,11 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.spawn(future)
+        if crate::task::box_large_future::<F>() {
+            self.inner.spawn(Box::pin(future))
+        } else {
+            self.inner.spawn(future)
+        }
     }
 
     /// Runs a blocking closure on this runtime's blocking pool; see
@@ -121,6 +125,15 @@ impl Handle {
     /// another `block_on`), where blocking would deadlock the scheduler.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if crate::task::box_large_future::<F>() {
+            self.block_on_inner(Box::pin(future))
+        } else {
+            self.block_on_inner(future)
+        }
+    }
+
+    #[track_caller]
+    fn block_on_inner<F: Future>(&self, future: F) -> F::Output {
         let _runtime = context::enter_runtime();
         let _current = context::set_current(&self.inner);
         let future = pin!(future);

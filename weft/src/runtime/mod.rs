@@ -34,6 +34,8 @@ mod driver;
 mod handle;
 mod metrics;
 mod park;
+#[cfg(all(test, weft_loom))]
+mod park_loom_tests;
 mod park_thread;
 #[allow(clippy::module_inception)]
 mod runtime;

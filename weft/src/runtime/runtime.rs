@@ -82,6 +82,15 @@ impl Runtime {
     /// the runtime stays usable.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if crate::task::box_large_future::<F>() {
+            self.block_on_inner(Box::pin(future))
+        } else {
+            self.block_on_inner(future)
+        }
+    }
+
+    #[track_caller]
+    fn block_on_inner<F: Future>(&self, future: F) -> F::Output {
         match &self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.block_on(&self.handle.inner, future),
         }

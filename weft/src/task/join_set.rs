@@ -7,10 +7,13 @@
 //! when it finishes; waking pushes the entry's index onto a shared `ready`
 //! queue (at most once, guarded by the entry's `queued` flag) and wakes the
 //! task that awaits `join_next`. So `join_next` touches only entries that
-//! finished: O(1) per joined task, not O(len). A new entry starts queued,
-//! so its handle is polled once to register the entry waker. An index may
-//! be queued after its entry was removed and the slot reused; polling the
-//! new occupant is then merely spurious, never wrong.
+//! finished: O(1) per joined task, not O(len). `insert` polls the new
+//! handle once with the entry waker, so the task's completion queues the
+//! entry at the moment it happens (completion order holds even for tasks
+//! that finish before the first `join_next`); a task that already finished
+//! has its output kept in the entry and is queued at once. An index may be
+//! queued after its entry was removed and the slot reused; polling the new
+//! occupant is then merely spurious, never wrong.
 
 use super::{AbortHandle, Id, JoinError, JoinHandle};
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
@@ -56,7 +59,18 @@ pub struct JoinSet<T> {
 struct Entry<T> {
     handle: JoinHandle<T>,
     waker: Arc<EntryWaker>,
+    /// The output, when the task had finished by the time it was inserted.
+    output: Stashed<T>,
 }
+
+/// An output held for `join_next`. Only `&mut JoinSet` reaches it, so
+/// `JoinSet<T>` stays `Sync` for `T: Send` (as `JoinHandle<T>` is).
+struct Stashed<T>(Option<Result<T, JoinError>>);
+
+// SAFETY: the value is read and written only through `&mut` (in `insert`
+// and `poll_join_next_with_id`); a shared `&JoinSet` exposes no method
+// that touches it, so sharing it across threads shares nothing of `T`.
+unsafe impl<T: Send> Sync for Stashed<T> {}
 
 /// What the entry wakers and the set share.
 struct Shared {
@@ -127,20 +141,32 @@ impl<T> JoinSet<T> {
     }
 
     /// Adds an already spawned task, returning a handle that can abort it.
-    fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
+    fn insert(&mut self, mut handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
         let index = self.free.pop().unwrap_or_else(|| {
             self.slots.push(None);
             self.slots.len() - 1
         });
-        let waker = Arc::new(EntryWaker {
+        let entry_waker = Arc::new(EntryWaker {
             index,
             queued: AtomicBool::new(false),
             shared: self.shared.clone(),
         });
-        // Start queued so `join_next` polls the handle and registers `waker`.
-        waker.wake_by_ref();
-        self.slots[index] = Some(Entry { handle, waker });
+        // Registers `entry_waker` as the join waker, so the entry is queued
+        // the moment the task finishes.
+        let waker = Waker::from(entry_waker.clone());
+        let output = match Pin::new(&mut handle).poll(&mut Context::from_waker(&waker)) {
+            Poll::Ready(output) => {
+                entry_waker.wake_by_ref();
+                Some(output)
+            }
+            Poll::Pending => None,
+        };
+        self.slots[index] = Some(Entry {
+            handle,
+            waker: entry_waker,
+            output: Stashed(output),
+        });
         self.len += 1;
         abort
     }
@@ -209,6 +235,11 @@ impl<T> JoinSet<T> {
             // Release: pairs with the AcqRel swap in `EntryWaker::wake_by_ref`;
             // cleared before polling so a completion during the poll queues it again.
             entry.waker.queued.store(false, Release);
+            if let Some(result) = entry.output.0.take() {
+                let id = entry.handle.id();
+                self.remove(index);
+                return Poll::Ready(Some(result.map(|output| (id, output))));
+            }
             let waker = Waker::from(entry.waker.clone());
             let mut entry_cx = Context::from_waker(&waker);
             if let Poll::Ready(result) = Pin::new(&mut entry.handle).poll(&mut entry_cx) {

@@ -123,7 +123,11 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let spawned = with_current(|cx| cx.map(|cx| cx.spawn(future)));
+    let spawned = if super::box_large_future::<F>() {
+        with_current(|cx| cx.map(|cx| cx.spawn(Box::pin(future))))
+    } else {
+        with_current(|cx| cx.map(|cx| cx.spawn(future)))
+    };
     spawned.expect("`spawn_local` called from outside of a `task::LocalSet`")
 }
 
@@ -176,7 +180,11 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.context.spawn(future)
+        if super::box_large_future::<F>() {
+            self.context.spawn(Box::pin(future))
+        } else {
+            self.context.spawn(future)
+        }
     }
 
     /// Runs `future` with this set current (so it can [`spawn_local`]),

@@ -22,7 +22,7 @@
 
 use super::list::OwnedTasks;
 use super::raw::RawTask;
-use super::{bind, waker, JoinError, JoinHandle, Notified, Schedule, Task};
+use super::{bind, bind_local, waker, JoinError, JoinHandle, Notified, Schedule, Task};
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, Ordering::SeqCst, UnsafeCell};
 use loom::thread;
 use std::collections::VecDeque;
@@ -842,6 +842,57 @@ fn shutdown_races_poll() {
         assert!(err.is_cancelled());
         drop(join);
         assert_eq!(Counters::get(&counters.future_drops), 1);
+        shared.assert_done();
+    });
+}
+
+/// Abort of a task that must stay on its thread (`bind_local`, so
+/// `remote_cancel == false`) from another thread, racing its poll: the
+/// aborting thread never drops the future itself (rule 5): it marks a
+/// queued task, schedules an idle one, or leaves a running one to its
+/// runner. The future is dropped exactly once, on the main thread.
+#[test]
+fn abort_local_task_from_another_thread() {
+    model(|| {
+        let shared = Shared::new();
+        let counters = Counters::new();
+        let main = thread::current().id();
+        let dropped_on_main = Arc::new(AtomicBool::new(false));
+        let flag = dropped_on_main.clone();
+        struct OnDrop(Arc<AtomicBool>, thread::ThreadId);
+        impl Drop for OnDrop {
+            fn drop(&mut self) {
+                self.0.store(thread::current().id() == self.1, SeqCst);
+            }
+        }
+        let guard = OnDrop(flag, main);
+        let future = probe(&counters, move |_cx, _n| {
+            let _keep = &guard;
+            false
+        });
+        // SAFETY: every entry of this task is run by this (main) thread.
+        let (mut join, notified) =
+            unsafe { bind_local(&shared.owned, future, Sched(shared.clone())) };
+        shared
+            .queue
+            .lock()
+            .unwrap()
+            .push_back(notified.expect("open"));
+        let abort = join.abort_handle();
+
+        let th = thread::spawn(move || abort.abort());
+        shared.run_all();
+        th.join().unwrap();
+        shared.run_all();
+
+        let err = join_now(&mut join).expect_err("never completes by itself");
+        assert!(err.is_cancelled());
+        drop(join);
+        assert_eq!(Counters::get(&counters.future_drops), 1);
+        assert!(
+            dropped_on_main.load(SeqCst),
+            "a local task's future was dropped off its thread"
+        );
         shared.assert_done();
     });
 }

@@ -41,6 +41,8 @@ mod state;
 mod waker;
 mod yield_now;
 
+#[cfg(all(test, not(weft_loom)))]
+mod cell_tests;
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
 
@@ -49,13 +51,30 @@ pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
 pub use join_set::JoinSet;
-pub use local::{spawn_local, LocalSet};
+pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
 pub use yield_now::yield_now;
 
 use raw::{Cell, RawTask};
 use std::future::Future;
 use std::marker::PhantomData;
+
+/// Futures bigger than this are boxed at the public entry points (`spawn`,
+/// `spawn_local`, `block_on`) before they travel further by value. Every
+/// by-value hop on the way into the task cell can leave a copy in a stack
+/// frame; without optimisations those copies add up to a stack overflow
+/// for futures of a few hundred KiB. Optimised builds keep far fewer
+/// copies, hence the larger threshold there.
+pub(crate) const BOX_FUTURE_THRESHOLD: usize = if cfg!(debug_assertions) {
+    2 * 1024
+} else {
+    16 * 1024
+};
+
+/// Whether a future of type `F` is boxed before being spawned or blocked on.
+pub(crate) const fn box_large_future<F>() -> bool {
+    std::mem::size_of::<F>() > BOX_FUTURE_THRESHOLD
+}
 
 /// What a task needs from the scheduler that owns it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {

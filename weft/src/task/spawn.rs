@@ -31,6 +31,19 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    if super::box_large_future::<F>() {
+        spawn_inner(Box::pin(future))
+    } else {
+        spawn_inner(future)
+    }
+}
+
+#[track_caller]
+fn spawn_inner<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     match context::with_current(|handle| handle.spawn(future)) {
         Ok(handle) => handle,
         Err(err) => panic!("{err}"),

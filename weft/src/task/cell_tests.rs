@@ -1,0 +1,471 @@
+//! Unit tests of the real task cell, small enough for Miri
+//! (`scripts/miri.sh`): every lifecycle path through `harness`, `waker` and
+//! `join` once, on a current-thread runtime or on a test scheduler.
+//!
+//! Each test counts polls and drops, so a future or output dropped twice (or
+//! never) fails here; Miri adds what counting cannot see: use-after-free,
+//! a dangling reference, a leaked cell (Miri's leak check at exit), a data
+//! race between the threads some tests start.
+
+use super::list::OwnedTasks;
+use super::{bind, Notified, Schedule, Task};
+use crate::runtime::{Builder, Runtime};
+use std::cell::RefCell;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+fn rt() -> Runtime {
+    Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Polls and drops of one future, and drops of its output.
+#[derive(Debug, Default)]
+struct Counts {
+    polls: AtomicUsize,
+    future_drops: AtomicUsize,
+    output_drops: AtomicUsize,
+}
+
+impl Counts {
+    fn new() -> Arc<Counts> {
+        Arc::default()
+    }
+    fn polls(&self) -> usize {
+        self.polls.load(SeqCst)
+    }
+    fn future_drops(&self) -> usize {
+        self.future_drops.load(SeqCst)
+    }
+    fn output_drops(&self) -> usize {
+        self.output_drops.load(SeqCst)
+    }
+}
+
+/// A task output that counts its drop.
+#[derive(Debug)]
+struct Output(Arc<Counts>, u32);
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        self.0.output_drops.fetch_add(1, SeqCst);
+    }
+}
+
+/// A future that is `Pending` for `pending` polls (waking itself each time
+/// if `self_wake`), then ready with an [`Output`]; counts polls and drops.
+struct Probe {
+    counts: Arc<Counts>,
+    pending: usize,
+    self_wake: bool,
+}
+
+impl Probe {
+    fn new(counts: &Arc<Counts>, pending: usize, self_wake: bool) -> Probe {
+        Probe {
+            counts: counts.clone(),
+            pending,
+            self_wake,
+        }
+    }
+}
+
+impl Future for Probe {
+    type Output = Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Output> {
+        self.counts.polls.fetch_add(1, SeqCst);
+        if self.pending == 0 {
+            return Poll::Ready(Output(self.counts.clone(), 42));
+        }
+        self.pending -= 1;
+        if self.self_wake {
+            cx.waker().wake_by_ref();
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        let prev = self.counts.future_drops.fetch_add(1, SeqCst);
+        assert_eq!(prev, 0, "future dropped twice");
+    }
+}
+
+/// Yields to the scheduler until `done()` or `max` yields.
+async fn yield_until(mut done: impl FnMut() -> bool, max: usize) {
+    for _ in 0..max {
+        if done() {
+            return;
+        }
+        super::yield_now().await;
+    }
+    assert!(done(), "condition not reached after {max} yields");
+}
+
+#[test]
+fn complete_output_read_once() {
+    let counts = Counts::new();
+    let rt = rt();
+    let output = rt
+        .block_on(rt.spawn(Probe::new(&counts, 2, true)))
+        .expect("completes");
+    assert_eq!(output.1, 42);
+    assert_eq!(counts.polls(), 3);
+    assert_eq!(counts.future_drops(), 1);
+    assert_eq!(counts.output_drops(), 0, "the reader owns the output");
+    drop(output);
+    assert_eq!(counts.output_drops(), 1);
+}
+
+#[test]
+fn abort_idle_task_drops_future_inline() {
+    let counts = Counts::new();
+    let rt = rt();
+    rt.block_on(async {
+        // Never ready, never woken: idle after its first poll.
+        let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
+        yield_until(|| counts.polls() == 1, 10).await;
+        handle.abort();
+        // Rule 5: an idle `Send` task is cancelled on the aborting thread.
+        assert_eq!(counts.future_drops(), 1);
+        let err = handle.await.expect_err("aborted");
+        assert!(err.is_cancelled());
+    });
+    assert_eq!(counts.polls(), 1);
+    assert_eq!(counts.future_drops(), 1);
+}
+
+#[test]
+fn abort_queued_task_is_never_polled() {
+    let counts = Counts::new();
+    let rt = rt();
+    rt.block_on(async {
+        let handle = crate::spawn(Probe::new(&counts, 0, false));
+        // Still queued: the abort takes the stage; the queued entry later
+        // finds the task complete and only drops its reference (rule 3).
+        handle.abort();
+        assert_eq!(counts.future_drops(), 1);
+        assert!(handle.is_finished());
+        super::yield_now().await;
+        let err = handle.await.expect_err("aborted");
+        assert!(err.is_cancelled());
+    });
+    assert_eq!(counts.polls(), 0);
+    assert_eq!(counts.output_drops(), 0);
+}
+
+#[test]
+fn abort_while_running_cancels_after_the_poll() {
+    let counts = Counts::new();
+    let rt = rt();
+    rt.block_on(async {
+        let slot: Arc<Mutex<Option<super::AbortHandle>>> = Arc::default();
+        let slot2 = slot.clone();
+        let counts2 = counts.clone();
+        let handle = crate::spawn(poll_fn(move |_cx| {
+            counts2.polls.fetch_add(1, SeqCst);
+            // Abort ourselves mid-poll: the runner cancels once we return.
+            if let Some(abort) = slot2.lock().unwrap().take() {
+                abort.abort();
+            }
+            Poll::<()>::Pending
+        }));
+        *slot.lock().unwrap() = Some(handle.abort_handle());
+        let err = handle.await.expect_err("aborted");
+        assert!(err.is_cancelled());
+    });
+    assert_eq!(counts.polls(), 1);
+}
+
+#[test]
+fn join_handle_dropped_before_completion() {
+    let counts = Counts::new();
+    let rt = rt();
+    rt.block_on(async {
+        drop(crate::spawn(Probe::new(&counts, 1, true)));
+        // Detached: the completing thread drops the output (rule 1).
+        yield_until(|| counts.output_drops() == 1, 10).await;
+    });
+    assert_eq!(counts.polls(), 2);
+    assert_eq!(counts.future_drops(), 1);
+    assert_eq!(counts.output_drops(), 1);
+}
+
+#[test]
+fn join_handle_dropped_after_completion() {
+    let counts = Counts::new();
+    let rt = rt();
+    rt.block_on(async {
+        let handle = crate::spawn(Probe::new(&counts, 0, false));
+        yield_until(|| handle.is_finished(), 10).await;
+        assert_eq!(
+            counts.output_drops(),
+            0,
+            "the handle owns the unread output"
+        );
+        drop(handle);
+        assert_eq!(counts.output_drops(), 1);
+    });
+    assert_eq!(counts.future_drops(), 1);
+}
+
+#[test]
+fn join_waker_replaced_then_woken() {
+    let counts = Counts::new();
+    let rt = rt();
+    rt.block_on(async {
+        let mut handle = crate::spawn(Probe::new(&counts, 1, true));
+        // Register a foreign waker first, then the task's own: the slot is
+        // thawed and rewritten (rule J), and the second one is woken.
+        let foreign = Waker::noop();
+        assert!(Pin::new(&mut handle)
+            .poll(&mut Context::from_waker(foreign))
+            .is_pending());
+        let output = handle.await.expect("completes");
+        assert_eq!(output.1, 42);
+    });
+    assert_eq!(counts.output_drops(), 1);
+}
+
+#[test]
+fn panic_in_poll_becomes_join_error() {
+    let counts = Counts::new();
+    let rt = rt();
+    let counts2 = counts.clone();
+    let err = rt
+        .block_on(rt.spawn(async move {
+            let _guard = Probe::new(&counts2, 0, false);
+            if counts2.polls() == 0 {
+                panic!("boom");
+            }
+        }))
+        .expect_err("panicked");
+    assert!(err.is_panic());
+    assert_eq!(err.into_panic().downcast_ref::<&str>(), Some(&"boom"));
+    assert_eq!(counts.future_drops(), 1);
+}
+
+#[test]
+fn panic_in_future_drop_becomes_join_error() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("drop boom");
+        }
+    }
+    let rt = rt();
+    let err = rt
+        .block_on(rt.spawn(async {
+            let _bomb = PanicOnDrop;
+            7
+        }))
+        .expect_err("the future's destructor panicked");
+    assert!(err.is_panic());
+}
+
+#[test]
+fn wakers_used_after_completion() {
+    let counts = Counts::new();
+    let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let rt = rt();
+    let slot2 = slot.clone();
+    let counts2 = counts.clone();
+    let output = rt
+        .block_on(rt.spawn(poll_fn(move |cx| {
+            counts2.polls.fetch_add(1, SeqCst);
+            *slot2.lock().unwrap() = Some(cx.waker().clone());
+            Poll::Ready(5)
+        })))
+        .expect("completes");
+    assert_eq!(output, 5);
+    let waker = slot.lock().unwrap().take().expect("stored");
+    // Clone, wake by ref, wake by value, drop: all no-ops on a complete
+    // task; the last one frees the cell (Miri's leak check sees it).
+    let clone = waker.clone();
+    clone.wake_by_ref();
+    waker.wake_by_ref();
+    clone.wake();
+    drop(rt);
+    waker.wake();
+    assert_eq!(counts.polls(), 1);
+}
+
+#[test]
+fn remote_wake_by_value_from_another_thread() {
+    let counts = Counts::new();
+    let rt = rt();
+    let flag = Arc::new(AtomicBool::new(false));
+    let counts2 = counts.clone();
+    let flag2 = flag.clone();
+    let threads: Arc<Mutex<Vec<std::thread::JoinHandle<()>>>> = Arc::default();
+    let threads2 = threads.clone();
+    let output = rt.block_on(async move {
+        let handle = crate::spawn(poll_fn(move |cx| {
+            counts2.polls.fetch_add(1, SeqCst);
+            if flag2.load(SeqCst) {
+                return Poll::Ready(1);
+            }
+            let waker = cx.waker().clone();
+            let flag = flag2.clone();
+            threads2.lock().unwrap().push(std::thread::spawn(move || {
+                flag.store(true, SeqCst);
+                // By value, through the inject queue, unparking the driver.
+                waker.wake();
+            }));
+            Poll::Pending
+        }));
+        handle.await.expect("completes")
+    });
+    for th in threads.lock().unwrap().drain(..) {
+        th.join().unwrap();
+    }
+    assert_eq!(output, 1);
+    assert_eq!(counts.polls(), 2);
+    assert!(flag.load(SeqCst));
+}
+
+#[test]
+fn abort_from_another_thread() {
+    let counts = Counts::new();
+    let rt = rt();
+    rt.block_on(async {
+        let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
+        let abort = handle.abort_handle();
+        std::thread::spawn(move || abort.abort()).join().unwrap();
+        let err = handle.await.expect_err("aborted");
+        assert!(err.is_cancelled());
+    });
+    assert_eq!(counts.future_drops(), 1);
+}
+
+#[test]
+fn runtime_drop_cancels_pending_tasks() {
+    let counts = Counts::new();
+    let rt = rt();
+    let mut kept = None;
+    rt.block_on(async {
+        let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
+        yield_until(|| counts.polls() == 1, 10).await;
+        kept = Some(handle);
+    });
+    let handle = kept.expect("spawned");
+    drop(rt);
+    assert_eq!(counts.future_drops(), 1, "shutdown drops every future");
+    assert!(handle.is_finished());
+    drop(handle);
+}
+
+#[test]
+fn local_set_task() {
+    let rt = rt();
+    let local = super::LocalSet::new();
+    let shared = Rc::new(RefCell::new(Vec::new()));
+    let shared2 = shared.clone();
+    let len = local.block_on(&rt, async move {
+        let inner = shared2.clone();
+        let handle = super::spawn_local(async move {
+            inner.borrow_mut().push(1);
+            super::yield_now().await;
+            inner.borrow_mut().push(2);
+            inner.borrow().len()
+        });
+        // A local task that is aborted is cancelled on its own thread.
+        let aborted = super::spawn_local(std::future::pending::<()>());
+        aborted.abort();
+        assert!(aborted.await.expect_err("aborted").is_cancelled());
+        handle.await.expect("completes")
+    });
+    assert_eq!(len, 2);
+    assert_eq!(*shared.borrow(), [1, 2]);
+}
+
+// ---------------------------------------------------------------------------
+// A scheduler that runs a task *inside* `schedule`: a deterministic stand-in
+// for another worker popping the entry and running the task to completion
+// before `schedule` has returned. The cell holds the scheduler handle that
+// `schedule` runs on, so the cell must stay alive until `schedule` returns
+// (rules 2 and 4 of `task::state`); Miri reports a use-after-free or a
+// deallocation under a protected `&self` otherwise.
+// ---------------------------------------------------------------------------
+
+struct InlineShared {
+    owned: OwnedTasks<Inline>,
+    runs: AtomicUsize,
+}
+
+struct Inline(Arc<InlineShared>);
+
+impl Schedule for Inline {
+    fn schedule(&self, task: Notified<Self>) {
+        task.run();
+        // Touch `self` afterwards, as real schedulers do (unpark a driver).
+        self.0.runs.fetch_add(1, SeqCst);
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.0.owned.remove(task)
+    }
+}
+
+fn inline_shared() -> Arc<InlineShared> {
+    Arc::new(InlineShared {
+        owned: OwnedTasks::new(),
+        runs: AtomicUsize::new(0),
+    })
+}
+
+#[test]
+fn wake_by_value_keeps_the_cell_alive_during_schedule() {
+    let shared = inline_shared();
+    let counts = Counts::new();
+    let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let slot2 = slot.clone();
+    let counts2 = counts.clone();
+    let (handle, notified) = bind(
+        &shared.owned,
+        poll_fn(move |cx| {
+            let n = counts2.polls.fetch_add(1, SeqCst);
+            if n == 0 {
+                *slot2.lock().unwrap() = Some(cx.waker().clone());
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        }),
+        Inline(shared.clone()),
+    );
+    drop(handle); // detached: nothing else keeps the cell alive
+    notified.expect("open").run();
+    let waker = slot.lock().unwrap().take().expect("stored");
+    // The entry runs and completes inside `schedule`.
+    waker.wake();
+    assert_eq!(counts.polls(), 2);
+    assert_eq!(shared.runs.load(SeqCst), 1);
+    assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
+}
+
+#[test]
+fn self_wake_keeps_the_cell_alive_during_yield_now() {
+    let shared = inline_shared();
+    let counts = Counts::new();
+    let (handle, notified) = bind(
+        &shared.owned,
+        Probe::new(&counts, 1, true),
+        Inline(shared.clone()),
+    );
+    drop(handle);
+    // Poll 1 wakes itself; `yield_now` runs poll 2 to completion inline.
+    notified.expect("open").run();
+    assert_eq!(counts.polls(), 2);
+    assert_eq!(counts.future_drops(), 1);
+    assert_eq!(counts.output_drops(), 1);
+    assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
+}

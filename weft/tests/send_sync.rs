@@ -1,0 +1,184 @@
+//! Compile-time `Send`/`Sync`/`Unpin` assertions for the public types, as
+//! tokio asserts them in its `async_send_sync.rs` (same expectations, so a
+//! program that compiles against tokio compiles against weft).
+//!
+//! Positive assertions are trait bounds; negative ones (`!Send`) use the
+//! ambiguity trick: `<T as AmbiguousIfImpl<_>>::some_item` only resolves if
+//! exactly one impl applies, i.e. if `T` does *not* implement the trait.
+//! Either way, a wrong auto trait fails the build of this file.
+
+#![allow(dead_code)]
+
+use std::cell::Cell;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use weft::runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
+use weft::task::{AbortHandle, Id, JoinError, JoinHandle, JoinSet, LocalSet};
+
+/// `T: Trait`.
+macro_rules! assert_impl {
+    ($ty:ty, $tr:ident) => {
+        const _: () = {
+            fn bound<T: ?Sized + $tr>() {}
+            fn check() {
+                bound::<$ty>();
+            }
+        };
+    };
+}
+
+/// `T: !Trait`.
+macro_rules! assert_not_impl {
+    ($ty:ty, $tr:ident) => {
+        const _: () = {
+            trait AmbiguousIfImpl<A> {
+                fn some_item() {}
+            }
+            impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
+            impl<T: ?Sized + $tr> AmbiguousIfImpl<u8> for T {}
+            fn check() {
+                let _ = <$ty as AmbiguousIfImpl<_>>::some_item;
+            }
+        };
+    };
+}
+
+/// `assert_value!(T: Send & !Sync & Unpin)`.
+macro_rules! assert_value {
+    ($ty:ty: $($traits:tt)*) => {
+        assert_value!(@ [$ty] $($traits)*);
+    };
+    (@ [$ty:ty]) => {};
+    (@ [$ty:ty] & $($rest:tt)*) => {
+        assert_value!(@ [$ty] $($rest)*);
+    };
+    (@ [$ty:ty] ! $tr:ident $($rest:tt)*) => {
+        assert_not_impl!($ty, $tr);
+        assert_value!(@ [$ty] $($rest)*);
+    };
+    (@ [$ty:ty] $tr:ident $($rest:tt)*) => {
+        assert_impl!($ty, $tr);
+        assert_value!(@ [$ty] $($rest)*);
+    };
+}
+
+// Output types: YY = Send + Sync, YN = Send + !Sync, NN = !Send + !Sync.
+type YY = u32;
+type YN = Cell<u32>;
+type NN = Rc<u32>;
+
+// weft::task
+assert_value!(JoinHandle<YY>: Send & Sync & Unpin);
+assert_value!(JoinHandle<YN>: Send & Sync & Unpin);
+assert_value!(JoinHandle<NN>: !Send & !Sync & Unpin);
+assert_value!(JoinHandle<Rc<u8>>: !Send & !Sync & Unpin);
+assert_value!(AbortHandle: Send & Sync & Unpin);
+assert_value!(JoinError: Send & Sync & Unpin);
+assert_value!(JoinSet<YY>: Send & Sync & Unpin);
+assert_value!(JoinSet<YN>: Send & Sync & Unpin);
+assert_value!(JoinSet<NN>: !Send & !Sync & Unpin);
+assert_value!(LocalSet: !Send & !Sync & Unpin);
+assert_value!(Id: Send & Sync & Unpin);
+
+// weft::runtime
+assert_value!(Runtime: Send & Sync & Unpin);
+assert_value!(Handle: Send & Sync & Unpin);
+assert_value!(Builder: Send & Sync & Unpin);
+assert_value!(RuntimeMetrics: Send & Sync & Unpin);
+assert_value!(TryCurrentError: Send & Sync & Unpin);
+// tokio: `EnterGuard<'_>: !Send & Sync & Unpin`. The `Sync` half is checked
+// at run time below (`enter_guard_is_sync_as_in_tokio`), so that a
+// mismatch is a failing test rather than a broken build.
+assert_value!(EnterGuard<'static>: !Send & Unpin);
+
+// Other traits the public types share with tokio's.
+assert_value!(Id: Copy & Clone & Eq & Ord & Hash);
+const _: () = {
+    fn traits<T: Copy + Eq + Ord + Hash + std::fmt::Debug + std::fmt::Display>() {}
+    fn error<T: std::error::Error + Send + Sync + 'static>() {}
+    fn debug<T: std::fmt::Debug>() {}
+    fn check() {
+        traits::<Id>();
+        error::<JoinError>();
+        error::<TryCurrentError>();
+        debug::<JoinHandle<()>>();
+        debug::<AbortHandle>();
+        debug::<JoinSet<()>>();
+        debug::<LocalSet>();
+        debug::<Runtime>();
+        debug::<Handle>();
+        debug::<Builder>();
+        debug::<EnterGuard<'static>>();
+        debug::<RuntimeMetrics>();
+        let _: fn(JoinError) -> std::io::Error = From::from;
+    }
+};
+
+// Futures returned by the API (checked on values, as their types are
+// unnameable).
+fn send_sync<T: Send + Sync>(_: &T) {}
+fn unpin<T: Unpin>(_: &T) {}
+
+const _: () = {
+    fn check(set: &mut JoinSet<YY>, set_yn: &mut JoinSet<YN>, handle: JoinHandle<YY>) {
+        send_sync(&weft::task::yield_now());
+        send_sync(&set.join_next());
+        send_sync(&set.join_next_with_id());
+        send_sync(&set_yn.join_next());
+        send_sync(&set.shutdown());
+        send_sync(&handle);
+        unpin(&handle);
+    }
+};
+
+// `!Send` futures: `spawn_local` accepts them, `spawn` would not. These
+// compile only because `spawn_local` takes no `Send` bound.
+const _: () = {
+    fn check(local: &LocalSet) {
+        let rc = Rc::new(());
+        drop(local.spawn_local(async move { drop(rc) }));
+        let rc = Rc::new(());
+        drop(weft::task::spawn_local(async move { rc }));
+    }
+};
+
+/// Autoref-based detection of `Sync` at run time, for concrete types.
+struct Probe<T: ?Sized>(PhantomData<T>);
+
+trait IsSync {
+    fn is_sync(&self) -> bool {
+        true
+    }
+}
+impl<T: ?Sized + Sync> IsSync for Probe<T> {}
+
+trait NotSync {
+    fn is_sync(&self) -> bool {
+        false
+    }
+}
+impl<T: ?Sized> NotSync for &Probe<T> {}
+
+macro_rules! is_sync {
+    ($ty:ty) => {
+        (&Probe::<$ty>(PhantomData)).is_sync()
+    };
+}
+
+#[test]
+fn the_sync_probe_works() {
+    assert!(is_sync!(u32));
+    assert!(is_sync!(Handle));
+    assert!(!is_sync!(Cell<u32>));
+    assert!(!is_sync!(LocalSet));
+}
+
+#[test]
+fn enter_guard_is_sync_as_in_tokio() {
+    assert!(
+        is_sync!(EnterGuard<'static>),
+        "tokio: `EnterGuard<'_>: !Send & Sync & Unpin`"
+    );
+}
