@@ -1,22 +1,20 @@
 //! The expression that builds the runtime the generated function blocks on:
-//! `<crate>::runtime::Builder::new_current_thread().enable_all().build()...`.
+//! `<crate>::runtime::Builder::new_multi_thread().enable_all().build()...`
+//! (or `new_current_thread()`, per the flavor).
 //!
-//! This is where the arguments are checked against what weft can do today.
-//! Two features the arguments can ask for are not built yet: the
-//! multi-thread scheduler and the paused test clock. Each is rejected in one
-//! function below, with a comment showing the code that replaces the error
-//! once the feature lands.
+//! This is where the arguments are checked against each other and against
+//! what weft can do today: `worker_threads` needs the `multi_thread` flavor,
+//! and `start_paused = true` needs the paused test clock, which is not built
+//! yet (rejected in one function below, with a comment showing the code that
+//! replaces the error once it lands).
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use crate::config::{Arg, Config};
 use crate::errors::Errors;
 use crate::flavor::Flavor;
 use crate::kind::EntryKind;
-
-const MULTI_THREAD_UNAVAILABLE: &str = "the `multi_thread` flavor is not available yet in this \
-     version of weft; use `flavor = \"current_thread\"`";
 
 const START_PAUSED_UNAVAILABLE: &str = "`start_paused = true` needs the paused test clock, which \
      is not available yet in this version of weft; remove it or use `start_paused = false`";
@@ -33,15 +31,24 @@ pub(crate) fn runtime(kind: EntryKind, config: &Config, errors: &mut Errors) -> 
         .crate_path
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::weft));
-    let (flavor, flavor_span) = match config.flavor {
-        Some(Arg { value, span }) => (value, Some(span)),
-        None => (Flavor::default_for(kind), None),
+    let fallback = quote!(#krate::runtime::Builder::new_current_thread());
+    let builder = match config.flavor {
+        // The flavor's error is already recorded; checking `worker_threads`
+        // against a flavor the user did not ask for would only add noise.
+        None if config.flavor_unreadable => fallback,
+        flavor => {
+            let (flavor, flavor_span) = match flavor {
+                Some(Arg { value, span }) => (value, Some(span)),
+                None => (Flavor::default_for(kind), None),
+            };
+            builder_call(kind, &krate, flavor, flavor_span, config.worker_threads).unwrap_or_else(
+                |error| {
+                    errors.push(error);
+                    fallback
+                },
+            )
+        }
     };
-    let builder =
-        builder_call(&krate, flavor, flavor_span, config.worker_threads).unwrap_or_else(|error| {
-            errors.push(error);
-            quote!(#krate::runtime::Builder::new_current_thread())
-        });
     let start_paused = start_paused_call(config.start_paused).unwrap_or_else(|error| {
         errors.push(error);
         None
@@ -56,11 +63,12 @@ pub(crate) fn runtime(kind: EntryKind, config: &Config, errors: &mut Errors) -> 
 }
 
 /// `Builder::new_current_thread()` or `Builder::new_multi_thread()`, with
-/// `.worker_threads(n)` for the latter.
+/// `.worker_threads(n)` for the latter when `worker_threads = n` is given.
 ///
 /// `flavor_span` is the `flavor = "..."` literal's span, or `None` when the
 /// flavor is the default one.
 fn builder_call(
+    kind: EntryKind,
     krate: &syn::Path,
     flavor: Flavor,
     flavor_span: Option<Span>,
@@ -69,38 +77,38 @@ fn builder_call(
     match (flavor, worker_threads) {
         (Flavor::CurrentThread, None) => Ok(quote!(#krate::runtime::Builder::new_current_thread())),
         (Flavor::CurrentThread, Some(threads)) => {
+            // As in tokio, an error at the count, naming the flavor that
+            // takes it.
+            let fix = format!(
+                "use `#[{}(flavor = \"multi_thread\", worker_threads = {})]`",
+                kind.path(),
+                threads.value,
+            );
             let message = match flavor_span {
-                Some(_) => {
-                    "`worker_threads` only applies to the `multi_thread` flavor; the \
+                Some(_) => format!(
+                    "`worker_threads` requires the `multi_thread` flavor; the \
                      `current_thread` flavor runs everything on the calling thread, so \
-                     remove `worker_threads`"
-                }
-                // The flavor is the default one, which is `current_thread`
-                // only because `multi_thread` does not exist yet. Once it
-                // does, say here what tokio says: "`worker_threads` requires
-                // `flavor = "multi_thread"`".
-                None => {
-                    "`worker_threads` needs the `multi_thread` flavor, which is not \
-                     available yet in this version of weft; remove `worker_threads`"
-                }
+                     {fix} or remove `worker_threads`"
+                ),
+                // Only `#[weft::test]` defaults to `current_thread`.
+                None => format!(
+                    "`worker_threads` requires the `multi_thread` flavor, and `{}` \
+                     defaults to `current_thread`; {fix}",
+                    kind.attribute(),
+                ),
             };
             Err(syn::Error::new(threads.span, message))
         }
-        (Flavor::MultiThread, _) => {
-            // The multi-thread scheduler does not exist yet. When it lands,
-            // this arm becomes the following (and `Flavor::default_for`
-            // makes `#[weft::main]` default to it):
-            //
-            //     let mut call = quote!(#krate::runtime::Builder::new_multi_thread());
-            //     if let Some(threads) = worker_threads {
-            //         let count = proc_macro2::Literal::usize_unsuffixed(threads.value);
-            //         call = quote_spanned!(threads.span=> #call.worker_threads(#count));
-            //     }
-            //     Ok(call)
-            let span = flavor_span
-                .or(worker_threads.map(|threads| threads.span))
-                .unwrap_or_else(Span::call_site);
-            Err(syn::Error::new(span, MULTI_THREAD_UNAVAILABLE))
+        (Flavor::MultiThread, worker_threads) => {
+            let mut call = quote!(#krate::runtime::Builder::new_multi_thread());
+            if let Some(threads) = worker_threads {
+                // `config` has checked that the count is at least 1, so the
+                // builder's own `worker_threads must be greater than 0`
+                // panic cannot happen.
+                let count = proc_macro2::Literal::usize_unsuffixed(threads.value);
+                call = quote_spanned!(threads.span=> #call.worker_threads(#count));
+            }
+            Ok(call)
         }
     }
 }
@@ -114,5 +122,104 @@ fn start_paused_call(start_paused: Option<Arg<bool>>) -> syn::Result<Option<Toke
         // `Ok(Some(quote!(.start_paused(true))))`, and, as in tokio,
         // `runtime` rejects it on the `multi_thread` flavor.
         Some(Arg { value: true, span }) => Err(syn::Error::new(span, START_PAUSED_UNAVAILABLE)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    /// The runtime expression for `#[<kind>(args)]`, as a string with the
+    /// spacing `TokenStream::to_string` gives, and the errors.
+    fn expand(kind: EntryKind, args: TokenStream) -> (String, Vec<String>) {
+        let mut errors = Errors::default();
+        let config = Config::parse(args, &mut errors);
+        let runtime = runtime(kind, &config, &mut errors);
+        (runtime.to_string(), errors.messages())
+    }
+
+    const MULTI_THREAD: &str = ":: weft :: runtime :: Builder :: new_multi_thread ()";
+    const CURRENT_THREAD: &str = ":: weft :: runtime :: Builder :: new_current_thread ()";
+
+    #[test]
+    fn main_defaults_to_multi_thread() {
+        let (runtime, errors) = expand(EntryKind::Main, quote!());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            runtime.starts_with(&format!("{MULTI_THREAD} . enable_all ()")),
+            "{runtime}"
+        );
+    }
+
+    #[test]
+    fn test_defaults_to_current_thread() {
+        let (runtime, errors) = expand(EntryKind::Test, quote!());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            runtime.starts_with(&format!("{CURRENT_THREAD} . enable_all ()")),
+            "{runtime}"
+        );
+    }
+
+    #[test]
+    fn worker_threads_is_passed_to_the_multi_thread_builder() {
+        for kind in [EntryKind::Main, EntryKind::Test] {
+            let (runtime, errors) =
+                expand(kind, quote!(flavor = "multi_thread", worker_threads = 3));
+            assert!(errors.is_empty(), "{errors:?}");
+            let expected = format!("{MULTI_THREAD} . worker_threads (3) . enable_all ()");
+            assert!(runtime.starts_with(&expected), "{runtime}");
+        }
+        let (runtime, errors) = expand(EntryKind::Main, quote!(worker_threads = 2));
+        assert!(errors.is_empty(), "{errors:?}");
+        let expected = format!("{MULTI_THREAD} . worker_threads (2) . enable_all ()");
+        assert!(runtime.starts_with(&expected), "{runtime}");
+    }
+
+    #[test]
+    fn worker_threads_needs_multi_thread() {
+        let (runtime, errors) = expand(
+            EntryKind::Main,
+            quote!(flavor = "current_thread", worker_threads = 2),
+        );
+        assert_eq!(
+            errors,
+            [
+                "`worker_threads` requires the `multi_thread` flavor; the `current_thread` \
+                 flavor runs everything on the calling thread, so use \
+                 `#[weft::main(flavor = \"multi_thread\", worker_threads = 2)]` or remove \
+                 `worker_threads`"
+            ]
+        );
+        // The rest of the expansion still builds a runtime.
+        assert!(runtime.starts_with(CURRENT_THREAD), "{runtime}");
+
+        let (_, errors) = expand(EntryKind::Test, quote!(worker_threads = 4));
+        assert_eq!(
+            errors,
+            [
+                "`worker_threads` requires the `multi_thread` flavor, and `#[weft::test]` \
+                 defaults to `current_thread`; use \
+                 `#[weft::test(flavor = \"multi_thread\", worker_threads = 4)]`"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_flavor_is_the_only_error() {
+        let (runtime, errors) = expand(
+            EntryKind::Test,
+            quote!(flavor = "multi_threaded", worker_threads = 2),
+        );
+        assert_eq!(
+            errors,
+            [
+                "unknown runtime flavor `multi_threaded`; expected `\"current_thread\"` or \
+                 `\"multi_thread\"`"
+            ]
+        );
+        assert!(runtime.starts_with(CURRENT_THREAD), "{runtime}");
     }
 }

@@ -2,9 +2,9 @@
 //! `#[weft::main(flavor = "current_thread", start_paused = false, crate = "my::weft")]`.
 //!
 //! This file only checks that each argument is known, given once, and has a
-//! value of the right kind. Whether a combination is supported (a flavor
-//! that does not exist yet, `worker_threads` on one thread) is decided in
-//! `builder.rs`, next to the code it generates.
+//! value of the right kind. Whether a combination is supported
+//! (`worker_threads` on one thread, a feature weft does not have yet) is
+//! decided in `builder.rs`, next to the code it generates.
 //!
 //! Every problem is reported at the token that caused it (the key or the
 //! literal) and parsing carries on, so one build shows all of them.
@@ -24,6 +24,10 @@ use crate::flavor::Flavor;
 pub(crate) struct Config {
     /// `flavor = "current_thread" | "multi_thread"`.
     pub(crate) flavor: Option<Arg<Flavor>>,
+    /// Whether `flavor` was given with a value that could not be
+    /// understood, so that `builder.rs` does not check the other arguments
+    /// against the default flavor, which the user did not ask for.
+    pub(crate) flavor_unreadable: bool,
     /// `worker_threads = N`, with `N >= 1`.
     pub(crate) worker_threads: Option<Arg<usize>>,
     /// `start_paused = true | false`.
@@ -80,7 +84,11 @@ impl Config {
         };
         let value = &name_value.value;
         match key {
-            Key::Flavor => self.flavor = Some(parse_flavor(value)?),
+            Key::Flavor => {
+                let flavor = parse_flavor(value);
+                self.flavor_unreadable = flavor.is_err();
+                self.flavor = Some(flavor?);
+            }
             Key::WorkerThreads => self.worker_threads = Some(parse_worker_threads(value)?),
             Key::StartPaused => self.start_paused = Some(parse_start_paused(value)?),
             Key::Crate => self.crate_path = Some(parse_crate_path(value)?),
@@ -248,6 +256,7 @@ mod tests {
         let (config, errors) = parse(quote!());
         assert!(errors.is_empty());
         assert!(config.flavor.is_none());
+        assert!(!config.flavor_unreadable);
         assert!(config.worker_threads.is_none());
         assert!(config.start_paused.is_none());
         assert!(config.crate_path.is_none());
@@ -295,6 +304,7 @@ mod tests {
             ]
         );
         assert!(config.flavor.is_none());
+        assert!(config.flavor_unreadable);
     }
 
     #[test]

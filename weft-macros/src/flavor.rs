@@ -25,16 +25,14 @@ impl Flavor {
         }
     }
 
-    /// The flavor used when the attribute does not name one.
-    ///
-    /// tokio uses `multi_thread` for `#[tokio::main]` and `current_thread`
-    /// for `#[tokio::test]`. weft has no multi-thread scheduler yet, so for
-    /// now both attributes default to `current_thread`. When `multi_thread`
-    /// lands, `EntryKind::Main` moves to `Flavor::MultiThread` here (and the
-    /// "Differences from tokio" notes in `lib.rs` lose that paragraph).
+    /// The flavor used when the attribute does not name one: as in tokio,
+    /// `multi_thread` for `#[weft::main]` (a program gets a worker per CPU)
+    /// and `current_thread` for `#[weft::test]` (a test gets one thread,
+    /// for cheap and deterministic runs).
     pub(crate) fn default_for(kind: EntryKind) -> Flavor {
         match kind {
-            EntryKind::Main | EntryKind::Test => Flavor::CurrentThread,
+            EntryKind::Main => Flavor::MultiThread,
+            EntryKind::Test => Flavor::CurrentThread,
         }
     }
 }

@@ -19,4 +19,13 @@ impl EntryKind {
             EntryKind::Test => "#[weft::test]",
         }
     }
+
+    /// The attribute's path, for error messages that show it with
+    /// arguments, as in `#[weft::test(flavor = "multi_thread")]`.
+    pub(crate) fn path(self) -> &'static str {
+        match self {
+            EntryKind::Main => "weft::main",
+            EntryKind::Test => "weft::test",
+        }
+    }
 }

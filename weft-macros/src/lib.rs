@@ -23,6 +23,10 @@ use crate::kind::EntryKind;
 /// Marks an `async fn` as the program's entry point: it becomes a plain
 /// `fn` that starts a weft runtime and runs the body on it to completion.
 ///
+/// The runtime is a `multi_thread` one by default, with a worker thread per
+/// CPU; `flavor = "current_thread"` runs everything on the calling thread
+/// instead.
+///
 /// # Usage
 ///
 /// ```
@@ -55,10 +59,25 @@ use crate::kind::EntryKind;
 ///
 /// | Argument | Values | Default | Effect |
 /// |---|---|---|---|
-/// | `flavor` | `"current_thread"` or `"multi_thread"` | `"current_thread"` (for now, see below) | which scheduler runs the body |
+/// | `flavor` | `"current_thread"` or `"multi_thread"` | `"multi_thread"` | which scheduler runs the body |
 /// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
 /// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
 /// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |
+///
+/// `worker_threads` sets the size of the `multi_thread` pool:
+///
+/// ```
+/// #[weft::main(worker_threads = 2)]
+/// async fn main() {
+///     let metrics = weft::runtime::Handle::current().metrics();
+///     assert_eq!(metrics.num_workers(), 2);
+/// }
+/// ```
+///
+/// It may be written with the flavor, as in
+/// `#[weft::main(flavor = "multi_thread", worker_threads = 2)]`, but not with
+/// `flavor = "current_thread"`, which has no worker threads: that is a
+/// compile error, as is `worker_threads = 0`.
 ///
 /// ```
 /// #[weft::main(flavor = "current_thread")]
@@ -95,13 +114,17 @@ use crate::kind::EntryKind;
 /// ```ignore
 /// fn main() -> Output {
 ///     let body = async { body };
-///     return ::weft::runtime::Builder::new_current_thread()
+///     return ::weft::runtime::Builder::new_multi_thread()
+///         // .worker_threads(N), with `worker_threads = N`
 ///         .enable_all()
 ///         .build()
 ///         .expect("Failed building the Runtime")
 ///         .block_on(body);
 /// }
 /// ```
+///
+/// (`Builder::new_current_thread()`, without `.worker_threads(N)`, with
+/// `flavor = "current_thread"`.)
 ///
 /// # Panics
 ///
@@ -110,11 +133,8 @@ use crate::kind::EntryKind;
 ///
 /// # Differences from tokio
 ///
-/// - The default flavor is `current_thread`, where `#[tokio::main]`
-///   defaults to `multi_thread`. weft will default to `multi_thread` too once
-///   that flavor exists.
-/// - The `multi_thread` flavor, and so `worker_threads`, is not available
-///   yet: asking for it is a compile error.
+/// - `start_paused = false` is accepted with the `multi_thread` flavor, where
+///   tokio rejects `start_paused` there whatever its value.
 /// - `start_paused = true` is not available yet (it needs the paused test
 ///   clock): it is a compile error. `start_paused = false` is accepted.
 /// - tokio's unstable `unhandled_panic` argument is not supported.
@@ -158,7 +178,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Arguments
 ///
-/// The same as [`macro@main`]'s, with the same defaults:
+/// The same as [`macro@main`]'s, but the default flavor is
+/// `current_thread`, as for `#[tokio::test]`: the body and every task it
+/// spawns run on the test's own thread, one step at a time.
 ///
 /// | Argument | Values | Default | Effect |
 /// |---|---|---|---|
@@ -166,6 +188,18 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
 /// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
 /// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |
+///
+/// To test on a pool of worker threads, ask for the `multi_thread` flavor;
+/// `worker_threads` alone is a compile error here, since the default flavor
+/// has no worker threads:
+///
+/// ```
+/// #[weft::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() {
+///     let metrics = weft::runtime::Handle::current().metrics();
+///     assert_eq!(metrics.num_workers(), 2);
+/// }
+/// ```
 ///
 /// ```
 /// #[weft::test(flavor = "current_thread", start_paused = false)]
@@ -197,6 +231,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// }
 /// ```
 ///
+/// (`Builder::new_multi_thread()`, then `.worker_threads(N)` if given, with
+/// `flavor = "multi_thread"`.)
+///
 /// # Panics
 ///
 /// The test panics (fails) if the runtime cannot be built, and when the
@@ -204,8 +241,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// # Differences from tokio
 ///
-/// - The `multi_thread` flavor, and so `worker_threads`, is not available
-///   yet: asking for it is a compile error.
+/// - `start_paused = false` is accepted with the `multi_thread` flavor, where
+///   tokio rejects `start_paused` there whatever its value.
 /// - `start_paused = true` is not available yet (it needs the paused test
 ///   clock): it is a compile error. `start_paused = false` is accepted.
 /// - tokio's unstable `unhandled_panic` argument is not supported.

@@ -13,10 +13,13 @@
 )]
 
 use std::io;
-use std::num::ParseIntError;
+use std::num::{NonZeroUsize, ParseIntError};
 use std::process::{ExitCode, Termination};
+use std::thread::{self, ThreadId};
 
 use std::future::ready;
+
+use weft::runtime::Handle;
 
 async fn double(n: u32) -> u32 {
     ready(n * 2).await
@@ -24,6 +27,21 @@ async fn double(n: u32) -> u32 {
 
 async fn parse(text: &str) -> Result<u32, ParseIntError> {
     ready(text.parse()).await
+}
+
+/// The number of worker threads of the runtime the caller runs on.
+fn num_workers() -> usize {
+    Handle::current().metrics().num_workers()
+}
+
+/// The thread a newly spawned task runs on.
+async fn spawned_task_thread() -> ThreadId {
+    weft::spawn(async { thread::current().id() }).await.unwrap()
+}
+
+/// What the `multi_thread` flavor uses when `worker_threads` is not given.
+fn default_worker_count() -> usize {
+    thread::available_parallelism().map_or(1, NonZeroUsize::get)
 }
 
 #[weft::test]
@@ -72,6 +90,68 @@ async fn return_in_the_body_returns_the_result() -> Result<(), String> {
 #[weft::test(flavor = "current_thread", start_paused = false)]
 async fn accepts_explicit_arguments() {
     assert_eq!(double(1).await, 2);
+}
+
+// The flavor the attributes build: `#[weft::test]` defaults to
+// `current_thread`, `#[weft::main]` to `multi_thread`, and `flavor` and
+// `worker_threads` are honoured.
+
+#[weft::test]
+async fn test_defaults_to_current_thread() {
+    assert_eq!(num_workers(), 1);
+    // Tasks run on the test's own thread, between the body's steps.
+    let test_thread = thread::current().id();
+    assert_eq!(spawned_task_thread().await, test_thread);
+}
+
+#[weft::test(flavor = "current_thread")]
+async fn test_on_explicit_current_thread() {
+    assert_eq!(num_workers(), 1);
+    assert_eq!(spawned_task_thread().await, thread::current().id());
+}
+
+#[weft::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_on_two_worker_threads() {
+    assert_eq!(num_workers(), 2);
+    // The body is driven by the test thread; tasks run on the workers.
+    let test_thread = thread::current().id();
+    assert_ne!(spawned_task_thread().await, test_thread);
+}
+
+#[weft::test(flavor = "multi_thread")]
+async fn multi_thread_defaults_to_one_worker_per_cpu() {
+    assert_eq!(num_workers(), default_worker_count());
+}
+
+#[weft::main]
+async fn main_default_runtime() -> (usize, ThreadId) {
+    (num_workers(), spawned_task_thread().await)
+}
+
+#[weft::main(worker_threads = 3)]
+async fn main_with_three_workers() -> (usize, ThreadId) {
+    (num_workers(), spawned_task_thread().await)
+}
+
+#[weft::main(flavor = "current_thread")]
+async fn main_on_current_thread() -> (usize, ThreadId) {
+    (num_workers(), spawned_task_thread().await)
+}
+
+#[test]
+fn main_defaults_to_multi_thread() {
+    let caller = thread::current().id();
+    let (workers, task_thread) = main_default_runtime();
+    assert_eq!(workers, default_worker_count());
+    assert_ne!(task_thread, caller);
+
+    let (workers, task_thread) = main_with_three_workers();
+    assert_eq!(workers, 3);
+    assert_ne!(task_thread, caller);
+
+    let (workers, task_thread) = main_on_current_thread();
+    assert_eq!(workers, 1);
+    assert_eq!(task_thread, caller);
 }
 
 #[weft::test]

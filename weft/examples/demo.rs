@@ -16,50 +16,88 @@ use weft::runtime::{Builder, Handle};
 use weft::task::{JoinSet, LocalSet};
 
 fn main() -> std::io::Result<()> {
-    let rt = Builder::new_current_thread().enable_all().build()?;
-    println!("weft demo — current_thread runtime\n");
-
-    rt.block_on(async {
-        part("spawn 1,000,000 tasks, await each", spawn_burst(1_000_000)).await;
-        part(
-            "200 tasks x 1,000 yield_now round trips",
-            yield_many(200, 1_000),
-        )
-        .await;
-        part(
-            "ping-pong: 2 tasks, 100,000 wakes each way",
-            ping_pong(100_000),
-        )
-        .await;
-        part(
-            "4 OS threads spawn 25,000 tasks each via Handle",
-            remote_spawn(4, 25_000),
-        )
-        .await;
-        part(
-            "JoinSet: 10,000 tasks, 10 panic, 100 aborted",
-            join_set_faults(),
-        )
-        .await;
-        part(
-            "LocalSet: 10,000 !Send tasks sharing an Rc",
-            local_set(10_000),
-        )
-        .await;
-    });
-
-    let metrics = rt.handle().metrics();
-    println!(
-        "\nruntime metrics: workers={} alive_tasks={} global_queue_depth={}",
-        metrics.num_workers(),
-        metrics.num_alive_tasks(),
-        metrics.global_queue_depth()
-    );
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let flavors = [
+        (
+            "current_thread",
+            Builder::new_current_thread().enable_all().build()?,
+        ),
+        (
+            "multi_thread",
+            Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()?,
+        ),
+    ];
+    for (name, rt) in flavors {
+        println!("weft demo — {name} runtime\n");
+        rt.block_on(async {
+            // The parts run in a task, as a server's work does: on
+            // multi_thread that puts them on a worker thread, not on the
+            // thread blocked in `block_on`.
+            weft::spawn(send_parts()).await.expect("demo task");
+            part(
+                "LocalSet: 10,000 !Send tasks sharing an Rc",
+                local_set(10_000),
+            )
+            .await;
+        });
+        print_metrics(&rt);
+        drop(rt);
+        println!();
+    }
     match peak_rss_kib() {
         Some(kib) => println!("peak RSS: {:.1} MiB", kib as f64 / 1024.0),
         None => println!("peak RSS: unavailable on this platform"),
     }
     Ok(())
+}
+
+/// The parts of the demo that run in a (`Send`) task.
+async fn send_parts() {
+    part("spawn 1,000,000 tasks, await each", spawn_burst(1_000_000)).await;
+    part(
+        "200 tasks x 1,000 yield_now round trips",
+        yield_many(200, 1_000),
+    )
+    .await;
+    part(
+        "ping-pong: 2 tasks, 100,000 wakes each way",
+        ping_pong(100_000),
+    )
+    .await;
+    part(
+        "4 OS threads spawn 25,000 tasks each via Handle",
+        remote_spawn(4, 25_000),
+    )
+    .await;
+    part(
+        "JoinSet: 10,000 tasks, 10 panic, 100 aborted",
+        join_set_faults(),
+    )
+    .await;
+}
+
+/// The runtime's counters after the run.
+fn print_metrics(rt: &weft::runtime::Runtime) {
+    let metrics = rt.metrics();
+    println!(
+        "\nruntime metrics: workers={} spawned={} alive={} global_queue_depth={}",
+        metrics.num_workers(),
+        metrics.spawned_tasks_count(),
+        metrics.num_alive_tasks(),
+        metrics.global_queue_depth()
+    );
+    for worker in 0..metrics.num_workers() {
+        println!(
+            "  worker {worker}: polls={} steals={} parks={} overflows={}",
+            metrics.worker_poll_count(worker),
+            metrics.worker_steal_count(worker),
+            metrics.worker_park_count(worker),
+            metrics.worker_overflow_count(worker),
+        );
+    }
 }
 
 /// Runs one part of the demo and prints its timing.

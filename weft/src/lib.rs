@@ -29,7 +29,7 @@
 //!
 //! | feature  | what it enables                                        |
 //! |----------|--------------------------------------------------------|
-//! | `rt`     | tasks and the current-thread runtime                   |
+//! | `rt`     | tasks and both runtime flavors                         |
 //! | `macros` | `#[weft::main]`, `#[weft::test]`                       |
 //! | `full`   | everything (the default)                               |
 #![warn(clippy::undocumented_unsafe_blocks)]

@@ -79,8 +79,16 @@ rt_test! {
             assert!(set.try_join_next().is_none(), "still pending");
             assert_eq!(set.len(), 1);
             gate.open();
-            yield_until(|| counters.drops() == 1).await;
-            assert_eq!(set.try_join_next().unwrap().unwrap(), 1);
+            // On multi_thread the task finishes on another thread: retry
+            // until its completion has reached the set.
+            let joined = loop {
+                if let Some(joined) = set.try_join_next() {
+                    break joined;
+                }
+                task::yield_now().await;
+            };
+            assert_eq!(counters.drops(), 1);
+            assert_eq!(joined.unwrap(), 1);
             assert!(set.is_empty());
             assert!(set.try_join_next().is_none());
         });
@@ -91,7 +99,13 @@ rt_test! {
             let mut set = JoinSet::new();
             let abort = set.spawn(async { 9 });
             yield_until(|| abort.is_finished()).await;
-            let (id, value) = set.try_join_next_with_id().unwrap().unwrap();
+            let joined = loop {
+                if let Some(joined) = set.try_join_next_with_id() {
+                    break joined;
+                }
+                task::yield_now().await;
+            };
+            let (id, value) = joined.unwrap();
             assert_eq!((id, value), (abort.id(), 9));
         });
     }
@@ -234,7 +248,7 @@ rt_test! {
         let aborts = rt.block_on(async {
             let mut set = JoinSet::new();
             let aborts: Vec<_> = counters.iter().map(|c| set.spawn(gated(c, &gate, ()))).collect();
-            yield_until(|| counters[5].polls() == 1).await;
+            yield_until(|| counters.iter().all(|c| c.polls() == 1)).await;
             drop(set);
             assert!(counters.iter().all(|c| c.drops() == 1), "dropped when the set is");
             aborts

@@ -223,14 +223,20 @@ pub fn next_branch(branch: u32, count: u32) -> u32 {
 }
 
 /// Whether the current task may keep polling (`Ready`) or has used up its
-/// cooperative budget and should yield (`Pending`, after arranging to be
-/// woken). `select!` checks it before polling any branch, as tokio's does.
+/// cooperative budget and should yield (`Pending`, after waking `cx`'s
+/// waker so the task is polled again with a fresh budget). `select!` checks
+/// it before polling any branch, as tokio's does: a branch that is always
+/// ready without spending budget would otherwise let a `select!` loop spin
+/// forever once the budget is gone. It spends nothing itself.
 ///
-/// weft has no cooperative budget yet, so this is always `Ready`; when
-/// `runtime::coop` lands, this is the one place to connect it (and it must
-/// wake `cx`'s waker before returning `Pending`).
+/// Always `Ready` outside a runtime's budget, and without the `rt` feature.
 #[inline]
 pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
+    #[cfg(feature = "rt")]
+    if !crate::runtime::coop::has_budget_remaining() {
+        cx.waker().wake_by_ref();
+        return Poll::Pending;
+    }
     let _ = cx;
     Poll::Ready(())
 }

@@ -156,6 +156,24 @@ impl Spawner {
         join
     }
 
+    /// As `spawn_blocking`, but never waits for a free thread: starts one
+    /// past `max_threads` if none is idle. For the runtime's own long-lived
+    /// threads (multi-thread workers), which must not eat the user's cap.
+    pub(crate) fn spawn_mandatory<F>(&self, runtime: &scheduler::Handle, f: F)
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let task = BlockingTask {
+            f: Some(f),
+            runtime: runtime.clone(),
+        };
+        let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
+        drop(join);
+        if let Some(notified) = notified {
+            self.push(notified, true);
+        }
+    }
+
     /// Threads alive in the pool, and how many of them are idle.
     pub(crate) fn thread_counts(&self) -> (usize, usize) {
         let state = self.inner.state.lock().unwrap();
@@ -213,6 +231,17 @@ impl Spawner {
 
 impl Schedule for Spawner {
     fn schedule(&self, task: Notified<Self>) {
+        self.push(task, false);
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.inner.owned.remove(task)
+    }
+}
+
+impl Spawner {
+    /// Rule 1; `mandatory` tasks may start a thread past the cap.
+    fn push(&self, task: Notified<Self>, mandatory: bool) {
         let mut state = self.inner.state.lock().unwrap();
         if state.shutdown {
             drop(state);
@@ -224,7 +253,7 @@ impl Schedule for Spawner {
             state.pending_wakeups += 1;
             drop(state);
             self.inner.work.notify_one();
-        } else if state.threads < self.inner.config.max_threads {
+        } else if mandatory || state.threads < self.inner.config.max_threads {
             state.threads += 1;
             drop(state);
             if let Err(err) = self.start_thread() {
@@ -232,15 +261,11 @@ impl Schedule for Spawner {
                 // with none at all, say why before it waits forever.
                 let mut state = self.inner.state.lock().unwrap();
                 state.threads -= 1;
-                if state.threads == 0 {
+                if state.threads == 0 || mandatory {
                     panic!("failed to spawn a blocking pool thread: {err}");
                 }
             }
         }
-    }
-
-    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
-        self.inner.owned.remove(task)
     }
 }
 

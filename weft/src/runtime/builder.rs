@@ -3,7 +3,7 @@
 use super::blocking::{BlockingPool, PoolConfig};
 use super::driver::Driver;
 use super::runtime::{Runtime, Scheduler};
-use super::scheduler::{self, current_thread};
+use super::scheduler::{self, current_thread, multi_thread};
 use super::Handle;
 use std::fmt;
 use std::io;
@@ -20,11 +20,12 @@ pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
 /// ```
 /// use weft::runtime::Builder;
 ///
-/// let rt = Builder::new_current_thread()
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
 ///     .enable_all()
-///     .event_interval(31)
 ///     .build()?;
-/// assert_eq!(rt.block_on(async { 7 }), 7);
+/// assert_eq!(rt.block_on(async { weft::spawn(async { 7 }).await.unwrap() }), 7);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Builder {
@@ -35,6 +36,9 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    on_thread_park: Option<Callback>,
+    on_thread_unpark: Option<Callback>,
+    worker_threads: Option<usize>,
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
     event_interval: u32,
@@ -44,6 +48,7 @@ pub struct Builder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     CurrentThread,
+    MultiThread,
 }
 
 /// How many tasks run between two checks of the driver, by default.
@@ -55,14 +60,42 @@ impl Builder {
     /// A builder for a runtime that runs every task on the thread that calls
     /// [`Runtime::block_on`].
     pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    /// A builder for a runtime with a pool of worker threads that steal
+    /// work from each other (the default flavor of [`Runtime::new`] and
+    /// `#[weft::main]`). Tasks may run on any worker, and move between
+    /// them, so they must be `Send`.
+    ///
+    /// The workers start when the runtime is built and stop when it is
+    /// dropped or shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::Builder;
+    ///
+    /// let rt = Builder::new_multi_thread().worker_threads(4).build()?;
+    /// assert_eq!(rt.metrics().num_workers(), 4);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
         Builder {
-            kind: Kind::CurrentThread,
+            kind,
             enable_io: false,
             enable_time: false,
             thread_name: Arc::new(|| "weft-runtime-worker".to_owned()),
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
+            worker_threads: None,
             max_blocking_threads: 512,
             thread_keep_alive: Duration::from_secs(10),
             event_interval: DEFAULT_EVENT_INTERVAL,
@@ -140,8 +173,44 @@ impl Builder {
         self
     }
 
+    /// Runs `f` on a worker thread just before it parks (goes idle
+    /// waiting for work). Runs on `multi_thread` workers; on
+    /// `current_thread`, on the thread in `block_on` before it sleeps.
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Builder
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread just after it wakes from parking.
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Builder
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// The number of worker threads of a `multi_thread` runtime. Default:
+    /// the number of CPUs available to the process
+    /// ([`std::thread::available_parallelism`]), or 1 if unknown. Ignored
+    /// by `current_thread`.
+    ///
+    /// # Panics
+    ///
+    /// If `threads` is 0.
+    #[track_caller]
+    pub fn worker_threads(&mut self, threads: usize) -> &mut Builder {
+        assert!(threads > 0, "worker_threads must be greater than 0");
+        self.worker_threads = Some(threads);
+        self
+    }
+
     /// The most threads the blocking pool ([`spawn_blocking`]) may run at
-    /// once (default 512). Further closures wait in a queue.
+    /// once (default 512), not counting `multi_thread` workers. Further
+    /// closures wait in a queue.
     ///
     /// [`spawn_blocking`]: crate::task::spawn_blocking
     ///
@@ -198,6 +267,7 @@ impl Builder {
     pub fn build(&mut self) -> io::Result<Runtime> {
         match self.kind {
             Kind::CurrentThread => self.build_current_thread(),
+            Kind::MultiThread => self.build_multi_thread(),
         }
     }
 
@@ -209,6 +279,8 @@ impl Builder {
             global_queue_interval: self
                 .global_queue_interval
                 .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
+            before_park: self.on_thread_park.clone(),
+            after_unpark: self.on_thread_unpark.clone(),
         };
         let (scheduler, handle) = current_thread::CurrentThread::new(
             driver,
@@ -221,6 +293,40 @@ impl Builder {
         };
         Ok(Runtime::from_parts(
             Scheduler::CurrentThread(scheduler),
+            handle,
+            pool,
+        ))
+    }
+
+    fn build_multi_thread(&mut self) -> io::Result<Runtime> {
+        let workers = self.worker_threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        let (driver, driver_handle) = Driver::new();
+        let mut pool_config = self.pool_config();
+        // Workers are pool threads too; the cap is for `spawn_blocking`.
+        pool_config.max_threads += workers;
+        let pool = BlockingPool::new(pool_config);
+        let config = multi_thread::Config {
+            event_interval: self.event_interval,
+            global_queue_interval: self
+                .global_queue_interval
+                .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
+            before_park: self.on_thread_park.clone(),
+            after_unpark: self.on_thread_unpark.clone(),
+        };
+        let (scheduler, handle) = multi_thread::MultiThread::new(
+            workers,
+            driver,
+            driver_handle,
+            pool.spawner().clone(),
+            config,
+        );
+        let handle = Handle {
+            inner: scheduler::Handle::MultiThread(handle),
+        };
+        Ok(Runtime::from_parts(
+            Scheduler::MultiThread(scheduler),
             handle,
             pool,
         ))
@@ -244,6 +350,7 @@ impl fmt::Debug for Builder {
             .field("kind", &self.kind)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
+            .field("worker_threads", &self.worker_threads)
             .field("thread_stack_size", &self.thread_stack_size)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.thread_keep_alive)

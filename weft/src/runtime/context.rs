@@ -1,6 +1,6 @@
 //! The thread-local runtime context.
 //!
-//! Four facts per thread, each set by a guard and restored when it drops:
+//! Five facts per thread, each set by a guard and restored when it drops:
 //!
 //! * `current` — the runtime handle that `weft::spawn` and
 //!   `Handle::current` use (set by `block_on`, `Handle::enter`, workers);
@@ -8,16 +8,45 @@
 //!   a wake from inside it can push to the local run queue without a lock;
 //! * `task_id` — the task being polled, for `task::id()`;
 //! * `in_runtime` — whether this thread is driving a runtime, so a nested
-//!   `block_on` fails loudly instead of deadlocking.
+//!   `block_on` fails loudly instead of deadlocking;
+//! * `defer` — whether the scheduler driving this thread defers wakes, and
+//!   the wakers deferred so far (see *Deferred wakes* below).
 //!
 //! Every access uses `try_with`: wakers may run while thread-locals are
 //! being destroyed, and then simply take the remote path.
+//!
+//! # Deferred wakes
+//!
+//! `yield_now` promises that the yielding task resumes only after the
+//! scheduler has looked at its driver (I/O readiness, timers) again, so a
+//! task that yields in a loop cannot keep those events waiting. Waking
+//! itself would not do that: it would only put the task at the back of the
+//! run queue, possibly ahead of the driver check. Instead the task hands
+//! its waker to [`defer`], and the scheduler keeps the promise:
+//!
+//! 1. While a scheduler drives tasks on this thread it holds the guard of
+//!    [`enable_defer`]; only then are wakers kept. Without one (a thread in
+//!    `Handle::block_on`, a thread that does not drive weft at all),
+//!    `defer` wakes at once: nothing else would wake the task.
+//! 2. Right after each park on its driver (blocking or not) the scheduler
+//!    calls [`wake_deferred`], with no borrow of its core held: the wakes
+//!    push onto its run queue.
+//! 3. While [`has_deferred`] is true the scheduler must not block in its
+//!    park: it parks with a zero timeout, which checks the driver and then
+//!    wakes the deferred tasks (rule 2).
+//! 4. Dropping the guard wakes whatever is still deferred, so no wake is
+//!    lost when the scheduler stops driving (or unwinds).
+//! 5. If the thread-locals are gone, `defer` wakes at once.
+//! 6. A thread that stops driving its scheduler but keeps running user code
+//!    (`block_in_place`) holds [`disable_defer`] meanwhile: rule 1 applies
+//!    again until it drives once more.
 
 use super::scheduler;
 use crate::task::Id;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
+use std::task::Waker;
 
 struct Context {
     current: RefCell<Option<scheduler::Handle>>,
@@ -26,6 +55,10 @@ struct Context {
     scheduler: Cell<*const scheduler::Context>,
     task_id: Cell<Option<Id>>,
     in_runtime: Cell<bool>,
+    /// Whether a scheduler defers wakes on this thread (rule 1).
+    defer_enabled: Cell<bool>,
+    /// Deferred wakers, woken after the next driver check.
+    deferred: RefCell<Vec<Waker>>,
 }
 
 thread_local! {
@@ -36,6 +69,8 @@ thread_local! {
             scheduler: Cell::new(std::ptr::null()),
             task_id: Cell::new(None),
             in_runtime: Cell::new(false),
+            defer_enabled: Cell::new(false),
+            deferred: RefCell::new(Vec::new()),
         }
     };
 }
@@ -208,4 +243,232 @@ impl Drop for TaskIdGuard {
 
 pub(crate) fn current_task_id() -> Option<Id> {
     CONTEXT.try_with(|cx| cx.task_id.get()).unwrap_or(None)
+}
+
+/// Wakes `waker` after the scheduler driving this thread next checks its
+/// driver (I/O, timers); wakes it at once when no scheduler on this thread
+/// defers.
+pub(crate) fn defer(waker: &Waker) {
+    let deferred = CONTEXT.try_with(|cx| {
+        if !cx.defer_enabled.get() {
+            return false;
+        }
+        let mut deferred = cx.deferred.borrow_mut();
+        // A task that yields twice before the driver check (e.g. two
+        // `yield_now` in one `join!`) needs one wake.
+        if !deferred.last().is_some_and(|last| last.will_wake(waker)) {
+            deferred.push(waker.clone());
+        }
+        true
+    });
+    if !matches!(deferred, Ok(true)) {
+        // Rules 1 and 5.
+        waker.wake_by_ref();
+    }
+}
+
+/// Keeps `defer` enabled (from [`enable_defer`]) or disabled (from
+/// [`disable_defer`]) on this thread until dropped; then wakes what is
+/// deferred and restores the previous state.
+pub(crate) struct DeferGuard {
+    previous: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+/// Installed by a scheduler while it drives tasks on this thread: enables
+/// `defer`. Dropping the guard wakes whatever is still deferred and restores
+/// the previous state (guards nest).
+pub(crate) fn enable_defer() -> DeferGuard {
+    let previous = CONTEXT
+        .try_with(|cx| cx.defer_enabled.replace(true))
+        .unwrap_or(false);
+    DeferGuard {
+        previous,
+        _not_send: PhantomData,
+    }
+}
+
+/// Turns `defer` off on this thread until the guard drops, after waking
+/// what is deferred: for a thread that stops driving its scheduler but goes
+/// on running user code (`block_in_place`), where no driver check would
+/// come to wake a deferred task. Dropping the guard restores the previous
+/// state.
+// Until multi_thread's `block_in_place` takes it (remove this then).
+#[allow(dead_code)]
+pub(crate) fn disable_defer() -> DeferGuard {
+    wake_deferred();
+    let previous = CONTEXT
+        .try_with(|cx| cx.defer_enabled.replace(false))
+        .unwrap_or(false);
+    DeferGuard {
+        previous,
+        _not_send: PhantomData,
+    }
+}
+
+impl Drop for DeferGuard {
+    fn drop(&mut self) {
+        // Rule 4 (woken before the state changes back; a wake only queues
+        // a task, so nothing can defer again meanwhile).
+        wake_deferred();
+        let _ = CONTEXT.try_with(|cx| cx.defer_enabled.set(self.previous));
+    }
+}
+
+/// Wakes every deferred waker; returns whether there were any. The scheduler
+/// calls this right after each park / driver check.
+pub(crate) fn wake_deferred() -> bool {
+    // Taken out first: the wakes run scheduler code (which may borrow this
+    // thread's context again) with no borrow held here.
+    let mut wakers = CONTEXT
+        .try_with(|cx| std::mem::take(&mut *cx.deferred.borrow_mut()))
+        .unwrap_or_default();
+    if wakers.is_empty() {
+        return false;
+    }
+    for waker in wakers.drain(..) {
+        waker.wake();
+    }
+    // Hand the allocation back for the next round, unless the wakes
+    // deferred something meanwhile.
+    let _ = CONTEXT.try_with(|cx| {
+        let mut deferred = cx.deferred.borrow_mut();
+        if deferred.capacity() == 0 {
+            *deferred = wakers;
+        }
+    });
+    true
+}
+
+/// Whether anything is deferred (the scheduler must not block in park while
+/// this is true: it parks with a zero timeout instead).
+pub(crate) fn has_deferred() -> bool {
+    CONTEXT
+        .try_with(|cx| !cx.deferred.borrow().is_empty())
+        .unwrap_or(false)
+}
+
+/// Runs `f` with this thread no longer marked as driving a runtime, so `f`
+/// may block (`block_in_place`); the mark is restored after, also on unwind.
+pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(self.0));
+        }
+    }
+    let was_in_runtime = CONTEXT
+        .try_with(|cx| cx.in_runtime.replace(false))
+        .unwrap_or(false);
+    let _restore = Restore(was_in_runtime);
+    f()
+}
+
+#[cfg(all(test, not(weft_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    #[derive(Default)]
+    struct CountWakes(AtomicUsize);
+
+    impl Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn counting() -> (Arc<CountWakes>, Waker) {
+        let wakes = Arc::new(CountWakes::default());
+        (wakes.clone(), Waker::from(wakes))
+    }
+
+    #[test]
+    fn defer_wakes_at_once_when_no_scheduler_defers() {
+        let (wakes, waker) = counting();
+        defer(&waker);
+        assert_eq!(wakes.0.load(SeqCst), 1);
+        assert!(!has_deferred());
+        assert!(!wake_deferred());
+    }
+
+    #[test]
+    fn deferred_wakers_wait_for_wake_deferred() {
+        let (a, waker_a) = counting();
+        let (b, waker_b) = counting();
+        let guard = enable_defer();
+        defer(&waker_a);
+        // The same task twice in a row: usually one wake (`will_wake` is
+        // best effort: Miri, for one, does not deduplicate vtables).
+        defer(&waker_a);
+        defer(&waker_b);
+        assert!(has_deferred());
+        assert_eq!(a.0.load(SeqCst) + b.0.load(SeqCst), 0);
+        assert!(wake_deferred());
+        assert!((1..=2).contains(&a.0.load(SeqCst)));
+        assert_eq!(b.0.load(SeqCst), 1);
+        assert!(!has_deferred());
+        assert!(!wake_deferred());
+        // Dropping the guard wakes what is left, and turns deferral off.
+        defer(&waker_b);
+        drop(guard);
+        assert_eq!(b.0.load(SeqCst), 2);
+        defer(&waker_b);
+        assert_eq!(b.0.load(SeqCst), 3, "woken at once again");
+    }
+
+    #[test]
+    fn defer_guards_nest() {
+        let (wakes, waker) = counting();
+        let outer = enable_defer();
+        let inner = enable_defer();
+        drop(inner);
+        defer(&waker);
+        assert_eq!(
+            wakes.0.load(SeqCst),
+            0,
+            "still deferred under the outer guard"
+        );
+        drop(outer);
+        assert_eq!(wakes.0.load(SeqCst), 1);
+        defer(&waker);
+        assert_eq!(wakes.0.load(SeqCst), 2);
+    }
+
+    #[test]
+    fn disable_defer_wakes_and_suspends_deferral() {
+        let (wakes, waker) = counting();
+        let enabled = enable_defer();
+        defer(&waker);
+        let disabled = disable_defer();
+        assert_eq!(wakes.0.load(SeqCst), 1, "woken when deferral is suspended");
+        defer(&waker);
+        assert_eq!(wakes.0.load(SeqCst), 2, "woken at once while suspended");
+        drop(disabled);
+        defer(&waker);
+        assert_eq!(wakes.0.load(SeqCst), 2, "deferred again");
+        drop(enabled);
+        assert_eq!(wakes.0.load(SeqCst), 3);
+    }
+
+    #[test]
+    fn a_wake_may_defer_again() {
+        // A waker that defers another one when woken (as a scheduler's
+        // schedule path may run arbitrary wakes): no borrow is held.
+        struct Chain(Waker);
+        impl Wake for Chain {
+            fn wake(self: Arc<Self>) {
+                defer(&self.0);
+            }
+        }
+        let (wakes, inner) = counting();
+        let _guard = enable_defer();
+        defer(&Waker::from(Arc::new(Chain(inner))));
+        assert!(wake_deferred());
+        assert!(has_deferred(), "deferred again during the wakes");
+        assert!(wake_deferred());
+        assert_eq!(wakes.0.load(SeqCst), 1);
+    }
 }

@@ -1,11 +1,17 @@
 //! `RuntimeMetrics`: a read-only view of a runtime's counters.
 
 use super::scheduler;
+use crate::loom::Ordering::Relaxed;
 use std::fmt;
 
 /// A snapshot source for a runtime's counters; get it from
 /// [`Handle::metrics`](crate::runtime::Handle::metrics). Each method reads
 /// the current value.
+///
+/// Counting is always on and costs nothing on the hot path: a worker counts
+/// in plain integers and publishes them every `event_interval` ticks and
+/// whenever it parks. So the per-worker counts of a busy worker may lag by
+/// up to one interval; those of an idle (parked) worker are exact.
 ///
 /// # Examples
 ///
@@ -33,6 +39,7 @@ impl RuntimeMetrics {
     pub fn num_workers(&self) -> usize {
         match &self.handle {
             scheduler::Handle::CurrentThread(_) => 1,
+            scheduler::Handle::MultiThread(handle) => handle.num_workers(),
         }
     }
 
@@ -41,10 +48,142 @@ impl RuntimeMetrics {
         self.handle.alive_tasks()
     }
 
+    /// The number of tasks spawned on this runtime so far (not counting
+    /// `spawn_blocking` closures, nor tasks refused at shutdown).
+    pub fn spawned_tasks_count(&self) -> u64 {
+        match &self.handle {
+            scheduler::Handle::CurrentThread(handle) => handle.spawned_tasks(),
+            scheduler::Handle::MultiThread(handle) => handle.spawned_tasks(),
+        }
+    }
+
     /// The number of tasks waiting in the global (inject) queue.
     pub fn global_queue_depth(&self) -> usize {
         match &self.handle {
             scheduler::Handle::CurrentThread(handle) => handle.inject_depth(),
+            scheduler::Handle::MultiThread(handle) => handle.inject_depth(),
+        }
+    }
+
+    /// The number of threads of the blocking pool (idle ones included;
+    /// `multi_thread` workers excluded).
+    pub fn num_blocking_threads(&self) -> usize {
+        let (threads, _) = self.handle.blocking_spawner().thread_counts();
+        threads.saturating_sub(self.mandatory_threads())
+    }
+
+    /// The number of blocking-pool threads waiting for work.
+    pub fn num_idle_blocking_threads(&self) -> usize {
+        self.handle.blocking_spawner().thread_counts().1
+    }
+
+    /// Pool threads that run `multi_thread` workers.
+    fn mandatory_threads(&self) -> usize {
+        match &self.handle {
+            scheduler::Handle::CurrentThread(_) => 0,
+            scheduler::Handle::MultiThread(handle) => handle.num_workers(),
+        }
+    }
+
+    /// The number of times worker `worker` polled a task.
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    #[track_caller]
+    pub fn worker_poll_count(&self, worker: usize) -> u64 {
+        self.worker_counter(worker, |m| m.polls.load(Relaxed))
+    }
+
+    /// The number of tasks worker `worker` stole from other workers.
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    #[track_caller]
+    pub fn worker_steal_count(&self, worker: usize) -> u64 {
+        self.worker_counter(worker, |m| m.steals.load(Relaxed))
+    }
+
+    /// The number of times worker `worker` stole (each steal takes half of
+    /// a victim's queue).
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    #[track_caller]
+    pub fn worker_steal_operations(&self, worker: usize) -> u64 {
+        self.worker_counter(worker, |m| m.steal_operations.load(Relaxed))
+    }
+
+    /// The number of times worker `worker` parked (went to sleep for want
+    /// of work).
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    #[track_caller]
+    pub fn worker_park_count(&self, worker: usize) -> u64 {
+        self.worker_counter(worker, |m| m.parks.load(Relaxed))
+    }
+
+    /// The number of tasks worker `worker` scheduled on itself (woken on
+    /// its own thread).
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    #[track_caller]
+    pub fn worker_local_schedule_count(&self, worker: usize) -> u64 {
+        self.worker_counter(worker, |m| m.local_schedules.load(Relaxed))
+    }
+
+    /// The number of times worker `worker`'s local queue was full and moved
+    /// half of its tasks to the global queue.
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    #[track_caller]
+    pub fn worker_overflow_count(&self, worker: usize) -> u64 {
+        self.worker_counter(worker, |m| m.overflows.load(Relaxed))
+    }
+
+    /// The number of tasks in worker `worker`'s local queue (and LIFO
+    /// slot), now. For `current_thread`, 0: its queue is private to the
+    /// thread driving it.
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    #[track_caller]
+    pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
+        self.check_worker(worker);
+        match &self.handle {
+            scheduler::Handle::CurrentThread(_) => 0,
+            scheduler::Handle::MultiThread(handle) => handle.worker_local_queue_depth(worker),
+        }
+    }
+
+    #[track_caller]
+    fn check_worker(&self, worker: usize) {
+        let workers = self.num_workers();
+        assert!(
+            worker < workers,
+            "worker index {worker} out of range: the runtime has {workers} worker(s)"
+        );
+    }
+
+    #[track_caller]
+    fn worker_counter(
+        &self,
+        worker: usize,
+        read: impl FnOnce(&scheduler::multi_thread::WorkerMetrics) -> usize,
+    ) -> u64 {
+        self.check_worker(worker);
+        match &self.handle {
+            scheduler::Handle::CurrentThread(handle) => read(handle.worker_metrics()) as u64,
+            scheduler::Handle::MultiThread(handle) => read(handle.worker_metrics(worker)) as u64,
         }
     }
 }
@@ -55,6 +194,7 @@ impl fmt::Debug for RuntimeMetrics {
             .field("num_workers", &self.num_workers())
             .field("num_alive_tasks", &self.num_alive_tasks())
             .field("global_queue_depth", &self.global_queue_depth())
+            .field("num_blocking_threads", &self.num_blocking_threads())
             .finish()
     }
 }

@@ -18,18 +18,69 @@
 //!
 //! # Flavors
 //!
+//! * `multi_thread` (the default of [`Runtime::new`] and `#[weft::main]`)
+//!   — a pool of worker threads, one per CPU unless
+//!   [`Builder::worker_threads`] says otherwise. Each worker has its own
+//!   run queue; idle workers steal from busy ones, so the load spreads
+//!   without a central lock. See "Fairness" below.
 //! * `current_thread` — every task runs on the thread inside
 //!   [`Runtime::block_on`]; no other threads are started for tasks.
+//!   Cheapest when one core is enough, and it can run `!Send` state
+//!   through [`LocalSet`](crate::task::LocalSet).
+//!
+//! ```
+//! use weft::runtime::Builder;
+//!
+//! let rt = Builder::new_multi_thread().worker_threads(2).build()?;
+//! let threads = rt.block_on(async {
+//!     let tasks: Vec<_> = (0..4)
+//!         .map(|_| weft::spawn(async { std::thread::current().id() }))
+//!         .collect();
+//!     let mut ids = Vec::new();
+//!     for task in tasks {
+//!         ids.push(task.await.unwrap());
+//!     }
+//!     ids
+//! });
+//! assert_eq!(threads.len(), 4);
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Fairness
+//!
+//! Both flavors bound how long a ready task waits:
+//!
+//! * A task woken from another thread (or spawned from outside) goes to the
+//!   global queue; every worker takes its next task from there first once
+//!   every `global_queue_interval` polls (default 31), and falls back to it
+//!   whenever its own queue is empty.
+//! * A task woken on a worker goes to that worker's queue (at most 256
+//!   tasks; beyond that half of them move to the global queue), behind the
+//!   tasks already there; the task woken last runs next (the LIFO slot),
+//!   but at most 3 times in a row before the queue gets its turn.
+//! * Every `event_interval` polls (default 61) a worker checks I/O and
+//!   timers even when it has tasks to run.
+//! * Each task poll has a budget of 128 operations on weft resources
+//!   (`JoinHandle`s, and I/O, timers and channels as they land): a task
+//!   that would never return `Pending` is made to yield when the budget is
+//!   spent, so it cannot starve the others on its worker; see
+//!   [`task::unconstrained`](crate::task::unconstrained).
+//! * On `multi_thread`, a task that blocks its worker in one poll stalls
+//!   only that worker: the others steal its queued tasks, and take the task
+//!   it woke last (its LIFO slot) after about a millisecond.
 //!
 //! # Internals
 //!
-//! `scheduler/` holds the schedulers (one file per flavor, dispatched by an
-//! enum), `driver` what an idle scheduler sleeps on, `context` the
-//! thread-local "current runtime".
+//! `scheduler/` holds the schedulers (`current_thread.rs`, and
+//! `multi_thread/` with its queue, idle and park protocols; dispatched by
+//! an enum), `coop` the cooperative budget, `blocking` the blocking pool,
+//! `driver` what an idle scheduler sleeps on, `context` the thread-local
+//! "current runtime".
 
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
+pub(crate) mod coop;
 mod driver;
 mod handle;
 mod metrics;

@@ -39,7 +39,8 @@ pub(crate) fn block_on<F: Future, R>(
     let waker = current_thread_waker();
     let mut cx = Context::from_waker(&waker);
     loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+        // Budgeted like a task poll, so weft resources in `future` yield.
+        if let Poll::Ready(output) = super::coop::budget(|| future.as_mut().poll(&mut cx)) {
             return Ok(output);
         }
         if let Some(early) = before_park() {

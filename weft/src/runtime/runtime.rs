@@ -2,6 +2,7 @@
 
 use super::blocking::BlockingPool;
 use super::scheduler::current_thread::CurrentThread;
+use super::scheduler::multi_thread::MultiThread;
 use super::{Builder, EnterGuard, Handle};
 use crate::task::JoinHandle;
 use std::fmt;
@@ -38,6 +39,7 @@ pub struct Runtime {
 
 pub(crate) enum Scheduler {
     CurrentThread(CurrentThread),
+    MultiThread(MultiThread),
 }
 
 impl Runtime {
@@ -53,18 +55,14 @@ impl Runtime {
         }
     }
 
-    /// Builds a runtime of the default flavor with every driver enabled.
-    ///
-    /// # Differences from tokio
-    ///
-    /// The default flavor is `current_thread` until weft's multi-thread
-    /// scheduler lands; tokio's default is `multi_thread`.
+    /// Builds a `multi_thread` runtime with every driver enabled and one
+    /// worker per CPU (see [`Builder::new_multi_thread`]).
     ///
     /// # Errors
     ///
     /// Fails if an OS resource the runtime needs cannot be created.
     pub fn new() -> io::Result<Runtime> {
-        Builder::new_current_thread().enable_all().build()
+        Builder::new_multi_thread().enable_all().build()
     }
 
     /// Runs `future` to completion on this thread, running the runtime's
@@ -93,6 +91,7 @@ impl Runtime {
     fn block_on_inner<F: Future>(&self, future: F) -> F::Output {
         match &self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.block_on(&self.handle.inner, future),
+            Scheduler::MultiThread(scheduler) => scheduler.block_on(&self.handle.inner, future),
         }
     }
 
@@ -113,6 +112,11 @@ impl Runtime {
         R: Send + 'static,
     {
         self.handle.spawn_blocking(f)
+    }
+
+    /// The runtime's counters; see [`RuntimeMetrics`](super::RuntimeMetrics).
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        self.handle.metrics()
     }
 
     /// A handle to this runtime, for use from other threads.
@@ -157,6 +161,7 @@ impl Runtime {
     fn shutdown(&self, blocking_timeout: Option<Duration>) {
         match &self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),
+            Scheduler::MultiThread(scheduler) => scheduler.shutdown(&self.handle.inner),
         }
         self.blocking_pool.shutdown(blocking_timeout);
     }

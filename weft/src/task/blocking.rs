@@ -45,3 +45,44 @@ where
         Err(err) => panic!("{err}"),
     }
 }
+
+/// Runs `f`, which may block, on the current worker thread, after handing
+/// the worker's other tasks to a new thread so they keep running.
+///
+/// Use it for blocking code that must run inside an async task (it borrows
+/// from the task, or must finish before the task goes on); otherwise
+/// prefer [`spawn_blocking`]. Inside `f` the thread no longer counts as
+/// driving the runtime, so `f` may call
+/// [`Handle::block_on`](crate::runtime::Handle::block_on).
+///
+/// Other futures of the *same* task (say, the other branches of a
+/// `join!`) do not run while `f` blocks. Called on a thread that is not a
+/// runtime worker (outside any runtime, or inside `Runtime::block_on` of a
+/// `multi_thread` runtime), it simply runs `f`.
+///
+/// # Panics
+///
+/// On a `current_thread` runtime, which has no other thread to run the
+/// tasks on: "can call blocking only when running on the multi-threaded
+/// runtime".
+///
+/// # Examples
+///
+/// ```
+/// # #[weft::main(flavor = "multi_thread", worker_threads = 2)]
+/// # async fn main() {
+/// let sum = weft::task::block_in_place(|| {
+///     // Blocking work: the worker's other tasks move to another thread.
+///     std::thread::sleep(std::time::Duration::from_millis(10));
+///     (1..=10).sum::<u32>()
+/// });
+/// assert_eq!(sum, 55);
+/// # }
+/// ```
+#[track_caller]
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    crate::runtime::scheduler::multi_thread::block_in_place(f)
+}

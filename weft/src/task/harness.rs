@@ -215,10 +215,20 @@ where
         self.complete(kind, holds_run_ref);
     }
 
-    /// Publishes the output, notifies the join handle, leaves the owner
-    /// list, and drops the references this step ends.
+    /// Publishes the output, leaves the owner list, notifies the join
+    /// handle, and drops the references this step ends.
     fn complete(&self, kind: OutputKind, holds_run_ref: bool) {
         let snapshot = self.header().state.transition_to_complete(kind);
+        // Leave the owner list before the join handle can see the output,
+        // so a task whose output was observed no longer counts as alive.
+        // The references counted here are dropped at the end.
+        let task = ManuallyDrop::new(self.raw_task());
+        let released = self
+            .cell()
+            .scheduler
+            .release(&task)
+            .map(std::mem::forget)
+            .is_some();
         if !snapshot.is_join_interested() {
             // Rule 1: no join handle, so this thread owns the output.
             let taken = catch_unwind(AssertUnwindSafe(|| {
@@ -245,13 +255,6 @@ where
                 drop_quietly(waker);
             }
         }
-        let task = ManuallyDrop::new(self.raw_task());
-        let released = self
-            .cell()
-            .scheduler
-            .release(&task)
-            .map(std::mem::forget)
-            .is_some();
         let refs = usize::from(released) + usize::from(holds_run_ref);
         if self.header().state.ref_dec_many(refs) {
             self.dealloc();

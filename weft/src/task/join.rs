@@ -3,6 +3,7 @@
 use super::raw::RawTask;
 use super::state::TransitionToCancelled;
 use super::{Id, JoinError};
+use crate::runtime::coop;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -15,6 +16,10 @@ use std::task::{Context, Poll};
 /// `Ok(output)`, or a [`JoinError`] if the task panicked or was cancelled.
 /// Dropping it *detaches* the task: the task keeps running and its output is
 /// dropped when it finishes.
+///
+/// Taking the output spends one unit of the awaiting task's cooperative
+/// budget (see [`consume_budget`](fn@crate::task::consume_budget)): a loop that
+/// joins many finished tasks yields to the scheduler now and then.
 ///
 /// # Cancel safety
 ///
@@ -105,6 +110,11 @@ impl<T> Future for JoinHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.output_taken, "`JoinHandle` polled after completion");
+        // Joining finished tasks in a loop never waits: spend the task's
+        // cooperative budget so such a loop still yields (`runtime::coop`).
+        let Poll::Ready(coop) = coop::poll_proceed(cx) else {
+            return Poll::Pending;
+        };
         let mut output = Poll::<Result<T, JoinError>>::Pending;
         // SAFETY: `output` has the task's output type, and the join handle
         // is the only caller of `try_read_output`.
@@ -116,7 +126,9 @@ impl<T> Future for JoinHandle<T> {
         };
         if output.is_ready() {
             self.output_taken = true;
+            coop.made_progress();
         }
+        // Still pending: dropping `coop` gives the unit back.
         output
     }
 }

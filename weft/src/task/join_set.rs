@@ -14,9 +14,16 @@
 //! has its output kept in the entry and is queued at once. An index may be
 //! queued after its entry was removed and the slot reused; polling the new
 //! occupant is then merely spurious, never wrong.
+//!
+//! Cooperative budget: `insert`'s poll runs unconstrained (registering is
+//! not progress), as does `try_join_next` (it cannot yield). A handle that
+//! `poll_join_next` finds refused for lack of budget re-queues its entry
+//! through the entry waker; `poll_join_next` then yields (waking its
+//! caller) instead of popping that entry again in a loop.
 
 use super::{AbortHandle, Id, JoinError, JoinHandle};
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
+use crate::runtime::coop;
 use crate::runtime::Handle;
 use std::collections::VecDeque;
 use std::fmt;
@@ -155,7 +162,12 @@ impl<T> JoinSet<T> {
         // Registers `entry_waker` as the join waker, so the entry is queued
         // the moment the task finishes.
         let waker = Waker::from(entry_waker.clone());
-        let output = match Pin::new(&mut handle).poll(&mut Context::from_waker(&waker)) {
+        // Unconstrained: registering must neither spend the caller's
+        // cooperative budget nor be refused by it.
+        let polled = coop::with_unconstrained(|| {
+            Pin::new(&mut handle).poll(&mut Context::from_waker(&waker))
+        });
+        let output = match polled {
             Poll::Ready(output) => {
                 entry_waker.wake_by_ref();
                 Some(output)
@@ -247,6 +259,13 @@ impl<T> JoinSet<T> {
                 self.remove(index);
                 return Poll::Ready(Some(result.map(|output| (id, output))));
             }
+            if !coop::has_budget_remaining() {
+                // The handle refused for lack of cooperative budget (and
+                // re-queued the entry through its waker): yield instead of
+                // popping it again, and come back with a fresh budget.
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
         }
     }
 
@@ -287,7 +306,12 @@ impl<T> JoinSet<T> {
     /// As [`try_join_next`](Self::try_join_next), with the task's id.
     pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         let waker = Waker::noop();
-        match self.poll_join_next_with_id(&mut Context::from_waker(waker)) {
+        // Not async, so it cannot yield: a finished task must be returned
+        // whatever the cooperative budget says.
+        let polled = coop::with_unconstrained(|| {
+            self.poll_join_next_with_id(&mut Context::from_waker(waker))
+        });
+        match polled {
             Poll::Ready(result) => result,
             Poll::Pending => None,
         }

@@ -48,6 +48,8 @@ pub(crate) struct OwnedTasks<S: 'static> {
 struct ListInner {
     head: Option<NonNull<Header>>,
     len: usize,
+    /// Tasks ever bound (for metrics; counted under the lock spawn takes anyway).
+    spawned: u64,
     closed: bool,
 }
 
@@ -61,6 +63,7 @@ impl<S: Schedule> OwnedTasks<S> {
             inner: Mutex::new(ListInner {
                 head: None,
                 len: 0,
+                spawned: 0,
                 closed: false,
             }),
             _scheduler: PhantomData,
@@ -78,6 +81,7 @@ impl<S: Schedule> OwnedTasks<S> {
             task.shutdown();
             return None;
         }
+        inner.spawned += 1;
         inner.push_front(task.into_raw());
         Some(notified)
     }
@@ -100,6 +104,11 @@ impl<S: Schedule> OwnedTasks<S> {
     /// Number of tasks that are alive (spawned, not yet complete).
     pub(crate) fn len(&self) -> usize {
         self.inner.lock().unwrap().len
+    }
+
+    /// Number of tasks ever bound to this list (spawned while open).
+    pub(crate) fn spawned(&self) -> u64 {
+        self.inner.lock().unwrap().spawned
     }
 
     /// Refuses further tasks and cancels every task still in the list.

@@ -20,10 +20,16 @@
 //!    runtime (waking itself if work remains), so a busy set does not starve
 //!    the runtime's other tasks.
 //! 3. Dropping the set cancels every task still in it, on the owning thread.
+//! 4. Each local task poll runs in its own `coop::budget`. A local task that
+//!    calls `yield_now` defers its wake to the scheduler driving this thread
+//!    (`runtime::context::defer`); when that wake comes, the task is queued
+//!    here (through `remote` if the set is not being polled at that moment)
+//!    and the set's driving task is woken, so the set is polled again.
 
 use super::list::OwnedTasks;
 use super::{bind_local, JoinHandle, Notified, Schedule, Task};
 use crate::loom::Mutex;
+use crate::runtime::coop;
 use crate::runtime::Runtime;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -224,7 +230,10 @@ impl LocalSet {
         let _reset = ResetTicking(cx);
         for _ in 0..MAX_TASKS_PER_TICK {
             match cx.next_task() {
-                Some(task) => task.run(),
+                // Each local task gets its own cooperative budget, as a
+                // runtime task does (rule 4); the driving task's budget is
+                // restored afterwards.
+                Some(task) => coop::budget(|| task.run()),
                 None => return false,
             }
         }

@@ -20,6 +20,16 @@
 //! waking it allocates nothing. A panic inside a task is caught and reported
 //! through its `JoinHandle` as a [`JoinError`]; the runtime keeps running.
 //!
+//! # Cooperative scheduling
+//!
+//! A task gives its thread back only when it awaits something that is not
+//! ready. To keep a task that is always ready from holding its thread, each
+//! poll of a task gets a budget of work: weft's resources spend a unit each
+//! time they are ready, and once the budget is gone they make the task
+//! yield (it resumes on its next turn). [`consume_budget`](fn@consume_budget) spends from the
+//! same budget in user code, [`unconstrained`](fn@unconstrained) opts a future out, and
+//! [`yield_now`](fn@yield_now) yields explicitly.
+//!
 //! # Internals
 //!
 //! `state` holds the atomic protocol, `raw` the cell layout, `harness` the
@@ -28,6 +38,7 @@
 //! handles built on them.
 
 mod blocking;
+mod consume_budget;
 mod error;
 mod harness;
 mod id;
@@ -38,6 +49,7 @@ mod local;
 pub(crate) mod raw;
 mod spawn;
 mod state;
+mod unconstrained;
 mod waker;
 mod yield_now;
 
@@ -46,13 +58,15 @@ mod cell_tests;
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
 
-pub use blocking::spawn_blocking;
+pub use blocking::{block_in_place, spawn_blocking};
+pub use consume_budget::consume_budget;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
 pub use join_set::JoinSet;
 pub use local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
+pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;
 
 use raw::{Cell, RawTask};
@@ -157,6 +171,11 @@ impl<S: 'static> Notified<S> {
     pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified<S> {
         // SAFETY: forwarded to the caller.
         Notified(unsafe { Task::from_raw(raw) })
+    }
+
+    /// Gives up ownership of the entry's reference without dropping it.
+    pub(crate) fn into_raw(self) -> RawTask {
+        self.0.into_raw()
     }
 
     /// Polls the task once, consuming this entry.

@@ -28,13 +28,19 @@ pub(crate) const PATIENCE: Duration = Duration::from_secs(20);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Flavor {
     CurrentThread,
-    // MultiThread(usize), // when the multi-thread scheduler lands
+    /// `multi_thread` with this many workers.
+    MultiThread(usize),
 }
 
 impl Flavor {
     pub(crate) fn build(self) -> Runtime {
         match self {
             Flavor::CurrentThread => Builder::new_current_thread().enable_all().build().unwrap(),
+            Flavor::MultiThread(workers) => Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()
+                .unwrap(),
         }
     }
 
@@ -42,6 +48,7 @@ impl Flavor {
     pub(crate) fn workers(self) -> usize {
         match self {
             Flavor::CurrentThread => 1,
+            Flavor::MultiThread(workers) => workers,
         }
     }
 
@@ -99,6 +106,15 @@ macro_rules! rt_test {
         }
         rt_test!($($rest)*);
     };
+    ($(#[$attr:meta])* fn $name:ident($rt:ident: Runtime, $fl:ident: Flavor) $body:block $($rest:tt)*) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            fn body($rt: weft::runtime::Runtime, $fl: $crate::support::Flavor) $body
+            rt_test!(@flavors [$(#[$attr])*] |rt, flavor| body(rt, flavor));
+        }
+        rt_test!($($rest)*);
+    };
     (@flavors [$($attr:tt)*] |$rt:ident, $fl:ident| $call:expr) => {
         #[test]
         $($attr)*
@@ -107,8 +123,20 @@ macro_rules! rt_test {
             let $rt = $fl.build();
             $call;
         }
-        // #[test] $($attr)* fn multi_thread_1() { let $fl = $crate::support::Flavor::MultiThread(1); let $rt = $fl.build(); $call; }
-        // #[test] $($attr)* fn multi_thread_4() { let $fl = $crate::support::Flavor::MultiThread(4); let $rt = $fl.build(); $call; }
+        #[test]
+        $($attr)*
+        fn multi_thread_1() {
+            let $fl = $crate::support::Flavor::MultiThread(1);
+            let $rt = $fl.build();
+            $call;
+        }
+        #[test]
+        $($attr)*
+        fn multi_thread_4() {
+            let $fl = $crate::support::Flavor::MultiThread(4);
+            let $rt = $fl.build();
+            $call;
+        }
     };
 }
 pub(crate) use rt_test;

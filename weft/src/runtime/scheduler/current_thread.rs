@@ -24,6 +24,15 @@
 //! check the driver without blocking. A task that wakes itself goes to the
 //! back of the local queue (`Schedule::yield_now`).
 //!
+//! Every task poll, and every poll of the root future, runs inside
+//! `coop::budget`, so a task that is always ready is made to yield after a
+//! bounded amount of work (`runtime::coop`). While driving, the scheduler
+//! holds `context::enable_defer`: `yield_now` then parks its waker in the
+//! thread's defer list, and the scheduler wakes those right after each
+//! park (`Context::park`); when the queues are empty but something is
+//! deferred, it parks with a zero timeout instead of blocking. The wakes
+//! push onto the local queue, so the core must not be borrowed then.
+//!
 //! Fairness: a task woken on this thread runs after at most the tasks
 //! already in the local queue; one woken from another thread, after at most
 //! `global_queue_interval` local tasks.
@@ -34,10 +43,13 @@
 use super::inject::Inject;
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use crate::runtime::blocking::Spawner;
+use crate::runtime::builder::Callback;
 use crate::runtime::context;
+use crate::runtime::coop;
 use crate::runtime::driver::{Driver, DriverHandle};
 use crate::runtime::park_thread;
 use crate::runtime::scheduler;
+use crate::runtime::scheduler::multi_thread::{Stats, WorkerMetrics};
 use crate::task::list::OwnedTasks;
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
 use std::cell::RefCell;
@@ -66,19 +78,24 @@ pub(crate) struct Handle {
     driver: DriverHandle,
     pub(crate) blocking: Spawner,
     config: Config,
+    /// Published from `Core::stats` at each park.
+    metrics: WorkerMetrics,
 }
 
 /// Tuning, from the `Builder`.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Config {
     pub(crate) event_interval: u32,
     pub(crate) global_queue_interval: u32,
+    pub(crate) before_park: Option<Callback>,
+    pub(crate) after_unpark: Option<Callback>,
 }
 
 /// Owned by the driving thread.
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
     tick: u32,
+    stats: Stats,
     driver: Option<Driver>,
 }
 
@@ -102,10 +119,12 @@ impl CurrentThread {
             driver: driver_handle,
             blocking,
             config,
+            metrics: WorkerMetrics::default(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
             tick: 0,
+            stats: Stats::default(),
             driver: Some(driver),
         });
         let scheduler = CurrentThread {
@@ -204,6 +223,15 @@ impl Handle {
         self.owned.len()
     }
 
+    /// Tasks ever spawned.
+    pub(crate) fn spawned_tasks(&self) -> u64 {
+        self.owned.spawned()
+    }
+
+    pub(crate) fn worker_metrics(&self) -> &WorkerMetrics {
+        &self.metrics
+    }
+
     /// Tasks waiting in the inject queue.
     pub(crate) fn inject_depth(&self) -> usize {
         self.inject.len()
@@ -225,6 +253,7 @@ impl Schedule for Arc<Handle> {
                 // borrowed (never user code, but be safe) takes the remote path.
                 match cx.core.try_borrow_mut().as_deref_mut() {
                     Ok(Some(core)) => {
+                        core.stats.local_schedules += 1;
                         core.tasks.push_back(task);
                         None
                     }
@@ -279,25 +308,32 @@ impl<'a> CoreGuard<'a> {
 
     fn block_on<F: Future>(self, mut future: Pin<&mut F>) -> F::Output {
         let _installed = context::set_scheduler(&self.context);
-        let scheduler::Context::CurrentThread(cx) = &self.context;
+        // Dropped before `_installed` (and before `self` gives the core
+        // back): wakes still deferred then land on the local queue.
+        let _defer = context::enable_defer();
+        let cx = self.context.as_current_thread();
         let handle = &cx.handle;
         let waker = Waker::from(handle.clone());
         let mut task_cx = std::task::Context::from_waker(&waker);
         handle.woken.store(true, Relaxed);
         'drive: loop {
             if handle.take_woken() {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut task_cx) {
+                if let Poll::Ready(output) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return output;
                 }
             }
             for _ in 0..handle.config.event_interval {
                 let Some(task) = cx.next_task() else {
-                    if !handle.woken.load(Acquire) {
+                    if context::has_deferred() {
+                        // Yielded tasks wait for a driver check: check
+                        // without blocking (which then wakes them).
+                        cx.park(Some(std::time::Duration::ZERO));
+                    } else if !handle.woken.load(Acquire) {
                         cx.park(None);
                     }
                     continue 'drive;
                 };
-                task.run();
+                coop::budget(|| task.run());
             }
             // A long run of ready tasks: let the driver deliver events.
             cx.park(Some(std::time::Duration::ZERO));
@@ -307,7 +343,7 @@ impl<'a> CoreGuard<'a> {
 
 impl Drop for CoreGuard<'_> {
     fn drop(&mut self) {
-        let scheduler::Context::CurrentThread(cx) = &self.context;
+        let cx = self.context.as_current_thread();
         if let Some(core) = cx.core.borrow_mut().take() {
             self.scheduler.put_core(core);
         }
@@ -320,29 +356,59 @@ impl Context {
         let core = core.as_mut().expect("the core is installed while driving");
         core.tick = core.tick.wrapping_add(1);
         let inject = &self.handle.inject;
-        if core.tick % self.handle.config.global_queue_interval == 0 {
+        let task = if core.tick % self.handle.config.global_queue_interval == 0 {
             inject.pop().or_else(|| core.tasks.pop_front())
         } else {
             core.tasks.pop_front().or_else(|| inject.pop())
+        };
+        if task.is_some() {
+            core.stats.polls += 1;
         }
+        task
     }
 
-    /// Parks on the driver. The driver is taken out of the core first:
-    /// events it delivers may wake tasks, which borrow the core to queue.
+    /// Parks on the driver, then wakes the tasks that deferred their wake
+    /// until this driver check (`yield_now`). The driver is taken out of
+    /// the core first, and the core is not borrowed during the deferred
+    /// wakes: events the driver delivers and the deferred wakes both wake
+    /// tasks, which borrow the core to queue.
     fn park(&self, timeout: Option<std::time::Duration>) {
-        let taken = self
-            .core
-            .borrow_mut()
-            .as_mut()
-            .and_then(|core| core.driver.take());
-        let Some(mut driver) = taken else { return };
-        match timeout {
-            None => driver.park(),
-            Some(timeout) => driver.park_timeout(timeout),
+        let config = &self.handle.config;
+        let taken = self.core.borrow_mut().as_mut().and_then(|core| {
+            if timeout.is_none() {
+                core.stats.parks += 1;
+            }
+            // Published at each park, so an idle runtime's counts are exact.
+            core.stats.publish(&self.handle.metrics);
+            core.driver.take()
+        });
+        if let Some(mut driver) = taken {
+            match timeout {
+                None => {
+                    if let Some(hook) = &config.before_park {
+                        hook();
+                    }
+                    driver.park();
+                    if let Some(hook) = &config.after_unpark {
+                        hook();
+                    }
+                }
+                Some(timeout) => driver.park_timeout(timeout),
+            }
+            if let Some(core) = self.core.borrow_mut().as_mut() {
+                core.driver = Some(driver);
+            }
         }
-        if let Some(core) = self.core.borrow_mut().as_mut() {
-            core.driver = Some(driver);
-        }
+        context::wake_deferred();
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("event_interval", &self.event_interval)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .finish_non_exhaustive()
     }
 }
 

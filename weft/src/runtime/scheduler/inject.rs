@@ -46,6 +46,40 @@ impl<S: 'static> Inject<S> {
         true
     }
 
+    /// Queues every task of `tasks` under one lock acquisition (a local
+    /// queue's overflow); drops them if closed.
+    pub(crate) fn push_batch(&self, tasks: impl Iterator<Item = Notified<S>>) {
+        let mut inner = self.inner.lock().unwrap();
+        if inner.closed {
+            drop(inner);
+            tasks.for_each(drop);
+            return;
+        }
+        inner.queue.extend(tasks);
+        // Release: as in `push`.
+        self.len.store(inner.queue.len(), Release);
+    }
+
+    /// Pops up to `max` tasks under one lock acquisition: the first is
+    /// returned, the others handed to `rest` in queue order.
+    pub(crate) fn pop_batch(
+        &self,
+        max: usize,
+        mut rest: impl FnMut(Notified<S>),
+    ) -> Option<Notified<S>> {
+        if self.is_empty() || max == 0 {
+            return None;
+        }
+        let mut inner = self.inner.lock().unwrap();
+        let first = inner.queue.pop_front();
+        if first.is_some() {
+            let more = (max - 1).min(inner.queue.len());
+            inner.queue.drain(..more).for_each(&mut rest);
+        }
+        self.len.store(inner.queue.len(), Release);
+        first
+    }
+
     pub(crate) fn pop(&self) -> Option<Notified<S>> {
         if self.is_empty() {
             return None;
@@ -63,6 +97,10 @@ impl<S: 'static> Inject<S> {
 
     pub(crate) fn len(&self) -> usize {
         self.len.load(Relaxed)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.inner.lock().unwrap().closed
     }
 
     /// Refuses further pushes; returns whether this call closed it.

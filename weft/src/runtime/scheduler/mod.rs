@@ -2,6 +2,7 @@
 
 pub(crate) mod current_thread;
 mod inject;
+pub(crate) mod multi_thread;
 
 use crate::task::JoinHandle;
 use std::future::Future;
@@ -11,11 +12,13 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
 }
 
 /// What a thread installs in its context while it drives a scheduler.
 pub(crate) enum Context {
     CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
 }
 
 impl Handle {
@@ -26,6 +29,7 @@ impl Handle {
     {
         match self {
             Handle::CurrentThread(handle) => current_thread::Handle::spawn(handle, future),
+            Handle::MultiThread(handle) => multi_thread::Handle::spawn(handle, future),
         }
     }
 
@@ -40,18 +44,41 @@ impl Handle {
     pub(crate) fn blocking_spawner(&self) -> &crate::runtime::blocking::Spawner {
         match self {
             Handle::CurrentThread(handle) => &handle.blocking,
+            Handle::MultiThread(handle) => &handle.blocking,
         }
     }
 
+    #[track_caller]
     pub(crate) fn as_current_thread(&self) -> &Arc<current_thread::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle,
+            Handle::MultiThread(_) => unreachable!("not a current_thread runtime"),
+        }
+    }
+
+    #[track_caller]
+    pub(crate) fn as_multi_thread(&self) -> &Arc<multi_thread::Handle> {
+        match self {
+            Handle::MultiThread(handle) => handle,
+            Handle::CurrentThread(_) => unreachable!("not a multi_thread runtime"),
         }
     }
 
     pub(crate) fn alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(handle) => handle.alive_tasks(),
+            Handle::MultiThread(handle) => handle.alive_tasks(),
+        }
+    }
+}
+
+impl Context {
+    /// The current-thread variant; the caller built it.
+    #[track_caller]
+    pub(crate) fn as_current_thread(&self) -> &current_thread::Context {
+        match self {
+            Context::CurrentThread(cx) => cx,
+            Context::MultiThread(_) => unreachable!("not a current_thread context"),
         }
     }
 }

@@ -1,0 +1,358 @@
+//! The multi-thread, work-stealing scheduler.
+//!
+//! # Design note
+//!
+//! N workers, each a thread of the blocking pool running `worker::run`,
+//! each owning a [`Core`](worker) while it runs tasks: a bounded local run
+//! queue (`queue.rs`; others steal half of it), a LIFO slot (`lifo.rs`),
+//! its parker (`park.rs`) and its counters (`stats.rs`). Shared by all: the
+//! inject queue for tasks scheduled from outside a worker, the idle
+//! protocol (`idle.rs`), the owner list, and one [`Remote`] per worker
+//! (its stealer, LIFO slot and unparker). The design follows the
+//! work-stealing schedulers of Go (`runtime/proc.go`) and tokio ("Making
+//! the Tokio scheduler 10x faster", 2019); weft's differences are noted
+//! where they occur (the stealable LIFO slot, the VecDeque inject queue).
+//!
+//! Where a task goes when woken:
+//!
+//! * from a worker of this runtime (its core in hand): the LIFO slot, the
+//!   displaced task (if any) to the back of the local queue; a task that
+//!   woke itself (`yield_now`) to the back of the local queue;
+//! * from anywhere else: the inject queue, then one parked worker is woken
+//!   if nobody is searching (`idle.rs`, rule 1).
+//!
+//! # Fairness
+//!
+//! A worker takes its next task from the inject queue first every
+//! `global_queue_interval` ticks (default 31), and checks the driver
+//! (I/O, timers) every `event_interval` ticks (default 61). At most 3 LIFO
+//! polls run back to back before the local queue gets its turn. So a task
+//! woken from another thread runs after at most `global_queue_interval`
+//! polls of the worker that takes it (plus what is queued before it in the
+//! inject queue); a task woken on a worker runs after at most the tasks
+//! already in that worker's queue, at most 256 of them, less what is stolen.
+//! A task that never returns from `poll` blocks only its own worker; the
+//! others steal its queue, and idle workers take a task left in its LIFO
+//! slot after at most [`worker::LIFO_RESCUE_AFTER`].
+//!
+//! # Shutdown
+//!
+//! `close` closes the inject queue and unparks every worker. Each worker,
+//! at its next maintenance tick, cancels every idle task (the owner list's
+//! `close_and_shutdown_all`; running ones are cancelled after their poll)
+//! and hands its core in; the one that hands in the last core empties all
+//! queues and drops the driver. A worker that never started has its core
+//! handed in by `shutdown` itself.
+
+mod idle;
+mod lifo;
+#[cfg(all(test, weft_loom))]
+mod loom_tests;
+mod park;
+pub(crate) mod queue;
+#[cfg(all(test, weft_loom))]
+mod queue_loom_tests;
+mod stats;
+mod worker;
+
+pub(crate) use stats::{Stats, WorkerMetrics};
+pub(crate) use worker::{block_in_place, Context};
+
+use self::idle::{Idle, Sleepers};
+use self::lifo::LifoSlot;
+use self::park::{SharedDriver, Unparker};
+use super::inject::Inject;
+use crate::loom::Mutex;
+use crate::runtime::blocking::Spawner;
+use crate::runtime::builder::Callback;
+use crate::runtime::driver::{Driver, DriverHandle};
+use crate::runtime::{context, park_thread, scheduler};
+use crate::task::list::OwnedTasks;
+use crate::task::{self, JoinHandle, Notified, Schedule, Task};
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+
+/// Owned by the `Runtime`.
+pub(crate) struct MultiThread {
+    _private: (),
+}
+
+/// The state every worker, task and runtime handle shares.
+pub(crate) struct Handle {
+    shared: Shared,
+    pub(crate) blocking: Spawner,
+    config: Config,
+}
+
+/// Tuning, from the `Builder`.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) event_interval: u32,
+    pub(crate) global_queue_interval: u32,
+    pub(crate) before_park: Option<Callback>,
+    pub(crate) after_unpark: Option<Callback>,
+}
+
+struct Shared {
+    /// One per worker, indexed like `workers`.
+    remotes: Box<[Remote]>,
+    inject: Inject<Arc<Handle>>,
+    idle: Idle,
+    owned: OwnedTasks<Arc<Handle>>,
+    sleepers: Mutex<Sleepers>,
+    /// Cores handed in at shutdown. Boxed because cores move between
+    /// threads and cells as `Box`es; unboxing here would copy them.
+    #[allow(clippy::vec_box)]
+    shutdown_cores: Mutex<Vec<Box<worker::Core>>>,
+    /// The workers' core cells, for `shutdown` to take unstarted ones.
+    workers: Mutex<Vec<Arc<worker::Worker>>>,
+    driver: Arc<SharedDriver>,
+    worker_metrics: Box<[WorkerMetrics]>,
+}
+
+/// What other threads need to reach one worker.
+struct Remote {
+    steal: queue::Steal<Arc<Handle>>,
+    lifo: Arc<LifoSlot<Arc<Handle>>>,
+    unpark: Unparker,
+}
+
+impl MultiThread {
+    /// Builds the scheduler and starts `workers` threads on `blocking`.
+    pub(crate) fn new(
+        workers: usize,
+        driver: Driver,
+        driver_handle: DriverHandle,
+        blocking: Spawner,
+        config: Config,
+    ) -> (MultiThread, Arc<Handle>) {
+        let driver = SharedDriver::new(driver, driver_handle);
+        let (idle, sleepers) = Idle::new(workers);
+        let mut remotes = Vec::with_capacity(workers);
+        let mut cores = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (core, remote) = worker::Core::new(&driver);
+            remotes.push(remote);
+            cores.push(core);
+        }
+        let handle = Arc::new(Handle {
+            shared: Shared {
+                remotes: remotes.into_boxed_slice(),
+                inject: Inject::new(),
+                idle,
+                owned: OwnedTasks::new(),
+                sleepers: Mutex::new(sleepers),
+                shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
+                workers: Mutex::new(Vec::with_capacity(workers)),
+                driver,
+                worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
+            },
+            blocking,
+            config,
+        });
+        let runtime = scheduler::Handle::MultiThread(handle.clone());
+        for (index, core) in cores.into_iter().enumerate() {
+            let worker = worker::Worker::new(handle.clone(), index, core);
+            handle.shared.workers.lock().unwrap().push(worker.clone());
+            handle
+                .blocking
+                .spawn_mandatory(&runtime, move || worker::run(worker));
+        }
+        (MultiThread { _private: () }, handle)
+    }
+
+    /// Runs `future` on this thread (not a worker), with the runtime
+    /// entered so it can spawn.
+    #[track_caller]
+    pub(crate) fn block_on<F: Future>(&self, handle: &scheduler::Handle, future: F) -> F::Output {
+        let _runtime = context::enter_runtime();
+        let _current = context::set_current(handle);
+        let future = pin!(future);
+        match park_thread::block_on(future, || None::<std::convert::Infallible>) {
+            Ok(output) => output,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Stops the workers; they cancel every task and hand their cores in.
+    /// The runtime then waits for the worker threads with the blocking pool.
+    pub(crate) fn shutdown(&self, handle: &scheduler::Handle) {
+        let this = handle.as_multi_thread();
+        // Futures cancelled on this thread see the runtime in their `Drop`.
+        let _current = context::try_set_current(handle);
+        this.close();
+        // Cancel every idle task here and now, so their futures are gone
+        // when `shutdown_background` returns; a task a worker is polling is
+        // cancelled by that worker after the poll.
+        this.shared.owned.close_and_shutdown_all();
+        // Workers that never started will not hand their core in.
+        let workers = std::mem::take(&mut *this.shared.workers.lock().unwrap());
+        for worker in workers {
+            if let Some(core) = worker.take_core() {
+                this.shutdown_core(core);
+            }
+        }
+    }
+}
+
+impl Handle {
+    /// Spawns `future` onto this scheduler.
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = task::bind(&me.shared.owned, future, me.clone());
+        if let Some(notified) = notified {
+            me.schedule_task(notified, false);
+        }
+        join
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.shared.remotes.len()
+    }
+
+    pub(crate) fn alive_tasks(&self) -> usize {
+        self.shared.owned.len()
+    }
+
+    pub(crate) fn spawned_tasks(&self) -> u64 {
+        self.shared.owned.spawned()
+    }
+
+    pub(crate) fn inject_depth(&self) -> usize {
+        self.shared.inject.len()
+    }
+
+    pub(crate) fn worker_metrics(&self, worker: usize) -> &WorkerMetrics {
+        &self.shared.worker_metrics[worker]
+    }
+
+    pub(crate) fn worker_local_queue_depth(&self, worker: usize) -> usize {
+        let remote = &self.shared.remotes[worker];
+        remote.steal.len() + usize::from(!remote.lifo.is_empty())
+    }
+
+    fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
+        let local = context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::MultiThread(cx)) => cx.schedule_local(self, task, is_yield),
+            _ => Some(task),
+        });
+        if let Some(task) = local {
+            self.push_remote(task);
+        }
+    }
+
+    /// Queues `task` on the inject queue and wakes a worker for it.
+    fn push_remote(&self, task: Notified<Arc<Handle>>) {
+        if self.shared.inject.push(task) {
+            self.notify_parked();
+        }
+    }
+
+    /// Wakes a parked worker if nobody is searching (`idle.rs`, rule 1).
+    fn notify_parked(&self) {
+        let shared = &self.shared;
+        if let Some(index) = shared.idle.worker_to_notify(&shared.sleepers) {
+            shared.remotes[index].unpark.unpark();
+        }
+    }
+
+    /// Wakes a worker if any queue has work (`idle.rs`, rule 4).
+    fn notify_if_work_pending(&self) {
+        let shared = &self.shared;
+        let pending = shared.remotes.iter().any(|remote| !remote.steal.is_empty())
+            || !shared.inject.is_empty();
+        if pending {
+            self.notify_parked();
+        }
+    }
+
+    /// Refuses new work and tells every worker to stop.
+    fn close(&self) {
+        if self.shared.inject.close() {
+            for remote in self.shared.remotes.iter() {
+                remote.unpark.unpark();
+            }
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.shared.inject.is_closed()
+    }
+
+    /// A worker hands its core in at shutdown; the last one cleans up.
+    fn shutdown_core(&self, core: Box<worker::Core>) {
+        let cores = {
+            let mut cores = self.shared.shutdown_cores.lock().unwrap();
+            cores.push(core);
+            if cores.len() != self.shared.remotes.len() {
+                return;
+            }
+            std::mem::take(&mut *cores)
+        };
+        // Every worker has stopped: cancel what is left, then drop every
+        // queued entry (each drop releases a task reference).
+        self.shared.owned.close_and_shutdown_all();
+        for mut core in cores {
+            core.shutdown(self);
+        }
+        while let Some(task) = self.shared.inject.pop() {
+            drop(task);
+        }
+        self.shared.driver.shutdown();
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn schedule(&self, task: Notified<Self>) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified<Self>) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.shared.owned.remove(task)
+    }
+}
+
+impl queue::Overflow<Arc<Handle>> for Handle {
+    fn push(&self, task: Notified<Arc<Handle>>) {
+        self.push_remote(task);
+    }
+
+    fn push_batch<I: Iterator<Item = Notified<Arc<Handle>>>>(&self, iter: I) {
+        self.shared.inject.push_batch(iter);
+    }
+}
+
+impl fmt::Debug for MultiThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MultiThread").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("multi_thread::Handle")
+            .field("workers", &self.num_workers())
+            .field("searching", &self.shared.idle.num_searching())
+            .field("alive_tasks", &self.alive_tasks())
+            .field("inject", &self.shared.inject)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("event_interval", &self.event_interval)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .finish_non_exhaustive()
+    }
+}

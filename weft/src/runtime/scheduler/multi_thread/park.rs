@@ -1,0 +1,196 @@
+//! How an idle worker sleeps: on the driver if it can take it, otherwise on
+//! its own condvar.
+//!
+//! # Design note
+//!
+//! There is one driver (I/O and timers) per runtime and only one thread may
+//! wait in it. An idle worker first tries to take it (a `try_lock`: never
+//! waits for it); the one that gets it sleeps in the driver, so events are
+//! delivered while every worker is idle. The others sleep on a condvar.
+//! Unparking must reach the worker wherever it sleeps, so the state word
+//! says where:
+//!
+//! 1. `EMPTY → PARKED_CONDVAR` is made with the worker's mutex held, and
+//!    the worker waits on the condvar until it moves `NOTIFIED → EMPTY`
+//!    (the three-state parker of `runtime::park`, rule 3 included).
+//! 2. `EMPTY → PARKED_DRIVER` is made while holding the driver; the worker
+//!    then sleeps in the driver and afterwards swaps the state to `EMPTY`.
+//! 3. `unpark` swaps in `NOTIFIED`. From `PARKED_CONDVAR` it takes and
+//!    releases the mutex, then notifies the condvar; from `PARKED_DRIVER` it
+//!    unparks the driver. From `EMPTY` or `NOTIFIED` nothing more is needed:
+//!    the worker's next park consumes `NOTIFIED` without sleeping.
+
+use crate::loom::{Arc, AtomicUsize, Condvar, Mutex, Ordering::*};
+use crate::runtime::driver::{Driver, DriverHandle};
+use std::time::Duration;
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// A worker's parking side, kept in its core.
+#[derive(Debug)]
+pub(super) struct Parker {
+    inner: Arc<Inner>,
+}
+
+/// Wakes one worker; shared through the scheduler's handle.
+#[derive(Debug, Clone)]
+pub(super) struct Unparker {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    state: AtomicUsize,
+    lock: Mutex<()>,
+    condvar: Condvar,
+    shared: Arc<SharedDriver>,
+}
+
+/// The runtime's driver, taken by whichever idle worker gets it first.
+#[derive(Debug)]
+pub(super) struct SharedDriver {
+    driver: Mutex<Option<Driver>>,
+    handle: DriverHandle,
+}
+
+impl SharedDriver {
+    pub(super) fn new(driver: Driver, handle: DriverHandle) -> Arc<SharedDriver> {
+        Arc::new(SharedDriver {
+            driver: Mutex::new(Some(driver)),
+            handle,
+        })
+    }
+
+    /// Drops the driver at shutdown; later parks use the condvar.
+    pub(super) fn shutdown(&self) {
+        let driver = self.driver.lock().unwrap().take();
+        drop(driver);
+    }
+}
+
+impl Parker {
+    pub(super) fn new(shared: Arc<SharedDriver>) -> Parker {
+        Parker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                lock: Mutex::new(()),
+                condvar: Condvar::new(),
+                shared,
+            }),
+        }
+    }
+
+    pub(super) fn unparker(&self) -> Unparker {
+        Unparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Sleeps until unparked, or until `timeout` passes. A zero timeout
+    /// only polls the driver (if free) and consumes a pending unpark.
+    pub(super) fn park(&mut self, timeout: Option<Duration>) {
+        let inner = &*self.inner;
+        // Acquire: pairs with the Release swap in `unpark`.
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
+            .is_ok()
+        {
+            return;
+        }
+        if let Ok(mut driver) = inner.shared.driver.try_lock() {
+            if let Some(driver) = driver.as_mut() {
+                inner.park_driver(driver, timeout);
+                return;
+            }
+        }
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        inner.park_condvar(timeout);
+    }
+}
+
+impl Unparker {
+    pub(super) fn unpark(&self) {
+        let inner = &*self.inner;
+        // Release: pairs with the Acquire in `park`, so the woken worker
+        // sees the work that caused the unpark.
+        match inner.state.swap(NOTIFIED, Release) {
+            EMPTY | NOTIFIED => {}
+            PARKED_CONDVAR => {
+                // Rule 1: the worker holds the lock from its PARKED store
+                // until it waits; taking it orders our notify after that.
+                drop(inner.lock.lock().unwrap());
+                inner.condvar.notify_one();
+            }
+            PARKED_DRIVER => inner.shared.handle.unpark(),
+            actual => unreachable!("inconsistent worker park state: {actual}"),
+        }
+    }
+}
+
+impl Inner {
+    fn park_driver(&self, driver: &mut Driver, timeout: Option<Duration>) {
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, Acquire, Acquire)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Acquire: as in `Parker::park`.
+                self.state.swap(EMPTY, Acquire);
+                return;
+            }
+            Err(actual) => unreachable!("inconsistent worker park state: {actual}"),
+        }
+        match timeout {
+            None => driver.park(),
+            Some(timeout) => driver.park_timeout(timeout),
+        }
+        // Whether unparked, timed out or woken by an event: EMPTY again.
+        // Acquire: as in `Parker::park`.
+        match self.state.swap(EMPTY, Acquire) {
+            NOTIFIED | PARKED_DRIVER => {}
+            actual => unreachable!("inconsistent worker park state: {actual}"),
+        }
+    }
+
+    fn park_condvar(&self, timeout: Option<Duration>) {
+        let mut guard = self.lock.lock().unwrap();
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, Acquire, Acquire)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // Acquire: as in `Parker::park`.
+                self.state.swap(EMPTY, Acquire);
+                return;
+            }
+            Err(actual) => unreachable!("inconsistent worker park state: {actual}"),
+        }
+        match timeout {
+            None => loop {
+                guard = self.condvar.wait(guard).unwrap();
+                // Acquire: as in `Parker::park`.
+                if self
+                    .state
+                    .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
+                    .is_ok()
+                {
+                    return;
+                }
+                // Spurious wake-up: sleep again.
+            },
+            Some(timeout) => {
+                let (_guard, _) = self.condvar.wait_timeout(guard, timeout).unwrap();
+                // Acquire: as in `Parker::park`.
+                self.state.swap(EMPTY, Acquire);
+            }
+        }
+    }
+}

@@ -1,0 +1,555 @@
+//! A worker: the loop that runs tasks on one thread of the multi-thread
+//! scheduler.
+//!
+//! # Design note
+//!
+//! A worker's state is split like the current-thread scheduler's: the
+//! [`Core`] (run queue, LIFO slot, parker, counters) belongs to whichever
+//! thread runs the worker, and sits in the thread's [`Context`] `RefCell`
+//! while a task is polled or the thread parks, so a task woken on this
+//! thread is queued with no lock and no shared write. No borrow of it is
+//! held across user code.
+//!
+//! The loop, per tick: every `event_interval` ticks, check the driver and
+//! the shutdown flag (maintenance); take the next task (inject queue first
+//! every `global_queue_interval` ticks, else LIFO slot, local queue, then
+//! a batch from the inject queue); failing that, search: steal half of a
+//! random victim's queue, then the inject queue (`idle.rs` bounds the
+//! searchers); failing that, park. After a task's poll, the task it woke
+//! last (LIFO slot) runs within the same cooperative budget, at most
+//! [`MAX_LIFO_POLLS_PER_TICK`] in a row.
+//!
+//! **LIFO rescue.** Before parking, a worker looks at the other workers'
+//! LIFO slots; if one holds a task it parks for at most
+//! [`LIFO_RESCUE_AFTER`], and takes that task if it is still the same one
+//! then: its worker has been inside one poll all that time (blocked), and
+//! the task would otherwise wait for it. Tokio leaves such a task stuck.
+//!
+//! **`block_in_place`.** The core leaves the thread: it is put in the
+//! worker's cell and a fresh thread (from the blocking pool) runs the
+//! worker with it, while this thread runs the blocking closure. On return,
+//! the core is taken back if the new thread has not claimed it yet;
+//! otherwise this thread finishes the current poll without a core and
+//! leaves the worker loop.
+
+use super::lifo::LifoSlot;
+use super::park::{Parker, SharedDriver};
+use super::queue::{self, LOCAL_QUEUE_CAPACITY};
+use super::stats::Stats;
+use super::{Handle, Remote};
+use crate::loom::Mutex;
+use crate::runtime::{context, coop, scheduler};
+use crate::task::Notified;
+use crate::util::rand::FastRand;
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// LIFO polls in a row before the local queue gets its turn.
+pub(super) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// How long a task may sit in the LIFO slot of a worker stuck in one poll
+/// before an idle worker takes it.
+pub(crate) const LIFO_RESCUE_AFTER: Duration = Duration::from_millis(1);
+
+/// One worker: its index and, while no thread runs it, its core.
+pub(super) struct Worker {
+    handle: Arc<Handle>,
+    index: usize,
+    /// Holds the core before the worker's thread starts and during a
+    /// `block_in_place` hand-off.
+    core: Mutex<Option<Box<Core>>>,
+}
+
+/// What a worker's thread owns while running it.
+pub(super) struct Core {
+    tick: u32,
+    lifo: Arc<LifoSlot<Arc<Handle>>>,
+    /// Cleared after `MAX_LIFO_POLLS_PER_TICK` LIFO polls, and while
+    /// deferred wakes are delivered; set again for each queued task.
+    lifo_enabled: bool,
+    run_queue: queue::Local<Arc<Handle>>,
+    /// Counted as searching in `idle.rs`.
+    is_searching: bool,
+    is_shutdown: bool,
+    /// `None` while the thread is parked (the parker is out in use).
+    park: Option<Parker>,
+    stats: Stats,
+    rand: FastRand,
+}
+
+/// Installed in the thread-local context while a thread runs a worker.
+pub(crate) struct Context {
+    worker: Arc<Worker>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+impl Worker {
+    pub(super) fn new(handle: Arc<Handle>, index: usize, core: Box<Core>) -> Arc<Worker> {
+        Arc::new(Worker {
+            handle,
+            index,
+            core: Mutex::new(Some(core)),
+        })
+    }
+
+    pub(super) fn take_core(&self) -> Option<Box<Core>> {
+        self.core.lock().unwrap().take()
+    }
+}
+
+/// A worker thread's body (a task of the blocking pool).
+pub(super) fn run(worker: Arc<Worker>) {
+    // Taken already: the runtime shut down before this thread started, or
+    // a `block_in_place` hand-off was undone before it got here.
+    let Some(core) = worker.take_core() else {
+        return;
+    };
+    let _runtime = context::enter_runtime();
+    let _defer = context::enable_defer();
+    let cx = scheduler::Context::MultiThread(Context {
+        worker,
+        core: RefCell::new(None),
+    });
+    let _installed = context::set_scheduler(&cx);
+    let scheduler::Context::MultiThread(cx) = &cx else {
+        unreachable!("just built as a multi-thread context")
+    };
+    cx.run(core);
+}
+
+impl Context {
+    fn handle(&self) -> &Arc<Handle> {
+        &self.worker.handle
+    }
+
+    fn run(&self, mut core: Box<Core>) {
+        let handle = self.handle();
+        let config = &handle.config;
+        while !core.is_shutdown {
+            core.tick = core.tick.wrapping_add(1);
+            if core.tick % config.event_interval == 0 {
+                core = self.park_timeout(core, Some(Duration::ZERO));
+                core.maintenance(&self.worker);
+            }
+            if let Some(task) = core.next_task(handle) {
+                match self.run_task(task, core) {
+                    Some(returned) => core = returned,
+                    None => return,
+                }
+                continue;
+            }
+            if context::has_deferred() {
+                // Yielded tasks wait for a driver check, not for a park.
+                core = self.park_timeout(core, Some(Duration::ZERO));
+                continue;
+            }
+            if let Some(task) = core.steal_work(&self.worker) {
+                match self.run_task(task, core) {
+                    Some(returned) => core = returned,
+                    None => return,
+                }
+                continue;
+            }
+            core = self.park(core);
+        }
+        core.pre_shutdown(&self.worker);
+        handle.shutdown_core(core);
+    }
+
+    /// Polls `task`, then the tasks it leaves in the LIFO slot. Returns
+    /// `None` if the core left this thread (`block_in_place`).
+    fn run_task(&self, task: Notified<Arc<Handle>>, mut core: Box<Core>) -> Option<Box<Core>> {
+        let handle = self.handle();
+        if core.is_searching {
+            // Rule 3 of `idle.rs`: the last searcher to find work wakes
+            // another, for the work that may be left.
+            core.is_searching = false;
+            if handle.shared.idle.stop_searching() {
+                handle.notify_parked();
+            }
+        }
+        core.lifo_enabled = true;
+        core.stats.polls += 1;
+        *self.core.borrow_mut() = Some(core);
+        coop::budget(|| {
+            task.run();
+            let mut lifo_polls = 0;
+            loop {
+                let mut core = self.core.borrow_mut().take()?;
+                let Some(task) = core.lifo.take() else {
+                    return Some(core);
+                };
+                if !coop::has_budget_remaining() {
+                    // The budget is shared by the LIFO chain; once spent,
+                    // the task waits its turn in the queue.
+                    core.push_local(task, handle);
+                    return Some(core);
+                }
+                lifo_polls += 1;
+                if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
+                    core.lifo_enabled = false;
+                }
+                core.stats.polls += 1;
+                *self.core.borrow_mut() = Some(core);
+                task.run();
+            }
+        })
+    }
+
+    /// Queues `task`, woken on this thread, on this worker if it is one of
+    /// `handle`'s and holds its core; otherwise gives the task back.
+    pub(super) fn schedule_local(
+        &self,
+        handle: &Arc<Handle>,
+        task: Notified<Arc<Handle>>,
+        is_yield: bool,
+    ) -> Option<Notified<Arc<Handle>>> {
+        if !Arc::ptr_eq(self.handle(), handle) {
+            return Some(task);
+        }
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            return Some(task);
+        };
+        let Some(core) = core.as_mut() else {
+            return Some(task);
+        };
+        core.stats.local_schedules += 1;
+        let should_notify = if is_yield || !core.lifo_enabled {
+            core.push_local(task, handle);
+            true
+        } else {
+            match core.lifo.replace(task) {
+                Some(previous) => {
+                    core.push_local(previous, handle);
+                    true
+                }
+                // A task in the LIFO slot alone is not stealable work.
+                None => false,
+            }
+        };
+        // While parked (`park` is out), the worker notifies after waking.
+        if should_notify && core.park.is_some() {
+            handle.notify_parked();
+        }
+        None
+    }
+
+    /// Parks until notified, rescuing a stuck LIFO task if it sees one.
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let handle = self.handle();
+        if let Some(hook) = &handle.config.before_park {
+            hook();
+        }
+        if core.transition_to_parked(&self.worker) {
+            core.stats.parks += 1;
+            core.stats
+                .publish(&handle.shared.worker_metrics[self.worker.index]);
+            while !core.is_shutdown {
+                let rescue = core.lifo_to_rescue(&self.worker);
+                core = self.park_timeout(core, rescue.map(|_| LIFO_RESCUE_AFTER));
+                core.maintenance(&self.worker);
+                if core.transition_from_parked(&self.worker) {
+                    break;
+                }
+                if let Some((victim, address)) = rescue {
+                    if let Some(task) = handle.shared.remotes[victim].lifo.take_if(address) {
+                        core.stats.steals += 1;
+                        core.stats.steal_operations += 1;
+                        core.unpark_self(&self.worker);
+                        core.run_queue.push_back(std::iter::once(task));
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(hook) = &handle.config.after_unpark {
+            hook();
+        }
+        core
+    }
+
+    /// Sleeps on the driver or condvar with the core installed, so tasks
+    /// woken meanwhile (driver events, deferred yields) queue locally.
+    fn park_timeout(&self, mut core: Box<Core>, timeout: Option<Duration>) -> Box<Core> {
+        let mut park = core
+            .park
+            .take()
+            .expect("the worker's parker is in its core");
+        *self.core.borrow_mut() = Some(core);
+        park.park(timeout);
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            // Deferred tasks yielded: they go to the back of the queue.
+            core.lifo_enabled = false;
+        }
+        context::wake_deferred();
+        let mut core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core stays installed while parked");
+        core.park = Some(park);
+        if core.should_notify_others() {
+            self.handle().notify_parked();
+        }
+        core
+    }
+
+    /// `block_in_place`: moves the core to a new thread. Returns whether
+    /// this thread had a core to give.
+    fn hand_off_core(&self) -> bool {
+        let Some(core) = self.core.borrow_mut().take() else {
+            return false;
+        };
+        // Deferred yields would wait for this thread's next driver check,
+        // which will not come while it blocks.
+        context::wake_deferred();
+        *self.worker.core.lock().unwrap() = Some(core);
+        let worker = self.worker.clone();
+        let runtime = scheduler::Handle::MultiThread(self.handle().clone());
+        self.handle()
+            .blocking
+            .spawn_mandatory(&runtime, move || run(worker));
+        true
+    }
+
+    /// After `block_in_place`: takes the core back unless the new thread
+    /// claimed it.
+    fn reclaim_core(&self) {
+        if let Some(core) = self.worker.take_core() {
+            *self.core.borrow_mut() = Some(core);
+        }
+    }
+}
+
+impl Core {
+    /// A new core and what other threads need to reach its worker.
+    pub(super) fn new(driver: &Arc<SharedDriver>) -> (Box<Core>, Remote) {
+        let (steal, run_queue) = queue::local();
+        let park = Parker::new(driver.clone());
+        let lifo = Arc::new(LifoSlot::new());
+        let remote = Remote {
+            steal,
+            lifo: lifo.clone(),
+            unpark: park.unparker(),
+        };
+        let core = Box::new(Core {
+            tick: 0,
+            lifo,
+            lifo_enabled: true,
+            run_queue,
+            is_searching: false,
+            is_shutdown: false,
+            park: Some(park),
+            stats: Stats::default(),
+            rand: FastRand::new(),
+        });
+        (core, remote)
+    }
+
+    fn has_tasks(&self) -> bool {
+        !self.lifo.is_empty() || !self.run_queue.is_empty()
+    }
+
+    fn should_notify_others(&self) -> bool {
+        !self.is_searching && usize::from(!self.lifo.is_empty()) + self.run_queue.len() > 1
+    }
+
+    fn push_local(&mut self, task: Notified<Arc<Handle>>, handle: &Arc<Handle>) {
+        if self.run_queue.push_back_or_overflow(task, &**handle) {
+            self.stats.overflows += 1;
+        }
+    }
+
+    fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+        if self.tick % handle.config.global_queue_interval == 0 {
+            // Fairness: tasks woken from other threads get a turn.
+            handle
+                .shared
+                .inject
+                .pop()
+                .or_else(|| self.next_local_task())
+        } else {
+            self.next_local_task()
+                .or_else(|| self.take_from_inject(handle))
+        }
+    }
+
+    fn next_local_task(&mut self) -> Option<Notified<Arc<Handle>>> {
+        self.lifo.take().or_else(|| self.run_queue.pop())
+    }
+
+    /// Takes a fair share of the inject queue: one task to run, the rest
+    /// into the local queue (one lock for the batch).
+    fn take_from_inject(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
+        let inject = &handle.shared.inject;
+        if inject.is_empty() {
+            return None;
+        }
+        let share = inject.len() / handle.num_workers() + 1;
+        let max = share
+            .min(self.run_queue.remaining_slots() + 1)
+            .min(LOCAL_QUEUE_CAPACITY / 2);
+        let run_queue = &mut self.run_queue;
+        inject.pop_batch(max, |task| run_queue.push_back(std::iter::once(task)))
+    }
+
+    /// Searches for work: a random victim's queue first, then the inject
+    /// queue. Only while `idle.rs` lets this worker search (rule 2).
+    fn steal_work(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+        let handle = &worker.handle;
+        if !self.is_searching {
+            if !handle.shared.idle.try_start_searching() {
+                return None;
+            }
+            self.is_searching = true;
+        }
+        let remotes = &handle.shared.remotes;
+        let workers = remotes.len();
+        let start = self.rand.fastrand_n(workers as u32) as usize;
+        for offset in 0..workers {
+            let victim = (start + offset) % workers;
+            if victim == worker.index {
+                continue;
+            }
+            if let Some((task, stolen)) = remotes[victim].steal.steal_into(&mut self.run_queue) {
+                self.stats.steals += stolen;
+                self.stats.steal_operations += 1;
+                return Some(task);
+            }
+        }
+        self.take_from_inject(handle)
+    }
+
+    /// Rule 4 of `idle.rs`. Returns `false` (do not sleep) if there is
+    /// work or the runtime is shutting down.
+    fn transition_to_parked(&mut self, worker: &Worker) -> bool {
+        if self.has_tasks() || self.is_shutdown {
+            return false;
+        }
+        let shared = &worker.handle.shared;
+        let was_last_searcher = shared
+            .idle
+            .park(&shared.sleepers, worker.index, self.is_searching);
+        self.is_searching = false;
+        if was_last_searcher {
+            worker.handle.notify_if_work_pending();
+        }
+        true
+    }
+
+    /// After a wake-up: whether to leave the park loop. A worker picked by
+    /// a producer (`idle.rs`, rule 1) comes back searching.
+    fn transition_from_parked(&mut self, worker: &Worker) -> bool {
+        let shared = &worker.handle.shared;
+        if self.has_tasks() {
+            // The driver delivered work to this worker.
+            self.unpark_self(worker);
+            return true;
+        }
+        if shared.idle.is_parked(&shared.sleepers, worker.index) {
+            return false;
+        }
+        self.is_searching = true;
+        true
+    }
+
+    /// Leaves the sleepers list on the worker's own account; if a producer
+    /// picked it meanwhile, it was counted as searching, and is.
+    fn unpark_self(&mut self, worker: &Worker) {
+        let shared = &worker.handle.shared;
+        if !shared.idle.unpark_self(&shared.sleepers, worker.index) {
+            self.is_searching = true;
+        }
+    }
+
+    /// A task sitting in another worker's LIFO slot, to look at again after
+    /// `LIFO_RESCUE_AFTER`: (worker index, task address).
+    fn lifo_to_rescue(&self, worker: &Worker) -> Option<(usize, usize)> {
+        let remotes = &worker.handle.shared.remotes;
+        remotes
+            .iter()
+            .enumerate()
+            .filter(|&(victim, _)| victim != worker.index)
+            .map(|(victim, remote)| (victim, remote.lifo.peek()))
+            .find(|&(_, address)| address != 0)
+    }
+
+    fn maintenance(&mut self, worker: &Worker) {
+        let handle = &worker.handle;
+        self.stats
+            .publish(&handle.shared.worker_metrics[worker.index]);
+        if !self.is_shutdown {
+            self.is_shutdown = handle.is_closed();
+        }
+    }
+
+    /// This worker stops: cancel every idle task now, leave the idle
+    /// bookkeeping consistent.
+    fn pre_shutdown(&mut self, worker: &Worker) {
+        let handle = &worker.handle;
+        handle.shared.owned.close_and_shutdown_all();
+        self.stats
+            .publish(&handle.shared.worker_metrics[worker.index]);
+        if self.is_searching {
+            self.is_searching = false;
+            handle.shared.idle.stop_searching();
+        }
+    }
+
+    /// The last step of runtime shutdown: drop every queued entry.
+    pub(super) fn shutdown(&mut self, _handle: &Handle) {
+        drop(self.lifo.take());
+        while let Some(task) = self.run_queue.pop() {
+            drop(task);
+        }
+    }
+}
+
+/// Runs `f`, a blocking closure, on this worker thread after moving the
+/// worker's other tasks to a new thread; see
+/// [`task::block_in_place`](crate::task::block_in_place).
+#[track_caller]
+pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
+    let handed_off = context::with_scheduler(|cx| match cx {
+        Some(scheduler::Context::MultiThread(cx)) => cx.hand_off_core(),
+        Some(scheduler::Context::CurrentThread(_)) => panic!(
+            "can call blocking only when running on the multi-threaded runtime \
+             (`block_in_place` on a `current_thread` runtime)"
+        ),
+        None => false,
+    });
+    if !handed_off {
+        return context::exit_runtime(f);
+    }
+
+    /// Takes the core back when `f` returns or unwinds.
+    struct Reclaim;
+    impl Drop for Reclaim {
+        fn drop(&mut self) {
+            context::with_scheduler(|cx| {
+                if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                    cx.reclaim_core();
+                }
+            });
+        }
+    }
+    let _reclaim = Reclaim;
+    context::exit_runtime(f)
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("multi_thread::Context")
+            .field("worker", &self.worker)
+            .finish_non_exhaustive()
+    }
+}
