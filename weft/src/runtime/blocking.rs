@@ -72,6 +72,9 @@ struct PoolState {
     /// Wake-ups sent to idle threads and not yet taken.
     pending_wakeups: usize,
     shutdown: bool,
+    /// A shutdown already waited for the threads (its timeout holds; a
+    /// later one, say `Drop` after `shutdown_timeout`, returns at once).
+    waited: bool,
 }
 
 impl BlockingPool {
@@ -83,6 +86,7 @@ impl BlockingPool {
                 idle: 0,
                 pending_wakeups: 0,
                 shutdown: false,
+                waited: false,
             }),
             work: Condvar::new(),
             exited: Condvar::new(),
@@ -98,8 +102,10 @@ impl BlockingPool {
         &self.spawner
     }
 
-    /// Rule 3. `None` waits for every running closure.
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+    /// Rule 3, first half: refuses new work and cancels the closures that
+    /// never started. The runtime calls this before stopping its scheduler,
+    /// so a worker thread freed by the stop cannot pick up a queued closure.
+    pub(crate) fn close(&self) {
         let inner = &self.spawner.inner;
         let queued = {
             let mut state = inner.state.lock().unwrap();
@@ -113,8 +119,18 @@ impl BlockingPool {
         // Tasks that never started: cancel them (their handles report it).
         inner.owned.close_and_shutdown_all();
         drop(queued);
+    }
+
+    /// Rule 3: `close`, then waits for the running closures (and threads);
+    /// `None` waits for every one.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let inner = &self.spawner.inner;
+        self.close();
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut state = inner.state.lock().unwrap();
+        if std::mem::replace(&mut state.waited, true) {
+            return;
+        }
         while state.threads > 0 {
             match deadline {
                 None => state = inner.exited.wait(state).unwrap(),

@@ -294,7 +294,6 @@ pub(crate) fn enable_defer() -> DeferGuard {
 /// come to wake a deferred task. Dropping the guard restores the previous
 /// state.
 // Until multi_thread's `block_in_place` takes it (remove this then).
-#[allow(dead_code)]
 pub(crate) fn disable_defer() -> DeferGuard {
     wake_deferred();
     let previous = CONTEXT

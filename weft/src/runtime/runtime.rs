@@ -159,6 +159,10 @@ impl Runtime {
     }
 
     fn shutdown(&self, blocking_timeout: Option<Duration>) {
+        // Queued `spawn_blocking` closures are cancelled before the
+        // scheduler stops: its workers are pool threads, and once free they
+        // must not run them.
+        self.blocking_pool.close();
         match &self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),
             Scheduler::MultiThread(scheduler) => scheduler.shutdown(&self.handle.inner),

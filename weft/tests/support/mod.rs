@@ -641,3 +641,60 @@ impl<T> Chan<T> {
         })
     }
 }
+
+// ---------------------------------------------------------------------------
+// Builders per flavor; a latch for plain threads
+// ---------------------------------------------------------------------------
+
+/// A builder for `flavor` (worker count set), for tests that need more
+/// settings than [`Flavor::build`]; the caller adds `enable_all()` etc.
+pub(crate) fn builder(flavor: Flavor) -> Builder {
+    match flavor {
+        Flavor::CurrentThread => Builder::new_current_thread(),
+        Flavor::MultiThread(workers) => {
+            let mut builder = Builder::new_multi_thread();
+            builder.worker_threads(workers);
+            builder
+        }
+    }
+}
+
+/// A one-shot flag that plain threads (blocking closures, tasks that block
+/// their worker on purpose) wait on with std primitives only.
+#[derive(Debug, Default)]
+pub(crate) struct Latch {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Latch {
+    pub(crate) fn new() -> Arc<Latch> {
+        Arc::new(Latch::default())
+    }
+
+    pub(crate) fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        *self.open.lock().unwrap()
+    }
+
+    /// Blocks this thread until the latch opens; `false` if it did not
+    /// within [`PATIENCE`].
+    pub(crate) fn wait(&self) -> bool {
+        self.wait_timeout(PATIENCE)
+    }
+
+    /// Blocks this thread until the latch opens; `false` if it did not
+    /// within `timeout`.
+    pub(crate) fn wait_timeout(&self, timeout: Duration) -> bool {
+        let open = self.open.lock().unwrap();
+        let (open, _) = self
+            .opened
+            .wait_timeout_while(open, timeout, |open| !*open)
+            .unwrap();
+        *open
+    }
+}

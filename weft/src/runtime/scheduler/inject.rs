@@ -4,13 +4,15 @@
 //! path ("is there remote work?") is one load and no lock. Closing it at
 //! shutdown makes later pushes drop their task instead of queueing it.
 
-use crate::loom::{AtomicUsize, Mutex, Ordering::*};
+use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*};
 use crate::task::Notified;
 use std::collections::VecDeque;
 
 pub(crate) struct Inject<S: 'static> {
     /// Mirrors `inner.queue.len()`; written only with the lock held.
     len: AtomicUsize,
+    /// Mirrors `inner.closed`, for a lock-free check.
+    closed: AtomicBool,
     inner: Mutex<InjectInner<S>>,
 }
 
@@ -23,6 +25,7 @@ impl<S: 'static> Inject<S> {
     pub(crate) fn new() -> Inject<S> {
         Inject {
             len: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
             inner: Mutex::new(InjectInner {
                 queue: VecDeque::new(),
                 closed: false,
@@ -100,12 +103,15 @@ impl<S: 'static> Inject<S> {
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.inner.lock().unwrap().closed
+        // SeqCst: pairs with the store in `close`, which comes before the
+        // unparks that tell the workers.
+        self.closed.load(SeqCst)
     }
 
     /// Refuses further pushes; returns whether this call closed it.
     pub(crate) fn close(&self) -> bool {
         let mut inner = self.inner.lock().unwrap();
+        self.closed.store(true, SeqCst);
         !std::mem::replace(&mut inner.closed, true)
     }
 }

@@ -85,9 +85,13 @@ impl Idle {
     }
 
     fn should_wake_one(&self) -> bool {
-        // SeqCst: the producer's queue push is ordered before this read
-        // (see the design note).
-        let state = self.state.load(SeqCst);
+        // A read-modify-write, not a load: the queue push before it is only
+        // a Release store, and a SeqCst *load* after it may still miss the
+        // parking worker's update (and that worker's Acquire re-check miss
+        // the push). As an RMW it sits in the state word's modification
+        // order with `park`'s `fetch_sub`: whichever comes second sees the
+        // other. Found by the loom model `mt_idle_last_searcher_parks_*`.
+        let state = self.state.fetch_add(0, SeqCst);
         searching(state) == 0 && unparked(state) < self.workers
     }
 

@@ -25,24 +25,37 @@ use std::ptr::NonNull;
 /// Holds at most one `Notified` reference, as a header address (0: empty).
 pub(super) struct LifoSlot<S: 'static> {
     task: AtomicUsize,
+    /// How many times the owner filled the slot: tells a rescuer whether
+    /// the task it saw earlier is the same one still waiting, or the same
+    /// task put back after running (ABA).
+    fills: AtomicUsize,
     _task: PhantomData<Notified<S>>,
 }
+
+/// What a rescuer saw in a slot: `(task address, fills)`.
+pub(super) type Sighting = (usize, usize);
 
 impl<S: 'static> LifoSlot<S> {
     pub(super) fn new() -> LifoSlot<S> {
         LifoSlot {
             task: AtomicUsize::new(0),
+            fills: AtomicUsize::new(0),
             _task: PhantomData,
         }
     }
 
-    /// Puts `task` in the slot, returning the task it displaced.
+    /// Puts `task` in the slot, returning the task it displaced. Only the
+    /// owner calls this.
     pub(super) fn replace(&self, task: Notified<S>) -> Option<Notified<S>> {
         let address = task.into_raw().header_ptr().as_ptr() as usize;
-        // AcqRel: Release publishes the task to a worker that takes it;
-        // Acquire sees the task we may get back.
+        // Only the owner writes `fills`: a load and a store, no RMW.
+        self.fills
+            .store(self.fills.load(Relaxed).wrapping_add(1), Relaxed);
+        // SeqCst: Release publishes the task to a worker that takes it,
+        // Acquire sees the task we may get back, and the total order
+        // pairs with the rescuers' watch count (worker.rs, LIFO rescue).
         // SAFETY: the slot held a `Notified` reference it now hands us.
-        unsafe { Self::from_address(self.task.swap(address, AcqRel)) }
+        unsafe { Self::from_address(self.task.swap(address, SeqCst)) }
     }
 
     /// Takes the task out of the slot.
@@ -55,19 +68,26 @@ impl<S: 'static> LifoSlot<S> {
         unsafe { Self::from_address(self.task.swap(0, AcqRel)) }
     }
 
-    /// The address of the task in the slot (0: empty), to tell whether the
-    /// same task sits there on a later look.
-    pub(super) fn peek(&self) -> usize {
-        self.task.load(Relaxed)
+    /// What the slot holds now, if anything, to tell on a later look
+    /// whether the same task has been waiting all along.
+    pub(super) fn sighting(&self) -> Option<Sighting> {
+        // SeqCst: see `replace`.
+        let address = self.task.load(SeqCst);
+        (address != 0).then(|| (address, self.fills.load(Relaxed)))
     }
 
     pub(super) fn is_empty(&self) -> bool {
-        self.peek() == 0
+        self.task.load(Relaxed) == 0
     }
 
-    /// Takes the task only if it is still the one seen by `peek`.
-    pub(super) fn take_if(&self, address: usize) -> Option<Notified<S>> {
-        if address == 0 {
+    /// Takes the task only if it is still the one of `sighting`, not
+    /// refilled since. The two checks are not one atomic step: the owner
+    /// may take and put back the same task between them, and the rescuer
+    /// then takes a task whose worker was not stuck. That costs a needless
+    /// migration, never a lost or doubled task (loom:
+    /// `mt_lifo_rescue_skips_refilled_task`, ignored for this reason).
+    pub(super) fn take_if(&self, (address, fills): Sighting) -> Option<Notified<S>> {
+        if self.fills.load(Relaxed) != fills {
             return None;
         }
         // Acquire: pairs with the Release half of `replace`.

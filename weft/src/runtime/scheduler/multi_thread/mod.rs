@@ -102,13 +102,15 @@ struct Shared {
     idle: Idle,
     owned: OwnedTasks<Arc<Handle>>,
     sleepers: Mutex<Sleepers>,
+    /// Idle workers parked with a timeout to watch the LIFO slots.
+    lifo_watchers: crate::loom::AtomicUsize,
     /// Cores handed in at shutdown. Boxed because cores move between
     /// threads and cells as `Box`es; unboxing here would copy them.
     #[allow(clippy::vec_box)]
     shutdown_cores: Mutex<Vec<Box<worker::Core>>>,
     /// The workers' core cells, for `shutdown` to take unstarted ones.
     workers: Mutex<Vec<Arc<worker::Worker>>>,
-    driver: Arc<SharedDriver>,
+    driver: crate::loom::Arc<SharedDriver>,
     worker_metrics: Box<[WorkerMetrics]>,
 }
 
@@ -144,6 +146,7 @@ impl MultiThread {
                 idle,
                 owned: OwnedTasks::new(),
                 sleepers: Mutex::new(sleepers),
+                lifo_watchers: crate::loom::AtomicUsize::new(0),
                 shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
                 workers: Mutex::new(Vec::with_capacity(workers)),
                 driver,

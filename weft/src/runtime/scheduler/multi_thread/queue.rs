@@ -205,8 +205,9 @@ impl<S: 'static> Inner<S> {
 impl<S: 'static> Local<S> {
     /// Tasks that this worker or a stealer can still take.
     pub(crate) fn len(&self) -> usize {
-        // Relaxed: every `real` ever written is at most our current tail,
-        // so any value we read gives a difference in `0..=CAPACITY`.
+        // Relaxed: every `real` ever written is at most our tail, and the
+        // `head` we read is no older than the one our last push checked, so
+        // the difference is in `0..=CAPACITY`.
         let (_, real) = unpack(self.inner.head.load(Relaxed));
         self.tail().wrapping_sub(real) as usize
     }
@@ -606,11 +607,13 @@ pub(super) mod test_support {
         }
 
         /// Runs so far, over all tasks.
+        #[cfg_attr(weft_loom, allow(dead_code))] // used by the unit tests only
         pub(crate) fn total_runs(&self) -> usize {
             self.total.load(SeqCst)
         }
 
         /// Task numbers in the order they ran.
+        #[cfg_attr(weft_loom, allow(dead_code))] // used by the unit tests only
         pub(crate) fn order(&self) -> Vec<usize> {
             self.order.lock().unwrap().clone()
         }
@@ -625,6 +628,7 @@ pub(super) mod test_support {
 
         /// Tasks still bound to the owner list (neither completed nor shut
         /// down).
+        #[cfg_attr(weft_loom, allow(dead_code))] // used by the unit tests only
         pub(crate) fn alive(&self) -> usize {
             self.owned.len()
         }

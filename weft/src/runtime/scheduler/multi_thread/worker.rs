@@ -21,9 +21,12 @@
 //!
 //! **LIFO rescue.** Before parking, a worker looks at the other workers'
 //! LIFO slots; if one holds a task it parks for at most
-//! [`LIFO_RESCUE_AFTER`], and takes that task if it is still the same one
-//! then: its worker has been inside one poll all that time (blocked), and
-//! the task would otherwise wait for it. Tokio leaves such a task stuck.
+//! [`LIFO_RESCUE_AFTER`] as a *watcher*, and takes that task if it is still
+//! the same one then, not refilled since: its worker has been inside one
+//! poll all that time (blocked), and the task would otherwise wait for it.
+//! A worker that puts a task into an empty LIFO slot while no idle worker
+//! watches wakes one (at most one wake per watch period, since a watcher
+//! stays until the slots are empty). Tokio leaves such a task stuck.
 //!
 //! **`block_in_place`.** The core leaves the thread: it is put in the
 //! worker's cell and a fresh thread (from the blocking pool) runs the
@@ -32,12 +35,12 @@
 //! otherwise this thread finishes the current poll without a core and
 //! leaves the worker loop.
 
-use super::lifo::LifoSlot;
+use super::lifo::{LifoSlot, Sighting};
 use super::park::{Parker, SharedDriver};
 use super::queue::{self, LOCAL_QUEUE_CAPACITY};
 use super::stats::Stats;
 use super::{Handle, Remote};
-use crate::loom::Mutex;
+use crate::loom::{Mutex, Ordering::SeqCst};
 use crate::runtime::{context, coop, scheduler};
 use crate::task::Notified;
 use crate::util::rand::FastRand;
@@ -106,12 +109,14 @@ pub(super) fn run(worker: Arc<Worker>) {
         return;
     };
     let _runtime = context::enter_runtime();
-    let _defer = context::enable_defer();
     let cx = scheduler::Context::MultiThread(Context {
         worker,
         core: RefCell::new(None),
     });
     let _installed = context::set_scheduler(&cx);
+    // After `_installed`, so it drops first: wakes still deferred then
+    // queue on this worker.
+    let _defer = context::enable_defer();
     let scheduler::Context::MultiThread(cx) = &cx else {
         unreachable!("just built as a multi-thread context")
     };
@@ -231,6 +236,15 @@ impl Context {
         // While parked (`park` is out), the worker notifies after waking.
         if should_notify && core.park.is_some() {
             handle.notify_parked();
+        } else if !should_notify
+            && core.park.is_some()
+            && handle.shared.lifo_watchers.load(SeqCst) == 0
+        {
+            // The task went into an empty LIFO slot and no idle worker is
+            // watching the slots: wake one so it does (LIFO rescue), in
+            // case this worker's current poll blocks. SeqCst: pairs with
+            // the watcher count's updates in `park`.
+            handle.notify_parked();
         }
         None
     }
@@ -245,19 +259,29 @@ impl Context {
             core.stats.parks += 1;
             core.stats
                 .publish(&handle.shared.worker_metrics[self.worker.index]);
+            let watchers = &handle.shared.lifo_watchers;
             while !core.is_shutdown {
                 let rescue = core.lifo_to_rescue(&self.worker);
+                if rescue.is_some() {
+                    // SeqCst: pairs with the load in `schedule_local`.
+                    watchers.fetch_add(1, SeqCst);
+                }
                 core = self.park_timeout(core, rescue.map(|_| LIFO_RESCUE_AFTER));
+                if rescue.is_some() {
+                    // Before the next look at the slots (SeqCst): a slot
+                    // filled after that look sees no watcher and wakes one.
+                    watchers.fetch_sub(1, SeqCst);
+                }
                 core.maintenance(&self.worker);
                 if core.transition_from_parked(&self.worker) {
                     break;
                 }
-                if let Some((victim, address)) = rescue {
-                    if let Some(task) = handle.shared.remotes[victim].lifo.take_if(address) {
+                if let Some((victim, sighting)) = rescue {
+                    if let Some(task) = handle.shared.remotes[victim].lifo.take_if(sighting) {
                         core.stats.steals += 1;
                         core.stats.steal_operations += 1;
                         core.unpark_self(&self.worker);
-                        core.run_queue.push_back(std::iter::once(task));
+                        core.push_local(task, handle);
                         break;
                     }
                 }
@@ -324,7 +348,7 @@ impl Context {
 
 impl Core {
     /// A new core and what other threads need to reach its worker.
-    pub(super) fn new(driver: &Arc<SharedDriver>) -> (Box<Core>, Remote) {
+    pub(super) fn new(driver: &crate::loom::Arc<SharedDriver>) -> (Box<Core>, Remote) {
         let (steal, run_queue) = queue::local();
         let park = Parker::new(driver.clone());
         let lifo = Arc::new(LifoSlot::new());
@@ -424,6 +448,12 @@ impl Core {
     /// Rule 4 of `idle.rs`. Returns `false` (do not sleep) if there is
     /// work or the runtime is shutting down.
     fn transition_to_parked(&mut self, worker: &Worker) -> bool {
+        // The shutdown flag is read here, not only at maintenance: the
+        // unpark that `close` sent may have been consumed by a zero-timeout
+        // park (deferred yields) that did not look at it.
+        if !self.is_shutdown {
+            self.is_shutdown = worker.handle.is_closed();
+        }
         if self.has_tasks() || self.is_shutdown {
             return false;
         }
@@ -464,15 +494,14 @@ impl Core {
     }
 
     /// A task sitting in another worker's LIFO slot, to look at again after
-    /// `LIFO_RESCUE_AFTER`: (worker index, task address).
-    fn lifo_to_rescue(&self, worker: &Worker) -> Option<(usize, usize)> {
+    /// `LIFO_RESCUE_AFTER`: (worker index, what was seen).
+    fn lifo_to_rescue(&self, worker: &Worker) -> Option<(usize, Sighting)> {
         let remotes = &worker.handle.shared.remotes;
         remotes
             .iter()
             .enumerate()
             .filter(|&(victim, _)| victim != worker.index)
-            .map(|(victim, remote)| (victim, remote.lifo.peek()))
-            .find(|&(_, address)| address != 0)
+            .find_map(|(victim, remote)| Some((victim, remote.lifo.sighting()?)))
     }
 
     fn maintenance(&mut self, worker: &Worker) {
@@ -519,6 +548,9 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
         ),
         None => false,
     });
+    // The closure may block on other executors (`Handle::block_on`): a
+    // `yield_now` there must not wait for this thread's next driver check.
+    let _no_defer = context::disable_defer();
     if !handed_off {
         return context::exit_runtime(f);
     }
