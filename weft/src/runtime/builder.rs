@@ -265,16 +265,8 @@ impl Builder {
     ///
     /// Fails if an OS resource the runtime needs cannot be created.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        match self.kind {
-            Kind::CurrentThread => self.build_current_thread(),
-            Kind::MultiThread => self.build_multi_thread(),
-        }
-    }
-
-    fn build_current_thread(&mut self) -> io::Result<Runtime> {
         let (driver, driver_handle) = Driver::new();
-        let pool = BlockingPool::new(self.pool_config());
-        let config = current_thread::Config {
+        let config = scheduler::Config {
             event_interval: self.event_interval,
             global_queue_interval: self
                 .global_queue_interval
@@ -282,52 +274,39 @@ impl Builder {
             before_park: self.on_thread_park.clone(),
             after_unpark: self.on_thread_unpark.clone(),
         };
-        let (scheduler, handle) = current_thread::CurrentThread::new(
-            driver,
-            driver_handle,
-            pool.spawner().clone(),
-            config,
-        );
-        let handle = Handle {
-            inner: scheduler::Handle::CurrentThread(handle),
-        };
-        Ok(Runtime::from_parts(
-            Scheduler::CurrentThread(scheduler),
-            handle,
-            pool,
-        ))
-    }
-
-    fn build_multi_thread(&mut self) -> io::Result<Runtime> {
-        let workers = self.worker_threads.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        });
-        let (driver, driver_handle) = Driver::new();
         let mut pool_config = self.pool_config();
-        // Workers are pool threads too; the cap is for `spawn_blocking`.
-        pool_config.max_threads += workers;
-        let pool = BlockingPool::new(pool_config);
-        let config = multi_thread::Config {
-            event_interval: self.event_interval,
-            global_queue_interval: self
-                .global_queue_interval
-                .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
-            before_park: self.on_thread_park.clone(),
-            after_unpark: self.on_thread_unpark.clone(),
-        };
-        let (scheduler, handle) = multi_thread::MultiThread::new(
-            workers,
-            driver,
-            driver_handle,
-            pool.spawner().clone(),
-            config,
-        );
-        let handle = Handle {
-            inner: scheduler::Handle::MultiThread(handle),
+        let (scheduler, handle, pool) = match self.kind {
+            Kind::CurrentThread => {
+                let pool = BlockingPool::new(pool_config);
+                let spawner = pool.spawner().clone();
+                let (scheduler, handle) =
+                    current_thread::CurrentThread::new(driver, driver_handle, spawner, config);
+                (
+                    Scheduler::CurrentThread(scheduler),
+                    scheduler::Handle::CurrentThread(handle),
+                    pool,
+                )
+            }
+            Kind::MultiThread => {
+                let workers = self.worker_threads.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+                });
+                // Workers are pool threads too; the cap is for `spawn_blocking`.
+                pool_config.max_threads += workers;
+                let pool = BlockingPool::new(pool_config);
+                let spawner = pool.spawner().clone();
+                let (scheduler, handle) =
+                    multi_thread::MultiThread::new(workers, driver, driver_handle, spawner, config);
+                (
+                    Scheduler::MultiThread(scheduler),
+                    scheduler::Handle::MultiThread(handle),
+                    pool,
+                )
+            }
         };
         Ok(Runtime::from_parts(
-            Scheduler::MultiThread(scheduler),
-            handle,
+            scheduler,
+            Handle { inner: handle },
             pool,
         ))
     }

@@ -43,13 +43,12 @@
 use super::inject::Inject;
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use crate::runtime::blocking::Spawner;
-use crate::runtime::builder::Callback;
 use crate::runtime::context;
 use crate::runtime::coop;
 use crate::runtime::driver::{Driver, DriverHandle};
 use crate::runtime::park_thread;
-use crate::runtime::scheduler;
 use crate::runtime::scheduler::multi_thread::{Stats, WorkerMetrics};
+use crate::runtime::scheduler::{self, Config};
 use crate::task::list::OwnedTasks;
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
 use std::cell::RefCell;
@@ -80,15 +79,6 @@ pub(crate) struct Handle {
     config: Config,
     /// Published from `Core::stats` at each park.
     metrics: WorkerMetrics,
-}
-
-/// Tuning, from the `Builder`.
-#[derive(Clone)]
-pub(crate) struct Config {
-    pub(crate) event_interval: u32,
-    pub(crate) global_queue_interval: u32,
-    pub(crate) before_park: Option<Callback>,
-    pub(crate) after_unpark: Option<Callback>,
 }
 
 /// Owned by the driving thread.
@@ -400,15 +390,6 @@ impl Context {
             }
         }
         context::wake_deferred();
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("event_interval", &self.event_interval)
-            .field("global_queue_interval", &self.global_queue_interval)
-            .finish_non_exhaustive()
     }
 }
 

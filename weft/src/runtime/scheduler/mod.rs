@@ -4,9 +4,33 @@ pub(crate) mod current_thread;
 mod inject;
 pub(crate) mod multi_thread;
 
+use crate::runtime::builder::Callback;
 use crate::task::JoinHandle;
+use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+
+/// Tuning shared by both flavors, from the `Builder`.
+#[derive(Clone)]
+pub(crate) struct Config {
+    /// Ticks between two checks of the driver while tasks are ready.
+    pub(crate) event_interval: u32,
+    /// Ticks between two looks at the inject queue first.
+    pub(crate) global_queue_interval: u32,
+    /// Runs before a worker parks (`Builder::on_thread_park`).
+    pub(crate) before_park: Option<Callback>,
+    /// Runs after a worker wakes (`Builder::on_thread_unpark`).
+    pub(crate) after_unpark: Option<Callback>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("event_interval", &self.event_interval)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .finish_non_exhaustive()
+    }
+}
 
 /// A scheduler's shared handle, one variant per flavor.
 #[derive(Debug, Clone)]

@@ -64,9 +64,9 @@ use self::park::{SharedDriver, Unparker};
 use super::inject::Inject;
 use crate::loom::Mutex;
 use crate::runtime::blocking::Spawner;
-use crate::runtime::builder::Callback;
 use crate::runtime::driver::{Driver, DriverHandle};
-use crate::runtime::{context, park_thread, scheduler};
+use crate::runtime::scheduler::{self, Config};
+use crate::runtime::{context, park_thread};
 use crate::task::list::OwnedTasks;
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
 use std::fmt;
@@ -84,15 +84,6 @@ pub(crate) struct Handle {
     shared: Shared,
     pub(crate) blocking: Spawner,
     config: Config,
-}
-
-/// Tuning, from the `Builder`.
-#[derive(Clone)]
-pub(crate) struct Config {
-    pub(crate) event_interval: u32,
-    pub(crate) global_queue_interval: u32,
-    pub(crate) before_park: Option<Callback>,
-    pub(crate) after_unpark: Option<Callback>,
 }
 
 struct Shared {
@@ -347,15 +338,6 @@ impl fmt::Debug for Handle {
             .field("searching", &self.shared.idle.num_searching())
             .field("alive_tasks", &self.alive_tasks())
             .field("inject", &self.shared.inject)
-            .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("event_interval", &self.event_interval)
-            .field("global_queue_interval", &self.global_queue_interval)
             .finish_non_exhaustive()
     }
 }

@@ -134,18 +134,23 @@ impl Unparker {
 }
 
 impl Inner {
-    fn park_driver(&self, driver: &mut Driver, timeout: Option<Duration>) {
-        match self
-            .state
-            .compare_exchange(EMPTY, PARKED_DRIVER, Acquire, Acquire)
-        {
-            Ok(_) => {}
+    /// Moves `EMPTY → parked`; returns `false` (after consuming it) if an
+    /// unpark came first.
+    fn enter(&self, parked: usize) -> bool {
+        match self.state.compare_exchange(EMPTY, parked, Acquire, Acquire) {
+            Ok(_) => true,
             Err(NOTIFIED) => {
                 // Acquire: as in `Parker::park`.
                 self.state.swap(EMPTY, Acquire);
-                return;
+                false
             }
             Err(actual) => unreachable!("inconsistent worker park state: {actual}"),
+        }
+    }
+
+    fn park_driver(&self, driver: &mut Driver, timeout: Option<Duration>) {
+        if !self.enter(PARKED_DRIVER) {
+            return;
         }
         match timeout {
             None => driver.park(),
@@ -161,17 +166,8 @@ impl Inner {
 
     fn park_condvar(&self, timeout: Option<Duration>) {
         let mut guard = self.lock.lock().unwrap();
-        match self
-            .state
-            .compare_exchange(EMPTY, PARKED_CONDVAR, Acquire, Acquire)
-        {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                // Acquire: as in `Parker::park`.
-                self.state.swap(EMPTY, Acquire);
-                return;
-            }
-            Err(actual) => unreachable!("inconsistent worker park state: {actual}"),
+        if !self.enter(PARKED_CONDVAR) {
+            return;
         }
         match timeout {
             None => loop {
