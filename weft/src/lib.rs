@@ -34,6 +34,7 @@
 //! | `full`   | everything (the default)                               |
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod io;
 mod loom;
 mod util;
 

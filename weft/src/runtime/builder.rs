@@ -1,7 +1,7 @@
 //! `Builder`: configure and build a `Runtime`.
 
 use super::blocking::{BlockingPool, PoolConfig};
-use super::driver::Driver;
+use super::driver::{Driver, DriverConfig};
 use super::runtime::{Runtime, Scheduler};
 use super::scheduler::{self, current_thread, multi_thread};
 use super::Handle;
@@ -31,6 +31,7 @@ pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
 pub struct Builder {
     kind: Kind,
     enable_io: bool,
+    max_io_events_per_tick: usize,
     enable_time: bool,
     thread_name: ThreadNameFn,
     thread_stack_size: Option<usize>,
@@ -88,6 +89,7 @@ impl Builder {
         Builder {
             kind,
             enable_io: false,
+            max_io_events_per_tick: crate::io::driver::DEFAULT_EVENTS_PER_TICK,
             enable_time: false,
             thread_name: Arc::new(|| "weft-runtime-worker".to_owned()),
             thread_stack_size: None,
@@ -108,9 +110,27 @@ impl Builder {
         self.enable_io().enable_time()
     }
 
-    /// Enables the I/O driver, which sockets need.
+    /// Enables the I/O driver, which sockets need. Idle scheduler threads
+    /// then wait for work inside the OS's readiness poll (`epoll_wait`).
     pub fn enable_io(&mut self) -> &mut Builder {
         self.enable_io = true;
+        self
+    }
+
+    /// The most I/O readiness events the driver takes from the OS per
+    /// turn (default 1024). More are taken on the next turn; a smaller
+    /// number checks the run queues more often under heavy I/O.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0.
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Builder {
+        assert!(
+            capacity > 0,
+            "max_io_events_per_tick must be greater than 0"
+        );
+        self.max_io_events_per_tick = capacity;
         self
     }
 
@@ -265,7 +285,10 @@ impl Builder {
     ///
     /// Fails if an OS resource the runtime needs cannot be created.
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let (driver, driver_handle) = Driver::new();
+        let (driver, driver_handle) = Driver::new(DriverConfig {
+            enable_io: self.enable_io,
+            events_per_tick: self.max_io_events_per_tick,
+        })?;
         let config = scheduler::Config {
             event_interval: self.event_interval,
             global_queue_interval: self

@@ -213,6 +213,10 @@ impl Handle {
         self.owned.len()
     }
 
+    pub(crate) fn driver_handle(&self) -> &DriverHandle {
+        &self.driver
+    }
+
     /// Tasks ever spawned.
     pub(crate) fn spawned_tasks(&self) -> u64 {
         self.owned.spawned()

@@ -88,6 +88,14 @@ impl Handle {
         }
     }
 
+    /// The I/O driver's handle, if the runtime was built with I/O.
+    pub(crate) fn io_handle(&self) -> Option<&crate::io::driver::Handle> {
+        match self {
+            Handle::CurrentThread(handle) => handle.driver_handle().io(),
+            Handle::MultiThread(handle) => handle.driver_handle().io(),
+        }
+    }
+
     pub(crate) fn alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(handle) => handle.alive_tasks(),

@@ -107,7 +107,11 @@ macro_rules! new_handle {
 /// The runtime's driver, shared by the workers' parkers.
 macro_rules! shared_driver {
     () => {{
-        let (driver, driver_handle) = Driver::new();
+        let (driver, driver_handle) = Driver::new(crate::runtime::driver::DriverConfig {
+            enable_io: false,
+            events_per_tick: 1,
+        })
+        .unwrap();
         SharedDriver::new(driver, driver_handle)
     }};
 }

@@ -205,6 +205,10 @@ impl Handle {
         join
     }
 
+    pub(crate) fn driver_handle(&self) -> &DriverHandle {
+        self.shared.driver.handle()
+    }
+
     pub(crate) fn num_workers(&self) -> usize {
         self.shared.remotes.len()
     }

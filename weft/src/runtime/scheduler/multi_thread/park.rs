@@ -64,6 +64,10 @@ impl SharedDriver {
         })
     }
 
+    pub(super) fn handle(&self) -> &DriverHandle {
+        &self.handle
+    }
+
     /// Drops the driver at shutdown; later parks use the condvar.
     pub(super) fn shutdown(&self) {
         let driver = self.driver.lock().unwrap().take();

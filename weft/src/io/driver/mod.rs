@@ -1,0 +1,238 @@
+//! The I/O driver (reactor): waits for OS readiness events and wakes the
+//! tasks waiting on them.
+//!
+//! # Design note
+//!
+//! Built on mio, edge-triggered: each resource is registered once for
+//! reading and writing, and the OS reports each readiness change once.
+//! [`ScheduledIo`](scheduled_io) caches the readiness until an operation
+//! hits `WouldBlock`, so a resource is never polled by the OS again.
+//!
+//! Only one thread turns the driver at a time: the scheduler thread that
+//! parks on it (`runtime::driver`). A turn waits in `epoll_wait` (at most
+//! `events_per_tick` events), then for each event ORs the readiness into
+//! the resource's `ScheduledIo` and wakes its waiters. Other threads wake
+//! a waiting turn through a mio `Waker` (an eventfd).
+//!
+//! The mio token of a resource is the address of its `ScheduledIo`. That
+//! is safe because the driver keeps every registered `ScheduledIo` alive
+//! in its registration list, and a deregistered one in `pending_release`
+//! until the *start of the next turn*: the deregistration (`epoll_ctl`
+//! DEL) happens before the resource enters `pending_release`, so every
+//! event that names it comes from a wait that began before the release,
+//! and that wait's events are handled before the next turn starts. This is
+//! the approach tokio takes too.
+//!
+//! At shutdown every registered resource is marked, and its waiters woken:
+//! their operations then fail with an error instead of waiting forever.
+
+mod poll_evented;
+mod ready;
+mod registration;
+mod scheduled_io;
+
+pub(crate) use poll_evented::PollEvented;
+pub(crate) use ready::Ready;
+pub(crate) use registration::Registration;
+pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+
+use crate::loom::{AtomicBool, Mutex, Ordering::*};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The token of the driver's own waker (no `ScheduledIo` lives there).
+const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+
+/// Events taken from the OS per turn, by default.
+pub(crate) const DEFAULT_EVENTS_PER_TICK: usize = 1024;
+
+/// The turning side, held by whichever scheduler thread parks on it.
+pub(crate) struct Driver {
+    poll: mio::Poll,
+    events: mio::Events,
+    tick: usize,
+    handle: Handle,
+}
+
+/// Shared by every resource and every thread that may wake the driver.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: mio::Registry,
+    waker: mio::Waker,
+    registrations: Mutex<Registrations>,
+    /// Set when `pending_release` is not empty, so a turn checks it
+    /// without the lock.
+    needs_release: AtomicBool,
+}
+
+struct Registrations {
+    live: Vec<Arc<ScheduledIo>>,
+    pending_release: Vec<Arc<ScheduledIo>>,
+    is_shutdown: bool,
+}
+
+impl Driver {
+    /// A driver with room for `events_per_tick` events per turn.
+    pub(crate) fn new(events_per_tick: usize) -> io::Result<(Driver, Handle)> {
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let handle = Handle {
+            inner: Arc::new(Inner {
+                registry,
+                waker,
+                registrations: Mutex::new(Registrations {
+                    live: Vec::new(),
+                    pending_release: Vec::new(),
+                    is_shutdown: false,
+                }),
+                needs_release: AtomicBool::new(false),
+            }),
+        };
+        let driver = Driver {
+            poll,
+            events: mio::Events::with_capacity(events_per_tick.max(1)),
+            tick: 0,
+            handle: handle.clone(),
+        };
+        Ok((driver, handle))
+    }
+
+    /// Waits for events (at most `timeout`; `None`: until an event or a
+    /// wake) and delivers them.
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) {
+        let inner = &self.handle.inner;
+        // Acquire: pairs with the Release store in `deregister`.
+        if inner.needs_release.swap(false, Acquire) {
+            let released = std::mem::take(&mut inner.registrations.lock().unwrap().pending_release);
+            drop(released);
+        }
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            // A signal: a spurious wake-up for the caller.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return,
+            Err(err) => panic!("the I/O driver failed to wait for events (epoll_wait): {err}"),
+        }
+        // Tick 0 is never an event's tick, so a fresh resource's readiness
+        // (tick 0) is never mistaken for a delivered one.
+        self.tick = self.tick.wrapping_add(1).max(1);
+        for event in self.events.iter() {
+            if event.token() == WAKE_TOKEN {
+                continue;
+            }
+            let ready = Ready::from_mio(event);
+            let ptr = event.token().0 as *const ScheduledIo;
+            // SAFETY: the token is the address of a `ScheduledIo` that the
+            // registration list, or `pending_release`, keeps alive until
+            // the start of the next turn at the earliest (design note).
+            let io = unsafe { &*ptr };
+            io.set_readiness(self.tick, ready);
+            io.wake(ready);
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}
+
+impl Handle {
+    /// Makes a waiting `turn` return (or the next one return at once).
+    pub(crate) fn unpark(&self) {
+        if let Err(err) = self.inner.waker.wake() {
+            panic!("the I/O driver could not be woken (eventfd write): {err}");
+        }
+    }
+
+    /// Registers `source` for both readiness directions.
+    pub(crate) fn register(
+        &self,
+        source: &mut impl mio::event::Source,
+    ) -> io::Result<Arc<ScheduledIo>> {
+        let io = Arc::new(ScheduledIo::new());
+        let token = mio::Token(Arc::as_ptr(&io) as usize);
+        let mut registrations = self.inner.registrations.lock().unwrap();
+        if registrations.is_shutdown {
+            return Err(shutdown_error());
+        }
+        self.inner.registry.register(
+            source,
+            token,
+            mio::Interest::READABLE | mio::Interest::WRITABLE,
+        )?;
+        io.position.store(registrations.live.len(), Relaxed);
+        registrations.live.push(io.clone());
+        Ok(io)
+    }
+
+    /// Removes `source` from the OS's interest list; its `ScheduledIo` is
+    /// released at the start of the next turn.
+    pub(crate) fn deregister(
+        &self,
+        source: &mut impl mio::event::Source,
+        io: &Arc<ScheduledIo>,
+    ) -> io::Result<()> {
+        let mut registrations = self.inner.registrations.lock().unwrap();
+        let result = if registrations.is_shutdown {
+            Ok(())
+        } else {
+            self.inner.registry.deregister(source)
+        };
+        let position = io.position.load(Relaxed);
+        if registrations
+            .live
+            .get(position)
+            .is_some_and(|live| Arc::ptr_eq(live, io))
+        {
+            let removed = registrations.live.swap_remove(position);
+            if let Some(moved) = registrations.live.get(position) {
+                moved.position.store(position, Relaxed);
+            }
+            registrations.pending_release.push(removed);
+            // Release: pairs with the Acquire swap in `turn`.
+            self.inner.needs_release.store(true, Release);
+        }
+        result
+    }
+
+    /// Marks every resource shut down and wakes its waiters.
+    fn shutdown(&self) {
+        let live = {
+            let mut registrations = self.inner.registrations.lock().unwrap();
+            if registrations.is_shutdown {
+                return;
+            }
+            registrations.is_shutdown = true;
+            registrations.live.clone()
+        };
+        for io in live {
+            io.shutdown();
+        }
+    }
+}
+
+/// The error of an operation on a resource whose runtime has shut down.
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::other("the weft runtime that drives this I/O resource has shut down")
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("io::Driver")
+            .field("tick", &self.tick)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("io::driver::Handle").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,264 @@
+//! `PollEvented`: a mio source registered with the driver, with the read
+//! and write loops the socket types share.
+
+use super::{Direction, Registration};
+use std::io::{self, Read, Write};
+use std::task::{Context, Poll};
+
+/// Owns a mio source and its registration; deregisters on drop.
+#[derive(Debug)]
+pub(crate) struct PollEvented<E: mio::event::Source> {
+    /// `None` only after `into_inner`.
+    io: Option<E>,
+    registration: Registration,
+}
+
+impl<E: mio::event::Source> PollEvented<E> {
+    /// Registers `io` with the current runtime's driver.
+    ///
+    /// # Panics
+    ///
+    /// As [`Registration::new`]: outside a runtime with I/O enabled.
+    #[track_caller]
+    pub(crate) fn new(mut io: E) -> io::Result<PollEvented<E>> {
+        let registration = Registration::new(&mut io)?;
+        Ok(PollEvented {
+            io: Some(io),
+            registration,
+        })
+    }
+
+    /// With an explicit driver handle (tests, and sources created outside
+    /// a runtime context).
+    pub(crate) fn with_handle(mut io: E, handle: super::Handle) -> io::Result<PollEvented<E>> {
+        let registration = Registration::with_handle(&mut io, handle)?;
+        Ok(PollEvented {
+            io: Some(io),
+            registration,
+        })
+    }
+
+    pub(crate) fn get_ref(&self) -> &E {
+        self.io
+            .as_ref()
+            .expect("PollEvented holds its source until into_inner")
+    }
+
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
+    /// Deregisters and gives the source back (`into_std`).
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self
+            .io
+            .take()
+            .expect("PollEvented holds its source until into_inner");
+        self.registration.deregister(&mut io)?;
+        Ok(io)
+    }
+
+    /// Waits until ready for `direction`, then runs `op` on the source;
+    /// retries after `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        self.registration.poll_io(cx, direction, || op(io))
+    }
+}
+
+impl<E: mio::event::Source> PollEvented<E>
+where
+    for<'a> &'a E: Read + Write,
+{
+    /// Reads into `buf` (the source is read through `&E`, as mio's
+    /// sockets allow, so reads and writes can run at once).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Read, |mut io| io.read(buf))
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write(buf))
+    }
+
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+    }
+}
+
+impl<E: mio::event::Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // The source closes right after; a failure to deregister
+            // leaves nothing behind once its descriptor is closed.
+            let _ = self.registration.deregister(&mut io);
+        }
+    }
+}
+
+#[cfg(all(test, not(weft_loom), not(miri)))]
+mod tests {
+    use super::super::Driver;
+    use super::*;
+    use std::net::SocketAddr;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+    use std::time::Duration;
+
+    #[derive(Default)]
+    struct CountWakes(AtomicUsize);
+
+    impl Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn pair(
+        handle: &super::super::Handle,
+    ) -> (PollEvented<mio::net::TcpStream>, std::net::TcpStream) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let client = mio::net::TcpStream::connect(addr).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (
+            PollEvented::with_handle(client, handle.clone()).unwrap(),
+            server,
+        )
+    }
+
+    /// Turns the driver until `f` succeeds (bounded).
+    fn turn_until(driver: &mut Driver, mut f: impl FnMut() -> bool) {
+        for _ in 0..200 {
+            if f() {
+                return;
+            }
+            driver.turn(Some(Duration::from_millis(10)));
+        }
+        panic!("condition not reached after 2 s of driver turns");
+    }
+
+    #[test]
+    fn a_read_waits_for_readiness_then_wakes_and_reads() {
+        let (mut driver, handle) = Driver::new(64).unwrap();
+        let (client, mut server) = pair(&handle);
+        let wakes = Arc::new(CountWakes::default());
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut buf = [0u8; 16];
+
+        // Deliver the initial writable event, then the read must wait.
+        turn_until(&mut driver, || client.poll_write(&mut cx, b"").is_ready());
+        assert!(client.poll_read(&mut cx, &mut buf).is_pending());
+
+        let before = wakes.0.load(SeqCst);
+        server.write_all(b"hello").unwrap();
+        turn_until(&mut driver, || wakes.0.load(SeqCst) > before);
+        match client.poll_read(&mut cx, &mut buf) {
+            Poll::Ready(Ok(n)) => assert_eq!(&buf[..n], b"hello"),
+            other => panic!("expected the bytes, got {other:?}"),
+        }
+        // Drained: the next read hits WouldBlock, clears and waits again.
+        assert!(client.poll_read(&mut cx, &mut buf).is_pending());
+
+        // Half-close from the peer: read sees EOF (READ_CLOSED is sticky).
+        server.shutdown(std::net::Shutdown::Write).unwrap();
+        turn_until(&mut driver, || {
+            matches!(client.poll_read(&mut cx, &mut buf), Poll::Ready(Ok(0)))
+        });
+        assert!(matches!(
+            client.poll_read(&mut cx, &mut buf),
+            Poll::Ready(Ok(0))
+        ));
+    }
+
+    #[test]
+    fn writes_apply_backpressure_until_the_peer_reads() {
+        let (mut driver, handle) = Driver::new(64).unwrap();
+        let (client, mut server) = pair(&handle);
+        let waker = Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let chunk = vec![7u8; 64 * 1024];
+        let mut written = 0usize;
+        turn_until(&mut driver, || client.poll_write(&mut cx, b"").is_ready());
+        // Fill the socket buffers until a write pends.
+        loop {
+            match client.poll_write(&mut cx, &chunk) {
+                Poll::Ready(Ok(n)) => written += n,
+                Poll::Ready(Err(err)) => panic!("{err}"),
+                Poll::Pending => break,
+            }
+            assert!(written < 512 << 20, "a write never pended");
+        }
+        // The peer reads everything; the writer becomes ready again.
+        server.set_nonblocking(true).unwrap();
+        let mut read = 0usize;
+        let mut buf = vec![0u8; 256 * 1024];
+        turn_until(&mut driver, || {
+            while let Ok(n) = std::io::Read::read(&mut server, &mut buf) {
+                read += n;
+            }
+            client.poll_write(&mut cx, &chunk).is_ready()
+        });
+        assert!(read >= written / 2, "the peer drained the buffers");
+    }
+
+    #[test]
+    fn deregistration_with_an_event_in_flight_is_safe() {
+        let (mut driver, handle) = Driver::new(64).unwrap();
+        for _ in 0..50 {
+            let (client, mut server) = pair(&handle);
+            server.write_all(b"x").unwrap();
+            // The event for `client` is queued in the kernel; drop (and
+            // deregister, and release) before the driver turns.
+            drop(client);
+            driver.turn(Some(Duration::ZERO));
+        }
+        driver.turn(Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn shutdown_fails_pending_and_later_operations() {
+        let (driver, handle) = Driver::new(64).unwrap();
+        let (client, _server) = pair(&handle);
+        let wakes = Arc::new(CountWakes::default());
+        let waker = Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut buf = [0u8; 4];
+        assert!(client.poll_read(&mut cx, &mut buf).is_pending());
+        drop(driver);
+        assert_eq!(wakes.0.load(SeqCst), 1, "the waiting reader was woken");
+        match client.poll_read(&mut cx, &mut buf) {
+            Poll::Ready(Err(err)) => assert!(err.to_string().contains("shut down"), "{err}"),
+            other => panic!("expected the shutdown error, got {other:?}"),
+        }
+        let mut late = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let err = Registration::with_handle(&mut late, handle).unwrap_err();
+        assert!(err.to_string().contains("shut down"), "{err}");
+    }
+
+    #[test]
+    fn unpark_wakes_a_waiting_turn() {
+        let (mut driver, handle) = Driver::new(8).unwrap();
+        let waker = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            handle.unpark();
+        });
+        // Would wait forever without the wake.
+        driver.turn(None);
+        waker.join().unwrap();
+    }
+}
