@@ -35,7 +35,7 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-disable-isolation}"
 # many threads) are far too slow under Miri, and their real-time watchdogs
 # (tests/support `Watchdog`, `PATIENCE`) would abort the run: skip them by
 # name (a `--skip` that matches nothing is harmless).
-tests="${WEFT_MIRI_TESTS-task_lifecycle task_abort task_panic task_join_set}"
+tests="${WEFT_MIRI_TESTS-task_lifecycle task_abort task_panic task_join_set io_read_buf}"
 skips=(
     --skip a_million_tasks
     --skip abort_racing_with_completion

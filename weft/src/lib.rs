@@ -42,6 +42,8 @@ mod util;
 pub mod macros;
 
 #[cfg(feature = "rt")]
+pub mod net;
+#[cfg(feature = "rt")]
 pub mod runtime;
 #[cfg(feature = "rt")]
 pub mod task;

@@ -1,8 +1,136 @@
-//! Asynchronous I/O: traits, utilities, and the driver that waits on the OS.
+//! Asynchronous I/O: traits, helpers and in-memory streams.
+//!
+//! The four traits are the asynchronous versions of `std::io`'s:
+//! [`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`] and [`AsyncSeek`]. Their
+//! `poll_*` methods are what I/O types implement; code that *uses* I/O
+//! calls the `async`-style helpers of the extension traits instead
+//! ([`AsyncReadExt`], [`AsyncWriteExt`], [`AsyncBufReadExt`],
+//! [`AsyncSeekExt`]), which are implemented for every type with the base
+//! trait. Reads go into a [`ReadBuf`], which lets a reader fill memory
+//! that was never zeroed.
+//!
+//! ```
+//! use weft::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+//!
+//! # #[weft::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let (client, mut server) = weft::io::duplex(1024);
+//! let echo = weft::spawn(async move {
+//!     let mut buf = vec![0u8; 64];
+//!     loop {
+//!         let n = server.read(&mut buf).await?;
+//!         if n == 0 {
+//!             return std::io::Result::Ok(());
+//!         }
+//!         server.write_all(&buf[..n]).await?;
+//!     }
+//! });
+//!
+//! let (read, mut write) = weft::io::split(client);
+//! write.write_all(b"hello\nworld\n").await?;
+//! let mut lines = BufReader::new(read).lines();
+//! assert_eq!(lines.next_line().await?.as_deref(), Some("hello"));
+//! assert_eq!(lines.next_line().await?.as_deref(), Some("world"));
+//! drop(write);
+//! drop(lines); // both halves gone: the echo task sees end of file
+//! echo.await.unwrap()?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What is here
+//!
+//! * Buffering: [`BufReader`], [`BufWriter`], [`BufStream`].
+//! * Moving bytes: [`copy`], [`copy_buf`], [`copy_bidirectional`].
+//! * In-memory streams: [`duplex`] (a pipe with backpressure), [`empty`],
+//!   [`sink`], [`repeat`].
+//! * [`split`] any stream into halves usable from two tasks.
+//! * The process's standard streams: [`stdin`], [`stdout`], [`stderr`]
+//!   (they run on the blocking pool, so need the `rt` feature).
+//! * [`Interest`] and [`Ready`], the readiness flags of the reactor.
+//!
+//! Everything except the standard streams works on any executor (it needs
+//! no weft runtime); inside a weft runtime the in-memory streams also take
+//! part in cooperative budgeting.
 
-// driver: the reactor (lead)
-// The sockets of `weft::net` (issue 4, in progress) are the driver's
-// users; until they land only its tests use much of it.
+/// The reactor: readiness events from the OS, for `weft::net`.
 #[cfg(feature = "rt")]
-#[allow(dead_code, unused_imports)]
 pub(crate) mod driver;
+
+mod async_buf_read;
+mod async_read;
+mod async_seek;
+mod async_write;
+pub(crate) mod coop;
+mod interest;
+mod read_buf;
+mod ready;
+mod split;
+mod util;
+
+#[cfg(feature = "rt")]
+mod blocking;
+#[cfg(feature = "rt")]
+mod stderr;
+#[cfg(feature = "rt")]
+mod stdin;
+#[cfg(feature = "rt")]
+mod stdout;
+
+pub use async_buf_read::AsyncBufRead;
+pub use async_read::AsyncRead;
+pub use async_seek::AsyncSeek;
+pub use async_write::AsyncWrite;
+pub use interest::Interest;
+pub use read_buf::ReadBuf;
+pub use ready::Ready;
+pub use split::{split, ReadHalf, WriteHalf};
+
+pub use util::async_buf_read_ext::AsyncBufReadExt;
+pub use util::async_read_ext::AsyncReadExt;
+pub use util::async_seek_ext::AsyncSeekExt;
+pub use util::async_write_ext::AsyncWriteExt;
+pub use util::buf_reader::BufReader;
+pub use util::buf_stream::BufStream;
+pub use util::buf_writer::BufWriter;
+pub use util::chain::Chain;
+pub use util::copy::copy;
+pub use util::copy_bidirectional::copy_bidirectional;
+pub use util::copy_buf::copy_buf;
+pub use util::duplex::{duplex, DuplexStream};
+pub use util::empty::{empty, Empty};
+pub use util::lines::Lines;
+pub use util::repeat::{repeat, Repeat};
+pub use util::sink::{sink, Sink};
+pub use util::split::Split;
+pub use util::take::Take;
+
+#[cfg(feature = "rt")]
+pub use stderr::{stderr, Stderr};
+#[cfg(feature = "rt")]
+pub use stdin::{stdin, Stdin};
+#[cfg(feature = "rt")]
+pub use stdout::{stdout, Stdout};
+
+/// The futures returned by the extension traits' methods. Most code just
+/// `.await`s them without naming them.
+pub mod futures {
+    pub use super::util::fill_buf::FillBuf;
+    pub use super::util::flush::Flush;
+    pub use super::util::read::Read;
+    pub use super::util::read_buf::ReadBufFut;
+    pub use super::util::read_exact::ReadExact;
+    pub use super::util::read_int::ReadInt;
+    pub use super::util::read_to_end::ReadToEnd;
+    pub use super::util::read_to_string::ReadToString;
+    pub use super::util::read_until::{ReadLine, ReadUntil};
+    pub use super::util::seek::{Rewind, Seek};
+    pub use super::util::shutdown::Shutdown;
+    pub use super::util::write::{Write, WriteVectored};
+    pub use super::util::write_all::WriteAll;
+    pub use super::util::write_int::WriteInt;
+}
+
+/// The `std::io` items weft's I/O API uses, re-exported for convenience
+/// as tokio does.
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};

@@ -28,8 +28,8 @@ impl<E: mio::event::Source> PollEvented<E> {
         })
     }
 
-    /// With an explicit driver handle (tests, and sources created outside
-    /// a runtime context).
+    /// With an explicit driver handle (the driver's own tests).
+    #[cfg(test)]
     pub(crate) fn with_handle(mut io: E, handle: super::Handle) -> io::Result<PollEvented<E>> {
         let registration = Registration::with_handle(&mut io, handle)?;
         Ok(PollEvented {

@@ -1,0 +1,243 @@
+//! `Blocking`: drives a blocking `std::io` handle from async code by
+//! running each operation on the blocking pool.
+//!
+//! # Design note
+//!
+//! The adapter is owned by one task and is never shared, so it needs no
+//! lock: at any time the handle `T` and the byte buffer are either here
+//! (`Idle`) or moved into the one closure running on the blocking pool
+//! (`Busy`), which hands both back through its `JoinHandle`. Writes copy
+//! the caller's bytes into the buffer, start the blocking write and return
+//! `Ready(n)` at once; the next operation waits for it first and reports
+//! its error, if any (as tokio's stdout does). Reads fill the buffer on the
+//! pool and copy out of it; bytes left over serve the next read.
+
+use std::future::Future;
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::ReadBuf;
+use crate::task::{spawn_blocking, JoinHandle};
+
+/// Largest chunk one blocking operation moves.
+const MAX_BUF: usize = 2 * 1024 * 1024;
+
+#[derive(Debug)]
+pub(crate) struct Blocking<T> {
+    /// `None` while `Busy`, or after the pool lost the handle (a panic).
+    inner: Option<T>,
+    state: State<T>,
+    /// A write finished (or started) since the last flush.
+    need_flush: bool,
+}
+
+#[derive(Debug)]
+enum State<T> {
+    Idle(Option<Buf>),
+    Busy(JoinHandle<(Operation, Buf, T)>),
+}
+
+#[derive(Debug)]
+enum Operation {
+    Read(io::Result<usize>),
+    Write(io::Result<()>),
+    Flush(io::Result<()>),
+}
+
+/// Bytes `pos..` of `bytes` are read but not yet handed out (for reads),
+/// or waiting to be written (for writes).
+#[derive(Debug, Default)]
+struct Buf {
+    bytes: Vec<u8>,
+    pos: usize,
+}
+
+impl Buf {
+    fn is_empty(&self) -> bool {
+        self.pos == self.bytes.len()
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.pos = 0;
+    }
+
+    fn copy_to(&mut self, dst: &mut ReadBuf<'_>) {
+        let n = (self.bytes.len() - self.pos).min(dst.remaining());
+        dst.put_slice(&self.bytes[self.pos..self.pos + n]);
+        self.pos += n;
+        if self.is_empty() {
+            self.clear();
+        }
+    }
+
+    fn read_from<R: Read>(&mut self, reader: &mut R, max: usize) -> io::Result<usize> {
+        self.bytes.resize(max, 0);
+        self.pos = 0;
+        loop {
+            match reader.read(&mut self.bytes) {
+                Ok(n) => {
+                    self.bytes.truncate(n);
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.clear();
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+fn lost() -> io::Error {
+    io::Error::other("the blocking stdio handle was lost (a blocking operation panicked)")
+}
+
+impl<T> Blocking<T> {
+    pub(crate) fn new(inner: T) -> Blocking<T> {
+        Blocking {
+            inner: Some(inner),
+            state: State::Idle(Some(Buf::default())),
+            need_flush: false,
+        }
+    }
+}
+
+impl<T: Send + 'static> Blocking<T> {
+    /// Waits for the running operation, takes the handle and buffer back,
+    /// and returns what the operation did.
+    fn poll_busy(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Operation>> {
+        let State::Busy(handle) = &mut self.state else {
+            unreachable!("poll_busy while idle")
+        };
+        let result = ready!(Pin::new(handle).poll(cx));
+        match result {
+            Ok((operation, buf, inner)) => {
+                self.inner = Some(inner);
+                self.state = State::Idle(Some(buf));
+                Poll::Ready(Ok(operation))
+            }
+            Err(e) => {
+                self.state = State::Idle(Some(Buf::default()));
+                Poll::Ready(Err(io::Error::other(e)))
+            }
+        }
+    }
+
+    /// Runs `f` with the handle and buffer on the blocking pool.
+    fn start(
+        &mut self,
+        mut buf: Buf,
+        f: impl FnOnce(&mut T, &mut Buf) -> Operation + Send + 'static,
+    ) -> io::Result<()> {
+        let Some(mut inner) = self.inner.take() else {
+            self.state = State::Idle(Some(buf));
+            return Err(lost());
+        };
+        self.state = State::Busy(spawn_blocking(move || {
+            let operation = f(&mut inner, &mut buf);
+            (operation, buf, inner)
+        }));
+        Ok(())
+    }
+
+    fn take_buf(&mut self) -> Buf {
+        match &mut self.state {
+            State::Idle(buf) => buf.take().unwrap_or_default(),
+            State::Busy(_) => unreachable!("take_buf while busy"),
+        }
+    }
+}
+
+impl<T: Read + Send + 'static> Blocking<T> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            match &mut self.state {
+                State::Idle(_) => {
+                    let mut buf = self.take_buf();
+                    if !buf.is_empty() {
+                        buf.copy_to(dst);
+                        self.state = State::Idle(Some(buf));
+                        return Poll::Ready(Ok(()));
+                    }
+                    let max = dst.remaining().min(MAX_BUF);
+                    self.start(buf, move |inner, buf| {
+                        Operation::Read(buf.read_from(inner, max))
+                    })?;
+                }
+                State::Busy(_) => match ready!(self.poll_busy(cx))? {
+                    Operation::Read(Ok(_)) => {
+                        let mut buf = self.take_buf();
+                        buf.copy_to(dst);
+                        self.state = State::Idle(Some(buf));
+                        return Poll::Ready(Ok(()));
+                    }
+                    Operation::Read(Err(e)) => return Poll::Ready(Err(e)),
+                    // A write's or flush's result nobody waited for: report
+                    // its error, else go on with the read.
+                    Operation::Write(Err(e)) | Operation::Flush(Err(e)) => {
+                        return Poll::Ready(Err(e))
+                    }
+                    Operation::Write(Ok(())) | Operation::Flush(Ok(())) => {}
+                },
+            }
+        }
+    }
+}
+
+impl<T: Write + Send + 'static> Blocking<T> {
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        src: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match &mut self.state {
+                State::Idle(_) => {
+                    let mut buf = self.take_buf();
+                    buf.clear();
+                    let n = src.len().min(MAX_BUF);
+                    buf.bytes.extend_from_slice(&src[..n]);
+                    self.start(buf, |inner, buf| {
+                        let result = inner.write_all(&buf.bytes);
+                        buf.clear();
+                        Operation::Write(result)
+                    })?;
+                    self.need_flush = true;
+                    return Poll::Ready(Ok(n));
+                }
+                State::Busy(_) => match ready!(self.poll_busy(cx))? {
+                    Operation::Write(Err(e)) | Operation::Flush(Err(e)) => {
+                        return Poll::Ready(Err(e))
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            match &mut self.state {
+                State::Idle(_) if self.need_flush => {
+                    let buf = self.take_buf();
+                    self.start(buf, |inner, _| Operation::Flush(inner.flush()))?;
+                    self.need_flush = false;
+                }
+                State::Idle(_) => return Poll::Ready(Ok(())),
+                State::Busy(_) => match ready!(self.poll_busy(cx))? {
+                    Operation::Write(Err(e)) | Operation::Flush(Err(e)) => {
+                        return Poll::Ready(Err(e))
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! `AsyncWriteExt`: `async`-style writing helpers for every `AsyncWrite`.
+
+use std::io::IoSlice;
+
+use super::flush::{flush, Flush};
+use super::shutdown::{shutdown, Shutdown};
+use super::write::{write, write_vectored, Write, WriteVectored};
+use super::write_all::{write_all, WriteAll};
+use super::write_int::{write_int, WriteInt};
+use crate::io::AsyncWrite;
+
+macro_rules! write_number {
+    ($($(#[$doc:meta])* $name:ident($ty:ty) $to_bytes:ident;)*) => {$(
+        $(#[$doc])*
+        ///
+        /// # Errors
+        ///
+        /// `WriteZero` if the writer accepts no more bytes; the writer's
+        /// errors.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: if the future is dropped before it completes,
+        /// part of the number may have been written.
+        fn $name(&mut self, n: $ty) -> WriteInt<'_, Self>
+        where
+            Self: Unpin,
+        {
+            write_int(self, &n.$to_bytes())
+        }
+    )*};
+}
+
+/// Writing helpers for every [`AsyncWrite`], each returning a future.
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::AsyncWriteExt;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut out = Vec::new();
+/// out.write_u16(0x0102).await?;
+/// out.write_u16_le(0x0102).await?;
+/// out.write_all(b"!").await?;
+/// out.flush().await?;
+/// assert_eq!(out, [1, 2, 2, 1, b'!']);
+/// # Ok(())
+/// # }
+/// ```
+pub trait AsyncWriteExt: AsyncWrite {
+    /// Writes some of `buf`, returning how many bytes were written (`0`
+    /// for a non-empty `buf` means the writer is closed).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, nothing
+    /// was written.
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self>
+    where
+        Self: Unpin,
+    {
+        write(self, buf)
+    }
+
+    /// Writes some of the bytes in `bufs`, in order, returning how many.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, nothing
+    /// was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use weft::io::AsyncWriteExt;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut out = Vec::new();
+    /// let n = out.write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"c")]).await?;
+    /// assert_eq!(n, 3);
+    /// assert_eq!(out, b"abc");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn write_vectored<'a, 'b>(&'a mut self, bufs: &'a [IoSlice<'b>]) -> WriteVectored<'a, 'b, Self>
+    where
+        Self: Unpin,
+    {
+        write_vectored(self, bufs)
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Errors
+    ///
+    /// `WriteZero` if the writer accepts no more bytes; the writer's
+    /// errors.
+    ///
+    /// # Cancel safety
+    ///
+    /// Not cancel safe: if the future is dropped before it completes, an
+    /// unknown prefix of `buf` may have been written.
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a, Self>
+    where
+        Self: Unpin,
+    {
+        write_all(self, buf)
+    }
+
+    /// Flushes buffered data to its destination.
+    fn flush(&mut self) -> Flush<'_, Self>
+    where
+        Self: Unpin,
+    {
+        flush(self)
+    }
+
+    /// Flushes, then shuts down the write side.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::io::{AsyncReadExt, AsyncWriteExt};
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut a, mut b) = weft::io::duplex(64);
+    /// a.write_all(b"bye").await?;
+    /// a.shutdown().await?;
+    /// let mut got = Vec::new();
+    /// b.read_to_end(&mut got).await?; // ends: `a` shut down
+    /// assert_eq!(got, b"bye");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn shutdown(&mut self) -> Shutdown<'_, Self>
+    where
+        Self: Unpin,
+    {
+        shutdown(self)
+    }
+
+    write_number! {
+        /// Writes an unsigned 8-bit integer.
+        write_u8(u8) to_be_bytes;
+        /// Writes a signed 8-bit integer.
+        write_i8(i8) to_be_bytes;
+        /// Writes a big-endian `u16`.
+        write_u16(u16) to_be_bytes;
+        /// Writes a big-endian `i16`.
+        write_i16(i16) to_be_bytes;
+        /// Writes a big-endian `u32`.
+        write_u32(u32) to_be_bytes;
+        /// Writes a big-endian `i32`.
+        write_i32(i32) to_be_bytes;
+        /// Writes a big-endian `u64`.
+        write_u64(u64) to_be_bytes;
+        /// Writes a big-endian `i64`.
+        write_i64(i64) to_be_bytes;
+        /// Writes a big-endian `u128`.
+        write_u128(u128) to_be_bytes;
+        /// Writes a big-endian `i128`.
+        write_i128(i128) to_be_bytes;
+        /// Writes a big-endian IEEE 754 `f32`.
+        write_f32(f32) to_be_bytes;
+        /// Writes a big-endian IEEE 754 `f64`.
+        write_f64(f64) to_be_bytes;
+        /// Writes a little-endian `u16`.
+        write_u16_le(u16) to_le_bytes;
+        /// Writes a little-endian `i16`.
+        write_i16_le(i16) to_le_bytes;
+        /// Writes a little-endian `u32`.
+        write_u32_le(u32) to_le_bytes;
+        /// Writes a little-endian `i32`.
+        write_i32_le(i32) to_le_bytes;
+        /// Writes a little-endian `u64`.
+        write_u64_le(u64) to_le_bytes;
+        /// Writes a little-endian `i64`.
+        write_i64_le(i64) to_le_bytes;
+        /// Writes a little-endian `u128`.
+        write_u128_le(u128) to_le_bytes;
+        /// Writes a little-endian `i128`.
+        write_i128_le(i128) to_le_bytes;
+        /// Writes a little-endian IEEE 754 `f32`.
+        write_f32_le(f32) to_le_bytes;
+        /// Writes a little-endian IEEE 754 `f64`.
+        write_f64_le(f64) to_le_bytes;
+    }
+}
+
+impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}

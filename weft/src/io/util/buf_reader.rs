@@ -1,0 +1,258 @@
+//! `BufReader`: adds a read buffer to any reader.
+
+use std::io::{self, IoSlice, SeekFrom};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+
+/// The default buffer size of [`BufReader`] and
+/// [`BufWriter`](crate::io::BufWriter): 8 KiB.
+pub(crate) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
+
+/// Adds a buffer to a reader, so many small reads (or line splitting,
+/// through [`AsyncBufRead`]) cost few calls on the inner reader.
+///
+/// Reads at least as large as the buffer bypass it when it is empty.
+/// Dropping a `BufReader` loses the data still buffered.
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::{AsyncBufReadExt, BufReader};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut reader = BufReader::with_capacity(4, &b"hello\nworld\n"[..]);
+/// let mut line = String::new();
+/// reader.read_line(&mut line).await?;
+/// assert_eq!(line, "hello\n");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct BufReader<R> {
+    // Structurally pinned (see `project`).
+    inner: R,
+    state: State,
+}
+
+/// The unpinned fields of a [`BufReader`].
+#[derive(Debug)]
+struct State {
+    buf: Box<[u8]>,
+    /// Bytes `pos..cap` of `buf` are buffered data not yet consumed.
+    pos: usize,
+    cap: usize,
+    seek: SeekState,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SeekState {
+    /// No seek in progress.
+    Init,
+    /// `start_seek` was called; `poll_complete` starts it on the inner
+    /// reader.
+    Start(SeekFrom),
+    /// `Current(n)` whose offset minus the buffered remainder overflowed:
+    /// the inner reader is seeking back over the remainder first, `n` comes
+    /// next.
+    PendingOverflowed(i64),
+    /// The inner reader is seeking.
+    Pending,
+}
+
+impl<R: AsyncRead> BufReader<R> {
+    /// A `BufReader` with the default 8 KiB buffer.
+    pub fn new(inner: R) -> BufReader<R> {
+        BufReader::with_capacity(DEFAULT_BUF_SIZE, inner)
+    }
+
+    /// A `BufReader` with a buffer of `capacity` bytes.
+    pub fn with_capacity(capacity: usize, inner: R) -> BufReader<R> {
+        BufReader {
+            inner,
+            state: State {
+                buf: vec![0; capacity].into_boxed_slice(),
+                pos: 0,
+                cap: 0,
+                seek: SeekState::Init,
+            },
+        }
+    }
+}
+
+impl<R> BufReader<R> {
+    /// The inner reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The inner reader, mutably. Reading from it directly skips the
+    /// buffered data.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The pinned inner reader.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
+        self.project().0
+    }
+
+    /// Unwraps the inner reader; buffered data is lost.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    /// The buffered data not yet consumed.
+    pub fn buffer(&self) -> &[u8] {
+        &self.state.buf[self.state.pos..self.state.cap]
+    }
+
+    fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut State) {
+        // SAFETY: structural pinning of `inner`: it is never moved out of a
+        // pinned `BufReader` (only `into_inner`, by value), `BufReader` has
+        // no `Drop` impl, and the auto `Unpin` impl requires `R: Unpin`
+        // (`State` is `Unpin`).
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above.
+        (
+            unsafe { Pin::new_unchecked(&mut this.inner) },
+            &mut this.state,
+        )
+    }
+}
+
+impl State {
+    fn discard(&mut self) {
+        self.pos = 0;
+        self.cap = 0;
+    }
+}
+
+impl<R: AsyncRead> AsyncRead for BufReader<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        // A read at least as large as the buffer, with nothing buffered:
+        // skip the copy.
+        if self.state.pos == self.state.cap && buf.remaining() >= self.state.buf.len() {
+            let (inner, state) = self.project();
+            let result = ready!(inner.poll_read(cx, buf));
+            state.discard();
+            return Poll::Ready(result);
+        }
+        let available = ready!(self.as_mut().poll_fill_buf(cx))?;
+        let n = available.len().min(buf.remaining());
+        buf.put_slice(&available[..n]);
+        self.consume(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let (inner, state) = self.project();
+        if state.pos >= state.cap {
+            let mut buf = ReadBuf::new(&mut state.buf);
+            ready!(inner.poll_read(cx, &mut buf))?;
+            state.cap = buf.filled().len();
+            state.pos = 0;
+        }
+        Poll::Ready(Ok(&state.buf[state.pos..state.cap]))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let state = self.project().1;
+        state.pos = (state.pos + amt).min(state.cap);
+    }
+}
+
+/// Seeking discards the buffer. `SeekFrom::Current` is relative to the
+/// position of the data the caller has seen (the inner reader is ahead by
+/// the buffered remainder, which is accounted for).
+impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        self.project().1.seek = SeekState::Start(position);
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let (mut inner, state) = self.project();
+        loop {
+            match state.seek {
+                SeekState::Init => {
+                    // No seek requested: report the logical position.
+                    let position = ready!(inner.as_mut().poll_complete(cx))?;
+                    let remainder = (state.cap - state.pos) as u64;
+                    return Poll::Ready(Ok(position.saturating_sub(remainder)));
+                }
+                SeekState::Start(SeekFrom::Current(n)) => {
+                    let remainder = (state.cap - state.pos) as i64;
+                    match n.checked_sub(remainder) {
+                        Some(offset) => {
+                            inner.as_mut().start_seek(SeekFrom::Current(offset))?;
+                            state.seek = SeekState::Pending;
+                        }
+                        None => {
+                            inner.as_mut().start_seek(SeekFrom::Current(-remainder))?;
+                            state.seek = SeekState::PendingOverflowed(n);
+                        }
+                    }
+                    state.discard();
+                }
+                SeekState::Start(position) => {
+                    inner.as_mut().start_seek(position)?;
+                    state.seek = SeekState::Pending;
+                    state.discard();
+                }
+                SeekState::PendingOverflowed(n) => {
+                    if let Err(e) = ready!(inner.as_mut().poll_complete(cx)) {
+                        state.seek = SeekState::Init;
+                        return Poll::Ready(Err(e));
+                    }
+                    inner.as_mut().start_seek(SeekFrom::Current(n))?;
+                    state.seek = SeekState::Pending;
+                }
+                SeekState::Pending => {
+                    let result = ready!(inner.as_mut().poll_complete(cx));
+                    state.seek = SeekState::Init;
+                    return Poll::Ready(result);
+                }
+            }
+        }
+    }
+}
+
+/// Writes go straight to the inner writer.
+impl<R: AsyncRead + AsyncWrite> AsyncWrite for BufReader<R> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_pin_mut().poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_pin_mut().poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_pin_mut().poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_pin_mut().poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,247 @@
+//! `duplex`: an in-memory, bidirectional byte pipe with backpressure.
+//!
+//! # Design note
+//!
+//! **Shape.** [`duplex`] makes two [`DuplexStream`] ends. Each direction
+//! is one [`Pipe`]: a bounded byte queue behind a mutex, shared (`Arc`) by
+//! the end that writes it and the end that reads it. End A writes pipe 1
+//! and reads pipe 2; end B the reverse. The algorithm is the classic
+//! bounded buffer guarded by a monitor (Hoare, "Monitors: an operating
+//! system structuring concept", 1974), with stored `Waker`s in place of
+//! the condition variables "not empty" and "not full".
+//!
+//! **State of a pipe** (every field under the pipe's mutex):
+//!
+//! * `buffer`: bytes written and not yet read; never longer than
+//!   `max_buf_size`.
+//! * `closed`: set once, never cleared, by the writer's shutdown or drop
+//!   (the reader then sees end of file after the buffer drains) or by the
+//!   reader's drop (the writer then gets `BrokenPipe`).
+//! * `read_waker`: stored by a reader that found the buffer empty; taken
+//!   by whoever appends bytes or closes.
+//! * `write_waker`: stored by a writer that found the buffer full; taken
+//!   by whoever removes bytes or closes.
+//!
+//! **Rules.**
+//!
+//! 1. A reader checks `buffer`/`closed` and, if it must wait, stores its
+//!    waker, all in one critical section. A writer likewise.
+//! 2. Every change that can unblock the other side (bytes appended, bytes
+//!    removed, `closed` set) takes the other side's waker in the same
+//!    critical section and wakes it after unlocking (never wake under the
+//!    lock: the woken task may run at once on another thread and take it).
+//! 3. Rules 1 and 2 exclude lost wake-ups: a change either happens before
+//!    the waiter's critical section (which then sees it and does not wait)
+//!    or after (and then finds the stored waker).
+//! 4. Dropping an end closes both pipes it touches (its write pipe and its
+//!    read pipe), waking both peers.
+//!
+//! Reads and writes spend cooperative budget like any weft resource, so a
+//! task that copies through a duplex that is always ready still yields.
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::sync::{MutexGuard, PoisonError};
+use std::task::{ready, Context, Poll, Waker};
+
+use crate::io::coop;
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::loom::{Arc, Mutex};
+
+/// One end of an in-memory pipe made by [`duplex`]: what one end writes,
+/// the other reads.
+///
+/// Writing waits (returns `Pending`) while the peer's unread bytes fill
+/// the buffer. Once an end is shut down or dropped, the peer reads the
+/// remaining bytes and then end of file; once an end is dropped, the
+/// peer's writes fail with [`BrokenPipe`](io::ErrorKind::BrokenPipe).
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut client, mut server) = weft::io::duplex(64);
+/// client.write_all(b"ping").await?;
+/// let mut buf = [0u8; 4];
+/// server.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct DuplexStream {
+    read: Arc<Mutex<Pipe>>,
+    write: Arc<Mutex<Pipe>>,
+}
+
+/// One direction of a duplex: a bounded byte queue (see the module's
+/// design note).
+#[derive(Debug)]
+struct Pipe {
+    buffer: VecDeque<u8>,
+    max_buf_size: usize,
+    closed: bool,
+    read_waker: Option<Waker>,
+    write_waker: Option<Waker>,
+}
+
+/// Creates a connected pair of [`DuplexStream`]s; each direction buffers
+/// at most `max_buf_size` bytes.
+///
+/// # Panics
+///
+/// If `max_buf_size` is 0 (writes could never make progress).
+pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
+    assert!(max_buf_size > 0, "duplex: max_buf_size must be at least 1");
+    let one = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
+    let two = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
+    (
+        DuplexStream {
+            read: one.clone(),
+            write: two.clone(),
+        },
+        DuplexStream {
+            read: two,
+            write: one,
+        },
+    )
+}
+
+fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
+    // The critical sections only move bytes and wakers; a panic inside
+    // one (allocation failure) leaves the pipe consistent.
+    pipe.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
+    match slot {
+        Some(waker) if waker.will_wake(cx.waker()) => {}
+        _ => *slot = Some(cx.waker().clone()),
+    }
+}
+
+impl Pipe {
+    fn new(max_buf_size: usize) -> Pipe {
+        Pipe {
+            buffer: VecDeque::new(),
+            max_buf_size,
+            closed: false,
+            read_waker: None,
+            write_waker: None,
+        }
+    }
+
+    /// Closes the pipe (rule 4); returns both wakers to wake.
+    fn close(&mut self) -> (Option<Waker>, Option<Waker>) {
+        self.closed = true;
+        (self.read_waker.take(), self.write_waker.take())
+    }
+}
+
+impl DuplexStream {
+    fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let mut pipe = lock(&self.read);
+        if pipe.buffer.is_empty() {
+            if pipe.closed {
+                return Poll::Ready(Ok(()));
+            }
+            // Rule 1: checked and registered under one lock.
+            store(&mut pipe.read_waker, cx);
+            return Poll::Pending;
+        }
+        let n = pipe.buffer.len().min(buf.remaining());
+        let (front, back) = pipe.buffer.as_slices();
+        let from_front = n.min(front.len());
+        buf.put_slice(&front[..from_front]);
+        buf.put_slice(&back[..n - from_front]);
+        pipe.buffer.drain(..n);
+        // Rule 2: room was made.
+        let writer = if n > 0 { pipe.write_waker.take() } else { None };
+        drop(pipe);
+        wake(writer);
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let mut pipe = lock(&self.write);
+        if pipe.closed {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        let room = pipe.max_buf_size - pipe.buffer.len();
+        if room == 0 {
+            store(&mut pipe.write_waker, cx);
+            return Poll::Pending;
+        }
+        let n = room.min(buf.len());
+        pipe.buffer.extend(&buf[..n]);
+        let reader = if n > 0 { pipe.read_waker.take() } else { None };
+        drop(pipe);
+        wake(reader);
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncRead for DuplexStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let progress = ready!(coop::poll_proceed(cx));
+        let result = self.poll_read_inner(cx, buf);
+        if result.is_ready() {
+            progress.made_progress();
+        }
+        result
+    }
+}
+
+impl AsyncWrite for DuplexStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let progress = ready!(coop::poll_proceed(cx));
+        let result = self.poll_write_inner(cx, buf);
+        if result.is_ready() {
+            progress.made_progress();
+        }
+        result
+    }
+
+    /// Nothing to flush: written bytes are readable at once.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Closes this end's write direction: the peer reads what is buffered,
+    /// then end of file; later writes here fail with `BrokenPipe`.
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let (reader, writer) = lock(&self.write).close();
+        wake(reader);
+        wake(writer);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for DuplexStream {
+    fn drop(&mut self) {
+        // Rule 4: the peer's reads end, the peer's writes fail.
+        let (r1, w1) = lock(&self.write).close();
+        let (r2, w2) = lock(&self.read).close();
+        for waker in [r1, w1, r2, w2] {
+            wake(waker);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! `empty()`: a reader with nothing in it (and a writer that keeps
+//! nothing).
+
+use std::io::{self, SeekFrom};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::io::coop;
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+
+/// Always at end of file; writes are accepted and discarded. Created by
+/// [`empty()`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Empty {
+    _private: (),
+}
+
+/// A reader that is always at end of file (and a writer that discards
+/// everything).
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::AsyncReadExt;
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut buf = Vec::new();
+/// assert_eq!(weft::io::empty().read_to_end(&mut buf).await?, 0);
+/// # Ok(())
+/// # }
+/// ```
+pub fn empty() -> Empty {
+    Empty { _private: () }
+}
+
+impl AsyncRead for Empty {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        _buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed_and_make_progress(cx));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncBufRead for Empty {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        ready!(coop::poll_proceed_and_make_progress(cx));
+        Poll::Ready(Ok(&[]))
+    }
+
+    fn consume(self: Pin<&mut Self>, _amt: usize) {}
+}
+
+impl AsyncWrite for Empty {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        ready!(coop::poll_proceed_and_make_progress(cx));
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Every seek succeeds and lands at position 0.
+impl AsyncSeek for Empty {
+    fn start_seek(self: Pin<&mut Self>, _position: SeekFrom) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Poll::Ready(Ok(0))
+    }
+}

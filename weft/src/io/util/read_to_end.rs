@@ -1,0 +1,55 @@
+//! The future behind `AsyncReadExt::read_to_end`.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::vec_read::poll_read_into_vec;
+use crate::io::AsyncRead;
+
+/// Future for [`AsyncReadExt::read_to_end`](crate::io::AsyncReadExt::read_to_end).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadToEnd<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut Vec<u8>,
+    read: usize,
+}
+
+pub(crate) fn read_to_end<'a, R: AsyncRead + Unpin + ?Sized>(
+    reader: &'a mut R,
+    buf: &'a mut Vec<u8>,
+) -> ReadToEnd<'a, R> {
+    ReadToEnd {
+        reader,
+        buf,
+        read: 0,
+    }
+}
+
+/// Reads until end of file, appending to `buf`; `read` accumulates the
+/// count across `Pending`s. Returns the total and resets `read`.
+pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
+    mut reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    buf: &mut Vec<u8>,
+    read: &mut usize,
+) -> Poll<io::Result<usize>> {
+    loop {
+        let n = ready!(poll_read_into_vec(reader.as_mut(), cx, buf))?;
+        if n == 0 {
+            return Poll::Ready(Ok(std::mem::take(read)));
+        }
+        *read += n;
+    }
+}
+
+impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        poll_read_to_end(Pin::new(&mut *me.reader), cx, me.buf, &mut me.read)
+    }
+}

@@ -1,0 +1,54 @@
+//! The future behind `AsyncSeekExt::seek`.
+
+use std::future::Future;
+use std::io::{self, SeekFrom};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::io::AsyncSeek;
+
+/// Future for [`AsyncSeekExt::seek`](crate::io::AsyncSeekExt::seek).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Seek<'a, S: ?Sized> {
+    seek: &'a mut S,
+    /// `Some` until `start_seek` was called.
+    position: Option<SeekFrom>,
+}
+
+pub(crate) fn seek<S: AsyncSeek + Unpin + ?Sized>(seek: &mut S, position: SeekFrom) -> Seek<'_, S> {
+    Seek {
+        seek,
+        position: Some(position),
+    }
+}
+
+impl<S: AsyncSeek + Unpin + ?Sized> Future for Seek<'_, S> {
+    type Output = io::Result<u64>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let me = self.get_mut();
+        if let Some(position) = me.position {
+            // Finish any seek still in progress before starting ours.
+            ready!(Pin::new(&mut *me.seek).poll_complete(cx))?;
+            me.position = None;
+            Pin::new(&mut *me.seek).start_seek(position)?;
+        }
+        Pin::new(&mut *me.seek).poll_complete(cx)
+    }
+}
+
+/// Future for [`AsyncSeekExt::rewind`](crate::io::AsyncSeekExt::rewind).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Rewind<'a, S: ?Sized>(pub(crate) Seek<'a, S>);
+
+impl<S: AsyncSeek + Unpin + ?Sized> Future for Rewind<'_, S> {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().0)
+            .poll(cx)
+            .map(|r| r.map(drop))
+    }
+}

@@ -1,0 +1,128 @@
+//! `Take`: a reader limited to a number of bytes.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use crate::io::{AsyncBufRead, AsyncRead, ReadBuf};
+
+/// A reader that yields at most `limit` bytes of the inner reader, then
+/// end of file. Created by [`AsyncReadExt::take`](crate::io::AsyncReadExt::take).
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::AsyncReadExt;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut out = String::new();
+/// (&b"hello world"[..]).take(5).read_to_string(&mut out).await?;
+/// assert_eq!(out, "hello");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+#[must_use = "readers do nothing unless you read from them"]
+pub struct Take<R> {
+    // Structurally pinned (see `project`).
+    inner: R,
+    limit: u64,
+}
+
+pub(crate) fn take<R: AsyncRead>(inner: R, limit: u64) -> Take<R> {
+    Take { inner, limit }
+}
+
+impl<R> Take<R> {
+    /// How many bytes may still be read before end of file.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Sets how many bytes may still be read.
+    pub fn set_limit(&mut self, limit: u64) {
+        self.limit = limit;
+    }
+
+    /// The inner reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The inner reader, mutably. Reading from it directly bypasses the
+    /// limit.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The pinned inner reader.
+    pub fn get_pin_mut(self: Pin<&mut Self>) -> Pin<&mut R> {
+        self.project().0
+    }
+
+    /// Unwraps the inner reader.
+    pub fn into_inner(self) -> R {
+        self.inner
+    }
+
+    fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut u64) {
+        // SAFETY: structural pinning of `inner`: it is never moved out of a
+        // pinned `Take` (only `into_inner`, which takes `self` by value,
+        // moves it), `Take` has no `Drop` impl, and `Take<R>: Unpin` exactly
+        // when `R: Unpin` (the auto trait; `limit` is `Unpin`).
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above; `inner` lives as long as the pinned `Take`.
+        (
+            unsafe { Pin::new_unchecked(&mut this.inner) },
+            &mut this.limit,
+        )
+    }
+}
+
+impl<R: AsyncRead> AsyncRead for Take<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let (inner, limit) = self.project();
+        if *limit == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let max = usize::try_from(*limit).unwrap_or(usize::MAX);
+        let mut part = buf.take(max);
+        let start = part.filled().as_ptr();
+        ready!(inner.poll_read(cx, &mut part))?;
+        assert!(
+            std::ptr::eq(part.filled().as_ptr(), start),
+            "AsyncRead::poll_read replaced the ReadBuf it was given"
+        );
+        let n = part.filled().len();
+        // SAFETY: `part` is `buf`'s unfilled region (checked above: same
+        // start), and its first `n` bytes are filled, hence initialized.
+        unsafe { buf.assume_init(n) };
+        buf.advance(n);
+        *limit -= n as u64;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<R: AsyncBufRead> AsyncBufRead for Take<R> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let (inner, limit) = self.project();
+        if *limit == 0 {
+            return Poll::Ready(Ok(&[]));
+        }
+        let buf = ready!(inner.poll_fill_buf(cx))?;
+        let n = usize::try_from(*limit).unwrap_or(usize::MAX).min(buf.len());
+        Poll::Ready(Ok(&buf[..n]))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let (inner, limit) = self.project();
+        let amt = usize::try_from(*limit).unwrap_or(usize::MAX).min(amt);
+        *limit -= amt as u64;
+        inner.consume(amt);
+    }
+}

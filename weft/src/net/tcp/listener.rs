@@ -1,0 +1,178 @@
+//! `TcpListener`: accepts TCP connections.
+
+use super::TcpStream;
+use crate::io::driver::{Direction, PollEvented};
+use crate::net::addr::{each_addr, ToSocketAddrs};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+
+/// The listen backlog `bind` asks for. The kernel caps it at
+/// `net.core.somaxconn` (4096 by default on Linux since 5.4).
+const BACKLOG: i32 = 4096;
+
+/// A TCP socket server, listening for connections.
+///
+/// # Differences from tokio
+///
+/// [`bind`](TcpListener::bind) asks for a listen backlog of 4096 (capped by
+/// the kernel's `somaxconn`); tokio, through mio, asks for 128, so a burst
+/// of more than 128 simultaneous connects has the rest wait for a SYN
+/// retransmit (about a second).
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::{AsyncReadExt, AsyncWriteExt};
+/// use weft::net::{TcpListener, TcpStream};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let addr = listener.local_addr()?;
+/// let server = weft::spawn(async move {
+///     let (mut socket, _) = listener.accept().await?;
+///     let mut buf = [0; 5];
+///     socket.read_exact(&mut buf).await?;
+///     socket.write_all(&buf).await?;
+///     std::io::Result::Ok(())
+/// });
+/// let mut client = TcpStream::connect(addr).await?;
+/// client.write_all(b"hello").await?;
+/// let mut echoed = [0; 5];
+/// client.read_exact(&mut echoed).await?;
+/// assert_eq!(&echoed, b"hello");
+/// server.await.unwrap()?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct TcpListener {
+    io: PollEvented<mio::net::TcpListener>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` (each resolved address in turn, until one works)
+    /// and starts listening. Port 0 asks the OS for a free port.
+    ///
+    /// # Errors
+    ///
+    /// Resolution errors, or the last bind error (`AddrInUse`, ...).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
+        each_addr(addr, |addr| async move { TcpListener::bind_addr(addr) }).await
+    }
+
+    fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {
+        let socket = socket2::Socket::new(
+            socket2::Domain::for_address(addr),
+            socket2::Type::STREAM,
+            Some(socket2::Protocol::TCP),
+        )?;
+        socket.set_nonblocking(true)?;
+        // Quick rebinding after a restart, as std and mio do on Unix.
+        socket.set_reuse_address(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(BACKLOG)?;
+        let std_listener: std::net::TcpListener = socket.into();
+        TcpListener::new(mio::net::TcpListener::from_std(std_listener))
+    }
+
+    #[track_caller]
+    pub(crate) fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
+        Ok(TcpListener {
+            io: PollEvented::new(listener)?,
+        })
+    }
+
+    /// Waits for a connection and returns it with the peer's address.
+    ///
+    /// # Errors
+    ///
+    /// The OS's `accept` error. Running out of file descriptors
+    /// (`EMFILE`/`ENFILE`, raw OS errors 24/23) is reported, and the
+    /// listener stays usable: back off briefly and accept again, as in
+    ///
+    /// ```no_run
+    /// # async fn serve(listener: weft::net::TcpListener) {
+    /// loop {
+    ///     match listener.accept().await {
+    ///         Ok((socket, _)) => drop(socket), // handle it
+    ///         Err(err) if matches!(err.raw_os_error(), Some(23 | 24)) => {
+    ///             // Out of descriptors: let some connections close.
+    ///             weft::task::yield_now().await;
+    ///         }
+    ///         Err(err) => eprintln!("accept: {err}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no connection is lost.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (stream, addr) = poll_fn(|cx| self.poll_accept_mio(cx)).await?;
+        Ok((TcpStream::new(stream)?, addr))
+    }
+
+    /// Polls for a connection; see [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        self.poll_accept_mio(cx)
+            .map(|result| result.and_then(|(stream, addr)| Ok((TcpStream::new(stream)?, addr))))
+    }
+
+    fn poll_accept_mio(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(mio::net::TcpStream, SocketAddr)>> {
+        self.io
+            .poll_io(cx, Direction::Read, |listener| listener.accept())
+    }
+
+    /// The address this listener is bound to (with the OS-chosen port).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Sets the IP time-to-live of accepted sockets' packets.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get_ref().set_ttl(ttl)
+    }
+
+    /// The IP time-to-live; see [`set_ttl`](Self::set_ttl).
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get_ref().ttl()
+    }
+
+    /// Wraps a std listener, which must be in non-blocking mode (as
+    /// `set_nonblocking(true)` makes it).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        TcpListener::new(mio::net::TcpListener::from_std(listener))
+    }
+
+    /// Unregisters the listener and returns it as a std listener (still in
+    /// non-blocking mode).
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        let mio = self.io.into_inner()?;
+        // SAFETY: the descriptor comes from a listening socket we own,
+        // handed over whole by `into_raw_fd`.
+        Ok(unsafe { std::net::TcpListener::from_raw_fd(mio.into_raw_fd()) })
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

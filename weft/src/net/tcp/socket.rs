@@ -1,0 +1,175 @@
+//! `TcpSocket`: a TCP socket configured before it listens or connects.
+
+use super::{TcpListener, TcpStream};
+use crate::io::driver::Direction;
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A TCP socket that has not yet become a listener or a connection, for
+/// setting options that must come first (address reuse, buffer sizes, the
+/// listen backlog, binding a client to a local address).
+///
+/// # Examples
+///
+/// ```
+/// use weft::net::TcpSocket;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let socket = TcpSocket::new_v4()?;
+/// socket.set_reuseaddr(true)?;
+/// socket.bind("127.0.0.1:0".parse().unwrap())?;
+/// let listener = socket.listen(1024)?;
+/// let addr = listener.local_addr()?;
+///
+/// let client = TcpSocket::new_v4()?;
+/// client.set_nodelay(true)?;
+/// let stream = client.connect(addr).await?;
+/// assert_eq!(stream.peer_addr()?, addr);
+/// # Ok(())
+/// # }
+/// ```
+pub struct TcpSocket {
+    inner: Socket,
+}
+
+impl TcpSocket {
+    /// A new IPv4 TCP socket.
+    pub fn new_v4() -> io::Result<TcpSocket> {
+        TcpSocket::new(Domain::IPV4)
+    }
+
+    /// A new IPv6 TCP socket.
+    pub fn new_v6() -> io::Result<TcpSocket> {
+        TcpSocket::new(Domain::IPV6)
+    }
+
+    fn new(domain: Domain) -> io::Result<TcpSocket> {
+        let inner = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
+        inner.set_nonblocking(true)?;
+        Ok(TcpSocket { inner })
+    }
+
+    /// Allows binding to an address still in `TIME_WAIT` (`SO_REUSEADDR`).
+    pub fn set_reuseaddr(&self, reuseaddr: bool) -> io::Result<()> {
+        self.inner.set_reuse_address(reuseaddr)
+    }
+
+    /// Whether `SO_REUSEADDR` is set.
+    pub fn reuseaddr(&self) -> io::Result<bool> {
+        self.inner.reuse_address()
+    }
+
+    /// Lets several sockets bind the same address and port
+    /// (`SO_REUSEPORT`; the kernel spreads connections among them).
+    pub fn set_reuseport(&self, reuseport: bool) -> io::Result<()> {
+        SockRef::from(&self.inner).set_reuse_port(reuseport)
+    }
+
+    /// Whether `SO_REUSEPORT` is set.
+    pub fn reuseport(&self) -> io::Result<bool> {
+        SockRef::from(&self.inner).reuse_port()
+    }
+
+    /// Sets the send buffer size (`SO_SNDBUF`; the kernel may round it).
+    pub fn set_send_buffer_size(&self, size: u32) -> io::Result<()> {
+        self.inner.set_send_buffer_size(size as usize)
+    }
+
+    /// The send buffer size.
+    pub fn send_buffer_size(&self) -> io::Result<u32> {
+        self.inner.send_buffer_size().map(|size| size as u32)
+    }
+
+    /// Sets the receive buffer size (`SO_RCVBUF`; the kernel may round it).
+    pub fn set_recv_buffer_size(&self, size: u32) -> io::Result<()> {
+        self.inner.set_recv_buffer_size(size as usize)
+    }
+
+    /// The receive buffer size.
+    pub fn recv_buffer_size(&self) -> io::Result<u32> {
+        self.inner.recv_buffer_size().map(|size| size as u32)
+    }
+
+    /// Sets `SO_LINGER`: with `Some(d)`, closing waits up to `d` for unsent
+    /// data; `Some(ZERO)` resets the connection on close.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        self.inner.set_linger(linger)
+    }
+
+    /// The `SO_LINGER` setting.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        self.inner.linger()
+    }
+
+    /// Sets `TCP_NODELAY` for the connection this socket will make.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.set_tcp_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.tcp_nodelay()
+    }
+
+    /// Binds to a local address (port 0: the OS picks one).
+    pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
+        self.inner.bind(&addr.into())
+    }
+
+    /// The bound local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()?.as_socket().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "the socket has no IP address")
+        })
+    }
+
+    /// Starts listening with room for `backlog` pending connections.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
+        self.inner.listen(backlog.min(i32::MAX as u32) as i32)?;
+        let std_listener: std::net::TcpListener = self.inner.into();
+        TcpListener::new(mio::net::TcpListener::from_std(std_listener))
+    }
+
+    /// Connects to `addr`, waiting until the connection is established.
+    ///
+    /// # Errors
+    ///
+    /// `ConnectionRefused` and the like.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
+        match self.inner.connect(&addr.into()) {
+            Ok(()) => {}
+            // Non-blocking: the connection completes in the background.
+            Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(err) => return Err(err),
+        }
+        let std_stream: std::net::TcpStream = self.inner.into();
+        let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
+        poll_fn(|cx| stream.registration().poll_ready(cx, Direction::Write)).await?;
+        if let Some(err) = stream.take_error()? {
+            return Err(err);
+        }
+        Ok(stream)
+    }
+}
+
+impl fmt::Debug for TcpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpSocket")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
