@@ -27,15 +27,14 @@
 //! their operations then fail with an error instead of waiting forever.
 
 mod poll_evented;
-mod ready;
 mod registration;
 mod scheduled_io;
 
 pub(crate) use poll_evented::PollEvented;
-pub(crate) use ready::Ready;
 pub(crate) use registration::Registration;
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 
+use crate::io::Ready;
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use std::io;
 use std::sync::Arc;
@@ -125,7 +124,7 @@ impl Driver {
             if event.token() == WAKE_TOKEN {
                 continue;
             }
-            let ready = Ready::from_mio(event);
+            let ready = ready_from(event);
             let ptr = event.token().0 as *const ScheduledIo;
             // SAFETY: the token is the address of a `ScheduledIo` that the
             // registration list, or `pending_release`, keeps alive until
@@ -216,6 +215,22 @@ impl Handle {
             io.shutdown();
         }
     }
+}
+
+/// The readiness a mio event reports.
+fn ready_from(event: &mio::event::Event) -> Ready {
+    let flags = [
+        (event.is_readable(), Ready::READABLE),
+        (event.is_writable(), Ready::WRITABLE),
+        (event.is_read_closed(), Ready::READ_CLOSED),
+        (event.is_write_closed(), Ready::WRITE_CLOSED),
+        (event.is_error(), Ready::ERROR),
+        (event.is_priority(), Ready::PRIORITY),
+    ];
+    flags
+        .into_iter()
+        .filter(|&(set, _)| set)
+        .fold(Ready::EMPTY, |ready, (_, flag)| ready | flag)
 }
 
 /// The error of an operation on a resource whose runtime has shut down.

@@ -99,6 +99,13 @@ impl Registration {
         result
     }
 
+    /// Forgets the readiness `event` reported (the caller's operation hit
+    /// `WouldBlock`), unless a newer event arrived since; see
+    /// [`ScheduledIo::clear_readiness`]. For `AsyncFd`'s guards.
+    pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
+        self.shared.clear_readiness(event);
+    }
+
     /// Removes `source` from the driver.
     pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
         self.handle.deregister(source, &self.shared)

@@ -23,14 +23,14 @@
 //! 4. `READ_CLOSED`/`WRITE_CLOSED` are never cleared: once the peer closed
 //!    a direction, every later poll sees it.
 
-use super::ready::Ready;
+use crate::io::Ready;
 use crate::loom::{AtomicUsize, Mutex, Ordering::*};
 use std::task::{Context, Poll, Waker};
 
 /// Low bits: readiness (the bits of [`Ready`]); then `SHUTDOWN`; the tick
 /// above.
-const READINESS_MASK: usize = 0b1_1111;
-const SHUTDOWN: usize = 1 << 5;
+const READINESS_MASK: usize = Ready::ALL.as_bits() as usize;
+const SHUTDOWN: usize = 1 << 6;
 const TICK_SHIFT: u32 = 16;
 
 /// Which waiter an operation is.
@@ -91,7 +91,7 @@ impl ScheduledIo {
         // AcqRel: Release publishes the readiness to pollers (who Acquire);
         // the closure keeps SHUTDOWN and ORs in the new bits.
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
-            let bits = (current & (READINESS_MASK | SHUTDOWN)) | ready.as_usize();
+            let bits = (current & (READINESS_MASK | SHUTDOWN)) | usize::from(ready.as_bits());
             Some(tick_bits | bits)
         });
     }
@@ -130,7 +130,7 @@ impl ScheduledIo {
 
     fn event(&self, current: usize, direction: Direction) -> ReadyEvent {
         ReadyEvent {
-            ready: Ready::from_usize(current & READINESS_MASK) & direction.mask(),
+            ready: Ready::from_bits((current & READINESS_MASK) as u8) & direction.mask(),
             tick: current >> TICK_SHIFT,
             is_shutdown: current & SHUTDOWN != 0,
         }
@@ -173,7 +173,7 @@ impl ScheduledIo {
     /// Rule 3: forget `event`'s readiness (an operation hit `WouldBlock`),
     /// unless a newer event arrived meanwhile. Closed bits stay (rule 4).
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
-        let clear = (event.ready - Ready::READ_CLOSED - Ready::WRITE_CLOSED).as_usize();
+        let clear = usize::from((event.ready - Ready::READ_CLOSED - Ready::WRITE_CLOSED).as_bits());
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
             if current >> TICK_SHIFT != event.tick {
                 return None;
