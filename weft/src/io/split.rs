@@ -31,7 +31,7 @@
 use std::fmt;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::sync::{MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::{Context, Poll};
 
 use super::{AsyncRead, AsyncWrite, ReadBuf};
@@ -87,7 +87,7 @@ pub fn split<T: AsyncRead + AsyncWrite>(stream: T) -> (ReadHalf<T>, WriteHalf<T>
 
 /// Locks the stream and pins it for one call.
 fn with_stream<T, R>(inner: &Mutex<T>, f: impl FnOnce(Pin<&mut T>) -> R) -> R {
-    let mut guard: MutexGuard<'_, T> = inner.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut guard = inner.lock().unwrap_or_else(PoisonError::into_inner);
     // SAFETY: the stream lives in the `Arc` allocation and is never moved
     // while the halves exist: it is dropped in place with the last `Arc`,
     // or moved out by `unsplit`, which requires `T: Unpin` (design note,

@@ -29,7 +29,7 @@ impl<E: mio::event::Source> PollEvented<E> {
     }
 
     /// With an explicit driver handle (the driver's own tests).
-    #[cfg(test)]
+    #[cfg(all(test, not(weft_loom), not(miri)))]
     pub(crate) fn with_handle(mut io: E, handle: super::Handle) -> io::Result<PollEvented<E>> {
         let registration = Registration::with_handle(&mut io, handle)?;
         Ok(PollEvented {

@@ -42,7 +42,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
-use std::sync::{MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::{ready, Context, Poll, Waker};
 
 use crate::io::coop;
@@ -111,7 +111,7 @@ pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     )
 }
 
-fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
+fn lock(pipe: &Mutex<Pipe>) -> impl std::ops::DerefMut<Target = Pipe> + '_ {
     // The critical sections only move bytes and wakers; a panic inside
     // one (allocation failure) leaves the pipe consistent.
     pipe.lock().unwrap_or_else(PoisonError::into_inner)
