@@ -56,6 +56,9 @@
 /// The reactor: readiness events from the OS, for `weft::net`.
 #[cfg(feature = "rt")]
 pub(crate) mod driver;
+/// Unix-specific I/O: `AsyncFd`, readiness for any file descriptor.
+#[cfg(feature = "rt")]
+pub mod unix;
 
 mod async_buf_read;
 mod async_read;

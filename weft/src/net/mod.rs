@@ -1,11 +1,17 @@
-//! Networking: TCP sockets driven by the runtime's I/O driver.
+//! Networking: TCP, UDP and Unix domain sockets driven by the runtime's I/O
+//! driver.
 //!
 //! Every type here needs a runtime built with I/O enabled
 //! ([`Builder::enable_io`](crate::runtime::Builder::enable_io), included in
-//! `enable_all` and in `#[weft::main]`).
+//! `enable_all` and in `#[weft::main]`). Host names are resolved on the
+//! blocking pool ([`lookup_host`]); literal addresses need no resolver.
 
 mod addr;
 pub mod tcp;
+mod udp;
+pub mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};

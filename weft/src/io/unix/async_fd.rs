@@ -1,0 +1,562 @@
+//! `AsyncFd`: readiness events for any file descriptor, with guards that
+//! clear the readiness an operation found stale.
+
+use super::{direction_of, poll_ready_interest, InterestEvents};
+use crate::io::driver::Registration;
+use crate::io::{Interest, Ready};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{ready, Context, Poll};
+
+/// Registers a file descriptor (anything [`AsRawFd`]: a socket, a pipe, a
+/// tty, an `eventfd`...) with the runtime's reactor, and tells when it is
+/// readable or writable. The I/O itself is the caller's: put the
+/// descriptor in non-blocking mode, wait for readiness, try the
+/// operation, and on `WouldBlock` clear the readiness and wait again. The
+/// guards' [`try_io`](AsyncFdReadyGuard::try_io) does that last step.
+///
+/// The reactor is edge-triggered: readiness is reported once and cached
+/// until cleared, so a guard's readiness must be cleared when an
+/// operation hits `WouldBlock` (otherwise `readable` returns at once,
+/// forever). Dropping a guard without clearing keeps the readiness.
+///
+/// Dropping the `AsyncFd` deregisters the descriptor and drops the inner
+/// value (which usually closes it); [`into_inner`](AsyncFd::into_inner)
+/// deregisters and hands the value back.
+///
+/// # Differences from tokio
+///
+/// The descriptor is always registered for reading and writing; the
+/// interest given to [`with_interest`](AsyncFd::with_interest) is kept for
+/// reference only. `Interest::PRIORITY` and `Interest::ERROR` wait with the
+/// readers (error readiness wakes them; priority data alone does not).
+///
+/// # Examples
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use weft::io::unix::AsyncFd;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut ours, theirs) = std::os::unix::net::UnixStream::pair()?;
+/// theirs.set_nonblocking(true)?;
+/// let fd = AsyncFd::new(theirs)?;
+/// ours.write_all(b"ping")?;
+///
+/// let mut buf = [0u8; 16];
+/// let n = loop {
+///     let mut guard = fd.readable().await?;
+///     match guard.try_io(|inner| inner.get_ref().read(&mut buf)) {
+///         Ok(result) => break result?,
+///         Err(_would_block) => continue, // readiness cleared: wait again
+///     }
+/// };
+/// assert_eq!(&buf[..n], b"ping");
+/// # Ok(())
+/// # }
+/// ```
+pub struct AsyncFd<T: AsRawFd> {
+    registration: Registration,
+    /// `None` only after `into_inner`.
+    inner: Option<T>,
+    fd: RawFd,
+    interest: Interest,
+}
+
+/// The readiness of an [`AsyncFd`] seen by
+/// [`readable`](AsyncFd::readable), [`writable`](AsyncFd::writable) or
+/// [`ready`](AsyncFd::ready). Clear it when an operation hits
+/// `WouldBlock` (or let [`try_io`](Self::try_io) do it).
+pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
+    async_fd: &'a AsyncFd<T>,
+    /// `None` once cleared.
+    events: Option<InterestEvents>,
+}
+
+/// As [`AsyncFdReadyGuard`], with mutable access to the [`AsyncFd`]
+/// (from [`readable_mut`](AsyncFd::readable_mut) and friends).
+pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
+    async_fd: &'a mut AsyncFd<T>,
+    /// `None` once cleared.
+    events: Option<InterestEvents>,
+}
+
+/// The operation given to a guard's `try_io` hit `WouldBlock`; the
+/// readiness was cleared, so wait again.
+#[derive(Debug)]
+pub struct TryIoError(());
+
+impl fmt::Display for TryIoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the I/O operation would block; readiness was cleared")
+    }
+}
+
+impl std::error::Error for TryIoError {}
+
+impl<T: AsRawFd> AsyncFd<T> {
+    /// Registers `inner`'s descriptor for readable and writable readiness.
+    ///
+    /// # Errors
+    ///
+    /// The reactor's registration error (`EPERM` for a regular file,
+    /// which epoll does not support; `EEXIST` if the descriptor is
+    /// registered already). `inner` is dropped then.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
+        AsyncFd::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// Registers `inner`'s descriptor, for `interest` (see "Differences
+    /// from tokio" on [`AsyncFd`]: weft registers both directions).
+    ///
+    /// # Errors
+    ///
+    /// As [`new`](Self::new).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
+        let fd = inner.as_raw_fd();
+        let registration = Registration::new(&mut mio::unix::SourceFd(&fd))?;
+        Ok(AsyncFd {
+            registration,
+            inner: Some(inner),
+            fd,
+            interest,
+        })
+    }
+
+    /// The wrapped value.
+    pub fn get_ref(&self) -> &T {
+        self.inner
+            .as_ref()
+            .expect("AsyncFd holds its value until into_inner")
+    }
+
+    /// The wrapped value, mutably.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner
+            .as_mut()
+            .expect("AsyncFd holds its value until into_inner")
+    }
+
+    /// The interest given at construction.
+    pub fn interest(&self) -> Interest {
+        self.interest
+    }
+
+    /// Deregisters the descriptor and returns the wrapped value (still
+    /// open, still in whatever mode it was).
+    pub fn into_inner(mut self) -> T {
+        let inner = self
+            .inner
+            .take()
+            .expect("AsyncFd holds its value until into_inner");
+        // The value lives on; a failed deregistration leaves at worst a
+        // stale interest entry that the next close removes.
+        let _ = self
+            .registration
+            .deregister(&mut mio::unix::SourceFd(&self.fd));
+        inner
+    }
+
+    fn poll_ready_events(
+        &self,
+        cx: &mut Context<'_>,
+        interest: Interest,
+    ) -> Poll<io::Result<InterestEvents>> {
+        poll_ready_interest(&self.registration, cx, interest)
+    }
+
+    /// Polls for read readiness; on `Ready(Ok)`, the guard holds it.
+    ///
+    /// Only the last task to poll is woken (one reader waiter).
+    pub fn poll_read_ready<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        let events = ready!(self.poll_ready_events(cx, Interest::READABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyGuard {
+            async_fd: self,
+            events: Some(events),
+        }))
+    }
+
+    /// As [`poll_read_ready`](Self::poll_read_ready), with a mutable guard.
+    pub fn poll_read_ready_mut<'a>(
+        &'a mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let events = ready!(self.poll_ready_events(cx, Interest::READABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard {
+            async_fd: self,
+            events: Some(events),
+        }))
+    }
+
+    /// Polls for write readiness; on `Ready(Ok)`, the guard holds it.
+    ///
+    /// Only the last task to poll is woken (one writer waiter).
+    pub fn poll_write_ready<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
+        let events = ready!(self.poll_ready_events(cx, Interest::WRITABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyGuard {
+            async_fd: self,
+            events: Some(events),
+        }))
+    }
+
+    /// As [`poll_write_ready`](Self::poll_write_ready), with a mutable
+    /// guard.
+    pub fn poll_write_ready_mut<'a>(
+        &'a mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
+        let events = ready!(self.poll_ready_events(cx, Interest::WRITABLE))?;
+        Poll::Ready(Ok(AsyncFdReadyMutGuard {
+            async_fd: self,
+            events: Some(events),
+        }))
+    }
+
+    /// Waits until the descriptor is ready for any of `interest`; the
+    /// guard's [`ready`](AsyncFdReadyGuard::ready) says which.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
+    pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        let events = poll_fn(|cx| self.poll_ready_events(cx, interest)).await?;
+        Ok(AsyncFdReadyGuard {
+            async_fd: self,
+            events: Some(events),
+        })
+    }
+
+    /// As [`ready`](Self::ready), with a mutable guard.
+    ///
+    /// # Errors
+    ///
+    /// As [`ready`](Self::ready).
+    pub async fn ready_mut(
+        &mut self,
+        interest: Interest,
+    ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        let events = poll_fn(|cx| self.poll_ready_events(cx, interest)).await?;
+        Ok(AsyncFdReadyMutGuard {
+            async_fd: self,
+            events: Some(events),
+        })
+    }
+
+    /// Waits until the descriptor is readable (or its read side closed,
+    /// or an error is pending).
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
+    pub async fn readable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.ready(Interest::READABLE).await
+    }
+
+    /// As [`readable`](Self::readable), with a mutable guard.
+    ///
+    /// # Errors
+    ///
+    /// As [`readable`](Self::readable).
+    pub async fn readable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        self.ready_mut(Interest::READABLE).await
+    }
+
+    /// Waits until the descriptor is writable (or its write side closed,
+    /// or an error is pending).
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
+    pub async fn writable(&self) -> io::Result<AsyncFdReadyGuard<'_, T>> {
+        self.ready(Interest::WRITABLE).await
+    }
+
+    /// As [`writable`](Self::writable), with a mutable guard.
+    ///
+    /// # Errors
+    ///
+    /// As [`writable`](Self::writable).
+    pub async fn writable_mut(&mut self) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
+        self.ready_mut(Interest::WRITABLE).await
+    }
+
+    /// Runs `f` until it does not hit `WouldBlock`, waiting for `interest`
+    /// readiness before each try and clearing it after each `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, or an error when the runtime has shut down.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let mut guard = self.ready(interest).await?;
+            if let Ok(result) = guard.try_io(|fd| f(fd.get_ref())) {
+                return result;
+            }
+        }
+    }
+
+    /// As [`async_io`](Self::async_io), with `&mut T`.
+    ///
+    /// # Errors
+    ///
+    /// As [`async_io`](Self::async_io).
+    pub async fn async_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        mut f: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let mut guard = self.ready_mut(interest).await?;
+            if let Ok(result) = guard.try_io(|fd| f(fd.get_mut())) {
+                return result;
+            }
+        }
+    }
+
+    /// Runs `f` now if the cached readiness for `interest` allows:
+    /// `WouldBlock` without calling it if not; a `WouldBlock` from `f`
+    /// clears the readiness.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, `WouldBlock`, or an error when the runtime has shut
+    /// down.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let inner = self.get_ref();
+        self.registration
+            .try_io(direction_of(interest), || f(inner))
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd
+    }
+}
+
+impl<T: AsRawFd> AsFd for AsyncFd<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the descriptor belongs to the wrapped value, which this
+        // `AsyncFd` owns for at least the borrow's lifetime.
+        unsafe { BorrowedFd::borrow_raw(self.fd) }
+    }
+}
+
+impl<T: AsRawFd> Drop for AsyncFd<T> {
+    fn drop(&mut self) {
+        if self.inner.is_some() {
+            // Deregister before the inner value closes the descriptor.
+            let _ = self
+                .registration
+                .deregister(&mut mio::unix::SourceFd(&self.fd));
+        }
+    }
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFd")
+            .field("inner", &self.inner)
+            .field("interest", &self.interest)
+            .finish()
+    }
+}
+
+/// Clears `events` if `f` hit `WouldBlock` (the guards' `try_io`).
+fn try_io_with<R>(
+    registration: &Registration,
+    events: &mut Option<InterestEvents>,
+    result: io::Result<R>,
+) -> Result<io::Result<R>, TryIoError> {
+    match result {
+        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+            if let Some(events) = events.take() {
+                events.clear(registration);
+            }
+            Err(TryIoError(()))
+        }
+        result => Ok(result),
+    }
+}
+
+/// Clears the part of `events` in `ready`; keeps the rest.
+fn clear_matching(registration: &Registration, events: &mut Option<InterestEvents>, ready: Ready) {
+    let Some(seen) = events.as_mut() else {
+        return;
+    };
+    for event in [seen.read.as_mut(), seen.write.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        let mut cleared = *event;
+        cleared.ready = event.ready & ready;
+        registration.clear_readiness(cleared);
+        event.ready = event.ready - ready;
+    }
+    if seen.ready().is_empty() {
+        *events = None;
+    }
+}
+
+impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
+    /// Forgets the readiness this guard saw: the next wait waits for a
+    /// new event. Call it after an operation hit `WouldBlock`. (An event
+    /// that arrived after the guard was made is kept.)
+    pub fn clear_ready(&mut self) {
+        if let Some(events) = self.events.take() {
+            events.clear(&self.async_fd.registration);
+        }
+    }
+
+    /// Forgets only the readiness in `ready` (say, `Ready::READABLE`
+    /// after reading everything, keeping `WRITABLE`). Closed readiness is
+    /// never forgotten.
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        clear_matching(&self.async_fd.registration, &mut self.events, ready);
+    }
+
+    /// Keeps the readiness (what dropping the guard does too).
+    pub fn retain_ready(&mut self) {}
+
+    /// The readiness this guard saw (empty once cleared).
+    pub fn ready(&self) -> Ready {
+        self.events.map_or(Ready::EMPTY, |events| events.ready())
+    }
+
+    /// Runs `f`; if it hits `WouldBlock`, clears the readiness and returns
+    /// `Err(TryIoError)`, so the caller waits again. Otherwise `f`'s
+    /// result.
+    ///
+    /// # Errors
+    ///
+    /// [`TryIoError`] when `f` would block.
+    pub fn try_io<R>(
+        &mut self,
+        f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
+    ) -> Result<io::Result<R>, TryIoError> {
+        let result = f(self.async_fd);
+        try_io_with(&self.async_fd.registration, &mut self.events, result)
+    }
+
+    /// The `AsyncFd` this guard belongs to.
+    pub fn get_ref(&self) -> &'a AsyncFd<T> {
+        self.async_fd
+    }
+
+    /// The value the `AsyncFd` wraps.
+    pub fn get_inner(&self) -> &'a T {
+        self.async_fd.get_ref()
+    }
+}
+
+impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
+    /// As [`AsyncFdReadyGuard::clear_ready`].
+    pub fn clear_ready(&mut self) {
+        if let Some(events) = self.events.take() {
+            events.clear(&self.async_fd.registration);
+        }
+    }
+
+    /// As [`AsyncFdReadyGuard::clear_ready_matching`].
+    pub fn clear_ready_matching(&mut self, ready: Ready) {
+        clear_matching(&self.async_fd.registration, &mut self.events, ready);
+    }
+
+    /// Keeps the readiness (what dropping the guard does too).
+    pub fn retain_ready(&mut self) {}
+
+    /// The readiness this guard saw (empty once cleared).
+    pub fn ready(&self) -> Ready {
+        self.events.map_or(Ready::EMPTY, |events| events.ready())
+    }
+
+    /// As [`AsyncFdReadyGuard::try_io`], with `&mut AsyncFd`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryIoError`] when `f` would block.
+    pub fn try_io<R>(
+        &mut self,
+        f: impl FnOnce(&mut AsyncFd<T>) -> io::Result<R>,
+    ) -> Result<io::Result<R>, TryIoError> {
+        let result = f(self.async_fd);
+        try_io_with(&self.async_fd.registration, &mut self.events, result)
+    }
+
+    /// The `AsyncFd` this guard belongs to.
+    pub fn get_ref(&self) -> &AsyncFd<T> {
+        self.async_fd
+    }
+
+    /// The `AsyncFd` this guard belongs to, mutably.
+    pub fn get_mut(&mut self) -> &mut AsyncFd<T> {
+        self.async_fd
+    }
+
+    /// The value the `AsyncFd` wraps.
+    pub fn get_inner(&self) -> &T {
+        self.async_fd.get_ref()
+    }
+
+    /// The value the `AsyncFd` wraps, mutably.
+    pub fn get_inner_mut(&mut self) -> &mut T {
+        self.async_fd.get_mut()
+    }
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFdReadyGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFdReadyGuard")
+            .field("async_fd", self.async_fd)
+            .field("ready", &self.ready())
+            .finish()
+    }
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFdReadyMutGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncFdReadyMutGuard")
+            .field("async_fd", &self.async_fd)
+            .field("ready", &self.ready())
+            .finish()
+    }
+}

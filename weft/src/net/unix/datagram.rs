@@ -1,0 +1,404 @@
+//! `UnixDatagram`: datagrams over a Unix domain socket.
+
+use super::SocketAddr;
+use crate::io::driver::{Direction, PollEvented};
+use crate::io::unix::{direction_of, poll_ready_interest};
+use crate::io::{Interest, ReadBuf, Ready};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::path::Path;
+use std::task::{ready, Context, Poll};
+
+/// A Unix domain datagram socket.
+///
+/// Like UDP, but local and reliable: datagrams are neither lost nor
+/// reordered, and a send waits (`WouldBlock`, then readiness) when the
+/// receiver's queue is full. A datagram longer than the receive buffer is
+/// truncated (the rest is discarded).
+///
+/// Every method takes `&self`; share the socket through an `Arc` to send
+/// and receive from different tasks.
+///
+/// # Examples
+///
+/// ```
+/// use weft::net::unix::UnixDatagram;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let dir = std::env::temp_dir();
+/// let id = std::process::id();
+/// let (a_path, b_path) = (dir.join(format!("weft-doc-a-{id}")), dir.join(format!("weft-doc-b-{id}")));
+/// let _ = (std::fs::remove_file(&a_path), std::fs::remove_file(&b_path));
+///
+/// let a = UnixDatagram::bind(&a_path)?;
+/// let b = UnixDatagram::bind(&b_path)?;
+/// a.send_to(b"hello", &b_path).await?;
+/// let mut buf = [0u8; 16];
+/// let (n, from) = b.recv_from(&mut buf).await?;
+/// assert_eq!(&buf[..n], b"hello");
+/// assert_eq!(from.as_pathname(), Some(a_path.as_path()));
+/// # std::fs::remove_file(&a_path)?;
+/// # std::fs::remove_file(&b_path)?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct UnixDatagram {
+    io: PollEvented<mio::net::UnixDatagram>,
+}
+
+impl UnixDatagram {
+    /// Creates a socket bound to `path` (creating the socket file).
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` when `path` exists, `NotFound` when its directory
+    /// does not...
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(mio::net::UnixDatagram::bind(path)?)
+    }
+
+    /// Two connected, unnamed sockets.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, b) = weft::net::unix::UnixDatagram::pair()?;
+    /// a.send(b"ping").await?;
+    /// let mut buf = [0u8; 8];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"ping");
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = mio::net::UnixDatagram::pair()?;
+        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+    }
+
+    /// A socket bound to no path (it can send, and receive replies only
+    /// once connected, or through `pair`).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::new(mio::net::UnixDatagram::unbound()?)
+    }
+
+    #[track_caller]
+    fn new(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        Ok(UnixDatagram {
+            io: PollEvented::new(socket)?,
+        })
+    }
+
+    /// Wraps a std socket, which must be in non-blocking mode.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::new(mio::net::UnixDatagram::from_std(socket))
+    }
+
+    /// Unregisters the socket and returns it as a std socket (still in
+    /// non-blocking mode).
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        let mio = self.io.into_inner()?;
+        // SAFETY: the descriptor comes from a datagram socket we own,
+        // handed over whole by `into_raw_fd`.
+        Ok(unsafe { std::os::unix::net::UnixDatagram::from_raw_fd(mio.into_raw_fd()) })
+    }
+
+    /// Sets the default peer: [`send`](Self::send) goes to `path`, and
+    /// only its datagrams are received (synchronous, as in tokio).
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when nothing exists at `path`, `ConnectionRefused` when
+    /// no socket is bound there.
+    pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
+        self.io.get_ref().connect(path)
+    }
+
+    /// The address this socket is bound to (unnamed if none).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The address of the connected peer.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` before [`connect`](Self::connect).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Shuts down the read, write or both directions.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Waits until the socket is ready for any of `interest`, and says
+    /// which readiness it saw. May wake spuriously.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        let events =
+            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
+        Ok(events.ready())
+    }
+
+    /// Waits until a datagram may be received.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_recv_ready(cx)).await
+    }
+
+    /// Waits until a datagram may be sent.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_send_ready(cx)).await
+    }
+
+    /// Polls for receive readiness (the waker is stored on `Pending`).
+    pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Polls for send readiness (the waker is stored on `Pending`).
+    pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Sends `buf` as one datagram to the connected peer.
+    ///
+    /// # Errors
+    ///
+    /// `NotConnected` before [`connect`](Self::connect), or the OS's error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, nothing was sent.
+    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_send(cx, buf)).await
+    }
+
+    /// Polls [`send`](Self::send).
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_io(cx, Direction::Write, |socket| socket.send(buf))
+    }
+
+    /// Sends to the connected peer now, or `WouldBlock`.
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        let socket = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Write, || socket.send(buf))
+    }
+
+    /// Receives one datagram into `buf`; returns its length (at most
+    /// `buf.len()`: the rest of a longer datagram is discarded).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no datagram was taken.
+    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |socket| socket.recv(buf))
+        })
+        .await
+    }
+
+    /// Polls receiving one datagram into `buf`'s unfilled part (advanced
+    /// by its length).
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let unfilled = buf.initialize_unfilled();
+        let n = ready!(self
+            .io
+            .poll_io(cx, Direction::Read, |socket| socket.recv(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    /// Receives a datagram now, or `WouldBlock`.
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let socket = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Read, || socket.recv(buf))
+    }
+
+    /// Sends `buf` as one datagram to the socket bound at `target`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when nothing exists at `target`, `ConnectionRefused`
+    /// when no socket is bound there, or the OS's error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, nothing was sent.
+    pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], target: P) -> io::Result<usize> {
+        let target = target.as_ref();
+        poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
+    }
+
+    /// Polls [`send_to`](Self::send_to).
+    pub fn poll_send_to<P: AsRef<Path>>(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: P,
+    ) -> Poll<io::Result<usize>> {
+        let target = target.as_ref();
+        self.io
+            .poll_io(cx, Direction::Write, |socket| socket.send_to(buf, target))
+    }
+
+    /// Sends to `target` now, or `WouldBlock`.
+    pub fn try_send_to<P: AsRef<Path>>(&self, buf: &[u8], target: P) -> io::Result<usize> {
+        let socket = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Write, || socket.send_to(buf, target))
+    }
+
+    /// Receives one datagram into `buf`; returns its length (truncated to
+    /// `buf.len()`) and the sender's address (unnamed if it is not bound).
+    ///
+    /// # Errors
+    ///
+    /// The OS's error.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no datagram was taken.
+    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        poll_fn(|cx| {
+            self.io
+                .poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
+        })
+        .await
+    }
+
+    /// Polls [`recv_from`](Self::recv_from), into `buf`'s unfilled part.
+    pub fn poll_recv_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<SocketAddr>> {
+        let unfilled = buf.initialize_unfilled();
+        let (n, from) = ready!(self
+            .io
+            .poll_io(cx, Direction::Read, |socket| socket.recv_from(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(from))
+    }
+
+    /// Receives a datagram and its sender now, or `WouldBlock`.
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        let socket = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Read, || socket.recv_from(buf))
+    }
+
+    /// Runs `f` (a non-blocking operation on this socket) now if the
+    /// cached readiness for `interest` allows; a `WouldBlock` from `f`
+    /// clears it.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, or `WouldBlock`.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.registration().try_io(direction_of(interest), f)
+    }
+
+    /// Runs `f` until it does not hit `WouldBlock`, waiting for
+    /// `interest` readiness before each try.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, or an error when the runtime has shut down.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let direction = direction_of(interest);
+        poll_fn(|cx| self.io.registration().poll_io(cx, direction, &mut f)).await
+    }
+}
+
+impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
+    type Error = io::Error;
+
+    /// As [`UnixDatagram::from_std`].
+    fn try_from(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_std(socket)
+    }
+}
+
+impl AsRawFd for UnixDatagram {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for UnixDatagram {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

@@ -1,0 +1,156 @@
+//! `UnixListener`: accepts connections on a Unix domain socket.
+
+use super::{SocketAddr, UnixStream};
+use crate::io::driver::{Direction, PollEvented};
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::path::Path;
+use std::task::{Context, Poll};
+
+/// A Unix domain socket server, listening for connections on a path.
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::{AsyncReadExt, AsyncWriteExt};
+/// use weft::net::unix::{UnixListener, UnixStream};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let path = std::env::temp_dir().join(format!("weft-doc-{}.sock", std::process::id()));
+/// let _ = std::fs::remove_file(&path);
+/// let listener = UnixListener::bind(&path)?;
+/// let server = weft::spawn(async move {
+///     let (mut socket, _addr) = listener.accept().await?;
+///     let mut buf = [0; 5];
+///     socket.read_exact(&mut buf).await?;
+///     socket.write_all(&buf).await?;
+///     std::io::Result::Ok(())
+/// });
+/// let mut client = UnixStream::connect(&path).await?;
+/// client.write_all(b"hello").await?;
+/// let mut echoed = [0; 5];
+/// client.read_exact(&mut echoed).await?;
+/// assert_eq!(&echoed, b"hello");
+/// server.await.unwrap()?;
+/// std::fs::remove_file(&path)?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct UnixListener {
+    io: PollEvented<mio::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Creates the socket file at `path` and listens on it (synchronous,
+    /// as in tokio).
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse` when `path` exists (remove a stale socket file first),
+    /// `NotFound` when its directory does not, `PermissionDenied`...
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
+        UnixListener::new(mio::net::UnixListener::bind(path)?)
+    }
+
+    #[track_caller]
+    fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
+        Ok(UnixListener {
+            io: PollEvented::new(listener)?,
+        })
+    }
+
+    /// Wraps a std listener, which must be in non-blocking mode.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        UnixListener::new(mio::net::UnixListener::from_std(listener))
+    }
+
+    /// Unregisters the listener and returns it as a std listener (still
+    /// in non-blocking mode).
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        let mio = self.io.into_inner()?;
+        // SAFETY: the descriptor comes from a listening socket we own,
+        // handed over whole by `into_raw_fd`.
+        Ok(unsafe { std::os::unix::net::UnixListener::from_raw_fd(mio.into_raw_fd()) })
+    }
+
+    /// Waits for a connection and returns it with the peer's address
+    /// (usually unnamed).
+    ///
+    /// # Errors
+    ///
+    /// The OS's `accept` error (`EMFILE`: out of descriptors; the
+    /// listener stays usable).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no connection is lost.
+    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (stream, addr) = poll_fn(|cx| self.poll_accept_mio(cx)).await?;
+        Ok((UnixStream::new(stream)?, addr))
+    }
+
+    /// Polls for a connection; see [`accept`](Self::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        self.poll_accept_mio(cx)
+            .map(|result| result.and_then(|(stream, addr)| Ok((UnixStream::new(stream)?, addr))))
+    }
+
+    fn poll_accept_mio(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(mio::net::UnixStream, SocketAddr)>> {
+        self.io
+            .poll_io(cx, Direction::Read, |listener| listener.accept())
+    }
+
+    /// The address this listener is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+}
+
+impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
+    type Error = io::Error;
+
+    /// As [`UnixListener::from_std`].
+    fn try_from(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        UnixListener::from_std(listener)
+    }
+}
+
+impl AsRawFd for UnixListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for UnixListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}

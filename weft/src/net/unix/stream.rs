@@ -1,0 +1,342 @@
+//! `UnixStream`: a connection over a Unix domain socket.
+
+use super::split::{split, split_owned};
+use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
+use crate::io::driver::{Direction, PollEvented};
+use crate::io::unix::{direction_of, poll_ready_interest};
+use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// A connected Unix domain stream socket.
+///
+/// Read and write it with [`AsyncReadExt`](crate::io::AsyncReadExt) and
+/// [`AsyncWriteExt`](crate::io::AsyncWriteExt); `shutdown()` closes the
+/// write direction (the peer reads end of stream).
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::{AsyncReadExt, AsyncWriteExt};
+/// use weft::net::unix::UnixStream;
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut a, mut b) = UnixStream::pair()?;
+/// a.write_all(b"hello").await?;
+/// a.shutdown().await?;
+/// let mut got = String::new();
+/// b.read_to_string(&mut got).await?;
+/// assert_eq!(got, "hello");
+/// # Ok(())
+/// # }
+/// ```
+pub struct UnixStream {
+    io: PollEvented<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket bound at `path`.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` when nothing exists at `path`, `ConnectionRefused` when
+    /// nobody listens there (a stale socket file), `PermissionDenied`...
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(mio::net::UnixStream::connect(path)?)?;
+        // A non-blocking connect completes when the socket turns
+        // writable; its outcome is then in SO_ERROR.
+        poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write)).await?;
+        if let Some(err) = stream.take_error()? {
+            return Err(err);
+        }
+        Ok(stream)
+    }
+
+    /// Two connected, unnamed sockets.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = mio::net::UnixStream::pair()?;
+        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+    }
+
+    #[track_caller]
+    pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream {
+            io: PollEvented::new(stream)?,
+        })
+    }
+
+    /// Wraps a connected std stream, which must be in non-blocking mode.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        UnixStream::new(mio::net::UnixStream::from_std(stream))
+    }
+
+    /// Unregisters the stream and returns it as a std stream (still in
+    /// non-blocking mode).
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
+        use std::os::fd::{FromRawFd, IntoRawFd};
+        let mio = self.io.into_inner()?;
+        // SAFETY: the descriptor comes from a connected socket we own,
+        // handed over whole by `into_raw_fd`.
+        Ok(unsafe { std::os::unix::net::UnixStream::from_raw_fd(mio.into_raw_fd()) })
+    }
+
+    /// The local address (unnamed for a client or a `pair`).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The peer's address (unnamed unless the peer bound a path).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// Takes the socket's pending error (`SO_ERROR`), if any.
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.get_ref().take_error()
+    }
+
+    /// Waits until the stream is ready for any of `interest`, and says
+    /// which readiness it saw. May wake spuriously.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        let events =
+            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
+        Ok(events.ready())
+    }
+
+    /// Waits until the stream may be readable (data, EOF or an error).
+    /// May wake spuriously: a following `try_read` can still say
+    /// `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_read_ready(cx)).await
+    }
+
+    /// Waits until the stream may be writable; see
+    /// [`readable`](Self::readable).
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_write_ready(cx)).await
+    }
+
+    /// Polls for read readiness (the waker is stored on `Pending`).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Polls for write readiness (the waker is stored on `Pending`).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Reads what is available now into `buf`, without waiting:
+    /// `WouldBlock` if nothing is. `Ok(0)`: end of stream (or an empty
+    /// `buf`).
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Read, || (&*io).read(buf))
+    }
+
+    /// As [`try_read`](Self::try_read), into several buffers.
+    pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Read, || (&*io).read_vectored(bufs))
+    }
+
+    /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Write, || (&*io).write(buf))
+    }
+
+    /// As [`try_write`](Self::try_write), from several buffers.
+    pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Write, || (&*io).write_vectored(bufs))
+    }
+
+    /// Runs `f` (a non-blocking operation on this socket) now if the
+    /// cached readiness for `interest` allows; a `WouldBlock` from `f`
+    /// clears it.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, or `WouldBlock`.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io.registration().try_io(direction_of(interest), f)
+    }
+
+    /// Runs `f` until it does not hit `WouldBlock`, waiting for
+    /// `interest` readiness before each try.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, or an error when the runtime has shut down.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let direction = direction_of(interest);
+        poll_fn(|cx| self.io.registration().poll_io(cx, direction, &mut f)).await
+    }
+
+    /// Splits the stream into a read half and a write half that borrow
+    /// it, for reading and writing at once within one task. Free.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        split(self)
+    }
+
+    /// Splits the stream into owned halves that can move to different
+    /// tasks; [`OwnedReadHalf::reunite`] puts them back together.
+    /// Dropping the write half shuts the write direction down.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split_owned(self)
+    }
+
+    /// Reads through `&self`: both halves of a split stream use it.
+    pub(super) fn poll_read_shared(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let unfilled = buf.initialize_unfilled();
+        let n = ready!(self.io.poll_read(cx, unfilled))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    pub(super) fn poll_write_shared(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    pub(super) fn poll_write_vectored_shared(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+
+    pub(super) fn shutdown_write(&self) -> io::Result<()> {
+        self.io.get_ref().shutdown(Shutdown::Write)
+    }
+}
+
+impl AsyncRead for UnixStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.poll_read_shared(cx, buf)
+    }
+}
+
+impl AsyncWrite for UnixStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_shared(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_shared(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// Nothing is buffered in weft: the kernel has every written byte.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Shuts the write direction down (the peer reads end of stream);
+    /// reading goes on.
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown_write())
+    }
+}
+
+impl TryFrom<std::os::unix::net::UnixStream> for UnixStream {
+    type Error = io::Error;
+
+    /// As [`UnixStream::from_std`].
+    fn try_from(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        UnixStream::from_std(stream)
+    }
+}
+
+impl AsRawFd for UnixStream {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+impl AsFd for UnixStream {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.get_ref().fmt(f)
+    }
+}
