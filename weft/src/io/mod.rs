@@ -65,6 +65,8 @@ mod async_read;
 mod async_seek;
 mod async_write;
 pub(crate) mod coop;
+#[cfg(feature = "futures-io")]
+mod futures_io;
 mod interest;
 mod read_buf;
 mod ready;
