@@ -41,7 +41,16 @@ rt_test! {
             while let Some(result) = set.join_next().await {
                 joined.push(result.unwrap());
             }
-            assert_eq!(joined, *order.lock().unwrap(), "joined in completion order");
+            if flavor.workers() == 1 {
+                // One thread runs the tasks: finishing order is exact.
+                assert_eq!(joined, *order.lock().unwrap(), "joined in completion order");
+            } else {
+                // Tasks on two workers may record their order and complete
+                // in opposite orders; every output comes back exactly once.
+                let mut sorted = joined.clone();
+                sorted.sort_unstable();
+                assert_eq!(sorted, [0, 1, 2, 3, 4]);
+            }
             if flavor.is_current_thread() {
                 assert_eq!(joined, [4, 3, 2, 1, 0]);
             }
@@ -50,7 +59,7 @@ rt_test! {
         });
     }
 
-    fn join_next_completion_order_when_all_finished_before_the_first_join(rt: &Runtime) {
+    fn join_next_completion_order_when_all_finished_before_the_first_join(rt: &Runtime, flavor: Flavor) {
         let _watchdog = Watchdog::new("join_next_order_all_finished_first");
         rt.block_on(async {
             let order = Arc::new(Mutex::new(Vec::new()));
@@ -62,7 +71,14 @@ rt_test! {
             while let Some(result) = set.join_next().await {
                 joined.push(result.unwrap());
             }
-            assert_eq!(joined, *order.lock().unwrap(), "joined in completion order");
+            if flavor.workers() == 1 {
+                assert_eq!(joined, *order.lock().unwrap(), "joined in completion order");
+            } else {
+                // See `join_next_returns_every_output_once_in_completion_order`.
+                let mut sorted = joined.clone();
+                sorted.sort_unstable();
+                assert_eq!(sorted, [0, 1, 2, 3, 4]);
+            }
         });
     }
 
