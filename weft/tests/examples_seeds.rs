@@ -1,0 +1,110 @@
+//! The seeds' servers (`weft/examples/{hello_server,who_are_you,echo_server}.rs`)
+//! run as real processes and answer real clients over 127.0.0.1.
+//!
+//! `cargo test` builds the examples before running the tests; the binaries
+//! are found next to this test's own executable.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running example server; killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(example: &str) -> Server {
+        let exe = std::env::current_exe().unwrap();
+        // target/<profile>/deps/<test> → target/<profile>/examples/<example>
+        let path: PathBuf = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .map(|profile| profile.join("examples").join(example))
+            .unwrap();
+        assert!(
+            path.exists(),
+            "{} not built: run `cargo test --workspace` (it builds the examples) \
+             or `cargo build --examples` first",
+            path.display()
+        );
+        let mut child = Command::new(&path)
+            .arg("127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from {example}: {first:?}"))
+            .to_owned();
+        Server { child, addr }
+    }
+
+    fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(&self.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        stream
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_all(stream: &mut TcpStream) -> String {
+    let mut out = String::new();
+    stream.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn hello_server_greets_by_name() {
+    let server = Server::start("hello_server");
+    for name in ["world", "weft"] {
+        let mut stream = server.connect();
+        stream.write_all(format!("{name}\n").as_bytes()).unwrap();
+        stream.shutdown(Shutdown::Write).unwrap();
+        assert_eq!(read_all(&mut stream), format!("Hello, {name}!\n"));
+    }
+}
+
+#[test]
+fn who_are_you_asks_then_thanks() {
+    let server = Server::start("who_are_you");
+    let mut stream = server.connect();
+    let mut question = [0u8; 13];
+    stream.read_exact(&mut question).unwrap();
+    assert_eq!(&question, b"Who are you?\n");
+    stream.write_all(b"Ada\n").unwrap();
+    assert_eq!(read_all(&mut stream), "Thanks for dialing in, Ada!\n");
+}
+
+#[test]
+fn echo_server_echoes_many_clients() {
+    let server = Server::start("echo_server");
+    let clients: Vec<_> = (0..50)
+        .map(|i| {
+            let mut stream = server.connect();
+            let message = format!("client {i}: {}\n", "x".repeat(i * 100));
+            stream.write_all(message.as_bytes()).unwrap();
+            stream.shutdown(Shutdown::Write).unwrap();
+            (stream, message)
+        })
+        .collect();
+    for (mut stream, message) in clients {
+        assert_eq!(read_all(&mut stream), message);
+    }
+}
