@@ -208,6 +208,46 @@ rt_test! {
 }
 
 rt_test! {
+    fn a_self_waking_task_does_not_starve_an_io_event(rt: &Runtime) {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+        use std::sync::Arc;
+        let _watchdog = Watchdog::new("a_self_waking_task_does_not_starve_an_io_event");
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = TcpStream::connect(addr).await.unwrap();
+            let (mut server, _) = listener.accept().await.unwrap();
+            let stop = Arc::new(AtomicBool::new(false));
+            let spins = Arc::new(AtomicUsize::new(0));
+            // Always ready to run again, never yielding through `yield_now`.
+            let spinner = {
+                let (stop, spins) = (stop.clone(), spins.clone());
+                weft::spawn(std::future::poll_fn(move |cx| {
+                    if stop.load(SeqCst) {
+                        return std::task::Poll::Ready(());
+                    }
+                    spins.fetch_add(1, SeqCst);
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                }))
+            };
+            let reader = weft::spawn(async move {
+                let mut client = client;
+                let mut buf = [0u8; 5];
+                client.read_exact(&mut buf).await.unwrap();
+                buf
+            });
+            // Let the spinner get going before the bytes arrive.
+            while spins.load(SeqCst) < 100 {
+                weft::task::yield_now().await;
+            }
+            server.write_all(b"event").await.unwrap();
+            assert_eq!(&reader.await.unwrap(), b"event");
+            stop.store(true, SeqCst);
+            spinner.await.unwrap();
+        });
+    }
+
     fn borrowed_split_reads_and_writes_at_once(rt: &Runtime) {
         rt.block_on(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -57,11 +57,12 @@ impl<'a> ReadBuf<'a> {
     #[inline]
     pub fn new(buf: &'a mut [u8]) -> ReadBuf<'a> {
         let initialized = buf.len();
-        // SAFETY: `[u8]` and `[MaybeUninit<u8>]` have the same layout, and the
+        // Why this is sound: `[u8]` and `[MaybeUninit<u8>]` have the same layout, and the
         // resulting slice is only ever written with initialized bytes: every
         // method that writes through it writes `u8` values, never
         // `MaybeUninit::uninit()`, and `initialized` starts at the full
         // length, so the caller's `&mut [u8]` stays valid.
+        // SAFETY: as argued just above.
         let buf = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
         ReadBuf {
             buf,

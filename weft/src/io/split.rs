@@ -88,10 +88,11 @@ pub fn split<T: AsyncRead + AsyncWrite>(stream: T) -> (ReadHalf<T>, WriteHalf<T>
 /// Locks the stream and pins it for one call.
 fn with_stream<T, R>(inner: &Mutex<T>, f: impl FnOnce(Pin<&mut T>) -> R) -> R {
     let mut guard = inner.lock().unwrap_or_else(PoisonError::into_inner);
-    // SAFETY: the stream lives in the `Arc` allocation and is never moved
+    // Why this is sound: the stream lives in the `Arc` allocation and is never moved
     // while the halves exist: it is dropped in place with the last `Arc`,
     // or moved out by `unsplit`, which requires `T: Unpin` (design note,
     // "Pinning").
+    // SAFETY: as argued just above.
     let stream = unsafe { Pin::new_unchecked(&mut *guard) };
     f(stream)
 }

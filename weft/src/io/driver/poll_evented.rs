@@ -225,9 +225,26 @@ mod tests {
             // The event for `client` is queued in the kernel; drop (and
             // deregister, and release) before the driver turns.
             drop(client);
+            let registrations = handle.inner.registrations.lock().unwrap();
+            assert!(registrations.live.is_empty(), "deregistered on drop");
+            assert_eq!(
+                registrations.pending_release.len(),
+                1,
+                "kept alive until the next turn starts"
+            );
+            drop(registrations);
             driver.turn(Some(Duration::ZERO));
+            assert!(
+                handle
+                    .inner
+                    .registrations
+                    .lock()
+                    .unwrap()
+                    .pending_release
+                    .is_empty(),
+                "released at the start of the turn"
+            );
         }
-        driver.turn(Some(Duration::ZERO));
     }
 
     #[test]

@@ -110,10 +110,11 @@ impl<R> BufReader<R> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut State) {
-        // SAFETY: structural pinning of `inner`: it is never moved out of a
+        // Why this is sound: structural pinning of `inner`: it is never moved out of a
         // pinned `BufReader` (only `into_inner`, by value), `BufReader` has
         // no `Drop` impl, and the auto `Unpin` impl requires `R: Unpin`
         // (`State` is `Unpin`).
+        // SAFETY: as argued just above.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above.
         (

@@ -127,10 +127,11 @@ impl<W> BufWriter<W> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut W>, &mut State) {
-        // SAFETY: structural pinning of `inner`: it is never moved out of a
+        // Why this is sound: structural pinning of `inner`: it is never moved out of a
         // pinned `BufWriter` (only `into_inner`, by value), `BufWriter` has
         // no `Drop` impl, and the auto `Unpin` impl requires `W: Unpin`
         // (`State` is `Unpin`).
+        // SAFETY: as argued just above.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above.
         (

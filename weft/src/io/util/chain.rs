@@ -63,10 +63,11 @@ impl<T, U> Chain<T, U> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut T>, Pin<&mut U>, &mut bool) {
-        // SAFETY: structural pinning of `first` and `second`: neither is
+        // Why this is sound: structural pinning of `first` and `second`: neither is
         // moved out of a pinned `Chain` (only `into_inner`, by value),
         // `Chain` has no `Drop` impl, and the auto `Unpin` impl requires
         // both to be `Unpin`.
+        // SAFETY: as argued just above.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above.
         let first = unsafe { Pin::new_unchecked(&mut this.first) };

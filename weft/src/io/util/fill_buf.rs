@@ -26,12 +26,13 @@ impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&'a [u8]>> {
         let me = self.get_mut();
         let reader: *mut R = me.reader.take().expect("FillBuf polled after completion");
-        // SAFETY: `reader` comes from the `&'a mut R` this future owns, so it
+        // Why this is sound: `reader` comes from the `&'a mut R` this future owns, so it
         // is valid and unaliased for `'a`. A `Ready` result borrows it for
         // `'a`, and the future gives up its reference (the slot stays
         // `None`). On `Pending` the result holds no borrow, so the reference
         // re-created below is the only one. (This is the borrow checker's
         // "conditional return of a borrow" limitation, worked around.)
+        // SAFETY: as argued just above.
         match Pin::new(unsafe { &mut *reader }).poll_fill_buf(cx) {
             Poll::Ready(result) => Poll::Ready(result),
             Poll::Pending => {

@@ -61,10 +61,11 @@ impl<'a> StringBytes<'a> {
     fn restore(&mut self) {
         let bytes = std::mem::take(&mut self.bytes);
         debug_assert!(std::str::from_utf8(&bytes).is_ok());
-        // SAFETY: the first `start` bytes came from a `String`, and every
+        // Why this is sound: the first `start` bytes came from a `String`, and every
         // caller truncates the rest to valid UTF-8 first (and only whole
         // characters are appended after a valid prefix: a valid prefix
         // followed by a valid suffix is valid UTF-8).
+        // SAFETY: as argued just above.
         *self.string = unsafe { String::from_utf8_unchecked(bytes) };
     }
 }

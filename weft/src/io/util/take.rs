@@ -67,10 +67,11 @@ impl<R> Take<R> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut u64) {
-        // SAFETY: structural pinning of `inner`: it is never moved out of a
+        // Why this is sound: structural pinning of `inner`: it is never moved out of a
         // pinned `Take` (only `into_inner`, which takes `self` by value,
         // moves it), `Take` has no `Drop` impl, and `Take<R>: Unpin` exactly
         // when `R: Unpin` (the auto trait; `limit` is `Unpin`).
+        // SAFETY: as argued just above.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above; `inner` lives as long as the pinned `Take`.
         (

@@ -95,6 +95,14 @@ impl Idle {
         searching(state) == 0 && unparked(state) < self.workers
     }
 
+    /// A cheap, racy look (one relaxed load): could rule 1 wake anybody
+    /// now? For best-effort wake-ups (the LIFO rescue), so the common case
+    /// (nobody parked) costs no read-modify-write of this shared word.
+    pub(super) fn might_wake_one(&self) -> bool {
+        let state = self.state.load(Relaxed);
+        searching(state) == 0 && unparked(state) < self.workers
+    }
+
     /// Rule 2: whether the caller may start searching (and is now counted).
     pub(super) fn try_start_searching(&self) -> bool {
         let state = self.state.load(SeqCst);

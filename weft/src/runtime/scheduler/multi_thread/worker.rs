@@ -238,12 +238,15 @@ impl Context {
             handle.notify_parked();
         } else if !should_notify
             && core.park.is_some()
+            && handle.shared.idle.might_wake_one()
             && handle.shared.lifo_watchers.load(SeqCst) == 0
         {
             // The task went into an empty LIFO slot and no idle worker is
             // watching the slots: wake one so it does (LIFO rescue), in
-            // case this worker's current poll blocks. SeqCst: pairs with
-            // the watcher count's updates in `park`.
+            // case this worker's current poll blocks. Best effort: the task
+            // runs anyway once this poll returns, so the racy pre-check
+            // (no RMW on the idle word per local wake) is enough. SeqCst:
+            // pairs with the watcher count's updates in `park`.
             handle.notify_parked();
         }
         None
