@@ -3,10 +3,10 @@
 //! (or `new_current_thread()`, per the flavor).
 //!
 //! This is where the arguments are checked against each other and against
-//! what weft can do today: `worker_threads` needs the `multi_thread` flavor,
-//! and `start_paused = true` needs the paused test clock, which is not built
-//! yet (rejected in one function below, with a comment showing the code that
-//! replaces the error once it lands).
+//! what weft can do: `worker_threads` needs the `multi_thread` flavor, and
+//! `start_paused = true` the `current_thread` one (the paused test clock
+//! drives a single thread; the generated `.start_paused(true)` call needs
+//! weft's `test-util` feature, as tokio's needs its own).
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -16,8 +16,9 @@ use crate::errors::Errors;
 use crate::flavor::Flavor;
 use crate::kind::EntryKind;
 
-const START_PAUSED_UNAVAILABLE: &str = "`start_paused = true` needs the paused test clock, which \
-     is not available yet in this version of weft; remove it or use `start_paused = false`";
+const START_PAUSED_MULTI_THREAD: &str = "`start_paused = true` requires the `current_thread` \
+     flavor: the paused test clock cannot drive several worker threads; add \
+     `flavor = \"current_thread\"` or remove `start_paused`";
 
 /// Builds the runtime expression for `config`, a value of type
 /// `<crate>::runtime::Runtime`.
@@ -49,7 +50,11 @@ pub(crate) fn runtime(kind: EntryKind, config: &Config, errors: &mut Errors) -> 
             )
         }
     };
-    let start_paused = start_paused_call(config.start_paused).unwrap_or_else(|error| {
+    let flavor = config
+        .flavor
+        .as_ref()
+        .map_or(Flavor::default_for(kind), |arg| arg.value);
+    let start_paused = start_paused_call(config.start_paused, flavor).unwrap_or_else(|error| {
         errors.push(error);
         None
     });
@@ -114,14 +119,18 @@ fn builder_call(
 }
 
 /// The `.start_paused(true)` call, if one is wanted.
-fn start_paused_call(start_paused: Option<Arg<bool>>) -> syn::Result<Option<TokenStream>> {
-    match start_paused {
-        None | Some(Arg { value: false, .. }) => Ok(None),
-        // The paused clock needs `weft::time`'s test clock, which does not
-        // exist yet. When it does, this arm returns
-        // `Ok(Some(quote!(.start_paused(true))))`, and, as in tokio,
-        // `runtime` rejects it on the `multi_thread` flavor.
-        Some(Arg { value: true, span }) => Err(syn::Error::new(span, START_PAUSED_UNAVAILABLE)),
+fn start_paused_call(
+    start_paused: Option<Arg<bool>>,
+    flavor: Flavor,
+) -> syn::Result<Option<TokenStream>> {
+    match (start_paused, flavor) {
+        (None | Some(Arg { value: false, .. }), _) => Ok(None),
+        (Some(Arg { value: true, span }), Flavor::CurrentThread) => {
+            Ok(Some(quote_spanned!(span=> .start_paused(true))))
+        }
+        (Some(Arg { value: true, span }), Flavor::MultiThread) => {
+            Err(syn::Error::new(span, START_PAUSED_MULTI_THREAD))
+        }
     }
 }
 

@@ -135,8 +135,9 @@ use crate::kind::EntryKind;
 ///
 /// - `start_paused = false` is accepted with the `multi_thread` flavor, where
 ///   tokio rejects `start_paused` there whatever its value.
-/// - `start_paused = true` is not available yet (it needs the paused test
-///   clock): it is a compile error. `start_paused = false` is accepted.
+/// - `start_paused = true` needs weft's `test-util` feature (as tokio's
+///   needs tokio's) and the `current_thread` flavor; on `multi_thread` it
+///   is a compile error.
 /// - tokio's unstable `unhandled_panic` argument is not supported.
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -243,8 +244,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// - `start_paused = false` is accepted with the `multi_thread` flavor, where
 ///   tokio rejects `start_paused` there whatever its value.
-/// - `start_paused = true` is not available yet (it needs the paused test
-///   clock): it is a compile error. `start_paused = false` is accepted.
+/// - `start_paused = true` needs weft's `test-util` feature (as tokio's
+///   needs tokio's) and the `current_thread` flavor; on `multi_thread` it
+///   is a compile error.
 /// - tokio's unstable `unhandled_panic` argument is not supported.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {

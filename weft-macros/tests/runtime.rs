@@ -199,3 +199,26 @@ async fn blocking_answer() -> u32 {
 fn main_on_a_helper_blocks_until_the_body_is_done() {
     assert_eq!(blocking_answer(), 42);
 }
+
+// `start_paused = true`: the clock is frozen from the start and auto-advances.
+
+#[weft::test(start_paused = true)]
+async fn start_paused_freezes_the_clock() {
+    let start = weft::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(start.elapsed(), std::time::Duration::ZERO);
+    weft::time::sleep(std::time::Duration::from_secs(3600)).await;
+    assert_eq!(start.elapsed(), std::time::Duration::from_secs(3600));
+}
+
+#[weft::main(flavor = "current_thread", start_paused = true)]
+async fn paused_main() -> std::time::Duration {
+    let start = weft::time::Instant::now();
+    weft::time::sleep(std::time::Duration::from_secs(5)).await;
+    start.elapsed()
+}
+
+#[test]
+fn start_paused_main_auto_advances() {
+    assert_eq!(paused_main(), std::time::Duration::from_secs(5));
+}

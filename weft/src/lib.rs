@@ -47,6 +47,8 @@ pub mod net;
 pub mod runtime;
 #[cfg(feature = "rt")]
 pub mod task;
+#[cfg(feature = "rt")]
+pub mod time;
 
 #[cfg(feature = "rt")]
 pub use task::spawn;

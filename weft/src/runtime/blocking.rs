@@ -164,6 +164,9 @@ impl Spawner {
         let task = BlockingTask {
             f: Some(f),
             runtime: runtime.clone(),
+            _inhibit: runtime
+                .time_handle()
+                .and_then(|time| time.inhibit_auto_advance()),
         };
         let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
         if let Some(notified) = notified {
@@ -182,6 +185,7 @@ impl Spawner {
         let task = BlockingTask {
             f: Some(f),
             runtime: runtime.clone(),
+            _inhibit: None,
         };
         let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
         drop(join);
@@ -289,6 +293,9 @@ impl Spawner {
 struct BlockingTask<F> {
     f: Option<F>,
     runtime: scheduler::Handle,
+    /// While the closure may still run, a paused clock does not jump ahead
+    /// by itself (the closure may be about to set a timer).
+    _inhibit: Option<crate::time::driver::AutoAdvanceInhibit>,
 }
 
 impl<F> Unpin for BlockingTask<F> {}

@@ -33,6 +33,8 @@ pub struct Builder {
     enable_io: bool,
     max_io_events_per_tick: usize,
     enable_time: bool,
+    /// `start_paused` (feature `test-util`; always `false` without it).
+    start_paused: bool,
     thread_name: ThreadNameFn,
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Callback>,
@@ -91,6 +93,7 @@ impl Builder {
             enable_io: false,
             max_io_events_per_tick: crate::io::driver::DEFAULT_EVENTS_PER_TICK,
             enable_time: false,
+            start_paused: false,
             thread_name: Arc::new(|| "weft-runtime-worker".to_owned()),
             thread_stack_size: None,
             on_thread_start: None,
@@ -134,9 +137,42 @@ impl Builder {
         self
     }
 
-    /// Enables the time driver, which timers need.
+    /// Enables the time driver, which timers ([`weft::time`](crate::time))
+    /// need. Idle scheduler threads then wait at most until the next timer
+    /// is due.
     pub fn enable_time(&mut self) -> &mut Builder {
         self.enable_time = true;
+        self
+    }
+
+    /// Starts the runtime with its clock paused (feature `test-util`), as
+    /// if [`time::pause`](crate::time::pause) were its first call.
+    ///
+    /// # Panics
+    ///
+    /// [`build`](Builder::build) panics if this is set on a `multi_thread`
+    /// builder ("`start_paused` requires the `current_thread` runtime"), or
+    /// without [`enable_time`](Builder::enable_time).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::time::{sleep, Duration, Instant};
+    ///
+    /// let rt = weft::runtime::Builder::new_current_thread()
+    ///     .enable_time()
+    ///     .start_paused(true)
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     sleep(Duration::from_secs(60)).await; // auto-advances
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(60));
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder {
+        self.start_paused = start_paused;
         self
     }
 
@@ -285,8 +321,19 @@ impl Builder {
     ///
     /// Fails if an OS resource the runtime needs cannot be created.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        if self.start_paused {
+            assert!(
+                matches!(self.kind, Kind::CurrentThread),
+                "`start_paused` requires the `current_thread` runtime"
+            );
+            assert!(
+                self.enable_time,
+                "`start_paused` requires the time driver: call `enable_time` (or `enable_all`)"
+            );
+        }
         let (driver, driver_handle) = Driver::new(DriverConfig {
             enable_io: self.enable_io,
+            enable_time: self.enable_time,
             events_per_tick: self.max_io_events_per_tick,
         })?;
         let config = scheduler::Config {
@@ -327,6 +374,11 @@ impl Builder {
                 )
             }
         };
+        if self.start_paused {
+            if let Some(time) = handle.time_handle() {
+                time.clock().pause();
+            }
+        }
         Ok(Runtime::from_parts(
             scheduler,
             Handle { inner: handle },
@@ -352,6 +404,7 @@ impl fmt::Debug for Builder {
             .field("kind", &self.kind)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
+            .field("start_paused", &self.start_paused)
             .field("worker_threads", &self.worker_threads)
             .field("thread_stack_size", &self.thread_stack_size)
             .field("max_blocking_threads", &self.max_blocking_threads)

@@ -81,7 +81,7 @@ pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
 pub(crate) mod coop;
-mod driver;
+pub(crate) mod driver;
 mod handle;
 mod metrics;
 mod park;

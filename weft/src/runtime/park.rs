@@ -59,14 +59,15 @@ impl Parker {
     }
 
     /// Blocks until unparked (returns at once if an unpark is pending).
-    pub(crate) fn park(&mut self) {
-        self.inner.park(None);
+    pub(crate) fn park(&mut self) -> bool {
+        self.inner.park(None)
     }
 
     /// Blocks until unparked or until `timeout` passes. A zero timeout only
-    /// consumes a pending unpark.
-    pub(crate) fn park_timeout(&mut self, timeout: Duration) {
-        self.inner.park(Some(timeout));
+    /// consumes a pending unpark. Returns whether an unpark (rather than
+    /// the timeout) ended it.
+    pub(crate) fn park_timeout(&mut self, timeout: Duration) -> bool {
+        self.inner.park(Some(timeout))
     }
 }
 
@@ -77,7 +78,8 @@ impl Unparker {
 }
 
 impl Inner {
-    fn park(&self, timeout: Option<Duration>) {
+    /// Returns whether an unpark was consumed.
+    fn park(&self, timeout: Option<Duration>) -> bool {
         // Fast path. Acquire: pairs with the Release swap in `unpark`, so
         // what the waker wrote before unparking is visible now.
         if self
@@ -85,10 +87,10 @@ impl Inner {
             .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
             .is_ok()
         {
-            return;
+            return true;
         }
         if timeout == Some(Duration::ZERO) {
-            return;
+            return false;
         }
         let mut guard = self.lock.lock().unwrap();
         match self.state.compare_exchange(EMPTY, PARKED, Acquire, Acquire) {
@@ -97,7 +99,7 @@ impl Inner {
                 // Acquire: as in the fast path.
                 let old = self.state.swap(EMPTY, Acquire);
                 debug_assert_eq!(old, NOTIFIED);
-                return;
+                return true;
             }
             Err(actual) => panic!("inconsistent park state: {actual}"),
         }
@@ -110,14 +112,14 @@ impl Inner {
                     .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
                     .is_ok()
                 {
-                    return;
+                    return true;
                 }
                 // Spurious wakeup: sleep again.
             },
             Some(timeout) => {
                 let (_guard, _timed_out) = self.condvar.wait_timeout(guard, timeout).unwrap();
                 // Whether notified or timed out, leave EMPTY. Acquire: as above.
-                self.state.swap(EMPTY, Acquire);
+                self.state.swap(EMPTY, Acquire) == NOTIFIED
             }
         }
     }

@@ -25,8 +25,17 @@
 //!
 //! At shutdown every registered resource is marked, and its waiters woken:
 //! their operations then fail with an error instead of waiting forever.
+//!
+//! **Precise timeouts.** `epoll_wait` takes its timeout in whole
+//! milliseconds (mio rounds up), which would make every timer up to 1 ms
+//! late. With timers enabled the driver owns a `timerfd`
+//! ([`PreciseTimeout`](precise_timeout)), registered like any resource: a
+//! turn whose timeout is under a second arms it with nanosecond precision
+//! and waits for it; a longer one waits a millisecond short with
+//! `epoll_wait`'s own timeout, so the next turn has a short, precise one.
 
 mod poll_evented;
+mod precise_timeout;
 mod registration;
 mod scheduled_io;
 
@@ -42,6 +51,8 @@ use std::time::Duration;
 
 /// The token of the driver's own waker (no `ScheduledIo` lives there).
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+/// The token of the precise-timeout timerfd.
+const TIMER_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
 
 /// Events taken from the OS per turn, by default.
 pub(crate) const DEFAULT_EVENTS_PER_TICK: usize = 1024;
@@ -52,6 +63,8 @@ pub(crate) struct Driver {
     events: mio::Events,
     tick: usize,
     handle: Handle,
+    /// With timers enabled: the timerfd for sub-millisecond timeouts.
+    precise: Option<precise_timeout::PreciseTimeout>,
 }
 
 /// Shared by every resource and every thread that may wake the driver.
@@ -78,9 +91,21 @@ struct Registrations {
 }
 
 impl Driver {
-    /// A driver with room for `events_per_tick` events per turn.
-    pub(crate) fn new(events_per_tick: usize) -> io::Result<(Driver, Handle)> {
+    /// A driver with room for `events_per_tick` events per turn; with
+    /// `precise_timeouts`, timed turns wait on a timerfd (module docs).
+    pub(crate) fn new(
+        events_per_tick: usize,
+        precise_timeouts: bool,
+    ) -> io::Result<(Driver, Handle)> {
         let poll = mio::Poll::new()?;
+        let precise = if precise_timeouts {
+            Some(precise_timeout::PreciseTimeout::new(
+                poll.registry(),
+                TIMER_TOKEN,
+            )?)
+        } else {
+            None
+        };
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
         let handle = Handle {
@@ -101,13 +126,15 @@ impl Driver {
             events: mio::Events::with_capacity(events_per_tick.max(1)),
             tick: 0,
             handle: handle.clone(),
+            precise,
         };
         Ok((driver, handle))
     }
 
     /// Waits for events (at most `timeout`; `None`: until an event or a
-    /// wake) and delivers them.
-    pub(crate) fn turn(&mut self, timeout: Option<Duration>) {
+    /// wake) and delivers them. Returns whether any event (a wake-up of the
+    /// driver included) arrived.
+    pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> bool {
         let inner = &self.handle.inner;
         // Acquire: pairs with the Release store in `deregister`.
         if inner.needs_release.swap(false, Acquire) {
@@ -119,18 +146,27 @@ impl Driver {
         // is what makes `yield_now`'s driver check free when no socket is
         // open.
         if timeout == Some(Duration::ZERO) && inner.live.load(Relaxed) == 0 {
-            return;
+            return false;
         }
+        let timeout = match (&mut self.precise, timeout) {
+            (Some(precise), Some(timeout)) if !timeout.is_zero() => precise.arm(timeout),
+            _ => timeout,
+        };
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             // A signal: a spurious wake-up for the caller.
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => return,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => return true,
             Err(err) => panic!("the I/O driver failed to wait for events (epoll_wait): {err}"),
         }
         // Tick 0 is never an event's tick, so a fresh resource's readiness
         // (tick 0) is never mistaken for a delivered one.
         self.tick = self.tick.wrapping_add(1).max(1);
+        let mut woken = false;
         for event in self.events.iter() {
+            if event.token() == TIMER_TOKEN {
+                continue;
+            }
+            woken = true;
             if event.token() == WAKE_TOKEN {
                 continue;
             }
@@ -143,6 +179,7 @@ impl Driver {
             io.set_readiness(self.tick, ready);
             io.wake(ready);
         }
+        woken
     }
 }
 

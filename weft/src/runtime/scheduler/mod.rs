@@ -96,6 +96,14 @@ impl Handle {
         }
     }
 
+    /// The time driver's handle, if the runtime was built with timers.
+    pub(crate) fn time_handle(&self) -> Option<&crate::time::driver::Handle> {
+        match self {
+            Handle::CurrentThread(handle) => handle.driver_handle().time(),
+            Handle::MultiThread(handle) => handle.driver_handle().time(),
+        }
+    }
+
     pub(crate) fn alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(handle) => handle.alive_tasks(),

@@ -1,0 +1,173 @@
+//! The time driver's clock: real time, or a frozen test clock.
+//!
+//! Ticks are microseconds since the clock's `start`. A deadline converts
+//! to a tick by rounding **up** and "now" by rounding **down**, so the
+//! driver fires an entry only once its deadline has really passed: timers
+//! are never early.
+//!
+//! Pausing (feature `test-util`) freezes `now` at the moment of the pause;
+//! `advance` moves it by hand, and an idle runtime moves it to the next
+//! deadline by itself (auto-advance) unless something it cannot see is in
+//! progress (a `spawn_blocking` closure). Until the first pause, `now` is
+//! `std::time::Instant::now()` with no lock; afterwards it reads the frozen
+//! state under a lock (tests only).
+
+use crate::loom::{AtomicBool, Mutex, Ordering::*};
+use std::time::{Duration, Instant};
+
+/// Where the driver reads the time.
+#[derive(Debug)]
+pub(crate) struct Clock {
+    /// Tick 0.
+    start: Instant,
+    /// Set at the first pause: from then on `now` reads `frozen`.
+    ever_paused: AtomicBool,
+    frozen: Mutex<Frozen>,
+}
+
+#[derive(Debug)]
+struct Frozen {
+    /// The clock's time when it last stopped moving.
+    base: Instant,
+    /// While running: when it started running again.
+    unfrozen: Option<Instant>,
+    /// Operations in flight that auto-advance must wait for.
+    inhibit_auto_advance: usize,
+}
+
+impl Clock {
+    pub(crate) fn new() -> Clock {
+        let start = Instant::now();
+        Clock {
+            start,
+            ever_paused: AtomicBool::new(false),
+            frozen: Mutex::new(Frozen {
+                base: start,
+                unfrozen: Some(start),
+                inhibit_auto_advance: 0,
+            }),
+        }
+    }
+
+    /// The current time.
+    pub(crate) fn now(&self) -> Instant {
+        // Acquire: pairs with the Release store in `pause`.
+        if !self.ever_paused.load(Acquire) {
+            return Instant::now();
+        }
+        let frozen = self.frozen.lock().unwrap();
+        match frozen.unfrozen {
+            Some(since) => frozen.base + since.elapsed(),
+            None => frozen.base,
+        }
+    }
+
+    /// The tick a deadline falls on, rounded up.
+    pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.start);
+        let micros = since.as_secs().saturating_mul(1_000_000) + u64::from(since.subsec_micros());
+        micros.saturating_add(u64::from(since.subsec_nanos() % 1_000 != 0))
+    }
+
+    /// The tick of the current time, rounded down.
+    pub(crate) fn now_tick(&self) -> u64 {
+        let since = self.now().saturating_duration_since(self.start);
+        since.as_secs().saturating_mul(1_000_000) + u64::from(since.subsec_micros())
+    }
+
+    /// The instant at which `tick` starts.
+    pub(crate) fn instant_of(&self, tick: u64) -> Instant {
+        let offset = Duration::from_micros(tick);
+        self.start
+            .checked_add(offset)
+            .unwrap_or_else(|| far_future(self.start))
+    }
+
+    /// Whether the clock is frozen.
+    pub(crate) fn is_paused(&self) -> bool {
+        // Acquire: as in `now`.
+        self.ever_paused.load(Acquire) && self.frozen.lock().unwrap().unfrozen.is_none()
+    }
+
+    /// Whether an idle runtime may move the frozen clock to its next timer.
+    pub(crate) fn can_auto_advance(&self) -> bool {
+        let frozen = self.frozen.lock().unwrap();
+        frozen.unfrozen.is_none() && frozen.inhibit_auto_advance == 0
+    }
+
+    /// Freezes the clock.
+    ///
+    /// # Panics
+    ///
+    /// If it is already frozen.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn pause(&self) {
+        let mut frozen = self.frozen.lock().unwrap();
+        let Some(since) = frozen.unfrozen.take() else {
+            panic!("time is already frozen: `weft::time::pause` was called twice");
+        };
+        frozen.base += since.elapsed();
+        // Release: pairs with the Acquire loads in `now`.
+        self.ever_paused.store(true, Release);
+    }
+
+    /// Lets the clock run again, from where it stood.
+    ///
+    /// # Panics
+    ///
+    /// If it is not frozen.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn resume(&self) {
+        let mut frozen = self.frozen.lock().unwrap();
+        assert!(
+            frozen.unfrozen.is_none(),
+            "time is not frozen: `weft::time::resume` needs a paused clock"
+        );
+        frozen.unfrozen = Some(Instant::now());
+    }
+
+    /// Moves the frozen clock forward by `by`.
+    ///
+    /// # Panics
+    ///
+    /// If it is not frozen.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn advance(&self, by: Duration) {
+        let mut frozen = self.frozen.lock().unwrap();
+        assert!(
+            frozen.unfrozen.is_none(),
+            "time is not frozen: `weft::time::advance` needs a paused clock (`weft::time::pause`)"
+        );
+        frozen.base = frozen
+            .base
+            .checked_add(by)
+            .unwrap_or_else(|| far_future(frozen.base));
+    }
+
+    /// Moves the frozen clock forward to `to` (never back).
+    pub(crate) fn advance_to(&self, to: Instant) {
+        let mut frozen = self.frozen.lock().unwrap();
+        if frozen.unfrozen.is_none() && to > frozen.base {
+            frozen.base = to;
+        }
+    }
+
+    /// Holds auto-advance back until the matching [`allow_auto_advance`].
+    ///
+    /// [`allow_auto_advance`]: Clock::allow_auto_advance
+    pub(crate) fn inhibit_auto_advance(&self) {
+        self.frozen.lock().unwrap().inhibit_auto_advance += 1;
+    }
+
+    pub(crate) fn allow_auto_advance(&self) {
+        let mut frozen = self.frozen.lock().unwrap();
+        frozen.inhibit_auto_advance = frozen.inhibit_auto_advance.saturating_sub(1);
+    }
+}
+
+/// About thirty years after `from`: where deadlines beyond what `Instant`
+/// can represent end up.
+pub(crate) fn far_future(from: Instant) -> Instant {
+    const THIRTY_YEARS: Duration = Duration::from_secs(86_400 * 365 * 30);
+    from.checked_add(THIRTY_YEARS).unwrap_or(from)
+}

@@ -1,0 +1,273 @@
+//! The time driver: the wheel behind a lock, fired by whichever thread
+//! parks on the runtime's driver.
+//!
+//! # Design note
+//!
+//! One [`Wheel`] per runtime, behind one mutex (`Locked`). Timers
+//! (`time/timer.rs`) lock it to insert on their first poll, to reset and to
+//! cancel; the thread that parks on the runtime's driver (or checks it
+//! without blocking, every `event_interval` ticks) locks it to fire due
+//! entries. The protocol, with `state` the entry's atomic word:
+//!
+//! 1. `IDLE → REGISTERED` and every link change happen with the lock held.
+//! 2. Firing takes an entry out of the wheel, takes its waker and then
+//!    stores `FIRED` (Release), all with the lock held, and never touches
+//!    the entry again: the waker is woken after the lock is released. So an
+//!    owner that loads `FIRED` (Acquire) may free the entry without the
+//!    lock, and one that loads `REGISTERED` locks and looks again.
+//! 3. Before blocking, the parking thread records in `parked_until` the
+//!    tick it will wake at (with the lock held). A timer inserted earlier
+//!    than that lowers it and unparks the driver, which then recomputes its
+//!    timeout. `None` means no thread is blocked on the timers (it is
+//!    running, and will look at the wheel before it blocks): no unpark.
+//! 4. At shutdown every entry is taken out and marked `SHUTDOWN`, and
+//!    later registrations are refused: their poll panics with a clear
+//!    message, as tokio's does.
+//!
+//! Wakers are collected in batches of [`WAKE_BATCH`] so the lock is never
+//! held while user code (a waker) runs.
+
+use super::clock::Clock;
+use super::wheel::{Wheel, FIRED, SHUTDOWN};
+use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::runtime::driver::Unpark;
+use std::task::Waker;
+use std::time::Duration;
+
+/// Wakers woken per lock release while firing.
+const WAKE_BATCH: usize = 32;
+
+/// What timers hold: the shared half of the time driver.
+#[derive(Debug, Clone)]
+pub(crate) struct Handle {
+    inner: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    clock: Clock,
+    locked: Mutex<Locked>,
+    unpark: Unpark,
+}
+
+/// The lock-protected part; holding `&mut Locked` is holding the lock.
+#[derive(Debug)]
+pub(crate) struct Locked {
+    pub(crate) wheel: Wheel,
+    /// Rule 3: the tick a blocked driver wakes at (`u64::MAX`: only when
+    /// unparked), or `None` when no thread is blocked on the timers.
+    parked_until: Option<u64>,
+    pub(crate) is_shutdown: bool,
+}
+
+/// The parking thread's half.
+#[derive(Debug)]
+pub(crate) struct Driver {
+    handle: Handle,
+    wakers: Vec<Waker>,
+}
+
+impl Driver {
+    /// A time driver whose timers wake a blocked park through `unpark`.
+    pub(crate) fn new(unpark: Unpark) -> (Driver, Handle) {
+        let handle = Handle {
+            inner: Arc::new(Shared {
+                clock: Clock::new(),
+                locked: Mutex::new(Locked {
+                    wheel: Wheel::new(),
+                    parked_until: None,
+                    is_shutdown: false,
+                }),
+                unpark,
+            }),
+        };
+        let driver = Driver {
+            handle: handle.clone(),
+            wakers: Vec::with_capacity(WAKE_BATCH),
+        };
+        (driver, handle)
+    }
+
+    /// Fires due timers, sleeps in `park` at most until the next deadline
+    /// (and at most `timeout`), then fires again. `park` returns whether
+    /// something woke it before its timeout (an unpark or an I/O event).
+    ///
+    /// With the clock paused, a park that would wait for a timer instead
+    /// checks for other work and, finding none, moves the clock to that
+    /// timer's deadline (auto-advance).
+    pub(crate) fn park(
+        &mut self,
+        timeout: Option<Duration>,
+        park: impl FnOnce(Option<Duration>) -> bool,
+    ) {
+        // Timers that fired before the sleep woke tasks: the scheduler
+        // must run them, so the sleep only checks for events.
+        if self.fire() || timeout == Some(Duration::ZERO) {
+            park(Some(Duration::ZERO));
+            self.fire();
+            return;
+        }
+        let clock = &self.handle.inner.clock;
+        let mut locked = self.handle.lock();
+        let next = locked.wheel.next_expiration();
+        if clock.is_paused() {
+            match next {
+                Some(tick) if clock.can_auto_advance() => {
+                    drop(locked);
+                    if !park(Some(Duration::ZERO)) {
+                        clock.advance_to(clock.instant_of(tick));
+                    }
+                }
+                // Frozen time does not pass by itself: only a wake-up (a
+                // new timer included) ends this park.
+                _ => {
+                    locked.parked_until = Some(u64::MAX);
+                    drop(locked);
+                    park(timeout);
+                }
+            }
+        } else {
+            let until_next = next.map(|tick| {
+                clock
+                    .instant_of(tick)
+                    .saturating_duration_since(clock.now())
+            });
+            let timeout = match (timeout, until_next) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            locked.parked_until = Some(next.unwrap_or(u64::MAX));
+            drop(locked);
+            park(timeout);
+        }
+        self.fire();
+    }
+
+    /// Fires every entry due now, waking their tasks outside the lock.
+    /// Returns whether it woke any.
+    fn fire(&mut self) -> bool {
+        let mut woke = false;
+        loop {
+            let mut locked = self.handle.lock();
+            locked.parked_until = None;
+            let now = self.handle.inner.clock.now_tick();
+            let mut more = false;
+            // SAFETY: the lock is held (`locked`).
+            while let Some(entry) = unsafe { locked.wheel.poll(now) } {
+                // SAFETY: the lock is held and a wheel member is alive
+                // (its owner unlinks it, under the lock, before dropping).
+                let entry = unsafe { entry.as_ref() };
+                // SAFETY: as above.
+                if let Some(waker) = unsafe { entry.take_waker() } {
+                    self.wakers.push(waker);
+                }
+                // SAFETY: as above. Release: pairs with the Acquire loads
+                // in `Timer` (rule 2); the entry is not touched after this.
+                unsafe { entry.set_state(FIRED, crate::loom::Ordering::Release) };
+                if self.wakers.len() == WAKE_BATCH {
+                    more = true;
+                    break;
+                }
+            }
+            drop(locked);
+            woke |= !self.wakers.is_empty();
+            for waker in self.wakers.drain(..) {
+                waker.wake();
+            }
+            if !more {
+                return woke;
+            }
+        }
+    }
+
+    /// Rule 4: takes every entry out, marked `SHUTDOWN`, and wakes them.
+    pub(crate) fn shutdown(&mut self) {
+        let mut locked = self.handle.lock();
+        if locked.is_shutdown {
+            return;
+        }
+        locked.is_shutdown = true;
+        // SAFETY: the lock is held.
+        while let Some(entry) = unsafe { locked.wheel.drain() } {
+            // SAFETY: as in `fire`.
+            let entry = unsafe { entry.as_ref() };
+            // SAFETY: as in `fire`.
+            if let Some(waker) = unsafe { entry.take_waker() } {
+                self.wakers.push(waker);
+            }
+            // SAFETY: as in `fire`; Release: rule 2.
+            unsafe { entry.set_state(SHUTDOWN, crate::loom::Ordering::Release) };
+        }
+        drop(locked);
+        for waker in self.wakers.drain(..) {
+            waker.wake();
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl Handle {
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// Locks the wheel.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Locked> {
+        // A panic never happens with the lock held (no user code runs
+        // under it), but a poisoned lock still holds a consistent wheel.
+        self.inner
+            .locked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// With the clock paused: holds auto-advance back until the returned
+    /// guard drops (a `spawn_blocking` closure in flight).
+    pub(crate) fn inhibit_auto_advance(&self) -> Option<AutoAdvanceInhibit> {
+        if !self.inner.clock.is_paused() {
+            return None;
+        }
+        self.inner.clock.inhibit_auto_advance();
+        Some(AutoAdvanceInhibit {
+            handle: self.clone(),
+        })
+    }
+
+    /// Wakes the parked driver so it recomputes its timeout.
+    pub(crate) fn unpark(&self) {
+        self.inner.unpark.unpark();
+    }
+}
+
+/// Holds a paused clock's auto-advance back while alive.
+#[derive(Debug)]
+pub(crate) struct AutoAdvanceInhibit {
+    handle: Handle,
+}
+
+impl Drop for AutoAdvanceInhibit {
+    fn drop(&mut self) {
+        self.handle.inner.clock.allow_auto_advance();
+        // A driver blocked while inhibited may now advance.
+        self.handle.unpark();
+    }
+}
+
+impl Locked {
+    /// Rule 3: after inserting an entry due at `when`, whether the blocked
+    /// driver must be woken to wait for it.
+    pub(crate) fn wants_unpark(&mut self, when: u64) -> bool {
+        match self.parked_until {
+            Some(until) if when < until => {
+                self.parked_until = Some(when);
+                true
+            }
+            _ => false,
+        }
+    }
+}
