@@ -359,3 +359,17 @@ fn sleep_is_send_sync_and_small() {
         std::mem::size_of::<Sleep>()
     );
 }
+
+/// A timer on a high wheel level makes the driver wake to cascade it and
+/// then sleep again until the deadline: a handful of parks, not a spin.
+#[test]
+fn a_long_timer_costs_a_few_parks_not_a_spin() {
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread(1)] {
+        let rt = flavor.build();
+        let before = rt.metrics().worker_park_count(0);
+        // 300 ms: level 3 of the wheel (slots of 262,144 µs).
+        rt.block_on(async { sleep(Duration::from_millis(300)).await });
+        let parks = rt.metrics().worker_park_count(0) - before;
+        assert!(parks <= 8, "{flavor:?}: {parks} parks for one 300 ms sleep");
+    }
+}

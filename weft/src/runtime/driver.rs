@@ -74,10 +74,7 @@ impl Driver {
             let (driver, handle) =
                 io_driver::Driver::new(config.events_per_tick, config.enable_time)?;
             let state = Arc::new(AtomicUsize::new(EMPTY));
-            (
-                Inner::Io(driver, state.clone()),
-                Unpark::Io(handle, state),
-            )
+            (Inner::Io(driver, state.clone()), Unpark::Io(handle, state))
         } else {
             let park = Parker::new();
             let unparker = park.unparker();

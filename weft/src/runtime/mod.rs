@@ -84,7 +84,7 @@ pub(crate) mod coop;
 pub(crate) mod driver;
 mod handle;
 mod metrics;
-mod park;
+pub(crate) mod park;
 #[cfg(all(test, weft_loom))]
 mod park_loom_tests;
 mod park_thread;

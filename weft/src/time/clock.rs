@@ -49,13 +49,22 @@ impl Clock {
         }
     }
 
+    /// The frozen state. No user code runs under this lock, and a panic
+    /// under it (a misuse message) leaves the state whole: poisoning is
+    /// ignored.
+    fn frozen(&self) -> crate::loom::MutexGuard<'_, Frozen> {
+        self.frozen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The current time.
     pub(crate) fn now(&self) -> Instant {
         // Acquire: pairs with the Release store in `pause`.
         if !self.ever_paused.load(Acquire) {
             return Instant::now();
         }
-        let frozen = self.frozen.lock().unwrap();
+        let frozen = self.frozen();
         match frozen.unfrozen {
             Some(since) => frozen.base + since.elapsed(),
             None => frozen.base,
@@ -86,12 +95,12 @@ impl Clock {
     /// Whether the clock is frozen.
     pub(crate) fn is_paused(&self) -> bool {
         // Acquire: as in `now`.
-        self.ever_paused.load(Acquire) && self.frozen.lock().unwrap().unfrozen.is_none()
+        self.ever_paused.load(Acquire) && self.frozen().unfrozen.is_none()
     }
 
     /// Whether an idle runtime may move the frozen clock to its next timer.
     pub(crate) fn can_auto_advance(&self) -> bool {
-        let frozen = self.frozen.lock().unwrap();
+        let frozen = self.frozen();
         frozen.unfrozen.is_none() && frozen.inhibit_auto_advance == 0
     }
 
@@ -102,11 +111,16 @@ impl Clock {
     /// If it is already frozen.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub(crate) fn pause(&self) {
-        let mut frozen = self.frozen.lock().unwrap();
+        let mut frozen = self.frozen();
         let Some(since) = frozen.unfrozen.take() else {
             panic!("time is already frozen: `weft::time::pause` was called twice");
         };
-        frozen.base += since.elapsed();
+        // Frozen on a tick boundary (up to 1 µs ahead), so whole-microsecond
+        // durations from the frozen time end exactly on ticks, and
+        // auto-advance lands on the deadline itself rather than a fraction
+        // of a tick past it.
+        let frozen_at = frozen.base + since.elapsed();
+        frozen.base = self.instant_of(self.deadline_tick(frozen_at));
         // Release: pairs with the Acquire loads in `now`.
         self.ever_paused.store(true, Release);
     }
@@ -118,7 +132,7 @@ impl Clock {
     /// If it is not frozen.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub(crate) fn resume(&self) {
-        let mut frozen = self.frozen.lock().unwrap();
+        let mut frozen = self.frozen();
         assert!(
             frozen.unfrozen.is_none(),
             "time is not frozen: `weft::time::resume` needs a paused clock"
@@ -133,7 +147,7 @@ impl Clock {
     /// If it is not frozen.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub(crate) fn advance(&self, by: Duration) {
-        let mut frozen = self.frozen.lock().unwrap();
+        let mut frozen = self.frozen();
         assert!(
             frozen.unfrozen.is_none(),
             "time is not frozen: `weft::time::advance` needs a paused clock (`weft::time::pause`)"
@@ -146,7 +160,7 @@ impl Clock {
 
     /// Moves the frozen clock forward to `to` (never back).
     pub(crate) fn advance_to(&self, to: Instant) {
-        let mut frozen = self.frozen.lock().unwrap();
+        let mut frozen = self.frozen();
         if frozen.unfrozen.is_none() && to > frozen.base {
             frozen.base = to;
         }
@@ -156,11 +170,11 @@ impl Clock {
     ///
     /// [`allow_auto_advance`]: Clock::allow_auto_advance
     pub(crate) fn inhibit_auto_advance(&self) {
-        self.frozen.lock().unwrap().inhibit_auto_advance += 1;
+        self.frozen().inhibit_auto_advance += 1;
     }
 
     pub(crate) fn allow_auto_advance(&self) {
-        let mut frozen = self.frozen.lock().unwrap();
+        let mut frozen = self.frozen();
         frozen.inhibit_auto_advance = frozen.inhibit_auto_advance.saturating_sub(1);
     }
 }

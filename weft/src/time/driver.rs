@@ -29,7 +29,7 @@
 
 use super::clock::Clock;
 use super::wheel::{Wheel, FIRED, SHUTDOWN};
-use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::loom::{Arc, AtomicU64, Mutex, MutexGuard, Ordering::Relaxed};
 use crate::runtime::driver::Unpark;
 use std::task::Waker;
 use std::time::Duration;
@@ -47,6 +47,11 @@ pub(crate) struct Handle {
 struct Shared {
     clock: Clock,
     locked: Mutex<Locked>,
+    /// The wheel's next expiration tick (`u64::MAX`: none), written with
+    /// the lock held, read without it by non-blocking checks so that a
+    /// check with nothing due costs no lock. A stale value only delays a
+    /// check's firing to the next check; a blocking park always locks.
+    next_expiration: AtomicU64,
     unpark: Unpark,
 }
 
@@ -78,6 +83,7 @@ impl Driver {
                     parked_until: None,
                     is_shutdown: false,
                 }),
+                next_expiration: AtomicU64::new(u64::MAX),
                 unpark,
             }),
         };
@@ -124,6 +130,7 @@ impl Driver {
                     locked.parked_until = Some(u64::MAX);
                     drop(locked);
                     park(timeout);
+                    self.handle.lock().parked_until = None;
                 }
             }
         } else {
@@ -139,6 +146,7 @@ impl Driver {
             locked.parked_until = Some(next.unwrap_or(u64::MAX));
             drop(locked);
             park(timeout);
+            self.handle.lock().parked_until = None;
         }
         self.fire();
     }
@@ -146,11 +154,19 @@ impl Driver {
     /// Fires every entry due now, waking their tasks outside the lock.
     /// Returns whether it woke any.
     fn fire(&mut self) -> bool {
+        let inner = &self.handle.inner;
+        let now = inner.clock.now_tick();
+        if now < inner.next_expiration.load(Relaxed) {
+            return false;
+        }
+        self.fire_until(now)
+    }
+
+    /// Fires every entry due by tick `now`.
+    pub(crate) fn fire_until(&mut self, now: u64) -> bool {
         let mut woke = false;
         loop {
             let mut locked = self.handle.lock();
-            locked.parked_until = None;
-            let now = self.handle.inner.clock.now_tick();
             let mut more = false;
             // SAFETY: the lock is held (`locked`).
             while let Some(entry) = unsafe { locked.wheel.poll(now) } {
@@ -169,6 +185,8 @@ impl Driver {
                     break;
                 }
             }
+            let next = locked.wheel.next_expiration().unwrap_or(u64::MAX);
+            self.handle.inner.next_expiration.store(next, Relaxed);
             drop(locked);
             woke |= !self.wakers.is_empty();
             for waker in self.wakers.drain(..) {
@@ -258,13 +276,21 @@ impl Drop for AutoAdvanceInhibit {
     }
 }
 
-impl Locked {
-    /// Rule 3: after inserting an entry due at `when`, whether the blocked
-    /// driver must be woken to wait for it.
-    pub(crate) fn wants_unpark(&mut self, when: u64) -> bool {
-        match self.parked_until {
+impl Handle {
+    /// After inserting an entry due at `when` (`locked` is the held lock):
+    /// lowers the lock-free next-expiration hint, and says whether the
+    /// blocked driver must be woken to wait for the entry (rule 3).
+    pub(crate) fn inserted(&self, locked: &mut Locked, when: u64) -> bool {
+        // The wheel wakes at the start of the entry's slot (to cascade it),
+        // which may come before `when`.
+        let next = locked.wheel.next_expiration().unwrap_or(u64::MAX);
+        let hint = &self.inner.next_expiration;
+        if next < hint.load(Relaxed) {
+            hint.store(next, Relaxed);
+        }
+        match locked.parked_until {
             Some(until) if when < until => {
-                self.parked_until = Some(when);
+                locked.parked_until = Some(when);
                 true
             }
             _ => false,

@@ -2,8 +2,8 @@
 
 use super::{Instant, Sleep};
 use std::fmt;
-use std::future::Future;
 use std::future::poll_fn;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;

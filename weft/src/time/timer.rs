@@ -108,7 +108,7 @@ impl Timer {
             entry.set_waker(cx.waker());
             locked.wheel.insert(NonNull::from(entry), when);
             entry.set_state(REGISTERED, Relaxed);
-            locked.wants_unpark(when)
+            this.handle.inserted(&mut locked, when)
         };
         drop(locked);
         if unpark {
@@ -134,7 +134,7 @@ impl Timer {
                     let unpark = unsafe {
                         locked.wheel.remove(NonNull::from(entry));
                         locked.wheel.insert(NonNull::from(entry), when);
-                        locked.wants_unpark(when)
+                        this.handle.inserted(&mut locked, when)
                     };
                     drop(locked);
                     if unpark {

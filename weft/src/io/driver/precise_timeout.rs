@@ -21,7 +21,10 @@ impl PreciseTimeout {
     pub(crate) fn new(registry: &mio::Registry, token: mio::Token) -> io::Result<PreciseTimeout> {
         // SAFETY: plain syscall with constant, valid arguments.
         let raw = unsafe {
-            libc::timerfd_create(libc::CLOCK_MONOTONIC, libc::TFD_NONBLOCK | libc::TFD_CLOEXEC)
+            libc::timerfd_create(
+                libc::CLOCK_MONOTONIC,
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
         };
         if raw < 0 {
             let err = io::Error::last_os_error();
@@ -64,9 +67,8 @@ impl PreciseTimeout {
         };
         // SAFETY: `self.fd` is a timerfd we own; `spec` is a valid value and
         // the old-value pointer may be null.
-        let armed = unsafe {
-            libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut())
-        };
+        let armed =
+            unsafe { libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
         if armed == 0 {
             // The timerfd wakes the wait; epoll's own timeout, a little
             // later, is only a backstop.

@@ -310,10 +310,18 @@ impl<'a> CoreGuard<'a> {
         let waker = Waker::from(handle.clone());
         let mut task_cx = std::task::Context::from_waker(&waker);
         handle.woken.store(true, Relaxed);
+        // Root polls since the last driver check: a root future that keeps
+        // waking itself must not starve timers and I/O.
+        let mut root_polls = 0;
         'drive: loop {
             if handle.take_woken() {
                 if let Poll::Ready(output) = coop::budget(|| future.as_mut().poll(&mut task_cx)) {
                     return output;
+                }
+                root_polls += 1;
+                if root_polls >= handle.config.event_interval {
+                    root_polls = 0;
+                    cx.park(Some(std::time::Duration::ZERO));
                 }
             }
             for _ in 0..handle.config.event_interval {
