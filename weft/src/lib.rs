@@ -45,6 +45,8 @@ pub mod macros;
 pub mod net;
 #[cfg(feature = "rt")]
 pub mod runtime;
+#[cfg(feature = "signal")]
+pub mod signal;
 #[cfg(feature = "rt")]
 pub mod task;
 
