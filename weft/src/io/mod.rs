@@ -42,8 +42,8 @@
 //!
 //! * Buffering: [`BufReader`], [`BufWriter`], [`BufStream`].
 //! * Moving bytes: [`copy`], [`copy_buf`], [`copy_bidirectional`].
-//! * In-memory streams: [`duplex`] (a pipe with backpressure), [`empty`],
-//!   [`sink`], [`repeat`].
+//! * In-memory streams: [`duplex`] (a two-way pipe with backpressure),
+//!   [`simplex`] (a one-way one), [`empty`], [`sink`], [`repeat`].
 //! * [`split`] any stream into halves usable from two tasks.
 //! * The process's standard streams: [`stdin`], [`stdout`], [`stderr`]
 //!   (they run on the blocking pool, so need the `rt` feature).
@@ -71,6 +71,8 @@ mod interest;
 mod read_buf;
 mod ready;
 mod split;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod util;
 
 #[cfg(feature = "rt")]
@@ -106,6 +108,7 @@ pub use util::duplex::{duplex, DuplexStream};
 pub use util::empty::{empty, Empty};
 pub use util::lines::Lines;
 pub use util::repeat::{repeat, Repeat};
+pub use util::simplex::{simplex, SimplexStream};
 pub use util::sink::{sink, Sink};
 pub use util::split::Split;
 pub use util::take::Take;
