@@ -53,7 +53,9 @@ fn an_empty_pipe_makes_the_reader_wait_until_a_write() {
     let mut cx = Context::from_waker(&waker);
     let mut storage = [0u8; 8];
     let mut buf = ReadBuf::new(&mut storage);
-    assert!(Pin::new(&mut pipe).poll_read(&mut cx, &mut buf).is_pending());
+    assert!(Pin::new(&mut pipe)
+        .poll_read(&mut cx, &mut buf)
+        .is_pending());
     let written = Pin::new(&mut pipe).poll_write_vectored(
         &mut cx,
         &[IoSlice::new(b"ab"), IoSlice::new(b""), IoSlice::new(b"cd")],
@@ -88,7 +90,9 @@ fn shutdown_wakes_a_waiting_reader() {
     let mut cx = Context::from_waker(&waker);
     let mut storage = [0u8; 8];
     let mut buf = ReadBuf::new(&mut storage);
-    assert!(Pin::new(&mut read).poll_read(&mut cx, &mut buf).is_pending());
+    assert!(Pin::new(&mut read)
+        .poll_read(&mut cx, &mut buf)
+        .is_pending());
     assert!(Pin::new(&mut write).poll_shutdown(&mut cx).is_ready());
     assert_eq!(wakes.0.load(SeqCst), 1);
     assert!(matches!(

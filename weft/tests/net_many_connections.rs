@@ -36,7 +36,8 @@ fn raise_nofile() -> bool {
         rlim_max: 0,
     };
     // SAFETY: `limit` is a valid, writable `rlimit`.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
     if limit.rlim_cur >= NEEDED {
         return true;
     }
@@ -90,7 +91,10 @@ fn echo_many(flavor: Flavor) {
                     stream.shutdown().await.unwrap();
                     let mut echoed = Vec::with_capacity(message.len());
                     stream.read_to_end(&mut echoed).await.unwrap();
-                    assert!(echoed == message, "client {id}: its bytes came back altered");
+                    assert!(
+                        echoed == message,
+                        "client {id}: its bytes came back altered"
+                    );
                     id
                 })
             })

@@ -51,6 +51,9 @@ fn peer_cred_of_a_closed_peer_still_reports_it() {
     rt.block_on(async {
         let (a, b) = UnixStream::pair().unwrap();
         drop(b);
-        assert_eq!(a.peer_cred().unwrap().pid(), Some(std::process::id() as i32));
+        assert_eq!(
+            a.peer_cred().unwrap().pid(),
+            Some(std::process::id() as i32)
+        );
     });
 }

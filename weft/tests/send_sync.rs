@@ -192,7 +192,8 @@ mod io_net {
     use weft::io::unix::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
     use weft::io::{
         BufReader, BufStream, BufWriter, Chain, DuplexStream, Empty, Interest, Lines, ReadBuf,
-        ReadHalf, Ready, Repeat, SimplexStream, Sink, Split, Stderr, Stdin, Stdout, Take, WriteHalf,
+        ReadHalf, Ready, Repeat, SimplexStream, Sink, Split, Stderr, Stdin, Stdout, Take,
+        WriteHalf,
     };
     use weft::net::{tcp, unix, TcpListener, TcpSocket, TcpStream, UdpSocket};
     use weft::net::{UnixDatagram, UnixListener, UnixStream};

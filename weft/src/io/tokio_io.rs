@@ -219,7 +219,11 @@ mod tests {
         };
         read(&mut source, &mut buf);
         assert_eq!(buf.filled(), b"abc");
-        assert_eq!(buf.initialized().len(), 5, "the reader's zeroing carries over");
+        assert_eq!(
+            buf.initialized().len(),
+            5,
+            "the reader's zeroing carries over"
+        );
 
         // A second read appends after the filled part, and keeps the
         // initialized count monotonic.

@@ -51,7 +51,9 @@ pub(crate) fn install(registry: &'static Registry, signum: libc::c_int) -> io::R
 }
 
 fn last_errno() -> i32 {
-    io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL)
+    io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EINVAL)
 }
 
 /// The handler: record, wake the pumps, chain the previous handler.
@@ -66,7 +68,13 @@ extern "C" fn handler(signum: libc::c_int, info: *mut libc::siginfo_t, context: 
             // registry is a static), and the buffer is one readable byte.
             // A failure (a full pipe: EAGAIN) is harmless, see the
             // registry's design note.
-            unsafe { libc::write(registry.sender().as_raw_fd(), (&byte as *const u8).cast(), 1) };
+            unsafe {
+                libc::write(
+                    registry.sender().as_raw_fd(),
+                    (&byte as *const u8).cast(),
+                    1,
+                )
+            };
             if let Some(previous) = slot.previous.get() {
                 // SAFETY: `previous` is the disposition the kernel returned
                 // for this signal before weft's; its handler field holds a

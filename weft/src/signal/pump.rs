@@ -24,10 +24,11 @@ use std::task::{Context, Poll};
 /// the I/O driver), with a message saying so.
 #[track_caller]
 pub(crate) fn ensure(registry: &'static Registry) -> io::Result<()> {
-    let (handle, driver) = match context::with_current(|h| (h.clone(), h.io_handle().map(|io| io.id()))) {
-        Ok(found) => found,
-        Err(err) => panic!("weft::signal needs a runtime: {err}"),
-    };
+    let (handle, driver) =
+        match context::with_current(|h| (h.clone(), h.io_handle().map(|io| io.id()))) {
+            Ok(found) => found,
+            Err(err) => panic!("weft::signal needs a runtime: {err}"),
+        };
     let Some(driver) = driver else {
         panic!(
             "weft::signal needs the I/O driver (signals are delivered through it), but \
