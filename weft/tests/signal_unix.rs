@@ -238,3 +238,36 @@ fn signal_kind_round_trips() {
     assert_eq!(i32::from(kind), 40);
     assert_eq!(SignalKind::from_raw(libc::SIGINT), SignalKind::interrupt());
 }
+
+/// Deliveries seen by the handler installed before weft's.
+static EARLIER_HANDLER_RUNS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+extern "C" fn earlier_handler(_signum: libc::c_int) {
+    EARLIER_HANDLER_RUNS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+#[test]
+fn a_handler_installed_before_weft_is_still_called() {
+    let _watchdog = Watchdog::new("a_handler_installed_before_weft_is_still_called");
+    let signum = sig(6, Flavor::CurrentThread);
+    // SAFETY: an all-zero `sigaction` is valid; the handler has the plain
+    // (non-SA_SIGINFO) signature and only touches an atomic.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = earlier_handler as *const () as usize;
+        libc::sigemptyset(&mut action.sa_mask);
+        assert_eq!(libc::sigaction(signum, &action, std::ptr::null_mut()), 0);
+    }
+    let rt = current_thread_rt();
+    rt.block_on(async {
+        let mut listener = listen(signum);
+        raise(signum);
+        listener.recv().await;
+    });
+    // The handler may run on another thread and chain a moment after its
+    // byte woke the listener.
+    wait_until("the earlier handler ran", || {
+        EARLIER_HANDLER_RUNS.load(std::sync::atomic::Ordering::SeqCst) == 1
+    });
+}
