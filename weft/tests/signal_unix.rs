@@ -271,3 +271,71 @@ fn a_handler_installed_before_weft_is_still_called() {
         EARLIER_HANDLER_RUNS.load(std::sync::atomic::Ordering::SeqCst) == 1
     });
 }
+
+#[test]
+fn a_listener_outlives_its_runtime() {
+    let _watchdog = Watchdog::new("a_listener_outlives_its_runtime");
+    let signum = sig(7, Flavor::CurrentThread);
+    let first = current_thread_rt();
+    let mut listener = first.block_on(async { listen(signum) });
+    // The first runtime and its pump are gone; polling in a second runtime
+    // starts that runtime's pump.
+    drop(first);
+    let second = Flavor::MultiThread(1).build();
+    second.block_on(async {
+        assert!(!ready_now(&mut listener).await);
+        raise(signum);
+        assert_eq!(listener.recv().await, Some(()));
+    });
+}
+
+/// Set in the child process of `ctrl_c_in_a_child_process`.
+const CHILD_ENV: &str = "WEFT_SIGNAL_TEST_CTRL_C_CHILD";
+
+#[test]
+fn ctrl_c_in_a_child_process() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    if std::env::var_os(CHILD_ENV).is_some() {
+        // The child: wait for Ctrl-C, say so, exit normally.
+        let rt = Flavor::MultiThread(2).build();
+        rt.block_on(async {
+            let mut ctrl_c = std::pin::pin!(weft::signal::ctrl_c());
+            let first = poll_fn(|cx| Poll::Ready(ctrl_c.as_mut().poll(cx).is_ready())).await;
+            assert!(!first);
+            println!("child: listening");
+            ctrl_c.await.unwrap();
+            println!("child: got ctrl-c");
+        });
+        return;
+    }
+
+    let _watchdog = Watchdog::new("ctrl_c_in_a_child_process");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "ctrl_c_in_a_child_process", "--nocapture"])
+        .args(["--test-threads", "1"])
+        .env(CHILD_ENV, "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut saw = |what: &str| loop {
+        match lines.next() {
+            Some(line) if line.as_ref().unwrap().contains(what) => return,
+            Some(_) => {}
+            None => panic!("the child ended before printing {what:?}"),
+        }
+    };
+    saw("child: listening");
+    // SAFETY: signals the child process we started (still running: it
+    // waits for this signal).
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(rc, 0, "kill: {}", std::io::Error::last_os_error());
+    saw("child: got ctrl-c");
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "the child exited normally, not killed by SIGINT: {status}"
+    );
+}
