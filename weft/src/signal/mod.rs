@@ -20,6 +20,16 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Differences from tokio
+//!
+//! tokio reads its self-pipe inside the runtime's driver; weft reads it
+//! from a small task (the *pump*) that the first listener spawns on each
+//! runtime. The pump counts in
+//! [`RuntimeMetrics::num_alive_tasks`](crate::runtime::RuntimeMetrics::num_alive_tasks)
+//! and in [`spawned_tasks_count`](crate::runtime::RuntimeMetrics::spawned_tasks_count),
+//! and lives until the runtime shuts down. weft also refuses `SIGBUS`
+//! (see [`unix::signal`]).
 
 mod handler;
 mod pump;

@@ -167,7 +167,7 @@ pub struct Signal {
 ///
 /// * `kind` is not a signal number of this platform (`InvalidInput`);
 /// * `kind` is one of `SIGKILL`, `SIGSTOP`, `SIGILL`, `SIGFPE`, `SIGSEGV`
-///   and `SIGBUS`, which cannot or must not be handled (`Other`);
+///   or `SIGBUS`, which cannot or must not be handled (`Other`);
 /// * installing the handler failed, now or at an earlier call for the
 ///   same kind, or the self-pipe could not be set up (the OS error).
 ///
