@@ -48,6 +48,11 @@
 //! * The process's standard streams: [`stdin`], [`stdout`], [`stderr`]
 //!   (they run on the blocking pool, so need the `rt` feature).
 //! * [`Interest`] and [`Ready`], the readiness flags of the reactor.
+//! * Other camps' traits: with feature `futures-io` (on by default) weft's
+//!   I/O types also implement `futures_io::{AsyncRead, AsyncWrite,
+//!   AsyncBufRead}`; with feature `tokio-io`, tokio's `AsyncRead`,
+//!   `AsyncWrite` and `AsyncBufRead` (reads fill tokio's `ReadBuf` without
+//!   zeroing it). Crates written for either camp take weft's types as is.
 //!
 //! Everything except the standard streams works on any executor (it needs
 //! no weft runtime); inside a weft runtime the in-memory streams also take
