@@ -61,7 +61,7 @@ run() {
     fi
 }
 
-run "unit tests" --lib
+run "unit tests" --lib --all-features
 for test in $tests; do
     if [ -f "weft/tests/$test.rs" ]; then
         run "$test" --test "$test" -- "${skips[@]}"

@@ -31,7 +31,9 @@
 //! |----------|--------------------------------------------------------|
 //! | `rt`     | tasks and both runtime flavors                         |
 //! | `macros` | `#[weft::main]`, `#[weft::test]`                       |
-//! | `full`   | everything (the default)                               |
+//! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
+//! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
+//! | `full`   | everything but `tokio-io` (the default)                |
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod io;
@@ -45,6 +47,8 @@ pub mod macros;
 pub mod net;
 #[cfg(feature = "rt")]
 pub mod runtime;
+#[cfg(feature = "signal")]
+pub mod signal;
 #[cfg(feature = "rt")]
 pub mod task;
 #[cfg(feature = "rt")]

@@ -182,3 +182,103 @@ fn enter_guard_is_sync_as_in_tokio() {
         "tokio: `EnterGuard<'_>: !Send & Sync & Unpin`"
     );
 }
+
+// weft::io and weft::net, weft::signal: tokio's expectations (its
+// `async_send_sync.rs`): every socket, half and adapter over a `Send +
+// Sync` stream is `Send + Sync + Unpin`.
+mod io_net {
+    use super::*;
+    use std::os::unix::net::UnixStream as StdUnixStream;
+    use weft::io::unix::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
+    use weft::io::{
+        BufReader, BufStream, BufWriter, Chain, DuplexStream, Empty, Interest, Lines, ReadBuf,
+        ReadHalf, Ready, Repeat, SimplexStream, Sink, Split, Stderr, Stdin, Stdout, Take,
+        WriteHalf,
+    };
+    use weft::net::{tcp, unix, TcpListener, TcpSocket, TcpStream, UdpSocket};
+    use weft::net::{UnixDatagram, UnixListener, UnixStream};
+    use weft::signal::unix::{Signal, SignalKind};
+
+    assert_value!(TcpListener: Send & Sync & Unpin);
+    assert_value!(TcpSocket: Send & Sync & Unpin);
+    assert_value!(TcpStream: Send & Sync & Unpin);
+    assert_value!(tcp::OwnedReadHalf: Send & Sync & Unpin);
+    assert_value!(tcp::OwnedWriteHalf: Send & Sync & Unpin);
+    assert_value!(tcp::ReadHalf<'static>: Send & Sync & Unpin);
+    assert_value!(tcp::WriteHalf<'static>: Send & Sync & Unpin);
+    assert_value!(tcp::ReuniteError: Send & Sync & Unpin);
+    assert_value!(UdpSocket: Send & Sync & Unpin);
+    assert_value!(UnixListener: Send & Sync & Unpin);
+    assert_value!(UnixStream: Send & Sync & Unpin);
+    assert_value!(UnixDatagram: Send & Sync & Unpin);
+    assert_value!(unix::OwnedReadHalf: Send & Sync & Unpin);
+    assert_value!(unix::OwnedWriteHalf: Send & Sync & Unpin);
+    assert_value!(unix::ReadHalf<'static>: Send & Sync & Unpin);
+    assert_value!(unix::WriteHalf<'static>: Send & Sync & Unpin);
+    assert_value!(unix::ReuniteError: Send & Sync & Unpin);
+    assert_value!(unix::UCred: Send & Sync & Unpin);
+    assert_value!(unix::SocketAddr: Send & Sync & Unpin);
+
+    assert_value!(AsyncFd<StdUnixStream>: Send & Sync & Unpin);
+    assert_value!(AsyncFdReadyGuard<'static, StdUnixStream>: Send & Sync & Unpin);
+    assert_value!(AsyncFdReadyMutGuard<'static, StdUnixStream>: Send & Sync & Unpin);
+    assert_value!(TryIoError: Send & Sync & Unpin);
+
+    assert_value!(BufReader<TcpStream>: Send & Sync & Unpin);
+    assert_value!(BufWriter<TcpStream>: Send & Sync & Unpin);
+    assert_value!(BufStream<TcpStream>: Send & Sync & Unpin);
+    assert_value!(DuplexStream: Send & Sync & Unpin);
+    assert_value!(SimplexStream: Send & Sync & Unpin);
+    assert_value!(ReadHalf<DuplexStream>: Send & Sync & Unpin);
+    assert_value!(WriteHalf<DuplexStream>: Send & Sync & Unpin);
+    assert_value!(ReadHalf<SimplexStream>: Send & Sync & Unpin);
+    assert_value!(WriteHalf<SimplexStream>: Send & Sync & Unpin);
+    assert_value!(Lines<BufReader<TcpStream>>: Send & Sync & Unpin);
+    assert_value!(Split<BufReader<TcpStream>>: Send & Sync & Unpin);
+    assert_value!(Take<TcpStream>: Send & Sync & Unpin);
+    assert_value!(Chain<TcpStream, UnixStream>: Send & Sync & Unpin);
+    assert_value!(Empty: Send & Sync & Unpin);
+    assert_value!(Sink: Send & Sync & Unpin);
+    assert_value!(Repeat: Send & Sync & Unpin);
+    assert_value!(Stdin: Send & Sync & Unpin);
+    assert_value!(Stdout: Send & Sync & Unpin);
+    assert_value!(Stderr: Send & Sync & Unpin);
+    assert_value!(Interest: Send & Sync & Unpin);
+    assert_value!(Ready: Send & Sync & Unpin);
+    assert_value!(ReadBuf<'static>: Send & Sync & Unpin);
+
+    assert_value!(Signal: Send & Sync & Unpin);
+    assert_value!(SignalKind: Send & Sync & Unpin);
+
+    // Futures of the socket API (unnameable: checked on values).
+    fn send<T: Send>(_: &T) {}
+
+    const _: () = {
+        #[allow(unreachable_code, unused_variables, clippy::diverging_sub_expression)]
+        fn check(
+            listener: &TcpListener,
+            stream: &TcpStream,
+            udp: &UdpSocket,
+            unix_listener: &UnixListener,
+            unix_stream: &UnixStream,
+            signal: &mut Signal,
+        ) {
+            send_sync(&TcpListener::bind("127.0.0.1:0"));
+            send_sync(&TcpStream::connect("127.0.0.1:1"));
+            send_sync(&listener.accept());
+            send_sync(&stream.readable());
+            send_sync(&stream.writable());
+            send_sync(&stream.ready(Interest::READABLE));
+            send_sync(&stream.peek(&mut []));
+            send_sync(&UdpSocket::bind("127.0.0.1:0"));
+            send_sync(&udp.recv_from(&mut []));
+            send_sync(&udp.send_to(&[], "127.0.0.1:1"));
+            send_sync(&unix_listener.accept());
+            send_sync(&UnixStream::connect("/nonexistent"));
+            send_sync(&unix_stream.readable());
+            send_sync(&weft::net::lookup_host("localhost:1"));
+            send_sync(&weft::signal::ctrl_c());
+            send(&signal.recv());
+        }
+    };
+}

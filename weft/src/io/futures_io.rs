@@ -84,10 +84,11 @@ macro_rules! futures_buf_read {
     )*};
 }
 
-use super::{BufReader, BufStream, BufWriter, DuplexStream, ReadHalf, WriteHalf};
+use super::{BufReader, BufStream, BufWriter, DuplexStream, ReadHalf, SimplexStream, WriteHalf};
 
 futures_read! {
     impl [] for DuplexStream;
+    impl [] for SimplexStream;
     impl [R: AsyncRead] for BufReader<R>;
     impl [W: AsyncWrite + AsyncRead] for BufWriter<W>;
     impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
@@ -96,6 +97,7 @@ futures_read! {
 
 futures_write! {
     impl [] for DuplexStream;
+    impl [] for SimplexStream;
     impl [R: AsyncRead + AsyncWrite] for BufReader<R>;
     impl [W: AsyncWrite] for BufWriter<W>;
     impl [S: AsyncRead + AsyncWrite] for BufStream<S>;

@@ -42,12 +42,17 @@
 //!
 //! * Buffering: [`BufReader`], [`BufWriter`], [`BufStream`].
 //! * Moving bytes: [`copy`], [`copy_buf`], [`copy_bidirectional`].
-//! * In-memory streams: [`duplex`] (a pipe with backpressure), [`empty`],
-//!   [`sink`], [`repeat`].
+//! * In-memory streams: [`duplex`] (a two-way pipe with backpressure),
+//!   [`simplex`] (a one-way one), [`empty`], [`sink`], [`repeat`].
 //! * [`split`] any stream into halves usable from two tasks.
 //! * The process's standard streams: [`stdin`], [`stdout`], [`stderr`]
 //!   (they run on the blocking pool, so need the `rt` feature).
 //! * [`Interest`] and [`Ready`], the readiness flags of the reactor.
+//! * Other camps' traits: with feature `futures-io` (on by default) weft's
+//!   I/O types also implement `futures_io::{AsyncRead, AsyncWrite,
+//!   AsyncBufRead}`; with feature `tokio-io`, tokio's `AsyncRead`,
+//!   `AsyncWrite` and `AsyncBufRead` (reads fill tokio's `ReadBuf` without
+//!   zeroing it). Crates written for either camp take weft's types as is.
 //!
 //! Everything except the standard streams works on any executor (it needs
 //! no weft runtime); inside a weft runtime the in-memory streams also take
@@ -71,6 +76,8 @@ mod interest;
 mod read_buf;
 mod ready;
 mod split;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod util;
 
 #[cfg(feature = "rt")]
@@ -106,6 +113,7 @@ pub use util::duplex::{duplex, DuplexStream};
 pub use util::empty::{empty, Empty};
 pub use util::lines::Lines;
 pub use util::repeat::{repeat, Repeat};
+pub use util::simplex::{simplex, SimplexStream};
 pub use util::sink::{sink, Sink};
 pub use util::split::Split;
 pub use util::take::Take;

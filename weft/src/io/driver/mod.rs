@@ -190,6 +190,13 @@ impl Drop for Driver {
 }
 
 impl Handle {
+    /// An id for this driver, unique among live drivers (the address of
+    /// its shared state): `weft::signal` keeps one pump per driver.
+    #[cfg(feature = "signal")]
+    pub(crate) fn id(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
     /// Makes a waiting `turn` return (or the next one return at once).
     pub(crate) fn unpark(&self) {
         if let Err(err) = self.inner.waker.wake() {

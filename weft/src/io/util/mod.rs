@@ -27,6 +27,7 @@ pub(crate) mod read_until;
 pub(crate) mod repeat;
 pub(crate) mod seek;
 pub(crate) mod shutdown;
+pub(crate) mod simplex;
 pub(crate) mod sink;
 pub(crate) mod split;
 pub(crate) mod string_bytes;

@@ -94,23 +94,39 @@ impl TcpListener {
     /// # Errors
     ///
     /// The OS's `accept` error. Running out of file descriptors
-    /// (`EMFILE`/`ENFILE`, raw OS errors 24/23) is reported, and the
-    /// listener stays usable: back off briefly and accept again, as in
+    /// (`EMFILE` for the process, `ENFILE` for the system: raw OS errors
+    /// 24 and 23 on Linux) is reported as an error like any other, and the
+    /// listener stays usable: the connection waits in the listen queue
+    /// and is accepted once descriptors are free again. Calling `accept`
+    /// again at once would fail again at once, so the usual loop backs off
+    /// for a while, doubling the pause up to a cap and resetting it after
+    /// a success (tokio's and hyper's servers do the same):
     ///
     /// ```no_run
+    /// use std::time::Duration;
+    ///
     /// # async fn serve(listener: weft::net::TcpListener) {
+    /// let mut pause = Duration::from_millis(5);
     /// loop {
     ///     match listener.accept().await {
-    ///         Ok((socket, _)) => drop(socket), // handle it
-    ///         Err(err) if matches!(err.raw_os_error(), Some(23 | 24)) => {
-    ///             // Out of descriptors: let some connections close.
-    ///             weft::task::yield_now().await;
+    ///         Ok((socket, _)) => {
+    ///             pause = Duration::from_millis(5);
+    ///             weft::spawn(async move { drop(socket) }); // serve it
     ///         }
-    ///         Err(err) => eprintln!("accept: {err}"),
+    ///         Err(err) if matches!(err.raw_os_error(), Some(23 | 24)) => {
+    ///             // Out of descriptors: give open connections time to close.
+    ///             let _ = weft::task::spawn_blocking(move || std::thread::sleep(pause)).await;
+    ///             pause = (pause * 2).min(Duration::from_secs(1));
+    ///         }
+    ///         Err(err) => eprintln!("accept: {err}"), // e.g. ECONNABORTED: go on
     ///     }
     /// }
     /// # }
     /// ```
+    ///
+    /// (With `weft::time`, `sleep(pause).await` replaces the blocking
+    /// pause.) This is tested with a lowered `RLIMIT_NOFILE`
+    /// (`tests/net_accept_emfile.rs`).
     ///
     /// # Cancel safety
     ///

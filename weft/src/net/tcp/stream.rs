@@ -1,7 +1,8 @@
 //! `TcpStream`: a TCP connection.
 
 use crate::io::driver::{Direction, PollEvented};
-use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::unix::poll_ready_interest;
+use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
 use std::future::poll_fn;
@@ -142,6 +143,55 @@ impl TcpStream {
         Ok(())
     }
 
+    /// Waits until the stream is ready for any of `interest`, and says
+    /// which readiness it saw. May wake spuriously: a following `try_read`
+    /// or `try_write` can still say `WouldBlock`.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::io::Interest;
+    /// use weft::net::{TcpListener, TcpStream};
+    ///
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// let ready = stream.ready(Interest::READABLE | Interest::WRITABLE).await?;
+    /// assert!(ready.is_writable());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        let events =
+            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
+        Ok(events.ready())
+    }
+
+    /// Polls for read readiness (the waker is stored on `Pending`).
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Polls for write readiness (the waker is stored on `Pending`).
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
+        Poll::Ready(Ok(()))
+    }
+
     /// Reads what is available now into `buf`, without waiting:
     /// `WouldBlock` if nothing is. `Ok(0)`: end of stream (or an empty
     /// `buf`).
@@ -166,6 +216,14 @@ impl TcpStream {
         self.io
             .registration()
             .try_io(Direction::Write, || (&*io).write(buf))
+    }
+
+    /// As [`try_write`](Self::try_write), from several buffers.
+    pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let io = self.io.get_ref();
+        self.io
+            .registration()
+            .try_io(Direction::Write, || (&*io).write_vectored(bufs))
     }
 
     /// Reads into `buf` without removing the data from the socket's

@@ -9,18 +9,19 @@
 //! [`SocketAddr`] is
 //! `std::os::unix::net::SocketAddr` itself (tokio wraps
 //! it in a type with the same `is_unnamed` / `as_pathname` methods).
-//! `UnixStream::peer_cred` (with `UCred`) and the `pipe` module are not
-//! implemented yet.
+//! The `pipe` module (FIFOs) is not implemented yet.
 
 mod datagram;
 mod listener;
 mod split;
 mod stream;
+mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::UnixStream;
+pub use ucred::UCred;
 
 /// The address of a Unix socket: a path, or unnamed (an unbound socket,
 /// one end of a `pair`).

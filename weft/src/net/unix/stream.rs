@@ -111,6 +111,29 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
+    /// The credentials (user, group, process) of the peer process, as the
+    /// kernel recorded them at connect time (`SO_PEERCRED` on Linux).
+    ///
+    /// # Errors
+    ///
+    /// The `getsockopt` call failed (the OS error, with context).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::net::UnixStream;
+    ///
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = UnixStream::pair()?;
+    /// assert_eq!(a.peer_cred()?.pid(), Some(std::process::id() as i32));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<super::UCred> {
+        super::ucred::peer_cred(self.io.get_ref())
+    }
+
     /// Takes the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.get_ref().take_error()

@@ -1,0 +1,234 @@
+//! `simplex`: an in-memory, one-way byte pipe with backpressure.
+//!
+//! # Design note
+//!
+//! A [`SimplexStream`] is one bounded byte queue with a reader side and a
+//! writer side, the single-direction sibling of `duplex.rs` (a bounded
+//! buffer with stored wakers for "not empty" and "not full"). It is not
+//! shared by itself: every operation takes `&mut self`, so the two sides
+//! are used either by one owner, or by two tasks through
+//! [`split`](crate::io::split), whose halves serialize access with their
+//! own lock. Hence no lock here.
+//!
+//! State: `buffer` (never longer than `max_buf_size`), `closed` (set by
+//! `poll_shutdown`, never cleared), `read_waker` (stored by a read that
+//! found the buffer empty, taken by a write or the shutdown) and
+//! `write_waker` (stored by a write that found the buffer full, taken by
+//! a read or the shutdown). Check-and-store happens in one `&mut self`
+//! call, so a wake-up cannot be lost.
+
+use std::collections::VecDeque;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll, Waker};
+
+use crate::io::coop;
+use crate::io::{split, AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
+
+/// A one-way in-memory pipe: bytes written are read back in order, at
+/// most `max_buf_size` of them buffered at a time.
+///
+/// Writes wait (`Pending`) while the buffer is full, reads while it is
+/// empty. After [`shutdown`](crate::io::AsyncWriteExt::shutdown) the
+/// reader gets the buffered bytes, then end of file; further writes fail
+/// with [`BrokenPipe`](io::ErrorKind::BrokenPipe). Made by
+/// [`SimplexStream::new_unsplit`] (one value for both sides) or by
+/// [`simplex`] (a read half and a write half for two tasks).
+///
+/// As in tokio, dropping the write half does not close the pipe: shut it
+/// down to give the reader end of file.
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::{AsyncReadExt, AsyncWriteExt, SimplexStream};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let mut pipe = SimplexStream::new_unsplit(64);
+/// pipe.write_all(b"hello").await?;
+/// pipe.shutdown().await?;
+/// let mut text = String::new();
+/// pipe.read_to_string(&mut text).await?;
+/// assert_eq!(text, "hello");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct SimplexStream {
+    buffer: VecDeque<u8>,
+    max_buf_size: usize,
+    closed: bool,
+    read_waker: Option<Waker>,
+    write_waker: Option<Waker>,
+}
+
+/// Creates a one-way pipe buffering at most `max_buf_size` bytes, split
+/// into its read and write halves (rejoin them with
+/// [`ReadHalf::unsplit`]).
+///
+/// # Panics
+///
+/// If `max_buf_size` is 0 (writes could never make progress).
+///
+/// # Examples
+///
+/// ```
+/// use weft::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (mut reader, mut writer) = weft::io::simplex(4);
+/// let producer = weft::spawn(async move {
+///     writer.write_all(b"more than four bytes").await?;
+///     writer.shutdown().await
+/// });
+/// let mut all = Vec::new();
+/// reader.read_to_end(&mut all).await?;
+/// assert_eq!(all, b"more than four bytes");
+/// producer.await.unwrap()?;
+/// # Ok(())
+/// # }
+/// ```
+pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
+    split(SimplexStream::new_unsplit(max_buf_size))
+}
+
+fn wake(waker: Option<Waker>) {
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+}
+
+fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
+    match slot {
+        Some(waker) if waker.will_wake(cx.waker()) => {}
+        _ => *slot = Some(cx.waker().clone()),
+    }
+}
+
+impl SimplexStream {
+    /// Creates the pipe as one value that reads what it writes.
+    ///
+    /// # Panics
+    ///
+    /// If `max_buf_size` is 0.
+    pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
+        assert!(max_buf_size > 0, "simplex: max_buf_size must be at least 1");
+        SimplexStream {
+            buffer: VecDeque::new(),
+            max_buf_size,
+            closed: false,
+            read_waker: None,
+            write_waker: None,
+        }
+    }
+
+    fn read_inner(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if self.buffer.is_empty() {
+            if self.closed {
+                return Poll::Ready(Ok(()));
+            }
+            store(&mut self.read_waker, cx);
+            return Poll::Pending;
+        }
+        let n = self.buffer.len().min(buf.remaining());
+        let (front, back) = self.buffer.as_slices();
+        let from_front = n.min(front.len());
+        buf.put_slice(&front[..from_front]);
+        buf.put_slice(&back[..n - from_front]);
+        self.buffer.drain(..n);
+        if n > 0 {
+            wake(self.write_waker.take());
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn write_inner(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.closed {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "write to a SimplexStream after shutdown",
+            )));
+        }
+        let room = self.max_buf_size - self.buffer.len();
+        if room == 0 {
+            store(&mut self.write_waker, cx);
+            return Poll::Pending;
+        }
+        let mut written = 0;
+        for buf in bufs {
+            let n = (room - written).min(buf.len());
+            self.buffer.extend(&buf[..n]);
+            written += n;
+            if written == room {
+                break;
+            }
+        }
+        if written > 0 {
+            wake(self.read_waker.take());
+        }
+        Poll::Ready(Ok(written))
+    }
+}
+
+impl AsyncRead for SimplexStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let progress = ready!(coop::poll_proceed(cx));
+        let result = self.get_mut().read_inner(cx, buf);
+        if result.is_ready() {
+            progress.made_progress();
+        }
+        result
+    }
+}
+
+impl AsyncWrite for SimplexStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored(cx, &[io::IoSlice::new(buf)])
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let progress = ready!(coop::poll_proceed(cx));
+        let result = self.get_mut().write_inner(cx, bufs);
+        if result.is_ready() {
+            progress.made_progress();
+        }
+        result
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// Nothing to flush: written bytes are readable at once.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Closes the pipe for writing: the reader gets what is buffered,
+    /// then end of file.
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        this.closed = true;
+        wake(this.read_waker.take());
+        wake(this.write_waker.take());
+        Poll::Ready(Ok(()))
+    }
+}
