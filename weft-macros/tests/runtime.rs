@@ -205,7 +205,7 @@ fn main_on_a_helper_blocks_until_the_body_is_done() {
 #[weft::test(start_paused = true)]
 async fn start_paused_freezes_the_clock() {
     let start = weft::time::Instant::now();
-    std::thread::sleep(std::time::Duration::from_millis(5));
+    thread::sleep(std::time::Duration::from_millis(5));
     assert_eq!(start.elapsed(), std::time::Duration::ZERO);
     weft::time::sleep(std::time::Duration::from_secs(3600)).await;
     assert_eq!(start.elapsed(), std::time::Duration::from_secs(3600));

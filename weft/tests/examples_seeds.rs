@@ -1,5 +1,7 @@
 //! The seeds' servers (`weft/examples/{hello_server,who_are_you,echo_server}.rs`)
-//! run as real processes and answer real clients over 127.0.0.1.
+//! run as real processes and answer real clients over 127.0.0.1, and seed
+//! 004's server-and-1,000-clients program (`async_tcp.rs`) echoes every
+//! client within its one-second window.
 //!
 //! `cargo test` builds the examples before running the tests; the binaries
 //! are found next to this test's own executable.
@@ -16,21 +18,27 @@ struct Server {
     addr: String,
 }
 
+/// The built example binary.
+fn example_path(example: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test> → target/<profile>/examples/<example>
+    let path: PathBuf = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("examples").join(example))
+        .unwrap();
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo test --workspace` (it builds the examples) \
+         or `cargo build --examples` first",
+        path.display()
+    );
+    path
+}
+
 impl Server {
     fn start(example: &str) -> Server {
-        let exe = std::env::current_exe().unwrap();
-        // target/<profile>/deps/<test> → target/<profile>/examples/<example>
-        let path: PathBuf = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .map(|profile| profile.join("examples").join(example))
-            .unwrap();
-        assert!(
-            path.exists(),
-            "{} not built: run `cargo test --workspace` (it builds the examples) \
-             or `cargo build --examples` first",
-            path.display()
-        );
+        let path = example_path(example);
         let mut child = Command::new(&path)
             .arg("127.0.0.1:0")
             .stdout(Stdio::piped())
@@ -107,4 +115,31 @@ fn echo_server_echoes_many_clients() {
     for (mut stream, message) in clients {
         assert_eq!(read_all(&mut stream), message);
     }
+}
+
+#[test]
+fn async_tcp_echoes_all_one_thousand_clients_within_its_second() {
+    // A free port (released just before the program binds it).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let output = Command::new(example_path("async_tcp"))
+        .arg(&addr)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(stdout.lines().next(), Some(format!("Listening on {addr}").as_str()));
+    let received = stdout.lines().filter(|l| l.starts_with("Server received: ")).count();
+    let mut echoed: Vec<usize> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("Echoed message: Hello, world! from client "))
+        .map(|n| n.parse().unwrap())
+        .collect();
+    echoed.sort_unstable();
+    assert_eq!(received, 1000, "the server did not receive every client");
+    assert_eq!(echoed, (0..1000).collect::<Vec<_>>(), "not every client was echoed");
 }

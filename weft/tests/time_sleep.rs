@@ -241,7 +241,10 @@ rt_test! {
 
     fn a_sleep_polled_after_its_runtime_is_gone_panics_clearly(rt: Runtime) {
         support::quiet_panics();
-        let mut sleep = Box::pin(rt.block_on(async { sleep(Duration::from_secs(1)) }));
+        let mut sleep = {
+            let _guard = rt.enter();
+            Box::pin(sleep(Duration::from_secs(1)))
+        };
         drop(rt);
         let message = panic_of(|| support::poll_once(&mut sleep));
         assert!(message.contains("after its runtime shut down"), "{message}");

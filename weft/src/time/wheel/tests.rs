@@ -3,9 +3,10 @@
 use super::*;
 use crate::util::rand::FastRand;
 
-/// Entries boxed so their addresses stay put while linked.
-fn entries(n: usize) -> Vec<Box<Entry>> {
-    (0..n).map(|_| Box::new(Entry::new())).collect()
+/// Entries in a vector that is never resized, so their addresses stay put
+/// while linked.
+fn entries(n: usize) -> Vec<Entry> {
+    (0..n).map(|_| Entry::new()).collect()
 }
 
 fn ptr(entry: &Entry) -> NonNull<Entry> {

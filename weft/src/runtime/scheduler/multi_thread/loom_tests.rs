@@ -109,6 +109,7 @@ macro_rules! shared_driver {
     () => {{
         let (driver, driver_handle) = Driver::new(crate::runtime::driver::DriverConfig {
             enable_io: false,
+            enable_time: false,
             events_per_tick: 1,
         })
         .unwrap();
