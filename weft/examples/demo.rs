@@ -2,8 +2,13 @@
 //!
 //! `cargo run --release --example demo`
 //!
-//! Each part prints what happened and how long it took; the end prints
-//! the peak resident memory and the runtime's counters.
+//! Each part prints what happened and how long it took (dots show progress
+//! while a long part runs); the end prints the peak resident memory and
+//! the runtime's counters. The parts: seed 004's TCP server with 1,000
+//! clients, 100,000 timers and how close to their deadlines they fire,
+//! blocking work on the blocking pool, a burst of a million tasks, yields,
+//! ping-pong wakes, remote spawns, a `JoinSet` with panicking and aborted
+//! tasks, and `!Send` tasks on a `LocalSet`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,7 +16,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use weft::runtime::{Builder, Handle};
 use weft::task::{JoinSet, LocalSet};
 
@@ -56,6 +61,22 @@ fn main() -> std::io::Result<()> {
 
 /// The parts of the demo that run in a (`Send`) task.
 async fn send_parts() {
+    part(
+        "TCP: echo server + 1,000 clients (seed 004)",
+        tcp_clients(1_000),
+    )
+    .await;
+    part(
+        "timers: 100,000 sleeps, random 1-200 ms",
+        many_timers(100_000),
+    )
+    .await;
+    part("timer precision: 200 x sleep(1.5 ms)", precise_sleeps(200)).await;
+    part(
+        "spawn_blocking: 32 jobs x ~5 ms of hashing",
+        blocking_work(32),
+    )
+    .await;
     part("spawn 1,000,000 tasks, await each", spawn_burst(1_000_000)).await;
     part(
         "200 tasks x 1,000 yield_now round trips",
@@ -100,13 +121,147 @@ fn print_metrics(rt: &weft::runtime::Runtime) {
     }
 }
 
-/// Runs one part of the demo and prints its timing.
+/// Runs one part of the demo and prints its timing, with a dot every
+/// quarter second while it runs.
 async fn part<F: Future<Output = String>>(title: &str, work: F) {
     print!("{title:<52} ");
+    flush();
     let start = Instant::now();
-    let summary = work.await;
+    let mut dots = 0;
+    let mut ticks = weft::time::interval(Duration::from_millis(250));
+    ticks.tick().await;
+    let work = std::pin::pin!(work);
+    let mut work = work;
+    let summary = loop {
+        weft::select! {
+            biased;
+            summary = work.as_mut() => break summary,
+            _ = ticks.tick() => {
+                dots += 1;
+                print!(".");
+                flush();
+            }
+        }
+    };
     let elapsed = start.elapsed();
-    println!("{:>9.2} ms   {summary}", elapsed.as_secs_f64() * 1e3);
+    let pad = " ".repeat(10usize.saturating_sub(dots));
+    println!("{pad}{:>9.2} ms   {summary}", elapsed.as_secs_f64() * 1e3);
+}
+
+fn flush() {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+}
+
+/// Seed 004's program, measured: an echo server and `clients` clients,
+/// each sending one message and reading the echo.
+async fn tcp_clients(clients: usize) -> String {
+    use weft::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = weft::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    let server = weft::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                continue;
+            };
+            weft::spawn(async move {
+                let mut buffer = [0; 1024];
+                if let Ok(n) = socket.read(&mut buffer).await {
+                    let _ = socket.write_all(&buffer[..n]).await;
+                }
+            });
+        }
+    });
+    let start = Instant::now();
+    let mut set = JoinSet::new();
+    for n in 0..clients {
+        set.spawn(async move {
+            let mut socket = weft::net::TcpStream::connect(addr).await?;
+            let message = format!("Hello, world! from client {n}");
+            socket.write_all(message.as_bytes()).await?;
+            let mut buffer = [0; 1024];
+            let got = socket.read(&mut buffer).await?;
+            std::io::Result::Ok(&buffer[..got] == message.as_bytes())
+        });
+    }
+    let mut echoed = 0;
+    while let Some(result) = set.join_next().await {
+        if matches!(result, Ok(Ok(true))) {
+            echoed += 1;
+        }
+    }
+    let elapsed = start.elapsed();
+    server.abort();
+    format!(
+        "{echoed}/{clients} echoed, {:.0} connections/s",
+        clients as f64 / elapsed.as_secs_f64()
+    )
+}
+
+/// `n` sleeps with random deadlines; reports how late they fired.
+async fn many_timers(n: usize) -> String {
+    let mut seed = 0x853c_49e6_748f_ea9bu64;
+    let mut handles = Vec::with_capacity(n);
+    for _ in 0..n {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let duration = Duration::from_micros(1_000 + seed % 199_000);
+        handles.push(weft::spawn(async move {
+            let deadline = weft::time::Instant::now() + duration;
+            weft::time::sleep_until(deadline).await;
+            deadline.elapsed()
+        }));
+    }
+    let mut late = Vec::with_capacity(n);
+    for handle in handles {
+        late.push(handle.await.expect("timer task"));
+    }
+    summarize_lateness(late)
+}
+
+/// `n` sleeps of 1.5 ms one after another; reports how late they ended.
+async fn precise_sleeps(n: usize) -> String {
+    let mut late = Vec::with_capacity(n);
+    for _ in 0..n {
+        let deadline = weft::time::Instant::now() + Duration::from_micros(1_500);
+        weft::time::sleep_until(deadline).await;
+        late.push(deadline.elapsed());
+    }
+    summarize_lateness(late)
+}
+
+fn summarize_lateness(mut late: Vec<Duration>) -> String {
+    late.sort_unstable();
+    let at = |q: f64| late[((late.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e6;
+    format!(
+        "none early; late by median {:.0} µs, p99 {:.0} µs",
+        at(0.5),
+        at(0.99)
+    )
+}
+
+/// `jobs` CPU-bound closures on the blocking pool, awaited together.
+async fn blocking_work(jobs: u64) -> String {
+    let mut set = JoinSet::new();
+    for job in 0..jobs {
+        set.spawn_blocking(move || {
+            // FNV-1a over ~5 ms worth of bytes.
+            let mut hash = 0xcbf2_9ce4_8422_2325u64;
+            for i in 0..8_000_000u64 {
+                hash ^= (i ^ job) & 0xff;
+                hash = hash.wrapping_mul(0x0100_0000_01b3);
+            }
+            hash
+        });
+    }
+    let mut combined = 0u64;
+    while let Some(hash) = set.join_next().await {
+        combined ^= hash.expect("blocking job");
+    }
+    format!("{jobs} jobs done (xor of hashes {combined:016x})")
 }
 
 async fn spawn_burst(n: usize) -> String {

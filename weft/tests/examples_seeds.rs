@@ -132,8 +132,14 @@ fn async_tcp_echoes_all_one_thousand_clients_within_its_second() {
         .unwrap();
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(stdout.lines().next(), Some(format!("Listening on {addr}").as_str()));
-    let received = stdout.lines().filter(|l| l.starts_with("Server received: ")).count();
+    assert_eq!(
+        stdout.lines().next(),
+        Some(format!("Listening on {addr}").as_str())
+    );
+    let received = stdout
+        .lines()
+        .filter(|l| l.starts_with("Server received: "))
+        .count();
     let mut echoed: Vec<usize> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("Echoed message: Hello, world! from client "))
@@ -141,5 +147,9 @@ fn async_tcp_echoes_all_one_thousand_clients_within_its_second() {
         .collect();
     echoed.sort_unstable();
     assert_eq!(received, 1000, "the server did not receive every client");
-    assert_eq!(echoed, (0..1000).collect::<Vec<_>>(), "not every client was echoed");
+    assert_eq!(
+        echoed,
+        (0..1000).collect::<Vec<_>>(),
+        "not every client was echoed"
+    );
 }
