@@ -104,6 +104,12 @@ fn timers_across_level_boundaries_fire_at_their_deadlines() {
                 durations.push(Duration::from_micros(micros));
             }
         }
+        // tokio's millisecond wheel's boundaries too: 64 ms, ~4 s, ~4 min,
+        // ~4.7 h.
+        for millis in [64u64, 4_096, 262_144, 16_777_216] {
+            durations.push(Duration::from_millis(millis));
+        }
+        durations.sort_unstable();
         let start = Instant::now();
         let fired = Arc::new(Mutex::new(Vec::new()));
         let mut handles = Vec::new();
