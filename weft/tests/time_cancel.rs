@@ -37,7 +37,11 @@ static ALLOCATOR: Counting = Counting;
 
 #[test]
 fn dropping_a_million_pending_sleeps_empties_the_wheel_and_frees_memory() {
-    for flavor in [Flavor::CurrentThread, Flavor::MultiThread(1), Flavor::MultiThread(4)] {
+    for flavor in [
+        Flavor::CurrentThread,
+        Flavor::MultiThread(1),
+        Flavor::MultiThread(4),
+    ] {
         let rt = flavor.build();
         // Warm up (thread-locals, queues, the wheel's levels).
         rt.block_on(async { sleep(Duration::from_millis(1)).await });
@@ -56,7 +60,10 @@ fn dropping_a_million_pending_sleeps_empties_the_wheel_and_frees_memory() {
             let registered = LIVE.load(Relaxed) - before;
             // The sleeps' own boxes, and no allocation per registration.
             let per_sleep = registered / 1_000_000;
-            assert!(per_sleep <= std::mem::size_of::<Sleep>() + 16, "{per_sleep} B per sleep");
+            assert!(
+                per_sleep <= std::mem::size_of::<Sleep>() + 16,
+                "{per_sleep} B per sleep"
+            );
             drop(sleeps);
         });
         let after = LIVE.load(Relaxed);
@@ -68,11 +75,16 @@ fn dropping_a_million_pending_sleeps_empties_the_wheel_and_frees_memory() {
         // The wheel is empty: nothing wakes the driver at the cancelled
         // deadlines, so a park over them is counted once per worker or so.
         let parks = |rt: &weft::runtime::Runtime| -> u64 {
-            (0..flavor.workers()).map(|w| rt.metrics().worker_park_count(w)).sum()
+            (0..flavor.workers())
+                .map(|w| rt.metrics().worker_park_count(w))
+                .sum()
         };
         let parks_before = parks(&rt);
         rt.block_on(async { sleep(Duration::from_millis(1_300)).await });
         let woke = parks(&rt) - parks_before;
-        assert!(woke <= 4 * flavor.workers() as u64, "{flavor:?}: {woke} parks");
+        assert!(
+            woke <= 4 * flavor.workers() as u64,
+            "{flavor:?}: {woke} parks"
+        );
     }
 }

@@ -60,6 +60,8 @@ mod wheel;
 
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
+#[cfg(all(test, not(weft_loom)))]
+mod timer_tests;
 
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
