@@ -82,11 +82,15 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Read, |mut io| io.read(buf))
+        let (io, len) = (self.get_ref(), buf.len());
+        self.registration
+            .poll_transfer(cx, Direction::Read, len, || (&mut &*io).read(buf))
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut io| io.write(buf))
+        let (io, len) = (self.get_ref(), buf.len());
+        self.registration
+            .poll_transfer(cx, Direction::Write, len, || (&mut &*io).write(buf))
     }
 
     pub(crate) fn poll_write_vectored(
@@ -94,7 +98,12 @@ where
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+        let io = self.get_ref();
+        let len = bufs.iter().map(|buf| buf.len()).sum();
+        self.registration
+            .poll_transfer(cx, Direction::Write, len, || {
+                (&mut &*io).write_vectored(bufs)
+            })
     }
 }
 

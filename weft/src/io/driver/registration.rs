@@ -78,6 +78,36 @@ impl Registration {
         }
     }
 
+    /// As [`poll_io`](Registration::poll_io) for an operation that moves up
+    /// to `len` bytes and returns how many it moved. A short transfer
+    /// (`0 < n < len`) means the socket's buffer was drained (read) or
+    /// filled (write), so the readiness is forgotten at once: the next
+    /// operation waits for the next edge instead of first making a system
+    /// call that would only return `WouldBlock`. Edge-triggered epoll
+    /// reports every later arrival, and the tick guard keeps a readiness
+    /// that arrived meanwhile; closed states are never forgotten.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let event = ready!(self.poll_ready(cx, direction))?;
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.shared.clear_readiness(event);
+                }
+                Ok(n) if n > 0 && n < len => {
+                    self.shared.clear_readiness(event);
+                    return Poll::Ready(Ok(n));
+                }
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
     /// Runs `op` now if the cached readiness allows, without waiting:
     /// `WouldBlock` when it does not (the `try_read`/`try_write` family).
     pub(crate) fn try_io<R>(
