@@ -20,6 +20,10 @@ use std::time::{Duration, Instant};
 pub(crate) struct Clock {
     /// Tick 0.
     start: Instant,
+    /// `CLOCK_MONOTONIC` in ns, read just after `start`: the base of
+    /// [`past_tick`](Clock::past_tick)'s coarse reading (`None` where that
+    /// clock is missing).
+    start_monotonic_ns: Option<u64>,
     /// Set at the first pause: from then on `now` reads `frozen`.
     ever_paused: AtomicBool,
     frozen: Mutex<Frozen>,
@@ -40,6 +44,7 @@ impl Clock {
         let start = Instant::now();
         Clock {
             start,
+            start_monotonic_ns: monotonic_ns(false),
             ever_paused: AtomicBool::new(false),
             frozen: Mutex::new(Frozen {
                 base: start,
@@ -82,6 +87,21 @@ impl Clock {
     pub(crate) fn now_tick(&self) -> u64 {
         let since = self.now().saturating_duration_since(self.start);
         since.as_secs().saturating_mul(1_000_000) + u64::from(since.subsec_micros())
+    }
+
+    /// A tick that has certainly passed, read cheaply: on Linux the coarse
+    /// monotonic clock (updated every scheduler tick of the kernel, so up
+    /// to a few ms behind, and never ahead, since it shares its base with
+    /// `Instant` and `start` was taken first); the precise time while
+    /// paused or elsewhere.
+    pub(crate) fn past_tick(&self) -> u64 {
+        // Acquire: as in `now`.
+        if !self.ever_paused.load(Acquire) {
+            if let (Some(start), Some(coarse)) = (self.start_monotonic_ns, monotonic_ns(true)) {
+                return coarse.saturating_sub(start) / 1_000;
+            }
+        }
+        self.now_tick()
     }
 
     /// The instant at which `tick` starts.
@@ -177,6 +197,33 @@ impl Clock {
         let mut frozen = self.frozen();
         frozen.inhibit_auto_advance = frozen.inhibit_auto_advance.saturating_sub(1);
     }
+}
+
+/// `CLOCK_MONOTONIC` (or, with `coarse`, `CLOCK_MONOTONIC_COARSE`) in
+/// nanoseconds; `None` if it cannot be read.
+#[cfg(target_os = "linux")]
+fn monotonic_ns(coarse: bool) -> Option<u64> {
+    let clock = if coarse {
+        libc::CLOCK_MONOTONIC_COARSE
+    } else {
+        libc::CLOCK_MONOTONIC
+    };
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec to write; both clock ids are ones
+    // Linux supports (served by the vDSO, no system call).
+    if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {
+        return None;
+    }
+    Some((now.tv_sec as u64).saturating_mul(1_000_000_000) + now.tv_nsec as u64)
+}
+
+/// Elsewhere no coarse clock is used: `past_tick` reads the precise time.
+#[cfg(not(target_os = "linux"))]
+fn monotonic_ns(_coarse: bool) -> Option<u64> {
+    None
 }
 
 /// About thirty years after `from`: where deadlines beyond what `Instant`

@@ -277,16 +277,16 @@ impl Drop for AutoAdvanceInhibit {
 }
 
 impl Handle {
-    /// After inserting an entry due at `when` (`locked` is the held lock):
+    /// After inserting an entry due at `when` whose slot the wheel visits
+    /// at `visit` (the wheel's `insert` result; `locked` is the held lock):
     /// lowers the lock-free next-expiration hint, and says whether the
     /// blocked driver must be woken to wait for the entry (rule 3).
-    pub(crate) fn inserted(&self, locked: &mut Locked, when: u64) -> bool {
-        // The wheel wakes at the start of the entry's slot (to cascade it),
-        // which may come before `when`.
-        let next = locked.wheel.next_expiration().unwrap_or(u64::MAX);
+    pub(crate) fn inserted(&self, locked: &mut Locked, visit: u64, when: u64) -> bool {
+        // The hint is where the wheel must next look (to cascade, maybe
+        // before `when`), or a check would skip a slot a park waits for.
         let hint = &self.inner.next_expiration;
-        if next < hint.load(Relaxed) {
-            hint.store(next, Relaxed);
+        if visit < hint.load(Relaxed) {
+            hint.store(visit, Relaxed);
         }
         match locked.parked_until {
             Some(until) if when < until => {

@@ -90,12 +90,16 @@ impl Timer {
             _ => {}
         }
         let clock = this.handle.clock();
-        if clock.now() >= deadline {
+        let when = clock.deadline_tick(deadline);
+        // A deadline already passed completes here, without the wheel. The
+        // check reads the coarse clock (a few ns, up to a few ms behind):
+        // a deadline passed more recently than that goes through the wheel
+        // and fires at the driver's next check instead.
+        if when <= clock.past_tick() {
             // SAFETY: IDLE: only the owner reaches the entry (rule 5).
             unsafe { entry.set_state(FIRED, Relaxed) };
             return Poll::Ready(());
         }
-        let when = clock.deadline_tick(deadline);
         let mut locked = this.handle.lock();
         if locked.is_shutdown {
             drop(locked);
@@ -106,9 +110,9 @@ impl Timer {
         // no list.
         let unpark = unsafe {
             entry.set_waker(cx.waker());
-            locked.wheel.insert(NonNull::from(entry), when);
+            let visit = locked.wheel.insert(NonNull::from(entry), when);
             entry.set_state(REGISTERED, Relaxed);
-            this.handle.inserted(&mut locked, when)
+            this.handle.inserted(&mut locked, visit, when)
         };
         drop(locked);
         if unpark {
@@ -133,8 +137,8 @@ impl Timer {
                     // wheel (REGISTERED under the lock); rule 6 as above.
                     let unpark = unsafe {
                         locked.wheel.remove(NonNull::from(entry));
-                        locked.wheel.insert(NonNull::from(entry), when);
-                        this.handle.inserted(&mut locked, when)
+                        let visit = locked.wheel.insert(NonNull::from(entry), when);
+                        this.handle.inserted(&mut locked, visit, when)
                     };
                     drop(locked);
                     if unpark {

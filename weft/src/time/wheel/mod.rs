@@ -90,19 +90,21 @@ impl Wheel {
     }
 
     /// Links `entry` to fire at tick `when` (clamped to [`MAX_TICKS`] ahead;
-    /// a tick already processed puts it on the pending list).
+    /// a tick already processed puts it on the pending list). Returns the
+    /// tick at which the wheel must next look at it: the start of its slot
+    /// (where it cascades or fires), or `elapsed` if it is pending.
     ///
     /// # Safety
     ///
     /// The driver lock is held; `entry` is alive, pinned and not in the
     /// wheel, and is removed before it is dropped or moved.
-    pub(crate) unsafe fn insert(&mut self, entry: NonNull<Entry>, when: u64) {
+    pub(crate) unsafe fn insert(&mut self, entry: NonNull<Entry>, when: u64) -> u64 {
         let when = when.min(self.elapsed.saturating_add(MAX_TICKS));
         // SAFETY: the lock is held and `entry` is alive (contract).
         unsafe { entry.as_ref().set_when(when) };
-        // SAFETY: as above; `entry` is in no list.
-        unsafe { self.link(entry, when) };
         self.len += 1;
+        // SAFETY: as above; `entry` is in no list.
+        unsafe { self.link(entry, when) }
     }
 
     /// Unlinks `entry`.
@@ -199,19 +201,20 @@ impl Wheel {
         None
     }
 
-    /// Puts `entry`, due at `when`, on its level's slot, or on `pending`.
+    /// Puts `entry`, due at `when`, on its level's slot, or on `pending`;
+    /// returns the start of that slot (`elapsed` for `pending`).
     ///
     /// # Safety
     ///
     /// The driver lock is held; `entry` is alive and in no list.
-    unsafe fn link(&mut self, entry: NonNull<Entry>, when: u64) {
+    unsafe fn link(&mut self, entry: NonNull<Entry>, when: u64) -> u64 {
         if when <= self.elapsed {
             // SAFETY: contract of this function.
             unsafe {
                 entry.as_ref().set_location(PENDING);
                 self.pending.push_back(entry);
             }
-            return;
+            return self.elapsed;
         }
         let level = level_for(self.elapsed, when);
         let slot = ((when >> (SLOT_BITS * level as u32)) as usize) % SLOTS;
@@ -223,6 +226,8 @@ impl Wheel {
             self.levels[level].slot_mut(slot).push_back(entry);
         }
         self.levels[level].occupy(slot);
+        let shift = SLOT_BITS * level as u32;
+        (when >> shift) << shift
     }
 }
 
