@@ -1,0 +1,236 @@
+//! The runtime abstraction every workload is written against.
+//!
+//! A workload is one generic function over [`Rt`]; the three implementations
+//! ([`WeftRt`], [`TokioRt`], [`SmolRt`]) map each call onto the runtime's own
+//! API, so the three runs share every line of workload code and every
+//! parameter. Each implementation documents where its runtime has no direct
+//! equivalent and what it uses instead ([`Rt::EQUIVALENTS`]).
+
+mod smol;
+mod tokio;
+mod weft;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+pub use self::smol::{SmolRt, SmolRuntime};
+pub use self::tokio::TokioRt;
+pub use self::weft::WeftRt;
+
+/// Which runtime a sample belongs to, in the order of alternation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// weft, the runtime under test.
+    Weft,
+    /// tokio, the reference.
+    Tokio,
+    /// smol's building blocks (async-executor + async-io).
+    Smol,
+}
+
+impl Kind {
+    /// Every runtime, in the order each round runs them.
+    pub const ALL: [Kind; 3] = [Kind::Weft, Kind::Tokio, Kind::Smol];
+
+    /// The lower-case name used on the command line and in the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Weft => "weft",
+            Kind::Tokio => "tokio",
+            Kind::Smol => "smol",
+        }
+    }
+
+    /// Parses [`Kind::name`] back.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// What stands in for this runtime where it lacks the feature a workload
+    /// uses (printed under the table).
+    pub fn equivalents(self) -> &'static str {
+        match self {
+            Kind::Weft => WeftRt::EQUIVALENTS,
+            Kind::Tokio => TokioRt::EQUIVALENTS,
+            Kind::Smol => SmolRt::EQUIVALENTS,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The scheduler a workload asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    /// Everything on the thread that calls `block_on`.
+    CurrentThread,
+    /// A pool of this many worker threads.
+    MultiThread(usize),
+}
+
+/// One runtime, behind the calls the workloads need.
+///
+/// The `Spawner` is what a task uses to spawn further tasks: for weft and
+/// tokio a zero-sized value calling the ambient `spawn` (it must be used
+/// inside the runtime, like `tokio::spawn`), for smol the `&'static
+/// Executor` (as smol programs hold their executor).
+pub trait Rt: 'static {
+    /// Which runtime this is.
+    const KIND: Kind;
+    /// Where this runtime lacks a feature, what the workloads use instead.
+    const EQUIVALENTS: &'static str;
+    /// The owned runtime (dropping it shuts it down).
+    type Runtime;
+    /// Spawns tasks from inside the runtime.
+    type Spawner: Copy + Send + Sync + 'static;
+    /// A task's handle; awaiting it yields the output. A task that panicked
+    /// makes the await panic with a message naming the runtime.
+    type Join<T: Send + 'static>: Future<Output = T> + Send + 'static;
+    /// A bound TCP listener.
+    type Listener: Send + Sync + 'static;
+    /// A connected TCP stream.
+    type Stream: Send + 'static;
+
+    /// Builds a runtime of `flavor` with I/O enabled.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime cannot start (threads, epoll, eventfd).
+    fn build(flavor: Flavor) -> io::Result<Self::Runtime>;
+
+    /// Runs `f` to completion on the calling thread, as `Runtime::block_on`.
+    fn block_on<F: Future>(rt: &Self::Runtime, f: F) -> F::Output;
+
+    /// The spawner for tasks running on `rt`.
+    fn spawner(rt: &Self::Runtime) -> Self::Spawner;
+
+    /// Spawns `f` from inside the runtime.
+    fn spawn<F>(sp: Self::Spawner, f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Spawns `f` from a thread outside the runtime (`Runtime::spawn`).
+    fn spawn_remote<F>(rt: &Self::Runtime, f: F) -> Self::Join<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Lets the task run on without its handle (dropping a weft or tokio
+    /// handle detaches; dropping smol's `Task` would cancel, so it detaches).
+    fn detach<T: Send + 'static>(join: Self::Join<T>);
+
+    /// Yields to the scheduler once.
+    fn yield_now() -> impl Future<Output = ()> + Send;
+
+    /// Binds a TCP listener.
+    fn bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Listener>> + Send;
+
+    /// The address a listener is bound to.
+    ///
+    /// # Errors
+    ///
+    /// As `getsockname`.
+    fn local_addr(listener: &Self::Listener) -> io::Result<SocketAddr>;
+
+    /// Accepts one connection.
+    fn accept(
+        listener: &Self::Listener,
+    ) -> impl Future<Output = io::Result<Self::Stream>> + Send + '_;
+
+    /// Connects to `addr`.
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>> + Send;
+
+    /// Reads some bytes (0 at end of stream).
+    fn read<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + Send + 'a;
+
+    /// Writes all of `buf`.
+    fn write_all<'a>(
+        stream: &'a mut Self::Stream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+}
+
+/// Spawns `f` and detaches it at once.
+pub fn spawn_detached<R: Rt, F>(sp: R::Spawner, f: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    R::detach(R::spawn::<F>(sp, f));
+}
+
+/// Fills `buf` from `stream`.
+///
+/// Returns `Ok(false)` when the stream ends cleanly before the first byte,
+/// `Ok(true)` when `buf` is full.
+///
+/// # Errors
+///
+/// `UnexpectedEof` when the stream ends inside `buf`, or the read's error.
+pub async fn read_exact<R: Rt>(stream: &mut R::Stream, buf: &mut [u8]) -> io::Result<bool> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        let n = R::read(stream, &mut buf[filled..]).await?;
+        if n == 0 {
+            if filled == 0 {
+                return Ok(false);
+            }
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "{}: stream ended after {filled} of {} bytes",
+                    R::KIND,
+                    buf.len()
+                ),
+            ));
+        }
+        filled += n;
+    }
+    Ok(true)
+}
+
+/// Adapts a `JoinHandle` whose output is `Result<T, E>` (weft, tokio) to the
+/// plain-`T` handle [`Rt::Join`] promises: a failed task panics the awaiting
+/// benchmark with the runtime's name and the error.
+#[derive(Debug)]
+pub struct Unwrapped<H> {
+    handle: H,
+    runtime: Kind,
+}
+
+impl<H> Unwrapped<H> {
+    pub(crate) fn new(handle: H, runtime: Kind) -> Self {
+        Unwrapped { handle, runtime }
+    }
+
+    pub(crate) fn into_inner(self) -> H {
+        self.handle
+    }
+}
+
+impl<H, T, E> Future for Unwrapped<H>
+where
+    H: Future<Output = Result<T, E>> + Unpin,
+    E: fmt::Display,
+{
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let runtime = self.runtime;
+        Pin::new(&mut self.handle).poll(cx).map(|r| match r {
+            Ok(v) => v,
+            Err(e) => panic!("a benchmark task failed on {runtime}: {e}"),
+        })
+    }
+}
