@@ -6,8 +6,10 @@
 //! prints one line `result VALUE` (errors go to stderr with exit code 1).
 //! One process per sample keeps each runtime's heap apart from the others'.
 
-use std::io;
-use std::process::{Command, ExitCode};
+use std::io::{self, Read};
+use std::process::{Command, ExitCode, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::rt::Kind;
 use crate::workload::{self, Sampler};
@@ -21,19 +23,45 @@ pub fn sampler(name: &'static str, kind: Kind) -> Sampler {
     Box::new(move || run(name, kind))
 }
 
+/// How long one child may run before it is killed and the sample fails.
+pub const CHILD_LIMIT: Duration = Duration::from_secs(120);
+
 fn run(name: &str, kind: Kind) -> io::Result<f64> {
     let exe = std::env::current_exe()
         .map_err(|e| io::Error::new(e.kind(), format!("locating the bench binary: {e}")))?;
-    let out = Command::new(&exe)
+    let mut child = Command::new(&exe)
         .args([CHILD_ARG, name, kind.name()])
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .map_err(|e| io::Error::new(e.kind(), format!("running {}: {e}", exe.display())))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if start.elapsed() > CHILD_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{name} on {kind}: child process killed after {CHILD_LIMIT:?}"),
+            ));
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout)?;
+    }
+    if let Some(mut err) = child.stderr.take() {
+        err.read_to_string(&mut stderr)?;
+    }
+    if !status.success() {
         return Err(io::Error::other(format!(
-            "{name} on {kind} (child process, {}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
+            "{name} on {kind} (child process, {status}): {}",
+            stderr.trim()
         )));
     }
     parse_result(&stdout)

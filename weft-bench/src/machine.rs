@@ -41,6 +41,10 @@ pub fn cpu_model(cpuinfo: &str) -> Option<String> {
 ///
 /// Counts days from 0000-03-01 in 400-year eras of 146,097 days (March-based
 /// years put the leap day last), the standard civil-from-days conversion.
+///
+/// ```
+/// assert_eq!(weft_bench::machine::utc_date(951_782_400), "2000-02-29");
+/// ```
 pub fn utc_date(unix_secs: u64) -> String {
     let days = (unix_secs / 86_400) as i64 + 719_468; // days since 0000-03-01
     let era = days.div_euclid(146_097);

@@ -18,6 +18,9 @@ higher is better, ratio > 1.00 means weft is better.";
 pub const NOTES: &[&str] = &[
     "ping_pong uses tokio::sync::oneshot on all three runtimes (runtime-agnostic; identical \
      channel, only the scheduler differs)",
+    "every runtime is built with I/O enabled (as #[tokio::main] does); tokio's own \
+     current_thread benches build without drivers, where its block_on wake-up needs no \
+     eventfd write and epoll_wait",
     "memory: one child process per runtime and sample, counting allocator on; bytes include \
      everything the runtime allocates for the object (task cell, queues, registration)",
 ];

@@ -78,6 +78,14 @@ pub struct Summary {
 impl Summary {
     /// Summarizes `samples`; `None` when there are none or one is not a
     /// finite number (a broken measurement is reported, not averaged in).
+    ///
+    /// ```
+    /// use weft_bench::stats::Summary;
+    ///
+    /// let s = Summary::of(vec![4.0, 1.0, 10.0, 2.0]).ok_or("no samples")?;
+    /// assert_eq!((s.median, s.min, s.max), (3.0, 1.0, 10.0));
+    /// # Ok::<(), &str>(())
+    /// ```
     pub fn of(samples: Vec<f64>) -> Option<Summary> {
         if samples.is_empty() || samples.iter().any(|s| !s.is_finite()) {
             return None;
@@ -102,6 +110,17 @@ impl Summary {
 /// The ratio weft/other of two medians, always in that direction (never
 /// inverted for throughputs: the unit's [`Direction`] says how to read it).
 /// `None` when `other` is zero.
+///
+/// ```
+/// use weft_bench::stats::{ratio, Direction, Summary};
+///
+/// let weft = Summary::of(vec![300.0]).ok_or("empty")?; // msg/s
+/// let tokio = Summary::of(vec![200.0]).ok_or("empty")?;
+/// let r = ratio(&weft, &tokio).ok_or("zero")?;
+/// assert_eq!(r, 1.5);
+/// assert!(Direction::HigherIsBetter.weft_better(r));
+/// # Ok::<(), &str>(())
+/// ```
 pub fn ratio(weft: &Summary, other: &Summary) -> Option<f64> {
     if other.median == 0.0 {
         None

@@ -130,10 +130,8 @@ impl Rt for SmolRt {
         listener.get_ref().local_addr()
     }
 
-    fn accept(
-        listener: &Self::Listener,
-    ) -> impl Future<Output = io::Result<Self::Stream>> + Send + '_ {
-        async move { listener.accept().await.map(|(s, _)| s) }
+    async fn accept(listener: &Self::Listener) -> io::Result<Self::Stream> {
+        listener.accept().await.map(|(s, _)| s)
     }
 
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>> + Send {

@@ -78,8 +78,8 @@ impl Rt for WeftRt {
         listener.local_addr()
     }
 
-    fn accept(listener: &TcpListener) -> impl Future<Output = io::Result<TcpStream>> + Send + '_ {
-        async move { listener.accept().await.map(|(s, _)| s) }
+    async fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
+        listener.accept().await.map(|(s, _)| s)
     }
 
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<TcpStream>> + Send {

@@ -25,12 +25,15 @@ pub const TASKS: usize = 10_000;
 pub const CONNS: usize = 500;
 /// Objects created before the baseline (lazy runtime state, reactor thread).
 const WARM: usize = 16;
+/// Connections opened at a time, each batch accepted before the next, so no
+/// listen backlog overflows (std's and async-io's listeners use 128).
+const BATCH: usize = 50;
 /// How long the measured objects may take to park.
-const SETTLE_LIMIT: Duration = Duration::from_secs(20);
+pub const SETTLE_LIMIT: Duration = Duration::from_secs(20);
 
 /// How many [`Parked`] futures have been polled, process-wide (the future
 /// must stay zero-sized, so the counter cannot live in it).
-static PARKED_POLLS: AtomicUsize = AtomicUsize::new(0);
+pub static PARKED_POLLS: AtomicUsize = AtomicUsize::new(0);
 
 /// A zero-sized future that never completes; each poll bumps
 /// [`PARKED_POLLS`].
@@ -41,35 +44,43 @@ impl Future for Parked {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
-        // Release: pairs with the Acquire load in `settle`, so the measuring
+        // Release: pairs with the Acquire load in `wait_for`, so the measuring
         // thread sees the spawn that preceded this poll.
         PARKED_POLLS.fetch_add(1, Release);
         Poll::Pending
     }
 }
 
-/// Waits until `counter` reaches `target`, then pauses so the last tasks
-/// finish parking.
+/// Waits until `counter` reaches `target`.
 ///
 /// # Errors
 ///
 /// `TimedOut` after [`SETTLE_LIMIT`], naming `what`.
-pub fn settle(counter: &AtomicUsize, target: usize, what: &str) -> io::Result<()> {
+pub fn wait_for(counter: &AtomicUsize, target: usize, what: &str) -> io::Result<()> {
     let start = Instant::now();
     loop {
         // Acquire: pairs with the Release increments by the tasks.
         let now = counter.load(Acquire);
         if now >= target {
-            break;
+            return Ok(());
         }
         if start.elapsed() > SETTLE_LIMIT {
             return Err(io::Error::new(
                 io::ErrorKind::TimedOut,
-                format!("{what}: only {now} of {target} parked after {SETTLE_LIMIT:?}"),
+                format!("{what}: only {now} of {target} after {SETTLE_LIMIT:?}"),
             ));
         }
         thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// [`wait_for`], then a pause so the last tasks finish parking.
+///
+/// # Errors
+///
+/// As [`wait_for`].
+pub fn settle(counter: &AtomicUsize, target: usize, what: &str) -> io::Result<()> {
+    wait_for(counter, target, what)?;
     thread::sleep(Duration::from_millis(50));
     Ok(())
 }
@@ -128,7 +139,7 @@ async fn idle_server<R: Rt>(listener: R::Listener, sp: R::Spawner, parked: Arc<A
                 let parked = parked.clone();
                 spawn_detached::<R, _>(sp, async move {
                     let mut buf = [0u8; 64];
-                    // Release: pairs with the Acquire load in `settle`.
+                    // Release: pairs with the Acquire load in `wait_for`.
                     parked.fetch_add(1, Release);
                     let _ = R::read(&mut stream, &mut buf).await;
                 });
@@ -141,11 +152,24 @@ async fn idle_server<R: Rt>(listener: R::Listener, sp: R::Spawner, parked: Arc<A
     }
 }
 
-fn connect_std(addr: SocketAddr, into: &mut Vec<TcpStream>, n: usize) -> io::Result<()> {
-    for _ in 0..n {
-        let s = TcpStream::connect(addr)
-            .map_err(|e| io::Error::new(e.kind(), format!("connecting to {addr}: {e}")))?;
-        into.push(s);
+/// Opens `n` std connections in batches, waiting after each batch until
+/// the server's tasks for it are parked.
+fn connect_std(
+    addr: SocketAddr,
+    into: &mut Vec<TcpStream>,
+    n: usize,
+    parked: &AtomicUsize,
+) -> io::Result<()> {
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(BATCH);
+        for _ in 0..batch {
+            let s = TcpStream::connect(addr)
+                .map_err(|e| io::Error::new(e.kind(), format!("connecting to {addr}: {e}")))?;
+            into.push(s);
+        }
+        wait_for(parked, into.len(), "server tasks of a batch of connections")?;
+        left -= batch;
     }
     Ok(())
 }
@@ -165,10 +189,10 @@ pub fn idle_server_conns<R: Rt>(rt: &R::Runtime, n: usize) -> io::Result<f64> {
         spawn_detached::<R, _>(sp, idle_server::<R>(listener, sp, p));
     });
     let mut clients = Vec::with_capacity(WARM + n);
-    connect_std(addr, &mut clients, WARM)?;
+    connect_std(addr, &mut clients, WARM, &parked)?;
     settle(&parked, WARM, "warm-up connections")?;
     let before = ALLOCATOR.live();
-    connect_std(addr, &mut clients, n)?;
+    connect_std(addr, &mut clients, n, &parked)?;
     settle(&parked, WARM + n, "idle server connections")?;
     let after = ALLOCATOR.live();
     drop(clients);
@@ -206,7 +230,7 @@ fn spawn_idle_clients<R: Rt>(
                 match R::connect(addr).await {
                     Ok(mut stream) => {
                         let mut buf = [0u8; 64];
-                        // Release: pairs with the Acquire load in `settle`.
+                        // Release: pairs with the Acquire load in `wait_for`.
                         parked.fetch_add(1, Release);
                         let _ = R::read(&mut stream, &mut buf).await;
                     }
@@ -215,6 +239,28 @@ fn spawn_idle_clients<R: Rt>(
             });
         }
     });
+}
+
+/// Spawns `n` idle clients in batches, each batch connected (its tasks
+/// parked) and accepted before the next.
+fn spawn_idle_clients_batched<R: Rt>(
+    rt: &R::Runtime,
+    addr: SocketAddr,
+    n: usize,
+    parked: &Arc<AtomicUsize>,
+    accepted: &AtomicUsize,
+) -> io::Result<()> {
+    let mut left = n;
+    while left > 0 {
+        let batch = left.min(BATCH);
+        // Acquire: pairs with the Release increments (either counter).
+        let target = parked.load(Acquire) + batch;
+        spawn_idle_clients::<R>(rt, addr, batch, parked);
+        wait_for(parked, target, "client tasks of a batch")?;
+        wait_for(accepted, target, "accepts of a batch")?;
+        left -= batch;
+    }
+    Ok(())
 }
 
 /// Runs the client-side measurement with `n` connections.
@@ -226,22 +272,27 @@ pub fn idle_client_conns<R: Rt>(rt: &R::Runtime, n: usize) -> io::Result<f64> {
     let listener = TcpListener::bind(loopback())?;
     let addr = listener.local_addr()?;
     let total = WARM + n;
-    let mut accepted = Vec::with_capacity(total);
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let mut held = Vec::with_capacity(total);
+    let count = accepted.clone();
     let acceptor = thread::Builder::new().name("idle-acceptor".into()).spawn(
         move || -> io::Result<Vec<TcpStream>> {
             for _ in 0..total {
-                accepted.push(listener.accept()?.0);
+                held.push(listener.accept()?.0);
+                // Release: pairs with the Acquire load in `wait_for`.
+                count.fetch_add(1, Release);
             }
-            Ok(accepted)
+            Ok(held)
         },
     )?;
     let parked = Arc::new(AtomicUsize::new(0));
-    spawn_idle_clients::<R>(rt, addr, WARM, &parked);
+    spawn_idle_clients_batched::<R>(rt, addr, WARM, &parked, &accepted)?;
     settle(&parked, WARM, "warm-up client connections")?;
     let before = ALLOCATOR.live();
-    spawn_idle_clients::<R>(rt, addr, n, &parked);
+    spawn_idle_clients_batched::<R>(rt, addr, n, &parked, &accepted)?;
     settle(&parked, total, "idle client connections")?;
     let after = ALLOCATOR.live();
+    // Every connection was accepted (waited for above), so the thread ends.
     let servers = acceptor
         .join()
         .map_err(|_| io::Error::other("the std acceptor thread panicked"))??;
