@@ -65,8 +65,7 @@ fn cell(s: Option<&Summary>) -> String {
 
 fn ratio_cell(r: &WorkloadResult, other: Kind) -> String {
     match r.ratio_to(other) {
-        Some(x) if r.unit.direction.weft_better(x) => format!("{x:.2} better"),
-        Some(x) => format!("{x:.2} worse"),
+        Some(x) => format!("{x:.2} {}", r.unit.direction.verdict(x)),
         None => "-".into(),
     }
 }

@@ -26,6 +26,18 @@ impl Direction {
         }
     }
 
+    /// "better", "worse", or "even" (within half a percent of 1.0, where a
+    /// two-decimal ratio would print as 1.00) for weft, reading `ratio`.
+    pub fn verdict(self, ratio: f64) -> &'static str {
+        if (ratio - 1.0).abs() < 0.005 {
+            "even"
+        } else if self.weft_better(ratio) {
+            "better"
+        } else {
+            "worse"
+        }
+    }
+
     /// Whether `ratio` (weft/other) says weft did better.
     pub fn weft_better(self, ratio: f64) -> bool {
         match self {
@@ -177,6 +189,10 @@ mod tests {
         assert!(!Direction::HigherIsBetter.weft_better(0.8));
         assert!(!Direction::LowerIsBetter.weft_better(1.0));
         assert!(!Direction::HigherIsBetter.weft_better(1.0));
+        assert_eq!(Direction::LowerIsBetter.verdict(0.9), "better");
+        assert_eq!(Direction::LowerIsBetter.verdict(1.004), "even");
+        assert_eq!(Direction::HigherIsBetter.verdict(0.996), "even");
+        assert_eq!(Direction::HigherIsBetter.verdict(0.9), "worse");
         assert_eq!(Unit::MICROS.direction, Direction::LowerIsBetter);
         assert_eq!(Unit::MSG_PER_SEC.direction, Direction::HigherIsBetter);
     }

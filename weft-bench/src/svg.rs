@@ -122,10 +122,10 @@ pub fn chart(r: &Report) -> String {
                 );
                 continue;
             };
-            let verdict = if w.unit.direction.weft_better(v) {
-                "weft better"
-            } else {
-                "weft worse"
+            let verdict = match w.unit.direction.verdict(v) {
+                "even" => "even",
+                "better" => "weft better",
+                _ => "weft worse",
             };
             let cut = if v > xmax { " (cut)" } else { "" };
             let _ = writeln!(

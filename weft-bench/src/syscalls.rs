@@ -24,13 +24,44 @@ pub const PER_CONN: usize = 1_000;
 
 /// The `calls` column of strace's `total` line.
 pub fn parse_total(summary: &str) -> Option<u64> {
-    summary.lines().find_map(|l| {
-        let fields: Vec<&str> = l.split_whitespace().collect();
-        if fields.last() != Some(&"total") || fields.len() < 4 {
-            return None;
-        }
-        fields[3].parse().ok()
-    })
+    total(&parse_calls(summary))
+}
+
+/// Every `calls syscall` pair of strace's summary (the `total` line too).
+pub fn parse_calls(summary: &str) -> Vec<(String, u64)> {
+    summary
+        .lines()
+        .filter_map(|l| {
+            let fields: Vec<&str> = l.split_whitespace().collect();
+            let name = fields.last()?;
+            let calls = fields.get(3)?.parse().ok()?;
+            (fields.len() >= 5).then(|| (name.to_string(), calls))
+        })
+        .collect()
+}
+
+/// The `calls` column of strace's `total` line.
+fn total(calls: &[(String, u64)]) -> Option<u64> {
+    calls.iter().find(|(n, _)| n == "total").map(|&(_, c)| c)
+}
+
+/// The syscalls whose count grew most from `base` to `full`, per message.
+fn breakdown(full: &[(String, u64)], base: &[(String, u64)], messages: usize) -> String {
+    let mut grew: Vec<(&str, f64)> = full
+        .iter()
+        .filter(|(n, _)| n != "total")
+        .map(|(n, c)| {
+            let b = base.iter().find(|(bn, _)| bn == n).map_or(0, |&(_, c)| c);
+            (n.as_str(), c.saturating_sub(b) as f64 / messages as f64)
+        })
+        .filter(|&(_, per)| per >= 0.01)
+        .collect();
+    grew.sort_by(|a, b| b.1.total_cmp(&a.1));
+    grew.iter()
+        .take(6)
+        .map(|(n, per)| format!("{n} {per:.2}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Where `strace` is on `PATH`.
@@ -74,7 +105,7 @@ pub fn child_main(args: &[String]) -> ExitCode {
     }
 }
 
-fn counted(strace: &PathBuf, kind: Kind, per_conn: usize) -> io::Result<u64> {
+fn counted(strace: &PathBuf, kind: Kind, per_conn: usize) -> io::Result<Vec<(String, u64)>> {
     let exe = std::env::current_exe()?;
     let out_file = std::env::temp_dir().join(format!(
         "weft-bench-strace-{}-{kind}-{per_conn}.txt",
@@ -104,8 +135,13 @@ fn counted(strace: &PathBuf, kind: Kind, per_conn: usize) -> io::Result<u64> {
     }
     let summary = summary
         .map_err(|e| io::Error::new(e.kind(), format!("reading {}: {e}", out_file.display())))?;
-    parse_total(&summary)
-        .ok_or_else(|| io::Error::other(format!("no 'total' line in strace's summary for {kind}")))
+    let calls = parse_calls(&summary);
+    if total(&calls).is_none() {
+        return Err(io::Error::other(format!(
+            "no 'total' line in strace's summary for {kind}"
+        )));
+    }
+    Ok(calls)
 }
 
 /// Runs the syscall mode for `kinds`.
@@ -124,11 +160,16 @@ pub fn main(kinds: &[Kind]) -> ExitCode {
             let base = counted(&strace, kind, 0)?;
             Ok((full, base))
         }) {
-            Ok((full, base)) => {
-                let per = (full.saturating_sub(base)) as f64 / (CONNS * PER_CONN) as f64;
+            Ok((full_calls, base_calls)) => {
+                let messages = CONNS * PER_CONN;
+                let full = total(&full_calls).unwrap_or(0);
+                let base = total(&base_calls).unwrap_or(0);
+                let per = full.saturating_sub(base) as f64 / messages as f64;
                 println!(
-                    "  {:<6} {per:>6.2} syscalls/message  ({full} calls with messages, {base} without)",
-                    kind.name()
+                    "  {:<6} {per:>6.2} syscalls/message  ({full} calls with messages, {base} \
+                     without; per message: {})",
+                    kind.name(),
+                    breakdown(&full_calls, &base_calls, messages)
                 );
             }
             Err(e) => {
@@ -161,5 +202,22 @@ mod tests {
         let without = "100.00    0.000010           0        57           total\n";
         assert_eq!(parse_total(without), Some(57));
         assert_eq!(parse_total("no summary\n"), None);
+        let calls = parse_calls(with_errors);
+        assert_eq!(
+            calls,
+            [("epoll_wait".to_string(), 300), ("total".to_string(), 1234)]
+        );
+    }
+
+    #[test]
+    fn breakdown_lists_the_growth_per_message_largest_first() {
+        let full = vec![
+            ("read".to_string(), 2_050),
+            ("write".to_string(), 3_000),
+            ("mmap".to_string(), 10),
+            ("total".to_string(), 5_060),
+        ];
+        let base = vec![("read".to_string(), 50), ("mmap".to_string(), 10)];
+        assert_eq!(breakdown(&full, &base, 1_000), "write 3.00, read 2.00");
     }
 }
