@@ -19,7 +19,8 @@ weft/smol.
   --quick          fewer rounds and messages (under a minute in all)
   --filter NAME    only the workloads whose name contains NAME
   --json PATH      where to write the results (default bench-results.json)
-  --svg PATH       where to write the chart (default: PATH of --json, .svg)
+  --svg PATH       where to write the chart (default: PATH of --json, .svg);
+                   the Markdown table goes next to the JSON (.md)
   --list           print the workloads and exit
   --syscalls RT    count syscalls per echoed message under strace -c -f";
 

@@ -4,8 +4,9 @@
 //! runtimes in one process, alternating them round by round (weft, tokio,
 //! smol, weft, ...), and prints per workload the median and min–max of each
 //! runtime and the ratios weft/tokio and weft/smol; it writes the results to
-//! `bench-results.json` and a bar chart of the ratios next to it
-//! (`bench-results.svg`). See `--help` for the options and `DESIGN.md` §6.
+//! `bench-results.json`, a bar chart of the ratios next to it
+//! (`bench-results.svg`) and the table in Markdown (`bench-results.md`).
+//! See `--help` for the options and `DESIGN.md` §6.
 //!
 //! * [`rt`] — the [`Rt`](rt::Rt) abstraction and its three implementations;
 //! * [`workloads`] — the workloads, each generic over `Rt`;
@@ -120,9 +121,11 @@ fn run_benchmarks(run: &RunArgs, args: &[String]) -> ExitCode {
     println!("{}", report.table());
     println!("took {:.1} s", started.elapsed().as_secs_f64());
     let mut code = ExitCode::SUCCESS;
+    let markdown = run.json.with_extension("md");
     for (path, text) in [
         (&run.json, json::to_json(&report)),
         (&run.svg, svg::chart(&report)),
+        (&markdown, report.markdown()),
     ] {
         match std::fs::write(path, text) {
             Ok(()) => println!("wrote {}", path.display()),

@@ -88,6 +88,33 @@ impl Report {
         )
     }
 
+    /// The ratios as a Markdown table (for the README), with the machine and
+    /// the command above it.
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "{} · {} · {} cores · `{}`\n\n\
+             | workload | unit | weft | tokio | smol | weft/tokio | weft/smol |\n\
+             |---|---|---:|---:|---:|---:|---:|\n",
+            self.machine.date, self.machine.cpu, self.machine.cores, self.command
+        );
+        for r in &self.results {
+            let m = |k| r.summary(k).map_or("error".into(), |s| num(s.median));
+            let _ = writeln!(
+                out,
+                "| {} | {} ({}) | {} | {} | {} | {} | {} |",
+                r.name,
+                r.unit.label,
+                r.unit.direction.arrow(),
+                m(Kind::Weft),
+                m(Kind::Tokio),
+                m(Kind::Smol),
+                ratio_cell(r, Kind::Tokio),
+                ratio_cell(r, Kind::Smol),
+            );
+        }
+        out
+    }
+
     /// The whole table with its notes, as printed.
     pub fn table(&self) -> String {
         let mut out = self.header();
@@ -225,6 +252,18 @@ pub(crate) mod tests {
         assert!(echo.contains("0.50 worse"), "throughput 300 vs 600: {echo}");
         assert!(t.contains("spawn on smol: \"boom\""));
         assert!(t.contains("sync_x"));
+    }
+
+    #[test]
+    fn markdown_has_one_row_per_workload_with_medians_and_ratios() {
+        let md = sample_report().markdown();
+        assert!(md.starts_with("2026-12-01 · Test CPU <x> · 2 cores · `weft-bench --quick`\n"));
+        assert!(md.contains(
+            "| spawn | µs (lower is better) | 2.00 | 4.00 | error | 0.50 better | - |\n"
+        ));
+        assert!(md.contains(
+            "| echo | msg/s (higher is better) | 300.0 | 200.0 | 600.0 | 1.50 better | 0.50 worse |\n"
+        ));
     }
 
     #[test]
