@@ -2,7 +2,9 @@
 //! rounds in which every runtime takes one sample in turn (weft, tokio,
 //! smol, weft, ...), so slow drift on a shared machine lands on all three.
 
+use std::any::Any;
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 
 use crate::rt::Kind;
 use crate::stats::{ratio, Summary, Unit};
@@ -120,10 +122,19 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
             let (Ok(sampler), Ok(list)) = (sampler.as_mut(), taken.as_mut()) else {
                 continue;
             };
-            match sampler() {
-                Ok(v) if round >= warmup => list.push(v),
-                Ok(_) => {}
-                Err(e) => *taken = Err(describe(entry, *kind, &e)),
+            // A panicking workload (a failed assertion or task) costs that
+            // runtime its row, not the whole run.
+            match panic::catch_unwind(AssertUnwindSafe(&mut *sampler)) {
+                Ok(Ok(v)) if round >= warmup => list.push(v),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => *taken = Err(describe(entry, *kind, &e)),
+                Err(payload) => {
+                    *taken = Err(format!(
+                        "{} on {kind}: panicked: {}",
+                        entry.name,
+                        panic_message(payload.as_ref())
+                    ))
+                }
             }
         }
     }
@@ -147,6 +158,16 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
         unit: entry.unit,
         about: entry.about,
         runtimes,
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "(no message)"
     }
 }
 
@@ -185,6 +206,35 @@ mod tests {
             },
             child: None,
         }
+    }
+
+    #[test]
+    fn a_panicking_sampler_costs_only_its_runtime() {
+        let entry = Entry {
+            prepare: |kind, _| {
+                let mut calls = 0;
+                Ok(Box::new(move || {
+                    calls += 1;
+                    if kind == Kind::Tokio && calls == 2 {
+                        panic!("second sample broke");
+                    }
+                    Ok(1.0)
+                }))
+            },
+            ..fake_entry()
+        };
+        let plan = Plan {
+            warmup: 0,
+            rounds: 3,
+            memory_rounds: 1,
+        };
+        let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
+        assert_eq!(r.summary(Kind::Weft).unwrap().samples, [1.0, 1.0, 1.0]);
+        assert_eq!(
+            r.runtimes[1].outcome,
+            Err("fake on tokio: panicked: second sample broke".to_string())
+        );
+        assert_eq!(r.summary(Kind::Smol).unwrap().samples.len(), 3);
     }
 
     #[test]

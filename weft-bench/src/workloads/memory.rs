@@ -88,6 +88,8 @@ pub fn settle(counter: &AtomicUsize, target: usize, what: &str) -> io::Result<()
 /// Spawns `n` [`Parked`] tasks from inside the runtime and drops (detaches)
 /// their handles; returns the poll count they must reach.
 pub fn spawn_parked<R: Rt>(rt: &R::Runtime, n: usize) -> usize {
+    // Acquire: pairs with the Release increment in `Parked::poll`, so every
+    // earlier poll is counted in the target's base.
     let target = PARKED_POLLS.load(Acquire) + n;
     let sp = R::spawner(rt);
     R::block_on(rt, async move {
@@ -253,7 +255,7 @@ fn spawn_idle_clients_batched<R: Rt>(
     let mut left = n;
     while left > 0 {
         let batch = left.min(BATCH);
-        // Acquire: pairs with the Release increments (either counter).
+        // Acquire: pairs with the Release increment of the client tasks.
         let target = parked.load(Acquire) + batch;
         spawn_idle_clients::<R>(rt, addr, batch, parked);
         wait_for(parked, target, "client tasks of a batch")?;
