@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::rt::Kind;
 use crate::stats::{ratio, Summary, Unit};
-use crate::workload::{Entry, Sampler, Settings};
+use crate::workload::{Entry, Sampler, Settings, PENDING_PREFIX};
 
 /// How many samples to take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +53,14 @@ pub struct RuntimeResult {
     pub outcome: Result<Summary, String>,
 }
 
+impl RuntimeResult {
+    /// Whether the runtime lacks the feature on this branch (the outcome is
+    /// `Err("pending: why")`), as opposed to having failed.
+    pub fn is_pending(&self) -> bool {
+        matches!(&self.outcome, Err(e) if e.starts_with(PENDING_PREFIX))
+    }
+}
+
 /// One workload's row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkloadResult {
@@ -75,6 +83,11 @@ impl WorkloadResult {
             .iter()
             .find(|r| r.kind == kind)
             .and_then(|r| r.outcome.as_ref().ok())
+    }
+
+    /// The outcome of `kind`.
+    pub fn runtime(&self, kind: Kind) -> Option<&RuntimeResult> {
+        self.runtimes.iter().find(|r| r.kind == kind)
     }
 
     /// weft's median over `other`'s (see [`ratio`]).
@@ -104,10 +117,15 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
     let mut samplers: Vec<(Kind, Result<Sampler, String>)> = Kind::ALL
         .into_iter()
         .map(|k| {
-            (
-                k,
-                (entry.prepare)(k, settings).map_err(|e| describe(entry, k, &e)),
-            )
+            let sampler = (entry.prepare)(k, settings).map_err(|e| {
+                let text = e.to_string();
+                if e.kind() == io::ErrorKind::Unsupported && text.starts_with(PENDING_PREFIX) {
+                    text
+                } else {
+                    describe(entry, k, &e)
+                }
+            });
+            (k, sampler)
         })
         .collect();
     let mut samples: Vec<Result<Vec<f64>, String>> = samplers
@@ -209,6 +227,24 @@ mod tests {
     }
 
     #[test]
+    fn a_runtime_without_the_feature_is_pending_not_failed() {
+        let entry = Entry {
+            prepare: |kind, _| match kind {
+                Kind::Weft => Err(crate::workload::pending("weft::x not here")),
+                _ => Ok(Box::new(|| Ok(1.0))),
+            },
+            ..fake_entry()
+        };
+        let r = &run(&[entry], &Settings::default(), &Plan::QUICK, |_| {})[0];
+        let weft = r.runtime(Kind::Weft).unwrap();
+        assert!(weft.is_pending());
+        assert_eq!(weft.outcome, Err("pending: weft::x not here".to_string()));
+        assert!(!r.runtime(Kind::Tokio).unwrap().is_pending());
+        assert_eq!(r.summary(Kind::Smol).unwrap().median, 1.0);
+        assert_eq!(r.ratio_to(Kind::Tokio), None);
+    }
+
+    #[test]
     fn a_panicking_sampler_costs_only_its_runtime() {
         let entry = Entry {
             prepare: |kind, _| {
@@ -256,6 +292,7 @@ mod tests {
         let smol = &r.runtimes[2];
         assert_eq!(smol.kind, Smol);
         assert_eq!(smol.outcome, Err("fake on smol: cannot build".to_string()));
+        assert!(!smol.is_pending());
         assert_eq!(r.ratio_to(Smol), None);
     }
 }

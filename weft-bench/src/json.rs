@@ -6,7 +6,8 @@
 //!   "memory_rounds", "direction",
 //!   "workloads": [ { "name", "group", "unit", "direction", "about",
 //!                    "runtimes": { "weft": {"median","min","max","samples"}
-//!                                  | {"error"}, "tokio": .., "smol": .. },
+//!                                  | {"error"} | {"pending"},
+//!                                  "tokio": .., "smol": .. },
 //!                    "ratio_weft_tokio": number|null,
 //!                    "ratio_weft_smol": number|null } ],
 //!   "pending": [ { "name", "reason" } ],
@@ -17,6 +18,7 @@ use std::fmt::Write as _;
 
 use crate::report::{Report, DIRECTION_NOTE, NOTES};
 use crate::rt::Kind;
+use crate::workload::PENDING_PREFIX;
 
 /// `s` as a JSON string literal.
 pub fn string(s: &str) -> String {
@@ -87,6 +89,10 @@ pub fn to_json(r: &Report) -> String {
                         number(Some(s.max)),
                         samples.join(", ")
                     );
+                }
+                Err(e) if rr.is_pending() => {
+                    let why = e.strip_prefix(PENDING_PREFIX).unwrap_or(e);
+                    let _ = write!(o, "{{\"pending\": {}}}", string(why));
                 }
                 Err(e) => {
                     let _ = write!(o, "{{\"error\": {}}}", string(e));
@@ -184,6 +190,10 @@ mod tests {
             "{\n  \"date\": \"2026-12-01\",\n  \"cpu\": \"Test CPU <x>\",\n  \"cores\": 2,\n"
         ));
         assert!(j.contains("\"direction\": \"higher_is_better\""));
+        assert!(
+            j.contains("\"weft\": {\"pending\": \"weft::time later\"},"),
+            "{j}"
+        );
         assert!(
             j.contains("\"ratio_weft_tokio\": 1.5,\n      \"ratio_weft_smol\": 0.5\n    }\n  ],")
         );

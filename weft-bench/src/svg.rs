@@ -41,11 +41,7 @@ pub fn axis_max(ratios: impl Iterator<Item = f64>) -> f64 {
 
 /// The chart of `r`'s ratios as an SVG document.
 pub fn chart(r: &Report) -> String {
-    let rows: Vec<_> = r
-        .results
-        .iter()
-        .filter(|w| w.ratio_to(Kind::Tokio).is_some() || w.ratio_to(Kind::Smol).is_some())
-        .collect();
+    let rows: Vec<_> = r.results.iter().collect();
     let xmax = axis_max(
         rows.iter()
             .flat_map(|w| [w.ratio_to(Kind::Tokio), w.ratio_to(Kind::Smol)])
@@ -113,12 +109,21 @@ pub fn chart(r: &Report) -> String {
         {
             let y = y0 + j as f64 * BAR_H;
             let Some(v) = w.ratio_to(kind) else {
+                let weft = w.runtime(Kind::Weft);
+                let what = match weft {
+                    Some(rr) if rr.is_pending() => format!(
+                        "weft pending ({})",
+                        rr.outcome.as_ref().err().map_or("", |e| e.as_str())
+                    ),
+                    Some(rr) if rr.outcome.is_err() => "weft failed".to_string(),
+                    _ => format!("{kind} failed"),
+                };
                 let _ = writeln!(
                     s,
-                    r##"<text x="{:.1}" y="{:.1}" fill="#a00">{} failed</text>"##,
+                    r##"<text x="{:.1}" y="{:.1}" fill="#a00">{}</text>"##,
                     PLOT_X + 4.0,
                     y + BAR_H - 3.0,
-                    kind
+                    escape(&what)
                 );
                 continue;
             };
@@ -180,6 +185,10 @@ mod tests {
         assert!(svg.contains("msg/s, higher is better"));
         assert!(svg.contains("0.50 weft better"), "spawn vs tokio");
         assert!(svg.contains("smol failed"), "spawn on smol errored");
+        assert!(
+            svg.contains("weft pending (pending: weft::time later)"),
+            "{svg}"
+        );
         assert!(svg.contains("1.50 weft better"), "echo vs tokio");
         assert!(svg.contains("0.50 weft worse"), "echo vs smol");
         // The 1.0 line sits at half the 0..2 axis.

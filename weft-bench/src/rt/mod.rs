@@ -16,6 +16,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 pub use self::smol::{SmolRt, SmolRuntime};
 pub use self::tokio::TokioRt;
@@ -160,6 +161,32 @@ pub trait Rt: 'static {
         stream: &'a mut Self::Stream,
         buf: &'a [u8],
     ) -> impl Future<Output = io::Result<()>> + Send + 'a;
+}
+
+/// A runtime with timers, for the timer workloads.
+///
+/// weft's `weft::time` is not on this branch yet, so only tokio and smol
+/// implement it and the timer rows show weft as pending. When it lands,
+/// `impl Timers for WeftRt` (a `sleep` calling `weft::time::sleep`) and the
+/// `Kind::Weft` arms of [`timer_timed`](crate::workload::timer_timed) and
+/// [`timer_child`](crate::workload::timer_child) turn those rows on.
+pub trait Timers: Rt {
+    /// Completes after `duration`, as `tokio::time::sleep`.
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
+}
+
+impl Timers for TokioRt {
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        ::tokio::time::sleep(duration)
+    }
+}
+
+impl Timers for SmolRt {
+    /// smol's timer is `async_io::Timer` (its output, the `Instant` it
+    /// fired at, is dropped).
+    async fn sleep(duration: Duration) {
+        async_io::Timer::after(duration).await;
+    }
 }
 
 /// Spawns `f` and detaches it at once.

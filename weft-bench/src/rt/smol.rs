@@ -52,7 +52,8 @@ impl Rt for SmolRt {
     const EQUIVALENTS: &'static str = "smol: multi_thread = one async_executor::Executor run by \
         2 threads in async_io::block_on(ex.run(..)); current_thread = async_io::block_on(ex.run(..)) \
         on the caller; no JoinHandle/JoinSet: tasks are async_task::Task, detached where the others \
-        drop their handles; yield_now = futures_lite::future::yield_now; TCP = async_io::Async<std::net::Tcp*>";
+        drop their handles; yield_now = futures_lite::future::yield_now; TCP = async_io::Async<std::net::Tcp*>; \
+        sleep = async_io::Timer::after";
     type Runtime = SmolRuntime;
     type Spawner = &'static Executor<'static>;
     type Join<T: Send + 'static> = Task<T>;

@@ -4,3 +4,5 @@ pub mod current;
 pub mod echo;
 pub mod memory;
 pub mod multi;
+pub mod seeds;
+pub mod timers;
