@@ -10,9 +10,9 @@
 use std::io;
 
 use crate::child;
-use crate::rt::{Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
+use crate::rt::{Channels, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
 use crate::stats::Unit;
-use crate::workloads::{current, echo, memory as mem, multi, seeds, timers};
+use crate::workloads::{current, echo, memory as mem, multi, seeds, sync, timers};
 
 /// Takes one sample, in the workload's [`Unit`].
 pub type Sampler = Box<dyn FnMut() -> io::Result<f64>>;
@@ -89,6 +89,22 @@ pub trait TimerTimed {
     fn prepare<R: Timers>(settings: &Settings) -> io::Result<Sampler>;
 }
 
+/// A [`Timed`] workload that needs [`Channels`].
+pub trait SyncTimed {
+    /// Unique name.
+    const NAME: &'static str;
+    /// What a sample measures.
+    const UNIT: Unit;
+    /// What a sample does.
+    const ABOUT: &'static str;
+    /// Builds the runtime and returns the sampler that owns it.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime cannot be built.
+    fn prepare<R: Channels>(settings: &Settings) -> io::Result<Sampler>;
+}
+
 /// A [`Memory`] workload that needs [`Timers`].
 pub trait TimerMemory {
     /// Unique name.
@@ -116,6 +132,8 @@ pub fn pending(what: &str) -> io::Error {
 
 /// Why weft's side of the timer workloads does not run yet.
 pub const WEFT_TIME_PENDING: &str = "weft::time not on this branch yet";
+/// Why weft's side of the sync workloads does not run yet.
+pub const WEFT_SYNC_PENDING: &str = "weft::sync not on this branch yet";
 
 /// A workload, dispatching on the runtime.
 #[derive(Debug, Clone, Copy)]
@@ -182,6 +200,22 @@ pub fn timer_timed<B: TimerTimed>() -> Entry {
     }
 }
 
+/// The [`Entry`] of a [`SyncTimed`] workload (weft pending).
+pub fn sync_timed<B: SyncTimed>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: "sync",
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, settings| match kind {
+            Kind::Weft => Err(pending(WEFT_SYNC_PENDING)),
+            Kind::Tokio => B::prepare::<TokioRt>(settings),
+            Kind::Smol => B::prepare::<SmolRt>(settings),
+        },
+        child: None,
+    }
+}
+
 /// The [`Entry`] of a [`TimerMemory`] workload (weft pending).
 pub fn timer_child<B: TimerMemory>() -> Entry {
     Entry {
@@ -222,24 +256,16 @@ pub fn all() -> Vec<Entry> {
         memory::<seeds::SeedsRss>(),
         timer_timed::<timers::CreatePollDrop>(),
         timer_timed::<timers::ConcurrentSleeps>(),
+        sync_timed::<sync::BoundedContention>(),
+        sync_timed::<sync::UnboundedContention>(),
+        sync_timed::<sync::RequestReply>(),
     ]
 }
 
-/// Workloads of issue 7 not written yet because their weft side is not on
-/// this branch, with the reason; printed under the table and written to the
-/// JSON. (The timer workloads run on tokio and smol and show weft as
-/// pending in their rows.)
-pub const PENDING: &[(&str, &str)] = &[
-    (
-        "sync_mpsc_bounded_5x1000",
-        "weft::sync not on this branch yet",
-    ),
-    (
-        "sync_mpsc_unbounded_5x1000",
-        "weft::sync not on this branch yet",
-    ),
-    ("sync_mpsc_oneshot", "weft::sync not on this branch yet"),
-];
+/// Workloads of issue 7 not written yet, with the reason; printed under
+/// the table and written to the JSON. (The timer and sync workloads run on
+/// tokio and smol and show weft as pending in their rows.)
+pub const PENDING: &[(&str, &str)] = &[];
 
 /// The entries whose name contains `filter` (all when `None`).
 pub fn select(entries: Vec<Entry>, filter: Option<&str>) -> Vec<Entry> {
@@ -294,6 +320,14 @@ mod tests {
             assert_eq!(
                 err.to_string(),
                 format!("{PENDING_PREFIX}{WEFT_TIME_PENDING}")
+            );
+        }
+        for name in ["sync_mpsc_bounded_5x1000", "sync_mpsc_oneshot"] {
+            let e = find(name).unwrap();
+            let err = (e.prepare)(Kind::Weft, &Settings::default()).err().unwrap();
+            assert_eq!(
+                err.to_string(),
+                format!("{PENDING_PREFIX}{WEFT_SYNC_PENDING}")
             );
         }
         let child = find("mem_per_task_on_sleep").and_then(|e| e.child).unwrap();

@@ -37,7 +37,7 @@ fn list_names_every_workload_and_the_pending_ones() {
     ] {
         assert!(text.contains(name), "{name} missing from\n{text}");
     }
-    assert!(text.contains("sync_mpsc_oneshot") && text.contains("pending: weft::sync"));
+    assert!(text.contains("sync_mpsc_oneshot") && text.contains("time_100k_concurrent_sleeps"));
 }
 
 #[test]

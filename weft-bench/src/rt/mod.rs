@@ -189,6 +189,131 @@ impl Timers for SmolRt {
     }
 }
 
+/// A runtime with channels, for the sync workloads.
+///
+/// weft's `weft::sync` is not on this branch yet, so only tokio and smol
+/// implement it and the sync rows show weft as pending. When it lands,
+/// `impl Channels for WeftRt` (over `weft::sync::{mpsc, oneshot}`) and the
+/// `Kind::Weft` arm of [`sync_timed`](crate::workload::sync_timed) turn
+/// them on. smol has no mpsc or oneshot of its own kind: it uses
+/// `async-channel` (bounded, unbounded, and bounded(1) as the oneshot).
+pub trait Channels: Rt {
+    /// A bounded channel's sender.
+    type Sender<T: Send + 'static>: Clone + Send + Sync + 'static;
+    /// A bounded channel's receiver.
+    type Receiver<T: Send + 'static>: Send + 'static;
+    /// An unbounded channel's sender.
+    type UnboundedSender<T: Send + 'static>: Clone + Send + Sync + 'static;
+    /// An unbounded channel's receiver.
+    type UnboundedReceiver<T: Send + 'static>: Send + 'static;
+    /// A oneshot's sender.
+    type OneshotSender<T: Send + 'static>: Send + 'static;
+    /// A oneshot's receiver.
+    type OneshotReceiver<T: Send + 'static>: Send + 'static;
+
+    /// A bounded mpsc channel of `capacity`.
+    fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>);
+    /// Sends, waiting for room; `false` when the receiver is gone.
+    fn send<T: Send + 'static>(
+        tx: &Self::Sender<T>,
+        value: T,
+    ) -> impl Future<Output = bool> + Send + '_;
+    /// Receives; `None` when every sender is gone and the queue is empty.
+    fn recv<T: Send + 'static>(
+        rx: &mut Self::Receiver<T>,
+    ) -> impl Future<Output = Option<T>> + Send + '_;
+    /// An unbounded mpsc channel.
+    fn unbounded<T: Send + 'static>() -> (Self::UnboundedSender<T>, Self::UnboundedReceiver<T>);
+    /// Sends without waiting; `false` when the receiver is gone.
+    fn send_unbounded<T: Send + 'static>(tx: &Self::UnboundedSender<T>, value: T) -> bool;
+    /// Receives from an unbounded channel.
+    fn recv_unbounded<T: Send + 'static>(
+        rx: &mut Self::UnboundedReceiver<T>,
+    ) -> impl Future<Output = Option<T>> + Send + '_;
+    /// A oneshot channel.
+    fn oneshot<T: Send + 'static>() -> (Self::OneshotSender<T>, Self::OneshotReceiver<T>);
+    /// Sends the one value; `false` when the receiver is gone.
+    fn send_once<T: Send + 'static>(tx: Self::OneshotSender<T>, value: T) -> bool;
+    /// Waits for the one value; `None` when the sender was dropped.
+    fn recv_once<T: Send + 'static>(
+        rx: Self::OneshotReceiver<T>,
+    ) -> impl Future<Output = Option<T>> + Send;
+}
+
+impl Channels for TokioRt {
+    type Sender<T: Send + 'static> = ::tokio::sync::mpsc::Sender<T>;
+    type Receiver<T: Send + 'static> = ::tokio::sync::mpsc::Receiver<T>;
+    type UnboundedSender<T: Send + 'static> = ::tokio::sync::mpsc::UnboundedSender<T>;
+    type UnboundedReceiver<T: Send + 'static> = ::tokio::sync::mpsc::UnboundedReceiver<T>;
+    type OneshotSender<T: Send + 'static> = ::tokio::sync::oneshot::Sender<T>;
+    type OneshotReceiver<T: Send + 'static> = ::tokio::sync::oneshot::Receiver<T>;
+
+    fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
+        ::tokio::sync::mpsc::channel(capacity)
+    }
+    async fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> bool {
+        tx.send(value).await.is_ok()
+    }
+    async fn recv<T: Send + 'static>(rx: &mut Self::Receiver<T>) -> Option<T> {
+        rx.recv().await
+    }
+    fn unbounded<T: Send + 'static>() -> (Self::UnboundedSender<T>, Self::UnboundedReceiver<T>) {
+        ::tokio::sync::mpsc::unbounded_channel()
+    }
+    fn send_unbounded<T: Send + 'static>(tx: &Self::UnboundedSender<T>, value: T) -> bool {
+        tx.send(value).is_ok()
+    }
+    async fn recv_unbounded<T: Send + 'static>(rx: &mut Self::UnboundedReceiver<T>) -> Option<T> {
+        rx.recv().await
+    }
+    fn oneshot<T: Send + 'static>() -> (Self::OneshotSender<T>, Self::OneshotReceiver<T>) {
+        ::tokio::sync::oneshot::channel()
+    }
+    fn send_once<T: Send + 'static>(tx: Self::OneshotSender<T>, value: T) -> bool {
+        tx.send(value).is_ok()
+    }
+    async fn recv_once<T: Send + 'static>(rx: Self::OneshotReceiver<T>) -> Option<T> {
+        rx.await.ok()
+    }
+}
+
+impl Channels for SmolRt {
+    type Sender<T: Send + 'static> = async_channel::Sender<T>;
+    type Receiver<T: Send + 'static> = async_channel::Receiver<T>;
+    type UnboundedSender<T: Send + 'static> = async_channel::Sender<T>;
+    type UnboundedReceiver<T: Send + 'static> = async_channel::Receiver<T>;
+    type OneshotSender<T: Send + 'static> = async_channel::Sender<T>;
+    type OneshotReceiver<T: Send + 'static> = async_channel::Receiver<T>;
+
+    fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
+        async_channel::bounded(capacity)
+    }
+    async fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> bool {
+        tx.send(value).await.is_ok()
+    }
+    async fn recv<T: Send + 'static>(rx: &mut Self::Receiver<T>) -> Option<T> {
+        rx.recv().await.ok()
+    }
+    fn unbounded<T: Send + 'static>() -> (Self::UnboundedSender<T>, Self::UnboundedReceiver<T>) {
+        async_channel::unbounded()
+    }
+    fn send_unbounded<T: Send + 'static>(tx: &Self::UnboundedSender<T>, value: T) -> bool {
+        tx.try_send(value).is_ok()
+    }
+    async fn recv_unbounded<T: Send + 'static>(rx: &mut Self::UnboundedReceiver<T>) -> Option<T> {
+        rx.recv().await.ok()
+    }
+    fn oneshot<T: Send + 'static>() -> (Self::OneshotSender<T>, Self::OneshotReceiver<T>) {
+        async_channel::bounded(1)
+    }
+    fn send_once<T: Send + 'static>(tx: Self::OneshotSender<T>, value: T) -> bool {
+        tx.try_send(value).is_ok()
+    }
+    async fn recv_once<T: Send + 'static>(rx: Self::OneshotReceiver<T>) -> Option<T> {
+        rx.recv().await.ok()
+    }
+}
+
 /// Spawns `f` and detaches it at once.
 pub fn spawn_detached<R: Rt, F>(sp: R::Spawner, f: F)
 where

@@ -5,4 +5,5 @@ pub mod echo;
 pub mod memory;
 pub mod multi;
 pub mod seeds;
+pub mod sync;
 pub mod timers;
