@@ -1,0 +1,298 @@
+//! Runs the workloads: for each one, a sampler per runtime, warm-up, then
+//! rounds in which every runtime takes one sample in turn (weft, tokio,
+//! smol, weft, ...), so slow drift on a shared machine lands on all three.
+
+use std::any::Any;
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+
+use crate::rt::Kind;
+use crate::stats::{ratio, Summary, Unit};
+use crate::workload::{Entry, Sampler, Settings, PENDING_PREFIX};
+
+/// How many samples to take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// Untimed samples per runtime before the rounds (timed workloads).
+    pub warmup: usize,
+    /// Rounds of one sample per runtime (timed workloads).
+    pub rounds: usize,
+    /// Rounds for memory workloads (one child process per sample).
+    pub memory_rounds: usize,
+}
+
+impl Plan {
+    /// The default: 25 rounds (odd counts give a true middle sample).
+    pub const FULL: Plan = Plan {
+        warmup: 3,
+        rounds: 25,
+        memory_rounds: 5,
+    };
+    /// `--quick`: under a minute for everything.
+    pub const QUICK: Plan = Plan {
+        warmup: 1,
+        rounds: 7,
+        memory_rounds: 3,
+    };
+
+    fn rounds_for(&self, entry: &Entry) -> (usize, usize) {
+        if entry.child.is_some() {
+            (0, self.memory_rounds)
+        } else {
+            (self.warmup, self.rounds)
+        }
+    }
+}
+
+/// One runtime's outcome on one workload.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RuntimeResult {
+    /// Which runtime.
+    pub kind: Kind,
+    /// The samples' summary, or why there is none.
+    pub outcome: Result<Summary, String>,
+}
+
+impl RuntimeResult {
+    /// Whether the runtime lacks the feature on this branch (the outcome is
+    /// `Err("pending: why")`), as opposed to having failed.
+    pub fn is_pending(&self) -> bool {
+        matches!(&self.outcome, Err(e) if e.starts_with(PENDING_PREFIX))
+    }
+}
+
+/// One workload's row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkloadResult {
+    /// Workload name.
+    pub name: &'static str,
+    /// Group.
+    pub group: &'static str,
+    /// Unit and direction.
+    pub unit: Unit,
+    /// What a sample does.
+    pub about: &'static str,
+    /// Per runtime, in [`Kind::ALL`] order.
+    pub runtimes: Vec<RuntimeResult>,
+}
+
+impl WorkloadResult {
+    /// The summary of `kind`, if it ran.
+    pub fn summary(&self, kind: Kind) -> Option<&Summary> {
+        self.runtimes
+            .iter()
+            .find(|r| r.kind == kind)
+            .and_then(|r| r.outcome.as_ref().ok())
+    }
+
+    /// The outcome of `kind`.
+    pub fn runtime(&self, kind: Kind) -> Option<&RuntimeResult> {
+        self.runtimes.iter().find(|r| r.kind == kind)
+    }
+
+    /// weft's median over `other`'s (see [`ratio`]).
+    pub fn ratio_to(&self, other: Kind) -> Option<f64> {
+        ratio(self.summary(Kind::Weft)?, self.summary(other)?)
+    }
+}
+
+/// Runs `entries` under `plan`; `progress` hears one line per workload.
+pub fn run(
+    entries: &[Entry],
+    settings: &Settings,
+    plan: &Plan,
+    mut progress: impl FnMut(&str),
+) -> Vec<WorkloadResult> {
+    entries
+        .iter()
+        .map(|entry| {
+            progress(entry.name);
+            run_one(entry, settings, plan)
+        })
+        .collect()
+}
+
+fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
+    let (warmup, rounds) = plan.rounds_for(entry);
+    let mut samplers: Vec<(Kind, Result<Sampler, String>)> = Kind::ALL
+        .into_iter()
+        .map(|k| {
+            let sampler = (entry.prepare)(k, settings).map_err(|e| {
+                let text = e.to_string();
+                if e.kind() == io::ErrorKind::Unsupported && text.starts_with(PENDING_PREFIX) {
+                    text
+                } else {
+                    describe(entry, k, &e)
+                }
+            });
+            (k, sampler)
+        })
+        .collect();
+    let mut samples: Vec<Result<Vec<f64>, String>> = samplers
+        .iter()
+        .map(|(_, s)| match s {
+            Ok(_) => Ok(Vec::with_capacity(rounds)),
+            Err(e) => Err(e.clone()),
+        })
+        .collect();
+    for round in 0..warmup + rounds {
+        for ((kind, sampler), taken) in samplers.iter_mut().zip(samples.iter_mut()) {
+            let (Ok(sampler), Ok(list)) = (sampler.as_mut(), taken.as_mut()) else {
+                continue;
+            };
+            // A panicking workload (a failed assertion or task) costs that
+            // runtime its row, not the whole run.
+            match panic::catch_unwind(AssertUnwindSafe(&mut *sampler)) {
+                Ok(Ok(v)) if round >= warmup => list.push(v),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => *taken = Err(describe(entry, *kind, &e)),
+                Err(payload) => {
+                    *taken = Err(format!(
+                        "{} on {kind}: panicked: {}",
+                        entry.name,
+                        panic_message(payload.as_ref())
+                    ))
+                }
+            }
+        }
+    }
+    // Drop the runtimes in order, before the next workload builds its own.
+    for (_, s) in samplers.drain(..) {
+        drop(s);
+    }
+    let runtimes = Kind::ALL
+        .into_iter()
+        .zip(samples)
+        .map(|(kind, s)| RuntimeResult {
+            kind,
+            outcome: s.and_then(|v| {
+                Summary::of(v).ok_or_else(|| format!("{}: no valid sample", entry.name))
+            }),
+        })
+        .collect();
+    WorkloadResult {
+        name: entry.name,
+        group: entry.group,
+        unit: entry.unit,
+        about: entry.about,
+        runtimes,
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "(no message)"
+    }
+}
+
+fn describe(entry: &Entry, kind: Kind, e: &io::Error) -> String {
+    format!("{} on {kind}: {e}", entry.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Direction;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    thread_local! {
+        static ORDER: RefCell<Vec<Kind>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn fake_entry() -> Entry {
+        Entry {
+            name: "fake",
+            group: "test",
+            unit: Unit::lower("µs"),
+            about: "records the order it is sampled in",
+            prepare: |kind, _| {
+                if kind == Kind::Smol {
+                    return Err(io::Error::other("cannot build"));
+                }
+                let n = Rc::new(RefCell::new(0.0));
+                Ok(Box::new(move || {
+                    ORDER.with(|o| o.borrow_mut().push(kind));
+                    *n.borrow_mut() += 1.0;
+                    let v = *n.borrow();
+                    Ok(if kind == Kind::Weft { v } else { 2.0 * v })
+                }))
+            },
+            child: None,
+        }
+    }
+
+    #[test]
+    fn a_runtime_without_the_feature_is_pending_not_failed() {
+        let entry = Entry {
+            prepare: |kind, _| match kind {
+                Kind::Weft => Err(crate::workload::pending("weft::x not here")),
+                _ => Ok(Box::new(|| Ok(1.0))),
+            },
+            ..fake_entry()
+        };
+        let r = &run(&[entry], &Settings::default(), &Plan::QUICK, |_| {})[0];
+        let weft = r.runtime(Kind::Weft).unwrap();
+        assert!(weft.is_pending());
+        assert_eq!(weft.outcome, Err("pending: weft::x not here".to_string()));
+        assert!(!r.runtime(Kind::Tokio).unwrap().is_pending());
+        assert_eq!(r.summary(Kind::Smol).unwrap().median, 1.0);
+        assert_eq!(r.ratio_to(Kind::Tokio), None);
+    }
+
+    #[test]
+    fn a_panicking_sampler_costs_only_its_runtime() {
+        let entry = Entry {
+            prepare: |kind, _| {
+                let mut calls = 0;
+                Ok(Box::new(move || {
+                    calls += 1;
+                    if kind == Kind::Tokio && calls == 2 {
+                        panic!("second sample broke");
+                    }
+                    Ok(1.0)
+                }))
+            },
+            ..fake_entry()
+        };
+        let plan = Plan {
+            warmup: 0,
+            rounds: 3,
+            memory_rounds: 1,
+        };
+        let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
+        assert_eq!(r.summary(Kind::Weft).unwrap().samples, [1.0, 1.0, 1.0]);
+        assert_eq!(
+            r.runtimes[1].outcome,
+            Err("fake on tokio: panicked: second sample broke".to_string())
+        );
+        assert_eq!(r.summary(Kind::Smol).unwrap().samples.len(), 3);
+    }
+
+    #[test]
+    fn rounds_alternate_runtimes_and_skip_warmup_samples() {
+        let plan = Plan {
+            warmup: 1,
+            rounds: 3,
+            memory_rounds: 1,
+        };
+        let results = run(&[fake_entry()], &Settings::default(), &plan, |_| {});
+        let order = ORDER.with(|o| o.borrow().clone());
+        use Kind::*;
+        assert_eq!(order, [Weft, Tokio, Weft, Tokio, Weft, Tokio, Weft, Tokio]);
+        let r = &results[0];
+        assert_eq!(r.summary(Weft).unwrap().samples, [2.0, 3.0, 4.0]);
+        assert_eq!(r.summary(Tokio).unwrap().samples, [4.0, 6.0, 8.0]);
+        assert_eq!(r.ratio_to(Tokio), Some(0.5));
+        assert_eq!(r.unit.direction, Direction::LowerIsBetter);
+        let smol = &r.runtimes[2];
+        assert_eq!(smol.kind, Smol);
+        assert_eq!(smol.outcome, Err("fake on smol: cannot build".to_string()));
+        assert!(!smol.is_pending());
+        assert_eq!(r.ratio_to(Smol), None);
+    }
+}

@@ -1,0 +1,341 @@
+//! A finished run: its results plus where and how it ran, printed as the
+//! table (this file), the JSON ([`crate::json`]) and the chart
+//! ([`crate::svg`]).
+
+use std::fmt::Write as _;
+
+use crate::harness::{Plan, RuntimeResult, WorkloadResult};
+use crate::machine::Machine;
+use crate::rt::Kind;
+
+/// The header line that says which way the ratios read.
+pub const DIRECTION_NOTE: &str = "ratio = weft median / other median. Times and bytes \
+(µs, ns, B): lower is better, ratio < 1.00 means weft is better. Throughputs (msg/s): \
+higher is better, ratio > 1.00 means weft is better.";
+
+/// Notes printed under the table and written to the JSON.
+pub const NOTES: &[&str] = &[
+    "ping_pong uses tokio::sync::oneshot on all three runtimes (runtime-agnostic; identical \
+     channel, only the scheduler differs)",
+    "every runtime is built with I/O enabled (as #[tokio::main] does); tokio's own \
+     current_thread benches build without drivers, where its block_on wake-up needs no \
+     eventfd write and epoll_wait",
+    "seeds_1000_clients: each runtime's default listen backlog (weft 4096, tokio 128 via mio, \
+     smol 128 via std); 1,000 simultaneous connects overflow 128 and wait for TCP's 1 s SYN \
+     retransmission; the seed's two 1 s sleeps are replaced by awaiting the clients",
+    "memory: one child process per runtime and sample, counting allocator on; bytes include \
+     everything the runtime allocates for the object (task cell, queues, registration)",
+];
+
+/// Everything a run produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Report {
+    /// Where and when.
+    pub machine: Machine,
+    /// The command line that produced it.
+    pub command: String,
+    /// Whether `--quick` was on.
+    pub quick: bool,
+    /// Worker threads of the multi_thread workloads.
+    pub workers: usize,
+    /// The sampling plan.
+    pub plan: Plan,
+    /// One row per workload.
+    pub results: Vec<WorkloadResult>,
+    /// Workloads not run on this branch, with the reason.
+    pub pending: Vec<(String, String)>,
+}
+
+/// Formats a value with about four significant digits.
+pub fn num(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1000.0 {
+        format!("{v:.0}")
+    } else if a >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn cell(r: &WorkloadResult, kind: Kind) -> String {
+    match r.summary(kind) {
+        Some(s) => format!("{} [{}-{}]", num(s.median), num(s.min), num(s.max)),
+        None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
+        None => "error".into(),
+    }
+}
+
+fn median_cell(r: &WorkloadResult, kind: Kind) -> String {
+    match r.summary(kind) {
+        Some(s) => num(s.median),
+        None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
+        None => "error".into(),
+    }
+}
+
+fn ratio_cell(r: &WorkloadResult, other: Kind) -> String {
+    match r.ratio_to(other) {
+        Some(x) => format!("{x:.2} {}", r.unit.direction.verdict(x)),
+        None => "-".into(),
+    }
+}
+
+impl Report {
+    /// The header: machine, settings, and the direction of the ratios.
+    pub fn header(&self) -> String {
+        format!(
+            "weft-bench {}: {}, {} cores; multi_thread workloads on {} workers; \
+             {} rounds (memory: {}), runtimes alternate weft, tokio, smol each round{}\n{}\n\
+             cells: median [min-max]",
+            self.machine.date,
+            self.machine.cpu,
+            self.machine.cores,
+            self.workers,
+            self.plan.rounds,
+            self.plan.memory_rounds,
+            if self.quick { " (--quick)" } else { "" },
+            DIRECTION_NOTE
+        )
+    }
+
+    /// The ratios as a Markdown table (for the README), with the machine and
+    /// the command above it.
+    pub fn markdown(&self) -> String {
+        let mut out = format!(
+            "{} · {} · {} cores · `{}`\n\n\
+             | workload | unit | weft | tokio | smol | weft/tokio | weft/smol |\n\
+             |---|---|---:|---:|---:|---:|---:|\n",
+            self.machine.date, self.machine.cpu, self.machine.cores, self.command
+        );
+        for r in &self.results {
+            let m = |k| median_cell(r, k);
+            let _ = writeln!(
+                out,
+                "| {} | {} ({}) | {} | {} | {} | {} | {} |",
+                r.name,
+                r.unit.label,
+                r.unit.direction.arrow(),
+                m(Kind::Weft),
+                m(Kind::Tokio),
+                m(Kind::Smol),
+                ratio_cell(r, Kind::Tokio),
+                ratio_cell(r, Kind::Smol),
+            );
+        }
+        out
+    }
+
+    /// The whole table with its notes, as printed.
+    pub fn table(&self) -> String {
+        let mut out = self.header();
+        out.push_str("\n\n");
+        let _ = writeln!(
+            out,
+            "{:<26} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
+            "workload", "unit", "weft", "tokio", "smol", "weft/tokio", "weft/smol"
+        );
+        for r in &self.results {
+            let _ = writeln!(
+                out,
+                "{:<26} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
+                r.name,
+                r.unit.label,
+                cell(r, Kind::Weft),
+                cell(r, Kind::Tokio),
+                cell(r, Kind::Smol),
+                ratio_cell(r, Kind::Tokio),
+                ratio_cell(r, Kind::Smol),
+            );
+        }
+        let errors: Vec<_> = self
+            .results
+            .iter()
+            .flat_map(|r| r.runtimes.iter())
+            .filter(|rr| !rr.is_pending())
+            .filter_map(|rr| rr.outcome.as_ref().err())
+            .collect();
+        let partial: Vec<_> = self
+            .results
+            .iter()
+            .flat_map(|r| r.runtimes.iter().map(move |rr| (r.name, rr)))
+            .filter(|(_, rr)| rr.is_pending())
+            .collect();
+        if !errors.is_empty() {
+            out.push_str("\nerrors:\n");
+            for e in errors {
+                let _ = writeln!(out, "  {e}");
+            }
+        }
+        out.push_str("\nworkloads:\n");
+        for r in &self.results {
+            let _ = writeln!(out, "  {:<26} {}", r.name, r.about);
+        }
+        if !self.pending.is_empty() || !partial.is_empty() {
+            out.push_str("\npending (weft side not on this branch yet):\n");
+            for (name, rr) in partial {
+                let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
+                let _ = writeln!(out, "  {name:<26} {} {why} (the others run)", rr.kind);
+            }
+            for (name, why) in &self.pending {
+                let _ = writeln!(out, "  {name:<26} all: {why} (not written yet)");
+            }
+        }
+        out.push_str("\nnotes:\n");
+        for n in NOTES {
+            let _ = writeln!(out, "  {n}");
+        }
+        for k in Kind::ALL {
+            let _ = writeln!(out, "  {}", k.equivalents());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::stats::{Summary, Unit};
+
+    /// A small fixed report for the table, JSON and SVG tests.
+    pub(crate) fn sample_report() -> Report {
+        let ok = |v: Vec<f64>| Ok(Summary::of(v).unwrap());
+        Report {
+            machine: Machine {
+                cpu: "Test CPU <x>".into(),
+                cores: 2,
+                date: "2026-12-01".into(),
+            },
+            command: "weft-bench --quick".into(),
+            quick: true,
+            workers: 2,
+            plan: Plan::QUICK,
+            results: vec![
+                WorkloadResult {
+                    name: "spawn",
+                    group: "g",
+                    unit: Unit::MICROS,
+                    about: "spawns",
+                    runtimes: vec![
+                        RuntimeResult {
+                            kind: Kind::Weft,
+                            outcome: ok(vec![1.0, 2.0, 3.0]),
+                        },
+                        RuntimeResult {
+                            kind: Kind::Tokio,
+                            outcome: ok(vec![4.0]),
+                        },
+                        RuntimeResult {
+                            kind: Kind::Smol,
+                            outcome: Err("spawn on smol: \"boom\"".into()),
+                        },
+                    ],
+                },
+                WorkloadResult {
+                    name: "sleepy",
+                    group: "time",
+                    unit: Unit::lower("ms"),
+                    about: "sleeps",
+                    runtimes: vec![
+                        RuntimeResult {
+                            kind: Kind::Weft,
+                            outcome: Err("pending: weft::time later".into()),
+                        },
+                        RuntimeResult {
+                            kind: Kind::Tokio,
+                            outcome: ok(vec![10.0]),
+                        },
+                        RuntimeResult {
+                            kind: Kind::Smol,
+                            outcome: ok(vec![12.0]),
+                        },
+                    ],
+                },
+                WorkloadResult {
+                    name: "echo",
+                    group: "net",
+                    unit: Unit::MSG_PER_SEC,
+                    about: "echoes",
+                    runtimes: vec![
+                        RuntimeResult {
+                            kind: Kind::Weft,
+                            outcome: ok(vec![300.0]),
+                        },
+                        RuntimeResult {
+                            kind: Kind::Tokio,
+                            outcome: ok(vec![200.0]),
+                        },
+                        RuntimeResult {
+                            kind: Kind::Smol,
+                            outcome: ok(vec![600.0]),
+                        },
+                    ],
+                },
+            ],
+            pending: vec![("sync_x".into(), "not yet".into())],
+        }
+    }
+
+    #[test]
+    fn table_states_direction_and_marks_better_and_worse() {
+        let t = sample_report().table();
+        assert!(t.contains("lower is better, ratio < 1.00 means weft is better"));
+        assert!(t.contains("higher is better, ratio > 1.00 means weft is better"));
+        let spawn = t.lines().find(|l| l.starts_with("spawn ")).unwrap();
+        assert!(spawn.contains("2.00 [1.00-3.00]"), "{spawn}");
+        assert!(spawn.contains("0.50 better"), "{spawn}");
+        assert!(spawn.contains("error"), "{spawn}");
+        let echo = t.lines().find(|l| l.starts_with("echo ")).unwrap();
+        assert!(
+            echo.contains("1.50 better"),
+            "throughput 300 vs 200: {echo}"
+        );
+        assert!(echo.contains("0.50 worse"), "throughput 300 vs 600: {echo}");
+        assert!(t.contains("spawn on smol: \"boom\""));
+        assert!(t.contains("sync_x"));
+        let sleepy = t.lines().find(|l| l.starts_with("sleepy ")).unwrap();
+        assert!(
+            sleepy.contains("pending") && sleepy.contains("10.00 [10.00-10.00]"),
+            "{sleepy}"
+        );
+        assert!(
+            t.contains(
+                "sleepy                     weft pending: weft::time later (the others run)"
+            ),
+            "{t}"
+        );
+        let errors = t
+            .split("\nerrors:\n")
+            .nth(1)
+            .unwrap()
+            .split("\n\n")
+            .next()
+            .unwrap();
+        assert!(
+            !errors.contains("pending"),
+            "pending is not an error: {errors}"
+        );
+    }
+
+    #[test]
+    fn markdown_has_one_row_per_workload_with_medians_and_ratios() {
+        let md = sample_report().markdown();
+        assert!(md.starts_with("2026-12-01 · Test CPU <x> · 2 cores · `weft-bench --quick`\n"));
+        assert!(md.contains(
+            "| spawn | µs (lower is better) | 2.00 | 4.00 | error | 0.50 better | - |\n"
+        ));
+        assert!(
+            md.contains("| sleepy | ms (lower is better) | pending | 10.00 | 12.00 | - | - |\n")
+        );
+        assert!(md.contains(
+            "| echo | msg/s (higher is better) | 300.0 | 200.0 | 600.0 | 1.50 better | 0.50 worse |\n"
+        ));
+    }
+
+    #[test]
+    fn numbers_keep_about_four_digits() {
+        assert_eq!(num(123_456.7), "123457");
+        assert_eq!(num(123.45), "123.5");
+        assert_eq!(num(1.234), "1.23");
+    }
+}

@@ -1,0 +1,344 @@
+//! What a workload is, and the list of them.
+//!
+//! A workload is one type implementing [`Timed`] (the sample is measured in
+//! this process) or [`Memory`] (the sample is measured in a child process
+//! with the counting allocator on). Its code is generic over [`Rt`], so the
+//! three runtimes run the same lines with the same parameters; [`timed`] and
+//! [`memory`] turn it into an [`Entry`] that dispatches on [`Kind`]. Adding a
+//! workload is a small file plus one line in [`all`].
+
+use std::io;
+
+use crate::child;
+use crate::rt::{Channels, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
+use crate::stats::Unit;
+use crate::workloads::{current, echo, memory as mem, multi, seeds, sync, timers};
+
+/// Takes one sample, in the workload's [`Unit`].
+pub type Sampler = Box<dyn FnMut() -> io::Result<f64>>;
+
+/// Parameters shared by every workload of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Settings {
+    /// Worker threads for the multi_thread workloads (2, as the issue asks).
+    pub workers: usize,
+    /// `--quick`: smaller message counts where a sample would be long.
+    pub quick: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            workers: 2,
+            quick: false,
+        }
+    }
+}
+
+/// A workload measured in this process.
+pub trait Timed {
+    /// Unique name (`--filter` matches a part of it).
+    const NAME: &'static str;
+    /// Group in the table (`rt_multi_threaded`, `current_thread`, `net`, ...).
+    const GROUP: &'static str;
+    /// What a sample measures.
+    const UNIT: Unit;
+    /// One line: what one sample does.
+    const ABOUT: &'static str;
+    /// Builds the runtime and returns the sampler that owns it.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime cannot be built.
+    fn prepare<R: Rt>(settings: &Settings) -> io::Result<Sampler>;
+}
+
+/// A workload measured in a child process (one per sample) with the
+/// counting allocator on: heap bytes, or anything else that must not see
+/// the other runtimes' state (peak RSS).
+pub trait Memory {
+    /// Unique name.
+    const NAME: &'static str;
+    /// Group in the table.
+    const GROUP: &'static str = "memory";
+    /// What a sample measures.
+    const UNIT: Unit = Unit::lower("B");
+    /// What is measured, including which side of a connection.
+    const ABOUT: &'static str;
+    /// Runs in the child: the sample.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime or a socket fails.
+    fn measure<R: Rt>() -> io::Result<f64>;
+}
+
+/// A [`Timed`] workload that needs [`Timers`].
+pub trait TimerTimed {
+    /// Unique name.
+    const NAME: &'static str;
+    /// What a sample measures.
+    const UNIT: Unit;
+    /// What a sample does.
+    const ABOUT: &'static str;
+    /// Builds the runtime and returns the sampler that owns it.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime cannot be built.
+    fn prepare<R: Timers>(settings: &Settings) -> io::Result<Sampler>;
+}
+
+/// A [`Timed`] workload that needs [`Channels`].
+pub trait SyncTimed {
+    /// Unique name.
+    const NAME: &'static str;
+    /// What a sample measures.
+    const UNIT: Unit;
+    /// What a sample does.
+    const ABOUT: &'static str;
+    /// Builds the runtime and returns the sampler that owns it.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime cannot be built.
+    fn prepare<R: Channels>(settings: &Settings) -> io::Result<Sampler>;
+}
+
+/// A [`Memory`] workload that needs [`Timers`].
+pub trait TimerMemory {
+    /// Unique name.
+    const NAME: &'static str;
+    /// What is measured.
+    const ABOUT: &'static str;
+    /// Runs in the child: heap bytes per unit.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime fails.
+    fn measure<R: Timers>() -> io::Result<f64>;
+}
+
+/// The prefix of a runtime's outcome that is pending rather than failed.
+pub const PENDING_PREFIX: &str = "pending: ";
+
+/// The error a runtime without the feature returns from `prepare`.
+pub fn pending(what: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("{PENDING_PREFIX}{what}"),
+    )
+}
+
+/// Why weft's side of the sync workloads does not run yet.
+pub const WEFT_SYNC_PENDING: &str = "weft::sync not on this branch yet";
+
+/// A workload, dispatching on the runtime.
+#[derive(Debug, Clone, Copy)]
+pub struct Entry {
+    /// Unique name.
+    pub name: &'static str,
+    /// Group in the table.
+    pub group: &'static str,
+    /// What a sample measures.
+    pub unit: Unit,
+    /// What a sample does.
+    pub about: &'static str,
+    /// Builds the sampler for one runtime.
+    pub prepare: fn(Kind, &Settings) -> io::Result<Sampler>,
+    /// For memory workloads, the measurement the child process runs.
+    pub child: Option<fn(Kind) -> io::Result<f64>>,
+}
+
+/// The [`Entry`] of a [`Timed`] workload.
+pub fn timed<B: Timed>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: B::GROUP,
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, settings| match kind {
+            Kind::Weft => B::prepare::<WeftRt>(settings),
+            Kind::Tokio => B::prepare::<TokioRt>(settings),
+            Kind::Smol => B::prepare::<SmolRt>(settings),
+        },
+        child: None,
+    }
+}
+
+/// The [`Entry`] of a [`Memory`] workload: each sample is one child process.
+pub fn memory<B: Memory>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: B::GROUP,
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, _| Ok(child::sampler(B::NAME, kind)),
+        child: Some(|kind| match kind {
+            Kind::Weft => B::measure::<WeftRt>(),
+            Kind::Tokio => B::measure::<TokioRt>(),
+            Kind::Smol => B::measure::<SmolRt>(),
+        }),
+    }
+}
+
+/// The [`Entry`] of a [`TimerTimed`] workload.
+pub fn timer_timed<B: TimerTimed>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: "time",
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, settings| match kind {
+            Kind::Weft => B::prepare::<WeftRt>(settings),
+            Kind::Tokio => B::prepare::<TokioRt>(settings),
+            Kind::Smol => B::prepare::<SmolRt>(settings),
+        },
+        child: None,
+    }
+}
+
+/// The [`Entry`] of a [`SyncTimed`] workload (weft pending).
+pub fn sync_timed<B: SyncTimed>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: "sync",
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, settings| match kind {
+            Kind::Weft => Err(pending(WEFT_SYNC_PENDING)),
+            Kind::Tokio => B::prepare::<TokioRt>(settings),
+            Kind::Smol => B::prepare::<SmolRt>(settings),
+        },
+        child: None,
+    }
+}
+
+/// The [`Entry`] of a [`TimerMemory`] workload.
+pub fn timer_child<B: TimerMemory>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: "memory",
+        unit: Unit::lower("B"),
+        about: B::ABOUT,
+        prepare: |kind, _| Ok(child::sampler(B::NAME, kind)),
+        child: Some(|kind| match kind {
+            Kind::Weft => B::measure::<WeftRt>(),
+            Kind::Tokio => B::measure::<TokioRt>(),
+            Kind::Smol => B::measure::<SmolRt>(),
+        }),
+    }
+}
+
+/// Every workload that runs on this branch, in table order.
+pub fn all() -> Vec<Entry> {
+    vec![
+        timed::<multi::SpawnManyLocal>(),
+        timed::<multi::SpawnManyRemoteIdle>(),
+        timed::<multi::YieldMany>(),
+        timed::<multi::PingPong>(),
+        timed::<multi::ChainedSpawn>(),
+        timed::<current::SpawnAwait>(),
+        timed::<current::YieldRoundTrip>(),
+        memory::<mem::PerTask>(),
+        memory::<mem::PerIdleServerConn>(),
+        memory::<mem::PerIdleClientConn>(),
+        timer_child::<timers::PerTaskOnSleep>(),
+        timed::<echo::Echo<1>>(),
+        timed::<echo::Echo<10>>(),
+        timed::<echo::Echo<100>>(),
+        memory::<seeds::SeedsWall>(),
+        memory::<seeds::SeedsRss>(),
+        timer_timed::<timers::CreatePollDrop>(),
+        timer_timed::<timers::ConcurrentSleeps>(),
+        timer_timed::<timers::SleepLateness>(),
+        timer_timed::<timers::TogetherLateness>(),
+        sync_timed::<sync::BoundedContention>(),
+        sync_timed::<sync::UnboundedContention>(),
+        sync_timed::<sync::RequestReply>(),
+    ]
+}
+
+/// Workloads of issue 7 not written yet, with the reason; printed under
+/// the table and written to the JSON. (The timer and sync workloads run on
+/// tokio and smol and show weft as pending in their rows.)
+pub const PENDING: &[(&str, &str)] = &[];
+
+/// The entries whose name contains `filter` (all when `None`).
+pub fn select(entries: Vec<Entry>, filter: Option<&str>) -> Vec<Entry> {
+    match filter {
+        None => entries,
+        Some(f) => entries.into_iter().filter(|e| e.name.contains(f)).collect(),
+    }
+}
+
+/// Looks an entry up by exact name.
+pub fn find(name: &str) -> Option<Entry> {
+    all().into_iter().find(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_and_not_pending() {
+        let entries = all();
+        let names: HashSet<_> = entries.iter().map(|e| e.name).collect();
+        assert_eq!(names.len(), entries.len());
+        for (pending, _) in PENDING {
+            assert!(
+                !names.contains(pending),
+                "{pending} is both pending and run"
+            );
+        }
+    }
+
+    #[test]
+    fn memory_entries_have_a_child() {
+        for e in all() {
+            if e.group == "memory" {
+                assert!(e.child.is_some(), "{}", e.name);
+            }
+        }
+        assert!(find("seeds_1000_clients_ms")
+            .and_then(|e| e.child)
+            .is_some());
+        assert!(find("yield_many").and_then(|e| e.child).is_none());
+    }
+
+    #[test]
+    fn sync_workloads_are_pending_on_weft_only() {
+        for name in ["sync_mpsc_bounded_5x1000", "sync_mpsc_oneshot"] {
+            let e = find(name).unwrap();
+            let err = (e.prepare)(Kind::Weft, &Settings::default()).err().unwrap();
+            assert_eq!(
+                err.to_string(),
+                format!("{PENDING_PREFIX}{WEFT_SYNC_PENDING}")
+            );
+        }
+        let child = find("mem_per_task_on_sleep").and_then(|e| e.child).unwrap();
+        assert!(child(Kind::Weft)
+            .unwrap_err()
+            .to_string()
+            .starts_with(PENDING_PREFIX));
+    }
+
+    #[test]
+    fn filter_keeps_matching_names() {
+        let picked = select(all(), Some("tcp_echo"));
+        let names: Vec<_> = picked.iter().map(|e| e.name).collect();
+        assert_eq!(
+            names,
+            ["tcp_echo_1conn", "tcp_echo_10conn", "tcp_echo_100conn"]
+        );
+        assert!(select(all(), Some("no such workload")).is_empty());
+        assert_eq!(select(all(), None).len(), all().len());
+        assert_eq!(
+            find("yield_many").map(|e| e.group),
+            Some("rt_multi_threaded")
+        );
+        assert!(find("yield").is_none(), "find wants the exact name");
+    }
+}

@@ -1,0 +1,9 @@
+//! The workloads, one group per file, each generic over [`Rt`](crate::rt::Rt).
+
+pub mod current;
+pub mod echo;
+pub mod memory;
+pub mod multi;
+pub mod seeds;
+pub mod sync;
+pub mod timers;

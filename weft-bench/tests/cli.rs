@@ -1,0 +1,84 @@
+//! The bench binary as a process: argument errors, `--list`, and the memory
+//! child protocol end to end (counting allocator on, one small measurement
+//! per runtime). No benchmark runs here and nothing is timed.
+
+use std::process::Command;
+
+fn bench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_weft-bench"))
+}
+
+#[test]
+fn bad_arguments_exit_2_with_a_message() {
+    let out = bench().arg("--fast").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown argument \"--fast\""), "{err}");
+    assert!(err.contains("usage: weft-bench"), "{err}");
+
+    let out = bench()
+        .args(["--filter", "no-such-workload"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no workload matches"));
+}
+
+#[test]
+fn list_names_every_workload_and_the_pending_ones() {
+    let out = bench().arg("--list").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "spawn_many_local",
+        "ct_spawn_await",
+        "mem_per_task",
+        "tcp_echo_100conn",
+    ] {
+        assert!(text.contains(name), "{name} missing from\n{text}");
+    }
+    assert!(text.contains("sync_mpsc_oneshot") && text.contains("time_100k_concurrent_sleeps"));
+}
+
+#[test]
+fn memory_child_counts_heap_bytes_per_task_on_every_runtime() {
+    for runtime in ["weft", "tokio", "smol"] {
+        let out = bench()
+            .args(["__weft_bench_child", "mem_per_task", runtime])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{runtime}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let bytes: f64 = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("result "))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{runtime}: no result in {stdout:?}"));
+        // A task is at least a header with a state word and a vtable
+        // pointer; far more than a few KiB would mean the baseline is off.
+        assert!(
+            (16.0..4096.0).contains(&bytes),
+            "{runtime}: {bytes} B per task"
+        );
+    }
+}
+
+#[test]
+fn memory_child_rejects_unknown_workloads_and_runtimes() {
+    let out = bench()
+        .args(["__weft_bench_child", "yield_many", "weft"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a memory workload"));
+    let out = bench()
+        .args(["__weft_bench_child", "mem_per_task", "go"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown runtime"));
+}
