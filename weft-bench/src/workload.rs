@@ -318,11 +318,6 @@ mod tests {
                 format!("{PENDING_PREFIX}{WEFT_SYNC_PENDING}")
             );
         }
-        let child = find("mem_per_task_on_sleep").and_then(|e| e.child).unwrap();
-        assert!(child(Kind::Weft)
-            .unwrap_err()
-            .to_string()
-            .starts_with(PENDING_PREFIX));
     }
 
     #[test]
