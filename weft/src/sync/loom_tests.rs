@@ -298,3 +298,95 @@ fn waiter_list_push_remove_pop() {
         assert!(list.0.lock().unwrap().is_empty());
     });
 }
+
+mod oneshot_models {
+    use super::{block_on, model, poll_once};
+    use crate::loom::{Arc, AtomicBool, Ordering::Relaxed};
+    use crate::sync::oneshot;
+    use loom::thread;
+    use std::pin::pin;
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    #[test]
+    fn oneshot_send_races_recv() {
+        model(|| {
+            let (tx, rx) = oneshot::channel();
+            let th = thread::spawn(move || tx.send(7).unwrap());
+            assert_eq!(block_on(rx), Ok(7));
+            th.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn oneshot_sender_drop_races_recv() {
+        model(|| {
+            let (tx, rx) = oneshot::channel::<u8>();
+            let th = thread::spawn(move || drop(tx));
+            assert!(block_on(rx).is_err());
+            th.join().unwrap();
+        });
+    }
+
+    /// The receiver closes while the value is sent: the value ends up in
+    /// exactly one place (received, or given back to the sender).
+    #[test]
+    fn oneshot_close_races_send() {
+        model(|| {
+            let (tx, mut rx) = oneshot::channel();
+            let returned = Arc::new(AtomicBool::new(false));
+            let th = {
+                let returned = returned.clone();
+                thread::spawn(move || {
+                    if tx.send(1).is_err() {
+                        returned.store(true, Relaxed);
+                    }
+                })
+            };
+            rx.close();
+            th.join().unwrap();
+            let received = rx.try_recv().is_ok();
+            assert!(received != returned.load(Relaxed), "exactly one owner");
+        });
+    }
+
+    /// The receiver replaces its waker while the sender completes: the
+    /// latest waker is woken (or the value is seen directly).
+    #[test]
+    fn oneshot_waker_replacement_races_send() {
+        model(|| {
+            let (tx, mut rx) = oneshot::channel();
+            let th = thread::spawn(move || tx.send(()).unwrap());
+            let mut first = Context::from_waker(Waker::noop());
+            if pin!(&mut rx).poll(&mut first).is_pending() {
+                // Now wait with a real waker: must not sleep forever.
+                assert_eq!(block_on(&mut rx), Ok(()));
+            }
+            th.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn oneshot_closed_races_receiver_drop() {
+        model(|| {
+            let (mut tx, rx) = oneshot::channel::<()>();
+            let th = thread::spawn(move || drop(rx));
+            block_on(tx.closed());
+            assert!(tx.is_closed());
+            th.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn oneshot_closed_waker_replacement_races_close() {
+        model(|| {
+            let (mut tx, mut rx) = oneshot::channel::<()>();
+            let th = thread::spawn(move || rx.close());
+            let first = poll_once(pin!(tx.closed()));
+            if first == Poll::Pending {
+                block_on(tx.closed());
+            }
+            th.join().unwrap();
+        });
+    }
+}

@@ -7,6 +7,7 @@
 //! * [`Semaphore`] — fair counting semaphore with batch acquisition and
 //!   owned permits.
 //! * [`Notify`] — wakes one task (keeping a permit if none waits) or all.
+//! * [`oneshot`] — one value from one task to another.
 //!
 //! Every primitive works on any executor: none needs a weft runtime. Inside
 //! one, their futures spend the task's cooperative budget, so a task that
@@ -41,6 +42,7 @@
 mod batch_semaphore;
 mod mutex;
 mod notify;
+pub mod oneshot;
 mod semaphore;
 mod util;
 
@@ -52,3 +54,5 @@ pub use semaphore::{
 
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
+#[cfg(all(test, not(weft_loom)))]
+mod unit_tests;

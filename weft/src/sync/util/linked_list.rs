@@ -229,9 +229,11 @@ mod tests {
     use super::*;
     use std::pin::Pin;
 
+    /// Like the primitives' waiter nodes, every field written while
+    /// linked is interior-mutable.
     #[derive(Debug)]
     struct Node {
-        value: u32,
+        value: std::cell::Cell<u32>,
         pointers: Pointers<Node>,
     }
 
@@ -247,7 +249,7 @@ mod tests {
 
     fn node(value: u32) -> Pin<Box<Node>> {
         Box::pin(Node {
-            value,
+            value: std::cell::Cell::new(value),
             pointers: Pointers::new(),
         })
     }
@@ -260,7 +262,7 @@ mod tests {
         let mut out = Vec::new();
         while let Some(n) = list.pop_front() {
             // SAFETY: the node boxes outlive the list in every test.
-            out.push(unsafe { n.as_ref().value });
+            out.push(unsafe { n.as_ref().value.get() });
         }
         out
     }
@@ -304,21 +306,34 @@ mod tests {
         assert_eq!(drain(&mut list), vec![2]);
     }
 
-    /// A node that a simulated future owns, mutated through `&mut` while
-    /// linked (what a pinned future does when polled): fine under Miri.
+    /// A node inside a `!Unpin` "future" that is reborrowed `&mut` (as
+    /// `poll` does through `Pin::get_unchecked_mut`) while the list holds a
+    /// pointer to it: allowed, and Miri checks it.
     #[test]
-    fn node_accessed_mutably_while_linked() {
-        let mut a = node(1);
+    fn node_inside_a_future_reborrowed_mutably_while_linked() {
+        struct Future {
+            polls: u32,
+            node: Node,
+        }
+        let mut a = Box::pin(Future {
+            polls: 0,
+            node: Node {
+                value: std::cell::Cell::new(1),
+                pointers: Pointers::new(),
+            },
+        });
         let b = node(2);
         let mut list = LinkedList::new();
         // SAFETY: pinned, unlinked, outlive the list.
         unsafe {
-            list.push_back(ptr(&a));
+            list.push_back(NonNull::from(&a.node));
             list.push_back(ptr(&b));
         }
-        // SAFETY: `Node` is `!Unpin`; we only write a plain field and never
-        // move it.
-        unsafe { a.as_mut().get_unchecked_mut().value = 10 };
+        // SAFETY: `Future` is `!Unpin`; nothing is moved.
+        let fut = unsafe { a.as_mut().get_unchecked_mut() };
+        fut.polls += 1;
+        fut.node.value.set(10);
         assert_eq!(drain(&mut list), vec![10, 2]);
+        assert_eq!(a.polls, 1);
     }
 }

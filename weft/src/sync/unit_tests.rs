@@ -1,0 +1,129 @@
+//! Unit tests of the intrusive protocols with real futures polled by hand,
+//! run under Miri by `scripts/miri.sh` (the integration suites cover the
+//! semantics at length; these exercise every path that links, unlinks or
+//! frees a node so Miri can check the pointers).
+
+use super::batch_semaphore::Semaphore;
+use super::{Mutex, Notify};
+use std::future::Future;
+use std::pin::{pin, Pin};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl Wake for Count {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+fn poll<F: Future + ?Sized>(f: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
+    f.poll(&mut Context::from_waker(waker))
+}
+
+#[test]
+fn semaphore_queue_serve_cancel_close() {
+    let count = Arc::new(Count::default());
+    let waker = Waker::from(count.clone());
+    let s = Semaphore::new(1);
+    let mut a = Box::pin(s.acquire(2));
+    let mut b = Box::pin(s.acquire(1));
+    let mut c = Box::pin(s.acquire(1));
+    assert!(poll(a.as_mut(), &waker).is_pending());
+    assert!(poll(b.as_mut(), &waker).is_pending());
+    assert!(poll(c.as_mut(), &waker).is_pending());
+    drop(b); // unlinked from the middle
+    s.release(1); // `a` served in full
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert!(poll(a.as_mut(), &waker).is_ready());
+    drop(a);
+    s.release(2); // `c` served, one left
+    assert!(matches!(poll(c.as_mut(), &waker), Poll::Ready(Ok(()))));
+    assert_eq!(s.available_permits(), 1);
+    let mut d = Box::pin(s.acquire(3));
+    assert!(poll(d.as_mut(), &waker).is_pending());
+    s.close();
+    assert!(matches!(poll(d.as_mut(), &waker), Poll::Ready(Err(_))));
+    assert_eq!(s.available_permits(), 1, "the partial permit came back");
+}
+
+#[test]
+fn semaphore_more_waiters_than_one_wake_batch() {
+    let count = Arc::new(Count::default());
+    let waker = Waker::from(count.clone());
+    let s = Semaphore::new(0);
+    let mut waiters: Vec<_> = (0..70).map(|_| Box::pin(s.acquire(1))).collect();
+    for w in &mut waiters {
+        assert!(poll(w.as_mut(), &waker).is_pending());
+    }
+    s.release(80);
+    assert_eq!(count.0.load(SeqCst), 70);
+    assert_eq!(s.available_permits(), 10);
+    for w in &mut waiters {
+        assert!(poll(w.as_mut(), &waker).is_ready());
+    }
+}
+
+#[test]
+fn mutex_handoff_and_cancel() {
+    let waker = Waker::noop();
+    let m = Mutex::new(0);
+    let g = m.try_lock().unwrap();
+    let mut a = Box::pin(m.lock());
+    let mut b = Box::pin(m.lock());
+    assert!(poll(a.as_mut(), waker).is_pending());
+    assert!(poll(b.as_mut(), waker).is_pending());
+    drop(g);
+    drop(a); // had the lock: passes it on
+    match poll(b.as_mut(), waker) {
+        Poll::Ready(mut g) => *g += 1,
+        Poll::Pending => panic!("lock lost"),
+    }
+    drop(b);
+    assert_eq!(*m.try_lock().unwrap(), 1);
+}
+
+#[test]
+fn notify_register_notify_forward_and_drop() {
+    let waker = Waker::noop();
+    let n = Notify::new();
+    let mut a = Box::pin(n.notified());
+    let mut b = Box::pin(n.notified());
+    let mut c = Box::pin(n.notified());
+    assert!(poll(a.as_mut(), waker).is_pending());
+    assert!(poll(b.as_mut(), waker).is_pending());
+    assert!(c.as_mut().enable() == false);
+    n.notify_one(); // picks `a`
+    drop(a); // forwards to `b`
+    assert!(poll(b.as_mut(), waker).is_ready());
+    n.notify_last(); // picks `c`
+    assert!(poll(c.as_mut(), waker).is_ready());
+    let mut d = pin!(n.notified());
+    assert!(poll(d.as_mut(), waker).is_pending());
+    n.notify_waiters();
+    assert!(poll(d.as_mut(), waker).is_ready());
+}
+
+#[test]
+fn oneshot_across_threads_and_waker_replacement() {
+    use super::oneshot;
+    let count = Arc::new(Count::default());
+    let waker = Waker::from(count.clone());
+    let (tx, mut rx) = oneshot::channel();
+    assert!(poll(pin!(&mut rx), Waker::noop()).is_pending());
+    assert!(poll(pin!(&mut rx), &waker).is_pending());
+    std::thread::spawn(move || tx.send(vec![1, 2]).unwrap())
+        .join()
+        .unwrap();
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert!(matches!(poll(pin!(&mut rx), &waker), Poll::Ready(Ok(v)) if v == [1, 2]));
+
+    let (mut tx, rx) = oneshot::channel::<String>();
+    assert!(poll(pin!(tx.closed()), &waker).is_pending());
+    std::thread::spawn(move || drop(rx)).join().unwrap();
+    assert!(poll(pin!(tx.closed()), &waker).is_ready());
+    assert_eq!(tx.send(String::from("back")).unwrap_err(), "back");
+}
