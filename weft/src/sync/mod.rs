@@ -8,6 +8,8 @@
 //!   owned permits.
 //! * [`Notify`] — wakes one task (keeping a permit if none waits) or all.
 //! * [`oneshot`] — one value from one task to another.
+//! * [`mpsc`] — bounded and unbounded multi-producer, single-consumer
+//!   channels.
 //!
 //! Every primitive works on any executor: none needs a weft runtime. Inside
 //! one, their futures spend the task's cooperative budget, so a task that
@@ -40,6 +42,7 @@
 //! ```
 
 mod batch_semaphore;
+pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
