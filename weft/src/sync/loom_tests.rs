@@ -390,3 +390,88 @@ mod oneshot_models {
         });
     }
 }
+
+mod mpsc_models {
+    use super::{block_on, model};
+    use crate::loom::{Arc, AtomicBool, Ordering::Relaxed};
+    use crate::sync::mpsc;
+    use loom::thread;
+
+    /// Two producers into a capacity-1 channel: one waits for the slot the
+    /// receiver frees; both messages arrive, then `None`.
+    #[test]
+    fn mpsc_bounded_two_producers_capacity_one() {
+        model(|| {
+            let (tx, mut rx) = mpsc::channel(1);
+            let producers: Vec<_> = (0..2)
+                .map(|i| {
+                    let tx = tx.clone();
+                    thread::spawn(move || block_on(tx.send(i)).unwrap())
+                })
+                .collect();
+            drop(tx);
+            let mut got = [false; 2];
+            while let Some(i) = block_on(rx.recv()) {
+                assert!(!got[i], "delivered twice");
+                got[i] = true;
+            }
+            assert_eq!(got, [true, true]);
+            for p in producers {
+                p.join().unwrap();
+            }
+        });
+    }
+
+    /// The last sender's drop races the receiver's wait: no lost wake-up,
+    /// and the message sent before the drop is received first.
+    #[test]
+    fn mpsc_unbounded_sender_drop_races_recv() {
+        model(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let th = thread::spawn(move || {
+                tx.send(1).unwrap();
+                drop(tx);
+            });
+            assert_eq!(block_on(rx.recv()), Some(1));
+            assert_eq!(block_on(rx.recv()), None);
+            th.join().unwrap();
+        });
+    }
+
+    /// The receiver closes while a message is sent: the message is either
+    /// received or given back, never both or neither.
+    #[test]
+    fn mpsc_close_races_send() {
+        model(|| {
+            let (tx, mut rx) = mpsc::unbounded_channel();
+            let returned = Arc::new(AtomicBool::new(false));
+            let th = {
+                let returned = returned.clone();
+                thread::spawn(move || {
+                    if tx.send(5).is_err() {
+                        returned.store(true, Relaxed);
+                    }
+                })
+            };
+            rx.close();
+            let received = block_on(rx.recv()).is_some();
+            th.join().unwrap();
+            assert!(received != returned.load(Relaxed));
+        });
+    }
+
+    /// A sender waiting for capacity is woken by the receive that frees the
+    /// slot, and the receiver by the send.
+    #[test]
+    fn mpsc_bounded_full_send_races_recv() {
+        model(|| {
+            let (tx, mut rx) = mpsc::channel(1);
+            tx.try_send(0).unwrap();
+            let th = thread::spawn(move || block_on(tx.send(1)).unwrap());
+            assert_eq!(block_on(rx.recv()), Some(0));
+            assert_eq!(block_on(rx.recv()), Some(1));
+            th.join().unwrap();
+            assert_eq!(block_on(rx.recv()), None);
+        });
+    }
+}

@@ -127,3 +127,27 @@ fn oneshot_across_threads_and_waker_replacement() {
     assert!(poll(pin!(tx.closed()), &waker).is_ready());
     assert_eq!(tx.send(String::from("back")).unwrap_err(), "back");
 }
+
+#[test]
+fn mpsc_batches_waiting_senders_and_drop() {
+    use super::mpsc;
+    let waker = Waker::noop();
+    let (tx, mut rx) = mpsc::channel(1);
+    tx.try_send(String::from("a")).unwrap();
+    let mut b = Box::pin(tx.send(String::from("b")));
+    let mut c = Box::pin(tx.send(String::from("c")));
+    assert!(poll(b.as_mut(), waker).is_pending());
+    assert!(poll(c.as_mut(), waker).is_pending());
+    drop(c); // a queued sender cancelled
+    let t = std::thread::spawn(move || rx.blocking_recv().zip(rx.blocking_recv()).map(|(a, b)| a + &b));
+    while poll(b.as_mut(), waker).is_pending() {
+        std::thread::yield_now();
+    }
+    drop(b);
+    drop(tx);
+    assert_eq!(t.join().unwrap().as_deref(), Some("ab"));
+    let (utx, urx) = mpsc::unbounded_channel();
+    utx.send(vec![1]).unwrap();
+    drop(urx); // queued message dropped with the receiver
+    assert!(utx.send(vec![2]).is_err());
+}
