@@ -4,6 +4,8 @@
 //!
 //! * [`Mutex`] — fair (FIFO) asynchronous mutex; guards may be held across
 //!   `.await`, mapped ([`MutexGuard::map`]) or owned ([`OwnedMutexGuard`]).
+//! * [`RwLock`] — fair, write-preferring reader-writer lock with owned and
+//!   mapped guards and a configurable reader limit.
 //! * [`Semaphore`] — fair counting semaphore with batch acquisition and
 //!   owned permits.
 //! * [`Notify`] — wakes one task (keeping a permit if none waits) or all.
@@ -46,11 +48,16 @@ pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
+mod rwlock;
 mod semaphore;
 mod util;
 
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard,
+};
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };

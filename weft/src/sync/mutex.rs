@@ -76,6 +76,12 @@ impl fmt::Display for TryLockError {
 
 impl std::error::Error for TryLockError {}
 
+impl TryLockError {
+    pub(crate) fn new() -> TryLockError {
+        TryLockError(())
+    }
+}
+
 impl<T> Mutex<T> {
     /// A new, unlocked mutex holding `value`.
     pub fn new(value: T) -> Mutex<T> {
