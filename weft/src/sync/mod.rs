@@ -10,6 +10,7 @@
 //!   owned permits.
 //! * [`Notify`] — wakes one task (keeping a permit if none waits) or all.
 //! * [`oneshot`] — one value from one task to another.
+//! * [`watch`] — the latest value, watched by many receivers.
 //! * [`mpsc`] — bounded and unbounded multi-producer, single-consumer
 //!   channels.
 //!
@@ -51,6 +52,7 @@ pub mod oneshot;
 mod rwlock;
 mod semaphore;
 mod util;
+pub mod watch;
 
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
