@@ -10,6 +10,8 @@
 //!   owned permits.
 //! * [`Notify`] — wakes one task (keeping a permit if none waits) or all.
 //! * [`oneshot`] — one value from one task to another.
+//! * [`broadcast`] — every receiver sees every message (or learns how many
+//!   it missed).
 //! * [`watch`] — the latest value, watched by many receivers.
 //! * [`mpsc`] — bounded and unbounded multi-producer, single-consumer
 //!   channels.
@@ -45,6 +47,7 @@
 //! ```
 
 mod batch_semaphore;
+pub mod broadcast;
 pub mod mpsc;
 mod mutex;
 mod notify;
