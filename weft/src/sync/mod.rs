@@ -9,6 +9,9 @@
 //! * [`Semaphore`] — fair counting semaphore with batch acquisition and
 //!   owned permits.
 //! * [`Notify`] — wakes one task (keeping a permit if none waits) or all.
+//! * [`Barrier`] — waits until `n` tasks have arrived.
+//! * [`OnceCell`] — set once, by one asynchronous initialiser; [`SetOnce`]
+//!   — set once, awaited by others.
 //! * [`oneshot`] — one value from one task to another.
 //! * [`broadcast`] — every receiver sees every message (or learns how many
 //!   it missed).
@@ -46,19 +49,24 @@
 //! # }
 //! ```
 
+mod barrier;
 mod batch_semaphore;
 pub mod broadcast;
 pub mod mpsc;
 mod mutex;
 mod notify;
+mod once_cell;
 pub mod oneshot;
 mod rwlock;
 mod semaphore;
+mod set_once;
 mod util;
 pub mod watch;
 
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
     RwLockWriteGuard,
@@ -66,6 +74,7 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+pub use set_once::{SetOnce, SetOnceError};
 
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
