@@ -30,8 +30,14 @@ fn bounded_capacity_and_try_send() {
     assert!(rx.is_empty());
     drop(tx);
     assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
-    assert_eq!(TryRecvError::Empty.to_string(), "receiving on an empty channel");
-    assert_eq!(TryRecvError::Disconnected.to_string(), "receiving on a closed channel");
+    assert_eq!(
+        TryRecvError::Empty.to_string(),
+        "receiving on an empty channel"
+    );
+    assert_eq!(
+        TryRecvError::Disconnected.to_string(),
+        "receiving on a closed channel"
+    );
 }
 
 #[test]
@@ -76,7 +82,7 @@ fn a_cancelled_send_loses_no_slot() {
         assert_pending(&c, first.as_mut());
         assert_pending(&c, waiting.as_mut());
         assert_eq!(rx.try_recv(), Ok(0)); // slot handed to `first`
-        // `first` is dropped holding the slot: it passes to `waiting`.
+                                          // `first` is dropped holding the slot: it passes to `waiting`.
     }
     assert_ready(&c, waiting.as_mut()).unwrap();
     assert_eq!(rx.try_recv(), Ok(2));
@@ -115,7 +121,10 @@ fn dropping_the_receiver_fails_sends_and_drops_queued_messages() {
     assert!(tx.is_closed() && utx.is_closed());
     let SendError(back) = utx.send(drops.track(4)).unwrap_err();
     assert_eq!(back.value, 4);
-    assert!(matches!(tx.try_send(drops.track(5)), Err(TrySendError::Closed(_))));
+    assert!(matches!(
+        tx.try_send(drops.track(5)),
+        Err(TrySendError::Closed(_))
+    ));
     let c = Counter::new();
     let SendError(back) = assert_ready(&c, pin!(tx.send(drops.track(6)))).unwrap_err();
     assert_eq!(back.value, 6);

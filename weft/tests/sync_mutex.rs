@@ -35,7 +35,10 @@ fn waiters_get_the_lock_in_fifo_order() {
     assert_pending(&counters[1], b.as_mut());
     assert_pending(&counters[2], c.as_mut());
     drop(held);
-    assert_eq!(counters.iter().map(Counter::wakes).collect::<Vec<_>>(), [1, 0, 0]);
+    assert_eq!(
+        counters.iter().map(Counter::wakes).collect::<Vec<_>>(),
+        [1, 0, 0]
+    );
     assert!(m.try_lock().is_err(), "handed to the head, not free");
     // Polled out of order: `c` still waits for its turn.
     assert_pending(&counters[2], c.as_mut());

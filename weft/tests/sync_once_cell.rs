@@ -28,7 +28,10 @@ fn set_get_take() {
     assert_eq!(cell.clone().into_inner(), Some(4));
     assert_eq!(OnceCell::new_with(Some(5)).get(), Some(&5));
     assert_eq!(OnceCell::<u8>::new_with(None).get(), None);
-    assert_eq!(format!("{:?}", OnceCell::from(1)), "OnceCell { value: Some(1) }");
+    assert_eq!(
+        format!("{:?}", OnceCell::from(1)),
+        "OnceCell { value: Some(1) }"
+    );
 }
 
 #[test]
@@ -60,7 +63,8 @@ fn one_initialiser_runs_others_wait_for_it() {
 fn a_failed_or_cancelled_initialiser_hands_over() {
     let cell = OnceCell::new();
     let c = Counter::new();
-    let err: Result<&u8, &str> = assert_ready(&c, pin!(cell.get_or_try_init(|| async { Err("no") })));
+    let err: Result<&u8, &str> =
+        assert_ready(&c, pin!(cell.get_or_try_init(|| async { Err("no") })));
     assert_eq!(err, Err("no"));
     assert!(!cell.initialized());
     let gate = weft::sync::Notify::new();

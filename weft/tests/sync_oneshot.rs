@@ -30,7 +30,10 @@ fn dropping_the_sender_fails_the_receiver() {
     assert_pending(&c, pin!(&mut rx));
     drop(tx);
     assert_eq!(c.wakes(), 1);
-    assert_eq!(assert_ready(&c, pin!(&mut rx)), Err(RecvError::clone(&err())));
+    assert_eq!(
+        assert_ready(&c, pin!(&mut rx)),
+        Err(RecvError::clone(&err()))
+    );
     assert_eq!(err().to_string(), "channel closed");
 }
 

@@ -69,7 +69,11 @@ fn dropping_a_partially_served_waiter_gives_its_permits_back() {
         s.add_permits(2);
         assert_eq!(s.available_permits(), 0);
     }
-    assert_eq!(s.available_permits(), 2, "the two assigned permits came back");
+    assert_eq!(
+        s.available_permits(),
+        2,
+        "the two assigned permits came back"
+    );
     assert_eq!(cw.wakes(), 0);
 }
 
@@ -136,7 +140,10 @@ fn close_fails_waiters_and_later_acquires_but_permits_still_return() {
     drop(held);
     assert_eq!(s.available_permits(), 1, "held permits are still returned");
     assert_eq!(first_err().to_string(), "semaphore closed");
-    assert_eq!(TryAcquireError::NoPermits.to_string(), "no permits available");
+    assert_eq!(
+        TryAcquireError::NoPermits.to_string(),
+        "no permits available"
+    );
 }
 
 /// An `AcquireError` (the type is opaque), from a closed semaphore.

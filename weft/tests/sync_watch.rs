@@ -14,7 +14,10 @@ use weft::sync::watch;
 #[test]
 fn borrow_and_seen_tracking() {
     let (tx, mut rx) = watch::channel(1);
-    assert!(!rx.has_changed().unwrap(), "the initial value counts as seen");
+    assert!(
+        !rx.has_changed().unwrap(),
+        "the initial value counts as seen"
+    );
     tx.send(2).unwrap();
     assert!(rx.has_changed().unwrap());
     let r = rx.borrow();
@@ -92,7 +95,10 @@ fn send_fails_without_receivers_but_modify_still_stores() {
     assert_eq!(tx.send_replace(4), 3);
     let rx = tx.subscribe();
     assert_eq!(tx.receiver_count(), 1);
-    assert!(!rx.has_changed().unwrap(), "a new subscriber has seen the current value");
+    assert!(
+        !rx.has_changed().unwrap(),
+        "a new subscriber has seen the current value"
+    );
     assert_eq!(*rx.borrow(), 4);
 }
 
@@ -138,7 +144,10 @@ fn clones_track_seen_values_independently() {
     let mut b = a.clone();
     a.borrow_and_update();
     assert!(!a.has_changed().unwrap());
-    assert!(b.has_changed().unwrap(), "the clone inherits the unseen state");
+    assert!(
+        b.has_changed().unwrap(),
+        "the clone inherits the unseen state"
+    );
     b.mark_unchanged();
     assert!(!b.has_changed().unwrap());
 }

@@ -212,7 +212,10 @@ impl Semaphore {
 
     /// Takes `num` permits now, or fails.
     pub(crate) fn try_acquire(&self, num: usize) -> Result<(), TryAcquireError> {
-        assert!(num <= MAX_PERMITS, "cannot acquire more than {MAX_PERMITS} permits");
+        assert!(
+            num <= MAX_PERMITS,
+            "cannot acquire more than {MAX_PERMITS} permits"
+        );
         let mut curr = self.state.load(Ordering::Acquire);
         loop {
             if curr & CLOSED != 0 {
@@ -238,7 +241,10 @@ impl Semaphore {
 
     /// Waits for `num` permits (FIFO).
     pub(crate) fn acquire(&self, num: usize) -> Acquire<'_> {
-        assert!(num <= MAX_PERMITS, "cannot acquire more than {MAX_PERMITS} permits");
+        assert!(
+            num <= MAX_PERMITS,
+            "cannot acquire more than {MAX_PERMITS} permits"
+        );
         Acquire {
             semaphore: self,
             node: Waiter::new(num),
@@ -405,7 +411,12 @@ impl Semaphore {
     }
 
     /// First poll: lock-free fast path, else queue under the lock (rule 1).
-    fn poll_first(&self, node: &Waiter, num: usize, cx: &mut Context<'_>) -> Poll<Result<bool, Closed>> {
+    fn poll_first(
+        &self,
+        node: &Waiter,
+        num: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<bool, Closed>> {
         let mut curr = self.state.load(Ordering::Acquire);
         loop {
             if curr & CLOSED != 0 {
@@ -437,12 +448,10 @@ impl Semaphore {
             let next = ((permits - taken) << SHIFT) | (curr & (CLOSED | WAITERS)) | waiting;
             // AcqRel: Acquire as in `try_acquire`; Release so a lock-free
             // release that fails on our WAITERS bit is ordered after us.
-            match self.state.compare_exchange_weak(
-                curr,
-                next,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match self
+                .state
+                .compare_exchange_weak(curr, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => break taken,
                 Err(actual) => curr = actual,
             }
@@ -463,7 +472,12 @@ impl Semaphore {
 
     /// Later polls of a queued node. `Ok(true)`: granted; `Err`: closed
     /// (the partial permits were given back).
-    fn poll_again(&self, node: &Waiter, num: usize, cx: &mut Context<'_>) -> Poll<Result<bool, Closed>> {
+    fn poll_again(
+        &self,
+        node: &Waiter,
+        num: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<bool, Closed>> {
         // Acquire: pairs with the Release store of 0 in `release_locked`.
         if node.needed.load(Ordering::Acquire) == 0 {
             return Poll::Ready(Ok(true));

@@ -12,10 +12,10 @@ use super::batch_semaphore::Semaphore;
 use super::util::linked_list::{Link, LinkedList, Pointers};
 use super::Notify;
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering::Relaxed, UnsafeCell};
-use std::ptr::NonNull;
 use loom::thread;
 use std::future::Future;
 use std::pin::pin;
+use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 /// Runs `f` under loom with a preemption bound (`LOOM_MAX_PREEMPTIONS`, or
@@ -222,7 +222,10 @@ fn notify_cancelled_waiter_forwards_the_notification() {
         // The notification was consumed by the first future, or survives as
         // the permit (forwarded by the cancelled future, or never taken).
         let mut second = pin!(n.notified());
-        assert_eq!(poll_once(second.as_mut()).is_ready(), !consumed.load(Relaxed));
+        assert_eq!(
+            poll_once(second.as_mut()).is_ready(),
+            !consumed.load(Relaxed)
+        );
     });
 }
 
@@ -304,8 +307,8 @@ mod oneshot_models {
     use crate::loom::{Arc, AtomicBool, Ordering::Relaxed};
     use crate::sync::oneshot;
     use loom::thread;
-    use std::pin::pin;
     use std::future::Future;
+    use std::pin::pin;
     use std::task::{Context, Poll, Waker};
 
     #[test]

@@ -143,9 +143,9 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         self.acquire().await;
         OwnedMutexGuard {
-                mutex: self,
-                _marker: PhantomData,
-            }
+            mutex: self,
+            _marker: PhantomData,
+        }
     }
 
     /// Locks from synchronous code, blocking the thread until the lock is

@@ -337,11 +337,18 @@ impl Notify {
         // us, hence a CAS loop.
         let mut word = word;
         loop {
-            let next_state = if state(word) == WAITING { EMPTY } else { state(word) };
+            let next_state = if state(word) == WAITING {
+                EMPTY
+            } else {
+                state(word)
+            };
             let next = with_state(word.wrapping_add(CALLS_ONE), next_state);
             // AcqRel: pairs with the Acquire loads in `notified()` and the
             // polls that compare `calls`.
-            match self.state.compare_exchange_weak(word, next, Ordering::AcqRel, Ordering::Acquire) {
+            match self
+                .state
+                .compare_exchange_weak(word, next, Ordering::AcqRel, Ordering::Acquire)
+            {
                 Ok(_) => break,
                 Err(actual) => word = actual,
             }
@@ -531,7 +538,9 @@ impl Drop for Notified<'_> {
                     let word = notify.state.load(Ordering::Relaxed);
                     if state(word) == WAITING {
                         // Only this lock changes WAITING (rule 1).
-                        notify.state.store(with_state(word, EMPTY), Ordering::Release);
+                        notify
+                            .state
+                            .store(with_state(word, EMPTY), Ordering::Release);
                     }
                 }
             }
@@ -549,6 +558,8 @@ impl Drop for Notified<'_> {
 
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Notified").field("state", &self.state).finish()
+        f.debug_struct("Notified")
+            .field("state", &self.state)
+            .finish()
     }
 }

@@ -222,7 +222,9 @@ impl<T> OnceCell<T> {
         }
         if self.semaphore.acquire(1).await.is_err() {
             // Rule 2: closed only once initialised.
-            return Ok(self.get().expect("a closed OnceCell semaphore means initialised"));
+            return Ok(self
+                .get()
+                .expect("a closed OnceCell semaphore means initialised"));
         }
         // Rule 3: give the permit back unless we initialise.
         struct Permit<'a>(&'a ll::Semaphore, bool);
@@ -304,6 +306,8 @@ impl<T> Drop for OnceCell<T> {
 
 impl<T: fmt::Debug> fmt::Debug for OnceCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OnceCell").field("value", &self.get()).finish()
+        f.debug_struct("OnceCell")
+            .field("value", &self.get())
+            .finish()
     }
 }

@@ -252,7 +252,10 @@ impl<T> Sender<T> {
     ///
     /// The value back, if the receiver was dropped or closed.
     pub fn send(mut self, value: T) -> Result<(), T> {
-        let inner = self.inner.take().expect("a Sender holds its channel until it sends");
+        let inner = self
+            .inner
+            .take()
+            .expect("a Sender holds its channel until it sends");
         // SAFETY: the value cell is ours until VALUE_SENT (rule 1).
         inner.value.with_mut(|p| unsafe { *p = Some(value) });
         let prev = inner.complete();
@@ -267,7 +270,10 @@ impl<T> Sender<T> {
 
     /// Whether the receiver was dropped or closed.
     pub fn is_closed(&self) -> bool {
-        let inner = self.inner.as_ref().expect("a Sender holds its channel until it sends");
+        let inner = self
+            .inner
+            .as_ref()
+            .expect("a Sender holds its channel until it sends");
         // Acquire: pairs with the receiver's `close` RMW.
         inner.state.load(Ordering::Acquire) & CLOSED != 0
     }
@@ -297,7 +303,10 @@ impl<T> Sender<T> {
     /// only the waker of the latest call is woken.
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let coop = ready!(crate::io::coop::poll_proceed(cx));
-        let inner = self.inner.as_ref().expect("a Sender holds its channel until it sends");
+        let inner = self
+            .inner
+            .as_ref()
+            .expect("a Sender holds its channel until it sends");
         // Acquire: pairs with the receiver's `close` RMW.
         let mut state = inner.state.load(Ordering::Acquire);
         if state & CLOSED != 0 {

@@ -105,7 +105,10 @@ impl<T> RwLock<T> {
     /// As for `with_max_readers` (at compile time in a `static`).
     #[cfg(not(weft_loom))]
     pub const fn const_with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
-        assert!(max_readers > 0 && max_readers <= MAX_READS, "bad max_readers");
+        assert!(
+            max_readers > 0 && max_readers <= MAX_READS,
+            "bad max_readers"
+        );
         RwLock {
             max_readers,
             semaphore: ll::Semaphore::const_new(max_readers as usize),

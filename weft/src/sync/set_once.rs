@@ -177,6 +177,8 @@ impl<T> Drop for SetOnce<T> {
 
 impl<T: fmt::Debug> fmt::Debug for SetOnce<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SetOnce").field("value", &self.get()).finish()
+        f.debug_struct("SetOnce")
+            .field("value", &self.get())
+            .finish()
     }
 }

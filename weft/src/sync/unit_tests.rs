@@ -95,7 +95,7 @@ fn notify_register_notify_forward_and_drop() {
     let mut c = Box::pin(n.notified());
     assert!(poll(a.as_mut(), waker).is_pending());
     assert!(poll(b.as_mut(), waker).is_pending());
-    assert!(c.as_mut().enable() == false);
+    assert!(!c.as_mut().enable());
     n.notify_one(); // picks `a`
     drop(a); // forwards to `b`
     assert!(poll(b.as_mut(), waker).is_ready());
@@ -139,7 +139,11 @@ fn mpsc_batches_waiting_senders_and_drop() {
     assert!(poll(b.as_mut(), waker).is_pending());
     assert!(poll(c.as_mut(), waker).is_pending());
     drop(c); // a queued sender cancelled
-    let t = std::thread::spawn(move || rx.blocking_recv().zip(rx.blocking_recv()).map(|(a, b)| a + &b));
+    let t = std::thread::spawn(move || {
+        rx.blocking_recv()
+            .zip(rx.blocking_recv())
+            .map(|(a, b)| a + &b)
+    });
     while poll(b.as_mut(), waker).is_pending() {
         std::thread::yield_now();
     }

@@ -289,14 +289,16 @@ impl<T> Receiver<T> {
         let seen = &mut self.version;
         let mut closed = false;
         loop {
-            let inner = shared.read();
-            let version = shared.state() & !CLOSED;
-            let has_changed = version != *seen;
-            *seen = version;
-            if (!closed || has_changed) && f(&inner) {
-                return Ok(Ref { inner, has_changed });
+            let found = {
+                let inner = shared.read();
+                let version = shared.state() & !CLOSED;
+                let has_changed = version != *seen;
+                *seen = version;
+                ((!closed || has_changed) && f(&inner)).then_some(Ref { inner, has_changed })
+            };
+            if let Some(found) = found {
+                return Ok(found);
             }
-            drop(inner);
             if closed {
                 return Err(RecvError(()));
             }

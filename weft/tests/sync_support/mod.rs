@@ -55,7 +55,10 @@ pub(crate) fn assert_pending<F: Future + ?Sized>(counter: &Counter, future: Pin<
 
 /// Polls once, asserting `Ready`, and returns the output.
 #[track_caller]
-pub(crate) fn assert_ready<F: Future + ?Sized>(counter: &Counter, future: Pin<&mut F>) -> F::Output {
+pub(crate) fn assert_ready<F: Future + ?Sized>(
+    counter: &Counter,
+    future: Pin<&mut F>,
+) -> F::Output {
     match counter.poll(future) {
         Poll::Ready(output) => output,
         Poll::Pending => panic!("expected Ready"),

@@ -331,7 +331,8 @@ impl<T> Sender<T> {
 /// Pushes a message whose slot is already reserved; if the receiver is gone
 /// the slot is given back and the message returned.
 fn send_reserved<T>(chan: &Chan<T>, value: T) -> Result<(), T> {
-    chan.push(value, true).inspect_err(|_| chan.release_unused(1))
+    chan.push(value, true)
+        .inspect_err(|_| chan.release_unused(1))
 }
 
 impl<T> Clone for Sender<T> {
@@ -476,7 +477,9 @@ impl<T> Drop for PermitIterator<'_, T> {
 
 impl<T> fmt::Debug for PermitIterator<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PermitIterator").field("n", &self.n).finish()
+        f.debug_struct("PermitIterator")
+            .field("n", &self.n)
+            .finish()
     }
 }
 
@@ -615,6 +618,8 @@ impl<T> Receiver<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver").field("chan", &self.rx.chan).finish()
+        f.debug_struct("Receiver")
+            .field("chan", &self.rx.chan)
+            .finish()
     }
 }

@@ -84,24 +84,43 @@ impl<T: ?Sized> fmt::Debug for Pointers<T> {
     }
 }
 
-// SAFETY (helpers below): every caller holds the list's lock (rule 1) and
-// passes a pointer to a live node (rule 3), so the links are not accessed
-// concurrently and point to valid memory.
+/// The node's `prev` link.
+///
+/// # Safety (this and the three helpers below)
+///
+/// The caller holds the lock that protects the node's list (rule 1) and
+/// `node` points to a live node (rule 3), so the links are not accessed
+/// concurrently and point to valid memory.
 unsafe fn prev<T: Link + ?Sized>(node: NonNull<T>) -> Option<NonNull<T>> {
-    // SAFETY: see the comment above; `pointers` is valid by `Link`'s contract.
+    // SAFETY: see `# Safety`; `pointers` is valid by `Link`'s contract.
     unsafe { (*T::pointers(node).as_ref().inner.get()).prev }
 }
 
+/// The node's `next` link.
+///
+/// # Safety
+///
+/// As for [`prev`].
 unsafe fn next<T: Link + ?Sized>(node: NonNull<T>) -> Option<NonNull<T>> {
     // SAFETY: as for `prev`.
     unsafe { (*T::pointers(node).as_ref().inner.get()).next }
 }
 
+/// Sets the node's `prev` link.
+///
+/// # Safety
+///
+/// As for [`prev`].
 unsafe fn set_prev<T: Link + ?Sized>(node: NonNull<T>, value: Option<NonNull<T>>) {
     // SAFETY: as for `prev`; no reference to the links is alive.
     unsafe { (*T::pointers(node).as_ref().inner.get()).prev = value }
 }
 
+/// Sets the node's `next` link.
+///
+/// # Safety
+///
+/// As for [`prev`].
 unsafe fn set_next<T: Link + ?Sized>(node: NonNull<T>, value: Option<NonNull<T>>) {
     // SAFETY: as for `set_prev`.
     unsafe { (*T::pointers(node).as_ref().inner.get()).next = value }
@@ -292,7 +311,7 @@ mod tests {
             // SAFETY: pinned, unlinked, outlives the list.
             unsafe { list.push_back(ptr(n)) };
         }
-        // SAFETY (all removes): the nodes are live and in this list or none.
+        // SAFETY: (all removes) the nodes are live and in this list or none.
         unsafe {
             assert!(list.remove(ptr(&nodes[2])));
             assert!(!list.remove(ptr(&nodes[2])), "already removed");
