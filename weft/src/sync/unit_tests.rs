@@ -155,3 +155,61 @@ fn mpsc_batches_waiting_senders_and_drop() {
     drop(urx); // queued message dropped with the receiver
     assert!(utx.send(vec![2]).is_err());
 }
+
+#[test]
+fn rwlock_guards_map_downgrade_and_handoff() {
+    use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+    let waker = Waker::noop();
+    let lock = Arc::new(RwLock::with_max_readers((1, vec![2]), 2));
+    let r = lock.try_read().unwrap();
+    let mut w = Box::pin(lock.write());
+    assert!(poll(w.as_mut(), waker).is_pending());
+    let mapped = RwLockReadGuard::map(r, |v| &v.1);
+    assert_eq!(*mapped, [2]);
+    drop(mapped);
+    let Poll::Ready(w) = poll(w.as_mut(), waker) else {
+        panic!("writer not served");
+    };
+    let mut part = RwLockWriteGuard::map(w, |v| &mut v.1);
+    part.push(3);
+    drop(part);
+    let w = lock.clone().try_write_owned().unwrap();
+    let r = super::OwnedRwLockWriteGuard::downgrade(w);
+    assert_eq!(r.1, [2, 3]);
+    assert!(lock.try_read().is_ok());
+}
+
+#[test]
+fn watch_broadcast_once_cells() {
+    use super::{broadcast, watch, OnceCell, SetOnce};
+    let waker = Waker::noop();
+    let (tx, mut rx) = watch::channel(String::from("a"));
+    let mut changed = Box::pin(async move {
+        rx.changed().await.unwrap();
+        rx.borrow_and_update().clone()
+    });
+    assert!(poll(changed.as_mut(), waker).is_pending());
+    std::thread::spawn(move || tx.send(String::from("b")).unwrap())
+        .join()
+        .unwrap();
+    assert!(matches!(poll(changed.as_mut(), waker), Poll::Ready(s) if s == "b"));
+
+    let (btx, mut brx) = broadcast::channel(2);
+    let mut other = btx.subscribe();
+    for i in 0..3 {
+        btx.send(vec![i]).unwrap();
+    }
+    assert!(brx.try_recv().is_err(), "lagged");
+    assert_eq!(brx.try_recv().unwrap(), [1]);
+    drop(other.try_recv());
+    drop(other); // releases its unread messages
+
+    let cell = OnceCell::new();
+    let mut init = Box::pin(cell.get_or_init(|| async { String::from("x") }));
+    assert!(poll(init.as_mut(), waker).is_ready());
+    drop(init);
+    assert_eq!(cell.get().map(String::as_str), Some("x"));
+    let set = SetOnce::new();
+    set.set(vec![1]).unwrap();
+    assert_eq!(set.into_inner(), Some(vec![1]));
+}
