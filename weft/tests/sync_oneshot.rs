@@ -178,21 +178,30 @@ rt_test! {
     fn select_on_a_receiver_by_reference_loses_nothing(rt: &Runtime) {
         rt.block_on(async {
             let (tx, mut rx) = oneshot::channel();
-            let sender = weft::spawn(async move {
-                for _ in 0..3 {
-                    weft::task::yield_now().await;
-                }
-                tx.send(9).unwrap();
-            });
+            let go = std::sync::Arc::new(weft::sync::Notify::new());
+            let sender = {
+                let go = go.clone();
+                weft::spawn(async move {
+                    go.notified().await;
+                    tx.send(9).unwrap();
+                })
+            };
+            // The receiver loses the race three times (its future is
+            // dropped by select! each time) before the value is sent.
             let mut polls = 0;
             let value = loop {
                 weft::select! {
                     v = &mut rx => break v.unwrap(),
-                    _ = weft::task::yield_now() => polls += 1,
+                    _ = weft::task::yield_now() => {
+                        polls += 1;
+                        if polls == 3 {
+                            go.notify_one();
+                        }
+                    }
                 }
             };
             assert_eq!(value, 9);
-            assert!(polls >= 1);
+            assert!(polls >= 3);
             sender.await.unwrap();
         });
     }
