@@ -171,6 +171,23 @@ fn after_close_a_reserved_permit_can_still_send() {
 }
 
 #[test]
+fn a_closed_receiver_hears_of_a_partial_batch_reservation_giving_up() {
+    let (tx, mut rx) = mpsc::channel(2);
+    tx.try_send(1).unwrap();
+    let (cs, cr) = (Counter::new(), Counter::new());
+    let mut batch = pin!(tx.reserve_many(2));
+    assert_pending(&cs, batch.as_mut()); // holds the one free slot, waits for one more
+    rx.close();
+    assert_eq!(cs.wakes(), 1);
+    assert_eq!(assert_ready(&cr, pin!(rx.recv())), Some(1));
+    let mut recv = pin!(rx.recv());
+    assert_pending(&cr, recv.as_mut()); // a slot is still out
+    assert!(assert_ready(&cs, batch.as_mut()).is_err());
+    assert_eq!(cr.wakes(), 1, "told that the slot came back");
+    assert_eq!(assert_ready(&cr, recv.as_mut()), None);
+}
+
+#[test]
 fn permits_reserve_slots() {
     let (tx, mut rx) = mpsc::channel(3);
     let p = tx.try_reserve().unwrap();

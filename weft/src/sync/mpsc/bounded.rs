@@ -195,6 +195,11 @@ impl<T> Sender<T> {
         if n > self.chan.bound() {
             return Err(SendError(()));
         }
+        // A batch request may hold part of its slots while it waits; if the
+        // receiver closes meanwhile, those come back when this fails or is
+        // dropped, and a closed receiver waiting for every slot to return
+        // must hear of it.
+        let _wake = WakeClosedRx(&self.chan);
         match self.chan.semaphore().acquire(n).await {
             Ok(()) => Ok(PermitIterator {
                 chan: &self.chan,
@@ -325,6 +330,15 @@ impl<T> Sender<T> {
     /// Weak senders alive.
     pub fn weak_count(&self) -> usize {
         self.chan.weak_count()
+    }
+}
+
+/// Wakes a closed receiver when dropped (see `reserve_many`).
+struct WakeClosedRx<'a, T>(&'a Chan<T>);
+
+impl<T> Drop for WakeClosedRx<'_, T> {
+    fn drop(&mut self) {
+        self.0.wake_rx_if_closed();
     }
 }
 

@@ -137,7 +137,13 @@ impl<T> Chan<T> {
     /// waiting for the last outstanding permit (rule 3).
     pub(super) fn release_unused(&self, n: usize) {
         self.semaphore().release(n);
-        if self.rx_closed.load(Ordering::Acquire) {
+        self.wake_rx_if_closed();
+    }
+
+    /// After slots came back: a closed receiver may be waiting for the
+    /// last one (rule 3).
+    pub(super) fn wake_rx_if_closed(&self) {
+        if self.is_rx_closed() {
             self.wake_rx();
         }
     }
