@@ -202,11 +202,14 @@ impl Semaphore {
 
     /// Permits available right now.
     pub(crate) fn available_permits(&self) -> usize {
+        // Acquire: pairs with the releases' Release RMWs (a caller that sees permits may rely on
+        // the releasers' writes).
         self.state.load(Ordering::Acquire) >> SHIFT
     }
 
     /// Whether [`close`](Semaphore::close) was called.
     pub(crate) fn is_closed(&self) -> bool {
+        // Acquire: pairs with the Release `fetch_or(CLOSED)` in `close`.
         self.state.load(Ordering::Acquire) & CLOSED != 0
     }
 
@@ -216,6 +219,7 @@ impl Semaphore {
             num <= MAX_PERMITS,
             "cannot acquire more than {MAX_PERMITS} permits"
         );
+        // Acquire: pairs with the releases' Release RMWs (the CAS below re-checks).
         let mut curr = self.state.load(Ordering::Acquire);
         loop {
             if curr & CLOSED != 0 {
@@ -417,6 +421,7 @@ impl Semaphore {
         num: usize,
         cx: &mut Context<'_>,
     ) -> Poll<Result<bool, Closed>> {
+        // Acquire: pairs with the releases' Release RMWs (the CAS below re-checks).
         let mut curr = self.state.load(Ordering::Acquire);
         loop {
             if curr & CLOSED != 0 {
@@ -437,6 +442,7 @@ impl Semaphore {
             }
         }
         let mut waiters = self.lock();
+        // Acquire: as above, now under the lock.
         let mut curr = self.state.load(Ordering::Acquire);
         let taken = loop {
             if curr & CLOSED != 0 {
@@ -558,6 +564,8 @@ impl Drop for Acquire<'_> {
                 self.node.set_linked(false);
             }
         }
+        // Acquire: pairs with the releasers' Release stores of `needed` (under the lock we hold,
+        // so this only documents it).
         let assigned = self.num - self.node.needed.load(Ordering::Acquire);
         if waiters.queue.is_empty() {
             self.semaphore.state.fetch_and(!WAITERS, Ordering::Relaxed);

@@ -236,6 +236,7 @@ impl Notify {
 
     fn notify(&self, strategy: usize) {
         // Rule 1: lock-free while nobody waits.
+        // Acquire: pairs with the Release RMWs of the other notifiers and waiters.
         let mut word = self.state.load(Ordering::Acquire);
         while state(word) != WAITING {
             // Release: pairs with the Acquire CAS that consumes the permit,
@@ -261,6 +262,7 @@ impl Notify {
     /// `LAST`) or stores the permit. Returns the waker to wake after
     /// unlocking.
     fn notify_locked(&self, waiters: &mut LinkedList<Waiter>, strategy: usize) -> Option<Waker> {
+        // Acquire: pairs with the Release RMWs on `state` (rule 1).
         let mut word = self.state.load(Ordering::Acquire);
         loop {
             if state(word) == WAITING {
@@ -285,6 +287,7 @@ impl Notify {
         let node = node.expect("WAITING implies a queued waiter (rule 1)");
         if waiters.is_empty() {
             // Only this lock changes WAITING or `calls` (rule 1).
+            // Release: pairs with the Acquire loads of `state` in `notify` / `poll_inner`.
             self.state.store(with_state(word, EMPTY), Ordering::Release);
         }
         // SAFETY: the node was linked, hence live; under the lock. The
@@ -318,6 +321,7 @@ impl Notify {
     /// ```
     pub fn notify_waiters(&self) {
         let mut waiters = self.lock();
+        // Acquire: pairs with the Release RMWs on `state`; under the lock.
         let word = self.state.load(Ordering::Acquire);
         let mut wakers = WakeList::new();
         while let Some(node) = waiters.pop_front() {
@@ -451,6 +455,7 @@ impl Notified<'_> {
                     }
                 }
                 let mut waiters = notify.lock();
+                // Acquire: pairs with the permit's Release CAS in `notify` (rule 1).
                 let mut word = notify.state.load(Ordering::Acquire);
                 loop {
                     if calls(word) != self.calls {
@@ -529,6 +534,7 @@ impl Drop for Notified<'_> {
         }
         let notify = self.notify;
         let mut waiters = notify.lock();
+        // Acquire: pairs with the notifier's Release store (rule 3).
         match self.waiter.notification.load(Ordering::Acquire) {
             NONE => {
                 // Still linked: unlink (rule 3).
@@ -538,6 +544,8 @@ impl Drop for Notified<'_> {
                     let word = notify.state.load(Ordering::Relaxed);
                     if state(word) == WAITING {
                         // Only this lock changes WAITING (rule 1).
+                        // Release: pairs with the Acquire loads of `state`
+                        // in `notify` / `poll_inner`.
                         notify
                             .state
                             .store(with_state(word, EMPTY), Ordering::Release);
