@@ -9,7 +9,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use support::rt_test;
 use sync_support::{assert_pending, assert_ready, Counter};
-use weft::sync::{MappedMutexGuard, Mutex, MutexGuard, OwnedMutexGuard};
+use weft::sync::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
 
 #[test]
 fn try_lock_and_unlock() {
@@ -117,6 +117,25 @@ fn owned_guards_move_between_threads() {
     .join()
     .unwrap();
     assert_eq!(*m.try_lock().unwrap(), 7);
+}
+
+#[test]
+fn owned_mapped_guards() {
+    let m = Arc::new(Mutex::new((1, vec![2])));
+    let g = m.clone().try_lock_owned().unwrap();
+    let g = OwnedMutexGuard::try_map(g, |_| Option::<&mut u8>::None).unwrap_err();
+    let mut v: OwnedMappedMutexGuard<_, Vec<i32>> = OwnedMutexGuard::map(g, |p| &mut p.1);
+    v.push(3);
+    assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&v), &m));
+    let mut first = std::thread::spawn(move || OwnedMappedMutexGuard::map(v, |v| &mut v[0]))
+        .join()
+        .unwrap();
+    *first = 20;
+    assert!(m.try_lock().is_err());
+    drop(first);
+    assert_eq!(*m.try_lock().unwrap(), (1, vec![20, 3]));
+    let one = OwnedMutexGuard::try_map(m.clone().try_lock_owned().unwrap(), |p| Some(&mut p.0));
+    assert_eq!(*one.unwrap(), 1);
 }
 
 #[test]

@@ -405,6 +405,114 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.mutex
     }
+
+    /// Narrows the guard to a part of the data, keeping the `Arc`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::{Mutex, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new((1, 2)));
+    /// let mut second = OwnedMutexGuard::map(m.clone().try_lock_owned()?, |p| &mut p.1);
+    /// *second = 3;
+    /// drop(second);
+    /// assert_eq!(*m.try_lock()?, (1, 3));
+    /// # Ok::<_, weft::sync::TryLockError>(())
+    /// ```
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> OwnedMappedMutexGuard<T, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: we hold the lock; the reference lives as long as the new
+        // guard, which keeps the `Arc` (and so the data) alive.
+        let data: *mut U = f(unsafe { &mut *this.mutex.data.get() });
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves out
+        // exactly once.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        OwnedMappedMutexGuard { mutex, data }
+    }
+
+    /// Narrows the guard if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        // SAFETY: we hold the lock; the reference ends before `this` is used
+        // again (on `None`).
+        let Some(data) = f(unsafe { &mut *this.mutex.data.get() }).map(|d| d as *mut U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: as in `map`.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        Ok(OwnedMappedMutexGuard { mutex, data })
+    }
+}
+
+/// An owned guard narrowed by [`OwnedMutexGuard::map`]; unlocks when
+/// dropped.
+#[must_use = "dropping the guard unlocks the mutex at once"]
+pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
+    mutex: Arc<Mutex<T>>,
+    data: *mut U,
+}
+
+// SAFETY: exclusive access to a `U` inside a mutex kept alive by the `Arc`:
+// sending it needs `U: Send` and the `Arc<Mutex<T>>` to be sendable.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for OwnedMappedMutexGuard<T, U> {}
+// SAFETY: `&guard` gives `&U`.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Sync> Sync for OwnedMappedMutexGuard<T, U> {}
+
+impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
+    /// Narrows further.
+    pub fn map<V: ?Sized, F>(this: Self, f: F) -> OwnedMappedMutexGuard<T, V>
+    where
+        F: FnOnce(&mut U) -> &mut V,
+    {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: we hold the lock (the permit moved into this guard).
+        let data: *mut V = f(unsafe { &mut *ptr });
+        // SAFETY: `this` is never used or dropped again.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        OwnedMappedMutexGuard { mutex, data }
+    }
+
+    /// The mutex this guard locks.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.mutex
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedMappedMutexGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds the lock.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedMappedMutexGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: the guard holds the lock, and `&mut self` is unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
+    fn drop(&mut self) {
+        self.mutex.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedMappedMutexGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 impl<T: ?Sized> Deref for OwnedMutexGuard<T> {
