@@ -11,8 +11,8 @@ use std::sync::Arc;
 use support::rt_test;
 use sync_support::{assert_pending, assert_ready, Counter};
 use weft::sync::{
-    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
-    RwLockWriteGuard,
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
 
 #[test]
@@ -141,7 +141,17 @@ fn owned_guards() {
     assert!(lock.clone().try_read_owned().is_ok());
     assert!(lock.clone().try_write_owned().is_err());
     drop(len);
-    assert!(lock.clone().try_write_owned().is_ok());
+    let w = lock.clone().try_write_owned().unwrap();
+    let mut bytes = OwnedRwLockWriteGuard::map(w, |s| s.as_mut_str());
+    bytes.make_ascii_uppercase();
+    let first = OwnedRwLockMappedWriteGuard::map(bytes, |s| &mut s[..1]);
+    assert!(Arc::ptr_eq(
+        OwnedRwLockMappedWriteGuard::rwlock(&first),
+        &lock
+    ));
+    assert!(lock.try_read().is_err());
+    drop(first);
+    assert_eq!(*lock.try_read().unwrap(), "AB");
 }
 
 #[test]

@@ -619,6 +619,96 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
+
+    /// Narrows the guard to a part of the data, keeping the `Arc`.
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        this: Self,
+        f: F,
+    ) -> OwnedRwLockMappedWriteGuard<T, U> {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: the guard holds every permit: access is exclusive.
+        let data: *mut U = f(unsafe { &mut *ptr });
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves
+        // out exactly once.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockMappedWriteGuard {
+            lock,
+            data,
+            permits: this.permits,
+        }
+    }
+}
+
+/// An owned write guard narrowed by [`OwnedRwLockWriteGuard::map`].
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
+    lock: Arc<RwLock<T>>,
+    data: *mut U,
+    permits: u32,
+}
+
+// SAFETY: as for `RwLockWriteGuard`, for the part `U`, plus the `Arc`.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Send
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
+}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
+}
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
+    /// Narrows further.
+    pub fn map<V: ?Sized, F: FnOnce(&mut U) -> &mut V>(
+        this: Self,
+        f: F,
+    ) -> OwnedRwLockMappedWriteGuard<T, V> {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: the guard holds every permit.
+        let data: *mut V = f(unsafe { &mut *ptr });
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockMappedWriteGuard {
+            lock,
+            data,
+            permits: this.permits,
+        }
+    }
+
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockMappedWriteGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds every permit.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedRwLockMappedWriteGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: the guard holds every permit, and `&mut self` is unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(self.permits as usize);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockMappedWriteGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
 }
 
 impl<T: ?Sized> Deref for OwnedRwLockWriteGuard<T> {
