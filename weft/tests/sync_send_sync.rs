@@ -51,6 +51,10 @@ fn primitives_and_their_futures_are_send_and_sync() {
     unpin(&mapped);
     drop(mapped);
     send_sync(&mutex.clone().try_lock_owned().unwrap());
+    send_sync(&OwnedMutexGuard::map(
+        mutex.clone().try_lock_owned().unwrap(),
+        |v| v,
+    ));
     let cell_mutex = Mutex::new(Cell::new(1u8));
     send(&cell_mutex.try_lock().unwrap());
 
@@ -62,6 +66,10 @@ fn primitives_and_their_futures_are_send_and_sync() {
     drop(rw.try_read());
     send_sync(&rw.clone().try_read_owned().unwrap());
     send_sync(&rw.clone().try_write_owned().unwrap());
+    send_sync(&OwnedRwLockWriteGuard::map(
+        rw.clone().try_write_owned().unwrap(),
+        |v| v,
+    ));
 
     let semaphore = Arc::new(Semaphore::new(1));
     send_sync(&semaphore);
