@@ -22,6 +22,8 @@
 //!   [`yield_now`](task::yield_now), abort and panics.
 //! * [`runtime`] — [`Runtime`](runtime::Runtime),
 //!   [`Builder`](runtime::Builder), [`Handle`](runtime::Handle).
+//! * [`sync`] — [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore),
+//!   [`Notify`](sync::Notify) and channels, usable from any executor.
 //! * Macros — [`main`], [`test`], [`join!`], [`try_join!`], [`select!`],
 //!   [`pin!`].
 //!
@@ -30,6 +32,7 @@
 //! | feature  | what it enables                                        |
 //! |----------|--------------------------------------------------------|
 //! | `rt`     | tasks and both runtime flavors                         |
+//! | `sync`   | `weft::sync`: locks, semaphores, `Notify`, channels     |
 //! | `macros` | `#[weft::main]`, `#[weft::test]`                       |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
 //! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
@@ -49,6 +52,8 @@ pub mod net;
 pub mod runtime;
 #[cfg(feature = "signal")]
 pub mod signal;
+#[cfg(feature = "sync")]
+pub mod sync;
 #[cfg(feature = "rt")]
 pub mod task;
 #[cfg(feature = "rt")]

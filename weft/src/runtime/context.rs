@@ -347,6 +347,12 @@ pub(crate) fn has_deferred() -> bool {
         .unwrap_or(false)
 }
 
+/// Whether this thread is driving a runtime (polling tasks or inside
+/// `block_on`), where blocking the thread is forbidden.
+pub(crate) fn is_in_runtime() -> bool {
+    CONTEXT.try_with(|cx| cx.in_runtime.get()).unwrap_or(false)
+}
+
 /// Runs `f` with this thread no longer marked as driving a runtime, so `f`
 /// may block (`block_in_place`); the mark is restored after, also on unwind.
 pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {

@@ -1,0 +1,586 @@
+//! The fair batch semaphore every permit-based primitive is built on
+//! (`Semaphore`, `Mutex`, `RwLock`, bounded `mpsc`).
+//!
+//! # Design note
+//!
+//! The algorithm follows the well-known design of tokio's `batch_semaphore`
+//! (an atomic permit count in front of a FIFO queue of intrusive waiters that
+//! are *assigned* permits by releasers); the code and the `WAITERS` fast
+//! path for releases are weft's own.
+//!
+//! **State.** One atomic word: `permits << 2 | WAITERS | CLOSED`.
+//! `CLOSED` (bit 0) is set once by [`Semaphore::close`] and never cleared.
+//! `WAITERS` (bit 1) is set while the wait queue is non-empty. The queue and
+//! the nodes' links, wakers and `linked` flags are protected by `waiters`
+//! (a mutex); a node's `needed` count is written only under that mutex but
+//! may be read without it by the node's owner.
+//!
+//! **Protocol rules.**
+//!
+//! 1. *Permits in the word imply an empty queue.* An acquirer that cannot be
+//!    served in full takes, under the lock and in the same CAS that sets
+//!    `WAITERS`, every permit the word has, and queues for the rest. So a
+//!    newcomer can never take permits a queued waiter is waiting for: the
+//!    queue is served strictly in FIFO order (the fairness tokio promises).
+//! 2. *Releases without waiters are lock-free.* A release CASes the permits
+//!    into the word while `WAITERS` is clear. If it sees `WAITERS`, it takes
+//!    the lock and assigns the permits to the queue from the front; only
+//!    when the queue becomes empty does it clear `WAITERS` and add what is
+//!    left to the word (one RMW). Because setting `WAITERS` and adding
+//!    permits are both RMWs of the same word, a lock-free release and a
+//!    queueing acquirer are totally ordered: either the acquirer sees the
+//!    permits, or the release sees `WAITERS` and goes to the lock.
+//! 3. *Assignment.* Under the lock a releaser lowers the front node's
+//!    `needed`; when it reaches 0 the node is unlinked, its waker taken, and
+//!    `needed = 0` is stored (Release) as the very last access to the node:
+//!    its owner may then complete and free the node without the lock.
+//! 4. *Cancellation.* A queued future that is dropped takes the lock,
+//!    unlinks its node if still linked, and releases the permits already
+//!    assigned to it (`num - needed`) through rule 2, so a cancelled waiter
+//!    never loses a permit — also when it was granted in full but dropped
+//!    before seeing it.
+//! 5. *Close.* Under the lock: set `CLOSED`, unlink every node and wake it.
+//!    A woken node with `needed > 0` that is not linked knows the semaphore
+//!    was closed; it returns its partial permits and fails.
+
+use super::util::linked_list::{self, LinkedList, Pointers};
+use super::util::wake_list::WakeList;
+use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{ready, Context, Poll, Waker};
+
+const CLOSED: usize = 0b01;
+const WAITERS: usize = 0b10;
+const SHIFT: usize = 2;
+
+/// The largest number of permits a semaphore can hold (tokio's bound).
+pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
+
+/// `acquire` failed: the semaphore was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Closed;
+
+/// `try_acquire` failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TryAcquireError {
+    Closed,
+    NoPermits,
+}
+
+/// A fair FIFO batch semaphore (see the module note).
+pub(crate) struct Semaphore {
+    state: AtomicUsize,
+    waiters: Mutex<Waitlist>,
+}
+
+/// The lock-protected part.
+struct Waitlist {
+    queue: LinkedList<Waiter>,
+}
+
+/// One queued acquisition, embedded in its [`Acquire`] future.
+pub(crate) struct Waiter {
+    pointers: Pointers<Waiter>,
+    /// Permits still to be assigned. Written under the lock; read by the
+    /// owner without it (rule 3).
+    needed: AtomicUsize,
+    /// The owner's waker (under the lock).
+    waker: UnsafeCell<Option<Waker>>,
+    /// Whether the node is in the queue (under the lock).
+    linked: UnsafeCell<bool>,
+    _pin: PhantomPinned,
+}
+
+// SAFETY: a node's links, waker and flags are only accessed under the
+// semaphore's lock (or, for the atomic, atomically), whichever thread holds
+// it; the raw pointers in its links are followed only under that lock.
+unsafe impl Send for Waiter {}
+// SAFETY: as above.
+unsafe impl Sync for Waiter {}
+
+// SAFETY: `pointers` returns the node's own field; nodes are pinned inside
+// `Acquire` futures whose `Drop` unlinks them (linked_list rule 3).
+unsafe impl linked_list::Link for Waiter {
+    unsafe fn pointers(target: NonNull<Waiter>) -> NonNull<Pointers<Waiter>> {
+        // SAFETY: `target` is live (caller); `addr_of_mut!` makes no reference.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
+    }
+}
+
+impl Waiter {
+    fn new(needed: usize) -> Waiter {
+        Waiter {
+            pointers: Pointers::new(),
+            needed: AtomicUsize::new(needed),
+            waker: UnsafeCell::new(None),
+            linked: UnsafeCell::new(false),
+            _pin: PhantomPinned,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// The semaphore's lock must be held.
+    unsafe fn is_linked(&self) -> bool {
+        // SAFETY: under the lock (caller).
+        self.linked.with(|p| unsafe { *p })
+    }
+
+    /// # Safety
+    ///
+    /// The semaphore's lock must be held.
+    unsafe fn set_linked(&self, linked: bool) {
+        // SAFETY: under the lock (caller).
+        self.linked.with_mut(|p| unsafe { *p = linked })
+    }
+
+    /// # Safety
+    ///
+    /// The semaphore's lock must be held.
+    unsafe fn take_waker(&self) -> Option<Waker> {
+        // SAFETY: under the lock (caller).
+        self.waker.with_mut(|p| unsafe { (*p).take() })
+    }
+
+    /// Stores `waker` unless the stored one would wake the same task.
+    ///
+    /// # Safety
+    ///
+    /// The semaphore's lock must be held.
+    unsafe fn set_waker(&self, waker: &Waker) {
+        // SAFETY: under the lock (caller).
+        self.waker.with_mut(|p| unsafe {
+            match &mut *p {
+                Some(old) if old.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+        })
+    }
+}
+
+impl Semaphore {
+    /// A semaphore with `permits` permits.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`MAX_PERMITS`].
+    pub(crate) fn new(permits: usize) -> Semaphore {
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore may hold at most {MAX_PERMITS} permits, got {permits}"
+        );
+        Semaphore {
+            state: AtomicUsize::new(permits << SHIFT),
+            waiters: Mutex::new(Waitlist {
+                queue: LinkedList::new(),
+            }),
+        }
+    }
+
+    /// A semaphore usable in a `static` (not under loom, whose types are not
+    /// `const`-constructible).
+    #[cfg(not(weft_loom))]
+    pub(crate) const fn const_new(permits: usize) -> Semaphore {
+        assert!(permits <= MAX_PERMITS, "too many permits for a semaphore");
+        Semaphore {
+            state: AtomicUsize::new(permits << SHIFT),
+            waiters: Mutex::new(Waitlist {
+                queue: LinkedList::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Waitlist> {
+        // A panic never happens under this lock (no user code runs there),
+        // so poisoning cannot carry meaning: ignore it.
+        self.waiters.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Permits available right now.
+    pub(crate) fn available_permits(&self) -> usize {
+        // Acquire: pairs with the releases' Release RMWs (a caller that sees permits may rely on
+        // the releasers' writes).
+        self.state.load(Ordering::Acquire) >> SHIFT
+    }
+
+    /// Whether [`close`](Semaphore::close) was called.
+    pub(crate) fn is_closed(&self) -> bool {
+        // Acquire: pairs with the Release `fetch_or(CLOSED)` in `close`.
+        self.state.load(Ordering::Acquire) & CLOSED != 0
+    }
+
+    /// Takes `num` permits now, or fails.
+    pub(crate) fn try_acquire(&self, num: usize) -> Result<(), TryAcquireError> {
+        assert!(
+            num <= MAX_PERMITS,
+            "cannot acquire more than {MAX_PERMITS} permits"
+        );
+        // Acquire: pairs with the releases' Release RMWs (the CAS below re-checks).
+        let mut curr = self.state.load(Ordering::Acquire);
+        loop {
+            if curr & CLOSED != 0 {
+                return Err(TryAcquireError::Closed);
+            }
+            if curr >> SHIFT < num {
+                return Err(TryAcquireError::NoPermits);
+            }
+            // AcqRel: Acquire pairs with the Release of the release that put
+            // these permits in (whatever it protected is now ours); Release
+            // orders our prior writes before a later acquirer of them.
+            match self.state.compare_exchange_weak(
+                curr,
+                curr - (num << SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
+    /// Waits for `num` permits (FIFO).
+    pub(crate) fn acquire(&self, num: usize) -> Acquire<'_> {
+        assert!(
+            num <= MAX_PERMITS,
+            "cannot acquire more than {MAX_PERMITS} permits"
+        );
+        Acquire {
+            semaphore: self,
+            node: Waiter::new(num),
+            num,
+            queued: false,
+        }
+    }
+
+    /// Gives back (or adds) `added` permits, serving waiters first.
+    ///
+    /// # Panics
+    ///
+    /// If the total would exceed [`MAX_PERMITS`].
+    pub(crate) fn release(&self, added: usize) {
+        if added == 0 {
+            return;
+        }
+        // Rule 2: lock-free while nobody waits.
+        let mut curr = self.state.load(Ordering::Relaxed);
+        while curr & WAITERS == 0 {
+            let permits = curr >> SHIFT;
+            assert!(
+                added <= MAX_PERMITS - permits,
+                "a semaphore may hold at most {MAX_PERMITS} permits"
+            );
+            // Release: pairs with the Acquire CAS of the acquirer that takes
+            // these permits. Acquire (on failure too): we re-read the word.
+            match self.state.compare_exchange_weak(
+                curr,
+                curr + (added << SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => curr = actual,
+            }
+        }
+        self.release_locked(added, self.lock());
+    }
+
+    /// Rule 2/3: assigns `rem` permits to the queue front to back; what is
+    /// left when the queue is empty goes into the word.
+    fn release_locked<'a>(&'a self, mut rem: usize, mut waiters: MutexGuard<'a, Waitlist>) {
+        let mut wakers = WakeList::new();
+        loop {
+            while rem > 0 && wakers.can_push() {
+                let Some(front) = waiters.queue.front() else {
+                    break;
+                };
+                // SAFETY: `front` is linked, hence live (linked_list rule 3);
+                // we hold the lock.
+                let node = unsafe { front.as_ref() };
+                let needed = node.needed.load(Ordering::Relaxed);
+                if needed > rem {
+                    // Release: pairs with the Acquire load in `poll_again`
+                    // (only the count matters; the lock orders the rest).
+                    node.needed.store(needed - rem, Ordering::Release);
+                    rem = 0;
+                    break;
+                }
+                rem -= needed;
+                waiters.queue.pop_front();
+                // SAFETY: under the lock; `node` is still live (it cannot
+                // complete before the `needed = 0` store below).
+                unsafe {
+                    node.set_linked(false);
+                    if let Some(waker) = node.take_waker() {
+                        wakers.push(waker);
+                    }
+                }
+                // Release: pairs with the Acquire load in `poll_again` /
+                // `Drop`; this is the last access to `node` (rule 3).
+                node.needed.store(0, Ordering::Release);
+            }
+            if waiters.queue.is_empty() {
+                // The last waiter left: clear WAITERS and add the rest in
+                // one RMW (rule 2).
+                let mut curr = self.state.load(Ordering::Relaxed);
+                loop {
+                    let permits = curr >> SHIFT;
+                    assert!(
+                        rem <= MAX_PERMITS - permits,
+                        "a semaphore may hold at most {MAX_PERMITS} permits"
+                    );
+                    let next = ((permits + rem) << SHIFT) | (curr & CLOSED);
+                    // Release: pairs with the Acquire CAS of the acquirer
+                    // that takes these permits.
+                    match self.state.compare_exchange_weak(
+                        curr,
+                        next,
+                        Ordering::AcqRel,
+                        Ordering::Relaxed,
+                    ) {
+                        Ok(_) => break,
+                        Err(actual) => curr = actual,
+                    }
+                }
+                rem = 0;
+            }
+            if rem == 0 || !wakers.can_push() {
+                drop(waiters);
+                wakers.wake_all();
+                if rem == 0 {
+                    return;
+                }
+                waiters = self.lock();
+            }
+        }
+    }
+
+    /// Removes up to `n` available permits; returns how many were removed.
+    pub(crate) fn forget_permits(&self, n: usize) -> usize {
+        let mut curr = self.state.load(Ordering::Relaxed);
+        loop {
+            let taken = n.min(curr >> SHIFT);
+            if taken == 0 {
+                return 0;
+            }
+            // Relaxed on success: forgotten permits protect nothing.
+            match self.state.compare_exchange_weak(
+                curr,
+                curr - (taken << SHIFT),
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return taken,
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
+    /// Closes the semaphore: pending and future acquisitions fail (rule 5).
+    pub(crate) fn close(&self) {
+        let mut waiters = self.lock();
+        // Release: pairs with the Acquire loads that observe CLOSED.
+        self.state.fetch_or(CLOSED, Ordering::Release);
+        loop {
+            let mut wakers = WakeList::new();
+            while wakers.can_push() {
+                let Some(node) = waiters.queue.pop_front() else {
+                    break;
+                };
+                // SAFETY: it was linked, hence live; under the lock. Its
+                // `needed` stays > 0, which tells its owner it was closed.
+                unsafe {
+                    let node = node.as_ref();
+                    node.set_linked(false);
+                    if let Some(waker) = node.take_waker() {
+                        wakers.push(waker);
+                    }
+                }
+            }
+            let done = waiters.queue.is_empty();
+            if done {
+                self.state.fetch_and(!WAITERS, Ordering::Relaxed);
+            }
+            drop(waiters);
+            wakers.wake_all();
+            if done {
+                return;
+            }
+            waiters = self.lock();
+        }
+    }
+
+    /// First poll: lock-free fast path, else queue under the lock (rule 1).
+    fn poll_first(
+        &self,
+        node: &Waiter,
+        num: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<bool, Closed>> {
+        // Acquire: pairs with the releases' Release RMWs (the CAS below re-checks).
+        let mut curr = self.state.load(Ordering::Acquire);
+        loop {
+            if curr & CLOSED != 0 {
+                return Poll::Ready(Err(Closed));
+            }
+            if curr >> SHIFT < num {
+                break;
+            }
+            // AcqRel: as in `try_acquire`.
+            match self.state.compare_exchange_weak(
+                curr,
+                curr - (num << SHIFT),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Poll::Ready(Ok(false)),
+                Err(actual) => curr = actual,
+            }
+        }
+        let mut waiters = self.lock();
+        // Acquire: as above, now under the lock.
+        let mut curr = self.state.load(Ordering::Acquire);
+        let taken = loop {
+            if curr & CLOSED != 0 {
+                return Poll::Ready(Err(Closed));
+            }
+            let permits = curr >> SHIFT;
+            let taken = permits.min(num);
+            let waiting = if taken < num { WAITERS } else { 0 };
+            let next = ((permits - taken) << SHIFT) | (curr & (CLOSED | WAITERS)) | waiting;
+            // AcqRel: Acquire as in `try_acquire`; Release so a lock-free
+            // release that fails on our WAITERS bit is ordered after us.
+            match self
+                .state
+                .compare_exchange_weak(curr, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break taken,
+                Err(actual) => curr = actual,
+            }
+        };
+        if taken == num {
+            return Poll::Ready(Ok(false));
+        }
+        node.needed.store(num - taken, Ordering::Relaxed);
+        // SAFETY: under the lock; the node is pinned inside its future,
+        // whose `Drop` unlinks it (rule 4), and in no list yet.
+        unsafe {
+            node.set_waker(cx.waker());
+            node.set_linked(true);
+            waiters.queue.push_back(NonNull::from(node));
+        }
+        Poll::Pending
+    }
+
+    /// Later polls of a queued node. `Ok(true)`: granted; `Err`: closed
+    /// (the partial permits were given back).
+    fn poll_again(
+        &self,
+        node: &Waiter,
+        num: usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<bool, Closed>> {
+        // Acquire: pairs with the Release store of 0 in `release_locked`.
+        if node.needed.load(Ordering::Acquire) == 0 {
+            return Poll::Ready(Ok(true));
+        }
+        let waiters = self.lock();
+        let needed = node.needed.load(Ordering::Acquire);
+        if needed == 0 {
+            return Poll::Ready(Ok(true));
+        }
+        // SAFETY: under the lock.
+        if unsafe { node.is_linked() } {
+            // SAFETY: under the lock.
+            unsafe { node.set_waker(cx.waker()) };
+            return Poll::Pending;
+        }
+        // Rule 5: closed; give back what was assigned.
+        self.release_locked(num - needed, waiters);
+        Poll::Ready(Err(Closed))
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("permits", &self.available_permits())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Waits for permits; see [`Semaphore::acquire`]. Dropping it before it
+/// completes gives back whatever was assigned to it (rule 4).
+#[must_use = "futures do nothing unless polled"]
+pub(crate) struct Acquire<'a> {
+    semaphore: &'a Semaphore,
+    node: Waiter,
+    num: usize,
+    /// The node may be linked or hold assigned permits: `Drop` must look.
+    queued: bool,
+}
+
+impl Future for Acquire<'_> {
+    type Output = Result<(), Closed>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
+        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        // SAFETY: nothing is moved out; the node stays where it is.
+        let this = unsafe { self.get_unchecked_mut() };
+        let result = if this.queued {
+            this.semaphore.poll_again(&this.node, this.num, cx)
+        } else {
+            this.semaphore.poll_first(&this.node, this.num, cx)
+        };
+        match result {
+            Poll::Pending => {
+                this.queued = true;
+                Poll::Pending
+            }
+            Poll::Ready(result) => {
+                coop.made_progress();
+                this.queued = false;
+                Poll::Ready(result.map(drop))
+            }
+        }
+    }
+}
+
+impl Drop for Acquire<'_> {
+    fn drop(&mut self) {
+        if !self.queued {
+            return;
+        }
+        let mut waiters = self.semaphore.lock();
+        // SAFETY: under the lock; if linked, the node is in this queue.
+        unsafe {
+            if self.node.is_linked() {
+                waiters.queue.remove(NonNull::from(&self.node));
+                self.node.set_linked(false);
+            }
+        }
+        // Acquire: pairs with the releasers' Release stores of `needed` (under the lock we hold,
+        // so this only documents it).
+        let assigned = self.num - self.node.needed.load(Ordering::Acquire);
+        if waiters.queue.is_empty() {
+            self.semaphore.state.fetch_and(!WAITERS, Ordering::Relaxed);
+        }
+        if assigned > 0 {
+            self.semaphore.release_locked(assigned, waiters);
+        }
+    }
+}
+
+impl fmt::Debug for Acquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Acquire")
+            .field("num", &self.num)
+            .field("queued", &self.queued)
+            .finish()
+    }
+}

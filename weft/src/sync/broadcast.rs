@@ -1,0 +1,497 @@
+//! A multi-producer, multi-consumer channel where every receiver sees
+//! every message (or learns how many it missed).
+//!
+//! # Design note
+//!
+//! A ring of `capacity` slots (rounded up to a power of two, as tokio does)
+//! under one mutex, a `tail` position (the next message's number), and one
+//! position per receiver. The semantics are tokio's `broadcast`; the shape
+//! (a ring indexed by an ever-growing position, a per-slot count of
+//! receivers still to read it, lag detected by comparing positions) is the
+//! well-known design; the code is ours.
+//!
+//! **Protocol rules** (all under `shared`'s lock unless said):
+//!
+//! 1. `send` writes message `tail` into slot `tail % capacity` with
+//!    `remaining = receivers`, increments `tail`, then (after unlocking)
+//!    calls `notify_waiters`, waking every waiting `recv`. A receiver waits
+//!    through a `Notified` created *before* it looks (under the lock), so a
+//!    send after the look is never missed.
+//! 2. A receiver at position `next` reads slot `next % capacity`: if the
+//!    slot holds message `next`, it clones it, decrements `remaining` (the
+//!    last reader drops the value), and moves on. If `next == tail`, it is
+//!    caught up: it waits (or reports `Closed` once every sender is gone).
+//!    If the slot holds a newer message, the receiver *lagged*: it jumps to
+//!    the oldest message still held (`tail - capacity`) and reports
+//!    `Lagged(skipped)`.
+//! 3. A receiver that is dropped releases its claim on every message it has
+//!    not read (decrements their `remaining`), so values are dropped as
+//!    soon as no live receiver will read them.
+//! 4. Values are cloned under the lock, before anything changes, so a
+//!    panicking `Clone` leaves the channel consistent (a `Clone` that used
+//!    the same channel would deadlock, as with any lock). A value being
+//!    overwritten, or read by its last receiver, is dropped after
+//!    unlocking.
+
+use super::Notify;
+use crate::loom::{Arc, Mutex, MutexGuard};
+use std::fmt;
+
+pub mod error {
+    //! The errors of [`broadcast`](super).
+
+    use std::fmt;
+
+    /// No receiver exists: the value comes back.
+    #[derive(PartialEq, Eq, Clone, Copy)]
+    pub struct SendError<T>(pub T);
+
+    impl<T> fmt::Debug for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("SendError").finish_non_exhaustive()
+        }
+    }
+
+    impl<T> fmt::Display for SendError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("channel closed")
+        }
+    }
+
+    impl<T> std::error::Error for SendError<T> {}
+
+    /// Why `recv` returned no message.
+    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
+    pub enum RecvError {
+        /// Every sender is gone and every message was received.
+        Closed,
+        /// The receiver fell behind: this many messages were overwritten
+        /// before it read them. The next `recv` returns the oldest message
+        /// still held.
+        Lagged(u64),
+    }
+
+    impl fmt::Display for RecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                RecvError::Closed => f.write_str("channel closed"),
+                RecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
+            }
+        }
+    }
+
+    impl std::error::Error for RecvError {}
+
+    /// Why `try_recv` returned no message.
+    #[derive(Debug, PartialEq, Eq, Clone, Copy)]
+    pub enum TryRecvError {
+        /// Nothing new now.
+        Empty,
+        /// Every sender is gone and every message was received.
+        Closed,
+        /// The receiver fell behind by this many messages (see
+        /// [`RecvError::Lagged`]).
+        Lagged(u64),
+    }
+
+    impl fmt::Display for TryRecvError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                TryRecvError::Empty => f.write_str("channel empty"),
+                TryRecvError::Closed => f.write_str("channel closed"),
+                TryRecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
+            }
+        }
+    }
+
+    impl std::error::Error for TryRecvError {}
+}
+
+use error::{RecvError, SendError, TryRecvError};
+
+struct Slot<T> {
+    /// The message number held (meaningful when `value` is `Some` or the
+    /// slot was written at least once).
+    pos: u64,
+    /// Receivers that have yet to read it.
+    remaining: usize,
+    value: Option<T>,
+}
+
+struct Shared<T> {
+    state: Mutex<State<T>>,
+    /// Rule 1: woken on every send and on close.
+    notify_rx: Notify,
+    /// Woken when the last receiver goes (`Sender::closed`).
+    notify_tx: Notify,
+    mask: u64,
+}
+
+/// The lock-protected part.
+struct State<T> {
+    slots: Box<[Slot<T>]>,
+    /// The number of the next message.
+    tail: u64,
+    receivers: usize,
+    senders: usize,
+    closed: bool,
+}
+
+impl<T> Shared<T> {
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        // A panicking `Clone` may poison the lock; the state is still
+        // consistent (we clone before changing anything).
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn capacity(&self) -> u64 {
+        self.mask + 1
+    }
+}
+
+/// Creates a broadcast channel holding up to `capacity` messages (rounded
+/// up to a power of two); every receiver sees every message sent after it
+/// subscribed.
+///
+/// ```
+/// use weft::sync::broadcast;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # weft::runtime::Runtime::new()?.block_on(async {
+/// let (tx, mut rx1) = broadcast::channel(16);
+/// let mut rx2 = tx.subscribe();
+/// tx.send(10)?;
+/// tx.send(20)?;
+/// assert_eq!(rx1.recv().await?, 10);
+/// assert_eq!(rx2.recv().await?, 10);
+/// assert_eq!(rx2.recv().await?, 20);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # })
+/// # }
+/// ```
+///
+/// # Panics
+///
+/// If `capacity` is 0 or more than `usize::MAX / 2`.
+#[track_caller]
+pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
+    assert!(capacity > 0, "broadcast channel capacity cannot be zero");
+    assert!(
+        capacity <= usize::MAX >> 1,
+        "broadcast channel capacity exceeded `usize::MAX / 2`"
+    );
+    let capacity = capacity.next_power_of_two();
+    let slots = (0..capacity)
+        .map(|_| Slot {
+            pos: 0,
+            remaining: 0,
+            value: None,
+        })
+        .collect();
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            slots,
+            tail: 0,
+            receivers: 1,
+            senders: 1,
+            closed: false,
+        }),
+        notify_rx: Notify::new(),
+        notify_tx: Notify::new(),
+        mask: capacity as u64 - 1,
+    });
+    (
+        Sender {
+            shared: shared.clone(),
+        },
+        Receiver { shared, next: 0 },
+    )
+}
+
+/// Sends messages to every receiver; clone it for more producers.
+pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// Receives every message sent after it subscribed.
+pub struct Receiver<T> {
+    shared: Arc<Shared<T>>,
+    /// The number of the next message to read.
+    next: u64,
+}
+
+impl<T> Sender<T> {
+    /// Sends `value` to every current receiver; returns how many there are.
+    /// Never waits: a full ring overwrites its oldest message (slow
+    /// receivers then see [`RecvError::Lagged`]).
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if no receiver exists.
+    pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
+        let mut state = self.shared.lock();
+        if state.receivers == 0 {
+            return Err(SendError(value));
+        }
+        let receivers = state.receivers;
+        let tail = state.tail;
+        let slot = &mut state.slots[(tail & self.shared.mask) as usize];
+        slot.pos = tail;
+        slot.remaining = receivers;
+        let old = slot.value.replace(value);
+        state.tail = tail + 1;
+        drop(state);
+        drop(old); // rule 4: outside the lock
+        self.shared.notify_rx.notify_waiters();
+        Ok(receivers)
+    }
+
+    /// A new receiver that sees messages sent from now on.
+    pub fn subscribe(&self) -> Receiver<T> {
+        let mut state = self.shared.lock();
+        state.receivers += 1;
+        Receiver {
+            shared: self.shared.clone(),
+            next: state.tail,
+        }
+    }
+
+    /// Receivers alive.
+    pub fn receiver_count(&self) -> usize {
+        self.shared.lock().receivers
+    }
+
+    /// Messages held that some receiver has yet to read.
+    pub fn len(&self) -> usize {
+        self.shared
+            .lock()
+            .slots
+            .iter()
+            .filter(|s| s.value.is_some() && s.remaining > 0)
+            .count()
+    }
+
+    /// Whether no receiver has anything left to read.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether both senders feed the same channel.
+    pub fn same_channel(&self, other: &Sender<T>) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+
+    /// Completes once every receiver is gone.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe.
+    pub async fn closed(&self) {
+        loop {
+            let notified = self.shared.notify_tx.notified();
+            if self.receiver_count() == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl<T> Clone for Sender<T> {
+    fn clone(&self) -> Self {
+        self.shared.lock().senders += 1;
+        Sender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        state.senders -= 1;
+        if state.senders == 0 {
+            state.closed = true;
+            drop(state);
+            self.shared.notify_rx.notify_waiters();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T: Clone> Receiver<T> {
+    /// Rule 2, under the lock.
+    /// `last_copy` receives the slot's own copy when this was its last
+    /// reader, for the caller to drop after unlocking (rule 4).
+    fn try_recv_locked(
+        &mut self,
+        state: &mut State<T>,
+        last_copy: &mut Option<T>,
+    ) -> Result<T, TryRecvError> {
+        if self.next == state.tail {
+            return Err(if state.closed {
+                TryRecvError::Closed
+            } else {
+                TryRecvError::Empty
+            });
+        }
+        let oldest = state.tail.saturating_sub(self.shared.capacity());
+        if self.next < oldest {
+            let skipped = oldest - self.next;
+            self.next = oldest;
+            return Err(TryRecvError::Lagged(skipped));
+        }
+        let slot = &mut state.slots[(self.next & self.shared.mask) as usize];
+        debug_assert_eq!(slot.pos, self.next, "a held message is where rule 2 says");
+        let value = slot
+            .value
+            .as_ref()
+            .expect("a message a receiver has not read is still held (rule 3)")
+            .clone();
+        slot.remaining -= 1;
+        if slot.remaining == 0 {
+            // Every receiver has it: free the slot's copy.
+            *last_copy = slot.value.take();
+        }
+        self.next += 1;
+        Ok(value)
+    }
+
+    /// Takes the next message if one is there now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`], [`TryRecvError::Closed`], or
+    /// [`TryRecvError::Lagged`] (then the next call returns the oldest
+    /// message held).
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        let shared = self.shared.clone();
+        let mut last_copy = None;
+        let mut state = shared.lock();
+        let result = self.try_recv_locked(&mut state, &mut last_copy);
+        drop(state);
+        drop(last_copy);
+        result
+    }
+
+    /// Receives the next message.
+    ///
+    /// # Errors
+    ///
+    /// [`RecvError::Closed`] once every sender is gone and everything was
+    /// read; [`RecvError::Lagged`] if messages were overwritten before this
+    /// receiver read them (it then continues with the oldest one held).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: a dropped future took no message.
+    pub async fn recv(&mut self) -> Result<T, RecvError> {
+        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        let shared = self.shared.clone();
+        loop {
+            // Rule 1: created before looking.
+            let notified = shared.notify_rx.notified();
+            let result = {
+                let mut last_copy = None;
+                let mut state = shared.lock();
+                let result = self.try_recv_locked(&mut state, &mut last_copy);
+                drop(state);
+                drop(last_copy);
+                result
+            };
+            match result {
+                Ok(value) => return Ok(value),
+                Err(TryRecvError::Closed) => return Err(RecvError::Closed),
+                Err(TryRecvError::Lagged(n)) => return Err(RecvError::Lagged(n)),
+                Err(TryRecvError::Empty) => {}
+            }
+            notified.await;
+        }
+    }
+
+    /// Receives from synchronous code, blocking the thread.
+    ///
+    /// # Errors
+    ///
+    /// As for [`recv`](Receiver::recv).
+    ///
+    /// # Panics
+    ///
+    /// If called from a thread that drives a weft runtime.
+    #[track_caller]
+    pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
+        crate::sync::util::block_on::block_on("broadcast::Receiver::blocking_recv", self.recv())
+    }
+}
+
+impl<T> Receiver<T> {
+    /// A new receiver of the same channel that starts at the newest
+    /// position (it sees messages sent from now on, not this one's backlog).
+    pub fn resubscribe(&self) -> Receiver<T> {
+        let mut state = self.shared.lock();
+        state.receivers += 1;
+        Receiver {
+            shared: self.shared.clone(),
+            next: state.tail,
+        }
+    }
+
+    /// Messages sent that this receiver has not read (including ones it
+    /// will find overwritten).
+    pub fn len(&self) -> usize {
+        (self.shared.lock().tail - self.next) as usize
+    }
+
+    /// Whether this receiver has read everything sent.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether every sender is gone.
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().closed
+    }
+
+    /// Whether both receivers belong to the same channel.
+    pub fn same_channel(&self, other: &Receiver<T>) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        let mut dropped = Vec::new();
+        let mut state = self.shared.lock();
+        // Rule 3: give up our claim on every unread message still held.
+        let oldest = state.tail.saturating_sub(self.shared.capacity());
+        for pos in self.next.max(oldest)..state.tail {
+            let slot = &mut state.slots[(pos & self.shared.mask) as usize];
+            if slot.pos == pos && slot.value.is_some() {
+                slot.remaining -= 1;
+                if slot.remaining == 0 {
+                    dropped.push(slot.value.take());
+                }
+            }
+        }
+        state.receivers -= 1;
+        let last = state.receivers == 0;
+        drop(state);
+        drop(dropped);
+        if last {
+            self.shared.notify_tx.notify_waiters();
+        }
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,433 @@
+//! The shared core of both `mpsc` flavors.
+//!
+//! # Design note
+//!
+//! **Shape.** One `Chan` behind an `Arc`: a mutex-protected `Shared` part
+//! (the message queue, the receiver's waker, the two "closed" flags), the
+//! sender counts, and, for the bounded flavor, the fair
+//! [`batch_semaphore`](crate::sync::batch_semaphore) whose permits are the
+//! free slots. A sender holds a permit from `reserve` until its message is
+//! received; the receiver gives the permit back as it hands each message
+//! out. Senders waiting for capacity are queued FIFO in the semaphore
+//! (intrusive nodes, nothing allocated per wait).
+//!
+//! **Why a lock, and why it is fast.** The critical sections are a few
+//! instructions (push one message; or swap the whole queue out), no user
+//! code runs under the lock and nothing blocks under it, so an uncontended
+//! lock costs one CAS and one swap, which is what a lock-free list costs
+//! too. The receiver keeps a private `local` queue: when it is empty, the
+//! receiver *swaps* the shared queue with it under the lock (`O(1)`, the
+//! buffers are reused) and then pops from `local` without touching shared
+//! memory — one lock acquisition per batch of messages rather than per
+//! message, so senders rarely find the lock held.
+//!
+//! **Protocol rules.**
+//!
+//! 1. Messages are pushed at the back of `shared.queue` under the lock; the
+//!    receiver moves the queue to `local` as a whole, so each sender's
+//!    messages stay in order and every message is received once.
+//! 2. A push takes the receiver's waker under the same lock and wakes it
+//!    after unlocking; the receiver stores its waker under the lock after
+//!    finding the queue empty — so a message pushed after that check finds
+//!    the waker (no lost wake-up).
+//! 3. `tx_closed` is set under the lock by the last strong sender's drop
+//!    (the `tx_count` RMW that reaches 0 decides who that is; a weak
+//!    sender's upgrade never revives a count of 0). The receiver returns
+//!    `None` only when the queue is empty and `tx_closed`, or when it closed
+//!    the channel itself, the queue is empty and no permit is out (a
+//!    reserved slot may still be used to send).
+//! 4. `rx_closed` is set under the lock by `close`/drop of the receiver;
+//!    unreserved pushes (unbounded) after it fail and give the message
+//!    back. The semaphore is closed right after, so waiting and later
+//!    bounded senders fail too, but a slot reserved before the close may
+//!    still be used (tokio's rule), until the receiver is dropped
+//!    (`rx_dropped`), after which every push fails.
+
+use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::sync::batch_semaphore::Semaphore;
+use crate::sync::Notify;
+use std::collections::VecDeque;
+use std::fmt;
+use std::task::{ready, Context, Poll, Waker};
+
+/// The state both halves share.
+pub(super) struct Chan<T> {
+    shared: Mutex<Shared<T>>,
+    /// Strong senders (rule 3).
+    tx_count: AtomicUsize,
+    /// Weak senders (for `weak_count`).
+    tx_weak_count: AtomicUsize,
+    /// Mirrors `shared.rx_closed` for lock-free `is_closed`.
+    rx_closed: AtomicBool,
+    /// Woken (`notify_waiters`) when the receiver closes, for
+    /// `Sender::closed`.
+    closed_notify: Notify,
+    /// Free slots (bounded flavor only).
+    semaphore: Option<Semaphore>,
+    /// The capacity (bounded flavor), or 0.
+    bound: usize,
+}
+
+/// The lock-protected part.
+struct Shared<T> {
+    queue: VecDeque<T>,
+    rx_waker: Option<Waker>,
+    rx_closed: bool,
+    /// The receiver is gone (not merely closed): nothing can be received.
+    rx_dropped: bool,
+    tx_closed: bool,
+}
+
+impl<T> Chan<T> {
+    /// A channel with one strong sender; `bound` slots, or unbounded.
+    pub(super) fn new(bound: Option<usize>) -> Chan<T> {
+        Chan {
+            shared: Mutex::new(Shared {
+                queue: VecDeque::new(),
+                rx_waker: None,
+                rx_closed: false,
+                rx_dropped: false,
+                tx_closed: false,
+            }),
+            tx_count: AtomicUsize::new(1),
+            tx_weak_count: AtomicUsize::new(0),
+            rx_closed: AtomicBool::new(false),
+            closed_notify: Notify::new(),
+            semaphore: bound.map(Semaphore::new),
+            bound: bound.unwrap_or(0),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Shared<T>> {
+        // No user code runs under this lock (messages are moved, never
+        // dropped, under it): poisoning carries no meaning.
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The capacity semaphore of a bounded channel.
+    pub(super) fn semaphore(&self) -> &Semaphore {
+        self.semaphore
+            .as_ref()
+            .expect("only bounded channels use permits")
+    }
+
+    pub(super) fn bound(&self) -> usize {
+        self.bound
+    }
+
+    /// Pushes a message (rule 1/2); gives it back if the receiver is gone,
+    /// or (`reserved == false`, the unbounded flavor) closed. A message
+    /// whose slot was reserved before a `close` is still delivered (rule 4).
+    pub(super) fn push(&self, value: T, reserved: bool) -> Result<(), T> {
+        let mut shared = self.lock();
+        if shared.rx_dropped || (shared.rx_closed && !reserved) {
+            return Err(value);
+        }
+        shared.queue.push_back(value);
+        let waker = shared.rx_waker.take();
+        drop(shared);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// Gives back `n` permits of a bounded channel that were not used to
+    /// send (a dropped `Permit`); wakes a closed receiver that may be
+    /// waiting for the last outstanding permit (rule 3).
+    pub(super) fn release_unused(&self, n: usize) {
+        self.semaphore().release(n);
+        self.wake_rx_if_closed();
+    }
+
+    /// After slots came back: a closed receiver may be waiting for the
+    /// last one (rule 3).
+    pub(super) fn wake_rx_if_closed(&self) {
+        if self.is_rx_closed() {
+            self.wake_rx();
+        }
+    }
+
+    fn wake_rx(&self) {
+        let waker = self.lock().rx_waker.take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// Whether the receiver closed (or was dropped).
+    pub(super) fn is_rx_closed(&self) -> bool {
+        // Acquire: pairs with the Release store in `close_rx`.
+        self.rx_closed.load(Ordering::Acquire)
+    }
+
+    /// Waits until the receiver closes.
+    pub(super) async fn rx_closed(&self) {
+        loop {
+            // Created before the check, so a close between the check and
+            // the await is not missed (`notify_waiters` covers it).
+            let notified = self.closed_notify.notified();
+            if self.is_rx_closed() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Another strong sender.
+    pub(super) fn add_tx(&self) {
+        // Relaxed: the caller already holds a strong sender, so the count
+        // cannot be 0 or reach it concurrently (as in `Arc::clone`).
+        self.tx_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A strong sender is dropped; the last one closes (rule 3).
+    pub(super) fn drop_tx(&self) {
+        // AcqRel: Release orders this sender's pushes before the close;
+        // Acquire makes the last dropper see the others'.
+        if self.tx_count.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        let mut shared = self.lock();
+        shared.tx_closed = true;
+        let waker = shared.rx_waker.take();
+        drop(shared);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// A weak sender becomes strong, unless every strong one is gone.
+    pub(super) fn upgrade_tx(&self) -> bool {
+        let mut count = self.tx_count.load(Ordering::Relaxed);
+        loop {
+            if count == 0 {
+                return false;
+            }
+            // Acquire: pairs with the AcqRel decrements, so a revived
+            // sender sees a consistent channel. Never from 0 (rule 3).
+            match self.tx_count.compare_exchange_weak(
+                count,
+                count + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => count = actual,
+            }
+        }
+    }
+
+    pub(super) fn strong_count(&self) -> usize {
+        self.tx_count.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn weak_count(&self) -> usize {
+        self.tx_weak_count.load(Ordering::Relaxed)
+    }
+
+    pub(super) fn add_weak(&self) {
+        self.tx_weak_count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(super) fn drop_weak(&self) {
+        self.tx_weak_count.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// The receiver closes (rule 4).
+    pub(super) fn close_rx(&self) {
+        {
+            let mut shared = self.lock();
+            if shared.rx_closed {
+                return;
+            }
+            shared.rx_closed = true;
+            // Release: pairs with the Acquire load in `is_rx_closed`.
+            self.rx_closed.store(true, Ordering::Release);
+        }
+        if let Some(semaphore) = &self.semaphore {
+            semaphore.close();
+        }
+        self.closed_notify.notify_waiters();
+    }
+
+    /// Whether no permit is out (bounded), i.e. no reserved slot can still
+    /// be used to send.
+    fn permits_idle(&self) -> bool {
+        match &self.semaphore {
+            Some(semaphore) => semaphore.available_permits() == self.bound,
+            None => true,
+        }
+    }
+}
+
+impl<T> fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Chan")
+            .field("senders", &self.strong_count())
+            .field("rx_closed", &self.is_rx_closed())
+            .field("bound", &self.semaphore.as_ref().map(|_| self.bound))
+            .finish()
+    }
+}
+
+/// What `try_recv` found.
+pub(super) enum TryPop<T> {
+    Value(T),
+    Empty,
+    Disconnected,
+}
+
+/// The receiver's side: its private batch of messages (see the note).
+pub(super) struct Rx<T> {
+    pub(super) chan: crate::loom::Arc<Chan<T>>,
+    local: VecDeque<T>,
+}
+
+impl<T> Rx<T> {
+    pub(super) fn new(chan: crate::loom::Arc<Chan<T>>) -> Rx<T> {
+        Rx {
+            chan,
+            local: VecDeque::new(),
+        }
+    }
+
+    /// A message was handed out: its slot is free again (bounded).
+    fn handed_out(&self, n: usize) {
+        if let Some(semaphore) = &self.chan.semaphore {
+            semaphore.release(n);
+        }
+    }
+
+    /// Refills `local` from the shared queue; `Err(true)` if the channel is
+    /// finished (rule 3), `Err(false)` if merely empty (then `waker`, if
+    /// given, is stored under the same lock, rule 2).
+    fn refill(&mut self, waker: Option<&Waker>) -> Result<(), bool> {
+        let mut shared = self.chan.lock();
+        if !shared.queue.is_empty() {
+            std::mem::swap(&mut shared.queue, &mut self.local);
+            return Ok(());
+        }
+        if shared.tx_closed || (shared.rx_closed && self.chan.permits_idle()) {
+            return Err(true);
+        }
+        if let Some(waker) = waker {
+            match &shared.rx_waker {
+                Some(old) if old.will_wake(waker) => {}
+                _ => shared.rx_waker = Some(waker.clone()),
+            }
+        }
+        Err(false)
+    }
+
+    pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        if self.local.is_empty() {
+            match self.refill(Some(cx.waker())) {
+                Ok(()) => {}
+                Err(true) => {
+                    coop.made_progress();
+                    return Poll::Ready(None);
+                }
+                Err(false) => return Poll::Pending,
+            }
+        }
+        let value = self.local.pop_front().expect("refilled");
+        self.handed_out(1);
+        coop.made_progress();
+        Poll::Ready(Some(value))
+    }
+
+    pub(super) fn poll_recv_many(
+        &mut self,
+        cx: &mut Context<'_>,
+        buffer: &mut Vec<T>,
+        limit: usize,
+    ) -> Poll<usize> {
+        if limit == 0 {
+            return Poll::Ready(0);
+        }
+        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        let mut moved = 0;
+        loop {
+            while moved < limit {
+                let Some(value) = self.local.pop_front() else {
+                    break;
+                };
+                buffer.push(value);
+                moved += 1;
+            }
+            if moved == limit {
+                break;
+            }
+            // Take what else is there now, but wait only if we have nothing.
+            let waker = if moved == 0 { Some(cx.waker()) } else { None };
+            match self.refill(waker) {
+                Ok(()) => continue,
+                Err(true) if moved == 0 => {
+                    coop.made_progress();
+                    return Poll::Ready(0);
+                }
+                Err(_) if moved == 0 => return Poll::Pending,
+                Err(_) => break,
+            }
+        }
+        self.handed_out(moved);
+        coop.made_progress();
+        Poll::Ready(moved)
+    }
+
+    pub(super) fn try_pop(&mut self) -> TryPop<T> {
+        if self.local.is_empty() {
+            match self.refill(None) {
+                Ok(()) => {}
+                Err(true) => return TryPop::Disconnected,
+                Err(false) => return TryPop::Empty,
+            }
+        }
+        let value = self.local.pop_front().expect("refilled");
+        self.handed_out(1);
+        TryPop::Value(value)
+    }
+
+    pub(super) fn close(&mut self) {
+        self.chan.close_rx();
+    }
+
+    /// Whether the channel is closed from either side (tokio's
+    /// `Receiver::is_closed`).
+    pub(super) fn is_closed(&self) -> bool {
+        if self.chan.is_rx_closed() {
+            return true;
+        }
+        self.chan.lock().tx_closed
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.local.len() + self.chan.lock().queue.len()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<T> Drop for Rx<T> {
+    fn drop(&mut self) {
+        self.chan.close_rx();
+        // Drop the undelivered messages now (outside the lock), not when
+        // the last sender goes.
+        let queued = {
+            let mut shared = self.chan.lock();
+            shared.rx_dropped = true;
+            std::mem::take(&mut shared.queue)
+        };
+        drop(queued);
+    }
+}
+
+impl<T> fmt::Debug for Rx<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rx").field("chan", &self.chan).finish()
+    }
+}

@@ -1,0 +1,543 @@
+//! `Mutex`: an asynchronous, fair (FIFO) mutual-exclusion lock.
+//!
+//! # Design note
+//!
+//! A [`batch_semaphore`](super::batch_semaphore) with one permit guards an
+//! `UnsafeCell<T>`, as in tokio. Holding the permit is holding the lock:
+//! rule 1 of the semaphore (permits go to the queue head first) makes the
+//! lock FIFO-fair, and its cancellation rule makes a dropped `lock()` future
+//! never lose the lock. The data is only reached through a guard, which
+//! exists only while the permit is held; the permit's release (a Release
+//! RMW in the semaphore) pairs with the next holder's Acquire CAS, so each
+//! holder sees the previous holder's writes.
+//!
+//! The data cell is `std::cell::UnsafeCell` rather than the loom shim's
+//! because `T` may be unsized (`Mutex<dyn Trait>`); the synchronisation that
+//! matters (the semaphore's atomics and mutex) is still loom's under
+//! `--cfg weft_loom`.
+
+use super::batch_semaphore as ll;
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+/// An asynchronous mutex: `lock().await` waits without blocking the thread.
+///
+/// Waiters get the lock in the order they asked for it (FIFO). Unlike
+/// `std::sync::Mutex`, the guard may be held across an `.await`, and there
+/// is no poisoning: a task that panics while holding the guard releases the
+/// lock (as tokio's does).
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::sync::Mutex;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # weft::runtime::Runtime::new()?.block_on(async {
+/// let count = Arc::new(Mutex::new(0));
+/// let mut tasks = Vec::new();
+/// for _ in 0..10 {
+///     let count = count.clone();
+///     tasks.push(weft::spawn(async move {
+///         *count.lock().await += 1;
+///     }));
+/// }
+/// for task in tasks {
+///     task.await?;
+/// }
+/// assert_eq!(*count.lock().await, 10);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # })
+/// # }
+/// ```
+pub struct Mutex<T: ?Sized> {
+    semaphore: ll::Semaphore,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the data is handed to one guard at a time (the semaphore's single
+// permit), possibly on another thread: `T: Send` suffices, as for
+// `std::sync::Mutex`.
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+// SAFETY: as above: `&Mutex` only gives exclusive access through a guard.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+
+/// `try_lock` failed: the lock is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TryLockError(());
+
+impl fmt::Display for TryLockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("operation would block")
+    }
+}
+
+impl std::error::Error for TryLockError {}
+
+impl TryLockError {
+    pub(crate) fn new() -> TryLockError {
+        TryLockError(())
+    }
+}
+
+impl<T> Mutex<T> {
+    /// A new, unlocked mutex holding `value`.
+    pub fn new(value: T) -> Mutex<T> {
+        Mutex {
+            semaphore: ll::Semaphore::new(1),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// A new mutex usable in a `static`.
+    ///
+    /// ```
+    /// use weft::sync::Mutex;
+    /// static NAMES: Mutex<Vec<String>> = Mutex::const_new(Vec::new());
+    /// assert!(NAMES.try_lock().is_ok());
+    /// ```
+    #[cfg(not(weft_loom))]
+    pub const fn const_new(value: T) -> Mutex<T> {
+        Mutex {
+            semaphore: ll::Semaphore::const_new(1),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// The data, consuming the mutex.
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Waits for the lock (FIFO).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe in tokio's sense: dropping the future gives up its place
+    /// in the queue, and if the lock had just been handed to it, passes the
+    /// lock on — it is never lost.
+    pub async fn lock(&self) -> MutexGuard<'_, T> {
+        self.acquire().await;
+        MutexGuard {
+            mutex: self,
+            _marker: PhantomData,
+        }
+    }
+
+    async fn acquire(&self) {
+        // The semaphore of a mutex is never closed.
+        if self.semaphore.acquire(1).await.is_err() {
+            unreachable!("a mutex's semaphore is never closed");
+        }
+    }
+
+    /// Waits for the lock of an `Arc<Mutex>`; the guard is `'static`.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`lock`](Mutex::lock).
+    pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        self.acquire().await;
+        OwnedMutexGuard {
+            mutex: self,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Locks from synchronous code, blocking the thread until the lock is
+    /// free.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::Mutex;
+    /// let mutex = Arc::new(Mutex::new(1));
+    /// let m = mutex.clone();
+    /// std::thread::spawn(move || *m.blocking_lock() += 1).join().unwrap();
+    /// assert_eq!(*mutex.blocking_lock(), 2);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If called from a thread that drives a weft runtime (inside async
+    /// code), like tokio's.
+    #[track_caller]
+    pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
+        super::util::block_on::block_on("Mutex::blocking_lock", self.lock())
+    }
+
+    /// [`blocking_lock`](Mutex::blocking_lock) for an `Arc<Mutex>`.
+    ///
+    /// # Panics
+    ///
+    /// As for [`blocking_lock`](Mutex::blocking_lock).
+    #[track_caller]
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        super::util::block_on::block_on("Mutex::blocking_lock_owned", self.lock_owned())
+    }
+
+    /// Takes the lock if it is free now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the lock is held (or waited for: a free lock with
+    /// queued waiters belongs to the first of them).
+    pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
+        match self.semaphore.try_acquire(1) {
+            Ok(()) => Ok(MutexGuard {
+                mutex: self,
+                _marker: PhantomData,
+            }),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// [`try_lock`](Mutex::try_lock) for an `Arc<Mutex>`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if the lock is held.
+    pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
+        match self.semaphore.try_acquire(1) {
+            Ok(()) => Ok(OwnedMutexGuard {
+                mutex: self,
+                _marker: PhantomData,
+            }),
+            Err(_) => Err(TryLockError(())),
+        }
+    }
+
+    /// The data, through exclusive access to the mutex (no locking needed).
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Self {
+        Mutex::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.try_lock() {
+            Ok(guard) => d.field("data", &&*guard),
+            Err(_) => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+/// Exclusive access to a [`Mutex`]'s data; unlocks when dropped.
+#[must_use = "dropping the guard unlocks the mutex at once"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    mutex: &'a Mutex<T>,
+    /// The guard is `&mut T` access: `Send` iff `T: Send`, `Sync` iff
+    /// `T: Sync` (with the `&Mutex`: `T: Send + Sync`).
+    _marker: PhantomData<&'a mut T>,
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Narrows the guard to a part of the data.
+    ///
+    /// ```
+    /// use weft::sync::{Mutex, MutexGuard};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let pair = Mutex::new((1, 2));
+    /// let mut second = MutexGuard::map(pair.lock().await, |p| &mut p.1);
+    /// *second = 20;
+    /// drop(second);
+    /// assert_eq!(*pair.lock().await, (1, 20));
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> MappedMutexGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let mutex = this.mutex;
+        std::mem::forget(this);
+        // SAFETY: we hold the lock (the permit moved out of the forgotten
+        // guard into the mapped one), so the access is exclusive.
+        let data = f(unsafe { &mut *mutex.data.get() });
+        MappedMutexGuard {
+            semaphore: &mutex.semaphore,
+            data,
+        }
+    }
+
+    /// Narrows the guard if `f` returns `Some`; gives it back otherwise.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        // SAFETY: we hold the lock; the reference ends before `this` is used
+        // again (on `None`) or is forgotten (on `Some`).
+        let data = match f(unsafe { &mut *this.mutex.data.get() }) {
+            Some(data) => data as *mut U,
+            None => return Err(this),
+        };
+        let mutex = this.mutex;
+        std::mem::forget(this);
+        Ok(MappedMutexGuard {
+            semaphore: &mutex.semaphore,
+            // SAFETY: `data` points into the locked data, valid for 'a.
+            data: unsafe { &mut *data },
+        })
+    }
+
+    /// The mutex this guard locks.
+    pub fn mutex(this: &Self) -> &'a Mutex<T> {
+        this.mutex
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds the lock, and `&mut self` is unique.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.mutex.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+/// A guard narrowed by [`MutexGuard::map`]; unlocks when dropped.
+#[must_use = "dropping the guard unlocks the mutex at once"]
+pub struct MappedMutexGuard<'a, T: ?Sized> {
+    semaphore: &'a ll::Semaphore,
+    data: &'a mut T,
+}
+
+impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
+    /// Narrows further.
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> MappedMutexGuard<'a, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let this = std::mem::ManuallyDrop::new(this);
+        let semaphore = this.semaphore;
+        // SAFETY: `this` is never used or dropped again; we move the
+        // reference out of it.
+        let data = unsafe { std::ptr::read(&this.data) };
+        MappedMutexGuard {
+            semaphore,
+            data: f(data),
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for MappedMutexGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.data
+    }
+}
+
+impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.data
+    }
+}
+
+impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
+    fn drop(&mut self) {
+        self.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Exclusive access to an `Arc<Mutex>`'s data; unlocks when dropped.
+#[must_use = "dropping the guard unlocks the mutex at once"]
+pub struct OwnedMutexGuard<T: ?Sized> {
+    mutex: Arc<Mutex<T>>,
+    /// Owned `&mut T` access: `Sync` only if `T: Sync`.
+    _marker: PhantomData<Box<T>>,
+}
+
+impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// The mutex this guard locks.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.mutex
+    }
+
+    /// Narrows the guard to a part of the data, keeping the `Arc`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::{Mutex, OwnedMutexGuard};
+    /// let m = Arc::new(Mutex::new((1, 2)));
+    /// let mut second = OwnedMutexGuard::map(m.clone().try_lock_owned()?, |p| &mut p.1);
+    /// *second = 3;
+    /// drop(second);
+    /// assert_eq!(*m.try_lock()?, (1, 3));
+    /// # Ok::<_, weft::sync::TryLockError>(())
+    /// ```
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> OwnedMappedMutexGuard<T, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: we hold the lock; the reference lives as long as the new
+        // guard, which keeps the `Arc` (and so the data) alive.
+        let data: *mut U = f(unsafe { &mut *this.mutex.data.get() });
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves out
+        // exactly once.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        OwnedMappedMutexGuard { mutex, data }
+    }
+
+    /// Narrows the guard if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        // SAFETY: we hold the lock; the reference ends before `this` is used
+        // again (on `None`).
+        let Some(data) = f(unsafe { &mut *this.mutex.data.get() }).map(|d| d as *mut U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: as in `map`.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        Ok(OwnedMappedMutexGuard { mutex, data })
+    }
+}
+
+/// An owned guard narrowed by [`OwnedMutexGuard::map`]; unlocks when
+/// dropped.
+#[must_use = "dropping the guard unlocks the mutex at once"]
+pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
+    mutex: Arc<Mutex<T>>,
+    data: *mut U,
+}
+
+// SAFETY: exclusive access to a `U` inside a mutex kept alive by the `Arc`:
+// sending it needs `U: Send` and the `Arc<Mutex<T>>` to be sendable.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for OwnedMappedMutexGuard<T, U> {}
+// SAFETY: `&guard` gives `&U`.
+unsafe impl<T: ?Sized + Send, U: ?Sized + Sync> Sync for OwnedMappedMutexGuard<T, U> {}
+
+impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
+    /// Narrows further.
+    pub fn map<V: ?Sized, F>(this: Self, f: F) -> OwnedMappedMutexGuard<T, V>
+    where
+        F: FnOnce(&mut U) -> &mut V,
+    {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: we hold the lock (the permit moved into this guard).
+        let data: *mut V = f(unsafe { &mut *ptr });
+        // SAFETY: `this` is never used or dropped again.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        OwnedMappedMutexGuard { mutex, data }
+    }
+
+    /// The mutex this guard locks.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.mutex
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedMappedMutexGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds the lock.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedMappedMutexGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: the guard holds the lock, and `&mut self` is unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
+    fn drop(&mut self) {
+        self.mutex.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedMappedMutexGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedMutexGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the lock.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds the lock, and `&mut self` is unique.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
+    fn drop(&mut self) {
+        self.mutex.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}

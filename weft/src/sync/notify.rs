@@ -1,0 +1,573 @@
+//! `Notify`: wakes one waiting task (or stores a permit), or all of them.
+//!
+//! # Design note
+//!
+//! Semantics are tokio's `Notify`; the shape of the algorithm (a state word
+//! in front of an intrusive FIFO of waiters, and a `notify_waiters` call
+//! counter so that futures created before a `notify_waiters` call complete
+//! even if first polled after it) follows tokio's design; the code is ours.
+//!
+//! **State word:** `calls << 2 | STATE`, where `STATE` is
+//! `EMPTY` (no waiter, no permit), `WAITING` (the queue is non-empty) or
+//! `NOTIFIED` (a permit is stored), and `calls` counts `notify_waiters`
+//! calls. The queue, the nodes' links and wakers are protected by `waiters`;
+//! a node's `notification` is written under it and read by its owner with or
+//! without it.
+//!
+//! **Protocol rules.**
+//!
+//! 1. `EMPTY <-> NOTIFIED` may change lock-free (by CAS): `notify_one` /
+//!    `notify_last` store a permit, a first poll consumes it. Moving to or
+//!    from `WAITING`, and changing `calls`, happen only under the lock, so
+//!    under the lock `WAITING` means exactly "the queue is non-empty".
+//! 2. A `Notified` records `calls` when it is created; if the word's `calls`
+//!    differs when it is polled, a `notify_waiters` happened since: it is
+//!    done.
+//! 3. A notifier unlinks the node it notifies, stores its `notification`
+//!    (Release) and takes its waker, all under the lock; the owner reads the
+//!    notification (Acquire) and is done. A node is linked iff its
+//!    notification is `NONE` (under the lock).
+//! 4. A `Notified` dropped after `notify_one`/`notify_last` picked it but
+//!    before it completed passes the notification on (to the next waiter,
+//!    or as the stored permit), so none is lost. One dropped after
+//!    `notify_waiters` passes nothing (no permit was meant).
+//! 5. `notify_waiters` unlinks every waiter under the lock, increments
+//!    `calls` and leaves no permit.
+
+use super::util::linked_list::{self, LinkedList, Pointers};
+use super::util::wake_list::WakeList;
+use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+const STATE_MASK: usize = 0b11;
+const EMPTY: usize = 0;
+const WAITING: usize = 1;
+const NOTIFIED: usize = 2;
+const CALLS_ONE: usize = 1 << 2;
+
+// Node notifications.
+const NONE: usize = 0;
+const ONE: usize = 1;
+const LAST: usize = 2;
+const ALL: usize = 3;
+
+fn state(word: usize) -> usize {
+    word & STATE_MASK
+}
+
+fn with_state(word: usize, state: usize) -> usize {
+    (word & !STATE_MASK) | state
+}
+
+fn calls(word: usize) -> usize {
+    word >> 2
+}
+
+/// Wakes tasks waiting for an event.
+///
+/// * [`notify_one`](Notify::notify_one) wakes the task that has waited
+///   longest; if none waits, it stores a single permit, which the next
+///   [`notified()`](Notify::notified) consumes at once (many calls store
+///   one permit, like a binary semaphore).
+/// * [`notify_last`](Notify::notify_last) wakes the most recent waiter.
+/// * [`notify_waiters`](Notify::notify_waiters) wakes every task waiting
+///   (every `Notified` created before the call, even one not yet polled) and
+///   stores no permit.
+///
+/// The type needs no runtime; waiting allocates nothing.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::sync::Notify;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # weft::runtime::Runtime::new()?.block_on(async {
+/// let notify = Arc::new(Notify::new());
+/// let waiter = {
+///     let notify = notify.clone();
+///     weft::spawn(async move { notify.notified().await })
+/// };
+/// notify.notify_one(); // wakes the task, or leaves it a permit
+/// waiter.await?;
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # })
+/// # }
+/// ```
+pub struct Notify {
+    state: AtomicUsize,
+    waiters: Mutex<LinkedList<Waiter>>,
+}
+
+/// The node of one waiting [`Notified`].
+struct Waiter {
+    pointers: Pointers<Waiter>,
+    /// `NONE` while linked, then how it was notified (rule 3).
+    notification: AtomicUsize,
+    /// Under the lock.
+    waker: UnsafeCell<Option<Waker>>,
+    _pin: PhantomPinned,
+}
+
+// SAFETY: a node's links, waker and flags are only accessed under the
+// notify's lock (or, for the atomic, atomically), whichever thread holds
+// it; the raw pointers in its links are followed only under that lock.
+unsafe impl Send for Waiter {}
+// SAFETY: as above.
+unsafe impl Sync for Waiter {}
+
+// SAFETY: `pointers` returns the node's own field; nodes are pinned inside
+// `Notified` futures whose `Drop` unlinks them.
+unsafe impl linked_list::Link for Waiter {
+    unsafe fn pointers(target: NonNull<Waiter>) -> NonNull<Pointers<Waiter>> {
+        // SAFETY: `target` is live (caller); `addr_of_mut!` makes no reference.
+        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
+    }
+}
+
+impl Waiter {
+    /// # Safety
+    ///
+    /// The notify's lock must be held.
+    unsafe fn take_waker(&self) -> Option<Waker> {
+        // SAFETY: under the lock (caller).
+        self.waker.with_mut(|p| unsafe { (*p).take() })
+    }
+
+    /// # Safety
+    ///
+    /// The notify's lock must be held.
+    unsafe fn set_waker(&self, waker: Option<&Waker>) {
+        let Some(waker) = waker else {
+            return;
+        };
+        // SAFETY: under the lock (caller).
+        self.waker.with_mut(|p| unsafe {
+            match &mut *p {
+                Some(old) if old.will_wake(waker) => {}
+                slot => *slot = Some(waker.clone()),
+            }
+        })
+    }
+}
+
+impl Notify {
+    /// A `Notify` with no permit and no waiter.
+    pub fn new() -> Notify {
+        Notify {
+            state: AtomicUsize::new(EMPTY),
+            waiters: Mutex::new(LinkedList::new()),
+        }
+    }
+
+    /// A `Notify` usable in a `static`.
+    ///
+    /// ```
+    /// use weft::sync::Notify;
+    /// static EVENT: Notify = Notify::const_new();
+    /// EVENT.notify_one();
+    /// ```
+    #[cfg(not(weft_loom))]
+    pub const fn const_new() -> Notify {
+        Notify {
+            state: AtomicUsize::new(EMPTY),
+            waiters: Mutex::new(LinkedList::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, LinkedList<Waiter>> {
+        // No user code runs under this lock: poisoning carries no meaning.
+        self.waiters.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A future that completes when this `Notify` is notified.
+    ///
+    /// The future takes part in `notify_waiters` from the moment it is
+    /// created; in `notify_one`/`notify_last` from its first poll (or
+    /// [`Notified::enable`]).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: dropping a `Notified` that `notify_one` (or
+    /// `notify_last`) had chosen passes the notification on to the next
+    /// waiter (or stores it as the permit); it is never lost.
+    pub fn notified(&self) -> Notified<'_> {
+        // Acquire: pairs with the AcqRel increment in `notify_waiters`.
+        let word = self.state.load(Ordering::Acquire);
+        Notified {
+            notify: self,
+            state: NotifiedState::Init,
+            calls: calls(word),
+            waiter: Waiter {
+                pointers: Pointers::new(),
+                notification: AtomicUsize::new(NONE),
+                waker: UnsafeCell::new(None),
+                _pin: PhantomPinned,
+            },
+        }
+    }
+
+    /// Wakes the longest-waiting task, or stores a permit if none waits.
+    ///
+    /// ```
+    /// use weft::sync::Notify;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let notify = Notify::new();
+    /// notify.notify_one(); // nobody waits: the permit is stored
+    /// notify.notified().await; // and consumed here at once
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn notify_one(&self) {
+        self.notify(ONE);
+    }
+
+    /// Wakes the most recently waiting task, or stores a permit if none
+    /// waits.
+    pub fn notify_last(&self) {
+        self.notify(LAST);
+    }
+
+    fn notify(&self, strategy: usize) {
+        // Rule 1: lock-free while nobody waits.
+        // Acquire: pairs with the Release RMWs of the other notifiers and waiters.
+        let mut word = self.state.load(Ordering::Acquire);
+        while state(word) != WAITING {
+            // Release: pairs with the Acquire CAS that consumes the permit,
+            // so the waiter sees what we wrote before notifying.
+            match self.state.compare_exchange_weak(
+                word,
+                with_state(word, NOTIFIED),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return,
+                Err(actual) => word = actual,
+            }
+        }
+        let mut waiters = self.lock();
+        if let Some(waker) = self.notify_locked(&mut waiters, strategy) {
+            drop(waiters);
+            waker.wake();
+        }
+    }
+
+    /// Under the lock: notifies one waiter (front for `ONE`, back for
+    /// `LAST`) or stores the permit. Returns the waker to wake after
+    /// unlocking.
+    fn notify_locked(&self, waiters: &mut LinkedList<Waiter>, strategy: usize) -> Option<Waker> {
+        // Acquire: pairs with the Release RMWs on `state` (rule 1).
+        let mut word = self.state.load(Ordering::Acquire);
+        loop {
+            if state(word) == WAITING {
+                break;
+            }
+            // Release: as in `notify`.
+            match self.state.compare_exchange_weak(
+                word,
+                with_state(word, NOTIFIED),
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return None,
+                Err(actual) => word = actual,
+            }
+        }
+        let node = if strategy == LAST {
+            waiters.pop_back()
+        } else {
+            waiters.pop_front()
+        };
+        let node = node.expect("WAITING implies a queued waiter (rule 1)");
+        if waiters.is_empty() {
+            // Only this lock changes WAITING or `calls` (rule 1).
+            // Release: pairs with the Acquire loads of `state` in `notify` / `poll_inner`.
+            self.state.store(with_state(word, EMPTY), Ordering::Release);
+        }
+        // SAFETY: the node was linked, hence live; under the lock. The
+        // notification store is our last access to it (rule 3).
+        unsafe {
+            let node = node.as_ref();
+            let waker = node.take_waker();
+            // Release: pairs with the Acquire load in `Notified::poll_inner`.
+            node.notification.store(strategy, Ordering::Release);
+            waker
+        }
+    }
+
+    /// Wakes every task waiting now: every [`Notified`] created before this
+    /// call, polled or not. Stores no permit: a `notified()` created after
+    /// it waits for the next notification.
+    ///
+    /// ```
+    /// use weft::sync::Notify;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let notify = Notify::new();
+    /// let a = notify.notified();
+    /// let b = notify.notified();
+    /// notify.notify_waiters();
+    /// a.await; // created before the call: done
+    /// b.await;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn notify_waiters(&self) {
+        let mut waiters = self.lock();
+        // Acquire: pairs with the Release RMWs on `state`; under the lock.
+        let word = self.state.load(Ordering::Acquire);
+        let mut wakers = WakeList::new();
+        while let Some(node) = waiters.pop_front() {
+            // SAFETY: linked, hence live; under the lock; the store is the
+            // last access (rule 3).
+            unsafe {
+                let node = node.as_ref();
+                if let Some(waker) = node.take_waker() {
+                    wakers.push(waker);
+                }
+                // Release: pairs with the Acquire load in `poll_inner`.
+                node.notification.store(ALL, Ordering::Release);
+            }
+        }
+        // Rule 5: bump `calls`; WAITING goes (the queue is empty now), a
+        // stored permit stays. A lock-free EMPTY<->NOTIFIED CAS may race
+        // us, hence a CAS loop.
+        let mut word = word;
+        loop {
+            let next_state = if state(word) == WAITING {
+                EMPTY
+            } else {
+                state(word)
+            };
+            let next = with_state(word.wrapping_add(CALLS_ONE), next_state);
+            // AcqRel: pairs with the Acquire loads in `notified()` and the
+            // polls that compare `calls`.
+            match self
+                .state
+                .compare_exchange_weak(word, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => break,
+                Err(actual) => word = actual,
+            }
+        }
+        drop(waiters);
+        wakers.wake_all();
+    }
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify::new()
+    }
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = self.state.load(Ordering::Relaxed);
+        f.debug_struct("Notify")
+            .field("permit", &(state(word) == NOTIFIED))
+            .field("waiting", &(state(word) == WAITING))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NotifiedState {
+    /// Not registered yet.
+    Init,
+    /// Linked (or notified but not yet observed).
+    Waiting,
+    /// Completed.
+    Done,
+}
+
+/// Future returned by [`Notify::notified`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    state: NotifiedState,
+    /// `notify_waiters` calls when created (rule 2).
+    calls: usize,
+    waiter: Waiter,
+}
+
+impl Notified<'_> {
+    /// Registers this future as a waiter without polling it, so that a
+    /// later `notify_one` picks it; returns `true` if it is already
+    /// notified (then awaiting it completes at once).
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use weft::sync::Notify;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let notify = Notify::new();
+    /// let mut notified = pin!(notify.notified());
+    /// assert!(!notified.as_mut().enable(), "nothing yet");
+    /// notify.notify_one(); // goes to the enabled future, not to a permit
+    /// assert!(notified.as_mut().enable());
+    /// notified.await;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        // SAFETY: nothing is moved out; the node stays where it is.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.poll_inner(None).is_ready()
+    }
+
+    fn poll_inner(&mut self, waker: Option<&Waker>) -> Poll<()> {
+        let notify = self.notify;
+        match self.state {
+            NotifiedState::Done => Poll::Ready(()),
+            NotifiedState::Init => {
+                // Acquire: pairs with the notifiers' Release RMWs.
+                let mut word = notify.state.load(Ordering::Acquire);
+                loop {
+                    if calls(word) != self.calls {
+                        self.state = NotifiedState::Done;
+                        return Poll::Ready(());
+                    }
+                    if state(word) != NOTIFIED {
+                        break;
+                    }
+                    // Acquire: pairs with the Release CAS that stored the
+                    // permit.
+                    match notify.state.compare_exchange_weak(
+                        word,
+                        with_state(word, EMPTY),
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) => {
+                            self.state = NotifiedState::Done;
+                            return Poll::Ready(());
+                        }
+                        Err(actual) => word = actual,
+                    }
+                }
+                let mut waiters = notify.lock();
+                // Acquire: pairs with the permit's Release CAS in `notify` (rule 1).
+                let mut word = notify.state.load(Ordering::Acquire);
+                loop {
+                    if calls(word) != self.calls {
+                        self.state = NotifiedState::Done;
+                        return Poll::Ready(());
+                    }
+                    let next = match state(word) {
+                        NOTIFIED => with_state(word, EMPTY),
+                        EMPTY => with_state(word, WAITING),
+                        _ => break,
+                    };
+                    // AcqRel: Acquire pairs with the permit's Release CAS;
+                    // the lock orders the rest.
+                    match notify.state.compare_exchange_weak(
+                        word,
+                        next,
+                        Ordering::AcqRel,
+                        Ordering::Acquire,
+                    ) {
+                        Ok(_) if state(word) == NOTIFIED => {
+                            self.state = NotifiedState::Done;
+                            return Poll::Ready(());
+                        }
+                        Ok(_) => break,
+                        Err(actual) => word = actual,
+                    }
+                }
+                // SAFETY: under the lock; the node is pinned inside this
+                // future (callers hold `Pin<&mut Self>`), in no list, and
+                // `Drop` unlinks it.
+                unsafe {
+                    self.waiter.set_waker(waker);
+                    waiters.push_back(NonNull::from(&self.waiter));
+                }
+                self.state = NotifiedState::Waiting;
+                Poll::Pending
+            }
+            NotifiedState::Waiting => {
+                // Acquire: pairs with the notifier's Release store (rule 3).
+                if self.waiter.notification.load(Ordering::Acquire) != NONE {
+                    self.state = NotifiedState::Done;
+                    return Poll::Ready(());
+                }
+                let _waiters = notify.lock();
+                if self.waiter.notification.load(Ordering::Acquire) != NONE {
+                    self.state = NotifiedState::Done;
+                    return Poll::Ready(());
+                }
+                // SAFETY: under the lock.
+                unsafe { self.waiter.set_waker(waker) };
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let coop = std::task::ready!(crate::io::coop::poll_proceed(cx));
+        // SAFETY: nothing is moved out; the node stays where it is.
+        let this = unsafe { self.get_unchecked_mut() };
+        let result = this.poll_inner(Some(cx.waker()));
+        if result.is_ready() {
+            coop.made_progress();
+        }
+        result
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        if self.state != NotifiedState::Waiting {
+            return;
+        }
+        let notify = self.notify;
+        let mut waiters = notify.lock();
+        // Acquire: pairs with the notifier's Release store (rule 3).
+        match self.waiter.notification.load(Ordering::Acquire) {
+            NONE => {
+                // Still linked: unlink (rule 3).
+                // SAFETY: under the lock; linked in this list.
+                unsafe { waiters.remove(NonNull::from(&self.waiter)) };
+                if waiters.is_empty() {
+                    let word = notify.state.load(Ordering::Relaxed);
+                    if state(word) == WAITING {
+                        // Only this lock changes WAITING (rule 1).
+                        // Release: pairs with the Acquire loads of `state`
+                        // in `notify` / `poll_inner`.
+                        notify
+                            .state
+                            .store(with_state(word, EMPTY), Ordering::Release);
+                    }
+                }
+            }
+            strategy @ (ONE | LAST) => {
+                // Rule 4: pass it on.
+                if let Some(waker) = notify.notify_locked(&mut waiters, strategy) {
+                    drop(waiters);
+                    waker.wake();
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("state", &self.state)
+            .finish()
+    }
+}

@@ -1,0 +1,739 @@
+//! `RwLock`: an asynchronous, fair, write-preferring reader-writer lock.
+//!
+//! # Design note
+//!
+//! As in tokio, the lock is a [`batch_semaphore`](super::batch_semaphore)
+//! with `max_readers` permits: a reader takes one, a writer takes all of
+//! them. The semaphore serves waiters in strict FIFO order and sets aside
+//! free permits for the head of the queue (its rule 1), so a queued writer
+//! collects permits as readers leave while *new* readers queue behind it:
+//! writers cannot be starved (write preference), and readers queued behind
+//! a writer wait for it (fairness). Guards hold their permits; dropping
+//! releases them (Release RMW in the semaphore, paired with the next
+//! holder's Acquire), so each holder sees the previous writer's writes.
+//! A write guard's `downgrade` gives back all permits but one.
+//!
+//! The data cell is `std::cell::UnsafeCell` (`T` may be unsized); the
+//! synchronisation is the semaphore's, which is loom's under
+//! `--cfg weft_loom`.
+
+use super::batch_semaphore as ll;
+use super::TryLockError;
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+/// The most readers a lock can admit (tokio's bound, `u32::MAX >> 3`).
+const MAX_READS: u32 = u32::MAX >> 3;
+
+/// An asynchronous reader-writer lock: many readers or one writer.
+///
+/// Fair and write-preferring: requests are served in FIFO order, so once a
+/// writer waits, later readers wait behind it.
+///
+/// ```
+/// use weft::sync::RwLock;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # weft::runtime::Runtime::new()?.block_on(async {
+/// let lock = RwLock::new(5);
+/// {
+///     let r1 = lock.read().await;
+///     let r2 = lock.read().await; // many readers at once
+///     assert_eq!(*r1 + *r2, 10);
+/// }
+/// *lock.write().await += 1; // one writer
+/// assert_eq!(*lock.read().await, 6);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # })
+/// # }
+/// ```
+pub struct RwLock<T: ?Sized> {
+    max_readers: u32,
+    semaphore: ll::Semaphore,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the data moves with the lock: `T: Send`.
+unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
+// SAFETY: readers share `&T` across threads (`T: Sync`), a writer gets
+// `&mut T` on any thread (`T: Send`).
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
+
+impl<T> RwLock<T> {
+    /// A new, unlocked lock holding `value`.
+    pub fn new(value: T) -> RwLock<T> {
+        RwLock::with_max_readers(value, MAX_READS)
+    }
+
+    /// A new lock that admits at most `max_readers` readers at once.
+    ///
+    /// # Panics
+    ///
+    /// If `max_readers` is 0 or more than `u32::MAX >> 3`.
+    #[track_caller]
+    pub fn with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
+        assert!(
+            max_readers > 0 && max_readers <= MAX_READS,
+            "a RwLock admits between 1 and {MAX_READS} readers, got {max_readers}"
+        );
+        RwLock {
+            max_readers,
+            semaphore: ll::Semaphore::new(max_readers as usize),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// A new lock usable in a `static`.
+    ///
+    /// ```
+    /// use weft::sync::RwLock;
+    /// static CONFIG: RwLock<u32> = RwLock::const_new(0);
+    /// assert_eq!(*CONFIG.try_read().unwrap(), 0);
+    /// ```
+    #[cfg(not(weft_loom))]
+    pub const fn const_new(value: T) -> RwLock<T> {
+        RwLock::const_with_max_readers(value, MAX_READS)
+    }
+
+    /// [`with_max_readers`](RwLock::with_max_readers) for a `static`.
+    ///
+    /// # Panics
+    ///
+    /// As for `with_max_readers` (at compile time in a `static`).
+    #[cfg(not(weft_loom))]
+    pub const fn const_with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
+        assert!(
+            max_readers > 0 && max_readers <= MAX_READS,
+            "bad max_readers"
+        );
+        RwLock {
+            max_readers,
+            semaphore: ll::Semaphore::const_new(max_readers as usize),
+            data: UnsafeCell::new(value),
+        }
+    }
+
+    /// The data, consuming the lock.
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> RwLock<T> {
+    async fn acquire(&self, permits: u32) {
+        if self.semaphore.acquire(permits as usize).await.is_err() {
+            unreachable!("a RwLock's semaphore is never closed");
+        }
+    }
+
+    /// Waits for shared (read) access.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe in tokio's sense: a dropped future loses its place in
+    /// the queue, never access it was granted.
+    pub async fn read(&self) -> RwLockReadGuard<'_, T> {
+        self.acquire(1).await;
+        RwLockReadGuard::new(&self.semaphore, self.data.get())
+    }
+
+    /// Waits for read access to an `Arc<RwLock>`; the guard is `'static`.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`read`](RwLock::read).
+    pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
+        self.acquire(1).await;
+        let data = self.data.get();
+        OwnedRwLockReadGuard { lock: self, data }
+    }
+
+    /// Takes read access if available now (no writer holds or waits).
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] otherwise.
+    pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
+        self.semaphore
+            .try_acquire(1)
+            .map_err(|_| TryLockError::new())?;
+        Ok(RwLockReadGuard::new(&self.semaphore, self.data.get()))
+    }
+
+    /// [`try_read`](RwLock::try_read) for an `Arc<RwLock>`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if not available now.
+    pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
+        self.semaphore
+            .try_acquire(1)
+            .map_err(|_| TryLockError::new())?;
+        let data = self.data.get();
+        Ok(OwnedRwLockReadGuard { lock: self, data })
+    }
+
+    /// Read access from synchronous code, blocking the thread.
+    ///
+    /// # Panics
+    ///
+    /// If called from a thread that drives a weft runtime.
+    #[track_caller]
+    pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
+        super::util::block_on::block_on("RwLock::blocking_read", self.read())
+    }
+
+    /// Waits for exclusive (write) access.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`read`](RwLock::read).
+    pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
+        self.acquire(self.max_readers).await;
+        RwLockWriteGuard {
+            semaphore: &self.semaphore,
+            data: self.data.get(),
+            permits: self.max_readers,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Waits for write access to an `Arc<RwLock>`; the guard is `'static`.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`read`](RwLock::read).
+    pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
+        self.acquire(self.max_readers).await;
+        let data = self.data.get();
+        OwnedRwLockWriteGuard {
+            permits: self.max_readers,
+            lock: self,
+            data,
+        }
+    }
+
+    /// Takes write access if the lock is free now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] otherwise.
+    pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
+        self.semaphore
+            .try_acquire(self.max_readers as usize)
+            .map_err(|_| TryLockError::new())?;
+        Ok(RwLockWriteGuard {
+            semaphore: &self.semaphore,
+            data: self.data.get(),
+            permits: self.max_readers,
+            _marker: PhantomData,
+        })
+    }
+
+    /// [`try_write`](RwLock::try_write) for an `Arc<RwLock>`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryLockError`] if not free now.
+    pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
+        self.semaphore
+            .try_acquire(self.max_readers as usize)
+            .map_err(|_| TryLockError::new())?;
+        let data = self.data.get();
+        Ok(OwnedRwLockWriteGuard {
+            permits: self.max_readers,
+            lock: self,
+            data,
+        })
+    }
+
+    /// Write access from synchronous code, blocking the thread.
+    ///
+    /// # Panics
+    ///
+    /// If called from a thread that drives a weft runtime.
+    #[track_caller]
+    pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
+        super::util::block_on::block_on("RwLock::blocking_write", self.write())
+    }
+
+    /// The data, through exclusive access to the lock.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+}
+
+impl<T: Default> Default for RwLock<T> {
+    fn default() -> Self {
+        RwLock::new(T::default())
+    }
+}
+
+impl<T> From<T> for RwLock<T> {
+    fn from(value: T) -> Self {
+        RwLock::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RwLock");
+        match self.try_read() {
+            Ok(guard) => d.field("data", &&*guard),
+            Err(_) => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
+    }
+}
+
+/// Shared access to a [`RwLock`]'s data (or a part of it, after
+/// [`map`](RwLockReadGuard::map)); releases it when dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    semaphore: &'a ll::Semaphore,
+    data: *const T,
+    _marker: PhantomData<&'a T>,
+}
+
+// SAFETY: the guard is a `&T`: sendable and shareable iff `T: Sync`.
+unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Sync> Sync for RwLockReadGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    fn new(semaphore: &'a ll::Semaphore, data: *const T) -> Self {
+        RwLockReadGuard {
+            semaphore,
+            data,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Narrows the guard to a part of the data.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockReadGuard};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = RwLock::new((1, 2));
+    /// let second = RwLockReadGuard::map(lock.read().await, |p| &p.1);
+    /// assert_eq!(*second, 2);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn map<U: ?Sized, F: FnOnce(&T) -> &U>(this: Self, f: F) -> RwLockReadGuard<'a, U> {
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: the guard holds a read permit, so `data` is valid for
+        // shared access for 'a.
+        let data: *const U = f(unsafe { &*this.data });
+        RwLockReadGuard::new(this.semaphore, data)
+    }
+
+    /// Narrows the guard if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<U: ?Sized, F: FnOnce(&T) -> Option<&U>>(
+        this: Self,
+        f: F,
+    ) -> Result<RwLockReadGuard<'a, U>, Self> {
+        // SAFETY: as in `map`.
+        let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        Ok(RwLockReadGuard::new(this.semaphore, data))
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds a read permit: no writer exists.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    fn drop(&mut self) {
+        self.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Exclusive access to a [`RwLock`]'s data; releases it when dropped.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    semaphore: &'a ll::Semaphore,
+    data: *mut T,
+    permits: u32,
+    _marker: PhantomData<&'a mut T>,
+}
+
+// SAFETY: the guard is a `&mut T`; tokio requires `T: Send + Sync` to send
+// it (a downgrade turns it into shared access on the new thread).
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
+// SAFETY: `&guard` gives `&T`.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Narrows the guard to a part of the data.
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        this: Self,
+        f: F,
+    ) -> RwLockMappedWriteGuard<'a, U> {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: the guard holds every permit: access is exclusive for 'a.
+        let data: *mut U = f(unsafe { &mut *ptr });
+        RwLockMappedWriteGuard {
+            semaphore: this.semaphore,
+            data,
+            permits: this.permits,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Narrows the guard if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        this: Self,
+        f: F,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        // SAFETY: as in `map`; the reference ends before `this` is used.
+        let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        Ok(RwLockMappedWriteGuard {
+            semaphore: this.semaphore,
+            data,
+            permits: this.permits,
+            _marker: PhantomData,
+        })
+    }
+
+    /// Turns write access into read access without letting a writer in
+    /// between; waiting readers may then join.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockWriteGuard};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = RwLock::new(1);
+    /// let mut w = lock.write().await;
+    /// *w = 2;
+    /// let r = RwLockWriteGuard::downgrade(w);
+    /// assert_eq!(*lock.try_read()?, 2, "other readers may enter");
+    /// assert_eq!(*r, 2);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
+        let this = std::mem::ManuallyDrop::new(this);
+        this.semaphore.release(this.permits as usize - 1);
+        RwLockReadGuard::new(this.semaphore, this.data)
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds every permit.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds every permit, and `&mut self` is unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.semaphore.release(self.permits as usize);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A write guard narrowed by [`RwLockWriteGuard::map`].
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
+    semaphore: &'a ll::Semaphore,
+    data: *mut T,
+    permits: u32,
+    _marker: PhantomData<&'a mut T>,
+}
+
+// SAFETY: as for `RwLockWriteGuard`.
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: as for `RwLockWriteGuard`.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
+
+impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
+    /// Narrows further.
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        this: Self,
+        f: F,
+    ) -> RwLockMappedWriteGuard<'a, U> {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: the guard holds every permit.
+        let data: *mut U = f(unsafe { &mut *ptr });
+        RwLockMappedWriteGuard {
+            semaphore: this.semaphore,
+            data,
+            permits: this.permits,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for RwLockMappedWriteGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds every permit.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds every permit, and `&mut self` is unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
+    fn drop(&mut self) {
+        self.semaphore.release(self.permits as usize);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockMappedWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Shared access to an `Arc<RwLock<T>>`'s data (`U` is the part after
+/// [`map`](OwnedRwLockReadGuard::map)).
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
+    lock: Arc<RwLock<T>>,
+    data: *const U,
+}
+
+// SAFETY: a `&U` that keeps the lock alive: needs `U: Sync`, and the `Arc`
+// needs the lock to be shareable.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Send for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Sync for OwnedRwLockReadGuard<T, U> {}
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
+    /// Narrows the guard to a part of the data.
+    pub fn map<V: ?Sized, F: FnOnce(&U) -> &V>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V> {
+        // SAFETY: the guard holds a read permit.
+        let data: *const V = f(unsafe { &*this.data });
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves
+        // out exactly once.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockReadGuard { lock, data }
+    }
+
+    /// The lock this guard reads.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockReadGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds a read permit.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockReadGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// Exclusive access to an `Arc<RwLock<T>>`'s data.
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct OwnedRwLockWriteGuard<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+    data: *mut T,
+    permits: u32,
+}
+
+// SAFETY: as for `RwLockWriteGuard`.
+unsafe impl<T: ?Sized + Send + Sync> Send for OwnedRwLockWriteGuard<T> {}
+// SAFETY: as for `RwLockWriteGuard`.
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedRwLockWriteGuard<T> {}
+
+impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    /// Turns write access into read access atomically.
+    pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
+        let this = std::mem::ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockReadGuard {
+            lock,
+            data: this.data,
+        }
+    }
+
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+
+    /// Narrows the guard to a part of the data, keeping the `Arc`.
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        this: Self,
+        f: F,
+    ) -> OwnedRwLockMappedWriteGuard<T, U> {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: the guard holds every permit: access is exclusive.
+        let data: *mut U = f(unsafe { &mut *ptr });
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves
+        // out exactly once.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockMappedWriteGuard {
+            lock,
+            data,
+            permits: this.permits,
+        }
+    }
+}
+
+/// An owned write guard narrowed by [`OwnedRwLockWriteGuard::map`].
+#[must_use = "dropping the guard releases the lock at once"]
+pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
+    lock: Arc<RwLock<T>>,
+    data: *mut U,
+    permits: u32,
+}
+
+// SAFETY: as for `RwLockWriteGuard`, for the part `U`, plus the `Arc`.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Send
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
+}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
+}
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
+    /// Narrows further.
+    pub fn map<V: ?Sized, F: FnOnce(&mut U) -> &mut V>(
+        this: Self,
+        f: F,
+    ) -> OwnedRwLockMappedWriteGuard<T, V> {
+        let this = std::mem::ManuallyDrop::new(this);
+        let ptr = this.data;
+        // SAFETY: the guard holds every permit.
+        let data: *mut V = f(unsafe { &mut *ptr });
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockMappedWriteGuard {
+            lock,
+            data,
+            permits: this.permits,
+        }
+    }
+
+    /// The lock this guard writes.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockMappedWriteGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        // SAFETY: the guard holds every permit.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> DerefMut for OwnedRwLockMappedWriteGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        // SAFETY: the guard holds every permit, and `&mut self` is unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(self.permits as usize);
+    }
+}
+
+impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockMappedWriteGuard<T, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedRwLockWriteGuard<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds every permit.
+        unsafe { &*self.data }
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds every permit, and `&mut self` is unique.
+        unsafe { &mut *self.data }
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(self.permits as usize);
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockWriteGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}

@@ -1,0 +1,436 @@
+//! `Semaphore`: a fair counting semaphore, and its permits.
+//!
+//! The algorithm lives in `batch_semaphore.rs` (its design note gives the
+//! protocol); this file is the public surface, which follows tokio's
+//! `tokio::sync::Semaphore`.
+
+use super::batch_semaphore as ll;
+use std::fmt;
+use std::sync::Arc;
+
+/// A counting semaphore: a pool of permits that tasks wait for.
+///
+/// Waiters are served in strict FIFO order: an `acquire_many(5)` at the head
+/// of the queue is not overtaken by later `acquire()` calls, even when one
+/// permit is free (the permits that are free are set aside for the head).
+/// Waiting allocates nothing.
+///
+/// The semaphore needs no runtime: its futures work on any executor. Inside
+/// a weft runtime, acquiring spends the task's cooperative budget.
+///
+/// ```
+/// use std::sync::Arc;
+/// use weft::sync::Semaphore;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # weft::runtime::Runtime::new()?.block_on(async {
+/// let semaphore = Arc::new(Semaphore::new(2));
+/// let a = semaphore.acquire().await?;
+/// let b = semaphore.acquire().await?;
+/// assert!(semaphore.try_acquire().is_err(), "both permits are out");
+/// drop(a);
+/// let c = semaphore.try_acquire()?;
+/// drop((b, c));
+/// assert_eq!(semaphore.available_permits(), 2);
+/// # Ok::<_, Box<dyn std::error::Error>>(())
+/// # })
+/// # }
+/// ```
+pub struct Semaphore {
+    inner: ll::Semaphore,
+}
+
+/// The semaphore was closed ([`Semaphore::close`]) while or before waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcquireError(());
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore closed")
+    }
+}
+
+impl std::error::Error for AcquireError {}
+
+/// Why a `try_acquire*` call failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// The semaphore is closed.
+    Closed,
+    /// Not enough permits are available right now.
+    NoPermits,
+}
+
+impl TryAcquireError {
+    /// Whether the semaphore is closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TryAcquireError::Closed)
+    }
+
+    /// Whether there were not enough permits.
+    pub fn is_no_permits(&self) -> bool {
+        matches!(self, TryAcquireError::NoPermits)
+    }
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryAcquireError::Closed => f.write_str("semaphore closed"),
+            TryAcquireError::NoPermits => f.write_str("no permits available"),
+        }
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+impl From<ll::TryAcquireError> for TryAcquireError {
+    fn from(e: ll::TryAcquireError) -> TryAcquireError {
+        match e {
+            ll::TryAcquireError::Closed => TryAcquireError::Closed,
+            ll::TryAcquireError::NoPermits => TryAcquireError::NoPermits,
+        }
+    }
+}
+
+impl Semaphore {
+    /// The largest number of permits a semaphore can hold
+    /// (`usize::MAX >> 3`, as in tokio).
+    pub const MAX_PERMITS: usize = ll::MAX_PERMITS;
+
+    /// A semaphore with `permits` permits.
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    pub fn new(permits: usize) -> Semaphore {
+        Semaphore {
+            inner: ll::Semaphore::new(permits),
+        }
+    }
+
+    /// A semaphore with `permits` permits, usable in a `static`.
+    ///
+    /// ```
+    /// use weft::sync::Semaphore;
+    /// static LIMIT: Semaphore = Semaphore::const_new(3);
+    /// assert_eq!(LIMIT.available_permits(), 3);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `permits` exceeds [`Semaphore::MAX_PERMITS`] (at compile time in a
+    /// `static`).
+    #[cfg(not(weft_loom))]
+    pub const fn const_new(permits: usize) -> Semaphore {
+        Semaphore {
+            inner: ll::Semaphore::const_new(permits),
+        }
+    }
+
+    /// Permits available right now.
+    pub fn available_permits(&self) -> usize {
+        self.inner.available_permits()
+    }
+
+    /// Adds `n` permits, handing them to waiters first (in FIFO order).
+    ///
+    /// # Panics
+    ///
+    /// If the total would exceed [`Semaphore::MAX_PERMITS`].
+    pub fn add_permits(&self, n: usize) {
+        self.inner.release(n);
+    }
+
+    /// Removes up to `n` of the *available* permits; returns how many were
+    /// removed (permits held by tasks are not affected).
+    pub fn forget_permits(&self, n: usize) -> usize {
+        self.inner.forget_permits(n)
+    }
+
+    /// Waits for one permit.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe in the sense tokio gives it: dropping the future before
+    /// it completes loses its place in the queue but never a permit (any
+    /// permit already set aside for it goes to the next waiter).
+    pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        self.acquire_many(1).await
+    }
+
+    /// Waits for `n` permits at once (FIFO: a large request at the head of
+    /// the queue is not overtaken by small ones).
+    ///
+    /// ```
+    /// use weft::sync::Semaphore;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let semaphore = Semaphore::new(5);
+    /// let permit = semaphore.acquire_many(3).await?;
+    /// assert_eq!(permit.num_permits(), 3);
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`acquire`](Semaphore::acquire).
+    pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        let n = n as usize;
+        self.inner.acquire(n).await.map_err(|_| AcquireError(()))?;
+        Ok(SemaphorePermit {
+            semaphore: self,
+            permits: n,
+        })
+    }
+
+    /// Takes one permit if one is available now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes `n` permits if they are available now.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        let n = n as usize;
+        self.inner.try_acquire(n)?;
+        Ok(SemaphorePermit {
+            semaphore: self,
+            permits: n,
+        })
+    }
+
+    /// Waits for one permit held by an `Arc` (the permit is `'static`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::Semaphore;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let permit = semaphore.clone().acquire_owned().await?;
+    /// let task = weft::spawn(async move {
+    ///     drop(permit);
+    /// });
+    /// task.await?;
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`acquire`](Semaphore::acquire).
+    pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        self.acquire_many_owned(1).await
+    }
+
+    /// Waits for `n` permits held by an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`acquire`](Semaphore::acquire).
+    pub async fn acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        let n = n as usize;
+        self.inner.acquire(n).await.map_err(|_| AcquireError(()))?;
+        Ok(OwnedSemaphorePermit {
+            semaphore: self,
+            permits: n,
+        })
+    }
+
+    /// Takes one permit now, held by an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.try_acquire_many_owned(1)
+    }
+
+    /// Takes `n` permits now, held by an `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::NoPermits`] or [`TryAcquireError::Closed`].
+    pub fn try_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        let n = n as usize;
+        self.inner.try_acquire(n)?;
+        Ok(OwnedSemaphorePermit {
+            semaphore: self,
+            permits: n,
+        })
+    }
+
+    /// Closes the semaphore: every pending and later `acquire*` fails with
+    /// [`AcquireError`], every `try_acquire*` with
+    /// [`TryAcquireError::Closed`]. Permits already held stay valid and are
+    /// still returned on drop.
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Whether [`close`](Semaphore::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("permits", &self.available_permits())
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Permits borrowed from a [`Semaphore`]; given back when dropped.
+#[must_use = "dropping the permit gives it back at once"]
+pub struct SemaphorePermit<'a> {
+    semaphore: &'a Semaphore,
+    permits: usize,
+}
+
+impl<'a> SemaphorePermit<'a> {
+    /// Keeps the permits out of the semaphore for good.
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// Moves `other`'s permits into `self`.
+    ///
+    /// # Panics
+    ///
+    /// If `other` is from a different semaphore.
+    pub fn merge(&mut self, mut other: SemaphorePermit<'a>) {
+        assert!(
+            std::ptr::eq(self.semaphore, other.semaphore),
+            "merging permits of different semaphores"
+        );
+        self.permits += std::mem::take(&mut other.permits);
+    }
+
+    /// Splits `n` permits off into a new permit; `None` if this holds fewer
+    /// than `n`.
+    pub fn split(&mut self, n: usize) -> Option<SemaphorePermit<'a>> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(SemaphorePermit {
+            semaphore: self.semaphore,
+            permits: n,
+        })
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        self.semaphore.add_permits(self.permits);
+    }
+}
+
+impl fmt::Debug for SemaphorePermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}
+
+/// Permits of an `Arc<Semaphore>`; given back when dropped.
+#[must_use = "dropping the permit gives it back at once"]
+pub struct OwnedSemaphorePermit {
+    semaphore: Arc<Semaphore>,
+    permits: usize,
+}
+
+impl OwnedSemaphorePermit {
+    /// Keeps the permits out of the semaphore for good.
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+
+    /// How many permits this holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// The semaphore the permits belong to.
+    pub fn semaphore(&self) -> &Arc<Semaphore> {
+        &self.semaphore
+    }
+
+    /// Moves `other`'s permits into `self`.
+    ///
+    /// # Panics
+    ///
+    /// If `other` is from a different semaphore.
+    pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
+        assert!(
+            Arc::ptr_eq(&self.semaphore, &other.semaphore),
+            "merging permits of different semaphores"
+        );
+        self.permits += std::mem::take(&mut other.permits);
+    }
+
+    /// Splits `n` permits off into a new permit; `None` if this holds fewer
+    /// than `n`.
+    pub fn split(&mut self, n: usize) -> Option<OwnedSemaphorePermit> {
+        self.permits = self.permits.checked_sub(n)?;
+        Some(OwnedSemaphorePermit {
+            semaphore: self.semaphore.clone(),
+            permits: n,
+        })
+    }
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        self.semaphore.add_permits(self.permits);
+    }
+}
+
+impl fmt::Debug for OwnedSemaphorePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedSemaphorePermit")
+            .field("permits", &self.permits)
+            .finish()
+    }
+}
