@@ -130,9 +130,6 @@ pub fn pending(what: &str) -> io::Error {
     )
 }
 
-/// Why weft's side of the sync workloads does not run yet.
-pub const WEFT_SYNC_PENDING: &str = "weft::sync not on this branch yet";
-
 /// A workload, dispatching on the runtime.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -198,7 +195,7 @@ pub fn timer_timed<B: TimerTimed>() -> Entry {
     }
 }
 
-/// The [`Entry`] of a [`SyncTimed`] workload (weft pending).
+/// The [`Entry`] of a [`SyncTimed`] workload.
 pub fn sync_timed<B: SyncTimed>() -> Entry {
     Entry {
         name: B::NAME,
@@ -206,7 +203,7 @@ pub fn sync_timed<B: SyncTimed>() -> Entry {
         unit: B::UNIT,
         about: B::ABOUT,
         prepare: |kind, settings| match kind {
-            Kind::Weft => Err(pending(WEFT_SYNC_PENDING)),
+            Kind::Weft => B::prepare::<WeftRt>(settings),
             Kind::Tokio => B::prepare::<TokioRt>(settings),
             Kind::Smol => B::prepare::<SmolRt>(settings),
         },
@@ -306,18 +303,6 @@ mod tests {
             .and_then(|e| e.child)
             .is_some());
         assert!(find("yield_many").and_then(|e| e.child).is_none());
-    }
-
-    #[test]
-    fn sync_workloads_are_pending_on_weft_only() {
-        for name in ["sync_mpsc_bounded_5x1000", "sync_mpsc_oneshot"] {
-            let e = find(name).unwrap();
-            let err = (e.prepare)(Kind::Weft, &Settings::default()).err().unwrap();
-            assert_eq!(
-                err.to_string(),
-                format!("{PENDING_PREFIX}{WEFT_SYNC_PENDING}")
-            );
-        }
     }
 
     #[test]

@@ -189,14 +189,10 @@ impl Timers for SmolRt {
     }
 }
 
-/// A runtime with channels, for the sync workloads.
-///
-/// weft's `weft::sync` is not on this branch yet, so only tokio and smol
-/// implement it and the sync rows show weft as pending. When it lands,
-/// `impl Channels for WeftRt` (over `weft::sync::{mpsc, oneshot}`) and the
-/// `Kind::Weft` arm of [`sync_timed`](crate::workload::sync_timed) turn
-/// them on. smol has no mpsc or oneshot of its own kind: it uses
-/// `async-channel` (bounded, unbounded, and bounded(1) as the oneshot).
+/// A runtime with channels, for the sync workloads: weft's and tokio's
+/// own `mpsc` and `oneshot`. smol has no mpsc or oneshot of its own kind:
+/// it uses `async-channel` (bounded, unbounded, and bounded(1) as the
+/// oneshot).
 pub trait Channels: Rt {
     /// A bounded channel's sender.
     type Sender<T: Send + 'static>: Clone + Send + Sync + 'static;
@@ -238,6 +234,43 @@ pub trait Channels: Rt {
     fn recv_once<T: Send + 'static>(
         rx: Self::OneshotReceiver<T>,
     ) -> impl Future<Output = Option<T>> + Send;
+}
+
+impl Channels for WeftRt {
+    type Sender<T: Send + 'static> = ::weft::sync::mpsc::Sender<T>;
+    type Receiver<T: Send + 'static> = ::weft::sync::mpsc::Receiver<T>;
+    type UnboundedSender<T: Send + 'static> = ::weft::sync::mpsc::UnboundedSender<T>;
+    type UnboundedReceiver<T: Send + 'static> = ::weft::sync::mpsc::UnboundedReceiver<T>;
+    type OneshotSender<T: Send + 'static> = ::weft::sync::oneshot::Sender<T>;
+    type OneshotReceiver<T: Send + 'static> = ::weft::sync::oneshot::Receiver<T>;
+
+    fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Sender<T>, Self::Receiver<T>) {
+        ::weft::sync::mpsc::channel(capacity)
+    }
+    async fn send<T: Send + 'static>(tx: &Self::Sender<T>, value: T) -> bool {
+        tx.send(value).await.is_ok()
+    }
+    async fn recv<T: Send + 'static>(rx: &mut Self::Receiver<T>) -> Option<T> {
+        rx.recv().await
+    }
+    fn unbounded<T: Send + 'static>() -> (Self::UnboundedSender<T>, Self::UnboundedReceiver<T>) {
+        ::weft::sync::mpsc::unbounded_channel()
+    }
+    fn send_unbounded<T: Send + 'static>(tx: &Self::UnboundedSender<T>, value: T) -> bool {
+        tx.send(value).is_ok()
+    }
+    async fn recv_unbounded<T: Send + 'static>(rx: &mut Self::UnboundedReceiver<T>) -> Option<T> {
+        rx.recv().await
+    }
+    fn oneshot<T: Send + 'static>() -> (Self::OneshotSender<T>, Self::OneshotReceiver<T>) {
+        ::weft::sync::oneshot::channel()
+    }
+    fn send_once<T: Send + 'static>(tx: Self::OneshotSender<T>, value: T) -> bool {
+        tx.send(value).is_ok()
+    }
+    async fn recv_once<T: Send + 'static>(rx: Self::OneshotReceiver<T>) -> Option<T> {
+        rx.await.ok()
+    }
 }
 
 impl Channels for TokioRt {
