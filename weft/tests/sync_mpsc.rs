@@ -304,6 +304,35 @@ fn blocking_send_inside_a_runtime_panics() {
 }
 
 rt_test! {
+    fn send_timeout_times_out_succeeds_or_reports_closed(rt: &Runtime) {
+        use weft::sync::mpsc::error::SendTimeoutError;
+        use weft::time::{Duration, Instant};
+        rt.block_on(async {
+            let (tx, mut rx) = mpsc::channel(1);
+            tx.send(1).await.unwrap();
+            // Full: times out after the duration, the value comes back.
+            let start = Instant::now();
+            let full = tx.send_timeout(2, Duration::from_millis(10)).await;
+            assert_eq!(full, Err(SendTimeoutError::Timeout(2)));
+            assert!(start.elapsed() >= Duration::from_millis(10));
+            assert_eq!(full.unwrap_err().to_string(), "timed out waiting on send operation");
+            // A slot freed within the timeout: sent.
+            let receiver = weft::spawn(async move {
+                weft::time::sleep(Duration::from_millis(5)).await;
+                let first = rx.recv().await;
+                (first, rx.recv().await, rx)
+            });
+            tx.send_timeout(3, Duration::from_secs(30)).await.unwrap();
+            let (first, second, rx) = receiver.await.unwrap();
+            assert_eq!((first, second), (Some(1), Some(3)));
+            // The receiver gone: closed, the value comes back.
+            drop(rx);
+            let closed = tx.send_timeout(4, Duration::from_secs(30)).await;
+            assert_eq!(closed, Err(SendTimeoutError::Closed(4)));
+            assert_eq!(closed.unwrap_err().into_inner(), 4);
+        });
+    }
+
     fn per_producer_order_with_many_producers(rt: &Runtime) {
         rt.block_on(async {
             let (tx, mut rx) = mpsc::channel(4);

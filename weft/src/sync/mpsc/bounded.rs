@@ -108,6 +108,56 @@ impl<T> Sender<T> {
         send_reserved(&self.chan, value).map_err(SendError)
     }
 
+    /// Sends `value`, waiting at most `timeout` for a free slot.
+    ///
+    /// Needs a runtime with timers (it uses [`weft::time`](crate::time)).
+    ///
+    /// # Errors
+    ///
+    /// [`SendTimeoutError::Timeout`] if no slot freed up in time,
+    /// [`SendTimeoutError::Closed`] if the receiver is gone; both give the
+    /// value back.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with timers, as [`sleep`](crate::time::sleep).
+    ///
+    /// # Cancel safety
+    ///
+    /// As [`send`](Sender::send): if cancelled, the value is dropped, and
+    /// the place in the queue is given up.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::sync::mpsc::{self, error::SendTimeoutError};
+    /// use weft::time::Duration;
+    ///
+    /// #[weft::main(flavor = "current_thread")]
+    /// async fn main() {
+    ///     let (tx, _rx) = mpsc::channel(1);
+    ///     tx.send(1).await.unwrap();
+    ///     let full = tx.send_timeout(2, Duration::from_millis(5)).await;
+    ///     assert_eq!(full, Err(SendTimeoutError::Timeout(2)));
+    /// }
+    /// ```
+    #[cfg(feature = "rt")]
+    pub async fn send_timeout(
+        &self,
+        value: T,
+        timeout: std::time::Duration,
+    ) -> Result<(), super::error::SendTimeoutError<T>> {
+        use super::error::SendTimeoutError;
+        match crate::time::timeout(timeout, self.reserve()).await {
+            Ok(Ok(permit)) => {
+                permit.send(value);
+                Ok(())
+            }
+            Ok(Err(_)) => Err(SendTimeoutError::Closed(value)),
+            Err(_) => Err(SendTimeoutError::Timeout(value)),
+        }
+    }
+
     /// Sends `value` if a slot is free now.
     ///
     /// # Errors
