@@ -2,37 +2,11 @@
 //! `time/timer.rs` rules 5-7): an owner registering, resetting and
 //! cancelling its timer while the driver fires or shuts down.
 
-use super::driver::{Driver, Handle};
+use super::test_support::{far, setup};
 use super::timer::Timer;
-use crate::loom::{AtomicUsize, Ordering::SeqCst};
-use crate::runtime::driver::Unpark;
-use crate::runtime::park::Parker;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::time::{Duration, Instant};
-
-/// Counts wakes.
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn setup() -> (Driver, Handle, Arc<CountingWaker>, Waker) {
-    let parker = Parker::new();
-    let (driver, handle) = Driver::new(Unpark::Park(parker.unparker()));
-    let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
-    let waker = Waker::from(count.clone());
-    (driver, handle, count, waker)
-}
-
-/// A deadline no model reaches by the clock: only `fire_until` fires it.
-fn far() -> Instant {
-    Instant::now() + Duration::from_secs(3_600)
-}
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 #[test]
 fn loom_timer_cancel_races_fire() {
@@ -49,7 +23,7 @@ fn loom_timer_cancel_races_fire() {
         let driver = firing.join().unwrap();
         // Fired before the cancel (one wake) or cancelled first (none);
         // either way the wheel is empty.
-        assert!(count.0.load(SeqCst) <= 1);
+        assert!(count.wakes() <= 1);
         assert_eq!(handle.lock().wheel.len(), 0);
         drop(driver);
     });
@@ -70,7 +44,7 @@ fn loom_timer_poll_races_fire() {
         // Pending one is woken later (no lost wake-up).
         let second = timer.as_mut().poll_elapsed(&mut cx, far());
         let _driver = firing.join().unwrap();
-        assert_eq!(count.0.load(SeqCst), 1, "the fire woke the timer once");
+        assert_eq!(count.wakes(), 1, "the fire woke the timer once");
         assert!(timer.is_elapsed());
         if second.is_pending() {
             assert_eq!(timer.as_mut().poll_elapsed(&mut cx, far()), Poll::Ready(()));
@@ -96,7 +70,7 @@ fn loom_timer_reset_races_fire() {
         Pin::as_mut(&mut timer).reset(far() + Duration::from_secs(1));
         let _driver = firing.join().unwrap();
         // Nothing was due: no wake, and the reset timer is still linked.
-        assert_eq!(count.0.load(SeqCst), 0);
+        assert_eq!(count.wakes(), 0);
         assert!(!timer.is_elapsed());
         assert_eq!(handle.lock().wheel.len(), 1);
         drop(timer);
@@ -120,9 +94,9 @@ fn loom_timer_shutdown_races_register() {
         }));
         shutting_down.join().unwrap();
         match registered {
-            Ok(Poll::Pending) => assert_eq!(count.0.load(SeqCst), 1),
+            Ok(Poll::Pending) => assert_eq!(count.wakes(), 1),
             Ok(Poll::Ready(())) => unreachable!("the deadline is an hour away"),
-            Err(_) => assert_eq!(count.0.load(SeqCst), 0),
+            Err(_) => assert_eq!(count.wakes(), 0),
         }
         drop(timer);
         assert_eq!(handle.lock().wheel.len(), 0);

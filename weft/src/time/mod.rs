@@ -60,6 +60,8 @@ mod wheel;
 
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
+#[cfg(test)]
+mod test_support;
 #[cfg(all(test, not(weft_loom)))]
 mod timer_tests;
 

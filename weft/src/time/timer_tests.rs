@@ -1,35 +1,11 @@
 //! The timer protocol without a runtime: a `Timer` against a bare time
 //! driver (also run under Miri, which checks the wheel's raw pointers).
 
-use super::driver::{Driver, Handle};
+use super::test_support::{far, setup};
 use super::timer::Timer;
-use crate::runtime::driver::Unpark;
-use crate::runtime::park::Parker;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-fn setup() -> (Driver, Handle, Arc<CountingWaker>, Waker) {
-    let parker = Parker::new();
-    let (driver, handle) = Driver::new(Unpark::Park(parker.unparker()));
-    let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
-    let waker = Waker::from(count.clone());
-    (driver, handle, count, waker)
-}
-
-fn far() -> Instant {
-    Instant::now() + Duration::from_secs(3_600)
-}
 
 #[test]
 fn register_fire_poll_drop() {
@@ -39,7 +15,7 @@ fn register_fire_poll_drop() {
     assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
     assert_eq!(handle.lock().wheel.len(), 1);
     driver.fire_until(u64::MAX);
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.wakes(), 1);
     assert!(timer.is_elapsed());
     assert_eq!(timer.as_mut().poll_elapsed(&mut cx, far()), Poll::Ready(()));
     drop(timer);
@@ -66,7 +42,7 @@ fn many_timers_dropped_in_any_order_unlink_cleanly() {
     }
     assert_eq!(handle.lock().wheel.len(), kept.len());
     driver.fire_until(u64::MAX);
-    assert_eq!(count.0.load(SeqCst), kept.len());
+    assert_eq!(count.wakes(), kept.len());
     assert!(kept.iter().all(|timer| timer.is_elapsed()));
     assert_eq!(handle.lock().wheel.len(), 0);
 }
@@ -81,7 +57,7 @@ fn reset_relinks_and_keeps_the_waker() {
     assert_eq!(handle.lock().wheel.len(), 1);
     driver.fire_until(u64::MAX);
     // Woken through the waker registered before the reset.
-    assert_eq!(count.0.load(SeqCst), 1);
+    assert_eq!(count.wakes(), 1);
     // A fired timer reset becomes pending again.
     timer.as_mut().reset(far());
     assert!(!timer.is_elapsed());
@@ -101,7 +77,7 @@ fn shutdown_wakes_and_releases_every_timer() {
         assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
     }
     driver.shutdown();
-    assert_eq!(count.0.load(SeqCst), 8);
+    assert_eq!(count.wakes(), 8);
     assert_eq!(handle.lock().wheel.len(), 0);
     drop(timers);
     drop(driver);
