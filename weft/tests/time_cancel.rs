@@ -82,8 +82,11 @@ fn dropping_a_million_pending_sleeps_empties_the_wheel_and_frees_memory() {
         let parks_before = parks(&rt);
         rt.block_on(async { sleep(Duration::from_millis(1_300)).await });
         let woke = parks(&rt) - parks_before;
+        // A long wait cascades through a few wheel levels (a wake each) and
+        // wakes once early before a long epoll wait; stale entries would
+        // cost a wake per occupied slot: hundreds here.
         assert!(
-            woke <= 4 * flavor.workers() as u64,
+            woke <= 12 + 4 * flavor.workers() as u64,
             "{flavor:?}: {woke} parks"
         );
     }
