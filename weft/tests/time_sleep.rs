@@ -373,6 +373,9 @@ fn a_long_timer_costs_a_few_parks_not_a_spin() {
         // 300 ms: level 3 of the wheel (slots of 262,144 µs).
         rt.block_on(async { sleep(Duration::from_millis(300)).await });
         let parks = rt.metrics().worker_park_count(0) - before;
-        assert!(parks <= 12, "{flavor:?}: {parks} parks for one 300 ms sleep");
+        assert!(
+            parks <= 12,
+            "{flavor:?}: {parks} parks for one 300 ms sleep"
+        );
     }
 }
