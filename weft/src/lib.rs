@@ -12,7 +12,6 @@
 //!     let (a, b) = weft::join!(async { 1 }, task);
 //!     assert_eq!(a + b.unwrap(), 43);
 //! }
-//! # main();
 //! ```
 //!
 //! # Where things are
@@ -22,6 +21,8 @@
 //!   [`yield_now`](task::yield_now), abort and panics.
 //! * [`runtime`] — [`Runtime`](runtime::Runtime),
 //!   [`Builder`](runtime::Builder), [`Handle`](runtime::Handle).
+//! * [`time`] — [`sleep`](time::sleep), [`timeout`](time::timeout),
+//!   [`interval`](time::interval), [`Instant`](time::Instant).
 //! * [`sync`] — [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore),
 //!   [`Notify`](sync::Notify) and channels, usable from any executor.
 //! * Macros — [`main`], [`test`], [`join!`], [`try_join!`], [`select!`],
@@ -32,11 +33,13 @@
 //! | feature  | what it enables                                        |
 //! |----------|--------------------------------------------------------|
 //! | `rt`     | tasks and both runtime flavors                         |
+//! | `time`   | [`time`] (part of `rt`; the name is there for tokio users) |
+//! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `sync`   | `weft::sync`: locks, semaphores, `Notify`, channels     |
 //! | `macros` | `#[weft::main]`, `#[weft::test]`                       |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
 //! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
-//! | `full`   | everything but `tokio-io` (the default)                |
+//! | `full`   | everything but `tokio-io` and `test-util` (the default) |
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod io;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// A measurement of a monotonically nondecreasing clock, as
 /// [`std::time::Instant`], that also follows the runtime's paused test
-/// clock (feature `test-util`, see [`pause`](crate::time::pause)).
+/// clock (feature `test-util`: `weft::time::pause`).
 ///
 /// Converts to and from [`std::time::Instant`] for free.
 ///

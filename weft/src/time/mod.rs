@@ -24,9 +24,10 @@
 //!
 //! # Test clock (feature `test-util`)
 //!
-//! [`pause`] freezes the runtime's clock; [`advance`] moves it by hand, and
-//! an idle runtime moves it to the next timer by itself, so a test of a
-//! one-hour timeout runs in microseconds. `#[weft::test(start_paused =
+//! `time::pause` freezes the runtime's clock; `time::advance` moves it by
+//! hand (`time::resume` lets it run again), and an idle runtime moves it
+//! to the next timer by itself, so a test of a one-hour timeout runs in
+//! microseconds. `#[weft::test(start_paused =
 //! true)]` starts paused. Only the `current_thread` flavor supports it.
 //!
 //! # Examples

@@ -114,8 +114,10 @@ impl<T> Sender<T> {
     ///
     /// # Errors
     ///
-    /// [`SendTimeoutError::Timeout`] if no slot freed up in time,
-    /// [`SendTimeoutError::Closed`] if the receiver is gone; both give the
+    /// [`SendTimeoutError::Timeout`](super::error::SendTimeoutError::Timeout)
+    /// if no slot freed up in time,
+    /// [`SendTimeoutError::Closed`](super::error::SendTimeoutError::Closed)
+    /// if the receiver is gone; both give the
     /// value back.
     ///
     /// # Panics
