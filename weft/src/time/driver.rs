@@ -106,9 +106,15 @@ impl Driver {
         timeout: Option<Duration>,
         park: impl FnOnce(Option<Duration>) -> bool,
     ) {
+        // A check only: events first, then whatever timers are due by then.
+        if timeout == Some(Duration::ZERO) {
+            park(timeout);
+            self.fire();
+            return;
+        }
         // Timers that fired before the sleep woke tasks: the scheduler
         // must run them, so the sleep only checks for events.
-        if self.fire() || timeout == Some(Duration::ZERO) {
+        if self.fire() {
             park(Some(Duration::ZERO));
             self.fire();
             return;
@@ -155,8 +161,14 @@ impl Driver {
     /// Returns whether it woke any.
     fn fire(&mut self) -> bool {
         let inner = &self.handle.inner;
+        let next = inner.next_expiration.load(Relaxed);
+        // An empty wheel (the common case of a check in a busy runtime
+        // without timers) costs neither a clock read nor the lock.
+        if next == u64::MAX {
+            return false;
+        }
         let now = inner.clock.now_tick();
-        if now < inner.next_expiration.load(Relaxed) {
+        if now < next {
             return false;
         }
         self.fire_until(now)
