@@ -53,7 +53,10 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(handle, now.saturating_add(duration))
 }
 
-/// Waits until `deadline`; a deadline in the past completes at once.
+/// Waits until `deadline`; a deadline in the past completes at once: on
+/// the first poll when it passed more than a few milliseconds ago (the
+/// check reads the kernel's coarse clock), otherwise at the runtime's next
+/// driver check, without waiting for any timer.
 ///
 /// # Panics
 ///
