@@ -63,11 +63,10 @@ extern "C" fn handler(signum: libc::c_int, info: *mut libc::siginfo_t, context: 
         if let Some(slot) = registry.slot(signum) {
             slot.record();
             let byte = 1u8;
-            // SAFETY: `write` is async-signal-safe; the descriptor is the
-            // registry's sender, which lives for the whole process (the
-            // registry is a static), and the buffer is one readable byte.
-            // A failure (a full pipe: EAGAIN) is harmless, see the
-            // registry's design note.
+            // A failed write (a full pipe: EAGAIN) is harmless: the
+            // registry's design note. The descriptor is the sender of the
+            // static registry, alive for the whole process.
+            // SAFETY: async-signal-safe `write` of one readable byte to that live descriptor.
             unsafe {
                 libc::write(
                     registry.sender().as_raw_fd(),
@@ -76,10 +75,10 @@ extern "C" fn handler(signum: libc::c_int, info: *mut libc::siginfo_t, context: 
                 )
             };
             if let Some(previous) = slot.previous.get() {
-                // SAFETY: `previous` is the disposition the kernel returned
-                // for this signal before weft's; its handler field holds a
-                // function of the signature its `SA_SIGINFO` flag says,
-                // and the arguments are the ones the kernel gave us.
+                // `previous` is the disposition the kernel returned for this
+                // signal before weft's: its handler field holds a function
+                // of the signature its `SA_SIGINFO` flag says.
+                // SAFETY: `chain`'s contract, with the kernel's own arguments.
                 unsafe { chain(previous, signum, info, context) };
             }
         }

@@ -182,15 +182,17 @@ impl Driver {
             let mut more = false;
             // SAFETY: the lock is held (`locked`).
             while let Some(entry) = unsafe { locked.wheel.poll(now) } {
-                // SAFETY: the lock is held and a wheel member is alive
-                // (its owner unlinks it, under the lock, before dropping).
+                // A wheel member's owner unlinks it, under the lock, before
+                // dropping it.
+                // SAFETY: the lock is held, so this member is alive.
                 let entry = unsafe { entry.as_ref() };
                 // SAFETY: as above.
                 if let Some(waker) = unsafe { entry.take_waker() } {
                     self.wakers.push(waker);
                 }
-                // SAFETY: as above. Release: pairs with the Acquire loads
-                // in `Timer` (rule 2); the entry is not touched after this.
+                // Release: pairs with the Acquire loads in `Timer` (rule 2);
+                // the entry is not touched after this.
+                // SAFETY: as above.
                 unsafe { entry.set_state(FIRED, crate::loom::Ordering::Release) };
                 if self.wakers.len() == WAKE_BATCH {
                     more = true;

@@ -31,8 +31,8 @@ impl List {
         links.prev = self.tail;
         links.next = None;
         match self.tail {
-            // SAFETY: list members are alive (this function's contract,
-            // upheld for every member when it was pushed).
+            // This function's contract held for every member when pushed.
+            // SAFETY: list members are alive.
             Some(tail) => unsafe { tail.as_ref().links().next = Some(entry) },
             None => self.head = Some(entry),
         }
