@@ -136,7 +136,8 @@ impl Driver {
                     locked.parked_until = Some(u64::MAX);
                     drop(locked);
                     park(timeout);
-                    self.handle.lock().parked_until = None;
+                    self.fire_after_park();
+                    return;
                 }
             }
         } else {
@@ -152,9 +153,18 @@ impl Driver {
             locked.parked_until = Some(next.unwrap_or(u64::MAX));
             drop(locked);
             park(timeout);
-            self.handle.lock().parked_until = None;
+            self.fire_after_park();
+            return;
         }
         self.fire();
+    }
+
+    /// After a blocking park: rule 3's `parked_until` goes back to `None`
+    /// and due timers fire, under one lock (no hint shortcut: the lock is
+    /// needed anyway).
+    fn fire_after_park(&mut self) {
+        let now = self.handle.inner.clock.now_tick();
+        self.fire_until(now);
     }
 
     /// Fires every entry due now, waking their tasks outside the lock.
@@ -174,11 +184,13 @@ impl Driver {
         self.fire_until(now)
     }
 
-    /// Fires every entry due by tick `now`.
+    /// Fires every entry due by tick `now`. Only the driver's own thread
+    /// calls it, never while blocked, so it also clears `parked_until`.
     pub(crate) fn fire_until(&mut self, now: u64) -> bool {
         let mut woke = false;
         loop {
             let mut locked = self.handle.lock();
+            locked.parked_until = None;
             let mut more = false;
             // SAFETY: the lock is held (`locked`).
             while let Some(entry) = unsafe { locked.wheel.poll(now) } {
