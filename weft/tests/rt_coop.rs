@@ -71,13 +71,23 @@ rt_test! {
                 result
             }));
             let (joined, saw_flag) = looper.await.unwrap();
-            assert!(saw_flag, "the other task never ran while the loop joined {joined} handles");
-            if flavor.is_current_thread() {
-                // The 129th join was refused: the task yielded, the setter
-                // ran, and the retried join was the first of the next poll.
-                assert_eq!(joined, BUDGET + 1);
-                assert_eq!(counters.polls(), 2);
+            let polls = counters.polls();
+            if !flavor.is_current_thread() {
+                // Another worker may steal the setter and then lose its CPU
+                // (four workers share two cores here) for as long as the
+                // whole loop takes. What must hold: the looper yielded
+                // every BUDGET joins instead of running all 1000 at once.
+                assert!(
+                    saw_flag || polls >= joined / BUDGET,
+                    "the loop joined {joined} handles in {polls} polls without yielding"
+                );
+                return;
             }
+            assert!(saw_flag, "the other task never ran while the loop joined {joined} handles");
+            // The 129th join was refused: the task yielded, the setter ran,
+            // and the retried join was the first of the next poll.
+            assert_eq!(joined, BUDGET + 1);
+            assert_eq!(polls, 2);
         });
     }
 
