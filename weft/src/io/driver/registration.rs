@@ -129,6 +129,12 @@ impl Registration {
         result
     }
 
+    /// The cached readiness for `direction`, without waiting or spending
+    /// budget.
+    pub(crate) fn ready_now(&self, direction: Direction) -> ReadyEvent {
+        self.shared.ready_now(direction)
+    }
+
     /// Forgets the readiness `event` reported (the caller's operation hit
     /// `WouldBlock`), unless a newer event arrived since; see
     /// [`ScheduledIo::clear_readiness`]. For `AsyncFd`'s guards.

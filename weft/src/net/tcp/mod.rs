@@ -6,4 +6,6 @@ mod stream;
 
 pub use listener::TcpListener;
 pub use socket::TcpSocket;
-pub use stream::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpStream, WriteHalf};
+pub use stream::{
+    IntoStdError, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpStream, WriteHalf,
+};
