@@ -36,12 +36,10 @@
 
 mod poll_evented;
 mod precise_timeout;
-mod read_ahead;
 mod registration;
 mod scheduled_io;
 
 pub(crate) use poll_evented::PollEvented;
-pub(crate) use read_ahead::ReadAhead;
 pub(crate) use registration::Registration;
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 

@@ -93,17 +93,32 @@ impl Registration {
         len: usize,
         mut op: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        self.poll_drain(cx, direction, || op().map(|n| (n, n > 0 && n < len)))
+    }
+
+    /// As [`poll_io`](Registration::poll_io) for an operation that also
+    /// says whether it exhausted the readiness (drained the socket, for a
+    /// read that learns the receive queue's length): the readiness is
+    /// forgotten then, as after `WouldBlock`, but without the extra call.
+    pub(crate) fn poll_drain<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<(R, bool)>,
+    ) -> Poll<io::Result<R>> {
         loop {
             let event = ready!(self.poll_ready(cx, direction))?;
             match op() {
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
                     self.shared.clear_readiness(event);
                 }
-                Ok(n) if n > 0 && n < len => {
-                    self.shared.clear_readiness(event);
-                    return Poll::Ready(Ok(n));
+                Err(err) => return Poll::Ready(Err(err)),
+                Ok((result, drained)) => {
+                    if drained {
+                        self.shared.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(result));
                 }
-                result => return Poll::Ready(result),
             }
         }
     }
@@ -115,6 +130,17 @@ impl Registration {
         direction: Direction,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
+        self.try_drain(direction, || op().map(|result| (result, false)))
+    }
+
+    /// As [`try_io`](Registration::try_io) for an operation that says
+    /// whether it exhausted the readiness; see
+    /// [`poll_drain`](Registration::poll_drain).
+    pub(crate) fn try_drain<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce() -> io::Result<(R, bool)>,
+    ) -> io::Result<R> {
         let event = self.shared.ready_now(direction);
         if event.is_shutdown {
             return Err(shutdown_error());
@@ -122,17 +148,20 @@ impl Registration {
         if event.ready.is_empty() {
             return Err(io::ErrorKind::WouldBlock.into());
         }
-        let result = op();
-        if matches!(&result, Err(err) if err.kind() == io::ErrorKind::WouldBlock) {
-            self.shared.clear_readiness(event);
+        match op() {
+            Err(err) => {
+                if err.kind() == io::ErrorKind::WouldBlock {
+                    self.shared.clear_readiness(event);
+                }
+                Err(err)
+            }
+            Ok((result, drained)) => {
+                if drained {
+                    self.shared.clear_readiness(event);
+                }
+                Ok(result)
+            }
         }
-        result
-    }
-
-    /// The cached readiness for `direction`, without waiting or spending
-    /// budget.
-    pub(crate) fn ready_now(&self, direction: Direction) -> ReadyEvent {
-        self.shared.ready_now(direction)
     }
 
     /// Forgets the readiness `event` reported (the caller's operation hit

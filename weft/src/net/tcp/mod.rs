@@ -1,11 +1,10 @@
 //! TCP: listeners and connections.
 
+mod inq;
 mod listener;
 mod socket;
 mod stream;
 
 pub use listener::TcpListener;
 pub use socket::TcpSocket;
-pub use stream::{
-    IntoStdError, OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpStream, WriteHalf,
-};
+pub use stream::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpStream, WriteHalf};

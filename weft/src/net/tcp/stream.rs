@@ -1,6 +1,7 @@
 //! `TcpStream`: a TCP connection.
 
-use crate::io::driver::{Direction, PollEvented, ReadAhead};
+use super::inq;
+use crate::io::driver::{Direction, PollEvented};
 use crate::io::unix::poll_ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
@@ -21,29 +22,11 @@ use std::task::{ready, Context, Poll};
 /// methods and `readable`/`writable`).
 ///
 /// See [`TcpListener`](super::TcpListener) for an example.
-///
-/// # Read-ahead
-///
-/// A read through [`AsyncRead`] asks the socket for one byte more than the
-/// buffer holds. When that byte does not come, the socket is known to be
-/// empty, and the next read waits for new data without first making a
-/// system call that would only say `WouldBlock`: a request/response
-/// exchange makes one read per message instead of two. When it does come,
-/// the stream keeps it and returns it first on the next read (of any
-/// kind: `AsyncRead`, [`try_read`](Self::try_read), [`peek`](Self::peek)
-/// sees it too), so the bytes arrive whole and in order. Readiness
-/// ([`readable`](Self::readable), [`ready`](Self::ready),
-/// [`poll_read_ready`](Self::poll_read_ready)) counts a kept byte as
-/// readable.
-///
-/// The kept byte is invisible only to code that reads the descriptor
-/// itself (through [`AsRawFd`]/[`AsFd`]) while the stream is in use, and
-/// [`into_std`](Self::into_std) refuses to drop it (see there). This is
-/// the one difference from tokio's `TcpStream`, which reads exactly what
-/// is asked.
 pub struct TcpStream {
     io: PollEvented<mio::net::TcpStream>,
-    read_ahead: ReadAhead,
+    /// Reads learn what the receive queue still holds (`TCP_INQ`; see
+    /// `inq.rs`), so a read that empties it forgets the readiness.
+    inq: bool,
 }
 
 impl TcpStream {
@@ -94,9 +77,10 @@ impl TcpStream {
 
     #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let inq = inq::enable(stream.as_raw_fd());
         Ok(TcpStream {
             io: PollEvented::new(stream)?,
-            read_ahead: ReadAhead::new(),
+            inq,
         })
     }
 
@@ -112,34 +96,12 @@ impl TcpStream {
 
     /// Unregisters the stream and returns it as a std stream (still in
     /// non-blocking mode).
-    ///
-    /// # Errors
-    ///
-    /// The error of deregistering. And if the last read kept a byte read
-    /// ahead (see [read-ahead](TcpStream#read-ahead)), which the std
-    /// stream could not return, an error of kind `Other` whose inner error
-    /// is an [`IntoStdError`] holding both the std stream and the byte:
-    /// nothing is lost.
-    ///
-    /// ```
-    /// use weft::net::tcp::IntoStdError;
-    ///
-    /// fn std_stream_and_byte(err: std::io::Error) -> Option<(std::net::TcpStream, u8)> {
-    ///     let kept = err.into_inner()?.downcast::<IntoStdError>().ok()?;
-    ///     Some((kept.stream, kept.read_ahead))
-    /// }
-    /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
         use std::os::fd::{FromRawFd, IntoRawFd};
-        let read_ahead = self.read_ahead.take_byte();
         let mio = self.io.into_inner()?;
         // SAFETY: the descriptor comes from a connected socket we own,
         // handed over whole by `into_raw_fd`.
-        let stream = unsafe { std::net::TcpStream::from_raw_fd(mio.into_raw_fd()) };
-        match read_ahead {
-            None => Ok(stream),
-            Some(read_ahead) => Err(io::Error::other(IntoStdError { stream, read_ahead })),
-        }
+        Ok(unsafe { std::net::TcpStream::from_raw_fd(mio.into_raw_fd()) })
     }
 
     /// The local address of the connection.
@@ -177,7 +139,8 @@ impl TcpStream {
     /// May wake spuriously: a following `try_read` can still say
     /// `WouldBlock`.
     pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_read_ready(cx)).await
+        poll_fn(|cx| self.io.registration().poll_ready(cx, Direction::Read)).await?;
+        Ok(())
     }
 
     /// Waits until the stream may be writable; see
@@ -211,21 +174,9 @@ impl TcpStream {
     /// # }
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        poll_fn(|cx| {
-            if interest.is_readable() && self.read_ahead.is_pending() {
-                // The kept byte is readable; add what else is ready now.
-                let write = self.registration().ready_now(Direction::Write);
-                let write = if interest.is_writable() {
-                    write.ready
-                } else {
-                    Ready::EMPTY
-                };
-                return Poll::Ready(Ok(Ready::READABLE | write));
-            }
-            let events = ready!(poll_ready_interest(self.registration(), cx, interest))?;
-            Poll::Ready(Ok(events.ready()))
-        })
-        .await
+        let events =
+            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
+        Ok(events.ready())
     }
 
     /// Polls for read readiness (the waker is stored on `Pending`).
@@ -234,9 +185,6 @@ impl TcpStream {
     ///
     /// An error when the runtime has shut down.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.read_ahead.is_pending() {
-            return Poll::Ready(Ok(()));
-        }
         ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
         Poll::Ready(Ok(()))
     }
@@ -255,8 +203,11 @@ impl TcpStream {
     /// `WouldBlock` if nothing is. `Ok(0)`: end of stream (or an empty
     /// `buf`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(kept) = self.read_ahead.take_into(buf) {
-            return kept;
+        if self.inq {
+            let fd = self.as_raw_fd();
+            return self
+                .registration()
+                .try_drain(Direction::Read, || inq::recv(fd, as_uninit(buf)));
         }
         let io = self.io.get_ref();
         self.io
@@ -266,10 +217,11 @@ impl TcpStream {
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
-        if let Some(first) = bufs.iter_mut().find(|buf| !buf.is_empty()) {
-            if let Some(kept) = self.read_ahead.take_into(first) {
-                return kept;
-            }
+        if self.inq {
+            let fd = self.as_raw_fd();
+            return self
+                .registration()
+                .try_drain(Direction::Read, || inq::recv_into_slices(fd, bufs));
         }
         let io = self.io.get_ref();
         self.io
@@ -296,14 +248,6 @@ impl TcpStream {
     /// Reads into `buf` without removing the data from the socket's
     /// queue; waits until there is some.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.read_ahead.peek_into(buf).is_some() {
-            // The kept byte comes first; then whatever the socket holds
-            // now, without waiting for more.
-            return Ok(match self.io.get_ref().peek(&mut buf[1..]) {
-                Ok(n) => 1 + n,
-                Err(_) => 1,
-            });
-        }
         poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |io| io.peek(buf))).await
     }
 }
@@ -332,15 +276,31 @@ impl TcpStream {
         )
     }
 
-    /// The read behind every `AsyncRead` impl of the stream and its read
-    /// halves, with [read-ahead](TcpStream#read-ahead). Through `&self` so
-    /// that a read half can call it, but only for the stream's *sole*
-    /// reader: one that holds `&mut` to the stream or to its only read
-    /// half (`ReadAhead`'s design note says why).
-    fn poll_read_sole(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let fd = self.io.get_ref().as_raw_fd();
-        self.read_ahead
-            .poll_read(self.io.registration(), fd, cx, buf)
+    /// Reads through `&self`: both halves of a split stream use it.
+    pub(crate) fn poll_read_shared(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.inq {
+            let unfilled = buf.initialize_unfilled();
+            let n = ready!(self.io.poll_read(cx, unfilled))?;
+            buf.advance(n);
+            return Poll::Ready(Ok(()));
+        }
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let fd = self.as_raw_fd();
+        // SAFETY: `recv` only writes the unfilled part, never reads it.
+        let unfilled = unsafe { buf.unfilled_mut() };
+        let n = ready!(self
+            .registration()
+            .poll_drain(cx, Direction::Read, || inq::recv(fd, unfilled)))?;
+        // SAFETY: the kernel initialized the `n` bytes it read.
+        unsafe { buf.assume_init(n) };
+        buf.advance(n);
+        Poll::Ready(Ok(()))
     }
 
     fn shutdown_write(&self) -> io::Result<()> {
@@ -354,7 +314,7 @@ impl AsyncRead for TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.poll_read_sole(cx, buf)
+        self.poll_read_shared(cx, buf)
     }
 }
 
@@ -433,7 +393,7 @@ impl AsyncRead for ReadHalf<'_> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.0.poll_read_sole(cx, buf)
+        self.0.poll_read_shared(cx, buf)
     }
 }
 
@@ -566,7 +526,7 @@ impl AsyncRead for OwnedReadHalf {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.stream.poll_read_sole(cx, buf)
+        self.stream.poll_read_shared(cx, buf)
     }
 }
 
@@ -603,37 +563,21 @@ impl AsyncWrite for OwnedWriteHalf {
     }
 }
 
-/// What [`TcpStream::into_std`] returns, inside its error, when the stream
-/// had a byte read ahead: the std stream, and the byte that comes before
-/// anything it will read.
-#[derive(Debug)]
-pub struct IntoStdError {
-    /// The unregistered stream, in non-blocking mode.
-    pub stream: std::net::TcpStream,
-    /// The next byte of the stream, already taken from the socket.
-    pub read_ahead: u8,
+/// Views an initialized buffer as one the kernel may write.
+fn as_uninit(buf: &mut [u8]) -> &mut [std::mem::MaybeUninit<u8>] {
+    // SAFETY: same layout; the only writer (`recv`) writes initialized
+    // bytes, so `buf` stays initialized.
+    unsafe { &mut *(buf as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) }
 }
 
-impl fmt::Display for IntoStdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "TcpStream::into_std: one byte was read ahead of the std stream; \
-             it and the stream are in this error (IntoStdError)",
-        )
-    }
-}
-
-impl std::error::Error for IntoStdError {}
-
-/// The socket's descriptor. Reading it directly while the stream is in use
-/// can miss a byte the stream [read ahead](TcpStream#read-ahead).
+/// The socket's descriptor.
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {
         self.io.get_ref().as_raw_fd()
     }
 }
 
-/// The socket's descriptor; see the `AsRawFd` impl.
+/// The socket's descriptor.
 impl AsFd for TcpStream {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.io.get_ref().as_fd()

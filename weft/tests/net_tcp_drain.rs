@@ -1,18 +1,18 @@
-//! `TcpStream`'s read-ahead (the stream docs' "Read-ahead" section): every
-//! byte arrives once and in order whatever mix of reads takes it, a read
-//! that empties the socket forgets the readiness, and a byte kept for the
-//! next read is seen by every kind of read, by readiness, by `into_std`,
-//! and before end of stream or a reset.
+//! Reads that empty a `TcpStream`'s socket forget its readiness at once
+//! (`TCP_INQ`, `net/tcp/inq.rs`), so the next read waits for the next edge
+//! instead of asking the socket first; and every byte still arrives once,
+//! in order, whatever mix of reads takes it, with end of stream and resets
+//! reported after the data.
 
 mod support;
 
 use std::future::poll_fn;
-use std::io::{ErrorKind, IoSliceMut, Read};
+use std::io::{ErrorKind, IoSliceMut};
 use std::task::Poll;
 use std::time::Duration;
 use support::*;
-use weft::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, Interest};
-use weft::net::tcp::{IntoStdError, OwnedReadHalf, ReadHalf};
+use weft::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use weft::net::tcp::{OwnedReadHalf, ReadHalf};
 use weft::net::{TcpListener, TcpStream};
 
 /// A connected pair over 127.0.0.1.
@@ -77,7 +77,7 @@ async fn write_pattern(mut writer: impl weft::io::AsyncWrite + Unpin, seed: u64)
 /// Reads to end of stream, each read of a random kind and size: through
 /// `AsyncRead` and through `&TcpStream` (`try_read`, `try_read_vectored`,
 /// `peek`). Checks the bytes against the pattern.
-async fn read_pattern(mut reader: impl SoleReader, seed: u64) {
+async fn read_pattern(mut reader: impl StreamReader, seed: u64) {
     let data = pattern();
     let mut rng = Rng(seed);
     let mut got = Vec::with_capacity(data.len());
@@ -164,8 +164,8 @@ rt_test! {
                 server.write_all(&[round; 100]).await.unwrap();
                 wait_queued(&client, 100).await;
                 assert!(read_ready_now(&client).await);
-                // Exactly what is queued: the spare byte stays empty, so
-                // the stream knows the socket is drained without asking.
+                // Exactly what is queued: the kernel says the queue is
+                // empty, so the stream knows without asking again.
                 let mut buf = [0u8; 100];
                 assert_eq!(client.read(&mut buf).await.unwrap(), 100);
                 assert_eq!(buf, [round; 100]);
@@ -187,132 +187,99 @@ rt_test! {
         });
     }
 
-    fn a_byte_read_ahead_comes_first_for_every_kind_of_read(rt: &Runtime) {
-        let _watchdog = Watchdog::new("a_byte_read_ahead_comes_first_for_every_kind_of_read");
-        rt.block_on(async {
-            let (mut client, mut server) = pair().await;
-            server.write_all(b"0123456789").await.unwrap();
-            wait_queued(&client, 10).await;
-            let mut buf = [0u8; 16];
-            assert_eq!(client.read(&mut buf[..4]).await.unwrap(), 4);
-            assert_eq!(&buf[..4], b"0123");
-            // "4" is kept: readable at once, whatever the socket says.
-            assert!(read_ready_now(&client).await);
-            client.readable().await.unwrap();
-            let ready = client.ready(Interest::READABLE).await.unwrap();
-            assert!(ready.is_readable());
-            // A peek sees the kept byte, then the socket's bytes.
-            assert_eq!(client.peek(&mut buf[..3]).await.unwrap(), 3);
-            assert_eq!(&buf[..3], b"456");
-            assert_eq!(client.peek(&mut buf).await.unwrap(), 6);
-            assert_eq!(&buf[..6], b"456789");
-            // A try_read returns the kept byte first.
-            assert_eq!(client.try_read(&mut buf).unwrap(), 1);
-            assert_eq!(buf[0], b'4');
-            assert_eq!(client.try_read(&mut buf).unwrap(), 5);
-            assert_eq!(&buf[..5], b"56789");
-        });
-    }
-
-    fn a_read_delivers_the_kept_byte_and_the_rest_together(rt: &Runtime) {
-        let _watchdog = Watchdog::new("a_read_delivers_the_kept_byte_and_the_rest_together");
+    fn a_read_of_part_of_the_queue_keeps_the_readiness(rt: &Runtime) {
+        let _watchdog = Watchdog::new("a_read_of_part_of_the_queue_keeps_the_readiness");
         rt.block_on(async {
             let (mut client, mut server) = pair().await;
             server.write_all(b"abcdefghij").await.unwrap();
             wait_queued(&client, 10).await;
             let mut buf = [0u8; 16];
             assert_eq!(client.read(&mut buf[..3]).await.unwrap(), 3);
-            // "d" was kept; one read returns it with everything after it.
+            assert!(read_ready_now(&client).await, "7 bytes are left");
             assert_eq!(client.read(&mut buf).await.unwrap(), 7);
             assert_eq!(&buf[..7], b"defghij");
             assert!(!read_ready_now(&client).await, "drained, and known to be");
         });
     }
 
-    fn into_std_hands_back_a_byte_read_ahead(rt: &Runtime) {
-        let _watchdog = Watchdog::new("into_std_hands_back_a_byte_read_ahead");
+    fn a_try_read_that_empties_the_socket_forgets_the_readiness(rt: &Runtime) {
+        let _watchdog = Watchdog::new("a_try_read_that_empties_the_socket_forgets_the_readiness");
         rt.block_on(async {
-            let (mut client, mut server) = pair().await;
+            let (client, mut server) = pair().await;
             server.write_all(b"0123456789").await.unwrap();
             wait_queued(&client, 10).await;
             let mut buf = [0u8; 4];
-            client.read_exact(&mut buf).await.unwrap();
-            let err = client.into_std().unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::Other);
-            assert!(err.to_string().contains("read ahead"), "{err}");
-            let kept = err.into_inner().unwrap().downcast::<IntoStdError>().unwrap();
-            assert_eq!(kept.read_ahead, b'4');
-            let mut std_stream = kept.stream;
-            std_stream.set_nonblocking(false).unwrap();
-            let mut rest = [0u8; 5];
-            std_stream.read_exact(&mut rest).unwrap();
-            assert_eq!(&rest, b"56789");
-
-            // Nothing kept: the plain conversion.
-            let (mut client, mut server) = pair().await;
-            server.write_all(b"xy").await.unwrap();
-            wait_queued(&client, 2).await;
-            let mut buf = [0u8; 2];
-            client.read_exact(&mut buf).await.unwrap();
-            client.into_std().unwrap();
+            assert_eq!(client.try_read(&mut buf).unwrap(), 4);
+            assert_eq!(&buf, b"0123");
+            assert!(read_ready_now(&client).await, "6 bytes are left");
+            // The rest, through two buffers: drained, and known to be.
+            let (mut first, mut second) = ([0u8; 3], [0u8; 8]);
+            let mut bufs = [IoSliceMut::new(&mut first), IoSliceMut::new(&mut second)];
+            assert_eq!(client.try_read_vectored(&mut bufs).unwrap(), 6);
+            assert_eq!((&first, &second[..3]), (b"456", &b"789"[..]));
+            assert!(!read_ready_now(&client).await, "readiness kept after draining");
         });
     }
 
-    fn end_of_stream_comes_after_a_byte_read_ahead(rt: &Runtime) {
-        let _watchdog = Watchdog::new("end_of_stream_comes_after_a_byte_read_ahead");
+    fn end_of_stream_is_seen_after_a_read_that_drained_the_data(rt: &Runtime) {
+        let _watchdog = Watchdog::new("end_of_stream_is_seen_after_a_read_that_drained_the_data");
         rt.block_on(async {
-            let (mut client, mut server) = pair().await;
-            server.write_all(b"01234").await.unwrap();
-            server.shutdown().await.unwrap();
-            wait_queued(&client, 5).await;
-            let mut buf = [0u8; 8];
-            assert_eq!(client.read(&mut buf[..4]).await.unwrap(), 4);
-            assert_eq!(client.read(&mut buf).await.unwrap(), 1);
-            assert_eq!(buf[0], b'4');
-            assert_eq!(client.read(&mut buf).await.unwrap(), 0);
-            assert_eq!(client.read(&mut buf).await.unwrap(), 0, "end of stream stays");
+            for shut_down_before_the_read in [true, false] {
+                let (mut client, mut server) = pair().await;
+                server.write_all(b"01234").await.unwrap();
+                if shut_down_before_the_read {
+                    server.shutdown().await.unwrap();
+                }
+                wait_queued(&client, 5).await;
+                let mut buf = [0u8; 5];
+                client.read_exact(&mut buf).await.unwrap();
+                assert_eq!(&buf, b"01234");
+                if !shut_down_before_the_read {
+                    server.shutdown().await.unwrap();
+                }
+                assert_eq!(client.read(&mut buf).await.unwrap(), 0);
+                assert_eq!(client.read(&mut buf).await.unwrap(), 0, "end of stream stays");
+            }
         });
     }
 
-    fn a_reset_is_reported_after_the_byte_read_ahead(rt: &Runtime) {
-        let _watchdog = Watchdog::new("a_reset_is_reported_after_the_byte_read_ahead");
+    fn a_reset_after_a_read_that_drained_the_data_is_reported(rt: &Runtime) {
+        let _watchdog = Watchdog::new("a_reset_after_a_read_that_drained_the_data_is_reported");
         rt.block_on(async {
             let (mut client, mut server) = pair().await;
             server.write_all(b"01234").await.unwrap();
             wait_queued(&client, 5).await;
-            let mut buf = [0u8; 8];
-            assert_eq!(client.read(&mut buf[..4]).await.unwrap(), 4);
-            // Linger zero: closing sends a reset.
+            let mut buf = [0u8; 5];
+            client.read_exact(&mut buf).await.unwrap();
+            assert!(!read_ready_now(&client).await);
+            // Linger zero: closing sends a reset, which is a new edge.
             server.set_linger(Some(Duration::ZERO)).unwrap();
             drop(server);
-            weft::time::sleep(Duration::from_millis(20)).await;
-            assert_eq!(client.read(&mut buf).await.unwrap(), 1);
-            assert_eq!(buf[0], b'4');
             let err = client.read(&mut buf).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err}");
         });
     }
 }
 
-/// A sole reader (the stream or its read half), with the stream behind
-/// it for the reads through `&TcpStream`.
-trait SoleReader: AsyncRead + Unpin {
+/// A reader through `AsyncRead` (the stream or a read half), with the
+/// stream behind it for the reads through `&TcpStream`.
+trait StreamReader: AsyncRead + Unpin {
     fn shared(&self) -> &TcpStream;
 }
 
-impl SoleReader for TcpStream {
+impl StreamReader for TcpStream {
     fn shared(&self) -> &TcpStream {
         self
     }
 }
 
-impl SoleReader for ReadHalf<'_> {
+impl StreamReader for ReadHalf<'_> {
     fn shared(&self) -> &TcpStream {
         self.as_ref()
     }
 }
 
-impl SoleReader for OwnedReadHalf {
+impl StreamReader for OwnedReadHalf {
     fn shared(&self) -> &TcpStream {
         self.as_ref()
     }
