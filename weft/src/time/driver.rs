@@ -16,10 +16,17 @@
 //!    owner that loads `FIRED` (Acquire) may free the entry without the
 //!    lock, and one that loads `REGISTERED` locks and looks again.
 //! 3. Before blocking, the parking thread records in `parked_until` the
-//!    tick it will wake at (with the lock held). A timer inserted earlier
-//!    than that lowers it and unparks the driver, which then recomputes its
-//!    timeout. `None` means no thread is blocked on the timers (it is
-//!    running, and will look at the wheel before it blocks): no unpark.
+//!    tick it will wake at (with the lock held, after reading the wheel).
+//!    A timer inserted earlier than that lowers it and unparks the driver,
+//!    which then recomputes its timeout. `NOT_PARKED` means no thread is
+//!    blocked on the timers (it is running, and will look at the wheel
+//!    before it blocks): no unpark. The woken driver resets it to
+//!    `NOT_PARKED` *without* the lock: a registration that still sees the
+//!    old value unparks once for nothing (harmless), and one that sees
+//!    `NOT_PARKED` has its entry found by the driver's next park, whose
+//!    critical section comes after it (or the registration would have
+//!    read the value that park stored). So a park with no timer due costs
+//!    no lock and no clock read on the way out.
 //! 4. At shutdown every entry is taken out and marked `SHUTDOWN`, and
 //!    later registrations are refused: their poll panics with a clear
 //!    message, as tokio's does.
@@ -30,6 +37,15 @@
 use super::clock::Clock;
 use super::wheel::{Wheel, FIRED, SHUTDOWN};
 use crate::loom::{Arc, AtomicU64, Mutex, MutexGuard, Ordering::Relaxed};
+
+/// `parked_until` when no thread is blocked on the timers.
+const NOT_PARKED: u64 = 0;
+
+/// `parked_until`'s value for a park until `tick` (`u64::MAX`: until
+/// unparked); never `NOT_PARKED`.
+fn parked_until(tick: u64) -> u64 {
+    tick.saturating_add(1)
+}
 use crate::runtime::driver::Unpark;
 use std::task::Waker;
 use std::time::Duration;
@@ -52,6 +68,10 @@ struct Shared {
     /// check with nothing due costs no lock. A stale value only delays a
     /// check's firing to the next check; a blocking park always locks.
     next_expiration: AtomicU64,
+    /// Rule 3: the tick a blocked driver wakes at, encoded by
+    /// [`parked_until`], or `NOT_PARKED`. Stored with the lock held, but
+    /// reset by the woken driver without it (see rule 3).
+    parked_until: AtomicU64,
     unpark: Unpark,
 }
 
@@ -59,9 +79,6 @@ struct Shared {
 #[derive(Debug)]
 pub(crate) struct Locked {
     pub(crate) wheel: Wheel,
-    /// Rule 3: the tick a blocked driver wakes at (`u64::MAX`: only when
-    /// unparked), or `None` when no thread is blocked on the timers.
-    parked_until: Option<u64>,
     pub(crate) is_shutdown: bool,
 }
 
@@ -80,10 +97,10 @@ impl Driver {
                 clock: Clock::new(),
                 locked: Mutex::new(Locked {
                     wheel: Wheel::new(),
-                    parked_until: None,
                     is_shutdown: false,
                 }),
                 next_expiration: AtomicU64::new(u64::MAX),
+                parked_until: AtomicU64::new(NOT_PARKED),
                 unpark,
             }),
         };
@@ -120,7 +137,7 @@ impl Driver {
             return;
         }
         let clock = &self.handle.inner.clock;
-        let mut locked = self.handle.lock();
+        let locked = self.handle.lock();
         let next = locked.wheel.next_expiration();
         if clock.is_paused() {
             match next {
@@ -133,7 +150,7 @@ impl Driver {
                 // Frozen time does not pass by itself: only a wake-up (a
                 // new timer included) ends this park.
                 _ => {
-                    locked.parked_until = Some(u64::MAX);
+                    self.set_parked_until(u64::MAX);
                     drop(locked);
                     park(timeout);
                     self.fire_after_park();
@@ -150,7 +167,7 @@ impl Driver {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            locked.parked_until = Some(next.unwrap_or(u64::MAX));
+            self.set_parked_until(next.unwrap_or(u64::MAX));
             drop(locked);
             park(timeout);
             self.fire_after_park();
@@ -159,12 +176,19 @@ impl Driver {
         self.fire();
     }
 
-    /// After a blocking park: rule 3's `parked_until` goes back to `None`
-    /// and due timers fire, under one lock (no hint shortcut: the lock is
-    /// needed anyway).
+    /// Rule 3's record of a blocking park; the caller holds the lock.
+    fn set_parked_until(&self, tick: u64) {
+        self.handle
+            .inner
+            .parked_until
+            .store(parked_until(tick), Relaxed);
+    }
+
+    /// After a blocking park: rule 3's `parked_until` goes back to
+    /// `NOT_PARKED` (without the lock), and due timers fire.
     fn fire_after_park(&mut self) {
-        let now = self.handle.inner.clock.now_tick();
-        self.fire_until(now);
+        self.handle.inner.parked_until.store(NOT_PARKED, Relaxed);
+        self.fire();
     }
 
     /// Fires every entry due now, waking their tasks outside the lock.
@@ -185,12 +209,11 @@ impl Driver {
     }
 
     /// Fires every entry due by tick `now`. Only the driver's own thread
-    /// calls it, never while blocked, so it also clears `parked_until`.
+    /// calls it, never while blocked.
     pub(crate) fn fire_until(&mut self, now: u64) -> bool {
         let mut woke = false;
         loop {
             let mut locked = self.handle.lock();
-            locked.parked_until = None;
             let mut more = false;
             // SAFETY: the lock is held (`locked`).
             while let Some(entry) = unsafe { locked.wheel.poll(now) } {
@@ -307,19 +330,20 @@ impl Handle {
     /// at `visit` (the wheel's `insert` result; `locked` is the held lock):
     /// lowers the lock-free next-expiration hint, and says whether the
     /// blocked driver must be woken to wait for the entry (rule 3).
-    pub(crate) fn inserted(&self, locked: &mut Locked, visit: u64, when: u64) -> bool {
+    pub(crate) fn inserted(&self, _locked: &mut Locked, visit: u64, when: u64) -> bool {
         // The hint is where the wheel must next look (to cascade, maybe
         // before `when`), or a check would skip a slot a park waits for.
         let hint = &self.inner.next_expiration;
         if visit < hint.load(Relaxed) {
             hint.store(visit, Relaxed);
         }
-        match locked.parked_until {
-            Some(until) if when < until => {
-                locked.parked_until = Some(when);
-                true
-            }
-            _ => false,
+        // The lock (`_locked`) orders this with the parks' stores.
+        let parked = &self.inner.parked_until;
+        let until = parked.load(Relaxed);
+        if until != NOT_PARKED && parked_until(when) < until {
+            parked.store(parked_until(when), Relaxed);
+            return true;
         }
+        false
     }
 }

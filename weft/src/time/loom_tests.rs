@@ -102,3 +102,38 @@ fn loom_timer_shutdown_races_register() {
         assert_eq!(handle.lock().wheel.len(), 0);
     });
 }
+
+/// Rule 3: the woken driver resets `parked_until` without the lock while a
+/// timer registers. Whatever the order, a park with no timeout must end:
+/// either it sees the timer (and gets a timeout) or the registration
+/// unparks it. A lost wake-up blocks the driver forever, which loom
+/// reports as a deadlock.
+#[test]
+fn loom_timer_register_races_the_reset_after_a_park() {
+    use crate::runtime::driver::Unpark;
+    use crate::runtime::park::Parker;
+
+    loom::model(|| {
+        let mut parker = Parker::new();
+        let (mut driver, handle) = super::driver::Driver::new(Unpark::Park(parker.unparker()));
+        let count = std::sync::Arc::new(super::test_support::CountingWaker(
+            crate::loom::AtomicUsize::new(0),
+        ));
+        let registering = loom::thread::spawn(move || {
+            let waker = std::task::Waker::from(count);
+            let mut cx = Context::from_waker(&waker);
+            let mut timer = Box::pin(Timer::new(handle.clone()));
+            assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+            // Keep the timer registered until the driver has looked.
+            timer
+        });
+        // A first park ended by an I/O event (returns at once), then a
+        // second that blocks until unparked unless it sees the timer.
+        driver.park(None, |_| true);
+        driver.park(None, |timeout| match timeout {
+            Some(_) => false,
+            None => parker.park(),
+        });
+        drop(registering.join().unwrap());
+    });
+}
