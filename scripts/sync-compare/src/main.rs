@@ -15,7 +15,12 @@ macro_rules! workloads {
             use $sync::sync::{mpsc, oneshot, RwLock, Semaphore};
 
             pub fn multi() -> Runtime {
-                Builder::new_multi_thread().worker_threads(6).build().unwrap()
+                // SC_WORKERS overrides tokio's bench setting of 6 workers.
+                let workers = std::env::var("SC_WORKERS")
+                    .ok()
+                    .and_then(|w| w.parse().ok())
+                    .unwrap_or(6);
+                Builder::new_multi_thread().worker_threads(workers).build().unwrap()
             }
             pub fn current() -> Runtime {
                 Builder::new_current_thread().build().unwrap()

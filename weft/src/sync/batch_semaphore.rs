@@ -404,6 +404,16 @@ impl Semaphore {
             return;
         }
         debug_assert!(added <= MAX_PERMITS);
+        // Relaxed: only this releaser clears EAGER, so a set bit it sees is
+        // still set or was cleared by itself; a clear one that is out of
+        // date is caught by the `fetch_add` below.
+        if pool.word.load(Ordering::Relaxed) & EAGER != 0 {
+            // Eager mode: the pool holds nothing for us to add to (the
+            // queuer's swap emptied it); give back directly.
+            self.release(added);
+            self.leave_eager_if_idle(pool);
+            return;
+        }
         // Release: pairs with the Acquire RMWs that harvest the pool.
         let prev = pool.word.fetch_add(added << POOL_SHIFT, Ordering::Release);
         if prev & EAGER != 0 {
@@ -417,6 +427,11 @@ impl Semaphore {
     fn drain_eager(&self, pool: &ReleasePool) {
         let taken = pool.take();
         self.release(taken);
+        self.leave_eager_if_idle(pool);
+    }
+
+    /// Clears `EAGER` if no acquirer is queued (rule 6).
+    fn leave_eager_if_idle(&self, pool: &ReleasePool) {
         if self.state.load(Ordering::Relaxed) & WAITERS != 0 {
             // Still waiters: stay eager (an out-of-date WAITERS only delays
             // leaving eager mode to the next release).
