@@ -104,6 +104,7 @@ impl ReleasePool {
     }
 
     /// Permits in the pool now.
+    #[inline]
     pub(crate) fn count(&self) -> usize {
         // Acquire: pairs with the Release `fetch_add` in `release_pooled`.
         self.word.load(Ordering::Acquire) >> POOL_SHIFT
@@ -278,6 +279,7 @@ impl Semaphore {
     }
 
     /// Permits available right now.
+    #[inline]
     pub(crate) fn available_permits(&self) -> usize {
         // Acquire: pairs with the releases' Release RMWs (a caller that sees permits may rely on
         // the releasers' writes).
@@ -306,6 +308,7 @@ impl Semaphore {
 
     /// [`try_acquire`](Semaphore::try_acquire), harvesting `pool` when the
     /// word has too few permits (rule 6).
+    #[inline]
     pub(crate) fn try_acquire_pooled(
         &self,
         num: usize,
@@ -385,6 +388,7 @@ impl Semaphore {
 
     /// [`acquire`](Semaphore::acquire) for a semaphore whose releases may
     /// be deferred to `pool` (rule 6).
+    #[inline]
     pub(crate) fn acquire_pooled<'a>(&'a self, num: usize, pool: &'a ReleasePool) -> Acquire<'a> {
         self.acquire_with(num, Some(pool))
     }
@@ -392,6 +396,7 @@ impl Semaphore {
     /// Permits available right now, counting those in `pool`. The word is
     /// read before the pool: a harvest moves permits from the pool to the
     /// word, so a concurrent one can make this count low, never high.
+    #[inline]
     pub(crate) fn available_permits_pooled(&self, pool: &ReleasePool) -> usize {
         self.available_permits() + pool.count()
     }
@@ -399,6 +404,7 @@ impl Semaphore {
     /// Gives back `added` permits through `pool` (rule 6): into the pool,
     /// or on to the queue if an acquirer waits. For the one deferring
     /// releaser of this semaphore.
+    #[inline]
     pub(crate) fn release_pooled(&self, added: usize, pool: &ReleasePool) {
         if added == 0 {
             return;
@@ -424,6 +430,7 @@ impl Semaphore {
     /// Rule 6, releaser side: an acquirer queued since the pool was last
     /// drained; hand the pool's permits on, and leave eager mode once the
     /// queue is empty (under the lock, so that a new queuer sets it again).
+    #[inline(never)]
     fn drain_eager(&self, pool: &ReleasePool) {
         let taken = pool.take();
         self.release(taken);

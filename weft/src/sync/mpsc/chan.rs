@@ -133,6 +133,7 @@ impl<T> Chan<T> {
     /// Waits for `n` slots (bounded). The caller wakes a closed receiver
     /// when done (`WakeClosedRx`): the acquisition may have moved freed
     /// slots while the receiver counted them (rule 5).
+    #[inline]
     pub(super) fn acquire(&self, n: usize) -> Acquire<'_> {
         self.semaphore().acquire_pooled(n, &self.freed)
     }
@@ -178,12 +179,14 @@ impl<T> Chan<T> {
 
     /// After slots came back: a closed receiver may be waiting for the
     /// last one (rule 3).
+    #[inline]
     pub(super) fn wake_rx_if_closed(&self) {
         if self.is_rx_closed() {
             self.wake_rx();
         }
     }
 
+    #[cold]
     fn wake_rx(&self) {
         let waker = self.lock().rx_waker.take();
         if let Some(waker) = waker {
@@ -192,6 +195,7 @@ impl<T> Chan<T> {
     }
 
     /// Whether the receiver closed (or was dropped).
+    #[inline]
     pub(super) fn is_rx_closed(&self) -> bool {
         // Acquire: pairs with the Release store in `close_rx`.
         self.rx_closed.load(Ordering::Acquire)
