@@ -60,8 +60,10 @@
 //!    releaser whose `fetch_add` on the pool sees `EAGER` drains the pool
 //!    at once (rule 2 then serves the queue). Both are RMWs of the pool
 //!    word, so they are totally ordered: a deferred permit is either taken
-//!    by the queueing acquirer's swap or drained by its releaser. `EAGER`
-//!    is cleared only by the releaser, under the lock, when the queue is
+//!    by the queueing acquirer's swap or drained by its releaser. While it
+//!    sees `EAGER` (a plain load: only it clears the bit), the releaser
+//!    skips the pool and releases through rule 2 directly. `EAGER` is
+//!    cleared only by the releaser, under the lock, when the queue is
 //!    empty: a later queuer sets it again under the same lock. (The split
 //!    of a counter into a hot word and a releaser-owned one is the idea of
 //!    Dmitry Vyukov's bounded queues and of "distributed" counters; the
