@@ -316,15 +316,16 @@ impl Semaphore {
         num: usize,
         pool: &ReleasePool,
     ) -> Result<(), TryAcquireError> {
-        loop {
-            match self.try_acquire(num) {
-                Err(TryAcquireError::NoPermits) => {}
-                done => return done,
-            }
-            if pool.count() == 0 || !self.harvest(pool) {
-                return Err(TryAcquireError::NoPermits);
-            }
+        match self.try_acquire(num) {
+            Err(TryAcquireError::NoPermits) => {}
+            done => return done,
         }
+        // One harvest and one more try: bounded, as a `try_` call must be
+        // (what others take meanwhile is theirs fairly).
+        if pool.count() == 0 || !self.harvest(pool) {
+            return Err(TryAcquireError::NoPermits);
+        }
+        self.try_acquire(num)
     }
 
     /// Rule 6: moves the pool's permits into the semaphore (serving the
@@ -628,7 +629,9 @@ impl Semaphore {
     ) -> Poll<Result<bool, Closed>> {
         // The caller's lock-free attempt (`try_fast`) just failed.
         if let Some(pool) = pool {
-            while pool.count() > 0 && self.harvest(pool) {
+            // One harvest; if others took the permits meanwhile, queue (the
+            // swap below hands us whatever the releaser defers from now).
+            if pool.count() > 0 && self.harvest(pool) {
                 if let Some(done) = self.try_fast(num) {
                     return Poll::Ready(done.map(|()| false));
                 }
