@@ -251,8 +251,13 @@ pub fn all() -> Vec<Entry> {
         timer_timed::<timers::SleepLateness>(),
         timer_timed::<timers::TogetherLateness>(),
         sync_timed::<sync::BoundedContention>(),
+        sync_timed::<sync::BoundedFullContention>(),
         sync_timed::<sync::UnboundedContention>(),
         sync_timed::<sync::RequestReply>(),
+        sync_timed::<sync::SemaphoreContended>(),
+        sync_timed::<sync::SemaphoreUncontended>(),
+        sync_timed::<sync::RwLockReadContended>(),
+        sync_timed::<sync::RwLockReadUncontended>(),
     ]
 }
 

@@ -15,7 +15,12 @@ macro_rules! workloads {
             use $sync::sync::{mpsc, oneshot, RwLock, Semaphore};
 
             pub fn multi() -> Runtime {
-                Builder::new_multi_thread().worker_threads(6).build().unwrap()
+                // SC_WORKERS overrides tokio's bench setting of 6 workers.
+                let workers = std::env::var("SC_WORKERS")
+                    .ok()
+                    .and_then(|w| w.parse().ok())
+                    .unwrap_or(6);
+                Builder::new_multi_thread().worker_threads(workers).build().unwrap()
             }
             pub fn current() -> Runtime {
                 Builder::new_current_thread().build().unwrap()
@@ -171,21 +176,48 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn compare(name: &str, filter: &str, mut weft_run: impl FnMut(), mut tokio_run: impl FnMut()) {
-    if !name.contains(filter) {
+    // A filter starting with '=' must match the whole name.
+    let selected = match filter.strip_prefix('=') {
+        Some(exact) => name.ends_with(exact),
+        None => name.contains(filter),
+    };
+    if !selected {
         return;
     }
+    // SC_ONLY=weft|tokio runs one side only (for perf/callgrind);
+    // SC_ROUNDS sets the timed rounds (default 60).
+    let only = std::env::var("SC_ONLY").unwrap_or_default();
+    let rounds: usize = std::env::var("SC_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(60);
+    let (run_w, run_t) = (only != "tokio", only != "weft");
     for _ in 0..5 {
-        weft_run();
-        tokio_run();
+        if run_w {
+            weft_run();
+        }
+        if run_t {
+            tokio_run();
+        }
     }
-    let (mut wt, mut tt) = (Vec::new(), Vec::new());
-    for _ in 0..60 {
-        let s = Instant::now();
-        weft_run();
-        wt.push(s.elapsed());
-        let s = Instant::now();
-        tokio_run();
-        tt.push(s.elapsed());
+    let (mut wt, mut tt) = (vec![Duration::ZERO], vec![Duration::ZERO]);
+    for _ in 0..rounds {
+        if run_w {
+            let s = Instant::now();
+            weft_run();
+            wt.push(s.elapsed());
+        }
+        if run_t {
+            let s = Instant::now();
+            tokio_run();
+            tt.push(s.elapsed());
+        }
+    }
+    if wt.len() > 1 {
+        wt.remove(0);
+    }
+    if tt.len() > 1 {
+        tt.remove(0);
     }
     let (w, t) = (median(wt), median(tt));
     println!(

@@ -15,6 +15,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -234,6 +235,25 @@ pub trait Channels: Rt {
     fn recv_once<T: Send + 'static>(
         rx: Self::OneshotReceiver<T>,
     ) -> impl Future<Output = Option<T>> + Send;
+
+    /// A counting semaphore.
+    type Semaphore: Send + Sync + 'static;
+    /// A reader-writer lock around `()`.
+    type RwLock: Send + Sync + 'static;
+    /// Write access to an `Arc`'d [`RwLock`](Channels::RwLock), held until
+    /// dropped.
+    type WriteGuard: Send + 'static;
+
+    /// A semaphore with `permits` permits.
+    fn semaphore(permits: usize) -> Self::Semaphore;
+    /// Waits for one permit and gives it back at once.
+    fn acquire_release(sem: &Self::Semaphore) -> impl Future<Output = ()> + Send + '_;
+    /// An unlocked reader-writer lock.
+    fn rwlock() -> Self::RwLock;
+    /// Waits for read access and gives it back at once.
+    fn read_release(lock: &Self::RwLock) -> impl Future<Output = ()> + Send + '_;
+    /// Waits for write access to `lock`, held by the guard.
+    fn write_owned(lock: Arc<Self::RwLock>) -> impl Future<Output = Self::WriteGuard> + Send;
 }
 
 impl Channels for WeftRt {
@@ -270,6 +290,26 @@ impl Channels for WeftRt {
     }
     async fn recv_once<T: Send + 'static>(rx: Self::OneshotReceiver<T>) -> Option<T> {
         rx.await.ok()
+    }
+
+    type Semaphore = ::weft::sync::Semaphore;
+    type RwLock = ::weft::sync::RwLock<()>;
+    type WriteGuard = ::weft::sync::OwnedRwLockWriteGuard<()>;
+
+    fn semaphore(permits: usize) -> Self::Semaphore {
+        ::weft::sync::Semaphore::new(permits)
+    }
+    async fn acquire_release(sem: &Self::Semaphore) {
+        drop(sem.acquire().await.expect("never closed"));
+    }
+    fn rwlock() -> Self::RwLock {
+        ::weft::sync::RwLock::new(())
+    }
+    async fn read_release(lock: &Self::RwLock) {
+        drop(lock.read().await);
+    }
+    async fn write_owned(lock: Arc<Self::RwLock>) -> Self::WriteGuard {
+        lock.write_owned().await
     }
 }
 
@@ -308,6 +348,26 @@ impl Channels for TokioRt {
     async fn recv_once<T: Send + 'static>(rx: Self::OneshotReceiver<T>) -> Option<T> {
         rx.await.ok()
     }
+
+    type Semaphore = ::tokio::sync::Semaphore;
+    type RwLock = ::tokio::sync::RwLock<()>;
+    type WriteGuard = ::tokio::sync::OwnedRwLockWriteGuard<()>;
+
+    fn semaphore(permits: usize) -> Self::Semaphore {
+        ::tokio::sync::Semaphore::new(permits)
+    }
+    async fn acquire_release(sem: &Self::Semaphore) {
+        drop(sem.acquire().await.expect("never closed"));
+    }
+    fn rwlock() -> Self::RwLock {
+        ::tokio::sync::RwLock::new(())
+    }
+    async fn read_release(lock: &Self::RwLock) {
+        drop(lock.read().await);
+    }
+    async fn write_owned(lock: Arc<Self::RwLock>) -> Self::WriteGuard {
+        lock.write_owned().await
+    }
 }
 
 impl Channels for SmolRt {
@@ -344,6 +404,26 @@ impl Channels for SmolRt {
     }
     async fn recv_once<T: Send + 'static>(rx: Self::OneshotReceiver<T>) -> Option<T> {
         rx.recv().await.ok()
+    }
+
+    type Semaphore = async_lock::Semaphore;
+    type RwLock = async_lock::RwLock<()>;
+    type WriteGuard = async_lock::RwLockWriteGuardArc<()>;
+
+    fn semaphore(permits: usize) -> Self::Semaphore {
+        async_lock::Semaphore::new(permits)
+    }
+    async fn acquire_release(sem: &Self::Semaphore) {
+        drop(sem.acquire().await);
+    }
+    fn rwlock() -> Self::RwLock {
+        async_lock::RwLock::new(())
+    }
+    async fn read_release(lock: &Self::RwLock) {
+        drop(lock.read().await);
+    }
+    async fn write_owned(lock: Arc<Self::RwLock>) -> Self::WriteGuard {
+        lock.write_arc().await
     }
 }
 

@@ -53,7 +53,8 @@ impl Rt for SmolRt {
         2 threads in async_io::block_on(ex.run(..)); current_thread = async_io::block_on(ex.run(..)) \
         on the caller; no JoinHandle/JoinSet: tasks are async_task::Task, detached where the others \
         drop their handles; yield_now = futures_lite::future::yield_now; TCP = async_io::Async<std::net::Tcp*>; \
-        sleep = async_io::Timer::after; mpsc = async-channel, oneshot = async_channel::bounded(1)";
+        sleep = async_io::Timer::after; mpsc = async-channel, oneshot = async_channel::bounded(1); \
+        Semaphore/RwLock = async-lock";
     type Runtime = SmolRuntime;
     type Spawner = &'static Executor<'static>;
     type Join<T: Send + 'static> = Task<T>;

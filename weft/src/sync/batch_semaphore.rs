@@ -42,6 +42,32 @@
 //! 5. *Close.* Under the lock: set `CLOSED`, unlink every node and wake it.
 //!    A woken node with `needed > 0` that is not linked knows the semaphore
 //!    was closed; it returns its partial permits and fails.
+//! 6. *Deferred releases (a bounded channel's receiver).* A releaser that
+//!    gives permits back one at a time, as fast as acquirers take them,
+//!    would make the state word's cache line bounce between it and them on
+//!    every message. Such a releaser (there is one: the receiver) adds its
+//!    permits to a [`ReleasePool`] instead, a word on a line of its own:
+//!    `count << 1 | EAGER`. Pool permits are available (counted by
+//!    [`Semaphore::available_permits_pooled`]) but not in the state word:
+//!    an acquirer that finds too few permits in the word first *harvests*
+//!    the pool (takes the count, releases it through rules 2/3) under the
+//!    lock and retries, so no one waits while the pool holds permits, and
+//!    the pool is only touched when the word runs dry (once per `capacity`
+//!    messages when the receiver keeps up). A queued acquirer must not wait
+//!    for permits that reach the pool after its harvest, so the acquirer
+//!    that queues, under the lock and after setting `WAITERS`, swaps the
+//!    pool to `EAGER` (count 0) in one RMW and releases what it took; a
+//!    releaser whose `fetch_add` on the pool sees `EAGER` drains the pool
+//!    at once (rule 2 then serves the queue). Both are RMWs of the pool
+//!    word, so they are totally ordered: a deferred permit is either taken
+//!    by the queueing acquirer's swap or drained by its releaser. While it
+//!    sees `EAGER` (a plain load: only it clears the bit), the releaser
+//!    skips the pool and releases through rule 2 directly. `EAGER` is
+//!    cleared only by the releaser, under the lock, when the queue is
+//!    empty: a later queuer sets it again under the same lock. (The split
+//!    of a counter into a hot word and a releaser-owned one is the idea of
+//!    Dmitry Vyukov's bounded queues and of "distributed" counters; the
+//!    harvest/eager handshake is ours.)
 
 use super::util::linked_list::{self, LinkedList, Pointers};
 use super::util::wake_list::WakeList;
@@ -56,6 +82,59 @@ use std::task::{ready, Context, Poll, Waker};
 const CLOSED: usize = 0b01;
 const WAITERS: usize = 0b10;
 const SHIFT: usize = 2;
+
+/// In a [`ReleasePool`]'s word: an acquirer is (or was) queued; releases
+/// go through to the semaphore at once (rule 6).
+const EAGER: usize = 0b1;
+/// The pool's permit count is `word >> POOL_SHIFT`.
+const POOL_SHIFT: usize = 1;
+
+/// Permits given back by a deferring releaser, on a cache line of their
+/// own (rule 6). Owned next to the [`Semaphore`] it belongs to and passed
+/// to its `*_pooled` methods.
+#[repr(align(128))]
+pub(crate) struct ReleasePool {
+    /// `count << POOL_SHIFT | EAGER`.
+    word: AtomicUsize,
+}
+
+impl ReleasePool {
+    pub(crate) fn new() -> ReleasePool {
+        ReleasePool {
+            word: AtomicUsize::new(0),
+        }
+    }
+
+    /// Permits in the pool now.
+    #[inline]
+    pub(crate) fn count(&self) -> usize {
+        // Acquire: pairs with the Release `fetch_add` in `release_pooled`.
+        self.word.load(Ordering::Acquire) >> POOL_SHIFT
+    }
+
+    /// Takes every permit, leaving `EAGER` as it is.
+    fn take(&self) -> usize {
+        // Acquire: pairs with the Release `fetch_add` in `release_pooled`
+        // (the releaser's use of the slots happens before their reuse).
+        self.word.fetch_and(EAGER, Ordering::Acquire) >> POOL_SHIFT
+    }
+
+    /// Takes every permit and sets `EAGER` (rule 6: the queueing side).
+    fn take_and_set_eager(&self) -> usize {
+        // Acquire: as in `take`.
+        self.word.swap(EAGER, Ordering::Acquire) >> POOL_SHIFT
+    }
+}
+
+impl fmt::Debug for ReleasePool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let word = self.word.load(Ordering::Relaxed);
+        f.debug_struct("ReleasePool")
+            .field("permits", &(word >> POOL_SHIFT))
+            .field("eager", &(word & EAGER != 0))
+            .finish()
+    }
+}
 
 /// The largest number of permits a semaphore can hold (tokio's bound).
 pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
@@ -112,6 +191,7 @@ unsafe impl linked_list::Link for Waiter {
 }
 
 impl Waiter {
+    #[inline]
     fn new(needed: usize) -> Waiter {
         Waiter {
             pointers: Pointers::new(),
@@ -201,6 +281,7 @@ impl Semaphore {
     }
 
     /// Permits available right now.
+    #[inline]
     pub(crate) fn available_permits(&self) -> usize {
         // Acquire: pairs with the releases' Release RMWs (a caller that sees permits may rely on
         // the releasers' writes).
@@ -214,19 +295,63 @@ impl Semaphore {
     }
 
     /// Takes `num` permits now, or fails.
+    #[inline]
     pub(crate) fn try_acquire(&self, num: usize) -> Result<(), TryAcquireError> {
         assert!(
             num <= MAX_PERMITS,
             "cannot acquire more than {MAX_PERMITS} permits"
         );
+        match self.try_fast(num) {
+            Some(Ok(())) => Ok(()),
+            Some(Err(Closed)) => Err(TryAcquireError::Closed),
+            None => Err(TryAcquireError::NoPermits),
+        }
+    }
+
+    /// [`try_acquire`](Semaphore::try_acquire), harvesting `pool` when the
+    /// word has too few permits (rule 6).
+    #[inline]
+    pub(crate) fn try_acquire_pooled(
+        &self,
+        num: usize,
+        pool: &ReleasePool,
+    ) -> Result<(), TryAcquireError> {
+        match self.try_acquire(num) {
+            Err(TryAcquireError::NoPermits) => {}
+            done => return done,
+        }
+        // One harvest and one more try: bounded, as a `try_` call must be
+        // (what others take meanwhile is theirs fairly).
+        if pool.count() == 0 || !self.harvest(pool) {
+            return Err(TryAcquireError::NoPermits);
+        }
+        self.try_acquire(num)
+    }
+
+    /// Rule 6: moves the pool's permits into the semaphore (serving the
+    /// queue first) under the lock; whether there were any.
+    fn harvest(&self, pool: &ReleasePool) -> bool {
+        let waiters = self.lock();
+        let taken = pool.take();
+        if taken == 0 {
+            return false;
+        }
+        self.release_locked(taken, waiters);
+        true
+    }
+
+    /// The lock-free attempt: `Some(Ok)` took the permits, `Some(Err)` the
+    /// semaphore is closed, `None` too few permits in the word.
+    #[inline]
+    fn try_fast(&self, num: usize) -> Option<Result<(), Closed>> {
         // Acquire: pairs with the releases' Release RMWs (the CAS below re-checks).
         let mut curr = self.state.load(Ordering::Acquire);
         loop {
             if curr & CLOSED != 0 {
-                return Err(TryAcquireError::Closed);
+                return Some(Err(Closed));
             }
             if curr >> SHIFT < num {
-                return Err(TryAcquireError::NoPermits);
+                return None;
             }
             // AcqRel: Acquire pairs with the Release of the release that put
             // these permits in (whatever it protected is now ours); Release
@@ -237,23 +362,95 @@ impl Semaphore {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             ) {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Some(Ok(())),
                 Err(actual) => curr = actual,
             }
         }
     }
 
     /// Waits for `num` permits (FIFO).
+    #[inline]
     pub(crate) fn acquire(&self, num: usize) -> Acquire<'_> {
+        self.acquire_with(num, None)
+    }
+
+    #[inline]
+    fn acquire_with<'a>(&'a self, num: usize, pool: Option<&'a ReleasePool>) -> Acquire<'a> {
         assert!(
             num <= MAX_PERMITS,
             "cannot acquire more than {MAX_PERMITS} permits"
         );
         Acquire {
             semaphore: self,
+            pool,
             node: Waiter::new(num),
             num,
             queued: false,
+        }
+    }
+
+    /// [`acquire`](Semaphore::acquire) for a semaphore whose releases may
+    /// be deferred to `pool` (rule 6).
+    #[inline]
+    pub(crate) fn acquire_pooled<'a>(&'a self, num: usize, pool: &'a ReleasePool) -> Acquire<'a> {
+        self.acquire_with(num, Some(pool))
+    }
+
+    /// Permits available right now, counting those in `pool`. The word is
+    /// read before the pool: a harvest moves permits from the pool to the
+    /// word, so a concurrent one can make this count low, never high.
+    #[inline]
+    pub(crate) fn available_permits_pooled(&self, pool: &ReleasePool) -> usize {
+        self.available_permits() + pool.count()
+    }
+
+    /// Gives back `added` permits through `pool` (rule 6): into the pool,
+    /// or on to the queue if an acquirer waits. For the one deferring
+    /// releaser of this semaphore.
+    #[inline]
+    pub(crate) fn release_pooled(&self, added: usize, pool: &ReleasePool) {
+        if added == 0 {
+            return;
+        }
+        debug_assert!(added <= MAX_PERMITS);
+        // Relaxed: only this releaser clears EAGER, so a set bit it sees is
+        // still set or was cleared by itself; a clear one that is out of
+        // date is caught by the `fetch_add` below.
+        if pool.word.load(Ordering::Relaxed) & EAGER != 0 {
+            // Eager mode: the pool holds nothing for us to add to (the
+            // queuer's swap emptied it); give back directly.
+            self.release(added);
+            self.leave_eager_if_idle(pool);
+            return;
+        }
+        // Release: pairs with the Acquire RMWs that harvest the pool.
+        let prev = pool.word.fetch_add(added << POOL_SHIFT, Ordering::Release);
+        if prev & EAGER != 0 {
+            self.drain_eager(pool);
+        }
+    }
+
+    /// Rule 6, releaser side: an acquirer queued since the pool was last
+    /// drained; hand the pool's permits on, and leave eager mode once the
+    /// queue is empty (under the lock, so that a new queuer sets it again).
+    #[inline(never)]
+    fn drain_eager(&self, pool: &ReleasePool) {
+        let taken = pool.take();
+        self.release(taken);
+        self.leave_eager_if_idle(pool);
+    }
+
+    /// Clears `EAGER` if no acquirer is queued (rule 6).
+    fn leave_eager_if_idle(&self, pool: &ReleasePool) {
+        if self.state.load(Ordering::Relaxed) & WAITERS != 0 {
+            // Still waiters: stay eager (an out-of-date WAITERS only delays
+            // leaving eager mode to the next release).
+            return;
+        }
+        let waiters = self.lock();
+        if waiters.queue.is_empty() {
+            // Relaxed: the lock orders this before the next queuer's swap.
+            pool.word.fetch_and(!EAGER, Ordering::Relaxed);
         }
     }
 
@@ -262,6 +459,7 @@ impl Semaphore {
     /// # Panics
     ///
     /// If the total would exceed [`MAX_PERMITS`].
+    #[inline]
     pub(crate) fn release(&self, added: usize) {
         if added == 0 {
             return;
@@ -286,6 +484,12 @@ impl Semaphore {
                 Err(actual) => curr = actual,
             }
         }
+        self.release_slow(added);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn release_slow(&self, added: usize) {
         self.release_locked(added, self.lock());
     }
 
@@ -414,31 +618,23 @@ impl Semaphore {
         }
     }
 
-    /// First poll: lock-free fast path, else queue under the lock (rule 1).
+    /// First poll after the lock-free fast path failed: harvest `pool`
+    /// (rule 6) and retry, else queue under the lock (rule 1).
     fn poll_first(
         &self,
         node: &Waiter,
         num: usize,
+        pool: Option<&ReleasePool>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<bool, Closed>> {
-        // Acquire: pairs with the releases' Release RMWs (the CAS below re-checks).
-        let mut curr = self.state.load(Ordering::Acquire);
-        loop {
-            if curr & CLOSED != 0 {
-                return Poll::Ready(Err(Closed));
-            }
-            if curr >> SHIFT < num {
-                break;
-            }
-            // AcqRel: as in `try_acquire`.
-            match self.state.compare_exchange_weak(
-                curr,
-                curr - (num << SHIFT),
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => return Poll::Ready(Ok(false)),
-                Err(actual) => curr = actual,
+        // The caller's lock-free attempt (`try_fast`) just failed.
+        if let Some(pool) = pool {
+            // One harvest; if others took the permits meanwhile, queue (the
+            // swap below hands us whatever the releaser defers from now).
+            if pool.count() > 0 && self.harvest(pool) {
+                if let Some(done) = self.try_fast(num) {
+                    return Poll::Ready(done.map(|()| false));
+                }
             }
         }
         let mut waiters = self.lock();
@@ -472,6 +668,20 @@ impl Semaphore {
             node.set_waker(cx.waker());
             node.set_linked(true);
             waiters.queue.push_back(NonNull::from(node));
+        }
+        if let Some(pool) = pool {
+            // Rule 6: from here on the releaser drains eagerly; what it
+            // deferred since our harvest is handed out now.
+            let late = pool.take_and_set_eager();
+            if late > 0 {
+                self.release_locked(late, waiters);
+                // Acquire: pairs with the Release store of 0 in
+                // `release_locked`: the node may have been served (its
+                // waker is then woken once, spuriously).
+                if node.needed.load(Ordering::Acquire) == 0 {
+                    return Poll::Ready(Ok(true));
+                }
+            }
         }
         Poll::Pending
     }
@@ -519,6 +729,8 @@ impl fmt::Debug for Semaphore {
 #[must_use = "futures do nothing unless polled"]
 pub(crate) struct Acquire<'a> {
     semaphore: &'a Semaphore,
+    /// Where the releases of a bounded channel's receiver go (rule 6).
+    pool: Option<&'a ReleasePool>,
     node: Waiter,
     num: usize,
     /// The node may be linked or hold assigned permits: `Drop` must look.
@@ -528,23 +740,44 @@ pub(crate) struct Acquire<'a> {
 impl Future for Acquire<'_> {
     type Output = Result<(), Closed>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
         let coop = ready!(crate::io::coop::poll_proceed(cx));
         // SAFETY: nothing is moved out; the node stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
-        let result = if this.queued {
-            this.semaphore.poll_again(&this.node, this.num, cx)
+        if !this.queued {
+            // The uncontended path, inlined into the caller.
+            if let Some(done) = this.semaphore.try_fast(this.num) {
+                coop.made_progress();
+                return Poll::Ready(done);
+            }
+        }
+        this.poll_slow(coop, cx)
+    }
+}
+
+impl Acquire<'_> {
+    /// A first poll that found too few permits, or a later one.
+    #[inline(never)]
+    fn poll_slow(
+        &mut self,
+        coop: crate::io::coop::Progress,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Closed>> {
+        let result = if self.queued {
+            self.semaphore.poll_again(&self.node, self.num, cx)
         } else {
-            this.semaphore.poll_first(&this.node, this.num, cx)
+            self.semaphore
+                .poll_first(&self.node, self.num, self.pool, cx)
         };
         match result {
             Poll::Pending => {
-                this.queued = true;
+                self.queued = true;
                 Poll::Pending
             }
             Poll::Ready(result) => {
                 coop.made_progress();
-                this.queued = false;
+                self.queued = false;
                 Poll::Ready(result.map(drop))
             }
         }
@@ -552,10 +785,19 @@ impl Future for Acquire<'_> {
 }
 
 impl Drop for Acquire<'_> {
+    #[inline]
     fn drop(&mut self) {
-        if !self.queued {
-            return;
+        if self.queued {
+            self.cancel();
         }
+    }
+}
+
+impl Acquire<'_> {
+    /// Rule 4: the future is dropped while its node may be queued or hold
+    /// assigned permits.
+    #[cold]
+    fn cancel(&mut self) {
         let mut waiters = self.semaphore.lock();
         // SAFETY: under the lock; if linked, the node is in this queue.
         unsafe {

@@ -522,6 +522,65 @@ mod mpsc_models {
         });
     }
 
+    /// The slot the receiver freed sits in its pool (batch_semaphore rule
+    /// 6) when a sender that needs it harvests it while the receiver
+    /// closes and counts the slots (chan rule 5): the receiver must not
+    /// miss the harvest (a lost wake-up is a deadlock, since a clone of the
+    /// sender stays alive) and the message is received iff it was sent.
+    #[test]
+    fn mpsc_bounded_harvest_races_close() {
+        model(|| {
+            let (tx, mut rx) = mpsc::channel(1);
+            tx.try_send(0).unwrap();
+            assert_eq!(rx.try_recv(), Ok(0));
+            let keep = tx.clone();
+            let sent = Arc::new(AtomicBool::new(false));
+            let th = {
+                let sent = sent.clone();
+                thread::spawn(move || {
+                    if block_on(tx.send(1)).is_ok() {
+                        sent.store(true, Relaxed);
+                    }
+                })
+            };
+            rx.close();
+            let got = block_on(rx.recv());
+            th.join().unwrap();
+            assert_eq!(got.is_some(), sent.load(Relaxed));
+            assert_eq!(block_on(rx.recv()), None);
+            drop(keep);
+        });
+    }
+
+    /// Two senders queue behind a full one-slot channel while the receiver
+    /// frees slots through its pool: the pool switches to eager mode when
+    /// one queues and back when the queue empties (batch_semaphore rule 6);
+    /// a sender queueing just as the receiver leaves eager mode is still
+    /// served (else a deadlock), and every message arrives once.
+    #[test]
+    fn mpsc_bounded_eager_exit_races_queueing_sender() {
+        model_capped(2, || {
+            let (tx, mut rx) = mpsc::channel(1);
+            tx.try_send(0).unwrap();
+            let senders: Vec<_> = (1..3)
+                .map(|i| {
+                    let tx = tx.clone();
+                    thread::spawn(move || block_on(tx.send(i)).unwrap())
+                })
+                .collect();
+            drop(tx);
+            let mut got = [false; 3];
+            while let Some(i) = block_on(rx.recv()) {
+                assert!(!got[i], "delivered twice");
+                got[i] = true;
+            }
+            assert_eq!(got, [true; 3]);
+            for s in senders {
+                s.join().unwrap();
+            }
+        });
+    }
+
     /// A sender waiting for capacity is woken by the receive that frees the
     /// slot, and the receiver by the send.
     #[test]

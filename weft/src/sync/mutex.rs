@@ -121,17 +121,14 @@ impl<T: ?Sized> Mutex<T> {
     /// in the queue, and if the lock had just been handed to it, passes the
     /// lock on — it is never lost.
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        self.acquire().await;
+        // Inline, not a nested `async fn`: one state machine less to copy
+        // the waiter node into. The semaphore of a mutex is never closed.
+        if self.semaphore.acquire(1).await.is_err() {
+            unreachable!("a mutex's semaphore is never closed");
+        }
         MutexGuard {
             mutex: self,
             _marker: PhantomData,
-        }
-    }
-
-    async fn acquire(&self) {
-        // The semaphore of a mutex is never closed.
-        if self.semaphore.acquire(1).await.is_err() {
-            unreachable!("a mutex's semaphore is never closed");
         }
     }
 
@@ -141,7 +138,11 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// As for [`lock`](Mutex::lock).
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        self.acquire().await;
+        // Inline, not a nested `async fn`: one state machine less to copy
+        // the waiter node into. The semaphore of a mutex is never closed.
+        if self.semaphore.acquire(1).await.is_err() {
+            unreachable!("a mutex's semaphore is never closed");
+        }
         OwnedMutexGuard {
             mutex: self,
             _marker: PhantomData,
@@ -325,6 +326,7 @@ impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.mutex.semaphore.release(1);
     }
@@ -504,6 +506,7 @@ impl<T: ?Sized, U: ?Sized> DerefMut for OwnedMappedMutexGuard<T, U> {
 }
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
+    #[inline]
     fn drop(&mut self) {
         self.mutex.semaphore.release(1);
     }
@@ -531,6 +534,7 @@ impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
 }
 
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
+    #[inline]
     fn drop(&mut self) {
         self.mutex.semaphore.release(1);
     }

@@ -122,13 +122,18 @@ impl<T> RwLock<T> {
     }
 }
 
-impl<T: ?Sized> RwLock<T> {
-    async fn acquire(&self, permits: u32) {
-        if self.semaphore.acquire(permits as usize).await.is_err() {
+/// Waits for `permits` of the semaphore. A macro rather than an
+/// `async fn` so the callers' futures do not nest another state machine
+/// (and copy the waiter node into it) on the uncontended path.
+macro_rules! acquire {
+    ($lock:expr, $permits:expr) => {
+        if $lock.semaphore.acquire($permits as usize).await.is_err() {
             unreachable!("a RwLock's semaphore is never closed");
         }
-    }
+    };
+}
 
+impl<T: ?Sized> RwLock<T> {
     /// Waits for shared (read) access.
     ///
     /// # Cancel safety
@@ -136,7 +141,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Cancel safe in tokio's sense: a dropped future loses its place in
     /// the queue, never access it was granted.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.acquire(1).await;
+        acquire!(self, 1);
         RwLockReadGuard::new(&self.semaphore, self.data.get())
     }
 
@@ -146,7 +151,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        self.acquire(1).await;
+        acquire!(self, 1);
         let data = self.data.get();
         OwnedRwLockReadGuard { lock: self, data }
     }
@@ -192,7 +197,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        self.acquire(self.max_readers).await;
+        acquire!(self, self.max_readers);
         RwLockWriteGuard {
             semaphore: &self.semaphore,
             data: self.data.get(),
@@ -207,7 +212,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        self.acquire(self.max_readers).await;
+        acquire!(self, self.max_readers);
         let data = self.data.get();
         OwnedRwLockWriteGuard {
             permits: self.max_readers,
@@ -360,6 +365,7 @@ impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
 }
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
+    #[inline]
     fn drop(&mut self) {
         self.semaphore.release(1);
     }

@@ -138,6 +138,7 @@ impl Semaphore {
     /// # Panics
     ///
     /// If the total would exceed [`Semaphore::MAX_PERMITS`].
+    #[inline]
     pub fn add_permits(&self, n: usize) {
         self.inner.release(n);
     }
@@ -160,7 +161,14 @@ impl Semaphore {
     /// it completes loses its place in the queue but never a permit (any
     /// permit already set aside for it goes to the next waiter).
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.acquire_many(1).await
+        // Not `acquire_many(1)`: one nested state machine less.
+        match self.inner.acquire(1).await {
+            Ok(()) => Ok(SemaphorePermit {
+                semaphore: self,
+                permits: 1,
+            }),
+            Err(_) => Err(AcquireError(())),
+        }
     }
 
     /// Waits for `n` permits at once (FIFO: a large request at the head of
@@ -245,7 +253,14 @@ impl Semaphore {
     ///
     /// As for [`acquire`](Semaphore::acquire).
     pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
-        self.acquire_many_owned(1).await
+        // Not `acquire_many_owned(1)`: one nested state machine less.
+        match self.inner.acquire(1).await {
+            Ok(()) => Ok(OwnedSemaphorePermit {
+                semaphore: self,
+                permits: 1,
+            }),
+            Err(_) => Err(AcquireError(())),
+        }
     }
 
     /// Waits for `n` permits held by an `Arc`.
@@ -361,6 +376,7 @@ impl<'a> SemaphorePermit<'a> {
 }
 
 impl Drop for SemaphorePermit<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.semaphore.add_permits(self.permits);
     }
@@ -422,6 +438,7 @@ impl OwnedSemaphorePermit {
 }
 
 impl Drop for OwnedSemaphorePermit {
+    #[inline]
     fn drop(&mut self) {
         self.semaphore.add_permits(self.permits);
     }

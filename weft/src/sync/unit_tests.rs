@@ -156,6 +156,41 @@ fn mpsc_batches_waiting_senders_and_drop() {
     assert!(utx.send(vec![2]).is_err());
 }
 
+/// Slots the receiver freed wait in its pool (batch_semaphore rule 6):
+/// counted by `capacity`, harvested by `try_send`, handed to a queued
+/// sender, and the pool goes eager and back.
+#[test]
+fn mpsc_freed_slots_pool_harvest_and_eager_handoff() {
+    use super::mpsc;
+    let count = Arc::new(Count::default());
+    let waker = Waker::from(count.clone());
+    let (tx, mut rx) = mpsc::channel(2);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    assert_eq!(tx.capacity(), 0);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(tx.capacity(), 1, "the freed slot counts");
+    tx.try_send(3).unwrap(); // harvested from the pool
+    assert_eq!(tx.capacity(), 0);
+    let mut queued = Box::pin(tx.send(4));
+    assert!(poll(queued.as_mut(), &waker).is_pending());
+    assert_eq!(rx.try_recv(), Ok(2)); // eager: straight to the queued sender
+    assert_eq!(count.0.load(SeqCst), 1);
+    assert!(poll(queued.as_mut(), &waker).is_ready());
+    drop(queued);
+    assert_eq!(rx.try_recv(), Ok(3));
+    assert_eq!(rx.try_recv(), Ok(4));
+    assert_eq!(tx.capacity(), 2);
+    assert_eq!(rx.capacity(), 2);
+    tx.try_send(5).unwrap();
+    tx.try_send(6).unwrap();
+    assert!(tx.try_send(7).is_err());
+    rx.close();
+    assert_eq!(rx.try_recv(), Ok(5));
+    assert_eq!(rx.try_recv(), Ok(6));
+    assert!(rx.try_recv().is_err());
+}
+
 #[test]
 fn rwlock_guards_map_downgrade_and_handoff() {
     use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};

@@ -102,7 +102,8 @@ impl<T> Sender<T> {
     /// dropped with the future. Its place in the queue of waiting senders
     /// is lost; use [`reserve`](Sender::reserve) to keep the message.
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
-        if self.chan.semaphore().acquire(1).await.is_err() {
+        let _wake = WakeClosedRx(&self.chan);
+        if self.chan.acquire(1).await.is_err() {
             return Err(SendError(value));
         }
         send_reserved(&self.chan, value).map_err(SendError)
@@ -166,7 +167,7 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the value.
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        match self.chan.semaphore().try_acquire(1) {
+        match self.chan.try_acquire(1) {
             Ok(()) => send_reserved(&self.chan, value).map_err(TrySendError::Closed),
             Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(value)),
             Err(TryAcquireError::Closed) => Err(TrySendError::Closed(value)),
@@ -227,7 +228,8 @@ impl<T> Sender<T> {
     /// Cancel safe in tokio's sense: dropping the future loses the place in
     /// the queue, never a slot.
     pub async fn reserve(&self) -> Result<Permit<'_, T>, SendError<()>> {
-        match self.chan.semaphore().acquire(1).await {
+        let _wake = WakeClosedRx(&self.chan);
+        match self.chan.acquire(1).await {
             Ok(()) => Ok(Permit { chan: &self.chan }),
             Err(_) => Err(SendError(())),
         }
@@ -250,9 +252,9 @@ impl<T> Sender<T> {
         // A batch request may hold part of its slots while it waits; if the
         // receiver closes meanwhile, those come back when this fails or is
         // dropped, and a closed receiver waiting for every slot to return
-        // must hear of it.
+        // must hear of it (chan rule 5 adds harvests of freed slots).
         let _wake = WakeClosedRx(&self.chan);
-        match self.chan.semaphore().acquire(n).await {
+        match self.chan.acquire(n).await {
             Ok(()) => Ok(PermitIterator {
                 chan: &self.chan,
                 n,
@@ -267,7 +269,7 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`].
     pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
-        match self.chan.semaphore().try_acquire(1) {
+        match self.chan.try_acquire(1) {
             Ok(()) => Ok(Permit { chan: &self.chan }),
             Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(())),
             Err(TryAcquireError::Closed) => Err(TrySendError::Closed(())),
@@ -284,7 +286,7 @@ impl<T> Sender<T> {
         if n > self.chan.bound() {
             return Err(TrySendError::Full(()));
         }
-        match self.chan.semaphore().try_acquire(n) {
+        match self.chan.try_acquire(n) {
             Ok(()) => Ok(PermitIterator {
                 chan: &self.chan,
                 n,
@@ -305,7 +307,11 @@ impl<T> Sender<T> {
     ///
     /// As for [`reserve`](Sender::reserve).
     pub async fn reserve_owned(self) -> Result<OwnedPermit<T>, SendError<Self>> {
-        match self.chan.semaphore().acquire(1).await {
+        let acquired = {
+            let _wake = WakeClosedRx(&self.chan);
+            self.chan.acquire(1).await
+        };
+        match acquired {
             Ok(()) => Ok(OwnedPermit {
                 chan: Some(self.into_chan()),
             }),
@@ -319,7 +325,7 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the sender.
     pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Self>> {
-        match self.chan.semaphore().try_acquire(1) {
+        match self.chan.try_acquire(1) {
             Ok(()) => Ok(OwnedPermit {
                 chan: Some(self.into_chan()),
             }),
@@ -358,7 +364,7 @@ impl<T> Sender<T> {
 
     /// Free slots now.
     pub fn capacity(&self) -> usize {
-        self.chan.semaphore().available_permits()
+        self.chan.capacity()
     }
 
     /// The channel's capacity (the `buffer` it was created with).
@@ -385,7 +391,8 @@ impl<T> Sender<T> {
     }
 }
 
-/// Wakes a closed receiver when dropped (see `reserve_many`).
+/// Wakes a closed receiver when dropped: an acquisition may have returned
+/// slots or harvested freed ones while it counted them (chan rules 3, 5).
 struct WakeClosedRx<'a, T>(&'a Chan<T>);
 
 impl<T> Drop for WakeClosedRx<'_, T> {
@@ -663,7 +670,7 @@ impl<T> Receiver<T> {
 
     /// Free slots now.
     pub fn capacity(&self) -> usize {
-        self.rx.chan.semaphore().available_permits()
+        self.rx.chan.capacity()
     }
 
     /// The channel's capacity.

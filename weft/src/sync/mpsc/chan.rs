@@ -42,9 +42,20 @@
 //!    bounded senders fail too, but a slot reserved before the close may
 //!    still be used (tokio's rule), until the receiver is dropped
 //!    (`rx_dropped`), after which every push fails.
+//! 5. The receiver frees a slot by adding it to `freed`, a
+//!    [`ReleasePool`] on its own cache line, not to the semaphore's word
+//!    (`batch_semaphore` rule 6): senders take slots from the word and the
+//!    receiver gives them back elsewhere, so the two sides do not fight
+//!    over one cache line per message (the cost that dominated the
+//!    bounded flavor under contention). A sender that finds the word empty
+//!    harvests `freed`; `capacity()` counts both. A harvest moves slots
+//!    from `freed` to the word, so a closed receiver counting them (rule
+//!    3) may count low while one is in flight: every bounded acquisition
+//!    therefore ends (success, failure or drop) by waking a closed
+//!    receiver, which then counts again.
 
 use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
-use crate::sync::batch_semaphore::Semaphore;
+use crate::sync::batch_semaphore::{Acquire, ReleasePool, Semaphore, TryAcquireError};
 use crate::sync::Notify;
 use std::collections::VecDeque;
 use std::fmt;
@@ -64,6 +75,9 @@ pub(super) struct Chan<T> {
     closed_notify: Notify,
     /// Free slots (bounded flavor only).
     semaphore: Option<Semaphore>,
+    /// Slots the receiver freed, not yet back in `semaphore`'s word
+    /// (`batch_semaphore` rule 6; bounded flavor only).
+    freed: ReleasePool,
     /// The capacity (bounded flavor), or 0.
     bound: usize,
 }
@@ -94,6 +108,7 @@ impl<T> Chan<T> {
             rx_closed: AtomicBool::new(false),
             closed_notify: Notify::new(),
             semaphore: bound.map(Semaphore::new),
+            freed: ReleasePool::new(),
             bound: bound.unwrap_or(0),
         }
     }
@@ -113,6 +128,28 @@ impl<T> Chan<T> {
 
     pub(super) fn bound(&self) -> usize {
         self.bound
+    }
+
+    /// Waits for `n` slots (bounded). The caller wakes a closed receiver
+    /// when done (`WakeClosedRx`): the acquisition may have moved freed
+    /// slots while the receiver counted them (rule 5).
+    #[inline]
+    pub(super) fn acquire(&self, n: usize) -> Acquire<'_> {
+        self.semaphore().acquire_pooled(n, &self.freed)
+    }
+
+    /// Takes `n` slots now (bounded); see `acquire` (rule 5).
+    pub(super) fn try_acquire(&self, n: usize) -> Result<(), TryAcquireError> {
+        let result = self.semaphore().try_acquire_pooled(n, &self.freed);
+        if result.is_err() {
+            self.wake_rx_if_closed();
+        }
+        result
+    }
+
+    /// Free slots now (bounded), the ones the receiver freed included.
+    pub(super) fn capacity(&self) -> usize {
+        self.semaphore().available_permits_pooled(&self.freed)
     }
 
     /// Pushes a message (rule 1/2); gives it back if the receiver is gone,
@@ -142,12 +179,14 @@ impl<T> Chan<T> {
 
     /// After slots came back: a closed receiver may be waiting for the
     /// last one (rule 3).
+    #[inline]
     pub(super) fn wake_rx_if_closed(&self) {
         if self.is_rx_closed() {
             self.wake_rx();
         }
     }
 
+    #[cold]
     fn wake_rx(&self) {
         let waker = self.lock().rx_waker.take();
         if let Some(waker) = waker {
@@ -156,6 +195,7 @@ impl<T> Chan<T> {
     }
 
     /// Whether the receiver closed (or was dropped).
+    #[inline]
     pub(super) fn is_rx_closed(&self) -> bool {
         // Acquire: pairs with the Release store in `close_rx`.
         self.rx_closed.load(Ordering::Acquire)
@@ -255,7 +295,7 @@ impl<T> Chan<T> {
     /// be used to send.
     fn permits_idle(&self) -> bool {
         match &self.semaphore {
-            Some(semaphore) => semaphore.available_permits() == self.bound,
+            Some(semaphore) => semaphore.available_permits_pooled(&self.freed) == self.bound,
             None => true,
         }
     }
@@ -292,10 +332,11 @@ impl<T> Rx<T> {
         }
     }
 
-    /// A message was handed out: its slot is free again (bounded).
+    /// A message was handed out: its slot is free again (bounded). The
+    /// slot goes to the pool, not to the semaphore's word (rule 5).
     fn handed_out(&self, n: usize) {
         if let Some(semaphore) = &self.chan.semaphore {
-            semaphore.release(n);
+            semaphore.release_pooled(n, &self.chan.freed);
         }
     }
 
