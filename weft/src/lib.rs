@@ -49,6 +49,8 @@ mod util;
 #[doc(hidden)]
 pub mod macros;
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(feature = "rt")]
 pub mod net;
 #[cfg(feature = "rt")]

@@ -1,0 +1,68 @@
+//! `WeftExecutor`: hyper's `rt::Executor`, spawning on weft.
+
+use crate::runtime::Handle;
+use std::future::Future;
+
+/// Runs the futures hyper hands over (HTTP/2 streams and connection
+/// tasks, the client's background dispatch) as weft tasks.
+///
+/// [`new`](WeftExecutor::new) spawns on whatever weft runtime is current
+/// when hyper calls it, as [`weft::spawn`](crate::spawn) does;
+/// [`with_handle`](WeftExecutor::with_handle) always spawns on the given
+/// runtime, so a builder made outside any runtime works too.
+///
+/// # Examples
+///
+/// An HTTP/2 client connection, whose stream tasks run on weft:
+///
+/// ```no_run
+/// use weft::hyper::WeftExecutor;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let stream = weft::net::TcpStream::connect("127.0.0.1:8080").await?;
+/// let (mut sender, connection) =
+///     hyper::client::conn::http2::handshake::<_, _, http_body_util::Empty<bytes::Bytes>>(
+///         WeftExecutor::new(),
+///         stream,
+///     )
+///     .await?;
+/// weft::spawn(connection);
+/// # let _ = &mut sender;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct WeftExecutor {
+    handle: Option<Handle>,
+}
+
+impl WeftExecutor {
+    /// Spawns on the weft runtime current at each call.
+    pub fn new() -> WeftExecutor {
+        WeftExecutor { handle: None }
+    }
+
+    /// Spawns on the runtime of `handle`, from any thread.
+    pub fn with_handle(handle: Handle) -> WeftExecutor {
+        WeftExecutor {
+            handle: Some(handle),
+        }
+    }
+}
+
+/// # Panics
+///
+/// From [`WeftExecutor::new`], outside a weft runtime.
+impl<F> ::hyper::rt::Executor<F> for WeftExecutor
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, future: F) {
+        // hyper never joins what it hands over: the tasks are detached.
+        match &self.handle {
+            Some(handle) => drop(handle.spawn(future)),
+            None => drop(crate::spawn(future)),
+        }
+    }
+}
