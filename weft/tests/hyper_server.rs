@@ -322,6 +322,38 @@ rt_test! {
         });
     }
 
+    fn http2_keep_alive_pings_close_a_silent_client(rt: &Runtime) {
+        let _watchdog = Watchdog::new("http2_keep_alive");
+        rt.block_on(async {
+            let metrics = weft::runtime::Handle::current().metrics();
+            let (listener, addr) = listener().await;
+            let mut builder = weft::hyper::connection_builder();
+            builder
+                .http2()
+                .keep_alive_interval(Duration::from_millis(100))
+                .keep_alive_timeout(Duration::from_millis(100));
+            let server = Server::spawn(
+                addr,
+                serve(listener, service_fn(path)).connection_builder(builder),
+            );
+            eventually("server started", || metrics.num_alive_tasks() >= 1).await;
+            let before = metrics.num_alive_tasks();
+            // The HTTP/2 preface and an empty SETTINGS, then silence: the
+            // server's PINGs go unanswered.
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            let started = Instant::now();
+            client.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+            client.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).await.unwrap();
+            let mut frames = Vec::new();
+            let _ = bounded("keep-alive timeout", client.read_to_end(&mut frames)).await;
+            assert!(started.elapsed() >= Duration::from_millis(190), "{:?}", started.elapsed());
+            // Among the frames: at least one PING (type 6) before the end.
+            assert!(has_frame_of_type(&frames, 6), "no PING in {frames:?}");
+            eventually("the connection task ended", || metrics.num_alive_tasks() == before).await;
+            server.stop().await;
+        });
+    }
+
     fn an_upgraded_connection_speaks_weft_io(rt: &Runtime) {
         let _watchdog = Watchdog::new("upgrade");
         rt.block_on(async {
@@ -415,6 +447,18 @@ impl Drop for SetOnDrop {
     fn drop(&mut self) {
         self.0.store(true, SeqCst);
     }
+}
+
+/// Whether the HTTP/2 frames in `bytes` (read whole) include one of `kind`.
+fn has_frame_of_type(mut bytes: &[u8], kind: u8) -> bool {
+    while bytes.len() >= 9 {
+        let length = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]) as usize;
+        if bytes[3] == kind {
+            return true;
+        }
+        bytes = &bytes[(9 + length).min(bytes.len())..];
+    }
+    false
 }
 
 /// Decodes an HTTP/1.1 chunked body (no trailers).

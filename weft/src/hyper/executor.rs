@@ -66,3 +66,43 @@ where
         }
     }
 }
+
+#[cfg(all(test, not(weft_loom), not(miri)))]
+mod tests {
+    use super::*;
+    use ::hyper::rt::Executor as _;
+    use std::sync::mpsc;
+
+    #[test]
+    fn with_handle_spawns_from_outside_the_runtime() {
+        let rt = crate::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let executor = WeftExecutor::with_handle(rt.handle().clone());
+        let (tx, rx) = mpsc::channel();
+        // This thread is in no runtime.
+        executor.execute(async move {
+            tx.send(crate::runtime::Handle::try_current().is_ok())
+                .unwrap();
+        });
+        let ran_in_runtime = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the task ran");
+        assert!(ran_in_runtime);
+    }
+
+    #[test]
+    fn new_spawns_on_the_current_runtime() {
+        let rt = crate::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (tx, rx) = crate::sync::oneshot::channel();
+        rt.block_on(async {
+            WeftExecutor::new().execute(async move {
+                let _ = tx.send(7);
+            });
+            assert_eq!(rx.await, Ok(7));
+        });
+    }
+}
