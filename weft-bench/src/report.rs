@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use crate::harness::{Plan, RuntimeResult, WorkloadResult};
 use crate::machine::Machine;
 use crate::rt::Kind;
+use crate::workload::SKIPPED_PREFIX;
 
 /// The header line that says which way the ratios read.
 pub const DIRECTION_NOTE: &str = "ratio = weft median / other median. Times and bytes \
@@ -62,6 +63,7 @@ fn cell(r: &WorkloadResult, kind: Kind) -> String {
     match r.summary(kind) {
         Some(s) => format!("{} [{}-{}]", num(s.median), num(s.min), num(s.max)),
         None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
+        None if r.runtime(kind).is_some_and(RuntimeResult::is_skipped) => "skipped".into(),
         None => "error".into(),
     }
 }
@@ -70,6 +72,7 @@ fn median_cell(r: &WorkloadResult, kind: Kind) -> String {
     match r.summary(kind) {
         Some(s) => num(s.median),
         None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
+        None if r.runtime(kind).is_some_and(RuntimeResult::is_skipped) => "skipped".into(),
         None => "error".into(),
     }
 }
@@ -152,8 +155,14 @@ impl Report {
             .results
             .iter()
             .flat_map(|r| r.runtimes.iter())
-            .filter(|rr| !rr.is_pending())
+            .filter(|rr| !rr.is_pending() && !rr.is_skipped())
             .filter_map(|rr| rr.outcome.as_ref().err())
+            .collect();
+        let skipped: Vec<_> = self
+            .results
+            .iter()
+            .flat_map(|r| r.runtimes.iter().map(move |rr| (r.name, rr)))
+            .filter(|(_, rr)| rr.is_skipped())
             .collect();
         let partial: Vec<_> = self
             .results
@@ -165,6 +174,14 @@ impl Report {
             out.push_str("\nerrors:\n");
             for e in errors {
                 let _ = writeln!(out, "  {e}");
+            }
+        }
+        if !skipped.is_empty() {
+            out.push_str("\nskipped:\n");
+            for (name, rr) in skipped {
+                let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
+                let why = why.strip_prefix(SKIPPED_PREFIX).unwrap_or(why);
+                let _ = writeln!(out, "  {name:<26} {}: {why}", rr.kind);
             }
         }
         out.push_str("\nworkloads:\n");
