@@ -8,7 +8,9 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::rt::Kind;
 use crate::stats::{ratio, Summary, Unit};
-use crate::workload::{Entry, Multi, MultiSampler, Sampler, Settings, PENDING_PREFIX, SKIPPED_PREFIX};
+use crate::workload::{
+    Entry, Multi, MultiSampler, Sampler, Settings, PENDING_PREFIX, SKIPPED_PREFIX,
+};
 
 /// How many samples to take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,7 +147,12 @@ fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadR
     };
     let mut samplers: Vec<(Kind, Result<MultiSampler, String>)> = Kind::ALL
         .into_iter()
-        .map(|k| (k, (multi.prepare)(k, settings).map_err(|e| prepare_error(entry, k, &e))))
+        .map(|k| {
+            (
+                k,
+                (multi.prepare)(k, settings).map_err(|e| prepare_error(entry, k, &e)),
+            )
+        })
         .collect();
     let mut samples: Vec<Result<Vec<Vec<f64>>, String>> = samplers
         .iter()

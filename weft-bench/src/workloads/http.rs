@@ -121,7 +121,10 @@ fn prepare(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
         let server = &server;
         let out = run_wrk(&wrk, server.addr, seconds)?;
         let report = WrkReport::parse(&out).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidData, format!("unreadable wrk output:\n{out}"))
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("unreadable wrk output:\n{out}"),
+            )
         })?;
         if report.errors > 0 {
             return Err(io::Error::other(format!(
@@ -130,7 +133,12 @@ fn prepare(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
                 out.trim()
             )));
         }
-        Ok(vec![report.rps, report.p50_us, report.p90_us, report.p99_us])
+        Ok(vec![
+            report.rps,
+            report.p50_us,
+            report.p90_us,
+            report.p99_us,
+        ])
     }))
 }
 
@@ -141,8 +149,13 @@ pub const SERVER_ARG: &str = "__weft_bench_http_server";
 
 /// The server-alone mode; `args` are the arguments after [`SERVER_ARG`].
 pub fn server_main(args: &[String]) -> std::process::ExitCode {
-    let kind = args.first().and_then(|k| Kind::parse(k)).filter(|k| *k != Kind::Smol);
-    let workers = args.get(1).map_or(Ok(Settings::default().workers), |w| w.parse());
+    let kind = args
+        .first()
+        .and_then(|k| Kind::parse(k))
+        .filter(|k| *k != Kind::Smol);
+    let workers = args
+        .get(1)
+        .map_or(Ok(Settings::default().workers), |w| w.parse());
     let (Some(kind), Ok(workers)) = (kind, workers) else {
         eprintln!("usage: weft-bench {SERVER_ARG} weft|tokio [WORKERS]");
         return std::process::ExitCode::from(2);
@@ -163,7 +176,9 @@ pub fn server_main(args: &[String]) -> std::process::ExitCode {
 
 /// The service both servers run.
 async fn hello(_request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(Response::new(Full::new(Bytes::from_static(b"Hello, World!"))))
+    Ok(Response::new(Full::new(Bytes::from_static(
+        b"Hello, World!",
+    ))))
 }
 
 /// A server running on its own runtime until dropped.

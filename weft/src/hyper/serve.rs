@@ -2,10 +2,11 @@
 //! with graceful shutdown, a connection limit, and back-off when the
 //! process runs out of file descriptors.
 
+use super::conn_io::ServeStream;
 use super::tracker::{ConnectionGuard, Tracker};
 use super::{WeftExecutor, WeftTimer};
 use crate::loom::Arc;
-use crate::net::{TcpListener, TcpStream};
+use crate::net::TcpListener;
 use ::hyper::body::{Body, Incoming};
 use ::hyper::service::Service;
 use ::hyper::{Request, Response};
@@ -367,17 +368,25 @@ where
             if let Some(limit) = max_connections {
                 ready!(tracker.poll_below(cx, limit));
             }
-            listener.poll_accept(cx).map(Some)
+            listener.poll_accept_mio(cx).map(Some)
         })
         .await;
         let err = match accepted {
             None => break Ok(()),
             Some(Ok((stream, peer))) => {
                 pause = BACKOFF_START;
+                let stream = match ServeStream::new(stream) {
+                    Ok(stream) => stream,
+                    // The driver refused it (it is shutting down): as an
+                    // accept error.
+                    Err(err) => {
+                        break Err(err);
+                    }
+                };
                 if nodelay {
                     // Only a socket already broken fails here; serving it
                     // reports that soon enough.
-                    let _ = stream.set_nodelay(true);
+                    let _ = stream.stream().set_nodelay(true);
                 }
                 let service = make_service(peer);
                 let guard = tracker.open();
@@ -423,7 +432,7 @@ where
 /// the tracker says so.
 async fn serve_connection<S, B>(
     builder: Arc<Builder<WeftExecutor>>,
-    stream: TcpStream,
+    stream: ServeStream,
     service: S,
     mut guard: ConnectionGuard,
 ) where
