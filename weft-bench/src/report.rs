@@ -11,7 +11,7 @@ use crate::workload::SKIPPED_PREFIX;
 
 /// The header line that says which way the ratios read.
 pub const DIRECTION_NOTE: &str = "ratio = weft median / other median. Times and bytes \
-(µs, ns, B): lower is better, ratio < 1.00 means weft is better. Throughputs (msg/s): \
+(µs, ns, B): lower is better, ratio < 1.00 means weft is better. Throughputs (msg/s, req/s): \
 higher is better, ratio > 1.00 means weft is better.";
 
 /// Notes printed under the table and written to the JSON.
@@ -26,6 +26,12 @@ pub const NOTES: &[&str] = &[
      retransmission; the seed's two 1 s sleeps are replaced by awaiting the clients",
     "memory: one child process per runtime and sample, counting allocator on; bytes include \
      everything the runtime allocates for the object (task cell, queues, registration)",
+    "hyper_hello_*: one wrk run per sample (wrk -t1 -c50 -d5s --latency; -d2s with --quick), \
+     1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft and tokio alternating; \
+     the same hyper service on both, each server on its own multi_thread runtime with 2 workers \
+     and the same hyper-util auto builder (HTTP/1 + HTTP/2, a timer for the header-read \
+     timeout, TCP_NODELAY): weft::hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
+     accept loop; the four rows come from the same runs; wrk shares the 2 cores with the server",
 ];
 
 /// Everything a run produced.

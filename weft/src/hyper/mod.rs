@@ -51,14 +51,16 @@
 //! needed. See `examples/axum.rs` for a router with JSON, a path
 //! parameter, a streamed body and a timeout layer:
 //!
-//! ```ignore
+//! ```no_run
 //! use tower_service::Service; // or `tower::Service`
 //!
+//! # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
 //! let router = axum::Router::new().route("/", axum::routing::get(|| async { "hi" }));
 //! let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
 //!     router.clone().call(request)
 //! });
-//! weft::hyper::serve(listener, service).await?;
+//! weft::hyper::serve(listener, service).await
+//! # }
 //! ```
 //!
 //! Middleware that sleeps (tower's and tower-http's `TimeoutLayer`, a
