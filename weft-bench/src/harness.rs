@@ -371,6 +371,63 @@ mod tests {
     }
 
     #[test]
+    fn a_multi_entry_gives_one_row_per_value_from_the_same_samples() {
+        use crate::workload::{Multi, Row};
+        const ROWS: &[Row] = &[
+            Row {
+                name: "fake_rate",
+                unit: Unit::MSG_PER_SEC,
+                about: "first value",
+            },
+            Row {
+                name: "fake_p99",
+                unit: Unit::MICROS,
+                about: "second value",
+            },
+        ];
+        let entry = Entry {
+            multi: Some(Multi {
+                rows: ROWS,
+                prepare: |kind, _| match kind {
+                    Kind::Smol => Err(crate::workload::skipped("no tool")),
+                    _ => {
+                        let mut n = 0.0;
+                        Ok(Box::new(move || {
+                            n += 1.0;
+                            Ok(vec![n * 100.0, n])
+                        }))
+                    }
+                },
+                warmup: 1,
+                rounds: 3,
+                quick_rounds: 1,
+            }),
+            ..fake_entry()
+        };
+        let results = run(&[entry], &Settings::default(), &Plan::FULL, |_| {});
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].name, "fake_rate");
+        assert_eq!(results[0].unit, Unit::MSG_PER_SEC);
+        assert_eq!(
+            results[0].summary(Kind::Weft).unwrap().samples,
+            [200.0, 300.0, 400.0],
+            "its own rounds, after its warm-up"
+        );
+        assert_eq!(
+            results[1].summary(Kind::Tokio).unwrap().samples,
+            [2.0, 3.0, 4.0]
+        );
+        let smol = results[1].runtime(Kind::Smol).unwrap();
+        assert!(smol.is_skipped() && !smol.is_pending());
+        let quick = Settings {
+            quick: true,
+            ..Settings::default()
+        };
+        let results = run(&[entry], &quick, &Plan::FULL, |_| {});
+        assert_eq!(results[0].summary(Kind::Weft).unwrap().samples.len(), 1);
+    }
+
+    #[test]
     fn rounds_alternate_runtimes_and_skip_warmup_samples() {
         let plan = Plan {
             warmup: 1,

@@ -103,12 +103,7 @@ fn prepare(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
              (hyper on smol needs adapters of its own)",
         ));
     }
-    let Some(wrk) = find_wrk() else {
-        return Err(skipped(
-            "wrk is not installed: install the Debian package (apt-get install wrk); \
-             the bench installs nothing itself",
-        ));
-    };
+    let wrk = find_wrk().ok_or_else(missing_wrk)?;
     let seconds = if settings.quick {
         WRK_SECONDS_QUICK
     } else {
@@ -253,10 +248,22 @@ async fn tokio_serve(listener: tokio::net::TcpListener) {
 
 /// Where `wrk` is on `PATH`.
 pub fn find_wrk() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    find_wrk_in(&std::env::var_os("PATH")?)
+}
+
+/// Where `wrk` is in the directories of `path` (a `PATH` value).
+fn find_wrk_in(path: &std::ffi::OsStr) -> Option<PathBuf> {
+    std::env::split_paths(path)
         .map(|d| d.join("wrk"))
         .find(|p| p.is_file())
+}
+
+/// The outcome of the rows when `wrk` is missing.
+fn missing_wrk() -> io::Error {
+    skipped(
+        "wrk is not installed: install the Debian package (apt-get install wrk); \
+         the bench installs nothing itself",
+    )
 }
 
 fn run_wrk(wrk: &PathBuf, addr: SocketAddr, seconds: u64) -> io::Result<String> {
@@ -398,6 +405,37 @@ Transfer/sec:     10.11MB
         assert_eq!(duration_us("2.00s"), Some(2e6));
         assert_eq!(duration_us("1.00m"), Some(60e6));
         assert_eq!(duration_us("fast"), None);
+    }
+
+    #[test]
+    fn both_servers_answer_hello_world() {
+        use std::io::{Read, Write};
+        for kind in [Kind::Weft, Kind::Tokio] {
+            let server = Server::start(kind, 2).unwrap();
+            let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+            stream
+                .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+                .unwrap();
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).unwrap();
+            assert!(answer.starts_with("HTTP/1.1 200 OK"), "{kind}: {answer}");
+            assert!(
+                answer.ends_with("\r\n\r\nHello, World!"),
+                "{kind}: {answer}"
+            );
+        }
+    }
+
+    #[test]
+    fn without_wrk_the_rows_are_skipped_saying_how_to_get_it() {
+        let nowhere = std::env::temp_dir().join("weft-bench-no-such-dir");
+        assert_eq!(find_wrk_in(nowhere.as_os_str()), None);
+        let err = missing_wrk();
+        assert!(err.to_string().starts_with(crate::workload::SKIPPED_PREFIX));
+        assert!(err.to_string().contains("apt-get install wrk"), "{err}");
     }
 
     #[test]
