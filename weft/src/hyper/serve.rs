@@ -389,7 +389,7 @@ where
                     let _ = stream.stream().set_nodelay(true);
                 }
                 let service = make_service(peer);
-                let guard = tracker.open();
+                let guard = Tracker::open(&tracker);
                 drop(crate::spawn(serve_connection(
                     builder.clone(),
                     stream,

@@ -35,7 +35,9 @@
 //!
 //! This is the classic "flag plus registered wakers" broadcast (as in
 //! `futures`' `AtomicWaker`-based shutdown signals), with the registration
-//! kept per connection instead of per poll.
+//! kept per connection instead of per poll. Rules 2 and 3 are model-checked
+//! with loom (the module needs the `hyper` feature):
+//! `RUSTFLAGS="--cfg weft_loom" cargo test -p weft --lib --release --features hyper loom_tracker`.
 
 use crate::loom::{Arc, AtomicBool, Mutex, MutexGuard, Ordering};
 use std::task::{Context, Poll, Waker};
@@ -82,8 +84,8 @@ impl Tracker {
     }
 
     /// Counts a new connection; the returned guard uncounts it on drop.
-    pub(crate) fn open(self: &Arc<Tracker>) -> ConnectionGuard {
-        let mut inner = self.lock();
+    pub(crate) fn open(this: &Arc<Tracker>) -> ConnectionGuard {
+        let mut inner = this.lock();
         inner.open += 1;
         let key = match inner.free {
             Some(key) => {
@@ -100,7 +102,7 @@ impl Tracker {
             }
         };
         ConnectionGuard {
-            tracker: self.clone(),
+            tracker: this.clone(),
             key,
             registered: None,
         }
@@ -232,7 +234,7 @@ mod tests {
         let (counts, mut guards): (Vec<_>, Vec<_>) = (0..3)
             .map(|_| {
                 let (count, waker) = waker();
-                let mut guard = tracker.open();
+                let mut guard = Tracker::open(&tracker);
                 assert!(!guard.poll_shutdown(&mut Context::from_waker(&waker)));
                 // A second poll with the same waker stays off the lock.
                 assert!(!guard.poll_shutdown(&mut Context::from_waker(&waker)));
@@ -254,7 +256,7 @@ mod tests {
     #[test]
     fn a_changed_waker_is_the_one_woken() {
         let tracker = Tracker::new();
-        let mut guard = tracker.open();
+        let mut guard = Tracker::open(&tracker);
         let (first, first_waker) = waker();
         let (second, second_waker) = waker();
         guard.poll_shutdown(&mut Context::from_waker(&first_waker));
@@ -269,19 +271,83 @@ mod tests {
         let tracker = Tracker::new();
         let (accept, accept_waker) = waker();
         let mut cx = Context::from_waker(&accept_waker);
-        let a = tracker.open();
-        let b = tracker.open();
+        let a = Tracker::open(&tracker);
+        let b = Tracker::open(&tracker);
         assert!(tracker.poll_below(&mut cx, 3).is_ready());
         assert!(tracker.poll_below(&mut cx, 2).is_pending());
         drop(a);
         assert_eq!(accept.0.load(Ordering::SeqCst), 1, "a close wakes it");
         assert!(tracker.poll_below(&mut cx, 2).is_ready());
         // Slots are reused.
-        let c = tracker.open();
+        let c = Tracker::open(&tracker);
         assert_eq!(c.key, 0);
         assert!(tracker.poll_drained(&mut cx).is_pending());
         drop((b, c));
         assert!(tracker.poll_drained(&mut cx).is_ready());
         assert_eq!(tracker.lock().slots.len(), 2);
+    }
+}
+
+#[cfg(all(test, weft_loom))]
+mod loom_tests {
+    use super::*;
+    use std::task::Wake;
+
+    struct Flag(loom::sync::atomic::AtomicBool);
+
+    impl Wake for Flag {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn flag() -> (std::sync::Arc<Flag>, Waker) {
+        let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false)));
+        (flag.clone(), Waker::from(flag))
+    }
+
+    /// Rule 2: a connection registering while the shutdown runs either
+    /// sees the flag or is woken.
+    #[test]
+    fn loom_tracker_shutdown_reaches_a_registering_connection() {
+        loom::model(|| {
+            let tracker = Tracker::new();
+            let mut guard = Tracker::open(&tracker);
+            let stopper = {
+                let tracker = tracker.clone();
+                loom::thread::spawn(move || tracker.shutdown())
+            };
+            let (woken, waker) = flag();
+            let seen = guard.poll_shutdown(&mut Context::from_waker(&waker));
+            stopper.join().unwrap();
+            assert!(
+                seen || woken.0.load(Ordering::SeqCst),
+                "the connection missed the shutdown"
+            );
+            assert!(guard.poll_shutdown(&mut Context::from_waker(&waker)));
+        });
+    }
+
+    /// Rule 3: the accept loop waiting for the drain while the last
+    /// connection closes is ready or woken.
+    #[test]
+    fn loom_tracker_drain_sees_a_racing_close() {
+        loom::model(|| {
+            let tracker = Tracker::new();
+            let guard = Tracker::open(&tracker);
+            let closer = loom::thread::spawn(move || drop(guard));
+            let (woken, waker) = flag();
+            let ready = tracker
+                .poll_drained(&mut Context::from_waker(&waker))
+                .is_ready();
+            closer.join().unwrap();
+            assert!(
+                ready || woken.0.load(Ordering::SeqCst),
+                "the accept loop missed the close"
+            );
+            assert!(tracker
+                .poll_drained(&mut Context::from_waker(&waker))
+                .is_ready());
+        });
     }
 }
