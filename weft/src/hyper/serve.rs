@@ -63,7 +63,10 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///
 /// * **Protocols**: [`connection_builder`]'s, unless
 ///   [`Serve::connection_builder`] gives another; HTTP/1 upgrades
-///   (WebSocket, `CONNECT`) are served.
+///   (WebSocket, `CONNECT`) are served: read and write the upgraded
+///   connection through [`WeftIo`](super::WeftIo)`::new(upgraded)`.
+/// * **Reads** go from the socket straight into hyper's buffer, which is
+///   never zeroed first (see [`WeftIo`](super::WeftIo) for other streams).
 /// * **Graceful shutdown**: once the signal completes, `serve` closes the
 ///   listener (new connections are refused), tells every connection to
 ///   finish: an HTTP/1 connection completes the request in flight, if any,
