@@ -80,10 +80,11 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///   the listen queue.
 /// * **Accept errors**: an error that concerns one connection only (it was
 ///   reset or aborted before being accepted, ...) is skipped. Running out of
-///   file descriptors (`EMFILE`, `ENFILE`) or buffers (`ENOBUFS`, `ENOMEM`)
-///   pauses accepting, 5 ms at first and doubling up to a second while it
-///   lasts, so that open connections can finish and free theirs; the
-///   shutdown signal still works during a pause. Any other error ends
+///   file descriptors (`EMFILE`, `ENFILE`), buffers (`ENOBUFS`, `ENOMEM`)
+///   or epoll watches (`ENOSPC`) pauses accepting, 5 ms at first and
+///   doubling up to a second while it lasts, so that open connections can
+///   finish and free theirs; the shutdown signal still works during a
+///   pause. Any other error ends
 ///   `serve` with that error (after telling open connections to shut down).
 /// * **Errors of a connection** (the peer went away, a malformed request, a
 ///   timeout) end that connection only.
@@ -302,7 +303,8 @@ enum AcceptError {
 fn classify(err: &io::Error) -> AcceptError {
     use io::ErrorKind::*;
     match err.raw_os_error() {
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
+        // ENOSPC: epoll's limit on watches, when registering a connection.
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::ENOSPC) => {
             return AcceptError::Resources
         }
         // Linux passes network errors already pending on the new
@@ -376,32 +378,30 @@ where
         .await;
         let err = match accepted {
             None => break Ok(()),
-            Some(Ok((stream, peer))) => {
-                pause = BACKOFF_START;
-                let stream = match ServeStream::new(stream) {
-                    Ok(stream) => stream,
-                    // The driver refused it (it is shutting down): as an
-                    // accept error.
-                    Err(err) => {
-                        break Err(err);
-                    }
-                };
-                if nodelay {
-                    // Only a socket already broken fails here; serving it
-                    // reports that soon enough.
-                    let _ = stream.stream().set_nodelay(true);
-                }
-                let service = make_service(peer);
-                let guard = Tracker::open(&tracker);
-                drop(crate::spawn(serve_connection(
-                    builder.clone(),
-                    stream,
-                    service,
-                    guard,
-                )));
-                continue;
-            }
             Some(Err(err)) => err,
+            // Registering with the driver can fail as an accept can (out
+            // of memory or of epoll watches, or the driver shut down): the
+            // same handling.
+            Some(Ok((stream, peer))) => match ServeStream::new(stream) {
+                Err(err) => err,
+                Ok(stream) => {
+                    pause = BACKOFF_START;
+                    if nodelay {
+                        // Only a socket already broken fails here; serving
+                        // it reports that soon enough.
+                        let _ = stream.stream().set_nodelay(true);
+                    }
+                    let service = make_service(peer);
+                    let guard = Tracker::open(&tracker);
+                    drop(crate::spawn(serve_connection(
+                        builder.clone(),
+                        stream,
+                        service,
+                        guard,
+                    )));
+                    continue;
+                }
+            },
         };
         match classify(&err) {
             AcceptError::Connection => {}
@@ -477,6 +477,7 @@ mod tests {
         assert_eq!(classify(&os(libc::EMFILE)), AcceptError::Resources);
         assert_eq!(classify(&os(libc::ENFILE)), AcceptError::Resources);
         assert_eq!(classify(&os(libc::ENOBUFS)), AcceptError::Resources);
+        assert_eq!(classify(&os(libc::ENOSPC)), AcceptError::Resources);
         assert_eq!(classify(&os(libc::ECONNABORTED)), AcceptError::Connection);
         assert_eq!(classify(&os(libc::EPROTO)), AcceptError::Connection);
         assert_eq!(classify(&os(libc::EINTR)), AcceptError::Connection);
