@@ -477,3 +477,19 @@ fn decode_chunked(mut body: &str) -> String {
             .expect("CRLF after a chunk");
     }
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<weft::hyper::WeftExecutor>();
+    send_sync::<weft::hyper::WeftTimer>();
+    send_sync::<weft::hyper::WeftIo<weft::net::TcpStream>>();
+    send::<weft::hyper::ServeFuture>();
+    // A configured server can move to the task that runs it.
+    fn serve_is_send<S: Clone + Send + 'static>(listener: weft::net::TcpListener, service: S) {
+        fn check<T: Send>(_: &T) {}
+        check(&serve(listener, service));
+    }
+    let _ = serve_is_send::<()>;
+}
