@@ -25,7 +25,8 @@ filter="${1:-loom}"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-5}"
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg weft_loom -C debug-assertions"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/loom}"
-cargo_test=(cargo test -p weft --lib --release)
+# `hyper`: its connection tracker (`weft/src/hyper/tracker.rs`) has models too.
+cargo_test=(cargo test -p weft --lib --release --features hyper)
 
 echo "+ RUSTFLAGS=\"$RUSTFLAGS\" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 echo "+ ${cargo_test[*]} $filter"

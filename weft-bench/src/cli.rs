@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::child::CHILD_ARG;
 use crate::rt::Kind;
 use crate::syscalls::ECHO_ARG;
+use crate::workloads::http::SERVER_ARG;
 
 /// The usage text of `--help`.
 pub const USAGE: &str = "\
@@ -39,6 +40,8 @@ pub enum Command {
     Child(Vec<String>),
     /// Echo child of the strace mode (hidden).
     EchoChild(Vec<String>),
+    /// The HTTP workload's server alone, for profiling (hidden).
+    HttpServer(Vec<String>),
 }
 
 /// Options of a benchmark run.
@@ -63,6 +66,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
     match args.first().map(String::as_str) {
         Some(CHILD_ARG) => return Ok(Command::Child(args[1..].to_vec())),
         Some(ECHO_ARG) => return Ok(Command::EchoChild(args[1..].to_vec())),
+        Some(SERVER_ARG) => return Ok(Command::HttpServer(args[1..].to_vec())),
         _ => {}
     }
     let mut quick = false;

@@ -8,7 +8,9 @@ use std::panic::{self, AssertUnwindSafe};
 
 use crate::rt::Kind;
 use crate::stats::{ratio, Summary, Unit};
-use crate::workload::{Entry, Sampler, Settings, PENDING_PREFIX};
+use crate::workload::{
+    Entry, Multi, MultiSampler, Sampler, Settings, PENDING_PREFIX, SKIPPED_PREFIX,
+};
 
 /// How many samples to take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +61,12 @@ impl RuntimeResult {
     pub fn is_pending(&self) -> bool {
         matches!(&self.outcome, Err(e) if e.starts_with(PENDING_PREFIX))
     }
+
+    /// Whether the workload did not run for want of an outside tool (the
+    /// outcome is `Err("skipped: why")`), as opposed to having failed.
+    pub fn is_skipped(&self) -> bool {
+        matches!(&self.outcome, Err(e) if e.starts_with(SKIPPED_PREFIX))
+    }
 }
 
 /// One workload's row.
@@ -97,6 +105,7 @@ impl WorkloadResult {
 }
 
 /// Runs `entries` under `plan`; `progress` hears one line per workload.
+/// A [`Multi`] entry gives one result per row.
 pub fn run(
     entries: &[Entry],
     settings: &Settings,
@@ -105,9 +114,103 @@ pub fn run(
 ) -> Vec<WorkloadResult> {
     entries
         .iter()
-        .map(|entry| {
+        .flat_map(|entry| {
             progress(entry.name);
-            run_one(entry, settings, plan)
+            match entry.multi {
+                Some(multi) => run_multi(entry, &multi, settings),
+                None => vec![run_one(entry, settings, plan)],
+            }
+        })
+        .collect()
+}
+
+/// A failed `prepare`'s outcome: pending and skipped reasons as they are,
+/// other errors with the workload and runtime named.
+fn prepare_error(entry: &Entry, kind: Kind, e: &io::Error) -> String {
+    let text = e.to_string();
+    let marked = (e.kind() == io::ErrorKind::Unsupported && text.starts_with(PENDING_PREFIX))
+        || (e.kind() == io::ErrorKind::NotFound && text.starts_with(SKIPPED_PREFIX));
+    if marked {
+        text
+    } else {
+        describe(entry, kind, e)
+    }
+}
+
+/// Runs a [`Multi`] entry: its own rounds, each sample giving every row's
+/// value; a failed sample costs that runtime all its rows.
+fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadResult> {
+    let rounds = if settings.quick {
+        multi.quick_rounds
+    } else {
+        multi.rounds
+    };
+    let mut samplers: Vec<(Kind, Result<MultiSampler, String>)> = Kind::ALL
+        .into_iter()
+        .map(|k| {
+            (
+                k,
+                (multi.prepare)(k, settings).map_err(|e| prepare_error(entry, k, &e)),
+            )
+        })
+        .collect();
+    let mut samples: Vec<Result<Vec<Vec<f64>>, String>> = samplers
+        .iter()
+        .map(|(_, s)| match s {
+            Ok(_) => Ok(Vec::with_capacity(rounds)),
+            Err(e) => Err(e.clone()),
+        })
+        .collect();
+    for round in 0..multi.warmup + rounds {
+        for ((kind, sampler), taken) in samplers.iter_mut().zip(samples.iter_mut()) {
+            let (Ok(sampler), Ok(list)) = (sampler.as_mut(), taken.as_mut()) else {
+                continue;
+            };
+            match panic::catch_unwind(AssertUnwindSafe(&mut *sampler)) {
+                Ok(Ok(values)) if values.len() != multi.rows.len() => {
+                    *taken = Err(format!(
+                        "{} on {kind}: {} values for {} rows",
+                        entry.name,
+                        values.len(),
+                        multi.rows.len()
+                    ))
+                }
+                Ok(Ok(values)) if round >= multi.warmup => list.push(values),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => *taken = Err(describe(entry, *kind, &e)),
+                Err(payload) => {
+                    *taken = Err(format!(
+                        "{} on {kind}: panicked: {}",
+                        entry.name,
+                        panic_message(payload.as_ref())
+                    ))
+                }
+            }
+        }
+    }
+    for (_, s) in samplers.drain(..) {
+        drop(s);
+    }
+    multi
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| WorkloadResult {
+            name: row.name,
+            group: entry.group,
+            unit: row.unit,
+            about: row.about,
+            runtimes: Kind::ALL
+                .into_iter()
+                .zip(&samples)
+                .map(|(kind, s)| RuntimeResult {
+                    kind,
+                    outcome: s.clone().and_then(|rounds| {
+                        Summary::of(rounds.iter().map(|values| values[i]).collect())
+                            .ok_or_else(|| format!("{}: no valid sample", row.name))
+                    }),
+                })
+                .collect(),
         })
         .collect()
 }
@@ -117,14 +220,7 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
     let mut samplers: Vec<(Kind, Result<Sampler, String>)> = Kind::ALL
         .into_iter()
         .map(|k| {
-            let sampler = (entry.prepare)(k, settings).map_err(|e| {
-                let text = e.to_string();
-                if e.kind() == io::ErrorKind::Unsupported && text.starts_with(PENDING_PREFIX) {
-                    text
-                } else {
-                    describe(entry, k, &e)
-                }
-            });
+            let sampler = (entry.prepare)(k, settings).map_err(|e| prepare_error(entry, k, &e));
             (k, sampler)
         })
         .collect();
@@ -223,6 +319,7 @@ mod tests {
                 }))
             },
             child: None,
+            multi: None,
         }
     }
 
@@ -271,6 +368,63 @@ mod tests {
             Err("fake on tokio: panicked: second sample broke".to_string())
         );
         assert_eq!(r.summary(Kind::Smol).unwrap().samples.len(), 3);
+    }
+
+    #[test]
+    fn a_multi_entry_gives_one_row_per_value_from_the_same_samples() {
+        use crate::workload::{Multi, Row};
+        const ROWS: &[Row] = &[
+            Row {
+                name: "fake_rate",
+                unit: Unit::MSG_PER_SEC,
+                about: "first value",
+            },
+            Row {
+                name: "fake_p99",
+                unit: Unit::MICROS,
+                about: "second value",
+            },
+        ];
+        let entry = Entry {
+            multi: Some(Multi {
+                rows: ROWS,
+                prepare: |kind, _| match kind {
+                    Kind::Smol => Err(crate::workload::skipped("no tool")),
+                    _ => {
+                        let mut n = 0.0;
+                        Ok(Box::new(move || {
+                            n += 1.0;
+                            Ok(vec![n * 100.0, n])
+                        }))
+                    }
+                },
+                warmup: 1,
+                rounds: 3,
+                quick_rounds: 1,
+            }),
+            ..fake_entry()
+        };
+        let results = run(&[entry], &Settings::default(), &Plan::FULL, |_| {});
+        assert_eq!(results.len(), 2);
+        assert_eq!(results[0].name, "fake_rate");
+        assert_eq!(results[0].unit, Unit::MSG_PER_SEC);
+        assert_eq!(
+            results[0].summary(Kind::Weft).unwrap().samples,
+            [200.0, 300.0, 400.0],
+            "its own rounds, after its warm-up"
+        );
+        assert_eq!(
+            results[1].summary(Kind::Tokio).unwrap().samples,
+            [2.0, 3.0, 4.0]
+        );
+        let smol = results[1].runtime(Kind::Smol).unwrap();
+        assert!(smol.is_skipped() && !smol.is_pending());
+        let quick = Settings {
+            quick: true,
+            ..Settings::default()
+        };
+        let results = run(&[entry], &quick, &Plan::FULL, |_| {});
+        assert_eq!(results[0].summary(Kind::Weft).unwrap().samples.len(), 1);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //!   "memory_rounds", "direction",
 //!   "workloads": [ { "name", "group", "unit", "direction", "about",
 //!                    "runtimes": { "weft": {"median","min","max","samples"}
-//!                                  | {"error"} | {"pending"},
+//!                                  | {"error"} | {"pending"} | {"skipped"},
 //!                                  "tokio": .., "smol": .. },
 //!                    "ratio_weft_tokio": number|null,
 //!                    "ratio_weft_smol": number|null } ],
@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 
 use crate::report::{Report, DIRECTION_NOTE, NOTES};
 use crate::rt::Kind;
-use crate::workload::PENDING_PREFIX;
+use crate::workload::{PENDING_PREFIX, SKIPPED_PREFIX};
 
 /// `s` as a JSON string literal.
 pub fn string(s: &str) -> String {
@@ -93,6 +93,10 @@ pub fn to_json(r: &Report) -> String {
                 Err(e) if rr.is_pending() => {
                     let why = e.strip_prefix(PENDING_PREFIX).unwrap_or(e);
                     let _ = write!(o, "{{\"pending\": {}}}", string(why));
+                }
+                Err(e) if rr.is_skipped() => {
+                    let why = e.strip_prefix(SKIPPED_PREFIX).unwrap_or(e);
+                    let _ = write!(o, "{{\"skipped\": {}}}", string(why));
                 }
                 Err(e) => {
                     let _ = write!(o, "{{\"error\": {}}}", string(e));

@@ -71,6 +71,7 @@ pub fn main(args: &[String]) -> ExitCode {
         }
         Ok(Command::Child(rest)) => child::main(&rest),
         Ok(Command::EchoChild(rest)) => syscalls::child_main(&rest),
+        Ok(Command::HttpServer(rest)) => workloads::http::server_main(&rest),
         Err(e) => {
             eprintln!("weft-bench: {e}\n\n{}", cli::USAGE);
             ExitCode::from(2)

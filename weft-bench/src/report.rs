@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 use crate::harness::{Plan, RuntimeResult, WorkloadResult};
 use crate::machine::Machine;
 use crate::rt::Kind;
+use crate::workload::SKIPPED_PREFIX;
 
 /// The header line that says which way the ratios read.
 pub const DIRECTION_NOTE: &str = "ratio = weft median / other median. Times and bytes \
-(µs, ns, B): lower is better, ratio < 1.00 means weft is better. Throughputs (msg/s): \
+(µs, ns, B): lower is better, ratio < 1.00 means weft is better. Throughputs (msg/s, req/s): \
 higher is better, ratio > 1.00 means weft is better.";
 
 /// Notes printed under the table and written to the JSON.
@@ -25,6 +26,12 @@ pub const NOTES: &[&str] = &[
      retransmission; the seed's two 1 s sleeps are replaced by awaiting the clients",
     "memory: one child process per runtime and sample, counting allocator on; bytes include \
      everything the runtime allocates for the object (task cell, queues, registration)",
+    "hyper_hello_*: one wrk run per sample (wrk -t1 -c50 -d5s --latency; -d2s with --quick), \
+     1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft and tokio alternating; \
+     the same hyper service on both, each server on its own multi_thread runtime with 2 workers \
+     and the same hyper-util auto builder (HTTP/1 + HTTP/2, a timer for the header-read \
+     timeout, TCP_NODELAY): weft::hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
+     accept loop; the four rows come from the same runs; wrk shares the 2 cores with the server",
 ];
 
 /// Everything a run produced.
@@ -62,6 +69,7 @@ fn cell(r: &WorkloadResult, kind: Kind) -> String {
     match r.summary(kind) {
         Some(s) => format!("{} [{}-{}]", num(s.median), num(s.min), num(s.max)),
         None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
+        None if r.runtime(kind).is_some_and(RuntimeResult::is_skipped) => "skipped".into(),
         None => "error".into(),
     }
 }
@@ -70,6 +78,7 @@ fn median_cell(r: &WorkloadResult, kind: Kind) -> String {
     match r.summary(kind) {
         Some(s) => num(s.median),
         None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
+        None if r.runtime(kind).is_some_and(RuntimeResult::is_skipped) => "skipped".into(),
         None => "error".into(),
     }
 }
@@ -152,8 +161,14 @@ impl Report {
             .results
             .iter()
             .flat_map(|r| r.runtimes.iter())
-            .filter(|rr| !rr.is_pending())
+            .filter(|rr| !rr.is_pending() && !rr.is_skipped())
             .filter_map(|rr| rr.outcome.as_ref().err())
+            .collect();
+        let skipped: Vec<_> = self
+            .results
+            .iter()
+            .flat_map(|r| r.runtimes.iter().map(move |rr| (r.name, rr)))
+            .filter(|(_, rr)| rr.is_skipped())
             .collect();
         let partial: Vec<_> = self
             .results
@@ -165,6 +180,14 @@ impl Report {
             out.push_str("\nerrors:\n");
             for e in errors {
                 let _ = writeln!(out, "  {e}");
+            }
+        }
+        if !skipped.is_empty() {
+            out.push_str("\nskipped:\n");
+            for (name, rr) in skipped {
+                let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
+                let why = why.strip_prefix(SKIPPED_PREFIX).unwrap_or(why);
+                let _ = writeln!(out, "  {name:<26} {}: {why}", rr.kind);
             }
         }
         out.push_str("\nworkloads:\n");

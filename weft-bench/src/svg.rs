@@ -117,7 +117,11 @@ pub fn chart(r: &Report) -> String {
                         "weft {}",
                         rr.outcome.as_ref().err().map_or("pending", |e| e.as_str())
                     ),
+                    Some(rr) if rr.is_skipped() => "skipped".to_string(),
                     Some(rr) if rr.outcome.is_err() => "weft failed".to_string(),
+                    _ if w.runtime(kind).is_some_and(|rr| rr.is_skipped()) => {
+                        format!("{kind} skipped")
+                    }
                     _ => format!("{kind} failed"),
                 };
                 let _ = writeln!(

@@ -12,10 +12,43 @@ use std::io;
 use crate::child;
 use crate::rt::{Channels, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
 use crate::stats::Unit;
-use crate::workloads::{current, echo, memory as mem, multi, seeds, sync, timers};
+use crate::workloads::{current, echo, http, memory as mem, multi, seeds, sync, timers};
 
 /// Takes one sample, in the workload's [`Unit`].
 pub type Sampler = Box<dyn FnMut() -> io::Result<f64>>;
+
+/// Takes one sample of a [`Multi`] workload: one value per [`Row`], in order.
+pub type MultiSampler = Box<dyn FnMut() -> io::Result<Vec<f64>>>;
+
+/// One row of a [`Multi`] workload's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// Unique name (starting with the entry's).
+    pub name: &'static str,
+    /// What the value measures.
+    pub unit: Unit,
+    /// One line.
+    pub about: &'static str,
+}
+
+/// A workload whose every sample is a run of seconds that measures several
+/// values at once (a `wrk` run: requests per second and latency
+/// percentiles). Each value gets its own row; they share the samples, so
+/// the rows of one round come from the same run. Its own round counts
+/// replace the plan's (a sample takes seconds).
+#[derive(Debug, Clone, Copy)]
+pub struct Multi {
+    /// The rows, in the order a sample returns the values.
+    pub rows: &'static [Row],
+    /// Builds the sampler for one runtime.
+    pub prepare: fn(Kind, &Settings) -> io::Result<MultiSampler>,
+    /// Untimed samples per runtime first.
+    pub warmup: usize,
+    /// Rounds (one sample per runtime each).
+    pub rounds: usize,
+    /// Rounds under `--quick`.
+    pub quick_rounds: usize,
+}
 
 /// Parameters shared by every workload of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,6 +163,15 @@ pub fn pending(what: &str) -> io::Error {
     )
 }
 
+/// The prefix of an outcome skipped for want of an outside tool.
+pub const SKIPPED_PREFIX: &str = "skipped: ";
+
+/// The error `prepare` returns when a tool the workload needs (`wrk`) is
+/// missing; `why` says how to get it.
+pub fn skipped(why: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::NotFound, format!("{SKIPPED_PREFIX}{why}"))
+}
+
 /// A workload, dispatching on the runtime.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -145,6 +187,9 @@ pub struct Entry {
     pub prepare: fn(Kind, &Settings) -> io::Result<Sampler>,
     /// For memory workloads, the measurement the child process runs.
     pub child: Option<fn(Kind) -> io::Result<f64>>,
+    /// For workloads with several rows per sample: those rows (the harness
+    /// then uses `multi.prepare`, not `prepare`).
+    pub multi: Option<Multi>,
 }
 
 /// The [`Entry`] of a [`Timed`] workload.
@@ -160,6 +205,7 @@ pub fn timed<B: Timed>() -> Entry {
             Kind::Smol => B::prepare::<SmolRt>(settings),
         },
         child: None,
+        multi: None,
     }
 }
 
@@ -176,6 +222,7 @@ pub fn memory<B: Memory>() -> Entry {
             Kind::Tokio => B::measure::<TokioRt>(),
             Kind::Smol => B::measure::<SmolRt>(),
         }),
+        multi: None,
     }
 }
 
@@ -192,6 +239,7 @@ pub fn timer_timed<B: TimerTimed>() -> Entry {
             Kind::Smol => B::prepare::<SmolRt>(settings),
         },
         child: None,
+        multi: None,
     }
 }
 
@@ -208,6 +256,7 @@ pub fn sync_timed<B: SyncTimed>() -> Entry {
             Kind::Smol => B::prepare::<SmolRt>(settings),
         },
         child: None,
+        multi: None,
     }
 }
 
@@ -224,6 +273,7 @@ pub fn timer_child<B: TimerMemory>() -> Entry {
             Kind::Tokio => B::measure::<TokioRt>(),
             Kind::Smol => B::measure::<SmolRt>(),
         }),
+        multi: None,
     }
 }
 
@@ -258,6 +308,7 @@ pub fn all() -> Vec<Entry> {
         sync_timed::<sync::SemaphoreUncontended>(),
         sync_timed::<sync::RwLockReadContended>(),
         sync_timed::<sync::RwLockReadUncontended>(),
+        http::entry(),
     ]
 }
 
@@ -266,11 +317,24 @@ pub fn all() -> Vec<Entry> {
 /// tokio and smol and show weft as pending in their rows.)
 pub const PENDING: &[(&str, &str)] = &[];
 
-/// The entries whose name contains `filter` (all when `None`).
+/// The entries whose name, or one of whose rows' names, contains `filter`
+/// (all when `None`).
 pub fn select(entries: Vec<Entry>, filter: Option<&str>) -> Vec<Entry> {
     match filter {
         None => entries,
-        Some(f) => entries.into_iter().filter(|e| e.name.contains(f)).collect(),
+        Some(f) => entries
+            .into_iter()
+            .filter(|e| e.name.contains(f) || e.row_names().any(|n| n.contains(f)))
+            .collect(),
+    }
+}
+
+impl Entry {
+    /// The names of the rows it produces: its own, or its [`Multi`] rows.
+    pub fn row_names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        let rows = self.multi.map_or(&[][..], |m| m.rows);
+        let own = self.multi.is_none().then_some(self.name);
+        own.into_iter().chain(rows.iter().map(|r| r.name))
     }
 }
 
@@ -289,6 +353,9 @@ mod tests {
         let entries = all();
         let names: HashSet<_> = entries.iter().map(|e| e.name).collect();
         assert_eq!(names.len(), entries.len());
+        let rows: Vec<_> = entries.iter().flat_map(|e| e.row_names()).collect();
+        let unique: HashSet<_> = rows.iter().collect();
+        assert_eq!(unique.len(), rows.len(), "row names are unique");
         for (pending, _) in PENDING {
             assert!(
                 !names.contains(pending),
@@ -319,6 +386,8 @@ mod tests {
             ["tcp_echo_1conn", "tcp_echo_10conn", "tcp_echo_100conn"]
         );
         assert!(select(all(), Some("no such workload")).is_empty());
+        let http: Vec<_> = select(all(), Some("p99")).iter().map(|e| e.name).collect();
+        assert_eq!(http, ["hyper_hello"], "a row's name selects its entry");
         assert_eq!(select(all(), None).len(), all().len());
         assert_eq!(
             find("yield_many").map(|e| e.group),

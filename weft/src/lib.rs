@@ -27,6 +27,9 @@
 //!   [`Notify`](sync::Notify) and channels, usable from any executor.
 //! * Macros — [`main`], [`test`], [`join!`], [`try_join!`], [`select!`],
 //!   [`pin!`].
+//! * `weft::hyper` (feature `hyper`) — HTTP with hyper 1.x and axum:
+//!   hyper's executor, timer and I/O traits on weft, and `serve`, an
+//!   HTTP/1 and HTTP/2 server loop with graceful shutdown.
 //!
 //! # Features
 //!
@@ -39,7 +42,8 @@
 //! | `macros` | `#[weft::main]`, `#[weft::test]`                       |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
 //! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
-//! | `full`   | everything but `tokio-io` and `test-util` (the default) |
+//! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
+//! | `full`   | everything but `tokio-io`, `hyper` and `test-util` (the default) |
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod io;
@@ -49,6 +53,8 @@ mod util;
 #[doc(hidden)]
 pub mod macros;
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
 #[cfg(feature = "rt")]
 pub mod net;
 #[cfg(feature = "rt")]

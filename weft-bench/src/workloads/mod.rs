@@ -2,6 +2,7 @@
 
 pub mod current;
 pub mod echo;
+pub mod http;
 pub mod memory;
 pub mod multi;
 pub mod seeds;

@@ -72,6 +72,8 @@ mod async_write;
 pub(crate) mod coop;
 #[cfg(feature = "futures-io")]
 mod futures_io;
+#[cfg(feature = "hyper")]
+pub(crate) mod hyper_io;
 mod interest;
 mod read_buf;
 mod ready;

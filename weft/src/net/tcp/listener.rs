@@ -142,7 +142,10 @@ impl TcpListener {
             .map(|result| result.and_then(|(stream, addr)| Ok((TcpStream::new(stream)?, addr))))
     }
 
-    fn poll_accept_mio(
+    /// Polls for a connection, as a mio stream not yet registered with the
+    /// driver (`weft::hyper::serve` keeps its descriptor number to read
+    /// into uninitialized memory).
+    pub(crate) fn poll_accept_mio(
         &self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<(mio::net::TcpStream, SocketAddr)>> {

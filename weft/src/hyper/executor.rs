@@ -1,0 +1,108 @@
+//! `WeftExecutor`: hyper's `rt::Executor`, spawning on weft.
+
+use crate::runtime::Handle;
+use std::future::Future;
+
+/// Runs the futures hyper hands over (HTTP/2 streams and connection
+/// tasks, the client's background dispatch) as weft tasks.
+///
+/// [`new`](WeftExecutor::new) spawns on whatever weft runtime is current
+/// when hyper calls it, as [`weft::spawn`](crate::spawn) does;
+/// [`with_handle`](WeftExecutor::with_handle) always spawns on the given
+/// runtime, so a builder made outside any runtime works too.
+///
+/// # Examples
+///
+/// An HTTP/2 client connection, whose stream tasks run on weft:
+///
+/// ```no_run
+/// use weft::hyper::WeftExecutor;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let stream = weft::net::TcpStream::connect("127.0.0.1:8080").await?;
+/// let (mut sender, connection) =
+///     hyper::client::conn::http2::handshake::<_, _, http_body_util::Empty<bytes::Bytes>>(
+///         WeftExecutor::new(),
+///         stream,
+///     )
+///     .await?;
+/// weft::spawn(connection);
+/// # let _ = &mut sender;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct WeftExecutor {
+    handle: Option<Handle>,
+}
+
+impl WeftExecutor {
+    /// Spawns on the weft runtime current at each call.
+    pub fn new() -> WeftExecutor {
+        WeftExecutor { handle: None }
+    }
+
+    /// Spawns on the runtime of `handle`, from any thread.
+    pub fn with_handle(handle: Handle) -> WeftExecutor {
+        WeftExecutor {
+            handle: Some(handle),
+        }
+    }
+}
+
+/// # Panics
+///
+/// From [`WeftExecutor::new`], outside a weft runtime.
+impl<F> ::hyper::rt::Executor<F> for WeftExecutor
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    fn execute(&self, future: F) {
+        // hyper never joins what it hands over: the tasks are detached.
+        match &self.handle {
+            Some(handle) => drop(handle.spawn(future)),
+            None => drop(crate::spawn(future)),
+        }
+    }
+}
+
+#[cfg(all(test, not(weft_loom), not(miri)))]
+mod tests {
+    use super::*;
+    use ::hyper::rt::Executor as _;
+    use std::sync::mpsc;
+
+    #[test]
+    fn with_handle_spawns_from_outside_the_runtime() {
+        let rt = crate::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let executor = WeftExecutor::with_handle(rt.handle().clone());
+        let (tx, rx) = mpsc::channel();
+        // This thread is in no runtime.
+        executor.execute(async move {
+            tx.send(crate::runtime::Handle::try_current().is_ok())
+                .unwrap();
+        });
+        let ran_in_runtime = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the task ran");
+        assert!(ran_in_runtime);
+    }
+
+    #[test]
+    fn new_spawns_on_the_current_runtime() {
+        let rt = crate::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (tx, rx) = crate::sync::oneshot::channel();
+        rt.block_on(async {
+            WeftExecutor::new().execute(async move {
+                let _ = tx.send(7);
+            });
+            assert_eq!(rx.await, Ok(7));
+        });
+    }
+}

@@ -1,0 +1,299 @@
+//! `WeftIo`: an adapter between weft's I/O traits and hyper's, both ways.
+
+use crate::io::hyper_io::read_into_cursor;
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+pin_project_lite::pin_project! {
+    /// Wraps an I/O object to give it the other camp's traits:
+    ///
+    /// * `WeftIo<T>` implements hyper's `rt::Read` and `rt::Write` when `T`
+    ///   implements weft's [`AsyncRead`] and [`AsyncWrite`]: any weft I/O
+    ///   type, yours included, can carry a hyper connection. (weft's own
+    ///   types, `TcpStream`, `UnixStream`, `DuplexStream`, `BufStream`...,
+    ///   implement hyper's traits directly and need no wrapper.)
+    /// * `WeftIo<T>` implements weft's [`AsyncRead`] and [`AsyncWrite`] when
+    ///   `T` implements hyper's traits: an upgraded connection
+    ///   (`hyper::upgrade::Upgraded`, after a WebSocket handshake or a
+    ///   `CONNECT`) works with [`weft::io::copy`](crate::io::copy) and the
+    ///   `AsyncReadExt`/`AsyncWriteExt` helpers.
+    ///
+    /// Reads pass the caller's buffer through without zeroing it: hyper's
+    /// uninitialized cursor becomes a [`ReadBuf::uninit`], and a weft
+    /// `ReadBuf`'s unfilled part becomes hyper's `ReadBuf::uninit`. Vectored
+    /// writes stay vectored. It is the counterpart of hyper-util's `TokioIo`.
+    ///
+    /// # Examples
+    ///
+    /// An HTTP/1 connection over an in-memory pipe wrapped in a type of
+    /// your own (any weft `AsyncRead + AsyncWrite`):
+    ///
+    /// ```
+    /// use weft::hyper::WeftIo;
+    ///
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (client, server) = weft::io::duplex(4096);
+    /// let service = hyper::service::service_fn(|_request| async {
+    ///     Ok::<_, std::convert::Infallible>(hyper::Response::new(
+    ///         http_body_util::Full::new(bytes::Bytes::from_static(b"hi")),
+    ///     ))
+    /// });
+    /// weft::spawn(
+    ///     hyper::server::conn::http1::Builder::new()
+    ///         .serve_connection(WeftIo::new(server), service),
+    /// );
+    /// let (mut sender, connection) = hyper::client::conn::http1::handshake::<
+    ///     _,
+    ///     http_body_util::Empty<bytes::Bytes>,
+    /// >(WeftIo::new(client))
+    /// .await?;
+    /// weft::spawn(connection);
+    /// let response = sender
+    ///     .send_request(hyper::Request::new(http_body_util::Empty::new()))
+    ///     .await?;
+    /// assert_eq!(response.status(), 200);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[derive(Debug, Default, Clone)]
+    pub struct WeftIo<T> {
+        #[pin]
+        inner: T,
+    }
+}
+
+impl<T> WeftIo<T> {
+    /// Wraps `inner`.
+    pub fn new(inner: T) -> WeftIo<T> {
+        WeftIo { inner }
+    }
+
+    /// The wrapped object.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    /// The wrapped object, mutably.
+    pub fn inner_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+
+    /// The wrapped object, pinned.
+    pub fn inner_pin_mut(self: Pin<&mut Self>) -> Pin<&mut T> {
+        self.project().inner
+    }
+
+    /// Unwraps it.
+    pub fn into_inner(self) -> T {
+        self.inner
+    }
+}
+
+impl<T: AsyncRead> ::hyper::rt::Read for WeftIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: ::hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        read_into_cursor(self.project().inner, cx, buf)
+    }
+}
+
+impl<T: AsyncWrite> ::hyper::rt::Write for WeftIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        AsyncWrite::poll_write(self.project().inner, cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        AsyncWrite::poll_write_vectored(self.project().inner, cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        AsyncWrite::is_write_vectored(&self.inner)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        AsyncWrite::poll_flush(self.project().inner, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        AsyncWrite::poll_shutdown(self.project().inner, cx)
+    }
+}
+
+/// # Panics
+///
+/// If the hyper reader filled more of its cursor than it was given room
+/// for (hyper's cursor makes that impossible in safe code).
+impl<T: ::hyper::rt::Read> AsyncRead for WeftIo<T> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let filled = {
+            // SAFETY: weft requires that no initialized byte of the
+            // unfilled part is de-initialized through this slice; hyper's
+            // `ReadBuf` only writes initialized bytes into its buffer.
+            let unfilled = unsafe { buf.unfilled_mut() };
+            let room = unfilled.len();
+            let mut inner = ::hyper::rt::ReadBuf::uninit(unfilled);
+            ready!(self.project().inner.poll_read(cx, inner.unfilled()))?;
+            let filled = inner.filled().len();
+            assert!(filled <= room, "a hyper reader overfilled its cursor");
+            filled
+        };
+        // SAFETY: hyper's `ReadBuf` reported that the first `filled` bytes
+        // of the unfilled part were written.
+        unsafe { buf.assume_init(filled) };
+        buf.advance(filled);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: ::hyper::rt::Write> AsyncWrite for WeftIo<T> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        ::hyper::rt::Write::poll_write(self.project().inner, cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ::hyper::rt::Write::poll_write_vectored(self.project().inner, cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        ::hyper::rt::Write::is_write_vectored(&self.inner)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ::hyper::rt::Write::poll_flush(self.project().inner, cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ::hyper::rt::Write::poll_shutdown(self.project().inner, cx)
+    }
+}
+
+#[cfg(all(test, not(weft_loom)))]
+mod tests {
+    use super::*;
+    use crate::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A hyper-only stream over bytes: reads `data` in pieces of `step`,
+    /// records writes.
+    struct HyperOnly {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+        written: Vec<u8>,
+        shut: bool,
+    }
+
+    impl ::hyper::rt::Read for HyperOnly {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            mut buf: ::hyper::rt::ReadBufCursor<'_>,
+        ) -> Poll<io::Result<()>> {
+            let n = self
+                .step
+                .min(self.data.len() - self.at)
+                .min(buf.remaining());
+            let at = self.at;
+            buf.put_slice(&self.data[at..at + n]);
+            self.at += n;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    impl ::hyper::rt::Write for HyperOnly {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            self.written.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            self.shut = true;
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+    }
+
+    #[test]
+    fn a_hyper_stream_reads_and_writes_through_weft_traits() {
+        let mut io = WeftIo::new(HyperOnly {
+            data: b"hello, world".to_vec(),
+            at: 0,
+            step: 5,
+            written: Vec::new(),
+            shut: false,
+        });
+        let mut text = String::new();
+        block_on(io.read_to_string(&mut text)).unwrap();
+        assert_eq!(text, "hello, world");
+        block_on(io.write_all(b"back")).unwrap();
+        block_on(io.shutdown()).unwrap();
+        let inner = io.into_inner();
+        assert_eq!(inner.written, b"back");
+        assert!(inner.shut);
+    }
+
+    #[test]
+    fn a_weft_stream_reads_and_writes_through_hyper_traits() {
+        let (mut near, far) = crate::io::duplex(64);
+        let mut io = WeftIo::new(far);
+        block_on(near.write_all(b"ping")).unwrap();
+        let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 8];
+        let mut buf = ::hyper::rt::ReadBuf::uninit(&mut storage);
+        block_on(std::future::poll_fn(|cx| {
+            ::hyper::rt::Read::poll_read(Pin::new(&mut io), cx, buf.unfilled())
+        }))
+        .unwrap();
+        assert_eq!(buf.filled(), b"ping");
+        let bufs = [io::IoSlice::new(b"po"), io::IoSlice::new(b"ng")];
+        let n = block_on(std::future::poll_fn(|cx| {
+            ::hyper::rt::Write::poll_write_vectored(Pin::new(&mut io), cx, &bufs)
+        }))
+        .unwrap();
+        assert!(n > 0);
+        let mut back = vec![0u8; n];
+        block_on(near.read_exact(&mut back)).unwrap();
+        assert_eq!(&b"pong"[..n], &back[..]);
+    }
+}
