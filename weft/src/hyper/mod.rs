@@ -102,7 +102,6 @@
 //!
 //! [hyper]: https://docs.rs/hyper/1
 
-mod conn_io;
 mod executor;
 mod io;
 mod serve;

@@ -2,11 +2,10 @@
 //! with graceful shutdown, a connection limit, and back-off when the
 //! process runs out of file descriptors.
 
-use super::conn_io::ServeStream;
 use super::tracker::{ConnectionGuard, Tracker};
 use super::{WeftExecutor, WeftTimer};
 use crate::loom::Arc;
-use crate::net::TcpListener;
+use crate::net::{TcpListener, TcpStream};
 use ::hyper::body::{Body, Incoming};
 use ::hyper::service::Service;
 use ::hyper::{Request, Response};
@@ -66,7 +65,8 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///   (WebSocket, `CONNECT`) are served: read and write the upgraded
 ///   connection through [`WeftIo`](super::WeftIo)`::new(upgraded)`.
 /// * **Reads** go from the socket straight into hyper's buffer, which is
-///   never zeroed first (see [`WeftIo`](super::WeftIo) for other streams).
+///   never zeroed first: a [`TcpStream`] reads into uninitialized memory
+///   (see [`WeftIo`](super::WeftIo) for other streams).
 /// * **Graceful shutdown**: once the signal completes, `serve` closes the
 ///   listener (new connections are refused), tells every connection to
 ///   finish: an HTTP/1 connection completes the request in flight, if any,
@@ -382,14 +382,14 @@ where
             // Registering with the driver can fail as an accept can (out
             // of memory or of epoll watches, or the driver shut down): the
             // same handling.
-            Some(Ok((stream, peer))) => match ServeStream::new(stream) {
+            Some(Ok((stream, peer))) => match TcpStream::new(stream) {
                 Err(err) => err,
                 Ok(stream) => {
                     pause = BACKOFF_START;
                     if nodelay {
                         // Only a socket already broken fails here; serving
                         // it reports that soon enough.
-                        let _ = stream.stream().set_nodelay(true);
+                        let _ = stream.set_nodelay(true);
                     }
                     let service = make_service(peer);
                     let guard = Tracker::open(&tracker);
@@ -435,7 +435,7 @@ where
 /// the tracker says so.
 async fn serve_connection<S, B>(
     builder: Arc<Builder<WeftExecutor>>,
-    stream: ServeStream,
+    stream: TcpStream,
     service: S,
     mut guard: ConnectionGuard,
 ) where

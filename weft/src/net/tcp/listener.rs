@@ -143,8 +143,8 @@ impl TcpListener {
     }
 
     /// Polls for a connection, as a mio stream not yet registered with the
-    /// driver (`weft::hyper::serve` keeps its descriptor number to read
-    /// into uninitialized memory).
+    /// driver (`weft::hyper::serve` tells accept errors from registration
+    /// errors).
     pub(crate) fn poll_accept_mio(
         &self,
         cx: &mut Context<'_>,
