@@ -26,7 +26,7 @@ pub const NOTES: &[&str] = &[
      retransmission; the seed's two 1 s sleeps are replaced by awaiting the clients",
     "memory: one child process per runtime and sample, counting allocator on; bytes include \
      everything the runtime allocates for the object (task cell, queues, registration)",
-    "hyper_hello_*: one wrk run per sample (wrk -t1 -c50 -d5s --latency; -d2s with --quick), \
+    "hyper_hello_*: one wrk run per sample (wrk -t1 -c50 -d5s --latency; -d1s with --quick), \
      1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft and tokio alternating; \
      the same hyper service on both, each server on its own multi_thread runtime with 2 workers \
      and the same hyper-util auto builder (HTTP/1 + HTTP/2, a timer for the header-read \

@@ -42,7 +42,7 @@ pub const WRK_CONNECTIONS: usize = 50;
 /// Seconds per run.
 pub const WRK_SECONDS: u64 = 5;
 /// Seconds per run under `--quick`.
-pub const WRK_SECONDS_QUICK: u64 = 2;
+pub const WRK_SECONDS_QUICK: u64 = 1;
 
 /// Requests per second.
 pub const REQ_PER_SEC: Unit = Unit {
