@@ -12,35 +12,6 @@ use support::*;
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::TcpListener;
 
-fn get_nofile() -> libc::rlimit {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable `rlimit`.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
-    limit
-}
-
-fn set_nofile(limit: libc::rlimit) {
-    // SAFETY: `limit` is a valid `rlimit`; lowering the soft limit below
-    // the open descriptors is allowed (they stay open).
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
-}
-
-/// The lowest free descriptor number: the next one the kernel hands out.
-fn lowest_free_fd() -> libc::rlim_t {
-    // SAFETY: duplicating stdin's descriptor number has no preconditions;
-    // the duplicate is closed right away.
-    let fd = unsafe { libc::fcntl(0, libc::F_DUPFD, 0) };
-    assert!(fd >= 0, "dup: {}", std::io::Error::last_os_error());
-    // SAFETY: `fd` was just opened here and nothing else uses it.
-    unsafe { libc::close(fd) };
-    fd as libc::rlim_t
-}
-
 fn scenario(flavor: Flavor) {
     let _watchdog = Watchdog::new("accept_under_emfile");
     let rt = flavor.build();

@@ -28,33 +28,6 @@ fn pattern(id: usize) -> Vec<u8> {
     bytes
 }
 
-/// Raises the soft descriptor limit to at least `NEEDED`, if the hard
-/// limit allows; `false` (skip) if it does not.
-fn raise_nofile() -> bool {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable `rlimit`.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", std::io::Error::last_os_error());
-    if limit.rlim_cur >= NEEDED {
-        return true;
-    }
-    if limit.rlim_max < NEEDED {
-        eprintln!(
-            "skipping: {NEEDED} file descriptors needed, the hard RLIMIT_NOFILE is {}",
-            limit.rlim_max
-        );
-        return false;
-    }
-    limit.rlim_cur = limit.rlim_max.min(4 * NEEDED);
-    // SAFETY: `limit` is a valid `rlimit`, soft <= hard.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", std::io::Error::last_os_error());
-    true
-}
-
 fn echo_many(flavor: Flavor) {
     let _watchdog = Watchdog::new("five_thousand_connections");
     let rt = flavor.build();
@@ -112,7 +85,7 @@ fn echo_many(flavor: Flavor) {
 
 #[test]
 fn five_thousand_concurrent_connections_echo_intact() {
-    if !raise_nofile() {
+    if !raise_nofile(NEEDED) {
         return;
     }
     for flavor in [

@@ -155,30 +155,3 @@ pub(crate) async fn raw_exchange(addr: SocketAddr, request: &[u8]) -> String {
         .unwrap();
     String::from_utf8(response).unwrap()
 }
-
-/// Raises the soft `RLIMIT_NOFILE` to at least `needed`, if the hard limit
-/// allows; `false` (skip) if it does not.
-pub(crate) fn raise_nofile(needed: libc::rlim_t) -> bool {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, writable `rlimit`.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", io::Error::last_os_error());
-    if limit.rlim_cur >= needed {
-        return true;
-    }
-    if limit.rlim_max < needed {
-        eprintln!(
-            "skipping: {needed} file descriptors needed, the hard RLIMIT_NOFILE is {}",
-            limit.rlim_max
-        );
-        return false;
-    }
-    limit.rlim_cur = needed;
-    // SAFETY: `limit` is a valid `rlimit`, soft <= hard.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", io::Error::last_os_error());
-    true
-}

@@ -5,6 +5,8 @@
 //! Used as `mod support;` from each test file; every file uses a subset.
 #![allow(dead_code, unused_macros, unused_imports)]
 
+pub(crate) mod fd_limit;
+pub(crate) use fd_limit::*;
 use std::future::Future;
 use std::panic;
 use std::pin::Pin;
