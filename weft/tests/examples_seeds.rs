@@ -6,9 +6,10 @@
 //! `cargo test` builds the examples before running the tests; the binaries
 //! are found next to this test's own executable.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -18,27 +19,9 @@ struct Server {
     addr: String,
 }
 
-/// The built example binary.
-fn example_path(example: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/<test> → target/<profile>/examples/<example>
-    let path: PathBuf = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| profile.join("examples").join(example))
-        .unwrap();
-    assert!(
-        path.exists(),
-        "{} not built: run `cargo test --workspace` (it builds the examples) \
-         or `cargo build --examples` first",
-        path.display()
-    );
-    path
-}
-
 impl Server {
     fn start(example: &str) -> Server {
-        let path = example_path(example);
+        let path = support::example_path(example);
         let mut child = Command::new(&path)
             .arg("127.0.0.1:0")
             .stdout(Stdio::piped())
@@ -126,7 +109,7 @@ fn async_tcp_echoes_all_one_thousand_clients_within_its_second() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let output = Command::new(example_path("async_tcp"))
+    let output = Command::new(support::example_path("async_tcp"))
         .arg(&addr)
         .output()
         .unwrap();

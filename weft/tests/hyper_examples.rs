@@ -6,32 +6,15 @@
 //! `cargo test` builds the examples before running the tests; the binaries
 //! are found next to this test's own executable.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a request or an exit may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// The built example binary.
-fn example_path(example: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // target/<profile>/deps/<test> → target/<profile>/examples/<example>
-    let path: PathBuf = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| profile.join("examples").join(example))
-        .unwrap();
-    assert!(
-        path.exists(),
-        "{} not built: run `cargo test --workspace --all-features` (it builds the \
-         examples) or `cargo build --features hyper --examples` first",
-        path.display()
-    );
-    path
-}
 
 /// A running example server; killed when dropped (if still running).
 struct Server {
@@ -42,7 +25,7 @@ struct Server {
 
 impl Server {
     fn start(example: &str) -> Server {
-        let mut child = Command::new(example_path(example))
+        let mut child = Command::new(support::example_path(example))
             .arg("127.0.0.1:0")
             .stdout(Stdio::piped())
             .spawn()
@@ -168,7 +151,7 @@ fn the_axum_example_serves_its_routes() {
 #[test]
 fn the_client_example_speaks_http1_and_http2() {
     let server = Server::start("hyper_server");
-    let output = Command::new(example_path("hyper_client"))
+    let output = Command::new(support::example_path("hyper_client"))
         .arg(&server.addr)
         .output()
         .unwrap();

@@ -700,3 +700,25 @@ impl Latch {
         *open
     }
 }
+
+/// The built example binary `example`, next to the test binary
+/// (`target/<profile>/deps/<test>` → `target/<profile>/examples/<example>`).
+///
+/// # Panics
+///
+/// If it was not built, saying how to build it.
+pub(crate) fn example_path(example: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join("examples").join(example))
+        .unwrap();
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo test --workspace --all-features` (it builds \
+         the examples) or `cargo build --all-features --examples` first",
+        path.display()
+    );
+    path
+}
