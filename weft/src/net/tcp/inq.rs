@@ -20,16 +20,19 @@
 //! bytes read, `peek`, and a descriptor handed to other code behave as
 //! without it.
 //!
-//! Where the option is refused (an older kernel), the stream falls back to
-//! plain reads and the short-read rule of `Registration::poll_transfer`.
+//! Where the option is refused (an older kernel), no control message comes
+//! back and the read falls back to the short-read rule of
+//! `Registration::poll_transfer` (a read that did not fill the buffer
+//! emptied the queue); reads go into uninitialized memory either way.
 //! An idea tokio does not use; the option is the kernel's (`tcp(7)`).
 
 use std::io;
 use std::mem::{size_of, MaybeUninit};
 use std::os::fd::RawFd;
 
-/// Turns `TCP_INQ` on for `fd`; returns whether the kernel took it.
-pub(super) fn enable(fd: RawFd) -> bool {
+/// Turns `TCP_INQ` on for `fd` where the kernel has it (a refusal only
+/// means reads use the short-read rule instead).
+pub(super) fn enable(fd: RawFd) {
     let on: libc::c_int = 1;
     // SAFETY: `on` is a valid `c_int` for the call's duration, and its
     // size is the length given; `fd` is the caller's open socket.
@@ -42,7 +45,7 @@ pub(super) fn enable(fd: RawFd) -> bool {
             size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    result == 0
+    let _ = result;
 }
 
 /// Room for one `TCP_CM_INQ` message (`CMSG_SPACE(sizeof(int))`), aligned
@@ -57,8 +60,9 @@ pub(super) fn recv(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<(usize,
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
     };
+    let len = buf.len();
     // SAFETY: one vector, over `buf`, writable for its whole length.
-    unsafe { recv_vectored(fd, &mut iov, 1) }
+    unsafe { recv_vectored(fd, &mut iov, 1, len) }
 }
 
 /// As [`recv`], into several buffers.
@@ -66,11 +70,15 @@ pub(super) fn recv_into_slices(
     fd: RawFd,
     bufs: &mut [io::IoSliceMut<'_>],
 ) -> io::Result<(usize, bool)> {
+    let len = bufs.iter().map(|buf| buf.len()).sum();
     // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std
     // guarantees it), and each one is a writable buffer of its length.
-    unsafe { recv_vectored(fd, bufs.as_mut_ptr().cast(), bufs.len()) }
+    unsafe { recv_vectored(fd, bufs.as_mut_ptr().cast(), bufs.len(), len) }
 }
 
+/// Reads into `count` vectors holding `len` bytes in all; says whether the
+/// queue is now empty, from `TCP_CM_INQ` or else the short-read rule.
+///
 /// # Safety
 ///
 /// `iov` points at `count` vectors, each over memory writable for its
@@ -79,6 +87,7 @@ unsafe fn recv_vectored(
     fd: RawFd,
     iov: *mut libc::iovec,
     count: usize,
+    len: usize,
 ) -> io::Result<(usize, bool)> {
     let mut control = Control([0; 32]);
     // SAFETY: all-zero is a valid `msghdr` (null pointers, zero lengths).
@@ -95,7 +104,11 @@ unsafe fn recv_vectored(
     }
     let read = read as usize;
     // End of stream (0) leaves the readiness alone: it stays readable.
-    Ok((read, read > 0 && queue_left(&msg) == Some(0)))
+    let drained = match queue_left(&msg) {
+        Some(left) => left == 0,
+        None => read < len,
+    };
+    Ok((read, read > 0 && drained))
 }
 
 /// The `TCP_CM_INQ` value in `msg`'s control data, if the kernel sent one.
@@ -116,4 +129,45 @@ fn queue_left(msg: &libc::msghdr) -> Option<libc::c_int> {
         }
     }
     None
+}
+
+#[cfg(all(test, not(miri), not(weft_loom)))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+
+    fn read(fd: RawFd, len: usize) -> (usize, bool) {
+        let mut buf = vec![MaybeUninit::uninit(); len];
+        recv(fd, &mut buf).unwrap()
+    }
+
+    #[test]
+    fn the_kernel_says_when_a_full_read_emptied_the_queue() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (ours, _) = listener.accept().unwrap();
+        enable(ours.as_raw_fd());
+        peer.write_all(b"0123456789").unwrap();
+        let mut seen = [0u8; 10];
+        while ours.peek(&mut seen).unwrap() < 10 {}
+        assert_eq!(read(ours.as_raw_fd(), 4), (4, false), "6 bytes are left");
+        // Fills the buffer exactly: only TCP_INQ can tell it was the last.
+        assert_eq!(read(ours.as_raw_fd(), 6), (6, true));
+    }
+
+    #[test]
+    fn without_the_option_a_short_read_counts_as_emptying() {
+        // A Unix socket has no TCP_INQ: no control message comes back.
+        let (mut peer, ours) = std::os::unix::net::UnixStream::pair().unwrap();
+        peer.write_all(b"0123456789").unwrap();
+        assert_eq!(read(ours.as_raw_fd(), 4), (4, false));
+        assert_eq!(
+            read(ours.as_raw_fd(), 6),
+            (6, false),
+            "a full read says nothing"
+        );
+        peer.write_all(b"abc").unwrap();
+        assert_eq!(read(ours.as_raw_fd(), 8), (3, true));
+    }
 }

@@ -7,7 +7,7 @@ use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
@@ -23,10 +23,9 @@ use std::task::{ready, Context, Poll};
 ///
 /// See [`TcpListener`](super::TcpListener) for an example.
 pub struct TcpStream {
-    io: PollEvented<mio::net::TcpStream>,
     /// Reads learn what the receive queue still holds (`TCP_INQ`; see
     /// `inq.rs`), so a read that empties it forgets the readiness.
-    inq: bool,
+    io: PollEvented<mio::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -77,10 +76,9 @@ impl TcpStream {
 
     #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
-        let inq = inq::enable(stream.as_raw_fd());
+        inq::enable(stream.as_raw_fd());
         Ok(TcpStream {
             io: PollEvented::new(stream)?,
-            inq,
         })
     }
 
@@ -203,30 +201,16 @@ impl TcpStream {
     /// `WouldBlock` if nothing is. `Ok(0)`: end of stream (or an empty
     /// `buf`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.inq {
-            let fd = self.as_raw_fd();
-            return self
-                .registration()
-                .try_drain(Direction::Read, || inq::recv(fd, as_uninit(buf)));
-        }
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Direction::Read, || (&*io).read(buf))
+        let fd = self.as_raw_fd();
+        self.registration()
+            .try_drain(Direction::Read, || inq::recv(fd, as_uninit(buf)))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
-        if self.inq {
-            let fd = self.as_raw_fd();
-            return self
-                .registration()
-                .try_drain(Direction::Read, || inq::recv_into_slices(fd, bufs));
-        }
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Direction::Read, || (&*io).read_vectored(bufs))
+        let fd = self.as_raw_fd();
+        self.registration()
+            .try_drain(Direction::Read, || inq::recv_into_slices(fd, bufs))
     }
 
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
@@ -282,12 +266,6 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        if !self.inq {
-            let unfilled = buf.initialize_unfilled();
-            let n = ready!(self.io.poll_read(cx, unfilled))?;
-            buf.advance(n);
-            return Poll::Ready(Ok(()));
-        }
         if buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
