@@ -7,7 +7,8 @@ use weft_bench::rt::{Flavor, Rt, TokioRt, WeftRt};
 use weft_bench::workloads::echo::echo_once;
 
 fn run<R: Rt>(conns: usize, seconds: f64) {
-    let rt = R::build(Flavor::MultiThread(2)).expect("runtime");
+    let workers = std::env::var("ECHO_WORKERS").map_or(2, |w| w.parse().expect("ECHO_WORKERS"));
+    let rt = R::build(Flavor::MultiThread(workers)).expect("runtime");
     let deadline = Instant::now() + Duration::from_secs_f64(seconds);
     let (mut messages, mut took) = (0, Duration::ZERO);
     while Instant::now() < deadline {

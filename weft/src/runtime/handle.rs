@@ -137,7 +137,11 @@ impl Handle {
         let _runtime = context::enter_runtime();
         let _current = context::set_current(&self.inner);
         let future = pin!(future);
-        match park_thread::block_on(future, || None::<std::convert::Infallible>) {
+        let spin_while = || match &self.inner {
+            scheduler::Handle::MultiThread(handle) => handle.has_awake_worker(),
+            scheduler::Handle::CurrentThread(_) => false,
+        };
+        match park_thread::block_on(future, || None::<std::convert::Infallible>, spin_while) {
             Ok(output) => output,
             Err(never) => match never {},
         }

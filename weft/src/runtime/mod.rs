@@ -88,6 +88,8 @@ pub(crate) mod park;
 #[cfg(all(test, weft_loom))]
 mod park_loom_tests;
 mod park_thread;
+#[cfg(all(test, weft_loom))]
+mod park_thread_loom_tests;
 #[allow(clippy::module_inception)]
 mod runtime;
 pub(crate) mod scheduler;

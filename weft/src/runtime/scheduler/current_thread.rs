@@ -137,15 +137,20 @@ impl CurrentThread {
             }
             // Another thread drives the scheduler: poll our future on this
             // thread until it is ready or the core comes back.
-            let waited = park_thread::block_on(future.as_mut(), || {
-                let me = std::thread::current();
-                let mut waiters = self.core_waiters.lock().unwrap();
-                if !waiters.iter().any(|t| t.id() == me.id()) {
-                    waiters.push(me);
-                }
-                drop(waiters);
-                self.core_available().then_some(())
-            });
+            let waited = park_thread::block_on(
+                future.as_mut(),
+                || {
+                    let me = std::thread::current();
+                    let mut waiters = self.core_waiters.lock().unwrap();
+                    if !waiters.iter().any(|t| t.id() == me.id()) {
+                        waiters.push(me);
+                    }
+                    drop(waiters);
+                    self.core_available().then_some(())
+                },
+                // The thread holding the core may be busy for long.
+                || false,
+            );
             if let Ok(output) = waited {
                 return output;
             }

@@ -21,8 +21,12 @@
 //!    worker, not one each.
 //! 2. A worker becomes a searcher only while `2 * searching < workers`.
 //! 3. A searcher that finds work stops searching; if it was the last
-//!    searcher it wakes another worker (rule 1), since more work may be
-//!    waiting behind the task it found.
+//!    searcher and work is still visible in a queue, it wakes another
+//!    worker (rule 1). The look comes after its SeqCst decrement, so it
+//!    sees any push whose producer saw it searching and woke nobody (the
+//!    argument below, as in rule 4). Tokio wakes another worker here
+//!    unconditionally; with one task in flight (request/reply) that wake
+//!    is always wasted, and the woken worker competes for the CPUs.
 //! 4. A worker parks by moving itself into the sleepers list, leaving the
 //!    counts under the lock. If it was the last searcher, it then checks
 //!    every queue once more and wakes a worker if any has work.
@@ -153,6 +157,11 @@ impl Idle {
     /// Whether worker `index` is still parked (not yet picked to wake).
     pub(super) fn is_parked(&self, sleepers: &Mutex<Sleepers>, index: usize) -> bool {
         sleepers.lock().unwrap().parked.contains(&index)
+    }
+
+    /// Workers not in the sleepers list (a racy look).
+    pub(super) fn num_unparked(&self) -> usize {
+        unparked(self.state.load(Relaxed))
     }
 
     /// Workers currently searching.

@@ -300,13 +300,18 @@ impl ModelWorker {
 
     /// `Context::run_task`, without the LIFO chain.
     fn run_task(&mut self, task: Notified<Arc<Handle>>) {
+        self.stop_searching();
+        task.run();
+    }
+
+    /// The start of `Context::run_task`: rule 3.
+    fn stop_searching(&mut self) {
         if self.is_searching {
             self.is_searching = false;
             if self.handle.shared.idle.stop_searching() {
-                self.handle.notify_parked();
+                self.handle.notify_if_work_pending();
             }
         }
-        task.run();
     }
 
     /// `Context::park` with `Core::transition_to_parked` (rule 4) and
@@ -544,6 +549,55 @@ fn mt_idle_two_workers_park_vs_remote_push() {
             .count();
         assert!(picked_after_exit <= 1, "one push wakes at most one worker");
         assert_eq!(shared.idle.num_searching(), picked_after_exit);
+    });
+}
+
+/// Rule 3 against rule 1: worker 0, the only searcher, has taken task A
+/// from the inject queue and stops searching while another thread pushes
+/// task B; worker 1 is parked. Worker 0 then stays busy (it never looks at
+/// the queue again in this model), so B runs only if somebody wakes worker
+/// 1: the producer, if it saw `searching == 0`, or worker 0's look at the
+/// queues after its decrement, if the producer saw it still searching.
+/// Otherwise worker 1 sleeps forever (a loom deadlock). Waking worker 1 only
+/// when work is visible is what makes a lone request/reply exchange wake
+/// nobody; the model checks that it loses no wake-up.
+#[test]
+fn mt_idle_last_searcher_finds_work_vs_remote_push() {
+    model(|| {
+        let (handle, mut parkers, _locals) = handle_with_parkers(2);
+        let counters = Arc::new(Counters::default());
+        let task_a = ready_task(&handle, &counters, || {});
+        let task_b = ready_task(&handle, &counters, || {});
+        let shared = &handle.shared;
+        assert!(shared.idle.try_start_searching());
+        assert!(!shared.idle.park(&shared.sleepers, 1, false));
+        let mut worker0 = ModelWorker::new(&handle, 0, parkers.remove(0), true);
+        let mut worker1 = ModelWorker::new(&handle, 1, parkers.remove(0), false);
+        handle.shared.inject.push(task_a);
+        let a = handle.shared.inject.pop().expect("task A was pushed");
+
+        let producer = {
+            let handle = handle.clone();
+            thread::spawn(move || handle.push_remote(task_b))
+        };
+        let parked = thread::spawn(move || {
+            worker1.park_loop();
+            loop {
+                if let Some(task) = worker1.handle.shared.inject.pop() {
+                    worker1.run_task(task);
+                    break;
+                }
+                worker1.park();
+            }
+        });
+
+        worker0.run_task(a);
+        producer.join().unwrap();
+        parked.join().unwrap();
+
+        assert_eq!(counters.polls.load(SeqCst), 2, "both tasks ran once");
+        assert_eq!(shared.idle.num_searching(), 0);
+        assert_eq!(handle.alive_tasks(), 0);
     });
 }
 

@@ -164,7 +164,9 @@ impl MultiThread {
         let _runtime = context::enter_runtime();
         let _current = context::set_current(handle);
         let future = pin!(future);
-        match park_thread::block_on(future, || None::<std::convert::Infallible>) {
+        let this = handle.as_multi_thread();
+        let spin_while = || this.has_awake_worker();
+        match park_thread::block_on(future, || None::<std::convert::Infallible>, spin_while) {
             Ok(output) => output,
             Err(never) => match never {},
         }
@@ -261,12 +263,21 @@ impl Handle {
 
     /// Wakes a worker if any queue has work (`idle.rs`, rule 4).
     fn notify_if_work_pending(&self) {
-        let shared = &self.shared;
-        let pending = shared.remotes.iter().any(|remote| !remote.steal.is_empty())
-            || !shared.inject.is_empty();
-        if pending {
+        if self.has_visible_work() {
             self.notify_parked();
         }
+    }
+
+    /// Whether some worker is not parked: a thread waiting for what a task
+    /// will send it then spins before it sleeps (`park_thread`).
+    pub(crate) fn has_awake_worker(&self) -> bool {
+        self.shared.idle.num_unparked() > 0
+    }
+
+    /// Whether the inject queue or a worker's stealable queue has a task.
+    fn has_visible_work(&self) -> bool {
+        let shared = &self.shared;
+        shared.remotes.iter().any(|remote| !remote.steal.is_empty()) || !shared.inject.is_empty()
     }
 
     /// Refuses new work and tells every worker to stop.
