@@ -22,6 +22,14 @@ fn run<R: Channels>(seconds: f64) {
         let start = Instant::now();
         trips += request_reply::<R>(&rt, 1_000);
         took += start.elapsed();
+        // REQREP_OTHERS=run: the others take a sample in between, as in
+        // weft-bench's rounds.
+        if let Some((tokio, smol)) = &_others {
+            if std::env::var("REQREP_OTHERS").as_deref() == Ok("run") {
+                request_reply::<TokioRt>(tokio, 1_000);
+                request_reply::<SmolRt>(smol, 1_000);
+            }
+        }
     }
     println!(
         "{:.2} µs per round trip",

@@ -9,7 +9,7 @@
 //! between the spin and the `PARKED` store, and one that finds the waiter
 //! parked.
 
-use super::park_thread::Signal;
+use super::park_thread::{Signal, SpinBackoff};
 use crate::loom::{AtomicBool, Ordering::*, UnsafeCell};
 use loom::thread;
 use std::sync::Arc;
@@ -34,8 +34,9 @@ fn model<F: Fn() + Sync + Send + 'static>(f: F) {
 /// The waiter's loop in `park_thread::block_on`: "poll" (look at `ready`)
 /// and wait until it is set.
 fn wait_until_ready(signal: &Signal, ready: &AtomicBool, spin: bool) {
+    let mut backoff = SpinBackoff::default();
     while !ready.load(Acquire) {
-        signal.wait(|| spin);
+        signal.wait(&mut backoff, || spin);
     }
 }
 

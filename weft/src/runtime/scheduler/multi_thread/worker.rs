@@ -43,7 +43,9 @@
 //! (`runtime/proc.go`, `findRunnable`). Bounded in time, by rule 2 (at
 //! most half the workers search), and off on one CPU, and only after
 //! remote work: a worker fed by its own I/O events and wakes (a server)
-//! parks at once, leaving the CPU to whoever shares the machine.
+//! parks at once, leaving the CPU to whoever shares the machine. After a
+//! spin that found nothing the next ones are skipped for a while
+//! (`park_thread::SpinBackoff`: the thread we serve may be on our CPU).
 //!
 //! **`block_in_place`.** The core leaves the thread: it is put in the
 //! worker's cell and a fresh thread (from the blocking pool) runs the
@@ -58,7 +60,8 @@ use super::queue::{self, LOCAL_QUEUE_CAPACITY};
 use super::stats::Stats;
 use super::{Handle, Remote};
 use crate::loom::{Mutex, Ordering::SeqCst, Spin};
-use crate::runtime::{context, coop, park_thread, scheduler};
+use crate::runtime::park_thread::{self, SpinBackoff};
+use crate::runtime::{context, coop, scheduler};
 use crate::task::Notified;
 use crate::util::rand::FastRand;
 use std::cell::RefCell;
@@ -98,6 +101,8 @@ pub(super) struct Core {
     /// The last task this worker took came from the inject queue: it
     /// serves a thread outside the workers, and spins before it parks.
     serving_remote: bool,
+    /// When to skip that spin (`park_thread::SpinBackoff`).
+    spin: SpinBackoff,
     is_shutdown: bool,
     /// `None` while the thread is parked (the parker is out in use).
     park: Option<Parker>,
@@ -180,7 +185,7 @@ impl Context {
                 }
                 continue;
             }
-            if core.is_searching && core.serving_remote && park_thread::can_spin() {
+            if core.is_searching && core.serving_remote && core.spin.should_spin() {
                 let found;
                 (core, found) = self.spin_for_remote_work(core);
                 if found {
@@ -201,12 +206,17 @@ impl Context {
         let mut core = self.park_timeout(core, Some(Duration::ZERO));
         let mut spin = Spin::new(SPIN_FOR_REMOTE_WORK);
         loop {
+            // Looked at once more after the deadline: this thread may have
+            // lost its CPU to the very thread it waits for.
+            let more = spin.next();
             if core.has_tasks() || handle.has_visible_work() {
+                core.spin.caught();
                 return (core, true);
             }
-            if !spin.next() {
+            if !more {
                 // Until a task comes from the inject queue again.
                 core.serving_remote = false;
+                core.spin.missed();
                 return (core, false);
             }
         }
@@ -417,6 +427,7 @@ impl Core {
             run_queue,
             is_searching: false,
             serving_remote: false,
+            spin: SpinBackoff::default(),
             is_shutdown: false,
             park: Some(park),
             stats: Stats::default(),
