@@ -186,3 +186,106 @@ pub(crate) fn block_on<F: Future, R>(
         signal.wait(&mut backoff, &spin_while);
     }
 }
+
+#[cfg(all(test, not(weft_loom)))]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicBool;
+    use std::time::Instant;
+
+    #[test]
+    fn backoff_skips_1_2_4_up_to_64_waits_after_misses_and_resets_on_a_catch() {
+        let mut backoff = SpinBackoff::default();
+        let spins = can_spin();
+        assert_eq!(backoff.should_spin(), spins);
+        for expected_skip in [1, 2, 4, 8, 16, 32, 64, 64] {
+            backoff.missed();
+            for _ in 0..expected_skip {
+                assert!(!backoff.should_spin(), "skipping {expected_skip} waits");
+            }
+            assert_eq!(backoff.should_spin(), spins, "after {expected_skip} skips");
+        }
+        backoff.caught();
+        backoff.missed();
+        assert!(!backoff.should_spin(), "a catch restarts the back-off at 1");
+        assert_eq!(backoff.should_spin(), spins);
+    }
+
+    #[test]
+    fn a_wake_before_the_wait_returns_at_once_and_is_consumed() {
+        let signal = Signal::for_current_thread();
+        signal.notify();
+        let mut backoff = SpinBackoff::default();
+        signal.wait(&mut backoff, || false);
+        assert_eq!(signal.state.load(SeqCst), EMPTY, "the wake was consumed");
+    }
+
+    /// A wake from another thread ends the wait, whether it lands while the
+    /// waiter spins or after it parked (the second wake comes 50 ms late).
+    #[test]
+    fn a_wake_from_another_thread_ends_a_spinning_or_parked_wait() {
+        for delay in [Duration::ZERO, Duration::from_millis(50)] {
+            let signal = Signal::for_current_thread();
+            let done = Arc::new(AtomicBool::new(false));
+            let waker = {
+                let (signal, done) = (signal.clone(), done.clone());
+                std::thread::spawn(move || {
+                    std::thread::sleep(delay);
+                    done.store(true, SeqCst);
+                    signal.notify();
+                })
+            };
+            let mut backoff = SpinBackoff::default();
+            let start = Instant::now();
+            while !done.load(SeqCst) {
+                signal.wait(&mut backoff, || true);
+                assert!(start.elapsed() < Duration::from_secs(10), "wake lost");
+            }
+            waker.join().unwrap();
+        }
+    }
+
+    /// `block_on` on a future completed from another thread, many times:
+    /// each completion is seen (no lost wake-up between spin and park).
+    #[test]
+    fn block_on_sees_every_completion_from_another_thread() {
+        use std::sync::Mutex;
+        struct Slot(Mutex<(bool, Option<Waker>)>);
+        struct Wait<'a>(&'a Slot);
+        impl Future for Wait<'_> {
+            type Output = ();
+            fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+                let mut slot = (self.0).0.lock().unwrap();
+                if slot.0 {
+                    return Poll::Ready(());
+                }
+                slot.1 = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+        for round in 0..200 {
+            let slot = Arc::new(Slot(Mutex::new((false, None))));
+            let completer = {
+                let slot = slot.clone();
+                std::thread::spawn(move || {
+                    if round % 2 == 1 {
+                        std::thread::sleep(Duration::from_micros(100));
+                    }
+                    let waker = {
+                        let mut slot = slot.0.lock().unwrap();
+                        slot.0 = true;
+                        slot.1.take()
+                    };
+                    if let Some(waker) = waker {
+                        waker.wake();
+                    }
+                })
+            };
+            let future = std::pin::pin!(Wait(&slot));
+            let spin = round % 4 < 2;
+            let out = block_on(future, || None::<()>, || spin);
+            assert!(out.is_ok());
+            completer.join().unwrap();
+        }
+    }
+}
