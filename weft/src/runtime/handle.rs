@@ -118,6 +118,9 @@ impl Handle {
     /// On a `current_thread` runtime this does not drive the scheduler:
     /// spawned tasks run only while some thread is inside
     /// [`Runtime::block_on`](crate::runtime::Runtime::block_on) (as in tokio).
+    /// On a `multi_thread` runtime the waiting thread spins briefly before
+    /// it sleeps, as `Runtime::block_on` does (see its "Differences from
+    /// tokio").
     ///
     /// # Panics
     ///

@@ -72,6 +72,17 @@ impl Runtime {
     /// thread is already inside `block_on` on the same runtime, this one
     /// polls only its own future until that thread is done, then takes over.
     ///
+    /// On `multi_thread`, the tasks run on the workers and this thread
+    /// polls only `future`.
+    ///
+    /// # Differences from tokio
+    ///
+    /// On `multi_thread`, while `future` is pending and a worker is awake,
+    /// this thread spins for up to 20 µs before it sleeps (and a worker
+    /// that served it stays awake as long), so a task's reply to it costs
+    /// no futex wake and no cross-CPU wake-up. Spins that find nothing back
+    /// off (see `runtime/park_thread.rs`); with one CPU there is no spin.
+    ///
     /// # Panics
     ///
     /// Panics with "Cannot start a runtime from within a runtime" when
