@@ -1,5 +1,6 @@
 //! Runs one runtime's TCP echo alone, for profiling (`perf record`,
-//! `perf stat`, `strace -c`): `echo_one weft|tokio CONNS SECONDS`.
+//! `perf stat`, `strace -c`): `echo_one weft|tokio CONNS SECONDS`, on 2
+//! workers unless `ECHO_WORKERS` says otherwise.
 //! Prints messages per second. weft-bench itself compares the runtimes.
 
 use std::time::{Duration, Instant};

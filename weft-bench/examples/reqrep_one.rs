@@ -10,7 +10,7 @@ use weft_bench::workloads::sync::request_reply;
 fn run<R: Channels>(seconds: f64) {
     let rt = R::build(Flavor::MultiThread(2)).expect("runtime");
     // REQREP_OTHERS=1: the other runtimes exist too, idle, as in weft-bench.
-    let _others = std::env::var_os("REQREP_OTHERS").map(|_| {
+    let others = std::env::var_os("REQREP_OTHERS").map(|_| {
         (
             TokioRt::build(Flavor::MultiThread(2)).expect("runtime"),
             SmolRt::build(Flavor::MultiThread(2)).expect("runtime"),
@@ -24,7 +24,7 @@ fn run<R: Channels>(seconds: f64) {
         took += start.elapsed();
         // REQREP_OTHERS=run: the others take a sample in between, as in
         // weft-bench's rounds.
-        if let Some((tokio, smol)) = &_others {
+        if let Some((tokio, smol)) = &others {
             if std::env::var("REQREP_OTHERS").as_deref() == Ok("run") {
                 request_reply::<TokioRt>(tokio, 1_000);
                 request_reply::<SmolRt>(smol, 1_000);

@@ -178,13 +178,7 @@ fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadR
                 Ok(Ok(values)) if round >= multi.warmup => list.push(values),
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => *taken = Err(describe(entry, *kind, &e)),
-                Err(payload) => {
-                    *taken = Err(format!(
-                        "{} on {kind}: panicked: {}",
-                        entry.name,
-                        panic_message(payload.as_ref())
-                    ))
-                }
+                Err(payload) => *taken = Err(describe_panic(entry, *kind, payload.as_ref())),
             }
         }
     }
@@ -242,13 +236,7 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
                 Ok(Ok(v)) if round >= warmup => list.push(v),
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => *taken = Err(describe(entry, *kind, &e)),
-                Err(payload) => {
-                    *taken = Err(format!(
-                        "{} on {kind}: panicked: {}",
-                        entry.name,
-                        panic_message(payload.as_ref())
-                    ))
-                }
+                Err(payload) => *taken = Err(describe_panic(entry, *kind, payload.as_ref())),
             }
         }
     }
@@ -275,14 +263,16 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
     }
 }
 
-fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(s) = payload.downcast_ref::<&str>() {
+/// A sampler's panic, as the runtime's outcome for `entry`.
+fn describe_panic(entry: &Entry, kind: Kind, payload: &(dyn Any + Send)) -> String {
+    let message = if let Some(s) = payload.downcast_ref::<&str>() {
         s
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s
     } else {
         "(no message)"
-    }
+    };
+    format!("{} on {kind}: panicked: {message}", entry.name)
 }
 
 fn describe(entry: &Entry, kind: Kind, e: &io::Error) -> String {

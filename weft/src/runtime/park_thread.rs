@@ -191,7 +191,52 @@ pub(crate) fn block_on<F: Future, R>(
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
+    use std::thread::JoinHandle;
     use std::time::Instant;
+
+    /// After this, a wait counts as a lost wake-up.
+    const RESCUE_AFTER: Duration = Duration::from_secs(20);
+
+    /// Unparks `target` every 100 ms once [`RESCUE_AFTER`] has passed, until
+    /// dropped. A `Signal` wait returns on any unpark, so a lost wake-up
+    /// ends in a failed assertion on the elapsed time instead of a hang.
+    struct Rescuer {
+        stop: Arc<AtomicBool>,
+        thread: Option<JoinHandle<()>>,
+    }
+
+    impl Rescuer {
+        fn for_current_thread() -> Rescuer {
+            let target = std::thread::current();
+            let stop = Arc::new(AtomicBool::new(false));
+            let thread = {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let start = Instant::now();
+                    while !stop.load(SeqCst) {
+                        std::thread::park_timeout(Duration::from_millis(100));
+                        if start.elapsed() >= RESCUE_AFTER {
+                            target.unpark();
+                        }
+                    }
+                })
+            };
+            Rescuer {
+                stop,
+                thread: Some(thread),
+            }
+        }
+    }
+
+    impl Drop for Rescuer {
+        fn drop(&mut self) {
+            self.stop.store(true, SeqCst);
+            if let Some(thread) = self.thread.take() {
+                thread.thread().unpark();
+                let _ = thread.join();
+            }
+        }
+    }
 
     #[test]
     fn backoff_skips_1_2_4_up_to_64_waits_after_misses_and_resets_on_a_catch() {
@@ -235,11 +280,12 @@ mod tests {
                     signal.notify();
                 })
             };
+            let _rescuer = Rescuer::for_current_thread();
             let mut backoff = SpinBackoff::default();
             let start = Instant::now();
             while !done.load(SeqCst) {
                 signal.wait(&mut backoff, || true);
-                assert!(start.elapsed() < Duration::from_secs(10), "wake lost");
+                assert!(start.elapsed() < RESCUE_AFTER, "wake lost");
             }
             waker.join().unwrap();
         }
@@ -263,6 +309,8 @@ mod tests {
                 Poll::Pending
             }
         }
+        let _rescuer = Rescuer::for_current_thread();
+        let start = Instant::now();
         for round in 0..200 {
             let slot = Arc::new(Slot(Mutex::new((false, None))));
             let completer = {
@@ -285,6 +333,7 @@ mod tests {
             let spin = round % 4 < 2;
             let out = block_on(future, || None::<()>, || spin);
             assert!(out.is_ok());
+            assert!(start.elapsed() < RESCUE_AFTER, "a wake-up was lost");
             completer.join().unwrap();
         }
     }
