@@ -549,6 +549,105 @@ rt_test! {
     }
 }
 
+/// A busy task repeats a ready operation (so its budget runs out at every
+/// poll) while another task of the same runtime waits in `accept`; the
+/// connection arrives (a blocking connect, which the kernel completes from
+/// the backlog) during the busy task's first poll, after the acceptor has
+/// found the queue empty. Returns how many times the busy task had been
+/// polled when the accept completed.
+///
+/// A yield forced by a spent budget must come back only after the driver
+/// has collected I/O events: then the acceptor runs at the driver check
+/// right after the busy task's first yield. Re-queued without waiting for
+/// the driver, the busy task is polled again and again until the scheduler
+/// checks its driver on its own (every few dozen polls). The busy task
+/// stops once the accept completes, so a failure cannot hang.
+fn busy_polls_before_an_accept(rt: &weft::runtime::Runtime, busy_loop: BusyLoop) -> usize {
+    let _watchdog = Watchdog::new("busy_polls_before_an_accept");
+    rt.block_on(async {
+        let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let registered = Arc::new(AtomicBool::new(false));
+        let busy_counters = Counters::new();
+        let acceptor = {
+            let registered = registered.clone();
+            let busy_counters = busy_counters.clone();
+            weft::spawn(async move {
+                let mut accept = std::pin::pin!(listener.accept());
+                // Wait in `accept` first, with the queue still empty.
+                let first = poll_fn(|cx| Poll::Ready(accept.as_mut().poll(cx))).await;
+                assert!(first.is_pending(), "no connection yet");
+                registered.store(true, SeqCst);
+                let connection = accept.await.unwrap();
+                (connection, busy_counters.polls())
+            })
+        };
+        while !registered.load(SeqCst) {
+            yield_now().await;
+        }
+        let done = Arc::new(AtomicBool::new(false));
+        let busy = {
+            let done = done.clone();
+            weft::spawn(Counted::new(&busy_counters, async move {
+                let client = std::net::TcpStream::connect(addr).unwrap();
+                while !done.load(SeqCst) {
+                    busy_loop.once().await;
+                }
+                client
+            }))
+        };
+        let (_connection, polls) = acceptor.await.unwrap();
+        done.store(true, SeqCst);
+        busy.await.unwrap();
+        polls
+    })
+}
+
+/// The ready operations a busy task repeats.
+#[derive(Clone, Copy)]
+enum BusyLoop {
+    /// `consume_budget().await`.
+    ConsumeBudget,
+    /// Awaiting a `JoinHandle` of a task that already finished.
+    FinishedHandle,
+    /// A `select!` over an always-ready branch.
+    Select,
+}
+
+impl BusyLoop {
+    async fn once(self) {
+        match self {
+            BusyLoop::ConsumeBudget => consume_budget().await,
+            BusyLoop::FinishedHandle => {
+                let mut handles = finished_handles(1).await;
+                handles.pop().unwrap().await.unwrap();
+            }
+            BusyLoop::Select => {
+                weft::select! {
+                    biased;
+                    _ = ready(()) => {},
+                }
+                consume_budget().await;
+            }
+        }
+    }
+}
+
+rt_test! {
+    fn a_spent_budget_yields_past_the_io_driver(rt: &Runtime, flavor: Flavor) {
+        for busy_loop in [BusyLoop::ConsumeBudget, BusyLoop::FinishedHandle, BusyLoop::Select] {
+            let polls = busy_polls_before_an_accept(rt, busy_loop);
+            // With one thread polling tasks: the first poll (which
+            // connects) and at most one more before the driver check that
+            // sees the connection. With several workers another one may
+            // accept at any time: only completion is checked there.
+            if flavor.workers() == 1 {
+                assert!(polls <= 2, "{flavor:?}: the busy task was polled {polls} times first");
+            }
+        }
+    }
+}
+
 #[test]
 fn yield_now_outside_any_runtime_is_woken_at_once() {
     let _watchdog = Watchdog::new("yield_now_outside_any_runtime_is_woken_at_once");

@@ -471,3 +471,44 @@ fn nested_local_sets_keep_their_tasks_apart() {
     });
     assert_eq!(out, 3);
 }
+
+/// A waker whose `Drop` spawns a local task (user code reaching back into
+/// the set that stored it).
+struct SpawnOnDrop(Arc<AtomicBool>);
+
+impl std::task::Wake for SpawnOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for SpawnOnDrop {
+    fn drop(&mut self) {
+        let spawned = self.0.clone();
+        drop(weft::task::spawn_local(async move {
+            spawned.store(true, SeqCst);
+        }));
+    }
+}
+
+/// The set drops a waker it replaces after releasing its lock: the
+/// waker's `Drop` may spawn onto the set (which wakes the set's driver,
+/// under that lock) without deadlocking.
+#[test]
+fn a_replaced_waker_may_spawn_onto_the_set_when_dropped() {
+    let _watchdog = Watchdog::new("a_replaced_waker_may_spawn_onto_the_set_when_dropped");
+    let local = LocalSet::new();
+    let spawned = Arc::new(AtomicBool::new(false));
+    let mut run = std::pin::pin!(local.run_until(std::future::pending::<()>()));
+    {
+        let waker = std::task::Waker::from(Arc::new(SpawnOnDrop(spawned.clone())));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(run.as_mut().poll(&mut cx).is_pending());
+    }
+    // Polled with another waker: the first one is replaced and dropped.
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(run.as_mut().poll(&mut cx).is_pending());
+    assert!(run.as_mut().poll(&mut cx).is_pending());
+    assert!(
+        spawned.load(SeqCst),
+        "the task spawned by the waker's drop ran"
+    );
+}

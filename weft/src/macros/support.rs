@@ -234,7 +234,7 @@ pub fn next_branch(branch: u32, count: u32) -> u32 {
 pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
     #[cfg(feature = "rt")]
     if !crate::runtime::coop::has_budget_remaining() {
-        cx.waker().wake_by_ref();
+        crate::runtime::coop::yield_spent(cx);
         return Poll::Pending;
     }
     let _ = cx;

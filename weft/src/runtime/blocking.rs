@@ -14,6 +14,17 @@
 //!    started, and waits for running closures (they cannot be interrupted)
 //!    up to the given timeout; threads still busy after it are left
 //!    detached and exit when their closure returns.
+//! 4. A thread counts as alive until it is done with user code: its
+//!    `on_thread_stop` hook runs *before* it leaves the count. Shutdown
+//!    then joins every thread that left, so when it returns (within its
+//!    timeout) no pool thread runs a hook, a closure or a thread-local
+//!    destructor any more, and the threads are gone. The join handles live
+//!    under the lock: a thread is started with the lock held, so its handle
+//!    is filed before the thread can look for it. A thread that retires
+//!    while the pool runs (rule 2) cannot join itself: it leaves its handle
+//!    in `last_exited` and joins the one it replaces, so the retired threads
+//!    form a chain that the next exit, or shutdown, finishes (tokio's pool
+//!    does the same).
 //!
 //! Lock-protected state lives in [`PoolState`]; the pool's threads and
 //! `spawn_blocking` callers meet only under its mutex and condvar.
@@ -23,13 +34,14 @@ use super::{context, scheduler};
 use crate::loom::{Condvar, Mutex};
 use crate::task::list::OwnedTasks;
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::thread::JoinHandle as ThreadHandle;
 use std::time::{Duration, Instant};
 
 /// Settings taken from the `Builder`.
@@ -75,6 +87,13 @@ struct PoolState {
     /// A shutdown already waited for the threads (its timeout holds; a
     /// later one, say `Drop` after `shutdown_timeout`, returns at once).
     waited: bool,
+    /// Rule 4: the handles of the threads still counted, by thread number.
+    handles: HashMap<usize, ThreadHandle<()>>,
+    /// Rule 4: the thread that left the count last; whoever replaces it
+    /// joins it.
+    last_exited: Option<ThreadHandle<()>>,
+    /// Numbers the threads for `handles`.
+    next_thread: usize,
 }
 
 impl BlockingPool {
@@ -87,6 +106,9 @@ impl BlockingPool {
                 pending_wakeups: 0,
                 shutdown: false,
                 waited: false,
+                handles: HashMap::new(),
+                last_exited: None,
+                next_thread: 0,
             }),
             work: Condvar::new(),
             exited: Condvar::new(),
@@ -142,6 +164,17 @@ impl BlockingPool {
                     state = inner.exited.wait_timeout(state, deadline - now).unwrap().0;
                 }
             }
+        }
+        // Rule 4: every thread that left the count has run its last user
+        // code; joining the last of the chain waits until each of them has
+        // also returned (thread-local destructors included). Threads still
+        // counted after a timeout stay detached (rule 3).
+        let last = state.last_exited.take();
+        drop(state);
+        if let Some(thread) = last {
+            // A thread that panicked after leaving the count has nothing
+            // left to report.
+            let _ = thread.join();
         }
     }
 }
@@ -200,23 +233,53 @@ impl Spawner {
         (state.threads, state.idle)
     }
 
-    fn start_thread(&self) -> io::Result<()> {
+    /// Starts a thread with the lock held (rule 4: its handle is filed
+    /// before it can exit) and counts it.
+    fn start_thread(&self, state: &mut PoolState) -> io::Result<()> {
         let config = &self.inner.config;
         let mut builder = std::thread::Builder::new().name((config.thread_name)());
         if let Some(size) = config.stack_size {
             builder = builder.stack_size(size);
         }
         let spawner = self.clone();
-        builder.spawn(move || spawner.run_thread()).map(drop)
+        let number = state.next_thread;
+        let handle = builder.spawn(move || spawner.run_thread(number))?;
+        state.next_thread = state.next_thread.wrapping_add(1);
+        state.handles.insert(number, handle);
+        state.threads += 1;
+        Ok(())
     }
 
-    /// A pool thread's life: rules 1 and 2.
-    fn run_thread(self) {
+    /// A pool thread's life: rules 1, 2 and 4.
+    fn run_thread(self, number: usize) {
         let inner = &*self.inner;
         if let Some(hook) = &inner.config.on_thread_start {
             hook();
         }
+        let state = inner.state.lock().unwrap();
+        let state = self.serve(state);
+        drop(state);
+        // Rule 4: the last user code runs while the thread still counts.
+        if let Some(hook) = &inner.config.on_thread_stop {
+            hook();
+        }
         let mut state = inner.state.lock().unwrap();
+        state.threads -= 1;
+        let own = state.handles.remove(&number);
+        let previous = std::mem::replace(&mut state.last_exited, own);
+        drop(state);
+        inner.exited.notify_all();
+        if let Some(previous) = previous {
+            let _ = previous.join();
+        }
+    }
+
+    /// Runs queued tasks until shutdown or until idle for `keep_alive`.
+    fn serve<'a>(
+        &'a self,
+        mut state: crate::loom::MutexGuard<'a, PoolState>,
+    ) -> crate::loom::MutexGuard<'a, PoolState> {
+        let inner = &*self.inner;
         loop {
             if let Some(task) = state.queue.pop_front() {
                 drop(state);
@@ -240,12 +303,7 @@ impl Spawner {
                 break;
             }
         }
-        state.threads -= 1;
-        drop(state);
-        if let Some(hook) = &inner.config.on_thread_stop {
-            hook();
-        }
-        inner.exited.notify_all();
+        state
     }
 }
 
@@ -274,14 +332,11 @@ impl Spawner {
             drop(state);
             self.inner.work.notify_one();
         } else if mandatory || state.threads < self.inner.config.max_threads {
-            state.threads += 1;
-            drop(state);
-            if let Err(err) = self.start_thread() {
+            if let Err(err) = self.start_thread(&mut state) {
                 // No thread: the task stays queued for an existing thread;
                 // with none at all, say why before it waits forever.
-                let mut state = self.inner.state.lock().unwrap();
-                state.threads -= 1;
                 if state.threads == 0 || mandatory {
+                    drop(state);
                     panic!("failed to spawn a blocking pool thread: {err}");
                 }
             }

@@ -39,7 +39,9 @@
 //! 5. If the thread-locals are gone, `defer` wakes at once.
 //! 6. A thread that stops driving its scheduler but keeps running user code
 //!    (`block_in_place`) holds [`disable_defer`] meanwhile: rule 1 applies
-//!    again until it drives once more.
+//!    again until it drives once more. The park hooks, user code the
+//!    scheduler calls between tasks, run under [`run_scheduler_hook`], which
+//!    turns `defer` off for their duration alone.
 
 use super::scheduler;
 use crate::task::Id;
@@ -303,6 +305,26 @@ pub(crate) fn disable_defer() -> DeferGuard {
         previous,
         _not_send: PhantomData,
     }
+}
+
+/// Runs a user callback that the scheduler calls between tasks
+/// (`on_thread_park`, `on_thread_unpark`) with `defer` off, leaving the
+/// wakers already deferred in place for the coming driver check: a
+/// `yield_now` that the callback polls on another executor must be woken
+/// at once, since the driver check it would otherwise wait for comes only
+/// after the callback returns.
+pub(crate) fn run_scheduler_hook(hook: &(dyn Fn() + Send + Sync)) {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = CONTEXT.try_with(|cx| cx.defer_enabled.set(self.0));
+        }
+    }
+    let previous = CONTEXT
+        .try_with(|cx| cx.defer_enabled.replace(false))
+        .unwrap_or(false);
+    let _restore = Restore(previous);
+    hook();
 }
 
 impl Drop for DeferGuard {

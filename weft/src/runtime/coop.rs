@@ -26,24 +26,29 @@
 //!    inside a runtime task gets its own budget; the outer one is restored).
 //! 2. A resource that can be ready again and again calls [`poll_proceed`]
 //!    at the top of its `poll`. With units left it takes one and returns a
-//!    [`RestoreOnPending`] guard; with none, it wakes the task and returns
-//!    `Pending`. The wake makes the scheduler queue the task behind the ones
-//!    already ready (a task woken while it runs goes to the back), so it
-//!    resumes on its next turn with a fresh budget.
+//!    [`RestoreOnPending`] guard; with none, it returns `Pending` and hands
+//!    the task's waker to [`yield_spent`], which wakes it only after the
+//!    scheduler has looked at its driver again (the deferred wakes of
+//!    `runtime::context`, as `yield_now` does). Waking at once would only
+//!    queue the task behind the ones already ready: a task that keeps its
+//!    budget spent could then run again and again before any I/O event or
+//!    timer is collected, so a socket another task waits on would never be
+//!    seen. It resumes with a fresh budget.
 //! 3. Only progress costs: if the resource turns out to be pending anyway,
 //!    dropping the guard gives the unit back; a resource that made progress
 //!    calls [`RestoreOnPending::made_progress`] to keep it spent. So a task
 //!    that waits on many idle resources is not forced to yield.
 //! 4. Combinators that poll many branches (`select!`) check
 //!    [`has_budget_remaining`] first and yield as a whole when the budget is
-//!    gone, rather than letting an always-ready branch that costs nothing
-//!    spin.
+//!    gone (through [`yield_spent`] too), rather than letting an
+//!    always-ready branch that costs nothing spin.
 //!
 //! The budget is per thread, not per task: it needs no synchronisation and
 //! no space in the task cell, and it is valid because a thread polls one
 //! task at a time. 128 units is tokio's figure: large enough that ordinary
 //! tasks never notice it, small enough that one poll stays short.
 
+use super::context;
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
@@ -138,9 +143,7 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
             refund: Cell::new(spent),
         }),
         Ok(None) => {
-            // Rule 2: the task goes behind the ready ones and comes back
-            // with a fresh budget.
-            cx.waker().wake_by_ref();
+            yield_spent(cx);
             Poll::Pending
         }
         // Thread-locals being destroyed: unconstrained.
@@ -148,6 +151,15 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
             refund: Cell::new(false),
         }),
     }
+}
+
+/// Rule 2: the task polled through `cx` has spent its budget and is about
+/// to return `Pending`: it is woken after its scheduler's next driver check
+/// (at once where no scheduler defers wakes), and comes back with a fresh
+/// budget. Everything that yields for lack of budget calls this.
+#[inline]
+pub(crate) fn yield_spent(cx: &Context<'_>) {
+    context::defer(cx.waker());
 }
 
 /// One unit taken by [`poll_proceed`]; given back when dropped unless

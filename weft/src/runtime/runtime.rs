@@ -3,7 +3,7 @@
 use super::blocking::BlockingPool;
 use super::scheduler::current_thread::CurrentThread;
 use super::scheduler::multi_thread::MultiThread;
-use super::{Builder, EnterGuard, Handle};
+use super::{context, Builder, EnterGuard, Handle};
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
@@ -35,6 +35,9 @@ pub struct Runtime {
     scheduler: Scheduler,
     handle: Handle,
     blocking_pool: BlockingPool,
+    /// Set by `shutdown_timeout`/`shutdown_background`, so `Drop` does
+    /// not shut down (and wait) a second time.
+    shut_down: bool,
 }
 
 pub(crate) enum Scheduler {
@@ -52,6 +55,7 @@ impl Runtime {
             scheduler,
             handle,
             blocking_pool,
+            shut_down: false,
         }
     }
 
@@ -144,9 +148,20 @@ impl Runtime {
     /// Shuts the runtime down: cancels every task (dropping its future),
     /// then waits at most `timeout` for running [`spawn_blocking`]
     /// closures, which cannot be interrupted. Those still running after
-    /// `timeout` are left to finish on their own threads.
+    /// `timeout` are left to finish on their own threads. When it returns,
+    /// every other runtime thread has either finished (its
+    /// `on_thread_stop` hook and thread-local destructors included) or is
+    /// one of those left running.
     ///
     /// [`spawn_blocking`]: crate::task::spawn_blocking
+    ///
+    /// # Panics
+    ///
+    /// With a non-zero `timeout`, when called from a thread that drives a
+    /// runtime (inside a task, or a future given to `block_on`): waiting
+    /// there can deadlock, since the thread may be one of those waited for.
+    /// [`shutdown_background`](Runtime::shutdown_background) is allowed
+    /// anywhere. The scheduler is shut down before the panic.
     ///
     /// # Examples
     ///
@@ -159,17 +174,25 @@ impl Runtime {
     /// rt.shutdown_timeout(Duration::from_millis(10));
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn shutdown_timeout(self, timeout: Duration) {
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shut_down = true;
         self.shutdown(Some(timeout));
     }
 
     /// Shuts the runtime down without waiting for running blocking closures;
-    /// as `shutdown_timeout(Duration::ZERO)`.
-    pub fn shutdown_background(self) {
+    /// as `shutdown_timeout(Duration::ZERO)`. Allowed inside asynchronous
+    /// code, where dropping a runtime panics.
+    pub fn shutdown_background(mut self) {
+        self.shut_down = true;
         self.shutdown(Some(Duration::ZERO));
     }
 
     fn shutdown(&self, blocking_timeout: Option<Duration>) {
+        // Waiting for the pool's threads from a thread that drives a
+        // runtime can wait for itself (a worker of this very runtime) or
+        // stall a scheduler: refused, as tokio does, once nothing is left
+        // to wait for but the threads.
+        let may_wait = blocking_timeout != Some(Duration::ZERO) && !context::is_in_runtime();
         // Queued `spawn_blocking` closures are cancelled before the
         // scheduler stops: its workers are pool threads, and once free they
         // must not run them.
@@ -178,15 +201,35 @@ impl Runtime {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),
             Scheduler::MultiThread(scheduler) => scheduler.shutdown(&self.handle.inner),
         }
-        self.blocking_pool.shutdown(blocking_timeout);
+        if may_wait {
+            self.blocking_pool.shutdown(blocking_timeout);
+            return;
+        }
+        self.blocking_pool.shutdown(Some(Duration::ZERO));
+        if blocking_timeout != Some(Duration::ZERO) && !std::thread::panicking() {
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This \
+                 happens when a runtime is dropped from within an asynchronous context \
+                 (use `Runtime::shutdown_background` there)."
+            );
+        }
     }
 }
 
 impl Drop for Runtime {
     /// Shuts down as [`shutdown_timeout`](Runtime::shutdown_timeout) with
     /// no timeout: waits for running blocking closures to return.
+    ///
+    /// # Panics
+    ///
+    /// When dropped inside asynchronous code (a task, or a future given to
+    /// `block_on`), as tokio's runtime does: see
+    /// [`shutdown_timeout`](Runtime::shutdown_timeout). Use
+    /// [`shutdown_background`](Runtime::shutdown_background) there.
     fn drop(&mut self) {
-        self.shutdown(None);
+        if !self.shut_down {
+            self.shutdown(None);
+        }
     }
 }
 

@@ -64,7 +64,9 @@ where
 ///
 /// On a `current_thread` runtime, which has no other thread to run the
 /// tasks on: "can call blocking only when running on the multi-threaded
-/// runtime".
+/// runtime". Likewise inside a [`LocalSet`](crate::task::LocalSet) (a
+/// local task, or while the set is entered), whose tasks cannot move to
+/// another thread, as tokio does.
 ///
 /// # Examples
 ///

@@ -221,26 +221,36 @@ impl<T> JoinSet<T> {
         if self.len == 0 {
             return Poll::Ready(None);
         }
+        // A waker to store, cloned with the lock released: cloning and
+        // dropping wakers is user code, which must not run under the lock.
+        let mut new_waker: Option<Waker> = None;
         loop {
-            let next = {
-                let mut inner = self.shared.inner.lock().unwrap_or_else(|e| e.into_inner());
-                match inner.ready.pop_front() {
-                    Some(index) => Some(index),
-                    None => {
-                        if !inner
-                            .waker
-                            .as_ref()
-                            .is_some_and(|w| w.will_wake(cx.waker()))
-                        {
-                            inner.waker = Some(cx.waker().clone());
-                        }
-                        None
-                    }
+            let mut inner = self.shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+            let index = match inner.ready.pop_front() {
+                Some(index) => index,
+                None if inner
+                    .waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker())) =>
+                {
+                    return Poll::Pending;
                 }
+                None => match new_waker.take() {
+                    Some(waker) => {
+                        let replaced = inner.waker.replace(waker);
+                        drop(inner);
+                        drop(replaced);
+                        return Poll::Pending;
+                    }
+                    None => {
+                        drop(inner);
+                        // Look at `ready` again with the clone in hand.
+                        new_waker = Some(cx.waker().clone());
+                        continue;
+                    }
+                },
             };
-            let Some(index) = next else {
-                return Poll::Pending;
-            };
+            drop(inner);
             let Some(entry) = self.slots.get_mut(index).and_then(Option::as_mut) else {
                 continue;
             };
@@ -263,7 +273,7 @@ impl<T> JoinSet<T> {
                 // The handle refused for lack of cooperative budget (and
                 // re-queued the entry through its waker): yield instead of
                 // popping it again, and come back with a fresh budget.
-                cx.waker().wake_by_ref();
+                coop::yield_spent(cx);
                 return Poll::Pending;
             }
         }

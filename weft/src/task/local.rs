@@ -144,6 +144,13 @@ fn with_current<R>(f: impl FnOnce(Option<&LocalContext>) -> R) -> R {
     f(unsafe { ptr.as_ref() })
 }
 
+/// Whether a `LocalSet` is entered on this thread (running, or through
+/// [`LocalSet::enter`]): its tasks can only run here, so blocking the
+/// thread would stall them.
+pub(crate) fn is_in_local_set() -> bool {
+    with_current(|cx| cx.is_some())
+}
+
 /// Restores the previous `CURRENT` when dropped; holds the context alive.
 struct Entered {
     previous: *const LocalContext,
@@ -247,9 +254,14 @@ impl LocalSet {
             .waker
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            *slot = Some(waker.clone());
+        if slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            return;
         }
+        let replaced = slot.replace(waker.clone());
+        drop(slot);
+        // Dropped after the lock: a waker's `Drop` is user code and may
+        // spawn onto (or wake) this very set.
+        drop(replaced);
     }
 
     /// One poll of the set on behalf of `waker`: run tasks, and ask to be
@@ -257,8 +269,10 @@ impl LocalSet {
     fn drive(&self, waker: &Waker) {
         self.register_waker(waker);
         if self.tick() {
-            // Budget spent with tasks still ready: yield to the runtime.
-            waker.wake_by_ref();
+            // Budget spent with tasks still ready: yield to the runtime,
+            // coming back after its driver check (as a budget-forced yield
+            // does), so the set's busy tasks cannot hold off I/O and timers.
+            crate::runtime::context::defer(waker);
         }
     }
 }
@@ -328,7 +342,9 @@ impl Shared {
     }
 
     fn wake_driver(&self) {
-        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        // Taken, not cloned: no waker code runs under the lock (the driving
+        // task registers again on its next poll).
+        let waker = self.waker.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(waker) = waker {
             waker.wake();
         }

@@ -45,7 +45,7 @@ mod id;
 mod join;
 mod join_set;
 pub(crate) mod list;
-mod local;
+pub(crate) mod local;
 pub(crate) mod raw;
 mod spawn;
 mod state;

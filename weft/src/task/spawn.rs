@@ -16,6 +16,19 @@ use std::future::Future;
 /// [`Handle::enter`](crate::runtime::Handle::enter). Use
 /// [`Handle::spawn`](crate::runtime::Handle::spawn) to spawn from elsewhere.
 ///
+/// # Differences from tokio
+///
+/// When the task's `poll` panics, weft drops the task's future *after* it
+/// has caught the panic; tokio drops it while the panic unwinds. So in
+/// weft the future's destructors run with
+/// [`std::thread::panicking`] false (a `std::sync::Mutex` guard kept in
+/// the future's state across an `.await` is released without poisoning
+/// the mutex), and a destructor that panics as well is caught and reported
+/// in the [`JoinError`](crate::task::JoinError) instead of aborting the
+/// process, as a second panic during an unwind does. Values that live only
+/// on the stack of the `poll` that panicked are dropped during the unwind,
+/// as everywhere.
+///
 /// # Examples
 ///
 /// ```

@@ -393,11 +393,11 @@ impl Context {
             match timeout {
                 None => {
                     if let Some(hook) = &config.before_park {
-                        hook();
+                        context::run_scheduler_hook(&**hook);
                     }
                     driver.park();
                     if let Some(hook) = &config.after_unpark {
-                        hook();
+                        context::run_scheduler_hook(&**hook);
                     }
                 }
                 Some(timeout) => driver.park_timeout(timeout),

@@ -316,7 +316,7 @@ impl Context {
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let handle = self.handle();
         if let Some(hook) = &handle.config.before_park {
-            hook();
+            context::run_scheduler_hook(&**hook);
         }
         if core.transition_to_parked(&self.worker) {
             core.stats.parks += 1;
@@ -351,7 +351,7 @@ impl Context {
             }
         }
         if let Some(hook) = &handle.config.after_unpark {
-            hook();
+            context::run_scheduler_hook(&**hook);
         }
         core
     }
@@ -615,6 +615,14 @@ impl Core {
 /// [`task::block_in_place`](crate::task::block_in_place).
 #[track_caller]
 pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
+    // The set's other tasks can run on this thread only: blocking it could
+    // wait for one of them forever.
+    if crate::task::local::is_in_local_set() {
+        panic!(
+            "can call blocking only when running on the multi-threaded runtime \
+             (`block_in_place` inside a `LocalSet`, whose tasks cannot move to another thread)"
+        );
+    }
     let handed_off = context::with_scheduler(|cx| match cx {
         Some(scheduler::Context::MultiThread(cx)) => cx.hand_off_core(),
         Some(scheduler::Context::CurrentThread(_)) => panic!(
