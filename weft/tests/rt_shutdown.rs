@@ -369,3 +369,20 @@ fn yield_now_inside_the_park_hooks_returns() {
         assert!(unparks.load(SeqCst) > 0, "{flavor:?}: the hook ran");
     }
 }
+
+#[test]
+fn a_panicking_stop_hook_does_not_hang_the_shutdown() {
+    quiet_panics();
+    let _watchdog = Watchdog::new("a_panicking_stop_hook_does_not_hang_the_shutdown");
+    for flavor in FLAVORS {
+        let name = "wft-stop-panic";
+        let rt = builder(flavor)
+            .thread_name(name)
+            .on_thread_stop(|| panic!("{QUIET}: stop hook"))
+            .build()
+            .unwrap();
+        rt.block_on(async { weft::task::spawn_blocking(|| ()).await.unwrap() });
+        drop(rt);
+        assert_eq!(threads_named(name), 0, "{flavor:?}");
+    }
+}

@@ -18,13 +18,15 @@
 //!    `on_thread_stop` hook runs *before* it leaves the count. Shutdown
 //!    then joins every thread that left, so when it returns (within its
 //!    timeout) no pool thread runs a hook, a closure or a thread-local
-//!    destructor any more, and the threads are gone. The join handles live
-//!    under the lock: a thread is started with the lock held, so its handle
-//!    is filed before the thread can look for it. A thread that retires
-//!    while the pool runs (rule 2) cannot join itself: it leaves its handle
-//!    in `last_exited` and joins the one it replaces, so the retired threads
+//!    destructor any more, and the threads are gone. A thread cannot join
+//!    itself: as it leaves the count it puts its own handle in
+//!    `last_exited` and joins the one it replaces, so the exited threads
 //!    form a chain that the next exit, or shutdown, finishes (tokio's pool
-//!    does the same).
+//!    chains its exiting threads the same way). A thread finds its handle
+//!    in a slot of its own, filled by its starter right after the spawn
+//!    (the starter holds the slot's lock across the spawn, so the thread
+//!    can never look too early). A thread is started with no pool lock
+//!    held: the thread-name function is user code.
 //!
 //! Lock-protected state lives in [`PoolState`]; the pool's threads and
 //! `spawn_blocking` callers meet only under its mutex and condvar.
@@ -34,7 +36,7 @@ use super::{context, scheduler};
 use crate::loom::{Condvar, Mutex};
 use crate::task::list::OwnedTasks;
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -87,14 +89,13 @@ struct PoolState {
     /// A shutdown already waited for the threads (its timeout holds; a
     /// later one, say `Drop` after `shutdown_timeout`, returns at once).
     waited: bool,
-    /// Rule 4: the handles of the threads still counted, by thread number.
-    handles: HashMap<usize, ThreadHandle<()>>,
     /// Rule 4: the thread that left the count last; whoever replaces it
     /// joins it.
     last_exited: Option<ThreadHandle<()>>,
-    /// Numbers the threads for `handles`.
-    next_thread: usize,
 }
+
+/// Rule 4: where a pool thread finds its own join handle.
+type HandleSlot = Arc<Mutex<Option<ThreadHandle<()>>>>;
 
 impl BlockingPool {
     pub(crate) fn new(config: PoolConfig) -> BlockingPool {
@@ -106,9 +107,7 @@ impl BlockingPool {
                 pending_wakeups: 0,
                 shutdown: false,
                 waited: false,
-                handles: HashMap::new(),
                 last_exited: None,
-                next_thread: 0,
             }),
             work: Condvar::new(),
             exited: Condvar::new(),
@@ -233,26 +232,52 @@ impl Spawner {
         (state.threads, state.idle)
     }
 
-    /// Starts a thread with the lock held (rule 4: its handle is filed
-    /// before it can exit) and counts it.
-    fn start_thread(&self, state: &mut PoolState) -> io::Result<()> {
+    /// Starts a thread, already counted in `threads` by the caller, who
+    /// holds no pool lock (rule 4).
+    fn start_thread(&self) -> io::Result<()> {
         let config = &self.inner.config;
         let mut builder = std::thread::Builder::new().name((config.thread_name)());
         if let Some(size) = config.stack_size {
             builder = builder.stack_size(size);
         }
         let spawner = self.clone();
-        let number = state.next_thread;
-        let handle = builder.spawn(move || spawner.run_thread(number))?;
-        state.next_thread = state.next_thread.wrapping_add(1);
-        state.handles.insert(number, handle);
-        state.threads += 1;
+        let slot: HandleSlot = Arc::new(Mutex::new(None));
+        let own_slot = slot.clone();
+        // Held across the spawn: the thread cannot take its handle before
+        // it is filed.
+        let mut filed = slot.lock().unwrap();
+        *filed = Some(builder.spawn(move || spawner.run_thread(own_slot))?);
         Ok(())
     }
 
     /// A pool thread's life: rules 1, 2 and 4.
-    fn run_thread(self, number: usize) {
+    fn run_thread(self, own_slot: HandleSlot) {
+        /// Leaves the count and joins the chain (rule 4) when dropped, so
+        /// a hook that panics still leaves it.
+        struct LeaveCount<'a> {
+            inner: &'a Inner,
+            own_slot: HandleSlot,
+        }
+        impl Drop for LeaveCount<'_> {
+            fn drop(&mut self) {
+                let own = self
+                    .own_slot
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
+                let mut state = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+                state.threads -= 1;
+                let previous = std::mem::replace(&mut state.last_exited, own);
+                drop(state);
+                self.inner.exited.notify_all();
+                if let Some(previous) = previous {
+                    let _ = previous.join();
+                }
+            }
+        }
+
         let inner = &*self.inner;
+        let _leave = LeaveCount { inner, own_slot };
         if let Some(hook) = &inner.config.on_thread_start {
             hook();
         }
@@ -262,15 +287,6 @@ impl Spawner {
         // Rule 4: the last user code runs while the thread still counts.
         if let Some(hook) = &inner.config.on_thread_stop {
             hook();
-        }
-        let mut state = inner.state.lock().unwrap();
-        state.threads -= 1;
-        let own = state.handles.remove(&number);
-        let previous = std::mem::replace(&mut state.last_exited, own);
-        drop(state);
-        inner.exited.notify_all();
-        if let Some(previous) = previous {
-            let _ = previous.join();
         }
     }
 
@@ -332,11 +348,17 @@ impl Spawner {
             drop(state);
             self.inner.work.notify_one();
         } else if mandatory || state.threads < self.inner.config.max_threads {
-            if let Err(err) = self.start_thread(&mut state) {
+            state.threads += 1;
+            drop(state);
+            if let Err(err) = self.start_thread() {
                 // No thread: the task stays queued for an existing thread;
                 // with none at all, say why before it waits forever.
-                if state.threads == 0 || mandatory {
-                    drop(state);
+                let mut state = self.inner.state.lock().unwrap();
+                state.threads -= 1;
+                let none_left = state.threads == 0;
+                drop(state);
+                self.inner.exited.notify_all();
+                if none_left || mandatory {
                     panic!("failed to spawn a blocking pool thread: {err}");
                 }
             }
