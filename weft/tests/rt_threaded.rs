@@ -656,15 +656,16 @@ rt_test! {
         // borrows the runtime: it cannot be dropped while a task blocks, so
         // the blocked work there is a `spawn_blocking` closure. On
         // multi_thread it is a task stuck in a worker's poll.
-        const SLEEP: Duration = Duration::from_millis(200);
-        let start_sleeper = |rt: &weft::runtime::Runtime| {
+        // The blocked work waits for `release`, so what shutdown does while
+        // it blocks does not depend on how fast anything runs.
+        let start_sleeper = |rt: &weft::runtime::Runtime, release: &Arc<Latch>| {
             let started = Arc::new(AtomicBool::new(false));
             let finished = Arc::new(AtomicBool::new(false));
             let counters = Counters::new();
-            let (s, f) = (started.clone(), finished.clone());
+            let (s, f, release) = (started.clone(), finished.clone(), release.clone());
             let sleep = move || {
                 s.store(true, SeqCst);
-                thread::sleep(SLEEP);
+                assert!(release.wait(), "the blocked work was never released");
                 f.store(true, SeqCst);
             };
             if flavor.is_current_thread() {
@@ -679,19 +680,31 @@ rt_test! {
             (finished, counters)
         };
 
-        // Drop waits for it.
-        let (finished, counters) = start_sleeper(&rt);
+        // Drop waits for it (released a little later from another thread:
+        // if drop did not wait, it would return before the release).
+        let release = Latch::new();
+        let (finished, counters) = start_sleeper(&rt, &release);
+        let releaser = {
+            let release = release.clone();
+            thread::spawn(move || {
+                thread::sleep(Duration::from_millis(50));
+                release.open();
+            })
+        };
         drop_within_patience(rt);
         assert!(finished.load(SeqCst), "drop returned before the blocked task finished");
+        releaser.join().unwrap();
         if !flavor.is_current_thread() {
             assert_eq!(counters.drops(), 1);
         }
 
         // shutdown_timeout does not.
         let rt = flavor.build();
-        let (finished, counters) = start_sleeper(&rt);
+        let release = Latch::new();
+        let (finished, counters) = start_sleeper(&rt, &release);
         rt.shutdown_timeout(Duration::from_millis(10));
         assert!(!finished.load(SeqCst), "shutdown_timeout waited for the blocked task");
+        release.open();
         wait_until("the sleeper finished", || finished.load(SeqCst));
         if !flavor.is_current_thread() {
             // Cancelled by its worker once the poll returned.
