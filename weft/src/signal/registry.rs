@@ -26,7 +26,9 @@
 //!    stored waker is taken and woken, both under the slot's lock. Deliveries
 //!    recorded between two broadcasts therefore coalesce into one.
 //! 3. A listener compares its version with the slot's under the lock; if
-//!    they are equal it stores its waker (still under the lock) and waits.
+//!    they are equal it stores its waker (still under the lock; cloned
+//!    beforehand, and a replaced one dropped after, since wakers are user
+//!    code) and waits.
 //!    By rule 2 a broadcast either happened before (the listener sees the
 //!    new version) or happens after (it takes the stored waker): no lost
 //!    wake-up.
@@ -127,23 +129,50 @@ impl Slot {
     }
 
     /// Rule 3: `Ready` once per version change, else waits.
+    ///
+    /// Wakers are cloned and dropped with the lock released (a waker is
+    /// user code and may reach this slot again): a waker to store is cloned
+    /// first and the version looked at once more with it in hand.
     pub(crate) fn poll_recv(&self, sub: &mut Subscription, cx: &mut Context<'_>) -> Poll<()> {
-        let mut listeners = self.listeners.lock().unwrap();
-        if listeners.version != sub.seen {
-            sub.seen = listeners.version;
-            return Poll::Ready(());
+        let mut new_waker: Option<Waker> = None;
+        loop {
+            let mut listeners = self.listeners.lock().unwrap();
+            if listeners.version != sub.seen {
+                sub.seen = listeners.version;
+                return Poll::Ready(());
+            }
+            let stored = listeners.waiting.iter_mut().find(|(id, _)| *id == sub.id);
+            if let Some((_, waker)) = &stored {
+                if waker.will_wake(cx.waker()) {
+                    return Poll::Pending;
+                }
+            }
+            let Some(waker) = new_waker.take() else {
+                drop(listeners);
+                new_waker = Some(cx.waker().clone());
+                continue;
+            };
+            let replaced = match stored {
+                Some((_, slot)) => Some(std::mem::replace(slot, waker)),
+                None => {
+                    listeners.waiting.push((sub.id, waker));
+                    None
+                }
+            };
+            drop(listeners);
+            drop(replaced);
+            return Poll::Pending;
         }
-        match listeners.waiting.iter_mut().find(|(id, _)| *id == sub.id) {
-            Some((_, waker)) => waker.clone_from(cx.waker()),
-            None => listeners.waiting.push((sub.id, cx.waker().clone())),
-        }
-        Poll::Pending
     }
 
-    /// Forgets a dropped listener's waker.
+    /// Forgets a dropped listener's waker (dropped after the lock).
     pub(crate) fn unsubscribe(&self, sub: &Subscription) {
-        let mut listeners = self.listeners.lock().unwrap();
-        listeners.waiting.retain(|(id, _)| *id != sub.id);
+        let removed = {
+            let mut listeners = self.listeners.lock().unwrap();
+            let index = listeners.waiting.iter().position(|(id, _)| *id == sub.id);
+            index.map(|index| listeners.waiting.swap_remove(index))
+        };
+        drop(removed);
     }
 
     /// Listeners waiting right now (tests).
@@ -250,6 +279,41 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.0.fetch_add(1, SeqCst);
         }
+    }
+
+    /// A waker whose `Drop` (or clone) subscribes to the slot it waits on.
+    struct Reentrant(Arc<Slot>);
+
+    impl Wake for Reentrant {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    impl Drop for Reentrant {
+        fn drop(&mut self) {
+            let _ = self.0.subscribe();
+        }
+    }
+
+    #[test]
+    fn wakers_are_replaced_and_forgotten_outside_the_lock() {
+        let slot = Arc::new(Slot::new());
+        let mut sub = slot.subscribe();
+        {
+            let waker = Waker::from(Arc::new(Reentrant(slot.clone())));
+            let mut cx = Context::from_waker(&waker);
+            assert!(slot.poll_recv(&mut sub, &mut cx).is_pending());
+        }
+        // Replacing the stored waker drops it: it subscribes, which takes
+        // the lock (a deadlock if still held).
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(slot.poll_recv(&mut sub, &mut cx).is_pending());
+        {
+            let waker = Waker::from(Arc::new(Reentrant(slot.clone())));
+            let mut cx = Context::from_waker(&waker);
+            assert!(slot.poll_recv(&mut sub, &mut cx).is_pending());
+        }
+        slot.unsubscribe(&sub);
+        assert_eq!(slot.waiting(), 0);
     }
 
     #[test]
