@@ -23,7 +23,8 @@
 //! 1. The handler stores `pending = true` **before** writing its byte.
 //! 2. The pump reads bytes, then swaps each slot's `pending` to `false`;
 //!    a slot it found `true` gets one delivery: `version += 1` and every
-//!    stored waker is taken and woken, both under the slot's lock. Deliveries
+//!    stored waker is taken, both under the slot's lock; the wakers are
+//!    woken after the lock is released. Deliveries
 //!    recorded between two broadcasts therefore coalesce into one.
 //! 3. A listener compares its version with the slot's under the lock; if
 //!    they are equal it stores its waker (still under the lock; cloned
