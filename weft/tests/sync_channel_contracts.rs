@@ -58,7 +58,10 @@ impl Wake for SeesClosed {
         self.wake_by_ref();
     }
     fn wake_by_ref(self: &Arc<Self>) {
-        assert!(self.0.upgrade().is_none(), "woken before the channel closed");
+        assert!(
+            self.0.upgrade().is_none(),
+            "woken before the channel closed"
+        );
         self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
@@ -73,7 +76,10 @@ fn a_parked_receiver_is_woken_after_the_close() {
     t.join().unwrap();
     assert_eq!(waker.1.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert!(rx.is_closed());
-    assert_eq!(rx.poll_recv(&mut Context::from_waker(&w)), Poll::Ready(None));
+    assert_eq!(
+        rx.poll_recv(&mut Context::from_waker(&w)),
+        Poll::Ready(None)
+    );
 }
 
 #[derive(Default)]
@@ -120,7 +126,9 @@ fn broadcast_moves_past_a_value_whose_clone_panics() {
     let panicked = catch_unwind(AssertUnwindSafe(|| rx.try_recv()));
     assert!(panicked.is_err(), "the clone's panic reaches the caller");
     assert_eq!(rx.try_recv(), Ok(Fragile(false, 2)), "past the value");
-    let rt = weft::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = weft::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let panicked = catch_unwind(AssertUnwindSafe(|| rt.block_on(rx.recv())));
     assert!(panicked.is_err());
     assert_eq!(rt.block_on(rx.recv()), Ok(Fragile(false, 4)));
@@ -146,7 +154,9 @@ fn watch_has_changed_errs_once_closed_even_with_an_unseen_value() {
     drop(tx);
     assert!(rx.has_changed().is_err(), "tokio: Err once closed");
     // `changed` still delivers the unseen value, then errs.
-    let rt = weft::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = weft::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     assert!(rt.block_on(rx.changed()).is_ok());
     assert_eq!(*rx.borrow(), 1);
     assert!(rt.block_on(rx.changed()).is_err());
@@ -155,7 +165,11 @@ fn watch_has_changed_errs_once_closed_even_with_an_unseen_value() {
 
 /// A type that is neither `Unpin`, `UnwindSafe` nor `RefUnwindSafe`.
 #[allow(dead_code)]
-struct Awkward(std::marker::PhantomPinned, std::cell::UnsafeCell<u8>, &'static mut u8);
+struct Awkward(
+    std::marker::PhantomPinned,
+    std::cell::UnsafeCell<u8>,
+    &'static mut u8,
+);
 
 fn unpin_unwind<T: Unpin + UnwindSafe + RefUnwindSafe>() {}
 

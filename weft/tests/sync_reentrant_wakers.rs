@@ -178,7 +178,11 @@ fn semaphore_drops_a_replaced_waker_outside_its_lock() {
         a.on_drop.store(true, SeqCst);
         let b = Hooked::new(|| {});
         assert!(poll_with(acquire.as_mut(), &b.waker()).is_pending());
-        assert_eq!(a.runs.load(SeqCst), 1, "the replaced waker was dropped once");
+        assert_eq!(
+            a.runs.load(SeqCst),
+            1,
+            "the replaced waker was dropped once"
+        );
         a.on_drop.store(false, SeqCst);
         semaphore.add_permits(1);
         assert!(poll_with(acquire.as_mut(), &b.waker()).is_ready());
@@ -197,10 +201,16 @@ fn mpsc_receiver_clones_and_drops_wakers_outside_the_channel_lock() {
         a.on_clone.store(true, SeqCst);
         // The clone sends: the receiver must find that message.
         let got = rx.poll_recv(&mut Context::from_waker(&a.waker()));
-        assert_eq!(got, Poll::Ready(Some(7)), "the message sent by the clone hook");
+        assert_eq!(
+            got,
+            Poll::Ready(Some(7)),
+            "the message sent by the clone hook"
+        );
         // Now store `a`, then replace it: its drop sends again.
         a.on_clone.store(false, SeqCst);
-        assert!(rx.poll_recv(&mut Context::from_waker(&a.waker())).is_pending());
+        assert!(rx
+            .poll_recv(&mut Context::from_waker(&a.waker()))
+            .is_pending());
         a.on_drop.store(true, SeqCst);
         let b = Hooked::new(|| {});
         let got = rx.poll_recv(&mut Context::from_waker(&b.waker()));
@@ -218,7 +228,9 @@ fn bounded_mpsc_waker_drop_that_sends() {
         let a = Hooked::new(move || {
             let _ = tx2.try_send(1);
         });
-        assert!(rx.poll_recv(&mut Context::from_waker(&a.waker())).is_pending());
+        assert!(rx
+            .poll_recv(&mut Context::from_waker(&a.waker()))
+            .is_pending());
         a.on_drop.store(true, SeqCst);
         a.on_wake.store(true, SeqCst);
         // Waking (after unlock) and dropping `a` both send.
@@ -283,7 +295,9 @@ fn broadcast_clone_that_uses_the_channel() {
         rx1.try_recv().unwrap();
         rx2.try_recv().unwrap();
         tx.send(CountsReceivers(cell.clone())).unwrap();
-        let rt = weft::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = weft::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         rt.block_on(async {
             rx1.recv().await.unwrap();
             rx2.recv().await.unwrap();
