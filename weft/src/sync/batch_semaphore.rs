@@ -41,7 +41,11 @@
 //!    before seeing it.
 //! 5. *Close.* Under the lock: set `CLOSED`, unlink every node and wake it.
 //!    A woken node with `needed > 0` that is not linked knows the semaphore
-//!    was closed; it returns its partial permits and fails.
+//!    was closed; it returns its partial permits and fails. A node that was
+//!    granted in full but polls only after `CLOSED` is set fails too and
+//!    gives its permits back (as in tokio: once `close` returned, no queued
+//!    acquisition completes — a bounded channel's `reserve` waiting when
+//!    the receiver closes must fail).
 //! 6. *Deferred releases (a bounded channel's receiver).* A releaser that
 //!    gives permits back one at a time, as fast as acquirers take them,
 //!    would make the state word's cache line bounce between it and them on
@@ -68,6 +72,12 @@
 //!    of a counter into a hot word and a releaser-owned one is the idea of
 //!    Dmitry Vyukov's bounded queues and of "distributed" counters; the
 //!    harvest/eager handshake is ours.)
+//! 7. *No user code under the lock.* Cloning and dropping a waker run the
+//!    waker's code, which may use this very semaphore (a waker whose `Drop`
+//!    releases a permit): a waker is cloned before the lock is taken, a
+//!    replaced one is dropped after it is released, and wakers taken under
+//!    the lock are woken after it (`WakeList`). A node's own waker is
+//!    dropped with its future, after `Drop` released the lock.
 
 use super::util::linked_list::{self, LinkedList, Pointers};
 use super::util::wake_list::WakeList;
@@ -226,19 +236,28 @@ impl Waiter {
         self.waker.with_mut(|p| unsafe { (*p).take() })
     }
 
-    /// Stores `waker` unless the stored one would wake the same task.
+    /// Whether the stored waker would wake `waker`'s task (`will_wake`
+    /// compares pointers: no user code runs).
     ///
     /// # Safety
     ///
     /// The semaphore's lock must be held.
-    unsafe fn set_waker(&self, waker: &Waker) {
+    unsafe fn waker_will_wake(&self, waker: &Waker) -> bool {
         // SAFETY: under the lock (caller).
-        self.waker.with_mut(|p| unsafe {
-            match &mut *p {
-                Some(old) if old.will_wake(waker) => {}
-                slot => *slot = Some(waker.clone()),
-            }
-        })
+        self.waker
+            .with(|p| unsafe { (*p).as_ref().is_some_and(|w| w.will_wake(waker)) })
+    }
+
+    /// Stores `waker` (cloned by the caller *before* it took the lock) and
+    /// returns the one it replaces, for the caller to drop after unlocking
+    /// (rule 7: no user code under the lock).
+    ///
+    /// # Safety
+    ///
+    /// The semaphore's lock must be held.
+    unsafe fn replace_waker(&self, waker: Waker) -> Option<Waker> {
+        // SAFETY: under the lock (caller).
+        self.waker.with_mut(|p| unsafe { (*p).replace(waker) })
     }
 }
 
@@ -637,6 +656,12 @@ impl Semaphore {
                 }
             }
         }
+        // Rule 7: the waker is cloned before locking (a clone runs the
+        // waker's code) and whatever it replaces is dropped after
+        // unlocking; both locals are declared before the guard, so they are
+        // dropped after it on every return.
+        let fresh = cx.waker().clone();
+        let stale: Option<Waker>;
         let mut waiters = self.lock();
         // Acquire: as above, now under the lock.
         let mut curr = self.state.load(Ordering::Acquire);
@@ -665,7 +690,7 @@ impl Semaphore {
         // SAFETY: under the lock; the node is pinned inside its future,
         // whose `Drop` unlinks it (rule 4), and in no list yet.
         unsafe {
-            node.set_waker(cx.waker());
+            stale = node.replace_waker(fresh);
             node.set_linked(true);
             waiters.queue.push_back(NonNull::from(node));
         }
@@ -675,43 +700,77 @@ impl Semaphore {
             let late = pool.take_and_set_eager();
             if late > 0 {
                 self.release_locked(late, waiters);
+                drop(stale);
                 // Acquire: pairs with the Release store of 0 in
                 // `release_locked`: the node may have been served (its
                 // waker is then woken once, spuriously).
                 if node.needed.load(Ordering::Acquire) == 0 {
-                    return Poll::Ready(Ok(true));
+                    return self.granted(num);
                 }
+                return Poll::Pending;
             }
         }
+        drop(waiters);
+        drop(stale);
         Poll::Pending
     }
 
+    /// A queued node was assigned all its permits. If the semaphore was
+    /// closed meanwhile the acquisition still fails (rule 5, tokio's
+    /// behaviour: after `close` no queued acquisition completes) and the
+    /// permits go back.
+    fn granted(&self, num: usize) -> Poll<Result<bool, Closed>> {
+        if self.is_closed() {
+            self.release(num);
+            return Poll::Ready(Err(Closed));
+        }
+        Poll::Ready(Ok(true))
+    }
+
     /// Later polls of a queued node. `Ok(true)`: granted; `Err`: closed
-    /// (the partial permits were given back).
+    /// (the partial or full permits were given back).
     fn poll_again(
         &self,
         node: &Waiter,
         num: usize,
         cx: &mut Context<'_>,
     ) -> Poll<Result<bool, Closed>> {
-        // Acquire: pairs with the Release store of 0 in `release_locked`.
-        if node.needed.load(Ordering::Acquire) == 0 {
-            return Poll::Ready(Ok(true));
-        }
-        let waiters = self.lock();
-        let needed = node.needed.load(Ordering::Acquire);
-        if needed == 0 {
-            return Poll::Ready(Ok(true));
-        }
-        // SAFETY: under the lock.
-        if unsafe { node.is_linked() } {
+        // A waker cloned outside the lock (rule 7); declared before the
+        // guard, so dropped after it.
+        let mut fresh: Option<Waker> = None;
+        loop {
+            // Acquire: pairs with the Release store of 0 in `release_locked`.
+            if node.needed.load(Ordering::Acquire) == 0 {
+                return self.granted(num);
+            }
+            let waiters = self.lock();
+            let needed = node.needed.load(Ordering::Acquire);
+            if needed == 0 {
+                drop(waiters);
+                return self.granted(num);
+            }
             // SAFETY: under the lock.
-            unsafe { node.set_waker(cx.waker()) };
+            if !unsafe { node.is_linked() } {
+                // Rule 5: closed; give back what was assigned.
+                self.release_locked(num - needed, waiters);
+                return Poll::Ready(Err(Closed));
+            }
+            // SAFETY: under the lock.
+            if unsafe { node.waker_will_wake(cx.waker()) } {
+                return Poll::Pending;
+            }
+            let Some(waker) = fresh.take() else {
+                // Rule 7: clone outside the lock, then look again.
+                drop(waiters);
+                fresh = Some(cx.waker().clone());
+                continue;
+            };
+            // SAFETY: under the lock.
+            let stale = unsafe { node.replace_waker(waker) };
+            drop(waiters);
+            drop(stale);
             return Poll::Pending;
         }
-        // Rule 5: closed; give back what was assigned.
-        self.release_locked(num - needed, waiters);
-        Poll::Ready(Err(Closed))
     }
 }
 

@@ -27,11 +27,29 @@
 //! 3. A receiver that is dropped releases its claim on every message it has
 //!    not read (decrements their `remaining`), so values are dropped as
 //!    soon as no live receiver will read them.
-//! 4. Values are cloned under the lock, before anything changes, so a
-//!    panicking `Clone` leaves the channel consistent (a `Clone` that used
-//!    the same channel would deadlock, as with any lock). A value being
-//!    overwritten, or read by its last receiver, is dropped after
-//!    unlocking.
+//! 4. No user code under the channel's lock: a slot holds its message as
+//!    an `Arc<Stored<T>>`. Under the lock a receiver only takes a reference
+//!    (the slot's own one if it is the last reader), counts itself out of
+//!    `remaining` and moves past the message; it clones the value after
+//!    unlocking. So a `Clone` that uses the channel (sends, subscribes)
+//!    cannot deadlock, and a `Clone` that panics has already moved the
+//!    receiver on: the panic reaches the caller once and the next `recv`
+//!    returns the next message. A reader holding the last reference (every
+//!    other receiver has its copy and the slot was overwritten or freed)
+//!    takes the value without cloning it. Values being overwritten, freed
+//!    by their last reader, or released by a dropped receiver are dropped
+//!    after unlocking.
+//! 5. Clones of one message are serialised by that message's own small
+//!    lock (`Stored::value`), as tokio does since RUSTSEC-2025-0023: `T` need
+//!    only be `Send`, and a `!Sync` value must not be cloned by two threads
+//!    at once. That lock guards nothing but the clone: it is never taken
+//!    with the channel's lock, so the only way to block on it from inside a
+//!    `Clone` is to clone the very same message again from that `Clone`.
+//!    A panicking `Clone` poisons it harmlessly (`clone` takes `&T`; the
+//!    value is intact) and the poison is ignored.
+//!
+//! Sending allocates the message's `Arc` (tokio's ring stores values
+//! inline); the price of rule 4.
 
 use super::Notify;
 use crate::loom::{Arc, Mutex, MutexGuard};
@@ -115,7 +133,38 @@ struct Slot<T> {
     pos: u64,
     /// Receivers that have yet to read it.
     remaining: usize,
-    value: Option<T>,
+    value: Option<Arc<Stored<T>>>,
+}
+
+/// One message, shared by the slot and the receivers cloning it (rule 4).
+struct Stored<T> {
+    /// Serialises clones of this message (rule 5).
+    value: Mutex<T>,
+}
+
+impl<T> Stored<T> {
+    fn new(value: T) -> Arc<Stored<T>> {
+        Arc::new(Stored {
+            value: Mutex::new(value),
+        })
+    }
+
+    /// The value, taken out if `this` is its last reference, else cloned
+    /// (under the message's clone lock, never under the channel's).
+    fn into_value(this: Arc<Stored<T>>) -> T
+    where
+        T: Clone,
+    {
+        match Arc::try_unwrap(this) {
+            Ok(stored) => stored.value.into_inner().unwrap_or_else(|e| e.into_inner()),
+            Err(shared) => {
+                // A clone that panicked poisoned the lock; the value is
+                // intact (rule 5).
+                let guard = shared.value.lock().unwrap_or_else(|e| e.into_inner());
+                T::clone(&guard)
+            }
+        }
+    }
 }
 
 struct Shared<T> {
@@ -139,8 +188,8 @@ struct State<T> {
 
 impl<T> Shared<T> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // A panicking `Clone` may poison the lock; the state is still
-        // consistent (we clone before changing anything).
+        // No user code runs under this lock (rule 4): poisoning carries no
+        // meaning.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -229,8 +278,14 @@ impl<T> Sender<T> {
     ///
     /// [`SendError`] with the value if no receiver exists.
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
+        let stored = Stored::new(value);
         let mut state = self.shared.lock();
         if state.receivers == 0 {
+            drop(state);
+            let value = match Arc::try_unwrap(stored) {
+                Ok(stored) => stored.value.into_inner().unwrap_or_else(|e| e.into_inner()),
+                Err(_) => unreachable!("a fresh Arc has one reference"),
+            };
             return Err(SendError(value));
         }
         let receivers = state.receivers;
@@ -238,7 +293,7 @@ impl<T> Sender<T> {
         let slot = &mut state.slots[(tail & self.shared.mask) as usize];
         slot.pos = tail;
         slot.remaining = receivers;
-        let old = slot.value.replace(value);
+        let old = slot.value.replace(stored);
         state.tail = tail + 1;
         drop(state);
         drop(old); // rule 4: outside the lock
@@ -287,6 +342,8 @@ impl<T> Sender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&self) {
+        // Spends budget even when already closed.
+        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
         loop {
             let notified = self.shared.notify_tx.notified();
             if self.receiver_count() == 0 {
@@ -324,15 +381,11 @@ impl<T> fmt::Debug for Sender<T> {
     }
 }
 
-impl<T: Clone> Receiver<T> {
-    /// Rule 2, under the lock.
-    /// `last_copy` receives the slot's own copy when this was its last
-    /// reader, for the caller to drop after unlocking (rule 4).
-    fn try_recv_locked(
-        &mut self,
-        state: &mut State<T>,
-        last_copy: &mut Option<T>,
-    ) -> Result<T, TryRecvError> {
+impl<T> Receiver<T> {
+    /// Rule 2, under the lock: moves past the next message and returns a
+    /// reference to it (the slot's own one when this was its last reader),
+    /// to be cloned after unlocking (rule 4).
+    fn try_recv_locked(&mut self, state: &mut State<T>) -> Result<Arc<Stored<T>>, TryRecvError> {
         if self.next == state.tail {
             return Err(if state.closed {
                 TryRecvError::Closed
@@ -348,20 +401,26 @@ impl<T: Clone> Receiver<T> {
         }
         let slot = &mut state.slots[(self.next & self.shared.mask) as usize];
         debug_assert_eq!(slot.pos, self.next, "a held message is where rule 2 says");
-        let value = slot
-            .value
-            .as_ref()
-            .expect("a message a receiver has not read is still held (rule 3)")
-            .clone();
         slot.remaining -= 1;
-        if slot.remaining == 0 {
-            // Every receiver has it: free the slot's copy.
-            *last_copy = slot.value.take();
-        }
+        let stored = if slot.remaining == 0 {
+            // Every receiver has it: the slot's reference is ours.
+            slot.value.take()
+        } else {
+            slot.value.clone()
+        };
         self.next += 1;
-        Ok(value)
+        Ok(stored.expect("a message a receiver has not read is still held (rule 3)"))
     }
 
+    /// Rule 2 and 4: takes the lock only to move past the next message.
+    fn next_message(&mut self) -> Result<Arc<Stored<T>>, TryRecvError> {
+        let shared = self.shared.clone();
+        let mut state = shared.lock();
+        self.try_recv_locked(&mut state)
+    }
+}
+
+impl<T: Clone> Receiver<T> {
     /// Takes the next message if one is there now.
     ///
     /// # Errors
@@ -369,14 +428,13 @@ impl<T: Clone> Receiver<T> {
     /// [`TryRecvError::Empty`], [`TryRecvError::Closed`], or
     /// [`TryRecvError::Lagged`] (then the next call returns the oldest
     /// message held).
+    ///
+    /// # Panics
+    ///
+    /// If `T::clone` panics; the receiver has then already moved past that
+    /// message (the next call returns the one after it).
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let shared = self.shared.clone();
-        let mut last_copy = None;
-        let mut state = shared.lock();
-        let result = self.try_recv_locked(&mut state, &mut last_copy);
-        drop(state);
-        drop(last_copy);
-        result
+        self.next_message().map(Stored::into_value)
     }
 
     /// Receives the next message.
@@ -387,6 +445,11 @@ impl<T: Clone> Receiver<T> {
     /// read; [`RecvError::Lagged`] if messages were overwritten before this
     /// receiver read them (it then continues with the oldest one held).
     ///
+    /// # Panics
+    ///
+    /// If `T::clone` panics; the receiver has then already moved past that
+    /// message (the next call returns the one after it).
+    ///
     /// # Cancel safety
     ///
     /// Cancel safe: a dropped future took no message.
@@ -396,16 +459,8 @@ impl<T: Clone> Receiver<T> {
         loop {
             // Rule 1: created before looking.
             let notified = shared.notify_rx.notified();
-            let result = {
-                let mut last_copy = None;
-                let mut state = shared.lock();
-                let result = self.try_recv_locked(&mut state, &mut last_copy);
-                drop(state);
-                drop(last_copy);
-                result
-            };
-            match result {
-                Ok(value) => return Ok(value),
+            match self.next_message() {
+                Ok(stored) => return Ok(Stored::into_value(stored)),
                 Err(TryRecvError::Closed) => return Err(RecvError::Closed),
                 Err(TryRecvError::Lagged(n)) => return Err(RecvError::Lagged(n)),
                 Err(TryRecvError::Empty) => {}

@@ -33,6 +33,12 @@
 //!    `notify_waiters` passes nothing (no permit was meant).
 //! 5. `notify_waiters` unlinks every waiter under the lock, increments
 //!    `calls` and leaves no permit.
+//! 6. No user code under the lock: cloning, dropping and waking a waker run
+//!    the waker's code, which may use this very `Notify` (or a channel
+//!    built on it). A waker is cloned before the lock is taken, a replaced
+//!    one is dropped after it is released, and taken wakers are woken after
+//!    it. A node's own waker is dropped with its future, after `Drop`
+//!    released the lock.
 
 use super::util::linked_list::{self, LinkedList, Pointers};
 use super::util::wake_list::WakeList;
@@ -138,20 +144,27 @@ impl Waiter {
         self.waker.with_mut(|p| unsafe { (*p).take() })
     }
 
+    /// Whether the stored waker would wake `waker`'s task (a pointer
+    /// comparison: no user code runs).
+    ///
     /// # Safety
     ///
     /// The notify's lock must be held.
-    unsafe fn set_waker(&self, waker: Option<&Waker>) {
-        let Some(waker) = waker else {
-            return;
-        };
+    unsafe fn waker_will_wake(&self, waker: &Waker) -> bool {
         // SAFETY: under the lock (caller).
-        self.waker.with_mut(|p| unsafe {
-            match &mut *p {
-                Some(old) if old.will_wake(waker) => {}
-                slot => *slot = Some(waker.clone()),
-            }
-        })
+        self.waker
+            .with(|p| unsafe { (*p).as_ref().is_some_and(|w| w.will_wake(waker)) })
+    }
+
+    /// Stores a waker cloned *before* the lock was taken and returns the
+    /// one it replaces, to be dropped after unlocking (rule 6).
+    ///
+    /// # Safety
+    ///
+    /// The notify's lock must be held.
+    unsafe fn replace_waker(&self, waker: Waker) -> Option<Waker> {
+        // SAFETY: under the lock (caller).
+        self.waker.with_mut(|p| unsafe { (*p).replace(waker) })
     }
 }
 
@@ -454,6 +467,10 @@ impl Notified<'_> {
                         Err(actual) => word = actual,
                     }
                 }
+                // Rule 6: clone before locking; dropped (if unused) after
+                // the guard, which is declared later.
+                let fresh = waker.cloned();
+                let stale;
                 let mut waiters = notify.lock();
                 // Acquire: pairs with the permit's Release CAS in `notify` (rule 1).
                 let mut word = notify.state.load(Ordering::Acquire);
@@ -487,10 +504,12 @@ impl Notified<'_> {
                 // future (callers hold `Pin<&mut Self>`), in no list, and
                 // `Drop` unlinks it.
                 unsafe {
-                    self.waiter.set_waker(waker);
+                    stale = fresh.and_then(|w| self.waiter.replace_waker(w));
                     waiters.push_back(NonNull::from(&self.waiter));
                 }
                 self.state = NotifiedState::Waiting;
+                drop(waiters);
+                drop(stale);
                 Poll::Pending
             }
             NotifiedState::Waiting => {
@@ -499,14 +518,33 @@ impl Notified<'_> {
                     self.state = NotifiedState::Done;
                     return Poll::Ready(());
                 }
-                let _waiters = notify.lock();
-                if self.waiter.notification.load(Ordering::Acquire) != NONE {
-                    self.state = NotifiedState::Done;
-                    return Poll::Ready(());
+                let Some(waker) = waker else {
+                    return Poll::Pending;
+                };
+                // Rule 6: a waker cloned outside the lock; declared before
+                // the guard, so dropped after it.
+                let mut fresh: Option<Waker> = None;
+                loop {
+                    let waiters = notify.lock();
+                    if self.waiter.notification.load(Ordering::Acquire) != NONE {
+                        self.state = NotifiedState::Done;
+                        return Poll::Ready(());
+                    }
+                    // SAFETY: under the lock.
+                    if unsafe { self.waiter.waker_will_wake(waker) } {
+                        return Poll::Pending;
+                    }
+                    let Some(new) = fresh.take() else {
+                        drop(waiters);
+                        fresh = Some(waker.clone());
+                        continue;
+                    };
+                    // SAFETY: under the lock.
+                    let stale = unsafe { self.waiter.replace_waker(new) };
+                    drop(waiters);
+                    drop(stale);
+                    return Poll::Pending;
                 }
-                // SAFETY: under the lock.
-                unsafe { self.waiter.set_waker(waker) };
-                Poll::Pending
             }
         }
     }

@@ -217,6 +217,8 @@ impl<T> OnceCell<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
+        // Spends budget even when already initialised.
+        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
         if let Some(value) = self.get() {
             return Ok(value);
         }

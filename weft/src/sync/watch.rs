@@ -209,24 +209,21 @@ impl<T> Receiver<T> {
         Ref { inner, has_changed }
     }
 
-    /// Whether a value this receiver has not seen is there.
+    /// Whether a value this receiver has not seen is there (the value is
+    /// not marked seen).
     ///
     /// # Errors
     ///
-    /// [`RecvError`] if every sender is gone and there is no unseen value.
-    ///
-    /// # Differences from tokio
-    ///
-    /// Consistent with [`changed`](Receiver::changed): a closed channel
-    /// with an unseen last value reports `Ok(true)` (recent tokio
-    /// versions behave the same way).
+    /// [`RecvError`] if every sender is gone — also when the last value sent
+    /// is still unseen (as in tokio; [`changed`](Receiver::changed) and
+    /// [`borrow_and_update`](Receiver::borrow_and_update) still deliver that
+    /// value).
     pub fn has_changed(&self) -> Result<bool, RecvError> {
         let state = self.shared.state();
-        let changed = state & !CLOSED != self.version;
-        if !changed && state & CLOSED != 0 {
+        if state & CLOSED != 0 {
             return Err(RecvError(()));
         }
-        Ok(changed)
+        Ok(state & !CLOSED != self.version)
     }
 
     /// Marks the current value as seen.
@@ -285,19 +282,23 @@ impl<T> Receiver<T> {
         &mut self,
         mut f: impl FnMut(&T) -> bool,
     ) -> Result<Ref<'_, T>, RecvError> {
+        // A predicate that is true at once still spends a unit of the task's
+        // budget (a loop over `wait_for` must yield now and then).
+        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
         let shared = &*self.shared;
         let seen = &mut self.version;
         let mut closed = false;
         loop {
-            let found = {
+            {
+                // The guard lives only in this block, never across the
+                // `.await` below (so the future is `Send`, as tokio's).
                 let inner = shared.read();
                 let version = shared.state() & !CLOSED;
                 let has_changed = version != *seen;
                 *seen = version;
-                ((!closed || has_changed) && f(&inner)).then_some(Ref { inner, has_changed })
-            };
-            if let Some(found) = found {
-                return Ok(found);
+                if (!closed || has_changed) && f(&inner) {
+                    return Ok(Ref { inner, has_changed });
+                }
             }
             if closed {
                 return Err(RecvError(()));
@@ -436,6 +437,8 @@ impl<T> Sender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&self) {
+        // Spends budget even when already closed.
+        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
         loop {
             let notified = self.shared.notify_tx.notified();
             if self.is_closed() {

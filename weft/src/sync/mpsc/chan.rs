@@ -39,9 +39,13 @@
 //! 4. `rx_closed` is set under the lock by `close`/drop of the receiver;
 //!    unreserved pushes (unbounded) after it fail and give the message
 //!    back. The semaphore is closed right after, so waiting and later
-//!    bounded senders fail too, but a slot reserved before the close may
-//!    still be used (tokio's rule), until the receiver is dropped
-//!    (`rx_dropped`), after which every push fails.
+//!    bounded senders fail too — also one whose slots were granted before
+//!    the close but that had not yet seen them (`batch_semaphore` rule 5) —
+//!    but a slot reserved before the close may still be used (tokio's
+//!    rule), until the receiver is dropped (`rx_dropped`, set in the same
+//!    critical section as `rx_closed` when the receiver is dropped unclosed),
+//!    after which every push fails. A dropped receiver takes its waker and
+//!    the queued messages out with it (dropped after unlocking).
 //! 5. The receiver frees a slot by adding it to `freed`, a
 //!    [`ReleasePool`] on its own cache line, not to the semaphore's word
 //!    (`batch_semaphore` rule 6): senders take slots from the word and the
@@ -53,6 +57,10 @@
 //!    3) may count low while one is in flight: every bounded acquisition
 //!    therefore ends (success, failure or drop) by waking a closed
 //!    receiver, which then counts again.
+//! 6. No user code under the lock: messages are moved, never dropped, under
+//!    it; the receiver's waker is cloned before the lock is taken and a
+//!    replaced (or, on drop, the last) one is dropped after it is released;
+//!    a taken waker is woken after it.
 
 use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::sync::batch_semaphore::{Acquire, ReleasePool, Semaphore, TryAcquireError};
@@ -203,6 +211,8 @@ impl<T> Chan<T> {
 
     /// Waits until the receiver closes.
     pub(super) async fn rx_closed(&self) {
+        // Spends budget even when already closed.
+        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
         loop {
             // Created before the check, so a close between the check and
             // the await is not missed (`notify_waiters` covers it).
@@ -276,19 +286,38 @@ impl<T> Chan<T> {
 
     /// The receiver closes (rule 4).
     pub(super) fn close_rx(&self) {
-        {
+        self.shut_rx(false);
+    }
+
+    /// Closes (rule 4) and, with `dropped`, marks the receiver gone in the
+    /// same critical section — so no push can slip in between the close and
+    /// the drop — and takes out the undelivered messages and the receiver's
+    /// waker (a dropped receiver must not keep them alive while senders
+    /// live). They are dropped after unlocking (rule 6), after the waiting
+    /// senders were told.
+    fn shut_rx(&self, dropped: bool) {
+        let (newly_closed, queued, waker) = {
             let mut shared = self.lock();
-            if shared.rx_closed {
-                return;
-            }
+            let newly_closed = !shared.rx_closed;
             shared.rx_closed = true;
             // Release: pairs with the Acquire load in `is_rx_closed`.
             self.rx_closed.store(true, Ordering::Release);
+            if dropped {
+                shared.rx_dropped = true;
+                let queued = std::mem::take(&mut shared.queue);
+                (newly_closed, queued, shared.rx_waker.take())
+            } else {
+                (newly_closed, VecDeque::new(), None)
+            }
+        };
+        if newly_closed {
+            if let Some(semaphore) = &self.semaphore {
+                semaphore.close();
+            }
+            self.closed_notify.notify_waiters();
         }
-        if let Some(semaphore) = &self.semaphore {
-            semaphore.close();
-        }
-        self.closed_notify.notify_waiters();
+        drop(queued);
+        drop(waker);
     }
 
     /// Whether no permit is out (bounded), i.e. no reserved slot can still
@@ -324,6 +353,17 @@ pub(super) struct Rx<T> {
     local: VecDeque<T>,
 }
 
+// The receiver's auto traits do not depend on `T` (as tokio's): `local`
+// only holds messages by value, and the receiver is never pin-projected.
+// `Unpin`: nothing is pinned inside a receiver. `UnwindSafe` /
+// `RefUnwindSafe`: no user code runs while a receiver changes `local` or
+// the shared queue (rule 6), so a panic caught around a use of the receiver
+// cannot leave a message half-moved; the shared part is behind a mutex
+// (itself unwind safe).
+impl<T> Unpin for Rx<T> {}
+impl<T> std::panic::UnwindSafe for Rx<T> {}
+impl<T> std::panic::RefUnwindSafe for Rx<T> {}
+
 impl<T> Rx<T> {
     pub(super) fn new(chan: crate::loom::Arc<Chan<T>>) -> Rx<T> {
         Rx {
@@ -344,21 +384,36 @@ impl<T> Rx<T> {
     /// finished (rule 3), `Err(false)` if merely empty (then `waker`, if
     /// given, is stored under the same lock, rule 2).
     fn refill(&mut self, waker: Option<&Waker>) -> Result<(), bool> {
-        let mut shared = self.chan.lock();
-        if !shared.queue.is_empty() {
-            std::mem::swap(&mut shared.queue, &mut self.local);
-            return Ok(());
-        }
-        if shared.tx_closed || (shared.rx_closed && self.chan.permits_idle()) {
-            return Err(true);
-        }
-        if let Some(waker) = waker {
-            match &shared.rx_waker {
-                Some(old) if old.will_wake(waker) => {}
-                _ => shared.rx_waker = Some(waker.clone()),
+        // Rule 6: a waker cloned outside the lock; declared before the
+        // guard, so an unused one is dropped after it.
+        let mut fresh: Option<Waker> = None;
+        loop {
+            let mut shared = self.chan.lock();
+            if !shared.queue.is_empty() {
+                std::mem::swap(&mut shared.queue, &mut self.local);
+                return Ok(());
             }
+            if shared.tx_closed || (shared.rx_closed && self.chan.permits_idle()) {
+                return Err(true);
+            }
+            let Some(waker) = waker else {
+                return Err(false);
+            };
+            if shared.rx_waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                return Err(false);
+            }
+            let Some(new) = fresh.take() else {
+                // Clone outside the lock, then look again (a message pushed
+                // meanwhile found no waker to take: we see it then).
+                drop(shared);
+                fresh = Some(waker.clone());
+                continue;
+            };
+            let stale = shared.rx_waker.replace(new);
+            drop(shared);
+            drop(stale);
+            return Err(false);
         }
-        Err(false)
     }
 
     pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
@@ -455,15 +510,9 @@ impl<T> Rx<T> {
 
 impl<T> Drop for Rx<T> {
     fn drop(&mut self) {
-        self.chan.close_rx();
-        // Drop the undelivered messages now (outside the lock), not when
-        // the last sender goes.
-        let queued = {
-            let mut shared = self.chan.lock();
-            shared.rx_dropped = true;
-            std::mem::take(&mut shared.queue)
-        };
-        drop(queued);
+        // Drop the undelivered messages and our waker now (outside the
+        // lock), not when the last sender goes.
+        self.chan.shut_rx(true);
     }
 }
 
