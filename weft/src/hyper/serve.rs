@@ -33,8 +33,10 @@ const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// auto builder (HTTP/1, and HTTP/2 with prior knowledge, told apart by the
 /// HTTP/2 preface) with a [`WeftExecutor`] for HTTP/2 streams and a
 /// [`WeftTimer`] for both protocols, so hyper's timeouts work: HTTP/1's
-/// header-read timeout (30 seconds by default) and HTTP/2's keep-alive
-/// pings when configured.
+/// header-read timeout (30 seconds by default; it runs from when the
+/// connection is known to be HTTP/1 and from each time it goes idle, and
+/// [`Serve::first_request_timeout`] covers the time before) and HTTP/2's
+/// keep-alive pings when configured.
 ///
 /// Configure it and hand it to [`Serve::connection_builder`]:
 ///
@@ -77,10 +79,10 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///   and closes; an HTTP/2 connection sends `GOAWAY` and completes its open
 ///   streams; a connection whose first request head has not fully arrived
 ///   (silent, or part-way through its first request head or the HTTP/2
-///   preface) is closed at once. The
-///   future completes when every connection has. (To bound that wait, wrap
-///   it in [`weft::time::timeout`](crate::time::timeout).) Dropping the
-///   future starts the same shutdown, without waiting for it.
+///   preface) is closed at once. The future completes when every
+///   connection has. (To bound that wait, wrap it in
+///   [`weft::time::timeout`](crate::time::timeout).) Dropping the future
+///   starts the same shutdown, without waiting for it.
 /// * **First request deadline**: a connection whose first complete request
 ///   head has not arrived [`first_request_timeout`](Serve::first_request_timeout)
 ///   after it was accepted (30 seconds unless configured) is closed, with
@@ -97,7 +99,14 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 /// * **Connection limit**: with [`max_connections`](Serve::max_connections),
 ///   no connection is accepted while that many are open; new ones wait in
 ///   the listen queue. Connections that never send a request cannot hold
-///   the limit for longer than the first request deadline.
+///   the limit for longer than the first request deadline. What no timer
+///   bounds: a peer that stops reading while a response is written (hyper
+///   has no write timeout), an HTTP/2 connection idle between requests
+///   (keep-alive pings, when configured, close dead peers only), and an
+///   HTTP/1 connection whose builder has its header-read timeout off.
+///   Such a connection keeps its place, and graceful shutdown waits for
+///   it. An upgraded connection (after a `101`) belongs to the code that
+///   took it: it no longer counts, and shutdown does not wait for it.
 /// * **Accept errors**: an error that concerns one connection only (it was
 ///   reset or aborted before being accepted, ...) is skipped. Running out of
 ///   file descriptors (`EMFILE`, `ENFILE`), buffers (`ENOBUFS`, `ENOMEM`)
@@ -294,8 +303,14 @@ impl<M, G> Serve<M, G> {
     }
 
     /// Serves connections with `builder` (say, one from
-    /// [`connection_builder`] with other limits, or with
-    /// `http1_only()`) instead of the default one.
+    /// [`connection_builder`] with other limits) instead of the default
+    /// one.
+    ///
+    /// The builder's `http1_only()` and `http2_only()` have no effect:
+    /// `serve` serves HTTP/1 upgrades, through hyper-util's
+    /// `serve_connection_with_upgrades`, which always tells the protocol
+    /// from the first bytes (as hyper-util documents), so an HTTP/2 client
+    /// with prior knowledge is served HTTP/2 either way.
     pub fn connection_builder(mut self, builder: Builder<WeftExecutor>) -> Self {
         self.builder = Some(builder);
         self
