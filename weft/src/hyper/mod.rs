@@ -20,7 +20,9 @@
 //! * [`serve`] and [`serve_with`]: HTTP/1 and HTTP/2 (hyper-util's auto
 //!   builder, see [`connection_builder`]) on every connection of a
 //!   [`TcpListener`](crate::net::TcpListener), with graceful shutdown, a
-//!   connection limit and back-off when out of file descriptors.
+//!   connection limit, a deadline for each connection's first request
+//!   (silent sockets cannot fill the limit) and back-off when out of file
+//!   descriptors.
 //!
 //! # A server
 //!

@@ -4,8 +4,9 @@
 
 use super::tracker::{ConnectionGuard, Tracker};
 use super::{WeftExecutor, WeftTimer};
-use crate::loom::Arc;
+use crate::loom::{Arc, AtomicBool, Ordering};
 use crate::net::{TcpListener, TcpStream};
+use crate::time::Instant;
 use ::hyper::body::{Body, Incoming};
 use ::hyper::service::Service;
 use ::hyper::{Request, Response};
@@ -24,13 +25,18 @@ use std::time::Duration;
 const BACKOFF_START: Duration = Duration::from_millis(5);
 /// The longest pause.
 const BACKOFF_MAX: Duration = Duration::from_secs(1);
+/// The default of [`Serve::first_request_timeout`]: hyper's default
+/// HTTP/1 header-read timeout.
+const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The connection builder `serve` uses unless given another: hyper-util's
 /// auto builder (HTTP/1, and HTTP/2 with prior knowledge, told apart by the
 /// HTTP/2 preface) with a [`WeftExecutor`] for HTTP/2 streams and a
 /// [`WeftTimer`] for both protocols, so hyper's timeouts work: HTTP/1's
-/// header-read timeout (30 seconds by default) and HTTP/2's keep-alive
-/// pings when configured.
+/// header-read timeout (30 seconds by default; it runs from when the
+/// connection is known to be HTTP/1 and from each time it goes idle, and
+/// [`Serve::first_request_timeout`] covers the time before) and HTTP/2's
+/// keep-alive pings when configured.
 ///
 /// Configure it and hand it to [`Serve::connection_builder`]:
 ///
@@ -71,13 +77,36 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///   listener (new connections are refused), tells every connection to
 ///   finish: an HTTP/1 connection completes the request in flight, if any,
 ///   and closes; an HTTP/2 connection sends `GOAWAY` and completes its open
-///   streams; a connection that has not sent a request yet is closed. The
-///   future completes when every connection has. (To bound that wait, wrap
-///   it in [`weft::time::timeout`](crate::time::timeout).) Dropping the
-///   future starts the same shutdown, without waiting for it.
+///   streams; a connection whose first request head has not fully arrived
+///   (silent, or part-way through its first request head or the HTTP/2
+///   preface) is closed at once. The future completes when every
+///   connection has. (To bound that wait, wrap it in
+///   [`weft::time::timeout`](crate::time::timeout).) Dropping the future
+///   starts the same shutdown, without waiting for it.
+/// * **First request deadline**: a connection whose first complete request
+///   head has not arrived [`first_request_timeout`](Serve::first_request_timeout)
+///   after it was accepted (30 seconds unless configured) is closed, with
+///   no response. The deadline is absolute, counted from the accept, not
+///   restarted by each byte that arrives; it covers telling HTTP/1 from
+///   HTTP/2 (the HTTP/2 preface), the HTTP/2 handshake, and the first
+///   request's head (HTTP/1) or `HEADERS` frame (HTTP/2). It ends there:
+///   the request's body, the handler, and later requests on the same
+///   connection are not under it. Later HTTP/1 requests are governed by
+///   hyper's header-read timeout (see [`connection_builder`]): it runs
+///   from the moment the connection is idle, so a keep-alive connection
+///   idle that long is closed. HTTP/2 has no such timer (configure
+///   keep-alive pings on the builder to close dead peers).
 /// * **Connection limit**: with [`max_connections`](Serve::max_connections),
 ///   no connection is accepted while that many are open; new ones wait in
-///   the listen queue.
+///   the listen queue. Connections that never send a request cannot hold
+///   the limit for longer than the first request deadline. What no timer
+///   bounds: a peer that stops reading while a response is written (hyper
+///   has no write timeout), an HTTP/2 connection idle between requests
+///   (keep-alive pings, when configured, close dead peers only), and an
+///   HTTP/1 connection whose builder has its header-read timeout off.
+///   Such a connection keeps its place, and graceful shutdown waits for
+///   it. An upgraded connection (after a `101`) belongs to the code that
+///   took it: it no longer counts, and shutdown does not wait for it.
 /// * **Accept errors**: an error that concerns one connection only (it was
 ///   reset or aborted before being accepted, ...) is skipped. Running out of
 ///   file descriptors (`EMFILE`, `ENFILE`), buffers (`ENOBUFS`, `ENOMEM`)
@@ -90,6 +119,16 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///   timeout) end that connection only.
 /// * `TCP_NODELAY` is set on each connection (see
 ///   [`tcp_nodelay`](Serve::tcp_nodelay)).
+///
+/// # Differences from tokio (hyper-util, axum)
+///
+/// A server built on `hyper-util` with tokio, and `axum::serve`, wait for
+/// a connection's first bytes with no timer (hyper's header-read timeout
+/// starts only once HTTP/1 has been told from HTTP/2, and HTTP/2's
+/// handshake has none), so a socket that sends nothing, or part of the
+/// HTTP/2 preface, stays open forever, and a few of them fill a connection
+/// limit for good. `serve` closes them at the first request deadline, and
+/// at once on graceful shutdown.
 ///
 /// # Examples
 ///
@@ -162,6 +201,7 @@ where
         builder: None,
         max_connections: None,
         nodelay: true,
+        first_request_timeout: Some(FIRST_REQUEST_TIMEOUT),
         signal: std::future::pending(),
     }
 }
@@ -175,6 +215,7 @@ pub struct Serve<M, G> {
     builder: Option<Builder<WeftExecutor>>,
     max_connections: Option<usize>,
     nodelay: bool,
+    first_request_timeout: Option<Duration>,
     signal: G,
 }
 
@@ -192,6 +233,7 @@ impl<M, G> Serve<M, G> {
             builder: self.builder,
             max_connections: self.max_connections,
             nodelay: self.nodelay,
+            first_request_timeout: self.first_request_timeout,
             signal,
         }
     }
@@ -219,9 +261,56 @@ impl<M, G> Serve<M, G> {
         self
     }
 
+    /// How long a connection may take, from its accept, to deliver its
+    /// first complete request head (30 seconds by default, hyper's default
+    /// header-read timeout); `None` waits forever. A connection that misses
+    /// it is closed without a response, freeing its place under
+    /// [`max_connections`](Serve::max_connections).
+    ///
+    /// The deadline covers telling HTTP/1 from HTTP/2 (no timer of hyper's
+    /// runs then), the HTTP/2 handshake, and the first request head
+    /// (HTTP/1) or `HEADERS` frame (HTTP/2). It is absolute: a client
+    /// trickling a byte at a time does not push it back. It stops once the
+    /// first request has been handed to the service, so neither a slow
+    /// handler, nor the request's body, nor a keep-alive connection idle
+    /// between requests is under it (an idle HTTP/1 connection is closed
+    /// by hyper's header-read timeout, configured on the
+    /// [`connection_builder`]). Independent of that timeout: with the
+    /// builder's header-read timeout off, this deadline still applies.
+    ///
+    /// # Differences from tokio (hyper-util, axum)
+    ///
+    /// They have no such deadline: see [`serve`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
+    /// # let service = hyper::service::service_fn(|_| async {
+    /// #     Ok::<_, std::convert::Infallible>(hyper::Response::new(String::new()))
+    /// # });
+    /// weft::hyper::serve(listener, service)
+    ///     .first_request_timeout(Duration::from_secs(5))
+    ///     .max_connections(1000)
+    ///     .await
+    /// # }
+    /// ```
+    pub fn first_request_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.first_request_timeout = timeout.into();
+        self
+    }
+
     /// Serves connections with `builder` (say, one from
-    /// [`connection_builder`] with other limits, or with
-    /// `http1_only()`) instead of the default one.
+    /// [`connection_builder`] with other limits) instead of the default
+    /// one.
+    ///
+    /// The builder's `http1_only()` and `http2_only()` have no effect:
+    /// `serve` serves HTTP/1 upgrades, through hyper-util's
+    /// `serve_connection_with_upgrades`, which always tells the protocol
+    /// from the first bytes (as hyper-util documents), so an HTTP/2 client
+    /// with prior knowledge is served HTTP/2 either way.
     pub fn connection_builder(mut self, builder: Builder<WeftExecutor>) -> Self {
         self.builder = Some(builder);
         self
@@ -243,6 +332,7 @@ impl<M, G> fmt::Debug for Serve<M, G> {
             .field("listener", &self.listener)
             .field("max_connections", &self.max_connections)
             .field("nodelay", &self.nodelay)
+            .field("first_request_timeout", &self.first_request_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -358,6 +448,7 @@ where
         builder,
         max_connections,
         nodelay,
+        first_request_timeout,
         signal,
     } = serve;
     let builder = Arc::new(builder.unwrap_or_else(connection_builder));
@@ -391,6 +482,10 @@ where
                         // it reports that soon enough.
                         let _ = stream.set_nodelay(true);
                     }
+                    // Counted from the accept (a far deadline that does not
+                    // fit an `Instant` is none).
+                    let deadline =
+                        first_request_timeout.and_then(|after| Instant::now().checked_add(after));
                     let service = make_service(peer);
                     let guard = Tracker::open(&tracker);
                     drop(crate::spawn(serve_connection(
@@ -398,6 +493,7 @@ where
                         stream,
                         service,
                         guard,
+                        deadline,
                     )));
                     continue;
                 }
@@ -431,13 +527,40 @@ where
     result
 }
 
+/// A connection's service, noting that the first request has arrived:
+/// hyper calls the service once a request head is complete (HTTP/1), or
+/// its `HEADERS` frame has arrived (HTTP/2), from the connection's own poll.
+struct FirstRequest<S> {
+    inner: S,
+    seen: Arc<AtomicBool>,
+}
+
+impl<S, R> Service<R> for FirstRequest<S>
+where
+    S: Service<R>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn call(&self, request: R) -> S::Future {
+        // Relaxed: a flag for the task whose poll this call is part of.
+        if !self.seen.load(Ordering::Relaxed) {
+            self.seen.store(true, Ordering::Relaxed);
+        }
+        self.inner.call(request)
+    }
+}
+
 /// Serves one connection until it ends, shutting it down gracefully when
-/// the tracker says so.
+/// the tracker says so, and closing it if its first request head has not
+/// arrived by `deadline` (see [`Serve::first_request_timeout`]).
 async fn serve_connection<S, B>(
     builder: Arc<Builder<WeftExecutor>>,
     stream: TcpStream,
     service: S,
     mut guard: ConnectionGuard,
+    deadline: Option<Instant>,
 ) where
     S: Service<Request<Incoming>, Response = Response<B>> + Send + 'static,
     S::Future: Send + 'static,
@@ -447,18 +570,42 @@ async fn serve_connection<S, B>(
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
     {
+        let seen = Arc::new(AtomicBool::new(false));
+        let service = FirstRequest {
+            inner: service,
+            seen: seen.clone(),
+        };
         let connection = builder.serve_connection_with_upgrades(stream, service);
         let mut connection = pin!(connection);
+        // Disarmed (`None`) once the first request has arrived.
+        let mut first_request = pin!(deadline.map(crate::time::sleep_until));
         let mut draining = false;
-        // An error ends this connection only (the peer went away, sent a
-        // malformed request, or a timeout fired); there is no one to
-        // report it to.
-        let _ = poll_fn(|cx| {
+        poll_fn(|cx| {
             if !draining && guard.poll_shutdown(cx) {
                 draining = true;
+                if !seen.load(Ordering::Relaxed) {
+                    // No request yet: nothing to finish. (hyper would keep
+                    // waiting for a partly received HTTP/1 head, up to its
+                    // header-read timeout.)
+                    return Poll::Ready(());
+                }
                 connection.as_mut().graceful_shutdown();
             }
-            connection.as_mut().poll(cx)
+            // An error ends this connection only (the peer went away, sent
+            // a malformed request, or a timeout fired); there is no one to
+            // report it to.
+            if connection.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            if let Some(sleep) = first_request.as_mut().as_pin_mut() {
+                if seen.load(Ordering::Relaxed) {
+                    first_request.set(None);
+                } else if sleep.poll(cx).is_ready() {
+                    // Too late: close it, with no response.
+                    return Poll::Ready(());
+                }
+            }
+            Poll::Pending
         })
         .await;
         // The connection, and its socket, are dropped here ...
