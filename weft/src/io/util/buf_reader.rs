@@ -173,15 +173,41 @@ impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
 
 /// Seeking discards the buffer. `SeekFrom::Current` is relative to the
 /// position of the data the caller has seen (the inner reader is ahead by
-/// the buffered remainder, which is accounted for).
+/// the buffered remainder, which is accounted for). A seek the inner reader
+/// refuses at once (its `start_seek` fails) changes nothing: the buffer and
+/// the position stay as they were. After any failed seek the next one
+/// starts afresh.
 impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
+    /// Records the request; the inner reader is only touched by
+    /// `poll_complete`.
+    ///
+    /// # Errors
+    ///
+    /// If the inner reader is still seeking for an earlier request (finish
+    /// it with `poll_complete` first): replacing it midway would leave the
+    /// position undefined.
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        self.project().1.seek = SeekState::Start(position);
+        let state = self.project().1;
+        if matches!(
+            state.seek,
+            SeekState::Pending | SeekState::PendingOverflowed(_)
+        ) {
+            return Err(io::Error::other(
+                "a seek is still in progress: call poll_complete first",
+            ));
+        }
+        state.seek = SeekState::Start(position);
         Ok(())
     }
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let (mut inner, state) = self.project();
+        // Every way out of a seek, success or failure, goes back to `Init`
+        // with the buffer consistent with the inner reader's position: a
+        // failed request must not be replayed by the next `poll_complete`
+        // (which the next `seek` calls first), and the buffer is only
+        // discarded once the inner reader has accepted a request that
+        // moves it.
         loop {
             match state.seek {
                 SeekState::Init => {
@@ -190,31 +216,39 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
                     let remainder = (state.cap - state.pos) as u64;
                     return Poll::Ready(Ok(position.saturating_sub(remainder)));
                 }
-                SeekState::Start(SeekFrom::Current(n)) => {
-                    let remainder = (state.cap - state.pos) as i64;
-                    match n.checked_sub(remainder) {
-                        Some(offset) => {
-                            inner.as_mut().start_seek(SeekFrom::Current(offset))?;
-                            state.seek = SeekState::Pending;
-                        }
-                        None => {
-                            inner.as_mut().start_seek(SeekFrom::Current(-remainder))?;
-                            state.seek = SeekState::PendingOverflowed(n);
-                        }
-                    }
-                    state.discard();
-                }
                 SeekState::Start(position) => {
-                    inner.as_mut().start_seek(position)?;
-                    state.seek = SeekState::Pending;
-                    state.discard();
-                }
-                SeekState::PendingOverflowed(n) => {
-                    if let Err(e) = ready!(inner.as_mut().poll_complete(cx)) {
+                    let remainder = (state.cap - state.pos) as i64;
+                    // `Current` is relative to what the caller has seen; the
+                    // inner reader is `remainder` bytes ahead of that.
+                    let (first, next) = match position {
+                        SeekFrom::Current(n) => match n.checked_sub(remainder) {
+                            Some(offset) => (SeekFrom::Current(offset), SeekState::Pending),
+                            None => (
+                                SeekFrom::Current(-remainder),
+                                SeekState::PendingOverflowed(n),
+                            ),
+                        },
+                        position => (position, SeekState::Pending),
+                    };
+                    if let Err(e) = inner.as_mut().start_seek(first) {
+                        // Refused: the inner reader did not move, so the
+                        // buffer is still valid.
                         state.seek = SeekState::Init;
                         return Poll::Ready(Err(e));
                     }
-                    inner.as_mut().start_seek(SeekFrom::Current(n))?;
+                    state.seek = next;
+                    state.discard();
+                }
+                SeekState::PendingOverflowed(n) => {
+                    let result = ready!(inner.as_mut().poll_complete(cx))
+                        .and_then(|_| inner.as_mut().start_seek(SeekFrom::Current(n)));
+                    if let Err(e) = result {
+                        // The buffer is already empty and the inner reader
+                        // is wherever its failed seek left it, as after any
+                        // failed seek.
+                        state.seek = SeekState::Init;
+                        return Poll::Ready(Err(e));
+                    }
                     state.seek = SeekState::Pending;
                 }
                 SeekState::Pending => {
