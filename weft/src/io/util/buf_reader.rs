@@ -58,7 +58,8 @@ enum SeekState {
     /// the inner reader is seeking back over the remainder first, `n` comes
     /// next.
     PendingOverflowed(i64),
-    /// The inner reader is seeking.
+    /// The inner reader is seeking; the buffer is discarded once it has
+    /// succeeded.
     Pending,
 }
 
@@ -173,10 +174,11 @@ impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
 
 /// Seeking discards the buffer. `SeekFrom::Current` is relative to the
 /// position of the data the caller has seen (the inner reader is ahead by
-/// the buffered remainder, which is accounted for). A seek the inner reader
-/// refuses at once (its `start_seek` fails) changes nothing: the buffer and
-/// the position stay as they were. After any failed seek the next one
-/// starts afresh.
+/// the buffered remainder, which is accounted for). A seek that fails
+/// changes nothing: the buffer is discarded only once the inner reader has
+/// moved, so (as long as the inner reader's failed seek leaves its position
+/// as it was, as `std`'s do) the buffered data and the position stay as
+/// they were. A failed seek is never replayed: the next one starts afresh.
 impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     /// Records the request; the inner reader is only touched by
     /// `poll_complete`.
@@ -205,9 +207,9 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
         // Every way out of a seek, success or failure, goes back to `Init`
         // with the buffer consistent with the inner reader's position: a
         // failed request must not be replayed by the next `poll_complete`
-        // (which the next `seek` calls first), and the buffer is only
-        // discarded once the inner reader has accepted a request that
-        // moves it.
+        // (which the next `seek` calls first), and the buffer is discarded
+        // only once the inner reader has moved (a seek that fails leaves
+        // the inner position, hence the buffer, as it was).
         loop {
             match state.seek {
                 SeekState::Init => {
@@ -231,21 +233,19 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
                         position => (position, SeekState::Pending),
                     };
                     if let Err(e) = inner.as_mut().start_seek(first) {
-                        // Refused: the inner reader did not move, so the
-                        // buffer is still valid.
                         state.seek = SeekState::Init;
                         return Poll::Ready(Err(e));
                     }
                     state.seek = next;
-                    state.discard();
                 }
                 SeekState::PendingOverflowed(n) => {
-                    let result = ready!(inner.as_mut().poll_complete(cx))
-                        .and_then(|_| inner.as_mut().start_seek(SeekFrom::Current(n)));
-                    if let Err(e) = result {
-                        // The buffer is already empty and the inner reader
-                        // is wherever its failed seek left it, as after any
-                        // failed seek.
+                    if let Err(e) = ready!(inner.as_mut().poll_complete(cx)) {
+                        state.seek = SeekState::Init;
+                        return Poll::Ready(Err(e));
+                    }
+                    // The inner reader is back at the logical position.
+                    state.discard();
+                    if let Err(e) = inner.as_mut().start_seek(SeekFrom::Current(n)) {
                         state.seek = SeekState::Init;
                         return Poll::Ready(Err(e));
                     }
@@ -254,6 +254,9 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
                 SeekState::Pending => {
                     let result = ready!(inner.as_mut().poll_complete(cx));
                     state.seek = SeekState::Init;
+                    if result.is_ok() {
+                        state.discard();
+                    }
                     return Poll::Ready(result);
                 }
             }
