@@ -337,7 +337,7 @@ rt_test! {
     fn a_loop_of_copies_from_a_slice_into_a_vec_yields(rt: Runtime) {
         // Each copy finishes in one poll; the loop of them must still yield.
         run_or_fail(rt, "loop of copy(&[u8], Vec)", || async {
-            let data = vec![7u8; 100];
+            let data = [7u8; 100];
             let mut writer = Vec::new();
             loop_yields! {
                 writer.clear();

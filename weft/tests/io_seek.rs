@@ -131,10 +131,10 @@ impl AsyncSeek for File {
                     cx.waker().wake_by_ref();
                     return Poll::Pending;
                 }
-                Poll::Ready(outcome.map(|target| {
+                if let Ok(target) = outcome {
                     self.pos = target;
-                    target
-                }))
+                }
+                Poll::Ready(outcome)
             }
         }
     }
