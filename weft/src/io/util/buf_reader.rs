@@ -16,20 +16,14 @@ pub(crate) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 /// Reads at least as large as the buffer bypass it when it is empty.
 /// Dropping a `BufReader` loses the data still buffered.
 ///
-/// # Examples
+/// # Differences from tokio
 ///
-/// ```
-/// use weft::io::{AsyncBufReadExt, BufReader};
-///
-/// # #[weft::main(flavor = "current_thread")]
-/// # async fn main() -> std::io::Result<()> {
-/// let mut reader = BufReader::with_capacity(4, &b"hello\nworld\n"[..]);
-/// let mut line = String::new();
-/// reader.read_line(&mut line).await?;
-/// assert_eq!(line, "hello\n");
-/// # Ok(())
-/// # }
-/// ```
+/// [`start_seek`](AsyncSeek::start_seek) returns an error while the inner
+/// reader is still running an earlier seek (call `poll_complete` first, as
+/// [`AsyncSeekExt::seek`](crate::io::AsyncSeekExt::seek) does), where
+/// tokio's records the new request in place of the running one, which
+/// leaves the position undefined. Seeking otherwise behaves the same: a
+/// seek that fails keeps the buffer and is not replayed by the next one.
 #[derive(Debug)]
 pub struct BufReader<R> {
     // Structurally pinned (see `project`).
