@@ -369,8 +369,10 @@ pub fn select_start(biased: bool, count: u32) -> u32 {
 pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
     #[cfg(feature = "rt")]
     if !crate::runtime::coop::has_budget_remaining() {
-        cx.waker().wake_by_ref();
-        return Poll::Pending;
+        // The runtime's own refusal (`Pending`, and the wake it schedules
+        // for a budget-forced yield) rather than a wake of our own: a spent
+        // budget is refused without spending anything.
+        return crate::runtime::coop::poll_proceed(cx).map(drop);
     }
     let _ = cx;
     Poll::Ready(())
