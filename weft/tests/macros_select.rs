@@ -816,3 +816,41 @@ async fn selects_over_spawned_tasks_on_the_runtime() {
     assert_eq!(out, 70);
     abort.abort();
 }
+
+#[test]
+fn a_disabled_branch_with_an_unconstrained_output_type_compiles() {
+    // `poll_fn(|_| panic!())` gives no type for its output: the expansion
+    // must still type-check (tokio's does), without polling the future.
+    let v = block_on(async {
+        weft::select! {
+            _ = std::future::poll_fn(|_| panic!("a disabled branch was polled")), if false => 1,
+            v = std::future::ready(2) => v,
+        }
+    });
+    assert_eq!(v, 2);
+    // The same with a branch whose output is `!` and one that is enabled
+    // but never ready.
+    let v: u8 = block_on(async {
+        weft::select! {
+            biased;
+            _ = std::future::poll_fn(|_| panic!("a disabled branch was polled")), if false => 1,
+            _ = async { loop { std::future::pending::<()>().await } } => 2,
+            v = std::future::ready(5u8) => v,
+        }
+    });
+    assert_eq!(v, 5);
+}
+
+#[test]
+fn a_temporary_borrowed_by_a_branch_lives_as_long_as_the_select() {
+    async fn make() -> u8 {
+        3
+    }
+    let v = block_on(async {
+        weft::select! {
+            v = &mut Box::pin(make()) => v,
+            _ = std::future::pending::<()>() => 0,
+        }
+    });
+    assert_eq!(v, 3);
+}

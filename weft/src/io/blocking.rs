@@ -11,12 +11,16 @@
 //! `Ready(n)` at once; the next operation waits for it first and reports
 //! its error, if any (as tokio's stdout does). Reads fill the buffer on the
 //! pool and copy out of it; bytes left over serve the next read.
+//!
+//! Every read, write and flush spends a unit of the cooperative budget
+//! (tokio's rule for its standard streams): they often complete at once.
 
 use std::future::Future;
 use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::coop;
 use super::ReadBuf;
 use crate::task::{spawn_blocking, JoinHandle};
 
@@ -45,26 +49,34 @@ enum Operation {
     Flush(io::Result<()>),
 }
 
-/// Bytes `pos..` of `bytes` are read but not yet handed out (for reads),
-/// or waiting to be written (for writes).
+/// Bytes `pos..end` of `bytes` are read but not yet handed out (for
+/// reads), or waiting to be written (for writes). `bytes` only grows: its
+/// length is how much of the buffer has ever been initialised, so a read
+/// zeroes each byte of the buffer once, not once per read.
 #[derive(Debug, Default)]
 struct Buf {
     bytes: Vec<u8>,
     pos: usize,
+    end: usize,
 }
 
 impl Buf {
     fn is_empty(&self) -> bool {
-        self.pos == self.bytes.len()
+        self.pos == self.end
     }
 
     fn clear(&mut self) {
-        self.bytes.clear();
         self.pos = 0;
+        self.end = 0;
+    }
+
+    /// The bytes not yet handed out or written.
+    fn data(&self) -> &[u8] {
+        &self.bytes[self.pos..self.end]
     }
 
     fn copy_to(&mut self, dst: &mut ReadBuf<'_>) {
-        let n = (self.bytes.len() - self.pos).min(dst.remaining());
+        let n = (self.end - self.pos).min(dst.remaining());
         dst.put_slice(&self.bytes[self.pos..self.pos + n]);
         self.pos += n;
         if self.is_empty() {
@@ -72,20 +84,28 @@ impl Buf {
         }
     }
 
-    fn read_from<R: Read>(&mut self, reader: &mut R, max: usize) -> io::Result<usize> {
-        self.bytes.resize(max, 0);
+    /// Replaces the contents with `src`.
+    fn fill_from(&mut self, src: &[u8]) {
+        let overlap = self.bytes.len().min(src.len());
+        self.bytes[..overlap].copy_from_slice(&src[..overlap]);
+        self.bytes.extend_from_slice(&src[overlap..]);
         self.pos = 0;
+        self.end = src.len();
+    }
+
+    fn read_from<R: Read>(&mut self, reader: &mut R, max: usize) -> io::Result<usize> {
+        if self.bytes.len() < max {
+            self.bytes.resize(max, 0);
+        }
+        self.clear();
         loop {
-            match reader.read(&mut self.bytes) {
+            match reader.read(&mut self.bytes[..max]) {
                 Ok(n) => {
-                    self.bytes.truncate(n);
+                    self.end = n;
                     return Ok(n);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.clear();
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         }
     }
@@ -151,8 +171,31 @@ impl<T: Send + 'static> Blocking<T> {
     }
 }
 
+/// Runs one operation under the cooperative budget: a handle whose
+/// operations keep completing at once (a write while the pool keeps up,
+/// reads served from the buffer) must still make its task yield.
+fn with_budget<R>(
+    cx: &mut Context<'_>,
+    operation: impl FnOnce(&mut Context<'_>) -> Poll<R>,
+) -> Poll<R> {
+    let progress = ready!(coop::poll_proceed(cx));
+    let result = operation(cx);
+    if result.is_ready() {
+        progress.made_progress();
+    }
+    result
+}
+
 impl<T: Read + Send + 'static> Blocking<T> {
     pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        with_budget(cx, |cx| self.poll_read_inner(cx, dst))
+    }
+
+    fn poll_read_inner(
         &mut self,
         cx: &mut Context<'_>,
         dst: &mut ReadBuf<'_>,
@@ -197,15 +240,22 @@ impl<T: Write + Send + 'static> Blocking<T> {
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
+        with_budget(cx, |cx| self.poll_write_inner(cx, src))
+    }
+
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        with_budget(cx, |cx| self.poll_flush_inner(cx))
+    }
+
+    fn poll_write_inner(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
         loop {
             match &mut self.state {
                 State::Idle(_) => {
                     let mut buf = self.take_buf();
-                    buf.clear();
                     let n = src.len().min(MAX_BUF);
-                    buf.bytes.extend_from_slice(&src[..n]);
+                    buf.fill_from(&src[..n]);
                     self.start(buf, |inner, buf| {
-                        let result = inner.write_all(&buf.bytes);
+                        let result = inner.write_all(buf.data());
                         buf.clear();
                         Operation::Write(result)
                     })?;
@@ -222,7 +272,7 @@ impl<T: Write + Send + 'static> Blocking<T> {
         }
     }
 
-    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush_inner(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
             match &mut self.state {
                 State::Idle(_) if self.need_flush => {

@@ -55,8 +55,13 @@
 //!   zeroing it). Crates written for either camp take weft's types as is.
 //!
 //! Everything except the standard streams works on any executor (it needs
-//! no weft runtime); inside a weft runtime the in-memory streams also take
-//! part in cooperative budgeting.
+//! no weft runtime). Inside a weft runtime, everything here that can
+//! complete without waiting spends the task's cooperative budget, so a loop
+//! over it still lets the other tasks run: the in-memory streams
+//! ([`duplex`], [`simplex`], [`empty`], [`sink`], [`repeat`]: every read,
+//! write, flush and shutdown), the standard streams, and each round of
+//! [`copy`], [`copy_buf`] and [`copy_bidirectional`] (even between ends
+//! that know nothing of the budget, such as a `&[u8]` and a `Vec<u8>`).
 
 /// The reactor: readiness events from the OS, for `weft::net`.
 #[cfg(feature = "rt")]

@@ -1,7 +1,9 @@
 //! `join!`: wait on several futures at once, in the task that awaits them.
 //!
-//! The expansion keeps each future in a [`MaybeDone`] pinned in its own local
-//! variable. Every poll polls each unfinished future once, starting one
+//! The expansion keeps the futures, each in a [`MaybeDone`], in a tuple
+//! inside one [`PollWith`] future, with the round-robin start as its state
+//! and a polling closure that captures nothing: the `join!` future is the
+//! futures plus 4 bytes. Every poll polls each unfinished future once, starting one
 //! branch later than the previous poll did (or always at the first after
 //! `biased;`), so that a future that is ready every time cannot starve the
 //! ones written after it. A finished future's output stays in its
@@ -9,6 +11,7 @@
 //! into a tuple in the order written.
 //!
 //! [`MaybeDone`]: crate::macros::support::MaybeDone
+//! [`PollWith`]: crate::macros::support::PollWith
 
 /// Waits on multiple concurrent branches, returning when **all** branches
 /// complete.
@@ -101,24 +104,22 @@ macro_rules! join {
 
 /// The tt-muncher behind `join!` and `try_join!`. Not public API.
 ///
-/// `@munch [slots] [done] [reversed names] emit biased; futures...` moves one
-/// future and one slot into `done` per step (and prepends the slot's name to
-/// the reversed list, used to pin in reverse so drops run in order written).
-/// When the futures run out, the number of the next free slot is the count,
-/// and `$crate::$emit!` builds the expansion.
+/// `@munch [slots] [done] emit biased; futures...` moves one future and one
+/// slot into `done` per step. When the futures run out, the number of the
+/// next free slot is the count, and `$crate::$emit!` builds the expansion.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __weft_join {
-    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($done:tt)*] [$($rev:tt)*]
+    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($done:tt)*]
         $emit:ident $biased:tt; $future:expr, $($rest:tt)*) => {
-        $crate::__weft_join!(@munch [$($slots)*] [$($done)* ($name $idx $future)] [$name $($rev)*]
+        $crate::__weft_join!(@munch [$($slots)*] [$($done)* ($name $idx $future)]
             $emit $biased; $($rest)*)
     };
-    (@munch [(- $n:tt)] $done:tt $rev:tt $emit:ident $biased:tt; $future:expr, $($rest:tt)*) => {
+    (@munch [(- $n:tt)] $done:tt $emit:ident $biased:tt; $future:expr, $($rest:tt)*) => {
         ::core::compile_error!("`join!` and `try_join!` take at most 64 futures; nest them for more")
     };
-    (@munch [($_next:tt $n:tt) $($slots:tt)*] $done:tt $rev:tt $emit:ident $biased:tt;) => {
-        $crate::$emit!($biased $n $done $rev)
+    (@munch [($_next:tt $n:tt) $($slots:tt)*] $done:tt $emit:ident $biased:tt;) => {
+        $crate::$emit!($biased $n $done)
     };
 }
 
@@ -126,41 +127,42 @@ macro_rules! __weft_join {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __weft_join_emit {
-    ($biased:tt $n:tt [] []) => {
+    ($biased:tt $n:tt []) => {
         async {}.await
     };
-    ($biased:tt $n:tt [$( ($name:ident $idx:tt $future:expr) )+] [$($rev:ident)+]) => {{
-        // Evaluate the expressions in the order written.
-        $( let $name = $crate::macros::support::maybe_done($future); )+
-        // Pin each in place; in reverse, so that they drop in the order written.
-        $( let mut $rev = $crate::macros::support::pin!($rev); )+
-        // The branch the next poll starts at (round-robin unless biased).
-        let mut __weft_next_start: u32 = 0;
-        $crate::macros::support::poll_fn(|__weft_cx| {
-            let mut __weft_pending = false;
-            let mut __weft_branch =
-                $crate::macros::support::join_start($biased, &mut __weft_next_start, $n);
-            for _ in 0..$n {
-                match __weft_branch {
-                    $(
-                        $idx => {
-                            if $crate::macros::support::Future::poll($name.as_mut(), __weft_cx)
-                                .is_pending()
-                            {
-                                __weft_pending = true;
+    ($biased:tt $n:tt [$( ($name:ident $idx:tt $future:expr) )+]) => {
+        $crate::macros::support::poll_with(
+            // The branch the next poll starts at (round-robin unless biased).
+            0u32,
+            // Evaluated in the order written; a tuple drops its elements in
+            // that order too.
+            ($( $crate::macros::support::maybe_done($future), )+),
+            |__weft_futures, __weft_next_start, __weft_cx| {
+                let ($( mut $name, )+) = $crate::macros::support::Project::project(__weft_futures);
+                let mut __weft_pending = false;
+                let __weft_start =
+                    $crate::macros::support::join_start($biased, __weft_next_start, $n);
+                for __weft_i in 0..$n {
+                    match $crate::macros::support::nth_branch(__weft_start, __weft_i, $n) {
+                        $(
+                            $idx => {
+                                if $crate::macros::support::Future::poll($name.as_mut(), __weft_cx)
+                                    .is_pending()
+                                {
+                                    __weft_pending = true;
+                                }
                             }
-                        }
-                    )+
-                    _ => $crate::macros::support::unreachable_branch(),
+                        )+
+                        _ => $crate::macros::support::unreachable_branch(),
+                    }
                 }
-                __weft_branch = $crate::macros::support::next_branch(__weft_branch, $n);
-            }
-            if __weft_pending {
-                $crate::macros::support::Poll::Pending
-            } else {
-                $crate::macros::support::Poll::Ready(($( $name.as_mut().take_finished(), )+))
-            }
-        })
+                if __weft_pending {
+                    $crate::macros::support::Poll::Pending
+                } else {
+                    $crate::macros::support::Poll::Ready(($( $name.as_mut().take_finished(), )+))
+                }
+            },
+        )
         .await
-    }};
+    };
 }

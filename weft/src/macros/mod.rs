@@ -11,20 +11,28 @@
 //! names, so the public macros hand their input, together with a fixed table
 //! of 64 *slots* `(_0 0) (_1 1) ... (_63 63)` from
 //! [`__weft_slots!`](crate::__weft_slots), to a tt-muncher that consumes one
-//! future (or `select!` branch) and one slot per step. Each future then
-//! lives in its own local variable named by its slot (hygienic: user code
-//! cannot see or clash with it), and each branch is dispatched by its slot's
-//! integer literal. The table bounds the number of branches at 64 (the width of `select!`'s disabled-branch mask) and gives a
-//! clear compile error past that. Munching one branch per step costs one
-//! level of macro recursion per branch: a 64-branch `select!` uses about 67
-//! of the default `recursion_limit` of 128, and a macro invoked inside one of
-//! its handlers starts from there (a 16-branch `join!` in a handler of a
-//! 64-branch `select!` fits; a 64-branch one needs `#![recursion_limit]`).
+//! future (or `select!` branch) and one slot per step. Each future is then
+//! named by its slot inside the polling code (hygienic: user code cannot see
+//! or clash with it), and each branch is dispatched by its slot's integer
+//! literal. The table bounds the number of branches at 64 (the width of
+//! `select!`'s disabled-branch mask) and gives a clear compile error past
+//! that. Munching one branch per step costs one level of macro recursion per
+//! branch: a 64-branch `select!` uses about 67 of the default
+//! `recursion_limit` of 128, and a macro invoked inside one of its handlers
+//! starts from there (a 16-branch `join!` in a handler of a 64-branch
+//! `select!` fits; a 64-branch one needs `#![recursion_limit]`).
 //!
-//! Futures are pinned in place with `core::pin::pin!` (no allocation, no
-//! `unsafe` in the expansions) and polled from a `poll_fn` closure that
-//! borrows them. They are pinned in reverse order so that, like a tuple, they
-//! are dropped in the order written.
+//! The futures go into a tuple inside one [`support::PollWith`] future,
+//! together with a small state (`join!`'s round-robin start, `select!`'s
+//! disabled mask) and the polling closure the expansion writes, which
+//! captures nothing. `PollWith` pins the tuple in place (no allocation, and
+//! no `unsafe` in the expansions: [`support::Project`] hands the closure one
+//! `Pin<&mut _>` per future), and a tuple drops its elements in the order
+//! written. Keeping everything in that one value keeps the futures small:
+//! the enclosing `async` block holds the branches' futures, 4 or 8 bytes of
+//! state and its own discriminant, and nothing else (no pinned pointer per
+//! future, no closure captures), which is no more than tokio's expansions
+//! (`tests/macros_size.rs` pins the layout and the comparison).
 //!
 //! Hidden helpers the expansions call live in [`support`].
 
@@ -116,10 +124,10 @@ macro_rules! __weft_slots {
         ] $($input)*)
     };
     (@call join $slots:tt $($input:tt)*) => {
-        $crate::__weft_join!(@munch $slots [] [] $($input)*)
+        $crate::__weft_join!(@munch $slots [] $($input)*)
     };
     (@call select $slots:tt $($input:tt)*) => {
-        $crate::__weft_select!(@munch $slots [] [] $($input)*)
+        $crate::__weft_select!(@munch $slots [] $($input)*)
     };
 }
 

@@ -8,20 +8,25 @@
 //!    of the polling code.
 //! 2. Preconditions are evaluated, in the order written, into a `Mask` of
 //!    disabled branches.
-//! 3. In an inner block, every async expression is evaluated (disabled
-//!    branches too, as tokio does), turned into a future and pinned in its
-//!    own local; a `poll_fn` closure polls the enabled ones, starting at a
-//!    random branch (branch 0 after `biased;`), unless the runtime's
-//!    cooperative budget is spent (`support::poll_budget_available`). A branch whose future
-//!    finishes is disabled; if its output matches the pattern the closure
-//!    returns it in the enum, otherwise the output is dropped and polling
-//!    goes on with the other branches. With every branch disabled, the
-//!    closure returns `Disabled`.
-//! 4. The inner block ends, dropping every future (in the order written),
-//!    and a plain `match` on the enum runs the handler. The handlers are
-//!    therefore outside any closure or loop of the expansion: `return`, `?`,
-//!    `break` and `continue` in a handler act on the user's function and
-//!    loops, and a handler may use what the futures borrowed.
+//! 3. Every async expression is evaluated, in the order written (disabled
+//!    branches too, as tokio does), into a local (so that a temporary it
+//!    borrows lives as long as the `select!`); each is turned into a future
+//!    and moved, with the mask, into one `PollWith` future whose closure
+//!    polls the enabled ones, starting at a random branch (branch 0 after
+//!    `biased;`), unless the runtime's cooperative budget is spent
+//!    (`support::poll_budget_available`). A branch whose future finishes is
+//!    disabled; if its output matches the pattern the closure returns it in
+//!    the enum, otherwise the output is dropped and polling goes on with the
+//!    other branches. With every branch disabled, the closure returns
+//!    `Disabled`. A poll's output is bound by a `match` whose `Pending` arm
+//!    is `continue`, which lets an output type that nothing else constrains
+//!    (a disabled `poll_fn(|_| panic!())`) fall back, as in tokio's
+//!    expansion, instead of failing type inference.
+//! 4. The statement awaiting it ends, dropping every future (in the order
+//!    written), and a plain `match` on the enum runs the handler. The
+//!    handlers are therefore outside any closure or loop of the expansion:
+//!    `return`, `?`, `break` and `continue` in a handler act on the user's
+//!    function and loops, and a handler may use what the futures borrowed.
 //!
 //! Whether an output matches is decided without moving it, by a match whose
 //! guard records the match and then fails:
@@ -237,10 +242,9 @@ macro_rules! select {
 
 /// The tt-muncher and expansion of `select!`. Not public API.
 ///
-/// `@munch [slots] [branches] [reversed names] biased; input...` normalizes
-/// one branch per step into
-/// `{ slot_name slot_number (pattern) (future) [precondition?] handler }`,
-/// then `@emit` builds the expansion (see the module docs).
+/// `@munch [slots] [branches] biased; input...` normalizes one branch per
+/// step into `{ slot_name slot_number (pattern) (future) [precondition?]
+/// handler }`, then `@emit` builds the expansion (see the module docs).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __weft_select {
@@ -255,42 +259,42 @@ macro_rules! __weft_select {
     // ===== Normalization, one branch per step =====
 
     // The `else` branch, which must be last.
-    (@munch $slots:tt $branches:tt $rev:tt $biased:tt; else => $else:expr $(,)?) => {
-        $crate::__weft_select!(@emit $biased $slots $branches $rev [$else])
+    (@munch $slots:tt $branches:tt $biased:tt; else => $else:expr $(,)?) => {
+        $crate::__weft_select!(@emit $biased $slots $branches [$else])
     };
     // End of input, no `else`.
-    (@munch $slots:tt $branches:tt $rev:tt $biased:tt;) => {
-        $crate::__weft_select!(@emit $biased $slots $branches $rev [])
+    (@munch $slots:tt $branches:tt $biased:tt;) => {
+        $crate::__weft_select!(@emit $biased $slots $branches [])
     };
     // Block handler followed by a comma.
-    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] [$($rev:tt)*] $biased:tt;
+    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] $biased:tt;
         $p:pat = $f:expr $(, if $c:expr)? => $h:block, $($rest:tt)*) => {
         $crate::__weft_select!(@munch [$($slots)*]
-            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] [$name $($rev)*] $biased;
+            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] $biased;
             $($rest)*)
     };
     // Block handler without a comma.
-    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] [$($rev:tt)*] $biased:tt;
+    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] $biased:tt;
         $p:pat = $f:expr $(, if $c:expr)? => $h:block $($rest:tt)*) => {
         $crate::__weft_select!(@munch [$($slots)*]
-            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] [$name $($rev)*] $biased;
+            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] $biased;
             $($rest)*)
     };
     // Expression handler followed by a comma.
-    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] [$($rev:tt)*] $biased:tt;
+    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] $biased:tt;
         $p:pat = $f:expr $(, if $c:expr)? => $h:expr, $($rest:tt)*) => {
         $crate::__weft_select!(@munch [$($slots)*]
-            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] [$name $($rev)*] $biased;
+            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] $biased;
             $($rest)*)
     };
     // Expression handler of the last branch, without a comma.
-    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] [$($rev:tt)*] $biased:tt;
+    (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($branches:tt)*] $biased:tt;
         $p:pat = $f:expr $(, if $c:expr)? => $h:expr) => {
         $crate::__weft_select!(@munch [$($slots)*]
-            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] [$name $($rev)*] $biased;)
+            [$($branches)* { $name $idx ($p) ($f) [$($c)?] $h }] $biased;)
     };
     // A 65th branch.
-    (@munch [(- $n:tt)] $branches:tt $rev:tt $biased:tt; $($rest:tt)+) => {
+    (@munch [(- $n:tt)] $branches:tt $biased:tt; $($rest:tt)+) => {
         ::core::compile_error!("`select!` supports at most 64 branches")
     };
 
@@ -298,17 +302,17 @@ macro_rules! __weft_select {
 
     // Only `else`: evaluate it (inside an arm, so that a block does not
     // trip `unused_braces` in the user's crate).
-    (@emit $biased:tt $slots:tt [] [] [$else:expr]) => {
+    (@emit $biased:tt $slots:tt [] [$else:expr]) => {
         match () {
             () => $else,
         }
     };
-    (@emit $biased:tt $slots:tt [] [] []) => {
+    (@emit $biased:tt $slots:tt [] []) => {
         ::core::compile_error!("`select!` requires at least one branch")
     };
     (@emit $biased:tt [($_next:tt $n:tt) $($_slots:tt)*]
         [$( { $name:ident $idx:tt ($p:pat) ($f:expr) [$($c:expr)?] $h:tt } )+]
-        [$($rev:ident)+] [$($else:expr)?]) => {{
+        [$($else:expr)?]) => {{
         // Carries the winning branch's output out of the polling closure.
         #[allow(non_camel_case_types)]
         enum __WeftSelectOutput<$($name,)+> {
@@ -316,85 +320,109 @@ macro_rules! __weft_select {
             Disabled,
         }
 
-        // 1. Preconditions, in the order written.
-        let mut __weft_disabled = $crate::macros::support::Mask::new();
-        $( $(
-            if !$c {
-                __weft_disabled.disable($idx);
-            }
-        )? )+
-
-        // The futures live in this block only: they are all dropped before
-        // the handler runs.
+        // 1. Preconditions, in the order written (in a block: the mask is
+        //    moved into the future below, no copy stays behind).
+        let __weft_disabled = {
+            let mut __weft_disabled = $crate::macros::support::Mask::new();
+            $( $(
+                if !$c {
+                    __weft_disabled.disable($idx);
+                }
+            )? )+
+            __weft_disabled
+        };
+        // 2. Every async expression, in the order written, disabled or not.
+        //    Stored as written first (so that temporaries such as the one
+        //    in `&mut make_future()` live as long as the `select!`), then
+        //    each is turned into its future (as tokio does).
+        let ($( $name, )+) = ($( $f, )+);
         #[allow(unused_mut)]
-        let mut __weft_output = {
-            // 2. Every async expression, in the order written, disabled or
-            //    not; then each is turned into its future (as tokio does).
-            $( let $name = $f; )+
-            $( let $name = $crate::macros::support::IntoFuture::into_future($name); )+
-            // Pin each in place; in reverse, so that they drop in the order
-            // written.
-            $( let mut $rev = $crate::macros::support::pin!($rev); )+
-
-            $crate::macros::support::poll_fn(|__weft_cx| {
+        let mut __weft_output = $crate::macros::support::poll_with(
+            __weft_disabled,
+            ($( $crate::macros::support::IntoFuture::into_future($name), )+),
+            |__weft_futures, __weft_disabled, __weft_cx| {
                 // The runtime's cooperative budget gates the whole select.
                 if $crate::macros::support::poll_budget_available(__weft_cx).is_pending() {
                     return $crate::macros::support::Poll::Pending;
                 }
+                let ($( mut $name, )+) = $crate::macros::support::Project::project(__weft_futures);
                 let mut __weft_pending = false;
-                let mut __weft_branch = $crate::macros::support::select_start($biased, $n);
-                for _ in 0..$n {
-                    match __weft_branch {
+                let __weft_start = $crate::macros::support::select_start($biased, $n);
+                for __weft_i in 0..$n {
+                    match $crate::macros::support::nth_branch(__weft_start, __weft_i, $n) {
                         $(
-                            $idx => if !__weft_disabled.is_disabled($idx) {
-                                if let $crate::macros::support::Poll::Ready(__weft_value) =
-                                    $crate::macros::support::Future::poll($name.as_mut(), __weft_cx)
-                                {
-                                    // A finished future is never polled again,
-                                    // whether or not its value matches.
-                                    __weft_disabled.disable($idx);
-                                    // `mut` in case the pattern binds `ref mut`.
-                                    #[allow(unused_mut)]
-                                    let mut __weft_value = __weft_value;
-                                    let mut __weft_matched = false;
-                                    // The guard records the match and fails, so
-                                    // nothing is moved out of the value. (The
-                                    // arm diverges so that the borrow checker,
-                                    // which does not know the guard always
-                                    // fails, sees no use after a move.)
-                                    #[allow(unused_variables, unused_mut)]
-                                    match __weft_value {
-                                        $p if {
-                                            __weft_matched = true;
-                                            false
-                                        } => $crate::macros::support::unreachable_branch(),
-                                        _ => {}
-                                    }
-                                    if __weft_matched {
-                                        return $crate::macros::support::Poll::Ready(
-                                            __WeftSelectOutput::$name(__weft_value),
-                                        );
-                                    }
-                                } else {
-                                    __weft_pending = true;
+                            // (A branch whose output type is `!` makes the
+                            // code after its poll unreachable.)
+                            #[allow(unreachable_code)]
+                            $idx => {
+                                if __weft_disabled.is_disabled($idx) {
+                                    continue;
                                 }
-                            },
+                                // Matching the output against a diverging
+                                // `continue` also lets a future whose output
+                                // type is otherwise unconstrained (a disabled
+                                // `poll_fn(|_| panic!())`) type-check, as in
+                                // tokio's expansion.
+                                let __weft_value = match $crate::macros::support::Future::poll(
+                                    $name.as_mut(),
+                                    __weft_cx,
+                                ) {
+                                    $crate::macros::support::Poll::Ready(__weft_value) => {
+                                        __weft_value
+                                    }
+                                    $crate::macros::support::Poll::Pending => {
+                                        __weft_pending = true;
+                                        continue;
+                                    }
+                                };
+                                // A finished future is never polled again,
+                                // whether or not its value matches.
+                                __weft_disabled.disable($idx);
+                                // `mut` in case the pattern binds `ref mut`.
+                                #[allow(unused_mut)]
+                                let mut __weft_value = __weft_value;
+                                let mut __weft_matched = false;
+                                // The guard records the match and fails, so
+                                // nothing is moved out of the value. (The arm
+                                // diverges so that the borrow checker, which
+                                // does not know the guard always fails, sees
+                                // no use after a move.)
+                                // (`unreachable_patterns`: an output of
+                                // type `!` matches no pattern.)
+                                #[allow(unused_variables, unused_mut, unreachable_patterns)]
+                                match __weft_value {
+                                    $p if {
+                                        __weft_matched = true;
+                                        false
+                                    } => $crate::macros::support::unreachable_branch(),
+                                    _ => {}
+                                }
+                                if __weft_matched {
+                                    return $crate::macros::support::Poll::Ready(
+                                        __WeftSelectOutput::$name(__weft_value),
+                                    );
+                                }
+                            }
                         )+
                         _ => $crate::macros::support::unreachable_branch(),
                     }
-                    __weft_branch = $crate::macros::support::next_branch(__weft_branch, $n);
                 }
                 if __weft_pending {
                     $crate::macros::support::Poll::Pending
                 } else {
                     $crate::macros::support::Poll::Ready(__WeftSelectOutput::Disabled)
                 }
-            })
-            .await
-        };
+            },
+        )
+        .await;
 
+        // Every future was dropped with the `PollWith` at the end of the
+        // statement above: the handler may use what they borrowed.
         match __weft_output {
-            $( __WeftSelectOutput::$name($p) => $h, )+
+            $(
+                #[allow(unreachable_patterns)]
+                __WeftSelectOutput::$name($p) => $h,
+            )+
             __WeftSelectOutput::Disabled => $crate::__weft_select!(@else $($else)?),
             // Only reachable in the compiler's eyes: a value is returned in a
             // variant only after it matched that branch's pattern.

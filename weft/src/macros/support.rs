@@ -163,10 +163,155 @@ impl<F: Future> fmt::Debug for MaybeDone<F> {
     }
 }
 
+/// The futures of a `join!`, `try_join!` or `select!`: a tuple, each of
+/// whose elements is structurally pinned. The expansions reach them only
+/// through [`Project::project`], which hands out one `Pin<&mut _>` per
+/// element.
+///
+/// # Pinning
+///
+/// A `Branches` is only built inside a [`PollWith`], which pins it in
+/// place; nothing gives out `&mut` access to the tuple or moves an element
+/// out (there is no `into_inner`, no `Drop` impl, and `Branches<T>` is
+/// `Unpin` only when the whole tuple is).
+pub struct Branches<T> {
+    tuple: T,
+}
+
+/// Projects a pinned [`Branches`] onto its elements: one `Pin<&mut _>` per
+/// element of the tuple, in order. Implemented for tuples of 1 to 64
+/// elements.
+pub trait Project {
+    /// The tuple of pinned references.
+    type Pinned<'a>
+    where
+        Self: 'a;
+
+    /// Pins each element.
+    fn project(self: Pin<&mut Self>) -> Self::Pinned<'_>;
+}
+
+macro_rules! impl_project {
+    // One impl per prefix of the list: 1, 2, ... 64 elements.
+    ([$($done:tt)*]) => {};
+    ([$($done:tt)*] ($t:ident $v:ident) $($rest:tt)*) => {
+        impl_project!(@impl $($done)* ($t $v));
+        impl_project!([$($done)* ($t $v)] $($rest)*);
+    };
+    (@impl $(($t:ident $v:ident))+) => {
+        impl<$($t),+> Project for Branches<($($t,)+)> {
+            type Pinned<'a> = ($(Pin<&'a mut $t>,)+) where Self: 'a;
+
+            #[inline]
+            fn project(self: Pin<&mut Self>) -> Self::Pinned<'_> {
+                // SAFETY: the elements are structurally pinned (see
+                // `Branches`): `get_unchecked_mut` moves nothing, and each
+                // element is re-pinned at once; it lives inside the pinned
+                // `Branches` and is never moved out or reached unpinned.
+                unsafe {
+                    let ($($v,)+) = &mut self.get_unchecked_mut().tuple;
+                    ($(Pin::new_unchecked($v),)+)
+                }
+            }
+        }
+    };
+}
+
+impl_project!([]
+    (T0 f0) (T1 f1) (T2 f2) (T3 f3) (T4 f4) (T5 f5) (T6 f6) (T7 f7)
+    (T8 f8) (T9 f9) (T10 f10) (T11 f11) (T12 f12) (T13 f13) (T14 f14) (T15 f15)
+    (T16 f16) (T17 f17) (T18 f18) (T19 f19) (T20 f20) (T21 f21) (T22 f22) (T23 f23)
+    (T24 f24) (T25 f25) (T26 f26) (T27 f27) (T28 f28) (T29 f29) (T30 f30) (T31 f31)
+    (T32 f32) (T33 f33) (T34 f34) (T35 f35) (T36 f36) (T37 f37) (T38 f38) (T39 f39)
+    (T40 f40) (T41 f41) (T42 f42) (T43 f43) (T44 f44) (T45 f45) (T46 f46) (T47 f47)
+    (T48 f48) (T49 f49) (T50 f50) (T51 f51) (T52 f52) (T53 f53) (T54 f54) (T55 f55)
+    (T56 f56) (T57 f57) (T58 f58) (T59 f59) (T60 f60) (T61 f61) (T62 f62) (T63 f63)
+);
+
+/// The future a `join!`, `try_join!` or `select!` expands to: the branches'
+/// futures ([`Branches`], pinned in place), a small state (the round-robin
+/// start of `join!`, the disabled mask of `select!`) and the polling
+/// function the expansion writes, a closure that captures nothing (so it
+/// takes no space).
+///
+/// Keeping everything in one value is what makes these futures small: the
+/// enclosing `async` block stores the futures, the state, and nothing
+/// else (no pinned pointers, no closure captures).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct PollWith<T, S, F> {
+    // Structurally pinned (see `poll`).
+    branches: Branches<T>,
+    state: S,
+    poll: F,
+}
+
+/// Builds a [`PollWith`]. `state` is evaluated before `branches` (the
+/// arguments are evaluated in order): `select!`'s preconditions run before
+/// its async expressions.
+#[inline]
+pub fn poll_with<T, S, F, O>(state: S, branches: T, poll: F) -> PollWith<T, S, F>
+where
+    F: FnMut(Pin<&mut Branches<T>>, &mut S, &mut Context<'_>) -> Poll<O>,
+{
+    PollWith {
+        branches: Branches { tuple: branches },
+        state,
+        poll,
+    }
+}
+
+impl<T, S, F, O> Future for PollWith<T, S, F>
+where
+    F: FnMut(Pin<&mut Branches<T>>, &mut S, &mut Context<'_>) -> Poll<O>,
+{
+    type Output = O;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
+        // SAFETY: `branches` is structurally pinned: it is re-pinned at once
+        // and never moved (`PollWith` has no `Drop` impl and no accessor,
+        // and is `Unpin` only when `Branches<T>` is); `state` and `poll`
+        // are not pinned and are only lent out by `&mut`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above.
+        let branches = unsafe { Pin::new_unchecked(&mut this.branches) };
+        (this.poll)(branches, &mut this.state, cx)
+    }
+}
+
+impl<T> fmt::Debug for Branches<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Branches").finish_non_exhaustive()
+    }
+}
+
+impl<T, S: fmt::Debug, F> fmt::Debug for PollWith<T, S, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PollWith")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Branch `i` of a poll that starts at branch `start`, wrapping at `count`
+/// (`start < count`, `i < count`).
+#[inline]
+pub fn nth_branch(start: u32, i: u32, count: u32) -> u32 {
+    let branch = start + i;
+    if branch >= count {
+        branch - count
+    } else {
+        branch
+    }
+}
+
 /// The set of `select!` branches that must not be polled any more: their
 /// precondition was false, or their future has finished. One bit per branch,
 /// so at most 64 branches.
-#[derive(Debug, Default, Clone, Copy)]
+///
+/// Not `Copy`: the expansion moves it into its [`PollWith`], so no copy of
+/// it stays behind in the enclosing `async` block.
+#[derive(Debug, Default)]
 pub struct Mask(u64);
 
 impl Mask {
@@ -183,7 +328,7 @@ impl Mask {
 
     /// Whether branch `index` is disabled.
     #[inline]
-    pub const fn is_disabled(self, index: u32) -> bool {
+    pub const fn is_disabled(&self, index: u32) -> bool {
         self.0 & (1 << index) != 0
     }
 }
@@ -212,19 +357,9 @@ pub fn select_start(biased: bool, count: u32) -> u32 {
     }
 }
 
-/// The index following `branch`, wrapping to 0 at `count`.
-#[inline]
-pub fn next_branch(branch: u32, count: u32) -> u32 {
-    if branch + 1 >= count {
-        0
-    } else {
-        branch + 1
-    }
-}
-
 /// Whether the current task may keep polling (`Ready`) or has used up its
-/// cooperative budget and should yield (`Pending`, after waking `cx`'s
-/// waker so the task is polled again with a fresh budget). `select!` checks
+/// cooperative budget and should yield (`Pending`; the task is woken after
+/// its scheduler's next driver check and polled again with a fresh budget). `select!` checks
 /// it before polling any branch, as tokio's does: a branch that is always
 /// ready without spending budget would otherwise let a `select!` loop spin
 /// forever once the budget is gone. It spends nothing itself.
@@ -234,6 +369,8 @@ pub fn next_branch(branch: u32, count: u32) -> u32 {
 pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
     #[cfg(feature = "rt")]
     if !crate::runtime::coop::has_budget_remaining() {
+        // Refused as a spent budget refuses every resource: the task comes
+        // back after its scheduler's next driver check.
         crate::runtime::coop::yield_spent(cx);
         return Poll::Pending;
     }

@@ -115,49 +115,50 @@ macro_rules! try_join {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __weft_try_join_emit {
-    ($biased:tt $n:tt [] []) => {
+    ($biased:tt $n:tt []) => {
         async { $crate::macros::support::Result::Ok(()) }.await
     };
-    ($biased:tt $n:tt [$( ($name:ident $idx:tt $future:expr) )+] [$($rev:ident)+]) => {{
-        // Evaluate the expressions in the order written.
-        $( let $name = $crate::macros::support::maybe_done($future); )+
-        // Pin each in place; in reverse, so that they drop in the order written.
-        $( let mut $rev = $crate::macros::support::pin!($rev); )+
-        // The branch the next poll starts at (round-robin unless biased).
-        let mut __weft_next_start: u32 = 0;
-        $crate::macros::support::poll_fn(|__weft_cx| {
-            let mut __weft_pending = false;
-            let mut __weft_branch =
-                $crate::macros::support::join_start($biased, &mut __weft_next_start, $n);
-            for _ in 0..$n {
-                match __weft_branch {
-                    $(
-                        $idx => {
-                            if $crate::macros::support::Future::poll($name.as_mut(), __weft_cx)
-                                .is_pending()
-                            {
-                                __weft_pending = true;
-                            } else if let $crate::macros::support::Option::Some(__weft_error) =
-                                $name.as_mut().take_err()
-                            {
-                                return $crate::macros::support::Poll::Ready(
-                                    $crate::macros::support::Result::Err(__weft_error),
-                                );
+    ($biased:tt $n:tt [$( ($name:ident $idx:tt $future:expr) )+]) => {
+        $crate::macros::support::poll_with(
+            // The branch the next poll starts at (round-robin unless biased).
+            0u32,
+            // Evaluated in the order written; a tuple drops its elements in
+            // that order too.
+            ($( $crate::macros::support::maybe_done($future), )+),
+            |__weft_futures, __weft_next_start, __weft_cx| {
+                let ($( mut $name, )+) = $crate::macros::support::Project::project(__weft_futures);
+                let mut __weft_pending = false;
+                let __weft_start =
+                    $crate::macros::support::join_start($biased, __weft_next_start, $n);
+                for __weft_i in 0..$n {
+                    match $crate::macros::support::nth_branch(__weft_start, __weft_i, $n) {
+                        $(
+                            $idx => {
+                                if $crate::macros::support::Future::poll($name.as_mut(), __weft_cx)
+                                    .is_pending()
+                                {
+                                    __weft_pending = true;
+                                } else if let $crate::macros::support::Option::Some(__weft_error) =
+                                    $name.as_mut().take_err()
+                                {
+                                    return $crate::macros::support::Poll::Ready(
+                                        $crate::macros::support::Result::Err(__weft_error),
+                                    );
+                                }
                             }
-                        }
-                    )+
-                    _ => $crate::macros::support::unreachable_branch(),
+                        )+
+                        _ => $crate::macros::support::unreachable_branch(),
+                    }
                 }
-                __weft_branch = $crate::macros::support::next_branch(__weft_branch, $n);
-            }
-            if __weft_pending {
-                $crate::macros::support::Poll::Pending
-            } else {
-                $crate::macros::support::Poll::Ready($crate::macros::support::Result::Ok((
-                    $( $name.as_mut().take_ok(), )+
-                )))
-            }
-        })
+                if __weft_pending {
+                    $crate::macros::support::Poll::Pending
+                } else {
+                    $crate::macros::support::Poll::Ready($crate::macros::support::Result::Ok((
+                        $( $name.as_mut().take_ok(), )+
+                    )))
+                }
+            },
+        )
         .await
-    }};
+    };
 }

@@ -16,20 +16,14 @@ pub(crate) const DEFAULT_BUF_SIZE: usize = 8 * 1024;
 /// Reads at least as large as the buffer bypass it when it is empty.
 /// Dropping a `BufReader` loses the data still buffered.
 ///
-/// # Examples
+/// # Differences from tokio
 ///
-/// ```
-/// use weft::io::{AsyncBufReadExt, BufReader};
-///
-/// # #[weft::main(flavor = "current_thread")]
-/// # async fn main() -> std::io::Result<()> {
-/// let mut reader = BufReader::with_capacity(4, &b"hello\nworld\n"[..]);
-/// let mut line = String::new();
-/// reader.read_line(&mut line).await?;
-/// assert_eq!(line, "hello\n");
-/// # Ok(())
-/// # }
-/// ```
+/// [`start_seek`](AsyncSeek::start_seek) returns an error while the inner
+/// reader is still running an earlier seek (call `poll_complete` first, as
+/// [`AsyncSeekExt::seek`](crate::io::AsyncSeekExt::seek) does), where
+/// tokio's records the new request in place of the running one, which
+/// leaves the position undefined. Seeking otherwise behaves the same: a
+/// seek that fails keeps the buffer and is not replayed by the next one.
 #[derive(Debug)]
 pub struct BufReader<R> {
     // Structurally pinned (see `project`).
@@ -58,7 +52,8 @@ enum SeekState {
     /// the inner reader is seeking back over the remainder first, `n` comes
     /// next.
     PendingOverflowed(i64),
-    /// The inner reader is seeking.
+    /// The inner reader is seeking; the buffer is discarded once it has
+    /// succeeded.
     Pending,
 }
 
@@ -173,15 +168,42 @@ impl<R: AsyncRead> AsyncBufRead for BufReader<R> {
 
 /// Seeking discards the buffer. `SeekFrom::Current` is relative to the
 /// position of the data the caller has seen (the inner reader is ahead by
-/// the buffered remainder, which is accounted for).
+/// the buffered remainder, which is accounted for). A seek that fails
+/// changes nothing: the buffer is discarded only once the inner reader has
+/// moved, so (as long as the inner reader's failed seek leaves its position
+/// as it was, as `std`'s do) the buffered data and the position stay as
+/// they were. A failed seek is never replayed: the next one starts afresh.
 impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
+    /// Records the request; the inner reader is only touched by
+    /// `poll_complete`.
+    ///
+    /// # Errors
+    ///
+    /// If the inner reader is still seeking for an earlier request (finish
+    /// it with `poll_complete` first): replacing it midway would leave the
+    /// position undefined.
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        self.project().1.seek = SeekState::Start(position);
+        let state = self.project().1;
+        if matches!(
+            state.seek,
+            SeekState::Pending | SeekState::PendingOverflowed(_)
+        ) {
+            return Err(io::Error::other(
+                "a seek is still in progress: call poll_complete first",
+            ));
+        }
+        state.seek = SeekState::Start(position);
         Ok(())
     }
 
     fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let (mut inner, state) = self.project();
+        // Every way out of a seek, success or failure, goes back to `Init`
+        // with the buffer consistent with the inner reader's position: a
+        // failed request must not be replayed by the next `poll_complete`
+        // (which the next `seek` calls first), and the buffer is discarded
+        // only once the inner reader has moved (a seek that fails leaves
+        // the inner position, hence the buffer, as it was).
         loop {
             match state.seek {
                 SeekState::Init => {
@@ -190,36 +212,45 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
                     let remainder = (state.cap - state.pos) as u64;
                     return Poll::Ready(Ok(position.saturating_sub(remainder)));
                 }
-                SeekState::Start(SeekFrom::Current(n)) => {
-                    let remainder = (state.cap - state.pos) as i64;
-                    match n.checked_sub(remainder) {
-                        Some(offset) => {
-                            inner.as_mut().start_seek(SeekFrom::Current(offset))?;
-                            state.seek = SeekState::Pending;
-                        }
-                        None => {
-                            inner.as_mut().start_seek(SeekFrom::Current(-remainder))?;
-                            state.seek = SeekState::PendingOverflowed(n);
-                        }
-                    }
-                    state.discard();
-                }
                 SeekState::Start(position) => {
-                    inner.as_mut().start_seek(position)?;
-                    state.seek = SeekState::Pending;
-                    state.discard();
+                    let remainder = (state.cap - state.pos) as i64;
+                    // `Current` is relative to what the caller has seen; the
+                    // inner reader is `remainder` bytes ahead of that.
+                    let (first, next) = match position {
+                        SeekFrom::Current(n) => match n.checked_sub(remainder) {
+                            Some(offset) => (SeekFrom::Current(offset), SeekState::Pending),
+                            None => (
+                                SeekFrom::Current(-remainder),
+                                SeekState::PendingOverflowed(n),
+                            ),
+                        },
+                        position => (position, SeekState::Pending),
+                    };
+                    if let Err(e) = inner.as_mut().start_seek(first) {
+                        state.seek = SeekState::Init;
+                        return Poll::Ready(Err(e));
+                    }
+                    state.seek = next;
                 }
                 SeekState::PendingOverflowed(n) => {
                     if let Err(e) = ready!(inner.as_mut().poll_complete(cx)) {
                         state.seek = SeekState::Init;
                         return Poll::Ready(Err(e));
                     }
-                    inner.as_mut().start_seek(SeekFrom::Current(n))?;
+                    // The inner reader is back at the logical position.
+                    state.discard();
+                    if let Err(e) = inner.as_mut().start_seek(SeekFrom::Current(n)) {
+                        state.seek = SeekState::Init;
+                        return Poll::Ready(Err(e));
+                    }
                     state.seek = SeekState::Pending;
                 }
                 SeekState::Pending => {
                     let result = ready!(inner.as_mut().poll_complete(cx));
                     state.seek = SeekState::Init;
+                    if result.is_ok() {
+                        state.discard();
+                    }
                     return Poll::Ready(result);
                 }
             }

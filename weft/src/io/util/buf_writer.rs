@@ -196,7 +196,9 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
     }
 }
 
-/// Seeking writes out the buffer first.
+/// Seeking writes out the buffer first. If writing it out or starting the
+/// inner seek fails, the seek is abandoned (the error is returned, and the
+/// next seek does not replay it); bytes not written stay buffered.
 impl<W: AsyncWrite + AsyncSeek> AsyncSeek for BufWriter<W> {
     fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
         // Writing out the buffer needs a `Context`: `poll_complete` does it.
@@ -206,9 +208,13 @@ impl<W: AsyncWrite + AsyncSeek> AsyncSeek for BufWriter<W> {
 
     fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         if let Some(position) = self.state.seek {
-            ready!(self.as_mut().flush_buf(cx))?;
+            let flushed = ready!(self.as_mut().flush_buf(cx));
+            // The request is used up whether or not it could start: a failed
+            // one must not be replayed by the next `poll_complete` (which
+            // the next `seek` calls first).
             let (inner, state) = self.as_mut().project();
             state.seek = None;
+            flushed?;
             inner.start_seek(position)?;
         }
         self.get_pin_mut().poll_complete(cx)

@@ -5,6 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::io::coop;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Size of the buffer `copy` and `copy_bidirectional` use per direction.
@@ -39,6 +40,10 @@ impl CopyBuffer {
     /// Copies until the reader ends and everything is written and
     /// flushed; returns the byte count. When the reader is pending, flushes
     /// the writer so data does not sit in its buffer while we wait.
+    ///
+    /// Each round (one read and the writes that drain it) spends a unit of
+    /// the cooperative budget, so a copy between ends that are always ready
+    /// and know nothing of the budget (a `&[u8]` into a `Vec`) still yields.
     pub(crate) fn poll_copy<R, W>(
         &mut self,
         cx: &mut Context<'_>,
@@ -50,10 +55,13 @@ impl CopyBuffer {
         W: AsyncWrite + ?Sized,
     {
         loop {
+            // Given back if this round makes no progress.
+            let progress = ready!(coop::poll_proceed(cx));
             if self.pos == self.cap && !self.read_done {
                 let mut buf = ReadBuf::new(&mut self.buf);
                 match reader.as_mut().poll_read(cx, &mut buf) {
                     Poll::Ready(Ok(())) => {
+                        progress.made_progress();
                         let n = buf.filled().len();
                         if n == 0 {
                             self.read_done = true;
@@ -83,6 +91,7 @@ impl CopyBuffer {
                         "write zero bytes into writer",
                     )));
                 }
+                progress.made_progress();
                 self.pos += n;
                 self.amt += n as u64;
                 self.need_flush = true;

@@ -5,6 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use crate::io::coop;
 use crate::io::{AsyncBufRead, AsyncWrite};
 
 /// Copies everything from `reader` to `writer`, writing straight from
@@ -54,6 +55,10 @@ where
     W: AsyncWrite + ?Sized,
 {
     loop {
+        // One unit of the cooperative budget per round (given back if the
+        // round makes no progress), so a copy between always-ready ends
+        // that know nothing of the budget still yields.
+        let progress = ready!(coop::poll_proceed(cx));
         let buf = ready!(reader.as_mut().poll_fill_buf(cx))?;
         if buf.is_empty() {
             ready!(writer.as_mut().poll_flush(cx))?;
@@ -66,6 +71,7 @@ where
                 "write zero bytes into writer",
             )));
         }
+        progress.made_progress();
         reader.as_mut().consume(n);
         *amt += n as u64;
     }

@@ -36,8 +36,9 @@
 //! 4. Dropping an end closes both pipes it touches (its write pipe and its
 //!    read pipe), waking both peers.
 //!
-//! Reads and writes spend cooperative budget like any weft resource, so a
-//! task that copies through a duplex that is always ready still yields.
+//! Reads, writes, flushes and shutdowns spend cooperative budget like any
+//! weft resource, so a task that copies through a duplex that is always
+//! ready still yields.
 
 use std::collections::VecDeque;
 use std::io;
@@ -221,13 +222,15 @@ impl AsyncWrite for DuplexStream {
     }
 
     /// Nothing to flush: written bytes are readable at once.
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Closes this end's write direction: the peer reads what is buffered,
     /// then end of file; later writes here fail with `BrokenPipe`.
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed_and_make_progress(cx));
         let (reader, writer) = lock(&self.write).close();
         wake(reader);
         wake(writer);

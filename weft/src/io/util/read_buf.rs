@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::vec_read::poll_read_into_vec;
+use super::vec_read::{poll_read_into_vec, SpareInit};
 use crate::io::AsyncRead;
 
 /// Future for [`AsyncReadExt::read_buf`](crate::io::AsyncReadExt::read_buf).
@@ -14,13 +14,19 @@ use crate::io::AsyncRead;
 pub struct ReadBufFut<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut Vec<u8>,
+    /// What of `buf`'s spare capacity a `Pending` poll left initialised.
+    init: SpareInit,
 }
 
 pub(crate) fn read_buf<'a, R: AsyncRead + Unpin + ?Sized>(
     reader: &'a mut R,
     buf: &'a mut Vec<u8>,
 ) -> ReadBufFut<'a, R> {
-    ReadBufFut { reader, buf }
+    ReadBufFut {
+        reader,
+        buf,
+        init: SpareInit::default(),
+    }
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadBufFut<'_, R> {
@@ -28,6 +34,6 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadBufFut<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        poll_read_into_vec(Pin::new(&mut *me.reader), cx, me.buf)
+        poll_read_into_vec(Pin::new(&mut *me.reader), cx, me.buf, &mut me.init)
     }
 }

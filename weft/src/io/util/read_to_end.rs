@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::vec_read::poll_read_into_vec;
+use super::vec_read::{poll_read_into_vec, SpareInit};
 use crate::io::AsyncRead;
 
 /// Future for [`AsyncReadExt::read_to_end`](crate::io::AsyncReadExt::read_to_end).
@@ -15,6 +15,8 @@ pub struct ReadToEnd<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: &'a mut Vec<u8>,
     read: usize,
+    /// What of `buf`'s spare capacity is already initialised.
+    init: SpareInit,
 }
 
 pub(crate) fn read_to_end<'a, R: AsyncRead + Unpin + ?Sized>(
@@ -25,19 +27,23 @@ pub(crate) fn read_to_end<'a, R: AsyncRead + Unpin + ?Sized>(
         reader,
         buf,
         read: 0,
+        init: SpareInit::default(),
     }
 }
 
 /// Reads until end of file, appending to `buf`; `read` accumulates the
-/// count across `Pending`s. Returns the total and resets `read`.
+/// count across `Pending`s and `init` remembers which spare bytes are
+/// initialised (so they are not zeroed again). Returns the total and resets
+/// `read`.
 pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
     mut reader: Pin<&mut R>,
     cx: &mut Context<'_>,
     buf: &mut Vec<u8>,
     read: &mut usize,
+    init: &mut SpareInit,
 ) -> Poll<io::Result<usize>> {
     loop {
-        let n = ready!(poll_read_into_vec(reader.as_mut(), cx, buf))?;
+        let n = ready!(poll_read_into_vec(reader.as_mut(), cx, buf, init))?;
         if n == 0 {
             return Poll::Ready(Ok(std::mem::take(read)));
         }
@@ -50,6 +56,12 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        poll_read_to_end(Pin::new(&mut *me.reader), cx, me.buf, &mut me.read)
+        poll_read_to_end(
+            Pin::new(&mut *me.reader),
+            cx,
+            me.buf,
+            &mut me.read,
+            &mut me.init,
+        )
     }
 }

@@ -7,6 +7,7 @@ use std::task::{ready, Context, Poll};
 
 use super::read_to_end::poll_read_to_end;
 use super::string_bytes::StringBytes;
+use super::vec_read::SpareInit;
 use crate::io::AsyncRead;
 
 /// Future for [`AsyncReadExt::read_to_string`](crate::io::AsyncReadExt::read_to_string).
@@ -16,6 +17,8 @@ pub struct ReadToString<'a, R: ?Sized> {
     reader: &'a mut R,
     buf: StringBytes<'a>,
     read: usize,
+    /// What of the bytes' spare capacity is already initialised.
+    init: SpareInit,
 }
 
 pub(crate) fn read_to_string<'a, R: AsyncRead + Unpin + ?Sized>(
@@ -26,6 +29,7 @@ pub(crate) fn read_to_string<'a, R: AsyncRead + Unpin + ?Sized>(
         reader,
         buf: StringBytes::new(string),
         read: 0,
+        init: SpareInit::default(),
     }
 }
 
@@ -38,7 +42,8 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
             Pin::new(&mut *me.reader),
             cx,
             me.buf.bytes_mut(),
-            &mut me.read
+            &mut me.read,
+            &mut me.init,
         ));
         Poll::Ready(me.buf.finish(result))
     }

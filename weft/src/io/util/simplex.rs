@@ -218,13 +218,15 @@ impl AsyncWrite for SimplexStream {
     }
 
     /// Nothing to flush: written bytes are readable at once.
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Closes the pipe for writing: the reader gets what is buffered,
     /// then end of file.
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(coop::poll_proceed_and_make_progress(cx));
         let this = self.get_mut();
         this.closed = true;
         wake(this.read_waker.take());

@@ -100,9 +100,15 @@ impl<R: AsyncRead> AsyncRead for Take<R> {
             "AsyncRead::poll_read replaced the ReadBuf it was given"
         );
         let n = part.filled().len();
+        // Bytes the inner reader initialised beyond what it filled stay
+        // known as initialised, so the caller's next read need not zero
+        // them again.
+        let initialized = part.initialized().len();
         // SAFETY: `part` is `buf`'s unfilled region (checked above: same
-        // start), and its first `n` bytes are filled, hence initialized.
-        unsafe { buf.assume_init(n) };
+        // start), and its first `initialized` bytes are initialized
+        // (`ReadBuf`'s invariant); `initialized <= part.capacity() <=
+        // buf.remaining()`.
+        unsafe { buf.assume_init(initialized) };
         buf.advance(n);
         *limit -= n as u64;
         Poll::Ready(Ok(()))

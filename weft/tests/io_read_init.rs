@@ -1,0 +1,163 @@
+//! Reads into a vector's spare capacity remember which bytes are already
+//! initialised: `read_to_end`, `read_to_string` and `read_buf` hand each
+//! read the bytes an earlier read (or an earlier `Pending` poll)
+//! initialised, so a reader that needs initialised memory
+//! (`ReadBuf::initialize_unfilled`, as every adapter over `std::io::Read`)
+//! zeroes each byte once, not once per read. `Take` passes what its inner
+//! reader initialised on to its caller.
+//!
+//! The reader below counts the bytes it had to zero: the count is exact
+//! for a vector that is not reallocated.
+
+mod support;
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use weft::io::{AsyncRead, AsyncReadExt, ReadBuf};
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    support::block_on_thread(future)
+}
+
+/// Yields `data` `chunk` bytes per read, zeroing the whole unfilled part
+/// first (`initialize_unfilled`) and counting the bytes that were not yet
+/// initialised. With `pend`, every other poll zeroes and then returns
+/// `Pending` (waking itself) without filling anything.
+struct Zeroing {
+    data: Vec<u8>,
+    pos: usize,
+    chunk: usize,
+    pend: bool,
+    pend_next: bool,
+    zeroed: Arc<AtomicUsize>,
+    reads: Arc<AtomicUsize>,
+}
+
+impl Zeroing {
+    fn new(len: usize, chunk: usize, pend: bool) -> (Zeroing, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+        let zeroed = Arc::new(AtomicUsize::new(0));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let reader = Zeroing {
+            data: (0..len).map(|i| b'a' + (i % 26) as u8).collect(),
+            pos: 0,
+            chunk,
+            pend,
+            pend_next: pend,
+            zeroed: zeroed.clone(),
+            reads: reads.clone(),
+        };
+        (reader, zeroed, reads)
+    }
+}
+
+impl AsyncRead for Zeroing {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.reads.fetch_add(1, SeqCst);
+        let uninit = buf.capacity() - buf.initialized().len();
+        self.zeroed.fetch_add(uninit, SeqCst);
+        let unfilled = buf.initialize_unfilled();
+        if self.pend_next {
+            self.pend_next = false;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        self.pend_next = self.pend;
+        let n = (self.data.len() - self.pos)
+            .min(self.chunk)
+            .min(unfilled.len());
+        unfilled[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        buf.advance(n);
+        self.pos += n;
+        Poll::Ready(Ok(()))
+    }
+}
+
+fn expected(len: usize) -> Vec<u8> {
+    (0..len).map(|i| b'a' + (i % 26) as u8).collect()
+}
+
+#[test]
+fn read_to_end_zeroes_each_spare_byte_once() {
+    for pend in [false, true] {
+        let (mut reader, zeroed, reads) = Zeroing::new(1000, 1, pend);
+        let mut out = Vec::with_capacity(4096);
+        let n = block_on(reader.read_to_end(&mut out)).unwrap();
+        assert_eq!(n, 1000);
+        assert_eq!(out, expected(1000));
+        assert_eq!(out.capacity(), 4096, "no reallocation: the count is exact");
+        assert!(reads.load(SeqCst) > 1000);
+        // The first read zeroed the whole spare capacity; none after it.
+        assert_eq!(zeroed.load(SeqCst), 4096, "pend = {pend}");
+    }
+}
+
+#[test]
+fn read_to_end_counts_from_the_existing_length() {
+    let (mut reader, zeroed, _) = Zeroing::new(300, 7, false);
+    let mut out = Vec::with_capacity(1024);
+    out.extend_from_slice(b"head");
+    block_on(reader.read_to_end(&mut out)).unwrap();
+    assert_eq!(&out[..4], b"head");
+    assert_eq!(&out[4..], expected(300));
+    assert_eq!(zeroed.load(SeqCst), 1024 - 4);
+}
+
+#[test]
+fn read_to_end_zeroes_again_only_after_a_reallocation() {
+    // Growing from empty: every reallocation's spare part is new memory and
+    // is zeroed once. In all, at most the sum of the capacities the vector
+    // went through, which doubling keeps under twice the final one.
+    let (mut reader, zeroed, reads) = Zeroing::new(10_000, 100, false);
+    let mut out = Vec::new();
+    block_on(reader.read_to_end(&mut out)).unwrap();
+    assert_eq!(out, expected(10_000));
+    let zeroed = zeroed.load(SeqCst);
+    assert!(
+        zeroed <= 2 * out.capacity(),
+        "zeroed {zeroed} bytes over {} reads for a final capacity of {}",
+        reads.load(SeqCst),
+        out.capacity()
+    );
+}
+
+#[test]
+fn read_to_string_zeroes_each_spare_byte_once() {
+    for pend in [false, true] {
+        let (mut reader, zeroed, _) = Zeroing::new(500, 3, pend);
+        let mut out = String::with_capacity(2048);
+        let n = block_on(reader.read_to_string(&mut out)).unwrap();
+        assert_eq!(n, 500);
+        assert_eq!(out.as_bytes(), expected(500));
+        assert_eq!(zeroed.load(SeqCst), 2048, "pend = {pend}");
+    }
+}
+
+#[test]
+fn read_buf_keeps_what_a_pending_poll_initialised() {
+    let (mut reader, zeroed, reads) = Zeroing::new(10, 10, true);
+    let mut out = Vec::with_capacity(256);
+    let n = block_on(reader.read_buf(&mut out)).unwrap();
+    assert_eq!(n, 10);
+    assert_eq!(reads.load(SeqCst), 2, "one Pending poll, then the read");
+    assert_eq!(zeroed.load(SeqCst), 256, "zeroed by the Pending poll only");
+}
+
+#[test]
+fn take_passes_on_what_its_reader_initialised() {
+    let (reader, zeroed, _) = Zeroing::new(1000, 1, false);
+    let mut take = reader.take(600);
+    let mut out = Vec::with_capacity(4096);
+    assert_eq!(block_on(take.read_to_end(&mut out)).unwrap(), 600);
+    assert_eq!(out, expected(600));
+    // The first read's window is the 600 bytes the limit allows; later
+    // windows are inside it.
+    assert_eq!(zeroed.load(SeqCst), 600);
+}
