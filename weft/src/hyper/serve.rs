@@ -4,8 +4,8 @@
 
 use super::tracker::{ConnectionGuard, Tracker};
 use super::{WeftExecutor, WeftTimer};
-use crate::loom::{Arc, AtomicBool, Ordering};
 use crate::io::driver::Direction;
+use crate::loom::{Arc, AtomicBool, Ordering};
 use crate::net::{TcpListener, TcpStream};
 use crate::time::Instant;
 use ::hyper::body::{Body, Incoming};
@@ -72,7 +72,12 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 /// * **Protocols**: [`connection_builder`]'s, unless
 ///   [`Serve::connection_builder`] gives another; HTTP/1 upgrades
 ///   (WebSocket, `CONNECT`) are served: read and write the upgraded
-///   connection through [`WeftIo`](super::WeftIo)`::new(upgraded)`.
+///   connection through [`WeftIo`](super::WeftIo)`::new(upgraded)`, or
+///   take the [`TcpStream`] back with
+///   `hyper_util::server::conn::auto::upgrade::downcast`. A builder's
+///   `http1_only()` or `http2_only()` is honoured: a connection that
+///   speaks the other protocol is closed before any response (see
+///   [`Serve::connection_builder`]).
 /// * **Reads** go from the socket straight into hyper's buffer, which is
 ///   never zeroed first: a [`TcpStream`] reads into uninitialized memory
 ///   (see [`WeftIo`](super::WeftIo) for other streams).
@@ -313,12 +318,15 @@ impl<M, G> Serve<M, G> {
     /// HTTP/1 upgrades are still served under `http1_only()`: a connection
     /// whose first bytes speak the other protocol (the 24-byte HTTP/2
     /// preface under `http1_only()`; anything else under `http2_only()`)
-    /// is closed as soon as they tell, without a byte of response and
-    /// without calling the service. The peer sees the connection closed
-    /// or reset: a hyper HTTP/2 client's request fails with a closed
-    /// connection, an HTTP/1 client's with a connection closed before the
-    /// response. (hyper's own HTTP/1 server likewise closes on the HTTP/2
-    /// preface without a response.) Telling them apart takes no more
+    /// is closed as soon as they tell, without a byte of response (no
+    /// HTTP/2 `SETTINGS` or `GOAWAY`, no HTTP/1 status line) and without
+    /// calling the service. The peer sees the connection end (on Linux a reset, as
+    /// its bytes are left unread), so its request fails. That is what
+    /// hyper's own HTTP/1 server does on the HTTP/2 preface; a polite
+    /// refusal (an HTTP/2 `GOAWAY` with `HTTP_1_1_REQUIRED`, an HTTP/1
+    /// `505`) would need the peer's bytes read first for the reset not to
+    /// destroy it, which is more work for a peer that is not welcome.
+    /// Telling them apart takes no more
     /// than [`first_request_timeout`](Serve::first_request_timeout): a
     /// client that sends part of the preface and stops is closed then.
     /// The bytes are peeked, not read, and only when the builder is
@@ -331,6 +339,20 @@ impl<M, G> Serve<M, G> {
     /// calls, ignores `http1_only()` and `http2_only()` (as hyper-util
     /// documents), so a server built on it serves both protocols whatever
     /// the builder says.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
+    /// # let service = hyper::service::service_fn(|_| async {
+    /// #     Ok::<_, std::convert::Infallible>(hyper::Response::new(String::new()))
+    /// # });
+    /// // HTTP/1 only (upgrades included): HTTP/2 clients are refused.
+    /// weft::hyper::serve(listener, service)
+    ///     .connection_builder(weft::hyper::connection_builder().http1_only())
+    ///     .await
+    /// # }
+    /// ```
     pub fn connection_builder(mut self, builder: Builder<WeftExecutor>) -> Self {
         self.builder = Some(builder);
         self
@@ -641,7 +663,11 @@ fn poll_protocol(stream: &TcpStream, cx: &mut Context<'_>) -> Poll<Option<Protoc
             // SAFETY: `peek` initialised the first `n` bytes of `buf` (n
             // is at most its length), and `u8` has no invalid values.
             let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
-            let first = if n == 0 { None } else { Some(FirstBytes::of(bytes)) };
+            let first = if n == 0 {
+                None
+            } else {
+                Some(FirstBytes::of(bytes))
+            };
             // Undecided: fewer than the preface's 24 bytes were there, so
             // the peek saw the whole queue.
             Ok((first, first == Some(FirstBytes::Undecided)))
