@@ -4,6 +4,7 @@
 
 use super::tracker::{ConnectionGuard, Tracker};
 use super::{WeftExecutor, WeftTimer};
+use crate::io::driver::Direction;
 use crate::loom::{Arc, AtomicBool, Ordering};
 use crate::net::{TcpListener, TcpStream};
 use crate::time::Instant;
@@ -11,10 +12,12 @@ use ::hyper::body::{Body, Incoming};
 use ::hyper::service::Service;
 use ::hyper::{Request, Response};
 use hyper_util::server::conn::auto::Builder;
+use socket2::SockRef;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::{poll_fn, Future, IntoFuture, Pending};
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::pin::{pin, Pin};
 use std::task::{ready, Context, Poll};
@@ -69,7 +72,12 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 /// * **Protocols**: [`connection_builder`]'s, unless
 ///   [`Serve::connection_builder`] gives another; HTTP/1 upgrades
 ///   (WebSocket, `CONNECT`) are served: read and write the upgraded
-///   connection through [`WeftIo`](super::WeftIo)`::new(upgraded)`.
+///   connection through [`WeftIo`](super::WeftIo)`::new(upgraded)`, or
+///   take the [`TcpStream`] back with
+///   `hyper_util::server::conn::auto::upgrade::downcast`. A builder's
+///   `http1_only()` or `http2_only()` is honoured: a connection that
+///   speaks the other protocol is closed before any response (see
+///   [`Serve::connection_builder`]).
 /// * **Reads** go from the socket straight into hyper's buffer, which is
 ///   never zeroed first: a [`TcpStream`] reads into uninitialized memory
 ///   (see [`WeftIo`](super::WeftIo) for other streams).
@@ -306,11 +314,45 @@ impl<M, G> Serve<M, G> {
     /// [`connection_builder`] with other limits) instead of the default
     /// one.
     ///
-    /// The builder's `http1_only()` and `http2_only()` have no effect:
-    /// `serve` serves HTTP/1 upgrades, through hyper-util's
-    /// `serve_connection_with_upgrades`, which always tells the protocol
-    /// from the first bytes (as hyper-util documents), so an HTTP/2 client
-    /// with prior knowledge is served HTTP/2 either way.
+    /// The builder's `http1_only()` and `http2_only()` are honoured, and
+    /// HTTP/1 upgrades are still served under `http1_only()`: a connection
+    /// whose first bytes speak the other protocol (the 24-byte HTTP/2
+    /// preface under `http1_only()`; anything else under `http2_only()`)
+    /// is closed as soon as they tell, without a byte of response (no
+    /// HTTP/2 `SETTINGS` or `GOAWAY`, no HTTP/1 status line) and without
+    /// calling the service. The peer sees the connection end (on Linux a reset, as
+    /// its bytes are left unread), so its request fails. That is what
+    /// hyper's own HTTP/1 server does on the HTTP/2 preface; a polite
+    /// refusal (an HTTP/2 `GOAWAY` with `HTTP_1_1_REQUIRED`, an HTTP/1
+    /// `505`) would need the peer's bytes read first for the reset not to
+    /// destroy it, which is more work for a peer that is not welcome.
+    /// Telling them apart takes no more
+    /// than [`first_request_timeout`](Serve::first_request_timeout): a
+    /// client that sends part of the preface and stops is closed then.
+    /// The bytes are peeked, not read, and only when the builder is
+    /// restricted to one protocol; upgraded connections still downcast to
+    /// [`TcpStream`] (`hyper_util::server::conn::auto::upgrade::downcast`).
+    ///
+    /// # Differences from tokio (hyper-util)
+    ///
+    /// hyper-util's `serve_connection_with_upgrades`, which `serve`
+    /// calls, ignores `http1_only()` and `http2_only()` (as hyper-util
+    /// documents), so a server built on it serves both protocols whatever
+    /// the builder says.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
+    /// # let service = hyper::service::service_fn(|_| async {
+    /// #     Ok::<_, std::convert::Infallible>(hyper::Response::new(String::new()))
+    /// # });
+    /// // HTTP/1 only (upgrades included): HTTP/2 clients are refused.
+    /// weft::hyper::serve(listener, service)
+    ///     .connection_builder(weft::hyper::connection_builder().http1_only())
+    ///     .await
+    /// # }
+    /// ```
     pub fn connection_builder(mut self, builder: Builder<WeftExecutor>) -> Self {
         self.builder = Some(builder);
         self
@@ -452,6 +494,7 @@ where
         signal,
     } = serve;
     let builder = Arc::new(builder.unwrap_or_else(connection_builder));
+    let only = Protocol::only(&builder);
     let tracker = Tracker::new();
     let stop = ShutdownOnDrop(tracker.clone());
     let mut signal = pin!(signal);
@@ -490,6 +533,7 @@ where
                     let guard = Tracker::open(&tracker);
                     drop(crate::spawn(serve_connection(
                         builder.clone(),
+                        only,
                         stream,
                         service,
                         guard,
@@ -552,11 +596,102 @@ where
     }
 }
 
+/// The HTTP/2 connection preface, with which a client that knows the
+/// server speaks HTTP/2 ("prior knowledge") starts.
+const H2_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// One of the protocols a connection builder can serve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Http1,
+    Http2,
+}
+
+impl Protocol {
+    /// The one protocol `builder` is restricted to (`http1_only()`,
+    /// `http2_only()`), if any.
+    fn only(builder: &Builder<WeftExecutor>) -> Option<Protocol> {
+        match (builder.is_http1_available(), builder.is_http2_available()) {
+            (true, false) => Some(Protocol::Http1),
+            (false, true) => Some(Protocol::Http2),
+            _ => None,
+        }
+    }
+}
+
+/// What a connection's first bytes say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstBytes {
+    /// They are a proper prefix of the HTTP/2 preface (or none yet).
+    Undecided,
+    /// The whole preface: HTTP/2.
+    Http2,
+    /// They diverge from the preface: HTTP/1 (hyper-util's rule: it
+    /// switches to HTTP/1 at the first byte that differs).
+    Http1,
+}
+
+impl FirstBytes {
+    fn of(bytes: &[u8]) -> FirstBytes {
+        let len = bytes.len().min(H2_PREFACE.len());
+        if bytes[..len] != H2_PREFACE[..len] {
+            FirstBytes::Http1
+        } else if len == H2_PREFACE.len() {
+            FirstBytes::Http2
+        } else {
+            FirstBytes::Undecided
+        }
+    }
+}
+
+/// Peeks at `stream`'s first bytes until they tell which protocol it
+/// speaks, as hyper-util's `serve_connection_with_upgrades` will tell it
+/// when it reads the same bytes; `None` if the stream ended (or failed)
+/// first. Nothing is read off the stream.
+///
+/// Peeking returns the same bytes until more arrive, so a peek that got
+/// fewer bytes than it asked for (all the queue held) forgets the
+/// readiness, as a drained read does: the next poll waits for the next
+/// arrival instead of peeking again at once (a client that sent part of
+/// the preface and went silent costs nothing until the deadline).
+fn poll_protocol(stream: &TcpStream, cx: &mut Context<'_>) -> Poll<Option<Protocol>> {
+    let registration = stream.registration();
+    loop {
+        let peeked = ready!(registration.poll_drain(cx, Direction::Read, || {
+            let mut buf = [MaybeUninit::<u8>::uninit(); H2_PREFACE.len()];
+            let n = SockRef::from(stream).peek(&mut buf)?;
+            // SAFETY: `peek` initialised the first `n` bytes of `buf` (n
+            // is at most its length), and `u8` has no invalid values.
+            let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
+            let first = if n == 0 {
+                None
+            } else {
+                Some(FirstBytes::of(bytes))
+            };
+            // Undecided: fewer than the preface's 24 bytes were there, so
+            // the peek saw the whole queue.
+            Ok((first, first == Some(FirstBytes::Undecided)))
+        }));
+        return Poll::Ready(match peeked {
+            // The end of the stream, or an error (reset, ...).
+            Ok(None) | Err(_) => None,
+            Ok(Some(FirstBytes::Http1)) => Some(Protocol::Http1),
+            Ok(Some(FirstBytes::Http2)) => Some(Protocol::Http2),
+            // Wait for more (the readiness was forgotten, unless more
+            // arrived meanwhile).
+            Ok(Some(FirstBytes::Undecided)) => continue,
+        });
+    }
+}
+
 /// Serves one connection until it ends, shutting it down gracefully when
 /// the tracker says so, and closing it if its first request head has not
-/// arrived by `deadline` (see [`Serve::first_request_timeout`]).
+/// arrived by `deadline` (see [`Serve::first_request_timeout`]). With
+/// `only` a protocol, a connection that speaks the other is closed first
+/// (see [`Serve::connection_builder`]).
 async fn serve_connection<S, B>(
     builder: Arc<Builder<WeftExecutor>>,
+    only: Option<Protocol>,
     stream: TcpStream,
     service: S,
     mut guard: ConnectionGuard,
@@ -570,6 +705,32 @@ async fn serve_connection<S, B>(
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
     {
+        // Disarmed (`None`) once the first request has arrived.
+        let mut first_request = pin!(deadline.map(crate::time::sleep_until));
+        if let Some(only) = only {
+            // Telling the protocols apart is under the first request
+            // deadline, and ends at once on shutdown (no request yet).
+            let spoken = poll_fn(|cx| {
+                if guard.poll_shutdown(cx) {
+                    return Poll::Ready(None);
+                }
+                if let Poll::Ready(spoken) = poll_protocol(&stream, cx) {
+                    return Poll::Ready(spoken);
+                }
+                match first_request.as_mut().as_pin_mut() {
+                    Some(sleep) => sleep.poll(cx).map(|()| None),
+                    None => Poll::Pending,
+                }
+            })
+            .await;
+            if spoken != Some(only) {
+                // The other protocol (or the end, or too late): closed
+                // with no response, before it stops counting as open.
+                drop(stream);
+                drop(guard);
+                return;
+            }
+        }
         let seen = Arc::new(AtomicBool::new(false));
         let service = FirstRequest {
             inner: service,
@@ -577,8 +738,6 @@ async fn serve_connection<S, B>(
         };
         let connection = builder.serve_connection_with_upgrades(stream, service);
         let mut connection = pin!(connection);
-        // Disarmed (`None`) once the first request has arrived.
-        let mut first_request = pin!(deadline.map(crate::time::sleep_until));
         let mut draining = false;
         poll_fn(|cx| {
             if !draining && guard.poll_shutdown(cx) {

@@ -32,6 +32,11 @@
 //!    the accept loop's waker, all under the lock; the accept loop checks
 //!    the count and stores its waker under the same lock, so it never
 //!    misses a close (the same argument as a condition variable's).
+//! 4. No waker is cloned, dropped or woken under the lock (the accept
+//!    loop's is whatever waker polls the `serve` future: user code).
+//!    Registering clones first, swaps under the lock, and drops the
+//!    replaced one after; the accept loop checks the count again under
+//!    the lock where it stores its fresh clone (rule 3 still holds).
 //!
 //! This is the classic "flag plus registered wakers" broadcast (as in
 //! `futures`' `AtomicWaker`-based shutdown signals), with the registration
@@ -76,7 +81,8 @@ impl Tracker {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic never happens under this lock (no user code runs there),
+        // A panic never happens under this lock (no user code runs there:
+        // wakers are cloned, dropped and woken outside it),
         // but a poisoned lock's data is consistent anyway: take it.
         self.inner
             .lock()
@@ -109,7 +115,7 @@ impl Tracker {
     }
 
     /// How many connections are open.
-    #[cfg(test)]
+    #[cfg(all(test, not(weft_loom)))]
     pub(crate) fn open_count(&self) -> usize {
         self.lock().open
     }
@@ -144,24 +150,36 @@ impl Tracker {
     /// Ready once fewer than `limit` connections are open; otherwise
     /// registers the accept loop's waker (rule 3).
     pub(crate) fn poll_below(&self, cx: &mut Context<'_>, limit: usize) -> Poll<()> {
-        let mut inner = self.lock();
+        let inner = self.lock();
         if inner.open < limit {
             return Poll::Ready(());
         }
-        register(&mut inner.accept, cx.waker());
-        Poll::Pending
+        if inner
+            .accept
+            .as_ref()
+            .is_some_and(|old| old.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
+        drop(inner);
+        // The accept loop's waker is the caller's (any executor's): it is
+        // cloned and the old one dropped outside the lock, and the count
+        // checked again under the lock that stores it (rule 3).
+        let waker = cx.waker().clone();
+        let mut inner = self.lock();
+        let (poll, old) = if inner.open < limit {
+            (Poll::Ready(()), Some(waker))
+        } else {
+            (Poll::Pending, inner.accept.replace(waker))
+        };
+        drop(inner);
+        drop(old);
+        poll
     }
 
     /// Ready once no connection is open (rule 3).
     pub(crate) fn poll_drained(&self, cx: &mut Context<'_>) -> Poll<()> {
         self.poll_below(cx, 1)
-    }
-}
-
-fn register(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(old) if old.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
     }
 }
 
@@ -184,9 +202,12 @@ impl ConnectionGuard {
             .as_ref()
             .is_some_and(|old| old.will_wake(current))
         {
+            // Cloned, and the old one dropped, outside the lock.
+            let waker = current.clone();
             let mut inner = self.tracker.lock();
-            inner.slots[self.key] = Slot::Used(Some(current.clone()));
+            let old = std::mem::replace(&mut inner.slots[self.key], Slot::Used(Some(waker)));
             drop(inner);
+            drop(old);
             self.registered = Some(current.clone());
         }
         self.tracker.is_shutdown()
@@ -195,13 +216,16 @@ impl ConnectionGuard {
 
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
-        let accept = {
+        let (accept, registered) = {
             let mut inner = self.tracker.lock();
-            inner.slots[self.key] = Slot::Free(inner.free);
+            let free = Slot::Free(inner.free);
+            let registered = std::mem::replace(&mut inner.slots[self.key], free);
             inner.free = Some(self.key);
             inner.open -= 1;
-            inner.accept.take()
+            (inner.accept.take(), registered)
         };
+        // Dropped and woken outside the lock.
+        drop(registered);
         if let Some(waker) = accept {
             waker.wake();
         }
@@ -212,7 +236,7 @@ impl Drop for ConnectionGuard {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
-    use std::task::Wake;
+    use std::task::{RawWaker, RawWakerVTable, Wake};
 
     #[derive(Default)]
     struct Count(AtomicUsize);
@@ -264,6 +288,83 @@ mod tests {
         tracker.shutdown();
         assert_eq!(first.0.load(Ordering::SeqCst), 0);
         assert_eq!(second.0.load(Ordering::SeqCst), 1);
+    }
+
+    /// A waker that notes each clone, drop or wake made while the
+    /// tracker's lock is held (user code under the lock).
+    struct Probe {
+        tracker: Arc<Tracker>,
+        under_lock: AtomicUsize,
+    }
+
+    impl Probe {
+        fn check(&self) {
+            if matches!(
+                self.tracker.inner.try_lock(),
+                Err(std::sync::TryLockError::WouldBlock)
+            ) {
+                self.under_lock.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    fn probe_vtable() -> &'static RawWakerVTable {
+        unsafe fn clone(data: *const ()) -> RawWaker {
+            // SAFETY: `data` is the `&'static Probe` the waker was made of.
+            let probe = unsafe { &*data.cast::<Probe>() };
+            probe.check();
+            RawWaker::new(data, probe_vtable())
+        }
+        unsafe fn touch(data: *const ()) {
+            // SAFETY: as in `clone`.
+            let probe = unsafe { &*data.cast::<Probe>() };
+            probe.check();
+        }
+        static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, touch, touch, touch);
+        &VTABLE
+    }
+
+    fn probe_waker(probe: &'static Probe) -> Waker {
+        let raw = RawWaker::new(std::ptr::from_ref(probe).cast(), probe_vtable());
+        // SAFETY: the vtable's functions take the `&'static Probe` they
+        // are given and honour `RawWaker`'s contract (clone makes an equal
+        // waker, the others only read the probe).
+        unsafe { Waker::from_raw(raw) }
+    }
+
+    #[test]
+    fn no_waker_is_cloned_dropped_or_woken_under_the_lock() {
+        let tracker = Tracker::new();
+        let probe: &'static Probe = Box::leak(Box::new(Probe {
+            tracker: tracker.clone(),
+            under_lock: AtomicUsize::new(0),
+        }));
+        let other: &'static Probe = Box::leak(Box::new(Probe {
+            tracker: tracker.clone(),
+            under_lock: AtomicUsize::new(0),
+        }));
+        let (waker, other_waker) = (probe_waker(probe), probe_waker(other));
+        let mut cx = Context::from_waker(&waker);
+        let mut other_cx = Context::from_waker(&other_waker);
+        // Connections: registered, replaced, closed.
+        let mut a = Tracker::open(&tracker);
+        let mut b = Tracker::open(&tracker);
+        a.poll_shutdown(&mut cx);
+        a.poll_shutdown(&mut other_cx);
+        b.poll_shutdown(&mut cx);
+        drop(a);
+        // The accept loop: registered, replaced, woken by a close.
+        assert!(tracker.poll_below(&mut cx, 1).is_pending());
+        assert!(tracker.poll_below(&mut other_cx, 1).is_pending());
+        drop(b);
+        // Shutdown wakes registered connections.
+        let mut c = Tracker::open(&tracker);
+        c.poll_shutdown(&mut cx);
+        tracker.shutdown();
+        drop(c);
+        let seen =
+            probe.under_lock.load(Ordering::SeqCst) + other.under_lock.load(Ordering::SeqCst);
+        assert_eq!(seen, 0, "wakers touched under the tracker's lock");
     }
 
     #[test]
