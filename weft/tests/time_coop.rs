@@ -24,8 +24,11 @@ type Spin = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 const HOUR: Duration = Duration::from_secs(3_600);
 
+/// Makes one loop.
+type MakeSpin = fn() -> Spin;
+
 /// The loops, by name.
-fn spins() -> Vec<(&'static str, fn() -> Spin)> {
+fn spins() -> Vec<(&'static str, MakeSpin)> {
     vec![
         ("interval far behind (Burst)", || {
             Box::pin(async {

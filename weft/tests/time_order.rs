@@ -47,7 +47,9 @@ fn next_random(state: &mut u64) -> u64 {
 
 /// Distinct offsets `0, 7, 14, ... µs`, shuffled.
 fn shuffled_offsets(n: usize, seed: u64) -> Vec<Duration> {
-    let mut offsets: Vec<Duration> = (0..n as u64).map(|i| Duration::from_micros(i * 7)).collect();
+    let mut offsets: Vec<Duration> = (0..n as u64)
+        .map(|i| Duration::from_micros(i * 7))
+        .collect();
     let mut state = seed;
     for i in (1..n).rev() {
         offsets.swap(i, (next_random(&mut state) % (i as u64 + 1)) as usize);
@@ -178,7 +180,8 @@ rt_test! {
 /// first poll, up to an `event_interval` of tasks ahead).
 #[test]
 fn a_passed_deadline_does_not_overtake_an_earlier_registered_timer() {
-    let _watchdog = Watchdog::new("a_passed_deadline_does_not_overtake_an_earlier_registered_timer");
+    let _watchdog =
+        Watchdog::new("a_passed_deadline_does_not_overtake_an_earlier_registered_timer");
     let rt = current_thread_rt();
     let completions = Arc::new(Mutex::new(Vec::new()));
     let base = Instant::now() + Duration::from_millis(2);
@@ -247,7 +250,10 @@ fn a_reset_to_a_passed_deadline_waits_for_earlier_timers() {
                     assert!(pending);
                     later.as_mut().reset(Instant::now());
                     let ready = poll_fn(|cx| Poll::Ready(later.as_mut().poll(cx).is_ready())).await;
-                    assert!(!ready, "completed ahead of an earlier timer still in the wheel");
+                    assert!(
+                        !ready,
+                        "completed ahead of an earlier timer still in the wheel"
+                    );
                     later.as_mut().await;
                     completions.lock().unwrap().push("later");
                 }
@@ -263,7 +269,8 @@ fn a_reset_to_a_passed_deadline_waits_for_earlier_timers() {
 #[test]
 fn advancing_the_paused_clock_past_many_deadlines_fires_them_in_order() {
     use weft::runtime::Builder;
-    let _watchdog = Watchdog::new("advancing_the_paused_clock_past_many_deadlines_fires_them_in_order");
+    let _watchdog =
+        Watchdog::new("advancing_the_paused_clock_past_many_deadlines_fires_them_in_order");
     let rt = Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
@@ -301,7 +308,9 @@ fn advancing_the_paused_clock_past_many_deadlines_fires_them_in_order() {
                     let mut first = true;
                     poll_fn(|cx| {
                         *log.task.lock().unwrap() = Some(cx.waker().clone());
-                        let poll = timer.as_mut().poll(&mut std::task::Context::from_waker(&waker));
+                        let poll = timer
+                            .as_mut()
+                            .poll(&mut std::task::Context::from_waker(&waker));
                         if std::mem::take(&mut first) {
                             assert!(poll.is_pending());
                             registered.fetch_add(1, SeqCst);

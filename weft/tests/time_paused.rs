@@ -33,16 +33,20 @@ fn the_paused_clock_stands_still_and_advances_by_hand() {
         assert_eq!(Instant::now(), start);
         time::advance(Duration::from_secs(7)).await;
         assert_eq!(start.elapsed(), Duration::from_secs(7));
+        let real = std::time::Instant::now();
         time::resume();
         std::thread::sleep(Duration::from_millis(5));
         let after = start.elapsed();
+        let real = real.elapsed();
         assert!(
             after >= Duration::from_secs(7) + Duration::from_millis(5),
             "{after:?}"
         );
+        // Resumed from the frozen time: only the real time since the
+        // resume was added (measured, so any load is fine).
         assert!(
-            after < Duration::from_secs(8),
-            "resume restarts from the frozen time: {after:?}"
+            after <= Duration::from_secs(7) + real,
+            "resume restarts from the frozen time: {after:?}, {real:?} real"
         );
         time::pause();
         let frozen = Instant::now();
@@ -86,8 +90,9 @@ fn an_idle_paused_runtime_jumps_to_the_next_timer() {
         assert_eq!(start.elapsed(), Duration::from_secs(24 * 3600));
         real.elapsed()
     });
+    // Far less than the day it slept (any load): the clock jumped.
     assert!(
-        took < Duration::from_secs(5),
+        took < Duration::from_secs(3_600),
         "auto-advance took {took:?} of real time"
     );
 }

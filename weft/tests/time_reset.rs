@@ -154,7 +154,10 @@ mod paused {
             let ms = Duration::from_millis;
             let start = Instant::now();
             let mut ticks = weft::time::interval_at(start, ms(100));
-            assert_eq!(poll_now(std::pin::pin!(ticks.tick())).await, Poll::Ready(start));
+            assert_eq!(
+                poll_now(std::pin::pin!(ticks.tick())).await,
+                Poll::Ready(start)
+            );
             weft::time::advance(ms(100)).await;
             assert_eq!(
                 poll_now(std::pin::pin!(ticks.tick())).await,

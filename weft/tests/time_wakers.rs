@@ -45,7 +45,8 @@ fn raw(hooked: Arc<Hooked>) -> RawWaker {
     RawWaker::new(Arc::into_raw(hooked).cast(), &VTABLE)
 }
 
-static VTABLE: RawWakerVTable = RawWakerVTable::new(clone_hooked, wake_hooked, wake_by_ref_hooked, drop_hooked);
+static VTABLE: RawWakerVTable =
+    RawWakerVTable::new(clone_hooked, wake_hooked, wake_by_ref_hooked, drop_hooked);
 
 /// # Safety
 ///

@@ -115,10 +115,14 @@ impl Timer {
             drop(locked);
             panic!("{SHUTDOWN_MESSAGE}");
         }
-        // Rule 8, under the lock: `elapsed` has passed too, and the wheel's
-        // next expiration bounds every deadline in it from below.
-        let passed = passed || when <= locked.wheel.elapsed();
-        if passed && locked.wheel.next_expiration().is_none_or(|next| next > when) {
+        // Rule 8, under the lock: the wheel's next expiration bounds every
+        // deadline in it from below.
+        if passed
+            && locked
+                .wheel
+                .next_expiration()
+                .is_none_or(|next| next > when)
+        {
             drop(locked);
             // SAFETY: still IDLE (never linked): the owner's alone.
             let waker = unsafe {
@@ -196,8 +200,12 @@ impl Timer {
                     // SAFETY: the lock is held and the entry is in the
                     // wheel (REGISTERED under the lock); rule 6 as above.
                     unsafe { locked.wheel.remove(NonNull::from(entry)) };
-                    let passed = passed || when <= locked.wheel.elapsed();
-                    if passed && locked.wheel.next_expiration().is_none_or(|next| next > when) {
+                    if passed
+                        && locked
+                            .wheel
+                            .next_expiration()
+                            .is_none_or(|next| next > when)
+                    {
                         // Rule 8: fired here, as the driver fires (rule 2).
                         // SAFETY: the lock is held; the entry is out of the
                         // wheel now.
