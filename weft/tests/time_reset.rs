@@ -109,8 +109,10 @@ rt_test! {
             let task = {
                 let (shared, polls) = (shared.clone(), polls.clone());
                 weft::spawn(poll_fn(move |cx| {
+                    // Counted after the poll: a count of 1 means registered.
+                    let poll = shared.lock().unwrap().as_mut().poll(cx);
                     polls.fetch_add(1, SeqCst);
-                    shared.lock().unwrap().as_mut().poll(cx)
+                    poll
                 }))
             };
             yield_until(|| polls.load(SeqCst) == 1).await;

@@ -113,8 +113,10 @@ rt_test! {
             let task = {
                 let (sleep, polls) = (sleep.clone(), polls.clone());
                 weft::spawn(poll_fn(move |cx| {
+                    // Counted after the poll: a count of 1 means registered.
+                    let poll = sleep.lock().unwrap().as_mut().poll(cx);
                     polls.fetch_add(1, SeqCst);
-                    sleep.lock().unwrap().as_mut().poll(cx)
+                    poll
                 }))
             };
             while polls.load(SeqCst) == 0 {
