@@ -14,7 +14,9 @@
 //!    stores `FIRED` (Release), all with the lock held, and never touches
 //!    the entry again: the waker is woken after the lock is released. So an
 //!    owner that loads `FIRED` (Acquire) may free the entry without the
-//!    lock, and one that loads `REGISTERED` locks and looks again.
+//!    lock, and one that loads `REGISTERED` locks and looks again. (The
+//!    owner's reset of a registered timer to a passed deadline fires it
+//!    the same way: rule 8 of `time/timer.rs`.)
 //! 3. Before blocking, the parking thread records in `parked_until` the
 //!    tick it will wake at (with the lock held, after reading the wheel).
 //!    A timer inserted earlier than that lowers it and unparks the driver,
