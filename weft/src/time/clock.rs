@@ -27,6 +27,12 @@ pub(crate) struct Clock {
     /// [`past_tick`](Clock::past_tick)'s coarse reading (`None` where that
     /// clock is missing).
     start_monotonic_ns: Option<u64>,
+    /// How far ahead of the coarse reading (in ticks) [`has_passed`]
+    /// still reads the precise clock: twice the coarse clock's resolution
+    /// (one kernel tick), 0 where there is no coarse clock.
+    ///
+    /// [`has_passed`]: Clock::has_passed
+    precise_window: u64,
     /// Set at the first pause: from then on `now` reads `frozen`.
     ever_paused: AtomicBool,
     frozen: Mutex<Frozen>,
@@ -48,6 +54,8 @@ impl Clock {
         Clock {
             start,
             start_monotonic_ns: monotonic_ns(false),
+            precise_window: coarse_resolution_ns()
+                .map_or(0, |ns| (2 * ns / 1_000).clamp(1_000, 50_000)),
             ever_paused: AtomicBool::new(false),
             frozen: Mutex::new(Frozen {
                 base: start,
@@ -93,12 +101,15 @@ impl Clock {
     }
 
     /// Whether `deadline`, which falls on tick `when`, has passed. Cheap
-    /// when it passed long ago or is far ahead (the coarse clock decides);
-    /// a deadline within [`PRECISE_WINDOW`] ticks of the coarse clock is
-    /// compared with the precise time. Never true early.
+    /// when it passed a kernel tick ago or more, or is more than a kernel
+    /// tick ahead (the coarse clock decides); a deadline closer than that
+    /// to the coarse reading is compared with the precise time. Never true
+    /// early; `false` for a deadline passed only if the coarse clock lags
+    /// by more than two of its ticks (then the wheel fires it at the next
+    /// driver check).
     pub(crate) fn has_passed(&self, deadline: Instant, when: u64) -> bool {
         let past = self.past_tick();
-        when <= past || (when - past <= PRECISE_WINDOW && self.now() >= deadline)
+        when <= past || (when - past <= self.precise_window && self.now() >= deadline)
     }
 
     /// A tick that has certainly passed, read cheaply: on Linux the coarse
@@ -238,10 +249,26 @@ fn monotonic_ns(_coarse: bool) -> Option<u64> {
     None
 }
 
-/// How far ahead of the coarse clock (in ticks) [`Clock::has_passed`] still
-/// reads the precise one: well beyond the coarse clock's lag (one kernel
-/// tick, at most 10 ms), so that only a deadline far ahead skips the read.
-const PRECISE_WINDOW: u64 = 100_000;
+/// The resolution of `CLOCK_MONOTONIC_COARSE` (one kernel tick) in ns.
+#[cfg(target_os = "linux")]
+fn coarse_resolution_ns() -> Option<u64> {
+    let mut resolution = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `resolution` is a valid timespec to write; Linux supports
+    // this clock id.
+    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut resolution) } != 0 {
+        return None;
+    }
+    Some((resolution.tv_sec as u64).saturating_mul(1_000_000_000) + resolution.tv_nsec as u64)
+}
+
+/// Elsewhere `past_tick` is precise: no window is needed.
+#[cfg(not(target_os = "linux"))]
+fn coarse_resolution_ns() -> Option<u64> {
+    None
+}
 
 /// Whole microseconds in `since`, saturating at `u64::MAX` (about 584,000
 /// years).
