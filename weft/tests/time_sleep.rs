@@ -72,7 +72,7 @@ rt_test! {
         rt.block_on(async {
             // Earlier: a one-minute sleep reset to 5 ms ends soon.
             let start = Instant::now();
-            let sleep_a = sleep(Duration::from_secs(60));
+            let sleep_a = sleep(Duration::from_secs(3_600));
             weft::pin!(sleep_a);
             poll_fn(|cx| {
                 assert!(sleep_a.as_mut().poll(cx).is_pending());
@@ -82,7 +82,8 @@ rt_test! {
             sleep_a.as_mut().reset(Instant::now() + Duration::from_millis(5));
             sleep_a.as_mut().await;
             let took = start.elapsed();
-            assert!(took >= Duration::from_millis(5) && took < Duration::from_secs(30));
+            // Well short of the hour it was set to (any load).
+            assert!(took >= Duration::from_millis(5) && took < Duration::from_secs(1_800));
 
             // Later: a 1 ms sleep reset to 40 ms does not end at 1 ms.
             let start = Instant::now();
@@ -94,11 +95,11 @@ rt_test! {
             assert!(start.elapsed() >= Duration::from_millis(40));
 
             // After firing, a reset makes it pending again.
-            sleep_b.as_mut().reset(Instant::now() + Duration::from_millis(3));
+            let again = Instant::now() + Duration::from_millis(3);
+            sleep_b.as_mut().reset(again);
             assert!(!sleep_b.is_elapsed());
-            let again = Instant::now();
             sleep_b.as_mut().await;
-            assert!(again.elapsed() >= Duration::from_millis(2));
+            assert!(Instant::now() >= again);
         });
     }
 
@@ -112,8 +113,10 @@ rt_test! {
             let task = {
                 let (sleep, polls) = (sleep.clone(), polls.clone());
                 weft::spawn(poll_fn(move |cx| {
+                    // Counted after the poll: a count of 1 means registered.
+                    let poll = sleep.lock().unwrap().as_mut().poll(cx);
                     polls.fetch_add(1, SeqCst);
-                    sleep.lock().unwrap().as_mut().poll(cx)
+                    poll
                 }))
             };
             while polls.load(SeqCst) == 0 {
@@ -132,29 +135,43 @@ rt_test! {
     }
 
     fn dropping_pending_sleeps_cancels_them(rt: &Runtime, flavor: Flavor) {
-        // 100,000 sleeps due 0.4 to 0.45 s from now are registered and
+        // 100,000 sleeps due 0.4 to 0.45 s after a base are registered and
         // dropped. If any stayed in the wheel, the driver would wake for
-        // it: the park count over the following 0.6 s shows none did.
-        rt.block_on(async {
-            let mut sleeps: Vec<Pin<Box<Sleep>>> = (0..100_000u64)
-                .map(|i| Box::pin(sleep(Duration::from_micros(400_000 + i % 50_000))))
-                .collect();
-            poll_fn(|cx| {
-                for sleep in &mut sleeps {
-                    assert!(sleep.as_mut().poll(cx).is_pending());
-                }
-                Poll::Ready(())
-            })
-            .await;
-            drop(sleeps);
-        });
+        // it: the park count while idling across the window shows none did.
+        // Registering must end before the base (or a sleep could fire
+        // first): on a slow machine the base moves later and it is redone.
+        let mut room = Duration::from_millis(400);
+        let base = loop {
+            let base = Instant::now() + room;
+            let in_time = rt.block_on(async {
+                let mut sleeps: Vec<Pin<Box<Sleep>>> = (0..100_000u64)
+                    .map(|i| Box::pin(sleep_until(base + Duration::from_micros(i % 50_000))))
+                    .collect();
+                let pending = poll_fn(|cx| {
+                    let pending = sleeps
+                        .iter_mut()
+                        .map(|sleep| sleep.as_mut().poll(cx).is_pending())
+                .filter(|&pending| pending)
+                        .count();
+                    Poll::Ready(pending)
+                })
+                .await;
+                let in_time = pending == sleeps.len() && Instant::now() < base;
+                drop(sleeps);
+                in_time
+            });
+            if in_time {
+                break base;
+            }
+            room *= 2;
+        };
         let parks = |rt: &Runtime| -> u64 {
             (0..flavor.workers()).map(|w| rt.metrics().worker_park_count(w)).sum()
         };
         let before = parks(rt);
-        // The runtime idles (and its driver parks) across the 0.4-0.45 s
-        // window of the cancelled deadlines.
-        rt.block_on(async { sleep(Duration::from_millis(600)).await });
+        // The runtime idles (and its driver parks) across the 50 ms window
+        // of the cancelled deadlines.
+        rt.block_on(async { sleep_until(base + Duration::from_millis(200)).await });
         let after = parks(rt);
         // Each worker parks a few times (the wait, a late wake), never once
         // per cancelled deadline (they span hundreds of wheel slots).
@@ -183,9 +200,9 @@ rt_test! {
         })
         .join()
         .unwrap();
-        let start = Instant::now();
+        let deadline = foreign.deadline();
         rt.block_on(rt.spawn(foreign)).unwrap();
-        assert!(start.elapsed() >= Duration::from_millis(4));
+        assert!(Instant::now() >= deadline);
         // Created and awaited by a non-worker thread through
         // `Handle::block_on`. As in tokio, that does not drive a
         // current_thread runtime's drivers, so only with workers.
@@ -217,7 +234,8 @@ rt_test! {
             start.elapsed()
         });
         let took = rt.block_on(short).unwrap();
-        assert!(took >= Duration::from_millis(10) && took < Duration::from_secs(10), "{took:?}");
+        // Woken long before the hour-long timer (under any load).
+        assert!(took >= Duration::from_millis(10) && took < Duration::from_secs(1_800), "{took:?}");
     }
 
     fn dropping_the_runtime_drops_tasks_parked_on_sleep(rt: Runtime) {
@@ -252,38 +270,57 @@ rt_test! {
     }
 }
 
-/// Sleeps with random deadlines fire in deadline order (to the microsecond
-/// tick) on one thread, and none early.
-#[test]
-fn one_hundred_thousand_random_sleeps_fire_in_deadline_order() {
-    let _watchdog = Watchdog::new("one_hundred_thousand_random_sleeps_fire_in_deadline_order");
+/// 100,000 tasks sleep until `base` plus a random offset; each counts
+/// itself once its sleep is registered. Returns the deadlines in the order
+/// the tasks woke, or `None` if registering them all took past `base`
+/// (then a deadline may have passed before a later one was registered, and
+/// the order is not defined: the caller retries with more room).
+fn random_sleeps(room: Duration) -> Option<Vec<Instant>> {
     let rt = support::current_thread_rt();
     let order = Arc::new(Mutex::new(Vec::with_capacity(100_000)));
+    let registered = Arc::new(AtomicUsize::new(0));
     let mut seed = 0x9e37_79b9_7f4a_7c15;
-    // Every task registers before the first deadline: deadlines count from
-    // a base set once all are spawned, with room for their first polls.
-    let base = Arc::new(std::sync::OnceLock::new());
-    rt.block_on(async {
+    let base = Instant::now() + room;
+    let in_time = rt.block_on(async {
         let mut handles = Vec::new();
         for _ in 0..100_000 {
-            let order = order.clone();
-            let base = base.clone();
-            let offset = Duration::from_micros(next_random(&mut seed) % 200_000);
+            let (order, registered) = (order.clone(), registered.clone());
+            let deadline = base + Duration::from_micros(next_random(&mut seed) % 200_000);
             handles.push(weft::spawn(async move {
-                let deadline = *base.get().unwrap() + offset;
-                sleep_until(deadline).await;
+                let mut timer = Box::pin(sleep_until(deadline));
+                let first = poll_fn(|cx| Poll::Ready(timer.as_mut().poll(cx))).await;
+                registered.fetch_add(1, SeqCst);
+                if first.is_pending() {
+                    timer.await;
+                }
                 let now = Instant::now();
                 assert!(now >= deadline, "fired {:?} early", deadline - now);
                 order.lock().unwrap().push(deadline);
             }));
         }
-        base.set(Instant::now() + Duration::from_millis(600))
-            .unwrap();
+        yield_until(|| registered.load(SeqCst) == 100_000).await;
+        let in_time = Instant::now() < base;
         for handle in handles {
             handle.await.unwrap();
         }
+        in_time
     });
-    let order = order.lock().unwrap();
+    let order = std::mem::take(&mut *order.lock().unwrap());
+    in_time.then_some(order)
+}
+
+/// Sleeps with random deadlines fire in deadline order (to the microsecond
+/// tick) on one thread, and none early.
+#[test]
+fn one_hundred_thousand_random_sleeps_fire_in_deadline_order() {
+    let _watchdog = Watchdog::new("one_hundred_thousand_random_sleeps_fire_in_deadline_order");
+    let mut room = Duration::from_millis(600);
+    let order = loop {
+        if let Some(order) = random_sleeps(room) {
+            break order;
+        }
+        room *= 2;
+    };
     assert_eq!(order.len(), 100_000);
     for pair in order.windows(2) {
         // Deadlines within one microsecond share a tick and may swap.
@@ -311,9 +348,10 @@ fn timers_fire_while_the_worker_that_set_them_is_busy() {
                     sleep(Duration::from_millis(10)).await;
                     fired.store(true, SeqCst);
                 });
-                // This worker now blocks inside its poll for up to 2 s.
+                // This worker now blocks inside its poll until the timer
+                // fired (given up only after `PATIENCE`, 20 s).
                 let start = std::time::Instant::now();
-                while !timer.is_finished() && start.elapsed() < Duration::from_secs(2) {
+                while !timer.is_finished() && start.elapsed() < PATIENCE {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 timer.is_finished()

@@ -32,7 +32,8 @@ rt_test! {
             assert_eq!(timeout(Duration::from_secs(10), async { 3 }).await, Ok(3));
             // Ready at once beats even a zero timeout (polled first).
             assert_eq!(timeout(Duration::ZERO, async { 4 }).await, Ok(4));
-            let slow_ok = timeout(Duration::from_secs(10), async {
+            // An hour: a 2 ms sleep finishes first under any load.
+            let slow_ok = timeout(Duration::from_secs(3_600), async {
                 sleep(Duration::from_millis(2)).await;
                 5
             });
@@ -104,15 +105,31 @@ rt_test! {
     }
 
     fn interval_tick_is_cancel_safe(rt: &Runtime) {
+        // A tick future dropped before it completes does not eat a tick. The
+        // first poll of the next tick is pending unless the machine took a
+        // whole period since the last one; then that tick is taken (and
+        // checked) and the next one tried, so the verdict does not depend
+        // on the machine's speed.
+        let _watchdog = Watchdog::new("interval_tick_is_cancel_safe");
         rt.block_on(async {
-            let mut every = interval(Duration::from_millis(4));
-            let first = every.tick().await;
-            // A tick future dropped before it completes does not eat a tick.
-            let mut tick = Box::pin(every.tick());
-            let polled = poll_fn(|cx| Poll::Ready(tick.as_mut().poll(cx).is_pending())).await;
-            assert!(polled);
-            drop(tick);
-            assert_eq!(every.tick().await, first + Duration::from_millis(4));
+            let period = Duration::from_millis(50);
+            let mut every = interval(period);
+            let mut expected = every.tick().await + period;
+            loop {
+                let mut tick = Box::pin(every.tick());
+                let first = poll_fn(|cx| Poll::Ready(tick.as_mut().poll(cx))).await;
+                drop(tick);
+                match first {
+                    Poll::Ready(due) => {
+                        assert_eq!(due, expected);
+                        expected += period;
+                    }
+                    Poll::Pending => {
+                        assert_eq!(every.tick().await, expected);
+                        break;
+                    }
+                }
+            }
         });
     }
 }

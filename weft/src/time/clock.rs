@@ -3,7 +3,10 @@
 //! Ticks are microseconds since the clock's `start`. A deadline converts
 //! to a tick by rounding **up** and "now" by rounding **down**, so the
 //! driver fires an entry only once its deadline has really passed: timers
-//! are never early.
+//! are never early. Both conversions saturate: a deadline too far away
+//! for a `u64` of microseconds is tick `u64::MAX`, and a (paused) clock
+//! moved that far stays on that tick, where every timer is due. No
+//! arithmetic on ticks or instants here can overflow.
 //!
 //! Pausing (feature `test-util`) freezes `now` at the moment of the pause;
 //! `advance` moves it by hand, and an idle runtime moves it to the next
@@ -24,6 +27,12 @@ pub(crate) struct Clock {
     /// [`past_tick`](Clock::past_tick)'s coarse reading (`None` where that
     /// clock is missing).
     start_monotonic_ns: Option<u64>,
+    /// How far ahead of the coarse reading (in ticks) [`has_passed`]
+    /// still reads the precise clock: twice the coarse clock's resolution
+    /// (one kernel tick), 0 where there is no coarse clock.
+    ///
+    /// [`has_passed`]: Clock::has_passed
+    precise_window: u64,
     /// Set at the first pause: from then on `now` reads `frozen`.
     ever_paused: AtomicBool,
     frozen: Mutex<Frozen>,
@@ -45,6 +54,8 @@ impl Clock {
         Clock {
             start,
             start_monotonic_ns: monotonic_ns(false),
+            precise_window: coarse_resolution_ns()
+                .map_or(0, |ns| (2 * ns / 1_000).clamp(1_000, 50_000)),
             ever_paused: AtomicBool::new(false),
             frozen: Mutex::new(Frozen {
                 base: start,
@@ -76,17 +87,29 @@ impl Clock {
         }
     }
 
-    /// The tick a deadline falls on, rounded up.
+    /// The tick a deadline falls on, rounded up; `u64::MAX` (never) for a
+    /// deadline beyond the last tick.
     pub(crate) fn deadline_tick(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.start);
-        let micros = since.as_secs().saturating_mul(1_000_000) + u64::from(since.subsec_micros());
-        micros.saturating_add(u64::from(since.subsec_nanos() % 1_000 != 0))
+        micros_of(since).saturating_add(u64::from(since.subsec_nanos() % 1_000 != 0))
     }
 
-    /// The tick of the current time, rounded down.
+    /// The tick of the current time, rounded down (saturating at the last
+    /// tick).
     pub(crate) fn now_tick(&self) -> u64 {
-        let since = self.now().saturating_duration_since(self.start);
-        since.as_secs().saturating_mul(1_000_000) + u64::from(since.subsec_micros())
+        micros_of(self.now().saturating_duration_since(self.start))
+    }
+
+    /// Whether `deadline`, which falls on tick `when`, has passed. Cheap
+    /// when it passed a kernel tick ago or more, or is more than a kernel
+    /// tick ahead (the coarse clock decides); a deadline closer than that
+    /// to the coarse reading is compared with the precise time. Never true
+    /// early; `false` for a deadline passed only if the coarse clock lags
+    /// by more than two of its ticks (then the wheel fires it at the next
+    /// driver check).
+    pub(crate) fn has_passed(&self, deadline: Instant, when: u64) -> bool {
+        let past = self.past_tick();
+        when <= past || (when - past <= self.precise_window && self.now() >= deadline)
     }
 
     /// A tick that has certainly passed, read cheaply: on Linux the coarse
@@ -226,9 +249,51 @@ fn monotonic_ns(_coarse: bool) -> Option<u64> {
     None
 }
 
+/// The resolution of `CLOCK_MONOTONIC_COARSE` (one kernel tick) in ns.
+#[cfg(target_os = "linux")]
+fn coarse_resolution_ns() -> Option<u64> {
+    let mut resolution = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `resolution` is a valid timespec to write; Linux supports
+    // this clock id.
+    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut resolution) } != 0 {
+        return None;
+    }
+    Some((resolution.tv_sec as u64).saturating_mul(1_000_000_000) + resolution.tv_nsec as u64)
+}
+
+/// Elsewhere `past_tick` is precise: no window is needed.
+#[cfg(not(target_os = "linux"))]
+fn coarse_resolution_ns() -> Option<u64> {
+    None
+}
+
+/// Whole microseconds in `since`, saturating at `u64::MAX` (about 584,000
+/// years).
+fn micros_of(since: Duration) -> u64 {
+    since
+        .as_secs()
+        .saturating_mul(1_000_000)
+        .saturating_add(u64::from(since.subsec_micros()))
+}
+
 /// About thirty years after `from`: where deadlines beyond what `Instant`
-/// can represent end up.
+/// can represent end up. Near the end of `Instant`'s range, the latest
+/// instant it can hold (never `from` itself, unless that is the latest).
 pub(crate) fn far_future(from: Instant) -> Instant {
     const THIRTY_YEARS: Duration = Duration::from_secs(86_400 * 365 * 30);
-    from.checked_add(THIRTY_YEARS).unwrap_or(from)
+    if let Some(far) = from.checked_add(THIRTY_YEARS) {
+        return far;
+    }
+    // Binary descent: at most one successful step per halving.
+    let (mut latest, mut step) = (from, THIRTY_YEARS / 2);
+    while !step.is_zero() {
+        match latest.checked_add(step) {
+            Some(later) => latest = later,
+            None => step /= 2,
+        }
+    }
+    latest
 }

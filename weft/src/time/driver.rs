@@ -14,7 +14,9 @@
 //!    stores `FIRED` (Release), all with the lock held, and never touches
 //!    the entry again: the waker is woken after the lock is released. So an
 //!    owner that loads `FIRED` (Acquire) may free the entry without the
-//!    lock, and one that loads `REGISTERED` locks and looks again.
+//!    lock, and one that loads `REGISTERED` locks and looks again. (The
+//!    owner's reset of a registered timer to a passed deadline fires it
+//!    the same way: rule 8 of `time/timer.rs`.)
 //! 3. Before blocking, the parking thread records in `parked_until` the
 //!    tick it will wake at (with the lock held, after reading the wheel).
 //!    A timer inserted earlier than that lowers it and unparks the driver,
@@ -32,7 +34,18 @@
 //!    message, as tokio's does.
 //!
 //! Wakers are collected in batches of [`WAKE_BATCH`] so the lock is never
-//! held while user code (a waker) runs.
+//! held while user code (a waker) runs. The wheel hands entries out in
+//! deadline order (`time/wheel/mod.rs`), batches are woken in the order
+//! they were taken, and only this thread fires: so the tasks of timers that
+//! came due together (a stalled thread, a paused clock moved past many
+//! deadlines) are woken — and, on one thread, queued and run — in deadline
+//! order, with no sort and no allocation.
+//!
+//! `next_expiration` is a lower bound of every deadline in the wheel: an
+//! insert lowers it (under the lock) and a firing pass sets it to the
+//! wheel's next expiration (under the lock); a cancel leaves it low, which
+//! only costs a check that finds nothing. Rule 8 (`time/timer.rs`) relies
+//! on it being a lower bound.
 
 use super::clock::Clock;
 use super::wheel::{Wheel, FIRED, SHUTDOWN};
@@ -303,6 +316,14 @@ impl Handle {
         Some(AutoAdvanceInhibit {
             handle: self.clone(),
         })
+    }
+
+    /// The lock-free next-expiration hint: a lower bound of every deadline
+    /// in the wheel (`u64::MAX`: the wheel is empty). Rule 8 of
+    /// `time/timer.rs` completes a passed deadline below it without the
+    /// lock.
+    pub(crate) fn next_expiration_hint(&self) -> u64 {
+        self.inner.next_expiration.load(Relaxed)
     }
 
     /// Wakes the parked driver so it recomputes its timeout.

@@ -114,13 +114,19 @@ impl Add<Duration> for Instant {
 
     /// # Panics
     ///
-    /// If the result is not representable (as `std::time::Instant`).
+    /// If the result is not representable, as `std::time::Instant` and
+    /// tokio's `Instant` do; [`checked_add`](Instant::checked_add) returns
+    /// `None` instead. (weft's own timers never add this way: a deadline
+    /// too far away saturates.)
     fn add(self, rhs: Duration) -> Instant {
         Instant::from_std(self.std + rhs)
     }
 }
 
 impl AddAssign<Duration> for Instant {
+    /// # Panics
+    ///
+    /// As `+`: if the result is not representable.
     fn add_assign(&mut self, rhs: Duration) {
         *self = *self + rhs;
     }

@@ -1,5 +1,5 @@
 //! Loom models of the timer protocol (`time/driver.rs` rules 1-4,
-//! `time/timer.rs` rules 5-7): an owner registering, resetting and
+//! `time/timer.rs` rules 5-8): an owner registering, resetting and
 //! cancelling its timer while the driver fires or shuts down.
 
 use super::test_support::{far, setup};
@@ -73,6 +73,66 @@ fn loom_timer_reset_races_fire() {
         assert_eq!(count.wakes(), 0);
         assert!(!timer.is_elapsed());
         assert_eq!(handle.lock().wheel.len(), 1);
+        drop(timer);
+        assert_eq!(handle.lock().wheel.len(), 0);
+    });
+}
+
+/// Rule 8: a registered timer reset to a passed deadline while the driver
+/// fires. Whoever takes it out of the wheel first wakes it, exactly once,
+/// and the next poll is ready.
+#[test]
+fn loom_timer_reset_to_a_passed_deadline_races_fire() {
+    loom::model(|| {
+        let (mut driver, handle, count, waker) = setup();
+        let mut timer = Box::pin(Timer::new(handle.clone()));
+        let mut cx = Context::from_waker(&waker);
+        assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+        let firing = loom::thread::spawn(move || {
+            driver.fire_until(u64::MAX);
+            driver
+        });
+        let past = std::time::Instant::now() - Duration::from_secs(1);
+        Pin::as_mut(&mut timer).reset(past);
+        let _driver = firing.join().unwrap();
+        assert_eq!(count.wakes(), 1, "fired once, by the reset or the driver");
+        assert_eq!(timer.as_mut().poll_elapsed(&mut cx, past), Poll::Ready(()));
+        assert_eq!(count.wakes(), 1);
+        drop(timer);
+        assert_eq!(handle.lock().wheel.len(), 0);
+    });
+}
+
+/// Rule 7: a poll with a different waker (cloned outside the lock, swapped
+/// in a second critical section) while the driver fires: a pending poll
+/// means the new waker was stored in time and is the one woken; a ready one
+/// means the old one was.
+#[test]
+fn loom_timer_waker_swap_races_fire() {
+    loom::model(|| {
+        let (mut driver, handle, old_count, old_waker) = setup();
+        let new_count = std::sync::Arc::new(super::test_support::CountingWaker(
+            crate::loom::AtomicUsize::new(0),
+        ));
+        let new_waker = std::task::Waker::from(new_count.clone());
+        let mut timer = Box::pin(Timer::new(handle.clone()));
+        assert!(timer
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&old_waker), far())
+            .is_pending());
+        let firing = loom::thread::spawn(move || {
+            driver.fire_until(u64::MAX);
+            driver
+        });
+        let second = timer
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&new_waker), far());
+        let _driver = firing.join().unwrap();
+        if second.is_pending() {
+            assert_eq!((old_count.wakes(), new_count.wakes()), (0, 1));
+        } else {
+            assert_eq!(old_count.wakes() + new_count.wakes(), 1);
+        }
         drop(timer);
         assert_eq!(handle.lock().wheel.len(), 0);
     });

@@ -18,9 +18,26 @@
 //! A timer never fires early. With the runtime idle it fires within about
 //! 100 µs of its deadline (measured on Linux; tokio rounds to 1 ms): the
 //! wheel keeps microsecond ticks and the driver waits with a kernel timer
-//! (`timerfd`) rather than `epoll_wait`'s millisecond timeout. A deadline
-//! more than about 285 years away saturates; `Duration::MAX` means "about
-//! thirty years".
+//! (`timerfd`) rather than `epoll_wait`'s millisecond timeout.
+//!
+//! # Far deadlines
+//!
+//! No duration makes a timer panic or fire early: `sleep`, `timeout`,
+//! `interval` and `reset` saturate. A duration too large for an
+//! [`Instant`] gives a deadline about thirty years away (as in tokio;
+//! `Duration::MAX` included), and the driver treats a deadline more than
+//! about 285 years away as that far. [`Instant`]`+ Duration` itself panics
+//! on overflow, as `std::time::Instant` and tokio's `Instant` do
+//! ([`Instant::checked_add`] does not). The paused test clock moved more
+//! than about 584,000 years stays there: every timer is then due.
+//!
+//! # Order
+//!
+//! Timers are woken in deadline order (to the microsecond), also when a
+//! stalled thread or a paused clock moved by `time::advance` finds many due at
+//! once; on a `current_thread` runtime their tasks then run in that order.
+//! A deadline already passed completes on its first poll only if no
+//! earlier timer is still waiting to fire.
 //!
 //! # Test clock (feature `test-util`)
 //!

@@ -53,10 +53,13 @@ pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(handle, now.saturating_add(duration))
 }
 
-/// Waits until `deadline`; a deadline in the past completes at once: on
-/// the first poll when it passed more than a few milliseconds ago (the
-/// check reads the kernel's coarse clock), otherwise at the runtime's next
-/// driver check, without waiting for any timer.
+/// Waits until `deadline`; a deadline already passed completes on the
+/// first poll (as in tokio), unless a timer due earlier has not fired yet:
+/// then it completes at the runtime's next driver check, right after that
+/// one, so that timers are woken in deadline order.
+///
+/// A deadline too far away for the time driver (about 285 years) is
+/// treated as that far: in practice, never.
 ///
 /// # Panics
 ///
@@ -135,6 +138,10 @@ impl Sleep {
     /// Moves the deadline to `deadline`, earlier or later, and makes the
     /// sleep pending again if it had ended. A task already waiting on it is
     /// woken at the new deadline without needing another poll.
+    ///
+    /// A deadline that has already passed behaves as in [`sleep_until`]:
+    /// the next poll is ready (a waiting task is woken at once), unless a
+    /// timer due earlier has yet to fire.
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.project();
         *this.deadline = deadline;

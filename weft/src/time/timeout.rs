@@ -6,7 +6,7 @@ use crate::runtime::coop;
 use pin_project_lite::pin_project;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
 /// Runs `future` until it completes or `duration` passes, whichever is
@@ -15,6 +15,22 @@ use std::time::Duration;
 /// The future is polled before the timer, so a future that is ready at
 /// once completes even with a zero duration. A duration too large for an
 /// `Instant` means "no timeout" in practice (about thirty years).
+///
+/// # Cooperative scheduling
+///
+/// Each completion through a `Timeout` spends one unit of the task's
+/// cooperative budget (as a weft resource does), so a loop over timeouts
+/// of always-ready futures yields to other tasks now and then. If the
+/// inner future uses up the budget without completing, the deadline is
+/// still checked, as in tokio.
+///
+/// # Differences from tokio
+///
+/// tokio's `Timeout` spends no budget of its own: a loop over
+/// `timeout(d, ready)` never yields there. weft's does, so such a loop
+/// cannot starve the other tasks of its worker; once the budget is spent,
+/// the `Timeout` returns `Pending` (and is woken) before polling its
+/// future.
 ///
 /// # Panics
 ///
@@ -106,18 +122,23 @@ impl<T: Future> Future for Timeout<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let had_budget = coop::has_budget_remaining();
+        // A leaf like any other: an inner future that is always ready (and
+        // spends no budget itself) must not let a loop of timeouts spin.
+        // With the budget gone on entry, this yields without polling the
+        // inner future (tokio would poll it, find its resources out of
+        // budget too, and check the timer under that same budget).
+        let coop = ready!(coop::poll_proceed(cx));
         if let Poll::Ready(output) = this.value.poll(cx) {
+            coop.made_progress();
             return Poll::Ready(Ok(output));
         }
-        // If the inner future spent the last of the budget, the timer is
-        // still checked (unconstrained): a deadline must not wait for it.
-        let delay = |cx: &mut Context<'_>| this.delay.poll(cx);
-        let fired = if had_budget && !coop::has_budget_remaining() {
-            coop::with_unconstrained(|| delay(cx))
-        } else {
-            delay(cx)
-        };
+        // No progress: the unit goes back before the timer is checked. So
+        // even when the inner future spent the rest of the budget, the
+        // timer gets that unit and can still report its deadline (tokio
+        // checks it unconstrained in that case): a deadline must not wait
+        // for a future that keeps using up the budget.
+        drop(coop);
+        let fired = this.delay.poll(cx);
         fired.map(|()| Err(Elapsed::new()))
     }
 }

@@ -5,7 +5,7 @@ use super::test_support::{far, setup};
 use super::timer::Timer;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[test]
 fn register_fire_poll_drop() {
@@ -30,7 +30,8 @@ fn many_timers_dropped_in_any_order_unlink_cleanly() {
         .map(|_| Box::pin(Timer::new(handle.clone())))
         .collect();
     for (i, timer) in timers.iter_mut().enumerate() {
-        let deadline = Instant::now() + Duration::from_millis(10 + i as u64 * 37);
+        // Far enough that no stall of this thread lets one pass.
+        let deadline = far() + Duration::from_millis(i as u64 * 37);
         assert!(timer.as_mut().poll_elapsed(&mut cx, deadline).is_pending());
     }
     // Drop every third one, from the middle out, then fire the rest.
@@ -97,4 +98,47 @@ fn a_timer_dropped_on_another_thread_while_firing() {
     driver.fire_until(u64::MAX);
     dropper.join().unwrap();
     assert_eq!(handle.lock().wheel.len(), 0);
+}
+
+#[test]
+fn a_passed_deadline_waits_behind_an_earlier_registered_timer() {
+    // Rule 8: a first poll or a reset finding its deadline passed completes
+    // at once only if nothing due earlier is still in the wheel.
+    let (mut driver, handle, count, waker) = setup();
+    let mut cx = Context::from_waker(&waker);
+    let past = std::time::Instant::now() - Duration::from_secs(1);
+    let mut alone = Box::pin(Timer::new(handle.clone()));
+    assert_eq!(alone.as_mut().poll_elapsed(&mut cx, past), Poll::Ready(()));
+    // Registered a little ahead; then its deadline passes unfired (this
+    // bare driver fires only when told to).
+    let soon = std::time::Instant::now() + Duration::from_millis(2);
+    let mut earlier = Box::pin(Timer::new(handle.clone()));
+    assert!(earlier.as_mut().poll_elapsed(&mut cx, soon).is_pending());
+    while std::time::Instant::now() < soon {
+        std::thread::sleep(soon - std::time::Instant::now());
+    }
+    let now = std::time::Instant::now();
+    // A first poll of a later, passed deadline waits for it...
+    let mut later = Box::pin(Timer::new(handle.clone()));
+    assert!(later.as_mut().poll_elapsed(&mut cx, now).is_pending());
+    // ...and so does a reset of a registered timer to one.
+    let mut reset = Box::pin(Timer::new(handle.clone()));
+    assert!(reset.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+    reset.as_mut().reset(now);
+    assert!(!reset.is_elapsed());
+    assert_eq!(count.wakes(), 0);
+    // A passed deadline before the registered one still completes at once.
+    let mut before = Box::pin(Timer::new(handle.clone()));
+    assert_eq!(before.as_mut().poll_elapsed(&mut cx, past), Poll::Ready(()));
+    driver.fire_until(handle.clock().now_tick());
+    assert_eq!(count.wakes(), 3);
+    assert!(earlier.is_elapsed() && later.is_elapsed() && reset.is_elapsed());
+    // With nothing earlier left, a reset to a passed deadline fires at once
+    // and wakes the task.
+    assert!(reset.as_mut().poll_elapsed(&mut cx, now).is_ready());
+    let mut again = Box::pin(Timer::new(handle.clone()));
+    assert!(again.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+    again.as_mut().reset(now);
+    assert!(again.is_elapsed());
+    assert_eq!(count.wakes(), 4);
 }

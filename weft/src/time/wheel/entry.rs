@@ -11,6 +11,8 @@
 //! * `links`, `when`, `location`, `waker`: touched only by a thread that
 //!   holds the time driver's lock — or by the owner while the entry is not
 //!   in the wheel (state `IDLE`, `FIRED`), when nobody else can reach it.
+//!   A waker is never cloned or dropped with the lock held (both run user
+//!   code): it is cloned before locking and moved out to be dropped after.
 //! * `state`: read without the lock (the fast path of `poll` and `drop`),
 //!   written only with the lock held.
 
@@ -121,19 +123,31 @@ impl Entry {
         self.location.with_mut(|slot| unsafe { *slot = location });
     }
 
-    /// Stores `waker` unless the stored one would wake the same task.
+    /// Whether the stored waker would wake the same task as `waker`.
     ///
     /// # Safety
     ///
     /// As for [`set_state`](Entry::set_state).
-    pub(crate) unsafe fn set_waker(&self, waker: &Waker) {
+    pub(crate) unsafe fn will_wake(&self, waker: &Waker) -> bool {
+        // SAFETY: the caller's contract excludes a concurrent writer.
+        self.waker.with(|slot| unsafe {
+            (*slot)
+                .as_ref()
+                .is_some_and(|stored| stored.will_wake(waker))
+        })
+    }
+
+    /// Stores `waker`, returning the previous one (for the caller to drop
+    /// once it has released the driver lock: dropping a waker runs user
+    /// code).
+    ///
+    /// # Safety
+    ///
+    /// As for [`set_state`](Entry::set_state).
+    pub(crate) unsafe fn replace_waker(&self, waker: Option<Waker>) -> Option<Waker> {
         // SAFETY: the caller's contract gives exclusive access.
-        self.waker.with_mut(|slot| unsafe {
-            match &mut *slot {
-                Some(stored) if stored.will_wake(waker) => {}
-                stored => *stored = Some(waker.clone()),
-            }
-        });
+        self.waker
+            .with_mut(|slot| unsafe { std::mem::replace(&mut *slot, waker) })
     }
 
     /// # Safety

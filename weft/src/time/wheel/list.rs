@@ -39,6 +39,43 @@ impl List {
         self.tail = Some(entry);
     }
 
+    /// Links `entry` before the first member due later than `when`,
+    /// searching from the head (so it costs the number of members due at
+    /// or before `when`): keeps a list sorted by deadline sorted.
+    ///
+    /// # Safety
+    ///
+    /// As for [`push_back`](List::push_back); `when` is `entry`'s deadline.
+    pub(crate) unsafe fn insert_sorted_from_front(&mut self, entry: NonNull<Entry>, when: u64) {
+        let mut cursor = self.head;
+        while let Some(member) = cursor {
+            // SAFETY: members are alive and the lock is held (contract).
+            let member_ref = unsafe { member.as_ref() };
+            // SAFETY: as above.
+            if unsafe { member_ref.when() } > when {
+                break;
+            }
+            // SAFETY: as above.
+            cursor = unsafe { member_ref.links().next };
+        }
+        let Some(next) = cursor else {
+            // SAFETY: the contract of `push_back` is ours.
+            return unsafe { self.push_back(entry) };
+        };
+        // SAFETY: `next` is a live member, `entry` is alive and in no list.
+        unsafe {
+            let prev = next.as_ref().links().prev;
+            let links = entry.as_ref().links();
+            links.prev = prev;
+            links.next = Some(next);
+            match prev {
+                Some(prev) => prev.as_ref().links().next = Some(entry),
+                None => self.head = Some(entry),
+            }
+            next.as_ref().links().prev = Some(entry);
+        }
+    }
+
     /// Unlinks `entry`.
     ///
     /// # Safety

@@ -30,6 +30,13 @@
 //!   cascades at most once per level.
 //! * Deadlines are clamped to [`MAX_TICKS`] ahead of `elapsed`, so the digit
 //!   rule never asks for a level above the top one.
+//! * **Order.** [`Wheel::poll`] hands entries out in deadline order (to the
+//!   tick), however far `now` is ahead of `elapsed` (a stalled driver): the
+//!   earliest occupied slot is always cascaded first, a cascade moves only
+//!   the entries due at its start to `pending`, and `pending` is drained
+//!   before `elapsed` moves on. `pending` is kept sorted (an entry inserted
+//!   late goes before the later ones), so no sort is ever needed and
+//!   handing out costs O(1) per entry plus O(levels) per cascade.
 //!
 //! The wheel itself is single-threaded: the time driver keeps it behind its
 //! lock (`time/driver.rs`), and every method that follows entry pointers is
@@ -81,6 +88,14 @@ impl Wheel {
             pending: List::default(),
             len: 0,
         }
+    }
+
+    /// Every tick before this one has been processed: every entry due
+    /// before it has been handed out by [`poll`](Wheel::poll) (or is on
+    /// the pending list).
+    #[cfg(all(test, not(weft_loom)))]
+    pub(crate) fn elapsed(&self) -> u64 {
+        self.elapsed
     }
 
     /// Entries in the wheel.
@@ -212,7 +227,15 @@ impl Wheel {
             // SAFETY: contract of this function.
             unsafe {
                 entry.as_ref().set_location(PENDING);
-                self.pending.push_back(entry);
+                // `pending` stays sorted: what a cascade puts there is due
+                // at `elapsed` itself, and an entry inserted late (due
+                // before `elapsed`, while the driver is between two batches)
+                // goes before those.
+                if when == self.elapsed {
+                    self.pending.push_back(entry);
+                } else {
+                    self.pending.insert_sorted_from_front(entry, when);
+                }
             }
             return self.elapsed;
         }

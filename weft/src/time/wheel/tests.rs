@@ -189,3 +189,33 @@ fn the_next_expiration_is_the_start_of_the_next_slot() {
     assert_eq!(wheel.next_expiration(), Some(100_000));
     assert_eq!(fire(&mut wheel, 100_000), vec![100_000]);
 }
+
+#[test]
+fn entries_inserted_late_go_before_the_pending_ones_in_order() {
+    // The driver hands out part of a tick's batch, releases the lock, and
+    // meanwhile entries due before `elapsed` are inserted (another thread
+    // registering): they come out first, in deadline order.
+    let mut wheel = Wheel::new();
+    let e = entries(6);
+    // SAFETY: as in the first test.
+    unsafe {
+        wheel.insert(ptr(&e[0]), 1_000);
+        wheel.insert(ptr(&e[1]), 1_000);
+        wheel.insert(ptr(&e[2]), 2_000);
+    }
+    // SAFETY: as above.
+    let first = unsafe { wheel.poll(1_500) }.expect("due");
+    // SAFETY: as above.
+    assert_eq!(unsafe { first.as_ref().when() }, 1_000);
+    assert_eq!(wheel.elapsed(), 1_000);
+    // SAFETY: as above.
+    unsafe {
+        wheel.insert(ptr(&e[3]), 700);
+        wheel.insert(ptr(&e[4]), 500);
+        wheel.insert(ptr(&e[5]), 1_000);
+    }
+    assert_eq!(wheel.next_expiration(), Some(1_000));
+    assert_eq!(fire(&mut wheel, 1_500), vec![500, 700, 1_000, 1_000]);
+    assert_eq!(wheel.elapsed(), 1_500);
+    assert_eq!(fire(&mut wheel, 2_000), vec![2_000]);
+}
