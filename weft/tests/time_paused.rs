@@ -229,9 +229,9 @@ fn interval_resets() {
 #[test]
 fn spawn_blocking_holds_auto_advance_back() {
     // What is checked is what the closure sees while it runs: the timer has
-    // not fired, although the runtime idles with it due in 10 s. (After the
-    // closure returns, auto-advance may fire it at any moment, maybe before
-    // the task awaiting the closure runs: not asserted.)
+    // not fired, although the runtime idles with it due in 10 s. (That the
+    // clock also holds until the awaiting task has run is
+    // `the_clock_holds_until_the_task_awaiting_spawn_blocking_ran`.)
     let rt = paused_rt();
     rt.block_on(async {
         let start = Instant::now();
@@ -261,6 +261,28 @@ fn spawn_blocking_holds_auto_advance_back() {
             "the clock jumped while spawn_blocking ran"
         );
         assert_eq!(timer.await.unwrap(), Duration::from_secs(10));
+    });
+}
+
+#[test]
+fn the_clock_holds_until_the_task_awaiting_spawn_blocking_ran() {
+    // A timer due in an hour keeps the idle runtime's auto-advance target
+    // set. Between a blocking closure's return and the next poll of the
+    // task awaiting it, the clock must not jump there: the task that the
+    // completion woke runs first. Many rounds, since the window is short.
+    let rt = paused_rt();
+    rt.block_on(async {
+        let far = weft::spawn(sleep(Duration::from_secs(3600)));
+        for round in 0..200 {
+            let before = Instant::now();
+            weft::task::spawn_blocking(|| ()).await.unwrap();
+            assert_eq!(
+                Instant::now(),
+                before,
+                "round {round}: the clock jumped before the awaiting task ran"
+            );
+        }
+        far.abort();
     });
 }
 

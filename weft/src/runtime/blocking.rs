@@ -36,6 +36,7 @@ use super::{context, scheduler};
 use crate::loom::{Condvar, Mutex};
 use crate::task::list::OwnedTasks;
 use crate::task::{self, JoinHandle, Notified, Schedule, Task};
+use crate::time::driver::AutoAdvanceInhibit;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
@@ -196,7 +197,7 @@ impl Spawner {
         let task = BlockingTask {
             f: Some(f),
             runtime: runtime.clone(),
-            _inhibit: runtime
+            inhibit: runtime
                 .time_handle()
                 .and_then(|time| time.inhibit_auto_advance()),
         };
@@ -217,7 +218,7 @@ impl Spawner {
         let task = BlockingTask {
             f: Some(f),
             runtime: runtime.clone(),
-            _inhibit: None,
+            inhibit: None,
         };
         let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
         drop(join);
@@ -300,6 +301,8 @@ impl Spawner {
             if let Some(task) = state.queue.pop_front() {
                 drop(state);
                 task.run();
+                // After the completion's wake (see `FINISHED_INHIBIT`).
+                drop(FINISHED_INHIBIT.try_with(|slot| slot.take()));
                 state = inner.state.lock().unwrap();
                 continue;
             }
@@ -371,8 +374,21 @@ struct BlockingTask<F> {
     f: Option<F>,
     runtime: scheduler::Handle,
     /// While the closure may still run, a paused clock does not jump ahead
-    /// by itself (the closure may be about to set a timer).
-    _inhibit: Option<crate::time::driver::AutoAdvanceInhibit>,
+    /// by itself (the closure may be about to set a timer). Handed to
+    /// [`FINISHED_INHIBIT`] when the closure returns, so it lasts until the
+    /// task has completed and woken whoever awaits its handle.
+    inhibit: Option<AutoAdvanceInhibit>,
+}
+
+std::thread_local! {
+    /// The auto-advance inhibit of the blocking task this thread just ran:
+    /// dropped by the pool thread once `run` returned, that is after the
+    /// task's completion woke the task awaiting its `JoinHandle`. Dropped
+    /// with the future instead (before that wake), it would let an idle
+    /// runtime with a paused clock jump ahead between the closure's return
+    /// and the awaiting task's next poll, as tokio's pool does not either.
+    static FINISHED_INHIBIT: std::cell::Cell<Option<AutoAdvanceInhibit>> =
+        const { std::cell::Cell::new(None) };
 }
 
 impl<F> Unpin for BlockingTask<F> {}
@@ -383,7 +399,13 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
         let f = self.f.take().expect("a blocking task is polled once");
         let _current = context::try_set_current(&self.runtime);
-        Poll::Ready(f())
+        let output = f();
+        if let Some(inhibit) = self.inhibit.take() {
+            // A closure that panics drops its inhibit in the unwind instead:
+            // the panic is reported through the same completion either way.
+            let _ = FINISHED_INHIBIT.try_with(|slot| slot.set(Some(inhibit)));
+        }
+        Poll::Ready(output)
     }
 }
 
