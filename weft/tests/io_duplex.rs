@@ -179,3 +179,46 @@ fn duplex_is_send_sync() {
 }
 
 use std::future::Future;
+
+/// A waker whose `Drop` writes into a duplex end (user code reaching the
+/// very pipe whose lock stored the waker).
+struct WriteOnDrop(Arc<std::sync::Mutex<weft::io::DuplexStream>>);
+
+impl std::task::Wake for WriteOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for WriteOnDrop {
+    fn drop(&mut self) {
+        use weft::io::AsyncWrite;
+        let mut end = self.0.lock().unwrap();
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        let written = std::pin::Pin::new(&mut *end).poll_write(&mut cx, b"x");
+        assert!(matches!(written, std::task::Poll::Ready(Ok(1))));
+    }
+}
+
+/// A replaced waker is dropped after the pipe's lock is released: its
+/// `Drop` may write into the same pipe without deadlocking.
+#[test]
+fn a_replaced_waker_may_use_the_pipe_when_dropped() {
+    use weft::io::{AsyncRead, ReadBuf};
+    let _watchdog = support::Watchdog::new("a_replaced_waker_may_use_the_pipe_when_dropped");
+    let (writer, mut reader) = weft::io::duplex(64);
+    let writer = Arc::new(std::sync::Mutex::new(writer));
+    let mut storage = [0u8; 8];
+    let mut buf = ReadBuf::new(&mut storage);
+    {
+        let waker = std::task::Waker::from(Arc::new(WriteOnDrop(writer.clone())));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(std::pin::Pin::new(&mut reader)
+            .poll_read(&mut cx, &mut buf)
+            .is_pending());
+    }
+    // Another waker replaces (and drops) the first: it writes "x".
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let _ = std::pin::Pin::new(&mut reader).poll_read(&mut cx, &mut buf);
+    let read = std::pin::Pin::new(&mut reader).poll_read(&mut cx, &mut buf);
+    assert!(read.is_ready());
+    assert_eq!(buf.filled(), b"x");
+}

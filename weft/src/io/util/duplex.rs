@@ -35,6 +35,10 @@
 //!    or after (and then finds the stored waker).
 //! 4. Dropping an end closes both pipes it touches (its write pipe and its
 //!    read pipe), waking both peers.
+//! 5. No waker code runs under the lock (a waker's clone or drop is user
+//!    code, and may use this very pipe): a waiter that must store a new
+//!    waker clones it with the lock released and then repeats its rule 1
+//!    check; a replaced waker is dropped after unlocking.
 //!
 //! Reads, writes, flushes and shutdowns spend cooperative budget like any
 //! weft resource, so a task that copies through a duplex that is always
@@ -124,10 +128,28 @@ fn wake(waker: Option<Waker>) {
     }
 }
 
-fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
-    match slot {
-        Some(waker) if waker.will_wake(cx.waker()) => {}
-        _ => *slot = Some(cx.waker().clone()),
+/// What [`store`] did with the slot.
+enum Stored {
+    /// The slot holds `cx`'s waker (the returned one, if any, was replaced:
+    /// drop it after unlocking).
+    Done(Option<Waker>),
+    /// A clone of `cx`'s waker is needed: make it with the lock released
+    /// and check again (rule 5).
+    NeedsClone,
+}
+
+/// Rule 5: puts `cx`'s waker in `slot` (under the pipe's lock) using the
+/// clone in `fresh`, made beforehand with the lock released.
+fn store(slot: &mut Option<Waker>, cx: &Context<'_>, fresh: &mut Option<Waker>) -> Stored {
+    if slot
+        .as_ref()
+        .is_some_and(|waker| waker.will_wake(cx.waker()))
+    {
+        return Stored::Done(None);
+    }
+    match fresh.take() {
+        Some(waker) => Stored::Done(slot.replace(waker)),
+        None => Stored::NeedsClone,
     }
 }
 
@@ -151,14 +173,25 @@ impl Pipe {
 
 impl DuplexStream {
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let mut fresh = None;
         let mut pipe = lock(&self.read);
-        if pipe.buffer.is_empty() {
+        while pipe.buffer.is_empty() {
             if pipe.closed {
                 return Poll::Ready(Ok(()));
             }
             // Rule 1: checked and registered under one lock.
-            store(&mut pipe.read_waker, cx);
-            return Poll::Pending;
+            match store(&mut pipe.read_waker, cx, &mut fresh) {
+                Stored::Done(replaced) => {
+                    drop(pipe);
+                    drop(replaced);
+                    return Poll::Pending;
+                }
+                Stored::NeedsClone => {
+                    drop(pipe);
+                    fresh = Some(cx.waker().clone());
+                    pipe = lock(&self.read);
+                }
+            }
         }
         let n = pipe.buffer.len().min(buf.remaining());
         let (front, back) = pipe.buffer.as_slices();
@@ -174,15 +207,29 @@ impl DuplexStream {
     }
 
     fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let mut fresh = None;
         let mut pipe = lock(&self.write);
-        if pipe.closed {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        let room = pipe.max_buf_size - pipe.buffer.len();
-        if room == 0 {
-            store(&mut pipe.write_waker, cx);
-            return Poll::Pending;
-        }
+        let room = loop {
+            if pipe.closed {
+                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+            }
+            let room = pipe.max_buf_size - pipe.buffer.len();
+            if room > 0 {
+                break room;
+            }
+            match store(&mut pipe.write_waker, cx, &mut fresh) {
+                Stored::Done(replaced) => {
+                    drop(pipe);
+                    drop(replaced);
+                    return Poll::Pending;
+                }
+                Stored::NeedsClone => {
+                    drop(pipe);
+                    fresh = Some(cx.waker().clone());
+                    pipe = lock(&self.write);
+                }
+            }
+        };
         let n = room.min(buf.len());
         pipe.buffer.extend(&buf[..n]);
         let reader = if n > 0 { pipe.read_waker.take() } else { None };
