@@ -24,6 +24,12 @@
 //! one waker slot (rather than one per direction) would let the two halves
 //! steal each other's wake-ups; weft's own streams keep one per direction.
 //!
+//! **User code under the lock, on purpose.** The stream's `poll_*` (user
+//! code for a user's stream) runs with the mutex held: the mutex exists to
+//! give that call exclusive access to the stream. It is the one weft lock
+//! that does so, and it cannot deadlock on its own account: a stream's
+//! `poll_*` cannot reach its own halves (they own the only way in).
+//!
 //! This is the well-known "lock per operation" split (tokio's `io::split`
 //! and `futures::io::split` follow it too); a `TcpStream` offers
 //! lock-free halves of its own where the OS allows.
