@@ -157,6 +157,13 @@ struct WaiterInner {
     queued: bool,
 }
 
+// SAFETY: a node's contents (links to other nodes, the waker) are read and
+// written only under the waiter lock of its resource (rule 5), whichever
+// thread holds the future; `Waker` is `Send + Sync`.
+unsafe impl Send for Waiter {}
+// SAFETY: as above; `&Waiter` gives no access outside the lock.
+unsafe impl Sync for Waiter {}
+
 impl Waiter {
     fn new() -> Waiter {
         Waiter {
