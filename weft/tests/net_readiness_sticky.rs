@@ -163,7 +163,6 @@ rt_test! {
                 .unwrap()
                 .unwrap();
             assert_eq!(n, 10);
-            drop(guard);
             assert!(ready_at_once(fd.readable()).await);
             assert!(ready_at_once(poll_fn(|cx| fd.poll_read_ready(cx).map(|g| g.map(drop)))).await);
         });
