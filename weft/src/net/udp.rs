@@ -1,11 +1,10 @@
 //! `UdpSocket`: datagrams over UDP.
 
-use crate::io::driver::{Direction, PollEvented};
-use crate::io::unix::{direction_of, poll_ready_interest};
+use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -20,9 +19,10 @@ use std::task::{ready, Context, Poll};
 /// are filtered out by the OS).
 ///
 /// Every method takes `&self`, so one socket can be shared by several
-/// tasks through an `Arc`: say one sending and one receiving. At most one
-/// task waits to receive and one to send at a time (the last to poll is
-/// the one woken).
+/// tasks through an `Arc`: any number of tasks may wait in the `async`
+/// methods (`recv_from`, `send_to`, `readable`...) at once, and each
+/// datagram goes to one of them. The `poll_*` methods keep one waker per
+/// direction (only the last task to poll is woken), as in tokio.
 ///
 /// A datagram longer than the buffer given to a receive is truncated: the
 /// buffer is filled and the rest of that datagram is discarded (on Linux,
@@ -167,9 +167,8 @@ impl UdpSocket {
     ///
     /// An error when the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let events =
-            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
-        Ok(events.ready())
+        let event = ready_interest(self.io.registration(), interest).await?;
+        Ok(event.ready)
     }
 
     /// Waits until a datagram may be received; see
@@ -183,7 +182,8 @@ impl UdpSocket {
     ///
     /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_recv_ready(cx)).await
+        self.io.registration().readiness(Wants::Read).await?;
+        Ok(())
     }
 
     /// Waits until a datagram may be sent; see [`ready`](Self::ready).
@@ -196,16 +196,25 @@ impl UdpSocket {
     ///
     /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_send_ready(cx)).await
+        self.io.registration().readiness(Wants::Write).await?;
+        Ok(())
     }
 
     /// Polls for receive readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last `poll_*` call per direction (receive:
+    /// `poll_recv_ready`, `poll_recv`, `poll_recv_from`, `poll_peek`...) is
+    /// woken; tasks that share the socket should use the `async` methods,
+    /// which any number of tasks may await at once.
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
         Poll::Ready(Ok(()))
     }
 
     /// Polls for send readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last `poll_*` call per direction is woken
+    /// (see [`poll_recv_ready`](Self::poll_recv_ready)).
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
         Poll::Ready(Ok(()))
@@ -226,7 +235,9 @@ impl UdpSocket {
     ///
     /// Cancel-safe: if the `await` is dropped, nothing was sent.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_send(cx, buf)).await
+        self.io
+            .async_io(Wants::Write, |socket| socket.send(buf))
+            .await
     }
 
     /// Polls sending `buf` to the connected peer; see [`send`](Self::send).
@@ -240,7 +251,7 @@ impl UdpSocket {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || socket.send(buf))
+            .try_io(Wants::Write, || socket.send(buf))
     }
 
     /// Receives one datagram from the connected peer into `buf`; returns
@@ -256,11 +267,9 @@ impl UdpSocket {
     ///
     /// Cancel-safe: if the `await` is dropped, no datagram was taken.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.recv(buf))
-        })
-        .await
+        self.io
+            .async_io(Wants::Read, |socket| socket.recv(buf))
+            .await
     }
 
     /// Polls receiving one datagram from the connected peer into the
@@ -279,7 +288,7 @@ impl UdpSocket {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || socket.recv(buf))
+            .try_io(Wants::Read, || socket.recv(buf))
     }
 
     /// Receives the next datagram from the connected peer without taking
@@ -289,11 +298,9 @@ impl UdpSocket {
     ///
     /// As [`recv`](Self::recv).
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.peek(buf))
-        })
-        .await
+        self.io
+            .async_io(Wants::Read, |socket| socket.peek(buf))
+            .await
     }
 
     /// Polls [`peek`](Self::peek), into `buf`'s unfilled part.
@@ -311,7 +318,7 @@ impl UdpSocket {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || socket.peek(buf))
+            .try_io(Wants::Read, || socket.peek(buf))
     }
 
     // --- unconnected: send_to / recv_from / peek_from ------------------
@@ -336,7 +343,9 @@ impl UdpSocket {
                 "no addresses to send data to",
             ));
         };
-        poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
+        self.io
+            .async_io(Wants::Write, |socket| socket.send_to(buf, target))
+            .await
     }
 
     /// Polls sending `buf` to `target`; see [`send_to`](Self::send_to).
@@ -355,7 +364,7 @@ impl UdpSocket {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || socket.send_to(buf, target))
+            .try_io(Wants::Write, || socket.send_to(buf, target))
     }
 
     /// Receives one datagram into `buf`; returns its length (at most
@@ -370,11 +379,9 @@ impl UdpSocket {
     ///
     /// Cancel-safe: if the `await` is dropped, no datagram was taken.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
-        })
-        .await
+        self.io
+            .async_io(Wants::Read, |socket| socket.recv_from(buf))
+            .await
     }
 
     /// Polls receiving one datagram into `buf`'s unfilled part (advanced
@@ -397,7 +404,7 @@ impl UdpSocket {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || socket.recv_from(buf))
+            .try_io(Wants::Read, || socket.recv_from(buf))
     }
 
     /// Receives the next datagram and its sender without taking it off
@@ -407,11 +414,9 @@ impl UdpSocket {
     ///
     /// The OS's error.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.peek_from(buf))
-        })
-        .await
+        self.io
+            .async_io(Wants::Read, |socket| socket.peek_from(buf))
+            .await
     }
 
     /// Polls [`peek_from`](Self::peek_from), into `buf`'s unfilled part.
@@ -433,7 +438,7 @@ impl UdpSocket {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || socket.peek_from(buf))
+            .try_io(Wants::Read, || socket.peek_from(buf))
     }
 
     /// The sender of the next datagram, without taking it off the queue
@@ -443,7 +448,7 @@ impl UdpSocket {
     ///
     /// The OS's error.
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        poll_fn(|cx| self.poll_peek_sender(cx)).await
+        self.io.async_io(Wants::Read, peek_sender).await
     }
 
     /// Polls [`peek_sender`](Self::peek_sender).
@@ -456,7 +461,7 @@ impl UdpSocket {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || peek_sender(socket))
+            .try_io(Wants::Read, || peek_sender(socket))
     }
 
     // --- custom operations ---------------------------------------------
@@ -473,7 +478,9 @@ impl UdpSocket {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().try_io(direction_of(interest), f)
+        self.io
+            .registration()
+            .try_io(Wants::from_interest(interest), f)
     }
 
     /// Runs `f` until it does not hit `WouldBlock`, waiting for
@@ -487,8 +494,10 @@ impl UdpSocket {
         interest: Interest,
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        let direction = direction_of(interest);
-        poll_fn(|cx| self.io.registration().poll_io(cx, direction, &mut f)).await
+        self.io
+            .registration()
+            .async_io(Wants::from_interest(interest), &mut f)
+            .await
     }
 
     // --- options ---------------------------------------------------------

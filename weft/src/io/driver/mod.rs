@@ -41,7 +41,7 @@ mod scheduled_io;
 
 pub(crate) use poll_evented::PollEvented;
 pub(crate) use registration::Registration;
-pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo};
+pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo, Wants};
 
 use crate::io::Ready;
 use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*};

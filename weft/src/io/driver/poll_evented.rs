@@ -1,7 +1,7 @@
 //! `PollEvented`: a mio source registered with the driver, with the read
 //! and write loops the socket types share.
 
-use super::{Direction, Registration};
+use super::{Direction, Registration, Wants};
 use std::io::{self, Read, Write};
 use std::task::{Context, Poll};
 
@@ -69,6 +69,18 @@ impl<E: mio::event::Source> PollEvented<E> {
         let io = self.get_ref();
         self.registration.poll_io(cx, direction, || op(io))
     }
+
+    /// Waits in the resource's waiter list until ready for `wants`, then
+    /// runs `op` on the source; retries after `WouldBlock`. Any number of
+    /// tasks may wait at once (the `async fn` operations).
+    pub(crate) async fn async_io<R>(
+        &self,
+        wants: Wants,
+        mut op: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.registration.async_io(wants, || op(io)).await
+    }
 }
 
 impl<E: mio::event::Source> PollEvented<E>
@@ -76,21 +88,22 @@ where
     for<'a> &'a E: Read + Write,
 {
     /// Reads into `buf` (the source is read through `&E`, as mio's
-    /// sockets allow, so reads and writes can run at once).
+    /// sockets allow, so reads and writes can run at once). A short read
+    /// or write keeps the readiness: only `WouldBlock` clears it.
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let (io, len) = (self.get_ref(), buf.len());
+        let io = self.get_ref();
         self.registration
-            .poll_transfer(cx, Direction::Read, len, || (&mut &*io).read(buf))
+            .poll_io(cx, Direction::Read, || (&mut &*io).read(buf))
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let (io, len) = (self.get_ref(), buf.len());
+        let io = self.get_ref();
         self.registration
-            .poll_transfer(cx, Direction::Write, len, || (&mut &*io).write(buf))
+            .poll_io(cx, Direction::Write, || (&mut &*io).write(buf))
     }
 
     pub(crate) fn poll_write_vectored(
@@ -99,11 +112,8 @@ where
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
-        let len = bufs.iter().map(|buf| buf.len()).sum();
         self.registration
-            .poll_transfer(cx, Direction::Write, len, || {
-                (&mut &*io).write_vectored(bufs)
-            })
+            .poll_io(cx, Direction::Write, || (&mut &*io).write_vectored(bufs))
     }
 }
 

@@ -1,7 +1,7 @@
 //! A resource's link to the driver: readiness polling and the
 //! try-`WouldBlock`-clear-retry loop every I/O operation uses.
 
-use super::{shutdown_error, Direction, Handle, ReadyEvent, ScheduledIo};
+use super::{shutdown_error, Direction, Handle, ReadyEvent, ScheduledIo, Wants};
 use crate::runtime::{context, coop};
 use std::io;
 use std::sync::Arc;
@@ -44,7 +44,10 @@ impl Registration {
     }
 
     /// Waits until the resource is ready for `direction` (spending one
-    /// unit of the task's cooperative budget when it is).
+    /// unit of the task's cooperative budget when it is). For the `poll_*`
+    /// methods: the waker goes to the direction's single slot, so only the
+    /// last task to poll per direction is woken; `async` operations use
+    /// [`readiness`](Registration::readiness) instead.
     pub(crate) fn poll_ready(
         &self,
         cx: &mut Context<'_>,
@@ -78,28 +81,15 @@ impl Registration {
         }
     }
 
-    /// As [`poll_io`](Registration::poll_io) for an operation that moves up
-    /// to `len` bytes and returns how many it moved. A short transfer
-    /// (`0 < n < len`) means the socket's buffer was drained (read) or
-    /// filled (write), so the readiness is forgotten at once: the next
-    /// operation waits for the next edge instead of first making a system
-    /// call that would only return `WouldBlock`. Edge-triggered epoll
-    /// reports every later arrival, and the tick guard keeps a readiness
-    /// that arrived meanwhile; closed states are never forgotten.
-    pub(crate) fn poll_transfer(
-        &self,
-        cx: &mut Context<'_>,
-        direction: Direction,
-        len: usize,
-        mut op: impl FnMut() -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        self.poll_drain(cx, direction, || op().map(|n| (n, n > 0 && n < len)))
-    }
-
     /// As [`poll_io`](Registration::poll_io) for an operation that also
-    /// says whether it exhausted the readiness (drained the socket, for a
-    /// read that learns the receive queue's length): the readiness is
-    /// forgotten then, as after `WouldBlock`, but without the extra call.
+    /// says whether it *proved* the readiness exhausted: only `TcpStream`'s
+    /// reads, when `TCP_INQ` reports the receive queue empty
+    /// (`net/tcp/inq.rs`). The readiness is forgotten then, as after
+    /// `WouldBlock`, but without the extra call. That is invisible to the
+    /// caller (the socket really has nothing to read; edges and the tick
+    /// guard keep every later arrival). A short transfer alone proves
+    /// nothing (a partial write, a read of part of what arrived) and must
+    /// not clear: the public readiness stays set until `WouldBlock`.
     pub(crate) fn poll_drain<R>(
         &self,
         cx: &mut Context<'_>,
@@ -123,14 +113,49 @@ impl Registration {
         }
     }
 
+    /// Waits, in the resource's waiter list (any number of tasks may wait
+    /// at once; each is woken), until it is ready for `wants`. Spends a
+    /// unit of the task's cooperative budget when ready. Cancel-safe.
+    ///
+    /// # Errors
+    ///
+    /// When the driver has shut down.
+    pub(crate) async fn readiness(&self, wants: Wants) -> io::Result<ReadyEvent> {
+        let event = self.shared.readiness(wants).await;
+        if event.is_shutdown {
+            return Err(shutdown_error());
+        }
+        Ok(event)
+    }
+
+    /// Runs `op` once the resource is ready for `wants`, waiting in the
+    /// waiter list; on `WouldBlock` forgets that readiness and waits for
+    /// the next. The `async fn` operations of every I/O type use this.
+    pub(crate) async fn async_io<R>(
+        &self,
+        wants: Wants,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let event = self.readiness(wants).await?;
+            match op() {
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    self.shared.clear_readiness(event);
+                }
+                result => return result,
+            }
+        }
+    }
+
     /// Runs `op` now if the cached readiness allows, without waiting:
     /// `WouldBlock` when it does not (the `try_read`/`try_write` family).
+    /// A `WouldBlock` from `op` clears the readiness.
     pub(crate) fn try_io<R>(
         &self,
-        direction: Direction,
+        wants: Wants,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.try_drain(direction, || op().map(|result| (result, false)))
+        self.try_drain(wants, || op().map(|result| (result, false)))
     }
 
     /// As [`try_io`](Registration::try_io) for an operation that says
@@ -138,10 +163,10 @@ impl Registration {
     /// [`poll_drain`](Registration::poll_drain).
     pub(crate) fn try_drain<R>(
         &self,
-        direction: Direction,
+        wants: Wants,
         op: impl FnOnce() -> io::Result<(R, bool)>,
     ) -> io::Result<R> {
-        let event = self.shared.ready_now(direction);
+        let event = self.shared.ready_now(wants);
         if event.is_shutdown {
             return Err(shutdown_error());
         }

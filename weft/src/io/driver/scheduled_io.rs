@@ -6,26 +6,57 @@
 //! and the driver. The driver's events are edge-triggered (each readiness
 //! change is reported once), so readiness is *cached* here until an
 //! operation hits `WouldBlock`. One atomic word holds the cached readiness
-//! bits, a `SHUTDOWN` bit and the driver tick of the last event; the
-//! waiting tasks (one reader, one writer, so the two halves of a split
-//! socket can wait at once) sit under a small mutex. Rules:
+//! bits, a `SHUTDOWN` bit and the driver tick of the last event.
+//!
+//! Waiting tasks sit under a small mutex, in two forms:
+//!
+//! - **Slots**: one waker per direction (reader, writer), for the `poll_*`
+//!   methods. A `poll_*` caller has nowhere to keep a queue entry, so only
+//!   the last waker given per direction is kept and woken (tokio documents
+//!   the same).
+//! - **Lists**: the `async fn` operations wait through a [`Readiness`]
+//!   future whose waiter node lives *inside the future* and is linked into
+//!   an intrusive list (no allocation per wait). There is one list per
+//!   kind of wait — read, write, either — and the driver wakes every node
+//!   of each list its event matches, so any number of tasks can wait on
+//!   one resource in one direction.
+//!
+//! Rules:
 //!
 //! 1. The driver ORs new readiness in and stamps its current tick (one
 //!    CAS loop), *then* takes the waiter lock and wakes who wants it.
-//! 2. A poller stores its waker under the waiter lock and reads the
-//!    readiness again before releasing it: if the driver's step 1 came
-//!    first, the poller sees the bits; if it comes after, the driver finds
-//!    the waker. No lost wake-up.
+//! 2. A poller stores its waker (in its slot, or in its node, linking the
+//!    node) under the waiter lock and reads the readiness again before
+//!    releasing it: if the driver's step 1 came first, the poller sees the
+//!    bits; if it comes after, the driver finds the waker. No lost wake-up.
 //! 3. After `WouldBlock`, a poller clears only the bits it saw, and only
 //!    if the tick is still the one it saw: an event that arrived between
 //!    the failed syscall and the clear has a newer tick and is kept. This
 //!    is the same tick guard tokio's `ScheduledIo` uses.
 //! 4. `READ_CLOSED`/`WRITE_CLOSED` are never cleared: once the peer closed
 //!    a direction, every later poll sees it.
+//! 5. A node's links, waker and `queued` mark are read and written only
+//!    under the waiter lock. The driver unlinks each node it wakes (clearing
+//!    `queued`) and moves its waker out; a future whose node is no longer
+//!    queued re-reads the readiness and, if another waiter consumed it,
+//!    links itself again (rule 2). A `Readiness` dropped while waiting
+//!    takes the lock and unlinks its node if still queued, so a list never
+//!    points at freed memory, and a wake never goes to a dropped waiter: a
+//!    node the driver already took is merely forgotten (its waker was moved
+//!    into the driver's batch under the lock).
+//! 6. No user code under the lock: wakers replaced, removed or taken are
+//!    dropped or woken after the lock is released. The driver collects
+//!    wakers into a fixed-size batch; when it is full it releases the lock,
+//!    wakes the batch, and re-locks to continue (no allocation).
 
-use crate::io::Ready;
-use crate::loom::{AtomicUsize, Mutex, Ordering::*};
-use std::task::{Context, Poll, Waker};
+use crate::io::{Interest, Ready};
+use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering::*, UnsafeCell};
+use std::future::Future;
+use std::marker::PhantomPinned;
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{ready, Context, Poll, Waker};
 
 /// Low bits: readiness (the bits of [`Ready`]); then `SHUTDOWN`; the tick
 /// above.
@@ -33,7 +64,7 @@ const READINESS_MASK: usize = Ready::ALL.as_bits() as usize;
 const SHUTDOWN: usize = 1 << 6;
 const TICK_SHIFT: u32 = 16;
 
-/// Which waiter an operation is.
+/// Which slot a `poll_*` operation waits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Direction {
     Read,
@@ -51,7 +82,49 @@ impl Direction {
     }
 }
 
-/// What a poller saw: the readiness for its direction and the tick that
+/// What an `async` wait ([`Readiness`]) waits for: one direction, or
+/// either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wants {
+    Read = 0,
+    Write = 1,
+    Either = 2,
+}
+
+impl Wants {
+    /// The readiness bits that end the wait.
+    fn mask(self) -> Ready {
+        match self {
+            Wants::Read => Direction::Read.mask(),
+            Wants::Write => Direction::Write.mask(),
+            Wants::Either => Direction::Read.mask() | Direction::Write.mask(),
+        }
+    }
+
+    /// The wait for a public `Interest`: writable alone waits for write
+    /// readiness; readable, error and priority wait as readers (whose
+    /// readiness includes errors); writable with any of those waits for
+    /// either.
+    pub(crate) fn from_interest(interest: Interest) -> Wants {
+        let read = interest.is_readable() || interest.is_error() || interest.is_priority();
+        match (read, interest.is_writable()) {
+            (true, true) => Wants::Either,
+            (false, true) => Wants::Write,
+            _ => Wants::Read,
+        }
+    }
+}
+
+impl From<Direction> for Wants {
+    fn from(direction: Direction) -> Wants {
+        match direction {
+            Direction::Read => Wants::Read,
+            Direction::Write => Wants::Write,
+        }
+    }
+}
+
+/// What a poller saw: the readiness it waits for and the tick that
 /// stamped it (for rule 3).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadyEvent {
@@ -60,10 +133,205 @@ pub(crate) struct ReadyEvent {
     pub(crate) is_shutdown: bool,
 }
 
+impl ReadyEvent {
+    fn is_ready(&self) -> bool {
+        !self.ready.is_empty() || self.is_shutdown
+    }
+}
+
+/// One waiting [`Readiness`] future's node (rule 5: every field is
+/// touched only under the waiter lock).
+#[derive(Debug)]
+struct Waiter {
+    inner: UnsafeCell<WaiterInner>,
+    /// Linked nodes must not move.
+    _pin: PhantomPinned,
+}
+
+#[derive(Debug)]
+struct WaiterInner {
+    prev: Option<NonNull<Waiter>>,
+    next: Option<NonNull<Waiter>>,
+    waker: Option<Waker>,
+    /// Whether the node is in its list.
+    queued: bool,
+}
+
+// SAFETY: a node's contents (links to other nodes, the waker) are read and
+// written only under the waiter lock of its resource (rule 5), whichever
+// thread holds the future; `Waker` is `Send + Sync`.
+unsafe impl Send for Waiter {}
+// SAFETY: as above; `&Waiter` gives no access outside the lock.
+unsafe impl Sync for Waiter {}
+
+impl Waiter {
+    fn new() -> Waiter {
+        Waiter {
+            inner: UnsafeCell::new(WaiterInner {
+                prev: None,
+                next: None,
+                waker: None,
+                queued: false,
+            }),
+            _pin: PhantomPinned,
+        }
+    }
+}
+
+/// Runs `f` on `node`'s fields.
+///
+/// # Safety
+///
+/// The caller holds the waiter lock of the `ScheduledIo` whose list the
+/// node is in or is about to enter (rule 5), and `node` is live; `f` does
+/// not touch another node.
+unsafe fn with_node<R>(node: NonNull<Waiter>, f: impl FnOnce(&mut WaiterInner) -> R) -> R {
+    // SAFETY: `node` is live (caller); the lock serialises every access to
+    // its cell, so this is the only reference to its contents.
+    unsafe { node.as_ref() }
+        .inner
+        .with_mut(|inner| f(unsafe { &mut *inner }))
+}
+
+/// An intrusive doubly linked list of [`Waiter`]s that live in pinned
+/// futures. A local, minimal list (the one in `sync::util` is behind the
+/// `sync` feature).
+#[derive(Debug, Default)]
+struct List {
+    head: Option<NonNull<Waiter>>,
+    tail: Option<NonNull<Waiter>>,
+}
+
+// SAFETY: the list is only pointers to nodes whose contents are touched
+// only under the mutex that holds the list (rule 5); it moves between
+// threads only inside that mutex.
+unsafe impl Send for List {}
+
+impl List {
+    fn is_empty(&self) -> bool {
+        self.head.is_none()
+    }
+
+    /// Links `node` at the back.
+    ///
+    /// # Safety
+    ///
+    /// Under the waiter lock; `node` is live, pinned, in no list, and stays
+    /// valid until it is popped or removed (rules 5).
+    unsafe fn push_back(&mut self, node: NonNull<Waiter>) {
+        let tail = self.tail;
+        // SAFETY: the caller's contract; `tail` is a live node of this list.
+        unsafe {
+            with_node(node, |n| {
+                debug_assert!(!n.queued, "a waiter linked twice");
+                n.prev = tail;
+                n.next = None;
+                n.queued = true;
+            });
+            match tail {
+                Some(tail) => with_node(tail, |t| t.next = Some(node)),
+                None => self.head = Some(node),
+            }
+        }
+        self.tail = Some(node);
+    }
+
+    /// Unlinks `node` (which must be in this list) and clears its links
+    /// and `queued` mark.
+    ///
+    /// # Safety
+    ///
+    /// Under the waiter lock; `node` is live and queued in this list.
+    unsafe fn remove(&mut self, node: NonNull<Waiter>) {
+        // SAFETY: the caller's contract; the neighbours are live nodes of
+        // this list (rule 5).
+        unsafe {
+            let (prev, next) = with_node(node, |n| {
+                debug_assert!(n.queued);
+                n.queued = false;
+                (n.prev.take(), n.next.take())
+            });
+            match prev {
+                Some(prev) => with_node(prev, |p| p.next = next),
+                None => self.head = next,
+            }
+            match next {
+                Some(next) => with_node(next, |n| n.prev = prev),
+                None => self.tail = prev,
+            }
+        }
+    }
+
+    /// Unlinks the first node and moves its waker out.
+    fn pop_front_waker(&mut self) -> Option<Option<Waker>> {
+        let node = self.head?;
+        // SAFETY: called under the waiter lock (the list is only reachable
+        // through it); `node` is in this list, hence live (rule 5).
+        unsafe {
+            self.remove(node);
+            Some(with_node(node, |n| n.waker.take()))
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Waiters {
+    /// The `poll_*` slots.
     reader: Option<Waker>,
     writer: Option<Waker>,
+    /// The `Readiness` lists, indexed by `Wants`.
+    lists: [List; 3],
+}
+
+/// Up to [`WakeBatch::CAPACITY`] wakers taken under the lock, woken after
+/// it is released (rule 6).
+struct WakeBatch {
+    wakers: [MaybeUninit<Waker>; WakeBatch::CAPACITY],
+    /// `wakers[..len]` are initialised.
+    len: usize,
+}
+
+impl WakeBatch {
+    const CAPACITY: usize = 32;
+
+    fn new() -> WakeBatch {
+        WakeBatch {
+            wakers: [const { MaybeUninit::uninit() }; WakeBatch::CAPACITY],
+            len: 0,
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.len == WakeBatch::CAPACITY
+    }
+
+    /// Adds a waker; the caller checks [`is_full`](Self::is_full) first.
+    fn push(&mut self, waker: Waker) {
+        assert!(!self.is_full(), "WakeBatch overflow");
+        self.wakers[self.len].write(waker);
+        self.len += 1;
+    }
+
+    fn wake_all(&mut self) {
+        // The count first, so `Drop` never touches a waker read here (a
+        // panicking waker leaks the rest rather than double-dropping).
+        let len = std::mem::replace(&mut self.len, 0);
+        for slot in &mut self.wakers[..len] {
+            // SAFETY: `wakers[..len]` were initialised by `push` and `len`
+            // is already 0: each is read once.
+            unsafe { slot.assume_init_read() }.wake();
+        }
+    }
+}
+
+impl Drop for WakeBatch {
+    fn drop(&mut self) {
+        let len = std::mem::replace(&mut self.len, 0);
+        for slot in &mut self.wakers[..len] {
+            // SAFETY: as in `wake_all`.
+            drop(unsafe { slot.assume_init_read() });
+        }
+    }
 }
 
 /// One registered resource's readiness and waiters.
@@ -85,6 +353,12 @@ impl ScheduledIo {
         }
     }
 
+    fn lock(&self) -> MutexGuard<'_, Waiters> {
+        // No user code runs under this lock (rule 6), so it is never
+        // poisoned by a panic we did not cause ourselves.
+        self.waiters.lock().unwrap()
+    }
+
     /// Rule 1, first half: the driver records an event of `tick`.
     pub(super) fn set_readiness(&self, tick: usize, ready: Ready) {
         let tick_bits = (tick << TICK_SHIFT) & !((1 << TICK_SHIFT) - 1);
@@ -96,28 +370,62 @@ impl ScheduledIo {
         });
     }
 
-    /// Rule 1, second half: wakes the waiters that `ready` lets proceed.
+    /// Rule 1, second half: wakes every waiter that `ready` lets proceed
+    /// (rule 6: outside the lock, in batches).
     pub(super) fn wake(&self, ready: Ready) {
-        let (reader, writer) = {
-            let mut waiters = self.waiters.lock().unwrap();
-            let reader = if ready.intersects(Direction::Read.mask()) {
-                waiters.reader.take()
-            } else {
-                None
-            };
-            let writer = if ready.intersects(Direction::Write.mask()) {
-                waiters.writer.take()
-            } else {
-                None
-            };
-            (reader, writer)
-        };
-        // Woken outside the lock: a waker may re-enter (poll again).
-        if let Some(waker) = reader {
-            waker.wake();
+        let read = ready.intersects(Direction::Read.mask());
+        let write = ready.intersects(Direction::Write.mask());
+        if !read && !write {
+            return;
         }
-        if let Some(waker) = writer {
-            waker.wake();
+        let mut waiters = self.lock();
+        let reader = if read { waiters.reader.take() } else { None };
+        let writer = if write { waiters.writer.take() } else { None };
+        let matching = |waiters: &Waiters| {
+            (read && !waiters.lists[Wants::Read as usize].is_empty())
+                || (write && !waiters.lists[Wants::Write as usize].is_empty())
+                || !waiters.lists[Wants::Either as usize].is_empty()
+        };
+        if !matching(&waiters) {
+            // The common case: no `async` waiter; no batch needed.
+            drop(waiters);
+            if let Some(waker) = reader {
+                waker.wake();
+            }
+            if let Some(waker) = writer {
+                waker.wake();
+            }
+            return;
+        }
+        let mut batch = WakeBatch::new();
+        for waker in [reader, writer].into_iter().flatten() {
+            batch.push(waker);
+        }
+        loop {
+            let lists = [
+                (Wants::Read, read),
+                (Wants::Write, write),
+                (Wants::Either, true),
+            ];
+            for (wants, wanted) in lists {
+                if !wanted {
+                    continue;
+                }
+                while !batch.is_full() {
+                    match waiters.lists[wants as usize].pop_front_waker() {
+                        Some(Some(waker)) => batch.push(waker),
+                        Some(None) => {}
+                        None => break,
+                    }
+                }
+            }
+            let more = batch.is_full() && matching(&waiters);
+            drop(waiters);
+            batch.wake_all();
+            if !more {
+                return;
+            }
+            waiters = self.lock();
         }
     }
 
@@ -128,46 +436,68 @@ impl ScheduledIo {
         self.wake(Ready::ALL);
     }
 
-    fn event(&self, current: usize, direction: Direction) -> ReadyEvent {
+    fn event(&self, current: usize, mask: Ready) -> ReadyEvent {
         ReadyEvent {
-            ready: Ready::from_bits((current & READINESS_MASK) as u8) & direction.mask(),
+            ready: Ready::from_bits((current & READINESS_MASK) as u8) & mask,
             tick: current >> TICK_SHIFT,
             is_shutdown: current & SHUTDOWN != 0,
         }
     }
 
+    fn load(&self, mask: Ready) -> ReadyEvent {
+        // Acquire: pairs with the Release in `set_readiness`.
+        self.event(self.readiness.load(Acquire), mask)
+    }
+
     /// The readiness for `direction` if there is some; otherwise (rule 2)
-    /// registers `cx`'s waker and returns `Pending`.
+    /// stores `cx`'s waker in the direction's slot, replacing the one
+    /// there, and returns `Pending`. Only the last waker given per
+    /// direction is woken.
     pub(crate) fn poll_readiness(
         &self,
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<ReadyEvent> {
-        // Acquire: pairs with the Release in `set_readiness`.
-        let event = self.event(self.readiness.load(Acquire), direction);
-        if !event.ready.is_empty() || event.is_shutdown {
+        let event = self.load(direction.mask());
+        if event.is_ready() {
             return Poll::Ready(event);
         }
-        let mut waiters = self.waiters.lock().unwrap();
+        let mut waiters = self.lock();
         let slot = match direction {
             Direction::Read => &mut waiters.reader,
             Direction::Write => &mut waiters.writer,
         };
-        match slot {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
-        }
+        let replaced = match slot {
+            Some(waker) if waker.will_wake(cx.waker()) => None,
+            _ => slot.replace(cx.waker().clone()),
+        };
         // Rule 2: read again with the waker in place.
-        let event = self.event(self.readiness.load(Acquire), direction);
-        if !event.ready.is_empty() || event.is_shutdown {
-            return Poll::Ready(event);
+        let event = self.load(direction.mask());
+        drop(waiters);
+        // Rule 6: the replaced waker is dropped outside the lock.
+        drop(replaced);
+        if event.is_ready() {
+            Poll::Ready(event)
+        } else {
+            Poll::Pending
         }
-        Poll::Pending
     }
 
-    /// The readiness for `direction`, without registering a waker.
-    pub(crate) fn ready_now(&self, direction: Direction) -> ReadyEvent {
-        self.event(self.readiness.load(Acquire), direction)
+    /// A future that waits, in the waiter list, until the resource is
+    /// ready for `wants` (or shut down). It spends a unit of the task's
+    /// cooperative budget when it completes.
+    pub(crate) fn readiness(&self, wants: Wants) -> Readiness<'_> {
+        Readiness {
+            io: self,
+            wants,
+            linked: false,
+            waiter: Waiter::new(),
+        }
+    }
+
+    /// The readiness for `wants`, without registering a waker.
+    pub(crate) fn ready_now(&self, wants: Wants) -> ReadyEvent {
+        self.load(wants.mask())
     }
 
     /// Rule 3: forget `event`'s readiness (an operation hit `WouldBlock`),
@@ -183,9 +513,102 @@ impl ScheduledIo {
     }
 }
 
+/// Waits in a [`ScheduledIo`]'s waiter list until it is ready for
+/// `wants`; see [`ScheduledIo::readiness`]. Cancel-safe: dropping it
+/// unlinks its node (rule 5).
+#[derive(Debug)]
+pub(crate) struct Readiness<'a> {
+    io: &'a ScheduledIo,
+    wants: Wants,
+    /// Whether the node may be linked or hold a waker (then `Drop` must
+    /// take the lock). Only this future reads or writes it.
+    linked: bool,
+    waiter: Waiter,
+}
+
+impl Readiness<'_> {
+    /// Unlinks the node if it is still queued and moves its waker out.
+    /// Rule 5.
+    fn unlink(&mut self, waiters: &mut Waiters) -> Option<Waker> {
+        self.linked = false;
+        let node = NonNull::from(&self.waiter);
+        let list = &mut waiters.lists[self.wants as usize];
+        // SAFETY: the waiter lock is held (`waiters` is its guard's
+        // contents); the node is live (it is ours) and, when queued, in
+        // the list of our `wants`.
+        unsafe {
+            if with_node(node, |n| n.queued) {
+                list.remove(node);
+            }
+            with_node(node, |n| n.waker.take())
+        }
+    }
+}
+
+impl Future for Readiness<'_> {
+    type Output = ReadyEvent;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ReadyEvent> {
+        // SAFETY: nothing is moved out of the future; the node stays where
+        // it is (`Readiness` is `!Unpin` through `Waiter`), and the list
+        // reaches it only through `UnsafeCell` under the lock.
+        let this = unsafe { self.get_unchecked_mut() };
+        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
+        let mask = this.wants.mask();
+        let event = this.io.load(mask);
+        if event.is_ready() && !this.linked {
+            coop.made_progress();
+            return Poll::Ready(event);
+        }
+        let mut waiters = this.io.lock();
+        // Rule 2: read again under the lock.
+        let event = this.io.load(mask);
+        if event.is_ready() {
+            let waker = this.unlink(&mut waiters);
+            drop(waiters);
+            drop(waker);
+            coop.made_progress();
+            return Poll::Ready(event);
+        }
+        let node = NonNull::from(&this.waiter);
+        let list = &mut waiters.lists[this.wants as usize];
+        // SAFETY: under the waiter lock; the node is ours, live and pinned
+        // (we are), and `Drop` unlinks it before it goes away.
+        let replaced = unsafe {
+            let replaced = with_node(node, |n| match &n.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => None,
+                _ => n.waker.replace(cx.waker().clone()),
+            });
+            if !with_node(node, |n| n.queued) {
+                list.push_back(node);
+            }
+            replaced
+        };
+        this.linked = true;
+        drop(waiters);
+        // Rule 6: outside the lock.
+        drop(replaced);
+        Poll::Pending
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        if !self.linked {
+            return;
+        }
+        let io = self.io;
+        let mut waiters = io.lock();
+        let waker = self.unlink(&mut waiters);
+        drop(waiters);
+        drop(waker);
+    }
+}
+
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
     use super::*;
+    use std::pin::pin;
     use std::sync::atomic::AtomicUsize as StdAtomicUsize;
     use std::sync::Arc;
     use std::task::Wake;
@@ -199,11 +622,16 @@ mod tests {
         }
     }
 
+    fn counter() -> (Arc<CountWakes>, Waker) {
+        let wakes = Arc::new(CountWakes::default());
+        let waker = Waker::from(wakes.clone());
+        (wakes, waker)
+    }
+
     #[test]
     fn readiness_is_cached_until_cleared_with_the_same_tick() {
         let io = ScheduledIo::new();
-        let wakes = Arc::new(CountWakes::default());
-        let waker = Waker::from(wakes.clone());
+        let (wakes, waker) = counter();
         let mut cx = Context::from_waker(&waker);
         assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
 
@@ -222,30 +650,261 @@ mod tests {
         // An event of a newer tick arrives before the clear: it is kept.
         io.set_readiness(2, Ready::READABLE);
         io.clear_readiness(event);
-        assert!(io.ready_now(Direction::Read).ready.is_readable());
-        let fresh = io.ready_now(Direction::Read);
+        assert!(io.ready_now(Wants::Read).ready.is_readable());
+        let fresh = io.ready_now(Wants::Read);
         io.clear_readiness(fresh);
-        assert!(io.ready_now(Direction::Read).ready.is_empty());
+        assert!(io.ready_now(Wants::Read).ready.is_empty());
     }
 
     #[test]
     fn closed_bits_survive_a_clear_and_shutdown_wakes_everyone() {
         let io = ScheduledIo::new();
         io.set_readiness(1, Ready::READABLE | Ready::READ_CLOSED);
-        let event = io.ready_now(Direction::Read);
+        let event = io.ready_now(Wants::Read);
         io.clear_readiness(event);
-        assert!(io.ready_now(Direction::Read).ready.is_read_closed());
-        assert!(!io.ready_now(Direction::Read).ready.is_readable());
+        assert!(io.ready_now(Wants::Read).ready.is_read_closed());
+        assert!(!io.ready_now(Wants::Read).ready.is_readable());
 
-        let wakes = Arc::new(CountWakes::default());
-        let waker = Waker::from(wakes.clone());
+        let (wakes, waker) = counter();
         let mut cx = Context::from_waker(&waker);
         assert!(io.poll_readiness(&mut cx, Direction::Write).is_pending());
+        let mut listed = pin!(io.readiness(Wants::Write));
+        assert!(listed.as_mut().poll(&mut cx).is_pending());
         io.shutdown();
-        assert_eq!(wakes.0.load(SeqCst), 1);
+        assert_eq!(wakes.0.load(SeqCst), 2, "slot and list waiters");
         match io.poll_readiness(&mut cx, Direction::Write) {
             Poll::Ready(event) => assert!(event.is_shutdown),
             Poll::Pending => panic!("shutdown is reported"),
         }
+        match listed.as_mut().poll(&mut cx) {
+            Poll::Ready(event) => assert!(event.is_shutdown),
+            Poll::Pending => panic!("shutdown is reported"),
+        }
+    }
+
+    /// Many more waiters than one batch holds: every matching one is
+    /// woken once, the others stay, and dropped ones are unlinked.
+    #[test]
+    fn every_matching_list_waiter_is_woken_in_batches() {
+        let io = ScheduledIo::new();
+        let (reads, read_waker) = counter();
+        let (writes, write_waker) = counter();
+        let (eithers, either_waker) = counter();
+        let mut readers: Vec<_> = (0..100)
+            .map(|_| Box::pin(io.readiness(Wants::Read)))
+            .collect();
+        let mut writers: Vec<_> = (0..10)
+            .map(|_| Box::pin(io.readiness(Wants::Write)))
+            .collect();
+        let mut either: Vec<_> = (0..40)
+            .map(|_| Box::pin(io.readiness(Wants::Either)))
+            .collect();
+        for (futures, waker) in [
+            (&mut readers, &read_waker),
+            (&mut writers, &write_waker),
+            (&mut either, &either_waker),
+        ] {
+            let mut cx = Context::from_waker(waker);
+            for f in futures.iter_mut() {
+                assert!(f.as_mut().poll(&mut cx).is_pending());
+            }
+        }
+        // Cancel every other reader: they must not be woken (nor crash).
+        let mut kept = Vec::new();
+        for (i, f) in readers.into_iter().enumerate() {
+            if i % 2 == 0 {
+                kept.push(f);
+            }
+        }
+        io.set_readiness(1, Ready::READABLE);
+        io.wake(Ready::READABLE);
+        assert_eq!(reads.0.load(SeqCst), 50);
+        assert_eq!(eithers.0.load(SeqCst), 40);
+        assert_eq!(writes.0.load(SeqCst), 0, "writers keep waiting");
+        let mut cx = Context::from_waker(&read_waker);
+        for f in &mut kept {
+            assert!(f.as_mut().poll(&mut cx).is_ready());
+        }
+        // Readiness consumed by someone: a woken waiter waits again.
+        let event = io.ready_now(Wants::Read);
+        io.clear_readiness(event);
+        let mut cx = Context::from_waker(&either_waker);
+        for f in &mut either {
+            assert!(f.as_mut().poll(&mut cx).is_pending(), "relinked");
+        }
+        io.set_readiness(2, Ready::WRITABLE);
+        io.wake(Ready::WRITABLE);
+        assert_eq!(writes.0.load(SeqCst), 10);
+        assert_eq!(eithers.0.load(SeqCst), 80);
+        let lists = &io.lock().lists;
+        assert!(lists.iter().all(List::is_empty));
+    }
+
+    /// A waker whose drop re-enters the resource (registers again) must
+    /// not deadlock: wakers are dropped outside the lock.
+    #[test]
+    fn a_replaced_waker_is_dropped_outside_the_lock() {
+        struct Reentrant(Arc<ScheduledIo>);
+        impl Wake for Reentrant {
+            fn wake(self: Arc<Self>) {}
+        }
+        impl Drop for Reentrant {
+            fn drop(&mut self) {
+                // Deadlocks if called under the waiter lock.
+                let waker = Waker::noop();
+                let mut cx = Context::from_waker(waker);
+                let _ = self.0.poll_readiness(&mut cx, Direction::Read);
+                let _ = pin!(self.0.readiness(Wants::Read)).poll(&mut cx);
+            }
+        }
+        let io = Arc::new(ScheduledIo::new());
+        for round in 0..2 {
+            let waker = Waker::from(Arc::new(Reentrant(io.clone())));
+            let mut cx = Context::from_waker(&waker);
+            assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
+            let mut listed = Box::pin(io.readiness(Wants::Read));
+            assert!(listed.as_mut().poll(&mut cx).is_pending());
+            drop(waker);
+            // Replacing both wakers drops the reentrant ones.
+            let (_, other) = counter();
+            let mut cx = Context::from_waker(&other);
+            assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
+            assert!(listed.as_mut().poll(&mut cx).is_pending());
+            if round == 1 {
+                io.set_readiness(1, Ready::READABLE);
+                io.wake(Ready::READABLE);
+            }
+        }
+    }
+}
+
+#[cfg(all(test, weft_loom))]
+mod loom_tests {
+    //! Loom models of the waiter list: a waiter linking itself while the
+    //! driver delivers (no lost wake-up), two waiters and one event, and a
+    //! waiter dropped while the driver wakes it (no use after free: loom's
+    //! cell tracking and leak checks).
+
+    use super::*;
+    use crate::loom::Arc;
+    use loom::thread;
+    use std::pin::pin;
+
+    fn model<F: Fn() + Sync + Send + 'static>(f: F) {
+        let mut builder = loom::model::Builder::new();
+        if builder.preemption_bound.is_none() {
+            builder.preemption_bound = Some(3);
+        }
+        builder.check(f);
+    }
+
+    struct LoomWaker(loom::sync::Notify);
+
+    impl std::task::Wake for LoomWaker {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.notify();
+        }
+        fn wake_by_ref(self: &std::sync::Arc<Self>) {
+            self.0.notify();
+        }
+    }
+
+    /// Drives `f`; a lost wake-up is a loom deadlock.
+    fn block_on<F: Future>(f: F) -> F::Output {
+        let notify = std::sync::Arc::new(LoomWaker(loom::sync::Notify::new()));
+        let waker = Waker::from(notify.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut f = pin!(f);
+        loop {
+            if let Poll::Ready(output) = f.as_mut().poll(&mut cx) {
+                return output;
+            }
+            notify.0.wait();
+        }
+    }
+
+    #[test]
+    fn loom_io_list_waiter_and_driver_race() {
+        model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let driver = {
+                let io = io.clone();
+                thread::spawn(move || {
+                    io.set_readiness(1, Ready::READABLE);
+                    io.wake(Ready::READABLE);
+                })
+            };
+            let event = block_on(io.readiness(Wants::Read));
+            assert!(event.ready.is_readable());
+            driver.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn loom_io_two_list_waiters_one_event() {
+        model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let other = {
+                let io = io.clone();
+                thread::spawn(move || {
+                    block_on(io.readiness(Wants::Either));
+                })
+            };
+            let driver = {
+                let io = io.clone();
+                thread::spawn(move || {
+                    io.set_readiness(1, Ready::WRITABLE);
+                    io.wake(Ready::WRITABLE);
+                })
+            };
+            block_on(io.readiness(Wants::Write));
+            other.join().unwrap();
+            driver.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn loom_io_waiter_dropped_while_woken() {
+        model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let notify = std::sync::Arc::new(LoomWaker(loom::sync::Notify::new()));
+            let waker = Waker::from(notify.clone());
+            let mut cx = Context::from_waker(&waker);
+            let mut first = Box::pin(io.readiness(Wants::Read));
+            assert!(first.as_mut().poll(&mut cx).is_pending());
+            let driver = {
+                let io = io.clone();
+                thread::spawn(move || {
+                    io.set_readiness(1, Ready::READABLE);
+                    io.wake(Ready::READABLE);
+                })
+            };
+            // Dropped while the driver may be unlinking or waking it.
+            drop(first);
+            // A second waiter still gets the readiness.
+            block_on(io.readiness(Wants::Read));
+            driver.join().unwrap();
+            assert!(io.lock().lists.iter().all(List::is_empty));
+        });
+    }
+
+    #[test]
+    fn loom_io_slot_waker_replaced_while_woken() {
+        model(|| {
+            let io = Arc::new(ScheduledIo::new());
+            let driver = {
+                let io = io.clone();
+                thread::spawn(move || {
+                    io.set_readiness(1, Ready::READABLE);
+                    io.wake(Ready::READABLE);
+                })
+            };
+            // First poll with one waker, then wait with another.
+            let _ = io.poll_readiness(&mut Context::from_waker(Waker::noop()), Direction::Read);
+            block_on(std::future::poll_fn(|cx| {
+                io.poll_readiness(cx, Direction::Read)
+            }));
+            driver.join().unwrap();
+        });
     }
 }

@@ -1,11 +1,10 @@
 //! `AsyncFd`: readiness events for any file descriptor, with guards that
 //! clear the readiness an operation found stale.
 
-use super::{direction_of, poll_ready_interest, InterestEvents};
-use crate::io::driver::Registration;
+use super::{direction_of, ready_interest};
+use crate::io::driver::{ReadyEvent, Registration, Wants};
 use crate::io::{Interest, Ready};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{ready, Context, Poll};
@@ -73,7 +72,7 @@ pub struct AsyncFd<T: AsRawFd> {
 pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
     async_fd: &'a AsyncFd<T>,
     /// `None` once cleared.
-    events: Option<InterestEvents>,
+    events: Option<ReadyEvent>,
 }
 
 /// As [`AsyncFdReadyGuard`], with mutable access to the [`AsyncFd`]
@@ -81,7 +80,7 @@ pub struct AsyncFdReadyGuard<'a, T: AsRawFd> {
 pub struct AsyncFdReadyMutGuard<'a, T: AsRawFd> {
     async_fd: &'a mut AsyncFd<T>,
     /// `None` once cleared.
-    events: Option<InterestEvents>,
+    events: Option<ReadyEvent>,
 }
 
 /// The operation given to a guard's `try_io` hit `WouldBlock`; the
@@ -170,17 +169,21 @@ impl<T: AsRawFd> AsyncFd<T> {
         inner
     }
 
+    /// The `poll_*` wait: in the direction's single slot.
     fn poll_ready_events(
         &self,
         cx: &mut Context<'_>,
         interest: Interest,
-    ) -> Poll<io::Result<InterestEvents>> {
-        poll_ready_interest(&self.registration, cx, interest)
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.registration.poll_ready(cx, direction_of(interest))
     }
 
     /// Polls for read readiness; on `Ready(Ok)`, the guard holds it.
     ///
-    /// Only the last task to poll is woken (one reader waiter).
+    /// Only the last waker passed to `poll_read_ready` (or
+    /// `poll_read_ready_mut`) is woken: two tasks polling it at once
+    /// would lose wake-ups; use [`readable`](Self::readable) then, which
+    /// any number of tasks may await.
     pub fn poll_read_ready<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -206,7 +209,9 @@ impl<T: AsRawFd> AsyncFd<T> {
 
     /// Polls for write readiness; on `Ready(Ok)`, the guard holds it.
     ///
-    /// Only the last task to poll is woken (one writer waiter).
+    /// Only the last waker passed to `poll_write_ready` (or
+    /// `poll_write_ready_mut`) is woken; use [`writable`](Self::writable)
+    /// from several tasks.
     pub fn poll_write_ready<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -242,7 +247,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ///
     /// Cancel-safe.
     pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
-        let events = poll_fn(|cx| self.poll_ready_events(cx, interest)).await?;
+        let events = ready_interest(&self.registration, interest).await?;
         Ok(AsyncFdReadyGuard {
             async_fd: self,
             events: Some(events),
@@ -258,7 +263,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         &mut self,
         interest: Interest,
     ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
-        let events = poll_fn(|cx| self.poll_ready_events(cx, interest)).await?;
+        let events = ready_interest(&self.registration, interest).await?;
         Ok(AsyncFdReadyMutGuard {
             async_fd: self,
             events: Some(events),
@@ -363,7 +368,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     ) -> io::Result<R> {
         let inner = self.get_ref();
         self.registration
-            .try_io(direction_of(interest), || f(inner))
+            .try_io(Wants::from_interest(interest), || f(inner))
     }
 }
 
@@ -404,13 +409,13 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
 /// Clears `events` if `f` hit `WouldBlock` (the guards' `try_io`).
 fn try_io_with<R>(
     registration: &Registration,
-    events: &mut Option<InterestEvents>,
+    events: &mut Option<ReadyEvent>,
     result: io::Result<R>,
 ) -> Result<io::Result<R>, TryIoError> {
     match result {
         Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-            if let Some(events) = events.take() {
-                events.clear(registration);
+            if let Some(event) = events.take() {
+                registration.clear_readiness(event);
             }
             Err(TryIoError(()))
         }
@@ -419,20 +424,15 @@ fn try_io_with<R>(
 }
 
 /// Clears the part of `events` in `ready`; keeps the rest.
-fn clear_matching(registration: &Registration, events: &mut Option<InterestEvents>, ready: Ready) {
+fn clear_matching(registration: &Registration, events: &mut Option<ReadyEvent>, ready: Ready) {
     let Some(seen) = events.as_mut() else {
         return;
     };
-    for event in [seen.read.as_mut(), seen.write.as_mut()]
-        .into_iter()
-        .flatten()
-    {
-        let mut cleared = *event;
-        cleared.ready = event.ready & ready;
-        registration.clear_readiness(cleared);
-        event.ready = event.ready - ready;
-    }
-    if seen.ready().is_empty() {
+    let mut cleared = *seen;
+    cleared.ready = seen.ready & ready;
+    registration.clear_readiness(cleared);
+    seen.ready = seen.ready - ready;
+    if seen.ready.is_empty() {
         *events = None;
     }
 }
@@ -442,8 +442,8 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     /// new event. Call it after an operation hit `WouldBlock`. (An event
     /// that arrived after the guard was made is kept.)
     pub fn clear_ready(&mut self) {
-        if let Some(events) = self.events.take() {
-            events.clear(&self.async_fd.registration);
+        if let Some(event) = self.events.take() {
+            self.async_fd.registration.clear_readiness(event);
         }
     }
 
@@ -459,7 +459,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
 
     /// The readiness this guard saw (empty once cleared).
     pub fn ready(&self) -> Ready {
-        self.events.map_or(Ready::EMPTY, |events| events.ready())
+        self.events.map_or(Ready::EMPTY, |event| event.ready)
     }
 
     /// Runs `f`; if it hits `WouldBlock`, clears the readiness and returns
@@ -491,8 +491,8 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
 impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// As [`AsyncFdReadyGuard::clear_ready`].
     pub fn clear_ready(&mut self) {
-        if let Some(events) = self.events.take() {
-            events.clear(&self.async_fd.registration);
+        if let Some(event) = self.events.take() {
+            self.async_fd.registration.clear_readiness(event);
         }
     }
 
@@ -506,7 +506,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
 
     /// The readiness this guard saw (empty once cleared).
     pub fn ready(&self) -> Ready {
-        self.events.map_or(Ready::EMPTY, |events| events.ready())
+        self.events.map_or(Ready::EMPTY, |event| event.ready)
     }
 
     /// As [`AsyncFdReadyGuard::try_io`], with `&mut AsyncFd`.

@@ -21,17 +21,20 @@
 //! without it.
 //!
 //! Where the option is refused (an older kernel), no control message comes
-//! back and the read falls back to the short-read rule of
-//! `Registration::poll_transfer` (a read that did not fill the buffer
-//! emptied the queue); reads go into uninitialized memory either way.
-//! An idea tokio does not use; the option is the kernel's (`tcp(7)`).
+//! back and nothing is forgotten: the readiness stays until a read says
+//! `WouldBlock`, as everywhere else. A short read alone proves nothing (the
+//! peer's next segment may already be queued), and clearing on it would
+//! make `readable()` or `poll_read_ready` wait for an edge that may never
+//! come; only the kernel's count makes the clearing invisible. Reads go
+//! into uninitialized memory either way. An idea tokio does not use; the
+//! option is the kernel's (`tcp(7)`).
 
 use std::io;
 use std::mem::{size_of, MaybeUninit};
 use std::os::fd::RawFd;
 
 /// Turns `TCP_INQ` on for `fd` where the kernel has it (a refusal only
-/// means reads use the short-read rule instead).
+/// means reads never forget the readiness early).
 pub(super) fn enable(fd: RawFd) {
     let on: libc::c_int = 1;
     // SAFETY: `on` is a valid `c_int` for the call's duration, and its
@@ -60,9 +63,8 @@ pub(super) fn recv(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<(usize,
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
     };
-    let len = buf.len();
     // SAFETY: one vector, over `buf`, writable for its whole length.
-    unsafe { recv_vectored(fd, &mut iov, 1, len) }
+    unsafe { recv_vectored(fd, &mut iov, 1) }
 }
 
 /// As [`recv`], into several buffers.
@@ -70,14 +72,13 @@ pub(super) fn recv_into_slices(
     fd: RawFd,
     bufs: &mut [io::IoSliceMut<'_>],
 ) -> io::Result<(usize, bool)> {
-    let len = bufs.iter().map(|buf| buf.len()).sum();
     // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std
     // guarantees it), and each one is a writable buffer of its length.
-    unsafe { recv_vectored(fd, bufs.as_mut_ptr().cast(), bufs.len(), len) }
+    unsafe { recv_vectored(fd, bufs.as_mut_ptr().cast(), bufs.len()) }
 }
 
-/// Reads into `count` vectors holding `len` bytes in all; says whether the
-/// queue is now empty, from `TCP_CM_INQ` or else the short-read rule.
+/// Reads into `count` vectors; says whether the
+/// kernel reported the queue empty (`TCP_CM_INQ`).
 ///
 /// # Safety
 ///
@@ -87,7 +88,6 @@ unsafe fn recv_vectored(
     fd: RawFd,
     iov: *mut libc::iovec,
     count: usize,
-    len: usize,
 ) -> io::Result<(usize, bool)> {
     let mut control = Control([0; 32]);
     // SAFETY: all-zero is a valid `msghdr` (null pointers, zero lengths).
@@ -104,10 +104,8 @@ unsafe fn recv_vectored(
     }
     let read = read as usize;
     // End of stream (0) leaves the readiness alone: it stays readable.
-    let drained = match queue_left(&msg) {
-        Some(left) => left == 0,
-        None => read < len,
-    };
+    // Only the kernel's count proves the queue empty (module note).
+    let drained = queue_left(&msg) == Some(0);
     Ok((read, read > 0 && drained))
 }
 
@@ -157,7 +155,7 @@ mod tests {
     }
 
     #[test]
-    fn without_the_option_a_short_read_counts_as_emptying() {
+    fn without_the_option_nothing_counts_as_emptying() {
         // A Unix socket has no TCP_INQ: no control message comes back.
         let (mut peer, ours) = std::os::unix::net::UnixStream::pair().unwrap();
         peer.write_all(b"0123456789").unwrap();
@@ -168,6 +166,10 @@ mod tests {
             "a full read says nothing"
         );
         peer.write_all(b"abc").unwrap();
-        assert_eq!(read(ours.as_raw_fd(), 8), (3, true));
+        assert_eq!(
+            read(ours.as_raw_fd(), 8),
+            (3, false),
+            "nor does a short one: only the kernel's count proves the queue empty"
+        );
     }
 }

@@ -1,10 +1,9 @@
 //! `TcpListener`: accepts TCP connections.
 
 use super::TcpStream;
-use crate::io::driver::{Direction, PollEvented};
+use crate::io::driver::{Direction, PollEvented, Wants};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
@@ -131,12 +130,21 @@ impl TcpListener {
     /// # Cancel safety
     ///
     /// Cancel-safe: if the `await` is dropped, no connection is lost.
+    ///
+    /// Any number of tasks may wait in `accept` on one listener (shared
+    /// through an `Arc`): each connection goes to one of them.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = poll_fn(|cx| self.poll_accept_mio(cx)).await?;
+        let (stream, addr) = self
+            .io
+            .async_io(Wants::Read, |listener| listener.accept())
+            .await?;
         Ok((TcpStream::new(stream)?, addr))
     }
 
     /// Polls for a connection; see [`accept`](Self::accept).
+    ///
+    /// Only the waker of the last call is woken: two tasks calling
+    /// `poll_accept` on one listener lose wake-ups (use `accept` then).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.poll_accept_mio(cx)
             .map(|result| result.and_then(|(stream, addr)| Ok((TcpStream::new(stream)?, addr))))

@@ -1,10 +1,9 @@
 //! `TcpSocket`: a TCP socket configured before it listens or connects.
 
 use super::{TcpListener, TcpStream};
-use crate::io::driver::Direction;
+use crate::io::driver::Wants;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -158,7 +157,7 @@ impl TcpSocket {
         }
         let std_stream: std::net::TcpStream = self.inner.into();
         let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
-        poll_fn(|cx| stream.registration().poll_ready(cx, Direction::Write)).await?;
+        stream.registration().readiness(Wants::Write).await?;
         if let Some(err) = stream.take_error()? {
             return Err(err);
         }

@@ -1,12 +1,11 @@
 //! `TcpStream`: a TCP connection.
 
 use super::inq;
-use crate::io::driver::{Direction, PollEvented};
-use crate::io::unix::poll_ready_interest;
+use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
-use std::future::poll_fn;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -48,7 +47,7 @@ impl TcpStream {
         let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
         // A non-blocking connect completes when the socket turns
         // writable; its outcome is then in SO_ERROR.
-        poll_fn(|cx| stream.registration().poll_ready(cx, Direction::Write)).await?;
+        stream.registration().readiness(Wants::Write).await?;
         if let Some(err) = stream.take_error()? {
             return Err(err);
         }
@@ -135,16 +134,35 @@ impl TcpStream {
 
     /// Waits until the stream may be readable (data, EOF or an error).
     /// May wake spuriously: a following `try_read` can still say
-    /// `WouldBlock`.
+    /// `WouldBlock`. The readiness stays until an operation says
+    /// `WouldBlock`, so after a read that took only part of what arrived
+    /// this returns at once. Any number of tasks may wait at once.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.io.registration().poll_ready(cx, Direction::Read)).await?;
+        self.io.registration().readiness(Wants::Read).await?;
         Ok(())
     }
 
     /// Waits until the stream may be writable; see
-    /// [`readable`](Self::readable).
+    /// [`readable`](Self::readable). After a partial write (`try_write`
+    /// that took part of the buffer) this returns at once.
+    ///
+    /// # Errors
+    ///
+    /// An error when the runtime has shut down.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.io.registration().poll_ready(cx, Direction::Write)).await?;
+        self.io.registration().readiness(Wants::Write).await?;
         Ok(())
     }
 
@@ -172,12 +190,15 @@ impl TcpStream {
     /// # }
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let events =
-            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
-        Ok(events.ready())
+        let event = ready_interest(self.io.registration(), interest).await?;
+        Ok(event.ready)
     }
 
     /// Polls for read readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last call is woken: two tasks polling read
+    /// readiness (or reading through `AsyncRead`) at once lose wake-ups;
+    /// use [`readable`](Self::readable) from several tasks.
     ///
     /// # Errors
     ///
@@ -188,6 +209,9 @@ impl TcpStream {
     }
 
     /// Polls for write readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last call is woken (as for
+    /// [`poll_read_ready`](Self::poll_read_ready)).
     ///
     /// # Errors
     ///
@@ -203,14 +227,14 @@ impl TcpStream {
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         let fd = self.as_raw_fd();
         self.registration()
-            .try_drain(Direction::Read, || inq::recv(fd, as_uninit(buf)))
+            .try_drain(Wants::Read, || inq::recv(fd, as_uninit(buf)))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
         let fd = self.as_raw_fd();
         self.registration()
-            .try_drain(Direction::Read, || inq::recv_into_slices(fd, bufs))
+            .try_drain(Wants::Read, || inq::recv_into_slices(fd, bufs))
     }
 
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
@@ -218,7 +242,7 @@ impl TcpStream {
         let io = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || (&*io).write(buf))
+            .try_io(Wants::Write, || (&*io).write(buf))
     }
 
     /// As [`try_write`](Self::try_write), from several buffers.
@@ -226,13 +250,48 @@ impl TcpStream {
         let io = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || (&*io).write_vectored(bufs))
+            .try_io(Wants::Write, || (&*io).write_vectored(bufs))
     }
 
     /// Reads into `buf` without removing the data from the socket's
     /// queue; waits until there is some.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.io.poll_io(cx, Direction::Read, |io| io.peek(buf))).await
+        self.io.async_io(Wants::Read, |io| io.peek(buf)).await
+    }
+
+    /// Runs `f` (a non-blocking operation on this socket) now if the
+    /// cached readiness for `interest` allows; a `WouldBlock` from `f`
+    /// clears it.
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, or `WouldBlock`.
+    pub fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io
+            .registration()
+            .try_io(Wants::from_interest(interest), f)
+    }
+
+    /// Runs `f` until it does not hit `WouldBlock`, waiting for
+    /// `interest` readiness before each try (any number of tasks may
+    /// wait at once).
+    ///
+    /// # Errors
+    ///
+    /// `f`'s error, or an error when the runtime has shut down.
+    pub async fn async_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.io
+            .registration()
+            .async_io(Wants::from_interest(interest), f)
+            .await
     }
 }
 
@@ -267,6 +326,9 @@ impl TcpStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         if buf.remaining() == 0 {
+            // Always ready: still spends budget (a loop of empty reads
+            // must yield like any other ready operation).
+            ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
             return Poll::Ready(Ok(()));
         }
         let fd = self.as_raw_fd();
@@ -318,13 +380,16 @@ impl AsyncWrite for TcpStream {
     }
 
     /// Nothing is buffered in weft: the kernel has every written byte.
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Always ready, so it spends budget (see `runtime::coop`).
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down (the peer reads end of stream);
     /// reading goes on.
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.shutdown_write())
     }
 }
@@ -396,11 +461,14 @@ impl AsyncWrite for WriteHalf<'_> {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Always ready, so it spends budget (see `runtime::coop`).
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.0.shutdown_write())
     }
 }
@@ -529,12 +597,15 @@ impl AsyncWrite for OwnedWriteHalf {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Always ready, so it spends budget (see `runtime::coop`).
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down now (and not again on drop).
-    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         let result = self.stream.shutdown_write();
         self.shutdown_on_drop = false;
         Poll::Ready(result)

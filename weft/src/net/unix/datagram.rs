@@ -1,11 +1,10 @@
 //! `UnixDatagram`: datagrams over a Unix domain socket.
 
 use super::SocketAddr;
-use crate::io::driver::{Direction, PollEvented};
-use crate::io::unix::{direction_of, poll_ready_interest};
+use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -51,7 +50,9 @@ pub struct UnixDatagram {
 }
 
 impl UnixDatagram {
-    /// Creates a socket bound to `path` (creating the socket file).
+    /// Creates a socket bound to `path` (creating the socket file; a
+    /// leading NUL byte names an abstract socket on Linux instead, see the
+    /// [module docs](super)).
     ///
     /// # Errors
     ///
@@ -63,7 +64,12 @@ impl UnixDatagram {
     /// Outside a weft runtime with I/O enabled.
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
-        UnixDatagram::new(mio::net::UnixDatagram::bind(path)?)
+        let path = path.as_ref();
+        let socket = match super::abstract_addr(path) {
+            Some(addr) => mio::net::UnixDatagram::bind_addr(&addr?)?,
+            None => mio::net::UnixDatagram::bind(path)?,
+        };
+        UnixDatagram::new(socket)
     }
 
     /// Two connected, unnamed sockets.
@@ -130,14 +136,19 @@ impl UnixDatagram {
     }
 
     /// Sets the default peer: [`send`](Self::send) goes to `path`, and
-    /// only its datagrams are received (synchronous, as in tokio).
+    /// only its datagrams are received (synchronous, as in tokio). A
+    /// leading NUL byte names an abstract socket on Linux.
     ///
     /// # Errors
     ///
     /// `NotFound` when nothing exists at `path`, `ConnectionRefused` when
     /// no socket is bound there.
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
-        self.io.get_ref().connect(path)
+        let path = path.as_ref();
+        match super::abstract_name(path) {
+            Some(_) => socket2::SockRef::from(self.io.get_ref()).connect(&unix_sock_addr(path)?),
+            None => self.io.get_ref().connect(path),
+        }
     }
 
     /// The address this socket is bound to (unnamed if none).
@@ -171,9 +182,8 @@ impl UnixDatagram {
     ///
     /// An error when the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let events =
-            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
-        Ok(events.ready())
+        let event = ready_interest(self.io.registration(), interest).await?;
+        Ok(event.ready)
     }
 
     /// Waits until a datagram may be received.
@@ -182,7 +192,8 @@ impl UnixDatagram {
     ///
     /// An error when the runtime has shut down.
     pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_recv_ready(cx)).await
+        self.io.registration().readiness(Wants::Read).await?;
+        Ok(())
     }
 
     /// Waits until a datagram may be sent.
@@ -191,16 +202,25 @@ impl UnixDatagram {
     ///
     /// An error when the runtime has shut down.
     pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_send_ready(cx)).await
+        self.io.registration().readiness(Wants::Write).await?;
+        Ok(())
     }
 
     /// Polls for receive readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last `poll_*` call per direction (receive:
+    /// `poll_recv_ready`, `poll_recv`, `poll_recv_from`, `poll_peek`...) is
+    /// woken; tasks that share the socket should use the `async` methods,
+    /// which any number of tasks may await at once.
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
         Poll::Ready(Ok(()))
     }
 
     /// Polls for send readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last `poll_*` call per direction is woken
+    /// (see [`poll_recv_ready`](Self::poll_recv_ready)).
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
         Poll::Ready(Ok(()))
@@ -216,7 +236,9 @@ impl UnixDatagram {
     ///
     /// Cancel-safe: if the `await` is dropped, nothing was sent.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_send(cx, buf)).await
+        self.io
+            .async_io(Wants::Write, |socket| socket.send(buf))
+            .await
     }
 
     /// Polls [`send`](Self::send).
@@ -230,7 +252,7 @@ impl UnixDatagram {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || socket.send(buf))
+            .try_io(Wants::Write, || socket.send(buf))
     }
 
     /// Receives one datagram into `buf`; returns its length (at most
@@ -244,11 +266,9 @@ impl UnixDatagram {
     ///
     /// Cancel-safe: if the `await` is dropped, no datagram was taken.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.recv(buf))
-        })
-        .await
+        self.io
+            .async_io(Wants::Read, |socket| socket.recv(buf))
+            .await
     }
 
     /// Polls receiving one datagram into `buf`'s unfilled part (advanced
@@ -267,10 +287,11 @@ impl UnixDatagram {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || socket.recv(buf))
+            .try_io(Wants::Read, || socket.recv(buf))
     }
 
-    /// Sends `buf` as one datagram to the socket bound at `target`.
+    /// Sends `buf` as one datagram to the socket bound at `target` (a
+    /// leading NUL byte names an abstract socket on Linux).
     ///
     /// # Errors
     ///
@@ -282,7 +303,9 @@ impl UnixDatagram {
     /// Cancel-safe: if the `await` is dropped, nothing was sent.
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], target: P) -> io::Result<usize> {
         let target = target.as_ref();
-        poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
+        self.io
+            .async_io(Wants::Write, |socket| send_to(socket, buf, target))
+            .await
     }
 
     /// Polls [`send_to`](Self::send_to).
@@ -294,7 +317,7 @@ impl UnixDatagram {
     ) -> Poll<io::Result<usize>> {
         let target = target.as_ref();
         self.io
-            .poll_io(cx, Direction::Write, |socket| socket.send_to(buf, target))
+            .poll_io(cx, Direction::Write, |socket| send_to(socket, buf, target))
     }
 
     /// Sends to `target` now, or `WouldBlock`.
@@ -302,7 +325,7 @@ impl UnixDatagram {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || socket.send_to(buf, target))
+            .try_io(Wants::Write, || send_to(socket, buf, target.as_ref()))
     }
 
     /// Receives one datagram into `buf`; returns its length (truncated to
@@ -316,11 +339,9 @@ impl UnixDatagram {
     ///
     /// Cancel-safe: if the `await` is dropped, no datagram was taken.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| {
-            self.io
-                .poll_io(cx, Direction::Read, |socket| socket.recv_from(buf))
-        })
-        .await
+        self.io
+            .async_io(Wants::Read, |socket| socket.recv_from(buf))
+            .await
     }
 
     /// Polls [`recv_from`](Self::recv_from), into `buf`'s unfilled part.
@@ -342,7 +363,7 @@ impl UnixDatagram {
         let socket = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || socket.recv_from(buf))
+            .try_io(Wants::Read, || socket.recv_from(buf))
     }
 
     /// Runs `f` (a non-blocking operation on this socket) now if the
@@ -357,7 +378,9 @@ impl UnixDatagram {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().try_io(direction_of(interest), f)
+        self.io
+            .registration()
+            .try_io(Wants::from_interest(interest), f)
     }
 
     /// Runs `f` until it does not hit `WouldBlock`, waiting for
@@ -371,8 +394,24 @@ impl UnixDatagram {
         interest: Interest,
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        let direction = direction_of(interest);
-        poll_fn(|cx| self.io.registration().poll_io(cx, direction, &mut f)).await
+        self.io
+            .registration()
+            .async_io(Wants::from_interest(interest), &mut f)
+            .await
+    }
+}
+
+/// `target` as a socket address (abstract names included: socket2 reads a
+/// leading NUL as one).
+fn unix_sock_addr(target: &Path) -> io::Result<socket2::SockAddr> {
+    socket2::SockAddr::unix(target)
+}
+
+/// Sends to `target`, a path or (leading NUL) an abstract name.
+fn send_to(socket: &mio::net::UnixDatagram, buf: &[u8], target: &Path) -> io::Result<usize> {
+    match super::abstract_name(target) {
+        Some(_) => socket2::SockRef::from(socket).send_to(buf, &unix_sock_addr(target)?),
+        None => socket.send_to(buf, target),
     }
 }
 

@@ -1,9 +1,8 @@
 //! `UnixListener`: accepts connections on a Unix domain socket.
 
 use super::{SocketAddr, UnixStream};
-use crate::io::driver::{Direction, PollEvented};
+use crate::io::driver::{Direction, PollEvented, Wants};
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
@@ -45,7 +44,8 @@ pub struct UnixListener {
 
 impl UnixListener {
     /// Creates the socket file at `path` and listens on it (synchronous,
-    /// as in tokio).
+    /// as in tokio). A `path` whose first byte is NUL names an abstract
+    /// socket on Linux (no file; see the [module docs](super)).
     ///
     /// # Errors
     ///
@@ -57,7 +57,12 @@ impl UnixListener {
     /// Outside a weft runtime with I/O enabled.
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        UnixListener::new(mio::net::UnixListener::bind(path)?)
+        let path = path.as_ref();
+        let listener = match super::abstract_addr(path) {
+            Some(addr) => mio::net::UnixListener::bind_addr(&addr?)?,
+            None => mio::net::UnixListener::bind(path)?,
+        };
+        UnixListener::new(listener)
     }
 
     #[track_caller]
@@ -99,11 +104,15 @@ impl UnixListener {
     ///
     /// Cancel-safe: if the `await` is dropped, no connection is lost.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) = poll_fn(|cx| self.poll_accept_mio(cx)).await?;
+        let (stream, addr) = self
+            .io
+            .async_io(Wants::Read, |listener| listener.accept())
+            .await?;
         Ok((UnixStream::new(stream)?, addr))
     }
 
-    /// Polls for a connection; see [`accept`](Self::accept).
+    /// Polls for a connection; see [`accept`](Self::accept). Only the
+    /// waker of the last call is woken (use `accept` from several tasks).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         self.poll_accept_mio(cx)
             .map(|result| result.and_then(|(stream, addr)| Ok((UnixStream::new(stream)?, addr))))

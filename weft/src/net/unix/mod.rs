@@ -4,6 +4,32 @@
 //! Binding to a path creates the socket file; it is not removed when the
 //! socket closes (remove it yourself before binding again).
 //!
+//! On Linux (and Android), a path whose first byte is NUL names a socket
+//! in the *abstract namespace*: no file is created, the name (the bytes
+//! after the NUL) disappears with the socket. `UnixListener::bind`,
+//! `UnixStream::connect` and `UnixDatagram`'s `bind`, `connect` and
+//! `send_to` accept such paths, as in tokio; the addresses they report
+//! answer `as_abstract_name` (`std::os::linux::net::SocketAddrExt`).
+//!
+//! ```
+//! # #[cfg(target_os = "linux")]
+//! # #[weft::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! use std::os::linux::net::SocketAddrExt;
+//! use weft::net::unix::{UnixListener, UnixStream};
+//!
+//! let name = format!("\0weft-doc-abstract-{}", std::process::id());
+//! let listener = UnixListener::bind(&name)?;
+//! let _client = UnixStream::connect(&name).await?;
+//! let (_server, _) = listener.accept().await?;
+//! let local = listener.local_addr()?;
+//! assert_eq!(local.as_abstract_name(), Some(&name.as_bytes()[1..]));
+//! # Ok(())
+//! # }
+//! # #[cfg(not(target_os = "linux"))]
+//! # fn main() {}
+//! ```
+//!
 //! # Differences from tokio
 //!
 //! [`SocketAddr`] is
@@ -24,5 +50,43 @@ pub use stream::UnixStream;
 pub use ucred::UCred;
 
 /// The address of a Unix socket: a path, or unnamed (an unbound socket,
-/// one end of a `pair`).
+/// one end of a `pair`), or (Linux) an abstract name.
 pub use std::os::unix::net::SocketAddr;
+
+use std::io;
+use std::path::Path;
+
+/// The abstract name `path` gives, if its first byte is NUL (Linux and
+/// Android; module docs).
+fn abstract_name(path: &Path) -> Option<&[u8]> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        match path.as_os_str().as_bytes().split_first() {
+            Some((0, name)) => Some(name),
+            _ => None,
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// `path` as an abstract socket address, if it names one (a leading NUL
+/// byte); `None` for an ordinary path.
+fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
+    let name = abstract_name(path)?;
+    #[cfg(target_os = "android")]
+    use std::os::android::net::SocketAddrExt;
+    #[cfg(target_os = "linux")]
+    use std::os::linux::net::SocketAddrExt;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return Some(SocketAddr::from_abstract_name(name));
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = name;
+        None
+    }
+}

@@ -7,7 +7,7 @@ use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 pub(super) fn split(stream: &mut UnixStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
     (ReadHalf(stream), WriteHalf(stream))
@@ -197,11 +197,14 @@ impl AsyncWrite for WriteHalf<'_> {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Always ready, so it spends budget (see `runtime::coop`).
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.0.shutdown_write())
     }
 }
@@ -227,12 +230,15 @@ impl AsyncWrite for OwnedWriteHalf {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Always ready, so it spends budget (see `runtime::coop`).
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down now (and not again on drop).
-    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         let result = self.stream.shutdown_write();
         self.shutdown_on_drop = false;
         Poll::Ready(result)

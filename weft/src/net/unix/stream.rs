@@ -2,11 +2,10 @@
 
 use super::split::{split, split_owned};
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
-use crate::io::driver::{Direction, PollEvented};
-use crate::io::unix::{direction_of, poll_ready_interest};
+use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use std::fmt;
-use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -42,7 +41,8 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket bound at `path`.
+    /// Connects to the socket bound at `path` (a leading NUL byte names
+    /// an abstract socket on Linux; see the [module docs](super)).
     ///
     /// # Errors
     ///
@@ -53,10 +53,15 @@ impl UnixStream {
     ///
     /// Outside a weft runtime with I/O enabled.
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let stream = UnixStream::new(mio::net::UnixStream::connect(path)?)?;
+        let path = path.as_ref();
+        let socket = match super::abstract_addr(path) {
+            Some(addr) => mio::net::UnixStream::connect_addr(&addr?)?,
+            None => mio::net::UnixStream::connect(path)?,
+        };
+        let stream = UnixStream::new(socket)?;
         // A non-blocking connect completes when the socket turns
         // writable; its outcome is then in SO_ERROR.
-        poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write)).await?;
+        stream.io.registration().readiness(Wants::Write).await?;
         if let Some(err) = stream.take_error()? {
             return Err(err);
         }
@@ -146,9 +151,8 @@ impl UnixStream {
     ///
     /// An error when the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let events =
-            poll_fn(|cx| poll_ready_interest(self.io.registration(), cx, interest)).await?;
-        Ok(events.ready())
+        let event = ready_interest(self.io.registration(), interest).await?;
+        Ok(event.ready)
     }
 
     /// Waits until the stream may be readable (data, EOF or an error).
@@ -159,7 +163,8 @@ impl UnixStream {
     ///
     /// An error when the runtime has shut down.
     pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_read_ready(cx)).await
+        self.io.registration().readiness(Wants::Read).await?;
+        Ok(())
     }
 
     /// Waits until the stream may be writable; see
@@ -169,16 +174,22 @@ impl UnixStream {
     ///
     /// An error when the runtime has shut down.
     pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_write_ready(cx)).await
+        self.io.registration().readiness(Wants::Write).await?;
+        Ok(())
     }
 
     /// Polls for read readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last call (or `AsyncRead` poll) is woken; use
+    /// [`readable`](Self::readable) from several tasks.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
         Poll::Ready(Ok(()))
     }
 
     /// Polls for write readiness (the waker is stored on `Pending`).
+    ///
+    /// Only the waker of the last call (or `AsyncWrite` poll) is woken.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
         Poll::Ready(Ok(()))
@@ -191,7 +202,7 @@ impl UnixStream {
         let io = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || (&*io).read(buf))
+            .try_io(Wants::Read, || (&*io).read(buf))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
@@ -199,7 +210,7 @@ impl UnixStream {
         let io = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Read, || (&*io).read_vectored(bufs))
+            .try_io(Wants::Read, || (&*io).read_vectored(bufs))
     }
 
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
@@ -207,7 +218,7 @@ impl UnixStream {
         let io = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || (&*io).write(buf))
+            .try_io(Wants::Write, || (&*io).write(buf))
     }
 
     /// As [`try_write`](Self::try_write), from several buffers.
@@ -215,7 +226,7 @@ impl UnixStream {
         let io = self.io.get_ref();
         self.io
             .registration()
-            .try_io(Direction::Write, || (&*io).write_vectored(bufs))
+            .try_io(Wants::Write, || (&*io).write_vectored(bufs))
     }
 
     /// Runs `f` (a non-blocking operation on this socket) now if the
@@ -230,7 +241,9 @@ impl UnixStream {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().try_io(direction_of(interest), f)
+        self.io
+            .registration()
+            .try_io(Wants::from_interest(interest), f)
     }
 
     /// Runs `f` until it does not hit `WouldBlock`, waiting for
@@ -244,8 +257,10 @@ impl UnixStream {
         interest: Interest,
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        let direction = direction_of(interest);
-        poll_fn(|cx| self.io.registration().poll_io(cx, direction, &mut f)).await
+        self.io
+            .registration()
+            .async_io(Wants::from_interest(interest), &mut f)
+            .await
     }
 
     /// Splits the stream into a read half and a write half that borrow
@@ -326,13 +341,16 @@ impl AsyncWrite for UnixStream {
     }
 
     /// Nothing is buffered in weft: the kernel has every written byte.
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Always ready, so it spends budget (see `runtime::coop`).
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down (the peer reads end of stream);
     /// reading goes on.
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.shutdown_write())
     }
 }
