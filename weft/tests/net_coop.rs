@@ -127,6 +127,7 @@ rt_test! {
             // Empty writes: always ready (1-byte writes would fill the buffer
             // and block before the loop ends, with or without a budget).
             assert_yields!("unix write", { a.write(b"").await.unwrap(); });
+            a.write_all(b"data").await.unwrap();
             assert_yields!("unix readable", { b.readable().await.unwrap() });
             assert_yields!("unix writable", { b.writable().await.unwrap() });
             let (x, y) = UnixDatagram::pair().unwrap();
