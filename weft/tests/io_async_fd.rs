@@ -59,7 +59,7 @@ rt_test! {
         });
     }
 
-    fn clear_ready_on_would_block(rt: &Runtime) {
+    fn clear_ready_on_would_block(rt: &Runtime, flavor: Flavor) {
         let _watchdog = Watchdog::new("clear_ready_on_would_block");
         rt.block_on(async {
             let (mut ours, theirs) = pair();
@@ -79,19 +79,25 @@ rt_test! {
             );
             guard.clear_ready();
             assert!(guard.ready().is_empty());
-            // Not ready now: one poll stays pending...
-            let pending = std::future::poll_fn(|cx| {
-                Poll::Ready(fd.poll_read_ready(cx).is_pending())
-            })
-            .await;
-            assert!(pending, "readiness was cleared");
-            // ...and AsyncFd::try_io refuses without calling the closure.
-            let err = fd
-                .try_io(Interest::READABLE, |_| -> std::io::Result<()> {
-                    panic!("not called while not ready")
+            // Not ready now: one poll stays pending, and AsyncFd::try_io
+            // refuses without calling the closure. Only where no driver
+            // turn can run meanwhile: on multi_thread a worker may collect
+            // a new (spurious) edge for the socket at any moment (reading
+            // wakes the socket's wait queue), and a newer event is kept by
+            // design, as in tokio.
+            if flavor.is_current_thread() {
+                let pending = std::future::poll_fn(|cx| {
+                    Poll::Ready(fd.poll_read_ready(cx).is_pending())
                 })
-                .unwrap_err();
-            assert_eq!(err.kind(), ErrorKind::WouldBlock);
+                .await;
+                assert!(pending, "readiness was cleared");
+                let err = fd
+                    .try_io(Interest::READABLE, |_| -> std::io::Result<()> {
+                        panic!("not called while not ready")
+                    })
+                    .unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::WouldBlock);
+            }
 
             // Without clearing, readiness stays cached (retain).
             ours.write_all(b"d").unwrap();
