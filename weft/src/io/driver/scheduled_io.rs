@@ -14,12 +14,15 @@
 //!   methods. A `poll_*` caller has nowhere to keep a queue entry, so only
 //!   the last waker given per direction is kept and woken (tokio documents
 //!   the same).
-//! - **Lists**: the `async fn` operations wait through a [`Readiness`]
+//! - **List**: the `async fn` operations wait through a [`Readiness`]
 //!   future whose waiter node lives *inside the future* and is linked into
-//!   an intrusive list (no allocation per wait). There is one list per
-//!   kind of wait — read, write, either — and the driver wakes every node
-//!   of each list its event matches, so any number of tasks can wait on
-//!   one resource in one direction.
+//!   one intrusive list (no allocation per wait). Each node records what it
+//!   waits for (read, write, either) and the driver wakes every node its
+//!   event matches, so any number of tasks can wait on one resource in one
+//!   direction. The list is a single head pointer (nodes are pushed at the
+//!   front; the order of a wake-all does not matter), so a resource with
+//!   nobody waiting pays one word for it: a `ScheduledIo` exists per
+//!   connection, and connections are what a server has most of.
 //!
 //! Rules:
 //!
@@ -29,6 +32,9 @@
 //!    node) under the waiter lock and reads the readiness again before
 //!    releasing it: if the driver's step 1 came first, the poller sees the
 //!    bits; if it comes after, the driver finds the waker. No lost wake-up.
+//!    A waker that must be stored anew is cloned *before* the lock is
+//!    taken (rule 6); a poll whose stored waker `will_wake` already clones
+//!    nothing.
 //! 3. After `WouldBlock`, a poller clears only the bits it saw, and only
 //!    if the tick is still the one it saw: an event that arrived between
 //!    the failed syscall and the clear has a newer tick and is kept. This
@@ -44,10 +50,12 @@
 //!    points at freed memory, and a wake never goes to a dropped waiter: a
 //!    node the driver already took is merely forgotten (its waker was moved
 //!    into the driver's batch under the lock).
-//! 6. No user code under the lock: wakers replaced, removed or taken are
-//!    dropped or woken after the lock is released. The driver collects
-//!    wakers into a fixed-size batch; when it is full it releases the lock,
-//!    wakes the batch, and re-locks to continue (no allocation).
+//! 6. No user code under the lock: wakers are cloned before it is taken,
+//!    and wakers replaced, removed or taken are dropped or woken after it
+//!    is released. The driver collects wakers into a fixed-size batch;
+//!    when it is full it releases the lock, wakes the batch, and re-locks
+//!    to go on from the list's head (no allocation; the nodes it already
+//!    took are gone from the list, the others it skips again).
 
 use crate::io::{Interest, Ready};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering::*, UnsafeCell};
@@ -153,7 +161,9 @@ struct WaiterInner {
     prev: Option<NonNull<Waiter>>,
     next: Option<NonNull<Waiter>>,
     waker: Option<Waker>,
-    /// Whether the node is in its list.
+    /// What the node waits for (fixed at creation).
+    wants: Wants,
+    /// Whether the node is in the list.
     queued: bool,
 }
 
@@ -165,12 +175,13 @@ unsafe impl Send for Waiter {}
 unsafe impl Sync for Waiter {}
 
 impl Waiter {
-    fn new() -> Waiter {
+    fn new(wants: Wants) -> Waiter {
         Waiter {
             inner: UnsafeCell::new(WaiterInner {
                 prev: None,
                 next: None,
                 waker: None,
+                wants,
                 queued: false,
             }),
             _pin: PhantomPinned,
@@ -194,12 +205,11 @@ unsafe fn with_node<R>(node: NonNull<Waiter>, f: impl FnOnce(&mut WaiterInner) -
 }
 
 /// An intrusive doubly linked list of [`Waiter`]s that live in pinned
-/// futures. A local, minimal list (the one in `sync::util` is behind the
-/// `sync` feature).
+/// futures, known by its head alone. A local, minimal list (the one in
+/// `sync::util` is behind the `sync` feature, and keeps a tail).
 #[derive(Debug, Default)]
 struct List {
     head: Option<NonNull<Waiter>>,
-    tail: Option<NonNull<Waiter>>,
 }
 
 // SAFETY: the list is only pointers to nodes whose contents are touched
@@ -208,32 +218,27 @@ struct List {
 unsafe impl Send for List {}
 
 impl List {
-    fn is_empty(&self) -> bool {
-        self.head.is_none()
-    }
-
-    /// Links `node` at the back.
+    /// Links `node` at the front.
     ///
     /// # Safety
     ///
     /// Under the waiter lock; `node` is live, pinned, in no list, and stays
-    /// valid until it is popped or removed (rules 5).
-    unsafe fn push_back(&mut self, node: NonNull<Waiter>) {
-        let tail = self.tail;
-        // SAFETY: the caller's contract; `tail` is a live node of this list.
+    /// valid until it is removed (rule 5).
+    unsafe fn push_front(&mut self, node: NonNull<Waiter>) {
+        let head = self.head;
+        // SAFETY: the caller's contract; `head` is a live node of this list.
         unsafe {
             with_node(node, |n| {
                 debug_assert!(!n.queued, "a waiter linked twice");
-                n.prev = tail;
-                n.next = None;
+                n.prev = None;
+                n.next = head;
                 n.queued = true;
             });
-            match tail {
-                Some(tail) => with_node(tail, |t| t.next = Some(node)),
-                None => self.head = Some(node),
+            if let Some(head) = head {
+                with_node(head, |h| h.prev = Some(node));
             }
         }
-        self.tail = Some(node);
+        self.head = Some(node);
     }
 
     /// Unlinks `node` (which must be in this list) and clears its links
@@ -255,22 +260,36 @@ impl List {
                 Some(prev) => with_node(prev, |p| p.next = next),
                 None => self.head = next,
             }
-            match next {
-                Some(next) => with_node(next, |n| n.prev = prev),
-                None => self.tail = prev,
+            if let Some(next) = next {
+                with_node(next, |n| n.prev = prev);
             }
         }
     }
 
-    /// Unlinks the first node and moves its waker out.
-    fn pop_front_waker(&mut self) -> Option<Option<Waker>> {
-        let node = self.head?;
-        // SAFETY: called under the waiter lock (the list is only reachable
-        // through it); `node` is in this list, hence live (rule 5).
-        unsafe {
-            self.remove(node);
-            Some(with_node(node, |n| n.waker.take()))
+    /// Unlinks every node whose wait `ready` ends and moves its waker into
+    /// `batch`, until the batch is full; returns whether it stopped for
+    /// that (matching nodes may be left).
+    fn take_matching(&mut self, ready: Ready, batch: &mut WakeBatch) -> bool {
+        let mut cursor = self.head;
+        while let Some(node) = cursor {
+            // SAFETY: called under the waiter lock (the list is only
+            // reachable through it); `node` is in this list, hence live
+            // (rule 5); `next` is read before `node` is unlinked.
+            unsafe {
+                let (next, wants) = with_node(node, |n| (n.next, n.wants));
+                if wants.mask().intersects(ready) {
+                    if batch.is_full() {
+                        return true;
+                    }
+                    self.remove(node);
+                    if let Some(waker) = with_node(node, |n| n.waker.take()) {
+                        batch.push(waker);
+                    }
+                }
+                cursor = next;
+            }
         }
+        false
     }
 }
 
@@ -279,8 +298,8 @@ struct Waiters {
     /// The `poll_*` slots.
     reader: Option<Waker>,
     writer: Option<Waker>,
-    /// The `Readiness` lists, indexed by `Wants`.
-    lists: [List; 3],
+    /// The `Readiness` waiters.
+    list: List,
 }
 
 /// Up to [`WakeBatch::CAPACITY`] wakers taken under the lock, woken after
@@ -381,12 +400,7 @@ impl ScheduledIo {
         let mut waiters = self.lock();
         let reader = if read { waiters.reader.take() } else { None };
         let writer = if write { waiters.writer.take() } else { None };
-        let matching = |waiters: &Waiters| {
-            (read && !waiters.lists[Wants::Read as usize].is_empty())
-                || (write && !waiters.lists[Wants::Write as usize].is_empty())
-                || !waiters.lists[Wants::Either as usize].is_empty()
-        };
-        if !matching(&waiters) {
+        if waiters.list.head.is_none() {
             // The common case: no `async` waiter; no batch needed.
             drop(waiters);
             if let Some(waker) = reader {
@@ -402,24 +416,7 @@ impl ScheduledIo {
             batch.push(waker);
         }
         loop {
-            let lists = [
-                (Wants::Read, read),
-                (Wants::Write, write),
-                (Wants::Either, true),
-            ];
-            for (wants, wanted) in lists {
-                if !wanted {
-                    continue;
-                }
-                while !batch.is_full() {
-                    match waiters.lists[wants as usize].pop_front_waker() {
-                        Some(Some(waker)) => batch.push(waker),
-                        Some(None) => {}
-                        None => break,
-                    }
-                }
-            }
-            let more = batch.is_full() && matching(&waiters);
+            let more = waiters.list.take_matching(ready, &mut batch);
             drop(waiters);
             batch.wake_all();
             if !more {
@@ -462,24 +459,35 @@ impl ScheduledIo {
         if event.is_ready() {
             return Poll::Ready(event);
         }
-        let mut waiters = self.lock();
-        let slot = match direction {
-            Direction::Read => &mut waiters.reader,
-            Direction::Write => &mut waiters.writer,
-        };
-        let replaced = match slot {
-            Some(waker) if waker.will_wake(cx.waker()) => None,
-            _ => slot.replace(cx.waker().clone()),
-        };
-        // Rule 2: read again with the waker in place.
-        let event = self.load(direction.mask());
-        drop(waiters);
-        // Rule 6: the replaced waker is dropped outside the lock.
-        drop(replaced);
-        if event.is_ready() {
-            Poll::Ready(event)
-        } else {
-            Poll::Pending
+        // Rule 6: a new waker is cloned with the lock released.
+        let mut fresh: Option<Waker> = None;
+        loop {
+            let mut waiters = self.lock();
+            let slot = match direction {
+                Direction::Read => &mut waiters.reader,
+                Direction::Write => &mut waiters.writer,
+            };
+            let replaced = match slot {
+                Some(waker) if waker.will_wake(cx.waker()) => None,
+                _ => match fresh.take() {
+                    Some(waker) => slot.replace(waker),
+                    None => {
+                        drop(waiters);
+                        fresh = Some(cx.waker().clone());
+                        continue;
+                    }
+                },
+            };
+            // Rule 2: read again with the waker in place.
+            let event = self.load(direction.mask());
+            drop(waiters);
+            // Rule 6: the replaced waker is dropped outside the lock.
+            drop(replaced);
+            return if event.is_ready() {
+                Poll::Ready(event)
+            } else {
+                Poll::Pending
+            };
         }
     }
 
@@ -491,7 +499,7 @@ impl ScheduledIo {
             io: self,
             wants,
             linked: false,
-            waiter: Waiter::new(),
+            waiter: Waiter::new(wants),
         }
     }
 
@@ -532,10 +540,10 @@ impl Readiness<'_> {
     fn unlink(&mut self, waiters: &mut Waiters) -> Option<Waker> {
         self.linked = false;
         let node = NonNull::from(&self.waiter);
-        let list = &mut waiters.lists[self.wants as usize];
+        let list = &mut waiters.list;
         // SAFETY: the waiter lock is held (`waiters` is its guard's
         // contents); the node is live (it is ours) and, when queued, in
-        // the list of our `wants`.
+        // the list.
         unsafe {
             if with_node(node, |n| n.queued) {
                 list.remove(node);
@@ -560,35 +568,46 @@ impl Future for Readiness<'_> {
             coop.made_progress();
             return Poll::Ready(event);
         }
-        let mut waiters = this.io.lock();
-        // Rule 2: read again under the lock.
-        let event = this.io.load(mask);
-        if event.is_ready() {
-            let waker = this.unlink(&mut waiters);
-            drop(waiters);
-            drop(waker);
-            coop.made_progress();
-            return Poll::Ready(event);
-        }
-        let node = NonNull::from(&this.waiter);
-        let list = &mut waiters.lists[this.wants as usize];
-        // SAFETY: under the waiter lock; the node is ours, live and pinned
-        // (we are), and `Drop` unlinks it before it goes away.
-        let replaced = unsafe {
-            let replaced = with_node(node, |n| match &n.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => None,
-                _ => n.waker.replace(cx.waker().clone()),
-            });
-            if !with_node(node, |n| n.queued) {
-                list.push_back(node);
+        // Rule 6: a new waker is cloned with the lock released.
+        let mut fresh: Option<Waker> = None;
+        loop {
+            let mut waiters = this.io.lock();
+            // Rule 2: read again under the lock.
+            let event = this.io.load(mask);
+            if event.is_ready() {
+                let waker = this.unlink(&mut waiters);
+                drop(waiters);
+                drop(waker);
+                drop(fresh);
+                coop.made_progress();
+                return Poll::Ready(event);
             }
-            replaced
-        };
-        this.linked = true;
-        drop(waiters);
-        // Rule 6: outside the lock.
-        drop(replaced);
-        Poll::Pending
+            let node = NonNull::from(&this.waiter);
+            // SAFETY: under the waiter lock; the node is ours, live and
+            // pinned (we are), and `Drop` unlinks it before it goes away.
+            let stored = unsafe {
+                with_node(node, |n| match &n.waker {
+                    Some(waker) if waker.will_wake(cx.waker()) => Some(None),
+                    _ => fresh.take().map(|waker| n.waker.replace(waker)),
+                })
+            };
+            let Some(replaced) = stored else {
+                drop(waiters);
+                fresh = Some(cx.waker().clone());
+                continue;
+            };
+            // SAFETY: as above.
+            unsafe {
+                if !with_node(node, |n| n.queued) {
+                    waiters.list.push_front(node);
+                }
+            }
+            this.linked = true;
+            drop(waiters);
+            // Rule 6: outside the lock.
+            drop(replaced);
+            return Poll::Pending;
+        }
     }
 }
 
@@ -736,8 +755,7 @@ mod tests {
         io.wake(Ready::WRITABLE);
         assert_eq!(writes.0.load(SeqCst), 10);
         assert_eq!(eithers.0.load(SeqCst), 80);
-        let lists = &io.lock().lists;
-        assert!(lists.iter().all(List::is_empty));
+        assert!(io.lock().list.head.is_none());
     }
 
     /// A waker whose drop re-enters the resource (registers again) must
@@ -884,7 +902,7 @@ mod loom_tests {
             // A second waiter still gets the readiness.
             block_on(io.readiness(Wants::Read));
             driver.join().unwrap();
-            assert!(io.lock().lists.iter().all(List::is_empty));
+            assert!(io.lock().list.head.is_none());
         });
     }
 

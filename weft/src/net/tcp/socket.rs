@@ -1,7 +1,7 @@
 //! `TcpSocket`: a TCP socket configured before it listens or connects.
 
 use super::{TcpListener, TcpStream};
-use crate::io::driver::Wants;
+use crate::io::driver::Direction;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use std::fmt;
 use std::io;
@@ -157,7 +157,9 @@ impl TcpSocket {
         }
         let std_stream: std::net::TcpStream = self.inner.into();
         let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
-        stream.registration().readiness(Wants::Write).await?;
+        // Only this task can wait here (the stream is not handed out
+        // yet): the direction's `poll_*` slot, no waiter node in the future.
+        std::future::poll_fn(|cx| stream.registration().poll_ready(cx, Direction::Write)).await?;
         if let Some(err) = stream.take_error()? {
             return Err(err);
         }

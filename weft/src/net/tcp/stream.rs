@@ -47,7 +47,9 @@ impl TcpStream {
         let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
         // A non-blocking connect completes when the socket turns
         // writable; its outcome is then in SO_ERROR.
-        stream.registration().readiness(Wants::Write).await?;
+        // Only this task can wait here (the stream is not handed out
+        // yet): the direction's `poll_*` slot, no waiter node in the future.
+        std::future::poll_fn(|cx| stream.registration().poll_ready(cx, Direction::Write)).await?;
         if let Some(err) = stream.take_error()? {
             return Err(err);
         }

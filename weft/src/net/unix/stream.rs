@@ -61,7 +61,10 @@ impl UnixStream {
         let stream = UnixStream::new(socket)?;
         // A non-blocking connect completes when the socket turns
         // writable; its outcome is then in SO_ERROR.
-        stream.io.registration().readiness(Wants::Write).await?;
+        // Only this task can wait here (the stream is not handed out
+        // yet): the direction's `poll_*` slot, no waiter node in the future.
+        std::future::poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write))
+            .await?;
         if let Some(err) = stream.take_error()? {
             return Err(err);
         }
