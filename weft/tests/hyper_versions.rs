@@ -208,11 +208,19 @@ rt_test! {
                 // Each byte arrives after the server has peeked at the
                 // ones before (most of the time): every arrival must wake
                 // it.
-                for byte in PREFACE {
-                    client.write_all(&[*byte]).await.unwrap();
+                for (i, byte) in PREFACE.iter().enumerate() {
+                    let written = client.write_all(&[*byte]).await;
+                    // Under http1_only the server may close (with a reset,
+                    // our bytes unread) as soon as it has the whole preface:
+                    // only the last byte's write may see that.
+                    if http2 || i + 1 < PREFACE.len() {
+                        written.unwrap();
+                    }
                     weft::time::sleep(Duration::from_millis(5)).await;
                 }
-                client.write_all(SETTINGS).await.unwrap();
+                if http2 {
+                    client.write_all(SETTINGS).await.unwrap();
+                }
                 let first = first_bytes(&mut client).await;
                 if http2 {
                     // The server's side of the handshake: a SETTINGS frame.
