@@ -314,17 +314,26 @@ pub(crate) fn disable_defer() -> DeferGuard {
 /// at once, since the driver check it would otherwise wait for comes only
 /// after the callback returns.
 pub(crate) fn run_scheduler_hook(hook: &(dyn Fn() + Send + Sync)) {
-    struct Restore(bool);
+    with_flag(|cx| &cx.defer_enabled, false, hook);
+}
+
+/// Runs `f` with one of this thread's flags set to `value`, restoring the
+/// previous value after (also on unwind).
+fn with_flag<R>(flag: fn(&Context) -> &Cell<bool>, value: bool, f: impl FnOnce() -> R) -> R {
+    struct Restore {
+        flag: fn(&Context) -> &Cell<bool>,
+        previous: bool,
+    }
     impl Drop for Restore {
         fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|cx| cx.defer_enabled.set(self.0));
+            let _ = CONTEXT.try_with(|cx| (self.flag)(cx).set(self.previous));
         }
     }
     let previous = CONTEXT
-        .try_with(|cx| cx.defer_enabled.replace(false))
+        .try_with(|cx| flag(cx).replace(value))
         .unwrap_or(false);
-    let _restore = Restore(previous);
-    hook();
+    let _restore = Restore { flag, previous };
+    f()
 }
 
 impl Drop for DeferGuard {
@@ -378,17 +387,7 @@ pub(crate) fn is_in_runtime() -> bool {
 /// Runs `f` with this thread no longer marked as driving a runtime, so `f`
 /// may block (`block_in_place`); the mark is restored after, also on unwind.
 pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let _ = CONTEXT.try_with(|cx| cx.in_runtime.set(self.0));
-        }
-    }
-    let was_in_runtime = CONTEXT
-        .try_with(|cx| cx.in_runtime.replace(false))
-        .unwrap_or(false);
-    let _restore = Restore(was_in_runtime);
-    f()
+    with_flag(|cx| &cx.in_runtime, false, f)
 }
 
 #[cfg(all(test, not(weft_loom)))]

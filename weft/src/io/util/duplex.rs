@@ -52,7 +52,7 @@ use std::task::{ready, Context, Poll, Waker};
 
 use crate::io::coop;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
-use crate::loom::{Arc, Mutex};
+use crate::loom::{Arc, Mutex, MutexGuard};
 
 /// One end of an in-memory pipe made by [`duplex`]: what one end writes,
 /// the other reads.
@@ -116,7 +116,7 @@ pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     )
 }
 
-fn lock(pipe: &Mutex<Pipe>) -> impl std::ops::DerefMut<Target = Pipe> + '_ {
+fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
     // The critical sections only move bytes and wakers; a panic inside
     // one (allocation failure) leaves the pipe consistent.
     pipe.lock().unwrap_or_else(PoisonError::into_inner)
@@ -128,28 +128,42 @@ fn wake(waker: Option<Waker>) {
     }
 }
 
-/// What [`store`] did with the slot.
-enum Stored {
-    /// The slot holds `cx`'s waker (the returned one, if any, was replaced:
-    /// drop it after unlocking).
-    Done(Option<Waker>),
-    /// A clone of `cx`'s waker is needed: make it with the lock released
-    /// and check again (rule 5).
-    NeedsClone,
-}
-
-/// Rule 5: puts `cx`'s waker in `slot` (under the pipe's lock) using the
-/// clone in `fresh`, made beforehand with the lock released.
-fn store(slot: &mut Option<Waker>, cx: &Context<'_>, fresh: &mut Option<Waker>) -> Stored {
-    if slot
-        .as_ref()
-        .is_some_and(|waker| waker.will_wake(cx.waker()))
-    {
-        return Stored::Done(None);
-    }
-    match fresh.take() {
-        Some(waker) => Stored::Done(slot.replace(waker)),
-        None => Stored::NeedsClone,
+/// Rules 1 and 5: locks `pipe` and, once `ready` says the caller may go
+/// on (`Some`), returns the guard with what `ready` found; otherwise stores
+/// `cx`'s waker in the slot `waker_slot` picks and returns `Pending`. A new
+/// waker is cloned with the lock released, and the check then repeated; a
+/// replaced one is dropped after unlocking.
+fn lock_when_ready<'a, T>(
+    pipe: &'a Mutex<Pipe>,
+    cx: &Context<'_>,
+    waker_slot: fn(&mut Pipe) -> &mut Option<Waker>,
+    mut ready: impl FnMut(&Pipe) -> Option<T>,
+) -> Poll<(MutexGuard<'a, Pipe>, T)> {
+    let mut fresh: Option<Waker> = None;
+    loop {
+        let mut guard = lock(pipe);
+        if let Some(found) = ready(&guard) {
+            return Poll::Ready((guard, found));
+        }
+        let slot = waker_slot(&mut guard);
+        if slot
+            .as_ref()
+            .is_some_and(|waker| waker.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
+        match fresh.take() {
+            Some(waker) => {
+                let replaced = slot.replace(waker);
+                drop(guard);
+                drop(replaced);
+                return Poll::Pending;
+            }
+            None => {
+                drop(guard);
+                fresh = Some(cx.waker().clone());
+            }
+        }
     }
 }
 
@@ -173,25 +187,19 @@ impl Pipe {
 
 impl DuplexStream {
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let mut fresh = None;
-        let mut pipe = lock(&self.read);
-        while pipe.buffer.is_empty() {
-            if pipe.closed {
-                return Poll::Ready(Ok(()));
+        // Rule 1: checked and registered under one lock.
+        let (mut pipe, at_end) = ready!(lock_when_ready(
+            &self.read,
+            cx,
+            |pipe| &mut pipe.read_waker,
+            |pipe| match (pipe.buffer.is_empty(), pipe.closed) {
+                (false, _) => Some(false),
+                (true, true) => Some(true),
+                (true, false) => None,
             }
-            // Rule 1: checked and registered under one lock.
-            match store(&mut pipe.read_waker, cx, &mut fresh) {
-                Stored::Done(replaced) => {
-                    drop(pipe);
-                    drop(replaced);
-                    return Poll::Pending;
-                }
-                Stored::NeedsClone => {
-                    drop(pipe);
-                    fresh = Some(cx.waker().clone());
-                    pipe = lock(&self.read);
-                }
-            }
+        ));
+        if at_end {
+            return Poll::Ready(Ok(()));
         }
         let n = pipe.buffer.len().min(buf.remaining());
         let (front, back) = pipe.buffer.as_slices();
@@ -207,28 +215,18 @@ impl DuplexStream {
     }
 
     fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let mut fresh = None;
-        let mut pipe = lock(&self.write);
-        let room = loop {
-            if pipe.closed {
-                return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        let (mut pipe, room) = ready!(lock_when_ready(
+            &self.write,
+            cx,
+            |pipe| &mut pipe.write_waker,
+            |pipe| {
+                let room = pipe.max_buf_size - pipe.buffer.len();
+                // `Some(None)`: closed, go on to report it.
+                (pipe.closed || room > 0).then_some((!pipe.closed).then_some(room))
             }
-            let room = pipe.max_buf_size - pipe.buffer.len();
-            if room > 0 {
-                break room;
-            }
-            match store(&mut pipe.write_waker, cx, &mut fresh) {
-                Stored::Done(replaced) => {
-                    drop(pipe);
-                    drop(replaced);
-                    return Poll::Pending;
-                }
-                Stored::NeedsClone => {
-                    drop(pipe);
-                    fresh = Some(cx.waker().clone());
-                    pipe = lock(&self.write);
-                }
-            }
+        ));
+        let Some(room) = room else {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         };
         let n = room.min(buf.len());
         pipe.buffer.extend(&buf[..n]);
