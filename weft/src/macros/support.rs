@@ -204,10 +204,9 @@ macro_rules! impl_project {
 
             #[inline]
             fn project(self: Pin<&mut Self>) -> Self::Pinned<'_> {
-                // SAFETY: the elements are structurally pinned (see
-                // `Branches`): `get_unchecked_mut` moves nothing, and each
-                // element is re-pinned at once; it lives inside the pinned
-                // `Branches` and is never moved out or reached unpinned.
+                // SAFETY: structurally pinned elements (see `Branches`):
+                // nothing is moved, each is re-pinned at once, and none is
+                // ever moved out of the pinned `Branches` or reached unpinned.
                 unsafe {
                     let ($($v,)+) = &mut self.get_unchecked_mut().tuple;
                     ($(Pin::new_unchecked($v),)+)
@@ -268,10 +267,9 @@ where
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
-        // SAFETY: `branches` is structurally pinned: it is re-pinned at once
-        // and never moved (`PollWith` has no `Drop` impl and no accessor,
-        // and is `Unpin` only when `Branches<T>` is); `state` and `poll`
-        // are not pinned and are only lent out by `&mut`.
+        // `PollWith` has no `Drop` impl and no accessor, and is `Unpin`
+        // only when `Branches<T>` is. `state` and `poll` are not pinned.
+        // SAFETY: `branches` is re-pinned at once and never moved.
         let this = unsafe { self.get_unchecked_mut() };
         // SAFETY: see above.
         let branches = unsafe { Pin::new_unchecked(&mut this.branches) };

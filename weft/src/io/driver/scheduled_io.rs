@@ -197,11 +197,13 @@ impl Waiter {
 /// node is in or is about to enter (rule 5), and `node` is live; `f` does
 /// not touch another node.
 unsafe fn with_node<R>(node: NonNull<Waiter>, f: impl FnOnce(&mut WaiterInner) -> R) -> R {
-    // SAFETY: `node` is live (caller); the lock serialises every access to
-    // its cell, so this is the only reference to its contents.
-    unsafe { node.as_ref() }
-        .inner
-        .with_mut(|inner| f(unsafe { &mut *inner }))
+    // SAFETY: `node` is live (caller).
+    let waiter = unsafe { node.as_ref() };
+    waiter.inner.with_mut(|inner| {
+        // SAFETY: the lock serialises every access to the cell (caller), so
+        // this is the only reference to its contents.
+        f(unsafe { &mut *inner })
+    })
 }
 
 /// An intrusive doubly linked list of [`Waiter`]s that live in pinned

@@ -104,10 +104,9 @@ impl<R: AsyncRead> AsyncRead for Take<R> {
         // known as initialised, so the caller's next read need not zero
         // them again.
         let initialized = part.initialized().len();
-        // SAFETY: `part` is `buf`'s unfilled region (checked above: same
-        // start), and its first `initialized` bytes are initialized
-        // (`ReadBuf`'s invariant); `initialized <= part.capacity() <=
-        // buf.remaining()`.
+        // SAFETY: `part` is `buf`'s unfilled region (same start, checked),
+        // its first `initialized` bytes are initialized (`ReadBuf`'s
+        // invariant), and `initialized <= part.capacity() <= buf.remaining()`.
         unsafe { buf.assume_init(initialized) };
         buf.advance(n);
         *limit -= n as u64;

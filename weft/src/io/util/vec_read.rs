@@ -82,10 +82,9 @@ pub(crate) fn poll_read_into_vec<R: AsyncRead + ?Sized>(
     let spare = vec.spare_capacity_mut();
     let start = spare.as_ptr();
     let mut buf = ReadBuf::uninit(spare);
-    // SAFETY: `known` bytes at the start of the spare capacity were
-    // recorded as initialised after an earlier read into this same
-    // allocation at this same length (`SpareInit::known` checks both), and
-    // nothing has written to the vector since; `known <= buf.remaining()`.
+    // SAFETY: `SpareInit::known` vouches for `known <= buf.remaining()`
+    // spare bytes initialised by an earlier read into this allocation at
+    // this length, untouched since (it checks both).
     unsafe { buf.assume_init(known) };
     let result = reader.poll_read(cx, &mut buf);
     assert!(
