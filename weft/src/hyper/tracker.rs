@@ -292,15 +292,20 @@ mod tests {
 
     /// A waker that notes each clone, drop or wake made while the
     /// tracker's lock is held (user code under the lock).
+    /// Weak: the tracker drops the wakers it still holds when it goes,
+    /// and the probes outlive it (they are freed last).
     struct Probe {
-        tracker: Arc<Tracker>,
+        tracker: std::sync::Weak<Tracker>,
         under_lock: AtomicUsize,
     }
 
     impl Probe {
         fn check(&self) {
+            let Some(tracker) = self.tracker.upgrade() else {
+                return;
+            };
             if matches!(
-                self.tracker.inner.try_lock(),
+                tracker.inner.try_lock(),
                 Err(std::sync::TryLockError::WouldBlock)
             ) {
                 self.under_lock.fetch_add(1, Ordering::SeqCst);
@@ -324,26 +329,32 @@ mod tests {
         &VTABLE
     }
 
-    fn probe_waker(probe: &'static Probe) -> Waker {
+    /// # Safety
+    ///
+    /// Every clone of the waker is gone before `probe` is freed.
+    unsafe fn probe_waker(probe: &Probe) -> Waker {
         let raw = RawWaker::new(std::ptr::from_ref(probe).cast(), probe_vtable());
-        // SAFETY: the vtable's functions take the `&'static Probe` they
-        // are given and honour `RawWaker`'s contract (clone makes an equal
-        // waker, the others only read the probe).
+        // SAFETY: the vtable's functions take the `Probe` they are given,
+        // alive as long as the waker (caller), and honour `RawWaker`'s
+        // contract (clone makes an equal waker, the others only read it).
         unsafe { Waker::from_raw(raw) }
     }
 
     #[test]
     fn no_waker_is_cloned_dropped_or_woken_under_the_lock() {
         let tracker = Tracker::new();
-        let probe: &'static Probe = Box::leak(Box::new(Probe {
-            tracker: tracker.clone(),
+        // Declared before every waker, so dropped after them all.
+        let probe = Probe {
+            tracker: Arc::downgrade(&tracker),
             under_lock: AtomicUsize::new(0),
-        }));
-        let other: &'static Probe = Box::leak(Box::new(Probe {
-            tracker: tracker.clone(),
+        };
+        let other = Probe {
+            tracker: Arc::downgrade(&tracker),
             under_lock: AtomicUsize::new(0),
-        }));
-        let (waker, other_waker) = (probe_waker(probe), probe_waker(other));
+        };
+        // SAFETY: the probes outlive the wakers: the wakers and every clone
+        // (held by `tracker`, dropped explicitly below) go first.
+        let (waker, other_waker) = unsafe { (probe_waker(&probe), probe_waker(&other)) };
         let mut cx = Context::from_waker(&waker);
         let mut other_cx = Context::from_waker(&other_waker);
         // Connections: registered, replaced, closed.
@@ -365,6 +376,8 @@ mod tests {
         let seen =
             probe.under_lock.load(Ordering::SeqCst) + other.under_lock.load(Ordering::SeqCst);
         assert_eq!(seen, 0, "wakers touched under the tracker's lock");
+        // The tracker (and the wakers it still holds) before the probes.
+        drop(tracker);
     }
 
     #[test]
