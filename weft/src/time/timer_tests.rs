@@ -115,7 +115,7 @@ fn a_passed_deadline_waits_behind_an_earlier_registered_timer() {
     // then again with a wider margin, so the verdict never depends on
     // speed.)
     let mut margin = Duration::from_millis(2);
-    let (mut earlier, soon) = loop {
+    let (earlier, soon) = loop {
         let soon = std::time::Instant::now() + margin;
         let mut earlier = Box::pin(Timer::new(handle.clone()));
         if earlier.as_mut().poll_elapsed(&mut cx, soon).is_pending() {
