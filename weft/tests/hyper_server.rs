@@ -248,7 +248,7 @@ rt_test! {
             let metrics = weft::runtime::Handle::current().metrics();
             let (listener, addr) = listener().await;
             let mut builder = weft::hyper::connection_builder();
-            builder.http1().header_read_timeout(Duration::from_millis(300));
+            builder.http1().header_read_timeout(Duration::from_millis(1000));
             let server = Server::spawn(
                 addr,
                 serve(listener, service_fn(path)).connection_builder(builder),
@@ -264,15 +264,16 @@ rt_test! {
             // The server gives up: it closes (after a 408, or without one).
             let _ = bounded("timeout", client.read_to_end(&mut answer)).await;
             let waited = started.elapsed();
-            assert!(waited >= Duration::from_millis(290), "closed after {waited:?}");
+            assert!(waited >= Duration::from_millis(990), "closed after {waited:?}");
             let answer = String::from_utf8_lossy(&answer);
             assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
             eventually("the connection task ended", || metrics.num_alive_tasks() == before).await;
 
-            // A client that keeps up is unaffected.
+            // A client that keeps up is unaffected (it pauses 50 ms of the
+            // 1 s allowed: a stall would have to last 950 ms to matter).
             let mut sender = http1::<Empty<Bytes>>(addr).await;
             for _ in 0..3 {
-                weft::time::sleep(Duration::from_millis(150)).await;
+                weft::time::sleep(Duration::from_millis(50)).await;
                 bounded("ready", sender.ready()).await.unwrap();
                 let response = sender.send_request(get("/quick")).await.unwrap();
                 assert_eq!(read(response).await.1, "/quick");
