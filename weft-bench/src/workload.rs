@@ -53,7 +53,8 @@ pub struct Multi {
 /// Parameters shared by every workload of a run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
-    /// Worker threads for the multi_thread workloads (2, as the issue asks).
+    /// Worker threads for the multi_thread workloads (2 by default, the
+    /// same for every runtime).
     pub workers: usize,
     /// `--quick`: smaller message counts where a sample would be long.
     pub quick: bool,
