@@ -44,7 +44,6 @@
 //! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
 //! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
 //! | `full`   | everything but `tokio-io`, `hyper` and `test-util` (the default) |
-#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod io;
 mod loom;

@@ -650,16 +650,32 @@ rt_test! {
 
 #[test]
 fn yield_now_outside_any_runtime_is_woken_at_once() {
-    let _watchdog = Watchdog::new("yield_now_outside_any_runtime_is_woken_at_once");
-    block_on_thread(async {
-        for _ in 0..10 {
-            yield_now().await;
+    /// Counts wakes.
+    struct CountWakes(AtomicUsize);
+    impl std::task::Wake for CountWakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
         }
-        // No budget out here: never refused.
-        for _ in 0..10 * BUDGET {
-            consume_budget().await;
-        }
-    });
+    }
+    let wakes = Arc::new(CountWakes(AtomicUsize::new(0)));
+    let waker = std::task::Waker::from(wakes.clone());
+    let mut cx = std::task::Context::from_waker(&waker);
+    for round in 0..10 {
+        let mut yielding = std::pin::pin!(yield_now());
+        assert!(
+            yielding.as_mut().poll(&mut cx).is_pending(),
+            "round {round}"
+        );
+        // No scheduler to defer to: the wake comes before the poll returns.
+        assert_eq!(wakes.0.load(SeqCst), round + 1, "woken at once");
+        assert!(yielding.as_mut().poll(&mut cx).is_ready());
+    }
+    // No budget out here: never refused, never a wake.
+    for _ in 0..10 * BUDGET {
+        let mut spending = std::pin::pin!(consume_budget());
+        assert!(spending.as_mut().poll(&mut cx).is_ready());
+    }
+    assert_eq!(wakes.0.load(SeqCst), 10);
 }
 
 #[allow(dead_code)]

@@ -72,12 +72,6 @@ impl Interest {
             Some(Interest(bits))
         }
     }
-
-    /// The raw flag bits (for the reactor).
-    #[allow(dead_code)]
-    pub(crate) const fn bits(self) -> u8 {
-        self.0
-    }
 }
 
 impl ops::BitOr for Interest {

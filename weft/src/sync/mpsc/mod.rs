@@ -13,9 +13,8 @@
 //! The design (a short-lock queue the receiver swaps out in batches, over
 //! the fair semaphore for capacity) is described in `chan.rs`.
 //!
-//! # Differences from tokio
-//!
-//! `Sender::send_timeout` is not provided yet (it needs `weft::time`).
+//! `Sender::send_timeout` (with the `rt` feature, for its timer) waits for
+//! capacity at most a given time, as tokio's does.
 //!
 //! ```
 //! use weft::sync::mpsc;
