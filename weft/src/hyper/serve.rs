@@ -4,7 +4,7 @@
 
 use super::tracker::{ConnectionGuard, Tracker};
 use super::{WeftExecutor, WeftTimer};
-use crate::io::driver::Direction;
+use crate::runtime::io::Direction;
 use crate::loom::{Arc, AtomicBool, Ordering};
 use crate::net::{TcpListener, TcpStream};
 use crate::time::Instant;
@@ -790,7 +790,7 @@ mod tests {
         assert_eq!(classify(&os(libc::EBADF)), AcceptError::Fatal);
         assert_eq!(classify(&os(libc::EINVAL)), AcceptError::Fatal);
         assert_eq!(
-            classify(&crate::io::driver::shutdown_error()),
+            classify(&crate::runtime::io::shutdown_error()),
             AcceptError::Fatal,
             "a runtime that shut down stops the loop"
         );

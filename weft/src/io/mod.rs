@@ -65,7 +65,6 @@
 
 /// The reactor: readiness events from the OS, for `weft::net`.
 #[cfg(feature = "rt")]
-pub(crate) mod driver;
 /// Unix-specific I/O: `AsyncFd`, readiness for any file descriptor.
 #[cfg(feature = "rt")]
 pub mod unix;
@@ -79,9 +78,7 @@ pub(crate) mod coop;
 mod futures_io;
 #[cfg(feature = "hyper")]
 pub(crate) mod hyper_io;
-mod interest;
 mod read_buf;
-mod ready;
 mod split;
 #[cfg(feature = "tokio-io")]
 mod tokio_io;
@@ -100,9 +97,9 @@ pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
-pub use interest::Interest;
+pub use crate::runtime::io::Interest;
 pub use read_buf::ReadBuf;
-pub use ready::Ready;
+pub use crate::runtime::io::Ready;
 pub use split::{split, ReadHalf, WriteHalf};
 
 pub use util::async_buf_read_ext::AsyncBufReadExt;

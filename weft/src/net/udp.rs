@@ -1,6 +1,6 @@
 //! `UdpSocket`: datagrams over UDP.
 
-use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};

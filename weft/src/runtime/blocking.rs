@@ -34,9 +34,9 @@
 use super::builder::{Callback, ThreadNameFn};
 use super::{context, scheduler};
 use crate::loom::{Condvar, Mutex};
-use crate::task::list::OwnedTasks;
-use crate::task::{self, JoinHandle, Notified, Schedule, Task};
-use crate::time::driver::AutoAdvanceInhibit;
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::{self, JoinHandle, Notified, Schedule, Task};
+use crate::runtime::time::AutoAdvanceInhibit;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;

@@ -91,7 +91,7 @@ impl Builder {
         Builder {
             kind,
             enable_io: false,
-            max_io_events_per_tick: crate::io::driver::DEFAULT_EVENTS_PER_TICK,
+            max_io_events_per_tick: crate::runtime::io::DEFAULT_EVENTS_PER_TICK,
             enable_time: false,
             start_paused: false,
             thread_name: Arc::new(|| "weft-runtime-worker".to_owned()),

@@ -44,7 +44,7 @@
 //!    turns `defer` off for their duration alone.
 
 use super::scheduler;
-use crate::task::Id;
+use crate::runtime::task::Id;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;

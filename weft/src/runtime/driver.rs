@@ -23,9 +23,9 @@
 //! makes it return.
 
 use super::park::{Parker, Unparker};
-use crate::io::driver as io_driver;
+use crate::runtime::io as io_driver;
 use crate::loom::{Arc, AtomicUsize, Ordering::*};
-use crate::time::driver as time_driver;
+use crate::runtime::time as time_driver;
 use std::io;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 
 use super::context::{self, NoRuntime};
 use super::{park_thread, scheduler, RuntimeMetrics};
-use crate::task::JoinHandle;
+use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -92,11 +92,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if crate::task::box_large_future::<F>() {
-            self.inner.spawn(Box::pin(future))
-        } else {
-            self.inner.spawn(future)
-        }
+        crate::runtime::task::box_if_large!(future, |future| self.inner.spawn(future))
     }
 
     /// Runs a blocking closure on this runtime's blocking pool; see
@@ -128,11 +124,7 @@ impl Handle {
     /// another `block_on`), where blocking would deadlock the scheduler.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        if crate::task::box_large_future::<F>() {
-            self.block_on_inner(Box::pin(future))
-        } else {
-            self.block_on_inner(future)
-        }
+        crate::runtime::task::box_if_large!(future, |future| self.block_on_inner(future))
     }
 
     #[track_caller]

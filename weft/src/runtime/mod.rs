@@ -82,12 +82,15 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
+pub(crate) mod io;
 mod handle;
 mod metrics;
 pub(crate) mod park;
 #[cfg(all(test, weft_loom))]
 mod park_loom_tests;
 mod park_thread;
+pub(crate) mod task;
+pub(crate) mod time;
 #[cfg(all(test, weft_loom))]
 mod park_thread_loom_tests;
 #[allow(clippy::module_inception)]

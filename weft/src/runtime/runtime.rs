@@ -4,7 +4,7 @@ use super::blocking::BlockingPool;
 use super::scheduler::current_thread::CurrentThread;
 use super::scheduler::multi_thread::MultiThread;
 use super::{context, Builder, EnterGuard, Handle};
-use crate::task::JoinHandle;
+use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -95,11 +95,7 @@ impl Runtime {
     /// the runtime stays usable.
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        if crate::task::box_large_future::<F>() {
-            self.block_on_inner(Box::pin(future))
-        } else {
-            self.block_on_inner(future)
-        }
+        crate::runtime::task::box_if_large!(future, |future| self.block_on_inner(future))
     }
 
     #[track_caller]

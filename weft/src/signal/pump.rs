@@ -9,7 +9,7 @@
 //! bytes first broadcasts to every listener of the process.
 
 use super::registry::Registry;
-use crate::io::driver::PollEvented;
+use crate::runtime::io::PollEvented;
 use crate::runtime::context;
 use std::future::Future;
 use std::io;

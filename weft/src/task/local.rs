@@ -26,8 +26,8 @@
 //!    here (through `remote` if the set is not being polled at that moment)
 //!    and the set's driving task is woken, so the set is polled again.
 
-use super::list::OwnedTasks;
-use super::{bind_local, JoinHandle, Notified, Schedule, Task};
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::{bind_local, JoinHandle, Notified, Schedule, Task};
 use crate::loom::Mutex;
 use crate::runtime::coop;
 use crate::runtime::Runtime;
@@ -129,11 +129,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let spawned = if super::box_large_future::<F>() {
-        with_current(|cx| cx.map(|cx| cx.spawn(Box::pin(future))))
-    } else {
-        with_current(|cx| cx.map(|cx| cx.spawn(future)))
-    };
+    let spawned = crate::runtime::task::box_if_large!(future, |future| with_current(|cx| cx.map(|cx| cx.spawn(future))));
     spawned.expect("`spawn_local` called from outside of a `task::LocalSet`")
 }
 
@@ -193,11 +189,7 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        if super::box_large_future::<F>() {
-            self.context.spawn(Box::pin(future))
-        } else {
-            self.context.spawn(future)
-        }
+        crate::runtime::task::box_if_large!(future, |future| self.context.spawn(future))
     }
 
     /// Runs `future` with this set current (so it can [`spawn_local`]),

@@ -44,11 +44,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    if super::box_large_future::<F>() {
-        spawn_inner(Box::pin(future))
-    } else {
-        spawn_inner(future)
-    }
+    crate::runtime::task::box_if_large!(future, |future| spawn_inner(future))
 }
 
 #[track_caller]

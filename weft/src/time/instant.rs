@@ -77,7 +77,7 @@ impl Instant {
     /// representable (what a far deadline saturates to).
     pub(crate) fn saturating_add(&self, duration: Duration) -> Instant {
         self.checked_add(duration)
-            .unwrap_or_else(|| Instant::from_std(super::clock::far_future(self.std)))
+            .unwrap_or_else(|| Instant::from_std(crate::runtime::time::clock::far_future(self.std)))
     }
 }
 

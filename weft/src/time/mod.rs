@@ -64,8 +64,6 @@
 //! }
 //! ```
 
-mod clock;
-pub(crate) mod driver;
 pub mod error;
 mod instant;
 mod interval;
@@ -73,15 +71,7 @@ mod sleep;
 #[cfg(feature = "test-util")]
 mod test_clock;
 mod timeout;
-mod timer;
-mod wheel;
 
-#[cfg(all(test, weft_loom))]
-mod loom_tests;
-#[cfg(test)]
-mod test_support;
-#[cfg(all(test, not(weft_loom)))]
-mod timer_tests;
 
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};

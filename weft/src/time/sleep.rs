@@ -1,7 +1,7 @@
 //! `sleep`, `sleep_until` and the `Sleep` future.
 
-use super::driver::Handle;
-use super::timer::Timer;
+use crate::runtime::time::Handle;
+use crate::runtime::time::timer::Timer;
 use super::Instant;
 use crate::runtime::{context, coop};
 use pin_project_lite::pin_project;

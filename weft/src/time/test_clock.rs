@@ -1,7 +1,7 @@
 //! `pause`, `resume`, `advance`: the test clock's controls (feature
 //! `test-util`).
 
-use super::driver::Handle;
+use crate::runtime::time::Handle;
 use crate::runtime::context;
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! clear the readiness an operation found stale.
 
 use super::{direction_of, ready_interest};
-use crate::io::driver::{ReadyEvent, Registration, Wants};
+use crate::runtime::io::{ReadyEvent, Registration, Wants};
 use crate::io::{Interest, Ready};
 use std::fmt;
 use std::io;

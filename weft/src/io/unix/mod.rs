@@ -10,7 +10,7 @@ mod async_fd;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
 
-use crate::io::driver::{Direction, ReadyEvent, Registration, Wants};
+use crate::runtime::io::{Direction, ReadyEvent, Registration, Wants};
 use crate::io::Interest;
 use std::io;
 

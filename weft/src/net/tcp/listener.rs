@@ -1,7 +1,7 @@
 //! `TcpListener`: accepts TCP connections.
 
 use super::TcpStream;
-use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use std::fmt;
 use std::io;

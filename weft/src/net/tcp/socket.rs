@@ -1,7 +1,7 @@
 //! `TcpSocket`: a TCP socket configured before it listens or connects.
 
 use super::{TcpListener, TcpStream};
-use crate::io::driver::Direction;
+use crate::runtime::io::Direction;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use std::fmt;
 use std::io;

@@ -1,7 +1,7 @@
 //! `TcpStream`: a TCP connection.
 
 use super::inq;
-use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
@@ -56,7 +56,7 @@ impl TcpStream {
         Ok(stream)
     }
 
-    pub(crate) fn registration(&self) -> &crate::io::driver::Registration {
+    pub(crate) fn registration(&self) -> &crate::runtime::io::Registration {
         self.io.registration()
     }
 

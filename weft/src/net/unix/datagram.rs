@@ -1,7 +1,7 @@
 //! `UnixDatagram`: datagrams over a Unix domain socket.
 
 use super::SocketAddr;
-use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
 use std::fmt;

@@ -1,7 +1,7 @@
 //! `UnixListener`: accepts connections on a Unix domain socket.
 
 use super::{SocketAddr, UnixStream};
-use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};

@@ -2,7 +2,7 @@
 
 use super::split::{split, split_owned};
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
-use crate::io::driver::{Direction, PollEvented, Wants};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use std::fmt;

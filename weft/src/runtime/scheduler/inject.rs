@@ -5,7 +5,7 @@
 //! shutdown makes later pushes drop their task instead of queueing it.
 
 use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*};
-use crate::task::Notified;
+use crate::runtime::task::Notified;
 use std::collections::VecDeque;
 
 pub(crate) struct Inject<S: 'static> {

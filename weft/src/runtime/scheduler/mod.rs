@@ -5,7 +5,7 @@ mod inject;
 pub(crate) mod multi_thread;
 
 use crate::runtime::builder::Callback;
-use crate::task::JoinHandle;
+use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -89,7 +89,7 @@ impl Handle {
     }
 
     /// The I/O driver's handle, if the runtime was built with I/O.
-    pub(crate) fn io_handle(&self) -> Option<&crate::io::driver::Handle> {
+    pub(crate) fn io_handle(&self) -> Option<&crate::runtime::io::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle.driver_handle().io(),
             Handle::MultiThread(handle) => handle.driver_handle().io(),
@@ -97,7 +97,7 @@ impl Handle {
     }
 
     /// The time driver's handle, if the runtime was built with timers.
-    pub(crate) fn time_handle(&self) -> Option<&crate::time::driver::Handle> {
+    pub(crate) fn time_handle(&self) -> Option<&crate::runtime::time::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle.driver_handle().time(),
             Handle::MultiThread(handle) => handle.driver_handle().time(),

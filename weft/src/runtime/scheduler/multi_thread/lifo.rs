@@ -17,8 +17,8 @@
 //! reference moves with the pointer.
 
 use crate::loom::{AtomicUsize, Ordering::*};
-use crate::task::raw::RawTask;
-use crate::task::Notified;
+use crate::runtime::task::raw::RawTask;
+use crate::runtime::task::Notified;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 

@@ -96,7 +96,7 @@ use crate::loom::{
     Ordering::{Acquire, Relaxed, Release},
     UnsafeCell,
 };
-use crate::task::Notified;
+use crate::runtime::task::Notified;
 use std::fmt;
 use std::mem::MaybeUninit;
 use std::ptr;
@@ -551,7 +551,7 @@ impl<S: 'static> fmt::Debug for Steal<S> {
 pub(super) mod test_support {
     use super::Overflow;
     use crate::loom::Arc;
-    use crate::task::{self, list::OwnedTasks, Notified, Schedule, Task};
+    use crate::runtime::task::{self, list::OwnedTasks, Notified, Schedule, Task};
     use std::cell::{Cell, RefCell};
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::Mutex;

@@ -15,7 +15,7 @@
 use super::queue::test_support::{Tasks, TestSched, VecOverflow};
 use super::queue::{local, Local, Steal, LOCAL_QUEUE_CAPACITY};
 use crate::loom::Arc;
-use crate::task::Notified;
+use crate::runtime::task::Notified;
 use loom::thread;
 
 /// Runs `f` under loom with a preemption bound (`LOOM_MAX_PREEMPTIONS`, or

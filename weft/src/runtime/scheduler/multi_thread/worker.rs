@@ -62,7 +62,7 @@ use super::{Handle, Remote};
 use crate::loom::{Mutex, Ordering::SeqCst, Spin};
 use crate::runtime::park_thread::{self, SpinBackoff};
 use crate::runtime::{context, coop, scheduler};
-use crate::task::Notified;
+use crate::runtime::task::Notified;
 use crate::util::rand::FastRand;
 use std::cell::RefCell;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! What the timer protocol's unit tests and loom models share: a bare time
 //! driver and a waker that counts its wakes.
 
-use super::driver::{Driver, Handle};
+use super::{Driver, Handle};
 use crate::loom::{AtomicUsize, Ordering::SeqCst};
 use crate::runtime::driver::Unpark;
 use crate::runtime::park::Parker;

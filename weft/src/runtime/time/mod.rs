@@ -47,8 +47,19 @@
 //! only costs a check that finds nothing. Rule 8 (`time/timer.rs`) relies
 //! on it being a lower bound.
 
-use super::clock::Clock;
-use super::wheel::{Wheel, FIRED, SHUTDOWN};
+pub(crate) mod clock;
+pub(crate) mod timer;
+mod wheel;
+
+#[cfg(all(test, weft_loom))]
+mod loom_tests;
+#[cfg(test)]
+mod test_support;
+#[cfg(all(test, not(weft_loom)))]
+mod timer_tests;
+
+use clock::Clock;
+use wheel::{Wheel, FIRED, SHUTDOWN};
 use crate::loom::{Arc, AtomicU64, Mutex, MutexGuard, Ordering::Relaxed};
 
 /// `parked_until` when no thread is blocked on the timers.

@@ -41,7 +41,7 @@
 //!    after the driver has already fired earlier ones may still complete
 //!    before their tasks have run: those were woken first.)
 
-use super::driver::Handle;
+use super::Handle;
 use super::wheel::{Entry, FIRED, IDLE, REGISTERED, SHUTDOWN};
 use crate::loom::Ordering::*;
 use std::marker::PhantomPinned;

@@ -175,7 +175,7 @@ fn loom_timer_register_races_the_reset_after_a_park() {
 
     loom::model(|| {
         let mut parker = Parker::new();
-        let (mut driver, handle) = super::driver::Driver::new(Unpark::Park(parker.unparker()));
+        let (mut driver, handle) = super::Driver::new(Unpark::Park(parker.unparker()));
         let count = std::sync::Arc::new(super::test_support::CountingWaker(
             crate::loom::AtomicUsize::new(0),
         ));

@@ -105,7 +105,7 @@ async fn yield_until(mut done: impl FnMut() -> bool, max: usize) {
         if done() {
             return;
         }
-        super::yield_now().await;
+        crate::task::yield_now().await;
     }
     assert!(done(), "condition not reached after {max} yields");
 }
@@ -154,7 +154,7 @@ fn abort_queued_task_is_never_polled() {
         handle.abort();
         assert_eq!(counts.future_drops(), 1);
         assert!(handle.is_finished());
-        super::yield_now().await;
+        crate::task::yield_now().await;
         let err = handle.await.expect_err("aborted");
         assert!(err.is_cancelled());
     });
@@ -366,19 +366,19 @@ fn runtime_drop_cancels_pending_tasks() {
 #[test]
 fn local_set_task() {
     let rt = rt();
-    let local = super::LocalSet::new();
+    let local = crate::task::LocalSet::new();
     let shared = Rc::new(RefCell::new(Vec::new()));
     let shared2 = shared.clone();
     let len = local.block_on(&rt, async move {
         let inner = shared2.clone();
-        let handle = super::spawn_local(async move {
+        let handle = crate::task::spawn_local(async move {
             inner.borrow_mut().push(1);
-            super::yield_now().await;
+            crate::task::yield_now().await;
             inner.borrow_mut().push(2);
             inner.borrow().len()
         });
         // A local task that is aborted is cancelled on its own thread.
-        let aborted = super::spawn_local(std::future::pending::<()>());
+        let aborted = crate::task::spawn_local(std::future::pending::<()>());
         aborted.abort();
         assert!(aborted.await.expect_err("aborted").is_cancelled());
         handle.await.expect("completes")
