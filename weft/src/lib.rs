@@ -58,6 +58,12 @@ pub mod hyper;
 pub mod net;
 #[cfg(feature = "rt")]
 pub mod runtime;
+/// Without `rt` only the cooperative budget exists (always unconstrained:
+/// no scheduler sets one), so `sync` and `io` spend it without a `cfg`.
+#[cfg(not(feature = "rt"))]
+mod runtime {
+    pub(crate) mod coop;
+}
 #[cfg(feature = "signal")]
 pub mod signal;
 #[cfg(feature = "sync")]

@@ -20,7 +20,7 @@ use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use super::coop;
+use crate::runtime::coop;
 use super::ReadBuf;
 use crate::task::{spawn_blocking, JoinHandle};
 

@@ -73,12 +73,13 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
-pub(crate) mod coop;
 #[cfg(feature = "futures-io")]
 mod futures_io;
 #[cfg(feature = "hyper")]
 pub(crate) mod hyper_io;
+mod interest;
 mod read_buf;
+mod ready;
 mod split;
 #[cfg(feature = "tokio-io")]
 mod tokio_io;
@@ -97,9 +98,9 @@ pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
-pub use crate::runtime::io::Interest;
+pub use interest::Interest;
 pub use read_buf::ReadBuf;
-pub use crate::runtime::io::Ready;
+pub use ready::Ready;
 pub use split::{split, ReadHalf, WriteHalf};
 
 pub use util::async_buf_read_ext::AsyncBufReadExt;

@@ -48,7 +48,9 @@
 //! task at a time. 128 units is tokio's figure: large enough that ordinary
 //! tasks never notice it, small enough that one poll stays short.
 
-use super::context;
+// Without `rt` nothing sets a budget: only the spending side is used.
+#![cfg_attr(not(feature = "rt"), allow(dead_code))]
+
 use std::cell::Cell;
 use std::task::{Context, Poll};
 
@@ -159,7 +161,20 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 /// budget. Everything that yields for lack of budget calls this.
 #[inline]
 pub(crate) fn yield_spent(cx: &Context<'_>) {
-    context::defer(cx.waker());
+    #[cfg(feature = "rt")]
+    super::context::defer(cx.waker());
+    // Without the `rt` feature no scheduler sets a budget, so this is
+    // unreachable in practice; waking at once keeps it correct anyway.
+    #[cfg(not(feature = "rt"))]
+    cx.waker().wake_by_ref();
+}
+
+/// For resources that always make progress (`empty`, `sink`, `repeat`, a
+/// flush with nothing buffered): spends a unit, or yields when the budget
+/// is spent.
+#[inline]
+pub(crate) fn poll_proceed_and_make_progress(cx: &mut Context<'_>) -> Poll<()> {
+    poll_proceed(cx).map(|progress| progress.made_progress())
 }
 
 /// One unit taken by [`poll_proceed`]; given back when dropped unless

@@ -82,7 +82,7 @@ impl Barrier {
     /// Not cancel safe (as in tokio): a task counts as arrived from its
     /// first poll, and dropping the future does not take that back.
     pub async fn wait(&self) -> BarrierWaitResult {
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         let (generation, notified) = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
             state.arrived += 1;

@@ -801,7 +801,7 @@ impl Future for Acquire<'_> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
-        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
         // SAFETY: nothing is moved out; the node stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
         if !this.queued {
@@ -820,7 +820,7 @@ impl Acquire<'_> {
     #[inline(never)]
     fn poll_slow(
         &mut self,
-        coop: crate::io::coop::Progress,
+        coop: crate::runtime::coop::RestoreOnPending,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), Closed>> {
         let result = if self.queued {

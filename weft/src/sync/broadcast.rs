@@ -343,7 +343,7 @@ impl<T> Sender<T> {
     /// Cancel safe.
     pub async fn closed(&self) {
         // Spends budget even when already closed.
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         loop {
             let notified = self.shared.notify_tx.notified();
             if self.receiver_count() == 0 {
@@ -454,7 +454,7 @@ impl<T: Clone> Receiver<T> {
     ///
     /// Cancel safe: a dropped future took no message.
     pub async fn recv(&mut self) -> Result<T, RecvError> {
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         let shared = self.shared.clone();
         loop {
             // Rule 1: created before looking.

@@ -554,7 +554,7 @@ impl Future for Notified<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let coop = std::task::ready!(crate::io::coop::poll_proceed(cx));
+        let coop = std::task::ready!(crate::runtime::coop::poll_proceed(cx));
         // SAFETY: nothing is moved out; the node stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
         let result = this.poll_inner(Some(cx.waker()));

@@ -218,7 +218,7 @@ impl<T> OnceCell<T> {
         Fut: Future<Output = Result<T, E>>,
     {
         // Spends budget even when already initialised.
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         if let Some(value) = self.get() {
             return Ok(value);
         }

@@ -302,7 +302,7 @@ impl<T> Sender<T> {
     /// Polls for the receiver's closing (see [`closed`](Sender::closed));
     /// only the waker of the latest call is woken.
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
         let inner = self
             .inner
             .as_ref()
@@ -475,7 +475,7 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
         let inner = self
             .inner
             .as_ref()

@@ -139,7 +139,7 @@ impl<T> SetOnce<T> {
     /// Cancel safe.
     pub async fn wait(&self) -> &T {
         // Spends budget even when already set.
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         loop {
             let notified = self.notify.notified();
             if let Some(value) = self.get() {

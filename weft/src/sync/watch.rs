@@ -284,7 +284,7 @@ impl<T> Receiver<T> {
     ) -> Result<Ref<'_, T>, RecvError> {
         // A predicate that is true at once still spends a unit of the task's
         // budget (a loop over `wait_for` must yield now and then).
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         let shared = &*self.shared;
         let seen = &mut self.version;
         let mut closed = false;
@@ -317,7 +317,7 @@ impl<T> Receiver<T> {
 /// borrowed from `shared` while updating `seen`).
 async fn changed_impl<T>(shared: &Shared<T>, seen: &mut usize) -> Result<(), RecvError> {
     // Spend a unit of the task's budget even when a change is already there.
-    std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+    std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
     loop {
         // Rule 1: before the comparison.
         let notified = shared.notify_rx.notified();
@@ -438,7 +438,7 @@ impl<T> Sender<T> {
     /// Cancel safe.
     pub async fn closed(&self) {
         // Spends budget even when already closed.
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         loop {
             let notified = self.shared.notify_tx.notified();
             if self.is_closed() {

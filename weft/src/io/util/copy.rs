@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::io::coop;
+use crate::runtime::coop;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Size of the buffer `copy` and `copy_bidirectional` use per direction.

@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::io::coop;
+use crate::runtime::coop;
 use crate::io::{AsyncBufRead, AsyncWrite};
 
 /// Copies everything from `reader` to `writer`, writing straight from

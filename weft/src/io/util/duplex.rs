@@ -50,7 +50,7 @@ use std::pin::Pin;
 use std::sync::PoisonError;
 use std::task::{ready, Context, Poll, Waker};
 
-use crate::io::coop;
+use crate::runtime::coop;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::loom::{Arc, Mutex, MutexGuard};
 

@@ -5,7 +5,7 @@ use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::io::coop;
+use crate::runtime::coop;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 /// Always at end of file; writes are accepted and discarded. Created by

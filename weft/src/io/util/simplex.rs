@@ -22,7 +22,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 
-use crate::io::coop;
+use crate::runtime::coop;
 use crate::io::{split, AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 
 /// A one-way in-memory pipe: bytes written are read back in order, at

@@ -4,7 +4,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::io::coop;
+use crate::runtime::coop;
 use crate::io::AsyncWrite;
 
 /// Accepts and discards every write. Created by [`sink()`].

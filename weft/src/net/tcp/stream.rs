@@ -330,7 +330,7 @@ impl TcpStream {
         if buf.remaining() == 0 {
             // Always ready: still spends budget (a loop of empty reads
             // must yield like any other ready operation).
-            ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+            ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
             return Poll::Ready(Ok(()));
         }
         let fd = self.as_raw_fd();
@@ -384,14 +384,14 @@ impl AsyncWrite for TcpStream {
     /// Nothing is buffered in weft: the kernel has every written byte.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down (the peer reads end of stream);
     /// reading goes on.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.shutdown_write())
     }
 }
@@ -465,12 +465,12 @@ impl AsyncWrite for WriteHalf<'_> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.0.shutdown_write())
     }
 }
@@ -601,13 +601,13 @@ impl AsyncWrite for OwnedWriteHalf {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down now (and not again on drop).
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         let result = self.stream.shutdown_write();
         self.shutdown_on_drop = false;
         Poll::Ready(result)

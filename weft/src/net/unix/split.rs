@@ -199,12 +199,12 @@ impl AsyncWrite for WriteHalf<'_> {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.0.shutdown_write())
     }
 }
@@ -232,13 +232,13 @@ impl AsyncWrite for OwnedWriteHalf {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down now (and not again on drop).
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         let result = self.stream.shutdown_write();
         self.shutdown_on_drop = false;
         Poll::Ready(result)

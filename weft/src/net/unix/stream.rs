@@ -346,14 +346,14 @@ impl AsyncWrite for UnixStream {
     /// Nothing is buffered in weft: the kernel has every written byte.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down (the peer reads end of stream);
     /// reading goes on.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::io::coop::poll_proceed_and_make_progress(cx));
+        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.shutdown_write())
     }
 }

@@ -34,19 +34,16 @@
 //! and waits for it; a longer one waits a millisecond short with
 //! `epoll_wait`'s own timeout, so the next turn has a short, precise one.
 
-mod interest;
 mod poll_evented;
 mod precise_timeout;
-mod ready;
 mod registration;
 mod scheduled_io;
 
-pub use interest::Interest;
 pub(crate) use poll_evented::PollEvented;
-pub use ready::Ready;
 pub(crate) use registration::Registration;
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo, Wants};
 
+use crate::io::Ready;
 use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*};
 use std::io;
 use std::sync::Arc;

@@ -57,7 +57,7 @@
 //!    to go on from the list's head (no allocation; the nodes it already
 //!    took are gone from the list, the others it skips again).
 
-use super::{Interest, Ready};
+use crate::io::{Interest, Ready};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering::*, UnsafeCell};
 use std::future::Future;
 use std::marker::PhantomPinned;

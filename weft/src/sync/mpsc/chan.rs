@@ -212,7 +212,7 @@ impl<T> Chan<T> {
     /// Waits until the receiver closes.
     pub(super) async fn rx_closed(&self) {
         // Spends budget even when already closed.
-        std::future::poll_fn(crate::io::coop::poll_proceed_and_make_progress).await;
+        std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         loop {
             // Created before the check, so a close between the check and
             // the await is not missed (`notify_waiters` covers it).
@@ -417,7 +417,7 @@ impl<T> Rx<T> {
     }
 
     pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
         if self.local.is_empty() {
             match self.refill(Some(cx.waker())) {
                 Ok(()) => {}
@@ -443,7 +443,7 @@ impl<T> Rx<T> {
         if limit == 0 {
             return Poll::Ready(0);
         }
-        let coop = ready!(crate::io::coop::poll_proceed(cx));
+        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
         let mut moved = 0;
         loop {
             while moved < limit {
