@@ -35,7 +35,6 @@
 
 mod consume_budget;
 mod join_set;
-pub(crate) mod local;
 mod spawn;
 mod spawn_blocking;
 mod unconstrained;
@@ -45,7 +44,7 @@ pub use crate::runtime::task::{id, try_id, AbortHandle, Id, JoinError, JoinHandl
 pub use spawn_blocking::{block_in_place, spawn_blocking};
 pub use consume_budget::consume_budget;
 pub use join_set::JoinSet;
-pub use local::{spawn_local, LocalEnterGuard, LocalSet};
+pub use crate::runtime::scheduler::local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;

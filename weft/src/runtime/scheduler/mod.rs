@@ -2,6 +2,7 @@
 
 pub(crate) mod current_thread;
 mod inject;
+pub(crate) mod local_set;
 pub(crate) mod multi_thread;
 
 use crate::runtime::builder::Callback;

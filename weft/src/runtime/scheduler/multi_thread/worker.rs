@@ -617,7 +617,7 @@ impl Core {
 pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
     // The set's other tasks can run on this thread only: blocking it could
     // wait for one of them forever.
-    if crate::task::local::is_in_local_set() {
+    if super::super::local_set::is_in_local_set() {
         panic!(
             "can call blocking only when running on the multi-threaded runtime \
              (`block_in_place` inside a `LocalSet`, whose tasks cannot move to another thread)"
