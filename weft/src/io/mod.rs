@@ -86,13 +86,7 @@ mod tokio_io;
 mod util;
 
 #[cfg(feature = "rt")]
-mod blocking;
-#[cfg(feature = "rt")]
-mod stderr;
-#[cfg(feature = "rt")]
-mod stdin;
-#[cfg(feature = "rt")]
-mod stdout;
+mod stdio;
 
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
@@ -124,11 +118,7 @@ pub use util::split::Split;
 pub use util::take::Take;
 
 #[cfg(feature = "rt")]
-pub use stderr::{stderr, Stderr};
-#[cfg(feature = "rt")]
-pub use stdin::{stdin, Stdin};
-#[cfg(feature = "rt")]
-pub use stdout::{stdout, Stdout};
+pub use stdio::{stderr, stdin, stdout, OutputStream, StdWriter, Stderr, Stdin, Stdout};
 
 /// The futures returned by the extension traits' methods. Most code just
 /// `.await`s them without naming them.

@@ -5,8 +5,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::blocking::Blocking;
-use super::{AsyncRead, ReadBuf};
+use super::pooled::Pooled;
+use crate::io::{AsyncRead, ReadBuf};
 
 /// The standard input of the process, for async code. Created by
 /// [`stdin()`].
@@ -38,13 +38,13 @@ use super::{AsyncRead, ReadBuf};
 /// ```
 #[derive(Debug)]
 pub struct Stdin {
-    std: Blocking<io::Stdin>,
+    std: Pooled<io::Stdin>,
 }
 
 /// A handle to the process's standard input (see [`Stdin`]).
 pub fn stdin() -> Stdin {
     Stdin {
-        std: Blocking::new(io::stdin()),
+        std: Pooled::new(io::stdin()),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `Blocking`: drives a blocking `std::io` handle from async code by
+//! `Pooled`: drives a blocking `std::io` handle from async code by
 //! running each operation on the blocking pool.
 //!
 //! # Design note
@@ -21,14 +21,14 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use crate::runtime::coop;
-use super::ReadBuf;
+use crate::io::ReadBuf;
 use crate::task::{spawn_blocking, JoinHandle};
 
 /// Largest chunk one blocking operation moves.
 const MAX_BUF: usize = 2 * 1024 * 1024;
 
 #[derive(Debug)]
-pub(crate) struct Blocking<T> {
+pub(crate) struct Pooled<T> {
     /// `None` while `Busy`, or after the pool lost the handle (a panic).
     inner: Option<T>,
     state: State<T>,
@@ -115,9 +115,9 @@ fn lost() -> io::Error {
     io::Error::other("the blocking stdio handle was lost (a blocking operation panicked)")
 }
 
-impl<T> Blocking<T> {
-    pub(crate) fn new(inner: T) -> Blocking<T> {
-        Blocking {
+impl<T> Pooled<T> {
+    pub(crate) fn new(inner: T) -> Pooled<T> {
+        Pooled {
             inner: Some(inner),
             state: State::Idle(Some(Buf::default())),
             need_flush: false,
@@ -125,7 +125,7 @@ impl<T> Blocking<T> {
     }
 }
 
-impl<T: Send + 'static> Blocking<T> {
+impl<T: Send + 'static> Pooled<T> {
     /// Waits for the running operation, takes the handle and buffer back,
     /// and returns what the operation did.
     fn poll_busy(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Operation>> {
@@ -186,7 +186,7 @@ fn with_budget<R>(
     result
 }
 
-impl<T: Read + Send + 'static> Blocking<T> {
+impl<T: Read + Send + 'static> Pooled<T> {
     pub(crate) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
@@ -234,7 +234,7 @@ impl<T: Read + Send + 'static> Blocking<T> {
     }
 }
 
-impl<T: Write + Send + 'static> Blocking<T> {
+impl<T: Write + Send + 'static> Pooled<T> {
     pub(crate) fn poll_write(
         &mut self,
         cx: &mut Context<'_>,
