@@ -1,9 +1,9 @@
 //! `UdpSocket`: datagrams over UDP.
 
-use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};

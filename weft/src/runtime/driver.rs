@@ -23,8 +23,8 @@
 //! makes it return.
 
 use super::park::{Parker, Unparker};
-use crate::runtime::io as io_driver;
 use crate::loom::{Arc, AtomicUsize, Ordering::*};
+use crate::runtime::io as io_driver;
 use crate::runtime::time as time_driver;
 use std::io;
 use std::time::Duration;

@@ -82,20 +82,20 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
-pub(crate) mod io;
 mod handle;
+pub(crate) mod io;
 mod metrics;
 pub(crate) mod park;
 #[cfg(all(test, weft_loom))]
 mod park_loom_tests;
 mod park_thread;
-pub(crate) mod task;
-pub(crate) mod time;
 #[cfg(all(test, weft_loom))]
 mod park_thread_loom_tests;
 #[allow(clippy::module_inception)]
 mod runtime;
 pub(crate) mod scheduler;
+pub(crate) mod task;
+pub(crate) mod time;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};

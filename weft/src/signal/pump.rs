@@ -9,8 +9,8 @@
 //! bytes first broadcasts to every listener of the process.
 
 use super::registry::Registry;
-use crate::runtime::io::PollEvented;
 use crate::runtime::context;
+use crate::runtime::io::PollEvented;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;

@@ -40,11 +40,11 @@ mod spawn_blocking;
 mod unconstrained;
 mod yield_now;
 
+pub use crate::runtime::scheduler::local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use crate::runtime::task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
-pub use spawn_blocking::{block_in_place, spawn_blocking};
 pub use consume_budget::consume_budget;
 pub use join_set::JoinSet;
-pub use crate::runtime::scheduler::local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use spawn::spawn;
+pub use spawn_blocking::{block_in_place, spawn_blocking};
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;

@@ -72,7 +72,6 @@ mod sleep;
 mod test_clock;
 mod timeout;
 
-
 pub use instant::Instant;
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};

@@ -1,8 +1,8 @@
 //! `sleep`, `sleep_until` and the `Sleep` future.
 
-use crate::runtime::time::Handle;
-use crate::runtime::time::timer::Timer;
 use super::Instant;
+use crate::runtime::time::timer::Timer;
+use crate::runtime::time::Handle;
 use crate::runtime::{context, coop};
 use pin_project_lite::pin_project;
 use std::fmt;

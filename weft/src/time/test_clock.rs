@@ -1,8 +1,8 @@
 //! `pause`, `resume`, `advance`: the test clock's controls (feature
 //! `test-util`).
 
-use crate::runtime::time::Handle;
 use crate::runtime::context;
+use crate::runtime::time::Handle;
 use std::time::Duration;
 
 /// Freezes the current runtime's clock: [`Instant::now`] stops, and timers

@@ -20,8 +20,8 @@ use std::io::{self, Read, Write};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::runtime::coop;
 use crate::io::ReadBuf;
+use crate::runtime::coop;
 use crate::task::{spawn_blocking, JoinHandle};
 
 /// Largest chunk one blocking operation moves.

@@ -2,8 +2,8 @@
 //! clear the readiness an operation found stale.
 
 use super::{direction_of, ready_interest};
-use crate::runtime::io::{ReadyEvent, Registration, Wants};
 use crate::io::{Interest, Ready};
+use crate::runtime::io::{ReadyEvent, Registration, Wants};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};

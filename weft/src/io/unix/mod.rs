@@ -10,8 +10,8 @@ mod async_fd;
 
 pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
 
-use crate::runtime::io::{Direction, ReadyEvent, Registration, Wants};
 use crate::io::Interest;
+use crate::runtime::io::{Direction, ReadyEvent, Registration, Wants};
 use std::io;
 
 /// The waiter direction for a single-direction `interest` (the `poll_*`

@@ -5,8 +5,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::runtime::coop;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::runtime::coop;
 
 /// Size of the buffer `copy` and `copy_bidirectional` use per direction.
 const COPY_BUF_SIZE: usize = 8 * 1024;

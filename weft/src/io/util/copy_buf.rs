@@ -5,8 +5,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::runtime::coop;
 use crate::io::{AsyncBufRead, AsyncWrite};
+use crate::runtime::coop;
 
 /// Copies everything from `reader` to `writer`, writing straight from
 /// the reader's own buffer, until end of file; then flushes the writer.

@@ -3,12 +3,9 @@
 //! # Design note
 //!
 //! **Shape.** [`duplex`] makes two [`DuplexStream`] ends. Each direction
-//! is one [`Pipe`]: a bounded byte queue behind a mutex, shared (`Arc`) by
-//! the end that writes it and the end that reads it. End A writes pipe 1
-//! and reads pipe 2; end B the reverse. The algorithm is the classic
-//! bounded buffer guarded by a monitor (Hoare, "Monitors: an operating
-//! system structuring concept", 1974), with stored `Waker`s in place of
-//! the condition variables "not empty" and "not full".
+//! is one `Pipe` (`pipe.rs`, shared with `simplex`): a bounded byte queue
+//! behind a mutex, shared (`Arc`) by the end that writes it and the end
+//! that reads it. End A writes pipe 1 and reads pipe 2; end B the reverse.
 //!
 //! **State of a pipe** (every field under the pipe's mutex):
 //!
@@ -44,15 +41,15 @@
 //! weft resource, so a task that copies through a duplex that is always
 //! ready still yields.
 
-use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::sync::PoisonError;
 use std::task::{ready, Context, Poll, Waker};
 
-use crate::runtime::coop;
+use super::pipe::{wake, Pipe, ReadState, WriteState};
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::runtime::coop;
 
 /// One end of an in-memory pipe made by [`duplex`]: what one end writes,
 /// the other reads.
@@ -83,17 +80,6 @@ pub struct DuplexStream {
     write: Arc<Mutex<Pipe>>,
 }
 
-/// One direction of a duplex: a bounded byte queue (see the module's
-/// design note).
-#[derive(Debug)]
-struct Pipe {
-    buffer: VecDeque<u8>,
-    max_buf_size: usize,
-    closed: bool,
-    read_waker: Option<Waker>,
-    write_waker: Option<Waker>,
-}
-
 /// Creates a connected pair of [`DuplexStream`]s; each direction buffers
 /// at most `max_buf_size` bytes.
 ///
@@ -101,9 +87,8 @@ struct Pipe {
 ///
 /// If `max_buf_size` is 0 (writes could never make progress).
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
-    assert!(max_buf_size > 0, "duplex: max_buf_size must be at least 1");
-    let one = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
-    let two = Arc::new(Mutex::new(Pipe::new(max_buf_size)));
+    let one = Arc::new(Mutex::new(Pipe::new("duplex", max_buf_size)));
+    let two = Arc::new(Mutex::new(Pipe::new("duplex", max_buf_size)));
     (
         DuplexStream {
             read: one.clone(),
@@ -120,12 +105,6 @@ fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
     // The critical sections only move bytes and wakers; a panic inside
     // one (allocation failure) leaves the pipe consistent.
     pipe.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn wake(waker: Option<Waker>) {
-    if let Some(waker) = waker {
-        waker.wake();
-    }
 }
 
 /// Rules 1 and 5: locks `pipe` and, once `ready` says the caller may go
@@ -167,24 +146,6 @@ fn lock_when_ready<'a, T>(
     }
 }
 
-impl Pipe {
-    fn new(max_buf_size: usize) -> Pipe {
-        Pipe {
-            buffer: VecDeque::new(),
-            max_buf_size,
-            closed: false,
-            read_waker: None,
-            write_waker: None,
-        }
-    }
-
-    /// Closes the pipe (rule 4); returns both wakers to wake.
-    fn close(&mut self) -> (Option<Waker>, Option<Waker>) {
-        self.closed = true;
-        (self.read_waker.take(), self.write_waker.take())
-    }
-}
-
 impl DuplexStream {
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         // Rule 1: checked and registered under one lock.
@@ -192,23 +153,17 @@ impl DuplexStream {
             &self.read,
             cx,
             |pipe| &mut pipe.read_waker,
-            |pipe| match (pipe.buffer.is_empty(), pipe.closed) {
-                (false, _) => Some(false),
-                (true, true) => Some(true),
-                (true, false) => None,
+            |pipe| match pipe.read_state() {
+                ReadState::Data => Some(false),
+                ReadState::End => Some(true),
+                ReadState::Empty => None,
             }
         ));
         if at_end {
             return Poll::Ready(Ok(()));
         }
-        let n = pipe.buffer.len().min(buf.remaining());
-        let (front, back) = pipe.buffer.as_slices();
-        let from_front = n.min(front.len());
-        buf.put_slice(&front[..from_front]);
-        buf.put_slice(&back[..n - from_front]);
-        pipe.buffer.drain(..n);
         // Rule 2: room was made.
-        let writer = if n > 0 { pipe.write_waker.take() } else { None };
+        let writer = pipe.read_into(buf);
         drop(pipe);
         wake(writer);
         Poll::Ready(Ok(()))
@@ -219,18 +174,17 @@ impl DuplexStream {
             &self.write,
             cx,
             |pipe| &mut pipe.write_waker,
-            |pipe| {
-                let room = pipe.max_buf_size - pipe.buffer.len();
-                // `Some(None)`: closed, go on to report it.
-                (pipe.closed || room > 0).then_some((!pipe.closed).then_some(room))
+            |pipe| match pipe.write_state() {
+                WriteState::Room(room) => Some(Some(room)),
+                // Go on to report it.
+                WriteState::Closed => Some(None),
+                WriteState::Full => None,
             }
         ));
         let Some(room) = room else {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         };
-        let n = room.min(buf.len());
-        pipe.buffer.extend(&buf[..n]);
-        let reader = if n > 0 { pipe.read_waker.take() } else { None };
+        let (n, reader) = pipe.write_from(room, &[io::IoSlice::new(buf)]);
         drop(pipe);
         wake(reader);
         Poll::Ready(Ok(n))
@@ -276,9 +230,8 @@ impl AsyncWrite for DuplexStream {
     /// then end of file; later writes here fail with `BrokenPipe`.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(coop::poll_proceed_and_make_progress(cx));
-        let (reader, writer) = lock(&self.write).close();
-        wake(reader);
-        wake(writer);
+        let wakers = lock(&self.write).close();
+        wakers.into_iter().for_each(wake);
         Poll::Ready(Ok(()))
     }
 }
@@ -286,10 +239,8 @@ impl AsyncWrite for DuplexStream {
 impl Drop for DuplexStream {
     fn drop(&mut self) {
         // Rule 4: the peer's reads end, the peer's writes fail.
-        let (r1, w1) = lock(&self.write).close();
-        let (r2, w2) = lock(&self.read).close();
-        for waker in [r1, w1, r2, w2] {
-            wake(waker);
-        }
+        let [r1, w1] = lock(&self.write).close();
+        let [r2, w2] = lock(&self.read).close();
+        [r1, w1, r2, w2].into_iter().for_each(wake);
     }
 }

@@ -5,8 +5,8 @@ use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::runtime::coop;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use crate::runtime::coop;
 
 /// Always at end of file; writes are accepted and discarded. Created by
 /// [`empty()`].

@@ -17,6 +17,7 @@ pub(crate) mod empty;
 pub(crate) mod fill_buf;
 pub(crate) mod flush;
 pub(crate) mod lines;
+mod pipe;
 pub(crate) mod read;
 pub(crate) mod read_buf;
 pub(crate) mod read_exact;

@@ -4,8 +4,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::runtime::coop;
 use crate::io::{AsyncRead, ReadBuf};
+use crate::runtime::coop;
 
 /// Yields the same byte forever. Created by [`repeat()`].
 #[derive(Debug, Clone, Copy)]

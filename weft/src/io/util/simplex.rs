@@ -2,9 +2,8 @@
 //!
 //! # Design note
 //!
-//! A [`SimplexStream`] is one bounded byte queue with a reader side and a
-//! writer side, the single-direction sibling of `duplex.rs` (a bounded
-//! buffer with stored wakers for "not empty" and "not full"). It is not
+//! A [`SimplexStream`] is one bounded byte queue (`pipe.rs`, shared with
+//! `duplex`) with a reader side and a writer side. It is not
 //! shared by itself: every operation takes `&mut self`, so the two sides
 //! are used either by one owner, or by two tasks through
 //! [`split`](crate::io::split), whose halves serialize access with their
@@ -17,13 +16,13 @@
 //! a read or the shutdown). Check-and-store happens in one `&mut self`
 //! call, so a wake-up cannot be lost.
 
-use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll, Waker};
 
-use crate::runtime::coop;
+use super::pipe::{wake, Pipe, ReadState, WriteState};
 use crate::io::{split, AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
+use crate::runtime::coop;
 
 /// A one-way in-memory pipe: bytes written are read back in order, at
 /// most `max_buf_size` of them buffered at a time.
@@ -56,11 +55,7 @@ use crate::io::{split, AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 /// ```
 #[derive(Debug)]
 pub struct SimplexStream {
-    buffer: VecDeque<u8>,
-    max_buf_size: usize,
-    closed: bool,
-    read_waker: Option<Waker>,
-    write_waker: Option<Waker>,
+    pipe: Pipe,
 }
 
 /// Creates a one-way pipe buffering at most `max_buf_size` bytes, split
@@ -94,12 +89,6 @@ pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<Simpl
     split(SimplexStream::new_unsplit(max_buf_size))
 }
 
-fn wake(waker: Option<Waker>) {
-    if let Some(waker) = waker {
-        waker.wake();
-    }
-}
-
 fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
     match slot {
         Some(waker) if waker.will_wake(cx.waker()) => {}
@@ -114,34 +103,23 @@ impl SimplexStream {
     ///
     /// If `max_buf_size` is 0.
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
-        assert!(max_buf_size > 0, "simplex: max_buf_size must be at least 1");
         SimplexStream {
-            buffer: VecDeque::new(),
-            max_buf_size,
-            closed: false,
-            read_waker: None,
-            write_waker: None,
+            pipe: Pipe::new("simplex", max_buf_size),
         }
     }
 
     fn read_inner(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        if self.buffer.is_empty() {
-            if self.closed {
-                return Poll::Ready(Ok(()));
+        match self.pipe.read_state() {
+            ReadState::End => Poll::Ready(Ok(())),
+            ReadState::Empty => {
+                store(&mut self.pipe.read_waker, cx);
+                Poll::Pending
             }
-            store(&mut self.read_waker, cx);
-            return Poll::Pending;
+            ReadState::Data => {
+                wake(self.pipe.read_into(buf));
+                Poll::Ready(Ok(()))
+            }
         }
-        let n = self.buffer.len().min(buf.remaining());
-        let (front, back) = self.buffer.as_slices();
-        let from_front = n.min(front.len());
-        buf.put_slice(&front[..from_front]);
-        buf.put_slice(&back[..n - from_front]);
-        self.buffer.drain(..n);
-        if n > 0 {
-            wake(self.write_waker.take());
-        }
-        Poll::Ready(Ok(()))
     }
 
     fn write_inner(
@@ -149,30 +127,21 @@ impl SimplexStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        if self.closed {
-            return Poll::Ready(Err(io::Error::new(
+        match self.pipe.write_state() {
+            WriteState::Closed => Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
                 "write to a SimplexStream after shutdown",
-            )));
-        }
-        let room = self.max_buf_size - self.buffer.len();
-        if room == 0 {
-            store(&mut self.write_waker, cx);
-            return Poll::Pending;
-        }
-        let mut written = 0;
-        for buf in bufs {
-            let n = (room - written).min(buf.len());
-            self.buffer.extend(&buf[..n]);
-            written += n;
-            if written == room {
-                break;
+            ))),
+            WriteState::Full => {
+                store(&mut self.pipe.write_waker, cx);
+                Poll::Pending
+            }
+            WriteState::Room(room) => {
+                let (written, reader) = self.pipe.write_from(room, bufs);
+                wake(reader);
+                Poll::Ready(Ok(written))
             }
         }
-        if written > 0 {
-            wake(self.read_waker.take());
-        }
-        Poll::Ready(Ok(written))
     }
 }
 
@@ -227,10 +196,7 @@ impl AsyncWrite for SimplexStream {
     /// then end of file.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(coop::poll_proceed_and_make_progress(cx));
-        let this = self.get_mut();
-        this.closed = true;
-        wake(this.read_waker.take());
-        wake(this.write_waker.take());
+        self.get_mut().pipe.close().into_iter().for_each(wake);
         Poll::Ready(Ok(()))
     }
 }

@@ -4,8 +4,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::runtime::coop;
 use crate::io::AsyncWrite;
+use crate::runtime::coop;
 
 /// Accepts and discards every write. Created by [`sink()`].
 #[derive(Debug, Clone, Copy, Default)]

@@ -1,8 +1,8 @@
 //! `TcpListener`: accepts TCP connections.
 
 use super::TcpStream;
-use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;

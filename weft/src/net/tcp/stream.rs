@@ -1,10 +1,10 @@
 //! `TcpStream`: a TCP connection.
 
 use super::inq;
-use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr};

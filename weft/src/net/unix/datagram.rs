@@ -1,9 +1,9 @@
 //! `UnixDatagram`: datagrams over a Unix domain socket.
 
 use super::SocketAddr;
-use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
 use std::net::Shutdown;

@@ -2,9 +2,9 @@
 
 use super::split::{split, split_owned};
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
-use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;

@@ -26,10 +26,10 @@
 //!    here (through `remote` if the set is not being polled at that moment)
 //!    and the set's driving task is woken, so the set is polled again.
 
-use crate::runtime::task::list::OwnedTasks;
-use crate::runtime::task::{bind_local, JoinHandle, Notified, Schedule, Task};
 use crate::loom::Mutex;
 use crate::runtime::coop;
+use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::{bind_local, JoinHandle, Notified, Schedule, Task};
 use crate::runtime::Runtime;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -129,7 +129,9 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let spawned = crate::runtime::task::box_if_large!(future, |future| with_current(|cx| cx.map(|cx| cx.spawn(future))));
+    let spawned = crate::runtime::task::box_if_large!(future, |future| with_current(
+        |cx| cx.map(|cx| cx.spawn(future))
+    ));
     spawned.expect("`spawn_local` called from outside of a `task::LocalSet`")
 }
 

@@ -58,9 +58,9 @@ mod test_support;
 #[cfg(all(test, not(weft_loom)))]
 mod timer_tests;
 
+use crate::loom::{Arc, AtomicU64, Mutex, MutexGuard, Ordering::Relaxed};
 use clock::Clock;
 use wheel::{Wheel, FIRED, SHUTDOWN};
-use crate::loom::{Arc, AtomicU64, Mutex, MutexGuard, Ordering::Relaxed};
 
 /// `parked_until` when no thread is blocked on the timers.
 const NOT_PARKED: u64 = 0;

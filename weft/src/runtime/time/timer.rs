@@ -41,8 +41,8 @@
 //!    after the driver has already fired earlier ones may still complete
 //!    before their tasks have run: those were woken first.)
 
-use super::Handle;
 use super::wheel::{Entry, FIRED, IDLE, REGISTERED, SHUTDOWN};
+use super::Handle;
 use crate::loom::Ordering::*;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
