@@ -393,23 +393,10 @@ pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use crate::util::test_waker::counting;
+    use std::sync::atomic::Ordering::SeqCst;
     use std::sync::Arc;
     use std::task::Wake;
-
-    #[derive(Default)]
-    struct CountWakes(AtomicUsize);
-
-    impl Wake for CountWakes {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
-
-    fn counting() -> (Arc<CountWakes>, Waker) {
-        let wakes = Arc::new(CountWakes::default());
-        (wakes.clone(), Waker::from(wakes))
-    }
 
     #[test]
     fn defer_wakes_at_once_when_no_scheduler_defers() {

@@ -213,22 +213,11 @@ impl Drop for RestoreOnPending {
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
     use super::*;
+    use crate::util::test_waker::CountWakes;
     use std::panic::{catch_unwind, AssertUnwindSafe};
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::atomic::Ordering::SeqCst;
     use std::sync::Arc;
-    use std::task::{Wake, Waker};
-
-    #[derive(Default)]
-    struct CountWakes(AtomicUsize);
-
-    impl Wake for CountWakes {
-        fn wake(self: Arc<Self>) {
-            self.wake_by_ref();
-        }
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
+    use std::task::Waker;
 
     fn current() -> Budget {
         CURRENT.with(Cell::get)

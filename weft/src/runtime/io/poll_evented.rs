@@ -131,20 +131,12 @@ impl<E: mio::event::Source> Drop for PollEvented<E> {
 mod tests {
     use super::super::Driver;
     use super::*;
+    use crate::util::test_waker::CountWakes;
     use std::net::SocketAddr;
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::sync::atomic::Ordering::SeqCst;
     use std::sync::Arc;
-    use std::task::{Wake, Waker};
+    use std::task::Waker;
     use std::time::Duration;
-
-    #[derive(Default)]
-    struct CountWakes(AtomicUsize);
-
-    impl Wake for CountWakes {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
 
     fn pair(
         handle: &super::super::Handle,

@@ -629,30 +629,15 @@ impl Drop for Readiness<'_> {
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
     use super::*;
+    use crate::util::test_waker::counting;
     use std::pin::pin;
-    use std::sync::atomic::AtomicUsize as StdAtomicUsize;
     use std::sync::Arc;
     use std::task::Wake;
-
-    #[derive(Default)]
-    struct CountWakes(StdAtomicUsize);
-
-    impl Wake for CountWakes {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
-
-    fn counter() -> (Arc<CountWakes>, Waker) {
-        let wakes = Arc::new(CountWakes::default());
-        let waker = Waker::from(wakes.clone());
-        (wakes, waker)
-    }
 
     #[test]
     fn readiness_is_cached_until_cleared_with_the_same_tick() {
         let io = ScheduledIo::new();
-        let (wakes, waker) = counter();
+        let (wakes, waker) = counting();
         let mut cx = Context::from_waker(&waker);
         assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
 
@@ -686,7 +671,7 @@ mod tests {
         assert!(io.ready_now(Wants::Read).ready.is_read_closed());
         assert!(!io.ready_now(Wants::Read).ready.is_readable());
 
-        let (wakes, waker) = counter();
+        let (wakes, waker) = counting();
         let mut cx = Context::from_waker(&waker);
         assert!(io.poll_readiness(&mut cx, Direction::Write).is_pending());
         let mut listed = pin!(io.readiness(Wants::Write));
@@ -708,9 +693,9 @@ mod tests {
     #[test]
     fn every_matching_list_waiter_is_woken_in_batches() {
         let io = ScheduledIo::new();
-        let (reads, read_waker) = counter();
-        let (writes, write_waker) = counter();
-        let (eithers, either_waker) = counter();
+        let (reads, read_waker) = counting();
+        let (writes, write_waker) = counting();
+        let (eithers, either_waker) = counting();
         let mut readers: Vec<_> = (0..100)
             .map(|_| Box::pin(io.readiness(Wants::Read)))
             .collect();
@@ -786,7 +771,7 @@ mod tests {
             assert!(listed.as_mut().poll(&mut cx).is_pending());
             drop(waker);
             // Replacing both wakers drops the reentrant ones.
-            let (_, other) = counter();
+            let (_, other) = counting();
             let mut cx = Context::from_waker(&other);
             assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
             assert!(listed.as_mut().poll(&mut cx).is_pending());
