@@ -64,11 +64,13 @@ pub fn main(args: &[String]) -> ExitCode {
     match cli::parse(args) {
         Ok(Command::Run(run)) => run_benchmarks(&run, args),
         Ok(Command::List) => {
-            for e in workload::all() {
-                println!("{:<26} {:<18} {}", e.name, e.group, e.about);
+            let all = workload::all();
+            let w = all.iter().map(|e| e.name.len()).fold(26, usize::max);
+            for e in &all {
+                println!("{:<w$} {:<18} {}", e.name, e.group, e.about);
             }
             for (name, why) in workload::PENDING {
-                println!("{name:<26} {:<18} pending: {why}", "");
+                println!("{name:<w$} {:<18} pending: {why}", "");
             }
             ExitCode::SUCCESS
         }

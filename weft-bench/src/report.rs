@@ -157,17 +157,24 @@ impl Report {
 
     /// The whole table with its notes, as printed.
     pub fn table(&self) -> String {
+        // The name column fits the longest name (26 at least).
+        let w = self
+            .results
+            .iter()
+            .map(|r| r.name.len())
+            .chain(self.pending.iter().map(|(n, _)| n.len()))
+            .fold(26, usize::max);
         let mut out = self.header();
         out.push_str("\n\n");
         let _ = writeln!(
             out,
-            "{:<26} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
+            "{:<w$} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
             "workload", "unit", "weft", "tokio", "smol", "weft/tokio", "weft/smol"
         );
         for r in &self.results {
             let _ = writeln!(
                 out,
-                "{:<26} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
+                "{:<w$} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
                 r.name,
                 r.unit.label,
                 cell(r, Kind::Weft),
@@ -207,21 +214,21 @@ impl Report {
             for (name, rr) in skipped {
                 let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
                 let why = why.strip_prefix(SKIPPED_PREFIX).unwrap_or(why);
-                let _ = writeln!(out, "  {name:<26} {}: {why}", rr.kind);
+                let _ = writeln!(out, "  {name:<w$} {}: {why}", rr.kind);
             }
         }
         out.push_str("\nworkloads:\n");
         for r in &self.results {
-            let _ = writeln!(out, "  {:<26} {}", r.name, r.about);
+            let _ = writeln!(out, "  {:<w$} {}", r.name, r.about);
         }
         if !self.pending.is_empty() || !partial.is_empty() {
             out.push_str("\npending (not in weft yet, or not written yet):\n");
             for (name, rr) in partial {
                 let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
-                let _ = writeln!(out, "  {name:<26} {} {why} (the others run)", rr.kind);
+                let _ = writeln!(out, "  {name:<w$} {} {why} (the others run)", rr.kind);
             }
             for (name, why) in &self.pending {
-                let _ = writeln!(out, "  {name:<26} all: {why} (not written yet)");
+                let _ = writeln!(out, "  {name:<w$} all: {why} (not written yet)");
             }
         }
         out.push_str("\nnotes:\n");
