@@ -56,7 +56,7 @@ pub struct RuntimeResult {
 }
 
 impl RuntimeResult {
-    /// Whether the runtime lacks the feature on this branch (the outcome is
+    /// Whether the runtime lacks the feature the workload needs (the outcome is
     /// `Err("pending: why")`), as opposed to having failed.
     pub fn is_pending(&self) -> bool {
         matches!(&self.outcome, Err(e) if e.starts_with(PENDING_PREFIX))

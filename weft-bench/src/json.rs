@@ -2,8 +2,8 @@
 //! the shape is small and fixed, and the bench needs no serde.
 //!
 //! ```text
-//! { "date", "cpu", "cores", "command", "quick", "workers", "rounds",
-//!   "memory_rounds", "direction",
+//! { "date", "cpu", "cores", "command", "quick", "load", "load_threads",
+//!   "workers", "rounds", "memory_rounds", "direction",
 //!   "workloads": [ { "name", "group", "unit", "direction", "about",
 //!                    "runtimes": { "weft": {"median","min","max","samples"}
 //!                                  | {"error"} | {"pending"} | {"skipped"},
@@ -13,6 +13,9 @@
 //!   "pending": [ { "name", "reason" } ],
 //!   "notes": [ string ] }
 //! ```
+//!
+//! `load` is `true` for a run under `--load` (every core kept busy by a CPU
+//! hog), and `load_threads` the number of hog threads (0 when idle).
 
 use std::fmt::Write as _;
 
@@ -58,6 +61,8 @@ pub fn to_json(r: &Report) -> String {
     let _ = writeln!(o, "  \"cores\": {},", r.machine.cores);
     let _ = writeln!(o, "  \"command\": {},", string(&r.command));
     let _ = writeln!(o, "  \"quick\": {},", r.quick);
+    let _ = writeln!(o, "  \"load\": {},", r.load.is_some());
+    let _ = writeln!(o, "  \"load_threads\": {},", r.load.unwrap_or(0));
     let _ = writeln!(o, "  \"workers\": {},", r.workers);
     let _ = writeln!(o, "  \"rounds\": {},", r.plan.rounds);
     let _ = writeln!(o, "  \"memory_rounds\": {},", r.plan.memory_rounds);
@@ -201,7 +206,12 @@ mod tests {
         assert!(
             j.contains("\"ratio_weft_tokio\": 1.5,\n      \"ratio_weft_smol\": 0.5\n    }\n  ],")
         );
-        assert!(j.contains("\"quick\": true,"));
+        assert!(j.contains("\"quick\": true,\n  \"load\": false,\n  \"load_threads\": 0,\n"));
+        let loaded = to_json(&Report {
+            load: Some(3),
+            ..sample_report()
+        });
+        assert!(loaded.contains("\"load\": true,\n  \"load_threads\": 3,\n"));
         assert!(
             j.contains("\"pending\": [\n    {\"name\": \"sync_x\", \"reason\": \"not yet\"}\n  ],")
         );

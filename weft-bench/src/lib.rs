@@ -6,7 +6,11 @@
 //! runtime and the ratios weft/tokio and weft/smol; it writes the results to
 //! `bench-results.json`, a bar chart of the ratios next to it
 //! (`bench-results.svg`) and the table in Markdown (`bench-results.md`).
-//! See `--help` for the options and `DESIGN.md` §6.
+//! `--load` runs everything with a CPU hog on every core ([`load`]);
+//! `weft-bench profile WORKLOAD` runs one workload on one runtime alone, for
+//! `perf` or `strace` ([`profile`]). See `--help` for the options, and
+//! `weft-bench/README.md` for how to run it, the method, and what each row
+//! measures.
 //!
 //! * [`rt`] — the [`Rt`](rt::Rt) abstraction and its three implementations;
 //! * [`workloads`] — the workloads, each generic over `Rt`;
@@ -15,7 +19,8 @@
 //!   ratio direction;
 //! * [`report`], [`json`], [`svg`] — the table, the JSON, the chart;
 //! * [`child`] — memory workloads in a child process with [`alloc`]'s
-//!   counting allocator; [`syscalls`] — the strace mode.
+//!   counting allocator; [`syscalls`] — the strace mode;
+//! * [`load`] — the `--load` CPU hog; [`profile`] — one workload alone.
 //!
 //! This crate is a measuring instrument, not part of the runtime: it uses
 //! std atomics directly (weft's `crate::loom` shim is weft-internal).
@@ -28,7 +33,9 @@ pub mod child;
 pub mod cli;
 pub mod harness;
 pub mod json;
+pub mod load;
 pub mod machine;
+pub mod profile;
 pub mod report;
 pub mod rt;
 pub mod stats;
@@ -42,6 +49,7 @@ use std::time::Instant;
 
 use cli::{Command, RunArgs};
 use harness::Plan;
+use load::Load;
 use machine::Machine;
 use report::Report;
 use workload::Settings;
@@ -56,15 +64,18 @@ pub fn main(args: &[String]) -> ExitCode {
     match cli::parse(args) {
         Ok(Command::Run(run)) => run_benchmarks(&run, args),
         Ok(Command::List) => {
-            for e in workload::all() {
-                println!("{:<26} {:<18} {}", e.name, e.group, e.about);
+            let all = workload::all();
+            let w = all.iter().map(|e| e.name.len()).fold(26, usize::max);
+            for e in &all {
+                println!("{:<w$} {:<18} {}", e.name, e.group, e.about);
             }
             for (name, why) in workload::PENDING {
-                println!("{name:<26} {:<18} pending: {why}", "");
+                println!("{name:<w$} {:<18} pending: {why}", "");
             }
             ExitCode::SUCCESS
         }
         Ok(Command::Syscalls(kinds)) => syscalls::main(&kinds),
+        Ok(Command::Profile(p)) => profile::main(&p),
         Ok(Command::Help) => {
             println!("{}", cli::USAGE);
             ExitCode::SUCCESS
@@ -93,6 +104,15 @@ fn run_benchmarks(run: &RunArgs, args: &[String]) -> ExitCode {
         ..Settings::default()
     };
     let plan = if run.quick { Plan::QUICK } else { Plan::FULL };
+    // Started before the first runtime is built, stopped after the last
+    // sample: every runtime and round runs against the same competition.
+    let load = run.load.then(|| Load::start(Load::default_threads()));
+    if let Some(load) = &load {
+        eprintln!(
+            "--load: {} threads spinning, one per available core",
+            load.threads()
+        );
+    }
     let started = Instant::now();
     let total = entries.len();
     let mut done = 0;
@@ -103,6 +123,8 @@ fn run_benchmarks(run: &RunArgs, args: &[String]) -> ExitCode {
             started.elapsed().as_secs_f64()
         );
     });
+    let load_threads = load.as_ref().map(Load::threads);
+    drop(load);
     let command = std::iter::once("cargo run --release -p weft-bench --".to_string())
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
@@ -111,6 +133,7 @@ fn run_benchmarks(run: &RunArgs, args: &[String]) -> ExitCode {
         machine: Machine::current(),
         command: command.trim_end_matches(" --").to_string(),
         quick: run.quick,
+        load: load_threads,
         workers: settings.workers,
         plan,
         results,

@@ -21,9 +21,10 @@ pub const NOTES: &[&str] = &[
     "every runtime is built with I/O enabled (as #[tokio::main] does); tokio's own \
      current_thread benches build without drivers, where its block_on wake-up needs no \
      eventfd write and epoll_wait",
-    "seeds_1000_clients: each runtime's default listen backlog (weft 4096, tokio 128 via mio, \
+    "echo_1000_clients: each runtime's default listen backlog (weft 4096, tokio 128 via mio, \
      smol 128 via std); 1,000 simultaneous connects overflow 128 and wait for TCP's 1 s SYN \
-     retransmission; the seed's two 1 s sleeps are replaced by awaiting the clients",
+     retransmission; the two 1 s sleeps of weft/examples/async_tcp.rs are replaced by awaiting \
+     the clients",
     "memory: one child process per runtime and sample, counting allocator on; bytes include \
      everything the runtime allocates for the object (task cell, queues, registration)",
     "hyper_hello_*: one wrk run per sample (wrk -t1 -c50 -d5s --latency; -d1s with --quick), \
@@ -31,7 +32,8 @@ pub const NOTES: &[&str] = &[
      the same hyper service on both, each server on its own multi_thread runtime with 2 workers \
      and the same hyper-util auto builder (HTTP/1 + HTTP/2, a timer for the header-read \
      timeout, TCP_NODELAY): weft::hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
-     accept loop; the four rows come from the same runs; wrk shares the 2 cores with the server",
+     accept loop; the four rows come from the same runs; wrk runs on the same machine and shares \
+     its cores with the server",
 ];
 
 /// Everything a run produced.
@@ -43,13 +45,15 @@ pub struct Report {
     pub command: String,
     /// Whether `--quick` was on.
     pub quick: bool,
+    /// Under `--load`, how many threads kept the cores busy.
+    pub load: Option<usize>,
     /// Worker threads of the multi_thread workloads.
     pub workers: usize,
     /// The sampling plan.
     pub plan: Plan,
     /// One row per workload.
     pub results: Vec<WorkloadResult>,
-    /// Workloads not run on this branch, with the reason.
+    /// Workloads planned but not written yet, with the reason.
     pub pending: Vec<(String, String)>,
 }
 
@@ -91,11 +95,23 @@ fn ratio_cell(r: &WorkloadResult, other: Kind) -> String {
 }
 
 impl Report {
+    /// How the machine was loaded, for the header lines: empty when idle.
+    pub fn load_note(&self) -> String {
+        match self.load {
+            Some(n) => format!("UNDER LOAD (--load: {n} threads spinning, one per core)"),
+            None => String::new(),
+        }
+    }
+
     /// The header: machine, settings, and the direction of the ratios.
     pub fn header(&self) -> String {
+        let load = match self.load {
+            Some(_) => format!("; {}", self.load_note()),
+            None => String::new(),
+        };
         format!(
             "weft-bench {}: {}, {} cores; multi_thread workloads on {} workers; \
-             {} rounds (memory: {}), runtimes alternate weft, tokio, smol each round{}\n{}\n\
+             {} rounds (memory: {}), runtimes alternate weft, tokio, smol each round{}{load}\n{}\n\
              cells: median [min-max]",
             self.machine.date,
             self.machine.cpu,
@@ -111,8 +127,12 @@ impl Report {
     /// The ratios as a Markdown table (for the README), with the machine and
     /// the command above it.
     pub fn markdown(&self) -> String {
+        let load = match self.load {
+            Some(_) => format!(" · {}", self.load_note()),
+            None => String::new(),
+        };
         let mut out = format!(
-            "{} · {} · {} cores · `{}`\n\n\
+            "{} · {} · {} cores · `{}`{load}\n\n\
              | workload | unit | weft | tokio | smol | weft/tokio | weft/smol |\n\
              |---|---|---:|---:|---:|---:|---:|\n",
             self.machine.date, self.machine.cpu, self.machine.cores, self.command
@@ -137,17 +157,24 @@ impl Report {
 
     /// The whole table with its notes, as printed.
     pub fn table(&self) -> String {
+        // The name column fits the longest name (26 at least).
+        let w = self
+            .results
+            .iter()
+            .map(|r| r.name.len())
+            .chain(self.pending.iter().map(|(n, _)| n.len()))
+            .fold(26, usize::max);
         let mut out = self.header();
         out.push_str("\n\n");
         let _ = writeln!(
             out,
-            "{:<26} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
+            "{:<w$} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
             "workload", "unit", "weft", "tokio", "smol", "weft/tokio", "weft/smol"
         );
         for r in &self.results {
             let _ = writeln!(
                 out,
-                "{:<26} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
+                "{:<w$} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
                 r.name,
                 r.unit.label,
                 cell(r, Kind::Weft),
@@ -187,21 +214,21 @@ impl Report {
             for (name, rr) in skipped {
                 let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
                 let why = why.strip_prefix(SKIPPED_PREFIX).unwrap_or(why);
-                let _ = writeln!(out, "  {name:<26} {}: {why}", rr.kind);
+                let _ = writeln!(out, "  {name:<w$} {}: {why}", rr.kind);
             }
         }
         out.push_str("\nworkloads:\n");
         for r in &self.results {
-            let _ = writeln!(out, "  {:<26} {}", r.name, r.about);
+            let _ = writeln!(out, "  {:<w$} {}", r.name, r.about);
         }
         if !self.pending.is_empty() || !partial.is_empty() {
-            out.push_str("\npending (weft side not on this branch yet):\n");
+            out.push_str("\npending (not in weft yet, or not written yet):\n");
             for (name, rr) in partial {
                 let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
-                let _ = writeln!(out, "  {name:<26} {} {why} (the others run)", rr.kind);
+                let _ = writeln!(out, "  {name:<w$} {} {why} (the others run)", rr.kind);
             }
             for (name, why) in &self.pending {
-                let _ = writeln!(out, "  {name:<26} all: {why} (not written yet)");
+                let _ = writeln!(out, "  {name:<w$} all: {why} (not written yet)");
             }
         }
         out.push_str("\nnotes:\n");
@@ -231,6 +258,7 @@ pub(crate) mod tests {
             },
             command: "weft-bench --quick".into(),
             quick: true,
+            load: None,
             workers: 2,
             plan: Plan::QUICK,
             results: vec![
@@ -352,6 +380,26 @@ pub(crate) mod tests {
         );
         assert!(md.contains(
             "| echo | msg/s (higher is better) | 300.0 | 200.0 | 600.0 | 1.50 better | 0.50 worse |\n"
+        ));
+    }
+
+    #[test]
+    fn a_run_under_load_says_so_in_the_header_and_the_markdown() {
+        let idle = sample_report();
+        assert!(!idle.header().contains("LOAD"), "{}", idle.header());
+        assert!(!idle.markdown().contains("LOAD"));
+        let loaded = Report {
+            load: Some(2),
+            ..sample_report()
+        };
+        let first = loaded.header().lines().next().unwrap().to_string();
+        assert!(
+            first.ends_with("(--quick); UNDER LOAD (--load: 2 threads spinning, one per core)"),
+            "{first}"
+        );
+        assert!(loaded.markdown().starts_with(
+            "2026-12-01 · Test CPU <x> · 2 cores · `weft-bench --quick` · UNDER LOAD (--load: 2 \
+             threads spinning, one per core)\n"
         ));
     }
 

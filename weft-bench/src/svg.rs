@@ -57,7 +57,11 @@ pub fn chart(r: &Report) -> String {
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="12" y="24" font-size="16" font-weight="bold">weft vs tokio and smol: ratio weft / other (median of each)</text>"#
+        r#"<text x="12" y="24" font-size="16" font-weight="bold">weft vs tokio and smol: ratio weft / other (median of each){}</text>"#,
+        match r.load {
+            Some(n) => format!(", UNDER LOAD ({n} threads spinning)"),
+            None => String::new(),
+        }
     );
     let _ = writeln!(
         s,
@@ -198,6 +202,12 @@ mod tests {
         );
         assert!(svg.contains("1.50 weft better"), "echo vs tokio");
         assert!(svg.contains("0.50 weft worse"), "echo vs smol");
+        assert!(!svg.contains("UNDER LOAD"));
+        let loaded = chart(&Report {
+            load: Some(2),
+            ..sample_report()
+        });
+        assert!(loaded.contains("(median of each), UNDER LOAD (2 threads spinning)</text>"));
         // The 1.0 line sits at half the 0..2 axis.
         let one = PLOT_X + PLOT_W / 2.0;
         assert!(svg.contains(&format!("x1=\"{one:.1}\"")));

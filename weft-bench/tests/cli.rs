@@ -1,6 +1,7 @@
-//! The bench binary as a process: argument errors, `--list`, and the memory
+//! The bench binary as a process: argument errors, `--list`, the memory
 //! child protocol end to end (counting allocator on, one small measurement
-//! per runtime). No benchmark runs here and nothing is timed.
+//! per runtime), and `profile` taking one sample. No benchmark runs here
+//! and no time is asserted.
 
 use std::process::Command;
 
@@ -34,6 +35,9 @@ fn list_names_every_workload_and_the_pending_ones() {
         "ct_spawn_await",
         "mem_per_task",
         "tcp_echo_100conn",
+        "echo_1000_clients_ms",
+        "sync_mpsc_oneshot_ct",
+        "sync_mpsc_bounded_uncontended_5000",
     ] {
         assert!(text.contains(name), "{name} missing from\n{text}");
     }
@@ -77,6 +81,47 @@ fn memory_child_rejects_unknown_workloads_and_runtimes() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a memory workload"));
     let out = bench()
         .args(["__weft_bench_child", "mem_per_task", "go"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown runtime"));
+}
+
+#[test]
+fn profile_runs_one_workload_on_one_runtime() {
+    // `--secs 0`: exactly one sample; `--load` starts the hog threads and
+    // must stop them for the process to exit.
+    let out = bench()
+        .args([
+            "profile",
+            "ct_yield_now",
+            "--runtime",
+            "smol",
+            "--secs",
+            "0",
+            "--load",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.starts_with("ct_yield_now on smol: "), "{stdout}");
+    assert!(stdout.contains("ns/yield (lower is better)"), "{stdout}");
+    assert!(stdout.contains("of 1 samples"), "{stdout}");
+    assert!(stderr.contains("under load"), "{stderr}");
+}
+
+#[test]
+fn profile_wants_an_exact_name_and_suggests_some() {
+    let out = bench().args(["profile", "tcp_echo"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no workload named \"tcp_echo\""), "{err}");
+    assert!(err.contains("tcp_echo_10conn"), "{err}");
+
+    let out = bench()
+        .args(["profile", "yield_many", "--runtime", "go"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

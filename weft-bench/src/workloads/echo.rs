@@ -81,7 +81,7 @@ async fn client<R: Rt>(mut stream: R::Stream, id: usize, messages: usize) -> io:
     Ok(messages)
 }
 
-/// Runs one echo session: `conns` connections × `per_conn` round trips.
+/// Runs one echo exchange: `conns` connections × `per_conn` round trips.
 /// Returns the messages echoed and the time the exchange took (connecting
 /// not included).
 ///

@@ -34,8 +34,8 @@ use crate::rt::Kind;
 use crate::stats::{Direction, Unit};
 use crate::workload::{skipped, Entry, Multi, MultiSampler, Row, Settings};
 
-/// wrk's threads (the machine has 2 cores: the server's 2 workers and one
-/// load-generating thread share them).
+/// wrk's threads: one load-generating thread beside the server's 2 workers
+/// (on a 2-core machine the three share the cores).
 pub const WRK_THREADS: usize = 1;
 /// Open keep-alive connections.
 pub const WRK_CONNECTIONS: usize = 50;
@@ -213,7 +213,7 @@ impl Server {
                     _runtime: Box::new(rt),
                 })
             }
-            Kind::Smol => unreachable!("smol has no HTTP server here"),
+            Kind::Smol => unreachable!("smol is not part of the HTTP comparison"),
         }
     }
 }

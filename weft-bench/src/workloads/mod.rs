@@ -1,10 +1,10 @@
 //! The workloads, one group per file, each generic over [`Rt`](crate::rt::Rt).
 
+pub mod clients;
 pub mod current;
 pub mod echo;
 pub mod http;
 pub mod memory;
 pub mod multi;
-pub mod seeds;
 pub mod sync;
 pub mod timers;

@@ -5,8 +5,7 @@
 //!
 //! `ping_pong` uses `tokio::sync::oneshot` on all three runtimes: it is
 //! runtime-agnostic (plain wakers), so the channel is identical and only the
-//! scheduler differs. It can move to each runtime's own oneshot once
-//! `weft::sync` lands.
+//! scheduler differs (the `sync` rows compare each runtime's own channels).
 
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};

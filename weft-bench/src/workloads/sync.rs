@@ -3,11 +3,14 @@
 //! `benches/sync_rwlock.rs`. On a multi_thread runtime with 2 workers: 5
 //! tasks each send 1,000 messages to one receiver (bounded, with tokio's
 //! 1,000,000 capacity and with its "full" capacity of 100, and unbounded);
-//! 1,000 request/reply round trips where each request carries a oneshot
-//! for its reply; 6 tasks x 1,000 acquisitions of a 5-permit semaphore;
-//! 6 tasks x 100 reads of a lock a writer held when they started. On a
-//! current_thread runtime: 6,000 uncontended acquisitions of a semaphore,
-//! and of read access. A sample is one run, in µs.
+//! one task sending 5,000 messages to itself and then receiving them
+//! (bounded and unbounded: the channel without contention); 1,000
+//! request/reply round trips where each request carries a oneshot for its
+//! reply; 6 tasks x 1,000 acquisitions of a 5-permit semaphore; 6 tasks x
+//! 100 reads of a lock a writer held when they started. On a current_thread
+//! runtime: the request/reply round trips again, and 6,000 uncontended
+//! acquisitions of a semaphore, and of read access. A sample is one run, in
+//! µs.
 
 use std::io;
 use std::sync::Arc;
@@ -36,6 +39,8 @@ pub const READS_PER_TASK: usize = 100;
 pub const UNCONTENDED: usize = 6_000;
 /// Round trips in the request/reply workload.
 pub const REQUESTS: usize = 1_000;
+/// Messages in the uncontended channel workloads.
+pub const UNCONTENDED_MESSAGES: usize = 5_000;
 
 /// `senders` tasks × `per_sender` messages into one bounded channel;
 /// returns how many the receiver got.
@@ -90,6 +95,45 @@ pub fn contention_unbounded<R: Channels>(
         let mut got = 0;
         while R::recv_unbounded(&mut rx).await.is_some() {
             got += 1;
+        }
+        got
+    })
+}
+
+/// One task sends `n` messages into a bounded channel of `capacity`, then
+/// receives them; returns how many it got back.
+pub fn uncontended_bounded<R: Channels>(rt: &R::Runtime, n: usize, capacity: usize) -> usize {
+    R::block_on(rt, async move {
+        let (tx, mut rx) = R::bounded::<usize>(capacity);
+        for i in 0..n {
+            if !R::send(&tx, i).await {
+                return 0;
+            }
+        }
+        let mut got = 0;
+        for _ in 0..n {
+            if R::recv(&mut rx).await.is_some() {
+                got += 1;
+            }
+        }
+        got
+    })
+}
+
+/// The same over an unbounded channel.
+pub fn uncontended_unbounded<R: Channels>(rt: &R::Runtime, n: usize) -> usize {
+    R::block_on(rt, async move {
+        let (tx, mut rx) = R::unbounded::<usize>();
+        for i in 0..n {
+            if !R::send_unbounded(&tx, i) {
+                return 0;
+            }
+        }
+        let mut got = 0;
+        for _ in 0..n {
+            if R::recv_unbounded(&mut rx).await.is_some() {
+                got += 1;
+            }
         }
         got
     })
@@ -270,10 +314,32 @@ sync_workload!(
     |rt| contention_unbounded::<R>(rt, SENDERS, PER_SENDER)
 );
 sync_workload!(
+    BoundedUncontended,
+    "sync_mpsc_bounded_uncontended_5000",
+    "one task sends 5,000 messages into a bounded mpsc (capacity 1,000,000), then receives them",
+    UNCONTENDED_MESSAGES,
+    |rt| uncontended_bounded::<R>(rt, UNCONTENDED_MESSAGES, CAPACITY)
+);
+sync_workload!(
+    UnboundedUncontended,
+    "sync_mpsc_unbounded_uncontended_5000",
+    "one task sends 5,000 messages into an unbounded mpsc, then receives them",
+    UNCONTENDED_MESSAGES,
+    |rt| uncontended_unbounded::<R>(rt, UNCONTENDED_MESSAGES)
+);
+sync_workload!(
     RequestReply,
     "sync_mpsc_oneshot",
     "1,000 request/reply round trips: mpsc request carrying a oneshot for the reply",
     REQUESTS,
+    |rt| request_reply::<R>(rt, REQUESTS)
+);
+sync_workload!(
+    RequestReplyCt,
+    "sync_mpsc_oneshot_ct",
+    "the same 1,000 request/reply round trips on a current_thread runtime",
+    REQUESTS,
+    |_settings| Flavor::CurrentThread,
     |rt| request_reply::<R>(rt, REQUESTS)
 );
 sync_workload!(
@@ -328,6 +394,14 @@ mod tests {
         assert_eq!(rwlock_read_uncontended::<R>(&ct, 50), 50, "{}", R::KIND);
         assert_eq!(contention_unbounded::<R>(&rt, 3, 20), 60, "{}", R::KIND);
         assert_eq!(request_reply::<R>(&rt, 15), 15, "{}", R::KIND);
+        assert_eq!(request_reply::<R>(&ct, 15), 15, "{}", R::KIND);
+        assert_eq!(
+            uncontended_bounded::<R>(&rt, 40, CAPACITY),
+            40,
+            "{}",
+            R::KIND
+        );
+        assert_eq!(uncontended_unbounded::<R>(&rt, 40), 40, "{}", R::KIND);
     }
 
     #[test]

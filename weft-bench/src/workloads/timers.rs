@@ -153,7 +153,7 @@ impl TimerMemory for PerTaskOnSleep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rt::{SmolRt, TokioRt};
+    use crate::rt::{SmolRt, TokioRt, WeftRt};
 
     fn check<R: Timers>() {
         let rt = R::build(Flavor::MultiThread(2)).unwrap();
@@ -163,7 +163,8 @@ mod tests {
     }
 
     #[test]
-    fn timer_workloads_complete_on_tokio_and_smol() {
+    fn timer_workloads_complete_on_every_runtime() {
+        check::<WeftRt>();
         check::<TokioRt>();
         check::<SmolRt>();
     }

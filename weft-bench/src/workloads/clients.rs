@@ -1,11 +1,12 @@
-//! The seeds' 1,000-client program (seed 004): a TCP server that spawns a
-//! task per connection to read one message and echo it, and 1,000 client
-//! tasks that connect, send "Hello, world! from client N" and read the echo,
-//! on a current_thread runtime. Measured in a child process per sample:
-//! wall time of the whole program (runtime start to the last echo) and the
-//! process's peak RSS (`VmHWM`, see [`peak_rss_kib`]).
+//! The 1,000-client echo program: a TCP server that spawns a task per
+//! connection to read one message and echo it, and 1,000 client tasks that
+//! connect, send "Hello, world! from client N" and read the echo, on a
+//! current_thread runtime (the program `weft/examples/async_tcp.rs` runs on
+//! weft). Measured in a child process per sample: wall time of the whole
+//! program (runtime start to the last echo) and the process's peak RSS
+//! (`VmHWM`, see [`peak_rss_kib`]).
 //!
-//! Differences from the seed, the same for all three runtimes: its two
+//! Differences from `async_tcp.rs`, the same for all three runtimes: its two
 //! `sleep(1 s)` (waiting for the server, then for the clients) are replaced
 //! by binding before the clients start and awaiting every client's handle
 //! (the sleeps would only add 2 s of idling); the listener is on port 0, not
@@ -16,8 +17,8 @@
 //! Each runtime keeps its own default listen backlog (weft 4,096; tokio
 //! 128, through mio; smol 128, std's): the 1,000 connects arrive at once, so
 //! a 128 backlog overflows and the dropped connection attempts wait for
-//! TCP's 1 s SYN retransmission. That is what the seed's program gets on
-//! each runtime, and why the wall times differ so much.
+//! TCP's 1 s SYN retransmission. That is what the same program gets on each
+//! runtime, and why the wall times differ so much.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -35,12 +36,12 @@ async fn server_receive<R: Rt>(mut socket: R::Stream) {
     let n = match R::read(&mut socket, &mut buffer).await {
         Ok(n) => n,
         Err(e) => {
-            eprintln!("weft-bench seeds server on {}: {e}", R::KIND);
+            eprintln!("weft-bench 1,000-client server on {}: {e}", R::KIND);
             return;
         }
     };
     if let Err(e) = R::write_all(&mut socket, &buffer[..n]).await {
-        eprintln!("weft-bench seeds server on {}: {e}", R::KIND);
+        eprintln!("weft-bench 1,000-client server on {}: {e}", R::KIND);
     }
 }
 
@@ -49,7 +50,7 @@ async fn tcp_server<R: Rt>(listener: R::Listener, sp: R::Spawner, connections: u
         match R::accept(&listener).await {
             Ok(socket) => spawn_detached::<R, _>(sp, server_receive::<R>(socket)),
             Err(e) => {
-                eprintln!("weft-bench seeds server on {}: accept: {e}", R::KIND);
+                eprintln!("weft-bench 1,000-client server on {}: accept: {e}", R::KIND);
                 return;
             }
         }
@@ -135,15 +136,15 @@ fn checked<R: Rt>() -> io::Result<()> {
     }
 }
 
-/// `seeds_1000_clients_ms`: wall time of the seeds' program.
+/// `echo_1000_clients_ms`: wall time of the 1,000-client echo program.
 #[derive(Debug)]
-pub struct SeedsWall;
+pub struct ThousandClientsWall;
 
-impl Memory for SeedsWall {
-    const NAME: &'static str = "seeds_1000_clients_ms";
+impl Memory for ThousandClientsWall {
+    const NAME: &'static str = "echo_1000_clients_ms";
     const GROUP: &'static str = "net";
     const UNIT: Unit = Unit::lower("ms");
-    const ABOUT: &'static str = "seed 004: server + 1,000 clients on current_thread, wall time \
+    const ABOUT: &'static str = "echo server + 1,000 clients on current_thread, wall time \
         from runtime start to the last echo (child process)";
 
     fn measure<R: Rt>() -> io::Result<f64> {
@@ -153,15 +154,15 @@ impl Memory for SeedsWall {
     }
 }
 
-/// `seeds_1000_clients_rss`: peak RSS of the process running the program.
+/// `echo_1000_clients_rss`: peak RSS of the process running the program.
 #[derive(Debug)]
-pub struct SeedsRss;
+pub struct ThousandClientsRss;
 
-impl Memory for SeedsRss {
-    const NAME: &'static str = "seeds_1000_clients_rss";
+impl Memory for ThousandClientsRss {
+    const NAME: &'static str = "echo_1000_clients_rss";
     const UNIT: Unit = Unit::lower("KiB");
     const ABOUT: &'static str =
-        "seed 004: peak RSS (VmHWM) of a process that ran the 1,000-client program";
+        "peak RSS (VmHWM) of a process that ran the 1,000-client echo program";
 
     fn measure<R: Rt>() -> io::Result<f64> {
         checked::<R>()?;
