@@ -10,7 +10,7 @@
 //! * *refused*: with the task's budget spent (`consume_budget` exactly
 //!   `BUDGET` times), one poll of the operation must be `Pending`; after the
 //!   yield it completes. This pins each leaf individually.
-//! * *starvation*: the loop of the reproduction. Without the budget
+//! * *starvation*: an always-ready operation in a loop. Without the budget
 //!   it never returns `Pending`, so the body never ends: the body runs on
 //!   its own thread and the test fails (instead of hanging) if it has not
 //!   finished after `PATIENCE`.
@@ -65,7 +65,7 @@ where
     }
 }
 
-/// The reproduction: the body in a loop, raced (biased, the loop
+/// The starvation check: the body in a loop, raced (biased, the loop
 /// first) against `yield_now`. Finishes once the `yield_now` branch won,
 /// which needs the loop to return `Pending` at least twice.
 macro_rules! loop_yields {

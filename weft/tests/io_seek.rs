@@ -149,7 +149,7 @@ async fn byte<R: AsyncRead + Unpin>(reader: &mut R) -> u8 {
 
 #[test]
 fn buf_reader_recovers_from_a_seek_the_inner_reader_refuses() {
-    // The reproduction, on a std `Cursor`.
+    // A seek before the start, on a std `Cursor`.
     block_on(async {
         let mut reader = BufReader::with_capacity(4, Cursor::new(DATA.to_vec()));
         assert_eq!(byte(&mut reader).await, b'0');

@@ -173,19 +173,20 @@ rt_test! {
     fn block_on_future_is_not_starved_by_yielding_tasks(rt: &Runtime) {
         let _watchdog = Watchdog::new("block_on_future_is_not_starved");
         let stop = Arc::new(AtomicBool::new(false));
-        for _ in 0..3 {
+        let counters: Vec<_> = (0..3).map(|_| Counters::new()).collect();
+        for counters in &counters {
             let stop = stop.clone();
-            rt.spawn(async move {
+            rt.spawn(Counted::new(counters, async move {
                 while !stop.load(SeqCst) {
                     task::yield_now().await;
                 }
-            });
+            }));
         }
-        rt.block_on(async {
-            for _ in 0..10 {
-                task::yield_now().await;
-            }
-        });
+        // The root future keeps yielding while the three run, and is polled
+        // again between their polls until each was polled ten times.
+        rt.block_on(yield_until(|| counters.iter().all(|c| c.polls() >= 10)));
+        // It finished while they were still running.
+        assert_eq!(rt.handle().metrics().num_alive_tasks(), 3);
         stop.store(true, SeqCst);
         rt.block_on(yield_until(|| rt.handle().metrics().num_alive_tasks() == 0));
     }
@@ -861,4 +862,7 @@ fn spawning_a_large_future_does_not_overflow_the_stack() {
         child.status,
         String::from_utf8_lossy(&child.stderr),
     );
+    // The child ran this very test (a filter matching nothing passes too).
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(stdout.contains("test result: ok. 1 passed"), "{stdout}");
 }

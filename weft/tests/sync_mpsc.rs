@@ -406,10 +406,14 @@ rt_test! {
                 received += 1;
             }
             let mut sent = 2;
-            for b in blocked {
-                if let Ok(result) = b.await {
-                    result.unwrap();
-                    sent += 1;
+            for (i, b) in blocked.into_iter().enumerate() {
+                match b.await {
+                    Ok(result) => {
+                        assert!(i % 2 == 1, "aborted sender {i} completed");
+                        result.unwrap();
+                        sent += 1;
+                    }
+                    Err(err) => assert!(i % 2 == 0 && err.is_cancelled(), "sender {i}: {err}"),
                 }
             }
             assert_eq!(received, sent, "every completed send was received");

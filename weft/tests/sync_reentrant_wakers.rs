@@ -111,19 +111,27 @@ fn notify_clones_and_drops_wakers_outside_its_lock() {
         // First poll clones `a` (Init path).
         let first = poll_with(notified.as_mut(), &a.waker());
         assert!(a.runs.load(SeqCst) >= 1, "the clone hook ran");
-        if first.is_pending() {
-            a.on_clone.store(false, SeqCst);
-            a.on_drop.store(true, SeqCst);
-            // A different waker replaces `a`'s clone, which is dropped.
-            let _ = poll_with(notified.as_mut(), &b.waker());
-        }
+        // The hook's `notify_waiters` came after `notified` was created.
+        assert!(first.is_ready());
+        a.on_clone.store(false, SeqCst);
+
+        // Stored, then replaced by another waker: `a`'s clone is dropped.
+        let mut replaced = pin!(notify.notified());
+        assert!(poll_with(replaced.as_mut(), &a.waker()).is_pending());
+        a.on_drop.store(true, SeqCst);
+        let runs = a.runs.load(SeqCst);
+        let _ = poll_with(replaced.as_mut(), &b.waker());
+        assert!(a.runs.load(SeqCst) > runs, "the drop hook ran");
+        a.on_drop.store(false, SeqCst);
+
         // Waiting again: clone of a new waker under re-poll (Waiting path).
         let mut again = pin!(notify.notified());
         let c = Hooked::new(|| {});
         assert!(poll_with(again.as_mut(), &c.waker()).is_pending());
         a.on_clone.store(true, SeqCst);
-        a.on_drop.store(false, SeqCst);
+        let runs = a.runs.load(SeqCst);
         let _ = poll_with(again.as_mut(), &a.waker());
+        assert!(a.runs.load(SeqCst) > runs, "the clone hook ran again");
     });
 }
 
@@ -138,6 +146,7 @@ fn notify_wake_that_notifies_again() {
         let mut notified = pin!(notify.notified());
         assert!(poll_with(notified.as_mut(), &a.waker()).is_pending());
         notify.notify_one();
+        assert!(a.runs.load(SeqCst) >= 1, "the wake hook ran");
         assert!(poll_with(notified.as_mut(), &Waker::noop().clone()).is_ready());
         notify.notify_waiters();
     });
@@ -245,7 +254,7 @@ fn bounded_mpsc_waker_drop_that_sends() {
     });
 }
 
-/// The case: a task waiting on a broadcast channel whose waker's
+/// A task waiting on a broadcast channel whose waker's
 /// `Drop` sends on that channel.
 #[test]
 fn broadcast_waker_drop_that_sends_on_the_channel() {
@@ -274,10 +283,14 @@ fn broadcast_waker_drop_that_sends_on_the_channel() {
 #[derive(Debug)]
 struct CountsReceivers(Arc<std::sync::OnceLock<broadcast::Sender<CountsReceivers>>>);
 
+/// Clones of `CountsReceivers` made (only `broadcast_clone_that_uses_the_channel` makes them).
+static RECEIVER_COUNTING_CLONES: AtomicUsize = AtomicUsize::new(0);
+
 impl Clone for CountsReceivers {
     fn clone(&self) -> Self {
         let sender = self.0.get().expect("set before sending");
         assert!(sender.receiver_count() >= 1);
+        RECEIVER_COUNTING_CLONES.fetch_add(1, SeqCst);
         CountsReceivers(self.0.clone())
     }
 }
@@ -302,5 +315,9 @@ fn broadcast_clone_that_uses_the_channel() {
             rx1.recv().await.unwrap();
             rx2.recv().await.unwrap();
         });
+        assert!(
+            RECEIVER_COUNTING_CLONES.load(SeqCst) >= 2,
+            "rx1 cloned each value"
+        );
     });
 }

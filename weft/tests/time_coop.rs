@@ -12,7 +12,7 @@ mod support;
 
 use std::future::{ready, Future};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -118,40 +118,48 @@ rt_test! {
     }
 
     fn a_spinning_timer_loop_lets_other_tasks_run(rt: &Runtime, flavor: Flavor) {
-        // With one worker, another task on it runs while the loop spins.
-        if flavor.workers() != 1 {
-            return;
-        }
+        // One spinning loop per worker, all started before the other task
+        // is spawned: the workers are busy with them, so the other task
+        // runs only if the loops yield.
         let _watchdog = Watchdog::new("a_spinning_timer_loop_lets_other_tasks_run");
         for (name, spin) in spins() {
-            let other_ran = rt.block_on(async move {
+            let every_loop_saw_it = rt.block_on(async move {
                 let ran = Arc::new(AtomicBool::new(false));
-                let other = weft::spawn({
-                    let ran = ran.clone();
-                    async move { ran.store(true, SeqCst) }
-                });
-                let spinner = weft::spawn(async move {
-                    let mut spin = spin();
-                    // Spins until `other` has run. (The flag is read
-                    // without a budget: the loop's own wakes re-poll it.)
-                    let other_done = std::future::poll_fn(|_| {
-                        if ran.load(SeqCst) {
-                            std::task::Poll::Ready(())
-                        } else {
-                            std::task::Poll::Pending
-                        }
-                    });
-                    weft::select! {
-                        biased;
-                        _ = &mut spin => false,
-                        _ = other_done => true,
-                    }
-                });
-                let reached = spinner.await.unwrap();
+                let started = Arc::new(AtomicUsize::new(0));
+                let spinners: Vec<_> = (0..flavor.workers())
+                    .map(|_| {
+                        let (ran, started) = (ran.clone(), started.clone());
+                        weft::spawn(async move {
+                            started.fetch_add(1, SeqCst);
+                            let mut spin = spin();
+                            // Spins until the other task has run. (The flag
+                            // is read without a budget: the loop's own wakes
+                            // re-poll it.)
+                            let other_done = std::future::poll_fn(|_| {
+                                if ran.load(SeqCst) {
+                                    std::task::Poll::Ready(())
+                                } else {
+                                    std::task::Poll::Pending
+                                }
+                            });
+                            weft::select! {
+                                biased;
+                                _ = &mut spin => false,
+                                _ = other_done => true,
+                            }
+                        })
+                    })
+                    .collect();
+                yield_until(|| started.load(SeqCst) == flavor.workers()).await;
+                let other = weft::spawn(async move { ran.store(true, SeqCst) });
+                let mut every_loop_saw_it = true;
+                for spinner in spinners {
+                    every_loop_saw_it &= spinner.await.unwrap();
+                }
                 other.await.unwrap();
-                reached
+                every_loop_saw_it
             });
-            assert!(other_ran, "{name}");
+            assert!(every_loop_saw_it, "{name}");
         }
     }
 }
