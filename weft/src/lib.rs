@@ -45,6 +45,8 @@
 //! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
 //! | `full`   | everything but `tokio-io`, `hyper` and `test-util` (the default) |
 
+#[cfg(any(feature = "futures-io", feature = "tokio-io", feature = "hyper"))]
+mod compat;
 pub mod io;
 mod loom;
 mod util;

@@ -1,6 +1,7 @@
 //! `WeftExecutor`: hyper's `rt::Executor`, spawning on weft.
 
 use crate::runtime::Handle;
+use hyper::rt;
 use std::future::Future;
 
 /// Runs the futures hyper hands over (HTTP/2 streams and connection
@@ -53,7 +54,7 @@ impl WeftExecutor {
 /// # Panics
 ///
 /// From [`WeftExecutor::new`], outside a weft runtime.
-impl<F> ::hyper::rt::Executor<F> for WeftExecutor
+impl<F> rt::Executor<F> for WeftExecutor
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -70,7 +71,7 @@ where
 #[cfg(all(test, not(weft_loom), not(miri)))]
 mod tests {
     use super::*;
-    use ::hyper::rt::Executor as _;
+    use hyper::rt::Executor as _;
     use std::sync::mpsc;
 
     #[test]

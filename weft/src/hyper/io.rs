@@ -1,7 +1,8 @@
 //! `WeftIo`: an adapter between weft's I/O traits and hyper's, both ways.
 
-use crate::io::hyper_io::read_into_cursor;
+use crate::compat::hyper_rt::read_into_cursor;
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use hyper::rt;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -92,17 +93,17 @@ impl<T> WeftIo<T> {
     }
 }
 
-impl<T: AsyncRead> ::hyper::rt::Read for WeftIo<T> {
+impl<T: AsyncRead> rt::Read for WeftIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        buf: ::hyper::rt::ReadBufCursor<'_>,
+        buf: rt::ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         read_into_cursor(self.project().inner, cx, buf)
     }
 }
 
-impl<T: AsyncWrite> ::hyper::rt::Write for WeftIo<T> {
+impl<T: AsyncWrite> rt::Write for WeftIo<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -136,7 +137,7 @@ impl<T: AsyncWrite> ::hyper::rt::Write for WeftIo<T> {
 ///
 /// If the hyper reader filled more of its cursor than it was given room
 /// for (hyper's cursor makes that impossible in safe code).
-impl<T: ::hyper::rt::Read> AsyncRead for WeftIo<T> {
+impl<T: rt::Read> AsyncRead for WeftIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -148,7 +149,7 @@ impl<T: ::hyper::rt::Read> AsyncRead for WeftIo<T> {
             // `ReadBuf` only writes initialized bytes into its buffer.
             let unfilled = unsafe { buf.unfilled_mut() };
             let room = unfilled.len();
-            let mut inner = ::hyper::rt::ReadBuf::uninit(unfilled);
+            let mut inner = rt::ReadBuf::uninit(unfilled);
             ready!(self.project().inner.poll_read(cx, inner.unfilled()))?;
             let filled = inner.filled().len();
             assert!(filled <= room, "a hyper reader overfilled its cursor");
@@ -162,13 +163,13 @@ impl<T: ::hyper::rt::Read> AsyncRead for WeftIo<T> {
     }
 }
 
-impl<T: ::hyper::rt::Write> AsyncWrite for WeftIo<T> {
+impl<T: rt::Write> AsyncWrite for WeftIo<T> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        ::hyper::rt::Write::poll_write(self.project().inner, cx, buf)
+        rt::Write::poll_write(self.project().inner, cx, buf)
     }
 
     fn poll_write_vectored(
@@ -176,19 +177,19 @@ impl<T: ::hyper::rt::Write> AsyncWrite for WeftIo<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        ::hyper::rt::Write::poll_write_vectored(self.project().inner, cx, bufs)
+        rt::Write::poll_write_vectored(self.project().inner, cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        ::hyper::rt::Write::is_write_vectored(&self.inner)
+        rt::Write::is_write_vectored(&self.inner)
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ::hyper::rt::Write::poll_flush(self.project().inner, cx)
+        rt::Write::poll_flush(self.project().inner, cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ::hyper::rt::Write::poll_shutdown(self.project().inner, cx)
+        rt::Write::poll_shutdown(self.project().inner, cx)
     }
 }
 
@@ -207,11 +208,11 @@ mod tests {
         shut: bool,
     }
 
-    impl ::hyper::rt::Read for HyperOnly {
+    impl rt::Read for HyperOnly {
         fn poll_read(
             mut self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
-            mut buf: ::hyper::rt::ReadBufCursor<'_>,
+            mut buf: rt::ReadBufCursor<'_>,
         ) -> Poll<io::Result<()>> {
             let n = self
                 .step
@@ -224,7 +225,7 @@ mod tests {
         }
     }
 
-    impl ::hyper::rt::Write for HyperOnly {
+    impl rt::Write for HyperOnly {
         fn poll_write(
             mut self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
@@ -280,15 +281,15 @@ mod tests {
         let mut io = WeftIo::new(far);
         block_on(near.write_all(b"ping")).unwrap();
         let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 8];
-        let mut buf = ::hyper::rt::ReadBuf::uninit(&mut storage);
+        let mut buf = rt::ReadBuf::uninit(&mut storage);
         block_on(std::future::poll_fn(|cx| {
-            ::hyper::rt::Read::poll_read(Pin::new(&mut io), cx, buf.unfilled())
+            rt::Read::poll_read(Pin::new(&mut io), cx, buf.unfilled())
         }))
         .unwrap();
         assert_eq!(buf.filled(), b"ping");
         let bufs = [io::IoSlice::new(b"po"), io::IoSlice::new(b"ng")];
         let n = block_on(std::future::poll_fn(|cx| {
-            ::hyper::rt::Write::poll_write_vectored(Pin::new(&mut io), cx, &bufs)
+            rt::Write::poll_write_vectored(Pin::new(&mut io), cx, &bufs)
         }))
         .unwrap();
         assert!(n > 0);

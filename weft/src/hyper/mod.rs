@@ -104,6 +104,23 @@
 //!
 //! [hyper]: https://docs.rs/hyper/1
 
+// Design note: the files, and what `hyper` means in paths.
+//
+// This folder is weft's side of hyper: `executor.rs` (`rt::Executor`),
+// `timer.rs` (`rt::Timer`), `io.rs` (`WeftIo`, the adapter for I/O types
+// that are not weft's), `serve.rs` and `tracker.rs` (the server loop and
+// its count of open connections). hyper's `rt::Read` and `rt::Write` on
+// weft's own I/O types are not here: they are in `compat/hyper_rt.rs`,
+// generated from the one list of weft's I/O types with the `futures-io`
+// and tokio traits.
+//
+// In this module's files, `hyper::...` is the hyper crate. A path's first
+// segment is looked up among the names in scope, and this module's own
+// name is in scope only at the crate root (`lib.rs`), which names nothing
+// of the hyper crate's. So the folder keeps the name of its public path,
+// `weft::hyper`, and its files say `use hyper::rt;` and then `rt::Timer`,
+// `rt::Read`, as hyper's own documentation does, with no leading `::`.
+
 mod executor;
 mod io;
 mod serve;

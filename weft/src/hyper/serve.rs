@@ -8,11 +8,10 @@ use crate::loom::{Arc, AtomicBool, Ordering};
 use crate::net::{TcpListener, TcpStream};
 use crate::runtime::io::Direction;
 use crate::time::Instant;
-use ::hyper::body::{Body, Incoming};
-use ::hyper::service::Service;
-use ::hyper::{Request, Response};
+use hyper::body::{Body, Incoming};
+use hyper::service::Service;
+use hyper::{Request, Response};
 use hyper_util::server::conn::auto::Builder;
-use socket2::SockRef;
 use std::error::Error as StdError;
 use std::fmt;
 use std::future::{poll_fn, Future, IntoFuture, Pending};
@@ -507,41 +506,38 @@ where
             if let Some(limit) = max_connections {
                 ready!(tracker.poll_below(cx, limit));
             }
-            listener.poll_accept_mio(cx).map(Some)
+            // A failure to register the new connection with the I/O
+            // driver (out of memory or of epoll watches, or the driver shut
+            // down) comes as an accept error: the same handling.
+            listener.poll_accept(cx).map(Some)
         })
         .await;
         let err = match accepted {
             None => break Ok(()),
             Some(Err(err)) => err,
-            // Registering with the driver can fail as an accept can (out
-            // of memory or of epoll watches, or the driver shut down): the
-            // same handling.
-            Some(Ok((stream, peer))) => match TcpStream::new(stream) {
-                Err(err) => err,
-                Ok(stream) => {
-                    pause = BACKOFF_START;
-                    if nodelay {
-                        // Only a socket already broken fails here; serving
-                        // it reports that soon enough.
-                        let _ = stream.set_nodelay(true);
-                    }
-                    // Counted from the accept (a far deadline that does not
-                    // fit an `Instant` is none).
-                    let deadline =
-                        first_request_timeout.and_then(|after| Instant::now().checked_add(after));
-                    let service = make_service(peer);
-                    let guard = Tracker::open(&tracker);
-                    drop(crate::spawn(serve_connection(
-                        builder.clone(),
-                        only,
-                        stream,
-                        service,
-                        guard,
-                        deadline,
-                    )));
-                    continue;
+            Some(Ok((stream, peer))) => {
+                pause = BACKOFF_START;
+                if nodelay {
+                    // Only a socket already broken fails here; serving it
+                    // reports that soon enough.
+                    let _ = stream.set_nodelay(true);
                 }
-            },
+                // Counted from the accept (a far deadline that does not fit
+                // an `Instant` is none).
+                let deadline =
+                    first_request_timeout.and_then(|after| Instant::now().checked_add(after));
+                let service = make_service(peer);
+                let guard = Tracker::open(&tracker);
+                drop(crate::spawn(serve_connection(
+                    builder.clone(),
+                    only,
+                    stream,
+                    service,
+                    guard,
+                    deadline,
+                )));
+                continue;
+            }
         };
         match classify(&err) {
             AcceptError::Connection => {}
@@ -649,39 +645,22 @@ impl FirstBytes {
 /// when it reads the same bytes; `None` if the stream ended (or failed)
 /// first. Nothing is read off the stream.
 ///
-/// Peeking returns the same bytes until more arrive, so a peek that got
-/// fewer bytes than it asked for (all the queue held) forgets the
-/// readiness, as a drained read does: the next poll waits for the next
-/// arrival instead of peeking again at once (a client that sent part of
-/// the preface and went silent costs nothing until the deadline).
+/// While the bytes are a proper prefix of the preface (fewer than the
+/// peek asked for: all the queue held), the next poll waits for more to
+/// arrive instead of peeking again at once (see
+/// `TcpStream::poll_peek_until`): a client that sent part of the preface
+/// and went silent costs nothing until the deadline.
 fn poll_protocol(stream: &TcpStream, cx: &mut Context<'_>) -> Poll<Option<Protocol>> {
-    let registration = stream.registration();
-    loop {
-        let peeked = ready!(registration.poll_drain(cx, Direction::Read, || {
-            let mut buf = [MaybeUninit::<u8>::uninit(); H2_PREFACE.len()];
-            let n = SockRef::from(stream).peek(&mut buf)?;
-            // SAFETY: `peek` initialised the first `n` bytes of `buf` (n
-            // is at most its length), and `u8` has no invalid values.
-            let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
-            let first = if n == 0 {
-                None
-            } else {
-                Some(FirstBytes::of(bytes))
-            };
-            // Undecided: fewer than the preface's 24 bytes were there, so
-            // the peek saw the whole queue.
-            Ok((first, first == Some(FirstBytes::Undecided)))
-        }));
-        return Poll::Ready(match peeked {
-            // The end of the stream, or an error (reset, ...).
-            Ok(None) | Err(_) => None,
-            Ok(Some(FirstBytes::Http1)) => Some(Protocol::Http1),
-            Ok(Some(FirstBytes::Http2)) => Some(Protocol::Http2),
-            // Wait for more (the readiness was forgotten, unless more
-            // arrived meanwhile).
-            Ok(Some(FirstBytes::Undecided)) => continue,
-        });
-    }
+    let mut buf = [MaybeUninit::<u8>::uninit(); H2_PREFACE.len()];
+    let peeked = ready!(stream.poll_peek_until(cx, &mut buf, |bytes| {
+        match FirstBytes::of(bytes) {
+            FirstBytes::Undecided => None,
+            FirstBytes::Http1 => Some(Protocol::Http1),
+            FirstBytes::Http2 => Some(Protocol::Http2),
+        }
+    }));
+    // The end of the stream, or an error (reset, ...): `None`.
+    Poll::Ready(peeked.ok().flatten())
 }
 
 /// Serves one connection until it ends, shutting it down gracefully when

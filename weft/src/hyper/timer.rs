@@ -1,6 +1,7 @@
 //! `WeftTimer`: hyper's `rt::Timer` on weft's timers.
 
 use crate::time::{sleep, sleep_until, Instant, Sleep};
+use hyper::rt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,7 +12,7 @@ use std::time::Duration;
 ///
 /// Its sleeps are [`weft::time::Sleep`](crate::time::Sleep)s, so they
 /// follow the runtime's clock, paused clock included (`now` reads it too),
-/// and [`reset`](::hyper::rt::Timer::reset) moves a sleep's deadline in
+/// and [`reset`](rt::Timer::reset) moves a sleep's deadline in
 /// place, with no new allocation and no new timer entry.
 ///
 /// Sleeps must be created inside a weft runtime with timers enabled
@@ -41,12 +42,12 @@ impl WeftTimer {
 /// # Panics
 ///
 /// `sleep` and `sleep_until` panic outside a weft runtime with timers.
-impl ::hyper::rt::Timer for WeftTimer {
-    fn sleep(&self, duration: Duration) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
+impl rt::Timer for WeftTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn rt::Sleep>> {
         Box::pin(HyperSleep::new(sleep(duration)))
     }
 
-    fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
+    fn sleep_until(&self, deadline: std::time::Instant) -> Pin<Box<dyn rt::Sleep>> {
         Box::pin(HyperSleep::new(sleep_until(Instant::from_std(deadline))))
     }
 
@@ -54,11 +55,7 @@ impl ::hyper::rt::Timer for WeftTimer {
         Instant::now().into_std()
     }
 
-    fn reset(
-        &self,
-        sleep: &mut Pin<Box<dyn ::hyper::rt::Sleep>>,
-        new_deadline: std::time::Instant,
-    ) {
+    fn reset(&self, sleep: &mut Pin<Box<dyn rt::Sleep>>, new_deadline: std::time::Instant) {
         match sleep.as_mut().downcast_mut_pin::<HyperSleep>() {
             Some(ours) => ours.reset(Instant::from_std(new_deadline)),
             // Another timer's sleep: replace it.
@@ -93,12 +90,12 @@ impl Future for HyperSleep {
     }
 }
 
-impl ::hyper::rt::Sleep for HyperSleep {}
+impl rt::Sleep for HyperSleep {}
 
 #[cfg(all(test, not(weft_loom), not(miri)))]
 mod tests {
     use super::*;
-    use ::hyper::rt::Timer as _;
+    use hyper::rt::Timer as _;
 
     fn runtime() -> crate::runtime::Runtime {
         crate::runtime::Builder::new_current_thread()
@@ -125,10 +122,10 @@ mod tests {
         runtime().block_on(async {
             let timer = WeftTimer::new();
             let mut sleep = timer.sleep(Duration::from_secs(3600));
-            let before: *const () = (&*sleep as *const dyn ::hyper::rt::Sleep).cast();
+            let before: *const () = (&*sleep as *const dyn rt::Sleep).cast();
             let start = std::time::Instant::now();
             timer.reset(&mut sleep, timer.now() + Duration::from_millis(10));
-            let after: *const () = (&*sleep as *const dyn ::hyper::rt::Sleep).cast();
+            let after: *const () = (&*sleep as *const dyn rt::Sleep).cast();
             assert_eq!(before, after, "reset in place, not replaced");
             sleep.as_mut().await;
             assert!(start.elapsed() < Duration::from_secs(60));

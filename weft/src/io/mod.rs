@@ -52,7 +52,8 @@
 //!   I/O types also implement `futures_io::{AsyncRead, AsyncWrite,
 //!   AsyncBufRead}`; with feature `tokio-io`, tokio's `AsyncRead`,
 //!   `AsyncWrite` and `AsyncBufRead` (reads fill tokio's `ReadBuf` without
-//!   zeroing it). Crates written for either camp take weft's types as is.
+//!   zeroing it); with feature `hyper`, hyper's `rt::Read` and `rt::Write`.
+//!   Crates written for any of these camps take weft's types as is.
 //!
 //! Everything except the standard streams works on any executor (it needs
 //! no weft runtime). Inside a weft runtime, everything here that can
@@ -73,16 +74,10 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
-#[cfg(feature = "futures-io")]
-mod futures_io;
-#[cfg(feature = "hyper")]
-pub(crate) mod hyper_io;
 mod interest;
 mod read_buf;
 mod ready;
 mod split;
-#[cfg(feature = "tokio-io")]
-mod tokio_io;
 mod util;
 
 #[cfg(feature = "rt")]

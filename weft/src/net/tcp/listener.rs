@@ -6,7 +6,7 @@ use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// The listen backlog `bind` asks for. The kernel caps it at
 /// `net.core.somaxconn` (4096 by default on Linux since 5.4).
@@ -145,20 +145,18 @@ impl TcpListener {
     ///
     /// Only the waker of the last call is woken: two tasks calling
     /// `poll_accept` on one listener lose wake-ups (use `accept` then).
+    ///
+    /// # Errors
+    ///
+    /// As [`accept`](Self::accept)'s; also when the new connection cannot
+    /// be registered with the I/O driver (out of memory or of epoll
+    /// watches: `ENOMEM`, `ENOSPC`; or the runtime has shut down): that
+    /// connection is closed, and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        self.poll_accept_mio(cx)
-            .map(|result| result.and_then(|(stream, addr)| Ok((TcpStream::new(stream)?, addr))))
-    }
-
-    /// Polls for a connection, as a mio stream not yet registered with the
-    /// driver (`weft::hyper::serve` tells accept errors from registration
-    /// errors).
-    pub(crate) fn poll_accept_mio(
-        &self,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(mio::net::TcpStream, SocketAddr)>> {
-        self.io
-            .poll_io(cx, Direction::Read, |listener| listener.accept())
+        let (stream, addr) = ready!(self
+            .io
+            .poll_io(cx, Direction::Read, |listener| listener.accept()))?;
+        Poll::Ready(Ok((TcpStream::new(stream)?, addr)))
     }
 
     /// The address this listener is bound to (with the OS-chosen port).

@@ -6,7 +6,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// A Unix domain socket server, listening for connections on a path.
 ///
@@ -113,17 +113,18 @@ impl UnixListener {
 
     /// Polls for a connection; see [`accept`](Self::accept). Only the
     /// waker of the last call is woken (use `accept` from several tasks).
+    ///
+    /// # Errors
+    ///
+    /// As [`accept`](Self::accept)'s; also when the new connection cannot
+    /// be registered with the I/O driver (out of memory or of epoll
+    /// watches, or the runtime has shut down): that connection is closed,
+    /// and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        self.poll_accept_mio(cx)
-            .map(|result| result.and_then(|(stream, addr)| Ok((UnixStream::new(stream)?, addr))))
-    }
-
-    fn poll_accept_mio(
-        &self,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(mio::net::UnixStream, SocketAddr)>> {
-        self.io
-            .poll_io(cx, Direction::Read, |listener| listener.accept())
+        let (stream, addr) = ready!(self
+            .io
+            .poll_io(cx, Direction::Read, |listener| listener.accept()))?;
+        Poll::Ready(Ok((UnixStream::new(stream)?, addr)))
     }
 
     /// The address this listener is bound to.

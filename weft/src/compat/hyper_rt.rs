@@ -12,12 +12,13 @@
 //! starts from zero on each read. Writes, vectored writes, flush and
 //! shutdown forward one to one.
 //!
-//! The orphan rule rules out one blanket impl over every weft I/O type,
-//! hence the list below (the same as the tokio and futures dialects'); any
-//! other type with weft's traits is wrapped in
-//! [`WeftIo`](crate::hyper::WeftIo).
+//! The types are those of `for_each_io_type!` (see the [parent
+//! module](super) for why a list); any other type with weft's traits is
+//! wrapped in [`WeftIo`](crate::hyper::WeftIo), whose `rt::Read` uses
+//! [`read_into_cursor`] too.
 
-use super::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use hyper::rt;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -32,7 +33,7 @@ use std::task::{ready, Context, Poll};
 pub(crate) fn read_into_cursor<T: AsyncRead + ?Sized>(
     this: Pin<&mut T>,
     cx: &mut Context<'_>,
-    mut cursor: ::hyper::rt::ReadBufCursor<'_>,
+    mut cursor: rt::ReadBufCursor<'_>,
 ) -> Poll<io::Result<()>> {
     let filled = {
         // SAFETY: hyper requires that no initialized byte of the cursor is
@@ -55,23 +56,31 @@ pub(crate) fn read_into_cursor<T: AsyncRead + ?Sized>(
     Poll::Ready(Ok(()))
 }
 
-macro_rules! hyper_read {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> ::hyper::rt::Read for $ty {
+/// One capability of one list entry (see `for_each_io_type!`): hyper's
+/// trait, bounded by and forwarding to weft's. hyper has no buffered-read
+/// trait: `buf_read` adds nothing.
+macro_rules! hyper_rt_impl {
+    (read [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> rt::Read for $ty
+        $(where
+            $bounded: AsyncRead,)?
+        {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
-                buf: ::hyper::rt::ReadBufCursor<'_>,
+                buf: rt::ReadBufCursor<'_>,
             ) -> Poll<io::Result<()>> {
                 read_into_cursor(self, cx, buf)
             }
         }
-    )*};
-}
-
-macro_rules! hyper_write {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> ::hyper::rt::Write for $ty {
+    };
+    (write [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> rt::Write for $ty
+        $(where
+            $bounded: AsyncWrite,)?
+        {
             fn poll_write(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -100,51 +109,11 @@ macro_rules! hyper_write {
                 AsyncWrite::poll_shutdown(self, cx)
             }
         }
-    )*};
+    };
+    (buf_read $attrs:tt $generics:tt $ty:ty [$($bounded:ty)?]) => {};
 }
 
-use super::{BufReader, BufStream, BufWriter, DuplexStream, ReadHalf, SimplexStream, WriteHalf};
-
-hyper_read! {
-    impl [] for DuplexStream;
-    impl [] for SimplexStream;
-    impl [R: AsyncRead] for BufReader<R>;
-    impl [W: AsyncWrite + AsyncRead] for BufWriter<W>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-    impl [T: AsyncRead] for ReadHalf<T>;
-}
-
-hyper_write! {
-    impl [] for DuplexStream;
-    impl [] for SimplexStream;
-    impl [R: AsyncRead + AsyncWrite] for BufReader<R>;
-    impl [W: AsyncWrite] for BufWriter<W>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-    impl [T: AsyncWrite] for WriteHalf<T>;
-}
-
-mod sockets {
-    use super::*;
-    use crate::net::{tcp, unix};
-
-    hyper_read! {
-        impl [] for crate::net::TcpStream;
-        impl [] for tcp::ReadHalf<'_>;
-        impl [] for tcp::OwnedReadHalf;
-        impl [] for crate::net::UnixStream;
-        impl [] for unix::ReadHalf<'_>;
-        impl [] for unix::OwnedReadHalf;
-    }
-
-    hyper_write! {
-        impl [] for crate::net::TcpStream;
-        impl [] for tcp::WriteHalf<'_>;
-        impl [] for tcp::OwnedWriteHalf;
-        impl [] for crate::net::UnixStream;
-        impl [] for unix::WriteHalf<'_>;
-        impl [] for unix::OwnedWriteHalf;
-    }
-}
+for_each_io_type!(hyper_rt_impl);
 
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
@@ -171,21 +140,19 @@ mod tests {
         }
     }
 
-    hyper_read! {
-        impl [] for Source;
-    }
+    hyper_rt_impl!(read [] [] Source []);
 
-    fn read(source: &mut Source, buf: &mut ::hyper::rt::ReadBuf<'_>) {
+    fn read(source: &mut Source, buf: &mut rt::ReadBuf<'_>) {
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
-        let poll = ::hyper::rt::Read::poll_read(Pin::new(source), &mut cx, buf.unfilled());
+        let poll = rt::Read::poll_read(Pin::new(source), &mut cx, buf.unfilled());
         assert!(matches!(poll, Poll::Ready(Ok(()))));
     }
 
     #[test]
     fn reads_into_uninitialized_memory_and_appends() {
         let mut storage = [MaybeUninit::<u8>::uninit(); 16];
-        let mut buf = ::hyper::rt::ReadBuf::uninit(&mut storage);
+        let mut buf = rt::ReadBuf::uninit(&mut storage);
         let mut source = Source {
             data: b"abc",
             extra_init: 4,
@@ -201,7 +168,7 @@ mod tests {
     #[test]
     fn a_full_cursor_reads_nothing() {
         let mut storage = [0u8; 2];
-        let mut buf = ::hyper::rt::ReadBuf::new(&mut storage);
+        let mut buf = rt::ReadBuf::new(&mut storage);
         let mut source = Source {
             data: b"xy",
             extra_init: 0,
@@ -227,18 +194,16 @@ mod tests {
         }
     }
 
-    hyper_read! {
-        impl [] for Swapper;
-    }
+    hyper_rt_impl!(read [] [] Swapper []);
 
     #[test]
     #[should_panic(expected = "replaced the ReadBuf")]
     #[cfg_attr(miri, ignore = "leaks the replacement buffer on purpose")]
     fn a_reader_that_swaps_the_buffer_is_caught() {
         let mut storage = [0u8; 8];
-        let mut buf = ::hyper::rt::ReadBuf::new(&mut storage);
+        let mut buf = rt::ReadBuf::new(&mut storage);
         let waker = std::task::Waker::noop();
         let mut cx = Context::from_waker(waker);
-        let _ = ::hyper::rt::Read::poll_read(Pin::new(&mut Swapper), &mut cx, buf.unfilled());
+        let _ = rt::Read::poll_read(Pin::new(&mut Swapper), &mut cx, buf.unfilled());
     }
 }

@@ -5,10 +5,10 @@
 //!
 //! Each impl forwards to weft's own trait; reads go through a `ReadBuf`
 //! over the caller's (initialized) slice, and `poll_close` is weft's
-//! `poll_shutdown`. The orphan rule rules out one blanket impl, hence the
-//! list of types below.
+//! `poll_shutdown`. The types are those of `for_each_io_type!` (see the
+//! [parent module](super) for why a list).
 
-use super::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -23,9 +23,15 @@ fn read_into<T: AsyncRead + ?Sized>(
     Poll::Ready(Ok(buf.filled().len()))
 }
 
-macro_rules! futures_read {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> futures_io::AsyncRead for $ty {
+/// One capability of one list entry (see `for_each_io_type!`): the
+/// `futures-io` trait, bounded by and forwarding to weft's.
+macro_rules! futures_io_impl {
+    (read [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> futures_io::AsyncRead for $ty
+        $(where
+            $bounded: AsyncRead,)?
+        {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -34,12 +40,13 @@ macro_rules! futures_read {
                 read_into(self, cx, buf)
             }
         }
-    )*};
-}
-
-macro_rules! futures_write {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> futures_io::AsyncWrite for $ty {
+    };
+    (write [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> futures_io::AsyncWrite for $ty
+        $(where
+            $bounded: AsyncWrite,)?
+        {
             fn poll_write(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -64,12 +71,13 @@ macro_rules! futures_write {
                 AsyncWrite::poll_shutdown(self, cx)
             }
         }
-    )*};
-}
-
-macro_rules! futures_buf_read {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> futures_io::AsyncBufRead for $ty {
+    };
+    (buf_read [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> futures_io::AsyncBufRead for $ty
+        $(where
+            $bounded: AsyncBufRead,)?
+        {
             fn poll_fill_buf(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -81,54 +89,7 @@ macro_rules! futures_buf_read {
                 AsyncBufRead::consume(self, amt)
             }
         }
-    )*};
+    };
 }
 
-use super::{BufReader, BufStream, BufWriter, DuplexStream, ReadHalf, SimplexStream, WriteHalf};
-
-futures_read! {
-    impl [] for DuplexStream;
-    impl [] for SimplexStream;
-    impl [R: AsyncRead] for BufReader<R>;
-    impl [W: AsyncWrite + AsyncRead] for BufWriter<W>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-    impl [T: AsyncRead] for ReadHalf<T>;
-}
-
-futures_write! {
-    impl [] for DuplexStream;
-    impl [] for SimplexStream;
-    impl [R: AsyncRead + AsyncWrite] for BufReader<R>;
-    impl [W: AsyncWrite] for BufWriter<W>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-    impl [T: AsyncWrite] for WriteHalf<T>;
-}
-
-futures_buf_read! {
-    impl [R: AsyncRead] for BufReader<R>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-}
-
-#[cfg(feature = "rt")]
-mod sockets {
-    use super::*;
-    use crate::net::{tcp, unix};
-
-    futures_read! {
-        impl [] for crate::net::TcpStream;
-        impl [] for tcp::ReadHalf<'_>;
-        impl [] for tcp::OwnedReadHalf;
-        impl [] for crate::net::UnixStream;
-        impl [] for unix::ReadHalf<'_>;
-        impl [] for unix::OwnedReadHalf;
-    }
-
-    futures_write! {
-        impl [] for crate::net::TcpStream;
-        impl [] for tcp::WriteHalf<'_>;
-        impl [] for tcp::OwnedWriteHalf;
-        impl [] for crate::net::UnixStream;
-        impl [] for unix::WriteHalf<'_>;
-        impl [] for unix::OwnedWriteHalf;
-    }
-}
+for_each_io_type!(futures_io_impl);

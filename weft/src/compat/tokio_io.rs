@@ -12,10 +12,10 @@
 //! possibly uninitialized part of tokio's `ReadBuf` to weft's `ReadBuf`
 //! (nothing is zeroed), carrying over how much of it is known to be
 //! initialized, then report back how much was filled and initialized. The
-//! orphan rule rules out one blanket impl, hence the list of types below
-//! (the same as the `futures-io` dialect's).
+//! types are those of `for_each_io_type!` (see the [parent module](super)
+//! for why a list).
 
-use super::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -59,9 +59,15 @@ fn read_into<T: AsyncRead + ?Sized>(
     Poll::Ready(Ok(()))
 }
 
-macro_rules! tokio_read {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> tokio::io::AsyncRead for $ty {
+/// One capability of one list entry (see `for_each_io_type!`): tokio's
+/// trait, bounded by and forwarding to weft's.
+macro_rules! tokio_io_impl {
+    (read [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> tokio::io::AsyncRead for $ty
+        $(where
+            $bounded: AsyncRead,)?
+        {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -70,12 +76,13 @@ macro_rules! tokio_read {
                 read_into(self, cx, buf)
             }
         }
-    )*};
-}
-
-macro_rules! tokio_write {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> tokio::io::AsyncWrite for $ty {
+    };
+    (write [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> tokio::io::AsyncWrite for $ty
+        $(where
+            $bounded: AsyncWrite,)?
+        {
             fn poll_write(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -104,12 +111,13 @@ macro_rules! tokio_write {
                 AsyncWrite::poll_shutdown(self, cx)
             }
         }
-    )*};
-}
-
-macro_rules! tokio_buf_read {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> tokio::io::AsyncBufRead for $ty {
+    };
+    (buf_read [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> tokio::io::AsyncBufRead for $ty
+        $(where
+            $bounded: AsyncBufRead,)?
+        {
             fn poll_fill_buf(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -121,57 +129,10 @@ macro_rules! tokio_buf_read {
                 AsyncBufRead::consume(self, amt)
             }
         }
-    )*};
+    };
 }
 
-use super::{BufReader, BufStream, BufWriter, DuplexStream, ReadHalf, SimplexStream, WriteHalf};
-
-tokio_read! {
-    impl [] for DuplexStream;
-    impl [] for SimplexStream;
-    impl [R: AsyncRead] for BufReader<R>;
-    impl [W: AsyncWrite + AsyncRead] for BufWriter<W>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-    impl [T: AsyncRead] for ReadHalf<T>;
-}
-
-tokio_write! {
-    impl [] for DuplexStream;
-    impl [] for SimplexStream;
-    impl [R: AsyncRead + AsyncWrite] for BufReader<R>;
-    impl [W: AsyncWrite] for BufWriter<W>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-    impl [T: AsyncWrite] for WriteHalf<T>;
-}
-
-tokio_buf_read! {
-    impl [R: AsyncRead] for BufReader<R>;
-    impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
-}
-
-#[cfg(feature = "rt")]
-mod sockets {
-    use super::*;
-    use crate::net::{tcp, unix};
-
-    tokio_read! {
-        impl [] for crate::net::TcpStream;
-        impl [] for tcp::ReadHalf<'_>;
-        impl [] for tcp::OwnedReadHalf;
-        impl [] for crate::net::UnixStream;
-        impl [] for unix::ReadHalf<'_>;
-        impl [] for unix::OwnedReadHalf;
-    }
-
-    tokio_write! {
-        impl [] for crate::net::TcpStream;
-        impl [] for tcp::WriteHalf<'_>;
-        impl [] for tcp::OwnedWriteHalf;
-        impl [] for crate::net::UnixStream;
-        impl [] for unix::WriteHalf<'_>;
-        impl [] for unix::OwnedWriteHalf;
-    }
-}
+for_each_io_type!(tokio_io_impl);
 
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
@@ -198,9 +159,7 @@ mod tests {
         }
     }
 
-    tokio_read! {
-        impl [] for Source;
-    }
+    tokio_io_impl!(read [] [] Source []);
 
     fn read(source: &mut Source, tokio_buf: &mut tokio::io::ReadBuf<'_>) {
         let waker = std::task::Waker::noop();
@@ -263,9 +222,7 @@ mod tests {
         }
     }
 
-    tokio_read! {
-        impl [] for Swapper;
-    }
+    tokio_io_impl!(read [] [] Swapper []);
 
     #[test]
     #[should_panic(expected = "replaced the ReadBuf")]
