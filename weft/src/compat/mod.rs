@@ -34,7 +34,7 @@
 //!
 //! **Who reads, who writes.** Some types go one way only: `Repeat`,
 //! `Stdin`, `Chain`, `Take` and every read half only read; `Sink`,
-//! `Stdout`, `Stderr` and every write half only write. `buf_read` is
+//! `StdWriter` (`Stdout`, `Stderr`) and every write half only write. `buf_read` is
 //! for the types with an internal buffer (`BufReader`, `BufWriter` over a
 //! buffered reader, `BufStream`, `Chain`, `Take`, `Empty`); hyper has no
 //! buffered-read trait, so its dialect ignores it. Seeking is not bridged.
@@ -51,7 +51,6 @@
 //! no impl in the sources provides.
 //! The integration test `io_compat_types` checks every listed type
 //! through each dialect's traits from outside the crate.
-
 
 /// Expands `$dialect!(capability [attributes] [generics] Type [bounded])`
 /// for each capability of each weft I/O type, the capability being `read`,
@@ -79,8 +78,7 @@ macro_rules! for_each_io_type {
             [T] crate::io::WriteHalf<T> => write;
             // The process's standard streams.
             #[cfg(feature = "rt")] [] crate::io::Stdin => read;
-            #[cfg(feature = "rt")] [] crate::io::Stdout => write;
-            #[cfg(feature = "rt")] [] crate::io::Stderr => write;
+            #[cfg(feature = "rt")] [S] crate::io::StdWriter<S> => write;
             // TCP.
             #[cfg(feature = "rt")] [] crate::net::TcpStream => read write;
             #[cfg(feature = "rt")] ['a] crate::net::tcp::ReadHalf<'a> => read;

@@ -6,7 +6,6 @@ use super::tracker::{ConnectionGuard, Tracker};
 use super::{WeftExecutor, WeftTimer};
 use crate::loom::{Arc, AtomicBool, Ordering};
 use crate::net::{TcpListener, TcpStream};
-use crate::runtime::io::Direction;
 use crate::time::Instant;
 use hyper::body::{Body, Incoming};
 use hyper::service::Service;

@@ -64,8 +64,6 @@
 //! [`copy`], [`copy_buf`] and [`copy_bidirectional`] (even between ends
 //! that know nothing of the budget, such as a `&[u8]` and a `Vec<u8>`).
 
-/// The reactor: readiness events from the OS, for `weft::net`.
-#[cfg(feature = "rt")]
 /// Unix-specific I/O: `AsyncFd`, readiness for any file descriptor.
 #[cfg(feature = "rt")]
 pub mod unix;

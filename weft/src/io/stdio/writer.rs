@@ -47,7 +47,7 @@ use crate::io::AsyncWrite;
 /// and `StdWriter<std::io::Stderr>`. Code that names the aliases, or only
 /// uses their traits, is unaffected.
 #[derive(Debug)]
-pub struct StdWriter<S: OutputStream> {
+pub struct StdWriter<S> {
     std: Pooled<S>,
 }
 
