@@ -6,6 +6,8 @@
 //! `cargo test` builds the examples before running the tests; the binaries
 //! are found next to this test's own executable.
 
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};

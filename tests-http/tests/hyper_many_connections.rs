@@ -9,6 +9,8 @@
 //! never need the descriptors at once. Bounded in time by a watchdog.
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use hyper::body::Incoming;
