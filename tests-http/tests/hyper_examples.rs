@@ -1,4 +1,4 @@
-//! The HTTP examples (`weft/examples/{hyper_server,axum,hyper_client}.rs`)
+//! The HTTP examples (`tests-http/examples/{hyper_server,axum,hyper_client}.rs`)
 //! run as real processes over 127.0.0.1: the servers answer real requests
 //! and shut down gracefully on SIGINT (Ctrl-C), and the client example
 //! talks HTTP/1 and HTTP/2 to one of them.

@@ -74,7 +74,7 @@ rt_test! {
             let polls = counters.polls();
             if !flavor.is_current_thread() {
                 // Another worker may steal the setter and then lose its CPU
-                // (four workers share two cores here) for as long as the
+                // (four workers may share fewer cores) for as long as the
                 // whole loop takes. What must hold: the looper yielded
                 // every BUDGET joins instead of running all 1000 at once.
                 assert!(
