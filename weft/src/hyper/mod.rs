@@ -53,7 +53,8 @@
 //! needed. The repository's `tests-http/examples/axum.rs` is a complete
 //! program (a router with JSON, a path parameter, a streamed body and a
 //! timeout layer), compiled and run by its tests; in short (weft itself
-//! does not depend on axum, so this excerpt is not compiled here):
+//! does not depend on axum, so this excerpt is not compiled with these
+//! docs):
 //!
 //! ```ignore
 //! use tower_service::Service; // or `tower::Service`
