@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Model-checks weft's lock-free protocols with loom (DESIGN.md §5).
+# Model-checks weft's lock-free protocols with loom (the models and what
+# they cover: docs/ARCHITECTURE.md).
 #
 #   scripts/loom.sh                 # every loom model
 #   scripts/loom.sh join_poll       # only the models whose name contains this
@@ -26,7 +27,7 @@ export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-5}"
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg weft_loom -C debug-assertions"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/loom}"
 # `hyper`: its connection tracker (`weft/src/hyper/tracker.rs`) has models too.
-cargo_test=(cargo test -p weft --lib --release --features hyper)
+cargo_test=(cargo test -p weft-rt --lib --release --features hyper)
 
 echo "+ RUSTFLAGS=\"$RUSTFLAGS\" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 echo "+ ${cargo_test[*]} $filter"

@@ -1,11 +1,11 @@
-//! Seed 004's TCP program: a server and 1,000 clients on one thread, each
-//! client's message echoed back, all within the one-second window the
-//! program gives itself. `tokio` is replaced by `weft`; the only addition
-//! is an optional address argument (default `127.0.0.1:3001`), so tests
-//! can pick a free port.
+//! The 1,000-client echo program: a TCP echo server and 1,000 clients on
+//! one thread, each client's message echoed back, all within the
+//! one-second window the program gives itself. It is a tokio program with
+//! `tokio` replaced by `weft`; the only addition is an optional address
+//! argument (default `127.0.0.1:3001`), so tests can pick a free port.
 //!
-//! `cargo run --release --example async_tcp`, or measured as the seed
-//! does: `/usr/bin/time -v target/release/examples/async_tcp`.
+//! `cargo run --release --example async_tcp`, or with its peak memory:
+//! `/usr/bin/time -v target/release/examples/async_tcp`.
 //!
 //! (With tokio, whose listener backlog is 128, only about 129 clients are
 //! echoed within the second: the rest wait for a SYN retransmission.

@@ -1,4 +1,4 @@
-//! Seed 004: loopers on the blocking pool. Each `spawn_blocking` closure
+//! Loopers on the blocking pool. Each `spawn_blocking` closure
 //! runs on its own pool thread, so their lines interleave.
 //!
 //! `cargo run --example blocking_loopers`

@@ -4,7 +4,7 @@
 //!
 //! Each part prints what happened and how long it took (dots show progress
 //! while a long part runs); the end prints the peak resident memory and
-//! the runtime's counters. The parts: seed 004's TCP server with 1,000
+//! the runtime's counters. The parts: a TCP echo server with 1,000
 //! clients, 100,000 timers and how close to their deadlines they fire,
 //! blocking work on the blocking pool, a burst of a million tasks, yields,
 //! ping-pong wakes, remote spawns, a `JoinSet` with panicking and aborted
@@ -61,11 +61,7 @@ fn main() -> std::io::Result<()> {
 
 /// The parts of the demo that run in a (`Send`) task.
 async fn send_parts() {
-    part(
-        "TCP: echo server + 1,000 clients (seed 004)",
-        tcp_clients(1_000),
-    )
-    .await;
+    part("TCP: echo server + 1,000 clients", tcp_clients(1_000)).await;
     part(
         "timers: 100,000 sleeps due over one second",
         many_timers(100_000),
@@ -153,8 +149,9 @@ fn flush() {
     let _ = std::io::stdout().flush();
 }
 
-/// Seed 004's program, measured: an echo server and `clients` clients,
-/// each sending one message and reading the echo.
+/// The 1,000-client echo program (`examples/async_tcp.rs`), measured: an
+/// echo server and `clients` clients, each sending one message and reading
+/// the echo.
 async fn tcp_clients(clients: usize) -> String {
     use weft::io::{AsyncReadExt, AsyncWriteExt};
     let listener = weft::net::TcpListener::bind("127.0.0.1:0")

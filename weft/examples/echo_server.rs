@@ -1,4 +1,4 @@
-//! Seed 002: an echo server, one task per connection.
+//! An echo server, one task per connection.
 //!
 //! `cargo run --example echo_server [addr]` (default 127.0.0.1:8080), then
 //! `nc 127.0.0.1 8080` and type.

@@ -1,4 +1,4 @@
-//! Seed 004, first program: hello, world on weft.
+//! Hello, world on weft.
 //!
 //! `cargo run --example hello`
 

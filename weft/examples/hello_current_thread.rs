@@ -1,4 +1,4 @@
-//! Seed 004: the same hello, explicitly single-threaded.
+//! The `hello` example, explicitly single-threaded.
 //!
 //! `cargo run --example hello_current_thread`
 

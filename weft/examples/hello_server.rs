@@ -1,5 +1,5 @@
-//! Seed 000: read a name line, reply "Hello, {name}!" — one connection at
-//! a time, as the seed's first version does, then one task per connection.
+//! Reads a name line and replies "Hello, {name}!", one task per
+//! connection.
 //!
 //! `cargo run --example hello_server [addr]` (default 127.0.0.1:6379), then
 //! `echo world | nc 127.0.0.1 6379`.

@@ -1,4 +1,4 @@
-//! Seed 004: `join!` three loopers on one thread. With no `.await` inside
+//! `join!` three loopers on one thread. With no `.await` inside
 //! the loop, each looper runs to the end before the next starts.
 //!
 //! `cargo run --example join_loopers`

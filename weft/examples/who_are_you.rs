@@ -1,4 +1,4 @@
-//! Seed 001: greet each caller with "Who are you?", then thank them by name.
+//! Greets each caller with "Who are you?", then thanks them by name.
 //!
 //! `cargo run --example who_are_you [addr]` (default 127.0.0.1:6142), then
 //! `nc 127.0.0.1 6142`.

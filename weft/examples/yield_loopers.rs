@@ -1,4 +1,4 @@
-//! Seed 004: the loopers again, now yielding after every line, so they take
+//! The loopers of `join_loopers`, now yielding after every line, so they take
 //! turns: 1, 2, 3, 1, 2, 3, ...
 //!
 //! `cargo run --example yield_loopers`

@@ -3,7 +3,7 @@
 //! weft runs futures as *tasks*: it polls the ones that can make progress,
 //! sleeps when none can, and wakes them when they are ready. Its API follows
 //! tokio's names and signatures, so most programs move to weft by replacing
-//! `tokio` with `weft`.
+//! `tokio` with `weft`. The package is `weft-rt`; the library is `weft`.
 //!
 //! ```
 //! #[weft::main(flavor = "current_thread")]
@@ -14,36 +14,57 @@
 //! }
 //! ```
 //!
-//! # Where things are
+//! # Modules
 //!
+//! * [`runtime`] — the schedulers (`multi_thread`, work-stealing, and
+//!   `current_thread`): [`Runtime`](runtime::Runtime),
+//!   [`Builder`](runtime::Builder), [`Handle`](runtime::Handle), metrics.
 //! * [`task`] — [`spawn`], [`JoinHandle`](task::JoinHandle),
 //!   [`JoinSet`](task::JoinSet), [`LocalSet`](task::LocalSet),
+//!   [`spawn_blocking`](task::spawn_blocking),
 //!   [`yield_now`](task::yield_now), abort and panics.
-//! * [`runtime`] — [`Runtime`](runtime::Runtime),
-//!   [`Builder`](runtime::Builder), [`Handle`](runtime::Handle).
 //! * [`time`] — [`sleep`](time::sleep), [`timeout`](time::timeout),
-//!   [`interval`](time::interval), [`Instant`](time::Instant).
-//! * [`sync`] — [`Mutex`](sync::Mutex), [`Semaphore`](sync::Semaphore),
-//!   [`Notify`](sync::Notify) and channels, usable from any executor.
-//! * Macros — [`main`], [`test`], [`join!`], [`try_join!`], [`select!`],
-//!   [`pin!`].
-//! * `weft::hyper` (feature `hyper`) — HTTP with hyper 1.x and axum:
-//!   hyper's executor, timer and I/O traits on weft, and `serve`, an
-//!   HTTP/1 and HTTP/2 server loop with graceful shutdown.
+//!   [`interval`](time::interval), [`Instant`](time::Instant), and the
+//!   paused test clock (feature `test-util`).
+//! * [`io`] — the traits [`AsyncRead`](io::AsyncRead),
+//!   [`AsyncWrite`](io::AsyncWrite), [`AsyncBufRead`](io::AsyncBufRead),
+//!   [`AsyncSeek`](io::AsyncSeek), their extension traits, buffering,
+//!   `copy`, in-memory pipes ([`duplex`](io::duplex)), stdin/stdout/stderr,
+//!   and [`AsyncFd`](io::unix::AsyncFd) for any file descriptor.
+//! * [`net`] — [`TcpListener`](net::TcpListener),
+//!   [`TcpStream`](net::TcpStream), [`TcpSocket`](net::TcpSocket),
+//!   [`UdpSocket`](net::UdpSocket), Unix domain sockets,
+//!   [`lookup_host`](net::lookup_host).
+//! * [`signal`] — [`ctrl_c`](signal::ctrl_c) and Unix signal streams.
+//! * [`sync`] — [`Mutex`](sync::Mutex), [`RwLock`](sync::RwLock),
+//!   [`Semaphore`](sync::Semaphore), [`Notify`](sync::Notify),
+//!   [`OnceCell`](sync::OnceCell) and the channels `mpsc`, `oneshot`,
+//!   `broadcast`, `watch`; usable from any executor.
+//! * `hyper` (feature `hyper`) — HTTP with hyper 1.x and axum: hyper's
+//!   executor, timer and I/O traits on weft, and `serve`, an HTTP/1 and
+//!   HTTP/2 server loop with graceful shutdown.
+//! * Macros — [`main`] and [`test`] (feature `macros`), and [`join!`],
+//!   [`try_join!`], [`select!`], [`pin!`] (always available).
+//!
+//! Not in weft yet: `fs`, `process` and `task_local!`. Crates that use
+//! tokio's runtime themselves (reqwest, sqlx, tonic, tower-http's timeouts:
+//! they spawn, connect or sleep through tokio) panic under weft, as they do
+//! outside any tokio runtime.
 //!
 //! # Features
 //!
-//! | feature  | what it enables                                        |
-//! |----------|--------------------------------------------------------|
-//! | `rt`     | tasks and both runtime flavors                         |
-//! | `time`   | [`time`] (part of `rt`; the name is there for tokio users) |
-//! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
-//! | `sync`   | `weft::sync`: locks, semaphores, `Notify`, channels     |
-//! | `macros` | `#[weft::main]`, `#[weft::test]`                       |
-//! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
-//! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
-//! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
-//! | `full`   | everything but `tokio-io`, `hyper` and `test-util` (the default) |
+//! | feature      | what it enables                                        |
+//! |--------------|--------------------------------------------------------|
+//! | `rt`         | tasks, both runtime flavors, [`net`], the I/O and time drivers |
+//! | `time`       | [`time`] (part of `rt`; the name is there for tokio users) |
+//! | `sync`       | [`sync`]: locks, semaphores, `Notify`, channels        |
+//! | `macros`     | `#[weft::main]`, `#[weft::test]`                       |
+//! | `signal`     | [`signal`]: `ctrl_c` and Unix signal streams           |
+//! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
+//! | `full`       | all of the above (the default)                         |
+//! | `test-util`  | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
+//! | `tokio-io`   | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
+//! | `hyper`      | `weft::hyper` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
 
 #[cfg(any(feature = "futures-io", feature = "tokio-io", feature = "hyper"))]
 mod compat;

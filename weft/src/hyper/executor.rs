@@ -14,24 +14,26 @@ use std::future::Future;
 ///
 /// # Examples
 ///
-/// An HTTP/2 client connection, whose stream tasks run on weft:
+/// An HTTP/2 server connection, whose stream tasks run on weft:
 ///
 /// ```no_run
 /// use weft::hyper::WeftExecutor;
 ///
-/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let stream = weft::net::TcpStream::connect("127.0.0.1:8080").await?;
-/// let (mut sender, connection) =
-///     hyper::client::conn::http2::handshake::<_, _, http_body_util::Empty<bytes::Bytes>>(
-///         WeftExecutor::new(),
-///         stream,
-///     )
-///     .await?;
-/// weft::spawn(connection);
-/// # let _ = &mut sender;
+/// # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
+/// let (stream, _peer) = listener.accept().await?;
+/// let service = hyper::service::service_fn(|_request| async {
+///     Ok::<_, std::convert::Infallible>(hyper::Response::new(String::from("hi")))
+/// });
+/// weft::spawn(
+///     hyper::server::conn::http2::Builder::new(WeftExecutor::new())
+///         .serve_connection(stream, service),
+/// );
 /// # Ok(())
 /// # }
 /// ```
+///
+/// hyper's HTTP/2 client takes it the same way:
+/// `hyper::client::conn::http2::handshake(WeftExecutor::new(), stream)`.
 #[derive(Clone, Debug, Default)]
 pub struct WeftExecutor {
     handle: Option<Handle>,

@@ -33,29 +33,25 @@ pin_project_lite::pin_project! {
     ///
     /// ```
     /// use weft::hyper::WeftIo;
+    /// use weft::io::{AsyncReadExt, AsyncWriteExt};
     ///
     /// # #[weft::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let (client, server) = weft::io::duplex(4096);
+    /// let (mut client, server) = weft::io::duplex(4096);
     /// let service = hyper::service::service_fn(|_request| async {
-    ///     Ok::<_, std::convert::Infallible>(hyper::Response::new(
-    ///         http_body_util::Full::new(bytes::Bytes::from_static(b"hi")),
-    ///     ))
+    ///     Ok::<_, std::convert::Infallible>(hyper::Response::new(String::from("hi")))
     /// });
     /// weft::spawn(
     ///     hyper::server::conn::http1::Builder::new()
     ///         .serve_connection(WeftIo::new(server), service),
     /// );
-    /// let (mut sender, connection) = hyper::client::conn::http1::handshake::<
-    ///     _,
-    ///     http_body_util::Empty<bytes::Bytes>,
-    /// >(WeftIo::new(client))
-    /// .await?;
-    /// weft::spawn(connection);
-    /// let response = sender
-    ///     .send_request(hyper::Request::new(http_body_util::Empty::new()))
+    /// client
+    ///     .write_all(b"GET / HTTP/1.1\r\nhost: example\r\nconnection: close\r\n\r\n")
     ///     .await?;
-    /// assert_eq!(response.status(), 200);
+    /// let mut response = String::new();
+    /// client.read_to_string(&mut response).await?;
+    /// assert!(response.starts_with("HTTP/1.1 200 OK\r\n"));
+    /// assert!(response.ends_with("\r\n\r\nhi"));
     /// # Ok(())
     /// # }
     /// ```

@@ -27,13 +27,13 @@
 //! # A server
 //!
 //! ```no_run
-//! use http_body_util::Full;
-//! use hyper::body::{Bytes, Incoming};
+//! use hyper::body::Incoming;
 //! use hyper::{Request, Response};
 //! use std::convert::Infallible;
 //!
-//! async fn hello(_: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-//!     Ok(Response::new(Full::new(Bytes::from("Hello, World!"))))
+//! // Any `http_body::Body` does: a `String`, http-body-util's `Full<Bytes>`, ...
+//! async fn hello(_: Request<Incoming>) -> Result<Response<String>, Infallible> {
+//!     Ok(Response::new("Hello, World!".to_owned()))
 //! }
 //!
 //! #[weft::main]
@@ -50,10 +50,13 @@
 //! `axum::serve` is tied to tokio; serve an `axum::Router` with
 //! [`serve`] instead, through hyper's `service_fn` (axum's documented way
 //! of running a router on hyper directly). axum's `tokio` feature is not
-//! needed. See `examples/axum.rs` for a router with JSON, a path
-//! parameter, a streamed body and a timeout layer:
+//! needed. The repository's `tests-http/examples/axum.rs` is a complete
+//! program (a router with JSON, a path parameter, a streamed body and a
+//! timeout layer), compiled and run by its tests; in short (weft itself
+//! does not depend on axum, so this excerpt is not compiled with these
+//! docs):
 //!
-//! ```no_run
+//! ```ignore
 //! use tower_service::Service; // or `tower::Service`
 //!
 //! # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
@@ -73,9 +76,11 @@
 //! # A client
 //!
 //! hyper's client connections take a weft [`TcpStream`](crate::net::TcpStream)
-//! directly; spawn the connection future and send requests:
+//! directly; spawn the connection future and send requests (hyper's
+//! `client` feature and http-body-util are yours to add; the repository's
+//! `tests-http/examples/hyper_client.rs` is the complete program):
 //!
-//! ```no_run
+//! ```ignore
 //! use http_body_util::{BodyExt, Empty};
 //! use hyper::body::Bytes;
 //!

@@ -139,13 +139,11 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 /// # Examples
 ///
 /// ```
-/// use http_body_util::Full;
-/// use hyper::body::Bytes;
 /// use hyper::{Request, Response};
 /// use std::convert::Infallible;
 ///
-/// async fn hello(_: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-///     Ok(Response::new(Full::new(Bytes::from("Hello, World!"))))
+/// async fn hello(_: Request<hyper::body::Incoming>) -> Result<Response<String>, Infallible> {
+///     Ok(Response::new("Hello, World!".to_owned()))
 /// }
 ///
 /// # #[weft::main(flavor = "current_thread")]
@@ -182,8 +180,6 @@ where
 /// Each connection's service knows who it serves:
 ///
 /// ```
-/// use http_body_util::Full;
-/// use hyper::body::Bytes;
 /// use std::convert::Infallible;
 /// use std::net::SocketAddr;
 ///
@@ -191,7 +187,7 @@ where
 /// weft::hyper::serve_with(listener, |peer: SocketAddr| {
 ///     hyper::service::service_fn(move |_request| async move {
 ///         let text = format!("you are {peer}");
-///         Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from(text))))
+///         Ok::<_, Infallible>(hyper::Response::new(text))
 ///     })
 /// })
 /// .await

@@ -1,4 +1,4 @@
-//! The HTTP examples (`weft/examples/{hyper_server,axum,hyper_client}.rs`)
+//! The HTTP examples (`tests-http/examples/{hyper_server,axum,hyper_client}.rs`)
 //! run as real processes over 127.0.0.1: the servers answer real requests
 //! and shut down gracefully on SIGINT (Ctrl-C), and the client example
 //! talks HTTP/1 and HTTP/2 to one of them.
@@ -6,6 +6,8 @@
 //! `cargo test` builds the examples before running the tests; the binaries
 //! are found next to this test's own executable.
 
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};

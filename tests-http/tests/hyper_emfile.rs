@@ -9,6 +9,8 @@
 //! descriptor; accepting does).
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use hyper::service::service_fn;

@@ -5,6 +5,8 @@
 //! future shuts down the same way.
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use bytes::Bytes;

@@ -3,7 +3,7 @@
 //! a path parameter, a streamed response body, a timeout layer built on
 //! weft's timers, and graceful shutdown on Ctrl-C.
 //!
-//! `cargo run --features hyper --example axum [addr]` (default
+//! `cargo run -p weft-tests-http --example axum [addr]` (default
 //! 127.0.0.1:3000), then:
 //!
 //! ```text
@@ -98,7 +98,7 @@ async fn slow() -> &'static str {
 
 /// The timeout layer: `weft::time::timeout` around the rest of the stack.
 /// (tower-http's `TimeoutLayer` sleeps on tokio's timer, which does not run
-/// here.) It bounds the time to the response head; a streamed body goes on.
+/// under weft.) It bounds the time to the response head; a streamed body goes on.
 async fn timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     match weft::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,

@@ -2,7 +2,7 @@
 //! connection and one HTTP/2 connection, each sending requests and reading
 //! the answers.
 //!
-//! `cargo run --features hyper --example hyper_client [addr]`: with an
+//! `cargo run -p weft-tests-http --example hyper_client [addr]`: with an
 //! address (say that of the `hyper_server` example), it talks to that
 //! server; without one, it starts a small server of its own on 127.0.0.1
 //! first. It prints one line per response.

@@ -1,7 +1,7 @@
-//! The seeds' servers (`weft/examples/{hello_server,who_are_you,echo_server}.rs`)
-//! run as real processes and answer real clients over 127.0.0.1, and seed
-//! 004's server-and-1,000-clients program (`async_tcp.rs`) echoes every
-//! client within its one-second window.
+//! The example servers (`weft/examples/{hello_server,who_are_you,echo_server}.rs`)
+//! run as real processes and answer real clients over 127.0.0.1, and the
+//! 1,000-client echo program (`async_tcp.rs`) echoes every client within
+//! its one-second window.
 //!
 //! `cargo test` builds the examples before running the tests; the binaries
 //! are found next to this test's own executable.

@@ -12,9 +12,10 @@
 //! the service's call count, the number of task polls while nothing
 //! happens), never on how fast they came: every wait is bounded by a
 //! generous limit that only turns a hang into a failure.
-#![cfg(feature = "hyper")]
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use bytes::Bytes;

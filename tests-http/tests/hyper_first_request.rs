@@ -11,9 +11,10 @@
 //! Verdicts rest on events (a socket closed by the server, a response
 //! received), never on how fast they came: every wait is bounded by a
 //! generous limit that only turns a hang into a failure.
-#![cfg(feature = "hyper")]
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use bytes::Bytes;

@@ -5,6 +5,8 @@
 //! keep-alive pings on `WeftTimer` giving up on a peer that never answers.
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use bytes::Bytes;

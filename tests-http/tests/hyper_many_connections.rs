@@ -11,6 +11,8 @@
 //! Bounded in time by a watchdog.
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use hyper::body::Incoming;

@@ -8,6 +8,8 @@
 //! `hyper_emfile.rs`, hyper's client API in `hyper_client.rs`.
 
 mod hyper_support;
+// The runtime tests' helpers, shared with weft's own tests.
+#[path = "../../weft/tests/support/mod.rs"]
 mod support;
 
 use bytes::Bytes;

@@ -2,7 +2,7 @@
 //! request, HTTP/1 or HTTP/2, with "Hello, World!", until Ctrl-C, then
 //! finishes the requests in flight and exits.
 //!
-//! `cargo run --release --features hyper --example hyper_server [addr]`
+//! `cargo run --release -p weft-tests-http --example hyper_server [addr]`
 //! (default 127.0.0.1:3000), then `curl http://127.0.0.1:3000/` or
 //! `curl --http2-prior-knowledge http://127.0.0.1:3000/`.
 
