@@ -109,7 +109,7 @@ futures_buf_read! {
     impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
 }
 
-#[cfg(feature = "rt")]
+#[cfg(feature = "net")]
 mod sockets {
     use super::*;
     use crate::net::{tcp, unix};

@@ -149,7 +149,7 @@ tokio_buf_read! {
     impl [S: AsyncRead + AsyncWrite] for BufStream<S>;
 }
 
-#[cfg(feature = "rt")]
+#[cfg(feature = "net")]
 mod sockets {
     use super::*;
     use crate::net::{tcp, unix};
