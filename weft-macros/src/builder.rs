@@ -27,7 +27,16 @@ const START_PAUSED_MULTI_THREAD: &str = "`start_paused = true` requires the `cur
 /// expression falls back to a plain current-thread runtime so that the rest
 /// of the expansion (and the user's body) still type-checks and reports its
 /// own errors.
-pub(crate) fn runtime(kind: EntryKind, config: &Config, errors: &mut Errors) -> TokenStream {
+///
+/// `multi_thread` says whether weft has the `multi_thread` flavor (its
+/// `rt-multi-thread` feature); without it, asking for that flavor (or
+/// defaulting to it) is an error naming the feature.
+pub(crate) fn runtime(
+    kind: EntryKind,
+    config: &Config,
+    multi_thread: bool,
+    errors: &mut Errors,
+) -> TokenStream {
     let krate = config
         .crate_path
         .clone()
@@ -42,12 +51,15 @@ pub(crate) fn runtime(kind: EntryKind, config: &Config, errors: &mut Errors) -> 
                 Some(Arg { value, span }) => (value, Some(span)),
                 None => (Flavor::default_for(kind), None),
             };
-            builder_call(kind, &krate, flavor, flavor_span, config.worker_threads).unwrap_or_else(
-                |error| {
-                    errors.push(error);
-                    fallback
-                },
-            )
+            let call = if flavor == Flavor::MultiThread && !multi_thread {
+                Err(multi_thread_missing(kind, flavor_span))
+            } else {
+                builder_call(kind, &krate, flavor, flavor_span, config.worker_threads)
+            };
+            call.unwrap_or_else(|error| {
+                errors.push(error);
+                fallback
+            })
         }
     };
     let flavor = config
@@ -64,6 +76,28 @@ pub(crate) fn runtime(kind: EntryKind, config: &Config, errors: &mut Errors) -> 
             .enable_all()
             .build()
             .expect("Failed building the Runtime")
+    }
+}
+
+/// The error for the `multi_thread` flavor when weft is built without its
+/// `rt-multi-thread` feature: at the `flavor` argument, or at the
+/// attribute when that flavor is the default.
+fn multi_thread_missing(kind: EntryKind, flavor_span: Option<Span>) -> syn::Error {
+    match flavor_span {
+        Some(span) => syn::Error::new(
+            span,
+            "the `multi_thread` flavor needs weft's `rt-multi-thread` feature; enable it, \
+             or use `flavor = \"current_thread\"`",
+        ),
+        None => syn::Error::new(
+            Span::call_site(),
+            format!(
+                "the default flavor of `{}` is `multi_thread`, which needs weft's \
+                 `rt-multi-thread` feature; enable it, or use `#[{}(flavor = \"current_thread\")]`",
+                kind.attribute(),
+                kind.path(),
+            ),
+        ),
     }
 }
 
@@ -145,7 +179,15 @@ mod tests {
     fn expand(kind: EntryKind, args: TokenStream) -> (String, Vec<String>) {
         let mut errors = Errors::default();
         let config = Config::parse(args, &mut errors);
-        let runtime = runtime(kind, &config, &mut errors);
+        let runtime = runtime(kind, &config, true, &mut errors);
+        (runtime.to_string(), errors.messages())
+    }
+
+    /// As `expand`, for a weft built without `rt-multi-thread`.
+    fn expand_without_multi_thread(kind: EntryKind, args: TokenStream) -> (String, Vec<String>) {
+        let mut errors = Errors::default();
+        let config = Config::parse(args, &mut errors);
+        let runtime = runtime(kind, &config, false, &mut errors);
         (runtime.to_string(), errors.messages())
     }
 
@@ -214,6 +256,41 @@ mod tests {
                  `#[weft::test(flavor = \"multi_thread\", worker_threads = 4)]`"
             ]
         );
+    }
+
+    #[test]
+    fn multi_thread_needs_its_feature() {
+        let (runtime, errors) = expand_without_multi_thread(EntryKind::Main, quote!());
+        assert_eq!(
+            errors,
+            [
+                "the default flavor of `#[weft::main]` is `multi_thread`, which needs weft's \
+                 `rt-multi-thread` feature; enable it, or use \
+                 `#[weft::main(flavor = \"current_thread\")]`"
+            ]
+        );
+        // The rest of the expansion still builds a runtime.
+        assert!(runtime.starts_with(CURRENT_THREAD), "{runtime}");
+
+        let (_, errors) =
+            expand_without_multi_thread(EntryKind::Test, quote!(flavor = "multi_thread"));
+        assert_eq!(
+            errors,
+            [
+                "the `multi_thread` flavor needs weft's `rt-multi-thread` feature; enable it, \
+                 or use `flavor = \"current_thread\"`"
+            ]
+        );
+
+        // The `current_thread` flavor needs nothing more.
+        for (kind, args) in [
+            (EntryKind::Main, quote!(flavor = "current_thread")),
+            (EntryKind::Test, quote!()),
+        ] {
+            let (runtime, errors) = expand_without_multi_thread(kind, args);
+            assert!(errors.is_empty(), "{errors:?}");
+            assert!(runtime.starts_with(CURRENT_THREAD), "{runtime}");
+        }
     }
 
     #[test]

@@ -30,7 +30,15 @@ use crate::kind::EntryKind;
 /// rust-analyzer still see the user's code; when only an argument is wrong,
 /// it is the full expansion with that argument left out, so the body is
 /// still type-checked and no "`main` function not found" follows.
-pub(crate) fn expand(kind: EntryKind, args: TokenStream, item: TokenStream) -> TokenStream {
+///
+/// `multi_thread`: whether weft has the `multi_thread` flavor (see
+/// `builder::runtime`).
+pub(crate) fn expand(
+    kind: EntryKind,
+    multi_thread: bool,
+    args: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
     let mut errors = Errors::default();
     let config = Config::parse(args, &mut errors);
     let function = match syn::parse2::<AsyncFn>(item.clone()) {
@@ -42,7 +50,7 @@ pub(crate) fn expand(kind: EntryKind, args: TokenStream, item: TokenStream) -> T
     };
     // Checked before the function's shape so that its errors are reported
     // too when the function is unusable.
-    let runtime = builder::runtime(kind, &config, &mut errors);
+    let runtime = builder::runtime(kind, &config, multi_thread, &mut errors);
     if !function.check(kind, &mut errors) {
         return with_errors(item, &errors);
     }

@@ -27,6 +27,11 @@ use crate::kind::EntryKind;
 /// CPU; `flavor = "current_thread"` runs everything on the calling thread
 /// instead.
 ///
+/// The `multi_thread` flavor needs weft's `rt-multi-thread` feature (part
+/// of the default `full`). Without it, as with tokio, the default flavor
+/// is a compile error that names the feature: write
+/// `#[weft::main(flavor = "current_thread")]`, or enable the feature.
+///
 /// # Usage
 ///
 /// ```
@@ -141,7 +146,17 @@ use crate::kind::EntryKind;
 /// - tokio's unstable `unhandled_panic` argument is not supported.
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::expand(EntryKind::Main, args.into(), item.into()).into()
+    entry::expand(EntryKind::Main, true, args.into(), item.into()).into()
+}
+
+/// `#[weft::main]` for a weft built without its `rt-multi-thread` feature
+/// (weft exports it as `main` then): the same attribute, except that the
+/// `multi_thread` flavor, its default, is a compile error naming the
+/// feature. Write `#[weft::main(flavor = "current_thread")]`, or enable the
+/// feature.
+#[proc_macro_attribute]
+pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(EntryKind::Main, false, args.into(), item.into()).into()
 }
 
 /// Marks an `async fn` as a test that runs on its own weft runtime.
@@ -250,5 +265,13 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// - tokio's unstable `unhandled_panic` argument is not supported.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::expand(EntryKind::Test, args.into(), item.into()).into()
+    entry::expand(EntryKind::Test, true, args.into(), item.into()).into()
+}
+
+/// `#[weft::test]` for a weft built without its `rt-multi-thread` feature
+/// (weft exports it as `test` then): the same attribute, except that
+/// `flavor = "multi_thread"` is a compile error naming the feature.
+#[proc_macro_attribute]
+pub fn test_rt(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(EntryKind::Test, false, args.into(), item.into()).into()
 }

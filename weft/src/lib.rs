@@ -53,18 +53,34 @@
 //!
 //! # Features
 //!
-//! | feature      | what it enables                                        |
-//! |--------------|--------------------------------------------------------|
-//! | `rt`         | tasks, both runtime flavors, [`net`], the I/O and time drivers |
-//! | `time`       | [`time`] (part of `rt`; the name is there for tokio users) |
-//! | `sync`       | [`sync`]: locks, semaphores, `Notify`, channels        |
-//! | `macros`     | `#[weft::main]`, `#[weft::test]`                       |
-//! | `signal`     | [`signal`]: `ctrl_c` and Unix signal streams           |
+//! weft's features carry tokio's names, so a tokio `features = [...]` line
+//! ports unchanged. The default is `full` (tokio's default is nothing); add
+//! `default-features = false` to build only the features named.
+//!
+//! | feature  | what it enables                                        |
+//! |----------|--------------------------------------------------------|
+//! | `rt`     | [`task`], [`spawn`], [`runtime`] with the `current_thread` flavor and the blocking pool |
+//! | `rt-multi-thread` | the `multi_thread` flavor: `Builder::new_multi_thread`, `Runtime::new`, `task::block_in_place`; the default flavor of `#[weft::main]` |
+//! | `net`    | [`net`]: TCP, UDP and Unix sockets; `io::unix::AsyncFd`; the I/O driver (`Builder::enable_io`) |
+//! | `io-util` | the I/O extension traits (`AsyncReadExt`, ...), buffering, `copy`, `split`, `duplex`, `simplex` |
+//! | `io-std` | `io::stdin`, `stdout`, `stderr`                         |
+//! | `time`   | [`time`] and the time driver (`Builder::enable_time`)  |
+//! | `sync`   | [`sync`]: locks, semaphores, `Notify`, channels (no runtime needed) |
+//! | `macros` | `#[weft::main]`, `#[weft::test]` (with `rt`)           |
+//! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
+//! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
-//! | `full`       | all of the above (the default)                         |
-//! | `test-util`  | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
-//! | `tokio-io`   | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
-//! | `hyper`      | `weft::hyper` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
+//! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
+//! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
+//! | `full`   | everything but `test-util`, `tokio-io` and `hyper` (the default) |
+//!
+//! `net`, `io-std`, `time` and `signal` imply `rt` (weft's sockets, timers
+//! and signal streams exist only inside a weft runtime); `sync` and
+//! `io-util` need no runtime. The traits `AsyncRead`, `AsyncWrite`,
+//! `AsyncBufRead`, `AsyncSeek`, `ReadBuf`, and the macros `join!`,
+//! `try_join!`, `select!` and `pin!`, are always available.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(any(feature = "futures-io", feature = "tokio-io", feature = "hyper"))]
 mod compat;
@@ -76,10 +92,13 @@ mod util;
 pub mod macros;
 
 #[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod hyper;
-#[cfg(feature = "rt")]
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net;
 #[cfg(feature = "rt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod runtime;
 /// Without `rt` only the cooperative budget exists (always unconstrained:
 /// no scheduler sets one), so `sync` and `io` spend it without a `cfg`.
@@ -88,16 +107,28 @@ mod runtime {
     pub(crate) mod coop;
 }
 #[cfg(feature = "signal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
 pub mod signal;
 #[cfg(feature = "sync")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub mod sync;
 #[cfg(feature = "rt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod task;
-#[cfg(feature = "rt")]
+#[cfg(feature = "time")]
+#[cfg_attr(docsrs, doc(cfg(feature = "time")))]
 pub mod time;
 
 #[cfg(feature = "rt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub use task::spawn;
 
-#[cfg(feature = "macros")]
+// As in tokio: the default flavor of `#[weft::main]` is `multi_thread`;
+// without `rt-multi-thread` the attributes come from entry points that
+// reject that flavor with a message naming the feature.
+#[cfg(all(feature = "macros", feature = "rt", feature = "rt-multi-thread"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "macros", feature = "rt"))))]
 pub use weft_macros::{main, test};
+#[cfg(all(feature = "macros", feature = "rt", not(feature = "rt-multi-thread")))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "macros", feature = "rt"))))]
+pub use weft_macros::{main_rt as main, test_rt as test};

@@ -5,8 +5,9 @@
 //! that `RUSTFLAGS="--cfg weft_loom"` swaps in loom's model-checked versions
 //! and explores every interleaving of the protocol (see `scripts/loom.sh`).
 
-// Without `rt` only the io utilities remain, which use few of these.
-#![cfg_attr(not(feature = "rt"), allow(unused_imports, dead_code))]
+// The shim is the vocabulary of every module; a build with only some of
+// the features uses only part of it.
+#![cfg_attr(not(feature = "full"), allow(unused_imports, dead_code))]
 
 #[cfg(not(weft_loom))]
 mod imp {

@@ -77,20 +77,20 @@ macro_rules! for_each_io_type {
             [T] crate::io::ReadHalf<T> => read;
             [T] crate::io::WriteHalf<T> => write;
             // The process's standard streams.
-            #[cfg(feature = "rt")] [] crate::io::Stdin => read;
-            #[cfg(feature = "rt")] [S] crate::io::StdWriter<S> => write;
+            #[cfg(feature = "io-std")] [] crate::io::Stdin => read;
+            #[cfg(feature = "io-std")] [S] crate::io::StdWriter<S> => write;
             // TCP.
-            #[cfg(feature = "rt")] [] crate::net::TcpStream => read write;
-            #[cfg(feature = "rt")] ['a] crate::net::tcp::ReadHalf<'a> => read;
-            #[cfg(feature = "rt")] ['a] crate::net::tcp::WriteHalf<'a> => write;
-            #[cfg(feature = "rt")] [] crate::net::tcp::OwnedReadHalf => read;
-            #[cfg(feature = "rt")] [] crate::net::tcp::OwnedWriteHalf => write;
+            #[cfg(feature = "net")] [] crate::net::TcpStream => read write;
+            #[cfg(feature = "net")] ['a] crate::net::tcp::ReadHalf<'a> => read;
+            #[cfg(feature = "net")] ['a] crate::net::tcp::WriteHalf<'a> => write;
+            #[cfg(feature = "net")] [] crate::net::tcp::OwnedReadHalf => read;
+            #[cfg(feature = "net")] [] crate::net::tcp::OwnedWriteHalf => write;
             // Unix domain sockets.
-            #[cfg(feature = "rt")] [] crate::net::UnixStream => read write;
-            #[cfg(feature = "rt")] ['a] crate::net::unix::ReadHalf<'a> => read;
-            #[cfg(feature = "rt")] ['a] crate::net::unix::WriteHalf<'a> => write;
-            #[cfg(feature = "rt")] [] crate::net::unix::OwnedReadHalf => read;
-            #[cfg(feature = "rt")] [] crate::net::unix::OwnedWriteHalf => write;
+            #[cfg(feature = "net")] [] crate::net::UnixStream => read write;
+            #[cfg(feature = "net")] ['a] crate::net::unix::ReadHalf<'a> => read;
+            #[cfg(feature = "net")] ['a] crate::net::unix::WriteHalf<'a> => write;
+            #[cfg(feature = "net")] [] crate::net::unix::OwnedReadHalf => read;
+            #[cfg(feature = "net")] [] crate::net::unix::OwnedWriteHalf => write;
         }
     };
     (@list $dialect:ident

@@ -40,14 +40,23 @@
 //!
 //! # What is here
 //!
+//! The four traits and [`ReadBuf`] are always available; the rest needs a
+//! feature (all of them are in the default `full`).
+//!
+//! With feature `io-util`, the extension traits and:
+//!
 //! * Buffering: [`BufReader`], [`BufWriter`], [`BufStream`].
 //! * Moving bytes: [`copy`], [`copy_buf`], [`copy_bidirectional`].
 //! * In-memory streams: [`duplex`] (a two-way pipe with backpressure),
 //!   [`simplex`] (a one-way one), [`empty`], [`sink`], [`repeat`].
 //! * [`split`] any stream into halves usable from two tasks.
+//!
+//! And:
+//!
 //! * The process's standard streams: [`stdin`], [`stdout`], [`stderr`]
-//!   (they run on the blocking pool, so need the `rt` feature).
+//!   (feature `io-std`; they run on the blocking pool).
 //! * [`Interest`] and [`Ready`], the readiness flags of the reactor.
+//! * `unix::AsyncFd` (feature `net`): readiness for any file descriptor.
 //! * Other camps' traits: with feature `futures-io` (on by default) weft's
 //!   I/O types also implement `futures_io::{AsyncRead, AsyncWrite,
 //!   AsyncBufRead}`; with feature `tokio-io`, tokio's `AsyncRead`,
@@ -65,7 +74,8 @@
 //! that know nothing of the budget, such as a `&[u8]` and a `Vec<u8>`).
 
 /// Unix-specific I/O: `AsyncFd`, readiness for any file descriptor.
-#[cfg(feature = "rt")]
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod unix;
 
 mod async_buf_read;
@@ -75,10 +85,12 @@ mod async_write;
 mod interest;
 mod read_buf;
 mod ready;
+#[cfg(feature = "io-util")]
 mod split;
+#[cfg(feature = "io-util")]
 mod util;
 
-#[cfg(feature = "rt")]
+#[cfg(feature = "io-std")]
 mod stdio;
 
 pub use async_buf_read::AsyncBufRead;
@@ -88,33 +100,42 @@ pub use async_write::AsyncWrite;
 pub use interest::Interest;
 pub use read_buf::ReadBuf;
 pub use ready::Ready;
+
+#[cfg(feature = "io-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "io-util")))]
 pub use split::{split, ReadHalf, WriteHalf};
+#[cfg(feature = "io-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "io-util")))]
+pub use util::{
+    async_buf_read_ext::AsyncBufReadExt,
+    async_read_ext::AsyncReadExt,
+    async_seek_ext::AsyncSeekExt,
+    async_write_ext::AsyncWriteExt,
+    buf_reader::BufReader,
+    buf_stream::BufStream,
+    buf_writer::BufWriter,
+    chain::Chain,
+    copy::copy,
+    copy_bidirectional::copy_bidirectional,
+    copy_buf::copy_buf,
+    duplex::{duplex, DuplexStream},
+    empty::{empty, Empty},
+    lines::Lines,
+    repeat::{repeat, Repeat},
+    simplex::{simplex, SimplexStream},
+    sink::{sink, Sink},
+    split::Split,
+    take::Take,
+};
 
-pub use util::async_buf_read_ext::AsyncBufReadExt;
-pub use util::async_read_ext::AsyncReadExt;
-pub use util::async_seek_ext::AsyncSeekExt;
-pub use util::async_write_ext::AsyncWriteExt;
-pub use util::buf_reader::BufReader;
-pub use util::buf_stream::BufStream;
-pub use util::buf_writer::BufWriter;
-pub use util::chain::Chain;
-pub use util::copy::copy;
-pub use util::copy_bidirectional::copy_bidirectional;
-pub use util::copy_buf::copy_buf;
-pub use util::duplex::{duplex, DuplexStream};
-pub use util::empty::{empty, Empty};
-pub use util::lines::Lines;
-pub use util::repeat::{repeat, Repeat};
-pub use util::simplex::{simplex, SimplexStream};
-pub use util::sink::{sink, Sink};
-pub use util::split::Split;
-pub use util::take::Take;
-
-#[cfg(feature = "rt")]
+#[cfg(feature = "io-std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "io-std")))]
 pub use stdio::{stderr, stdin, stdout, OutputStream, StdWriter, Stderr, Stdin, Stdout};
 
 /// The futures returned by the extension traits' methods. Most code just
 /// `.await`s them without naming them.
+#[cfg(feature = "io-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "io-util")))]
 pub mod futures {
     pub use super::util::fill_buf::FillBuf;
     pub use super::util::flush::Flush;

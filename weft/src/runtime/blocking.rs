@@ -36,6 +36,7 @@ use super::{context, scheduler};
 use crate::loom::{Condvar, Mutex};
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::{self, JoinHandle, Notified, Schedule, Task};
+#[cfg(feature = "time")]
 use crate::runtime::time::AutoAdvanceInhibit;
 use std::collections::VecDeque;
 use std::fmt;
@@ -197,6 +198,7 @@ impl Spawner {
         let task = BlockingTask {
             f: Some(f),
             runtime: runtime.clone(),
+            #[cfg(feature = "time")]
             inhibit: runtime
                 .time_handle()
                 .and_then(|time| time.inhibit_auto_advance()),
@@ -211,6 +213,7 @@ impl Spawner {
     /// As `spawn_blocking`, but never waits for a free thread: starts one
     /// past `max_threads` if none is idle. For the runtime's own long-lived
     /// threads (multi-thread workers), which must not eat the user's cap.
+    #[cfg(feature = "rt-multi-thread")]
     pub(crate) fn spawn_mandatory<F>(&self, runtime: &scheduler::Handle, f: F)
     where
         F: FnOnce() + Send + 'static,
@@ -218,6 +221,7 @@ impl Spawner {
         let task = BlockingTask {
             f: Some(f),
             runtime: runtime.clone(),
+            #[cfg(feature = "time")]
             inhibit: None,
         };
         let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
@@ -302,6 +306,7 @@ impl Spawner {
                 drop(state);
                 task.run();
                 // After the completion's wake (see `FINISHED_INHIBIT`).
+                #[cfg(feature = "time")]
                 drop(FINISHED_INHIBIT.try_with(|slot| slot.take()));
                 state = inner.state.lock().unwrap();
                 continue;
@@ -377,9 +382,11 @@ struct BlockingTask<F> {
     /// by itself (the closure may be about to set a timer). Handed to
     /// [`FINISHED_INHIBIT`] when the closure returns, so it lasts until the
     /// task has completed and woken whoever awaits its handle.
+    #[cfg(feature = "time")]
     inhibit: Option<AutoAdvanceInhibit>,
 }
 
+#[cfg(feature = "time")]
 std::thread_local! {
     /// The auto-advance inhibit of the blocking task this thread just ran:
     /// dropped by the pool thread once `run` returned, that is after the
@@ -400,6 +407,7 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
         let f = self.f.take().expect("a blocking task is polled once");
         let _current = context::try_set_current(&self.runtime);
         let output = f();
+        #[cfg(feature = "time")]
         if let Some(inhibit) = self.inhibit.take() {
             // A closure that panics drops its inhibit in the unwind instead:
             // the panic is reported through the same completion either way.

@@ -3,7 +3,9 @@
 use super::blocking::{BlockingPool, PoolConfig};
 use super::driver::{Driver, DriverConfig};
 use super::runtime::{Runtime, Scheduler};
-use super::scheduler::{self, current_thread, multi_thread};
+#[cfg(feature = "rt-multi-thread")]
+use super::scheduler::multi_thread;
+use super::scheduler::{self, current_thread};
 use super::Handle;
 use std::fmt;
 use std::io;
@@ -30,8 +32,11 @@ pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
 /// ```
 pub struct Builder {
     kind: Kind,
+    /// Set by `enable_io` (features `net`, `signal`; always `false` without).
     enable_io: bool,
+    #[cfg(any(feature = "net", feature = "signal"))]
     max_io_events_per_tick: usize,
+    /// Set by `enable_time` (feature `time`; always `false` without).
     enable_time: bool,
     /// `start_paused` (feature `test-util`; always `false` without it).
     start_paused: bool,
@@ -51,6 +56,7 @@ pub struct Builder {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     CurrentThread,
+    #[cfg(feature = "rt-multi-thread")]
     MultiThread,
 }
 
@@ -83,6 +89,8 @@ impl Builder {
     /// assert_eq!(rt.metrics().num_workers(), 4);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[cfg(feature = "rt-multi-thread")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rt-multi-thread")))]
     pub fn new_multi_thread() -> Builder {
         Builder::new(Kind::MultiThread)
     }
@@ -91,6 +99,7 @@ impl Builder {
         Builder {
             kind,
             enable_io: false,
+            #[cfg(any(feature = "net", feature = "signal"))]
             max_io_events_per_tick: crate::runtime::io::DEFAULT_EVENTS_PER_TICK,
             enable_time: false,
             start_paused: false,
@@ -108,13 +117,20 @@ impl Builder {
         }
     }
 
-    /// Enables every driver (I/O and time).
+    /// Enables every driver compiled in: I/O (features `net`, `signal`)
+    /// and time (feature `time`).
     pub fn enable_all(&mut self) -> &mut Builder {
-        self.enable_io().enable_time()
+        #[cfg(any(feature = "net", feature = "signal"))]
+        self.enable_io();
+        #[cfg(feature = "time")]
+        self.enable_time();
+        self
     }
 
     /// Enables the I/O driver, which sockets need. Idle scheduler threads
     /// then wait for work inside the OS's readiness poll (`epoll_wait`).
+    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "net", feature = "signal"))))]
     pub fn enable_io(&mut self) -> &mut Builder {
         self.enable_io = true;
         self
@@ -128,6 +144,8 @@ impl Builder {
     ///
     /// If `capacity` is 0.
     #[track_caller]
+    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "net", feature = "signal"))))]
     pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Builder {
         assert!(
             capacity > 0,
@@ -140,6 +158,8 @@ impl Builder {
     /// Enables the time driver, which timers ([`weft::time`](crate::time))
     /// need. Idle scheduler threads then wait at most until the next timer
     /// is due.
+    #[cfg(feature = "time")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
     pub fn enable_time(&mut self) -> &mut Builder {
         self.enable_time = true;
         self
@@ -171,6 +191,7 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder {
         self.start_paused = start_paused;
         self
@@ -334,6 +355,7 @@ impl Builder {
         let (driver, driver_handle) = Driver::new(DriverConfig {
             enable_io: self.enable_io,
             enable_time: self.enable_time,
+            #[cfg(any(feature = "net", feature = "signal"))]
             events_per_tick: self.max_io_events_per_tick,
         })?;
         let config = scheduler::Config {
@@ -344,7 +366,7 @@ impl Builder {
             before_park: self.on_thread_park.clone(),
             after_unpark: self.on_thread_unpark.clone(),
         };
-        let mut pool_config = self.pool_config();
+        let pool_config = self.pool_config();
         let (scheduler, handle, pool) = match self.kind {
             Kind::CurrentThread => {
                 let pool = BlockingPool::new(pool_config);
@@ -357,12 +379,16 @@ impl Builder {
                     pool,
                 )
             }
+            #[cfg(feature = "rt-multi-thread")]
             Kind::MultiThread => {
                 let workers = self.worker_threads.unwrap_or_else(|| {
                     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
                 });
                 // Workers are pool threads too; the cap is for `spawn_blocking`.
-                pool_config.max_threads += workers;
+                let pool_config = PoolConfig {
+                    max_threads: pool_config.max_threads + workers,
+                    ..pool_config
+                };
                 let pool = BlockingPool::new(pool_config);
                 let spawner = pool.spawner().clone();
                 let (scheduler, handle) =
@@ -374,6 +400,7 @@ impl Builder {
                 )
             }
         };
+        #[cfg(feature = "test-util")]
         if self.start_paused {
             if let Some(time) = handle.time_handle() {
                 time.clock().pause();

@@ -295,7 +295,7 @@ pub(crate) fn enable_defer() -> DeferGuard {
 /// on running user code (`block_in_place`), where no driver check would
 /// come to wake a deferred task. Dropping the guard restores the previous
 /// state.
-// Until multi_thread's `block_in_place` takes it (remove this then).
+#[cfg(feature = "rt-multi-thread")]
 pub(crate) fn disable_defer() -> DeferGuard {
     wake_deferred();
     let previous = CONTEXT
@@ -386,6 +386,7 @@ pub(crate) fn is_in_runtime() -> bool {
 
 /// Runs `f` with this thread no longer marked as driving a runtime, so `f`
 /// may block (`block_in_place`); the mark is restored after, also on unwind.
+#[cfg(feature = "rt-multi-thread")]
 pub(crate) fn exit_runtime<R>(f: impl FnOnce() -> R) -> R {
     with_flag(|cx| &cx.in_runtime, false, f)
 }
@@ -451,6 +452,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "rt-multi-thread")]
     fn disable_defer_wakes_and_suspends_deferral() {
         let (wakes, waker) = counting();
         let enabled = enable_defer();

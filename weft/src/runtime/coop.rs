@@ -173,6 +173,10 @@ pub(crate) fn yield_spent(cx: &Context<'_>) {
 /// flush with nothing buffered): spends a unit, or yields when the budget
 /// is spent.
 #[inline]
+#[cfg_attr(
+    not(any(feature = "sync", feature = "io-util", feature = "net")),
+    allow(dead_code)
+)]
 pub(crate) fn poll_proceed_and_make_progress(cx: &mut Context<'_>) -> Poll<()> {
     poll_proceed(cx).map(|progress| progress.made_progress())
 }

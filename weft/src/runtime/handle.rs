@@ -133,6 +133,7 @@ impl Handle {
         let _current = context::set_current(&self.inner);
         let future = pin!(future);
         let spin_while = || match &self.inner {
+            #[cfg(feature = "rt-multi-thread")]
             scheduler::Handle::MultiThread(handle) => handle.has_awake_worker(),
             scheduler::Handle::CurrentThread(_) => false,
         };

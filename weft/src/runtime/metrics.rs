@@ -39,6 +39,7 @@ impl RuntimeMetrics {
     pub fn num_workers(&self) -> usize {
         match &self.handle {
             scheduler::Handle::CurrentThread(_) => 1,
+            #[cfg(feature = "rt-multi-thread")]
             scheduler::Handle::MultiThread(handle) => handle.num_workers(),
         }
     }
@@ -53,6 +54,7 @@ impl RuntimeMetrics {
     pub fn spawned_tasks_count(&self) -> u64 {
         match &self.handle {
             scheduler::Handle::CurrentThread(handle) => handle.spawned_tasks(),
+            #[cfg(feature = "rt-multi-thread")]
             scheduler::Handle::MultiThread(handle) => handle.spawned_tasks(),
         }
     }
@@ -61,6 +63,7 @@ impl RuntimeMetrics {
     pub fn global_queue_depth(&self) -> usize {
         match &self.handle {
             scheduler::Handle::CurrentThread(handle) => handle.inject_depth(),
+            #[cfg(feature = "rt-multi-thread")]
             scheduler::Handle::MultiThread(handle) => handle.inject_depth(),
         }
     }
@@ -81,6 +84,7 @@ impl RuntimeMetrics {
     fn mandatory_threads(&self) -> usize {
         match &self.handle {
             scheduler::Handle::CurrentThread(_) => 0,
+            #[cfg(feature = "rt-multi-thread")]
             scheduler::Handle::MultiThread(handle) => handle.num_workers(),
         }
     }
@@ -161,6 +165,7 @@ impl RuntimeMetrics {
         self.check_worker(worker);
         match &self.handle {
             scheduler::Handle::CurrentThread(_) => 0,
+            #[cfg(feature = "rt-multi-thread")]
             scheduler::Handle::MultiThread(handle) => handle.worker_local_queue_depth(worker),
         }
     }
@@ -183,6 +188,7 @@ impl RuntimeMetrics {
         self.check_worker(worker);
         match &self.handle {
             scheduler::Handle::CurrentThread(handle) => read(handle.worker_metrics()) as u64,
+            #[cfg(feature = "rt-multi-thread")]
             scheduler::Handle::MultiThread(handle) => read(handle.worker_metrics(worker)) as u64,
         }
     }

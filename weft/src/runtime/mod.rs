@@ -18,8 +18,8 @@
 //!
 //! # Flavors
 //!
-//! * `multi_thread` (the default of [`Runtime::new`] and `#[weft::main]`)
-//!   — a pool of worker threads, one per CPU unless
+//! * `multi_thread` (the default of [`Runtime::new`] and `#[weft::main]`;
+//!   feature `rt-multi-thread`) — a pool of worker threads, one per CPU unless
 //!   [`Builder::worker_threads`] says otherwise. Each worker has its own
 //!   run queue; idle workers steal from busy ones, so the load spreads
 //!   without a central lock. See "Fairness" below.
@@ -83,6 +83,11 @@ pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
 mod handle;
+/// The I/O driver exists only with a feature that needs it; without one,
+/// an idle runtime sleeps on its parker (`driver.rs`). With `signal`
+/// alone, the parts that only sockets use stay idle.
+#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
 pub(crate) mod io;
 mod metrics;
 pub(crate) mod park;
@@ -95,6 +100,7 @@ mod park_thread_loom_tests;
 mod runtime;
 pub(crate) mod scheduler;
 pub(crate) mod task;
+#[cfg(feature = "time")]
 pub(crate) mod time;
 
 pub use builder::Builder;

@@ -2,11 +2,15 @@
 
 use super::blocking::BlockingPool;
 use super::scheduler::current_thread::CurrentThread;
+#[cfg(feature = "rt-multi-thread")]
 use super::scheduler::multi_thread::MultiThread;
-use super::{context, Builder, EnterGuard, Handle};
+#[cfg(feature = "rt-multi-thread")]
+use super::Builder;
+use super::{context, EnterGuard, Handle};
 use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
+#[cfg(feature = "rt-multi-thread")]
 use std::io;
 use std::time::Duration;
 
@@ -42,6 +46,7 @@ pub struct Runtime {
 
 pub(crate) enum Scheduler {
     CurrentThread(CurrentThread),
+    #[cfg(feature = "rt-multi-thread")]
     MultiThread(MultiThread),
 }
 
@@ -65,6 +70,8 @@ impl Runtime {
     /// # Errors
     ///
     /// Fails if an OS resource the runtime needs cannot be created.
+    #[cfg(feature = "rt-multi-thread")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rt-multi-thread")))]
     pub fn new() -> io::Result<Runtime> {
         Builder::new_multi_thread().enable_all().build()
     }
@@ -102,6 +109,7 @@ impl Runtime {
     fn block_on_inner<F: Future>(&self, future: F) -> F::Output {
         match &self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.block_on(&self.handle.inner, future),
+            #[cfg(feature = "rt-multi-thread")]
             Scheduler::MultiThread(scheduler) => scheduler.block_on(&self.handle.inner, future),
         }
     }
@@ -195,6 +203,7 @@ impl Runtime {
         self.blocking_pool.close();
         match &self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),
+            #[cfg(feature = "rt-multi-thread")]
             Scheduler::MultiThread(scheduler) => scheduler.shutdown(&self.handle.inner),
         }
         if may_wait {

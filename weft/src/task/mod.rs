@@ -45,6 +45,9 @@ pub use crate::runtime::task::{id, try_id, AbortHandle, Id, JoinError, JoinHandl
 pub use consume_budget::consume_budget;
 pub use join_set::JoinSet;
 pub use spawn::spawn;
-pub use spawn_blocking::{block_in_place, spawn_blocking};
+#[cfg(feature = "rt-multi-thread")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt-multi-thread")))]
+pub use spawn_blocking::block_in_place;
+pub use spawn_blocking::spawn_blocking;
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;

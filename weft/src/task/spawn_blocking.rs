@@ -82,6 +82,8 @@ where
 /// # }
 /// ```
 #[track_caller]
+#[cfg(feature = "rt-multi-thread")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt-multi-thread")))]
 pub fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,

@@ -77,5 +77,6 @@ pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::Duration;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use test_clock::{advance, pause, resume};
 pub use timeout::{timeout, timeout_at, Timeout};

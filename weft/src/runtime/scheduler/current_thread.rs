@@ -218,6 +218,7 @@ impl Handle {
         self.owned.len()
     }
 
+    #[cfg(any(feature = "net", feature = "signal", feature = "time"))]
     pub(crate) fn driver_handle(&self) -> &DriverHandle {
         &self.driver
     }

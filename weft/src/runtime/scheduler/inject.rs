@@ -51,6 +51,7 @@ impl<S: 'static> Inject<S> {
 
     /// Queues every task of `tasks` under one lock acquisition (a local
     /// queue's overflow); drops them if closed.
+    #[cfg(feature = "rt-multi-thread")]
     pub(crate) fn push_batch(&self, tasks: impl Iterator<Item = Notified<S>>) {
         let mut inner = self.inner.lock().unwrap();
         if inner.closed {
@@ -65,6 +66,7 @@ impl<S: 'static> Inject<S> {
 
     /// Pops up to `max` tasks under one lock acquisition: the first is
     /// returned, the others handed to `rest` in queue order.
+    #[cfg(feature = "rt-multi-thread")]
     pub(crate) fn pop_batch(
         &self,
         max: usize,
@@ -102,6 +104,7 @@ impl<S: 'static> Inject<S> {
         self.len.load(Relaxed)
     }
 
+    #[cfg(feature = "rt-multi-thread")]
     pub(crate) fn is_closed(&self) -> bool {
         // SeqCst: pairs with the store in `close`, which comes before the
         // unparks that tell the workers.

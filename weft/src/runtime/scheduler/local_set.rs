@@ -145,6 +145,7 @@ fn with_current<R>(f: impl FnOnce(Option<&LocalContext>) -> R) -> R {
 /// Whether a `LocalSet` is entered on this thread (running, or through
 /// [`LocalSet::enter`]): its tasks can only run here, so blocking the
 /// thread would stall them.
+#[cfg(feature = "rt-multi-thread")]
 pub(crate) fn is_in_local_set() -> bool {
     with_current(|cx| cx.is_some())
 }

@@ -3,7 +3,15 @@
 pub(crate) mod current_thread;
 mod inject;
 pub(crate) mod local_set;
+#[cfg(feature = "rt-multi-thread")]
 pub(crate) mod multi_thread;
+/// Without `rt-multi-thread` only the per-worker counters remain, which
+/// `current_thread` keeps for its one worker too.
+#[cfg(not(feature = "rt-multi-thread"))]
+pub(crate) mod multi_thread {
+    mod stats;
+    pub(crate) use stats::{Stats, WorkerMetrics};
+}
 
 use crate::runtime::builder::Callback;
 use crate::runtime::task::JoinHandle;
@@ -37,12 +45,14 @@ impl fmt::Debug for Config {
 #[derive(Debug, Clone)]
 pub(crate) enum Handle {
     CurrentThread(Arc<current_thread::Handle>),
+    #[cfg(feature = "rt-multi-thread")]
     MultiThread(Arc<multi_thread::Handle>),
 }
 
 /// What a thread installs in its context while it drives a scheduler.
 pub(crate) enum Context {
     CurrentThread(current_thread::Context),
+    #[cfg(feature = "rt-multi-thread")]
     MultiThread(multi_thread::Context),
 }
 
@@ -54,6 +64,7 @@ impl Handle {
     {
         match self {
             Handle::CurrentThread(handle) => current_thread::Handle::spawn(handle, future),
+            #[cfg(feature = "rt-multi-thread")]
             Handle::MultiThread(handle) => multi_thread::Handle::spawn(handle, future),
         }
     }
@@ -69,6 +80,7 @@ impl Handle {
     pub(crate) fn blocking_spawner(&self) -> &crate::runtime::blocking::Spawner {
         match self {
             Handle::CurrentThread(handle) => &handle.blocking,
+            #[cfg(feature = "rt-multi-thread")]
             Handle::MultiThread(handle) => &handle.blocking,
         }
     }
@@ -77,11 +89,13 @@ impl Handle {
     pub(crate) fn as_current_thread(&self) -> &Arc<current_thread::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle,
+            #[cfg(feature = "rt-multi-thread")]
             Handle::MultiThread(_) => unreachable!("not a current_thread runtime"),
         }
     }
 
     #[track_caller]
+    #[cfg(feature = "rt-multi-thread")]
     pub(crate) fn as_multi_thread(&self) -> &Arc<multi_thread::Handle> {
         match self {
             Handle::MultiThread(handle) => handle,
@@ -90,17 +104,21 @@ impl Handle {
     }
 
     /// The I/O driver's handle, if the runtime was built with I/O.
+    #[cfg(any(feature = "net", feature = "signal"))]
     pub(crate) fn io_handle(&self) -> Option<&crate::runtime::io::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle.driver_handle().io(),
+            #[cfg(feature = "rt-multi-thread")]
             Handle::MultiThread(handle) => handle.driver_handle().io(),
         }
     }
 
     /// The time driver's handle, if the runtime was built with timers.
+    #[cfg(feature = "time")]
     pub(crate) fn time_handle(&self) -> Option<&crate::runtime::time::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle.driver_handle().time(),
+            #[cfg(feature = "rt-multi-thread")]
             Handle::MultiThread(handle) => handle.driver_handle().time(),
         }
     }
@@ -108,6 +126,7 @@ impl Handle {
     pub(crate) fn alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(handle) => handle.alive_tasks(),
+            #[cfg(feature = "rt-multi-thread")]
             Handle::MultiThread(handle) => handle.alive_tasks(),
         }
     }
@@ -119,6 +138,7 @@ impl Context {
     pub(crate) fn as_current_thread(&self) -> &current_thread::Context {
         match self {
             Context::CurrentThread(cx) => cx,
+            #[cfg(feature = "rt-multi-thread")]
             Context::MultiThread(_) => unreachable!("not a current_thread context"),
         }
     }

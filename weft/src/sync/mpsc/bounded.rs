@@ -144,7 +144,8 @@ impl<T> Sender<T> {
     ///     assert_eq!(full, Err(SendTimeoutError::Timeout(2)));
     /// }
     /// ```
-    #[cfg(feature = "rt")]
+    #[cfg(feature = "time")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
     pub async fn send_timeout(
         &self,
         value: T,

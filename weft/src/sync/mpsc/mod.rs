@@ -13,7 +13,7 @@
 //! The design (a short-lock queue the receiver swaps out in batches, over
 //! the fair semaphore for capacity) is described in `chan.rs`.
 //!
-//! `Sender::send_timeout` (with the `rt` feature, for its timer) waits for
+//! `Sender::send_timeout` (with the `time` feature, for its timer) waits for
 //! capacity at most a given time, as tokio's does.
 //!
 //! ```

@@ -207,6 +207,7 @@ impl Handle {
         join
     }
 
+    #[cfg(any(feature = "net", feature = "signal", feature = "time"))]
     pub(crate) fn driver_handle(&self) -> &DriverHandle {
         self.shared.driver.handle()
     }

@@ -64,6 +64,7 @@ impl SharedDriver {
         })
     }
 
+    #[cfg(any(feature = "net", feature = "signal", feature = "time"))]
     pub(super) fn handle(&self) -> &DriverHandle {
         &self.handle
     }
