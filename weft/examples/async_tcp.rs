@@ -1,8 +1,10 @@
 //! The 1,000-client echo program: a TCP echo server and 1,000 clients on
 //! one thread, each client's message echoed back, all within the
 //! one-second window the program gives itself. It is a tokio program with
-//! `tokio` replaced by `weft`; the only addition is an optional address
-//! argument (default `127.0.0.1:3001`), so tests can pick a free port.
+//! `tokio` replaced by `weft`; the only additions are two optional
+//! arguments: the address (default `127.0.0.1:3001`), so tests can pick a
+//! free port, and the window in seconds (default 1), so a test on a busy
+//! machine can give the clients more time.
 //!
 //! `cargo run --release --example async_tcp`, or with its peak memory:
 //! `/usr/bin/time -v target/release/examples/async_tcp`.
@@ -21,6 +23,13 @@ fn addr() -> String {
     std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:3001".into())
+}
+
+fn window() -> std::time::Duration {
+    let secs = std::env::args().nth(2).map_or(1, |s| {
+        s.parse().expect("the window is a whole number of seconds")
+    });
+    std::time::Duration::from_secs(secs)
 }
 
 async fn tcp_server() -> anyhow::Result<()> {
@@ -59,5 +68,5 @@ async fn main() {
     for i in 0..1000 {
         set.spawn(tcp_client(i));
     }
-    weft::time::sleep(std::time::Duration::from_secs(1)).await;
+    weft::time::sleep(window()).await;
 }

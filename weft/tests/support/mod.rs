@@ -720,5 +720,19 @@ pub(crate) fn example_path(example: &str) -> std::path::PathBuf {
          the examples) or `cargo build --all-features --examples` first",
         path.display()
     );
+    // `cargo test --test NAME` does not rebuild the examples: refuse to
+    // test a binary older than its own source.
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(format!("{example}.rs"));
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified());
+    if let (Ok(built), Ok(written)) = (modified(&path), modified(&source)) {
+        assert!(
+            built >= written,
+            "{} is older than {}: run `cargo build --all-features --examples` first",
+            path.display(),
+            source.display()
+        );
+    }
     path
 }
