@@ -792,53 +792,24 @@ mod loom_tests {
 
     use super::*;
     use crate::loom::Arc;
+    use crate::util::loom_model::{block_on, model, LoomWaker};
     use loom::thread;
-    use std::pin::pin;
 
-    fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-        let mut builder = loom::model::Builder::new();
-        if builder.preemption_bound.is_none() {
-            builder.preemption_bound = Some(3);
-        }
-        builder.check(f);
-    }
-
-    struct LoomWaker(loom::sync::Notify);
-
-    impl std::task::Wake for LoomWaker {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.notify();
-        }
-        fn wake_by_ref(self: &std::sync::Arc<Self>) {
-            self.0.notify();
-        }
-    }
-
-    /// Drives `f`; a lost wake-up is a loom deadlock.
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let notify = std::sync::Arc::new(LoomWaker(loom::sync::Notify::new()));
-        let waker = Waker::from(notify.clone());
-        let mut cx = Context::from_waker(&waker);
-        let mut f = pin!(f);
-        loop {
-            if let Poll::Ready(output) = f.as_mut().poll(&mut cx) {
-                return output;
-            }
-            notify.0.wait();
-        }
+    /// The driver, on a second loom thread: `ready` arrives (tick 1) and
+    /// the waiters for it are woken.
+    fn deliver_on_thread(io: &Arc<ScheduledIo>, ready: Ready) -> thread::JoinHandle<()> {
+        let io = io.clone();
+        thread::spawn(move || {
+            io.set_readiness(1, ready);
+            io.wake(ready);
+        })
     }
 
     #[test]
     fn loom_io_list_waiter_and_driver_race() {
         model(|| {
             let io = Arc::new(ScheduledIo::new());
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::READABLE);
-                    io.wake(Ready::READABLE);
-                })
-            };
+            let driver = deliver_on_thread(&io, Ready::READABLE);
             let event = block_on(io.readiness(Wants::Read));
             assert!(event.ready.is_readable());
             driver.join().unwrap();
@@ -855,13 +826,7 @@ mod loom_tests {
                     block_on(io.readiness(Wants::Either));
                 })
             };
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::WRITABLE);
-                    io.wake(Ready::WRITABLE);
-                })
-            };
+            let driver = deliver_on_thread(&io, Ready::WRITABLE);
             block_on(io.readiness(Wants::Write));
             other.join().unwrap();
             driver.join().unwrap();
@@ -872,18 +837,11 @@ mod loom_tests {
     fn loom_io_waiter_dropped_while_woken() {
         model(|| {
             let io = Arc::new(ScheduledIo::new());
-            let notify = std::sync::Arc::new(LoomWaker(loom::sync::Notify::new()));
-            let waker = Waker::from(notify.clone());
+            let (_notify, waker) = LoomWaker::new();
             let mut cx = Context::from_waker(&waker);
             let mut first = Box::pin(io.readiness(Wants::Read));
             assert!(first.as_mut().poll(&mut cx).is_pending());
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::READABLE);
-                    io.wake(Ready::READABLE);
-                })
-            };
+            let driver = deliver_on_thread(&io, Ready::READABLE);
             // Dropped while the driver may be unlinking or waking it.
             drop(first);
             // A second waiter still gets the readiness.
@@ -897,13 +855,7 @@ mod loom_tests {
     fn loom_io_slot_waker_replaced_while_woken() {
         model(|| {
             let io = Arc::new(ScheduledIo::new());
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::READABLE);
-                    io.wake(Ready::READABLE);
-                })
-            };
+            let driver = deliver_on_thread(&io, Ready::READABLE);
             // First poll with one waker, then wait with another.
             let _ = io.poll_readiness(&mut Context::from_waker(Waker::noop()), Direction::Read);
             block_on(std::future::poll_fn(|cx| {

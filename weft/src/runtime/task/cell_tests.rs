@@ -8,7 +8,7 @@
 //! race between the threads some tests start.
 
 use super::list::OwnedTasks;
-use super::{bind, Notified, Schedule, Task};
+use super::{bind, JoinHandle, Notified, Schedule, Task};
 use crate::runtime::{Builder, Runtime};
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
@@ -23,6 +23,22 @@ fn rt() -> Runtime {
         .enable_all()
         .build()
         .expect("runtime")
+}
+
+/// A current-thread runtime and fresh counters: where most tests start.
+fn setup() -> (Runtime, Arc<Counts>) {
+    (rt(), Counts::new())
+}
+
+/// Runs the future `test` makes from fresh counters on a fresh
+/// current-thread runtime; returns the runtime (not shut down yet, so that
+/// no shutdown has dropped anything the test checks) and the counters.
+fn block_on_counted<F: Future<Output = ()>>(
+    test: impl FnOnce(Arc<Counts>) -> F,
+) -> (Runtime, Arc<Counts>) {
+    let (rt, counts) = setup();
+    rt.block_on(test(counts.clone()));
+    (rt, counts)
 }
 
 /// Polls and drops of one future, and drops of its output.
@@ -45,6 +61,15 @@ impl Counts {
     }
     fn output_drops(&self) -> usize {
         self.output_drops.load(SeqCst)
+    }
+    /// Checks the polls, future drops and output drops so far.
+    #[track_caller]
+    fn assert_counts(&self, polls: usize, future_drops: usize, output_drops: usize) {
+        assert_eq!(
+            (self.polls(), self.future_drops(), self.output_drops()),
+            (polls, future_drops, output_drops),
+            "(polls, future drops, output drops)"
+        );
     }
 }
 
@@ -99,6 +124,12 @@ impl Drop for Probe {
     }
 }
 
+/// Awaits `handle` of an aborted task: it reports the cancellation.
+async fn assert_aborted<T: std::fmt::Debug>(handle: JoinHandle<T>) {
+    let err = handle.await.expect_err("aborted");
+    assert!(err.is_cancelled());
+}
+
 /// Yields to the scheduler until `done()` or `max` yields.
 async fn yield_until(mut done: impl FnMut() -> bool, max: usize) {
     for _ in 0..max {
@@ -112,42 +143,34 @@ async fn yield_until(mut done: impl FnMut() -> bool, max: usize) {
 
 #[test]
 fn complete_output_read_once() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let output = rt
         .block_on(rt.spawn(Probe::new(&counts, 2, true)))
         .expect("completes");
     assert_eq!(output.1, 42);
-    assert_eq!(counts.polls(), 3);
-    assert_eq!(counts.future_drops(), 1);
-    assert_eq!(counts.output_drops(), 0, "the reader owns the output");
+    // The reader owns the output.
+    counts.assert_counts(3, 1, 0);
     drop(output);
     assert_eq!(counts.output_drops(), 1);
 }
 
 #[test]
 fn abort_idle_task_drops_future_inline() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         // Never ready, never woken: idle after its first poll.
         let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
         yield_until(|| counts.polls() == 1, 10).await;
         handle.abort();
         // Rule 5: an idle `Send` task is cancelled on the aborting thread.
         assert_eq!(counts.future_drops(), 1);
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
-    assert_eq!(counts.polls(), 1);
-    assert_eq!(counts.future_drops(), 1);
+    counts.assert_counts(1, 1, 0);
 }
 
 #[test]
 fn abort_queued_task_is_never_polled() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         let handle = crate::spawn(Probe::new(&counts, 0, false));
         // Still queued: the abort takes the stage; the queued entry later
         // finds the task complete and only drops its reference (rule 3).
@@ -155,18 +178,14 @@ fn abort_queued_task_is_never_polled() {
         assert_eq!(counts.future_drops(), 1);
         assert!(handle.is_finished());
         crate::task::yield_now().await;
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
-    assert_eq!(counts.polls(), 0);
-    assert_eq!(counts.output_drops(), 0);
+    counts.assert_counts(0, 1, 0);
 }
 
 #[test]
 fn abort_while_running_cancels_after_the_poll() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         let slot: Arc<Mutex<Option<super::AbortHandle>>> = Arc::default();
         let slot2 = slot.clone();
         let counts2 = counts.clone();
@@ -179,31 +198,24 @@ fn abort_while_running_cancels_after_the_poll() {
             Poll::<()>::Pending
         }));
         *slot.lock().unwrap() = Some(handle.abort_handle());
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
     assert_eq!(counts.polls(), 1);
 }
 
 #[test]
 fn join_handle_dropped_before_completion() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         drop(crate::spawn(Probe::new(&counts, 1, true)));
         // Detached: the completing thread drops the output (rule 1).
         yield_until(|| counts.output_drops() == 1, 10).await;
     });
-    assert_eq!(counts.polls(), 2);
-    assert_eq!(counts.future_drops(), 1);
-    assert_eq!(counts.output_drops(), 1);
+    counts.assert_counts(2, 1, 1);
 }
 
 #[test]
 fn join_handle_dropped_after_completion() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         let handle = crate::spawn(Probe::new(&counts, 0, false));
         yield_until(|| handle.is_finished(), 10).await;
         assert_eq!(
@@ -214,14 +226,12 @@ fn join_handle_dropped_after_completion() {
         drop(handle);
         assert_eq!(counts.output_drops(), 1);
     });
-    assert_eq!(counts.future_drops(), 1);
+    counts.assert_counts(1, 1, 1);
 }
 
 #[test]
 fn join_waker_replaced_then_woken() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         let mut handle = crate::spawn(Probe::new(&counts, 1, true));
         // Register a foreign waker first, then the task's own: the slot is
         // thawed and rewritten (rule J), and the second one is woken.
@@ -232,13 +242,12 @@ fn join_waker_replaced_then_woken() {
         let output = handle.await.expect("completes");
         assert_eq!(output.1, 42);
     });
-    assert_eq!(counts.output_drops(), 1);
+    counts.assert_counts(2, 1, 1);
 }
 
 #[test]
 fn panic_in_poll_becomes_join_error() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let counts2 = counts.clone();
     let err = rt
         .block_on(rt.spawn(async move {
@@ -273,9 +282,8 @@ fn panic_in_future_drop_becomes_join_error() {
 
 #[test]
 fn wakers_used_after_completion() {
-    let counts = Counts::new();
+    let (rt, counts) = setup();
     let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
-    let rt = rt();
     let slot2 = slot.clone();
     let counts2 = counts.clone();
     let output = rt
@@ -300,8 +308,7 @@ fn wakers_used_after_completion() {
 
 #[test]
 fn remote_wake_by_value_from_another_thread() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let flag = Arc::new(AtomicBool::new(false));
     let counts2 = counts.clone();
     let flag2 = flag.clone();
@@ -334,22 +341,18 @@ fn remote_wake_by_value_from_another_thread() {
 
 #[test]
 fn abort_from_another_thread() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
         let abort = handle.abort_handle();
         std::thread::spawn(move || abort.abort()).join().unwrap();
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
     assert_eq!(counts.future_drops(), 1);
 }
 
 #[test]
 fn runtime_drop_cancels_pending_tasks() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let mut kept = None;
     rt.block_on(async {
         let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
@@ -464,8 +467,6 @@ fn self_wake_keeps_the_cell_alive_during_yield_now() {
     drop(handle);
     // Poll 1 wakes itself; `yield_now` runs poll 2 to completion inline.
     notified.expect("open").run();
-    assert_eq!(counts.polls(), 2);
-    assert_eq!(counts.future_drops(), 1);
-    assert_eq!(counts.output_drops(), 1);
+    counts.assert_counts(2, 1, 1);
     assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
 }

@@ -24,6 +24,7 @@ use super::list::OwnedTasks;
 use super::raw::RawTask;
 use super::{bind, bind_local, waker, JoinError, JoinHandle, Notified, Schedule, Task};
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, Ordering::SeqCst, UnsafeCell};
+use crate::util::loom_model::model;
 use loom::thread;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -32,18 +33,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 // ---------------------------------------------------------------------------
-// Harness: model runner, test scheduler, probe future, counting waker.
+// Harness: test scheduler, probe future, counting waker, the steps the
+// models share.
 // ---------------------------------------------------------------------------
-
-/// Runs `f` under loom with a preemption bound (`LOOM_MAX_PREEMPTIONS`, or
-/// 3 by default so an unconfigured `cargo test` stays fast).
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
-}
 
 /// What a test scheduler shares with the test and with its tasks.
 struct Shared {
@@ -211,8 +203,17 @@ impl Counters {
             output_drops: AtomicUsize::new(0),
         })
     }
-    fn get(field: &AtomicUsize) -> usize {
-        field.load(SeqCst)
+    fn polls(&self) -> usize {
+        self.polls.load(SeqCst)
+    }
+    fn future_drops(&self) -> usize {
+        self.future_drops.load(SeqCst)
+    }
+    fn outputs_made(&self) -> usize {
+        self.outputs_made.load(SeqCst)
+    }
+    fn output_drops(&self) -> usize {
+        self.output_drops.load(SeqCst)
     }
 }
 
@@ -356,6 +357,89 @@ fn join_now<T>(join: &mut JoinHandle<T>) -> Result<T, JoinError> {
     }
 }
 
+/// A new scheduler and the counters of the one task a model spawns on it.
+fn setup() -> (Arc<Shared>, Arc<Counters>) {
+    (Shared::new(), Counters::new())
+}
+
+/// The end of every model: the future was dropped exactly once, `outputs`
+/// outputs were made and each was dropped exactly once, and the scheduler's
+/// own checks ([`Shared::assert_done`]) hold.
+fn assert_released(shared: &Shared, counters: &Counters, outputs: usize) {
+    assert_eq!(counters.future_drops(), 1, "the future is dropped once");
+    assert_eq!(counters.outputs_made(), outputs, "outputs made");
+    assert_eq!(counters.output_drops(), outputs, "each output dropped once");
+    shared.assert_done();
+}
+
+/// Starts `other` on a second loom thread, runs the queue on this one,
+/// waits for `other`, then runs what it left in the queue.
+fn run_racing<R: 'static>(shared: &Shared, other: impl FnOnce() -> R + 'static) -> R {
+    let th = thread::spawn(other);
+    shared.run_all();
+    let result = th.join().unwrap();
+    shared.run_all();
+    result
+}
+
+/// As [`run_racing`], with a [`Shared::touch`] by this thread once `other`
+/// has started: `other` must touch slot 1 itself before it gives up its last
+/// reference, so whoever frees the cell must have received both writes.
+fn run_racing_touched(shared: &Shared, other: impl FnOnce() + 'static) {
+    let th = thread::spawn(other);
+    shared.touch(0);
+    shared.run_all();
+    th.join().unwrap();
+    shared.run_all();
+}
+
+/// Where a [`parks_once`] probe leaves its waker.
+struct WakerSlot(Arc<Mutex<Option<Waker>>>);
+
+impl WakerSlot {
+    /// The waker the first poll stored.
+    fn take(&self) -> Waker {
+        let waker = self.0.lock().unwrap().take();
+        waker.expect("the first poll stored its waker")
+    }
+}
+
+/// A probe that stores a clone of its waker and returns `Pending` on its
+/// first poll, and is ready on its second.
+fn parks_once(
+    counters: &Arc<Counters>,
+) -> (
+    Probe<impl FnMut(&mut Context<'_>, usize) -> bool + Send + Unpin + 'static>,
+    WakerSlot,
+) {
+    let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+    let slot2 = slot.clone();
+    let future = probe(counters, move |cx, n| {
+        if n == 0 {
+            *slot2.lock().unwrap() = Some(cx.waker().clone());
+            false
+        } else {
+            true
+        }
+    });
+    (future, WakerSlot(slot))
+}
+
+/// Reads the output of a completed task through its handle, then drops the
+/// output and the handle, in that order.
+fn expect_completed(mut join: JoinHandle<Output>) {
+    drop(join_now(&mut join).expect("completed normally"));
+    drop(join);
+}
+
+/// Reads a cancellation through the handle of a finished task, then drops
+/// the handle.
+fn expect_cancelled(mut join: JoinHandle<Output>) {
+    let err = join_now(&mut join).expect_err("the task never completes by itself");
+    assert!(err.is_cancelled());
+    drop(join);
+}
+
 // ---------------------------------------------------------------------------
 // Models.
 // ---------------------------------------------------------------------------
@@ -369,48 +453,21 @@ fn join_now<T>(join: &mut JoinHandle<T>) -> Result<T, JoinError> {
 #[test]
 fn wake_by_val_races_completion_detached() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-        let slot2 = slot.clone();
-        let future = probe(&counters, move |cx, n| {
-            if n == 0 {
-                *slot2.lock().unwrap() = Some(cx.waker().clone());
-                false
-            } else {
-                true
-            }
-        });
+        let (shared, counters) = setup();
+        let (future, slot) = parks_once(&counters);
         let (join, _) = spawn(&shared, future);
         drop(join);
         shared.run_all();
-        let waker = slot
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the first poll stored its waker");
+        let waker = slot.take();
 
-        let th = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                shared.touch(1);
-                waker.wake();
-            })
-        };
-        shared.touch(0);
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        let other = shared.clone();
+        run_racing_touched(&shared, move || {
+            other.touch(1);
+            waker.wake();
+        });
 
-        assert_eq!(Counters::get(&counters.polls), 2);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.outputs_made), 1);
-        assert_eq!(
-            Counters::get(&counters.output_drops),
-            1,
-            "detached output dropped once"
-        );
-        shared.assert_done();
+        assert_eq!(counters.polls(), 2);
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -418,43 +475,20 @@ fn wake_by_val_races_completion_detached() {
 #[test]
 fn wake_by_val_races_completion_joined() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-        let slot2 = slot.clone();
-        let future = probe(&counters, move |cx, n| {
-            if n == 0 {
-                *slot2.lock().unwrap() = Some(cx.waker().clone());
-                false
-            } else {
-                true
-            }
-        });
+        let (shared, counters) = setup();
+        let (future, slot) = parks_once(&counters);
         let (mut join, _) = spawn(&shared, future);
         shared.run_all();
-        let waker = slot
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the first poll stored its waker");
+        let waker = slot.take();
 
-        let th = thread::spawn(move || waker.wake());
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        run_racing(&shared, move || waker.wake());
 
         let output = join_now(&mut join).expect("completed normally");
-        assert_eq!(
-            Counters::get(&counters.output_drops),
-            0,
-            "the handle owns the output"
-        );
+        assert_eq!(counters.output_drops(), 0, "the handle owns the output");
         drop(output);
         drop(join);
-        assert_eq!(Counters::get(&counters.polls), 2);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        assert_eq!(counters.polls(), 2);
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -465,33 +499,22 @@ fn wake_by_val_races_completion_joined() {
 #[test]
 fn wake_by_val_at_any_time_is_not_lost() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let flag = Arc::new(AtomicBool::new(false));
         let flag2 = flag.clone();
         let future = probe(&counters, move |_cx, _n| flag2.load(Ordering::Relaxed));
-        let (mut join, raw) = spawn(&shared, future);
+        let (join, raw) = spawn(&shared, future);
         let waker = task_waker(raw);
 
-        let th = thread::spawn(move || {
+        run_racing(&shared, move || {
             flag.store(true, Ordering::Relaxed);
             waker.wake();
         });
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
 
-        assert_eq!(
-            Counters::get(&counters.outputs_made),
-            1,
-            "lost wakeup: the task never completed"
-        );
-        assert!(Counters::get(&counters.polls) <= 2);
-        drop(join_now(&mut join).expect("completed normally"));
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        assert_eq!(counters.outputs_made(), 1, "lost wakeup: never completed");
+        assert!(counters.polls() <= 2);
+        expect_completed(join);
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -503,12 +526,11 @@ fn wake_by_val_at_any_time_is_not_lost() {
 #[test]
 fn wake_by_ref_storm_schedules_one_poll() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let bumps = Arc::new(Mutex::new(0usize));
         let bumps2 = bumps.clone();
         let future = probe(&counters, move |_cx, _n| *bumps2.lock().unwrap() == 2);
-        let (mut join, raw) = spawn(&shared, future);
+        let (join, raw) = spawn(&shared, future);
 
         let threads: Vec<_> = (0..2)
             .map(|_| {
@@ -527,12 +549,8 @@ fn wake_by_ref_storm_schedules_one_poll() {
         }
         shared.run_all();
 
-        assert_eq!(
-            Counters::get(&counters.outputs_made),
-            1,
-            "lost wakeup: the task never completed"
-        );
-        let polls = Counters::get(&counters.polls);
+        assert_eq!(counters.outputs_made(), 1, "lost wakeup: never completed");
+        let polls = counters.polls();
         assert!((1..=3).contains(&polls), "{polls} polls for two wakes");
         // Every entry scheduled by a wake was run exactly once.
         assert_eq!(
@@ -540,11 +558,8 @@ fn wake_by_ref_storm_schedules_one_poll() {
             polls,
             "one poll per queued entry"
         );
-        drop(join_now(&mut join).expect("completed normally"));
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        expect_completed(join);
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -556,8 +571,7 @@ fn wake_by_ref_storm_schedules_one_poll() {
 #[test]
 fn self_wake_requeue_races_second_worker() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let future = probe(&counters, |cx, n| {
             if n == 0 {
                 cx.waker().wake_by_ref();
@@ -584,10 +598,8 @@ fn self_wake_requeue_races_second_worker() {
         worker.join().unwrap();
         shared.run_all();
 
-        assert_eq!(Counters::get(&counters.polls), 2);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        assert_eq!(counters.polls(), 2);
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -598,35 +610,25 @@ fn self_wake_requeue_races_second_worker() {
 #[test]
 fn abort_races_poll_ready() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| true));
         let abort = join.abort_handle();
 
-        let th = thread::spawn(move || abort.abort());
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        run_racing(&shared, move || abort.abort());
 
-        match join_now(&mut join) {
+        let outputs = match join_now(&mut join) {
             Ok(output) => {
-                assert_eq!(Counters::get(&counters.outputs_made), 1);
                 drop(output);
-                assert_eq!(Counters::get(&counters.output_drops), 1);
+                1
             }
             Err(err) => {
                 assert!(err.is_cancelled());
-                assert_eq!(
-                    Counters::get(&counters.polls),
-                    0,
-                    "polled after an abort took the stage"
-                );
-                assert_eq!(Counters::get(&counters.outputs_made), 0);
+                assert_eq!(counters.polls(), 0, "polled after an abort took the stage");
+                0
             }
-        }
+        };
         drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        assert_released(&shared, &counters, outputs);
     });
 }
 
@@ -637,27 +639,19 @@ fn abort_races_poll_ready() {
 #[test]
 fn abort_races_poll_pending() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| false));
+        let (shared, counters) = setup();
+        let (join, _) = spawn(&shared, probe(&counters, |_cx, _n| false));
         let abort = join.abort_handle();
 
-        let th = thread::spawn(move || {
+        run_racing(&shared, move || {
             abort.abort();
             // A second abort is a no-op.
             abort.abort();
         });
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
 
-        let err = join_now(&mut join).expect_err("the task never completes by itself");
-        assert!(err.is_cancelled());
-        drop(join);
-        assert!(Counters::get(&counters.polls) <= 1);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.outputs_made), 0);
-        shared.assert_done();
+        expect_cancelled(join);
+        assert!(counters.polls() <= 1);
+        assert_released(&shared, &counters, 0);
     });
 }
 
@@ -668,41 +662,23 @@ fn abort_races_poll_pending() {
 #[test]
 fn join_handle_drop_races_completion() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| true));
         let wakes = new_wake_counter();
 
-        let th = {
-            let wakes = wakes.clone();
-            let shared = shared.clone();
-            thread::spawn(move || {
-                let waker = counting_waker(&wakes);
-                if let Poll::Ready(result) = poll_join(&mut join, &waker) {
-                    drop(result.expect("completed normally"));
-                }
-                shared.touch(1);
-                drop(join);
-                drop(waker);
-            })
-        };
-        shared.touch(0);
-        shared.run_all();
-        th.join().unwrap();
+        let (other, wakes2) = (shared.clone(), wakes.clone());
+        run_racing_touched(&shared, move || {
+            let waker = counting_waker(&wakes2);
+            if let Poll::Ready(result) = poll_join(&mut join, &waker) {
+                drop(result.expect("completed normally"));
+            }
+            other.touch(1);
+            drop(join);
+            drop(waker);
+        });
 
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.outputs_made), 1);
-        assert_eq!(
-            Counters::get(&counters.output_drops),
-            1,
-            "the output is dropped exactly once"
-        );
-        assert_eq!(
-            wakes.live.load(SeqCst),
-            0,
-            "the join waker is dropped exactly once"
-        );
-        shared.assert_done();
+        assert_eq!(wakes.live.load(SeqCst), 0, "the join waker is dropped once");
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -713,8 +689,7 @@ fn join_handle_drop_races_completion() {
 #[test]
 fn join_poll_races_completion_no_lost_wakeup() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let (join, _) = spawn(&shared, probe(&counters, |_cx, _n| true));
         let first = new_wake_counter();
         let second = new_wake_counter();
@@ -743,7 +718,6 @@ fn join_poll_races_completion_no_lost_wakeup() {
             );
             drop(join_now(&mut join).expect("completed normally"));
         }
-        assert_eq!(Counters::get(&counters.output_drops), 1);
         assert_eq!(
             first.live.load(SeqCst),
             0,
@@ -754,8 +728,7 @@ fn join_poll_races_completion_no_lost_wakeup() {
             0,
             "the join waker leaked or was dropped twice"
         );
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -765,28 +738,20 @@ fn join_poll_races_completion_no_lost_wakeup() {
 #[test]
 fn waker_drop_races_completion() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let (join, raw) = spawn(&shared, probe(&counters, |_cx, _n| true));
         let waker = task_waker(raw);
 
-        let th = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                drop(join);
-                // The waker's reference is the last this thread drops, by a
-                // plain `ref_dec`: it alone must publish the write.
-                shared.touch(1);
-                drop(waker);
-            })
-        };
-        shared.touch(0);
-        shared.run_all();
-        th.join().unwrap();
+        let other = shared.clone();
+        run_racing_touched(&shared, move || {
+            drop(join);
+            // The waker's reference is the last this thread drops, by a
+            // plain `ref_dec`: it alone must publish the write.
+            other.touch(1);
+            drop(waker);
+        });
 
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -796,12 +761,11 @@ fn waker_drop_races_completion() {
 #[test]
 fn wake_by_val_after_completion_races_handle_drop() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let (join, raw) = spawn(&shared, probe(&counters, |_cx, _n| true));
         let waker = task_waker(raw);
         shared.run_all();
-        assert_eq!(Counters::get(&counters.outputs_made), 1);
+        assert_eq!(counters.outputs_made(), 1);
 
         let th = {
             let shared = shared.clone();
@@ -814,9 +778,7 @@ fn wake_by_val_after_completion_races_handle_drop() {
         drop(join);
         th.join().unwrap();
 
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        assert_released(&shared, &counters, 1);
     });
 }
 
@@ -826,23 +788,14 @@ fn wake_by_val_after_completion_races_handle_drop() {
 #[test]
 fn shutdown_races_poll() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| false));
+        let (shared, counters) = setup();
+        let (join, _) = spawn(&shared, probe(&counters, |_cx, _n| false));
 
-        let th = {
-            let shared = shared.clone();
-            thread::spawn(move || shared.owned.close_and_shutdown_all())
-        };
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        let other = shared.clone();
+        run_racing(&shared, move || other.owned.close_and_shutdown_all());
 
-        let err = join_now(&mut join).expect_err("shut down");
-        assert!(err.is_cancelled());
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        expect_cancelled(join);
+        assert_released(&shared, &counters, 0);
     });
 }
 
@@ -854,8 +807,7 @@ fn shutdown_races_poll() {
 #[test]
 fn abort_local_task_from_another_thread() {
     model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+        let (shared, counters) = setup();
         let main = thread::current().id();
         let dropped_on_main = Arc::new(AtomicBool::new(false));
         let flag = dropped_on_main.clone();
@@ -871,8 +823,7 @@ fn abort_local_task_from_another_thread() {
             false
         });
         // SAFETY: every entry of this task is run by this (main) thread.
-        let (mut join, notified) =
-            unsafe { bind_local(&shared.owned, future, Sched(shared.clone())) };
+        let (join, notified) = unsafe { bind_local(&shared.owned, future, Sched(shared.clone())) };
         shared
             .queue
             .lock()
@@ -880,19 +831,13 @@ fn abort_local_task_from_another_thread() {
             .push_back(notified.expect("open"));
         let abort = join.abort_handle();
 
-        let th = thread::spawn(move || abort.abort());
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        run_racing(&shared, move || abort.abort());
 
-        let err = join_now(&mut join).expect_err("never completes by itself");
-        assert!(err.is_cancelled());
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
+        expect_cancelled(join);
         assert!(
             dropped_on_main.load(SeqCst),
             "a local task's future was dropped off its thread"
         );
-        shared.assert_done();
+        assert_released(&shared, &counters, 0);
     });
 }

@@ -2,23 +2,29 @@
 //! `time/timer.rs` rules 5-8): an owner registering, resetting and
 //! cancelling its timer while the driver fires or shuts down.
 
-use super::test_support::{far, setup};
+use super::test_support::{drop_last, far, registered, setup};
 use super::timer::Timer;
+use super::Driver;
+use crate::util::test_waker::counting;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+/// Fires, on a second loom thread, every timer due by tick `until`; the
+/// thread hands the driver back.
+fn fire_on_thread(mut driver: Driver, until: u64) -> loom::thread::JoinHandle<Driver> {
+    loom::thread::spawn(move || {
+        driver.fire_until(until);
+        driver
+    })
+}
+
 #[test]
 fn loom_timer_cancel_races_fire() {
     loom::model(|| {
-        let (mut driver, handle, count, waker) = setup();
-        let mut timer = Box::pin(Timer::new(handle.clone()));
-        let mut cx = Context::from_waker(&waker);
-        assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-        let firing = loom::thread::spawn(move || {
-            driver.fire_until(u64::MAX);
-            driver
-        });
+        let (driver, handle, count, waker) = setup();
+        let timer = registered(&handle, &mut Context::from_waker(&waker));
+        let firing = fire_on_thread(driver, u64::MAX);
         drop(timer);
         let driver = firing.join().unwrap();
         // Fired before the cancel (one wake) or cancelled first (none);
@@ -32,14 +38,10 @@ fn loom_timer_cancel_races_fire() {
 #[test]
 fn loom_timer_poll_races_fire() {
     loom::model(|| {
-        let (mut driver, handle, count, waker) = setup();
-        let mut timer = Box::pin(Timer::new(handle.clone()));
+        let (driver, handle, count, waker) = setup();
         let mut cx = Context::from_waker(&waker);
-        assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-        let firing = loom::thread::spawn(move || {
-            driver.fire_until(u64::MAX);
-            driver
-        });
+        let mut timer = registered(&handle, &mut cx);
+        let firing = fire_on_thread(driver, u64::MAX);
         // A second poll while the driver fires: Ready only if fired, and a
         // Pending one is woken later (no lost wake-up).
         let second = timer.as_mut().poll_elapsed(&mut cx, far());
@@ -49,32 +51,25 @@ fn loom_timer_poll_races_fire() {
         if second.is_pending() {
             assert_eq!(timer.as_mut().poll_elapsed(&mut cx, far()), Poll::Ready(()));
         }
-        drop(timer);
-        assert_eq!(handle.lock().wheel.len(), 0);
+        drop_last(timer, &handle);
     });
 }
 
 #[test]
 fn loom_timer_reset_races_fire() {
     loom::model(|| {
-        let (mut driver, handle, count, waker) = setup();
-        let mut timer = Box::pin(Timer::new(handle.clone()));
-        let mut cx = Context::from_waker(&waker);
-        assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-        let firing = loom::thread::spawn(move || {
-            // Fires only what is due by tick 1,000 (the reset target is
-            // far later, the first deadline is not due at all).
-            driver.fire_until(1_000);
-            driver
-        });
+        let (driver, handle, count, waker) = setup();
+        let mut timer = registered(&handle, &mut Context::from_waker(&waker));
+        // Fires only what is due by tick 1,000 (the reset target is far
+        // later, the first deadline is not due at all).
+        let firing = fire_on_thread(driver, 1_000);
         Pin::as_mut(&mut timer).reset(far() + Duration::from_secs(1));
         let _driver = firing.join().unwrap();
         // Nothing was due: no wake, and the reset timer is still linked.
         assert_eq!(count.wakes(), 0);
         assert!(!timer.is_elapsed());
         assert_eq!(handle.lock().wheel.len(), 1);
-        drop(timer);
-        assert_eq!(handle.lock().wheel.len(), 0);
+        drop_last(timer, &handle);
     });
 }
 
@@ -84,22 +79,17 @@ fn loom_timer_reset_races_fire() {
 #[test]
 fn loom_timer_reset_to_a_passed_deadline_races_fire() {
     loom::model(|| {
-        let (mut driver, handle, count, waker) = setup();
-        let mut timer = Box::pin(Timer::new(handle.clone()));
+        let (driver, handle, count, waker) = setup();
         let mut cx = Context::from_waker(&waker);
-        assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-        let firing = loom::thread::spawn(move || {
-            driver.fire_until(u64::MAX);
-            driver
-        });
+        let mut timer = registered(&handle, &mut cx);
+        let firing = fire_on_thread(driver, u64::MAX);
         let past = std::time::Instant::now() - Duration::from_secs(1);
         Pin::as_mut(&mut timer).reset(past);
         let _driver = firing.join().unwrap();
         assert_eq!(count.wakes(), 1, "fired once, by the reset or the driver");
         assert_eq!(timer.as_mut().poll_elapsed(&mut cx, past), Poll::Ready(()));
         assert_eq!(count.wakes(), 1);
-        drop(timer);
-        assert_eq!(handle.lock().wheel.len(), 0);
+        drop_last(timer, &handle);
     });
 }
 
@@ -110,20 +100,10 @@ fn loom_timer_reset_to_a_passed_deadline_races_fire() {
 #[test]
 fn loom_timer_waker_swap_races_fire() {
     loom::model(|| {
-        let (mut driver, handle, old_count, old_waker) = setup();
-        let new_count = std::sync::Arc::new(super::test_support::CountingWaker(
-            crate::loom::AtomicUsize::new(0),
-        ));
-        let new_waker = std::task::Waker::from(new_count.clone());
-        let mut timer = Box::pin(Timer::new(handle.clone()));
-        assert!(timer
-            .as_mut()
-            .poll_elapsed(&mut Context::from_waker(&old_waker), far())
-            .is_pending());
-        let firing = loom::thread::spawn(move || {
-            driver.fire_until(u64::MAX);
-            driver
-        });
+        let (driver, handle, old_count, old_waker) = setup();
+        let (new_count, new_waker) = counting();
+        let mut timer = registered(&handle, &mut Context::from_waker(&old_waker));
+        let firing = fire_on_thread(driver, u64::MAX);
         let second = timer
             .as_mut()
             .poll_elapsed(&mut Context::from_waker(&new_waker), far());
@@ -133,8 +113,7 @@ fn loom_timer_waker_swap_races_fire() {
         } else {
             assert_eq!(old_count.wakes() + new_count.wakes(), 1);
         }
-        drop(timer);
-        assert_eq!(handle.lock().wheel.len(), 0);
+        drop_last(timer, &handle);
     });
 }
 
@@ -149,17 +128,16 @@ fn loom_timer_shutdown_races_register() {
         let mut cx = Context::from_waker(&waker);
         // Registering before the shutdown: woken by it; after: a panic
         // with the documented message.
-        let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let first_poll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             timer.as_mut().poll_elapsed(&mut cx, far())
         }));
         shutting_down.join().unwrap();
-        match registered {
+        match first_poll {
             Ok(Poll::Pending) => assert_eq!(count.wakes(), 1),
             Ok(Poll::Ready(())) => unreachable!("the deadline is an hour away"),
             Err(_) => assert_eq!(count.wakes(), 0),
         }
-        drop(timer);
-        assert_eq!(handle.lock().wheel.len(), 0);
+        drop_last(timer, &handle);
     });
 }
 
@@ -175,17 +153,11 @@ fn loom_timer_register_races_the_reset_after_a_park() {
 
     loom::model(|| {
         let mut parker = Parker::new();
-        let (mut driver, handle) = super::Driver::new(Unpark::Park(parker.unparker()));
-        let count = std::sync::Arc::new(super::test_support::CountingWaker(
-            crate::loom::AtomicUsize::new(0),
-        ));
+        let (mut driver, handle) = Driver::new(Unpark::Park(parker.unparker()));
+        let (_count, waker) = counting();
         let registering = loom::thread::spawn(move || {
-            let waker = std::task::Waker::from(count);
-            let mut cx = Context::from_waker(&waker);
-            let mut timer = Box::pin(Timer::new(handle.clone()));
-            assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-            // Keep the timer registered until the driver has looked.
-            timer
+            // Kept registered until the driver has looked.
+            registered(&handle, &mut Context::from_waker(&waker))
         });
         // A first park ended by an I/O event (returns at once), then a
         // second that blocks until unparked unless it sees the timer.
