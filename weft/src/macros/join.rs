@@ -92,6 +92,8 @@
 ///     assert_eq!((a, b), (0, 1));
 /// }
 /// ```
+// Intentional twin of `try_join!`'s definition: the same input grammar,
+// handed on with a different mode (the expansion is shared, below).
 #[macro_export]
 macro_rules! join {
     (biased; $($future:expr),* $(,)?) => {

@@ -100,6 +100,8 @@
 ///     assert_eq!(res, Err("first"));
 /// }
 /// ```
+// Intentional twin of `join!`'s definition: the same input grammar, handed
+// on with a different mode (the expansion is shared, in `join.rs`).
 #[macro_export]
 macro_rules! try_join {
     (biased; $($future:expr),* $(,)?) => {

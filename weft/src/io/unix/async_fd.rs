@@ -178,6 +178,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.registration.poll_ready(cx, direction_of(interest))
     }
 
+    // Intentional twins: tokio's API has one `poll_*_ready` method per
+    // direction and per guard kind; each is one call to
+    // `poll_ready_events` and a guard constructor.
+
     /// Polls for read readiness; on `Ready(Ok)`, the guard holds it.
     ///
     /// Only the last waker passed to `poll_read_ready` (or

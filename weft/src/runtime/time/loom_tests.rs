@@ -4,33 +4,51 @@
 
 use super::test_support::{drop_last, far, registered, setup};
 use super::timer::Timer;
-use super::Driver;
-use crate::util::test_waker::counting;
+use super::{Driver, Handle};
+use crate::util::test_waker::{counting, CountWakes};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-/// Fires, on a second loom thread, every timer due by tick `until`; the
-/// thread hands the driver back.
-fn fire_on_thread(mut driver: Driver, until: u64) -> loom::thread::JoinHandle<Driver> {
-    loom::thread::spawn(move || {
+/// Where the models of a timer racing the driver start: a timer registered
+/// by a first poll (pending, for [`far`]) with `waker`, and a second loom
+/// thread firing every timer due by a given tick.
+struct RacingFire {
+    handle: Handle,
+    count: Arc<CountWakes>,
+    waker: Waker,
+    timer: Pin<Box<Timer>>,
+    /// Hands the driver back once it has fired.
+    firing: loom::thread::JoinHandle<Driver>,
+}
+
+fn racing_fire(until: u64) -> RacingFire {
+    let (mut driver, handle, count, waker) = setup();
+    let timer = registered(&handle, &mut Context::from_waker(&waker));
+    let firing = loom::thread::spawn(move || {
         driver.fire_until(until);
         driver
-    })
+    });
+    RacingFire {
+        handle,
+        count,
+        waker,
+        timer,
+        firing,
+    }
 }
 
 #[test]
 fn loom_timer_cancel_races_fire() {
     loom::model(|| {
-        let (driver, handle, count, waker) = setup();
-        let timer = registered(&handle, &mut Context::from_waker(&waker));
-        let firing = fire_on_thread(driver, u64::MAX);
-        drop(timer);
-        let driver = firing.join().unwrap();
+        let race = racing_fire(u64::MAX);
+        drop(race.timer);
+        let driver = race.firing.join().unwrap();
         // Fired before the cancel (one wake) or cancelled first (none);
         // either way the wheel is empty.
-        assert!(count.wakes() <= 1);
-        assert_eq!(handle.lock().wheel.len(), 0);
+        assert!(race.count.wakes() <= 1);
+        assert_eq!(race.handle.lock().wheel.len(), 0);
         drop(driver);
     });
 }
@@ -38,38 +56,35 @@ fn loom_timer_cancel_races_fire() {
 #[test]
 fn loom_timer_poll_races_fire() {
     loom::model(|| {
-        let (driver, handle, count, waker) = setup();
-        let mut cx = Context::from_waker(&waker);
-        let mut timer = registered(&handle, &mut cx);
-        let firing = fire_on_thread(driver, u64::MAX);
+        let mut race = racing_fire(u64::MAX);
+        let mut cx = Context::from_waker(&race.waker);
         // A second poll while the driver fires: Ready only if fired, and a
         // Pending one is woken later (no lost wake-up).
-        let second = timer.as_mut().poll_elapsed(&mut cx, far());
-        let _driver = firing.join().unwrap();
-        assert_eq!(count.wakes(), 1, "the fire woke the timer once");
-        assert!(timer.is_elapsed());
+        let second = race.timer.as_mut().poll_elapsed(&mut cx, far());
+        let _driver = race.firing.join().unwrap();
+        assert_eq!(race.count.wakes(), 1, "the fire woke the timer once");
+        assert!(race.timer.is_elapsed());
         if second.is_pending() {
-            assert_eq!(timer.as_mut().poll_elapsed(&mut cx, far()), Poll::Ready(()));
+            let third = race.timer.as_mut().poll_elapsed(&mut cx, far());
+            assert_eq!(third, Poll::Ready(()));
         }
-        drop_last(timer, &handle);
+        drop_last(race.timer, &race.handle);
     });
 }
 
 #[test]
 fn loom_timer_reset_races_fire() {
     loom::model(|| {
-        let (driver, handle, count, waker) = setup();
-        let mut timer = registered(&handle, &mut Context::from_waker(&waker));
         // Fires only what is due by tick 1,000 (the reset target is far
         // later, the first deadline is not due at all).
-        let firing = fire_on_thread(driver, 1_000);
-        Pin::as_mut(&mut timer).reset(far() + Duration::from_secs(1));
-        let _driver = firing.join().unwrap();
+        let mut race = racing_fire(1_000);
+        Pin::as_mut(&mut race.timer).reset(far() + Duration::from_secs(1));
+        let _driver = race.firing.join().unwrap();
         // Nothing was due: no wake, and the reset timer is still linked.
-        assert_eq!(count.wakes(), 0);
-        assert!(!timer.is_elapsed());
-        assert_eq!(handle.lock().wheel.len(), 1);
-        drop_last(timer, &handle);
+        assert_eq!(race.count.wakes(), 0);
+        assert!(!race.timer.is_elapsed());
+        assert_eq!(race.handle.lock().wheel.len(), 1);
+        drop_last(race.timer, &race.handle);
     });
 }
 
@@ -79,17 +94,19 @@ fn loom_timer_reset_races_fire() {
 #[test]
 fn loom_timer_reset_to_a_passed_deadline_races_fire() {
     loom::model(|| {
-        let (driver, handle, count, waker) = setup();
-        let mut cx = Context::from_waker(&waker);
-        let mut timer = registered(&handle, &mut cx);
-        let firing = fire_on_thread(driver, u64::MAX);
+        let mut race = racing_fire(u64::MAX);
         let past = std::time::Instant::now() - Duration::from_secs(1);
-        Pin::as_mut(&mut timer).reset(past);
-        let _driver = firing.join().unwrap();
-        assert_eq!(count.wakes(), 1, "fired once, by the reset or the driver");
-        assert_eq!(timer.as_mut().poll_elapsed(&mut cx, past), Poll::Ready(()));
-        assert_eq!(count.wakes(), 1);
-        drop_last(timer, &handle);
+        Pin::as_mut(&mut race.timer).reset(past);
+        let _driver = race.firing.join().unwrap();
+        let fired = race.count.wakes();
+        assert_eq!(fired, 1, "fired once, by the reset or the driver");
+        let next = race
+            .timer
+            .as_mut()
+            .poll_elapsed(&mut Context::from_waker(&race.waker), past);
+        assert_eq!(next, Poll::Ready(()));
+        assert_eq!(race.count.wakes(), 1);
+        drop_last(race.timer, &race.handle);
     });
 }
 
@@ -100,20 +117,20 @@ fn loom_timer_reset_to_a_passed_deadline_races_fire() {
 #[test]
 fn loom_timer_waker_swap_races_fire() {
     loom::model(|| {
-        let (driver, handle, old_count, old_waker) = setup();
         let (new_count, new_waker) = counting();
-        let mut timer = registered(&handle, &mut Context::from_waker(&old_waker));
-        let firing = fire_on_thread(driver, u64::MAX);
-        let second = timer
+        let mut race = racing_fire(u64::MAX);
+        let second = race
+            .timer
             .as_mut()
             .poll_elapsed(&mut Context::from_waker(&new_waker), far());
-        let _driver = firing.join().unwrap();
+        let _driver = race.firing.join().unwrap();
+        let old_count = &race.count;
         if second.is_pending() {
             assert_eq!((old_count.wakes(), new_count.wakes()), (0, 1));
         } else {
             assert_eq!(old_count.wakes() + new_count.wakes(), 1);
         }
-        drop_last(timer, &handle);
+        drop_last(race.timer, &race.handle);
     });
 }
 

@@ -27,6 +27,15 @@ impl Fixture {
         }
     }
 
+    /// `n` entries, the first ones linked to fire at `deadlines`, in order.
+    fn linked(n: usize, deadlines: &[u64]) -> Fixture {
+        let mut f = Fixture::new(n);
+        for (i, &when) in deadlines.iter().enumerate() {
+            f.insert(i, when);
+        }
+        f
+    }
+
     /// Links entry `i` to fire at tick `when`.
     fn insert(&mut self, i: usize, when: u64) {
         assert!(!self.linked[i], "entry {i} is in the wheel already");
@@ -66,16 +75,20 @@ impl Fixture {
         Some(unsafe { entry.as_ref().when() })
     }
 
-    /// Polls everything due at `now`, returning the deadlines handed out.
+    /// Polls everything due at `now`, returning the deadlines handed out
+    /// (checking that none fires early).
     fn fire(&mut self, now: u64) -> Vec<u64> {
-        std::iter::from_fn(|| self.poll(now)).collect()
+        let fired: Vec<u64> = std::iter::from_fn(|| self.poll(now)).collect();
+        for &when in &fired {
+            assert!(when <= now, "{when} fired at {now}");
+        }
+        fired
     }
 }
 
 #[test]
 fn an_entry_fires_at_its_tick_not_before() {
-    let mut f = Fixture::new(1);
-    f.insert(0, 1_000);
+    let mut f = Fixture::linked(1, &[1_000]);
     assert_eq!(f.wheel.next_expiration().map(|t| t <= 1_000), Some(true));
     assert!(f.fire(999).is_empty());
     assert_eq!(f.fire(1_000), vec![1_000]);
@@ -108,11 +121,8 @@ fn entries_fire_in_deadline_order_across_levels() {
     }
     let mut fired = Vec::new();
     while let Some(next) = f.wheel.next_expiration() {
-        // Every step of the way, nothing fires early.
-        for when in f.fire(next) {
-            assert!(when <= next, "{when} fired at {next}");
-            fired.push(when);
-        }
+        // Every step of the way, nothing fires early (checked by `fire`).
+        fired.extend(f.fire(next));
     }
     assert_eq!(fired, deadlines);
 }
@@ -120,10 +130,9 @@ fn entries_fire_in_deadline_order_across_levels() {
 #[test]
 fn random_deadlines_fire_in_order_and_never_early() {
     let mut rng = FastRand::from_seed(7);
-    let n = if cfg!(miri) { 300 } else { 5_000 };
-    let mut f = Fixture::new(n);
+    let mut f = Fixture::new(if cfg!(miri) { 300 } else { 5_000 });
     let mut deadlines = Vec::new();
-    for i in 0..n {
+    for i in 0..f.entries.len() {
         let when = rng.next_u64() % 10_000_000;
         deadlines.push(when);
         f.insert(i, when);
@@ -133,10 +142,7 @@ fn random_deadlines_fire_in_order_and_never_early() {
     let mut now = 0;
     while f.wheel.len() > 0 {
         now += rng.next_u64() % 50_000;
-        for when in f.fire(now) {
-            assert!(when <= now);
-            fired.push(when);
-        }
+        fired.extend(f.fire(now));
         // Everything due by `now` came out.
         assert!(fired.len() == deadlines.len() || deadlines[fired.len()] > now);
     }
@@ -146,12 +152,11 @@ fn random_deadlines_fire_in_order_and_never_early() {
 #[test]
 fn inserting_between_polls_keeps_the_invariant() {
     let mut rng = FastRand::from_seed(11);
-    let n = if cfg!(miri) { 200 } else { 2_000 };
-    let mut f = Fixture::new(n);
+    let mut f = Fixture::new(if cfg!(miri) { 200 } else { 2_000 });
     let mut now = 0;
     let mut expected = Vec::new();
     let mut fired = Vec::new();
-    for i in 0..n {
+    for i in 0..f.entries.len() {
         now += rng.next_u64() % 3_000;
         fired.extend(f.fire(now));
         let when = now + 1 + rng.next_u64() % 5_000_000;
@@ -169,10 +174,7 @@ fn inserting_between_polls_keeps_the_invariant() {
 
 #[test]
 fn removed_entries_never_fire_and_clear_their_slot() {
-    let mut f = Fixture::new(3);
-    f.insert(0, 100);
-    f.insert(1, 100);
-    f.insert(2, 5_000);
+    let mut f = Fixture::linked(3, &[100, 100, 5_000]);
     f.remove(1);
     f.remove(2);
     assert_eq!(f.wheel.len(), 1);
@@ -196,17 +198,15 @@ fn a_past_deadline_is_pending_at_once() {
 
 #[test]
 fn far_deadlines_saturate() {
-    let mut f = Fixture::new(1);
-    f.insert(0, u64::MAX);
+    let mut f = Fixture::linked(1, &[u64::MAX]);
     assert!(f.fire(MAX_TICKS - 1).is_empty());
     assert_eq!(f.fire(MAX_TICKS), vec![MAX_TICKS]);
 }
 
 #[test]
 fn the_next_expiration_is_the_start_of_the_next_slot() {
-    let mut f = Fixture::new(1);
     // 100,000 ticks: level 2 (slots of 4,096 ticks); slot 24 starts at 98,304.
-    f.insert(0, 100_000);
+    let mut f = Fixture::linked(1, &[100_000]);
     assert_eq!(f.wheel.next_expiration(), Some(98_304));
     assert!(f.fire(98_304).is_empty());
     // Cascaded to level 1 (slots of 64): 100,000 = 1,562 * 64 + 32.
@@ -221,10 +221,7 @@ fn entries_inserted_late_go_before_the_pending_ones_in_order() {
     // The driver hands out part of a tick's batch, releases the lock, and
     // meanwhile entries due before `elapsed` are inserted (another thread
     // registering): they come out first, in deadline order.
-    let mut f = Fixture::new(6);
-    f.insert(0, 1_000);
-    f.insert(1, 1_000);
-    f.insert(2, 2_000);
+    let mut f = Fixture::linked(6, &[1_000, 1_000, 2_000]);
     assert_eq!(f.poll(1_500), Some(1_000));
     assert_eq!(f.wheel.elapsed(), 1_000);
     f.insert(3, 700);
