@@ -92,45 +92,82 @@
 ///     assert_eq!((a, b), (0, 1));
 /// }
 /// ```
+// Intentional twin of `try_join!`'s definition: the same input grammar,
+// handed on with a different mode (the expansion is shared, below).
 #[macro_export]
 macro_rules! join {
     (biased; $($future:expr),* $(,)?) => {
-        $crate::__weft_slots!(join __weft_join_emit true; $($future,)*)
+        $crate::__weft_slots!(join join true; $($future,)*)
     };
     ($($future:expr),* $(,)?) => {
-        $crate::__weft_slots!(join __weft_join_emit false; $($future,)*)
+        $crate::__weft_slots!(join join false; $($future,)*)
     };
 }
 
 /// The tt-muncher behind `join!` and `try_join!`. Not public API.
 ///
-/// `@munch [slots] [done] emit biased; futures...` moves one future and one
+/// `@munch [slots] [done] mode biased; futures...` moves one future and one
 /// slot into `done` per step. When the futures run out, the number of the
-/// next free slot is the count, and `$crate::$emit!` builds the expansion.
+/// next free slot is the count, and `__weft_join_emit!` builds the
+/// expansion for `mode` (`join` or `try_join`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __weft_join {
     (@munch [($name:ident $idx:tt) $($slots:tt)*] [$($done:tt)*]
-        $emit:ident $biased:tt; $future:expr, $($rest:tt)*) => {
+        $mode:ident $biased:tt; $future:expr, $($rest:tt)*) => {
         $crate::__weft_join!(@munch [$($slots)*] [$($done)* ($name $idx $future)]
-            $emit $biased; $($rest)*)
+            $mode $biased; $($rest)*)
     };
-    (@munch [(- $n:tt)] $done:tt $emit:ident $biased:tt; $future:expr, $($rest:tt)*) => {
+    (@munch [(- $n:tt)] $done:tt $mode:ident $biased:tt; $future:expr, $($rest:tt)*) => {
         ::core::compile_error!("`join!` and `try_join!` take at most 64 futures; nest them for more")
     };
-    (@munch [($_next:tt $n:tt) $($slots:tt)*] $done:tt $emit:ident $biased:tt;) => {
-        $crate::$emit!($biased $n $done)
+    (@munch [($_next:tt $n:tt) $($slots:tt)*] $done:tt $mode:ident $biased:tt;) => {
+        $crate::__weft_join_emit!($mode $biased $n $done)
     };
 }
 
-/// Builds the expansion of `join!` from the munched input. Not public API.
+/// Builds the expansion of `join!` (mode `join`) or `try_join!` (mode
+/// `try_join`) from the munched input. Not public API.
+///
+/// The two expansions are one: they differ only in what an empty list
+/// becomes, in what a branch does when its future finishes (`try_join!`
+/// returns an `Err` at once) and in how the outputs are taken at the end;
+/// each of those is a rule of its own (`@branch`, `@outputs`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __weft_join_emit {
-    ($biased:tt $n:tt []) => {
+    // One branch of a poll: polls the future named `$name` with `$cx`,
+    // notes in `$pending` that it has not finished.
+    (@branch join $name:ident $cx:ident $pending:ident) => {
+        if $crate::macros::support::Future::poll($name.as_mut(), $cx).is_pending() {
+            $pending = true;
+        }
+    };
+    (@branch try_join $name:ident $cx:ident $pending:ident) => {
+        if $crate::macros::support::Future::poll($name.as_mut(), $cx).is_pending() {
+            $pending = true;
+        } else if let $crate::macros::support::Option::Some(__weft_error) =
+            $name.as_mut().take_err()
+        {
+            return $crate::macros::support::Poll::Ready(
+                $crate::macros::support::Result::Err(__weft_error),
+            );
+        }
+    };
+    // The output once every future has finished, in the order written.
+    (@outputs join $($name:ident)+) => {
+        ($( $name.as_mut().take_finished(), )+)
+    };
+    (@outputs try_join $($name:ident)+) => {
+        $crate::macros::support::Result::Ok(($( $name.as_mut().take_ok(), )+))
+    };
+    (join $biased:tt $n:tt []) => {
         async {}.await
     };
-    ($biased:tt $n:tt [$( ($name:ident $idx:tt $future:expr) )+]) => {
+    (try_join $biased:tt $n:tt []) => {
+        async { $crate::macros::support::Result::Ok(()) }.await
+    };
+    ($mode:ident $biased:tt $n:tt [$( ($name:ident $idx:tt $future:expr) )+]) => {
         $crate::macros::support::poll_with(
             // The branch the next poll starts at (round-robin unless biased).
             0u32,
@@ -145,13 +182,9 @@ macro_rules! __weft_join_emit {
                 for __weft_i in 0..$n {
                     match $crate::macros::support::nth_branch(__weft_start, __weft_i, $n) {
                         $(
-                            $idx => {
-                                if $crate::macros::support::Future::poll($name.as_mut(), __weft_cx)
-                                    .is_pending()
-                                {
-                                    __weft_pending = true;
-                                }
-                            }
+                            $idx => $crate::__weft_join_emit!(
+                                @branch $mode $name __weft_cx __weft_pending
+                            ),
                         )+
                         _ => $crate::macros::support::unreachable_branch(),
                     }
@@ -159,7 +192,9 @@ macro_rules! __weft_join_emit {
                 if __weft_pending {
                     $crate::macros::support::Poll::Pending
                 } else {
-                    $crate::macros::support::Poll::Ready(($( $name.as_mut().take_finished(), )+))
+                    $crate::macros::support::Poll::Ready(
+                        $crate::__weft_join_emit!(@outputs $mode $($name)+)
+                    )
                 }
             },
         )

@@ -1,10 +1,10 @@
 //! `try_join!`: like `join!`, for futures returning `Result`, but returning
 //! at the first `Err`.
 //!
-//! The expansion is `join!`'s (see `join.rs`, whose muncher it shares), with
-//! one more step each time a future finishes: if its output is an `Err`, the
-//! error is moved out and returned at once. The other futures are then
-//! dropped, unfinished, when the `try_join!` expression ends.
+//! The expansion is `join!`'s (`join.rs` builds both, in mode `try_join`
+//! here), with one more step each time a future finishes: if its output is
+//! an `Err`, the error is moved out and returned at once. The other futures
+//! are then dropped, unfinished, when the `try_join!` expression ends.
 
 /// Waits on multiple concurrent branches, returning when **all** branches
 /// complete with `Ok(_)` or on the first `Err(_)`.
@@ -100,65 +100,14 @@
 ///     assert_eq!(res, Err("first"));
 /// }
 /// ```
+// Intentional twin of `join!`'s definition: the same input grammar, handed
+// on with a different mode (the expansion is shared, in `join.rs`).
 #[macro_export]
 macro_rules! try_join {
     (biased; $($future:expr),* $(,)?) => {
-        $crate::__weft_slots!(join __weft_try_join_emit true; $($future,)*)
+        $crate::__weft_slots!(join try_join true; $($future,)*)
     };
     ($($future:expr),* $(,)?) => {
-        $crate::__weft_slots!(join __weft_try_join_emit false; $($future,)*)
-    };
-}
-
-/// Builds the expansion of `try_join!` from the munched input. Not public
-/// API.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __weft_try_join_emit {
-    ($biased:tt $n:tt []) => {
-        async { $crate::macros::support::Result::Ok(()) }.await
-    };
-    ($biased:tt $n:tt [$( ($name:ident $idx:tt $future:expr) )+]) => {
-        $crate::macros::support::poll_with(
-            // The branch the next poll starts at (round-robin unless biased).
-            0u32,
-            // Evaluated in the order written; a tuple drops its elements in
-            // that order too.
-            ($( $crate::macros::support::maybe_done($future), )+),
-            |__weft_futures, __weft_next_start, __weft_cx| {
-                let ($( mut $name, )+) = $crate::macros::support::Project::project(__weft_futures);
-                let mut __weft_pending = false;
-                let __weft_start =
-                    $crate::macros::support::join_start($biased, __weft_next_start, $n);
-                for __weft_i in 0..$n {
-                    match $crate::macros::support::nth_branch(__weft_start, __weft_i, $n) {
-                        $(
-                            $idx => {
-                                if $crate::macros::support::Future::poll($name.as_mut(), __weft_cx)
-                                    .is_pending()
-                                {
-                                    __weft_pending = true;
-                                } else if let $crate::macros::support::Option::Some(__weft_error) =
-                                    $name.as_mut().take_err()
-                                {
-                                    return $crate::macros::support::Poll::Ready(
-                                        $crate::macros::support::Result::Err(__weft_error),
-                                    );
-                                }
-                            }
-                        )+
-                        _ => $crate::macros::support::unreachable_branch(),
-                    }
-                }
-                if __weft_pending {
-                    $crate::macros::support::Poll::Pending
-                } else {
-                    $crate::macros::support::Poll::Ready($crate::macros::support::Result::Ok((
-                        $( $name.as_mut().take_ok(), )+
-                    )))
-                }
-            },
-        )
-        .await
+        $crate::__weft_slots!(join try_join false; $($future,)*)
     };
 }

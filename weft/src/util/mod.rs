@@ -1,5 +1,7 @@
 //! Small internal helpers shared by several modules.
 
+#[cfg(all(test, weft_loom))]
+pub(crate) mod loom_model;
 pub(crate) mod rand;
-#[cfg(all(test, not(weft_loom)))]
+#[cfg(test)]
 pub(crate) mod test_waker;

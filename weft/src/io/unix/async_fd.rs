@@ -7,7 +7,7 @@ use crate::runtime::io::{ReadyEvent, Registration, Wants};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 /// Registers a file descriptor (anything [`AsRawFd`]: a socket, a pipe, a
 /// tty, an `eventfd`...) with the runtime's reactor, and tells when it is
@@ -178,6 +178,10 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.registration.poll_ready(cx, direction_of(interest))
     }
 
+    // Intentional twins: tokio's API has one `poll_*_ready` method per
+    // direction and per guard kind; each is one call to
+    // `poll_ready_events` and a guard constructor.
+
     /// Polls for read readiness; on `Ready(Ok)`, the guard holds it.
     ///
     /// Only the last waker passed to `poll_read_ready` (or
@@ -188,11 +192,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
-        let events = ready!(self.poll_ready_events(cx, Interest::READABLE))?;
-        Poll::Ready(Ok(AsyncFdReadyGuard {
-            async_fd: self,
-            events: Some(events),
-        }))
+        self.poll_ready_events(cx, Interest::READABLE)
+            .map_ok(|events| AsyncFdReadyGuard::new(self, events))
     }
 
     /// As [`poll_read_ready`](Self::poll_read_ready), with a mutable guard.
@@ -200,11 +201,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a mut self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
-        let events = ready!(self.poll_ready_events(cx, Interest::READABLE))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard {
-            async_fd: self,
-            events: Some(events),
-        }))
+        self.poll_ready_events(cx, Interest::READABLE)
+            .map_ok(|events| AsyncFdReadyMutGuard::new(self, events))
     }
 
     /// Polls for write readiness; on `Ready(Ok)`, the guard holds it.
@@ -216,11 +214,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyGuard<'a, T>>> {
-        let events = ready!(self.poll_ready_events(cx, Interest::WRITABLE))?;
-        Poll::Ready(Ok(AsyncFdReadyGuard {
-            async_fd: self,
-            events: Some(events),
-        }))
+        self.poll_ready_events(cx, Interest::WRITABLE)
+            .map_ok(|events| AsyncFdReadyGuard::new(self, events))
     }
 
     /// As [`poll_write_ready`](Self::poll_write_ready), with a mutable
@@ -229,11 +224,8 @@ impl<T: AsRawFd> AsyncFd<T> {
         &'a mut self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<AsyncFdReadyMutGuard<'a, T>>> {
-        let events = ready!(self.poll_ready_events(cx, Interest::WRITABLE))?;
-        Poll::Ready(Ok(AsyncFdReadyMutGuard {
-            async_fd: self,
-            events: Some(events),
-        }))
+        self.poll_ready_events(cx, Interest::WRITABLE)
+            .map_ok(|events| AsyncFdReadyMutGuard::new(self, events))
     }
 
     /// Waits until the descriptor is ready for any of `interest`; the
@@ -248,10 +240,7 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// Cancel-safe.
     pub async fn ready(&self, interest: Interest) -> io::Result<AsyncFdReadyGuard<'_, T>> {
         let events = ready_interest(&self.registration, interest).await?;
-        Ok(AsyncFdReadyGuard {
-            async_fd: self,
-            events: Some(events),
-        })
+        Ok(AsyncFdReadyGuard::new(self, events))
     }
 
     /// As [`ready`](Self::ready), with a mutable guard.
@@ -264,10 +253,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         interest: Interest,
     ) -> io::Result<AsyncFdReadyMutGuard<'_, T>> {
         let events = ready_interest(&self.registration, interest).await?;
-        Ok(AsyncFdReadyMutGuard {
-            async_fd: self,
-            events: Some(events),
-        })
+        Ok(AsyncFdReadyMutGuard::new(self, events))
     }
 
     /// Waits until the descriptor is readable (or its read side closed,
@@ -406,60 +392,81 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
     }
 }
 
-/// Clears `events` if `f` hit `WouldBlock` (the guards' `try_io`).
-fn try_io_with<R>(
-    registration: &Registration,
-    events: &mut Option<ReadyEvent>,
-    result: io::Result<R>,
-) -> Result<io::Result<R>, TryIoError> {
-    match result {
-        Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-            if let Some(event) = events.take() {
-                registration.clear_readiness(event);
+/// The methods [`AsyncFdReadyGuard`] and [`AsyncFdReadyMutGuard`] share:
+/// the two differ only in how they lend the `AsyncFd` (tokio's API has
+/// both), so everything about the readiness they hold is written once.
+macro_rules! readiness_guard_methods {
+    ($guard:ident) => {
+        impl<T: AsRawFd> $guard<'_, T> {
+            /// Forgets the readiness this guard saw: the next wait waits for
+            /// a new event. Call it after an operation hit `WouldBlock`. (An
+            /// event that arrived after the guard was made is kept.)
+            pub fn clear_ready(&mut self) {
+                if let Some(event) = self.events.take() {
+                    self.async_fd.registration.clear_readiness(event);
+                }
             }
-            Err(TryIoError(()))
+
+            /// Forgets only the readiness in `ready` (say,
+            /// `Ready::READABLE` after reading everything, keeping
+            /// `WRITABLE`). Closed readiness is never forgotten.
+            pub fn clear_ready_matching(&mut self, ready: Ready) {
+                let Some(seen) = self.events.as_mut() else {
+                    return;
+                };
+                let mut cleared = *seen;
+                cleared.ready = seen.ready & ready;
+                self.async_fd.registration.clear_readiness(cleared);
+                seen.ready = seen.ready - ready;
+                if seen.ready.is_empty() {
+                    self.events = None;
+                }
+            }
+
+            /// Keeps the readiness (what dropping the guard does too).
+            pub fn retain_ready(&mut self) {}
+
+            /// The readiness this guard saw (empty once cleared).
+            pub fn ready(&self) -> Ready {
+                self.events.map_or(Ready::EMPTY, |event| event.ready)
+            }
+
+            /// The end of `try_io`: clears the readiness if the operation
+            /// hit `WouldBlock`.
+            fn try_io_result<R>(
+                &mut self,
+                result: io::Result<R>,
+            ) -> Result<io::Result<R>, TryIoError> {
+                match result {
+                    Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                        self.clear_ready();
+                        Err(TryIoError(()))
+                    }
+                    result => Ok(result),
+                }
+            }
         }
-        result => Ok(result),
-    }
+
+        impl<T: AsRawFd + fmt::Debug> fmt::Debug for $guard<'_, T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($guard))
+                    .field("async_fd", &self.async_fd)
+                    .field("ready", &self.ready())
+                    .finish()
+            }
+        }
+    };
 }
 
-/// Clears the part of `events` in `ready`; keeps the rest.
-fn clear_matching(registration: &Registration, events: &mut Option<ReadyEvent>, ready: Ready) {
-    let Some(seen) = events.as_mut() else {
-        return;
-    };
-    let mut cleared = *seen;
-    cleared.ready = seen.ready & ready;
-    registration.clear_readiness(cleared);
-    seen.ready = seen.ready - ready;
-    if seen.ready.is_empty() {
-        *events = None;
-    }
-}
+readiness_guard_methods!(AsyncFdReadyGuard);
+readiness_guard_methods!(AsyncFdReadyMutGuard);
 
 impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
-    /// Forgets the readiness this guard saw: the next wait waits for a
-    /// new event. Call it after an operation hit `WouldBlock`. (An event
-    /// that arrived after the guard was made is kept.)
-    pub fn clear_ready(&mut self) {
-        if let Some(event) = self.events.take() {
-            self.async_fd.registration.clear_readiness(event);
+    fn new(async_fd: &'a AsyncFd<T>, events: ReadyEvent) -> Self {
+        AsyncFdReadyGuard {
+            async_fd,
+            events: Some(events),
         }
-    }
-
-    /// Forgets only the readiness in `ready` (say, `Ready::READABLE`
-    /// after reading everything, keeping `WRITABLE`). Closed readiness is
-    /// never forgotten.
-    pub fn clear_ready_matching(&mut self, ready: Ready) {
-        clear_matching(&self.async_fd.registration, &mut self.events, ready);
-    }
-
-    /// Keeps the readiness (what dropping the guard does too).
-    pub fn retain_ready(&mut self) {}
-
-    /// The readiness this guard saw (empty once cleared).
-    pub fn ready(&self) -> Ready {
-        self.events.map_or(Ready::EMPTY, |event| event.ready)
     }
 
     /// Runs `f`; if it hits `WouldBlock`, clears the readiness and returns
@@ -474,7 +481,7 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
         f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
     ) -> Result<io::Result<R>, TryIoError> {
         let result = f(self.async_fd);
-        try_io_with(&self.async_fd.registration, &mut self.events, result)
+        self.try_io_result(result)
     }
 
     /// The `AsyncFd` this guard belongs to.
@@ -488,25 +495,12 @@ impl<'a, T: AsRawFd> AsyncFdReadyGuard<'a, T> {
     }
 }
 
-impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
-    /// As [`AsyncFdReadyGuard::clear_ready`].
-    pub fn clear_ready(&mut self) {
-        if let Some(event) = self.events.take() {
-            self.async_fd.registration.clear_readiness(event);
+impl<'a, T: AsRawFd> AsyncFdReadyMutGuard<'a, T> {
+    fn new(async_fd: &'a mut AsyncFd<T>, events: ReadyEvent) -> Self {
+        AsyncFdReadyMutGuard {
+            async_fd,
+            events: Some(events),
         }
-    }
-
-    /// As [`AsyncFdReadyGuard::clear_ready_matching`].
-    pub fn clear_ready_matching(&mut self, ready: Ready) {
-        clear_matching(&self.async_fd.registration, &mut self.events, ready);
-    }
-
-    /// Keeps the readiness (what dropping the guard does too).
-    pub fn retain_ready(&mut self) {}
-
-    /// The readiness this guard saw (empty once cleared).
-    pub fn ready(&self) -> Ready {
-        self.events.map_or(Ready::EMPTY, |event| event.ready)
     }
 
     /// As [`AsyncFdReadyGuard::try_io`], with `&mut AsyncFd`.
@@ -519,7 +513,7 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
         f: impl FnOnce(&mut AsyncFd<T>) -> io::Result<R>,
     ) -> Result<io::Result<R>, TryIoError> {
         let result = f(self.async_fd);
-        try_io_with(&self.async_fd.registration, &mut self.events, result)
+        self.try_io_result(result)
     }
 
     /// The `AsyncFd` this guard belongs to.
@@ -540,23 +534,5 @@ impl<T: AsRawFd> AsyncFdReadyMutGuard<'_, T> {
     /// The value the `AsyncFd` wraps, mutably.
     pub fn get_inner_mut(&mut self) -> &mut T {
         self.async_fd.get_mut()
-    }
-}
-
-impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFdReadyGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncFdReadyGuard")
-            .field("async_fd", self.async_fd)
-            .field("ready", &self.ready())
-            .finish()
-    }
-}
-
-impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFdReadyMutGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsyncFdReadyMutGuard")
-            .field("async_fd", &self.async_fd)
-            .field("ready", &self.ready())
-            .finish()
     }
 }

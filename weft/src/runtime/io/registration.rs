@@ -70,15 +70,7 @@ impl Registration {
         direction: Direction,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let event = ready!(self.poll_ready(cx, direction))?;
-            match op() {
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
-                    self.shared.clear_readiness(event);
-                }
-                result => return Poll::Ready(result),
-            }
-        }
+        self.poll_drain(cx, direction, || op().map(|result| (result, false)))
     }
 
     /// As [`poll_io`](Registration::poll_io) for an operation that also

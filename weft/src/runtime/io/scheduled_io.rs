@@ -792,53 +792,27 @@ mod loom_tests {
 
     use super::*;
     use crate::loom::Arc;
+    use crate::util::loom_model::{block_on, model, LoomWaker};
     use loom::thread;
-    use std::pin::pin;
 
-    fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-        let mut builder = loom::model::Builder::new();
-        if builder.preemption_bound.is_none() {
-            builder.preemption_bound = Some(3);
-        }
-        builder.check(f);
+    /// Runs `body` as a loom model, on a new resource each execution.
+    fn io_model(body: impl Fn(&Arc<ScheduledIo>) + Sync + Send + 'static) {
+        model(move || body(&Arc::new(ScheduledIo::new())));
     }
 
-    struct LoomWaker(loom::sync::Notify);
-
-    impl std::task::Wake for LoomWaker {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.notify();
-        }
-        fn wake_by_ref(self: &std::sync::Arc<Self>) {
-            self.0.notify();
-        }
-    }
-
-    /// Drives `f`; a lost wake-up is a loom deadlock.
-    fn block_on<F: Future>(f: F) -> F::Output {
-        let notify = std::sync::Arc::new(LoomWaker(loom::sync::Notify::new()));
-        let waker = Waker::from(notify.clone());
-        let mut cx = Context::from_waker(&waker);
-        let mut f = pin!(f);
-        loop {
-            if let Poll::Ready(output) = f.as_mut().poll(&mut cx) {
-                return output;
-            }
-            notify.0.wait();
-        }
+    /// The driver, on a second loom thread: `ready` arrives (tick 1) and
+    /// the waiters for it are woken.
+    fn deliver_on_thread(io: Arc<ScheduledIo>, ready: Ready) -> thread::JoinHandle<()> {
+        thread::spawn(move || {
+            io.set_readiness(1, ready);
+            io.wake(ready);
+        })
     }
 
     #[test]
     fn loom_io_list_waiter_and_driver_race() {
-        model(|| {
-            let io = Arc::new(ScheduledIo::new());
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::READABLE);
-                    io.wake(Ready::READABLE);
-                })
-            };
+        io_model(|io| {
+            let driver = deliver_on_thread(io.clone(), Ready::READABLE);
             let event = block_on(io.readiness(Wants::Read));
             assert!(event.ready.is_readable());
             driver.join().unwrap();
@@ -847,21 +821,12 @@ mod loom_tests {
 
     #[test]
     fn loom_io_two_list_waiters_one_event() {
-        model(|| {
-            let io = Arc::new(ScheduledIo::new());
-            let other = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    block_on(io.readiness(Wants::Either));
-                })
-            };
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::WRITABLE);
-                    io.wake(Ready::WRITABLE);
-                })
-            };
+        io_model(|io| {
+            let theirs = io.clone();
+            let other = thread::spawn(move || {
+                block_on(theirs.readiness(Wants::Either));
+            });
+            let driver = deliver_on_thread(io.clone(), Ready::WRITABLE);
             block_on(io.readiness(Wants::Write));
             other.join().unwrap();
             driver.join().unwrap();
@@ -870,20 +835,12 @@ mod loom_tests {
 
     #[test]
     fn loom_io_waiter_dropped_while_woken() {
-        model(|| {
-            let io = Arc::new(ScheduledIo::new());
-            let notify = std::sync::Arc::new(LoomWaker(loom::sync::Notify::new()));
-            let waker = Waker::from(notify.clone());
+        io_model(|io| {
+            let (_notify, waker) = LoomWaker::new();
             let mut cx = Context::from_waker(&waker);
             let mut first = Box::pin(io.readiness(Wants::Read));
             assert!(first.as_mut().poll(&mut cx).is_pending());
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::READABLE);
-                    io.wake(Ready::READABLE);
-                })
-            };
+            let driver = deliver_on_thread(io.clone(), Ready::READABLE);
             // Dropped while the driver may be unlinking or waking it.
             drop(first);
             // A second waiter still gets the readiness.
@@ -895,15 +852,8 @@ mod loom_tests {
 
     #[test]
     fn loom_io_slot_waker_replaced_while_woken() {
-        model(|| {
-            let io = Arc::new(ScheduledIo::new());
-            let driver = {
-                let io = io.clone();
-                thread::spawn(move || {
-                    io.set_readiness(1, Ready::READABLE);
-                    io.wake(Ready::READABLE);
-                })
-            };
+        io_model(|io| {
+            let driver = deliver_on_thread(io.clone(), Ready::READABLE);
             // First poll with one waker, then wait with another.
             let _ = io.poll_readiness(&mut Context::from_waker(Waker::noop()), Direction::Read);
             block_on(std::future::poll_fn(|cx| {

@@ -8,7 +8,8 @@
 //! race between the threads some tests start.
 
 use super::list::OwnedTasks;
-use super::{bind, Notified, Schedule, Task};
+use super::test_probe::{ready_after, Counters};
+use super::{bind, JoinHandle, Notified, Schedule, Task};
 use crate::runtime::{Builder, Runtime};
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
@@ -25,78 +26,38 @@ fn rt() -> Runtime {
         .expect("runtime")
 }
 
-/// Polls and drops of one future, and drops of its output.
-#[derive(Debug, Default)]
-struct Counts {
-    polls: AtomicUsize,
-    future_drops: AtomicUsize,
-    output_drops: AtomicUsize,
+/// A current-thread runtime and fresh counters: where most tests start.
+fn setup() -> (Runtime, Arc<Counters>) {
+    (rt(), Counters::new())
 }
 
-impl Counts {
-    fn new() -> Arc<Counts> {
-        Arc::default()
-    }
-    fn polls(&self) -> usize {
-        self.polls.load(SeqCst)
-    }
-    fn future_drops(&self) -> usize {
-        self.future_drops.load(SeqCst)
-    }
-    fn output_drops(&self) -> usize {
-        self.output_drops.load(SeqCst)
-    }
+/// Runs the future `test` makes from fresh counters on a fresh
+/// current-thread runtime; returns the runtime (not shut down yet, so that
+/// no shutdown has dropped anything the test checks) and the counters.
+fn block_on_counted<F: Future<Output = ()>>(
+    test: impl FnOnce(Arc<Counters>) -> F,
+) -> (Runtime, Arc<Counters>) {
+    let (rt, counts) = setup();
+    rt.block_on(test(counts.clone()));
+    (rt, counts)
 }
 
-/// A task output that counts its drop.
-#[derive(Debug)]
-struct Output(Arc<Counts>, u32);
-
-impl Drop for Output {
-    fn drop(&mut self) {
-        self.0.output_drops.fetch_add(1, SeqCst);
+impl Counters {
+    /// Checks the polls, future drops and output drops so far.
+    #[track_caller]
+    fn assert_counts(&self, polls: usize, future_drops: usize, output_drops: usize) {
+        assert_eq!(
+            (self.polls(), self.future_drops(), self.output_drops()),
+            (polls, future_drops, output_drops),
+            "(polls, future drops, output drops)"
+        );
     }
 }
 
-/// A future that is `Pending` for `pending` polls (waking itself each time
-/// if `self_wake`), then ready with an [`Output`]; counts polls and drops.
-struct Probe {
-    counts: Arc<Counts>,
-    pending: usize,
-    self_wake: bool,
-}
-
-impl Probe {
-    fn new(counts: &Arc<Counts>, pending: usize, self_wake: bool) -> Probe {
-        Probe {
-            counts: counts.clone(),
-            pending,
-            self_wake,
-        }
-    }
-}
-
-impl Future for Probe {
-    type Output = Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Output> {
-        self.counts.polls.fetch_add(1, SeqCst);
-        if self.pending == 0 {
-            return Poll::Ready(Output(self.counts.clone(), 42));
-        }
-        self.pending -= 1;
-        if self.self_wake {
-            cx.waker().wake_by_ref();
-        }
-        Poll::Pending
-    }
-}
-
-impl Drop for Probe {
-    fn drop(&mut self) {
-        let prev = self.counts.future_drops.fetch_add(1, SeqCst);
-        assert_eq!(prev, 0, "future dropped twice");
-    }
+/// Awaits `handle` of an aborted task: it reports the cancellation.
+async fn assert_aborted<T: std::fmt::Debug>(handle: JoinHandle<T>) {
+    let err = handle.await.expect_err("aborted");
+    assert!(err.is_cancelled());
 }
 
 /// Yields to the scheduler until `done()` or `max` yields.
@@ -112,61 +73,49 @@ async fn yield_until(mut done: impl FnMut() -> bool, max: usize) {
 
 #[test]
 fn complete_output_read_once() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let output = rt
-        .block_on(rt.spawn(Probe::new(&counts, 2, true)))
+        .block_on(rt.spawn(ready_after(&counts, 2, true)))
         .expect("completes");
-    assert_eq!(output.1, 42);
-    assert_eq!(counts.polls(), 3);
-    assert_eq!(counts.future_drops(), 1);
-    assert_eq!(counts.output_drops(), 0, "the reader owns the output");
+    assert_eq!(output.value, 42);
+    // The reader owns the output.
+    counts.assert_counts(3, 1, 0);
     drop(output);
     assert_eq!(counts.output_drops(), 1);
 }
 
 #[test]
 fn abort_idle_task_drops_future_inline() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         // Never ready, never woken: idle after its first poll.
-        let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
+        let handle = crate::spawn(ready_after(&counts, usize::MAX, false));
         yield_until(|| counts.polls() == 1, 10).await;
         handle.abort();
         // Rule 5: an idle `Send` task is cancelled on the aborting thread.
         assert_eq!(counts.future_drops(), 1);
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
-    assert_eq!(counts.polls(), 1);
-    assert_eq!(counts.future_drops(), 1);
+    counts.assert_counts(1, 1, 0);
 }
 
 #[test]
 fn abort_queued_task_is_never_polled() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
-        let handle = crate::spawn(Probe::new(&counts, 0, false));
+    let (_rt, counts) = block_on_counted(|counts| async move {
+        let handle = crate::spawn(ready_after(&counts, 0, false));
         // Still queued: the abort takes the stage; the queued entry later
         // finds the task complete and only drops its reference (rule 3).
         handle.abort();
         assert_eq!(counts.future_drops(), 1);
         assert!(handle.is_finished());
         crate::task::yield_now().await;
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
-    assert_eq!(counts.polls(), 0);
-    assert_eq!(counts.output_drops(), 0);
+    counts.assert_counts(0, 1, 0);
 }
 
 #[test]
 fn abort_while_running_cancels_after_the_poll() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
+    let (_rt, counts) = block_on_counted(|counts| async move {
         let slot: Arc<Mutex<Option<super::AbortHandle>>> = Arc::default();
         let slot2 = slot.clone();
         let counts2 = counts.clone();
@@ -179,32 +128,25 @@ fn abort_while_running_cancels_after_the_poll() {
             Poll::<()>::Pending
         }));
         *slot.lock().unwrap() = Some(handle.abort_handle());
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
     assert_eq!(counts.polls(), 1);
 }
 
 #[test]
 fn join_handle_dropped_before_completion() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
-        drop(crate::spawn(Probe::new(&counts, 1, true)));
+    let (_rt, counts) = block_on_counted(|counts| async move {
+        drop(crate::spawn(ready_after(&counts, 1, true)));
         // Detached: the completing thread drops the output (rule 1).
         yield_until(|| counts.output_drops() == 1, 10).await;
     });
-    assert_eq!(counts.polls(), 2);
-    assert_eq!(counts.future_drops(), 1);
-    assert_eq!(counts.output_drops(), 1);
+    counts.assert_counts(2, 1, 1);
 }
 
 #[test]
 fn join_handle_dropped_after_completion() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
-        let handle = crate::spawn(Probe::new(&counts, 0, false));
+    let (_rt, counts) = block_on_counted(|counts| async move {
+        let handle = crate::spawn(ready_after(&counts, 0, false));
         yield_until(|| handle.is_finished(), 10).await;
         assert_eq!(
             counts.output_drops(),
@@ -214,15 +156,13 @@ fn join_handle_dropped_after_completion() {
         drop(handle);
         assert_eq!(counts.output_drops(), 1);
     });
-    assert_eq!(counts.future_drops(), 1);
+    counts.assert_counts(1, 1, 1);
 }
 
 #[test]
 fn join_waker_replaced_then_woken() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
-        let mut handle = crate::spawn(Probe::new(&counts, 1, true));
+    let (_rt, counts) = block_on_counted(|counts| async move {
+        let mut handle = crate::spawn(ready_after(&counts, 1, true));
         // Register a foreign waker first, then the task's own: the slot is
         // thawed and rewritten (rule J), and the second one is woken.
         let foreign = Waker::noop();
@@ -230,19 +170,18 @@ fn join_waker_replaced_then_woken() {
             .poll(&mut Context::from_waker(foreign))
             .is_pending());
         let output = handle.await.expect("completes");
-        assert_eq!(output.1, 42);
+        assert_eq!(output.value, 42);
     });
-    assert_eq!(counts.output_drops(), 1);
+    counts.assert_counts(2, 1, 1);
 }
 
 #[test]
 fn panic_in_poll_becomes_join_error() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let counts2 = counts.clone();
     let err = rt
         .block_on(rt.spawn(async move {
-            let _guard = Probe::new(&counts2, 0, false);
+            let _guard = ready_after(&counts2, 0, false);
             if counts2.polls() == 0 {
                 panic!("boom");
             }
@@ -273,9 +212,8 @@ fn panic_in_future_drop_becomes_join_error() {
 
 #[test]
 fn wakers_used_after_completion() {
-    let counts = Counts::new();
+    let (rt, counts) = setup();
     let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
-    let rt = rt();
     let slot2 = slot.clone();
     let counts2 = counts.clone();
     let output = rt
@@ -300,8 +238,7 @@ fn wakers_used_after_completion() {
 
 #[test]
 fn remote_wake_by_value_from_another_thread() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let flag = Arc::new(AtomicBool::new(false));
     let counts2 = counts.clone();
     let flag2 = flag.clone();
@@ -334,25 +271,21 @@ fn remote_wake_by_value_from_another_thread() {
 
 #[test]
 fn abort_from_another_thread() {
-    let counts = Counts::new();
-    let rt = rt();
-    rt.block_on(async {
-        let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
+    let (_rt, counts) = block_on_counted(|counts| async move {
+        let handle = crate::spawn(ready_after(&counts, usize::MAX, false));
         let abort = handle.abort_handle();
         std::thread::spawn(move || abort.abort()).join().unwrap();
-        let err = handle.await.expect_err("aborted");
-        assert!(err.is_cancelled());
+        assert_aborted(handle).await;
     });
     assert_eq!(counts.future_drops(), 1);
 }
 
 #[test]
 fn runtime_drop_cancels_pending_tasks() {
-    let counts = Counts::new();
-    let rt = rt();
+    let (rt, counts) = setup();
     let mut kept = None;
     rt.block_on(async {
-        let handle = crate::spawn(Probe::new(&counts, usize::MAX, false));
+        let handle = crate::spawn(ready_after(&counts, usize::MAX, false));
         yield_until(|| counts.polls() == 1, 10).await;
         kept = Some(handle);
     });
@@ -425,7 +358,7 @@ fn inline_shared() -> Arc<InlineShared> {
 #[test]
 fn wake_by_value_keeps_the_cell_alive_during_schedule() {
     let shared = inline_shared();
-    let counts = Counts::new();
+    let counts = Counters::new();
     let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
     let slot2 = slot.clone();
     let counts2 = counts.clone();
@@ -455,17 +388,15 @@ fn wake_by_value_keeps_the_cell_alive_during_schedule() {
 #[test]
 fn self_wake_keeps_the_cell_alive_during_yield_now() {
     let shared = inline_shared();
-    let counts = Counts::new();
+    let counts = Counters::new();
     let (handle, notified) = bind(
         &shared.owned,
-        Probe::new(&counts, 1, true),
+        ready_after(&counts, 1, true),
         Inline(shared.clone()),
     );
     drop(handle);
     // Poll 1 wakes itself; `yield_now` runs poll 2 to completion inline.
     notified.expect("open").run();
-    assert_eq!(counts.polls(), 2);
-    assert_eq!(counts.future_drops(), 1);
-    assert_eq!(counts.output_drops(), 1);
+    counts.assert_counts(2, 1, 1);
     assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
 }

@@ -3,8 +3,10 @@
 //! a minimal test scheduler.
 //!
 //! Run with `scripts/loom.sh` (`RUSTFLAGS="--cfg weft_loom"`). Every model
-//! spawns one task with [`bind`] onto [`Sched`], races it against one or two
-//! loom threads, drains the run queue, and then checks the bookkeeping:
+//! runs in [`task_model`]: it spawns one task (a [`Probe`]) with [`bind`]
+//! onto [`Sched`], races it against one or two loom threads, drains the run
+//! queue, and returns how many outputs the task made; then the bookkeeping
+//! is checked:
 //!
 //! * the future is dropped exactly once ([`Counters::future_drops`]);
 //! * an output that was produced is dropped exactly once, by whoever owns it
@@ -22,8 +24,10 @@
 
 use super::list::OwnedTasks;
 use super::raw::RawTask;
+use super::test_probe::{probe, ready_after, Counters, Output, Probe};
 use super::{bind, bind_local, waker, JoinError, JoinHandle, Notified, Schedule, Task};
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering, Ordering::SeqCst, UnsafeCell};
+use crate::util::loom_model::model;
 use loom::thread;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -32,18 +36,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 // ---------------------------------------------------------------------------
-// Harness: model runner, test scheduler, probe future, counting waker.
+// Harness: test scheduler, probe future, counting waker, the steps the
+// models share.
 // ---------------------------------------------------------------------------
-
-/// Runs `f` under loom with a preemption bound (`LOOM_MAX_PREEMPTIONS`, or
-/// 3 by default so an unconfigured `cargo test` stays fast).
-fn model<F: Fn() + Sync + Send + 'static>(f: F) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
-}
 
 /// What a test scheduler shares with the test and with its tasks.
 struct Shared {
@@ -194,82 +189,10 @@ impl Drop for Sched {
     }
 }
 
-/// Lifecycle counters for one task.
-struct Counters {
-    polls: AtomicUsize,
-    future_drops: AtomicUsize,
-    outputs_made: AtomicUsize,
-    output_drops: AtomicUsize,
-}
-
 impl Counters {
-    fn new() -> Arc<Counters> {
-        Arc::new(Counters {
-            polls: AtomicUsize::new(0),
-            future_drops: AtomicUsize::new(0),
-            outputs_made: AtomicUsize::new(0),
-            output_drops: AtomicUsize::new(0),
-        })
-    }
-    fn get(field: &AtomicUsize) -> usize {
-        field.load(SeqCst)
-    }
-}
-
-/// The task output; counts its drop.
-struct Output(Arc<Counters>);
-
-impl std::fmt::Debug for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Output")
-    }
-}
-
-impl Drop for Output {
-    fn drop(&mut self) {
-        self.0.output_drops.fetch_add(1, SeqCst);
-    }
-}
-
-/// A future whose behaviour is a closure `(cx, poll_index) -> ready?`,
-/// counting its polls and its drop.
-struct Probe<P> {
-    counters: Arc<Counters>,
-    poll: P,
-}
-
-fn probe<P>(counters: &Arc<Counters>, poll: P) -> Probe<P>
-where
-    P: FnMut(&mut Context<'_>, usize) -> bool + Send + Unpin + 'static,
-{
-    Probe {
-        counters: counters.clone(),
-        poll,
-    }
-}
-
-impl<P> Future for Probe<P>
-where
-    P: FnMut(&mut Context<'_>, usize) -> bool + Send + Unpin + 'static,
-{
-    type Output = Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Output> {
-        let this = self.get_mut();
-        let n = this.counters.polls.fetch_add(1, SeqCst);
-        if (this.poll)(cx, n) {
-            this.counters.outputs_made.fetch_add(1, SeqCst);
-            Poll::Ready(Output(this.counters.clone()))
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-impl<P> Drop for Probe<P> {
-    fn drop(&mut self) {
-        let prev = self.counters.future_drops.fetch_add(1, SeqCst);
-        assert_eq!(prev, 0, "the future was dropped twice");
+    /// Outputs made so far (only the models check it).
+    fn outputs_made(&self) -> usize {
+        self.outputs_made.load(SeqCst)
     }
 }
 
@@ -356,6 +279,100 @@ fn join_now<T>(join: &mut JoinHandle<T>) -> Result<T, JoinError> {
     }
 }
 
+/// Runs `body` as a loom model. Each execution gets a new scheduler and the
+/// counters of the one task `body` spawns on it, and ends with the checks
+/// every model shares: the future was dropped exactly once, as many outputs
+/// were made as `body` returns and each was dropped exactly once, and the
+/// scheduler's own checks ([`Shared::assert_done`]) hold.
+fn task_model<F>(body: F)
+where
+    F: Fn(&Arc<Shared>, &Arc<Counters>) -> usize + Sync + Send + 'static,
+{
+    model(move || {
+        let shared = Shared::new();
+        let counters = Counters::new();
+        let outputs = body(&shared, &counters);
+        assert_eq!(counters.future_drops(), 1, "the future is dropped once");
+        assert_eq!(counters.outputs_made(), outputs, "outputs made");
+        assert_eq!(counters.output_drops(), outputs, "each output dropped once");
+        shared.assert_done();
+    });
+}
+
+/// Starts `other` on a second loom thread, runs `main` on this one, and
+/// waits for `other`.
+fn race<R: 'static>(other: impl FnOnce() -> R + 'static, main: impl FnOnce()) -> R {
+    let th = thread::spawn(other);
+    main();
+    th.join().unwrap()
+}
+
+/// Runs the queue while `other` runs on a second loom thread, then runs
+/// what `other` left in the queue.
+fn run_racing<R: 'static>(shared: &Shared, other: impl FnOnce() -> R + 'static) -> R {
+    let result = race(other, || shared.run_all());
+    shared.run_all();
+    result
+}
+
+/// As [`run_racing`], with a [`Shared::touch`] by this thread once `other`
+/// has started: `other` must touch slot 1 itself before it gives up its last
+/// reference, so whoever frees the cell must have received both writes.
+fn run_racing_touched(shared: &Shared, other: impl FnOnce() + 'static) {
+    race(other, || {
+        shared.touch(0);
+        shared.run_all();
+    });
+    shared.run_all();
+}
+
+/// Where a [`parks_once`] probe leaves its waker.
+struct WakerSlot(Arc<Mutex<Option<Waker>>>);
+
+impl WakerSlot {
+    /// The waker the first poll stored.
+    fn take(&self) -> Waker {
+        let waker = self.0.lock().unwrap().take();
+        waker.expect("the first poll stored its waker")
+    }
+}
+
+/// A probe that stores a clone of its waker and returns `Pending` on its
+/// first poll, and is ready on its second.
+fn parks_once(
+    counters: &Arc<Counters>,
+) -> (
+    Probe<impl FnMut(&mut Context<'_>, usize) -> bool + Send + Unpin + 'static>,
+    WakerSlot,
+) {
+    let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
+    let slot2 = slot.clone();
+    let future = probe(counters, move |cx, n| {
+        if n == 0 {
+            *slot2.lock().unwrap() = Some(cx.waker().clone());
+            false
+        } else {
+            true
+        }
+    });
+    (future, WakerSlot(slot))
+}
+
+/// Reads the output of a completed task through its handle, then drops the
+/// output and the handle, in that order.
+fn expect_completed(mut join: JoinHandle<Output>) {
+    drop(join_now(&mut join).expect("completed normally"));
+    drop(join);
+}
+
+/// Reads a cancellation through the handle of a finished task, then drops
+/// the handle.
+fn expect_cancelled(mut join: JoinHandle<Output>) {
+    let err = join_now(&mut join).expect_err("the task never completes by itself");
+    assert!(err.is_cancelled());
+    drop(join);
+}
+
 // ---------------------------------------------------------------------------
 // Models.
 // ---------------------------------------------------------------------------
@@ -368,93 +385,41 @@ fn join_now<T>(join: &mut JoinHandle<T>) -> Result<T, JoinError> {
 /// still inside `Schedule::schedule` on the cell's own `&S`.
 #[test]
 fn wake_by_val_races_completion_detached() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-        let slot2 = slot.clone();
-        let future = probe(&counters, move |cx, n| {
-            if n == 0 {
-                *slot2.lock().unwrap() = Some(cx.waker().clone());
-                false
-            } else {
-                true
-            }
-        });
-        let (join, _) = spawn(&shared, future);
+    task_model(|shared, counters| {
+        let (future, slot) = parks_once(counters);
+        let (join, _) = spawn(shared, future);
         drop(join);
         shared.run_all();
-        let waker = slot
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the first poll stored its waker");
+        let waker = slot.take();
 
-        let th = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                shared.touch(1);
-                waker.wake();
-            })
-        };
-        shared.touch(0);
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        let other = shared.clone();
+        run_racing_touched(shared, move || {
+            other.touch(1);
+            waker.wake();
+        });
 
-        assert_eq!(Counters::get(&counters.polls), 2);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.outputs_made), 1);
-        assert_eq!(
-            Counters::get(&counters.output_drops),
-            1,
-            "detached output dropped once"
-        );
-        shared.assert_done();
+        assert_eq!(counters.polls(), 2);
+        1
     });
 }
 
 /// As above with the join handle kept: the output reaches the handle.
 #[test]
 fn wake_by_val_races_completion_joined() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let slot: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-        let slot2 = slot.clone();
-        let future = probe(&counters, move |cx, n| {
-            if n == 0 {
-                *slot2.lock().unwrap() = Some(cx.waker().clone());
-                false
-            } else {
-                true
-            }
-        });
-        let (mut join, _) = spawn(&shared, future);
+    task_model(|shared, counters| {
+        let (future, slot) = parks_once(counters);
+        let (mut join, _) = spawn(shared, future);
         shared.run_all();
-        let waker = slot
-            .lock()
-            .unwrap()
-            .take()
-            .expect("the first poll stored its waker");
+        let waker = slot.take();
 
-        let th = thread::spawn(move || waker.wake());
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        run_racing(shared, move || waker.wake());
 
         let output = join_now(&mut join).expect("completed normally");
-        assert_eq!(
-            Counters::get(&counters.output_drops),
-            0,
-            "the handle owns the output"
-        );
+        assert_eq!(counters.output_drops(), 0, "the handle owns the output");
         drop(output);
         drop(join);
-        assert_eq!(Counters::get(&counters.polls), 2);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        assert_eq!(counters.polls(), 2);
+        1
     });
 }
 
@@ -464,34 +429,22 @@ fn wake_by_val_races_completion_joined() {
 /// state word orders it). The join handle keeps the cell alive.
 #[test]
 fn wake_by_val_at_any_time_is_not_lost() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+    task_model(|shared, counters| {
         let flag = Arc::new(AtomicBool::new(false));
         let flag2 = flag.clone();
-        let future = probe(&counters, move |_cx, _n| flag2.load(Ordering::Relaxed));
-        let (mut join, raw) = spawn(&shared, future);
+        let future = probe(counters, move |_cx, _n| flag2.load(Ordering::Relaxed));
+        let (join, raw) = spawn(shared, future);
         let waker = task_waker(raw);
 
-        let th = thread::spawn(move || {
+        run_racing(shared, move || {
             flag.store(true, Ordering::Relaxed);
             waker.wake();
         });
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
 
-        assert_eq!(
-            Counters::get(&counters.outputs_made),
-            1,
-            "lost wakeup: the task never completed"
-        );
-        assert!(Counters::get(&counters.polls) <= 2);
-        drop(join_now(&mut join).expect("completed normally"));
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        assert_eq!(counters.outputs_made(), 1, "lost wakeup: never completed");
+        assert!(counters.polls() <= 2);
+        expect_completed(join);
+        1
     });
 }
 
@@ -502,13 +455,11 @@ fn wake_by_val_at_any_time_is_not_lost() {
 /// wake causes at most one extra poll.
 #[test]
 fn wake_by_ref_storm_schedules_one_poll() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+    task_model(|shared, counters| {
         let bumps = Arc::new(Mutex::new(0usize));
         let bumps2 = bumps.clone();
-        let future = probe(&counters, move |_cx, _n| *bumps2.lock().unwrap() == 2);
-        let (mut join, raw) = spawn(&shared, future);
+        let future = probe(counters, move |_cx, _n| *bumps2.lock().unwrap() == 2);
+        let (join, raw) = spawn(shared, future);
 
         let threads: Vec<_> = (0..2)
             .map(|_| {
@@ -527,12 +478,8 @@ fn wake_by_ref_storm_schedules_one_poll() {
         }
         shared.run_all();
 
-        assert_eq!(
-            Counters::get(&counters.outputs_made),
-            1,
-            "lost wakeup: the task never completed"
-        );
-        let polls = Counters::get(&counters.polls);
+        assert_eq!(counters.outputs_made(), 1, "lost wakeup: never completed");
+        let polls = counters.polls();
         assert!((1..=3).contains(&polls), "{polls} polls for two wakes");
         // Every entry scheduled by a wake was run exactly once.
         assert_eq!(
@@ -540,11 +487,8 @@ fn wake_by_ref_storm_schedules_one_poll() {
             polls,
             "one poll per queued entry"
         );
-        drop(join_now(&mut join).expect("completed normally"));
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        expect_completed(join);
+        1
     });
 }
 
@@ -555,39 +499,28 @@ fn wake_by_ref_storm_schedules_one_poll() {
 /// is still inside `yield_now` on the cell's `&S`.
 #[test]
 fn self_wake_requeue_races_second_worker() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let future = probe(&counters, |cx, n| {
-            if n == 0 {
-                cx.waker().wake_by_ref();
-                false
-            } else {
-                true
-            }
-        });
-        let (join, _) = spawn(&shared, future);
+    task_model(|shared, counters| {
+        let (join, _) = spawn(shared, ready_after(counters, 1, true));
         drop(join);
         let first = shared.pop().expect("the spawn entry");
 
-        let worker = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                if let Some(task) = shared.pop() {
-                    shared.touch(1);
+        let worker = shared.clone();
+        race(
+            move || {
+                if let Some(task) = worker.pop() {
+                    worker.touch(1);
                     task.run();
                 }
-            })
-        };
-        shared.touch(0);
-        first.run();
-        worker.join().unwrap();
+            },
+            || {
+                shared.touch(0);
+                first.run();
+            },
+        );
         shared.run_all();
 
-        assert_eq!(Counters::get(&counters.polls), 2);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        assert_eq!(counters.polls(), 2);
+        1
     });
 }
 
@@ -597,36 +530,25 @@ fn self_wake_requeue_races_second_worker() {
 /// task is never polled.
 #[test]
 fn abort_races_poll_ready() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| true));
+    task_model(|shared, counters| {
+        let (mut join, _) = spawn(shared, probe(counters, |_cx, _n| true));
         let abort = join.abort_handle();
 
-        let th = thread::spawn(move || abort.abort());
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        run_racing(shared, move || abort.abort());
 
-        match join_now(&mut join) {
+        let outputs = match join_now(&mut join) {
             Ok(output) => {
-                assert_eq!(Counters::get(&counters.outputs_made), 1);
                 drop(output);
-                assert_eq!(Counters::get(&counters.output_drops), 1);
+                1
             }
             Err(err) => {
                 assert!(err.is_cancelled());
-                assert_eq!(
-                    Counters::get(&counters.polls),
-                    0,
-                    "polled after an abort took the stage"
-                );
-                assert_eq!(Counters::get(&counters.outputs_made), 0);
+                assert_eq!(counters.polls(), 0, "polled after an abort took the stage");
+                0
             }
-        }
+        };
         drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        outputs
     });
 }
 
@@ -636,28 +558,19 @@ fn abort_races_poll_ready() {
 /// after its poll).
 #[test]
 fn abort_races_poll_pending() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| false));
+    task_model(|shared, counters| {
+        let (join, _) = spawn(shared, probe(counters, |_cx, _n| false));
         let abort = join.abort_handle();
 
-        let th = thread::spawn(move || {
+        run_racing(shared, move || {
             abort.abort();
             // A second abort is a no-op.
             abort.abort();
         });
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
 
-        let err = join_now(&mut join).expect_err("the task never completes by itself");
-        assert!(err.is_cancelled());
-        drop(join);
-        assert!(Counters::get(&counters.polls) <= 1);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.outputs_made), 0);
-        shared.assert_done();
+        expect_cancelled(join);
+        assert!(counters.polls() <= 1);
+        0
     });
 }
 
@@ -667,42 +580,23 @@ fn abort_races_poll_pending() {
 /// the join waker is dropped exactly once (rule J).
 #[test]
 fn join_handle_drop_races_completion() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| true));
+    task_model(|shared, counters| {
+        let (mut join, _) = spawn(shared, probe(counters, |_cx, _n| true));
         let wakes = new_wake_counter();
 
-        let th = {
-            let wakes = wakes.clone();
-            let shared = shared.clone();
-            thread::spawn(move || {
-                let waker = counting_waker(&wakes);
-                if let Poll::Ready(result) = poll_join(&mut join, &waker) {
-                    drop(result.expect("completed normally"));
-                }
-                shared.touch(1);
-                drop(join);
-                drop(waker);
-            })
-        };
-        shared.touch(0);
-        shared.run_all();
-        th.join().unwrap();
+        let (other, wakes2) = (shared.clone(), wakes.clone());
+        run_racing_touched(shared, move || {
+            let waker = counting_waker(&wakes2);
+            if let Poll::Ready(result) = poll_join(&mut join, &waker) {
+                drop(result.expect("completed normally"));
+            }
+            other.touch(1);
+            drop(join);
+            drop(waker);
+        });
 
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.outputs_made), 1);
-        assert_eq!(
-            Counters::get(&counters.output_drops),
-            1,
-            "the output is dropped exactly once"
-        );
-        assert_eq!(
-            wakes.live.load(SeqCst),
-            0,
-            "the join waker is dropped exactly once"
-        );
-        shared.assert_done();
+        assert_eq!(wakes.live.load(SeqCst), 0, "the join waker is dropped once");
+        1
     });
 }
 
@@ -712,16 +606,15 @@ fn join_handle_drop_races_completion() {
 /// neither (no lost join wakeup). Every waker clone is dropped once.
 #[test]
 fn join_poll_races_completion_no_lost_wakeup() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (join, _) = spawn(&shared, probe(&counters, |_cx, _n| true));
+    task_model(|shared, counters| {
+        let (join, _) = spawn(shared, probe(counters, |_cx, _n| true));
         let first = new_wake_counter();
         let second = new_wake_counter();
 
-        let th = {
-            let (first, second) = (first.clone(), second.clone());
-            thread::spawn(move || {
+        let theirs = (first.clone(), second.clone());
+        let pending = race(
+            move || {
+                let (first, second) = theirs;
                 let mut join = join;
                 for counter in [&first, &second] {
                     let waker = counting_waker(counter);
@@ -731,10 +624,9 @@ fn join_poll_races_completion_no_lost_wakeup() {
                     }
                 }
                 Some(join)
-            })
-        };
-        shared.run_all();
-        let pending = th.join().unwrap();
+            },
+            || shared.run_all(),
+        );
 
         if let Some(mut join) = pending {
             assert!(
@@ -743,7 +635,6 @@ fn join_poll_races_completion_no_lost_wakeup() {
             );
             drop(join_now(&mut join).expect("completed normally"));
         }
-        assert_eq!(Counters::get(&counters.output_drops), 1);
         assert_eq!(
             first.live.load(SeqCst),
             0,
@@ -754,8 +645,7 @@ fn join_poll_races_completion_no_lost_wakeup() {
             0,
             "the join waker leaked or was dropped twice"
         );
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        1
     });
 }
 
@@ -764,29 +654,20 @@ fn join_poll_races_completion_no_lost_wakeup() {
 /// is freed exactly once, by whoever drops the last reference.
 #[test]
 fn waker_drop_races_completion() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (join, raw) = spawn(&shared, probe(&counters, |_cx, _n| true));
+    task_model(|shared, counters| {
+        let (join, raw) = spawn(shared, probe(counters, |_cx, _n| true));
         let waker = task_waker(raw);
 
-        let th = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                drop(join);
-                // The waker's reference is the last this thread drops, by a
-                // plain `ref_dec`: it alone must publish the write.
-                shared.touch(1);
-                drop(waker);
-            })
-        };
-        shared.touch(0);
-        shared.run_all();
-        th.join().unwrap();
+        let other = shared.clone();
+        run_racing_touched(shared, move || {
+            drop(join);
+            // The waker's reference is the last this thread drops, by a
+            // plain `ref_dec`: it alone must publish the write.
+            other.touch(1);
+            drop(waker);
+        });
 
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        shared.assert_done();
+        1
     });
 }
 
@@ -795,28 +676,25 @@ fn waker_drop_races_completion() {
 /// the handle's `drop_reference`), exactly once.
 #[test]
 fn wake_by_val_after_completion_races_handle_drop() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (join, raw) = spawn(&shared, probe(&counters, |_cx, _n| true));
+    task_model(|shared, counters| {
+        let (join, raw) = spawn(shared, probe(counters, |_cx, _n| true));
         let waker = task_waker(raw);
         shared.run_all();
-        assert_eq!(Counters::get(&counters.outputs_made), 1);
+        assert_eq!(counters.outputs_made(), 1);
 
-        let th = {
-            let shared = shared.clone();
-            thread::spawn(move || {
-                shared.touch(1);
+        let other = shared.clone();
+        race(
+            move || {
+                other.touch(1);
                 waker.wake();
-            })
-        };
-        shared.touch(0);
-        drop(join);
-        th.join().unwrap();
+            },
+            || {
+                shared.touch(0);
+                drop(join);
+            },
+        );
 
-        assert_eq!(Counters::get(&counters.output_drops), 1);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        1
     });
 }
 
@@ -825,24 +703,14 @@ fn wake_by_val_after_completion_races_handle_drop() {
 /// dropped exactly once and the handle reports a cancellation.
 #[test]
 fn shutdown_races_poll() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
-        let (mut join, _) = spawn(&shared, probe(&counters, |_cx, _n| false));
+    task_model(|shared, counters| {
+        let (join, _) = spawn(shared, probe(counters, |_cx, _n| false));
 
-        let th = {
-            let shared = shared.clone();
-            thread::spawn(move || shared.owned.close_and_shutdown_all())
-        };
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        let other = shared.clone();
+        run_racing(shared, move || other.owned.close_and_shutdown_all());
 
-        let err = join_now(&mut join).expect_err("shut down");
-        assert!(err.is_cancelled());
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
-        shared.assert_done();
+        expect_cancelled(join);
+        0
     });
 }
 
@@ -853,9 +721,7 @@ fn shutdown_races_poll() {
 /// runner. The future is dropped exactly once, on the main thread.
 #[test]
 fn abort_local_task_from_another_thread() {
-    model(|| {
-        let shared = Shared::new();
-        let counters = Counters::new();
+    task_model(|shared, counters| {
         let main = thread::current().id();
         let dropped_on_main = Arc::new(AtomicBool::new(false));
         let flag = dropped_on_main.clone();
@@ -866,13 +732,12 @@ fn abort_local_task_from_another_thread() {
             }
         }
         let guard = OnDrop(flag, main);
-        let future = probe(&counters, move |_cx, _n| {
+        let future = probe(counters, move |_cx, _n| {
             let _keep = &guard;
             false
         });
         // SAFETY: every entry of this task is run by this (main) thread.
-        let (mut join, notified) =
-            unsafe { bind_local(&shared.owned, future, Sched(shared.clone())) };
+        let (join, notified) = unsafe { bind_local(&shared.owned, future, Sched(shared.clone())) };
         shared
             .queue
             .lock()
@@ -880,19 +745,13 @@ fn abort_local_task_from_another_thread() {
             .push_back(notified.expect("open"));
         let abort = join.abort_handle();
 
-        let th = thread::spawn(move || abort.abort());
-        shared.run_all();
-        th.join().unwrap();
-        shared.run_all();
+        run_racing(shared, move || abort.abort());
 
-        let err = join_now(&mut join).expect_err("never completes by itself");
-        assert!(err.is_cancelled());
-        drop(join);
-        assert_eq!(Counters::get(&counters.future_drops), 1);
+        expect_cancelled(join);
         assert!(
             dropped_on_main.load(SeqCst),
             "a local task's future was dropped off its thread"
         );
-        shared.assert_done();
+        0
     });
 }

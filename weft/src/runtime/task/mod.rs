@@ -20,6 +20,8 @@ mod waker;
 mod cell_tests;
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
+#[cfg(test)]
+mod test_probe;
 
 pub use error::JoinError;
 pub use id::{id, try_id, Id};

@@ -1,40 +1,50 @@
 //! What the timer protocol's unit tests and loom models share: a bare time
-//! driver and a waker that counts its wakes.
+//! driver with a counting waker, registered timers, and the check that a
+//! dropped timer leaves the wheel.
 
+use super::timer::Timer;
 use super::{Driver, Handle};
-use crate::loom::{AtomicUsize, Ordering::SeqCst};
 use crate::runtime::driver::Unpark;
 use crate::runtime::park::Parker;
+use crate::util::test_waker::{counting, CountWakes};
+use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Wake, Waker};
+use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
-
-/// Counts wakes.
-pub(super) struct CountingWaker(pub(super) AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-
-impl CountingWaker {
-    pub(super) fn wakes(&self) -> usize {
-        self.0.load(SeqCst)
-    }
-}
 
 /// A time driver woken through a plain parker, its handle, and a counting
 /// waker.
-pub(super) fn setup() -> (Driver, Handle, Arc<CountingWaker>, Waker) {
+pub(super) fn setup() -> (Driver, Handle, Arc<CountWakes>, Waker) {
     let parker = Parker::new();
     let (driver, handle) = Driver::new(Unpark::Park(parker.unparker()));
-    let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
-    let waker = Waker::from(count.clone());
+    let (count, waker) = counting();
     (driver, handle, count, waker)
 }
 
 /// A deadline no test reaches by the clock: only `fire_until` fires it.
 pub(super) fn far() -> Instant {
     Instant::now() + Duration::from_secs(3_600)
+}
+
+/// A timer on `handle`, registered by a first poll with `cx` for
+/// `deadline`; that poll must be pending.
+pub(super) fn registered_at(
+    handle: &Handle,
+    cx: &mut Context<'_>,
+    deadline: Instant,
+) -> Pin<Box<Timer>> {
+    let mut timer = Box::pin(Timer::new(handle.clone()));
+    assert!(timer.as_mut().poll_elapsed(cx, deadline).is_pending());
+    timer
+}
+
+/// A timer on `handle`, registered by a first poll with `cx` for [`far`].
+pub(super) fn registered(handle: &Handle, cx: &mut Context<'_>) -> Pin<Box<Timer>> {
+    registered_at(handle, cx, far())
+}
+
+/// Drops the last timer on `handle` and checks that the wheel is empty.
+pub(super) fn drop_last(timer: Pin<Box<Timer>>, handle: &Handle) {
+    drop(timer);
+    assert_eq!(handle.lock().wheel.len(), 0);
 }

@@ -1,7 +1,7 @@
 //! The timer protocol without a runtime: a `Timer` against a bare time
 //! driver (also run under Miri, which checks the wheel's raw pointers).
 
-use super::test_support::{far, setup};
+use super::test_support::{drop_last, far, registered, registered_at, setup};
 use super::timer::Timer;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,29 +11,23 @@ use std::time::Duration;
 fn register_fire_poll_drop() {
     let (mut driver, handle, count, waker) = setup();
     let mut cx = Context::from_waker(&waker);
-    let mut timer = Box::pin(Timer::new(handle.clone()));
-    assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+    let mut timer = registered(&handle, &mut cx);
     assert_eq!(handle.lock().wheel.len(), 1);
     driver.fire_until(u64::MAX);
     assert_eq!(count.wakes(), 1);
     assert!(timer.is_elapsed());
     assert_eq!(timer.as_mut().poll_elapsed(&mut cx, far()), Poll::Ready(()));
-    drop(timer);
-    assert_eq!(handle.lock().wheel.len(), 0);
+    drop_last(timer, &handle);
 }
 
 #[test]
 fn many_timers_dropped_in_any_order_unlink_cleanly() {
     let (mut driver, handle, count, waker) = setup();
     let mut cx = Context::from_waker(&waker);
-    let mut timers: Vec<Pin<Box<Timer>>> = (0..64)
-        .map(|_| Box::pin(Timer::new(handle.clone())))
+    // Far enough that no stall of this thread lets one pass.
+    let timers: Vec<Pin<Box<Timer>>> = (0..64)
+        .map(|i| registered_at(&handle, &mut cx, far() + Duration::from_millis(i * 37)))
         .collect();
-    for (i, timer) in timers.iter_mut().enumerate() {
-        // Far enough that no stall of this thread lets one pass.
-        let deadline = far() + Duration::from_millis(i as u64 * 37);
-        assert!(timer.as_mut().poll_elapsed(&mut cx, deadline).is_pending());
-    }
     // Drop every third one, from the middle out, then fire the rest.
     let mut kept = Vec::new();
     for (i, timer) in timers.into_iter().enumerate() {
@@ -52,8 +46,7 @@ fn many_timers_dropped_in_any_order_unlink_cleanly() {
 fn reset_relinks_and_keeps_the_waker() {
     let (mut driver, handle, count, waker) = setup();
     let mut cx = Context::from_waker(&waker);
-    let mut timer = Box::pin(Timer::new(handle.clone()));
-    assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+    let mut timer = registered(&handle, &mut cx);
     timer.as_mut().reset(far() + Duration::from_secs(60));
     assert_eq!(handle.lock().wheel.len(), 1);
     driver.fire_until(u64::MAX);
@@ -63,20 +56,14 @@ fn reset_relinks_and_keeps_the_waker() {
     timer.as_mut().reset(far());
     assert!(!timer.is_elapsed());
     assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-    drop(timer);
-    assert_eq!(handle.lock().wheel.len(), 0);
+    drop_last(timer, &handle);
 }
 
 #[test]
 fn shutdown_wakes_and_releases_every_timer() {
     let (mut driver, handle, count, waker) = setup();
     let mut cx = Context::from_waker(&waker);
-    let mut timers: Vec<Pin<Box<Timer>>> = (0..8)
-        .map(|_| Box::pin(Timer::new(handle.clone())))
-        .collect();
-    for timer in &mut timers {
-        assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-    }
+    let timers: Vec<_> = (0..8).map(|_| registered(&handle, &mut cx)).collect();
     driver.shutdown();
     assert_eq!(count.wakes(), 8);
     assert_eq!(handle.lock().wheel.len(), 0);
@@ -87,13 +74,8 @@ fn shutdown_wakes_and_releases_every_timer() {
 #[test]
 fn a_timer_dropped_on_another_thread_while_firing() {
     let (mut driver, handle, _count, waker) = setup();
-    let mut timers: Vec<Pin<Box<Timer>>> = (0..32)
-        .map(|_| Box::pin(Timer::new(handle.clone())))
-        .collect();
     let mut cx = Context::from_waker(&waker);
-    for timer in &mut timers {
-        assert!(timer.as_mut().poll_elapsed(&mut cx, far()).is_pending());
-    }
+    let timers: Vec<_> = (0..32).map(|_| registered(&handle, &mut cx)).collect();
     let dropper = std::thread::spawn(move || drop(timers));
     driver.fire_until(u64::MAX);
     dropper.join().unwrap();
@@ -128,11 +110,9 @@ fn a_passed_deadline_waits_behind_an_earlier_registered_timer() {
     }
     let now = std::time::Instant::now();
     // A first poll of a later, passed deadline waits for it...
-    let mut later = Box::pin(Timer::new(handle.clone()));
-    assert!(later.as_mut().poll_elapsed(&mut cx, now).is_pending());
+    let later = registered_at(&handle, &mut cx, now);
     // ...and so does a reset of a registered timer to one.
-    let mut reset = Box::pin(Timer::new(handle.clone()));
-    assert!(reset.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+    let mut reset = registered(&handle, &mut cx);
     reset.as_mut().reset(now);
     assert!(!reset.is_elapsed());
     assert_eq!(count.wakes(), 0);
@@ -145,8 +125,7 @@ fn a_passed_deadline_waits_behind_an_earlier_registered_timer() {
     // With nothing earlier left, a reset to a passed deadline fires at once
     // and wakes the task.
     assert!(reset.as_mut().poll_elapsed(&mut cx, now).is_ready());
-    let mut again = Box::pin(Timer::new(handle.clone()));
-    assert!(again.as_mut().poll_elapsed(&mut cx, far()).is_pending());
+    let mut again = registered(&handle, &mut cx);
     again.as_mut().reset(now);
     assert!(again.is_elapsed());
     assert_eq!(count.wakes(), 4);
