@@ -68,6 +68,9 @@ mod runtime {
 pub mod signal;
 #[cfg(feature = "sync")]
 pub mod sync;
+/// The platform layer: the only place with `cfg(target_os)` and raw `libc`.
+#[cfg(feature = "rt")]
+mod sys;
 #[cfg(feature = "rt")]
 pub mod task;
 #[cfg(feature = "rt")]
