@@ -30,7 +30,10 @@ pub(crate) struct Clock {
     start_monotonic_ns: Option<u64>,
     /// How far ahead of the coarse reading (in ticks) [`has_passed`]
     /// still reads the precise clock: twice the coarse clock's resolution
-    /// (one kernel tick), 0 where there is no coarse clock.
+    /// (one kernel tick); 1 where there is no coarse clock, since the
+    /// precise reading then used rounds down while a deadline's tick rounds
+    /// up, so a deadline passed within the current tick needs the exact
+    /// comparison.
     ///
     /// [`has_passed`]: Clock::has_passed
     precise_window: u64,
@@ -56,7 +59,7 @@ impl Clock {
             start,
             start_monotonic_ns: monotonic_ns(),
             precise_window: coarse_resolution_ns()
-                .map_or(0, |ns| (2 * ns / 1_000).clamp(1_000, 50_000)),
+                .map_or(1, |ns| (2 * ns / 1_000).clamp(1_000, 50_000)),
             ever_paused: AtomicBool::new(false),
             frozen: Mutex::new(Frozen {
                 base: start,
