@@ -68,7 +68,8 @@ mod runtime {
 pub mod signal;
 #[cfg(feature = "sync")]
 pub mod sync;
-/// The platform layer: the only place with `cfg(target_os)` and raw `libc`.
+/// The platform layer: the only place that names an OS (`cfg(target_os)`)
+/// or calls `libc`.
 #[cfg(feature = "rt")]
 mod sys;
 #[cfg(feature = "rt")]

@@ -46,12 +46,12 @@ pub(crate) struct TimerFd {
 
 impl TimerFd {
     /// Fails with `Unsupported`: the I/O driver waits with the poller's
-    /// own millisecond timeout instead, so timers may fire up to 1 ms
-    /// after their deadline.
+    /// own timeout instead (kqueue's is in nanoseconds; epoll's in whole
+    /// milliseconds, so there timers may fire up to 1 ms late).
     pub(crate) fn new() -> io::Result<TimerFd> {
         Err(unsupported(
-            "no timerfd on this platform: timers wait on the poller's millisecond \
-             timeout and may fire up to 1 ms late",
+            "no timerfd: the I/O driver waits with the poller's own timeout \
+             (with epoll, in whole milliseconds: timers may fire up to 1 ms late)",
         ))
     }
 

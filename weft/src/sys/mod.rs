@@ -22,15 +22,17 @@
 //!
 //! What the layer offers, why, and what the fallback does instead:
 //!
-//! * **Precise timer waits** ([`TimerFd`]). `epoll_wait` (and `kevent`, as
-//!   mio calls it) takes its timeout in whole milliseconds, rounded up, so
-//!   a timer would fire up to 1 ms late. On Linux the I/O driver registers
-//!   a `timerfd` (`timerfd_create(CLOCK_MONOTONIC)`, armed with
-//!   `timerfd_settime`) and waits for it instead: nanosecond resolution
+//! * **Precise timer waits** ([`TimerFd`]). `epoll_wait` takes its timeout
+//!   in whole milliseconds (mio rounds up), so a timer would fire up to
+//!   1 ms late. On Linux the I/O driver registers a `timerfd`
+//!   (`timerfd_create(CLOCK_MONOTONIC)`, armed with `timerfd_settime`) and
+//!   waits for it instead: nanosecond resolution
 //!   (`runtime/io/precise_timeout.rs` holds the policy).
 //!   *Fallback:* `TimerFd::new` fails with `Unsupported`; the driver then
-//!   waits with the poller's own timeout, and timers fire up to 1 ms
-//!   after their deadline (never before).
+//!   waits with the poller's own timeout. kqueue (macOS, the BSDs) takes
+//!   it as a `timespec`, in nanoseconds, so little is lost there; where
+//!   the poller is epoll (illumos, or Linux with the fallback forced),
+//!   timers fire up to 1 ms after their deadline (never before).
 //!
 //! * **The receive queue's count** ([`enable_inq`], [`recv_inq`],
 //!   [`recv_vectored_inq`]). An edge-triggered reader may forget a socket's

@@ -34,7 +34,9 @@
 //! and waits for it; a longer one waits a millisecond short with
 //! `epoll_wait`'s own timeout, so the next turn has a short, precise one.
 //! The timerfd comes from the platform layer (`sys::TimerFd`); where there
-//! is none (not Linux), waits keep the millisecond timeout.
+//! is none (not Linux), waits use the poller's own timeout (kqueue's is in
+//! nanoseconds; epoll's, with the platform layer's fallback forced, in
+//! milliseconds).
 
 mod poll_evented;
 mod precise_timeout;

@@ -1,7 +1,7 @@
 //! A timer descriptor that gives the I/O driver's waits sub-millisecond
 //! timeouts, where the platform has one (`sys::TimerFd`: a `timerfd` on
-//! Linux; elsewhere there is none and waits keep the poller's millisecond
-//! timeout, see the `sys` module note).
+//! Linux; elsewhere there is none and waits use the poller's own timeout,
+//! see the `sys` module note).
 
 use crate::sys::TimerFd;
 use std::io;
