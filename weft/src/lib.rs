@@ -112,6 +112,11 @@ pub mod signal;
 #[cfg(feature = "sync")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sync")))]
 pub mod sync;
+/// The platform layer: the only place that names an OS (`cfg(target_os)`)
+/// or calls `libc`. It serves the I/O driver and sockets, timers and
+/// signals, so it exists with any of their features.
+#[cfg(any(feature = "net", feature = "time", feature = "signal"))]
+mod sys;
 #[cfg(feature = "rt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod task;

@@ -428,26 +428,12 @@ enum AcceptError {
 
 fn classify(err: &io::Error) -> AcceptError {
     use io::ErrorKind::*;
-    match err.raw_os_error() {
-        // ENOSPC: epoll's limit on watches, when registering a connection.
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM | libc::ENOSPC) => {
-            return AcceptError::Resources
-        }
-        // Linux passes network errors already pending on the new
-        // connection to accept(2), which says to treat them as EAGAIN; and
-        // a firewall rule can refuse one connection (EPERM).
-        Some(
-            libc::EPROTO
-            | libc::ENOPROTOOPT
-            | libc::ENETDOWN
-            | libc::ENETUNREACH
-            | libc::EHOSTDOWN
-            | libc::EHOSTUNREACH
-            | libc::ENONET
-            | libc::EPERM
-            | libc::ETIMEDOUT,
-        ) => return AcceptError::Connection,
-        _ => {}
+    // The errno values are the platform layer's (`sys`).
+    if crate::sys::is_out_of_resources(err) {
+        return AcceptError::Resources;
+    }
+    if crate::sys::is_accepted_connection_error(err) {
+        return AcceptError::Connection;
     }
     match err.kind() {
         ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted | WouldBlock => {

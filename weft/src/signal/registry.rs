@@ -46,6 +46,7 @@
 //! harmless, as unread bytes already guarantee a broadcast (rule 4).
 
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
+use crate::sys::{max_signal, Disposition};
 use std::io;
 use std::os::unix::net::UnixStream;
 use std::sync::OnceLock;
@@ -56,10 +57,11 @@ pub(crate) struct Slot {
     /// Set by the handler, taken by the pump (rules 1, 2).
     pending: AtomicBool,
     listeners: Mutex<Listeners>,
-    /// The outcome of installing the handler, once (`Err`: the errno).
-    pub(super) installed: OnceLock<Result<(), i32>>,
+    /// The outcome of installing the handler, once (`Err`: the OS error's
+    /// kind and message).
+    pub(super) installed: OnceLock<Result<(), (io::ErrorKind, String)>>,
     /// The disposition found before ours, chained by the handler.
-    pub(super) previous: OnceLock<libc::sigaction>,
+    pub(super) previous: OnceLock<Disposition>,
 }
 
 /// A slot's lock-protected part.
@@ -256,14 +258,6 @@ impl Registry {
             slot.broadcast();
         }
     }
-}
-
-/// The largest signal number the platform defines.
-pub(crate) fn max_signal() -> libc::c_int {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    return libc::SIGRTMAX();
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    return 32;
 }
 
 #[cfg(all(test, not(weft_loom)))]

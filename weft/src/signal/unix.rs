@@ -1,8 +1,9 @@
 //! Unix signals as streams of deliveries: [`signal`], [`SignalKind`],
 //! [`Signal`].
 
-use super::registry::{max_signal, Registry, Slot, Subscription};
+use super::registry::{Registry, Slot, Subscription};
 use super::{handler, pump};
+use crate::sys::max_signal;
 use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};

@@ -18,7 +18,9 @@
 //! A timer never fires early. With the runtime idle it fires within about
 //! 100 µs of its deadline (measured on Linux; tokio rounds to 1 ms): the
 //! wheel keeps microsecond ticks and the driver waits with a kernel timer
-//! (`timerfd`) rather than `epoll_wait`'s millisecond timeout.
+//! (`timerfd`) rather than `epoll_wait`'s millisecond timeout. On macOS and
+//! the BSDs the driver waits with kqueue's own timeout, which is in
+//! nanoseconds too.
 //!
 //! # Far deadlines
 //!

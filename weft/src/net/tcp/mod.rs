@@ -1,6 +1,5 @@
 //! TCP: listeners and connections.
 
-mod inq;
 mod listener;
 mod socket;
 mod stream;

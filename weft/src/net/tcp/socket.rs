@@ -152,7 +152,7 @@ impl TcpSocket {
         match self.inner.connect(&addr.into()) {
             Ok(()) => {}
             // Non-blocking: the connection completes in the background.
-            Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+            Err(err) if crate::sys::is_in_progress(&err) => {}
             Err(err) => return Err(err),
         }
         let std_stream: std::net::TcpStream = self.inner.into();

@@ -1,10 +1,10 @@
 //! `TcpStream`: a TCP connection.
 
-use super::inq;
 use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::runtime::io::{Direction, PollEvented, Wants};
+use crate::sys;
 use std::fmt;
 use std::io::{self, Write};
 #[cfg(feature = "hyper")]
@@ -24,8 +24,9 @@ use std::task::{ready, Context, Poll};
 ///
 /// See [`TcpListener`](super::TcpListener) for an example.
 pub struct TcpStream {
-    /// Reads learn what the receive queue still holds (`TCP_INQ`; see
-    /// `inq.rs`), so a read that empties it forgets the readiness.
+    /// Reads learn what the receive queue still holds (`TCP_INQ`, on
+    /// Linux; see the `sys` module note), so a read that empties it forgets
+    /// the readiness.
     io: PollEvented<mio::net::TcpStream>,
 }
 
@@ -79,7 +80,9 @@ impl TcpStream {
 
     #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
-        inq::enable(stream.as_raw_fd());
+        // Refused on old kernels and other platforms: reads then never
+        // forget the readiness early.
+        let _ = sys::enable_inq(stream.as_raw_fd());
         Ok(TcpStream {
             io: PollEvented::new(stream)?,
         })
@@ -231,14 +234,14 @@ impl TcpStream {
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         let fd = self.as_raw_fd();
         self.registration()
-            .try_drain(Wants::Read, || inq::recv(fd, as_uninit(buf)))
+            .try_drain(Wants::Read, || sys::recv_inq(fd, as_uninit(buf)))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
         let fd = self.as_raw_fd();
         self.registration()
-            .try_drain(Wants::Read, || inq::recv_into_slices(fd, bufs))
+            .try_drain(Wants::Read, || sys::recv_vectored_inq(fd, bufs))
     }
 
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
@@ -378,7 +381,7 @@ impl TcpStream {
         let unfilled = unsafe { buf.unfilled_mut() };
         let n = ready!(self
             .registration()
-            .poll_drain(cx, Direction::Read, || inq::recv(fd, unfilled)))?;
+            .poll_drain(cx, Direction::Read, || sys::recv_inq(fd, unfilled)))?;
         // SAFETY: the kernel initialized the `n` bytes it read.
         unsafe { buf.assume_init(n) };
         buf.advance(n);

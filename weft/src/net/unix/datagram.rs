@@ -402,8 +402,11 @@ impl UnixDatagram {
 }
 
 /// `target` as a socket address (abstract names included: socket2 reads a
-/// leading NUL as one).
+/// leading NUL as one, once the platform layer has said it has them).
 fn unix_sock_addr(target: &Path) -> io::Result<socket2::SockAddr> {
+    if let Some(Err(unsupported)) = super::abstract_addr(target) {
+        return Err(unsupported);
+    }
     socket2::SockAddr::unix(target)
 }
 

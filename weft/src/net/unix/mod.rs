@@ -10,6 +10,7 @@
 //! `UnixStream::connect` and `UnixDatagram`'s `bind`, `connect` and
 //! `send_to` accept such paths, as in tokio; the addresses they report
 //! answer `as_abstract_name` (`std::os::linux::net::SocketAddrExt`).
+//! Elsewhere they fail with `ErrorKind::Unsupported`.
 //!
 //! ```
 //! # #[cfg(target_os = "linux")]
@@ -56,37 +57,19 @@ pub use std::os::unix::net::SocketAddr;
 use std::io;
 use std::path::Path;
 
-/// The abstract name `path` gives, if its first byte is NUL (Linux and
-/// Android; module docs).
+/// The abstract name `path` gives, if its first byte is NUL (module
+/// docs).
 fn abstract_name(path: &Path) -> Option<&[u8]> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        match path.as_os_str().as_bytes().split_first() {
-            Some((0, name)) => Some(name),
-            _ => None,
-        }
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = path;
-        None
+    use std::os::unix::ffi::OsStrExt;
+    match path.as_os_str().as_bytes().split_first() {
+        Some((0, name)) => Some(name),
+        _ => None,
     }
 }
 
 /// `path` as an abstract socket address, if it names one (a leading NUL
-/// byte); `None` for an ordinary path.
+/// byte); `None` for an ordinary path. An `Unsupported` error where the
+/// platform has no abstract names (`sys::abstract_socket_addr`).
 fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
-    let name = abstract_name(path)?;
-    #[cfg(target_os = "android")]
-    use std::os::android::net::SocketAddrExt;
-    #[cfg(target_os = "linux")]
-    use std::os::linux::net::SocketAddrExt;
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    return Some(SocketAddr::from_abstract_name(name));
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = name;
-        None
-    }
+    abstract_name(path).map(crate::sys::abstract_socket_addr)
 }

@@ -120,11 +120,13 @@ impl UnixStream {
     }
 
     /// The credentials (user, group, process) of the peer process, as the
-    /// kernel recorded them at connect time (`SO_PEERCRED` on Linux).
+    /// kernel recorded them at connect time (`SO_PEERCRED` on Linux,
+    /// `getpeereid`, without the pid, on macOS and the BSDs).
     ///
     /// # Errors
     ///
-    /// The `getsockopt` call failed (the OS error, with context).
+    /// The call failed (the OS error, with context); `Unsupported` on a
+    /// platform weft has no peer-credential call for.
     ///
     /// # Examples
     ///

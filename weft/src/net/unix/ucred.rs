@@ -5,7 +5,8 @@ use std::os::fd::AsRawFd;
 
 /// The credentials of the process at the other end of a
 /// [`UnixStream`](super::UnixStream), as the kernel recorded them when the
-/// connection was made (`SO_PEERCRED`).
+/// connection was made (`SO_PEERCRED` on Linux, `getpeereid` on macOS and
+/// the BSDs).
 ///
 /// # Examples
 ///
@@ -40,60 +41,17 @@ impl UCred {
         self.gid
     }
 
-    /// The peer's process id (`None` where the platform does not say; on
-    /// Linux it always does).
+    /// The peer's process id (`None` where the platform does not say, as
+    /// on macOS and the BSDs; on Linux it always does).
     pub fn pid(&self) -> Option<libc::pid_t> {
         self.pid
     }
 }
 
-/// Reads the peer credentials of the socket `fd` (`SO_PEERCRED`).
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// Reads the peer credentials of `socket` through the platform layer
+/// (`sys::peer_cred`: `SO_PEERCRED` on Linux, `getpeereid` on macOS and
+/// the BSDs).
 pub(crate) fn peer_cred(socket: &impl AsRawFd) -> io::Result<UCred> {
-    let mut cred = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: `cred` is a valid, writable `ucred` and `len` holds its size,
-    // as `getsockopt(SO_PEERCRED)` requires; the descriptor is borrowed
-    // from a live socket.
-    let rc = unsafe {
-        libc::getsockopt(
-            socket.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
-    };
-    if rc != 0 {
-        let err = io::Error::last_os_error();
-        return Err(io::Error::new(
-            err.kind(),
-            format!("UnixStream::peer_cred: getsockopt(SO_PEERCRED) failed: {err}"),
-        ));
-    }
-    Ok(UCred {
-        uid: cred.uid,
-        gid: cred.gid,
-        pid: Some(cred.pid),
-    })
-}
-
-/// Reads the peer credentials of the socket `fd` (`getpeereid`; no pid).
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(crate) fn peer_cred(socket: &impl AsRawFd) -> io::Result<UCred> {
-    let (mut uid, mut gid) = (0, 0);
-    // SAFETY: both out-pointers are valid and writable; the descriptor is
-    // borrowed from a live socket.
-    if unsafe { libc::getpeereid(socket.as_raw_fd(), &mut uid, &mut gid) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(UCred {
-        uid,
-        gid,
-        pid: None,
-    })
+    let (uid, gid, pid) = crate::sys::peer_cred(socket.as_raw_fd())?;
+    Ok(UCred { uid, gid, pid })
 }

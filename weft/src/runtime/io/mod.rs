@@ -33,6 +33,10 @@
 //! turn whose timeout is under a second arms it with nanosecond precision
 //! and waits for it; a longer one waits a millisecond short with
 //! `epoll_wait`'s own timeout, so the next turn has a short, precise one.
+//! The timerfd comes from the platform layer (`sys::TimerFd`); where there
+//! is none (not Linux), waits use the poller's own timeout (kqueue's is in
+//! nanoseconds; epoll's, with the platform layer's fallback forced, in
+//! milliseconds).
 
 mod poll_evented;
 mod precise_timeout;
@@ -63,7 +67,8 @@ pub(crate) struct Driver {
     events: mio::Events,
     tick: usize,
     handle: Handle,
-    /// With timers enabled: the timerfd for sub-millisecond timeouts.
+    /// With timers enabled (and a platform timerfd): sub-millisecond
+    /// timeouts.
     precise: Option<precise_timeout::PreciseTimeout>,
 }
 
@@ -100,10 +105,7 @@ impl Driver {
         let poll = mio::Poll::new()?;
         // Miri has no timerfd: there, waits keep epoll's millisecond timeout.
         let precise = if precise_timeouts && !cfg!(miri) {
-            Some(precise_timeout::PreciseTimeout::new(
-                poll.registry(),
-                TIMER_TOKEN,
-            )?)
+            precise_timeout::PreciseTimeout::new(poll.registry(), TIMER_TOKEN)?
         } else {
             None
         };

@@ -76,7 +76,7 @@ impl Registration {
     /// As [`poll_io`](Registration::poll_io) for an operation that also
     /// says whether it *proved* the readiness exhausted: only `TcpStream`'s
     /// reads, when `TCP_INQ` reports the receive queue empty
-    /// (`net/tcp/inq.rs`). The readiness is forgotten then, as after
+    /// (`sys::recv_inq`; the `sys` module note). The readiness is forgotten then, as after
     /// `WouldBlock`, but without the extra call. That is invisible to the
     /// caller (the socket really has nothing to read; edges and the tick
     /// guard keep every later arrival). A short transfer alone proves

@@ -16,6 +16,7 @@
 //! state under a lock (tests only).
 
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
+use crate::sys::{coarse_monotonic_ns, coarse_resolution_ns, monotonic_ns};
 use std::time::{Duration, Instant};
 
 /// Where the driver reads the time.
@@ -24,12 +25,15 @@ pub(crate) struct Clock {
     /// Tick 0.
     start: Instant,
     /// `CLOCK_MONOTONIC` in ns, read just after `start`: the base of
-    /// [`past_tick`](Clock::past_tick)'s coarse reading (`None` where that
-    /// clock is missing).
+    /// [`past_tick`](Clock::past_tick)'s coarse reading (`None` where the
+    /// platform layer, `sys`, reads no such clock).
     start_monotonic_ns: Option<u64>,
     /// How far ahead of the coarse reading (in ticks) [`has_passed`]
     /// still reads the precise clock: twice the coarse clock's resolution
-    /// (one kernel tick), 0 where there is no coarse clock.
+    /// (one kernel tick); 1 where there is no coarse clock, since the
+    /// precise reading then used rounds down while a deadline's tick rounds
+    /// up, so a deadline passed within the current tick needs the exact
+    /// comparison.
     ///
     /// [`has_passed`]: Clock::has_passed
     precise_window: u64,
@@ -53,9 +57,9 @@ impl Clock {
         let start = Instant::now();
         Clock {
             start,
-            start_monotonic_ns: monotonic_ns(false),
+            start_monotonic_ns: monotonic_ns(),
             precise_window: coarse_resolution_ns()
-                .map_or(0, |ns| (2 * ns / 1_000).clamp(1_000, 50_000)),
+                .map_or(1, |ns| (2 * ns / 1_000).clamp(1_000, 50_000)),
             ever_paused: AtomicBool::new(false),
             frozen: Mutex::new(Frozen {
                 base: start,
@@ -113,14 +117,14 @@ impl Clock {
     }
 
     /// A tick that has certainly passed, read cheaply: on Linux the coarse
-    /// monotonic clock (updated every scheduler tick of the kernel, so up
-    /// to a few ms behind, and never ahead, since it shares its base with
-    /// `Instant` and `start` was taken first); the precise time while
-    /// paused or elsewhere.
+    /// monotonic clock (`sys::coarse_monotonic_ns`: updated every scheduler
+    /// tick of the kernel, so up to a few ms behind, and never ahead, since
+    /// it shares its base with `Instant` and `start` was taken first); the
+    /// precise time while paused or where the platform has no coarse clock.
     pub(crate) fn past_tick(&self) -> u64 {
         // Acquire: as in `now`.
         if !self.ever_paused.load(Acquire) {
-            if let (Some(start), Some(coarse)) = (self.start_monotonic_ns, monotonic_ns(true)) {
+            if let (Some(start), Some(coarse)) = (self.start_monotonic_ns, coarse_monotonic_ns()) {
                 return coarse.saturating_sub(start) / 1_000;
             }
         }
@@ -220,62 +224,6 @@ impl Clock {
         let mut frozen = self.frozen();
         frozen.inhibit_auto_advance = frozen.inhibit_auto_advance.saturating_sub(1);
     }
-}
-
-/// `CLOCK_MONOTONIC` (or, with `coarse`, `CLOCK_MONOTONIC_COARSE`) in
-/// nanoseconds; `None` if it cannot be read.
-#[cfg(target_os = "linux")]
-fn monotonic_ns(coarse: bool) -> Option<u64> {
-    let clock = if coarse {
-        libc::CLOCK_MONOTONIC_COARSE
-    } else {
-        libc::CLOCK_MONOTONIC
-    };
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid timespec to write; both clock ids are ones
-    // Linux supports (served by the vDSO, no system call).
-    if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {
-        return None;
-    }
-    Some((now.tv_sec as u64).saturating_mul(1_000_000_000) + now.tv_nsec as u64)
-}
-
-/// Elsewhere no coarse clock is used: `past_tick` reads the precise time.
-#[cfg(not(target_os = "linux"))]
-fn monotonic_ns(_coarse: bool) -> Option<u64> {
-    None
-}
-
-/// The resolution of `CLOCK_MONOTONIC_COARSE` (one kernel tick) in ns.
-#[cfg(all(target_os = "linux", not(miri)))]
-fn coarse_resolution_ns() -> Option<u64> {
-    let mut resolution = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `resolution` is a valid timespec to write; Linux supports
-    // this clock id.
-    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut resolution) } != 0 {
-        return None;
-    }
-    Some((resolution.tv_sec as u64).saturating_mul(1_000_000_000) + resolution.tv_nsec as u64)
-}
-
-/// Elsewhere `past_tick` is precise: no window is needed.
-#[cfg(not(target_os = "linux"))]
-fn coarse_resolution_ns() -> Option<u64> {
-    None
-}
-
-/// Miri cannot ask the kernel (`clock_getres`); it is given the coarsest
-/// tick Linux is built with (HZ=100, 10 ms), which only widens the window
-/// in which the precise time is read.
-#[cfg(all(target_os = "linux", miri))]
-fn coarse_resolution_ns() -> Option<u64> {
-    Some(10_000_000)
 }
 
 /// Whole microseconds in `since`, saturating at `u64::MAX` (about 584,000

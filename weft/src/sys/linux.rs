@@ -1,0 +1,364 @@
+//! The platform layer on Linux and Android: `timerfd`, `TCP_INQ`,
+//! `CLOCK_MONOTONIC_COARSE`, `SO_PEERCRED`, abstract socket names and the
+//! real-time signal range (the module note says why each exists).
+
+use std::io;
+use std::mem::{size_of, MaybeUninit};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::SocketAddr;
+use std::time::Duration;
+
+// ---- Clocks ----
+
+/// `clock`'s reading in nanoseconds; `None` if it cannot be read.
+fn clock_ns(clock: libc::clockid_t) -> Option<u64> {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec to write; both clock ids used here
+    // are ones Linux supports (served by the vDSO, no system call).
+    if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {
+        return None;
+    }
+    Some((now.tv_sec as u64).saturating_mul(1_000_000_000) + now.tv_nsec as u64)
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds (the clock std's `Instant` reads).
+pub(crate) fn monotonic_ns() -> Option<u64> {
+    clock_ns(libc::CLOCK_MONOTONIC)
+}
+
+/// `CLOCK_MONOTONIC_COARSE` in nanoseconds: the monotonic clock as of the
+/// last kernel tick (never ahead of [`monotonic_ns`], at most one tick
+/// behind), read without touching the hardware counter.
+pub(crate) fn coarse_monotonic_ns() -> Option<u64> {
+    clock_ns(libc::CLOCK_MONOTONIC_COARSE)
+}
+
+/// The resolution of [`coarse_monotonic_ns`] (one kernel tick) in ns.
+#[cfg(not(miri))]
+pub(crate) fn coarse_resolution_ns() -> Option<u64> {
+    let mut resolution = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `resolution` is a valid timespec to write; Linux supports
+    // this clock id.
+    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut resolution) } != 0 {
+        return None;
+    }
+    Some((resolution.tv_sec as u64).saturating_mul(1_000_000_000) + resolution.tv_nsec as u64)
+}
+
+/// Miri cannot ask the kernel (`clock_getres`); it is given the coarsest
+/// tick Linux is built with (HZ=100, 10 ms), which only widens the window
+/// in which the clock reads the precise time.
+#[cfg(miri)]
+pub(crate) fn coarse_resolution_ns() -> Option<u64> {
+    Some(10_000_000)
+}
+
+// ---- Precise timer waits ----
+
+/// A non-blocking, close-on-exec `CLOCK_MONOTONIC` timerfd: it becomes
+/// readable when the time given to [`set`](TimerFd::set) has passed.
+#[derive(Debug)]
+pub(crate) struct TimerFd {
+    fd: OwnedFd,
+}
+
+impl TimerFd {
+    /// A new, disarmed timer.
+    pub(crate) fn new() -> io::Result<TimerFd> {
+        // SAFETY: plain syscall with constant, valid arguments.
+        let raw = unsafe {
+            libc::timerfd_create(
+                libc::CLOCK_MONOTONIC,
+                libc::TFD_NONBLOCK | libc::TFD_CLOEXEC,
+            )
+        };
+        if raw < 0 {
+            let err = io::Error::last_os_error();
+            return Err(io::Error::new(
+                err.kind(),
+                format!("timerfd_create failed: {err}"),
+            ));
+        }
+        // SAFETY: `raw` is a fresh descriptor that nothing else owns.
+        let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+        Ok(TimerFd { fd })
+    }
+
+    /// Arms the timer to expire once, `after` from now (at least 1 ns:
+    /// zero would disarm it), replacing any earlier setting. Each expiry is
+    /// a new readiness edge; the expiry count is never read.
+    pub(crate) fn set(&self, after: Duration) -> io::Result<()> {
+        let (secs, nanos) = if after.is_zero() {
+            (0, 1)
+        } else {
+            (after.as_secs(), after.subsec_nanos())
+        };
+        let spec = libc::itimerspec {
+            it_interval: libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            },
+            it_value: libc::timespec {
+                tv_sec: libc::time_t::try_from(secs).unwrap_or(libc::time_t::MAX),
+                tv_nsec: nanos as libc::c_long,
+            },
+        };
+        // SAFETY: `self.fd` is a timerfd we own; `spec` is a valid value and
+        // the old-value pointer may be null.
+        let armed =
+            unsafe { libc::timerfd_settime(self.fd.as_raw_fd(), 0, &spec, std::ptr::null_mut()) };
+        if armed != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+impl AsRawFd for TimerFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
+    }
+}
+
+// ---- The receive queue's count (TCP_INQ) ----
+
+/// Turns `TCP_INQ` on for the TCP socket `fd`: its reads through
+/// [`recv_inq`] then learn whether they emptied the receive queue. An
+/// error (a kernel before 4.18) only means they never learn it.
+pub(crate) fn enable_inq(fd: RawFd) -> io::Result<()> {
+    let on: libc::c_int = 1;
+    // SAFETY: `on` is a valid `c_int` for the call's duration, and its
+    // size is the length given; `fd` is the caller's open socket.
+    let result = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_TCP,
+            libc::TCP_INQ,
+            (&on as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if result != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Room for one `TCP_CM_INQ` message (`CMSG_SPACE(sizeof(int))`), aligned
+/// for `cmsghdr`.
+#[repr(C, align(8))]
+struct Control([u8; 32]);
+
+/// Reads into `buf` (which may be uninitialized: the kernel only writes
+/// it). Returns how many bytes came and whether the kernel reported the
+/// receive queue empty after the read (only with [`enable_inq`] on, and
+/// never for end of stream).
+pub(crate) fn recv_inq(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<(usize, bool)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: one vector, over `buf`, writable for its whole length.
+    unsafe { recvmsg_inq(fd, &mut iov, 1) }
+}
+
+/// As [`recv_inq`], into several buffers.
+pub(crate) fn recv_vectored_inq(
+    fd: RawFd,
+    bufs: &mut [io::IoSliceMut<'_>],
+) -> io::Result<(usize, bool)> {
+    // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std
+    // guarantees it), and each one is a writable buffer of its length.
+    unsafe { recvmsg_inq(fd, bufs.as_mut_ptr().cast(), bufs.len()) }
+}
+
+/// Reads into `count` vectors; says whether the kernel reported the queue
+/// empty (`TCP_CM_INQ`).
+///
+/// # Safety
+///
+/// `iov` points at `count` vectors, each over memory writable for its
+/// length, all valid for the call.
+unsafe fn recvmsg_inq(fd: RawFd, iov: *mut libc::iovec, count: usize) -> io::Result<(usize, bool)> {
+    let mut control = Control([0; 32]);
+    // SAFETY: all-zero is a valid `msghdr` (null pointers, zero lengths).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov;
+    msg.msg_iovlen = count as _;
+    msg.msg_control = control.0.as_mut_ptr().cast();
+    msg.msg_controllen = control.0.len() as _;
+    // SAFETY: `msg` points at the caller's vectors (valid, per this
+    // function's contract) and at `control`, both alive for the call.
+    let read = unsafe { libc::recvmsg(fd, &mut msg, 0) };
+    if read < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let read = read as usize;
+    // End of stream (0) leaves the readiness alone: it stays readable.
+    // Only the kernel's count proves the queue empty (module note).
+    let drained = queue_left(&msg) == Some(0);
+    Ok((read, read > 0 && drained))
+}
+
+/// The `TCP_CM_INQ` value in `msg`'s control data, if the kernel sent one.
+fn queue_left(msg: &libc::msghdr) -> Option<libc::c_int> {
+    // SAFETY: `msg` came back from `recvmsg`, so its control pointer and
+    // length describe what the kernel wrote; the `CMSG_*` helpers stay
+    // within that length.
+    unsafe {
+        let mut header = libc::CMSG_FIRSTHDR(msg);
+        while !header.is_null() {
+            if (*header).cmsg_level == libc::IPPROTO_TCP && (*header).cmsg_type == libc::TCP_CM_INQ
+            {
+                return Some(std::ptr::read_unaligned(
+                    libc::CMSG_DATA(header).cast::<libc::c_int>(),
+                ));
+            }
+            header = libc::CMSG_NXTHDR(msg, header);
+        }
+    }
+    None
+}
+
+// ---- Unix sockets ----
+
+/// The credentials (uid, gid, pid) of the process at the other end of the
+/// Unix socket `fd`, as the kernel recorded them when the connection was
+/// made (`getsockopt(SO_PEERCRED)`; the pid is always known).
+pub(crate) fn peer_cred(fd: RawFd) -> io::Result<(libc::uid_t, libc::gid_t, Option<libc::pid_t>)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` is a valid, writable `ucred` and `len` holds its size,
+    // as `getsockopt(SO_PEERCRED)` requires; `fd` is the caller's socket.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        let err = io::Error::last_os_error();
+        return Err(io::Error::new(
+            err.kind(),
+            format!("UnixStream::peer_cred: getsockopt(SO_PEERCRED) failed: {err}"),
+        ));
+    }
+    Ok((cred.uid, cred.gid, Some(cred.pid)))
+}
+
+/// The address of the abstract Unix socket `name` (the bytes after the
+/// leading NUL of the path that names it).
+pub(crate) fn abstract_socket_addr(name: &[u8]) -> io::Result<SocketAddr> {
+    #[cfg(target_os = "android")]
+    use std::os::android::net::SocketAddrExt;
+    #[cfg(target_os = "linux")]
+    use std::os::linux::net::SocketAddrExt;
+    SocketAddr::from_abstract_name(name)
+}
+
+/// Whether an `accept` error concerns only the connection being accepted
+/// (`sys::unix::is_pending_network_error`, and Linux's `ENONET`): the
+/// next connection may be accepted.
+#[cfg(feature = "hyper")]
+pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
+    err.raw_os_error()
+        .is_some_and(|errno| errno == libc::ENONET || super::unix::is_pending_network_error(errno))
+}
+
+// ---- Signals ----
+
+/// The largest signal number the platform defines (`SIGRTMAX`).
+#[cfg(feature = "signal")]
+pub(crate) fn max_signal() -> std::ffi::c_int {
+    libc::SIGRTMAX()
+}
+
+/// What only Linux promises (`tests.rs` holds what both do).
+#[cfg(all(test, not(miri), not(weft_loom)))]
+mod tests {
+    use super::*;
+    use crate::sys::tests::{read, tcp_pair, wait_queued};
+    use std::io::Write;
+
+    #[test]
+    fn the_clocks_are_read() {
+        assert!(monotonic_ns().is_some() && coarse_monotonic_ns().is_some());
+        // One kernel tick (1 to 10 ms on common kernels: HZ 100 to 1000).
+        let resolution = coarse_resolution_ns().unwrap();
+        assert!((1..=1_000_000_000).contains(&resolution), "{resolution}");
+    }
+
+    #[test]
+    fn a_timer_fd_exists() {
+        let timer = TimerFd::new().unwrap();
+        timer.set(Duration::from_secs(3600)).unwrap();
+        timer.set(Duration::MAX).unwrap();
+    }
+
+    #[test]
+    fn the_kernel_says_when_a_full_read_emptied_the_queue() {
+        let (ours, mut peer) = tcp_pair();
+        enable_inq(ours.as_raw_fd()).unwrap();
+        peer.write_all(b"0123456789").unwrap();
+        wait_queued(&ours, 10);
+        assert_eq!(
+            read(ours.as_raw_fd(), 4),
+            (b"0123".to_vec(), false),
+            "6 left"
+        );
+        // Fills the buffer exactly: only TCP_INQ can tell it was the last.
+        assert_eq!(read(ours.as_raw_fd(), 6), (b"456789".to_vec(), true));
+
+        peer.write_all(b"abcdef").unwrap();
+        wait_queued(&ours, 6);
+        let (mut first, mut second) = ([0u8; 3], [0u8; 3]);
+        let mut bufs = [
+            io::IoSliceMut::new(&mut first),
+            io::IoSliceMut::new(&mut second),
+        ];
+        assert_eq!(
+            recv_vectored_inq(ours.as_raw_fd(), &mut bufs).unwrap(),
+            (6, true)
+        );
+    }
+
+    #[test]
+    fn peer_credentials_include_the_pid() {
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (_, _, pid) = peer_cred(a.as_raw_fd()).unwrap();
+        assert_eq!(pid, Some(std::process::id() as libc::pid_t));
+    }
+
+    #[test]
+    fn an_abstract_name_round_trips() {
+        use std::os::linux::net::SocketAddrExt;
+        let addr = abstract_socket_addr(b"weft-sys-test").unwrap();
+        assert_eq!(addr.as_abstract_name(), Some(&b"weft-sys-test"[..]));
+    }
+
+    #[cfg(feature = "hyper")]
+    #[test]
+    fn enonet_concerns_the_connection() {
+        let err = io::Error::from_raw_os_error(libc::ENONET);
+        assert!(is_accepted_connection_error(&err));
+    }
+
+    #[cfg(feature = "signal")]
+    #[test]
+    fn max_signal_is_sigrtmax() {
+        assert_eq!(max_signal(), libc::SIGRTMAX());
+    }
+}
