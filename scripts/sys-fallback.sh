@@ -21,7 +21,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/fallback}"
 if [ "$#" -eq 0 ]; then
     set -- --lib --tests
 fi
-cargo_test=(cargo test -p weft --all-features "$@")
+cargo_test=(cargo test -p weft-rt --all-features "$@")
 
 echo "+ RUSTFLAGS=\"$RUSTFLAGS\" CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 echo "+ ${cargo_test[*]}"
