@@ -86,10 +86,7 @@ impl CopyBuffer {
                     .as_mut()
                     .poll_write(cx, &self.buf[self.pos..self.cap]))?;
                 if n == 0 {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "write zero bytes into writer",
-                    )));
+                    return Poll::Ready(Err(write_zero()));
                 }
                 progress.made_progress();
                 self.pos += n;
@@ -105,6 +102,15 @@ impl CopyBuffer {
         }
     }
 }
+
+/// The error of a copy whose writer accepts no more bytes.
+pub(crate) fn write_zero() -> io::Error {
+    io::Error::new(io::ErrorKind::WriteZero, "write zero bytes into writer")
+}
+
+// API twin of `copy_buf` (the same signature on both copy functions, as in
+// tokio): each drives its own loop (`CopyBuffer::poll_copy` here,
+// `poll_copy_buf` there).
 
 /// Copies everything from `reader` to `writer` until the reader reaches
 /// end of file, then flushes the writer; returns how many bytes were

@@ -5,8 +5,12 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::copy::write_zero;
 use crate::io::{AsyncBufRead, AsyncWrite};
 use crate::runtime::coop;
+
+// API twin of `copy` (the same signature on both copy functions, as in
+// tokio).
 
 /// Copies everything from `reader` to `writer`, writing straight from
 /// the reader's own buffer, until end of file; then flushes the writer.
@@ -66,10 +70,7 @@ where
         }
         let n = ready!(writer.as_mut().poll_write(cx, buf))?;
         if n == 0 {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "write zero bytes into writer",
-            )));
+            return Poll::Ready(Err(write_zero()));
         }
         progress.made_progress();
         reader.as_mut().consume(n);

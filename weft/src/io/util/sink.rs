@@ -1,11 +1,37 @@
 //! `sink()`: a writer that discards everything.
 
-use std::io;
-use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+/// Implements `AsyncWrite` for a type that accepts and discards every
+/// write, ready at once (after spending the task's budget): [`Sink`], and
+/// the write half of [`Empty`](super::empty::Empty).
+macro_rules! discard_writes {
+    ($writer:ty) => {
+        impl crate::io::AsyncWrite for $writer {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                crate::runtime::coop::poll_proceed_and_make_progress(cx).map(|()| Ok(buf.len()))
+            }
 
-use crate::io::AsyncWrite;
-use crate::runtime::coop;
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                crate::runtime::coop::poll_proceed_and_make_progress(cx).map(Ok)
+            }
+
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                crate::runtime::coop::poll_proceed_and_make_progress(cx).map(Ok)
+            }
+        }
+    };
+}
+
+pub(crate) use discard_writes;
 
 /// Accepts and discards every write. Created by [`sink()`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,23 +56,4 @@ pub fn sink() -> Sink {
     Sink { _private: () }
 }
 
-impl AsyncWrite for Sink {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        ready!(coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
-    }
-}
+discard_writes!(Sink);
