@@ -330,7 +330,8 @@ impl<T> Sender<T> {
         }
     }
 
-    // API twin of `UnboundedSender::closed` ... `weak_count` in
+    // API twin of `UnboundedSender`'s `closed`, `is_closed`,
+    // `same_channel`, `downgrade`, `strong_count` and `weak_count` in
     // `unbounded.rs` (same public methods on both sender types, as in
     // tokio); `capacity` and `max_capacity` are the bounded flavor's own.
 
@@ -492,8 +493,8 @@ impl<T> Drop for OwnedPermit<T> {
     fn drop(&mut self) {
         if let Some(chan) = self.chan.take() {
             chan.release_unused(1);
-            // The sender's strong count moved into the permit: it goes
-            // with `chan` here.
+            // The sender's strong count moved into the permit: it is
+            // released as `chan` drops here.
         }
     }
 }

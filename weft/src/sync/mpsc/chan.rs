@@ -4,7 +4,8 @@
 //!
 //! **Shape.** One `Chan` behind an `Arc`: a mutex-protected `Shared` part
 //! (the message queue, the receiver's waker, the two "closed" flags), the
-//! sender counts, and, for the bounded flavor, the fair
+//! sender counts (each sender holds the channel through a `Handle`, whose
+//! `Clone` and `Drop` count it), and, for the bounded flavor, the fair
 //! [`batch_semaphore`](crate::sync::batch_semaphore) whose permits are the
 //! free slots. A sender holds a permit from `reserve` until its message is
 //! received; the receiver gives the permit back as it hands each message

@@ -51,7 +51,8 @@ impl<T> UnboundedSender<T> {
         self.chan.push(value, false).map_err(SendError)
     }
 
-    // API twin of `Sender::closed` ... `weak_count` in `bounded.rs` (same
+    // API twin of `Sender`'s `closed`, `is_closed`, `same_channel`,
+    // `downgrade`, `strong_count` and `weak_count` in `bounded.rs` (same
     // public methods on both sender types, as in tokio).
 
     /// Completes when the receiver is dropped or closed.
