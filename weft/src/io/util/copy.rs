@@ -82,12 +82,11 @@ impl CopyBuffer {
             }
 
             while self.pos < self.cap {
-                let n = ready!(writer
-                    .as_mut()
-                    .poll_write(cx, &self.buf[self.pos..self.cap]))?;
-                if n == 0 {
-                    return Poll::Ready(Err(write_zero()));
-                }
+                let n = ready!(poll_write_some(
+                    writer.as_mut(),
+                    cx,
+                    &self.buf[self.pos..self.cap]
+                ))?;
                 progress.made_progress();
                 self.pos += n;
                 self.amt += n as u64;
@@ -103,9 +102,21 @@ impl CopyBuffer {
     }
 }
 
-/// The error of a copy whose writer accepts no more bytes.
-pub(crate) fn write_zero() -> io::Error {
-    io::Error::new(io::ErrorKind::WriteZero, "write zero bytes into writer")
+/// Writes some of `buf` (not empty) for a copy: a writer that accepts none
+/// of it is an error (`WriteZero`), as it would never take the rest.
+pub(crate) fn poll_write_some<W: AsyncWrite + ?Sized>(
+    writer: Pin<&mut W>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>> {
+    let n = ready!(writer.poll_write(cx, buf))?;
+    if n == 0 {
+        return Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "write zero bytes into writer",
+        )));
+    }
+    Poll::Ready(Ok(n))
 }
 
 // API twin of `copy_buf` (the same signature on both copy functions, as in
