@@ -28,7 +28,10 @@ pub(super) unsafe fn project<'a, A, I: ?Sized, S>(
 /// Implements one of the I/O traits for an adapter by handing every call to
 /// its inner object: `$pinned` is the adapter's method from `Pin<&mut Self>`
 /// to the pinned inner object; for `AsyncWrite`, `$field` is the field that
-/// holds it (`is_write_vectored` takes `&self`).
+/// holds it (`is_write_vectored` takes `&self`). An invocation reads
+/// `impl[generics] Trait for Type => ...` on one line, like the impl it
+/// writes, so a search for a type's I/O impls finds it (the matchers below
+/// are kept on one line each so that they do not look like one).
 macro_rules! forward_io {
     ($(#[$attr:meta])* impl[$($gen:tt)*] AsyncRead for $adapter:ty => $pinned:ident) => {
         $(#[$attr])*
@@ -48,10 +51,7 @@ macro_rules! forward_io {
             crate::io::util::adapter::forward_io!(@fn $pinned consume(amt: usize));
         }
     };
-    (
-        $(#[$attr:meta])*
-        impl[$($gen:tt)*] AsyncWrite for $adapter:ty => $pinned:ident, $field:ident
-    ) => {
+    ($(#[$attr:meta])* impl[$($gen:tt)*] AsyncWrite for $adapter:ty => $pinned:ident, $field:ident) => {
         $(#[$attr])*
         impl<$($gen)*> crate::io::AsyncWrite for $adapter {
             crate::io::util::adapter::forward_io!(@fn $pinned poll_write(

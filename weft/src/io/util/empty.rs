@@ -57,7 +57,9 @@ impl AsyncBufRead for Empty {
 }
 
 // Writes are discarded, as by `Sink`.
-discard_writes!(Empty);
+discard_writes! {
+    impl AsyncWrite for Empty
+}
 
 /// Every seek succeeds and lands at position 0.
 impl AsyncSeek for Empty {

@@ -2,9 +2,11 @@
 
 /// Implements `AsyncWrite` for a type that accepts and discards every
 /// write, ready at once (after spending the task's budget): [`Sink`], and
-/// the write half of [`Empty`](super::empty::Empty).
+/// the write half of [`Empty`](super::empty::Empty). An invocation reads
+/// `impl AsyncWrite for Type`, like the impl it writes, so a search for a
+/// type's I/O impls (by eye, or by the scan of `compat`'s tests) finds it.
 macro_rules! discard_writes {
-    ($writer:ty) => {
+    (impl AsyncWrite for $writer:ty) => {
         impl crate::io::AsyncWrite for $writer {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
@@ -56,4 +58,6 @@ pub fn sink() -> Sink {
     Sink { _private: () }
 }
 
-discard_writes!(Sink);
+discard_writes! {
+    impl AsyncWrite for Sink
+}
