@@ -138,6 +138,9 @@ impl<T> WriteHalf<T> {
     }
 }
 
+// API twin of the other readers' `AsyncRead` (`Take` in
+// `io/util/take.rs`, ...: the trait's `poll_read` on each public reader
+// type); the body hands the call to the shared stream.
 impl<T: AsyncRead> AsyncRead for ReadHalf<T> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -148,6 +151,9 @@ impl<T: AsyncRead> AsyncRead for ReadHalf<T> {
     }
 }
 
+// API twin of the other writers' `AsyncWrite` (the standard streams' in
+// `io/stdio/writer.rs`, ...: the trait's methods on each public writer
+// type); each body hands the call to the shared stream.
 impl<T: AsyncWrite> AsyncWrite for WriteHalf<T> {
     fn poll_write(
         self: Pin<&mut Self>,

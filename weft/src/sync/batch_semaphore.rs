@@ -79,8 +79,9 @@
 //!    the lock are woken after it (`WakeList`). A node's own waker is
 //!    dropped with its future, after `Drop` released the lock.
 
-use super::util::linked_list::{self, LinkedList, Pointers};
+use super::util::linked_list::{link_field, LinkedList, Pointers};
 use super::util::wake_list::WakeList;
+use super::util::waker_cell::WakerCell;
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
 use std::fmt;
 use std::future::Future;
@@ -178,7 +179,7 @@ pub(crate) struct Waiter {
     /// owner without it (rule 3).
     needed: AtomicUsize,
     /// The owner's waker (under the lock).
-    waker: UnsafeCell<Option<Waker>>,
+    waker: WakerCell,
     /// Whether the node is in the queue (under the lock).
     linked: UnsafeCell<bool>,
     _pin: PhantomPinned,
@@ -193,12 +194,7 @@ unsafe impl Sync for Waiter {}
 
 // SAFETY: `pointers` returns the node's own field; nodes are pinned inside
 // `Acquire` futures whose `Drop` unlinks them (linked_list rule 3).
-unsafe impl linked_list::Link for Waiter {
-    unsafe fn pointers(target: NonNull<Waiter>) -> NonNull<Pointers<Waiter>> {
-        // SAFETY: `target` is live (caller); `addr_of_mut!` makes no reference.
-        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
-    }
-}
+link_field!(unsafe impl Link for Waiter { pointers });
 
 impl Waiter {
     #[inline]
@@ -206,7 +202,7 @@ impl Waiter {
         Waiter {
             pointers: Pointers::new(),
             needed: AtomicUsize::new(needed),
-            waker: UnsafeCell::new(None),
+            waker: WakerCell::new(),
             linked: UnsafeCell::new(false),
             _pin: PhantomPinned,
         }
@@ -226,38 +222,6 @@ impl Waiter {
     unsafe fn set_linked(&self, linked: bool) {
         // SAFETY: under the lock (caller).
         self.linked.with_mut(|p| unsafe { *p = linked })
-    }
-
-    /// # Safety
-    ///
-    /// The semaphore's lock must be held.
-    unsafe fn take_waker(&self) -> Option<Waker> {
-        // SAFETY: under the lock (caller).
-        self.waker.with_mut(|p| unsafe { (*p).take() })
-    }
-
-    /// Whether the stored waker would wake `waker`'s task (`will_wake`
-    /// compares pointers: no user code runs).
-    ///
-    /// # Safety
-    ///
-    /// The semaphore's lock must be held.
-    unsafe fn waker_will_wake(&self, waker: &Waker) -> bool {
-        // SAFETY: under the lock (caller).
-        self.waker
-            .with(|p| unsafe { (*p).as_ref().is_some_and(|w| w.will_wake(waker)) })
-    }
-
-    /// Stores `waker` (cloned by the caller *before* it took the lock) and
-    /// returns the one it replaces, for the caller to drop after unlocking
-    /// (rule 7: no user code under the lock).
-    ///
-    /// # Safety
-    ///
-    /// The semaphore's lock must be held.
-    unsafe fn replace_waker(&self, waker: Waker) -> Option<Waker> {
-        // SAFETY: under the lock (caller).
-        self.waker.with_mut(|p| unsafe { (*p).replace(waker) })
     }
 }
 
@@ -538,7 +502,7 @@ impl Semaphore {
                 // complete before the `needed = 0` store below).
                 unsafe {
                     node.set_linked(false);
-                    if let Some(waker) = node.take_waker() {
+                    if let Some(waker) = node.waker.take() {
                         wakers.push(waker);
                     }
                 }
@@ -619,7 +583,7 @@ impl Semaphore {
                 unsafe {
                     let node = node.as_ref();
                     node.set_linked(false);
-                    if let Some(waker) = node.take_waker() {
+                    if let Some(waker) = node.waker.take() {
                         wakers.push(waker);
                     }
                 }
@@ -690,7 +654,7 @@ impl Semaphore {
         // SAFETY: under the lock; the node is pinned inside its future,
         // whose `Drop` unlinks it (rule 4), and in no list yet.
         unsafe {
-            stale = node.replace_waker(fresh);
+            stale = node.waker.replace(fresh);
             node.set_linked(true);
             waiters.queue.push_back(NonNull::from(node));
         }
@@ -756,7 +720,7 @@ impl Semaphore {
                 return Poll::Ready(Err(Closed));
             }
             // SAFETY: under the lock.
-            if unsafe { node.waker_will_wake(cx.waker()) } {
+            if unsafe { node.waker.will_wake(cx.waker()) } {
                 return Poll::Pending;
             }
             let Some(waker) = fresh.take() else {
@@ -766,7 +730,7 @@ impl Semaphore {
                 continue;
             };
             // SAFETY: under the lock.
-            let stale = unsafe { node.replace_waker(waker) };
+            let stale = unsafe { node.waker.replace(waker) };
             drop(waiters);
             drop(stale);
             return Poll::Pending;

@@ -58,25 +58,14 @@ use std::fmt;
 pub mod error {
     //! The errors of [`broadcast`](super).
 
-    use std::fmt;
+    use crate::sync::util::macros::{error_impls, opaque_debug};
 
     /// No receiver exists: the value comes back.
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
-    }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
+    opaque_debug!(SendError<T>);
+    error_impls!(SendError<T>: "channel closed");
 
     /// Why `recv` returned no message.
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -89,16 +78,10 @@ pub mod error {
         Lagged(u64),
     }
 
-    impl fmt::Display for RecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            match self {
-                RecvError::Closed => f.write_str("channel closed"),
-                RecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
-            }
-        }
-    }
-
-    impl std::error::Error for RecvError {}
+    error_impls!(RecvError {
+        Closed => "channel closed",
+        Lagged(n) => "channel lagged by {n}",
+    });
 
     /// Why `try_recv` returned no message.
     #[derive(Debug, PartialEq, Eq, Clone, Copy)]
@@ -112,17 +95,11 @@ pub mod error {
         Lagged(u64),
     }
 
-    impl fmt::Display for TryRecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            match self {
-                TryRecvError::Empty => f.write_str("channel empty"),
-                TryRecvError::Closed => f.write_str("channel closed"),
-                TryRecvError::Lagged(n) => write!(f, "channel lagged by {n}"),
-            }
-        }
-    }
-
-    impl std::error::Error for TryRecvError {}
+    error_impls!(TryRecvError {
+        Empty => "channel empty",
+        Closed => "channel closed",
+        Lagged(n) => "channel lagged by {n}",
+    });
 }
 
 use error::{RecvError, SendError, TryRecvError};
@@ -257,6 +234,9 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     )
 }
 
+// API twin of `watch::Sender` and `watch::Receiver` (each channel module
+// has its own pair of handle types over its shared state, as in tokio).
+
 /// Sends messages to every receiver; clone it for more producers.
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
@@ -303,12 +283,7 @@ impl<T> Sender<T> {
 
     /// A new receiver that sees messages sent from now on.
     pub fn subscribe(&self) -> Receiver<T> {
-        let mut state = self.shared.lock();
-        state.receivers += 1;
-        Receiver {
-            shared: self.shared.clone(),
-            next: state.tail,
-        }
+        Receiver::at_tail(&self.shared)
     }
 
     /// Receivers alive.
@@ -488,10 +463,16 @@ impl<T> Receiver<T> {
     /// A new receiver of the same channel that starts at the newest
     /// position (it sees messages sent from now on, not this one's backlog).
     pub fn resubscribe(&self) -> Receiver<T> {
-        let mut state = self.shared.lock();
+        Receiver::at_tail(&self.shared)
+    }
+
+    /// A new receiver of `shared` at the newest position, counted among
+    /// the receivers.
+    fn at_tail(shared: &Arc<Shared<T>>) -> Receiver<T> {
+        let mut state = shared.lock();
         state.receivers += 1;
         Receiver {
-            shared: self.shared.clone(),
+            shared: shared.clone(),
             next: state.tail,
         }
     }

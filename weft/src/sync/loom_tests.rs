@@ -9,9 +9,9 @@
 //! the nodes' cells are ordered (loom's `UnsafeCell` tracking).
 
 use super::batch_semaphore::Semaphore;
-use super::util::linked_list::{Link, LinkedList, Pointers};
+use super::util::linked_list::{link_field, LinkedList, Pointers};
 use super::Notify;
-use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, Ordering::Relaxed, UnsafeCell};
+use crate::loom::{Arc, AtomicUsize, Mutex, Ordering::Relaxed, UnsafeCell};
 use loom::thread;
 use std::future::Future;
 use std::pin::pin;
@@ -68,67 +68,99 @@ fn poll_once<F: Future>(f: std::pin::Pin<&mut F>) -> Poll<F::Output> {
     f.poll(&mut Context::from_waker(Waker::noop()))
 }
 
+/// Spawns a model thread that runs `f` on a clone of `shared`; joining it
+/// gives `f`'s result.
+fn spawn_with<S, R, F>(shared: &S, f: F) -> thread::JoinHandle<R>
+where
+    S: Clone + Send + 'static,
+    R: Send + 'static,
+    F: FnOnce(S) -> R + Send + 'static,
+{
+    let shared = shared.clone();
+    thread::spawn(move || f(shared))
+}
+
+/// Runs `there` on `value` (a clone of what both threads share, or a half
+/// of a channel) in a second model thread while this thread runs `here`,
+/// then joins it: both results.
+fn race<S, A, B>(
+    value: S,
+    there: impl FnOnce(S) -> B + Send + 'static,
+    here: impl FnOnce() -> A,
+) -> (A, B)
+where
+    S: Send + 'static,
+    B: Send + 'static,
+{
+    let th = thread::spawn(move || there(value));
+    let a = here();
+    (a, th.join().unwrap())
+}
+
+/// Runs `f` under loom on a semaphore with `initial` permits; every
+/// execution must end with `expected` permits available (none lost or
+/// duplicated).
+fn semaphore_model<F>(initial: usize, expected: usize, f: F)
+where
+    F: Fn(&Arc<Semaphore>) + Sync + Send + 'static,
+{
+    model(move || {
+        let s = Arc::new(Semaphore::new(initial));
+        f(&s);
+        assert_eq!(s.available_permits(), expected);
+    });
+}
+
+/// Polls an acquisition of `n` permits once, then drops it: permits it got
+/// at once are given back; a queued one (maybe partly served, maybe just
+/// granted) gives back what it was assigned when dropped.
+fn acquire_then_cancel(s: &Semaphore, n: usize) {
+    let mut acquire = pin!(s.acquire(n));
+    if let Poll::Ready(result) = poll_once(acquire.as_mut()) {
+        result.unwrap();
+        s.release(n);
+    }
+}
+
 #[test]
 fn semaphore_two_acquirers_one_permit() {
-    model(|| {
-        let s = Arc::new(Semaphore::new(1));
-        let th = {
-            let s = s.clone();
-            thread::spawn(move || {
-                block_on(s.acquire(1)).unwrap();
-                s.release(1);
-            })
+    semaphore_model(1, 1, |s| {
+        let acquire_release = |s: &Semaphore| {
+            block_on(s.acquire(1)).unwrap();
+            s.release(1);
         };
-        block_on(s.acquire(1)).unwrap();
-        s.release(1);
-        th.join().unwrap();
-        assert_eq!(s.available_permits(), 1);
+        race(
+            s.clone(),
+            move |s| acquire_release(&s),
+            || acquire_release(s),
+        );
     });
 }
 
 #[test]
 fn semaphore_batch_acquire_served_by_two_releasers() {
-    model(|| {
-        let s = Arc::new(Semaphore::new(0));
-        let releasers: Vec<_> = (0..2)
-            .map(|_| {
-                let s = s.clone();
-                thread::spawn(move || s.release(1))
-            })
-            .collect();
+    semaphore_model(0, 2, |s| {
+        let releasers: Vec<_> = (0..2).map(|_| spawn_with(s, |s| s.release(1))).collect();
         block_on(s.acquire(2)).unwrap();
         for r in releasers {
             r.join().unwrap();
         }
         assert_eq!(s.available_permits(), 0);
         s.release(2);
-        assert_eq!(s.available_permits(), 2);
     });
 }
 
 #[test]
 fn semaphore_cancelled_acquire_never_loses_a_permit() {
-    model(|| {
-        let s = Arc::new(Semaphore::new(0));
-        let th = {
-            let s = s.clone();
-            thread::spawn(move || {
-                let mut acquire = pin!(s.acquire(2));
-                match poll_once(acquire.as_mut()) {
-                    // Both permits arrived first: ours; give them back.
-                    Poll::Ready(result) => {
-                        result.unwrap();
-                        s.release(2);
-                    }
-                    // Queued (maybe partly served): dropping returns them.
-                    Poll::Pending => {}
-                }
-            })
-        };
-        s.release(1);
-        s.release(1);
-        th.join().unwrap();
-        assert_eq!(s.available_permits(), 2);
+    semaphore_model(0, 2, |s| {
+        race(
+            s.clone(),
+            |s| acquire_then_cancel(&s, 2),
+            || {
+                s.release(1);
+                s.release(1);
+            },
+        );
     });
 }
 
@@ -137,29 +169,14 @@ fn semaphore_cancelled_acquire_never_loses_a_permit() {
 /// loom deadlock), and none is lost or duplicated.
 #[test]
 fn semaphore_cancel_races_release_with_a_second_waiter() {
-    model(|| {
-        let s = Arc::new(Semaphore::new(0));
-        let cancelled = {
-            let s = s.clone();
-            thread::spawn(move || {
-                let mut acquire = pin!(s.acquire(1));
-                if let Poll::Ready(result) = poll_once(acquire.as_mut()) {
-                    result.unwrap();
-                    s.release(1);
-                }
-                // Dropped here: queued, maybe just granted.
-            })
-        };
-        let releaser = {
-            let s = s.clone();
-            thread::spawn(move || s.release(1))
-        };
+    semaphore_model(0, 1, |s| {
+        let cancelled = spawn_with(s, |s| acquire_then_cancel(&s, 1));
+        let releaser = spawn_with(s, |s| s.release(1));
         block_on(s.acquire(1)).unwrap();
         cancelled.join().unwrap();
         releaser.join().unwrap();
         assert_eq!(s.available_permits(), 0, "we hold the only permit");
         s.release(1);
-        assert_eq!(s.available_permits(), 1);
     });
 }
 
@@ -170,35 +187,28 @@ fn semaphore_cancel_races_release_with_a_second_waiter() {
 fn mutex_handoff_publishes_writes() {
     model(|| {
         let m = Arc::new(crate::sync::Mutex::new(0usize));
-        let th = {
-            let m = m.clone();
-            thread::spawn(move || {
-                *block_on(m.lock()) += 1;
-            })
-        };
-        *block_on(m.lock()) += 1;
-        th.join().unwrap();
+        race(
+            m.clone(),
+            |m| *block_on(m.lock()) += 1,
+            || *block_on(m.lock()) += 1,
+        );
         assert_eq!(*block_on(m.lock()), 2);
     });
 }
 
 #[test]
 fn semaphore_close_races_a_waiter() {
-    model(|| {
-        let s = Arc::new(Semaphore::new(0));
-        let th = {
-            let s = s.clone();
-            thread::spawn(move || {
-                // Either closed, or served by the release below.
-                if block_on(s.acquire(1)).is_ok() {
-                    s.release(1);
-                }
-            })
+    semaphore_model(0, 1, |s| {
+        let waiter = |s: Arc<Semaphore>| {
+            // Either closed, or served by the release below.
+            if block_on(s.acquire(1)).is_ok() {
+                s.release(1);
+            }
         };
-        s.release(1);
-        s.close();
-        th.join().unwrap();
-        assert_eq!(s.available_permits(), 1);
+        race(s.clone(), waiter, || {
+            s.release(1);
+            s.close();
+        });
         assert!(s.is_closed());
     });
 }
@@ -207,12 +217,7 @@ fn semaphore_close_races_a_waiter() {
 fn notify_one_races_a_waiter() {
     model(|| {
         let n = Arc::new(Notify::new());
-        let th = {
-            let n = n.clone();
-            thread::spawn(move || n.notify_one())
-        };
-        block_on(n.notified());
-        th.join().unwrap();
+        race(n.clone(), |n| n.notify_one(), || block_on(n.notified()));
     });
 }
 
@@ -224,24 +229,16 @@ fn notify_one_then_waiters_two_waiters() {
     model(|| {
         let n = Arc::new(Notify::new());
         let mine = n.notified();
-        let waiter = {
-            let n = n.clone();
-            thread::spawn(move || {
-                let theirs = n.notified();
-                // Both futures exist before the notifier starts.
-                let notifier = {
-                    let n = n.clone();
-                    thread::spawn(move || {
-                        n.notify_one();
-                        n.notify_waiters();
-                    })
-                };
-                block_on(theirs);
-                notifier.join().unwrap();
-            })
+        let waiter = |n: Arc<Notify>| {
+            let theirs = n.notified();
+            // Both futures exist before the notifier starts.
+            let notifier = |n: Arc<Notify>| {
+                n.notify_one();
+                n.notify_waiters();
+            };
+            race(n.clone(), notifier, || block_on(theirs));
         };
-        block_on(mine);
-        waiter.join().unwrap();
+        race(n.clone(), waiter, || block_on(mine));
     });
 }
 
@@ -250,13 +247,8 @@ fn notify_waiters_covers_an_earlier_future() {
     model(|| {
         let n = Arc::new(Notify::new());
         let notified = n.notified();
-        let th = {
-            let n = n.clone();
-            thread::spawn(move || n.notify_waiters())
-        };
         // Created before the call: completes whether polled before or after.
-        block_on(notified);
-        th.join().unwrap();
+        race(n.clone(), |n| n.notify_waiters(), || block_on(notified));
     });
 }
 
@@ -264,27 +256,17 @@ fn notify_waiters_covers_an_earlier_future() {
 fn notify_cancelled_waiter_forwards_the_notification() {
     model(|| {
         let n = Arc::new(Notify::new());
-        let consumed = Arc::new(AtomicBool::new(false));
-        let th = {
-            let (n, consumed) = (n.clone(), consumed.clone());
-            thread::spawn(move || {
-                let mut first = pin!(n.notified());
-                // Registered (then maybe chosen by notify_one), or took the
-                // permit; then cancelled.
-                if poll_once(first.as_mut()).is_ready() {
-                    consumed.store(true, Relaxed);
-                }
-            })
+        let cancelled = |n: Arc<Notify>| {
+            let mut first = pin!(n.notified());
+            // Registered (then maybe chosen by notify_one), or took the
+            // permit; then cancelled. Returns whether it consumed it.
+            poll_once(first.as_mut()).is_ready()
         };
-        n.notify_one();
-        th.join().unwrap();
+        let ((), consumed) = race(n.clone(), cancelled, || n.notify_one());
         // The notification was consumed by the first future, or survives as
         // the permit (forwarded by the cancelled future, or never taken).
         let mut second = pin!(n.notified());
-        assert_eq!(
-            poll_once(second.as_mut()).is_ready(),
-            !consumed.load(Relaxed)
-        );
+        assert_eq!(poll_once(second.as_mut()).is_ready(), !consumed);
     });
 }
 
@@ -295,13 +277,9 @@ struct Node {
     pointers: Pointers<Node>,
 }
 
-// SAFETY: `pointers` returns the node's own field.
-unsafe impl Link for Node {
-    unsafe fn pointers(target: NonNull<Node>) -> NonNull<Pointers<Node>> {
-        // SAFETY: `target` is live (caller); no reference is made.
-        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
-    }
-}
+// SAFETY: `pointers` returns the node's own field; the model pins its
+// nodes for as long as they are listed.
+link_field!(unsafe impl Link for Node { pointers });
 
 /// The list behind a loom mutex, its nodes' addresses as integers (the
 /// model's threads share them).
@@ -362,10 +340,8 @@ fn waiter_list_push_remove_pop() {
 }
 
 mod oneshot_models {
-    use super::{block_on, model, poll_once};
-    use crate::loom::{Arc, AtomicBool, Ordering::Relaxed};
+    use super::{block_on, model, poll_once, race};
     use crate::sync::oneshot;
-    use loom::thread;
     use std::future::Future;
     use std::pin::pin;
     use std::task::{Context, Poll, Waker};
@@ -374,9 +350,8 @@ mod oneshot_models {
     fn oneshot_send_races_recv() {
         model(|| {
             let (tx, rx) = oneshot::channel();
-            let th = thread::spawn(move || tx.send(7).unwrap());
-            assert_eq!(block_on(rx), Ok(7));
-            th.join().unwrap();
+            let (received, ()) = race(tx, |tx| tx.send(7).unwrap(), || block_on(rx));
+            assert_eq!(received, Ok(7));
         });
     }
 
@@ -384,9 +359,8 @@ mod oneshot_models {
     fn oneshot_sender_drop_races_recv() {
         model(|| {
             let (tx, rx) = oneshot::channel::<u8>();
-            let th = thread::spawn(move || drop(tx));
-            assert!(block_on(rx).is_err());
-            th.join().unwrap();
+            let (received, ()) = race(tx, drop, || block_on(rx));
+            assert!(received.is_err());
         });
     }
 
@@ -396,19 +370,9 @@ mod oneshot_models {
     fn oneshot_close_races_send() {
         model(|| {
             let (tx, mut rx) = oneshot::channel();
-            let returned = Arc::new(AtomicBool::new(false));
-            let th = {
-                let returned = returned.clone();
-                thread::spawn(move || {
-                    if tx.send(1).is_err() {
-                        returned.store(true, Relaxed);
-                    }
-                })
-            };
-            rx.close();
-            th.join().unwrap();
+            let ((), returned) = race(tx, |tx| tx.send(1).is_err(), || rx.close());
             let received = rx.try_recv().is_ok();
-            assert!(received != returned.load(Relaxed), "exactly one owner");
+            assert!(received != returned, "exactly one owner");
         });
     }
 
@@ -418,13 +382,17 @@ mod oneshot_models {
     fn oneshot_waker_replacement_races_send() {
         model(|| {
             let (tx, mut rx) = oneshot::channel();
-            let th = thread::spawn(move || tx.send(()).unwrap());
-            let mut first = Context::from_waker(Waker::noop());
-            if pin!(&mut rx).poll(&mut first).is_pending() {
-                // Now wait with a real waker: must not sleep forever.
-                assert_eq!(block_on(&mut rx), Ok(()));
-            }
-            th.join().unwrap();
+            race(
+                tx,
+                |tx| tx.send(()).unwrap(),
+                || {
+                    let mut first = Context::from_waker(Waker::noop());
+                    if pin!(&mut rx).poll(&mut first).is_pending() {
+                        // Now wait with a real waker: must not sleep forever.
+                        assert_eq!(block_on(&mut rx), Ok(()));
+                    }
+                },
+            );
         });
     }
 
@@ -432,55 +400,65 @@ mod oneshot_models {
     fn oneshot_closed_races_receiver_drop() {
         model(|| {
             let (mut tx, rx) = oneshot::channel::<()>();
-            let th = thread::spawn(move || drop(rx));
-            block_on(tx.closed());
+            race(rx, drop, || block_on(tx.closed()));
             assert!(tx.is_closed());
-            th.join().unwrap();
         });
     }
 
     #[test]
     fn oneshot_closed_waker_replacement_races_close() {
         model(|| {
-            let (mut tx, mut rx) = oneshot::channel::<()>();
-            let th = thread::spawn(move || rx.close());
-            let first = poll_once(pin!(tx.closed()));
-            if first == Poll::Pending {
-                block_on(tx.closed());
-            }
-            th.join().unwrap();
+            let (mut tx, rx) = oneshot::channel::<()>();
+            race(
+                rx,
+                |mut rx| rx.close(),
+                || {
+                    let first = poll_once(pin!(tx.closed()));
+                    if first == Poll::Pending {
+                        block_on(tx.closed());
+                    }
+                },
+            );
         });
     }
 }
 
 mod mpsc_models {
-    use super::{block_on, model, model_capped};
-    use crate::loom::{Arc, AtomicBool, Ordering::Relaxed};
+    use super::{block_on, model, model_capped, race, spawn_with};
     use crate::sync::mpsc;
-    use loom::thread;
+    use std::ops::Range;
+
+    /// Sends each of `ids` from a model thread of its own (through clones
+    /// of `tx`, which is dropped here), then receives until the channel is
+    /// finished: each of `0..N` (the values sent before included) arrives
+    /// exactly once, and every sender returns.
+    fn send_from_threads<const N: usize>(
+        tx: mpsc::Sender<usize>,
+        mut rx: mpsc::Receiver<usize>,
+        ids: Range<usize>,
+    ) {
+        let senders: Vec<_> = ids
+            .map(|i| spawn_with(&tx, move |tx| block_on(tx.send(i)).unwrap()))
+            .collect();
+        drop(tx);
+        let mut got = [false; N];
+        while let Some(i) = block_on(rx.recv()) {
+            assert!(!got[i], "delivered twice");
+            got[i] = true;
+        }
+        assert_eq!(got, [true; N]);
+        for sender in senders {
+            sender.join().unwrap();
+        }
+    }
 
     /// Two producers into a capacity-1 channel: one waits for the slot the
     /// receiver frees; both messages arrive, then `None`.
     #[test]
     fn mpsc_bounded_two_producers_capacity_one() {
         model_capped(3, || {
-            let (tx, mut rx) = mpsc::channel(1);
-            let producers: Vec<_> = (0..2)
-                .map(|i| {
-                    let tx = tx.clone();
-                    thread::spawn(move || block_on(tx.send(i)).unwrap())
-                })
-                .collect();
-            drop(tx);
-            let mut got = [false; 2];
-            while let Some(i) = block_on(rx.recv()) {
-                assert!(!got[i], "delivered twice");
-                got[i] = true;
-            }
-            assert_eq!(got, [true, true]);
-            for p in producers {
-                p.join().unwrap();
-            }
+            let (tx, rx) = mpsc::channel(1);
+            send_from_threads::<2>(tx, rx, 0..2);
         });
     }
 
@@ -490,13 +468,14 @@ mod mpsc_models {
     fn mpsc_unbounded_sender_drop_races_recv() {
         model(|| {
             let (tx, mut rx) = mpsc::unbounded_channel();
-            let th = thread::spawn(move || {
-                tx.send(1).unwrap();
-                drop(tx);
-            });
-            assert_eq!(block_on(rx.recv()), Some(1));
-            assert_eq!(block_on(rx.recv()), None);
-            th.join().unwrap();
+            race(
+                tx,
+                |tx| tx.send(1).unwrap(),
+                || {
+                    assert_eq!(block_on(rx.recv()), Some(1));
+                    assert_eq!(block_on(rx.recv()), None);
+                },
+            );
         });
     }
 
@@ -506,19 +485,15 @@ mod mpsc_models {
     fn mpsc_close_races_send() {
         model(|| {
             let (tx, mut rx) = mpsc::unbounded_channel();
-            let returned = Arc::new(AtomicBool::new(false));
-            let th = {
-                let returned = returned.clone();
-                thread::spawn(move || {
-                    if tx.send(5).is_err() {
-                        returned.store(true, Relaxed);
-                    }
-                })
-            };
-            rx.close();
-            let received = block_on(rx.recv()).is_some();
-            th.join().unwrap();
-            assert!(received != returned.load(Relaxed));
+            let (received, returned) = race(
+                tx,
+                |tx| tx.send(5).is_err(),
+                || {
+                    rx.close();
+                    block_on(rx.recv()).is_some()
+                },
+            );
+            assert!(received != returned);
         });
     }
 
@@ -534,19 +509,15 @@ mod mpsc_models {
             tx.try_send(0).unwrap();
             assert_eq!(rx.try_recv(), Ok(0));
             let keep = tx.clone();
-            let sent = Arc::new(AtomicBool::new(false));
-            let th = {
-                let sent = sent.clone();
-                thread::spawn(move || {
-                    if block_on(tx.send(1)).is_ok() {
-                        sent.store(true, Relaxed);
-                    }
-                })
-            };
-            rx.close();
-            let got = block_on(rx.recv());
-            th.join().unwrap();
-            assert_eq!(got.is_some(), sent.load(Relaxed));
+            let (got, sent) = race(
+                tx,
+                |tx| block_on(tx.send(1)).is_ok(),
+                || {
+                    rx.close();
+                    block_on(rx.recv())
+                },
+            );
+            assert_eq!(got.is_some(), sent);
             assert_eq!(block_on(rx.recv()), None);
             drop(keep);
         });
@@ -560,24 +531,9 @@ mod mpsc_models {
     #[test]
     fn mpsc_bounded_eager_exit_races_queueing_sender() {
         model_capped(2, || {
-            let (tx, mut rx) = mpsc::channel(1);
+            let (tx, rx) = mpsc::channel(1);
             tx.try_send(0).unwrap();
-            let senders: Vec<_> = (1..3)
-                .map(|i| {
-                    let tx = tx.clone();
-                    thread::spawn(move || block_on(tx.send(i)).unwrap())
-                })
-                .collect();
-            drop(tx);
-            let mut got = [false; 3];
-            while let Some(i) = block_on(rx.recv()) {
-                assert!(!got[i], "delivered twice");
-                got[i] = true;
-            }
-            assert_eq!(got, [true; 3]);
-            for s in senders {
-                s.join().unwrap();
-            }
+            send_from_threads::<3>(tx, rx, 1..3);
         });
     }
 
@@ -588,10 +544,14 @@ mod mpsc_models {
         model(|| {
             let (tx, mut rx) = mpsc::channel(1);
             tx.try_send(0).unwrap();
-            let th = thread::spawn(move || block_on(tx.send(1)).unwrap());
-            assert_eq!(block_on(rx.recv()), Some(0));
-            assert_eq!(block_on(rx.recv()), Some(1));
-            th.join().unwrap();
+            race(
+                tx,
+                |tx| block_on(tx.send(1)).unwrap(),
+                || {
+                    assert_eq!(block_on(rx.recv()), Some(0));
+                    assert_eq!(block_on(rx.recv()), Some(1));
+                },
+            );
             assert_eq!(block_on(rx.recv()), None);
         });
     }

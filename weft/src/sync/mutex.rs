@@ -17,10 +17,10 @@
 //! `--cfg weft_loom`.
 
 use super::batch_semaphore as ll;
+use super::util::macros::{error_impls, guard_impls};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 /// An asynchronous mutex: `lock().await` waits without blocking the thread.
@@ -68,13 +68,7 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TryLockError(());
 
-impl fmt::Display for TryLockError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("operation would block")
-    }
-}
-
-impl std::error::Error for TryLockError {}
+error_impls!(TryLockError: "operation would block");
 
 impl TryLockError {
     pub(crate) fn new() -> TryLockError {
@@ -217,6 +211,8 @@ impl<T: ?Sized> Mutex<T> {
     }
 }
 
+// API twin of `RwLock`'s `Default` and `From` (the same impls on both
+// lock types, as in tokio).
 impl<T: Default> Default for Mutex<T> {
     fn default() -> Self {
         Mutex::new(T::default())
@@ -231,12 +227,7 @@ impl<T> From<T> for Mutex<T> {
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("Mutex");
-        match self.try_lock() {
-            Ok(guard) => d.field("data", &&*guard),
-            Err(_) => d.field("data", &format_args!("<locked>")),
-        };
-        d.finish()
+        super::util::fmt_lock(f, "Mutex", self.try_lock().ok().as_deref())
     }
 }
 
@@ -310,31 +301,12 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> Deref for MutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds the lock.
-        unsafe { &*self.mutex.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the guard holds the lock, and `&mut self` is unique.
-        unsafe { &mut *self.mutex.data.get() }
-    }
-}
+guard_impls!(mutex mut [T: ?Sized] MutexGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
         self.mutex.semaphore.release(1);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -369,28 +341,11 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> Deref for MappedMutexGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        self.data
-    }
-}
-
-impl<T: ?Sized> DerefMut for MappedMutexGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        self.data
-    }
-}
+guard_impls!(reference mut [T: ?Sized] MappedMutexGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
     fn drop(&mut self) {
         self.semaphore.release(1);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -490,20 +445,7 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     }
 }
 
-impl<T: ?Sized, U: ?Sized> Deref for OwnedMappedMutexGuard<T, U> {
-    type Target = U;
-    fn deref(&self) -> &U {
-        // SAFETY: the guard holds the lock.
-        unsafe { &*self.data }
-    }
-}
-
-impl<T: ?Sized, U: ?Sized> DerefMut for OwnedMappedMutexGuard<T, U> {
-    fn deref_mut(&mut self) -> &mut U {
-        // SAFETY: the guard holds the lock, and `&mut self` is unique.
-        unsafe { &mut *self.data }
-    }
-}
+guard_impls!(data mut [T: ?Sized, U: ?Sized] OwnedMappedMutexGuard<T, U> => U);
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
     #[inline]
@@ -512,36 +454,11 @@ impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
     }
 }
 
-impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedMappedMutexGuard<T, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized> Deref for OwnedMutexGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds the lock.
-        unsafe { &*self.mutex.data.get() }
-    }
-}
-
-impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the guard holds the lock, and `&mut self` is unique.
-        unsafe { &mut *self.mutex.data.get() }
-    }
-}
+guard_impls!(mutex mut [T: ?Sized] OwnedMutexGuard<T> => T);
 
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     #[inline]
     fn drop(&mut self) {
         self.mutex.semaphore.release(1);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }

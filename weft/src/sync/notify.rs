@@ -40,9 +40,10 @@
 //!    it. A node's own waker is dropped with its future, after `Drop`
 //!    released the lock.
 
-use super::util::linked_list::{self, LinkedList, Pointers};
+use super::util::linked_list::{link_field, LinkedList, Pointers};
 use super::util::wake_list::WakeList;
-use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
+use super::util::waker_cell::WakerCell;
+use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
@@ -115,7 +116,7 @@ struct Waiter {
     /// `NONE` while linked, then how it was notified (rule 3).
     notification: AtomicUsize,
     /// Under the lock.
-    waker: UnsafeCell<Option<Waker>>,
+    waker: WakerCell,
     _pin: PhantomPinned,
 }
 
@@ -128,45 +129,7 @@ unsafe impl Sync for Waiter {}
 
 // SAFETY: `pointers` returns the node's own field; nodes are pinned inside
 // `Notified` futures whose `Drop` unlinks them.
-unsafe impl linked_list::Link for Waiter {
-    unsafe fn pointers(target: NonNull<Waiter>) -> NonNull<Pointers<Waiter>> {
-        // SAFETY: `target` is live (caller); `addr_of_mut!` makes no reference.
-        unsafe { NonNull::new_unchecked(std::ptr::addr_of_mut!((*target.as_ptr()).pointers)) }
-    }
-}
-
-impl Waiter {
-    /// # Safety
-    ///
-    /// The notify's lock must be held.
-    unsafe fn take_waker(&self) -> Option<Waker> {
-        // SAFETY: under the lock (caller).
-        self.waker.with_mut(|p| unsafe { (*p).take() })
-    }
-
-    /// Whether the stored waker would wake `waker`'s task (a pointer
-    /// comparison: no user code runs).
-    ///
-    /// # Safety
-    ///
-    /// The notify's lock must be held.
-    unsafe fn waker_will_wake(&self, waker: &Waker) -> bool {
-        // SAFETY: under the lock (caller).
-        self.waker
-            .with(|p| unsafe { (*p).as_ref().is_some_and(|w| w.will_wake(waker)) })
-    }
-
-    /// Stores a waker cloned *before* the lock was taken and returns the
-    /// one it replaces, to be dropped after unlocking (rule 6).
-    ///
-    /// # Safety
-    ///
-    /// The notify's lock must be held.
-    unsafe fn replace_waker(&self, waker: Waker) -> Option<Waker> {
-        // SAFETY: under the lock (caller).
-        self.waker.with_mut(|p| unsafe { (*p).replace(waker) })
-    }
-}
+link_field!(unsafe impl Link for Waiter { pointers });
 
 impl Notify {
     /// A `Notify` with no permit and no waiter.
@@ -218,7 +181,7 @@ impl Notify {
             waiter: Waiter {
                 pointers: Pointers::new(),
                 notification: AtomicUsize::new(NONE),
-                waker: UnsafeCell::new(None),
+                waker: WakerCell::new(),
                 _pin: PhantomPinned,
             },
         }
@@ -307,7 +270,7 @@ impl Notify {
         // notification store is our last access to it (rule 3).
         unsafe {
             let node = node.as_ref();
-            let waker = node.take_waker();
+            let waker = node.waker.take();
             // Release: pairs with the Acquire load in `Notified::poll_inner`.
             node.notification.store(strategy, Ordering::Release);
             waker
@@ -342,7 +305,7 @@ impl Notify {
             // last access (rule 3).
             unsafe {
                 let node = node.as_ref();
-                if let Some(waker) = node.take_waker() {
+                if let Some(waker) = node.waker.take() {
                     wakers.push(waker);
                 }
                 // Release: pairs with the Acquire load in `poll_inner`.
@@ -504,7 +467,7 @@ impl Notified<'_> {
                 // future (callers hold `Pin<&mut Self>`), in no list, and
                 // `Drop` unlinks it.
                 unsafe {
-                    stale = fresh.and_then(|w| self.waiter.replace_waker(w));
+                    stale = fresh.and_then(|w| self.waiter.waker.replace(w));
                     waiters.push_back(NonNull::from(&self.waiter));
                 }
                 self.state = NotifiedState::Waiting;
@@ -531,7 +494,7 @@ impl Notified<'_> {
                         return Poll::Ready(());
                     }
                     // SAFETY: under the lock.
-                    if unsafe { self.waiter.waker_will_wake(waker) } {
+                    if unsafe { self.waiter.waker.will_wake(waker) } {
                         return Poll::Pending;
                     }
                     let Some(new) = fresh.take() else {
@@ -540,7 +503,7 @@ impl Notified<'_> {
                         continue;
                     };
                     // SAFETY: under the lock.
-                    let stale = unsafe { self.waiter.replace_waker(new) };
+                    let stale = unsafe { self.waiter.waker.replace(new) };
                     drop(waiters);
                     drop(stale);
                     return Poll::Pending;

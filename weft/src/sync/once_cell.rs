@@ -2,9 +2,10 @@
 //!
 //! # Design note
 //!
-//! As in tokio: an `initialized` flag, the value slot, and a one-permit
-//! [`batch_semaphore`](super::batch_semaphore) that elects the task running
-//! the initialiser. Rules:
+//! As in tokio: an `initialized` flag with the value slot (the
+//! `util::once_slot::OnceSlot` it shares with [`SetOnce`](super::SetOnce)),
+//! and a one-permit [`batch_semaphore`](super::batch_semaphore) that elects
+//! the task running the initialiser. Rules:
 //!
 //! 1. The slot is written only by the permit holder, before it sets
 //!    `initialized` (Release); readers read it only after seeing the flag
@@ -17,11 +18,10 @@
 //!    released (the guard's `Drop`), and the next queued task (FIFO) tries.
 
 use super::batch_semaphore as ll;
-use crate::loom::{AtomicBool, Ordering};
-use std::cell::UnsafeCell;
+use super::util::macros::error_impls;
+use super::util::once_slot::OnceSlot;
 use std::fmt;
 use std::future::Future;
-use std::mem::MaybeUninit;
 
 /// A cell written at most once; `get_or_init` runs one initialiser at a
 /// time, others wait for its result.
@@ -41,8 +41,7 @@ use std::mem::MaybeUninit;
 /// # }
 /// ```
 pub struct OnceCell<T> {
-    initialized: AtomicBool,
-    value: UnsafeCell<MaybeUninit<T>>,
+    slot: OnceSlot<T>,
     semaphore: ll::Semaphore,
 }
 
@@ -74,23 +73,16 @@ impl<T> SetError<T> {
     }
 }
 
-impl<T> fmt::Display for SetError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SetError::AlreadyInitializedError(_) => f.write_str("AlreadyInitializedError"),
-            SetError::InitializingError(_) => f.write_str("InitializingError"),
-        }
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for SetError<T> {}
+error_impls!(SetError<T: fmt::Debug> {
+    AlreadyInitializedError(_) => "AlreadyInitializedError",
+    InitializingError(_) => "InitializingError",
+});
 
 impl<T> OnceCell<T> {
     /// An empty cell.
     pub fn new() -> OnceCell<T> {
         OnceCell {
-            initialized: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            slot: OnceSlot::new(),
             semaphore: ll::Semaphore::new(1),
         }
     }
@@ -99,8 +91,7 @@ impl<T> OnceCell<T> {
     #[cfg(not(weft_loom))]
     pub const fn const_new() -> OnceCell<T> {
         OnceCell {
-            initialized: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            slot: OnceSlot::const_new(),
             semaphore: ll::Semaphore::const_new(1),
         }
     }
@@ -113,51 +104,32 @@ impl<T> OnceCell<T> {
         }
     }
 
+    // API twin of `SetOnce::initialized` and `get` (same public methods
+    // on both cell types, as in tokio).
+
     /// Whether the cell holds a value.
     pub fn initialized(&self) -> bool {
-        // Acquire: pairs with the Release store in `store` (rule 1).
-        self.initialized.load(Ordering::Acquire)
+        self.slot.is_set()
     }
 
     /// The value, if set.
     pub fn get(&self) -> Option<&T> {
-        if self.initialized() {
-            // SAFETY: initialised (seen with Acquire), never written again
-            // while shared (rule 1).
-            Some(unsafe { (*self.value.get()).assume_init_ref() })
-        } else {
-            None
-        }
+        self.slot.get()
     }
 
     /// The value, if set, mutably (exclusive access needs no locking).
     pub fn get_mut(&mut self) -> Option<&mut T> {
-        if self.is_set_exclusive() {
-            // SAFETY: initialised; `&mut self` is exclusive.
-            Some(unsafe { self.value.get_mut().assume_init_mut() })
-        } else {
-            None
-        }
-    }
-
-    /// The flag, through exclusive access (no other thread can race).
-    fn is_set_exclusive(&mut self) -> bool {
-        // Relaxed: `&mut self` is exclusive; any initialising thread's
-        // writes happened-before whatever gave us `&mut`.
-        self.initialized.load(Ordering::Relaxed)
+        self.slot.get_mut()
     }
 
     /// Writes the value (rule 1). The caller holds the permit.
     fn store(&self, value: T) -> &T {
-        // SAFETY: only the permit holder writes, and nobody reads before
-        // the flag is set below (rule 1).
-        unsafe { (*self.value.get()).write(value) };
-        // Release: pairs with the Acquire load in `initialized`.
-        self.initialized.store(true, Ordering::Release);
+        // SAFETY: only the permit holder writes (the cell is empty while a
+        // permit is out), and nobody reads before the slot's flag (rule 1).
+        let value = unsafe { self.slot.set(value) };
         // Rule 2: wake every queued initialiser.
         self.semaphore.close();
-        // SAFETY: just initialised.
-        unsafe { (*self.value.get()).assume_init_ref() }
+        value
     }
 
     /// Sets the value if the cell is empty and nobody is initialising it.
@@ -253,13 +225,7 @@ impl<T> OnceCell<T> {
 
     /// Takes the value out, leaving the cell empty.
     pub fn take(&mut self) -> Option<T> {
-        if !self.is_set_exclusive() {
-            return None;
-        }
-        // Relaxed: `&mut self` is exclusive.
-        self.initialized.store(false, Ordering::Relaxed);
-        // SAFETY: was initialised; the flag is now clear, so it is read once.
-        let value = unsafe { self.value.get_mut().assume_init_read() };
+        let value = self.slot.take()?;
         self.semaphore = ll::Semaphore::new(1);
         Some(value)
     }
@@ -296,15 +262,6 @@ impl<T: PartialEq> PartialEq for OnceCell<T> {
 }
 
 impl<T: Eq> Eq for OnceCell<T> {}
-
-impl<T> Drop for OnceCell<T> {
-    fn drop(&mut self) {
-        if self.is_set_exclusive() {
-            // SAFETY: initialised, dropped once.
-            unsafe { self.value.get_mut().assume_init_drop() };
-        }
-    }
-}
 
 impl<T: fmt::Debug> fmt::Debug for OnceCell<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

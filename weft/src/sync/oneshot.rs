@@ -36,6 +36,7 @@
 //!    half touches them after its last RMW except through rule 1–3 reads
 //!    that happen before its own `Arc` is dropped.
 
+use super::util::waker_cell::WakerCell;
 use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
 use std::fmt;
 use std::future::Future;
@@ -50,19 +51,13 @@ const TX_TASK_SET: usize = 0b1000;
 pub mod error {
     //! The errors of [`oneshot`](super).
 
-    use std::fmt;
+    use crate::sync::util::macros::error_impls;
 
     /// The sender was dropped without sending a value.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct RecvError(pub(super) ());
 
-    impl fmt::Display for RecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl std::error::Error for RecvError {}
+    error_impls!(RecvError: "channel closed");
 
     /// Why [`Receiver::try_recv`](super::Receiver::try_recv) returned no value.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,16 +69,10 @@ pub mod error {
         Closed,
     }
 
-    impl fmt::Display for TryRecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            match self {
-                TryRecvError::Empty => f.write_str("channel empty"),
-                TryRecvError::Closed => f.write_str("channel closed"),
-            }
-        }
-    }
-
-    impl std::error::Error for TryRecvError {}
+    error_impls!(TryRecvError {
+        Empty => "channel empty",
+        Closed => "channel closed",
+    });
 }
 
 use error::{RecvError, TryRecvError};
@@ -107,8 +96,8 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Arc::new(Inner {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
-        rx_task: UnsafeCell::new(None),
-        tx_task: UnsafeCell::new(None),
+        rx_task: WakerCell::new(),
+        tx_task: WakerCell::new(),
     });
     (
         Sender {
@@ -123,9 +112,9 @@ struct Inner<T> {
     /// Rule 1.
     value: UnsafeCell<Option<T>>,
     /// Rule 2.
-    rx_task: UnsafeCell<Option<Waker>>,
+    rx_task: WakerCell,
     /// Rule 3.
-    tx_task: UnsafeCell<Option<Waker>>,
+    tx_task: WakerCell,
 }
 
 // SAFETY: the cells are handed between the two halves by the state word's
@@ -135,40 +124,43 @@ unsafe impl<T: Send> Send for Inner<T> {}
 unsafe impl<T: Send> Sync for Inner<T> {}
 
 impl<T> Inner<T> {
-    /// Wakes the waker in `cell` by reference.
-    ///
-    /// # Safety
-    ///
-    /// The caller's RMW saw the cell's `*_TASK_SET` bit (rule 2/3).
-    unsafe fn wake_task(cell: &UnsafeCell<Option<Waker>>) {
-        // SAFETY: the owner does not write the cell while the bit is set and
-        // we hold the RMW that follows its Release (caller).
-        cell.with(|p| unsafe {
-            if let Some(waker) = &*p {
-                waker.wake_by_ref();
+    /// Has the waker of the half that owns `task` (the cell guarded by
+    /// `task_set`) woken when the other half sets `done` (rules 2 and 3:
+    /// the receiver waits for `VALUE_SENT`, the sender's `closed` for
+    /// `CLOSED`). `state` is the state the caller loaded (Acquire) and found
+    /// without `done`. Returns `true` if `done` was seen meanwhile: nothing
+    /// is stored then (the other half may be reading the cell).
+    fn register_task(
+        &self,
+        task: &WakerCell,
+        task_set: usize,
+        done: usize,
+        mut state: usize,
+        waker: &Waker,
+    ) -> bool {
+        if state & task_set != 0 {
+            // SAFETY: the other half only reads the cell while the bit is
+            // set.
+            if unsafe { task.will_wake(waker) } {
+                return false;
             }
-        });
-    }
-
-    /// Stores `waker` in a task cell the caller owns.
-    ///
-    /// # Safety
-    ///
-    /// The cell's `*_TASK_SET` bit must be clear (the caller owns the cell).
-    unsafe fn store_task(cell: &UnsafeCell<Option<Waker>>, waker: &Waker) {
-        // SAFETY: the caller owns the cell.
-        cell.with_mut(|p| unsafe { *p = Some(waker.clone()) });
-    }
-
-    /// Whether the waker in a cell would wake `waker`'s task.
-    ///
-    /// # Safety
-    ///
-    /// The caller must own the cell, or hold its bit set (the other side
-    /// only reads it then).
-    unsafe fn task_will_wake(cell: &UnsafeCell<Option<Waker>>, waker: &Waker) -> bool {
-        // SAFETY: only shared reads happen concurrently (caller).
-        cell.with(|p| unsafe { (*p).as_ref().is_some_and(|w| w.will_wake(waker)) })
+            // Take the cell back before writing it.
+            // AcqRel: Acquire pairs with the other half's `done` RMW.
+            state = self.state.fetch_and(!task_set, Ordering::AcqRel);
+            if state & done != 0 {
+                // The other half may be reading the waker: put the bit back
+                // and leave the cell alone.
+                self.state.fetch_or(task_set, Ordering::Relaxed);
+                return true;
+            }
+        }
+        // SAFETY: the bit is clear: the cell is ours. The old waker is
+        // dropped here, under no lock.
+        drop(unsafe { task.replace(waker.clone()) });
+        // AcqRel: Release publishes the waker to the other half's `done`
+        // RMW; Acquire pairs with that RMW (for the value, rule 1).
+        let state = self.state.fetch_or(task_set, Ordering::AcqRel);
+        state & done != 0
     }
 
     /// Takes the value (rule 1: after seeing `VALUE_SENT`).
@@ -205,8 +197,9 @@ impl<T> Inner<T> {
             }
         }
         if prev & RX_TASK_SET != 0 {
-            // SAFETY: our RMW saw RX_TASK_SET (rule 2).
-            unsafe { Inner::<T>::wake_task(&self.rx_task) };
+            // SAFETY: our RMW saw RX_TASK_SET: the receiver does not write
+            // the cell while the bit is set (rule 2).
+            unsafe { self.rx_task.wake_by_ref() };
         }
         prev
     }
@@ -217,8 +210,9 @@ impl<T> Inner<T> {
         // TX_TASK_SET so we may read `tx_task`.
         let prev = self.state.fetch_or(CLOSED, Ordering::AcqRel);
         if prev & TX_TASK_SET != 0 && prev & VALUE_SENT == 0 {
-            // SAFETY: our RMW saw TX_TASK_SET (rule 3).
-            unsafe { Inner::<T>::wake_task(&self.tx_task) };
+            // SAFETY: our RMW saw TX_TASK_SET: the sender does not write the
+            // cell while the bit is set (rule 3).
+            unsafe { self.tx_task.wake_by_ref() };
         }
     }
 }
@@ -308,31 +302,11 @@ impl<T> Sender<T> {
             .as_ref()
             .expect("a Sender holds its channel until it sends");
         // Acquire: pairs with the receiver's `close` RMW.
-        let mut state = inner.state.load(Ordering::Acquire);
-        if state & CLOSED != 0 {
-            coop.made_progress();
-            return Poll::Ready(());
-        }
-        if state & TX_TASK_SET != 0 {
-            // SAFETY: the receiver only reads the cell while the bit is set.
-            if unsafe { Inner::<T>::task_will_wake(&inner.tx_task, cx.waker()) } {
-                return Poll::Pending;
-            }
-            // Rule 3: take the cell back before writing it.
-            // AcqRel: Acquire pairs with the receiver's close RMW.
-            state = inner.state.fetch_and(!TX_TASK_SET, Ordering::AcqRel);
-            if state & CLOSED != 0 {
-                // The receiver may be reading the waker: leave it.
-                inner.state.fetch_or(TX_TASK_SET, Ordering::Relaxed);
-                coop.made_progress();
-                return Poll::Ready(());
-            }
-        }
-        // SAFETY: TX_TASK_SET is clear: the cell is ours (rule 3).
-        unsafe { Inner::<T>::store_task(&inner.tx_task, cx.waker()) };
-        // AcqRel: Release publishes the waker to the receiver's close RMW.
-        let state = inner.state.fetch_or(TX_TASK_SET, Ordering::AcqRel);
-        if state & CLOSED != 0 {
+        let state = inner.state.load(Ordering::Acquire);
+        // Rule 3.
+        if state & CLOSED != 0
+            || inner.register_task(&inner.tx_task, TX_TASK_SET, CLOSED, state, cx.waker())
+        {
             coop.made_progress();
             return Poll::Ready(());
         }
@@ -340,6 +314,8 @@ impl<T> Sender<T> {
     }
 }
 
+// API twin of `Receiver`'s `Drop` (each half ends its side of the
+// protocol when dropped, as in tokio).
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
@@ -434,40 +410,18 @@ impl<T> Receiver<T> {
 
     fn poll_inner(inner: &Inner<T>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
         // Acquire: pairs with the sender's `complete` (rule 1).
-        let mut state = inner.state.load(Ordering::Acquire);
-        if state & VALUE_SENT != 0 {
-            // SAFETY: VALUE_SENT seen with Acquire (rule 1).
-            return Poll::Ready(unsafe { inner.take_value() }.ok_or(RecvError(())));
-        }
-        if state & CLOSED != 0 {
-            return Poll::Ready(Err(RecvError(())));
-        }
-        if state & RX_TASK_SET != 0 {
-            // SAFETY: the sender only reads the cell while the bit is set.
-            if unsafe { Inner::<T>::task_will_wake(&inner.rx_task, cx.waker()) } {
+        let state = inner.state.load(Ordering::Acquire);
+        if state & VALUE_SENT == 0 {
+            if state & CLOSED != 0 {
+                return Poll::Ready(Err(RecvError(())));
+            }
+            // Rule 2.
+            if !inner.register_task(&inner.rx_task, RX_TASK_SET, VALUE_SENT, state, cx.waker()) {
                 return Poll::Pending;
             }
-            // Rule 2: take the cell back before writing it.
-            // AcqRel: Acquire pairs with the sender's `complete`.
-            state = inner.state.fetch_and(!RX_TASK_SET, Ordering::AcqRel);
-            if state & VALUE_SENT != 0 {
-                // The sender may be reading the waker: put the bit back and
-                // leave the cell alone.
-                inner.state.fetch_or(RX_TASK_SET, Ordering::Relaxed);
-                // SAFETY: VALUE_SENT seen with Acquire (rule 1).
-                return Poll::Ready(unsafe { inner.take_value() }.ok_or(RecvError(())));
-            }
         }
-        // SAFETY: RX_TASK_SET is clear: the cell is ours (rule 2).
-        unsafe { Inner::<T>::store_task(&inner.rx_task, cx.waker()) };
-        // AcqRel: Release publishes the waker to the sender's `complete`;
-        // Acquire pairs with it for the value.
-        let state = inner.state.fetch_or(RX_TASK_SET, Ordering::AcqRel);
-        if state & VALUE_SENT != 0 {
-            // SAFETY: VALUE_SENT seen with Acquire (rule 1).
-            return Poll::Ready(unsafe { inner.take_value() }.ok_or(RecvError(())));
-        }
-        Poll::Pending
+        // SAFETY: VALUE_SENT seen with Acquire (rule 1).
+        Poll::Ready(unsafe { inner.take_value() }.ok_or(RecvError(())))
     }
 }
 
@@ -487,9 +441,11 @@ impl<T> Future for Receiver<T> {
     }
 }
 
+// API twin of `Sender`'s `Drop`.
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
+            // Rule 3: the receiver is done.
             inner.close();
         }
     }

@@ -18,11 +18,11 @@
 //! `--cfg weft_loom`.
 
 use super::batch_semaphore as ll;
+use super::util::macros::guard_impls;
 use super::TryLockError;
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 /// The most readers a lock can admit (tokio's bound, `u32::MAX >> 3`).
@@ -271,6 +271,8 @@ impl<T: ?Sized> RwLock<T> {
     }
 }
 
+// API twin of `Mutex`'s `Default` and `From` (the same impls on both lock
+// types, as in tokio).
 impl<T: Default> Default for RwLock<T> {
     fn default() -> Self {
         RwLock::new(T::default())
@@ -285,12 +287,7 @@ impl<T> From<T> for RwLock<T> {
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct("RwLock");
-        match self.try_read() {
-            Ok(guard) => d.field("data", &&*guard),
-            Err(_) => d.field("data", &format_args!("<locked>")),
-        };
-        d.finish()
+        super::util::fmt_lock(f, "RwLock", self.try_read().ok().as_deref())
     }
 }
 
@@ -356,13 +353,7 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> Deref for RwLockReadGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds a read permit: no writer exists.
-        unsafe { &*self.data }
-    }
-}
+guard_impls!(data [T: ?Sized] RwLockReadGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     #[inline]
@@ -371,11 +362,9 @@ impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
+// API twin of `RwLockMappedWriteGuard` (the same fields, `Send`/`Sync`
+// bounds and `map` on both write guard types, as in tokio; `map` hands
+// over to the mapped guard's).
 
 /// Exclusive access to a [`RwLock`]'s data; releases it when dropped.
 #[must_use = "dropping the guard releases the lock at once"]
@@ -398,13 +387,15 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         this: Self,
         f: F,
     ) -> RwLockMappedWriteGuard<'a, U> {
+        RwLockMappedWriteGuard::map(Self::into_mapped(this), f)
+    }
+
+    /// The same access as a mapped guard (its permits move along).
+    fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
         let this = std::mem::ManuallyDrop::new(this);
-        let ptr = this.data;
-        // SAFETY: the guard holds every permit: access is exclusive for 'a.
-        let data: *mut U = f(unsafe { &mut *ptr });
         RwLockMappedWriteGuard {
             semaphore: this.semaphore,
-            data,
+            data: this.data,
             permits: this.permits,
             _marker: PhantomData,
         }
@@ -456,20 +447,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds every permit.
-        unsafe { &*self.data }
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwLockWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the guard holds every permit, and `&mut self` is unique.
-        unsafe { &mut *self.data }
-    }
-}
+guard_impls!(data mut [T: ?Sized] RwLockWriteGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
@@ -477,11 +455,7 @@ impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
+// API twin of `RwLockWriteGuard` above.
 
 /// A write guard narrowed by [`RwLockWriteGuard::map`].
 #[must_use = "dropping the guard releases the lock at once"]
@@ -516,30 +490,11 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     }
 }
 
-impl<T: ?Sized> Deref for RwLockMappedWriteGuard<'_, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds every permit.
-        unsafe { &*self.data }
-    }
-}
-
-impl<T: ?Sized> DerefMut for RwLockMappedWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the guard holds every permit, and `&mut self` is unique.
-        unsafe { &mut *self.data }
-    }
-}
+guard_impls!(data mut [T: ?Sized] RwLockMappedWriteGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
     fn drop(&mut self) {
         self.semaphore.release(self.permits as usize);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockMappedWriteGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -575,23 +530,11 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     }
 }
 
-impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockReadGuard<T, U> {
-    type Target = U;
-    fn deref(&self) -> &U {
-        // SAFETY: the guard holds a read permit.
-        unsafe { &*self.data }
-    }
-}
+guard_impls!(data [T: ?Sized, U: ?Sized] OwnedRwLockReadGuard<T, U> => U);
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
     fn drop(&mut self) {
         self.lock.semaphore.release(1);
-    }
-}
-
-impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockReadGuard<T, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -631,16 +574,19 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         this: Self,
         f: F,
     ) -> OwnedRwLockMappedWriteGuard<T, U> {
+        OwnedRwLockMappedWriteGuard::map(Self::into_mapped(this), f)
+    }
+
+    /// The same access as a mapped guard (the `Arc` and the permits move
+    /// along).
+    fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
         let this = std::mem::ManuallyDrop::new(this);
-        let ptr = this.data;
-        // SAFETY: the guard holds every permit: access is exclusive.
-        let data: *mut U = f(unsafe { &mut *ptr });
         // SAFETY: `this` is never used or dropped again; the `Arc` moves
         // out exactly once.
         let lock = unsafe { std::ptr::read(&this.lock) };
         OwnedRwLockMappedWriteGuard {
             lock,
-            data,
+            data: this.data,
             permits: this.permits,
         }
     }
@@ -690,20 +636,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     }
 }
 
-impl<T: ?Sized, U: ?Sized> Deref for OwnedRwLockMappedWriteGuard<T, U> {
-    type Target = U;
-    fn deref(&self) -> &U {
-        // SAFETY: the guard holds every permit.
-        unsafe { &*self.data }
-    }
-}
-
-impl<T: ?Sized, U: ?Sized> DerefMut for OwnedRwLockMappedWriteGuard<T, U> {
-    fn deref_mut(&mut self) -> &mut U {
-        // SAFETY: the guard holds every permit, and `&mut self` is unique.
-        unsafe { &mut *self.data }
-    }
-}
+guard_impls!(data mut [T: ?Sized, U: ?Sized] OwnedRwLockMappedWriteGuard<T, U> => U);
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
     fn drop(&mut self) {
@@ -711,35 +644,10 @@ impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
     }
 }
 
-impl<T: ?Sized, U: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockMappedWriteGuard<T, U> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<T: ?Sized> Deref for OwnedRwLockWriteGuard<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        // SAFETY: the guard holds every permit.
-        unsafe { &*self.data }
-    }
-}
-
-impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: the guard holds every permit, and `&mut self` is unique.
-        unsafe { &mut *self.data }
-    }
-}
+guard_impls!(data mut [T: ?Sized] OwnedRwLockWriteGuard<T> => T);
 
 impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
     fn drop(&mut self) {
         self.lock.semaphore.release(self.permits as usize);
-    }
-}
-
-impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockWriteGuard<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
     }
 }

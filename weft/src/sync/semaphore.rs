@@ -5,6 +5,7 @@
 //! `tokio::sync::Semaphore`.
 
 use super::batch_semaphore as ll;
+use super::util::macros::error_impls;
 use std::fmt;
 use std::sync::Arc;
 
@@ -44,13 +45,7 @@ pub struct Semaphore {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AcquireError(());
 
-impl fmt::Display for AcquireError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("semaphore closed")
-    }
-}
-
-impl std::error::Error for AcquireError {}
+error_impls!(AcquireError: "semaphore closed");
 
 /// Why a `try_acquire*` call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,16 +68,10 @@ impl TryAcquireError {
     }
 }
 
-impl fmt::Display for TryAcquireError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TryAcquireError::Closed => f.write_str("semaphore closed"),
-            TryAcquireError::NoPermits => f.write_str("no permits available"),
-        }
-    }
-}
-
-impl std::error::Error for TryAcquireError {}
+error_impls!(TryAcquireError {
+    Closed => "semaphore closed",
+    NoPermits => "no permits available",
+});
 
 impl From<ll::TryAcquireError> for TryAcquireError {
     fn from(e: ll::TryAcquireError) -> TryAcquireError {
@@ -326,10 +315,8 @@ impl Semaphore {
 
 impl fmt::Debug for Semaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Semaphore")
-            .field("permits", &self.available_permits())
-            .field("closed", &self.is_closed())
-            .finish()
+        // The same fields, printed by the same name.
+        fmt::Debug::fmt(&self.inner, f)
     }
 }
 

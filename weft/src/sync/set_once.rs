@@ -2,18 +2,20 @@
 //!
 //! # Design note
 //!
-//! A flag, a value slot, a small mutex that elects the one `set` that
-//! wins, and a [`Notify`]. Rules: the winner writes the slot, sets the flag
-//! (Release) and calls `notify_waiters`; readers read the slot only after
-//! seeing the flag (Acquire), and it is never written again while shared.
+//! A flag with a value slot (the `util::once_slot::OnceSlot` it shares
+//! with [`OnceCell`](super::OnceCell)), a small mutex that elects the one
+//! `set` that wins, and a [`Notify`]. Rules: the winner writes the slot,
+//! sets the flag (Release) and calls `notify_waiters`; readers read the
+//! slot only after seeing the flag (Acquire), and it is never written
+//! again while shared.
 //! `wait` creates its `Notified` before checking the flag, so a `set`
 //! between the check and the await is not missed.
 
+use super::util::macros::error_impls;
+use super::util::once_slot::OnceSlot;
 use super::Notify;
-use crate::loom::{AtomicBool, Mutex, Ordering};
-use std::cell::UnsafeCell;
+use crate::loom::Mutex;
 use std::fmt;
-use std::mem::MaybeUninit;
 
 /// A cell set at most once; [`wait`](SetOnce::wait) waits for the value.
 ///
@@ -36,8 +38,7 @@ use std::mem::MaybeUninit;
 /// # }
 /// ```
 pub struct SetOnce<T> {
-    initialized: AtomicBool,
-    value: UnsafeCell<MaybeUninit<T>>,
+    slot: OnceSlot<T>,
     /// Elects the one `set` that writes.
     setting: Mutex<bool>,
     notify: Notify,
@@ -54,20 +55,13 @@ unsafe impl<T: Send> Send for SetOnce<T> {}
 #[derive(Debug, PartialEq, Eq)]
 pub struct SetOnceError<T>(pub T);
 
-impl<T> fmt::Display for SetOnceError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SetOnceError")
-    }
-}
-
-impl<T: fmt::Debug> std::error::Error for SetOnceError<T> {}
+error_impls!(SetOnceError<T: fmt::Debug>: "SetOnceError");
 
 impl<T> SetOnce<T> {
     /// An empty cell.
     pub fn new() -> SetOnce<T> {
         SetOnce {
-            initialized: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            slot: OnceSlot::new(),
             setting: Mutex::new(false),
             notify: Notify::new(),
         }
@@ -77,8 +71,7 @@ impl<T> SetOnce<T> {
     #[cfg(not(weft_loom))]
     pub const fn const_new() -> SetOnce<T> {
         SetOnce {
-            initialized: AtomicBool::new(false),
-            value: UnsafeCell::new(MaybeUninit::uninit()),
+            slot: OnceSlot::const_new(),
             setting: Mutex::new(false),
             notify: Notify::const_new(),
         }
@@ -95,20 +88,17 @@ impl<T> SetOnce<T> {
         cell
     }
 
+    // API twin of `OnceCell::initialized` and `get` (same public methods
+    // on both cell types, as in tokio).
+
     /// Whether the value is set.
     pub fn initialized(&self) -> bool {
-        // Acquire: pairs with the Release store in `set`.
-        self.initialized.load(Ordering::Acquire)
+        self.slot.is_set()
     }
 
     /// The value, if set.
     pub fn get(&self) -> Option<&T> {
-        if self.initialized() {
-            // SAFETY: set (seen with Acquire) and never written again.
-            Some(unsafe { (*self.value.get()).assume_init_ref() })
-        } else {
-            None
-        }
+        self.slot.get()
     }
 
     /// Sets the value and wakes every waiter.
@@ -123,10 +113,9 @@ impl<T> SetOnce<T> {
                 return Err(SetOnceError(value));
             }
             *setting = true;
-            // SAFETY: we won the election; nobody reads before the flag.
-            unsafe { (*self.value.get()).write(value) };
-            // Release: pairs with the Acquire load in `initialized`.
-            self.initialized.store(true, Ordering::Release);
+            // SAFETY: we won the election (the only writer, ever); nobody
+            // reads before the slot's flag.
+            unsafe { self.slot.set(value) };
         }
         self.notify.notify_waiters();
         Ok(())
@@ -151,29 +140,13 @@ impl<T> SetOnce<T> {
 
     /// The value, consuming the cell.
     pub fn into_inner(mut self) -> Option<T> {
-        // Relaxed: `self` is owned.
-        if !self.initialized.load(Ordering::Relaxed) {
-            return None;
-        }
-        self.initialized.store(false, Ordering::Relaxed);
-        // SAFETY: was set; the flag is cleared so `Drop` will not drop it.
-        Some(unsafe { self.value.get_mut().assume_init_read() })
+        self.slot.take()
     }
 }
 
 impl<T> Default for SetOnce<T> {
     fn default() -> Self {
         SetOnce::new()
-    }
-}
-
-impl<T> Drop for SetOnce<T> {
-    fn drop(&mut self) {
-        // Relaxed: `&mut self` is exclusive.
-        if self.initialized.load(Ordering::Relaxed) {
-            // SAFETY: set, dropped once.
-            unsafe { self.value.get_mut().assume_init_drop() };
-        }
     }
 }
 

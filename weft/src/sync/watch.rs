@@ -37,37 +37,20 @@ const VERSION_ONE: usize = 2;
 pub mod error {
     //! The errors of [`watch`](super).
 
-    use std::fmt;
+    use crate::sync::util::macros::{error_impls, opaque_debug};
 
     /// Every receiver is gone: the value comes back unsent.
     #[derive(PartialEq, Eq, Clone, Copy)]
     pub struct SendError<T>(pub T);
 
-    impl<T> fmt::Debug for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("SendError").finish_non_exhaustive()
-        }
-    }
-
-    impl<T> fmt::Display for SendError<T> {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl<T> std::error::Error for SendError<T> {}
+    opaque_debug!(SendError<T>);
+    error_impls!(SendError<T>: "channel closed");
 
     /// Every sender is gone (and the latest value was seen).
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct RecvError(pub(super) ());
 
-    impl fmt::Display for RecvError {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("channel closed")
-        }
-    }
-
-    impl std::error::Error for RecvError {}
+    error_impls!(RecvError: "channel closed");
 }
 
 use error::{RecvError, SendError};
@@ -147,6 +130,10 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         Receiver { shared, version: 0 },
     )
 }
+
+// API twin of `broadcast::Sender` and `broadcast::Receiver` (each channel
+// module has its own pair of handle types over its shared state, as in
+// tokio).
 
 /// Publishes values to a watch channel.
 pub struct Sender<T> {

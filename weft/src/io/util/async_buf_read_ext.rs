@@ -4,6 +4,7 @@ use std::pin::Pin;
 
 use super::fill_buf::{fill_buf, FillBuf};
 use super::lines::{lines, Lines};
+use super::method_future::future_methods;
 use super::read_until::{read_line, read_until, ReadLine, ReadUntil};
 use super::split::{split, Split};
 use crate::io::AsyncBufRead;
@@ -28,53 +29,45 @@ use crate::io::AsyncBufRead;
 /// # }
 /// ```
 pub trait AsyncBufReadExt: AsyncBufRead {
-    /// Reads up to and including `byte` (or to end of file), appending to
-    /// `buf`; returns how many bytes were read (`0` at end of file).
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: bytes read before the future is dropped are already in
-    /// `buf`, and calling again continues until `byte`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::AsyncBufReadExt;
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mut reader: &[u8] = b"key=value";
-    /// let mut buf = Vec::new();
-    /// reader.read_until(b'=', &mut buf).await?;
-    /// assert_eq!(buf, b"key=");
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> ReadUntil<'a, Self>
-    where
-        Self: Unpin,
-    {
-        read_until(self, byte, buf)
-    }
+    future_methods! {
+        /// Reads up to and including `byte` (or to end of file), appending to
+        /// `buf`; returns how many bytes were read (`0` at end of file).
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel safe: bytes read before the future is dropped are already in
+        /// `buf`, and calling again continues until `byte`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::AsyncBufReadExt;
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let mut reader: &[u8] = b"key=value";
+        /// let mut buf = Vec::new();
+        /// reader.read_until(b'=', &mut buf).await?;
+        /// assert_eq!(buf, b"key=");
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn read_until<'a>(&'a mut self, byte: u8, buf: &'a mut Vec<u8>) -> ReadUntil;
 
-    /// Reads a line including its `\n` (or to end of file), appending to
-    /// `buf`; returns how many bytes were read (`0` at end of file).
-    ///
-    /// # Errors
-    ///
-    /// `InvalidData` if the line is not valid UTF-8: `buf` is then left as
-    /// it was. The reader's errors.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe in general: if the future is dropped before it
-    /// completes, `buf` keeps the part of the line read so far only as far
-    /// as it is valid UTF-8 (a character cut in half at the end is lost);
-    /// calling again continues the line.
-    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine<'a, Self>
-    where
-        Self: Unpin,
-    {
-        read_line(self, buf)
+        /// Reads a line including its `\n` (or to end of file), appending to
+        /// `buf`; returns how many bytes were read (`0` at end of file).
+        ///
+        /// # Errors
+        ///
+        /// `InvalidData` if the line is not valid UTF-8: `buf` is then left as
+        /// it was. The reader's errors.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe in general: if the future is dropped before it
+        /// completes, `buf` keeps the part of the line read so far only as far
+        /// as it is valid UTF-8 (a character cut in half at the end is lost);
+        /// calling again continues the line.
+        fn read_line<'a>(&'a mut self, buf: &'a mut String) -> ReadLine;
     }
 
     /// The segments of this reader separated by `byte` (see [`Split`]).
@@ -85,32 +78,29 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         split(self, byte)
     }
 
-    /// The buffered bytes, filling the buffer first if it is empty; an
-    /// empty slice means end of file. Call [`consume`](Self::consume)
-    /// afterwards for the bytes used.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::AsyncBufReadExt;
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mut reader: &[u8] = b"abc";
-    /// assert_eq!(reader.fill_buf().await?, b"abc");
-    /// reader.consume(2);
-    /// assert_eq!(reader.fill_buf().await?, b"c");
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn fill_buf(&mut self) -> FillBuf<'_, Self>
-    where
-        Self: Unpin,
-    {
-        fill_buf(self)
+    future_methods! {
+        /// The buffered bytes, filling the buffer first if it is empty; an
+        /// empty slice means end of file. Call [`consume`](Self::consume)
+        /// afterwards for the bytes used.
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel safe.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::AsyncBufReadExt;
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let mut reader: &[u8] = b"abc";
+        /// assert_eq!(reader.fill_buf().await?, b"abc");
+        /// reader.consume(2);
+        /// assert_eq!(reader.fill_buf().await?, b"c");
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn fill_buf(&mut self) -> FillBuf;
     }
 
     /// Marks `amt` buffered bytes as used (see

@@ -1,6 +1,7 @@
 //! `AsyncReadExt`: `async`-style reading helpers for every `AsyncRead`.
 
 use super::chain::{chain, Chain};
+use super::method_future::future_methods;
 use super::read::{read, Read};
 use super::read_buf::{read_buf, ReadBufFut};
 use super::read_exact::{read_exact, ReadExact};
@@ -52,165 +53,142 @@ macro_rules! read_number {
 /// # }
 /// ```
 pub trait AsyncReadExt: AsyncRead {
-    /// Reads some bytes into `buf`, returning how many: `0` means end of
-    /// file (or an empty `buf`).
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: if the future is dropped before it completes, no data
-    /// was read.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::AsyncReadExt;
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mut reader: &[u8] = b"abc";
-    /// let mut buf = [0u8; 2];
-    /// assert_eq!(reader.read(&mut buf).await?, 2);
-    /// assert_eq!(&buf, b"ab");
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self>
-    where
-        Self: Unpin,
-    {
-        read(self, buf)
-    }
+    future_methods! {
+        /// Reads some bytes into `buf`, returning how many: `0` means end of
+        /// file (or an empty `buf`).
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel safe: if the future is dropped before it completes, no data
+        /// was read.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::AsyncReadExt;
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let mut reader: &[u8] = b"abc";
+        /// let mut buf = [0u8; 2];
+        /// assert_eq!(reader.read(&mut buf).await?, 2);
+        /// assert_eq!(&buf, b"ab");
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read;
 
-    /// Reads some bytes into the spare capacity of `buf` (reserving a
-    /// little if it has none), appending them; returns how many (`0` at end
-    /// of file). The spare capacity is never zeroed first.
-    ///
-    /// Differences from tokio: tokio takes any `bytes::BufMut`; weft has no
-    /// `bytes` dependency and takes a `Vec<u8>`.
-    ///
-    /// # Panics
-    ///
-    /// If the reader replaces the [`ReadBuf`](crate::io::ReadBuf) it is
-    /// given with another buffer.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: if the future is dropped before it completes, no data
-    /// was read.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::AsyncReadExt;
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mut reader: &[u8] = b"abc";
-    /// let mut buf = Vec::with_capacity(8);
-    /// assert_eq!(reader.read_buf(&mut buf).await?, 3);
-    /// assert_eq!(buf, b"abc");
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn read_buf<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadBufFut<'a, Self>
-    where
-        Self: Unpin,
-    {
-        read_buf(self, buf)
-    }
+        /// Reads some bytes into the spare capacity of `buf` (reserving a
+        /// little if it has none), appending them; returns how many (`0` at end
+        /// of file). The spare capacity is never zeroed first.
+        ///
+        /// Differences from tokio: tokio takes any `bytes::BufMut`; weft has no
+        /// `bytes` dependency and takes a `Vec<u8>`.
+        ///
+        /// # Panics
+        ///
+        /// If the reader replaces the [`ReadBuf`](crate::io::ReadBuf) it is
+        /// given with another buffer.
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel safe: if the future is dropped before it completes, no data
+        /// was read.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::AsyncReadExt;
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let mut reader: &[u8] = b"abc";
+        /// let mut buf = Vec::with_capacity(8);
+        /// assert_eq!(reader.read_buf(&mut buf).await?, 3);
+        /// assert_eq!(buf, b"abc");
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn read_buf<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadBufFut;
 
-    /// Reads exactly `buf.len()` bytes, returning that length.
-    ///
-    /// # Errors
-    ///
-    /// `UnexpectedEof` if the reader ends first (the contents of `buf` are
-    /// then unspecified); the reader's errors.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: bytes already read into `buf` are lost if the
-    /// future is dropped before it completes.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::AsyncReadExt;
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let mut reader: &[u8] = b"ab";
-    /// let mut buf = [0u8; 3];
-    /// let err = reader.read_exact(&mut buf).await.unwrap_err();
-    /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
-    /// # }
-    /// ```
-    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self>
-    where
-        Self: Unpin,
-    {
-        read_exact(self, buf)
-    }
+        /// Reads exactly `buf.len()` bytes, returning that length.
+        ///
+        /// # Errors
+        ///
+        /// `UnexpectedEof` if the reader ends first (the contents of `buf` are
+        /// then unspecified); the reader's errors.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: bytes already read into `buf` are lost if the
+        /// future is dropped before it completes.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::AsyncReadExt;
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() {
+        /// let mut reader: &[u8] = b"ab";
+        /// let mut buf = [0u8; 3];
+        /// let err = reader.read_exact(&mut buf).await.unwrap_err();
+        /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+        /// # }
+        /// ```
+        fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact;
 
-    /// Reads until end of file, appending to `buf`; returns how many bytes
-    /// were read.
-    ///
-    /// # Errors
-    ///
-    /// The reader's errors; bytes read before the error stay in `buf`.
-    ///
-    /// # Cancel safety
-    ///
-    /// Bytes read before the future is dropped stay in `buf`, so a new
-    /// call continues where it stopped (only the returned count is lost).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::AsyncReadExt;
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mut buf = b"x".to_vec();
-    /// assert_eq!((&b"yz"[..]).read_to_end(&mut buf).await?, 2);
-    /// assert_eq!(buf, b"xyz");
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd<'a, Self>
-    where
-        Self: Unpin,
-    {
-        read_to_end(self, buf)
-    }
+        /// Reads until end of file, appending to `buf`; returns how many bytes
+        /// were read.
+        ///
+        /// # Errors
+        ///
+        /// The reader's errors; bytes read before the error stay in `buf`.
+        ///
+        /// # Cancel safety
+        ///
+        /// Bytes read before the future is dropped stay in `buf`, so a new
+        /// call continues where it stopped (only the returned count is lost).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::AsyncReadExt;
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let mut buf = b"x".to_vec();
+        /// assert_eq!((&b"yz"[..]).read_to_end(&mut buf).await?, 2);
+        /// assert_eq!(buf, b"xyz");
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadToEnd;
 
-    /// Reads until end of file, appending to `buf` if the data is valid
-    /// UTF-8; returns how many bytes were read.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidData` if the data read is not valid UTF-8: nothing is then
-    /// appended to `buf`. The reader's errors (with the data read so far
-    /// appended if valid UTF-8).
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: if the future is dropped before it completes, `buf`
-    /// keeps what was read as far as it is valid UTF-8 (a character cut in
-    /// half at the end is lost).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::AsyncReadExt;
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let mut s = String::new();
-    /// (&"héllo".as_bytes()[..]).read_to_string(&mut s).await?;
-    /// assert_eq!(s, "héllo");
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn read_to_string<'a>(&'a mut self, buf: &'a mut String) -> ReadToString<'a, Self>
-    where
-        Self: Unpin,
-    {
-        read_to_string(self, buf)
+        /// Reads until end of file, appending to `buf` if the data is valid
+        /// UTF-8; returns how many bytes were read.
+        ///
+        /// # Errors
+        ///
+        /// `InvalidData` if the data read is not valid UTF-8: nothing is then
+        /// appended to `buf`. The reader's errors (with the data read so far
+        /// appended if valid UTF-8).
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: if the future is dropped before it completes, `buf`
+        /// keeps what was read as far as it is valid UTF-8 (a character cut in
+        /// half at the end is lost).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::AsyncReadExt;
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let mut s = String::new();
+        /// (&"héllo".as_bytes()[..]).read_to_string(&mut s).await?;
+        /// assert_eq!(s, "héllo");
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn read_to_string<'a>(&'a mut self, buf: &'a mut String) -> ReadToString;
     }
 
     read_number! {

@@ -3,6 +3,7 @@
 use std::io::IoSlice;
 
 use super::flush::{flush, Flush};
+use super::method_future::future_methods;
 use super::shutdown::{shutdown, Shutdown};
 use super::write::{write, write_vectored, Write, WriteVectored};
 use super::write_all::{write_all, WriteAll};
@@ -50,18 +51,15 @@ macro_rules! write_number {
 /// # }
 /// ```
 pub trait AsyncWriteExt: AsyncWrite {
-    /// Writes some of `buf`, returning how many bytes were written (`0`
-    /// for a non-empty `buf` means the writer is closed).
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: if the future is dropped before it completes, nothing
-    /// was written.
-    fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self>
-    where
-        Self: Unpin,
-    {
-        write(self, buf)
+    future_methods! {
+        /// Writes some of `buf`, returning how many bytes were written (`0`
+        /// for a non-empty `buf` means the writer is closed).
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel safe: if the future is dropped before it completes, nothing
+        /// was written.
+        fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write;
     }
 
     /// Writes some of the bytes in `bufs`, in order, returning how many.
@@ -92,54 +90,41 @@ pub trait AsyncWriteExt: AsyncWrite {
         write_vectored(self, bufs)
     }
 
-    /// Writes all of `buf`.
-    ///
-    /// # Errors
-    ///
-    /// `WriteZero` if the writer accepts no more bytes; the writer's
-    /// errors.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: if the future is dropped before it completes, an
-    /// unknown prefix of `buf` may have been written.
-    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a, Self>
-    where
-        Self: Unpin,
-    {
-        write_all(self, buf)
-    }
+    future_methods! {
+        /// Writes all of `buf`.
+        ///
+        /// # Errors
+        ///
+        /// `WriteZero` if the writer accepts no more bytes; the writer's
+        /// errors.
+        ///
+        /// # Cancel safety
+        ///
+        /// Not cancel safe: if the future is dropped before it completes, an
+        /// unknown prefix of `buf` may have been written.
+        fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll;
 
-    /// Flushes buffered data to its destination.
-    fn flush(&mut self) -> Flush<'_, Self>
-    where
-        Self: Unpin,
-    {
-        flush(self)
-    }
+        /// Flushes buffered data to its destination.
+        fn flush(&mut self) -> Flush;
 
-    /// Flushes, then shuts down the write side.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use weft::io::{AsyncReadExt, AsyncWriteExt};
-    /// # #[weft::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let (mut a, mut b) = weft::io::duplex(64);
-    /// a.write_all(b"bye").await?;
-    /// a.shutdown().await?;
-    /// let mut got = Vec::new();
-    /// b.read_to_end(&mut got).await?; // ends: `a` shut down
-    /// assert_eq!(got, b"bye");
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn shutdown(&mut self) -> Shutdown<'_, Self>
-    where
-        Self: Unpin,
-    {
-        shutdown(self)
+        /// Flushes, then shuts down the write side.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use weft::io::{AsyncReadExt, AsyncWriteExt};
+        /// # #[weft::main(flavor = "current_thread")]
+        /// # async fn main() -> std::io::Result<()> {
+        /// let (mut a, mut b) = weft::io::duplex(64);
+        /// a.write_all(b"bye").await?;
+        /// a.shutdown().await?;
+        /// let mut got = Vec::new();
+        /// b.read_to_end(&mut got).await?; // ends: `a` shut down
+        /// assert_eq!(got, b"bye");
+        /// # Ok(())
+        /// # }
+        /// ```
+        fn shutdown(&mut self) -> Shutdown;
     }
 
     write_number! {

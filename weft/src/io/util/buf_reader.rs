@@ -1,9 +1,10 @@
 //! `BufReader`: adds a read buffer to any reader.
 
-use std::io::{self, IoSlice, SeekFrom};
+use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::adapter::{self, forward_io};
 use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 
 /// The default buffer size of [`BufReader`] and
@@ -78,6 +79,10 @@ impl<R: AsyncRead> BufReader<R> {
 }
 
 impl<R> BufReader<R> {
+    // API twin of `BufWriter`'s and `Take`'s `get_ref`, `get_mut`,
+    // `get_pin_mut` and `into_inner` (the same public methods on every
+    // adapter type, as in tokio).
+
     /// The inner reader.
     pub fn get_ref(&self) -> &R {
         &self.inner
@@ -105,17 +110,11 @@ impl<R> BufReader<R> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut State) {
-        // Why this is sound: structural pinning of `inner`: it is never moved out of a
+        // SAFETY: structural pinning of `inner`: it is never moved out of a
         // pinned `BufReader` (only `into_inner`, by value), `BufReader` has
         // no `Drop` impl, and the auto `Unpin` impl requires `R: Unpin`
-        // (`State` is `Unpin`).
-        // SAFETY: as argued just above.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above.
-        (
-            unsafe { Pin::new_unchecked(&mut this.inner) },
-            &mut this.state,
-        )
+        // (`State` is `Unpin`); the closure only borrows fields.
+        unsafe { adapter::project(self, |this| (&mut this.inner, &mut this.state)) }
     }
 }
 
@@ -258,33 +257,7 @@ impl<R: AsyncRead + AsyncSeek> AsyncSeek for BufReader<R> {
     }
 }
 
-/// Writes go straight to the inner writer.
-impl<R: AsyncRead + AsyncWrite> AsyncWrite for BufReader<R> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_pin_mut().poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_pin_mut().poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_pin_mut().poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_pin_mut().poll_shutdown(cx)
-    }
+forward_io! {
+    /// Writes go straight to the inner writer.
+    impl[R: AsyncRead + AsyncWrite] AsyncWrite for BufReader<R> => get_pin_mut, inner
 }

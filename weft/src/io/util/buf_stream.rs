@@ -1,12 +1,11 @@
 //! `BufStream`: a read buffer and a write buffer around one stream.
 
-use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
+use super::adapter::forward_io;
 use super::buf_reader::BufReader;
 use super::buf_writer::BufWriter;
-use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use crate::io::{AsyncRead, AsyncSeek, AsyncWrite};
 
 /// Buffers both directions of a stream: a [`BufReader`] around a
 /// [`BufWriter`]. As with `BufWriter`, flush before dropping it.
@@ -87,63 +86,20 @@ impl<RW> BufStream<RW> {
     }
 }
 
-impl<RW: AsyncRead + AsyncWrite> AsyncRead for BufStream<RW> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.project().poll_read(cx, buf)
-    }
+// Every call goes to the inner `BufReader<BufWriter<RW>>`.
+forward_io! {
+    impl[RW: AsyncRead + AsyncWrite] AsyncRead for BufStream<RW> => project
 }
 
-impl<RW: AsyncRead + AsyncWrite> AsyncBufRead for BufStream<RW> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.project().poll_fill_buf(cx)
-    }
-
-    fn consume(self: Pin<&mut Self>, amt: usize) {
-        self.project().consume(amt)
-    }
+forward_io! {
+    impl[RW: AsyncRead + AsyncWrite] AsyncBufRead for BufStream<RW> => project
 }
 
-impl<RW: AsyncRead + AsyncWrite> AsyncWrite for BufStream<RW> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.project().poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.project().poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.project().poll_shutdown(cx)
-    }
+forward_io! {
+    impl[RW: AsyncRead + AsyncWrite] AsyncWrite for BufStream<RW> => project, inner
 }
 
-/// Seeking writes out the write buffer and discards the read buffer.
-impl<RW: AsyncRead + AsyncWrite + AsyncSeek> AsyncSeek for BufStream<RW> {
-    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
-        self.project().start_seek(position)
-    }
-
-    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        self.project().poll_complete(cx)
-    }
+forward_io! {
+    /// Seeking writes out the write buffer and discards the read buffer.
+    impl[RW: AsyncRead + AsyncWrite + AsyncSeek] AsyncSeek for BufStream<RW> => project
 }

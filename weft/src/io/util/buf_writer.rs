@@ -4,8 +4,9 @@ use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::adapter::{self, forward_io};
 use super::buf_reader::DEFAULT_BUF_SIZE;
-use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 
 /// Adds a buffer to a writer, so many small writes cost few calls on the
 /// inner writer.
@@ -100,6 +101,10 @@ impl<W: AsyncWrite> BufWriter<W> {
 }
 
 impl<W> BufWriter<W> {
+    // API twin of `BufReader`'s and `Take`'s `get_ref`, `get_mut`,
+    // `get_pin_mut` and `into_inner` (the same public methods on every
+    // adapter type, as in tokio).
+
     /// The inner writer.
     pub fn get_ref(&self) -> &W {
         &self.inner
@@ -127,17 +132,11 @@ impl<W> BufWriter<W> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut W>, &mut State) {
-        // Why this is sound: structural pinning of `inner`: it is never moved out of a
+        // SAFETY: structural pinning of `inner`: it is never moved out of a
         // pinned `BufWriter` (only `into_inner`, by value), `BufWriter` has
         // no `Drop` impl, and the auto `Unpin` impl requires `W: Unpin`
-        // (`State` is `Unpin`).
-        // SAFETY: as argued just above.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above.
-        (
-            unsafe { Pin::new_unchecked(&mut this.inner) },
-            &mut this.state,
-        )
+        // (`State` is `Unpin`); the closure only borrows fields.
+        unsafe { adapter::project(self, |this| (&mut this.inner, &mut this.state)) }
     }
 }
 
@@ -221,24 +220,12 @@ impl<W: AsyncWrite + AsyncSeek> AsyncSeek for BufWriter<W> {
     }
 }
 
-/// Reads go straight to the inner reader.
-impl<W: AsyncWrite + AsyncRead> AsyncRead for BufWriter<W> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.get_pin_mut().poll_read(cx, buf)
-    }
+forward_io! {
+    /// Reads go straight to the inner reader.
+    impl[W: AsyncWrite + AsyncRead] AsyncRead for BufWriter<W> => get_pin_mut
 }
 
-/// Buffered reads go straight to the inner reader.
-impl<W: AsyncWrite + AsyncBufRead> AsyncBufRead for BufWriter<W> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.get_pin_mut().poll_fill_buf(cx)
-    }
-
-    fn consume(self: Pin<&mut Self>, amt: usize) {
-        self.get_pin_mut().consume(amt)
-    }
+forward_io! {
+    /// Buffered reads go straight to the inner reader.
+    impl[W: AsyncWrite + AsyncBufRead] AsyncBufRead for BufWriter<W> => get_pin_mut
 }

@@ -82,15 +82,11 @@ impl CopyBuffer {
             }
 
             while self.pos < self.cap {
-                let n = ready!(writer
-                    .as_mut()
-                    .poll_write(cx, &self.buf[self.pos..self.cap]))?;
-                if n == 0 {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::WriteZero,
-                        "write zero bytes into writer",
-                    )));
-                }
+                let n = ready!(poll_write_some(
+                    writer.as_mut(),
+                    cx,
+                    &self.buf[self.pos..self.cap]
+                ))?;
                 progress.made_progress();
                 self.pos += n;
                 self.amt += n as u64;
@@ -105,6 +101,27 @@ impl CopyBuffer {
         }
     }
 }
+
+/// Writes some of `buf` (not empty) for a copy: a writer that accepts none
+/// of it is an error (`WriteZero`), as it would never take the rest.
+pub(crate) fn poll_write_some<W: AsyncWrite + ?Sized>(
+    writer: Pin<&mut W>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>> {
+    let n = ready!(writer.poll_write(cx, buf))?;
+    if n == 0 {
+        return Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "write zero bytes into writer",
+        )));
+    }
+    Poll::Ready(Ok(n))
+}
+
+// API twin of `copy_buf` (the same signature on both copy functions, as in
+// tokio): each drives its own loop (`CopyBuffer::poll_copy` here,
+// `poll_copy_buf` there).
 
 /// Copies everything from `reader` to `writer` until the reader reaches
 /// end of file, then flushes the writer; returns how many bytes were

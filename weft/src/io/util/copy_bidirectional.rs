@@ -20,27 +20,27 @@ enum Transfer {
     Done(u64),
 }
 
-fn poll_transfer<R, W>(
-    cx: &mut Context<'_>,
-    state: &mut Transfer,
-    mut reader: Pin<&mut R>,
-    mut writer: Pin<&mut W>,
-) -> Poll<io::Result<u64>>
-where
-    R: AsyncRead + ?Sized,
-    W: AsyncWrite + ?Sized,
-{
-    loop {
-        match state {
-            Transfer::Running(buf) => {
-                let amt = ready!(buf.poll_copy(cx, reader.as_mut(), writer.as_mut()))?;
-                *state = Transfer::ShuttingDown(amt);
+impl Transfer {
+    /// Drives this direction: copies `reader` into `writer`, then shuts
+    /// the writer down; returns the byte count.
+    fn poll<R: AsyncRead + ?Sized, W: AsyncWrite + ?Sized>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut reader: Pin<&mut R>,
+        mut writer: Pin<&mut W>,
+    ) -> Poll<io::Result<u64>> {
+        loop {
+            match self {
+                Transfer::Running(buf) => {
+                    let amt = ready!(buf.poll_copy(cx, reader.as_mut(), writer.as_mut()))?;
+                    *self = Transfer::ShuttingDown(amt);
+                }
+                Transfer::ShuttingDown(amt) => {
+                    ready!(writer.as_mut().poll_shutdown(cx))?;
+                    *self = Transfer::Done(*amt);
+                }
+                Transfer::Done(amt) => return Poll::Ready(Ok(*amt)),
             }
-            Transfer::ShuttingDown(amt) => {
-                ready!(writer.as_mut().poll_shutdown(cx))?;
-                *state = Transfer::Done(*amt);
-            }
-            Transfer::Done(amt) => return Poll::Ready(Ok(*amt)),
         }
     }
 }
@@ -92,8 +92,8 @@ where
     let mut a_to_b = Transfer::Running(CopyBuffer::new());
     let mut b_to_a = Transfer::Running(CopyBuffer::new());
     poll_fn(|cx| {
-        let a_to_b = poll_transfer(cx, &mut a_to_b, Pin::new(&mut *a), Pin::new(&mut *b))?;
-        let b_to_a = poll_transfer(cx, &mut b_to_a, Pin::new(&mut *b), Pin::new(&mut *a))?;
+        let a_to_b = a_to_b.poll(cx, Pin::new(&mut *a), Pin::new(&mut *b))?;
+        let b_to_a = b_to_a.poll(cx, Pin::new(&mut *b), Pin::new(&mut *a))?;
         let a_to_b = ready!(a_to_b);
         let b_to_a = ready!(b_to_a);
         Poll::Ready(Ok((a_to_b, b_to_a)))

@@ -5,8 +5,12 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::copy::poll_write_some;
 use crate::io::{AsyncBufRead, AsyncWrite};
 use crate::runtime::coop;
+
+// API twin of `copy` (the same signature on both copy functions, as in
+// tokio).
 
 /// Copies everything from `reader` to `writer`, writing straight from
 /// the reader's own buffer, until end of file; then flushes the writer.
@@ -44,6 +48,9 @@ where
     poll_fn(|cx| poll_copy_buf(cx, Pin::new(&mut *reader), Pin::new(&mut *writer), &mut amt)).await
 }
 
+// The loop of `copy_buf`: the counterpart of `CopyBuffer::poll_copy` in
+// `copy.rs` (the same signature, as both drive a reader into a writer; the
+// logic differs: this one writes straight from the reader's buffer).
 fn poll_copy_buf<R, W>(
     cx: &mut Context<'_>,
     mut reader: Pin<&mut R>,
@@ -64,13 +71,7 @@ where
             ready!(writer.as_mut().poll_flush(cx))?;
             return Poll::Ready(Ok(*amt));
         }
-        let n = ready!(writer.as_mut().poll_write(cx, buf))?;
-        if n == 0 {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "write zero bytes into writer",
-            )));
-        }
+        let n = ready!(poll_write_some(writer.as_mut(), cx, buf))?;
         progress.made_progress();
         reader.as_mut().consume(n);
         *amt += n as u64;

@@ -5,7 +5,8 @@ use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use super::sink::discard_writes;
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, ReadBuf};
 use crate::runtime::coop;
 
 /// Always at end of file; writes are accepted and discarded. Created by
@@ -33,6 +34,8 @@ pub fn empty() -> Empty {
     Empty { _private: () }
 }
 
+// API twin of `Repeat`'s `AsyncRead` in `repeat.rs` (the trait's
+// `poll_read` on both in-memory readers).
 impl AsyncRead for Empty {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -53,25 +56,9 @@ impl AsyncBufRead for Empty {
     fn consume(self: Pin<&mut Self>, _amt: usize) {}
 }
 
-impl AsyncWrite for Empty {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        ready!(coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
-    }
+// Writes are discarded, as by `Sink`.
+discard_writes! {
+    impl AsyncWrite for Empty
 }
 
 /// Every seek succeeds and lands at position 0.

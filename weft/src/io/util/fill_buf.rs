@@ -1,30 +1,19 @@
 //! The future behind `AsyncBufReadExt::fill_buf`.
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::Poll;
 
+use super::method_future::method_future;
 use crate::io::AsyncBufRead;
 
-/// Future for [`AsyncBufReadExt::fill_buf`](crate::io::AsyncBufReadExt::fill_buf).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct FillBuf<'a, R: ?Sized> {
-    reader: Option<&'a mut R>,
-}
-
-pub(crate) fn fill_buf<R: AsyncBufRead + Unpin + ?Sized>(reader: &mut R) -> FillBuf<'_, R> {
-    FillBuf {
-        reader: Some(reader),
+method_future! {
+    /// Future for [`AsyncBufReadExt::fill_buf`](crate::io::AsyncBufReadExt::fill_buf).
+    pub struct FillBuf<'a, R: AsyncBufRead> {
+        reader: Option<&'a mut R> = Some(reader),
     }
-}
-
-impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
-    type Output = io::Result<&'a [u8]>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&'a [u8]>> {
-        let me = self.get_mut();
+    pub(crate) fn fill_buf(reader: &'a mut R);
+    fn poll(me, cx) -> io::Result<&'a [u8]> {
         let reader: *mut R = me.reader.take().expect("FillBuf polled after completion");
         // Why this is sound: `reader` comes from the `&'a mut R` this future owns, so it
         // is valid and unaliased for `'a`. A `Ready` result borrows it for

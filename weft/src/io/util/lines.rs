@@ -6,6 +6,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::adapter;
 use super::read_until::poll_read_until;
 use crate::io::AsyncBufRead;
 
@@ -64,11 +65,14 @@ impl<R> Lines<R> {
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut Vec<u8>, &mut usize) {
         // SAFETY: structural pinning of `reader`: it is never moved out of
         // a pinned `Lines` (only `into_inner`, by value), `Lines` has no
-        // `Drop` impl, and the auto `Unpin` impl requires `R: Unpin`.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above.
-        let reader = unsafe { Pin::new_unchecked(&mut this.reader) };
-        (reader, &mut this.buf, &mut this.read)
+        // `Drop` impl, and the auto `Unpin` impl requires `R: Unpin`; the
+        // closure only borrows fields.
+        let (reader, (buf, read)) = unsafe {
+            adapter::project(self, |this| {
+                (&mut this.reader, (&mut this.buf, &mut this.read))
+            })
+        };
+        (reader, buf, read)
     }
 }
 

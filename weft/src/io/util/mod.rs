@@ -1,6 +1,7 @@
 //! The runtime-agnostic I/O utilities: extension traits and the futures
 //! they return, buffered adapters, copies, and in-memory streams.
 
+mod adapter;
 pub(crate) mod async_buf_read_ext;
 pub(crate) mod async_read_ext;
 pub(crate) mod async_seek_ext;
@@ -17,6 +18,7 @@ pub(crate) mod empty;
 pub(crate) mod fill_buf;
 pub(crate) mod flush;
 pub(crate) mod lines;
+mod method_future;
 mod pipe;
 pub(crate) mod read;
 pub(crate) mod read_buf;

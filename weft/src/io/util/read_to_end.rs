@@ -1,33 +1,25 @@
 //! The future behind `AsyncReadExt::read_to_end`.
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::method_future::method_future;
 use super::vec_read::{poll_read_into_vec, SpareInit};
 use crate::io::AsyncRead;
 
-/// Future for [`AsyncReadExt::read_to_end`](crate::io::AsyncReadExt::read_to_end).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadToEnd<'a, R: ?Sized> {
-    reader: &'a mut R,
-    buf: &'a mut Vec<u8>,
-    read: usize,
-    /// What of `buf`'s spare capacity is already initialised.
-    init: SpareInit,
-}
-
-pub(crate) fn read_to_end<'a, R: AsyncRead + Unpin + ?Sized>(
-    reader: &'a mut R,
-    buf: &'a mut Vec<u8>,
-) -> ReadToEnd<'a, R> {
-    ReadToEnd {
-        reader,
-        buf,
-        read: 0,
-        init: SpareInit::default(),
+method_future! {
+    /// Future for [`AsyncReadExt::read_to_end`](crate::io::AsyncReadExt::read_to_end).
+    pub struct ReadToEnd<'a, R: AsyncRead> {
+        reader: &'a mut R,
+        buf: &'a mut Vec<u8>,
+        read: usize = 0,
+        /// What of `buf`'s spare capacity is already initialised.
+        init: SpareInit = SpareInit::default(),
+    }
+    pub(crate) fn read_to_end(reader: &'a mut R, buf: &'a mut Vec<u8>);
+    fn poll(me, cx) -> io::Result<usize> {
+        poll_read_to_end(Pin::new(&mut *me.reader), cx, me.buf, &mut me.read, &mut me.init)
     }
 }
 
@@ -48,20 +40,5 @@ pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
             return Poll::Ready(Ok(std::mem::take(read)));
         }
         *read += n;
-    }
-}
-
-impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
-    type Output = io::Result<usize>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
-        poll_read_to_end(
-            Pin::new(&mut *me.reader),
-            cx,
-            me.buf,
-            &mut me.read,
-            &mut me.init,
-        )
     }
 }

@@ -1,33 +1,24 @@
 //! The futures behind `AsyncBufReadExt::read_until` and `read_line`.
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::method_future::method_future;
 use super::string_bytes::StringBytes;
 use crate::io::AsyncBufRead;
 
-/// Future for [`AsyncBufReadExt::read_until`](crate::io::AsyncBufReadExt::read_until).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadUntil<'a, R: ?Sized> {
-    reader: &'a mut R,
-    delimiter: u8,
-    buf: &'a mut Vec<u8>,
-    read: usize,
-}
-
-pub(crate) fn read_until<'a, R: AsyncBufRead + Unpin + ?Sized>(
-    reader: &'a mut R,
-    delimiter: u8,
-    buf: &'a mut Vec<u8>,
-) -> ReadUntil<'a, R> {
-    ReadUntil {
-        reader,
-        delimiter,
-        buf,
-        read: 0,
+method_future! {
+    /// Future for [`AsyncBufReadExt::read_until`](crate::io::AsyncBufReadExt::read_until).
+    pub struct ReadUntil<'a, R: AsyncBufRead> {
+        reader: &'a mut R,
+        delimiter: u8,
+        buf: &'a mut Vec<u8>,
+        read: usize = 0,
+    }
+    pub(crate) fn read_until(reader: &'a mut R, delimiter: u8, buf: &'a mut Vec<u8>);
+    fn poll(me, cx) -> io::Result<usize> {
+        poll_read_until(Pin::new(&mut *me.reader), cx, me.delimiter, me.buf, &mut me.read)
     }
 }
 
@@ -64,46 +55,15 @@ pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
     }
 }
 
-impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadUntil<'_, R> {
-    type Output = io::Result<usize>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
-        poll_read_until(
-            Pin::new(&mut *me.reader),
-            cx,
-            me.delimiter,
-            me.buf,
-            &mut me.read,
-        )
+method_future! {
+    /// Future for [`AsyncBufReadExt::read_line`](crate::io::AsyncBufReadExt::read_line).
+    pub struct ReadLine<'a, R: AsyncBufRead> {
+        reader: &'a mut R,
+        buf: StringBytes<'a> = StringBytes::new(buf),
+        read: usize = 0,
     }
-}
-
-/// Future for [`AsyncBufReadExt::read_line`](crate::io::AsyncBufReadExt::read_line).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadLine<'a, R: ?Sized> {
-    reader: &'a mut R,
-    buf: StringBytes<'a>,
-    read: usize,
-}
-
-pub(crate) fn read_line<'a, R: AsyncBufRead + Unpin + ?Sized>(
-    reader: &'a mut R,
-    buf: &'a mut String,
-) -> ReadLine<'a, R> {
-    ReadLine {
-        reader,
-        buf: StringBytes::new(buf),
-        read: 0,
-    }
-}
-
-impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
-    type Output = io::Result<usize>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
+    pub(crate) fn read_line(reader: &'a mut R, buf: &'a mut String);
+    fn poll(me, cx) -> io::Result<usize> {
         let result = ready!(poll_read_until(
             Pin::new(&mut *me.reader),
             cx,

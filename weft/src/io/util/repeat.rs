@@ -31,6 +31,8 @@ pub fn repeat(byte: u8) -> Repeat {
     Repeat { byte }
 }
 
+// API twin of `Empty`'s `AsyncRead` in `empty.rs` (the trait's
+// `poll_read` on both in-memory readers).
 impl AsyncRead for Repeat {
     fn poll_read(
         self: Pin<&mut Self>,

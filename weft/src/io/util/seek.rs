@@ -5,29 +5,18 @@ use std::io::{self, SeekFrom};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::method_future::method_future;
 use crate::io::AsyncSeek;
 
-/// Future for [`AsyncSeekExt::seek`](crate::io::AsyncSeekExt::seek).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Seek<'a, S: ?Sized> {
-    seek: &'a mut S,
-    /// `Some` until `start_seek` was called.
-    position: Option<SeekFrom>,
-}
-
-pub(crate) fn seek<S: AsyncSeek + Unpin + ?Sized>(seek: &mut S, position: SeekFrom) -> Seek<'_, S> {
-    Seek {
-        seek,
-        position: Some(position),
+method_future! {
+    /// Future for [`AsyncSeekExt::seek`](crate::io::AsyncSeekExt::seek).
+    pub struct Seek<'a, S: AsyncSeek> {
+        seek: &'a mut S,
+        /// `Some` until `start_seek` was called.
+        position: Option<SeekFrom> = Some(position),
     }
-}
-
-impl<S: AsyncSeek + Unpin + ?Sized> Future for Seek<'_, S> {
-    type Output = io::Result<u64>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
-        let me = self.get_mut();
+    pub(crate) fn seek(seek: &'a mut S, position: SeekFrom);
+    fn poll(me, cx) -> io::Result<u64> {
         if let Some(position) = me.position {
             // Finish any seek still in progress before starting ours.
             ready!(Pin::new(&mut *me.seek).poll_complete(cx))?;

@@ -1,27 +1,20 @@
 //! The future behind `AsyncWriteExt::shutdown`.
 
-use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
+use super::method_future::method_future;
 use crate::io::AsyncWrite;
 
-/// Future for [`AsyncWriteExt::shutdown`](crate::io::AsyncWriteExt::shutdown).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Shutdown<'a, W: ?Sized> {
-    writer: &'a mut W,
-}
-
-pub(crate) fn shutdown<W: AsyncWrite + Unpin + ?Sized>(writer: &mut W) -> Shutdown<'_, W> {
-    Shutdown { writer }
-}
-
-impl<W: AsyncWrite + Unpin + ?Sized> Future for Shutdown<'_, W> {
-    type Output = io::Result<()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut *self.get_mut().writer).poll_shutdown(cx)
+// API twin of `Flush` in `flush.rs` (the futures of `flush` and
+// `shutdown`, one public type each, as in tokio).
+method_future! {
+    /// Future for [`AsyncWriteExt::shutdown`](crate::io::AsyncWriteExt::shutdown).
+    pub struct Shutdown<'a, W: AsyncWrite> {
+        writer: &'a mut W,
+    }
+    pub(crate) fn shutdown(writer: &'a mut W);
+    fn poll(me, cx) -> io::Result<()> {
+        Pin::new(&mut *me.writer).poll_shutdown(cx)
     }
 }

@@ -4,6 +4,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
+use super::adapter;
 use crate::io::{AsyncBufRead, AsyncRead, ReadBuf};
 
 /// A reader that yields at most `limit` bytes of the inner reader, then
@@ -45,6 +46,10 @@ impl<R> Take<R> {
         self.limit = limit;
     }
 
+    // API twin of `BufReader`'s and `BufWriter`'s `get_ref`, `get_mut`,
+    // `get_pin_mut` and `into_inner` (the same public methods on every
+    // adapter type, as in tokio).
+
     /// The inner reader.
     pub fn get_ref(&self) -> &R {
         &self.inner
@@ -67,20 +72,17 @@ impl<R> Take<R> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut u64) {
-        // Why this is sound: structural pinning of `inner`: it is never moved out of a
+        // SAFETY: structural pinning of `inner`: it is never moved out of a
         // pinned `Take` (only `into_inner`, which takes `self` by value,
         // moves it), `Take` has no `Drop` impl, and `Take<R>: Unpin` exactly
-        // when `R: Unpin` (the auto trait; `limit` is `Unpin`).
-        // SAFETY: as argued just above.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: see above; `inner` lives as long as the pinned `Take`.
-        (
-            unsafe { Pin::new_unchecked(&mut this.inner) },
-            &mut this.limit,
-        )
+        // when `R: Unpin` (the auto trait; `limit` is `Unpin`); the closure
+        // only borrows fields.
+        unsafe { adapter::project(self, |this| (&mut this.inner, &mut this.limit)) }
     }
 }
 
+// API twin of `ReadHalf`'s `AsyncRead` in `io/split.rs` (the trait's
+// `poll_read` on each public reader type).
 impl<R: AsyncRead> AsyncRead for Take<R> {
     fn poll_read(
         self: Pin<&mut Self>,

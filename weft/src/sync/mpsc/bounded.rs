@@ -1,8 +1,7 @@
 //! The bounded flavor: a fixed number of slots, senders wait for one.
 
-use super::chan::{Chan, Rx, TryPop};
+use super::chan::{self, Chan, Rx, Tx, WeakTx};
 use super::error::{SendError, TryRecvError, TrySendError};
-use crate::loom::Arc;
 use crate::sync::batch_semaphore::{TryAcquireError, MAX_PERMITS};
 use std::fmt;
 use std::task::{Context, Poll};
@@ -47,22 +46,19 @@ pub fn channel<T>(buffer: usize) -> (Sender<T>, Receiver<T>) {
         buffer <= MAX_PERMITS,
         "mpsc bounded channel buffer may be at most {MAX_PERMITS}"
     );
-    let chan = Arc::new(Chan::new(Some(buffer)));
-    (
-        Sender { chan: chan.clone() },
-        Receiver { rx: Rx::new(chan) },
-    )
+    let (chan, rx) = chan::channel(Some(buffer));
+    (Sender { chan }, Receiver { rx })
 }
 
 /// Sends messages into a bounded channel; clone it for more producers.
 pub struct Sender<T> {
-    chan: Arc<Chan<T>>,
+    chan: Tx<T>,
 }
 
 /// A sender that does not keep the channel open; see
 /// [`Sender::downgrade`].
 pub struct WeakSender<T> {
-    chan: Arc<Chan<T>>,
+    chan: WeakTx<T>,
 }
 
 /// Receives the messages of a bounded channel.
@@ -78,8 +74,8 @@ pub struct Permit<'a, T> {
 
 /// A reserved slot that owns its sender; see [`Sender::reserve_owned`].
 pub struct OwnedPermit<T> {
-    /// `None` once used.
-    chan: Option<Arc<Chan<T>>>,
+    /// The sender's hold on the channel; `None` once used.
+    chan: Option<Tx<T>>,
 }
 
 /// `n` reserved slots; yields one [`Permit`] per slot.
@@ -314,7 +310,7 @@ impl<T> Sender<T> {
         };
         match acquired {
             Ok(()) => Ok(OwnedPermit {
-                chan: Some(self.into_chan()),
+                chan: Some(self.chan),
             }),
             Err(_) => Err(SendError(self)),
         }
@@ -328,21 +324,17 @@ impl<T> Sender<T> {
     pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Self>> {
         match self.chan.try_acquire(1) {
             Ok(()) => Ok(OwnedPermit {
-                chan: Some(self.into_chan()),
+                chan: Some(self.chan),
             }),
             Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(self)),
             Err(TryAcquireError::Closed) => Err(TrySendError::Closed(self)),
         }
     }
 
-    /// The sender's strong reference, without running `Drop` (the count
-    /// moves into the permit).
-    fn into_chan(self) -> Arc<Chan<T>> {
-        let this = std::mem::ManuallyDrop::new(self);
-        // SAFETY: `this` is never used or dropped again; the `Arc` is moved
-        // out exactly once.
-        unsafe { std::ptr::read(&this.chan) }
-    }
+    // API twin of `UnboundedSender`'s `closed`, `is_closed`,
+    // `same_channel`, `downgrade`, `strong_count` and `weak_count` in
+    // `unbounded.rs` (same public methods on both sender types, as in
+    // tokio); `capacity` and `max_capacity` are the bounded flavor's own.
 
     /// Completes when the receiver is dropped or closed.
     ///
@@ -360,7 +352,7 @@ impl<T> Sender<T> {
 
     /// Whether both senders send into the same channel.
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        self.chan.same_channel(&other.chan)
     }
 
     /// Free slots now.
@@ -375,9 +367,8 @@ impl<T> Sender<T> {
 
     /// A [`WeakSender`]: it does not keep the channel open.
     pub fn downgrade(&self) -> WeakSender<T> {
-        self.chan.add_weak();
         WeakSender {
-            chan: self.chan.clone(),
+            chan: self.chan.downgrade(),
         }
     }
 
@@ -409,18 +400,13 @@ fn send_reserved<T>(chan: &Chan<T>, value: T) -> Result<(), T> {
         .inspect_err(|_| chan.release_unused(1))
 }
 
+// API twin of `WeakSender`'s `Clone` and `Debug` below, and of the
+// unbounded senders' (the same impls on every sender type, as in tokio).
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_tx();
         Sender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for Sender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_tx();
     }
 }
 
@@ -430,12 +416,12 @@ impl<T> fmt::Debug for Sender<T> {
     }
 }
 
+// API twin of `WeakUnboundedSender` in `unbounded.rs` (same public
+// methods on both weak sender types, as in tokio).
 impl<T> WeakSender<T> {
     /// A strong [`Sender`] again, unless every strong sender is gone.
     pub fn upgrade(&self) -> Option<Sender<T>> {
-        self.chan.upgrade_tx().then(|| Sender {
-            chan: self.chan.clone(),
-        })
+        self.chan.upgrade().map(|chan| Sender { chan })
     }
 
     /// Strong senders alive.
@@ -449,18 +435,12 @@ impl<T> WeakSender<T> {
     }
 }
 
+// API twin of `Sender`'s `Clone` and `Debug` above.
 impl<T> Clone for WeakSender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_weak();
         WeakSender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for WeakSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_weak();
     }
 }
 
@@ -514,8 +494,8 @@ impl<T> Drop for OwnedPermit<T> {
     fn drop(&mut self) {
         if let Some(chan) = self.chan.take() {
             chan.release_unused(1);
-            // The strong count moved into the permit: drop it as a sender.
-            drop(Sender { chan });
+            // The sender's strong count moved into the permit: it is
+            // released as `chan` drops here.
         }
     }
 }
@@ -557,6 +537,9 @@ impl<T> fmt::Debug for PermitIterator<'_, T> {
     }
 }
 
+// API twin of `UnboundedReceiver` in `unbounded.rs` (same public methods
+// on both receiver types, as in tokio): each body hands over to `chan::Rx`;
+// `capacity` and `max_capacity` are the bounded flavor's own.
 impl<T> Receiver<T> {
     /// Receives the next message; `None` once every sender is gone (or the
     /// channel was closed) and the queue is empty.
@@ -601,11 +584,7 @@ impl<T> Receiver<T> {
     ///
     /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        match self.rx.try_pop() {
-            TryPop::Value(value) => Ok(value),
-            TryPop::Empty => Err(TryRecvError::Empty),
-            TryPop::Disconnected => Err(TryRecvError::Disconnected),
-        }
+        self.rx.try_recv()
     }
 
     /// Receives from synchronous code, blocking the thread.

@@ -4,7 +4,8 @@
 //!
 //! **Shape.** One `Chan` behind an `Arc`: a mutex-protected `Shared` part
 //! (the message queue, the receiver's waker, the two "closed" flags), the
-//! sender counts, and, for the bounded flavor, the fair
+//! sender counts (each sender holds the channel through a `Handle`, whose
+//! `Clone` and `Drop` count it), and, for the bounded flavor, the fair
 //! [`batch_semaphore`](crate::sync::batch_semaphore) whose permits are the
 //! free slots. A sender holds a permit from `reserve` until its message is
 //! received; the receiver gives the permit back as it hands each message
@@ -62,12 +63,28 @@
 //!    replaced (or, on drop, the last) one is dropped after it is released;
 //!    a taken waker is woken after it.
 
-use crate::loom::{AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+use super::error::TryRecvError;
+use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::sync::batch_semaphore::{Acquire, ReleasePool, Semaphore, TryAcquireError};
 use crate::sync::Notify;
 use std::collections::VecDeque;
 use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
 use std::task::{ready, Context, Poll, Waker};
+
+/// A new channel (`bound` slots, or unbounded): its one strong sender and
+/// its receiver.
+pub(super) fn channel<T>(bound: Option<usize>) -> (Tx<T>, Rx<T>) {
+    let chan = Arc::new(Chan::new(bound));
+    (
+        Handle::counted(chan.clone()),
+        Rx {
+            chan,
+            local: VecDeque::new(),
+        },
+    )
+}
 
 /// The state both halves share.
 pub(super) struct Chan<T> {
@@ -102,7 +119,7 @@ struct Shared<T> {
 
 impl<T> Chan<T> {
     /// A channel with one strong sender; `bound` slots, or unbounded.
-    pub(super) fn new(bound: Option<usize>) -> Chan<T> {
+    fn new(bound: Option<usize>) -> Chan<T> {
         Chan {
             shared: Mutex::new(Shared {
                 queue: VecDeque::new(),
@@ -225,14 +242,14 @@ impl<T> Chan<T> {
     }
 
     /// Another strong sender.
-    pub(super) fn add_tx(&self) {
+    fn add_tx(&self) {
         // Relaxed: the caller already holds a strong sender, so the count
         // cannot be 0 or reach it concurrently (as in `Arc::clone`).
         self.tx_count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A strong sender is dropped; the last one closes (rule 3).
-    pub(super) fn drop_tx(&self) {
+    fn drop_tx(&self) {
         // AcqRel: Release orders this sender's pushes before the close;
         // Acquire makes the last dropper see the others'.
         if self.tx_count.fetch_sub(1, Ordering::AcqRel) != 1 {
@@ -248,7 +265,7 @@ impl<T> Chan<T> {
     }
 
     /// A weak sender becomes strong, unless every strong one is gone.
-    pub(super) fn upgrade_tx(&self) -> bool {
+    fn upgrade_tx(&self) -> bool {
         let mut count = self.tx_count.load(Ordering::Relaxed);
         loop {
             if count == 0 {
@@ -276,11 +293,11 @@ impl<T> Chan<T> {
         self.tx_weak_count.load(Ordering::Relaxed)
     }
 
-    pub(super) fn add_weak(&self) {
+    fn add_weak(&self) {
         self.tx_weak_count.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(super) fn drop_weak(&self) {
+    fn drop_weak(&self) {
         self.tx_weak_count.fetch_sub(1, Ordering::Relaxed);
     }
 
@@ -340,16 +357,116 @@ impl<T> fmt::Debug for Chan<T> {
     }
 }
 
-/// What `try_recv` found.
-pub(super) enum TryPop<T> {
-    Value(T),
-    Empty,
-    Disconnected,
+/// How a sender holds the channel: a strong hold counts in `tx_count`
+/// (rule 3: the last one's release closes the channel), a weak one in
+/// `tx_weak_count` (it does not keep the channel open).
+pub(super) trait Hold {
+    fn add<T>(chan: &Chan<T>);
+    fn release<T>(chan: &Chan<T>);
+}
+
+/// A strong hold (`Sender`, `UnboundedSender`, and an owned permit, which
+/// keeps its sender's).
+pub(super) enum Strong {}
+
+/// A weak hold (`WeakSender`, `WeakUnboundedSender`).
+pub(super) enum Weak {}
+
+impl Hold for Strong {
+    fn add<T>(chan: &Chan<T>) {
+        chan.add_tx();
+    }
+
+    fn release<T>(chan: &Chan<T>) {
+        chan.drop_tx();
+    }
+}
+
+impl Hold for Weak {
+    fn add<T>(chan: &Chan<T>) {
+        chan.add_weak();
+    }
+
+    fn release<T>(chan: &Chan<T>) {
+        chan.drop_weak();
+    }
+}
+
+/// A sender's counted reference to the channel: counted while it lives
+/// (cloning counts the clone), released when dropped.
+pub(super) struct Handle<T, H: Hold> {
+    chan: Arc<Chan<T>>,
+    _hold: PhantomData<H>,
+}
+
+/// A strong sender's handle.
+pub(super) type Tx<T> = Handle<T, Strong>;
+
+/// A weak sender's handle.
+pub(super) type WeakTx<T> = Handle<T, Weak>;
+
+impl<T, H: Hold> Handle<T, H> {
+    /// Takes a hold that is already counted.
+    fn counted(chan: Arc<Chan<T>>) -> Handle<T, H> {
+        Handle {
+            chan,
+            _hold: PhantomData,
+        }
+    }
+}
+
+impl<T> Tx<T> {
+    /// A weak sender of the same channel.
+    pub(super) fn downgrade(&self) -> WeakTx<T> {
+        self.chan.add_weak();
+        Handle::counted(self.chan.clone())
+    }
+
+    /// Whether both send into the same channel.
+    pub(super) fn same_channel(&self, other: &Tx<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+}
+
+impl<T> WeakTx<T> {
+    /// A strong sender again, unless every strong sender is gone (rule 3).
+    pub(super) fn upgrade(&self) -> Option<Tx<T>> {
+        self.chan
+            .upgrade_tx()
+            .then(|| Handle::counted(self.chan.clone()))
+    }
+}
+
+impl<T, H: Hold> Deref for Handle<T, H> {
+    type Target = Chan<T>;
+
+    fn deref(&self) -> &Chan<T> {
+        &self.chan
+    }
+}
+
+impl<T, H: Hold> Clone for Handle<T, H> {
+    fn clone(&self) -> Self {
+        H::add(&self.chan);
+        Handle::counted(self.chan.clone())
+    }
+}
+
+impl<T, H: Hold> Drop for Handle<T, H> {
+    fn drop(&mut self) {
+        H::release(&self.chan);
+    }
+}
+
+impl<T, H: Hold> fmt::Debug for Handle<T, H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.chan, f)
+    }
 }
 
 /// The receiver's side: its private batch of messages (see the note).
 pub(super) struct Rx<T> {
-    pub(super) chan: crate::loom::Arc<Chan<T>>,
+    pub(super) chan: Arc<Chan<T>>,
     local: VecDeque<T>,
 }
 
@@ -365,13 +482,6 @@ impl<T> std::panic::UnwindSafe for Rx<T> {}
 impl<T> std::panic::RefUnwindSafe for Rx<T> {}
 
 impl<T> Rx<T> {
-    pub(super) fn new(chan: crate::loom::Arc<Chan<T>>) -> Rx<T> {
-        Rx {
-            chan,
-            local: VecDeque::new(),
-        }
-    }
-
     /// A message was handed out: its slot is free again (bounded). The
     /// slot goes to the pool, not to the semaphore's word (rule 5).
     fn handed_out(&self, n: usize) {
@@ -473,17 +583,17 @@ impl<T> Rx<T> {
         Poll::Ready(moved)
     }
 
-    pub(super) fn try_pop(&mut self) -> TryPop<T> {
+    pub(super) fn try_recv(&mut self) -> Result<T, TryRecvError> {
         if self.local.is_empty() {
             match self.refill(None) {
                 Ok(()) => {}
-                Err(true) => return TryPop::Disconnected,
-                Err(false) => return TryPop::Empty,
+                Err(true) => return Err(TryRecvError::Disconnected),
+                Err(false) => return Err(TryRecvError::Empty),
             }
         }
         let value = self.local.pop_front().expect("refilled");
         self.handed_out(1);
-        TryPop::Value(value)
+        Ok(value)
     }
 
     pub(super) fn close(&mut self) {

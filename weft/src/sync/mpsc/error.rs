@@ -1,24 +1,16 @@
 //! The errors of [`mpsc`](super), as tokio has them.
 
-use std::fmt;
+use crate::sync::util::macros::{error_impls, opaque_debug};
 
 /// The receiver is gone (dropped or closed): the message comes back.
 #[derive(PartialEq, Eq, Clone, Copy)]
 pub struct SendError<T>(pub T);
 
-impl<T> fmt::Debug for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendError").finish_non_exhaustive()
-    }
-}
+opaque_debug!(SendError<T>);
+error_impls!(SendError<T>: "channel closed");
 
-impl<T> fmt::Display for SendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("channel closed")
-    }
-}
-
-impl<T> std::error::Error for SendError<T> {}
+// API twin of `SendTimeoutError` (the same shape and `into_inner` on both
+// error types, as in tokio).
 
 /// Why [`Sender::try_send`](super::Sender::try_send) (or a `try_reserve*`)
 /// failed; the message comes back.
@@ -39,31 +31,19 @@ impl<T> TrySendError<T> {
     }
 }
 
-impl<T> fmt::Debug for TrySendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TrySendError::Full(_) => f.write_str("Full(..)"),
-            TrySendError::Closed(_) => f.write_str("Closed(..)"),
-        }
-    }
-}
-
-impl<T> fmt::Display for TrySendError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TrySendError::Full(_) => f.write_str("no available capacity"),
-            TrySendError::Closed(_) => f.write_str("channel closed"),
-        }
-    }
-}
-
-impl<T> std::error::Error for TrySendError<T> {}
+opaque_debug!(TrySendError<T> { Full, Closed });
+error_impls!(TrySendError<T> {
+    Full(_) => "no available capacity",
+    Closed(_) => "channel closed",
+});
 
 impl<T> From<SendError<T>> for TrySendError<T> {
     fn from(err: SendError<T>) -> TrySendError<T> {
         TrySendError::Closed(err.0)
     }
 }
+
+// API twin of `TrySendError` above.
 
 /// Why [`Sender::send_timeout`](super::Sender::send_timeout) failed; the
 /// message comes back.
@@ -84,25 +64,11 @@ impl<T> SendTimeoutError<T> {
     }
 }
 
-impl<T> fmt::Debug for SendTimeoutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
-            SendTimeoutError::Closed(_) => f.write_str("Closed(..)"),
-        }
-    }
-}
-
-impl<T> fmt::Display for SendTimeoutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SendTimeoutError::Timeout(_) => f.write_str("timed out waiting on send operation"),
-            SendTimeoutError::Closed(_) => f.write_str("channel closed"),
-        }
-    }
-}
-
-impl<T> std::error::Error for SendTimeoutError<T> {}
+opaque_debug!(SendTimeoutError<T> { Timeout, Closed });
+error_impls!(SendTimeoutError<T> {
+    Timeout(_) => "timed out waiting on send operation",
+    Closed(_) => "channel closed",
+});
 
 /// Why `try_recv` returned no message.
 #[derive(PartialEq, Eq, Clone, Copy, Debug)]
@@ -114,13 +80,7 @@ pub enum TryRecvError {
     Disconnected,
 }
 
-impl fmt::Display for TryRecvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TryRecvError::Empty => f.write_str("receiving on an empty channel"),
-            TryRecvError::Disconnected => f.write_str("receiving on a closed channel"),
-        }
-    }
-}
-
-impl std::error::Error for TryRecvError {}
+error_impls!(TryRecvError {
+    Empty => "receiving on an empty channel",
+    Disconnected => "receiving on a closed channel",
+});

@@ -1,8 +1,7 @@
 //! The unbounded flavor: sending never waits (memory is the only bound).
 
-use super::chan::{Chan, Rx, TryPop};
+use super::chan::{self, Rx, Tx, WeakTx};
 use super::error::{SendError, TryRecvError};
-use crate::loom::Arc;
 use std::fmt;
 use std::task::{Context, Poll};
 
@@ -23,21 +22,18 @@ use std::task::{Context, Poll};
 /// # }
 /// ```
 pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
-    let chan = Arc::new(Chan::new(None));
-    (
-        UnboundedSender { chan: chan.clone() },
-        UnboundedReceiver { rx: Rx::new(chan) },
-    )
+    let (chan, rx) = chan::channel(None);
+    (UnboundedSender { chan }, UnboundedReceiver { rx })
 }
 
 /// Sends messages into an unbounded channel; clone it for more producers.
 pub struct UnboundedSender<T> {
-    chan: Arc<Chan<T>>,
+    chan: Tx<T>,
 }
 
 /// An unbounded sender that does not keep the channel open.
 pub struct WeakUnboundedSender<T> {
-    chan: Arc<Chan<T>>,
+    chan: WeakTx<T>,
 }
 
 /// Receives the messages of an unbounded channel.
@@ -55,6 +51,10 @@ impl<T> UnboundedSender<T> {
         self.chan.push(value, false).map_err(SendError)
     }
 
+    // API twin of `Sender`'s `closed`, `is_closed`, `same_channel`,
+    // `downgrade`, `strong_count` and `weak_count` in `bounded.rs` (same
+    // public methods on both sender types, as in tokio).
+
     /// Completes when the receiver is dropped or closed.
     ///
     /// # Cancel safety
@@ -71,14 +71,13 @@ impl<T> UnboundedSender<T> {
 
     /// Whether both senders send into the same channel.
     pub fn same_channel(&self, other: &UnboundedSender<T>) -> bool {
-        Arc::ptr_eq(&self.chan, &other.chan)
+        self.chan.same_channel(&other.chan)
     }
 
     /// A [`WeakUnboundedSender`]: it does not keep the channel open.
     pub fn downgrade(&self) -> WeakUnboundedSender<T> {
-        self.chan.add_weak();
         WeakUnboundedSender {
-            chan: self.chan.clone(),
+            chan: self.chan.downgrade(),
         }
     }
 
@@ -93,18 +92,13 @@ impl<T> UnboundedSender<T> {
     }
 }
 
+// API twin of `WeakUnboundedSender`'s `Clone` and `Debug` below, and of
+// the bounded senders' (the same impls on every sender type, as in tokio).
 impl<T> Clone for UnboundedSender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_tx();
         UnboundedSender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for UnboundedSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_tx();
     }
 }
 
@@ -116,12 +110,12 @@ impl<T> fmt::Debug for UnboundedSender<T> {
     }
 }
 
+// API twin of `WeakSender` in `bounded.rs` (same public methods on both
+// weak sender types, as in tokio).
 impl<T> WeakUnboundedSender<T> {
     /// A strong sender again, unless every strong sender is gone.
     pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
-        self.chan.upgrade_tx().then(|| UnboundedSender {
-            chan: self.chan.clone(),
-        })
+        self.chan.upgrade().map(|chan| UnboundedSender { chan })
     }
 
     /// Strong senders alive.
@@ -135,18 +129,12 @@ impl<T> WeakUnboundedSender<T> {
     }
 }
 
+// API twin of `UnboundedSender`'s `Clone` and `Debug` above.
 impl<T> Clone for WeakUnboundedSender<T> {
     fn clone(&self) -> Self {
-        self.chan.add_weak();
         WeakUnboundedSender {
             chan: self.chan.clone(),
         }
-    }
-}
-
-impl<T> Drop for WeakUnboundedSender<T> {
-    fn drop(&mut self) {
-        self.chan.drop_weak();
     }
 }
 
@@ -157,6 +145,8 @@ impl<T> fmt::Debug for WeakUnboundedSender<T> {
     }
 }
 
+// API twin of `Receiver` in `bounded.rs` (same public methods on both
+// receiver types, as in tokio): each body hands over to `chan::Rx`.
 impl<T> UnboundedReceiver<T> {
     /// Receives the next message; `None` once every sender is gone (or the
     /// channel was closed) and the queue is empty.
@@ -185,11 +175,7 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        match self.rx.try_pop() {
-            TryPop::Value(value) => Ok(value),
-            TryPop::Empty => Err(TryRecvError::Empty),
-            TryPop::Disconnected => Err(TryRecvError::Disconnected),
-        }
+        self.rx.try_recv()
     }
 
     /// Receives from synchronous code, blocking the thread.

@@ -53,6 +53,32 @@ pub(crate) unsafe trait Link {
     unsafe fn pointers(target: NonNull<Self>) -> NonNull<Pointers<Self>>;
 }
 
+/// Implements [`Link`] for a node type whose links are its field `$field`
+/// (a [`Pointers`]). The invocation spells out `unsafe impl`: the invoking
+/// primitive promises, in a `// SAFETY:` comment above it, that its nodes
+/// stay pinned while in a list (rule 3).
+macro_rules! link_field {
+    // `$unsafe` is the caller's `unsafe`, so the lint that wants a
+    // `// SAFETY:` comment looks for it at the invocation.
+    ($unsafe:tt impl Link for $node:ident { $field:ident }) => {
+        $unsafe impl crate::sync::util::linked_list::Link for $node {
+            unsafe fn pointers(
+                target: std::ptr::NonNull<$node>,
+            ) -> std::ptr::NonNull<crate::sync::util::linked_list::Pointers<$node>> {
+                // SAFETY: `target` is live (caller); `addr_of_mut!` makes no
+                // reference; a field of a live value is not null.
+                unsafe {
+                    std::ptr::NonNull::new_unchecked(std::ptr::addr_of_mut!(
+                        (*target.as_ptr()).$field
+                    ))
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use link_field;
+
 /// The links of one node.
 pub(crate) struct Pointers<T: ?Sized> {
     inner: UnsafeCell<PointersInner<T>>,
