@@ -261,10 +261,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         F: FnOnce(&mut T) -> &mut U,
     {
         let mutex = this.mutex;
-        std::mem::forget(this);
-        // SAFETY: we hold the lock (the permit moved out of the forgotten
-        // guard into the mapped one), so the access is exclusive.
+        // SAFETY: we hold the lock, so the access is exclusive. `f` runs
+        // while `this` is still armed: if it panics, the guard unlocks.
         let data = f(unsafe { &mut *mutex.data.get() });
+        // The permit moves into the mapped guard.
+        std::mem::forget(this);
         MappedMutexGuard {
             semaphore: &mutex.semaphore,
             data,
@@ -329,15 +330,15 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let this = std::mem::ManuallyDrop::new(this);
+        let this = this;
         let semaphore = this.semaphore;
-        // SAFETY: `this` is never used or dropped again; we move the
-        // reference out of it.
-        let data = unsafe { std::ptr::read(&this.data) };
-        MappedMutexGuard {
-            semaphore,
-            data: f(data),
-        }
+        let ptr: *mut T = &mut *this.data;
+        // SAFETY: the guard holds the lock for 'a, so the access is
+        // exclusive for 'a; `this` is only dropped (which unlocks and
+        // touches no data) if `f` panics, and is forgotten otherwise.
+        let data = f(unsafe { &mut *ptr });
+        std::mem::forget(this);
+        MappedMutexGuard { semaphore, data }
     }
 }
 
@@ -379,10 +380,11 @@ impl<T: ?Sized> OwnedMutexGuard<T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let this = std::mem::ManuallyDrop::new(this);
         // SAFETY: we hold the lock; the reference lives as long as the new
-        // guard, which keeps the `Arc` (and so the data) alive.
+        // guard, which keeps the `Arc` (and so the data) alive. `f` runs
+        // while `this` is still armed: if it panics, the guard unlocks.
         let data: *mut U = f(unsafe { &mut *this.mutex.data.get() });
+        let this = std::mem::ManuallyDrop::new(this);
         // SAFETY: `this` is never used or dropped again; the `Arc` moves out
         // exactly once.
         let mutex = unsafe { std::ptr::read(&this.mutex) };
@@ -430,10 +432,10 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     where
         F: FnOnce(&mut U) -> &mut V,
     {
+        // SAFETY: we hold the lock (the permit moved into this guard). `f`
+        // runs while `this` is still armed: if it panics, the guard unlocks.
+        let data: *mut V = f(unsafe { &mut *this.data });
         let this = std::mem::ManuallyDrop::new(this);
-        let ptr = this.data;
-        // SAFETY: we hold the lock (the permit moved into this guard).
-        let data: *mut V = f(unsafe { &mut *ptr });
         // SAFETY: `this` is never used or dropped again.
         let mutex = unsafe { std::ptr::read(&this.mutex) };
         OwnedMappedMutexGuard { mutex, data }

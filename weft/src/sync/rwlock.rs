@@ -328,10 +328,11 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// # }
     /// ```
     pub fn map<U: ?Sized, F: FnOnce(&T) -> &U>(this: Self, f: F) -> RwLockReadGuard<'a, U> {
-        let this = std::mem::ManuallyDrop::new(this);
         // SAFETY: the guard holds a read permit, so `data` is valid for
-        // shared access for 'a.
+        // shared access for 'a. `f` runs while `this` is still armed: if it
+        // panics, the guard releases its permit.
         let data: *const U = f(unsafe { &*this.data });
+        let this = std::mem::ManuallyDrop::new(this);
         RwLockReadGuard::new(this.semaphore, data)
     }
 
@@ -477,10 +478,10 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
         this: Self,
         f: F,
     ) -> RwLockMappedWriteGuard<'a, U> {
+        // SAFETY: the guard holds every permit. `f` runs while `this` is
+        // still armed: if it panics, the guard releases the permits.
+        let data: *mut U = f(unsafe { &mut *this.data });
         let this = std::mem::ManuallyDrop::new(this);
-        let ptr = this.data;
-        // SAFETY: the guard holds every permit.
-        let data: *mut U = f(unsafe { &mut *ptr });
         RwLockMappedWriteGuard {
             semaphore: this.semaphore,
             data,
@@ -617,10 +618,10 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
         this: Self,
         f: F,
     ) -> OwnedRwLockMappedWriteGuard<T, V> {
+        // SAFETY: the guard holds every permit. `f` runs while `this` is
+        // still armed: if it panics, the guard releases the permits.
+        let data: *mut V = f(unsafe { &mut *this.data });
         let this = std::mem::ManuallyDrop::new(this);
-        let ptr = this.data;
-        // SAFETY: the guard holds every permit.
-        let data: *mut V = f(unsafe { &mut *ptr });
         // SAFETY: `this` is never used or dropped again.
         let lock = unsafe { std::ptr::read(&this.lock) };
         OwnedRwLockMappedWriteGuard {
