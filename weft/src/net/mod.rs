@@ -7,6 +7,8 @@
 //! blocking pool ([`lookup_host`]); literal addresses need no resolver.
 
 mod addr;
+mod listener;
+mod split;
 pub mod tcp;
 mod udp;
 pub mod unix;

@@ -1,6 +1,5 @@
 //! `UdpSocket`: datagrams over UDP.
 
-use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::runtime::io::{Direction, PollEvented, Wants};
@@ -8,7 +7,7 @@ use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 /// A UDP socket.
 ///
@@ -73,6 +72,10 @@ impl UdpSocket {
         .await
     }
 
+    // API twins of the same methods on the other socket types (`from_std`,
+    // `into_std`, `local_addr`, `peer_addr`: same public methods on each type,
+    // as in tokio); each is one call to mio.
+
     #[track_caller]
     fn new(socket: mio::net::UdpSocket) -> io::Result<UdpSocket> {
         Ok(UdpSocket {
@@ -108,11 +111,7 @@ impl UdpSocket {
     /// Unregisters the socket and returns it as a std socket (still in
     /// non-blocking mode).
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
-        use std::os::fd::{FromRawFd, IntoRawFd};
-        let mio = self.io.into_inner()?;
-        // SAFETY: the descriptor comes from a UDP socket we own, handed
-        // over whole by `into_raw_fd`.
-        Ok(unsafe { std::net::UdpSocket::from_raw_fd(mio.into_raw_fd()) })
+        self.io.into_inner().map(Into::into)
     }
 
     /// The address this socket is bound to (with the OS-chosen port).
@@ -159,6 +158,13 @@ impl UdpSocket {
         each_addr(addr, |addr| async move { socket.connect(addr) }).await
     }
 
+    // API twins of UnixDatagram's methods of the same names, from `ready` to
+    // `async_io` (same public methods on both types, as in tokio; `ready`,
+    // `readable`, `writable`, `try_io` and `async_io` are on the streams too).
+    // Each is one call to `PollEvented` (its readiness waits, or its
+    // `async_io` / `poll_io` / `try_io` loops around the mio operation); the
+    // peeks are UDP's own.
+
     /// Waits until the socket is ready for any of `interest`, and says
     /// which readiness it saw. May wake spuriously: a following `try_*`
     /// can still say `WouldBlock`.
@@ -167,8 +173,7 @@ impl UdpSocket {
     ///
     /// An error when the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = ready_interest(self.io.registration(), interest).await?;
-        Ok(event.ready)
+        self.io.ready(interest).await
     }
 
     /// Waits until a datagram may be received; see
@@ -182,8 +187,7 @@ impl UdpSocket {
     ///
     /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Read).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Read).await
     }
 
     /// Waits until a datagram may be sent; see [`ready`](Self::ready).
@@ -196,8 +200,7 @@ impl UdpSocket {
     ///
     /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Write).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Write).await
     }
 
     /// Polls for receive readiness (the waker is stored on `Pending`).
@@ -207,8 +210,7 @@ impl UdpSocket {
     /// woken; tasks that share the socket should use the `async` methods,
     /// which any number of tasks may await at once.
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for send readiness (the waker is stored on `Pending`).
@@ -216,8 +218,7 @@ impl UdpSocket {
     /// Only the waker of the last `poll_*` call per direction is woken
     /// (see [`poll_recv_ready`](Self::poll_recv_ready)).
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     // --- connected: send / recv / peek ---------------------------------
@@ -248,10 +249,7 @@ impl UdpSocket {
 
     /// Sends to the connected peer now, or `WouldBlock`.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Write, || socket.send(buf))
+        self.io.try_io(Wants::Write, |socket| socket.send(buf))
     }
 
     /// Receives one datagram from the connected peer into `buf`; returns
@@ -275,20 +273,13 @@ impl UdpSocket {
     /// Polls receiving one datagram from the connected peer into the
     /// unfilled part of `buf`, which is advanced by its length.
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |socket| socket.recv(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        self.io
+            .poll_read_buf(cx, buf, |socket, unfilled| Ok((socket.recv(unfilled)?, ())))
     }
 
     /// Receives a datagram from the connected peer now, or `WouldBlock`.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || socket.recv(buf))
+        self.io.try_io(Wants::Read, |socket| socket.recv(buf))
     }
 
     /// Receives the next datagram from the connected peer without taking
@@ -305,20 +296,13 @@ impl UdpSocket {
 
     /// Polls [`peek`](Self::peek), into `buf`'s unfilled part.
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |socket| socket.peek(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        self.io
+            .poll_read_buf(cx, buf, |socket, unfilled| Ok((socket.peek(unfilled)?, ())))
     }
 
     /// Peeks at the next datagram now, or `WouldBlock`.
     pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || socket.peek(buf))
+        self.io.try_io(Wants::Read, |socket| socket.peek(buf))
     }
 
     // --- unconnected: send_to / recv_from / peek_from ------------------
@@ -361,10 +345,8 @@ impl UdpSocket {
 
     /// Sends to `target` now, or `WouldBlock`.
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        let socket = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Wants::Write, || socket.send_to(buf, target))
+            .try_io(Wants::Write, |socket| socket.send_to(buf, target))
     }
 
     /// Receives one datagram into `buf`; returns its length (at most
@@ -391,20 +373,13 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |socket| socket.recv_from(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(from))
+        self.io
+            .poll_read_buf(cx, buf, |socket, unfilled| socket.recv_from(unfilled))
     }
 
     /// Receives a datagram now, or `WouldBlock`.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || socket.recv_from(buf))
+        self.io.try_io(Wants::Read, |socket| socket.recv_from(buf))
     }
 
     /// Receives the next datagram and its sender without taking it off
@@ -425,20 +400,13 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |socket| socket.peek_from(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(from))
+        self.io
+            .poll_read_buf(cx, buf, |socket, unfilled| socket.peek_from(unfilled))
     }
 
     /// Peeks at the next datagram and its sender now, or `WouldBlock`.
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || socket.peek_from(buf))
+        self.io.try_io(Wants::Read, |socket| socket.peek_from(buf))
     }
 
     /// The sender of the next datagram, without taking it off the queue
@@ -458,10 +426,7 @@ impl UdpSocket {
 
     /// The sender of the next datagram now, or `WouldBlock`.
     pub fn try_peek_sender(&self) -> io::Result<SocketAddr> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || peek_sender(socket))
+        self.io.try_io(Wants::Read, peek_sender)
     }
 
     // --- custom operations ---------------------------------------------
@@ -478,9 +443,7 @@ impl UdpSocket {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io
-            .registration()
-            .try_io(Wants::from_interest(interest), f)
+        self.io.try_io(Wants::from_interest(interest), |_| f())
     }
 
     /// Runs `f` until it does not hit `WouldBlock`, waiting for
@@ -495,12 +458,15 @@ impl UdpSocket {
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
         self.io
-            .registration()
-            .async_io(Wants::from_interest(interest), &mut f)
+            .async_io(Wants::from_interest(interest), |_| f())
             .await
     }
 
     // --- options ---------------------------------------------------------
+
+    // Socket options: each is one call to mio's accessor of the same name, as
+    // in tokio (`take_error`, `set_ttl` and `ttl` are API twins of the same
+    // methods on the other socket types).
 
     /// Takes the socket's pending error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
@@ -605,6 +571,9 @@ fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
         .as_socket()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "sender is not an IP address"))
 }
+
+// API twins of the same std trait impls on every socket type (`TryFrom`,
+// `AsRawFd`, `AsFd`, `Debug`, as in tokio).
 
 impl TryFrom<std::net::UdpSocket> for UdpSocket {
     type Error = io::Error;

@@ -3,8 +3,9 @@
 //! wait for it to become readable or writable.
 
 // Also home to the small bridge between the public `Interest` / `Ready`
-// types and the reactor's waits (slots per direction, lists), shared by `AsyncFd` and
-// the socket types' `ready` / `try_io` methods.
+// types and the reactor's waits (slots per direction, lists) that
+// `AsyncFd` uses; the socket types reach the same waits through
+// `PollEvented` (`runtime/io/poll_evented.rs`).
 
 mod async_fd;
 

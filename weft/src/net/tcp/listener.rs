@@ -2,11 +2,11 @@
 
 use super::TcpStream;
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::runtime::io::{Direction, PollEvented, Wants};
+use crate::runtime::io::PollEvented;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 /// The listen backlog `bind` asks for. The kernel caps it at
 /// `net.core.somaxconn` (4096 by default on Linux since 5.4).
@@ -88,6 +88,12 @@ impl TcpListener {
         })
     }
 
+    // API twins of UnixListener's `accept` and `poll_accept` (same public
+    // methods on both types, as in tokio); the accept loop is in
+    // `net/listener.rs`. After them, `local_addr`, `set_ttl`, `ttl`,
+    // `from_std` and `into_std` are twins of the same methods on the other
+    // socket types, each one call to mio.
+
     /// Waits for a connection and returns it with the peer's address.
     ///
     /// # Errors
@@ -134,11 +140,9 @@ impl TcpListener {
     /// Any number of tasks may wait in `accept` on one listener (shared
     /// through an `Arc`): each connection goes to one of them.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = self
-            .io
-            .async_io(Wants::Read, |listener| listener.accept())
-            .await?;
-        Ok((TcpStream::new(stream)?, addr))
+        self.io
+            .accept_with(mio::net::TcpListener::accept, TcpStream::new)
+            .await
     }
 
     /// Polls for a connection; see [`accept`](Self::accept).
@@ -153,10 +157,8 @@ impl TcpListener {
     /// watches: `ENOMEM`, `ENOSPC`; or the runtime has shut down): that
     /// connection is closed, and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (stream, addr) = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |listener| listener.accept()))?;
-        Poll::Ready(Ok((TcpStream::new(stream)?, addr)))
+        self.io
+            .poll_accept_with(cx, mio::net::TcpListener::accept, TcpStream::new)
     }
 
     /// The address this listener is bound to (with the OS-chosen port).
@@ -188,11 +190,7 @@ impl TcpListener {
     /// Unregisters the listener and returns it as a std listener (still in
     /// non-blocking mode).
     pub fn into_std(self) -> io::Result<std::net::TcpListener> {
-        use std::os::fd::{FromRawFd, IntoRawFd};
-        let mio = self.io.into_inner()?;
-        // SAFETY: the descriptor comes from a listening socket we own,
-        // handed over whole by `into_raw_fd`.
-        Ok(unsafe { std::net::TcpListener::from_raw_fd(mio.into_raw_fd()) })
+        self.io.into_inner().map(Into::into)
     }
 }
 

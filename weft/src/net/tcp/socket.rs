@@ -1,7 +1,6 @@
 //! `TcpSocket`: a TCP socket configured before it listens or connects.
 
 use super::{TcpListener, TcpStream};
-use crate::runtime::io::Direction;
 use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use std::fmt;
 use std::io;
@@ -156,14 +155,9 @@ impl TcpSocket {
             Err(err) => return Err(err),
         }
         let std_stream: std::net::TcpStream = self.inner.into();
-        let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
-        // Only this task can wait here (the stream is not handed out
-        // yet): the direction's `poll_*` slot, no waiter node in the future.
-        std::future::poll_fn(|cx| stream.registration().poll_ready(cx, Direction::Write)).await?;
-        if let Some(err) = stream.take_error()? {
-            return Err(err);
-        }
-        Ok(stream)
+        TcpStream::new(mio::net::TcpStream::from_std(std_stream))?
+            .connected()
+            .await
     }
 }
 

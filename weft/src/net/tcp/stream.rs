@@ -1,12 +1,12 @@
 //! `TcpStream`: a TCP connection.
 
-use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::split::{split_owned, OwnedWrite, SplitStream};
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::sys;
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 #[cfg(feature = "hyper")]
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
@@ -47,20 +47,16 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
-        // A non-blocking connect completes when the socket turns
-        // writable; its outcome is then in SO_ERROR.
-        // Only this task can wait here (the stream is not handed out
-        // yet): the direction's `poll_*` slot, no waiter node in the future.
-        std::future::poll_fn(|cx| stream.registration().poll_ready(cx, Direction::Write)).await?;
-        if let Some(err) = stream.take_error()? {
-            return Err(err);
-        }
-        Ok(stream)
+        TcpStream::new(mio::net::TcpStream::connect(addr)?)?
+            .connected()
+            .await
     }
 
-    pub(crate) fn registration(&self) -> &crate::runtime::io::Registration {
-        self.io.registration()
+    /// Waits until the non-blocking connect of a new stream completes;
+    /// its outcome.
+    pub(super) async fn connected(self) -> io::Result<TcpStream> {
+        self.io.connected(mio::net::TcpStream::take_error).await?;
+        Ok(self)
     }
 
     /// Takes the socket's pending error (`SO_ERROR`), if any.
@@ -77,6 +73,10 @@ impl TcpStream {
     pub fn linger(&self) -> io::Result<Option<std::time::Duration>> {
         socket2::SockRef::from(self.io.get_ref()).linger()
     }
+
+    // API twins of the same methods on the other socket types (`from_std`,
+    // `into_std`, `local_addr`, `peer_addr`, `set_ttl`, `ttl`: same public
+    // methods on each type, as in tokio); each is one call to mio.
 
     #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
@@ -101,11 +101,7 @@ impl TcpStream {
     /// Unregisters the stream and returns it as a std stream (still in
     /// non-blocking mode).
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        use std::os::fd::{FromRawFd, IntoRawFd};
-        let mio = self.io.into_inner()?;
-        // SAFETY: the descriptor comes from a connected socket we own,
-        // handed over whole by `into_raw_fd`.
-        Ok(unsafe { std::net::TcpStream::from_raw_fd(mio.into_raw_fd()) })
+        self.io.into_inner().map(Into::into)
     }
 
     /// The local address of the connection.
@@ -139,6 +135,12 @@ impl TcpStream {
         self.io.get_ref().ttl()
     }
 
+    // API twins of UnixStream's methods of the same names, from `readable` to
+    // `async_io` (same public methods on both types, as in tokio; `ready`,
+    // `readable`, `writable`, `try_io` and `async_io` are on the datagram
+    // sockets too). Each is one call to `PollEvented`, except the reads, which
+    // drain through `TCP_INQ` (`inq.rs`), and the peeks, TCP's own.
+
     /// Waits until the stream may be readable (data, EOF or an error).
     /// May wake spuriously: a following `try_read` can still say
     /// `WouldBlock`. The readiness stays until an operation says
@@ -153,8 +155,7 @@ impl TcpStream {
     ///
     /// Cancel-safe.
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Read).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Read).await
     }
 
     /// Waits until the stream may be writable; see
@@ -169,8 +170,7 @@ impl TcpStream {
     ///
     /// Cancel-safe.
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Write).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Write).await
     }
 
     /// Waits until the stream is ready for any of `interest`, and says
@@ -197,8 +197,7 @@ impl TcpStream {
     /// # }
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = ready_interest(self.io.registration(), interest).await?;
-        Ok(event.ready)
+        self.io.ready(interest).await
     }
 
     /// Polls for read readiness (the waker is stored on `Pending`).
@@ -211,8 +210,7 @@ impl TcpStream {
     ///
     /// An error when the runtime has shut down.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for write readiness (the waker is stored on `Pending`).
@@ -224,8 +222,7 @@ impl TcpStream {
     ///
     /// An error when the runtime has shut down.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     /// Reads what is available now into `buf`, without waiting:
@@ -233,31 +230,27 @@ impl TcpStream {
     /// `buf`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         let fd = self.as_raw_fd();
-        self.registration()
+        self.io
+            .registration()
             .try_drain(Wants::Read, || sys::recv_inq(fd, as_uninit(buf)))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
         let fd = self.as_raw_fd();
-        self.registration()
+        self.io
+            .registration()
             .try_drain(Wants::Read, || sys::recv_vectored_inq(fd, bufs))
     }
 
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Write, || (&*io).write(buf))
+        self.io.try_write(buf)
     }
 
     /// As [`try_write`](Self::try_write), from several buffers.
     pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Write, || (&*io).write_vectored(bufs))
+        self.io.try_write_vectored(bufs)
     }
 
     /// Reads into `buf` without removing the data from the socket's
@@ -285,7 +278,7 @@ impl TcpStream {
         mut decide: impl FnMut(&[u8]) -> Option<R>,
     ) -> Poll<io::Result<Option<R>>> {
         loop {
-            let peeked = ready!(self.registration().poll_drain(cx, Direction::Read, || {
+            let peeked = ready!(self.io.registration().poll_drain(cx, Direction::Read, || {
                 let n = socket2::SockRef::from(self.io.get_ref()).peek(&mut *buf)?;
                 if n == 0 {
                     return Ok((Some(None), false));
@@ -316,9 +309,7 @@ impl TcpStream {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io
-            .registration()
-            .try_io(Wants::from_interest(interest), f)
+        self.io.try_io(Wants::from_interest(interest), |_| f())
     }
 
     /// Runs `f` until it does not hit `WouldBlock`, waiting for
@@ -331,14 +322,19 @@ impl TcpStream {
     pub async fn async_io<R>(
         &self,
         interest: Interest,
-        f: impl FnMut() -> io::Result<R>,
+        mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
         self.io
-            .registration()
-            .async_io(Wants::from_interest(interest), f)
+            .async_io(Wants::from_interest(interest), |_| f())
             .await
     }
 }
+
+// API twins of UnixStream's `split` and `into_split`, its
+// `AsyncRead`/`AsyncWrite` impls and its halves (`net/unix/split.rs`): the
+// same public types and impls on both streams, as in tokio. Their bodies are
+// calls to `SplitStream` and `OwnedWrite` (`net/split.rs`), so each half's
+// `AsyncRead`/`AsyncWrite` impl is also the twin of the stream's own.
 
 impl TcpStream {
     /// Splits the stream into a read half and a write half that borrow it,
@@ -352,20 +348,21 @@ impl TcpStream {
     /// tasks; [`OwnedReadHalf::reunite`] puts them back together.
     /// Dropping the write half shuts the write direction down.
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        let shared = Arc::new(self);
-        (
-            OwnedReadHalf {
-                stream: shared.clone(),
-            },
-            OwnedWriteHalf {
-                stream: shared,
-                shutdown_on_drop: true,
-            },
-        )
+        let (stream, inner) = split_owned(self);
+        (OwnedReadHalf { stream }, OwnedWriteHalf { inner })
+    }
+}
+
+/// The reads and writes of the stream and of its halves: through `&self`
+/// (the writes are `SplitStream`'s, as for `UnixStream`).
+impl SplitStream for TcpStream {
+    type Io = mio::net::TcpStream;
+
+    fn evented(&self) -> &PollEvented<Self::Io> {
+        &self.io
     }
 
-    /// Reads through `&self`: both halves of a split stream use it.
-    pub(crate) fn poll_read_shared(
+    fn poll_read_shared(
         &self,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
@@ -380,6 +377,7 @@ impl TcpStream {
         // SAFETY: `recv` only writes the unfilled part, never reads it.
         let unfilled = unsafe { buf.unfilled_mut() };
         let n = ready!(self
+            .io
             .registration()
             .poll_drain(cx, Direction::Read, || sys::recv_inq(fd, unfilled)))?;
         // SAFETY: the kernel initialized the `n` bytes it read.
@@ -409,7 +407,7 @@ impl AsyncWrite for TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
+        self.poll_write_shared(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -417,7 +415,7 @@ impl AsyncWrite for TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
+        self.poll_write_vectored_shared(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -426,16 +424,13 @@ impl AsyncWrite for TcpStream {
 
     /// Nothing is buffered in weft: the kernel has every written byte.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
+        self.poll_flush_shared(cx)
     }
 
     /// Shuts the write direction down (the peer reads end of stream);
     /// reading goes on.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(self.shutdown_write())
+        self.poll_shutdown_shared(cx)
     }
 }
 
@@ -471,7 +466,7 @@ impl AsRef<TcpStream> for OwnedReadHalf {
 /// The stream both halves share.
 impl AsRef<TcpStream> for OwnedWriteHalf {
     fn as_ref(&self) -> &TcpStream {
-        &self.stream
+        self.inner.stream()
     }
 }
 
@@ -491,7 +486,7 @@ impl AsyncWrite for WriteHalf<'_> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.0.io.poll_write(cx, buf)
+        self.0.poll_write_shared(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -499,7 +494,7 @@ impl AsyncWrite for WriteHalf<'_> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.0.io.poll_write_vectored(cx, bufs)
+        self.0.poll_write_vectored_shared(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -507,14 +502,11 @@ impl AsyncWrite for WriteHalf<'_> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
+        self.0.poll_flush_shared(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(self.0.shutdown_write())
+        self.0.poll_shutdown_shared(cx)
     }
 }
 
@@ -529,8 +521,7 @@ pub struct OwnedReadHalf {
 /// [`forget`](OwnedWriteHalf::forget) was called.
 #[derive(Debug)]
 pub struct OwnedWriteHalf {
-    stream: Arc<TcpStream>,
-    shutdown_on_drop: bool,
+    inner: OwnedWrite<TcpStream>,
 }
 
 /// The halves given to [`OwnedReadHalf::reunite`] came from different
@@ -554,15 +545,10 @@ impl OwnedReadHalf {
     /// [`ReuniteError`] (with both halves) if they come from different
     /// streams.
     pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
-        if !Arc::ptr_eq(&self.stream, &other.stream) {
+        if !other.inner.pairs_with(&self.stream) {
             return Err(ReuniteError(self, other));
         }
-        let mut write = other;
-        write.shutdown_on_drop = false;
-        let stream = write.stream.clone();
-        drop(write);
-        drop(self);
-        Ok(Arc::into_inner(stream).expect("both halves were just dropped"))
+        Ok(other.inner.reunite(self.stream))
     }
 
     /// The peer's address.
@@ -587,27 +573,18 @@ impl OwnedWriteHalf {
     }
 
     /// Drops the half without shutting the write direction down.
-    pub fn forget(mut self) {
-        self.shutdown_on_drop = false;
+    pub fn forget(self) {
+        self.inner.forget();
     }
 
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.peer_addr()
+        self.inner.stream().peer_addr()
     }
 
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.local_addr()
-    }
-}
-
-impl Drop for OwnedWriteHalf {
-    fn drop(&mut self) {
-        if self.shutdown_on_drop {
-            // The peer may be gone already; nothing to report then.
-            let _ = self.stream.shutdown_write();
-        }
+        self.inner.stream().local_addr()
     }
 }
 
@@ -627,7 +604,7 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.stream.io.poll_write(cx, buf)
+        self.inner.stream().poll_write_shared(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -635,7 +612,7 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.stream.io.poll_write_vectored(cx, bufs)
+        self.inner.stream().poll_write_vectored_shared(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -643,17 +620,12 @@ impl AsyncWrite for OwnedWriteHalf {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
+        self.inner.stream().poll_flush_shared(cx)
     }
 
     /// Shuts the write direction down now (and not again on drop).
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        let result = self.stream.shutdown_write();
-        self.shutdown_on_drop = false;
-        Poll::Ready(result)
+        self.inner.poll_shutdown(cx)
     }
 }
 
@@ -663,6 +635,9 @@ fn as_uninit(buf: &mut [u8]) -> &mut [std::mem::MaybeUninit<u8>] {
     // bytes, so `buf` stays initialized.
     unsafe { &mut *(buf as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) }
 }
+
+// API twins of the same std trait impls on every socket type (`AsRawFd`,
+// `AsFd`, `Debug`, as in tokio).
 
 /// The socket's descriptor.
 impl AsRawFd for TcpStream {

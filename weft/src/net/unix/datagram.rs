@@ -1,7 +1,6 @@
 //! `UnixDatagram`: datagrams over a Unix domain socket.
 
 use super::SocketAddr;
-use crate::io::unix::ready_interest;
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
@@ -9,7 +8,7 @@ use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 /// A Unix domain datagram socket.
 ///
@@ -50,6 +49,10 @@ pub struct UnixDatagram {
 }
 
 impl UnixDatagram {
+    // API twins of the same methods on the other socket types (`bind`, `pair`,
+    // `from_std`, `into_std`, `local_addr`, `peer_addr`, `take_error`: same
+    // public methods on each type, as in tokio); each is a short call to mio.
+
     /// Creates a socket bound to `path` (creating the socket file; a
     /// leading NUL byte names an abstract socket on Linux instead, see the
     /// [module docs](super)).
@@ -64,12 +67,11 @@ impl UnixDatagram {
     /// Outside a weft runtime with I/O enabled.
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
-        let path = path.as_ref();
-        let socket = match super::abstract_addr(path) {
-            Some(addr) => mio::net::UnixDatagram::bind_addr(&addr?)?,
-            None => mio::net::UnixDatagram::bind(path)?,
-        };
-        UnixDatagram::new(socket)
+        UnixDatagram::new(super::open_at(
+            path.as_ref(),
+            mio::net::UnixDatagram::bind_addr,
+            mio::net::UnixDatagram::bind,
+        )?)
     }
 
     /// Two connected, unnamed sockets.
@@ -128,11 +130,7 @@ impl UnixDatagram {
     /// Unregisters the socket and returns it as a std socket (still in
     /// non-blocking mode).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
-        use std::os::fd::{FromRawFd, IntoRawFd};
-        let mio = self.io.into_inner()?;
-        // SAFETY: the descriptor comes from a datagram socket we own,
-        // handed over whole by `into_raw_fd`.
-        Ok(unsafe { std::os::unix::net::UnixDatagram::from_raw_fd(mio.into_raw_fd()) })
+        self.io.into_inner().map(Into::into)
     }
 
     /// Sets the default peer: [`send`](Self::send) goes to `path`, and
@@ -175,6 +173,12 @@ impl UnixDatagram {
         self.io.get_ref().shutdown(how)
     }
 
+    // API twins of UdpSocket's methods of the same names, from `ready` to
+    // `async_io` (same public methods on both types, as in tokio; `ready`,
+    // `readable`, `writable`, `try_io` and `async_io` are on the streams too).
+    // Each is one call to `PollEvented` (its readiness waits, or its
+    // `async_io` / `poll_io` / `try_io` loops around the mio operation).
+
     /// Waits until the socket is ready for any of `interest`, and says
     /// which readiness it saw. May wake spuriously.
     ///
@@ -182,8 +186,7 @@ impl UnixDatagram {
     ///
     /// An error when the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = ready_interest(self.io.registration(), interest).await?;
-        Ok(event.ready)
+        self.io.ready(interest).await
     }
 
     /// Waits until a datagram may be received.
@@ -192,8 +195,7 @@ impl UnixDatagram {
     ///
     /// An error when the runtime has shut down.
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Read).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Read).await
     }
 
     /// Waits until a datagram may be sent.
@@ -202,8 +204,7 @@ impl UnixDatagram {
     ///
     /// An error when the runtime has shut down.
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Write).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Write).await
     }
 
     /// Polls for receive readiness (the waker is stored on `Pending`).
@@ -213,8 +214,7 @@ impl UnixDatagram {
     /// woken; tasks that share the socket should use the `async` methods,
     /// which any number of tasks may await at once.
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for send readiness (the waker is stored on `Pending`).
@@ -222,8 +222,7 @@ impl UnixDatagram {
     /// Only the waker of the last `poll_*` call per direction is woken
     /// (see [`poll_recv_ready`](Self::poll_recv_ready)).
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     /// Sends `buf` as one datagram to the connected peer.
@@ -249,10 +248,7 @@ impl UnixDatagram {
 
     /// Sends to the connected peer now, or `WouldBlock`.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Write, || socket.send(buf))
+        self.io.try_io(Wants::Write, |socket| socket.send(buf))
     }
 
     /// Receives one datagram into `buf`; returns its length (at most
@@ -274,20 +270,13 @@ impl UnixDatagram {
     /// Polls receiving one datagram into `buf`'s unfilled part (advanced
     /// by its length).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let unfilled = buf.initialize_unfilled();
-        let n = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |socket| socket.recv(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+        self.io
+            .poll_read_buf(cx, buf, |socket, unfilled| Ok((socket.recv(unfilled)?, ())))
     }
 
     /// Receives a datagram now, or `WouldBlock`.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || socket.recv(buf))
+        self.io.try_io(Wants::Read, |socket| socket.recv(buf))
     }
 
     /// Sends `buf` as one datagram to the socket bound at `target` (a
@@ -322,10 +311,8 @@ impl UnixDatagram {
 
     /// Sends to `target` now, or `WouldBlock`.
     pub fn try_send_to<P: AsRef<Path>>(&self, buf: &[u8], target: P) -> io::Result<usize> {
-        let socket = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Wants::Write, || send_to(socket, buf, target.as_ref()))
+            .try_io(Wants::Write, |socket| send_to(socket, buf, target.as_ref()))
     }
 
     /// Receives one datagram into `buf`; returns its length (truncated to
@@ -350,20 +337,13 @@ impl UnixDatagram {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let unfilled = buf.initialize_unfilled();
-        let (n, from) = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |socket| socket.recv_from(unfilled)))?;
-        buf.advance(n);
-        Poll::Ready(Ok(from))
+        self.io
+            .poll_read_buf(cx, buf, |socket, unfilled| socket.recv_from(unfilled))
     }
 
     /// Receives a datagram and its sender now, or `WouldBlock`.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let socket = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || socket.recv_from(buf))
+        self.io.try_io(Wants::Read, |socket| socket.recv_from(buf))
     }
 
     /// Runs `f` (a non-blocking operation on this socket) now if the
@@ -378,9 +358,7 @@ impl UnixDatagram {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io
-            .registration()
-            .try_io(Wants::from_interest(interest), f)
+        self.io.try_io(Wants::from_interest(interest), |_| f())
     }
 
     /// Runs `f` until it does not hit `WouldBlock`, waiting for
@@ -395,8 +373,7 @@ impl UnixDatagram {
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
         self.io
-            .registration()
-            .async_io(Wants::from_interest(interest), &mut f)
+            .async_io(Wants::from_interest(interest), |_| f())
             .await
     }
 }
@@ -417,6 +394,9 @@ fn send_to(socket: &mio::net::UnixDatagram, buf: &[u8], target: &Path) -> io::Re
         None => socket.send_to(buf, target),
     }
 }
+
+// API twins of the same std trait impls on every socket type (`TryFrom`,
+// `AsRawFd`, `AsFd`, `Debug`, as in tokio).
 
 impl TryFrom<std::os::unix::net::UnixDatagram> for UnixDatagram {
     type Error = io::Error;

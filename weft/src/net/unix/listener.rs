@@ -1,12 +1,12 @@
 //! `UnixListener`: accepts connections on a Unix domain socket.
 
 use super::{SocketAddr, UnixStream};
-use crate::runtime::io::{Direction, PollEvented, Wants};
+use crate::runtime::io::PollEvented;
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 /// A Unix domain socket server, listening for connections on a path.
 ///
@@ -43,6 +43,10 @@ pub struct UnixListener {
 }
 
 impl UnixListener {
+    // API twins of the same methods on the other socket types (`bind`,
+    // `from_std`, `into_std`: same public methods on each type, as in tokio);
+    // each is a short call to mio.
+
     /// Creates the socket file at `path` and listens on it (synchronous,
     /// as in tokio). A `path` whose first byte is NUL names an abstract
     /// socket on Linux (no file; see the [module docs](super)).
@@ -57,12 +61,11 @@ impl UnixListener {
     /// Outside a weft runtime with I/O enabled.
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        let path = path.as_ref();
-        let listener = match super::abstract_addr(path) {
-            Some(addr) => mio::net::UnixListener::bind_addr(&addr?)?,
-            None => mio::net::UnixListener::bind(path)?,
-        };
-        UnixListener::new(listener)
+        UnixListener::new(super::open_at(
+            path.as_ref(),
+            mio::net::UnixListener::bind_addr,
+            mio::net::UnixListener::bind,
+        )?)
     }
 
     #[track_caller]
@@ -85,12 +88,13 @@ impl UnixListener {
     /// Unregisters the listener and returns it as a std listener (still
     /// in non-blocking mode).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
-        use std::os::fd::{FromRawFd, IntoRawFd};
-        let mio = self.io.into_inner()?;
-        // SAFETY: the descriptor comes from a listening socket we own,
-        // handed over whole by `into_raw_fd`.
-        Ok(unsafe { std::os::unix::net::UnixListener::from_raw_fd(mio.into_raw_fd()) })
+        self.io.into_inner().map(Into::into)
     }
+
+    // API twins of TcpListener's `accept` and `poll_accept` (same public
+    // methods on both types, as in tokio); the accept loop is in
+    // `net/listener.rs`. After them, `local_addr` and `take_error` are twins
+    // of the same methods on the other socket types, each one call to mio.
 
     /// Waits for a connection and returns it with the peer's address
     /// (usually unnamed).
@@ -104,11 +108,9 @@ impl UnixListener {
     ///
     /// Cancel-safe: if the `await` is dropped, no connection is lost.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) = self
-            .io
-            .async_io(Wants::Read, |listener| listener.accept())
-            .await?;
-        Ok((UnixStream::new(stream)?, addr))
+        self.io
+            .accept_with(mio::net::UnixListener::accept, UnixStream::new)
+            .await
     }
 
     /// Polls for a connection; see [`accept`](Self::accept). Only the
@@ -121,10 +123,8 @@ impl UnixListener {
     /// watches, or the runtime has shut down): that connection is closed,
     /// and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        let (stream, addr) = ready!(self
-            .io
-            .poll_io(cx, Direction::Read, |listener| listener.accept()))?;
-        Poll::Ready(Ok((UnixStream::new(stream)?, addr)))
+        self.io
+            .poll_accept_with(cx, mio::net::UnixListener::accept, UnixStream::new)
     }
 
     /// The address this listener is bound to.
@@ -137,6 +137,9 @@ impl UnixListener {
         self.io.get_ref().take_error()
     }
 }
+
+// API twins of the same std trait impls on every socket type (`TryFrom`,
+// `AsRawFd`, `AsFd`, `Debug`, as in tokio).
 
 impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
     type Error = io::Error;

@@ -67,6 +67,20 @@ fn abstract_name(path: &Path) -> Option<&[u8]> {
     }
 }
 
+/// Opens a socket at `path` (binds or connects one): `by_name` for an
+/// abstract name (a leading NUL byte, Linux and Android), `by_path` for an
+/// ordinary path.
+fn open_at<'a, T>(
+    path: &'a Path,
+    by_name: impl FnOnce(&SocketAddr) -> io::Result<T>,
+    by_path: impl FnOnce(&'a Path) -> io::Result<T>,
+) -> io::Result<T> {
+    match abstract_addr(path) {
+        Some(addr) => by_name(&addr?),
+        None => by_path(path),
+    }
+}
+
 /// `path` as an abstract socket address, if it names one (a leading NUL
 /// byte); `None` for an ordinary path. An `Unsupported` error where the
 /// platform has no abstract names (`sys::abstract_socket_addr`).

@@ -3,27 +3,25 @@
 
 use super::{SocketAddr, UnixStream};
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
+use crate::net::split::{self as shared, OwnedWrite, SplitStream};
 use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
+
+// API twins of TcpStream's halves (`net/tcp/stream.rs`): the same public types
+// and impls on both streams, as in tokio. Their bodies are calls to
+// `SplitStream` and `OwnedWrite` (`net/split.rs`), so each half's
+// `AsyncRead`/`AsyncWrite` impl is also the twin of the stream's own.
 
 pub(super) fn split(stream: &mut UnixStream) -> (ReadHalf<'_>, WriteHalf<'_>) {
     (ReadHalf(stream), WriteHalf(stream))
 }
 
 pub(super) fn split_owned(stream: UnixStream) -> (OwnedReadHalf, OwnedWriteHalf) {
-    let shared = Arc::new(stream);
-    (
-        OwnedReadHalf {
-            stream: shared.clone(),
-        },
-        OwnedWriteHalf {
-            stream: shared,
-            shutdown_on_drop: true,
-        },
-    )
+    let (stream, inner) = shared::split_owned(stream);
+    (OwnedReadHalf { stream }, OwnedWriteHalf { inner })
 }
 
 /// The read half of [`UnixStream::split`].
@@ -45,8 +43,7 @@ pub struct OwnedReadHalf {
 /// [`forget`](OwnedWriteHalf::forget) was called.
 #[derive(Debug)]
 pub struct OwnedWriteHalf {
-    stream: Arc<UnixStream>,
-    shutdown_on_drop: bool,
+    inner: OwnedWrite<UnixStream>,
 }
 
 /// The halves given to [`OwnedReadHalf::reunite`] came from different
@@ -86,7 +83,7 @@ impl AsRef<UnixStream> for OwnedReadHalf {
 /// The stream both halves share.
 impl AsRef<UnixStream> for OwnedWriteHalf {
     fn as_ref(&self) -> &UnixStream {
-        &self.stream
+        self.inner.stream()
     }
 }
 
@@ -99,15 +96,10 @@ impl OwnedReadHalf {
     /// [`ReuniteError`] (with both halves) if they come from different
     /// streams.
     pub fn reunite(self, other: OwnedWriteHalf) -> Result<UnixStream, ReuniteError> {
-        if !Arc::ptr_eq(&self.stream, &other.stream) {
+        if !other.inner.pairs_with(&self.stream) {
             return Err(ReuniteError(self, other));
         }
-        let mut write = other;
-        write.shutdown_on_drop = false;
-        let stream = write.stream.clone();
-        drop(write);
-        drop(self);
-        Ok(Arc::into_inner(stream).expect("both halves were just dropped"))
+        Ok(other.inner.reunite(self.stream))
     }
 
     /// The peer's address.
@@ -132,27 +124,18 @@ impl OwnedWriteHalf {
     }
 
     /// Drops the half without shutting the write direction down.
-    pub fn forget(mut self) {
-        self.shutdown_on_drop = false;
+    pub fn forget(self) {
+        self.inner.forget();
     }
 
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.peer_addr()
+        self.inner.stream().peer_addr()
     }
 
     /// The local address.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.local_addr()
-    }
-}
-
-impl Drop for OwnedWriteHalf {
-    fn drop(&mut self) {
-        if self.shutdown_on_drop {
-            // The peer may be gone already; nothing to report then.
-            let _ = self.stream.shutdown_write();
-        }
+        self.inner.stream().local_addr()
     }
 }
 
@@ -198,14 +181,11 @@ impl AsyncWrite for WriteHalf<'_> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
+        self.0.poll_flush_shared(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(self.0.shutdown_write())
+        self.0.poll_shutdown_shared(cx)
     }
 }
 
@@ -215,7 +195,7 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.stream.poll_write_shared(cx, buf)
+        self.inner.stream().poll_write_shared(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -223,7 +203,7 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.stream.poll_write_vectored_shared(cx, bufs)
+        self.inner.stream().poll_write_vectored_shared(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -231,16 +211,11 @@ impl AsyncWrite for OwnedWriteHalf {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
+        self.inner.stream().poll_flush_shared(cx)
     }
 
     /// Shuts the write direction down now (and not again on drop).
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        let result = self.stream.shutdown_write();
-        self.shutdown_on_drop = false;
-        Poll::Ready(result)
+        self.inner.poll_shutdown(cx)
     }
 }

@@ -2,11 +2,11 @@
 
 use super::split::{split, split_owned};
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
-use crate::io::unix::ready_interest;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::net::split::SplitStream;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
@@ -53,21 +53,15 @@ impl UnixStream {
     ///
     /// Outside a weft runtime with I/O enabled.
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let path = path.as_ref();
-        let socket = match super::abstract_addr(path) {
-            Some(addr) => mio::net::UnixStream::connect_addr(&addr?)?,
-            None => mio::net::UnixStream::connect(path)?,
-        };
-        let stream = UnixStream::new(socket)?;
-        // A non-blocking connect completes when the socket turns
-        // writable; its outcome is then in SO_ERROR.
-        // Only this task can wait here (the stream is not handed out
-        // yet): the direction's `poll_*` slot, no waiter node in the future.
-        std::future::poll_fn(|cx| stream.io.registration().poll_ready(cx, Direction::Write))
+        let stream = UnixStream::new(super::open_at(
+            path.as_ref(),
+            mio::net::UnixStream::connect_addr,
+            mio::net::UnixStream::connect,
+        )?)?;
+        stream
+            .io
+            .connected(mio::net::UnixStream::take_error)
             .await?;
-        if let Some(err) = stream.take_error()? {
-            return Err(err);
-        }
         Ok(stream)
     }
 
@@ -81,6 +75,10 @@ impl UnixStream {
         let (a, b) = mio::net::UnixStream::pair()?;
         Ok((UnixStream::new(a)?, UnixStream::new(b)?))
     }
+
+    // API twins of the same methods on the other socket types (`from_std`,
+    // `into_std`, `local_addr`, `peer_addr`: same public methods on each type,
+    // as in tokio); each is one call to mio.
 
     #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
@@ -102,11 +100,7 @@ impl UnixStream {
     /// Unregisters the stream and returns it as a std stream (still in
     /// non-blocking mode).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
-        use std::os::fd::{FromRawFd, IntoRawFd};
-        let mio = self.io.into_inner()?;
-        // SAFETY: the descriptor comes from a connected socket we own,
-        // handed over whole by `into_raw_fd`.
-        Ok(unsafe { std::os::unix::net::UnixStream::from_raw_fd(mio.into_raw_fd()) })
+        self.io.into_inner().map(Into::into)
     }
 
     /// The local address (unnamed for a client or a `pair`).
@@ -149,6 +143,11 @@ impl UnixStream {
         self.io.get_ref().take_error()
     }
 
+    // API twins of TcpStream's methods of the same names, from `ready` to
+    // `async_io` (same public methods on both types, as in tokio; `ready`,
+    // `readable`, `writable`, `try_io` and `async_io` are on the datagram
+    // sockets too). Each is one call to `PollEvented`.
+
     /// Waits until the stream is ready for any of `interest`, and says
     /// which readiness it saw. May wake spuriously.
     ///
@@ -156,8 +155,7 @@ impl UnixStream {
     ///
     /// An error when the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = ready_interest(self.io.registration(), interest).await?;
-        Ok(event.ready)
+        self.io.ready(interest).await
     }
 
     /// Waits until the stream may be readable (data, EOF or an error).
@@ -168,8 +166,7 @@ impl UnixStream {
     ///
     /// An error when the runtime has shut down.
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Read).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Read).await
     }
 
     /// Waits until the stream may be writable; see
@@ -179,8 +176,7 @@ impl UnixStream {
     ///
     /// An error when the runtime has shut down.
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.registration().readiness(Wants::Write).await?;
-        Ok(())
+        self.io.wait_ready(Wants::Write).await
     }
 
     /// Polls for read readiness (the waker is stored on `Pending`).
@@ -188,50 +184,36 @@ impl UnixStream {
     /// Only the waker of the last call (or `AsyncRead` poll) is woken; use
     /// [`readable`](Self::readable) from several tasks.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Read))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for write readiness (the waker is stored on `Pending`).
     ///
     /// Only the waker of the last call (or `AsyncWrite` poll) is woken.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.io.registration().poll_ready(cx, Direction::Write))?;
-        Poll::Ready(Ok(()))
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     /// Reads what is available now into `buf`, without waiting:
     /// `WouldBlock` if nothing is. `Ok(0)`: end of stream (or an empty
     /// `buf`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || (&*io).read(buf))
+        self.io.try_read(buf)
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Read, || (&*io).read_vectored(bufs))
+        self.io.try_read_vectored(bufs)
     }
 
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Write, || (&*io).write(buf))
+        self.io.try_write(buf)
     }
 
     /// As [`try_write`](Self::try_write), from several buffers.
     pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Wants::Write, || (&*io).write_vectored(bufs))
+        self.io.try_write_vectored(bufs)
     }
 
     /// Runs `f` (a non-blocking operation on this socket) now if the
@@ -246,9 +228,7 @@ impl UnixStream {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io
-            .registration()
-            .try_io(Wants::from_interest(interest), f)
+        self.io.try_io(Wants::from_interest(interest), |_| f())
     }
 
     /// Runs `f` until it does not hit `WouldBlock`, waiting for
@@ -263,10 +243,14 @@ impl UnixStream {
         mut f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
         self.io
-            .registration()
-            .async_io(Wants::from_interest(interest), &mut f)
+            .async_io(Wants::from_interest(interest), |_| f())
             .await
     }
+
+    // API twins of TcpStream's `split` and `into_split`, and below, of its
+    // `AsyncRead`/`AsyncWrite` impls (the same public methods and impls on
+    // both streams, as in tokio). Their bodies are calls to `SplitStream`
+    // (`net/split.rs`).
 
     /// Splits the stream into a read half and a write half that borrow
     /// it, for reading and writing at once within one task. Free.
@@ -280,9 +264,18 @@ impl UnixStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         split_owned(self)
     }
+}
 
-    /// Reads through `&self`: both halves of a split stream use it.
-    pub(super) fn poll_read_shared(
+/// The reads and writes of the stream and of its halves: through `&self`
+/// (the writes are `SplitStream`'s, as for `TcpStream`).
+impl SplitStream for UnixStream {
+    type Io = mio::net::UnixStream;
+
+    fn evented(&self) -> &PollEvented<Self::Io> {
+        &self.io
+    }
+
+    fn poll_read_shared(
         &self,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
@@ -293,23 +286,7 @@ impl UnixStream {
         Poll::Ready(Ok(()))
     }
 
-    pub(super) fn poll_write_shared(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    pub(super) fn poll_write_vectored_shared(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    pub(super) fn shutdown_write(&self) -> io::Result<()> {
+    fn shutdown_write(&self) -> io::Result<()> {
         self.io.get_ref().shutdown(Shutdown::Write)
     }
 }
@@ -347,18 +324,18 @@ impl AsyncWrite for UnixStream {
 
     /// Nothing is buffered in weft: the kernel has every written byte.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Always ready, so it spends budget (see `runtime::coop`).
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(Ok(()))
+        self.poll_flush_shared(cx)
     }
 
     /// Shuts the write direction down (the peer reads end of stream);
     /// reading goes on.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(self.shutdown_write())
+        self.poll_shutdown_shared(cx)
     }
 }
+
+// API twins of the same std trait impls on every socket type (`TryFrom`,
+// `AsRawFd`, `AsFd`, `Debug`, as in tokio).
 
 impl TryFrom<std::os::unix::net::UnixStream> for UnixStream {
     type Error = io::Error;

@@ -1,9 +1,16 @@
 //! `PollEvented`: a mio source registered with the driver, with the read
 //! and write loops the socket types share.
+//!
+//! Every socket type in `net` holds one, and most of its public methods
+//! are one call here: the readiness waits (`ready`, `wait_ready`,
+//! `poll_ready`), the operation loops (`poll_io`, `async_io`, `try_io`,
+//! `poll_read_buf`) and the byte-stream operations. What only one kind of
+//! socket needs lives with it (`net/listener.rs`, `net/split.rs`).
 
 use super::{Direction, Registration, Wants};
+use crate::io::{Interest, ReadBuf, Ready};
 use std::io::{self, Read, Write};
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// Owns a mio source and its registration; deregisters on drop.
 #[derive(Debug)]
@@ -81,6 +88,82 @@ impl<E: mio::event::Source> PollEvented<E> {
         let io = self.get_ref();
         self.registration.async_io(wants, || op(io)).await
     }
+
+    /// Runs `op` on the source now if the cached readiness for `wants`
+    /// allows, without waiting: `WouldBlock` when it does not (the
+    /// `try_*` methods). A `WouldBlock` from `op` clears the readiness.
+    pub(crate) fn try_io<R>(
+        &self,
+        wants: Wants,
+        op: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.registration.try_io(wants, || op(io))
+    }
+
+    /// As [`poll_io`](Self::poll_io) for a read-like `op` into `buf`'s
+    /// unfilled part (initialized first): `op` returns the bytes it wrote
+    /// and a value of its own; `buf` is advanced by the bytes, and the
+    /// value returned (`()`, a sender's address).
+    pub(crate) fn poll_read_buf<T>(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        mut op: impl FnMut(&E, &mut [u8]) -> io::Result<(usize, T)>,
+    ) -> Poll<io::Result<T>> {
+        let unfilled = buf.initialize_unfilled();
+        let (n, value) = ready!(self.poll_io(cx, Direction::Read, |io| op(io, unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(value))
+    }
+
+    /// Waits (in the waiter list: any number of tasks at once) until the
+    /// source is ready for any of `interest`; the readiness seen (the
+    /// sockets' public `ready`). `READABLE`, `ERROR` and `PRIORITY` wait
+    /// for read readiness (errors included), `WRITABLE` for write
+    /// readiness. Cancel-safe.
+    pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        let event = self
+            .registration
+            .readiness(Wants::from_interest(interest))
+            .await?;
+        Ok(event.ready)
+    }
+
+    /// Waits in the waiter list until the source is ready for `wants`
+    /// (the sockets' `readable` and `writable`). Cancel-safe.
+    pub(crate) async fn wait_ready(&self, wants: Wants) -> io::Result<()> {
+        self.registration.readiness(wants).await?;
+        Ok(())
+    }
+
+    /// Polls for readiness in `direction`'s single waker slot (the
+    /// sockets' `poll_read_ready`, `poll_send_ready`, ...).
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<io::Result<()>> {
+        ready!(self.registration.poll_ready(cx, direction))?;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Waits for a non-blocking connect to complete: the socket turns
+    /// writable, and the outcome is then in `SO_ERROR`, which
+    /// `take_error` reads (mio's method of that name).
+    pub(crate) async fn connected(
+        &self,
+        take_error: impl FnOnce(&E) -> io::Result<Option<io::Error>>,
+    ) -> io::Result<()> {
+        // Only the connecting task can wait here (the socket is not handed
+        // out yet): the direction's `poll_*` slot, no waiter node in the
+        // future.
+        std::future::poll_fn(|cx| self.poll_ready(cx, Direction::Write)).await?;
+        match take_error(self.get_ref())? {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
 }
 
 impl<E: mio::event::Source> PollEvented<E>
@@ -114,6 +197,26 @@ where
         let io = self.get_ref();
         self.registration
             .poll_io(cx, Direction::Write, || (&mut &*io).write_vectored(bufs))
+    }
+
+    /// Reads what is available now, or `WouldBlock` (`try_read`).
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.try_io(Wants::Read, |mut io| io.read(buf))
+    }
+
+    /// As [`try_read`](Self::try_read), into several buffers.
+    pub(crate) fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.try_io(Wants::Read, |mut io| io.read_vectored(bufs))
+    }
+
+    /// Writes what fits now, or `WouldBlock` (`try_write`).
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.try_io(Wants::Write, |mut io| io.write(buf))
+    }
+
+    /// As [`try_write`](Self::try_write), from several buffers.
+    pub(crate) fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.try_io(Wants::Write, |mut io| io.write_vectored(bufs))
     }
 }
 
