@@ -59,6 +59,9 @@ pub(crate) fn read_into_cursor<T: AsyncRead + ?Sized>(
 /// One capability of one list entry (see `for_each_io_type!`): hyper's
 /// trait, bounded by and forwarding to weft's. hyper has no buffered-read
 /// trait: `buf_read` adds nothing.
+// Dialect twin (intentional): the other ecosystems' traits have the same
+// methods as weft's, so this file's forwarding impls have the same shape as
+// the other dialects'; each forwards to weft's trait and nothing else.
 macro_rules! hyper_rt_impl {
     (read [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
         $(#[$attr])*

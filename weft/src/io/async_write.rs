@@ -140,43 +140,12 @@ where
     }
 }
 
-/// Appends to the vector; never pending.
-impl AsyncWrite for Vec<u8> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().extend_from_slice(buf);
-        Poll::Ready(Ok(buf.len()))
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
-macro_rules! cursor_async_write {
-    ($($ty:ty),*) => {$(
-        /// Writes at the cursor's position like [`std::io::Write`] does;
-        /// never pending.
-        impl AsyncWrite for io::Cursor<$ty> {
+/// `AsyncWrite` for in-memory writers, through their `std::io::Write`:
+/// never pending.
+macro_rules! std_write_async_write {
+    ($($(#[$doc:meta])* $ty:ty),*) => {$(
+        $(#[$doc])*
+        impl AsyncWrite for $ty {
             fn poll_write(
                 self: Pin<&mut Self>,
                 _cx: &mut Context<'_>,
@@ -208,4 +177,16 @@ macro_rules! cursor_async_write {
     )*};
 }
 
-cursor_async_write!(&mut [u8], &mut Vec<u8>, Vec<u8>, Box<[u8]>);
+std_write_async_write!(
+    /// Appends to the vector; never pending.
+    Vec<u8>,
+    /// Writes at the cursor's position like [`std::io::Write`] does;
+    /// never pending.
+    io::Cursor<&mut [u8]>,
+    /// As for the other cursors.
+    io::Cursor<&mut Vec<u8>>,
+    /// As for the other cursors.
+    io::Cursor<Vec<u8>>,
+    /// As for the other cursors.
+    io::Cursor<Box<[u8]>>
+);

@@ -169,6 +169,23 @@ pub(crate) fn yield_spent(cx: &Context<'_>) {
     cx.waker().wake_by_ref();
 }
 
+/// Runs one operation under the budget (rule 2 and 3 together): takes a
+/// unit, or yields when none is left; keeps the unit only if the operation
+/// completed. For resources whose operations often complete at once
+/// (in-memory pipes, buffered standard streams).
+#[inline]
+pub(crate) fn poll_budgeted<R>(
+    cx: &mut Context<'_>,
+    operation: impl FnOnce(&mut Context<'_>) -> Poll<R>,
+) -> Poll<R> {
+    let progress = std::task::ready!(poll_proceed(cx));
+    let result = operation(cx);
+    if result.is_ready() {
+        progress.made_progress();
+    }
+    result
+}
+
 /// For resources that always make progress (`empty`, `sink`, `repeat`, a
 /// flush with nothing buffered): spends a unit, or yields when the budget
 /// is spent.

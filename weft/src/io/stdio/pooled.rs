@@ -171,28 +171,13 @@ impl<T: Send + 'static> Pooled<T> {
     }
 }
 
-/// Runs one operation under the cooperative budget: a handle whose
-/// operations keep completing at once (a write while the pool keeps up,
-/// reads served from the buffer) must still make its task yield.
-fn with_budget<R>(
-    cx: &mut Context<'_>,
-    operation: impl FnOnce(&mut Context<'_>) -> Poll<R>,
-) -> Poll<R> {
-    let progress = ready!(coop::poll_proceed(cx));
-    let result = operation(cx);
-    if result.is_ready() {
-        progress.made_progress();
-    }
-    result
-}
-
 impl<T: Read + Send + 'static> Pooled<T> {
     pub(crate) fn poll_read(
         &mut self,
         cx: &mut Context<'_>,
         dst: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        with_budget(cx, |cx| self.poll_read_inner(cx, dst))
+        coop::poll_budgeted(cx, |cx| self.poll_read_inner(cx, dst))
     }
 
     fn poll_read_inner(
@@ -240,11 +225,11 @@ impl<T: Write + Send + 'static> Pooled<T> {
         cx: &mut Context<'_>,
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
-        with_budget(cx, |cx| self.poll_write_inner(cx, src))
+        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, src))
     }
 
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        with_budget(cx, |cx| self.poll_flush_inner(cx))
+        coop::poll_budgeted(cx, |cx| self.poll_flush_inner(cx))
     }
 
     fn poll_write_inner(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {

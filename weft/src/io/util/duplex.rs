@@ -197,12 +197,7 @@ impl AsyncRead for DuplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let progress = ready!(coop::poll_proceed(cx));
-        let result = self.poll_read_inner(cx, buf);
-        if result.is_ready() {
-            progress.made_progress();
-        }
-        result
+        coop::poll_budgeted(cx, |cx| self.poll_read_inner(cx, buf))
     }
 }
 
@@ -212,12 +207,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let progress = ready!(coop::poll_proceed(cx));
-        let result = self.poll_write_inner(cx, buf);
-        if result.is_ready() {
-            progress.made_progress();
-        }
-        result
+        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, buf))
     }
 
     /// Nothing to flush: written bytes are readable at once.

@@ -151,12 +151,7 @@ impl AsyncRead for SimplexStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let progress = ready!(coop::poll_proceed(cx));
-        let result = self.get_mut().read_inner(cx, buf);
-        if result.is_ready() {
-            progress.made_progress();
-        }
-        result
+        coop::poll_budgeted(cx, |cx| self.get_mut().read_inner(cx, buf))
     }
 }
 
@@ -174,12 +169,7 @@ impl AsyncWrite for SimplexStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let progress = ready!(coop::poll_proceed(cx));
-        let result = self.get_mut().write_inner(cx, bufs);
-        if result.is_ready() {
-            progress.made_progress();
-        }
-        result
+        coop::poll_budgeted(cx, |cx| self.get_mut().write_inner(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
