@@ -110,10 +110,9 @@ impl<R> BufReader<R> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut State) {
-        // SAFETY: structural pinning of `inner`: it is never moved out of a
-        // pinned `BufReader` (only `into_inner`, by value), `BufReader` has
-        // no `Drop` impl, and the auto `Unpin` impl requires `R: Unpin`
-        // (`State` is `Unpin`); the closure only borrows fields.
+        // Pinning is structural for `inner` and for nothing else.
+        // SAFETY: `inner` never moves out of a pinned `BufReader` (only
+        // `into_inner`, by value); no `Drop` impl; `Unpin` needs `R: Unpin`.
         unsafe { adapter::project(self, |this| (&mut this.inner, &mut this.state)) }
     }
 }

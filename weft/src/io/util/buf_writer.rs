@@ -132,10 +132,9 @@ impl<W> BufWriter<W> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut W>, &mut State) {
-        // SAFETY: structural pinning of `inner`: it is never moved out of a
-        // pinned `BufWriter` (only `into_inner`, by value), `BufWriter` has
-        // no `Drop` impl, and the auto `Unpin` impl requires `W: Unpin`
-        // (`State` is `Unpin`); the closure only borrows fields.
+        // Pinning is structural for `inner` and for nothing else.
+        // SAFETY: `inner` never moves out of a pinned `BufWriter` (only
+        // `into_inner`, by value); no `Drop` impl; `Unpin` needs `W: Unpin`.
         unsafe { adapter::project(self, |this| (&mut this.inner, &mut this.state)) }
     }
 }

@@ -63,10 +63,9 @@ impl<R> Lines<R> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut Vec<u8>, &mut usize) {
-        // SAFETY: structural pinning of `reader`: it is never moved out of
-        // a pinned `Lines` (only `into_inner`, by value), `Lines` has no
-        // `Drop` impl, and the auto `Unpin` impl requires `R: Unpin`; the
-        // closure only borrows fields.
+        // Pinning is structural for `reader` and for nothing else.
+        // SAFETY: `reader` never moves out of a pinned `Lines` (only
+        // `into_inner`, by value); no `Drop` impl; `Unpin` needs `R: Unpin`.
         let (reader, (buf, read)) = unsafe {
             adapter::project(self, |this| {
                 (&mut this.reader, (&mut this.buf, &mut this.read))

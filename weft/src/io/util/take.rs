@@ -72,11 +72,9 @@ impl<R> Take<R> {
     }
 
     fn project(self: Pin<&mut Self>) -> (Pin<&mut R>, &mut u64) {
-        // SAFETY: structural pinning of `inner`: it is never moved out of a
-        // pinned `Take` (only `into_inner`, which takes `self` by value,
-        // moves it), `Take` has no `Drop` impl, and `Take<R>: Unpin` exactly
-        // when `R: Unpin` (the auto trait; `limit` is `Unpin`); the closure
-        // only borrows fields.
+        // Pinning is structural for `inner` and for nothing else.
+        // SAFETY: `inner` never moves out of a pinned `Take` (only
+        // `into_inner`, by value); no `Drop` impl; `Unpin` needs `R: Unpin`.
         unsafe { adapter::project(self, |this| (&mut this.inner, &mut this.limit)) }
     }
 }
