@@ -170,12 +170,11 @@ fn loom_timer_shutdown_races_register() {
 /// reports as a deadlock.
 #[test]
 fn loom_timer_register_races_the_reset_after_a_park() {
-    use crate::runtime::driver::Unpark;
-    use crate::runtime::park::Parker;
+    use crate::runtime::park::{CondvarParker, DriverUnparker};
 
     loom::model(|| {
-        let mut parker = Parker::new();
-        let (mut driver, handle) = super::Driver::new(Unpark::Park(parker.unparker()));
+        let mut parker = CondvarParker::new();
+        let (mut driver, handle) = super::Driver::new(DriverUnparker::Condvar(parker.unparker()));
         let count = std::sync::Arc::new(super::test_support::CountingWaker(
             crate::loom::AtomicUsize::new(0),
         ));

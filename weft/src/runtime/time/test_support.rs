@@ -3,8 +3,7 @@
 
 use super::{Driver, Handle};
 use crate::loom::{AtomicUsize, Ordering::SeqCst};
-use crate::runtime::driver::Unpark;
-use crate::runtime::park::Parker;
+use crate::runtime::park::{CondvarParker, DriverUnparker};
 use std::sync::Arc;
 use std::task::{Wake, Waker};
 use std::time::{Duration, Instant};
@@ -24,11 +23,11 @@ impl CountingWaker {
     }
 }
 
-/// A time driver woken through a plain parker, its handle, and a counting
+/// A time driver woken through a condvar parker, its handle, and a counting
 /// waker.
 pub(super) fn setup() -> (Driver, Handle, Arc<CountingWaker>, Waker) {
-    let parker = Parker::new();
-    let (driver, handle) = Driver::new(Unpark::Park(parker.unparker()));
+    let parker = CondvarParker::new();
+    let (driver, handle) = Driver::new(DriverUnparker::Condvar(parker.unparker()));
     let count = Arc::new(CountingWaker(AtomicUsize::new(0)));
     let waker = Waker::from(count.clone());
     (driver, handle, count, waker)
