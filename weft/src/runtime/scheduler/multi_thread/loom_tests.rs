@@ -19,6 +19,9 @@
 //! A lost wake-up shows up as a loom deadlock: every parking thread here
 //! sleeps with `park(None)` until it is woken for real (loom does not model
 //! time, so a timed park, such as a LIFO watcher's, also waits for a wake).
+//! The models that race two real workers run with at most
+//! [`TWO_WORKERS_AT_MOST`] preemptions whatever `LOOM_MAX_PREEMPTIONS` says
+//! (see [`model_with_at_most`]).
 //!
 //! One model is `#[ignore]`d: `mt_lifo_rescue_skips_refilled_task`, a
 //! known and benign race of `LifoSlot::take_if` (see the model).
@@ -48,12 +51,24 @@ use std::time::Duration;
 /// Runs `f` under loom with a preemption bound (`LOOM_MAX_PREEMPTIONS`, or
 /// 3 by default so an unconfigured `cargo test` stays fast).
 fn model<F: Fn() + Sync + Send + 'static>(f: F) {
+    model_with_at_most(usize::MAX, f);
+}
+
+/// As [`model`], with the bound at most `cap` preemptions. The models in
+/// which two real workers race (section 1) take tens of minutes at 3 and
+/// far longer at the script's 5; at 2 they take seconds to a minute or
+/// two, and 2 is enough for the lost wake-up they once found (they report
+/// it at once with `Idle::should_wake_one`'s read turned back into a plain
+/// load).
+fn model_with_at_most<F: Fn() + Sync + Send + 'static>(cap: usize, f: F) {
     let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
+    let bound = builder.preemption_bound.unwrap_or(3);
+    builder.preemption_bound = Some(bound.min(cap));
     builder.check(f);
 }
+
+/// The preemption bound of the models that race two real workers.
+const TWO_WORKERS_AT_MOST: usize = 2;
 
 // ---------------------------------------------------------------------------
 // Harness: the scheduler built by its own constructor, counting futures.
@@ -393,7 +408,7 @@ fn one_worker_vs_remote_push(yield_first: bool) {
 /// going idle concurrently the model takes far longer.)
 #[test]
 fn mt_idle_last_searcher_parks_vs_local_push() {
-    model(|| {
+    model_with_at_most(TWO_WORKERS_AT_MOST, || {
         let (handle, mut workers) = runtime_with_a_busy_worker();
         let counters = Arc::new(Counters::default());
         let worker1 = workers.pop().unwrap();
@@ -507,7 +522,7 @@ fn mt_idle_push_burst_wakes_one_worker() {
 /// going idle concurrently the model takes far longer.)
 #[test]
 fn mt_idle_two_workers_park_vs_remote_push() {
-    model(|| {
+    model_with_at_most(TWO_WORKERS_AT_MOST, || {
         let (handle, mut workers) = runtime(2);
         let counters = Arc::new(Counters::default());
         let worker1 = start(workers.pop().unwrap());
@@ -550,7 +565,7 @@ fn mt_idle_two_workers_park_vs_remote_push() {
 /// [`runtime_with_a_busy_worker`].)
 #[test]
 fn mt_idle_last_searcher_finds_work_vs_remote_push() {
-    model(|| {
+    model_with_at_most(TWO_WORKERS_AT_MOST, || {
         let (handle, mut workers) = runtime_with_a_busy_worker();
         let counters = Arc::new(Counters::default());
         let worker1 = start(workers.pop().unwrap());
