@@ -14,8 +14,10 @@
 #
 # Environment:
 #   LOOM_MAX_PREEMPTIONS  preemption bound per model (default 5: the whole run
-#                         takes about 2 minutes on 2 cores; the models
-#                         themselves default to 3 when run without this script)
+#                         takes 2-3 minutes on 2 cores; the models
+#                         themselves default to 3 when run without this script,
+#                         and the multi-thread models that race two real
+#                         workers cap it at 2, see their file)
 #   LOOM_LOG=1, LOOM_LOCATION=1, LOOM_CHECKPOINT_FILE=...  see loom's docs
 #   CARGO_TARGET_DIR      default: target/loom (keeps loom builds apart)
 set -euo pipefail

@@ -101,10 +101,13 @@ pub mod net;
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod runtime;
 /// Without `rt` only the cooperative budget exists (always unconstrained:
-/// no scheduler sets one), so `sync` and `io` spend it without a `cfg`.
+/// no scheduler sets one), so `sync` and `io` spend it without a `cfg`;
+/// and the thread parker with its `block_on`, for `sync`'s `blocking_*`.
 #[cfg(not(feature = "rt"))]
 mod runtime {
     pub(crate) mod coop;
+    #[cfg(feature = "sync")]
+    pub(crate) mod park;
 }
 #[cfg(feature = "signal")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signal")))]

@@ -50,42 +50,6 @@ mod imp {
     pub(crate) mod thread {
         pub(crate) use std::thread::{current, park, Thread};
     }
-
-    /// Rounds of `Spin::next` that only pause the CPU (about 2 µs here)
-    /// before each round yields it instead.
-    const PAUSE_ROUNDS: u32 = 24;
-
-    /// A bounded busy-wait: `next` pauses the CPU briefly and says whether
-    /// to look again, until `limit` has passed.
-    #[derive(Debug)]
-    pub(crate) struct Spin {
-        deadline: std::time::Instant,
-        round: u32,
-    }
-
-    impl Spin {
-        pub(crate) fn new(limit: std::time::Duration) -> Spin {
-            Spin {
-                deadline: std::time::Instant::now() + limit,
-                round: 0,
-            }
-        }
-
-        #[inline]
-        pub(crate) fn next(&mut self) -> bool {
-            self.round = self.round.wrapping_add(1);
-            if self.round <= PAUSE_ROUNDS {
-                for _ in 0..16 {
-                    std::hint::spin_loop();
-                }
-                // The clock is read every 4th round (about 0.3 µs here).
-                return self.round % 4 != 0 || std::time::Instant::now() < self.deadline;
-            }
-            // Then offer the CPU: the thread we wait for may share ours.
-            std::thread::yield_now();
-            std::time::Instant::now() < self.deadline
-        }
-    }
 }
 
 #[cfg(weft_loom)]
@@ -102,24 +66,6 @@ mod imp {
 
     pub(crate) mod thread {
         pub(crate) use loom::thread::{current, park, Thread};
-    }
-
-    /// Under loom a bounded spin is one look (yielding first), so models
-    /// explore both a wake caught by the spin and one that comes after.
-    #[derive(Debug)]
-    pub(crate) struct Spin {
-        looked: bool,
-    }
-
-    impl Spin {
-        pub(crate) fn new(_limit: std::time::Duration) -> Spin {
-            Spin { looked: false }
-        }
-
-        pub(crate) fn next(&mut self) -> bool {
-            loom::thread::yield_now();
-            !std::mem::replace(&mut self.looked, true)
-        }
     }
 }
 

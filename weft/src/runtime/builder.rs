@@ -51,6 +51,7 @@ pub struct Builder {
     thread_keep_alive: Duration,
     event_interval: u32,
     global_queue_interval: Option<u32>,
+    spin_before_park: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +115,7 @@ impl Builder {
             thread_keep_alive: Duration::from_secs(10),
             event_interval: DEFAULT_EVENT_INTERVAL,
             global_queue_interval: None,
+            spin_before_park: super::park::spin::DEFAULT_SPIN_BEFORE_PARK,
         }
     }
 
@@ -336,6 +338,56 @@ impl Builder {
         self
     }
 
+    /// How long a thread that runs out of work spins (busy-waits) for more
+    /// before it sleeps (default 20 µs); `Duration::ZERO` turns spinning
+    /// off.
+    ///
+    /// Sleeping makes the next wake-up cost a system call and a cross-CPU
+    /// wake-up, often 10–30 µs together; in a request/reply exchange the
+    /// reply usually comes sooner than that, and a short spin catches it.
+    /// Two threads spin, on a `multi_thread` runtime only:
+    ///
+    /// * a thread in [`Runtime::block_on`] or [`Handle::block_on`] whose
+    ///   future is pending, while some worker is awake (the task that will
+    ///   wake it is running or about to);
+    /// * a worker whose last task came from outside the workers (from such
+    ///   a `block_on` thread, say), while it searches for work.
+    ///
+    /// A spin uses a CPU that others could use meanwhile: on a busy shared
+    /// host, or where CPU time is billed, turn it off. Whatever the setting,
+    /// nothing spins on a single CPU, and after spins that caught nothing
+    /// the next few waits do not spin (the thread waited for may share this
+    /// one's CPU). On `current_thread` nothing spins: the setting changes
+    /// nothing there.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has no such setting; its threads sleep as soon as they run out
+    /// of work, as weft's do with `Duration::ZERO`. The name follows
+    /// glommio's `LocalExecutorBuilder::spin_before_park`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::runtime::Builder;
+    ///
+    /// // A host shared with other busy programs: never spin.
+    /// let rt = Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .spin_before_park(Duration::ZERO)
+    ///     .build()?;
+    /// let reply = rt.block_on(async { weft::spawn(async { "pong" }).await.unwrap() });
+    /// assert_eq!(reply, "pong");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`Runtime::block_on`]: crate::runtime::Runtime::block_on
+    pub fn spin_before_park(&mut self, spin: Duration) -> &mut Builder {
+        self.spin_before_park = spin;
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// # Errors
@@ -365,6 +417,7 @@ impl Builder {
                 .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
             before_park: self.on_thread_park.clone(),
             after_unpark: self.on_thread_unpark.clone(),
+            spin_before_park: self.spin_before_park,
         };
         let pool_config = self.pool_config();
         let (scheduler, handle, pool) = match self.kind {
@@ -438,6 +491,7 @@ impl fmt::Debug for Builder {
             .field("thread_keep_alive", &self.thread_keep_alive)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
+            .field("spin_before_park", &self.spin_before_park)
             .finish_non_exhaustive()
     }
 }

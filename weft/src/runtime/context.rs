@@ -63,8 +63,8 @@ struct Context {
     deferred: RefCell<Vec<Waker>>,
 }
 
-thread_local! {
-    static CONTEXT: Context = const {
+impl Context {
+    const fn new() -> Context {
         Context {
             current: RefCell::new(None),
             depth: Cell::new(0),
@@ -74,7 +74,20 @@ thread_local! {
             defer_enabled: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
         }
-    };
+    }
+}
+
+#[cfg(not(weft_loom))]
+thread_local! {
+    static CONTEXT: Context = const { Context::new() };
+}
+
+// Under loom each modelled thread needs its own context (loom's threads may
+// share one OS thread, hence one `std` thread-local), so models can run a
+// scheduler's real thread body (`multi_thread/loom_tests.rs`).
+#[cfg(weft_loom)]
+loom::thread_local! {
+    static CONTEXT: Context = Context::new();
 }
 
 /// Why there is no current runtime.

@@ -174,6 +174,7 @@ pub(crate) fn yield_spent(cx: &Context<'_>) {
 /// completed. For resources whose operations often complete at once
 /// (in-memory pipes, buffered standard streams).
 #[inline]
+#[cfg_attr(not(any(feature = "io-util", feature = "io-std")), allow(dead_code))]
 pub(crate) fn poll_budgeted<R>(
     cx: &mut Context<'_>,
     operation: impl FnOnce(&mut Context<'_>) -> Poll<R>,

@@ -1,12 +1,13 @@
 //! `Handle`: a cloneable reference to a runtime, usable from any thread.
 
 use super::context::{self, NoRuntime};
-use super::{park_thread, scheduler, RuntimeMetrics};
+use super::{park, scheduler, RuntimeMetrics};
 use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::pin;
+use std::time::Duration;
 
 /// A handle to a runtime: spawn onto it, or enter its context, from any
 /// thread. Cheap to clone. Get one from [`Runtime::handle`] or, inside a
@@ -116,7 +117,9 @@ impl Handle {
     /// [`Runtime::block_on`](crate::runtime::Runtime::block_on) (as in tokio).
     /// On a `multi_thread` runtime the waiting thread spins briefly before
     /// it sleeps, as `Runtime::block_on` does (see its "Differences from
-    /// tokio").
+    /// tokio" and [`Builder::spin_before_park`]).
+    ///
+    /// [`Builder::spin_before_park`]: crate::runtime::Builder::spin_before_park
     ///
     /// # Panics
     ///
@@ -132,14 +135,16 @@ impl Handle {
         let _runtime = context::enter_runtime();
         let _current = context::set_current(&self.inner);
         let future = pin!(future);
-        let spin_while = || match &self.inner {
+        match &self.inner {
             #[cfg(feature = "rt-multi-thread")]
-            scheduler::Handle::MultiThread(handle) => handle.has_awake_worker(),
-            scheduler::Handle::CurrentThread(_) => false,
-        };
-        match park_thread::block_on(future, || None::<std::convert::Infallible>, spin_while) {
-            Ok(output) => output,
-            Err(never) => match never {},
+            scheduler::Handle::MultiThread(handle) => handle.block_on_outside(future),
+            // No spin: tasks run only while a thread drives the scheduler,
+            // which may be busy for long (rule 2 of `park/spin.rs`).
+            scheduler::Handle::CurrentThread(_) => {
+                let no_early_end = || None::<std::convert::Infallible>;
+                let Ok(output) = park::block_on(future, Duration::ZERO, || false, no_early_end);
+                output
+            }
         }
     }
 

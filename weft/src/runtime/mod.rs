@@ -74,8 +74,9 @@
 //! `scheduler/` holds the schedulers (`current_thread.rs`, and
 //! `multi_thread/` with its queue, idle and park protocols; dispatched by
 //! an enum), `coop` the cooperative budget, `blocking` the blocking pool,
-//! `driver` what an idle scheduler sleeps on, `context` the thread-local
-//! "current runtime".
+//! `driver` what an idle scheduler sleeps on, `park/` how every engine
+//! thread sleeps and wakes (and the spin-before-park policy), `context` the
+//! thread-local "current runtime".
 
 pub(crate) mod blocking;
 mod builder;
@@ -91,11 +92,6 @@ mod handle;
 pub(crate) mod io;
 mod metrics;
 pub(crate) mod park;
-#[cfg(all(test, weft_loom))]
-mod park_loom_tests;
-mod park_thread;
-#[cfg(all(test, weft_loom))]
-mod park_thread_loom_tests;
 #[allow(clippy::module_inception)]
 mod runtime;
 pub(crate) mod scheduler;

@@ -92,7 +92,8 @@ impl Runtime {
     /// this thread spins for up to 20 µs before it sleeps (and a worker
     /// that served it stays awake as long), so a task's reply to it costs
     /// no futex wake and no cross-CPU wake-up. Spins that find nothing back
-    /// off (see `runtime/park_thread.rs`); with one CPU there is no spin.
+    /// off; with one CPU there is no spin. Set the limit, or turn spinning
+    /// off, with [`Builder::spin_before_park`].
     ///
     /// # Panics
     ///

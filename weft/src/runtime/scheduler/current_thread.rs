@@ -46,7 +46,7 @@ use crate::runtime::blocking::Spawner;
 use crate::runtime::context;
 use crate::runtime::coop;
 use crate::runtime::driver::{Driver, DriverHandle};
-use crate::runtime::park_thread;
+use crate::runtime::park;
 use crate::runtime::scheduler::multi_thread::{Stats, WorkerMetrics};
 use crate::runtime::scheduler::{self, Config};
 use crate::runtime::task::list::OwnedTasks;
@@ -136,9 +136,12 @@ impl CurrentThread {
                 return CoreGuard::new(self, this.clone(), core).block_on(future.as_mut());
             }
             // Another thread drives the scheduler: poll our future on this
-            // thread until it is ready or the core comes back.
-            let waited = park_thread::block_on(
+            // thread until it is ready or the core comes back. No spin:
+            // the thread holding the core may be busy for long.
+            let waited = park::block_on(
                 future.as_mut(),
+                std::time::Duration::ZERO,
+                || false,
                 || {
                     let me = std::thread::current();
                     let mut waiters = self.core_waiters.lock().unwrap();
@@ -148,8 +151,6 @@ impl CurrentThread {
                     drop(waiters);
                     self.core_available().then_some(())
                 },
-                // The thread holding the core may be busy for long.
-                || false,
             );
             if let Ok(output) = waited {
                 return output;

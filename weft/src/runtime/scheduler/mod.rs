@@ -18,6 +18,7 @@ use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Tuning shared by both flavors, from the `Builder`.
 #[derive(Clone)]
@@ -30,6 +31,9 @@ pub(crate) struct Config {
     pub(crate) before_park: Option<Callback>,
     /// Runs after a worker wakes (`Builder::on_thread_unpark`).
     pub(crate) after_unpark: Option<Callback>,
+    /// How long a thread spins before it parks
+    /// (`Builder::spin_before_park`; zero: never).
+    pub(crate) spin_before_park: Duration,
 }
 
 impl fmt::Debug for Config {
@@ -37,6 +41,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
+            .field("spin_before_park", &self.spin_before_park)
             .finish_non_exhaustive()
     }
 }

@@ -165,12 +165,11 @@ fn loom_timer_shutdown_races_register() {
 /// reports as a deadlock.
 #[test]
 fn loom_timer_register_races_the_reset_after_a_park() {
-    use crate::runtime::driver::Unpark;
-    use crate::runtime::park::Parker;
+    use crate::runtime::park::{CondvarParker, DriverUnparker};
 
     loom::model(|| {
-        let mut parker = Parker::new();
-        let (mut driver, handle) = Driver::new(Unpark::Park(parker.unparker()));
+        let mut parker = CondvarParker::new();
+        let (mut driver, handle) = Driver::new(DriverUnparker::Condvar(parker.unparker()));
         let (_count, waker) = counting();
         let registering = loom::thread::spawn(move || {
             // Kept registered until the driver has looked.

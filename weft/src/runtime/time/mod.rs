@@ -70,7 +70,7 @@ const NOT_PARKED: u64 = 0;
 fn parked_until(tick: u64) -> u64 {
     tick.saturating_add(1)
 }
-use crate::runtime::driver::Unpark;
+use crate::runtime::park::DriverUnparker;
 use std::task::Waker;
 use std::time::Duration;
 
@@ -96,7 +96,7 @@ struct Shared {
     /// [`parked_until`], or `NOT_PARKED`. Stored with the lock held, but
     /// reset by the woken driver without it (see rule 3).
     parked_until: AtomicU64,
-    unpark: Unpark,
+    unpark: DriverUnparker,
 }
 
 /// The lock-protected part; holding `&mut Locked` is holding the lock.
@@ -115,7 +115,7 @@ pub(crate) struct Driver {
 
 impl Driver {
     /// A time driver whose timers wake a blocked park through `unpark`.
-    pub(crate) fn new(unpark: Unpark) -> (Driver, Handle) {
+    pub(crate) fn new(unpark: DriverUnparker) -> (Driver, Handle) {
         let handle = Handle {
             inner: Arc::new(Shared {
                 clock: Clock::new(),

@@ -4,19 +4,18 @@
 
 use super::timer::Timer;
 use super::{Driver, Handle};
-use crate::runtime::driver::Unpark;
-use crate::runtime::park::Parker;
+use crate::runtime::park::{CondvarParker, DriverUnparker};
 use crate::util::test_waker::{counting, CountWakes};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Waker};
 use std::time::{Duration, Instant};
 
-/// A time driver woken through a plain parker, its handle, and a counting
-/// waker.
+/// A time driver woken through a condvar parker, its handle, and a
+/// counting waker.
 pub(super) fn setup() -> (Driver, Handle, Arc<CountWakes>, Waker) {
-    let parker = Parker::new();
-    let (driver, handle) = Driver::new(Unpark::Park(parker.unparker()));
+    let parker = CondvarParker::new();
+    let (driver, handle) = Driver::new(DriverUnparker::Condvar(parker.unparker()));
     let (count, waker) = counting();
     (driver, handle, count, waker)
 }

@@ -1,26 +1,15 @@
 //! `blocking_*` methods: run one of our futures to completion on the calling
-//! (non-async) thread, parking it between polls.
+//! (non-async) thread, with the engine's one `block_on`
+//! (`runtime/park/block_on.rs`, compiled without `rt` too).
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::time::Duration;
 
-/// Wakes a parked thread.
-struct ThreadWaker(Thread);
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.unpark();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Runs `future` to completion on this thread.
+/// Runs `future` to completion on this thread, parking it between polls.
+/// It never spins first: the thread belongs to no runtime, so nothing says
+/// a wake is near (rule 1 of `runtime/park/spin.rs`).
 ///
 /// # Panics
 ///
@@ -39,14 +28,8 @@ pub(crate) fn block_on<F: Future>(what: &str, future: F) -> F::Output {
     }
     #[cfg(not(feature = "rt"))]
     let _ = what;
-    let waker = Waker::from(Arc::new(ThreadWaker(thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-            return output;
-        }
-        // A spurious return from `park` just polls again.
-        thread::park();
-    }
+    let no_early_end = || None::<Infallible>;
+    let Ok(output) =
+        crate::runtime::park::block_on(pin!(future), Duration::ZERO, || false, no_early_end);
+    output
 }

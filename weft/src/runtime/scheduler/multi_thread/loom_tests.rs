@@ -1,40 +1,45 @@
-//! Loom models of the multi-thread scheduler's protocols: the idle
+//! Loom models of the multi-thread scheduler: its worker threads (the real
+//! thread body, `worker::run`, against remote and local spawns), the idle
 //! protocol (`idle.rs`), the worker parker on the shared driver
-//! (`park.rs`), the LIFO slot (`lifo.rs`), and shutdown racing a wake
-//! (`Inject::close`, `OwnedTasks::close_and_shutdown_all`).
+//! (`worker_parker.rs`), the LIFO slot (`lifo.rs`), and shutdown racing a
+//! wake (`Inject::close`, `OwnedTasks::close_and_shutdown_all`).
 //!
 //! Run with `scripts/loom.sh multi_thread::loom_tests` (every model name
-//! here also starts with `mt_`). The whole scheduler starts its workers on
-//! the blocking pool, which is out of loom's reach, so the models build a
-//! [`Handle`] by hand (no threads started) and drive the real protocol
-//! functions from loom threads: `Handle::push_remote`, `notify_parked`,
-//! `notify_if_work_pending`, `close` and `MultiThread::shutdown`, the
-//! `Idle` rules, `Parker`/`Unparker`, `LifoSlot`. Where a worker's loop is
-//! needed, [`ModelWorker`] mirrors `Context::run` and `Context::park`
-//! (`worker.rs`) step by step, with the inject queue as the only source of
-//! work; it must be kept in step with them.
+//! here also starts with `mt_`). A runtime's workers run on the blocking
+//! pool, which is out of loom's reach, so the models build the scheduler
+//! with its own constructor (`Handle::new`: shared state, cores and
+//! workers, no threads) and start each worker they need on a loom thread
+//! with the body a worker thread runs, [`worker::run`]: the whole loop of
+//! `worker.rs` (next task, stealing, the deferred-wakes check, the spin for
+//! remote work, parking with its LIFO rescue, shutdown), so a change to the
+//! worker is a change to its models. Under loom a spin is one look
+//! (`runtime/park/spin.rs`, rule 5). Protocols below the loop are also
+//! modelled on their own: the `Idle` rules, `WorkerParker`, `LifoSlot`.
 //!
 //! A lost wake-up shows up as a loom deadlock: every parking thread here
-//! sleeps with `park(None)` until it is woken for real.
+//! sleeps with `park(None)` until it is woken for real (loom does not model
+//! time, so a timed park, such as a LIFO watcher's, also waits for a wake).
+//! The models that race two real workers run with at most
+//! [`TWO_WORKERS_AT_MOST`] preemptions whatever `LOOM_MAX_PREEMPTIONS` says
+//! (see [`model_with_at_most`]).
 //!
-//! Every idle-protocol model runs (the lost wake-up they found in
-//! `idle.rs` is fixed: see the note above them). One model is `#[ignore]`d,
-//! `mt_lifo_rescue_skips_refilled_task`: it finds a known, benign race in
-//! `LifoSlot::take_if` (see the note above it) and fails until that is
-//! closed. Run it with `cargo test -p weft --lib --release -- --ignored
-//! mt_lifo_rescue_skips_refilled_task` (with the script's `RUSTFLAGS` and
-//! `LOOM_MAX_PREEMPTIONS`).
+//! One model is `#[ignore]`d: `mt_lifo_rescue_skips_refilled_task`, a
+//! known and benign race of `LifoSlot::take_if` (see the model). Run it
+//! with `scripts/loom.sh mt_lifo_rescue_skips_refilled_task -- --ignored`
+//! or `cargo test -p weft-rt --lib --release -- --ignored` with the
+//! script's `RUSTFLAGS` and `LOOM_MAX_PREEMPTIONS`.
 
 use super::idle::Idle;
 use super::lifo::LifoSlot;
-use super::park::{Parker, SharedDriver};
+use super::queue;
 use super::queue::test_support::{Tasks, TestSched};
-use super::queue::{self, Local};
-use super::worker::{Core, Worker};
+use super::worker::{self, Worker};
+use super::worker_parker::{SharedDriver, WorkerParker};
 use super::{Config, Handle, Inject, MultiThread, Remote, Shared, WorkerMetrics};
-use crate::loom::{AtomicBool, Mutex, Ordering::Relaxed, UnsafeCell};
+use crate::loom::{AtomicBool, Condvar, Mutex, Ordering::Relaxed, UnsafeCell};
 use crate::runtime::blocking::{BlockingPool, PoolConfig};
-use crate::runtime::driver::Driver;
+use crate::runtime::driver::{Driver, DriverConfig};
+use crate::runtime::park::spin::DEFAULT_SPIN_BEFORE_PARK;
 use crate::runtime::scheduler;
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::{self, JoinHandle, Notified};
@@ -42,22 +47,34 @@ use loom::thread;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 /// Runs `f` under loom with a preemption bound (`LOOM_MAX_PREEMPTIONS`, or
 /// 3 by default so an unconfigured `cargo test` stays fast).
 fn model<F: Fn() + Sync + Send + 'static>(f: F) {
+    model_with_at_most(usize::MAX, f);
+}
+
+/// As [`model`], with the bound at most `cap` preemptions. The models in
+/// which two real workers race (section 1) take tens of minutes at 3 and
+/// far longer at the script's 5; at 2 they take seconds to a minute or
+/// two, and 2 is enough for the lost wake-up they once found (they report
+/// it at once with `Idle::should_wake_one`'s read turned back into a plain
+/// load).
+fn model_with_at_most<F: Fn() + Sync + Send + 'static>(cap: usize, f: F) {
     let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
+    let bound = builder.preemption_bound.unwrap_or(3);
+    builder.preemption_bound = Some(bound.min(cap));
     builder.check(f);
 }
 
+/// The preemption bound of the models that race two real workers.
+const TWO_WORKERS_AT_MOST: usize = 2;
+
 // ---------------------------------------------------------------------------
-// Harness: a scheduler handle without worker threads, counting futures.
+// Harness: the scheduler built by its own constructor, counting futures.
 // ---------------------------------------------------------------------------
 
 /// A blocking-pool spawner; the pool itself is shut down at once (no model
@@ -74,9 +91,102 @@ fn spawner() -> crate::runtime::blocking::Spawner {
     pool.spawner().clone()
 }
 
+/// The scheduler's settings, as `Builder`'s defaults make them.
+fn config() -> Config {
+    Config {
+        event_interval: 61,
+        global_queue_interval: 31,
+        before_park: None,
+        after_unpark: None,
+        spin_before_park: DEFAULT_SPIN_BEFORE_PARK,
+    }
+}
+
+/// A driver without I/O or timers (it sleeps on a condvar parker).
+fn driver() -> (Driver, crate::runtime::driver::DriverHandle) {
+    Driver::new(DriverConfig {
+        enable_io: false,
+        enable_time: false,
+        events_per_tick: 1,
+    })
+    .unwrap()
+}
+
+/// The runtime's driver, shared by the workers' parkers.
+macro_rules! shared_driver {
+    () => {{
+        let (driver, driver_handle) = driver();
+        SharedDriver::new(driver, driver_handle)
+    }};
+}
+
+/// A multi-thread scheduler of `workers` workers, built by `Handle::new`
+/// as `MultiThread::new` builds it, not started: start a worker with
+/// [`start`].
+///
+/// Its driver is shut down first, so idle workers sleep on their condvars.
+/// A worker asleep in the shared driver holds its mutex, and loom 0.7
+/// treats another worker's `try_lock` of a held mutex as blocking
+/// (tokio-rs/loom#376), reporting a deadlock that cannot happen; and the
+/// driver's own parker would multiply the interleavings. The worker
+/// parker's use of the driver has its own models (`mt_park_*`).
+fn runtime(workers: usize) -> (Arc<Handle>, Vec<Arc<Worker>>) {
+    let (driver, driver_handle) = driver();
+    let (handle, workers) = Handle::new(workers, driver, driver_handle, spawner(), config());
+    handle.shared.driver.shutdown();
+    (handle, workers)
+}
+
+/// A runtime for models in which a task blocks its worker until another
+/// task has run: two workers the model starts, and a third that it never
+/// starts. The third counts as awake and not searching for the whole model,
+/// as a worker inside a long poll does, so the model sees what the idle
+/// protocol promises and no more. With only two workers, one blocked, the
+/// other may be refused as a searcher (rule 2: the searcher it would
+/// displace is the worker a producer just woke) and park without looking at
+/// the queues again, leaving new work to the blocked worker's next turn: by
+/// design (as in tokio), a worker inside a long poll is a worker that will
+/// come back, and no rule wakes another for it. Three workers also make the
+/// inject queue hand out one task per take (`take_from_inject`: a share of
+/// `len / workers + 1`), so a task pushed there cannot end up queued behind
+/// the blocked one.
+fn runtime_with_a_busy_worker() -> (Arc<Handle>, Vec<Arc<Worker>>) {
+    let (handle, mut workers) = runtime(3);
+    workers.truncate(2);
+    (handle, workers)
+}
+
+/// Runs `worker` on a new loom thread, as its worker thread would.
+fn start(worker: Arc<Worker>) -> thread::JoinHandle<()> {
+    thread::spawn(move || worker::run(worker))
+}
+
+/// Waits (yielding to the other threads) until worker `index` is on the
+/// sleepers list.
+fn wait_until_parked(handle: &Handle, index: usize) {
+    while !handle.shared.idle.is_parked(&handle.shared.sleepers, index) {
+        thread::yield_now();
+    }
+}
+
+/// After the workers stopped: what the runtime's `Drop` does (cancel what
+/// is left, forget the workers), then the counts every model checks.
+fn shut_down(handle: &Arc<Handle>) {
+    let runtime = scheduler::Handle::MultiThread(handle.clone());
+    MultiThread { _private: () }.shutdown(&runtime);
+    drop(runtime);
+    assert_eq!(handle.alive_tasks(), 0);
+    assert!(handle.shared.inject.is_empty());
+    assert_eq!(
+        handle.shared.shutdown_cores.lock().unwrap().len(),
+        0,
+        "the last core cleaned up"
+    );
+}
+
 /// The scheduler's shared state around `$remotes` (a `Vec<Remote>`) and
-/// `$driver` (what `SharedDriver::new` returns), as `MultiThread::new`
-/// builds it, minus the threads. A macro so the driver's `Arc` type is
+/// `$driver` (what `SharedDriver::new` returns), for models that hold the
+/// workers' parkers themselves. A macro so the driver's `Arc` type is
 /// never named here.
 macro_rules! new_handle {
     ($remotes:expr, $driver:expr) => {{
@@ -97,265 +207,134 @@ macro_rules! new_handle {
                 worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
             },
             blocking: spawner(),
-            config: Config {
-                event_interval: 61,
-                global_queue_interval: 31,
-                before_park: None,
-                after_unpark: None,
-            },
+            config: config(),
         })
     }};
 }
 
-/// The runtime's driver, shared by the workers' parkers.
-macro_rules! shared_driver {
-    () => {{
-        let (driver, driver_handle) = Driver::new(crate::runtime::driver::DriverConfig {
-            enable_io: false,
-            enable_time: false,
-            events_per_tick: 1,
-        })
-        .unwrap();
-        SharedDriver::new(driver, driver_handle)
-    }};
-}
-
-/// A handle whose workers' parkers the model holds (to park model
-/// workers on), with their (empty) local queues.
-///
-/// The parkers sleep on their condvars only: each has a driver of its own,
-/// already shut down. With one shared driver, a worker parked in it holds
-/// its mutex, and loom 0.7 treats another worker's `try_lock` of a held
-/// mutex as blocking (tokio-rs/loom#376), reporting a deadlock that cannot
-/// happen; and the driver's own parker would multiply the interleavings.
-/// The parker's use of the shared driver has its own models (`mt_park_*`).
-fn handle_with_parkers(workers: usize) -> (Arc<Handle>, Vec<Parker>, Vec<Local<Arc<Handle>>>) {
+/// A handle whose workers' parkers the model holds (to park on them
+/// itself); no cores, no workers. Each parker has a driver of its own,
+/// already shut down (see [`runtime`]).
+fn handle_with_parkers(workers: usize) -> (Arc<Handle>, Vec<WorkerParker>) {
     let mut remotes = Vec::with_capacity(workers);
     let mut parkers = Vec::with_capacity(workers);
-    let mut locals = Vec::with_capacity(workers);
     for _ in 0..workers {
-        let (steal, local) = queue::local();
+        let (steal, _local) = queue::local();
         let driver = shared_driver!();
         driver.shutdown();
-        let parker = Parker::new(driver);
+        let parker = WorkerParker::new(driver);
         remotes.push(Remote {
             steal,
             lifo: Arc::new(LifoSlot::new()),
             unpark: parker.unparker(),
         });
         parkers.push(parker);
-        locals.push(local);
     }
-    (new_handle!(remotes, shared_driver!()), parkers, locals)
+    (new_handle!(remotes, shared_driver!()), parkers)
 }
 
-/// A handle whose workers exist (cores made by `Core::new`, registered in
-/// `shared.workers` like `MultiThread::new` does) but never started, so
-/// `MultiThread::shutdown` hands their cores in itself.
-fn handle_with_workers(workers: usize) -> Arc<Handle> {
-    let driver = shared_driver!();
-    let mut remotes = Vec::with_capacity(workers);
-    let mut cores = Vec::with_capacity(workers);
-    for _ in 0..workers {
-        let (core, remote) = Core::new(&driver);
-        remotes.push(remote);
-        cores.push(core);
-    }
-    let handle = new_handle!(remotes, driver);
-    for (index, core) in cores.into_iter().enumerate() {
-        let worker = Worker::new(handle.clone(), index, core);
-        handle.shared.workers.lock().unwrap().push(worker);
-    }
-    handle
-}
-
-/// Lifecycle counters of one test future (std atomics: only read after
-/// the threads are joined, so they add no interleavings).
+/// Lifecycle counters of test futures (std atomics: read after the threads
+/// are joined, or only to decide what a test future does, so they add no
+/// interleavings).
 #[derive(Default)]
 struct Counters {
     polls: AtomicUsize,
     drops: AtomicUsize,
 }
 
-/// A future that counts its polls and its drop; completes on its first
-/// poll unless `pend` (then it stores its waker and stays pending), and
-/// runs `on_poll` when polled.
-struct Probe<F: FnMut() + Send + Unpin + 'static> {
+/// A test task's future: counts its polls and its drop (and fails if it is
+/// dropped twice), and lets `poll` decide.
+struct Probe<F> {
     counters: Arc<Counters>,
-    pend: bool,
-    waker: Arc<std::sync::Mutex<Option<Waker>>>,
-    on_poll: F,
+    dropped: Arc<std::sync::atomic::AtomicBool>,
+    poll: F,
 }
 
-impl<F: FnMut() + Send + Unpin + 'static> Future for Probe<F> {
+impl<F: FnMut(&mut Context<'_>) -> Poll<()> + Send + Unpin + 'static> Future for Probe<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         this.counters.polls.fetch_add(1, SeqCst);
-        (this.on_poll)();
-        if this.pend {
-            *this.waker.lock().unwrap() = Some(cx.waker().clone());
-            Poll::Pending
-        } else {
-            Poll::Ready(())
-        }
+        (this.poll)(cx)
     }
 }
 
-impl<F: FnMut() + Send + Unpin + 'static> Drop for Probe<F> {
+impl<F> Drop for Probe<F> {
     fn drop(&mut self) {
-        let previous = self.counters.drops.fetch_add(1, SeqCst);
-        assert_eq!(previous, 0, "the future was dropped twice");
+        assert!(
+            !self.dropped.swap(true, SeqCst),
+            "a future was dropped twice"
+        );
+        self.counters.drops.fetch_add(1, SeqCst);
     }
 }
 
-/// Binds a task that completes on its first poll (running `on_poll`)
-/// to `handle`, without scheduling it; returns its first entry.
-fn ready_task<F>(
-    handle: &Arc<Handle>,
-    counters: &Arc<Counters>,
-    on_poll: F,
-) -> Notified<Arc<Handle>>
+fn probe<F>(counters: &Arc<Counters>, poll: F) -> Probe<F>
 where
-    F: FnMut() + Send + Unpin + 'static,
+    F: FnMut(&mut Context<'_>) -> Poll<()> + Send + Unpin + 'static,
 {
-    let future = Probe {
+    Probe {
         counters: counters.clone(),
-        pend: false,
-        waker: Arc::default(),
-        on_poll,
-    };
-    let (join, notified) = task::bind(&handle.shared.owned, future, handle.clone());
+        dropped: Arc::default(),
+        poll,
+    }
+}
+
+/// Binds a task that completes on its first poll to `handle`, without
+/// scheduling it; returns its first entry.
+fn ready_task(handle: &Arc<Handle>, counters: &Arc<Counters>) -> Notified<Arc<Handle>> {
+    let (join, notified) = task::bind(
+        &handle.shared.owned,
+        probe(counters, |_| Poll::Ready(())),
+        handle.clone(),
+    );
     drop(join);
     notified.expect("the owner list is open")
 }
 
-/// Mirrors one worker thread of `worker.rs` (`Context::run`,
-/// `Context::park`, `Core::transition_to_parked`,
-/// `Core::transition_from_parked`, `Core::pre_shutdown`) for a runtime
-/// whose only source of work is the inject queue: no LIFO slot, no local
-/// queue, no stealing, no driver events.
-struct ModelWorker {
-    handle: Arc<Handle>,
-    index: usize,
-    parker: Parker,
-    is_searching: bool,
-    is_shutdown: bool,
-    /// Left the park loop on shutdown while still on the sleepers list.
-    left_parked: bool,
+/// Closes `handle`'s runtime (as `Runtime`'s drop starts to) if it still
+/// exists: called by the task that ends a model, so the workers stop only
+/// once it ran.
+fn close(handle: &Weak<Handle>) {
+    if let Some(handle) = handle.upgrade() {
+        handle.close();
+    }
 }
 
-impl ModelWorker {
-    fn new(handle: &Arc<Handle>, index: usize, parker: Parker, is_searching: bool) -> ModelWorker {
-        ModelWorker {
-            handle: handle.clone(),
-            index,
-            parker,
-            is_searching,
-            is_shutdown: false,
-            left_parked: false,
-        }
+/// Counts one of `of` tasks as finished; the last one closes the runtime.
+fn finish(handle: &Weak<Handle>, finished: &AtomicUsize, of: usize) {
+    if finished.fetch_add(1, SeqCst) + 1 == of {
+        close(handle);
+    }
+}
+
+/// A flag that a test task waits for inside its poll, blocking its worker
+/// the way a long poll does (loom's mutex and condvar: a wait that never
+/// ends is a loom deadlock).
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
     }
 
-    /// `Context::run`: returns how many tasks this worker ran, and whether
-    /// it stopped while still in the sleepers list (`Context::park` leaves
-    /// its loop on shutdown without taking the worker off the list).
-    fn run(mut self) -> (usize, bool) {
-        self.run_loop()
-    }
-
-    /// As `run`, for a worker already on the sleepers list (it parked with
-    /// `Idle::park` before the model's threads started): first its park
-    /// loop, then `Context::run`.
-    fn run_parked(mut self) -> (usize, bool) {
-        self.park_loop();
-        self.run_loop()
-    }
-
-    fn run_loop(&mut self) -> (usize, bool) {
-        let mut ran = 0;
-        while !self.is_shutdown {
-            // `Core::next_task` (the local part is always empty here).
-            if let Some(task) = self.handle.shared.inject.pop() {
-                self.run_task(task);
-                ran += 1;
-                continue;
-            }
-            // `Core::steal_work` (no other worker has local work here).
-            if self.is_searching || self.handle.shared.idle.try_start_searching() {
-                self.is_searching = true;
-                if let Some(task) = self.handle.shared.inject.pop() {
-                    self.run_task(task);
-                    ran += 1;
-                    continue;
-                }
-            }
-            self.park();
-        }
-        // `Core::pre_shutdown`.
-        if self.is_searching {
-            self.is_searching = false;
-            self.handle.shared.idle.stop_searching();
-        }
-        (ran, self.left_parked)
-    }
-
-    /// `Context::run_task`, without the LIFO chain.
-    fn run_task(&mut self, task: Notified<Arc<Handle>>) {
-        self.stop_searching();
-        task.run();
-    }
-
-    /// The start of `Context::run_task`: rule 3.
-    fn stop_searching(&mut self) {
-        if self.is_searching {
-            self.is_searching = false;
-            if self.handle.shared.idle.stop_searching() {
-                self.handle.notify_if_work_pending();
-            }
-        }
-    }
-
-    /// `Context::park` with `Core::transition_to_parked` (rule 4) and
-    /// `Core::transition_from_parked`; no LIFO rescue.
-    fn park(&mut self) {
-        let shared = &self.handle.shared;
-        // `transition_to_parked` reads the shutdown flag first.
-        self.is_shutdown = self.handle.is_closed();
-        if self.is_shutdown {
-            return;
-        }
-        let was_last_searcher = shared
-            .idle
-            .park(&shared.sleepers, self.index, self.is_searching);
-        self.is_searching = false;
-        if was_last_searcher {
-            self.handle.notify_if_work_pending();
-        }
-        self.park_loop();
-    }
-
-    /// The loop of `Context::park`, for a worker on the sleepers list.
-    fn park_loop(&mut self) {
-        let shared = &self.handle.shared;
-        while !self.is_shutdown {
-            self.parker.park(None);
-            // `Core::maintenance`.
-            self.is_shutdown = self.handle.is_closed();
-            if !shared.idle.is_parked(&shared.sleepers, self.index) {
-                // Picked by a producer (rule 1): comes back searching.
-                self.is_searching = true;
-                break;
-            }
-            // Leaves the loop if shut down, still on the list.
-            self.left_parked = self.is_shutdown;
+    fn wait(&self) {
+        let mut open = self.open.lock().unwrap();
+        while !*open {
+            open = self.opened.wait(open).unwrap();
         }
     }
 }
 
 // ---------------------------------------------------------------------------
-// 1. The idle protocol: no lost wake-up (`idle.rs`, rules 1-4).
+// 1. Workers going idle: no lost wake-up (`idle.rs`, rules 1-4, through
+//    `worker.rs`).
 //
 // These models found a lost wake-up in an earlier `Idle::should_wake_one`,
 // which read the counts with a plain `load(SeqCst)`: after a `Release`
@@ -367,90 +346,121 @@ impl ModelWorker {
 // counts' modification order; the models check that it stays so.
 // ---------------------------------------------------------------------------
 
-/// Rule 4 against rule 1: the only worker is the last searcher, found
-/// nothing and parks, while another thread pushes a task to the inject
-/// queue (`Handle::push_remote`). Either the producer sees
+/// Rule 4 against rule 1: the only worker starts, searches, finds nothing
+/// and parks (it is the last searcher), while the main thread spawns a task
+/// from outside (`Handle::spawn` → `push_remote`). Either the producer sees
 /// `searching == 0` and wakes the worker, or the worker's re-check after
 /// leaving the counts (`notify_if_work_pending`) sees the task and wakes
-/// itself; otherwise the worker sleeps forever (a loom deadlock).
+/// itself; otherwise the worker sleeps forever (a loom deadlock). The task
+/// closes the runtime; having served the inject queue, the worker then
+/// spins for remote work before it parks, and sees the shutdown.
 #[test]
 fn mt_idle_last_searcher_parks_vs_remote_push() {
-    model(|| {
-        let (handle, mut parkers, _locals) = handle_with_parkers(1);
+    one_worker_vs_remote_push(false);
+}
+
+/// As above, with the task yielding on its first poll (`context::defer`,
+/// as `yield_now` does): the worker must take the deferred-wakes branch of
+/// its loop (a zero-timeout park, then the wake) rather than sleep, and
+/// poll the task again, which then closes the runtime.
+#[test]
+fn mt_worker_deferred_wake_vs_remote_push() {
+    one_worker_vs_remote_push(true);
+}
+
+fn one_worker_vs_remote_push(yield_first: bool) {
+    model(move || {
+        let (handle, mut workers) = runtime(1);
         let counters = Arc::new(Counters::default());
-        let task = ready_task(&handle, &counters, || {});
-        // The worker is searching (rule 2) and has found nothing.
-        assert!(handle.shared.idle.try_start_searching());
-        let mut worker = ModelWorker::new(&handle, 0, parkers.remove(0), true);
+        let worker = start(workers.pop().unwrap());
 
-        let producer = {
-            let handle = handle.clone();
-            thread::spawn(move || handle.push_remote(task))
-        };
+        let weak = Arc::downgrade(&handle);
+        let mut yielded = !yield_first;
+        drop(Handle::spawn(
+            &handle,
+            probe(&counters, move |cx| {
+                if !std::mem::replace(&mut yielded, true) {
+                    crate::runtime::context::defer(cx.waker());
+                    return Poll::Pending;
+                }
+                close(&weak);
+                Poll::Ready(())
+            }),
+        ));
+        worker.join().unwrap();
 
-        // `ModelWorker::run`'s body up to the first task, inlined so the
-        // worker stops once it ran the task.
-        loop {
-            if let Some(task) = handle.shared.inject.pop() {
-                worker.run_task(task);
-                break;
-            }
-            worker.park();
-        }
-        producer.join().unwrap();
-
-        assert_eq!(counters.polls.load(SeqCst), 1, "the task ran once");
+        let polls = if yield_first { 2 } else { 1 };
+        assert_eq!(counters.polls.load(SeqCst), polls);
+        assert_eq!(counters.drops.load(SeqCst), 1);
         assert_eq!(handle.shared.idle.num_searching(), 0);
-        assert!(!handle.shared.idle.is_parked(&handle.shared.sleepers, 0));
-        assert_eq!(handle.alive_tasks(), 0);
+        shut_down(&handle);
     });
 }
 
-/// As above, with the work pushed to a busy worker's local queue instead
-/// (`Context::schedule_local` of a yielded task: `push_local`, then
-/// `notify_parked`), and the parking worker's re-check looking at that
-/// worker's queue (`Steal::is_empty`). The parking worker steals the task
-/// once woken.
+/// As above, with the work pushed to a busy worker's local queue instead:
+/// a task running on one worker spawns two tasks (the first into its LIFO
+/// slot, then the second displaces it into the local queue, stealable:
+/// `Context::schedule_local`, then `notify_parked`) and waits, blocking
+/// that worker, until the displaced task has run, which only the other
+/// worker can do: it must be awake or woken (the producer's wake, or its
+/// own re-check when it parks as the last searcher). The last of the three
+/// tasks to finish closes the runtime. (A third worker stays busy
+/// throughout: see [`runtime_with_a_busy_worker`].)
+///
+/// (Worker 0 parks before the other threads start; with both workers
+/// going idle concurrently the model takes far longer.)
 #[test]
 fn mt_idle_last_searcher_parks_vs_local_push() {
-    model(|| {
-        let (handle, mut parkers, mut locals) = handle_with_parkers(2);
+    model_with_at_most(TWO_WORKERS_AT_MOST, || {
+        let (handle, mut workers) = runtime_with_a_busy_worker();
         let counters = Arc::new(Counters::default());
-        let task = ready_task(&handle, &counters, || {});
-        let shared = &handle.shared;
-        // Worker 0 is the only searcher and has found nothing; worker 1 is
-        // busy (unparked, not searching), running the task that yields.
-        assert!(shared.idle.try_start_searching());
-        let mut local1 = locals.pop().unwrap();
-        let mut local0 = locals.pop().unwrap();
-        parkers.truncate(1);
-        let mut worker = ModelWorker::new(&handle, 0, parkers.pop().unwrap(), true);
+        let worker1 = workers.pop().unwrap();
+        let worker0 = start(workers.pop().unwrap());
+        wait_until_parked(&handle, 0);
+        let worker1 = start(worker1);
 
-        let busy = {
-            let handle = handle.clone();
-            thread::spawn(move || {
-                // `Core::push_local`, then the notify of `schedule_local`.
-                assert!(!local1.push_back_or_overflow(task, &*handle));
-                handle.notify_parked();
-                local1
+        let weak = Arc::downgrade(&handle);
+        let stolen_ran = Arc::new(Gate::default());
+        let finished = Arc::new(AtomicUsize::new(0));
+        let spawner = {
+            let inner_counters = counters.clone();
+            probe(&counters, move |_| {
+                let handle = weak.upgrade().expect("the model holds the handle");
+                let displaced = {
+                    let (weak, stolen_ran, finished) =
+                        (weak.clone(), stolen_ran.clone(), finished.clone());
+                    probe(&inner_counters, move |_| {
+                        stolen_ran.open();
+                        finish(&weak, &finished, 3);
+                        Poll::Ready(())
+                    })
+                };
+                let in_lifo = {
+                    let (weak, finished) = (weak.clone(), finished.clone());
+                    probe(&inner_counters, move |_| {
+                        finish(&weak, &finished, 3);
+                        Poll::Ready(())
+                    })
+                };
+                drop(Handle::spawn(&handle, displaced));
+                drop(Handle::spawn(&handle, in_lifo));
+                drop(handle);
+                stolen_ran.wait();
+                finish(&weak, &finished, 3);
+                Poll::Ready(())
             })
         };
+        drop(Handle::spawn(&handle, spawner));
+        worker0.join().unwrap();
+        worker1.join().unwrap();
 
-        loop {
-            // `Core::steal_work`: worker 1 is the only victim.
-            if let Some((task, _)) = handle.shared.remotes[1].steal.steal_into(&mut local0) {
-                worker.run_task(task);
-                break;
-            }
-            worker.park();
-        }
-        let local1 = busy.join().unwrap();
-
-        assert_eq!(counters.polls.load(SeqCst), 1, "the task ran once");
-        assert!(local0.is_empty() && local1.is_empty());
-        assert_eq!(handle.shared.idle.num_searching(), 0);
-        assert!(!handle.shared.idle.is_parked(&handle.shared.sleepers, 0));
-        assert_eq!(handle.alive_tasks(), 0);
+        assert_eq!(counters.polls.load(SeqCst), 3, "each task ran once");
+        assert_eq!(counters.drops.load(SeqCst), 3, "each future was dropped");
+        // A worker that stopped while parked may be picked afterwards by a
+        // late `notify_parked`, which counts it as searching (rule 1) with
+        // nobody left to uncount it: harmless at shutdown.
+        assert!(handle.shared.idle.num_searching() <= 1);
+        shut_down(&handle);
     });
 }
 
@@ -458,10 +468,12 @@ fn mt_idle_last_searcher_parks_vs_local_push() {
 /// picked (rule 1: the picked worker counts as searching at once, and the
 /// check is repeated under the lock), its parker holds the wake-up, and
 /// once it stops searching it is the last searcher and the count is 0.
+/// (The `Idle` rules and the worker parkers alone: with real workers the
+/// picked one would go on to wake another, by rule 3.)
 #[test]
 fn mt_idle_push_burst_wakes_one_worker() {
     model(|| {
-        let (handle, mut parkers, _locals) = handle_with_parkers(2);
+        let (handle, mut parkers) = handle_with_parkers(2);
         let shared = &handle.shared;
         let counters = Arc::new(Counters::default());
         assert!(!shared.idle.park(&shared.sleepers, 0, false));
@@ -469,7 +481,7 @@ fn mt_idle_push_burst_wakes_one_worker() {
 
         let producers: Vec<_> = (0..2)
             .map(|_| {
-                let task = ready_task(&handle, &counters, || {});
+                let task = ready_task(&handle, &counters);
                 let handle = handle.clone();
                 thread::spawn(move || handle.push_remote(task))
             })
@@ -501,106 +513,90 @@ fn mt_idle_push_burst_wakes_one_worker() {
     });
 }
 
-/// Two workers idle: worker 0, the last searcher, finds nothing and
-/// parks, while worker 1, parked already, sleeps (in its park loop), and
-/// the main thread pushes one task. The task closes the runtime when it
-/// runs (which unparks every worker), so the model ends only if the task
-/// ran: a lost wake-up is a deadlock. Afterwards the task ran exactly
-/// once, the push woke at most one worker, and the searching count is
-/// back to 0 except for what rule 1 cannot undo at shutdown (below).
+/// Two workers idle: worker 1 parked already, worker 0 starting (it
+/// searches, finds nothing and parks as the last searcher), while the main
+/// thread spawns one task from outside. The task closes the runtime when
+/// it runs (which unparks every worker), so the model ends only if the
+/// task ran: a lost wake-up is a deadlock. Afterwards the task ran exactly
+/// once, and the searching count is back to 0 except for what rule 1
+/// cannot undo at shutdown (below).
 ///
-/// (Worker 1 parks before the threads start: with it going idle
-/// concurrently too, the model takes minutes at 5 preemptions.)
+/// (Worker 1 parks before the other threads start; with both workers
+/// going idle concurrently the model takes far longer.)
 #[test]
 fn mt_idle_two_workers_park_vs_remote_push() {
-    model(|| {
-        let (handle, mut parkers, _locals) = handle_with_parkers(2);
+    model_with_at_most(TWO_WORKERS_AT_MOST, || {
+        let (handle, mut workers) = runtime(2);
         let counters = Arc::new(Counters::default());
-        let task = {
-            let weak = Arc::downgrade(&handle);
-            ready_task(&handle, &counters, move || {
-                if let Some(handle) = weak.upgrade() {
-                    handle.close();
-                }
-            })
-        };
-        let shared = &handle.shared;
-        assert!(shared.idle.try_start_searching());
-        assert!(!shared.idle.park(&shared.sleepers, 1, false));
-        let worker1 = ModelWorker::new(&handle, 1, parkers.pop().unwrap(), false);
-        let worker0 = ModelWorker::new(&handle, 0, parkers.pop().unwrap(), true);
-        let workers = [
-            thread::spawn(move || worker0.run()),
-            thread::spawn(move || worker1.run_parked()),
-        ];
+        let worker1 = start(workers.pop().unwrap());
+        wait_until_parked(&handle, 1);
+        let worker0 = start(workers.pop().unwrap());
 
-        handle.push_remote(task);
+        let weak = Arc::downgrade(&handle);
+        drop(Handle::spawn(
+            &handle,
+            probe(&counters, move |_| {
+                close(&weak);
+                Poll::Ready(())
+            }),
+        ));
+        worker0.join().unwrap();
+        worker1.join().unwrap();
 
-        let results: Vec<(usize, bool)> = workers.into_iter().map(|w| w.join().unwrap()).collect();
-        let ran: usize = results.iter().map(|r| r.0).sum();
-        assert_eq!(ran, 1, "the task ran once");
-        assert_eq!(counters.polls.load(SeqCst), 1);
-        assert_eq!(handle.alive_tasks(), 0);
-        // Every worker that counted itself as searching stopped. The only
-        // searchers left are workers that stopped while parked and were
-        // picked afterwards by a late `notify_parked` (the producer's, for
-        // the task already taken): the waker counts them (rule 1), and
-        // nobody is left to uncount them. Harmless at shutdown, but the
-        // count must match exactly that.
-        let picked_after_exit = (0..2)
-            .filter(|&i| results[i].1 && !shared.idle.is_parked(&shared.sleepers, i))
-            .count();
-        assert!(picked_after_exit <= 1, "one push wakes at most one worker");
-        assert_eq!(shared.idle.num_searching(), picked_after_exit);
+        assert_eq!(counters.polls.load(SeqCst), 1, "the task ran once");
+        assert_eq!(counters.drops.load(SeqCst), 1);
+        // Every worker that counted itself as searching stopped. A worker
+        // that stopped while parked may be picked afterwards by a late
+        // `notify_parked` (the producer's, for the task already taken): the
+        // waker counts it as searching (rule 1), and nobody is left to
+        // uncount it. Harmless at shutdown; one push picks at most one.
+        assert!(handle.shared.idle.num_searching() <= 1);
+        shut_down(&handle);
     });
 }
 
-/// Rule 3 against rule 1: worker 0, the only searcher, has taken task A
-/// from the inject queue and stops searching while another thread pushes
-/// task B; worker 1 is parked. Worker 0 then stays busy (it never looks at
-/// the queue again in this model), so B runs only if somebody wakes worker
-/// 1: the producer, if it saw `searching == 0`, or worker 0's look at the
-/// queues after its decrement, if the producer saw it still searching.
-/// Otherwise worker 1 sleeps forever (a loom deadlock). Waking worker 1 only
-/// when work is visible is what makes a lone request/reply exchange wake
-/// nobody; the model checks that it loses no wake-up.
+/// Rule 3 against rule 1: the main thread spawns task A, then task B,
+/// while a worker takes A (searching or not). A blocks its worker until B
+/// has run, so B runs only if the other worker (parked, or about to) is
+/// awake or woken: by B's producer, if it saw `searching == 0`, or by A's
+/// worker looking at the queues after it stops searching, if the producer
+/// saw it still searching. Otherwise that worker sleeps forever while A
+/// waits (a loom deadlock). Waking another worker only when work is
+/// visible is what makes a lone request/reply exchange wake nobody; the
+/// model checks that it loses no wake-up. A closes the runtime once B ran.
+/// (A third worker stays busy throughout: see
+/// [`runtime_with_a_busy_worker`].)
 #[test]
 fn mt_idle_last_searcher_finds_work_vs_remote_push() {
-    model(|| {
-        let (handle, mut parkers, _locals) = handle_with_parkers(2);
+    model_with_at_most(TWO_WORKERS_AT_MOST, || {
+        let (handle, mut workers) = runtime_with_a_busy_worker();
         let counters = Arc::new(Counters::default());
-        let task_a = ready_task(&handle, &counters, || {});
-        let task_b = ready_task(&handle, &counters, || {});
-        let shared = &handle.shared;
-        assert!(shared.idle.try_start_searching());
-        assert!(!shared.idle.park(&shared.sleepers, 1, false));
-        let mut worker0 = ModelWorker::new(&handle, 0, parkers.remove(0), true);
-        let mut worker1 = ModelWorker::new(&handle, 1, parkers.remove(0), false);
-        handle.shared.inject.push(task_a);
-        let a = handle.shared.inject.pop().expect("task A was pushed");
+        let worker1 = start(workers.pop().unwrap());
+        wait_until_parked(&handle, 1);
+        let worker0 = start(workers.pop().unwrap());
 
-        let producer = {
-            let handle = handle.clone();
-            thread::spawn(move || handle.push_remote(task_b))
+        let b_ran = Arc::new(Gate::default());
+        let task_a = {
+            let (b_ran, weak) = (b_ran.clone(), Arc::downgrade(&handle));
+            probe(&counters, move |_| {
+                b_ran.wait();
+                close(&weak);
+                Poll::Ready(())
+            })
         };
-        let parked = thread::spawn(move || {
-            worker1.park_loop();
-            loop {
-                if let Some(task) = worker1.handle.shared.inject.pop() {
-                    worker1.run_task(task);
-                    break;
-                }
-                worker1.park();
-            }
+        let task_b = probe(&counters, move |_| {
+            b_ran.open();
+            Poll::Ready(())
         });
-
-        worker0.run_task(a);
-        producer.join().unwrap();
-        parked.join().unwrap();
+        drop(Handle::spawn(&handle, task_a));
+        drop(Handle::spawn(&handle, task_b));
+        worker0.join().unwrap();
+        worker1.join().unwrap();
 
         assert_eq!(counters.polls.load(SeqCst), 2, "both tasks ran once");
-        assert_eq!(shared.idle.num_searching(), 0);
-        assert_eq!(handle.alive_tasks(), 0);
+        assert_eq!(counters.drops.load(SeqCst), 2);
+        assert!(handle.shared.idle.num_searching() <= 1);
+        shut_down(&handle);
     });
 }
 
@@ -693,7 +689,7 @@ fn mt_idle_searching_bound_start_stop_race() {
 }
 
 // ---------------------------------------------------------------------------
-// 3. The worker parker on the shared driver (`park.rs`).
+// 3. The worker parker on the shared driver (`worker_parker.rs`).
 // ---------------------------------------------------------------------------
 
 /// Data written by an unparker before `unpark`, read by the parker after
@@ -726,7 +722,7 @@ impl Data {
 fn mt_park_unpark_before_park() {
     model(|| {
         let driver = shared_driver!();
-        let mut parker = Parker::new(driver.clone());
+        let mut parker = WorkerParker::new(driver.clone());
         let unparker = parker.unparker();
         let data = Data::new();
         let th = {
@@ -753,7 +749,7 @@ fn mt_park_unpark_before_park() {
 fn mt_park_unpark_races_park() {
     model(|| {
         let driver = shared_driver!();
-        let mut parker = Parker::new(driver.clone());
+        let mut parker = WorkerParker::new(driver.clone());
         let unparker = parker.unparker();
         let data = Data::new();
         let th = {
@@ -772,12 +768,12 @@ fn mt_park_unpark_races_park() {
 /// A zero-timeout park (the maintenance poll of the driver) racing an
 /// unpark: it may consume the token or not; either way a following
 /// blocking park loop ends once the flag is set, so the wake-up is not
-/// lost, and the state stays consistent (the `unreachable!`s in `park.rs`).
+/// lost, and the state stays consistent (the `unreachable!`s in `worker_parker.rs`).
 #[test]
 fn mt_park_zero_timeout_races_unpark() {
     model(|| {
         let driver = shared_driver!();
-        let mut parker = Parker::new(driver.clone());
+        let mut parker = WorkerParker::new(driver.clone());
         let unparker = parker.unparker();
         let flag = crate::loom::Arc::new(AtomicBool::new(false));
         let th = {
@@ -815,7 +811,7 @@ fn mt_park_two_workers_share_driver() {
         let mut unparkers = Vec::new();
         let mut workers = Vec::new();
         for index in 0..2 {
-            let mut parker = Parker::new(driver.clone());
+            let mut parker = WorkerParker::new(driver.clone());
             unparkers.push(parker.unparker());
             let flags = flags.clone();
             workers.push(thread::spawn(move || {
@@ -1049,11 +1045,12 @@ fn mt_shutdown_inject_close_races_push() {
 /// worker would), and returns its join handle and stored waker.
 fn pending_task(handle: &Arc<Handle>, counters: &Arc<Counters>) -> (JoinHandle<()>, Waker) {
     let waker_slot = Arc::new(std::sync::Mutex::new(None));
-    let future = Probe {
-        counters: counters.clone(),
-        pend: true,
-        waker: waker_slot.clone(),
-        on_poll: || {},
+    let future = {
+        let waker_slot = waker_slot.clone();
+        probe(counters, move |cx| {
+            *waker_slot.lock().unwrap() = Some(cx.waker().clone());
+            Poll::Pending
+        })
     };
     let join = Handle::spawn(handle, future);
     let task = handle
@@ -1081,7 +1078,7 @@ fn pending_task(handle: &Arc<Handle>, counters: &Arc<Counters>) -> (JoinHandle<(
 #[test]
 fn mt_shutdown_races_wake() {
     model(|| {
-        let handle = handle_with_workers(1);
+        let handle = runtime(1).0;
         let counters = Arc::new(Counters::default());
         let (mut join, waker) = pending_task(&handle, &counters);
 
@@ -1131,7 +1128,7 @@ fn mt_shutdown_races_wake() {
 #[test]
 fn mt_shutdown_races_poll_and_wake() {
     model(|| {
-        let handle = handle_with_workers(1);
+        let handle = runtime(1).0;
         let counters = Arc::new(Counters::default());
         let (join, waker) = pending_task(&handle, &counters);
         drop(join);
@@ -1175,7 +1172,7 @@ fn mt_shutdown_races_poll_and_wake() {
 #[test]
 fn mt_shutdown_owned_close_races_wake_then_drain() {
     model(|| {
-        let handle = handle_with_workers(1);
+        let handle = runtime(1).0;
         let counters = Arc::new(Counters::default());
         let (join, waker) = pending_task(&handle, &counters);
         drop(join);

@@ -5,10 +5,10 @@
 //! N workers, each a thread of the blocking pool running `worker::run`,
 //! each owning a [`Core`](worker) while it runs tasks: a bounded local run
 //! queue (`queue.rs`; others steal half of it), a LIFO slot (`lifo.rs`),
-//! its parker (`park.rs`) and its counters (`stats.rs`). Shared by all: the
-//! inject queue for tasks scheduled from outside a worker, the idle
-//! protocol (`idle.rs`), the owner list, and one [`Remote`] per worker
-//! (its stealer, LIFO slot and unparker). The design follows the
+//! its parker (`worker_parker.rs`) and its counters (`stats.rs`). Shared
+//! by all: the inject queue for tasks scheduled from outside a worker, the
+//! idle protocol (`idle.rs`), the owner list, and one [`Remote`] per
+//! worker (its stealer, LIFO slot and unparker). The design follows the
 //! work-stealing schedulers of Go (`runtime/proc.go`) and tokio ("Making
 //! the Tokio scheduler 10x faster", 2019); weft's differences are noted
 //! where they occur (the stealable LIFO slot, the VecDeque inject queue).
@@ -48,19 +48,19 @@ mod idle;
 mod lifo;
 #[cfg(all(test, weft_loom))]
 mod loom_tests;
-mod park;
 pub(crate) mod queue;
 #[cfg(all(test, weft_loom))]
 mod queue_loom_tests;
 mod stats;
 mod worker;
+mod worker_parker;
 
 pub(crate) use stats::{Stats, WorkerMetrics};
 pub(crate) use worker::{block_in_place, Context};
 
 use self::idle::{Idle, Sleepers};
 use self::lifo::LifoSlot;
-use self::park::{SharedDriver, Unparker};
+use self::worker_parker::{SharedDriver, WorkerUnparker};
 use super::inject::Inject;
 use crate::loom::Mutex;
 use crate::runtime::blocking::Spawner;
@@ -68,10 +68,10 @@ use crate::runtime::driver::{Driver, DriverHandle};
 use crate::runtime::scheduler::{self, Config};
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::{self, JoinHandle, Notified, Schedule, Task};
-use crate::runtime::{context, park_thread};
+use crate::runtime::{context, park};
 use std::fmt;
 use std::future::Future;
-use std::pin::pin;
+use std::pin::{pin, Pin};
 use std::sync::Arc;
 
 /// Owned by the `Runtime`.
@@ -109,7 +109,7 @@ struct Shared {
 struct Remote {
     steal: queue::Steal<Arc<Handle>>,
     lifo: Arc<LifoSlot<Arc<Handle>>>,
-    unpark: Unparker,
+    unpark: WorkerUnparker,
 }
 
 impl MultiThread {
@@ -121,35 +121,9 @@ impl MultiThread {
         blocking: Spawner,
         config: Config,
     ) -> (MultiThread, Arc<Handle>) {
-        let driver = SharedDriver::new(driver, driver_handle);
-        let (idle, sleepers) = Idle::new(workers);
-        let mut remotes = Vec::with_capacity(workers);
-        let mut cores = Vec::with_capacity(workers);
-        for _ in 0..workers {
-            let (core, remote) = worker::Core::new(&driver);
-            remotes.push(remote);
-            cores.push(core);
-        }
-        let handle = Arc::new(Handle {
-            shared: Shared {
-                remotes: remotes.into_boxed_slice(),
-                inject: Inject::new(),
-                idle,
-                owned: OwnedTasks::new(),
-                sleepers: Mutex::new(sleepers),
-                lifo_watchers: crate::loom::AtomicUsize::new(0),
-                shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
-                workers: Mutex::new(Vec::with_capacity(workers)),
-                driver,
-                worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
-            },
-            blocking,
-            config,
-        });
+        let (handle, workers) = Handle::new(workers, driver, driver_handle, blocking, config);
         let runtime = scheduler::Handle::MultiThread(handle.clone());
-        for (index, core) in cores.into_iter().enumerate() {
-            let worker = worker::Worker::new(handle.clone(), index, core);
-            handle.shared.workers.lock().unwrap().push(worker.clone());
+        for worker in workers {
             handle
                 .blocking
                 .spawn_mandatory(&runtime, move || worker::run(worker));
@@ -163,13 +137,7 @@ impl MultiThread {
     pub(crate) fn block_on<F: Future>(&self, handle: &scheduler::Handle, future: F) -> F::Output {
         let _runtime = context::enter_runtime();
         let _current = context::set_current(handle);
-        let future = pin!(future);
-        let this = handle.as_multi_thread();
-        let spin_while = || this.has_awake_worker();
-        match park_thread::block_on(future, || None::<std::convert::Infallible>, spin_while) {
-            Ok(output) => output,
-            Err(never) => match never {},
-        }
+        handle.as_multi_thread().block_on_outside(pin!(future))
     }
 
     /// Stops the workers; they cancel every task and hand their cores in.
@@ -194,6 +162,66 @@ impl MultiThread {
 }
 
 impl Handle {
+    /// The scheduler's shared state and its `workers` workers, each with
+    /// its core, not started yet (`worker::run` starts one).
+    fn new(
+        workers: usize,
+        driver: Driver,
+        driver_handle: DriverHandle,
+        blocking: Spawner,
+        config: Config,
+    ) -> (Arc<Handle>, Vec<Arc<worker::Worker>>) {
+        let driver = SharedDriver::new(driver, driver_handle);
+        let (idle, sleepers) = Idle::new(workers);
+        let mut remotes = Vec::with_capacity(workers);
+        let mut cores = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (core, remote) = worker::Core::new(&driver, config.spin_before_park);
+            remotes.push(remote);
+            cores.push(core);
+        }
+        let handle = Arc::new(Handle {
+            shared: Shared {
+                remotes: remotes.into_boxed_slice(),
+                inject: Inject::new(),
+                idle,
+                owned: OwnedTasks::new(),
+                sleepers: Mutex::new(sleepers),
+                lifo_watchers: crate::loom::AtomicUsize::new(0),
+                shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
+                workers: Mutex::new(Vec::with_capacity(workers)),
+                driver,
+                worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
+            },
+            blocking,
+            config,
+        });
+        let workers: Vec<_> = cores
+            .into_iter()
+            .enumerate()
+            .map(|(index, core)| worker::Worker::new(handle.clone(), index, core))
+            .collect();
+        handle.shared.workers.lock().unwrap().clone_from(&workers);
+        (handle, workers)
+    }
+
+    /// Runs `future` to completion on a thread that is not one of the
+    /// workers, parking it between polls. Before each park the thread
+    /// spins (up to `spin_before_park`) while some worker is awake: the
+    /// task that will wake it is running or about to (rule 2 of
+    /// `runtime/park/spin.rs`).
+    pub(crate) fn block_on_outside<F: Future>(&self, future: Pin<&mut F>) -> F::Output {
+        let spin_while = || self.has_awake_worker();
+        let no_early_end = || None::<std::convert::Infallible>;
+        let Ok(output) = park::block_on(
+            future,
+            self.config.spin_before_park,
+            spin_while,
+            no_early_end,
+        );
+        output
+    }
+
     /// Spawns `future` onto this scheduler.
     pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F) -> JoinHandle<F::Output>
     where
@@ -270,8 +298,8 @@ impl Handle {
     }
 
     /// Whether some worker is not parked: a thread waiting for what a task
-    /// will send it then spins before it sleeps (`park_thread`).
-    pub(crate) fn has_awake_worker(&self) -> bool {
+    /// will send it then spins before it sleeps (`block_on_outside`).
+    fn has_awake_worker(&self) -> bool {
         self.shared.idle.num_unparked() > 0
     }
 

@@ -32,20 +32,17 @@
 //! inject queue serves a thread outside the workers (a `block_on` caller,
 //! the blocking pool, another runtime), and that thread's next request
 //! typically comes a few microseconds after our reply. So before parking
-//! such a worker stays a searcher for up to [`SPIN_FOR_REMOTE_WORK`],
-//! watching the queues (after one zero-timeout look at the driver, if
-//! free). While it searches, the producer wakes nobody (rule 1 of
-//! `idle.rs`): the request costs no futex wake and no cross-CPU wake-up,
-//! which is 10–30 µs on the 2-core VM the benchmarks run on (a
-//! request/reply round trip with a `block_on` thread: 17–34 µs parked,
-//! about 1 µs spinning; the `block_on` thread spins too, see
-//! `park_thread`). Go's scheduler spins idle Ms the same way
-//! (`runtime/proc.go`, `findRunnable`). Bounded in time, by rule 2 (at
-//! most half the workers search), and off on one CPU, and only after
-//! remote work: a worker fed by its own I/O events and wakes (a server)
-//! parks at once, leaving the CPU to whoever shares the machine. After a
-//! spin that found nothing the next ones are skipped for a while
-//! (`park_thread::SpinBackoff`: the thread we serve may be on our CPU).
+//! such a worker stays a searcher for up to the runtime's
+//! `spin_before_park` (`Builder::spin_before_park`), watching the queues
+//! (after one zero-timeout look at the driver, if free). While it
+//! searches, the producer wakes nobody (rule 1 of `idle.rs`): the request
+//! costs no futex wake and no cross-CPU wake-up (the `block_on` thread
+//! spins too). The spin follows the engine's one spin-before-park policy
+//! (`runtime/park/spin.rs`: its limit, off on one CPU, the back-off after
+//! misses); this worker's part of it (rule 2 there) is *when*: only after
+//! remote work, and only as a searcher, so at most half the workers spin
+//! (rule 2 of `idle.rs`). A worker fed by its own I/O events and wakes (a
+//! server) parks at once, leaving the CPU to whoever shares the machine.
 //!
 //! **`block_in_place`.** The core leaves the thread: it is put in the
 //! worker's cell and a fresh thread (from the blocking pool) runs the
@@ -53,14 +50,18 @@
 //! the core is taken back if the new thread has not claimed it yet;
 //! otherwise this thread finishes the current poll without a core and
 //! leaves the worker loop.
+//!
+//! **Models.** The loom models (`loom_tests.rs`) start workers with
+//! [`run`] itself, on loom threads: every change to this loop is a change
+//! to what they check.
 
 use super::lifo::{LifoSlot, Sighting};
-use super::park::{Parker, SharedDriver};
 use super::queue::{self, LOCAL_QUEUE_CAPACITY};
 use super::stats::Stats;
+use super::worker_parker::{SharedDriver, WorkerParker};
 use super::{Handle, Remote};
-use crate::loom::{Mutex, Ordering::SeqCst, Spin};
-use crate::runtime::park_thread::{self, SpinBackoff};
+use crate::loom::{Mutex, Ordering::SeqCst};
+use crate::runtime::park::spin::{Spin, Spinner};
 use crate::runtime::task::Notified;
 use crate::runtime::{context, coop, scheduler};
 use crate::util::rand::FastRand;
@@ -74,10 +75,6 @@ pub(super) const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 /// How long a task may sit in the LIFO slot of a worker stuck in one poll
 /// before an idle worker takes it.
 pub(crate) const LIFO_RESCUE_AFTER: Duration = Duration::from_millis(1);
-
-/// How long a worker whose last task came from outside the workers keeps
-/// searching before it parks.
-pub(crate) const SPIN_FOR_REMOTE_WORK: Duration = park_thread::SPIN_FOR;
 
 /// One worker: its index and, while no thread runs it, its core.
 pub(super) struct Worker {
@@ -101,11 +98,11 @@ pub(super) struct Core {
     /// The last task this worker took came from the inject queue: it
     /// serves a thread outside the workers, and spins before it parks.
     serving_remote: bool,
-    /// When to skip that spin (`park_thread::SpinBackoff`).
-    spin: SpinBackoff,
+    /// That spin's limit and back-off (`runtime/park/spin.rs`).
+    spinner: Spinner,
     is_shutdown: bool,
     /// `None` while the thread is parked (the parker is out in use).
-    park: Option<Parker>,
+    park: Option<WorkerParker>,
     stats: Stats,
     rand: FastRand,
 }
@@ -185,11 +182,13 @@ impl Context {
                 }
                 continue;
             }
-            if core.is_searching && core.serving_remote && core.spin.should_spin() {
-                let found;
-                (core, found) = self.spin_for_remote_work(core);
-                if found {
-                    continue;
+            if core.is_searching && core.serving_remote {
+                if let Some(spin) = core.spinner.start() {
+                    let found;
+                    (core, found) = self.spin_for_remote_work(core, spin);
+                    if found {
+                        continue;
+                    }
                 }
             }
             core = self.park(core);
@@ -198,28 +197,24 @@ impl Context {
         handle.shutdown_core(core);
     }
 
-    /// Stays searching for at most [`SPIN_FOR_REMOTE_WORK`] (see the design
-    /// note): first the driver's ready events, if the driver is free, then
-    /// the queues. Returns whether work turned up.
-    fn spin_for_remote_work(&self, core: Box<Core>) -> (Box<Core>, bool) {
+    /// Stays searching for as long as `spin` allows (see the design note):
+    /// first the driver's ready events, if the driver is free, then the
+    /// queues. Returns whether work turned up. The runtime's shutdown ends
+    /// the spin too (a long spin must not delay it), and the worker's loop.
+    fn spin_for_remote_work(&self, core: Box<Core>, spin: Spin) -> (Box<Core>, bool) {
         let handle = self.handle();
         let mut core = self.park_timeout(core, Some(Duration::ZERO));
-        let mut spin = Spin::new(SPIN_FOR_REMOTE_WORK);
-        loop {
-            // Looked at once more after the deadline: this thread may have
-            // lost its CPU to the very thread it waits for.
-            let more = spin.next();
-            if core.has_tasks() || handle.has_visible_work() {
-                core.spin.caught();
-                return (core, true);
-            }
-            if !more {
-                // Until a task comes from the inject queue again.
-                core.serving_remote = false;
-                core.spin.missed();
-                return (core, false);
-            }
+        let found =
+            spin.until(|| core.has_tasks() || handle.has_visible_work() || handle.is_closed());
+        core.spinner.finish(found);
+        if handle.is_closed() {
+            core.is_shutdown = true;
         }
+        if !found {
+            // Until a task comes from the inject queue again.
+            core.serving_remote = false;
+        }
+        (core, found)
     }
 
     /// Polls `task`, then the tasks it leaves in the LIFO slot. Returns
@@ -410,10 +405,14 @@ impl Context {
 }
 
 impl Core {
-    /// A new core and what other threads need to reach its worker.
-    pub(super) fn new(driver: &crate::loom::Arc<SharedDriver>) -> (Box<Core>, Remote) {
+    /// A new core and what other threads need to reach its worker; its
+    /// spin for remote work lasts at most `spin_before_park`.
+    pub(super) fn new(
+        driver: &crate::loom::Arc<SharedDriver>,
+        spin_before_park: Duration,
+    ) -> (Box<Core>, Remote) {
         let (steal, run_queue) = queue::local();
-        let park = Parker::new(driver.clone());
+        let park = WorkerParker::new(driver.clone());
         let lifo = Arc::new(LifoSlot::new());
         let remote = Remote {
             steal,
@@ -427,7 +426,7 @@ impl Core {
             run_queue,
             is_searching: false,
             serving_remote: false,
-            spin: SpinBackoff::default(),
+            spinner: Spinner::new(spin_before_park),
             is_shutdown: false,
             park: Some(park),
             stats: Stats::default(),

@@ -1,4 +1,6 @@
-//! A parker: block a thread until another thread says there is work.
+//! The condvar parker: blocks a thread until another thread says there is
+//! work. A runtime's driver sleeps on one when it has no I/O driver
+//! (`driver_parker.rs`).
 //!
 //! # Design note
 //!
@@ -24,13 +26,13 @@ const NOTIFIED: usize = 2;
 
 /// The parking side, owned by the thread that sleeps.
 #[derive(Debug)]
-pub(crate) struct Parker {
+pub(crate) struct CondvarParker {
     inner: Arc<Inner>,
 }
 
 /// The waking side, shared by every thread that may have work for it.
 #[derive(Debug, Clone)]
-pub(crate) struct Unparker {
+pub(crate) struct CondvarUnparker {
     inner: Arc<Inner>,
 }
 
@@ -41,9 +43,9 @@ struct Inner {
     condvar: Condvar,
 }
 
-impl Parker {
-    pub(crate) fn new() -> Parker {
-        Parker {
+impl CondvarParker {
+    pub(crate) fn new() -> CondvarParker {
+        CondvarParker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 lock: Mutex::new(()),
@@ -52,8 +54,8 @@ impl Parker {
         }
     }
 
-    pub(crate) fn unparker(&self) -> Unparker {
-        Unparker {
+    pub(crate) fn unparker(&self) -> CondvarUnparker {
+        CondvarUnparker {
             inner: self.inner.clone(),
         }
     }
@@ -71,7 +73,7 @@ impl Parker {
     }
 }
 
-impl Unparker {
+impl CondvarUnparker {
     pub(crate) fn unpark(&self) {
         self.inner.unpark();
     }

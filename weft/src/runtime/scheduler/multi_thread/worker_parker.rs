@@ -1,5 +1,7 @@
-//! How an idle worker sleeps: on the driver if it can take it, otherwise on
-//! its own condvar.
+//! The worker parker: how an idle worker sleeps (on the runtime's driver if
+//! it can take it, otherwise on its own condvar), and how it is woken. One
+//! of the engine's parkers (`runtime/park/`, whose design note says why
+//! this one lives with the scheduler).
 //!
 //! # Design note
 //!
@@ -12,7 +14,8 @@
 //!
 //! 1. `EMPTY → PARKED_CONDVAR` is made with the worker's mutex held, and
 //!    the worker waits on the condvar until it moves `NOTIFIED → EMPTY`
-//!    (the three-state parker of `runtime::park`, rule 3 included).
+//!    (the condvar parker's protocol, `park/condvar_parker.rs`, rule 3
+//!    included).
 //! 2. `EMPTY → PARKED_DRIVER` is made while holding the driver; the worker
 //!    then sleeps in the driver and afterwards swaps the state to `EMPTY`.
 //! 3. `unpark` swaps in `NOTIFIED`. From `PARKED_CONDVAR` it takes and
@@ -31,13 +34,13 @@ const NOTIFIED: usize = 3;
 
 /// A worker's parking side, kept in its core.
 #[derive(Debug)]
-pub(super) struct Parker {
+pub(super) struct WorkerParker {
     inner: Arc<Inner>,
 }
 
 /// Wakes one worker; shared through the scheduler's handle.
 #[derive(Debug, Clone)]
-pub(super) struct Unparker {
+pub(super) struct WorkerUnparker {
     inner: Arc<Inner>,
 }
 
@@ -76,9 +79,9 @@ impl SharedDriver {
     }
 }
 
-impl Parker {
-    pub(super) fn new(shared: Arc<SharedDriver>) -> Parker {
-        Parker {
+impl WorkerParker {
+    pub(super) fn new(shared: Arc<SharedDriver>) -> WorkerParker {
+        WorkerParker {
             inner: Arc::new(Inner {
                 state: AtomicUsize::new(EMPTY),
                 lock: Mutex::new(()),
@@ -88,8 +91,8 @@ impl Parker {
         }
     }
 
-    pub(super) fn unparker(&self) -> Unparker {
-        Unparker {
+    pub(super) fn unparker(&self) -> WorkerUnparker {
+        WorkerUnparker {
             inner: self.inner.clone(),
         }
     }
@@ -119,7 +122,7 @@ impl Parker {
     }
 }
 
-impl Unparker {
+impl WorkerUnparker {
     pub(super) fn unpark(&self) {
         let inner = &*self.inner;
         // Release: pairs with the Acquire in `park`, so the woken worker
@@ -145,7 +148,7 @@ impl Inner {
         match self.state.compare_exchange(EMPTY, parked, Acquire, Acquire) {
             Ok(_) => true,
             Err(NOTIFIED) => {
-                // Acquire: as in `Parker::park`.
+                // Acquire: as in `WorkerParker::park`.
                 self.state.swap(EMPTY, Acquire);
                 false
             }
@@ -162,7 +165,7 @@ impl Inner {
             Some(timeout) => driver.park_timeout(timeout),
         }
         // Whether unparked, timed out or woken by an event: EMPTY again.
-        // Acquire: as in `Parker::park`.
+        // Acquire: as in `WorkerParker::park`.
         match self.state.swap(EMPTY, Acquire) {
             NOTIFIED | PARKED_DRIVER => {}
             actual => unreachable!("inconsistent worker park state: {actual}"),
@@ -177,7 +180,7 @@ impl Inner {
         match timeout {
             None => loop {
                 guard = self.condvar.wait(guard).unwrap();
-                // Acquire: as in `Parker::park`.
+                // Acquire: as in `WorkerParker::park`.
                 if self
                     .state
                     .compare_exchange(NOTIFIED, EMPTY, Acquire, Acquire)
@@ -189,7 +192,7 @@ impl Inner {
             },
             Some(timeout) => {
                 let (_guard, _) = self.condvar.wait_timeout(guard, timeout).unwrap();
-                // Acquire: as in `Parker::park`.
+                // Acquire: as in `WorkerParker::park`.
                 self.state.swap(EMPTY, Acquire);
             }
         }

@@ -1,4 +1,4 @@
-//! Loom models of the three-state parker (`runtime::park`).
+//! Loom models of the condvar parker (`condvar_parker.rs`).
 //!
 //! Run with `scripts/loom.sh`. Each model checks that an `unpark` is never
 //! lost (loom reports a deadlock if `park` sleeps forever) and that what the
@@ -9,7 +9,7 @@
 //! model time), so `park_timeout` with a non-zero timeout returns only once
 //! unparked; the models only rely on that where an unpark is certain.
 
-use super::park::Parker;
+use super::CondvarParker;
 use crate::loom::{Arc, AtomicBool, Ordering::Relaxed, UnsafeCell};
 use loom::thread;
 use std::time::Duration;
@@ -53,7 +53,7 @@ fn model<F: Fn() + Sync + Send + 'static>(f: F) {
 #[test]
 fn unpark_before_park() {
     model(|| {
-        let mut parker = Parker::new();
+        let mut parker = CondvarParker::new();
         let unparker = parker.unparker();
         let data = Data::new();
         let th = {
@@ -75,7 +75,7 @@ fn unpark_before_park() {
 #[test]
 fn unpark_races_park() {
     model(|| {
-        let mut parker = Parker::new();
+        let mut parker = CondvarParker::new();
         let unparker = parker.unparker();
         let data = Data::new();
         let th = {
@@ -98,7 +98,7 @@ fn unpark_races_park() {
 #[test]
 fn two_unparkers() {
     model(|| {
-        let mut parker = Parker::new();
+        let mut parker = CondvarParker::new();
         let flags = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
         let threads: Vec<_> = (0..2)
             .map(|i| {
@@ -130,7 +130,7 @@ fn two_unparkers() {
 #[test]
 fn park_twice() {
     model(|| {
-        let mut parker = Parker::new();
+        let mut parker = CondvarParker::new();
         let unparker = parker.unparker();
         let round = Arc::new(AtomicBool::new(false));
         let (first, second) = (Data::new(), Data::new());
@@ -161,7 +161,7 @@ fn park_twice() {
 #[test]
 fn park_timeout_zero_consumes_token() {
     model(|| {
-        let mut parker = Parker::new();
+        let mut parker = CondvarParker::new();
         let unparker = parker.unparker();
         // Nothing pending: returns at once.
         parker.park_timeout(Duration::ZERO);
@@ -187,7 +187,7 @@ fn park_timeout_zero_consumes_token() {
 #[test]
 fn park_timeout_races_unpark() {
     model(|| {
-        let mut parker = Parker::new();
+        let mut parker = CondvarParker::new();
         let unparker = parker.unparker();
         let data = Data::new();
         let th = {
