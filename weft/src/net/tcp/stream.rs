@@ -47,16 +47,15 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        TcpStream::new(mio::net::TcpStream::connect(addr)?)?
-            .connected()
-            .await
+        let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
+        std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
+        Ok(stream)
     }
 
-    /// Waits until the non-blocking connect of a new stream completes;
-    /// its outcome.
-    pub(super) async fn connected(self) -> io::Result<TcpStream> {
-        self.io.connected(mio::net::TcpStream::take_error).await?;
-        Ok(self)
+    /// Polls the non-blocking connect of a new stream to its end; its
+    /// outcome.
+    pub(super) fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_connected(cx, mio::net::TcpStream::take_error)
     }
 
     /// Takes the socket's pending error (`SO_ERROR`), if any.

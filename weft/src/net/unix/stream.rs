@@ -58,10 +58,12 @@ impl UnixStream {
             mio::net::UnixStream::connect_addr,
             mio::net::UnixStream::connect,
         )?)?;
-        stream
-            .io
-            .connected(mio::net::UnixStream::take_error)
-            .await?;
+        std::future::poll_fn(|cx| {
+            stream
+                .io
+                .poll_connected(cx, mio::net::UnixStream::take_error)
+        })
+        .await?;
         Ok(stream)
     }
 

@@ -151,18 +151,24 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// Waits for a non-blocking connect to complete: the socket turns
     /// writable, and the outcome is then in `SO_ERROR`, which
     /// `take_error` reads (mio's method of that name).
-    pub(crate) async fn connected(
+    ///
+    /// A poll function rather than an `async fn`, so the connecting future
+    /// stays one flat state machine: it lives inside the task for as long
+    /// as the connection, and each nested future layer would add to every
+    /// client connection's memory.
+    pub(crate) fn poll_connected(
         &self,
+        cx: &mut Context<'_>,
         take_error: impl FnOnce(&E) -> io::Result<Option<io::Error>>,
-    ) -> io::Result<()> {
+    ) -> Poll<io::Result<()>> {
         // Only the connecting task can wait here (the socket is not handed
         // out yet): the direction's `poll_*` slot, no waiter node in the
         // future.
-        std::future::poll_fn(|cx| self.poll_ready(cx, Direction::Write)).await?;
-        match take_error(self.get_ref())? {
+        ready!(self.poll_ready(cx, Direction::Write))?;
+        Poll::Ready(match take_error(self.get_ref())? {
             Some(err) => Err(err),
             None => Ok(()),
-        }
+        })
     }
 }
 
