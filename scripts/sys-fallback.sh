@@ -24,5 +24,8 @@ fi
 cargo_test=(cargo test -p weft-rt --all-features "$@")
 
 echo "+ RUSTFLAGS=\"$RUSTFLAGS\" CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
+# The example tests run the example binaries, which `--tests` does not build.
+echo "+ cargo build -p weft-rt --all-features --examples"
+cargo build -p weft-rt --all-features --examples
 echo "+ ${cargo_test[*]}"
 "${cargo_test[@]}"
