@@ -40,16 +40,27 @@ while IFS= read -r line; do
     models+=("${line%: test}")
 done < <("${cargo_test[@]}" -q "$filter" -- --list 2>/dev/null | grep ': test$' || true)
 
+# `#[ignore]`d models are listed too; they are reported as ignored, never
+# run (`--exact` on one would run nothing and pass).
+ignored=" "
+while IFS= read -r line; do
+    ignored+="${line%: test} "
+done < <("${cargo_test[@]}" -q "$filter" -- --list --ignored 2>/dev/null | grep ': test$' || true)
+
 if [ "${#models[@]}" -eq 0 ]; then
     echo "no loom model matches '$filter'" >&2
     exit 1
 fi
 
 failed=()
+skipped=0
 start_all=$SECONDS
 for model in "${models[@]}"; do
     start=$SECONDS
-    if "${cargo_test[@]}" -q -- --exact "$model" >"$CARGO_TARGET_DIR/loom-last.log" 2>&1; then
+    if [[ "$ignored" == *" $model "* ]]; then
+        printf 'ignored       %s (#[ignore]: see its comment)\n' "$model"
+        skipped=$((skipped + 1))
+    elif "${cargo_test[@]}" -q -- --exact "$model" >"$CARGO_TARGET_DIR/loom-last.log" 2>&1; then
         printf 'ok      %4ss  %s\n' "$((SECONDS - start))" "$model"
     else
         printf 'FAILED  %4ss  %s\n' "$((SECONDS - start))" "$model"
@@ -62,7 +73,7 @@ for model in "${models[@]}"; do
 done
 
 echo
-echo "${#models[@]} models, ${#failed[@]} failed, $((SECONDS - start_all))s (LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS)"
+echo "$((${#models[@]} - skipped)) models run, $skipped ignored, ${#failed[@]} failed, $((SECONDS - start_all))s (LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS)"
 if [ "${#failed[@]}" -ne 0 ]; then
     echo "full output of each failure: $CARGO_TARGET_DIR/loom-failed-<model>.log"
     echo "rerun one with: scripts/loom.sh <name>   (add LOOM_LOG=1 LOOM_LOCATION=1 for a trace)"

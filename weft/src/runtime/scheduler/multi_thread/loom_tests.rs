@@ -24,10 +24,11 @@
 //! (see [`model_with_at_most`]).
 //!
 //! One model is `#[ignore]`d: `mt_lifo_rescue_skips_refilled_task`, a
-//! known and benign race of `LifoSlot::take_if` (see the model). Run it
-//! with `scripts/loom.sh mt_lifo_rescue_skips_refilled_task -- --ignored`
-//! or `cargo test -p weft-rt --lib --release -- --ignored` with the
-//! script's `RUSTFLAGS` and `LOOM_MAX_PREEMPTIONS`.
+//! known and benign race of `LifoSlot::take_if` (see the model);
+//! `scripts/loom.sh` lists it as ignored. Run it with `RUSTFLAGS="--cfg
+//! weft_loom -C debug-assertions" cargo test -p weft-rt --lib --release
+//! --features hyper --target-dir target/loom -- --ignored
+//! mt_lifo_rescue_skips_refilled_task`.
 
 use super::idle::Idle;
 use super::lifo::LifoSlot;
