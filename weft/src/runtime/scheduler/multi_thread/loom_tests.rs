@@ -36,13 +36,12 @@ use super::queue;
 use super::queue::test_support::{Tasks, TestSched};
 use super::worker::{self, Worker};
 use super::worker_parker::{SharedDriver, WorkerParker};
-use super::{Config, Handle, Inject, MultiThread, Remote, Shared, WorkerMetrics};
+use super::{Config, Handle, Inject, MultiThread, Remote, Shared};
 use crate::loom::{AtomicBool, Condvar, Mutex, Ordering::Relaxed, UnsafeCell};
 use crate::runtime::blocking::{BlockingPool, PoolConfig};
 use crate::runtime::driver::{Driver, DriverConfig};
 use crate::runtime::park::spin::DEFAULT_SPIN_BEFORE_PARK;
 use crate::runtime::scheduler;
-use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::{self, JoinHandle, Notified};
 use loom::thread;
 use std::future::Future;
@@ -190,27 +189,13 @@ fn shut_down(handle: &Arc<Handle>) {
 /// workers' parkers themselves. A macro so the driver's `Arc` type is
 /// never named here.
 macro_rules! new_handle {
-    ($remotes:expr, $driver:expr) => {{
-        let remotes: Vec<Remote> = $remotes;
-        let workers = remotes.len();
-        let (idle, sleepers) = Idle::new(workers);
+    ($remotes:expr, $driver:expr) => {
         Arc::new(Handle {
-            shared: Shared {
-                remotes: remotes.into_boxed_slice(),
-                inject: Inject::new(),
-                idle,
-                owned: OwnedTasks::new(),
-                sleepers: Mutex::new(sleepers),
-                lifo_watchers: crate::loom::AtomicUsize::new(0),
-                shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
-                workers: Mutex::new(Vec::with_capacity(workers)),
-                driver: $driver,
-                worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
-            },
+            shared: Shared::new($remotes, $driver),
             blocking: spawner(),
             config: config(),
         })
-    }};
+    };
 }
 
 /// A handle whose workers' parkers the model holds (to park on them

@@ -161,6 +161,27 @@ impl MultiThread {
     }
 }
 
+impl Shared {
+    /// The state shared by the workers whose `remotes` are given, all
+    /// sleeping on `driver`; nothing queued, every worker awake.
+    fn new(remotes: Vec<Remote>, driver: crate::loom::Arc<SharedDriver>) -> Shared {
+        let workers = remotes.len();
+        let (idle, sleepers) = Idle::new(workers);
+        Shared {
+            remotes: remotes.into_boxed_slice(),
+            inject: Inject::new(),
+            idle,
+            owned: OwnedTasks::new(),
+            sleepers: Mutex::new(sleepers),
+            lifo_watchers: crate::loom::AtomicUsize::new(0),
+            shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
+            workers: Mutex::new(Vec::with_capacity(workers)),
+            driver,
+            worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
+        }
+    }
+}
+
 impl Handle {
     /// The scheduler's shared state and its `workers` workers, each with
     /// its core, not started yet (`worker::run` starts one).
@@ -172,7 +193,6 @@ impl Handle {
         config: Config,
     ) -> (Arc<Handle>, Vec<Arc<worker::Worker>>) {
         let driver = SharedDriver::new(driver, driver_handle);
-        let (idle, sleepers) = Idle::new(workers);
         let mut remotes = Vec::with_capacity(workers);
         let mut cores = Vec::with_capacity(workers);
         for _ in 0..workers {
@@ -181,18 +201,7 @@ impl Handle {
             cores.push(core);
         }
         let handle = Arc::new(Handle {
-            shared: Shared {
-                remotes: remotes.into_boxed_slice(),
-                inject: Inject::new(),
-                idle,
-                owned: OwnedTasks::new(),
-                sleepers: Mutex::new(sleepers),
-                lifo_watchers: crate::loom::AtomicUsize::new(0),
-                shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
-                workers: Mutex::new(Vec::with_capacity(workers)),
-                driver,
-                worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
-            },
+            shared: Shared::new(remotes, driver),
             blocking,
             config,
         });
