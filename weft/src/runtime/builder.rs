@@ -353,12 +353,14 @@ impl Builder {
     /// * a worker whose last task came from outside the workers (from such
     ///   a `block_on` thread, say), while it searches for work.
     ///
-    /// A spin uses a CPU that others could use meanwhile: on a busy shared
-    /// host, or where CPU time is billed, turn it off. Whatever the setting,
-    /// nothing spins on a single CPU, and after spins that caught nothing
-    /// the next few waits do not spin (the thread waited for may share this
-    /// one's CPU). On `current_thread` nothing spins: the setting changes
-    /// nothing there.
+    /// A spin uses a CPU that others could use meanwhile: where CPU time is
+    /// billed, turn it off. Whatever the setting, nothing spins on a single
+    /// CPU; after spins that caught nothing the next few waits do not spin
+    /// (the thread waited for may share this one's CPU); and a spin that
+    /// loses its CPU to another thread (a busy shared host) ends there, and
+    /// that thread does not spin again for a few milliseconds, then longer
+    /// while the CPUs stay busy. On `current_thread` nothing spins: the
+    /// setting changes nothing there.
     ///
     /// # Differences from tokio
     ///

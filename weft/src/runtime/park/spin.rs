@@ -30,21 +30,32 @@
 //! 3. **Never on one CPU** (counting the affinity mask): the thread we wait
 //!    for could not run while we spin.
 //! 4. **Back off after misses**: the kernel may have put the thread we wait
-//!    for on our own CPU, where it cannot run while we spin either (yielding
-//!    the CPU does not reliably hand it over; measured so: 25 µs a round
-//!    trip spinning, 4.5 µs parking). After a spin that missed, the next
-//!    1, 2, 4, … up to [`MAX_SPIN_SKIP`] waits do not spin; a spin that
-//!    catches its wake ends the back-off.
-//! 5. **Bounded**: a [`Spin`] pauses the CPU for its first rounds, then
-//!    yields it each round (the thread we wait for may share our CPU), and
-//!    looks once more after its deadline (this thread may have lost its
-//!    CPU to the very thread it waits for). Under loom a spin is one look,
-//!    after a yield, so models explore both a wake the spin catches and one
-//!    that comes after it.
+//!    for on our own CPU, where it cannot run while we spin (measured so:
+//!    25 µs a round trip spinning, 4.5 µs parking). After a spin that
+//!    missed, the next 1, 2, 4, … up to [`MAX_SPIN_SKIP`] waits do not
+//!    spin; a spin that catches its wake ends the back-off.
+//! 5. **Never yield, stop when the CPU is contended**: a spin only pauses
+//!    the CPU. It never calls `sched_yield`: on a CPU shared with other
+//!    busy threads (a build, a second service) a yield hands a whole
+//!    timeslice — milliseconds — to them, and the thread that would wake
+//!    us cannot make a spinning waiter run again any sooner. Likewise a
+//!    spinning waiter that loses its CPU is worse off than a parked one:
+//!    the waker finds it not parked, so no wake-up lifts it back onto a
+//!    CPU. A gap of more than [`PREEMPTED_GAP`] between two looks at the
+//!    clock means the spin was descheduled; the spin ends there, and this
+//!    waiter does not spin again for [`CONTENDED_BACK_OFF`] (doubling, up to
+//!    [`MAX_CONTENDED_BACK_OFF`], while every retry is descheduled too):
+//!    on a busy machine a futex wake is the fast path. tokio never spins
+//!    before parking, which is why it holds up under load; this rule keeps
+//!    weft's spin where it pays, on a machine with CPUs to spare.
+//! 6. **Bounded**: a [`Spin`] ends at its deadline, after one more look
+//!    (this thread may have lost its CPU to the very thread it waits for).
+//!    Under loom a spin is one look, after a yield, so models explore both
+//!    a wake the spin catches and one that comes after it.
 //!
 //! [`ThreadParker`]: super::ThreadParker
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long a waiting thread spins before it parks unless the runtime's
 /// `Builder::spin_before_park` says otherwise (rule 1).
@@ -53,6 +64,17 @@ pub(crate) const DEFAULT_SPIN_BEFORE_PARK: Duration = Duration::from_micros(20);
 
 /// The most waits a [`Spinner`] skips spinning for after misses (rule 4).
 pub(crate) const MAX_SPIN_SKIP: u32 = 64;
+
+/// A gap between two looks at the clock that means the spinning thread
+/// lost its CPU (rule 5). Four rounds of pauses take a few microseconds;
+/// a descheduled thread is away for a timeslice, near a millisecond.
+pub(crate) const PREEMPTED_GAP: Duration = Duration::from_micros(50);
+
+/// How long a waiter does not spin after a spin was descheduled (rule 5).
+pub(crate) const CONTENDED_BACK_OFF: Duration = Duration::from_millis(2);
+
+/// The longest back-off after spins that were descheduled again and again.
+pub(crate) const MAX_CONTENDED_BACK_OFF: Duration = Duration::from_millis(128);
 
 /// One waiting thread's spin state: its limit (rule 1) and its back-off
 /// (rule 4). Kept by whoever waits: a `block_on` call, a worker's core.
@@ -63,6 +85,11 @@ pub(crate) struct Spinner {
     skip: u32,
     /// Waits the last miss skipped (doubled by each miss in a row).
     penalty: u32,
+    /// Rule 5: no spin before this instant (set after a descheduled spin).
+    contended_until: Option<Instant>,
+    /// The last contended back-off (doubled by each descheduled spin in a
+    /// row; zero after a spin that ran undisturbed).
+    contended_back_off: Duration,
 }
 
 impl Spinner {
@@ -72,13 +99,21 @@ impl Spinner {
             limit,
             skip: 0,
             penalty: 0,
+            contended_until: None,
+            contended_back_off: Duration::ZERO,
         }
     }
 
-    /// A spin for this wait, if one may pay (rules 1, 3 and 4); counts a
+    /// A spin for this wait, if one may pay (rules 1, 3, 4 and 5); counts a
     /// skipped wait. The caller has checked rule 2. Report how the spin
     /// ended with [`finish`](Spinner::finish).
     pub(crate) fn start(&mut self) -> Option<Spin> {
+        self.start_at(Instant::now)
+    }
+
+    /// [`start`](Spinner::start) with the clock as a parameter, read only
+    /// during a contended back-off.
+    fn start_at(&mut self, now: impl FnOnce() -> Instant) -> Option<Spin> {
         if self.limit.is_zero() {
             return None;
         }
@@ -86,18 +121,40 @@ impl Spinner {
             self.skip -= 1;
             return None;
         }
+        if let Some(until) = self.contended_until {
+            if now() < until {
+                return None;
+            }
+            self.contended_until = None;
+        }
         many_cpus().then_some(Spin { limit: self.limit })
     }
 
-    /// Rule 4: whether the spin caught what it waited for.
-    pub(crate) fn finish(&mut self, caught: bool) {
-        if caught {
+    /// Rules 4 and 5: how the spin ended.
+    pub(crate) fn finish(&mut self, end: SpinEnd) {
+        if end.preempted {
+            self.contended_back_off =
+                (self.contended_back_off * 2).clamp(CONTENDED_BACK_OFF, MAX_CONTENDED_BACK_OFF);
+            self.contended_until = Instant::now().checked_add(self.contended_back_off);
+        } else {
+            self.contended_back_off = Duration::ZERO;
+        }
+        if end.caught {
             self.penalty = 0;
         } else {
             self.penalty = (self.penalty * 2).clamp(1, MAX_SPIN_SKIP);
             self.skip = self.penalty;
         }
     }
+}
+
+/// How a [`Spin`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SpinEnd {
+    /// It saw what it waited for.
+    pub(crate) caught: bool,
+    /// It lost its CPU on the way (rule 5).
+    pub(crate) preempted: bool,
 }
 
 /// Rule 3: whether the thread we wait for can run while we spin.
@@ -113,7 +170,7 @@ fn many_cpus() -> bool {
     true
 }
 
-/// One bounded busy-wait (rule 5), from [`Spinner::start`].
+/// One bounded busy-wait (rule 6), from [`Spinner::start`].
 #[derive(Debug)]
 #[must_use = "a spin does nothing until `until` runs it"]
 pub(crate) struct Spin {
@@ -121,48 +178,53 @@ pub(crate) struct Spin {
     limit: Duration,
 }
 
-/// Rounds that only pause the CPU (a few microseconds in all) before each
-/// round yields it instead.
-#[cfg(not(weft_loom))]
-const PAUSE_ROUNDS: u32 = 24;
-
 impl Spin {
-    /// Busy-waits until `found` returns `true` or the limit has passed,
-    /// looking once more after the deadline. Returns whether `found` did.
+    /// Busy-waits until `found` returns `true`, the limit has passed, or
+    /// the thread lost its CPU on the way (rule 5), looking once more at
+    /// the end.
     #[cfg(not(weft_loom))]
-    pub(crate) fn until(self, mut found: impl FnMut() -> bool) -> bool {
-        use std::time::Instant;
+    pub(crate) fn until(self, mut found: impl FnMut() -> bool) -> SpinEnd {
+        let start = Instant::now();
         // `None`: a limit beyond what the clock can represent, no deadline.
-        let deadline = Instant::now().checked_add(self.limit);
-        let before_deadline = || deadline.is_none_or(|deadline| Instant::now() < deadline);
+        let deadline = start.checked_add(self.limit);
+        let mut last_look = start;
         let mut round: u32 = 0;
         loop {
-            round = round.saturating_add(1);
-            let more = if round <= PAUSE_ROUNDS {
-                for _ in 0..16 {
-                    std::hint::spin_loop();
-                }
-                // The clock is read every 4th round only (reading it costs
-                // about as much as a round of pauses).
-                round % 4 != 0 || before_deadline()
-            } else {
-                std::thread::yield_now();
-                before_deadline()
-            };
             if found() {
-                return true;
+                return SpinEnd {
+                    caught: true,
+                    preempted: false,
+                };
             }
-            if !more {
-                return false;
+            for _ in 0..16 {
+                std::hint::spin_loop();
             }
+            round = round.wrapping_add(1);
+            // The clock is read every 4th round only (reading it costs
+            // about as much as a round of pauses).
+            if round % 4 != 0 {
+                continue;
+            }
+            let now = Instant::now();
+            let preempted = now.duration_since(last_look) > PREEMPTED_GAP;
+            if preempted || deadline.is_some_and(|deadline| now >= deadline) {
+                return SpinEnd {
+                    caught: found(),
+                    preempted,
+                };
+            }
+            last_look = now;
         }
     }
 
-    /// Under loom: one look, after a yield (rule 5).
+    /// Under loom: one look, after a yield (rule 6).
     #[cfg(weft_loom)]
-    pub(crate) fn until(self, mut found: impl FnMut() -> bool) -> bool {
+    pub(crate) fn until(self, mut found: impl FnMut() -> bool) -> SpinEnd {
         loom::thread::yield_now();
-        found()
+        SpinEnd {
+            caught: found(),
+            preempted: false,
+        }
     }
 }
 
@@ -170,13 +232,22 @@ impl Spin {
 mod tests {
     use super::*;
 
+    const CAUGHT: SpinEnd = SpinEnd {
+        caught: true,
+        preempted: false,
+    };
+    const MISSED: SpinEnd = SpinEnd {
+        caught: false,
+        preempted: false,
+    };
+
     #[test]
     fn back_off_skips_1_2_4_up_to_64_waits_after_misses_and_resets_on_a_catch() {
         let mut spinner = Spinner::new(DEFAULT_SPIN_BEFORE_PARK);
         let spins = many_cpus();
         assert_eq!(spinner.start().is_some(), spins);
         for expected_skip in [1, 2, 4, 8, 16, 32, 64, 64] {
-            spinner.finish(false);
+            spinner.finish(MISSED);
             for _ in 0..expected_skip {
                 assert!(spinner.start().is_none(), "skipping {expected_skip} waits");
             }
@@ -186,8 +257,8 @@ mod tests {
                 "after {expected_skip} skips"
             );
         }
-        spinner.finish(true);
-        spinner.finish(false);
+        spinner.finish(CAUGHT);
+        spinner.finish(MISSED);
         assert!(
             spinner.start().is_none(),
             "a catch restarts the back-off at 1"
@@ -213,7 +284,7 @@ mod tests {
             looks += 1;
             looks == 3
         });
-        assert!(found);
+        assert_eq!(found, CAUGHT);
         assert_eq!(looks, 3);
 
         // A deadline already passed: the spin still ends (after the few
@@ -226,7 +297,61 @@ mod tests {
             looks += 1;
             false
         });
-        assert!(!found);
-        assert!((1..=4).contains(&looks), "{looks} looks");
+        assert!(!found.caught);
+        assert!((1..=5).contains(&looks), "{looks} looks");
+    }
+
+    #[test]
+    fn a_spin_that_loses_its_cpu_ends_and_stops_spinning_for_a_while() {
+        // A look that takes longer than `PREEMPTED_GAP` is what a spin sees
+        // when the kernel deschedules it.
+        let mut looks = 0;
+        let end = Spin {
+            limit: Duration::from_secs(3600),
+        }
+        .until(|| {
+            looks += 1;
+            if looks == 2 {
+                std::thread::sleep(PREEMPTED_GAP * 2);
+            }
+            false
+        });
+        assert_eq!(
+            end,
+            SpinEnd {
+                caught: false,
+                preempted: true
+            }
+        );
+        assert!(
+            looks <= 6,
+            "the spin ended at the next clock read: {looks} looks"
+        );
+
+        let mut spinner = Spinner::new(DEFAULT_SPIN_BEFORE_PARK);
+        let t0 = Instant::now();
+        spinner.finish(end);
+        spinner.skip = 0; // only the contended back-off is under test
+        let first_until = spinner.contended_until.expect("a back-off");
+        assert!(first_until >= t0 + CONTENDED_BACK_OFF);
+        assert!(spinner
+            .start_at(|| first_until - Duration::from_nanos(1))
+            .is_none());
+        // A retry that is descheduled again doubles the back-off, up to its cap.
+        let mut back_off = CONTENDED_BACK_OFF;
+        for _ in 0..10 {
+            assert_eq!(spinner.start_at(|| first_until).is_some(), many_cpus());
+            spinner.contended_until = Some(first_until);
+            let t = Instant::now();
+            spinner.finish(end);
+            spinner.skip = 0;
+            back_off = (back_off * 2).min(MAX_CONTENDED_BACK_OFF);
+            assert!(spinner.contended_until.unwrap() >= t + back_off);
+            spinner.contended_until = Some(first_until);
+        }
+        assert_eq!(spinner.contended_back_off, MAX_CONTENDED_BACK_OFF);
+        // An undisturbed spin ends the doubling.
+        spinner.finish(CAUGHT);
+        assert_eq!(spinner.contended_back_off, Duration::ZERO);
     }
 }

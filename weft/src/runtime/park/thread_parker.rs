@@ -9,7 +9,7 @@
 //!
 //! 1. An unpark (a wake) swaps in `NOTIFIED` (Release); only if it
 //!    replaced `PARKED` does it pay for `Thread::unpark` (a futex wake).
-//! 2. The parker first spins (the spin policy of `spin.rs`, rules 1–5),
+//! 2. The parker first spins (the spin policy of `spin.rs`, rules 1–6),
 //!    looking for `NOTIFIED` (Acquire), if its caller says a wake is likely
 //!    soon. Then it moves `EMPTY → PARKED` and parks; a failed move means a
 //!    wake came meanwhile.
@@ -69,9 +69,9 @@ impl ThreadParker {
         let inner = &*self.inner;
         if spin {
             if let Some(spin) = self.spinner.start() {
-                let caught = spin.until(|| inner.take_notified());
-                self.spinner.finish(caught);
-                if caught {
+                let end = spin.until(|| inner.take_notified());
+                self.spinner.finish(end);
+                if end.caught {
                     return;
                 }
             }

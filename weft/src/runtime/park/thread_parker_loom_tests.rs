@@ -5,7 +5,7 @@
 //! parker sleeps forever). `park` may return spuriously, so what the
 //! waking thread wrote reaches the parked thread through the future's own
 //! synchronization (here the `ready` flag), as in `block_on`. Under loom
-//! the spin is one look (`spin.rs`, rule 5), so each model explores an
+//! the spin is one look (`spin.rs`, rule 6), so each model explores an
 //! unpark caught while spinning, one that lands between the spin and the
 //! `PARKED` store, and one that finds the thread parked.
 

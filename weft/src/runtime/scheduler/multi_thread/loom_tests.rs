@@ -13,7 +13,7 @@
 //! `worker.rs` (next task, stealing, the deferred-wakes check, the spin for
 //! remote work, parking with its LIFO rescue, shutdown), so a change to the
 //! worker is a change to its models. Under loom a spin is one look
-//! (`runtime/park/spin.rs`, rule 5). Protocols below the loop are also
+//! (`runtime/park/spin.rs`, rule 6). Protocols below the loop are also
 //! modelled on their own: the `Idle` rules, `WorkerParker`, `LifoSlot`.
 //!
 //! A lost wake-up shows up as a loom deadlock: every parking thread here

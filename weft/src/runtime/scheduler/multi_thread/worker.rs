@@ -204,9 +204,10 @@ impl Context {
     fn spin_for_remote_work(&self, core: Box<Core>, spin: Spin) -> (Box<Core>, bool) {
         let handle = self.handle();
         let mut core = self.park_timeout(core, Some(Duration::ZERO));
-        let found =
+        let end =
             spin.until(|| core.has_tasks() || handle.has_visible_work() || handle.is_closed());
-        core.spinner.finish(found);
+        core.spinner.finish(end);
+        let found = end.caught;
         if handle.is_closed() {
             core.is_shutdown = true;
         }
