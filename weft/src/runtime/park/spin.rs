@@ -68,6 +68,7 @@ pub(crate) const MAX_SPIN_SKIP: u32 = 64;
 /// A gap between two looks at the clock that means the spinning thread
 /// lost its CPU (rule 5). Four rounds of pauses take a few microseconds;
 /// a descheduled thread is away for a timeslice, near a millisecond.
+#[cfg_attr(weft_loom, allow(dead_code))]
 pub(crate) const PREEMPTED_GAP: Duration = Duration::from_micros(50);
 
 /// How long a waiter does not spin after a spin was descheduled (rule 5).

@@ -269,7 +269,7 @@ where
 
     /// Frees the cell; `self` must not be used afterwards.
     fn dealloc(&self) {
-        debug_assert!(self.header().state.load().is_complete());
+        debug_assert!(self.header().state.load_for_assertion().is_complete());
         // The count is zero, so nobody else can reach the cell; its stage is
         // empty (rule 1: the output was taken or dropped), so the union's
         // fields need no drop.

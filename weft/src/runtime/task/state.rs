@@ -179,6 +179,15 @@ impl State {
         Snapshot(self.word.load(Acquire))
     }
 
+    /// Reads the state for a debug assertion. Relaxed on purpose: an
+    /// assertion must not add an ordering the protocol has to provide by
+    /// itself (an Acquire load in `dealloc`'s assertion once hid from the
+    /// loom models, built with debug assertions, that `ref_dec_many` had
+    /// lost its Acquire).
+    pub(super) fn load_for_assertion(&self) -> Snapshot {
+        Snapshot(self.word.load(Relaxed))
+    }
+
     /// Runs one compare-and-swap loop: `f` returns the outcome and, if the
     /// word must change, its new value.
     fn update<T>(&self, mut f: impl FnMut(Snapshot) -> (T, Option<Snapshot>)) -> T {
