@@ -645,6 +645,8 @@ impl File {
     /// # Ok(())
     /// # }
     /// ```
+    // tokio's signature: the error is the `File` itself, given back.
+    #[allow(clippy::result_large_err)]
     pub fn try_into_std(self) -> Result<StdFile, Self> {
         let File {
             std,
