@@ -9,7 +9,11 @@
 //!                                  | {"error"} | {"pending"} | {"skipped"},
 //!                                  "tokio": .., "smol": .. },
 //!                    "ratio_weft_tokio": number|null,
-//!                    "ratio_weft_smol": number|null } ],
+//!                    "ratio_weft_smol": number|null,
+//!                    only for rows with a std::fs reference:
+//!                    "reference_std": {"median","min","max","samples"}
+//!                                     | {"error"},
+//!                    "ratio_weft_std": number|null } ],
 //!   "pending": [ { "name", "reason" } ],
 //!   "notes": [ string ] }
 //! ```
@@ -119,11 +123,39 @@ pub fn to_json(r: &Report) -> String {
             "      \"ratio_weft_tokio\": {},",
             number(w.ratio_to(Kind::Tokio))
         );
-        let _ = writeln!(
+        let _ = write!(
             o,
             "      \"ratio_weft_smol\": {}",
             number(w.ratio_to(Kind::Smol))
         );
+        match &w.reference {
+            None => o.push('\n'),
+            Some(reference) => {
+                o.push_str(",\n      \"reference_std\": ");
+                match reference {
+                    Ok(s) => {
+                        let samples: Vec<String> =
+                            s.samples.iter().map(|v| number(Some(*v))).collect();
+                        let _ = write!(
+                            o,
+                            "{{\"median\": {}, \"min\": {}, \"max\": {}, \"samples\": [{}]}}",
+                            number(Some(s.median)),
+                            number(Some(s.min)),
+                            number(Some(s.max)),
+                            samples.join(", ")
+                        );
+                    }
+                    Err(e) => {
+                        let _ = write!(o, "{{\"error\": {}}}", string(e));
+                    }
+                }
+                let _ = writeln!(
+                    o,
+                    ",\n      \"ratio_weft_std\": {}",
+                    number(w.ratio_to_reference(Kind::Weft))
+                );
+            }
+        }
         o.push_str("    }");
     }
     o.push_str(if r.results.is_empty() {
