@@ -572,3 +572,39 @@ fn write_vectored_writes_every_slice() {
         let _ = AsyncWrite::is_write_vectored(&file);
     });
 }
+
+rt_test! {
+    fn std_file_is_where_the_reads_got_to(rt: &Runtime) {
+        let dir = Scratch::new("fs-into-std-position");
+        rt.block_on(async {
+            use std::io::Seek;
+            let path = dir.join("a");
+            std::fs::write(&path, pattern(200 * 1024)).unwrap();
+
+            // A small read reads ahead; into_std gives the rest back.
+            let mut file = File::open(&path).await.unwrap();
+            let mut small = [0u8; 10];
+            file.read_exact(&mut small).await.unwrap();
+            let mut std_file = file.into_std().await;
+            assert_eq!(std_file.stream_position().unwrap(), 10);
+
+            // The same through try_into_std.
+            let mut file = File::from_std(std_file);
+            file.read_exact(&mut small).await.unwrap();
+            let mut std_file = file.try_into_std().unwrap();
+            assert_eq!(std_file.stream_position().unwrap(), 20);
+
+            // With a write whose outcome was not seen yet, try_into_std
+            // gives the file back.
+            let mut file = OpenOptions::new().write(true).open(&path).await.unwrap();
+            file.write_all(b"abc").await.unwrap();
+            let mut file = match file.try_into_std() {
+                Ok(_) => panic!("a write was pending"),
+                Err(file) => file,
+            };
+            file.flush().await.unwrap();
+            assert!(file.try_into_std().is_ok());
+            drop(std_file.seek(std::io::SeekFrom::Start(0)));
+        });
+    }
+}

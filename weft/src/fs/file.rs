@@ -19,8 +19,10 @@
 //!    (`poll_idle`) and takes its result into account, so operations on a
 //!    file happen in the order they were asked for.
 //! 2. **Reads read ahead into the buffer.** A read asks the OS for up to
-//!    `min(caller's space, max_buf_size)` bytes; what does not fit the
-//!    caller's buffer stays for the next read.
+//!    `min(max(caller's space, MIN_READ), max_buf_size)` bytes; what does
+//!    not fit the caller's buffer stays for the next read. (tokio asks for
+//!    `min(caller's space, max_buf_size)`: a `BufReader` over a tokio file
+//!    costs a round trip per 8 KiB.)
 //! 3. **Writes are started, not waited for.** `poll_write` copies up to
 //!    `max_buf_size` bytes into the buffer, starts the write and returns
 //!    `Ready(n)` at once. Its outcome is seen by the next operation: an
@@ -63,6 +65,11 @@ use crate::sync::Mutex;
 /// The largest read or write one operation does, unless changed with
 /// [`File::set_max_buf_size`] (tokio's default).
 const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
+
+/// The least a background read asks for (rule 2), unless `max_buf_size`
+/// is smaller: a caller reading in small pieces (a `BufReader`'s 8 KiB)
+/// then pays one round trip per 64 KiB rather than per piece.
+const MIN_READ: usize = 64 * 1024;
 
 /// A reference to an open file on the filesystem.
 ///
@@ -592,8 +599,9 @@ impl File {
     /// Waits for any operation in flight, then returns the
     /// [`std::fs::File`].
     ///
-    /// Bytes read ahead and not yet read through this `File` are dropped;
-    /// the std file's position is past them (as with tokio's).
+    /// Bytes read ahead and not yet read through this `File` are dropped,
+    /// and the std file's position is moved back over them: it is where
+    /// this `File`'s reads had got to (tokio leaves it past them).
     ///
     /// # Panics
     ///
@@ -619,17 +627,29 @@ impl File {
     pub async fn into_std(self) -> StdFile {
         let mut inner = self.inner.lock().await;
         inner.complete_inflight().await;
+        // Rule 4: give back the bytes read ahead, so the std file is where
+        // the caller had read to.
+        let buf = inner.take_buf();
+        if let Some(rewind) = Inner::rewind_read_ahead(&buf) {
+            let op = ops::seek(&self.std, rewind);
+            inner.state = State::Busy(Pending::Seek(op, buf.into_storage()));
+            inner.complete_inflight().await;
+        }
         drop(inner);
         Arc::try_unwrap(self.std).expect("Arc::try_unwrap failed")
     }
 
     /// Returns the [`std::fs::File`] if no operation is in flight (and no
     /// other reference to the descriptor is alive); otherwise gives the
-    /// `File` back.
+    /// `File` back. Bytes read ahead are given back as in
+    /// [`into_std`](File::into_std) (`lseek`, which does not block, is
+    /// called here).
     ///
     /// # Errors
     ///
-    /// The `File` itself, when an operation is still in flight.
+    /// The `File` itself, when an operation is still in flight or its
+    /// outcome has not been seen yet (say, a write: flush first), or when
+    /// the position could not be put back.
     ///
     /// # Examples
     ///
@@ -647,7 +667,20 @@ impl File {
     /// ```
     // tokio's signature: the error is the `File` itself, given back.
     #[allow(clippy::result_large_err)]
-    pub fn try_into_std(self) -> Result<StdFile, Self> {
+    pub fn try_into_std(mut self) -> Result<StdFile, Self> {
+        let inner = self.inner.get_mut();
+        let State::Idle(buf) = &mut inner.state else {
+            return Err(self);
+        };
+        if Arc::strong_count(&self.std) != 1 {
+            return Err(self);
+        }
+        if let Some(rewind) = Inner::rewind_read_ahead(buf) {
+            if ops::seek_now(&self.std, rewind).is_err() {
+                return Err(self);
+            }
+            *buf = Buf::default();
+        }
         let File {
             std,
             inner,
@@ -849,7 +882,7 @@ impl AsyncRead for File {
                     if dst.remaining() == 0 {
                         return Poll::Ready(Ok(()));
                     }
-                    let len = dst.remaining().min(me.max_buf_size);
+                    let len = dst.remaining().max(MIN_READ).min(me.max_buf_size);
                     let storage = mem::take(buf).into_storage();
                     inner.state = State::Busy(Pending::Read(ops::read(&me.std, storage, len)));
                 }

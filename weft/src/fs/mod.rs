@@ -78,6 +78,15 @@
 //!   weft's [`File::set_times`].
 //! * A failed background write is reported with its full [`io::Error`]
 //!   (tokio keeps only its kind).
+//! * A [`File`] read asks the OS for at least 64 KiB (at most
+//!   [`max_buf_size`](File::set_max_buf_size)) and keeps what the caller
+//!   had no room for, where tokio asks for exactly the caller's room: a
+//!   [`BufReader`](crate::io::BufReader) with its 8 KiB buffer then costs
+//!   one background round trip per 64 KiB instead of per 8 KiB. The
+//!   descriptor's own position runs ahead of the `File`'s meanwhile;
+//!   writes, seeks, `set_len` and [`File::into_std`] put it back first.
+//!   Only code that uses the raw descriptor directly (through
+//!   [`AsRawFd`](std::os::fd::AsRawFd)) can see the difference.
 //!
 //! [`AsyncReadExt`]: crate::io::AsyncReadExt
 //! [`AsyncWriteExt`]: crate::io::AsyncWriteExt

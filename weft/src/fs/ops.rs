@@ -188,6 +188,13 @@ pub(crate) fn seek(file: &FileRef, position: SeekFrom) -> Op<io::Result<u64>> {
     Op::blocking(move || (&*file).seek(position))
 }
 
+/// `lseek(2)` right here, on the caller's thread: it only moves the
+/// file offset and never waits for the device, so it needs no background
+/// trip (`File::try_into_std`, which cannot wait).
+pub(crate) fn seek_now(file: &FileRef, position: SeekFrom) -> io::Result<u64> {
+    (&**file).seek(position)
+}
+
 /// `fsync(2)`.
 #[track_caller]
 pub(crate) fn sync_all(file: &FileRef) -> Op<io::Result<()>> {
