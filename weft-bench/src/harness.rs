@@ -221,6 +221,9 @@ fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadR
         .collect()
 }
 
+/// A reference's sampler (or why there is none) and its samples so far.
+type ReferenceRun = (Result<Sampler, String>, Result<Vec<f64>, String>);
+
 fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
     let (warmup, rounds) = plan.rounds_for(entry);
     let mut samplers: Vec<(Kind, Result<Sampler, String>)> = Kind::ALL
@@ -238,7 +241,7 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
         })
         .collect();
     // The reference, if any, samples last in each round.
-    let mut reference: Option<(Result<Sampler, String>, Result<Vec<f64>, String>)> =
+    let mut reference: Option<ReferenceRun> =
         entry.reference.map(|prepare| match prepare(settings) {
             Ok(sampler) => (Ok(sampler), Ok(Vec::with_capacity(rounds))),
             Err(e) => {

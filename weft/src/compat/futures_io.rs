@@ -11,7 +11,6 @@
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use std::io;
-#[allow(unused_imports)] // used by the `seek` arm, whose types may all be off
 use std::io::SeekFrom;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};

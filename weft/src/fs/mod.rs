@@ -5,7 +5,7 @@
 //!   `set_len`, ... through the I/O traits ([`AsyncReadExt`],
 //!   [`AsyncWriteExt`], [`AsyncSeekExt`]), and, with the features
 //!   `futures-io` and `tokio-io`, those ecosystems' I/O traits.
-//! * Whole-file calls: [`read`], [`read_to_string`], [`write`], [`copy`].
+//! * Whole-file calls: [`read`], [`read_to_string`], [`write()`], [`copy`].
 //! * Paths: [`metadata`], [`symlink_metadata`], [`try_exists`],
 //!   [`rename`], [`remove_file`], [`hard_link`], [`symlink`],
 //!   [`read_link`], [`canonicalize`], [`set_permissions`].
@@ -24,7 +24,7 @@
 //! runtime's blocking pool (as [`spawn_blocking`](crate::task::spawn_blocking)
 //! does) and the calling task sleeps until it is done, as tokio does. So
 //! every call must run inside a weft runtime, and each costs a round trip
-//! to a pool thread: prefer one call that does much ([`read`], [`write`])
+//! to a pool thread: prefer one call that does much ([`read`], [`write()`])
 //! to many small ones, and wrap a [`File`] read or written in small pieces
 //! in a [`BufReader`](crate::io::BufReader) or
 //! [`BufWriter`](crate::io::BufWriter).
