@@ -87,6 +87,16 @@
 //!   writes, seeks, `set_len` and [`File::into_std`] put it back first.
 //!   Only code that uses the raw descriptor directly (through
 //!   [`AsRawFd`](std::os::fd::AsRawFd)) can see the difference.
+//! * [`File::into_std`] and [`File::try_into_std`] return a std file whose
+//!   position is where this `File`'s reads got to (tokio's may be past
+//!   bytes it read ahead), and `try_into_std` gives the `File` back while
+//!   a finished operation's outcome has not been seen yet (a write whose
+//!   error would otherwise be lost: flush first), where tokio's returns
+//!   the std file.
+//! * The `fs` feature implies `sync`: `File`'s `&self` methods wait for
+//!   its operation in flight under weft's own async
+//!   [`Mutex`](crate::sync::Mutex) (tokio uses its internal copy of its
+//!   `Mutex` without enabling `sync`).
 //!
 //! [`AsyncReadExt`]: crate::io::AsyncReadExt
 //! [`AsyncWriteExt`]: crate::io::AsyncWriteExt
