@@ -357,6 +357,48 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_samples_once_per_round_after_the_runtimes() {
+        let entry = Entry {
+            reference: Some(|_| {
+                Ok(Box::new(|| {
+                    ORDER.with(|o| o.borrow_mut().push(Kind::Weft));
+                    Ok(0.5)
+                }))
+            }),
+            ..fake_entry()
+        };
+        ORDER.with(|o| o.borrow_mut().clear());
+        let plan = Plan::QUICK;
+        let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
+        let reference = r.reference.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(reference.samples.len(), plan.rounds);
+        // weft's median over the reference's.
+        let weft = r.summary(Kind::Weft).unwrap().median;
+        assert_eq!(r.ratio_to_reference(Kind::Weft), Some(weft / 0.5));
+        assert_eq!(
+            r.ratio_to_reference(Kind::Smol),
+            None,
+            "smol failed to build"
+        );
+        // Each round: weft, tokio, then the reference (recorded as weft).
+        let order = ORDER.with(|o| o.borrow().clone());
+        assert_eq!(order.len(), 3 * (plan.warmup + plan.rounds));
+        assert_eq!(&order[..3], &[Kind::Weft, Kind::Tokio, Kind::Weft]);
+
+        // A reference that fails is an error of its own; the runtimes stand.
+        let failing = Entry {
+            reference: Some(|_| Ok(Box::new(|| Err(io::Error::other("no disk"))))),
+            ..fake_entry()
+        };
+        let r = &run(&[failing], &Settings::default(), &plan, |_| {})[0];
+        assert_eq!(
+            r.reference,
+            Some(Err("fake reference: no disk".to_string()))
+        );
+        assert!(r.summary(Kind::Weft).is_some());
+    }
+
+    #[test]
     fn a_runtime_without_the_feature_is_pending_not_failed() {
         let entry = Entry {
             prepare: |kind, _| match kind {

@@ -251,6 +251,26 @@ mod tests {
         assert_balanced(&j);
     }
 
+    #[test]
+    fn a_row_with_a_std_reference_has_it_and_its_ratio() {
+        let mut report = sample_report();
+        report.results[0].reference = Some(Ok(crate::stats::Summary::of(vec![0.5, 1.0]).unwrap()));
+        report.results[2].reference = Some(Err("echo reference: gone".into()));
+        let j = to_json(&report);
+        assert!(
+            j.contains("\"ratio_weft_smol\": null,\n      \"reference_std\": {\"median\": "),
+            "{j}"
+        );
+        assert!(j.contains("\"ratio_weft_std\": "), "{j}");
+        assert!(
+            j.contains("\"reference_std\": {\"error\": \"echo reference: gone\"},\n      \"ratio_weft_std\": null\n    }"),
+            "{j}"
+        );
+        // A row without one is as before.
+        assert!(j.contains("\"ratio_weft_smol\": 0.5,\n      \"reference_std\""));
+        assert_balanced(&j);
+    }
+
     /// Brackets and braces outside strings pair up, and strings close.
     fn assert_balanced(j: &str) {
         let mut stack = Vec::new();

@@ -412,6 +412,36 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn references_get_a_section_of_their_own() {
+        let mut report = sample_report();
+        assert!(!report.table().contains("std::fs reference"));
+        assert!(!report.markdown().contains("std::fs reference"));
+        report.results[0].reference = Some(Ok(Summary::of(vec![0.5, 1.0, 1.5]).unwrap()));
+        report.results[1].reference = Some(Err("sleepy reference: gone".into()));
+        let t = report.table();
+        let section = t
+            .split("std::fs reference")
+            .nth(1)
+            .expect("a reference section");
+        let spawn = section.lines().find(|l| l.starts_with("spawn ")).unwrap();
+        // weft 2.00, tokio 4.00 over std 1.00; smol failed.
+        assert!(spawn.contains("1.00 [0.50-1.50]"), "{spawn}");
+        assert!(spawn.contains("2.00") && spawn.contains("4.00"), "{spawn}");
+        let sleepy = section.lines().find(|l| l.starts_with("sleepy ")).unwrap();
+        assert!(sleepy.contains("error"), "{sleepy}");
+        assert!(
+            t.contains("  sleepy reference: gone"),
+            "listed under the errors"
+        );
+        let md = report.markdown();
+        assert!(md.contains("| workload | unit | std | weft/std | tokio/std | smol/std |"));
+        assert!(
+            md.contains("| spawn | µs | 1.00 | 2.00 | 4.00 | - |"),
+            "{md}"
+        );
+    }
+
+    #[test]
     fn table_states_direction_and_marks_better_and_worse() {
         let t = sample_report().table();
         assert!(t.contains("lower is better, ratio < 1.00 means weft is better"));
