@@ -1,6 +1,8 @@
 //! Runs the workloads: for each one, a sampler per runtime, warm-up, then
 //! rounds in which every runtime takes one sample in turn (weft, tokio,
 //! smol, weft, ...), so slow drift on a shared machine lands on all three.
+//! A workload with a reference (the fs rows' `std::fs` on one thread)
+//! takes one reference sample at the end of each round too.
 
 use std::any::Any;
 use std::io;
@@ -82,6 +84,9 @@ pub struct WorkloadResult {
     pub about: &'static str,
     /// Per runtime, in [`Kind::ALL`] order.
     pub runtimes: Vec<RuntimeResult>,
+    /// The reference's samples (same unit), for workloads that have one
+    /// (see [`Entry::reference`]).
+    pub reference: Option<Result<Summary, String>>,
 }
 
 impl WorkloadResult {
@@ -101,6 +106,12 @@ impl WorkloadResult {
     /// weft's median over `other`'s (see [`ratio`]).
     pub fn ratio_to(&self, other: Kind) -> Option<f64> {
         ratio(self.summary(Kind::Weft)?, self.summary(other)?)
+    }
+
+    /// `kind`'s median over the reference's (see [`ratio`]).
+    pub fn ratio_to_reference(&self, kind: Kind) -> Option<f64> {
+        let reference = self.reference.as_ref()?.as_ref().ok()?;
+        ratio(self.summary(kind)?, reference)
     }
 }
 
@@ -205,9 +216,13 @@ fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadR
                     }),
                 })
                 .collect(),
+            reference: None,
         })
         .collect()
 }
+
+/// A reference's sampler (or why there is none) and its samples so far.
+type ReferenceRun = (Result<Sampler, String>, Result<Vec<f64>, String>);
 
 fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
     let (warmup, rounds) = plan.rounds_for(entry);
@@ -225,6 +240,15 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
             Err(e) => Err(e.clone()),
         })
         .collect();
+    // The reference, if any, samples last in each round.
+    let mut reference: Option<ReferenceRun> =
+        entry.reference.map(|prepare| match prepare(settings) {
+            Ok(sampler) => (Ok(sampler), Ok(Vec::with_capacity(rounds))),
+            Err(e) => {
+                let e = format!("{} reference: {e}", entry.name);
+                (Err(e.clone()), Err(e))
+            }
+        });
     for round in 0..warmup + rounds {
         for ((kind, sampler), taken) in samplers.iter_mut().zip(samples.iter_mut()) {
             let (Ok(sampler), Ok(list)) = (sampler.as_mut(), taken.as_mut()) else {
@@ -239,7 +263,24 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
                 Err(payload) => *taken = Err(describe_panic(entry, *kind, payload.as_ref())),
             }
         }
+        if let Some((Ok(sampler), taken @ Ok(_))) = reference.as_mut() {
+            match panic::catch_unwind(AssertUnwindSafe(&mut *sampler)) {
+                Ok(Ok(v)) if round >= warmup => {
+                    if let Ok(list) = taken.as_mut() {
+                        list.push(v);
+                    }
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => *taken = Err(format!("{} reference: {e}", entry.name)),
+                Err(_) => *taken = Err(format!("{} reference: panicked", entry.name)),
+            }
+        }
     }
+    let reference = reference.map(|(_, taken)| {
+        taken.and_then(|v| {
+            Summary::of(v).ok_or_else(|| format!("{} reference: no valid sample", entry.name))
+        })
+    });
     // Drop the runtimes in order, before the next workload builds its own.
     for (_, s) in samplers.drain(..) {
         drop(s);
@@ -260,6 +301,7 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
         unit: entry.unit,
         about: entry.about,
         runtimes,
+        reference,
     }
 }
 
@@ -310,7 +352,50 @@ mod tests {
             },
             child: None,
             multi: None,
+            reference: None,
         }
+    }
+
+    #[test]
+    fn a_reference_samples_once_per_round_after_the_runtimes() {
+        let entry = Entry {
+            reference: Some(|_| {
+                Ok(Box::new(|| {
+                    ORDER.with(|o| o.borrow_mut().push(Kind::Weft));
+                    Ok(0.5)
+                }))
+            }),
+            ..fake_entry()
+        };
+        ORDER.with(|o| o.borrow_mut().clear());
+        let plan = Plan::QUICK;
+        let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
+        let reference = r.reference.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(reference.samples.len(), plan.rounds);
+        // weft's median over the reference's.
+        let weft = r.summary(Kind::Weft).unwrap().median;
+        assert_eq!(r.ratio_to_reference(Kind::Weft), Some(weft / 0.5));
+        assert_eq!(
+            r.ratio_to_reference(Kind::Smol),
+            None,
+            "smol failed to build"
+        );
+        // Each round: weft, tokio, then the reference (recorded as weft).
+        let order = ORDER.with(|o| o.borrow().clone());
+        assert_eq!(order.len(), 3 * (plan.warmup + plan.rounds));
+        assert_eq!(&order[..3], &[Kind::Weft, Kind::Tokio, Kind::Weft]);
+
+        // A reference that fails is an error of its own; the runtimes stand.
+        let failing = Entry {
+            reference: Some(|_| Ok(Box::new(|| Err(io::Error::other("no disk"))))),
+            ..fake_entry()
+        };
+        let r = &run(&[failing], &Settings::default(), &plan, |_| {})[0];
+        assert_eq!(
+            r.reference,
+            Some(Err("fake reference: no disk".to_string()))
+        );
+        assert!(r.summary(Kind::Weft).is_some());
     }
 
     #[test]

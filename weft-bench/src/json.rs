@@ -9,7 +9,11 @@
 //!                                  | {"error"} | {"pending"} | {"skipped"},
 //!                                  "tokio": .., "smol": .. },
 //!                    "ratio_weft_tokio": number|null,
-//!                    "ratio_weft_smol": number|null } ],
+//!                    "ratio_weft_smol": number|null,
+//!                    only for rows with a std::fs reference:
+//!                    "reference_std": {"median","min","max","samples"}
+//!                                     | {"error"},
+//!                    "ratio_weft_std": number|null } ],
 //!   "pending": [ { "name", "reason" } ],
 //!   "notes": [ string ] }
 //! ```
@@ -119,11 +123,39 @@ pub fn to_json(r: &Report) -> String {
             "      \"ratio_weft_tokio\": {},",
             number(w.ratio_to(Kind::Tokio))
         );
-        let _ = writeln!(
+        let _ = write!(
             o,
             "      \"ratio_weft_smol\": {}",
             number(w.ratio_to(Kind::Smol))
         );
+        match &w.reference {
+            None => o.push('\n'),
+            Some(reference) => {
+                o.push_str(",\n      \"reference_std\": ");
+                match reference {
+                    Ok(s) => {
+                        let samples: Vec<String> =
+                            s.samples.iter().map(|v| number(Some(*v))).collect();
+                        let _ = write!(
+                            o,
+                            "{{\"median\": {}, \"min\": {}, \"max\": {}, \"samples\": [{}]}}",
+                            number(Some(s.median)),
+                            number(Some(s.min)),
+                            number(Some(s.max)),
+                            samples.join(", ")
+                        );
+                    }
+                    Err(e) => {
+                        let _ = write!(o, "{{\"error\": {}}}", string(e));
+                    }
+                }
+                let _ = writeln!(
+                    o,
+                    ",\n      \"ratio_weft_std\": {}",
+                    number(w.ratio_to_reference(Kind::Weft))
+                );
+            }
+        }
         o.push_str("    }");
     }
     o.push_str(if r.results.is_empty() {
@@ -216,6 +248,26 @@ mod tests {
             j.contains("\"pending\": [\n    {\"name\": \"sync_x\", \"reason\": \"not yet\"}\n  ],")
         );
         assert!(j.ends_with("\n  ]\n}\n"));
+        assert_balanced(&j);
+    }
+
+    #[test]
+    fn a_row_with_a_std_reference_has_it_and_its_ratio() {
+        let mut report = sample_report();
+        report.results[0].reference = Some(Ok(crate::stats::Summary::of(vec![0.5, 1.0]).unwrap()));
+        report.results[2].reference = Some(Err("echo reference: gone".into()));
+        let j = to_json(&report);
+        assert!(
+            j.contains("\"ratio_weft_smol\": null,\n      \"reference_std\": {\"median\": "),
+            "{j}"
+        );
+        assert!(j.contains("\"ratio_weft_std\": "), "{j}");
+        assert!(
+            j.contains("\"reference_std\": {\"error\": \"echo reference: gone\"},\n      \"ratio_weft_std\": null\n    }"),
+            "{j}"
+        );
+        // A row without one is as before.
+        assert!(j.contains("\"ratio_weft_smol\": 0.5,\n      \"reference_std\""));
         assert_balanced(&j);
     }
 

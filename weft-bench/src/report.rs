@@ -94,6 +94,27 @@ fn ratio_cell(r: &WorkloadResult, other: Kind) -> String {
     }
 }
 
+/// The reference column of a row that has one: `median [min-max]`, or
+/// `error`.
+fn reference_cell(r: &WorkloadResult) -> String {
+    match &r.reference {
+        Some(Ok(s)) => format!("{} [{}-{}]", num(s.median), num(s.min), num(s.max)),
+        Some(Err(_)) => "error".into(),
+        None => "-".into(),
+    }
+}
+
+/// `kind`'s median over the reference's, as `x.xx`.
+fn reference_ratio_cell(r: &WorkloadResult, kind: Kind) -> String {
+    r.ratio_to_reference(kind)
+        .map_or_else(|| "-".into(), |x| format!("{x:.2}"))
+}
+
+/// What the reference section is, for the table and the Markdown.
+pub const REFERENCE_NOTE: &str = "std::fs reference: the same work through std::fs on the \
+calling thread, with no runtime (sampled at the end of each round, after the three runtimes); \
+ratio = runtime median / std median, in the row's unit";
+
 impl Report {
     /// How the machine was loaded, for the header lines: empty when idle.
     pub fn load_note(&self) -> String {
@@ -152,6 +173,36 @@ impl Report {
                 ratio_cell(r, Kind::Smol),
             );
         }
+        let referenced: Vec<_> = self
+            .results
+            .iter()
+            .filter(|r| r.reference.is_some())
+            .collect();
+        if !referenced.is_empty() {
+            let _ = write!(
+                out,
+                "\n{REFERENCE_NOTE}.\n\n\
+                 | workload | unit | std | weft/std | tokio/std | smol/std |\n\
+                 |---|---|---:|---:|---:|---:|\n"
+            );
+            for r in referenced {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    r.name,
+                    r.unit.label,
+                    r.reference.as_ref().map_or_else(
+                        || "-".into(),
+                        |s| s
+                            .as_ref()
+                            .map_or_else(|_| "error".into(), |s| num(s.median))
+                    ),
+                    reference_ratio_cell(r, Kind::Weft),
+                    reference_ratio_cell(r, Kind::Tokio),
+                    reference_ratio_cell(r, Kind::Smol),
+                );
+            }
+        }
         out
     }
 
@@ -184,12 +235,42 @@ impl Report {
                 ratio_cell(r, Kind::Smol),
             );
         }
+        let referenced: Vec<_> = self
+            .results
+            .iter()
+            .filter(|r| r.reference.is_some())
+            .collect();
+        if !referenced.is_empty() {
+            let _ = writeln!(out, "\n{REFERENCE_NOTE}:");
+            let _ = writeln!(
+                out,
+                "{:<w$} {:<9} {:<28} {:<12} {:<12} {:<12}",
+                "workload", "unit", "std", "weft/std", "tokio/std", "smol/std"
+            );
+            for r in referenced {
+                let _ = writeln!(
+                    out,
+                    "{:<w$} {:<9} {:<28} {:<12} {:<12} {:<12}",
+                    r.name,
+                    r.unit.label,
+                    reference_cell(r),
+                    reference_ratio_cell(r, Kind::Weft),
+                    reference_ratio_cell(r, Kind::Tokio),
+                    reference_ratio_cell(r, Kind::Smol),
+                );
+            }
+        }
         let errors: Vec<_> = self
             .results
             .iter()
             .flat_map(|r| r.runtimes.iter())
             .filter(|rr| !rr.is_pending() && !rr.is_skipped())
             .filter_map(|rr| rr.outcome.as_ref().err())
+            .chain(
+                self.results
+                    .iter()
+                    .filter_map(|r| r.reference.as_ref()?.as_ref().err()),
+            )
             .collect();
         let skipped: Vec<_> = self
             .results
@@ -281,6 +362,7 @@ pub(crate) mod tests {
                             outcome: Err("spawn on smol: \"boom\"".into()),
                         },
                     ],
+                    reference: None,
                 },
                 WorkloadResult {
                     name: "sleepy",
@@ -301,6 +383,7 @@ pub(crate) mod tests {
                             outcome: ok(vec![12.0]),
                         },
                     ],
+                    reference: None,
                 },
                 WorkloadResult {
                     name: "echo",
@@ -321,10 +404,41 @@ pub(crate) mod tests {
                             outcome: ok(vec![600.0]),
                         },
                     ],
+                    reference: None,
                 },
             ],
             pending: vec![("sync_x".into(), "not yet".into())],
         }
+    }
+
+    #[test]
+    fn references_get_a_section_of_their_own() {
+        let mut report = sample_report();
+        assert!(!report.table().contains("std::fs reference"));
+        assert!(!report.markdown().contains("std::fs reference"));
+        report.results[0].reference = Some(Ok(Summary::of(vec![0.5, 1.0, 1.5]).unwrap()));
+        report.results[1].reference = Some(Err("sleepy reference: gone".into()));
+        let t = report.table();
+        let section = t
+            .split("std::fs reference")
+            .nth(1)
+            .expect("a reference section");
+        let spawn = section.lines().find(|l| l.starts_with("spawn ")).unwrap();
+        // weft 2.00, tokio 4.00 over std 1.00; smol failed.
+        assert!(spawn.contains("1.00 [0.50-1.50]"), "{spawn}");
+        assert!(spawn.contains("2.00") && spawn.contains("4.00"), "{spawn}");
+        let sleepy = section.lines().find(|l| l.starts_with("sleepy ")).unwrap();
+        assert!(sleepy.contains("error"), "{sleepy}");
+        assert!(
+            t.contains("  sleepy reference: gone"),
+            "listed under the errors"
+        );
+        let md = report.markdown();
+        assert!(md.contains("| workload | unit | std | weft/std | tokio/std | smol/std |"));
+        assert!(
+            md.contains("| spawn | µs | 1.00 | 2.00 | 4.00 | - |"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -10,9 +10,9 @@
 use std::io;
 
 use crate::child;
-use crate::rt::{Channels, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
+use crate::rt::{Channels, Files, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
 use crate::stats::Unit;
-use crate::workloads::{clients, current, echo, http, memory as mem, multi, sync, timers};
+use crate::workloads::{clients, current, echo, fs, http, memory as mem, multi, sync, timers};
 
 /// Takes one sample, in the workload's [`Unit`].
 pub type Sampler = Box<dyn FnMut() -> io::Result<f64>>;
@@ -139,6 +139,30 @@ pub trait SyncTimed {
     fn prepare<R: Channels>(settings: &Settings) -> io::Result<Sampler>;
 }
 
+/// A [`Timed`] workload that needs [`Files`], with a reference: the same
+/// work done by `std::fs` on one thread, with no runtime.
+pub trait FsTimed {
+    /// Unique name.
+    const NAME: &'static str;
+    /// What a sample measures.
+    const UNIT: Unit;
+    /// What a sample does.
+    const ABOUT: &'static str;
+    /// Builds the runtime and returns the sampler that owns it.
+    ///
+    /// # Errors
+    ///
+    /// When the runtime cannot be built or the files cannot be made.
+    fn prepare<R: Files>(settings: &Settings) -> io::Result<Sampler>;
+    /// The reference sampler: the same work through `std::fs` on the
+    /// calling thread, in the same unit.
+    ///
+    /// # Errors
+    ///
+    /// When the files cannot be made.
+    fn reference(settings: &Settings) -> io::Result<Sampler>;
+}
+
 /// A [`Memory`] workload that needs [`Timers`].
 pub trait TimerMemory {
     /// Unique name.
@@ -191,6 +215,10 @@ pub struct Entry {
     /// For workloads with several rows per sample: those rows (the harness
     /// then uses `multi.prepare`, not `prepare`).
     pub multi: Option<Multi>,
+    /// For workloads with a reference outside any runtime (the fs rows:
+    /// `std::fs` on one thread), its sampler; the harness takes one
+    /// reference sample per round, after the three runtimes'.
+    pub reference: Option<fn(&Settings) -> io::Result<Sampler>>,
 }
 
 /// The [`Entry`] of a [`Timed`] workload.
@@ -207,6 +235,7 @@ pub fn timed<B: Timed>() -> Entry {
         },
         child: None,
         multi: None,
+        reference: None,
     }
 }
 
@@ -224,6 +253,7 @@ pub fn memory<B: Memory>() -> Entry {
             Kind::Smol => B::measure::<SmolRt>(),
         }),
         multi: None,
+        reference: None,
     }
 }
 
@@ -241,6 +271,7 @@ pub fn timer_timed<B: TimerTimed>() -> Entry {
         },
         child: None,
         multi: None,
+        reference: None,
     }
 }
 
@@ -258,6 +289,7 @@ pub fn sync_timed<B: SyncTimed>() -> Entry {
         },
         child: None,
         multi: None,
+        reference: None,
     }
 }
 
@@ -275,6 +307,25 @@ pub fn timer_child<B: TimerMemory>() -> Entry {
             Kind::Smol => B::measure::<SmolRt>(),
         }),
         multi: None,
+        reference: None,
+    }
+}
+
+/// The [`Entry`] of an [`FsTimed`] workload.
+pub fn fs_timed<B: FsTimed>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: "fs",
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, settings| match kind {
+            Kind::Weft => B::prepare::<WeftRt>(settings),
+            Kind::Tokio => B::prepare::<TokioRt>(settings),
+            Kind::Smol => B::prepare::<SmolRt>(settings),
+        },
+        child: None,
+        multi: None,
+        reference: Some(B::reference),
     }
 }
 
@@ -312,6 +363,11 @@ pub fn all() -> Vec<Entry> {
         sync_timed::<sync::SemaphoreUncontended>(),
         sync_timed::<sync::RwLockReadContended>(),
         sync_timed::<sync::RwLockReadUncontended>(),
+        fs_timed::<fs::Read4k>(),
+        fs_timed::<fs::Read4kConcurrent>(),
+        fs_timed::<fs::Metadata1000>(),
+        fs_timed::<fs::Write1mSyncAll>(),
+        fs_timed::<fs::Stream64mBufReader>(),
         http::entry(),
     ]
 }

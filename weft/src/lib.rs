@@ -35,6 +35,9 @@
 //!   [`TcpStream`](net::TcpStream), [`TcpSocket`](net::TcpSocket),
 //!   [`UdpSocket`](net::UdpSocket), Unix domain sockets,
 //!   [`lookup_host`](net::lookup_host).
+//! * [`fs`] — files and directories: [`File`](fs::File),
+//!   [`read`](fs::read), [`write`](fs::write), [`read_dir`](fs::read_dir),
+//!   [`metadata`](fs::metadata), ... (each call runs on the blocking pool).
 //! * [`signal`] — [`ctrl_c`](signal::ctrl_c) and Unix signal streams.
 //! * [`sync`] — [`Mutex`](sync::Mutex), [`RwLock`](sync::RwLock),
 //!   [`Semaphore`](sync::Semaphore), [`Notify`](sync::Notify),
@@ -46,7 +49,7 @@
 //! * Macros — [`main`] and [`test`] (feature `macros`), and [`join!`],
 //!   [`try_join!`], [`select!`], [`pin!`] (always available).
 //!
-//! Not in weft yet: `fs`, `process` and `task_local!`. Crates that use
+//! Not in weft yet: `process` and `task_local!`. Crates that use
 //! tokio's runtime themselves (reqwest, sqlx, tonic, tower-http's timeouts:
 //! they spawn, connect or sleep through tokio) panic under weft, as they do
 //! outside any tokio runtime.
@@ -68,13 +71,14 @@
 //! | `sync`   | [`sync`]: locks, semaphores, `Notify`, channels (no runtime needed) |
 //! | `macros` | `#[weft::main]`, `#[weft::test]` (with `rt`)           |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
+//! | `fs`     | [`fs`]: files and directories (on the blocking pool; implies `rt` and `sync`) |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
 //! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
 //! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
 //! | `full`   | everything but `test-util`, `tokio-io` and `hyper` (the default) |
 //!
-//! `net`, `io-std`, `time` and `signal` imply `rt` (weft's sockets, timers
+//! `net`, `io-std`, `time`, `signal` and `fs` imply `rt` (weft's sockets, timers
 //! and signal streams exist only inside a weft runtime); `sync` and
 //! `io-util` need no runtime. The traits `AsyncRead`, `AsyncWrite`,
 //! `AsyncBufRead`, `AsyncSeek`, `ReadBuf`, and the macros `join!`,
@@ -91,6 +95,9 @@ mod util;
 #[doc(hidden)]
 pub mod macros;
 
+#[cfg(feature = "fs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
+pub mod fs;
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod hyper;

@@ -1,5 +1,5 @@
 //! Every weft I/O type has the other ecosystems' I/O traits that match what
-//! it does (reads, buffered reads, writes): `futures-io`'s, tokio's and
+//! it does (reads, buffered reads, writes, seeks): `futures-io`'s, tokio's and
 //! hyper's. The checks are compile-time bounds on generic functions; the
 //! tests only make them part of the test run.
 //!
@@ -7,8 +7,9 @@
 //! each made concrete; that list is itself checked against weft's sources
 //! by a unit test there, so a new I/O type missing from it fails that test.
 
-#![cfg(feature = "rt")]
+#![cfg(all(feature = "rt", feature = "fs"))]
 
+use weft::fs::File;
 use weft::io::{
     BufReader, BufStream, BufWriter, Chain, DuplexStream, Empty, ReadHalf, Repeat, SimplexStream,
     Sink, Stderr, Stdin, Stdout, Take, WriteHalf,
@@ -17,9 +18,9 @@ use weft::net::{tcp, unix, TcpStream, UnixStream};
 
 /// Calls `$read::<T>()` for every type that reads, `$buf_read` for every
 /// one that also has a buffer to read from, `$write` for every one that
-/// writes.
+/// writes, `$seek` for every one whose seek is bridged.
 macro_rules! every_io_type {
-    ($read:ident, $buf_read:ident, $write:ident) => {
+    ($read:ident, $buf_read:ident, $write:ident, $seek:ident) => {
         // In-memory streams.
         $read::<DuplexStream>();
         $write::<DuplexStream>();
@@ -28,6 +29,7 @@ macro_rules! every_io_type {
         $read::<Empty>();
         $buf_read::<Empty>();
         $write::<Empty>();
+        $seek::<Empty>();
         $read::<Repeat>();
         $write::<Sink>();
         // Buffers and adapters.
@@ -63,6 +65,10 @@ macro_rules! every_io_type {
         $write::<unix::WriteHalf<'static>>();
         $read::<unix::OwnedReadHalf>();
         $write::<unix::OwnedWriteHalf>();
+        // Files.
+        $read::<File>();
+        $write::<File>();
+        $seek::<File>();
     };
 }
 
@@ -72,7 +78,8 @@ fn every_io_type_speaks_futures_io() {
     fn read<T: futures_io::AsyncRead>() {}
     fn buf_read<T: futures_io::AsyncBufRead>() {}
     fn write<T: futures_io::AsyncWrite>() {}
-    every_io_type!(read, buf_read, write);
+    fn seek<T: futures_io::AsyncSeek>() {}
+    every_io_type!(read, buf_read, write, seek);
 }
 
 #[cfg(feature = "tokio-io")]
@@ -81,7 +88,8 @@ fn every_io_type_speaks_tokio_io() {
     fn read<T: tokio::io::AsyncRead>() {}
     fn buf_read<T: tokio::io::AsyncBufRead>() {}
     fn write<T: tokio::io::AsyncWrite>() {}
-    every_io_type!(read, buf_read, write);
+    fn seek<T: tokio::io::AsyncSeek>() {}
+    every_io_type!(read, buf_read, write, seek);
 }
 
 #[cfg(feature = "hyper")]
@@ -91,5 +99,7 @@ fn every_io_type_speaks_hyper_rt() {
     // hyper has no buffered-read trait.
     fn buf_read<T>() {}
     fn write<T: hyper::rt::Write>() {}
-    every_io_type!(read, buf_read, write);
+    // Nor a seek trait.
+    fn seek<T>() {}
+    every_io_type!(read, buf_read, write, seek);
 }

@@ -282,3 +282,61 @@ mod io_net {
         }
     };
 }
+
+// weft::fs: tokio's expectations (its `async_send_sync.rs`): the types are
+// `Send + Sync + Unpin`, and so is every future of the API.
+mod fs {
+    use super::*;
+    use weft::fs::{DirBuilder, DirEntry, File, OpenOptions, ReadDir};
+
+    assert_value!(File: Send & Sync & Unpin);
+    assert_value!(OpenOptions: Send & Sync & Unpin);
+    assert_value!(DirBuilder: Send & Sync & Unpin);
+    assert_value!(ReadDir: Send & Sync & Unpin);
+    assert_value!(DirEntry: Send & Sync & Unpin);
+
+    const _: () = {
+        fn check(
+            file: &File,
+            options: &OpenOptions,
+            dir: &mut ReadDir,
+            entry: &DirEntry,
+            perm: std::fs::Permissions,
+        ) {
+            send_sync(&File::open("a"));
+            send_sync(&File::create("a"));
+            send_sync(&File::create_new("a"));
+            send_sync(&options.open("a"));
+            send_sync(&file.sync_all());
+            send_sync(&file.sync_data());
+            send_sync(&file.set_len(0));
+            send_sync(&file.metadata());
+            send_sync(&file.try_clone());
+            send_sync(&file.set_permissions(perm.clone()));
+            send_sync(&file.set_modified(std::time::SystemTime::UNIX_EPOCH));
+            send_sync(&DirBuilder::new().create("a"));
+            send_sync(&dir.next_entry());
+            send_sync(&entry.metadata());
+            send_sync(&entry.file_type());
+            send_sync(&weft::fs::read("a"));
+            send_sync(&weft::fs::read_to_string("a"));
+            send_sync(&weft::fs::write("a", b"x"));
+            send_sync(&weft::fs::copy("a", "b"));
+            send_sync(&weft::fs::rename("a", "b"));
+            send_sync(&weft::fs::remove_file("a"));
+            send_sync(&weft::fs::remove_dir("a"));
+            send_sync(&weft::fs::remove_dir_all("a"));
+            send_sync(&weft::fs::create_dir("a"));
+            send_sync(&weft::fs::create_dir_all("a"));
+            send_sync(&weft::fs::read_dir("a"));
+            send_sync(&weft::fs::metadata("a"));
+            send_sync(&weft::fs::symlink_metadata("a"));
+            send_sync(&weft::fs::canonicalize("a"));
+            send_sync(&weft::fs::hard_link("a", "b"));
+            send_sync(&weft::fs::symlink("a", "b"));
+            send_sync(&weft::fs::read_link("a"));
+            send_sync(&weft::fs::set_permissions("a", perm));
+            send_sync(&weft::fs::try_exists("a"));
+        }
+    };
+}

@@ -14,6 +14,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -187,6 +188,132 @@ impl Timers for SmolRt {
     /// fired at, is dropped).
     async fn sleep(duration: Duration) {
         async_io::Timer::after(duration).await;
+    }
+}
+
+/// A runtime with files, for the fs workloads: weft's and tokio's own
+/// `fs`, and smol's (`async-fs`, what `smol::fs` re-exports). Each call is
+/// the one a program would write; the paths are owned, as the three
+/// libraries copy them anyway.
+pub trait Files: Rt {
+    /// Reads a whole file (`fs::read`).
+    fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send;
+
+    /// A file's length, from `fs::metadata`.
+    fn file_len(path: PathBuf) -> impl Future<Output = io::Result<u64>> + Send;
+
+    /// Creates (or truncates) a file through the runtime's `File`, writes
+    /// all of `data` with `write_all`, flushes and calls `sync_all`.
+    fn write_and_sync(
+        path: PathBuf,
+        data: Arc<Vec<u8>>,
+    ) -> impl Future<Output = io::Result<()>> + Send;
+
+    /// Reads a whole file through the runtime's `File` wrapped in its
+    /// `BufReader` (default capacity, 8 KiB on all three), chunk by chunk
+    /// with `fill_buf`/`consume`; returns the byte count.
+    fn stream_file(path: PathBuf) -> impl Future<Output = io::Result<u64>> + Send;
+}
+
+impl Files for WeftRt {
+    fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
+        ::weft::fs::read(path)
+    }
+
+    async fn file_len(path: PathBuf) -> io::Result<u64> {
+        Ok(::weft::fs::metadata(path).await?.len())
+    }
+
+    async fn write_and_sync(path: PathBuf, data: Arc<Vec<u8>>) -> io::Result<()> {
+        use ::weft::io::AsyncWriteExt;
+        let mut file = ::weft::fs::File::create(path).await?;
+        file.write_all(&data).await?;
+        file.flush().await?;
+        file.sync_all().await
+    }
+
+    async fn stream_file(path: PathBuf) -> io::Result<u64> {
+        use ::weft::io::AsyncBufReadExt;
+        let mut reader = ::weft::io::BufReader::new(::weft::fs::File::open(path).await?);
+        let mut total = 0;
+        loop {
+            let n = reader.fill_buf().await?.len();
+            if n == 0 {
+                return Ok(total);
+            }
+            reader.consume(n);
+            total += n as u64;
+        }
+    }
+}
+
+impl Files for TokioRt {
+    fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
+        ::tokio::fs::read(path)
+    }
+
+    async fn file_len(path: PathBuf) -> io::Result<u64> {
+        Ok(::tokio::fs::metadata(path).await?.len())
+    }
+
+    async fn write_and_sync(path: PathBuf, data: Arc<Vec<u8>>) -> io::Result<()> {
+        use ::tokio::io::AsyncWriteExt;
+        let mut file = ::tokio::fs::File::create(path).await?;
+        file.write_all(&data).await?;
+        file.flush().await?;
+        file.sync_all().await
+    }
+
+    async fn stream_file(path: PathBuf) -> io::Result<u64> {
+        use ::tokio::io::AsyncBufReadExt;
+        let mut reader = ::tokio::io::BufReader::new(::tokio::fs::File::open(path).await?);
+        let mut total = 0;
+        loop {
+            let n = reader.fill_buf().await?.len();
+            if n == 0 {
+                return Ok(total);
+            }
+            reader.consume(n);
+            total += n as u64;
+        }
+    }
+}
+
+impl Files for SmolRt {
+    fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
+        async_fs::read(path)
+    }
+
+    async fn file_len(path: PathBuf) -> io::Result<u64> {
+        Ok(async_fs::metadata(path).await?.len())
+    }
+
+    async fn write_and_sync(path: PathBuf, data: Arc<Vec<u8>>) -> io::Result<()> {
+        use futures_lite::AsyncWriteExt;
+        let mut file = async_fs::File::create(path).await?;
+        file.write_all(&data).await?;
+        file.flush().await?;
+        file.sync_all().await
+    }
+
+    /// Through `poll_fill_buf` itself: futures-lite's `fill_buf` future
+    /// polls twice and panics when the second poll (at the end of an
+    /// `async_fs::File`) is pending.
+    async fn stream_file(path: PathBuf) -> io::Result<u64> {
+        use futures_lite::AsyncBufRead;
+        let mut reader = futures_lite::io::BufReader::new(async_fs::File::open(path).await?);
+        let mut total = 0;
+        loop {
+            let n = std::future::poll_fn(|cx| {
+                Pin::new(&mut reader).poll_fill_buf(cx).map_ok(<[u8]>::len)
+            })
+            .await?;
+            if n == 0 {
+                return Ok(total);
+            }
+            Pin::new(&mut reader).consume(n);
+            total += n as u64;
+        }
     }
 }
 

@@ -93,6 +93,7 @@ pub fn entry() -> Entry {
             rounds: 7,
             quick_rounds: 3,
         }),
+        reference: None,
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod clients;
 pub mod current;
 pub mod echo;
+pub mod fs;
 pub mod http;
 pub mod memory;
 pub mod multi;

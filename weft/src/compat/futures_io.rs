@@ -5,11 +5,13 @@
 //!
 //! Each impl forwards to weft's own trait; reads go through a `ReadBuf`
 //! over the caller's (initialized) slice, and `poll_close` is weft's
-//! `poll_shutdown`. The types are those of `for_each_io_type!` (see the
-//! [parent module](super) for why a list).
+//! `poll_shutdown`. futures-io's one-call `poll_seek` is the type's own
+//! `poll_seek_to` (see the [parent module](super) for why). The types are
+//! those of `for_each_io_type!` (see the parent module for why a list).
 
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use std::io;
+use std::io::SeekFrom;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -90,6 +92,18 @@ macro_rules! futures_io_impl {
 
             fn consume(self: Pin<&mut Self>, amt: usize) {
                 AsyncBufRead::consume(self, amt)
+            }
+        }
+    };
+    (seek [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> futures_io::AsyncSeek for $ty {
+            fn poll_seek(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                position: SeekFrom,
+            ) -> Poll<io::Result<u64>> {
+                <$ty>::poll_seek_to(self, cx, position)
             }
         }
     };

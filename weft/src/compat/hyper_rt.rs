@@ -58,7 +58,7 @@ pub(crate) fn read_into_cursor<T: AsyncRead + ?Sized>(
 
 /// One capability of one list entry (see `for_each_io_type!`): hyper's
 /// trait, bounded by and forwarding to weft's. hyper has no buffered-read
-/// trait: `buf_read` adds nothing.
+/// trait and no seek trait: `buf_read` and `seek` add nothing.
 // Dialect twin (intentional): the other ecosystems' traits have the same
 // methods as weft's, so this file's forwarding impls have the same shape as
 // the other dialects'; each forwards to weft's trait and nothing else.
@@ -114,6 +114,7 @@ macro_rules! hyper_rt_impl {
         }
     };
     (buf_read $attrs:tt $generics:tt $ty:ty [$($bounded:ty)?]) => {};
+    (seek $attrs:tt $generics:tt $ty:ty [$($bounded:ty)?]) => {};
 }
 
 for_each_io_type!(hyper_rt_impl);

@@ -11,11 +11,12 @@
 //! Each impl forwards to weft's own trait. Reads hand the unfilled,
 //! possibly uninitialized part of tokio's `ReadBuf` to weft's `ReadBuf`
 //! (nothing is zeroed), carrying over how much of it is known to be
-//! initialized, then report back how much was filled and initialized. The
+//! initialized, then report back how much was filled and initialized.
+//! Seeks forward `start_seek` and `poll_complete` one to one. The
 //! types are those of `for_each_io_type!` (see the [parent module](super)
 //! for why a list).
 
-use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
+use crate::io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
@@ -130,6 +131,21 @@ macro_rules! tokio_io_impl {
 
             fn consume(self: Pin<&mut Self>, amt: usize) {
                 AsyncBufRead::consume(self, amt)
+            }
+        }
+    };
+    (seek [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
+        $(#[$attr])*
+        impl<$($generics),*> tokio::io::AsyncSeek for $ty
+        $(where
+            $bounded: AsyncSeek,)?
+        {
+            fn start_seek(self: Pin<&mut Self>, position: io::SeekFrom) -> io::Result<()> {
+                AsyncSeek::start_seek(self, position)
+            }
+
+            fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+                AsyncSeek::poll_complete(self, cx)
             }
         }
     };

@@ -7,6 +7,8 @@
 
 pub(crate) mod fd_limit;
 pub(crate) use fd_limit::*;
+pub(crate) mod scratch;
+pub(crate) use scratch::*;
 use std::future::Future;
 use std::panic;
 use std::pin::Pin;

@@ -61,6 +61,20 @@ discard_writes! {
     impl AsyncWrite for Empty
 }
 
+impl Empty {
+    /// futures-io's one-call seek: every seek completes at once, so there
+    /// is no seek in flight to keep track of.
+    #[cfg(feature = "futures-io")]
+    pub(crate) fn poll_seek_to(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        position: SeekFrom,
+    ) -> Poll<io::Result<u64>> {
+        self.as_mut().start_seek(position)?;
+        self.poll_complete(cx)
+    }
+}
+
 /// Every seek succeeds and lands at position 0.
 impl AsyncSeek for Empty {
     fn start_seek(self: Pin<&mut Self>, _position: SeekFrom) -> io::Result<()> {
