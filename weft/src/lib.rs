@@ -46,7 +46,7 @@
 //! * Macros — [`main`] and [`test`] (feature `macros`), and [`join!`],
 //!   [`try_join!`], [`select!`], [`pin!`] (always available).
 //!
-//! Not in weft yet: `fs`, `process` and `task_local!`. Crates that use
+//! Not in weft yet: `fs` and `process`. Crates that use
 //! tokio's runtime themselves (reqwest, sqlx, tonic, tower-http's timeouts:
 //! they spawn, connect or sleep through tokio) panic under weft, as they do
 //! outside any tokio runtime.

@@ -37,6 +37,7 @@ mod consume_budget;
 mod join_set;
 mod spawn;
 mod spawn_blocking;
+mod task_local;
 mod unconstrained;
 mod yield_now;
 
@@ -49,5 +50,6 @@ pub use spawn::spawn;
 #[cfg_attr(docsrs, doc(cfg(feature = "rt-multi-thread")))]
 pub use spawn_blocking::block_in_place;
 pub use spawn_blocking::spawn_blocking;
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;
