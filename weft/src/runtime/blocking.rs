@@ -27,6 +27,11 @@
 //!    (the starter holds the slot's lock across the spawn, so the thread
 //!    can never look too early). A thread is started with no pool lock
 //!    held: the thread-name function is user code.
+//! 5. A mandatory task (a multi-thread worker) never waits in the queue:
+//!    it gets a new thread, named with the worker name, that runs it first
+//!    and then serves the queue like any other pool thread (rules 1, 2).
+//!    So worker threads and blocking threads are told apart by name, and a
+//!    worker never lands on a thread started for blocking work.
 //!
 //! Lock-protected state lives in [`PoolState`]; the pool's threads and
 //! `spawn_blocking` callers meet only under its mutex and condvar.
@@ -53,7 +58,10 @@ use std::time::{Duration, Instant};
 pub(crate) struct PoolConfig {
     pub(crate) max_threads: usize,
     pub(crate) keep_alive: Duration,
+    /// Names the threads started for blocking work.
     pub(crate) thread_name: ThreadNameFn,
+    /// Names the threads started for mandatory tasks (rule 5).
+    pub(crate) worker_thread_name: ThreadNameFn,
     pub(crate) stack_size: Option<usize>,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
@@ -227,7 +235,28 @@ impl Spawner {
         let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
         drop(join);
         if let Some(notified) = notified {
-            self.push(notified, true);
+            self.start_mandatory(notified);
+        }
+    }
+
+    /// Rule 5: a new thread for a mandatory task, past the cap.
+    #[cfg(feature = "rt-multi-thread")]
+    fn start_mandatory(&self, task: Notified<Self>) {
+        let mut state = self.inner.state.lock().unwrap();
+        if state.shutdown {
+            drop(state);
+            drop(task);
+            return;
+        }
+        state.threads += 1;
+        drop(state);
+        if let Err((err, task)) = self.start_thread(Some(task)) {
+            let mut state = self.inner.state.lock().unwrap();
+            state.threads -= 1;
+            drop(state);
+            self.inner.exited.notify_all();
+            drop(task);
+            panic!("failed to spawn a blocking pool thread: {err}");
         }
     }
 
@@ -238,10 +267,18 @@ impl Spawner {
     }
 
     /// Starts a thread, already counted in `threads` by the caller, who
-    /// holds no pool lock (rule 4).
-    fn start_thread(&self) -> io::Result<()> {
+    /// holds no pool lock (rule 4). A `first` task (rule 5) runs before the
+    /// thread serves the queue; if the thread cannot start it is handed back.
+    fn start_thread(
+        &self,
+        first: Option<Notified<Spawner>>,
+    ) -> Result<(), (io::Error, Option<Notified<Spawner>>)> {
         let config = &self.inner.config;
-        let mut builder = std::thread::Builder::new().name((config.thread_name)());
+        let name = match first {
+            Some(_) => (config.worker_thread_name)(),
+            None => (config.thread_name)(),
+        };
+        let mut builder = std::thread::Builder::new().name(name);
         if let Some(size) = config.stack_size {
             builder = builder.stack_size(size);
         }
@@ -251,12 +288,25 @@ impl Spawner {
         // Held across the spawn: the thread cannot take its handle before
         // it is filed.
         let mut filed = slot.lock().unwrap();
-        *filed = Some(builder.spawn(move || spawner.run_thread(own_slot))?);
-        Ok(())
+        // The task travels in a shared cell so a failed spawn can return it.
+        let first = Arc::new(Mutex::new(first));
+        let first_for_thread = first.clone();
+        let spawned = builder.spawn(move || {
+            let first = first_for_thread.lock().unwrap().take();
+            drop(first_for_thread);
+            spawner.run_thread(own_slot, first)
+        });
+        match spawned {
+            Ok(handle) => {
+                *filed = Some(handle);
+                Ok(())
+            }
+            Err(err) => Err((err, first.lock().unwrap().take())),
+        }
     }
 
-    /// A pool thread's life: rules 1, 2 and 4.
-    fn run_thread(self, own_slot: HandleSlot) {
+    /// A pool thread's life: rules 1, 2, 4 and 5.
+    fn run_thread(self, own_slot: HandleSlot, first: Option<Notified<Spawner>>) {
         /// Leaves the count and joins the chain (rule 4) when dropped, so
         /// a hook that panics still leaves it.
         struct LeaveCount<'a> {
@@ -285,6 +335,9 @@ impl Spawner {
         let _leave = LeaveCount { inner, own_slot };
         if let Some(hook) = &inner.config.on_thread_start {
             hook();
+        }
+        if let Some(task) = first {
+            task.run();
         }
         let state = inner.state.lock().unwrap();
         let state = self.serve(state);
@@ -333,7 +386,7 @@ impl Spawner {
 
 impl Schedule for Spawner {
     fn schedule(&self, task: Notified<Self>) {
-        self.push(task, false);
+        self.push(task);
     }
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
@@ -342,8 +395,8 @@ impl Schedule for Spawner {
 }
 
 impl Spawner {
-    /// Rule 1; `mandatory` tasks may start a thread past the cap.
-    fn push(&self, task: Notified<Self>, mandatory: bool) {
+    /// Rule 1.
+    fn push(&self, task: Notified<Self>) {
         let mut state = self.inner.state.lock().unwrap();
         if state.shutdown {
             drop(state);
@@ -355,10 +408,10 @@ impl Spawner {
             state.pending_wakeups += 1;
             drop(state);
             self.inner.work.notify_one();
-        } else if mandatory || state.threads < self.inner.config.max_threads {
+        } else if state.threads < self.inner.config.max_threads {
             state.threads += 1;
             drop(state);
-            if let Err(err) = self.start_thread() {
+            if let Err((err, _)) = self.start_thread(None) {
                 // No thread: the task stays queued for an existing thread;
                 // with none at all, say why before it waits forever.
                 let mut state = self.inner.state.lock().unwrap();
@@ -366,7 +419,7 @@ impl Spawner {
                 let none_left = state.threads == 0;
                 drop(state);
                 self.inner.exited.notify_all();
-                if none_left || mandatory {
+                if none_left {
                     panic!("failed to spawn a blocking pool thread: {err}");
                 }
             }

@@ -84,12 +84,14 @@ pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
 mod handle;
+mod id;
 /// The I/O driver exists only with a feature that needs it; without one,
 /// an idle runtime sleeps on its parker (`driver.rs`). With `signal`
 /// alone, the parts that only sockets use stay idle.
 #[cfg(any(feature = "net", feature = "signal"))]
 #[cfg_attr(not(feature = "net"), allow(dead_code))]
 pub(crate) mod io;
+mod local_runtime;
 mod metrics;
 pub(crate) mod park;
 #[allow(clippy::module_inception)]
@@ -101,5 +103,7 @@ pub(crate) mod time;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use id::Id;
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
-pub use runtime::Runtime;
+pub use runtime::{Runtime, RuntimeFlavor};

@@ -44,6 +44,31 @@ pub struct Runtime {
     shut_down: bool,
 }
 
+/// The flavor of a runtime: which scheduler runs its tasks. Returned by
+/// [`Handle::runtime_flavor`].
+///
+/// # Examples
+///
+/// ```
+/// use weft::runtime::{Handle, RuntimeFlavor};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Every task runs on the thread inside `block_on`
+    /// ([`Builder::new_current_thread`](super::Builder::new_current_thread);
+    /// also the flavor of a [`LocalRuntime`](super::LocalRuntime)).
+    CurrentThread,
+    /// Tasks run on a pool of worker threads
+    /// ([`Builder::new_multi_thread`](super::Builder::new_multi_thread)).
+    MultiThread,
+}
+
 pub(crate) enum Scheduler {
     CurrentThread(CurrentThread),
     #[cfg(feature = "rt-multi-thread")]

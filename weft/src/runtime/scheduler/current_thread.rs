@@ -76,7 +76,7 @@ pub(crate) struct Handle {
     woken: AtomicBool,
     driver: DriverHandle,
     pub(crate) blocking: Spawner,
-    config: Config,
+    pub(crate) config: Config,
     /// Published from `Core::stats` at each park.
     metrics: WorkerMetrics,
 }
