@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use support::*;
-use weft::runtime::Runtime;
 use weft::task::{AccessError, LocalKey};
 
 weft::task_local! {

@@ -46,6 +46,7 @@
 use crate::runtime::coop;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -124,7 +125,10 @@ pub fn has_budget_remaining() -> bool {
 /// ```
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
-    coop::poll_proceed(cx).map(|inner| RestoreOnPending { inner })
+    coop::poll_proceed(cx).map(|inner| RestoreOnPending {
+        inner,
+        _not_send: PhantomData,
+    })
 }
 
 /// A unit of budget taken by [`poll_proceed`]: given back when dropped,
@@ -135,6 +139,8 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 /// See [`poll_proceed`].
 pub struct RestoreOnPending {
     inner: coop::RestoreOnPending,
+    /// The unit belongs to this thread's budget: `!Send`, as tokio's.
+    _not_send: PhantomData<*const ()>,
 }
 
 impl RestoreOnPending {

@@ -33,6 +33,7 @@ use std::cell::RefCell;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -187,6 +188,7 @@ impl<T: 'static> LocalKey<T> {
             key: self,
             slot: Some(value),
             future: Some(f),
+            _pinned: PhantomPinned,
         }
     }
 
@@ -381,6 +383,8 @@ pub struct TaskLocalFuture<T: 'static, F> {
     slot: Option<T>,
     /// `None` once the wrapped future has completed; structurally pinned.
     future: Option<F>,
+    /// Never `Unpin`, as tokio's: the wrapped future is pinned in place.
+    _pinned: PhantomPinned,
 }
 
 impl<T: 'static, F> TaskLocalFuture<T, F> {
