@@ -22,7 +22,8 @@
 //! * [`task`] — [`spawn`], [`JoinHandle`](task::JoinHandle),
 //!   [`JoinSet`](task::JoinSet), [`LocalSet`](task::LocalSet),
 //!   [`spawn_blocking`](task::spawn_blocking),
-//!   [`yield_now`](task::yield_now), abort and panics.
+//!   [`yield_now`](task::yield_now), abort and panics, task-local values
+//!   ([`task_local!`]), the cooperative budget ([`task::coop`]).
 //! * [`time`] — [`sleep`](time::sleep), [`timeout`](time::timeout),
 //!   [`interval`](time::interval), [`Instant`](time::Instant), and the
 //!   paused test clock (feature `test-util`).

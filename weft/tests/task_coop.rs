@@ -144,6 +144,6 @@ fn old_paths_are_the_same_items() {
         coop::unconstrained;
     let _: fn(std::future::Ready<()>) -> coop::Unconstrained<std::future::Ready<()>> =
         weft::task::unconstrained;
-    let _ = weft::task::consume_budget();
-    let _ = coop::consume_budget();
+    drop(weft::task::consume_budget());
+    drop(coop::consume_budget());
 }

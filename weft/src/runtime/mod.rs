@@ -27,6 +27,12 @@
 //!   [`Runtime::block_on`]; no other threads are started for tasks.
 //!   Cheapest when one core is enough, and it can run `!Send` state
 //!   through [`LocalSet`](crate::task::LocalSet).
+//! * [`LocalRuntime`] — a `current_thread` runtime tied to its thread, on
+//!   which [`task::spawn_local`](crate::task::spawn_local) works without a
+//!   `LocalSet` ([`Builder::build_local`], `#[weft::main(flavor = "local")]`).
+//!
+//! [`Handle::runtime_flavor`] tells which flavor a runtime is,
+//! [`Handle::id`] identifies it, and [`Builder::name`] names it.
 //!
 //! ```
 //! use weft::runtime::Builder;
