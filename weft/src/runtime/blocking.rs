@@ -31,7 +31,10 @@
 //!    it gets a new thread, named with the worker name, that runs it first
 //!    and then serves the queue like any other pool thread (rules 1, 2).
 //!    So worker threads and blocking threads are told apart by name, and a
-//!    worker never lands on a thread started for blocking work.
+//!    worker never lands on a thread started for blocking work. The price
+//!    is one thread start per `block_in_place` hand-off, where reusing an
+//!    idle pool thread (as tokio does) would save it; a thread's name
+//!    cannot change once it runs.
 //!
 //! Lock-protected state lives in [`PoolState`]; the pool's threads and
 //! `spawn_blocking` callers meet only under its mutex and condvar.
