@@ -53,7 +53,7 @@ fn thread_name_names_both_kinds_as_in_tokio() {
 #[test]
 fn blocking_threads_never_run_workers() {
     // Many blocking threads idle in the pool, then `block_in_place` hands
-    // a worker to a new thread: that thread is a worker thread by name,
+    // a worker to another thread: that thread is a worker thread by name,
     // never one of the idle blocking threads.
     let rt = builder(Flavor::MultiThread(2)).build().unwrap();
     rt.block_on(async {
@@ -77,4 +77,36 @@ fn blocking_threads_never_run_workers() {
             assert_eq!(task_thread.as_deref(), Some("weft-runtime-worker"));
         }
     });
+}
+
+#[test]
+fn block_in_place_hand_offs_stay_on_worker_threads() {
+    // Each hand-off moves the worker to a worker thread: an idle one left by
+    // an earlier hand-off, or a new one. Blocking threads idle in the pool
+    // are never used for it, so every thread the task runs on is a worker.
+    let rt = builder(Flavor::MultiThread(2)).build().unwrap();
+    let names = rt.block_on(async {
+        let idle: Vec<_> = (0..4).map(|_| weft::task::spawn_blocking(|| ())).collect();
+        for handle in idle {
+            handle.await.unwrap();
+        }
+        weft::spawn(async {
+            let mut names = Vec::new();
+            for _ in 0..50 {
+                weft::task::block_in_place(|| names.push(name()));
+                weft::task::yield_now().await;
+                names.push(name());
+            }
+            names
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(names.len(), 100);
+    assert!(
+        names
+            .iter()
+            .all(|n| n.as_deref() == Some("weft-runtime-worker")),
+        "{names:?}"
+    );
 }
