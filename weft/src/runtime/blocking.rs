@@ -37,7 +37,7 @@
 //!    Rules 1 and 2 hold per lane; mandatory tasks ignore the cap.
 //!
 //! Lock-protected state lives in [`PoolState`]; the pool's threads and
-//! `spawn_blocking` callers meet only under its mutex and condvar.
+//! `spawn_blocking` callers meet only under its mutex and condvars.
 
 use super::builder::{Callback, ThreadNameFn};
 use super::{context, scheduler};

@@ -213,10 +213,10 @@ impl Builder {
     /// threads `weft-blocking`, so the two kinds can be told apart in a
     /// debugger, `top -H` or a panic message; tokio names both
     /// `tokio-runtime-worker`. A name set here applies to both kinds, as in
-    /// tokio. A thread keeps the name it was started with: a worker thread
-    /// that gives its worker away inside
-    /// [`block_in_place`](crate::task::block_in_place) goes on as a
-    /// blocking-pool thread under its worker name.
+    /// tokio. Each kind of thread only ever runs its own kind of work, with
+    /// one exception: a worker thread that gives its worker away inside
+    /// [`block_in_place`](crate::task::block_in_place) runs that closure
+    /// under its worker name (it then waits for the next worker hand-off).
     ///
     /// # Examples
     ///
