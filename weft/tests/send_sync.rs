@@ -98,7 +98,7 @@ assert_value!(LocalOptions: !Send & !Sync & Unpin);
 // weft::task, task-locals and coop
 assert_value!(weft::task::LocalKey<u32>: Send & Sync & Unpin);
 assert_value!(weft::task::LocalKey<Rc<u32>>: Send & Sync & Unpin);
-assert_value!(weft::task::TaskLocalFuture<u32, std::future::Ready<()>>: Send & Sync & !Unpin);
+assert_value!(weft::task::futures::TaskLocalFuture<u32, std::future::Ready<()>>: Send & Sync & !Unpin);
 assert_value!(weft::task::TaskLocalFuture<Rc<u32>, std::future::Ready<()>>: !Send & !Sync & !Unpin);
 assert_value!(weft::task::TaskLocalFuture<Cell<u32>, std::future::Ready<()>>: Send & !Sync & !Unpin);
 assert_value!(weft::task::AccessError: Send & Sync & Unpin);

@@ -101,7 +101,7 @@ mod local_runtime;
 mod metrics;
 pub(crate) mod park;
 #[allow(clippy::module_inception)]
-mod runtime;
+pub(crate) mod runtime;
 pub(crate) mod scheduler;
 pub(crate) mod task;
 #[cfg(feature = "time")]
@@ -112,4 +112,4 @@ pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
-pub use runtime::{Runtime, RuntimeFlavor};
+pub use runtime::{is_rt_shutdown_err, Runtime, RuntimeFlavor};

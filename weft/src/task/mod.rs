@@ -61,3 +61,8 @@ pub use spawn_blocking::spawn_blocking;
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;
+
+/// Task-related futures, at tokio's path.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
