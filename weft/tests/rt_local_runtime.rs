@@ -218,3 +218,15 @@ fn block_on_inside_block_on_panics() {
         "{message}"
     );
 }
+
+#[test]
+fn spawn_local_outside_panics_with_tokios_message() {
+    let rt = LocalRuntime::new().unwrap();
+    drop(rt.spawn_local(async {}));
+    // Not inside `block_on` or `enter`: no local runtime is current.
+    let message = panic_of(|| drop(weft::task::spawn_local(async {})));
+    assert_eq!(
+        message,
+        "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`"
+    );
+}
