@@ -1,6 +1,8 @@
 //! The expression that builds the runtime the generated function blocks on:
 //! `<crate>::runtime::Builder::new_multi_thread().enable_all().build()...`
-//! (or `new_current_thread()`, per the flavor).
+//! (or `new_current_thread()`, per the flavor; for the `local` flavor
+//! `new_current_thread()...build_local(LocalOptions::default())`, a
+//! `LocalRuntime`).
 //!
 //! This is where the arguments are checked against each other and against
 //! what weft can do: `worker_threads` needs the `multi_thread` flavor, and
@@ -70,11 +72,22 @@ pub(crate) fn runtime(
         errors.push(error);
         None
     });
+    let name = config
+        .name
+        .as_ref()
+        .map(|name| quote_spanned!(name.span()=> .name(#name)));
+    let build = match flavor {
+        Flavor::Local if !config.flavor_unreadable => {
+            quote!(.build_local(#krate::runtime::LocalOptions::default()))
+        }
+        _ => quote!(.build()),
+    };
     quote! {
         #builder
+            #name
             #start_paused
             .enable_all()
-            .build()
+            #build
             .expect("Failed building the Runtime")
     }
 }
@@ -114,8 +127,14 @@ fn builder_call(
     worker_threads: Option<Arg<usize>>,
 ) -> syn::Result<TokenStream> {
     match (flavor, worker_threads) {
-        (Flavor::CurrentThread, None) => Ok(quote!(#krate::runtime::Builder::new_current_thread())),
-        (Flavor::CurrentThread, Some(threads)) => {
+        (Flavor::CurrentThread | Flavor::Local, None) => {
+            Ok(quote!(#krate::runtime::Builder::new_current_thread()))
+        }
+        (Flavor::CurrentThread | Flavor::Local, Some(threads)) => {
+            let flavor_name = match flavor {
+                Flavor::Local => "local",
+                _ => "current_thread",
+            };
             // As in tokio, an error at the count, naming the flavor that
             // takes it.
             let fix = format!(
@@ -126,7 +145,7 @@ fn builder_call(
             let message = match flavor_span {
                 Some(_) => format!(
                     "`worker_threads` requires the `multi_thread` flavor; the \
-                     `current_thread` flavor runs everything on the calling thread, so \
+                     `{flavor_name}` flavor runs everything on the calling thread, so \
                      {fix} or remove `worker_threads`"
                 ),
                 // Only `#[weft::test]` defaults to `current_thread`.
@@ -159,7 +178,7 @@ fn start_paused_call(
 ) -> syn::Result<Option<TokenStream>> {
     match (start_paused, flavor) {
         (None | Some(Arg { value: false, .. }), _) => Ok(None),
-        (Some(Arg { value: true, span }), Flavor::CurrentThread) => {
+        (Some(Arg { value: true, span }), Flavor::CurrentThread | Flavor::Local) => {
             Ok(Some(quote_spanned!(span=> .start_paused(true))))
         }
         (Some(Arg { value: true, span }), Flavor::MultiThread) => {
@@ -294,6 +313,57 @@ mod tests {
     }
 
     #[test]
+    fn local_flavor_builds_a_local_runtime() {
+        for kind in [EntryKind::Main, EntryKind::Test] {
+            let (runtime, errors) = expand(kind, quote!(flavor = "local", start_paused = true));
+            assert!(errors.is_empty(), "{errors:?}");
+            let expected = format!(
+                "{CURRENT_THREAD} . start_paused (true) . enable_all () . build_local \
+                 (:: weft :: runtime :: LocalOptions :: default ())"
+            );
+            assert!(runtime.starts_with(&expected), "{runtime}");
+        }
+        // Without `rt-multi-thread` too: it is a current-thread runtime.
+        let (_, errors) = expand_without_multi_thread(EntryKind::Main, quote!(flavor = "local"));
+        assert!(errors.is_empty(), "{errors:?}");
+        let (_, errors) = expand(
+            EntryKind::Main,
+            quote!(flavor = "local", worker_threads = 2),
+        );
+        assert_eq!(
+            errors,
+            [
+                "`worker_threads` requires the `multi_thread` flavor; the `local` flavor runs \
+                 everything on the calling thread, so use \
+                 `#[weft::main(flavor = \"multi_thread\", worker_threads = 2)]` or remove \
+                 `worker_threads`"
+            ]
+        );
+    }
+
+    #[test]
+    fn name_is_passed_to_the_builder() {
+        let (runtime, errors) = expand(
+            EntryKind::Main,
+            quote!(name = "svc", flavor = "current_thread"),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            runtime.starts_with(&format!(
+                "{CURRENT_THREAD} . name (\"svc\") . enable_all ()"
+            )),
+            "{runtime}"
+        );
+        let (_, errors) = expand(EntryKind::Test, quote!(name = "  "));
+        assert_eq!(errors, ["runtime name shouldn't be empty"]);
+        let (_, errors) = expand(EntryKind::Test, quote!(name = 3));
+        assert_eq!(
+            errors,
+            ["`name` expects a string literal, as in `name = \"my-runtime\"`"]
+        );
+    }
+
+    #[test]
     fn an_unknown_flavor_is_the_only_error() {
         let (runtime, errors) = expand(
             EntryKind::Test,
@@ -302,8 +372,8 @@ mod tests {
         assert_eq!(
             errors,
             [
-                "unknown runtime flavor `multi_threaded`; expected `\"current_thread\"` or \
-                 `\"multi_thread\"`"
+                "unknown runtime flavor `multi_threaded`; expected `\"current_thread\"`, \
+                 `\"multi_thread\"` or `\"local\"`"
             ]
         );
         assert!(runtime.starts_with(CURRENT_THREAD), "{runtime}");

@@ -22,7 +22,7 @@ use crate::flavor::Flavor;
 /// problem has been recorded in the `Errors`).
 #[derive(Default)]
 pub(crate) struct Config {
-    /// `flavor = "current_thread" | "multi_thread"`.
+    /// `flavor = "current_thread" | "multi_thread" | "local"`.
     pub(crate) flavor: Option<Arg<Flavor>>,
     /// Whether `flavor` was given with a value that could not be
     /// understood, so that `builder.rs` does not check the other arguments
@@ -32,6 +32,8 @@ pub(crate) struct Config {
     pub(crate) worker_threads: Option<Arg<usize>>,
     /// `start_paused = true | false`.
     pub(crate) start_paused: Option<Arg<bool>>,
+    /// `name = "..."`: the runtime's name (`Builder::name`).
+    pub(crate) name: Option<syn::LitStr>,
     /// `crate = "path"`: where the `weft` crate is, for re-exports. Its
     /// tokens carry the string literal's span.
     pub(crate) crate_path: Option<syn::Path>,
@@ -91,6 +93,7 @@ impl Config {
             }
             Key::WorkerThreads => self.worker_threads = Some(parse_worker_threads(value)?),
             Key::StartPaused => self.start_paused = Some(parse_start_paused(value)?),
+            Key::Name => self.name = Some(parse_name(value)?),
             Key::Crate => self.crate_path = Some(parse_crate_path(value)?),
         }
         Ok(())
@@ -103,14 +106,16 @@ enum Key {
     Flavor,
     WorkerThreads,
     StartPaused,
+    Name,
     Crate,
 }
 
 impl Key {
-    const ALL: [Key; 4] = [
+    const ALL: [Key; 5] = [
         Key::Flavor,
         Key::WorkerThreads,
         Key::StartPaused,
+        Key::Name,
         Key::Crate,
     ];
 
@@ -123,6 +128,7 @@ impl Key {
             Key::Flavor => "flavor",
             Key::WorkerThreads => "worker_threads",
             Key::StartPaused => "start_paused",
+            Key::Name => "name",
             Key::Crate => "crate",
         }
     }
@@ -133,6 +139,7 @@ impl Key {
             Key::Flavor => "flavor = \"current_thread\"",
             Key::WorkerThreads => "worker_threads = 4",
             Key::StartPaused => "start_paused = false",
+            Key::Name => "name = \"my-runtime\"",
             Key::Crate => "crate = \"my_reexport::weft\"",
         }
     }
@@ -225,6 +232,23 @@ fn parse_start_paused(value: &Expr) -> syn::Result<Arg<bool>> {
     })
 }
 
+fn parse_name(value: &Expr) -> syn::Result<syn::LitStr> {
+    let Some(Lit::Str(lit)) = literal(value) else {
+        return Err(syn::Error::new_spanned(
+            value,
+            "`name` expects a string literal, as in `name = \"my-runtime\"`",
+        ));
+    };
+    // `Builder::name` would panic at run time; say so at compile time.
+    if lit.value().trim().is_empty() {
+        return Err(syn::Error::new(
+            lit.span(),
+            "runtime name shouldn't be empty",
+        ));
+    }
+    Ok(lit.clone())
+}
+
 fn parse_crate_path(value: &Expr) -> syn::Result<syn::Path> {
     const EXAMPLE: &str = "as in `crate = \"my_reexport::weft\"`";
     let Some(Lit::Str(lit)) = literal(value) else {
@@ -294,12 +318,13 @@ mod tests {
         assert_eq!(
             errors,
             [
-                "unknown runtime flavor `fast`; expected `\"current_thread\"` or `\"multi_thread\"`",
+                "unknown runtime flavor `fast`; expected `\"current_thread\"`, `\"multi_thread\"` or \
+                 `\"local\"`",
                 "`worker_threads` must be at least 1",
                 "`start_paused` expects `true` or `false`",
                 "`crate` must be a path to the weft crate, as in `crate = \"my_reexport::weft\"`",
                 "unknown argument `retries`; expected one of: `flavor`, `worker_threads`, \
-                 `start_paused`, `crate`",
+                 `start_paused`, `name`, `crate`",
                 "`flavor` is given more than once",
             ]
         );

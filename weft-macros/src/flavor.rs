@@ -10,17 +10,22 @@ pub(crate) enum Flavor {
     CurrentThread,
     /// `"multi_thread"`: a pool of worker threads.
     MultiThread,
+    /// `"local"`: a `LocalRuntime`, a `current_thread` runtime on which
+    /// `spawn_local` works without a `LocalSet`.
+    Local,
 }
 
 impl Flavor {
     /// The accepted spellings, for error messages.
-    pub(crate) const EXPECTED: &'static str = "`\"current_thread\"` or `\"multi_thread\"`";
+    pub(crate) const EXPECTED: &'static str =
+        "`\"current_thread\"`, `\"multi_thread\"` or `\"local\"`";
 
     /// The flavor spelled `name`, if there is one.
     pub(crate) fn from_name(name: &str) -> Option<Flavor> {
         match name {
             "current_thread" => Some(Flavor::CurrentThread),
             "multi_thread" => Some(Flavor::MultiThread),
+            "local" => Some(Flavor::Local),
             _ => None,
         }
     }

@@ -64,10 +64,38 @@ use crate::kind::EntryKind;
 ///
 /// | Argument | Values | Default | Effect |
 /// |---|---|---|---|
-/// | `flavor` | `"current_thread"` or `"multi_thread"` | `"multi_thread"` | which scheduler runs the body |
+/// | `flavor` | `"current_thread"`, `"multi_thread"` or `"local"` | `"multi_thread"` | which scheduler runs the body |
 /// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
 /// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
+/// | `name` | a non-empty string | none | the runtime's name (`Builder::name`, `Handle::name`) |
 /// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |
+///
+/// `flavor = "local"` runs the body on a `LocalRuntime`: a
+/// `current_thread` runtime on which `weft::task::spawn_local` works
+/// without a `LocalSet`, so tasks may hold values that are not `Send`:
+///
+/// ```
+/// use std::rc::Rc;
+///
+/// #[weft::main(flavor = "local")]
+/// async fn main() {
+///     let shared = Rc::new(String::from("not Send"));
+///     let task = weft::task::spawn_local({
+///         let shared = shared.clone();
+///         async move { shared.len() }
+///     });
+///     assert_eq!(task.await.unwrap(), shared.len());
+/// }
+/// ```
+///
+/// `name` names the runtime:
+///
+/// ```
+/// #[weft::main(flavor = "current_thread", name = "ingest")]
+/// async fn main() {
+///     assert_eq!(weft::runtime::Handle::current().name(), Some("ingest"));
+/// }
+/// ```
 ///
 /// `worker_threads` sets the size of the `multi_thread` pool:
 ///
@@ -129,7 +157,9 @@ use crate::kind::EntryKind;
 /// ```
 ///
 /// (`Builder::new_current_thread()`, without `.worker_threads(N)`, with
-/// `flavor = "current_thread"`.)
+/// `flavor = "current_thread"`; with `flavor = "local"`, that builder's
+/// `.build_local(LocalOptions::default())` in place of `.build()`; with
+/// `name = "..."`, `.name("...")` before `.enable_all()`.)
 ///
 /// # Panics
 ///
@@ -144,6 +174,8 @@ use crate::kind::EntryKind;
 ///   needs tokio's) and the `current_thread` flavor; on `multi_thread` it
 ///   is a compile error.
 /// - tokio's unstable `unhandled_panic` argument is not supported.
+/// - `flavor = "local"` needs no unstable flag (tokio's needs
+///   `--cfg tokio_unstable`).
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(EntryKind::Main, true, args.into(), item.into()).into()
@@ -200,9 +232,10 @@ pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// | Argument | Values | Default | Effect |
 /// |---|---|---|---|
-/// | `flavor` | `"current_thread"` or `"multi_thread"` | `"current_thread"` | which scheduler runs the body |
+/// | `flavor` | `"current_thread"`, `"multi_thread"` or `"local"` | `"current_thread"` | which scheduler runs the body |
 /// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
 /// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
+/// | `name` | a non-empty string | none | the runtime's name |
 /// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |
 ///
 /// To test on a pool of worker threads, ask for the `multi_thread` flavor;
@@ -220,6 +253,18 @@ pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 /// #[weft::test(flavor = "current_thread", start_paused = false)]
 /// async fn explicit() {}
+/// ```
+///
+/// `flavor = "local"` gives the test a `LocalRuntime`, for code that uses
+/// `spawn_local` without a `LocalSet`:
+///
+/// ```
+/// #[weft::test(flavor = "local")]
+/// async fn not_send() {
+///     let rc = std::rc::Rc::new(1);
+///     let task = weft::task::spawn_local(async move { *rc + 1 });
+///     assert_eq!(task.await.unwrap(), 2);
+/// }
 /// ```
 ///
 /// # Expansion
@@ -248,7 +293,8 @@ pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// (`Builder::new_multi_thread()`, then `.worker_threads(N)` if given, with
-/// `flavor = "multi_thread"`.)
+/// `flavor = "multi_thread"`; `.build_local(LocalOptions::default())` in
+/// place of `.build()` with `flavor = "local"`.)
 ///
 /// # Panics
 ///
@@ -263,6 +309,8 @@ pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   needs tokio's) and the `current_thread` flavor; on `multi_thread` it
 ///   is a compile error.
 /// - tokio's unstable `unhandled_panic` argument is not supported.
+/// - `flavor = "local"` needs no unstable flag (tokio's needs
+///   `--cfg tokio_unstable`).
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::expand(EntryKind::Test, true, args.into(), item.into()).into()

@@ -222,3 +222,75 @@ async fn paused_main() -> std::time::Duration {
 fn start_paused_main_auto_advances() {
     assert_eq!(paused_main(), std::time::Duration::from_secs(5));
 }
+
+// `flavor = "local"`: a `LocalRuntime`, where `spawn_local` needs no
+// `LocalSet` and `!Send` values live across awaits.
+
+#[weft::test(flavor = "local")]
+async fn local_flavor_runs_spawn_local() {
+    let shared = std::rc::Rc::new(std::cell::Cell::new(0));
+    let handles: Vec<_> = (1..=3)
+        .map(|i| {
+            let shared = shared.clone();
+            weft::task::spawn_local(async move {
+                weft::task::yield_now().await;
+                shared.set(shared.get() + i);
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    assert_eq!(shared.get(), 6);
+    assert_eq!(
+        Handle::current().runtime_flavor(),
+        weft::runtime::RuntimeFlavor::CurrentThread
+    );
+}
+
+#[weft::test(flavor = "local")]
+async fn local_flavor_runs_send_tasks_on_the_same_thread() {
+    let here = thread::current().id();
+    assert_eq!(spawned_task_thread().await, here);
+    assert_eq!(num_workers(), 1);
+}
+
+#[weft::test(flavor = "local", start_paused = true)]
+async fn local_flavor_with_paused_clock() {
+    let start = weft::time::Instant::now();
+    weft::time::sleep(std::time::Duration::from_secs(60)).await;
+    assert_eq!(start.elapsed(), std::time::Duration::from_secs(60));
+}
+
+#[weft::main(flavor = "local")]
+async fn local_main() -> usize {
+    let text = std::rc::Rc::new(String::from("local main"));
+    weft::task::spawn_local(async move { text.len() })
+        .await
+        .unwrap()
+}
+
+#[test]
+fn local_main_runs_spawn_local() {
+    assert_eq!(local_main(), 10);
+}
+
+// `name = "..."`: the runtime's name.
+
+#[weft::test(name = "named-test-runtime")]
+async fn name_names_the_runtime() {
+    assert_eq!(Handle::current().name(), Some("named-test-runtime"));
+}
+
+#[weft::test]
+async fn no_name_by_default() {
+    assert_eq!(Handle::current().name(), None);
+}
+
+#[weft::test(flavor = "multi_thread", worker_threads = 1, name = "mt")]
+async fn name_with_multi_thread() {
+    let name = weft::spawn(async { Handle::current().name().map(str::to_owned) })
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("mt"));
+}

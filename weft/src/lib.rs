@@ -22,7 +22,8 @@
 //! * [`task`] — [`spawn`], [`JoinHandle`](task::JoinHandle),
 //!   [`JoinSet`](task::JoinSet), [`LocalSet`](task::LocalSet),
 //!   [`spawn_blocking`](task::spawn_blocking),
-//!   [`yield_now`](task::yield_now), abort and panics.
+//!   [`yield_now`](task::yield_now), abort and panics, task-local values
+//!   ([`task_local!`]), the cooperative budget ([`task::coop`]).
 //! * [`time`] — [`sleep`](time::sleep), [`timeout`](time::timeout),
 //!   [`interval`](time::interval), [`Instant`](time::Instant), and the
 //!   paused test clock (feature `test-util`).
@@ -49,7 +50,7 @@
 //! * Macros — [`main`] and [`test`] (feature `macros`), and [`join!`],
 //!   [`try_join!`], [`select!`], [`pin!`] (always available).
 //!
-//! Not in weft yet: `process` and `task_local!`. Crates that use
+//! Not in weft yet: `process`. Crates that use
 //! tokio's runtime themselves (reqwest, sqlx, tonic, tower-http's timeouts:
 //! they spawn, connect or sleep through tokio) panic under weft, as they do
 //! outside any tokio runtime.

@@ -444,3 +444,91 @@ fn counters_survive_a_block_in_place_hand_off() {
     });
     assert_eq!(metrics.worker_poll_count(0), 2 * TASKS);
 }
+
+rt_test! {
+    fn park_unpark_count_is_odd_while_parked(rt: &Runtime, flavor: Flavor) {
+        let _watchdog = Watchdog::new("park_unpark_count_is_odd_while_parked");
+        let metrics = rt.metrics();
+        let any_parked = |metrics: &RuntimeMetrics| {
+            (0..metrics.num_workers()).any(|i| metrics.worker_park_unpark_count(i) % 2 == 1)
+        };
+        let all_parked = |metrics: &RuntimeMetrics| {
+            (0..metrics.num_workers()).all(|i| metrics.worker_park_unpark_count(i) % 2 == 1)
+        };
+        for _round in 0..3 {
+            if !flavor.is_current_thread() {
+                wait_until("every worker parked", || all_parked(&metrics));
+            }
+            let before = sum(&metrics, RuntimeMetrics::worker_park_unpark_count);
+            let gate = Gate::new();
+            let counters = Counters::new();
+            let task = rt.spawn(gated(&counters, &gate, ()));
+            // Opened once a worker is seen parked: waiting on the gate
+            // leaves the runtime idle, so one parks.
+            let opener = {
+                let (gate, metrics) = (gate.clone(), metrics.clone());
+                thread::spawn(move || {
+                    gate.wait_registrations(1);
+                    let deadline = std::time::Instant::now() + PATIENCE;
+                    let parked = loop {
+                        if any_parked(&metrics) {
+                            break true;
+                        }
+                        if std::time::Instant::now() > deadline {
+                            break false;
+                        }
+                        thread::sleep(std::time::Duration::from_millis(1));
+                    };
+                    gate.open();
+                    parked
+                })
+            };
+            rt.block_on(task).unwrap();
+            assert!(opener.join().unwrap(), "no worker was ever seen parked");
+            if !flavor.is_current_thread() {
+                wait_until("every worker parked again", || all_parked(&metrics));
+            }
+            // The task woke a parked worker (or, on `current_thread`, the
+            // thread parked waiting for the gate), which parked again.
+            assert!(sum(&metrics, RuntimeMetrics::worker_park_unpark_count) >= before + 2);
+        }
+        if flavor.is_current_thread() {
+            // Outside `block_on` nobody drives (or parks) the scheduler.
+            assert_eq!(metrics.worker_park_unpark_count(0) % 2, 0);
+            assert_eq!(
+                metrics.worker_park_unpark_count(0),
+                2 * metrics.worker_park_count(0)
+            );
+        }
+    }
+
+    fn busy_duration_counts_time_spent_polling(rt: &Runtime, flavor: Flavor) {
+        let _watchdog = Watchdog::new("busy_duration_counts_time_spent_polling");
+        let metrics = rt.metrics();
+        let busy = |metrics: &RuntimeMetrics| -> std::time::Duration {
+            (0..metrics.num_workers()).map(|i| metrics.worker_total_busy_duration(i)).sum()
+        };
+        let before = busy(&metrics);
+        rt.block_on(async {
+            weft::spawn(async { thread::sleep(std::time::Duration::from_millis(20)) })
+                .await
+                .unwrap();
+        });
+        let want = before + std::time::Duration::from_millis(20);
+        wait_for_metrics(rt, flavor, "the busy time is published", || busy(&metrics) >= want);
+        if !flavor.is_current_thread() {
+            // Idle workers accumulate nothing while parked.
+            wait_until("every worker parked", || {
+                (0..flavor.workers()).all(|i| metrics.worker_park_unpark_count(i) % 2 == 1)
+            });
+            let (count, parked_busy) = (
+                sum(&metrics, RuntimeMetrics::worker_park_unpark_count),
+                busy(&metrics),
+            );
+            thread::sleep(std::time::Duration::from_millis(20));
+            if sum(&metrics, RuntimeMetrics::worker_park_unpark_count) == count {
+                assert_eq!(busy(&metrics), parked_busy);
+            }
+        }
+    }
+}

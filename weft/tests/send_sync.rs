@@ -14,7 +14,10 @@ use std::hash::Hash;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use weft::runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
+use weft::runtime::{
+    Builder, EnterGuard, Handle, LocalOptions, LocalRuntime, Runtime, RuntimeFlavor,
+    RuntimeMetrics, TryCurrentError,
+};
 use weft::task::{AbortHandle, Id, JoinError, JoinHandle, JoinSet, LocalSet};
 
 /// `T: Trait`.
@@ -88,6 +91,19 @@ assert_value!(Handle: Send & Sync & Unpin);
 assert_value!(Builder: Send & Sync & Unpin);
 assert_value!(RuntimeMetrics: Send & Sync & Unpin);
 assert_value!(TryCurrentError: Send & Sync & Unpin);
+assert_value!(RuntimeFlavor: Send & Sync & Unpin);
+assert_value!(weft::runtime::Id: Send & Sync & Unpin);
+assert_value!(LocalRuntime: !Send & !Sync & Unpin);
+assert_value!(LocalOptions: !Send & !Sync & Unpin);
+// weft::task, task-locals and coop
+assert_value!(weft::task::LocalKey<u32>: Send & Sync & Unpin);
+assert_value!(weft::task::LocalKey<Rc<u32>>: Send & Sync & Unpin);
+assert_value!(weft::task::futures::TaskLocalFuture<u32, std::future::Ready<()>>: Send & Sync & !Unpin);
+assert_value!(weft::task::TaskLocalFuture<Rc<u32>, std::future::Ready<()>>: !Send & !Sync & !Unpin);
+assert_value!(weft::task::TaskLocalFuture<Cell<u32>, std::future::Ready<()>>: Send & !Sync & !Unpin);
+assert_value!(weft::task::AccessError: Send & Sync & Unpin);
+assert_value!(weft::task::coop::RestoreOnPending: !Send & !Sync & Unpin);
+assert_value!(weft::task::coop::Coop<std::future::Ready<()>>: Send & Sync & Unpin);
 // tokio: `EnterGuard<'_>: !Send & Sync & Unpin`. The `Sync` half is checked
 // at run time below (`enter_guard_is_sync_as_in_tokio`), so that a
 // mismatch is a failing test rather than a broken build.

@@ -27,9 +27,17 @@
 //!    (the starter holds the slot's lock across the spawn, so the thread
 //!    can never look too early). A thread is started with no pool lock
 //!    held: the thread-name function is user code.
+//! 5. Threads come in two kinds, each with its own queue, idle count and
+//!    condvar (a [`Lane`]): *blocking* threads run `spawn_blocking`
+//!    closures, *worker* threads run mandatory tasks (multi-thread
+//!    workers, at build and at each `block_in_place` hand-off). A thread is
+//!    named for its kind when it starts and serves only its kind's lane,
+//!    so a worker never lands on a thread named as a blocking thread; a
+//!    worker thread left idle by a hand-off is reused by the next one.
+//!    Rules 1 and 2 hold per lane; mandatory tasks ignore the cap.
 //!
 //! Lock-protected state lives in [`PoolState`]; the pool's threads and
-//! `spawn_blocking` callers meet only under its mutex and condvar.
+//! `spawn_blocking` callers meet only under its mutex and condvars.
 
 use super::builder::{Callback, ThreadNameFn};
 use super::{context, scheduler};
@@ -53,7 +61,10 @@ use std::time::{Duration, Instant};
 pub(crate) struct PoolConfig {
     pub(crate) max_threads: usize,
     pub(crate) keep_alive: Duration,
+    /// Names the threads started for blocking work.
     pub(crate) thread_name: ThreadNameFn,
+    /// Names the threads started for mandatory tasks (rule 5).
+    pub(crate) worker_thread_name: ThreadNameFn,
     pub(crate) stack_size: Option<usize>,
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
@@ -72,21 +83,36 @@ pub(crate) struct Spawner {
 
 struct Inner {
     state: Mutex<PoolState>,
-    /// Signalled when work arrives or shutdown starts.
-    work: Condvar,
+    /// Per kind (rule 5): signalled when work of that kind arrives or
+    /// shutdown starts.
+    work: [Condvar; 2],
     /// Signalled when a thread exits, for shutdown's wait.
     exited: Condvar,
     owned: OwnedTasks<Spawner>,
     config: PoolConfig,
 }
 
-/// Guarded by `Inner::state`.
-struct PoolState {
+/// What a pool thread was started for (rule 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Blocking = 0,
+    Worker = 1,
+}
+
+/// The queue and idle threads of one kind (rule 5).
+#[derive(Default)]
+struct Lane {
     queue: VecDeque<Notified<Spawner>>,
-    threads: usize,
     idle: usize,
     /// Wake-ups sent to idle threads and not yet taken.
     pending_wakeups: usize,
+}
+
+/// Guarded by `Inner::state`.
+struct PoolState {
+    lanes: [Lane; 2],
+    /// Threads of both kinds.
+    threads: usize,
     shutdown: bool,
     /// A shutdown already waited for the threads (its timeout holds; a
     /// later one, say `Drop` after `shutdown_timeout`, returns at once).
@@ -103,15 +129,13 @@ impl BlockingPool {
     pub(crate) fn new(config: PoolConfig) -> BlockingPool {
         let inner = Arc::new(Inner {
             state: Mutex::new(PoolState {
-                queue: VecDeque::new(),
+                lanes: [Lane::default(), Lane::default()],
                 threads: 0,
-                idle: 0,
-                pending_wakeups: 0,
                 shutdown: false,
                 waited: false,
                 last_exited: None,
             }),
-            work: Condvar::new(),
+            work: [Condvar::new(), Condvar::new()],
             exited: Condvar::new(),
             owned: OwnedTasks::new(),
             config,
@@ -136,9 +160,14 @@ impl BlockingPool {
                 return;
             }
             state.shutdown = true;
-            std::mem::take(&mut state.queue)
+            state
+                .lanes
+                .each_mut()
+                .map(|lane| std::mem::take(&mut lane.queue))
         };
-        inner.work.notify_all();
+        for work in &inner.work {
+            work.notify_all();
+        }
         // Tasks that never started: cancel them (their handles report it).
         inner.owned.close_and_shutdown_all();
         drop(queued);
@@ -227,21 +256,28 @@ impl Spawner {
         let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
         drop(join);
         if let Some(notified) = notified {
-            self.push(notified, true);
+            self.push(notified, Kind::Worker);
         }
     }
 
     /// Threads alive in the pool, and how many of them are idle.
     pub(crate) fn thread_counts(&self) -> (usize, usize) {
         let state = self.inner.state.lock().unwrap();
-        (state.threads, state.idle)
+        (
+            state.threads,
+            state.lanes.iter().map(|lane| lane.idle).sum(),
+        )
     }
 
-    /// Starts a thread, already counted in `threads` by the caller, who
-    /// holds no pool lock (rule 4).
-    fn start_thread(&self) -> io::Result<()> {
+    /// Starts a thread of `kind`, already counted in `threads` by the
+    /// caller, who holds no pool lock (rule 4).
+    fn start_thread(&self, kind: Kind) -> io::Result<()> {
         let config = &self.inner.config;
-        let mut builder = std::thread::Builder::new().name((config.thread_name)());
+        let name = match kind {
+            Kind::Blocking => (config.thread_name)(),
+            Kind::Worker => (config.worker_thread_name)(),
+        };
+        let mut builder = std::thread::Builder::new().name(name);
         if let Some(size) = config.stack_size {
             builder = builder.stack_size(size);
         }
@@ -251,12 +287,12 @@ impl Spawner {
         // Held across the spawn: the thread cannot take its handle before
         // it is filed.
         let mut filed = slot.lock().unwrap();
-        *filed = Some(builder.spawn(move || spawner.run_thread(own_slot))?);
+        *filed = Some(builder.spawn(move || spawner.run_thread(own_slot, kind))?);
         Ok(())
     }
 
-    /// A pool thread's life: rules 1, 2 and 4.
-    fn run_thread(self, own_slot: HandleSlot) {
+    /// A pool thread's life: rules 1, 2, 4 and 5.
+    fn run_thread(self, own_slot: HandleSlot, kind: Kind) {
         /// Leaves the count and joins the chain (rule 4) when dropped, so
         /// a hook that panics still leaves it.
         struct LeaveCount<'a> {
@@ -287,7 +323,7 @@ impl Spawner {
             hook();
         }
         let state = inner.state.lock().unwrap();
-        let state = self.serve(state);
+        let state = self.serve(state, kind);
         drop(state);
         // Rule 4: the last user code runs while the thread still counts.
         if let Some(hook) = &inner.config.on_thread_stop {
@@ -295,14 +331,17 @@ impl Spawner {
         }
     }
 
-    /// Runs queued tasks until shutdown or until idle for `keep_alive`.
+    /// Runs the tasks queued in `kind`'s lane until shutdown or until
+    /// idle for `keep_alive`.
     fn serve<'a>(
         &'a self,
         mut state: crate::loom::MutexGuard<'a, PoolState>,
+        kind: Kind,
     ) -> crate::loom::MutexGuard<'a, PoolState> {
         let inner = &*self.inner;
+        let k = kind as usize;
         loop {
-            if let Some(task) = state.queue.pop_front() {
+            if let Some(task) = state.lanes[k].queue.pop_front() {
                 drop(state);
                 task.run();
                 // After the completion's wake (see `FINISHED_INHIBIT`).
@@ -314,16 +353,16 @@ impl Spawner {
             if state.shutdown {
                 break;
             }
-            state.idle += 1;
-            let (next, timeout) = inner
-                .work
+            state.lanes[k].idle += 1;
+            let (next, timeout) = inner.work[k]
                 .wait_timeout(state, inner.config.keep_alive)
                 .unwrap();
             state = next;
-            state.idle -= 1;
-            if state.pending_wakeups > 0 {
-                state.pending_wakeups -= 1;
-            } else if timeout.timed_out() && state.queue.is_empty() {
+            let lane = &mut state.lanes[k];
+            lane.idle -= 1;
+            if lane.pending_wakeups > 0 {
+                lane.pending_wakeups -= 1;
+            } else if timeout.timed_out() && lane.queue.is_empty() {
                 break;
             }
         }
@@ -333,7 +372,7 @@ impl Spawner {
 
 impl Schedule for Spawner {
     fn schedule(&self, task: Notified<Self>) {
-        self.push(task, false);
+        self.push(task, Kind::Blocking);
     }
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
@@ -342,23 +381,25 @@ impl Schedule for Spawner {
 }
 
 impl Spawner {
-    /// Rule 1; `mandatory` tasks may start a thread past the cap.
-    fn push(&self, task: Notified<Self>, mandatory: bool) {
+    /// Rules 1 and 5: worker tasks may start a thread past the cap.
+    fn push(&self, task: Notified<Self>, kind: Kind) {
         let mut state = self.inner.state.lock().unwrap();
         if state.shutdown {
             drop(state);
             drop(task);
             return;
         }
-        state.queue.push_back(task);
-        if state.idle > state.pending_wakeups {
-            state.pending_wakeups += 1;
+        let k = kind as usize;
+        let lane = &mut state.lanes[k];
+        lane.queue.push_back(task);
+        if lane.idle > lane.pending_wakeups {
+            lane.pending_wakeups += 1;
             drop(state);
-            self.inner.work.notify_one();
-        } else if mandatory || state.threads < self.inner.config.max_threads {
+            self.inner.work[k].notify_one();
+        } else if kind == Kind::Worker || state.threads < self.inner.config.max_threads {
             state.threads += 1;
             drop(state);
-            if let Err(err) = self.start_thread() {
+            if let Err(err) = self.start_thread(kind) {
                 // No thread: the task stays queued for an existing thread;
                 // with none at all, say why before it waits forever.
                 let mut state = self.inner.state.lock().unwrap();
@@ -366,7 +407,7 @@ impl Spawner {
                 let none_left = state.threads == 0;
                 drop(state);
                 self.inner.exited.notify_all();
-                if none_left || mandatory {
+                if none_left || kind == Kind::Worker {
                     panic!("failed to spawn a blocking pool thread: {err}");
                 }
             }

@@ -6,7 +6,7 @@ use super::runtime::{Runtime, Scheduler};
 #[cfg(feature = "rt-multi-thread")]
 use super::scheduler::multi_thread;
 use super::scheduler::{self, current_thread};
-use super::Handle;
+use super::{Handle, LocalOptions, LocalRuntime};
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -40,7 +40,10 @@ pub struct Builder {
     enable_time: bool,
     /// `start_paused` (feature `test-util`; always `false` without it).
     start_paused: bool,
-    thread_name: ThreadNameFn,
+    /// `thread_name`/`thread_name_fn`; `None`: the default names.
+    thread_name: Option<ThreadNameFn>,
+    /// `Builder::name`.
+    name: Option<String>,
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
@@ -104,7 +107,8 @@ impl Builder {
             max_io_events_per_tick: crate::runtime::io::DEFAULT_EVENTS_PER_TICK,
             enable_time: false,
             start_paused: false,
-            thread_name: Arc::new(|| "weft-runtime-worker".to_owned()),
+            thread_name: None,
+            name: None,
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
@@ -199,14 +203,54 @@ impl Builder {
         self
     }
 
-    /// Names the threads the runtime starts (default `weft-runtime-worker`).
+    /// Names the threads the runtime starts: its workers and its blocking
+    /// pool's threads.
+    ///
+    /// # Differences from tokio
+    ///
+    /// Without this call (or [`thread_name_fn`](Self::thread_name_fn)),
+    /// weft names worker threads `weft-runtime-worker` and blocking-pool
+    /// threads `weft-blocking`, so the two kinds can be told apart in a
+    /// debugger, `top -H` or a panic message; tokio names both
+    /// `tokio-runtime-worker`. A name set here applies to both kinds, as in
+    /// tokio. Each kind of thread only ever runs its own kind of work, with
+    /// one exception: a worker thread that gives its worker away inside
+    /// [`block_in_place`](crate::task::block_in_place) runs that closure
+    /// under its worker name (it then waits for the next worker hand-off).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .thread_name("my-app")
+    ///     .build()?;
+    /// let names = rt.block_on(async {
+    ///     let worker = weft::spawn(async { std::thread::current().name().map(String::from) });
+    ///     let blocking = weft::task::spawn_blocking(|| std::thread::current().name().map(String::from));
+    ///     (worker.await.unwrap(), blocking.await.unwrap())
+    /// });
+    /// assert_eq!(names, (Some("my-app".to_owned()), Some("my-app".to_owned())));
+    ///
+    /// let rt = weft::runtime::Builder::new_multi_thread().worker_threads(1).build()?;
+    /// let names = rt.block_on(async {
+    ///     let worker = weft::spawn(async { std::thread::current().name().map(String::from) });
+    ///     let blocking = weft::task::spawn_blocking(|| std::thread::current().name().map(String::from));
+    ///     (worker.await.unwrap(), blocking.await.unwrap())
+    /// });
+    /// assert_eq!(names.0.as_deref(), Some("weft-runtime-worker"));
+    /// assert_eq!(names.1.as_deref(), Some("weft-blocking"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
         let name: String = name.into();
-        self.thread_name = Arc::new(move || name.clone());
+        self.thread_name = Some(Arc::new(move || name.clone()));
         self
     }
 
-    /// Names each thread the runtime starts with the result of `f`.
+    /// Names each thread the runtime starts (workers and blocking-pool
+    /// threads) with the result of `f`; see
+    /// [`thread_name`](Self::thread_name) for the default names.
     ///
     /// # Examples
     ///
@@ -224,7 +268,31 @@ impl Builder {
     where
         F: Fn() -> String + Send + Sync + 'static,
     {
-        self.thread_name = Arc::new(f);
+        self.thread_name = Some(Arc::new(f));
+        self
+    }
+
+    /// Names the runtime. The name shows in the `Debug` output of the
+    /// runtime and its handles, and [`Handle::name`] returns it.
+    ///
+    /// # Panics
+    ///
+    /// Panics with "runtime name shouldn't be empty" if `name` is empty or
+    /// only whitespace, as tokio does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft::runtime::Builder::new_current_thread().name("ingest").build()?;
+    /// assert_eq!(rt.handle().name(), Some("ingest"));
+    /// assert!(format!("{rt:?}").contains("ingest"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Builder {
+        let name = name.into();
+        assert!(!name.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(name);
         self
     }
 
@@ -420,6 +488,8 @@ impl Builder {
             before_park: self.on_thread_park.clone(),
             after_unpark: self.on_thread_unpark.clone(),
             spin_before_park: self.spin_before_park,
+            id: super::Id::next(),
+            name: self.name.as_deref().map(Arc::from),
         };
         let pool_config = self.pool_config();
         let (scheduler, handle, pool) = match self.kind {
@@ -468,11 +538,52 @@ impl Builder {
         ))
     }
 
+    /// Builds a [`LocalRuntime`]: a `current_thread` runtime that can also
+    /// run `!Send` tasks ([`LocalRuntime::spawn_local`]).
+    ///
+    /// # Panics
+    ///
+    /// Panics with "multi_thread is not supported for LocalRuntime" on a
+    /// builder from [`new_multi_thread`](Self::new_multi_thread), as tokio
+    /// does.
+    ///
+    /// # Errors
+    ///
+    /// Fails if an OS resource the runtime needs cannot be created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::{Builder, LocalOptions};
+    ///
+    /// let rt = Builder::new_current_thread().enable_all().build_local(LocalOptions::default())?;
+    /// let text = std::rc::Rc::new("hello");
+    /// let len = rt.block_on(async move { text.len() });
+    /// assert_eq!(len, 5);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn build_local(&mut self, options: LocalOptions) -> io::Result<LocalRuntime> {
+        let LocalOptions { .. } = options;
+        match self.kind {
+            Kind::CurrentThread => Ok(LocalRuntime::from_runtime(self.build()?)),
+            #[cfg(feature = "rt-multi-thread")]
+            Kind::MultiThread => panic!("multi_thread is not supported for LocalRuntime"),
+        }
+    }
+
     fn pool_config(&self) -> PoolConfig {
         PoolConfig {
             max_threads: self.max_blocking_threads,
             keep_alive: self.thread_keep_alive,
-            thread_name: self.thread_name.clone(),
+            worker_thread_name: self
+                .thread_name
+                .clone()
+                .unwrap_or_else(|| Arc::new(|| "weft-runtime-worker".to_owned())),
+            thread_name: self
+                .thread_name
+                .clone()
+                .unwrap_or_else(|| Arc::new(|| "weft-blocking".to_owned())),
             stack_size: self.thread_stack_size,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
@@ -484,6 +595,7 @@ impl fmt::Debug for Builder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("kind", &self.kind)
+            .field("name", &self.name)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
             .field("start_paused", &self.start_paused)

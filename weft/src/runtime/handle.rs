@@ -1,7 +1,8 @@
 //! `Handle`: a cloneable reference to a runtime, usable from any thread.
 
 use super::context::{self, NoRuntime};
-use super::{park, scheduler, RuntimeMetrics};
+use super::{park, scheduler, Id, RuntimeFlavor, RuntimeMetrics};
+use crate::runtime::scheduler::local_set::LocalEnterGuard;
 use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
@@ -45,8 +46,31 @@ pub struct TryCurrentError {
 /// [`Handle::enter`]. Guards must be dropped in the reverse order they were
 /// made.
 pub struct EnterGuard<'a> {
+    /// A `LocalRuntime`'s local task set, entered after the runtime (so
+    /// dropped before it).
+    _local: Option<LocalGuard>,
     _guard: context::SetCurrentGuard,
     _handle: PhantomData<&'a Handle>,
+}
+
+/// A `LocalRuntime`'s entered task set, inside an [`EnterGuard`].
+pub(crate) struct LocalGuard {
+    _entered: LocalEnterGuard,
+}
+
+// SAFETY: `EnterGuard` is `Sync` as tokio's is; a shared reference to a
+// `LocalGuard` gives access to nothing (it has no methods and no public
+// field), and the guard itself stays `!Send`, so it is used and dropped
+// only on the thread that made it.
+unsafe impl Sync for LocalGuard {}
+
+impl<'a> EnterGuard<'a> {
+    /// Enters `handle`'s runtime and then `local`'s task set.
+    pub(crate) fn with_local(handle: &'a Handle, local: LocalEnterGuard) -> EnterGuard<'a> {
+        let mut guard = handle.enter();
+        guard._local = Some(LocalGuard { _entered: local });
+        guard
+    }
 }
 
 impl Handle {
@@ -167,6 +191,7 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard {
+            _local: None,
             _guard: context::set_current(&self.inner),
             _handle: PhantomData,
         }
@@ -176,11 +201,72 @@ impl Handle {
     pub fn metrics(&self) -> RuntimeMetrics {
         RuntimeMetrics::new(self.inner.clone())
     }
+
+    /// The flavor of this runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::{Handle, RuntimeFlavor};
+    ///
+    /// # #[weft::main(flavor = "multi_thread", worker_threads = 2)]
+    /// # async fn main() {
+    /// assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::MultiThread);
+    /// # }
+    /// ```
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match self.inner {
+            scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            #[cfg(feature = "rt-multi-thread")]
+            scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
+        }
+    }
+
+    /// The [`Id`] of this runtime, unique in the process.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::Handle;
+    ///
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let id = Handle::current().id();
+    /// let from_task = weft::spawn(async { Handle::current().id() }).await.unwrap();
+    /// assert_eq!(id, from_task);
+    /// # }
+    /// ```
+    pub fn id(&self) -> Id {
+        self.inner.config().id
+    }
+
+    /// The runtime's name, if [`Builder::name`](super::Builder::name) gave
+    /// it one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::Handle;
+    ///
+    /// # #[weft::main(flavor = "current_thread", name = "my-runtime")]
+    /// # async fn main() {
+    /// assert_eq!(Handle::current().name(), Some("my-runtime"));
+    /// # }
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.config().name.as_deref()
+    }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle")
+        let mut debug = f.debug_struct("Handle");
+        if let Some(name) = self.name() {
+            debug.field("name", &name);
+        }
+        debug
+            .field("id", &self.id())
+            .field("flavor", &self.runtime_flavor())
             .field("inner", &self.inner)
             .finish()
     }

@@ -3,6 +3,7 @@
 use super::scheduler;
 use crate::loom::Ordering::Relaxed;
 use std::fmt;
+use std::time::Duration;
 
 /// A snapshot source for a runtime's counters; get it from
 /// [`Handle::metrics`](crate::runtime::Handle::metrics). Each method reads
@@ -129,6 +130,73 @@ impl RuntimeMetrics {
     #[track_caller]
     pub fn worker_park_count(&self, worker: usize) -> u64 {
         self.worker_counter(worker, |m| m.parks.load(Relaxed))
+    }
+
+    /// The number of times worker `worker` parked plus the number of times
+    /// it woke from a park: odd while the worker is parked, even while it
+    /// runs. Exact at every transition (it is published at each one).
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft::runtime::Builder::new_multi_thread().worker_threads(1).build()?;
+    /// let metrics = rt.metrics();
+    /// // Wait until the idle worker has parked.
+    /// while metrics.worker_park_unpark_count(0) % 2 == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// let parked = metrics.worker_park_unpark_count(0);
+    /// rt.block_on(async { weft::spawn(async {}).await.unwrap() });
+    /// // The spawn woke the worker: at least one unpark since.
+    /// assert!(metrics.worker_park_unpark_count(0) > parked);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        self.worker_counter(worker, |m| {
+            m.parks.load(Relaxed).wrapping_add(m.unparks.load(Relaxed))
+        })
+    }
+
+    /// The time worker `worker` has spent driving the scheduler outside a
+    /// park: polling tasks, checking its drivers, looking for work. For
+    /// `current_thread`, the time threads spent inside `block_on` holding
+    /// the scheduler, outside parks. Published at each park and unpark and
+    /// every `event_interval` ticks, so a busy worker's value may lag.
+    ///
+    /// # Panics
+    ///
+    /// If `worker >= num_workers()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = weft::runtime::Builder::new_current_thread().build()?;
+    /// rt.block_on(async {
+    ///     weft::spawn(async { std::thread::sleep(Duration::from_millis(5)) }).await.unwrap();
+    /// });
+    /// assert!(rt.metrics().worker_total_busy_duration(0) >= Duration::from_millis(5));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
+        self.check_worker(worker);
+        let nanos = match &self.handle {
+            scheduler::Handle::CurrentThread(handle) => {
+                handle.worker_metrics().busy_nanos.load(Relaxed)
+            }
+            #[cfg(feature = "rt-multi-thread")]
+            scheduler::Handle::MultiThread(handle) => {
+                handle.worker_metrics(worker).busy_nanos.load(Relaxed)
+            }
+        };
+        Duration::from_nanos(nanos)
     }
 
     /// The number of tasks worker `worker` scheduled on itself (woken on

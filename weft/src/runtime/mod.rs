@@ -27,6 +27,12 @@
 //!   [`Runtime::block_on`]; no other threads are started for tasks.
 //!   Cheapest when one core is enough, and it can run `!Send` state
 //!   through [`LocalSet`](crate::task::LocalSet).
+//! * [`LocalRuntime`] — a `current_thread` runtime tied to its thread, on
+//!   which [`task::spawn_local`](crate::task::spawn_local) works without a
+//!   `LocalSet` ([`Builder::build_local`], `#[weft::main(flavor = "local")]`).
+//!
+//! [`Handle::runtime_flavor`] tells which flavor a runtime is,
+//! [`Handle::id`] identifies it, and [`Builder::name`] names it.
 //!
 //! ```
 //! use weft::runtime::Builder;
@@ -84,16 +90,18 @@ pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
 mod handle;
+mod id;
 /// The I/O driver exists only with a feature that needs it; without one,
 /// an idle runtime sleeps on its parker (`driver.rs`). With `signal`
 /// alone, the parts that only sockets use stay idle.
 #[cfg(any(feature = "net", feature = "signal"))]
 #[cfg_attr(not(feature = "net"), allow(dead_code))]
 pub(crate) mod io;
+mod local_runtime;
 mod metrics;
 pub(crate) mod park;
 #[allow(clippy::module_inception)]
-mod runtime;
+pub(crate) mod runtime;
 pub(crate) mod scheduler;
 pub(crate) mod task;
 #[cfg(feature = "time")]
@@ -101,5 +109,7 @@ pub(crate) mod time;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use id::Id;
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
-pub use runtime::Runtime;
+pub use runtime::{is_rt_shutdown_err, Runtime, RuntimeFlavor};

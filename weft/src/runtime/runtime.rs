@@ -10,7 +10,6 @@ use super::{context, EnterGuard, Handle};
 use crate::runtime::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
-#[cfg(feature = "rt-multi-thread")]
 use std::io;
 use std::time::Duration;
 
@@ -43,6 +42,71 @@ pub struct Runtime {
     /// not shut down (and wait) a second time.
     shut_down: bool,
 }
+
+/// The flavor of a runtime: which scheduler runs its tasks. Returned by
+/// [`Handle::runtime_flavor`].
+///
+/// # Examples
+///
+/// ```
+/// use weft::runtime::{Handle, RuntimeFlavor};
+///
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Every task runs on the thread inside `block_on`
+    /// ([`Builder::new_current_thread`](super::Builder::new_current_thread);
+    /// also the flavor of a [`LocalRuntime`](super::LocalRuntime)).
+    CurrentThread,
+    /// Tasks run on a pool of worker threads
+    /// ([`Builder::new_multi_thread`](super::Builder::new_multi_thread)).
+    MultiThread,
+}
+
+/// Whether `err` is the error weft's I/O resources return once the runtime
+/// that drives them has shut down.
+///
+/// # Examples
+///
+/// ```
+/// use weft::net::TcpListener;
+/// use weft::runtime::Runtime;
+///
+/// let rt1 = Runtime::new()?;
+/// let rt2 = Runtime::new()?;
+/// let listener = rt1.block_on(TcpListener::bind("127.0.0.1:0"))?;
+/// drop(rt1);
+/// rt2.block_on(async {
+///     let err = listener.accept().await.unwrap_err();
+///     assert!(weft::runtime::is_rt_shutdown_err(&err));
+/// });
+/// assert!(!weft::runtime::is_rt_shutdown_err(&std::io::Error::other("other")));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
+    err.kind() == io::ErrorKind::Other
+        && err
+            .get_ref()
+            .is_some_and(|inner| inner.is::<ShutdownError>())
+}
+
+/// The error inside the `io::Error` of an operation on a resource whose
+/// runtime has shut down (see [`is_rt_shutdown_err`]).
+#[derive(Debug)]
+pub(crate) struct ShutdownError;
+
+impl fmt::Display for ShutdownError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the weft runtime that drives this I/O resource has shut down")
+    }
+}
+
+impl std::error::Error for ShutdownError {}
 
 pub(crate) enum Scheduler {
     CurrentThread(CurrentThread),

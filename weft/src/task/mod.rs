@@ -16,7 +16,7 @@
 //! # }
 //! ```
 //!
-//! Each task is one heap allocation (64 bytes plus the size of its future);
+//! Each task is one heap allocation (72 bytes plus the size of its future);
 //! waking it allocates nothing. A panic inside a task is caught and reported
 //! through its `JoinHandle` as a [`JoinError`]; the runtime keeps running.
 //!
@@ -28,15 +28,24 @@
 //! time they are ready, and once the budget is gone they make the task
 //! yield (it resumes on its next turn). [`consume_budget`](fn@consume_budget) spends from the
 //! same budget in user code, [`unconstrained`](fn@unconstrained) opts a future out, and
-//! [`yield_now`](fn@yield_now) yields explicitly.
+//! [`yield_now`](fn@yield_now) yields explicitly; [`coop`] gathers these with the
+//! tools for hand-written futures.
+//!
+//! # Task-local values
+//!
+//! [`task_local!`](crate::task_local) declares keys whose value is set for
+//! the duration of a future ([`LocalKey::scope`]) and follows that future
+//! across `.await`s and worker threads.
 //!
 //! The task cell, its state machine and the join handle live in the engine
 //! (`runtime::task`); this module holds the public entry points around them.
 
 mod consume_budget;
+pub mod coop;
 mod join_set;
 mod spawn;
 mod spawn_blocking;
+mod task_local;
 mod unconstrained;
 mod yield_now;
 
@@ -49,5 +58,11 @@ pub use spawn::spawn;
 #[cfg_attr(docsrs, doc(cfg(feature = "rt-multi-thread")))]
 pub use spawn_blocking::block_in_place;
 pub use spawn_blocking::spawn_blocking;
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use unconstrained::{unconstrained, Unconstrained};
 pub use yield_now::yield_now;
+
+/// Task-related futures, at tokio's path.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}

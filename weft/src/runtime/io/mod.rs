@@ -294,7 +294,7 @@ fn ready_from(event: &mio::event::Event) -> Ready {
 
 /// The error of an operation on a resource whose runtime has shut down.
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("the weft runtime that drives this I/O resource has shut down")
+    io::Error::other(crate::runtime::runtime::ShutdownError)
 }
 
 impl std::fmt::Debug for Driver {

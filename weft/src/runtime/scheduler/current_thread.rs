@@ -76,7 +76,7 @@ pub(crate) struct Handle {
     woken: AtomicBool,
     driver: DriverHandle,
     pub(crate) blocking: Spawner,
-    config: Config,
+    pub(crate) config: Config,
     /// Published from `Core::stats` at each park.
     metrics: WorkerMetrics,
 }
@@ -132,7 +132,8 @@ impl CurrentThread {
         let this = handle.as_current_thread();
         let mut future = pin!(future);
         loop {
-            if let Some(core) = self.take_core() {
+            if let Some(mut core) = self.take_core() {
+                core.stats.start_busy();
                 return CoreGuard::new(self, this.clone(), core).block_on(future.as_mut());
             }
             // Another thread drives the scheduler: poll our future on this
@@ -353,7 +354,9 @@ impl<'a> CoreGuard<'a> {
 impl Drop for CoreGuard<'_> {
     fn drop(&mut self) {
         let cx = self.context.as_current_thread();
-        if let Some(core) = cx.core.borrow_mut().take() {
+        if let Some(mut core) = cx.core.borrow_mut().take() {
+            core.stats.end_busy();
+            core.stats.publish(&cx.handle.metrics);
             self.scheduler.put_core(core);
         }
     }
@@ -386,6 +389,7 @@ impl Context {
         let taken = self.core.borrow_mut().as_mut().and_then(|core| {
             if timeout.is_none() {
                 core.stats.parks += 1;
+                core.stats.end_busy();
             }
             // Published at each park, so an idle runtime's counts are exact.
             core.stats.publish(&self.handle.metrics);
@@ -398,6 +402,11 @@ impl Context {
                         context::run_scheduler_hook(&**hook);
                     }
                     driver.park();
+                    if let Some(core) = self.core.borrow_mut().as_mut() {
+                        core.stats.unparks += 1;
+                        core.stats.start_busy();
+                        core.stats.publish(&self.handle.metrics);
+                    }
                     if let Some(hook) = &config.after_unpark {
                         context::run_scheduler_hook(&**hook);
                     }

@@ -101,12 +101,14 @@ thread_local! {
 }
 
 /// Spawns a `!Send` future on the [`LocalSet`] that is running on this
-/// thread, returning its [`JoinHandle`].
+/// thread (or on the [`LocalRuntime`](crate::runtime::LocalRuntime) this
+/// thread runs), returning its [`JoinHandle`].
 ///
 /// # Panics
 ///
-/// Panics with "`spawn_local` called from outside of a `task::LocalSet`"
-/// when no `LocalSet` is being driven or entered on this thread.
+/// Panics with "`spawn_local` called from outside of a `task::LocalSet` or
+/// `runtime::LocalRuntime`" when no `LocalSet` is being driven or entered
+/// on this thread, and no `LocalRuntime` is running or entered.
 ///
 /// # Examples
 ///
@@ -132,7 +134,9 @@ where
     let spawned = crate::runtime::task::box_if_large!(future, |future| with_current(
         |cx| cx.map(|cx| cx.spawn(future))
     ));
-    spawned.expect("`spawn_local` called from outside of a `task::LocalSet`")
+    spawned.expect(
+        "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`",
+    )
 }
 
 fn with_current<R>(f: impl FnOnce(Option<&LocalContext>) -> R) -> R {

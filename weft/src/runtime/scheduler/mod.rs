@@ -34,11 +34,17 @@ pub(crate) struct Config {
     /// How long a thread spins before it parks
     /// (`Builder::spin_before_park`; zero: never).
     pub(crate) spin_before_park: Duration,
+    /// The runtime's id (`Handle::id`).
+    pub(crate) id: crate::runtime::Id,
+    /// The runtime's name (`Builder::name`), if it has one.
+    pub(crate) name: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
+            .field("id", &self.id)
+            .field("name", &self.name)
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
             .field("spin_before_park", &self.spin_before_park)
@@ -125,6 +131,15 @@ impl Handle {
             Handle::CurrentThread(handle) => handle.driver_handle().time(),
             #[cfg(feature = "rt-multi-thread")]
             Handle::MultiThread(handle) => handle.driver_handle().time(),
+        }
+    }
+
+    /// The settings the runtime was built with.
+    pub(crate) fn config(&self) -> &Config {
+        match self {
+            Handle::CurrentThread(handle) => &handle.config,
+            #[cfg(feature = "rt-multi-thread")]
+            Handle::MultiThread(handle) => &handle.config,
         }
     }
 

@@ -3,27 +3,42 @@
 use crate::runtime::context;
 use std::fmt;
 use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// An opaque identifier of a task, unique among the tasks that are alive.
+/// An opaque identifier of a task, unique for the life of the process.
 ///
-/// A task is alive from `spawn` until it has completed *and* every handle to
-/// it (its `JoinHandle`, `AbortHandle`s) is gone. Get one with
-/// [`JoinHandle::id`](crate::task::JoinHandle::id), [`task::id`](id) from
-/// inside the task, or [`JoinError::id`](crate::task::JoinError::id).
+/// Ids are small integers handed out in order as tasks are spawned (the
+/// first task of the process gets 1), so they read well in logs and in
+/// [`JoinError`](crate::task::JoinError)'s message ("task 7 panicked ...").
+/// Get one with [`JoinHandle::id`](crate::task::JoinHandle::id),
+/// [`task::id`](id) from inside the task, or
+/// [`JoinError::id`](crate::task::JoinError::id).
 ///
-/// # Differences from tokio
+/// tokio documents that ids are unique only among running tasks and may be
+/// reused; weft never reuses one (a 64-bit counter does not wrap), which
+/// that contract allows.
 ///
-/// tokio documents that "task IDs are unique relative to other currently
-/// running tasks" and that an ID may be reused once its task has completed;
-/// weft makes use of exactly that freedom: the id is derived from the task's
-/// cell address, which spares eight bytes in every task. Do not use an id as
-/// a key after the task has been joined.
+/// # Examples
+///
+/// ```
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let a = weft::spawn(async {});
+/// let b = weft::spawn(async {});
+/// assert_ne!(a.id(), b.id());
+/// assert!(a.id() < b.id());
+/// # }
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Id(NonZeroU64);
 
 impl Id {
-    pub(crate) fn from_addr(addr: usize) -> Id {
-        Id(NonZeroU64::new(addr as u64).expect("task cells are never at address 0"))
+    /// The next id. A counter with no ordering role (nothing is published
+    /// through it), so it is `std`'s atomic, not loom's.
+    pub(crate) fn next() -> Id {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Relaxed);
+        Id(NonZeroU64::new(id).expect("2^64 task ids are never handed out"))
     }
 }
 

@@ -9,11 +9,12 @@
 //!          vtable pointer                      8 B   the (F, S)-typed functions
 //!          owner-list links (prev, next)      16 B   task::list, under its lock
 //!          join waker slot                    16 B   rule J of task::state
+//!          task id                             8 B   a process-wide counter
 //! S        scheduler handle (an Arc)           8 B
 //! Stage    union { future F, output T, panic }   max(F, T, 8) B
 //! ```
 //!
-//! so a task with a zero-sized future and a `()` output takes 64 bytes. The
+//! so a task with a zero-sized future and a `()` output takes 72 bytes. The
 //! header comes first so a `NonNull<Header>` can stand for the whole cell
 //! and be cast back inside the typed vtable functions. What would take
 //! space elsewhere is folded away:
@@ -22,8 +23,6 @@
 //!   and the output-kind bits), not in the union;
 //! * a panic payload is boxed once more so the union needs one thin pointer,
 //!   not a fat one (panics are rare; the extra allocation is on that path);
-//! * the task [`Id`] is derived from the cell's address (see [`Id`]), which
-//!   tokio documents as allowed: ids are unique among live tasks;
 //! * run queues hold pointers, so the cell has no intrusive queue link.
 
 use super::harness;
@@ -48,6 +47,8 @@ pub(crate) struct Header {
     pub(super) owned: UnsafeCell<Pointers>,
     /// Guarded by `JOIN_WAKER` (rule J in `task::state`).
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
+    /// Set at spawn, never changed.
+    pub(super) id: Id,
 }
 
 impl Header {
@@ -125,6 +126,7 @@ where
                 vtable,
                 owned: UnsafeCell::new(Pointers::new()),
                 join_waker: UnsafeCell::new(None),
+                id: Id::next(),
             },
             scheduler,
             stage: UnsafeCell::new(Stage {
@@ -176,7 +178,7 @@ impl RawTask {
     }
 
     pub(crate) fn id(self) -> Id {
-        Id::from_addr(self.ptr.as_ptr() as usize)
+        self.header().id
     }
 
     /// Polls the task, consuming a `Notified` reference.
@@ -256,13 +258,13 @@ mod tests {
     }
 
     /// The design note's budget: a task with a zero-sized future and a `()`
-    /// output is one 64-byte allocation.
+    /// output is one 72-byte allocation.
     #[test]
-    fn zero_sized_task_is_64_bytes() {
-        assert_eq!(std::mem::size_of::<Header>(), 48);
+    fn zero_sized_task_is_72_bytes() {
+        assert_eq!(std::mem::size_of::<Header>(), 56);
         assert_eq!(
             std::mem::size_of::<Cell<Ready<()>, Arc<NoopScheduler>>>(),
-            64
+            72
         );
     }
 

@@ -84,6 +84,7 @@ fn spawner() -> crate::runtime::blocking::Spawner {
         max_threads: 1,
         keep_alive: Duration::from_secs(1),
         thread_name: Arc::new(|| "weft-loom".to_string()),
+        worker_thread_name: Arc::new(|| "weft-loom".to_string()),
         stack_size: None,
         on_thread_start: None,
         on_thread_stop: None,
@@ -99,6 +100,8 @@ fn config() -> Config {
         before_park: None,
         after_unpark: None,
         spin_before_park: DEFAULT_SPIN_BEFORE_PARK,
+        id: crate::runtime::Id::next(),
+        name: None,
     }
 }
 

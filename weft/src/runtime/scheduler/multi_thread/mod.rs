@@ -83,7 +83,7 @@ pub(crate) struct MultiThread {
 pub(crate) struct Handle {
     shared: Shared,
     pub(crate) blocking: Spawner,
-    config: Config,
+    pub(crate) config: Config,
 }
 
 struct Shared {

@@ -6,7 +6,8 @@
 //! values at most one maintenance interval old; a parked worker's are
 //! exact.
 
-use crate::loom::{AtomicUsize, Ordering::Relaxed};
+use crate::loom::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
 
 /// The published counters of one worker.
 #[derive(Debug, Default)]
@@ -15,6 +16,10 @@ pub(crate) struct WorkerMetrics {
     pub(crate) steals: AtomicUsize,
     pub(crate) steal_operations: AtomicUsize,
     pub(crate) parks: AtomicUsize,
+    /// Returns from a park; `parks + unparks` is odd while parked.
+    pub(crate) unparks: AtomicUsize,
+    /// Time spent out of parks while driving, in nanoseconds.
+    pub(crate) busy_nanos: AtomicU64,
     pub(crate) local_schedules: AtomicUsize,
     pub(crate) overflows: AtomicUsize,
 }
@@ -26,16 +31,43 @@ pub(crate) struct Stats {
     pub(crate) steals: usize,
     pub(crate) steal_operations: usize,
     pub(crate) parks: usize,
+    pub(crate) unparks: usize,
     pub(crate) local_schedules: usize,
     pub(crate) overflows: usize,
+    /// Busy time of the periods that ended.
+    busy: Duration,
+    /// When the current busy period began; `None` while parked or while
+    /// no thread drives the scheduler.
+    busy_since: Option<Instant>,
 }
 
 impl Stats {
+    /// A thread starts (or resumes) driving the scheduler.
+    pub(crate) fn start_busy(&mut self) {
+        if self.busy_since.is_none() {
+            self.busy_since = Some(Instant::now());
+        }
+    }
+
+    /// The driving thread parks or leaves.
+    pub(crate) fn end_busy(&mut self) {
+        if let Some(since) = self.busy_since.take() {
+            self.busy += since.elapsed();
+        }
+    }
+
     pub(crate) fn publish(&self, to: &WorkerMetrics) {
         to.polls.store(self.polls, Relaxed);
         to.steals.store(self.steals, Relaxed);
         to.steal_operations.store(self.steal_operations, Relaxed);
         to.parks.store(self.parks, Relaxed);
+        to.unparks.store(self.unparks, Relaxed);
+        let busy = self.busy
+            + self
+                .busy_since
+                .map_or(Duration::ZERO, |since| since.elapsed());
+        to.busy_nanos
+            .store(u64::try_from(busy.as_nanos()).unwrap_or(u64::MAX), Relaxed);
         to.local_schedules.store(self.local_schedules, Relaxed);
         to.overflows.store(self.overflows, Relaxed);
     }

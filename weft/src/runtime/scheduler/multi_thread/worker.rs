@@ -157,6 +157,7 @@ impl Context {
     fn run(&self, mut core: Box<Core>) {
         let handle = self.handle();
         let config = &handle.config;
+        core.stats.start_busy();
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             if core.tick % config.event_interval == 0 {
@@ -316,6 +317,7 @@ impl Context {
         }
         if core.transition_to_parked(&self.worker) {
             core.stats.parks += 1;
+            core.stats.end_busy();
             core.stats
                 .publish(&handle.shared.worker_metrics[self.worker.index]);
             let watchers = &handle.shared.lifo_watchers;
@@ -345,6 +347,10 @@ impl Context {
                     }
                 }
             }
+            core.stats.unparks += 1;
+            core.stats.start_busy();
+            core.stats
+                .publish(&handle.shared.worker_metrics[self.worker.index]);
         }
         if let Some(hook) = &handle.config.after_unpark {
             context::run_scheduler_hook(&**hook);
