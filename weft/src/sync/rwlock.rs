@@ -446,6 +446,71 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         this.semaphore.release(this.permits as usize - 1);
         RwLockReadGuard::new(this.semaphore, this.data)
     }
+
+    /// Downgrades to read access and narrows the guard to a part of the
+    /// data, in one step: no writer gets in between.
+    ///
+    /// If `f` panics, the write guard is dropped (the lock is released)
+    /// before the panic goes on.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockWriteGuard};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = RwLock::new((1, 2));
+    /// let mut w = lock.write().await;
+    /// w.1 = 3;
+    /// let second = RwLockWriteGuard::downgrade_map(w, |p| &p.1);
+    /// assert_eq!(*second, 3);
+    /// assert_eq!(*lock.try_read()?, (1, 3), "other readers may enter");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        // SAFETY: the guard holds write access, so the data is live and no
+        // one else reaches it; the reference ends with `f`.
+        let data = f(unsafe { &*this.data }) as *const U;
+        let this = std::mem::ManuallyDrop::new(this);
+        this.semaphore.release(this.permits as usize - 1);
+        RwLockReadGuard::new(this.semaphore, data)
+    }
+
+    /// [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The write guard, unchanged, if `f` returned `None`.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockWriteGuard};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let w = lock.write().await;
+    /// let w = RwLockWriteGuard::try_downgrade_map(w, |v| v.get(5)).unwrap_err();
+    /// let first = RwLockWriteGuard::try_downgrade_map(w, |v| v.first()).unwrap();
+    /// assert_eq!(*first, 1);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn try_downgrade_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        // SAFETY: as in `downgrade_map`; the reference ends before `this`
+        // is used again.
+        let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        this.semaphore.release(this.permits as usize - 1);
+        Ok(RwLockReadGuard::new(this.semaphore, data))
+    }
 }
 
 guard_impls!(data mut [T: ?Sized] RwLockWriteGuard<'_, T> => T);
@@ -563,6 +628,78 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
             lock,
             data: this.data,
         }
+    }
+
+    /// Downgrades to read access and narrows the guard to a part of the
+    /// data, in one step, keeping the `Arc`.
+    ///
+    /// If `f` panics, the write guard is dropped (the lock is released)
+    /// before the panic goes on.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = Arc::new(RwLock::new((1, 2)));
+    /// let w = lock.clone().write_owned().await;
+    /// let first = OwnedRwLockWriteGuard::downgrade_map(w, |p| &p.0);
+    /// assert_eq!(*first, 1);
+    /// assert!(lock.try_read().is_ok());
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        // SAFETY: the guard holds write access; the reference ends with `f`.
+        let data = f(unsafe { &*this.data }) as *const U;
+        let this = std::mem::ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockReadGuard { lock, data }
+    }
+
+    /// [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The write guard, unchanged, if `f` returned `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = Arc::new(RwLock::new(vec![7]));
+    /// let w = lock.write_owned().await;
+    /// let w = OwnedRwLockWriteGuard::try_downgrade_map(w, |v| v.get(1)).unwrap_err();
+    /// let first = OwnedRwLockWriteGuard::try_downgrade_map(w, |v| v.first()).unwrap();
+    /// assert_eq!(*first, 7);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn try_downgrade_map<F, U: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        // SAFETY: as in `downgrade_map`; the reference ends before `this`
+        // is used again.
+        let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        Ok(OwnedRwLockReadGuard { lock, data })
     }
 
     /// The lock this guard writes.
