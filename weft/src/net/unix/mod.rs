@@ -40,15 +40,29 @@
 
 mod datagram;
 mod listener;
+mod socket;
 mod split;
 mod stream;
 mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
+pub use socket::UnixSocket;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::UnixStream;
 pub use ucred::UCred;
+
+/// A user ID (the type of [`UCred::uid`]).
+#[allow(non_camel_case_types)]
+pub type uid_t = libc::uid_t;
+
+/// A group ID (the type of [`UCred::gid`]).
+#[allow(non_camel_case_types)]
+pub type gid_t = libc::gid_t;
+
+/// A process ID (the type of [`UCred::pid`]'s value).
+#[allow(non_camel_case_types)]
+pub type pid_t = libc::pid_t;
 
 /// The address of a Unix socket: a path, or unnamed (an unbound socket,
 /// one end of a `pair`), or (Linux) an abstract name.
@@ -86,4 +100,13 @@ fn open_at<'a, T>(
 /// platform has no abstract names (`sys::abstract_socket_addr`).
 fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
     abstract_name(path).map(crate::sys::abstract_socket_addr)
+}
+
+/// `target` as a socket address (abstract names included: socket2 reads a
+/// leading NUL as one, once the platform layer has said it has them).
+fn unix_sock_addr(target: &Path) -> io::Result<socket2::SockAddr> {
+    if let Some(Err(unsupported)) = abstract_addr(target) {
+        return Err(unsupported);
+    }
+    socket2::SockAddr::unix(target)
 }
