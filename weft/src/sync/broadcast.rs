@@ -590,6 +590,25 @@ impl<T: Clone> Receiver<T> {
 }
 
 impl<T> Receiver<T> {
+    /// How many [`Sender`]s of this channel are alive.
+    ///
+    /// ```
+    /// use weft::sync::broadcast;
+    /// let (tx, rx) = broadcast::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (1, 1));
+    /// drop((tx, weak));
+    /// assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (0, 0));
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.lock().senders
+    }
+
+    /// How many [`WeakSender`]s of this channel are alive.
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.lock().weak_senders
+    }
+
     /// A new receiver of the same channel that starts at the newest
     /// position (it sees messages sent from now on, not this one's backlog).
     pub fn resubscribe(&self) -> Receiver<T> {

@@ -311,12 +311,6 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
 /// A guard narrowed by [`MutexGuard::map`]; unlocks when dropped.
 #[must_use = "dropping the guard unlocks the mutex at once"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
@@ -339,6 +333,41 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
         let data = f(unsafe { &mut *ptr });
         std::mem::forget(this);
         MappedMutexGuard { semaphore, data }
+    }
+
+    /// Narrows further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// ```
+    /// use weft::sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let m = Mutex::new((1, vec![2]));
+    /// let v = MutexGuard::map(m.try_lock()?, |p| &mut p.1);
+    /// let v = MappedMutexGuard::try_map(v, |v| v.get_mut(5)).unwrap_err();
+    /// let mut first = MappedMutexGuard::try_map(v, |v| v.first_mut()).unwrap();
+    /// *first = 7;
+    /// drop(first);
+    /// assert_eq!(m.try_lock()?.1, [7]);
+    /// # Ok::<_, weft::sync::TryLockError>(())
+    /// ```
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let ptr: *mut T = &mut *this.data;
+        // SAFETY: the guard holds the lock for 'a, so the access is
+        // exclusive for 'a; on `None` the reference is gone before `this`
+        // is handed back, and on `Some` `this` is forgotten.
+        match f(unsafe { &mut *ptr }) {
+            Some(data) => {
+                let semaphore = this.semaphore;
+                std::mem::forget(this);
+                Ok(MappedMutexGuard { semaphore, data })
+            }
+            None => Err(this),
+        }
     }
 }
 
@@ -439,6 +468,26 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
         // SAFETY: `this` is never used or dropped again.
         let mutex = unsafe { std::ptr::read(&this.mutex) };
         OwnedMappedMutexGuard { mutex, data }
+    }
+
+    /// Narrows further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<V: ?Sized, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, V>, Self>
+    where
+        F: FnOnce(&mut U) -> Option<&mut V>,
+    {
+        // SAFETY: we hold the lock; the reference ends before `this` is used
+        // again (on `None`).
+        let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut V) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        Ok(OwnedMappedMutexGuard { mutex, data })
     }
 
     /// The mutex this guard locks.

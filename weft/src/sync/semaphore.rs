@@ -439,6 +439,19 @@ pub struct SemaphorePermit<'a> {
 }
 
 impl<'a> SemaphorePermit<'a> {
+    /// The semaphore this permit came from.
+    ///
+    /// ```
+    /// use weft::sync::Semaphore;
+    /// let semaphore = Semaphore::new(2);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert!(std::ptr::eq(permit.semaphore(), &semaphore));
+    /// assert_eq!(permit.semaphore().available_permits(), 1);
+    /// ```
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.semaphore
+    }
+
     /// Keeps the permits out of the semaphore for good.
     pub fn forget(mut self) {
         self.permits = 0;
