@@ -526,6 +526,39 @@ impl<T: AsRawFd> AsyncFd<T> {
         self.registration
             .try_io(Wants::from_interest(interest), || f(inner))
     }
+
+    /// As [`try_io`](Self::try_io), with `&mut T`.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_io`](Self::try_io).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use weft::io::{unix::AsyncFd, Interest};
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// let mut fd = AsyncFd::new(a)?;
+    /// fd.writable().await?.retain_ready();
+    /// let n = fd.try_io_mut(Interest::WRITABLE, |s| s.write(b"x"))?;
+    /// assert_eq!(n, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let registration = &self.registration;
+        let inner = self
+            .inner
+            .as_mut()
+            .expect("an AsyncFd holds its value until into_inner");
+        registration.try_io(Wants::from_interest(interest), || f(inner))
+    }
 }
 
 impl<T: AsRawFd> AsRawFd for AsyncFd<T> {
