@@ -263,7 +263,7 @@ impl<T> Sender<T> {
     /// # Panics
     ///
     /// If `capacity` is 0 or more than `usize::MAX / 2`, as
-    /// [`channel`](super::broadcast::channel).
+    /// [`channel`].
     #[track_caller]
     pub fn new(capacity: usize) -> Self {
         Sender::with_receivers(capacity, 0)

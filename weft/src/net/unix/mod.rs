@@ -1,5 +1,6 @@
 //! Unix domain sockets: [`UnixListener`] and [`UnixStream`] for streams,
-//! [`UnixDatagram`] for datagrams.
+//! [`UnixDatagram`] for datagrams, [`UnixSocket`] to set one up before it
+//! becomes any of them; and [`pipe`]: anonymous pipes and FIFOs.
 //!
 //! Binding to a path creates the socket file; it is not removed when the
 //! socket closes (remove it yourself before binding again).
@@ -36,10 +37,10 @@
 //! [`SocketAddr`] is
 //! `std::os::unix::net::SocketAddr` itself (tokio wraps
 //! it in a type with the same `is_unnamed` / `as_pathname` methods).
-//! The `pipe` module (FIFOs) is not implemented yet.
 
 mod datagram;
 mod listener;
+pub mod pipe;
 mod socket;
 mod split;
 mod stream;
