@@ -164,21 +164,25 @@ pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
 // ---- Socket options only Linux has ----
 
 /// Fails with `Unsupported`: `TCP_QUICKACK` is Linux's.
+#[cfg(feature = "net")]
 pub(crate) fn tcp_quickack(_fd: BorrowedFd<'_>) -> io::Result<bool> {
     Err(unsupported("TCP_QUICKACK exists only on Linux"))
 }
 
 /// Fails with `Unsupported`: `TCP_QUICKACK` is Linux's.
+#[cfg(feature = "net")]
 pub(crate) fn set_tcp_quickack(_fd: BorrowedFd<'_>, _quickack: bool) -> io::Result<()> {
     Err(unsupported("TCP_QUICKACK exists only on Linux"))
 }
 
 /// Fails with `Unsupported`: `SO_BINDTODEVICE` is Linux's.
+#[cfg(feature = "net")]
 pub(crate) fn device(_fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
     Err(unsupported("SO_BINDTODEVICE exists only on Linux"))
 }
 
 /// Fails with `Unsupported`: `SO_BINDTODEVICE` is Linux's.
+#[cfg(feature = "net")]
 pub(crate) fn bind_device(_fd: BorrowedFd<'_>, _interface: Option<&[u8]>) -> io::Result<()> {
     Err(unsupported("SO_BINDTODEVICE exists only on Linux"))
 }

@@ -208,6 +208,7 @@ mod signal {
 
 /// Whether the open file `fd` may be read and written: its access mode
 /// (`fcntl(F_GETFL) & O_ACCMODE`; `net::unix::pipe` checks a FIFO's end).
+#[cfg(feature = "net")]
 pub(crate) fn access_mode(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<(bool, bool)> {
     use std::os::fd::AsRawFd;
     // SAFETY: `F_GETFL` only reads the flags of a descriptor the caller
@@ -225,6 +226,7 @@ pub(crate) fn access_mode(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<(bool, 
 
 /// Makes `options` open in non-blocking mode (`O_NONBLOCK`): opening a
 /// FIFO then never waits for the other end.
+#[cfg(feature = "net")]
 pub(crate) fn open_nonblocking(options: &mut std::fs::OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt;
     options.custom_flags(libc::O_NONBLOCK);
