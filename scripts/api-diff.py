@@ -161,6 +161,15 @@ class Api:
         self.crate = crate_name
         self.paths = {}
         self.seen_modules = set()
+        # Impls on a concrete instance of a generic type (`impl AsFd for
+        # StdWriter<Stdout>`) are not in the type's own `impls` list: find
+        # every impl by the type it is for.
+        self.impls_for = defaultdict(list)
+        for id_, item in self.index.items():
+            impl = item["inner"].get("impl") if isinstance(item.get("inner"), dict) else None
+            target = impl and impl.get("for", {}).get("resolved_path")
+            if target and target.get("id") is not None:
+                self.impls_for[target["id"]].append(id_)
         root = self.index[str(data["root"])]
         self.walk_module(root, [crate_name], set())
 
@@ -215,7 +224,7 @@ class Api:
             target = inner.get("type", {}).get("resolved_path")
             target = self.item(target.get("id")) if target else None
             if target is not None and next(iter(target["inner"])) in ("struct", "enum"):
-                for impl_id in target["inner"][next(iter(target["inner"]))].get("impls", []):
+                for impl_id in self.impls_of(target):
                     self.walk_impl(self.item(impl_id), here, tags)
             return
         if kind in ("struct", "enum", "union"):
@@ -224,13 +233,18 @@ class Api:
                     variant = self.item(v)
                     if variant is not None:
                         self.add(here + [variant["name"]], "variant", tags | tags_of(variant))
-            for impl_id in inner.get("impls", []):
+            for impl_id in self.impls_of(item):
                 self.walk_impl(self.item(impl_id), here, tags)
         elif kind == "trait":
             for member_id in inner.get("items", []):
                 member = self.item(member_id)
                 if member is not None and member.get("name"):
                     self.add(here + [member["name"]], "trait item", tags | tags_of(member))
+
+    def impls_of(self, item):
+        kind = next(iter(item["inner"]))
+        listed = [str(i) for i in item["inner"][kind].get("impls", [])]
+        return listed + [i for i in self.impls_for.get(item["id"], []) if i not in listed]
 
     def walk_impl(self, impl_item, here, tags):
         if impl_item is None:

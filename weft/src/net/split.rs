@@ -6,7 +6,10 @@
 //! and a write can wait at once. The public half types are written out per
 //! stream (their docs and `reunite` name their own stream type); their
 //! `AsyncRead`/`AsyncWrite` methods are one call to [`SplitStream`], and
-//! the owned write half keeps its state in [`OwnedWrite`].
+//! the owned write half keeps its state in [`OwnedWrite`]. Their
+//! readiness and `try_*` methods (`ready`, `readable`, `try_read`, ...)
+//! are the stream's own, one call each through the half's
+//! `AsRef<Stream>`, written once by the macros at the end of this file.
 
 use crate::io::ReadBuf;
 use crate::runtime::coop;
