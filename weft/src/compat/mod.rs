@@ -92,6 +92,8 @@ macro_rules! for_each_io_type {
             #[cfg(feature = "net")] ['a] crate::net::unix::WriteHalf<'a> => write;
             #[cfg(feature = "net")] [] crate::net::unix::OwnedReadHalf => read;
             #[cfg(feature = "net")] [] crate::net::unix::OwnedWriteHalf => write;
+            #[cfg(feature = "net")] [] crate::net::unix::pipe::Receiver => read;
+            #[cfg(feature = "net")] [] crate::net::unix::pipe::Sender => write;
         }
     };
     (@list $dialect:ident
