@@ -260,7 +260,12 @@ mod io_net {
     fn send<T: Send>(_: &T) {}
 
     const _: () = {
-        #[allow(unreachable_code, unused_variables, clippy::diverging_sub_expression)]
+        #[allow(
+            unreachable_code,
+            unused_variables,
+            clippy::diverging_sub_expression,
+            clippy::too_many_arguments
+        )]
         fn check(
             listener: &TcpListener,
             stream: &TcpStream,
