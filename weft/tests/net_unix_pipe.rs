@@ -145,6 +145,25 @@ rt_test! {
         });
     }
 
+    fn read_write_receiver_outlives_its_writers(rt: &Runtime) {
+        let _watchdog = Watchdog::new("read_write_receiver_outlives_its_writers");
+        let dir = TempDir::new("rw");
+        rt.block_on(async {
+            let path = dir.fifo("rw");
+            let mut rx = pipe::OpenOptions::new().read_write(true).open_receiver(&path).unwrap();
+            for round in 0u8..2 {
+                // A writer comes, writes, goes; the receiver reads no end of
+                // file in between.
+                let mut tx = pipe::OpenOptions::new().open_sender(&path).unwrap();
+                tx.write_all(&[round]).await.unwrap();
+                drop(tx);
+                assert_eq!(rx.read_u8().await.unwrap(), round);
+                let mut none = [0u8; 1];
+                assert_eq!(rx.try_read(&mut none).unwrap_err().kind(), ErrorKind::WouldBlock);
+            }
+        });
+    }
+
     fn fifo_options_check_the_file(rt: &Runtime) {
         let dir = TempDir::new("check");
         rt.block_on(async {

@@ -64,10 +64,11 @@ pub fn pipe() -> io::Result<(Sender, Receiver)> {
 /// Options for opening a FIFO (a named pipe) by path; the ends come back
 /// registered with the reactor, in non-blocking mode.
 ///
-/// Opening never waits for the other end: a receiver opens at once (and
-/// reads end of file until a writer appears and writes... or `WouldBlock`
-/// while a writer is open with nothing written); a sender fails with
-/// `ENXIO` (no reader yet) unless [`read_write`](Self::read_write) is set.
+/// Opening never waits for the other end: a receiver opens at once (its
+/// reads wait for a writer to open the FIFO and write, and return end of
+/// file once every writer that opened it has closed it); a sender fails
+/// with `ENXIO` while no reader has the FIFO open, unless
+/// [`read_write`](Self::read_write) is set.
 ///
 /// ```
 /// use weft::io::{AsyncReadExt, AsyncWriteExt};
@@ -108,10 +109,13 @@ impl OpenOptions {
         }
     }
 
-    /// Opens a sender for reading and writing (`O_RDWR`): it then counts
-    /// as a reader too, so opening succeeds without a reader and writes do
-    /// not fail with `BrokenPipe` while no reader is open (the data waits in
-    /// the pipe). No effect on [`open_receiver`](Self::open_receiver).
+    /// Opens the end for reading and writing (`O_RDWR`). A sender then
+    /// counts as a reader too: opening succeeds without a reader, and
+    /// writes do not fail with `BrokenPipe` while no reader is open (the
+    /// data waits in the pipe). A receiver counts as a writer: it never
+    /// reads end of file, so it can wait for the next writer after one has
+    /// closed (do not wait for end of file with it, say with
+    /// `read_to_end`: that waits forever).
     pub fn read_write(&mut self, value: bool) -> &mut Self {
         self.read_write = value;
         self
@@ -159,7 +163,9 @@ impl OpenOptions {
 
     fn open(&self, path: &Path, sender: bool) -> io::Result<File> {
         let mut options = std::fs::OpenOptions::new();
-        options.read(!sender || self.read_write).write(sender);
+        options
+            .read(!sender || self.read_write)
+            .write(sender || self.read_write);
         crate::sys::open_nonblocking(&mut options);
         let file = options.open(path)?;
         if !self.unchecked && !is_fifo(&file)? {
