@@ -66,6 +66,30 @@ fn mutex_mapped_guards_try_map() {
 }
 
 #[test]
+fn a_panicking_try_map_unlocks() {
+    let m = Mutex::new(1);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let g = MutexGuard::map(m.try_lock().unwrap(), |v| v);
+        let _ = MappedMutexGuard::try_map(g, |_| -> Option<&mut i32> { panic!("boom") });
+    }));
+    assert!(result.is_err());
+    assert!(
+        m.try_lock().is_ok(),
+        "the mapped guard unlocked during the panic"
+    );
+    let l = Arc::new(RwLock::new(1));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let g = l.clone().try_read_owned().unwrap();
+        let _ = OwnedRwLockReadGuard::try_map(g, |_| -> Option<&i32> { panic!("boom") });
+    }));
+    assert!(result.is_err());
+    assert!(
+        l.try_write().is_ok(),
+        "the owned read guard released during the panic"
+    );
+}
+
+#[test]
 fn rwlock_guards_try_map_and_into_mapped() {
     let l = Arc::new(RwLock::new(vec![1, 2, 3]));
     // Borrowed write guard -> mapped -> try_map.

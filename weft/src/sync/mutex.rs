@@ -324,15 +324,27 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let this = this;
+        let (semaphore, ptr, unlock) = Self::disarm(this);
+        // SAFETY: the guard held the lock for 'a, so the access is
+        // exclusive for 'a; `ptr` is the guard's own reference, which
+        // nothing else uses any more.
+        let data = f(unsafe { &mut *ptr });
+        std::mem::forget(unlock);
+        MappedMutexGuard { semaphore, data }
+    }
+
+    /// Takes the guard apart without unlocking: its semaphore, its data
+    /// pointer, and an `Unlock` that unlocks if dropped (so a panicking
+    /// `f` in `map`/`try_map` still unlocks; forget it on success).
+    ///
+    /// The guard is moved into `ManuallyDrop` *before* the pointer is
+    /// taken from it, so no later move of the guard (whose field is a
+    /// `&mut T`) invalidates what `f` derives from the pointer.
+    fn disarm(this: Self) -> (&'a ll::Semaphore, *mut T, Unlock<'a>) {
+        let mut this = std::mem::ManuallyDrop::new(this);
         let semaphore = this.semaphore;
         let ptr: *mut T = &mut *this.data;
-        // SAFETY: the guard holds the lock for 'a, so the access is
-        // exclusive for 'a; `this` is only dropped (which unlocks and
-        // touches no data) if `f` panics, and is forgotten otherwise.
-        let data = f(unsafe { &mut *ptr });
-        std::mem::forget(this);
-        MappedMutexGuard { semaphore, data }
+        (semaphore, ptr, Unlock(semaphore))
     }
 
     /// Narrows further if `f` returns `Some`.
@@ -356,18 +368,29 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
-        let ptr: *mut T = &mut *this.data;
-        // SAFETY: the guard holds the lock for 'a, so the access is
-        // exclusive for 'a; on `None` the reference is gone before `this`
-        // is handed back, and on `Some` `this` is forgotten.
-        match f(unsafe { &mut *ptr }) {
-            Some(data) => {
-                let semaphore = this.semaphore;
-                std::mem::forget(this);
-                Ok(MappedMutexGuard { semaphore, data })
-            }
-            None => Err(this),
-        }
+        let (semaphore, ptr, unlock) = Self::disarm(this);
+        // SAFETY: as in `map`; on `None` the reference `f` got is gone
+        // before the guard is rebuilt from the same pointer.
+        let result = match f(unsafe { &mut *ptr }) {
+            Some(data) => Ok(MappedMutexGuard { semaphore, data }),
+            // SAFETY: the guard's own reference, given back whole.
+            None => Err(MappedMutexGuard {
+                semaphore,
+                data: unsafe { &mut *ptr },
+            }),
+        };
+        std::mem::forget(unlock);
+        result
+    }
+}
+
+/// Unlocks a mutex when dropped: what a mapped guard taken apart by
+/// `disarm` leaves armed while `f` runs.
+struct Unlock<'a>(&'a ll::Semaphore);
+
+impl Drop for Unlock<'_> {
+    fn drop(&mut self) {
+        self.0.release(1);
     }
 }
 
