@@ -373,9 +373,9 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
         // before the guard is rebuilt from the same pointer.
         let result = match f(unsafe { &mut *ptr }) {
             Some(data) => Ok(MappedMutexGuard { semaphore, data }),
-            // SAFETY: the guard's own reference, given back whole.
             None => Err(MappedMutexGuard {
                 semaphore,
+                // SAFETY: the guard's own reference, given back whole.
                 data: unsafe { &mut *ptr },
             }),
         };
