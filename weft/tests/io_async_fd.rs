@@ -5,6 +5,7 @@
 mod support;
 
 use std::io::{ErrorKind, Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::sync::Arc;
 use std::task::Poll;
@@ -37,6 +38,69 @@ async fn read_n(fd: &AsyncFd<UnixStream>, n: usize) -> Vec<u8> {
 }
 
 rt_test! {
+    fn try_new_hands_the_value_back_on_failure(rt: &Runtime) {
+        rt.block_on(async {
+            // epoll refuses a regular file (EPERM): the file comes back open.
+            let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+            let err = AsyncFd::try_new(file).unwrap_err();
+            assert!(err.to_string().contains("ermission") || err.to_string().contains("not permitted"), "{err}");
+            assert!(std::error::Error::source(&err).is_some());
+            let (file, cause) = err.into_parts();
+            assert_eq!(cause.raw_os_error(), Some(libc_eperm()));
+            assert!(file.metadata().is_ok());
+
+            // The same descriptor twice: EEXIST, and the second value comes
+            // back while the first registration keeps working.
+            let (a, mut b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            let first = AsyncFd::try_with_interest(a, Interest::READABLE).unwrap();
+            let (dup, cause) = unsafe {
+                // SAFETY: the descriptor is open (`first` owns it) for the
+                // whole call; the registration fails, so nothing outlives it.
+                AsyncFd::register_with_interest(DupFd(first.as_raw_fd()), Interest::READABLE)
+            }
+            .map(|_| panic!("a descriptor registered twice"))
+            .unwrap_err()
+            .into_parts();
+            assert_eq!(cause.kind(), ErrorKind::AlreadyExists, "{cause:?}");
+            assert_eq!(dup.0, first.as_raw_fd());
+            b.write_all(b"x").unwrap();
+            let mut guard = first.readable().await.unwrap();
+            assert!(guard.ready().is_readable());
+            guard.clear_ready();
+
+            // Into an io::Error with `?`.
+            let into_io = || -> std::io::Result<()> {
+                let file = std::fs::File::open(std::env::current_exe()?)?;
+                let _fd = AsyncFd::try_new(file)?;
+                Ok(())
+            };
+            assert_eq!(into_io().unwrap_err().raw_os_error(), Some(libc_eperm()));
+            // `with_interest` drops the value and returns the cause.
+            let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+            assert!(AsyncFd::with_interest(file, Interest::WRITABLE).is_err());
+        });
+    }
+
+    fn register_works_like_new(rt: &Runtime) {
+        rt.block_on(async {
+            let (a, mut b) = UnixStream::pair().unwrap();
+            a.set_nonblocking(true).unwrap();
+            // SAFETY: `a` is an open socket owned by the `AsyncFd`.
+            let fd = unsafe { AsyncFd::register(a) }.unwrap();
+            b.write_all(b"hi").unwrap();
+            let mut buf = [0u8; 4];
+            let n = loop {
+                let mut guard = fd.readable().await.unwrap();
+                match guard.try_io(|inner| inner.get_ref().read(&mut buf)) {
+                    Ok(n) => break n.unwrap(),
+                    Err(_) => continue,
+                }
+            };
+            assert_eq!(&buf[..n], b"hi");
+        });
+    }
+
     fn wait_readable_then_try_io(rt: &Runtime) {
         let _watchdog = Watchdog::new("wait_readable_then_try_io");
         rt.block_on(async {
@@ -213,4 +277,18 @@ fn a_regular_file_cannot_be_registered() {
 fn async_fd_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<AsyncFd<UnixStream>>();
+}
+
+/// EPERM, the error epoll gives for a regular file.
+fn libc_eperm() -> i32 {
+    1
+}
+
+/// A descriptor number owned elsewhere.
+struct DupFd(RawFd);
+
+impl AsRawFd for DupFd {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0
+    }
 }

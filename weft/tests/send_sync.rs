@@ -234,11 +234,17 @@ mod io_net {
     assert_value!(unix::ReuniteError: Send & Sync & Unpin);
     assert_value!(unix::UCred: Send & Sync & Unpin);
     assert_value!(unix::SocketAddr: Send & Sync & Unpin);
+    assert_value!(weft::net::UnixSocket: Send & Sync & Unpin);
+    assert_value!(unix::pipe::Sender: Send & Sync & Unpin);
+    assert_value!(unix::pipe::Receiver: Send & Sync & Unpin);
+    assert_value!(unix::pipe::OpenOptions: Send & Sync & Unpin);
 
     assert_value!(AsyncFd<StdUnixStream>: Send & Sync & Unpin);
     assert_value!(AsyncFdReadyGuard<'static, StdUnixStream>: Send & Sync & Unpin);
     assert_value!(AsyncFdReadyMutGuard<'static, StdUnixStream>: Send & Sync & Unpin);
     assert_value!(TryIoError: Send & Sync & Unpin);
+    assert_value!(weft::io::unix::AsyncFdRegisterError<StdUnixStream>: Send & Sync & Unpin);
+    assert_value!(weft::io::Join<TcpStream, UnixStream>: Send & Sync & Unpin);
 
     assert_value!(BufReader<TcpStream>: Send & Sync & Unpin);
     assert_value!(BufWriter<TcpStream>: Send & Sync & Unpin);
@@ -270,7 +276,12 @@ mod io_net {
     fn send<T: Send>(_: &T) {}
 
     const _: () = {
-        #[allow(unreachable_code, unused_variables, clippy::diverging_sub_expression)]
+        #[allow(
+            unreachable_code,
+            unused_variables,
+            clippy::diverging_sub_expression,
+            clippy::too_many_arguments
+        )]
         fn check(
             listener: &TcpListener,
             stream: &TcpStream,
@@ -278,6 +289,9 @@ mod io_net {
             unix_listener: &UnixListener,
             unix_stream: &UnixStream,
             signal: &mut Signal,
+            unix_addr: &unix::SocketAddr,
+            duplex_a: &mut DuplexStream,
+            duplex_b: &mut DuplexStream,
         ) {
             send_sync(&TcpListener::bind("127.0.0.1:0"));
             send_sync(&TcpStream::connect("127.0.0.1:1"));
@@ -292,6 +306,17 @@ mod io_net {
             send_sync(&unix_listener.accept());
             send_sync(&UnixStream::connect("/nonexistent"));
             send_sync(&unix_stream.readable());
+            send_sync(&UnixStream::connect_addr(unix_addr));
+            send_sync(
+                &weft::net::UnixSocket::new_stream()
+                    .unwrap()
+                    .connect("/nonexistent"),
+            );
+            send_sync(&udp.recv_buf(&mut Vec::new()));
+            send_sync(&udp.recv_buf_from(&mut Vec::new()));
+            send_sync(&weft::io::copy_bidirectional_with_sizes(
+                duplex_a, duplex_b, 1, 1,
+            ));
             send_sync(&weft::net::lookup_host("localhost:1"));
             send_sync(&weft::signal::ctrl_c());
             send(&signal.recv());

@@ -142,6 +142,68 @@ fn zero_capacity_panics() {
     let _ = broadcast::channel::<()>(0);
 }
 
+#[test]
+fn sender_new_has_no_receiver_until_one_subscribes() {
+    let tx = broadcast::Sender::<u32>::new(2);
+    assert_eq!(tx.receiver_count(), 0);
+    assert_eq!(
+        tx.send(1).unwrap_err().0,
+        1,
+        "no receiver: the value comes back"
+    );
+    let mut rx = tx.subscribe();
+    assert_eq!(tx.send(2).unwrap(), 1);
+    assert_eq!(rx.try_recv(), Ok(2));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    drop(tx);
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+}
+
+#[test]
+#[should_panic(expected = "broadcast channel capacity cannot be zero")]
+fn sender_new_with_zero_capacity_panics() {
+    let _ = broadcast::Sender::<u32>::new(0);
+}
+
+#[test]
+fn weak_sender_upgrades_while_a_sender_lives_and_does_not_keep_the_channel_open() {
+    let (tx, mut rx) = broadcast::channel::<u32>(4);
+    let weak = tx.downgrade();
+    let weak2 = weak.clone();
+    assert_eq!((tx.strong_count(), tx.weak_count()), (1, 2));
+    assert_eq!((weak.strong_count(), weak.weak_count()), (1, 2));
+    let tx2 = weak.upgrade().expect("a sender lives");
+    assert_eq!(tx.strong_count(), 2);
+    tx2.send(7).unwrap();
+    drop(tx2);
+    assert_eq!(tx.strong_count(), 1);
+    drop(weak2);
+    assert_eq!(tx.weak_count(), 1);
+
+    let c = Counter::new();
+    assert_eq!(rx.try_recv(), Ok(7));
+    let mut recv = pin!(rx.recv());
+    assert_pending(&c, recv.as_mut());
+    drop(tx); // the weak sender does not keep it open
+    assert_eq!(c.wakes(), 1);
+    assert_eq!(assert_ready(&c, recv.as_mut()), Err(RecvError::Closed));
+    assert!(weak.upgrade().is_none());
+    assert_eq!((weak.strong_count(), weak.weak_count()), (0, 1));
+}
+
+#[test]
+fn weak_sender_holds_no_value_alive_and_is_send_sync() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    let drops = DropCount::new();
+    let (tx, rx) = broadcast::channel(2);
+    let weak = tx.downgrade();
+    send_sync(&weak);
+    tx.send(std::sync::Arc::new(drops.track(()))).unwrap();
+    drop((tx, rx));
+    assert_eq!(drops.get(), 1, "the weak sender keeps no message alive");
+    assert!(format!("{weak:?}").starts_with("WeakSender"));
+}
+
 rt_test! {
     fn fan_out_to_many_tasks(rt: &Runtime) {
         rt.block_on(async {

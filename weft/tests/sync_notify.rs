@@ -177,7 +177,69 @@ fn const_new_in_a_static() {
     assert_ready(&Counter::new(), pin!(N.notified()));
 }
 
+#[test]
+fn owned_notified_keeps_the_notify_alive_and_takes_part_like_notified() {
+    use weft::sync::futures::OwnedNotified;
+    let n = Arc::new(Notify::new());
+    let c = Counter::new();
+    // Created before `notify_waiters`: done even though never polled.
+    let mut unpolled: std::pin::Pin<Box<OwnedNotified>> = Box::pin(n.clone().notified_owned());
+    let mut polled = Box::pin(n.clone().notified_owned());
+    assert_pending(&c, polled.as_mut());
+    assert_eq!(Arc::strong_count(&n), 3, "each future holds the Arc");
+    n.notify_waiters();
+    assert_eq!(c.wakes(), 1);
+    assert_ready(&c, polled.as_mut());
+    assert_ready(&c, unpolled.as_mut());
+    drop((polled, unpolled));
+    assert_eq!(Arc::strong_count(&n), 1, "dropping the futures releases it");
+
+    // `notify_one` with a permit, `enable`, and a chosen waiter dropped.
+    let a = Box::pin(n.clone().notified_owned());
+    let mut b = Box::pin(n.clone().notified_owned());
+    let mut a = a;
+    assert!(!a.as_mut().enable());
+    assert!(!b.as_mut().enable());
+    n.notify_one(); // picks `a` (FIFO)
+    drop(a); // chosen but never observed: passes it on to `b`
+    assert!(b.as_mut().enable());
+    assert_ready(&c, b.as_mut());
+    // No leftover permit.
+    assert_pending(&c, Box::pin(n.clone().notified_owned()).as_mut());
+}
+
+#[test]
+fn owned_notified_is_static_send_and_debug() {
+    fn is_static_send_sync<T: 'static + Send + Sync>(_: &T) {}
+    let n = Arc::new(Notify::new());
+    let f = n.notified_owned();
+    is_static_send_sync(&f);
+    assert!(format!("{f:?}").starts_with("OwnedNotified"));
+}
+
 rt_test! {
+    fn owned_notified_moves_into_a_task(rt: &Runtime) {
+        rt.block_on(async {
+            let n = Arc::new(Notify::new());
+            let woke = Arc::new(AtomicUsize::new(0));
+            let tasks: Vec<_> = (0..4)
+                .map(|_| {
+                    let fut = n.clone().notified_owned();
+                    let woke = woke.clone();
+                    weft::spawn(async move {
+                        fut.await;
+                        woke.fetch_add(1, SeqCst);
+                    })
+                })
+                .collect();
+            n.notify_waiters();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            assert_eq!(woke.load(SeqCst), 4);
+        });
+    }
+
     fn ping_pong_between_tasks(rt: &Runtime) {
         rt.block_on(async {
             let ping = Arc::new(Notify::new());

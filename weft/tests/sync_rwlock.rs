@@ -175,6 +175,74 @@ fn const_new_in_a_static() {
     drop(m);
 }
 
+#[test]
+fn downgrade_map_narrows_and_lets_readers_in_but_no_writer_between() {
+    let lock = RwLock::new((1, String::from("a")));
+    let c = Counter::new();
+    let mut w = lock.try_write().unwrap();
+    let mut reader = pin!(lock.read());
+    assert_pending(&c, reader.as_mut());
+    w.0 = 2;
+    let r = RwLockWriteGuard::downgrade_map(w, |p| &p.1);
+    assert_eq!(*r, "a");
+    assert_eq!(c.wakes(), 1, "the waiting reader is let in");
+    assert_eq!(assert_ready(&c, reader.as_mut()).0, 2);
+    assert!(
+        lock.try_write().is_err(),
+        "the mapped read guard still holds the lock"
+    );
+    drop(r);
+}
+
+#[test]
+fn try_downgrade_map_gives_the_write_guard_back_on_none() {
+    let lock = RwLock::new(vec![1, 2, 3]);
+    let w = lock.try_write().unwrap();
+    let mut w = RwLockWriteGuard::try_downgrade_map(w, |v| v.get(10)).unwrap_err();
+    w.push(4); // still writable
+    assert!(lock.try_read().is_err(), "still exclusive");
+    let last = RwLockWriteGuard::try_downgrade_map(w, |v| v.last()).unwrap();
+    assert_eq!(*last, 4);
+    assert!(lock.try_read().is_ok());
+    drop(last);
+    assert!(lock.try_write().is_ok());
+}
+
+#[test]
+fn owned_downgrade_map_and_try_downgrade_map() {
+    let lock = Arc::new(RwLock::new([5, 6]));
+    let w = lock.clone().try_write_owned().unwrap();
+    let w = OwnedRwLockWriteGuard::try_downgrade_map(w, |a| a.get(7)).unwrap_err();
+    assert!(lock.try_read().is_err());
+    let second: OwnedRwLockReadGuard<[i32; 2], i32> =
+        OwnedRwLockWriteGuard::try_downgrade_map(w, |a| a.get(1)).unwrap();
+    assert_eq!(*second, 6);
+    assert!(lock.try_read().is_ok());
+    assert!(lock.try_write().is_err());
+    drop(second);
+    let w = lock.clone().try_write_owned().unwrap();
+    let first = OwnedRwLockWriteGuard::downgrade_map(w, |a| &a[0]);
+    assert_eq!(*first, 5);
+    assert!(lock.try_write().is_err());
+    drop(first);
+    assert!(lock.try_write().is_ok());
+    assert_eq!(Arc::strong_count(&lock), 1);
+}
+
+#[test]
+fn downgrade_map_with_a_panicking_closure_releases_the_lock() {
+    let lock = RwLock::new(0);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let w = lock.try_write().unwrap();
+        let _r = RwLockWriteGuard::downgrade_map(w, |_| -> &i32 { panic!("boom") });
+    }));
+    assert!(result.is_err());
+    assert!(
+        lock.try_write().is_ok(),
+        "the write guard was dropped by the panic"
+    );
+}
+
 rt_test! {
     fn readers_and_writers_on_every_flavor(rt: &Runtime) {
         rt.block_on(async {

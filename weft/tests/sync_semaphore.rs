@@ -211,7 +211,62 @@ fn const_new_in_a_static() {
     assert_eq!(S.available_permits(), 2);
 }
 
+#[test]
+fn blocking_acquire_waits_for_a_release_from_another_thread() {
+    let sem = Arc::new(Semaphore::new(1));
+    let held = sem.clone().try_acquire_owned().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = {
+        let sem = sem.clone();
+        std::thread::spawn(move || {
+            tx.send(()).unwrap();
+            let permit = sem.blocking_acquire().unwrap();
+            assert_eq!(permit.num_permits(), 1);
+            let many = sem.blocking_acquire_many(0).unwrap();
+            assert_eq!(many.num_permits(), 0);
+        })
+    };
+    rx.recv().unwrap();
+    drop(held);
+    thread.join().unwrap();
+    assert_eq!(sem.available_permits(), 1);
+}
+
+#[test]
+fn blocking_acquire_variants_take_their_permits() {
+    let sem = Arc::new(Semaphore::new(5));
+    let a = sem.blocking_acquire().unwrap();
+    let b = sem.blocking_acquire_many(2).unwrap();
+    assert_eq!(sem.available_permits(), 2);
+    let c = sem.clone().blocking_acquire_owned().unwrap();
+    let d = sem.clone().blocking_acquire_many_owned(1).unwrap();
+    assert_eq!((c.num_permits(), d.num_permits()), (1, 1));
+    assert_eq!(sem.available_permits(), 0);
+    drop((a, b, c, d));
+    assert_eq!(sem.available_permits(), 5);
+}
+
+#[test]
+fn blocking_acquire_on_a_closed_semaphore_errs() {
+    let sem = Arc::new(Semaphore::new(0));
+    let waiter = {
+        let sem = sem.clone();
+        std::thread::spawn(move || sem.clone().blocking_acquire_many_owned(3).map(|_| ()))
+    };
+    // Closing wakes the blocked thread (or it finds it closed).
+    sem.close();
+    assert!(waiter.join().unwrap().is_err());
+}
+
 rt_test! {
+    #[should_panic(expected = "Cannot block the current thread from within a runtime")]
+    fn blocking_acquire_inside_the_runtime_panics(rt: &Runtime) {
+        rt.block_on(async {
+            let sem = Semaphore::new(1);
+            let _ = sem.blocking_acquire();
+        });
+    }
+
     fn at_most_n_tasks_hold_permits(rt: &Runtime) {
         rt.block_on(async {
             let s = Arc::new(Semaphore::new(3));

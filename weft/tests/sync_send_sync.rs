@@ -81,6 +81,10 @@ fn primitives_and_their_futures_are_send_and_sync() {
     let notify = Notify::new();
     send_sync(&notify);
     send_sync(&notify.notified());
+    send_sync(&Arc::new(weft::sync::Notify::new()).notified_owned());
+    unpin(&Box::pin(
+        Arc::new(weft::sync::Notify::new()).notified_owned(),
+    ));
 
     let barrier = Barrier::new(1);
     send_sync(&barrier);
@@ -116,6 +120,7 @@ fn channels_are_send_and_sync() {
     unpin(&orx);
 
     let (btx, mut brx) = broadcast::channel::<u8>(1);
+    send_sync(&btx.downgrade());
     send_sync(&btx);
     send_sync(&brx);
     send_sync(&brx.recv());

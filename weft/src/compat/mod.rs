@@ -86,6 +86,7 @@ macro_rules! for_each_io_type {
             [W] crate::io::BufWriter<W> => read buf_read write;
             [S] crate::io::BufStream<S> => read buf_read write;
             [T, U] crate::io::Chain<T, U> => read buf_read;
+            [R, W] crate::io::Join<R, W> => read buf_read write;
             [R] crate::io::Take<R> => read buf_read;
             [T] crate::io::ReadHalf<T> => read;
             [T] crate::io::WriteHalf<T> => write;
@@ -104,6 +105,8 @@ macro_rules! for_each_io_type {
             #[cfg(feature = "net")] ['a] crate::net::unix::WriteHalf<'a> => write;
             #[cfg(feature = "net")] [] crate::net::unix::OwnedReadHalf => read;
             #[cfg(feature = "net")] [] crate::net::unix::OwnedWriteHalf => write;
+            #[cfg(feature = "net")] [] crate::net::unix::pipe::Receiver => read;
+            #[cfg(feature = "net")] [] crate::net::unix::pipe::Sender => write;
             // Files.
             #[cfg(feature = "fs")] [] crate::fs::File => read write seek;
         }

@@ -6,7 +6,10 @@
 //! and a write can wait at once. The public half types are written out per
 //! stream (their docs and `reunite` name their own stream type); their
 //! `AsyncRead`/`AsyncWrite` methods are one call to [`SplitStream`], and
-//! the owned write half keeps its state in [`OwnedWrite`].
+//! the owned write half keeps its state in [`OwnedWrite`]. Their
+//! readiness and `try_*` methods (`ready`, `readable`, `try_read`, ...)
+//! are the stream's own, one call each through the half's
+//! `AsRef<Stream>`, written once by the macros at the end of this file.
 
 use crate::io::ReadBuf;
 use crate::runtime::coop;
@@ -125,3 +128,144 @@ impl<S: SplitStream> Drop for OwnedWrite<S> {
         }
     }
 }
+
+/// The readiness and `try_*` methods of a read half: each is the stream's
+/// method of the same name, through the half's `AsRef<Stream>` (API twins
+/// of the stream's own, as in tokio).
+macro_rules! read_half_methods {
+    ($stream:ty) => {
+        /// Waits until the stream is ready for any of `interest`; see the
+        /// stream's `ready`.
+        ///
+        /// # Errors
+        ///
+        /// An error when the runtime has shut down.
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel-safe.
+        pub async fn ready(&self, interest: crate::io::Interest) -> io::Result<crate::io::Ready> {
+            AsRef::<$stream>::as_ref(self).ready(interest).await
+        }
+
+        /// Waits until the stream may be readable; see the stream's
+        /// `readable`.
+        ///
+        /// # Errors
+        ///
+        /// An error when the runtime has shut down.
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel-safe.
+        pub async fn readable(&self) -> io::Result<()> {
+            AsRef::<$stream>::as_ref(self).readable().await
+        }
+
+        /// Reads what is available now, without waiting: `WouldBlock` if
+        /// nothing is; see the stream's `try_read`.
+        pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+            AsRef::<$stream>::as_ref(self).try_read(buf)
+        }
+
+        /// As [`try_read`](Self::try_read), into several buffers.
+        pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+            AsRef::<$stream>::as_ref(self).try_read_vectored(bufs)
+        }
+
+        /// As [`try_read`](Self::try_read), appending to `buf`'s spare
+        /// capacity; see the stream's `try_read_buf` (weft takes a
+        /// `Vec<u8>` where tokio takes a `bytes::BufMut`).
+        pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+            AsRef::<$stream>::as_ref(self).try_read_buf(buf)
+        }
+    };
+}
+
+/// The readiness and `try_*` methods of a write half (as
+/// [`read_half_methods`]).
+macro_rules! write_half_methods {
+    ($stream:ty) => {
+        /// Waits until the stream is ready for any of `interest`; see the
+        /// stream's `ready`.
+        ///
+        /// # Errors
+        ///
+        /// An error when the runtime has shut down.
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel-safe.
+        pub async fn ready(&self, interest: crate::io::Interest) -> io::Result<crate::io::Ready> {
+            AsRef::<$stream>::as_ref(self).ready(interest).await
+        }
+
+        /// Waits until the stream may be writable; see the stream's
+        /// `writable`.
+        ///
+        /// # Errors
+        ///
+        /// An error when the runtime has shut down.
+        ///
+        /// # Cancel safety
+        ///
+        /// Cancel-safe.
+        pub async fn writable(&self) -> io::Result<()> {
+            AsRef::<$stream>::as_ref(self).writable().await
+        }
+
+        /// Writes what fits now, without waiting: `WouldBlock` if nothing
+        /// does.
+        pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+            AsRef::<$stream>::as_ref(self).try_write(buf)
+        }
+
+        /// As [`try_write`](Self::try_write), from several buffers.
+        pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            AsRef::<$stream>::as_ref(self).try_write_vectored(bufs)
+        }
+    };
+}
+
+/// `peer_addr` and `local_addr` of a borrowed half.
+macro_rules! addr_methods {
+    ($stream:ty, $addr:ty) => {
+        /// The peer's address.
+        pub fn peer_addr(&self) -> io::Result<$addr> {
+            AsRef::<$stream>::as_ref(self).peer_addr()
+        }
+
+        /// The local address.
+        pub fn local_addr(&self) -> io::Result<$addr> {
+            AsRef::<$stream>::as_ref(self).local_addr()
+        }
+    };
+}
+
+/// `peek` and `poll_peek` of a TCP read half.
+macro_rules! peek_methods {
+    ($stream:ty) => {
+        /// Reads into `buf` without removing the data from the socket's
+        /// queue; waits until there is some. See the stream's `peek`.
+        ///
+        /// # Errors
+        ///
+        /// The socket's error.
+        pub async fn peek(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            AsRef::<$stream>::as_ref(self).peek(buf).await
+        }
+
+        /// Polls [`peek`](Self::peek), into `buf`'s unfilled part (which is
+        /// advanced); returns the bytes peeked. Only the waker of the last
+        /// call is woken.
+        pub fn poll_peek(
+            &mut self,
+            cx: &mut std::task::Context<'_>,
+            buf: &mut crate::io::ReadBuf<'_>,
+        ) -> std::task::Poll<io::Result<usize>> {
+            AsRef::<$stream>::as_ref(self).poll_peek(cx, buf)
+        }
+    };
+}
+
+pub(crate) use {addr_methods, peek_methods, read_half_methods, write_half_methods};

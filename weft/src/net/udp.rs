@@ -2,6 +2,7 @@
 
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::vec_buf::read_into_spare;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
@@ -282,6 +283,81 @@ impl UdpSocket {
         self.io.try_io(Wants::Read, |socket| socket.recv(buf))
     }
 
+    /// As [`recv`](Self::recv), appending the datagram to `buf`'s spare
+    /// capacity (never zeroed; a full `buf` grows first). A datagram
+    /// longer than the spare capacity is cut to fit (the rest is
+    /// discarded), as with `recv`.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio takes any `bytes::BufMut`; weft has no `bytes` dependency and
+    /// takes a `Vec<u8>`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no datagram was taken.
+    ///
+    /// ```
+    /// use weft::net::UdpSocket;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let b = UdpSocket::bind("127.0.0.1:0").await?;
+    /// a.connect(b.local_addr()?).await?;
+    /// b.connect(a.local_addr()?).await?;
+    /// b.send(b"datagram").await?;
+    /// let mut buf = Vec::with_capacity(64);
+    /// assert_eq!(a.recv_buf(&mut buf).await?, 8);
+    /// assert_eq!(buf, b"datagram");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.io
+            .async_io(Wants::Read, |socket| recv_into_vec(socket, buf))
+            .await
+    }
+
+    /// As [`try_recv`](Self::try_recv), appending to `buf`'s spare
+    /// capacity (see [`recv_buf`](Self::recv_buf)).
+    pub fn try_recv_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        self.io
+            .try_io(Wants::Read, |socket| recv_into_vec(socket, buf))
+    }
+
+    /// As [`recv_from`](Self::recv_from), appending the datagram to `buf`'s
+    /// spare capacity (see [`recv_buf`](Self::recv_buf)).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no datagram was taken.
+    ///
+    /// ```
+    /// use weft::net::UdpSocket;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let a = UdpSocket::bind("127.0.0.1:0").await?;
+    /// let b = UdpSocket::bind("127.0.0.1:0").await?;
+    /// b.send_to(b"hi", a.local_addr()?).await?;
+    /// let mut buf = Vec::new();
+    /// let (n, from) = a.recv_buf_from(&mut buf).await?;
+    /// assert_eq!((n, from, buf.as_slice()), (2, b.local_addr()?, &b"hi"[..]));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_buf_from(&self, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .async_io(Wants::Read, |socket| recv_from_into_vec(socket, buf))
+            .await
+    }
+
+    /// As [`try_recv_from`](Self::try_recv_from), appending to `buf`'s
+    /// spare capacity (see [`recv_buf`](Self::recv_buf)).
+    pub fn try_recv_buf_from(&self, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Wants::Read, |socket| recv_from_into_vec(socket, buf))
+    }
+
     /// Receives the next datagram from the connected peer without taking
     /// it off the queue.
     ///
@@ -496,6 +572,71 @@ impl UdpSocket {
         self.io.get_ref().broadcast()
     }
 
+    /// Sets the IPv4 type-of-service byte (`IP_TOS`) of outgoing
+    /// datagrams.
+    ///
+    /// ```
+    /// use weft::net::UdpSocket;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let socket = UdpSocket::bind("127.0.0.1:0").await?;
+    /// socket.set_tos_v4(0x08)?; // high throughput
+    /// assert_eq!(socket.tos_v4()?, 0x08);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tos_v4(tos)
+    }
+
+    /// The IPv4 type-of-service byte (`IP_TOS`).
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.io.get_ref()).tos_v4()
+    }
+
+    /// [`set_tos_v4`](Self::set_tos_v4) under its former name (hidden
+    /// and deprecated, as in tokio).
+    #[doc(hidden)]
+    #[deprecated(note = "use `set_tos_v4`")]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.set_tos_v4(tos)
+    }
+
+    /// [`tos_v4`](Self::tos_v4) under its former name (hidden and
+    /// deprecated, as in tokio).
+    #[doc(hidden)]
+    #[deprecated(note = "use `tos_v4`")]
+    pub fn tos(&self) -> io::Result<u32> {
+        self.tos_v4()
+    }
+
+    /// Sets the IPv6 traffic class (`IPV6_TCLASS`) of outgoing datagrams.
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        socket2::SockRef::from(self.io.get_ref()).set_tclass_v6(tclass)
+    }
+
+    /// The IPv6 traffic class (`IPV6_TCLASS`).
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        socket2::SockRef::from(self.io.get_ref()).tclass_v6()
+    }
+
+    /// Binds the socket to a network interface by name (`SO_BINDTODEVICE`);
+    /// `None` removes the binding. Usually needs `CAP_NET_RAW`.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has it only on Linux, Android and Fuchsia; weft has it
+    /// everywhere, and elsewhere it fails with `ErrorKind::Unsupported`.
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        crate::sys::bind_device(self.as_fd(), interface)
+    }
+
+    /// The interface the socket is bound to, if any; see
+    /// [`bind_device`](Self::bind_device).
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        crate::sys::device(self.as_fd())
+    }
+
     /// Sets the IP time-to-live of outgoing datagrams.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.get_ref().set_ttl(ttl)
@@ -565,6 +706,28 @@ impl UdpSocket {
 }
 
 /// `recvfrom(MSG_PEEK)` into no buffer: the next datagram's sender.
+/// One `recv` into `buf`'s spare capacity; the datagram's length.
+fn recv_into_vec(socket: &mio::net::UdpSocket, buf: &mut Vec<u8>) -> io::Result<usize> {
+    read_into_spare(buf, |spare| {
+        let n = socket2::SockRef::from(socket).recv(spare)?;
+        Ok((n, n))
+    })
+}
+
+/// One `recvfrom` into `buf`'s spare capacity; the length and the sender.
+fn recv_from_into_vec(
+    socket: &mio::net::UdpSocket,
+    buf: &mut Vec<u8>,
+) -> io::Result<(usize, SocketAddr)> {
+    read_into_spare(buf, |spare| {
+        let (n, from) = socket2::SockRef::from(socket).recv_from(spare)?;
+        let from = from.as_socket().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, "sender is not an IP address")
+        })?;
+        Ok((n, (n, from)))
+    })
+}
+
 fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
     socket2::SockRef::from(socket)
         .peek_sender()?

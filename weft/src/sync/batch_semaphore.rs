@@ -257,6 +257,18 @@ impl Semaphore {
         }
     }
 
+    /// A closed semaphore with no permits, usable in a `static` (a
+    /// `OnceCell` made initialised in a `const` context).
+    #[cfg(not(weft_loom))]
+    pub(crate) const fn const_closed() -> Semaphore {
+        Semaphore {
+            state: AtomicUsize::new(CLOSED),
+            waiters: Mutex::new(Waitlist {
+                queue: LinkedList::new(),
+            }),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Waitlist> {
         // A panic never happens under this lock (no user code runs there),
         // so poisoning cannot carry meaning: ignore it.

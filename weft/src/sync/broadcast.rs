@@ -160,6 +160,8 @@ struct State<T> {
     tail: u64,
     receivers: usize,
     senders: usize,
+    /// Live [`WeakSender`]s.
+    weak_senders: usize,
     closed: bool,
 }
 
@@ -201,37 +203,12 @@ impl<T> Shared<T> {
 /// If `capacity` is 0 or more than `usize::MAX / 2`.
 #[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    assert!(capacity > 0, "broadcast channel capacity cannot be zero");
-    assert!(
-        capacity <= usize::MAX >> 1,
-        "broadcast channel capacity exceeded `usize::MAX / 2`"
-    );
-    let capacity = capacity.next_power_of_two();
-    let slots = (0..capacity)
-        .map(|_| Slot {
-            pos: 0,
-            remaining: 0,
-            value: None,
-        })
-        .collect();
-    let shared = Arc::new(Shared {
-        state: Mutex::new(State {
-            slots,
-            tail: 0,
-            receivers: 1,
-            senders: 1,
-            closed: false,
-        }),
-        notify_rx: Notify::new(),
-        notify_tx: Notify::new(),
-        mask: capacity as u64 - 1,
-    });
-    (
-        Sender {
-            shared: shared.clone(),
-        },
-        Receiver { shared, next: 0 },
-    )
+    let tx = Sender::with_receivers(capacity, 1);
+    let rx = Receiver {
+        shared: tx.shared.clone(),
+        next: 0,
+    };
+    (tx, rx)
 }
 
 // API twin of `watch::Sender` and `watch::Receiver` (each channel module
@@ -239,6 +216,25 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
 
 /// Sends messages to every receiver; clone it for more producers.
 pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// A sender that does not keep the channel open: it can become a
+/// [`Sender`] again ([`upgrade`](WeakSender::upgrade)) while some `Sender`
+/// is alive. Made by [`Sender::downgrade`].
+///
+/// ```
+/// use weft::sync::broadcast;
+///
+/// let (tx, mut rx) = broadcast::channel::<u32>(4);
+/// let weak = tx.downgrade();
+/// weak.upgrade().unwrap().send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// drop(tx);
+/// assert!(weak.upgrade().is_none(), "the last Sender is gone");
+/// assert_eq!(rx.try_recv(), Err(broadcast::error::TryRecvError::Closed));
+/// ```
+pub struct WeakSender<T> {
     shared: Arc<Shared<T>>,
 }
 
@@ -250,6 +246,93 @@ pub struct Receiver<T> {
 }
 
 impl<T> Sender<T> {
+    /// The sending half of a new broadcast channel, with no receiver yet
+    /// ([`subscribe`](Sender::subscribe) makes them). Until one exists,
+    /// [`send`](Sender::send) returns the value in an error.
+    ///
+    /// ```
+    /// use weft::sync::broadcast::Sender;
+    ///
+    /// let tx = Sender::new(8);
+    /// assert!(tx.send("lost").is_err(), "no receiver yet");
+    /// let mut rx = tx.subscribe();
+    /// tx.send("seen").unwrap();
+    /// assert_eq!(rx.try_recv(), Ok("seen"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 or more than `usize::MAX / 2`, as
+    /// [`channel`].
+    #[track_caller]
+    pub fn new(capacity: usize) -> Self {
+        Sender::with_receivers(capacity, 0)
+    }
+
+    /// A sender whose channel counts `receivers` receivers (the caller
+    /// makes them).
+    #[track_caller]
+    fn with_receivers(capacity: usize, receivers: usize) -> Self {
+        assert!(capacity > 0, "broadcast channel capacity cannot be zero");
+        assert!(
+            capacity <= usize::MAX >> 1,
+            "broadcast channel capacity exceeded `usize::MAX / 2`"
+        );
+        let capacity = capacity.next_power_of_two();
+        let slots = (0..capacity)
+            .map(|_| Slot {
+                pos: 0,
+                remaining: 0,
+                value: None,
+            })
+            .collect();
+        Sender {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    slots,
+                    tail: 0,
+                    receivers,
+                    senders: 1,
+                    weak_senders: 0,
+                    closed: false,
+                }),
+                notify_rx: Notify::new(),
+                notify_tx: Notify::new(),
+                mask: capacity as u64 - 1,
+            }),
+        }
+    }
+
+    /// A [`WeakSender`] of this channel: it does not keep the channel open.
+    pub fn downgrade(&self) -> WeakSender<T> {
+        self.shared.lock().weak_senders += 1;
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// How many [`Sender`]s of this channel are alive.
+    ///
+    /// ```
+    /// use weft::sync::broadcast;
+    ///
+    /// let (tx, _rx) = broadcast::channel::<()>(1);
+    /// let tx2 = tx.clone();
+    /// let weak = tx.downgrade();
+    /// assert_eq!(tx.strong_count(), 2);
+    /// assert_eq!(tx2.weak_count(), 1);
+    /// drop(weak);
+    /// assert_eq!(tx.weak_count(), 0);
+    /// ```
+    pub fn strong_count(&self) -> usize {
+        self.shared.lock().senders
+    }
+
+    /// How many [`WeakSender`]s of this channel are alive.
+    pub fn weak_count(&self) -> usize {
+        self.shared.lock().weak_senders
+    }
+
     /// Sends `value` to every current receiver; returns how many there are.
     /// Never waits: a full ring overwrites its oldest message (slow
     /// receivers then see [`RecvError::Lagged`]).
@@ -353,6 +436,53 @@ impl<T> Drop for Sender<T> {
 impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender").finish_non_exhaustive()
+    }
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`] again, if one is still alive (the channel is open);
+    /// `None` once the last `Sender` was dropped.
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        let mut state = self.shared.lock();
+        if state.senders == 0 {
+            return None;
+        }
+        state.senders += 1;
+        drop(state);
+        Some(Sender {
+            shared: self.shared.clone(),
+        })
+    }
+
+    /// How many [`Sender`]s of this channel are alive.
+    pub fn strong_count(&self) -> usize {
+        self.shared.lock().senders
+    }
+
+    /// How many [`WeakSender`]s of this channel are alive.
+    pub fn weak_count(&self) -> usize {
+        self.shared.lock().weak_senders
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        self.shared.lock().weak_senders += 1;
+        WeakSender {
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+impl<T> Drop for WeakSender<T> {
+    fn drop(&mut self) {
+        self.shared.lock().weak_senders -= 1;
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
     }
 }
 
@@ -460,6 +590,25 @@ impl<T: Clone> Receiver<T> {
 }
 
 impl<T> Receiver<T> {
+    /// How many [`Sender`]s of this channel are alive.
+    ///
+    /// ```
+    /// use weft::sync::broadcast;
+    /// let (tx, rx) = broadcast::channel::<()>(1);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (1, 1));
+    /// drop((tx, weak));
+    /// assert_eq!((rx.sender_strong_count(), rx.sender_weak_count()), (0, 0));
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.shared.lock().senders
+    }
+
+    /// How many [`WeakSender`]s of this channel are alive.
+    pub fn sender_weak_count(&self) -> usize {
+        self.shared.lock().weak_senders
+    }
+
     /// A new receiver of the same channel that starts at the newest
     /// position (it sees messages sent from now on, not this one's backlog).
     pub fn resubscribe(&self) -> Receiver<T> {

@@ -221,6 +221,21 @@ fn notify_one_races_a_waiter() {
     });
 }
 
+/// The owned future (`notified_owned`) runs the same protocol through its
+/// `Arc`: a `notify_one` racing its first poll is never lost.
+#[test]
+fn notify_one_races_an_owned_waiter() {
+    model(|| {
+        // The public API takes std's `Arc`; the protocol's atomics and lock
+        // inside `Notify` are loom's.
+        let n = std::sync::Arc::new(Notify::new());
+        let owned = n.clone().notified_owned();
+        let notifier = thread::spawn(move || n.notify_one());
+        block_on(owned);
+        notifier.join().unwrap();
+    });
+}
+
 /// `notify_one` then `notify_waiters` race two waiters whose futures were
 /// created first: both end (whichever the first call woke, or whether it
 /// only stored a permit), and at most the permit remains.

@@ -52,6 +52,7 @@
 mod barrier;
 mod batch_semaphore;
 pub mod broadcast;
+pub mod futures;
 pub mod mpsc;
 mod mutex;
 mod notify;

@@ -311,12 +311,6 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     }
 }
 
-impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
 /// A guard narrowed by [`MutexGuard::map`]; unlocks when dropped.
 #[must_use = "dropping the guard unlocks the mutex at once"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
@@ -330,15 +324,73 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let this = this;
+        let (semaphore, ptr, unlock) = Self::disarm(this);
+        // SAFETY: the guard held the lock for 'a, so the access is
+        // exclusive for 'a; `ptr` is the guard's own reference, which
+        // nothing else uses any more.
+        let data = f(unsafe { &mut *ptr });
+        std::mem::forget(unlock);
+        MappedMutexGuard { semaphore, data }
+    }
+
+    /// Takes the guard apart without unlocking: its semaphore, its data
+    /// pointer, and an `Unlock` that unlocks if dropped (so a panicking
+    /// `f` in `map`/`try_map` still unlocks; forget it on success).
+    ///
+    /// The guard is moved into `ManuallyDrop` *before* the pointer is
+    /// taken from it, so no later move of the guard (whose field is a
+    /// `&mut T`) invalidates what `f` derives from the pointer.
+    fn disarm(this: Self) -> (&'a ll::Semaphore, *mut T, Unlock<'a>) {
+        let mut this = std::mem::ManuallyDrop::new(this);
         let semaphore = this.semaphore;
         let ptr: *mut T = &mut *this.data;
-        // SAFETY: the guard holds the lock for 'a, so the access is
-        // exclusive for 'a; `this` is only dropped (which unlocks and
-        // touches no data) if `f` panics, and is forgotten otherwise.
-        let data = f(unsafe { &mut *ptr });
-        std::mem::forget(this);
-        MappedMutexGuard { semaphore, data }
+        (semaphore, ptr, Unlock(semaphore))
+    }
+
+    /// Narrows further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// ```
+    /// use weft::sync::{MappedMutexGuard, Mutex, MutexGuard};
+    /// let m = Mutex::new((1, vec![2]));
+    /// let v = MutexGuard::map(m.try_lock()?, |p| &mut p.1);
+    /// let v = MappedMutexGuard::try_map(v, |v| v.get_mut(5)).unwrap_err();
+    /// let mut first = MappedMutexGuard::try_map(v, |v| v.first_mut()).unwrap();
+    /// *first = 7;
+    /// drop(first);
+    /// assert_eq!(m.try_lock()?.1, [7]);
+    /// # Ok::<_, weft::sync::TryLockError>(())
+    /// ```
+    pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let (semaphore, ptr, unlock) = Self::disarm(this);
+        // SAFETY: as in `map`; on `None` the reference `f` got is gone
+        // before the guard is rebuilt from the same pointer.
+        let result = match f(unsafe { &mut *ptr }) {
+            Some(data) => Ok(MappedMutexGuard { semaphore, data }),
+            None => Err(MappedMutexGuard {
+                semaphore,
+                // SAFETY: the guard's own reference, given back whole.
+                data: unsafe { &mut *ptr },
+            }),
+        };
+        std::mem::forget(unlock);
+        result
+    }
+}
+
+/// Unlocks a mutex when dropped: what a mapped guard taken apart by
+/// `disarm` leaves armed while `f` runs.
+struct Unlock<'a>(&'a ll::Semaphore);
+
+impl Drop for Unlock<'_> {
+    fn drop(&mut self) {
+        self.0.release(1);
     }
 }
 
@@ -439,6 +491,26 @@ impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
         // SAFETY: `this` is never used or dropped again.
         let mutex = unsafe { std::ptr::read(&this.mutex) };
         OwnedMappedMutexGuard { mutex, data }
+    }
+
+    /// Narrows further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<V: ?Sized, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, V>, Self>
+    where
+        F: FnOnce(&mut U) -> Option<&mut V>,
+    {
+        // SAFETY: we hold the lock; the reference ends before `this` is used
+        // again (on `None`).
+        let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut V) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again.
+        let mutex = unsafe { std::ptr::read(&this.mutex) };
+        Ok(OwnedMappedMutexGuard { mutex, data })
     }
 
     /// The mutex this guard locks.

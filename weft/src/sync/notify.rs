@@ -47,8 +47,10 @@ use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 const STATE_MASK: usize = 0b11;
@@ -172,18 +174,37 @@ impl Notify {
     /// `notify_last`) had chosen passes the notification on to the next
     /// waiter (or stores it as the permit); it is never lost.
     pub fn notified(&self) -> Notified<'_> {
-        // Acquire: pairs with the AcqRel increment in `notify_waiters`.
-        let word = self.state.load(Ordering::Acquire);
         Notified {
-            notify: self,
-            state: NotifiedState::Init,
-            calls: calls(word),
-            waiter: Waiter {
-                pointers: Pointers::new(),
-                notification: AtomicUsize::new(NONE),
-                waker: WakerCell::new(),
-                _pin: PhantomPinned,
-            },
+            inner: NotifiedInner::new(self),
+        }
+    }
+
+    /// [`notified`](Notify::notified) for an `Arc<Notify>`: the future owns
+    /// the `Arc`, so it is `'static` and can be stored or moved into a task.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::futures::OwnedNotified;
+    /// use weft::sync::Notify;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let notify = Arc::new(Notify::new());
+    /// let notified: OwnedNotified = notify.clone().notified_owned();
+    /// let waiter = weft::spawn(notified);
+    /// notify.notify_waiters(); // the future exists: it takes part
+    /// waiter.await?;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    ///
+    /// # Cancel safety
+    ///
+    /// As for [`notified`](Notify::notified).
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        OwnedNotified {
+            inner: NotifiedInner::new(self),
         }
     }
 
@@ -367,7 +388,19 @@ enum NotifiedState {
 /// Future returned by [`Notify::notified`].
 #[must_use = "futures do nothing unless polled"]
 pub struct Notified<'a> {
-    notify: &'a Notify,
+    inner: NotifiedInner<&'a Notify>,
+}
+
+/// Future returned by [`Notify::notified_owned`]: a [`Notified`] that owns
+/// its `Arc<Notify>`.
+#[must_use = "futures do nothing unless polled"]
+pub struct OwnedNotified {
+    inner: NotifiedInner<Arc<Notify>>,
+}
+
+/// The body of both futures; `N` is how they reach the `Notify`.
+struct NotifiedInner<N: Deref<Target = Notify>> {
+    notify: N,
     state: NotifiedState,
     /// `notify_waiters` calls when created (rule 2).
     calls: usize,
@@ -397,19 +430,70 @@ impl Notified<'_> {
     pub fn enable(self: Pin<&mut Self>) -> bool {
         // SAFETY: nothing is moved out; the node stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
-        this.poll_inner(None).is_ready()
+        this.inner.poll_inner(None).is_ready()
+    }
+}
+
+impl OwnedNotified {
+    /// [`Notified::enable`] for the owned future: registers it as a waiter
+    /// without polling it; `true` if it is already notified.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::Notify;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let notify = Arc::new(Notify::new());
+    /// let mut notified = Box::pin(notify.clone().notified_owned());
+    /// assert!(!notified.as_mut().enable());
+    /// notify.notify_one();
+    /// assert!(notified.as_mut().enable());
+    /// notified.await;
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        // SAFETY: nothing is moved out; the node stays where it is.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.inner.poll_inner(None).is_ready()
+    }
+}
+
+impl<N: Deref<Target = Notify>> NotifiedInner<N> {
+    fn new(notify: N) -> Self {
+        // Acquire: pairs with the AcqRel increment in `notify_waiters`.
+        let word = notify.state.load(Ordering::Acquire);
+        NotifiedInner {
+            notify,
+            state: NotifiedState::Init,
+            calls: calls(word),
+            waiter: Waiter {
+                pointers: Pointers::new(),
+                notification: AtomicUsize::new(NONE),
+                waker: WakerCell::new(),
+                _pin: PhantomPinned,
+            },
+        }
     }
 
+    /// Callers hold the future pinned: the node never moves while linked.
     fn poll_inner(&mut self, waker: Option<&Waker>) -> Poll<()> {
-        let notify = self.notify;
-        match self.state {
+        let NotifiedInner {
+            notify,
+            state: this_state,
+            calls: this_calls,
+            waiter,
+        } = self;
+        let notify: &Notify = notify;
+        match *this_state {
             NotifiedState::Done => Poll::Ready(()),
             NotifiedState::Init => {
                 // Acquire: pairs with the notifiers' Release RMWs.
                 let mut word = notify.state.load(Ordering::Acquire);
                 loop {
-                    if calls(word) != self.calls {
-                        self.state = NotifiedState::Done;
+                    if calls(word) != *this_calls {
+                        *this_state = NotifiedState::Done;
                         return Poll::Ready(());
                     }
                     if state(word) != NOTIFIED {
@@ -424,7 +508,7 @@ impl Notified<'_> {
                         Ordering::Acquire,
                     ) {
                         Ok(_) => {
-                            self.state = NotifiedState::Done;
+                            *this_state = NotifiedState::Done;
                             return Poll::Ready(());
                         }
                         Err(actual) => word = actual,
@@ -438,8 +522,8 @@ impl Notified<'_> {
                 // Acquire: pairs with the permit's Release CAS in `notify` (rule 1).
                 let mut word = notify.state.load(Ordering::Acquire);
                 loop {
-                    if calls(word) != self.calls {
-                        self.state = NotifiedState::Done;
+                    if calls(word) != *this_calls {
+                        *this_state = NotifiedState::Done;
                         return Poll::Ready(());
                     }
                     let next = match state(word) {
@@ -456,7 +540,7 @@ impl Notified<'_> {
                         Ordering::Acquire,
                     ) {
                         Ok(_) if state(word) == NOTIFIED => {
-                            self.state = NotifiedState::Done;
+                            *this_state = NotifiedState::Done;
                             return Poll::Ready(());
                         }
                         Ok(_) => break,
@@ -467,18 +551,18 @@ impl Notified<'_> {
                 // future (callers hold `Pin<&mut Self>`), in no list, and
                 // `Drop` unlinks it.
                 unsafe {
-                    stale = fresh.and_then(|w| self.waiter.waker.replace(w));
-                    waiters.push_back(NonNull::from(&self.waiter));
+                    stale = fresh.and_then(|w| waiter.waker.replace(w));
+                    waiters.push_back(NonNull::from(&*waiter));
                 }
-                self.state = NotifiedState::Waiting;
+                *this_state = NotifiedState::Waiting;
                 drop(waiters);
                 drop(stale);
                 Poll::Pending
             }
             NotifiedState::Waiting => {
                 // Acquire: pairs with the notifier's Release store (rule 3).
-                if self.waiter.notification.load(Ordering::Acquire) != NONE {
-                    self.state = NotifiedState::Done;
+                if waiter.notification.load(Ordering::Acquire) != NONE {
+                    *this_state = NotifiedState::Done;
                     return Poll::Ready(());
                 }
                 let Some(waker) = waker else {
@@ -489,12 +573,12 @@ impl Notified<'_> {
                 let mut fresh: Option<Waker> = None;
                 loop {
                     let waiters = notify.lock();
-                    if self.waiter.notification.load(Ordering::Acquire) != NONE {
-                        self.state = NotifiedState::Done;
+                    if waiter.notification.load(Ordering::Acquire) != NONE {
+                        *this_state = NotifiedState::Done;
                         return Poll::Ready(());
                     }
                     // SAFETY: under the lock.
-                    if unsafe { self.waiter.waker.will_wake(waker) } {
+                    if unsafe { waiter.waker.will_wake(waker) } {
                         return Poll::Pending;
                     }
                     let Some(new) = fresh.take() else {
@@ -503,7 +587,7 @@ impl Notified<'_> {
                         continue;
                     };
                     // SAFETY: under the lock.
-                    let stale = unsafe { self.waiter.waker.replace(new) };
+                    let stale = unsafe { waiter.waker.replace(new) };
                     drop(waiters);
                     drop(stale);
                     return Poll::Pending;
@@ -513,14 +597,10 @@ impl Notified<'_> {
     }
 }
 
-impl Future for Notified<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+impl<N: Deref<Target = Notify>> NotifiedInner<N> {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let coop = std::task::ready!(crate::runtime::coop::poll_proceed(cx));
-        // SAFETY: nothing is moved out; the node stays where it is.
-        let this = unsafe { self.get_unchecked_mut() };
-        let result = this.poll_inner(Some(cx.waker()));
+        let result = self.poll_inner(Some(cx.waker()));
         if result.is_ready() {
             coop.made_progress();
         }
@@ -528,12 +608,32 @@ impl Future for Notified<'_> {
     }
 }
 
-impl Drop for Notified<'_> {
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: nothing is moved out; the node stays where it is.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.inner.poll(cx)
+    }
+}
+
+impl Future for OwnedNotified {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: nothing is moved out; the node stays where it is.
+        let this = unsafe { self.get_unchecked_mut() };
+        this.inner.poll(cx)
+    }
+}
+
+impl<N: Deref<Target = Notify>> Drop for NotifiedInner<N> {
     fn drop(&mut self) {
         if self.state != NotifiedState::Waiting {
             return;
         }
-        let notify = self.notify;
+        let notify: &Notify = &self.notify;
         let mut waiters = notify.lock();
         // Acquire: pairs with the notifier's Release store (rule 3).
         match self.waiter.notification.load(Ordering::Acquire) {
@@ -568,7 +668,15 @@ impl Drop for Notified<'_> {
 impl fmt::Debug for Notified<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Notified")
-            .field("state", &self.state)
+            .field("state", &self.inner.state)
+            .finish()
+    }
+}
+
+impl fmt::Debug for OwnedNotified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedNotified")
+            .field("state", &self.inner.state)
             .finish()
     }
 }

@@ -96,6 +96,23 @@ impl<T> OnceCell<T> {
         }
     }
 
+    /// A cell holding `value`, usable in a `static`.
+    ///
+    /// ```
+    /// use weft::sync::OnceCell;
+    /// static ANSWER: OnceCell<u32> = OnceCell::const_new_with(42);
+    /// assert_eq!(ANSWER.get(), Some(&42));
+    /// assert!(ANSWER.set(1).is_err(), "already initialised");
+    /// ```
+    #[cfg(not(weft_loom))]
+    pub const fn const_new_with(value: T) -> OnceCell<T> {
+        OnceCell {
+            slot: OnceSlot::const_new_with(value),
+            // Initialised cells have a closed semaphore (rule 2).
+            semaphore: ll::Semaphore::const_closed(),
+        }
+    }
+
     /// A cell holding `value` if `Some`.
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
         match value {

@@ -391,8 +391,19 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         RwLockMappedWriteGuard::map(Self::into_mapped(this), f)
     }
 
-    /// The same access as a mapped guard (its permits move along).
-    fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+    /// The same access as a mapped guard (its permits move along), for
+    /// code that stores either kind as one type.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    /// let lock = RwLock::new(1);
+    /// let mut guard: RwLockMappedWriteGuard<'_, i32> =
+    ///     RwLockWriteGuard::into_mapped(lock.try_write().unwrap());
+    /// *guard = 2;
+    /// drop(guard);
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
         let this = std::mem::ManuallyDrop::new(this);
         RwLockMappedWriteGuard {
             semaphore: this.semaphore,
@@ -446,6 +457,71 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         this.semaphore.release(this.permits as usize - 1);
         RwLockReadGuard::new(this.semaphore, this.data)
     }
+
+    /// Downgrades to read access and narrows the guard to a part of the
+    /// data, in one step: no writer gets in between.
+    ///
+    /// If `f` panics, the write guard is dropped (the lock is released)
+    /// before the panic goes on.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockWriteGuard};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = RwLock::new((1, 2));
+    /// let mut w = lock.write().await;
+    /// w.1 = 3;
+    /// let second = RwLockWriteGuard::downgrade_map(w, |p| &p.1);
+    /// assert_eq!(*second, 3);
+    /// assert_eq!(*lock.try_read()?, (1, 3), "other readers may enter");
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        // SAFETY: the guard holds write access, so the data is live and no
+        // one else reaches it; the reference ends with `f`.
+        let data = f(unsafe { &*this.data }) as *const U;
+        let this = std::mem::ManuallyDrop::new(this);
+        this.semaphore.release(this.permits as usize - 1);
+        RwLockReadGuard::new(this.semaphore, data)
+    }
+
+    /// [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The write guard, unchanged, if `f` returned `None`.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockWriteGuard};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let w = lock.write().await;
+    /// let w = RwLockWriteGuard::try_downgrade_map(w, |v| v.get(5)).unwrap_err();
+    /// let first = RwLockWriteGuard::try_downgrade_map(w, |v| v.first()).unwrap();
+    /// assert_eq!(*first, 1);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn try_downgrade_map<F, U: ?Sized>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        // SAFETY: as in `downgrade_map`; the reference ends before `this`
+        // is used again.
+        let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        this.semaphore.release(this.permits as usize - 1);
+        Ok(RwLockReadGuard::new(this.semaphore, data))
+    }
 }
 
 guard_impls!(data mut [T: ?Sized] RwLockWriteGuard<'_, T> => T);
@@ -489,6 +565,40 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
             _marker: PhantomData,
         }
     }
+
+    /// Narrows further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// ```
+    /// use weft::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let all = RwLockWriteGuard::into_mapped(lock.try_write().unwrap());
+    /// let all = RwLockMappedWriteGuard::try_map(all, |v| v.get_mut(9)).unwrap_err();
+    /// let mut last = RwLockMappedWriteGuard::try_map(all, |v| v.last_mut()).unwrap();
+    /// *last = 5;
+    /// drop(last);
+    /// assert_eq!(*lock.try_read().unwrap(), [1, 5]);
+    /// ```
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        this: Self,
+        f: F,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        // SAFETY: the guard holds every permit; the reference ends before
+        // `this` is used again (on `None`).
+        let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        Ok(RwLockMappedWriteGuard {
+            semaphore: this.semaphore,
+            data,
+            permits: this.permits,
+            _marker: PhantomData,
+        })
+    }
 }
 
 guard_impls!(data mut [T: ?Sized] RwLockMappedWriteGuard<'_, T> => T);
@@ -523,6 +633,35 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
         // out exactly once.
         let lock = unsafe { std::ptr::read(&this.lock) };
         OwnedRwLockReadGuard { lock, data }
+    }
+
+    /// Narrows the guard if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::{OwnedRwLockReadGuard, RwLock};
+    /// let lock = Arc::new(RwLock::new(Some(3)));
+    /// let guard = lock.try_read_owned().unwrap();
+    /// let inner = OwnedRwLockReadGuard::try_map(guard, |o| o.as_ref()).unwrap();
+    /// assert_eq!(*inner, 3);
+    /// ```
+    pub fn try_map<V: ?Sized, F: FnOnce(&U) -> Option<&V>>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, V>, Self> {
+        // SAFETY: the guard holds a read permit; the reference ends before
+        // `this` is used again (on `None`).
+        let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const V) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        Ok(OwnedRwLockReadGuard { lock, data })
     }
 
     /// The lock this guard reads.
@@ -565,6 +704,78 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         }
     }
 
+    /// Downgrades to read access and narrows the guard to a part of the
+    /// data, in one step, keeping the `Arc`.
+    ///
+    /// If `f` panics, the write guard is dropped (the lock is released)
+    /// before the panic goes on.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = Arc::new(RwLock::new((1, 2)));
+    /// let w = lock.clone().write_owned().await;
+    /// let first = OwnedRwLockWriteGuard::downgrade_map(w, |p| &p.0);
+    /// assert_eq!(*first, 1);
+    /// assert!(lock.try_read().is_ok());
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn downgrade_map<F, U: ?Sized>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        // SAFETY: the guard holds write access; the reference ends with `f`.
+        let data = f(unsafe { &*this.data }) as *const U;
+        let this = std::mem::ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockReadGuard { lock, data }
+    }
+
+    /// [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The write guard, unchanged, if `f` returned `None`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::{OwnedRwLockWriteGuard, RwLock};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # weft::runtime::Runtime::new()?.block_on(async {
+    /// let lock = Arc::new(RwLock::new(vec![7]));
+    /// let w = lock.write_owned().await;
+    /// let w = OwnedRwLockWriteGuard::try_downgrade_map(w, |v| v.get(1)).unwrap_err();
+    /// let first = OwnedRwLockWriteGuard::try_downgrade_map(w, |v| v.first()).unwrap();
+    /// assert_eq!(*first, 7);
+    /// # Ok::<_, Box<dyn std::error::Error>>(())
+    /// # })
+    /// # }
+    /// ```
+    pub fn try_downgrade_map<F, U: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        // SAFETY: as in `downgrade_map`; the reference ends before `this`
+        // is used again.
+        let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        Ok(OwnedRwLockReadGuard { lock, data })
+    }
+
     /// The lock this guard writes.
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
@@ -578,9 +789,33 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         OwnedRwLockMappedWriteGuard::map(Self::into_mapped(this), f)
     }
 
+    /// Narrows the guard if `f` returns `Some`, keeping the `Arc`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, U>, Self> {
+        // SAFETY: the guard holds every permit; the reference ends before
+        // `this` is used again (on `None`).
+        let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        Ok(OwnedRwLockMappedWriteGuard {
+            lock,
+            data,
+            permits: this.permits,
+        })
+    }
+
     /// The same access as a mapped guard (the `Arc` and the permits move
     /// along).
-    fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
+    pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
         let this = std::mem::ManuallyDrop::new(this);
         // SAFETY: `this` is never used or dropped again; the `Arc` moves
         // out exactly once.
@@ -629,6 +864,30 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
             data,
             permits: this.permits,
         }
+    }
+
+    /// Narrows further if `f` returns `Some`.
+    ///
+    /// # Errors
+    ///
+    /// The original guard, if `f` returned `None`.
+    pub fn try_map<V: ?Sized, F: FnOnce(&mut U) -> Option<&mut V>>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, V>, Self> {
+        // SAFETY: the guard holds every permit; the reference ends before
+        // `this` is used again (on `None`).
+        let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut V) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        Ok(OwnedRwLockMappedWriteGuard {
+            lock,
+            data,
+            permits: this.permits,
+        })
     }
 
     /// The lock this guard writes.

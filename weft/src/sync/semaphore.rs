@@ -299,6 +299,117 @@ impl Semaphore {
         })
     }
 
+    /// Blocks the current thread until one permit is available: the
+    /// synchronous twin of [`acquire`](Semaphore::acquire), for code outside
+    /// any runtime (or on the blocking pool).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::Semaphore;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let rt = weft::runtime::Runtime::new()?;
+    /// let permit = rt.block_on(semaphore.clone().acquire_owned())?;
+    /// let waiter = {
+    ///     let semaphore = semaphore.clone();
+    ///     std::thread::spawn(move || semaphore.blocking_acquire().map(|p| p.num_permits()))
+    /// };
+    /// drop(permit); // lets the thread in
+    /// assert_eq!(waiter.join().unwrap()?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Panics
+    ///
+    /// If called from a thread that drives a weft runtime (inside async
+    /// code), like tokio's.
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::util::block_on::block_on("Semaphore::blocking_acquire", self.acquire())
+    }
+
+    /// Blocks the current thread until `n` permits are available (see
+    /// [`acquire_many`](Semaphore::acquire_many)).
+    ///
+    /// ```
+    /// use weft::sync::Semaphore;
+    /// let semaphore = Semaphore::new(3);
+    /// let permit = semaphore.blocking_acquire_many(2).unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// drop(permit);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Panics
+    ///
+    /// As for [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::util::block_on::block_on("Semaphore::blocking_acquire_many", self.acquire_many(n))
+    }
+
+    /// [`blocking_acquire`](Semaphore::blocking_acquire) for an
+    /// `Arc<Semaphore>`; the permit is `'static`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::Semaphore;
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let permit = semaphore.clone().blocking_acquire_owned().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Panics
+    ///
+    /// As for [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::util::block_on::block_on("Semaphore::blocking_acquire_owned", self.acquire_owned())
+    }
+
+    /// [`blocking_acquire_many`](Semaphore::blocking_acquire_many) for an
+    /// `Arc<Semaphore>`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use weft::sync::Semaphore;
+    /// let semaphore = Arc::new(Semaphore::new(4));
+    /// let permit = semaphore.clone().blocking_acquire_many_owned(4).unwrap();
+    /// assert_eq!(permit.num_permits(), 4);
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is or becomes closed.
+    ///
+    /// # Panics
+    ///
+    /// As for [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::util::block_on::block_on(
+            "Semaphore::blocking_acquire_many_owned",
+            self.acquire_many_owned(n),
+        )
+    }
+
     /// Closes the semaphore: every pending and later `acquire*` fails with
     /// [`AcquireError`], every `try_acquire*` with
     /// [`TryAcquireError::Closed`]. Permits already held stay valid and are
@@ -328,6 +439,19 @@ pub struct SemaphorePermit<'a> {
 }
 
 impl<'a> SemaphorePermit<'a> {
+    /// The semaphore this permit came from.
+    ///
+    /// ```
+    /// use weft::sync::Semaphore;
+    /// let semaphore = Semaphore::new(2);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert!(std::ptr::eq(permit.semaphore(), &semaphore));
+    /// assert_eq!(permit.semaphore().available_permits(), 1);
+    /// ```
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.semaphore
+    }
+
     /// Keeps the permits out of the semaphore for good.
     pub fn forget(mut self) {
         self.permits = 0;

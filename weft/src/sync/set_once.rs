@@ -77,6 +77,24 @@ impl<T> SetOnce<T> {
         }
     }
 
+    /// A cell holding `value`, usable in a `static`.
+    ///
+    /// ```
+    /// use weft::sync::SetOnce;
+    /// static READY: SetOnce<&str> = SetOnce::const_new_with("yes");
+    /// assert_eq!(READY.get(), Some(&"yes"));
+    /// assert!(READY.set("no").is_err());
+    /// ```
+    #[cfg(not(weft_loom))]
+    pub const fn const_new_with(value: T) -> SetOnce<T> {
+        SetOnce {
+            slot: OnceSlot::const_new_with(value),
+            // The election is over: the value is set.
+            setting: Mutex::new(true),
+            notify: Notify::const_new(),
+        }
+    }
+
     /// A cell holding `value` if `Some`.
     pub fn new_with(value: Option<T>) -> SetOnce<T> {
         let cell = SetOnce::new();
@@ -149,6 +167,29 @@ impl<T> Default for SetOnce<T> {
         SetOnce::new()
     }
 }
+
+/// A cell holding `value`.
+impl<T> From<T> for SetOnce<T> {
+    fn from(value: T) -> Self {
+        SetOnce::new_with(Some(value))
+    }
+}
+
+/// A new cell holding a clone of the value, if any.
+impl<T: Clone> Clone for SetOnce<T> {
+    fn clone(&self) -> Self {
+        SetOnce::new_with(self.get().cloned())
+    }
+}
+
+/// Equal when both hold equal values, or both are empty.
+impl<T: PartialEq> PartialEq for SetOnce<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl<T: Eq> Eq for SetOnce<T> {}
 
 impl<T: fmt::Debug> fmt::Debug for SetOnce<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

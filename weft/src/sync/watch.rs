@@ -115,20 +115,12 @@ impl<T> Shared<T> {
 /// # }
 /// ```
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
-    let shared = Arc::new(Shared {
-        value: RwLock::new(init),
-        state: AtomicUsize::new(0),
-        receivers: AtomicUsize::new(1),
-        senders: AtomicUsize::new(1),
-        notify_rx: Notify::new(),
-        notify_tx: Notify::new(),
-    });
-    (
-        Sender {
-            shared: shared.clone(),
-        },
-        Receiver { shared, version: 0 },
-    )
+    let tx = Sender::with_receivers(init, 1);
+    let rx = Receiver {
+        shared: tx.shared.clone(),
+        version: 0,
+    };
+    (tx, rx)
 }
 
 // API twin of `broadcast::Sender` and `broadcast::Receiver` (each channel
@@ -194,6 +186,18 @@ impl<T> Receiver<T> {
         let has_changed = version != self.version;
         self.version = version;
         Ref { inner, has_changed }
+    }
+    /// Whether every sender is gone (the value can no longer change).
+    ///
+    /// ```
+    /// use weft::sync::watch;
+    /// let (tx, rx) = watch::channel(0);
+    /// assert!(!rx.is_closed());
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.state() & CLOSED != 0
     }
 
     /// Whether a value this receiver has not seen is there (the value is
@@ -349,6 +353,39 @@ impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
 }
 
 impl<T> Sender<T> {
+    /// The sending half of a new watch channel holding `init`, with no
+    /// receiver yet ([`subscribe`](Sender::subscribe) makes them). Until
+    /// one exists, [`send`](Sender::send) fails (the value can still be
+    /// set with [`send_replace`](Sender::send_replace)).
+    ///
+    /// ```
+    /// use weft::sync::watch;
+    ///
+    /// let tx = watch::Sender::new(1);
+    /// assert!(tx.send(2).is_err(), "no receiver yet");
+    /// let rx = tx.subscribe();
+    /// tx.send(3).unwrap();
+    /// assert_eq!(*rx.borrow(), 3);
+    /// ```
+    pub fn new(init: T) -> Sender<T> {
+        Sender::with_receivers(init, 0)
+    }
+
+    /// A sender whose channel counts `receivers` receivers (the caller
+    /// makes them).
+    fn with_receivers(init: T, receivers: usize) -> Sender<T> {
+        Sender {
+            shared: Arc::new(Shared {
+                value: RwLock::new(init),
+                state: AtomicUsize::new(0),
+                receivers: AtomicUsize::new(receivers),
+                senders: AtomicUsize::new(1),
+                notify_rx: Notify::new(),
+                notify_tx: Notify::new(),
+            }),
+        }
+    }
+
     /// Replaces the value and notifies the receivers.
     ///
     /// # Errors
@@ -462,6 +499,13 @@ impl<T> Sender<T> {
     /// Whether both senders publish to the same channel.
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+/// [`Sender::new`] with `T`'s default value.
+impl<T: Default> Default for Sender<T> {
+    fn default() -> Self {
+        Sender::new(T::default())
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::time::Duration;
 
@@ -159,6 +159,32 @@ pub(crate) fn abstract_socket_addr(_name: &[u8]) -> io::Result<SocketAddr> {
 pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
     err.raw_os_error()
         .is_some_and(super::unix::is_pending_network_error)
+}
+
+// ---- Socket options only Linux has ----
+
+/// Fails with `Unsupported`: `TCP_QUICKACK` is Linux's.
+#[cfg(feature = "net")]
+pub(crate) fn tcp_quickack(_fd: BorrowedFd<'_>) -> io::Result<bool> {
+    Err(unsupported("TCP_QUICKACK exists only on Linux"))
+}
+
+/// Fails with `Unsupported`: `TCP_QUICKACK` is Linux's.
+#[cfg(feature = "net")]
+pub(crate) fn set_tcp_quickack(_fd: BorrowedFd<'_>, _quickack: bool) -> io::Result<()> {
+    Err(unsupported("TCP_QUICKACK exists only on Linux"))
+}
+
+/// Fails with `Unsupported`: `SO_BINDTODEVICE` is Linux's.
+#[cfg(feature = "net")]
+pub(crate) fn device(_fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
+    Err(unsupported("SO_BINDTODEVICE exists only on Linux"))
+}
+
+/// Fails with `Unsupported`: `SO_BINDTODEVICE` is Linux's.
+#[cfg(feature = "net")]
+pub(crate) fn bind_device(_fd: BorrowedFd<'_>, _interface: Option<&[u8]>) -> io::Result<()> {
+    Err(unsupported("SO_BINDTODEVICE exists only on Linux"))
 }
 
 // ---- Signals ----

@@ -4,7 +4,7 @@
 
 use std::io;
 use std::mem::{size_of, MaybeUninit};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::time::Duration;
 
@@ -276,6 +276,33 @@ pub(crate) fn abstract_socket_addr(name: &[u8]) -> io::Result<SocketAddr> {
 pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
     err.raw_os_error()
         .is_some_and(|errno| errno == libc::ENONET || super::unix::is_pending_network_error(errno))
+}
+
+// ---- Socket options only Linux has ----
+
+/// `TCP_QUICKACK` of the TCP socket `fd`.
+#[cfg(feature = "net")]
+pub(crate) fn tcp_quickack(fd: BorrowedFd<'_>) -> io::Result<bool> {
+    socket2::SockRef::from(&fd).tcp_quickack()
+}
+
+/// Sets `TCP_QUICKACK` on the TCP socket `fd`.
+#[cfg(feature = "net")]
+pub(crate) fn set_tcp_quickack(fd: BorrowedFd<'_>, quickack: bool) -> io::Result<()> {
+    socket2::SockRef::from(&fd).set_tcp_quickack(quickack)
+}
+
+/// The interface the socket `fd` is bound to (`SO_BINDTODEVICE`).
+#[cfg(feature = "net")]
+pub(crate) fn device(fd: BorrowedFd<'_>) -> io::Result<Option<Vec<u8>>> {
+    socket2::SockRef::from(&fd).device()
+}
+
+/// Binds the socket `fd` to an interface (`SO_BINDTODEVICE`), or unbinds it
+/// (`None`).
+#[cfg(feature = "net")]
+pub(crate) fn bind_device(fd: BorrowedFd<'_>, interface: Option<&[u8]>) -> io::Result<()> {
+    socket2::SockRef::from(&fd).bind_device(interface)
 }
 
 // ---- Signals ----

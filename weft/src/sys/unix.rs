@@ -205,3 +205,29 @@ mod signal {
         unsafe { libc::_errnop() }
     }
 }
+
+/// Whether the open file `fd` may be read and written: its access mode
+/// (`fcntl(F_GETFL) & O_ACCMODE`; `net::unix::pipe` checks a FIFO's end).
+#[cfg(feature = "net")]
+pub(crate) fn access_mode(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<(bool, bool)> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `F_GETFL` only reads the flags of a descriptor the caller
+    // holds open (the `BorrowedFd` says so).
+    let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+    if flags < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mode = flags & libc::O_ACCMODE;
+    Ok((
+        mode == libc::O_RDONLY || mode == libc::O_RDWR,
+        mode == libc::O_WRONLY || mode == libc::O_RDWR,
+    ))
+}
+
+/// Makes `options` open in non-blocking mode (`O_NONBLOCK`): opening a
+/// FIFO then never waits for the other end.
+#[cfg(feature = "net")]
+pub(crate) fn open_nonblocking(options: &mut std::fs::OpenOptions) {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.custom_flags(libc::O_NONBLOCK);
+}

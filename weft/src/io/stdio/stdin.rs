@@ -57,3 +57,21 @@ impl AsyncRead for Stdin {
         self.get_mut().std.poll_read(cx, buf)
     }
 }
+
+/// The descriptor of standard input (0), as in tokio: for code that sets
+/// terminal modes or checks `isatty` on it.
+impl std::os::fd::AsRawFd for Stdin {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&io::stdin())
+    }
+}
+
+/// The descriptor of standard input.
+impl std::os::fd::AsFd for Stdin {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        // SAFETY: descriptor 0 belongs to the process's standard input,
+        // which std keeps open for the life of the process; this is how
+        // std's own `Stdin` lends it.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(std::os::fd::AsRawFd::as_raw_fd(self)) }
+    }
+}

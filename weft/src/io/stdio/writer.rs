@@ -102,3 +102,39 @@ impl<S: OutputStream> AsyncWrite for StdWriter<S> {
         self.get_mut().std.poll_flush(cx)
     }
 }
+
+// The standard streams' descriptors (as in tokio): for code that sets
+// terminal modes or checks `isatty` on them.
+
+/// The descriptor of standard output (1).
+impl std::os::fd::AsRawFd for Stdout {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&io::stdout())
+    }
+}
+
+/// The descriptor of standard output.
+impl std::os::fd::AsFd for Stdout {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        // SAFETY: descriptor 1 belongs to the process's standard output,
+        // which std keeps open for the life of the process (it never
+        // closes it); this is how std's own `Stdout` lends it.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(std::os::fd::AsRawFd::as_raw_fd(self)) }
+    }
+}
+
+/// The descriptor of standard error (2).
+impl std::os::fd::AsRawFd for Stderr {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&io::stderr())
+    }
+}
+
+/// The descriptor of standard error.
+impl std::os::fd::AsFd for Stderr {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        // SAFETY: as for `Stdout`: descriptor 2 stays open for the life of
+        // the process.
+        unsafe { std::os::fd::BorrowedFd::borrow_raw(std::os::fd::AsRawFd::as_raw_fd(self)) }
+    }
+}

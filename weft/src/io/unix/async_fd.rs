@@ -32,6 +32,16 @@ use std::task::{Context, Poll};
 /// reference only. `Interest::PRIORITY` and `Interest::ERROR` wait with the
 /// readers (error readiness wakes them; priority data alone does not).
 ///
+/// tokio 1.54 deprecates the safe constructors (`new`, `with_interest`,
+/// `try_new`, `try_with_interest`) in favour of the `unsafe`
+/// [`register`](AsyncFd::register) and
+/// [`register_with_interest`](AsyncFd::register_with_interest), whose
+/// contract rules out a value that closes or swaps its descriptor while
+/// registered (which could leave the reactor reporting events for a freed
+/// registration). weft has all six and deprecates none yet, so code written
+/// for either side of that change builds; new code should use `register`
+/// and uphold its contract.
+///
 /// # Examples
 ///
 /// ```
@@ -96,6 +106,52 @@ impl fmt::Display for TryIoError {
 
 impl std::error::Error for TryIoError {}
 
+/// A failed registration ([`AsyncFd::try_new`], [`AsyncFd::register`] and
+/// their `_with_interest` forms): the value that was to be registered,
+/// handed back, and the cause.
+///
+/// It converts into the cause (`?` in a function returning
+/// `io::Result`), dropping the value.
+pub struct AsyncFdRegisterError<T> {
+    inner: T,
+    cause: io::Error,
+}
+
+/// The name tokio gave [`AsyncFdRegisterError`] before 1.54.
+#[deprecated(note = "use `AsyncFdRegisterError` instead")]
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
+
+impl<T> AsyncFdRegisterError<T> {
+    /// The value given to the constructor, and why registering it failed.
+    pub fn into_parts(self) -> (T, io::Error) {
+        (self.inner, self.cause)
+    }
+}
+
+impl<T> fmt::Display for AsyncFdRegisterError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.cause, f)
+    }
+}
+
+impl<T> fmt::Debug for AsyncFdRegisterError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.cause, f)
+    }
+}
+
+impl<T> std::error::Error for AsyncFdRegisterError<T> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.cause)
+    }
+}
+
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
+    fn from(err: AsyncFdRegisterError<T>) -> io::Error {
+        err.cause
+    }
+}
+
 impl<T: AsRawFd> AsyncFd<T> {
     /// Registers `inner`'s descriptor for readable and writable readiness.
     ///
@@ -125,14 +181,128 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// Outside a weft runtime with I/O enabled.
     #[track_caller]
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
+        AsyncFd::try_with_interest(inner, interest).map_err(io::Error::from)
+    }
+
+    /// As [`new`](Self::new), but a failed registration hands `inner` back
+    /// inside the error instead of dropping it (and closing the descriptor).
+    ///
+    /// ```
+    /// use weft::io::unix::AsyncFd;
+    ///
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// // epoll refuses regular files: the file comes back, still open.
+    /// let file = std::fs::File::open(std::env::current_exe()?)?;
+    /// let err = AsyncFd::try_new(file).unwrap_err();
+    /// let (file, cause) = err.into_parts();
+    /// assert_eq!(cause.raw_os_error(), Some(1)); // EPERM
+    /// assert!(file.metadata().is_ok(), "the file is usable again");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`AsyncFdRegisterError`] with `inner` and the cause (as for
+    /// [`new`](Self::new)).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// As [`with_interest`](Self::with_interest), but a failed registration
+    /// hands `inner` back inside the error.
+    ///
+    /// # Errors
+    ///
+    /// [`AsyncFdRegisterError`] with `inner` and the cause.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub fn try_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let fd = inner.as_raw_fd();
-        let registration = Registration::new(&mut mio::unix::SourceFd(&fd))?;
-        Ok(AsyncFd {
-            registration,
-            inner: Some(inner),
-            fd,
-            interest,
-        })
+        match Registration::new(&mut mio::unix::SourceFd(&fd)) {
+            Ok(registration) => Ok(AsyncFd {
+                registration,
+                inner: Some(inner),
+                fd,
+                interest,
+            }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
+        }
+    }
+
+    /// [`try_new`](Self::try_new) under tokio 1.54's name for the sound
+    /// constructor: the caller promises what the safe constructors can only
+    /// assume (see "Safety").
+    ///
+    /// ```
+    /// use weft::io::unix::AsyncFd;
+    ///
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// // SAFETY: `a` is an open socket that `AsyncFd` owns from now on; a
+    /// // `UnixStream` always reports the same descriptor.
+    /// let fd = unsafe { AsyncFd::register(a) }?;
+    /// fd.writable().await?.clear_ready();
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`try_new`](Self::try_new).
+    ///
+    /// # Safety
+    ///
+    /// `inner.as_raw_fd()` must be a valid, open descriptor that stays open
+    /// and refers to the same open file description for the whole life of
+    /// the `AsyncFd` (until it is dropped, [`into_inner`](Self::into_inner)
+    /// is called, or it is forgotten), and every call to `as_raw_fd` on the
+    /// value must return that same descriptor. Otherwise dropping the
+    /// `AsyncFd` may fail to remove the descriptor from the reactor, which
+    /// could then report events for a registration already freed.
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// [`try_with_interest`](Self::try_with_interest) under tokio 1.54's
+    /// name for the sound constructor.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_new`](Self::try_new).
+    ///
+    /// # Safety
+    ///
+    /// As for [`register`](Self::register).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    #[track_caller]
+    pub unsafe fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_with_interest(inner, interest)
     }
 
     /// The wrapped value.
@@ -355,6 +525,39 @@ impl<T: AsRawFd> AsyncFd<T> {
         let inner = self.get_ref();
         self.registration
             .try_io(Wants::from_interest(interest), || f(inner))
+    }
+
+    /// As [`try_io`](Self::try_io), with `&mut T`.
+    ///
+    /// # Errors
+    ///
+    /// As [`try_io`](Self::try_io).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use weft::io::{unix::AsyncFd, Interest};
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// a.set_nonblocking(true)?;
+    /// let mut fd = AsyncFd::new(a)?;
+    /// fd.writable().await?.retain_ready();
+    /// let n = fd.try_io_mut(Interest::WRITABLE, |s| s.write(b"x"))?;
+    /// assert_eq!(n, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_io_mut<R>(
+        &mut self,
+        interest: Interest,
+        f: impl FnOnce(&mut T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let registration = &self.registration;
+        let inner = self
+            .inner
+            .as_mut()
+            .expect("an AsyncFd holds its value until into_inner");
+        registration.try_io(Wants::from_interest(interest), || f(inner))
     }
 }
 

@@ -9,7 +9,11 @@
 
 mod async_fd;
 
-pub use async_fd::{AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
+#[allow(deprecated)]
+pub use async_fd::AsyncFdTryNewError;
+pub use async_fd::{
+    AsyncFd, AsyncFdReadyGuard, AsyncFdReadyMutGuard, AsyncFdRegisterError, TryIoError,
+};
 
 use crate::io::Interest;
 use crate::runtime::io::{Direction, ReadyEvent, Registration, Wants};

@@ -34,7 +34,7 @@ pub struct BufReader<R> {
 
 /// The unpinned fields of a [`BufReader`].
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     buf: Box<[u8]>,
     /// Bytes `pos..cap` of `buf` are buffered data not yet consumed.
     pos: usize,
@@ -75,6 +75,19 @@ impl<R: AsyncRead> BufReader<R> {
                 seek: SeekState::Init,
             },
         }
+    }
+}
+
+impl<R> BufReader<R> {
+    /// The inner value and the buffer state, apart (`BufStream` moves the
+    /// two buffering layers around; `from_parts` puts them back together).
+    pub(crate) fn into_parts(self) -> (R, State) {
+        (self.inner, self.state)
+    }
+
+    /// A buffer over `inner` with the state `into_parts` took out.
+    pub(crate) fn from_parts(inner: R, state: State) -> BufReader<R> {
+        BufReader { inner, state }
     }
 }
 

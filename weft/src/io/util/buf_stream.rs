@@ -57,6 +57,46 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     }
 }
 
+/// The same two buffers, as a `BufStream` (nothing buffered is lost).
+impl<RW> From<BufReader<BufWriter<RW>>> for BufStream<RW> {
+    fn from(inner: BufReader<BufWriter<RW>>) -> BufStream<RW> {
+        BufStream { inner }
+    }
+}
+
+/// The same two buffers, the other way round, as a `BufStream` (nothing
+/// buffered is lost: the read buffer still holds its unread bytes, the
+/// write buffer its unwritten ones).
+///
+/// ```
+/// use weft::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufStream, BufWriter};
+/// # #[weft::main(flavor = "current_thread")]
+/// # async fn main() -> std::io::Result<()> {
+/// let (a, mut b) = weft::io::duplex(64);
+/// b.write_all(b"ab").await?;
+/// let mut layered = BufWriter::new(BufReader::new(a));
+/// layered.write_all(b"x").await?; // buffered, not yet sent
+/// let mut stream = BufStream::from(layered);
+/// stream.flush().await?;
+/// let mut got = [0u8; 2];
+/// stream.read_exact(&mut got).await?;
+/// assert_eq!(&got, b"ab");
+/// let mut sent = [0u8; 1];
+/// b.read_exact(&mut sent).await?;
+/// assert_eq!(&sent, b"x");
+/// # Ok(())
+/// # }
+/// ```
+impl<RW> From<BufWriter<BufReader<RW>>> for BufStream<RW> {
+    fn from(layered: BufWriter<BufReader<RW>>) -> BufStream<RW> {
+        let (reader, write_state) = layered.into_parts();
+        let (stream, read_state) = reader.into_parts();
+        BufStream {
+            inner: BufReader::from_parts(BufWriter::from_parts(stream, write_state), read_state),
+        }
+    }
+}
+
 impl<RW> BufStream<RW> {
     /// The inner stream.
     pub fn get_ref(&self) -> &RW {

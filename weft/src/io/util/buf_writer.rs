@@ -44,7 +44,7 @@ pub struct BufWriter<W> {
 
 /// The unpinned fields of a [`BufWriter`].
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     buf: Vec<u8>,
     capacity: usize,
     /// Bytes of `buf` already written to the inner writer (during a
@@ -97,6 +97,19 @@ impl<W: AsyncWrite> BufWriter<W> {
         state.buf.drain(..state.written);
         state.written = 0;
         Poll::Ready(result)
+    }
+}
+
+impl<W> BufWriter<W> {
+    /// The inner value and the buffer state, apart (`BufStream` moves the
+    /// two buffering layers around; `from_parts` puts them back together).
+    pub(crate) fn into_parts(self) -> (W, State) {
+        (self.inner, self.state)
+    }
+
+    /// A buffer over `inner` with the state `into_parts` took out.
+    pub(crate) fn from_parts(inner: W, state: State) -> BufWriter<W> {
+        BufWriter { inner, state }
     }
 }
 

@@ -27,8 +27,14 @@ pub(crate) struct CopyBuffer {
 
 impl CopyBuffer {
     pub(crate) fn new() -> CopyBuffer {
+        CopyBuffer::with_size(COPY_BUF_SIZE)
+    }
+
+    /// A copy through a buffer of `size` bytes (more than 0).
+    pub(crate) fn with_size(size: usize) -> CopyBuffer {
+        debug_assert!(size > 0, "a copy needs a buffer");
         CopyBuffer {
-            buf: vec![0; COPY_BUF_SIZE].into_boxed_slice(),
+            buf: vec![0; size].into_boxed_slice(),
             pos: 0,
             cap: 0,
             amt: 0,

@@ -17,6 +17,7 @@ pub(crate) mod duplex;
 pub(crate) mod empty;
 pub(crate) mod fill_buf;
 pub(crate) mod flush;
+pub(crate) mod join;
 pub(crate) mod lines;
 mod method_future;
 mod pipe;

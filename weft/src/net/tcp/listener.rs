@@ -6,6 +6,7 @@ use crate::runtime::io::PollEvented;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 /// The listen backlog `bind` asks for. The kernel caps it at
@@ -197,5 +198,31 @@ impl TcpListener {
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.get_ref().fmt(f)
+    }
+}
+
+// API twins of the same std trait impls on every socket type (`AsRawFd`,
+// `AsFd`, `TryFrom` of the std type, as in tokio).
+
+/// The socket's descriptor.
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.get_ref().as_raw_fd()
+    }
+}
+
+/// The socket's descriptor.
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+/// [`TcpListener::from_std`].
+impl TryFrom<std::net::TcpListener> for TcpListener {
+    type Error = io::Error;
+
+    fn try_from(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        TcpListener::from_std(listener)
     }
 }

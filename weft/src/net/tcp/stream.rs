@@ -2,7 +2,11 @@
 
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::net::split::{split_owned, OwnedWrite, SplitStream};
+use crate::net::split::{
+    addr_methods, peek_methods, read_half_methods, split_owned, write_half_methods, OwnedWrite,
+    SplitStream,
+};
+use crate::net::vec_buf::read_into_spare;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::sys;
 use std::fmt;
@@ -71,6 +75,43 @@ impl TcpStream {
     /// The `SO_LINGER` setting.
     pub fn linger(&self) -> io::Result<Option<std::time::Duration>> {
         socket2::SockRef::from(self.io.get_ref()).linger()
+    }
+
+    /// Sets `SO_LINGER` to zero: closing the stream then resets the
+    /// connection (the peer sees `ConnectionReset`) and discards unsent
+    /// data, instead of a graceful close. Same as
+    /// `set_linger(Some(Duration::ZERO))`.
+    ///
+    /// ```
+    /// use weft::net::{TcpListener, TcpStream};
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_zero_linger()?;
+    /// assert_eq!(stream.linger()?, Some(std::time::Duration::ZERO));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_zero_linger(&self) -> io::Result<()> {
+        self.set_linger(Some(std::time::Duration::ZERO))
+    }
+
+    /// Sets `TCP_QUICKACK`: acknowledge received segments at once instead
+    /// of delaying the ACK. Linux clears it again on its own as the
+    /// connection goes on; set it before the reads it matters for.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has it only on Linux, Android and Fuchsia; weft has it
+    /// everywhere, and elsewhere it fails with `ErrorKind::Unsupported`.
+    pub fn set_quickack(&self, quickack: bool) -> io::Result<()> {
+        sys::set_tcp_quickack(self.as_fd(), quickack)
+    }
+
+    /// Whether `TCP_QUICKACK` is set; see [`set_quickack`](Self::set_quickack).
+    pub fn quickack(&self) -> io::Result<bool> {
+        sys::tcp_quickack(self.as_fd())
     }
 
     // API twins of the same methods on the other socket types (`from_std`,
@@ -242,6 +283,47 @@ impl TcpStream {
             .try_drain(Wants::Read, || sys::recv_vectored_inq(fd, bufs))
     }
 
+    /// As [`try_read`](Self::try_read), appending to `buf`'s spare
+    /// capacity (never zeroed; a full `buf` grows first).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio takes any `bytes::BufMut`; weft has no `bytes` dependency and
+    /// takes a `Vec<u8>` (as [`AsyncReadExt::read_buf`](crate::io::AsyncReadExt::read_buf)).
+    ///
+    /// ```
+    /// use weft::io::AsyncWriteExt;
+    /// use weft::net::{TcpListener, TcpStream};
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// client.write_all(b"hello").await?;
+    /// let mut buf = Vec::new();
+    /// while buf.len() < 5 {
+    ///     server.readable().await?;
+    ///     match server.try_read_buf(&mut buf) {
+    ///         Ok(_) => {}
+    ///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// assert_eq!(buf, b"hello");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        let fd = self.as_raw_fd();
+        read_into_spare(buf, |spare| {
+            let n = self
+                .io
+                .registration()
+                .try_drain(Wants::Read, || sys::recv_inq(fd, spare))?;
+            Ok((n, n))
+        })
+    }
+
     /// Writes what fits now, without waiting: `WouldBlock` if nothing does.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
         self.io.try_write(buf)
@@ -256,6 +338,39 @@ impl TcpStream {
     /// queue; waits until there is some.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.async_io(Wants::Read, |io| io.peek(buf)).await
+    }
+
+    /// Polls [`peek`](Self::peek), into `buf`'s unfilled part (which is
+    /// advanced); returns the bytes peeked. `Ok(0)`: end of stream (or no
+    /// room in `buf`).
+    ///
+    /// Only the waker of the last call is woken (as for
+    /// [`poll_read_ready`](Self::poll_read_ready)).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    /// use weft::io::{AsyncWriteExt, ReadBuf};
+    /// use weft::net::{TcpListener, TcpStream};
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// client.write_all(b"GET").await?;
+    /// let mut storage = [0u8; 3];
+    /// let mut buf = ReadBuf::new(&mut storage);
+    /// let n = poll_fn(|cx| server.poll_peek(cx, &mut buf)).await?;
+    /// assert_eq!(&buf.filled()[..n], &b"GET"[..n]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<usize>> {
+        self.io
+            .poll_read_buf(cx, buf, |io, b| io.peek(b).map(|n| (n, n)))
     }
 
     /// Peeks at the bytes waiting in the receive queue (up to `buf`'s
@@ -469,6 +584,17 @@ impl AsRef<TcpStream> for OwnedWriteHalf {
     }
 }
 
+impl ReadHalf<'_> {
+    read_half_methods!(TcpStream);
+    peek_methods!(TcpStream);
+    addr_methods!(TcpStream, SocketAddr);
+}
+
+impl WriteHalf<'_> {
+    write_half_methods!(TcpStream);
+    addr_methods!(TcpStream, SocketAddr);
+}
+
 impl AsyncRead for ReadHalf<'_> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -550,6 +676,9 @@ impl OwnedReadHalf {
         Ok(other.inner.reunite(self.stream))
     }
 
+    read_half_methods!(TcpStream);
+    peek_methods!(TcpStream);
+
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.peer_addr()
@@ -575,6 +704,8 @@ impl OwnedWriteHalf {
     pub fn forget(self) {
         self.inner.forget();
     }
+
+    write_half_methods!(TcpStream);
 
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
@@ -649,6 +780,15 @@ impl AsRawFd for TcpStream {
 impl AsFd for TcpStream {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.io.get_ref().as_fd()
+    }
+}
+
+/// [`TcpStream::from_std`].
+impl TryFrom<std::net::TcpStream> for TcpStream {
+    type Error = io::Error;
+
+    fn try_from(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(stream)
     }
 }
 

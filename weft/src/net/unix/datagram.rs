@@ -111,7 +111,7 @@ impl UnixDatagram {
     }
 
     #[track_caller]
-    fn new(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+    pub(super) fn new(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             io: PollEvented::new(socket)?,
         })
@@ -144,7 +144,9 @@ impl UnixDatagram {
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
         let path = path.as_ref();
         match super::abstract_name(path) {
-            Some(_) => socket2::SockRef::from(self.io.get_ref()).connect(&unix_sock_addr(path)?),
+            Some(_) => {
+                socket2::SockRef::from(self.io.get_ref()).connect(&super::unix_sock_addr(path)?)
+            }
             None => self.io.get_ref().connect(path),
         }
     }
@@ -378,19 +380,10 @@ impl UnixDatagram {
     }
 }
 
-/// `target` as a socket address (abstract names included: socket2 reads a
-/// leading NUL as one, once the platform layer has said it has them).
-fn unix_sock_addr(target: &Path) -> io::Result<socket2::SockAddr> {
-    if let Some(Err(unsupported)) = super::abstract_addr(target) {
-        return Err(unsupported);
-    }
-    socket2::SockAddr::unix(target)
-}
-
 /// Sends to `target`, a path or (leading NUL) an abstract name.
 fn send_to(socket: &mio::net::UnixDatagram, buf: &[u8], target: &Path) -> io::Result<usize> {
     match super::abstract_name(target) {
-        Some(_) => socket2::SockRef::from(socket).send_to(buf, &unix_sock_addr(target)?),
+        Some(_) => socket2::SockRef::from(socket).send_to(buf, &super::unix_sock_addr(target)?),
         None => socket.send_to(buf, target),
     }
 }

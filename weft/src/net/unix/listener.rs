@@ -68,8 +68,24 @@ impl UnixListener {
         )?)
     }
 
+    /// Listens at `socket_addr`: a path (the socket file is created) or
+    /// (Linux) an abstract name, as std's `SocketAddr` holds them (see
+    /// [`UnixStream::connect_addr`] for an example).
+    ///
+    /// # Errors
+    ///
+    /// As for [`bind`](Self::bind).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
     #[track_caller]
-    fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
+    pub fn bind_addr(socket_addr: &SocketAddr) -> io::Result<UnixListener> {
+        UnixListener::new(mio::net::UnixListener::bind_addr(socket_addr)?)
+    }
+
+    #[track_caller]
+    pub(super) fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
         })

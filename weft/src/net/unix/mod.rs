@@ -1,5 +1,6 @@
 //! Unix domain sockets: [`UnixListener`] and [`UnixStream`] for streams,
-//! [`UnixDatagram`] for datagrams.
+//! [`UnixDatagram`] for datagrams, [`UnixSocket`] to set one up before it
+//! becomes any of them; and [`pipe`]: anonymous pipes and FIFOs.
 //!
 //! Binding to a path creates the socket file; it is not removed when the
 //! socket closes (remove it yourself before binding again).
@@ -36,19 +37,33 @@
 //! [`SocketAddr`] is
 //! `std::os::unix::net::SocketAddr` itself (tokio wraps
 //! it in a type with the same `is_unnamed` / `as_pathname` methods).
-//! The `pipe` module (FIFOs) is not implemented yet.
 
 mod datagram;
 mod listener;
+pub mod pipe;
+mod socket;
 mod split;
 mod stream;
 mod ucred;
 
 pub use datagram::UnixDatagram;
 pub use listener::UnixListener;
+pub use socket::UnixSocket;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::UnixStream;
 pub use ucred::UCred;
+
+/// A user ID (the type of [`UCred::uid`]).
+#[allow(non_camel_case_types)]
+pub type uid_t = libc::uid_t;
+
+/// A group ID (the type of [`UCred::gid`]).
+#[allow(non_camel_case_types)]
+pub type gid_t = libc::gid_t;
+
+/// A process ID (the type of [`UCred::pid`]'s value).
+#[allow(non_camel_case_types)]
+pub type pid_t = libc::pid_t;
 
 /// The address of a Unix socket: a path, or unnamed (an unbound socket,
 /// one end of a `pair`), or (Linux) an abstract name.
@@ -86,4 +101,13 @@ fn open_at<'a, T>(
 /// platform has no abstract names (`sys::abstract_socket_addr`).
 fn abstract_addr(path: &Path) -> Option<io::Result<SocketAddr>> {
     abstract_name(path).map(crate::sys::abstract_socket_addr)
+}
+
+/// `target` as a socket address (abstract names included: socket2 reads a
+/// leading NUL as one, once the platform layer has said it has them).
+fn unix_sock_addr(target: &Path) -> io::Result<socket2::SockAddr> {
+    if let Some(Err(unsupported)) = abstract_addr(target) {
+        return Err(unsupported);
+    }
+    socket2::SockAddr::unix(target)
 }

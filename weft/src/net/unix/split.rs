@@ -87,7 +87,19 @@ impl AsRef<UnixStream> for OwnedWriteHalf {
     }
 }
 
+impl ReadHalf<'_> {
+    shared::read_half_methods!(UnixStream);
+    shared::addr_methods!(UnixStream, SocketAddr);
+}
+
+impl WriteHalf<'_> {
+    shared::write_half_methods!(UnixStream);
+    shared::addr_methods!(UnixStream, SocketAddr);
+}
+
 impl OwnedReadHalf {
+    shared::read_half_methods!(UnixStream);
+
     /// Puts the two halves of one [`UnixStream::into_split`] back
     /// together.
     ///
@@ -127,6 +139,8 @@ impl OwnedWriteHalf {
     pub fn forget(self) {
         self.inner.forget();
     }
+
+    shared::write_half_methods!(UnixStream);
 
     /// The peer's address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {

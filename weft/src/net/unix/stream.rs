@@ -4,6 +4,7 @@ use super::split::{split, split_owned};
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::split::SplitStream;
+use crate::net::vec_buf::read_into_spare;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
@@ -65,6 +66,49 @@ impl UnixStream {
         })
         .await?;
         Ok(stream)
+    }
+
+    /// Connects to the socket at `socket_addr`: a path or (Linux) an
+    /// abstract name, as std's `SocketAddr` holds them.
+    ///
+    /// ```
+    /// # #[cfg(target_os = "linux")]
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use weft::net::unix::SocketAddr;
+    /// use weft::net::{UnixListener, UnixStream};
+    ///
+    /// let name = format!("weft-doc-connect-addr-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(name.as_bytes())?;
+    /// let listener = UnixListener::bind_addr(&addr)?;
+    /// let client = UnixStream::connect_addr(&addr).await?;
+    /// let (_server, _) = listener.accept().await?;
+    /// assert_eq!(client.peer_addr()?.as_abstract_name(), Some(name.as_bytes()));
+    /// # Ok(())
+    /// # }
+    /// # #[cfg(not(target_os = "linux"))]
+    /// # fn main() {}
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`connect`](Self::connect).
+    ///
+    /// # Panics
+    ///
+    /// Outside a weft runtime with I/O enabled.
+    pub async fn connect_addr(socket_addr: &SocketAddr) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(mio::net::UnixStream::connect_addr(socket_addr)?)?;
+        stream.connected().await?;
+        Ok(stream)
+    }
+
+    /// Waits until the non-blocking connect of a new stream ends; its
+    /// outcome.
+    pub(super) async fn connected(&self) -> io::Result<()> {
+        std::future::poll_fn(|cx| self.io.poll_connected(cx, mio::net::UnixStream::take_error))
+            .await
     }
 
     /// Two connected, unnamed sockets.
@@ -201,6 +245,43 @@ impl UnixStream {
     /// `buf`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.try_read(buf)
+    }
+
+    /// As [`try_read`](Self::try_read), appending to `buf`'s spare
+    /// capacity (never zeroed; a full `buf` grows first).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio takes any `bytes::BufMut`; weft has no `bytes` dependency and
+    /// takes a `Vec<u8>`.
+    ///
+    /// ```
+    /// use weft::net::UnixStream;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, b) = UnixStream::pair()?;
+    /// a.writable().await?;
+    /// a.try_write(b"hi")?;
+    /// let mut buf = Vec::new();
+    /// while buf.len() < 2 {
+    ///     b.readable().await?;
+    ///     match b.try_read_buf(&mut buf) {
+    ///         Ok(_) => {}
+    ///         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// assert_eq!(buf, b"hi");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        read_into_spare(buf, |spare| {
+            let n = self
+                .io
+                .try_io(Wants::Read, |io| socket2::SockRef::from(io).recv(spare))?;
+            Ok((n, n))
+        })
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.

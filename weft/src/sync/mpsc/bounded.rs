@@ -488,6 +488,35 @@ impl<T> OwnedPermit<T> {
         chan.release_unused(1);
         Sender { chan }
     }
+
+    /// Whether both permits reserve slots of the same channel.
+    ///
+    /// ```
+    /// use weft::sync::mpsc;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let (tx, _rx) = mpsc::channel::<u8>(2);
+    /// let a = tx.clone().reserve_owned().await.unwrap();
+    /// let b = tx.clone().reserve_owned().await.unwrap();
+    /// assert!(a.same_channel(&b));
+    /// assert!(a.same_channel_as_sender(&tx));
+    /// let (other, _rx2) = mpsc::channel::<u8>(1);
+    /// assert!(!a.same_channel_as_sender(&other));
+    /// # }
+    /// ```
+    pub fn same_channel(&self, other: &Self) -> bool {
+        match (&self.chan, &other.chan) {
+            (Some(a), Some(b)) => a.same_channel(b),
+            _ => false,
+        }
+    }
+
+    /// Whether this permit reserves a slot of `sender`'s channel.
+    pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
+        self.chan
+            .as_ref()
+            .is_some_and(|chan| chan.same_channel(&sender.chan))
+    }
 }
 
 impl<T> Drop for OwnedPermit<T> {
@@ -520,6 +549,9 @@ impl<'a, T> Iterator for PermitIterator<'a, T> {
 }
 
 impl<T> ExactSizeIterator for PermitIterator<'_, T> {}
+
+/// Once it has returned `None` (every permit handed out), it keeps doing so.
+impl<T> std::iter::FusedIterator for PermitIterator<'_, T> {}
 
 impl<T> Drop for PermitIterator<'_, T> {
     fn drop(&mut self) {

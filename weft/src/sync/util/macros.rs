@@ -135,6 +135,15 @@ macro_rules! guard_impls {
                 std::fmt::Debug::fmt(&**self, f)
             }
         }
+
+        impl<$($gen)*> std::fmt::Display for $guard
+        where
+            $target: std::fmt::Display,
+        {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&**self, f)
+            }
+        }
     };
 }
 

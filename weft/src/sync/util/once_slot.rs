@@ -37,6 +37,15 @@ impl<T> OnceSlot<T> {
         }
     }
 
+    /// A slot holding `value`, in a `const` context.
+    #[cfg(not(weft_loom))]
+    pub(crate) const fn const_new_with(value: T) -> OnceSlot<T> {
+        OnceSlot {
+            initialized: AtomicBool::new(true),
+            value: UnsafeCell::new(MaybeUninit::new(value)),
+        }
+    }
+
     /// Whether the value is set.
     pub(crate) fn is_set(&self) -> bool {
         // Acquire: pairs with the Release store in `set`.
