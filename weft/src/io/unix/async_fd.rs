@@ -32,15 +32,16 @@ use std::task::{Context, Poll};
 /// reference only. `Interest::PRIORITY` and `Interest::ERROR` wait with the
 /// readers (error readiness wakes them; priority data alone does not).
 ///
-/// tokio 1.54 deprecates the safe constructors (`new`, `with_interest`,
-/// `try_new`, `try_with_interest`) in favour of the `unsafe`
-/// [`register`](AsyncFd::register) and
+/// As tokio 1.54 does, weft deprecates the safe constructors (`new`,
+/// `with_interest`, `try_new`, `try_with_interest`) in favour of the
+/// `unsafe` [`register`](AsyncFd::register) and
 /// [`register_with_interest`](AsyncFd::register_with_interest), whose
 /// contract rules out a value that closes or swaps its descriptor while
-/// registered (which could leave the reactor reporting events for a freed
-/// registration). weft has all six and deprecates none yet, so code written
-/// for either side of that change builds; new code should use `register`
-/// and uphold its contract.
+/// registered. weft's reactor narrows the hazard (it deregisters the
+/// descriptor number it registered, and keeps a registration alive when
+/// its removal fails), but a descriptor closed early whose number is
+/// reused by another registered resource can still leave the reactor
+/// reporting events for a freed registration.
 ///
 /// # Examples
 ///
@@ -52,7 +53,9 @@ use std::task::{Context, Poll};
 /// # async fn main() -> std::io::Result<()> {
 /// let (mut ours, theirs) = std::os::unix::net::UnixStream::pair()?;
 /// theirs.set_nonblocking(true)?;
-/// let fd = AsyncFd::new(theirs)?;
+/// // SAFETY: the socket stays open, with the same descriptor, for as long
+/// // as the `AsyncFd` owns it.
+/// let fd = unsafe { AsyncFd::register(theirs) }?;
 /// ours.write_all(b"ping")?;
 ///
 /// let mut buf = [0u8; 16];
@@ -164,9 +167,18 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # Panics
     ///
     /// Outside a weft runtime with I/O enabled.
+    ///
+    /// # Deprecated
+    ///
+    /// As in tokio 1.54: nothing stops `inner` from closing or replacing
+    /// its descriptor while registered (see [`register`](Self::register)).
     #[track_caller]
+    #[deprecated(
+        note = "unsound: the value may close or swap its descriptor while registered; use `AsyncFd::register` and uphold its safety contract"
+    )]
     pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
-        AsyncFd::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+        // SAFETY: none; this constructor is deprecated for that reason.
+        unsafe { AsyncFd::register(inner) }.map_err(io::Error::from)
     }
 
     /// Registers `inner`'s descriptor, for `interest` (see "Differences
@@ -179,9 +191,17 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # Panics
     ///
     /// Outside a weft runtime with I/O enabled.
+    ///
+    /// # Deprecated
+    ///
+    /// As [`new`](Self::new).
     #[track_caller]
+    #[deprecated(
+        note = "unsound: the value may close or swap its descriptor while registered; use `AsyncFd::register_with_interest` and uphold its safety contract"
+    )]
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
-        AsyncFd::try_with_interest(inner, interest).map_err(io::Error::from)
+        // SAFETY: none; this constructor is deprecated for that reason.
+        unsafe { AsyncFd::register_with_interest(inner, interest) }.map_err(io::Error::from)
     }
 
     /// As [`new`](Self::new), but a failed registration hands `inner` back
@@ -194,7 +214,8 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # async fn main() -> std::io::Result<()> {
     /// // epoll refuses regular files: the file comes back, still open.
     /// let file = std::fs::File::open(std::env::current_exe()?)?;
-    /// let err = AsyncFd::try_new(file).unwrap_err();
+    /// // SAFETY: `file` is open and owned by the `AsyncFd` if it is made.
+    /// let err = unsafe { AsyncFd::register(file) }.unwrap_err();
     /// let (file, cause) = err.into_parts();
     /// assert_eq!(cause.raw_os_error(), Some(1)); // EPERM
     /// assert!(file.metadata().is_ok(), "the file is usable again");
@@ -210,9 +231,17 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # Panics
     ///
     /// Outside a weft runtime with I/O enabled.
+    ///
+    /// # Deprecated
+    ///
+    /// As [`new`](Self::new).
     #[track_caller]
+    #[deprecated(
+        note = "unsound: the value may close or swap its descriptor while registered; use `AsyncFd::register` and uphold its safety contract"
+    )]
     pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
-        AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+        // SAFETY: none; this constructor is deprecated for that reason.
+        unsafe { AsyncFd::register(inner) }
     }
 
     /// As [`with_interest`](Self::with_interest), but a failed registration
@@ -225,21 +254,20 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # Panics
     ///
     /// Outside a weft runtime with I/O enabled.
+    ///
+    /// # Deprecated
+    ///
+    /// As [`new`](Self::new).
     #[track_caller]
+    #[deprecated(
+        note = "unsound: the value may close or swap its descriptor while registered; use `AsyncFd::register_with_interest` and uphold its safety contract"
+    )]
     pub fn try_with_interest(
         inner: T,
         interest: Interest,
     ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
-        let fd = inner.as_raw_fd();
-        match Registration::new(&mut mio::unix::SourceFd(&fd)) {
-            Ok(registration) => Ok(AsyncFd {
-                registration,
-                inner: Some(inner),
-                fd,
-                interest,
-            }),
-            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
-        }
+        // SAFETY: none; this constructor is deprecated for that reason.
+        unsafe { AsyncFd::register_with_interest(inner, interest) }
     }
 
     /// [`try_new`](Self::try_new) under tokio 1.54's name for the sound
@@ -280,7 +308,8 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// Outside a weft runtime with I/O enabled.
     #[track_caller]
     pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
-        AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+        // SAFETY: forwarded to the caller.
+        unsafe { AsyncFd::register_with_interest(inner, Interest::READABLE | Interest::WRITABLE) }
     }
 
     /// [`try_with_interest`](Self::try_with_interest) under tokio 1.54's
@@ -302,7 +331,18 @@ impl<T: AsRawFd> AsyncFd<T> {
         inner: T,
         interest: Interest,
     ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
-        AsyncFd::try_with_interest(inner, interest)
+        // The descriptor is read once and kept: deregistration uses this
+        // number whatever `as_raw_fd` says later.
+        let fd = inner.as_raw_fd();
+        match Registration::new(&mut mio::unix::SourceFd(&fd)) {
+            Ok(registration) => Ok(AsyncFd {
+                registration,
+                inner: Some(inner),
+                fd,
+                interest,
+            }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
+        }
     }
 
     /// The wrapped value.
@@ -540,7 +580,9 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// # async fn main() -> std::io::Result<()> {
     /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
     /// a.set_nonblocking(true)?;
-    /// let mut fd = AsyncFd::new(a)?;
+    /// // SAFETY: the socket stays open, with the same descriptor, for as
+    /// // long as the `AsyncFd` owns it.
+    /// let mut fd = unsafe { AsyncFd::register(a) }?;
     /// fd.writable().await?.retain_ready();
     /// let n = fd.try_io_mut(Interest::WRITABLE, |s| s.write(b"x"))?;
     /// assert_eq!(n, 1);

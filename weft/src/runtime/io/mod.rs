@@ -21,7 +21,11 @@
 //! DEL) happens before the resource enters `pending_release`, so every
 //! event that names it comes from a wait that began before the release,
 //! and that wait's events are handled before the next turn starts. This is
-//! the approach tokio takes too.
+//! the approach tokio takes too. A deregistration that *fails* (the owner
+//! closed its descriptor first, while a duplicate keeps the open file
+//! description, and so its epoll entry, alive) cannot promise that: its
+//! `ScheduledIo` moves to `orphaned` instead, kept until the driver and its
+//! epoll instance are gone, so a late event still names live memory.
 //!
 //! At shutdown every registered resource is marked, and its waiters woken:
 //! their operations then fail with an error instead of waiting forever.
@@ -92,6 +96,9 @@ struct Inner {
 struct Registrations {
     live: Vec<Arc<ScheduledIo>>,
     pending_release: Vec<Arc<ScheduledIo>>,
+    /// Resources whose deregistration failed: events may still name them
+    /// for as long as the epoll instance lives (design note).
+    orphaned: Vec<Arc<ScheduledIo>>,
     is_shutdown: bool,
 }
 
@@ -118,6 +125,7 @@ impl Driver {
                 registrations: Mutex::new(Registrations {
                     live: Vec::new(),
                     pending_release: Vec::new(),
+                    orphaned: Vec::new(),
                     is_shutdown: false,
                 }),
                 needs_release: AtomicBool::new(false),
@@ -177,7 +185,8 @@ impl Driver {
             let ptr = event.token().0 as *const ScheduledIo;
             // SAFETY: the token is the address of a `ScheduledIo` that the
             // registration list, or `pending_release`, keeps alive until
-            // the start of the next turn at the earliest (design note).
+            // the start of the next turn at the earliest, or `orphaned`
+            // until the epoll instance is gone (design note).
             let io = unsafe { &*ptr };
             io.set_readiness(self.tick, ready);
             io.wake(ready);
@@ -253,9 +262,13 @@ impl Handle {
             if let Some(moved) = registrations.live.get(position) {
                 moved.position.store(position, Relaxed);
             }
-            registrations.pending_release.push(removed);
-            // Release: pairs with the Acquire swap in `turn`.
-            self.inner.needs_release.store(true, Release);
+            if result.is_err() {
+                registrations.orphaned.push(removed);
+            } else {
+                registrations.pending_release.push(removed);
+                // Release: pairs with the Acquire swap in `turn`.
+                self.inner.needs_release.store(true, Release);
+            }
         }
         result
     }
@@ -308,5 +321,55 @@ impl std::fmt::Debug for Driver {
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("io::driver::Handle").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(weft_loom), not(miri)))]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd};
+
+    /// A descriptor closed before its deregistration, while a duplicate
+    /// keeps the open file description registered in epoll: events keep
+    /// naming the old token, so its `ScheduledIo` must stay alive.
+    #[test]
+    fn a_failed_deregistration_keeps_the_resource_alive_for_late_events() {
+        let (mut driver, handle) = Driver::new(16, false).unwrap();
+        let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let duplicate = ours.try_clone().unwrap();
+        let fd = ours.into_raw_fd();
+        let io = handle.register(&mut mio::unix::SourceFd(&fd)).unwrap();
+        let weak = Arc::downgrade(&io);
+
+        // The owner closes its descriptor first (what a misbehaving
+        // `AsyncFd` value can do); the duplicate keeps the description.
+        // SAFETY: `fd` came from `into_raw_fd` and is closed only here.
+        drop(unsafe { OwnedFd::from_raw_fd(fd) });
+        let err = handle
+            .deregister(&mut mio::unix::SourceFd(&fd), &io)
+            .expect_err("epoll_ctl DEL of a closed descriptor fails");
+        assert_eq!(err.raw_os_error(), Some(libc::EBADF), "{err}");
+        drop(io);
+
+        // epoll still reports the description under the old token.
+        peer.write_all(b"late").unwrap();
+        let mut delivered = false;
+        for _ in 0..100 {
+            driver.turn(Some(Duration::from_millis(50)));
+            let io = weak.upgrade().expect("an orphaned resource stays alive");
+            if io.ready_now(scheduled_io::Wants::Read).ready.is_readable() {
+                delivered = true;
+                break;
+            }
+        }
+        assert!(delivered, "the late event reached the orphaned resource");
+        assert!(duplicate.as_raw_fd() >= 0);
+
+        // Gone with the driver and its handle (and the epoll instance).
+        drop(driver);
+        drop(handle);
+        assert!(weak.upgrade().is_none(), "freed with the driver");
     }
 }
