@@ -43,10 +43,14 @@
 //! * `hyper` (feature `hyper`) — HTTP with hyper 1.x and axum: hyper's
 //!   executor, timer and I/O traits on weft, and `serve`, an HTTP/1 and
 //!   HTTP/2 server loop with graceful shutdown.
+//! * [`process`] (feature `process`) — child processes: [`Command`](process::Command)
+//!   with asynchronous `spawn`, `status` and `output`, [`Child`](process::Child)
+//!   waited for through a pidfd or `SIGCHLD`, its pipes as non-blocking
+//!   streams; dropped children are reaped in the background.
 //! * Macros — [`main`] and [`test`] (feature `macros`), and [`join!`],
 //!   [`try_join!`], [`select!`], [`pin!`] (always available).
 //!
-//! Not in weft yet: `fs`, `process` and `task_local!`. Crates that use
+//! Not in weft yet: `fs` and `task_local!`. Crates that use
 //! tokio's runtime themselves (reqwest, sqlx, tonic, tower-http's timeouts:
 //! they spawn, connect or sleep through tokio) panic under weft, as they do
 //! outside any tokio runtime.
@@ -68,13 +72,14 @@
 //! | `sync`   | [`sync`]: locks, semaphores, `Notify`, channels (no runtime needed) |
 //! | `macros` | `#[weft::main]`, `#[weft::test]` (with `rt`)           |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
+//! | `process` | [`process`]: `Command`, `Child` and its pipes (implies `signal`) |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
 //! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
 //! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
 //! | `full`   | everything but `test-util`, `tokio-io` and `hyper` (the default) |
 //!
-//! `net`, `io-std`, `time` and `signal` imply `rt` (weft's sockets, timers
+//! `net`, `io-std`, `time`, `signal` and `process` imply `rt` (weft's sockets, timers
 //! and signal streams exist only inside a weft runtime); `sync` and
 //! `io-util` need no runtime. The traits `AsyncRead`, `AsyncWrite`,
 //! `AsyncBufRead`, `AsyncSeek`, `ReadBuf`, and the macros `join!`,
@@ -97,6 +102,9 @@ pub mod hyper;
 #[cfg(feature = "net")]
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net;
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+pub mod process;
 #[cfg(feature = "rt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod runtime;

@@ -63,6 +63,10 @@ macro_rules! every_io_type {
         $write::<unix::WriteHalf<'static>>();
         $read::<unix::OwnedReadHalf>();
         $write::<unix::OwnedWriteHalf>();
+        // A child process's pipes.
+        $write::<weft::process::ChildStdin>();
+        $read::<weft::process::ChildStdout>();
+        $read::<weft::process::ChildStderr>();
     };
 }
 

@@ -91,6 +91,10 @@ macro_rules! for_each_io_type {
             #[cfg(feature = "net")] ['a] crate::net::unix::WriteHalf<'a> => write;
             #[cfg(feature = "net")] [] crate::net::unix::OwnedReadHalf => read;
             #[cfg(feature = "net")] [] crate::net::unix::OwnedWriteHalf => write;
+            // A child process's pipes.
+            #[cfg(feature = "process")] [] crate::process::ChildStdin => write;
+            #[cfg(feature = "process")] [] crate::process::ChildStdout => read;
+            #[cfg(feature = "process")] [] crate::process::ChildStderr => read;
         }
     };
     (@list $dialect:ident

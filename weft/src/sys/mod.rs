@@ -90,6 +90,14 @@
 //!   `SIGRTMAX` on Linux; the fallback asks `sigaction` which numbers exist
 //!   (once per process), since the real-time range is not portable.
 //!
+//! * **Child exits as readiness** ([`pidfd_open`], [`pidfd_unavailable`];
+//!   feature `process`). Linux 5.3+ hands out a descriptor for a process
+//!   that turns readable when it exits; `weft::process` registers it with
+//!   the I/O driver and waits for each child on its own descriptor.
+//!   *Fallback:* `Unsupported` always (and on Linux kernels before 5.3,
+//!   `ENOSYS`): children are then reaped through `SIGCHLD`
+//!   (`process/reap.rs`).
+//!
 //! * **Connect in progress** ([`is_in_progress`]): a non-blocking
 //!   `connect` that reports `EINPROGRESS` (std has no stable `ErrorKind`
 //!   for it yet). POSIX; shared.
