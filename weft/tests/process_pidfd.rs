@@ -23,7 +23,10 @@ fn children_are_waited_for_through_a_pidfd() {
     }
     let rt = support::current_thread_rt();
     rt.block_on(async {
-        let mut child = weft::process::Command::new("sleep").arg("1000").spawn().unwrap();
+        let mut child = weft::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .unwrap();
         if pidfds() == 0 {
             // No pidfd from the kernel (before 5.3, or refused).
             assert!(std::env::var_os("CI").is_none(), "no pidfd on this kernel");

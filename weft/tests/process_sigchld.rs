@@ -22,7 +22,10 @@ fn children_are_reaped_through_sigchld() {
     reaper_setup();
     let rt = support::current_thread_rt();
     rt.block_on(async {
-        let mut child = weft::process::Command::new("sleep").arg("1000").spawn().unwrap();
+        let mut child = weft::process::Command::new("sleep")
+            .arg("1000")
+            .spawn()
+            .unwrap();
         let pidfds = std::fs::read_dir("/proc/self/fd")
             .unwrap()
             .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())

@@ -12,7 +12,7 @@ use std::task::{ready, Context, Poll};
 /// Where a child is: still in charge of its reaper, or exited with its
 /// status collected.
 #[derive(Debug)]
-enum State {
+pub(super) enum State {
     Running(Reaper),
     Done(ExitStatus),
 }
@@ -48,7 +48,7 @@ enum State {
 /// ```
 #[derive(Debug)]
 pub struct Child {
-    state: State,
+    pub(super) state: State,
     /// The parent's end of the child's standard input, if it was
     /// [`Stdio::piped`](std::process::Stdio::piped).
     pub stdin: Option<ChildStdin>,

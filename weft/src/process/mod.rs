@@ -111,3 +111,6 @@ pub use command::Command;
 pub use stdio::{ChildStderr, ChildStdin, ChildStdout};
 
 use reap::Reaper;
+
+#[cfg(all(test, not(weft_loom), not(miri)))]
+mod tests;

@@ -114,9 +114,8 @@ pub(crate) fn spawned() {
 /// Starts a reaper in the current runtime unless one runs there (rule 2);
 /// nothing outside a runtime with I/O.
 fn ensure_reaper(orphans: &'static Orphans) {
-    let found = context::with_current(|handle| {
-        handle.io_handle().map(|io| (handle.clone(), io.id()))
-    });
+    let found =
+        context::with_current(|handle| handle.io_handle().map(|io| (handle.clone(), io.id())));
     let Ok(Some((handle, driver))) = found else {
         return;
     };

@@ -143,7 +143,9 @@ impl Reaper {
     }
 
     fn child(&mut self) -> &mut StdChild {
-        self.child.as_mut().expect("the child is taken only in drop")
+        self.child
+            .as_mut()
+            .expect("the child is taken only in drop")
     }
 
     /// The child's process id.
@@ -183,7 +185,10 @@ impl Reaper {
     /// On the `SIGCHLD` path, at the first poll outside a weft runtime
     /// with I/O (as `weft::signal::unix::signal`).
     pub(crate) fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ExitStatus>> {
-        let child = self.child.as_mut().expect("the child is taken only in drop");
+        let child = self
+            .child
+            .as_mut()
+            .expect("the child is taken only in drop");
         match &mut self.exit {
             Exit::Pidfd(pidfd) => pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait() {
                 Ok(Some(status)) => Ok(status),

@@ -112,7 +112,10 @@ pub struct ChildStderr {
 /// Makes a pipe end non-blocking and registers it with the current
 /// runtime's driver.
 #[track_caller]
-fn register<E>(io: E, set_nonblocking: impl FnOnce(&E) -> io::Result<()>) -> io::Result<PollEvented<E>>
+fn register<E>(
+    io: E,
+    set_nonblocking: impl FnOnce(&E) -> io::Result<()>,
+) -> io::Result<PollEvented<E>>
 where
     E: mio::event::Source,
 {
@@ -194,7 +197,7 @@ impl ChildStdin {
     }
 }
 
-/// `from_std`, `into_owned_fd` and `AsyncRead` for the two read ends.
+/// `from_std` and `into_owned_fd` for the two read ends.
 macro_rules! reader_impls {
     ($ty:ident, $std:ty, $name:literal, $field:literal, $text:literal) => {
         impl $ty {
@@ -271,29 +274,62 @@ macro_rules! reader_impls {
                 into_blocking(self.io)
             }
         }
-
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                let unfilled = buf.initialize_unfilled();
-                let n = ready!(self
-                    .io
-                    .poll_io(cx, Direction::Read, |mut pipe| pipe.read(unfilled)))?;
-                buf.advance(n);
-                Poll::Ready(Ok(()))
-            }
-        }
     };
 }
 
-reader_impls!(ChildStdout, std::process::ChildStdout, "ChildStdout", "stdout", "out");
-reader_impls!(ChildStderr, std::process::ChildStderr, "ChildStderr", "stderr", "err");
+reader_impls!(
+    ChildStdout,
+    std::process::ChildStdout,
+    "ChildStdout",
+    "stdout",
+    "out"
+);
+reader_impls!(
+    ChildStderr,
+    std::process::ChildStderr,
+    "ChildStderr",
+    "stderr",
+    "err"
+);
+
+/// A read of either read end: waits for readiness, reads into `buf`.
+fn poll_read_pipe(
+    io: &PollEvented<Receiver>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+) -> Poll<io::Result<()>> {
+    let unfilled = buf.initialize_unfilled();
+    let n = ready!(io.poll_io(cx, Direction::Read, |mut pipe| pipe.read(unfilled)))?;
+    buf.advance(n);
+    Poll::Ready(Ok(()))
+}
+
+impl AsyncRead for ChildStdout {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        poll_read_pipe(&self.io, cx, buf)
+    }
+}
+
+impl AsyncRead for ChildStderr {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        poll_read_pipe(&self.io, cx, buf)
+    }
+}
 
 impl AsyncWrite for ChildStdin {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.io
             .poll_io(cx, Direction::Write, |mut pipe| pipe.write(buf))
     }
