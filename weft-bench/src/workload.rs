@@ -12,7 +12,8 @@ use std::io;
 use crate::child;
 use crate::rt::{Channels, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
 use crate::stats::Unit;
-use crate::workloads::{clients, current, echo, http, memory as mem, multi, sync, timers};
+use crate::workloads::process::ProcessTimed;
+use crate::workloads::{clients, current, echo, http, memory as mem, multi, process, sync, timers};
 
 /// Takes one sample, in the workload's [`Unit`].
 pub type Sampler = Box<dyn FnMut() -> io::Result<f64>>;
@@ -261,6 +262,23 @@ pub fn sync_timed<B: SyncTimed>() -> Entry {
     }
 }
 
+/// The [`Entry`] of a [`ProcessTimed`] workload.
+pub fn process_timed<B: ProcessTimed>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: "process",
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, settings| match kind {
+            Kind::Weft => B::prepare::<WeftRt>(settings),
+            Kind::Tokio => B::prepare::<TokioRt>(settings),
+            Kind::Smol => B::prepare::<SmolRt>(settings),
+        },
+        child: None,
+        multi: None,
+    }
+}
+
 /// The [`Entry`] of a [`TimerMemory`] workload.
 pub fn timer_child<B: TimerMemory>() -> Entry {
     Entry {
@@ -312,6 +330,8 @@ pub fn all() -> Vec<Entry> {
         sync_timed::<sync::SemaphoreUncontended>(),
         sync_timed::<sync::RwLockReadContended>(),
         sync_timed::<sync::RwLockReadUncontended>(),
+        process_timed::<process::SpawnWaitSequential>(),
+        process_timed::<process::SpawnWaitConcurrent>(),
         http::entry(),
     ]
 }

@@ -6,5 +6,6 @@ pub mod echo;
 pub mod http;
 pub mod memory;
 pub mod multi;
+pub mod process;
 pub mod sync;
 pub mod timers;
