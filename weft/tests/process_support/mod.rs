@@ -42,6 +42,12 @@ fn proc_state(pid: u32) -> Option<(char, u32)> {
     Some((state, ppid))
 }
 
+/// The name of process `pid` (from the file it executed).
+fn comm(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    Some(stat[stat.find('(')? + 1..stat.rfind(')')?].to_string())
+}
+
 /// Whether `pid` is a zombie child of this process.
 fn is_our_zombie(pid: u32) -> bool {
     proc_state(pid).is_some_and(|(state, ppid)| state == 'Z' && ppid == std::process::id())
@@ -50,6 +56,15 @@ fn is_our_zombie(pid: u32) -> bool {
 /// Whether `pid` is still our child in any state (not reaped yet).
 fn is_our_child(pid: u32) -> bool {
     proc_state(pid).is_some_and(|(_, ppid)| ppid == std::process::id())
+}
+
+/// The pids of this process's children (any state).
+fn our_children() -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
+        .filter(|&pid| is_our_child(pid))
+        .collect()
 }
 
 /// Waits (bounded) until `done` holds, sleeping between looks.
@@ -353,6 +368,42 @@ rt_test! {
         });
     }
 
+    fn a_cancelled_wait_loses_nothing(rt: &Runtime) {
+        run(rt, async {
+            let mut child = Command::new("sleep").arg("1000").spawn().unwrap();
+            // A wait dropped before the exit (here by a timeout)...
+            let early = weft::time::timeout(Duration::from_millis(20), child.wait()).await;
+            assert!(early.is_err(), "sleep 1000 did not exit");
+            // ...leaves the child to the next one.
+            child.start_kill().unwrap();
+            assert_eq!(child.wait().await.unwrap().signal(), Some(libc::SIGKILL));
+        });
+    }
+
+    fn a_dropped_status_future_leaves_no_zombie(rt: &Runtime) {
+        run(rt, async {
+            // `status` spawns when called: dropping the future unpolled
+            // drops the child, which kill_on_drop kills; it is reaped.
+            // `sleep` under a name no other test uses (the kernel names a
+            // process, zombies included, after the file it executed).
+            let dir = std::env::temp_dir().join(format!("weft-process-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let program = dir.join("wdroppedstatus");
+            if std::fs::symlink_metadata(&program).is_err() {
+                let sleep = ["/bin/sleep", "/usr/bin/sleep"].into_iter().find(|p| std::path::Path::new(p).exists()).unwrap();
+                let _ = std::os::unix::fs::symlink(sleep, &program);
+            }
+            let mut command = Command::new(&program);
+            command.arg("1000").kill_on_drop(true);
+            let status = command.status();
+            drop(status);
+            eventually("the child of the dropped future is killed and reaped", || {
+                !our_children().iter().any(|&pid| comm(pid).as_deref() == Some("wdroppedstatus"))
+            })
+            .await;
+        });
+    }
+
     fn writing_to_an_exited_child_is_a_broken_pipe(rt: &Runtime) {
         run(rt, async {
             let mut child = Command::new("true").stdin(Stdio::piped()).spawn().unwrap();
@@ -370,4 +421,40 @@ rt_test! {
 fn spawn_outside_a_runtime_panics() {
     reaper_setup();
     let _ = Command::new("true").spawn();
+}
+
+/// A `Child` dropped where no runtime runs waits in the orphan queue; the
+/// next spawn inside a runtime starts the reaper that collects it.
+#[test]
+fn a_child_dropped_outside_any_runtime_is_reaped_later() {
+    reaper_setup();
+    let rt = current_thread_rt();
+    let child = rt.block_on(async {
+        Command::new("sleep")
+            .arg("1000")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    });
+    let pid = child.id().unwrap();
+    drop(rt);
+    drop(child); // killed, queued; no runtime to reap it here
+    let rt = current_thread_rt();
+    rt.block_on(async {
+        Command::new("true").status().await.unwrap();
+        eventually("the orphan is reaped", || !is_our_child(pid)).await;
+    });
+}
+
+#[test]
+#[should_panic(expected = "needs the I/O driver")]
+fn spawn_in_a_runtime_without_io_panics() {
+    reaper_setup();
+    let rt = weft::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let _ = Command::new("true").spawn();
+    });
 }
