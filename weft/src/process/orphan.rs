@@ -29,8 +29,10 @@
 //!    the same lock. So either the reaper saw the new child, or `push`
 //!    sees no reaper and starts one: a queued child always has a reaper
 //!    (in some runtime, while one exists).
-//! 3. A reaper dropped with its runtime removes its id (a later push in a
-//!    new runtime of the same driver id starts a new one).
+//! 3. A reaper dropped with its runtime removes its id, even one dropped
+//!    before its first poll (spawned while the runtime shuts down): driver
+//!    ids are addresses, and a later runtime's driver may get the same
+//!    one, which must not find a stale id and go without a reaper.
 //! 4. A child whose `try_wait` fails (someone else reaped it: `ECHILD`) is
 //!    dropped from the queue, as is one that exited.
 //!
@@ -42,6 +44,7 @@
 use crate::loom::{AtomicUsize, Mutex, Ordering::*};
 use crate::runtime::context;
 use crate::signal::unix::{signal, SignalKind};
+use std::future::Future;
 use std::process::Child as StdChild;
 use std::sync::OnceLock;
 
@@ -150,30 +153,39 @@ impl Drop for Entry {
 }
 
 /// The reaper task of one runtime.
-async fn reaper(orphans: &'static Orphans, driver: usize) {
-    let mut entry = Entry {
+///
+/// The [`Entry`] is made here, outside the `async` block, so that the
+/// future owns it from the start: a reaper dropped before its first poll
+/// (spawned into a runtime that is shutting down) still removes its id.
+fn reaper(orphans: &'static Orphans, driver: usize) -> impl Future<Output = ()> + Send {
+    let entry = Entry {
         orphans,
         driver,
         removed: false,
     };
-    // Rule 1: subscribe first. Failing that (e.g. `EMFILE`), the children
-    // stay queued for the next push or spawn.
-    let Ok(mut sigchld) = signal(SignalKind::child()) else {
-        return;
-    };
-    loop {
-        {
-            let mut queue = orphans.queue.lock().unwrap();
-            queue.reap();
-            orphans.len.store(queue.children.len(), Release);
-            if queue.children.is_empty() {
-                // Rule 2.
-                queue.reapers.retain(|&id| id != driver);
-                entry.removed = true;
-                return;
+    async move {
+        // Moves the whole `Entry` in (a closure would capture only the
+        // field it assigns).
+        let mut entry = entry;
+        // Rule 1: subscribe first. Failing that (e.g. `EMFILE`), the
+        // children stay queued for the next push or spawn.
+        let Ok(mut sigchld) = signal(SignalKind::child()) else {
+            return;
+        };
+        loop {
+            {
+                let mut queue = orphans.queue.lock().unwrap();
+                queue.reap();
+                orphans.len.store(queue.children.len(), Release);
+                if queue.children.is_empty() {
+                    // Rule 2.
+                    queue.reapers.retain(|&id| id != driver);
+                    entry.removed = true;
+                    return;
+                }
             }
+            sigchld.recv().await;
         }
-        sigchld.recv().await;
     }
 }
 

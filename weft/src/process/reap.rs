@@ -41,13 +41,13 @@
 //! is left behind.
 
 use super::orphan;
+use crate::loom::{AtomicBool, Ordering::Relaxed};
 use crate::runtime::io::{Direction, PollEvented};
 use crate::signal::unix::{signal, Signal, SignalKind};
 use crate::sys;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::{Child as StdChild, ExitStatus};
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::OnceLock;
 use std::task::{ready, Context, Poll};
 
@@ -55,15 +55,22 @@ use std::task::{ready, Context, Poll};
 /// (`WEFT_PROCESS_REAPER=sigchld`), read once per process.
 pub(crate) const REAPER_ENV: &str = "WEFT_PROCESS_REAPER";
 
-/// Cleared when `pidfd_open` answers "no such call" (or a sandbox
-/// refuses it): later spawns do not ask again. A hint only (Relaxed): a
-/// stale `true` costs one failed system call.
-static PIDFD_WORKS: AtomicBool = AtomicBool::new(true);
+/// How this process waits for children, decided at the first spawn.
+struct Choice {
+    /// `WEFT_PROCESS_REAPER=sigchld` was set.
+    sigchld_forced: bool,
+    /// Cleared when `pidfd_open` answers "no such call" (or a sandbox
+    /// refuses it): later spawns do not ask again. A hint only (Relaxed):
+    /// a stale `true` costs one failed system call.
+    pidfd_works: AtomicBool,
+}
 
-/// Whether the environment forces the `SIGCHLD` path.
-fn sigchld_forced() -> bool {
-    static FORCED: OnceLock<bool> = OnceLock::new();
-    *FORCED.get_or_init(|| std::env::var_os(REAPER_ENV).is_some_and(|value| value == "sigchld"))
+fn choice() -> &'static Choice {
+    static CHOICE: OnceLock<Choice> = OnceLock::new();
+    CHOICE.get_or_init(|| Choice {
+        sigchld_forced: std::env::var_os(REAPER_ENV).is_some_and(|value| value == "sigchld"),
+        pidfd_works: AtomicBool::new(true),
+    })
 }
 
 /// A child's pidfd as a mio source (mio registers any descriptor).
@@ -118,7 +125,8 @@ impl Reaper {
     /// Takes charge of `child` (its pipes already taken out). Must run
     /// inside a runtime with I/O (the caller checked).
     pub(crate) fn new(child: StdChild, kill_on_drop: bool) -> Reaper {
-        let exit = if !sigchld_forced() && PIDFD_WORKS.load(Relaxed) {
+        let choice = choice();
+        let exit = if !choice.sigchld_forced && choice.pidfd_works.load(Relaxed) {
             match Self::register_pidfd(&child) {
                 Ok(pidfd) => Exit::Pidfd(pidfd),
                 Err(_) => Exit::Sigchld(None),
@@ -136,7 +144,7 @@ impl Reaper {
     fn register_pidfd(child: &StdChild) -> io::Result<PollEvented<PidFd>> {
         let fd = sys::pidfd_open(child.id()).inspect_err(|err| {
             if sys::pidfd_unavailable(err) {
-                PIDFD_WORKS.store(false, Relaxed);
+                choice().pidfd_works.store(false, Relaxed);
             }
         })?;
         PollEvented::new(PidFd(fd))

@@ -404,6 +404,34 @@ rt_test! {
         });
     }
 
+    fn a_child_held_by_a_task_at_shutdown(rt: Runtime) {
+        reaper_setup();
+        // The task is dropped by the runtime's shutdown, with the child in
+        // it: the drop kills and queues it while the runtime goes away.
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt.spawn(async move {
+            let child = Command::new("sleep").arg("1000").kill_on_drop(true).spawn().unwrap();
+            tx.send(child.id().unwrap()).unwrap();
+            std::future::pending::<()>().await;
+            drop(child);
+        });
+        // (A current-thread runtime runs its tasks inside `block_on`.)
+        let pid = rt.block_on(async {
+            loop {
+                if let Ok(pid) = rx.try_recv() {
+                    break pid;
+                }
+                weft::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        drop(rt);
+        // Another runtime's next spawn starts a reaper for the queue.
+        current_thread_rt().block_on(async {
+            Command::new("true").status().await.unwrap();
+            eventually("the child of the dropped task is reaped", || !is_our_child(pid)).await;
+        });
+    }
+
     fn writing_to_an_exited_child_is_a_broken_pipe(rt: &Runtime) {
         run(rt, async {
             let mut child = Command::new("true").stdin(Stdio::piped()).spawn().unwrap();
