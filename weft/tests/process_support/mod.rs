@@ -267,8 +267,11 @@ rt_test! {
             let err = Command::new("true").current_dir("/no/such/dir").status().await.unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
 
-            // A file that is not executable.
-            let path = std::env::temp_dir().join(format!("weft-not-exec-{}", std::process::id()));
+            // A file that is not executable (one per test run: the
+            // flavors run at once).
+            static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!("weft-not-exec-{}-{run}", std::process::id()));
             std::fs::write(&path, b"#!/bin/sh\n").unwrap();
             let err = Command::new(&path).spawn().unwrap_err();
             let _ = std::fs::remove_file(&path);
@@ -386,13 +389,14 @@ rt_test! {
             // drops the child, which kill_on_drop kills; it is reaped.
             // `sleep` under a name no other test uses (the kernel names a
             // process, zombies included, after the file it executed).
-            let dir = std::env::temp_dir().join(format!("weft-process-{}", std::process::id()));
+            // One directory per test run (the flavors run at once).
+            static RUNS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+            let run = RUNS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!("weft-process-{}-{run}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             let program = dir.join("wdroppedstatus");
-            if std::fs::symlink_metadata(&program).is_err() {
-                let sleep = ["/bin/sleep", "/usr/bin/sleep"].into_iter().find(|p| std::path::Path::new(p).exists()).unwrap();
-                let _ = std::os::unix::fs::symlink(sleep, &program);
-            }
+            let sleep = ["/bin/sleep", "/usr/bin/sleep"].into_iter().find(|p| std::path::Path::new(p).exists()).unwrap();
+            std::os::unix::fs::symlink(sleep, &program).unwrap();
             let mut command = Command::new(&program);
             command.arg("1000").kill_on_drop(true);
             let status = command.status();
@@ -401,6 +405,7 @@ rt_test! {
                 !our_children().iter().any(|&pid| comm(pid).as_deref() == Some("wdroppedstatus"))
             })
             .await;
+            std::fs::remove_dir_all(&dir).unwrap();
         });
     }
 
