@@ -12,7 +12,10 @@ use std::io;
 use crate::child;
 use crate::rt::{Channels, Files, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
 use crate::stats::Unit;
-use crate::workloads::{clients, current, echo, fs, http, memory as mem, multi, sync, timers};
+use crate::workloads::process::ProcessTimed;
+use crate::workloads::{
+    clients, current, echo, fs, http, memory as mem, multi, process, sync, timers,
+};
 
 /// Takes one sample, in the workload's [`Unit`].
 pub type Sampler = Box<dyn FnMut() -> io::Result<f64>>;
@@ -293,6 +296,24 @@ pub fn sync_timed<B: SyncTimed>() -> Entry {
     }
 }
 
+/// The [`Entry`] of a [`ProcessTimed`] workload.
+pub fn process_timed<B: ProcessTimed>() -> Entry {
+    Entry {
+        name: B::NAME,
+        group: "process",
+        unit: B::UNIT,
+        about: B::ABOUT,
+        prepare: |kind, settings| match kind {
+            Kind::Weft => B::prepare::<WeftRt>(settings),
+            Kind::Tokio => B::prepare::<TokioRt>(settings),
+            Kind::Smol => B::prepare::<SmolRt>(settings),
+        },
+        child: None,
+        multi: None,
+        reference: None,
+    }
+}
+
 /// The [`Entry`] of a [`TimerMemory`] workload.
 pub fn timer_child<B: TimerMemory>() -> Entry {
     Entry {
@@ -368,6 +389,8 @@ pub fn all() -> Vec<Entry> {
         fs_timed::<fs::Metadata1000>(),
         fs_timed::<fs::Write1mSyncAll>(),
         fs_timed::<fs::Stream64mBufReader>(),
+        process_timed::<process::SpawnWaitSequential>(),
+        process_timed::<process::SpawnWaitConcurrent>(),
         http::entry(),
     ]
 }

@@ -47,13 +47,16 @@
 //! * `hyper` (feature `hyper`) — HTTP with hyper 1.x and axum: hyper's
 //!   executor, timer and I/O traits on weft, and `serve`, an HTTP/1 and
 //!   HTTP/2 server loop with graceful shutdown.
+//! * [`process`] (feature `process`) — child processes: [`Command`](process::Command)
+//!   with asynchronous `spawn`, `status` and `output`, [`Child`](process::Child)
+//!   waited for through a pidfd or `SIGCHLD`, its pipes as non-blocking
+//!   streams; dropped children are reaped in the background.
 //! * Macros — [`main`] and [`test`] (feature `macros`), and [`join!`],
 //!   [`try_join!`], [`select!`], [`pin!`] (always available).
 //!
-//! Not in weft yet: `process`. Crates that use
-//! tokio's runtime themselves (reqwest, sqlx, tonic, tower-http's timeouts:
-//! they spawn, connect or sleep through tokio) panic under weft, as they do
-//! outside any tokio runtime.
+//! Not in weft yet: crates that use tokio's runtime themselves (reqwest,
+//! sqlx, tonic, tower-http's timeouts: they spawn, connect or sleep through
+//! tokio) panic under weft, as they do outside any tokio runtime.
 //!
 //! # Features
 //!
@@ -73,14 +76,16 @@
 //! | `macros` | `#[weft::main]`, `#[weft::test]` (with `rt`)           |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
 //! | `fs`     | [`fs`]: files and directories (on the blocking pool; implies `rt` and `sync`) |
+//! | `process` | [`process`]: `Command`, `Child` and its pipes (implies `signal`) |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
 //! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
 //! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
 //! | `full`   | everything but `test-util`, `tokio-io` and `hyper` (the default) |
 //!
-//! `net`, `io-std`, `time`, `signal` and `fs` imply `rt` (weft's sockets, timers
-//! and signal streams exist only inside a weft runtime); `sync` and
+//! `net`, `io-std`, `time`, `signal`, `fs` and `process` imply `rt` (weft's
+//! sockets, timers, signal streams, files and children exist only inside a
+//! weft runtime; `fs` also implies `sync`, `process` `signal`); `sync` and
 //! `io-util` need no runtime. The traits `AsyncRead`, `AsyncWrite`,
 //! `AsyncBufRead`, `AsyncSeek`, `ReadBuf`, and the macros `join!`,
 //! `try_join!`, `select!` and `pin!`, are always available.
@@ -105,6 +110,9 @@ pub mod hyper;
 #[cfg(feature = "net")]
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net;
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+pub mod process;
 #[cfg(feature = "rt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 pub mod runtime;

@@ -69,6 +69,10 @@ macro_rules! every_io_type {
         $read::<File>();
         $write::<File>();
         $seek::<File>();
+        // A child process's pipes.
+        $write::<weft::process::ChildStdin>();
+        $read::<weft::process::ChildStdout>();
+        $read::<weft::process::ChildStderr>();
     };
 }
 

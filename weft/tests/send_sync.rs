@@ -381,3 +381,26 @@ mod fs {
         }
     };
 }
+
+// weft::process: tokio's expectations (its `async_send_sync.rs`).
+#[cfg(feature = "process")]
+mod process {
+    use super::*;
+    use weft::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command};
+
+    assert_value!(Child: Send & Sync & Unpin);
+    assert_value!(ChildStdin: Send & Sync & Unpin);
+    assert_value!(ChildStdout: Send & Sync & Unpin);
+    assert_value!(ChildStderr: Send & Sync & Unpin);
+    assert_value!(Command: Send & Sync & Unpin);
+
+    const _: () = {
+        fn check(child: &mut Child, other: Child, command: &mut Command) {
+            send_sync(&child.kill());
+            send_sync(&child.wait());
+            send_sync(&other.wait_with_output());
+            send_sync(&command.output());
+            send_sync(&command.status());
+        }
+    };
+}

@@ -317,6 +317,36 @@ impl Files for SmolRt {
     }
 }
 
+/// A runtime with child processes, for the process workloads: weft's and
+/// tokio's `process::Command`, smol's `async-process` (what
+/// `smol::process` is).
+pub trait Processes: Rt {
+    /// Spawns `program` with no arguments and the parent's standard
+    /// streams, and waits for it; whether it exited successfully.
+    fn spawn_wait(program: &'static str) -> impl Future<Output = io::Result<bool>> + Send;
+}
+
+impl Processes for WeftRt {
+    async fn spawn_wait(program: &'static str) -> io::Result<bool> {
+        let mut child = ::weft::process::Command::new(program).spawn()?;
+        Ok(child.wait().await?.success())
+    }
+}
+
+impl Processes for TokioRt {
+    async fn spawn_wait(program: &'static str) -> io::Result<bool> {
+        let mut child = ::tokio::process::Command::new(program).spawn()?;
+        Ok(child.wait().await?.success())
+    }
+}
+
+impl Processes for SmolRt {
+    async fn spawn_wait(program: &'static str) -> io::Result<bool> {
+        let mut child = async_process::Command::new(program).spawn()?;
+        Ok(child.status().await?.success())
+    }
+}
+
 /// A runtime with channels, for the sync workloads: weft's and tokio's
 /// own `mpsc` and `oneshot`. smol has no mpsc or oneshot of its own kind:
 /// it uses `async-channel` (bounded, unbounded, and bounded(1) as the

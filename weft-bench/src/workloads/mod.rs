@@ -7,5 +7,6 @@ pub mod fs;
 pub mod http;
 pub mod memory;
 pub mod multi;
+pub mod process;
 pub mod sync;
 pub mod timers;

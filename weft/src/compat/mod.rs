@@ -109,6 +109,10 @@ macro_rules! for_each_io_type {
             #[cfg(feature = "net")] [] crate::net::unix::pipe::Sender => write;
             // Files.
             #[cfg(feature = "fs")] [] crate::fs::File => read write seek;
+            // A child process's pipes.
+            #[cfg(feature = "process")] [] crate::process::ChildStdin => write;
+            #[cfg(feature = "process")] [] crate::process::ChildStdout => read;
+            #[cfg(feature = "process")] [] crate::process::ChildStderr => read;
         }
     };
     (@list $dialect:ident

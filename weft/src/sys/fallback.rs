@@ -205,6 +205,22 @@ pub(crate) fn max_signal() -> std::ffi::c_int {
     })
 }
 
+// ---- Child processes ----
+
+/// No pidfd outside Linux (nor with the fallback forced): always
+/// `Unsupported`, and [`pidfd_unavailable`] says so for good, so children
+/// are reaped through `SIGCHLD`.
+#[cfg(feature = "process")]
+pub(crate) fn pidfd_open(_pid: u32) -> io::Result<std::os::fd::OwnedFd> {
+    Err(unsupported("pidfd exists only on Linux 5.3 and later"))
+}
+
+/// Every [`pidfd_open`] error here means "never".
+#[cfg(feature = "process")]
+pub(crate) fn pidfd_unavailable(_err: &io::Error) -> bool {
+    true
+}
+
 /// What only the fallback promises (`tests.rs` holds what both do).
 #[cfg(all(test, not(miri), not(weft_loom)))]
 mod tests {
@@ -244,6 +260,14 @@ mod tests {
         peer.write_all(b"0123456789").unwrap();
         wait_queued(&ours, 10);
         assert_eq!(read(ours.as_raw_fd(), 10), (b"0123456789".to_vec(), false));
+    }
+
+    #[cfg(feature = "process")]
+    #[test]
+    fn there_is_no_pidfd() {
+        let err = pidfd_open(std::process::id()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+        assert!(pidfd_unavailable(&err));
     }
 
     /// On Linux (the fallback forced) there is no `getpeereid`.

@@ -313,6 +313,45 @@ pub(crate) fn max_signal() -> std::ffi::c_int {
     libc::SIGRTMAX()
 }
 
+// ---- Child processes ----
+
+/// A pidfd for the child `pid` (`pidfd_open(2)`, Linux 5.3+): a
+/// close-on-exec descriptor that turns readable when the process exits.
+/// `pid` must be a child of this process that nobody has reaped yet, so
+/// the number cannot have been reused.
+///
+/// # Errors
+///
+/// `ENOSYS` before Linux 5.3 (or under a seccomp filter that hides the
+/// call; some return `EPERM` instead): [`pidfd_unavailable`] says whether
+/// an error means the call will never work in this process. `EMFILE`
+/// and the like are errors of this one call.
+#[cfg(feature = "process")]
+pub(crate) fn pidfd_open(pid: u32) -> io::Result<OwnedFd> {
+    let pid = libc::pid_t::try_from(pid)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "pid out of range"))?;
+    // SAFETY: a plain system call with a pid and no flags; it touches no
+    // memory of ours.
+    let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let raw = RawFd::try_from(raw).expect("a descriptor fits in a RawFd");
+    // SAFETY: `raw` is a fresh descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
+}
+
+/// Whether [`pidfd_open`]'s error means the call will not work in this
+/// process at all (no such call, or a sandbox that refuses it), rather
+/// than a passing failure such as `EMFILE`.
+#[cfg(feature = "process")]
+pub(crate) fn pidfd_unavailable(err: &io::Error) -> bool {
+    matches!(
+        err.raw_os_error(),
+        Some(libc::ENOSYS) | Some(libc::EPERM) | Some(libc::EACCES)
+    )
+}
+
 /// What only Linux promises (`tests.rs` holds what both do).
 #[cfg(all(test, not(miri), not(weft_loom)))]
 mod tests {
@@ -381,6 +420,33 @@ mod tests {
     fn enonet_concerns_the_connection() {
         let err = io::Error::from_raw_os_error(libc::ENONET);
         assert!(is_accepted_connection_error(&err));
+    }
+
+    #[cfg(feature = "process")]
+    #[test]
+    fn a_pidfd_turns_readable_when_the_child_exits() {
+        let mut child = std::process::Command::new("/bin/sh")
+            .args(["-c", "exit 3"])
+            .spawn()
+            .unwrap();
+        let pidfd = match pidfd_open(child.id()) {
+            Ok(fd) => fd,
+            Err(err) if pidfd_unavailable(&err) => {
+                child.wait().unwrap();
+                assert!(std::env::var_os("CI").is_none(), "no pidfd: {err}");
+                return;
+            }
+            Err(err) => panic!("{err}"),
+        };
+        let mut poll = libc::pollfd {
+            fd: pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd; a generous hang guard as the timeout.
+        let ready = unsafe { libc::poll(&mut poll, 1, 60_000) };
+        assert_eq!(ready, 1, "the pidfd turned readable");
+        assert_eq!(child.wait().unwrap().code(), Some(3));
     }
 
     #[cfg(feature = "signal")]

@@ -90,16 +90,6 @@
 //!   `SIGRTMAX` on Linux; the fallback asks `sigaction` which numbers exist
 //!   (once per process), since the real-time range is not portable.
 //!
-//! * **Socket options only Linux has** ([`tcp_quickack`],
-//!   [`set_tcp_quickack`], [`device`], [`bind_device`]): `TCP_QUICKACK`
-//!   (`TcpStream::quickack`) and `SO_BINDTODEVICE` (`bind_device` on
-//!   `TcpSocket` and `UdpSocket`), through socket2.
-//!   *Fallback:* `Unsupported`.
-//!
-//! * **Pipe ends** ([`access_mode`], [`open_nonblocking`]; `unix.rs`,
-//!   POSIX): `net::unix::pipe` checks that a descriptor is open for the
-//!   direction its end needs (`fcntl(F_GETFL)`), and opens FIFOs with
-//!   `O_NONBLOCK` so that opening never waits for the other end.
 //!
 //! * **Connect in progress** ([`is_in_progress`]): a non-blocking
 //!   `connect` that reports `EINPROGRESS` (std has no stable `ErrorKind`
