@@ -219,7 +219,7 @@ impl Handle {
         self.owned.len()
     }
 
-    #[cfg(any(feature = "net", feature = "signal", feature = "time"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "time", feature = "fs"))]
     pub(crate) fn driver_handle(&self) -> &DriverHandle {
         &self.driver
     }
@@ -360,6 +360,13 @@ impl Drop for CoreGuard<'_> {
 }
 
 impl Context {
+    /// This thread's io_uring ring: (the rings' id, 0).
+    #[cfg(feature = "fs")]
+    pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+        let rings = self.handle.driver.rings()?;
+        Some((rings.id(), 0))
+    }
+
     fn next_task(&self) -> Option<Notified<Arc<Handle>>> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut().expect("the core is installed while driving");
@@ -391,6 +398,10 @@ impl Context {
             core.stats.publish(&self.handle.metrics);
             core.driver.take()
         });
+        // Rule 7 of `runtime/uring`: what the tasks pushed since the last
+        // driver check is submitted in one `io_uring_enter`.
+        #[cfg(feature = "fs")]
+        self.handle.driver.flush_ring(0);
         if let Some(mut driver) = taken {
             match timeout {
                 None => {
@@ -408,6 +419,11 @@ impl Context {
                 core.driver = Some(driver);
             }
         }
+        // Completions that came while the thread slept (the driver reaps
+        // on the ring's epoll event too; this covers a zero-timeout check,
+        // which skips `epoll_wait` when no socket is registered).
+        #[cfg(feature = "fs")]
+        self.handle.driver.reap_ring(0);
         context::wake_deferred();
     }
 }

@@ -154,6 +154,13 @@ impl Context {
         &self.worker.handle
     }
 
+    /// This worker's io_uring ring: (the rings' id, the worker's index).
+    #[cfg(feature = "fs")]
+    pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+        let rings = self.handle().driver_handle().rings()?;
+        Some((rings.id(), self.worker.index))
+    }
+
     fn run(&self, mut core: Box<Core>) {
         let handle = self.handle();
         let config = &handle.config;
@@ -359,7 +366,17 @@ impl Context {
             .take()
             .expect("the worker's parker is in its core");
         *self.core.borrow_mut() = Some(core);
+        // Rule 7 of `runtime/uring`: the SQEs this worker's tasks pushed
+        // since the last check go in one `io_uring_enter`; completions
+        // that came meanwhile are reaped after the sleep (woken tasks
+        // queue here: the core is installed).
+        #[cfg(feature = "fs")]
+        let driver = self.handle().driver_handle();
+        #[cfg(feature = "fs")]
+        driver.flush_ring(self.worker.index);
         park.park(timeout);
+        #[cfg(feature = "fs")]
+        driver.reap_ring(self.worker.index);
         if let Some(core) = self.core.borrow_mut().as_mut() {
             // Deferred tasks yielded: they go to the back of the queue.
             core.lifo_enabled = false;
