@@ -166,12 +166,11 @@ impl DriverHandle {
     }
 
     /// Submits what ring `index` batched and reaps it (before a sleep or
-    /// a driver check of the scheduler thread that owns it).
+    /// a driver check of the scheduler thread that owns it). Returns
+    /// whether that woke a task: the thread must then not sleep.
     #[cfg(feature = "fs")]
-    pub(crate) fn flush_ring(&self, index: usize) {
-        if let Some(rings) = &self.rings {
-            rings.flush(index);
-        }
+    pub(crate) fn flush_ring(&self, index: usize) -> bool {
+        self.rings.as_ref().is_some_and(|rings| rings.flush(index))
     }
 
     /// Reaps ring `index` (after a sleep of its scheduler thread).

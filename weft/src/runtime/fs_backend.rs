@@ -81,7 +81,7 @@ crate::sys::cfg_not_io_uring! {
             match *self {}
         }
 
-        pub(crate) fn flush(&self, _index: usize) {
+        pub(crate) fn flush(&self, _index: usize) -> bool {
             match *self {}
         }
 

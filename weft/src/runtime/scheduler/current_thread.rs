@@ -390,6 +390,14 @@ impl Context {
     /// tasks, which borrow the core to queue.
     fn park(&self, timeout: Option<std::time::Duration>) {
         let config = &self.handle.config;
+        // Rule 7 of `runtime/uring`: what the tasks pushed since the last
+        // driver check is submitted in one `io_uring_enter`. Completions
+        // it reaped woke tasks: then only check the driver, do not sleep.
+        #[cfg(feature = "fs")]
+        let timeout = match self.handle.driver.flush_ring(0) {
+            true => Some(std::time::Duration::ZERO),
+            false => timeout,
+        };
         let taken = self.core.borrow_mut().as_mut().and_then(|core| {
             if timeout.is_none() {
                 core.stats.parks += 1;
@@ -398,10 +406,6 @@ impl Context {
             core.stats.publish(&self.handle.metrics);
             core.driver.take()
         });
-        // Rule 7 of `runtime/uring`: what the tasks pushed since the last
-        // driver check is submitted in one `io_uring_enter`.
-        #[cfg(feature = "fs")]
-        self.handle.driver.flush_ring(0);
         if let Some(mut driver) = taken {
             match timeout {
                 None => {

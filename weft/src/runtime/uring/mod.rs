@@ -135,11 +135,10 @@ impl Rings {
         self.rings[index].fd()
     }
 
-    /// Submits what ring `index` batched (rule 7) and reaps it.
-    pub(crate) fn flush(&self, index: usize) {
-        if let Some(ring) = self.rings.get(index) {
-            ring.flush();
-        }
+    /// Submits what ring `index` batched (rule 7) and reaps it; returns
+    /// whether that woke a task.
+    pub(crate) fn flush(&self, index: usize) -> bool {
+        self.rings.get(index).is_some_and(|ring| ring.flush())
     }
 
     /// Reaps ring `index` and wakes what completed.

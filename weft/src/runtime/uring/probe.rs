@@ -14,8 +14,8 @@ pub(crate) const DEFAULT_ENTRIES: u32 = 256;
 /// Crate-internal knobs of the rings, set by tests through the `Builder`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RingConfig {
-    /// Submission queue entries per ring (a power of two; the kernel
-    /// rounds up otherwise).
+    /// Submission queue entries per ring (rounded up to a power of two,
+    /// and to at least the longest chain).
     pub(crate) entries: u32,
     /// Simulates the kernel refusing `io_uring_setup` with this errno
     /// (`EPERM` from a seccomp filter, `ENOSYS`, `ENOMEM` from
@@ -53,13 +53,18 @@ pub(crate) fn build_rings(count: usize, config: RingConfig) -> io::Result<Rings>
     if let Some(errno) = config.refuse_with {
         return Err(io::Error::from_raw_os_error(errno));
     }
+    // A linked chain must fit in the submission queue at once.
+    let entries = config
+        .entries
+        .max(super::op::MAX_CHAIN as u32)
+        .next_power_of_two();
     static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
     let id = NEXT_ID.fetch_add(1, Relaxed);
     let mut rings = Vec::with_capacity(count);
     for index in 0..count {
         let uring = IoUring::builder()
-            .setup_cqsize(config.entries * 2)
-            .build(config.entries)?;
+            .setup_cqsize(entries * 2)
+            .build(entries)?;
         if index == 0 {
             check_opcodes(&uring)?;
         }

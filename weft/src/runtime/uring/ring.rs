@@ -79,11 +79,14 @@ pub(super) struct AfterUnlock {
 }
 
 impl AfterUnlock {
-    pub(super) fn run(self) {
+    /// Drops and wakes; returns whether it woke anything.
+    pub(super) fn run(self) -> bool {
         drop(self.drops);
+        let woke = !self.wakers.is_empty();
         for waker in self.wakers {
             waker.wake();
         }
+        woke
     }
 }
 
@@ -131,19 +134,20 @@ impl RingShared {
 
     /// Submits what was pushed since the last flush (one `io_uring_enter`
     /// for all of it), then reaps. Called by the owning scheduler before
-    /// it sleeps or checks its driver (batching).
-    pub(crate) fn flush(&self) {
+    /// it sleeps or checks its driver (batching). Returns whether it woke
+    /// anything: the scheduler then must not sleep.
+    pub(crate) fn flush(&self) -> bool {
         let after = {
             let mut inner = self.lock();
             if inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0 {
-                return;
+                return false;
             }
             let mut after = AfterUnlock::default();
             inner.submit();
             inner.reap(&mut after);
             after
         };
-        after.run();
+        after.run()
     }
 
     /// Takes every completion the kernel posted and wakes their futures

@@ -370,10 +370,14 @@ impl Context {
         // since the last check go in one `io_uring_enter`; completions
         // that came meanwhile are reaped after the sleep (woken tasks
         // queue here: the core is installed).
+        // If that woke a task (queued here), only check the driver.
         #[cfg(feature = "fs")]
         let driver = self.handle().driver_handle();
         #[cfg(feature = "fs")]
-        driver.flush_ring(self.worker.index);
+        let timeout = match driver.flush_ring(self.worker.index) {
+            true => Some(Duration::ZERO),
+            false => timeout,
+        };
         park.park(timeout);
         #[cfg(feature = "fs")]
         driver.reap_ring(self.worker.index);
