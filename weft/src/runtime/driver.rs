@@ -49,7 +49,7 @@ pub(crate) struct DriverHandle {
     unparker: DriverUnparker,
     /// `enable_io` was asked for: sockets may use the I/O driver (which
     /// also exists for the rings alone).
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     io_enabled: bool,
     #[cfg(feature = "fs")]
     rings: Rings,
@@ -81,7 +81,7 @@ impl Driver {
         debug_assert!(!config.enable_time, "no time driver without `time`");
         let handle = DriverHandle {
             unparker,
-            #[cfg(any(feature = "net", feature = "signal"))]
+            #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
             io_enabled: config.enable_io,
             #[cfg(feature = "fs")]
             rings,
@@ -130,11 +130,8 @@ fn innermost(config: DriverConfig, rings: &Rings) -> io::Result<(DriverParker, D
     let with_rings = false;
     if config.enable_io || with_rings {
         // With timers, timed turns wait on a timerfd (`runtime::io`).
-        let (driver, handle) = io_driver::Driver::new(
-            config.events_per_tick,
-            config.enable_time,
-            rings.clone(),
-        )?;
+        let (driver, handle) =
+            io_driver::Driver::new(config.events_per_tick, config.enable_time, rings.clone())?;
         return Ok(DriverParker::io(driver, handle));
     }
     Ok(DriverParker::condvar())
@@ -153,16 +150,11 @@ impl DriverHandle {
         self.unparker.unpark();
     }
 
-    /// The I/O driver's handle, if the runtime has one.
-    #[cfg(any(feature = "net", feature = "signal"))]
+    /// The I/O driver's handle, if the runtime has one and `enable_io`
+    /// asked for it (the rings of `fs` alone do not offer it to sockets).
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) fn io(&self) -> Option<&io_driver::Handle> {
         self.unparker.io().filter(|_| self.io_enabled)
-    }
-
-    /// The io_uring rings of `fs`, if the runtime has them.
-    #[cfg(feature = "fs")]
-    pub(crate) fn rings(&self) -> Option<&crate::loom::Arc<crate::runtime::fs_backend::Rings>> {
-        self.rings.as_ref()
     }
 
     /// Submits what ring `index` batched and reaps it (before a sleep or
@@ -185,5 +177,15 @@ impl DriverHandle {
     #[cfg(feature = "time")]
     pub(crate) fn time(&self) -> Option<&time_driver::Handle> {
         self.time.as_ref()
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl DriverHandle {
+        /// The io_uring rings of `fs`, if the runtime has them.
+        pub(crate) fn rings(&self) -> Option<&crate::loom::Arc<crate::runtime::fs_backend::Rings>> {
+            self.rings.as_ref()
+        }
     }
 }

@@ -88,10 +88,6 @@ crate::sys::cfg_not_io_uring! {
         pub(crate) fn reap(&self, _index: usize) {
             match *self {}
         }
-
-        pub(crate) fn id(&self) -> usize {
-            match *self {}
-        }
     }
 
     /// Nothing to configure without rings.

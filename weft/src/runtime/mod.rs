@@ -88,11 +88,12 @@ pub(crate) mod driver;
 #[cfg(feature = "fs")]
 pub(crate) mod fs_backend;
 mod handle;
-/// The I/O driver exists only with a feature that needs it; without one,
-/// an idle runtime sleeps on its parker (`driver.rs`). With `signal`
-/// alone, the parts that only sockets use stay idle.
+/// The I/O driver exists only with a feature that needs it (`fs`: the
+/// io_uring rings wait in it); without one, an idle runtime sleeps on its
+/// parker (`driver.rs`). With `signal` or `fs` alone, the parts that only
+/// sockets use stay idle.
 #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
+#[cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]
 pub(crate) mod io;
 mod metrics;
 pub(crate) mod park;
@@ -102,6 +103,7 @@ pub(crate) mod scheduler;
 pub(crate) mod task;
 #[cfg(feature = "time")]
 pub(crate) mod time;
+#[cfg(feature = "fs")]
 crate::sys::cfg_io_uring! {
     // The engine's API is for `weft::fs` (`uring/mod.rs`); the parts of it
     // that `fs` does not call yet are exercised by the engine's tests.

@@ -140,6 +140,7 @@ mod tests;
 /// Compiles the items it wraps only where io_uring rings may exist: Linux,
 /// feature `fs`, the fallback not forced, not a loom build (the rings are
 /// real kernel objects loom cannot model).
+#[allow(unused_macros)]
 macro_rules! cfg_io_uring {
     ($($item:item)*) => {
         $(
@@ -155,6 +156,7 @@ macro_rules! cfg_io_uring {
 }
 
 /// The complement of [`cfg_io_uring!`]: compiled where there are no rings.
+#[allow(unused_macros)]
 macro_rules! cfg_not_io_uring {
     ($($item:item)*) => {
         $(

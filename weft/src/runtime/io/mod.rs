@@ -122,7 +122,10 @@ impl Driver {
         };
         #[cfg(feature = "fs")]
         if let Some(rings) = &rings {
-            assert!(rings.len() <= MAX_RINGS, "at most {MAX_RINGS} io_uring rings");
+            assert!(
+                rings.len() <= MAX_RINGS,
+                "at most {MAX_RINGS} io_uring rings"
+            );
             for index in 0..rings.len() {
                 poll.registry().register(
                     &mut mio::unix::SourceFd(&rings.fd(index)),

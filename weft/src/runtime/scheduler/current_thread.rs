@@ -360,13 +360,6 @@ impl Drop for CoreGuard<'_> {
 }
 
 impl Context {
-    /// This thread's io_uring ring: (the rings' id, 0).
-    #[cfg(feature = "fs")]
-    pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
-        let rings = self.handle.driver.rings()?;
-        Some((rings.id(), 0))
-    }
-
     fn next_task(&self) -> Option<Notified<Arc<Handle>>> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut().expect("the core is installed while driving");
@@ -444,5 +437,16 @@ impl fmt::Debug for Handle {
             .field("alive_tasks", &self.alive_tasks())
             .field("inject", &self.inject)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl Context {
+        /// This thread's io_uring ring: (the rings' id, 0).
+        pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+            let rings = self.handle.driver.rings()?;
+            Some((rings.id(), 0))
+        }
     }
 }

@@ -109,7 +109,7 @@ impl Handle {
     }
 
     /// The I/O driver's handle, if the runtime was built with I/O.
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) fn io_handle(&self) -> Option<&crate::runtime::io::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle.driver_handle().io(),
@@ -128,16 +128,6 @@ impl Handle {
         }
     }
 
-    /// The io_uring rings of `fs`, if the runtime runs it on io_uring.
-    #[cfg(feature = "fs")]
-    pub(crate) fn uring_rings(&self) -> Option<&crate::loom::Arc<crate::runtime::fs_backend::Rings>> {
-        match self {
-            Handle::CurrentThread(handle) => handle.driver_handle().rings(),
-            #[cfg(feature = "rt-multi-thread")]
-            Handle::MultiThread(handle) => handle.driver_handle().rings(),
-        }
-    }
-
     pub(crate) fn alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(handle) => handle.alive_tasks(),
@@ -148,17 +138,6 @@ impl Handle {
 }
 
 impl Context {
-    /// Which io_uring ring this scheduler thread owns: (its runtime's
-    /// `Rings::id`, the ring's index), if its runtime has rings.
-    #[cfg(feature = "fs")]
-    pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
-        match self {
-            Context::CurrentThread(cx) => cx.uring_position(),
-            #[cfg(feature = "rt-multi-thread")]
-            Context::MultiThread(cx) => cx.uring_position(),
-        }
-    }
-
     /// The current-thread variant; the caller built it.
     #[track_caller]
     pub(crate) fn as_current_thread(&self) -> &current_thread::Context {
@@ -166,6 +145,32 @@ impl Context {
             Context::CurrentThread(cx) => cx,
             #[cfg(feature = "rt-multi-thread")]
             Context::MultiThread(_) => unreachable!("not a current_thread context"),
+        }
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl Handle {
+        /// The io_uring rings of `fs`, if the runtime runs it on io_uring.
+        pub(crate) fn uring_rings(&self) -> Option<&Arc<crate::runtime::uring::Rings>> {
+            match self {
+                Handle::CurrentThread(handle) => handle.driver_handle().rings(),
+                #[cfg(feature = "rt-multi-thread")]
+                Handle::MultiThread(handle) => handle.driver_handle().rings(),
+            }
+        }
+    }
+
+    impl Context {
+        /// Which io_uring ring this scheduler thread owns: (its runtime's
+        /// `Rings::id`, the ring's index), if its runtime has rings.
+        pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+            match self {
+                Context::CurrentThread(cx) => cx.uring_position(),
+                #[cfg(feature = "rt-multi-thread")]
+                Context::MultiThread(cx) => cx.uring_position(),
+            }
         }
     }
 }

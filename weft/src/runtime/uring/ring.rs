@@ -56,6 +56,8 @@ pub(crate) struct RingInner {
     pending_closes: Vec<u32>,
     /// Times an operation had to wait for room (rule 6), for tests.
     pub(super) room_waits: u64,
+    /// `io_uring_enter` calls that submitted something, for tests.
+    pub(super) enters: u64,
 }
 
 /// The state of one `user_data` (rules 1-5).
@@ -118,6 +120,7 @@ impl RingShared {
                 free_files,
                 pending_closes: Vec::new(),
                 room_waits: 0,
+                enters: 0,
             }),
         }
     }
@@ -272,6 +275,7 @@ impl RingInner {
             match self.uring.submit() {
                 Ok(n) => {
                     self.unsubmitted = self.unsubmitted.saturating_sub(n);
+                    self.enters += 1;
                     return;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,

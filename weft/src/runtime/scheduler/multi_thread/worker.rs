@@ -154,13 +154,6 @@ impl Context {
         &self.worker.handle
     }
 
-    /// This worker's io_uring ring: (the rings' id, the worker's index).
-    #[cfg(feature = "fs")]
-    pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
-        let rings = self.handle().driver_handle().rings()?;
-        Some((rings.id(), self.worker.index))
-    }
-
     fn run(&self, mut core: Box<Core>) {
         let handle = self.handle();
         let config = &handle.config;
@@ -686,5 +679,16 @@ impl std::fmt::Debug for Context {
         f.debug_struct("multi_thread::Context")
             .field("worker", &self.worker)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl Context {
+        /// This worker's io_uring ring: (the rings' id, the worker's index).
+        pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+            let rings = self.handle().driver_handle().rings()?;
+            Some((rings.id(), self.worker.index))
+        }
     }
 }
