@@ -31,7 +31,7 @@ use std::io;
 pub enum FsBackend {
     /// io_uring if this process can use it, else the blocking pool (the
     /// default). The runtime asks once, when it is built: Linux with a
-    /// kernel that has the operations `fs` needs (5.11 or later), and
+    /// kernel that has the operations `fs` needs (5.15 or later), and
     /// `io_uring_setup` not refused (a seccomp filter's `EPERM` or
     /// `ENOSYS`, `ENOMEM` when `RLIMIT_MEMLOCK` is too low for the rings,
     /// `/proc/sys/kernel/io_uring_disabled`).

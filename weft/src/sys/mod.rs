@@ -101,7 +101,8 @@
 //!   are compiled where rings may exist (Linux, feature `fs`, the
 //!   fallback not forced, not a loom build), items in the second
 //!   everywhere else. Whether the running kernel allows rings is asked
-//!   once per runtime at build time (`runtime/uring/probe.rs`).
+//!   once per runtime at build time (`runtime/uring/probe.rs`). Loom and
+//!   Miri builds have no rings either (neither can run the system calls).
 //!   *Fallback:* no rings; every `fs` call runs on the blocking pool.
 //!
 //! Every `unsafe` call here has its `// SAFETY:` comment; the functions
@@ -139,7 +140,8 @@ mod tests;
 
 /// Compiles the items it wraps only where io_uring rings may exist: Linux,
 /// feature `fs`, the fallback not forced, not a loom build (the rings are
-/// real kernel objects loom cannot model).
+/// real kernel objects loom cannot model), not Miri (it cannot make the
+/// io_uring system calls).
 #[allow(unused_macros)]
 macro_rules! cfg_io_uring {
     ($($item:item)*) => {
@@ -148,7 +150,8 @@ macro_rules! cfg_io_uring {
                 feature = "fs",
                 target_os = "linux",
                 not(weft_sys_fallback),
-                not(weft_loom)
+                not(weft_loom),
+                not(miri)
             ))]
             $item
         )*
@@ -164,7 +167,8 @@ macro_rules! cfg_not_io_uring {
                 feature = "fs",
                 target_os = "linux",
                 not(weft_sys_fallback),
-                not(weft_loom)
+                not(weft_loom),
+                not(miri)
             )))]
             $item
         )*

@@ -105,43 +105,54 @@ impl<T: Operation> Future for Op<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = self.get_mut();
-        match this.state {
-            State::Idle => {
-                let on_owner = super::is_on_owner(&this.ring);
-                let data = this.data.as_mut().expect("an idle operation has its data");
-                let chain = data.entries();
-                let mut inner = this.ring.lock();
-                if !inner.make_room(chain.len) {
-                    // Rule 6: wait for completions to free room.
-                    inner.wait_for_room(cx.waker());
-                    return Poll::Pending;
-                }
-                let mut slots = [0; MAX_CHAIN];
-                let mut entries = chain.entries;
-                for (position, entry) in entries.iter_mut().take(chain.len).enumerate() {
-                    let slot = inner.alloc_slot();
-                    *inner.slot_mut(slot) = Slot::Waiting(Some(cx.waker().clone()));
-                    slots[position] = slot;
-                    let built = entry.take().expect("a chain has `len` entries");
-                    *entry = Some(built.user_data(u64::from(slot)));
-                }
-                for entry in entries.iter().take(chain.len).flatten() {
-                    // SAFETY: the entries point into heap memory `data`
-                    // owns; `data` stays in this future until every
-                    // completion is taken, or moves into the ring's slots
-                    // when the future is dropped (rules 2 and 4).
-                    unsafe { inner.push(std::slice::from_ref(entry)) };
-                }
-                if !on_owner {
-                    // No scheduler flush will come for this thread (rule 7).
-                    inner.submit();
-                }
-                this.state = State::InFlight {
-                    slots,
-                    len: chain.len,
-                };
-                Poll::Pending
+        if let State::Idle = this.state {
+            let on_owner = super::is_on_owner(&this.ring);
+            let data = this.data.as_mut().expect("an idle operation has its data");
+            let chain = data.entries();
+            let mut inner = this.ring.lock();
+            if !inner.make_room(chain.len) {
+                // Rule 6: wait for completions to free room.
+                inner.wait_for_room(cx.waker());
+                return Poll::Pending;
             }
+            let mut slots = [0; MAX_CHAIN];
+            let mut entries = chain.entries;
+            for (position, entry) in entries.iter_mut().take(chain.len).enumerate() {
+                let slot = inner.alloc_slot();
+                // Off the owner the check below registers the waker (after
+                // the inline completions are taken: no wake for those).
+                let waker = on_owner.then(|| cx.waker().clone());
+                *inner.slot_mut(slot) = Slot::Waiting(waker);
+                slots[position] = slot;
+                let built = entry.take().expect("a chain has `len` entries");
+                *entry = Some(built.user_data(u64::from(slot)));
+            }
+            for entry in entries.iter().take(chain.len).flatten() {
+                // SAFETY: the entries point into heap memory `data` owns;
+                // `data` stays in this future until every completion is
+                // taken, or moves into the ring's slots when the future is
+                // dropped (rules 2 and 4).
+                unsafe { inner.push(std::slice::from_ref(entry)) };
+            }
+            this.state = State::InFlight {
+                slots,
+                len: chain.len,
+            };
+            if on_owner {
+                // The scheduler's next flush submits it (rule 7).
+                return Poll::Pending;
+            }
+            // No scheduler flush will come for this thread (rule 7):
+            // submit now, and take what completed inline (a read from the
+            // page cache often does), so the result needs no wake-up.
+            let mut after = super::ring::AfterUnlock::default();
+            inner.submit();
+            inner.reap(&mut after);
+            drop(inner);
+            after.run();
+        }
+        match this.state {
+            State::Idle => unreachable!("pushed above"),
             State::InFlight { slots, len } => {
                 let slots = &slots[..len];
                 let mut results = [0; MAX_CHAIN];

@@ -311,30 +311,27 @@ impl Operation for Mkdir {
 }
 
 /// The first step of `read_file`, one submission: open `path` into a
-/// direct descriptor, then (linked) `statx` the path, then (linked) read
-/// up to `len` bytes from offset 0.
-pub(crate) struct OpenStatRead {
+/// direct descriptor, then (linked) read up to `len` bytes from offset 0.
+pub(crate) struct OpenRead {
     pub(super) path: CString,
     pub(super) file: DirectFile,
-    pub(super) statx: Box<MaybeUninit<libc::statx>>,
     pub(super) buf: Vec<u8>,
     pub(super) len: usize,
 }
 
 /// What the first step of `read_file` found.
-pub(crate) struct OpenStatReadOutput {
+pub(crate) struct OpenReadOutput {
     pub(super) open: io::Result<()>,
-    pub(super) statx: Option<libc::statx>,
     pub(super) read: io::Result<usize>,
     pub(super) file: DirectFile,
     pub(super) buf: Vec<u8>,
 }
 
-impl Discard for OpenStatRead {
+impl Discard for OpenRead {
     fn discard(&mut self, position: usize, result: i32, ring: &mut RingInner) {
         if position == 0 && result >= 0 {
             // The slot holds a file now: close it through the ring (the
-            // linked entries still in flight hold their own reference).
+            // linked read, if still in flight, holds its own reference).
             ring.close_direct(self.file.slot);
             self.file.opened = false;
             self.file.forget_slot();
@@ -342,8 +339,8 @@ impl Discard for OpenStatRead {
     }
 }
 
-impl Operation for OpenStatRead {
-    type Output = OpenStatReadOutput;
+impl Operation for OpenRead {
+    type Output = OpenReadOutput;
 
     fn entries(&mut self) -> Chain {
         let slot = types::DestinationSlot::try_from_slot_target(self.file.slot)
@@ -352,13 +349,6 @@ impl Operation for OpenStatRead {
             .flags(libc::O_RDONLY)
             .file_index(Some(slot))
             .build();
-        let statx = opcode::Statx::new(
-            types::Fd(libc::AT_FDCWD),
-            self.path.as_ptr(),
-            self.statx.as_mut_ptr().cast::<types::statx>(),
-        )
-        .mask(libc::STATX_TYPE | libc::STATX_SIZE)
-        .build();
         let spare = self.buf.spare_capacity_mut();
         let read = opcode::Read::new(
             types::Fixed(self.file.slot),
@@ -367,26 +357,21 @@ impl Operation for OpenStatRead {
         )
         .offset(0)
         .build();
-        Chain::one(open).then(statx).then(read)
+        Chain::one(open).then(read)
     }
 
-    fn complete(mut self, results: &[i32]) -> OpenStatReadOutput {
+    fn complete(mut self, results: &[i32]) -> OpenReadOutput {
         let open = cqe_result(results[0]).map(drop);
         self.file.opened = open.is_ok();
-        let statx = cqe_result(results[1]).ok().map(|_| {
-            // SAFETY: a successful statx filled the buffer.
-            unsafe { self.statx.assume_init_read() }
-        });
-        let read = cqe_result(results[2]).map(|n| {
+        let read = cqe_result(results[1]).map(|n| {
             let n = n as usize;
             // SAFETY: the kernel wrote `n <= len` bytes into the spare
             // capacity, at least `len` long.
             unsafe { self.buf.set_len(self.buf.len() + n) };
             n
         });
-        OpenStatReadOutput {
+        OpenReadOutput {
             open,
-            statx,
             read,
             file: self.file,
             buf: self.buf,

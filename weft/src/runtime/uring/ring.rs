@@ -75,7 +75,7 @@ pub(super) enum Slot {
 /// What a reap or a flush leaves to do once the lock is released: wakes
 /// and drops run no code of ours under the ring's lock.
 #[derive(Default)]
-pub(super) struct AfterUnlock {
+pub(crate) struct AfterUnlock {
     wakers: Vec<Waker>,
     drops: Vec<Arc<Mutex<Box<dyn Discard>>>>,
 }

@@ -494,3 +494,91 @@ impl WriteAllIgnore for std::fs::File {
         let _ = self.write_all(b"late");
     }
 }
+
+/// One 4 KiB file read whole, through the ring (`read_file`: one
+/// submission) and through `spawn_blocking(std::fs::read)`, on both
+/// flavors; prints the median of many runs of each, interleaved. A
+/// measurement, not a test: nothing is asserted about speed.
+///
+/// `cargo test -p weft-rt --all-features --release --lib
+/// measure_read_4k -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a test: run it with --ignored --nocapture (release)"]
+fn measure_read_4k_ring_vs_blocking_pool() {
+    const ROUNDS: usize = 20;
+    const PER_ROUND: usize = 500;
+    let dir = TempDir::new();
+    let path = dir.join("4k");
+    std::fs::write(&path, vec![7u8; 4096]).unwrap();
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let (mut ring_ns, mut pool_ns, mut pread_ns, mut sync_ns) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let cpath = cpath(&path);
+        let file = Arc::new(std::fs::File::open(&path).unwrap());
+        for _ in 0..ROUNDS {
+            let (ring_round, pool_round, pread_round) = rt.block_on({
+                let cpath = cpath.clone();
+                let path = path.clone();
+                let file = file.clone();
+                async move {
+                    crate::spawn(async move {
+                        let start = Instant::now();
+                        let mut file = file;
+                        for _ in 0..PER_ROUND {
+                            // The ring of the worker the task is on now, as
+                            // `fs` picks it for each operation.
+                            let (n, returned, _) = self::ring()
+                                .read(file, Vec::with_capacity(4096), 4096, Some(0))
+                                .await;
+                            assert_eq!(n.unwrap(), 4096);
+                            file = returned;
+                        }
+                        let pread_round = start.elapsed();
+                        let start = Instant::now();
+                        for _ in 0..PER_ROUND {
+                            let data = self::ring().read_file(cpath.clone()).await.unwrap();
+                            assert_eq!(data.len(), 4096);
+                        }
+                        let ring_round = start.elapsed();
+                        let start = Instant::now();
+                        for _ in 0..PER_ROUND {
+                            let path = path.clone();
+                            let data = crate::task::spawn_blocking(move || std::fs::read(path))
+                                .await
+                                .unwrap()
+                                .unwrap();
+                            assert_eq!(data.len(), 4096);
+                        }
+                        (ring_round, start.elapsed(), pread_round)
+                    })
+                    .await
+                    .unwrap()
+                }
+            });
+            let start = Instant::now();
+            for _ in 0..PER_ROUND {
+                assert_eq!(std::fs::read(&path).unwrap().len(), 4096);
+            }
+            let sync_round = start.elapsed();
+            let per_op = |d: Duration| d.as_nanos() as f64 / PER_ROUND as f64;
+            ring_ns.push(per_op(ring_round));
+            pool_ns.push(per_op(pool_round));
+            pread_ns.push(per_op(pread_round));
+            sync_ns.push(per_op(sync_round));
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            v[v.len() / 2]
+        };
+        println!(
+            "{flavor}: median per op over {ROUNDS} rounds of {PER_ROUND}: \
+             ring read_file {:.0} ns, spawn_blocking(std::fs::read) {:.0} ns, \
+             ring 4 KiB pread on an open file {:.0} ns, std::fs::read on this thread {:.0} ns",
+            median(&mut ring_ns),
+            median(&mut pool_ns),
+            median(&mut pread_ns),
+            median(&mut sync_ns),
+        );
+    }
+}

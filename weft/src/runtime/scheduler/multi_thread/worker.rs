@@ -170,6 +170,18 @@ impl Context {
                 }
                 continue;
             }
+            #[cfg(feature = "fs")]
+            {
+                // Out of tasks: submit what this worker's tasks pushed to
+                // its io_uring ring before searching or parking; what
+                // completed at once (page-cache reads do) runs next,
+                // without the idle protocol's round trip.
+                let woke;
+                (core, woke) = self.flush_ring(core);
+                if woke {
+                    continue;
+                }
+            }
             if context::has_deferred() {
                 // Yielded tasks wait for a driver check, not for a park.
                 core = self.park_timeout(core, Some(Duration::ZERO));
@@ -215,6 +227,21 @@ impl Context {
             core.serving_remote = false;
         }
         (core, found)
+    }
+
+    /// Submits and reaps this worker's io_uring ring with the core
+    /// installed, so the tasks it wakes queue here. Returns whether it woke
+    /// any.
+    #[cfg(feature = "fs")]
+    fn flush_ring(&self, core: Box<Core>) -> (Box<Core>, bool) {
+        *self.core.borrow_mut() = Some(core);
+        let woke = self.handle().driver_handle().flush_ring(self.worker.index);
+        let core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core stays installed while the ring is flushed");
+        (core, woke)
     }
 
     /// Polls `task`, then the tasks it leaves in the LIFO slot. Returns
