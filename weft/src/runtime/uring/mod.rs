@@ -40,8 +40,8 @@
 //! posted even while the submitting thread sleeps on a condvar.
 //!
 //! **Completion hand-off.** Each SQE has a slot in its ring's table
-//! ([`Slot`](ring::Slot)); its `user_data` is the slot's index. The rules
-//! (all under the ring's mutex):
+//! ([`Slot`](ring::Slot)); its `user_data` is the slot's index and
+//! generation. The rules (all under the ring's mutex):
 //!
 //! 1. A future pushes its SQEs once, on its first poll with room (rule 6);
 //!    each gets a fresh slot in state `Waiting(waker)`.
@@ -60,8 +60,11 @@
 //!    holds (a descriptor that the kernel opened is closed), the slot is
 //!    freed, and the data is dropped once every slot of its chain has
 //!    completed, after the lock is released.
-//! 5. A slot is freed only after its completion is taken, so a
-//!    `user_data` names one operation from its push to its completion.
+//! 5. A slot is freed only after its completion is taken, and its
+//!    `user_data` carries a generation that changes each time the slot is
+//!    reused, so a `user_data` names one operation only: a cancel request
+//!    that reaches the kernel late finds nothing to cancel rather than the
+//!    slot's next operation.
 //! 6. At most `cq_entries` SQEs are in flight per ring, so the completion
 //!    queue never overflows. A push that finds the submission queue full
 //!    submits first; if there is still no room (or too much in flight)

@@ -71,9 +71,9 @@ impl Chain {
 enum State {
     /// Not pushed yet (or waiting for room).
     Idle,
-    /// Pushed: one slot per entry.
+    /// Pushed: one slot per entry, named by its `user_data`.
     InFlight {
-        slots: [u32; MAX_CHAIN],
+        slots: [u64; MAX_CHAIN],
         len: usize,
     },
     /// The output was returned.
@@ -125,7 +125,7 @@ impl<T: Operation> Future for Op<T> {
                 *inner.slot_mut(slot) = Slot::Waiting(waker);
                 slots[position] = slot;
                 let built = entry.take().expect("a chain has `len` entries");
-                *entry = Some(built.user_data(u64::from(slot)));
+                *entry = Some(built.user_data(slot));
             }
             for entry in entries.iter().take(chain.len).flatten() {
                 // SAFETY: the entries point into heap memory `data` owns;
@@ -220,7 +220,7 @@ impl<T: Operation> Drop for Op<T> {
                     Slot::Waiting(waker) => {
                         wakers[position] = waker;
                         *inner.slot_mut(slot) = Slot::Orphan(position, data.clone());
-                        inner.push_cancel(u64::from(slot));
+                        inner.push_cancel(slot);
                     }
                     Slot::Vacant | Slot::Orphan(..) => {
                         unreachable!("an operation's slot changed hands")

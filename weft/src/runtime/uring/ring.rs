@@ -15,6 +15,9 @@ const IGNORED: u64 = u64::MAX;
 /// `user_data` tag of the close of a direct descriptor; the low 32 bits
 /// are its slot, given back to the free list when the close completes.
 const DIRECT_CLOSE: u64 = 1 << 63;
+/// An operation's `user_data` is its slot's index (low 32 bits) and the
+/// slot's generation (31 bits above: bit 63 stays clear).
+const GENERATION_MASK: u32 = (1 << 31) - 1;
 /// Slots of the ring's table of direct descriptors (sparse, registered at
 /// build).
 pub(super) const DIRECT_FILES: u32 = 64;
@@ -36,8 +39,10 @@ pub(crate) struct RingShared {
 /// Everything behind the ring's mutex.
 pub(crate) struct RingInner {
     uring: IoUring,
-    /// Operations by `user_data`.
+    /// Operations by the low 32 bits of their `user_data`.
     slots: Vec<Slot>,
+    /// Each slot's generation, bits 32-62 of its `user_data` (rule 5).
+    generations: Vec<u32>,
     free_slots: Vec<u32>,
     /// SQEs pushed whose completion has not been reaped yet (each SQE,
     /// cancel requests and direct closes included, posts exactly one CQE).
@@ -112,6 +117,7 @@ impl RingShared {
             inner: Mutex::new(RingInner {
                 uring,
                 slots: Vec::new(),
+                generations: Vec::new(),
                 free_slots: Vec::new(),
                 in_flight: 0,
                 capacity,
@@ -208,25 +214,39 @@ impl RingInner {
         }
     }
 
-    /// A fresh slot in state `Waiting(None)`.
-    pub(super) fn alloc_slot(&mut self) -> u32 {
-        match self.free_slots.pop() {
+    /// A fresh slot in state `Waiting(None)`; returns the `user_data` that
+    /// names it: the slot's index, and a generation that changes each
+    /// time the slot is reused, so a late cancel request for the slot's
+    /// previous operation cannot match the new one (rule 5).
+    pub(super) fn alloc_slot(&mut self) -> u64 {
+        let index = match self.free_slots.pop() {
             Some(index) => {
                 self.slots[index as usize] = Slot::Waiting(None);
                 index
             }
             None => {
                 self.slots.push(Slot::Waiting(None));
+                self.generations.push(0);
                 (self.slots.len() - 1) as u32
             }
-        }
+        };
+        let generation = &mut self.generations[index as usize];
+        *generation = generation.wrapping_add(1) & GENERATION_MASK;
+        (u64::from(*generation) << 32) | u64::from(index)
     }
 
-    pub(super) fn slot_mut(&mut self, index: u32) -> &mut Slot {
-        &mut self.slots[index as usize]
+    pub(super) fn slot_mut(&mut self, user_data: u64) -> &mut Slot {
+        let index = user_data as u32 as usize;
+        debug_assert_eq!(
+            u64::from(self.generations[index]),
+            user_data >> 32,
+            "a slot is named by its current generation"
+        );
+        &mut self.slots[index]
     }
 
-    pub(super) fn free_slot(&mut self, index: u32) {
+    pub(super) fn free_slot(&mut self, user_data: u64) {
+        let index = user_data as u32;
         self.slots[index as usize] = Slot::Vacant;
         self.free_slots.push(index);
     }
@@ -351,14 +371,13 @@ impl RingInner {
             self.free_files.push(user_data as u32);
             return;
         }
-        let index = user_data as u32;
-        match std::mem::replace(self.slot_mut(index), Slot::Done(result)) {
+        match std::mem::replace(self.slot_mut(user_data), Slot::Done(result)) {
             Slot::Waiting(waker) => after.wakers.extend(waker),
             Slot::Orphan(position, data) => {
                 data.lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .discard(position, result, self);
-                self.free_slot(index);
+                self.free_slot(user_data);
                 after.drops.push(data);
             }
             Slot::Done(_) | Slot::Vacant => {
@@ -396,9 +415,10 @@ impl Drop for RingShared {
         let orphans: Vec<u64> = inner
             .slots
             .iter()
+            .zip(&inner.generations)
             .enumerate()
-            .filter(|(_, slot)| matches!(slot, Slot::Orphan(..)))
-            .map(|(index, _)| index as u64)
+            .filter(|(_, (slot, _))| matches!(slot, Slot::Orphan(..)))
+            .map(|(index, (_, &generation))| (u64::from(generation) << 32) | index as u64)
             .collect();
         for user_data in orphans {
             inner.push_cancel(user_data);
