@@ -15,7 +15,10 @@
 //! once per completion taken; another thread takes it only for a task that
 //! migrated mid-operation, or to reap a ring whose owner sleeps. An
 //! uncontended lock is one atomic RMW each way, next to an
-//! `io_uring_enter` amortized over a batch.
+//! `io_uring_enter` amortized over a batch. Lock order: the I/O driver
+//! (held by the thread that turns it) before a ring's mutex, a ring's
+//! mutex before an orphan's data (rule 4); nothing else is taken under a
+//! ring's mutex, and no waker or drop of a caller's value runs under it.
 //!
 //! **Waiting for completions while workers sleep.** Only one worker sleeps
 //! in the I/O driver (`epoll_wait`); the others sleep on condvars
