@@ -582,3 +582,39 @@ fn measure_read_4k_ring_vs_blocking_pool() {
         );
     }
 }
+
+#[test]
+fn an_operation_that_moves_is_woken_where_it_is_polled() {
+    // Rule 3: a read pushed by a task on a worker, then moved to the
+    // `block_on` thread and polled there, is woken on that thread when the
+    // kernel completes it (after the pipe gets data).
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let (reader, writer) = pipe();
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt.block_on(async {
+            crate::spawn(async move {
+                let mut op = ring().read(reader, Vec::new(), 16, None);
+                let first = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(std::future::Future::poll(
+                        std::pin::Pin::new(&mut op),
+                        cx,
+                    ))
+                })
+                .await;
+                assert!(first.is_pending(), "an empty pipe has nothing to read");
+                tx.send(op).unwrap();
+            })
+            .await
+            .unwrap();
+        });
+        let op = rx.recv().unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            std::io::Write::write_all(&mut std::fs::File::from(writer), b"moved").unwrap();
+        });
+        let (read, _, buf) = rt.block_on(op);
+        assert_eq!((read.unwrap(), &buf[..]), (5, &b"moved"[..]), "{flavor}");
+        writer.join().unwrap();
+    }
+}
