@@ -8,6 +8,7 @@ use std::ffi::CString;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
@@ -616,5 +617,54 @@ fn an_operation_that_moves_is_woken_where_it_is_polled() {
         let (read, _, buf) = rt.block_on(op);
         assert_eq!((read.unwrap(), &buf[..]), (5, &b"moved"[..]), "{flavor}");
         writer.join().unwrap();
+    }
+}
+
+#[test]
+fn a_file_opened_for_a_dropped_future_is_closed() {
+    // The open completes (a FIFO opens at once: the kernel's first attempt
+    // is non-blocking), but its future is dropped before it takes the
+    // result: the descriptor is closed, so a non-blocking writer finds no
+    // reader (ENXIO).
+    let dir = Arc::new(TempDir::new());
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let path = cpath(&fifo);
+        rt.block_on(async {
+            crate::spawn(async move {
+                let ring = ring();
+                let mut op = ring.open(path, libc::O_RDONLY, 0);
+                let first = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(std::future::Future::poll(
+                        std::pin::Pin::new(&mut op),
+                        cx,
+                    ))
+                })
+                .await;
+                assert!(first.is_pending(), "pushed, not submitted yet");
+                wait_until("the open completes", || {
+                    ring.shared.flush();
+                    ring.shared.lock().in_flight() == 0
+                });
+                drop(op);
+            })
+            .await
+            .unwrap();
+        });
+        let writer = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+        assert_eq!(
+            writer.map(drop).unwrap_err().raw_os_error(),
+            Some(libc::ENXIO),
+            "{flavor}: no reader is left open"
+        );
     }
 }
