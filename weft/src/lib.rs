@@ -133,8 +133,9 @@ pub mod signal;
 pub mod sync;
 /// The platform layer: the only place that names an OS (`cfg(target_os)`)
 /// or calls `libc`. It serves the I/O driver and sockets, timers and
-/// signals, so it exists with any of their features.
-#[cfg(any(feature = "net", feature = "time", feature = "signal"))]
+/// signals, and says where `fs` may use io_uring, so it exists with any
+/// of their features.
+#[cfg(any(feature = "net", feature = "time", feature = "signal", feature = "fs"))]
 mod sys;
 #[cfg(feature = "rt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]

@@ -87,19 +87,28 @@ impl Ready {
     }
 
     /// Whether `self` and `other` share a flag.
-    #[cfg_attr(not(any(feature = "net", feature = "signal")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "net", feature = "signal", feature = "fs")),
+        allow(dead_code)
+    )]
     pub(crate) const fn intersects(self, other: Ready) -> bool {
         self.0 & other.0 != 0
     }
 
     /// The raw flag bits (for the reactor).
-    #[cfg_attr(not(any(feature = "net", feature = "signal")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "net", feature = "signal", feature = "fs")),
+        allow(dead_code)
+    )]
     pub(crate) const fn as_bits(self) -> u8 {
         self.0
     }
 
     /// A `Ready` from raw bits; bits outside [`Ready::ALL`] are dropped.
-    #[cfg_attr(not(any(feature = "net", feature = "signal")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "net", feature = "signal", feature = "fs")),
+        allow(dead_code)
+    )]
     pub(crate) const fn from_bits(bits: u8) -> Ready {
         Ready(bits & ALL)
     }

@@ -34,7 +34,7 @@ pub struct Builder {
     kind: Kind,
     /// Set by `enable_io` (features `net`, `signal`; always `false` without).
     enable_io: bool,
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     max_io_events_per_tick: usize,
     /// Set by `enable_time` (feature `time`; always `false` without).
     enable_time: bool,
@@ -55,6 +55,13 @@ pub struct Builder {
     event_interval: u32,
     global_queue_interval: Option<u32>,
     spin_before_park: Duration,
+    /// Set by `fs_backend` (feature `fs`).
+    #[cfg(feature = "fs")]
+    fs_backend: super::FsBackend,
+    /// The rings' crate-internal knobs (tests shrink them, or simulate a
+    /// refusal of `io_uring_setup`).
+    #[cfg(feature = "fs")]
+    pub(crate) ring_config: super::fs_backend::RingConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +110,7 @@ impl Builder {
         Builder {
             kind,
             enable_io: false,
-            #[cfg(any(feature = "net", feature = "signal"))]
+            #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
             max_io_events_per_tick: crate::runtime::io::DEFAULT_EVENTS_PER_TICK,
             enable_time: false,
             start_paused: false,
@@ -120,6 +127,10 @@ impl Builder {
             event_interval: DEFAULT_EVENT_INTERVAL,
             global_queue_interval: None,
             spin_before_park: super::park::spin::DEFAULT_SPIN_BEFORE_PARK,
+            #[cfg(feature = "fs")]
+            fs_backend: super::FsBackend::Auto,
+            #[cfg(feature = "fs")]
+            ring_config: Default::default(),
         }
     }
 
@@ -458,11 +469,51 @@ impl Builder {
         self
     }
 
+    /// Chooses the engine of `weft::fs` on this runtime (default
+    /// [`FsBackend::Auto`]: io_uring where the kernel allows it, else the
+    /// blocking pool). With io_uring every worker thread (the one thread of
+    /// a `current_thread` runtime) owns a ring, and the runtime has an I/O
+    /// driver for the rings to wait in even without [`enable_io`]. The
+    /// choice is made once, by [`build`], which fails if
+    /// [`FsBackend::IoUring`] is asked for and the rings cannot be set up.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has no such setting: its `fs` always runs on the blocking
+    /// pool (see [`FsBackend`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::{Builder, FsBackend};
+    ///
+    /// let rt = Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .fs_backend(FsBackend::Auto)
+    ///     .build()?;
+    /// rt.block_on(async {});
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`enable_io`]: Builder::enable_io
+    /// [`build`]: Builder::build
+    /// [`FsBackend`]: crate::runtime::FsBackend
+    /// [`FsBackend::Auto`]: crate::runtime::FsBackend::Auto
+    /// [`FsBackend::IoUring`]: crate::runtime::FsBackend::IoUring
+    #[cfg(feature = "fs")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
+    pub fn fs_backend(&mut self, backend: super::FsBackend) -> &mut Builder {
+        self.fs_backend = backend;
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// # Errors
     ///
-    /// Fails if an OS resource the runtime needs cannot be created.
+    /// Fails if an OS resource the runtime needs cannot be created (with
+    /// `fs`, also if io_uring was required with
+    /// `fs_backend(FsBackend::IoUring)` and cannot be set up).
     pub fn build(&mut self) -> io::Result<Runtime> {
         if self.start_paused {
             assert!(
@@ -474,12 +525,31 @@ impl Builder {
                 "`start_paused` requires the time driver: call `enable_time` (or `enable_all`)"
             );
         }
-        let (driver, driver_handle) = Driver::new(DriverConfig {
-            enable_io: self.enable_io,
-            enable_time: self.enable_time,
-            #[cfg(any(feature = "net", feature = "signal"))]
-            events_per_tick: self.max_io_events_per_tick,
-        })?;
+        #[cfg(feature = "rt-multi-thread")]
+        let workers = self.worker_threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        });
+        // One io_uring ring per scheduler thread.
+        #[cfg(feature = "fs")]
+        let rings = {
+            let threads = match self.kind {
+                Kind::CurrentThread => 1,
+                #[cfg(feature = "rt-multi-thread")]
+                Kind::MultiThread => workers,
+            };
+            super::fs_backend::select(self.fs_backend, threads, self.ring_config)?
+        };
+        #[cfg(not(feature = "fs"))]
+        let rings = ();
+        let (driver, driver_handle) = Driver::new(
+            DriverConfig {
+                enable_io: self.enable_io,
+                enable_time: self.enable_time,
+                #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+                events_per_tick: self.max_io_events_per_tick,
+            },
+            rings,
+        )?;
         let config = scheduler::Config {
             event_interval: self.event_interval,
             global_queue_interval: self
@@ -506,9 +576,6 @@ impl Builder {
             }
             #[cfg(feature = "rt-multi-thread")]
             Kind::MultiThread => {
-                let workers = self.worker_threads.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-                });
                 // Workers are pool threads too; the cap is for `spawn_blocking`.
                 let pool_config = PoolConfig {
                     max_threads: pool_config.max_threads + workers,

@@ -20,12 +20,20 @@
 //! its wake-up are the driver parker's (`park/driver_parker.rs`).
 
 use super::park::{DriverParker, DriverUnparker};
-#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 use crate::runtime::io as io_driver;
 #[cfg(feature = "time")]
 use crate::runtime::time as time_driver;
 use std::io;
 use std::time::Duration;
+
+/// The io_uring rings of `fs` (one per scheduler thread), if the runtime
+/// has them: they wait for completions in the I/O driver.
+#[cfg(feature = "fs")]
+pub(crate) type Rings = Option<crate::loom::Arc<crate::runtime::fs_backend::Rings>>;
+/// Without `fs` there are no rings.
+#[cfg(not(feature = "fs"))]
+pub(crate) type Rings = ();
 
 /// The parking side, held in the scheduler's core.
 #[derive(Debug)]
@@ -39,6 +47,12 @@ pub(crate) struct Driver {
 #[derive(Debug, Clone)]
 pub(crate) struct DriverHandle {
     unparker: DriverUnparker,
+    /// `enable_io` was asked for: sockets may use the I/O driver (which
+    /// also exists for the rings alone).
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+    io_enabled: bool,
+    #[cfg(feature = "fs")]
+    rings: Rings,
     #[cfg(feature = "time")]
     time: Option<time_driver::Handle>,
 }
@@ -49,13 +63,13 @@ pub(crate) struct DriverHandle {
 pub(crate) struct DriverConfig {
     pub(crate) enable_io: bool,
     pub(crate) enable_time: bool,
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) events_per_tick: usize,
 }
 
 impl Driver {
-    pub(crate) fn new(config: DriverConfig) -> io::Result<(Driver, DriverHandle)> {
-        let (parker, unparker) = innermost(config)?;
+    pub(crate) fn new(config: DriverConfig, rings: Rings) -> io::Result<(Driver, DriverHandle)> {
+        let (parker, unparker) = innermost(config, &rings)?;
         #[cfg(feature = "time")]
         let (time, time_handle) = if config.enable_time {
             let (driver, handle) = time_driver::Driver::new(unparker.clone());
@@ -67,6 +81,10 @@ impl Driver {
         debug_assert!(!config.enable_time, "no time driver without `time`");
         let handle = DriverHandle {
             unparker,
+            #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+            io_enabled: config.enable_io,
+            #[cfg(feature = "fs")]
+            rings,
             #[cfg(feature = "time")]
             time: time_handle,
         };
@@ -101,20 +119,27 @@ impl Driver {
     }
 }
 
-/// The innermost layer: the I/O driver if enabled, else a condvar parker.
-#[cfg(any(feature = "net", feature = "signal"))]
-fn innermost(config: DriverConfig) -> io::Result<(DriverParker, DriverUnparker)> {
-    if config.enable_io {
+/// The innermost layer: the I/O driver if enabled (or the runtime has
+/// io_uring rings, which wait for completions in it), else a condvar
+/// parker.
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+fn innermost(config: DriverConfig, rings: &Rings) -> io::Result<(DriverParker, DriverUnparker)> {
+    #[cfg(feature = "fs")]
+    let with_rings = rings.is_some();
+    #[cfg(not(feature = "fs"))]
+    let with_rings = false;
+    if config.enable_io || with_rings {
         // With timers, timed turns wait on a timerfd (`runtime::io`).
-        let (driver, handle) = io_driver::Driver::new(config.events_per_tick, config.enable_time)?;
+        let (driver, handle) =
+            io_driver::Driver::new(config.events_per_tick, config.enable_time, rings.clone())?;
         return Ok(DriverParker::io(driver, handle));
     }
     Ok(DriverParker::condvar())
 }
 
 /// The innermost layer: a condvar parker (no I/O driver is compiled in).
-#[cfg(not(any(feature = "net", feature = "signal")))]
-fn innermost(config: DriverConfig) -> io::Result<(DriverParker, DriverUnparker)> {
+#[cfg(not(any(feature = "net", feature = "signal", feature = "fs")))]
+fn innermost(config: DriverConfig, _rings: &Rings) -> io::Result<(DriverParker, DriverUnparker)> {
     debug_assert!(!config.enable_io, "no I/O driver without `net` or `signal`");
     Ok(DriverParker::condvar())
 }
@@ -125,15 +150,42 @@ impl DriverHandle {
         self.unparker.unpark();
     }
 
-    /// The I/O driver's handle, if the runtime has one.
-    #[cfg(any(feature = "net", feature = "signal"))]
+    /// The I/O driver's handle, if the runtime has one and `enable_io`
+    /// asked for it (the rings of `fs` alone do not offer it to sockets).
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) fn io(&self) -> Option<&io_driver::Handle> {
-        self.unparker.io()
+        self.unparker.io().filter(|_| self.io_enabled)
+    }
+
+    /// Submits what ring `index` batched and reaps it (before a sleep or
+    /// a driver check of the scheduler thread that owns it). Returns
+    /// whether that woke a task: the thread must then not sleep.
+    #[cfg(feature = "fs")]
+    pub(crate) fn flush_ring(&self, index: usize) -> bool {
+        self.rings.as_ref().is_some_and(|rings| rings.flush(index))
+    }
+
+    /// Reaps ring `index` (after a sleep of its scheduler thread).
+    #[cfg(feature = "fs")]
+    pub(crate) fn reap_ring(&self, index: usize) {
+        if let Some(rings) = &self.rings {
+            rings.reap(index);
+        }
     }
 
     /// The time driver's handle, if the runtime has one.
     #[cfg(feature = "time")]
     pub(crate) fn time(&self) -> Option<&time_driver::Handle> {
         self.time.as_ref()
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl DriverHandle {
+        /// The io_uring rings of `fs`, if the runtime has them.
+        pub(crate) fn rings(&self) -> Option<&crate::loom::Arc<crate::runtime::fs_backend::Rings>> {
+            self.rings.as_ref()
+        }
     }
 }

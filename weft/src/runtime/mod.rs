@@ -82,20 +82,25 @@
 //! an enum), `coop` the cooperative budget, `blocking` the blocking pool,
 //! `driver` what an idle scheduler sleeps on, `park/` how every engine
 //! thread sleeps and wakes (and the spin-before-park policy), `context` the
-//! thread-local "current runtime".
+//! thread-local "current runtime", `uring/` the io_uring engine of
+//! `weft::fs` (one ring per worker; `fs_backend` chooses it or the
+//! blocking pool when the runtime is built).
 
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
+#[cfg(feature = "fs")]
+pub(crate) mod fs_backend;
 mod handle;
 mod id;
-/// The I/O driver exists only with a feature that needs it; without one,
-/// an idle runtime sleeps on its parker (`driver.rs`). With `signal`
-/// alone, the parts that only sockets use stay idle.
-#[cfg(any(feature = "net", feature = "signal"))]
-#[cfg_attr(not(feature = "net"), allow(dead_code))]
+/// The I/O driver exists only with a feature that needs it (`fs`: the
+/// io_uring rings wait in it); without one, an idle runtime sleeps on its
+/// parker (`driver.rs`). With `signal` or `fs` alone, the parts that only
+/// sockets use stay idle.
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+#[cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]
 pub(crate) mod io;
 mod local_runtime;
 mod metrics;
@@ -106,8 +111,18 @@ pub(crate) mod scheduler;
 pub(crate) mod task;
 #[cfg(feature = "time")]
 pub(crate) mod time;
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    // The engine's API is for `weft::fs` (`uring/mod.rs`); the parts of it
+    // that `fs` does not call yet are exercised by the engine's tests.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) mod uring;
+}
 
 pub use builder::Builder;
+#[cfg(feature = "fs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
+pub use fs_backend::FsBackend;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};

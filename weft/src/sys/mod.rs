@@ -95,6 +95,17 @@
 //!   `connect` that reports `EINPROGRESS` (std has no stable `ErrorKind`
 //!   for it yet). POSIX; shared.
 //!
+//! * **io_uring** (feature `fs`; [`cfg_io_uring!`], [`cfg_not_io_uring!`]).
+//!   The `fs` engine (`runtime/uring/`) submits file operations to
+//!   io_uring rings through the `io-uring` crate, which exists for Linux
+//!   only. The two macros are the one switch: items wrapped in the first
+//!   are compiled where rings may exist (Linux, feature `fs`, the
+//!   fallback not forced, not a loom build), items in the second
+//!   everywhere else. Whether the running kernel allows rings is asked
+//!   once per runtime at build time (`runtime/uring/probe.rs`). Loom and
+//!   Miri builds have no rings either (neither can run the system calls).
+//!   *Fallback:* no rings; every `fs` call runs on the blocking pool.
+//!
 //! Every `unsafe` call here has its `// SAFETY:` comment; the functions
 //! themselves are safe to call (a wrong descriptor gives an OS error).
 
@@ -127,3 +138,43 @@ pub(crate) use unix::*;
 
 #[cfg(all(test, not(miri), not(weft_loom)))]
 mod tests;
+
+/// Compiles the items it wraps only where io_uring rings may exist: Linux,
+/// feature `fs`, the fallback not forced, not a loom build (the rings are
+/// real kernel objects loom cannot model), not Miri (it cannot make the
+/// io_uring system calls).
+#[allow(unused_macros)]
+macro_rules! cfg_io_uring {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(
+                feature = "fs",
+                target_os = "linux",
+                not(weft_sys_fallback),
+                not(weft_loom),
+                not(miri)
+            ))]
+            $item
+        )*
+    };
+}
+
+/// The complement of [`cfg_io_uring!`]: compiled where there are no rings.
+#[allow(unused_macros)]
+macro_rules! cfg_not_io_uring {
+    ($($item:item)*) => {
+        $(
+            #[cfg(not(all(
+                feature = "fs",
+                target_os = "linux",
+                not(weft_sys_fallback),
+                not(weft_loom),
+                not(miri)
+            )))]
+            $item
+        )*
+    };
+}
+
+#[allow(unused_imports)]
+pub(crate) use {cfg_io_uring, cfg_not_io_uring};

@@ -61,6 +61,12 @@ use std::time::Duration;
 const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 /// The token of the precise-timeout timerfd.
 const TIMER_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
+/// The token of io_uring ring `i` (feature `fs`) is `RING_TOKEN_BASE - i`
+/// (far above any `ScheduledIo` address).
+#[cfg(feature = "fs")]
+const RING_TOKEN_BASE: usize = usize::MAX - 2;
+#[cfg(feature = "fs")]
+const MAX_RINGS: usize = 1 << 16;
 
 /// Events taken from the OS per turn, by default.
 pub(crate) const DEFAULT_EVENTS_PER_TICK: usize = 1024;
@@ -74,6 +80,10 @@ pub(crate) struct Driver {
     /// With timers enabled (and a platform timerfd): sub-millisecond
     /// timeouts.
     precise: Option<precise_timeout::PreciseTimeout>,
+    /// The io_uring rings of `fs`, their descriptors registered here: a
+    /// turn that sees one readable reaps it (`runtime/uring/`).
+    #[cfg(feature = "fs")]
+    rings: crate::runtime::driver::Rings,
 }
 
 /// Shared by every resource and every thread that may wake the driver.
@@ -108,6 +118,7 @@ impl Driver {
     pub(crate) fn new(
         events_per_tick: usize,
         precise_timeouts: bool,
+        rings: crate::runtime::driver::Rings,
     ) -> io::Result<(Driver, Handle)> {
         let poll = mio::Poll::new()?;
         // Miri has no timerfd: there, waits keep epoll's millisecond timeout.
@@ -116,6 +127,22 @@ impl Driver {
         } else {
             None
         };
+        #[cfg(feature = "fs")]
+        if let Some(rings) = &rings {
+            assert!(
+                rings.len() <= MAX_RINGS,
+                "at most {MAX_RINGS} io_uring rings"
+            );
+            for index in 0..rings.len() {
+                poll.registry().register(
+                    &mut mio::unix::SourceFd(&rings.fd(index)),
+                    mio::Token(RING_TOKEN_BASE - index),
+                    mio::Interest::READABLE,
+                )?;
+            }
+        }
+        #[cfg(not(feature = "fs"))]
+        let () = rings;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
         let handle = Handle {
@@ -138,6 +165,8 @@ impl Driver {
             tick: 0,
             handle: handle.clone(),
             precise,
+            #[cfg(feature = "fs")]
+            rings,
         };
         Ok((driver, handle))
     }
@@ -180,6 +209,14 @@ impl Driver {
             woken = true;
             if event.token() == WAKE_TOKEN {
                 continue;
+            }
+            #[cfg(feature = "fs")]
+            if let Some(rings) = &self.rings {
+                let token = event.token().0;
+                if token <= RING_TOKEN_BASE && token > RING_TOKEN_BASE - MAX_RINGS {
+                    rings.reap(RING_TOKEN_BASE - token);
+                    continue;
+                }
             }
             let ready = ready_from(event);
             let ptr = event.token().0 as *const ScheduledIo;
@@ -335,7 +372,7 @@ mod tests {
     /// naming the old token, so its `ScheduledIo` must stay alive.
     #[test]
     fn a_failed_deregistration_keeps_the_resource_alive_for_late_events() {
-        let (mut driver, handle) = Driver::new(16, false).unwrap();
+        let (mut driver, handle) = Driver::new(16, false, Default::default()).unwrap();
         let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
         let duplicate = ours.try_clone().unwrap();

@@ -273,7 +273,7 @@ mod tests {
 
     #[test]
     fn a_read_waits_for_readiness_then_wakes_and_reads() {
-        let (mut driver, handle) = Driver::new(64, false).unwrap();
+        let (mut driver, handle) = Driver::new(64, false, Default::default()).unwrap();
         let (client, mut server) = pair(&handle);
         let wakes = Arc::new(CountWakes::default());
         let waker = Waker::from(wakes.clone());
@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn writes_apply_backpressure_until_the_peer_reads() {
-        let (mut driver, handle) = Driver::new(64, false).unwrap();
+        let (mut driver, handle) = Driver::new(64, false, Default::default()).unwrap();
         let (client, mut server) = pair(&handle);
         let waker = Waker::noop();
         let mut cx = Context::from_waker(waker);
@@ -338,7 +338,7 @@ mod tests {
 
     #[test]
     fn deregistration_with_an_event_in_flight_is_safe() {
-        let (mut driver, handle) = Driver::new(64, false).unwrap();
+        let (mut driver, handle) = Driver::new(64, false, Default::default()).unwrap();
         for _ in 0..50 {
             let (client, mut server) = pair(&handle);
             server.write_all(b"x").unwrap();
@@ -369,7 +369,7 @@ mod tests {
 
     #[test]
     fn shutdown_fails_pending_and_later_operations() {
-        let (driver, handle) = Driver::new(64, false).unwrap();
+        let (driver, handle) = Driver::new(64, false, Default::default()).unwrap();
         let (client, _server) = pair(&handle);
         let wakes = Arc::new(CountWakes::default());
         let waker = Waker::from(wakes.clone());
@@ -389,7 +389,7 @@ mod tests {
 
     #[test]
     fn unpark_wakes_a_waiting_turn() {
-        let (mut driver, handle) = Driver::new(8, false).unwrap();
+        let (mut driver, handle) = Driver::new(8, false, Default::default()).unwrap();
         let waker = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(20));
             handle.unpark();

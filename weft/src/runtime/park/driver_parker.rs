@@ -28,24 +28,24 @@
 
 use super::{CondvarParker, CondvarUnparker};
 // The I/O variant exists only with a feature that builds the I/O driver.
-#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 use crate::loom::{Arc, AtomicUsize, Ordering::*};
-#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 use crate::runtime::io as io_driver;
 use std::time::Duration;
 
-#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 const EMPTY: usize = 0;
-#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 const PARKED: usize = 1;
-#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 const NOTIFIED: usize = 2;
 
 /// The sleeping side, held in the driver.
 #[derive(Debug)]
 pub(crate) enum DriverParker {
     Condvar(CondvarParker),
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     Io(io_driver::Driver, Arc<AtomicUsize>),
 }
 
@@ -54,7 +54,7 @@ pub(crate) enum DriverParker {
 #[derive(Debug, Clone)]
 pub(crate) enum DriverUnparker {
     Condvar(CondvarUnparker),
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     Io(io_driver::Handle, Arc<AtomicUsize>),
 }
 
@@ -70,7 +70,7 @@ impl DriverParker {
     }
 
     /// A driver parker sleeping in turns of `io`, woken through `handle`.
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) fn io(
         io: io_driver::Driver,
         handle: io_driver::Handle,
@@ -91,7 +91,7 @@ impl DriverParker {
                 None => parker.park(),
                 Some(timeout) => parker.park_timeout(timeout),
             },
-            #[cfg(any(feature = "net", feature = "signal"))]
+            #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
             DriverParker::Io(io, state) => turn(io, state, timeout),
         }
     }
@@ -100,7 +100,7 @@ impl DriverParker {
 /// One turn of the I/O driver, blocking (up to `timeout`) only if no
 /// unpark is pending (rules 2 and 4). Returns whether an unpark or an
 /// event ended it.
-#[cfg(any(feature = "net", feature = "signal"))]
+#[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 fn turn(io: &mut io_driver::Driver, state: &AtomicUsize, timeout: Option<Duration>) -> bool {
     // SeqCst: PARKED must be visible to an unparker before `epoll_wait`
     // starts, and a NOTIFIED seen here makes this turn non-blocking.
@@ -124,7 +124,7 @@ impl DriverUnparker {
     pub(crate) fn unpark(&self) {
         match self {
             DriverUnparker::Condvar(unparker) => unparker.unpark(),
-            #[cfg(any(feature = "net", feature = "signal"))]
+            #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
             DriverUnparker::Io(io, state) => {
                 // SeqCst: pairs with the CAS in `turn`.
                 if state.swap(NOTIFIED, SeqCst) == PARKED {
@@ -135,7 +135,7 @@ impl DriverUnparker {
     }
 
     /// The I/O driver's handle, if the driver sleeps in it.
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) fn io(&self) -> Option<&io_driver::Handle> {
         match self {
             DriverUnparker::Io(io, _) => Some(io),

@@ -220,7 +220,7 @@ impl Handle {
         self.owned.len()
     }
 
-    #[cfg(any(feature = "net", feature = "signal", feature = "time"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "time", feature = "fs"))]
     pub(crate) fn driver_handle(&self) -> &DriverHandle {
         &self.driver
     }
@@ -386,6 +386,14 @@ impl Context {
     /// tasks, which borrow the core to queue.
     fn park(&self, timeout: Option<std::time::Duration>) {
         let config = &self.handle.config;
+        // Rule 7 of `runtime/uring`: what the tasks pushed since the last
+        // driver check is submitted in one `io_uring_enter`. Completions
+        // it reaped woke tasks: then only check the driver, do not sleep.
+        #[cfg(feature = "fs")]
+        let timeout = match self.handle.driver.flush_ring(0) {
+            true => Some(std::time::Duration::ZERO),
+            false => timeout,
+        };
         let taken = self.core.borrow_mut().as_mut().and_then(|core| {
             if timeout.is_none() {
                 core.stats.parks += 1;
@@ -417,6 +425,11 @@ impl Context {
                 core.driver = Some(driver);
             }
         }
+        // Completions that came while the thread slept (the driver reaps
+        // on the ring's epoll event too; this covers a zero-timeout check,
+        // which skips `epoll_wait` when no socket is registered).
+        #[cfg(feature = "fs")]
+        self.handle.driver.reap_ring(0);
         context::wake_deferred();
     }
 }
@@ -433,5 +446,16 @@ impl fmt::Debug for Handle {
             .field("alive_tasks", &self.alive_tasks())
             .field("inject", &self.inject)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl Context {
+        /// This thread's io_uring ring: (the rings' id, 0).
+        pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+            let rings = self.handle.driver.rings()?;
+            Some((rings.id(), 0))
+        }
     }
 }

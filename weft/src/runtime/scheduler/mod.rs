@@ -115,7 +115,7 @@ impl Handle {
     }
 
     /// The I/O driver's handle, if the runtime was built with I/O.
-    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) fn io_handle(&self) -> Option<&crate::runtime::io::Handle> {
         match self {
             Handle::CurrentThread(handle) => handle.driver_handle().io(),
@@ -160,6 +160,32 @@ impl Context {
             Context::CurrentThread(cx) => cx,
             #[cfg(feature = "rt-multi-thread")]
             Context::MultiThread(_) => unreachable!("not a current_thread context"),
+        }
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl Handle {
+        /// The io_uring rings of `fs`, if the runtime runs it on io_uring.
+        pub(crate) fn uring_rings(&self) -> Option<&Arc<crate::runtime::uring::Rings>> {
+            match self {
+                Handle::CurrentThread(handle) => handle.driver_handle().rings(),
+                #[cfg(feature = "rt-multi-thread")]
+                Handle::MultiThread(handle) => handle.driver_handle().rings(),
+            }
+        }
+    }
+
+    impl Context {
+        /// Which io_uring ring this scheduler thread owns: (its runtime's
+        /// `Rings::id`, the ring's index), if its runtime has rings.
+        pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+            match self {
+                Context::CurrentThread(cx) => cx.uring_position(),
+                #[cfg(feature = "rt-multi-thread")]
+                Context::MultiThread(cx) => cx.uring_position(),
+            }
         }
     }
 }

@@ -107,11 +107,14 @@ fn config() -> Config {
 
 /// A driver without I/O or timers (it sleeps on a condvar parker).
 fn driver() -> (Driver, crate::runtime::driver::DriverHandle) {
-    Driver::new(DriverConfig {
-        enable_io: false,
-        enable_time: false,
-        events_per_tick: 1,
-    })
+    Driver::new(
+        DriverConfig {
+            enable_io: false,
+            enable_time: false,
+            events_per_tick: 1,
+        },
+        Default::default(),
+    )
     .unwrap()
 }
 

@@ -244,7 +244,7 @@ impl Handle {
         join
     }
 
-    #[cfg(any(feature = "net", feature = "signal", feature = "time"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "time", feature = "fs"))]
     pub(crate) fn driver_handle(&self) -> &DriverHandle {
         self.shared.driver.handle()
     }

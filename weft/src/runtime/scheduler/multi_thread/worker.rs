@@ -171,6 +171,18 @@ impl Context {
                 }
                 continue;
             }
+            #[cfg(feature = "fs")]
+            {
+                // Out of tasks: submit what this worker's tasks pushed to
+                // its io_uring ring before searching or parking; what
+                // completed at once (page-cache reads do) runs next,
+                // without the idle protocol's round trip.
+                let woke;
+                (core, woke) = self.flush_ring(core);
+                if woke {
+                    continue;
+                }
+            }
             if context::has_deferred() {
                 // Yielded tasks wait for a driver check, not for a park.
                 core = self.park_timeout(core, Some(Duration::ZERO));
@@ -217,6 +229,21 @@ impl Context {
             core.serving_remote = false;
         }
         (core, found)
+    }
+
+    /// Submits and reaps this worker's io_uring ring with the core
+    /// installed, so the tasks it wakes queue here. Returns whether it woke
+    /// any.
+    #[cfg(feature = "fs")]
+    fn flush_ring(&self, core: Box<Core>) -> (Box<Core>, bool) {
+        *self.core.borrow_mut() = Some(core);
+        let woke = self.handle().driver_handle().flush_ring(self.worker.index);
+        let core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core stays installed while the ring is flushed");
+        (core, woke)
     }
 
     /// Polls `task`, then the tasks it leaves in the LIFO slot. Returns
@@ -366,7 +393,21 @@ impl Context {
             .take()
             .expect("the worker's parker is in its core");
         *self.core.borrow_mut() = Some(core);
+        // Rule 7 of `runtime/uring`: the SQEs this worker's tasks pushed
+        // since the last check go in one `io_uring_enter`; completions
+        // that came meanwhile are reaped after the sleep (woken tasks
+        // queue here: the core is installed).
+        // If that woke a task (queued here), only check the driver.
+        #[cfg(feature = "fs")]
+        let driver = self.handle().driver_handle();
+        #[cfg(feature = "fs")]
+        let timeout = match driver.flush_ring(self.worker.index) {
+            true => Some(Duration::ZERO),
+            false => timeout,
+        };
         park.park(timeout);
+        #[cfg(feature = "fs")]
+        driver.reap_ring(self.worker.index);
         if let Some(core) = self.core.borrow_mut().as_mut() {
             // Deferred tasks yielded: they go to the back of the queue.
             core.lifo_enabled = false;
@@ -672,5 +713,16 @@ impl std::fmt::Debug for Context {
         f.debug_struct("multi_thread::Context")
             .field("worker", &self.worker)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "fs")]
+crate::sys::cfg_io_uring! {
+    impl Context {
+        /// This worker's io_uring ring: (the rings' id, the worker's index).
+        pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+            let rings = self.handle().driver_handle().rings()?;
+            Some((rings.id(), self.worker.index))
+        }
     }
 }

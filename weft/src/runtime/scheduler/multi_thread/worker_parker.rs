@@ -67,7 +67,7 @@ impl SharedDriver {
         })
     }
 
-    #[cfg(any(feature = "net", feature = "signal", feature = "time"))]
+    #[cfg(any(feature = "net", feature = "signal", feature = "time", feature = "fs"))]
     pub(super) fn handle(&self) -> &DriverHandle {
         &self.handle
     }

@@ -1,0 +1,236 @@
+//! The owned-resource operation: a future that owns what the kernel reads
+//! or writes (buffers, paths, descriptors) and resolves to the result with
+//! those resources given back. Rules 1-5 of the design note (`mod.rs`).
+
+use super::ring::{RingInner, RingShared, Slot};
+use crate::loom::{Arc, Mutex};
+use io_uring::squeue;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+/// The longest chain of linked SQEs one operation submits.
+pub(crate) const MAX_CHAIN: usize = 3;
+
+/// What happens to an operation's data when a completion arrives after
+/// its future was dropped (rule 4). Runs under the ring's lock, so it only
+/// releases what the result holds (closes a descriptor the kernel opened).
+pub(crate) trait Discard: Send + 'static {
+    /// The completion of entry `position` of the chain, with `result`.
+    fn discard(&mut self, position: usize, result: i32, ring: &mut RingInner) {
+        let _ = (position, result, ring);
+    }
+}
+
+/// One kind of operation.
+pub(crate) trait Operation: Discard + Sized {
+    type Output;
+
+    /// The SQEs to submit, linked in order if more than one. Every pointer
+    /// in them points into heap memory `self` owns (never into `self`
+    /// itself: the data moves into the ring if the future is dropped).
+    fn entries(&mut self) -> Chain;
+
+    /// Builds the output from the results (one per entry, in order).
+    fn complete(self, results: &[i32]) -> Self::Output;
+}
+
+/// Up to [`MAX_CHAIN`] SQEs.
+pub(crate) struct Chain {
+    entries: [Option<squeue::Entry>; MAX_CHAIN],
+    len: usize,
+}
+
+impl Chain {
+    pub(crate) fn one(entry: squeue::Entry) -> Chain {
+        let mut chain = Chain {
+            entries: [None, None, None],
+            len: 0,
+        };
+        chain.push(entry);
+        chain
+    }
+
+    /// Appends `entry`; the previous entry gets `IOSQE_IO_LINK`, so this
+    /// one starts only after it succeeds.
+    pub(crate) fn then(mut self, entry: squeue::Entry) -> Chain {
+        if let Some(previous) = self.entries[self.len - 1].take() {
+            self.entries[self.len - 1] = Some(previous.flags(squeue::Flags::IO_LINK));
+        }
+        self.push(entry);
+        self
+    }
+
+    fn push(&mut self, entry: squeue::Entry) {
+        assert!(self.len < MAX_CHAIN, "an io_uring chain is at most {MAX_CHAIN} long");
+        self.entries[self.len] = Some(entry);
+        self.len += 1;
+    }
+}
+
+enum State {
+    /// Not pushed yet (or waiting for room).
+    Idle,
+    /// Pushed: one slot per entry, named by its `user_data`.
+    InFlight {
+        slots: [u64; MAX_CHAIN],
+        len: usize,
+    },
+    /// The output was returned.
+    Finished,
+}
+
+/// The future of one operation on one ring.
+pub(crate) struct Op<T: Operation> {
+    ring: Arc<RingShared>,
+    data: Option<T>,
+    state: State,
+}
+
+// The data is never pinned: the kernel sees only heap memory it owns.
+impl<T: Operation> Unpin for Op<T> {}
+
+impl<T: Operation> Op<T> {
+    pub(crate) fn new(ring: Arc<RingShared>, data: T) -> Op<T> {
+        Op {
+            ring,
+            data: Some(data),
+            state: State::Idle,
+        }
+    }
+}
+
+impl<T: Operation> Future for Op<T> {
+    type Output = T::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
+        let this = self.get_mut();
+        if let State::Idle = this.state {
+            let on_owner = super::is_on_owner(&this.ring);
+            let data = this.data.as_mut().expect("an idle operation has its data");
+            let chain = data.entries();
+            let mut inner = this.ring.lock();
+            if !inner.make_room(chain.len) {
+                // Rule 6: wait for completions to free room.
+                inner.wait_for_room(cx.waker());
+                return Poll::Pending;
+            }
+            let mut slots = [0; MAX_CHAIN];
+            let mut entries = chain.entries;
+            for (position, entry) in entries.iter_mut().take(chain.len).enumerate() {
+                let slot = inner.alloc_slot();
+                // Off the owner the check below registers the waker (after
+                // the inline completions are taken: no wake for those).
+                let waker = on_owner.then(|| cx.waker().clone());
+                *inner.slot_mut(slot) = Slot::Waiting(waker);
+                slots[position] = slot;
+                let built = entry.take().expect("a chain has `len` entries");
+                *entry = Some(built.user_data(slot));
+            }
+            for entry in entries.iter().take(chain.len).flatten() {
+                // SAFETY: the entries point into heap memory `data` owns;
+                // `data` stays in this future until every completion is
+                // taken, or moves into the ring's slots when the future is
+                // dropped (rules 2 and 4).
+                unsafe { inner.push(std::slice::from_ref(entry)) };
+            }
+            this.state = State::InFlight {
+                slots,
+                len: chain.len,
+            };
+            if on_owner {
+                // The scheduler's next flush submits it (rule 7).
+                return Poll::Pending;
+            }
+            // No scheduler flush will come for this thread (rule 7):
+            // submit now, and take what completed inline (a read from the
+            // page cache often does), so the result needs no wake-up.
+            let mut after = super::ring::AfterUnlock::default();
+            inner.submit();
+            inner.reap(&mut after);
+            drop(inner);
+            after.run();
+        }
+        match this.state {
+            State::Idle => unreachable!("pushed above"),
+            State::InFlight { slots, len } => {
+                let slots = &slots[..len];
+                let mut results = [0; MAX_CHAIN];
+                // Wakers replaced by this poll's drop after the lock.
+                let mut replaced: [Option<Waker>; MAX_CHAIN] = [None, None, None];
+                let mut inner = this.ring.lock();
+                let mut done = true;
+                for (position, &slot) in slots.iter().enumerate() {
+                    match inner.slot_mut(slot) {
+                        Slot::Done(result) => results[position] = *result,
+                        Slot::Waiting(waker) => {
+                            done = false;
+                            // Rule 3: the latest poller's waker.
+                            match waker {
+                                Some(waker) if waker.will_wake(cx.waker()) => {}
+                                _ => replaced[position] = waker.replace(cx.waker().clone()),
+                            }
+                        }
+                        Slot::Vacant | Slot::Orphan(..) => {
+                            unreachable!("an operation's slot changed hands")
+                        }
+                    }
+                }
+                if !done {
+                    drop(inner);
+                    drop(replaced);
+                    return Poll::Pending;
+                }
+                for &slot in slots {
+                    inner.free_slot(slot);
+                }
+                drop(inner);
+                this.state = State::Finished;
+                let data = this.data.take().expect("an operation completes once");
+                Poll::Ready(data.complete(&results[..len]))
+            }
+            State::Finished => panic!("an io_uring operation polled after it completed"),
+        }
+    }
+}
+
+impl<T: Operation> Drop for Op<T> {
+    /// Rule 4: a dropped operation's data stays alive in the ring until
+    /// every completion of its chain has come.
+    fn drop(&mut self) {
+        let State::InFlight { slots, len } = self.state else {
+            return;
+        };
+        let Some(data) = self.data.take() else {
+            return;
+        };
+        let data: Arc<Mutex<Box<dyn Discard>>> = Arc::new(Mutex::new(Box::new(data)));
+        // Wakers taken out of the slots drop after the lock is released.
+        let mut wakers: [Option<Waker>; MAX_CHAIN] = [None, None, None];
+        {
+            let mut inner = self.ring.lock();
+            for (position, &slot) in slots[..len].iter().enumerate() {
+                match std::mem::replace(inner.slot_mut(slot), Slot::Vacant) {
+                    Slot::Done(result) => {
+                        data.lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .discard(position, result, &mut inner);
+                        inner.free_slot(slot);
+                    }
+                    Slot::Waiting(waker) => {
+                        wakers[position] = waker;
+                        *inner.slot_mut(slot) = Slot::Orphan(position, data.clone());
+                        inner.push_cancel(slot);
+                    }
+                    Slot::Vacant | Slot::Orphan(..) => {
+                        unreachable!("an operation's slot changed hands")
+                    }
+                }
+            }
+        }
+        drop(wakers);
+        // If every completion had come, this was the last reference: the
+        // data drops here, outside the lock.
+        drop(data);
+    }
+}

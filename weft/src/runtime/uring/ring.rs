@@ -1,0 +1,506 @@
+//! One io_uring ring and the table of its operations in flight (rules in
+//! the module's design note, `uring/mod.rs`).
+
+use super::op::Discard;
+use crate::loom::{Arc, Mutex, MutexGuard};
+use io_uring::{opcode, squeue, types, IoUring};
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Weak;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+/// `user_data` of the completions nobody waits for (cancel requests).
+const IGNORED: u64 = u64::MAX;
+/// `user_data` tag of the close of a direct descriptor; the low 32 bits
+/// are its slot, given back to the free list when the close completes.
+const DIRECT_CLOSE: u64 = 1 << 63;
+/// An operation's `user_data` is its slot's index (low 32 bits) and the
+/// slot's generation (31 bits above: bit 63 stays clear).
+const GENERATION_MASK: u32 = (1 << 31) - 1;
+/// Slots of the ring's table of direct descriptors (sparse, registered at
+/// build).
+pub(super) const DIRECT_FILES: u32 = 64;
+/// How long dropping a ring waits for the kernel to finish what is still
+/// in flight before it leaks those operations' resources (shutdown rule).
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
+/// A ring as the runtime holds it: shared by the worker that owns it, the
+/// operations submitted to it, and the I/O driver that reaps it.
+pub(crate) struct RingShared {
+    /// The worker (or the current-thread scheduler: 0) that owns it.
+    pub(super) index: usize,
+    /// The runtime's set of rings (`Rings::id`).
+    pub(super) rings_id: usize,
+    fd: RawFd,
+    inner: Mutex<RingInner>,
+}
+
+/// Everything behind the ring's mutex.
+pub(crate) struct RingInner {
+    uring: IoUring,
+    /// Operations by the low 32 bits of their `user_data`.
+    slots: Vec<Slot>,
+    /// Each slot's generation, bits 32-62 of its `user_data` (rule 5).
+    generations: Vec<u32>,
+    free_slots: Vec<u32>,
+    /// SQEs pushed whose completion has not been reaped yet (each SQE,
+    /// cancel requests and direct closes included, posts exactly one CQE).
+    in_flight: usize,
+    /// At most this many in flight: the completion queue's size, so the
+    /// completion queue never overflows.
+    capacity: usize,
+    /// SQEs pushed since the last `io_uring_enter`.
+    unsubmitted: usize,
+    /// Operations waiting for room (rule 6).
+    room_waiters: Vec<Waker>,
+    /// Free slots of the direct-descriptor table; empty if the table could
+    /// not be registered.
+    free_files: Vec<u32>,
+    /// Direct descriptors to close once the submission queue has room.
+    pending_closes: Vec<u32>,
+    /// Times an operation had to wait for room (rule 6), for tests.
+    pub(super) room_waits: u64,
+    /// `io_uring_enter` calls that submitted something, for tests.
+    pub(super) enters: u64,
+}
+
+/// The state of one `user_data` (rules 1-5).
+pub(super) enum Slot {
+    Vacant,
+    /// Pushed; the waker of the future that waits, once it has polled.
+    Waiting(Option<Waker>),
+    /// The completion's result, until the future takes it.
+    Done(i32),
+    /// Its future was dropped: what the kernel may still use, kept until
+    /// the completion comes (shared by the slots of one chain).
+    Orphan(usize, Arc<Mutex<Box<dyn Discard>>>),
+}
+
+/// What a reap or a flush leaves to do once the lock is released: wakes
+/// and drops run no code of ours under the ring's lock.
+#[derive(Default)]
+pub(crate) struct AfterUnlock {
+    wakers: Vec<Waker>,
+    drops: Vec<Arc<Mutex<Box<dyn Discard>>>>,
+}
+
+impl AfterUnlock {
+    /// Drops and wakes; returns whether it woke anything.
+    pub(super) fn run(self) -> bool {
+        drop(self.drops);
+        let woke = !self.wakers.is_empty();
+        for waker in self.wakers {
+            waker.wake();
+        }
+        woke
+    }
+}
+
+impl RingShared {
+    pub(super) fn new(
+        uring: IoUring,
+        index: usize,
+        rings_id: usize,
+        direct_files: bool,
+    ) -> RingShared {
+        let capacity = uring.params().cq_entries() as usize;
+        let free_files = if direct_files {
+            (0..DIRECT_FILES).rev().collect()
+        } else {
+            Vec::new()
+        };
+        RingShared {
+            index,
+            rings_id,
+            fd: uring.as_raw_fd(),
+            inner: Mutex::new(RingInner {
+                uring,
+                slots: Vec::new(),
+                generations: Vec::new(),
+                free_slots: Vec::new(),
+                in_flight: 0,
+                capacity,
+                unsubmitted: 0,
+                room_waiters: Vec::new(),
+                free_files,
+                pending_closes: Vec::new(),
+                room_waits: 0,
+                enters: 0,
+            }),
+        }
+    }
+
+    /// The ring's descriptor, registered in the I/O driver's epoll: it
+    /// polls readable while the completion queue holds entries.
+    pub(crate) fn fd(&self) -> RawFd {
+        self.fd
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, RingInner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Submits what was pushed since the last flush (one `io_uring_enter`
+    /// for all of it), then reaps. Called by the owning scheduler before
+    /// it sleeps or checks its driver (batching). Returns whether it woke
+    /// anything: the scheduler then must not sleep.
+    pub(crate) fn flush(&self) -> bool {
+        let after = {
+            let mut inner = self.lock();
+            if inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0 {
+                return false;
+            }
+            let mut after = AfterUnlock::default();
+            inner.submit();
+            inner.reap(&mut after);
+            after
+        };
+        after.run()
+    }
+
+    /// Takes every completion the kernel posted and wakes their futures
+    /// (the I/O driver calls this when the ring's fd is readable; the
+    /// owner after each sleep).
+    pub(crate) fn reap(&self) {
+        let after = {
+            let mut inner = self.lock();
+            if inner.in_flight == 0 {
+                return;
+            }
+            let mut after = AfterUnlock::default();
+            inner.reap(&mut after);
+            after
+        };
+        after.run();
+    }
+
+    /// Takes a free direct-descriptor slot (`None`: none free, or no
+    /// table).
+    pub(super) fn take_file_slot(self: &Arc<Self>) -> Option<DirectFile> {
+        let slot = self.lock().free_files.pop()?;
+        Some(DirectFile {
+            ring: Arc::downgrade(self),
+            slot,
+            opened: false,
+        })
+    }
+}
+
+impl RingInner {
+    /// Whether `n` more SQEs may be pushed now (rule 6): room in flight
+    /// and in the submission queue, after a flush if needed.
+    pub(super) fn make_room(&mut self, n: usize) -> bool {
+        if self.in_flight + n > self.capacity {
+            return false;
+        }
+        let free = {
+            let sq = self.uring.submission();
+            sq.capacity() - sq.len()
+        };
+        if free >= n {
+            return true;
+        }
+        self.submit();
+        let sq = self.uring.submission();
+        sq.capacity() - sq.len() >= n
+    }
+
+    /// Registers `waker` to be woken when completions free room.
+    pub(super) fn wait_for_room(&mut self, waker: &Waker) {
+        self.room_waits += 1;
+        if !self.room_waiters.iter().any(|w| w.will_wake(waker)) {
+            self.room_waiters.push(waker.clone());
+        }
+    }
+
+    /// A fresh slot in state `Waiting(None)`; returns the `user_data` that
+    /// names it: the slot's index, and a generation that changes each
+    /// time the slot is reused, so a late cancel request for the slot's
+    /// previous operation cannot match the new one (rule 5).
+    pub(super) fn alloc_slot(&mut self) -> u64 {
+        let index = match self.free_slots.pop() {
+            Some(index) => {
+                self.slots[index as usize] = Slot::Waiting(None);
+                index
+            }
+            None => {
+                self.slots.push(Slot::Waiting(None));
+                self.generations.push(0);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let generation = &mut self.generations[index as usize];
+        *generation = generation.wrapping_add(1) & GENERATION_MASK;
+        (u64::from(*generation) << 32) | u64::from(index)
+    }
+
+    pub(super) fn slot_mut(&mut self, user_data: u64) -> &mut Slot {
+        let index = user_data as u32 as usize;
+        debug_assert_eq!(
+            u64::from(self.generations[index]),
+            user_data >> 32,
+            "a slot is named by its current generation"
+        );
+        &mut self.slots[index]
+    }
+
+    pub(super) fn free_slot(&mut self, user_data: u64) {
+        let index = user_data as u32;
+        self.slots[index as usize] = Slot::Vacant;
+        self.free_slots.push(index);
+    }
+
+    /// Pushes SQEs that `make_room` made room for.
+    ///
+    /// # Safety
+    ///
+    /// Every buffer, path and descriptor the entries name stays valid until
+    /// their completions are reaped (the operation's data is kept by the
+    /// future, or by the slot once the future is dropped: rules 2 and 4).
+    pub(super) unsafe fn push(&mut self, entries: &[squeue::Entry]) {
+        let mut sq = self.uring.submission();
+        for entry in entries {
+            // SAFETY: the caller keeps what the entry points to alive until
+            // its completion; `make_room` left room for every entry.
+            unsafe { sq.push(entry) }.expect("make_room left room in the submission queue");
+        }
+        drop(sq);
+        self.in_flight += entries.len();
+        self.unsubmitted += entries.len();
+    }
+
+    /// Best-effort cancel of the operation at `user_data` (no room: the
+    /// operation just runs to completion).
+    pub(super) fn push_cancel(&mut self, user_data: u64) {
+        if !self.make_room(1) {
+            return;
+        }
+        let entry = opcode::AsyncCancel::new(user_data)
+            .build()
+            .user_data(IGNORED);
+        // SAFETY: a cancel request names no memory.
+        unsafe { self.push(&[entry]) };
+    }
+
+    /// `io_uring_enter` for everything pushed. A refusal for lack of
+    /// resources (`EBUSY`, `EAGAIN`) leaves the entries queued for the next
+    /// flush; an interrupted call is retried.
+    pub(super) fn submit(&mut self) {
+        self.push_pending_closes();
+        if self.unsubmitted == 0 {
+            return;
+        }
+        loop {
+            match self.uring.submit() {
+                Ok(n) => {
+                    self.unsubmitted = self.unsubmitted.saturating_sub(n);
+                    self.enters += 1;
+                    return;
+                }
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err)
+                    if matches!(err.raw_os_error(), Some(code) if code == libc::EBUSY || code == libc::EAGAIN) =>
+                {
+                    return
+                }
+                Err(err) => panic!("io_uring_enter failed: {err}"),
+            }
+        }
+    }
+
+    fn push_pending_closes(&mut self) {
+        while let Some(&slot) = self.pending_closes.last() {
+            let fits = self.in_flight < self.capacity && {
+                let sq = self.uring.submission();
+                sq.len() < sq.capacity()
+            };
+            if !fits {
+                return;
+            }
+            self.pending_closes.pop();
+            let entry = opcode::Close::new(types::Fixed(slot))
+                .build()
+                .user_data(DIRECT_CLOSE | u64::from(slot));
+            // SAFETY: closing a direct descriptor names no memory.
+            unsafe { self.push(&[entry]) };
+        }
+    }
+
+    /// Closes direct descriptor `slot` (asynchronously); the slot is free
+    /// again once the close completes.
+    pub(super) fn close_direct(&mut self, slot: u32) {
+        self.pending_closes.push(slot);
+        self.push_pending_closes();
+    }
+
+    /// Gives back a direct-descriptor slot that holds no file.
+    pub(super) fn release_file_slot(&mut self, slot: u32) {
+        self.free_files.push(slot);
+    }
+
+    /// Applies every posted completion (rules 3 and 5).
+    pub(super) fn reap(&mut self, after: &mut AfterUnlock) {
+        let mut completions: Vec<(u64, i32)> = Vec::new();
+        {
+            let mut cq = self.uring.completion();
+            cq.sync();
+            for cqe in &mut cq {
+                completions.push((cqe.user_data(), cqe.result()));
+            }
+        }
+        if completions.is_empty() {
+            return;
+        }
+        self.in_flight -= completions.len();
+        for (user_data, result) in completions {
+            self.complete(user_data, result, after);
+        }
+        // Room was freed: the operations waiting for it try again.
+        after.wakers.append(&mut self.room_waiters);
+        if !self.pending_closes.is_empty() {
+            self.push_pending_closes();
+        }
+    }
+
+    fn complete(&mut self, user_data: u64, result: i32, after: &mut AfterUnlock) {
+        if user_data == IGNORED {
+            return;
+        }
+        if user_data & DIRECT_CLOSE != 0 {
+            self.free_files.push(user_data as u32);
+            return;
+        }
+        match std::mem::replace(self.slot_mut(user_data), Slot::Done(result)) {
+            Slot::Waiting(waker) => after.wakers.extend(waker),
+            Slot::Orphan(position, data) => {
+                data.lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .discard(position, result, self);
+                self.free_slot(user_data);
+                after.drops.push(data);
+            }
+            Slot::Done(_) | Slot::Vacant => {
+                unreachable!("a completion for an io_uring slot that expects none")
+            }
+        }
+    }
+
+    /// The most SQEs in flight at once.
+    #[cfg(test)]
+    pub(super) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// SQEs in flight now.
+    #[cfg(test)]
+    pub(super) fn in_flight(&self) -> usize {
+        self.in_flight
+    }
+}
+
+impl Drop for RingShared {
+    /// Shutdown rule: nothing the kernel may still write is freed. Every
+    /// operation still in flight is cancelled, and the completions are
+    /// waited for (at most `DRAIN_LIMIT`); what is still in flight after
+    /// that is leaked on purpose.
+    fn drop(&mut self) {
+        let inner = self
+            .inner
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if inner.in_flight == 0 {
+            return;
+        }
+        let orphans: Vec<u64> = inner
+            .slots
+            .iter()
+            .zip(&inner.generations)
+            .enumerate()
+            .filter(|(_, (slot, _))| matches!(slot, Slot::Orphan(..)))
+            .map(|(index, (_, &generation))| (u64::from(generation) << 32) | index as u64)
+            .collect();
+        for user_data in orphans {
+            inner.push_cancel(user_data);
+        }
+        let deadline = Instant::now() + DRAIN_LIMIT;
+        let mut after = AfterUnlock::default();
+        while inner.in_flight > 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            inner.push_pending_closes();
+            let timeout = types::Timespec::from((deadline - now).min(Duration::from_millis(100)));
+            let args = types::SubmitArgs::new().timespec(&timeout);
+            match inner.uring.submitter().submit_with_args(1, &args) {
+                Ok(n) => inner.unsubmitted = inner.unsubmitted.saturating_sub(n),
+                Err(err) if err.raw_os_error() == Some(libc::ETIME) => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+            inner.reap(&mut after);
+        }
+        after.run();
+        if inner.in_flight > 0 {
+            // The kernel still owns some buffers: leak them rather than
+            // free memory it may write (the ring's teardown in the kernel
+            // waits for those operations).
+            for slot in std::mem::take(&mut inner.slots) {
+                std::mem::forget(slot);
+            }
+        }
+    }
+}
+
+/// A slot of the ring's direct-descriptor table, reserved for one file
+/// (`read_file`): given back, or its file closed through the ring, when
+/// dropped. Holds the ring weakly, so a dropped future's data kept in the
+/// ring does not keep the ring alive.
+pub(crate) struct DirectFile {
+    ring: Weak<RingShared>,
+    pub(super) slot: u32,
+    /// The slot holds an open file (the open completed).
+    pub(super) opened: bool,
+}
+
+impl DirectFile {
+    /// Someone else (the ring, under its lock) took care of the slot:
+    /// dropping this does nothing.
+    pub(super) fn forget_slot(&mut self) {
+        self.ring = Weak::new();
+    }
+}
+
+impl Drop for DirectFile {
+    fn drop(&mut self) {
+        let Some(ring) = self.ring.upgrade() else {
+            // The ring is gone, and its table with it.
+            return;
+        };
+        let mut inner = ring.lock();
+        if self.opened {
+            inner.close_direct(self.slot);
+        } else {
+            inner.release_file_slot(self.slot);
+        }
+    }
+}
+
+impl std::fmt::Debug for RingShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ring")
+            .field("index", &self.index)
+            .field("fd", &self.fd)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for DirectFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DirectFile")
+            .field("slot", &self.slot)
+            .field("opened", &self.opened)
+            .finish()
+    }
+}

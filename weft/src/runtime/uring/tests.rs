@@ -1,0 +1,670 @@
+//! The io_uring engine against real files in a temporary directory, on
+//! both scheduler flavors. Never timed: the waits below are hang guards.
+
+use super::{current_ring, Ring};
+use crate::runtime::fs_backend::RingConfig;
+use crate::runtime::{Builder, FsBackend, Runtime};
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A fresh directory under the system's temporary directory, removed on
+/// drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "weft-uring-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, SeqCst)
+        ));
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn cpath(path: &Path) -> CString {
+    CString::new(path.as_os_str().as_bytes()).unwrap()
+}
+
+fn builder(flavor: &str, config: RingConfig, backend: FsBackend) -> Builder {
+    let mut builder = match flavor {
+        "current_thread" => Builder::new_current_thread(),
+        "multi_thread" => {
+            let mut builder = Builder::new_multi_thread();
+            builder.worker_threads(3);
+            builder
+        }
+        other => unreachable!("no flavor {other}"),
+    };
+    builder.enable_all().fs_backend(backend);
+    builder.ring_config = config;
+    builder
+}
+
+/// A runtime of `flavor` that must have rings.
+fn runtime(flavor: &str, config: RingConfig) -> Runtime {
+    builder(flavor, config, FsBackend::IoUring)
+        .build()
+        .expect("this kernel allows io_uring")
+}
+
+const FLAVORS: [&str; 2] = ["current_thread", "multi_thread"];
+
+fn ring() -> Ring {
+    current_ring().expect("an io_uring runtime has a ring for this thread")
+}
+
+/// Runs `f` inside a spawned task (so on a worker) on each flavor.
+fn on_each_flavor<F, Fut>(f: F)
+where
+    F: Fn(Arc<TempDir>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let dir = Arc::new(TempDir::new());
+        let task = f(dir.clone());
+        rt.block_on(async move { crate::spawn(task).await.unwrap() });
+    }
+}
+
+#[test]
+fn open_write_read_sync_stat_close() {
+    on_each_flavor(|dir| async move {
+        let ring = ring();
+        let path = cpath(&dir.join("file"));
+        let flags = libc::O_RDWR | libc::O_CREAT | libc::O_TRUNC;
+        let fd = ring.open(path.clone(), flags, 0o644).await.unwrap();
+
+        let (written, fd, buf) = ring.write(fd, b"hello, ring".to_vec(), 0, Some(0)).await;
+        assert_eq!(written.unwrap(), 11);
+        assert_eq!(buf, b"hello, ring");
+        // Part of a buffer, at an offset.
+        let (written, fd, _) = ring.write(fd, b"xxRING".to_vec(), 2, Some(7)).await;
+        assert_eq!(written.unwrap(), 4);
+        let (synced, fd) = ring.fsync(fd, false).await;
+        synced.unwrap();
+        let (synced, fd) = ring.fsync(fd, true).await;
+        synced.unwrap();
+
+        // Positional read after the bytes already in the buffer.
+        let (read, fd, buf) = ring.read(fd, b">".to_vec(), 64, Some(0)).await;
+        assert_eq!(read.unwrap(), 11);
+        assert_eq!(buf, b">hello, RING");
+        // At the current position (offset -1): it starts at 0 and advances.
+        let (read, fd, buf) = ring.read(fd, Vec::new(), 5, None).await;
+        assert_eq!((read.unwrap(), &buf[..]), (5, &b"hello"[..]));
+        let (read, fd, buf) = ring.read(fd, Vec::new(), 64, None).await;
+        assert_eq!((read.unwrap(), &buf[..]), (6, &b", RING"[..]));
+        let (read, fd, _) = ring.read(fd, Vec::new(), 64, None).await;
+        assert_eq!(read.unwrap(), 0, "end of file");
+
+        let (stat, fd) = ring.statx_fd(fd).await;
+        let stat = stat.unwrap();
+        assert_eq!(stat.stx_size, 11);
+        assert_eq!(u32::from(stat.stx_mode) & libc::S_IFMT, libc::S_IFREG);
+        let (stat, _) = ring.statx_path(path.clone(), true).await;
+        assert_eq!(stat.unwrap().stx_size, 11);
+        ring.close(fd.unwrap()).await.unwrap();
+        assert_eq!(std::fs::read(dir.join("file")).unwrap(), b"hello, RING");
+    });
+}
+
+#[test]
+fn rename_mkdir_unlink() {
+    on_each_flavor(|dir| async move {
+        let ring = ring();
+        std::fs::write(dir.join("a"), b"a").unwrap();
+        ring.rename(cpath(&dir.join("a")), cpath(&dir.join("b")))
+            .await
+            .unwrap();
+        assert!(!dir.join("a").exists());
+        assert_eq!(std::fs::read(dir.join("b")).unwrap(), b"a");
+
+        ring.mkdir(cpath(&dir.join("sub")), 0o755).await.unwrap();
+        assert!(dir.join("sub").is_dir());
+        let err = ring.mkdir(cpath(&dir.join("sub")), 0o755).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+
+        // A file is not removed as a directory, nor a directory as a file.
+        let err = ring.unlink(cpath(&dir.join("b")), true).await.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOTDIR));
+        let err = ring.unlink(cpath(&dir.join("sub")), false).await.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EISDIR));
+        ring.unlink(cpath(&dir.join("b")), false).await.unwrap();
+        ring.unlink(cpath(&dir.join("sub")), true).await.unwrap();
+        assert!(!dir.join("b").exists() && !dir.join("sub").exists());
+    });
+}
+
+#[test]
+fn errors_are_the_kernels() {
+    on_each_flavor(|dir| async move {
+        let ring = ring();
+        let missing = cpath(&dir.join("missing"));
+        let err = ring.open(missing.clone(), libc::O_RDONLY, 0).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let err = ring.read_file(missing.clone()).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let (err, _) = ring.statx_path(missing.clone(), true).await;
+        assert_eq!(err.unwrap_err().kind(), io::ErrorKind::NotFound);
+        let err = ring.unlink(missing.clone(), false).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        let err = ring
+            .rename(missing, cpath(&dir.join("other")))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        // A directory where a file is expected.
+        let err = ring.read_file(cpath(&dir.0)).await.unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EISDIR));
+        // Writing to a file opened read-only.
+        std::fs::write(dir.join("ro"), b"x").unwrap();
+        let fd = ring
+            .open(cpath(&dir.join("ro")), libc::O_RDONLY, 0)
+            .await
+            .unwrap();
+        let (err, _, _) = ring.write(fd, b"y".to_vec(), 0, Some(0)).await;
+        assert_eq!(err.unwrap_err().raw_os_error(), Some(libc::EBADF));
+    });
+}
+
+#[test]
+fn read_file_of_every_size() {
+    on_each_flavor(|dir| async move {
+        let ring = ring();
+        for size in [0, 1, 4096, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 300_000] {
+            let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            let path = dir.join(&format!("f{size}"));
+            std::fs::write(&path, &data).unwrap();
+            let read = ring.read_file(cpath(&path)).await.unwrap();
+            assert!(read == data, "read_file of {size} bytes");
+            // The fallback path, without direct descriptors.
+            let read = ring.read_file_fd(cpath(&path)).await.unwrap();
+            assert!(read == data, "read_file_fd of {size} bytes");
+        }
+        // A file whose size statx does not know: read until the end.
+        let expected = std::fs::read("/proc/self/mountinfo").unwrap();
+        let read = ring.read_file(cpath(Path::new("/proc/self/mountinfo"))).await.unwrap();
+        assert!(!read.is_empty() && read.len().abs_diff(expected.len()) < 4096);
+        // Every direct-descriptor slot is given back: more reads than slots.
+        let path = dir.join("f4096");
+        for _ in 0..super::ring::DIRECT_FILES * 3 {
+            assert_eq!(ring.read_file(cpath(&path)).await.unwrap().len(), 4096);
+        }
+    });
+}
+
+#[test]
+fn many_tasks_across_workers() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let dir = Arc::new(TempDir::new());
+        rt.block_on(async {
+            let mut tasks = Vec::new();
+            for i in 0..200usize {
+                let dir = dir.clone();
+                tasks.push(crate::spawn(async move {
+                    let path = cpath(&dir.join(&format!("t{i}")));
+                    let body = format!("task {i}").repeat(i % 7 + 1).into_bytes();
+                    let ring = ring();
+                    let flags = libc::O_WRONLY | libc::O_CREAT;
+                    let fd = ring.open(path.clone(), flags, 0o600).await.unwrap();
+                    // Yield between operations: on multi_thread the task may
+                    // move to another worker, and poll its op from there.
+                    crate::task::yield_now().await;
+                    let (n, fd, _) = ring.write(fd, body.clone(), 0, Some(0)).await;
+                    assert_eq!(n.unwrap(), body.len());
+                    crate::task::yield_now().await;
+                    ring.close(fd).await.unwrap();
+                    // A ring picked after the yields: maybe another worker's.
+                    assert_eq!(self::ring().read_file(path).await.unwrap(), body);
+                }));
+            }
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+    }
+}
+
+#[test]
+fn outside_a_worker_the_op_is_submitted_at_once() {
+    // `block_on`'s own future runs on this thread, not on a worker of the
+    // multi-thread runtime: it uses ring 0 and submits itself.
+    let rt = runtime("multi_thread", RingConfig::default());
+    let dir = TempDir::new();
+    std::fs::write(dir.join("x"), b"outside").unwrap();
+    let read = rt.block_on(async { ring().read_file(cpath(&dir.join("x"))).await });
+    assert_eq!(read.unwrap(), b"outside");
+}
+
+/// A descriptor wrapper that counts its drops.
+struct Counted(OwnedFd, Arc<AtomicUsize>);
+
+impl AsRawFd for Counted {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.1.fetch_add(1, SeqCst);
+    }
+}
+
+fn pipe() -> (OwnedFd, OwnedFd) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    (reader.into(), writer.into())
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "hang guard: {what}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+#[test]
+fn dropped_mid_flight_keeps_its_resources_until_the_completion() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let (reader, writer) = pipe();
+        let drops = Arc::new(AtomicUsize::new(0));
+        let fd = Counted(reader, drops.clone());
+        let ring = rt.block_on(async { ring() });
+        let in_flight = rt.block_on(async {
+            // An empty pipe: the read stays in flight.
+            let mut op = ring.read(fd, Vec::with_capacity(64), 64, None);
+            let polled = std::future::poll_fn(|cx| {
+                let _ = std::future::Future::poll(std::pin::Pin::new(&mut op), cx);
+                std::task::Poll::Ready(())
+            });
+            polled.await;
+            ring.shared.flush();
+            let in_flight = ring.shared.lock().in_flight();
+            drop(op);
+            // The read is still in the kernel's hands: its descriptor (and
+            // buffer) moved into the ring instead of being dropped.
+            assert_eq!(drops.load(SeqCst), 0);
+            in_flight
+        });
+        assert_eq!(in_flight, 1, "{flavor}: the read was in flight");
+        // The cancel's completion (or the read's) releases the data; until
+        // then the descriptor and the buffer stay alive in the ring.
+        wait_until("the orphaned read completes", || {
+            ring.shared.flush();
+            drops.load(SeqCst) == 1
+        });
+        assert_eq!(ring.shared.lock().in_flight(), 0);
+        // Writing now reaches nobody's buffer.
+        std::fs::File::from(writer).write_all_ignore();
+        drop(rt);
+    }
+}
+
+#[test]
+fn runtime_drop_with_ops_in_flight() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let drops = Arc::new(AtomicUsize::new(0));
+        let mut writers = Vec::new();
+        for _ in 0..8 {
+            let (reader, writer) = pipe();
+            writers.push(writer);
+            let fd = Counted(reader, drops.clone());
+            rt.spawn(async move {
+                let (result, _, _) = ring().read(fd, Vec::new(), 128, None).await;
+                unreachable!("nothing is written to the pipe: {result:?}");
+            });
+        }
+        // Let every task submit its read.
+        rt.block_on(async {
+            for _ in 0..10 {
+                crate::task::yield_now().await;
+            }
+            crate::time::sleep(Duration::from_millis(20)).await;
+        });
+        drop(rt);
+        // Every task's future was dropped; the rings waited for the
+        // cancelled reads to complete before freeing their buffers.
+        assert_eq!(drops.load(SeqCst), 8, "{flavor}");
+        drop(writers);
+    }
+}
+
+#[test]
+fn a_full_ring_makes_operations_wait_and_loses_none() {
+    let tiny = RingConfig {
+        entries: 2,
+        refuse_with: None,
+    };
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, tiny);
+        let dir = Arc::new(TempDir::new());
+        let waits = rt.block_on(async {
+            let mut tasks = Vec::new();
+            for i in 0..64usize {
+                let dir = dir.clone();
+                tasks.push(crate::spawn(async move {
+                    let path = dir.join(&format!("s{i}"));
+                    std::fs::write(&path, i.to_string()).unwrap();
+                    let ring = ring();
+                    // Four SQEs (the least: a chain of three must fit),
+                    // eight in flight.
+                    assert_eq!(ring.shared.lock().capacity(), 8);
+                    let (stat, _) = ring.statx_path(cpath(&path), true).await;
+                    assert_eq!(stat.unwrap().stx_size as usize, i.to_string().len());
+                    let read = ring.read_file(cpath(&path)).await.unwrap();
+                    assert_eq!(read, i.to_string().as_bytes());
+                    ring
+                }));
+            }
+            let mut rings = Vec::new();
+            for task in tasks {
+                rings.push(task.await.unwrap());
+            }
+            rings
+                .iter()
+                .map(|ring| ring.shared.lock().room_waits)
+                .max()
+                .unwrap()
+        });
+        assert!(waits > 0, "{flavor}: some operations waited for room");
+    }
+}
+
+#[test]
+fn operations_of_one_tick_share_one_submission() {
+    // Twenty tasks each push a `statx` before the scheduler next checks its
+    // driver: the flush submits all twenty with one `io_uring_enter`.
+    let rt = runtime("current_thread", RingConfig::default());
+    let dir = Arc::new(TempDir::new());
+    std::fs::write(dir.join("x"), b"1234").unwrap();
+    let ring = rt.block_on(async { ring() });
+    let before = ring.shared.lock().enters;
+    rt.block_on(async {
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let path = cpath(&dir.join("x"));
+                crate::spawn(async move {
+                    let (stat, _) = self::ring().statx_path(path, true).await;
+                    assert_eq!(stat.unwrap().stx_size, 4);
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    assert_eq!(ring.shared.lock().enters - before, 1);
+}
+
+#[test]
+fn blocking_pool_backend_has_no_ring() {
+    for flavor in FLAVORS {
+        let rt = builder(flavor, RingConfig::default(), FsBackend::BlockingPool)
+            .build()
+            .unwrap();
+        assert!(rt.block_on(async { current_ring().is_none() }));
+        assert!(rt.block_on(async { crate::spawn(async { current_ring().is_none() }).await.unwrap() }));
+    }
+    // Outside a runtime there is no ring either.
+    assert!(current_ring().is_none());
+}
+
+#[test]
+fn auto_uses_io_uring_when_the_kernel_allows_it() {
+    for flavor in FLAVORS {
+        let rt = builder(flavor, RingConfig::default(), FsBackend::Auto)
+            .build()
+            .unwrap();
+        let index = rt.block_on(async {
+            crate::spawn(async { current_ring().map(|ring| ring.index()) })
+                .await
+                .unwrap()
+        });
+        assert!(index.is_some(), "{flavor}: this kernel allows io_uring");
+    }
+}
+
+#[test]
+fn a_refused_setup_falls_back_to_the_blocking_pool() {
+    for errno in [libc::EPERM, libc::ENOSYS, libc::ENOMEM] {
+        let refused = RingConfig {
+            refuse_with: Some(errno),
+            ..RingConfig::default()
+        };
+        for flavor in FLAVORS {
+            let rt = builder(flavor, refused, FsBackend::Auto).build().unwrap();
+            assert!(rt.block_on(async { current_ring().is_none() }));
+            let err = builder(flavor, refused, FsBackend::IoUring)
+                .build()
+                .unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(errno));
+        }
+    }
+}
+
+#[test]
+fn rings_without_enable_io_still_wait_in_the_driver() {
+    // No `enable_all`: the runtime builds the I/O driver for its rings,
+    // and a task waiting on a completion is woken by it.
+    let mut builder = Builder::new_multi_thread();
+    builder.worker_threads(2).fs_backend(FsBackend::IoUring);
+    let rt = builder.build().unwrap();
+    let dir = TempDir::new();
+    std::fs::write(dir.join("x"), b"no io").unwrap();
+    let path = cpath(&dir.join("x"));
+    let read = rt.block_on(async move {
+        crate::spawn(async move { ring().read_file(path).await })
+            .await
+            .unwrap()
+    });
+    assert_eq!(read.unwrap(), b"no io");
+}
+
+trait WriteAllIgnore {
+    fn write_all_ignore(self);
+}
+
+impl WriteAllIgnore for std::fs::File {
+    fn write_all_ignore(mut self) {
+        use std::io::Write;
+        let _ = self.write_all(b"late");
+    }
+}
+
+/// One 4 KiB file read whole, through the ring (`read_file`: one
+/// submission) and through `spawn_blocking(std::fs::read)`, on both
+/// flavors; prints the median of many runs of each, interleaved. A
+/// measurement, not a test: nothing is asserted about speed.
+///
+/// `cargo test -p weft-rt --all-features --release --lib
+/// measure_read_4k -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement, not a test: run it with --ignored --nocapture (release)"]
+fn measure_read_4k_ring_vs_blocking_pool() {
+    const ROUNDS: usize = 20;
+    const PER_ROUND: usize = 500;
+    let dir = TempDir::new();
+    let path = dir.join("4k");
+    std::fs::write(&path, vec![7u8; 4096]).unwrap();
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let (mut ring_ns, mut pool_ns, mut pread_ns, mut sync_ns) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let cpath = cpath(&path);
+        let file = Arc::new(std::fs::File::open(&path).unwrap());
+        for _ in 0..ROUNDS {
+            let (ring_round, pool_round, pread_round) = rt.block_on({
+                let cpath = cpath.clone();
+                let path = path.clone();
+                let file = file.clone();
+                async move {
+                    crate::spawn(async move {
+                        let start = Instant::now();
+                        let mut file = file;
+                        for _ in 0..PER_ROUND {
+                            // The ring of the worker the task is on now, as
+                            // `fs` picks it for each operation.
+                            let (n, returned, _) = self::ring()
+                                .read(file, Vec::with_capacity(4096), 4096, Some(0))
+                                .await;
+                            assert_eq!(n.unwrap(), 4096);
+                            file = returned;
+                        }
+                        let pread_round = start.elapsed();
+                        let start = Instant::now();
+                        for _ in 0..PER_ROUND {
+                            let data = self::ring().read_file(cpath.clone()).await.unwrap();
+                            assert_eq!(data.len(), 4096);
+                        }
+                        let ring_round = start.elapsed();
+                        let start = Instant::now();
+                        for _ in 0..PER_ROUND {
+                            let path = path.clone();
+                            let data = crate::task::spawn_blocking(move || std::fs::read(path))
+                                .await
+                                .unwrap()
+                                .unwrap();
+                            assert_eq!(data.len(), 4096);
+                        }
+                        (ring_round, start.elapsed(), pread_round)
+                    })
+                    .await
+                    .unwrap()
+                }
+            });
+            let start = Instant::now();
+            for _ in 0..PER_ROUND {
+                assert_eq!(std::fs::read(&path).unwrap().len(), 4096);
+            }
+            let sync_round = start.elapsed();
+            let per_op = |d: Duration| d.as_nanos() as f64 / PER_ROUND as f64;
+            ring_ns.push(per_op(ring_round));
+            pool_ns.push(per_op(pool_round));
+            pread_ns.push(per_op(pread_round));
+            sync_ns.push(per_op(sync_round));
+        }
+        let median = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            v[v.len() / 2]
+        };
+        println!(
+            "{flavor}: median per op over {ROUNDS} rounds of {PER_ROUND}: \
+             ring read_file {:.0} ns, spawn_blocking(std::fs::read) {:.0} ns, \
+             ring 4 KiB pread on an open file {:.0} ns, std::fs::read on this thread {:.0} ns",
+            median(&mut ring_ns),
+            median(&mut pool_ns),
+            median(&mut pread_ns),
+            median(&mut sync_ns),
+        );
+    }
+}
+
+#[test]
+fn an_operation_that_moves_is_woken_where_it_is_polled() {
+    // Rule 3: a read pushed by a task on a worker, then moved to the
+    // `block_on` thread and polled there, is woken on that thread when the
+    // kernel completes it (after the pipe gets data).
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let (reader, writer) = pipe();
+        let (tx, rx) = std::sync::mpsc::channel();
+        rt.block_on(async {
+            crate::spawn(async move {
+                let mut op = ring().read(reader, Vec::new(), 16, None);
+                let first = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(std::future::Future::poll(
+                        std::pin::Pin::new(&mut op),
+                        cx,
+                    ))
+                })
+                .await;
+                assert!(first.is_pending(), "an empty pipe has nothing to read");
+                tx.send(op).unwrap();
+            })
+            .await
+            .unwrap();
+        });
+        let op = rx.recv().unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            std::io::Write::write_all(&mut std::fs::File::from(writer), b"moved").unwrap();
+        });
+        let (read, _, buf) = rt.block_on(op);
+        assert_eq!((read.unwrap(), &buf[..]), (5, &b"moved"[..]), "{flavor}");
+        writer.join().unwrap();
+    }
+}
+
+#[test]
+fn a_file_opened_for_a_dropped_future_is_closed() {
+    // The open completes (a FIFO opens at once: the kernel's first attempt
+    // is non-blocking), but its future is dropped before it takes the
+    // result: the descriptor is closed, so a non-blocking writer finds no
+    // reader (ENXIO).
+    let dir = Arc::new(TempDir::new());
+    let fifo = dir.join("fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let path = cpath(&fifo);
+        rt.block_on(async {
+            crate::spawn(async move {
+                let ring = ring();
+                let mut op = ring.open(path, libc::O_RDONLY, 0);
+                let first = std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(std::future::Future::poll(
+                        std::pin::Pin::new(&mut op),
+                        cx,
+                    ))
+                })
+                .await;
+                assert!(first.is_pending(), "pushed, not submitted yet");
+                wait_until("the open completes", || {
+                    ring.shared.flush();
+                    ring.shared.lock().in_flight() == 0
+                });
+                drop(op);
+            })
+            .await
+            .unwrap();
+        });
+        let writer = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo);
+        assert_eq!(
+            writer.map(drop).unwrap_err().raw_os_error(),
+            Some(libc::ENXIO),
+            "{flavor}: no reader is left open"
+        );
+    }
+}
