@@ -34,20 +34,28 @@
 //!    25 µs a round trip spinning, 4.5 µs parking). After a spin that
 //!    missed, the next 1, 2, 4, … up to [`MAX_SPIN_SKIP`] waits do not
 //!    spin; a spin that catches its wake ends the back-off.
-//! 5. **Never yield, stop when the CPU is contended**: a spin only pauses
-//!    the CPU. It never calls `sched_yield`: on a CPU shared with other
-//!    busy threads (a build, a second service) a yield hands a whole
-//!    timeslice — milliseconds — to them, and the thread that would wake
-//!    us cannot make a spinning waiter run again any sooner. Likewise a
-//!    spinning waiter that loses its CPU is worse off than a parked one:
-//!    the waker finds it not parked, so no wake-up lifts it back onto a
-//!    CPU. A gap of more than [`PREEMPTED_GAP`] between two looks at the
-//!    clock means the spin was descheduled; the spin ends there, and this
-//!    waiter does not spin again for [`CONTENDED_BACK_OFF`] (doubling, up to
-//!    [`MAX_CONTENDED_BACK_OFF`], while every retry is descheduled too):
-//!    on a busy machine a futex wake is the fast path. tokio never spins
-//!    before parking, which is why it holds up under load; this rule keeps
-//!    weft's spin where it pays, on a machine with CPUs to spare.
+//! 5. **Never yield; stop when the CPU is contended**: a spin only
+//!    pauses the CPU. It never calls `sched_yield`: on a CPU shared with
+//!    other busy threads (a build, a second service) a yield hands them
+//!    the CPU, again and again, while the thread that would wake us cannot
+//!    make a spinning waiter run any sooner. And a spinning waiter that
+//!    loses its CPU is worse off than a parked one: the waker finds it not
+//!    parked, so no wake-up lifts it back onto a CPU. So a spin watches the
+//!    clock: a gap of more than [`PREEMPTED_GAP`] between two looks means
+//!    another thread held the CPU that long. The spin ends there, and this
+//!    waiter does not spin again for [`CONTENDED_BACK_OFF`], doubling up to
+//!    [`MAX_CONTENDED_BACK_OFF`] for each further loss within
+//!    [`CONTENDED_MEMORY`] of the last (spins that keep their CPU meanwhile
+//!    do not undo it: on a busy machine most spins are short and
+//!    undisturbed, and one loss costs a timeslice). On a busy machine a
+//!    futex wake is the fast path. Measured with `weft-bench --load`: a
+//!    spin that yielded after its first few microseconds made the
+//!    request/reply row 50-250x slower than tokio, which never spins, and
+//!    still 2-4x slower with this rule's back-off; pausing only, it is
+//!    faster than tokio there. The price, on an idle machine, is the
+//!    contended-semaphore row, where the runtime's three threads share two
+//!    CPUs and a yield let the waker run sooner (about 4x slower than with
+//!    yields, still several times faster than tokio).
 //! 6. **Bounded**: a [`Spin`] ends at its deadline, after one more look
 //!    (this thread may have lost its CPU to the very thread it waits for).
 //!    Under loom a spin is one look, after a yield, so models explore both
@@ -77,6 +85,11 @@ pub(crate) const CONTENDED_BACK_OFF: Duration = Duration::from_millis(2);
 /// The longest back-off after spins that were descheduled again and again.
 pub(crate) const MAX_CONTENDED_BACK_OFF: Duration = Duration::from_millis(128);
 
+/// How long a loss of the CPU counts toward doubling the next back-off
+/// (rule 5): a waiter that loses its CPU again within this long of the
+/// last loss backs off twice as long.
+pub(crate) const CONTENDED_MEMORY: Duration = Duration::from_secs(1);
+
 /// One waiting thread's spin state: its limit (rule 1) and its back-off
 /// (rule 4). Kept by whoever waits: a `block_on` call, a worker's core.
 #[derive(Debug, Clone)]
@@ -88,9 +101,10 @@ pub(crate) struct Spinner {
     penalty: u32,
     /// Rule 5: no spin before this instant (set after a descheduled spin).
     contended_until: Option<Instant>,
-    /// The last contended back-off (doubled by each descheduled spin in a
-    /// row; zero after a spin that ran undisturbed).
+    /// The last contended back-off (rule 5).
     contended_back_off: Duration,
+    /// When a spin last lost its CPU (rule 5).
+    last_preempted: Option<Instant>,
 }
 
 impl Spinner {
@@ -102,6 +116,7 @@ impl Spinner {
             penalty: 0,
             contended_until: None,
             contended_back_off: Duration::ZERO,
+            last_preempted: None,
         }
     }
 
@@ -134,11 +149,17 @@ impl Spinner {
     /// Rules 4 and 5: how the spin ended.
     pub(crate) fn finish(&mut self, end: SpinEnd) {
         if end.preempted {
-            self.contended_back_off =
-                (self.contended_back_off * 2).clamp(CONTENDED_BACK_OFF, MAX_CONTENDED_BACK_OFF);
-            self.contended_until = Instant::now().checked_add(self.contended_back_off);
-        } else {
-            self.contended_back_off = Duration::ZERO;
+            let now = Instant::now();
+            let again = self
+                .last_preempted
+                .is_some_and(|last| now.saturating_duration_since(last) < CONTENDED_MEMORY);
+            self.contended_back_off = if again {
+                (self.contended_back_off * 2).clamp(CONTENDED_BACK_OFF, MAX_CONTENDED_BACK_OFF)
+            } else {
+                CONTENDED_BACK_OFF
+            };
+            self.last_preempted = Some(now);
+            self.contended_until = now.checked_add(self.contended_back_off);
         }
         if end.caught {
             self.penalty = 0;
@@ -351,8 +372,14 @@ mod tests {
             spinner.contended_until = Some(first_until);
         }
         assert_eq!(spinner.contended_back_off, MAX_CONTENDED_BACK_OFF);
-        // An undisturbed spin ends the doubling.
+        // An undisturbed spin does not undo it; a loss long after the last
+        // one starts again from the shortest back-off.
         spinner.finish(CAUGHT);
-        assert_eq!(spinner.contended_back_off, Duration::ZERO);
+        assert_eq!(spinner.contended_back_off, MAX_CONTENDED_BACK_OFF);
+        spinner.last_preempted = Some(Instant::now() - CONTENDED_MEMORY * 2);
+        let t = Instant::now();
+        spinner.finish(end);
+        assert_eq!(spinner.contended_back_off, CONTENDED_BACK_OFF);
+        assert!(spinner.contended_until.unwrap() >= t + CONTENDED_BACK_OFF);
     }
 }
