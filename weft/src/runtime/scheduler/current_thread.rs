@@ -345,7 +345,11 @@ impl<'a> CoreGuard<'a> {
                 };
                 coop::budget(|| task.run());
             }
-            // A long run of ready tasks: let the driver deliver events.
+            // A long run of ready tasks: let the driver deliver events, and
+            // publish the busy time so far.
+            if let Some(core) = cx.core.borrow_mut().as_mut() {
+                core.stats.fold_busy();
+            }
             cx.park(Some(std::time::Duration::ZERO));
         }
     }

@@ -2,7 +2,8 @@
 //! the module's design note, `uring/mod.rs`).
 
 use super::op::Discard;
-use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::loom::{Arc, AtomicBool, Mutex, MutexGuard, Ordering::*};
+use std::ops::{Deref, DerefMut};
 use io_uring::{opcode, squeue, types, IoUring};
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -34,6 +35,45 @@ pub(crate) struct RingShared {
     pub(super) rings_id: usize,
     fd: RawFd,
     inner: Mutex<RingInner>,
+    /// Nothing unsubmitted, in flight or waiting to close: written as each
+    /// lock is released ([`RingGuard`]), read without the lock so that the
+    /// scheduler's `flush` and `reap` at every driver check cost one load
+    /// when the ring has no work (the common case of a runtime that does
+    /// not touch files). A stale `true` on the owner cannot hide work: the
+    /// owner's own pushes are ordered before its flush, and another
+    /// thread's push submits at once (rule 7); the I/O driver reaps after
+    /// the ring's fd fired, which the kernel signals only after the
+    /// submitting thread's `io_uring_enter`, itself after the Release store
+    /// of its unlock.
+    idle: AtomicBool,
+}
+
+/// The ring's lock: on release it records whether the ring is idle.
+pub(super) struct RingGuard<'a> {
+    guard: MutexGuard<'a, RingInner>,
+    idle: &'a AtomicBool,
+}
+
+impl Deref for RingGuard<'_> {
+    type Target = RingInner;
+    fn deref(&self) -> &RingInner {
+        &self.guard
+    }
+}
+
+impl DerefMut for RingGuard<'_> {
+    fn deref_mut(&mut self) -> &mut RingInner {
+        &mut self.guard
+    }
+}
+
+impl Drop for RingGuard<'_> {
+    fn drop(&mut self) {
+        let inner = &*self.guard;
+        let idle = inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0;
+        // Release: pairs with the Acquire loads in `flush` and `reap`.
+        self.idle.store(idle, Release);
+    }
 }
 
 /// Everything behind the ring's mutex.
@@ -114,6 +154,7 @@ impl RingShared {
             index,
             rings_id,
             fd: uring.as_raw_fd(),
+            idle: AtomicBool::new(true),
             inner: Mutex::new(RingInner {
                 uring,
                 slots: Vec::new(),
@@ -137,8 +178,11 @@ impl RingShared {
         self.fd
     }
 
-    pub(super) fn lock(&self) -> MutexGuard<'_, RingInner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub(super) fn lock(&self) -> RingGuard<'_> {
+        RingGuard {
+            guard: self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
+            idle: &self.idle,
+        }
     }
 
     /// Submits what was pushed since the last flush (one `io_uring_enter`
@@ -146,6 +190,9 @@ impl RingShared {
     /// it sleeps or checks its driver (batching). Returns whether it woke
     /// anything: the scheduler then must not sleep.
     pub(crate) fn flush(&self) -> bool {
+        if self.idle.load(Acquire) {
+            return false;
+        }
         let after = {
             let mut inner = self.lock();
             if inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0 {
@@ -163,6 +210,9 @@ impl RingShared {
     /// (the I/O driver calls this when the ring's fd is readable; the
     /// owner after each sleep).
     pub(crate) fn reap(&self) {
+        if self.idle.load(Acquire) {
+            return;
+        }
         let after = {
             let mut inner = self.lock();
             if inner.in_flight == 0 {

@@ -56,18 +56,30 @@ impl Stats {
         }
     }
 
+    /// Counts the current busy period so far, so the next publish shows
+    /// it (one clock read: called every `event_interval` ticks, not at
+    /// every driver check).
+    pub(crate) fn fold_busy(&mut self) {
+        if let Some(since) = self.busy_since {
+            let now = Instant::now();
+            self.busy += now.saturating_duration_since(since);
+            self.busy_since = Some(now);
+        }
+    }
+
+    /// Stores the counts where `RuntimeMetrics` reads them. Reads no
+    /// clock: the busy time is that of the periods ended or folded
+    /// ([`fold_busy`](Stats::fold_busy)).
     pub(crate) fn publish(&self, to: &WorkerMetrics) {
         to.polls.store(self.polls, Relaxed);
         to.steals.store(self.steals, Relaxed);
         to.steal_operations.store(self.steal_operations, Relaxed);
         to.parks.store(self.parks, Relaxed);
         to.unparks.store(self.unparks, Relaxed);
-        let busy = self.busy
-            + self
-                .busy_since
-                .map_or(Duration::ZERO, |since| since.elapsed());
-        to.busy_nanos
-            .store(u64::try_from(busy.as_nanos()).unwrap_or(u64::MAX), Relaxed);
+        to.busy_nanos.store(
+            u64::try_from(self.busy.as_nanos()).unwrap_or(u64::MAX),
+            Relaxed,
+        );
         to.local_schedules.store(self.local_schedules, Relaxed);
         to.overflows.store(self.overflows, Relaxed);
     }

@@ -628,6 +628,7 @@ impl Core {
 
     fn maintenance(&mut self, worker: &Worker) {
         let handle = &worker.handle;
+        self.stats.fold_busy();
         self.stats
             .publish(&handle.shared.worker_metrics[worker.index]);
         if !self.is_shutdown {
