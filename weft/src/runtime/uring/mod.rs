@@ -59,7 +59,9 @@
 //!    there, so a task that moved to another worker is woken where it is.
 //! 4. A future dropped while a slot is `Waiting` moves its data into the
 //!    slot (`Orphan`, shared by every slot of a chain) and asks the kernel
-//!    to cancel (`IORING_OP_ASYNC_CANCEL`, best effort). When the orphan's
+//!    to cancel (`IORING_OP_ASYNC_CANCEL`, best effort), unless it was
+//!    made with `run_to_completion` (writes, `fsync`, path changes: what a
+//!    caller expects to happen once started). When the orphan's
 //!    completion comes, the data's `discard` releases what the result
 //!    holds (a descriptor that the kernel opened is closed), the slot is
 //!    freed, and the data is dropped once every slot of its chain has
@@ -230,6 +232,22 @@ impl Ring {
     /// Which of its runtime's rings this is (the worker's index).
     pub(crate) fn index(&self) -> usize {
         self.shared.index
+    }
+
+    /// How many times an operation found this ring full and waited for
+    /// room (rule 6).
+    #[cfg(test)]
+    pub(crate) fn room_waits(&self) -> u64 {
+        self.shared.lock().room_waits
+    }
+
+    /// Submits what this ring batched now, without waiting for the
+    /// scheduler's flush (rule 7), and reaps what completed: for an
+    /// operation whose result no one may wait for (a write started and not
+    /// awaited, an operation dropped mid-flight), so that it reaches the
+    /// kernel even if this thread then blocks.
+    pub(crate) fn submit_now(&self) {
+        self.shared.flush();
     }
 
     /// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`.

@@ -85,6 +85,9 @@ pub(crate) struct Op<T: Operation> {
     ring: Arc<RingShared>,
     data: Option<T>,
     state: State,
+    /// Whether dropping it mid-flight asks the kernel to cancel (rule 4);
+    /// off for operations that must run to completion once submitted.
+    cancel_on_drop: bool,
 }
 
 // The data is never pinned: the kernel sees only heap memory it owns.
@@ -96,7 +99,17 @@ impl<T: Operation> Op<T> {
             ring,
             data: Some(data),
             state: State::Idle,
+            cancel_on_drop: true,
         }
+    }
+
+    /// Makes a drop mid-flight leave the operation to complete rather
+    /// than ask the kernel to cancel it (rule 4): for writes, `fsync` and
+    /// path changes, which a caller expects to happen once started, as on
+    /// the blocking pool.
+    pub(crate) fn run_to_completion(mut self) -> Op<T> {
+        self.cancel_on_drop = false;
+        self
     }
 }
 
@@ -220,7 +233,9 @@ impl<T: Operation> Drop for Op<T> {
                     Slot::Waiting(waker) => {
                         wakers[position] = waker;
                         *inner.slot_mut(slot) = Slot::Orphan(position, data.clone());
-                        inner.push_cancel(slot);
+                        if self.cancel_on_drop {
+                            inner.push_cancel(slot);
+                        }
                     }
                     Slot::Vacant | Slot::Orphan(..) => {
                         unreachable!("an operation's slot changed hands")
