@@ -95,16 +95,21 @@
 //! leaked on purpose (never freed while the kernel may write it).
 //!
 //! **`read_file`.** With direct descriptors (Linux 5.19: a sparse file
-//! table registered per ring), the open and the first read are one linked
-//! chain, one submission: open into a table slot (`IOSQE_IO_LINK`), read
-//! up to 16 KiB from the slot. Then reads continue until one returns
-//! nothing, as `std::fs::read` does: a short read proves nothing about the
-//! end (files of /proc return a page at a time), and the file's type and
-//! size would take a `statx`, which the kernel always runs on its io-wq
-//! worker threads (a thread hop: measured 3.9 µs per 4 KiB file with
-//! `statx` in the chain, 2.1 µs without). So a small file costs two
-//! submissions; the slot is closed through the ring without waiting (the
-//! close rides the next submission). Without direct descriptors: open,
+//! table registered per ring), the open and the first two reads are one
+//! linked chain, one submission: open into a table slot (`IOSQE_IO_LINK`),
+//! read up to 16 KiB from the slot at its position, then (hard-linked:
+//! `IOSQE_IO_HARDLINK`, as a short read fails an ordinary link) read up
+//! to 4 KiB more at the new position into the room after those 16 KiB;
+//! its bytes are moved down after the first read's. Reads continue until
+//! one returns nothing, as `std::fs::read` does: a short read proves
+//! nothing about the end (files of /proc return a page at a time), and the
+//! file's type and size would take a `statx`, which the kernel always
+//! runs on its io-wq worker threads (a thread hop: measured 3.9 µs per
+//! 4 KiB file with `statx` in the chain, 2.1 µs without). So a file
+//! shorter than 16 KiB is read whole in one submission (the second read
+//! finds its end); the slot is closed through the ring without waiting
+//! (the close rides the next submission), and for a dropped future only
+//! once every read of its chain has completed. Without direct descriptors: open,
 //! `statx` and reads on the descriptor, close.
 //!
 //! **What differs from the system calls.** The kernel's `openat` through
@@ -356,6 +361,9 @@ impl Ring {
     pub(crate) async fn read_file(&self, path: CString) -> io::Result<Vec<u8>> {
         /// The first read's size: most files read whole are small.
         const FIRST_READ: usize = 16 * 1024;
+        /// The second read of the first submission, which finds the end
+        /// of a file shorter than `FIRST_READ`.
+        const PROBE: usize = 4 * 1024;
         let Some(file) = self.shared.take_file_slot() else {
             return self.read_file_fd(path).await;
         };
@@ -364,13 +372,17 @@ impl Ring {
             OpenRead {
                 path,
                 file,
-                buf: Vec::with_capacity(FIRST_READ),
+                buf: Vec::with_capacity(FIRST_READ + PROBE),
                 len: FIRST_READ,
+                probe: PROBE,
             },
         )
         .await;
         first.open?;
         let mut n = first.read?;
+        if first.at_end {
+            n = 0;
+        }
         let mut file = first.file;
         let mut buf = first.buf;
         // Until a read returns nothing, as std reads: a short read proves

@@ -61,6 +61,17 @@ impl Chain {
         self
     }
 
+    /// Appends `entry`; the previous entry gets `IOSQE_IO_HARDLINK`, so
+    /// this one starts after it completes, even if it failed (a short
+    /// read counts as a failure for an ordinary link).
+    pub(crate) fn then_always(mut self, entry: squeue::Entry) -> Chain {
+        if let Some(previous) = self.entries[self.len - 1].take() {
+            self.entries[self.len - 1] = Some(previous.flags(squeue::Flags::IO_HARDLINK));
+        }
+        self.push(entry);
+        self
+    }
+
     fn push(&mut self, entry: squeue::Entry) {
         assert!(self.len < MAX_CHAIN, "an io_uring chain is at most {MAX_CHAIN} long");
         self.entries[self.len] = Some(entry);
