@@ -101,7 +101,10 @@
 //!   removal still completes once submitted, as on the pool; a dropped
 //!   multi-step call ([`write()`], or a [`File`] write the OS took only
 //!   part of) stops after the step in flight, where tokio's closure
-//!   finishes the whole call.
+//!   finishes the whole call. [`read`] and [`read_to_string`] on the ring
+//!   open the file into the ring's own table of files (Linux 5.19), not
+//!   the process's descriptor table, so they work even when the process
+//!   has no descriptor left, where std's fail with `EMFILE`.
 //! * [`FileTimes`] is std's type re-exported (tokio has a copy of it with
 //!   the same methods), so one value serves both `std::fs::File` and
 //!   weft's [`File::set_times`].

@@ -12,7 +12,6 @@
 
 use std::ffi::CString;
 use std::fs::File as StdFile;
-use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
@@ -80,30 +79,28 @@ pub(super) fn write(ring: Ring, file: &FileRef, buf: Vec<u8>) -> Op<(io::Result<
 
 /// The loop of [`write`] and [`write_file`]: `buf` written whole, at the
 /// file position (`offset` `None`) or from `offset` on.
-fn write_all<F: AsRawFd + Send + Sync + 'static>(
+async fn write_all<F: AsRawFd + Send + Sync + 'static>(
     first: Ring,
     mut fd: F,
     mut buf: Vec<u8>,
     offset: Option<u64>,
-) -> impl Future<Output = (io::Result<()>, F, Vec<u8>)> + Send + Sync + 'static {
-    async move {
-        let mut start = 0;
-        while start < buf.len() {
-            let at = offset.map(|offset| offset + start as u64);
-            let result;
-            (result, fd, buf) = next(&first)
-                .write(fd, buf, start, at)
-                .run_to_completion()
-                .await;
-            match result {
-                Ok(0) => return (Err(write_zero()), fd, buf),
-                Ok(n) => start += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return (Err(e), fd, buf),
-            }
+) -> (io::Result<()>, F, Vec<u8>) {
+    let mut start = 0;
+    while start < buf.len() {
+        let at = offset.map(|offset| offset + start as u64);
+        let result;
+        (result, fd, buf) = next(&first)
+            .write(fd, buf, start, at)
+            .run_to_completion()
+            .await;
+        match result {
+            Ok(0) => return (Err(write_zero()), fd, buf),
+            Ok(n) => start += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return (Err(e), fd, buf),
         }
-        (Ok(()), fd, buf)
     }
+    (Ok(()), fd, buf)
 }
 
 /// `fsync`, or `fdatasync` with `data_only`; completes even if dropped.

@@ -278,5 +278,7 @@ pub(crate) fn open_flags(access: &OpenAccess) -> Option<i32> {
 }
 
 /// The flags of `std::fs::write`'s open: write-only, created, truncated.
+/// (Used by the io_uring backend only: unused where there are no rings.)
 #[cfg(feature = "fs")]
+#[allow(dead_code)]
 pub(crate) const OPEN_WRITE_TRUNCATE: i32 = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;

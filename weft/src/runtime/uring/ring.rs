@@ -464,14 +464,6 @@ pub(crate) struct DirectFile {
     pub(super) opened: bool,
 }
 
-impl DirectFile {
-    /// Someone else (the ring, under its lock) took care of the slot:
-    /// dropping this does nothing.
-    pub(super) fn forget_slot(&mut self) {
-        self.ring = Weak::new();
-    }
-}
-
 impl Drop for DirectFile {
     fn drop(&mut self) {
         let Some(ring) = self.ring.upgrade() else {
