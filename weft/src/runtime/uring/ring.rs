@@ -19,8 +19,11 @@ const DIRECT_CLOSE: u64 = 1 << 63;
 /// slot's generation (31 bits above: bit 63 stays clear).
 const GENERATION_MASK: u32 = (1 << 31) - 1;
 /// Slots of the ring's table of direct descriptors (sparse, registered at
-/// build).
-pub(super) const DIRECT_FILES: u32 = 64;
+/// build): more than the `read_file` chains a full ring holds in flight
+/// (512 completions, three per chain), so many files read at once do not
+/// run out and take the slower path (open, `statx`, reads and close on a
+/// descriptor). The kernel keeps 8 bytes per slot.
+pub(super) const DIRECT_FILES: u32 = 256;
 /// How long dropping a ring waits for the kernel to finish what is still
 /// in flight before it leaks those operations' resources (shutdown rule).
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
