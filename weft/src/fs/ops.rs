@@ -40,6 +40,14 @@
 //! done, polls it once at once ([`Op::start`]), so the write happens even
 //! if no one waits for it, as on the pool.
 //!
+//! **Measured** (`weft-bench --quick --filter fs_`, 2 workers on 2 busy
+//! cores, two runs): `fs::read` of a 4 KiB file 2.25-2.27 µs against
+//! tokio's 7.35-7.93 and `std::fs::read`'s 1.35-1.41 on one thread; 1,000
+//! at once 3.9-4.3 µs per read against tokio's 13.6-19.9 and std's
+//! 2.0-2.3; a 16 MiB file through `BufReader` within 10% of std's time
+//! (tokio: 9-13 times std's). `metadata`, still on the pool, 1.1-1.7
+//! times faster than tokio's (the pool's own gain, not the ring's).
+//!
 //! **Dropped operations.** On the pool a dropped `Op` runs to completion.
 //! On the ring, a dropped read asks the kernel to cancel (nothing would
 //! see its bytes); a write, `fsync`, open, rename, unlink or mkdir that
