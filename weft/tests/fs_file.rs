@@ -27,15 +27,19 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
-/// Polls `until` every few milliseconds until it holds, up to `PATIENCE`.
-fn eventually(what: &str, mut until: impl FnMut() -> bool) {
+/// Checks `until` every few milliseconds until it holds, up to
+/// `PATIENCE`. Sleeps on the runtime's timer, not the thread: on the
+/// io_uring backend the runtime's own threads take the completions (and
+/// drop what a finished operation held), so a `current_thread` runtime
+/// must keep running meanwhile.
+async fn eventually(what: &str, mut until: impl FnMut() -> bool) {
     let start = Instant::now();
     while !until() {
         assert!(
             start.elapsed() < PATIENCE,
             "{what}: still not true after {PATIENCE:?}"
         );
-        std::thread::sleep(Duration::from_millis(5));
+        weft::time::sleep(Duration::from_millis(5)).await;
     }
 }
 
@@ -158,8 +162,11 @@ rt_test! {
 
     fn read_ahead_is_given_back_before_write_and_seek(rt: &Runtime) {
         let dir = Scratch::new("fs-read-ahead");
-        rt.block_on(async {
-            let path = dir.join("a");
+        let path = dir.join("a");
+        // In a task: on a worker, a read's first poll only queues it (the
+        // io_uring backend submits at the worker's next flush), so the
+        // read-ahead stays in flight as this test needs.
+        rt.block_on(async { weft::spawn(async move {
             std::fs::write(&path, b"abcdefghij").unwrap();
             let mut file = OpenOptions::new().read(true).write(true).open(&path).await.unwrap();
 
@@ -193,7 +200,7 @@ rt_test! {
             let mut rest = vec![];
             file.read_to_end(&mut rest).await.unwrap();
             assert_eq!(rest, b"cdefgXY");
-        });
+        }).await.unwrap() });
     }
 
     fn set_len_truncates_and_extends(rt: &Runtime) {
@@ -484,13 +491,13 @@ rt_test! {
             drop(file);
             eventually("the dropped file's write finished", || {
                 std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) == data.len() as u64
-            });
+            }).await;
             assert!(std::fs::read(&path).unwrap() == data);
             // And then its descriptor was closed (the number may be reused
             // by another file, but not for this path).
             eventually("the dropped file's descriptor closed", || {
                 std::fs::read_link(&link).map_or(true, |target| target != path)
-            });
+            }).await;
         });
     }
 
@@ -511,7 +518,7 @@ rt_test! {
             drop(file);
             eventually("the dropped file's descriptor closed", || {
                 std::fs::read_link(&link).map_or(true, |target| target != path)
-            });
+            }).await;
         });
     }
 

@@ -15,6 +15,7 @@ use weft::io::AsyncReadExt;
 
 fn scenario(flavor: Flavor) {
     let _watchdog = Watchdog::new("open_under_emfile");
+    let on_ring = fs_runs_on_io_uring();
     let rt = flavor.build();
     let dir = Scratch::new("fs-emfile");
     let path = dir.join("a");
@@ -51,6 +52,12 @@ fn scenario(flavor: Flavor) {
         ];
         set_nofile(original);
         for (what, result) in results {
+            // On io_uring, `fs::read` opens into the ring's own table of
+            // files (direct descriptors), which the limit does not count:
+            // it may succeed where std's fails.
+            if on_ring && (what == "read" || what == "read_to_string") && result.is_ok() {
+                continue;
+            }
             let err = result.expect_err(what);
             assert_eq!(
                 err.raw_os_error(),

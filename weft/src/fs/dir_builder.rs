@@ -1,7 +1,6 @@
 //! `DirBuilder`: how a directory is created.
 
 use std::io;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 use super::ops;
@@ -95,11 +94,6 @@ impl DirBuilder {
     /// # }
     /// ```
     pub async fn create(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(self.recursive);
-        if let Some(mode) = self.mode {
-            builder.mode(mode);
-        }
-        ops::create_dir(path.as_ref().to_owned(), builder).await
+        ops::create_dir(path.as_ref().to_owned(), self.recursive, self.mode).await
     }
 }

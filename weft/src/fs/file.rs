@@ -933,7 +933,9 @@ impl File {
                     let n = len.min(self.max_buf_size);
                     let mut storage = mem::take(buf).into_storage();
                     fill(&mut storage, n);
-                    let op = ops::write(&self.std, storage, rewind);
+                    let mut op = ops::write(&self.std, storage, rewind);
+                    // Rule 3: the write runs whether or not anyone waits.
+                    op.start(cx);
                     inner.state = State::Busy(Pending::Write(op));
                     return Poll::Ready(Ok(n));
                 }

@@ -20,14 +20,34 @@
 //! # How it works
 //!
 //! Ordinary files cannot be waited on with the I/O driver the way sockets
-//! can (the OS reports them always "ready"), so each operation runs on the
-//! runtime's blocking pool (as [`spawn_blocking`](crate::task::spawn_blocking)
-//! does) and the calling task sleeps until it is done, as tokio does. So
-//! every call must run inside a weft runtime, and each costs a round trip
-//! to a pool thread: prefer one call that does much ([`read`], [`write()`])
-//! to many small ones, and wrap a [`File`] read or written in small pieces
-//! in a [`BufReader`](crate::io::BufReader) or
+//! can (the OS reports them always "ready"). So each call goes one of two
+//! ways, chosen per call:
+//!
+//! * **io_uring** (Linux, when the runtime has rings: see
+//!   [`FsBackend`](crate::runtime::FsBackend)): opening a file, reading
+//!   and writing a [`File`], [`File::sync_all`], [`File::sync_data`],
+//!   [`read`], [`read_to_string`], [`write()`], [`rename`],
+//!   [`remove_file`], [`remove_dir`], and [`create_dir`] /
+//!   [`DirBuilder::create`] when not recursive are submitted to the
+//!   io_uring ring of the worker thread the task runs on; the task sleeps
+//!   until the kernel completes them, with no thread round trip.
+//! * **The blocking pool** (as [`spawn_blocking`](crate::task::spawn_blocking)
+//!   does, and as tokio runs every file call): every other call
+//!   ([`metadata`], [`read_dir`], [`copy`], seeks, `set_len`, links,
+//!   permissions, ...), and every call on a runtime without rings (not
+//!   Linux, a kernel older than 5.15, io_uring refused, or
+//!   `FsBackend::BlockingPool`).
+//!
+//! The environment variable `WEFT_FS_BACKEND` (`io-uring`,
+//! `blocking-pool` or `auto`) overrides [`FsBackend::Auto`] when a
+//! runtime is built, to run the same program or test suite on either.
+//! Either way every call must run inside a weft runtime, and each is a
+//! trip to the kernel or to a pool thread: prefer one call that does much
+//! ([`read`], [`write()`]) to many small ones, and wrap a [`File`] read or
+//! written in small pieces in a [`BufReader`](crate::io::BufReader) or
 //! [`BufWriter`](crate::io::BufWriter).
+//!
+//! [`FsBackend::Auto`]: crate::runtime::FsBackend::Auto
 //!
 //! A [`File`] buffers: a write returns once its bytes are copied, and the
 //! OS write happens in the background; [`flush`](crate::io::AsyncWriteExt::flush)
@@ -73,6 +93,18 @@
 //!
 //! # Differences from tokio
 //!
+//! * tokio runs every file call on its blocking pool (its io_uring support
+//!   is experimental and behind a `--cfg`); weft submits the calls listed
+//!   above to io_uring where it can, which saves a thread round trip per
+//!   call. Results and errors are the same. On the ring, a dropped read
+//!   is cancelled, while a dropped write, `sync_all`, open, rename or
+//!   removal still completes once submitted, as on the pool; a dropped
+//!   multi-step call ([`write()`], or a [`File`] write the OS took only
+//!   part of) stops after the step in flight, where tokio's closure
+//!   finishes the whole call. [`read`] and [`read_to_string`] on the ring
+//!   open the file into the ring's own table of files (Linux 5.19), not
+//!   the process's descriptor table, so they work even when the process
+//!   has no descriptor left, where std's fail with `EMFILE`.
 //! * [`FileTimes`] is std's type re-exported (tokio has a copy of it with
 //!   the same methods), so one value serves both `std::fs::File` and
 //!   weft's [`File::set_times`].
@@ -107,6 +139,11 @@ mod dir_builder;
 mod file;
 mod open_options;
 mod ops;
+crate::sys::cfg_io_uring! {
+    mod on_ring;
+    #[cfg(test)]
+    mod tests;
+}
 mod paths;
 mod read_dir;
 

@@ -40,6 +40,33 @@ use super::{ops, File};
 #[derive(Clone, Debug)]
 pub struct OpenOptions {
     std: StdOpenOptions,
+    /// The same options, readable (std's are not): what the io_uring
+    /// backend opens with. `None` for options made from std's
+    /// (`From<std::fs::OpenOptions>`), whose settings cannot be read:
+    /// those open on the blocking pool.
+    own: Option<Own>,
+}
+
+/// weft's copy of the options std keeps.
+#[derive(Clone, Copy, Debug)]
+struct Own {
+    access: crate::sys::OpenAccess,
+    mode: u32,
+}
+
+impl OpenOptions {
+    /// Records a setting in weft's copy too.
+    fn set_own(&mut self, set: impl FnOnce(&mut Own)) {
+        if let Some(own) = &mut self.own {
+            set(own);
+        }
+    }
+
+    /// The `open(2)` flags and mode std would use, if known and valid.
+    fn flags(&self) -> Option<(i32, u32)> {
+        let own = self.own.as_ref()?;
+        Some((crate::sys::open_flags(&own.access)?, own.mode))
+    }
 }
 
 impl OpenOptions {
@@ -59,6 +86,12 @@ impl OpenOptions {
     pub fn new() -> OpenOptions {
         OpenOptions {
             std: StdOpenOptions::new(),
+            own: Some(Own {
+                access: crate::sys::OpenAccess::default(),
+                // std's default: read and write for everyone, before the
+                // umask.
+                mode: 0o666,
+            }),
         }
     }
 
@@ -72,6 +105,7 @@ impl OpenOptions {
     /// ```
     pub fn read(&mut self, read: bool) -> &mut OpenOptions {
         self.std.read(read);
+        self.set_own(|own| own.access.read = read);
         self
     }
 
@@ -85,6 +119,7 @@ impl OpenOptions {
     /// ```
     pub fn write(&mut self, write: bool) -> &mut OpenOptions {
         self.std.write(write);
+        self.set_own(|own| own.access.write = write);
         self
     }
 
@@ -99,6 +134,7 @@ impl OpenOptions {
     /// ```
     pub fn append(&mut self, append: bool) -> &mut OpenOptions {
         self.std.append(append);
+        self.set_own(|own| own.access.append = append);
         self
     }
 
@@ -113,6 +149,7 @@ impl OpenOptions {
     /// ```
     pub fn truncate(&mut self, truncate: bool) -> &mut OpenOptions {
         self.std.truncate(truncate);
+        self.set_own(|own| own.access.truncate = truncate);
         self
     }
 
@@ -127,6 +164,7 @@ impl OpenOptions {
     /// ```
     pub fn create(&mut self, create: bool) -> &mut OpenOptions {
         self.std.create(create);
+        self.set_own(|own| own.access.create = create);
         self
     }
 
@@ -141,6 +179,7 @@ impl OpenOptions {
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
         self.std.create_new(create_new);
+        self.set_own(|own| own.access.create_new = create_new);
         self
     }
 
@@ -183,7 +222,7 @@ impl OpenOptions {
     /// # }
     /// ```
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
-        let std = ops::open(path.as_ref().to_owned(), self.std.clone()).await?;
+        let std = ops::open(path.as_ref().to_owned(), self.std.clone(), self.flags()).await?;
         Ok(File::from_std(std))
     }
 
@@ -198,6 +237,7 @@ impl OpenOptions {
     /// ```
     pub fn mode(&mut self, mode: u32) -> &mut OpenOptions {
         self.std.mode(mode);
+        self.set_own(|own| own.mode = mode);
         self
     }
 
@@ -213,13 +253,17 @@ impl OpenOptions {
     /// ```
     pub fn custom_flags(&mut self, flags: i32) -> &mut OpenOptions {
         self.std.custom_flags(flags);
+        self.set_own(|own| own.access.custom_flags = flags);
         self
     }
 }
 
 impl From<StdOpenOptions> for OpenOptions {
+    /// Wraps std's options. Their settings cannot be read back, so a file
+    /// opened with them (or with options made from them) opens on the
+    /// blocking pool, also where the runtime runs `fs` on io_uring.
     fn from(std: StdOpenOptions) -> OpenOptions {
-        OpenOptions { std }
+        OpenOptions { std, own: None }
     }
 }
 

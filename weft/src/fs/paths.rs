@@ -249,7 +249,7 @@ pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// # }
 /// ```
 pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
-    ops::create_dir(path.as_ref().to_owned(), std::fs::DirBuilder::new()).await
+    ops::create_dir(path.as_ref().to_owned(), false, None).await
 }
 
 /// Creates a directory and every missing parent; a directory that already
@@ -273,9 +273,7 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// # }
 /// ```
 pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    ops::create_dir(path.as_ref().to_owned(), builder).await
+    ops::create_dir(path.as_ref().to_owned(), true, None).await
 }
 
 /// Queries the metadata of `path`, following symbolic links (`stat`).

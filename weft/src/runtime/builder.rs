@@ -477,6 +477,12 @@ impl Builder {
     /// choice is made once, by [`build`], which fails if
     /// [`FsBackend::IoUring`] is asked for and the rings cannot be set up.
     ///
+    /// With [`FsBackend::Auto`], the environment variable
+    /// `WEFT_FS_BACKEND` (`io-uring`, `blocking-pool` or `auto`) read by
+    /// [`build`] forces a backend without a code change (to run a test
+    /// suite on each; see [`FsBackend::Auto`]); a backend set to anything
+    /// else here is kept.
+    ///
     /// # Differences from tokio
     ///
     /// tokio has no such setting: its `fs` always runs on the blocking

@@ -35,6 +35,15 @@ pub enum FsBackend {
     /// `io_uring_setup` not refused (a seccomp filter's `EPERM` or
     /// `ENOSYS`, `ENOMEM` when `RLIMIT_MEMLOCK` is too low for the rings,
     /// `/proc/sys/kernel/io_uring_disabled`).
+    ///
+    /// The environment variable `WEFT_FS_BACKEND` overrides this choice
+    /// when the runtime is built (and only for `Auto`: a backend chosen
+    /// in code stays): `io-uring` makes it [`IoUring`](FsBackend::IoUring)
+    /// (the build fails if the rings cannot be set up), `blocking-pool`
+    /// makes it [`BlockingPool`](FsBackend::BlockingPool), `auto` or an
+    /// empty value leaves it `Auto`; any other value fails the build with
+    /// [`io::ErrorKind::InvalidInput`]. Tests use it to run the same code
+    /// on both backends.
     #[default]
     Auto,
     /// io_uring rings, one per worker thread: [`Builder::build`] fails
@@ -47,18 +56,40 @@ pub enum FsBackend {
     BlockingPool,
 }
 
+/// The environment variable that overrides [`FsBackend::Auto`].
+pub(crate) const ENV_VAR: &str = "WEFT_FS_BACKEND";
+
+/// `backend`, unless it is `Auto` and [`ENV_VAR`] says otherwise.
+fn resolve(backend: FsBackend) -> io::Result<FsBackend> {
+    if backend != FsBackend::Auto {
+        return Ok(backend);
+    }
+    let Some(value) = std::env::var_os(ENV_VAR) else {
+        return Ok(FsBackend::Auto);
+    };
+    match value.to_str() {
+        Some("" | "auto") => Ok(FsBackend::Auto),
+        Some("io-uring") => Ok(FsBackend::IoUring),
+        Some("blocking-pool") => Ok(FsBackend::BlockingPool),
+        _ => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{ENV_VAR} is {value:?}: expected `io-uring`, `blocking-pool` or `auto`"),
+        )),
+    }
+}
+
 crate::sys::cfg_io_uring! {
     pub(crate) use super::uring::{Rings, RingConfig};
 
-    /// Builds the rings `backend` asks for, one per scheduler thread
-    /// (`count`), or none.
+    /// Builds the rings `backend` asks for (`Auto` as [`ENV_VAR`] may
+    /// say), one per scheduler thread (`count`), or none.
     pub(crate) fn select(
         backend: FsBackend,
         count: usize,
         config: RingConfig,
     ) -> io::Result<Option<crate::loom::Arc<Rings>>> {
         let build = || super::uring::build_rings(count, config).map(crate::loom::Arc::new);
-        match backend {
+        match resolve(backend)? {
             FsBackend::BlockingPool => Ok(None),
             FsBackend::Auto => Ok(build().ok()),
             FsBackend::IoUring => build().map(Some),
@@ -101,7 +132,7 @@ crate::sys::cfg_not_io_uring! {
         _count: usize,
         _config: RingConfig,
     ) -> io::Result<Option<crate::loom::Arc<Rings>>> {
-        match backend {
+        match resolve(backend)? {
             FsBackend::IoUring => Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 "io_uring is not available on this platform",

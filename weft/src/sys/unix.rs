@@ -231,3 +231,54 @@ pub(crate) fn open_nonblocking(options: &mut std::fs::OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt;
     options.custom_flags(libc::O_NONBLOCK);
 }
+
+/// The access options of `fs::OpenOptions`, as std keeps them.
+#[cfg(feature = "fs")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct OpenAccess {
+    pub(crate) read: bool,
+    pub(crate) write: bool,
+    pub(crate) append: bool,
+    pub(crate) truncate: bool,
+    pub(crate) create: bool,
+    pub(crate) create_new: bool,
+    pub(crate) custom_flags: i32,
+}
+
+/// The `open(2)` flags std's `OpenOptions::open` passes for `access`
+/// (std's `get_access_mode | get_creation_mode | custom_flags` without
+/// the access-mode bits), without `O_CLOEXEC`; `None` for a combination
+/// std refuses (then std's own call gives std's own error).
+#[cfg(feature = "fs")]
+pub(crate) fn open_flags(access: &OpenAccess) -> Option<i32> {
+    let mode = match (access.read, access.write, access.append) {
+        (true, false, false) => libc::O_RDONLY,
+        (false, true, false) => libc::O_WRONLY,
+        (true, true, false) => libc::O_RDWR,
+        (false, _, true) => libc::O_WRONLY | libc::O_APPEND,
+        (true, _, true) => libc::O_RDWR | libc::O_APPEND,
+        (false, false, false) => return None,
+    };
+    let creating = access.truncate || access.create || access.create_new;
+    match (access.write, access.append) {
+        (true, false) => {}
+        (false, false) if creating => return None,
+        (false, false) => {}
+        (_, true) if access.truncate && !access.create_new => return None,
+        (_, true) => {}
+    }
+    let creation = match (access.create, access.truncate, access.create_new) {
+        (false, false, false) => 0,
+        (true, false, false) => libc::O_CREAT,
+        (false, true, false) => libc::O_TRUNC,
+        (true, true, false) => libc::O_CREAT | libc::O_TRUNC,
+        (_, _, true) => libc::O_CREAT | libc::O_EXCL,
+    };
+    Some(mode | creation | (access.custom_flags & !libc::O_ACCMODE))
+}
+
+/// The flags of `std::fs::write`'s open: write-only, created, truncated.
+/// (Used by the io_uring backend only: unused where there are no rings.)
+#[cfg(feature = "fs")]
+#[allow(dead_code)]
+pub(crate) const OPEN_WRITE_TRUNCATE: i32 = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC;

@@ -738,3 +738,35 @@ pub(crate) fn example_path(example: &str) -> std::path::PathBuf {
     }
     path
 }
+
+// ---------------------------------------------------------------------------
+// The fs backend
+// ---------------------------------------------------------------------------
+
+/// Whether the runtimes these tests build run `weft::fs` on io_uring: as
+/// the environment variable `WEFT_FS_BACKEND` says (CI runs the `fs_*`
+/// binaries with it unset and with `blocking-pool`), else wherever this
+/// process may set up rings. Fails under CI if `Auto` cannot use io_uring
+/// (the io_uring backend would go untested).
+#[cfg(feature = "fs")]
+pub(crate) fn fs_runs_on_io_uring() -> bool {
+    match std::env::var("WEFT_FS_BACKEND").as_deref() {
+        Ok("blocking-pool") => false,
+        Ok("io-uring") => true,
+        _ => {
+            let available = Builder::new_current_thread()
+                .fs_backend(weft::runtime::FsBackend::IoUring)
+                .build()
+                .is_ok();
+            if !available {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "io_uring cannot be used here, so `Auto` runs fs on the \
+                     blocking pool and the io_uring backend goes untested"
+                );
+                eprintln!("SKIPPED io_uring: it cannot be used here; fs runs on the blocking pool");
+            }
+            available
+        }
+    }
+}

@@ -59,7 +59,9 @@
 //!    there, so a task that moved to another worker is woken where it is.
 //! 4. A future dropped while a slot is `Waiting` moves its data into the
 //!    slot (`Orphan`, shared by every slot of a chain) and asks the kernel
-//!    to cancel (`IORING_OP_ASYNC_CANCEL`, best effort). When the orphan's
+//!    to cancel (`IORING_OP_ASYNC_CANCEL`, best effort), unless it was
+//!    made with `run_to_completion` (writes, `fsync`, path changes: what a
+//!    caller expects to happen once started). When the orphan's
 //!    completion comes, the data's `discard` releases what the result
 //!    holds (a descriptor that the kernel opened is closed), the slot is
 //!    freed, and the data is dropped once every slot of its chain has
@@ -93,16 +95,21 @@
 //! leaked on purpose (never freed while the kernel may write it).
 //!
 //! **`read_file`.** With direct descriptors (Linux 5.19: a sparse file
-//! table registered per ring), the open and the first read are one linked
-//! chain, one submission: open into a table slot (`IOSQE_IO_LINK`), read
-//! up to 16 KiB from the slot. Then reads continue until one returns
-//! nothing, as `std::fs::read` does: a short read proves nothing about the
-//! end (files of /proc return a page at a time), and the file's type and
-//! size would take a `statx`, which the kernel always runs on its io-wq
-//! worker threads (a thread hop: measured 3.9 µs per 4 KiB file with
-//! `statx` in the chain, 2.1 µs without). So a small file costs two
-//! submissions; the slot is closed through the ring without waiting (the
-//! close rides the next submission). Without direct descriptors: open,
+//! table registered per ring), the open and the first two reads are one
+//! linked chain, one submission: open into a table slot (`IOSQE_IO_LINK`),
+//! read up to 16 KiB from the slot at its position, then (hard-linked:
+//! `IOSQE_IO_HARDLINK`, as a short read fails an ordinary link) read up
+//! to 4 KiB more at the new position into the room after those 16 KiB;
+//! its bytes are moved down after the first read's. Reads continue until
+//! one returns nothing, as `std::fs::read` does: a short read proves
+//! nothing about the end (files of /proc return a page at a time), and the
+//! file's type and size would take a `statx`, which the kernel always
+//! runs on its io-wq worker threads (a thread hop: measured 3.9 µs per
+//! 4 KiB file with `statx` in the chain, 2.1 µs without). So a file
+//! shorter than 16 KiB is read whole in one submission (the second read
+//! finds its end); the slot is closed through the ring without waiting
+//! (the close rides the next submission), and for a dropped future only
+//! once every read of its chain has completed. Without direct descriptors: open,
 //! `statx` and reads on the descriptor, close.
 //!
 //! **What differs from the system calls.** The kernel's `openat` through
@@ -232,6 +239,22 @@ impl Ring {
         self.shared.index
     }
 
+    /// How many times an operation found this ring full and waited for
+    /// room (rule 6).
+    #[cfg(test)]
+    pub(crate) fn room_waits(&self) -> u64 {
+        self.shared.lock().room_waits
+    }
+
+    /// Submits what this ring batched now, without waiting for the
+    /// scheduler's flush (rule 7), and reaps what completed: for an
+    /// operation whose result no one may wait for (a write started and not
+    /// awaited, an operation dropped mid-flight), so that it reaches the
+    /// kernel even if this thread then blocks.
+    pub(crate) fn submit_now(&self) {
+        self.shared.flush();
+    }
+
     /// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`.
     pub(crate) fn open(&self, path: CString, flags: i32, mode: u32) -> Op<OpenAt> {
         Op::new(self.shared.clone(), OpenAt { path, flags, mode })
@@ -338,6 +361,9 @@ impl Ring {
     pub(crate) async fn read_file(&self, path: CString) -> io::Result<Vec<u8>> {
         /// The first read's size: most files read whole are small.
         const FIRST_READ: usize = 16 * 1024;
+        /// The second read of the first submission, which finds the end
+        /// of a file shorter than `FIRST_READ`.
+        const PROBE: usize = 4 * 1024;
         let Some(file) = self.shared.take_file_slot() else {
             return self.read_file_fd(path).await;
         };
@@ -346,13 +372,17 @@ impl Ring {
             OpenRead {
                 path,
                 file,
-                buf: Vec::with_capacity(FIRST_READ),
+                buf: Vec::with_capacity(FIRST_READ + PROBE),
                 len: FIRST_READ,
+                probe: PROBE,
             },
         )
         .await;
         first.open?;
         let mut n = first.read?;
+        if first.at_end {
+            n = 0;
+        }
         let mut file = first.file;
         let mut buf = first.buf;
         // Until a read returns nothing, as std reads: a short read proves

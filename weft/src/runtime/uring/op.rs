@@ -61,6 +61,17 @@ impl Chain {
         self
     }
 
+    /// Appends `entry`; the previous entry gets `IOSQE_IO_HARDLINK`, so
+    /// this one starts after it completes, even if it failed (a short
+    /// read counts as a failure for an ordinary link).
+    pub(crate) fn then_always(mut self, entry: squeue::Entry) -> Chain {
+        if let Some(previous) = self.entries[self.len - 1].take() {
+            self.entries[self.len - 1] = Some(previous.flags(squeue::Flags::IO_HARDLINK));
+        }
+        self.push(entry);
+        self
+    }
+
     fn push(&mut self, entry: squeue::Entry) {
         assert!(self.len < MAX_CHAIN, "an io_uring chain is at most {MAX_CHAIN} long");
         self.entries[self.len] = Some(entry);
@@ -85,6 +96,9 @@ pub(crate) struct Op<T: Operation> {
     ring: Arc<RingShared>,
     data: Option<T>,
     state: State,
+    /// Whether dropping it mid-flight asks the kernel to cancel (rule 4);
+    /// off for operations that must run to completion once submitted.
+    cancel_on_drop: bool,
 }
 
 // The data is never pinned: the kernel sees only heap memory it owns.
@@ -96,7 +110,17 @@ impl<T: Operation> Op<T> {
             ring,
             data: Some(data),
             state: State::Idle,
+            cancel_on_drop: true,
         }
+    }
+
+    /// Makes a drop mid-flight leave the operation to complete rather
+    /// than ask the kernel to cancel it (rule 4): for writes, `fsync` and
+    /// path changes, which a caller expects to happen once started, as on
+    /// the blocking pool.
+    pub(crate) fn run_to_completion(mut self) -> Op<T> {
+        self.cancel_on_drop = false;
+        self
     }
 }
 
@@ -220,7 +244,9 @@ impl<T: Operation> Drop for Op<T> {
                     Slot::Waiting(waker) => {
                         wakers[position] = waker;
                         *inner.slot_mut(slot) = Slot::Orphan(position, data.clone());
-                        inner.push_cancel(slot);
+                        if self.cancel_on_drop {
+                            inner.push_cancel(slot);
+                        }
                     }
                     Slot::Vacant | Slot::Orphan(..) => {
                         unreachable!("an operation's slot changed hands")

@@ -310,31 +310,42 @@ impl Operation for Mkdir {
     }
 }
 
-/// The first step of `read_file`, one submission: open `path` into a
-/// direct descriptor, then (linked) read up to `len` bytes from offset 0.
+/// The first step of `read_file`, one submission of three linked SQEs:
+/// open `path` into a direct descriptor; read up to `len` bytes at the
+/// file position (0); then, whatever that read returned (a hard link), a
+/// second read of up to `probe` bytes at the new position, into the
+/// buffer's spare capacity after those `len` bytes. A file shorter than
+/// `len` makes the second read return nothing: its end is found in the
+/// same submission, where a second submission would be needed otherwise.
 pub(crate) struct OpenRead {
     pub(super) path: CString,
     pub(super) file: DirectFile,
+    /// Spare capacity of at least `len + probe` bytes.
     pub(super) buf: Vec<u8>,
     pub(super) len: usize,
+    pub(super) probe: usize,
 }
 
 /// What the first step of `read_file` found.
 pub(crate) struct OpenReadOutput {
     pub(super) open: io::Result<()>,
     pub(super) read: io::Result<usize>,
+    /// The second read returned nothing: `buf` holds the whole file.
+    pub(super) at_end: bool,
     pub(super) file: DirectFile,
     pub(super) buf: Vec<u8>,
 }
 
 impl Discard for OpenRead {
-    fn discard(&mut self, position: usize, result: i32, ring: &mut RingInner) {
+    fn discard(&mut self, position: usize, result: i32, _ring: &mut RingInner) {
         if position == 0 && result >= 0 {
-            // The slot holds a file now: close it through the ring (the
-            // linked read, if still in flight, holds its own reference).
-            ring.close_direct(self.file.slot);
-            self.file.opened = false;
-            self.file.forget_slot();
+            // The slot holds a file now. It is closed (through the ring)
+            // when the data is dropped, once every read of the chain has
+            // completed: a read not yet started when the open's completion
+            // arrives resolves the slot only then, and must not find it
+            // closed and reused by another file (whose position it would
+            // move).
+            self.file.opened = true;
         }
     }
 }
@@ -350,29 +361,65 @@ impl Operation for OpenRead {
             .file_index(Some(slot))
             .build();
         let spare = self.buf.spare_capacity_mut();
+        assert!(spare.len() >= self.len + self.probe, "room for both reads");
+        // At the file position (-1), so the second read starts where the
+        // first one stopped, however short it was.
         let read = opcode::Read::new(
             types::Fixed(self.file.slot),
             spare.as_mut_ptr().cast::<u8>(),
             self.len as u32,
         )
-        .offset(0)
+        .offset(u64::MAX)
         .build();
-        Chain::one(open).then(read)
+        let probe = opcode::Read::new(
+            types::Fixed(self.file.slot),
+            spare[self.len..].as_mut_ptr().cast::<u8>(),
+            self.probe as u32,
+        )
+        .offset(u64::MAX)
+        .build();
+        // A short first read fails an ordinary link (the kernel cancels
+        // what follows): the probe is hard-linked, so it runs anyway.
+        Chain::one(open).then(read).then_always(probe)
     }
 
     fn complete(mut self, results: &[i32]) -> OpenReadOutput {
         let open = cqe_result(results[0]).map(drop);
         self.file.opened = open.is_ok();
+        let start = self.buf.len();
         let read = cqe_result(results[1]).map(|n| {
             let n = n as usize;
             // SAFETY: the kernel wrote `n <= len` bytes into the spare
             // capacity, at least `len` long.
-            unsafe { self.buf.set_len(self.buf.len() + n) };
+            unsafe { self.buf.set_len(start + n) };
             n
         });
+        let mut at_end = false;
+        if let (Ok(n), Ok(more)) = (&read, cqe_result(results[2])) {
+            let more = more as usize;
+            if more == 0 {
+                at_end = true;
+            } else {
+                // The probe's bytes follow the first read's in the file:
+                // move them down after those (a no-op unless the first
+                // read was short).
+                let base = self.buf.as_mut_ptr();
+                // SAFETY: the kernel wrote `more <= probe` bytes at
+                // `start + len`, inside the capacity (checked in
+                // `entries`); `ptr::copy` allows the ranges to overlap,
+                // and the bytes before `start + n + more` are then all
+                // initialized.
+                unsafe {
+                    std::ptr::copy(base.add(start + self.len), base.add(start + n), more);
+                    self.buf.set_len(start + n + more);
+                }
+            }
+        }
+        // (A probe that failed is retried by the caller's next read.)
         OpenReadOutput {
             open,
             read,
+            at_end,
             file: self.file,
             buf: self.buf,
         }

@@ -20,8 +20,11 @@ const DIRECT_CLOSE: u64 = 1 << 63;
 /// slot's generation (31 bits above: bit 63 stays clear).
 const GENERATION_MASK: u32 = (1 << 31) - 1;
 /// Slots of the ring's table of direct descriptors (sparse, registered at
-/// build).
-pub(super) const DIRECT_FILES: u32 = 64;
+/// build): more than the `read_file` chains a full ring holds in flight
+/// (512 completions, three per chain), so many files read at once do not
+/// run out and take the slower path (open, `statx`, reads and close on a
+/// descriptor). The kernel keeps 8 bytes per slot.
+pub(super) const DIRECT_FILES: u32 = 256;
 /// How long dropping a ring waits for the kernel to finish what is still
 /// in flight before it leaks those operations' resources (shutdown rule).
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
@@ -512,14 +515,6 @@ pub(crate) struct DirectFile {
     pub(super) slot: u32,
     /// The slot holds an open file (the open completed).
     pub(super) opened: bool,
-}
-
-impl DirectFile {
-    /// Someone else (the ring, under its lock) took care of the slot:
-    /// dropping this does nothing.
-    pub(super) fn forget_slot(&mut self) {
-        self.ring = Weak::new();
-    }
 }
 
 impl Drop for DirectFile {
