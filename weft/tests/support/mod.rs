@@ -748,7 +748,7 @@ pub(crate) fn example_path(example: &str) -> std::path::PathBuf {
 /// binaries with it unset and with `blocking-pool`), else wherever this
 /// process may set up rings. Fails under CI if `Auto` cannot use io_uring
 /// (the io_uring backend would go untested).
-#[cfg(feature = "fs")]
+#[allow(dead_code)] // used by the fs tests only
 pub(crate) fn fs_runs_on_io_uring() -> bool {
     match std::env::var("WEFT_FS_BACKEND").as_deref() {
         Ok("blocking-pool") => false,
