@@ -7,6 +7,10 @@
 
 pub(crate) mod fd_limit;
 pub(crate) use fd_limit::*;
+#[cfg(feature = "net")]
+pub(crate) mod net;
+#[cfg(feature = "net")]
+pub(crate) use net::*;
 pub(crate) mod scratch;
 pub(crate) use scratch::*;
 use std::future::Future;
