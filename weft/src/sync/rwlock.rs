@@ -426,13 +426,10 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
             return Err(this);
         };
-        let this = std::mem::ManuallyDrop::new(this);
-        Ok(RwLockMappedWriteGuard {
-            semaphore: this.semaphore,
+        Ok(RwLockMappedWriteGuard::retarget(
+            Self::into_mapped(this),
             data,
-            permits: this.permits,
-            _marker: PhantomData,
-        })
+        ))
     }
 
     /// Turns write access into read access without letting a writer in
@@ -453,9 +450,8 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// # }
     /// ```
     pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
-        let this = std::mem::ManuallyDrop::new(this);
-        this.semaphore.release(this.permits as usize - 1);
-        RwLockReadGuard::new(this.semaphore, this.data)
+        let data = this.data;
+        Self::downgrade_to(this, data)
     }
 
     /// Downgrades to read access and narrows the guard to a part of the
@@ -485,9 +481,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         // SAFETY: the guard holds write access, so the data is live and no
         // one else reaches it; the reference ends with `f`.
         let data = f(unsafe { &*this.data }) as *const U;
-        let this = std::mem::ManuallyDrop::new(this);
-        this.semaphore.release(this.permits as usize - 1);
-        RwLockReadGuard::new(this.semaphore, data)
+        Self::downgrade_to(this, data)
     }
 
     /// [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`.
@@ -518,9 +512,15 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
             return Err(this);
         };
+        Ok(Self::downgrade_to(this, data))
+    }
+
+    /// Gives back all permits but one and keeps that one as a read guard
+    /// over `data`, a part of the data `this` writes.
+    fn downgrade_to<U: ?Sized>(this: Self, data: *const U) -> RwLockReadGuard<'a, U> {
         let this = std::mem::ManuallyDrop::new(this);
         this.semaphore.release(this.permits as usize - 1);
-        Ok(RwLockReadGuard::new(this.semaphore, data))
+        RwLockReadGuard::new(this.semaphore, data)
     }
 }
 
@@ -557,13 +557,7 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
         // SAFETY: the guard holds every permit. `f` runs while `this` is
         // still armed: if it panics, the guard releases the permits.
         let data: *mut U = f(unsafe { &mut *this.data });
-        let this = std::mem::ManuallyDrop::new(this);
-        RwLockMappedWriteGuard {
-            semaphore: this.semaphore,
-            data,
-            permits: this.permits,
-            _marker: PhantomData,
-        }
+        Self::retarget(this, data)
     }
 
     /// Narrows further if `f` returns `Some`.
@@ -591,13 +585,18 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
         let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
             return Err(this);
         };
+        Ok(Self::retarget(this, data))
+    }
+
+    /// The same permits over `data`, a part of the data `this` writes.
+    fn retarget<U: ?Sized>(this: Self, data: *mut U) -> RwLockMappedWriteGuard<'a, U> {
         let this = std::mem::ManuallyDrop::new(this);
-        Ok(RwLockMappedWriteGuard {
+        RwLockMappedWriteGuard {
             semaphore: this.semaphore,
             data,
             permits: this.permits,
             _marker: PhantomData,
-        })
+        }
     }
 }
 
