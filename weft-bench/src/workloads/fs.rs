@@ -210,29 +210,52 @@ impl FsTimed for Read4k {
     }
 }
 
-/// Spawns one task per path running `op` on it, waits for all; µs per
-/// path.
-fn concurrent<R: Rt, T, F, Fut>(rt: &R::Runtime, paths: &[PathBuf], op: F) -> io::Result<f64>
+/// The sampler of a concurrent row on `R`: each sample spawns one task
+/// per small file ([`FILES`] of them) running `op(i, path)` and waits for
+/// all; µs per file.
+fn concurrent<R, T, F, Fut>(settings: &Settings, op: F) -> io::Result<Sampler>
 where
-    F: Fn(usize, PathBuf) -> Fut,
+    R: Files,
+    F: Fn(usize, PathBuf) -> Fut + 'static,
     Fut: Future<Output = io::Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let sp = R::spawner(rt);
-    let futures: Vec<_> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, path)| op(i, path.clone()))
-        .collect();
-    R::block_on(rt, async move {
+    let fixture = Fixture::get()?;
+    let paths = fixture.small_files(FILES)?;
+    let rt = R::build(Flavor::MultiThread(settings.workers))?;
+    Ok(Box::new(move || {
+        let _fixture = &fixture;
+        let sp = R::spawner(&rt);
+        let futures: Vec<_> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, path)| op(i, path.clone()))
+            .collect();
+        R::block_on(&rt, async move {
+            let start = Instant::now();
+            let handles: Vec<_> = futures.into_iter().map(|f| R::spawn(sp, f)).collect();
+            for handle in handles {
+                handle.await?;
+            }
+            Ok::<_, io::Error>(micros(start))
+        })
+        .map(|total| total / paths.len() as f64)
+    }))
+}
+
+/// The reference of a concurrent row: `op(i, path)` on each small file in
+/// turn, on the calling thread; µs per file.
+fn in_turn(op: fn(usize, &Path) -> io::Result<()>) -> io::Result<Sampler> {
+    let fixture = Fixture::get()?;
+    let paths = fixture.small_files(FILES)?;
+    Ok(Box::new(move || {
+        let _fixture = &fixture;
         let start = Instant::now();
-        let handles: Vec<_> = futures.into_iter().map(|f| R::spawn(sp, f)).collect();
-        for handle in handles {
-            handle.await?;
+        for (i, path) in paths.iter().enumerate() {
+            op(i, path)?;
         }
-        Ok::<_, io::Error>(micros(start))
-    })
-    .map(|total| total / paths.len() as f64)
+        Ok(micros(start) / paths.len() as f64)
+    }))
 }
 
 /// `fs_read_4k_1000_concurrent`: 1,000 tasks each `fs::read` a different
@@ -247,28 +270,13 @@ impl FsTimed for Read4kConcurrent {
          wall time over 1,000 (µs per read)";
 
     fn prepare<R: Files>(settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        let rt = R::build(Flavor::MultiThread(settings.workers))?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            concurrent::<R, _, _, _>(&rt, &paths, |i, path| async move {
-                check_small(i, &R::read_file(path).await?)
-            })
-        }))
+        concurrent::<R, _, _, _>(settings, |i, path| async move {
+            check_small(i, &R::read_file(path).await?)
+        })
     }
 
     fn reference(_settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            let start = Instant::now();
-            for (i, path) in paths.iter().enumerate() {
-                check_small(i, &std::fs::read(path)?)?;
-            }
-            Ok(micros(start) / paths.len() as f64)
-        }))
+        in_turn(|i, path| check_small(i, &std::fs::read(path)?))
     }
 }
 
@@ -284,28 +292,13 @@ impl FsTimed for Metadata1000 {
          wall time over 1,000 (µs per call)";
 
     fn prepare<R: Files>(settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        let rt = R::build(Flavor::MultiThread(settings.workers))?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            concurrent::<R, _, _, _>(&rt, &paths, |_, path| async move {
-                check_bytes("metadata says", R::file_len(path).await?, SMALL)
-            })
-        }))
+        concurrent::<R, _, _, _>(settings, |_, path| async move {
+            check_bytes("metadata says", R::file_len(path).await?, SMALL)
+        })
     }
 
     fn reference(_settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            let start = Instant::now();
-            for path in &paths {
-                check_bytes("metadata says", std::fs::metadata(path)?.len(), SMALL)?;
-            }
-            Ok(micros(start) / paths.len() as f64)
-        }))
+        in_turn(|_, path| check_bytes("metadata says", std::fs::metadata(path)?.len(), SMALL))
     }
 }
 
