@@ -4,6 +4,9 @@
 //!
 //! Used as `mod support;` from each test file; every file uses a subset.
 #![allow(dead_code, unused_macros, unused_imports)]
+// `tests-http` includes this module too and has no `net` feature of its
+// own: there the `feature = "net"` helpers are left out.
+#![allow(unexpected_cfgs)]
 
 pub(crate) mod fd_limit;
 pub(crate) use fd_limit::*;
