@@ -197,7 +197,7 @@ impl ChildStdin {
     }
 }
 
-/// `from_std`, `into_owned_fd` and `AsyncRead` for the two read ends.
+/// `from_std` and `into_owned_fd` for the two read ends.
 macro_rules! reader_impls {
     ($ty:ident, $std:ty, $name:literal, $field:literal, $text:literal) => {
         impl $ty {
@@ -274,22 +274,6 @@ macro_rules! reader_impls {
                 into_blocking(self.io)
             }
         }
-
-        /// Waits for readiness, then reads what the pipe holds into `buf`.
-        impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut ReadBuf<'_>,
-            ) -> Poll<io::Result<()>> {
-                let unfilled = buf.initialize_unfilled();
-                let n = ready!(self
-                    .io
-                    .poll_io(cx, Direction::Read, |mut pipe| pipe.read(unfilled)))?;
-                buf.advance(n);
-                Poll::Ready(Ok(()))
-            }
-        }
     };
 }
 
@@ -307,6 +291,38 @@ reader_impls!(
     "stderr",
     "err"
 );
+
+/// A read of either read end: waits for readiness, reads into `buf`.
+fn poll_read_pipe(
+    io: &PollEvented<Receiver>,
+    cx: &mut Context<'_>,
+    buf: &mut ReadBuf<'_>,
+) -> Poll<io::Result<()>> {
+    let unfilled = buf.initialize_unfilled();
+    let n = ready!(io.poll_io(cx, Direction::Read, |mut pipe| pipe.read(unfilled)))?;
+    buf.advance(n);
+    Poll::Ready(Ok(()))
+}
+
+impl AsyncRead for ChildStdout {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        poll_read_pipe(&self.io, cx, buf)
+    }
+}
+
+impl AsyncRead for ChildStderr {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        poll_read_pipe(&self.io, cx, buf)
+    }
+}
 
 impl AsyncWrite for ChildStdin {
     fn poll_write(
