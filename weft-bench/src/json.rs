@@ -25,6 +25,7 @@ use std::fmt::Write as _;
 
 use crate::report::{Report, DIRECTION_NOTE, NOTES};
 use crate::rt::Kind;
+use crate::stats::Summary;
 use crate::workload::{PENDING_PREFIX, SKIPPED_PREFIX};
 
 /// `s` as a JSON string literal.
@@ -54,6 +55,18 @@ fn number(v: Option<f64>) -> String {
         Some(v) if v.is_finite() => format!("{v}"),
         _ => "null".into(),
     }
+}
+
+/// A sample summary as a JSON object: median, min, max and every sample.
+fn summary(s: &Summary) -> String {
+    let samples: Vec<String> = s.samples.iter().map(|v| number(Some(*v))).collect();
+    format!(
+        "{{\"median\": {}, \"min\": {}, \"max\": {}, \"samples\": [{}]}}",
+        number(Some(s.median)),
+        number(Some(s.min)),
+        number(Some(s.max)),
+        samples.join(", ")
+    )
 }
 
 /// The report as pretty-printed JSON.
@@ -88,17 +101,7 @@ pub fn to_json(r: &Report) -> String {
         for (j, rr) in w.runtimes.iter().enumerate() {
             let _ = write!(o, "        {}: ", string(rr.kind.name()));
             match &rr.outcome {
-                Ok(s) => {
-                    let samples: Vec<String> = s.samples.iter().map(|v| number(Some(*v))).collect();
-                    let _ = write!(
-                        o,
-                        "{{\"median\": {}, \"min\": {}, \"max\": {}, \"samples\": [{}]}}",
-                        number(Some(s.median)),
-                        number(Some(s.min)),
-                        number(Some(s.max)),
-                        samples.join(", ")
-                    );
-                }
+                Ok(s) => o.push_str(&summary(s)),
                 Err(e) if rr.is_pending() => {
                     let why = e.strip_prefix(PENDING_PREFIX).unwrap_or(e);
                     let _ = write!(o, "{{\"pending\": {}}}", string(why));
@@ -133,18 +136,7 @@ pub fn to_json(r: &Report) -> String {
             Some(reference) => {
                 o.push_str(",\n      \"reference_std\": ");
                 match reference {
-                    Ok(s) => {
-                        let samples: Vec<String> =
-                            s.samples.iter().map(|v| number(Some(*v))).collect();
-                        let _ = write!(
-                            o,
-                            "{{\"median\": {}, \"min\": {}, \"max\": {}, \"samples\": [{}]}}",
-                            number(Some(s.median)),
-                            number(Some(s.min)),
-                            number(Some(s.max)),
-                            samples.join(", ")
-                        );
-                    }
+                    Ok(s) => o.push_str(&summary(s)),
                     Err(e) => {
                         let _ = write!(o, "{{\"error\": {}}}", string(e));
                     }

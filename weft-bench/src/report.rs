@@ -173,11 +173,7 @@ impl Report {
                 ratio_cell(r, Kind::Smol),
             );
         }
-        let referenced: Vec<_> = self
-            .results
-            .iter()
-            .filter(|r| r.reference.is_some())
-            .collect();
+        let referenced = self.referenced();
         if !referenced.is_empty() {
             let _ = write!(
                 out,
@@ -204,6 +200,15 @@ impl Report {
             }
         }
         out
+    }
+
+    /// The rows with a reference (the fs rows), in table order: the
+    /// reference section of the table and of the Markdown.
+    fn referenced(&self) -> Vec<&WorkloadResult> {
+        self.results
+            .iter()
+            .filter(|r| r.reference.is_some())
+            .collect()
     }
 
     /// The whole table with its notes, as printed.
@@ -235,11 +240,7 @@ impl Report {
                 ratio_cell(r, Kind::Smol),
             );
         }
-        let referenced: Vec<_> = self
-            .results
-            .iter()
-            .filter(|r| r.reference.is_some())
-            .collect();
+        let referenced = self.referenced();
         if !referenced.is_empty() {
             let _ = writeln!(out, "\n{REFERENCE_NOTE}:");
             let _ = writeln!(

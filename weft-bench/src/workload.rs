@@ -224,129 +224,116 @@ pub struct Entry {
     pub reference: Option<fn(&Settings) -> io::Result<Sampler>>,
 }
 
+/// `$b::$f::<R>($args)` with `R` the [`Rt`] type `$kind` names: how an
+/// [`Entry`] dispatches a runtime-generic workload on a [`Kind`].
+macro_rules! on_runtime {
+    ($kind:expr, $b:ident::$f:ident($($arg:expr),*)) => {
+        match $kind {
+            Kind::Weft => $b::$f::<WeftRt>($($arg),*),
+            Kind::Tokio => $b::$f::<TokioRt>($($arg),*),
+            Kind::Smol => $b::$f::<SmolRt>($($arg),*),
+        }
+    };
+}
+
+impl Entry {
+    /// A workload measured in this process by `prepare`'s sampler, with no
+    /// child measurement, no rows of its own and no reference.
+    fn in_process(
+        name: &'static str,
+        group: &'static str,
+        unit: Unit,
+        about: &'static str,
+        prepare: fn(Kind, &Settings) -> io::Result<Sampler>,
+    ) -> Entry {
+        Entry {
+            name,
+            group,
+            unit,
+            about,
+            prepare,
+            child: None,
+            multi: None,
+            reference: None,
+        }
+    }
+
+    /// A workload whose every sample is one child process (named after the
+    /// entry) running `child`.
+    fn in_child(
+        name: &'static str,
+        group: &'static str,
+        unit: Unit,
+        about: &'static str,
+        prepare: fn(Kind, &Settings) -> io::Result<Sampler>,
+        child: fn(Kind) -> io::Result<f64>,
+    ) -> Entry {
+        Entry {
+            child: Some(child),
+            ..Entry::in_process(name, group, unit, about, prepare)
+        }
+    }
+}
+
 /// The [`Entry`] of a [`Timed`] workload.
 pub fn timed<B: Timed>() -> Entry {
-    Entry {
-        name: B::NAME,
-        group: B::GROUP,
-        unit: B::UNIT,
-        about: B::ABOUT,
-        prepare: |kind, settings| match kind {
-            Kind::Weft => B::prepare::<WeftRt>(settings),
-            Kind::Tokio => B::prepare::<TokioRt>(settings),
-            Kind::Smol => B::prepare::<SmolRt>(settings),
-        },
-        child: None,
-        multi: None,
-        reference: None,
-    }
+    Entry::in_process(B::NAME, B::GROUP, B::UNIT, B::ABOUT, |kind, settings| {
+        on_runtime!(kind, B::prepare(settings))
+    })
 }
 
 /// The [`Entry`] of a [`Memory`] workload: each sample is one child process.
 pub fn memory<B: Memory>() -> Entry {
-    Entry {
-        name: B::NAME,
-        group: B::GROUP,
-        unit: B::UNIT,
-        about: B::ABOUT,
-        prepare: |kind, _| Ok(child::sampler(B::NAME, kind)),
-        child: Some(|kind| match kind {
-            Kind::Weft => B::measure::<WeftRt>(),
-            Kind::Tokio => B::measure::<TokioRt>(),
-            Kind::Smol => B::measure::<SmolRt>(),
-        }),
-        multi: None,
-        reference: None,
-    }
+    Entry::in_child(
+        B::NAME,
+        B::GROUP,
+        B::UNIT,
+        B::ABOUT,
+        |kind, _| Ok(child::sampler(B::NAME, kind)),
+        |kind| on_runtime!(kind, B::measure()),
+    )
 }
 
 /// The [`Entry`] of a [`TimerTimed`] workload.
 pub fn timer_timed<B: TimerTimed>() -> Entry {
-    Entry {
-        name: B::NAME,
-        group: "time",
-        unit: B::UNIT,
-        about: B::ABOUT,
-        prepare: |kind, settings| match kind {
-            Kind::Weft => B::prepare::<WeftRt>(settings),
-            Kind::Tokio => B::prepare::<TokioRt>(settings),
-            Kind::Smol => B::prepare::<SmolRt>(settings),
-        },
-        child: None,
-        multi: None,
-        reference: None,
-    }
+    Entry::in_process(B::NAME, "time", B::UNIT, B::ABOUT, |kind, settings| {
+        on_runtime!(kind, B::prepare(settings))
+    })
 }
 
 /// The [`Entry`] of a [`SyncTimed`] workload.
 pub fn sync_timed<B: SyncTimed>() -> Entry {
-    Entry {
-        name: B::NAME,
-        group: "sync",
-        unit: B::UNIT,
-        about: B::ABOUT,
-        prepare: |kind, settings| match kind {
-            Kind::Weft => B::prepare::<WeftRt>(settings),
-            Kind::Tokio => B::prepare::<TokioRt>(settings),
-            Kind::Smol => B::prepare::<SmolRt>(settings),
-        },
-        child: None,
-        multi: None,
-        reference: None,
-    }
+    Entry::in_process(B::NAME, "sync", B::UNIT, B::ABOUT, |kind, settings| {
+        on_runtime!(kind, B::prepare(settings))
+    })
 }
 
 /// The [`Entry`] of a [`ProcessTimed`] workload.
 pub fn process_timed<B: ProcessTimed>() -> Entry {
-    Entry {
-        name: B::NAME,
-        group: "process",
-        unit: B::UNIT,
-        about: B::ABOUT,
-        prepare: |kind, settings| match kind {
-            Kind::Weft => B::prepare::<WeftRt>(settings),
-            Kind::Tokio => B::prepare::<TokioRt>(settings),
-            Kind::Smol => B::prepare::<SmolRt>(settings),
-        },
-        child: None,
-        multi: None,
-        reference: None,
-    }
+    Entry::in_process(B::NAME, "process", B::UNIT, B::ABOUT, |kind, settings| {
+        on_runtime!(kind, B::prepare(settings))
+    })
 }
 
 /// The [`Entry`] of a [`TimerMemory`] workload.
 pub fn timer_child<B: TimerMemory>() -> Entry {
-    Entry {
-        name: B::NAME,
-        group: "memory",
-        unit: Unit::lower("B"),
-        about: B::ABOUT,
-        prepare: |kind, _| Ok(child::sampler(B::NAME, kind)),
-        child: Some(|kind| match kind {
-            Kind::Weft => B::measure::<WeftRt>(),
-            Kind::Tokio => B::measure::<TokioRt>(),
-            Kind::Smol => B::measure::<SmolRt>(),
-        }),
-        multi: None,
-        reference: None,
-    }
+    Entry::in_child(
+        B::NAME,
+        "memory",
+        Unit::lower("B"),
+        B::ABOUT,
+        |kind, _| Ok(child::sampler(B::NAME, kind)),
+        |kind| on_runtime!(kind, B::measure()),
+    )
 }
 
 /// The [`Entry`] of an [`FsTimed`] workload.
 pub fn fs_timed<B: FsTimed>() -> Entry {
     Entry {
-        name: B::NAME,
-        group: "fs",
-        unit: B::UNIT,
-        about: B::ABOUT,
-        prepare: |kind, settings| match kind {
-            Kind::Weft => B::prepare::<WeftRt>(settings),
-            Kind::Tokio => B::prepare::<TokioRt>(settings),
-            Kind::Smol => B::prepare::<SmolRt>(settings),
-        },
-        child: None,
-        multi: None,
         reference: Some(B::reference),
+        ..Entry::in_process(B::NAME, "fs", B::UNIT, B::ABOUT, |kind, settings| {
+            on_runtime!(kind, B::prepare(settings))
+        })
     }
 }
 

@@ -19,7 +19,7 @@ use support::*;
 use weft::io::unix::AsyncFd;
 use weft::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use weft::net::unix::{UnixDatagram, UnixStream};
-use weft::net::{TcpListener, TcpStream, UdpSocket};
+use weft::net::{TcpListener, UdpSocket};
 
 /// Iterations of each loop: more than twice the budget (the yield branch
 /// is reached after at most two budgets' worth).
@@ -50,15 +50,6 @@ macro_rules! assert_yields {
             $what
         );
     }};
-}
-
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
 }
 
 rt_test! {

@@ -19,21 +19,12 @@ use support::*;
 use weft::io::unix::AsyncFd;
 use weft::io::{AsyncRead, AsyncReadExt, AsyncWrite, Interest, ReadBuf};
 use weft::net::unix::{UnixDatagram, UnixStream};
-use weft::net::{TcpListener, TcpStream, UdpSocket};
+use weft::net::UdpSocket;
 
 /// Whether `f` is ready at its first poll (in the calling task's context).
 async fn ready_at_once<F: Future>(f: F) -> bool {
     let mut f = pin!(f);
     poll_fn(|cx| Poll::Ready(f.as_mut().poll(cx).is_ready())).await
-}
-
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
 }
 
 /// More than any socket buffer takes at once.

@@ -14,7 +14,7 @@ use std::time::Duration;
 use support::*;
 use weft::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use weft::net::tcp::{OwnedReadHalf, ReadHalf};
-use weft::net::{TcpListener, TcpStream};
+use weft::net::TcpStream;
 
 /// Whether reads learn the receive queue's count (`TCP_INQ`: Linux, unless
 /// the platform layer's fallback is forced). Without it, a read that
@@ -23,16 +23,6 @@ const READS_KNOW_THE_QUEUE: bool = cfg!(all(
     any(target_os = "linux", target_os = "android"),
     not(weft_sys_fallback)
 ));
-
-/// A connected pair over 127.0.0.1.
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
 
 /// Waits until `stream`'s socket holds `n` bytes (peeked, not taken).
 async fn wait_queued(stream: &TcpStream, n: usize) {
@@ -142,20 +132,20 @@ rt_test! {
         rt.block_on(async {
             for seed in 1..=3u64 {
                 // The whole stream as the reader.
-                let (client, server) = pair().await;
+                let (client, server) = tcp_pair().await;
                 let writer = weft::spawn(write_pattern(server, seed));
                 read_pattern(client, seed).await;
                 writer.await.unwrap();
 
                 // A borrowed read half.
-                let (mut client, server) = pair().await;
+                let (mut client, server) = tcp_pair().await;
                 let writer = weft::spawn(write_pattern(server, seed + 10));
                 let (read, _write) = client.split();
                 read_pattern(read, seed + 10).await;
                 writer.await.unwrap();
 
                 // An owned read half, on another task than its write half.
-                let (client, server) = pair().await;
+                let (client, server) = tcp_pair().await;
                 let (read, write) = client.into_split();
                 let writer = weft::spawn(write_pattern(server, seed + 20));
                 weft::spawn(read_pattern(read, seed + 20)).await.unwrap();
@@ -168,7 +158,7 @@ rt_test! {
     fn a_read_that_empties_the_socket_forgets_the_readiness(rt: &Runtime) {
         let _watchdog = Watchdog::new("a_read_that_empties_the_socket_forgets_the_readiness");
         rt.block_on(async {
-            let (mut client, mut server) = pair().await;
+            let (mut client, mut server) = tcp_pair().await;
             for round in 0..3u8 {
                 server.write_all(&[round; 100]).await.unwrap();
                 wait_queued(&client, 100).await;
@@ -201,7 +191,7 @@ rt_test! {
     fn a_read_of_part_of_the_queue_keeps_the_readiness(rt: &Runtime) {
         let _watchdog = Watchdog::new("a_read_of_part_of_the_queue_keeps_the_readiness");
         rt.block_on(async {
-            let (mut client, mut server) = pair().await;
+            let (mut client, mut server) = tcp_pair().await;
             server.write_all(b"abcdefghij").await.unwrap();
             wait_queued(&client, 10).await;
             let mut buf = [0u8; 16];
@@ -220,7 +210,7 @@ rt_test! {
     fn a_try_read_that_empties_the_socket_forgets_the_readiness(rt: &Runtime) {
         let _watchdog = Watchdog::new("a_try_read_that_empties_the_socket_forgets_the_readiness");
         rt.block_on(async {
-            let (client, mut server) = pair().await;
+            let (client, mut server) = tcp_pair().await;
             server.write_all(b"0123456789").await.unwrap();
             wait_queued(&client, 10).await;
             let mut buf = [0u8; 4];
@@ -244,7 +234,7 @@ rt_test! {
         let _watchdog = Watchdog::new("end_of_stream_is_seen_after_a_read_that_drained_the_data");
         rt.block_on(async {
             for shut_down_before_the_read in [true, false] {
-                let (mut client, mut server) = pair().await;
+                let (mut client, mut server) = tcp_pair().await;
                 server.write_all(b"01234").await.unwrap();
                 if shut_down_before_the_read {
                     server.shutdown().await.unwrap();
@@ -265,7 +255,7 @@ rt_test! {
     fn a_reset_after_a_read_that_drained_the_data_is_reported(rt: &Runtime) {
         let _watchdog = Watchdog::new("a_reset_after_a_read_that_drained_the_data_is_reported");
         rt.block_on(async {
-            let (mut client, mut server) = pair().await;
+            let (mut client, mut server) = tcp_pair().await;
             server.write_all(b"01234").await.unwrap();
             wait_queued(&client, 5).await;
             let mut buf = [0u8; 5];

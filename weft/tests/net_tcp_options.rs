@@ -14,16 +14,6 @@ use support::*;
 use weft::io::{AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
 use weft::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
 
-/// A connected pair on 127.0.0.1: (client, accepted).
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
-
 /// `try_read_buf` until `want` bytes arrived, waiting for readiness.
 async fn read_buf_until(stream: &TcpStream, buf: &mut Vec<u8>, want: usize) {
     while buf.len() < want {

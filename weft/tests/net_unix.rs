@@ -1,48 +1,19 @@
 //! Unix domain sockets on every runtime flavor: stream echo, half-close,
 //! `pair`, datagrams between paths, and connecting to a missing path.
-//! Socket files live in a fresh directory under the system temp dir.
+//! Socket files live in a fresh [`Scratch`] directory under the system temp dir.
 
 mod support;
 
 use std::io::ErrorKind;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use support::*;
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::unix::{UnixDatagram, UnixListener, UnixStream};
 
-/// A unique directory for one test's socket files, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "weft-net-unix-{}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, SeqCst),
-            name
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 rt_test! {
     fn stream_echo(rt: &Runtime) {
         let _watchdog = Watchdog::new("stream_echo");
-        let dir = TempDir::new("echo");
-        let path = dir.path("echo.sock");
+        let dir = Scratch::new("net-unix-echo");
+        let path = dir.join("echo.sock");
         rt.block_on(async {
             let listener = UnixListener::bind(&path).unwrap();
             assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
@@ -160,8 +131,8 @@ rt_test! {
 
     fn datagrams_between_paths(rt: &Runtime) {
         let _watchdog = Watchdog::new("datagrams_between_paths");
-        let dir = TempDir::new("dgram");
-        let (a_path, b_path) = (dir.path("a.sock"), dir.path("b.sock"));
+        let dir = Scratch::new("net-unix-dgram");
+        let (a_path, b_path) = (dir.join("a.sock"), dir.join("b.sock"));
         rt.block_on(async {
             let a = UnixDatagram::bind(&a_path).unwrap();
             let b = UnixDatagram::bind(&b_path).unwrap();
@@ -192,7 +163,7 @@ rt_test! {
             assert!(from.is_unnamed());
 
             // A missing target.
-            let err = unbound.send_to(b"x", dir.path("nobody.sock")).await.unwrap_err();
+            let err = unbound.send_to(b"x", dir.join("nobody.sock")).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound);
         });
     }
@@ -212,16 +183,16 @@ rt_test! {
     }
 
     fn connect_to_a_missing_path_is_not_found(rt: &Runtime) {
-        let dir = TempDir::new("missing");
+        let dir = Scratch::new("net-unix-missing");
         rt.block_on(async {
-            let err = UnixStream::connect(dir.path("nobody-here.sock")).await.unwrap_err();
+            let err = UnixStream::connect(dir.join("nobody-here.sock")).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound);
         });
     }
 
     fn bind_twice_is_addr_in_use(rt: &Runtime) {
-        let dir = TempDir::new("twice");
-        let path = dir.path("once.sock");
+        let dir = Scratch::new("net-unix-twice");
+        let path = dir.join("once.sock");
         rt.block_on(async {
             let _first = UnixListener::bind(&path).unwrap();
             let err = UnixListener::bind(&path).unwrap_err();
@@ -230,8 +201,8 @@ rt_test! {
     }
 
     fn from_std_and_into_std(rt: &Runtime) {
-        let dir = TempDir::new("std");
-        let path = dir.path("std.sock");
+        let dir = Scratch::new("net-unix-std");
+        let path = dir.join("std.sock");
         rt.block_on(async {
             let std_listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
             std_listener.set_nonblocking(true).unwrap();

@@ -9,43 +9,19 @@ mod support;
 use std::io::{ErrorKind, IoSlice, IoSliceMut, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use support::*;
 use weft::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use weft::net::unix::pipe;
 
-/// A unique directory for one test's FIFOs, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "weft-net-pipe-{}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, SeqCst),
-            name
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    /// A new FIFO in the directory (made with `mkfifo(1)`).
-    fn fifo(&self, file: &str) -> PathBuf {
-        let path = self.0.join(file);
-        let status = std::process::Command::new("mkfifo")
-            .arg(&path)
-            .status()
-            .unwrap();
-        assert!(status.success(), "mkfifo failed");
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A new FIFO named `file` in `dir` (made with `mkfifo(1)`).
+fn fifo(dir: &Scratch, file: &str) -> PathBuf {
+    let path = dir.join(file);
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo failed");
+    path
 }
 
 fn open_std(path: &Path, write: bool) -> std::fs::File {
@@ -124,9 +100,9 @@ rt_test! {
 
     fn fifo_by_path(rt: &Runtime) {
         let _watchdog = Watchdog::new("fifo_by_path");
-        let dir = TempDir::new("fifo");
+        let dir = Scratch::new("net-pipe-fifo");
         rt.block_on(async {
-            let path = dir.fifo("f");
+            let path = fifo(&dir, "f");
             // No reader yet: the sender cannot open (ENXIO)...
             let err = pipe::OpenOptions::new().open_sender(&path).unwrap_err();
             assert_eq!(err.raw_os_error(), Some(libc::ENXIO), "{err:?}");
@@ -147,9 +123,9 @@ rt_test! {
 
     fn read_write_receiver_outlives_its_writers(rt: &Runtime) {
         let _watchdog = Watchdog::new("read_write_receiver_outlives_its_writers");
-        let dir = TempDir::new("rw");
+        let dir = Scratch::new("net-pipe-rw");
         rt.block_on(async {
-            let path = dir.fifo("rw");
+            let path = fifo(&dir, "rw");
             let mut rx = pipe::OpenOptions::new().read_write(true).open_receiver(&path).unwrap();
             for round in 0u8..2 {
                 // A writer comes, writes, goes; the receiver reads no end of
@@ -165,12 +141,12 @@ rt_test! {
     }
 
     fn fifo_options_check_the_file(rt: &Runtime) {
-        let dir = TempDir::new("check");
+        let dir = Scratch::new("net-pipe-check");
         rt.block_on(async {
-            let missing = dir.0.join("missing");
+            let missing = dir.join("missing");
             let err = pipe::OpenOptions::new().open_receiver(&missing).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound);
-            let regular = dir.0.join("regular");
+            let regular = dir.join("regular");
             std::fs::write(&regular, b"x").unwrap();
             let err = pipe::OpenOptions::new().open_receiver(&regular).unwrap_err();
             assert_eq!((err.kind(), err.to_string().as_str()), (ErrorKind::InvalidInput, "not a pipe"));
@@ -183,9 +159,9 @@ rt_test! {
     }
 
     fn checked_constructors_check_type_and_direction(rt: &Runtime) {
-        let dir = TempDir::new("ctor");
+        let dir = Scratch::new("net-pipe-ctor");
         rt.block_on(async {
-            let path = dir.fifo("c");
+            let path = fifo(&dir, "c");
             let read_end = open_std(&path, false);
             let write_end = open_std(&path, true);
             // The wrong direction.
@@ -194,7 +170,7 @@ rt_test! {
             let err = pipe::Receiver::from_file(write_end.try_clone().unwrap()).unwrap_err();
             assert_eq!(err.to_string(), "not in O_RDONLY or O_RDWR access mode");
             // Not a pipe.
-            let regular = dir.0.join("r");
+            let regular = dir.join("r");
             std::fs::write(&regular, b"").unwrap();
             let file = std::fs::File::open(&regular).unwrap();
             assert_eq!(pipe::Receiver::from_file(file).unwrap_err().kind(), ErrorKind::InvalidInput);

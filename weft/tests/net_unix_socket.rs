@@ -7,55 +7,27 @@ mod support;
 
 use std::io::{ErrorKind, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use support::*;
 use weft::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use weft::net::unix::{gid_t, pid_t, uid_t, SocketAddr};
 use weft::net::{UnixListener, UnixSocket, UnixStream};
 
-/// A unique directory for one test's socket files, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "weft-net-unix-socket-{}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, SeqCst),
-            name
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 rt_test! {
     fn unix_socket_stream_listen_and_connect(rt: &Runtime) {
         let _watchdog = Watchdog::new("unix_socket_stream_listen_and_connect");
-        let dir = TempDir::new("stream");
+        let dir = Scratch::new("net-unix-socket-stream");
         rt.block_on(async {
-            let path = dir.path("s.sock");
+            let path = dir.join("s.sock");
             let server = UnixSocket::new_stream().unwrap();
             server.bind(&path).unwrap();
             assert!(path.exists(), "bind created the socket file");
             let listener = server.listen(4).unwrap();
             let client_socket = UnixSocket::new_stream().unwrap();
-            client_socket.bind(dir.path("c.sock")).unwrap();
+            client_socket.bind(dir.join("c.sock")).unwrap();
             let mut client = client_socket.connect(&path).await.unwrap();
             let (mut accepted, from) = listener.accept().await.unwrap();
-            assert_eq!(from.as_pathname(), Some(dir.path("c.sock").as_path()));
+            assert_eq!(from.as_pathname(), Some(dir.join("c.sock").as_path()));
             client.write_all(b"hello").await.unwrap();
             let mut buf = [0u8; 5];
             accepted.read_exact(&mut buf).await.unwrap();
@@ -65,13 +37,13 @@ rt_test! {
 
     fn unix_socket_datagram(rt: &Runtime) {
         let _watchdog = Watchdog::new("unix_socket_datagram");
-        let dir = TempDir::new("dgram");
+        let dir = Scratch::new("net-unix-socket-dgram");
         rt.block_on(async {
             let a = UnixSocket::new_datagram().unwrap();
-            a.bind(dir.path("a")).unwrap();
+            a.bind(dir.join("a")).unwrap();
             let a = a.datagram().unwrap();
             let b = UnixSocket::new_datagram().unwrap().datagram().unwrap(); // unbound
-            b.send_to(b"dg", dir.path("a")).await.unwrap();
+            b.send_to(b"dg", dir.join("a")).await.unwrap();
             let mut buf = [0u8; 4];
             let (n, from) = a.recv_from(&mut buf).await.unwrap();
             assert_eq!(&buf[..n], b"dg");
@@ -80,21 +52,21 @@ rt_test! {
     }
 
     fn unix_socket_of_the_wrong_kind_errs(rt: &Runtime) {
-        let dir = TempDir::new("wrong");
+        let dir = Scratch::new("net-unix-socket-wrong");
         rt.block_on(async {
             let err = UnixSocket::new_datagram().unwrap().listen(1).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::Other);
             assert_eq!(err.to_string(), "listen cannot be called on a datagram socket");
-            let err = UnixSocket::new_datagram().unwrap().connect(dir.path("x")).await.unwrap_err();
+            let err = UnixSocket::new_datagram().unwrap().connect(dir.join("x")).await.unwrap_err();
             assert_eq!(err.to_string(), "connect cannot be called on a datagram socket");
             let err = UnixSocket::new_stream().unwrap().datagram().unwrap_err();
             assert_eq!(err.to_string(), "datagram cannot be called on a stream socket");
             // Bad input: nothing listens there, a path too long, a busy path.
-            let err = UnixSocket::new_stream().unwrap().connect(dir.path("missing")).await.unwrap_err();
+            let err = UnixSocket::new_stream().unwrap().connect(dir.join("missing")).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
-            let long = dir.path(&"x".repeat(200));
+            let long = dir.join("x".repeat(200));
             assert!(UnixSocket::new_stream().unwrap().bind(&long).is_err());
-            let busy = dir.path("busy");
+            let busy = dir.join("busy");
             UnixSocket::new_stream().unwrap().bind(&busy).unwrap();
             let err = UnixSocket::new_stream().unwrap().bind(&busy).unwrap_err();
             assert_eq!(err.kind(), ErrorKind::AddrInUse, "{err:?}");
@@ -102,17 +74,17 @@ rt_test! {
     }
 
     fn unix_socket_raw_fd_round_trip(rt: &Runtime) {
-        let dir = TempDir::new("rawfd");
+        let dir = Scratch::new("net-unix-socket-rawfd");
         rt.block_on(async {
             let socket = UnixSocket::new_stream().unwrap();
             assert_eq!(socket.as_fd().as_raw_fd(), socket.as_raw_fd());
-            socket.bind(dir.path("r")).unwrap();
+            socket.bind(dir.join("r")).unwrap();
             // SAFETY: the descriptor was just given up by `into_raw_fd`.
             let socket = unsafe { UnixSocket::from_raw_fd(socket.into_raw_fd()) };
             let listener = socket.listen(1).unwrap();
             assert_eq!(
                 listener.local_addr().unwrap().as_pathname(),
-                Some(dir.path("r").as_path()),
+                Some(dir.join("r").as_path()),
                 "the same, bound socket"
             );
             assert!(format!("{:?}", UnixSocket::new_stream().unwrap()).contains("Socket"));
@@ -121,9 +93,9 @@ rt_test! {
 
     fn bind_addr_and_connect_addr_with_a_path(rt: &Runtime) {
         let _watchdog = Watchdog::new("bind_addr_and_connect_addr_with_a_path");
-        let dir = TempDir::new("addr");
+        let dir = Scratch::new("net-unix-socket-addr");
         rt.block_on(async {
-            let addr = SocketAddr::from_pathname(dir.path("p.sock")).unwrap();
+            let addr = SocketAddr::from_pathname(dir.join("p.sock")).unwrap();
             let listener = UnixListener::bind_addr(&addr).unwrap();
             let client = UnixStream::connect_addr(&addr).await.unwrap();
             let (server, _) = listener.accept().await.unwrap();
@@ -135,7 +107,7 @@ rt_test! {
             assert_eq!(server.try_read_buf(&mut buf).unwrap(), 1);
             assert_eq!(buf, b">z");
             // Nothing listens at a fresh path.
-            let missing = SocketAddr::from_pathname(dir.path("none")).unwrap();
+            let missing = SocketAddr::from_pathname(dir.join("none")).unwrap();
             let err = UnixStream::connect_addr(&missing).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
             // The listener's path is taken.

@@ -14,20 +14,13 @@ fn reaper_setup() {}
 #[cfg(all(target_os = "linux", not(weft_sys_fallback)))]
 #[test]
 fn children_are_waited_for_through_a_pidfd() {
-    fn pidfds() -> usize {
-        std::fs::read_dir("/proc/self/fd")
-            .unwrap()
-            .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
-            .filter(|link| link.to_string_lossy().contains("pidfd"))
-            .count()
-    }
     let rt = support::current_thread_rt();
     rt.block_on(async {
         let mut child = weft::process::Command::new("sleep")
             .arg("1000")
             .spawn()
             .unwrap();
-        if pidfds() == 0 {
+        if process_support::open_pidfds() == 0 {
             // No pidfd from the kernel (before 5.3, or refused).
             assert!(std::env::var_os("CI").is_none(), "no pidfd on this kernel");
             eprintln!("SKIPPED: this kernel gives no pidfd; children are reaped through SIGCHLD");

@@ -50,6 +50,31 @@ fn wait_for_metrics(
     }
 }
 
+/// A thread that waits until a task waits on `gate`, then until `seen`
+/// holds (for [`PATIENCE`] at most), and opens the gate either way, so a
+/// failure does not hang; joining it says whether `seen` held.
+fn open_once(
+    gate: &Arc<Gate>,
+    mut seen: impl FnMut() -> bool + Send + 'static,
+) -> thread::JoinHandle<bool> {
+    let gate = Arc::clone(gate);
+    thread::spawn(move || {
+        gate.wait_registrations(1);
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let held = loop {
+            if seen() {
+                break true;
+            }
+            if std::time::Instant::now() > deadline {
+                break false;
+            }
+            thread::sleep(std::time::Duration::from_millis(1));
+        };
+        gate.open();
+        held
+    })
+}
+
 rt_test! {
     fn spawned_tasks_count_counts_every_spawn_exactly(rt: Runtime) {
         let _watchdog = Watchdog::new("spawned_tasks_count_counts_every_spawn_exactly");
@@ -160,22 +185,9 @@ rt_test! {
             // before the worker sleeps): waiting on the gate leaves the
             // runtime idle.
             let opener = {
-                let (gate, metrics) = (gate.clone(), metrics.clone());
-                thread::spawn(move || {
-                    gate.wait_registrations(1);
-                    let deadline = std::time::Instant::now() + PATIENCE;
-                    let parked = loop {
-                        if sum(&metrics, RuntimeMetrics::worker_park_count) > before {
-                            break true;
-                        }
-                        if std::time::Instant::now() > deadline {
-                            break false;
-                        }
-                        thread::sleep(std::time::Duration::from_millis(1));
-                    };
-                    // Opened either way, so a failure does not hang.
-                    gate.open();
-                    parked
+                let metrics = metrics.clone();
+                open_once(&gate, move || {
+                    sum(&metrics, RuntimeMetrics::worker_park_count) > before
                 })
             };
             rt.block_on(task).unwrap();
@@ -466,22 +478,8 @@ rt_test! {
             // Opened once a worker is seen parked: waiting on the gate
             // leaves the runtime idle, so one parks.
             let opener = {
-                let (gate, metrics) = (gate.clone(), metrics.clone());
-                thread::spawn(move || {
-                    gate.wait_registrations(1);
-                    let deadline = std::time::Instant::now() + PATIENCE;
-                    let parked = loop {
-                        if any_parked(&metrics) {
-                            break true;
-                        }
-                        if std::time::Instant::now() > deadline {
-                            break false;
-                        }
-                        thread::sleep(std::time::Duration::from_millis(1));
-                    };
-                    gate.open();
-                    parked
-                })
+                let metrics = metrics.clone();
+                open_once(&gate, move || any_parked(&metrics))
             };
             rt.block_on(task).unwrap();
             assert!(opener.join().unwrap(), "no worker was ever seen parked");

@@ -30,16 +30,22 @@ impl Future for Budgeted {
     }
 }
 
+/// Spends what is left of the task's budget, one `consume_budget` at a
+/// time; how many units that was.
+async fn spend_the_rest() -> usize {
+    let mut spent = 0;
+    while coop::has_budget_remaining() {
+        coop::consume_budget().await;
+        spent += 1;
+    }
+    spent
+}
+
 rt_test! {
     fn budget_is_128_units_per_poll(rt: &Runtime) {
         let spent = rt.block_on(async {
             weft::spawn(async {
-                let mut spent = 0;
-                while coop::has_budget_remaining() {
-                    coop::consume_budget().await;
-                    spent += 1;
-                }
-                spent
+                spend_the_rest().await
             })
             .await
             .unwrap()
@@ -79,12 +85,7 @@ rt_test! {
                     Budgeted { polls: p.clone(), progress: false }.await;
                 }
                 // Every unit was refunded: the whole budget is left.
-                let mut left = 0;
-                while coop::has_budget_remaining() {
-                    coop::consume_budget().await;
-                    left += 1;
-                }
-                left
+                spend_the_rest().await
             })
             .await
             .unwrap()
@@ -99,12 +100,7 @@ rt_test! {
                 for _ in 0..10 {
                     coop::cooperative(async {}).await;
                 }
-                let mut left = 0;
-                while coop::has_budget_remaining() {
-                    coop::consume_budget().await;
-                    left += 1;
-                }
-                left
+                spend_the_rest().await
             })
             .await
             .unwrap()

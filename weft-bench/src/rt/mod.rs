@@ -215,69 +215,47 @@ pub trait Files: Rt {
     fn stream_file(path: PathBuf) -> impl Future<Output = io::Result<u64>> + Send;
 }
 
-impl Files for WeftRt {
-    fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
-        ::weft::fs::read(path)
-    }
-
-    async fn file_len(path: PathBuf) -> io::Result<u64> {
-        Ok(::weft::fs::metadata(path).await?.len())
-    }
-
-    async fn write_and_sync(path: PathBuf, data: Arc<Vec<u8>>) -> io::Result<()> {
-        use ::weft::io::AsyncWriteExt;
-        let mut file = ::weft::fs::File::create(path).await?;
-        file.write_all(&data).await?;
-        file.flush().await?;
-        file.sync_all().await
-    }
-
-    async fn stream_file(path: PathBuf) -> io::Result<u64> {
-        use ::weft::io::AsyncBufReadExt;
-        let mut reader = ::weft::io::BufReader::new(::weft::fs::File::open(path).await?);
-        let mut total = 0;
-        loop {
-            let n = reader.fill_buf().await?.len();
-            if n == 0 {
-                return Ok(total);
+/// `Files` for a runtime with tokio's `fs` and `io` API (weft and tokio):
+/// the same calls, with `$krate` (`weft` or `tokio`) as the crate.
+macro_rules! tokio_api_files {
+    ($rt:ty, $krate:ident) => {
+        impl Files for $rt {
+            fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
+                ::$krate::fs::read(path)
             }
-            reader.consume(n);
-            total += n as u64;
+
+            async fn file_len(path: PathBuf) -> io::Result<u64> {
+                Ok(::$krate::fs::metadata(path).await?.len())
+            }
+
+            async fn write_and_sync(path: PathBuf, data: Arc<Vec<u8>>) -> io::Result<()> {
+                use ::$krate::io::AsyncWriteExt;
+                let mut file = ::$krate::fs::File::create(path).await?;
+                file.write_all(&data).await?;
+                file.flush().await?;
+                file.sync_all().await
+            }
+
+            async fn stream_file(path: PathBuf) -> io::Result<u64> {
+                use ::$krate::io::AsyncBufReadExt;
+                let mut reader =
+                    ::$krate::io::BufReader::new(::$krate::fs::File::open(path).await?);
+                let mut total = 0;
+                loop {
+                    let n = reader.fill_buf().await?.len();
+                    if n == 0 {
+                        return Ok(total);
+                    }
+                    reader.consume(n);
+                    total += n as u64;
+                }
+            }
         }
-    }
+    };
 }
 
-impl Files for TokioRt {
-    fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {
-        ::tokio::fs::read(path)
-    }
-
-    async fn file_len(path: PathBuf) -> io::Result<u64> {
-        Ok(::tokio::fs::metadata(path).await?.len())
-    }
-
-    async fn write_and_sync(path: PathBuf, data: Arc<Vec<u8>>) -> io::Result<()> {
-        use ::tokio::io::AsyncWriteExt;
-        let mut file = ::tokio::fs::File::create(path).await?;
-        file.write_all(&data).await?;
-        file.flush().await?;
-        file.sync_all().await
-    }
-
-    async fn stream_file(path: PathBuf) -> io::Result<u64> {
-        use ::tokio::io::AsyncBufReadExt;
-        let mut reader = ::tokio::io::BufReader::new(::tokio::fs::File::open(path).await?);
-        let mut total = 0;
-        loop {
-            let n = reader.fill_buf().await?.len();
-            if n == 0 {
-                return Ok(total);
-            }
-            reader.consume(n);
-            total += n as u64;
-        }
-    }
-}
+tokio_api_files!(WeftRt, weft);
+tokio_api_files!(TokioRt, tokio);
 
 impl Files for SmolRt {
     fn read_file(path: PathBuf) -> impl Future<Output = io::Result<Vec<u8>>> + Send {

@@ -10,6 +10,7 @@
 //! and removed when the last sampler is dropped. Reads come from the page
 //! cache, the same for all.
 
+use std::future::Future;
 use std::io::{self, BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -141,6 +142,25 @@ fn check_small(i: usize, contents: &[u8]) -> io::Result<()> {
     }
 }
 
+/// Checks a byte count: `what` (a verb) `got` bytes, `want` expected.
+fn check_bytes(what: &str, got: u64, want: usize) -> io::Result<()> {
+    if got == want as u64 {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!("{what} {got} bytes, not {want}")))
+    }
+}
+
+/// Runs `f` as one task on `rt` (on a worker, not on the thread in
+/// `block_on`) and waits for its result.
+fn in_task<R: Rt, T: Send + 'static>(
+    rt: &R::Runtime,
+    f: impl Future<Output = io::Result<T>> + Send + 'static,
+) -> io::Result<T> {
+    let sp = R::spawner(rt);
+    R::block_on(rt, async move { R::spawn(sp, f).await })
+}
+
 /// Microseconds since `start`.
 fn micros(start: Instant) -> f64 {
     start.elapsed().as_secs_f64() * 1e6
@@ -165,16 +185,12 @@ impl FsTimed for Read4k {
         Ok(Box::new(move || {
             let _fixture = &fixture;
             let path = path.clone();
-            let sp = R::spawner(&rt);
-            R::block_on(&rt, async move {
-                R::spawn(sp, async move {
-                    let start = Instant::now();
-                    for _ in 0..n {
-                        check_small(0, &R::read_file(path.clone()).await?)?;
-                    }
-                    Ok(micros(start) / n as f64)
-                })
-                .await
+            in_task::<R, _>(&rt, async move {
+                let start = Instant::now();
+                for _ in 0..n {
+                    check_small(0, &R::read_file(path.clone()).await?)?;
+                }
+                Ok(micros(start) / n as f64)
             })
         }))
     }
@@ -194,29 +210,52 @@ impl FsTimed for Read4k {
     }
 }
 
-/// Spawns one task per path running `op` on it, waits for all; µs per
-/// path.
-fn concurrent<R: Rt, T, F, Fut>(rt: &R::Runtime, paths: &[PathBuf], op: F) -> io::Result<f64>
+/// The sampler of a concurrent row on `R`: each sample spawns one task
+/// per small file ([`FILES`] of them) running `op(i, path)` and waits for
+/// all; µs per file.
+fn concurrent<R, T, F, Fut>(settings: &Settings, op: F) -> io::Result<Sampler>
 where
-    F: Fn(usize, PathBuf) -> Fut,
-    Fut: std::future::Future<Output = io::Result<T>> + Send + 'static,
+    R: Files,
+    F: Fn(usize, PathBuf) -> Fut + 'static,
+    Fut: Future<Output = io::Result<T>> + Send + 'static,
     T: Send + 'static,
 {
-    let sp = R::spawner(rt);
-    let futures: Vec<_> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, path)| op(i, path.clone()))
-        .collect();
-    R::block_on(rt, async move {
+    let fixture = Fixture::get()?;
+    let paths = fixture.small_files(FILES)?;
+    let rt = R::build(Flavor::MultiThread(settings.workers))?;
+    Ok(Box::new(move || {
+        let _fixture = &fixture;
+        let sp = R::spawner(&rt);
+        let futures: Vec<_> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, path)| op(i, path.clone()))
+            .collect();
+        R::block_on(&rt, async move {
+            let start = Instant::now();
+            let handles: Vec<_> = futures.into_iter().map(|f| R::spawn(sp, f)).collect();
+            for handle in handles {
+                handle.await?;
+            }
+            Ok::<_, io::Error>(micros(start))
+        })
+        .map(|total| total / paths.len() as f64)
+    }))
+}
+
+/// The reference of a concurrent row: `op(i, path)` on each small file in
+/// turn, on the calling thread; µs per file.
+fn in_turn(op: fn(usize, &Path) -> io::Result<()>) -> io::Result<Sampler> {
+    let fixture = Fixture::get()?;
+    let paths = fixture.small_files(FILES)?;
+    Ok(Box::new(move || {
+        let _fixture = &fixture;
         let start = Instant::now();
-        let handles: Vec<_> = futures.into_iter().map(|f| R::spawn(sp, f)).collect();
-        for handle in handles {
-            handle.await?;
+        for (i, path) in paths.iter().enumerate() {
+            op(i, path)?;
         }
-        Ok::<_, io::Error>(micros(start))
-    })
-    .map(|total| total / paths.len() as f64)
+        Ok(micros(start) / paths.len() as f64)
+    }))
 }
 
 /// `fs_read_4k_1000_concurrent`: 1,000 tasks each `fs::read` a different
@@ -231,28 +270,13 @@ impl FsTimed for Read4kConcurrent {
          wall time over 1,000 (µs per read)";
 
     fn prepare<R: Files>(settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        let rt = R::build(Flavor::MultiThread(settings.workers))?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            concurrent::<R, _, _, _>(&rt, &paths, |i, path| async move {
-                check_small(i, &R::read_file(path).await?)
-            })
-        }))
+        concurrent::<R, _, _, _>(settings, |i, path| async move {
+            check_small(i, &R::read_file(path).await?)
+        })
     }
 
     fn reference(_settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            let start = Instant::now();
-            for (i, path) in paths.iter().enumerate() {
-                check_small(i, &std::fs::read(path)?)?;
-            }
-            Ok(micros(start) / paths.len() as f64)
-        }))
+        in_turn(|i, path| check_small(i, &std::fs::read(path)?))
     }
 }
 
@@ -261,16 +285,6 @@ impl FsTimed for Read4kConcurrent {
 #[derive(Debug)]
 pub struct Metadata1000;
 
-fn check_len(len: u64) -> io::Result<()> {
-    if len == SMALL as u64 {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "metadata says {len} bytes, not {SMALL}"
-        )))
-    }
-}
-
 impl FsTimed for Metadata1000 {
     const NAME: &'static str = "fs_metadata_1000";
     const UNIT: Unit = Unit::lower("µs/op");
@@ -278,28 +292,13 @@ impl FsTimed for Metadata1000 {
          wall time over 1,000 (µs per call)";
 
     fn prepare<R: Files>(settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        let rt = R::build(Flavor::MultiThread(settings.workers))?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            concurrent::<R, _, _, _>(&rt, &paths, |_, path| async move {
-                check_len(R::file_len(path).await?)
-            })
-        }))
+        concurrent::<R, _, _, _>(settings, |_, path| async move {
+            check_bytes("metadata says", R::file_len(path).await?, SMALL)
+        })
     }
 
     fn reference(_settings: &Settings) -> io::Result<Sampler> {
-        let fixture = Fixture::get()?;
-        let paths = fixture.small_files(FILES)?;
-        Ok(Box::new(move || {
-            let _fixture = &fixture;
-            let start = Instant::now();
-            for path in &paths {
-                check_len(std::fs::metadata(path)?.len())?;
-            }
-            Ok(micros(start) / paths.len() as f64)
-        }))
+        in_turn(|_, path| check_bytes("metadata says", std::fs::metadata(path)?.len(), SMALL))
     }
 }
 
@@ -309,12 +308,7 @@ impl FsTimed for Metadata1000 {
 pub struct Write1mSyncAll;
 
 fn check_written(path: &Path) -> io::Result<()> {
-    let len = std::fs::metadata(path)?.len();
-    if len == WRITE as u64 {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!("wrote {len} bytes, not {WRITE}")))
-    }
+    check_bytes("wrote", std::fs::metadata(path)?.len(), WRITE)
 }
 
 impl FsTimed for Write1mSyncAll {
@@ -330,14 +324,10 @@ impl FsTimed for Write1mSyncAll {
         let rt = R::build(Flavor::MultiThread(settings.workers))?;
         Ok(Box::new(move || {
             let (path, data) = (path.clone(), Arc::clone(&data));
-            let sp = R::spawner(&rt);
-            let ms = R::block_on(&rt, async move {
-                R::spawn(sp, async move {
-                    let start = Instant::now();
-                    R::write_and_sync(path, data).await?;
-                    Ok::<_, io::Error>(micros(start) / 1e3)
-                })
-                .await
+            let ms = in_task::<R, _>(&rt, async move {
+                let start = Instant::now();
+                R::write_and_sync(path, data).await?;
+                Ok(micros(start) / 1e3)
             })?;
             check_written(&fixture.target(R::KIND.name()))?;
             Ok(ms)
@@ -367,16 +357,6 @@ impl FsTimed for Write1mSyncAll {
 #[derive(Debug)]
 pub struct Stream64mBufReader;
 
-fn check_streamed(total: u64, size: usize) -> io::Result<()> {
-    if total == size as u64 {
-        Ok(())
-    } else {
-        Err(io::Error::other(format!(
-            "streamed {total} bytes of {size}"
-        )))
-    }
-}
-
 impl FsTimed for Stream64mBufReader {
     const NAME: &'static str = "fs_stream_64m_bufreader";
     const UNIT: Unit = Unit::lower("ms");
@@ -391,15 +371,11 @@ impl FsTimed for Stream64mBufReader {
         Ok(Box::new(move || {
             let _fixture = &fixture;
             let path = path.clone();
-            let sp = R::spawner(&rt);
-            R::block_on(&rt, async move {
-                R::spawn(sp, async move {
-                    let start = Instant::now();
-                    let total = R::stream_file(path).await?;
-                    check_streamed(total, size)?;
-                    Ok(micros(start) / 1e3)
-                })
-                .await
+            in_task::<R, _>(&rt, async move {
+                let start = Instant::now();
+                let total = R::stream_file(path).await?;
+                check_bytes("streamed", total, size)?;
+                Ok(micros(start) / 1e3)
             })
         }))
     }
@@ -421,7 +397,7 @@ impl FsTimed for Stream64mBufReader {
                 reader.consume(n);
                 total += n as u64;
             }
-            check_streamed(total, size)?;
+            check_bytes("streamed", total, size)?;
             Ok(micros(start) / 1e3)
         }))
     }

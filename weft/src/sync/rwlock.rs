@@ -426,13 +426,10 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
             return Err(this);
         };
-        let this = std::mem::ManuallyDrop::new(this);
-        Ok(RwLockMappedWriteGuard {
-            semaphore: this.semaphore,
+        Ok(RwLockMappedWriteGuard::retarget(
+            Self::into_mapped(this),
             data,
-            permits: this.permits,
-            _marker: PhantomData,
-        })
+        ))
     }
 
     /// Turns write access into read access without letting a writer in
@@ -453,9 +450,8 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// # }
     /// ```
     pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
-        let this = std::mem::ManuallyDrop::new(this);
-        this.semaphore.release(this.permits as usize - 1);
-        RwLockReadGuard::new(this.semaphore, this.data)
+        let data = this.data;
+        Self::downgrade_to(this, data)
     }
 
     /// Downgrades to read access and narrows the guard to a part of the
@@ -485,9 +481,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         // SAFETY: the guard holds write access, so the data is live and no
         // one else reaches it; the reference ends with `f`.
         let data = f(unsafe { &*this.data }) as *const U;
-        let this = std::mem::ManuallyDrop::new(this);
-        this.semaphore.release(this.permits as usize - 1);
-        RwLockReadGuard::new(this.semaphore, data)
+        Self::downgrade_to(this, data)
     }
 
     /// [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`.
@@ -518,9 +512,15 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
             return Err(this);
         };
+        Ok(Self::downgrade_to(this, data))
+    }
+
+    /// Gives back all permits but one and keeps that one as a read guard
+    /// over `data`, a part of the data `this` writes.
+    fn downgrade_to<U: ?Sized>(this: Self, data: *const U) -> RwLockReadGuard<'a, U> {
         let this = std::mem::ManuallyDrop::new(this);
         this.semaphore.release(this.permits as usize - 1);
-        Ok(RwLockReadGuard::new(this.semaphore, data))
+        RwLockReadGuard::new(this.semaphore, data)
     }
 }
 
@@ -557,13 +557,7 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
         // SAFETY: the guard holds every permit. `f` runs while `this` is
         // still armed: if it panics, the guard releases the permits.
         let data: *mut U = f(unsafe { &mut *this.data });
-        let this = std::mem::ManuallyDrop::new(this);
-        RwLockMappedWriteGuard {
-            semaphore: this.semaphore,
-            data,
-            permits: this.permits,
-            _marker: PhantomData,
-        }
+        Self::retarget(this, data)
     }
 
     /// Narrows further if `f` returns `Some`.
@@ -591,13 +585,18 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
         let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
             return Err(this);
         };
+        Ok(Self::retarget(this, data))
+    }
+
+    /// The same permits over `data`, a part of the data `this` writes.
+    fn retarget<U: ?Sized>(this: Self, data: *mut U) -> RwLockMappedWriteGuard<'a, U> {
         let this = std::mem::ManuallyDrop::new(this);
-        Ok(RwLockMappedWriteGuard {
+        RwLockMappedWriteGuard {
             semaphore: this.semaphore,
             data,
             permits: this.permits,
             _marker: PhantomData,
-        })
+        }
     }
 }
 
@@ -628,11 +627,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     pub fn map<V: ?Sized, F: FnOnce(&U) -> &V>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V> {
         // SAFETY: the guard holds a read permit.
         let data: *const V = f(unsafe { &*this.data });
-        let this = std::mem::ManuallyDrop::new(this);
-        // SAFETY: `this` is never used or dropped again; the `Arc` moves
-        // out exactly once.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        OwnedRwLockReadGuard { lock, data }
+        Self::retarget(this, data)
     }
 
     /// Narrows the guard if `f` returns `Some`.
@@ -658,15 +653,22 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
         let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const V) else {
             return Err(this);
         };
-        let this = std::mem::ManuallyDrop::new(this);
-        // SAFETY: `this` is never used or dropped again.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        Ok(OwnedRwLockReadGuard { lock, data })
+        Ok(Self::retarget(this, data))
     }
 
     /// The lock this guard reads.
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
+    }
+
+    /// The same read permit (and `Arc`) over `data`, a part of the data
+    /// `this` reads.
+    fn retarget<V: ?Sized>(this: Self, data: *const V) -> OwnedRwLockReadGuard<T, V> {
+        let this = std::mem::ManuallyDrop::new(this);
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves
+        // out exactly once.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockReadGuard { lock, data }
     }
 }
 
@@ -694,14 +696,8 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedRwLockWriteGuard<T> {}
 impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     /// Turns write access into read access atomically.
     pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
-        let this = std::mem::ManuallyDrop::new(this);
-        this.lock.semaphore.release(this.permits as usize - 1);
-        // SAFETY: `this` is never used or dropped again.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        OwnedRwLockReadGuard {
-            lock,
-            data: this.data,
-        }
+        let data = this.data;
+        Self::downgrade_to(this, data)
     }
 
     /// Downgrades to read access and narrows the guard to a part of the
@@ -730,11 +726,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     {
         // SAFETY: the guard holds write access; the reference ends with `f`.
         let data = f(unsafe { &*this.data }) as *const U;
-        let this = std::mem::ManuallyDrop::new(this);
-        this.lock.semaphore.release(this.permits as usize - 1);
-        // SAFETY: `this` is never used or dropped again.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        OwnedRwLockReadGuard { lock, data }
+        Self::downgrade_to(this, data)
     }
 
     /// [`downgrade_map`](Self::downgrade_map) if `f` returns `Some`.
@@ -769,11 +761,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         let Some(data) = f(unsafe { &*this.data }).map(|d| d as *const U) else {
             return Err(this);
         };
-        let this = std::mem::ManuallyDrop::new(this);
-        this.lock.semaphore.release(this.permits as usize - 1);
-        // SAFETY: `this` is never used or dropped again.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        Ok(OwnedRwLockReadGuard { lock, data })
+        Ok(Self::downgrade_to(this, data))
     }
 
     /// The lock this guard writes.
@@ -803,14 +791,10 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
         let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut U) else {
             return Err(this);
         };
-        let this = std::mem::ManuallyDrop::new(this);
-        // SAFETY: `this` is never used or dropped again.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        Ok(OwnedRwLockMappedWriteGuard {
-            lock,
+        Ok(OwnedRwLockMappedWriteGuard::retarget(
+            Self::into_mapped(this),
             data,
-            permits: this.permits,
-        })
+        ))
     }
 
     /// The same access as a mapped guard (the `Arc` and the permits move
@@ -825,6 +809,17 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
             data: this.data,
             permits: this.permits,
         }
+    }
+
+    /// Gives back all permits but one and keeps that one as a read guard
+    /// over `data`, a part of the data `this` writes.
+    fn downgrade_to<U: ?Sized>(this: Self, data: *const U) -> OwnedRwLockReadGuard<T, U> {
+        let this = std::mem::ManuallyDrop::new(this);
+        this.lock.semaphore.release(this.permits as usize - 1);
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves
+        // out exactly once.
+        let lock = unsafe { std::ptr::read(&this.lock) };
+        OwnedRwLockReadGuard { lock, data }
     }
 }
 
@@ -856,14 +851,7 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
         // SAFETY: the guard holds every permit. `f` runs while `this` is
         // still armed: if it panics, the guard releases the permits.
         let data: *mut V = f(unsafe { &mut *this.data });
-        let this = std::mem::ManuallyDrop::new(this);
-        // SAFETY: `this` is never used or dropped again.
-        let lock = unsafe { std::ptr::read(&this.lock) };
-        OwnedRwLockMappedWriteGuard {
-            lock,
-            data,
-            permits: this.permits,
-        }
+        Self::retarget(this, data)
     }
 
     /// Narrows further if `f` returns `Some`.
@@ -880,14 +868,21 @@ impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
         let Some(data) = f(unsafe { &mut *this.data }).map(|d| d as *mut V) else {
             return Err(this);
         };
+        Ok(Self::retarget(this, data))
+    }
+
+    /// The same permits (and `Arc`) over `data`, a part of the data `this`
+    /// writes.
+    fn retarget<V: ?Sized>(this: Self, data: *mut V) -> OwnedRwLockMappedWriteGuard<T, V> {
         let this = std::mem::ManuallyDrop::new(this);
-        // SAFETY: `this` is never used or dropped again.
+        // SAFETY: `this` is never used or dropped again; the `Arc` moves
+        // out exactly once.
         let lock = unsafe { std::ptr::read(&this.lock) };
-        Ok(OwnedRwLockMappedWriteGuard {
+        OwnedRwLockMappedWriteGuard {
             lock,
             data,
             permits: this.permits,
-        })
+        }
     }
 
     /// The lock this guard writes.

@@ -143,28 +143,15 @@ mod tests;
 /// feature `fs`, the fallback not forced, not a loom build (the rings are
 /// real kernel objects loom cannot model), not Miri (it cannot make the
 /// io_uring system calls).
+///
+/// The condition is written once, in the `@cfg` arm: `@cfg all;` keeps the
+/// items where it holds, `@cfg not;` (what [`cfg_not_io_uring!`] uses)
+/// where it does not, so the two stay exact complements.
 #[allow(unused_macros)]
 macro_rules! cfg_io_uring {
-    ($($item:item)*) => {
+    (@cfg $wrap:ident; $($item:item)*) => {
         $(
-            #[cfg(all(
-                feature = "fs",
-                target_os = "linux",
-                not(weft_sys_fallback),
-                not(weft_loom),
-                not(miri)
-            ))]
-            $item
-        )*
-    };
-}
-
-/// The complement of [`cfg_io_uring!`]: compiled where there are no rings.
-#[allow(unused_macros)]
-macro_rules! cfg_not_io_uring {
-    ($($item:item)*) => {
-        $(
-            #[cfg(not(all(
+            #[cfg($wrap(all(
                 feature = "fs",
                 target_os = "linux",
                 not(weft_sys_fallback),
@@ -173,6 +160,17 @@ macro_rules! cfg_not_io_uring {
             )))]
             $item
         )*
+    };
+    ($($item:item)*) => {
+        $crate::sys::cfg_io_uring! { @cfg all; $($item)* }
+    };
+}
+
+/// The complement of [`cfg_io_uring!`]: compiled where there are no rings.
+#[allow(unused_macros)]
+macro_rules! cfg_not_io_uring {
+    ($($item:item)*) => {
+        $crate::sys::cfg_io_uring! { @cfg not; $($item)* }
     };
 }
 

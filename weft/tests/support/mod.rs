@@ -4,9 +4,16 @@
 //!
 //! Used as `mod support;` from each test file; every file uses a subset.
 #![allow(dead_code, unused_macros, unused_imports)]
+// `tests-http` includes this module too and has no `net` feature of its
+// own: there the `feature = "net"` helpers are left out.
+#![allow(unexpected_cfgs)]
 
 pub(crate) mod fd_limit;
 pub(crate) use fd_limit::*;
+#[cfg(feature = "net")]
+pub(crate) mod net;
+#[cfg(feature = "net")]
+pub(crate) use net::*;
 pub(crate) mod scratch;
 pub(crate) use scratch::*;
 use std::future::Future;

@@ -1,6 +1,6 @@
-//! A scratch directory for the file-system tests: a fresh, uniquely named
-//! directory under the system's temporary directory, removed (with all it
-//! holds) when the value is dropped.
+//! A scratch directory for the tests that need paths (files, Unix sockets,
+//! FIFOs): a fresh, uniquely named directory under the system's temporary
+//! directory, removed (with all it holds) when the value is dropped.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
