@@ -58,9 +58,9 @@ rt_test! {
             let (a, mut b) = UnixStream::pair().unwrap();
             a.set_nonblocking(true).unwrap();
             let first = AsyncFd::try_with_interest(a, Interest::READABLE).unwrap();
+            // SAFETY: the descriptor is open (`first` owns it) for the whole
+            // call; the registration fails, so nothing outlives it.
             let (dup, cause) = unsafe {
-                // SAFETY: the descriptor is open (`first` owns it) for the
-                // whole call; the registration fails, so nothing outlives it.
                 AsyncFd::register_with_interest(DupFd(first.as_raw_fd()), Interest::READABLE)
             }
             .map(|_| panic!("a descriptor registered twice"))

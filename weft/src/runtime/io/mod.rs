@@ -220,10 +220,9 @@ impl Driver {
             }
             let ready = ready_from(event);
             let ptr = event.token().0 as *const ScheduledIo;
-            // SAFETY: the token is the address of a `ScheduledIo` that the
-            // registration list, or `pending_release`, keeps alive until
-            // the start of the next turn at the earliest, or `orphaned`
-            // until the epoll instance is gone (design note).
+            // SAFETY: the token is the address of a `ScheduledIo` kept alive
+            // by `live`, `pending_release` (to the next turn) or `orphaned`
+            // (while epoll lives): design note.
             let io = unsafe { &*ptr };
             io.set_readiness(self.tick, ready);
             io.wake(ready);

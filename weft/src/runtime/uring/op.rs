@@ -152,10 +152,9 @@ impl<T: Operation> Future for Op<T> {
                 *entry = Some(built.user_data(slot));
             }
             for entry in entries.iter().take(chain.len).flatten() {
-                // SAFETY: the entries point into heap memory `data` owns;
-                // `data` stays in this future until every completion is
-                // taken, or moves into the ring's slots when the future is
-                // dropped (rules 2 and 4).
+                // SAFETY: the entries point into heap memory `data` owns, which
+                // stays here until every completion is taken, or moves into the
+                // ring's slots if the future is dropped (rules 2 and 4).
                 unsafe { inner.push(std::slice::from_ref(entry)) };
             }
             this.state = State::InFlight {

@@ -404,11 +404,9 @@ impl Operation for OpenRead {
                 // move them down after those (a no-op unless the first
                 // read was short).
                 let base = self.buf.as_mut_ptr();
-                // SAFETY: the kernel wrote `more <= probe` bytes at
-                // `start + len`, inside the capacity (checked in
-                // `entries`); `ptr::copy` allows the ranges to overlap,
-                // and the bytes before `start + n + more` are then all
-                // initialized.
+                // SAFETY: the kernel wrote `more <= probe` bytes at `start + len`,
+                // inside the capacity (checked in `entries`); `ptr::copy` allows
+                // overlap; the bytes before `start + n + more` are initialized.
                 unsafe {
                     std::ptr::copy(base.add(start + self.len), base.add(start + n), more);
                     self.buf.set_len(start + n + more);
