@@ -122,3 +122,60 @@ fn runtime_ids_display_as_numbers() {
     assert!(shown.parse::<u64>().is_ok(), "{shown}");
     assert_eq!(format!("{id:?}"), format!("Id({shown})"));
 }
+
+rt_test! {
+    fn worker_index_names_the_worker_a_task_runs_on(rt: &Runtime, flavor: Flavor) {
+        assert_eq!(weft::runtime::worker_index(), None, "outside any runtime");
+        let (on_block_on, in_tasks, in_blocking) = rt.block_on(async {
+            let on_block_on = weft::runtime::worker_index();
+            let handles: Vec<_> = (0..50)
+                .map(|_| weft::spawn(async { weft::runtime::worker_index() }))
+                .collect();
+            let mut in_tasks = Vec::new();
+            for handle in handles {
+                in_tasks.push(handle.await.unwrap());
+            }
+            let in_blocking = weft::task::spawn_blocking(weft::runtime::worker_index)
+                .await
+                .unwrap();
+            (on_block_on, in_tasks, in_blocking)
+        });
+        if flavor.is_current_thread() {
+            assert_eq!(on_block_on, Some(0), "the driving thread is worker 0");
+        } else {
+            assert_eq!(on_block_on, None, "block_on's thread is no worker");
+        }
+        for index in in_tasks {
+            let index = index.expect("a task runs on a worker");
+            assert!(index < flavor.workers(), "worker {index} of {}", flavor.workers());
+        }
+        assert_eq!(in_blocking, None, "a blocking-pool thread is no worker");
+    }
+}
+
+#[test]
+fn worker_index_is_none_inside_block_in_place() {
+    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let (before, inside) = rt.block_on(async {
+        weft::spawn(async {
+            let before = weft::runtime::worker_index();
+            let inside = weft::task::block_in_place(weft::runtime::worker_index);
+            (before, inside)
+        })
+        .await
+        .unwrap()
+    });
+    assert!(before.is_some());
+    assert_eq!(inside, None, "the thread handed its worker on");
+}
+
+#[test]
+fn local_sets_have_distinct_stable_ids_apart_from_runtimes() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let a = weft::task::LocalSet::new();
+    let b = weft::task::LocalSet::new();
+    assert_ne!(a.id(), b.id());
+    assert_eq!(a.id(), a.id());
+    assert_ne!(a.id(), rt.handle().id(), "one id space with the runtimes");
+    assert_ne!(b.id(), rt.handle().id());
+}

@@ -128,3 +128,24 @@ pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
 pub use runtime::{is_rt_shutdown_err, Runtime, RuntimeFlavor};
+
+/// The index of the runtime worker thread this is called on, as in
+/// [`RuntimeMetrics`]'s per-worker methods; `None` elsewhere: outside any
+/// runtime, on a blocking-pool thread, on the thread that calls
+/// `block_on` on a `multi_thread` runtime (it is not a worker), and inside
+/// `block_in_place` (the thread has handed its worker on). On a
+/// `current_thread` runtime (and a [`LocalRuntime`]) it is `Some(0)` on the
+/// thread that drives it. A task may move between workers at any `.await`,
+/// so the answer may change across one.
+///
+/// ```
+/// # #[weft::main(flavor = "multi_thread", worker_threads = 2)]
+/// # async fn main() {
+/// let index = weft::spawn(async { weft::runtime::worker_index() }).await.unwrap();
+/// assert!(matches!(index, Some(0 | 1)));
+/// assert_eq!(weft::runtime::worker_index(), None, "block_on's thread is no worker");
+/// # }
+/// ```
+pub fn worker_index() -> Option<usize> {
+    context::with_scheduler(|cx| cx.and_then(scheduler::Context::worker_index))
+}

@@ -367,6 +367,11 @@ impl Drop for CoreGuard<'_> {
 }
 
 impl Context {
+    /// Whether this thread drives the scheduler now (holds its core).
+    pub(crate) fn holds_core(&self) -> bool {
+        self.core.borrow().is_some()
+    }
+
     fn next_task(&self) -> Option<Notified<Arc<Handle>>> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut().expect("the core is installed while driving");

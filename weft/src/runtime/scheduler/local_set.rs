@@ -85,6 +85,8 @@ struct LocalContext {
     /// Set while a poll of the set is running tasks: wakes need not wake
     /// the driving task, which checks the queues before it returns.
     ticking: Cell<bool>,
+    /// [`LocalSet::id`]: from the runtimes' id space.
+    id: crate::runtime::Id,
 }
 
 /// The side other threads may touch (through wakers).
@@ -185,9 +187,26 @@ impl LocalSet {
                 queue: RefCell::new(VecDeque::new()),
                 tick: Cell::new(0),
                 ticking: Cell::new(false),
+                id: crate::runtime::Id::next(),
             }),
             _not_send: PhantomData,
         }
+    }
+
+    /// This set's id, from the same space as the runtimes' ids
+    /// ([`Handle::id`](crate::runtime::Handle::id)): a `LocalSet` is a
+    /// scheduler of its own, so tokio gives it a runtime id.
+    ///
+    /// ```
+    /// use weft::task::LocalSet;
+    ///
+    /// let a = LocalSet::new();
+    /// let b = LocalSet::new();
+    /// assert_ne!(a.id(), b.id());
+    /// assert_eq!(a.id(), a.id());
+    /// ```
+    pub fn id(&self) -> crate::runtime::Id {
+        self.context.id
     }
 
     /// Spawns a `!Send` future on this set. It runs when the set is driven.

@@ -67,6 +67,18 @@ pub(crate) enum Context {
     MultiThread(multi_thread::Context),
 }
 
+impl Context {
+    /// [`crate::runtime::worker_index`]: the index of the worker this
+    /// thread is, while it holds that worker's core.
+    pub(crate) fn worker_index(&self) -> Option<usize> {
+        match self {
+            Context::CurrentThread(cx) => cx.holds_core().then_some(0),
+            #[cfg(feature = "rt-multi-thread")]
+            Context::MultiThread(cx) => cx.worker_index(),
+        }
+    }
+}
+
 impl Handle {
     pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where

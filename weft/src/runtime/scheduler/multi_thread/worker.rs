@@ -113,6 +113,14 @@ pub(crate) struct Context {
     core: RefCell<Option<Box<Core>>>,
 }
 
+impl Context {
+    /// This worker's index, while this thread holds its core (not inside
+    /// `block_in_place`, which hands the core on).
+    pub(crate) fn worker_index(&self) -> Option<usize> {
+        self.core.borrow().is_some().then_some(self.worker.index)
+    }
+}
+
 impl Worker {
     pub(super) fn new(handle: Arc<Handle>, index: usize, core: Box<Core>) -> Arc<Worker> {
         Arc::new(Worker {
