@@ -155,7 +155,10 @@ rt_test! {
 
 #[test]
 fn worker_index_is_none_inside_block_in_place() {
-    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+    let rt = Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let (before, inside) = rt.block_on(async {
         weft::spawn(async {
             let before = weft::runtime::worker_index();
