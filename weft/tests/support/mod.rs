@@ -754,9 +754,14 @@ pub(crate) fn example_path(example: &str) -> std::path::PathBuf {
 /// the environment variable `WEFT_FS_BACKEND` says (CI runs the `fs_*`
 /// binaries with it unset and with `blocking-pool`), else wherever this
 /// process may set up rings. Fails under CI if `Auto` cannot use io_uring
-/// (the io_uring backend would go untested).
+/// on a build that has it (the io_uring backend would go untested); the
+/// portable platform layer (`--cfg weft_sys_fallback`, and every system
+/// but Linux) has no io_uring, so there the blocking pool is expected.
 #[allow(dead_code)] // used by the fs tests only
 pub(crate) fn fs_runs_on_io_uring() -> bool {
+    if cfg!(any(weft_sys_fallback, not(target_os = "linux"))) {
+        return false;
+    }
     match std::env::var("WEFT_FS_BACKEND").as_deref() {
         Ok("blocking-pool") => false,
         Ok("io-uring") => true,
