@@ -7,7 +7,6 @@ mod support;
 
 use std::io::{ErrorKind, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, IntoRawFd};
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use support::*;
 use weft::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use weft::net::unix::{gid_t, pid_t, uid_t, SocketAddr};
@@ -169,6 +168,7 @@ rt_test! {
 rt_test! {
     fn bind_addr_and_connect_addr_with_an_abstract_name(rt: &Runtime) {
         use std::os::linux::net::SocketAddrExt;
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         rt.block_on(async {
             let name = format!("weft-test-abstract-{}-{}", std::process::id(), NEXT.fetch_add(1, SeqCst));

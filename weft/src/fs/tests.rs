@@ -11,42 +11,14 @@ use crate::runtime::fs_backend::RingConfig;
 use crate::runtime::uring::current_ring;
 use crate::runtime::{Builder, FsBackend, Runtime};
 use std::future::{poll_fn, Future};
-use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::util::temp_dir::TempDir;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
 /// How long a wait may take before the test fails (a hang guard).
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// A fresh directory under the system's temporary directory, removed on
-/// drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "weft-fs-ring-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, SeqCst)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const FLAVORS: [&str; 2] = ["current_thread", "multi_thread"];
 
@@ -103,7 +75,7 @@ async fn every_ring_call(dir: &TempDir, name: &str) {
 fn calls_on_the_ring_use_no_blocking_thread() {
     for flavor in FLAVORS {
         let rt = ring_runtime(flavor, RingConfig::default());
-        let dir = Arc::new(TempDir::new());
+        let dir = Arc::new(TempDir::new("fs-ring"));
         let dir2 = dir.clone();
         rt.block_on(async move {
             every_ring_call(&dir2, "main").await;
@@ -132,7 +104,7 @@ fn a_full_ring_makes_fs_calls_wait_and_loses_none() {
     };
     for flavor in FLAVORS {
         let rt = ring_runtime(flavor, tiny);
-        let dir = Arc::new(TempDir::new());
+        let dir = Arc::new(TempDir::new("fs-ring"));
         let waits = rt.block_on(async {
             let tasks: Vec<_> = (0..64usize)
                 .map(|i| {
@@ -160,7 +132,7 @@ fn a_full_ring_makes_fs_calls_wait_and_loses_none() {
         });
         assert!(waits > 0, "{flavor}: some calls waited for room");
         assert_eq!(rt.metrics().num_blocking_threads(), 0, "{flavor}");
-        assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0, "{flavor}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "{flavor}");
     }
 }
 
@@ -234,7 +206,7 @@ fn a_file_dropped_with_a_write_in_flight_still_writes() {
     // happen even if the `File` is dropped before anyone waits for it.
     for flavor in FLAVORS {
         let rt = ring_runtime(flavor, RingConfig::default());
-        let dir = TempDir::new();
+        let dir = TempDir::new("fs-ring");
         let path = dir.join("dropped");
         rt.block_on(async {
             let mut file = fs::File::create(&path).await.unwrap();

@@ -3,5 +3,8 @@
 #[cfg(all(test, weft_loom))]
 pub(crate) mod loom_model;
 pub(crate) mod rand;
+#[cfg(all(test, feature = "fs"))]
+#[allow(dead_code)] // its tests exist only where io_uring does (`sys::cfg_io_uring!`)
+pub(crate) mod temp_dir;
 #[cfg(test)]
 pub(crate) mod test_waker;

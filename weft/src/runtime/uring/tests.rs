@@ -9,37 +9,11 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+use crate::util::temp_dir::TempDir;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A fresh directory under the system's temporary directory, removed on
-/// drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let path = std::env::temp_dir().join(format!(
-            "weft-uring-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, SeqCst)
-        ));
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn cpath(path: &Path) -> CString {
     CString::new(path.as_os_str().as_bytes()).unwrap()
@@ -81,7 +55,7 @@ where
 {
     for flavor in FLAVORS {
         let rt = runtime(flavor, RingConfig::default());
-        let dir = Arc::new(TempDir::new());
+        let dir = Arc::new(TempDir::new("uring"));
         let task = f(dir.clone());
         rt.block_on(async move { crate::spawn(task).await.unwrap() });
     }
@@ -175,7 +149,7 @@ fn errors_are_the_kernels() {
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound);
         // A directory where a file is expected.
-        let err = ring.read_file(cpath(&dir.0)).await.unwrap_err();
+        let err = ring.read_file(cpath(dir.path())).await.unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::EISDIR));
         // Writing to a file opened read-only.
         std::fs::write(dir.join("ro"), b"x").unwrap();
@@ -260,7 +234,7 @@ fn read_file_of_a_fifo_written_in_pieces() {
 fn many_tasks_across_workers() {
     for flavor in FLAVORS {
         let rt = runtime(flavor, RingConfig::default());
-        let dir = Arc::new(TempDir::new());
+        let dir = Arc::new(TempDir::new("uring"));
         rt.block_on(async {
             let mut tasks = Vec::new();
             for i in 0..200usize {
@@ -294,7 +268,7 @@ fn outside_a_worker_the_op_is_submitted_at_once() {
     // `block_on`'s own future runs on this thread, not on a worker of the
     // multi-thread runtime: it uses ring 0 and submits itself.
     let rt = runtime("multi_thread", RingConfig::default());
-    let dir = TempDir::new();
+    let dir = TempDir::new("uring");
     std::fs::write(dir.join("x"), b"outside").unwrap();
     let read = rt.block_on(async { ring().read_file(cpath(&dir.join("x"))).await });
     assert_eq!(read.unwrap(), b"outside");
@@ -404,7 +378,7 @@ fn a_full_ring_makes_operations_wait_and_loses_none() {
     };
     for flavor in FLAVORS {
         let rt = runtime(flavor, tiny);
-        let dir = Arc::new(TempDir::new());
+        let dir = Arc::new(TempDir::new("uring"));
         let waits = rt.block_on(async {
             let mut tasks = Vec::new();
             for i in 0..64usize {
@@ -442,7 +416,7 @@ fn operations_of_one_tick_share_one_submission() {
     // Twenty tasks each push a `statx` before the scheduler next checks its
     // driver: the flush submits all twenty with one `io_uring_enter`.
     let rt = runtime("current_thread", RingConfig::default());
-    let dir = Arc::new(TempDir::new());
+    let dir = Arc::new(TempDir::new("uring"));
     std::fs::write(dir.join("x"), b"1234").unwrap();
     let ring = rt.block_on(async { ring() });
     let before = ring.shared.lock().enters;
@@ -518,7 +492,7 @@ fn rings_without_enable_io_still_wait_in_the_driver() {
     let mut builder = Builder::new_multi_thread();
     builder.worker_threads(2).fs_backend(FsBackend::IoUring);
     let rt = builder.build().unwrap();
-    let dir = TempDir::new();
+    let dir = TempDir::new("uring");
     std::fs::write(dir.join("x"), b"no io").unwrap();
     let path = cpath(&dir.join("x"));
     let read = rt.block_on(async move {
@@ -552,7 +526,7 @@ impl WriteAllIgnore for std::fs::File {
 fn measure_read_4k_ring_vs_blocking_pool() {
     const ROUNDS: usize = 20;
     const PER_ROUND: usize = 500;
-    let dir = TempDir::new();
+    let dir = TempDir::new("uring");
     let path = dir.join("4k");
     std::fs::write(&path, vec![7u8; 4096]).unwrap();
     for flavor in FLAVORS {
@@ -670,7 +644,7 @@ fn a_file_opened_for_a_dropped_future_is_closed() {
     // is non-blocking), but its future is dropped before it takes the
     // result: the descriptor is closed, so a non-blocking writer finds no
     // reader (ENXIO).
-    let dir = Arc::new(TempDir::new());
+    let dir = Arc::new(TempDir::new("uring"));
     let fifo = dir.join("fifo");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
