@@ -34,6 +34,11 @@ pub const NOTES: &[&str] = &[
      timeout, TCP_NODELAY): weft::hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
      accept loop; the four rows come from the same runs; wrk runs on the same machine and shares \
      its cores with the server",
+    "dropin_*: one axum application (weft-bench/dropin-app/src/main.rs, axum::serve, \
+     #[tokio::main]) built twice from the same source, against the real tokio (tokio column) and \
+     with tokio patched by weft's drop-in (weft column), each run as a child process; axum rows: \
+     wrk as for hyper_hello_*; reqwest row: the app's client, 1,000 sequential GETs on one \
+     keep-alive connection, both clients against the same real-tokio server",
 ];
 
 /// Everything a run produced.

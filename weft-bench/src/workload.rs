@@ -14,7 +14,7 @@ use crate::rt::{Channels, Files, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
 use crate::stats::Unit;
 use crate::workloads::process::ProcessTimed;
 use crate::workloads::{
-    clients, current, echo, fs, http, memory as mem, multi, process, sync, timers,
+    clients, current, dropin, echo, fs, http, memory as mem, multi, process, sync, timers,
 };
 
 /// Takes one sample, in the workload's [`Unit`].
@@ -379,6 +379,8 @@ pub fn all() -> Vec<Entry> {
         process_timed::<process::SpawnWaitSequential>(),
         process_timed::<process::SpawnWaitConcurrent>(),
         http::entry(),
+        dropin::axum_entry(),
+        dropin::reqwest_entry(),
     ]
 }
 

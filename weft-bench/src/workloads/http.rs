@@ -260,14 +260,15 @@ fn find_wrk_in(path: &std::ffi::OsStr) -> Option<PathBuf> {
 }
 
 /// The outcome of the rows when `wrk` is missing.
-fn missing_wrk() -> io::Error {
+pub fn missing_wrk() -> io::Error {
     skipped(
         "wrk is not installed: install the Debian package (apt-get install wrk); \
          the bench installs nothing itself",
     )
 }
 
-fn run_wrk(wrk: &PathBuf, addr: SocketAddr, seconds: u64) -> io::Result<String> {
+/// Runs wrk against `addr` for `seconds`; its standard output.
+pub fn run_wrk(wrk: &PathBuf, addr: SocketAddr, seconds: u64) -> io::Result<String> {
     let output = Command::new(wrk)
         .args([
             "--threads",

@@ -2,6 +2,7 @@
 
 pub mod clients;
 pub mod current;
+pub mod dropin;
 pub mod echo;
 pub mod fs;
 pub mod http;

@@ -1,0 +1,259 @@
+//! The tokio drop-in: one axum application (`weft-bench/dropin-app/`),
+//! its source unchanged, built once against the real tokio and once
+//! against weft's drop-in (`tokio-dropin/`, patched in by the app's second
+//! manifest). In the table, the weft column is the drop-in build and the
+//! tokio column the real-tokio build; smol has no part in it.
+//!
+//! * `dropin_axum_*`: the app's `axum::serve` hello world, each build in
+//!   a child process (its own `#[tokio::main]` runtime, as a deployed
+//!   service runs), under `wrk` exactly as the `hyper_hello` rows
+//!   ([`http::WRK_THREADS`], [`http::WRK_CONNECTIONS`] connections), the
+//!   two alternating round by round.
+//! * `dropin_reqwest_1000_get`: the app's client mode, 1,000 sequential
+//!   GETs over one keep-alive connection with reqwest, in a child process
+//!   per sample, against one server for both (the real-tokio build), so
+//!   only the client side differs.
+//!
+//! The first run builds both variants (`cargo build --release`, a few
+//! minutes; later runs find them up to date in `target/dropin-app/`).
+//! Without `wrk` the axum rows are skipped, as `hyper_hello`'s are.
+
+use std::io::{self, BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use crate::rt::Kind;
+use crate::stats::Unit;
+use crate::workload::{skipped, Entry, Multi, MultiSampler, Row, Sampler, Settings};
+use crate::workloads::http::{self, WrkReport, REQ_PER_SEC};
+
+/// Sequential GETs per client sample.
+pub const CLIENT_GETS: u32 = 1000;
+
+const ROWS: &[Row] = &[
+    Row {
+        name: "dropin_axum_rps",
+        unit: REQ_PER_SEC,
+        about: "axum::serve hello world, the same source on the tokio drop-in (weft) and on \
+                real tokio, wrk -t1 -c50: requests per second (higher is better)",
+    },
+    Row {
+        name: "dropin_axum_p50_us",
+        unit: Unit::lower("µs p50"),
+        about: "the same runs: median latency wrk reports",
+    },
+    Row {
+        name: "dropin_axum_p90_us",
+        unit: Unit::lower("µs p90"),
+        about: "the same runs: 90th percentile latency",
+    },
+    Row {
+        name: "dropin_axum_p99_us",
+        unit: Unit::lower("µs p99"),
+        about: "the same runs: 99th percentile latency",
+    },
+];
+
+/// The axum server rows.
+pub fn axum_entry() -> Entry {
+    Entry {
+        name: "dropin_axum",
+        group: "tokio drop-in",
+        unit: REQ_PER_SEC,
+        about: ROWS[0].about,
+        prepare: |kind, settings| {
+            let mut rows = prepare_axum(kind, settings)?;
+            Ok(Box::new(move || Ok(rows()?[0])))
+        },
+        child: None,
+        multi: Some(Multi {
+            rows: ROWS,
+            prepare: prepare_axum,
+            warmup: 1,
+            rounds: 7,
+            quick_rounds: 3,
+        }),
+        reference: None,
+    }
+}
+
+/// The reqwest client row.
+pub fn reqwest_entry() -> Entry {
+    Entry {
+        name: "dropin_reqwest_1000_get",
+        group: "tokio drop-in",
+        unit: Unit::lower("ms"),
+        about: "reqwest, 1,000 sequential GETs over keep-alive against one server, the same \
+                source on the tokio drop-in (weft) and on real tokio: milliseconds",
+        prepare: prepare_reqwest,
+        child: None,
+        multi: None,
+        reference: None,
+    }
+}
+
+fn prepare_axum(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
+    let variant = Variant::of(kind)?;
+    let wrk = http::find_wrk().ok_or_else(http::missing_wrk)?;
+    let seconds = if settings.quick {
+        http::WRK_SECONDS_QUICK
+    } else {
+        http::WRK_SECONDS
+    };
+    let server = AppServer::start(&variant.binary()?)?;
+    Ok(Box::new(move || {
+        // The closure must own the whole server (the child process), not
+        // just its address (a closure captures only the fields it uses).
+        let server = &server;
+        let out = http::run_wrk(&wrk, server.addr, seconds)?;
+        let report = WrkReport::parse(&out).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("unreadable wrk output:\n{out}"),
+            )
+        })?;
+        if report.errors > 0 {
+            return Err(io::Error::other(format!(
+                "{} failed requests on the {} build (wrk: {})",
+                report.errors,
+                variant.name(),
+                out.trim()
+            )));
+        }
+        Ok(vec![
+            report.rps,
+            report.p50_us,
+            report.p90_us,
+            report.p99_us,
+        ])
+    }))
+}
+
+fn prepare_reqwest(kind: Kind, _settings: &Settings) -> io::Result<Sampler> {
+    let client = Variant::of(kind)?.binary()?;
+    let server = AppServer::start(&Variant::RealTokio.binary()?)?;
+    let url = format!("http://{}/", server.addr);
+    Ok(Box::new(move || {
+        // Own the server, as above.
+        let _server = &server;
+        let output = Command::new(&client)
+            .args(["client", &url, &CLIENT_GETS.to_string()])
+            .stderr(Stdio::inherit())
+            .output()
+            .map_err(|e| io::Error::new(e.kind(), format!("running {}: {e}", client.display())))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            return Err(io::Error::other(format!(
+                "{} client ({}): {stdout}",
+                client.display(),
+                output.status
+            )));
+        }
+        let seconds = crate::child::parse_result(&stdout)
+            .ok_or_else(|| io::Error::other(format!("no result line in {stdout:?}")))?;
+        Ok(seconds * 1e3)
+    }))
+}
+
+/// Which build of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Variant {
+    /// `dropin-app/weft/Cargo.toml`: tokio patched with weft's drop-in.
+    DropIn,
+    /// `dropin-app/tokio/Cargo.toml`: the real tokio.
+    RealTokio,
+}
+
+impl Variant {
+    fn of(kind: Kind) -> io::Result<Variant> {
+        match kind {
+            Kind::Weft => Ok(Variant::DropIn),
+            Kind::Tokio => Ok(Variant::RealTokio),
+            Kind::Smol => Err(skipped(
+                "not part of this comparison: the drop-in rows are one tokio application \
+                 built against weft's drop-in and against the real tokio",
+            )),
+        }
+    }
+
+    /// The directory of the variant's manifest (`weft` or `tokio`).
+    fn name(self) -> &'static str {
+        match self {
+            Variant::DropIn => "weft",
+            Variant::RealTokio => "tokio",
+        }
+    }
+
+    /// Builds the variant (a no-op when it is up to date) and returns its
+    /// binary.
+    fn binary(self) -> io::Result<PathBuf> {
+        let app = Path::new(env!("CARGO_MANIFEST_DIR")).join("dropin-app");
+        let manifest = app.join(self.name()).join("Cargo.toml");
+        let target = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../target/dropin-app")
+            .join(self.name());
+        let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["build", "--release", "--quiet", "--manifest-path"])
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(&target)
+            // The bench's own build settings must not leak into the app's.
+            .env_remove("CARGO_TARGET_DIR")
+            .env_remove("RUSTFLAGS")
+            .output()
+            .map_err(|e| io::Error::new(e.kind(), format!("running cargo: {e}")))?;
+        if !output.status.success() {
+            return Err(io::Error::other(format!(
+                "building {}: {}",
+                manifest.display(),
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(target.join("release/axum-hello"))
+    }
+}
+
+/// The app's server mode in a child process, killed on drop.
+struct AppServer {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl AppServer {
+    fn start(binary: &Path) -> io::Result<AppServer> {
+        let mut child = Command::new(binary)
+            .arg("serve")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("running {}: {e}", binary.display())))?;
+        let mut line = String::new();
+        let read = child
+            .stdout
+            .take()
+            .map(|out| BufReader::new(out).read_line(&mut line));
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok());
+        match (read, addr) {
+            (Some(Ok(_)), Some(addr)) => Ok(AppServer { child, addr }),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(io::Error::other(format!(
+                    "{} serve printed {line:?}, not `listening on ADDR`",
+                    binary.display()
+                )))
+            }
+        }
+    }
+}
+
+impl Drop for AppServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
