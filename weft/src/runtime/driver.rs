@@ -157,12 +157,16 @@ impl DriverHandle {
         self.unparker.io().filter(|_| self.io_enabled)
     }
 
-    /// Submits what ring `index` batched and reaps it (before a sleep or
-    /// a driver check of the scheduler thread that owns it). Returns
-    /// whether that woke a task: the thread must then not sleep.
+    /// Submits what ring `index` batched and reaps it (at a driver check
+    /// of the scheduler thread that owns it, or when it stops running
+    /// tasks: then `arm`, so that what is left in flight wakes a sleeping
+    /// thread when it completes). Returns whether that woke a task: the
+    /// thread must then not sleep.
     #[cfg(feature = "fs")]
-    pub(crate) fn flush_ring(&self, index: usize) -> bool {
-        self.rings.as_ref().is_some_and(|rings| rings.flush(index))
+    pub(crate) fn flush_ring(&self, index: usize, arm: bool) -> bool {
+        self.rings
+            .as_ref()
+            .is_some_and(|rings| rings.flush(index, arm))
     }
 
     /// Reaps ring `index` (after a sleep of its scheduler thread).

@@ -108,15 +108,24 @@ crate::sys::cfg_not_io_uring! {
             match *self {}
         }
 
-        pub(crate) fn fd(&self, _index: usize) -> i32 {
+        pub(crate) fn attach_to_epoll(
+            &self,
+            _index: usize,
+            _epoll: crate::loom::Arc<std::os::fd::OwnedFd>,
+            _token: u64,
+        ) -> std::io::Result<()> {
             match *self {}
         }
 
-        pub(crate) fn flush(&self, _index: usize) -> bool {
+        pub(crate) fn flush(&self, _index: usize, _arm: bool) -> bool {
             match *self {}
         }
 
         pub(crate) fn reap(&self, _index: usize) {
+            match *self {}
+        }
+
+        pub(crate) fn reap_after_event(&self, _index: usize) {
             match *self {}
         }
     }

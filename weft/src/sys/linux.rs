@@ -352,6 +352,47 @@ pub(crate) fn pidfd_unavailable(err: &io::Error) -> bool {
     )
 }
 
+// ---- io_uring rings in epoll ----
+
+crate::sys::cfg_io_uring! {
+    /// How an io_uring ring's descriptor sits in the I/O driver's epoll
+    /// instance (`runtime/uring/`): one-shot and level-triggered, so that
+    /// completions wake a sleeping thread only once the ring's owner has
+    /// armed the entry (it arms before it stops running tasks with operations
+    /// in flight). An event disarms the entry until the next
+    /// [`epoll_arm_ring`].
+    const RING_EVENTS: u32 = (libc::EPOLLIN | libc::EPOLLONESHOT) as u32;
+
+    /// Adds ring descriptor `fd` to epoll instance `epoll`, armed, with
+    /// `token` as the event's data (the I/O driver's token for the ring).
+    pub(crate) fn epoll_add_ring(epoll: BorrowedFd<'_>, fd: RawFd, token: u64) -> io::Result<()> {
+        epoll_ctl_ring(epoll, libc::EPOLL_CTL_ADD, fd, token)
+    }
+
+    /// Arms ring descriptor `fd` again after an event disarmed it. As the
+    /// entry is level-triggered, a completion queue that is not empty at this
+    /// call reports at once: no completion posted before the call goes
+    /// unnoticed.
+    pub(crate) fn epoll_arm_ring(epoll: BorrowedFd<'_>, fd: RawFd, token: u64) -> io::Result<()> {
+        epoll_ctl_ring(epoll, libc::EPOLL_CTL_MOD, fd, token)
+    }
+
+    fn epoll_ctl_ring(epoll: BorrowedFd<'_>, op: libc::c_int, fd: RawFd, token: u64) -> io::Result<()> {
+        let mut event = libc::epoll_event {
+            events: RING_EVENTS,
+            u64: token,
+        };
+        // SAFETY: `event` is a valid `epoll_event` for the duration of the
+        // call, which only reads it; the descriptors are plain integers to the
+        // kernel (a stale one fails with `EBADF`).
+        let result = unsafe { libc::epoll_ctl(epoll.as_raw_fd(), op, fd, &mut event) };
+        if result < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
 /// What only Linux promises (`tests.rs` holds what both do).
 #[cfg(all(test, not(miri), not(weft_loom)))]
 mod tests {

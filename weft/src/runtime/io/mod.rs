@@ -133,12 +133,14 @@ impl Driver {
                 rings.len() <= MAX_RINGS,
                 "at most {MAX_RINGS} io_uring rings"
             );
+            // One-shot entries, armed by each ring's owner when it stops
+            // running tasks (`runtime/uring/`); they keep a descriptor of
+            // the epoll instance, as a ring may outlive this driver.
+            let epoll = crate::loom::Arc::new(
+                std::os::fd::AsFd::as_fd(poll.registry()).try_clone_to_owned()?,
+            );
             for index in 0..rings.len() {
-                poll.registry().register(
-                    &mut mio::unix::SourceFd(&rings.fd(index)),
-                    mio::Token(RING_TOKEN_BASE - index),
-                    mio::Interest::READABLE,
-                )?;
+                rings.attach_to_epoll(index, epoll.clone(), (RING_TOKEN_BASE - index) as u64)?;
             }
         }
         #[cfg(not(feature = "fs"))]
@@ -214,7 +216,7 @@ impl Driver {
             if let Some(rings) = &self.rings {
                 let token = event.token().0;
                 if token <= RING_TOKEN_BASE && token > RING_TOKEN_BASE - MAX_RINGS {
-                    rings.reap(RING_TOKEN_BASE - token);
+                    rings.reap_after_event(RING_TOKEN_BASE - token);
                     continue;
                 }
             }

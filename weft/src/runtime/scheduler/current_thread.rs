@@ -399,7 +399,8 @@ impl Context {
         // driver check is submitted in one `io_uring_enter`. Completions
         // it reaped woke tasks: then only check the driver, do not sleep.
         #[cfg(feature = "fs")]
-        let timeout = match self.handle.driver.flush_ring(0) {
+        let sleeps = timeout != Some(std::time::Duration::ZERO);
+        let timeout = match self.handle.driver.flush_ring(0, sleeps) {
             true => Some(std::time::Duration::ZERO),
             false => timeout,
         };

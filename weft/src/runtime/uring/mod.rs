@@ -23,23 +23,42 @@
 //! **Waiting for completions while workers sleep.** Only one worker sleeps
 //! in the I/O driver (`epoll_wait`); the others sleep on condvars
 //! (`scheduler/multi_thread/worker_parker.rs`). So each ring's descriptor
-//! is registered in the I/O driver's epoll (edge-triggered; an io_uring fd
-//! polls readable while its completion queue holds entries, and each new
-//! completion raises a new edge), with a token of its own
+//! is registered in the I/O driver's epoll (an io_uring fd polls readable
+//! while its completion queue holds entries), with a token of its own
 //! (`runtime/io/mod.rs`). Whichever thread turns the driver reaps the ring
 //! whose fd fired and wakes the futures waiting on it; the woken tasks
 //! land on that thread's worker, as for socket events. A runtime with
 //! rings always has the I/O driver (even without `enable_io`; sockets
-//! still need `enable_io`). The alternative, an eventfd per ring
-//! (`IORING_REGISTER_EVENTFD`) registered in the same epoll, costs the
-//! kernel an extra eventfd signal per completion batch and a descriptor
-//! per ring, and gives nothing the ring's own fd does not (an argument,
-//! not a measurement). The other direction (epoll's fd polled
-//! through a ring) would make the driver's sleep an `io_uring_enter`, and
-//! still need a wake-up path for the rings of other workers. The owner
-//! also reaps its own ring after each sleep and before it parks, so a
-//! worker whose operations complete while it runs sees them at its next
-//! driver check without an epoll event. Rings are set up without
+//! still need `enable_io`).
+//!
+//! The entry is **one-shot** (`EPOLLONESHOT`, level-triggered), armed only
+//! while it is needed: a completion posted while the ring's owner is
+//! running tasks must not wake the thread asleep in `epoll_wait` (the
+//! owner reaps it itself at its next driver check, or when it runs out of
+//! tasks), and a wake-up costs the submitting thread more than the
+//! operation (before this rule: a 4 KiB `fs::read` took 3.7 µs, the
+//! kernel's wake-up of the epoll sleeper inside the owner's
+//! `io_uring_enter` the largest single cost in a `perf` profile, and the
+//! sleeper then contended the ring's lock; after it, 2.0 µs). The rules,
+//! under the ring's mutex (`armed` records the entry's state):
+//!
+//! * the owner arms the entry when it stops running tasks (out of tasks,
+//!   or before it sleeps) with operations still in flight, after its
+//!   flush reaped what completed inline;
+//! * a thread that submits to a ring it does not own arms it after its
+//!   submission (the owner may be asleep);
+//! * the event disarms the entry; the driver thread that takes it records
+//!   that, reaps, and arms again if operations are still in flight.
+//!
+//! Arming is `EPOLL_CTL_MOD`, which checks readiness at once: completions
+//! posted before it report too, so none is missed between a reap and a
+//! sleep. The other designs: an edge-triggered entry armed for good (the
+//! wake-up per completion above); an eventfd per ring
+//! (`IORING_REGISTER_EVENTFD`), which signals every completion just the
+//! same; the other direction (epoll's fd polled through a ring) would
+//! make the driver's sleep an `io_uring_enter`, and still need a wake-up
+//! path for the rings of other workers. The owner also reaps its own ring
+//! after each sleep and before it parks. Rings are set up without
 //! `IORING_SETUP_COOP_TASKRUN`: completions that need task work are then
 //! posted even while the submitting thread sleeps on a condvar.
 //!
@@ -174,21 +193,35 @@ impl Rings {
         self.rings.len()
     }
 
-    /// Ring `index`'s descriptor, for the I/O driver to register.
-    pub(crate) fn fd(&self, index: usize) -> std::os::fd::RawFd {
-        self.rings[index].fd()
+    /// Registers ring `index` in the I/O driver's epoll instance `epoll`
+    /// (a descriptor of its own, kept as long as the ring) under `token`.
+    pub(crate) fn attach_to_epoll(
+        &self,
+        index: usize,
+        epoll: Arc<OwnedFd>,
+        token: u64,
+    ) -> io::Result<()> {
+        self.rings[index].attach_to_epoll(epoll, token)
     }
 
-    /// Submits what ring `index` batched (rule 7) and reaps it; returns
-    /// whether that woke a task.
-    pub(crate) fn flush(&self, index: usize) -> bool {
-        self.rings.get(index).is_some_and(|ring| ring.flush())
+    /// Submits what ring `index` batched (rule 7) and reaps it; with
+    /// `arm`, operations left in flight arm its epoll entry (the owner
+    /// stops running tasks). Returns whether that woke a task.
+    pub(crate) fn flush(&self, index: usize, arm: bool) -> bool {
+        self.rings.get(index).is_some_and(|ring| ring.flush(arm))
     }
 
     /// Reaps ring `index` and wakes what completed.
     pub(crate) fn reap(&self, index: usize) {
         if let Some(ring) = self.rings.get(index) {
             ring.reap();
+        }
+    }
+
+    /// Reaps ring `index` after its epoll entry fired (which disarmed it).
+    pub(crate) fn reap_after_event(&self, index: usize) {
+        if let Some(ring) = self.rings.get(index) {
+            ring.reap_after_event();
         }
     }
 
@@ -252,7 +285,7 @@ impl Ring {
     /// awaited, an operation dropped mid-flight), so that it reaches the
     /// kernel even if this thread then blocks.
     pub(crate) fn submit_now(&self) {
-        self.shared.flush();
+        self.shared.flush(true);
     }
 
     /// `openat(AT_FDCWD, path, flags | O_CLOEXEC, mode)`.

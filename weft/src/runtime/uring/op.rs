@@ -171,6 +171,8 @@ impl<T: Operation> Future for Op<T> {
             let mut after = super::ring::AfterUnlock::default();
             inner.submit();
             inner.reap(&mut after);
+            // The owner may sleep: what is left must wake a sleeper.
+            inner.arm();
             drop(inner);
             after.run();
         }

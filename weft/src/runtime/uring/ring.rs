@@ -6,7 +6,7 @@ use crate::loom::{Arc, AtomicBool, Mutex, MutexGuard, Ordering::*};
 use std::ops::{Deref, DerefMut};
 use io_uring::{opcode, squeue, types, IoUring};
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::sync::Weak;
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -106,6 +106,15 @@ pub(crate) struct RingInner {
     pub(super) room_waits: u64,
     /// `io_uring_enter` calls that submitted something, for tests.
     pub(super) enters: u64,
+    /// The I/O driver's epoll instance and the ring's token there, once
+    /// the driver registered the ring ([`RingShared::attach_to_epoll`]).
+    epoll: Option<(Arc<OwnedFd>, u64)>,
+    /// Whether the ring's one-shot epoll entry is armed: a completion
+    /// would wake the thread sleeping in epoll (design note, "Waiting for
+    /// completions while workers sleep").
+    armed: bool,
+    /// Times the entry was armed again, for tests.
+    pub(super) arms: u64,
 }
 
 /// The state of one `user_data` (rules 1-5).
@@ -171,14 +180,11 @@ impl RingShared {
                 pending_closes: Vec::new(),
                 room_waits: 0,
                 enters: 0,
+                epoll: None,
+                armed: false,
+                arms: 0,
             }),
         }
-    }
-
-    /// The ring's descriptor, registered in the I/O driver's epoll: it
-    /// polls readable while the completion queue holds entries.
-    pub(crate) fn fd(&self) -> RawFd {
-        self.fd
     }
 
     pub(super) fn lock(&self) -> RingGuard<'_> {
@@ -188,11 +194,24 @@ impl RingShared {
         }
     }
 
+    /// Registers the ring's descriptor in the I/O driver's epoll instance
+    /// `epoll` under `token`, armed.
+    pub(crate) fn attach_to_epoll(&self, epoll: Arc<OwnedFd>, token: u64) -> io::Result<()> {
+        crate::sys::epoll_add_ring(epoll.as_fd(), self.fd, token)?;
+        let mut inner = self.lock();
+        inner.epoll = Some((epoll, token));
+        inner.armed = true;
+        Ok(())
+    }
+
     /// Submits what was pushed since the last flush (one `io_uring_enter`
-    /// for all of it), then reaps. Called by the owning scheduler before
-    /// it sleeps or checks its driver (batching). Returns whether it woke
-    /// anything: the scheduler then must not sleep.
-    pub(crate) fn flush(&self) -> bool {
+    /// for all of it), then reaps. Called by the owning scheduler at each
+    /// driver check (`arm` false) and when it stops running tasks: out of
+    /// tasks, or before it sleeps (`arm` true: operations still in flight
+    /// then arm the ring's epoll entry, so their completions wake a
+    /// sleeping thread); by anyone else to submit at once (`arm` true).
+    /// Returns whether it woke anything: the scheduler then must not sleep.
+    pub(crate) fn flush(&self, arm: bool) -> bool {
         if self.idle.load(Acquire) {
             return false;
         }
@@ -204,14 +223,16 @@ impl RingShared {
             let mut after = AfterUnlock::default();
             inner.submit();
             inner.reap(&mut after);
+            if arm {
+                inner.arm();
+            }
             after
         };
         after.run()
     }
 
     /// Takes every completion the kernel posted and wakes their futures
-    /// (the I/O driver calls this when the ring's fd is readable; the
-    /// owner after each sleep).
+    /// (the owner, after each sleep).
     pub(crate) fn reap(&self) {
         if self.idle.load(Acquire) {
             return;
@@ -223,6 +244,22 @@ impl RingShared {
             }
             let mut after = AfterUnlock::default();
             inner.reap(&mut after);
+            after
+        };
+        after.run();
+    }
+
+    /// Reaps after the ring's epoll entry fired (the I/O driver), which
+    /// disarmed it: it is armed again if operations are still in flight,
+    /// as their owner may sleep. No `idle` shortcut: the disarming must be
+    /// recorded even on a ring with nothing left to reap.
+    pub(crate) fn reap_after_event(&self) {
+        let after = {
+            let mut inner = self.lock();
+            inner.armed = false;
+            let mut after = AfterUnlock::default();
+            inner.reap(&mut after);
+            inner.arm();
             after
         };
         after.run();
@@ -334,6 +371,24 @@ impl RingInner {
             .user_data(IGNORED);
         // SAFETY: a cancel request names no memory.
         unsafe { self.push(&[entry]) };
+    }
+
+    /// Arms the ring's epoll entry if operations are in flight and it is
+    /// not armed already. Failing to arm would leave completions that no
+    /// sleeping thread sees, so a failure (only `ENOMEM` is possible for a
+    /// live entry) panics with the reason.
+    pub(super) fn arm(&mut self) {
+        if self.armed || self.in_flight == 0 {
+            return;
+        }
+        let Some((epoll, token)) = &self.epoll else {
+            return;
+        };
+        if let Err(err) = crate::sys::epoll_arm_ring(epoll.as_fd(), self.uring.as_raw_fd(), *token) {
+            panic!("weft: cannot arm an io_uring ring in the I/O driver's epoll: {err}");
+        }
+        self.armed = true;
+        self.arms += 1;
     }
 
     /// `io_uring_enter` for everything pushed. A refusal for lack of

@@ -302,6 +302,103 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The rings of `rt`.
+fn rings_of(rt: &Runtime) -> Arc<super::Rings> {
+    rt.block_on(async {
+        crate::runtime::context::with_current(|handle| handle.uring_rings().cloned())
+    })
+    .unwrap()
+    .expect("an io_uring runtime has rings")
+}
+
+/// Operations in flight on all of `rings`.
+fn in_flight(rings: &super::Rings) -> usize {
+    rings.rings.iter().map(|ring| ring.lock().in_flight()).sum()
+}
+
+/// Reads `pipes` pipes, in concurrent tasks on the runtime's workers
+/// (`from_block_on` false) or one after another from `block_on`'s own
+/// thread, which owns no ring of a multi-thread runtime. A thread writes
+/// the pipes one at a time, each only once its read is in the kernel's
+/// hands (a handshake on the rings' counts, so no write can complete a
+/// read inline, however slow the machine). Returns how often the rings'
+/// epoll entries were armed again.
+fn reads_completing_one_by_one(flavor: &str, pipes: usize, from_block_on: bool) -> u64 {
+    let rt = runtime(flavor, RingConfig::default());
+    let rings = rings_of(&rt);
+    let (readers, writers): (Vec<_>, Vec<_>) = (0..pipes).map(|_| pipe()).unzip();
+    let feeder = {
+        let rings = rings.clone();
+        std::thread::spawn(move || {
+            use std::io::Write;
+            for (i, writer) in writers.into_iter().enumerate() {
+                // Concurrent reads are all in flight before the first
+                // write; sequential ones one at a time.
+                let wanted = if from_block_on { 1 } else { pipes - i };
+                wait_until("the reads are in flight", || in_flight(&rings) == wanted);
+                // Let the reading threads go back to sleep.
+                std::thread::sleep(Duration::from_millis(10));
+                std::fs::File::from(writer)
+                    .write_all(format!("pipe {i}").as_bytes())
+                    .unwrap();
+            }
+        })
+    };
+    let reads = rt.block_on(async move {
+        let reads = readers.into_iter().map(|reader| async move {
+            let (n, _, buf) = ring().read(reader, Vec::with_capacity(16), 16, None).await;
+            n.map(|n| String::from_utf8(buf[..n].to_vec()).unwrap())
+        });
+        let all = async move {
+            let mut out = Vec::new();
+            if from_block_on {
+                for read in reads {
+                    out.push(read.await);
+                }
+            } else {
+                let tasks: Vec<_> = reads.map(crate::spawn).collect();
+                for task in tasks {
+                    out.push(task.await.unwrap());
+                }
+            }
+            out
+        };
+        crate::time::timeout(Duration::from_secs(60), all)
+            .await
+            .expect("hang guard: a completion was never reaped")
+    });
+    feeder.join().unwrap();
+    let expected: Vec<String> = (0..pipes).map(|i| format!("pipe {i}")).collect();
+    let reads: Vec<String> = reads.into_iter().collect::<io::Result<_>>().unwrap();
+    assert_eq!(reads, expected, "{flavor}");
+    rings.rings.iter().map(|ring| ring.lock().arms).sum()
+}
+
+#[test]
+fn completions_while_the_owner_sleeps_wake_it() {
+    // Reads submitted by the ring's owner, completing one by one while it
+    // sleeps (on a condvar or in epoll). The kernel posts a pipe read's
+    // completion through task work on the submitting thread, which
+    // interrupts that thread's sleep: the owner's reap after each sleep
+    // takes it, with or without the epoll entry.
+    for flavor in FLAVORS {
+        reads_completing_one_by_one(flavor, 4, false);
+    }
+}
+
+#[test]
+fn completions_of_operations_submitted_off_the_owner_wake_it() {
+    // `block_on`'s thread submits to ring 0 at once and arms its epoll
+    // entry, as worker 0 may sleep; the completion interrupts only the
+    // submitting thread, which reaps nothing: only the epoll event (a
+    // thread in the driver reaps and wakes it) ends the wait. Each read
+    // after the first finds the entry disarmed by the previous one's
+    // event and arms it again.
+    let pipes = 3;
+    let arms = reads_completing_one_by_one("multi_thread", pipes, true);
+    assert!(arms >= pipes as u64 - 1, "armed {arms} times");
+}
+
 #[test]
 fn dropped_mid_flight_keeps_its_resources_until_the_completion() {
     for flavor in FLAVORS {
@@ -318,7 +415,7 @@ fn dropped_mid_flight_keeps_its_resources_until_the_completion() {
                 std::task::Poll::Ready(())
             });
             polled.await;
-            ring.shared.flush();
+            ring.shared.flush(true);
             let in_flight = ring.shared.lock().in_flight();
             drop(op);
             // The read is still in the kernel's hands: its descriptor (and
@@ -330,7 +427,7 @@ fn dropped_mid_flight_keeps_its_resources_until_the_completion() {
         // The cancel's completion (or the read's) releases the data; until
         // then the descriptor and the buffer stay alive in the ring.
         wait_until("the orphaned read completes", || {
-            ring.shared.flush();
+            ring.shared.flush(true);
             drops.load(SeqCst) == 1
         });
         assert_eq!(ring.shared.lock().in_flight(), 0);
@@ -667,7 +764,7 @@ fn a_file_opened_for_a_dropped_future_is_closed() {
                 .await;
                 assert!(first.is_pending(), "pushed, not submitted yet");
                 wait_until("the open completes", || {
-                    ring.shared.flush();
+                    ring.shared.flush(true);
                     ring.shared.lock().in_flight() == 0
                 });
                 drop(op);

@@ -245,7 +245,10 @@ impl Context {
     #[cfg(feature = "fs")]
     fn flush_ring(&self, core: Box<Core>) -> (Box<Core>, bool) {
         *self.core.borrow_mut() = Some(core);
-        let woke = self.handle().driver_handle().flush_ring(self.worker.index);
+        let woke = self
+            .handle()
+            .driver_handle()
+            .flush_ring(self.worker.index, true);
         let core = self
             .core
             .borrow_mut()
@@ -409,7 +412,8 @@ impl Context {
         #[cfg(feature = "fs")]
         let driver = self.handle().driver_handle();
         #[cfg(feature = "fs")]
-        let timeout = match driver.flush_ring(self.worker.index) {
+        let sleeps = timeout != Some(Duration::ZERO);
+        let timeout = match driver.flush_ring(self.worker.index, sleeps) {
             true => Some(Duration::ZERO),
             false => timeout,
         };
