@@ -457,7 +457,10 @@ mod tests {
             ["tcp_echo_1conn", "tcp_echo_10conn", "tcp_echo_100conn"]
         );
         assert!(select(all(), Some("no such workload")).is_empty());
-        let http: Vec<_> = select(all(), Some("hello_p99")).iter().map(|e| e.name).collect();
+        let http: Vec<_> = select(all(), Some("hello_p99"))
+            .iter()
+            .map(|e| e.name)
+            .collect();
         assert_eq!(http, ["hyper_hello"], "a row's name selects its entry");
         assert_eq!(select(all(), None).len(), all().len());
         assert_eq!(

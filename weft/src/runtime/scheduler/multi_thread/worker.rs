@@ -103,6 +103,10 @@ pub(super) struct Core {
     is_shutdown: bool,
     /// `None` while the thread is parked (the parker is out in use).
     park: Option<WorkerParker>,
+    /// The worker wakes tasks between polls (reaping its io_uring ring
+    /// when out of tasks): a task put in the LIFO slot then runs next, so
+    /// no LIFO rescue is needed (`schedule_local`).
+    between_polls: bool,
     stats: Stats,
     rand: FastRand,
 }
@@ -243,17 +247,19 @@ impl Context {
     /// installed, so the tasks it wakes queue here. Returns whether it woke
     /// any.
     #[cfg(feature = "fs")]
-    fn flush_ring(&self, core: Box<Core>) -> (Box<Core>, bool) {
+    fn flush_ring(&self, mut core: Box<Core>) -> (Box<Core>, bool) {
+        core.between_polls = true;
         *self.core.borrow_mut() = Some(core);
         let woke = self
             .handle()
             .driver_handle()
             .flush_ring(self.worker.index, true);
-        let core = self
+        let mut core = self
             .core
             .borrow_mut()
             .take()
             .expect("the core stays installed while the ring is flushed");
+        core.between_polls = false;
         (core, woke)
     }
 
@@ -333,6 +339,7 @@ impl Context {
             handle.notify_parked();
         } else if !should_notify
             && core.park.is_some()
+            && !core.between_polls
             && handle.shared.idle.might_wake_one()
             && handle.shared.lifo_watchers.load(SeqCst) == 0
         {
@@ -489,6 +496,7 @@ impl Core {
             spinner: Spinner::new(spin_before_park),
             is_shutdown: false,
             park: Some(park),
+            between_polls: false,
             stats: Stats::default(),
             rand: FastRand::new(),
         });
