@@ -8,7 +8,7 @@ use weft::runtime::Handle;
 /// tasks, the client's background dispatch) as weft tasks.
 ///
 /// [`new`](WeftExecutor::new) spawns on whatever weft runtime is current
-/// when hyper calls it, as [`weft::spawn`](crate::spawn) does;
+/// when hyper calls it, as [`weft::spawn`] does;
 /// [`with_handle`](WeftExecutor::with_handle) always spawns on the given
 /// runtime, so a builder made outside any runtime works too.
 ///

@@ -242,10 +242,13 @@ rt_test! {
 
             // weft's `copy` from a weft reader into a writer of tokio's camp.
             let mut out = Vec::new();
-            let mut sink = AsyncStdWrite(&mut out).compat_write();
-            let copied = weft::io::copy(&mut &b"copied by weft"[..], &mut sink).await.unwrap();
+            let copied = weft::io::copy(
+                &mut &b"copied by weft"[..],
+                &mut AsyncStdWrite(&mut out).compat_write(),
+            )
+            .await
+            .unwrap();
             assert_eq!(copied, 14);
-            drop(sink);
             assert_eq!(out, b"copied by weft");
         });
     }
