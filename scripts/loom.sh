@@ -28,24 +28,27 @@ filter="${1:-loom}"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-5}"
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg weft_loom -C debug-assertions"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/loom}"
-# `hyper`: its connection tracker (`weft/src/hyper/tracker.rs`) has models too.
-cargo_test=(cargo test -p weft-rt --lib --release --features hyper)
+# The crates with loom models: weft, and weft-hyper (its connection
+# tracker, `weft-hyper/src/tracker.rs`). Each model runs as
+# `<package> <model>`.
+packages=(weft-rt weft-hyper)
 
 echo "+ RUSTFLAGS=\"$RUSTFLAGS\" LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
-echo "+ ${cargo_test[*]} $filter"
-"${cargo_test[@]}" --no-run
-
 models=()
-while IFS= read -r line; do
-    models+=("${line%: test}")
-done < <("${cargo_test[@]}" -q "$filter" -- --list 2>/dev/null | grep ': test$' || true)
-
 # `#[ignore]`d models are listed too; they are reported as ignored, never
 # run (`--exact` on one would run nothing and pass).
 ignored=" "
-while IFS= read -r line; do
-    ignored+="${line%: test} "
-done < <("${cargo_test[@]}" -q "$filter" -- --list --ignored 2>/dev/null | grep ': test$' || true)
+for package in "${packages[@]}"; do
+    cargo_test=(cargo test -p "$package" --lib --release)
+    echo "+ ${cargo_test[*]} $filter"
+    "${cargo_test[@]}" --no-run
+    while IFS= read -r line; do
+        models+=("$package ${line%: test}")
+    done < <("${cargo_test[@]}" -q "$filter" -- --list 2>/dev/null | grep ': test$' || true)
+    while IFS= read -r line; do
+        ignored+="$package:${line%: test} "
+    done < <("${cargo_test[@]}" -q "$filter" -- --list --ignored 2>/dev/null | grep ': test$' || true)
+done
 
 if [ "${#models[@]}" -eq 0 ]; then
     echo "no loom model matches '$filter'" >&2
@@ -55,15 +58,18 @@ fi
 failed=()
 skipped=0
 start_all=$SECONDS
-for model in "${models[@]}"; do
+for entry in "${models[@]}"; do
+    package="${entry%% *}"
+    model="${entry#* }"
     start=$SECONDS
-    if [[ "$ignored" == *" $model "* ]]; then
-        printf 'ignored       %s (#[ignore]: see its comment)\n' "$model"
+    if [[ "$ignored" == *" $package:$model "* ]]; then
+        printf 'ignored       %s (#[ignore]: see its comment)\n' "$entry"
         skipped=$((skipped + 1))
-    elif "${cargo_test[@]}" -q -- --exact "$model" >"$CARGO_TARGET_DIR/loom-last.log" 2>&1; then
-        printf 'ok      %4ss  %s\n' "$((SECONDS - start))" "$model"
+    elif cargo test -p "$package" --lib --release -q -- --exact "$model" \
+        >"$CARGO_TARGET_DIR/loom-last.log" 2>&1; then
+        printf 'ok      %4ss  %s\n' "$((SECONDS - start))" "$entry"
     else
-        printf 'FAILED  %4ss  %s\n' "$((SECONDS - start))" "$model"
+        printf 'FAILED  %4ss  %s\n' "$((SECONDS - start))" "$entry"
         # The panic messages, without loom's backtraces.
         grep -E "panicked at|^[A-Za-z].*(violation|deadlock|leaked|use-after-free|assert)" \
             "$CARGO_TARGET_DIR/loom-last.log" | head -n 8 | sed 's/^/          /' || true

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs weft's unit tests (the task cell, its protocol, the cell_tests) and a
-# selection of task integration tests under Miri, which must all pass. Miri
+# Runs weft's unit tests (the task cell, its protocol, the cell_tests), a
+# selection of task integration tests, and the unit tests of the adapter
+# crates weft-tokio-io and weft-hyper (their `ReadBuf` conversions are
+# unsafe code) under Miri, which must all pass. Miri
 # reports undefined behaviour (use-after-free, dangling or protected
 # references, data races between the test's threads) and, at exit, leaked
 # memory.
@@ -48,12 +50,14 @@ echo "miri: $(cargo +nightly miri --version)"
 echo "+ MIRIFLAGS=\"$MIRIFLAGS\" CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
 
 failed=()
+# run <name> <package> <cargo test arguments...>
 run() {
     local name="$1"
-    shift
+    local package="$2"
+    shift 2
     local start=$SECONDS
-    echo "+ cargo +nightly miri test -p weft-rt $*"
-    if cargo +nightly miri test -p weft-rt "$@"; then
+    echo "+ cargo +nightly miri test -p $package $*"
+    if cargo +nightly miri test -p "$package" "$@"; then
         echo "miri: ok      $name ($((SECONDS - start))s)"
     else
         echo "miri: FAILED  $name ($((SECONDS - start))s)"
@@ -61,10 +65,12 @@ run() {
     fi
 }
 
-run "unit tests" --lib --all-features
+run "unit tests" weft-rt --lib --all-features
+run "weft-tokio-io unit tests" weft-tokio-io --lib
+run "weft-hyper unit tests" weft-hyper --lib
 for test in $tests; do
     if [ -f "weft/tests/$test.rs" ]; then
-        run "$test" --test "$test" -- "${skips[@]}"
+        run "$test" weft-rt --test "$test" -- "${skips[@]}"
     else
         echo "miri: skip    $test (weft/tests/$test.rs not found)"
     fi

@@ -1,5 +1,5 @@
 //! An axum application on weft: an `axum::Router` served by
-//! `weft::hyper::serve` (axum's own `serve` needs tokio), with a JSON API,
+//! `weft_hyper::serve` (axum's own `serve` needs tokio), with a JSON API,
 //! a path parameter, a streamed response body, a timeout layer built on
 //! weft's timers, and graceful shutdown on Ctrl-C.
 //!
@@ -126,7 +126,7 @@ async fn main() -> std::io::Result<()> {
     let router = app();
     // One hyper service per connection, which tells the router who is on
     // the other end.
-    weft::hyper::serve_with(listener, move |peer: SocketAddr| {
+    weft_hyper::serve_with(listener, move |peer: SocketAddr| {
         let router = router.clone();
         hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             request.extensions_mut().insert(Peer(peer));

@@ -12,8 +12,8 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use weft::hyper::WeftExecutor;
 use weft::net::TcpStream;
+use weft_hyper::{WeftExecutor, WeftIo};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -41,7 +41,8 @@ async fn show(what: &str, response: Response<Incoming>) -> Result<(), BoxError> 
 
 async fn http1(addr: SocketAddr) -> Result<(), BoxError> {
     let stream = TcpStream::connect(addr).await?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(WeftIo::new(stream)).await?;
     // The connection does the I/O; it ends when `sender` is dropped.
     let connection = weft::spawn(connection);
     for path in ["/", "/again"] {
@@ -60,7 +61,7 @@ async fn http2(addr: SocketAddr) -> Result<(), BoxError> {
     let stream = TcpStream::connect(addr).await?;
     // HTTP/2 runs its streams as tasks: on weft, through WeftExecutor.
     let (sender, connection) =
-        hyper::client::conn::http2::handshake(WeftExecutor::new(), stream).await?;
+        hyper::client::conn::http2::handshake(WeftExecutor::new(), WeftIo::new(stream)).await?;
     let connection = weft::spawn(connection);
     // Three requests at once on the one connection.
     let mut requests = weft::task::JoinSet::new();
@@ -89,7 +90,7 @@ async fn main() -> Result<(), BoxError> {
             let listener = weft::net::TcpListener::bind("127.0.0.1:0").await?;
             let addr = listener.local_addr()?;
             weft::spawn(
-                weft::hyper::serve(listener, hyper::service::service_fn(describe)).into_future(),
+                weft_hyper::serve(listener, hyper::service::service_fn(describe)).into_future(),
             );
             addr
         }

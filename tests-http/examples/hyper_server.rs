@@ -1,4 +1,4 @@
-//! hyper's hello world on weft: `weft::hyper::serve` answers every
+//! hyper's hello world on weft: `weft_hyper::serve` answers every
 //! request, HTTP/1 or HTTP/2, with "Hello, World!", until Ctrl-C, then
 //! finishes the requests in flight and exits.
 //!
@@ -24,7 +24,7 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:3000".into());
     let listener = weft::net::TcpListener::bind(&addr).await?;
     println!("listening on {}", listener.local_addr()?);
-    weft::hyper::serve(listener, hyper::service::service_fn(hello))
+    weft_hyper::serve(listener, hyper::service::service_fn(hello))
         .with_graceful_shutdown(weft::signal::ctrl_c())
         .await?;
     println!("shut down");

@@ -1,7 +1,7 @@
 //! hyper's client connection API over weft `TcpStream`s on every runtime
 //! flavor: HTTP/1 against a hand-written server (the request checked on
 //! the wire, keep-alive, a request body), HTTP/2 against
-//! `weft::hyper::serve` (concurrent requests, bodies), and HTTP/2
+//! `weft_hyper::serve` (concurrent requests, bodies), and HTTP/2
 //! keep-alive pings on `WeftTimer` giving up on a peer that never answers.
 
 mod hyper_support;
@@ -18,9 +18,9 @@ use hyper_support::*;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
 use support::*;
-use weft::hyper::{WeftExecutor, WeftTimer};
 use weft::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use weft::net::TcpStream;
+use weft_hyper::{WeftExecutor, WeftIo, WeftTimer};
 
 /// Reads one HTTP/1 request head (lines up to the empty one) and, if it
 /// has a `content-length`, its body.
@@ -83,7 +83,7 @@ rt_test! {
 
             let stream = TcpStream::connect(addr).await.unwrap();
             let (mut sender, connection) =
-                hyper::client::conn::http1::handshake::<_, Full<Bytes>>(stream).await.unwrap();
+                hyper::client::conn::http1::handshake::<_, Full<Bytes>>(WeftIo::new(stream)).await.unwrap();
             let connection = weft::spawn(connection);
             let request = Request::get("/first")
                 .header("host", "example.test")
@@ -119,11 +119,11 @@ rt_test! {
                 let body = request.into_body().collect().await.unwrap().to_bytes();
                 Ok::<_, Infallible>(Response::new(full(format!("{what} {}", body.len()))))
             });
-            let server = Server::spawn(addr, weft::hyper::serve(listener, service));
+            let server = Server::spawn(addr, weft_hyper::serve(listener, service));
 
             let stream = TcpStream::connect(addr).await.unwrap();
             let (sender, connection) =
-                hyper::client::conn::http2::handshake(WeftExecutor::new(), stream).await.unwrap();
+                hyper::client::conn::http2::handshake(WeftExecutor::new(), WeftIo::new(stream)).await.unwrap();
             let connection = weft::spawn(connection);
             let mut requests = weft::task::JoinSet::new();
             for i in 0..20usize {
@@ -177,7 +177,7 @@ rt_test! {
                 .keep_alive_interval(Duration::from_millis(100))
                 .keep_alive_timeout(Duration::from_millis(100))
                 .keep_alive_while_idle(true)
-                .handshake::<_, Empty<Bytes>>(stream)
+                .handshake::<_, Empty<Bytes>>(WeftIo::new(stream))
                 .await
                 .unwrap();
             // The peer never closes: only the keep-alive timer can end the

@@ -1,4 +1,4 @@
-//! `weft::hyper::serve` with no file descriptor left (`EMFILE`): it backs
+//! `weft_hyper::serve` with no file descriptor left (`EMFILE`): it backs
 //! off instead of spinning on the failing `accept`, serves the waiting
 //! connections once descriptors are free again, and still shuts down on
 //! its signal while backing off.
@@ -52,7 +52,7 @@ fn scenario(flavor: Flavor) {
         let (listener, addr) = listener().await;
         let service =
             service_fn(|_request| async { Ok::<_, Infallible>(Response::new(full("served"))) });
-        let mut server = Server::spawn(addr, weft::hyper::serve(listener, service));
+        let mut server = Server::spawn(addr, weft_hyper::serve(listener, service));
         let sockets: Vec<_> = (0..3).map(|_| unconnected()).collect();
         let late = unconnected();
         // Let the server reach its accept before the limit drops.

@@ -1,4 +1,4 @@
-//! `weft::hyper::serve`'s first request deadline over 127.0.0.1 on every
+//! `weft_hyper::serve`'s first request deadline over 127.0.0.1 on every
 //! runtime flavor: connections that send nothing, part of the HTTP/2
 //! preface, part of a request head, the HTTP/2 handshake and no request,
 //! or a byte at a time, are closed by the server at the deadline and free
@@ -33,9 +33,9 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 use support::*;
-use weft::hyper::{serve, serve_with};
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::TcpStream;
+use weft_hyper::{serve, serve_with};
 
 /// The deadline of the tests where it must fire.
 const DEADLINE: Duration = Duration::from_millis(300);
@@ -263,9 +263,9 @@ rt_test! {
             // HTTP/2: the preface in two pieces, then the handshake and a
             // request.
             let stream = TcpStream::connect(addr).await.unwrap();
-            let stream = weft::hyper::WeftIo::new(SlowStart::new(stream));
+            let stream = weft_hyper::WeftIo::new(SlowStart::new(stream));
             let (mut sender, connection) =
-                hyper::client::conn::http2::handshake(weft::hyper::WeftExecutor::new(), stream)
+                hyper::client::conn::http2::handshake(weft_hyper::WeftExecutor::new(), stream)
                     .await
                     .unwrap();
             let connection = weft::spawn(connection);
@@ -356,7 +356,7 @@ rt_test! {
         let _watchdog = Watchdog::new("idle_h1");
         rt.block_on(async {
             let (listener, addr) = listener().await;
-            let mut builder = weft::hyper::connection_builder();
+            let mut builder = weft_hyper::connection_builder();
             builder.http1().header_read_timeout(DEADLINE);
             // The first request deadline is off: only hyper's timer can
             // close the idle connection.

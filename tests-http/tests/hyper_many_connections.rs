@@ -1,4 +1,4 @@
-//! 1,000 concurrent HTTP/1 connections to one `weft::hyper::serve` server
+//! 1,000 concurrent HTTP/1 connections to one `weft_hyper::serve` server
 //! over 127.0.0.1: every handler waits until all 1,000 requests are in
 //! flight at once, then each client must get its own answer.
 //!
@@ -51,7 +51,7 @@ fn thousand_connections(flavor: Flavor) {
                 Ok::<_, Infallible>(Response::new(full(request.uri().path().to_string())))
             }
         });
-        let server = Server::spawn(addr, weft::hyper::serve(listener, service));
+        let server = Server::spawn(addr, weft_hyper::serve(listener, service));
 
         let clients: Vec<_> = (0..CLIENTS)
             .map(|id| {

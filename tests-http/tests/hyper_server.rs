@@ -1,4 +1,4 @@
-//! `weft::hyper::serve` over 127.0.0.1 on every runtime flavor: keep-alive,
+//! `weft_hyper::serve` over 127.0.0.1 on every runtime flavor: keep-alive,
 //! pipelining, chunked bodies both ways, HTTP/2 with concurrent streams, a
 //! client that disconnects mid-response, slow clients and the timeouts
 //! that catch them, HTTP/1 upgrades, the connection limit.
@@ -23,9 +23,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::*;
-use weft::hyper::{serve, serve_with};
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::TcpStream;
+use weft_hyper::{serve, serve_with};
 
 /// Answers with the request's path.
 async fn path(
@@ -249,7 +249,7 @@ rt_test! {
         rt.block_on(async {
             let metrics = weft::runtime::Handle::current().metrics();
             let (listener, addr) = listener().await;
-            let mut builder = weft::hyper::connection_builder();
+            let mut builder = weft_hyper::connection_builder();
             builder.http1().header_read_timeout(Duration::from_millis(1000));
             let server = Server::spawn(
                 addr,
@@ -330,7 +330,7 @@ rt_test! {
         rt.block_on(async {
             let metrics = weft::runtime::Handle::current().metrics();
             let (listener, addr) = listener().await;
-            let mut builder = weft::hyper::connection_builder();
+            let mut builder = weft_hyper::connection_builder();
             builder
                 .http2()
                 .keep_alive_interval(Duration::from_millis(100))
@@ -366,7 +366,7 @@ rt_test! {
             let service = service_fn(|mut request: Request<Incoming>| async move {
                 weft::spawn(async move {
                     let upgraded = hyper::upgrade::on(&mut request).await.unwrap();
-                    let mut io = weft::hyper::WeftIo::new(upgraded);
+                    let mut io = weft_hyper::WeftIo::new(upgraded);
                     let mut line = [0u8; 5];
                     io.read_exact(&mut line).await.unwrap();
                     io.write_all(&line).await.unwrap();
@@ -485,10 +485,10 @@ fn decode_chunked(mut body: &str) -> String {
 fn public_types_are_send_and_sync() {
     fn send_sync<T: Send + Sync>() {}
     fn send<T: Send>() {}
-    send_sync::<weft::hyper::WeftExecutor>();
-    send_sync::<weft::hyper::WeftTimer>();
-    send_sync::<weft::hyper::WeftIo<weft::net::TcpStream>>();
-    send::<weft::hyper::ServeFuture>();
+    send_sync::<weft_hyper::WeftExecutor>();
+    send_sync::<weft_hyper::WeftTimer>();
+    send_sync::<weft_hyper::WeftIo<weft::net::TcpStream>>();
+    send::<weft_hyper::ServeFuture>();
     // A configured server can move to the task that runs it.
     fn serve_is_send<S: Clone + Send + 'static>(listener: weft::net::TcpListener, service: S) {
         fn check<T: Send>(_: &T) {}

@@ -1,4 +1,4 @@
-//! Graceful shutdown of `weft::hyper::serve` on every runtime flavor:
+//! Graceful shutdown of `weft_hyper::serve` on every runtime flavor:
 //! requests in flight finish, idle and silent connections close, new
 //! connections are refused, and the server's future completes only when
 //! every connection has; HTTP/2 gets a `GOAWAY`; dropping the server's
@@ -22,10 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::Duration;
 use support::*;
-use weft::hyper::serve;
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::TcpStream;
 use weft::sync::Semaphore;
+use weft_hyper::serve;
 
 /// `/slow` waits for a permit of `gate` (counting itself in `entered`
 /// first); every other path answers at once.

@@ -1,12 +1,13 @@
-//! `weft::hyper::serve` with a connection builder restricted to one HTTP
+//! `weft_hyper::serve` with a connection builder restricted to one HTTP
 //! version, over 127.0.0.1 on every runtime flavor: `http1_only()` refuses
 //! an HTTP/2 client with prior knowledge (closed, no response, the service
 //! never called) and serves HTTP/1; `http2_only()` refuses HTTP/1 and
 //! serves HTTP/2; a preface that arrives a byte at a time is told when it
 //! completes; a partial preface followed by silence waits without spinning
 //! and is closed by the first request deadline, or at once on graceful
-//! shutdown; HTTP/1 upgrades still work, and still downcast to the weft
-//! `TcpStream`, in auto mode and under `http1_only()`.
+//! shutdown; HTTP/1 upgrades still work, and still downcast to the
+//! `WeftIo<TcpStream>` each connection is served as, in auto mode and
+//! under `http1_only()`.
 //!
 //! Verdicts rest on events (a socket closed by the server, a response,
 //! the service's call count, the number of task polls while nothing
@@ -32,9 +33,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::*;
-use weft::hyper::{connection_builder, serve, WeftExecutor};
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::TcpStream;
+use weft_hyper::{connection_builder, serve, WeftExecutor, WeftIo};
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 /// An empty SETTINGS frame.
@@ -109,7 +110,7 @@ async fn first_bytes(stream: &mut TcpStream) -> Option<Vec<u8>> {
 async fn http2_request(addr: SocketAddr) -> Result<Response<Incoming>, hyper::Error> {
     let stream = TcpStream::connect(addr).await.unwrap();
     let (mut sender, connection) =
-        hyper::client::conn::http2::handshake(WeftExecutor::new(), stream).await?;
+        hyper::client::conn::http2::handshake(WeftExecutor::new(), WeftIo::new(stream)).await?;
     weft::spawn(async move {
         let _ = connection.await;
     });
@@ -119,7 +120,8 @@ async fn http2_request(addr: SocketAddr) -> Result<Response<Incoming>, hyper::Er
 /// A request through hyper's HTTP/1 client; the error if it failed.
 async fn http1_request(addr: SocketAddr) -> Result<Response<Incoming>, hyper::Error> {
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(stream).await?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(WeftIo::new(stream)).await?;
     weft::spawn(async move {
         let _ = connection.await;
     });
@@ -319,9 +321,9 @@ rt_test! {
                 let service = service_fn(|mut request: Request<Incoming>| async move {
                     weft::spawn(async move {
                         let upgraded = hyper::upgrade::on(&mut request).await.unwrap();
-                        let parts = downcast::<TcpStream>(upgraded)
+                        let parts = downcast::<WeftIo<TcpStream>>(upgraded)
                             .unwrap_or_else(|_| panic!("the upgrade is not a weft TcpStream"));
-                        let mut stream = parts.io;
+                        let mut stream = parts.io.into_inner();
                         let mut line = parts.read_buf.to_vec();
                         while line.len() < 5 {
                             let mut byte = [0u8; 1];

@@ -31,7 +31,7 @@ pub const NOTES: &[&str] = &[
      1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft and tokio alternating; \
      the same hyper service on both, each server on its own multi_thread runtime with 2 workers \
      and the same hyper-util auto builder (HTTP/1 + HTTP/2, a timer for the header-read \
-     timeout, TCP_NODELAY): weft::hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
+     timeout, TCP_NODELAY): weft_hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
      accept loop; the four rows come from the same runs; wrk runs on the same machine and shares \
      its cores with the server",
     "dropin_*: one axum application (weft-bench/dropin-app/src/main.rs, axum::serve, \

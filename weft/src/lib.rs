@@ -44,9 +44,6 @@
 //!   [`Semaphore`](sync::Semaphore), [`Notify`](sync::Notify),
 //!   [`OnceCell`](sync::OnceCell) and the channels `mpsc`, `oneshot`,
 //!   `broadcast`, `watch`; usable from any executor.
-//! * `hyper` (feature `hyper`) — HTTP with hyper 1.x and axum: hyper's
-//!   executor, timer and I/O traits on weft, and `serve`, an HTTP/1 and
-//!   HTTP/2 server loop with graceful shutdown.
 //! * [`process`] (feature `process`) — child processes: [`Command`](process::Command)
 //!   with asynchronous `spawn`, `status` and `output`, [`Child`](process::Child)
 //!   waited for through a pidfd or `SIGCHLD`, its pipes as non-blocking
@@ -79,9 +76,7 @@
 //! | `process` | [`process`]: `Command`, `Child` and its pipes (implies `signal`) |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
-//! | `tokio-io` | tokio's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types (not in `full`) |
-//! | `hyper`  | `weft::hyper`: hyper's `rt` traits on weft, `serve` (not in `full`: it builds hyper, h2 and, for their traits only, the `tokio` crate without its runtime) |
-//! | `full`   | everything but `test-util`, `tokio-io` and `hyper` (the default) |
+//! | `full`   | everything but `test-util` (the default) |
 //!
 //! `net`, `io-std`, `time`, `signal`, `fs` and `process` imply `rt` (weft's
 //! sockets, timers, signal streams, files and children exist only inside a
@@ -89,10 +84,29 @@
 //! `io-util` need no runtime. The traits `AsyncRead`, `AsyncWrite`,
 //! `AsyncBufRead`, `AsyncSeek`, `ReadBuf`, and the macros `join!`,
 //! `try_join!`, `select!` and `pin!`, are always available.
+//!
+//! # hyper, axum and tokio's I/O traits
+//!
+//! Two crates of weft's repository, not features of this one, connect
+//! weft to crates written for tokio:
+//!
+//! * `weft-hyper` (library `weft_hyper`): hyper 1.x's executor, timer and
+//!   I/O traits on weft, and `serve`, an HTTP/1 and HTTP/2 server loop
+//!   that serves an axum `Router` too;
+//! * `weft-tokio-io` (library `weft_tokio_io`): adapters between weft's
+//!   I/O traits and the `tokio` crate's, both ways (for `tokio-util`'s
+//!   codecs, say).
+//!
+//! They are separate because hyper, h2 and tokio-util depend on the
+//! `tokio` crate, and weft depends on nothing that does: under the tokio
+//! drop-in (a package named `tokio` built on weft, patched over the real
+//! one), `tokio` *is* weft, and such a dependency would be a cycle. With
+//! the drop-in, these crates are not needed: hyper-util's `TokioIo` and
+//! `TokioExecutor`, `axum::serve` and tokio-util run on weft as they are.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(any(feature = "futures-io", feature = "tokio-io", feature = "hyper"))]
+#[cfg(feature = "futures-io")]
 mod compat;
 pub mod io;
 mod loom;
@@ -104,9 +118,6 @@ pub mod macros;
 #[cfg(feature = "fs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub mod fs;
-#[cfg(feature = "hyper")]
-#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
-pub mod hyper;
 #[cfg(feature = "net")]
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net;

@@ -1,17 +1,15 @@
 //! `weft::fs::File` through the other ecosystems' I/O traits, with code
 //! written against them: `futures_util::io`'s extension traits (read,
-//! write, seek) and tokio-util's codecs over tokio's traits, plus tokio's
-//! two-step seek.
-#![cfg(all(feature = "fs", feature = "futures-io", feature = "tokio-io"))]
+//! write, seek). (tokio's traits, through the crate `weft-tokio-io`, are
+//! tested there, with tokio-util's codecs over a `File`.)
+#![cfg(all(feature = "fs", feature = "futures-io"))]
 
 mod support;
 
-use futures_util::{SinkExt, StreamExt};
 use std::future::poll_fn;
 use std::io::SeekFrom;
 use std::pin::Pin;
 use support::*;
-use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 use weft::fs::{File, OpenOptions};
 
 async fn read_write(dir: &Scratch) -> File {
@@ -60,30 +58,6 @@ rt_test! {
             let mut two = [0u8; 2];
             file.read_exact(&mut two).await.unwrap();
             assert_eq!(&two, b"23");
-        });
-    }
-
-    fn tokio_io_codecs_and_seek(rt: &Runtime) {
-        let dir = Scratch::new("fs-tokio-io");
-        rt.block_on(async {
-            let file = read_write(&dir).await;
-            let mut sink = FramedWrite::new(file, LinesCodec::new());
-            for line in ["one", "two", "three"] {
-                sink.send(line).await.unwrap();
-            }
-            let mut file = sink.into_inner();
-            poll_fn(|cx| tokio::io::AsyncWrite::poll_flush(Pin::new(&mut file), cx)).await.unwrap();
-
-            // tokio's two-step seek, back to the start.
-            tokio::io::AsyncSeek::start_seek(Pin::new(&mut file), SeekFrom::Start(0)).unwrap();
-            let pos = poll_fn(|cx| tokio::io::AsyncSeek::poll_complete(Pin::new(&mut file), cx)).await;
-            assert_eq!(pos.unwrap(), 0);
-
-            let lines: Vec<String> = FramedRead::new(file, LinesCodec::new())
-                .map(Result::unwrap)
-                .collect()
-                .await;
-            assert_eq!(lines, ["one", "two", "three"]);
         });
     }
 }

@@ -1,7 +1,9 @@
 //! Every weft I/O type has the other ecosystems' I/O traits that match what
-//! it does (reads, buffered reads, writes, seeks): `futures-io`'s, tokio's and
-//! hyper's. The checks are compile-time bounds on generic functions; the
-//! tests only make them part of the test run.
+//! it does (reads, buffered reads, writes, seeks): `futures-io`'s. (tokio's
+//! and hyper's come through the generic adapters of the crates
+//! `weft-tokio-io` and `weft-hyper`, which need no list.) The checks are
+//! compile-time bounds on generic functions; the tests only make them part
+//! of the test run.
 //!
 //! The types are weft's `for_each_io_type!` list (`src/compat/mod.rs`),
 //! each made concrete; that list is itself checked against weft's sources
@@ -83,27 +85,5 @@ fn every_io_type_speaks_futures_io() {
     fn buf_read<T: futures_io::AsyncBufRead>() {}
     fn write<T: futures_io::AsyncWrite>() {}
     fn seek<T: futures_io::AsyncSeek>() {}
-    every_io_type!(read, buf_read, write, seek);
-}
-
-#[cfg(feature = "tokio-io")]
-#[test]
-fn every_io_type_speaks_tokio_io() {
-    fn read<T: tokio::io::AsyncRead>() {}
-    fn buf_read<T: tokio::io::AsyncBufRead>() {}
-    fn write<T: tokio::io::AsyncWrite>() {}
-    fn seek<T: tokio::io::AsyncSeek>() {}
-    every_io_type!(read, buf_read, write, seek);
-}
-
-#[cfg(feature = "hyper")]
-#[test]
-fn every_io_type_speaks_hyper_rt() {
-    fn read<T: hyper::rt::Read>() {}
-    // hyper has no buffered-read trait.
-    fn buf_read<T>() {}
-    fn write<T: hyper::rt::Write>() {}
-    // Nor a seek trait.
-    fn seek<T>() {}
     every_io_type!(read, buf_read, write, seek);
 }

@@ -1,6 +1,7 @@
 //! Accepting with no file descriptor left (`EMFILE`): `accept` returns the
-//! error, the listener stays usable, and once descriptors are free again
-//! it accepts the connection that waited, and later ones.
+//! error (which `AcceptErrorKind` sorts as out of resources), the listener
+//! stays usable, and once descriptors are free again it accepts the
+//! connection that waited, and later ones.
 //!
 //! `RLIMIT_NOFILE` is process-wide, so this binary holds a single test,
 //! which runs the scenario on each runtime flavor in turn.
@@ -10,7 +11,7 @@ mod support;
 use std::io::{Read, Write};
 use support::*;
 use weft::io::{AsyncReadExt, AsyncWriteExt};
-use weft::net::TcpListener;
+use weft::net::{AcceptErrorKind, TcpListener};
 
 fn scenario(flavor: Flavor) {
     let _watchdog = Watchdog::new("accept_under_emfile");
@@ -35,6 +36,7 @@ fn scenario(flavor: Flavor) {
                 Some(libc::EMFILE),
                 "attempt {attempt}: expected EMFILE, got {err}"
             );
+            assert_eq!(AcceptErrorKind::of(&err), AcceptErrorKind::OutOfResources);
         }
 
         // Descriptors are back: the waiting connection is accepted.

@@ -1,4 +1,4 @@
-//! Shared helpers for the HTTP tests: starting a `weft::hyper::serve`
+//! Shared helpers for the HTTP tests: starting a `weft_hyper::serve`
 //! server on 127.0.0.1, hyper clients over weft sockets, raw HTTP/1
 //! exchanges, and bounded waits.
 #![allow(dead_code, unused_imports)]
@@ -11,11 +11,11 @@ use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
-use weft::hyper::WeftExecutor;
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
 use weft::sync::oneshot;
 use weft::task::JoinHandle;
+use weft_hyper::{WeftExecutor, WeftIo};
 
 /// How long any single wait of a test may take before it fails. Generous:
 /// it only turns a hang into a failure.
@@ -59,10 +59,10 @@ pub(crate) struct Server {
 impl Server {
     /// Spawns `configure(serve(listener, ...))` with a graceful-shutdown
     /// switch added.
-    pub(crate) fn spawn<M, G>(addr: SocketAddr, serve: weft::hyper::Serve<M, G>) -> Server
+    pub(crate) fn spawn<M, G>(addr: SocketAddr, serve: weft_hyper::Serve<M, G>) -> Server
     where
-        weft::hyper::Serve<M, oneshot::Receiver<()>>:
-            IntoFuture<Output = io::Result<()>, IntoFuture = weft::hyper::ServeFuture>,
+        weft_hyper::Serve<M, oneshot::Receiver<()>>:
+            IntoFuture<Output = io::Result<()>, IntoFuture = weft_hyper::ServeFuture>,
     {
         let (stop, stopped) = oneshot::channel();
         let task = weft::spawn(serve.with_graceful_shutdown(stopped).into_future());
@@ -103,7 +103,9 @@ where
     B::Error: Into<BoxError>,
 {
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (sender, connection) = hyper::client::conn::http1::handshake(stream).await.unwrap();
+    let (sender, connection) = hyper::client::conn::http1::handshake(WeftIo::new(stream))
+        .await
+        .unwrap();
     weft::spawn(async move {
         let _ = connection.await;
     });
@@ -118,9 +120,10 @@ where
     B::Error: Into<BoxError>,
 {
     let stream = TcpStream::connect(addr).await.unwrap();
-    let (sender, connection) = hyper::client::conn::http2::handshake(WeftExecutor::new(), stream)
-        .await
-        .unwrap();
+    let (sender, connection) =
+        hyper::client::conn::http2::handshake(WeftExecutor::new(), WeftIo::new(stream))
+            .await
+            .unwrap();
     weft::spawn(async move {
         let _ = connection.await;
     });

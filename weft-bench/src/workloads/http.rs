@@ -1,6 +1,6 @@
 //! hyper's hello world under `wrk`: the same hyper service (answering
 //! every request with "Hello, World!") served on weft, through
-//! `weft::hyper::serve`, and on tokio, through hyper-util's `TokioIo`,
+//! `weft_hyper::serve`, and on tokio, through hyper-util's `TokioIo`,
 //! `TokioExecutor` and `TokioTimer` in the accept loop hyper-util's docs
 //! show; both on a multi_thread runtime with [`Settings::workers`] workers
 //! and the same connection builder (hyper-util's auto builder, HTTP/1 and
@@ -195,7 +195,7 @@ impl Server {
                     .build()?;
                 let listener = rt.block_on(weft::net::TcpListener::bind("127.0.0.1:0"))?;
                 let addr = listener.local_addr()?;
-                rt.spawn(weft::hyper::serve(listener, service_fn(hello)).into_future());
+                rt.spawn(weft_hyper::serve(listener, service_fn(hello)).into_future());
                 Ok(Server {
                     addr,
                     _runtime: Box::new(rt),
@@ -220,9 +220,9 @@ impl Server {
 }
 
 /// hyper on tokio: the accept loop of hyper-util's examples, with the
-/// connection builder configured as `weft::hyper::connection_builder`
+/// connection builder configured as `weft_hyper::connection_builder`
 /// configures weft's (an executor, a timer for both protocols) and
-/// `TCP_NODELAY`, as `weft::hyper::serve` sets it.
+/// `TCP_NODELAY`, as `weft_hyper::serve` sets it.
 async fn tokio_serve(listener: tokio::net::TcpListener) {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());

@@ -27,9 +27,6 @@ fn read_into<T: AsyncRead + ?Sized>(
 
 /// One capability of one list entry (see `for_each_io_type!`): the
 /// `futures-io` trait, bounded by and forwarding to weft's.
-// Dialect twin (intentional): the other ecosystems' traits have the same
-// methods as weft's, so this file's forwarding impls have the same shape as
-// the other dialects'; each forwards to weft's trait and nothing else.
 macro_rules! futures_io_impl {
     (read [$(#[$attr:meta])*] [$($generics:tt),*] $ty:ty [$($bounded:ty)?]) => {
         $(#[$attr])*

@@ -1,16 +1,15 @@
 //! Other ecosystems' I/O traits on weft's I/O types, so that crates
-//! written against them take a weft socket or stream as it is:
+//! written against them take a weft socket or stream as it is: today
+//! `futures_io::{AsyncRead, AsyncWrite, AsyncBufRead, AsyncSeek}`, feature
+//! `futures-io` (`futures_io.rs`).
 //!
-//! * `futures_io::{AsyncRead, AsyncWrite, AsyncBufRead}`, feature
-//!   `futures-io` (`futures_io.rs`);
-//! * tokio's `AsyncRead`, `AsyncWrite` and `AsyncBufRead`, feature
-//!   `tokio-io` (`tokio_io.rs`);
-//! * hyper 1.x's `rt::Read` and `rt::Write`, feature `hyper`
-//!   (`hyper_rt.rs`).
-//!
-//! This module holds trait impls only. hyper's executor, timer, server
-//! loop and the `WeftIo` adapter (for I/O types that are not weft's) are
-//! in `weft::hyper`.
+//! This module holds trait impls only. tokio's I/O traits and hyper's
+//! `rt` traits are not here: they come through adapters in the workspace
+//! crates `weft-tokio-io` and `weft-hyper`, because those traits live in
+//! crates that depend on the `tokio` crate, which weft must not depend on
+//! (under the tokio drop-in, `tokio` is weft: a cycle; see the crate docs).
+//! An adapter type is generic (`Compat<T>` for any weft `AsyncRead`), so it
+//! needs no list.
 //!
 //! # Design
 //!
@@ -19,10 +18,12 @@
 //! the trait and `T` would be foreign to weft), so each dialect implements
 //! its traits type by type. The types are named once, in
 //! `for_each_io_type!` (below), each with what it does: `read` (weft's
-//! `AsyncRead`), `buf_read` (`AsyncBufRead`), `write` (`AsyncWrite`). Each
-//! dialect file defines one macro with an arm for each of those three
-//! words, and expands the list with it (`for_each_io_type!(futures_io_impl)`).
-//! A weft I/O type added to the list gets every dialect at once.
+//! `AsyncRead`), `buf_read` (`AsyncBufRead`), `write` (`AsyncWrite`),
+//! `seek` (`AsyncSeek`). Each dialect file defines one macro with an arm
+//! for each of those words, and expands the list with it
+//! (`for_each_io_type!(futures_io_impl)`). A weft I/O type added to the
+//! list gets every dialect at once; a dialect added later (a trait crate
+//! that does not depend on `tokio`) is one file and one macro.
 //!
 //! **The bound is weft's own impl.** The impls for a generic type are
 //! bounded by the weft trait they forward to, on the type itself:
@@ -34,29 +35,26 @@
 //!
 //! **Who reads, who writes.** Some types go one way only: `Repeat`,
 //! `Stdin`, `Chain`, `Take` and every read half only read; `Sink`,
-//! `StdWriter` (`Stdout`, `Stderr`) and every write half only write. `buf_read` is
-//! for the types with an internal buffer (`BufReader`, `BufWriter` over a
-//! buffered reader, `BufStream`, `Chain`, `Take`, `Empty`); hyper has no
-//! buffered-read trait, so its dialect ignores it.
+//! `StdWriter` (`Stdout`, `Stderr`) and every write half only write.
+//! `buf_read` is for the types with an internal buffer (`BufReader`,
+//! `BufWriter` over a buffered reader, `BufStream`, `Chain`, `Take`,
+//! `Empty`).
 //!
-//! **Seeking** (`seek`, weft's `AsyncSeek`): tokio's trait has weft's two
-//! steps (`start_seek`, `poll_complete`) and forwards one to one.
-//! futures-io's has one call, `poll_seek(position)`, repeated until it is
-//! ready; bridging it needs a record of which seek is in flight (so that a
-//! repeated call waits for it rather than seeking again), which the type
-//! keeps: a type listed with `seek` has an inherent
-//! `poll_seek_to(self: Pin<&mut Self>, cx, position)` that the futures-io
-//! dialect calls (`File` keeps the target of the seek in flight; `Empty`
-//! completes every seek at once). hyper has no seek trait. The buffered
-//! adapters (`BufReader`, `BufWriter`, `BufStream`) also seek in weft but
-//! are not listed (`SEEK_NOT_BRIDGED` below): they keep no such record
-//! yet, so neither dialect's seek is offered for them.
+//! **Seeking** (`seek`, weft's `AsyncSeek`, two steps: `start_seek`, then
+//! `poll_complete`): futures-io's trait has one call,
+//! `poll_seek(position)`, repeated until it is ready; bridging it needs a
+//! record of which seek is in flight (so that a repeated call waits for it
+//! rather than seeking again), which the type keeps: a type listed with
+//! `seek` has an inherent `poll_seek_to(self: Pin<&mut Self>, cx,
+//! position)` that the futures-io dialect calls (`File` keeps the target
+//! of the seek in flight; `Empty` completes every seek at once). The
+//! buffered adapters (`BufReader`, `BufWriter`, `BufStream`) also seek in
+//! weft but are not listed (`SEEK_NOT_BRIDGED` below): they keep no such
+//! record yet, so futures-io's seek is not offered for them.
 //!
 //! **Not in the list**: the std and pointer types weft's traits are also
 //! implemented for (`Box`, `&mut T`, `Pin<P>`, `&[u8]`, `io::Cursor`,
-//! `Vec<u8>`: the orphan rule leaves them to each dialect's own crate),
-//! and `weft::hyper::WeftIo` (an adapter whose whole purpose is to carry
-//! one camp's traits to the other).
+//! `Vec<u8>`: the orphan rule leaves them to each dialect's own crate).
 //!
 //! **A type missing from the list is noticed**: a unit test below scans
 //! weft's sources for impls of its I/O traits and fails when a type (or
@@ -132,12 +130,7 @@ macro_rules! for_each_io_type {
     };
 }
 
-#[cfg(feature = "futures-io")]
 mod futures_io;
-#[cfg(feature = "hyper")]
-pub(crate) mod hyper_rt;
-#[cfg(feature = "tokio-io")]
-mod tokio_io;
 
 #[cfg(all(test, feature = "rt", not(weft_loom), not(miri)))]
 mod tests {
@@ -199,8 +192,8 @@ mod tests {
     }
 
     /// Types with weft's traits that the dialects' crates cover themselves
-    /// (std and pointer types), and `weft::hyper::WeftIo`, the adapter.
-    const NOT_LISTED: &[&str] = &["Box", "Pin", "Cursor", "Vec", "WeftIo"];
+    /// (std and pointer types).
+    const NOT_LISTED: &[&str] = &["Box", "Pin", "Cursor", "Vec"];
 
     /// Types whose weft `AsyncSeek` is not bridged (see the module docs:
     /// they keep no record of the seek in flight for futures-io's

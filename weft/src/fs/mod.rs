@@ -3,8 +3,9 @@
 //!
 //! * [`File`] with [`OpenOptions`]: open, read, write, seek, `sync_all`,
 //!   `set_len`, ... through the I/O traits ([`AsyncReadExt`],
-//!   [`AsyncWriteExt`], [`AsyncSeekExt`]), and, with the features
-//!   `futures-io` and `tokio-io`, those ecosystems' I/O traits.
+//!   [`AsyncWriteExt`], [`AsyncSeekExt`]), and, with the feature
+//!   `futures-io`, that ecosystem's I/O traits (tokio's through the crate
+//!   `weft-tokio-io`).
 //! * Whole-file calls: [`read`], [`read_to_string`], [`write()`], [`copy`].
 //! * Paths: [`metadata`], [`symlink_metadata`], [`try_exists`],
 //!   [`rename`], [`remove_file`], [`hard_link`], [`symlink`],

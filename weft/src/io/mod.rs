@@ -59,10 +59,10 @@
 //! * `unix::AsyncFd` (feature `net`): readiness for any file descriptor.
 //! * Other camps' traits: with feature `futures-io` (on by default) weft's
 //!   I/O types also implement `futures_io::{AsyncRead, AsyncWrite,
-//!   AsyncBufRead}`; with feature `tokio-io`, tokio's `AsyncRead`,
-//!   `AsyncWrite` and `AsyncBufRead` (reads fill tokio's `ReadBuf` without
-//!   zeroing it); with feature `hyper`, hyper's `rt::Read` and `rt::Write`.
-//!   Crates written for any of these camps take weft's types as is.
+//!   AsyncBufRead}`, and crates written for that camp take weft's types as
+//!   is. tokio's and hyper's traits come through adapters, in the crates
+//!   `weft-tokio-io` and `weft-hyper` (see the [crate docs](crate) for why
+//!   they are not features).
 //!
 //! Everything except the standard streams works on any executor (it needs
 //! no weft runtime). Inside a weft runtime, everything here that can

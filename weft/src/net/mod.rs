@@ -6,6 +6,7 @@
 //! `enable_all` and in `#[weft::main]`). Host names are resolved on the
 //! blocking pool ([`lookup_host`]); literal addresses need no resolver.
 
+mod accept_error;
 mod addr;
 mod listener;
 mod split;
@@ -14,6 +15,7 @@ mod udp;
 pub mod unix;
 mod vec_buf;
 
+pub use accept_error::AcceptErrorKind;
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;

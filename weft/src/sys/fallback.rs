@@ -155,7 +155,7 @@ pub(crate) fn abstract_socket_addr(_name: &[u8]) -> io::Result<SocketAddr> {
 /// Whether an `accept` error concerns only the connection being accepted
 /// (`sys::unix::is_pending_network_error`): the next connection may be
 /// accepted.
-#[cfg(feature = "hyper")]
+#[cfg(feature = "net")]
 pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
     err.raw_os_error()
         .is_some_and(super::unix::is_pending_network_error)

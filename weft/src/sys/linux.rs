@@ -272,7 +272,7 @@ pub(crate) fn abstract_socket_addr(name: &[u8]) -> io::Result<SocketAddr> {
 /// Whether an `accept` error concerns only the connection being accepted
 /// (`sys::unix::is_pending_network_error`, and Linux's `ENONET`): the
 /// next connection may be accepted.
-#[cfg(feature = "hyper")]
+#[cfg(feature = "net")]
 pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
     err.raw_os_error()
         .is_some_and(|errno| errno == libc::ENONET || super::unix::is_pending_network_error(errno))
@@ -456,7 +456,7 @@ mod tests {
         assert_eq!(addr.as_abstract_name(), Some(&b"weft-sys-test"[..]));
     }
 
-    #[cfg(feature = "hyper")]
+    #[cfg(feature = "net")]
     #[test]
     fn enonet_concerns_the_connection() {
         let err = io::Error::from_raw_os_error(libc::ENONET);

@@ -182,7 +182,7 @@ fn an_abstract_name_is_an_address_or_unsupported() {
     }
 }
 
-#[cfg(feature = "hyper")]
+#[cfg(feature = "net")]
 #[test]
 fn accept_errors_are_told_apart() {
     let os = std::io::Error::from_raw_os_error;

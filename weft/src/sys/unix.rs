@@ -12,7 +12,7 @@ pub(crate) fn is_in_progress(err: &io::Error) -> bool {
 /// Whether `err` says the process or the system ran out of a resource
 /// (descriptors, buffers, memory; `ENOSPC`: epoll's limit on watches): a
 /// reason to pause and retry, not to give up.
-#[cfg(feature = "hyper")]
+#[cfg(feature = "net")]
 pub(crate) fn is_out_of_resources(err: &io::Error) -> bool {
     matches!(
         err.raw_os_error(),
@@ -24,7 +24,7 @@ pub(crate) fn is_out_of_resources(err: &io::Error) -> bool {
 /// pending on the connection being accepted (Linux hands these to
 /// `accept(2)`, whose manual says to treat them as `EAGAIN`), or a
 /// firewall rule refusing that one connection (`EPERM`).
-#[cfg(feature = "hyper")]
+#[cfg(feature = "net")]
 pub(super) fn is_pending_network_error(errno: i32) -> bool {
     matches!(
         errno,

@@ -4,8 +4,9 @@
 //!
 //! Used as `mod support;` from each test file; every file uses a subset.
 #![allow(dead_code, unused_macros, unused_imports)]
-// `tests-http` includes this module too and has no `net` feature of its
-// own: there the `feature = "net"` helpers are left out.
+// `tests-http` and `weft-tokio-io` include this module too and have no
+// `net` feature of their own: there the `feature = "net"` helpers are left
+// out.
 #![allow(unexpected_cfgs)]
 
 pub(crate) mod fd_limit;

@@ -11,8 +11,6 @@ use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::sys;
 use std::fmt;
 use std::io;
-#[cfg(feature = "hyper")]
-use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
@@ -371,44 +369,6 @@ impl TcpStream {
     ) -> Poll<io::Result<usize>> {
         self.io
             .poll_read_buf(cx, buf, |io, b| io.peek(b).map(|n| (n, n)))
-    }
-
-    /// Peeks at the bytes waiting in the receive queue (up to `buf`'s
-    /// length, leaving them there) until `decide` makes something of them;
-    /// `Ok(None)` when the stream ended first.
-    ///
-    /// A peek sees the same bytes until more arrive, so when `decide`
-    /// returns `None` (it needs more) the readiness is forgotten, as after
-    /// a read that drained the queue, and the poll waits for the next
-    /// arrival instead of peeking again at once. A decided peek keeps the
-    /// readiness: the bytes are still there for the next read. Only the
-    /// waker of the last call is woken. (`weft::hyper::serve` tells HTTP/1
-    /// from HTTP/2 with it.)
-    #[cfg(feature = "hyper")]
-    pub(crate) fn poll_peek_until<R>(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [MaybeUninit<u8>],
-        mut decide: impl FnMut(&[u8]) -> Option<R>,
-    ) -> Poll<io::Result<Option<R>>> {
-        loop {
-            let peeked = ready!(self.io.registration().poll_drain(cx, Direction::Read, || {
-                let n = socket2::SockRef::from(self.io.get_ref()).peek(&mut *buf)?;
-                if n == 0 {
-                    return Ok((Some(None), false));
-                }
-                // SAFETY: `peek` initialized the first `n` bytes of `buf`
-                // (`n` is at most its length), and `u8` has no invalid
-                // values.
-                let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
-                let decided = decide(bytes);
-                let undecided = decided.is_none();
-                Ok((decided.map(Some), undecided))
-            }))?;
-            if let Some(result) = peeked {
-                return Poll::Ready(Ok(result));
-            }
-        }
     }
 
     /// Runs `f` (a non-blocking operation on this socket) now if the

@@ -27,8 +27,7 @@
 //! known and benign race of `LifoSlot::take_if` (see the model);
 //! `scripts/loom.sh` lists it as ignored. Run it with `RUSTFLAGS="--cfg
 //! weft_loom -C debug-assertions" cargo test -p weft-rt --lib --release
-//! --features hyper --target-dir target/loom -- --ignored
-//! mt_lifo_rescue_skips_refilled_task`.
+//! --target-dir target/loom -- --ignored mt_lifo_rescue_skips_refilled_task`.
 
 use super::idle::Idle;
 use super::lifo::LifoSlot;

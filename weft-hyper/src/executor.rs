@@ -1,14 +1,14 @@
 //! `WeftExecutor`: hyper's `rt::Executor`, spawning on weft.
 
-use crate::runtime::Handle;
 use hyper::rt;
 use std::future::Future;
+use weft::runtime::Handle;
 
 /// Runs the futures hyper hands over (HTTP/2 streams and connection
 /// tasks, the client's background dispatch) as weft tasks.
 ///
 /// [`new`](WeftExecutor::new) spawns on whatever weft runtime is current
-/// when hyper calls it, as [`weft::spawn`](crate::spawn) does;
+/// when hyper calls it, as [`weft::spawn`] does;
 /// [`with_handle`](WeftExecutor::with_handle) always spawns on the given
 /// runtime, so a builder made outside any runtime works too.
 ///
@@ -17,7 +17,7 @@ use std::future::Future;
 /// An HTTP/2 server connection, whose stream tasks run on weft:
 ///
 /// ```no_run
-/// use weft::hyper::WeftExecutor;
+/// use weft_hyper::{WeftExecutor, WeftIo};
 ///
 /// # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
 /// let (stream, _peer) = listener.accept().await?;
@@ -26,14 +26,14 @@ use std::future::Future;
 /// });
 /// weft::spawn(
 ///     hyper::server::conn::http2::Builder::new(WeftExecutor::new())
-///         .serve_connection(stream, service),
+///         .serve_connection(WeftIo::new(stream), service),
 /// );
 /// # Ok(())
 /// # }
 /// ```
 ///
 /// hyper's HTTP/2 client takes it the same way:
-/// `hyper::client::conn::http2::handshake(WeftExecutor::new(), stream)`.
+/// `hyper::client::conn::http2::handshake(WeftExecutor::new(), WeftIo::new(stream))`.
 #[derive(Clone, Debug, Default)]
 pub struct WeftExecutor {
     handle: Option<Handle>,
@@ -65,7 +65,7 @@ where
         // hyper never joins what it hands over: the tasks are detached.
         match &self.handle {
             Some(handle) => drop(handle.spawn(future)),
-            None => drop(crate::spawn(future)),
+            None => drop(weft::spawn(future)),
         }
     }
 }
@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn with_handle_spawns_from_outside_the_runtime() {
-        let rt = crate::runtime::Builder::new_multi_thread()
+        let rt = weft::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .build()
             .unwrap();
@@ -86,7 +86,7 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         // This thread is in no runtime.
         executor.execute(async move {
-            tx.send(crate::runtime::Handle::try_current().is_ok())
+            tx.send(weft::runtime::Handle::try_current().is_ok())
                 .unwrap();
         });
         let ran_in_runtime = rx
@@ -97,10 +97,10 @@ mod tests {
 
     #[test]
     fn new_spawns_on_the_current_runtime() {
-        let rt = crate::runtime::Builder::new_current_thread()
+        let rt = weft::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let (tx, rx) = crate::sync::oneshot::channel();
+        let (tx, rx) = weft::sync::oneshot::channel();
         rt.block_on(async {
             WeftExecutor::new().execute(async move {
                 let _ = tx.send(7);

@@ -41,8 +41,8 @@
 //! This is the classic "flag plus registered wakers" broadcast (as in
 //! `futures`' `AtomicWaker`-based shutdown signals), with the registration
 //! kept per connection instead of per poll. Rules 2 and 3 are model-checked
-//! with loom (`scripts/loom.sh loom_tracker`; `scripts/loom.sh` builds with
-//! the `hyper` feature for them).
+//! with loom (`scripts/loom.sh loom_tracker`; the script runs this crate's
+//! models after weft's).
 
 use crate::loom::{Arc, AtomicBool, Mutex, MutexGuard, Ordering};
 use std::task::{Context, Poll, Waker};

@@ -1,30 +1,40 @@
 //! `WeftIo`: an adapter between weft's I/O traits and hyper's, both ways.
 
-use crate::compat::hyper_rt::read_into_cursor;
-use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use hyper::rt;
 use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use weft::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 pin_project_lite::pin_project! {
     /// Wraps an I/O object to give it the other camp's traits:
     ///
     /// * `WeftIo<T>` implements hyper's `rt::Read` and `rt::Write` when `T`
     ///   implements weft's [`AsyncRead`] and [`AsyncWrite`]: any weft I/O
-    ///   type, yours included, can carry a hyper connection. (weft's own
-    ///   types, `TcpStream`, `UnixStream`, `DuplexStream`, `BufStream`...,
-    ///   implement hyper's traits directly and need no wrapper.)
+    ///   type (`TcpStream`, `UnixStream`, their halves, `DuplexStream`,
+    ///   `BufStream`, yours) can carry a hyper connection. [`serve`](crate::serve)
+    ///   wraps each connection it accepts in one.
     /// * `WeftIo<T>` implements weft's [`AsyncRead`] and [`AsyncWrite`] when
     ///   `T` implements hyper's traits: an upgraded connection
     ///   (`hyper::upgrade::Upgraded`, after a WebSocket handshake or a
-    ///   `CONNECT`) works with [`weft::io::copy`](crate::io::copy) and the
+    ///   `CONNECT`) works with [`weft::io::copy`] and the
     ///   `AsyncReadExt`/`AsyncWriteExt` helpers.
     ///
     /// Reads pass the caller's buffer through without zeroing it: hyper's
-    /// uninitialized cursor becomes a [`ReadBuf::uninit`], and a weft
-    /// `ReadBuf`'s unfilled part becomes hyper's `ReadBuf::uninit`. Vectored
-    /// writes stay vectored. It is the counterpart of hyper-util's `TokioIo`.
+    /// uninitialized cursor becomes a [`ReadBuf::uninit`] (a reader that
+    /// needs initialized bytes zeroes only the part it asks for), and a
+    /// weft `ReadBuf`'s unfilled part becomes hyper's `ReadBuf::uninit`.
+    /// hyper's cursor cannot say how much of it is initialized, so that
+    /// knowledge starts from zero on each read. Vectored writes stay
+    /// vectored. It is the counterpart of hyper-util's `TokioIo`.
+    ///
+    /// # Panics
+    ///
+    /// `rt::Read::poll_read` panics if the weft reader replaced the
+    /// `ReadBuf` it was given with another buffer (which would make the
+    /// byte count meaningless); `AsyncRead::poll_read` if the hyper reader
+    /// filled more of its cursor than it was given (hyper's cursor makes
+    /// that impossible in safe code).
     ///
     /// # Examples
     ///
@@ -32,7 +42,7 @@ pin_project_lite::pin_project! {
     /// your own (any weft `AsyncRead + AsyncWrite`):
     ///
     /// ```
-    /// use weft::hyper::WeftIo;
+    /// use weft_hyper::WeftIo;
     /// use weft::io::{AsyncReadExt, AsyncWriteExt};
     ///
     /// # #[weft::main(flavor = "current_thread")]
@@ -89,6 +99,37 @@ impl<T> WeftIo<T> {
     }
 }
 
+/// Reads through weft's trait into hyper's cursor.
+///
+/// # Panics
+///
+/// If the reader replaced the `ReadBuf` it was given with another buffer.
+fn read_into_cursor<T: AsyncRead + ?Sized>(
+    this: Pin<&mut T>,
+    cx: &mut Context<'_>,
+    mut cursor: rt::ReadBufCursor<'_>,
+) -> Poll<io::Result<()>> {
+    let filled = {
+        // SAFETY: hyper requires that no initialized byte of the cursor is
+        // de-initialized through this slice; weft's `ReadBuf` only ever
+        // writes initialized `u8` values into its buffer.
+        let unfilled = unsafe { cursor.as_mut() };
+        let start = unfilled.as_ptr().cast::<u8>();
+        let mut inner = ReadBuf::uninit(unfilled);
+        ready!(this.poll_read(cx, &mut inner))?;
+        assert_eq!(
+            inner.filled().as_ptr(),
+            start,
+            "an AsyncRead implementation replaced the ReadBuf it was given"
+        );
+        inner.filled().len()
+    };
+    // SAFETY: weft's `ReadBuf` reported that the first `filled` bytes of
+    // the slice it was given (the cursor's unfilled part) were written.
+    unsafe { cursor.advance(filled) };
+    Poll::Ready(Ok(()))
+}
+
 impl<T: AsyncRead> rt::Read for WeftIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -129,10 +170,6 @@ impl<T: AsyncWrite> rt::Write for WeftIo<T> {
     }
 }
 
-/// # Panics
-///
-/// If the hyper reader filled more of its cursor than it was given room
-/// for (hyper's cursor makes that impossible in safe code).
 impl<T: rt::Read> AsyncRead for WeftIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -192,7 +229,8 @@ impl<T: rt::Write> AsyncWrite for WeftIo<T> {
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
     use super::*;
-    use crate::io::{AsyncReadExt, AsyncWriteExt};
+    use std::mem::MaybeUninit;
+    use weft::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A hyper-only stream over bytes: reads `data` in pieces of `step`,
     /// records writes.
@@ -273,7 +311,7 @@ mod tests {
 
     #[test]
     fn a_weft_stream_reads_and_writes_through_hyper_traits() {
-        let (mut near, far) = crate::io::duplex(64);
+        let (mut near, far) = weft::io::duplex(64);
         let mut io = WeftIo::new(far);
         block_on(near.write_all(b"ping")).unwrap();
         let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 8];
@@ -292,5 +330,88 @@ mod tests {
         let mut back = vec![0u8; n];
         block_on(near.read_exact(&mut back)).unwrap();
         assert_eq!(&b"pong"[..n], &back[..]);
+    }
+
+    /// Writes `data`, after initializing `extra_init` more bytes than it
+    /// fills (as a reader that zeroes a scratch area would).
+    struct Source {
+        data: &'static [u8],
+        extra_init: usize,
+    }
+
+    impl AsyncRead for Source {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let want = (self.data.len() + self.extra_init).min(buf.remaining());
+            buf.initialize_unfilled_to(want);
+            buf.put_slice(self.data);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    fn read_cursor<T: AsyncRead + Unpin>(source: &mut WeftIo<T>, buf: &mut rt::ReadBuf<'_>) {
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let poll = rt::Read::poll_read(Pin::new(source), &mut cx, buf.unfilled());
+        assert!(matches!(poll, Poll::Ready(Ok(()))));
+    }
+
+    #[test]
+    fn reads_into_uninitialized_memory_and_appends() {
+        let mut storage = [MaybeUninit::<u8>::uninit(); 16];
+        let mut buf = rt::ReadBuf::uninit(&mut storage);
+        let mut source = WeftIo::new(Source {
+            data: b"abc",
+            extra_init: 4,
+        });
+        read_cursor(&mut source, &mut buf);
+        assert_eq!(buf.filled(), b"abc");
+        source.inner_mut().data = b"de";
+        source.inner_mut().extra_init = 0;
+        read_cursor(&mut source, &mut buf);
+        assert_eq!(buf.filled(), b"abcde", "the second read appends");
+    }
+
+    #[test]
+    fn a_full_cursor_reads_nothing() {
+        let mut storage = [0u8; 2];
+        let mut buf = rt::ReadBuf::new(&mut storage);
+        let mut source = WeftIo::new(Source {
+            data: b"xy",
+            extra_init: 0,
+        });
+        read_cursor(&mut source, &mut buf);
+        source.inner_mut().data = b"";
+        read_cursor(&mut source, &mut buf);
+        assert_eq!(buf.filled(), b"xy");
+    }
+
+    struct Swapper;
+
+    impl AsyncRead for Swapper {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<io::Result<()>> {
+            let other: &'static mut [u8] = Box::leak(vec![1u8; 4].into_boxed_slice());
+            *buf = ReadBuf::new(other);
+            buf.advance(4);
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "replaced the ReadBuf")]
+    #[cfg_attr(miri, ignore = "leaks the replacement buffer on purpose")]
+    fn a_reader_that_swaps_the_buffer_is_caught() {
+        let mut storage = [0u8; 8];
+        let mut buf = rt::ReadBuf::new(&mut storage);
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let _ = rt::Read::poll_read(Pin::new(&mut WeftIo::new(Swapper)), &mut cx, buf.unfilled());
     }
 }

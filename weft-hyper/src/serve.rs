@@ -2,11 +2,9 @@
 //! with graceful shutdown, a connection limit, and back-off when the
 //! process runs out of file descriptors.
 
-use super::tracker::{ConnectionGuard, Tracker};
-use super::{WeftExecutor, WeftTimer};
 use crate::loom::{Arc, AtomicBool, Ordering};
-use crate::net::{TcpListener, TcpStream};
-use crate::time::Instant;
+use crate::tracker::{ConnectionGuard, Tracker};
+use crate::{WeftExecutor, WeftIo, WeftTimer};
 use hyper::body::{Body, Incoming};
 use hyper::service::Service;
 use hyper::{Request, Response};
@@ -20,6 +18,9 @@ use std::net::SocketAddr;
 use std::pin::{pin, Pin};
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
+use weft::io::Interest;
+use weft::net::{AcceptErrorKind, TcpListener, TcpStream};
+use weft::time::Instant;
 
 /// The first pause after the process or the system ran out of descriptors
 /// (or memory) for a new connection; it doubles on each failure in a row.
@@ -44,7 +45,7 @@ const FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// ```
 /// use std::time::Duration;
 ///
-/// let mut builder = weft::hyper::connection_builder();
+/// let mut builder = weft_hyper::connection_builder();
 /// builder
 ///     .http1()
 ///     .header_read_timeout(Duration::from_secs(5))
@@ -70,15 +71,16 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 /// * **Protocols**: [`connection_builder`]'s, unless
 ///   [`Serve::connection_builder`] gives another; HTTP/1 upgrades
 ///   (WebSocket, `CONNECT`) are served: read and write the upgraded
-///   connection through [`WeftIo`](super::WeftIo)`::new(upgraded)`, or
-///   take the [`TcpStream`] back with
-///   `hyper_util::server::conn::auto::upgrade::downcast`. A builder's
+///   connection through [`WeftIo`]`::new(upgraded)`, or take the
+///   connection back with
+///   `hyper_util::server::conn::auto::upgrade::downcast::<WeftIo<TcpStream>>`
+///   (each connection is served as a [`WeftIo`]`<`[`TcpStream`]`>`). A builder's
 ///   `http1_only()` or `http2_only()` is honoured: a connection that
 ///   speaks the other protocol is closed before any response (see
 ///   [`Serve::connection_builder`]).
 /// * **Reads** go from the socket straight into hyper's buffer, which is
-///   never zeroed first: a [`TcpStream`] reads into uninitialized memory
-///   (see [`WeftIo`](super::WeftIo) for other streams).
+///   never zeroed first: the [`TcpStream`] reads into uninitialized memory
+///   (see [`WeftIo`]).
 /// * **Graceful shutdown**: once the signal completes, `serve` closes the
 ///   listener (new connections are refused), tells every connection to
 ///   finish: an HTTP/1 connection completes the request in flight, if any,
@@ -87,7 +89,7 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///   (silent, or part-way through its first request head or the HTTP/2
 ///   preface) is closed at once. The future completes when every
 ///   connection has. (To bound that wait, wrap it in
-///   [`weft::time::timeout`](crate::time::timeout).) Dropping the future
+///   [`weft::time::timeout`].) Dropping the future
 ///   starts the same shutdown, without waiting for it.
 /// * **First request deadline**: a connection whose first complete request
 ///   head has not arrived [`first_request_timeout`](Serve::first_request_timeout)
@@ -113,13 +115,13 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 ///   Such a connection keeps its place, and graceful shutdown waits for
 ///   it. An upgraded connection (after a `101`) belongs to the code that
 ///   took it: it no longer counts, and shutdown does not wait for it.
-/// * **Accept errors**: an error that concerns one connection only (it was
-///   reset or aborted before being accepted, ...) is skipped. Running out of
-///   file descriptors (`EMFILE`, `ENFILE`), buffers (`ENOBUFS`, `ENOMEM`)
-///   or epoll watches (`ENOSPC`) pauses accepting, 5 ms at first and
-///   doubling up to a second while it lasts, so that open connections can
-///   finish and free theirs; the shutdown signal still works during a
-///   pause. Any other error ends
+/// * **Accept errors** are sorted by [`AcceptErrorKind`]: an error that
+///   concerns one connection only (it was reset or aborted before being
+///   accepted, ...) is skipped. Running out of file descriptors (`EMFILE`,
+///   `ENFILE`), buffers (`ENOBUFS`, `ENOMEM`) or epoll watches (`ENOSPC`)
+///   pauses accepting, 5 ms at first and doubling up to a second while it
+///   lasts, so that open connections can finish and free theirs; the
+///   shutdown signal still works during a pause. Any other error ends
 ///   `serve` with that error (after telling open connections to shut down).
 /// * **Errors of a connection** (the peer went away, a malformed request, a
 ///   timeout) end that connection only.
@@ -151,7 +153,7 @@ pub fn connection_builder() -> Builder<WeftExecutor> {
 /// let listener = weft::net::TcpListener::bind("127.0.0.1:0").await?;
 /// let (stop, stopped) = weft::sync::oneshot::channel::<()>();
 /// let server = weft::spawn(
-///     weft::hyper::serve(listener, hyper::service::service_fn(hello))
+///     weft_hyper::serve(listener, hyper::service::service_fn(hello))
 ///         .with_graceful_shutdown(stopped)
 ///         .into_future(),
 /// );
@@ -184,7 +186,7 @@ where
 /// use std::net::SocketAddr;
 ///
 /// # async fn run(listener: weft::net::TcpListener) -> std::io::Result<()> {
-/// weft::hyper::serve_with(listener, |peer: SocketAddr| {
+/// weft_hyper::serve_with(listener, |peer: SocketAddr| {
 ///     hyper::service::service_fn(move |_request| async move {
 ///         let text = format!("you are {peer}");
 ///         Ok::<_, Infallible>(hyper::Response::new(text))
@@ -293,7 +295,7 @@ impl<M, G> Serve<M, G> {
     /// # let service = hyper::service::service_fn(|_| async {
     /// #     Ok::<_, std::convert::Infallible>(hyper::Response::new(String::new()))
     /// # });
-    /// weft::hyper::serve(listener, service)
+    /// weft_hyper::serve(listener, service)
     ///     .first_request_timeout(Duration::from_secs(5))
     ///     .max_connections(1000)
     ///     .await
@@ -325,7 +327,8 @@ impl<M, G> Serve<M, G> {
     /// client that sends part of the preface and stops is closed then.
     /// The bytes are peeked, not read, and only when the builder is
     /// restricted to one protocol; upgraded connections still downcast to
-    /// [`TcpStream`] (`hyper_util::server::conn::auto::upgrade::downcast`).
+    /// [`WeftIo`]`<`[`TcpStream`]`>`
+    /// (`hyper_util::server::conn::auto::upgrade::downcast`).
     ///
     /// # Differences from tokio (hyper-util)
     ///
@@ -342,8 +345,8 @@ impl<M, G> Serve<M, G> {
     /// #     Ok::<_, std::convert::Infallible>(hyper::Response::new(String::new()))
     /// # });
     /// // HTTP/1 only (upgrades included): HTTP/2 clients are refused.
-    /// weft::hyper::serve(listener, service)
-    ///     .connection_builder(weft::hyper::connection_builder().http1_only())
+    /// weft_hyper::serve(listener, service)
+    ///     .connection_builder(weft_hyper::connection_builder().http1_only())
     ///     .await
     /// # }
     /// ```
@@ -396,8 +399,9 @@ where
 ///
 /// # Errors
 ///
-/// An accept error that is neither about one connection nor about running
-/// out of resources (see [`serve`]).
+/// An accept error about the listener ([`AcceptErrorKind::Listener`]: not
+/// about one connection, nor about running out of resources; see
+/// [`serve`]).
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct ServeFuture(Pin<Box<dyn Future<Output = io::Result<()>> + Send>>);
 
@@ -412,34 +416,6 @@ impl Future for ServeFuture {
 impl fmt::Debug for ServeFuture {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServeFuture").finish_non_exhaustive()
-    }
-}
-
-/// What an accept error means for the loop.
-#[derive(Debug, PartialEq, Eq)]
-enum AcceptError {
-    /// About the connection being accepted only: try the next one.
-    Connection,
-    /// Out of descriptors or memory: pause, then try again.
-    Resources,
-    /// About the listener: stop.
-    Fatal,
-}
-
-fn classify(err: &io::Error) -> AcceptError {
-    use io::ErrorKind::*;
-    // The errno values are the platform layer's (`sys`).
-    if crate::sys::is_out_of_resources(err) {
-        return AcceptError::Resources;
-    }
-    if crate::sys::is_accepted_connection_error(err) {
-        return AcceptError::Connection;
-    }
-    match err.kind() {
-        ConnectionAborted | ConnectionReset | ConnectionRefused | Interrupted | WouldBlock => {
-            AcceptError::Connection
-        }
-        _ => AcceptError::Fatal,
     }
 }
 
@@ -509,7 +485,7 @@ where
                     first_request_timeout.and_then(|after| Instant::now().checked_add(after));
                 let service = make_service(peer);
                 let guard = Tracker::open(&tracker);
-                drop(crate::spawn(serve_connection(
+                drop(weft::spawn(serve_connection(
                     builder.clone(),
                     only,
                     stream,
@@ -520,10 +496,10 @@ where
                 continue;
             }
         };
-        match classify(&err) {
-            AcceptError::Connection => {}
-            AcceptError::Resources => {
-                let mut sleep = pin!(crate::time::sleep(pause));
+        match AcceptErrorKind::of(&err) {
+            AcceptErrorKind::Connection => {}
+            AcceptErrorKind::OutOfResources => {
+                let mut sleep = pin!(weft::time::sleep(pause));
                 let stopped = poll_fn(|cx| {
                     if signal.as_mut().poll(cx).is_ready() {
                         return Poll::Ready(true);
@@ -536,7 +512,8 @@ where
                 }
                 pause = (pause * 2).min(BACKOFF_MAX);
             }
-            AcceptError::Fatal => break Err(err),
+            // `Listener`, and any kind a later weft may add: stop.
+            _ => break Err(err),
         }
     };
     // New connections are refused from here on.
@@ -626,22 +603,43 @@ impl FirstBytes {
 /// when it reads the same bytes; `None` if the stream ended (or failed)
 /// first. Nothing is read off the stream.
 ///
-/// While the bytes are a proper prefix of the preface (fewer than the
-/// peek asked for: all the queue held), the next poll waits for more to
-/// arrive instead of peeking again at once (see
-/// `TcpStream::poll_peek_until`): a client that sent part of the preface
-/// and went silent costs nothing until the deadline.
+/// The peek runs inside [`TcpStream::try_io`], which forgets the socket's
+/// read readiness when the closure fails with `WouldBlock`: while the
+/// bytes are a proper prefix of the preface (all the queue held), the
+/// closure says `WouldBlock`, and the next poll waits for more bytes to
+/// arrive instead of peeking again at once. A client that sent part of
+/// the preface and went silent costs nothing until the deadline.
+/// (`try_io` forgets only the readiness it saw when it started: bytes
+/// that arrive during the peek are a newer event, and wake the task.)
 fn poll_protocol(stream: &TcpStream, cx: &mut Context<'_>) -> Poll<Option<Protocol>> {
     let mut buf = [MaybeUninit::<u8>::uninit(); H2_PREFACE.len()];
-    let peeked = ready!(stream.poll_peek_until(cx, &mut buf, |bytes| {
-        match FirstBytes::of(bytes) {
-            FirstBytes::Undecided => None,
-            FirstBytes::Http1 => Some(Protocol::Http1),
-            FirstBytes::Http2 => Some(Protocol::Http2),
+    loop {
+        if ready!(stream.poll_read_ready(cx)).is_err() {
+            return Poll::Ready(None);
         }
-    }));
-    // The end of the stream, or an error (reset, ...): `None`.
-    Poll::Ready(peeked.ok().flatten())
+        let peeked = stream.try_io(Interest::READABLE, || {
+            let n = socket2::SockRef::from(stream).peek(&mut buf)?;
+            if n == 0 {
+                // The end of the stream before the protocol was told.
+                return Ok(None);
+            }
+            // SAFETY: `peek` initialized the first `n` bytes of `buf` (`n`
+            // is at most its length), and `u8` has no invalid values.
+            let bytes = unsafe { std::slice::from_raw_parts(buf.as_ptr().cast::<u8>(), n) };
+            match FirstBytes::of(bytes) {
+                FirstBytes::Undecided => Err(io::ErrorKind::WouldBlock.into()),
+                FirstBytes::Http1 => Ok(Some(Protocol::Http1)),
+                FirstBytes::Http2 => Ok(Some(Protocol::Http2)),
+            }
+        });
+        match peeked {
+            Ok(spoken) => return Poll::Ready(spoken),
+            // Undecided, or no bytes after all: wait for the next arrival.
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+            // An error (reset, ...): `None`.
+            Err(_) => return Poll::Ready(None),
+        }
+    }
 }
 
 /// Serves one connection until it ends, shutting it down gracefully when
@@ -666,7 +664,7 @@ async fn serve_connection<S, B>(
 {
     {
         // Disarmed (`None`) once the first request has arrived.
-        let mut first_request = pin!(deadline.map(crate::time::sleep_until));
+        let mut first_request = pin!(deadline.map(weft::time::sleep_until));
         if let Some(only) = only {
             // Telling the protocols apart is under the first request
             // deadline, and ends at once on shutdown (no request yet).
@@ -696,7 +694,7 @@ async fn serve_connection<S, B>(
             inner: service,
             seen: seen.clone(),
         };
-        let connection = builder.serve_connection_with_upgrades(stream, service);
+        let connection = builder.serve_connection_with_upgrades(WeftIo::new(stream), service);
         let mut connection = pin!(connection);
         let mut draining = false;
         poll_fn(|cx| {
@@ -731,28 +729,4 @@ async fn serve_connection<S, B>(
     }
     // ... before it stops counting as open.
     drop(guard);
-}
-
-#[cfg(all(test, not(weft_loom)))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accept_errors_are_sorted_by_what_they_concern() {
-        let os = io::Error::from_raw_os_error;
-        assert_eq!(classify(&os(libc::EMFILE)), AcceptError::Resources);
-        assert_eq!(classify(&os(libc::ENFILE)), AcceptError::Resources);
-        assert_eq!(classify(&os(libc::ENOBUFS)), AcceptError::Resources);
-        assert_eq!(classify(&os(libc::ENOSPC)), AcceptError::Resources);
-        assert_eq!(classify(&os(libc::ECONNABORTED)), AcceptError::Connection);
-        assert_eq!(classify(&os(libc::EPROTO)), AcceptError::Connection);
-        assert_eq!(classify(&os(libc::EINTR)), AcceptError::Connection);
-        assert_eq!(classify(&os(libc::EBADF)), AcceptError::Fatal);
-        assert_eq!(classify(&os(libc::EINVAL)), AcceptError::Fatal);
-        assert_eq!(
-            classify(&crate::runtime::io::shutdown_error()),
-            AcceptError::Fatal,
-            "a runtime that shut down stops the loop"
-        );
-    }
 }

@@ -1,16 +1,16 @@
 //! `WeftTimer`: hyper's `rt::Timer` on weft's timers.
 
-use crate::time::{sleep, sleep_until, Instant, Sleep};
 use hyper::rt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
+use weft::time::{sleep, sleep_until, Instant, Sleep};
 
 /// hyper's timer on weft's timing wheel: header-read timeouts, HTTP/2
 /// keep-alive pings, the client pool's idle timeouts.
 ///
-/// Its sleeps are [`weft::time::Sleep`](crate::time::Sleep)s, so they
+/// Its sleeps are [`weft::time::Sleep`]s, so they
 /// follow the runtime's clock, paused clock included (`now` reads it too),
 /// and [`reset`](rt::Timer::reset) moves a sleep's deadline in
 /// place, with no new allocation and no new timer entry.
@@ -22,7 +22,7 @@ use std::time::Duration;
 ///
 /// ```
 /// use std::time::Duration;
-/// use weft::hyper::WeftTimer;
+/// use weft_hyper::WeftTimer;
 ///
 /// let mut http1 = hyper::server::conn::http1::Builder::new();
 /// http1.timer(WeftTimer::new()).header_read_timeout(Duration::from_secs(5));
@@ -97,8 +97,8 @@ mod tests {
     use super::*;
     use hyper::rt::Timer as _;
 
-    fn runtime() -> crate::runtime::Runtime {
-        crate::runtime::Builder::new_current_thread()
+    fn runtime() -> weft::runtime::Runtime {
+        weft::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap()
