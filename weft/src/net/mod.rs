@@ -7,12 +7,12 @@
 //! blocking pool ([`lookup_host`]); literal addresses need no resolver.
 
 mod addr;
+mod buf_mut;
 mod listener;
 mod split;
 pub mod tcp;
 mod udp;
 pub mod unix;
-mod vec_buf;
 
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
