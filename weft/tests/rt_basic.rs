@@ -17,7 +17,7 @@ use weft::runtime::{Builder, Handle};
 use weft::task;
 
 const NESTED: &str = "Cannot start a runtime from within a runtime";
-const NO_RUNTIME: &str = "must be called from the context of a weft runtime";
+const NO_RUNTIME: &str = "must be called from the context of a Tokio 1.x runtime";
 
 rt_test! {
     fn block_on_returns_the_output(rt: &Runtime) {
@@ -660,13 +660,13 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn spawn_outside_a_runtime_panics() {
     drop(weft::spawn(async {}));
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn handle_current_outside_a_runtime_panics() {
     let _ = Handle::current();
 }

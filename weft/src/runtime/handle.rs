@@ -78,8 +78,9 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Panics with "must be called from the context of a weft runtime"
-    /// outside a runtime (not in a task, `block_on`, or under
+    /// Panics with tokio's message, "there is no reactor running, must be
+    /// called from the context of a Tokio 1.x runtime" (followed by a note
+    /// naming weft), outside a runtime (not in a task, `block_on`, or under
     /// [`enter`](Self::enter)). See [`try_current`](Self::try_current).
     ///
     /// # Examples

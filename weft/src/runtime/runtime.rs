@@ -102,7 +102,7 @@ pub(crate) struct ShutdownError;
 
 impl fmt::Display for ShutdownError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the weft runtime that drives this I/O resource has shut down")
+        f.write_str(crate::runtime::messages::RUNTIME_SHUTTING_DOWN)
     }
 }
 
