@@ -404,3 +404,23 @@ mod process {
         }
     };
 }
+
+// Types generic over a value they never pin are `Unpin` whatever the
+// value, as tokio's are (a stream or future holding one, such as
+// tokio-stream's `JoinSetStream`, relies on it).
+type NotUnpin = std::marker::PhantomPinned;
+assert_value!(JoinHandle<NotUnpin>: Unpin);
+assert_value!(JoinSet<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::UnboundedSender<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::UnboundedReceiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::WeakSender<NotUnpin>: Unpin);
+assert_value!(weft::sync::oneshot::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::oneshot::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::broadcast::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::broadcast::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::watch::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::watch::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::OwnedMutexGuard<NotUnpin>: Unpin);
+assert_value!(weft::sync::OwnedRwLockReadGuard<NotUnpin>: Unpin);
