@@ -388,7 +388,7 @@ mod tests {
     /// naming the old token, so its `ScheduledIo` must stay alive.
     #[test]
     fn a_failed_deregistration_keeps_the_resource_alive_for_late_events() {
-        let (mut driver, handle) = Driver::new(16, false, Default::default()).unwrap();
+        let (mut driver, handle) = Driver::new(16, 16, false, Default::default()).unwrap();
         let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
         let duplicate = ours.try_clone().unwrap();
