@@ -241,14 +241,14 @@ pub use weft::spawn;
 
 #[doc(inline)]
 pub use weft::pin;
-#[cfg(feature = "macros")]
-#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
-#[doc(inline)]
-pub use weft::{join, select, try_join};
 #[cfg(feature = "rt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rt")))]
 #[doc(inline)]
 pub use weft::task_local;
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+pub use weft::{join, select, try_join};
 
 // As in tokio: the default flavor of `#[tokio::main]` is `multi_thread`;
 // without `rt-multi-thread` the attributes reject that flavor with a
@@ -257,11 +257,11 @@ pub use weft::task_local;
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[doc(inline)]
 pub use weft_macros::{tokio_main as main, tokio_test as test};
-#[cfg(all(feature = "macros", feature = "rt", not(feature = "rt-multi-thread")))]
-#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
-#[doc(inline)]
-pub use weft_macros::{tokio_main_rt as main, tokio_test_rt as test};
 #[cfg(all(feature = "macros", not(feature = "rt")))]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[doc(inline)]
 pub use weft_macros::{tokio_main_fail as main, tokio_test_fail as test};
+#[cfg(all(feature = "macros", feature = "rt", not(feature = "rt-multi-thread")))]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+pub use weft_macros::{tokio_main_rt as main, tokio_test_rt as test};
