@@ -12,6 +12,7 @@
 use std::cell::Cell;
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::rc::Rc;
 
 use weft::runtime::{
@@ -424,3 +425,22 @@ assert_value!(weft::sync::watch::Sender<NotUnpin>: Unpin);
 assert_value!(weft::sync::watch::Receiver<NotUnpin>: Unpin);
 assert_value!(weft::sync::OwnedMutexGuard<NotUnpin>: Unpin);
 assert_value!(weft::sync::OwnedRwLockReadGuard<NotUnpin>: Unpin);
+
+// A receiver shares no message through `&self`, so it is `Sync` for any
+// `T: Send`, as tokio's (tokio's `async_send_sync.rs` asserts it).
+assert_value!(weft::sync::mpsc::Receiver<YN>: Send & Sync & Unpin);
+assert_value!(weft::sync::mpsc::UnboundedReceiver<YN>: Send & Sync & Unpin);
+assert_value!(weft::sync::mpsc::Receiver<NN>: !Send & !Sync & Unpin);
+
+// Unwind safe, as tokio's (`catch_unwind(|| rt.block_on(..))` compiles).
+type Panicky = Cell<u32>;
+assert_value!(Runtime: UnwindSafe & RefUnwindSafe);
+assert_value!(LocalRuntime: UnwindSafe & RefUnwindSafe);
+assert_value!(Handle: UnwindSafe & RefUnwindSafe);
+assert_value!(JoinHandle<Panicky>: UnwindSafe & RefUnwindSafe);
+assert_value!(AbortHandle: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::sync::Notify: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::TcpStream: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::TcpListener: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::UdpSocket: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::UnixStream: UnwindSafe & RefUnwindSafe);

@@ -259,6 +259,10 @@ impl Handle {
     }
 }
 
+// As `Runtime`'s (see there; tokio's `Handle` is unwind safe too).
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
+
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("Handle");
