@@ -33,6 +33,12 @@
 //! -i tokio` then shows this crate (its path) and no registry tokio, and
 //! `Cargo.lock` has no `tokio` from crates.io.
 //!
+//! A crate in the tree that pins tokio to a narrower range (`=1.54.1`,
+//! `~1.54`) does not accept 1.99.0, and a tree holds one tokio 1.x: cargo
+//! then builds the whole tree with the real tokio and warns "patch `tokio
+//! v1.99.0` was not used in the crate graph". The fix is to relax that
+//! requirement (most crates ask for `1` or `1.x`).
+//!
 //! (Cargo applies a patch only to a package of the same name: a renamed
 //! package, `tokio = { package = "weft-tokio", ... }`, would be silently
 //! ignored. That is why this crate is called `tokio`.)
