@@ -59,7 +59,7 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         /// # Errors
         ///
         /// `InvalidData` if the line is not valid UTF-8: `buf` is then left as
-        /// it was. The reader's errors.
+        /// it was. The reader's errors (an `Interrupted` read is retried).
         ///
         /// # Cancel safety
         ///

@@ -17,7 +17,8 @@ macro_rules! read_number {
         ///
         /// # Errors
         ///
-        /// `UnexpectedEof` if the reader ends first; the reader's errors.
+        /// `UnexpectedEof` if the reader ends first; the reader's errors (an
+        /// `Interrupted` read is retried).
         ///
         /// # Cancel safety
         ///
@@ -127,7 +128,8 @@ pub trait AsyncReadExt: AsyncRead {
         /// # Errors
         ///
         /// `UnexpectedEof` if the reader ends first (the contents of `buf` are
-        /// then unspecified); the reader's errors.
+        /// then unspecified); the reader's errors (an `Interrupted` read is
+        /// retried).
         ///
         /// # Cancel safety
         ///
@@ -153,7 +155,8 @@ pub trait AsyncReadExt: AsyncRead {
         ///
         /// # Errors
         ///
-        /// The reader's errors; bytes read before the error stay in `buf`.
+        /// The reader's errors (an `Interrupted` read is retried); bytes read
+        /// before the error stay in `buf`.
         ///
         /// # Cancel safety
         ///
@@ -181,7 +184,7 @@ pub trait AsyncReadExt: AsyncRead {
         ///
         /// `InvalidData` if the data read is not valid UTF-8: nothing is then
         /// appended to `buf`. The reader's errors (with the data read so far
-        /// appended if valid UTF-8).
+        /// appended if valid UTF-8; an `Interrupted` read is retried).
         ///
         /// # Cancel safety
         ///

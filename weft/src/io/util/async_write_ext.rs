@@ -18,7 +18,7 @@ macro_rules! write_number {
         /// # Errors
         ///
         /// `WriteZero` if the writer accepts no more bytes; the writer's
-        /// errors.
+        /// errors (an `Interrupted` write is retried).
         ///
         /// # Cancel safety
         ///
@@ -135,7 +135,8 @@ pub trait AsyncWriteExt: AsyncWrite {
     /// # Errors
     ///
     /// `WriteZero` if the writer accepts no more bytes; the writer's
-    /// errors. `src` has then been advanced past what was written.
+    /// errors (an `Interrupted` write is retried). `src` has then been
+    /// advanced past what was written.
     ///
     /// # Cancel safety
     ///
@@ -177,7 +178,7 @@ pub trait AsyncWriteExt: AsyncWrite {
         /// # Errors
         ///
         /// `WriteZero` if the writer accepts no more bytes; the writer's
-        /// errors.
+        /// errors (an `Interrupted` write is retried).
         ///
         /// # Cancel safety
         ///

@@ -35,7 +35,11 @@ pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (found, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            // An interrupted fill did nothing: retry it (as tokio and std).
+            let available = match reader.as_mut().poll_fill_buf(cx) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => ready!(other)?,
+            };
             match available.iter().position(|&b| b == delimiter) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);

@@ -93,12 +93,17 @@ where
         let vectored = me.writer.is_write_vectored();
         while me.buf.has_remaining() {
             let writer = Pin::new(&mut *me.writer);
-            let n = if vectored {
+            let written = if vectored {
                 let mut slices = [IoSlice::new(&[]); MAX_SLICES];
                 let count = me.buf.chunks_vectored(&mut slices);
-                ready!(writer.poll_write_vectored(cx, &slices[..count]))?
+                writer.poll_write_vectored(cx, &slices[..count])
             } else {
-                ready!(writer.poll_write(cx, me.buf.chunk()))?
+                writer.poll_write(cx, me.buf.chunk())
+            };
+            // An interrupted write did nothing: retry it (as tokio).
+            let n = match written {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => ready!(other)?,
             };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
