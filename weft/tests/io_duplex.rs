@@ -222,3 +222,21 @@ fn a_replaced_waker_may_use_the_pipe_when_dropped() {
     assert!(read.is_ready());
     assert_eq!(buf.filled(), b"x");
 }
+
+#[test]
+fn a_vectored_write_fills_the_room_across_slices() {
+    use std::io::IoSlice;
+    let (mut a, mut b) = weft::io::duplex(8);
+    assert!(weft::io::AsyncWrite::is_write_vectored(&a));
+    let slices = [
+        IoSlice::new(b"abc"),
+        IoSlice::new(b"defg"),
+        IoSlice::new(b"hij"),
+    ];
+    let n = support::block_on_thread(a.write_vectored(&slices)).unwrap();
+    assert_eq!(n, 8, "as much as the pipe has room for, across slices");
+    drop(a);
+    let mut got = Vec::new();
+    support::block_on_thread(b.read_to_end(&mut got)).unwrap();
+    assert_eq!(got, b"abcdefgh");
+}

@@ -169,7 +169,11 @@ impl DuplexStream {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write_inner(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         let (mut pipe, room) = ready!(lock_when_ready(
             &self.write,
             cx,
@@ -184,7 +188,7 @@ impl DuplexStream {
         let Some(room) = room else {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         };
-        let (n, reader) = pipe.write_from(room, &[io::IoSlice::new(buf)]);
+        let (n, reader) = pipe.write_from(room, bufs);
         drop(pipe);
         wake(reader);
         Poll::Ready(Ok(n))
@@ -207,7 +211,21 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, buf))
+        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, &[io::IoSlice::new(buf)]))
+    }
+
+    /// Writes as much of `bufs`, in order, as the pipe has room for, as
+    /// tokio's duplex does.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     /// Nothing to flush: written bytes are readable at once.
