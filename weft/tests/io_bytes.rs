@@ -184,8 +184,18 @@ impl AsyncWrite for Recording {
 }
 
 #[test]
-fn write_buf_writes_the_first_chunk_once() {
+fn write_buf_gathers_chunks_for_a_vectored_writer() {
     let mut writer = recording(100, true);
+    let mut src = Buf::chain(&b"abc"[..], &b"defg"[..]);
+    assert_eq!(block_on(writer.write_buf(&mut src)).unwrap(), 7);
+    assert_eq!(writer.out, b"abcdefg");
+    assert!(!src.has_remaining());
+    assert_eq!(writer.calls, [(true, 2, 7)]);
+}
+
+#[test]
+fn write_buf_writes_the_first_chunk_once() {
+    let mut writer = recording(100, false);
     let mut src = Buf::chain(&b"abc"[..], &b"defg"[..]);
     assert_eq!(block_on(writer.write_buf(&mut src)).unwrap(), 3);
     assert_eq!(writer.out, b"abc");

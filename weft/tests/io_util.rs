@@ -307,6 +307,25 @@ fn empty_sink_repeat() {
     });
 }
 
+#[test]
+fn sink_and_empty_take_every_slice_of_a_vectored_write() {
+    use std::io::IoSlice;
+    let slices = [
+        IoSlice::new(b""),
+        IoSlice::new(b"hello"),
+        IoSlice::new(b""),
+        IoSlice::new(b"world"),
+    ];
+    block_on(async {
+        let mut sink = weft::io::sink();
+        assert!(weft::io::AsyncWrite::is_write_vectored(&sink));
+        assert_eq!(sink.write_vectored(&slices).await.unwrap(), 10);
+        let mut empty = weft::io::empty();
+        assert!(weft::io::AsyncWrite::is_write_vectored(&empty));
+        assert_eq!(empty.write_vectored(&slices).await.unwrap(), 10);
+    });
+}
+
 rt_test! {
     fn repeat_yields_to_other_tasks(rt: &Runtime) {
         // `repeat` is always ready; the budget must still make its task

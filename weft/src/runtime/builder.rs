@@ -169,10 +169,7 @@ impl Builder {
     #[cfg(any(feature = "net", feature = "signal"))]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "net", feature = "signal"))))]
     pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Builder {
-        assert!(
-            capacity > 0,
-            "max_io_events_per_tick must be greater than 0"
-        );
+        assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
         self.max_io_events_per_tick = capacity;
         self
     }

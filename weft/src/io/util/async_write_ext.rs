@@ -95,7 +95,9 @@ pub trait AsyncWriteExt: AsyncWrite {
     /// past them; returns how many (`0` if `src` is empty, or if the writer
     /// is closed).
     ///
-    /// One write of `src`'s first chunk ([`Buf::chunk`](bytes::Buf::chunk)).
+    /// One write: of up to 64 of `src`'s chunks for a writer that prefers
+    /// vectored writes ([`is_write_vectored`](AsyncWrite::is_write_vectored)),
+    /// of its first chunk ([`Buf::chunk`](bytes::Buf::chunk)) otherwise.
     ///
     /// # Cancel safety
     ///

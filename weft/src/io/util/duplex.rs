@@ -86,6 +86,7 @@ pub struct DuplexStream {
 /// # Panics
 ///
 /// If `max_buf_size` is 0 (writes could never make progress).
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(Pipe::new("duplex", max_buf_size)));
     let two = Arc::new(Mutex::new(Pipe::new("duplex", max_buf_size)));

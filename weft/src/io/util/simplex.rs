@@ -85,6 +85,7 @@ pub struct SimplexStream {
 /// # Ok(())
 /// # }
 /// ```
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
@@ -102,6 +103,7 @@ impl SimplexStream {
     /// # Panics
     ///
     /// If `max_buf_size` is 0.
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
         SimplexStream {
             pipe: Pipe::new("simplex", max_buf_size),

@@ -1,11 +1,11 @@
 //! The futures behind `AsyncWriteExt::write_buf` and `write_all_buf`:
 //! writing from a `bytes::Buf`, which is advanced past what was written.
 //!
-//! `write_buf` makes one `poll_write` of the buffer's first chunk.
-//! `write_all_buf` loops until the buffer is empty; for a writer that
-//! prefers vectored writes (`is_write_vectored`) each write gathers up to
-//! [`MAX_SLICES`] chunks, so a buffer made of many pieces (a `Chain`, a
-//! `VecDeque` of frames) goes out in few system calls.
+//! `write_buf` makes one write; `write_all_buf` loops until the buffer is
+//! empty. For a writer that prefers vectored writes (`is_write_vectored`)
+//! each write gathers up to [`MAX_SLICES`] chunks, so a buffer made of
+//! many pieces (a `Chain`, a `VecDeque` of frames) goes out in few system
+//! calls; other writers get the first chunk.
 
 use std::fmt;
 use std::future::Future;
@@ -75,7 +75,14 @@ where
         if !me.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf.chunk()))?;
+        let writer = Pin::new(&mut *me.writer);
+        let n = if writer.is_write_vectored() {
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let count = me.buf.chunks_vectored(&mut slices);
+            ready!(writer.poll_write_vectored(cx, &slices[..count]))?
+        } else {
+            ready!(writer.poll_write(cx, me.buf.chunk()))?
+        };
         me.buf.advance(n);
         Poll::Ready(Ok(n))
     }
