@@ -182,9 +182,10 @@ pub trait AsyncReadExt: AsyncRead {
         ///
         /// # Errors
         ///
-        /// `InvalidData` if the data read is not valid UTF-8: nothing is then
-        /// appended to `buf`. The reader's errors (with the data read so far
-        /// appended if valid UTF-8; an `Interrupted` read is retried).
+        /// `InvalidData` if the data read is not valid UTF-8 (the inner error
+        /// is the `std::str::Utf8Error`): nothing is then appended to `buf`.
+        /// The reader's errors, with nothing appended to `buf` either (as
+        /// tokio); an `Interrupted` read is retried.
         ///
         /// # Cancel safety
         ///

@@ -149,6 +149,11 @@ fn lock_when_ready<'a, T>(
 
 impl DuplexStream {
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        // A read into no room reads nothing at once, data or not (as
+        // tokio's).
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
         // Rule 1: checked and registered under one lock.
         let (mut pipe, at_end) = ready!(lock_when_ready(
             &self.read,
@@ -175,6 +180,7 @@ impl DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let nothing = bufs.iter().all(|buf| buf.is_empty());
         let (mut pipe, room) = ready!(lock_when_ready(
             &self.write,
             cx,
@@ -183,6 +189,9 @@ impl DuplexStream {
                 WriteState::Room(room) => Some(Some(room)),
                 // Go on to report it.
                 WriteState::Closed => Some(None),
+                // Nothing to write: done at once, full or not (as tokio's);
+                // a closed pipe still reports `BrokenPipe`.
+                WriteState::Full if nothing => Some(Some(0)),
                 WriteState::Full => None,
             }
         ));

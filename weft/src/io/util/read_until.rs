@@ -75,6 +75,7 @@ method_future! {
             me.buf.bytes_mut(),
             &mut me.read
         ));
-        Poll::Ready(me.buf.finish(result))
+        // As tokio: after an I/O error the string keeps what was read.
+        Poll::Ready(me.buf.finish(result, true))
     }
 }
