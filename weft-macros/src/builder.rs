@@ -16,7 +16,7 @@ use quote::{quote, quote_spanned};
 use crate::config::{Arg, Config};
 use crate::errors::Errors;
 use crate::flavor::Flavor;
-use crate::kind::EntryKind;
+use crate::kind::Entry;
 
 const START_PAUSED_MULTI_THREAD: &str = "`start_paused = true` requires the `current_thread` \
      flavor: the paused test clock cannot drive several worker threads; add \
@@ -34,7 +34,7 @@ const START_PAUSED_MULTI_THREAD: &str = "`start_paused = true` requires the `cur
 /// `rt-multi-thread` feature); without it, asking for that flavor (or
 /// defaulting to it) is an error naming the feature.
 pub(crate) fn runtime(
-    kind: EntryKind,
+    entry: Entry,
     config: &Config,
     multi_thread: bool,
     errors: &mut Errors,
@@ -42,7 +42,7 @@ pub(crate) fn runtime(
     let krate = config
         .crate_path
         .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::weft));
+        .unwrap_or_else(|| entry.dialect.default_crate_path());
     let fallback = quote!(#krate::runtime::Builder::new_current_thread());
     let builder = match config.flavor {
         // The flavor's error is already recorded; checking `worker_threads`
@@ -51,12 +51,12 @@ pub(crate) fn runtime(
         flavor => {
             let (flavor, flavor_span) = match flavor {
                 Some(Arg { value, span }) => (value, Some(span)),
-                None => (Flavor::default_for(kind), None),
+                None => (Flavor::default_for(entry.kind), None),
             };
             let call = if flavor == Flavor::MultiThread && !multi_thread {
-                Err(multi_thread_missing(kind, flavor_span))
+                Err(multi_thread_missing(entry, flavor_span))
             } else {
-                builder_call(kind, &krate, flavor, flavor_span, config.worker_threads)
+                builder_call(entry, &krate, flavor, flavor_span, config.worker_threads)
             };
             call.unwrap_or_else(|error| {
                 errors.push(error);
@@ -67,7 +67,7 @@ pub(crate) fn runtime(
     let flavor = config
         .flavor
         .as_ref()
-        .map_or(Flavor::default_for(kind), |arg| arg.value);
+        .map_or(Flavor::default_for(entry.kind), |arg| arg.value);
     let start_paused = start_paused_call(config.start_paused, flavor).unwrap_or_else(|error| {
         errors.push(error);
         None
@@ -95,20 +95,23 @@ pub(crate) fn runtime(
 /// The error for the `multi_thread` flavor when weft is built without its
 /// `rt-multi-thread` feature: at the `flavor` argument, or at the
 /// attribute when that flavor is the default.
-fn multi_thread_missing(kind: EntryKind, flavor_span: Option<Span>) -> syn::Error {
+fn multi_thread_missing(entry: Entry, flavor_span: Option<Span>) -> syn::Error {
+    let krate = entry.dialect.crate_name();
     match flavor_span {
         Some(span) => syn::Error::new(
             span,
-            "the `multi_thread` flavor needs weft's `rt-multi-thread` feature; enable it, \
-             or use `flavor = \"current_thread\"`",
+            format!(
+                "the `multi_thread` flavor needs {krate}'s `rt-multi-thread` feature; enable \
+                 it, or use `flavor = \"current_thread\"`"
+            ),
         ),
         None => syn::Error::new(
             Span::call_site(),
             format!(
-                "the default flavor of `{}` is `multi_thread`, which needs weft's \
+                "the default flavor of `{}` is `multi_thread`, which needs {krate}'s \
                  `rt-multi-thread` feature; enable it, or use `#[{}(flavor = \"current_thread\")]`",
-                kind.attribute(),
-                kind.path(),
+                entry.attribute(),
+                entry.path(),
             ),
         ),
     }
@@ -120,7 +123,7 @@ fn multi_thread_missing(kind: EntryKind, flavor_span: Option<Span>) -> syn::Erro
 /// `flavor_span` is the `flavor = "..."` literal's span, or `None` when the
 /// flavor is the default one.
 fn builder_call(
-    kind: EntryKind,
+    entry: Entry,
     krate: &syn::Path,
     flavor: Flavor,
     flavor_span: Option<Span>,
@@ -139,7 +142,7 @@ fn builder_call(
             // takes it.
             let fix = format!(
                 "use `#[{}(flavor = \"multi_thread\", worker_threads = {})]`",
-                kind.path(),
+                entry.path(),
                 threads.value,
             );
             let message = match flavor_span {
@@ -152,7 +155,7 @@ fn builder_call(
                 None => format!(
                     "`worker_threads` requires the `multi_thread` flavor, and `{}` \
                      defaults to `current_thread`; {fix}",
-                    kind.attribute(),
+                    entry.attribute(),
                 ),
             };
             Err(syn::Error::new(threads.span, message))
@@ -192,21 +195,30 @@ mod tests {
     use quote::quote;
 
     use super::*;
+    use crate::kind::{Dialect, EntryKind};
 
     /// The runtime expression for `#[<kind>(args)]`, as a string with the
     /// spacing `TokenStream::to_string` gives, and the errors.
     fn expand(kind: EntryKind, args: TokenStream) -> (String, Vec<String>) {
         let mut errors = Errors::default();
-        let config = Config::parse(args, &mut errors);
-        let runtime = runtime(kind, &config, true, &mut errors);
+        let config = Config::parse(args, Dialect::Weft, &mut errors);
+        let entry = Entry {
+            kind,
+            dialect: Dialect::Weft,
+        };
+        let runtime = runtime(entry, &config, true, &mut errors);
         (runtime.to_string(), errors.messages())
     }
 
     /// As `expand`, for a weft built without `rt-multi-thread`.
     fn expand_without_multi_thread(kind: EntryKind, args: TokenStream) -> (String, Vec<String>) {
         let mut errors = Errors::default();
-        let config = Config::parse(args, &mut errors);
-        let runtime = runtime(kind, &config, false, &mut errors);
+        let config = Config::parse(args, Dialect::Weft, &mut errors);
+        let entry = Entry {
+            kind,
+            dialect: Dialect::Weft,
+        };
+        let runtime = runtime(entry, &config, false, &mut errors);
         (runtime.to_string(), errors.messages())
     }
 
@@ -377,5 +389,70 @@ mod tests {
             ]
         );
         assert!(runtime.starts_with(CURRENT_THREAD), "{runtime}");
+    }
+
+    /// As `expand`, for the attributes of the tokio drop-in.
+    fn expand_tokio(
+        kind: EntryKind,
+        args: TokenStream,
+        multi_thread: bool,
+    ) -> (String, Vec<String>) {
+        let mut errors = Errors::default();
+        let config = Config::parse(args, Dialect::Tokio, &mut errors);
+        let entry = Entry {
+            kind,
+            dialect: Dialect::Tokio,
+        };
+        let runtime = runtime(entry, &config, multi_thread, &mut errors);
+        (runtime.to_string(), errors.messages())
+    }
+
+    #[test]
+    fn tokio_attributes_name_the_runtime_tokio() {
+        let (runtime, errors) = expand_tokio(EntryKind::Main, quote!(), true);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            runtime
+                .starts_with("tokio :: runtime :: Builder :: new_multi_thread () . enable_all ()"),
+            "{runtime}"
+        );
+        let (runtime, errors) = expand_tokio(EntryKind::Test, quote!(flavor = "local"), true);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            runtime.starts_with(
+                "tokio :: runtime :: Builder :: new_current_thread () . enable_all () . \
+                 build_local (tokio :: runtime :: LocalOptions :: default ())"
+            ),
+            "{runtime}"
+        );
+        // `crate = "..."` replaces the default path, as with weft.
+        let (runtime, errors) = expand_tokio(EntryKind::Test, quote!(crate = "::dep::tokio"), true);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(
+            runtime.starts_with(":: dep :: tokio :: runtime :: Builder :: new_current_thread ()"),
+            "{runtime}"
+        );
+    }
+
+    #[test]
+    fn tokio_messages_name_tokio() {
+        let (_, errors) = expand_tokio(EntryKind::Main, quote!(), false);
+        assert_eq!(
+            errors,
+            [
+                "the default flavor of `#[tokio::main]` is `multi_thread`, which needs tokio's \
+                 `rt-multi-thread` feature; enable it, or use \
+                 `#[tokio::main(flavor = \"current_thread\")]`"
+            ]
+        );
+        let (_, errors) = expand_tokio(EntryKind::Test, quote!(worker_threads = 4), true);
+        assert_eq!(
+            errors,
+            [
+                "`worker_threads` requires the `multi_thread` flavor, and `#[tokio::test]` \
+                 defaults to `current_thread`; use \
+                 `#[tokio::test(flavor = \"multi_thread\", worker_threads = 4)]`"
+            ]
+        );
     }
 }

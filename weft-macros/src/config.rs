@@ -16,6 +16,7 @@ use syn::{Expr, Ident, Lit, Meta, Token};
 
 use crate::errors::Errors;
 use crate::flavor::Flavor;
+use crate::kind::Dialect;
 
 /// The arguments, once parsed. A field is `None` when the argument was not
 /// given, or was given with a value that could not be understood (that
@@ -49,8 +50,9 @@ pub(crate) struct Arg<T> {
 
 impl Config {
     /// Parses the attribute's arguments (the tokens between its
-    /// parentheses), recording every problem in `errors`.
-    pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Config {
+    /// parentheses), recording every problem in `errors`. `dialect` names
+    /// the crate in messages.
+    pub(crate) fn parse(args: TokenStream, dialect: Dialect, errors: &mut Errors) -> Config {
         let mut config = Config::default();
         let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(args) {
             Ok(metas) => metas,
@@ -61,7 +63,7 @@ impl Config {
         };
         let mut seen = Vec::new();
         for meta in &metas {
-            if let Err(error) = config.apply(meta, &mut seen) {
+            if let Err(error) = config.apply(meta, dialect, &mut seen) {
                 errors.push(error);
             }
         }
@@ -69,8 +71,11 @@ impl Config {
     }
 
     /// Checks one `key = value` argument and stores its value.
-    fn apply(&mut self, meta: &Meta, seen: &mut Vec<Key>) -> syn::Result<()> {
+    fn apply(&mut self, meta: &Meta, dialect: Dialect, seen: &mut Vec<Key>) -> syn::Result<()> {
         let path = meta.path();
+        if path.is_ident("unhandled_panic") {
+            return Err(syn::Error::new_spanned(path, UNHANDLED_PANIC));
+        }
         let key = path
             .get_ident()
             .and_then(Key::from_ident)
@@ -94,7 +99,7 @@ impl Config {
             Key::WorkerThreads => self.worker_threads = Some(parse_worker_threads(value)?),
             Key::StartPaused => self.start_paused = Some(parse_start_paused(value)?),
             Key::Name => self.name = Some(parse_name(value)?),
-            Key::Crate => self.crate_path = Some(parse_crate_path(value)?),
+            Key::Crate => self.crate_path = Some(parse_crate_path(value, dialect)?),
         }
         Ok(())
     }
@@ -144,6 +149,13 @@ impl Key {
         }
     }
 }
+
+/// The error for tokio's `unhandled_panic` argument. tokio's attribute
+/// accepts it, but the `Builder::unhandled_panic` call it generates exists
+/// only in a tokio built with `--cfg tokio_unstable`.
+const UNHANDLED_PANIC: &str = "`unhandled_panic` is not supported: it is an unstable tokio \
+     option (it needs `--cfg tokio_unstable`), and weft does not follow tokio's unstable API; \
+     a panicking task is reported to whoever awaits its `JoinHandle`";
 
 /// The error for a key that is not one of [`Key::ALL`], at that key.
 fn unknown_argument(path: &syn::Path) -> syn::Error {
@@ -249,16 +261,17 @@ fn parse_name(value: &Expr) -> syn::Result<syn::LitStr> {
     Ok(lit.clone())
 }
 
-fn parse_crate_path(value: &Expr) -> syn::Result<syn::Path> {
-    const EXAMPLE: &str = "as in `crate = \"my_reexport::weft\"`";
+fn parse_crate_path(value: &Expr, dialect: Dialect) -> syn::Result<syn::Path> {
+    let krate = dialect.crate_name();
+    let example = format!("as in `crate = \"my_reexport::{krate}\"`");
     let Some(Lit::Str(lit)) = literal(value) else {
-        let message = format!("`crate` expects a string literal holding a path, {EXAMPLE}");
+        let message = format!("`crate` expects a string literal holding a path, {example}");
         return Err(syn::Error::new_spanned(value, message));
     };
     // The parsed path's tokens take the literal's span, so a path that does
     // not resolve is reported at the string the user wrote.
     lit.parse_with(syn::Path::parse_mod_style).map_err(|_| {
-        let message = format!("`crate` must be a path to the weft crate, {EXAMPLE}");
+        let message = format!("`crate` must be a path to the {krate} crate, {example}");
         syn::Error::new(lit.span(), message)
     })
 }
@@ -271,7 +284,7 @@ mod tests {
 
     fn parse(args: TokenStream) -> (Config, Vec<String>) {
         let mut errors = Errors::default();
-        let config = Config::parse(args, &mut errors);
+        let config = Config::parse(args, Dialect::Weft, &mut errors);
         (config, errors.messages())
     }
 
@@ -341,6 +354,25 @@ mod tests {
         assert_eq!(
             config.flavor.map(|arg| arg.value),
             Some(Flavor::CurrentThread)
+        );
+    }
+
+    #[test]
+    fn unhandled_panic_is_refused_with_the_reason() {
+        let (_, errors) = parse(quote!(
+            flavor = "current_thread",
+            unhandled_panic = "ignore"
+        ));
+        assert_eq!(errors, [UNHANDLED_PANIC]);
+    }
+
+    #[test]
+    fn tokio_messages_name_tokio() {
+        let mut errors = Errors::default();
+        Config::parse(quote!(crate = "not a path"), Dialect::Tokio, &mut errors);
+        assert_eq!(
+            errors.messages(),
+            ["`crate` must be a path to the tokio crate, as in `crate = \"my_reexport::tokio\"`"]
         );
     }
 }

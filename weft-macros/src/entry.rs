@@ -20,7 +20,7 @@ use crate::builder;
 use crate::config::Config;
 use crate::errors::Errors;
 use crate::item::{AsyncFn, Body};
-use crate::kind::EntryKind;
+use crate::kind::{Entry, EntryKind};
 
 /// Expands `#[<kind>(args)] item`.
 ///
@@ -34,13 +34,13 @@ use crate::kind::EntryKind;
 /// `multi_thread`: whether weft has the `multi_thread` flavor (see
 /// `builder::runtime`).
 pub(crate) fn expand(
-    kind: EntryKind,
+    entry: Entry,
     multi_thread: bool,
     args: TokenStream,
     item: TokenStream,
 ) -> TokenStream {
     let mut errors = Errors::default();
-    let config = Config::parse(args, &mut errors);
+    let config = Config::parse(args, entry.dialect, &mut errors);
     let function = match syn::parse2::<AsyncFn>(item.clone()) {
         Ok(function) => function,
         Err(error) => {
@@ -50,11 +50,22 @@ pub(crate) fn expand(
     };
     // Checked before the function's shape so that its errors are reported
     // too when the function is unusable.
-    let runtime = builder::runtime(kind, &config, multi_thread, &mut errors);
-    if !function.check(kind, &mut errors) {
+    let runtime = builder::runtime(entry, &config, multi_thread, &mut errors);
+    if !function.check(entry, &mut errors) {
         return with_errors(item, &errors);
     }
-    with_errors(generate(kind, function, &runtime), &errors)
+    with_errors(generate(entry.kind, function, &runtime), &errors)
+}
+
+/// The expansion of an entry point whose crate has no runtime (the tokio
+/// drop-in without its `rt` feature): a compile error alone, with tokio's
+/// wording.
+pub(crate) fn requires_rt(entry: Entry) -> TokenStream {
+    let message = format!(
+        "The {} macro requires rt or rt-multi-thread.",
+        entry.attribute()
+    );
+    syn::Error::new(Span::call_site(), message).to_compile_error()
 }
 
 fn with_errors(mut tokens: TokenStream, errors: &Errors) -> TokenStream {

@@ -10,7 +10,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{braced, token, Attribute, Meta, Signature, Token, Visibility};
 
 use crate::errors::Errors;
-use crate::kind::EntryKind;
+use crate::kind::{Dialect, Entry, EntryKind};
 
 /// `#[attrs] vis async fn name() -> Output { #![inner_attrs] stmts }`.
 pub(crate) struct AsyncFn {
@@ -67,9 +67,16 @@ impl Parse for AsyncFn {
 
 impl AsyncFn {
     /// Records in `errors` every reason the function cannot be expanded as
-    /// `kind`, each at the offending tokens. Returns whether there was none.
-    pub(crate) fn check(&self, kind: EntryKind, errors: &mut Errors) -> bool {
-        let problems = self.problems(kind);
+    /// `entry`, each at the offending tokens. Returns whether there was none.
+    ///
+    /// `#[tokio::main]` accepts two shapes `#[weft::main]` rejects, because
+    /// tokio's attribute accepts them and code written for tokio uses them:
+    /// parameters on a function not named `main` (a helper that blocks,
+    /// `#[tokio::main] async fn run(config: Config)`), and generic
+    /// parameters or a `where` clause. The body is an `async` block in the
+    /// generated function, so it borrows the parameters like any closure.
+    pub(crate) fn check(&self, entry: Entry, errors: &mut Errors) -> bool {
+        let problems = self.problems(entry);
         let ok = problems.is_empty();
         for problem in problems {
             errors.push(problem);
@@ -77,17 +84,24 @@ impl AsyncFn {
         ok
     }
 
-    fn problems(&self, kind: EntryKind) -> Vec<syn::Error> {
+    fn problems(&self, entry: Entry) -> Vec<syn::Error> {
         let mut problems = Vec::new();
         let sig = &self.sig;
+        let tokio_main = entry.kind == EntryKind::Main && entry.dialect == Dialect::Tokio;
         if sig.asyncness.is_none() {
             problems.push(syn::Error::new_spanned(
                 sig.fn_token,
                 "the `async` keyword is missing from the function declaration",
             ));
         }
-        if !sig.inputs.is_empty() || sig.variadic.is_some() {
-            let message = format!("a `{}` function cannot take parameters", kind.attribute());
+        let has_parameters = !sig.inputs.is_empty() || sig.variadic.is_some();
+        if has_parameters && tokio_main && sig.ident == "main" {
+            problems.push(syn::Error::new_spanned(
+                &sig.ident,
+                "the main function cannot accept arguments",
+            ));
+        } else if has_parameters && !tokio_main {
+            let message = format!("a `{}` function cannot take parameters", entry.attribute());
             problems.push(match &sig.variadic {
                 Some(variadic) if sig.inputs.is_empty() => {
                     syn::Error::new_spanned(variadic, message)
@@ -95,22 +109,24 @@ impl AsyncFn {
                 _ => syn::Error::new_spanned(&sig.inputs, message),
             });
         }
-        if !sig.generics.params.is_empty() {
-            let message = format!("a `{}` function cannot be generic", kind.attribute());
+        if tokio_main {
+            // Generics are fine too (see above).
+        } else if !sig.generics.params.is_empty() {
+            let message = format!("a `{}` function cannot be generic", entry.attribute());
             problems.push(syn::Error::new_spanned(&sig.generics, message));
         } else if let Some(where_clause) = &sig.generics.where_clause {
             let message = format!(
                 "a `{}` function cannot have a `where` clause",
-                kind.attribute()
+                entry.attribute()
             );
             problems.push(syn::Error::new_spanned(where_clause, message));
         }
-        if kind == EntryKind::Test {
+        if entry.kind == EntryKind::Test {
             for attr in self.attrs.iter().filter(|attr| is_test_attribute(attr)) {
                 let message = format!(
                     "redundant test attribute: `{}` already marks the function as a test; \
                      remove this one",
-                    kind.attribute(),
+                    entry.attribute(),
                 );
                 problems.push(syn::Error::new_spanned(attr, message));
             }
@@ -182,5 +198,44 @@ mod tests {
         };
         assert_eq!(function.body.inner_attrs.len(), 1);
         assert_eq!(function.body.stmts.to_string(), "let x = 1 ;");
+    }
+
+    fn problems_of(function: &AsyncFn, kind: EntryKind, dialect: Dialect) -> Vec<String> {
+        let entry = Entry { kind, dialect };
+        function
+            .problems(entry)
+            .into_iter()
+            .map(|error| error.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn tokio_main_accepts_parameters_and_generics_except_on_main() {
+        let helper: AsyncFn = parse_quote! {
+            async fn run<T: Into<u32>>(value: T) -> u32 where T: Copy { value.into() }
+        };
+        assert!(problems_of(&helper, EntryKind::Main, Dialect::Tokio).is_empty());
+        assert_eq!(
+            problems_of(&helper, EntryKind::Main, Dialect::Weft),
+            [
+                "a `#[weft::main]` function cannot take parameters",
+                "a `#[weft::main]` function cannot be generic",
+            ]
+        );
+        // Tests run without arguments, whatever the dialect.
+        assert_eq!(
+            problems_of(&helper, EntryKind::Test, Dialect::Tokio),
+            [
+                "a `#[tokio::test]` function cannot take parameters",
+                "a `#[tokio::test]` function cannot be generic",
+            ]
+        );
+        let main: AsyncFn = parse_quote! {
+            async fn main(args: Vec<String>) {}
+        };
+        assert_eq!(
+            problems_of(&main, EntryKind::Main, Dialect::Tokio),
+            ["the main function cannot accept arguments"]
+        );
     }
 }

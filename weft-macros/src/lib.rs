@@ -4,6 +4,13 @@
 //! from this crate directly. Both turn an `async fn` into a plain `fn` that
 //! builds a weft runtime and runs the body on it to completion.
 //!
+//! The same attributes, written `#[tokio::main]` and `#[tokio::test]`, are
+//! also the entry points of the tokio drop-in (the crate named `tokio` that
+//! re-exports weft under tokio's paths): [`macro@tokio_main`] and
+//! [`macro@tokio_test`] differ only in the crate path they default to
+//! (`tokio`), the names in their messages, and the function shapes tokio
+//! accepts (see `kind.rs`).
+//!
 //! The code is split by concept: `config` reads the attribute's arguments,
 //! `flavor` and `builder` decide which runtime to build, `item` reads and
 //! checks the function, and `entry` generates the expansion.
@@ -18,7 +25,24 @@ mod kind;
 
 use proc_macro::TokenStream;
 
-use crate::kind::EntryKind;
+const WEFT_MAIN: Entry = Entry {
+    kind: EntryKind::Main,
+    dialect: Dialect::Weft,
+};
+const WEFT_TEST: Entry = Entry {
+    kind: EntryKind::Test,
+    dialect: Dialect::Weft,
+};
+const TOKIO_MAIN: Entry = Entry {
+    kind: EntryKind::Main,
+    dialect: Dialect::Tokio,
+};
+const TOKIO_TEST: Entry = Entry {
+    kind: EntryKind::Test,
+    dialect: Dialect::Tokio,
+};
+
+use crate::kind::{Dialect, Entry, EntryKind};
 
 /// Marks an `async fn` as the program's entry point: it becomes a plain
 /// `fn` that starts a weft runtime and runs the body on it to completion.
@@ -178,7 +202,7 @@ use crate::kind::EntryKind;
 ///   `--cfg tokio_unstable`).
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::expand(EntryKind::Main, true, args.into(), item.into()).into()
+    entry::expand(WEFT_MAIN, true, args.into(), item.into()).into()
 }
 
 /// `#[weft::main]` for a weft built without its `rt-multi-thread` feature
@@ -188,7 +212,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// feature.
 #[proc_macro_attribute]
 pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::expand(EntryKind::Main, false, args.into(), item.into()).into()
+    entry::expand(WEFT_MAIN, false, args.into(), item.into()).into()
 }
 
 /// Marks an `async fn` as a test that runs on its own weft runtime.
@@ -313,7 +337,7 @@ pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   `--cfg tokio_unstable`).
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::expand(EntryKind::Test, true, args.into(), item.into()).into()
+    entry::expand(WEFT_TEST, true, args.into(), item.into()).into()
 }
 
 /// `#[weft::test]` for a weft built without its `rt-multi-thread` feature
@@ -321,5 +345,165 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `flavor = "multi_thread"` is a compile error naming the feature.
 #[proc_macro_attribute]
 pub fn test_rt(args: TokenStream, item: TokenStream) -> TokenStream {
-    entry::expand(EntryKind::Test, false, args.into(), item.into()).into()
+    entry::expand(WEFT_TEST, false, args.into(), item.into()).into()
+}
+
+/// `#[tokio::main]`: tokio's entry-point attribute, for the tokio drop-in
+/// (the crate named `tokio` that runs tokio's API on weft). The drop-in
+/// exports it as `tokio::main`; code written for tokio uses it unchanged.
+///
+/// It is [`macro@main`] with tokio's spelling: the generated function
+/// builds `tokio::runtime::Builder::new_multi_thread()` (or
+/// `new_current_thread()`), which is weft's builder under tokio's name,
+/// and blocks on the body. The arguments are tokio's: `flavor`
+/// (`"multi_thread"`, the default, `"current_thread"` or `"local"`),
+/// `worker_threads`, `start_paused`, `name` and `crate`.
+///
+/// ```
+/// # mod tokio {
+/// #     // weft and these attributes stand in for the drop-in here.
+/// #     pub use weft::*;
+/// #     pub use weft_macros::{tokio_main as main, tokio_test as test};
+/// # }
+/// #[tokio::main(flavor = "current_thread")]
+/// async fn main() {
+///     let task = tokio::spawn(async { 6 * 7 });
+///     assert_eq!(task.await.unwrap(), 42);
+/// }
+/// ```
+///
+/// As with tokio, a function that is not `main` may take parameters (and
+/// be generic): the attribute then turns it into a blocking call.
+///
+/// ```
+/// # mod tokio {
+/// #     pub use weft::*;
+/// #     pub use weft_macros::{tokio_main as main, tokio_test as test};
+/// # }
+/// #[tokio::main(worker_threads = 2)]
+/// async fn sum(values: Vec<u64>) -> u64 {
+///     tokio::spawn(async move { values.iter().sum() }).await.unwrap()
+/// }
+///
+/// assert_eq!(sum(vec![1, 2, 3]), 6);
+/// ```
+///
+/// # The crate path
+///
+/// The expansion names the runtime as `tokio::...`, resolved where the
+/// attribute is written, as tokio's own attribute does: the crate named
+/// `tokio` in the user's dependencies, or a `tokio` brought into scope by
+/// a `use`. `crate = "path"` names it explicitly, for a renamed dependency
+/// or a re-export:
+///
+/// ```
+/// mod my_reexport {
+///     pub use weft as tokio;
+/// }
+///
+/// #[weft_macros::tokio_main(crate = "my_reexport::tokio", flavor = "current_thread")]
+/// async fn main() {}
+/// ```
+///
+/// # Differences from tokio
+///
+/// Those of [`macro@main`] (`start_paused = false` is accepted on
+/// `multi_thread`; `flavor = "local"` needs no unstable flag), and:
+///
+/// - `unhandled_panic` is refused with a compile error saying why: in
+///   tokio it exists only under `--cfg tokio_unstable`, and weft does not
+///   follow tokio's unstable API.
+/// - The messages of the compile errors are weft's (each at the argument
+///   at fault); they name `#[tokio::main]` and tokio's features.
+#[proc_macro_attribute]
+pub fn tokio_main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(TOKIO_MAIN, true, args.into(), item.into()).into()
+}
+
+/// `#[tokio::main]` for a drop-in built without its `rt-multi-thread`
+/// feature (the drop-in exports it as `main` then): the default flavor,
+/// `multi_thread`, is a compile error naming the feature, as in tokio.
+///
+/// ```
+/// # mod tokio {
+/// #     pub use weft::*;
+/// #     pub use weft_macros::{tokio_main as main, tokio_test as test};
+/// # }
+/// #[weft_macros::tokio_main_rt(flavor = "current_thread")]
+/// async fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn tokio_main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(TOKIO_MAIN, false, args.into(), item.into()).into()
+}
+
+/// `#[tokio::test]`: tokio's test attribute, for the tokio drop-in, which
+/// exports it as `tokio::test`.
+///
+/// It is [`macro@test`] with tokio's spelling (see [`macro@tokio_main`] for
+/// the crate path and the differences): each test builds its own
+/// `current_thread` runtime (or the flavor asked for) and blocks on the
+/// body. Its arguments are those of `#[tokio::main]`.
+///
+/// ```
+/// # mod tokio {
+/// #     pub use weft::*;
+/// #     pub use weft_macros::{tokio_main as main, tokio_test as test};
+/// # }
+/// #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+/// async fn on_two_workers() {
+///     let metrics = tokio::runtime::Handle::current().metrics();
+///     assert_eq!(metrics.num_workers(), 2);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn tokio_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(TOKIO_TEST, true, args.into(), item.into()).into()
+}
+
+/// `#[tokio::test]` for a drop-in built without its `rt-multi-thread`
+/// feature (the drop-in exports it as `test` then): `flavor =
+/// "multi_thread"` is a compile error naming the feature, as in tokio.
+///
+/// ```
+/// # mod tokio {
+/// #     pub use weft::*;
+/// #     pub use weft_macros::{tokio_main as main, tokio_test as test};
+/// # }
+/// #[weft_macros::tokio_test_rt]
+/// async fn adds() {
+///     assert_eq!(tokio::spawn(async { 2 + 2 }).await.unwrap(), 4);
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn tokio_test_rt(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(TOKIO_TEST, false, args.into(), item.into()).into()
+}
+
+/// `#[tokio::main]` for a drop-in built without its `rt` feature (the
+/// drop-in exports it as `main` then): always a compile error, with
+/// tokio's message, "The #[tokio::main] macro requires rt or
+/// rt-multi-thread.".
+///
+/// ```compile_fail
+/// #[weft_macros::tokio_main_fail]
+/// async fn main() {}
+/// ```
+#[proc_macro_attribute]
+pub fn tokio_main_fail(_args: TokenStream, _item: TokenStream) -> TokenStream {
+    entry::requires_rt(TOKIO_MAIN).into()
+}
+
+/// `#[tokio::test]` for a drop-in built without its `rt` feature (the
+/// drop-in exports it as `test` then): always a compile error, with
+/// tokio's message, "The #[tokio::test] macro requires rt or
+/// rt-multi-thread.".
+///
+/// ```compile_fail
+/// #[weft_macros::tokio_test_fail]
+/// async fn adds() {}
+/// ```
+#[proc_macro_attribute]
+pub fn tokio_test_fail(_args: TokenStream, _item: TokenStream) -> TokenStream {
+    entry::requires_rt(TOKIO_TEST).into()
 }

@@ -51,9 +51,12 @@
 //! * Macros — [`main`] and [`test`] (feature `macros`), and [`join!`],
 //!   [`try_join!`], [`select!`], [`pin!`] (always available).
 //!
-//! Not in weft yet: crates that use tokio's runtime themselves (reqwest,
-//! sqlx, tonic, tower-http's timeouts: they spawn, connect or sleep through
-//! tokio) panic under weft, as they do outside any tokio runtime.
+//! Crates that use tokio's runtime themselves (reqwest, sqlx, tonic,
+//! tower-http's timeouts: they spawn, connect or sleep through tokio) run
+//! on weft through the tokio drop-in, the crate `tokio-dropin/` of weft's
+//! repository: a crate named `tokio` whose items are weft's, which an
+//! application puts in place of tokio for its whole dependency tree with
+//! one `[patch.crates-io]` line (see its documentation).
 //!
 //! # Features
 //!

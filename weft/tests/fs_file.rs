@@ -546,7 +546,7 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn outside_a_runtime_panics() {
     let dir = Scratch::new("fs-no-runtime");
     let path = dir.join("a");

@@ -156,3 +156,15 @@ rt_test! {
         });
     }
 }
+
+#[test]
+#[should_panic(expected = "capacity must be greater than zero")]
+fn a_buf_reader_needs_room() {
+    let _ = weft::io::BufReader::with_capacity(0, &b"data"[..]);
+}
+
+#[test]
+#[should_panic(expected = "capacity must be greater than zero")]
+fn a_buf_stream_needs_read_room() {
+    let _ = weft::io::BufStream::with_capacity(0, 8, std::io::Cursor::new(Vec::new()));
+}

@@ -222,3 +222,59 @@ fn a_replaced_waker_may_use_the_pipe_when_dropped() {
     assert!(read.is_ready());
     assert_eq!(buf.filled(), b"x");
 }
+
+#[test]
+fn a_vectored_write_fills_the_room_across_slices() {
+    use std::io::IoSlice;
+    let (mut a, mut b) = weft::io::duplex(8);
+    assert!(weft::io::AsyncWrite::is_write_vectored(&a));
+    let slices = [
+        IoSlice::new(b"abc"),
+        IoSlice::new(b"defg"),
+        IoSlice::new(b"hij"),
+    ];
+    let n = support::block_on_thread(a.write_vectored(&slices)).unwrap();
+    assert_eq!(n, 8, "as much as the pipe has room for, across slices");
+    drop(a);
+    let mut got = Vec::new();
+    support::block_on_thread(b.read_to_end(&mut got)).unwrap();
+    assert_eq!(got, b"abcdefgh");
+}
+
+#[test]
+fn zero_length_operations_complete_at_once() {
+    use std::io::IoSlice;
+    let (mut a, _b) = weft::io::duplex(1);
+    // Nothing to read yet, and a read into no room: done, not pending.
+    assert!(matches!(
+        poll_once(&mut a.read(&mut [])),
+        std::task::Poll::Ready(Ok(0))
+    ));
+    // A full pipe, and nothing to write: done, not pending.
+    support::block_on_thread(a.write_all(b"x")).unwrap();
+    assert!(matches!(
+        poll_once(&mut a.write(&[])),
+        std::task::Poll::Ready(Ok(0))
+    ));
+    let empty = [IoSlice::new(&[]), IoSlice::new(&[])];
+    assert!(matches!(
+        poll_once(&mut a.write_vectored(&empty)),
+        std::task::Poll::Ready(Ok(0))
+    ));
+    // A closed pipe still refuses even an empty write.
+    let (mut c, d) = weft::io::duplex(1);
+    drop(d);
+    let err = support::block_on_thread(c.write(&[])).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+
+    let mut simplex = weft::io::SimplexStream::new_unsplit(1);
+    assert!(matches!(
+        poll_once(&mut simplex.read(&mut [])),
+        std::task::Poll::Ready(Ok(0))
+    ));
+    support::block_on_thread(simplex.write_all(b"x")).unwrap();
+    assert!(matches!(
+        poll_once(&mut simplex.write(&[])),
+        std::task::Poll::Ready(Ok(0))
+    ));
+}

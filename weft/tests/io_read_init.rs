@@ -1,10 +1,12 @@
 //! Reads into a vector's spare capacity remember which bytes are already
-//! initialised: `read_to_end`, `read_to_string` and `read_buf` hand each
-//! read the bytes an earlier read (or an earlier `Pending` poll)
-//! initialised, so a reader that needs initialised memory
-//! (`ReadBuf::initialize_unfilled`, as every adapter over `std::io::Read`)
-//! zeroes each byte once, not once per read. `Take` passes what its inner
-//! reader initialised on to its caller.
+//! initialised: `read_to_end` and `read_to_string` hand each read the
+//! bytes an earlier read (or an earlier `Pending` poll) initialised, so a
+//! reader that needs initialised memory (`ReadBuf::initialize_unfilled`,
+//! as every adapter over `std::io::Read`) zeroes each byte once, not once
+//! per read. `Take` passes what its inner reader initialised on to its
+//! caller. `read_buf`, which takes any `bytes::BufMut`, starts each poll
+//! from an uninitialised chunk, as tokio's does: nothing tells it that a
+//! `BufMut`'s chunk kept its bytes from one poll to the next.
 //!
 //! The reader below counts the bytes it had to zero: the count is exact
 //! for a vector that is not reallocated.
@@ -141,13 +143,18 @@ fn read_to_string_zeroes_each_spare_byte_once() {
 }
 
 #[test]
-fn read_buf_keeps_what_a_pending_poll_initialised() {
+fn read_buf_reads_after_a_pending_poll_that_initialised() {
     let (mut reader, zeroed, reads) = Zeroing::new(10, 10, true);
     let mut out = Vec::with_capacity(256);
     let n = block_on(reader.read_buf(&mut out)).unwrap();
     assert_eq!(n, 10);
+    assert_eq!(out, expected(10));
     assert_eq!(reads.load(SeqCst), 2, "one Pending poll, then the read");
-    assert_eq!(zeroed.load(SeqCst), 256, "zeroed by the Pending poll only");
+    assert_eq!(
+        zeroed.load(SeqCst),
+        2 * 256,
+        "each poll hands the reader an uninitialised chunk"
+    );
 }
 
 #[test]

@@ -84,6 +84,13 @@ fn read_to_string_rejects_invalid_utf8_and_appends_nothing() {
         let err = reader.read_to_string(&mut s).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData);
         assert_eq!(s, "keep");
+        // As tokio: the inner error is std's, about the appended bytes.
+        let utf8 = err
+            .into_inner()
+            .unwrap()
+            .downcast::<std::str::Utf8Error>()
+            .unwrap();
+        assert_eq!(utf8.valid_up_to(), 2);
 
         let mut reader: &[u8] = "ünï".as_bytes();
         assert_eq!(reader.read_to_string(&mut s).await.unwrap(), 5);
@@ -99,8 +106,68 @@ fn read_line_invalid_utf8_leaves_buffer_as_it_was() {
         let err = reader.read_line(&mut s).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidData);
         assert_eq!(s, "x");
+        let utf8 = err
+            .into_inner()
+            .unwrap()
+            .downcast::<std::str::Utf8Error>()
+            .unwrap();
+        assert_eq!(utf8.valid_up_to(), 0);
         assert_eq!(reader.read_line(&mut s).await.unwrap(), 3);
         assert_eq!(s, "xok\n");
+    });
+}
+
+/// Yields `data`, then fails with `ConnectionReset`.
+struct ThenFails(&'static [u8]);
+
+impl weft::io::AsyncRead for ThenFails {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut weft::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.0.is_empty() {
+            return std::task::Poll::Ready(Err(ErrorKind::ConnectionReset.into()));
+        }
+        buf.put_slice(self.0);
+        self.0 = b"";
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn after_an_io_error_read_to_string_appends_nothing_and_read_line_keeps_the_part() {
+    block_on(async {
+        // As tokio's: `read_to_string` drops what it read...
+        let mut s = String::from("abc");
+        let err = ThenFails(b"def").read_to_string(&mut s).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+        assert_eq!(s, "abc");
+        // ...`read_line` keeps the part of the line read so far.
+        let mut line = String::from("abc");
+        let mut reader = weft::io::BufReader::new(ThenFails(b"def"));
+        let err = reader.read_line(&mut line).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+        assert_eq!(line, "abcdef");
+    });
+}
+
+#[test]
+fn an_invalid_line_gives_its_bytes_back_and_the_next_line_follows() {
+    block_on(async {
+        let reader: &[u8] = b"ok\n\xff\xfe\nnext\n";
+        let mut lines = reader.lines();
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("ok"));
+        let err = lines.next_line().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        let bad = err
+            .into_inner()
+            .unwrap()
+            .downcast::<std::string::FromUtf8Error>()
+            .unwrap();
+        assert_eq!(bad.into_bytes(), b"\xff\xfe");
+        assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("next"));
+        assert_eq!(lines.next_line().await.unwrap(), None);
     });
 }
 
@@ -304,6 +371,25 @@ fn empty_sink_repeat() {
             .await
             .unwrap();
         assert_eq!(n, 10_000);
+    });
+}
+
+#[test]
+fn sink_and_empty_take_every_slice_of_a_vectored_write() {
+    use std::io::IoSlice;
+    let slices = [
+        IoSlice::new(b""),
+        IoSlice::new(b"hello"),
+        IoSlice::new(b""),
+        IoSlice::new(b"world"),
+    ];
+    block_on(async {
+        let mut sink = weft::io::sink();
+        assert!(weft::io::AsyncWrite::is_write_vectored(&sink));
+        assert_eq!(sink.write_vectored(&slices).await.unwrap(), 10);
+        let mut empty = weft::io::empty();
+        assert!(weft::io::AsyncWrite::is_write_vectored(&empty));
+        assert_eq!(empty.write_vectored(&slices).await.unwrap(), 10);
     });
 }
 

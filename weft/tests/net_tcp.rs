@@ -363,7 +363,7 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn binding_outside_a_runtime_panics() {
     let rt = current_thread_rt();
     // The future is created inside, polled outside the runtime's context.

@@ -17,7 +17,7 @@ use weft::runtime::{Builder, Handle};
 use weft::task;
 
 const NESTED: &str = "Cannot start a runtime from within a runtime";
-const NO_RUNTIME: &str = "must be called from the context of a weft runtime";
+const NO_RUNTIME: &str = "must be called from the context of a Tokio 1.x runtime";
 
 rt_test! {
     fn block_on_returns_the_output(rt: &Runtime) {
@@ -660,13 +660,13 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn spawn_outside_a_runtime_panics() {
     drop(weft::spawn(async {}));
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn handle_current_outside_a_runtime_panics() {
     let _ = Handle::current();
 }
@@ -865,4 +865,32 @@ fn spawning_a_large_future_does_not_overflow_the_stack() {
     // The child ran this very test (a filter matching nothing passes too).
     let stdout = String::from_utf8_lossy(&child.stdout);
     assert!(stdout.contains("test result: ok. 1 passed"), "{stdout}");
+}
+
+#[test]
+fn a_task_spawned_by_the_park_hook_runs_instead_of_sleeping() {
+    // The hook runs as the thread is about to sleep; a task it spawns goes
+    // to this thread's own queue, which wakes nobody: the thread must run
+    // it rather than sleep (it would never wake). (`current_thread`: a
+    // `multi_thread` worker runs the hook with its core held, and the
+    // spawned task goes to a queue another worker watches.)
+    let _watchdog = Watchdog::new("a_task_spawned_by_the_park_hook_runs_instead_of_sleeping");
+    let notify = Arc::new(weft::sync::Notify::new());
+    let hooked = Arc::new(AtomicBool::new(false));
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .on_thread_park({
+            let notify = notify.clone();
+            let hooked = hooked.clone();
+            move || {
+                if !hooked.swap(true, SeqCst) {
+                    let notify = notify.clone();
+                    weft::spawn(async move { notify.notify_one() });
+                }
+            }
+        })
+        .build()
+        .unwrap();
+    rt.block_on(async { notify.notified().await });
+    assert!(hooked.load(SeqCst));
 }

@@ -371,7 +371,7 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn spawn_blocking_outside_a_runtime_panics() {
     drop(task::spawn_blocking(|| ()));
 }

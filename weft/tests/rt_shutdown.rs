@@ -386,3 +386,25 @@ fn a_panicking_stop_hook_does_not_hang_the_shutdown() {
         assert_eq!(threads_named(name), 0, "{flavor:?}");
     }
 }
+
+rt_test! {
+    fn shutdown_timeout_of_duration_max_waits_without_overflow(rt: Runtime) {
+        let _watchdog = Watchdog::new("shutdown_timeout_of_duration_max_waits_without_overflow");
+        let done = Arc::new(AtomicUsize::new(0));
+        let in_closure = done.clone();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        rt.block_on(async move {
+            // A blocking closure still running at shutdown: a timeout of
+            // `Duration::MAX` is no deadline, so shutdown waits for it.
+            drop(weft::task::spawn_blocking(move || {
+                started_tx.send(()).unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+                in_closure.fetch_add(1, SeqCst);
+            }));
+        });
+        // Running, not merely queued (a queued closure is cancelled).
+        started_rx.recv().unwrap();
+        rt.shutdown_timeout(Duration::MAX);
+        assert_eq!(done.load(SeqCst), 1);
+    }
+}

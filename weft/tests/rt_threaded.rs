@@ -993,3 +993,38 @@ fn runtime_new_is_multi_thread_with_a_worker_per_cpu() {
         .unwrap();
     assert_eq!(out, 9);
 }
+
+#[test]
+fn block_in_place_runs_without_the_task_budget() {
+    // Inside `block_in_place` another executor drives weft's resources:
+    // the calling task's cooperative budget must not limit them (a spent
+    // budget makes a resource return `Pending` until a driver check that
+    // executor never makes), as in tokio.
+    let _watchdog = Watchdog::new("block_in_place_runs_without_the_task_budget");
+    let rt = weft::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (tx, mut rx) = weft::sync::mpsc::unbounded_channel();
+    for i in 0..1000 {
+        tx.send(i).unwrap();
+    }
+    drop(tx);
+    let received = rt.block_on(async move {
+        weft::spawn(async move {
+            weft::task::block_in_place(move || {
+                support::block_on_thread(async move {
+                    let mut count = 0;
+                    while rx.recv().await.is_some() {
+                        count += 1;
+                    }
+                    count
+                })
+            })
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(received, 1000);
+}

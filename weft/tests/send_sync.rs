@@ -12,6 +12,7 @@
 use std::cell::Cell;
 use std::hash::Hash;
 use std::marker::PhantomData;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::rc::Rc;
 
 use weft::runtime::{
@@ -404,3 +405,42 @@ mod process {
         }
     };
 }
+
+// Types generic over a value they never pin are `Unpin` whatever the
+// value, as tokio's are (a stream or future holding one, such as
+// tokio-stream's `JoinSetStream`, relies on it).
+type NotUnpin = std::marker::PhantomPinned;
+assert_value!(JoinHandle<NotUnpin>: Unpin);
+assert_value!(JoinSet<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::UnboundedSender<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::UnboundedReceiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::mpsc::WeakSender<NotUnpin>: Unpin);
+assert_value!(weft::sync::oneshot::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::oneshot::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::broadcast::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::broadcast::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::watch::Sender<NotUnpin>: Unpin);
+assert_value!(weft::sync::watch::Receiver<NotUnpin>: Unpin);
+assert_value!(weft::sync::OwnedMutexGuard<NotUnpin>: Unpin);
+assert_value!(weft::sync::OwnedRwLockReadGuard<NotUnpin>: Unpin);
+
+// A receiver shares no message through `&self`, so it is `Sync` for any
+// `T: Send`, as tokio's (tokio's `async_send_sync.rs` asserts it).
+assert_value!(weft::sync::mpsc::Receiver<YN>: Send & Sync & Unpin);
+assert_value!(weft::sync::mpsc::UnboundedReceiver<YN>: Send & Sync & Unpin);
+assert_value!(weft::sync::mpsc::Receiver<NN>: !Send & !Sync & Unpin);
+
+// Unwind safe, as tokio's (`catch_unwind(|| rt.block_on(..))` compiles).
+type Panicky = Cell<u32>;
+assert_value!(Runtime: UnwindSafe & RefUnwindSafe);
+assert_value!(LocalRuntime: UnwindSafe & RefUnwindSafe);
+assert_value!(Handle: UnwindSafe & RefUnwindSafe);
+assert_value!(JoinHandle<Panicky>: UnwindSafe & RefUnwindSafe);
+assert_value!(AbortHandle: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::sync::Notify: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::TcpStream: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::TcpListener: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::UdpSocket: UnwindSafe & RefUnwindSafe);
+assert_value!(weft::net::UnixStream: UnwindSafe & RefUnwindSafe);

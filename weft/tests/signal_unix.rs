@@ -215,7 +215,7 @@ rt_test! {
         });
     }
 
-    #[should_panic(expected = "needs the I/O driver")]
+    #[should_panic(expected = "IO is disabled. Call `enable_io` on the runtime builder")]
     fn a_runtime_without_io_panics_clearly(_rt: &Runtime, flavor: Flavor) {
         let rt = builder(flavor).build().unwrap();
         rt.block_on(async {
@@ -225,7 +225,7 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "weft::signal needs a runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn outside_a_runtime_panics_clearly() {
     let _ = signal(SignalKind::user_defined2());
 }

@@ -363,7 +363,7 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "must be called from the context of a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn join_set_spawn_outside_a_runtime_panics() {
     let mut set = JoinSet::new();
     set.spawn(async {});

@@ -372,7 +372,7 @@ fn sleep_outside_a_runtime_panics() {
     support::quiet_panics();
     let message = panic_of(|| sleep(Duration::from_millis(1)));
     assert!(
-        message.contains("must be called from the context of a weft runtime"),
+        message.contains("must be called from the context of a Tokio 1.x runtime"),
         "{message}"
     );
 }

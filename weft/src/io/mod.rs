@@ -151,6 +151,7 @@ pub mod futures {
     pub use super::util::shutdown::Shutdown;
     pub use super::util::write::{Write, WriteVectored};
     pub use super::util::write_all::WriteAll;
+    pub use super::util::write_buf::{WriteAllBuf, WriteBuf};
     pub use super::util::write_int::WriteInt;
 }
 

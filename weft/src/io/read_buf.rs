@@ -358,3 +358,46 @@ unsafe fn slice_assume_init_mut(slice: &mut [MaybeUninit<u8>]) -> &mut [u8] {
     // and `u8` has no invalid values to write through the result.
     unsafe { &mut *(slice as *mut [MaybeUninit<u8>] as *mut [u8]) }
 }
+
+/// A `ReadBuf` is a `bytes::BufMut` (feature `io-util`), as tokio's is: its
+/// unfilled part is the chunk, and advancing marks bytes initialized and
+/// filled at once. Code that fills a buffer through `BufMut` (a decoder, a
+/// `put_u32`) writes into a `ReadBuf` directly.
+///
+/// # Examples
+///
+/// ```
+/// use bytes::BufMut;
+///
+/// let mut storage = [0u8; 6];
+/// let mut buf = weft::io::ReadBuf::new(&mut storage);
+/// buf.put_u16(0x0102);
+/// buf.put_slice(b"abcd");
+/// assert_eq!(buf.filled(), b"\x01\x02abcd");
+/// assert_eq!(buf.remaining_mut(), 0);
+/// ```
+// SAFETY: `chunk_mut` is the unfilled part, exactly `remaining_mut` bytes
+// long (`BufMut`'s contract: the chunk is writable memory of at most that
+// length); `advance_mut(cnt)` is only called (its own contract) after the
+// first `cnt` bytes of that chunk were written, so declaring them
+// initialized and filled is true.
+#[cfg(feature = "io-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "io-util")))]
+unsafe impl bytes::BufMut for ReadBuf<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller wrote the first `cnt` bytes of the chunk, the
+        // unfilled part (`advance_mut`'s contract), so they are initialized.
+        unsafe { self.assume_init(cnt) };
+        self.advance(cnt);
+    }
+
+    fn chunk_mut(&mut self) -> &mut bytes::buf::UninitSlice {
+        // SAFETY: an `UninitSlice` lets its user write bytes only, never
+        // de-initialize one, which is what `unfilled_mut` asks.
+        bytes::buf::UninitSlice::uninit(unsafe { self.unfilled_mut() })
+    }
+}

@@ -8,12 +8,12 @@
 
 mod accept_error;
 mod addr;
+mod buf_mut;
 mod listener;
 mod split;
 pub mod tcp;
 mod udp;
 pub mod unix;
-mod vec_buf;
 
 pub use accept_error::AcceptErrorKind;
 pub use addr::{lookup_host, ToSocketAddrs};

@@ -173,10 +173,9 @@ macro_rules! read_half_methods {
             AsRef::<$stream>::as_ref(self).try_read_vectored(bufs)
         }
 
-        /// As [`try_read`](Self::try_read), appending to `buf`'s spare
-        /// capacity; see the stream's `try_read_buf` (weft takes a
-        /// `Vec<u8>` where tokio takes a `bytes::BufMut`).
-        pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+        /// As [`try_read`](Self::try_read), into `buf`, a
+        /// [`bytes::BufMut`]; see the stream's `try_read_buf`.
+        pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
             AsRef::<$stream>::as_ref(self).try_read_buf(buf)
         }
     };

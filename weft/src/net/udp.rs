@@ -2,7 +2,9 @@
 
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::net::vec_buf::read_into_spare;
+use bytes::BufMut;
+
+use crate::net::buf_mut::read_into_buf_mut;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
@@ -283,15 +285,11 @@ impl UdpSocket {
         self.io.try_io(Wants::Read, |socket| socket.recv(buf))
     }
 
-    /// As [`recv`](Self::recv), appending the datagram to `buf`'s spare
-    /// capacity (never zeroed; a full `buf` grows first). A datagram
-    /// longer than the spare capacity is cut to fit (the rest is
-    /// discarded), as with `recv`.
-    ///
-    /// # Differences from tokio
-    ///
-    /// tokio takes any `bytes::BufMut`; weft has no `bytes` dependency and
-    /// takes a `Vec<u8>`.
+    /// As [`recv`](Self::recv), into `buf`, a [`bytes::BufMut`] (a
+    /// `Vec<u8>`, a `BytesMut`, ...), which is advanced past the datagram.
+    /// The datagram goes into `buf`'s writable chunk (never zeroed; a full
+    /// `Vec` or `BytesMut` grows first); one longer than the chunk is cut
+    /// to fit (the rest is discarded), as with `recv`.
     ///
     /// # Cancel safety
     ///
@@ -312,21 +310,21 @@ impl UdpSocket {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn recv_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
         self.io
-            .async_io(Wants::Read, |socket| recv_into_vec(socket, buf))
+            .async_io(Wants::Read, |socket| recv_into_buf(socket, buf))
             .await
     }
 
-    /// As [`try_recv`](Self::try_recv), appending to `buf`'s spare
-    /// capacity (see [`recv_buf`](Self::recv_buf)).
-    pub fn try_recv_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+    /// As [`try_recv`](Self::try_recv), into `buf`, a [`bytes::BufMut`]
+    /// (see [`recv_buf`](Self::recv_buf)).
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
         self.io
-            .try_io(Wants::Read, |socket| recv_into_vec(socket, buf))
+            .try_io(Wants::Read, |socket| recv_into_buf(socket, buf))
     }
 
-    /// As [`recv_from`](Self::recv_from), appending the datagram to `buf`'s
-    /// spare capacity (see [`recv_buf`](Self::recv_buf)).
+    /// As [`recv_from`](Self::recv_from), into `buf`, a [`bytes::BufMut`]
+    /// (see [`recv_buf`](Self::recv_buf)).
     ///
     /// # Cancel safety
     ///
@@ -345,17 +343,17 @@ impl UdpSocket {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn recv_buf_from(&self, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .async_io(Wants::Read, |socket| recv_from_into_vec(socket, buf))
+            .async_io(Wants::Read, |socket| recv_from_into_buf(socket, buf))
             .await
     }
 
-    /// As [`try_recv_from`](Self::try_recv_from), appending to `buf`'s
-    /// spare capacity (see [`recv_buf`](Self::recv_buf)).
-    pub fn try_recv_buf_from(&self, buf: &mut Vec<u8>) -> io::Result<(usize, SocketAddr)> {
+    /// As [`try_recv_from`](Self::try_recv_from), into `buf`, a
+    /// [`bytes::BufMut`] (see [`recv_buf`](Self::recv_buf)).
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
         self.io
-            .try_io(Wants::Read, |socket| recv_from_into_vec(socket, buf))
+            .try_io(Wants::Read, |socket| recv_from_into_buf(socket, buf))
     }
 
     /// Receives the next datagram from the connected peer without taking
@@ -705,21 +703,23 @@ impl UdpSocket {
     }
 }
 
-/// `recvfrom(MSG_PEEK)` into no buffer: the next datagram's sender.
-/// One `recv` into `buf`'s spare capacity; the datagram's length.
-fn recv_into_vec(socket: &mio::net::UdpSocket, buf: &mut Vec<u8>) -> io::Result<usize> {
-    read_into_spare(buf, |spare| {
+/// One `recv` into `buf`'s writable chunk; the datagram's length.
+fn recv_into_buf<B: BufMut + ?Sized>(
+    socket: &mio::net::UdpSocket,
+    buf: &mut B,
+) -> io::Result<usize> {
+    read_into_buf_mut(buf, |spare| {
         let n = socket2::SockRef::from(socket).recv(spare)?;
         Ok((n, n))
     })
 }
 
-/// One `recvfrom` into `buf`'s spare capacity; the length and the sender.
-fn recv_from_into_vec(
+/// One `recvfrom` into `buf`'s writable chunk; the length and the sender.
+fn recv_from_into_buf<B: BufMut + ?Sized>(
     socket: &mio::net::UdpSocket,
-    buf: &mut Vec<u8>,
+    buf: &mut B,
 ) -> io::Result<(usize, SocketAddr)> {
-    read_into_spare(buf, |spare| {
+    read_into_buf_mut(buf, |spare| {
         let (n, from) = socket2::SockRef::from(socket).recv_from(spare)?;
         let from = from.as_socket().ok_or_else(|| {
             io::Error::new(io::ErrorKind::InvalidData, "sender is not an IP address")
@@ -728,6 +728,7 @@ fn recv_from_into_vec(
     })
 }
 
+/// `recvfrom(MSG_PEEK)` into no buffer: the next datagram's sender.
 fn peek_sender(socket: &mio::net::UdpSocket) -> io::Result<SocketAddr> {
     socket2::SockRef::from(socket)
         .peek_sender()?

@@ -2,7 +2,7 @@
 //! for without blocking.
 
 use super::{Child, ChildStderr, ChildStdin, ChildStdout, Reaper};
-use crate::runtime::context;
+use crate::runtime::{context, messages};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::io;
@@ -713,10 +713,8 @@ impl From<StdCommand> for Command {
 fn require_io_driver() {
     match context::with_current(|handle| handle.io_handle().is_some()) {
         Ok(true) => {}
-        Ok(false) => panic!(
-            "weft::process needs the I/O driver (it learns of child exits through it), but \
-             the current weft runtime has none: build it with `Builder::enable_io` or `enable_all`"
-        ),
-        Err(err) => panic!("weft::process::Command::spawn needs a weft runtime: {err}"),
+        // Child exits are learnt through the I/O driver.
+        Ok(false) => panic!("{}", messages::IO_DISABLED),
+        Err(err) => panic!("{err}"),
     }
 }

@@ -178,7 +178,9 @@ impl BlockingPool {
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let inner = &self.spawner.inner;
         self.close();
-        let deadline = timeout.map(|t| Instant::now() + t);
+        // A timeout too far to be an `Instant` (`Duration::MAX`) is no
+        // deadline at all: wait as long as it takes.
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut state = inner.state.lock().unwrap();
         if std::mem::replace(&mut state.waited, true) {
             return;

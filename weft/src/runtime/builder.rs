@@ -36,6 +36,9 @@ pub struct Builder {
     enable_io: bool,
     #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     max_io_events_per_tick: usize,
+    /// `max_io_events_per_busy_tick`; `None`: `max_io_events_per_tick`.
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+    max_io_events_per_busy_tick: Option<usize>,
     /// Set by `enable_time` (feature `time`; always `false` without).
     enable_time: bool,
     /// `start_paused` (feature `test-util`; always `false` without it).
@@ -112,6 +115,8 @@ impl Builder {
             enable_io: false,
             #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
             max_io_events_per_tick: crate::runtime::io::DEFAULT_EVENTS_PER_TICK,
+            #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+            max_io_events_per_busy_tick: None,
             enable_time: false,
             start_paused: false,
             thread_name: None,
@@ -164,11 +169,50 @@ impl Builder {
     #[cfg(any(feature = "net", feature = "signal"))]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "net", feature = "signal"))))]
     pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Builder {
-        assert!(
-            capacity > 0,
-            "max_io_events_per_tick must be greater than 0"
-        );
+        assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
         self.max_io_events_per_tick = capacity;
+        self
+    }
+
+    /// The most I/O readiness events the driver takes from the OS when a
+    /// scheduler thread checks for events while it still has tasks to run
+    /// (default: [`max_io_events_per_tick`](Self::max_io_events_per_tick)'s
+    /// value).
+    ///
+    /// A busy thread checks the driver every
+    /// [`event_interval`](Self::event_interval) tasks, without waiting,
+    /// and every task that check wakes joins its run queue. Under
+    /// sustained overload a large batch makes that queue (256 tasks per
+    /// `multi_thread` worker; the overflow goes to the shared queue) grow
+    /// faster than it drains; a small busy batch leaves the rest of the
+    /// events in the kernel until the thread has caught up. A thread with
+    /// nothing to run still takes up to `max_io_events_per_tick` events
+    /// per wait. Any check that does not wait counts as busy, including a
+    /// wait cut to nothing by a timer that is already due.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::Builder;
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .enable_io()
+    ///     .max_io_events_per_tick(128)
+    ///     .max_io_events_per_busy_tick(8)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    #[track_caller]
+    #[cfg(any(feature = "net", feature = "signal"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "net", feature = "signal"))))]
+    pub fn max_io_events_per_busy_tick(&mut self, capacity: usize) -> &mut Builder {
+        assert!(capacity > 0, "max_io_events_per_busy_tick must be non-zero");
+        self.max_io_events_per_busy_tick = Some(capacity);
         self
     }
 
@@ -553,6 +597,10 @@ impl Builder {
                 enable_time: self.enable_time,
                 #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
                 events_per_tick: self.max_io_events_per_tick,
+                #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+                busy_events_per_tick: self
+                    .max_io_events_per_busy_tick
+                    .unwrap_or(self.max_io_events_per_tick),
             },
             rings,
         )?;

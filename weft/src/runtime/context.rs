@@ -43,7 +43,7 @@
 //!    scheduler calls between tasks, run under [`run_scheduler_hook`], which
 //!    turns `defer` off for their duration alone.
 
-use super::scheduler;
+use super::{messages, scheduler};
 use crate::runtime::task::Id;
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -102,13 +102,8 @@ pub(crate) enum NoRuntime {
 impl fmt::Display for NoRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NoRuntime::Missing => f.write_str(
-                "there is no reactor running, must be called from the context of a weft runtime",
-            ),
-            NoRuntime::ThreadLocalDestroyed => f.write_str(
-                "the weft runtime context is gone because this thread is exiting; \
-                 must be called from the context of a weft runtime",
-            ),
+            NoRuntime::Missing => f.write_str(messages::CONTEXT_MISSING),
+            NoRuntime::ThreadLocalDestroyed => f.write_str(messages::THREAD_LOCAL_DESTROYED),
         }
     }
 }

@@ -65,6 +65,9 @@ pub(crate) struct DriverConfig {
     pub(crate) enable_time: bool,
     #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     pub(crate) events_per_tick: usize,
+    /// The limit of a turn that does not wait (`runtime::io`).
+    #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
+    pub(crate) busy_events_per_tick: usize,
 }
 
 impl Driver {
@@ -130,8 +133,12 @@ fn innermost(config: DriverConfig, rings: &Rings) -> io::Result<(DriverParker, D
     let with_rings = false;
     if config.enable_io || with_rings {
         // With timers, timed turns wait on a timerfd (`runtime::io`).
-        let (driver, handle) =
-            io_driver::Driver::new(config.events_per_tick, config.enable_time, rings.clone())?;
+        let (driver, handle) = io_driver::Driver::new(
+            config.events_per_tick,
+            config.busy_events_per_tick,
+            config.enable_time,
+            rings.clone(),
+        )?;
         return Ok(DriverParker::io(driver, handle));
     }
     Ok(DriverParker::condvar())

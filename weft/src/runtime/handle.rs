@@ -78,8 +78,9 @@ impl Handle {
     ///
     /// # Panics
     ///
-    /// Panics with "must be called from the context of a weft runtime"
-    /// outside a runtime (not in a task, `block_on`, or under
+    /// Panics with tokio's message, "there is no reactor running, must be
+    /// called from the context of a Tokio 1.x runtime" (followed by a note
+    /// naming weft), outside a runtime (not in a task, `block_on`, or under
     /// [`enter`](Self::enter)). See [`try_current`](Self::try_current).
     ///
     /// # Examples
@@ -257,6 +258,10 @@ impl Handle {
         self.inner.config().name.as_deref()
     }
 }
+
+// As `Runtime`'s (see there; tokio's `Handle` is unwind safe too).
+impl std::panic::UnwindSafe for Handle {}
+impl std::panic::RefUnwindSafe for Handle {}
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

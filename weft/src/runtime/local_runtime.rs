@@ -307,6 +307,10 @@ impl Drop for LocalRuntime {
     }
 }
 
+// As `Runtime`'s (tokio's `LocalRuntime` is unwind safe too).
+impl std::panic::UnwindSafe for LocalRuntime {}
+impl std::panic::RefUnwindSafe for LocalRuntime {}
+
 impl fmt::Debug for LocalRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalRuntime")

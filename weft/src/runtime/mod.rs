@@ -80,7 +80,8 @@
 //! `scheduler/` holds the schedulers (`current_thread.rs`, and
 //! `multi_thread/` with its queue, idle and park protocols; dispatched by
 //! an enum), `coop` the cooperative budget, `blocking` the blocking pool,
-//! `driver` what an idle scheduler sleeps on, `park/` how every engine
+//! `driver` what an idle scheduler sleeps on, `messages` the panic and
+//! error messages that follow tokio's, `park/` how every engine
 //! thread sleeps and wakes (and the spin-before-park policy), `context` the
 //! thread-local "current runtime", `uring/` the io_uring engine of
 //! `weft::fs` (one ring per worker; `fs_backend` chooses it or the
@@ -103,6 +104,7 @@ mod id;
 #[cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]
 pub(crate) mod io;
 mod local_runtime;
+pub(crate) mod messages;
 mod metrics;
 pub(crate) mod park;
 #[allow(clippy::module_inception)]

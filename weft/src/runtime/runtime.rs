@@ -102,7 +102,7 @@ pub(crate) struct ShutdownError;
 
 impl fmt::Display for ShutdownError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the weft runtime that drives this I/O resource has shut down")
+        f.write_str(crate::runtime::messages::RUNTIME_SHUTTING_DOWN)
     }
 }
 
@@ -302,6 +302,15 @@ impl Drop for Runtime {
         }
     }
 }
+
+// A runtime (and a handle to it) is unwind safe, as tokio's: a panic that
+// leaves `block_on` (the future's, or a task's on `current_thread`)
+// unwinds through guards that give the scheduler its core back and
+// restore the thread's context, and the engine's shared state changes
+// under locks and atomic protocols that run no user code, so code that
+// catches the panic finds a runtime it can keep using or drop.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,8 +9,8 @@
 //! bytes first broadcasts to every listener of the process.
 
 use super::registry::Registry;
-use crate::runtime::context;
 use crate::runtime::io::PollEvented;
+use crate::runtime::{context, messages};
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -27,13 +27,11 @@ pub(crate) fn ensure(registry: &'static Registry) -> io::Result<()> {
     let (handle, driver) =
         match context::with_current(|h| (h.clone(), h.io_handle().map(|io| io.id()))) {
             Ok(found) => found,
-            Err(err) => panic!("weft::signal needs a runtime: {err}"),
+            Err(err) => panic!("{err}"),
         };
     let Some(driver) = driver else {
-        panic!(
-            "weft::signal needs the I/O driver (signals are delivered through it), but \
-             the current weft runtime has none: build it with `Builder::enable_io` or `enable_all`"
-        );
+        // Signals are delivered through the I/O driver.
+        panic!("{}", messages::IO_DISABLED);
     };
     let pump = {
         let mut pumps = registry.pumps.lock().unwrap();

@@ -425,6 +425,12 @@ impl<T: 'static> JoinSet<T> {
     }
 }
 
+// A set never pins its outputs: a task's output is moved out of its cell
+// (or out of `Stashed`) and returned by value. So it is `Unpin` whatever
+// `T` is, as tokio's is; a stream that wraps one (tokio-stream's
+// `JoinSetStream`) polls it through `Pin<&mut Self>` by relying on that.
+impl<T> Unpin for JoinSet<T> {}
+
 impl<T> Default for JoinSet<T> {
     fn default() -> JoinSet<T> {
         JoinSet::new()

@@ -11,8 +11,9 @@ use std::future::Future;
 ///
 /// # Panics
 ///
-/// Panics with "must be called from the context of a weft runtime" when
-/// called outside one: neither from a task nor inside `block_on` nor under
+/// Panics with tokio's message, "there is no reactor running, must be
+/// called from the context of a Tokio 1.x runtime" (followed by a note
+/// naming weft), when called outside a runtime: neither from a task nor inside `block_on` nor under
 /// [`Handle::enter`](crate::runtime::Handle::enter). Use
 /// [`Handle::spawn`](crate::runtime::Handle::spawn) to spawn from elsewhere.
 ///

@@ -21,8 +21,8 @@ use crate::runtime::context;
 ///
 /// # Panics
 ///
-/// Outside a runtime, with "must be called from the context of a weft
-/// runtime"; and if the OS refuses to start a thread while the pool has
+/// Outside a runtime, with tokio's message, "there is no reactor running,
+/// must be called from the context of a Tokio 1.x runtime"; and if the OS refuses to start a thread while the pool has
 /// none.
 ///
 /// # Examples

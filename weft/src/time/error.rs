@@ -1,5 +1,6 @@
 //! Time errors.
 
+use crate::runtime::messages;
 use std::fmt;
 use std::io;
 
@@ -109,9 +110,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self.0 {
-            Kind::Shutdown => {
-                "the timer is shutdown, must be called from the context of a weft runtime"
-            }
+            Kind::Shutdown => messages::TIMER_SHUTDOWN,
             Kind::AtCapacity => "timer is at capacity and cannot create a new entry",
             Kind::Invalid => "timer duration exceeds maximum duration",
         })

@@ -3,7 +3,7 @@
 use super::Instant;
 use crate::runtime::time::timer::Timer;
 use crate::runtime::time::Handle;
-use crate::runtime::{context, coop};
+use crate::runtime::{context, coop, messages};
 use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
@@ -175,10 +175,7 @@ impl fmt::Debug for Sleep {
 pub(crate) fn current_handle() -> Handle {
     match context::with_current(|handle| handle.time_handle().cloned()) {
         Ok(Some(time)) => time,
-        Ok(None) => panic!(
-            "a weft runtime was found, but its timers are disabled: call `enable_time` \
-             (or `enable_all`) on the runtime `Builder`"
-        ),
+        Ok(None) => panic!("{}", messages::TIME_DISABLED),
         Err(no_runtime) => panic!("{no_runtime}"),
     }
 }

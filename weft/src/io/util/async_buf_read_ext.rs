@@ -58,8 +58,10 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         ///
         /// # Errors
         ///
-        /// `InvalidData` if the line is not valid UTF-8: `buf` is then left as
-        /// it was. The reader's errors.
+        /// `InvalidData` if the line is not valid UTF-8 (the inner error is
+        /// the `std::str::Utf8Error`): `buf` is then left as it was. After
+        /// another error `buf` keeps the (valid UTF-8) part of the line read
+        /// so far, as tokio's. The reader's errors (an `Interrupted` read is retried).
         ///
         /// # Cancel safety
         ///

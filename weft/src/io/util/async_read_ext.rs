@@ -17,7 +17,8 @@ macro_rules! read_number {
         ///
         /// # Errors
         ///
-        /// `UnexpectedEof` if the reader ends first; the reader's errors.
+        /// `UnexpectedEof` if the reader ends first; the reader's errors (an
+        /// `Interrupted` read is retried).
         ///
         /// # Cancel safety
         ///
@@ -53,6 +54,50 @@ macro_rules! read_number {
 /// # }
 /// ```
 pub trait AsyncReadExt: AsyncRead {
+    /// Reads some bytes into `buf`, a [`bytes::BufMut`] (a `Vec<u8>`, a
+    /// `BytesMut`, ...), and advances it past them; returns how many: `0`
+    /// at end of file, or when `buf` has no room and cannot grow.
+    ///
+    /// One read into `buf`'s writable chunk
+    /// ([`BufMut::chunk_mut`](bytes::BufMut::chunk_mut): a full `Vec` or
+    /// `BytesMut` reserves some first), which is never zeroed.
+    ///
+    /// # Panics
+    ///
+    /// If the reader replaces the [`ReadBuf`](crate::io::ReadBuf) it is
+    /// given with another buffer.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, no data
+    /// was read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::io::AsyncReadExt;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut reader: &[u8] = b"abc";
+    /// let mut buf = Vec::with_capacity(8);
+    /// assert_eq!(reader.read_buf(&mut buf).await?, 3);
+    /// assert_eq!(buf, b"abc");
+    ///
+    /// let mut reader: &[u8] = b"defg";
+    /// let mut bytes = bytes::BytesMut::new();
+    /// assert_eq!(reader.read_buf(&mut bytes).await?, 4);
+    /// assert_eq!(&bytes[..], b"defg");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn read_buf<'a, B>(&'a mut self, buf: &'a mut B) -> ReadBufFut<'a, Self, B>
+    where
+        Self: Unpin,
+        B: bytes::BufMut + ?Sized,
+    {
+        read_buf(self, buf)
+    }
+
     future_methods! {
         /// Reads some bytes into `buf`, returning how many: `0` means end of
         /// file (or an empty `buf`).
@@ -77,44 +122,14 @@ pub trait AsyncReadExt: AsyncRead {
         /// ```
         fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read;
 
-        /// Reads some bytes into the spare capacity of `buf` (reserving a
-        /// little if it has none), appending them; returns how many (`0` at end
-        /// of file). The spare capacity is never zeroed first.
-        ///
-        /// Differences from tokio: tokio takes any `bytes::BufMut`; weft has no
-        /// `bytes` dependency and takes a `Vec<u8>`.
-        ///
-        /// # Panics
-        ///
-        /// If the reader replaces the [`ReadBuf`](crate::io::ReadBuf) it is
-        /// given with another buffer.
-        ///
-        /// # Cancel safety
-        ///
-        /// Cancel safe: if the future is dropped before it completes, no data
-        /// was read.
-        ///
-        /// # Examples
-        ///
-        /// ```
-        /// use weft::io::AsyncReadExt;
-        /// # #[weft::main(flavor = "current_thread")]
-        /// # async fn main() -> std::io::Result<()> {
-        /// let mut reader: &[u8] = b"abc";
-        /// let mut buf = Vec::with_capacity(8);
-        /// assert_eq!(reader.read_buf(&mut buf).await?, 3);
-        /// assert_eq!(buf, b"abc");
-        /// # Ok(())
-        /// # }
-        /// ```
-        fn read_buf<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> ReadBufFut;
 
         /// Reads exactly `buf.len()` bytes, returning that length.
         ///
         /// # Errors
         ///
         /// `UnexpectedEof` if the reader ends first (the contents of `buf` are
-        /// then unspecified); the reader's errors.
+        /// then unspecified); the reader's errors (an `Interrupted` read is
+        /// retried).
         ///
         /// # Cancel safety
         ///
@@ -140,7 +155,8 @@ pub trait AsyncReadExt: AsyncRead {
         ///
         /// # Errors
         ///
-        /// The reader's errors; bytes read before the error stay in `buf`.
+        /// The reader's errors (an `Interrupted` read is retried); bytes read
+        /// before the error stay in `buf`.
         ///
         /// # Cancel safety
         ///
@@ -166,9 +182,10 @@ pub trait AsyncReadExt: AsyncRead {
         ///
         /// # Errors
         ///
-        /// `InvalidData` if the data read is not valid UTF-8: nothing is then
-        /// appended to `buf`. The reader's errors (with the data read so far
-        /// appended if valid UTF-8).
+        /// `InvalidData` if the data read is not valid UTF-8 (the inner error
+        /// is the `std::str::Utf8Error`): nothing is then appended to `buf`.
+        /// The reader's errors, with nothing appended to `buf` either (as
+        /// tokio); an `Interrupted` read is retried.
         ///
         /// # Cancel safety
         ///

@@ -7,6 +7,7 @@ use super::method_future::future_methods;
 use super::shutdown::{shutdown, Shutdown};
 use super::write::{write, write_vectored, Write, WriteVectored};
 use super::write_all::{write_all, WriteAll};
+use super::write_buf::{write_all_buf, write_buf, WriteAllBuf, WriteBuf};
 use super::write_int::{write_int, WriteInt};
 use crate::io::AsyncWrite;
 
@@ -17,7 +18,7 @@ macro_rules! write_number {
         /// # Errors
         ///
         /// `WriteZero` if the writer accepts no more bytes; the writer's
-        /// errors.
+        /// errors (an `Interrupted` write is retried).
         ///
         /// # Cancel safety
         ///
@@ -90,13 +91,96 @@ pub trait AsyncWriteExt: AsyncWrite {
         write_vectored(self, bufs)
     }
 
+    /// Writes some of the bytes of `src`, a [`bytes::Buf`], and advances it
+    /// past them; returns how many (`0` if `src` is empty, or if the writer
+    /// is closed).
+    ///
+    /// One write: of up to 64 of `src`'s chunks for a writer that prefers
+    /// vectored writes ([`is_write_vectored`](AsyncWrite::is_write_vectored)),
+    /// of its first chunk ([`Buf::chunk`](bytes::Buf::chunk)) otherwise.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: if the future is dropped before it completes, nothing
+    /// was written and `src` is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::Buf;
+    /// use weft::io::AsyncWriteExt;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut out = Vec::new();
+    /// let mut src: &[u8] = b"hello";
+    /// assert_eq!(out.write_buf(&mut src).await?, 5);
+    /// assert_eq!(out, b"hello");
+    /// assert!(!src.has_remaining());
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn write_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteBuf<'a, Self, B>
+    where
+        Self: Sized + Unpin,
+        B: bytes::Buf,
+    {
+        write_buf(self, src)
+    }
+
+    /// Writes all of `src`, a [`bytes::Buf`], advancing it as bytes are
+    /// written.
+    ///
+    /// A writer that prefers vectored writes
+    /// ([`is_write_vectored`](AsyncWrite::is_write_vectored)) gets up to 64
+    /// of `src`'s chunks per write.
+    ///
+    /// # Errors
+    ///
+    /// `WriteZero` if the writer accepts no more bytes; the writer's
+    /// errors (an `Interrupted` write is retried). `src` has then been
+    /// advanced past what was written.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe in the sense that matters: `src` is advanced past
+    /// exactly what was written, so dropping the future and calling again
+    /// with the same `src` writes the rest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use bytes::Buf;
+    /// use weft::io::AsyncWriteExt;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (mut a, mut b) = weft::io::duplex(4);
+    /// let writer = weft::spawn(async move {
+    ///     // Two chunks, written over several small writes.
+    ///     let mut src = (&b"hello "[..]).chain(&b"world"[..]);
+    ///     a.write_all_buf(&mut src).await
+    /// });
+    /// let mut got = Vec::new();
+    /// weft::io::AsyncReadExt::read_to_end(&mut b, &mut got).await?;
+    /// writer.await.unwrap()?;
+    /// assert_eq!(got, b"hello world");
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn write_all_buf<'a, B>(&'a mut self, src: &'a mut B) -> WriteAllBuf<'a, Self, B>
+    where
+        Self: Sized + Unpin,
+        B: bytes::Buf,
+    {
+        write_all_buf(self, src)
+    }
+
     future_methods! {
         /// Writes all of `buf`.
         ///
         /// # Errors
         ///
         /// `WriteZero` if the writer accepts no more bytes; the writer's
-        /// errors.
+        /// errors (an `Interrupted` write is retried).
         ///
         /// # Cancel safety
         ///

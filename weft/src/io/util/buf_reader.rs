@@ -65,7 +65,18 @@ impl<R: AsyncRead> BufReader<R> {
     }
 
     /// A `BufReader` with a buffer of `capacity` bytes.
+    ///
+    /// # Panics
+    ///
+    /// If `capacity` is 0 ("capacity must be greater than zero", as in
+    /// tokio): an empty buffer would read as the end of the input.
+    ///
+    /// ```should_panic
+    /// let _ = weft::io::BufReader::with_capacity(0, &b"data"[..]);
+    /// ```
+    #[track_caller]
     pub fn with_capacity(capacity: usize, inner: R) -> BufReader<R> {
+        assert!(capacity > 0, "capacity must be greater than zero");
         BufReader {
             inner,
             state: State {

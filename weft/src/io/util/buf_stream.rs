@@ -43,6 +43,11 @@ impl<RW: AsyncRead + AsyncWrite> BufStream<RW> {
     }
 
     /// A `BufStream` with the given buffer sizes.
+    ///
+    /// # Panics
+    ///
+    /// If `reader_capacity` is 0, as [`BufReader::with_capacity`](crate::io::BufReader::with_capacity).
+    #[track_caller]
     pub fn with_capacity(
         reader_capacity: usize,
         writer_capacity: usize,

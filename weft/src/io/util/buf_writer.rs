@@ -88,6 +88,8 @@ impl<W: AsyncWrite> BufWriter<W> {
                     break;
                 }
                 Ok(n) => state.written += n,
+                // An interrupted write did nothing: retry it (as tokio).
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     result = Err(e);
                     break;

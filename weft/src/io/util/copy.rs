@@ -76,6 +76,9 @@ impl CopyBuffer {
                             self.cap = n;
                         }
                     }
+                    // An interrupted read did nothing: retry it (as tokio
+                    // and std).
+                    Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                     Poll::Pending => {
                         if self.need_flush {
@@ -109,13 +112,19 @@ impl CopyBuffer {
 }
 
 /// Writes some of `buf` (not empty) for a copy: a writer that accepts none
-/// of it is an error (`WriteZero`), as it would never take the rest.
+/// of it is an error (`WriteZero`), as it would never take the rest; an
+/// interrupted write did nothing and is made again (as tokio and std).
 pub(crate) fn poll_write_some<W: AsyncWrite + ?Sized>(
-    writer: Pin<&mut W>,
+    mut writer: Pin<&mut W>,
     cx: &mut Context<'_>,
     buf: &[u8],
 ) -> Poll<io::Result<usize>> {
-    let n = ready!(writer.poll_write(cx, buf))?;
+    let n = loop {
+        match writer.as_mut().poll_write(cx, buf) {
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => break ready!(other)?,
+        }
+    };
     if n == 0 {
         return Poll::Ready(Err(io::Error::new(
             io::ErrorKind::WriteZero,
@@ -138,8 +147,9 @@ pub(crate) fn poll_write_some<W: AsyncWrite + ?Sized>(
 ///
 /// # Errors
 ///
-/// The first error of either side; `WriteZero` if the writer accepts no
-/// more bytes.
+/// The first error of either side other than `ErrorKind::Interrupted`
+/// (an interrupted read or write is retried, as tokio and std do);
+/// `WriteZero` if the writer accepts no more bytes; the flush's error.
 ///
 /// # Cancel safety
 ///

@@ -16,10 +16,14 @@ use crate::runtime::coop;
 /// the reader's own buffer, until end of file; then flushes the writer.
 /// Returns how many bytes were copied.
 ///
+/// Whenever the reader has nothing yet, the writer is flushed first, so
+/// bytes already copied never wait in the writer's buffer for more input.
+///
 /// # Errors
 ///
-/// The first error of either side; `WriteZero` if the writer accepts no
-/// more bytes.
+/// The first error of either side other than `ErrorKind::Interrupted`
+/// (an interrupted call is retried); `WriteZero` if the writer accepts no
+/// more bytes; the flush's error.
 ///
 /// # Cancel safety
 ///
@@ -44,18 +48,36 @@ where
     R: AsyncBufRead + Unpin + ?Sized,
     W: AsyncWrite + Unpin + ?Sized,
 {
-    let mut amt = 0u64;
-    poll_fn(|cx| poll_copy_buf(cx, Pin::new(&mut *reader), Pin::new(&mut *writer), &mut amt)).await
+    let mut state = CopyBufState::default();
+    poll_fn(|cx| {
+        poll_copy_buf(
+            cx,
+            Pin::new(&mut *reader),
+            Pin::new(&mut *writer),
+            &mut state,
+        )
+    })
+    .await
+}
+
+/// What `copy_buf` keeps across polls.
+#[derive(Default)]
+struct CopyBufState {
+    /// Bytes written so far.
+    amt: u64,
+    /// Data was written since the last flush.
+    need_flush: bool,
 }
 
 // The loop of `copy_buf`: the counterpart of `CopyBuffer::poll_copy` in
-// `copy.rs` (the same signature, as both drive a reader into a writer; the
-// logic differs: this one writes straight from the reader's buffer).
+// `copy.rs` (both drive a reader into a writer, flushing the writer when
+// the reader has nothing yet; this one writes straight from the reader's
+// buffer).
 fn poll_copy_buf<R, W>(
     cx: &mut Context<'_>,
     mut reader: Pin<&mut R>,
     mut writer: Pin<&mut W>,
-    amt: &mut u64,
+    state: &mut CopyBufState,
 ) -> Poll<io::Result<u64>>
 where
     R: AsyncBufRead + ?Sized,
@@ -66,14 +88,31 @@ where
         // round makes no progress), so a copy between always-ready ends
         // that know nothing of the budget still yields.
         let progress = ready!(coop::poll_proceed(cx));
-        let buf = ready!(reader.as_mut().poll_fill_buf(cx))?;
+        let buf = match reader.as_mut().poll_fill_buf(cx) {
+            Poll::Ready(Ok(buf)) => buf,
+            // An interrupted fill did nothing: retry it (as tokio and std).
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => {
+                // While the reader waits, what was written must not wait in
+                // the writer's buffer: the reader's data may depend on it
+                // (a proxy whose peer answers only once it got the bytes).
+                if state.need_flush {
+                    ready!(writer.as_mut().poll_flush(cx))?;
+                    state.need_flush = false;
+                }
+                return Poll::Pending;
+            }
+        };
         if buf.is_empty() {
             ready!(writer.as_mut().poll_flush(cx))?;
-            return Poll::Ready(Ok(*amt));
+            state.need_flush = false;
+            return Poll::Ready(Ok(state.amt));
         }
         let n = ready!(poll_write_some(writer.as_mut(), cx, buf))?;
         progress.made_progress();
         reader.as_mut().consume(n);
-        *amt += n as u64;
+        state.amt += n as u64;
+        state.need_flush = true;
     }
 }

@@ -86,6 +86,7 @@ pub struct DuplexStream {
 /// # Panics
 ///
 /// If `max_buf_size` is 0 (writes could never make progress).
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(Pipe::new("duplex", max_buf_size)));
     let two = Arc::new(Mutex::new(Pipe::new("duplex", max_buf_size)));
@@ -148,6 +149,11 @@ fn lock_when_ready<'a, T>(
 
 impl DuplexStream {
     fn poll_read_inner(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        // A read into no room reads nothing at once, data or not (as
+        // tokio's).
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
         // Rule 1: checked and registered under one lock.
         let (mut pipe, at_end) = ready!(lock_when_ready(
             &self.read,
@@ -169,7 +175,12 @@ impl DuplexStream {
         Poll::Ready(Ok(()))
     }
 
-    fn poll_write_inner(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write_inner(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let nothing = bufs.iter().all(|buf| buf.is_empty());
         let (mut pipe, room) = ready!(lock_when_ready(
             &self.write,
             cx,
@@ -178,13 +189,16 @@ impl DuplexStream {
                 WriteState::Room(room) => Some(Some(room)),
                 // Go on to report it.
                 WriteState::Closed => Some(None),
+                // Nothing to write: done at once, full or not (as tokio's);
+                // a closed pipe still reports `BrokenPipe`.
+                WriteState::Full if nothing => Some(Some(0)),
                 WriteState::Full => None,
             }
         ));
         let Some(room) = room else {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         };
-        let (n, reader) = pipe.write_from(room, &[io::IoSlice::new(buf)]);
+        let (n, reader) = pipe.write_from(room, bufs);
         drop(pipe);
         wake(reader);
         Poll::Ready(Ok(n))
@@ -207,7 +221,21 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, buf))
+        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, &[io::IoSlice::new(buf)]))
+    }
+
+    /// Writes as much of `bufs`, in order, as the pipe has room for, as
+    /// tokio's duplex does.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        coop::poll_budgeted(cx, |cx| self.poll_write_inner(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     /// Nothing to flush: written bytes are readable at once.

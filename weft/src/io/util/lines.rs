@@ -81,7 +81,8 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     /// # Errors
     ///
     /// I/O errors of the reader; `InvalidData` if the line is not valid
-    /// UTF-8 (the line is then skipped).
+    /// UTF-8 (the line is then skipped; the error's inner error is the
+    /// `std::string::FromUtf8Error`, whose `into_bytes` gives the line).
     ///
     /// # Cancel safety
     ///
@@ -115,9 +116,11 @@ impl<R: AsyncBufRead> Lines<R> {
             }
         }
         Poll::Ready(
+            // As tokio: the error holds the `FromUtf8Error`, so the line's
+            // bytes can be had back with `into_bytes`.
             String::from_utf8(line)
                 .map(Some)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "line is not valid UTF-8")),
+                .map_err(|invalid| io::Error::new(io::ErrorKind::InvalidData, invalid)),
         )
     }
 }

@@ -39,4 +39,5 @@ pub(crate) mod take;
 pub(crate) mod vec_read;
 pub(crate) mod write;
 pub(crate) mod write_all;
+pub(crate) mod write_buf;
 pub(crate) mod write_int;

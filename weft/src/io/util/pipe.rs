@@ -53,6 +53,7 @@ impl Pipe {
     ///
     /// If `max_buf_size` is 0 (writes could never make progress); `what`
     /// names the caller in the message.
+    #[track_caller]
     pub(super) fn new(what: &str, max_buf_size: usize) -> Pipe {
         assert!(max_buf_size > 0, "{what}: max_buf_size must be at least 1");
         Pipe {

@@ -20,7 +20,11 @@ method_future! {
             if before == 0 {
                 return Poll::Ready(Ok(me.buf.capacity()));
             }
-            ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut me.buf))?;
+            // An interrupted read did nothing: retry it (as tokio and std).
+            match Pin::new(&mut *me.reader).poll_read(cx, &mut me.buf) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => ready!(other)?,
+            }
             if me.buf.remaining() == before {
                 return Poll::Ready(Err(eof()));
             }

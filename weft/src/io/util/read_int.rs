@@ -73,7 +73,11 @@ impl<R: AsyncRead + Unpin + ?Sized, T: Number> Future for ReadInt<'_, R, T> {
         let me = self.get_mut();
         while usize::from(me.read) < T::SIZE {
             let mut buf = ReadBuf::new(&mut me.buf[usize::from(me.read)..T::SIZE]);
-            ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut buf))?;
+            // An interrupted read did nothing: retry it (as tokio).
+            match Pin::new(&mut *me.reader).poll_read(cx, &mut buf) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => ready!(other)?,
+            }
             let n = buf.filled().len();
             if n == 0 {
                 return Poll::Ready(Err(eof()));

@@ -35,7 +35,11 @@ pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
     init: &mut SpareInit,
 ) -> Poll<io::Result<usize>> {
     loop {
-        let n = ready!(poll_read_into_vec(reader.as_mut(), cx, buf, init))?;
+        // An interrupted read did nothing: retry it (as tokio and std).
+        let n = match poll_read_into_vec(reader.as_mut(), cx, buf, init) {
+            Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => ready!(other)?,
+        };
         if n == 0 {
             return Poll::Ready(Ok(std::mem::take(read)));
         }

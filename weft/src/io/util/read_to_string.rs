@@ -28,6 +28,7 @@ method_future! {
             &mut me.read,
             &mut me.init,
         ));
-        Poll::Ready(me.buf.finish(result))
+        // As tokio: after an I/O error the string keeps nothing read.
+        Poll::Ready(me.buf.finish(result, false))
     }
 }

@@ -35,7 +35,11 @@ pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (found, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            // An interrupted fill did nothing: retry it (as tokio and std).
+            let available = match reader.as_mut().poll_fill_buf(cx) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => ready!(other)?,
+            };
             match available.iter().position(|&b| b == delimiter) {
                 Some(i) => {
                     buf.extend_from_slice(&available[..=i]);
@@ -71,6 +75,7 @@ method_future! {
             me.buf.bytes_mut(),
             &mut me.read
         ));
-        Poll::Ready(me.buf.finish(result))
+        // As tokio: after an I/O error the string keeps what was read.
+        Poll::Ready(me.buf.finish(result, true))
     }
 }

@@ -85,6 +85,7 @@ pub struct SimplexStream {
 /// # Ok(())
 /// # }
 /// ```
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
@@ -102,6 +103,7 @@ impl SimplexStream {
     /// # Panics
     ///
     /// If `max_buf_size` is 0.
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
         SimplexStream {
             pipe: Pipe::new("simplex", max_buf_size),
@@ -109,6 +111,10 @@ impl SimplexStream {
     }
 
     fn read_inner(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        // A read into no room reads nothing at once (as tokio's duplex).
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
         match self.pipe.read_state() {
             ReadState::End => Poll::Ready(Ok(())),
             ReadState::Empty => {
@@ -132,6 +138,8 @@ impl SimplexStream {
                 io::ErrorKind::BrokenPipe,
                 "write to a SimplexStream after shutdown",
             ))),
+            // Nothing to write: done at once, full or not.
+            WriteState::Full if bufs.iter().all(|buf| buf.is_empty()) => Poll::Ready(Ok(0)),
             WriteState::Full => {
                 store(&mut self.pipe.write_waker, cx);
                 Poll::Pending

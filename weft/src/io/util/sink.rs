@@ -16,6 +16,22 @@ macro_rules! discard_writes {
                 crate::runtime::coop::poll_proceed_and_make_progress(cx).map(|()| Ok(buf.len()))
             }
 
+            /// Discards every slice at once, as tokio's does.
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let total = bufs
+                    .iter()
+                    .fold(0usize, |sum, buf| sum.saturating_add(buf.len()));
+                crate::runtime::coop::poll_proceed_and_make_progress(cx).map(|()| Ok(total))
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,

@@ -35,25 +35,30 @@ impl<'a> StringBytes<'a> {
         &mut self.bytes
     }
 
-    /// Puts the bytes back after a read that returned `result`.
+    /// Puts the bytes back after a read that returned `result`, as
+    /// tokio's `read_to_string` and `read_line` do.
     ///
     /// With valid UTF-8 appended, the string keeps it and `result` is
-    /// returned. Otherwise the string gets its original contents back and
-    /// the result is `result`'s error, or `InvalidData` if it was `Ok`.
-    pub(crate) fn finish(&mut self, result: io::Result<usize>) -> io::Result<usize> {
+    /// returned, except that after an I/O error with `keep_on_io_error`
+    /// false (`read_to_string`) the appended part is dropped too. With
+    /// invalid UTF-8 appended, the string gets its original contents back
+    /// and the result is `result`'s error, or `InvalidData` if it was `Ok`,
+    /// with the `std::str::Utf8Error` (of the appended part) inside.
+    pub(crate) fn finish(
+        &mut self,
+        result: io::Result<usize>,
+        keep_on_io_error: bool,
+    ) -> io::Result<usize> {
         assert!(!self.finished, "read future polled after completion");
         self.finished = true;
-        let valid = std::str::from_utf8(&self.bytes[self.start..]).is_ok();
-        if !valid {
+        let utf8 = std::str::from_utf8(&self.bytes[self.start..]).map(|_| ());
+        if utf8.is_err() || (result.is_err() && !keep_on_io_error) {
             self.bytes.truncate(self.start);
         }
         self.restore();
-        match result {
-            Ok(_) if !valid => Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "stream did not contain valid UTF-8",
-            )),
-            result => result,
+        match (result, utf8) {
+            (Ok(_), Err(invalid)) => Err(io::Error::new(io::ErrorKind::InvalidData, invalid)),
+            (result, _) => result,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Reading into a `Vec<u8>`'s spare capacity without zeroing it: the one
-//! step `read_to_end`, `read_to_string` and `read_buf` share.
+//! step `read_to_end` and `read_to_string` share.
 //!
 //! The spare capacity is handed to the reader as an uninitialised
 //! [`ReadBuf`]. A reader that needs initialised memory (one that calls

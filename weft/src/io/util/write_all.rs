@@ -16,7 +16,11 @@ method_future! {
     pub(crate) fn write_all(writer: &'a mut W, buf: &'a [u8]);
     fn poll(me, cx) -> io::Result<()> {
         while !me.buf.is_empty() {
-            let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf))?;
+            // An interrupted write did nothing: retry it (as tokio and std).
+            let n = match Pin::new(&mut *me.writer).poll_write(cx, me.buf) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => ready!(other)?,
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }

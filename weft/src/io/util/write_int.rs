@@ -26,7 +26,11 @@ method_future! {
     fn poll(me, cx) -> io::Result<()> {
         while me.written < me.len {
             let rest = &me.buf[usize::from(me.written)..usize::from(me.len)];
-            let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, rest))?;
+            // An interrupted write did nothing: retry it (as tokio).
+            let n = match Pin::new(&mut *me.writer).poll_write(cx, rest) {
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => ready!(other)?,
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }

@@ -2,11 +2,11 @@
 
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::buf_mut::read_into_buf_mut;
 use crate::net::split::{
     addr_methods, peek_methods, read_half_methods, split_owned, write_half_methods, OwnedWrite,
     SplitStream,
 };
-use crate::net::vec_buf::read_into_spare;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use crate::sys;
 use std::fmt;
@@ -281,13 +281,10 @@ impl TcpStream {
             .try_drain(Wants::Read, || sys::recv_vectored_inq(fd, bufs))
     }
 
-    /// As [`try_read`](Self::try_read), appending to `buf`'s spare
-    /// capacity (never zeroed; a full `buf` grows first).
-    ///
-    /// # Differences from tokio
-    ///
-    /// tokio takes any `bytes::BufMut`; weft has no `bytes` dependency and
-    /// takes a `Vec<u8>` (as [`AsyncReadExt::read_buf`](crate::io::AsyncReadExt::read_buf)).
+    /// As [`try_read`](Self::try_read), into `buf`, a [`bytes::BufMut`]
+    /// (a `Vec<u8>`, a `BytesMut`, ...), which is advanced past the bytes
+    /// read. They go into `buf`'s writable chunk, never zeroed (a full
+    /// `Vec` or `BytesMut` grows first).
     ///
     /// ```
     /// use weft::io::AsyncWriteExt;
@@ -311,9 +308,9 @@ impl TcpStream {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
         let fd = self.as_raw_fd();
-        read_into_spare(buf, |spare| {
+        read_into_buf_mut(buf, |spare| {
             let n = self
                 .io
                 .registration()

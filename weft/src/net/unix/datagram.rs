@@ -2,9 +2,12 @@
 
 use super::SocketAddr;
 use crate::io::{Interest, ReadBuf, Ready};
+use crate::net::buf_mut::read_into_buf_mut;
 use crate::runtime::io::{Direction, PollEvented, Wants};
+use bytes::BufMut;
 use std::fmt;
 use std::io;
+use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
@@ -348,6 +351,78 @@ impl UnixDatagram {
         self.io.try_io(Wants::Read, |socket| socket.recv_from(buf))
     }
 
+    /// As [`recv`](Self::recv), into `buf`, a [`bytes::BufMut`] (a
+    /// `Vec<u8>`, a `BytesMut`, ...), which is advanced past the datagram.
+    /// The datagram goes into `buf`'s writable chunk (never zeroed; a full
+    /// `Vec` or `BytesMut` grows first); one longer than the chunk is cut
+    /// to fit (the rest is discarded), as with `recv`.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no datagram was taken.
+    ///
+    /// ```
+    /// use weft::net::UnixDatagram;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.send(b"datagram").await?;
+    /// let mut buf = bytes::BytesMut::new();
+    /// assert_eq!(a.recv_buf(&mut buf).await?, 8);
+    /// assert_eq!(&buf[..], b"datagram");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .async_io(Wants::Read, |socket| recv_into_buf(socket, buf))
+            .await
+    }
+
+    /// As [`try_recv`](Self::try_recv), into `buf`, a [`bytes::BufMut`]
+    /// (see [`recv_buf`](Self::recv_buf)).
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .try_io(Wants::Read, |socket| recv_into_buf(socket, buf))
+    }
+
+    /// As [`recv_from`](Self::recv_from), into `buf`, a [`bytes::BufMut`],
+    /// which is advanced past the datagram.
+    ///
+    /// Unlike [`recv_buf`](Self::recv_buf), the chunk is zeroed before the
+    /// call: the sender's address comes from std's `recv_from`, which
+    /// takes initialized bytes.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel-safe: if the `await` is dropped, no datagram was taken.
+    ///
+    /// ```
+    /// use weft::net::UnixDatagram;
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let (a, b) = UnixDatagram::pair()?;
+    /// b.send(b"hi").await?;
+    /// let mut buf = Vec::new();
+    /// let (n, from) = a.recv_buf_from(&mut buf).await?;
+    /// assert_eq!((n, buf.as_slice()), (2, &b"hi"[..]));
+    /// assert!(from.is_unnamed());
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .async_io(Wants::Read, |socket| recv_from_into_buf(socket, buf))
+            .await
+    }
+
+    /// As [`try_recv_from`](Self::try_recv_from), into `buf`, a
+    /// [`bytes::BufMut`] (see [`recv_buf_from`](Self::recv_buf_from)).
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.io
+            .try_io(Wants::Read, |socket| recv_from_into_buf(socket, buf))
+    }
+
     /// Runs `f` (a non-blocking operation on this socket) now if the
     /// cached readiness for `interest` allows; a `WouldBlock` from `f`
     /// clears it.
@@ -381,6 +456,33 @@ impl UnixDatagram {
 }
 
 /// Sends to `target`, a path or (leading NUL) an abstract name.
+/// One `recv` into `buf`'s writable chunk; the datagram's length.
+fn recv_into_buf<B: BufMut + ?Sized>(
+    socket: &mio::net::UnixDatagram,
+    buf: &mut B,
+) -> io::Result<usize> {
+    read_into_buf_mut(buf, |chunk| {
+        let n = socket2::SockRef::from(socket).recv(chunk)?;
+        Ok((n, n))
+    })
+}
+
+/// One `recvfrom` into `buf`'s writable chunk, zeroed first; the length
+/// and the sender.
+fn recv_from_into_buf<B: BufMut + ?Sized>(
+    socket: &mio::net::UnixDatagram,
+    buf: &mut B,
+) -> io::Result<(usize, SocketAddr)> {
+    read_into_buf_mut(buf, |chunk| {
+        chunk.fill(MaybeUninit::new(0));
+        // SAFETY: every byte of `chunk` was just initialized, and
+        // `MaybeUninit<u8>` has the layout of `u8`.
+        let chunk = unsafe { &mut *(chunk as *mut [MaybeUninit<u8>] as *mut [u8]) };
+        let (n, from) = socket.recv_from(chunk)?;
+        Ok((n, (n, from)))
+    })
+}
+
 fn send_to(socket: &mio::net::UnixDatagram, buf: &[u8], target: &Path) -> io::Result<usize> {
     match super::abstract_name(target) {
         Some(_) => socket2::SockRef::from(socket).send_to(buf, &super::unix_sock_addr(target)?),

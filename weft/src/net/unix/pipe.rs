@@ -33,7 +33,7 @@
 //! refuses, `open_sender` returns its error.
 
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
-use crate::net::vec_buf::read_into_spare;
+use crate::net::buf_mut::read_into_buf_mut;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use mio::unix::pipe as mio_pipe;
 use std::fmt;
@@ -552,15 +552,11 @@ impl Receiver {
         self.io.try_io(Wants::Read, |rx| (&*rx).read_vectored(bufs))
     }
 
-    /// As [`try_read`](Self::try_read), appending to `buf`'s spare
-    /// capacity (a full `buf` grows first).
-    ///
-    /// # Differences from tokio
-    ///
-    /// tokio takes any `bytes::BufMut`; weft has no `bytes` dependency and
-    /// takes a `Vec<u8>`.
-    pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        read_into_spare(buf, |spare| {
+    /// As [`try_read`](Self::try_read), into `buf`, a [`bytes::BufMut`]
+    /// (a `Vec<u8>`, a `BytesMut`, ...), which is advanced past the bytes
+    /// read (a full `Vec` or `BytesMut` grows first).
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        read_into_buf_mut(buf, |spare| {
             // `Read::read` takes initialised bytes: zero the spare room
             // first (a pipe read is at most a few pages).
             spare.fill(std::mem::MaybeUninit::new(0));

@@ -3,8 +3,8 @@
 use super::split::{split, split_owned};
 use super::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, SocketAddr, WriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::net::buf_mut::read_into_buf_mut;
 use crate::net::split::SplitStream;
-use crate::net::vec_buf::read_into_spare;
 use crate::runtime::io::{Direction, PollEvented, Wants};
 use std::fmt;
 use std::io;
@@ -247,13 +247,10 @@ impl UnixStream {
         self.io.try_read(buf)
     }
 
-    /// As [`try_read`](Self::try_read), appending to `buf`'s spare
-    /// capacity (never zeroed; a full `buf` grows first).
-    ///
-    /// # Differences from tokio
-    ///
-    /// tokio takes any `bytes::BufMut`; weft has no `bytes` dependency and
-    /// takes a `Vec<u8>`.
+    /// As [`try_read`](Self::try_read), into `buf`, a [`bytes::BufMut`]
+    /// (a `Vec<u8>`, a `BytesMut`, ...), which is advanced past the bytes
+    /// read. They go into `buf`'s writable chunk, never zeroed (a full
+    /// `Vec` or `BytesMut` grows first).
     ///
     /// ```
     /// use weft::net::UnixStream;
@@ -275,8 +272,8 @@ impl UnixStream {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn try_read_buf(&self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        read_into_spare(buf, |spare| {
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        read_into_buf_mut(buf, |spare| {
             let n = self
                 .io
                 .try_io(Wants::Read, |io| socket2::SockRef::from(io).recv(spare))?;

@@ -11,7 +11,12 @@
 //! Only one thread turns the driver at a time: the scheduler thread that
 //! parks on it (`runtime::driver`). A turn waits in `epoll_wait` (at most
 //! `events_per_tick` events), then for each event ORs the readiness into
-//! the resource's `ScheduledIo` and wakes its waiters. Other threads wake
+//! the resource's `ScheduledIo` and wakes its waiters. A *busy* turn, one
+//! that does not wait (a scheduler that still has tasks to run checks for
+//! events between them), takes at most `busy_events_per_tick` events, so
+//! that under overload a worker does not pile more woken tasks onto its
+//! queue than it can run soon; the rest stay in the kernel for the next
+//! turn (as tokio's `Builder::max_io_events_per_busy_tick`). Other threads wake
 //! a waiting turn through a mio `Waker` (an eventfd).
 //!
 //! The mio token of a resource is the address of its `ScheduledIo`. That
@@ -75,6 +80,9 @@ pub(crate) const DEFAULT_EVENTS_PER_TICK: usize = 1024;
 pub(crate) struct Driver {
     poll: mio::Poll,
     events: mio::Events,
+    /// The buffer of busy turns, when their limit differs from `events`'
+    /// capacity (mio asks the OS for at most a buffer's capacity).
+    busy_events: Option<mio::Events>,
     tick: usize,
     handle: Handle,
     /// With timers enabled (and a platform timerfd): sub-millisecond
@@ -113,10 +121,12 @@ struct Registrations {
 }
 
 impl Driver {
-    /// A driver with room for `events_per_tick` events per turn; with
-    /// `precise_timeouts`, timed turns wait on a timerfd (module docs).
+    /// A driver with room for `events_per_tick` events per turn, and
+    /// `busy_events_per_tick` per busy turn; with `precise_timeouts`, timed
+    /// turns wait on a timerfd (module docs).
     pub(crate) fn new(
         events_per_tick: usize,
+        busy_events_per_tick: usize,
         precise_timeouts: bool,
         rings: crate::runtime::driver::Rings,
     ) -> io::Result<(Driver, Handle)> {
@@ -164,6 +174,8 @@ impl Driver {
         let driver = Driver {
             poll,
             events: mio::Events::with_capacity(events_per_tick.max(1)),
+            busy_events: (busy_events_per_tick != events_per_tick)
+                .then(|| mio::Events::with_capacity(busy_events_per_tick.max(1))),
             tick: 0,
             handle: handle.clone(),
             precise,
@@ -190,11 +202,16 @@ impl Driver {
         if timeout == Some(Duration::ZERO) && inner.live.load(Relaxed) == 0 {
             return false;
         }
+        let busy = timeout == Some(Duration::ZERO);
         let timeout = match (&mut self.precise, timeout) {
             (Some(precise), Some(timeout)) if !timeout.is_zero() => precise.arm(timeout),
             _ => timeout,
         };
-        match self.poll.poll(&mut self.events, timeout) {
+        let events = match &mut self.busy_events {
+            Some(busy_events) if busy => busy_events,
+            _ => &mut self.events,
+        };
+        match self.poll.poll(events, timeout) {
             Ok(()) => {}
             // A signal: a spurious wake-up for the caller.
             Err(err) if err.kind() == io::ErrorKind::Interrupted => return true,
@@ -204,7 +221,7 @@ impl Driver {
         // (tick 0) is never mistaken for a delivered one.
         self.tick = self.tick.wrapping_add(1).max(1);
         let mut woken = false;
-        for event in self.events.iter() {
+        for event in events.iter() {
             if event.token() == TIMER_TOKEN {
                 continue;
             }
@@ -373,7 +390,7 @@ mod tests {
     /// naming the old token, so its `ScheduledIo` must stay alive.
     #[test]
     fn a_failed_deregistration_keeps_the_resource_alive_for_late_events() {
-        let (mut driver, handle) = Driver::new(16, false, Default::default()).unwrap();
+        let (mut driver, handle) = Driver::new(16, 16, false, Default::default()).unwrap();
         let (ours, mut peer) = std::os::unix::net::UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
         let duplicate = ours.try_clone().unwrap();

@@ -2,7 +2,7 @@
 //! try-`WouldBlock`-clear-retry loop every I/O operation uses.
 
 use super::{shutdown_error, Direction, Handle, ReadyEvent, ScheduledIo, Wants};
-use crate::runtime::{context, coop};
+use crate::runtime::{context, coop, messages};
 use std::io;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -26,10 +26,7 @@ impl Registration {
     pub(crate) fn new(source: &mut impl mio::event::Source) -> io::Result<Registration> {
         let handle = match context::with_current(|runtime| runtime.io_handle().cloned()) {
             Ok(Some(handle)) => handle,
-            Ok(None) => panic!(
-                "the current weft runtime has no I/O driver: build it with \
-                 `Builder::enable_io` or `enable_all`"
-            ),
+            Ok(None) => panic!("{}", messages::IO_DISABLED),
             Err(err) => panic!("{err}"),
         };
         Registration::with_handle(source, handle)

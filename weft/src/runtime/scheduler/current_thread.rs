@@ -405,10 +405,6 @@ impl Context {
             false => timeout,
         };
         let taken = self.core.borrow_mut().as_mut().and_then(|core| {
-            if timeout.is_none() {
-                core.stats.parks += 1;
-                core.stats.end_busy();
-            }
             // Published at each park, so an idle runtime's counts are exact.
             core.stats.publish(&self.handle.metrics);
             core.driver.take()
@@ -419,11 +415,31 @@ impl Context {
                     if let Some(hook) = &config.before_park {
                         context::run_scheduler_hook(&**hook);
                     }
-                    driver.park();
-                    if let Some(core) = self.core.borrow_mut().as_mut() {
-                        core.stats.unparks += 1;
-                        core.stats.start_busy();
-                        core.stats.publish(&self.handle.metrics);
+                    // The hook may have spawned or woken tasks: onto this
+                    // thread's own queue, which wakes nobody. Sleeping then
+                    // would wait for an event that never comes; only look
+                    // at the driver instead (as tokio does).
+                    let idle = self
+                        .core
+                        .borrow()
+                        .as_ref()
+                        .is_some_and(|core| core.tasks.is_empty())
+                        && self.handle.inject.is_empty()
+                        && !self.handle.woken.load(Acquire);
+                    if idle {
+                        if let Some(core) = self.core.borrow_mut().as_mut() {
+                            core.stats.parks += 1;
+                            core.stats.end_busy();
+                            core.stats.publish(&self.handle.metrics);
+                        }
+                        driver.park();
+                        if let Some(core) = self.core.borrow_mut().as_mut() {
+                            core.stats.unparks += 1;
+                            core.stats.start_busy();
+                            core.stats.publish(&self.handle.metrics);
+                        }
+                    } else {
+                        driver.park_timeout(std::time::Duration::ZERO);
                     }
                     if let Some(hook) = &config.after_unpark {
                         context::run_scheduler_hook(&**hook);

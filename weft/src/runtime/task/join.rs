@@ -50,6 +50,12 @@ unsafe impl<T: Send> Sync for JoinHandle<T> {}
 
 impl<T> Unpin for JoinHandle<T> {}
 
+// Unwind safe whatever `T` (as tokio's): a handle reaches the task only
+// through its atomic state protocol, which a panic caught around a use of
+// the handle cannot leave half-changed; the output is moved out whole.
+impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
+impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
+
 impl<T> JoinHandle<T> {
     /// # Safety
     ///
@@ -155,6 +161,10 @@ impl<T> fmt::Debug for JoinHandle<T> {
 pub struct AbortHandle {
     raw: RawTask,
 }
+
+// As `JoinHandle`'s (tokio's are too).
+impl std::panic::UnwindSafe for AbortHandle {}
+impl std::panic::RefUnwindSafe for AbortHandle {}
 
 impl AbortHandle {
     /// Cancels the task, as [`JoinHandle::abort`] does.

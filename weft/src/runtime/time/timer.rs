@@ -51,8 +51,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 /// The panic message of a timer whose runtime has shut down.
-const SHUTDOWN_MESSAGE: &str =
-    "a weft timer was polled after its runtime shut down: the time driver is gone";
+const SHUTDOWN_MESSAGE: &str = crate::runtime::messages::RUNTIME_SHUTTING_DOWN;
 
 /// One timer registration.
 #[derive(Debug)]

@@ -478,6 +478,13 @@ pub(super) struct Rx<T> {
 // cannot leave a message half-moved; the shared part is behind a mutex
 // (itself unwind safe).
 impl<T> Unpin for Rx<T> {}
+
+// SAFETY: through a shared `&Rx` the receiver only reads `local`'s length
+// (`len`, `is_empty`) and the shared state behind its mutex; messages are
+// taken out through `&mut Rx` alone. So sharing a receiver between threads
+// shares no `T`: `Rx<T>` is `Sync` whenever it is `Send` (`T: Send`),
+// whatever `T`'s own `Sync`, as tokio's receiver is.
+unsafe impl<T: Send> Sync for Rx<T> {}
 impl<T> std::panic::UnwindSafe for Rx<T> {}
 impl<T> std::panic::RefUnwindSafe for Rx<T> {}
 

@@ -111,6 +111,7 @@ fn driver() -> (Driver, crate::runtime::driver::DriverHandle) {
             enable_io: false,
             enable_time: false,
             events_per_tick: 1,
+            busy_events_per_tick: 1,
         },
         Default::default(),
     )

@@ -49,7 +49,9 @@
 //! worker with it, while this thread runs the blocking closure. On return,
 //! the core is taken back if the new thread has not claimed it yet;
 //! otherwise this thread finishes the current poll without a core and
-//! leaves the worker loop.
+//! leaves the worker loop. The closure runs outside the cooperative budget
+//! (and without deferred wakes), as it may drive weft's resources from
+//! another executor.
 //!
 //! **Models.** The loom models (`loom_tests.rs`) start workers with
 //! [`run`] itself, on loom threads: every change to this loop is a change
@@ -700,8 +702,13 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
         None => false,
     });
     // The closure may block on other executors (`Handle::block_on`): a
-    // `yield_now` there must not wait for this thread's next driver check.
+    // `yield_now` there must not wait for this thread's next driver check,
+    // and the calling task's cooperative budget must not limit it (a spent
+    // budget makes weft's resources return `Pending` until the next driver
+    // check, which another executor never makes). As in tokio, a blocking
+    // section runs unconstrained.
     let _no_defer = context::disable_defer();
+    let f = || coop::with_unconstrained(f);
     if !handed_off {
         return context::exit_runtime(f);
     }
