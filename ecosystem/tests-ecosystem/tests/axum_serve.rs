@@ -210,9 +210,12 @@ async fn timeout_layer_answers_with_the_configured_status_and_drops_the_handler(
     let addr = serve(app).await;
     let client = client();
 
-    let slow = within("GET /slow", client.get(format!("http://{addr}/slow")).send())
-        .await
-        .unwrap();
+    let slow = within(
+        "GET /slow",
+        client.get(format!("http://{addr}/slow")).send(),
+    )
+    .await
+    .unwrap();
     assert_eq!(slow.status(), StatusCode::REQUEST_TIMEOUT);
     within("the timed-out handler being dropped", dropped_rx)
         .await
@@ -226,9 +229,12 @@ async fn timeout_layer_answers_with_the_configured_status_and_drops_the_handler(
     .unwrap();
     assert_eq!(gateway.status(), StatusCode::GATEWAY_TIMEOUT);
 
-    let fast = within("GET /fast", client.get(format!("http://{addr}/fast")).send())
-        .await
-        .unwrap();
+    let fast = within(
+        "GET /fast",
+        client.get(format!("http://{addr}/fast")).send(),
+    )
+    .await
+    .unwrap();
     assert_eq!(fast.status(), StatusCode::OK);
     assert_eq!(fast.text().await.unwrap(), "fast");
 }
@@ -243,7 +249,11 @@ async fn serve_dir_serves_real_files_with_their_length_and_404s() {
     // Larger than ServeDir's read buffer, so it is streamed in many reads.
     let big: Vec<u8> = (0..(1 << 20) + 123).map(|i| (i % 251) as u8).collect();
     std::fs::write(public.join("big.bin"), &big).unwrap();
-    std::fs::write(dir.path().join("secret.txt"), "outside the served directory").unwrap();
+    std::fs::write(
+        dir.path().join("secret.txt"),
+        "outside the served directory",
+    )
+    .unwrap();
 
     let app = Router::new().nest_service("/static", ServeDir::new(&public));
     let addr = serve(app).await;
@@ -346,7 +356,10 @@ async fn cors_layer_answers_preflight_requests() {
     let methods = headers[header::ACCESS_CONTROL_ALLOW_METHODS]
         .to_str()
         .unwrap();
-    assert!(methods.contains("GET") && methods.contains("POST"), "{methods}");
+    assert!(
+        methods.contains("GET") && methods.contains("POST"),
+        "{methods}"
+    );
     assert_eq!(
         headers[header::ACCESS_CONTROL_ALLOW_HEADERS],
         "content-type"

@@ -56,9 +56,12 @@ async fn get_by_address_and_by_localhost() {
     let addr = serve(basic_app()).await;
     let client = client();
 
-    let by_address = within("GET /hello", client.get(format!("http://{addr}/hello")).send())
-        .await
-        .unwrap();
+    let by_address = within(
+        "GET /hello",
+        client.get(format!("http://{addr}/hello")).send(),
+    )
+    .await
+    .unwrap();
     assert_eq!(by_address.status(), StatusCode::OK);
     assert_eq!(
         by_address.headers()[header::CONTENT_TYPE],
@@ -76,9 +79,12 @@ async fn get_by_address_and_by_localhost() {
     .unwrap();
     assert_eq!(by_name.text().await.unwrap(), "hello, world");
 
-    let missing = within("GET /missing", client.get(format!("http://{addr}/missing")).send())
-        .await
-        .unwrap();
+    let missing = within(
+        "GET /missing",
+        client.get(format!("http://{addr}/missing")).send(),
+    )
+    .await
+    .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
@@ -325,9 +331,12 @@ async fn timeouts_end_requests_to_a_server_that_does_not_answer() {
 
     // The clients still work for a server that answers.
     for client in [&patient, &client] {
-        let hello = within("GET /hello", client.get(format!("http://{addr}/hello")).send())
-            .await
-            .unwrap();
+        let hello = within(
+            "GET /hello",
+            client.get(format!("http://{addr}/hello")).send(),
+        )
+        .await
+        .unwrap();
         assert_eq!(hello.text().await.unwrap(), "hello");
     }
 }
@@ -338,8 +347,11 @@ async fn connection_refused_is_a_connect_error() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let err = within("GET to a closed port", client().get(format!("http://{addr}/")).send())
-        .await
-        .unwrap_err();
+    let err = within(
+        "GET to a closed port",
+        client().get(format!("http://{addr}/")).send(),
+    )
+    .await
+    .unwrap_err();
     assert!(err.is_connect(), "{err:?}");
 }

@@ -140,11 +140,15 @@ async fn unix_listener_stream_accepts_connections() {
 async fn lines_split_and_read_dir_streams_over_real_files() {
     let dir = TempDir::new("file-streams");
     let text = dir.path().join("text.txt");
-    tokio::fs::write(&text, "first\nsecond\r\nthird").await.unwrap();
+    tokio::fs::write(&text, "first\nsecond\r\nthird")
+        .await
+        .unwrap();
     tokio::fs::write(dir.path().join("records.bin"), b"a,bb,,ccc")
         .await
         .unwrap();
-    tokio::fs::create_dir(dir.path().join("nested")).await.unwrap();
+    tokio::fs::create_dir(dir.path().join("nested"))
+        .await
+        .unwrap();
 
     let file = tokio::fs::File::open(&text).await.unwrap();
     let lines: Vec<String> = within(
@@ -221,7 +225,10 @@ async fn join_set_stream_yields_each_task_as_it_ends() {
     set.spawn(async { panic!("one task panics") });
     let results: Vec<_> = within("the join set", JoinSetStream::new(set).collect::<Vec<_>>()).await;
     assert_eq!(results.len(), 6);
-    let mut values: Vec<u64> = results.iter().filter_map(|r| r.as_ref().ok().copied()).collect();
+    let mut values: Vec<u64> = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
     values.sort();
     assert_eq!(values, [0, 10, 20, 30, 40]);
     let panicked: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();

@@ -236,9 +236,12 @@ async fn client_deadline_against_a_slow_server() {
     assert_eq!(status.code(), Code::Cancelled, "{status:?}");
     assert_eq!(status.message(), "Timeout expired");
     // The client gave up on the call: the server drops it.
-    within("the server dropping the slow call", running.cancelled.recv())
-        .await
-        .unwrap();
+    within(
+        "the server dropping the slow call",
+        running.cancelled.recv(),
+    )
+    .await
+    .unwrap();
 
     // The channel still works for a call within its deadline.
     let quick = within("a quick check", client.check(asking("")))
@@ -263,9 +266,12 @@ async fn request_deadline_ends_a_slow_call_on_both_sides() {
         .unwrap_err();
     assert_eq!(status.code(), Code::Cancelled, "{status:?}");
     assert_eq!(status.message(), "Timeout expired");
-    within("the server dropping the slow call", running.cancelled.recv())
-        .await
-        .unwrap();
+    within(
+        "the server dropping the slow call",
+        running.cancelled.recv(),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]

@@ -81,7 +81,10 @@ where
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         let mut fields = Fields::default();
         attrs.record(&mut fields);
-        let parent = ctx.span(id).and_then(|span| span.parent()).map(|p| p.name());
+        let parent = ctx
+            .span(id)
+            .and_then(|span| span.parent())
+            .map(|p| p.name());
         let record = SpanRecord {
             name: attrs.metadata().name(),
             parent,

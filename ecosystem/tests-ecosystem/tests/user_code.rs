@@ -95,7 +95,10 @@ async fn a_current_thread_tokio_main_program() {
 
 #[tokio::test]
 async fn the_default_test_runtime_is_current_thread() {
-    assert_eq!(Handle::current().runtime_flavor(), RuntimeFlavor::CurrentThread);
+    assert_eq!(
+        Handle::current().runtime_flavor(),
+        RuntimeFlavor::CurrentThread
+    );
     let test_thread = std::thread::current().id();
     let task_thread = tokio::spawn(async { std::thread::current().id() })
         .await
@@ -146,13 +149,17 @@ async fn start_paused_test_sleeps_without_waiting() {
     within("a timer the clock went past", timer).await.unwrap();
 
     // A timeout longer than the sleep it guards lets it finish.
-    let within_deadline =
-        tokio::time::timeout(Duration::from_secs(10), tokio::time::sleep(Duration::from_secs(9)))
-            .await;
+    let within_deadline = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::time::sleep(Duration::from_secs(9)),
+    )
+    .await;
     assert!(within_deadline.is_ok());
-    let past_deadline =
-        tokio::time::timeout(Duration::from_secs(9), tokio::time::sleep(Duration::from_secs(10)))
-            .await;
+    let past_deadline = tokio::time::timeout(
+        Duration::from_secs(9),
+        tokio::time::sleep(Duration::from_secs(10)),
+    )
+    .await;
     assert!(past_deadline.is_err());
 }
 
