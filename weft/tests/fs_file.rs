@@ -49,6 +49,12 @@ async fn eventually(what: &str, mut until: impl FnMut() -> bool) {
 async fn read_ahead_from(file: &mut File, position: u64) {
     for _ in 0..1000 {
         file.seek(SeekFrom::Start(position)).await.unwrap();
+        // A task ready beside this one: on io_uring, the only ready task
+        // of a worker submits at once, and a page-cache read then
+        // completes within its first poll; with another ready, the read
+        // waits for the worker's flush (an idle worker may steal the
+        // sibling first: then this attempt is retried).
+        let _sibling = weft::spawn(async {});
         let mut room = [0u8; 100];
         let mut read = pin!(file.read(&mut room));
         if poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx).is_pending())).await {

@@ -100,7 +100,7 @@ fn a_full_ring_makes_fs_calls_wait_and_loses_none() {
     // The least ring (a chain of three must fit): eight in flight.
     let tiny = RingConfig {
         entries: 2,
-        refuse_with: None,
+        ..RingConfig::default()
     };
     for flavor in FLAVORS {
         let rt = ring_runtime(flavor, tiny);

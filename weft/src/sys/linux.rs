@@ -356,25 +356,24 @@ pub(crate) fn pidfd_unavailable(err: &io::Error) -> bool {
 
 crate::sys::cfg_io_uring! {
     /// How an io_uring ring's descriptor sits in the I/O driver's epoll
-    /// instance (`runtime/uring/`): one-shot and level-triggered, so that
-    /// completions wake a sleeping thread only once the ring's owner has
-    /// armed the entry (it arms before it stops running tasks with operations
-    /// in flight). An event disarms the entry until the next
-    /// [`epoll_arm_ring`].
+    /// instance (`runtime/uring/`) while it is there: one-shot and
+    /// level-triggered, added when the ring's owner stops running tasks
+    /// with operations in flight, removed once its event came.
     const RING_EVENTS: u32 = (libc::EPOLLIN | libc::EPOLLONESHOT) as u32;
 
-    /// Adds ring descriptor `fd` to epoll instance `epoll`, armed, with
-    /// `token` as the event's data (the I/O driver's token for the ring).
+    /// Adds ring descriptor `fd` to epoll instance `epoll`, with `token` as
+    /// the event's data (the I/O driver's token for the ring). As the entry
+    /// is level-triggered, a completion queue that is not empty at this
+    /// call reports at once: no completion posted before it goes unnoticed.
     pub(crate) fn epoll_add_ring(epoll: BorrowedFd<'_>, fd: RawFd, token: u64) -> io::Result<()> {
         epoll_ctl_ring(epoll, libc::EPOLL_CTL_ADD, fd, token)
     }
 
-    /// Arms ring descriptor `fd` again after an event disarmed it. As the
-    /// entry is level-triggered, a completion queue that is not empty at this
-    /// call reports at once: no completion posted before the call goes
-    /// unnoticed.
-    pub(crate) fn epoll_arm_ring(epoll: BorrowedFd<'_>, fd: RawFd, token: u64) -> io::Result<()> {
-        epoll_ctl_ring(epoll, libc::EPOLL_CTL_MOD, fd, token)
+    /// Removes ring descriptor `fd` from epoll instance `epoll` (after its
+    /// one-shot event: a disarmed entry still sits on the ring's wait queue,
+    /// and the kernel takes two locks to skip it at every completion).
+    pub(crate) fn epoll_remove_ring(epoll: BorrowedFd<'_>, fd: RawFd, token: u64) -> io::Result<()> {
+        epoll_ctl_ring(epoll, libc::EPOLL_CTL_DEL, fd, token)
     }
 
     fn epoll_ctl_ring(epoll: BorrowedFd<'_>, op: libc::c_int, fd: RawFd, token: u64) -> io::Result<()> {

@@ -483,5 +483,15 @@ crate::sys::cfg_io_uring! {
             let rings = self.handle.driver.rings()?;
             Some((rings.id(), 0))
         }
+
+        /// Tasks queued besides the running one (while `block_on` polls its
+        /// own future, the core may be out: then it counts as ready).
+        pub(crate) fn other_tasks_ready(&self) -> bool {
+            let local = match self.core.try_borrow() {
+                Ok(core) => core.as_ref().is_none_or(|core| !core.tasks.is_empty()),
+                Err(_) => true,
+            };
+            local || !self.handle.inject.is_empty()
+        }
     }
 }

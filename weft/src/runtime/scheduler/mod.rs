@@ -199,5 +199,18 @@ crate::sys::cfg_io_uring! {
                 Context::MultiThread(cx) => cx.uring_position(),
             }
         }
+
+        /// Whether another task is ready to run on this scheduler thread
+        /// (queued locally or in the runtime's inject queue): then what
+        /// the running task submits to the ring waits for the flush, so
+        /// that those tasks' operations share its `io_uring_enter`
+        /// (`runtime/uring`, rule 7).
+        pub(crate) fn other_tasks_ready(&self) -> bool {
+            match self {
+                Context::CurrentThread(cx) => cx.other_tasks_ready(),
+                #[cfg(feature = "rt-multi-thread")]
+                Context::MultiThread(cx) => cx.other_tasks_ready(),
+            }
+        }
     }
 }

@@ -31,29 +31,35 @@
 //! rings always has the I/O driver (even without `enable_io`; sockets
 //! still need `enable_io`).
 //!
-//! The entry is **one-shot** (`EPOLLONESHOT`, level-triggered), armed only
-//! while it is needed: a completion posted while the ring's owner is
-//! running tasks must not wake the thread asleep in `epoll_wait` (the
-//! owner reaps it itself at its next driver check, or when it runs out of
-//! tasks), and a wake-up costs the submitting thread more than the
-//! operation (before this rule: a 4 KiB `fs::read` took 3.7 µs, the
-//! kernel's wake-up of the epoll sleeper inside the owner's
-//! `io_uring_enter` the largest single cost in a `perf` profile, and the
-//! sleeper then contended the ring's lock; after it, 2.0 µs). The rules,
-//! under the ring's mutex (`armed` records the entry's state):
+//! The ring's descriptor is **in epoll only while it is needed**, as a
+//! one-shot (`EPOLLONESHOT`), level-triggered entry: a completion posted
+//! while the ring's owner is running tasks must not wake the thread asleep
+//! in `epoll_wait` (the owner reaps it itself at its next driver check, or
+//! when it runs out of tasks), and a wake-up costs the submitting thread
+//! more than the operation. Even a disarmed entry costs: it stays on the
+//! ring's wait queue, and the kernel takes two interrupt-disabling locks
+//! to skip it at every completion. The rules, under the ring's mutex
+//! (`armed` records whether the entry is there):
 //!
-//! * the owner arms the entry when it stops running tasks (out of tasks,
+//! * the owner adds the entry when it stops running tasks (out of tasks,
 //!   or before it sleeps) with operations still in flight, after its
 //!   flush reaped what completed inline;
-//! * a thread that submits to a ring it does not own arms it after its
+//! * a thread that submits to a ring it does not own adds it after its
 //!   submission (the owner may be asleep);
-//! * the event disarms the entry; the driver thread that takes it records
-//!   that, reaps, and arms again if operations are still in flight.
+//! * the event disarms the entry; the driver thread that takes it removes
+//!   it, reaps, and adds it again if operations are still in flight.
 //!
-//! Arming is `EPOLL_CTL_MOD`, which checks readiness at once: completions
-//! posted before it report too, so none is missed between a reap and a
-//! sleep. The other designs: an edge-triggered entry armed for good (the
-//! wake-up per completion above); an eventfd per ring
+//! Adding (`EPOLL_CTL_ADD`) checks readiness at once: completions posted
+//! before it report too, so none is missed between a reap and a sleep.
+//! Measured on a 4 KiB `fs::read` in a loop (`weft-bench profile
+//! fs_read_4k`, idle 2-core machine, medians): 3.7 µs with the entry armed
+//! for good (the kernel's wake-up of the epoll sleeper inside the owner's
+//! `io_uring_enter` was the largest single cost in a `perf` profile, and
+//! the sleeper then contended the ring's lock), 2.0 µs with a one-shot
+//! entry left disarmed in epoll, 1.9 µs with it removed, 1.8 µs with the
+//! only-ready-task rule of rule 7 too (`std::fs::read`: 1.25 µs). The
+//! other designs: an edge-triggered entry armed for good (the wake-up per
+//! completion above); an eventfd per ring
 //! (`IORING_REGISTER_EVENTFD`), which signals every completion just the
 //! same; the other direction (epoll's fd polled through a ring) would
 //! make the driver's sleep an `io_uring_enter`, and still need a wake-up
@@ -102,7 +108,11 @@
 //!    one run between two driver checks start cost one system call. A
 //!    push from a thread that does not own the ring is submitted at once
 //!    (no flush would come for it), and what completed inline is reaped
-//!    in the same poll. A worker that runs out of tasks flushes before it
+//!    in the same poll. So is a push by the owner's only ready task (no
+//!    task queued on the worker nor in the inject queue, [`Submitter`]):
+//!    nothing would join its batch before the flush, and taking an inline
+//!    completion in the same poll spares the task a wake-up and a second
+//!    poll (a 4 KiB `fs::read` in a loop: 1.9 µs before, 1.8 µs after). A worker that runs out of tasks flushes before it
 //!    searches or parks, and runs at once what completed inline (reads
 //!    from the page cache do), with no trip through the idle protocol.
 //!
@@ -259,12 +269,36 @@ pub(crate) fn current_ring() -> Option<Ring> {
     })
 }
 
-/// Whether the calling thread is the scheduler thread that flushes `ring`
-/// (rule 7).
-fn is_on_owner(ring: &RingShared) -> bool {
-    context::with_scheduler(|cx| cx.and_then(|cx| cx.uring_position()))
-        == Some((ring.rings_id, ring.index))
+/// Who submits an operation's SQEs (rule 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Submitter {
+    /// The ring's owner, with other tasks ready to run: the SQEs wait for
+    /// the flush, with theirs.
+    OwnerBatching,
+    /// The ring's owner running its only ready task: no other task would
+    /// add to the batch before the flush, so it submits at once and takes
+    /// what completed inline in the same poll, sparing the task a wake-up
+    /// and a second poll.
+    OwnerAlone,
+    /// Another thread: no flush would come for it, so it submits at once
+    /// (and arms the ring's epoll entry: the owner may sleep).
+    Other,
 }
+
+/// Classifies the calling thread for `ring`.
+pub(super) fn submitter(ring: &RingShared) -> Submitter {
+    context::with_scheduler(|cx| match cx {
+        Some(cx) if cx.uring_position() == Some((ring.rings_id, ring.index)) => {
+            if !ring.submit_alone_at_once || cx.other_tasks_ready() {
+                Submitter::OwnerBatching
+            } else {
+                Submitter::OwnerAlone
+            }
+        }
+        _ => Submitter::Other,
+    })
+}
+
 
 impl Ring {
     /// Which of its runtime's rings this is (the worker's index).

@@ -3,6 +3,7 @@
 //! those resources given back. Rules 1-5 of the design note (`mod.rs`).
 
 use super::ring::{RingInner, RingShared, Slot};
+use super::Submitter;
 use crate::loom::{Arc, Mutex};
 use io_uring::squeue;
 use std::future::Future;
@@ -130,7 +131,7 @@ impl<T: Operation> Future for Op<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = self.get_mut();
         if let State::Idle = this.state {
-            let on_owner = super::is_on_owner(&this.ring);
+            let submitter = super::submitter(&this.ring);
             let data = this.data.as_mut().expect("an idle operation has its data");
             let chain = data.entries();
             let mut inner = this.ring.lock();
@@ -143,9 +144,10 @@ impl<T: Operation> Future for Op<T> {
             let mut entries = chain.entries;
             for (position, entry) in entries.iter_mut().take(chain.len).enumerate() {
                 let slot = inner.alloc_slot();
-                // Off the owner the check below registers the waker (after
-                // the inline completions are taken: no wake for those).
-                let waker = on_owner.then(|| cx.waker().clone());
+                // Submitting at once, the check below registers the waker
+                // (after the inline completions are taken: no wake for
+                // those).
+                let waker = (submitter == Submitter::OwnerBatching).then(|| cx.waker().clone());
                 *inner.slot_mut(slot) = Slot::Waiting(waker);
                 slots[position] = slot;
                 let built = entry.take().expect("a chain has `len` entries");
@@ -161,18 +163,21 @@ impl<T: Operation> Future for Op<T> {
                 slots,
                 len: chain.len,
             };
-            if on_owner {
+            if submitter == Submitter::OwnerBatching {
                 // The scheduler's next flush submits it (rule 7).
                 return Poll::Pending;
             }
-            // No scheduler flush will come for this thread (rule 7):
-            // submit now, and take what completed inline (a read from the
-            // page cache often does), so the result needs no wake-up.
+            // Submit now (rule 7: no flush will come for another thread,
+            // and the owner's only ready task gains nothing by waiting for
+            // it), and take what completed inline (a read from the page
+            // cache often does), so the result needs no wake-up.
             let mut after = super::ring::AfterUnlock::default();
             inner.submit();
             inner.reap(&mut after);
-            // The owner may sleep: what is left must wake a sleeper.
-            inner.arm();
+            if submitter == Submitter::Other {
+                // The owner may sleep: what is left must wake a sleeper.
+                inner.arm();
+            }
             drop(inner);
             after.run();
         }

@@ -21,6 +21,10 @@ pub(crate) struct RingConfig {
     /// (`EPERM` from a seccomp filter, `ENOSYS`, `ENOMEM` from
     /// `RLIMIT_MEMLOCK`), so the fallback is tested.
     pub(crate) refuse_with: Option<i32>,
+    /// Whether the owner's only ready task submits at once (rule 7,
+    /// `Submitter::OwnerAlone`); tests that need an operation pushed and
+    /// not yet submitted turn it off.
+    pub(crate) submit_alone_at_once: bool,
 }
 
 impl Default for RingConfig {
@@ -28,6 +32,7 @@ impl Default for RingConfig {
         RingConfig {
             entries: DEFAULT_ENTRIES,
             refuse_with: None,
+            submit_alone_at_once: true,
         }
     }
 }
@@ -74,7 +79,9 @@ pub(crate) fn build_rings(count: usize, config: RingConfig) -> io::Result<Rings>
             .submitter()
             .register_files_sparse(DIRECT_FILES)
             .is_ok();
-        rings.push(Arc::new(RingShared::new(uring, index, id, direct)));
+        let mut ring = RingShared::new(uring, index, id, direct);
+        ring.submit_alone_at_once = config.submit_alone_at_once;
+        rings.push(Arc::new(ring));
     }
     Ok(Rings {
         id,

@@ -36,6 +36,8 @@ pub(crate) struct RingShared {
     pub(super) index: usize,
     /// The runtime's set of rings (`Rings::id`).
     pub(super) rings_id: usize,
+    /// `RingConfig::submit_alone_at_once`.
+    pub(super) submit_alone_at_once: bool,
     fd: RawFd,
     inner: Mutex<RingInner>,
     /// Nothing unsubmitted, in flight or waiting to close: written as each
@@ -107,13 +109,14 @@ pub(crate) struct RingInner {
     /// `io_uring_enter` calls that submitted something, for tests.
     pub(super) enters: u64,
     /// The I/O driver's epoll instance and the ring's token there, once
-    /// the driver registered the ring ([`RingShared::attach_to_epoll`]).
+    /// the driver took the ring ([`RingShared::attach_to_epoll`]).
     epoll: Option<(Arc<OwnedFd>, u64)>,
-    /// Whether the ring's one-shot epoll entry is armed: a completion
-    /// would wake the thread sleeping in epoll (design note, "Waiting for
-    /// completions while workers sleep").
+    /// Whether the ring's descriptor is in the epoll instance (a one-shot
+    /// entry: armed, or disarmed by its event until removed), so that a
+    /// completion wakes the thread sleeping in epoll (design note,
+    /// "Waiting for completions while workers sleep").
     armed: bool,
-    /// Times the entry was armed again, for tests.
+    /// Times the entry was added, for tests.
     pub(super) arms: u64,
 }
 
@@ -165,6 +168,7 @@ impl RingShared {
         RingShared {
             index,
             rings_id,
+            submit_alone_at_once: true,
             fd: uring.as_raw_fd(),
             idle: AtomicBool::new(true),
             inner: Mutex::new(RingInner {
@@ -194,13 +198,10 @@ impl RingShared {
         }
     }
 
-    /// Registers the ring's descriptor in the I/O driver's epoll instance
-    /// `epoll` under `token`, armed.
+    /// Gives the ring the I/O driver's epoll instance `epoll` and its
+    /// token there; the ring's descriptor enters it when armed.
     pub(crate) fn attach_to_epoll(&self, epoll: Arc<OwnedFd>, token: u64) -> io::Result<()> {
-        crate::sys::epoll_add_ring(epoll.as_fd(), self.fd, token)?;
-        let mut inner = self.lock();
-        inner.epoll = Some((epoll, token));
-        inner.armed = true;
+        self.lock().epoll = Some((epoll, token));
         Ok(())
     }
 
@@ -250,13 +251,13 @@ impl RingShared {
     }
 
     /// Reaps after the ring's epoll entry fired (the I/O driver), which
-    /// disarmed it: it is armed again if operations are still in flight,
-    /// as their owner may sleep. No `idle` shortcut: the disarming must be
-    /// recorded even on a ring with nothing left to reap.
+    /// disarmed it: the entry is removed, and added again if operations
+    /// are still in flight, as their owner may sleep. No `idle` shortcut:
+    /// the entry must go even from a ring with nothing left to reap.
     pub(crate) fn reap_after_event(&self) {
         let after = {
             let mut inner = self.lock();
-            inner.armed = false;
+            inner.disarm();
             let mut after = AfterUnlock::default();
             inner.reap(&mut after);
             inner.arm();
@@ -373,10 +374,10 @@ impl RingInner {
         unsafe { self.push(&[entry]) };
     }
 
-    /// Arms the ring's epoll entry if operations are in flight and it is
-    /// not armed already. Failing to arm would leave completions that no
-    /// sleeping thread sees, so a failure (only `ENOMEM` is possible for a
-    /// live entry) panics with the reason.
+    /// Adds the ring's descriptor to the I/O driver's epoll instance if
+    /// operations are in flight and it is not there already. Failing would
+    /// leave completions that no sleeping thread sees, so a failure (out of
+    /// memory, or the user's `max_user_watches`) panics with the reason.
     pub(super) fn arm(&mut self) {
         if self.armed || self.in_flight == 0 {
             return;
@@ -384,11 +385,26 @@ impl RingInner {
         let Some((epoll, token)) = &self.epoll else {
             return;
         };
-        if let Err(err) = crate::sys::epoll_arm_ring(epoll.as_fd(), self.uring.as_raw_fd(), *token) {
-            panic!("weft: cannot arm an io_uring ring in the I/O driver's epoll: {err}");
+        if let Err(err) = crate::sys::epoll_add_ring(epoll.as_fd(), self.uring.as_raw_fd(), *token) {
+            panic!("weft: cannot add an io_uring ring to the I/O driver's epoll: {err}");
         }
         self.armed = true;
         self.arms += 1;
+    }
+
+    /// Removes the ring's descriptor from the epoll instance after its
+    /// event (a stale event of a removed entry finds it gone already).
+    fn disarm(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let Some((epoll, token)) = &self.epoll else {
+            return;
+        };
+        if let Err(err) = crate::sys::epoll_remove_ring(epoll.as_fd(), self.uring.as_raw_fd(), *token) {
+            panic!("weft: cannot remove an io_uring ring from the I/O driver's epoll: {err}");
+        }
+        self.armed = false;
     }
 
     /// `io_uring_enter` for everything pushed. A refusal for lack of

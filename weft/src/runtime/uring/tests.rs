@@ -471,7 +471,7 @@ fn runtime_drop_with_ops_in_flight() {
 fn a_full_ring_makes_operations_wait_and_loses_none() {
     let tiny = RingConfig {
         entries: 2,
-        refuse_with: None,
+        ..RingConfig::default()
     };
     for flavor in FLAVORS {
         let rt = runtime(flavor, tiny);
@@ -748,8 +748,13 @@ fn a_file_opened_for_a_dropped_future_is_closed() {
         .status()
         .expect("mkfifo runs");
     assert!(made.success());
+    // The open must wait for the flush even in the only ready task.
+    let config = RingConfig {
+        submit_alone_at_once: false,
+        ..RingConfig::default()
+    };
     for flavor in FLAVORS {
-        let rt = runtime(flavor, RingConfig::default());
+        let rt = runtime(flavor, config);
         let path = cpath(&fifo);
         rt.block_on(async {
             crate::spawn(async move {

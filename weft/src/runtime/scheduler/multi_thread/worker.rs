@@ -752,5 +752,15 @@ crate::sys::cfg_io_uring! {
             let rings = self.handle().driver_handle().rings()?;
             Some((rings.id(), self.worker.index))
         }
+
+        /// Tasks in this worker's queue or LIFO slot, or in the inject
+        /// queue (which this worker may take next).
+        pub(crate) fn other_tasks_ready(&self) -> bool {
+            let local = match self.core.try_borrow() {
+                Ok(core) => core.as_ref().is_none_or(|core| core.has_tasks()),
+                Err(_) => true,
+            };
+            local || !self.handle().shared.inject.is_empty()
+        }
     }
 }
