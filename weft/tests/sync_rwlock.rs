@@ -96,9 +96,21 @@ fn max_readers_limits_concurrent_readers() {
 }
 
 #[test]
-#[should_panic(expected = "readers")]
+#[should_panic(expected = "a RwLock may not be created with 0 readers")]
 fn zero_max_readers_panics() {
     let _ = RwLock::with_max_readers((), 0);
+}
+
+#[test]
+#[should_panic(expected = "a RwLock may not be created with 0 readers")]
+fn zero_max_readers_panics_in_the_const_constructor() {
+    let _ = RwLock::const_with_max_readers((), 0);
+}
+
+#[test]
+#[should_panic(expected = "a RwLock may not be created with more than 536870911 readers")]
+fn too_many_max_readers_panics() {
+    let _ = RwLock::with_max_readers((), u32::MAX);
 }
 
 #[test]

@@ -27,6 +27,9 @@ use std::sync::Arc;
 
 /// The most readers a lock can admit (tokio's bound, `u32::MAX >> 3`).
 const MAX_READS: u32 = u32::MAX >> 3;
+// `const_with_max_readers`'s message spells the number out (a `const fn`
+// cannot format it).
+const _: () = assert!(MAX_READS == 536_870_911);
 
 /// An asynchronous reader-writer lock: many readers or one writer.
 ///
@@ -75,9 +78,11 @@ impl<T> RwLock<T> {
     /// If `max_readers` is 0 or more than `u32::MAX >> 3`.
     #[track_caller]
     pub fn with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
+        // tokio's messages.
+        assert_ne!(max_readers, 0, "a RwLock may not be created with 0 readers");
         assert!(
-            max_readers > 0 && max_readers <= MAX_READS,
-            "a RwLock admits between 1 and {MAX_READS} readers, got {max_readers}"
+            max_readers <= MAX_READS,
+            "a RwLock may not be created with more than {MAX_READS} readers"
         );
         RwLock {
             max_readers,
@@ -106,8 +111,12 @@ impl<T> RwLock<T> {
     #[cfg(not(weft_loom))]
     pub const fn const_with_max_readers(value: T, max_readers: u32) -> RwLock<T> {
         assert!(
-            max_readers > 0 && max_readers <= MAX_READS,
-            "bad max_readers"
+            max_readers != 0,
+            "a RwLock may not be created with 0 readers"
+        );
+        assert!(
+            max_readers <= MAX_READS,
+            "a RwLock may not be created with more than 536870911 readers"
         );
         RwLock {
             max_readers,

@@ -462,7 +462,7 @@ rt_test! {
 }
 
 #[test]
-#[should_panic(expected = "needs a weft runtime")]
+#[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn spawn_outside_a_runtime_panics() {
     reaper_setup();
     let _ = Command::new("true").spawn();
@@ -492,7 +492,7 @@ fn a_child_dropped_outside_any_runtime_is_reaped_later() {
 }
 
 #[test]
-#[should_panic(expected = "needs the I/O driver")]
+#[should_panic(expected = "IO is disabled. Call `enable_io` on the runtime builder")]
 fn spawn_in_a_runtime_without_io_panics() {
     reaper_setup();
     let rt = weft::runtime::Builder::new_current_thread()

@@ -43,7 +43,8 @@ impl<'a> StringBytes<'a> {
     /// false (`read_to_string`) the appended part is dropped too. With
     /// invalid UTF-8 appended, the string gets its original contents back
     /// and the result is `result`'s error, or `InvalidData` if it was `Ok`,
-    /// with the `std::str::Utf8Error` (of the appended part) inside.
+    /// with the `std::str::Utf8Error` of the whole string (original part
+    /// included, as tokio) inside.
     pub(crate) fn finish(
         &mut self,
         result: io::Result<usize>,
@@ -51,7 +52,14 @@ impl<'a> StringBytes<'a> {
     ) -> io::Result<usize> {
         assert!(!self.finished, "read future polled after completion");
         self.finished = true;
-        let utf8 = std::str::from_utf8(&self.bytes[self.start..]).map(|_| ());
+        // Only the appended part needs checking: the original part is a
+        // `String`'s, which ends on a character boundary. The error itself
+        // is the whole string's, as tokio's (its `valid_up_to` counts the
+        // original part), computed on that rare path only.
+        let utf8 = match std::str::from_utf8(&self.bytes[self.start..]) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(std::str::from_utf8(&self.bytes).expect_err("the appended part is not")),
+        };
         if utf8.is_err() || (result.is_err() && !keep_on_io_error) {
             self.bytes.truncate(self.start);
         }

@@ -157,6 +157,7 @@ impl Clock {
     ///
     /// If it is already frozen.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    #[track_caller]
     pub(crate) fn pause(&self) {
         let mut frozen = self.frozen();
         let Some(since) = frozen.unfrozen.take() else {
@@ -178,6 +179,7 @@ impl Clock {
     ///
     /// If it is not frozen.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    #[track_caller]
     pub(crate) fn resume(&self) {
         let mut frozen = self.frozen();
         assert!(
@@ -193,6 +195,7 @@ impl Clock {
     ///
     /// If it is not frozen.
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    #[track_caller]
     pub(crate) fn advance(&self, by: Duration) {
         let mut frozen = self.frozen();
         assert!(

@@ -694,13 +694,17 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
         );
     }
     let handed_off = context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::MultiThread(cx)) => cx.hand_off_core(),
-        Some(scheduler::Context::CurrentThread(_)) => panic!(
+        Some(scheduler::Context::MultiThread(cx)) => Some(cx.hand_off_core()),
+        Some(scheduler::Context::CurrentThread(_)) => None,
+        None => Some(false),
+    });
+    // Panics here, not in the closure, so the panic points at the caller.
+    let Some(handed_off) = handed_off else {
+        panic!(
             "can call blocking only when running on the multi-threaded runtime \
              (`block_in_place` on a `current_thread` runtime)"
-        ),
-        None => false,
-    });
+        );
+    };
     // The closure may block on other executors (`Handle::block_on`): a
     // `yield_now` there must not wait for this thread's next driver check,
     // and the calling task's cooperative budget must not limit it (a spent
