@@ -398,9 +398,13 @@ impl Context {
         // Rule 7 of `runtime/uring`: what the tasks pushed since the last
         // driver check is submitted in one `io_uring_enter`. Completions
         // it reaped woke tasks: then only check the driver, do not sleep.
+        // A sleep (not a zero-timeout check) arms the ring's epoll entry.
         #[cfg(feature = "fs")]
-        let sleeps = timeout != Some(std::time::Duration::ZERO);
-        let timeout = match self.handle.driver.flush_ring(0, sleeps) {
+        let timeout = match self
+            .handle
+            .driver
+            .flush_ring(0, timeout != Some(std::time::Duration::ZERO))
+        {
             true => Some(std::time::Duration::ZERO),
             false => timeout,
         };

@@ -420,9 +420,9 @@ impl Context {
         // If that woke a task (queued here), only check the driver.
         #[cfg(feature = "fs")]
         let driver = self.handle().driver_handle();
+        // A sleep (not a zero-timeout check) arms the ring's epoll entry.
         #[cfg(feature = "fs")]
-        let sleeps = timeout != Some(Duration::ZERO);
-        let timeout = match driver.flush_ring(self.worker.index, sleeps) {
+        let timeout = match driver.flush_ring(self.worker.index, timeout != Some(Duration::ZERO)) {
             true => Some(Duration::ZERO),
             false => timeout,
         };
