@@ -482,7 +482,7 @@ pub fn tokio_test_rt(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// `#[tokio::main]` for a drop-in built without its `rt` feature (the
 /// drop-in exports it as `main` then): always a compile error, with
-/// tokio's message, "The #[tokio::main] macro requires rt or
+/// tokio's message, "The `#[tokio::main]` macro requires rt or
 /// rt-multi-thread.".
 ///
 /// ```compile_fail
@@ -496,7 +496,7 @@ pub fn tokio_main_fail(_args: TokenStream, _item: TokenStream) -> TokenStream {
 
 /// `#[tokio::test]` for a drop-in built without its `rt` feature (the
 /// drop-in exports it as `test` then): always a compile error, with
-/// tokio's message, "The #[tokio::test] macro requires rt or
+/// tokio's message, "The `#[tokio::test]` macro requires rt or
 /// rt-multi-thread.".
 ///
 /// ```compile_fail
