@@ -7,7 +7,7 @@
 //! * `dropin_axum_*`: the app's `axum::serve` hello world, each build in
 //!   a child process (its own `#[tokio::main]` runtime, as a deployed
 //!   service runs), under `wrk` exactly as the `hyper_hello` rows
-//!   ([`http::WRK_THREADS`], [`http::WRK_CONNECTIONS`] connections), the
+//!   ([`WRK_THREADS`](crate::workloads::http::WRK_THREADS) threads, [`WRK_CONNECTIONS`](crate::workloads::http::WRK_CONNECTIONS) connections), the
 //!   two alternating round by round.
 //! * `dropin_reqwest_1000_get`: the app's client mode, 1,000 sequential
 //!   GETs over one keep-alive connection with reqwest, in a child process
@@ -26,7 +26,7 @@ use std::process::{Child, Command, Stdio};
 use crate::rt::Kind;
 use crate::stats::Unit;
 use crate::workload::{skipped, Entry, Multi, MultiSampler, Row, Sampler, Settings};
-use crate::workloads::http::{self, WrkReport, REQ_PER_SEC};
+use crate::workloads::http::{WrkLoad, REQ_PER_SEC};
 
 /// Sequential GETs per client sample.
 pub const CLIENT_GETS: u32 = 1000;
@@ -95,38 +95,13 @@ pub fn reqwest_entry() -> Entry {
 
 fn prepare_axum(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
     let variant = Variant::of(kind)?;
-    let wrk = http::find_wrk().ok_or_else(http::missing_wrk)?;
-    let seconds = if settings.quick {
-        http::WRK_SECONDS_QUICK
-    } else {
-        http::WRK_SECONDS
-    };
+    let mut load = WrkLoad::new(settings)?;
     let server = AppServer::start(&variant.binary()?)?;
     Ok(Box::new(move || {
         // The closure must own the whole server (the child process), not
         // just its address (a closure captures only the fields it uses).
         let server = &server;
-        let out = http::run_wrk(&wrk, server.addr, seconds)?;
-        let report = WrkReport::parse(&out).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("unreadable wrk output:\n{out}"),
-            )
-        })?;
-        if report.errors > 0 {
-            return Err(io::Error::other(format!(
-                "{} failed requests on the {} build (wrk: {})",
-                report.errors,
-                variant.name(),
-                out.trim()
-            )));
-        }
-        Ok(vec![
-            report.rps,
-            report.p50_us,
-            report.p90_us,
-            report.p99_us,
-        ])
+        load.sample(server.addr, &format!("the {} build", variant.name()))
     }))
 }
 

@@ -104,18 +104,41 @@ fn prepare(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
              (hyper on smol needs adapters of its own)",
         ));
     }
-    let wrk = find_wrk().ok_or_else(missing_wrk)?;
-    let seconds = if settings.quick {
-        WRK_SECONDS_QUICK
-    } else {
-        WRK_SECONDS
-    };
     let server = Server::start(kind, settings.workers)?;
+    let mut load = WrkLoad::new(settings)?;
     Ok(Box::new(move || {
         // The whole server (its runtime) lives in the sampler, not just
         // its address.
         let server = &server;
-        let out = run_wrk(&wrk, server.addr, seconds)?;
+        load.sample(server.addr, kind.name())
+    }))
+}
+
+/// One `wrk` run per sample against an address, as the `hyper_hello`
+/// rows (and the drop-in rows) read it.
+#[derive(Debug)]
+pub struct WrkLoad {
+    wrk: PathBuf,
+    seconds: u64,
+}
+
+impl WrkLoad {
+    /// Finds `wrk` (or skips the rows) and picks the run length.
+    pub fn new(settings: &Settings) -> io::Result<WrkLoad> {
+        let wrk = find_wrk().ok_or_else(missing_wrk)?;
+        let seconds = if settings.quick {
+            WRK_SECONDS_QUICK
+        } else {
+            WRK_SECONDS
+        };
+        Ok(WrkLoad { wrk, seconds })
+    }
+
+    /// Loads `addr`: requests per second and the 50th, 90th and 99th
+    /// latency percentiles (µs). A failed request fails the sample,
+    /// naming `server`.
+    pub fn sample(&mut self, addr: SocketAddr, server: &str) -> io::Result<Vec<f64>> {
+        let out = run_wrk(&self.wrk, addr, self.seconds)?;
         let report = WrkReport::parse(&out).ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -124,7 +147,7 @@ fn prepare(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
         })?;
         if report.errors > 0 {
             return Err(io::Error::other(format!(
-                "{} failed requests on {kind} (wrk: {})",
+                "{} failed requests on {server} (wrk: {})",
                 report.errors,
                 out.trim()
             )));
@@ -135,7 +158,7 @@ fn prepare(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
             report.p90_us,
             report.p99_us,
         ])
-    }))
+    }
 }
 
 /// The hidden first argument that runs one server alone until killed:
@@ -260,15 +283,14 @@ fn find_wrk_in(path: &std::ffi::OsStr) -> Option<PathBuf> {
 }
 
 /// The outcome of the rows when `wrk` is missing.
-pub fn missing_wrk() -> io::Error {
+fn missing_wrk() -> io::Error {
     skipped(
         "wrk is not installed: install the Debian package (apt-get install wrk); \
          the bench installs nothing itself",
     )
 }
 
-/// Runs wrk against `addr` for `seconds`; its standard output.
-pub fn run_wrk(wrk: &PathBuf, addr: SocketAddr, seconds: u64) -> io::Result<String> {
+fn run_wrk(wrk: &PathBuf, addr: SocketAddr, seconds: u64) -> io::Result<String> {
     let output = Command::new(wrk)
         .args([
             "--threads",
