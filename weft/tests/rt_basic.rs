@@ -744,17 +744,31 @@ fn smallest_intervals_still_run_everything() {
 
 #[test]
 fn runtime_new_and_shutdown_methods() {
+    // An idle task is dropped before the shutdown call returns; one a
+    // worker happens to be polling (its first poll, right after the spawn)
+    // is dropped by that worker as the poll ends, which the 10 ms of
+    // `shutdown_timeout` may not cover on a busy machine and
+    // `shutdown_background` does not wait for. Either way it is dropped,
+    // once.
+    fn dropped_once(counters: &Counters) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while counters.drops() == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(counters.drops(), 1);
+    }
+
     let rt = weft::runtime::Runtime::new().unwrap();
     let counters = Counters::new();
     rt.spawn(Counted::new(&counters, std::future::pending::<()>()));
     rt.shutdown_timeout(Duration::from_millis(10));
-    assert_eq!(counters.drops(), 1);
+    dropped_once(&counters);
 
     let rt = weft::runtime::Runtime::new().unwrap();
     let counters = Counters::new();
     rt.spawn(Counted::new(&counters, std::future::pending::<()>()));
     rt.shutdown_background();
-    assert_eq!(counters.drops(), 1);
+    dropped_once(&counters);
 }
 
 #[test]
