@@ -13,7 +13,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
-use support::{within, TempDir};
+use support::{client, serve, within, TempDir};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, oneshot, Notify};
@@ -21,19 +21,6 @@ use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-/// Serves `app` with `axum::serve` on 127.0.0.1 (a port the system picks)
-/// from a task; returns the address.
-async fn serve(app: Router) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
-}
 
 /// Sends `request` (raw HTTP/1.1, which must ask for `Connection: close`)
 /// on a new connection and returns the whole response and the client's

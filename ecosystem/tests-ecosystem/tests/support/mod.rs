@@ -1,4 +1,5 @@
-//! What the test files share: a hang guard and a scratch directory.
+//! What the test files share: a hang guard, a scratch directory, an axum
+//! server and a reqwest client.
 
 #![allow(dead_code)] // each test file uses part of it
 
@@ -49,4 +50,18 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.path);
     }
+}
+
+/// Serves `app` with `axum::serve` on 127.0.0.1 (a port the system picks)
+/// from a task; returns the address.
+pub async fn serve(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// A reqwest client that ignores any proxy set in the environment.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
 }
