@@ -43,6 +43,7 @@
 
 use crate::loom::{AtomicUsize, Mutex, Ordering::*};
 use crate::runtime::context;
+use crate::runtime::task::SpawnMeta;
 use crate::signal::unix::{signal, SignalKind};
 use std::future::Future;
 use std::process::Child as StdChild;
@@ -132,7 +133,8 @@ fn ensure_reaper(orphans: &'static Orphans) {
     // Spawned without the lock: a runtime shutting down drops the task at
     // once, and its `Entry` takes the lock. The handle is dropped,
     // detaching the task.
-    drop(handle.spawn(reaper(orphans, driver)));
+    let meta = SpawnMeta::named(Some("weft::process::orphan_reaper"));
+    drop(handle.spawn(reaper(orphans, driver), meta));
 }
 
 /// A reaper's registration; removes the driver's id when dropped unless

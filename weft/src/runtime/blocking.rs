@@ -43,7 +43,7 @@ use super::builder::{Callback, ThreadNameFn};
 use super::{context, scheduler};
 use crate::loom::{Condvar, Mutex};
 use crate::runtime::task::list::OwnedTasks;
-use crate::runtime::task::{self, JoinHandle, Notified, Schedule, Task};
+use crate::runtime::task::{self, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 #[cfg(feature = "time")]
 use crate::runtime::time::AutoAdvanceInhibit;
 use std::collections::VecDeque;
@@ -221,7 +221,12 @@ impl Spawner {
     /// Runs `f` on a pool thread; see `task::spawn_blocking`.
     /// `runtime` is entered while `f` runs, so `f` can reach the runtime
     /// (`Handle::current`, `weft::spawn`).
-    pub(crate) fn spawn_blocking<F, R>(&self, runtime: &scheduler::Handle, f: F) -> JoinHandle<R>
+    pub(crate) fn spawn_blocking<F, R>(
+        &self,
+        runtime: &scheduler::Handle,
+        f: F,
+        meta: SpawnMeta<'_>,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -234,7 +239,8 @@ impl Spawner {
                 .time_handle()
                 .and_then(|time| time.inhibit_auto_advance()),
         };
-        let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
+        let meta = meta.task_meta(runtime.config().track_tasks);
+        let (join, notified) = task::bind(&self.inner.owned, task, self.clone(), meta);
         if let Some(notified) = notified {
             self.schedule(notified);
         }
@@ -255,7 +261,7 @@ impl Spawner {
             #[cfg(feature = "time")]
             inhibit: None,
         };
-        let (join, notified) = task::bind(&self.inner.owned, task, self.clone());
+        let (join, notified) = task::bind(&self.inner.owned, task, self.clone(), None);
         drop(join);
         if let Some(notified) = notified {
             self.push(notified, Kind::Worker);

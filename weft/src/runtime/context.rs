@@ -6,7 +6,8 @@
 //!   `Handle::current` use (set by `block_on`, `Handle::enter`, workers);
 //! * `scheduler` — the scheduler being driven on this thread right now, so
 //!   a wake from inside it can push to the local run queue without a lock;
-//! * `task_id` — the task being polled, for `task::id()`;
+//! * `task` — the task being polled (or dropped), for `task::id()` and
+//!   for what tracks tasks (`task::meta`);
 //! * `in_runtime` — whether this thread is driving a runtime, so a nested
 //!   `block_on` fails loudly instead of deadlocking;
 //! * `defer` — whether the scheduler driving this thread defers wakes, and
@@ -44,6 +45,7 @@
 //!    turns `defer` off for their duration alone.
 
 use super::{messages, scheduler};
+use crate::runtime::task::raw::RawTask;
 use crate::runtime::task::Id;
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -55,7 +57,7 @@ struct Context {
     /// Nesting depth of `current` guards, to catch out-of-order drops.
     depth: Cell<usize>,
     scheduler: Cell<*const scheduler::Context>,
-    task_id: Cell<Option<Id>>,
+    task: Cell<Option<RawTask>>,
     in_runtime: Cell<bool>,
     /// Whether a scheduler defers wakes on this thread (rule 1).
     defer_enabled: Cell<bool>,
@@ -69,7 +71,7 @@ impl Context {
             current: RefCell::new(None),
             depth: Cell::new(0),
             scheduler: Cell::new(std::ptr::null()),
-            task_id: Cell::new(None),
+            task: Cell::new(None),
             in_runtime: Cell::new(false),
             defer_enabled: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
@@ -232,27 +234,33 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
     f(unsafe { ptr.as_ref() })
 }
 
-/// Restores the previous task id when dropped.
-pub(crate) struct TaskIdGuard {
-    previous: Option<Id>,
+/// Restores the previous current task when dropped.
+pub(crate) struct CurrentTaskGuard {
+    previous: Option<RawTask>,
 }
 
-/// Records the task being polled on this thread.
-pub(crate) fn set_current_task_id(id: Option<Id>) -> TaskIdGuard {
+/// Records the task being polled (or whose future is being dropped) on
+/// this thread. The caller holds a reference to it until the guard drops.
+pub(crate) fn set_current_task(task: RawTask) -> CurrentTaskGuard {
     let previous = CONTEXT
-        .try_with(|cx| cx.task_id.replace(id))
+        .try_with(|cx| cx.task.replace(Some(task)))
         .unwrap_or(None);
-    TaskIdGuard { previous }
+    CurrentTaskGuard { previous }
 }
 
-impl Drop for TaskIdGuard {
+impl Drop for CurrentTaskGuard {
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|cx| cx.task_id.set(self.previous));
+        let _ = CONTEXT.try_with(|cx| cx.task.set(self.previous));
     }
 }
 
+/// Runs `f` with the task being polled on this thread, if any.
+pub(crate) fn with_current_task<R>(f: impl FnOnce(Option<RawTask>) -> R) -> R {
+    f(CONTEXT.try_with(|cx| cx.task.get()).unwrap_or(None))
+}
+
 pub(crate) fn current_task_id() -> Option<Id> {
-    CONTEXT.try_with(|cx| cx.task_id.get()).unwrap_or(None)
+    with_current_task(|task| task.map(RawTask::id))
 }
 
 /// Wakes `waker` after the scheduler driving this thread next checks its

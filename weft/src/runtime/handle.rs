@@ -3,7 +3,7 @@
 use super::context::{self, NoRuntime};
 use super::{park, scheduler, Id, RuntimeFlavor, RuntimeMetrics};
 use crate::runtime::scheduler::local_set::LocalEnterGuard;
-use crate::runtime::task::JoinHandle;
+use crate::runtime::task::{JoinHandle, SpawnMeta};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -113,12 +113,22 @@ impl Handle {
 
     /// Spawns a task onto this runtime; see [`weft::spawn`](crate::spawn).
     /// Works from any thread, inside a runtime or not.
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::runtime::task::box_if_large!(future, |future| self.inner.spawn(future))
+        self.spawn_with(future, SpawnMeta::here())
+    }
+
+    /// [`spawn`](Self::spawn) with what `task::Builder` knows.
+    pub(crate) fn spawn_with<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        crate::runtime::task::box_if_large!(future, |future| self.inner.spawn(future, meta))
     }
 
     /// Runs a blocking closure on this runtime's blocking pool; see
@@ -129,7 +139,17 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.spawn_blocking(f)
+        self.inner.spawn_blocking(f, SpawnMeta::here())
+    }
+
+    /// [`spawn_blocking`](Self::spawn_blocking) with what `task::Builder`
+    /// knows.
+    pub(crate) fn spawn_blocking_with<F, R>(&self, f: F, meta: SpawnMeta<'_>) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(f, meta)
     }
 
     /// Runs `future` to completion on this thread, with this runtime as the

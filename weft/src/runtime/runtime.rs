@@ -180,6 +180,7 @@ impl Runtime {
     }
 
     /// Spawns a task on this runtime; see [`weft::spawn`](crate::spawn).
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -190,6 +191,7 @@ impl Runtime {
 
     /// Runs a blocking closure on the runtime's blocking pool; see
     /// [`task::spawn_blocking`](crate::task::spawn_blocking).
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -10,6 +10,7 @@
 
 use super::registry::Registry;
 use crate::runtime::io::PollEvented;
+use crate::runtime::task::SpawnMeta;
 use crate::runtime::{context, messages};
 use std::future::Future;
 use std::io;
@@ -45,7 +46,7 @@ pub(crate) fn ensure(registry: &'static Registry) -> io::Result<()> {
     // Spawned without the lock: if the runtime is shutting down, the pump
     // is dropped right away and its `Drop` takes the lock. The handle is
     // dropped, detaching the task.
-    drop(handle.spawn(pump));
+    drop(handle.spawn(pump, SpawnMeta::named(Some("weft::signal::pump"))));
     Ok(())
 }
 

@@ -385,6 +385,7 @@ impl<T: Send + 'static> JoinSet<T> {
 
     /// Runs a blocking closure on the blocking pool of `handle`'s runtime
     /// and adds it to the set.
+    #[track_caller]
     pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &Handle) -> AbortHandle
     where
         F: FnOnce() -> T + Send + 'static,
@@ -393,6 +394,7 @@ impl<T: Send + 'static> JoinSet<T> {
     }
 
     /// Spawns a task on the runtime of `handle` and adds it to the set.
+    #[track_caller]
     pub fn spawn_on<F>(&mut self, task: F, handle: &Handle) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,
@@ -417,6 +419,7 @@ impl<T: 'static> JoinSet<T> {
     }
 
     /// Spawns a `!Send` task on `local_set` and adds it to the set.
+    #[track_caller]
     pub fn spawn_local_on<F>(&mut self, task: F, local_set: &super::LocalSet) -> AbortHandle
     where
         F: Future<Output = T> + 'static,

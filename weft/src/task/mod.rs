@@ -40,6 +40,7 @@
 //! The task cell, its state machine and the join handle live in the engine
 //! (`runtime::task`); this module holds the public entry points around them.
 
+mod builder;
 mod consume_budget;
 pub mod coop;
 mod join_set;
@@ -51,6 +52,7 @@ mod yield_now;
 
 pub use crate::runtime::scheduler::local_set::{spawn_local, LocalEnterGuard, LocalSet};
 pub use crate::runtime::task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
+pub use builder::Builder;
 pub use consume_budget::consume_budget;
 pub use join_set::JoinSet;
 pub use spawn::spawn;

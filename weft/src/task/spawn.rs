@@ -2,6 +2,7 @@
 
 use super::JoinHandle;
 use crate::runtime::context;
+use crate::runtime::task::SpawnMeta;
 use std::future::Future;
 
 /// Spawns a new task on the current runtime and returns its [`JoinHandle`].
@@ -45,16 +46,26 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    crate::runtime::task::box_if_large!(future, |future| spawn_inner(future))
+    spawn_with(future, SpawnMeta::here())
 }
 
+/// [`spawn`] with what `task::Builder` knows.
 #[track_caller]
-fn spawn_inner<F>(future: F) -> JoinHandle<F::Output>
+pub(crate) fn spawn_with<F>(future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::with_current(|handle| handle.spawn(future)) {
+    crate::runtime::task::box_if_large!(future, |future| spawn_inner(future, meta))
+}
+
+#[track_caller]
+fn spawn_inner<F>(future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn(future, meta)) {
         Ok(handle) => handle,
         Err(err) => panic!("{err}"),
     }

@@ -2,6 +2,7 @@
 
 use super::JoinHandle;
 use crate::runtime::context;
+use crate::runtime::task::SpawnMeta;
 
 /// Runs `f` on a thread of the runtime's blocking pool and returns a
 /// [`JoinHandle`] for its result.
@@ -40,7 +41,17 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    match context::with_current(|handle| handle.spawn_blocking(f)) {
+    spawn_blocking_with(f, SpawnMeta::here())
+}
+
+/// [`spawn_blocking`] with what `task::Builder` knows.
+#[track_caller]
+pub(crate) fn spawn_blocking_with<F, R>(f: F, meta: SpawnMeta<'_>) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    match context::with_current(|handle| handle.spawn_blocking(f, meta)) {
         Ok(handle) => handle,
         Err(err) => panic!("{err}"),
     }

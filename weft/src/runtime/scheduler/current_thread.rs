@@ -203,12 +203,17 @@ impl CurrentThread {
 
 impl Handle {
     /// Spawns `future` onto this scheduler.
-    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(
+        me: &Arc<Handle>,
+        future: F,
+        meta: task::SpawnMeta<'_>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, notified) = task::bind(&me.owned, future, me.clone());
+        let meta = meta.task_meta(me.config.track_tasks);
+        let (join, notified) = task::bind(&me.owned, future, me.clone(), meta);
         if let Some(notified) = notified {
             me.schedule(notified);
         }

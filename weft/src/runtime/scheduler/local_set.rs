@@ -29,7 +29,7 @@
 use crate::loom::Mutex;
 use crate::runtime::coop;
 use crate::runtime::task::list::OwnedTasks;
-use crate::runtime::task::{bind_local, JoinHandle, Notified, Schedule, Task};
+use crate::runtime::task::{bind_local, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 use crate::runtime::Runtime;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -96,6 +96,9 @@ struct Shared {
     remote: Mutex<Option<VecDeque<Notified<Arc<Shared>>>>>,
     /// The runtime task driving the set.
     waker: Mutex<Option<Waker>>,
+    /// Whether every task gets a `TaskMeta`: the set was created inside a
+    /// runtime that tracks its tasks (`Builder::enable_task_tracking`).
+    track_tasks: bool,
 }
 
 thread_local! {
@@ -133,8 +136,18 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
+    spawn_local_with(future, SpawnMeta::here())
+}
+
+/// [`spawn_local`] with what `task::Builder` knows.
+#[track_caller]
+pub(crate) fn spawn_local_with<F>(future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
     let spawned = crate::runtime::task::box_if_large!(future, |future| with_current(
-        |cx| cx.map(|cx| cx.spawn(future))
+        |cx| cx.map(|cx| cx.spawn(future, meta))
     ));
     spawned.expect(
         "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`",
@@ -183,6 +196,10 @@ impl LocalSet {
                     owned: OwnedTasks::new(),
                     remote: Mutex::new(Some(VecDeque::new())),
                     waker: Mutex::new(None),
+                    track_tasks: crate::runtime::context::with_current(|handle| {
+                        handle.config().track_tasks
+                    })
+                    .unwrap_or(false),
                 }),
                 queue: RefCell::new(VecDeque::new()),
                 tick: Cell::new(0),
@@ -210,12 +227,26 @@ impl LocalSet {
     }
 
     /// Spawns a `!Send` future on this set. It runs when the set is driven.
+    #[track_caller]
     pub fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        crate::runtime::task::box_if_large!(future, |future| self.context.spawn(future))
+        self.spawn_local_with(future, SpawnMeta::here())
+    }
+
+    /// [`spawn_local`](Self::spawn_local) with what `task::Builder` knows.
+    pub(crate) fn spawn_local_with<F>(
+        &self,
+        future: F,
+        meta: SpawnMeta<'_>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        crate::runtime::task::box_if_large!(future, |future| self.context.spawn(future, meta))
     }
 
     /// Runs `future` with this set current (so it can [`spawn_local`]),
@@ -312,15 +343,16 @@ impl LocalContext {
         }
     }
 
-    fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    fn spawn<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
+        let meta = meta.task_meta(self.shared.track_tasks);
         // SAFETY: rule 1: the task's entries are run only by this set, on
         // this thread (`LocalContext` is not `Send`).
         let (join, notified) =
-            unsafe { bind_local(&self.shared.owned, future, self.shared.clone()) };
+            unsafe { bind_local(&self.shared.owned, future, self.shared.clone(), meta) };
         if let Some(notified) = notified {
             self.queue.borrow_mut().push_back(notified);
             self.shared.wake_driver_unless(self);

@@ -14,7 +14,7 @@ pub(crate) mod multi_thread {
 }
 
 use crate::runtime::builder::Callback;
-use crate::runtime::task::JoinHandle;
+use crate::runtime::task::{JoinHandle, SpawnMeta};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub(crate) struct Config {
     pub(crate) id: crate::runtime::Id,
     /// The runtime's name (`Builder::name`), if it has one.
     pub(crate) name: Option<Arc<str>>,
+    /// Whether every task gets a `TaskMeta` (`Builder::enable_task_tracking`).
+    pub(crate) track_tasks: bool,
 }
 
 impl fmt::Debug for Config {
@@ -48,6 +50,7 @@ impl fmt::Debug for Config {
             .field("event_interval", &self.event_interval)
             .field("global_queue_interval", &self.global_queue_interval)
             .field("spin_before_park", &self.spin_before_park)
+            .field("track_tasks", &self.track_tasks)
             .finish_non_exhaustive()
     }
 }
@@ -80,24 +83,24 @@ impl Context {
 }
 
 impl Handle {
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Handle::CurrentThread(handle) => current_thread::Handle::spawn(handle, future),
+            Handle::CurrentThread(handle) => current_thread::Handle::spawn(handle, future, meta),
             #[cfg(feature = "rt-multi-thread")]
-            Handle::MultiThread(handle) => multi_thread::Handle::spawn(handle, future),
+            Handle::MultiThread(handle) => multi_thread::Handle::spawn(handle, future, meta),
         }
     }
 
-    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F, meta: SpawnMeta<'_>) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.blocking_spawner().spawn_blocking(self, f)
+        self.blocking_spawner().spawn_blocking(self, f, meta)
     }
 
     pub(crate) fn blocking_spawner(&self) -> &crate::runtime::blocking::Spawner {

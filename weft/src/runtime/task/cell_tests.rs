@@ -9,7 +9,7 @@
 
 use super::list::OwnedTasks;
 use super::test_probe::{ready_after, Counters};
-use super::{bind, JoinHandle, Notified, Schedule, Task};
+use super::{bind, JoinHandle, Notified, Schedule, SpawnMeta, Task};
 use crate::runtime::{Builder, Runtime};
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
@@ -374,6 +374,7 @@ fn wake_by_value_keeps_the_cell_alive_during_schedule() {
             }
         }),
         Inline(shared.clone()),
+        None,
     );
     drop(handle); // detached: nothing else keeps the cell alive
     notified.expect("open").run();
@@ -393,10 +394,85 @@ fn self_wake_keeps_the_cell_alive_during_yield_now() {
         &shared.owned,
         ready_after(&counts, 1, true),
         Inline(shared.clone()),
+        None,
     );
     drop(handle);
     // Poll 1 wakes itself; `yield_now` runs poll 2 to completion inline.
     notified.expect("open").run();
     counts.assert_counts(2, 1, 1);
+    assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
+}
+
+/// A future whose cell is over-aligned, so a tracked cell has padding
+/// between its `TaskMeta` and its header.
+#[repr(align(64))]
+struct OverAligned<F>(F);
+
+impl<F: Future + Unpin> Future for OverAligned<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+/// A tracked task (its `TaskMeta` in front of the cell) is polled, woken,
+/// completed and freed like any other, and its record is readable from
+/// its pointer throughout; Miri checks the layout arithmetic.
+fn tracked_task_records_its_polls<F>(
+    wrap: impl FnOnce(Pin<Box<dyn Future<Output = ()> + Send>>) -> F,
+) where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let shared = inline_shared();
+    let counts = Counters::new();
+    let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+    let slot2 = slot.clone();
+    let counts2 = counts.clone();
+    let future = wrap(Box::pin(poll_fn(move |cx| {
+        let n = counts2.polls.fetch_add(1, SeqCst);
+        if n == 0 {
+            *slot2.lock().unwrap() = Some(cx.waker().clone());
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })));
+    let spawn = SpawnMeta::named(Some("tracked"));
+    let meta = spawn.task_meta(false).expect("a named task is tracked");
+    let (handle, notified) = bind(&shared.owned, future, Inline(shared.clone()), Some(meta));
+    let raw = handle.raw();
+    let meta = raw.meta().expect("tracked");
+    assert_eq!(meta.name(), Some("tracked"));
+    assert_eq!(meta.location().file(), file!());
+    assert_eq!((meta.polls(), meta.last_poll_ns()), (0, None));
+    notified.expect("open").run();
+    assert_eq!(raw.meta().expect("tracked").polls(), 1);
+    assert!(raw.meta().expect("tracked").last_poll_ns().is_some());
+    slot.lock().unwrap().take().expect("stored").wake();
+    assert_eq!(raw.meta().expect("tracked").polls(), 2);
+    assert_eq!(counts.polls(), 2);
+    drop(handle);
+    assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
+}
+
+#[test]
+fn tracked_task_is_polled_and_freed() {
+    tracked_task_records_its_polls(|future| future);
+}
+
+#[test]
+fn tracked_over_aligned_task_is_polled_and_freed() {
+    tracked_task_records_its_polls(OverAligned);
+}
+
+#[test]
+fn unnamed_untracked_task_has_no_record() {
+    let shared = inline_shared();
+    let spawn = SpawnMeta::here();
+    assert!(spawn.task_meta(false).is_none());
+    let (handle, notified) = bind(&shared.owned, async {}, Inline(shared.clone()), None);
+    assert!(handle.raw().meta().is_none());
+    notified.expect("open").run();
+    drop(handle);
     assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
 }

@@ -13,24 +13,38 @@
 //! is contained and ignored (nobody is left to receive it).
 
 use super::error::JoinError;
-use super::raw::{Cell, Header, PanicPayload, RawTask, Vtable};
+use super::raw::{Cell, Header, PanicPayload, RawTask, TrackedCell, Vtable};
 use super::state::{OutputKind, TransitionToIdle, TransitionToRunning};
 use super::{waker, Notified, Schedule, Task};
 use crate::runtime::context;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
-/// The vtable for cells of type `Cell<F, S>`.
-pub(super) fn vtable<F, S, const REMOTE_CANCEL: bool>() -> &'static Vtable
+/// The vtable for cells of type `Cell<F, S>` (in a `TrackedCell` when
+/// `TRACKED`).
+pub(super) fn vtable<F, S, const REMOTE_CANCEL: bool, const TRACKED: bool>() -> &'static Vtable
 where
     F: Future + 'static,
     S: Schedule,
 {
-    &Vtable {
+    &VtableOf::<F, S, REMOTE_CANCEL, TRACKED>::VTABLE
+}
+
+/// Holds one vtable per cell type as an associated constant, which a
+/// reference makes `'static`.
+struct VtableOf<F, S, const REMOTE_CANCEL: bool, const TRACKED: bool>(PhantomData<(F, S)>);
+
+impl<F, S, const REMOTE_CANCEL: bool, const TRACKED: bool> VtableOf<F, S, REMOTE_CANCEL, TRACKED>
+where
+    F: Future + 'static,
+    S: Schedule,
+{
+    const VTABLE: Vtable = Vtable {
         poll: poll::<F, S>,
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
@@ -38,7 +52,12 @@ where
         drop_join_handle: drop_join_handle::<F, S>,
         cancel: cancel::<F, S>,
         remote_cancel: REMOTE_CANCEL,
-    }
+        meta_offset: if TRACKED {
+            TrackedCell::<F, S>::CELL_OFFSET
+        } else {
+            0
+        },
+    };
 }
 
 /// Typed access to one cell.
@@ -86,8 +105,11 @@ where
         let raw = self.raw();
         let waker = waker::borrowed(raw.header_ptr());
         let mut cx = Context::from_waker(&waker);
-        let _current = context::set_current_task_id(Some(raw.id()));
+        if let Some(meta) = raw.meta() {
+            meta.poll_started(super::meta::clock_ns());
+        }
         let result = catch_unwind(AssertUnwindSafe(|| {
+            let _current = context::set_current_task(raw);
             self.cell().stage.with_mut(|stage| {
                 // SAFETY: RUNNING gives this thread the stage (rule 1), the
                 // stage holds the future until COMPLETE, and the cell never
@@ -149,7 +171,7 @@ where
     ///
     /// The caller owns the stage and it holds the future.
     unsafe fn drop_future(&self) -> Option<Box<dyn std::any::Any + Send>> {
-        let _current = context::set_current_task_id(Some(self.raw().id()));
+        let _current = context::set_current_task(self.raw());
         self.cell().stage.with_mut(|stage| {
             catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: forwarded to the caller; the field is not read again.
@@ -273,9 +295,18 @@ where
         // The count is zero, so nobody else can reach the cell; its stage is
         // empty (rule 1: the output was taken or dropped), so the union's
         // fields need no drop.
-        // SAFETY: as said; the cell came from `Box` in `Cell::allocate`.
-        let cell = unsafe { Box::from_raw(self.cell.as_ptr()) };
-        drop(cell);
+        match self.header().vtable.meta_offset {
+            // SAFETY: as said; the cell came from `Box` in `Cell::allocate`.
+            0 => drop(unsafe { Box::from_raw(self.cell.as_ptr()) }),
+            offset => {
+                // SAFETY: as said; a tracked cell's allocation is the
+                // `TrackedCell` that starts `offset` bytes before it (the
+                // pointer has its provenance, see `Cell::allocate`).
+                let whole = unsafe { self.cell.byte_sub(offset) }.cast::<TrackedCell<F, S>>();
+                // SAFETY: as above; it came from `Box` in `Cell::allocate`.
+                drop(unsafe { Box::from_raw(whole.as_ptr()) });
+            }
+        }
     }
 }
 

@@ -57,6 +57,12 @@ impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
 impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
+    /// The task's pointer (valid while the handle lives).
+    #[cfg(test)]
+    pub(crate) fn raw(&self) -> RawTask {
+        self.raw
+    }
+
     /// # Safety
     ///
     /// `raw` is a task whose output type is `T`, and the caller hands over

@@ -136,7 +136,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let (join, notified) = bind(&shared.owned, future, Sched(shared.clone()));
+    let (join, notified) = bind(&shared.owned, future, Sched(shared.clone()), None);
     let notified = notified.expect("the owner list is open");
     let raw = notified.0.raw();
     shared.queue.lock().unwrap().push_back(notified);
@@ -737,7 +737,8 @@ fn abort_local_task_from_another_thread() {
             false
         });
         // SAFETY: every entry of this task is run by this (main) thread.
-        let (join, notified) = unsafe { bind_local(&shared.owned, future, Sched(shared.clone())) };
+        let (join, notified) =
+            unsafe { bind_local(&shared.owned, future, Sched(shared.clone()), None) };
         shared
             .queue
             .lock()

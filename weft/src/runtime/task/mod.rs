@@ -12,6 +12,7 @@ pub(crate) mod harness;
 mod id;
 mod join;
 pub(crate) mod list;
+mod meta;
 pub(crate) mod raw;
 mod state;
 mod waker;
@@ -26,6 +27,7 @@ mod test_probe;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
+pub(crate) use meta::{SpawnMeta, TaskMeta};
 
 use raw::{Cell, RawTask};
 use std::future::Future;
@@ -169,17 +171,18 @@ impl<S: 'static> Notified<S> {
 /// list's, the first run-queue entry, and the join handle.
 ///
 /// `remote_cancel` says whether `abort` may drop the future on any thread
-/// (true for `Send` futures).
+/// (true for `Send` futures); `meta` is given for a tracked task.
 fn new_task<F, S>(
     future: F,
     scheduler: S,
     remote_cancel: bool,
+    meta: Option<TaskMeta>,
 ) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     S: Schedule,
 {
-    let ptr = Cell::allocate(future, scheduler, remote_cancel);
+    let ptr = Cell::allocate(future, scheduler, remote_cancel, meta);
     // SAFETY: `ptr` is a fresh cell whose state counts exactly these three
     // references, with JOIN_INTEREST and NOTIFIED set.
     unsafe {
@@ -194,18 +197,20 @@ where
 
 /// Binds a `Send` future to a scheduler: allocates the task and enters it
 /// in `owned`. Returns the handle and, unless the list is closed, the first
-/// run-queue entry for the caller to schedule.
+/// run-queue entry for the caller to schedule. `meta` makes it a tracked
+/// task (see `task::meta`).
 pub(crate) fn bind<F, S>(
     owned: &list::OwnedTasks<S>,
     future: F,
     scheduler: S,
+    meta: Option<TaskMeta>,
 ) -> (JoinHandle<F::Output>, Option<Notified<S>>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let (task, notified, join) = new_task(future, scheduler, true);
+    let (task, notified, join) = new_task(future, scheduler, true, meta);
     (join, owned.bind(task, notified))
 }
 
@@ -219,13 +224,14 @@ pub(crate) unsafe fn bind_local<F, S>(
     owned: &list::OwnedTasks<S>,
     future: F,
     scheduler: S,
+    meta: Option<TaskMeta>,
 ) -> (JoinHandle<F::Output>, Option<Notified<S>>)
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Schedule,
 {
-    let (task, notified, join) = new_task(future, scheduler, false);
+    let (task, notified, join) = new_task(future, scheduler, false, meta);
     (join, owned.bind(task, notified))
 }
 

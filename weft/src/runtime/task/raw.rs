@@ -23,11 +23,16 @@
 //!   and the output-kind bits), not in the union;
 //! * a panic payload is boxed once more so the union needs one thin pointer,
 //!   not a fat one (panics are rare; the extra allocation is on that path);
-//! * run queues hold pointers, so the cell has no intrusive queue link.
+//! * run queues hold pointers, so the cell has no intrusive queue link;
+//! * what only observability needs (a name, the spawn location, poll
+//!   counts) lives in a [`TaskMeta`] placed *before* the header, in the same
+//!   allocation, only for tracked tasks (`task::meta`): a [`TrackedCell`].
+//!   The vtable's `meta_offset` says how far back it starts (0: none).
 
 use super::harness;
 use super::id::Id;
 use super::list::Pointers;
+use super::meta::TaskMeta;
 use super::state::State;
 use super::Schedule;
 use crate::loom::UnsafeCell;
@@ -85,6 +90,14 @@ pub(super) struct Cell<F: Future, S> {
     pub(super) stage: UnsafeCell<Stage<F>>,
 }
 
+/// The allocation of a tracked task: its [`TaskMeta`], then the usual
+/// cell, whose header is still the task's pointer.
+#[repr(C)]
+pub(super) struct TrackedCell<F: Future, S> {
+    pub(super) meta: TaskMeta,
+    pub(super) cell: Cell<F, S>,
+}
+
 /// Per-(future, scheduler) functions, reached from the untyped header.
 pub(crate) struct Vtable {
     /// Runs the task once (a popped `Notified`, whose reference it consumes).
@@ -106,6 +119,9 @@ pub(crate) struct Vtable {
     /// Whether a thread other than the task's own may drop its future
     /// (`false` for `spawn_local` tasks).
     pub(super) remote_cancel: bool,
+    /// How many bytes before the header the task's [`TaskMeta`] starts;
+    /// 0 when the cell is untracked (a plain [`Cell`]).
+    pub(super) meta_offset: usize,
 }
 
 impl<F, S> Cell<F, S>
@@ -113,14 +129,22 @@ where
     F: Future + 'static,
     S: Schedule,
 {
-    /// Allocates a new cell holding `future`, in the spawn state.
-    pub(super) fn allocate(future: F, scheduler: S, remote_cancel: bool) -> NonNull<Header> {
-        let vtable = if remote_cancel {
-            harness::vtable::<F, S, true>()
-        } else {
-            harness::vtable::<F, S, false>()
+    /// Allocates a new cell holding `future`, in the spawn state, with
+    /// `meta` in front of it when given (a tracked task).
+    pub(super) fn allocate(
+        future: F,
+        scheduler: S,
+        remote_cancel: bool,
+        meta: Option<TaskMeta>,
+    ) -> NonNull<Header> {
+        let tracked = meta.is_some();
+        let vtable = match (remote_cancel, tracked) {
+            (true, false) => harness::vtable::<F, S, true, false>(),
+            (false, false) => harness::vtable::<F, S, false, false>(),
+            (true, true) => harness::vtable::<F, S, true, true>(),
+            (false, true) => harness::vtable::<F, S, false, true>(),
         };
-        let cell = Box::new(Cell {
+        let cell = Cell {
             header: Header {
                 state: State::new(),
                 vtable,
@@ -132,10 +156,25 @@ where
             stage: UnsafeCell::new(Stage {
                 future: ManuallyDrop::new(future),
             }),
-        });
-        // `Header` is the first field of a `repr(C)` struct: same address.
-        NonNull::from(Box::leak(cell)).cast::<Header>()
+        };
+        match meta {
+            // `Header` is the first field of a `repr(C)` struct: same address.
+            None => NonNull::from(Box::leak(Box::new(cell))).cast::<Header>(),
+            Some(meta) => {
+                let whole = NonNull::from(Box::leak(Box::new(TrackedCell { meta, cell })));
+                debug_assert_eq!(vtable.meta_offset, TrackedCell::<F, S>::CELL_OFFSET);
+                // SAFETY: `cell` lies `CELL_OFFSET` bytes into the allocation
+                // (`repr(C)`), and the pointer keeps the whole allocation's
+                // provenance, so `RawTask::meta` may step back to `meta`.
+                unsafe { whole.byte_add(TrackedCell::<F, S>::CELL_OFFSET) }.cast::<Header>()
+            }
+        }
     }
+}
+
+impl<F: Future, S> TrackedCell<F, S> {
+    /// Where the cell (so the header) starts in the allocation.
+    pub(super) const CELL_OFFSET: usize = std::mem::offset_of!(TrackedCell<F, S>, cell);
 }
 
 /// An untyped, uncounted pointer to a task cell. Which reference it stands
@@ -179,6 +218,18 @@ impl RawTask {
 
     pub(crate) fn id(self) -> Id {
         self.header().id
+    }
+
+    /// The task's [`TaskMeta`], if it is tracked.
+    pub(crate) fn meta(&self) -> Option<&TaskMeta> {
+        match self.header().vtable.meta_offset {
+            0 => None,
+            // SAFETY: a non-zero offset is only in the vtables of tracked
+            // cells, whose `TaskMeta` starts that far before the header,
+            // inside the allocation `ptr` has provenance over (`allocate`);
+            // it is never written after spawn except through atomics.
+            offset => Some(unsafe { self.ptr.byte_sub(offset).cast::<TaskMeta>().as_ref() }),
+        }
     }
 
     /// Polls the task, consuming a `Notified` reference.
@@ -265,6 +316,17 @@ mod tests {
         assert_eq!(
             std::mem::size_of::<Cell<Ready<()>, Arc<NoopScheduler>>>(),
             72
+        );
+    }
+
+    /// A tracked task's record, in front of its cell: the size
+    /// `runtime::Builder::enable_task_tracking` documents.
+    #[test]
+    fn task_meta_is_40_bytes() {
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 40);
+        assert_eq!(
+            std::mem::size_of::<TrackedCell<Ready<()>, Arc<NoopScheduler>>>(),
+            112
         );
     }
 

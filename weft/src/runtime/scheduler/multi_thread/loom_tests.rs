@@ -280,6 +280,7 @@ fn ready_task(handle: &Arc<Handle>, counters: &Arc<Counters>) -> Notified<Arc<Ha
         &handle.shared.owned,
         probe(counters, |_| Poll::Ready(())),
         handle.clone(),
+        None,
     );
     drop(join);
     notified.expect("the owner list is open")

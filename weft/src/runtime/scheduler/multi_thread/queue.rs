@@ -598,7 +598,7 @@ pub(super) mod test_support {
                         order.lock().unwrap().push(i);
                     };
                     let sched = TestSched(tasks.owned.clone());
-                    let (join, notified) = task::bind(&tasks.owned, future, sched);
+                    let (join, notified) = task::bind(&tasks.owned, future, sched, None);
                     drop(join);
                     notified.expect("the owner list is open")
                 })

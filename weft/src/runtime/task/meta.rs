@@ -1,0 +1,146 @@
+//! What a tracked task records about itself: its name, where it was
+//! spawned, how often and when it was last polled.
+//!
+//! # Design note
+//!
+//! Most tasks are never looked at, so the cell of an untracked task has no
+//! room for any of this (it stays header + scheduler + stage, see
+//! `task::raw`). A task is *tracked* when it was given a name
+//! (`task::Builder::name`) or its runtime tracks every task
+//! (`runtime::Builder::enable_task_tracking`, implied by long-poll
+//! detection). Then its allocation starts with a [`TaskMeta`] placed right
+//! before the usual cell:
+//!
+//! ```text
+//! [ TaskMeta | Header | scheduler | stage ]
+//!              ^ the task's pointer, as for every task
+//! ```
+//!
+//! The cell's vtable says how far back the `TaskMeta` starts
+//! (`Vtable::meta_offset`, 0 for untracked cells), so untyped code (dumps,
+//! the long-poll watchdog, the poll loop) reaches it from the header in one
+//! subtraction, and the typed code frees the right allocation.
+//!
+//! Rules:
+//!
+//! 1. `name` and `location` are written at spawn and never change: any
+//!    thread holding a reference to the task may read them.
+//! 2. `polls` and `last_poll_ns` are written only by the thread polling the
+//!    task (which the state word makes one at a time), with relaxed stores;
+//!    other threads read them with relaxed loads for reports, where a value
+//!    one poll old is fine. Nothing is published through them.
+
+use crate::loom::{AtomicU64, Ordering::Relaxed};
+use std::fmt;
+use std::panic::Location;
+
+/// The record at the start of a tracked task's allocation.
+pub(crate) struct TaskMeta {
+    name: Option<Box<str>>,
+    location: &'static Location<'static>,
+    /// Polls started so far (rule 2).
+    polls: AtomicU64,
+    /// The coarse monotonic clock when the last poll started, in ns;
+    /// 0 before the first poll (rule 2).
+    last_poll_ns: AtomicU64,
+}
+
+// The readers (dumps, long-poll reports) land next; until then only the
+// tests read the record.
+#[allow(dead_code)]
+impl TaskMeta {
+    pub(crate) fn new(spawn: &SpawnMeta<'_>) -> TaskMeta {
+        TaskMeta {
+            name: spawn.name.map(Box::from),
+            location: spawn.location,
+            polls: AtomicU64::new(0),
+            last_poll_ns: AtomicU64::new(0),
+        }
+    }
+
+    /// The name given at spawn, if any.
+    pub(crate) fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// Where the task was spawned.
+    pub(crate) fn location(&self) -> &'static Location<'static> {
+        self.location
+    }
+
+    /// Polls started so far.
+    pub(crate) fn polls(&self) -> u64 {
+        self.polls.load(Relaxed)
+    }
+
+    /// When the last poll started (coarse monotonic ns), if it was polled.
+    pub(crate) fn last_poll_ns(&self) -> Option<u64> {
+        match self.last_poll_ns.load(Relaxed) {
+            0 => None,
+            ns => Some(ns),
+        }
+    }
+
+    /// Records the start of a poll. Only the polling thread calls this
+    /// (rule 2), so a load and a store replace a read-modify-write.
+    pub(crate) fn poll_started(&self, now_ns: u64) {
+        self.polls.store(self.polls.load(Relaxed) + 1, Relaxed);
+        self.last_poll_ns.store(now_ns.max(1), Relaxed);
+    }
+}
+
+impl fmt::Debug for TaskMeta {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskMeta")
+            .field("name", &self.name)
+            .field("location", &self.location)
+            .field("polls", &self.polls())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a spawn call knows about the task it creates; passed from the
+/// public entry point (whose `#[track_caller]` gives the location) down to
+/// the cell.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SpawnMeta<'a> {
+    /// `task::Builder::name`.
+    pub(crate) name: Option<&'a str>,
+    /// The caller of the public spawn function.
+    pub(crate) location: &'static Location<'static>,
+}
+
+impl<'a> SpawnMeta<'a> {
+    /// The caller's location and no name.
+    #[track_caller]
+    pub(crate) fn here() -> SpawnMeta<'static> {
+        SpawnMeta {
+            name: None,
+            location: Location::caller(),
+        }
+    }
+
+    /// The caller's location and `name`.
+    #[track_caller]
+    pub(crate) fn named(name: Option<&'a str>) -> SpawnMeta<'a> {
+        SpawnMeta {
+            name,
+            location: Location::caller(),
+        }
+    }
+
+    /// The `TaskMeta` of the new task, if it is tracked: it has a name, or
+    /// `track_all` (its runtime tracks every task).
+    pub(crate) fn task_meta(&self, track_all: bool) -> Option<TaskMeta> {
+        (track_all || self.name.is_some()).then(|| TaskMeta::new(self))
+    }
+}
+
+/// The clock of task tracking, in nanoseconds: the coarse monotonic clock
+/// where the platform has one (read without a system call, at most one
+/// kernel tick behind), else the precise one.
+pub(crate) fn clock_ns() -> u64 {
+    crate::sys::coarse_monotonic_ns()
+        .or_else(crate::sys::monotonic_ns)
+        .unwrap_or(0)
+}
