@@ -11,7 +11,9 @@
 
 #[cfg(not(weft_loom))]
 mod imp {
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
     pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
     /// `UnsafeCell` with loom's closure-based access API, so the same code
@@ -48,14 +50,16 @@ mod imp {
 
     /// Parking and waking threads.
     pub(crate) mod thread {
-        pub(crate) use std::thread::{current, park, Thread};
+        pub(crate) use std::thread::{current, park, yield_now, Thread};
     }
 }
 
 #[cfg(weft_loom)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
-    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
+    };
     pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
     /// Under loom a spin must yield so the model explores the other threads.
@@ -65,7 +69,7 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{current, park, Thread};
+        pub(crate) use loom::thread::{current, park, yield_now, Thread};
     }
 }
 

@@ -6,6 +6,7 @@ use super::runtime::{Runtime, Scheduler};
 #[cfg(feature = "rt-multi-thread")]
 use super::scheduler::multi_thread;
 use super::scheduler::{self, current_thread};
+use super::watchdog::Watchdog;
 use super::{Handle, LocalOptions, LocalRuntime};
 use std::fmt;
 use std::io;
@@ -60,6 +61,10 @@ pub struct Builder {
     spin_before_park: Duration,
     /// Set by `enable_task_tracking`.
     track_tasks: bool,
+    /// Set by `long_poll_threshold`.
+    long_poll_threshold: Option<Duration>,
+    /// Set by `on_long_poll`.
+    on_long_poll: Option<super::watchdog::ReportFn>,
     /// Set by `fs_backend` (feature `fs`).
     #[cfg(feature = "fs")]
     fs_backend: super::FsBackend,
@@ -135,6 +140,8 @@ impl Builder {
             global_queue_interval: None,
             spin_before_park: super::park::spin::DEFAULT_SPIN_BEFORE_PARK,
             track_tasks: false,
+            long_poll_threshold: None,
+            on_long_poll: None,
             #[cfg(feature = "fs")]
             fs_backend: super::FsBackend::Auto,
             #[cfg(feature = "fs")]
@@ -550,6 +557,98 @@ impl Builder {
         self
     }
 
+    /// Detects polls that run longer than `threshold`: a task that blocks
+    /// its worker thread (a synchronous call, a long loop, a lock held
+    /// across slow work) keeps every other task of that worker waiting.
+    /// Each such poll is reported as a [`LongPoll`] — the task's id, name
+    /// and spawn location, the thread, how long — once while it still runs
+    /// (so a worker stuck for good is visible) and once when it returns;
+    /// see [`LongPoll`] for the details. Reports go to the callback of
+    /// [`on_long_poll`](Self::on_long_poll), or to standard error.
+    ///
+    /// How it works, and what it costs: the runtime starts a thread named
+    /// `weft-watchdog`, which wakes once per `threshold` while no poll is
+    /// near it; every task is tracked ([`enable_task_tracking`]), and each
+    /// poll reads the coarse monotonic clock once (no system call) and
+    /// marks itself in a slot the watchdog reads (two atomic writes).
+    /// A poll is reported within about one coarse clock tick (1–10 ms)
+    /// and the watchdog's wake-up latency of crossing the threshold.
+    /// Polls of the future given to `block_on`, closures on the blocking
+    /// pool and the closure of `block_in_place` (which blocks on purpose)
+    /// are not watched.
+    ///
+    /// # Panics
+    ///
+    /// If `threshold` is zero.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has no long-poll detection; its closest tool is the
+    /// poll-time histogram of its unstable metrics, which shows that long
+    /// polls happen but not which task made them, nor a poll that never
+    /// returns.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = weft::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .long_poll_threshold(Duration::from_millis(100))
+    ///     .on_long_poll(|report| eprintln!("stalled: {report}"))
+    ///     .build()?;
+    /// rt.block_on(async {
+    ///     weft::spawn(async { /* polls that return quickly: no report */ })
+    ///         .await
+    ///         .unwrap();
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`LongPoll`]: crate::runtime::LongPoll
+    /// [`enable_task_tracking`]: Self::enable_task_tracking
+    #[track_caller]
+    pub fn long_poll_threshold(&mut self, threshold: Duration) -> &mut Builder {
+        assert!(
+            !threshold.is_zero(),
+            "long poll threshold must be greater than zero"
+        );
+        self.long_poll_threshold = Some(threshold);
+        self
+    }
+
+    /// Sets the callback that receives the reports of long polls (see
+    /// [`long_poll_threshold`](Self::long_poll_threshold), without which
+    /// nothing is reported). It runs on the watchdog thread for a poll
+    /// still running, and on the task's worker thread, right after the
+    /// poll, for a finished one; keep it short. A panic in it is caught
+    /// and dropped: it never reaches the runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = weft::runtime::Builder::new_current_thread()
+    ///     .long_poll_threshold(Duration::from_millis(250))
+    ///     .on_long_poll(|report| {
+    ///         if !report.is_finished() {
+    ///             eprintln!("{report}");
+    ///         }
+    ///     })
+    ///     .build()?;
+    /// # drop(rt);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn on_long_poll<F>(&mut self, callback: F) -> &mut Builder
+    where
+        F: Fn(&super::LongPoll) + Send + Sync + 'static,
+    {
+        self.on_long_poll = Some(Arc::new(callback));
+        self
+    }
+
     /// Chooses the engine of `weft::fs` on this runtime (default
     /// [`FsBackend::Auto`]: io_uring where the kernel allows it, else the
     /// blocking pool). With io_uring every worker thread (the one thread of
@@ -641,6 +740,10 @@ impl Builder {
             },
             rings,
         )?;
+        let watchdog = self
+            .long_poll_threshold
+            .map(|threshold| Watchdog::new(threshold, self.on_long_poll.clone()));
+        let watchdog_thread = watchdog.as_ref().map(Watchdog::start).transpose()?;
         let config = scheduler::Config {
             event_interval: self.event_interval,
             global_queue_interval: self
@@ -649,7 +752,8 @@ impl Builder {
             before_park: self.on_thread_park.clone(),
             after_unpark: self.on_thread_unpark.clone(),
             spin_before_park: self.spin_before_park,
-            track_tasks: self.track_tasks,
+            track_tasks: self.track_tasks || watchdog.is_some(),
+            watchdog,
             id: super::Id::next(),
             name: self.name.as_deref().map(Arc::from),
         };
@@ -694,6 +798,7 @@ impl Builder {
             scheduler,
             Handle { inner: handle },
             pool,
+            watchdog_thread,
         ))
     }
 
@@ -766,6 +871,7 @@ impl fmt::Debug for Builder {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("spin_before_park", &self.spin_before_park)
             .field("track_tasks", &self.track_tasks)
+            .field("long_poll_threshold", &self.long_poll_threshold)
             .finish_non_exhaustive()
     }
 }

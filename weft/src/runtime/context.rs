@@ -8,6 +8,8 @@
 //!   a wake from inside it can push to the local run queue without a lock;
 //! * `task` — the task being polled (or dropped), for `task::id()` and
 //!   for what tracks tasks (`task::meta`);
+//! * `poll_watch` — the long-poll watchdog's slot of this thread, if its
+//!   runtime has a threshold (`runtime::watchdog`), marked around each poll;
 //! * `in_runtime` — whether this thread is driving a runtime, so a nested
 //!   `block_on` fails loudly instead of deadlocking;
 //! * `defer` — whether the scheduler driving this thread defers wakes, and
@@ -47,6 +49,7 @@
 use super::{messages, scheduler};
 use crate::runtime::task::raw::RawTask;
 use crate::runtime::task::Id;
+use crate::runtime::watchdog::ThreadWatch;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
@@ -58,6 +61,7 @@ struct Context {
     depth: Cell<usize>,
     scheduler: Cell<*const scheduler::Context>,
     task: Cell<Option<RawTask>>,
+    poll_watch: Cell<*const ThreadWatch>,
     in_runtime: Cell<bool>,
     /// Whether a scheduler defers wakes on this thread (rule 1).
     defer_enabled: Cell<bool>,
@@ -72,6 +76,7 @@ impl Context {
             depth: Cell::new(0),
             scheduler: Cell::new(std::ptr::null()),
             task: Cell::new(None),
+            poll_watch: Cell::new(std::ptr::null()),
             in_runtime: Cell::new(false),
             defer_enabled: Cell::new(false),
             deferred: RefCell::new(Vec::new()),
@@ -234,23 +239,116 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
     f(unsafe { ptr.as_ref() })
 }
 
-/// Restores the previous current task when dropped.
+/// Restores the previous current task when dropped, and ends the poll's
+/// mark in the long-poll watchdog's slot if it made one.
 pub(crate) struct CurrentTaskGuard {
     previous: Option<RawTask>,
+    task: RawTask,
+    /// The slot that marked this poll, or null.
+    watch: *const ThreadWatch,
 }
 
-/// Records the task being polled (or whose future is being dropped) on
-/// this thread. The caller holds a reference to it until the guard drops.
+/// Records the task whose future is being dropped on this thread. The
+/// caller holds a reference to it until the guard drops.
 pub(crate) fn set_current_task(task: RawTask) -> CurrentTaskGuard {
     let previous = CONTEXT
         .try_with(|cx| cx.task.replace(Some(task)))
         .unwrap_or(None);
-    CurrentTaskGuard { previous }
+    CurrentTaskGuard {
+        previous,
+        task,
+        watch: std::ptr::null(),
+    }
+}
+
+/// Records the task being polled on this thread and, where the thread has
+/// a long-poll watchdog slot, marks the poll there (`now_ns`: the time, if
+/// the caller read it). The caller holds a reference to the task until
+/// the guard drops, which must be before the task can complete.
+pub(crate) fn enter_task_poll(task: RawTask, now_ns: Option<u64>) -> CurrentTaskGuard {
+    let entered = CONTEXT.try_with(|cx| {
+        let previous = cx.task.replace(Some(task));
+        let watch = cx.poll_watch.get();
+        // SAFETY: an installed pointer is valid until its install guard
+        // drops, which outlives every poll made on this thread meanwhile
+        // (`install_poll_watch`).
+        let marked = !watch.is_null() && unsafe { &*watch }.poll_started(task.header_ptr(), now_ns);
+        (previous, if marked { watch } else { std::ptr::null() })
+    });
+    let (previous, watch) = entered.unwrap_or((None, std::ptr::null()));
+    CurrentTaskGuard {
+        previous,
+        task,
+        watch,
+    }
 }
 
 impl Drop for CurrentTaskGuard {
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|cx| cx.task.set(self.previous));
+        // SAFETY: as in `enter_task_poll`: the install guard outlives this
+        // poll, and the task is alive (the caller's reference).
+        if let Some(watch) = unsafe { self.watch.as_ref() } {
+            watch.poll_ended(self.task.header_ptr());
+        }
+    }
+}
+
+/// Removes the long-poll watchdog slot installed by `install_poll_watch`.
+pub(crate) struct PollWatchGuard {
+    previous: *const ThreadWatch,
+}
+
+/// Installs `watch` as this thread's long-poll slot until the guard drops.
+/// The caller keeps `watch` alive and in place meanwhile, and drops the
+/// guard outside any poll (the scheduler's loop).
+pub(crate) fn install_poll_watch(watch: &ThreadWatch) -> PollWatchGuard {
+    let previous = CONTEXT
+        .try_with(|cx| cx.poll_watch.replace(watch as *const _))
+        .unwrap_or(std::ptr::null());
+    PollWatchGuard { previous }
+}
+
+impl Drop for PollWatchGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|cx| cx.poll_watch.set(self.previous));
+    }
+}
+
+/// Ends the long-poll mark of the task being polled on this thread for the
+/// guard's life (a `block_in_place` section blocks on purpose), and marks
+/// a fresh poll of it when dropped.
+pub(crate) struct PollWatchPause {
+    watch: *const ThreadWatch,
+    task: Option<RawTask>,
+}
+
+pub(crate) fn pause_poll_watch() -> PollWatchPause {
+    let found = CONTEXT.try_with(|cx| (cx.poll_watch.get(), cx.task.get()));
+    let (watch, task) = found.unwrap_or((std::ptr::null(), None));
+    // SAFETY: as in `enter_task_poll`.
+    match (unsafe { watch.as_ref() }, task) {
+        (Some(slot), Some(task)) if slot.is_marked(task.header_ptr()) => {
+            slot.poll_ended(task.header_ptr());
+            PollWatchPause {
+                watch,
+                task: Some(task),
+            }
+        }
+        _ => PollWatchPause {
+            watch: std::ptr::null(),
+            task: None,
+        },
+    }
+}
+
+impl Drop for PollWatchPause {
+    fn drop(&mut self) {
+        // SAFETY: as in `enter_task_poll`; the task is the one still being
+        // polled on this thread.
+        if let (Some(watch), Some(task)) = (unsafe { self.watch.as_ref() }, self.task) {
+            watch.poll_started(task.header_ptr(), None);
+        }
     }
 }
 

@@ -104,6 +104,7 @@ mod id;
 #[cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]
 pub(crate) mod io;
 mod local_runtime;
+mod long_poll;
 pub(crate) mod messages;
 mod metrics;
 pub(crate) mod park;
@@ -113,6 +114,7 @@ pub(crate) mod scheduler;
 pub(crate) mod task;
 #[cfg(feature = "time")]
 pub(crate) mod time;
+pub(crate) mod watchdog;
 #[cfg(feature = "fs")]
 crate::sys::cfg_io_uring! {
     // The engine's API is for `weft::fs` (`uring/mod.rs`); the parts of it
@@ -128,6 +130,7 @@ pub use fs_backend::FsBackend;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
+pub use long_poll::LongPoll;
 pub use metrics::RuntimeMetrics;
 pub use runtime::{is_rt_shutdown_err, Runtime, RuntimeFlavor};
 

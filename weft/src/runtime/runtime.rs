@@ -41,6 +41,8 @@ pub struct Runtime {
     /// Set by `shutdown_timeout`/`shutdown_background`, so `Drop` does
     /// not shut down (and wait) a second time.
     shut_down: bool,
+    /// The long-poll watchdog's thread, stopped when the runtime drops.
+    _watchdog: Option<super::watchdog::WatchdogThread>,
 }
 
 /// The flavor of a runtime: which scheduler runs its tasks. Returned by
@@ -119,12 +121,14 @@ impl Runtime {
         scheduler: Scheduler,
         handle: Handle,
         blocking_pool: BlockingPool,
+        watchdog: Option<super::watchdog::WatchdogThread>,
     ) -> Runtime {
         Runtime {
             scheduler,
             handle,
             blocking_pool,
             shut_down: false,
+            _watchdog: watchdog,
         }
     }
 

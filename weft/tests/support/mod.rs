@@ -45,6 +45,20 @@ pub(crate) enum Flavor {
 }
 
 impl Flavor {
+    /// A builder of this flavor with every driver on, to add settings to.
+    pub(crate) fn builder(self) -> Builder {
+        let mut builder = match self {
+            Flavor::CurrentThread => Builder::new_current_thread(),
+            Flavor::MultiThread(workers) => {
+                let mut builder = Builder::new_multi_thread();
+                builder.worker_threads(workers);
+                builder
+            }
+        };
+        builder.enable_all();
+        builder
+    }
+
     pub(crate) fn build(self) -> Runtime {
         match self {
             Flavor::CurrentThread => Builder::new_current_thread().enable_all().build().unwrap(),

@@ -320,6 +320,12 @@ impl<'a> CoreGuard<'a> {
         let _defer = context::enable_defer();
         let cx = self.context.as_current_thread();
         let handle = &cx.handle;
+        let watch = handle
+            .config
+            .watchdog
+            .as_ref()
+            .map(|w| w.watch_this_thread());
+        let _watching = watch.as_ref().map(context::install_poll_watch);
         let waker = Waker::from(handle.clone());
         let mut task_cx = std::task::Context::from_waker(&waker);
         handle.woken.store(true, Relaxed);

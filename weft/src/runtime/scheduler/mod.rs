@@ -38,8 +38,12 @@ pub(crate) struct Config {
     pub(crate) id: crate::runtime::Id,
     /// The runtime's name (`Builder::name`), if it has one.
     pub(crate) name: Option<Arc<str>>,
-    /// Whether every task gets a `TaskMeta` (`Builder::enable_task_tracking`).
+    /// Whether every task gets a `TaskMeta` (`Builder::enable_task_tracking`,
+    /// implied by a long-poll threshold).
     pub(crate) track_tasks: bool,
+    /// The long-poll detector (`Builder::long_poll_threshold`), which each
+    /// polling thread registers with.
+    pub(crate) watchdog: Option<Arc<crate::runtime::watchdog::Watchdog>>,
 }
 
 impl fmt::Debug for Config {

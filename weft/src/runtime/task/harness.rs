@@ -105,11 +105,15 @@ where
         let raw = self.raw();
         let waker = waker::borrowed(raw.header_ptr());
         let mut cx = Context::from_waker(&waker);
-        if let Some(meta) = raw.meta() {
-            meta.poll_started(super::meta::clock_ns());
-        }
+        let now_ns = raw.meta().map(|meta| {
+            let now = super::meta::clock_ns();
+            meta.poll_started(now);
+            now
+        });
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let _current = context::set_current_task(raw);
+            // Dropped as the future's `poll` returns: before this thread
+            // may complete (and free) the task.
+            let _current = context::enter_task_poll(raw, now_ns);
             self.cell().stage.with_mut(|stage| {
                 // SAFETY: RUNNING gives this thread the stage (rule 1), the
                 // stage holds the future until COMPLETE, and the cell never

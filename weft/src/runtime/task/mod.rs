@@ -27,7 +27,7 @@ mod test_probe;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
-pub(crate) use meta::{SpawnMeta, TaskMeta};
+pub(crate) use meta::{clock_ns, SpawnMeta, TaskMeta};
 
 use raw::{Cell, RawTask};
 use std::future::Future;

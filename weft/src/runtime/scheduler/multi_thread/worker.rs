@@ -160,6 +160,13 @@ pub(super) fn run(worker: Arc<Worker>) {
     let scheduler::Context::MultiThread(cx) = &cx else {
         unreachable!("just built as a multi-thread context")
     };
+    let watch = cx
+        .handle()
+        .config
+        .watchdog
+        .as_ref()
+        .map(|w| w.watch_this_thread());
+    let _watching = watch.as_ref().map(context::install_poll_watch);
     cx.run(core);
 }
 
@@ -712,6 +719,8 @@ pub(crate) fn block_in_place<F: FnOnce() -> R, R>(f: F) -> R {
     // check, which another executor never makes). As in tokio, a blocking
     // section runs unconstrained.
     let _no_defer = context::disable_defer();
+    // Blocking here is the point: not a long poll.
+    let _not_watched = context::pause_poll_watch();
     let f = || coop::with_unconstrained(f);
     if !handed_off {
         return context::exit_runtime(f);
