@@ -17,6 +17,30 @@ pub struct WeftRt;
 #[derive(Debug, Clone, Copy)]
 pub struct Ambient;
 
+/// Whether the run measures weft with its observability on: the
+/// environment variable `WEFT_BENCH_OBSERVE=1` gives every runtime a
+/// long-poll threshold (which tracks every task) and spawns every task
+/// with a name through `task::Builder`, to compare with a run without it.
+pub(crate) fn observe() -> bool {
+    static OBSERVE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *OBSERVE.get_or_init(|| std::env::var_os("WEFT_BENCH_OBSERVE").is_some_and(|v| v == "1"))
+}
+
+fn spawn_task<F>(f: F) -> weft::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    if observe() {
+        weft::task::Builder::new()
+            .name("bench")
+            .spawn(f)
+            .expect("weft's spawn does not fail")
+    } else {
+        weft::spawn(f)
+    }
+}
+
 impl Rt for WeftRt {
     const KIND: Kind = Kind::Weft;
     const EQUIVALENTS: &'static str = "weft: every call is weft's own (same names as tokio)";
@@ -35,6 +59,9 @@ impl Rt for WeftRt {
                 b
             }
         };
+        if observe() {
+            b.long_poll_threshold(std::time::Duration::from_millis(100));
+        }
         b.enable_all().build()
     }
 
@@ -51,7 +78,7 @@ impl Rt for WeftRt {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Unwrapped::new(weft::spawn(f), Kind::Weft)
+        Unwrapped::new(spawn_task(f), Kind::Weft)
     }
 
     fn spawn_remote<F>(rt: &Self::Runtime, f: F) -> Self::Join<F::Output>
@@ -59,6 +86,13 @@ impl Rt for WeftRt {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        if observe() {
+            let handle = weft::task::Builder::new()
+                .name("bench")
+                .spawn_on(f, rt.handle())
+                .expect("weft's spawn does not fail");
+            return Unwrapped::new(handle, Kind::Weft);
+        }
         Unwrapped::new(rt.spawn(f), Kind::Weft)
     }
 

@@ -55,6 +55,9 @@ use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::{self, NonNull};
 use std::time::Duration;
+// The detector itself is shared as a `std` `Arc`: its methods take
+// `self: &Arc<Self>`, and only the slots' atomics take part in the protocol.
+use std::sync::Arc as StdArc;
 
 /// The callback of `Builder::on_long_poll` (a `std` `Arc`: it holds a
 /// trait object and takes part in no protocol).
@@ -84,9 +87,9 @@ pub(crate) struct PollSlot {
 }
 
 impl Watchdog {
-    pub(crate) fn new(threshold: Duration, report: Option<ReportFn>) -> Arc<Watchdog> {
+    pub(crate) fn new(threshold: Duration, report: Option<ReportFn>) -> StdArc<Watchdog> {
         let threshold_ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX);
-        Arc::new(Watchdog {
+        StdArc::new(Watchdog {
             threshold_ns: threshold_ns.max(1),
             report,
             slots: Mutex::new(Vec::new()),
@@ -97,7 +100,7 @@ impl Watchdog {
 
     /// Starts the watchdog thread (`weft-watchdog`), which runs until the
     /// returned guard is dropped.
-    pub(crate) fn start(self: &Arc<Watchdog>) -> io::Result<WatchdogThread> {
+    pub(crate) fn start(self: &StdArc<Watchdog>) -> io::Result<WatchdogThread> {
         let watchdog = self.clone();
         let thread = std::thread::Builder::new()
             .name("weft-watchdog".into())
@@ -110,7 +113,7 @@ impl Watchdog {
 
     /// Registers the calling thread as one that polls tasks; install the
     /// result with `context::install_poll_watch` while it does.
-    pub(crate) fn watch_this_thread(self: &Arc<Watchdog>) -> ThreadWatch {
+    pub(crate) fn watch_this_thread(self: &StdArc<Watchdog>) -> ThreadWatch {
         let slot = Arc::new(PollSlot {
             current: AtomicU64::new(0),
             busy: AtomicBool::new(false),
@@ -275,7 +278,7 @@ impl PollSlot {
 /// The calling thread's registration with the watchdog; unregisters when
 /// dropped.
 pub(crate) struct ThreadWatch {
-    watchdog: Arc<Watchdog>,
+    watchdog: StdArc<Watchdog>,
     slot: Arc<PollSlot>,
     /// Polls marked so far on this thread (the owner's counter).
     polls: Cell<u64>,
@@ -331,7 +334,7 @@ impl Drop for ThreadWatch {
 /// Owns the watchdog thread: stops and joins it when dropped (with the
 /// runtime).
 pub(crate) struct WatchdogThread {
-    watchdog: Arc<Watchdog>,
+    watchdog: StdArc<Watchdog>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -443,5 +446,41 @@ mod loom_tests {
             let previous = slot.unmark();
             assert_eq!(previous >> 2, 2);
         });
+    }
+}
+
+#[cfg(all(test, not(weft_loom)))]
+mod tests {
+    use crate::runtime::Builder;
+    use std::sync::{mpsc, Mutex};
+    use std::time::Duration;
+
+    /// The watchdog reads a task's record from its own thread while the
+    /// task's poll runs (Miri checks those reads against the poll's
+    /// writes), and the poll waits for the report itself, so the test
+    /// needs no timing: it blocks until the watchdog has seen it.
+    #[test]
+    fn the_watchdog_reports_the_poll_that_waits_for_its_report() {
+        let (tx, rx) = mpsc::channel();
+        let tx = Mutex::new(tx);
+        let rt = Builder::new_current_thread()
+            .long_poll_threshold(Duration::from_millis(1))
+            .on_long_poll(move |report| {
+                let _ = tx.lock().unwrap().send(report.clone());
+            })
+            .build()
+            .unwrap();
+        let (report, id) = rt.block_on(async move {
+            let handle = crate::task::Builder::new()
+                .name("waits-for-its-report")
+                .spawn(async move { rx.recv().unwrap() })
+                .unwrap();
+            let id = handle.id();
+            (handle.await.unwrap(), id)
+        });
+        assert_eq!(report.task_id(), id);
+        assert_eq!(report.name(), Some("waits-for-its-report"));
+        assert!(!report.is_finished());
+        assert_eq!(report.location().map(|l| l.file()), Some(file!()));
     }
 }

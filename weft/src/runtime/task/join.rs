@@ -58,7 +58,7 @@ impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
     /// The task's pointer (valid while the handle lives).
-    #[cfg(test)]
+    #[cfg(all(test, not(weft_loom)))]
     pub(crate) fn raw(&self) -> RawTask {
         self.raw
     }

@@ -41,7 +41,7 @@ use crate::runtime::blocking::{BlockingPool, PoolConfig};
 use crate::runtime::driver::{Driver, DriverConfig};
 use crate::runtime::park::spin::DEFAULT_SPIN_BEFORE_PARK;
 use crate::runtime::scheduler;
-use crate::runtime::task::{self, JoinHandle, Notified};
+use crate::runtime::task::{self, JoinHandle, Notified, SpawnMeta};
 use loom::thread;
 use std::future::Future;
 use std::pin::Pin;
@@ -99,6 +99,8 @@ fn config() -> Config {
         before_park: None,
         after_unpark: None,
         spin_before_park: DEFAULT_SPIN_BEFORE_PARK,
+        track_tasks: false,
+        watchdog: None,
         id: crate::runtime::Id::next(),
         name: None,
     }
@@ -379,6 +381,7 @@ fn one_worker_vs_remote_push(yield_first: bool) {
                 close(&weak);
                 Poll::Ready(())
             }),
+            SpawnMeta::here(),
         ));
         worker.join().unwrap();
 
@@ -435,15 +438,15 @@ fn mt_idle_last_searcher_parks_vs_local_push() {
                         Poll::Ready(())
                     })
                 };
-                drop(Handle::spawn(&handle, displaced));
-                drop(Handle::spawn(&handle, in_lifo));
+                drop(Handle::spawn(&handle, displaced, SpawnMeta::here()));
+                drop(Handle::spawn(&handle, in_lifo, SpawnMeta::here()));
                 drop(handle);
                 stolen_ran.wait();
                 finish(&weak, &finished, 3);
                 Poll::Ready(())
             })
         };
-        drop(Handle::spawn(&handle, spawner));
+        drop(Handle::spawn(&handle, spawner, SpawnMeta::here()));
         worker0.join().unwrap();
         worker1.join().unwrap();
 
@@ -532,6 +535,7 @@ fn mt_idle_two_workers_park_vs_remote_push() {
                 close(&weak);
                 Poll::Ready(())
             }),
+            SpawnMeta::here(),
         ));
         worker0.join().unwrap();
         worker1.join().unwrap();
@@ -581,8 +585,8 @@ fn mt_idle_last_searcher_finds_work_vs_remote_push() {
             b_ran.open();
             Poll::Ready(())
         });
-        drop(Handle::spawn(&handle, task_a));
-        drop(Handle::spawn(&handle, task_b));
+        drop(Handle::spawn(&handle, task_a, SpawnMeta::here()));
+        drop(Handle::spawn(&handle, task_b, SpawnMeta::here()));
         worker0.join().unwrap();
         worker1.join().unwrap();
 
@@ -1045,7 +1049,7 @@ fn pending_task(handle: &Arc<Handle>, counters: &Arc<Counters>) -> (JoinHandle<(
             Poll::Pending
         })
     };
-    let join = Handle::spawn(handle, future);
+    let join = Handle::spawn(handle, future, SpawnMeta::here());
     let task = handle
         .shared
         .inject
