@@ -139,8 +139,18 @@ impl<'a> SpawnMeta<'a> {
 /// The clock of task tracking, in nanoseconds: the coarse monotonic clock
 /// where the platform has one (read without a system call, at most one
 /// kernel tick behind), else the precise one.
+#[cfg(any(feature = "net", feature = "time", feature = "signal", feature = "fs"))]
 pub(crate) fn clock_ns() -> u64 {
     crate::sys::coarse_monotonic_ns()
         .or_else(crate::sys::monotonic_ns)
         .unwrap_or(0)
+}
+
+/// Without a driver feature there is no `sys` module: `std`'s monotonic
+/// clock, counted from its first reading.
+#[cfg(not(any(feature = "net", feature = "time", feature = "signal", feature = "fs")))]
+pub(crate) fn clock_ns() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let start = *START.get_or_init(std::time::Instant::now);
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
