@@ -390,3 +390,117 @@ rt_test! {
         assert_eq!(recorder.descendants(span_id, "spans-inner").len(), 1);
     }
 }
+
+rt_test! {
+    fn sleep_is_a_timer_resource_polled_by_its_task(rt: &Runtime) {
+        let recorder = Recorder::global();
+        let line = line!() + 3;
+        let id = rt.block_on(async {
+            let handle = weft::spawn(async {
+                weft::time::sleep(Duration::from_millis(2)).await;
+            });
+            let id = handle.id();
+            handle.await.unwrap();
+            id
+        });
+        let (task_span, _) = recorder.task_span(id);
+        // The resource: made inside the task (its parent is the task's
+        // span only through the poll op events below; the span itself is
+        // a root), at the `sleep` call.
+        let state = recorder.state.lock().unwrap();
+        let resources: Vec<(u64, &SpanRecord)> = state
+            .spans
+            .iter()
+            .filter(|(_, span)| {
+                span.name == "runtime.resource"
+                    && span.fields.get("loc.line") == Some(&line.to_string())
+                    && span.fields.get("loc.file").map(String::as_str) == Some(this_file())
+            })
+            .map(|(id, span)| (*id, span))
+            .collect();
+        let (resource_id, resource) = *resources
+            .iter()
+            .find(|(resource_id, _)| {
+                state.events.iter().any(|event| {
+                    event.target == "runtime::resource::poll_op"
+                        && event.stack.first() == Some(&task_span)
+                        && event.stack.get(1) == Some(resource_id)
+                })
+            })
+            .expect("a Sleep resource polled inside the task's span");
+        assert_eq!(resource.parent, None);
+        assert_eq!(resource.fields["concrete_type"], "Sleep");
+        assert_eq!(resource.fields["kind"], "timer");
+        assert!(resource.closed, "the resource ends with the Sleep");
+        // The poll ops: pending first, ready last, each inside the
+        // resource, its async op and the op's poll span.
+        let polls: Vec<&EventRecord> = state
+            .events
+            .iter()
+            .filter(|event| {
+                event.target == "runtime::resource::poll_op" && event.stack.get(1) == Some(&resource_id)
+            })
+            .collect();
+        assert!(polls.len() >= 2, "{polls:?}");
+        assert_eq!(polls[0].fields["op_name"], "poll_elapsed");
+        assert_eq!(polls[0].fields["is_ready"], "false");
+        assert_eq!(polls.last().unwrap().fields["is_ready"], "true");
+        let op = polls[0].stack[2];
+        assert_eq!(state.spans[&op].name, "runtime.resource.async_op");
+        assert_eq!(state.spans[&op].fields["source"], "Sleep::new_timeout");
+        assert_eq!(state.spans[&polls[0].stack[3]].name, "runtime.resource.async_op.poll");
+        // Its duration, set at creation inside the resource's span.
+        let update = state
+            .events
+            .iter()
+            .find(|event| {
+                event.target == "runtime::resource::state_update" && event.stack.last() == Some(&resource_id)
+            })
+            .expect("a duration update");
+        assert_eq!(update.fields["duration.op"], "override");
+        assert_eq!(update.fields["duration.unit"], "ms");
+        assert!(update.fields["duration"].parse::<u64>().unwrap() <= 2);
+    }
+
+    fn reset_starts_a_new_async_op(rt: &Runtime) {
+        let recorder = Recorder::global();
+        let line = line!() + 2;
+        let sources = rt.block_on(async {
+            let sleep = weft::time::sleep(Duration::from_secs(3600));
+            weft::pin!(sleep);
+            sleep.as_mut().reset(weft::time::Instant::now() + Duration::from_millis(1));
+            sleep.await;
+        });
+        let () = sources;
+        let state = recorder.state.lock().unwrap();
+        let resource = state
+            .spans
+            .iter()
+            .find(|(_, span)| {
+                span.name == "runtime.resource"
+                    && span.fields.get("loc.line") == Some(&line.to_string())
+                    && span.fields.get("loc.file").map(String::as_str) == Some(this_file())
+            })
+            .map(|(id, _)| *id)
+            .expect("the Sleep's resource span");
+        let ops: Vec<&str> = state
+            .spans
+            .values()
+            .filter(|span| span.name == "runtime.resource.async_op" && span.parent == Some(resource))
+            .map(|span| span.fields["source"].as_str())
+            .collect();
+        let mut ops = ops;
+        ops.sort();
+        assert_eq!(ops, ["Sleep::new_timeout", "Sleep::reset"]);
+        let durations: Vec<&str> = state
+            .events
+            .iter()
+            .filter(|event| {
+                event.target == "runtime::resource::state_update" && event.stack.last() == Some(&resource)
+            })
+            .map(|event| event.fields["duration"].as_str())
+            .collect();
+        assert_eq!(durations.len(), 2, "{durations:?}");
+        assert!(durations[0].parse::<u64>().unwrap() > 3_000_000, "{durations:?}");
+    }
+}

@@ -8,3 +8,5 @@ pub(crate) mod rand;
 pub(crate) mod temp_dir;
 #[cfg(test)]
 pub(crate) mod test_waker;
+#[cfg(feature = "tracing")]
+pub(crate) mod trace;
