@@ -70,7 +70,8 @@ struct Fields(HashMap<String, String>);
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        self.0.insert(field.name().to_string(), format!("{value:?}"));
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
         self.0.insert(field.name().to_string(), value.to_string());
@@ -465,13 +466,12 @@ rt_test! {
     fn reset_starts_a_new_async_op(rt: &Runtime) {
         let recorder = Recorder::global();
         let line = line!() + 2;
-        let sources = rt.block_on(async {
+        rt.block_on(async {
             let sleep = weft::time::sleep(Duration::from_secs(3600));
             weft::pin!(sleep);
             sleep.as_mut().reset(weft::time::Instant::now() + Duration::from_millis(1));
             sleep.await;
         });
-        let () = sources;
         let state = recorder.state.lock().unwrap();
         let resource = state
             .spans
@@ -483,13 +483,12 @@ rt_test! {
             })
             .map(|(id, _)| *id)
             .expect("the Sleep's resource span");
-        let ops: Vec<&str> = state
+        let mut ops: Vec<&str> = state
             .spans
             .values()
             .filter(|span| span.name == "runtime.resource.async_op" && span.parent == Some(resource))
             .map(|span| span.fields["source"].as_str())
             .collect();
-        let mut ops = ops;
         ops.sort();
         assert_eq!(ops, ["Sleep::new_timeout", "Sleep::reset"]);
         let durations: Vec<&str> = state

@@ -79,13 +79,10 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
     )
     .await
     .expect("connecting to the console API");
-    let mut updates = within(
-        "watch_updates",
-        client.watch_updates(InstrumentRequest {}),
-    )
-    .await
-    .expect("watch_updates")
-    .into_inner();
+    let mut updates = within("watch_updates", client.watch_updates(InstrumentRequest {}))
+        .await
+        .expect("watch_updates")
+        .into_inner();
 
     // Read updates until every named task has been polled and woken
     // more than once and a timer resource was seen (the hang guard
@@ -98,7 +95,9 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
                 .values()
                 .any(|task| task.name.as_deref() == Some(name) && task.polls >= min_polls)
         };
-        ready("console-ticker", 3) && ready("console-yielder", 3) && ready("console-blocking", 1)
+        ready("console-ticker", 3)
+            && ready("console-yielder", 3)
+            && ready("console-blocking", 1)
             && !timers.is_empty()
     };
     while !done(&tasks, &timers) {
@@ -150,13 +149,20 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
             "{name} spawned in {file}"
         );
         assert_eq!(task.line, Some(*line), "{name}'s spawn line");
-        let kind = if name == "console-blocking" { "blocking" } else { "task" };
+        let kind = if name == "console-blocking" {
+            "blocking"
+        } else {
+            "task"
+        };
         assert_eq!(task.kind.as_deref(), Some(kind), "{name}'s kind");
         assert!(task.polls > 0, "{name} polled: {task:?}");
     }
     // The sleeping tasks were woken by their timers.
     for name in ["console-ticker", "console-yielder"] {
-        let task = tasks.values().find(|t| t.name.as_deref() == Some(name)).unwrap();
+        let task = tasks
+            .values()
+            .find(|t| t.name.as_deref() == Some(name))
+            .unwrap();
         assert!(task.wakes > 0, "{name} woken: {task:?}");
     }
     assert!(

@@ -219,9 +219,16 @@ mod trace {
 
     fn set_duration(resource: &tracing::Span, handle: &Handle, deadline: Instant) {
         let now = handle.clock().now();
-        let millis = deadline.into_std().saturating_duration_since(now).as_millis();
+        let millis = deadline
+            .into_std()
+            .saturating_duration_since(now)
+            .as_millis();
         let _entered = resource.enter();
-        state_update!(duration = u64::try_from(millis).unwrap_or(u64::MAX), op = "override", unit = "ms");
+        state_update!(
+            duration = u64::try_from(millis).unwrap_or(u64::MAX),
+            op = "override",
+            unit = "ms"
+        );
     }
 }
 

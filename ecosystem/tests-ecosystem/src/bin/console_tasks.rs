@@ -9,7 +9,9 @@
 //! then `spawned <task name> <line>` for each task, and runs for at most a
 //! minute (the test stops it long before).
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::panic::Location;
 use std::time::Duration;
 
 use tokio_stream::wrappers::TcpListenerStream;
@@ -44,41 +46,49 @@ async fn main() {
     );
     println!("listening {bound}");
 
-    let line = line!() + 1;
-    tokio::task::Builder::new()
-        .name("console-ticker")
-        .spawn(async {
-            loop {
+    spawn_named("console-ticker", async {
+        loop {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    });
+    spawn_named("console-yielder", async {
+        let mut turns = 0u64;
+        loop {
+            turns += 1;
+            if turns % 16 == 0 {
                 tokio::time::sleep(Duration::from_millis(5)).await;
+            } else {
+                tokio::task::yield_now().await;
             }
-        })
-        .unwrap();
-    println!("spawned console-ticker {line}");
-
-    let line = line!() + 1;
-    tokio::task::Builder::new()
-        .name("console-yielder")
-        .spawn(async {
-            let mut turns = 0u64;
-            loop {
-                turns += 1;
-                if turns % 16 == 0 {
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                } else {
-                    tokio::task::yield_now().await;
-                }
-            }
-        })
-        .unwrap();
-    println!("spawned console-yielder {line}");
-
-    let line = line!() + 1;
-    tokio::task::Builder::new()
-        .name("console-blocking")
-        .spawn_blocking(|| std::thread::sleep(Duration::from_secs(60)))
-        .unwrap();
-    println!("spawned console-blocking {line}");
+        }
+    });
+    spawn_blocking_named("console-blocking", || {
+        std::thread::sleep(Duration::from_secs(60))
+    });
 
     // A hang guard: the program ends by itself if the test never stops it.
     tokio::time::sleep(Duration::from_secs(60)).await;
+}
+
+/// Spawns `future` named `name` and prints the line it was spawned from:
+/// the caller's, as `#[track_caller]` passes it on to `Builder::spawn`.
+#[track_caller]
+fn spawn_named(name: &str, future: impl Future<Output = ()> + Send + 'static) {
+    let line = Location::caller().line();
+    tokio::task::Builder::new()
+        .name(name)
+        .spawn(future)
+        .unwrap();
+    println!("spawned {name} {line}");
+}
+
+/// As `spawn_named`, on the blocking pool.
+#[track_caller]
+fn spawn_blocking_named(name: &str, f: impl FnOnce() + Send + 'static) {
+    let line = Location::caller().line();
+    tokio::task::Builder::new()
+        .name(name)
+        .spawn_blocking(f)
+        .unwrap();
+    println!("spawned {name} {line}");
 }

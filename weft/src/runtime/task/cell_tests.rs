@@ -438,7 +438,9 @@ fn tracked_task_records_its_polls<F>(
         }
     })));
     let spawn = SpawnMeta::named(Some("tracked"));
-    let meta = spawn.task_meta(false, super::SpawnKind::Task).expect("a named task is tracked");
+    let meta = spawn
+        .task_meta(false, super::SpawnKind::Task)
+        .expect("a named task is tracked");
     let (handle, notified) = bind(&shared.owned, future, Inline(shared.clone()), Some(meta));
     let raw = handle.raw();
     let meta = raw.meta().expect("tracked");
