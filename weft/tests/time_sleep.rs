@@ -399,7 +399,11 @@ fn sleep_is_send_sync_and_small() {
     assert_send_sync::<weft::time::Interval>();
     // A timer lives inside its future: header, deadline and wheel links;
     // with the feature `tracing`, also its resource's three spans.
-    let limit = if cfg!(feature = "tracing") { 88 + 3 * 40 } else { 88 };
+    let limit = if cfg!(feature = "tracing") {
+        88 + 3 * 40
+    } else {
+        88
+    };
     assert!(
         std::mem::size_of::<Sleep>() <= limit,
         "{}",
