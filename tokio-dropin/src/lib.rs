@@ -75,7 +75,7 @@
 //! | `process` | [`process`]: `Command`, `Child` |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `parking_lot` | accepted, no effect: weft's locks need no `parking_lot` |
-//! | `tracing` | accepted, no effect: weft emits no `tracing` spans for its tasks (tokio does only under `--cfg tokio_unstable`) |
+//! | `tracing` | weft's `tracing`: spans and events for tasks, polls, wakers and timers in the shape `console-subscriber` reads, so tokio-console shows the program (tokio emits them only under `--cfg tokio_unstable`; the drop-in needs no cfg flag, but `console-subscriber` itself asks for `--cfg tokio_unstable` or `--cfg console_without_tokio_unstable`, see weft's crate docs) |
 //! | `io-uring` | accepted, no effect: weft's `fs` uses io_uring on its own where the kernel allows it (`runtime::Builder::fs_backend`) |
 //! | `taskdump`, `schedule-latency` | accepted, no effect: tokio's unstable task dumps and latency histograms have no weft counterpart |
 //! | `bytes`, `libc`, `mio`, `socket2`, `signal-hook-registry`, `windows-sys`, `tokio-macros` | accepted, no effect: in tokio they only enable an optional dependency |

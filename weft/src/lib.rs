@@ -79,7 +79,8 @@
 //! | `process` | [`process`]: `Command`, `Child` and its pipes (implies `signal`) |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
-//! | `full`   | everything but `test-util` (the default) |
+//! | `tracing` | `tracing` spans and events for tasks and timers that `tokio-console` shows (see [below](#tracing-and-tokio-console); not in `full`) |
+//! | `full`   | everything but `test-util` and `tracing` (the default) |
 //!
 //! `net`, `io-std`, `time`, `signal`, `fs` and `process` imply `rt` (weft's
 //! sockets, timers, signal streams, files and children exist only inside a
@@ -87,6 +88,84 @@
 //! `io-util` need no runtime. The traits `AsyncRead`, `AsyncWrite`,
 //! `AsyncBufRead`, `AsyncSeek`, `ReadBuf`, and the macros `join!`,
 //! `try_join!`, `select!` and `pin!`, are always available.
+//!
+//! # `tracing` and tokio-console
+//!
+//! With the feature `tracing`, weft reports its tasks and timers to the
+//! [`tracing`](https://docs.rs/tracing) subscriber of the program, under
+//! the span names, targets and fields tokio uses, which is what
+//! [`console-subscriber`](https://docs.rs/console-subscriber) reads:
+//!
+//! * each task is a span `runtime.spawn` (target `tokio::task`, or
+//!   `tokio::task::blocking` for [`spawn_blocking`](task::spawn_blocking))
+//!   with its `kind` (`task`, `local`, `blocking`), `task.name`
+//!   ([`task::Builder::name`]), `task.id` and spawn location
+//!   (`loc.file`, `loc.line`, `loc.col`); it is entered for each poll and
+//!   closed when the future is dropped;
+//! * each operation on a task's waker is an event of target
+//!   `tokio::task::waker` (`op` = `waker.clone`, `waker.drop`,
+//!   `waker.wake`, `waker.wake_by_ref`);
+//! * each [`Sleep`](time::Sleep) is a timer resource (`runtime.resource`,
+//!   `concrete_type = "Sleep"`, its `duration` in ms) whose polls are
+//!   async operations of the task polling it.
+//!
+//! Spans and events inside a task are children of its span. A task whose
+//! spawn span a subscriber enables is tracked (a record in front of its
+//! cell, see `runtime::Builder::enable_task_tracking`); without such a
+//! subscriber a spawn costs the callsite's interest check, and a waker
+//! operation one branch. Without the feature nothing of this is compiled.
+//!
+//! ## Running tokio-console against a weft program
+//!
+//! 1. Depend on `console-subscriber` and turn on weft's `tracing`:
+//!    ```toml
+//!    [dependencies]
+//!    weft = { package = "weft-rt", version = "0.1", features = ["tracing"] }
+//!    console-subscriber = "0.5"
+//!    ```
+//!    `console-subscriber` depends on tokio itself: patch `tokio` with
+//!    weft's drop-in (`tokio-dropin/`, whose feature `tokio/tracing` is
+//!    weft's `tracing`) so that its server and your program share weft.
+//! 2. Build with `RUSTFLAGS="--cfg console_without_tokio_unstable"`:
+//!    `console-subscriber` panics at start-up unless it was compiled with
+//!    `--cfg tokio_unstable` (tokio's flag for its spans) or this flag,
+//!    its switch for runtimes that emit the spans without it. weft needs
+//!    no flag.
+//! 3. Install the layer at the start of `main` (`console_subscriber::init()`,
+//!    or `ConsoleLayer::builder()...spawn()` in a `tracing_subscriber`
+//!    registry), name the tasks you want to recognise with
+//!    [`task::Builder`], run the program, and run `tokio-console` (it
+//!    connects to `127.0.0.1:6669`, `console-subscriber`'s default).
+//!
+//! The console then lists every task with its name, location, state, poll
+//! count and busy time, its wakes and waker clones, and the program's
+//! timers as resources.
+//!
+//! ```
+//! # #[cfg(all(feature = "tracing", feature = "rt-multi-thread", feature = "time"))]
+//! # {
+//! // With a subscriber installed, this task's span carries its name and
+//! // location, and each poll enters it.
+//! let rt = weft::runtime::Runtime::new()?;
+//! rt.block_on(async {
+//!     let ticker = weft::task::Builder::new()
+//!         .name("ticker")
+//!         .spawn(async { weft::time::sleep(std::time::Duration::from_millis(1)).await })?;
+//!     ticker.await.unwrap();
+//!     Ok::<(), std::io::Error>(())
+//! })?;
+//! # }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! ## Differences from tokio
+//!
+//! tokio emits these spans only when built with `--cfg tokio_unstable`
+//! and its feature `tracing`; weft needs only the feature. Not emitted
+//! yet: the resource spans of the sync primitives (`Mutex`, `RwLock`,
+//! `Semaphore`, `Barrier`, `oneshot`, `mpsc`), and the `block_on` span
+//! tokio makes for the future of `Runtime::block_on`, which is no task
+//! in weft.
 //!
 //! # hyper, axum and tokio's I/O traits
 //!

@@ -203,8 +203,10 @@ async fn an_entered_span_is_current_again_after_awaiting_an_instrumented_future(
     async {
         tokio::task::yield_now().await;
         assert_eq!(current(), Some("inner_c"));
-        // Work on the workers meanwhile, with no span of its own.
-        tokio::spawn(async { assert_eq!(current(), None) })
+        // Work on the workers meanwhile: inside no span but its task's
+        // own (`runtime.spawn`: this tree has `tokio/tracing`, which
+        // console-subscriber turns on), not inside the spawner's.
+        tokio::spawn(async { assert_eq!(current(), Some("runtime.spawn")) })
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(1)).await;

@@ -239,7 +239,7 @@ impl Spawner {
                 .time_handle()
                 .and_then(|time| time.inhibit_auto_advance()),
         };
-        let meta = meta.task_meta(runtime.config().track_tasks);
+        let meta = meta.task_meta(runtime.config().track_tasks, task::SpawnKind::Blocking);
         let (join, notified) = task::bind(&self.inner.owned, task, self.clone(), meta);
         if let Some(notified) = notified {
             self.schedule(notified);

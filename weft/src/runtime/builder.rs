@@ -526,11 +526,13 @@ impl Builder {
     /// Tracks every task of this runtime: each records where it was
     /// spawned, how many times it was polled and when it was last polled,
     /// which task dumps and long-poll reports then show. Without it only
-    /// tasks given a name ([`task::Builder::name`]) are tracked, and the
-    /// others show their id and state alone.
+    /// tasks given a name ([`task::Builder::name`]) are tracked (with the
+    /// feature `tracing`, also the tasks whose `runtime.spawn` span a
+    /// subscriber enables), and the others show their id and state alone.
     ///
     /// Cost: a tracked task's allocation is larger by the size of its
-    /// record (40 bytes on 64-bit targets), and each of its polls reads the
+    /// record (40 bytes on 64-bit targets, 96 with the feature `tracing`,
+    /// which adds the task's span), and each of its polls reads the
     /// coarse monotonic clock once (a few nanoseconds: no system call).
     /// Off by default; an untracked task pays nothing.
     ///

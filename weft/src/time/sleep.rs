@@ -113,13 +113,18 @@ pin_project! {
         deadline: Instant,
         #[pin]
         timer: Timer,
+        // Its timer resource with the feature `tracing`; nothing (a
+        // zero-sized `()`) without it.
+        trace: trace::Resource,
     }
 }
 
 impl Sleep {
+    #[track_caller]
     pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
         Sleep {
             deadline,
+            trace: trace::new(&handle, deadline),
             timer: Timer::new(handle),
         }
     }
@@ -145,6 +150,8 @@ impl Sleep {
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
         let this = self.project();
         *this.deadline = deadline;
+        #[cfg(feature = "tracing")]
+        trace::reset(this.trace, this.timer.handle(), deadline);
         this.timer.reset(deadline.into_std());
     }
 }
@@ -152,12 +159,76 @@ impl Sleep {
 impl Future for Sleep {
     type Output = ();
 
+    #[cfg(not(feature = "tracing"))]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.poll_elapsed(cx)
+    }
+
+    #[cfg(feature = "tracing")]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let op = &*this.trace;
+        op.poll("poll_elapsed", || {
+            let coop = ready!(coop::poll_proceed(cx));
+            ready!(this.timer.poll_elapsed(cx, this.deadline.into_std()));
+            coop.made_progress();
+            Poll::Ready(())
+        })
+    }
+}
+
+impl Sleep {
+    #[cfg(not(feature = "tracing"))]
+    fn poll_elapsed(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let coop = ready!(coop::poll_proceed(cx));
         let this = self.project();
         ready!(this.timer.poll_elapsed(cx, this.deadline.into_std()));
         coop.made_progress();
         Poll::Ready(())
+    }
+}
+
+/// A `Sleep` as a timer resource of `tokio-console` (feature `tracing`,
+/// see `util::trace`): its span is made where the sleep was created, and
+/// its `duration` attribute (ms until the deadline) is set at creation and
+/// at each reset, each of which starts an async operation.
+#[cfg(feature = "tracing")]
+mod trace {
+    use super::{Handle, Instant};
+    use crate::util::trace::{resource_span, state_update, AsyncOp};
+
+    pub(super) type Resource = AsyncOp;
+
+    #[track_caller]
+    pub(super) fn new(handle: &Handle, deadline: Instant) -> AsyncOp {
+        let resource = resource_span!(
+            "tokio::time::sleep",
+            "Sleep",
+            "timer",
+            std::panic::Location::caller()
+        );
+        let op = AsyncOp::new(&resource, "Sleep::new_timeout");
+        set_duration(&resource, handle, deadline);
+        op
+    }
+
+    pub(super) fn reset(op: &mut AsyncOp, handle: &Handle, deadline: Instant) {
+        *op = AsyncOp::new(op.resource(), "Sleep::reset");
+        set_duration(op.resource(), handle, deadline);
+    }
+
+    fn set_duration(resource: &tracing::Span, handle: &Handle, deadline: Instant) {
+        let now = handle.clock().now();
+        let millis = deadline
+            .into_std()
+            .saturating_duration_since(now)
+            .as_millis();
+        let _entered = resource.enter();
+        state_update!(
+            duration = u64::try_from(millis).unwrap_or(u64::MAX),
+            op = "override",
+            unit = "ms"
+        );
     }
 }
 
@@ -178,4 +249,14 @@ pub(crate) fn current_handle() -> Handle {
         Ok(None) => panic!("{}", messages::TIME_DISABLED),
         Err(no_runtime) => panic!("{no_runtime}"),
     }
+}
+
+/// Without the feature `tracing` a `Sleep` is no resource.
+#[cfg(not(feature = "tracing"))]
+mod trace {
+    use super::{Handle, Instant};
+
+    pub(super) type Resource = ();
+
+    pub(super) fn new(_handle: &Handle, _deadline: Instant) -> Resource {}
 }

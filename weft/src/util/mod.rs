@@ -8,3 +8,6 @@ pub(crate) mod rand;
 pub(crate) mod temp_dir;
 #[cfg(test)]
 pub(crate) mod test_waker;
+// Only `Sleep` is a resource so far.
+#[cfg(all(feature = "tracing", feature = "time"))]
+pub(crate) mod trace;

@@ -212,7 +212,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let meta = meta.task_meta(me.config.track_tasks);
+        let meta = meta.task_meta(me.config.track_tasks, task::SpawnKind::Task);
         let (join, notified) = task::bind(&me.owned, future, me.clone(), meta);
         if let Some(notified) = notified {
             me.schedule(notified);

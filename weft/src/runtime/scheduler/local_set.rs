@@ -29,7 +29,9 @@
 use crate::loom::Mutex;
 use crate::runtime::coop;
 use crate::runtime::task::list::OwnedTasks;
-use crate::runtime::task::{bind_local, JoinHandle, Notified, Schedule, SpawnMeta, Task};
+use crate::runtime::task::{
+    bind_local, JoinHandle, Notified, Schedule, SpawnKind, SpawnMeta, Task,
+};
 use crate::runtime::Runtime;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -348,7 +350,7 @@ impl LocalContext {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let meta = meta.task_meta(self.shared.track_tasks);
+        let meta = meta.task_meta(self.shared.track_tasks, SpawnKind::Local);
         // SAFETY: rule 1: the task's entries are run only by this set, on
         // this thread (`LocalContext` is not `Send`).
         let (join, notified) =

@@ -438,7 +438,9 @@ fn tracked_task_records_its_polls<F>(
         }
     })));
     let spawn = SpawnMeta::named(Some("tracked"));
-    let meta = spawn.task_meta(false).expect("a named task is tracked");
+    let meta = spawn
+        .task_meta(false, super::SpawnKind::Task)
+        .expect("a named task is tracked");
     let (handle, notified) = bind(&shared.owned, future, Inline(shared.clone()), Some(meta));
     let raw = handle.raw();
     let meta = raw.meta().expect("tracked");
@@ -469,7 +471,7 @@ fn tracked_over_aligned_task_is_polled_and_freed() {
 fn unnamed_untracked_task_has_no_record() {
     let shared = inline_shared();
     let spawn = SpawnMeta::here();
-    assert!(spawn.task_meta(false).is_none());
+    assert!(spawn.task_meta(false, super::SpawnKind::Task).is_none());
     let (handle, notified) = bind(&shared.owned, async {}, Inline(shared.clone()), None);
     assert!(handle.raw().meta().is_none());
     notified.expect("open").run();

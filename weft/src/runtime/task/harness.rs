@@ -114,6 +114,11 @@ where
             // Dropped as the future's `poll` returns: before this thread
             // may complete (and free) the task.
             let _current = context::enter_task_poll(raw, now_ns);
+            // A tracked task's `tracing` span is entered for the poll.
+            // SAFETY: RUNNING: this thread owns the stage until the guard,
+            // dropped at the end of this closure, is gone (`task::trace`).
+            #[cfg(feature = "tracing")]
+            let _span = raw.meta().and_then(|meta| unsafe { meta.enter_span() });
             self.cell().stage.with_mut(|stage| {
                 // SAFETY: RUNNING gives this thread the stage (rule 1), the
                 // stage holds the future until COMPLETE, and the cell never
@@ -176,13 +181,20 @@ where
     /// The caller owns the stage and it holds the future.
     unsafe fn drop_future(&self) -> Option<Box<dyn std::any::Any + Send>> {
         let _current = context::set_current_task(self.raw());
-        self.cell().stage.with_mut(|stage| {
+        let panic = self.cell().stage.with_mut(|stage| {
             catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: forwarded to the caller; the field is not read again.
                 unsafe { ManuallyDrop::drop(&mut (*stage).future) }
             }))
             .err()
-        })
+        });
+        // The task's `tracing` span ends with its future.
+        #[cfg(feature = "tracing")]
+        if let Some(meta) = self.raw().meta() {
+            // SAFETY: the caller owns the stage; no poll guard is alive.
+            unsafe { meta.close_span() };
+        }
+        panic
     }
 
     /// # Safety

@@ -40,6 +40,12 @@ impl Id {
         let id = NEXT.fetch_add(1, Relaxed);
         Id(NonZeroU64::new(id).expect("2^64 task ids are never handed out"))
     }
+
+    /// The number, for the `task.id` field of a task's `tracing` span.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn as_u64(self) -> u64 {
+        self.0.get()
+    }
 }
 
 impl fmt::Display for Id {

@@ -29,6 +29,9 @@
 //!    task (which the state word makes one at a time), with relaxed stores;
 //!    other threads read them with relaxed loads for reports, where a value
 //!    one poll old is fine. Nothing is published through them.
+//! 3. With the feature `tracing`, a task whose spawn span a subscriber
+//!    enables is tracked too, and its span lives in `span` (the rules of
+//!    that field are in `task::trace`).
 
 use crate::loom::{AtomicU64, Ordering::Relaxed};
 use std::fmt;
@@ -43,6 +46,9 @@ pub(crate) struct TaskMeta {
     /// The coarse monotonic clock when the last poll started, in ns;
     /// 0 before the first poll (rule 2).
     last_poll_ns: AtomicU64,
+    /// The task's `runtime.spawn` span (rule 3).
+    #[cfg(feature = "tracing")]
+    span: super::trace::TaskSpan,
 }
 
 // The readers (dumps, long-poll reports) land next; until then only the
@@ -55,6 +61,8 @@ impl TaskMeta {
             location: spawn.location,
             polls: AtomicU64::new(0),
             last_poll_ns: AtomicU64::new(0),
+            #[cfg(feature = "tracing")]
+            span: super::trace::TaskSpan::none(),
         }
     }
 
@@ -79,6 +87,12 @@ impl TaskMeta {
             0 => None,
             ns => Some(ns),
         }
+    }
+
+    /// The `tracing` part of the record.
+    #[cfg(feature = "tracing")]
+    pub(super) fn span(&self) -> &super::trace::TaskSpan {
+        &self.span
     }
 
     /// Records the start of a poll. Only the polling thread calls this
@@ -130,10 +144,63 @@ impl<'a> SpawnMeta<'a> {
     }
 
     /// The `TaskMeta` of the new task, if it is tracked: it has a name, or
-    /// `track_all` (its runtime tracks every task).
-    pub(crate) fn task_meta(&self, track_all: bool) -> Option<TaskMeta> {
+    /// `track_all` (its runtime tracks every task). `kind` is what spawns
+    /// it (for the `tracing` span).
+    #[cfg(not(feature = "tracing"))]
+    pub(crate) fn task_meta(&self, track_all: bool, _kind: SpawnKind) -> Option<TaskMeta> {
         (track_all || self.name.is_some()).then(|| TaskMeta::new(self))
     }
+
+    /// The `TaskMeta` of the new task, if it is tracked: it has a name,
+    /// `track_all` (its runtime tracks every task), or a subscriber
+    /// enables its `runtime.spawn` span of kind `kind` (rule 3).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn task_meta(&self, track_all: bool, kind: SpawnKind) -> Option<TaskMeta> {
+        let span = super::trace::TaskSpan::new(self, kind);
+        (track_all || self.name.is_some() || span.is_enabled()).then(|| {
+            let mut meta = TaskMeta::new(self);
+            meta.span = span;
+            meta
+        })
+    }
+}
+
+/// What kind of task a spawn creates, as `tracing`'s `runtime.spawn` span
+/// names it (its `kind` field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SpawnKind {
+    /// A `Send` future on a runtime's scheduler (`spawn`, `spawn_on`).
+    Task,
+    /// A future on a `LocalSet` or `LocalRuntime` (`spawn_local`).
+    Local,
+    /// A closure on the blocking pool (`spawn_blocking`).
+    Blocking,
+}
+
+impl SpawnKind {
+    /// The `kind` field's value, tokio's word for each.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            SpawnKind::Task => "task",
+            SpawnKind::Local => "local",
+            SpawnKind::Blocking => "blocking",
+        }
+    }
+}
+
+/// The id of a new task: drawn with its spawn span when a subscriber
+/// enabled it (the span carries it), else drawn now.
+#[cfg(feature = "tracing")]
+pub(super) fn task_id(meta: Option<&TaskMeta>) -> super::Id {
+    meta.and_then(|meta| meta.span.task_id())
+        .unwrap_or_else(super::Id::next)
+}
+
+/// The id of a new task.
+#[cfg(not(feature = "tracing"))]
+pub(super) fn task_id(_meta: Option<&TaskMeta>) -> super::Id {
+    super::Id::next()
 }
 
 /// The clock of task tracking, in nanoseconds: the coarse monotonic clock

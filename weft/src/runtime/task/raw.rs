@@ -150,7 +150,7 @@ where
                 vtable,
                 owned: UnsafeCell::new(Pointers::new()),
                 join_waker: UnsafeCell::new(None),
-                id: Id::next(),
+                id: super::meta::task_id(meta.as_ref()),
             },
             scheduler,
             stage: UnsafeCell::new(Stage {
@@ -321,6 +321,7 @@ mod tests {
 
     /// A tracked task's record, in front of its cell: the size
     /// `runtime::Builder::enable_task_tracking` documents.
+    #[cfg(not(feature = "tracing"))]
     #[test]
     fn task_meta_is_40_bytes() {
         assert_eq!(std::mem::size_of::<TaskMeta>(), 40);
@@ -328,6 +329,15 @@ mod tests {
             std::mem::size_of::<TrackedCell<Ready<()>, Arc<NoopScheduler>>>(),
             112
         );
+    }
+
+    /// With the feature `tracing`, the record also holds the task's span
+    /// (`task::trace`): what `enable_task_tracking` documents for it.
+    #[cfg(feature = "tracing")]
+    #[test]
+    fn task_meta_with_span_is_96_bytes() {
+        assert_eq!(std::mem::size_of::<super::super::trace::TaskSpan>(), 56);
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 96);
     }
 
     /// The stage grows only with the future or the output, never with

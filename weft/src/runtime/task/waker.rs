@@ -8,6 +8,10 @@
 //! reference of its own (the run reference keeps the cell alive for the
 //! poll), so a poll that never clones its waker costs no atomic operation
 //! for it at all.
+//!
+//! With the feature `tracing`, each operation on the waker of a task that
+//! has a span first emits the waker event `console-subscriber` counts
+//! (`task::trace`); for other tasks it is one branch.
 
 use super::raw::{Header, RawTask};
 use super::state::TransitionToNotified;
@@ -38,6 +42,8 @@ unsafe fn task(ptr: *const ()) -> RawTask {
 unsafe fn clone(ptr: *const ()) -> RawWaker {
     // SAFETY: called on a waker of ours.
     let task = unsafe { task(ptr) };
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task, "waker.clone");
     task.header().state.ref_inc();
     RawWaker::new(ptr, &VTABLE)
 }
@@ -45,6 +51,8 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 unsafe fn wake(ptr: *const ()) {
     // SAFETY: called on a waker of ours, which gives up its reference.
     let task = unsafe { task(ptr) };
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task, "waker.wake");
     match task.header().state.transition_to_notified_by_val() {
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Submit => {
@@ -61,6 +69,8 @@ unsafe fn wake(ptr: *const ()) {
 unsafe fn wake_by_ref(ptr: *const ()) {
     // SAFETY: called on a waker of ours, which keeps its reference.
     let task = unsafe { task(ptr) };
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task, "waker.wake_by_ref");
     match task.header().state.transition_to_notified_by_ref() {
         TransitionToNotified::Submit => task.schedule(),
         TransitionToNotified::DoNothing => {}
@@ -70,5 +80,8 @@ unsafe fn wake_by_ref(ptr: *const ()) {
 
 unsafe fn drop_waker(ptr: *const ()) {
     // SAFETY: called on a waker of ours, which gives up its reference.
-    unsafe { task(ptr) }.drop_reference();
+    let task = unsafe { task(ptr) };
+    #[cfg(feature = "tracing")]
+    super::trace::waker_op(task, "waker.drop");
+    task.drop_reference();
 }

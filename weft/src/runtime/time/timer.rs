@@ -70,6 +70,13 @@ impl Timer {
         }
     }
 
+    /// The time driver it belongs to (for the `tracing` feature's timer
+    /// resource, which reads the clock).
+    #[cfg(feature = "tracing")]
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     /// Whether the driver fired this timer (and it was not reset since).
     pub(crate) fn is_elapsed(&self) -> bool {
         self.entry.state(Relaxed) == FIRED
