@@ -503,3 +503,46 @@ rt_test! {
         assert!(durations[0].parse::<u64>().unwrap() > 3_000_000, "{durations:?}");
     }
 }
+
+/// Without a callback, long-poll reports are `WARN` events of target
+/// `weft::long_poll` naming the task; the poll waits for its own report,
+/// so no timing is assumed.
+#[test]
+fn long_polls_without_a_callback_are_tracing_warnings() {
+    let recorder = Recorder::global();
+    let rt = weft::runtime::Builder::new_current_thread()
+        .long_poll_threshold(std::time::Duration::from_millis(20))
+        .build()
+        .unwrap();
+    let reports_of = |id: weft::task::Id| {
+        let state = recorder.state.lock().unwrap();
+        state
+            .events
+            .iter()
+            .filter(|event| event.target == "weft::long_poll")
+            .filter(|event| event.fields.get("task_id") == Some(&id.to_string()))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let id = rt.block_on(async {
+        let handle = weft::task::Builder::new()
+            .name("waits-for-its-warning")
+            .spawn(async move {
+                let id = weft::task::id();
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+                while reports_of(id).is_empty() {
+                    assert!(std::time::Instant::now() < deadline, "no report in 20 s");
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                id
+            })
+            .unwrap();
+        handle.await.unwrap()
+    });
+    let reports = reports_of(id);
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert_eq!(reports[0].fields["task_name"], "waits-for-its-warning");
+    assert_eq!(reports[0].fields["finished"], "false");
+    assert_eq!(reports[1].fields["finished"], "true");
+    assert_eq!(reports[0].fields["file"], file!());
+}

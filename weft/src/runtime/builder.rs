@@ -566,7 +566,8 @@ impl Builder {
     /// and spawn location, the thread, how long — once while it still runs
     /// (so a worker stuck for good is visible) and once when it returns;
     /// see [`LongPoll`] for the details. Reports go to the callback of
-    /// [`on_long_poll`](Self::on_long_poll), or to standard error.
+    /// [`on_long_poll`](Self::on_long_poll), or else to standard error (with
+    /// the feature `tracing`: as a `WARN` event of target `weft::long_poll`).
     ///
     /// How it works, and what it costs: the runtime starts a thread named
     /// `weft-watchdog`, which wakes once per `threshold` while no poll is

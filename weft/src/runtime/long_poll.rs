@@ -21,7 +21,9 @@ use std::time::Duration;
 /// may be made, and the two may reach the callback in either order.
 ///
 /// The reports go to [`Builder::on_long_poll`](crate::runtime::Builder::on_long_poll)'s
-/// callback, or else are printed to standard error as their `Display`.
+/// callback, or else are printed to standard error as their `Display`
+/// (with the feature `tracing`, emitted as a `WARN` event of target
+/// `weft::long_poll` instead).
 ///
 /// # Examples
 ///

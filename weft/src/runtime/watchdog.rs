@@ -163,7 +163,7 @@ impl Watchdog {
     fn deliver(&self, report: &LongPoll) {
         let result = catch_unwind(AssertUnwindSafe(|| match &self.report {
             Some(callback) => callback(report),
-            None => eprintln!("weft: long poll: {report}"),
+            None => default_report(report),
         }));
         if let Err(payload) = result {
             // Dropping the payload may panic too; that one is leaked.
@@ -172,6 +172,30 @@ impl Watchdog {
             }
         }
     }
+}
+
+/// Where a report goes without a callback: a `tracing` warning (target
+/// `weft::long_poll`) with the feature on, standard error without it.
+#[cfg(feature = "tracing")]
+fn default_report(report: &LongPoll) {
+    tracing::warn!(
+        target: "weft::long_poll",
+        task_id = report.task_id.as_u64(),
+        task_name = report.name.as_deref(),
+        file = report.location.map(|l| l.file()),
+        line = report.location.map(|l| l.line()),
+        thread = report.thread_name.as_deref(),
+        duration_ms = report.duration.as_secs_f64() * 1e3,
+        finished = report.finished,
+        "long poll: {report}"
+    );
+}
+
+/// Where a report goes without a callback: standard error (a `tracing`
+/// warning with the feature `tracing`).
+#[cfg(not(feature = "tracing"))]
+fn default_report(report: &LongPoll) {
+    eprintln!("weft: long poll: {report}");
 }
 
 /// What one look at a slot found.
