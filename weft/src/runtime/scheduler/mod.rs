@@ -38,8 +38,11 @@ pub(crate) struct Config {
     pub(crate) id: crate::runtime::Id,
     /// The runtime's name (`Builder::name`), if it has one.
     pub(crate) name: Option<Arc<str>>,
-    /// Whether every task gets a `TaskMeta` (`Builder::enable_task_tracking`).
+    /// Whether every task gets a `TaskMeta` (`Builder::enable_task_tracking`,
+    /// implied by the schedule-latency histogram).
     pub(crate) track_tasks: bool,
+    /// The histograms the workers keep (`runtime/metrics/poll.rs`).
+    pub(crate) metrics: crate::runtime::metrics::MetricsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -51,6 +54,7 @@ impl fmt::Debug for Config {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("spin_before_park", &self.spin_before_park)
             .field("track_tasks", &self.track_tasks)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }

@@ -29,6 +29,13 @@
 //!    task (which the state word makes one at a time), with relaxed stores;
 //!    other threads read them with relaxed loads for reports, where a value
 //!    one poll old is fine. Nothing is published through them.
+//! 3. `scheduled_ns` is written (relaxed) by the thread that queues the
+//!    task, before it pushes the run-queue entry, and only on runtimes
+//!    that measure queue delays (`Builder::enable_metrics_schedule_latency_histogram`).
+//!    At most one entry of a task exists at a time (the state word's
+//!    `NOTIFIED`), so there is one writer at a time; the queue's push and
+//!    pop order the write before the read by the worker that pops the
+//!    entry and polls the task.
 
 use crate::loom::{AtomicU64, Ordering::Relaxed};
 use std::fmt;
@@ -43,6 +50,10 @@ pub(crate) struct TaskMeta {
     /// The coarse monotonic clock when the last poll started, in ns;
     /// 0 before the first poll (rule 2).
     last_poll_ns: AtomicU64,
+    /// When the task was last queued, on the precise clock of the
+    /// runtime's metrics (`runtime::metrics::poll::now_ns`), in ns; 0 if
+    /// never stamped (rule 3).
+    scheduled_ns: AtomicU64,
 }
 
 // The readers (dumps, long-poll reports) land next; until then only the
@@ -55,6 +66,7 @@ impl TaskMeta {
             location: spawn.location,
             polls: AtomicU64::new(0),
             last_poll_ns: AtomicU64::new(0),
+            scheduled_ns: AtomicU64::new(0),
         }
     }
 
@@ -86,6 +98,19 @@ impl TaskMeta {
     pub(crate) fn poll_started(&self, now_ns: u64) {
         self.polls.store(self.polls.load(Relaxed) + 1, Relaxed);
         self.last_poll_ns.store(now_ns.max(1), Relaxed);
+    }
+
+    /// Records that the task is being queued now (rule 3).
+    pub(crate) fn set_scheduled_ns(&self, now_ns: u64) {
+        self.scheduled_ns.store(now_ns, Relaxed);
+    }
+
+    /// When the task was last queued, if a queueing was recorded (rule 3).
+    pub(crate) fn scheduled_ns(&self) -> Option<u64> {
+        match self.scheduled_ns.load(Relaxed) {
+            0 => None,
+            ns => Some(ns),
+        }
     }
 }
 

@@ -322,11 +322,11 @@ mod tests {
     /// A tracked task's record, in front of its cell: the size
     /// `runtime::Builder::enable_task_tracking` documents.
     #[test]
-    fn task_meta_is_40_bytes() {
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 40);
+    fn task_meta_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 48);
         assert_eq!(
             std::mem::size_of::<TrackedCell<Ready<()>, Arc<NoopScheduler>>>(),
-            112
+            120
         );
     }
 

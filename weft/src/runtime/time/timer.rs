@@ -139,6 +139,7 @@ impl Timer {
             entry.set_state(REGISTERED, Relaxed);
             handle.inserted(&mut locked, visit, when)
         };
+        locked.registered += 1;
         drop(locked);
         if unpark {
             handle.unpark();
@@ -213,6 +214,7 @@ impl Timer {
                             entry.set_state(FIRED, Release);
                             waker
                         };
+                        locked.fired += 1;
                         drop(locked);
                         if let Some(waker) = waker {
                             waker.wake();

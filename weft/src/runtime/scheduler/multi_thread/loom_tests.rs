@@ -101,6 +101,8 @@ fn config() -> Config {
         spin_before_park: DEFAULT_SPIN_BEFORE_PARK,
         id: crate::runtime::Id::next(),
         name: None,
+        track_tasks: false,
+        metrics: Default::default(),
     }
 }
 
@@ -197,7 +199,7 @@ fn shut_down(handle: &Arc<Handle>) {
 macro_rules! new_handle {
     ($remotes:expr, $driver:expr) => {
         Arc::new(Handle {
-            shared: Shared::new($remotes, $driver),
+            shared: Shared::new($remotes, $driver, &Default::default()),
             blocking: spawner(),
             config: config(),
         })
