@@ -46,13 +46,23 @@ pub(crate) enum Flavor {
 
 impl Flavor {
     pub(crate) fn build(self) -> Runtime {
+        self.builder().build().unwrap()
+    }
+
+    /// The builder `build` uses (every driver enabled), for tests that
+    /// add settings of their own.
+    pub(crate) fn builder(self) -> Builder {
         match self {
-            Flavor::CurrentThread => Builder::new_current_thread().enable_all().build().unwrap(),
-            Flavor::MultiThread(workers) => Builder::new_multi_thread()
-                .worker_threads(workers)
-                .enable_all()
-                .build()
-                .unwrap(),
+            Flavor::CurrentThread => {
+                let mut builder = Builder::new_current_thread();
+                builder.enable_all();
+                builder
+            }
+            Flavor::MultiThread(workers) => {
+                let mut builder = Builder::new_multi_thread();
+                builder.worker_threads(workers).enable_all();
+                builder
+            }
         }
     }
 

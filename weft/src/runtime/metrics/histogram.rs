@@ -201,7 +201,8 @@ const MAX_PRECISION: u32 = 10;
 /// bucket holds everything above about `max_value`.
 ///
 /// Build one with [`LogHistogram::builder`]; the default is a minimum of
-/// 100 ns, a maximum of 60 s and a precision of 25 % (`p = 2`).
+/// 100 ns, a maximum of 60 s and a precision of 25 % (`p = 2`), in 119
+/// buckets.
 ///
 /// # Examples
 ///
@@ -325,7 +326,7 @@ impl LogHistogram {
 /// measured values and its precision.
 ///
 /// Defaults: `min_value` 100 ns, `max_value` 60 s, precision 25 %
-/// (`precision_exact(2)`).
+/// (`precision_exact(2)`): 119 buckets.
 ///
 /// # Examples
 ///
@@ -933,6 +934,18 @@ mod tests {
                 assert!(shape.bucket_range(n - 3).end < max, "{log:?}");
             }
         }
+    }
+
+    /// The bucket counts tokio's builder gives for the same settings.
+    #[test]
+    fn bucket_counts_match_the_h2_layout() {
+        assert_eq!(LogHistogram::default().num_buckets(), 119);
+        let fine = LogHistogram::builder()
+            .max_value(Duration::from_secs(120))
+            .min_value(Duration::from_nanos(100))
+            .max_error(0.1)
+            .build();
+        assert_eq!(fine.num_buckets(), 485);
     }
 
     #[test]
