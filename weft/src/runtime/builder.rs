@@ -665,9 +665,10 @@ impl Builder {
     ///     .metrics_poll_count_histogram_resolution(Duration::from_micros(64))
     ///     .build()?;
     /// let metrics = rt.metrics();
-    /// // 64 µs rounds up to 2^16 ns; each bucket doubles.
+    /// // 64 µs rounds up to 2^16 ns, the second bucket's start; each
+    /// // bucket then doubles.
     /// assert_eq!(
-    ///     metrics.poll_time_histogram_bucket_range(2),
+    ///     metrics.poll_time_histogram_bucket_range(1),
     ///     Duration::from_nanos(1 << 16)..Duration::from_nanos(1 << 17)
     /// );
     /// # Ok::<(), std::io::Error>(())

@@ -142,10 +142,15 @@ impl RuntimeMetrics {
     ///     .build()?;
     /// let metrics = rt.metrics();
     /// let barrier = Arc::new(Barrier::new(2));
+    /// let (started, running) = std::sync::mpsc::channel();
     /// let busy = {
     ///     let barrier = barrier.clone();
-    ///     rt.spawn_blocking(move || { barrier.wait(); })
+    ///     rt.spawn_blocking(move || {
+    ///         started.send(()).unwrap();
+    ///         barrier.wait();
+    ///     })
     /// };
+    /// running.recv().unwrap();
     /// // The one thread is busy: this closure waits in the queue.
     /// let queued = rt.spawn_blocking(|| ());
     /// assert_eq!(metrics.blocking_queue_depth(), 1);
@@ -790,7 +795,7 @@ impl RuntimeMetrics {
     /// use std::time::Duration;
     ///
     /// let rt = weft::runtime::Builder::new_current_thread().enable_time().build()?;
-    /// rt.block_on(weft::time::sleep(Duration::from_millis(1)));
+    /// rt.block_on(async { weft::time::sleep(Duration::from_millis(1)).await });
     /// let metrics = rt.metrics();
     /// assert_eq!(metrics.timer_registered_count(), 1);
     /// assert_eq!(metrics.timer_fired_count(), 1);

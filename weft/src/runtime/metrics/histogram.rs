@@ -337,7 +337,7 @@ impl LogHistogram {
 /// let histogram = LogHistogram::builder()
 ///     .min_value(Duration::from_micros(10))
 ///     .max_value(Duration::from_secs(10))
-///     .max_error(0.1)
+///     .max_error(0.25)
 ///     .max_buckets(200)
 ///     .expect("fits in 200 buckets");
 /// assert!(histogram.num_buckets() <= 200);
