@@ -301,7 +301,7 @@ impl LogHistogram {
         let w = (index >> p) - 1;
         let mantissa: u64 = (1 << p) + (index & ((1 << p) - 1));
         // The top bucket ends at 2^64: saturate.
-        let end = (mantissa + 1).checked_mul(1 << w).unwrap_or(u64::MAX);
+        let end = (mantissa + 1).saturating_mul(1 << w);
         (mantissa << w)..end
     }
 

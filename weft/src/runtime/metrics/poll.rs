@@ -38,15 +38,18 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 /// The clock of the runtime's histograms, in nanoseconds: the precise
-/// monotonic clock (a vDSO read where the platform has one), never 0 (0
-/// means "not stamped").
+/// monotonic clock (a vDSO read where the platform layer has one, else
+/// `Instant` since the first call), never 0 (0 means "not stamped").
 pub(crate) fn now_ns() -> u64 {
-    let ns = crate::sys::monotonic_ns().unwrap_or_else(|| {
-        static START: OnceLock<Instant> = OnceLock::new();
-        let start = *START.get_or_init(Instant::now);
-        u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
-    });
-    ns.max(1)
+    #[cfg(any(feature = "net", feature = "time", feature = "signal", feature = "fs"))]
+    if let Some(ns) = crate::sys::monotonic_ns() {
+        return ns.max(1);
+    }
+    static START: OnceLock<Instant> = OnceLock::new();
+    let start = *START.get_or_init(Instant::now);
+    u64::try_from(start.elapsed().as_nanos())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// Which histograms a runtime keeps (from its `Builder`).

@@ -163,9 +163,12 @@ impl<'a> SpawnMeta<'a> {
 
 /// The clock of task tracking, in nanoseconds: the coarse monotonic clock
 /// where the platform has one (read without a system call, at most one
-/// kernel tick behind), else the precise one.
+/// kernel tick behind), else the precise one (that of the runtime's
+/// metrics, which works without the platform layer too).
 pub(crate) fn clock_ns() -> u64 {
-    crate::sys::coarse_monotonic_ns()
-        .or_else(crate::sys::monotonic_ns)
-        .unwrap_or(0)
+    #[cfg(any(feature = "net", feature = "time", feature = "signal", feature = "fs"))]
+    if let Some(ns) = crate::sys::coarse_monotonic_ns() {
+        return ns;
+    }
+    crate::runtime::metrics::poll::now_ns()
 }
