@@ -113,6 +113,8 @@ struct PoolState {
     lanes: [Lane; 2],
     /// Threads of both kinds.
     threads: usize,
+    /// Threads per kind (indexed by `Kind`), for `RuntimeMetrics`.
+    threads_of_kind: [usize; 2],
     shutdown: bool,
     /// A shutdown already waited for the threads (its timeout holds; a
     /// later one, say `Drop` after `shutdown_timeout`, returns at once).
@@ -131,6 +133,7 @@ impl BlockingPool {
             state: Mutex::new(PoolState {
                 lanes: [Lane::default(), Lane::default()],
                 threads: 0,
+                threads_of_kind: [0, 0],
                 shutdown: false,
                 waited: false,
                 last_exited: None,
@@ -277,6 +280,19 @@ impl Spawner {
         )
     }
 
+    /// For `RuntimeMetrics`: the blocking threads (the worker lane's
+    /// excluded, rule 5), the idle ones among them, and the closures
+    /// queued for them.
+    pub(crate) fn blocking_counts(&self) -> (usize, usize, usize) {
+        let state = self.inner.state.lock().unwrap();
+        let lane = &state.lanes[Kind::Blocking as usize];
+        (
+            state.threads_of_kind[Kind::Blocking as usize],
+            lane.idle,
+            lane.queue.len(),
+        )
+    }
+
     /// Starts a thread of `kind`, already counted in `threads` by the
     /// caller, who holds no pool lock (rule 4).
     fn start_thread(&self, kind: Kind) -> io::Result<()> {
@@ -306,6 +322,7 @@ impl Spawner {
         struct LeaveCount<'a> {
             inner: &'a Inner,
             own_slot: HandleSlot,
+            kind: Kind,
         }
         impl Drop for LeaveCount<'_> {
             fn drop(&mut self) {
@@ -316,6 +333,7 @@ impl Spawner {
                     .take();
                 let mut state = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
                 state.threads -= 1;
+                state.threads_of_kind[self.kind as usize] -= 1;
                 let previous = std::mem::replace(&mut state.last_exited, own);
                 drop(state);
                 self.inner.exited.notify_all();
@@ -326,7 +344,11 @@ impl Spawner {
         }
 
         let inner = &*self.inner;
-        let _leave = LeaveCount { inner, own_slot };
+        let _leave = LeaveCount {
+            inner,
+            own_slot,
+            kind,
+        };
         if let Some(hook) = &inner.config.on_thread_start {
             hook();
         }
@@ -406,12 +428,14 @@ impl Spawner {
             self.inner.work[k].notify_one();
         } else if kind == Kind::Worker || state.threads < self.inner.config.max_threads {
             state.threads += 1;
+            state.threads_of_kind[k] += 1;
             drop(state);
             if let Err(err) = self.start_thread(kind) {
                 // No thread: the task stays queued for an existing thread;
                 // with none at all, say why before it waits forever.
                 let mut state = self.inner.state.lock().unwrap();
                 state.threads -= 1;
+                state.threads_of_kind[k] -= 1;
                 let none_left = state.threads == 0;
                 drop(state);
                 self.inner.exited.notify_all();

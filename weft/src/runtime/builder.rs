@@ -2,12 +2,13 @@
 
 use super::blocking::{BlockingPool, PoolConfig};
 use super::driver::{Driver, DriverConfig};
+use super::metrics::{duration_ns, HistogramSettings, MetricsConfig};
 use super::runtime::{Runtime, Scheduler};
 #[cfg(feature = "rt-multi-thread")]
 use super::scheduler::multi_thread;
 use super::scheduler::{self, current_thread};
 use super::watchdog::Watchdog;
-use super::{Handle, LocalOptions, LocalRuntime};
+use super::{Handle, HistogramConfiguration, LocalOptions, LocalRuntime};
 use std::fmt;
 use std::io;
 use std::sync::Arc;
@@ -65,6 +66,12 @@ pub struct Builder {
     long_poll_threshold: Option<Duration>,
     /// Set by `on_long_poll`.
     on_long_poll: Option<super::watchdog::ReportFn>,
+    /// Set by `enable_metrics_poll_time_histogram`.
+    enable_poll_time_histogram: bool,
+    poll_time_histogram: HistogramSettings,
+    /// Set by `enable_metrics_schedule_latency_histogram`.
+    enable_schedule_latency_histogram: bool,
+    schedule_latency_histogram: HistogramSettings,
     /// Set by `fs_backend` (feature `fs`).
     #[cfg(feature = "fs")]
     fs_backend: super::FsBackend,
@@ -142,6 +149,10 @@ impl Builder {
             track_tasks: false,
             long_poll_threshold: None,
             on_long_poll: None,
+            enable_poll_time_histogram: false,
+            poll_time_histogram: HistogramSettings::default(),
+            enable_schedule_latency_histogram: false,
+            schedule_latency_histogram: HistogramSettings::default(),
             #[cfg(feature = "fs")]
             fs_backend: super::FsBackend::Auto,
             #[cfg(feature = "fs")]
@@ -531,7 +542,7 @@ impl Builder {
     /// subscriber enables), and the others show their id and state alone.
     ///
     /// Cost: a tracked task's allocation is larger by the size of its
-    /// record (40 bytes on 64-bit targets, 96 with the feature `tracing`,
+    /// record (48 bytes on 64-bit targets, 104 with the feature `tracing`,
     /// which adds the task's span), and each of its polls reads the
     /// coarse monotonic clock once (a few nanoseconds: no system call).
     /// Off by default; an untracked task pays nothing.
@@ -627,7 +638,6 @@ impl Builder {
     /// still running, and on the task's worker thread, right after the
     /// poll, for a finished one; keep it short. A panic in it is caught
     /// and dropped: it never reaches the runtime.
-    ///
     /// # Examples
     ///
     /// ```
@@ -649,6 +659,275 @@ impl Builder {
         F: Fn(&super::LongPoll) + Send + Sync + 'static,
     {
         self.on_long_poll = Some(Arc::new(callback));
+        self
+    }
+
+    /// Keeps a histogram of task poll durations per worker, read through
+    /// [`RuntimeMetrics::poll_time_histogram_bucket_count`] and the other
+    /// `poll_time_histogram_*` methods.
+    ///
+    /// Cost: two reads of the monotonic clock per task poll (a few tens
+    /// of nanoseconds together, no system call where the platform has a
+    /// vDSO clock), and the buckets' memory per worker. Off by default:
+    /// then the poll loop reads no clock for it.
+    ///
+    /// The default shape is 10 linear buckets of 100 µs; change it with
+    /// [`metrics_poll_time_histogram_configuration`] ([`LogHistogram`] is
+    /// finer at a small size).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has this method only with `--cfg tokio_unstable`; in weft it
+    /// is stable API.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = weft::runtime::Builder::new_current_thread()
+    ///     .enable_metrics_poll_time_histogram()
+    ///     .build()?;
+    /// let metrics = rt.metrics();
+    /// assert_eq!(metrics.poll_time_histogram_num_buckets(), 10);
+    /// assert_eq!(
+    ///     metrics.poll_time_histogram_bucket_range(0),
+    ///     Duration::ZERO..Duration::from_micros(100)
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`RuntimeMetrics::poll_time_histogram_bucket_count`]: crate::runtime::RuntimeMetrics::poll_time_histogram_bucket_count
+    /// [`metrics_poll_time_histogram_configuration`]: Builder::metrics_poll_time_histogram_configuration
+    /// [`LogHistogram`]: crate::runtime::LogHistogram
+    pub fn enable_metrics_poll_time_histogram(&mut self) -> &mut Builder {
+        self.enable_poll_time_histogram = true;
+        self
+    }
+
+    /// Sets the shape of the poll-time histogram (which
+    /// [`enable_metrics_poll_time_histogram`] turns on).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has this method only with `--cfg tokio_unstable`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::runtime::{HistogramConfiguration, LogHistogram};
+    ///
+    /// let rt = weft::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_metrics_poll_time_histogram()
+    ///     .metrics_poll_time_histogram_configuration(HistogramConfiguration::log(
+    ///         LogHistogram::builder()
+    ///             .min_value(Duration::from_micros(1))
+    ///             .max_value(Duration::from_secs(1))
+    ///             .max_error(0.1)
+    ///             .max_buckets(500)
+    ///             .expect("fits in 500 buckets"),
+    ///     ))
+    ///     .build()?;
+    /// assert!(rt.metrics().poll_time_histogram_num_buckets() <= 500);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`enable_metrics_poll_time_histogram`]: Builder::enable_metrics_poll_time_histogram
+    pub fn metrics_poll_time_histogram_configuration(
+        &mut self,
+        configuration: HistogramConfiguration,
+    ) -> &mut Builder {
+        self.poll_time_histogram.set(configuration);
+        self
+    }
+
+    /// Sets the scale of the poll-time histogram: buckets of one width
+    /// (the default), or each twice as wide as the one before. Deprecated
+    /// (as in tokio): use [`metrics_poll_time_histogram_configuration`].
+    ///
+    /// Once this, [`metrics_poll_count_histogram_resolution`] or
+    /// [`metrics_poll_count_histogram_buckets`] is called, the three of
+    /// them decide the shape, and [`metrics_poll_time_histogram_configuration`]
+    /// is ignored (as in tokio). Their defaults: linear, 100 µs, 10
+    /// buckets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::runtime::HistogramScale;
+    ///
+    /// # #[allow(deprecated)]
+    /// let rt = weft::runtime::Builder::new_current_thread()
+    ///     .enable_metrics_poll_time_histogram()
+    ///     .metrics_poll_count_histogram_scale(HistogramScale::Log)
+    ///     .metrics_poll_count_histogram_resolution(Duration::from_micros(64))
+    ///     .build()?;
+    /// let metrics = rt.metrics();
+    /// // 64 µs rounds up to 2^16 ns, the second bucket's start; each
+    /// // bucket then doubles.
+    /// assert_eq!(
+    ///     metrics.poll_time_histogram_bucket_range(1),
+    ///     Duration::from_nanos(1 << 16)..Duration::from_nanos(1 << 17)
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`metrics_poll_time_histogram_configuration`]: Builder::metrics_poll_time_histogram_configuration
+    /// [`metrics_poll_count_histogram_resolution`]: Builder::metrics_poll_count_histogram_resolution
+    /// [`metrics_poll_count_histogram_buckets`]: Builder::metrics_poll_count_histogram_buckets
+    #[deprecated(note = "use `metrics_poll_time_histogram_configuration`")]
+    pub fn metrics_poll_count_histogram_scale(
+        &mut self,
+        histogram_scale: crate::runtime::HistogramScale,
+    ) -> &mut Builder {
+        self.poll_time_histogram.set_legacy_scale(histogram_scale);
+        self
+    }
+
+    /// Sets the width of the poll-time histogram's buckets (linear scale)
+    /// or of its second bucket, rounded up to a power of two in ns (log
+    /// scale). Deprecated (as in tokio): use
+    /// [`metrics_poll_time_histogram_configuration`]; see
+    /// [`metrics_poll_count_histogram_scale`].
+    ///
+    /// # Panics
+    ///
+    /// If `resolution` is zero or longer than one second.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # #[allow(deprecated)]
+    /// let rt = weft::runtime::Builder::new_current_thread()
+    ///     .enable_metrics_poll_time_histogram()
+    ///     .metrics_poll_count_histogram_resolution(Duration::from_micros(50))
+    ///     .build()?;
+    /// assert_eq!(
+    ///     rt.metrics().poll_time_histogram_bucket_range(1),
+    ///     Duration::from_micros(50)..Duration::from_micros(100)
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`metrics_poll_time_histogram_configuration`]: Builder::metrics_poll_time_histogram_configuration
+    /// [`metrics_poll_count_histogram_scale`]: Builder::metrics_poll_count_histogram_scale
+    #[deprecated(note = "use `metrics_poll_time_histogram_configuration`")]
+    #[track_caller]
+    pub fn metrics_poll_count_histogram_resolution(
+        &mut self,
+        resolution: Duration,
+    ) -> &mut Builder {
+        assert!(resolution > Duration::ZERO);
+        assert!(resolution <= Duration::from_secs(1));
+        self.poll_time_histogram
+            .set_legacy_resolution(duration_ns(resolution));
+        self
+    }
+
+    /// Sets the number of buckets of the poll-time histogram; the last one
+    /// holds every longer poll. Deprecated (as in tokio): use
+    /// [`metrics_poll_time_histogram_configuration`]; see
+    /// [`metrics_poll_count_histogram_scale`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[allow(deprecated)]
+    /// let rt = weft::runtime::Builder::new_current_thread()
+    ///     .enable_metrics_poll_time_histogram()
+    ///     .metrics_poll_count_histogram_buckets(15)
+    ///     .build()?;
+    /// assert_eq!(rt.metrics().poll_time_histogram_num_buckets(), 15);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`metrics_poll_time_histogram_configuration`]: Builder::metrics_poll_time_histogram_configuration
+    /// [`metrics_poll_count_histogram_scale`]: Builder::metrics_poll_count_histogram_scale
+    #[deprecated(note = "use `metrics_poll_time_histogram_configuration`")]
+    pub fn metrics_poll_count_histogram_buckets(&mut self, buckets: usize) -> &mut Builder {
+        self.poll_time_histogram.set_legacy_buckets(buckets);
+        self
+    }
+
+    /// Keeps a histogram, per worker, of how long tasks wait in a run
+    /// queue: from the moment a task is queued (spawned, woken or
+    /// yielding) to the start of its poll. Read it through
+    /// [`RuntimeMetrics::schedule_latency_histogram_bucket_count`] and the
+    /// other `schedule_latency_histogram_*` methods.
+    ///
+    /// This turns on [task tracking](Builder::enable_task_tracking): the
+    /// time a task was queued is kept in its tracking record, so every
+    /// task's allocation grows by that record (48 bytes on 64-bit
+    /// targets). Cost besides: one read of the monotonic clock each time a
+    /// task is queued and one at the start of each poll (shared with the
+    /// poll-time histogram's when both are on). Off by default.
+    ///
+    /// The default shape is 10 linear buckets of 100 µs; change it with
+    /// [`metrics_schedule_latency_histogram_configuration`].
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has this method only with `--cfg tokio_unstable` and its
+    /// `schedule-latency` feature; in weft it is stable API, always
+    /// compiled in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = weft::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .enable_metrics_schedule_latency_histogram()
+    ///     .build()?;
+    /// rt.block_on(async { weft::spawn(async {}).await.unwrap() });
+    /// let metrics = rt.metrics();
+    /// assert!(metrics.schedule_latency_histogram_enabled());
+    /// assert_eq!(metrics.schedule_latency_histogram_num_buckets(), 10);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`RuntimeMetrics::schedule_latency_histogram_bucket_count`]: crate::runtime::RuntimeMetrics::schedule_latency_histogram_bucket_count
+    /// [`metrics_schedule_latency_histogram_configuration`]: Builder::metrics_schedule_latency_histogram_configuration
+    pub fn enable_metrics_schedule_latency_histogram(&mut self) -> &mut Builder {
+        self.enable_schedule_latency_histogram = true;
+        self
+    }
+
+    /// Sets the shape of the schedule-latency histogram (which
+    /// [`enable_metrics_schedule_latency_histogram`] turns on).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has this method only with `--cfg tokio_unstable` and its
+    /// `schedule-latency` feature.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::runtime::HistogramConfiguration;
+    ///
+    /// let rt = weft::runtime::Builder::new_current_thread()
+    ///     .enable_metrics_schedule_latency_histogram()
+    ///     .metrics_schedule_latency_histogram_configuration(HistogramConfiguration::linear(
+    ///         Duration::from_micros(10),
+    ///         100,
+    ///     ))
+    ///     .build()?;
+    /// assert_eq!(rt.metrics().schedule_latency_histogram_num_buckets(), 100);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`enable_metrics_schedule_latency_histogram`]: Builder::enable_metrics_schedule_latency_histogram
+    pub fn metrics_schedule_latency_histogram_configuration(
+        &mut self,
+        configuration: HistogramConfiguration,
+    ) -> &mut Builder {
+        self.schedule_latency_histogram.set(configuration);
         self
     }
 
@@ -755,8 +1034,18 @@ impl Builder {
             before_park: self.on_thread_park.clone(),
             after_unpark: self.on_thread_unpark.clone(),
             spin_before_park: self.spin_before_park,
-            track_tasks: self.track_tasks || watchdog.is_some(),
+            track_tasks: self.track_tasks
+                || watchdog.is_some()
+                || self.enable_schedule_latency_histogram,
             watchdog,
+            metrics: MetricsConfig {
+                poll_time_histogram: self
+                    .enable_poll_time_histogram
+                    .then(|| self.poll_time_histogram.shape()),
+                schedule_latency_histogram: self
+                    .enable_schedule_latency_histogram
+                    .then(|| self.schedule_latency_histogram.shape()),
+            },
             id: super::Id::next(),
             name: self.name.as_deref().map(Arc::from),
         };
@@ -875,6 +1164,14 @@ impl fmt::Debug for Builder {
             .field("spin_before_park", &self.spin_before_park)
             .field("track_tasks", &self.track_tasks)
             .field("long_poll_threshold", &self.long_poll_threshold)
+            .field(
+                "enable_metrics_poll_time_histogram",
+                &self.enable_poll_time_histogram,
+            )
+            .field(
+                "enable_metrics_schedule_latency_histogram",
+                &self.enable_schedule_latency_histogram,
+            )
             .finish_non_exhaustive()
     }
 }

@@ -131,7 +131,10 @@ pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use long_poll::LongPoll;
-pub use metrics::RuntimeMetrics;
+pub use metrics::{
+    HistogramConfiguration, HistogramScale, InvalidHistogramConfiguration, LogHistogram,
+    LogHistogramBuilder, RuntimeMetrics,
+};
 pub use runtime::{is_rt_shutdown_err, Runtime, RuntimeFlavor};
 
 /// The index of the runtime worker thread this is called on, as in

@@ -60,14 +60,7 @@ impl Flavor {
     }
 
     pub(crate) fn build(self) -> Runtime {
-        match self {
-            Flavor::CurrentThread => Builder::new_current_thread().enable_all().build().unwrap(),
-            Flavor::MultiThread(workers) => Builder::new_multi_thread()
-                .worker_threads(workers)
-                .enable_all()
-                .build()
-                .unwrap(),
-        }
+        self.builder().build().unwrap()
     }
 
     /// Worker threads that poll tasks.

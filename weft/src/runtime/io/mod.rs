@@ -57,7 +57,7 @@ pub(crate) use registration::Registration;
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo, Wants};
 
 use crate::io::Ready;
-use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*};
+use crate::loom::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering::*};
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -109,6 +109,50 @@ struct Inner {
     needs_release: AtomicBool,
     /// `registrations.live.len()`, for a lock-free look.
     live: AtomicUsize,
+    /// For `RuntimeMetrics`.
+    metrics: IoDriverMetrics,
+}
+
+/// The I/O driver's counters (`RuntimeMetrics::io_driver_*`). The
+/// registration counts change under the registrations' lock; the turn
+/// counts are written by the one thread that turns the driver (a load and
+/// a store, no read-modify-write), after the turn's syscall.
+#[derive(Default)]
+pub(crate) struct IoDriverMetrics {
+    fd_registered: AtomicU64,
+    fd_deregistered: AtomicU64,
+    /// Readiness events of resources (not the driver's own wake-ups).
+    ready: AtomicU64,
+    /// Turns that asked the OS for events.
+    turns: AtomicU64,
+}
+
+impl IoDriverMetrics {
+    /// Resources registered so far.
+    pub(crate) fn fd_registered_count(&self) -> u64 {
+        self.fd_registered.load(Relaxed)
+    }
+
+    /// Resources deregistered so far.
+    pub(crate) fn fd_deregistered_count(&self) -> u64 {
+        self.fd_deregistered.load(Relaxed)
+    }
+
+    /// Readiness events delivered so far.
+    pub(crate) fn ready_count(&self) -> u64 {
+        self.ready.load(Relaxed)
+    }
+
+    /// Turns (OS waits or checks) so far.
+    pub(crate) fn turn_count(&self) -> u64 {
+        self.turns.load(Relaxed)
+    }
+
+    /// Adds one by a load and a store: the caller is the only writer
+    /// (under the registrations' lock, or the turning thread).
+    fn bump(counter: &AtomicU64, by: u64) {
+        counter.store(counter.load(Relaxed).wrapping_add(by), Relaxed);
+    }
 }
 
 struct Registrations {
@@ -169,6 +213,7 @@ impl Driver {
                 }),
                 needs_release: AtomicBool::new(false),
                 live: AtomicUsize::new(0),
+                metrics: IoDriverMetrics::default(),
             }),
         };
         let driver = Driver {
@@ -221,6 +266,7 @@ impl Driver {
         // (tick 0) is never mistaken for a delivered one.
         self.tick = self.tick.wrapping_add(1).max(1);
         let mut woken = false;
+        let mut ready_events = 0;
         for event in events.iter() {
             if event.token() == TIMER_TOKEN {
                 continue;
@@ -237,6 +283,7 @@ impl Driver {
                     continue;
                 }
             }
+            ready_events += 1;
             let ready = ready_from(event);
             let ptr = event.token().0 as *const ScheduledIo;
             // SAFETY: the token is the address of a `ScheduledIo` kept alive
@@ -245,6 +292,11 @@ impl Driver {
             let io = unsafe { &*ptr };
             io.set_readiness(self.tick, ready);
             io.wake(ready);
+        }
+        let metrics = &inner.metrics;
+        IoDriverMetrics::bump(&metrics.turns, 1);
+        if ready_events > 0 {
+            IoDriverMetrics::bump(&metrics.ready, ready_events);
         }
         woken
     }
@@ -262,6 +314,11 @@ impl Handle {
     #[cfg(feature = "signal")]
     pub(crate) fn id(&self) -> usize {
         Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// The driver's counters.
+    pub(crate) fn metrics(&self) -> &IoDriverMetrics {
+        &self.inner.metrics
     }
 
     /// Makes a waiting `turn` return (or the next one return at once).
@@ -290,6 +347,7 @@ impl Handle {
         io.position.store(registrations.live.len(), Relaxed);
         registrations.live.push(io.clone());
         self.inner.live.store(registrations.live.len(), Relaxed);
+        IoDriverMetrics::bump(&self.inner.metrics.fd_registered, 1);
         Ok(io)
     }
 
@@ -314,6 +372,7 @@ impl Handle {
         {
             let removed = registrations.live.swap_remove(position);
             self.inner.live.store(registrations.live.len(), Relaxed);
+            IoDriverMetrics::bump(&self.inner.metrics.fd_deregistered, 1);
             if let Some(moved) = registrations.live.get(position) {
                 moved.position.store(position, Relaxed);
             }

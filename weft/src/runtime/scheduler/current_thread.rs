@@ -46,6 +46,7 @@ use crate::runtime::blocking::Spawner;
 use crate::runtime::context;
 use crate::runtime::coop;
 use crate::runtime::driver::{Driver, DriverHandle};
+use crate::runtime::metrics::{poll, PollStart};
 use crate::runtime::park;
 use crate::runtime::scheduler::multi_thread::{Stats, WorkerMetrics};
 use crate::runtime::scheduler::{self, Config};
@@ -108,13 +109,13 @@ impl CurrentThread {
             woken: AtomicBool::new(false),
             driver: driver_handle,
             blocking,
+            metrics: WorkerMetrics::new(&config.metrics),
             config,
-            metrics: WorkerMetrics::default(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
             tick: 0,
-            stats: Stats::default(),
+            stats: Stats::new(&handle.config.metrics),
             driver: Some(driver),
         });
         let scheduler = CurrentThread {
@@ -253,7 +254,12 @@ impl Handle {
 }
 
 impl Schedule for Arc<Handle> {
+    /// The one place a task of this scheduler is queued (spawns, wakes and
+    /// yields all come here).
     fn schedule(&self, task: Notified<Self>) {
+        if self.config.metrics.stamps_schedule() {
+            poll::stamp_scheduled(&task);
+        }
         let remote = context::with_scheduler(|cx| match cx {
             Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self) => {
                 // `try_`: a wake from code that runs while the core is
@@ -344,7 +350,7 @@ impl<'a> CoreGuard<'a> {
                 }
             }
             for _ in 0..handle.config.event_interval {
-                let Some(task) = cx.next_task() else {
+                let Some((task, start)) = cx.next_task() else {
                     if context::has_deferred() {
                         // Yielded tasks wait for a driver check: check
                         // without blocking (which then wakes them).
@@ -355,6 +361,7 @@ impl<'a> CoreGuard<'a> {
                     continue 'drive;
                 };
                 coop::budget(|| task.run());
+                cx.end_poll(start);
             }
             // A long run of ready tasks: let the driver deliver events, and
             // publish the busy time so far.
@@ -383,7 +390,8 @@ impl Context {
         self.core.borrow().is_some()
     }
 
-    fn next_task(&self) -> Option<Notified<Arc<Handle>>> {
+    /// The next task to poll, its poll started in the counters.
+    fn next_task(&self) -> Option<(Notified<Arc<Handle>>, PollStart)> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut().expect("the core is installed while driving");
         core.tick = core.tick.wrapping_add(1);
@@ -393,10 +401,20 @@ impl Context {
         } else {
             core.tasks.pop_front().or_else(|| inject.pop())
         };
-        if task.is_some() {
-            core.stats.polls += 1;
+        let task = task?;
+        let start = core.stats.start_poll(&task);
+        Some((task, start))
+    }
+
+    /// The poll `next_task` started has returned (a branch, with the
+    /// poll-time histogram off).
+    #[inline]
+    fn end_poll(&self, start: PollStart) {
+        if start.is_timed() {
+            if let Some(core) = self.core.borrow_mut().as_mut() {
+                core.stats.end_poll(start);
+            }
         }
-        task
     }
 
     /// Parks on the driver, then wakes the tasks that deferred their wake

@@ -39,11 +39,14 @@ pub(crate) struct Config {
     /// The runtime's name (`Builder::name`), if it has one.
     pub(crate) name: Option<Arc<str>>,
     /// Whether every task gets a `TaskMeta` (`Builder::enable_task_tracking`,
-    /// implied by a long-poll threshold).
+    /// implied by a long-poll threshold and by the schedule-latency
+    /// histogram).
     pub(crate) track_tasks: bool,
     /// The long-poll detector (`Builder::long_poll_threshold`), which each
     /// polling thread registers with.
     pub(crate) watchdog: Option<Arc<crate::runtime::watchdog::Watchdog>>,
+    /// The histograms the workers keep (`runtime/metrics/poll.rs`).
+    pub(crate) metrics: crate::runtime::metrics::MetricsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -55,6 +58,7 @@ impl fmt::Debug for Config {
             .field("global_queue_interval", &self.global_queue_interval)
             .field("spin_before_park", &self.spin_before_park)
             .field("track_tasks", &self.track_tasks)
+            .field("metrics", &self.metrics)
             .finish_non_exhaustive()
     }
 }

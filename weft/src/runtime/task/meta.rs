@@ -32,6 +32,13 @@
 //! 3. With the feature `tracing`, a task whose spawn span a subscriber
 //!    enables is tracked too, and its span lives in `span` (the rules of
 //!    that field are in `task::trace`).
+//! 4. `scheduled_ns` is written (relaxed) by the thread that queues the
+//!    task, before it pushes the run-queue entry, and only on runtimes
+//!    that measure queue delays (`Builder::enable_metrics_schedule_latency_histogram`).
+//!    At most one entry of a task exists at a time (the state word's
+//!    `NOTIFIED`), so there is one writer at a time; the queue's push and
+//!    pop order the write before the read by the worker that pops the
+//!    entry and polls the task.
 
 use crate::loom::{AtomicU64, Ordering::Relaxed};
 use std::fmt;
@@ -49,6 +56,10 @@ pub(crate) struct TaskMeta {
     /// The task's `runtime.spawn` span (rule 3).
     #[cfg(feature = "tracing")]
     span: super::trace::TaskSpan,
+    /// When the task was last queued, on the precise clock of the
+    /// runtime's metrics (`runtime::metrics::poll::now_ns`), in ns; 0 if
+    /// never stamped (rule 4).
+    scheduled_ns: AtomicU64,
 }
 
 // The readers (dumps, long-poll reports) land next; until then only the
@@ -63,6 +74,7 @@ impl TaskMeta {
             last_poll_ns: AtomicU64::new(0),
             #[cfg(feature = "tracing")]
             span: super::trace::TaskSpan::none(),
+            scheduled_ns: AtomicU64::new(0),
         }
     }
 
@@ -100,6 +112,19 @@ impl TaskMeta {
     pub(crate) fn poll_started(&self, now_ns: u64) {
         self.polls.store(self.polls.load(Relaxed) + 1, Relaxed);
         self.last_poll_ns.store(now_ns.max(1), Relaxed);
+    }
+
+    /// Records that the task is being queued now (rule 4).
+    pub(crate) fn set_scheduled_ns(&self, now_ns: u64) {
+        self.scheduled_ns.store(now_ns, Relaxed);
+    }
+
+    /// When the task was last queued, if a queueing was recorded (rule 4).
+    pub(crate) fn scheduled_ns(&self) -> Option<u64> {
+        match self.scheduled_ns.load(Relaxed) {
+            0 => None,
+            ns => Some(ns),
+        }
     }
 }
 
@@ -205,19 +230,12 @@ pub(super) fn task_id(_meta: Option<&TaskMeta>) -> super::Id {
 
 /// The clock of task tracking, in nanoseconds: the coarse monotonic clock
 /// where the platform has one (read without a system call, at most one
-/// kernel tick behind), else the precise one.
-#[cfg(any(feature = "net", feature = "time", feature = "signal", feature = "fs"))]
+/// kernel tick behind), else the precise one (that of the runtime's
+/// metrics, which works without the platform layer too).
 pub(crate) fn clock_ns() -> u64 {
-    crate::sys::coarse_monotonic_ns()
-        .or_else(crate::sys::monotonic_ns)
-        .unwrap_or(0)
-}
-
-/// Without a driver feature there is no `sys` module: `std`'s monotonic
-/// clock, counted from its first reading.
-#[cfg(not(any(feature = "net", feature = "time", feature = "signal", feature = "fs")))]
-pub(crate) fn clock_ns() -> u64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let start = *START.get_or_init(std::time::Instant::now);
-    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    #[cfg(any(feature = "net", feature = "time", feature = "signal", feature = "fs"))]
+    if let Some(ns) = crate::sys::coarse_monotonic_ns() {
+        return ns;
+    }
+    crate::runtime::metrics::poll::now_ns()
 }

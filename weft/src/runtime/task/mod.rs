@@ -167,6 +167,11 @@ impl<S: 'static> Notified<S> {
     pub(crate) fn id(&self) -> Id {
         self.0.id()
     }
+
+    /// The task's [`TaskMeta`], if it is tracked.
+    pub(crate) fn meta(&self) -> Option<&TaskMeta> {
+        self.0.raw.meta()
+    }
 }
 
 /// Allocates a task and returns its three initial references: the owner

@@ -104,6 +104,12 @@ struct Shared {
 pub(crate) struct Locked {
     pub(crate) wheel: Wheel,
     pub(crate) is_shutdown: bool,
+    /// For `RuntimeMetrics`: timers entered into the wheel (an idle
+    /// timer's first poll; moving a registered one is not a new entry).
+    pub(crate) registered: u64,
+    /// For `RuntimeMetrics`: timers the wheel fired (by the driver, or by
+    /// a reset to a passed deadline).
+    pub(crate) fired: u64,
 }
 
 /// The parking thread's half.
@@ -122,6 +128,8 @@ impl Driver {
                 locked: Mutex::new(Locked {
                     wheel: Wheel::new(),
                     is_shutdown: false,
+                    registered: 0,
+                    fired: 0,
                 }),
                 next_expiration: AtomicU64::new(u64::MAX),
                 parked_until: AtomicU64::new(NOT_PARKED),
@@ -253,6 +261,7 @@ impl Driver {
                 // the entry is not touched after this.
                 // SAFETY: as above.
                 unsafe { entry.set_state(FIRED, crate::loom::Ordering::Release) };
+                locked.fired += 1;
                 if self.wakers.len() == WAKE_BATCH {
                     more = true;
                     break;
@@ -315,6 +324,13 @@ impl Handle {
             .locked
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// For `RuntimeMetrics`: timers registered so far, fired so far, and
+    /// in the wheel now. Takes the wheel's lock for a moment.
+    pub(crate) fn timer_counts(&self) -> (u64, u64, usize) {
+        let locked = self.lock();
+        (locked.registered, locked.fired, locked.wheel.len())
     }
 
     /// With the clock paused: holds auto-advance back until the returned

@@ -146,6 +146,7 @@ impl Timer {
             entry.set_state(REGISTERED, Relaxed);
             handle.inserted(&mut locked, visit, when)
         };
+        locked.registered += 1;
         drop(locked);
         if unpark {
             handle.unpark();
@@ -220,6 +221,7 @@ impl Timer {
                             entry.set_state(FIRED, Release);
                             waker
                         };
+                        locked.fired += 1;
                         drop(locked);
                         if let Some(waker) = waker {
                             waker.wake();

@@ -103,6 +103,8 @@ fn config() -> Config {
         watchdog: None,
         id: crate::runtime::Id::next(),
         name: None,
+        track_tasks: false,
+        metrics: Default::default(),
     }
 }
 
@@ -199,7 +201,7 @@ fn shut_down(handle: &Arc<Handle>) {
 macro_rules! new_handle {
     ($remotes:expr, $driver:expr) => {
         Arc::new(Handle {
-            shared: Shared::new($remotes, $driver),
+            shared: Shared::new($remotes, $driver, &Default::default()),
             blocking: spawner(),
             config: config(),
         })

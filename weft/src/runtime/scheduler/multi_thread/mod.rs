@@ -164,7 +164,11 @@ impl MultiThread {
 impl Shared {
     /// The state shared by the workers whose `remotes` are given, all
     /// sleeping on `driver`; nothing queued, every worker awake.
-    fn new(remotes: Vec<Remote>, driver: crate::loom::Arc<SharedDriver>) -> Shared {
+    fn new(
+        remotes: Vec<Remote>,
+        driver: crate::loom::Arc<SharedDriver>,
+        metrics: &crate::runtime::metrics::MetricsConfig,
+    ) -> Shared {
         let workers = remotes.len();
         let (idle, sleepers) = Idle::new(workers);
         Shared {
@@ -177,7 +181,7 @@ impl Shared {
             shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
             workers: Mutex::new(Vec::with_capacity(workers)),
             driver,
-            worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
+            worker_metrics: (0..workers).map(|_| WorkerMetrics::new(metrics)).collect(),
         }
     }
 }
@@ -196,12 +200,12 @@ impl Handle {
         let mut remotes = Vec::with_capacity(workers);
         let mut cores = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let (core, remote) = worker::Core::new(&driver, config.spin_before_park);
+            let (core, remote) = worker::Core::new(&driver, &config);
             remotes.push(remote);
             cores.push(core);
         }
         let handle = Arc::new(Handle {
-            shared: Shared::new(remotes, driver),
+            shared: Shared::new(remotes, driver, &config.metrics),
             blocking,
             config,
         });
@@ -279,7 +283,12 @@ impl Handle {
         remote.steal.len() + usize::from(!remote.lifo.is_empty())
     }
 
+    /// The one place a task of this scheduler is queued (spawns, wakes and
+    /// yields all come here).
     fn schedule_task(self: &Arc<Self>, task: Notified<Arc<Handle>>, is_yield: bool) {
+        if self.config.metrics.stamps_schedule() {
+            crate::runtime::metrics::poll::stamp_scheduled(&task);
+        }
         let local = context::with_scheduler(|cx| match cx {
             Some(scheduler::Context::MultiThread(cx)) => cx.schedule_local(self, task, is_yield),
             _ => Some(task),

@@ -285,13 +285,14 @@ impl Context {
             }
         }
         core.lifo_enabled = true;
-        core.stats.polls += 1;
+        let mut start = core.stats.start_poll(&task);
         *self.core.borrow_mut() = Some(core);
         coop::budget(|| {
             task.run();
             let mut lifo_polls = 0;
             loop {
                 let mut core = self.core.borrow_mut().take()?;
+                core.stats.end_poll(start);
                 let Some(task) = core.lifo.take() else {
                     return Some(core);
                 };
@@ -305,7 +306,7 @@ impl Context {
                 if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
                     core.lifo_enabled = false;
                 }
-                core.stats.polls += 1;
+                start = core.stats.start_poll(&task);
                 *self.core.borrow_mut() = Some(core);
                 task.run();
             }
@@ -482,10 +483,11 @@ impl Context {
 
 impl Core {
     /// A new core and what other threads need to reach its worker; its
-    /// spin for remote work lasts at most `spin_before_park`.
+    /// spin for remote work lasts at most `spin_before_park`, its counters
+    /// keep the histograms `config` asks for.
     pub(super) fn new(
         driver: &crate::loom::Arc<SharedDriver>,
-        spin_before_park: Duration,
+        config: &scheduler::Config,
     ) -> (Box<Core>, Remote) {
         let (steal, run_queue) = queue::local();
         let park = WorkerParker::new(driver.clone());
@@ -502,11 +504,11 @@ impl Core {
             run_queue,
             is_searching: false,
             serving_remote: false,
-            spinner: Spinner::new(spin_before_park),
+            spinner: Spinner::new(config.spin_before_park),
             is_shutdown: false,
             park: Some(park),
             between_polls: false,
-            stats: Stats::default(),
+            stats: Stats::new(&config.metrics),
             rand: FastRand::new(),
         });
         (core, remote)

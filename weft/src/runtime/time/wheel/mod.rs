@@ -99,7 +99,6 @@ impl Wheel {
     }
 
     /// Entries in the wheel.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
