@@ -523,7 +523,7 @@ impl Builder {
     /// others show their id and state alone.
     ///
     /// Cost: a tracked task's allocation is larger by the size of its
-    /// record (40 bytes on 64-bit targets), and each of its polls reads the
+    /// record (80 bytes on 64-bit targets), and each of its polls reads the
     /// coarse monotonic clock once (a few nanoseconds: no system call).
     /// Off by default; an untracked task pays nothing.
     ///

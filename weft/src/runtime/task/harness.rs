@@ -107,6 +107,8 @@ where
         let mut cx = Context::from_waker(&waker);
         if let Some(meta) = raw.meta() {
             meta.poll_started(super::meta::clock_ns());
+            // What this poll's leaves wait on replaces the last poll's.
+            meta.wait_record().clear();
         }
         let result = catch_unwind(AssertUnwindSafe(|| {
             let _current = context::set_current_task(raw);

@@ -40,6 +40,16 @@ impl Id {
         let id = NEXT.fetch_add(1, Relaxed);
         Id(NonZeroU64::new(id).expect("2^64 task ids are never handed out"))
     }
+
+    /// The id as a number (for compact records, `task::wait_record`).
+    pub(crate) fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+
+    /// The id whose number is `id`, if it is one (not 0).
+    pub(crate) fn from_u64(id: u64) -> Option<Id> {
+        NonZeroU64::new(id).map(Id)
+    }
 }
 
 impl fmt::Display for Id {

@@ -29,7 +29,11 @@
 //!    task (which the state word makes one at a time), with relaxed stores;
 //!    other threads read them with relaxed loads for reports, where a value
 //!    one poll old is fine. Nothing is published through them.
+//! 3. `waits` (what the task waits on, for dumps) has a protocol of its
+//!    own: a seqlock with one writer, the polling thread
+//!    (`task::wait_record`).
 
+use super::wait_record::WaitRecord;
 use crate::loom::{AtomicU64, Ordering::Relaxed};
 use std::fmt;
 use std::panic::Location;
@@ -43,6 +47,8 @@ pub(crate) struct TaskMeta {
     /// The coarse monotonic clock when the last poll started, in ns;
     /// 0 before the first poll (rule 2).
     last_poll_ns: AtomicU64,
+    /// What the task waits on since its last poll (rule 3).
+    waits: WaitRecord,
 }
 
 // The readers (dumps, long-poll reports) land next; until then only the
@@ -55,6 +61,7 @@ impl TaskMeta {
             location: spawn.location,
             polls: AtomicU64::new(0),
             last_poll_ns: AtomicU64::new(0),
+            waits: WaitRecord::new(),
         }
     }
 
@@ -86,6 +93,15 @@ impl TaskMeta {
     pub(crate) fn poll_started(&self, now_ns: u64) {
         self.polls.store(self.polls.load(Relaxed) + 1, Relaxed);
         self.last_poll_ns.store(now_ns.max(1), Relaxed);
+    }
+}
+
+// What the task waits on: dumps read it, leaf futures push to it
+// (`runtime::waiting_on::record`), each poll empties it first.
+impl TaskMeta {
+    /// The record of what the task waits on (rule 3).
+    pub(crate) fn wait_record(&self) -> &WaitRecord {
+        &self.waits
     }
 }
 

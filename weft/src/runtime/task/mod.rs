@@ -15,6 +15,7 @@ pub(crate) mod list;
 mod meta;
 pub(crate) mod raw;
 mod state;
+pub(crate) mod wait_record;
 mod waker;
 
 #[cfg(all(test, not(weft_loom)))]
@@ -27,7 +28,7 @@ mod test_probe;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
-pub(crate) use meta::{SpawnMeta, TaskMeta};
+pub(crate) use meta::{clock_ns, SpawnMeta, TaskMeta};
 
 use raw::{Cell, RawTask};
 use std::future::Future;

@@ -232,6 +232,21 @@ impl RawTask {
         }
     }
 
+    /// The task's lifecycle as its state word shows it now (for dumps).
+    pub(crate) fn dump_state(&self) -> crate::runtime::dump::TaskState {
+        use crate::runtime::dump::TaskState;
+        let snapshot = self.state().load();
+        if snapshot.is_complete() {
+            TaskState::Completing
+        } else if snapshot.is_running() {
+            TaskState::Running
+        } else if snapshot.is_notified() {
+            TaskState::Scheduled
+        } else {
+            TaskState::Idle
+        }
+    }
+
     /// Polls the task, consuming a `Notified` reference.
     pub(super) fn poll(self) {
         // SAFETY: the caller gives up a `Notified` reference, as `poll` wants.
@@ -322,11 +337,11 @@ mod tests {
     /// A tracked task's record, in front of its cell: the size
     /// `runtime::Builder::enable_task_tracking` documents.
     #[test]
-    fn task_meta_is_40_bytes() {
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 40);
+    fn task_meta_is_80_bytes() {
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 80);
         assert_eq!(
             std::mem::size_of::<TrackedCell<Ready<()>, Arc<NoopScheduler>>>(),
-            112
+            152
         );
     }
 
