@@ -646,7 +646,11 @@ impl fmt::Display for Task {
         if let Some(name) = &tracked.name {
             write!(f, " {name:?}")?;
         }
-        write!(f, " at {}: {}, polls {}", tracked.location, self.state, tracked.polls)?;
+        write!(
+            f,
+            " at {}: {}, polls {}",
+            tracked.location, self.state, tracked.polls
+        )?;
         if let Some(since) = tracked.since_last_poll {
             let what = if self.state == TaskState::Running {
                 "polled for"

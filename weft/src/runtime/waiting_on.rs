@@ -20,7 +20,6 @@
 #![cfg_attr(not(feature = "rt"), allow(unreachable_pub, dead_code))]
 
 use std::fmt;
-use std::time::Instant;
 
 /// What a task waits on, as recorded by the future it is waiting in (see
 /// [`Task::waiting_on`](crate::runtime::dump::Task::waiting_on)).
@@ -53,7 +52,7 @@ pub enum WaitingOn {
     /// are the paused time).
     Timer {
         /// When the timer fires.
-        deadline: Instant,
+        deadline: std::time::Instant,
     },
     /// An I/O resource (socket, pipe, `AsyncFd`, ...) to become ready.
     Io {
@@ -205,7 +204,7 @@ pub(crate) fn record(what: WaitingOn) {
 }
 
 /// [`record`] for the sync primitives, which also build without `rt`.
-#[cfg(feature = "rt")]
+#[cfg(all(feature = "rt", feature = "sync"))]
 #[inline]
 pub(crate) fn sync(kind: SyncKind) {
     record(WaitingOn::Sync(kind));

@@ -156,7 +156,30 @@ impl<'a> SpawnMeta<'a> {
 /// where the platform has one (read without a system call, at most one
 /// kernel tick behind), else the precise one.
 pub(crate) fn clock_ns() -> u64 {
-    crate::sys::coarse_monotonic_ns()
-        .or_else(crate::sys::monotonic_ns)
-        .unwrap_or(0)
+    platform_clock_ns().unwrap_or_else(instant_clock_ns)
+}
+
+/// The platform's coarse (else precise) monotonic clock, if `sys` reads
+/// one.
+#[cfg(any(feature = "net", feature = "time", feature = "signal", feature = "fs"))]
+fn platform_clock_ns() -> Option<u64> {
+    crate::sys::coarse_monotonic_ns().or_else(crate::sys::monotonic_ns)
+}
+
+/// Without a driver feature `sys` is not built: `Instant` it is.
+#[cfg(not(any(feature = "net", feature = "time", feature = "signal", feature = "fs")))]
+fn platform_clock_ns() -> Option<u64> {
+    None
+}
+
+/// Nanoseconds since the first call, from `Instant` (never 0), where the
+/// platform offers no clock to read directly. Within one process either
+/// this or the platform clock is used, never both.
+fn instant_clock_ns() -> u64 {
+    static BASE: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    let nanos = BASE
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_nanos();
+    u64::try_from(nanos).unwrap_or(u64::MAX).saturating_add(1)
 }

@@ -102,7 +102,10 @@ impl WaitRecord {
         let code = encode(what);
         let len = self.len.load(Relaxed);
         let kept = (len as usize).min(SLOTS);
-        if self.slots[..kept].iter().any(|slot| slot.load(Relaxed) == code) {
+        if self.slots[..kept]
+            .iter()
+            .any(|slot| slot.load(Relaxed) == code)
+        {
             return;
         }
         self.write(|| {
@@ -187,7 +190,9 @@ fn encode(what: WaitingOn) -> u64 {
             let base = base();
             let offset = match deadline.checked_duration_since(base) {
                 Some(after) => i64::try_from(after.as_nanos()).unwrap_or(i64::MAX),
-                None => -i64::try_from(base.duration_since(deadline).as_nanos()).unwrap_or(i64::MAX),
+                None => {
+                    -i64::try_from(base.duration_since(deadline).as_nanos()).unwrap_or(i64::MAX)
+                }
             };
             let offset = offset.clamp(-MAX_OFFSET_NS, MAX_OFFSET_NS);
             (TAG_TIMER, (offset as u64) & PAYLOAD)
