@@ -26,7 +26,8 @@
 //!    here (through `remote` if the set is not being polled at that moment)
 //!    and the set's driving task is woken, so the set is polled again.
 //! 5. A set is listed in the [`LocalSets`] of the runtime it was created
-//!    in, or else of the first runtime that drives it, so that runtime's
+//!    in, or else of the first runtime it is entered in (driven, or
+//!    `LocalSet::enter`), so that runtime's
 //!    task dumps include its tasks. The registry holds `Weak`s: it never
 //!    keeps a set's shared state alive, and a dump upgrades them, walks
 //!    each set's owner list, and drops what it upgraded with no lock held.
@@ -328,9 +329,6 @@ impl LocalSet {
     /// One poll of the set on behalf of `waker`: run tasks, and ask to be
     /// polled again if work remains.
     fn drive(&self, waker: &Waker) {
-        if !self.context.registered.get() {
-            self.context.register();
-        }
         self.register_waker(waker);
         if self.tick() {
             // Budget spent with tasks still ready: yield to the runtime,
@@ -360,6 +358,9 @@ impl LocalContext {
     }
 
     fn enter(self: &Rc<Self>) -> Entered {
+        if !self.registered.get() {
+            self.register();
+        }
         let previous = CURRENT.with(|c| c.replace(Rc::as_ptr(self)));
         Entered {
             previous,
