@@ -337,14 +337,13 @@ rt_test! {
     fn dumps_while_tasks_are_spawned_and_dropped_on_other_threads(_rt: &Runtime, flavor: Flavor) {
         let _watchdog = Watchdog::new("dumps_while_tasks_are_spawned_and_dropped_on_other_threads");
         let rt = tracked(flavor);
-        let stop = Arc::new(AtomicBool::new(false));
+        const SPAWNS: usize = 300;
         let churners: Vec<_> = (0..2)
             .map(|n| {
                 let handle = rt.handle().clone();
-                let stop = stop.clone();
                 std::thread::spawn(move || {
                     let mut spawned = 0usize;
-                    while !stop.load(SeqCst) || spawned < 200 {
+                    while spawned < SPAWNS {
                         // Some finish on their own, some are aborted while
                         // idle (dropped on this thread), some run forever
                         // until the runtime drops them.
@@ -376,7 +375,9 @@ rt_test! {
             }
         });
         rt.block_on(async {
-            for _ in 0..200 {
+            let mut dumps = 0;
+            while dumps < 200 || !churners.iter().all(|c| c.is_finished()) {
+                dumps += 1;
                 let dump = take().await;
                 assert_unique_sorted(&dump);
                 for task in dump.tasks().iter() {
@@ -388,9 +389,8 @@ rt_test! {
             }
         });
         from_outside.join().unwrap();
-        stop.store(true, SeqCst);
         for churner in churners {
-            assert!(churner.join().unwrap() >= 200);
+            assert_eq!(churner.join().unwrap(), SPAWNS);
         }
     }
 }
