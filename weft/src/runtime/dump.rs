@@ -708,3 +708,53 @@ impl fmt::Debug for Dump {
         fmt::Display::fmt(self, f)
     }
 }
+
+/// The walk, small enough for Miri (`scripts/miri.sh`, filter
+/// `runtime::dump`): dumps taken while another thread spawns tracked
+/// tasks and aborts them (so they leave the owner list on that thread)
+/// and this thread polls and completes others.
+#[cfg(all(test, not(weft_loom)))]
+mod tests {
+    use crate::runtime::Builder;
+    use std::collections::HashSet;
+
+    #[test]
+    fn walk_while_tasks_come_and_go_on_another_thread() {
+        let rounds = if cfg!(miri) { 8 } else { 200 };
+        let rt = Builder::new_current_thread()
+            .enable_task_tracking()
+            .build()
+            .unwrap();
+        let handle = rt.handle().clone();
+        let churn = std::thread::spawn(move || {
+            for n in 0..rounds {
+                let idle = crate::task::Builder::new()
+                    .name("churn")
+                    .spawn_on(std::future::pending::<()>(), &handle)
+                    .unwrap();
+                let quick = handle.spawn(async move { n });
+                if n % 2 == 0 {
+                    idle.abort();
+                }
+                drop(quick);
+            }
+        });
+        rt.block_on(async {
+            let mut listed = 0;
+            while !churn.is_finished() || listed == 0 {
+                let dump = crate::runtime::Handle::current().dump().await;
+                let mut seen = HashSet::new();
+                for task in dump.tasks().iter() {
+                    assert!(seen.insert(task.id()), "task {} listed twice", task.id());
+                    assert!(task.polls().is_some(), "every task is tracked here");
+                    if let Some(name) = task.name() {
+                        assert_eq!(name, "churn");
+                    }
+                }
+                listed += seen.len();
+                crate::task::yield_now().await;
+            }
+        });
+        churn.join().unwrap();
+    }
+}

@@ -388,7 +388,8 @@ mod tests {
             other => panic!("expected the shutdown error, got {other:?}"),
         }
         let mut late = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-        let err = Registration::with_handle(&mut late, late.as_raw_fd(), handle).unwrap_err();
+        let fd = late.as_raw_fd();
+        let err = Registration::with_handle(&mut late, fd, handle).unwrap_err();
         assert!(crate::runtime::is_rt_shutdown_err(&err), "{err}");
     }
 

@@ -342,3 +342,85 @@ mod tests {
         assert_eq!(entries, [a, b]);
     }
 }
+
+/// Loom models of the seqlock (`scripts/loom.sh wait_record`).
+#[cfg(all(test, weft_loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::Arc;
+    use crate::util::loom_model::model;
+
+    /// A writer empties a record holding `[x]` and pushes `a`, then `b`
+    /// (one poll); a reader on another thread sees only a state the writer
+    /// left between two writes (rules 2-4), never a mix such as `[x, b]`
+    /// or `[a]` with a count of two.
+    #[test]
+    fn loom_wait_record_reader_sees_whole_states() {
+        model(|| {
+            let x = WaitingOn::Sync(SyncKind::Notify);
+            let a = WaitingOn::Sync(SyncKind::Mutex);
+            let b = WaitingOn::Io {
+                fd: 3,
+                direction: IoDirection::Write,
+            };
+            let record = Arc::new(WaitRecord::new());
+            record.push(x);
+            let writer = {
+                let record = record.clone();
+                loom::thread::spawn(move || {
+                    record.clear();
+                    record.push(a);
+                    record.push(b);
+                })
+            };
+            if let Some(waits) = record.read() {
+                let entries: Vec<_> = waits.entries().collect();
+                assert!(
+                    entries == [x] || entries.is_empty() || entries == [a] || entries == [a, b],
+                    "a mixed state: {entries:?}"
+                );
+                assert_eq!(waits.dropped(), 0);
+            }
+            writer.join().unwrap();
+            let entries: Vec<_> = record.read().unwrap().entries().collect();
+            assert_eq!(entries, [a, b]);
+        });
+    }
+
+    /// Two polls in a row, each on another thread (the task moved between
+    /// workers, handed over through the state word: here a join): the
+    /// second writer continues the first one's sequence.
+    #[test]
+    fn loom_wait_record_writers_in_turn() {
+        model(|| {
+            let a = WaitingOn::Sync(SyncKind::Mutex);
+            let b = WaitingOn::Sync(SyncKind::Watch);
+            let record = Arc::new(WaitRecord::new());
+            let first = {
+                let record = record.clone();
+                loom::thread::spawn(move || {
+                    record.clear();
+                    record.push(a);
+                })
+            };
+            first.join().unwrap();
+            let second = {
+                let record = record.clone();
+                loom::thread::spawn(move || {
+                    record.clear();
+                    record.push(b);
+                })
+            };
+            if let Some(waits) = record.read() {
+                let entries: Vec<_> = waits.entries().collect();
+                assert!(
+                    entries == [a] || entries.is_empty() || entries == [b],
+                    "a mixed state: {entries:?}"
+                );
+            }
+            second.join().unwrap();
+            let entries: Vec<_> = record.read().unwrap().entries().collect();
+            assert_eq!(entries, [b]);
+        });
+    }
+}
