@@ -178,7 +178,8 @@ struct Tracked {
 /// let me = weft::spawn(async {
 ///     let dump = weft::runtime::Handle::current().dump().await;
 ///     let me = weft::task::id();
-///     dump.tasks().iter().find(|t| t.id() == me).unwrap().state()
+///     let state = dump.tasks().iter().find(|t| t.id() == me).unwrap().state();
+///     state
 /// });
 /// assert_eq!(me.await.unwrap(), TaskState::Running);
 /// # }

@@ -242,7 +242,7 @@ impl Handle {
     ///     .enable_all()
     ///     .enable_task_tracking()
     ///     .build()?;
-    /// let task = rt.spawn(weft::time::sleep(Duration::from_secs(60)));
+    /// let task = rt.spawn(async { weft::time::sleep(Duration::from_secs(60)).await });
     /// let handle = rt.handle().clone();
     /// // From a thread outside the runtime:
     /// let dump = std::thread::spawn(move || handle.block_on(handle.dump()))

@@ -11,7 +11,8 @@ use std::io;
 /// A named task is *tracked*: it records its name, where it was spawned,
 /// how many times it was polled and when last, and task dumps and
 /// long-poll reports show them (see
-/// [`runtime::Builder::enable_task_tracking`], which tracks every task).
+/// [`runtime::Builder::enable_task_tracking`](crate::runtime::Builder::enable_task_tracking),
+/// which tracks every task).
 /// The spawn functions are those of [`weft::spawn`](crate::spawn),
 /// [`spawn_local`](super::spawn_local) and
 /// [`spawn_blocking`](super::spawn_blocking), with the same panics, and
