@@ -101,6 +101,7 @@ fn config() -> Config {
         spin_before_park: DEFAULT_SPIN_BEFORE_PARK,
         id: crate::runtime::Id::next(),
         name: None,
+        track_tasks: false,
     }
 }
 
@@ -200,6 +201,7 @@ macro_rules! new_handle {
             shared: Shared::new($remotes, $driver),
             blocking: spawner(),
             config: config(),
+            local_sets: crate::runtime::scheduler::local_set::LocalSets::new(),
         })
     };
 }
@@ -379,6 +381,7 @@ fn one_worker_vs_remote_push(yield_first: bool) {
                 close(&weak);
                 Poll::Ready(())
             }),
+            task::SpawnMeta::here(),
         ));
         worker.join().unwrap();
 
@@ -435,15 +438,15 @@ fn mt_idle_last_searcher_parks_vs_local_push() {
                         Poll::Ready(())
                     })
                 };
-                drop(Handle::spawn(&handle, displaced));
-                drop(Handle::spawn(&handle, in_lifo));
+                drop(Handle::spawn(&handle, displaced, task::SpawnMeta::here()));
+                drop(Handle::spawn(&handle, in_lifo, task::SpawnMeta::here()));
                 drop(handle);
                 stolen_ran.wait();
                 finish(&weak, &finished, 3);
                 Poll::Ready(())
             })
         };
-        drop(Handle::spawn(&handle, spawner));
+        drop(Handle::spawn(&handle, spawner, task::SpawnMeta::here()));
         worker0.join().unwrap();
         worker1.join().unwrap();
 
@@ -532,6 +535,7 @@ fn mt_idle_two_workers_park_vs_remote_push() {
                 close(&weak);
                 Poll::Ready(())
             }),
+            task::SpawnMeta::here(),
         ));
         worker0.join().unwrap();
         worker1.join().unwrap();
@@ -581,8 +585,8 @@ fn mt_idle_last_searcher_finds_work_vs_remote_push() {
             b_ran.open();
             Poll::Ready(())
         });
-        drop(Handle::spawn(&handle, task_a));
-        drop(Handle::spawn(&handle, task_b));
+        drop(Handle::spawn(&handle, task_a, task::SpawnMeta::here()));
+        drop(Handle::spawn(&handle, task_b, task::SpawnMeta::here()));
         worker0.join().unwrap();
         worker1.join().unwrap();
 
@@ -1045,7 +1049,7 @@ fn pending_task(handle: &Arc<Handle>, counters: &Arc<Counters>) -> (JoinHandle<(
             Poll::Pending
         })
     };
-    let join = Handle::spawn(handle, future);
+    let join = Handle::spawn(handle, future, task::SpawnMeta::here());
     let task = handle
         .shared
         .inject
