@@ -211,12 +211,15 @@ pub mod process;
 pub mod runtime;
 /// Without `rt` only the cooperative budget exists (always unconstrained:
 /// no scheduler sets one), so `sync` and `io` spend it without a `cfg`;
-/// and the thread parker with its `block_on`, for `sync`'s `blocking_*`.
+/// the thread parker with its `block_on`, for `sync`'s `blocking_*`; and
+/// the record of what a task waits on, empty without tasks.
 #[cfg(not(feature = "rt"))]
 mod runtime {
     pub(crate) mod coop;
     #[cfg(feature = "sync")]
     pub(crate) mod park;
+    #[cfg(feature = "sync")]
+    pub(crate) mod waiting_on;
 }
 #[cfg(feature = "signal")]
 #[cfg_attr(docsrs, doc(cfg(feature = "signal")))]

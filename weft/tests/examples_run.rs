@@ -143,3 +143,39 @@ fn async_tcp_echoes_all_one_thousand_clients_within_its_window() {
         "not every client was echoed"
     );
 }
+
+/// `dump_on_signal --self-test` sends itself `SIGUSR1` once its tasks wait
+/// and prints the task dump: one line per named task, each with what it
+/// waits on (the program checks the waits itself and fails otherwise).
+#[test]
+fn dump_on_signal_prints_every_task_and_what_it_waits_on() {
+    let output = Command::new(support::example_path("dump_on_signal"))
+        .arg("--self-test")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{}\n{stdout}\n{stderr}",
+        output.status
+    );
+    assert!(
+        stdout.contains("SIGUSR1\ntask dump of runtime "),
+        "{stdout}"
+    );
+    for line in [
+        "\"accept\" at weft/examples/dump_on_signal.rs:",
+        "\"ticker\" at weft/examples/dump_on_signal.rs:",
+        "waiting on timer (deadline in ",
+        "waiting on mutex",
+        "self-test passed",
+    ] {
+        assert!(stdout.contains(line), "no {line:?} in:\n{stdout}");
+    }
+    let conn = stdout
+        .lines()
+        .find(|line| line.contains("\"conn\""))
+        .unwrap_or_else(|| panic!("no conn task in:\n{stdout}"));
+    assert!(conn.contains(" read"), "{conn}");
+}

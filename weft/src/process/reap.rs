@@ -77,6 +77,12 @@ fn choice() -> &'static Choice {
 #[derive(Debug)]
 struct PidFd(OwnedFd);
 
+impl AsRawFd for PidFd {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 impl mio::event::Source for PidFd {
     fn register(
         &mut self,

@@ -117,7 +117,7 @@ fn register<E>(
     set_nonblocking: impl FnOnce(&E) -> io::Result<()>,
 ) -> io::Result<PollEvented<E>>
 where
-    E: mio::event::Source,
+    E: mio::event::Source + std::os::fd::AsRawFd,
 {
     set_nonblocking(&io)?;
     PollEvented::new(io)

@@ -218,6 +218,55 @@ impl Handle {
         }
     }
 
+    /// Takes a dump of the runtime's tasks: every live task with its id and
+    /// state, and for tracked tasks (named ones, or all of them with
+    /// [`Builder::enable_task_tracking`](super::Builder::enable_task_tracking))
+    /// its name, spawn location, poll count, time since its last poll and
+    /// what it waits on. `Debug`/`Display` of the [`Dump`](super::Dump)
+    /// print one task per line. See [`runtime::dump`](super::dump) for
+    /// what is included and how consistent it is.
+    ///
+    /// The future is ready at its first poll and needs no runtime: await
+    /// it in a task, or take a dump from a plain thread with
+    /// `handle.block_on(handle.dump())`. It never waits for a running
+    /// poll, so it also works while a worker is blocked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use weft::runtime::Builder;
+    ///
+    /// let rt = Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_all()
+    ///     .enable_task_tracking()
+    ///     .build()?;
+    /// let task = rt.spawn(async { weft::time::sleep(Duration::from_secs(60)).await });
+    /// let handle = rt.handle().clone();
+    /// // From a thread outside the runtime:
+    /// let dump = std::thread::spawn(move || handle.block_on(handle.dump()))
+    ///     .join()
+    ///     .unwrap();
+    /// assert!(dump.tasks().iter().any(|t| t.id() == task.id()));
+    /// println!("{dump}");
+    /// # task.abort();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio's `Handle::dump` needs `--cfg tokio_unstable --cfg
+    /// tokio_taskdump`, pauses the workers and re-polls every task to
+    /// capture backtraces, does not finish while a worker is blocked, and
+    /// on `current_thread` must be awaited inside the runtime. weft's is
+    /// stable, stops nothing, works from anywhere, and records what each
+    /// task waits on instead of backtraces (see
+    /// [`runtime::dump`](super::dump)).
+    pub async fn dump(&self) -> super::Dump {
+        super::Dump::capture(&self.inner)
+    }
+
     /// Counters describing the runtime's current state.
     pub fn metrics(&self) -> RuntimeMetrics {
         RuntimeMetrics::new(self.inner.clone())

@@ -106,8 +106,14 @@ impl LocalRuntime {
     }
 
     pub(crate) fn from_runtime(runtime: Runtime) -> LocalRuntime {
+        // Made inside the runtime, so the set tracks its tasks as the
+        // runtime does and the runtime's dumps list them.
+        let local = {
+            let _entered = runtime.enter();
+            LocalSet::new()
+        };
         LocalRuntime {
-            local: Some(LocalSet::new()),
+            local: Some(local),
             runtime: Some(runtime),
         }
     }

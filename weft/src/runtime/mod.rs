@@ -77,6 +77,8 @@
 //!
 //! # Internals
 //!
+//! `dump` takes task dumps (`Handle::dump`), from the owner lists and
+//! what tracked tasks record (`waiting_on`: what a task waits on).
 //! `scheduler/` holds the schedulers (`current_thread.rs`, and
 //! `multi_thread/` with its queue, idle and park protocols; dispatched by
 //! an enum), `coop` the cooperative budget, `blocking` the blocking pool,
@@ -92,6 +94,7 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
+pub mod dump;
 #[cfg(feature = "fs")]
 pub(crate) mod fs_backend;
 mod handle;
@@ -114,6 +117,7 @@ pub(crate) mod scheduler;
 pub(crate) mod task;
 #[cfg(feature = "time")]
 pub(crate) mod time;
+pub(crate) mod waiting_on;
 pub(crate) mod watchdog;
 #[cfg(feature = "fs")]
 crate::sys::cfg_io_uring! {
@@ -124,6 +128,7 @@ crate::sys::cfg_io_uring! {
 }
 
 pub use builder::Builder;
+pub use dump::Dump;
 #[cfg(feature = "fs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub use fs_backend::FsBackend;

@@ -12,6 +12,7 @@
 
 use super::Notify;
 use crate::loom::Mutex;
+use crate::runtime::waiting_on::SyncKind;
 use std::fmt;
 
 /// A barrier for `n` tasks: each `wait` returns once `n` tasks are waiting;
@@ -70,7 +71,7 @@ impl Barrier {
                 arrived: 0,
                 generation: 0,
             }),
-            notify: Notify::new(),
+            notify: Notify::with_kind(SyncKind::Barrier),
             n: n.max(1),
         }
     }

@@ -83,6 +83,7 @@ use super::util::linked_list::{link_field, LinkedList, Pointers};
 use super::util::wake_list::WakeList;
 use super::util::waker_cell::WakerCell;
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
+use crate::runtime::waiting_on::{self, SyncKind};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
@@ -366,11 +367,23 @@ impl Semaphore {
     /// Waits for `num` permits (FIFO).
     #[inline]
     pub(crate) fn acquire(&self, num: usize) -> Acquire<'_> {
-        self.acquire_with(num, None)
+        self.acquire_with(num, None, SyncKind::Semaphore)
+    }
+
+    /// [`acquire`](Semaphore::acquire) on behalf of a `kind` of primitive
+    /// (what task dumps show while it waits).
+    #[inline]
+    pub(crate) fn acquire_as(&self, num: usize, kind: SyncKind) -> Acquire<'_> {
+        self.acquire_with(num, None, kind)
     }
 
     #[inline]
-    fn acquire_with<'a>(&'a self, num: usize, pool: Option<&'a ReleasePool>) -> Acquire<'a> {
+    fn acquire_with<'a>(
+        &'a self,
+        num: usize,
+        pool: Option<&'a ReleasePool>,
+        kind: SyncKind,
+    ) -> Acquire<'a> {
         assert!(
             num <= MAX_PERMITS,
             "cannot acquire more than {MAX_PERMITS} permits"
@@ -381,14 +394,15 @@ impl Semaphore {
             node: Waiter::new(num),
             num,
             queued: false,
+            kind,
         }
     }
 
     /// [`acquire`](Semaphore::acquire) for a semaphore whose releases may
-    /// be deferred to `pool` (rule 6).
+    /// be deferred to `pool` (rule 6): a bounded channel's senders.
     #[inline]
     pub(crate) fn acquire_pooled<'a>(&'a self, num: usize, pool: &'a ReleasePool) -> Acquire<'a> {
-        self.acquire_with(num, Some(pool))
+        self.acquire_with(num, Some(pool), SyncKind::MpscSend)
     }
 
     /// Permits available right now, counting those in `pool`. The word is
@@ -770,6 +784,8 @@ pub(crate) struct Acquire<'a> {
     num: usize,
     /// The node may be linked or hold assigned permits: `Drop` must look.
     queued: bool,
+    /// What a task dump shows while this waits.
+    kind: SyncKind,
 }
 
 impl Future for Acquire<'_> {
@@ -808,6 +824,7 @@ impl Acquire<'_> {
         match result {
             Poll::Pending => {
                 self.queued = true;
+                waiting_on::sync(self.kind);
                 Poll::Pending
             }
             Poll::Ready(result) => {

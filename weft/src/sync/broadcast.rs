@@ -53,6 +53,7 @@
 
 use super::Notify;
 use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::runtime::waiting_on::SyncKind;
 use std::fmt;
 
 pub mod error {
@@ -296,8 +297,8 @@ impl<T> Sender<T> {
                     weak_senders: 0,
                     closed: false,
                 }),
-                notify_rx: Notify::new(),
-                notify_tx: Notify::new(),
+                notify_rx: Notify::with_kind(SyncKind::Broadcast),
+                notify_tx: Notify::with_kind(SyncKind::Broadcast),
                 mask: capacity as u64 - 1,
             }),
         }

@@ -18,6 +18,7 @@
 
 use super::batch_semaphore as ll;
 use super::util::macros::{error_impls, guard_impls};
+use crate::runtime::waiting_on::SyncKind;
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -117,7 +118,7 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         // Inline, not a nested `async fn`: one state machine less to copy
         // the waiter node into. The semaphore of a mutex is never closed.
-        if self.semaphore.acquire(1).await.is_err() {
+        if self.semaphore.acquire_as(1, SyncKind::Mutex).await.is_err() {
             unreachable!("a mutex's semaphore is never closed");
         }
         MutexGuard {
@@ -134,7 +135,7 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         // Inline, not a nested `async fn`: one state machine less to copy
         // the waiter node into. The semaphore of a mutex is never closed.
-        if self.semaphore.acquire(1).await.is_err() {
+        if self.semaphore.acquire_as(1, SyncKind::Mutex).await.is_err() {
             unreachable!("a mutex's semaphore is never closed");
         }
         OwnedMutexGuard {

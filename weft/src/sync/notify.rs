@@ -44,6 +44,7 @@ use super::util::linked_list::{link_field, LinkedList, Pointers};
 use super::util::wake_list::WakeList;
 use super::util::waker_cell::WakerCell;
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::runtime::waiting_on::{self, SyncKind};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomPinned;
@@ -110,6 +111,9 @@ fn calls(word: usize) -> usize {
 pub struct Notify {
     state: AtomicUsize,
     waiters: Mutex<LinkedList<Waiter>>,
+    /// What task dumps show a waiter waiting on: `Notify`, or the
+    /// primitive built on this one (`watch`, `broadcast`, `Barrier`).
+    kind: SyncKind,
 }
 
 /// The node of one waiting [`Notified`].
@@ -136,9 +140,15 @@ link_field!(unsafe impl Link for Waiter { pointers });
 impl Notify {
     /// A `Notify` with no permit and no waiter.
     pub fn new() -> Notify {
+        Notify::with_kind(SyncKind::Notify)
+    }
+
+    /// A `Notify` inside the primitive `kind` (for task dumps).
+    pub(crate) fn with_kind(kind: SyncKind) -> Notify {
         Notify {
             state: AtomicUsize::new(EMPTY),
             waiters: Mutex::new(LinkedList::new()),
+            kind,
         }
     }
 
@@ -154,6 +164,7 @@ impl Notify {
         Notify {
             state: AtomicUsize::new(EMPTY),
             waiters: Mutex::new(LinkedList::new()),
+            kind: SyncKind::Notify,
         }
     }
 
@@ -603,6 +614,8 @@ impl<N: Deref<Target = Notify>> NotifiedInner<N> {
         let result = self.poll_inner(Some(cx.waker()));
         if result.is_ready() {
             coop.made_progress();
+        } else {
+            waiting_on::sync(self.notify.kind);
         }
         result
     }

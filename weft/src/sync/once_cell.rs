@@ -20,6 +20,7 @@
 use super::batch_semaphore as ll;
 use super::util::macros::error_impls;
 use super::util::once_slot::OnceSlot;
+use crate::runtime::waiting_on::SyncKind;
 use std::fmt;
 use std::future::Future;
 
@@ -211,7 +212,12 @@ impl<T> OnceCell<T> {
         if let Some(value) = self.get() {
             return Ok(value);
         }
-        if self.semaphore.acquire(1).await.is_err() {
+        if self
+            .semaphore
+            .acquire_as(1, SyncKind::OnceCell)
+            .await
+            .is_err()
+        {
             // Rule 2: closed only once initialised.
             return Ok(self
                 .get()

@@ -38,6 +38,7 @@
 
 use super::util::waker_cell::WakerCell;
 use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
+use crate::runtime::waiting_on::{self, SyncKind};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -310,6 +311,7 @@ impl<T> Sender<T> {
             coop.made_progress();
             return Poll::Ready(());
         }
+        waiting_on::sync(SyncKind::Oneshot);
         Poll::Pending
     }
 }
@@ -417,6 +419,7 @@ impl<T> Receiver<T> {
             }
             // Rule 2.
             if !inner.register_task(&inner.rx_task, RX_TASK_SET, VALUE_SENT, state, cx.waker()) {
+                waiting_on::sync(SyncKind::Oneshot);
                 return Poll::Pending;
             }
         }

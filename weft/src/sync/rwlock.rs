@@ -20,6 +20,7 @@
 use super::batch_semaphore as ll;
 use super::util::macros::guard_impls;
 use super::TryLockError;
+use crate::runtime::waiting_on::SyncKind;
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -135,8 +136,13 @@ impl<T> RwLock<T> {
 /// `async fn` so the callers' futures do not nest another state machine
 /// (and copy the waiter node into it) on the uncontended path.
 macro_rules! acquire {
-    ($lock:expr, $permits:expr) => {
-        if $lock.semaphore.acquire($permits as usize).await.is_err() {
+    ($lock:expr, $permits:expr, $kind:ident) => {
+        if $lock
+            .semaphore
+            .acquire_as($permits as usize, SyncKind::$kind)
+            .await
+            .is_err()
+        {
             unreachable!("a RwLock's semaphore is never closed");
         }
     };
@@ -150,7 +156,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Cancel safe in tokio's sense: a dropped future loses its place in
     /// the queue, never access it was granted.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        acquire!(self, 1);
+        acquire!(self, 1, RwLockRead);
         RwLockReadGuard::new(&self.semaphore, self.data.get())
     }
 
@@ -160,7 +166,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        acquire!(self, 1);
+        acquire!(self, 1, RwLockRead);
         let data = self.data.get();
         OwnedRwLockReadGuard { lock: self, data }
     }
@@ -206,7 +212,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        acquire!(self, self.max_readers);
+        acquire!(self, self.max_readers, RwLockWrite);
         RwLockWriteGuard {
             semaphore: &self.semaphore,
             data: self.data.get(),
@@ -221,7 +227,7 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        acquire!(self, self.max_readers);
+        acquire!(self, self.max_readers, RwLockWrite);
         let data = self.data.get();
         OwnedRwLockWriteGuard {
             permits: self.max_readers,

@@ -28,6 +28,7 @@
 
 use super::Notify;
 use crate::loom::{Arc, AtomicUsize, Ordering, RwLock, RwLockReadGuard};
+use crate::runtime::waiting_on::SyncKind;
 use std::fmt;
 use std::ops::Deref;
 
@@ -380,8 +381,8 @@ impl<T> Sender<T> {
                 state: AtomicUsize::new(0),
                 receivers: AtomicUsize::new(receivers),
                 senders: AtomicUsize::new(1),
-                notify_rx: Notify::new(),
-                notify_tx: Notify::new(),
+                notify_rx: Notify::with_kind(SyncKind::Watch),
+                notify_tx: Notify::with_kind(SyncKind::Watch),
             }),
         }
     }

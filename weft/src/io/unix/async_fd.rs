@@ -334,7 +334,7 @@ impl<T: AsRawFd> AsyncFd<T> {
         // The descriptor is read once and kept: deregistration uses this
         // number whatever `as_raw_fd` says later.
         let fd = inner.as_raw_fd();
-        match Registration::new(&mut mio::unix::SourceFd(&fd)) {
+        match Registration::new(&mut mio::unix::SourceFd(&fd), fd) {
             Ok(registration) => Ok(AsyncFd {
                 registration,
                 inner: Some(inner),

@@ -59,6 +59,7 @@ pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo, Wants};
 use crate::io::Ready;
 use crate::loom::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering::*};
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -328,12 +329,14 @@ impl Handle {
         }
     }
 
-    /// Registers `source` for both readiness directions.
+    /// Registers `source` (whose descriptor is `fd`, kept for task dumps)
+    /// for both readiness directions.
     pub(crate) fn register(
         &self,
         source: &mut impl mio::event::Source,
+        fd: RawFd,
     ) -> io::Result<Arc<ScheduledIo>> {
-        let io = Arc::new(ScheduledIo::new());
+        let io = Arc::new(ScheduledIo::new(fd));
         let token = mio::Token(Arc::as_ptr(&io) as usize);
         let mut registrations = self.inner.registrations.lock().unwrap();
         if registrations.is_shutdown {
@@ -454,7 +457,7 @@ mod tests {
         ours.set_nonblocking(true).unwrap();
         let duplicate = ours.try_clone().unwrap();
         let fd = ours.into_raw_fd();
-        let io = handle.register(&mut mio::unix::SourceFd(&fd)).unwrap();
+        let io = handle.register(&mut mio::unix::SourceFd(&fd), fd).unwrap();
         let weak = Arc::downgrade(&io);
 
         // The owner closes its descriptor first (what a misbehaving

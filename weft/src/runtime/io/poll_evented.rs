@@ -10,6 +10,7 @@
 use super::{Direction, Registration, Wants};
 use crate::io::{Interest, ReadBuf, Ready};
 use std::io::{self, Read, Write};
+use std::os::fd::AsRawFd;
 use std::task::{ready, Context, Poll};
 
 /// Owns a mio source and its registration; deregisters on drop.
@@ -20,7 +21,7 @@ pub(crate) struct PollEvented<E: mio::event::Source> {
     registration: Registration,
 }
 
-impl<E: mio::event::Source> PollEvented<E> {
+impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
     /// Registers `io` with the current runtime's driver.
     ///
     /// # Panics
@@ -28,7 +29,8 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// As [`Registration::new`]: outside a runtime with I/O enabled.
     #[track_caller]
     pub(crate) fn new(mut io: E) -> io::Result<PollEvented<E>> {
-        let registration = Registration::new(&mut io)?;
+        let fd = io.as_raw_fd();
+        let registration = Registration::new(&mut io, fd)?;
         Ok(PollEvented {
             io: Some(io),
             registration,
@@ -38,13 +40,16 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// With an explicit driver handle (the driver's own tests).
     #[cfg(all(test, not(weft_loom), not(miri)))]
     pub(crate) fn with_handle(mut io: E, handle: super::Handle) -> io::Result<PollEvented<E>> {
-        let registration = Registration::with_handle(&mut io, handle)?;
+        let fd = io.as_raw_fd();
+        let registration = Registration::with_handle(&mut io, fd, handle)?;
         Ok(PollEvented {
             io: Some(io),
             registration,
         })
     }
+}
 
+impl<E: mio::event::Source> PollEvented<E> {
     pub(crate) fn get_ref(&self) -> &E {
         self.io
             .as_ref()
@@ -383,7 +388,8 @@ mod tests {
             other => panic!("expected the shutdown error, got {other:?}"),
         }
         let mut late = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
-        let err = Registration::with_handle(&mut late, handle).unwrap_err();
+        let fd = late.as_raw_fd();
+        let err = Registration::with_handle(&mut late, fd, handle).unwrap_err();
         assert!(crate::runtime::is_rt_shutdown_err(&err), "{err}");
     }
 

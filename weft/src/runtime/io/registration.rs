@@ -4,6 +4,7 @@
 use super::{shutdown_error, Direction, Handle, ReadyEvent, ScheduledIo, Wants};
 use crate::runtime::{context, coop, messages};
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -23,20 +24,23 @@ impl Registration {
     /// Outside a weft runtime, or on one built without
     /// [`enable_io`](crate::runtime::Builder::enable_io).
     #[track_caller]
-    pub(crate) fn new(source: &mut impl mio::event::Source) -> io::Result<Registration> {
+    pub(crate) fn new(source: &mut impl mio::event::Source, fd: RawFd) -> io::Result<Registration> {
         let handle = match context::with_current(|runtime| runtime.io_handle().cloned()) {
             Ok(Some(handle)) => handle,
             Ok(None) => panic!("{}", messages::IO_DISABLED),
             Err(err) => panic!("{err}"),
         };
-        Registration::with_handle(source, handle)
+        Registration::with_handle(source, fd, handle)
     }
 
+    /// Registers `source`, whose descriptor is `fd` (task dumps show it),
+    /// with `handle`'s driver.
     pub(crate) fn with_handle(
         source: &mut impl mio::event::Source,
+        fd: RawFd,
         handle: Handle,
     ) -> io::Result<Registration> {
-        let shared = handle.register(source)?;
+        let shared = handle.register(source, fd)?;
         Ok(Registration { handle, shared })
     }
 

@@ -59,6 +59,7 @@
 
 use crate::io::{Interest, Ready};
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering::*, UnsafeCell};
+use crate::runtime::waiting_on::{self, IoDirection, WaitingOn};
 use std::future::Future;
 use std::marker::PhantomPinned;
 use std::mem::MaybeUninit;
@@ -363,15 +364,32 @@ pub(crate) struct ScheduledIo {
     /// Index in the driver's registration list; read and written only
     /// under that list's lock.
     pub(super) position: AtomicUsize,
+    /// The resource's descriptor, for task dumps (never used for I/O).
+    fd: i32,
 }
 
 impl ScheduledIo {
-    pub(super) fn new() -> ScheduledIo {
+    /// The state of the resource whose descriptor is `fd`.
+    pub(super) fn new(fd: i32) -> ScheduledIo {
         ScheduledIo {
             readiness: AtomicUsize::new(0),
             waiters: Mutex::new(Waiters::default()),
             position: AtomicUsize::new(0),
+            fd,
         }
+    }
+
+    /// Records, for task dumps, that the polling task waits for `wants`.
+    fn record_wait(&self, wants: Wants) {
+        let direction = match wants {
+            Wants::Read => IoDirection::Read,
+            Wants::Write => IoDirection::Write,
+            Wants::Either => IoDirection::ReadOrWrite,
+        };
+        waiting_on::record(WaitingOn::Io {
+            fd: self.fd,
+            direction,
+        });
     }
 
     fn lock(&self) -> MutexGuard<'_, Waiters> {
@@ -488,6 +506,7 @@ impl ScheduledIo {
             return if event.is_ready() {
                 Poll::Ready(event)
             } else {
+                self.record_wait(direction.into());
                 Poll::Pending
             };
         }
@@ -608,6 +627,7 @@ impl Future for Readiness<'_> {
             drop(waiters);
             // Rule 6: outside the lock.
             drop(replaced);
+            this.io.record_wait(this.wants);
             return Poll::Pending;
         }
     }
@@ -636,7 +656,7 @@ mod tests {
 
     #[test]
     fn readiness_is_cached_until_cleared_with_the_same_tick() {
-        let io = ScheduledIo::new();
+        let io = ScheduledIo::new(-1);
         let (wakes, waker) = counting();
         let mut cx = Context::from_waker(&waker);
         assert!(io.poll_readiness(&mut cx, Direction::Read).is_pending());
@@ -664,7 +684,7 @@ mod tests {
 
     #[test]
     fn closed_bits_survive_a_clear_and_shutdown_wakes_everyone() {
-        let io = ScheduledIo::new();
+        let io = ScheduledIo::new(-1);
         io.set_readiness(1, Ready::READABLE | Ready::READ_CLOSED);
         let event = io.ready_now(Wants::Read);
         io.clear_readiness(event);
@@ -692,7 +712,7 @@ mod tests {
     /// woken once, the others stay, and dropped ones are unlinked.
     #[test]
     fn every_matching_list_waiter_is_woken_in_batches() {
-        let io = ScheduledIo::new();
+        let io = ScheduledIo::new(-1);
         let (reads, read_waker) = counting();
         let (writes, write_waker) = counting();
         let (eithers, either_waker) = counting();
@@ -762,7 +782,7 @@ mod tests {
                 let _ = pin!(self.0.readiness(Wants::Read)).poll(&mut cx);
             }
         }
-        let io = Arc::new(ScheduledIo::new());
+        let io = Arc::new(ScheduledIo::new(-1));
         for round in 0..2 {
             let waker = Waker::from(Arc::new(Reentrant(io.clone())));
             let mut cx = Context::from_waker(&waker);
@@ -797,7 +817,7 @@ mod loom_tests {
 
     /// Runs `body` as a loom model, on a new resource each execution.
     fn io_model(body: impl Fn(&Arc<ScheduledIo>) + Sync + Send + 'static) {
-        model(move || body(&Arc::new(ScheduledIo::new())));
+        model(move || body(&Arc::new(ScheduledIo::new(-1))));
     }
 
     /// The driver, on a second loom thread: `ready` arrives (tick 1) and

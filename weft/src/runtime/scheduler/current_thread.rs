@@ -48,6 +48,7 @@ use crate::runtime::coop;
 use crate::runtime::driver::{Driver, DriverHandle};
 use crate::runtime::metrics::{poll, PollStart};
 use crate::runtime::park;
+use crate::runtime::scheduler::local_set::LocalSets;
 use crate::runtime::scheduler::multi_thread::{Stats, WorkerMetrics};
 use crate::runtime::scheduler::{self, Config};
 use crate::runtime::task::list::OwnedTasks;
@@ -80,6 +81,8 @@ pub(crate) struct Handle {
     pub(crate) config: Config,
     /// Published from `Core::stats` at each park.
     metrics: WorkerMetrics,
+    /// The `LocalSet`s created in or driven by this runtime (task dumps).
+    pub(crate) local_sets: LocalSets,
 }
 
 /// Owned by the driving thread.
@@ -111,6 +114,7 @@ impl CurrentThread {
             blocking,
             metrics: WorkerMetrics::new(&config.metrics),
             config,
+            local_sets: LocalSets::new(),
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
@@ -234,6 +238,12 @@ impl Handle {
     /// Tasks ever spawned.
     pub(crate) fn spawned_tasks(&self) -> u64 {
         self.owned.spawned()
+    }
+
+    /// Calls `f` for every live task, in one pass over the owner list
+    /// (see `OwnedTasks::for_each`).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(crate::runtime::task::raw::RawTask)) {
+        self.owned.for_each(f);
     }
 
     pub(crate) fn worker_metrics(&self) -> &WorkerMetrics {

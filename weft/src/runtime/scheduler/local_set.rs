@@ -25,10 +25,17 @@
 //!    (`runtime::context::defer`); when that wake comes, the task is queued
 //!    here (through `remote` if the set is not being polled at that moment)
 //!    and the set's driving task is woken, so the set is polled again.
+//! 5. A set is listed in the [`LocalSets`] of the runtime it was created
+//!    in, or else of the first runtime it is entered in (driven, or
+//!    `LocalSet::enter`), so that runtime's
+//!    task dumps include its tasks. The registry holds `Weak`s: it never
+//!    keeps a set's shared state alive, and a dump upgrades them, walks
+//!    each set's owner list, and drops what it upgraded with no lock held.
 
 use crate::loom::Mutex;
 use crate::runtime::coop;
 use crate::runtime::task::list::OwnedTasks;
+use crate::runtime::task::raw::RawTask;
 use crate::runtime::task::{
     bind_local, JoinHandle, Notified, Schedule, SpawnKind, SpawnMeta, Task,
 };
@@ -40,7 +47,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 
 /// Tasks run per poll of the set before it yields to the runtime.
@@ -89,6 +96,8 @@ struct LocalContext {
     ticking: Cell<bool>,
     /// [`LocalSet::id`]: from the runtimes' id space.
     id: crate::runtime::Id,
+    /// Whether a runtime's [`LocalSets`] lists this set (rule 5).
+    registered: Cell<bool>,
 }
 
 /// The side other threads may touch (through wakers).
@@ -192,24 +201,28 @@ pub struct LocalEnterGuard {
 impl LocalSet {
     /// An empty set.
     pub fn new() -> LocalSet {
-        LocalSet {
+        let shared = Arc::new(Shared {
+            owned: OwnedTasks::new(),
+            remote: Mutex::new(Some(VecDeque::new())),
+            waker: Mutex::new(None),
+            track_tasks: crate::runtime::context::with_current(|handle| {
+                handle.config().track_tasks
+            })
+            .unwrap_or(false),
+        });
+        let local = LocalSet {
             context: Rc::new(LocalContext {
-                shared: Arc::new(Shared {
-                    owned: OwnedTasks::new(),
-                    remote: Mutex::new(Some(VecDeque::new())),
-                    waker: Mutex::new(None),
-                    track_tasks: crate::runtime::context::with_current(|handle| {
-                        handle.config().track_tasks
-                    })
-                    .unwrap_or(false),
-                }),
+                shared,
                 queue: RefCell::new(VecDeque::new()),
                 tick: Cell::new(0),
                 ticking: Cell::new(false),
                 id: crate::runtime::Id::next(),
+                registered: Cell::new(false),
             }),
             _not_send: PhantomData,
-        }
+        };
+        local.context.register();
+        local
     }
 
     /// This set's id, from the same space as the runtimes' ids
@@ -337,7 +350,19 @@ impl Drop for ResetTicking<'_> {
 }
 
 impl LocalContext {
+    /// Lists the set in the current runtime's [`LocalSets`], if there is
+    /// a current runtime (rule 5).
+    fn register(&self) {
+        let registered = crate::runtime::context::with_current(|handle| {
+            handle.local_sets().register(&self.shared);
+        });
+        self.registered.set(registered.is_ok());
+    }
+
     fn enter(self: &Rc<Self>) -> Entered {
+        if !self.registered.get() {
+            self.register();
+        }
         let previous = CURRENT.with(|c| c.replace(Rc::as_ptr(self)));
         Entered {
             previous,
@@ -432,6 +457,49 @@ impl Schedule for Arc<Shared> {
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.owned.remove(task)
+    }
+}
+
+/// The [`LocalSet`]s of one runtime, for its task dumps (rule 5).
+pub(crate) struct LocalSets {
+    sets: Mutex<Vec<Weak<Shared>>>,
+}
+
+impl LocalSets {
+    pub(crate) fn new() -> LocalSets {
+        LocalSets {
+            sets: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn register(&self, shared: &Arc<Shared>) {
+        let mut sets = self.sets.lock().unwrap_or_else(|e| e.into_inner());
+        sets.retain(|set| set.strong_count() > 0);
+        sets.push(Arc::downgrade(shared));
+    }
+
+    /// Calls `f` for every task of every live set, one owner-list pass per
+    /// set (see `OwnedTasks::for_each` for what `f` may do).
+    pub(crate) fn for_each_task(&self, mut f: impl FnMut(RawTask)) {
+        let live: Vec<Arc<Shared>> = self
+            .sets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter_map(Weak::upgrade)
+            .collect();
+        for shared in &live {
+            shared.owned.for_each(&mut f);
+        }
+        // Dropped here, with no lock held: this may be a set's last
+        // reference, whose stored waker then drops (rule 5).
+        drop(live);
+    }
+}
+
+impl fmt::Debug for LocalSets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalSets").finish_non_exhaustive()
     }
 }
 

@@ -166,6 +166,25 @@ impl Handle {
         }
     }
 
+    /// The `LocalSet`s whose tasks this runtime's dumps include.
+    pub(crate) fn local_sets(&self) -> &local_set::LocalSets {
+        match self {
+            Handle::CurrentThread(handle) => &handle.local_sets,
+            #[cfg(feature = "rt-multi-thread")]
+            Handle::MultiThread(handle) => &handle.local_sets,
+        }
+    }
+
+    /// Calls `f` for every live task of the runtime's own scheduler, in
+    /// one pass over its owner list (see `OwnedTasks::for_each`).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(crate::runtime::task::raw::RawTask)) {
+        match self {
+            Handle::CurrentThread(handle) => handle.for_each_task(f),
+            #[cfg(feature = "rt-multi-thread")]
+            Handle::MultiThread(handle) => handle.for_each_task(f),
+        }
+    }
+
     pub(crate) fn alive_tasks(&self) -> usize {
         match self {
             Handle::CurrentThread(handle) => handle.alive_tasks(),

@@ -108,6 +108,8 @@ where
         let now_ns = raw.meta().map(|meta| {
             let now = super::meta::clock_ns();
             meta.poll_started(now);
+            // What this poll's leaves wait on replaces the last poll's.
+            meta.wait_record().clear();
             now
         });
         let result = catch_unwind(AssertUnwindSafe(|| {

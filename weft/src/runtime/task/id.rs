@@ -41,10 +41,14 @@ impl Id {
         Id(NonZeroU64::new(id).expect("2^64 task ids are never handed out"))
     }
 
-    /// The number, for the `task.id` field of a task's `tracing` span.
-    #[cfg(feature = "tracing")]
+    /// The id as a number (for compact records, `task::wait_record`).
     pub(crate) fn as_u64(self) -> u64 {
         self.0.get()
+    }
+
+    /// The id whose number is `id`, if it is one (not 0).
+    pub(crate) fn from_u64(id: u64) -> Option<Id> {
+        NonZeroU64::new(id).map(Id)
     }
 }
 

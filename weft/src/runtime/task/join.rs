@@ -139,6 +139,10 @@ impl<T> Future for JoinHandle<T> {
         if output.is_ready() {
             self.output_taken = true;
             coop.made_progress();
+        } else {
+            crate::runtime::waiting_on::record(crate::runtime::waiting_on::WaitingOn::Task(
+                self.raw.id(),
+            ));
         }
         // Still pending: dropping `coop` gives the unit back.
         output

@@ -10,10 +10,23 @@
 //! the cell and no allocation; the lock is taken once at spawn and once at
 //! completion, never on wake or poll.
 //!
-//! Rules: the links of a task are read and written only with the lock held;
-//! a task is in at most one list, its own scheduler's; once `closed` is set,
-//! `bind` refuses new tasks (they are cancelled on the spot), so shutdown
-//! cannot race with a spawn and miss it.
+//! Rules:
+//!
+//! 1. The links of a task are read and written only with the lock held.
+//! 2. A task is in at most one list, its own scheduler's.
+//! 3. Once `closed` is set, `bind` refuses new tasks (they are cancelled
+//!    on the spot), so shutdown cannot race with a spawn and miss it.
+//! 4. **A task in the list is alive while the lock is held.** The list's
+//!    reference (the `Task` handed to `bind`) is given up only by code that
+//!    first unlinks the task under the lock (`remove`,
+//!    `close_and_shutdown_all`) and drops the reference after releasing
+//!    it; until then the count is at least one, so the cell cannot be
+//!    freed. So a walk under the lock ([`OwnedTasks::for_each`]) may read
+//!    any linked task's header, state word and `TaskMeta` without taking a
+//!    reference, and never touches a freed task. Dumps rely on this.
+//! 5. Each link is visited once per walk: the walk holds the lock for the
+//!    whole pass, so no task is linked, unlinked or moved during it, and a
+//!    task appears in a walk at most once.
 
 use super::raw::{Header, RawTask};
 use super::{Notified, Schedule, Task};
@@ -109,6 +122,24 @@ impl<S: Schedule> OwnedTasks<S> {
     /// Number of tasks ever bound to this list (spawned while open).
     pub(crate) fn spawned(&self) -> u64 {
         self.inner.lock().unwrap().spawned
+    }
+
+    /// Calls `f` once for every task in the list, in one pass with the lock
+    /// held (rules 4 and 5). `f` gets the task only for the call: it must
+    /// not keep it, take a reference, run user code (wakers, drops of user
+    /// values) or take this list's lock; it may read the task's header,
+    /// state and `TaskMeta`.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(RawTask)) {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = inner.head;
+        while let Some(ptr) = next {
+            // SAFETY: `ptr` is linked and the lock is held: the task is
+            // alive (rule 4).
+            let raw = unsafe { RawTask::from_raw(ptr) };
+            // SAFETY: the lock is held (rule 1).
+            next = raw.header().owned.with(|links| unsafe { (*links).next });
+            f(raw);
+        }
     }
 
     /// Refuses further tasks and cancels every task still in the list.

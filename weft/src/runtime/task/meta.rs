@@ -39,7 +39,11 @@
 //!    `NOTIFIED`), so there is one writer at a time; the queue's push and
 //!    pop order the write before the read by the worker that pops the
 //!    entry and polls the task.
+//! 5. `waits` (what the task waits on, for dumps) has a protocol of its
+//!    own: a seqlock with one writer, the polling thread
+//!    (`task::wait_record`).
 
+use super::wait_record::WaitRecord;
 use crate::loom::{AtomicU64, Ordering::Relaxed};
 use std::fmt;
 use std::panic::Location;
@@ -60,6 +64,8 @@ pub(crate) struct TaskMeta {
     /// runtime's metrics (`runtime::metrics::poll::now_ns`), in ns; 0 if
     /// never stamped (rule 4).
     scheduled_ns: AtomicU64,
+    /// What the task waits on since its last poll (rule 5).
+    waits: WaitRecord,
 }
 
 // The readers (dumps, long-poll reports) land next; until then only the
@@ -75,6 +81,7 @@ impl TaskMeta {
             #[cfg(feature = "tracing")]
             span: super::trace::TaskSpan::none(),
             scheduled_ns: AtomicU64::new(0),
+            waits: WaitRecord::new(),
         }
     }
 
@@ -125,6 +132,15 @@ impl TaskMeta {
             0 => None,
             ns => Some(ns),
         }
+    }
+}
+
+// What the task waits on: dumps read it, leaf futures push to it
+// (`runtime::waiting_on::record`), each poll empties it first.
+impl TaskMeta {
+    /// The record of what the task waits on (rule 3).
+    pub(crate) fn wait_record(&self) -> &WaitRecord {
+        &self.waits
     }
 }
 

@@ -17,6 +17,7 @@ pub(crate) mod raw;
 mod state;
 #[cfg(feature = "tracing")]
 mod trace;
+pub(crate) mod wait_record;
 mod waker;
 
 #[cfg(all(test, not(weft_loom)))]

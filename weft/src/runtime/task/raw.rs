@@ -232,6 +232,21 @@ impl RawTask {
         }
     }
 
+    /// The task's lifecycle as its state word shows it now (for dumps).
+    pub(crate) fn dump_state(&self) -> crate::runtime::dump::TaskState {
+        use crate::runtime::dump::TaskState;
+        let snapshot = self.state().load();
+        if snapshot.is_complete() {
+            TaskState::Completing
+        } else if snapshot.is_running() {
+            TaskState::Running
+        } else if snapshot.is_notified() {
+            TaskState::Scheduled
+        } else {
+            TaskState::Idle
+        }
+    }
+
     /// Polls the task, consuming a `Notified` reference.
     pub(super) fn poll(self) {
         // SAFETY: the caller gives up a `Notified` reference, as `poll` wants.
@@ -323,11 +338,11 @@ mod tests {
     /// `runtime::Builder::enable_task_tracking` documents.
     #[cfg(not(feature = "tracing"))]
     #[test]
-    fn task_meta_is_48_bytes() {
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 48);
+    fn task_meta_is_88_bytes() {
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 88);
         assert_eq!(
             std::mem::size_of::<TrackedCell<Ready<()>, Arc<NoopScheduler>>>(),
-            120
+            160
         );
     }
 
@@ -335,9 +350,9 @@ mod tests {
     /// (`task::trace`): what `enable_task_tracking` documents for it.
     #[cfg(feature = "tracing")]
     #[test]
-    fn task_meta_with_span_is_104_bytes() {
+    fn task_meta_with_span_is_144_bytes() {
         assert_eq!(std::mem::size_of::<super::super::trace::TaskSpan>(), 56);
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 104);
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 144);
     }
 
     /// The stage grows only with the future or the output, never with

@@ -44,6 +44,7 @@
 use super::wheel::{Entry, FIRED, IDLE, REGISTERED, SHUTDOWN};
 use super::Handle;
 use crate::loom::Ordering::*;
+use crate::runtime::waiting_on::{self, WaitingOn};
 use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -82,7 +83,8 @@ impl Timer {
         self.entry.state(Relaxed) == FIRED
     }
 
-    /// Ready once `deadline` has passed; otherwise registers `cx`'s waker.
+    /// Ready once `deadline` has passed; otherwise registers `cx`'s waker
+    /// (and records the wait for task dumps).
     ///
     /// # Panics
     ///
@@ -92,6 +94,15 @@ impl Timer {
         cx: &mut Context<'_>,
         deadline: Instant,
     ) -> Poll<()> {
+        let poll = self.poll_deadline(cx, deadline);
+        if poll.is_pending() {
+            waiting_on::record(WaitingOn::Timer { deadline });
+        }
+        poll
+    }
+
+    /// [`poll_elapsed`](Self::poll_elapsed) without the record.
+    fn poll_deadline(self: Pin<&mut Self>, cx: &mut Context<'_>, deadline: Instant) -> Poll<()> {
         let this = self.into_ref().get_ref();
         let entry = &this.entry;
         // Acquire: pairs with the Release store of FIRED/SHUTDOWN (rule 2).

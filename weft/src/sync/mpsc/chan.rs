@@ -65,6 +65,7 @@
 
 use super::error::TryRecvError;
 use crate::loom::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::runtime::waiting_on::{self, SyncKind};
 use crate::sync::batch_semaphore::{Acquire, ReleasePool, Semaphore, TryAcquireError};
 use crate::sync::Notify;
 use std::collections::VecDeque;
@@ -542,7 +543,10 @@ impl<T> Rx<T> {
                     coop.made_progress();
                     return Poll::Ready(None);
                 }
-                Err(false) => return Poll::Pending,
+                Err(false) => {
+                    waiting_on::sync(SyncKind::MpscRecv);
+                    return Poll::Pending;
+                }
             }
         }
         let value = self.local.pop_front().expect("refilled");
@@ -581,7 +585,10 @@ impl<T> Rx<T> {
                     coop.made_progress();
                     return Poll::Ready(0);
                 }
-                Err(_) if moved == 0 => return Poll::Pending,
+                Err(_) if moved == 0 => {
+                    waiting_on::sync(SyncKind::MpscRecv);
+                    return Poll::Pending;
+                }
                 Err(_) => break,
             }
         }

@@ -204,6 +204,7 @@ macro_rules! new_handle {
             shared: Shared::new($remotes, $driver, &Default::default()),
             blocking: spawner(),
             config: config(),
+            local_sets: crate::runtime::scheduler::local_set::LocalSets::new(),
         })
     };
 }

@@ -65,6 +65,7 @@ use super::inject::Inject;
 use crate::loom::Mutex;
 use crate::runtime::blocking::Spawner;
 use crate::runtime::driver::{Driver, DriverHandle};
+use crate::runtime::scheduler::local_set::LocalSets;
 use crate::runtime::scheduler::{self, Config};
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::{self, JoinHandle, Notified, Schedule, Task};
@@ -84,6 +85,8 @@ pub(crate) struct Handle {
     shared: Shared,
     pub(crate) blocking: Spawner,
     pub(crate) config: Config,
+    /// The `LocalSet`s created in or driven by this runtime (task dumps).
+    pub(crate) local_sets: LocalSets,
 }
 
 struct Shared {
@@ -208,6 +211,7 @@ impl Handle {
             shared: Shared::new(remotes, driver, &config.metrics),
             blocking,
             config,
+            local_sets: LocalSets::new(),
         });
         let workers: Vec<_> = cores
             .into_iter()
@@ -268,6 +272,12 @@ impl Handle {
 
     pub(crate) fn spawned_tasks(&self) -> u64 {
         self.shared.owned.spawned()
+    }
+
+    /// Calls `f` for every live task, in one pass over the owner list
+    /// (see `OwnedTasks::for_each`).
+    pub(crate) fn for_each_task(&self, f: impl FnMut(crate::runtime::task::raw::RawTask)) {
+        self.shared.owned.for_each(f);
     }
 
     pub(crate) fn inject_depth(&self) -> usize {
