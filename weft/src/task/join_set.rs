@@ -1,4 +1,5 @@
-//! `JoinSet`: a collection of tasks, joined in the order they finish.
+//! [`JoinSet`], a collection of tasks joined in the order they finish,
+//! and [`Builder`], which spawns one task with settings into it.
 //!
 //! # Design note
 //!
@@ -432,6 +433,135 @@ impl<T: 'static> JoinSet<T> {
 // (or out of `Stashed`) and returned by value. So it is `Unpin` whatever
 // `T` is, as tokio's is; a stream that wraps one (tokio-stream's
 // `JoinSetStream`) polls it through `Pin<&mut Self>` by relying on that.
+impl<T: 'static> JoinSet<T> {
+    /// A [`Builder`] that spawns one task with settings (a name) into this
+    /// set.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has it only with `--cfg tokio_unstable` and its `tracing`
+    /// feature; in weft it is stable (see [`task::Builder`](super::Builder)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[weft::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let mut set = weft::task::JoinSet::new();
+    /// for shard in ["eu", "us"] {
+    ///     set.build_task().name(shard).spawn(async move { shard.len() })?;
+    /// }
+    /// let mut total = 0;
+    /// while let Some(len) = set.join_next().await {
+    ///     total += len.unwrap();
+    /// }
+    /// assert_eq!(total, 4);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn build_task(&mut self) -> Builder<'_, T> {
+        Builder {
+            join_set: self,
+            builder: super::Builder::new(),
+        }
+    }
+}
+
+/// Spawns one task with settings into a [`JoinSet`]; made by
+/// [`JoinSet::build_task`]. Each spawn function is that of
+/// [`task::Builder`](super::Builder) followed by adding the task to the
+/// set, and returns its [`AbortHandle`].
+#[must_use = "a builder does nothing until one of its spawn functions is called"]
+pub struct Builder<'a, T> {
+    join_set: &'a mut JoinSet<T>,
+    builder: super::Builder<'a>,
+}
+
+impl<'a, T: 'static> Builder<'a, T> {
+    /// Names the task (see [`task::Builder::name`](super::Builder::name)).
+    pub fn name(self, name: &'a str) -> Builder<'a, T> {
+        Builder {
+            join_set: self.join_set,
+            builder: self.builder.name(name),
+        }
+    }
+
+    /// As [`JoinSet::spawn`].
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> std::io::Result<AbortHandle>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send,
+    {
+        Ok(self.join_set.insert(self.builder.spawn(future)?))
+    }
+
+    /// As [`JoinSet::spawn_on`].
+    #[track_caller]
+    pub fn spawn_on<F>(self, future: F, handle: &Handle) -> std::io::Result<AbortHandle>
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Send,
+    {
+        Ok(self.join_set.insert(self.builder.spawn_on(future, handle)?))
+    }
+
+    /// As [`JoinSet::spawn_blocking`].
+    #[track_caller]
+    pub fn spawn_blocking<F>(self, f: F) -> std::io::Result<AbortHandle>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        Ok(self.join_set.insert(self.builder.spawn_blocking(f)?))
+    }
+
+    /// As [`JoinSet::spawn_blocking_on`].
+    #[track_caller]
+    pub fn spawn_blocking_on<F>(self, f: F, handle: &Handle) -> std::io::Result<AbortHandle>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send,
+    {
+        Ok(self
+            .join_set
+            .insert(self.builder.spawn_blocking_on(f, handle)?))
+    }
+
+    /// As [`JoinSet::spawn_local`].
+    #[track_caller]
+    pub fn spawn_local<F>(self, future: F) -> std::io::Result<AbortHandle>
+    where
+        F: Future<Output = T> + 'static,
+    {
+        Ok(self.join_set.insert(self.builder.spawn_local(future)?))
+    }
+
+    /// As [`JoinSet::spawn_local_on`].
+    #[track_caller]
+    pub fn spawn_local_on<F>(
+        self,
+        future: F,
+        local_set: &super::LocalSet,
+    ) -> std::io::Result<AbortHandle>
+    where
+        F: Future<Output = T> + 'static,
+    {
+        Ok(self
+            .join_set
+            .insert(self.builder.spawn_local_on(future, local_set)?))
+    }
+}
+
+impl<T> fmt::Debug for Builder<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("join_set", &self.join_set)
+            .field("builder", &self.builder)
+            .finish()
+    }
+}
+
 impl<T> Unpin for JoinSet<T> {}
 
 impl<T> Default for JoinSet<T> {

@@ -43,7 +43,7 @@
 mod builder;
 mod consume_budget;
 pub mod coop;
-mod join_set;
+pub mod join_set;
 mod spawn;
 mod spawn_blocking;
 mod task_local;
