@@ -64,6 +64,8 @@ rt_test! {
         let (running, done_then) = reports.recv_timeout(PATIENCE).expect("a report while it runs");
         assert!(!done_then, "reported while the poll still ran: {running:?}");
         assert!(!running.is_finished());
+        // Shown with --nocapture: how soon after the threshold it was seen.
+        println!("detected after {:?} (threshold {THRESHOLD:?})", running.duration());
         assert_eq!(running.task_id(), id);
         assert_eq!(running.name(), Some("hasher"));
         let location = running.location().expect("the runtime tracks its tasks");
