@@ -17,26 +17,27 @@ use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use weft::runtime::{LongPoll, Runtime};
 
 const THRESHOLD: Duration = Duration::from_millis(100);
 
 /// A runtime of `flavor` with a long-poll threshold whose reports arrive on
 /// the returned channel, each with whether the blocking poll had ended
-/// (`done`) when the report was made.
+/// (`done`) when the report was made, and when it was made.
 fn watched(
     flavor: Flavor,
     threshold: Duration,
     done: Arc<AtomicBool>,
-) -> (Runtime, mpsc::Receiver<(LongPoll, bool)>) {
+) -> (Runtime, mpsc::Receiver<(LongPoll, bool, Instant)>) {
     let (tx, rx) = mpsc::channel();
     let tx = Mutex::new(tx);
     let rt = flavor
         .builder()
         .long_poll_threshold(threshold)
         .on_long_poll(move |report| {
-            let _ = tx.lock().unwrap().send((report.clone(), done.load(SeqCst)));
+            let report = (report.clone(), done.load(SeqCst), Instant::now());
+            let _ = tx.lock().unwrap().send(report);
         })
         .build()
         .unwrap();
@@ -47,12 +48,15 @@ rt_test! {
     fn a_blocked_worker_is_reported_while_it_blocks_and_after(_rt: &Runtime, flavor: Flavor) {
         let done = Arc::new(AtomicBool::new(false));
         let (rt, reports) = watched(flavor, THRESHOLD, done.clone());
+        let poll_started = Arc::new(Mutex::new(None::<Instant>));
         let (spawned_at, id) = rt.block_on(async {
             let flag = done.clone();
+            let started = poll_started.clone();
             let spawned_at = Location::caller();
             let handle = weft::task::Builder::new()
                 .name("hasher")
                 .spawn(async move {
+                    *started.lock().unwrap() = Some(Instant::now());
                     std::thread::sleep(Duration::from_secs(2));
                     flag.store(true, SeqCst);
                 })
@@ -61,11 +65,17 @@ rt_test! {
             handle.await.unwrap();
             (spawned_at, id)
         });
-        let (running, done_then) = reports.recv_timeout(PATIENCE).expect("a report while it runs");
+        let (running, done_then, seen_at) = reports.recv_timeout(PATIENCE).expect("a report while it runs");
         assert!(!done_then, "reported while the poll still ran: {running:?}");
         assert!(!running.is_finished());
-        // Shown with --nocapture: how soon after the threshold it was seen.
-        println!("detected after {:?} (threshold {THRESHOLD:?})", running.duration());
+        // Shown with --nocapture: how soon after the threshold it was seen
+        // (by the precise clock: the report's own duration is coarse).
+        let started = poll_started.lock().unwrap().expect("the poll started");
+        println!(
+            "reported {:?} after the poll started (threshold {THRESHOLD:?}; report says {:?})",
+            seen_at.duration_since(started),
+            running.duration()
+        );
         assert_eq!(running.task_id(), id);
         assert_eq!(running.name(), Some("hasher"));
         let location = running.location().expect("the runtime tracks its tasks");
@@ -76,7 +86,7 @@ rt_test! {
             Flavor::CurrentThread => assert_eq!(thread.as_deref(), std::thread::current().name()),
             Flavor::MultiThread(_) => assert_eq!(thread.as_deref(), Some("weft-runtime-worker")),
         }
-        let (finished, done_then) = reports.recv_timeout(PATIENCE).expect("a report at its end");
+        let (finished, done_then, _) = reports.recv_timeout(PATIENCE).expect("a report at its end");
         assert!(done_then && finished.is_finished(), "{finished:?}");
         assert_eq!(finished.task_id(), id);
         assert_eq!(finished.thread_name(), thread.as_deref());
@@ -101,7 +111,7 @@ rt_test! {
             .unwrap();
             line
         });
-        let (running, _) = reports.recv_timeout(PATIENCE).expect("a report");
+        let (running, _, _) = reports.recv_timeout(PATIENCE).expect("a report");
         assert_eq!(running.name(), None);
         let location = running.location().expect("tracked");
         assert_eq!((location.file(), location.line()), (file!(), line));

@@ -89,8 +89,8 @@ impl LongPoll {
     }
 
     /// How long the poll had run when it was detected (while it runs), or
-    /// the whole poll (once it has returned). Measured with a coarse clock:
-    /// up to one kernel tick (1–10 ms) short.
+    /// the whole poll (once it has returned). Measured with a coarse clock,
+    /// so it is off by up to one kernel tick (1–10 ms) either way.
     pub fn duration(&self) -> Duration {
         self.duration
     }
