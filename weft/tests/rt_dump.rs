@@ -20,18 +20,7 @@ use weft::task::{self, Id};
 
 /// The runtime of `flavor`, tracking every task.
 fn tracked(flavor: Flavor) -> Runtime {
-    match flavor {
-        Flavor::CurrentThread => Builder::new_current_thread(),
-        Flavor::MultiThread(workers) => {
-            let mut builder = Builder::new_multi_thread();
-            builder.worker_threads(workers);
-            builder
-        }
-    }
-    .enable_all()
-    .enable_task_tracking()
-    .build()
-    .unwrap()
+    flavor.builder().enable_task_tracking().build().unwrap()
 }
 
 async fn take() -> Dump {

@@ -14,20 +14,6 @@ use std::time::Duration;
 use support::*;
 use weft::runtime::{Builder, Runtime};
 
-/// Builders for every flavor, so each test can add its hooks.
-fn builder(flavor: Flavor) -> Builder {
-    let mut builder = match flavor {
-        Flavor::CurrentThread => Builder::new_current_thread(),
-        Flavor::MultiThread(workers) => {
-            let mut builder = Builder::new_multi_thread();
-            builder.worker_threads(workers);
-            builder
-        }
-    };
-    builder.enable_all();
-    builder
-}
-
 const FLAVORS: [Flavor; 3] = [
     Flavor::CurrentThread,
     Flavor::MultiThread(1),
@@ -72,7 +58,8 @@ fn slow_stopping(
     tls_drops: &Arc<AtomicUsize>,
 ) -> Runtime {
     let (starts, stops, tls_drops) = (starts.clone(), stops.clone(), tls_drops.clone());
-    builder(flavor)
+    flavor
+        .builder()
         .thread_name(name)
         .on_thread_start(move || {
             starts.fetch_add(1, SeqCst);
@@ -340,7 +327,8 @@ fn yield_now_inside_the_park_hooks_returns() {
         let parks = Arc::new(AtomicUsize::new(0));
         let unparks = Arc::new(AtomicUsize::new(0));
         let (p, u) = (parks.clone(), unparks.clone());
-        let rt = builder(flavor)
+        let rt = flavor
+            .builder()
             .on_thread_park(move || {
                 poll_on_this_thread(async {
                     weft::task::yield_now().await;
@@ -376,7 +364,8 @@ fn a_panicking_stop_hook_does_not_hang_the_shutdown() {
     let _watchdog = Watchdog::new("a_panicking_stop_hook_does_not_hang_the_shutdown");
     for flavor in FLAVORS {
         let name = "wft-stop-panic";
-        let rt = builder(flavor)
+        let rt = flavor
+            .builder()
             .thread_name(name)
             .on_thread_stop(|| panic!("{QUIET}: stop hook"))
             .build()

@@ -318,11 +318,13 @@ impl Drop for PollWatchGuard {
 /// Ends the long-poll mark of the task being polled on this thread for the
 /// guard's life (a `block_in_place` section blocks on purpose), and marks
 /// a fresh poll of it when dropped.
+#[cfg(feature = "rt-multi-thread")]
 pub(crate) struct PollWatchPause {
     watch: *const ThreadWatch,
     task: Option<RawTask>,
 }
 
+#[cfg(feature = "rt-multi-thread")]
 pub(crate) fn pause_poll_watch() -> PollWatchPause {
     let found = CONTEXT.try_with(|cx| (cx.poll_watch.get(), cx.task.get()));
     let (watch, task) = found.unwrap_or((std::ptr::null(), None));
@@ -342,6 +344,7 @@ pub(crate) fn pause_poll_watch() -> PollWatchPause {
     }
 }
 
+#[cfg(feature = "rt-multi-thread")]
 impl Drop for PollWatchPause {
     fn drop(&mut self) {
         // SAFETY: as in `enter_task_poll`; the task is the one still being

@@ -325,6 +325,7 @@ impl ThreadWatch {
     }
 
     /// Whether the poll marked in this thread's slot is one of `task`.
+    #[cfg(feature = "rt-multi-thread")]
     pub(crate) fn is_marked(&self, task: NonNull<Header>) -> bool {
         // Only this thread writes both fields: relaxed reads are exact.
         self.slot.current.load(Relaxed) != 0 && self.slot.task.load(Relaxed) == task.as_ptr()

@@ -47,14 +47,7 @@ pub(crate) enum Flavor {
 impl Flavor {
     /// A builder of this flavor with every driver on, to add settings to.
     pub(crate) fn builder(self) -> Builder {
-        let mut builder = match self {
-            Flavor::CurrentThread => Builder::new_current_thread(),
-            Flavor::MultiThread(workers) => {
-                let mut builder = Builder::new_multi_thread();
-                builder.worker_threads(workers);
-                builder
-            }
-        };
+        let mut builder = builder(self);
         builder.enable_all();
         builder
     }
