@@ -18,6 +18,7 @@
 
 use super::batch_semaphore as ll;
 use super::util::macros::{error_impls, guard_impls};
+use super::util::trace;
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -78,9 +79,11 @@ impl TryLockError {
 
 impl<T> Mutex<T> {
     /// A new, unlocked mutex holding `value`.
+    #[track_caller]
     pub fn new(value: T) -> Mutex<T> {
+        let resource = trace::resource!("tokio::sync::mutex", "Mutex", locked = false);
         Mutex {
-            semaphore: ll::Semaphore::new(1),
+            semaphore: ll::Semaphore::with_resource(1, resource),
             data: UnsafeCell::new(value),
         }
     }
@@ -117,9 +120,10 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         // Inline, not a nested `async fn`: one state machine less to copy
         // the waiter node into. The semaphore of a mutex is never closed.
-        if self.semaphore.acquire(1).await.is_err() {
+        if self.acquire("Mutex::lock").await.is_err() {
             unreachable!("a mutex's semaphore is never closed");
         }
+        locked(&self.semaphore);
         MutexGuard {
             mutex: self,
             _marker: PhantomData,
@@ -134,9 +138,10 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         // Inline, not a nested `async fn`: one state machine less to copy
         // the waiter node into. The semaphore of a mutex is never closed.
-        if self.semaphore.acquire(1).await.is_err() {
+        if self.acquire("Mutex::lock_owned").await.is_err() {
             unreachable!("a mutex's semaphore is never closed");
         }
+        locked(&self.semaphore);
         OwnedMutexGuard {
             mutex: self,
             _marker: PhantomData,
@@ -182,9 +187,12 @@ impl<T: ?Sized> Mutex<T> {
     /// queued waiters belongs to the first of them).
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         match self.semaphore.try_acquire(1) {
-            Ok(()) => Ok(MutexGuard {
-                mutex: self,
-                _marker: PhantomData,
+            Ok(()) => Ok({
+                locked(&self.semaphore);
+                MutexGuard {
+                    mutex: self,
+                    _marker: PhantomData,
+                }
             }),
             Err(_) => Err(TryLockError(())),
         }
@@ -197,9 +205,12 @@ impl<T: ?Sized> Mutex<T> {
     /// [`TryLockError`] if the lock is held.
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.semaphore.try_acquire(1) {
-            Ok(()) => Ok(OwnedMutexGuard {
-                mutex: self,
-                _marker: PhantomData,
+            Ok(()) => Ok({
+                locked(&self.semaphore);
+                OwnedMutexGuard {
+                    mutex: self,
+                    _marker: PhantomData,
+                }
             }),
             Err(_) => Err(TryLockError(())),
         }
@@ -209,6 +220,32 @@ impl<T: ?Sized> Mutex<T> {
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// The lock's permit, taken as the async op `source` (the semaphore's
+    /// `Acquire` itself without the feature `tracing`).
+    #[inline]
+    fn acquire(
+        &self,
+        source: &'static str,
+    ) -> impl std::future::Future<Output = Result<(), ll::Closed>> + '_ {
+        let semaphore = &self.semaphore;
+        trace::async_op(semaphore.resource(), source, "poll", false, semaphore.acquire(1))
+    }
+}
+
+/// The lock was taken: its resource's `locked` is now true.
+#[inline]
+fn locked(semaphore: &ll::Semaphore) {
+    trace::state!(semaphore.resource(), locked = true);
+}
+
+/// Gives the lock back (the permit of `semaphore`).
+#[inline]
+fn unlock(semaphore: &ll::Semaphore) {
+    semaphore.release(1);
+    trace::state!(semaphore.resource(), locked = false);
 }
 
 // API twin of `RwLock`'s `Default` and `From` (the same impls on both
@@ -307,7 +344,7 @@ guard_impls!(mutex mut [T: ?Sized] MutexGuard<'_, T> => T);
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.semaphore.release(1);
+        unlock(&self.mutex.semaphore);
     }
 }
 
@@ -390,7 +427,7 @@ struct Unlock<'a>(&'a ll::Semaphore);
 
 impl Drop for Unlock<'_> {
     fn drop(&mut self) {
-        self.0.release(1);
+        unlock(self.0);
     }
 }
 
@@ -398,7 +435,7 @@ guard_impls!(reference mut [T: ?Sized] MappedMutexGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.semaphore.release(1);
+        unlock(self.semaphore);
     }
 }
 
@@ -524,7 +561,7 @@ guard_impls!(data mut [T: ?Sized, U: ?Sized] OwnedMappedMutexGuard<T, U> => U);
 impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.semaphore.release(1);
+        unlock(&self.mutex.semaphore);
     }
 }
 
@@ -533,6 +570,6 @@ guard_impls!(mutex mut [T: ?Sized] OwnedMutexGuard<T> => T);
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.semaphore.release(1);
+        unlock(&self.mutex.semaphore);
     }
 }
