@@ -133,20 +133,16 @@ impl AsyncOp {
         result
     }
 
+    /// Runs `f` inside the resource's and the operation's spans (for a
+    /// state update of the operation).
+    #[cfg(feature = "sync")]
+    pub(crate) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _resource = self.resource.enter();
+        self.op.in_scope(f)
+    }
+
     /// The resource's span.
     pub(crate) fn resource(&self) -> &Span {
         &self.resource
     }
-}
-
-/// Runs `future` as the async operation `op`: each poll inside its spans,
-/// reported as the poll op `op_name`.
-#[cfg(feature = "sync")]
-pub(crate) async fn instrument<F: std::future::Future>(
-    op: AsyncOp,
-    op_name: &'static str,
-    future: F,
-) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(|cx| op.poll(op_name, || future.as_mut().poll(cx))).await
 }

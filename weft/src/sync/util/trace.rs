@@ -34,8 +34,9 @@ pub(crate) use disabled::*;
 
 #[cfg(feature = "tracing")]
 mod enabled {
-    use crate::util::trace::{instrument, AsyncOp};
+    use crate::util::trace::AsyncOp;
     use std::future::Future;
+    use std::task::Poll;
     use tracing::Span;
 
     /// A sync primitive's `runtime.resource` span.
@@ -58,13 +59,51 @@ mod enabled {
         }
 
         /// The async operation `source` on this resource, made now.
-        pub(crate) fn op(&self, source: &'static str, inherits_child_attrs: bool) -> AsyncOp {
-            AsyncOp::new(&self.0, source, inherits_child_attrs)
+        pub(crate) fn op(&self, source: &'static str, inherits_child_attrs: bool) -> Op {
+            Op(AsyncOp::new(&self.0, source, inherits_child_attrs))
         }
     }
 
-    /// `future` as the async operation `source` on `resource`, each poll
-    /// reported as the poll op `poll_op`.
+    /// An async operation on a resource.
+    #[derive(Debug)]
+    pub(crate) struct Op(AsyncOp);
+
+    impl Op {
+        /// Another async operation `source` on the same resource.
+        pub(crate) fn op(&self, source: &'static str, inherits_child_attrs: bool) -> Op {
+            Op(AsyncOp::new(self.0.resource(), source, inherits_child_attrs))
+        }
+
+        /// The resource's span (for [`state!`]).
+        pub(crate) fn span(&self) -> &Span {
+            self.0.resource()
+        }
+
+        /// Polls with `poll` inside the operation's spans, reported as the
+        /// poll op `poll_op`.
+        #[inline]
+        pub(crate) fn poll<T>(
+            &self,
+            poll_op: &'static str,
+            poll: impl FnOnce() -> Poll<T>,
+        ) -> Poll<T> {
+            self.0.poll(poll_op, poll)
+        }
+    }
+
+    /// `future` as the async operation `op`, each poll reported as the
+    /// poll op `poll_op`.
+    pub(crate) async fn instrument<F: Future>(op: Op, poll_op: &'static str, future: F) -> F::Output {
+        run(&op, poll_op, future).await
+    }
+
+    async fn run<F: Future>(op: &Op, poll_op: &'static str, future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| op.poll(poll_op, || future.as_mut().poll(cx))).await
+    }
+
+    /// `future` as the async operation `source` on `resource` (see
+    /// [`instrument`]).
     pub(crate) fn async_op<F: Future>(
         resource: &Resource,
         source: &'static str,
@@ -73,6 +112,30 @@ mod enabled {
         future: F,
     ) -> impl Future<Output = F::Output> {
         instrument(resource.op(source, inherits_child_attrs), poll_op, future)
+    }
+
+    /// `future`, an acquisition of `permits` permits, as the async
+    /// operation `source` on the semaphore `resource`, with tokio's
+    /// attributes: the operation's `permits_requested` and
+    /// `permits_obtained`, and the resource's `permits` lowered when the
+    /// permits are obtained.
+    pub(crate) async fn acquire_op<E>(
+        resource: &Resource,
+        source: &'static str,
+        permits: usize,
+        future: impl Future<Output = Result<(), E>>,
+    ) -> Result<(), E> {
+        let op = resource.op(source, true);
+        op.0.in_scope(|| {
+            op_state!(permits_requested = permits => "override");
+            op_state!(permits_obtained = 0usize => "override");
+        });
+        let result = run(&op, "poll", future).await;
+        if result.is_ok() {
+            op.0.in_scope(|| op_state!(permits_obtained = permits => "add"));
+            state!(resource, permits = permits => "sub");
+        }
+        result
     }
 
     /// A sync resource (`kind = "Sync"`) of type `$concrete_type` made at
@@ -125,6 +188,36 @@ mod disabled {
         pub(crate) const fn none() -> Resource {
             Resource
         }
+
+        #[inline(always)]
+        pub(crate) fn op(&self, _source: &'static str, _inherits_child_attrs: bool) -> Op {
+            Op
+        }
+    }
+
+    /// Nothing.
+    #[derive(Debug)]
+    pub(crate) struct Op;
+
+    impl Op {
+        #[inline(always)]
+        pub(crate) fn op(&self, _source: &'static str, _inherits_child_attrs: bool) -> Op {
+            Op
+        }
+
+        #[inline(always)]
+        pub(crate) fn poll<T>(
+            &self,
+            _poll_op: &'static str,
+            poll: impl FnOnce() -> std::task::Poll<T>,
+        ) -> std::task::Poll<T> {
+            poll()
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn instrument<F>(_op: Op, _poll_op: &'static str, future: F) -> F {
+        future
     }
 
     #[inline(always)]
@@ -138,6 +231,16 @@ mod disabled {
         future
     }
 
+    #[inline(always)]
+    pub(crate) fn acquire_op<F>(
+        _resource: &Resource,
+        _source: &'static str,
+        _permits: usize,
+        future: F,
+    ) -> F {
+        future
+    }
+
     macro_rules! resource {
         ($($tokens:tt)*) => {
             $crate::sync::util::trace::Resource
@@ -146,7 +249,9 @@ mod disabled {
     pub(crate) use resource;
 
     macro_rules! state {
-        ($($tokens:tt)*) => {};
+        ($resource:expr, $($tokens:tt)*) => {
+            let _ = $resource;
+        };
     }
     pub(crate) use state;
 
