@@ -241,11 +241,12 @@ fn locked(semaphore: &ll::Semaphore) {
     trace::state!(semaphore.resource(), locked = true);
 }
 
-/// Gives the lock back (the permit of `semaphore`).
+/// Gives the lock back (the permit of `semaphore`). The state update
+/// comes first, so it is ordered before the next holder's `locked`.
 #[inline]
 fn unlock(semaphore: &ll::Semaphore) {
-    semaphore.release(1);
     trace::state!(semaphore.resource(), locked = false);
+    semaphore.release(1);
 }
 
 // API twin of `RwLock`'s `Default` and `From` (the same impls on both

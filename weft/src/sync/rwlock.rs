@@ -155,6 +155,9 @@ macro_rules! acquire {
     };
 }
 
+// The updates of a release come before it, so they are ordered before
+// those of whoever takes the permits next.
+
 /// A reader took its permit.
 #[inline]
 fn reader_in(semaphore: &ll::Semaphore) {
@@ -164,8 +167,8 @@ fn reader_in(semaphore: &ll::Semaphore) {
 /// A reader gives its permit back.
 #[inline]
 fn reader_out(semaphore: &ll::Semaphore) {
-    semaphore.release(1);
     trace::state!(semaphore.resource(), current_readers = 1 => "sub");
+    semaphore.release(1);
 }
 
 /// A writer took every permit.
@@ -177,16 +180,16 @@ fn writer_in(semaphore: &ll::Semaphore) {
 /// A writer gives its `permits` back.
 #[inline]
 fn writer_out(semaphore: &ll::Semaphore, permits: u32) {
-    semaphore.release(permits as usize);
     trace::state!(semaphore.resource(), write_locked = false => "override");
+    semaphore.release(permits as usize);
 }
 
 /// A writer holding `permits` becomes a reader.
 #[inline]
 fn downgrade(semaphore: &ll::Semaphore, permits: u32) {
-    semaphore.release(permits as usize - 1);
     trace::state!(semaphore.resource(), write_locked = false => "override");
     trace::state!(semaphore.resource(), current_readers = 1 => "add");
+    semaphore.release(permits as usize - 1);
 }
 
 impl<T: ?Sized> RwLock<T> {
