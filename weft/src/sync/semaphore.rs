@@ -136,13 +136,18 @@ impl Semaphore {
     /// If the total would exceed [`Semaphore::MAX_PERMITS`].
     #[inline]
     pub fn add_permits(&self, n: usize) {
+        // Before the release: ordered before the `sub` of whoever takes
+        // these permits.
+        trace::state!(self.inner.resource(), permits = n => "add");
         self.inner.release(n);
     }
 
     /// Removes up to `n` of the *available* permits; returns how many were
     /// removed (permits held by tasks are not affected).
     pub fn forget_permits(&self, n: usize) -> usize {
-        self.inner.forget_permits(n)
+        let forgotten = self.inner.forget_permits(n);
+        trace::state!(self.inner.resource(), permits = forgotten => "sub");
+        forgotten
     }
 
     /// Waits for one permit.
