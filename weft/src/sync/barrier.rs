@@ -87,7 +87,14 @@ impl Barrier {
     /// Not cancel safe (as in tokio): a task counts as arrived from its
     /// first poll, and dropping the future does not take that back.
     pub async fn wait(&self) -> BarrierWaitResult {
-        trace::async_op(&self.resource, "Barrier::wait", "poll", false, self.wait_inner()).await
+        trace::async_op(
+            &self.resource,
+            "Barrier::wait",
+            "poll",
+            false,
+            self.wait_inner(),
+        )
+        .await
     }
 
     async fn wait_inner(&self) -> BarrierWaitResult {

@@ -231,7 +231,13 @@ impl<T: ?Sized> Mutex<T> {
         source: &'static str,
     ) -> impl std::future::Future<Output = Result<(), ll::Closed>> + '_ {
         let semaphore = &self.semaphore;
-        trace::async_op(semaphore.resource(), source, "poll", false, semaphore.acquire(1))
+        trace::async_op(
+            semaphore.resource(),
+            source,
+            "poll",
+            false,
+            semaphore.acquire(1),
+        )
     }
 }
 

@@ -138,7 +138,9 @@ impl Semaphore {
     pub fn add_permits(&self, n: usize) {
         // Before the release: ordered before the `sub` of whoever takes
         // these permits.
-        trace::state!(self.inner.resource(), permits = n => "add");
+        if n > 0 {
+            trace::state!(self.inner.resource(), permits = n => "add");
+        }
         self.inner.release(n);
     }
 
@@ -146,7 +148,9 @@ impl Semaphore {
     /// removed (permits held by tasks are not affected).
     pub fn forget_permits(&self, n: usize) -> usize {
         let forgotten = self.inner.forget_permits(n);
-        trace::state!(self.inner.resource(), permits = forgotten => "sub");
+        if forgotten > 0 {
+            trace::state!(self.inner.resource(), permits = forgotten => "sub");
+        }
         forgotten
     }
 

@@ -97,7 +97,11 @@ impl AsyncOp {
     /// the operation's), as tokio makes them: `console-subscriber` finds
     /// the resource of an operation, and the operation of a poll, among the
     /// spans entered when it is created, not by its parent.
-    pub(crate) fn new(resource: &Span, source: &'static str, inherits_child_attrs: bool) -> AsyncOp {
+    pub(crate) fn new(
+        resource: &Span,
+        source: &'static str,
+        inherits_child_attrs: bool,
+    ) -> AsyncOp {
         let op = resource.in_scope(|| {
             tracing::trace_span!(
                 parent: resource,
@@ -106,7 +110,8 @@ impl AsyncOp {
                 inherits_child_attrs = inherits_child_attrs,
             )
         });
-        let poll = op.in_scope(|| tracing::trace_span!(parent: &op, "runtime.resource.async_op.poll"));
+        let poll =
+            op.in_scope(|| tracing::trace_span!(parent: &op, "runtime.resource.async_op.poll"));
         AsyncOp {
             resource: resource.clone(),
             op,

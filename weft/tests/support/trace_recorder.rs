@@ -57,6 +57,13 @@ pub(crate) struct Recorder {
 thread_local! {
     /// The spans entered on this thread, innermost last.
     static STACK: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// The last `runtime.resource` span made on this thread.
+    static LAST_RESOURCE: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// The last `runtime.resource` span made on this thread, if any.
+pub(crate) fn last_resource_here() -> Option<u64> {
+    LAST_RESOURCE.with(|last| last.get())
 }
 
 #[derive(Default)]
@@ -92,6 +99,9 @@ impl Subscriber for Recorder {
         } else {
             STACK.with(|stack| stack.borrow().last().copied())
         };
+        if attrs.metadata().name() == "runtime.resource" {
+            LAST_RESOURCE.with(|last| last.set(Some(id)));
+        }
         let record = SpanRecord {
             stack: STACK.with(|stack| stack.borrow().clone()),
             name: attrs.metadata().name(),
@@ -101,14 +111,14 @@ impl Subscriber for Recorder {
             refs: 1,
             ..SpanRecord::default()
         };
-        self.state.lock().unwrap().spans.insert(id, record);
+        self.lock().spans.insert(id, record);
         Id::from_u64(id)
     }
 
     fn record(&self, span: &Id, values: &Record<'_>) {
         let mut fields = Fields::default();
         values.record(&mut fields);
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.lock();
         if let Some(record) = state.spans.get_mut(&span.into_u64()) {
             record.fields.extend(fields.0);
         }
@@ -120,7 +130,7 @@ impl Subscriber for Recorder {
         let mut fields = Fields::default();
         event.record(&mut fields);
         let stack = STACK.with(|stack| stack.borrow().clone());
-        self.state.lock().unwrap().events.push(EventRecord {
+        self.lock().events.push(EventRecord {
             target: event.metadata().target(),
             fields: fields.0,
             stack,
@@ -129,7 +139,7 @@ impl Subscriber for Recorder {
 
     fn enter(&self, span: &Id) {
         STACK.with(|stack| stack.borrow_mut().push(span.into_u64()));
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.lock();
         state.spans.get_mut(&span.into_u64()).unwrap().enters += 1;
     }
 
@@ -139,18 +149,18 @@ impl Subscriber for Recorder {
             let at = stack.iter().rposition(|id| *id == span.into_u64());
             stack.remove(at.expect("exit of a span that was not entered"));
         });
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.lock();
         state.spans.get_mut(&span.into_u64()).unwrap().exits += 1;
     }
 
     fn clone_span(&self, span: &Id) -> Id {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.lock();
         state.spans.get_mut(&span.into_u64()).unwrap().refs += 1;
         span.clone()
     }
 
     fn try_close(&self, span: Id) -> bool {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.lock();
         let record = state.spans.get_mut(&span.into_u64()).unwrap();
         record.refs -= 1;
         record.closed = record.refs == 0;
@@ -159,6 +169,14 @@ impl Subscriber for Recorder {
 }
 
 impl Recorder {
+    /// What was recorded so far (a test that failed while holding it does
+    /// not hide it from the others).
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The process's recorder, installed as the global default on first use.
     pub(crate) fn global() -> &'static Recorder {
         static RECORDER: OnceLock<Recorder> = OnceLock::new();
@@ -172,7 +190,7 @@ impl Recorder {
 
     /// The `runtime.spawn` span whose `task.id` field is `id`.
     pub(crate) fn task_span(&self, id: weft::task::Id) -> (u64, SpanRecord) {
-        let state = self.state.lock().unwrap();
+        let state = self.lock();
         let found: Vec<_> = state
             .spans
             .iter()
@@ -187,7 +205,7 @@ impl Recorder {
 
     /// The waker operations recorded for the task whose span is `span_id`.
     pub(crate) fn waker_ops(&self, span_id: u64) -> Vec<String> {
-        let state = self.state.lock().unwrap();
+        let state = self.lock();
         state
             .events
             .iter()
@@ -201,7 +219,7 @@ impl Recorder {
 
     /// The spans of `name` that have `ancestor` as parent, grandparent, ...
     pub(crate) fn descendants(&self, ancestor: u64, name: &str) -> Vec<(u64, SpanRecord)> {
-        let state = self.state.lock().unwrap();
+        let state = self.lock();
         let under = |mut id: u64| {
             while let Some(parent) = state.spans.get(&id).and_then(|span| span.parent) {
                 if parent == ancestor {
@@ -221,4 +239,3 @@ impl Recorder {
         found
     }
 }
-

@@ -27,10 +27,10 @@
 //! Resources made in a `const` context (`const_new`) have no span, as in
 //! tokio.
 
-#[cfg(feature = "tracing")]
-pub(crate) use enabled::*;
 #[cfg(not(feature = "tracing"))]
 pub(crate) use disabled::*;
+#[cfg(feature = "tracing")]
+pub(crate) use enabled::*;
 
 #[cfg(feature = "tracing")]
 mod enabled {
@@ -71,7 +71,11 @@ mod enabled {
     impl Op {
         /// Another async operation `source` on the same resource.
         pub(crate) fn op(&self, source: &'static str, inherits_child_attrs: bool) -> Op {
-            Op(AsyncOp::new(self.0.resource(), source, inherits_child_attrs))
+            Op(AsyncOp::new(
+                self.0.resource(),
+                source,
+                inherits_child_attrs,
+            ))
         }
 
         /// The resource's span (for [`state!`]).
@@ -93,7 +97,11 @@ mod enabled {
 
     /// `future` as the async operation `op`, each poll reported as the
     /// poll op `poll_op`.
-    pub(crate) async fn instrument<F: Future>(op: Op, poll_op: &'static str, future: F) -> F::Output {
+    pub(crate) async fn instrument<F: Future>(
+        op: Op,
+        poll_op: &'static str,
+        future: F,
+    ) -> F::Output {
         run(&op, poll_op, future).await
     }
 
