@@ -68,6 +68,14 @@ mod enabled {
     #[derive(Debug)]
     pub(crate) struct Op(AsyncOp);
 
+    // A span is a handle the subscriber owns the state of: a panic while
+    // one of ours is borrowed leaves nothing of ours half-updated, so the
+    // primitives stay as unwind-safe as they are without the feature.
+    impl std::panic::UnwindSafe for Resource {}
+    impl std::panic::RefUnwindSafe for Resource {}
+    impl std::panic::UnwindSafe for Op {}
+    impl std::panic::RefUnwindSafe for Op {}
+
     impl Op {
         /// Another async operation `source` on the same resource.
         pub(crate) fn op(&self, source: &'static str, inherits_child_attrs: bool) -> Op {
