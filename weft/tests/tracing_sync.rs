@@ -176,6 +176,20 @@ async fn until_pending(resource: u64, source: &str) {
     }
 }
 
+/// Spawns `waiter`, waits until its op `source` on `resource` is pending,
+/// then drops `held` (what it waits for) and returns its output.
+async fn contend<T: Send + 'static>(
+    resource: u64,
+    source: &str,
+    held: impl Sized,
+    waiter: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let waiter = weft::spawn(waiter);
+    until_pending(resource, source).await;
+    drop(held);
+    waiter.await.unwrap()
+}
+
 rt_test! {
     fn mutex_reports_locked_and_its_lock_ops(rt: &Runtime) {
         let _recorder = Recorder::global();
@@ -184,13 +198,11 @@ rt_test! {
             let mutex = Arc::new(weft::sync::Mutex::new(0));
             let resource = just_made();
             let guard = mutex.lock().await;
-            let waiter = weft::spawn({
+            let waiter = {
                 let mutex = mutex.clone();
                 async move { *mutex.lock().await += 1 }
-            });
-            until_pending(resource, "Mutex::lock").await;
-            drop(guard);
-            waiter.await.unwrap();
+            };
+            contend(resource, "Mutex::lock", guard, waiter).await;
             let guard = mutex.try_lock().unwrap();
             assert_eq!(*guard, 1);
             resource
@@ -210,13 +222,11 @@ rt_test! {
             let lock = Arc::new(weft::sync::RwLock::new(0));
             let resource = just_made();
             let read = lock.read().await;
-            let writer = weft::spawn({
+            let writer = {
                 let lock = lock.clone();
                 async move { *lock.write().await += 1 }
-            });
-            until_pending(resource, "RwLock::write").await;
-            drop(read);
-            writer.await.unwrap();
+            };
+            contend(resource, "RwLock::write", read, writer).await;
             let write = lock.write().await;
             let read = weft::sync::RwLockWriteGuard::downgrade(write);
             assert_eq!(*read, 1);
@@ -248,13 +258,11 @@ rt_test! {
             let semaphore = Arc::new(weft::sync::Semaphore::new(2));
             let resource = just_made();
             let permit = semaphore.acquire_many(2).await.unwrap();
-            let waiter = weft::spawn({
+            let waiter = {
                 let semaphore = semaphore.clone();
                 async move { semaphore.acquire().await.unwrap().forget() }
-            });
-            until_pending(resource, "Semaphore::acquire").await;
-            drop(permit);
-            waiter.await.unwrap();
+            };
+            contend(resource, "Semaphore::acquire", permit, waiter).await;
             let permit = semaphore.try_acquire().unwrap();
             drop(permit);
             assert_eq!(semaphore.forget_permits(5), 1);
@@ -342,10 +350,7 @@ rt_test! {
         let resource = rt.block_on(async {
             let (mut tx, rx) = weft::sync::oneshot::channel::<u8>();
             let resource = just_made();
-            let sender = weft::spawn(async move { tx.closed().await });
-            until_pending(resource, "Sender::closed").await;
-            drop(rx);
-            sender.await.unwrap();
+            contend(resource, "Sender::closed", rx, async move { tx.closed().await }).await;
             resource
         });
         check_resource(resource, line, "Sender|Receiver");
