@@ -107,7 +107,23 @@
 //!   `waker.wake`, `waker.wake_by_ref`);
 //! * each [`Sleep`](time::Sleep) is a timer resource (`runtime.resource`,
 //!   `concrete_type = "Sleep"`, its `duration` in ms) whose polls are
-//!   async operations of the task polling it.
+//!   async operations of the task polling it;
+//! * the sync primitives are resources of kind `Sync`, made at the
+//!   location of their constructor's caller, with tokio's attributes
+//!   (state updates) and async operations (one per wait, a poll op per
+//!   poll with `is_ready`): [`Mutex`](sync::Mutex) (`locked`;
+//!   `Mutex::lock`, `Mutex::lock_owned`), [`RwLock`](sync::RwLock)
+//!   (`max_readers`, `write_locked`, `current_readers`; `RwLock::read`,
+//!   `RwLock::write` and their `_owned`), [`Semaphore`](sync::Semaphore)
+//!   (`permits`; `Semaphore::acquire`, `acquire_many` and their `_owned`,
+//!   each with `permits_requested` and `permits_obtained`),
+//!   [`Barrier`](sync::Barrier) (`size`, `arrived`; `Barrier::wait` with
+//!   `arrived` and `is_leader`) and each [`oneshot`](sync::oneshot)
+//!   channel (`Sender|Receiver`: `tx_dropped`, `rx_dropped`,
+//!   `value_sent`, `value_received`; `Receiver::await`,
+//!   `Sender::closed`). As in tokio, `mpsc`, `Notify`, `watch`,
+//!   `broadcast` and the primitives made by a `const fn` (`const_new`)
+//!   are not resources.
 //!
 //! Spans and events inside a task are children of its span. A task whose
 //! spawn span a subscriber enables is tracked (a record in front of its
@@ -161,11 +177,18 @@
 //! ## Differences from tokio
 //!
 //! tokio emits these spans only when built with `--cfg tokio_unstable`
-//! and its feature `tracing`; weft needs only the feature. Not emitted
-//! yet: the resource spans of the sync primitives (`Mutex`, `RwLock`,
-//! `Semaphore`, `Barrier`, `oneshot`, `mpsc`), and the `block_on` span
-//! tokio makes for the future of `Runtime::block_on`, which is no task
-//! in weft.
+//! and its feature `tracing`; weft needs only the feature. Not emitted:
+//! the `block_on` span tokio makes for the future of `Runtime::block_on`,
+//! which is no task in weft, and the internal resource tokio reports for
+//! the semaphore inside each `Mutex`, `RwLock` and `Semaphore` (hidden by
+//! `tokio-console` by default): weft reports the primitive alone, and a
+//! `Semaphore` counts its `permits` itself (taken when an acquisition
+//! completes, given back when a permit is dropped or permits are added).
+//! A `Barrier` sets `arrived` back to 0 when a round completes (tokio
+//! only adds to it), and a `oneshot` receiver awaited to its value
+//! reports `value_received` (tokio does so only in `try_recv`). The state
+//! updates of a release are emitted before it, so the console never shows
+//! a lock released after its next holder took it.
 //!
 //! # hyper, axum and tokio's I/O traits
 //!

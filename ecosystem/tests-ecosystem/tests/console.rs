@@ -57,7 +57,8 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
     // `listening ADDR`, then `spawned NAME LINE` for each task.
     let mut address = None;
     let mut spawned = HashMap::new();
-    while spawned.len() < 3 {
+    let mut made = HashMap::new();
+    while spawned.len() < 5 || made.len() < 2 {
         let line = within("the program's output", lines.next_line())
             .await
             .unwrap()
@@ -67,6 +68,9 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
             ["listening", addr] => address = Some(addr.to_owned()),
             ["spawned", name, at] => {
                 spawned.insert(name.to_owned(), at.parse::<u32>().unwrap());
+            }
+            ["resource", concrete_type, at] => {
+                made.insert(concrete_type.to_owned(), at.parse::<u32>().unwrap());
             }
             _ => panic!("unexpected output: {line}"),
         }
@@ -89,7 +93,11 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
     // bounds the wait).
     let mut tasks: HashMap<u64, TaskView> = HashMap::new();
     let mut timers = Vec::new();
-    let done = |tasks: &HashMap<u64, TaskView>, timers: &Vec<(String, String)>| {
+    // The sync resources: (concrete type, kind, file, line).
+    let mut syncs: Vec<(String, String, String, u32)> = Vec::new();
+    let done = |tasks: &HashMap<u64, TaskView>,
+                timers: &Vec<(String, String)>,
+                syncs: &Vec<(String, String, String, u32)>| {
         let ready = |name: &str, min_polls: u64| {
             tasks
                 .values()
@@ -99,8 +107,11 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
             && ready("console-yielder", 3)
             && ready("console-blocking", 1)
             && !timers.is_empty()
+            && made
+                .keys()
+                .all(|made| syncs.iter().any(|(ty, ..)| ty == made))
     };
-    while !done(&tasks, &timers) {
+    while !done(&tasks, &timers, &syncs) {
         let update = within("the next console update", updates.message())
             .await
             .expect("the update stream")
@@ -130,9 +141,19 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
         if let Some(resource_update) = update.resource_update {
             for resource in resource_update.new_resources {
                 let kind = resource.kind.and_then(|kind| kind.kind);
-                if kind == Some(Kind::Known(Known::Timer as i32)) {
-                    let file = resource.location.and_then(|l| l.file).unwrap_or_default();
-                    timers.push((resource.concrete_type, file));
+                let location = resource.location.unwrap_or_default();
+                let file = location.file.unwrap_or_default();
+                match kind {
+                    Some(Kind::Known(known)) if known == Known::Timer as i32 => {
+                        timers.push((resource.concrete_type, file));
+                    }
+                    Some(Kind::Other(other)) => syncs.push((
+                        resource.concrete_type,
+                        other,
+                        file,
+                        location.line.unwrap_or_default(),
+                    )),
+                    _ => {}
                 }
             }
         }
@@ -171,6 +192,18 @@ async fn tokio_console_lists_named_tasks_with_locations_and_polls() {
             .any(|(ty, file)| ty == "Sleep" && file.ends_with("console_tasks.rs")),
         "a Sleep of the program is a timer resource: {timers:?}"
     );
+
+    // The program's Mutex and Semaphore are sync resources made where the
+    // program made them.
+    for (concrete_type, line) in &made {
+        assert!(
+            syncs.iter().any(|(ty, kind, file, at)| ty == concrete_type
+                && kind == "Sync"
+                && file.ends_with("console_tasks.rs")
+                && at == line),
+            "a {concrete_type} of console_tasks.rs:{line} is a sync resource: {syncs:?}"
+        );
+    }
 
     child.kill().await.unwrap();
 }

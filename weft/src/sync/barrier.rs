@@ -10,6 +10,7 @@
 //! change, so the wake-up cannot be missed (`notify_waiters` covers futures
 //! created before the call). Generations make the barrier reusable.
 
+use super::util::trace;
 use super::Notify;
 use crate::loom::Mutex;
 use crate::runtime::waiting_on::SyncKind;
@@ -44,6 +45,7 @@ pub struct Barrier {
     state: Mutex<BarrierState>,
     notify: Notify,
     n: usize,
+    resource: trace::Resource,
 }
 
 struct BarrierState {
@@ -65,7 +67,9 @@ impl BarrierWaitResult {
 
 impl Barrier {
     /// A barrier for `n` tasks (`0` acts like `1`, as in tokio).
+    #[track_caller]
     pub fn new(n: usize) -> Barrier {
+        let n = n.max(1);
         Barrier {
             state: Mutex::new(BarrierState {
                 arrived: 0,
@@ -73,6 +77,7 @@ impl Barrier {
             }),
             notify: Notify::with_kind(SyncKind::Barrier),
             n: n.max(1),
+            resource: trace::resource!("tokio::sync::barrier", "Barrier", size = n, arrived = 0),
         }
     }
 
@@ -83,6 +88,17 @@ impl Barrier {
     /// Not cancel safe (as in tokio): a task counts as arrived from its
     /// first poll, and dropping the future does not take that back.
     pub async fn wait(&self) -> BarrierWaitResult {
+        trace::async_op(
+            &self.resource,
+            "Barrier::wait",
+            "poll",
+            false,
+            self.wait_inner(),
+        )
+        .await
+    }
+
+    async fn wait_inner(&self) -> BarrierWaitResult {
         std::future::poll_fn(crate::runtime::coop::poll_proceed_and_make_progress).await;
         let (generation, notified) = {
             let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -91,11 +107,15 @@ impl Barrier {
                 state.arrived = 0;
                 state.generation = state.generation.wrapping_add(1);
                 drop(state);
+                arrived(&self.resource, true);
                 self.notify.notify_waiters();
                 return BarrierWaitResult(true);
             }
             // Created under the lock, before the round can complete.
-            (state.generation, self.notify.notified())
+            let waiting = (state.generation, self.notify.notified());
+            drop(state);
+            arrived(&self.resource, false);
+            waiting
         };
         let mut notified = std::pin::pin!(notified);
         loop {
@@ -106,6 +126,21 @@ impl Barrier {
             }
             notified.set(self.notify.notified());
         }
+    }
+}
+
+/// A task arrived at the barrier (`leader`: the last of its round, which
+/// starts the next one): tokio's state updates, emitted after the lock is
+/// released (a subscriber is code of the program's). The leader resets
+/// `arrived` to 0, which tokio does not; an arrival that reports after the
+/// leader of its round shows as arrived in the next one until it ends.
+#[inline]
+fn arrived(resource: &trace::Resource, leader: bool) {
+    trace::state!(resource, arrived = 1 => "add");
+    trace::op_state!(arrived = true);
+    if leader {
+        trace::state!(resource, arrived = 0 => "override");
+        trace::op_state!(is_leader = true);
     }
 }
 

@@ -80,6 +80,7 @@
 //!    dropped with its future, after `Drop` released the lock.
 
 use super::util::linked_list::{link_field, LinkedList, Pointers};
+use super::util::trace::Resource;
 use super::util::wake_list::WakeList;
 use super::util::waker_cell::WakerCell;
 use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering, UnsafeCell};
@@ -166,6 +167,10 @@ pub(crate) enum TryAcquireError {
 pub(crate) struct Semaphore {
     state: AtomicUsize,
     waiters: Mutex<Waitlist>,
+    /// The `tokio-console` resource of the primitive built on this
+    /// semaphore (`sync::util::trace`; zero-sized without the feature
+    /// `tracing`). Here because every guard reaches the semaphore.
+    resource: Resource,
 }
 
 /// The lock-protected part.
@@ -233,6 +238,12 @@ impl Semaphore {
     ///
     /// If `permits` exceeds [`MAX_PERMITS`].
     pub(crate) fn new(permits: usize) -> Semaphore {
+        Semaphore::with_resource(permits, Resource::none())
+    }
+
+    /// [`new`](Semaphore::new), for the primitive whose resource is
+    /// `resource`.
+    pub(crate) fn with_resource(permits: usize, resource: Resource) -> Semaphore {
         assert!(
             permits <= MAX_PERMITS,
             "a semaphore may hold at most {MAX_PERMITS} permits, got {permits}"
@@ -242,7 +253,14 @@ impl Semaphore {
             waiters: Mutex::new(Waitlist {
                 queue: LinkedList::new(),
             }),
+            resource,
         }
+    }
+
+    /// The resource of the primitive built on this semaphore.
+    #[inline]
+    pub(crate) fn resource(&self) -> &Resource {
+        &self.resource
     }
 
     /// A semaphore usable in a `static` (not under loom, whose types are not
@@ -255,6 +273,7 @@ impl Semaphore {
             waiters: Mutex::new(Waitlist {
                 queue: LinkedList::new(),
             }),
+            resource: Resource::none(),
         }
     }
 
@@ -267,6 +286,7 @@ impl Semaphore {
             waiters: Mutex::new(Waitlist {
                 queue: LinkedList::new(),
             }),
+            resource: Resource::none(),
         }
     }
 

@@ -18,6 +18,7 @@
 
 use super::batch_semaphore as ll;
 use super::util::macros::{error_impls, guard_impls};
+use super::util::trace;
 use crate::runtime::waiting_on::SyncKind;
 use std::cell::UnsafeCell;
 use std::fmt;
@@ -79,9 +80,11 @@ impl TryLockError {
 
 impl<T> Mutex<T> {
     /// A new, unlocked mutex holding `value`.
+    #[track_caller]
     pub fn new(value: T) -> Mutex<T> {
+        let resource = trace::resource!("tokio::sync::mutex", "Mutex", locked = false);
         Mutex {
-            semaphore: ll::Semaphore::new(1),
+            semaphore: ll::Semaphore::with_resource(1, resource),
             data: UnsafeCell::new(value),
         }
     }
@@ -118,9 +121,10 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         // Inline, not a nested `async fn`: one state machine less to copy
         // the waiter node into. The semaphore of a mutex is never closed.
-        if self.semaphore.acquire_as(1, SyncKind::Mutex).await.is_err() {
+        if self.acquire("Mutex::lock").await.is_err() {
             unreachable!("a mutex's semaphore is never closed");
         }
+        locked(&self.semaphore);
         MutexGuard {
             mutex: self,
             _marker: PhantomData,
@@ -135,9 +139,10 @@ impl<T: ?Sized> Mutex<T> {
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         // Inline, not a nested `async fn`: one state machine less to copy
         // the waiter node into. The semaphore of a mutex is never closed.
-        if self.semaphore.acquire_as(1, SyncKind::Mutex).await.is_err() {
+        if self.acquire("Mutex::lock_owned").await.is_err() {
             unreachable!("a mutex's semaphore is never closed");
         }
+        locked(&self.semaphore);
         OwnedMutexGuard {
             mutex: self,
             _marker: PhantomData,
@@ -183,9 +188,12 @@ impl<T: ?Sized> Mutex<T> {
     /// queued waiters belongs to the first of them).
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         match self.semaphore.try_acquire(1) {
-            Ok(()) => Ok(MutexGuard {
-                mutex: self,
-                _marker: PhantomData,
+            Ok(()) => Ok({
+                locked(&self.semaphore);
+                MutexGuard {
+                    mutex: self,
+                    _marker: PhantomData,
+                }
             }),
             Err(_) => Err(TryLockError(())),
         }
@@ -198,9 +206,12 @@ impl<T: ?Sized> Mutex<T> {
     /// [`TryLockError`] if the lock is held.
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         match self.semaphore.try_acquire(1) {
-            Ok(()) => Ok(OwnedMutexGuard {
-                mutex: self,
-                _marker: PhantomData,
+            Ok(()) => Ok({
+                locked(&self.semaphore);
+                OwnedMutexGuard {
+                    mutex: self,
+                    _marker: PhantomData,
+                }
             }),
             Err(_) => Err(TryLockError(())),
         }
@@ -210,6 +221,39 @@ impl<T: ?Sized> Mutex<T> {
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// The lock's permit, taken as the async op `source` (the semaphore's
+    /// `Acquire` itself without the feature `tracing`).
+    #[inline]
+    fn acquire(
+        &self,
+        source: &'static str,
+    ) -> impl std::future::Future<Output = Result<(), ll::Closed>> + '_ {
+        let semaphore = &self.semaphore;
+        trace::async_op(
+            semaphore.resource(),
+            source,
+            "poll",
+            false,
+            semaphore.acquire_as(1, SyncKind::Mutex),
+        )
+    }
+}
+
+/// The lock was taken: its resource's `locked` is now true.
+#[inline]
+fn locked(semaphore: &ll::Semaphore) {
+    trace::state!(semaphore.resource(), locked = true);
+}
+
+/// Gives the lock back (the permit of `semaphore`). The state update
+/// comes first, so it is ordered before the next holder's `locked`.
+#[inline]
+fn unlock(semaphore: &ll::Semaphore) {
+    trace::state!(semaphore.resource(), locked = false);
+    semaphore.release(1);
 }
 
 // API twin of `RwLock`'s `Default` and `From` (the same impls on both
@@ -308,7 +352,7 @@ guard_impls!(mutex mut [T: ?Sized] MutexGuard<'_, T> => T);
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.semaphore.release(1);
+        unlock(&self.mutex.semaphore);
     }
 }
 
@@ -391,7 +435,7 @@ struct Unlock<'a>(&'a ll::Semaphore);
 
 impl Drop for Unlock<'_> {
     fn drop(&mut self) {
-        self.0.release(1);
+        unlock(self.0);
     }
 }
 
@@ -399,7 +443,7 @@ guard_impls!(reference mut [T: ?Sized] MappedMutexGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for MappedMutexGuard<'_, T> {
     fn drop(&mut self) {
-        self.semaphore.release(1);
+        unlock(self.semaphore);
     }
 }
 
@@ -525,7 +569,7 @@ guard_impls!(data mut [T: ?Sized, U: ?Sized] OwnedMappedMutexGuard<T, U> => U);
 impl<T: ?Sized, U: ?Sized> Drop for OwnedMappedMutexGuard<T, U> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.semaphore.release(1);
+        unlock(&self.mutex.semaphore);
     }
 }
 
@@ -534,6 +578,6 @@ guard_impls!(mutex mut [T: ?Sized] OwnedMutexGuard<T> => T);
 impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
     #[inline]
     fn drop(&mut self) {
-        self.mutex.semaphore.release(1);
+        unlock(&self.mutex.semaphore);
     }
 }

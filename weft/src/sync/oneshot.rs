@@ -36,6 +36,7 @@
 //!    half touches them after its last RMW except through rule 1–3 reads
 //!    that happen before its own `Arc` is dropped.
 
+use super::util::trace;
 use super::util::waker_cell::WakerCell;
 use crate::loom::{Arc, AtomicUsize, Ordering, UnsafeCell};
 use crate::runtime::waiting_on::{self, SyncKind};
@@ -93,12 +94,22 @@ use error::{RecvError, TryRecvError};
 /// # })
 /// # }
 /// ```
+#[track_caller]
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let resource = trace::resource!(
+        "tokio::sync::oneshot",
+        "Sender|Receiver",
+        tx_dropped = false => "override",
+        rx_dropped = false => "override",
+        value_sent = false => "override",
+        value_received = false => "override",
+    );
     let inner = Arc::new(Inner {
         state: AtomicUsize::new(0),
         value: UnsafeCell::new(None),
         rx_task: WakerCell::new(),
         tx_task: WakerCell::new(),
+        recv_op: resource.op("Receiver::await", false),
     });
     (
         Sender {
@@ -116,6 +127,9 @@ struct Inner<T> {
     rx_task: WakerCell,
     /// Rule 3.
     tx_task: WakerCell,
+    /// The receiver's async op on the channel's resource, which it holds
+    /// (`sync::util::trace`; zero-sized without the feature `tracing`).
+    recv_op: trace::Op,
 }
 
 // SAFETY: the cells are handed between the two halves by the state word's
@@ -260,6 +274,7 @@ impl<T> Sender<T> {
             let value = unsafe { inner.take_value() };
             return Err(value.expect("the value just stored"));
         }
+        trace::state!(&inner.recv_op, value_sent = true => "override");
         Ok(())
     }
 
@@ -291,7 +306,14 @@ impl<T> Sender<T> {
     ///
     /// Cancel safe.
     pub async fn closed(&mut self) {
-        std::future::poll_fn(|cx| self.poll_closed(cx)).await
+        let op = self
+            .inner
+            .as_ref()
+            .expect("a Sender holds its channel until it sends")
+            .recv_op
+            .op("Sender::closed", false);
+        let closed = std::future::poll_fn(|cx| self.poll_closed(cx));
+        trace::instrument(op, "poll_closed", closed).await
     }
 
     /// Polls for the receiver's closing (see [`closed`](Sender::closed));
@@ -323,6 +345,7 @@ impl<T> Drop for Sender<T> {
         if let Some(inner) = self.inner.take() {
             // Rule 4: done without a value.
             inner.complete();
+            trace::state!(&inner.recv_op, tx_dropped = true => "override");
         }
     }
 }
@@ -340,6 +363,7 @@ impl<T> Receiver<T> {
     pub fn close(&mut self) {
         if let Some(inner) = &self.inner {
             inner.close();
+            trace::state!(&inner.recv_op, rx_dropped = true => "override");
         }
     }
 
@@ -359,6 +383,9 @@ impl<T> Receiver<T> {
         if state & VALUE_SENT != 0 {
             // SAFETY: VALUE_SENT seen with Acquire (rule 1).
             let value = unsafe { inner.take_value() };
+            if value.is_some() {
+                trace::state!(&inner.recv_op, value_received = true => "override");
+            }
             self.inner = None;
             return value.ok_or(TryRecvError::Closed);
         }
@@ -432,13 +459,19 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
         let inner = self
             .inner
             .as_ref()
             .expect("oneshot::Receiver polled after it completed");
-        let result = ready!(Receiver::poll_inner(inner, cx));
-        coop.made_progress();
+        let result = ready!(inner.recv_op.poll("poll_recv", || {
+            let coop = ready!(crate::runtime::coop::poll_proceed(cx));
+            let result = ready!(Receiver::poll_inner(inner, cx));
+            coop.made_progress();
+            Poll::Ready(result)
+        }));
+        if result.is_ok() {
+            trace::state!(&inner.recv_op, value_received = true => "override");
+        }
         self.inner = None;
         Poll::Ready(result)
     }
@@ -450,6 +483,7 @@ impl<T> Drop for Receiver<T> {
         if let Some(inner) = self.inner.take() {
             // Rule 3: the receiver is done.
             inner.close();
+            trace::state!(&inner.recv_op, rx_dropped = true => "override");
         }
     }
 }

@@ -19,6 +19,7 @@
 
 use super::batch_semaphore as ll;
 use super::util::macros::guard_impls;
+use super::util::trace;
 use super::TryLockError;
 use crate::runtime::waiting_on::SyncKind;
 use std::cell::UnsafeCell;
@@ -68,6 +69,7 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
 impl<T> RwLock<T> {
     /// A new, unlocked lock holding `value`.
+    #[track_caller]
     pub fn new(value: T) -> RwLock<T> {
         RwLock::with_max_readers(value, MAX_READS)
     }
@@ -85,9 +87,16 @@ impl<T> RwLock<T> {
             max_readers <= MAX_READS,
             "a RwLock may not be created with more than {MAX_READS} readers"
         );
+        let resource = trace::resource!(
+            "tokio::sync::rwlock",
+            "RwLock",
+            max_readers = max_readers,
+            write_locked = false,
+            current_readers = 0,
+        );
         RwLock {
             max_readers,
-            semaphore: ll::Semaphore::new(max_readers as usize),
+            semaphore: ll::Semaphore::with_resource(max_readers as usize, resource),
             data: UnsafeCell::new(value),
         }
     }
@@ -135,17 +144,53 @@ impl<T> RwLock<T> {
 /// Waits for `permits` of the semaphore. A macro rather than an
 /// `async fn` so the callers' futures do not nest another state machine
 /// (and copy the waiter node into it) on the uncontended path.
+/// Takes `$permits` permits of `$lock` as the async op `$source`.
 macro_rules! acquire {
-    ($lock:expr, $permits:expr, $kind:ident) => {
-        if $lock
-            .semaphore
-            .acquire_as($permits as usize, SyncKind::$kind)
-            .await
-            .is_err()
-        {
+    ($lock:expr, $permits:expr, $kind:ident, $source:literal) => {
+        let semaphore = &$lock.semaphore;
+        let acquire = semaphore.acquire_as($permits as usize, SyncKind::$kind);
+        let acquire = trace::async_op(semaphore.resource(), $source, "poll", false, acquire);
+        if acquire.await.is_err() {
             unreachable!("a RwLock's semaphore is never closed");
         }
     };
+}
+
+// The updates of a release come before it, so they are ordered before
+// those of whoever takes the permits next.
+
+/// A reader took its permit.
+#[inline]
+fn reader_in(semaphore: &ll::Semaphore) {
+    trace::state!(semaphore.resource(), current_readers = 1 => "add");
+}
+
+/// A reader gives its permit back.
+#[inline]
+fn reader_out(semaphore: &ll::Semaphore) {
+    trace::state!(semaphore.resource(), current_readers = 1 => "sub");
+    semaphore.release(1);
+}
+
+/// A writer took every permit.
+#[inline]
+fn writer_in(semaphore: &ll::Semaphore) {
+    trace::state!(semaphore.resource(), write_locked = true => "override");
+}
+
+/// A writer gives its `permits` back.
+#[inline]
+fn writer_out(semaphore: &ll::Semaphore, permits: u32) {
+    trace::state!(semaphore.resource(), write_locked = false => "override");
+    semaphore.release(permits as usize);
+}
+
+/// A writer holding `permits` becomes a reader.
+#[inline]
+fn downgrade(semaphore: &ll::Semaphore, permits: u32) {
+    trace::state!(semaphore.resource(), write_locked = false => "override");
+    trace::state!(semaphore.resource(), current_readers = 1 => "add");
+    semaphore.release(permits as usize - 1);
 }
 
 impl<T: ?Sized> RwLock<T> {
@@ -156,7 +201,8 @@ impl<T: ?Sized> RwLock<T> {
     /// Cancel safe in tokio's sense: a dropped future loses its place in
     /// the queue, never access it was granted.
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
-        acquire!(self, 1, RwLockRead);
+        acquire!(self, 1, RwLockRead, "RwLock::read");
+        reader_in(&self.semaphore);
         RwLockReadGuard::new(&self.semaphore, self.data.get())
     }
 
@@ -166,7 +212,8 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn read_owned(self: Arc<Self>) -> OwnedRwLockReadGuard<T> {
-        acquire!(self, 1, RwLockRead);
+        acquire!(self, 1, RwLockRead, "RwLock::read_owned");
+        reader_in(&self.semaphore);
         let data = self.data.get();
         OwnedRwLockReadGuard { lock: self, data }
     }
@@ -180,6 +227,7 @@ impl<T: ?Sized> RwLock<T> {
         self.semaphore
             .try_acquire(1)
             .map_err(|_| TryLockError::new())?;
+        reader_in(&self.semaphore);
         Ok(RwLockReadGuard::new(&self.semaphore, self.data.get()))
     }
 
@@ -192,6 +240,7 @@ impl<T: ?Sized> RwLock<T> {
         self.semaphore
             .try_acquire(1)
             .map_err(|_| TryLockError::new())?;
+        reader_in(&self.semaphore);
         let data = self.data.get();
         Ok(OwnedRwLockReadGuard { lock: self, data })
     }
@@ -212,7 +261,8 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
-        acquire!(self, self.max_readers, RwLockWrite);
+        acquire!(self, self.max_readers, RwLockWrite, "RwLock::write");
+        writer_in(&self.semaphore);
         RwLockWriteGuard {
             semaphore: &self.semaphore,
             data: self.data.get(),
@@ -227,7 +277,8 @@ impl<T: ?Sized> RwLock<T> {
     ///
     /// As for [`read`](RwLock::read).
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
-        acquire!(self, self.max_readers, RwLockWrite);
+        acquire!(self, self.max_readers, RwLockWrite, "RwLock::write_owned");
+        writer_in(&self.semaphore);
         let data = self.data.get();
         OwnedRwLockWriteGuard {
             permits: self.max_readers,
@@ -245,6 +296,7 @@ impl<T: ?Sized> RwLock<T> {
         self.semaphore
             .try_acquire(self.max_readers as usize)
             .map_err(|_| TryLockError::new())?;
+        writer_in(&self.semaphore);
         Ok(RwLockWriteGuard {
             semaphore: &self.semaphore,
             data: self.data.get(),
@@ -262,6 +314,7 @@ impl<T: ?Sized> RwLock<T> {
         self.semaphore
             .try_acquire(self.max_readers as usize)
             .map_err(|_| TryLockError::new())?;
+        writer_in(&self.semaphore);
         let data = self.data.get();
         Ok(OwnedRwLockWriteGuard {
             permits: self.max_readers,
@@ -374,7 +427,7 @@ guard_impls!(data [T: ?Sized] RwLockReadGuard<'_, T> => T);
 impl<T: ?Sized> Drop for RwLockReadGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
-        self.semaphore.release(1);
+        reader_out(self.semaphore);
     }
 }
 
@@ -534,7 +587,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// over `data`, a part of the data `this` writes.
     fn downgrade_to<U: ?Sized>(this: Self, data: *const U) -> RwLockReadGuard<'a, U> {
         let this = std::mem::ManuallyDrop::new(this);
-        this.semaphore.release(this.permits as usize - 1);
+        downgrade(this.semaphore, this.permits);
         RwLockReadGuard::new(this.semaphore, data)
     }
 }
@@ -543,7 +596,7 @@ guard_impls!(data mut [T: ?Sized] RwLockWriteGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     fn drop(&mut self) {
-        self.semaphore.release(self.permits as usize);
+        writer_out(self.semaphore, self.permits);
     }
 }
 
@@ -619,7 +672,7 @@ guard_impls!(data mut [T: ?Sized] RwLockMappedWriteGuard<'_, T> => T);
 
 impl<T: ?Sized> Drop for RwLockMappedWriteGuard<'_, T> {
     fn drop(&mut self) {
-        self.semaphore.release(self.permits as usize);
+        writer_out(self.semaphore, self.permits);
     }
 }
 
@@ -691,7 +744,7 @@ guard_impls!(data [T: ?Sized, U: ?Sized] OwnedRwLockReadGuard<T, U> => U);
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockReadGuard<T, U> {
     fn drop(&mut self) {
-        self.lock.semaphore.release(1);
+        reader_out(&self.lock.semaphore);
     }
 }
 
@@ -830,7 +883,7 @@ impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
     /// over `data`, a part of the data `this` writes.
     fn downgrade_to<U: ?Sized>(this: Self, data: *const U) -> OwnedRwLockReadGuard<T, U> {
         let this = std::mem::ManuallyDrop::new(this);
-        this.lock.semaphore.release(this.permits as usize - 1);
+        downgrade(&this.lock.semaphore, this.permits);
         // SAFETY: `this` is never used or dropped again; the `Arc` moves
         // out exactly once.
         let lock = unsafe { std::ptr::read(&this.lock) };
@@ -910,7 +963,7 @@ guard_impls!(data mut [T: ?Sized, U: ?Sized] OwnedRwLockMappedWriteGuard<T, U> =
 
 impl<T: ?Sized, U: ?Sized> Drop for OwnedRwLockMappedWriteGuard<T, U> {
     fn drop(&mut self) {
-        self.lock.semaphore.release(self.permits as usize);
+        writer_out(&self.lock.semaphore, self.permits);
     }
 }
 
@@ -918,6 +971,6 @@ guard_impls!(data mut [T: ?Sized] OwnedRwLockWriteGuard<T> => T);
 
 impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
     fn drop(&mut self) {
-        self.lock.semaphore.release(self.permits as usize);
+        writer_out(&self.lock.semaphore, self.permits);
     }
 }

@@ -6,6 +6,7 @@
 
 use super::batch_semaphore as ll;
 use super::util::macros::error_impls;
+use super::util::trace;
 use std::fmt;
 use std::sync::Arc;
 
@@ -92,9 +93,15 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `permits` exceeds [`Semaphore::MAX_PERMITS`].
+    #[track_caller]
     pub fn new(permits: usize) -> Semaphore {
+        let resource = trace::resource!(
+            "tokio::sync::semaphore",
+            "Semaphore",
+            permits = permits => "override",
+        );
         Semaphore {
-            inner: ll::Semaphore::new(permits),
+            inner: ll::Semaphore::with_resource(permits, resource),
         }
     }
 
@@ -129,13 +136,22 @@ impl Semaphore {
     /// If the total would exceed [`Semaphore::MAX_PERMITS`].
     #[inline]
     pub fn add_permits(&self, n: usize) {
+        // Before the release: ordered before the `sub` of whoever takes
+        // these permits.
+        if n > 0 {
+            trace::state!(self.inner.resource(), permits = n => "add");
+        }
         self.inner.release(n);
     }
 
     /// Removes up to `n` of the *available* permits; returns how many were
     /// removed (permits held by tasks are not affected).
     pub fn forget_permits(&self, n: usize) -> usize {
-        self.inner.forget_permits(n)
+        let forgotten = self.inner.forget_permits(n);
+        if forgotten > 0 {
+            trace::state!(self.inner.resource(), permits = forgotten => "sub");
+        }
+        forgotten
     }
 
     /// Waits for one permit.
@@ -151,7 +167,7 @@ impl Semaphore {
     /// permit already set aside for it goes to the next waiter).
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
         // Not `acquire_many(1)`: one nested state machine less.
-        match self.inner.acquire(1).await {
+        match self.acquire_as("Semaphore::acquire", 1).await {
             Ok(()) => Ok(SemaphorePermit {
                 semaphore: self,
                 permits: 1,
@@ -185,7 +201,9 @@ impl Semaphore {
     /// As for [`acquire`](Semaphore::acquire).
     pub async fn acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         let n = n as usize;
-        self.inner.acquire(n).await.map_err(|_| AcquireError(()))?;
+        self.acquire_as("Semaphore::acquire_many", n)
+            .await
+            .map_err(|_| AcquireError(()))?;
         Ok(SemaphorePermit {
             semaphore: self,
             permits: n,
@@ -209,6 +227,7 @@ impl Semaphore {
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         let n = n as usize;
         self.inner.try_acquire(n)?;
+        trace::state!(self.inner.resource(), permits = n => "sub");
         Ok(SemaphorePermit {
             semaphore: self,
             permits: n,
@@ -243,7 +262,7 @@ impl Semaphore {
     /// As for [`acquire`](Semaphore::acquire).
     pub async fn acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         // Not `acquire_many_owned(1)`: one nested state machine less.
-        match self.inner.acquire(1).await {
+        match self.acquire_as("Semaphore::acquire_owned", 1).await {
             Ok(()) => Ok(OwnedSemaphorePermit {
                 semaphore: self,
                 permits: 1,
@@ -266,7 +285,9 @@ impl Semaphore {
         n: u32,
     ) -> Result<OwnedSemaphorePermit, AcquireError> {
         let n = n as usize;
-        self.inner.acquire(n).await.map_err(|_| AcquireError(()))?;
+        self.acquire_as("Semaphore::acquire_many_owned", n)
+            .await
+            .map_err(|_| AcquireError(()))?;
         Ok(OwnedSemaphorePermit {
             semaphore: self,
             permits: n,
@@ -293,6 +314,7 @@ impl Semaphore {
     ) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         let n = n as usize;
         self.inner.try_acquire(n)?;
+        trace::state!(self.inner.resource(), permits = n => "sub");
         Ok(OwnedSemaphorePermit {
             semaphore: self,
             permits: n,
@@ -421,6 +443,19 @@ impl Semaphore {
     /// Whether [`close`](Semaphore::close) was called.
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
+    }
+}
+
+impl Semaphore {
+    /// `n` permits, taken as the async op `source` (the batch semaphore's
+    /// `Acquire` itself without the feature `tracing`).
+    #[inline]
+    fn acquire_as(
+        &self,
+        source: &'static str,
+        n: usize,
+    ) -> impl std::future::Future<Output = Result<(), ll::Closed>> + '_ {
+        trace::acquire_op(self.inner.resource(), source, n, self.inner.acquire(n))
     }
 }
 

@@ -207,13 +207,13 @@ mod trace {
             "timer",
             std::panic::Location::caller()
         );
-        let op = AsyncOp::new(&resource, "Sleep::new_timeout");
+        let op = AsyncOp::new(&resource, "Sleep::new_timeout", false);
         set_duration(&resource, handle, deadline);
         op
     }
 
     pub(super) fn reset(op: &mut AsyncOp, handle: &Handle, deadline: Instant) {
-        *op = AsyncOp::new(op.resource(), "Sleep::reset");
+        *op = AsyncOp::new(op.resource(), "Sleep::reset", false);
         set_duration(op.resource(), handle, deadline);
     }
 

@@ -8,6 +8,6 @@ pub(crate) mod rand;
 pub(crate) mod temp_dir;
 #[cfg(test)]
 pub(crate) mod test_waker;
-// Only `Sleep` is a resource so far.
-#[cfg(all(feature = "tracing", feature = "time"))]
+// `Sleep` and the sync primitives are resources.
+#[cfg(all(feature = "tracing", any(feature = "time", feature = "sync")))]
 pub(crate) mod trace;

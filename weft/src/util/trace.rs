@@ -18,6 +18,9 @@
 //! `runtime::resource::poll_op` (fields `op_name`, `is_ready`), which
 //! ties the operation to the task polling it.
 //!
+//! The sync primitives reach these through `sync::util::trace`, which
+//! compiles to nothing without the feature.
+//!
 //! The targets are tokio's (`tokio::time::sleep`, `tokio::sync::mutex`,
 //! ...): filters written for tokio (`tokio=trace`) select weft's spans.
 //! Every span here is created through tracing's macros, so with no
@@ -46,26 +49,35 @@ macro_rules! resource_span {
 pub(crate) use resource_span;
 
 /// Emits a state update of the resource whose span is entered: its
-/// attribute `$field` is now `$value` (`$op`: "override", "add" or "sub"),
-/// in `$unit` if given.
+/// attribute `$field` is now `$value` (`$op`: "override", "add" or "sub";
+/// without it a subscriber overrides a `bool` and sets a number only if
+/// it has none yet), in `$unit` if given.
 macro_rules! state_update {
-    ($field:ident = $value:expr, op = $op:literal) => {
+    ($field:ident = $value:expr $(, op = $op:literal)? $(, unit = $unit:literal)?) => {
         ::tracing::trace!(
             target: "runtime::resource::state_update",
             $field = $value,
-            $field.op = $op,
-        )
-    };
-    ($field:ident = $value:expr, op = $op:literal, unit = $unit:literal) => {
-        ::tracing::trace!(
-            target: "runtime::resource::state_update",
-            $field = $value,
-            $field.op = $op,
-            $field.unit = $unit,
+            $($field.op = $op,)?
+            $($field.unit = $unit,)?
         )
     };
 }
 pub(crate) use state_update;
+
+/// Emits a state update of the async operation whose span is entered (as
+/// [`state_update!`] for a resource).
+#[cfg(feature = "sync")]
+macro_rules! async_op_state_update {
+    ($field:ident = $value:expr $(, op = $op:literal)?) => {
+        ::tracing::trace!(
+            target: "runtime::resource::async_op::state_update",
+            $field = $value,
+            $($field.op = $op,)?
+        )
+    };
+}
+#[cfg(feature = "sync")]
+pub(crate) use async_op_state_update;
 
 /// One async operation's spans: its resource's span, the operation's, and
 /// the operation's poll span.
@@ -77,15 +89,29 @@ pub(crate) struct AsyncOp {
 }
 
 impl AsyncOp {
-    /// A new operation `source` on the resource `resource`.
-    pub(crate) fn new(resource: &Span, source: &'static str) -> AsyncOp {
-        let op = tracing::trace_span!(
-            parent: resource,
-            "runtime.resource.async_op",
-            source = source,
-            inherits_child_attrs = false,
-        );
-        let poll = tracing::trace_span!(parent: &op, "runtime.resource.async_op.poll");
+    /// A new operation `source` on the resource `resource`; whether the
+    /// operation takes the state updates of its children
+    /// (`inherits_child_attrs`).
+    ///
+    /// The spans are made inside the resource's (and the poll span inside
+    /// the operation's), as tokio makes them: `console-subscriber` finds
+    /// the resource of an operation, and the operation of a poll, among the
+    /// spans entered when it is created, not by its parent.
+    pub(crate) fn new(
+        resource: &Span,
+        source: &'static str,
+        inherits_child_attrs: bool,
+    ) -> AsyncOp {
+        let op = resource.in_scope(|| {
+            tracing::trace_span!(
+                parent: resource,
+                "runtime.resource.async_op",
+                source = source,
+                inherits_child_attrs = inherits_child_attrs,
+            )
+        });
+        let poll =
+            op.in_scope(|| tracing::trace_span!(parent: &op, "runtime.resource.async_op.poll"));
         AsyncOp {
             resource: resource.clone(),
             op,
@@ -110,6 +136,14 @@ impl AsyncOp {
             is_ready = result.is_ready(),
         );
         result
+    }
+
+    /// Runs `f` inside the resource's and the operation's spans (for a
+    /// state update of the operation).
+    #[cfg(feature = "sync")]
+    pub(crate) fn in_scope<R>(&self, f: impl FnOnce() -> R) -> R {
+        let _resource = self.resource.enter();
+        self.op.in_scope(f)
     }
 
     /// The resource's span.

@@ -17,6 +17,8 @@ pub(crate) mod net;
 pub(crate) use net::*;
 pub(crate) mod scratch;
 pub(crate) use scratch::*;
+#[cfg(feature = "tracing")]
+pub(crate) mod trace_recorder;
 use std::future::Future;
 use std::panic;
 use std::pin::Pin;

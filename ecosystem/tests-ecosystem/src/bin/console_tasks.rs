@@ -6,12 +6,15 @@
 //!
 //! Usage: `console-tasks ADDRESS`. The program binds ADDRESS (give port 0
 //! for any free port), prints `listening <address>` with the bound address,
-//! then `spawned <task name> <line>` for each task, and runs for at most a
-//! minute (the test stops it long before).
+//! then `spawned <task name> <line>` for each task and `resource <type>
+//! <line>` for each sync primitive it makes (a `Mutex` and a `Semaphore`,
+//! which two tasks keep using), and runs for at most a minute (the test
+//! stops it long before).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::Location;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_stream::wrappers::TcpListenerStream;
@@ -62,6 +65,24 @@ async fn main() {
             }
         }
     });
+    // Two resources of `tokio::sync`, made here (the console shows this
+    // file and these lines), taken and given back by two tasks in turn.
+    let line = line!() + 1;
+    let mutex = Arc::new(tokio::sync::Mutex::new(0u64));
+    println!("resource Mutex {line}");
+    let line = line!() + 1;
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(1));
+    println!("resource Semaphore {line}");
+    for name in ["console-locker-1", "console-locker-2"] {
+        let (mutex, semaphore) = (mutex.clone(), semaphore.clone());
+        spawn_named(name, async move {
+            loop {
+                let _permit = semaphore.acquire().await.unwrap();
+                *mutex.lock().await += 1;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        });
+    }
     spawn_blocking_named("console-blocking", || {
         std::thread::sleep(Duration::from_secs(60))
     });

@@ -4,6 +4,7 @@ pub(crate) mod block_on;
 pub(crate) mod linked_list;
 pub(crate) mod macros;
 pub(crate) mod once_slot;
+pub(crate) mod trace;
 pub(crate) mod wake_list;
 pub(crate) mod waker_cell;
 
