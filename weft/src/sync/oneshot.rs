@@ -312,8 +312,13 @@ impl<T> Sender<T> {
             .expect("a Sender holds its channel until it sends")
             .recv_op
             .op("Sender::closed", false);
-        let closed = std::future::poll_fn(|cx| self.poll_closed(cx));
-        trace::instrument(op, "poll_closed", closed).await
+        // One expression, so the state machine holds the future once.
+        trace::instrument(
+            op,
+            "poll_closed",
+            std::future::poll_fn(|cx| self.poll_closed(cx)),
+        )
+        .await
     }
 
     /// Polls for the receiver's closing (see [`closed`](Sender::closed));

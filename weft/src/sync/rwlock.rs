@@ -148,9 +148,18 @@ impl<T> RwLock<T> {
 macro_rules! acquire {
     ($lock:expr, $permits:expr, $kind:ident, $source:literal) => {
         let semaphore = &$lock.semaphore;
-        let acquire = semaphore.acquire_as($permits as usize, SyncKind::$kind);
-        let acquire = trace::async_op(semaphore.resource(), $source, "poll", false, acquire);
-        if acquire.await.is_err() {
+        // One expression: a future moved between locals would be held
+        // twice in the caller's state machine.
+        if trace::async_op(
+            semaphore.resource(),
+            $source,
+            "poll",
+            false,
+            semaphore.acquire_as($permits as usize, SyncKind::$kind),
+        )
+        .await
+        .is_err()
+        {
             unreachable!("a RwLock's semaphore is never closed");
         }
     };
