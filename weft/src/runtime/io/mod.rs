@@ -347,7 +347,7 @@ impl Handle {
             token,
             mio::Interest::READABLE | mio::Interest::WRITABLE,
         )?;
-        io.position.store(registrations.live.len(), Relaxed);
+        io.set_position(registrations.live.len());
         registrations.live.push(io.clone());
         self.inner.live.store(registrations.live.len(), Relaxed);
         IoDriverMetrics::bump(&self.inner.metrics.fd_registered, 1);
@@ -367,7 +367,7 @@ impl Handle {
         } else {
             self.inner.registry.deregister(source)
         };
-        let position = io.position.load(Relaxed);
+        let position = io.position();
         if registrations
             .live
             .get(position)
@@ -377,7 +377,7 @@ impl Handle {
             self.inner.live.store(registrations.live.len(), Relaxed);
             IoDriverMetrics::bump(&self.inner.metrics.fd_deregistered, 1);
             if let Some(moved) = registrations.live.get(position) {
-                moved.position.store(position, Relaxed);
+                moved.set_position(position);
             }
             if result.is_err() {
                 registrations.orphaned.push(removed);

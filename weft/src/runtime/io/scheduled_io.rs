@@ -58,7 +58,7 @@
 //!    took are gone from the list, the others it skips again).
 
 use crate::io::{Interest, Ready};
-use crate::loom::{AtomicUsize, Mutex, MutexGuard, Ordering::*, UnsafeCell};
+use crate::loom::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering::*, UnsafeCell};
 use crate::runtime::waiting_on::{self, IoDirection, WaitingOn};
 use std::future::Future;
 use std::marker::PhantomPinned;
@@ -362,8 +362,9 @@ pub(crate) struct ScheduledIo {
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
     /// Index in the driver's registration list; read and written only
-    /// under that list's lock.
-    pub(super) position: AtomicUsize,
+    /// under that list's lock. 32 bits (a process has far fewer
+    /// descriptors), so it shares a word with `fd`.
+    position: AtomicU32,
     /// The resource's descriptor, for task dumps (never used for I/O).
     fd: i32,
 }
@@ -374,9 +375,21 @@ impl ScheduledIo {
         ScheduledIo {
             readiness: AtomicUsize::new(0),
             waiters: Mutex::new(Waiters::default()),
-            position: AtomicUsize::new(0),
+            position: AtomicU32::new(0),
             fd,
         }
+    }
+
+    /// Index in the driver's registration list (under its lock).
+    pub(super) fn position(&self) -> usize {
+        self.position.load(Relaxed) as usize
+    }
+
+    /// Moves the entry to `position` of the driver's registration list
+    /// (under its lock).
+    pub(super) fn set_position(&self, position: usize) {
+        let position = u32::try_from(position).expect("fewer than 2^32 registered resources");
+        self.position.store(position, Relaxed);
     }
 
     /// Records, for task dumps, that the polling task waits for `wants`.
@@ -653,6 +666,15 @@ mod tests {
     use std::pin::pin;
     use std::sync::Arc;
     use std::task::Wake;
+
+    /// Every registered socket has one: the descriptor kept for task
+    /// dumps shares a word with the registration index, so it costs no
+    /// memory (the idle-connection rows).
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn scheduled_io_has_no_word_for_the_dump_fd() {
+        assert_eq!(std::mem::size_of::<ScheduledIo>(), 64);
+    }
 
     #[test]
     fn readiness_is_cached_until_cleared_with_the_same_tick() {
