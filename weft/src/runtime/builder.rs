@@ -542,7 +542,7 @@ impl Builder {
     /// subscriber enables), and the others show their id and state alone.
     ///
     /// Cost: a tracked task's allocation is larger by the size of its
-    /// record (88 bytes on 64-bit targets, 144 with the feature `tracing`,
+    /// record (96 bytes on 64-bit targets, 152 with the feature `tracing`,
     /// which adds the task's span), and each of its polls reads the
     /// coarse monotonic clock once (a few nanoseconds: no system call).
     /// Off by default; an untracked task pays nothing.
@@ -862,7 +862,7 @@ impl Builder {
     ///
     /// This turns on [task tracking](Builder::enable_task_tracking): the
     /// time a task was queued is kept in its tracking record, so every
-    /// task's allocation grows by that record (88 bytes on 64-bit
+    /// task's allocation grows by that record (96 bytes on 64-bit
     /// targets). Cost besides: one read of the monotonic clock each time a
     /// task is queued and one at the start of each poll (shared with the
     /// poll-time histogram's when both are on). Off by default.

@@ -51,7 +51,9 @@ impl<'a> Builder<'a> {
         Builder::default()
     }
 
-    /// Names the task. The name is copied into the task when it is spawned.
+    /// Names the task. The name is copied into the task when it is spawned
+    /// (into the task's own allocation up to 22 bytes; a longer name takes
+    /// one allocation of its own).
     pub fn name(&self, name: &'a str) -> Builder<'a> {
         Builder { name: Some(name) }
     }

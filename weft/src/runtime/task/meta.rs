@@ -43,6 +43,7 @@
 //!    own: a seqlock with one writer, the polling thread
 //!    (`task::wait_record`).
 
+use super::name::TaskName;
 use super::wait_record::WaitRecord;
 use crate::loom::{AtomicU64, Ordering::Relaxed};
 use std::fmt;
@@ -50,7 +51,7 @@ use std::panic::Location;
 
 /// The record at the start of a tracked task's allocation.
 pub(crate) struct TaskMeta {
-    name: Option<Box<str>>,
+    name: Option<TaskName>,
     location: &'static Location<'static>,
     /// Polls started so far (rule 2).
     polls: AtomicU64,
@@ -74,7 +75,7 @@ pub(crate) struct TaskMeta {
 impl TaskMeta {
     pub(crate) fn new(spawn: &SpawnMeta<'_>) -> TaskMeta {
         TaskMeta {
-            name: spawn.name.map(Box::from),
+            name: spawn.name.map(TaskName::new),
             location: spawn.location,
             polls: AtomicU64::new(0),
             last_poll_ns: AtomicU64::new(0),
@@ -87,7 +88,7 @@ impl TaskMeta {
 
     /// The name given at spawn, if any.
     pub(crate) fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+        self.name.as_ref().map(TaskName::as_str)
     }
 
     /// Where the task was spawned.

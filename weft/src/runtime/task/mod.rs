@@ -13,6 +13,7 @@ mod id;
 mod join;
 pub(crate) mod list;
 mod meta;
+mod name;
 pub(crate) mod raw;
 mod state;
 #[cfg(feature = "tracing")]

@@ -338,11 +338,11 @@ mod tests {
     /// `runtime::Builder::enable_task_tracking` documents.
     #[cfg(not(feature = "tracing"))]
     #[test]
-    fn task_meta_is_88_bytes() {
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 88);
+    fn task_meta_is_96_bytes() {
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 96);
         assert_eq!(
             std::mem::size_of::<TrackedCell<Ready<()>, Arc<NoopScheduler>>>(),
-            160
+            168
         );
     }
 
@@ -350,9 +350,9 @@ mod tests {
     /// (`task::trace`): what `enable_task_tracking` documents for it.
     #[cfg(feature = "tracing")]
     #[test]
-    fn task_meta_with_span_is_144_bytes() {
+    fn task_meta_with_span_is_152_bytes() {
         assert_eq!(std::mem::size_of::<super::super::trace::TaskSpan>(), 56);
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 144);
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 152);
     }
 
     /// The stage grows only with the future or the output, never with
