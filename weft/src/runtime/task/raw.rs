@@ -222,14 +222,16 @@ impl RawTask {
 
     /// The task's [`TaskMeta`], if it is tracked.
     pub(crate) fn meta(&self) -> Option<&TaskMeta> {
-        match self.header().vtable.meta_offset {
-            0 => None,
-            // SAFETY: a non-zero offset is only in the vtables of tracked
-            // cells, whose `TaskMeta` starts that far before the header,
-            // inside the allocation `ptr` has provenance over (`allocate`);
-            // it is never written after spawn except through atomics.
-            offset => Some(unsafe { self.ptr.byte_sub(offset).cast::<TaskMeta>().as_ref() }),
+        // A non-zero offset is only in the vtables of tracked cells, whose
+        // `TaskMeta` starts that far before the header, inside the
+        // allocation `ptr` has provenance over (`Cell::allocate`).
+        let offset = self.header().vtable.meta_offset;
+        if offset == 0 {
+            return None;
         }
+        // SAFETY: see above; the record is never written after spawn
+        // except through atomics and its own cells' protocols.
+        Some(unsafe { self.ptr.byte_sub(offset).cast::<TaskMeta>().as_ref() })
     }
 
     /// The task's lifecycle as its state word shows it now (for dumps).
