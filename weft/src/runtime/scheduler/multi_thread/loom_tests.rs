@@ -103,7 +103,6 @@ fn config() -> Config {
         watchdog: None,
         id: crate::runtime::Id::next(),
         name: None,
-        track_tasks: false,
         metrics: Default::default(),
     }
 }
