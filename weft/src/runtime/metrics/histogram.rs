@@ -377,7 +377,9 @@ impl LogHistogramBuilder {
         assert!(max_error > 0.0, "max_error must be greater than 0");
         assert!(max_error < 1.0, "max_error must be less than 1");
         let mut p = DEFAULT_PRECISION;
-        while p < MAX_PRECISION && 0.5f64.powi(p as i32) > max_error {
+        // `2^-p` by an exact division, not `powi` (whose result need not be
+        // exact: Miri rounds such calls differently, for one).
+        while p < MAX_PRECISION && 1.0 / (1u64 << p) as f64 > max_error {
             p += 1;
         }
         self.precision = Some(p);
