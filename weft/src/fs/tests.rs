@@ -7,7 +7,7 @@
 use super::ops::{self, FileRef};
 use crate::fs;
 use crate::io::{AsyncReadExt, AsyncWriteExt};
-use crate::runtime::fs_backend::RingConfig;
+use crate::runtime::backends::RingConfig;
 use crate::runtime::uring::current_ring;
 use crate::runtime::{Builder, FsBackend, Runtime};
 use std::future::{poll_fn, Future};

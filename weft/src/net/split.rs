@@ -36,6 +36,9 @@ pub(crate) trait SplitStream {
     where
         for<'a> &'a Self::Io: Read + Write,
     {
+        if let Some(ring) = self.evented().ring() {
+            return ring.poll_write(cx, &[io::IoSlice::new(buf)]);
+        }
         self.evented().poll_write(cx, buf)
     }
 
@@ -47,20 +50,31 @@ pub(crate) trait SplitStream {
     where
         for<'a> &'a Self::Io: Read + Write,
     {
+        if let Some(ring) = self.evented().ring() {
+            return ring.poll_write(cx, bufs);
+        }
         self.evented().poll_write_vectored(cx, bufs)
     }
 
-    /// `poll_flush`: nothing is buffered in weft (the kernel has every
-    /// written byte), so it is always ready, and spends budget like any
-    /// ready operation (see `runtime::coop`).
+    /// `poll_flush`: on epoll nothing is buffered in weft (the kernel has
+    /// every written byte), so it is always ready, and spends budget like
+    /// any ready operation (see `runtime::coop`); on io_uring it waits
+    /// until the kernel took every byte written.
     fn poll_flush_shared(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(ring) = self.evented().ring() {
+            return ring.poll_flush(cx);
+        }
         ready!(coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(Ok(()))
     }
 
-    /// `poll_shutdown`: shuts the write direction down at once (reading
-    /// goes on), spending budget.
+    /// `poll_shutdown`: shuts the write direction down (reading goes on),
+    /// spending budget; on io_uring after the bytes written were sent.
     fn poll_shutdown_shared(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(ring) = self.evented().ring() {
+            ready!(ring.poll_flush(cx))?;
+            return Poll::Ready(self.shutdown_write());
+        }
         ready!(coop::poll_proceed_and_make_progress(cx));
         Poll::Ready(self.shutdown_write())
     }

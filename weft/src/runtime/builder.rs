@@ -75,10 +75,13 @@ pub struct Builder {
     /// Set by `fs_backend` (feature `fs`).
     #[cfg(feature = "fs")]
     fs_backend: super::FsBackend,
+    /// Set by `io_backend` (feature `net`).
+    #[cfg(feature = "net")]
+    io_backend: super::IoBackend,
     /// The rings' crate-internal knobs (tests shrink them, or simulate a
     /// refusal of `io_uring_setup`).
-    #[cfg(feature = "fs")]
-    pub(crate) ring_config: super::fs_backend::RingConfig,
+    #[cfg(any(feature = "fs", feature = "net"))]
+    pub(crate) ring_config: super::backends::RingConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +158,9 @@ impl Builder {
             schedule_latency_histogram: HistogramSettings::default(),
             #[cfg(feature = "fs")]
             fs_backend: super::FsBackend::Auto,
-            #[cfg(feature = "fs")]
+            #[cfg(feature = "net")]
+            io_backend: super::IoBackend::Auto,
+            #[cfg(any(feature = "fs", feature = "net"))]
             ring_config: Default::default(),
         }
     }
@@ -975,6 +980,52 @@ impl Builder {
         self
     }
 
+    /// Chooses the engine of this runtime's TCP and Unix stream sockets
+    /// (default [`IoBackend::Auto`]: io_uring where the kernel allows it,
+    /// else epoll). With io_uring every worker thread (the one thread of a
+    /// `current_thread` runtime) owns a ring, shared with `fs`; reads,
+    /// writes, connects and accepts are operations on it (see
+    /// [`IoBackend`] for what that changes). The choice is made once, by
+    /// [`build`], which fails if [`IoBackend::Uring`] is asked for and the
+    /// rings cannot be set up. Without [`enable_io`] the setting is not
+    /// read: there are no sockets.
+    ///
+    /// With [`IoBackend::Auto`], the environment variable
+    /// `WEFT_IO_BACKEND` (`io-uring`, `epoll` or `auto`) read by [`build`]
+    /// forces a backend without a code change; a backend set to anything
+    /// else here is kept.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has no such setting: its sockets always run on epoll, as
+    /// [`IoBackend::Epoll`] does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use weft::runtime::{Builder, IoBackend};
+    ///
+    /// let rt = Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_all()
+    ///     .io_backend(IoBackend::Auto)
+    ///     .build()?;
+    /// rt.block_on(async {});
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// [`enable_io`]: Builder::enable_io
+    /// [`build`]: Builder::build
+    /// [`IoBackend`]: crate::runtime::IoBackend
+    /// [`IoBackend::Auto`]: crate::runtime::IoBackend::Auto
+    /// [`IoBackend::Uring`]: crate::runtime::IoBackend::Uring
+    #[cfg(feature = "net")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+    pub fn io_backend(&mut self, backend: super::IoBackend) -> &mut Builder {
+        self.io_backend = backend;
+        self
+    }
+
     /// Builds the runtime.
     ///
     /// # Errors
@@ -997,17 +1048,32 @@ impl Builder {
         let workers = self.worker_threads.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         });
-        // One io_uring ring per scheduler thread.
-        #[cfg(feature = "fs")]
+        // One io_uring ring per scheduler thread, if files or sockets
+        // run on io_uring.
+        #[cfg(any(feature = "fs", feature = "net"))]
         let rings = {
             let threads = match self.kind {
                 Kind::CurrentThread => 1,
                 #[cfg(feature = "rt-multi-thread")]
                 Kind::MultiThread => workers,
             };
-            super::fs_backend::select(self.fs_backend, threads, self.ring_config)?
+            #[cfg(feature = "fs")]
+            let files = super::fs_backend::ring_use(self.fs_backend)?;
+            #[cfg(not(feature = "fs"))]
+            let files = super::backends::RingWant::No;
+            // Sockets need the I/O driver: without `enable_io` they run
+            // nowhere, and the setting is not read.
+            #[cfg(feature = "net")]
+            let sockets = if self.enable_io {
+                super::io_backend::ring_use(self.io_backend)?
+            } else {
+                super::backends::RingWant::No
+            };
+            #[cfg(not(feature = "net"))]
+            let sockets = super::backends::RingWant::No;
+            super::backends::select(files, sockets, threads, self.ring_config)?
         };
-        #[cfg(not(feature = "fs"))]
+        #[cfg(not(any(feature = "fs", feature = "net")))]
         let rings = ();
         let (driver, driver_handle) = Driver::new(
             DriverConfig {

@@ -29,10 +29,10 @@ use std::time::Duration;
 
 /// The io_uring rings of `fs` (one per scheduler thread), if the runtime
 /// has them: they wait for completions in the I/O driver.
-#[cfg(feature = "fs")]
-pub(crate) type Rings = Option<crate::loom::Arc<crate::runtime::fs_backend::Rings>>;
+#[cfg(any(feature = "fs", feature = "net"))]
+pub(crate) type Rings = Option<crate::loom::Arc<crate::runtime::backends::Rings>>;
 /// Without `fs` there are no rings.
-#[cfg(not(feature = "fs"))]
+#[cfg(not(any(feature = "fs", feature = "net")))]
 pub(crate) type Rings = ();
 
 /// The parking side, held in the scheduler's core.
@@ -51,7 +51,7 @@ pub(crate) struct DriverHandle {
     /// also exists for the rings alone).
     #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
     io_enabled: bool,
-    #[cfg(feature = "fs")]
+    #[cfg(any(feature = "fs", feature = "net"))]
     rings: Rings,
     #[cfg(feature = "time")]
     time: Option<time_driver::Handle>,
@@ -86,7 +86,7 @@ impl Driver {
             unparker,
             #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
             io_enabled: config.enable_io,
-            #[cfg(feature = "fs")]
+            #[cfg(any(feature = "fs", feature = "net"))]
             rings,
             #[cfg(feature = "time")]
             time: time_handle,
@@ -127,9 +127,9 @@ impl Driver {
 /// parker.
 #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 fn innermost(config: DriverConfig, rings: &Rings) -> io::Result<(DriverParker, DriverUnparker)> {
-    #[cfg(feature = "fs")]
+    #[cfg(any(feature = "fs", feature = "net"))]
     let with_rings = rings.is_some();
-    #[cfg(not(feature = "fs"))]
+    #[cfg(not(any(feature = "fs", feature = "net")))]
     let with_rings = false;
     if config.enable_io || with_rings {
         // With timers, timed turns wait on a timerfd (`runtime::io`).
@@ -169,7 +169,7 @@ impl DriverHandle {
     /// tasks: then `arm`, so that what is left in flight wakes a sleeping
     /// thread when it completes). Returns whether that woke a task: the
     /// thread must then not sleep.
-    #[cfg(feature = "fs")]
+    #[cfg(any(feature = "fs", feature = "net"))]
     pub(crate) fn flush_ring(&self, index: usize, arm: bool) -> bool {
         self.rings
             .as_ref()
@@ -177,7 +177,7 @@ impl DriverHandle {
     }
 
     /// Reaps ring `index` (after a sleep of its scheduler thread).
-    #[cfg(feature = "fs")]
+    #[cfg(any(feature = "fs", feature = "net"))]
     pub(crate) fn reap_ring(&self, index: usize) {
         if let Some(rings) = &self.rings {
             rings.reap(index);
@@ -191,11 +191,11 @@ impl DriverHandle {
     }
 }
 
-#[cfg(feature = "fs")]
+#[cfg(any(feature = "fs", feature = "net"))]
 crate::sys::cfg_io_uring! {
     impl DriverHandle {
         /// The io_uring rings of `fs`, if the runtime has them.
-        pub(crate) fn rings(&self) -> Option<&crate::loom::Arc<crate::runtime::fs_backend::Rings>> {
+        pub(crate) fn rings(&self) -> Option<&crate::loom::Arc<crate::runtime::backends::Rings>> {
             self.rings.as_ref()
         }
     }

@@ -1,5 +1,5 @@
-//! Which engine runs `weft::fs`: [`FsBackend`], the `Builder` setting, and
-//! the choice made when the runtime is built.
+//! Which engine runs `weft::fs`: [`FsBackend`], the `Builder` setting
+//! (the rings are built in `backends.rs`).
 
 use std::io;
 
@@ -59,6 +59,16 @@ pub enum FsBackend {
 /// The environment variable that overrides [`FsBackend::Auto`].
 pub(crate) const ENV_VAR: &str = "WEFT_FS_BACKEND";
 
+/// What `backend` (`Auto` as [`ENV_VAR`] may say) asks of the rings.
+pub(crate) fn ring_use(backend: FsBackend) -> io::Result<super::backends::RingWant> {
+    use super::backends::RingWant;
+    Ok(match resolve(backend)? {
+        FsBackend::Auto => RingWant::IfAvailable,
+        FsBackend::IoUring => RingWant::Required,
+        FsBackend::BlockingPool => RingWant::No,
+    })
+}
+
 /// `backend`, unless it is `Auto` and [`ENV_VAR`] says otherwise.
 fn resolve(backend: FsBackend) -> io::Result<FsBackend> {
     if backend != FsBackend::Auto {
@@ -75,78 +85,5 @@ fn resolve(backend: FsBackend) -> io::Result<FsBackend> {
             io::ErrorKind::InvalidInput,
             format!("{ENV_VAR} is {value:?}: expected `io-uring`, `blocking-pool` or `auto`"),
         )),
-    }
-}
-
-crate::sys::cfg_io_uring! {
-    pub(crate) use super::uring::{Rings, RingConfig};
-
-    /// Builds the rings `backend` asks for (`Auto` as [`ENV_VAR`] may
-    /// say), one per scheduler thread (`count`), or none.
-    pub(crate) fn select(
-        backend: FsBackend,
-        count: usize,
-        config: RingConfig,
-    ) -> io::Result<Option<crate::loom::Arc<Rings>>> {
-        let build = || super::uring::build_rings(count, config).map(crate::loom::Arc::new);
-        match resolve(backend)? {
-            FsBackend::BlockingPool => Ok(None),
-            FsBackend::Auto => Ok(build().ok()),
-            FsBackend::IoUring => build().map(Some),
-        }
-    }
-}
-
-crate::sys::cfg_not_io_uring! {
-    /// No rings on this platform: a type with no value, so every
-    /// `Option<Arc<Rings>>` is `None`.
-    #[derive(Debug)]
-    pub(crate) enum Rings {}
-
-    impl Rings {
-        pub(crate) fn len(&self) -> usize {
-            match *self {}
-        }
-
-        pub(crate) fn attach_to_epoll(
-            &self,
-            _index: usize,
-            _epoll: crate::loom::Arc<std::os::fd::OwnedFd>,
-            _token: u64,
-        ) -> std::io::Result<()> {
-            match *self {}
-        }
-
-        pub(crate) fn flush(&self, _index: usize, _arm: bool) -> bool {
-            match *self {}
-        }
-
-        pub(crate) fn reap(&self, _index: usize) {
-            match *self {}
-        }
-
-        pub(crate) fn reap_after_event(&self, _index: usize) {
-            match *self {}
-        }
-    }
-
-    /// Nothing to configure without rings.
-    #[derive(Debug, Clone, Copy, Default)]
-    pub(crate) struct RingConfig;
-
-    /// `Auto` and `BlockingPool` run on the blocking pool here; `IoUring`
-    /// cannot be had.
-    pub(crate) fn select(
-        backend: FsBackend,
-        _count: usize,
-        _config: RingConfig,
-    ) -> io::Result<Option<crate::loom::Arc<Rings>>> {
-        match resolve(backend)? {
-            FsBackend::IoUring => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                "io_uring is not available on this platform",
-            )),
-            _ => Ok(None),
-        }
     }
 }

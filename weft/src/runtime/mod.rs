@@ -89,6 +89,9 @@
 //! `weft::fs` (one ring per worker; `fs_backend` chooses it or the
 //! blocking pool when the runtime is built).
 
+#[cfg(any(feature = "fs", feature = "net", feature = "signal"))]
+#[cfg_attr(not(any(feature = "fs", feature = "net")), allow(dead_code))]
+pub(crate) mod backends;
 pub(crate) mod blocking;
 mod builder;
 pub(crate) mod context;
@@ -106,6 +109,8 @@ mod id;
 #[cfg(any(feature = "net", feature = "signal", feature = "fs"))]
 #[cfg_attr(not(feature = "net"), allow(dead_code, unused_imports))]
 pub(crate) mod io;
+#[cfg(feature = "net")]
+pub(crate) mod io_backend;
 mod local_runtime;
 mod long_poll;
 pub(crate) mod messages;
@@ -119,7 +124,6 @@ pub(crate) mod task;
 pub(crate) mod time;
 pub(crate) mod waiting_on;
 pub(crate) mod watchdog;
-#[cfg(feature = "fs")]
 crate::sys::cfg_io_uring! {
     // The engine's API is for `weft::fs` (`uring/mod.rs`); the parts of it
     // that `fs` does not call yet are exercised by the engine's tests.
@@ -134,6 +138,9 @@ pub use dump::Dump;
 pub use fs_backend::FsBackend;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
+pub use io_backend::IoBackend;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use long_poll::LongPoll;
 pub use metrics::{

@@ -152,7 +152,7 @@ macro_rules! cfg_io_uring {
     (@cfg $wrap:ident; $($item:item)*) => {
         $(
             #[cfg($wrap(all(
-                feature = "fs",
+                any(feature = "fs", feature = "net"),
                 target_os = "linux",
                 not(weft_sys_fallback),
                 not(weft_loom),

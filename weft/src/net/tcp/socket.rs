@@ -264,9 +264,9 @@ impl TcpSocket {
             Err(err) => return Err(err),
         }
         let std_stream: std::net::TcpStream = self.inner.into();
-        let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
-        std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
-        Ok(stream)
+        TcpStream::new(mio::net::TcpStream::from_std(std_stream))?
+            .connected()
+            .await
     }
 }
 

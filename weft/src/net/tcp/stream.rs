@@ -49,15 +49,20 @@ impl TcpStream {
     }
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::new(mio::net::TcpStream::connect(addr)?)?;
-        std::future::poll_fn(|cx| stream.poll_connected(cx)).await?;
-        Ok(stream)
+        TcpStream::new(mio::net::TcpStream::connect(addr)?)?
+            .connected()
+            .await
     }
 
-    /// Polls the non-blocking connect of a new stream to its end; its
-    /// outcome.
-    pub(super) fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_connected(cx, mio::net::TcpStream::take_error)
+    /// Waits until the non-blocking connect of a new stream ends; the
+    /// connected stream, or the connect's error.
+    pub(super) async fn connected(mut self) -> io::Result<TcpStream> {
+        std::future::poll_fn(|cx| self.io.poll_connected(cx, mio::net::TcpStream::take_error))
+            .await?;
+        // On io_uring the wait for the connect was epoll's; the stream's
+        // reads and writes need no registration.
+        self.io.leave_epoll()?;
+        Ok(self)
     }
 
     /// Takes the socket's pending error (`SO_ERROR`), if any.
@@ -122,7 +127,7 @@ impl TcpStream {
         // forget the readiness early.
         let _ = sys::enable_inq(stream.as_raw_fd());
         Ok(TcpStream {
-            io: PollEvented::new(stream)?,
+            io: PollEvented::new_stream(stream)?,
         })
     }
 
@@ -267,17 +272,23 @@ impl TcpStream {
     /// `WouldBlock` if nothing is. `Ok(0)`: end of stream (or an empty
     /// `buf`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(result) = self.io.try_read_ring(buf) {
+            return result;
+        }
         let fd = self.as_raw_fd();
         self.io
-            .registration()
+            .registration()?
             .try_drain(Wants::Read, || sys::recv_inq(fd, as_uninit(buf)))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        if let Some(result) = self.io.try_read_vectored_ring(bufs) {
+            return result;
+        }
         let fd = self.as_raw_fd();
         self.io
-            .registration()
+            .registration()?
             .try_drain(Wants::Read, || sys::recv_vectored_inq(fd, bufs))
     }
 
@@ -311,9 +322,13 @@ impl TcpStream {
     pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
         let fd = self.as_raw_fd();
         read_into_buf_mut(buf, |spare| {
+            if let Some(result) = self.io.try_read_ring_uninit(spare) {
+                let n = result?;
+                return Ok((n, n));
+            }
             let n = self
                 .io
-                .registration()
+                .registration()?
                 .try_drain(Wants::Read, || sys::recv_inq(fd, spare))?;
             Ok((n, n))
         })
@@ -332,6 +347,9 @@ impl TcpStream {
     /// Reads into `buf` without removing the data from the socket's
     /// queue; waits until there is some.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(result) = std::future::poll_fn(|cx| self.io.poll_peek_ring(cx, buf)).await {
+            return result;
+        }
         self.io.async_io(Wants::Read, |io| io.peek(buf)).await
     }
 
@@ -364,6 +382,11 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
+        if let Some(result) = ready!(self.io.poll_peek_ring(cx, buf.initialize_unfilled())) {
+            let n = result?;
+            buf.advance(n);
+            return Poll::Ready(Ok(n));
+        }
         self.io
             .poll_read_buf(cx, buf, |io, b| io.peek(b).map(|n| (n, n)))
     }
@@ -438,6 +461,9 @@ impl SplitStream for TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if let Some(ring) = self.io.ring() {
+            return ring.poll_read(cx, buf);
+        }
         if buf.remaining() == 0 {
             // Always ready: still spends budget (a loop of empty reads
             // must yield like any other ready operation).
@@ -447,10 +473,12 @@ impl SplitStream for TcpStream {
         let fd = self.as_raw_fd();
         // SAFETY: `recv` only writes the unfilled part, never reads it.
         let unfilled = unsafe { buf.unfilled_mut() };
-        let n = ready!(self
-            .io
-            .registration()
-            .poll_drain(cx, Direction::Read, || sys::recv_inq(fd, unfilled)))?;
+        let registration = match self.io.registration() {
+            Ok(registration) => registration,
+            Err(err) => return Poll::Ready(Err(err)),
+        };
+        let n =
+            ready!(registration.poll_drain(cx, Direction::Read, || sys::recv_inq(fd, unfilled)))?;
         // SAFETY: the kernel initialized the `n` bytes it read.
         unsafe { buf.assume_init(n) };
         buf.advance(n);

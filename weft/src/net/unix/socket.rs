@@ -134,9 +134,9 @@ impl UnixSocket {
             Err(err) => return Err(err),
         }
         let std_stream: std::os::unix::net::UnixStream = self.inner.into();
-        let stream = UnixStream::new(mio::net::UnixStream::from_std(std_stream))?;
-        stream.connected().await?;
-        Ok(stream)
+        UnixStream::new(mio::net::UnixStream::from_std(std_stream))?
+            .connected()
+            .await
     }
 
     /// The datagram socket, ready to send and receive (bind it first to

@@ -99,16 +99,20 @@ impl UnixStream {
     ///
     /// Outside a weft runtime with I/O enabled.
     pub async fn connect_addr(socket_addr: &SocketAddr) -> io::Result<UnixStream> {
-        let stream = UnixStream::new(mio::net::UnixStream::connect_addr(socket_addr)?)?;
-        stream.connected().await?;
-        Ok(stream)
+        UnixStream::new(mio::net::UnixStream::connect_addr(socket_addr)?)?
+            .connected()
+            .await
     }
 
-    /// Waits until the non-blocking connect of a new stream ends; its
-    /// outcome.
-    pub(super) async fn connected(&self) -> io::Result<()> {
+    /// Waits until the non-blocking connect of a new stream ends; the
+    /// connected stream, or the connect's error.
+    pub(super) async fn connected(mut self) -> io::Result<UnixStream> {
         std::future::poll_fn(|cx| self.io.poll_connected(cx, mio::net::UnixStream::take_error))
-            .await
+            .await?;
+        // On io_uring the wait for the connect was epoll's; the stream's
+        // reads and writes need no registration.
+        self.io.leave_epoll()?;
+        Ok(self)
     }
 
     /// Two connected, unnamed sockets.
@@ -129,7 +133,7 @@ impl UnixStream {
     #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: PollEvented::new(stream)?,
+            io: PollEvented::new_stream(stream)?,
         })
     }
 
@@ -360,6 +364,9 @@ impl SplitStream for UnixStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if let Some(ring) = self.io.ring() {
+            return ring.poll_read(cx, buf);
+        }
         let unfilled = buf.initialize_unfilled();
         let n = ready!(self.io.poll_read(cx, unfilled))?;
         buf.advance(n);

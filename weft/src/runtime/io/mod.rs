@@ -69,9 +69,9 @@ const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 const TIMER_TOKEN: mio::Token = mio::Token(usize::MAX - 1);
 /// The token of io_uring ring `i` (feature `fs`) is `RING_TOKEN_BASE - i`
 /// (far above any `ScheduledIo` address).
-#[cfg(feature = "fs")]
+#[cfg(any(feature = "fs", feature = "net"))]
 const RING_TOKEN_BASE: usize = usize::MAX - 2;
-#[cfg(feature = "fs")]
+#[cfg(any(feature = "fs", feature = "net"))]
 const MAX_RINGS: usize = 1 << 16;
 
 /// Events taken from the OS per turn, by default.
@@ -91,7 +91,7 @@ pub(crate) struct Driver {
     precise: Option<precise_timeout::PreciseTimeout>,
     /// The io_uring rings of `fs`, their descriptors registered here: a
     /// turn that sees one readable reaps it (`runtime/uring/`).
-    #[cfg(feature = "fs")]
+    #[cfg(any(feature = "fs", feature = "net"))]
     rings: crate::runtime::driver::Rings,
 }
 
@@ -182,7 +182,7 @@ impl Driver {
         } else {
             None
         };
-        #[cfg(feature = "fs")]
+        #[cfg(any(feature = "fs", feature = "net"))]
         if let Some(rings) = &rings {
             assert!(
                 rings.len() <= MAX_RINGS,
@@ -198,7 +198,7 @@ impl Driver {
                 rings.attach_to_epoll(index, epoll.clone(), (RING_TOKEN_BASE - index) as u64)?;
             }
         }
-        #[cfg(not(feature = "fs"))]
+        #[cfg(not(any(feature = "fs", feature = "net")))]
         let () = rings;
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
@@ -225,7 +225,7 @@ impl Driver {
             tick: 0,
             handle: handle.clone(),
             precise,
-            #[cfg(feature = "fs")]
+            #[cfg(any(feature = "fs", feature = "net"))]
             rings,
         };
         Ok((driver, handle))
@@ -276,7 +276,7 @@ impl Driver {
             if event.token() == WAKE_TOKEN {
                 continue;
             }
-            #[cfg(feature = "fs")]
+            #[cfg(any(feature = "fs", feature = "net"))]
             if let Some(rings) = &self.rings {
                 let token = event.token().0;
                 if token <= RING_TOKEN_BASE && token > RING_TOKEN_BASE - MAX_RINGS {

@@ -9,8 +9,10 @@
 
 use super::{Direction, Registration, Wants};
 use crate::io::{Interest, ReadBuf, Ready};
+use crate::runtime::backends::RingStream;
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Mutex, OnceLock};
 use std::task::{ready, Context, Poll};
 
 /// Owns a mio source and its registration; deregisters on drop.
@@ -18,7 +20,36 @@ use std::task::{ready, Context, Poll};
 pub(crate) struct PollEvented<E: mio::event::Source> {
     /// `None` only after `into_inner`.
     io: Option<E>,
-    registration: Registration,
+    registration: Registered,
+}
+
+/// When the source enters epoll.
+#[derive(Debug)]
+enum Registered {
+    /// At creation.
+    Now(Registration),
+    /// A stream on io_uring: at the first readiness call.
+    OnRing(Box<OnRing>),
+}
+
+/// A stream socket on io_uring.
+struct OnRing {
+    ring: RingStream,
+    handle: super::Handle,
+    fd: RawFd,
+    registration: OnceLock<Registration>,
+    /// Serializes the first registration (two threads must not both add
+    /// the descriptor to epoll).
+    registering: Mutex<()>,
+}
+
+impl std::fmt::Debug for OnRing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnRing")
+            .field("fd", &self.fd)
+            .field("registered", &self.registration.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
@@ -33,8 +64,36 @@ impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
         let registration = Registration::new(&mut io, fd)?;
         Ok(PollEvented {
             io: Some(io),
-            registration,
+            registration: Registered::Now(registration),
         })
+    }
+
+    /// A stream socket: on the current runtime's rings if its sockets run
+    /// on io_uring (`IoBackend`), else registered as [`new`](Self::new)
+    /// does.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Self::new).
+    #[track_caller]
+    pub(crate) fn new_stream(io: E) -> io::Result<PollEvented<E>> {
+        let fd = io.as_raw_fd();
+        match RingStream::for_current_runtime(fd) {
+            Some(ring) => {
+                let handle = Registration::current_handle();
+                Ok(PollEvented {
+                    io: Some(io),
+                    registration: Registered::OnRing(Box::new(OnRing {
+                        ring,
+                        handle,
+                        fd,
+                        registration: OnceLock::new(),
+                        registering: Mutex::new(()),
+                    })),
+                })
+            }
+            None => PollEvented::new(io),
+        }
     }
 
     /// With an explicit driver handle (the driver's own tests).
@@ -44,7 +103,7 @@ impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
         let registration = Registration::with_handle(&mut io, fd, handle)?;
         Ok(PollEvented {
             io: Some(io),
-            registration,
+            registration: Registered::Now(registration),
         })
     }
 }
@@ -56,18 +115,120 @@ impl<E: mio::event::Source> PollEvented<E> {
             .expect("PollEvented holds its source until into_inner")
     }
 
-    pub(crate) fn registration(&self) -> &Registration {
-        &self.registration
+    /// The source's registration with the I/O driver; a stream on
+    /// io_uring enters epoll here, on first use.
+    pub(crate) fn registration(&self) -> io::Result<&Registration> {
+        match &self.registration {
+            Registered::Now(registration) => Ok(registration),
+            Registered::OnRing(on_ring) => on_ring.registration(),
+        }
     }
 
-    /// Deregisters and gives the source back (`into_std`).
+    /// For the `try_read` family of a stream on io_uring: the bytes it
+    /// received already (`None`: read the socket itself).
+    pub(crate) fn try_read_ring(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
+        let ring = self.ring()?;
+        let mut buf = ReadBuf::new(buf);
+        let result = ring.try_read(&mut buf)?;
+        Some(result.map(|()| buf.filled().len()))
+    }
+
+    /// As [`try_read_ring`](Self::try_read_ring), into uninitialized
+    /// memory (`try_read_buf`).
+    pub(crate) fn try_read_ring_uninit(
+        &self,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Option<io::Result<usize>> {
+        let ring = self.ring()?;
+        let mut buf = ReadBuf::uninit(buf);
+        let result = ring.try_read(&mut buf)?;
+        Some(result.map(|()| buf.filled().len()))
+    }
+
+    /// As [`try_read_ring`](Self::try_read_ring), into the first
+    /// non-empty buffer of `bufs`.
+    pub(crate) fn try_read_vectored_ring(
+        &self,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Option<io::Result<usize>> {
+        self.ring()?;
+        let first = bufs.iter_mut().find(|buf| !buf.is_empty());
+        match first {
+            Some(buf) => self.try_read_ring(buf),
+            None => Some(Ok(0)),
+        }
+    }
+
+    /// `peek` of a stream on io_uring: what it received already, after a
+    /// receive in flight completes (`None`: peek the socket itself).
+    pub(crate) fn poll_peek_ring(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<Option<io::Result<usize>>> {
+        let Some(ring) = self.ring() else {
+            return Poll::Ready(None);
+        };
+        match ready!(ring.poll_read_held(cx)) {
+            Ok(true) => Poll::Ready(Some(Ok(ring.peek_held(buf).unwrap_or(0)))),
+            Ok(false) => Poll::Ready(None),
+            Err(err) => Poll::Ready(Some(Err(err))),
+        }
+    }
+
+    /// The stream's completion side, if it runs on io_uring.
+    pub(crate) fn ring(&self) -> Option<&RingStream> {
+        match &self.registration {
+            Registered::Now(_) => None,
+            Registered::OnRing(on_ring) => Some(&on_ring.ring),
+        }
+    }
+
+    /// Leaves epoll again (a stream on io_uring whose connect waited for
+    /// writability there: its reads and writes need no registration).
+    pub(crate) fn leave_epoll(&mut self) -> io::Result<()> {
+        let Registered::OnRing(on_ring) = &mut self.registration else {
+            return Ok(());
+        };
+        let Some(registration) = on_ring.registration.take() else {
+            return Ok(());
+        };
+        // Registered through its descriptor: deregistered the same way.
+        registration.deregister(&mut mio::unix::SourceFd(&on_ring.fd))
+    }
+
+    /// Deregisters and gives the source back (`into_std`). A stream on
+    /// io_uring first ends its operations in flight; bytes it received
+    /// and not read yet cannot be handed back: an error then.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        if let Some(ring) = self.ring() {
+            if ring.has_unread() {
+                return Err(io::Error::other(
+                    "the stream received bytes that were not read yet (io_uring backend): read them before into_std",
+                ));
+            }
+            ring.release();
+        }
         let mut io = self
             .io
             .take()
             .expect("PollEvented holds its source until into_inner");
-        self.registration.deregister(&mut io)?;
+        self.deregister(&mut io)?;
         Ok(io)
+    }
+
+    /// Leaves epoll, if the source is there.
+    fn deregister(&self, io: &mut E) -> io::Result<()> {
+        match &self.registration {
+            Registered::Now(registration) => registration.deregister(io),
+            Registered::OnRing(on_ring) => match on_ring.registration.get() {
+                // Registered through its descriptor: deregistered the same way.
+                Some(registration) => {
+                    registration.deregister(&mut mio::unix::SourceFd(&on_ring.fd))
+                }
+                None => Ok(()),
+            },
+        }
     }
 
     /// Waits until ready for `direction`, then runs `op` on the source;
@@ -79,7 +240,11 @@ impl<E: mio::event::Source> PollEvented<E> {
         mut op: impl FnMut(&E) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
-        self.registration.poll_io(cx, direction, || op(io))
+        let registration = match self.registration() {
+            Ok(registration) => registration,
+            Err(err) => return Poll::Ready(Err(err)),
+        };
+        registration.poll_io(cx, direction, || op(io))
     }
 
     /// Waits in the resource's waiter list until ready for `wants`, then
@@ -91,7 +256,7 @@ impl<E: mio::event::Source> PollEvented<E> {
         mut op: impl FnMut(&E) -> io::Result<R>,
     ) -> io::Result<R> {
         let io = self.get_ref();
-        self.registration.async_io(wants, || op(io)).await
+        self.registration()?.async_io(wants, || op(io)).await
     }
 
     /// Runs `op` on the source now if the cached readiness for `wants`
@@ -103,7 +268,7 @@ impl<E: mio::event::Source> PollEvented<E> {
         op: impl FnOnce(&E) -> io::Result<R>,
     ) -> io::Result<R> {
         let io = self.get_ref();
-        self.registration.try_io(wants, || op(io))
+        self.registration()?.try_io(wants, || op(io))
     }
 
     /// As [`poll_io`](Self::poll_io) for a read-like `op` into `buf`'s
@@ -128,17 +293,66 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// for read readiness (errors included), `WRITABLE` for write
     /// readiness. Cancel-safe.
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        if let Some(ring) = self.ring() {
+            return std::future::poll_fn(|cx| self.poll_ring_ready(ring, cx, interest)).await;
+        }
         let event = self
-            .registration
+            .registration()?
             .readiness(Wants::from_interest(interest))
             .await?;
         Ok(event.ready)
     }
 
+    /// Readiness of a stream on io_uring: writable while its send buffer
+    /// has room, readable when bytes were received (or, with no receive in
+    /// flight, when epoll says so). The waits use the single waker slots
+    /// of the `poll_*` methods.
+    fn poll_ring_ready(
+        &self,
+        ring: &RingStream,
+        cx: &mut Context<'_>,
+        interest: Interest,
+    ) -> Poll<io::Result<Ready>> {
+        let restore = ready!(crate::runtime::coop::poll_proceed(cx));
+        let mut ready = Ready::EMPTY;
+        if interest.is_writable() {
+            if let Poll::Ready(result) = ring.poll_write_room(cx) {
+                result?;
+                ready |= Ready::WRITABLE;
+            }
+        }
+        if interest.is_readable() || interest.is_error() || interest.is_priority() {
+            match ring.poll_read_held(cx) {
+                Poll::Ready(Ok(true)) => ready |= Ready::READABLE,
+                Poll::Ready(Ok(false)) => {
+                    if let Poll::Ready(event) = self.registration()?.poll_ready(cx, Direction::Read)
+                    {
+                        ready |= event?.ready;
+                    }
+                }
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => {}
+            }
+        }
+        if ready.is_empty() {
+            Poll::Pending
+        } else {
+            restore.made_progress();
+            Poll::Ready(Ok(ready))
+        }
+    }
+
     /// Waits in the waiter list until the source is ready for `wants`
     /// (the sockets' `readable` and `writable`). Cancel-safe.
     pub(crate) async fn wait_ready(&self, wants: Wants) -> io::Result<()> {
-        self.registration.readiness(wants).await?;
+        if self.ring().is_some() {
+            let direction = match wants {
+                Wants::Write => Direction::Write,
+                _ => Direction::Read,
+            };
+            return std::future::poll_fn(|cx| self.poll_ready(cx, direction)).await;
+        }
+        self.registration()?.readiness(wants).await?;
         Ok(())
     }
 
@@ -149,7 +363,25 @@ impl<E: mio::event::Source> PollEvented<E> {
         cx: &mut Context<'_>,
         direction: Direction,
     ) -> Poll<io::Result<()>> {
-        ready!(self.registration.poll_ready(cx, direction))?;
+        if let Some(ring) = self.ring() {
+            // Ready from the ring's side spends budget, as epoll's
+            // readiness does (`Registration::poll_ready`).
+            let restore = ready!(crate::runtime::coop::poll_proceed(cx));
+            match direction {
+                Direction::Write => {
+                    ready!(ring.poll_write_room(cx))?;
+                    restore.made_progress();
+                    return Poll::Ready(Ok(()));
+                }
+                Direction::Read => {
+                    if ready!(ring.poll_read_held(cx))? {
+                        restore.made_progress();
+                        return Poll::Ready(Ok(()));
+                    }
+                }
+            }
+        }
+        ready!(self.registration()?.poll_ready(cx, direction))?;
         Poll::Ready(Ok(()))
     }
 
@@ -168,8 +400,9 @@ impl<E: mio::event::Source> PollEvented<E> {
     ) -> Poll<io::Result<()>> {
         // Only the connecting task can wait here (the socket is not handed
         // out yet): the direction's `poll_*` slot, no waiter node in the
-        // future.
-        ready!(self.poll_ready(cx, Direction::Write))?;
+        // future. epoll's, also for a stream on io_uring (whose own
+        // write readiness is its send buffer's room).
+        ready!(self.registration()?.poll_ready(cx, Direction::Write))?;
         Poll::Ready(match take_error(self.get_ref())? {
             Some(err) => Err(err),
             None => Ok(()),
@@ -190,14 +423,20 @@ where
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
-        self.registration
-            .poll_io(cx, Direction::Read, || (&mut &*io).read(buf))
+        let registration = match self.registration() {
+            Ok(registration) => registration,
+            Err(err) => return Poll::Ready(Err(err)),
+        };
+        registration.poll_io(cx, Direction::Read, || (&mut &*io).read(buf))
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
-        self.registration
-            .poll_io(cx, Direction::Write, || (&mut &*io).write(buf))
+        let registration = match self.registration() {
+            Ok(registration) => registration,
+            Err(err) => return Poll::Ready(Err(err)),
+        };
+        registration.poll_io(cx, Direction::Write, || (&mut &*io).write(buf))
     }
 
     pub(crate) fn poll_write_vectored(
@@ -206,37 +445,78 @@ where
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let io = self.get_ref();
-        self.registration
-            .poll_io(cx, Direction::Write, || (&mut &*io).write_vectored(bufs))
+        let registration = match self.registration() {
+            Ok(registration) => registration,
+            Err(err) => return Poll::Ready(Err(err)),
+        };
+        registration.poll_io(cx, Direction::Write, || (&mut &*io).write_vectored(bufs))
     }
 
     /// Reads what is available now, or `WouldBlock` (`try_read`).
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(result) = self.try_read_ring(buf) {
+            return result;
+        }
         self.try_io(Wants::Read, |mut io| io.read(buf))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
     pub(crate) fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        if let Some(result) = self.try_read_vectored_ring(bufs) {
+            return result;
+        }
         self.try_io(Wants::Read, |mut io| io.read_vectored(bufs))
     }
 
     /// Writes what fits now, or `WouldBlock` (`try_write`).
     pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(ring) = self.ring() {
+            return ring.try_write(&[io::IoSlice::new(buf)]);
+        }
         self.try_io(Wants::Write, |mut io| io.write(buf))
     }
 
     /// As [`try_write`](Self::try_write), from several buffers.
     pub(crate) fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        if let Some(ring) = self.ring() {
+            return ring.try_write(bufs);
+        }
         self.try_io(Wants::Write, |mut io| io.write_vectored(bufs))
+    }
+}
+
+impl OnRing {
+    fn registration(&self) -> io::Result<&Registration> {
+        if let Some(registration) = self.registration.get() {
+            return Ok(registration);
+        }
+        let _guard = self
+            .registering
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(registration) = self.registration.get() {
+            return Ok(registration);
+        }
+        let registration = Registration::with_handle(
+            &mut mio::unix::SourceFd(&self.fd),
+            self.fd,
+            self.handle.clone(),
+        )?;
+        Ok(self.registration.get_or_init(|| registration))
     }
 }
 
 impl<E: mio::event::Source> Drop for PollEvented<E> {
     fn drop(&mut self) {
         if let Some(mut io) = self.io.take() {
+            // Operations in flight keep the file, not the number: submit
+            // them before the descriptor closes (`uring/stream.rs`).
+            if let Some(ring) = self.ring() {
+                ring.release();
+            }
             // The source closes right after; a failure to deregister
             // leaves nothing behind once its descriptor is closed.
-            let _ = self.registration.deregister(&mut io);
+            let _ = self.deregister(&mut io);
         }
     }
 }

@@ -25,12 +25,21 @@ impl Registration {
     /// [`enable_io`](crate::runtime::Builder::enable_io).
     #[track_caller]
     pub(crate) fn new(source: &mut impl mio::event::Source, fd: RawFd) -> io::Result<Registration> {
-        let handle = match context::with_current(|runtime| runtime.io_handle().cloned()) {
+        Registration::with_handle(source, fd, Registration::current_handle())
+    }
+
+    /// The current runtime's I/O driver.
+    ///
+    /// # Panics
+    ///
+    /// As [`new`](Registration::new).
+    #[track_caller]
+    pub(crate) fn current_handle() -> Handle {
+        match context::with_current(|runtime| runtime.io_handle().cloned()) {
             Ok(Some(handle)) => handle,
             Ok(None) => panic!("{}", messages::IO_DISABLED),
             Err(err) => panic!("{err}"),
-        };
-        Registration::with_handle(source, fd, handle)
+        }
     }
 
     /// Registers `source`, whose descriptor is `fd` (task dumps show it),

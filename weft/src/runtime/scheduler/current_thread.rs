@@ -438,7 +438,7 @@ impl Context {
         // driver check is submitted in one `io_uring_enter`. Completions
         // it reaped woke tasks: then only check the driver, do not sleep.
         // A sleep (not a zero-timeout check) arms the ring's epoll entry.
-        #[cfg(feature = "fs")]
+        #[cfg(any(feature = "fs", feature = "net"))]
         let timeout = match self
             .handle
             .driver
@@ -497,7 +497,7 @@ impl Context {
         // Completions that came while the thread slept (the driver reaps
         // on the ring's epoll event too; this covers a zero-timeout check,
         // which skips `epoll_wait` when no socket is registered).
-        #[cfg(feature = "fs")]
+        #[cfg(any(feature = "fs", feature = "net"))]
         self.handle.driver.reap_ring(0);
         context::wake_deferred();
     }
@@ -518,7 +518,7 @@ impl fmt::Debug for Handle {
     }
 }
 
-#[cfg(feature = "fs")]
+#[cfg(any(feature = "fs", feature = "net"))]
 crate::sys::cfg_io_uring! {
     impl Context {
         /// This thread's io_uring ring: (the rings' id, 0).

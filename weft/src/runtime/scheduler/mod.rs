@@ -206,7 +206,7 @@ impl Context {
     }
 }
 
-#[cfg(feature = "fs")]
+#[cfg(any(feature = "fs", feature = "net"))]
 crate::sys::cfg_io_uring! {
     impl Handle {
         /// The io_uring rings of `fs`, if the runtime runs it on io_uring.

@@ -171,10 +171,12 @@
 //! with io_uring" (2019: the submission and completion rings, linked
 //! requests, polling the ring fd), and the `io-uring` crate's docs.
 
+mod buffers;
 mod op;
 mod ops;
 mod probe;
 mod ring;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -182,6 +184,7 @@ pub(crate) use op::Op;
 pub(crate) use ops::{Close, Fsync, Mkdir, OpenAt, Read, Rename, Statx, Unlink, Write};
 pub(crate) use probe::{build_rings, RingConfig};
 pub(crate) use ring::RingShared;
+pub(crate) use stream::RingStream;
 
 use crate::loom::Arc;
 use crate::runtime::context;
@@ -196,6 +199,10 @@ pub(crate) struct Rings {
     /// Tells this runtime's rings from another's.
     pub(super) id: usize,
     pub(super) rings: Box<[Arc<RingShared>]>,
+    /// `fs` runs on them ([`current_ring`]).
+    pub(crate) files: bool,
+    /// The stream sockets run on them ([`current_socket_ring`]).
+    pub(crate) sockets: bool,
 }
 
 impl Rings {
@@ -254,13 +261,25 @@ pub(crate) struct Ring {
     shared: Arc<RingShared>,
 }
 
-/// The ring the calling thread should submit to: its worker's on a worker
-/// of the current runtime, ring 0 elsewhere in it; `None` if there is no
-/// current runtime or it runs `fs` on the blocking pool.
+/// The ring the calling thread should submit file operations to: its
+/// worker's on a worker of the current runtime, ring 0 elsewhere in it;
+/// `None` if there is no current runtime or it runs `fs` on the blocking
+/// pool.
 pub(crate) fn current_ring() -> Option<Ring> {
+    current_ring_if(|rings| rings.files)
+}
+
+/// As [`current_ring`], for the stream sockets: `None` if the current
+/// runtime runs them on epoll (or there is none).
+pub(crate) fn current_socket_ring() -> Option<Ring> {
+    current_ring_if(|rings| rings.sockets)
+}
+
+fn current_ring_if(wanted: impl FnOnce(&Rings) -> bool) -> Option<Ring> {
     let rings = context::with_current(|handle| handle.uring_rings().cloned())
         .ok()
-        .flatten()?;
+        .flatten()
+        .filter(|rings| wanted(rings))?;
     let index = context::with_scheduler(|cx| cx.and_then(|cx| cx.uring_position()))
         .filter(|&(id, _)| id == rings.id)
         .map_or(0, |(_, index)| index);

@@ -21,6 +21,13 @@ pub(crate) trait Discard: Send + 'static {
     fn discard(&mut self, position: usize, result: i32, ring: &mut RingInner) {
         let _ = (position, result, ring);
     }
+
+    /// As [`discard`](Discard::discard), with the completion's flags (a
+    /// receive's provided buffer is named there).
+    fn discard_with_flags(&mut self, position: usize, result: i32, flags: u32, ring: &mut RingInner) {
+        let _ = flags;
+        self.discard(position, result, ring);
+    }
 }
 
 /// One kind of operation.
@@ -34,6 +41,12 @@ pub(crate) trait Operation: Discard + Sized {
 
     /// Builds the output from the results (one per entry, in order).
     fn complete(self, results: &[i32]) -> Self::Output;
+
+    /// As [`complete`](Operation::complete), with each completion's flags.
+    fn complete_with_flags(self, results: &[i32], flags: &[u32]) -> Self::Output {
+        let _ = flags;
+        self.complete(results)
+    }
 }
 
 /// Up to [`MAX_CHAIN`] SQEs.
@@ -100,6 +113,9 @@ pub(crate) struct Op<T: Operation> {
     /// Whether dropping it mid-flight asks the kernel to cancel (rule 4);
     /// off for operations that must run to completion once submitted.
     cancel_on_drop: bool,
+    /// Whether the owner always leaves it to the scheduler's flush, even
+    /// from its only ready task (rule 7; socket operations).
+    always_batch: bool,
 }
 
 // The data is never pinned: the kernel sees only heap memory it owns.
@@ -112,7 +128,128 @@ impl<T: Operation> Op<T> {
             data: Some(data),
             state: State::Idle,
             cancel_on_drop: true,
+            always_batch: false,
         }
+    }
+
+    /// Makes the owner leave it to the scheduler's flush even when its
+    /// task is the only one ready (rule 7): for socket operations, which
+    /// rarely complete inline and come in pairs (a send, then the next
+    /// receive) that one `io_uring_enter` should carry.
+    pub(crate) fn always_batched(mut self) -> Op<T> {
+        self.always_batch = true;
+        self
+    }
+
+    /// Whether it was pushed to its ring (and not yet finished).
+    pub(crate) fn in_flight(&self) -> bool {
+        matches!(self.state, State::InFlight { .. })
+    }
+
+    /// The ring it goes to.
+    pub(crate) fn ring(&self) -> &Arc<RingShared> {
+        &self.ring
+    }
+
+    /// Pushes the operation now, with no waker: no task is woken by its
+    /// completion until one polls (a send no one waits for yet). Returns
+    /// false if the ring has no room: then it is pushed by a later poll.
+    pub(crate) fn start(&mut self) -> bool {
+        match self.state {
+            State::Idle => self.push(None),
+            _ => true,
+        }
+    }
+
+    /// The output if every completion has come, without registering a
+    /// waker (the waker of a task that waits stays); `None` otherwise, or
+    /// if it was never pushed.
+    pub(crate) fn try_complete(&mut self) -> Option<T::Output> {
+        let State::InFlight { slots, len } = self.state else {
+            return None;
+        };
+        let slots = &slots[..len];
+        let mut results = [0; MAX_CHAIN];
+        let mut flags = [0; MAX_CHAIN];
+        let mut inner = self.ring.lock();
+        for (position, &slot) in slots.iter().enumerate() {
+            match inner.slot_mut(slot) {
+                Slot::Done(result, cqe_flags) => {
+                    results[position] = *result;
+                    flags[position] = *cqe_flags;
+                }
+                _ => return None,
+            }
+        }
+        for &slot in slots {
+            inner.free_slot(slot);
+        }
+        drop(inner);
+        self.state = State::Finished;
+        let data = self.data.take().expect("an operation completes once");
+        Some(data.complete_with_flags(&results[..len], &flags[..len]))
+    }
+
+    /// Rules 1, 6 and 7: pushes the SQEs, the slots waiting with `waker`
+    /// when the flush will submit them. Returns false if there is no room
+    /// (`waker`, if any, then waits for room).
+    fn push(&mut self, waker: Option<&Waker>) -> bool {
+        let mut submitter = super::submitter(&self.ring);
+        if self.always_batch && submitter == Submitter::OwnerAlone {
+            submitter = Submitter::OwnerBatching;
+        }
+        let data = self.data.as_mut().expect("an idle operation has its data");
+        let chain = data.entries();
+        let mut inner = self.ring.lock();
+        if !inner.make_room(chain.len) {
+            if let Some(waker) = waker {
+                inner.wait_for_room(waker);
+            }
+            return false;
+        }
+        let mut slots = [0; MAX_CHAIN];
+        let mut entries = chain.entries;
+        for (position, entry) in entries.iter_mut().take(chain.len).enumerate() {
+            let slot = inner.alloc_slot();
+            // Submitting at once, the poll after the push registers the
+            // waker (after the inline completions are taken: no wake for
+            // those).
+            let waker = waker
+                .filter(|_| submitter == Submitter::OwnerBatching)
+                .cloned();
+            *inner.slot_mut(slot) = Slot::Waiting(waker);
+            slots[position] = slot;
+            let built = entry.take().expect("a chain has `len` entries");
+            *entry = Some(built.user_data(slot));
+        }
+        for entry in entries.iter().take(chain.len).flatten() {
+            // SAFETY: the entries point into heap memory `data` owns, which
+            // stays here until every completion is taken, or moves into the
+            // ring's slots if the future is dropped (rules 2 and 4).
+            unsafe { inner.push(std::slice::from_ref(entry)) };
+        }
+        self.state = State::InFlight {
+            slots,
+            len: chain.len,
+        };
+        if submitter == Submitter::OwnerBatching {
+            // The scheduler's next flush submits it (rule 7).
+            return true;
+        }
+        // Submit now (rule 7: no flush will come for another thread, and
+        // the owner's only ready task gains nothing by waiting for it),
+        // and take what completed inline (a read from the page cache
+        // often does), so the result needs no wake-up.
+        let mut after = super::ring::AfterUnlock::default();
+        inner.submit();
+        inner.reap(&mut after);
+        if submitter == Submitter::Other {
+            // The owner may sleep: what is left must wake a sleeper.
+            inner.arm();
+        }
+        drop(inner);
+        after.run();
+        true
     }
 
     /// Makes a drop mid-flight leave the operation to complete rather
@@ -131,68 +268,27 @@ impl<T: Operation> Future for Op<T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = self.get_mut();
         if let State::Idle = this.state {
-            let submitter = super::submitter(&this.ring);
-            let data = this.data.as_mut().expect("an idle operation has its data");
-            let chain = data.entries();
-            let mut inner = this.ring.lock();
-            if !inner.make_room(chain.len) {
+            if !this.push(Some(cx.waker())) {
                 // Rule 6: wait for completions to free room.
-                inner.wait_for_room(cx.waker());
                 return Poll::Pending;
             }
-            let mut slots = [0; MAX_CHAIN];
-            let mut entries = chain.entries;
-            for (position, entry) in entries.iter_mut().take(chain.len).enumerate() {
-                let slot = inner.alloc_slot();
-                // Submitting at once, the check below registers the waker
-                // (after the inline completions are taken: no wake for
-                // those).
-                let waker = (submitter == Submitter::OwnerBatching).then(|| cx.waker().clone());
-                *inner.slot_mut(slot) = Slot::Waiting(waker);
-                slots[position] = slot;
-                let built = entry.take().expect("a chain has `len` entries");
-                *entry = Some(built.user_data(slot));
-            }
-            for entry in entries.iter().take(chain.len).flatten() {
-                // SAFETY: the entries point into heap memory `data` owns, which
-                // stays here until every completion is taken, or moves into the
-                // ring's slots if the future is dropped (rules 2 and 4).
-                unsafe { inner.push(std::slice::from_ref(entry)) };
-            }
-            this.state = State::InFlight {
-                slots,
-                len: chain.len,
-            };
-            if submitter == Submitter::OwnerBatching {
-                // The scheduler's next flush submits it (rule 7).
-                return Poll::Pending;
-            }
-            // Submit now (rule 7: no flush will come for another thread,
-            // and the owner's only ready task gains nothing by waiting for
-            // it), and take what completed inline (a read from the page
-            // cache often does), so the result needs no wake-up.
-            let mut after = super::ring::AfterUnlock::default();
-            inner.submit();
-            inner.reap(&mut after);
-            if submitter == Submitter::Other {
-                // The owner may sleep: what is left must wake a sleeper.
-                inner.arm();
-            }
-            drop(inner);
-            after.run();
         }
         match this.state {
             State::Idle => unreachable!("pushed above"),
             State::InFlight { slots, len } => {
                 let slots = &slots[..len];
                 let mut results = [0; MAX_CHAIN];
+                let mut flags = [0; MAX_CHAIN];
                 // Wakers replaced by this poll's drop after the lock.
                 let mut replaced: [Option<Waker>; MAX_CHAIN] = [None, None, None];
                 let mut inner = this.ring.lock();
                 let mut done = true;
                 for (position, &slot) in slots.iter().enumerate() {
                     match inner.slot_mut(slot) {
-                        Slot::Done(result) => results[position] = *result,
+                        Slot::Done(result, cqe_flags) => {
+                            results[position] = *result;
+                            flags[position] = *cqe_flags;
+                        }
                         Slot::Waiting(waker) => {
                             done = false;
                             // Rule 3: the latest poller's waker.
@@ -217,7 +313,7 @@ impl<T: Operation> Future for Op<T> {
                 drop(inner);
                 this.state = State::Finished;
                 let data = this.data.take().expect("an operation completes once");
-                Poll::Ready(data.complete(&results[..len]))
+                Poll::Ready(data.complete_with_flags(&results[..len], &flags[..len]))
             }
             State::Finished => panic!("an io_uring operation polled after it completed"),
         }
@@ -241,10 +337,10 @@ impl<T: Operation> Drop for Op<T> {
             let mut inner = self.ring.lock();
             for (position, &slot) in slots[..len].iter().enumerate() {
                 match std::mem::replace(inner.slot_mut(slot), Slot::Vacant) {
-                    Slot::Done(result) => {
+                    Slot::Done(result, flags) => {
                         data.lock()
                             .unwrap_or_else(|poisoned| poisoned.into_inner())
-                            .discard(position, result, &mut inner);
+                            .discard_with_flags(position, result, flags, &mut inner);
                         inner.free_slot(slot);
                     }
                     Slot::Waiting(waker) => {

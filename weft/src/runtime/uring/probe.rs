@@ -11,6 +11,10 @@ use std::io;
 /// twice as many), unless a test asks for fewer.
 pub(crate) const DEFAULT_ENTRIES: u32 = 256;
 
+/// Completion queue entries of a ring that serves sockets: the most
+/// operations in flight at once on it (16 B each: 512 KiB per ring).
+pub(crate) const SOCKET_CQ_ENTRIES: u32 = 32 * 1024;
+
 /// Crate-internal knobs of the rings, set by tests through the `Builder`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RingConfig {
@@ -25,6 +29,9 @@ pub(crate) struct RingConfig {
     /// `Submitter::OwnerAlone`); tests that need an operation pushed and
     /// not yet submitted turn it off.
     pub(crate) submit_alone_at_once: bool,
+    /// Simulates a kernel that has io_uring but not what the sockets
+    /// need (tests of the fallback to epoll).
+    pub(crate) refuse_sockets: bool,
 }
 
 impl Default for RingConfig {
@@ -33,6 +40,7 @@ impl Default for RingConfig {
             entries: DEFAULT_ENTRIES,
             refuse_with: None,
             submit_alone_at_once: true,
+            refuse_sockets: false,
         }
     }
 }
@@ -51,10 +59,24 @@ const REQUIRED: [(u8, &str); 10] = [
     (opcode::AsyncCancel::CODE, "async_cancel"),
 ];
 
+/// The opcodes the stream sockets use besides those (multishot accept and
+/// provided buffer rings are checked apart: `BufferPool::kernel_supports`).
+const REQUIRED_FOR_SOCKETS: [(u8, &str); 6] = [
+    (opcode::Recv::CODE, "recv"),
+    (opcode::Send::CODE, "send"),
+    (opcode::Accept::CODE, "accept"),
+    (opcode::Connect::CODE, "connect"),
+    (opcode::Shutdown::CODE, "shutdown"),
+    (opcode::PollAdd::CODE, "poll_add"),
+];
+
 /// Builds `count` rings, or says why io_uring cannot be used: setup
 /// refused (`EPERM`, `ENOSYS`, `ENOMEM`, ...), no probe (kernels before
 /// 5.6), or a required opcode missing.
-pub(crate) fn build_rings(count: usize, config: RingConfig) -> io::Result<Rings> {
+/// With `sockets`, also checks what the stream sockets need (their
+/// opcodes, provided buffer rings) and says in `Rings::sockets` whether
+/// the kernel has it.
+pub(crate) fn build_rings(count: usize, config: RingConfig, sockets: bool) -> io::Result<Rings> {
     if let Some(errno) = config.refuse_with {
         return Err(io::Error::from_raw_os_error(errno));
     }
@@ -66,12 +88,19 @@ pub(crate) fn build_rings(count: usize, config: RingConfig) -> io::Result<Rings>
     static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
     let id = NEXT_ID.fetch_add(1, Relaxed);
     let mut rings = Vec::with_capacity(count);
+    let mut socket_support = false;
     for index in 0..count {
-        let uring = IoUring::builder()
-            .setup_cqsize(entries * 2)
-            .build(entries)?;
+        // Sockets keep a receive in flight per connection that waits for
+        // data: the completion queue, which bounds what is in flight (rule
+        // 6), must hold one per connection of the worker.
+        let cq_entries = if sockets { SOCKET_CQ_ENTRIES.max(entries * 2) } else { entries * 2 };
+        let uring = IoUring::builder().setup_cqsize(cq_entries).build(entries)?;
         if index == 0 {
-            check_opcodes(&uring)?;
+            check_opcodes(&uring, &REQUIRED)?;
+            socket_support = sockets
+                && !config.refuse_sockets
+                && check_opcodes(&uring, &REQUIRED_FOR_SOCKETS).is_ok()
+                && super::buffers::BufferPool::kernel_supports(&uring);
         }
         // Direct descriptors (5.19) make `read_file` one submission; a
         // kernel without them gets the longer path (`Ring::read_file`).
@@ -86,13 +115,15 @@ pub(crate) fn build_rings(count: usize, config: RingConfig) -> io::Result<Rings>
     Ok(Rings {
         id,
         rings: rings.into_boxed_slice(),
+        files: false,
+        sockets: socket_support,
     })
 }
 
-fn check_opcodes(uring: &IoUring) -> io::Result<()> {
+fn check_opcodes(uring: &IoUring, required: &[(u8, &str)]) -> io::Result<()> {
     let mut probe = Probe::new();
     uring.submitter().register_probe(&mut probe)?;
-    for (code, name) in REQUIRED {
+    for &(code, name) in required {
         if !probe.is_supported(code) {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,

@@ -118,6 +118,13 @@ pub(crate) struct RingInner {
     armed: bool,
     /// Times the entry was added, for tests.
     pub(super) arms: u64,
+    /// The receive buffers of the stream sockets, built by the first
+    /// receive (after `uring` in this struct: dropped after the ring that
+    /// registered it).
+    pool: Option<super::buffers::BufferPool>,
+    /// Building the pool failed (the sockets then receive into buffers of
+    /// their own).
+    pool_failed: bool,
 }
 
 /// The state of one `user_data` (rules 1-5).
@@ -125,8 +132,8 @@ pub(super) enum Slot {
     Vacant,
     /// Pushed; the waker of the future that waits, once it has polled.
     Waiting(Option<Waker>),
-    /// The completion's result, until the future takes it.
-    Done(i32),
+    /// The completion's result and flags, until the future takes them.
+    Done(i32, u32),
     /// Its future was dropped: what the kernel may still use, kept until
     /// the completion comes (shared by the slots of one chain).
     Orphan(usize, Arc<Mutex<Box<dyn Discard>>>),
@@ -187,6 +194,8 @@ impl RingShared {
                 epoll: None,
                 armed: false,
                 arms: 0,
+                pool: None,
+                pool_failed: false,
             }),
         }
     }
@@ -279,6 +288,24 @@ impl RingShared {
 }
 
 impl RingInner {
+    /// The ring's receive buffers, built on first use; `None` if they
+    /// cannot be (then receives bring their own buffers).
+    pub(super) fn buffer_pool(&mut self) -> Option<&mut super::buffers::BufferPool> {
+        if self.pool.is_none() && !self.pool_failed {
+            match super::buffers::BufferPool::new(&self.uring) {
+                Ok(pool) => self.pool = Some(pool),
+                Err(_) => self.pool_failed = true,
+            }
+        }
+        self.pool.as_mut()
+    }
+
+    /// The pool, if it was built (a completion naming one of its buffers
+    /// implies it was).
+    pub(super) fn built_pool(&mut self) -> Option<&mut super::buffers::BufferPool> {
+        self.pool.as_mut()
+    }
+
     /// Whether `n` more SQEs may be pushed now (rule 6): room in flight
     /// and in the submission queue, after a flush if needed.
     pub(super) fn make_room(&mut self, n: usize) -> bool {
@@ -465,20 +492,20 @@ impl RingInner {
 
     /// Applies every posted completion (rules 3 and 5).
     pub(super) fn reap(&mut self, after: &mut AfterUnlock) {
-        let mut completions: Vec<(u64, i32)> = Vec::new();
+        let mut completions: Vec<(u64, i32, u32)> = Vec::new();
         {
             let mut cq = self.uring.completion();
             cq.sync();
             for cqe in &mut cq {
-                completions.push((cqe.user_data(), cqe.result()));
+                completions.push((cqe.user_data(), cqe.result(), cqe.flags()));
             }
         }
         if completions.is_empty() {
             return;
         }
         self.in_flight -= completions.len();
-        for (user_data, result) in completions {
-            self.complete(user_data, result, after);
+        for (user_data, result, flags) in completions {
+            self.complete(user_data, result, flags, after);
         }
         // Room was freed: the operations waiting for it try again.
         after.wakers.append(&mut self.room_waiters);
@@ -487,7 +514,7 @@ impl RingInner {
         }
     }
 
-    fn complete(&mut self, user_data: u64, result: i32, after: &mut AfterUnlock) {
+    fn complete(&mut self, user_data: u64, result: i32, flags: u32, after: &mut AfterUnlock) {
         if user_data == IGNORED {
             return;
         }
@@ -495,16 +522,16 @@ impl RingInner {
             self.free_files.push(user_data as u32);
             return;
         }
-        match std::mem::replace(self.slot_mut(user_data), Slot::Done(result)) {
+        match std::mem::replace(self.slot_mut(user_data), Slot::Done(result, flags)) {
             Slot::Waiting(waker) => after.wakers.extend(waker),
             Slot::Orphan(position, data) => {
                 data.lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .discard(position, result, self);
+                    .discard_with_flags(position, result, flags, self);
                 self.free_slot(user_data);
                 after.drops.push(data);
             }
-            Slot::Done(_) | Slot::Vacant => {
+            Slot::Done(..) | Slot::Vacant => {
                 unreachable!("a completion for an io_uring slot that expects none")
             }
         }
@@ -573,6 +600,8 @@ impl Drop for RingShared {
             for slot in std::mem::take(&mut inner.slots) {
                 std::mem::forget(slot);
             }
+            // A receive still in flight may yet be given a pool buffer.
+            std::mem::forget(inner.pool.take());
         }
     }
 }

@@ -2,7 +2,7 @@
 //! both scheduler flavors. Never timed: the waits below are hang guards.
 
 use super::{current_ring, Ring};
-use crate::runtime::fs_backend::RingConfig;
+use crate::runtime::backends::RingConfig;
 use crate::runtime::{Builder, FsBackend, Runtime};
 use std::ffi::CString;
 use std::io;

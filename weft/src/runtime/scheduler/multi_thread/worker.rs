@@ -192,7 +192,7 @@ impl Context {
                 }
                 continue;
             }
-            #[cfg(feature = "fs")]
+            #[cfg(any(feature = "fs", feature = "net"))]
             {
                 // Out of tasks: submit what this worker's tasks pushed to
                 // its io_uring ring before searching or parking; what
@@ -255,7 +255,7 @@ impl Context {
     /// Submits and reaps this worker's io_uring ring with the core
     /// installed, so the tasks it wakes queue here. Returns whether it woke
     /// any.
-    #[cfg(feature = "fs")]
+    #[cfg(any(feature = "fs", feature = "net"))]
     fn flush_ring(&self, mut core: Box<Core>) -> (Box<Core>, bool) {
         core.between_polls = true;
         *self.core.borrow_mut() = Some(core);
@@ -426,16 +426,16 @@ impl Context {
         // that came meanwhile are reaped after the sleep (woken tasks
         // queue here: the core is installed).
         // If that woke a task (queued here), only check the driver.
-        #[cfg(feature = "fs")]
+        #[cfg(any(feature = "fs", feature = "net"))]
         let driver = self.handle().driver_handle();
         // A sleep (not a zero-timeout check) arms the ring's epoll entry.
-        #[cfg(feature = "fs")]
+        #[cfg(any(feature = "fs", feature = "net"))]
         let timeout = match driver.flush_ring(self.worker.index, timeout != Some(Duration::ZERO)) {
             true => Some(Duration::ZERO),
             false => timeout,
         };
         park.park(timeout);
-        #[cfg(feature = "fs")]
+        #[cfg(any(feature = "fs", feature = "net"))]
         driver.reap_ring(self.worker.index);
         if let Some(core) = self.core.borrow_mut().as_mut() {
             // Deferred tasks yielded: they go to the back of the queue.
@@ -759,7 +759,7 @@ impl std::fmt::Debug for Context {
     }
 }
 
-#[cfg(feature = "fs")]
+#[cfg(any(feature = "fs", feature = "net"))]
 crate::sys::cfg_io_uring! {
     impl Context {
         /// This worker's io_uring ring: (the rings' id, the worker's index).

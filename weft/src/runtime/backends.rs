@@ -1,0 +1,177 @@
+//! The io_uring rings a runtime builds, chosen once when it is built from
+//! what the file engine ([`FsBackend`](super::FsBackend), feature `fs`) and
+//! the socket engine ([`IoBackend`](super::IoBackend), feature `net`) ask
+//! for: one ring per scheduler thread, serving whichever of the two wants
+//! it, or none.
+
+use std::io;
+
+/// What one engine asks of the rings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RingWant {
+    /// It runs elsewhere (the blocking pool, epoll).
+    No,
+    /// io_uring if this process can use it.
+    IfAvailable,
+    /// io_uring, or the runtime fails to build.
+    Required,
+}
+
+crate::sys::cfg_io_uring! {
+    pub(crate) use super::uring::{Rings, RingConfig, RingStream};
+
+    /// Builds the rings `files` and `sockets` ask for, one per scheduler
+    /// thread (`count`), or none: a required engine that cannot have them
+    /// fails the build with the kernel's reason; one that only wanted them
+    /// runs elsewhere.
+    pub(crate) fn select(
+        files: RingWant,
+        sockets: RingWant,
+        count: usize,
+        config: RingConfig,
+    ) -> io::Result<Option<crate::loom::Arc<Rings>>> {
+        if files == RingWant::No && sockets == RingWant::No {
+            return Ok(None);
+        }
+        match super::uring::build_rings(count, config, sockets != RingWant::No) {
+            Ok(mut rings) => {
+                rings.files = files != RingWant::No;
+                rings.sockets = sockets != RingWant::No && rings.sockets;
+                if sockets == RingWant::Required && !rings.sockets {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "io_uring: the kernel lacks what sockets need (provided buffer rings, 5.19)",
+                    ));
+                }
+                if !rings.files && !rings.sockets {
+                    return Ok(None);
+                }
+                Ok(Some(crate::loom::Arc::new(rings)))
+            }
+            Err(err) if files == RingWant::Required || sockets == RingWant::Required => Err(err),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+crate::sys::cfg_not_io_uring! {
+    /// No rings on this platform: a type with no value, so every
+    /// `Option<Arc<Rings>>` is `None`.
+    #[derive(Debug)]
+    pub(crate) enum Rings {}
+
+    impl Rings {
+        pub(crate) fn len(&self) -> usize {
+            match *self {}
+        }
+
+        pub(crate) fn attach_to_epoll(
+            &self,
+            _index: usize,
+            _epoll: crate::loom::Arc<std::os::fd::OwnedFd>,
+            _token: u64,
+        ) -> std::io::Result<()> {
+            match *self {}
+        }
+
+        pub(crate) fn flush(&self, _index: usize, _arm: bool) -> bool {
+            match *self {}
+        }
+
+        pub(crate) fn reap(&self, _index: usize) {
+            match *self {}
+        }
+
+        pub(crate) fn reap_after_event(&self, _index: usize) {
+            match *self {}
+        }
+    }
+
+    /// No stream runs on a ring here: a type with no value.
+    #[derive(Debug)]
+    pub(crate) enum RingStream {}
+
+    #[allow(clippy::unused_self)]
+    impl RingStream {
+        pub(crate) fn for_current_runtime(_fd: std::os::fd::RawFd) -> Option<RingStream> {
+            None
+        }
+
+        pub(crate) fn has_unread(&self) -> bool {
+            match *self {}
+        }
+
+        pub(crate) fn release(&self) {
+            match *self {}
+        }
+
+        pub(crate) fn poll_read(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+            _buf: &mut crate::io::ReadBuf<'_>,
+        ) -> std::task::Poll<io::Result<()>> {
+            match *self {}
+        }
+
+        pub(crate) fn try_read(&self, _buf: &mut crate::io::ReadBuf<'_>) -> Option<io::Result<()>> {
+            match *self {}
+        }
+
+        pub(crate) fn peek_held(&self, _buf: &mut [u8]) -> Option<usize> {
+            match *self {}
+        }
+
+        pub(crate) fn poll_read_held(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<io::Result<bool>> {
+            match *self {}
+        }
+
+        pub(crate) fn poll_write(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+            _bufs: &[io::IoSlice<'_>],
+        ) -> std::task::Poll<io::Result<usize>> {
+            match *self {}
+        }
+
+        pub(crate) fn try_write(&self, _bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            match *self {}
+        }
+
+        pub(crate) fn poll_write_room(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<io::Result<()>> {
+            match *self {}
+        }
+
+        pub(crate) fn poll_flush(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<io::Result<()>> {
+            match *self {}
+        }
+    }
+
+    /// Nothing to configure without rings.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub(crate) struct RingConfig;
+
+    /// No rings here: an engine that required them cannot be had.
+    pub(crate) fn select(
+        files: RingWant,
+        sockets: RingWant,
+        _count: usize,
+        _config: RingConfig,
+    ) -> io::Result<Option<crate::loom::Arc<Rings>>> {
+        if files == RingWant::Required || sockets == RingWant::Required {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "io_uring is not available on this platform",
+            ));
+        }
+        Ok(None)
+    }
+}

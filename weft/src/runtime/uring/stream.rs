@@ -1,0 +1,689 @@
+//! A stream socket (TCP, Unix) on io_uring: its receives and sends are
+//! operations on the ring of the worker that runs the task, batched with
+//! the tick's other operations (rule 7 of `uring/mod.rs`).
+//!
+//! # Design note
+//!
+//! The socket's public API is readiness-shaped (`poll_read` lends a buffer
+//! for one call); io_uring is completion-shaped (the kernel writes into a
+//! buffer it owns until the completion). The two meet here:
+//!
+//! * **Receiving.** A read that finds nothing received starts one receive
+//!   with `IOSQE_BUFFER_SELECT` from the ring's pool (`uring/buffers.rs`)
+//!   for at most the caller's room, and waits. The receive belongs to the
+//!   stream, not to the read's future: a read future dropped mid-flight
+//!   leaves it in flight, and its bytes wait in `held` for the next read,
+//!   `try_read` or `peek` (nothing is lost). A completion's bytes are
+//!   copied into the caller's buffer and the pool buffer goes back to the
+//!   kernel as soon as it is read whole. A pool out of buffers (`ENOBUFS`)
+//!   makes the next receive bring a buffer of its own. At most one receive
+//!   is in flight per stream, so a stream holds at most one pool buffer.
+//! * **Sending** is write-behind: `poll_write` copies the bytes into the
+//!   stream's `staged` buffer and returns; the send of what is staged
+//!   starts at once, submitted before `poll_write` returns together with
+//!   whatever the tick pushed so far (a send left for the tick's flush
+//!   would hang a thread that blocks after writing, which epoll never
+//!   does), one send in flight at a time, the next one with everything staged in
+//!   the meantime. At most `MAX_STAGED` bytes wait: past that a write
+//!   waits for the send in flight. A short send is continued from where
+//!   it stopped; a failed one stores its error for the next write, flush
+//!   or shutdown, and drops what was staged after it (the connection is
+//!   broken). `poll_flush` waits until nothing is staged or in flight, and
+//!   `poll_shutdown` flushes, then shuts the write direction down. Sends
+//!   run to completion when the stream is dropped (bytes written before a
+//!   drop are sent, as the kernel sends a closed socket's queue).
+//! * **The descriptor** is the stream's, and the operations name it by
+//!   number. The kernel takes its own reference to the file when it
+//!   submits an operation, so the stream's drop first submits what is
+//!   still pushed and unsubmitted ([`RingStream::release`]); closing the
+//!   descriptor after that cannot make an operation act on a new file that
+//!   reuses the number. A receive in flight is cancelled at the drop.
+//! * **Locks.** The read side and the write side each sit behind their own
+//!   mutex (a reader task and a writer task of split halves do not meet);
+//!   a ring's mutex is taken under them, never the other way around.
+//!
+//! Readiness (`readable`, `try_read`, `try_io`) is the I/O driver's: the
+//! socket enters epoll on the first such call (`runtime/io/poll_evented.rs`);
+//! `held` bytes count as readable, and `try_read` returns them first.
+
+use super::buffers::{BUFFER_SIZE, GROUP};
+use super::op::{Chain, Discard, Operation};
+use super::ring::{RingInner, RingShared};
+use super::{Op, Ring};
+use crate::io::ReadBuf;
+use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::runtime::coop;
+use io_uring::{cqueue, opcode, squeue, types};
+use std::io;
+use std::os::fd::RawFd;
+use std::ptr::NonNull;
+use std::future::Future;
+use std::task::{ready, Context, Poll};
+
+/// The most bytes a stream keeps staged for sending: past this a write
+/// waits for the send in flight (backpressure from a peer that stops
+/// reading).
+pub(crate) const MAX_STAGED: usize = 64 * 1024;
+
+/// The completion side of one stream socket (see the module's note).
+pub(crate) struct RingStream {
+    fd: RawFd,
+    /// The ring of the thread that made the stream: used when the stream
+    /// is polled off its runtime's workers.
+    home: Arc<RingShared>,
+    read: Mutex<ReadSide>,
+    write: Mutex<WriteSide>,
+}
+
+#[derive(Default)]
+struct ReadSide {
+    /// Bytes received and not read yet.
+    held: Option<Held>,
+    /// The receive in flight.
+    recv: Option<RecvOp>,
+    /// The pool was out of buffers: the next receive brings its own.
+    own_buffer: bool,
+}
+
+enum RecvOp {
+    Pooled(Op<RecvPooled>),
+    Owned(Op<RecvOwned>),
+}
+
+/// Received bytes waiting for a read.
+enum Held {
+    /// In buffer `id` of `ring`'s pool, `start..end`.
+    Pooled {
+        ring: Arc<RingShared>,
+        id: u16,
+        bytes: NonNull<u8>,
+        start: usize,
+        end: usize,
+    },
+    /// In a buffer of the stream's own, from `start`.
+    Owned { buf: Vec<u8>, start: usize },
+}
+
+// SAFETY: `bytes` points into a pool buffer that belongs to this `Held`
+// until it is recycled (the kernel picks only buffers at the pool's
+// published tail, and this one was consumed); the pool outlives it
+// through `ring`.
+unsafe impl Send for Held {}
+
+#[derive(Default)]
+struct WriteSide {
+    /// Bytes written and not yet handed to a send.
+    staged: Vec<u8>,
+    /// The send in flight.
+    send: Option<Op<SendOp>>,
+    /// The error of a failed send, for the next write, flush or shutdown.
+    error: Option<io::Error>,
+    /// A spare buffer for the next send (saves an allocation per send).
+    spare: Vec<u8>,
+}
+
+impl RingStream {
+    /// The completion side of the stream socket `fd`, on `home`'s runtime.
+    pub(crate) fn new(fd: RawFd, home: &Ring) -> RingStream {
+        RingStream {
+            fd,
+            home: home.shared.clone(),
+            read: Mutex::new(ReadSide::default()),
+            write: Mutex::new(WriteSide::default()),
+        }
+    }
+
+    /// The completion side of stream socket `fd`, if the current runtime
+    /// runs its sockets on io_uring.
+    pub(crate) fn for_current_runtime(fd: RawFd) -> Option<RingStream> {
+        super::current_socket_ring().map(|ring| RingStream::new(fd, &ring))
+    }
+
+    /// The ring to submit to now: the calling worker's, if it belongs to
+    /// the stream's runtime, else the stream's home ring.
+    fn ring(&self) -> Arc<RingShared> {
+        match super::current_socket_ring() {
+            Some(ring) if ring.shared.rings_id == self.home.rings_id => ring.shared,
+            _ => self.home.clone(),
+        }
+    }
+
+    fn lock_read(&self) -> MutexGuard<'_, ReadSide> {
+        self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn lock_write(&self) -> MutexGuard<'_, WriteSide> {
+        self.write.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `AsyncRead::poll_read`.
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let restore = ready!(coop::poll_proceed(cx));
+        let mut side = self.lock_read();
+        loop {
+            if side.take_held(buf) {
+                restore.made_progress();
+                return Poll::Ready(Ok(()));
+            }
+            if side.recv.is_some() {
+                let received = ready!(side.poll_recv(cx));
+                match received {
+                    Ok(true) => continue,
+                    Ok(false) => {
+                        // End of stream.
+                        restore.made_progress();
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(err) => {
+                        restore.made_progress();
+                        return Poll::Ready(Err(err));
+                    }
+                }
+            }
+            if buf.remaining() == 0 {
+                restore.made_progress();
+                return Poll::Ready(Ok(()));
+            }
+            side.start_recv(self.fd, self.ring(), buf.remaining());
+        }
+    }
+
+    /// Bytes already received, for `try_read`: `None` if there are none
+    /// and no receive is in flight (the caller reads the socket itself);
+    /// `WouldBlock` while a receive is in flight and incomplete (its bytes
+    /// come first).
+    pub(crate) fn try_read(&self, buf: &mut ReadBuf<'_>) -> Option<io::Result<()>> {
+        let mut side = self.lock_read();
+        loop {
+            if side.take_held(buf) {
+                return Some(Ok(()));
+            }
+            let recv = side.recv.as_mut()?;
+            let received = match recv {
+                RecvOp::Pooled(op) => {
+                    let ring = op.ring().clone();
+                    op.try_complete().map(|out| side_pooled(out, ring))
+                }
+                RecvOp::Owned(op) => op.try_complete().map(side_owned),
+            };
+            let Some(received) = received else {
+                return Some(Err(io::ErrorKind::WouldBlock.into()));
+            };
+            side.recv = None;
+            match side.apply(received) {
+                Ok(true) => continue,
+                Ok(false) => return Some(Ok(())),
+                Err(err) => return Some(Err(err)),
+            }
+        }
+    }
+
+    /// Copies up to `buf.len()` held bytes without consuming them (`peek`);
+    /// `None` if nothing is held.
+    pub(crate) fn peek_held(&self, buf: &mut [u8]) -> Option<usize> {
+        let side = self.lock_read();
+        let bytes = side.held.as_ref()?.bytes();
+        let n = bytes.len().min(buf.len());
+        buf[..n].copy_from_slice(&bytes[..n]);
+        Some(n)
+    }
+
+    /// Whether bytes are held, or a receive in flight must be waited for
+    /// before the socket is read directly (readiness for reading).
+    /// `Ready(true)`: readable now from what is held.
+    pub(crate) fn poll_read_held(&self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let mut side = self.lock_read();
+        if side.held.is_some() {
+            return Poll::Ready(Ok(true));
+        }
+        if side.recv.is_none() {
+            return Poll::Ready(Ok(false));
+        }
+        match ready!(side.poll_recv(cx)) {
+            Ok(_) => Poll::Ready(Ok(true)),
+            Err(err) => Poll::Ready(Err(err)),
+        }
+    }
+
+    /// `AsyncWrite::poll_write_vectored` (and `poll_write`: one slice).
+    pub(crate) fn poll_write(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let restore = ready!(coop::poll_proceed(cx));
+        let mut side = self.lock_write();
+        // One send in flight at a time: a second one could overtake it in
+        // the kernel (both wait for room in the socket's send queue).
+        ready!(side.poll_send(cx));
+        if let Some(err) = side.error.take() {
+            restore.made_progress();
+            return Poll::Ready(Err(err));
+        }
+        let n = side.stage(bufs, MAX_STAGED);
+        side.start_send(self.fd, self.ring());
+        restore.made_progress();
+        Poll::Ready(Ok(n))
+    }
+
+    /// As `poll_write` without waiting (`try_write`): `WouldBlock` while a
+    /// send is in flight.
+    pub(crate) fn try_write(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let mut side = self.lock_write();
+        side.try_finish_send();
+        if let Some(err) = side.error.take() {
+            return Err(err);
+        }
+        if side.send.is_some() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = side.stage(bufs, MAX_STAGED);
+        side.start_send(self.fd, self.ring());
+        Ok(n)
+    }
+
+    /// Whether a write would be taken now (`poll_write_ready`); else waits
+    /// for the send in flight.
+    pub(crate) fn poll_write_room(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut side = self.lock_write();
+        ready!(side.poll_send(cx));
+        Poll::Ready(Ok(()))
+    }
+
+    /// `AsyncWrite::poll_flush`: waits until the kernel took every byte
+    /// written.
+    pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let restore = ready!(coop::poll_proceed(cx));
+        let mut side = self.lock_write();
+        ready!(side.poll_send(cx));
+        restore.made_progress();
+        Poll::Ready(match side.error.take() {
+            Some(err) => Err(err),
+            None => Ok(()),
+        })
+    }
+
+    /// Gives up the socket: submits what is still pushed and unsubmitted
+    /// (the kernel then holds its own reference to the file, so the
+    /// caller may close the descriptor), cancels the receive in flight,
+    /// and lets the sends run to completion (bytes written before a drop
+    /// are sent). Staged bytes not yet handed to a send start one.
+    pub(crate) fn release(&self) {
+        let mut write = self.lock_write();
+        if let Some(send) = write.send.take() {
+            submit_if_pushed(&send);
+            // Dropped in flight: runs to completion (`run_to_completion`,
+            // and `MSG_WAITALL`: no rest left behind).
+            drop(send);
+        }
+        drop(write);
+        let mut read = self.lock_read();
+        if let Some(recv) = read.recv.take() {
+            match &recv {
+                RecvOp::Pooled(op) => submit_if_pushed(op),
+                RecvOp::Owned(op) => submit_if_pushed(op),
+            }
+            // Dropped in flight: cancelled; its buffer goes back to the
+            // pool when the completion comes (`RecvPooled::discard`).
+            drop(recv);
+        }
+        read.held = None;
+    }
+
+    /// Whether bytes were received and not read (`into_std` cannot hand
+    /// them back).
+    pub(crate) fn has_unread(&self) -> bool {
+        self.lock_read().held.is_some()
+    }
+}
+
+impl Drop for RingStream {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// Pushes a send without a waker (no task is woken by its completion
+/// unless one waits: a flush, a full send buffer) and submits the ring at
+/// once, with the receives the tick pushed so far: a write must reach the
+/// kernel before `poll_write` returns, as on epoll, or a thread that
+/// blocks after writing (a std client in the same `block_on`) would wait
+/// for bytes still in the submission queue. No room: a later poll pushes
+/// it.
+fn start_and_submit(op: &mut Op<SendOp>) {
+    if op.start() {
+        op.ring().flush(false);
+    }
+}
+
+/// Submits `op`'s ring now if `op` was pushed and may not be submitted
+/// yet, so that the kernel holds the file before the descriptor closes.
+fn submit_if_pushed<T: Operation>(op: &Op<T>) {
+    if op.in_flight() {
+        op.ring().flush(true);
+    }
+}
+
+/// What one receive brought: `Ok(true)` bytes (now held), `Ok(false)` the
+/// end of the stream, or the error.
+type Received = io::Result<Option<Held>>;
+
+/// A pooled receive's outcome, its buffer (of `ring`'s pool) now held.
+fn side_pooled(out: PooledOutput, ring: Arc<RingShared>) -> Received {
+    let PooledOutput { result, buffer } = out;
+    match (result, buffer) {
+        (Ok(0), Some(id)) => {
+            recycle(&ring, id);
+            Ok(None)
+        }
+        (Ok(0), None) => Ok(None),
+        (Ok(n), Some(id)) => {
+            let bytes = ring
+                .lock()
+                .built_pool()
+                .map(|pool| pool.buffer(id))
+                .and_then(NonNull::new)
+                .expect("a completion names a buffer of a built pool");
+            Ok(Some(Held::Pooled {
+                ring,
+                id,
+                bytes,
+                start: 0,
+                end: n,
+            }))
+        }
+        (Ok(_), None) => Err(io::Error::other(
+            "io_uring: a receive completed without its buffer",
+        )),
+        (Err(err), buffer) => {
+            if let Some(id) = buffer {
+                recycle(&ring, id);
+            }
+            Err(err)
+        }
+    }
+}
+
+fn side_owned((result, buf): (io::Result<usize>, Vec<u8>)) -> Received {
+    match result {
+        Ok(0) => Ok(None),
+        Ok(_) => Ok(Some(Held::Owned { buf, start: 0 })),
+        Err(err) => Err(err),
+    }
+}
+
+fn recycle(ring: &RingShared, id: u16) {
+    if let Some(pool) = ring.lock().built_pool() {
+        pool.recycle(id);
+    }
+}
+
+impl Held {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Held::Pooled {
+                bytes, start, end, ..
+            } => {
+                // SAFETY: `start..end` of the buffer holds the bytes the
+                // kernel received (the completion said `end` bytes), and
+                // the buffer is this `Held`'s until it is recycled.
+                unsafe { std::slice::from_raw_parts(bytes.as_ptr().add(*start), end - start) }
+            }
+            Held::Owned { buf, start } => &buf[*start..],
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        match self {
+            Held::Pooled { start, .. } | Held::Owned { start, .. } => *start += n,
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Held::Pooled { ring, id, .. } = self {
+            recycle(ring, *id);
+        }
+    }
+}
+
+impl ReadSide {
+    /// Moves held bytes into `buf`; false if none are held.
+    fn take_held(&mut self, buf: &mut ReadBuf<'_>) -> bool {
+        let Some(held) = &mut self.held else {
+            return false;
+        };
+        let bytes = held.bytes();
+        let n = bytes.len().min(buf.remaining());
+        buf.put_slice(&bytes[..n]);
+        held.consume(n);
+        if held.bytes().is_empty() {
+            // Back to the pool at once (its `Drop`).
+            self.held = None;
+        }
+        true
+    }
+
+    fn start_recv(&mut self, fd: RawFd, ring: Arc<RingShared>, room: usize) {
+        let len = room.min(BUFFER_SIZE) as u32;
+        let pooled = !self.own_buffer && ring.lock().buffer_pool().is_some();
+        self.own_buffer = false;
+        self.recv = Some(if pooled {
+            RecvOp::Pooled(Op::new(ring, RecvPooled { fd, len }).always_batched())
+        } else {
+            RecvOp::Owned(
+                Op::new(
+                    ring,
+                    RecvOwned {
+                        fd,
+                        buf: Vec::with_capacity(len as usize),
+                    },
+                )
+                .always_batched(),
+            )
+        });
+    }
+
+    /// Polls the receive in flight; when it completes, applies it.
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        let received = match self.recv.as_mut().expect("a receive in flight") {
+            RecvOp::Pooled(op) => {
+                let out = ready!(std::pin::Pin::new(&mut *op).poll(cx));
+                side_pooled(out, op.ring().clone())
+            }
+            RecvOp::Owned(op) => side_owned(ready!(std::pin::Pin::new(op).poll(cx))),
+        };
+        self.recv = None;
+        Poll::Ready(self.apply(received))
+    }
+
+    /// `Ok(true)`: bytes are held now; `Ok(false)`: end of stream. A pool
+    /// out of buffers is no error: the next receive brings its own.
+    fn apply(&mut self, received: Received) -> io::Result<bool> {
+        match received {
+            Ok(Some(held)) => {
+                self.held = Some(held);
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(err) if err.raw_os_error() == Some(libc::ENOBUFS) => {
+                self.own_buffer = true;
+                // Nothing was received: the caller starts the next one.
+                Ok(true)
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+impl WriteSide {
+    /// Copies up to `room` bytes of `bufs` into `staged`.
+    fn stage(&mut self, bufs: &[io::IoSlice<'_>], room: usize) -> usize {
+        let mut n = 0;
+        for buf in bufs {
+            let take = buf.len().min(room - n);
+            self.staged.extend_from_slice(&buf[..take]);
+            n += take;
+            if n == room {
+                break;
+            }
+        }
+        n
+    }
+
+    /// Hands everything staged to a new send.
+    fn start_send(&mut self, fd: RawFd, ring: Arc<RingShared>) {
+        if self.staged.is_empty() {
+            return;
+        }
+        let next = std::mem::take(&mut self.spare);
+        let buf = std::mem::replace(&mut self.staged, next);
+        let mut op = Op::new(ring, SendOp { fd, buf }).run_to_completion();
+        start_and_submit(&mut op);
+        self.send = Some(op);
+    }
+
+    /// Waits for the send in flight, if any; its outcome is applied.
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(op) = self.send.as_mut() else {
+            return Poll::Ready(());
+        };
+        let output = ready!(std::pin::Pin::new(op).poll(cx));
+        self.finish_send(output);
+        Poll::Ready(())
+    }
+
+    /// Applies the send in flight's outcome if it came.
+    fn try_finish_send(&mut self) {
+        if let Some(output) = self.send.as_mut().and_then(Op::try_complete) {
+            self.finish_send(output);
+        }
+    }
+
+    fn finish_send(&mut self, (result, mut buf): (io::Result<usize>, Vec<u8>)) {
+        self.send = None;
+        match result {
+            Ok(n) if n < buf.len() => {
+                // `MSG_WAITALL` sends everything or fails; a short count
+                // would mean bytes lost: say so rather than go on.
+                self.error = Some(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    format!("io_uring: a send took {n} of {} bytes", buf.len()),
+                ));
+            }
+            Ok(_) => {}
+            Err(err) => self.error = Some(err),
+        }
+        buf.clear();
+        if self.spare.capacity() < buf.capacity() {
+            self.spare = buf;
+        }
+    }
+}
+
+/// A receive into a buffer the kernel picks from the ring's pool.
+pub(crate) struct RecvPooled {
+    fd: RawFd,
+    len: u32,
+}
+
+/// A pooled receive's result, and the id of the buffer it filled.
+pub(crate) struct PooledOutput {
+    result: io::Result<usize>,
+    buffer: Option<u16>,
+}
+
+impl Discard for RecvPooled {
+    /// A receive completed after its stream was dropped: its buffer goes
+    /// back to the pool.
+    fn discard_with_flags(&mut self, _position: usize, _result: i32, flags: u32, ring: &mut RingInner) {
+        if let (Some(id), Some(pool)) = (cqueue::buffer_select(flags), ring.built_pool()) {
+            pool.recycle(id);
+        }
+    }
+}
+
+impl Operation for RecvPooled {
+    type Output = PooledOutput;
+
+    fn entries(&mut self) -> Chain {
+        Chain::one(
+            opcode::Recv::new(types::Fd(self.fd), std::ptr::null_mut(), self.len)
+                .buf_group(GROUP)
+                .build()
+                .flags(squeue::Flags::BUFFER_SELECT),
+        )
+    }
+
+    fn complete(self, results: &[i32]) -> PooledOutput {
+        self.complete_with_flags(results, &[0])
+    }
+
+    fn complete_with_flags(self, results: &[i32], flags: &[u32]) -> PooledOutput {
+        PooledOutput {
+            result: super::ops::cqe_result(results[0]).map(|n| n as usize),
+            buffer: cqueue::buffer_select(flags[0]),
+        }
+    }
+}
+
+/// A receive into a buffer of the stream's own (the pool was out of
+/// buffers, or could not be built).
+pub(crate) struct RecvOwned {
+    fd: RawFd,
+    buf: Vec<u8>,
+}
+
+impl Discard for RecvOwned {}
+
+impl Operation for RecvOwned {
+    type Output = (io::Result<usize>, Vec<u8>);
+
+    fn entries(&mut self) -> Chain {
+        let len = self.buf.capacity() as u32;
+        Chain::one(opcode::Recv::new(types::Fd(self.fd), self.buf.as_mut_ptr(), len).build())
+    }
+
+    fn complete(mut self, results: &[i32]) -> Self::Output {
+        let result = super::ops::cqe_result(results[0]).map(|n| n as usize);
+        if let Ok(n) = result {
+            // SAFETY: the kernel initialized the `n` bytes it received,
+            // at most the capacity it was given.
+            unsafe { self.buf.set_len(n) };
+        }
+        (result, self.buf)
+    }
+}
+
+/// A send of `buf`, whole (`MSG_WAITALL`: the kernel retries until every
+/// byte is queued or the connection fails; `MSG_NOSIGNAL`: a broken
+/// connection is an `EPIPE` error, not a signal).
+pub(crate) struct SendOp {
+    fd: RawFd,
+    buf: Vec<u8>,
+}
+
+impl Discard for SendOp {}
+
+impl Operation for SendOp {
+    /// The bytes sent, and the buffer.
+    type Output = (io::Result<usize>, Vec<u8>);
+
+    fn entries(&mut self) -> Chain {
+        Chain::one(
+            opcode::Send::new(types::Fd(self.fd), self.buf.as_ptr(), self.buf.len() as u32)
+                .flags(libc::MSG_NOSIGNAL | libc::MSG_WAITALL)
+                .build(),
+        )
+    }
+
+    fn complete(self, results: &[i32]) -> Self::Output {
+        let result = super::ops::cqe_result(results[0]).map(|n| n as usize);
+        (result, self.buf)
+    }
+}
