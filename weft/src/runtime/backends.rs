@@ -85,6 +85,22 @@ crate::sys::cfg_not_io_uring! {
         pub(crate) fn reap_after_event(&self, _index: usize) {
             match *self {}
         }
+
+        pub(crate) fn owned_by_current_thread(&self) -> Option<usize> {
+            match *self {}
+        }
+
+        pub(crate) fn wait(
+            &self,
+            _index: usize,
+            _timeout: Option<std::time::Duration>,
+        ) -> (bool, bool) {
+            match *self {}
+        }
+
+        pub(crate) fn arm(&self, _index: usize) {
+            match *self {}
+        }
     }
 
     /// No stream runs on a ring here: a type with no value.
@@ -105,6 +121,10 @@ crate::sys::cfg_not_io_uring! {
             match *self {}
         }
 
+        pub(crate) fn shutdown_write(&self) -> io::Result<()> {
+            match *self {}
+        }
+
         pub(crate) fn poll_read(
             &self,
             _cx: &mut std::task::Context<'_>,
@@ -118,6 +138,13 @@ crate::sys::cfg_not_io_uring! {
         }
 
         pub(crate) fn peek_held(&self, _buf: &mut [u8]) -> Option<usize> {
+            match *self {}
+        }
+
+        pub(crate) fn poll_held_only(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<io::Result<bool>> {
             match *self {}
         }
 

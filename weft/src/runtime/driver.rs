@@ -176,6 +176,16 @@ impl DriverHandle {
             .is_some_and(|rings| rings.flush(index, arm))
     }
 
+    /// Adds ring `index`'s epoll entry if its rings serve sockets and it
+    /// has operations in flight: its owner sleeps on a condvar, not in the
+    /// ring (`runtime/uring`).
+    #[cfg(any(feature = "fs", feature = "net"))]
+    pub(crate) fn arm_ring(&self, index: usize) {
+        if let Some(rings) = &self.rings {
+            rings.arm(index);
+        }
+    }
+
     /// Reaps ring `index` (after a sleep of its scheduler thread).
     #[cfg(any(feature = "fs", feature = "net"))]
     pub(crate) fn reap_ring(&self, index: usize) {

@@ -376,6 +376,107 @@ crate::sys::cfg_io_uring! {
         epoll_ctl_ring(epoll, libc::EPOLL_CTL_DEL, fd, token)
     }
 
+    /// `io_uring_enter` on ring `fd`: submits up to `to_submit` entries
+    /// and waits until at least one completion is posted, or `timeout`
+    /// passes (`None`: no limit), or a signal interrupts. Returns the
+    /// entries the kernel took; a timeout (`ETIME`) and an interruption
+    /// (`EINTR`) are no errors (the caller reaps whatever came). The ring's
+    /// lock is not needed: the kernel serializes submissions itself.
+    pub(crate) fn io_uring_wait(
+        fd: RawFd,
+        to_submit: u32,
+        timeout: Option<std::time::Duration>,
+    ) -> io::Result<u32> {
+        const IORING_ENTER_GETEVENTS: u32 = 1 << 0;
+        const IORING_ENTER_EXT_ARG: u32 = 1 << 3;
+        /// `struct __kernel_timespec`.
+        #[repr(C)]
+        struct KernelTimespec {
+            tv_sec: i64,
+            tv_nsec: i64,
+        }
+        /// `struct io_uring_getevents_arg`.
+        #[repr(C)]
+        struct GeteventsArg {
+            sigmask: u64,
+            sigmask_sz: u32,
+            min_wait_usec: u32,
+            ts: u64,
+        }
+        let ts = timeout.map(|timeout| KernelTimespec {
+            tv_sec: i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+            tv_nsec: i64::from(timeout.subsec_nanos()),
+        });
+        let arg = GeteventsArg {
+            sigmask: 0,
+            sigmask_sz: 0,
+            min_wait_usec: 0,
+            ts: ts.as_ref().map_or(0, |ts| ts as *const KernelTimespec as u64),
+        };
+        // SAFETY: `arg` and the timespec it points to live until the call
+        // returns; the kernel only reads them (EXT_ARG: the last two
+        // arguments are the argument's address and size).
+        let result = unsafe {
+            libc::syscall(
+                libc::SYS_io_uring_enter,
+                fd,
+                to_submit,
+                1u32,
+                IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+                &arg as *const GeteventsArg,
+                std::mem::size_of::<GeteventsArg>(),
+            )
+        };
+        if result < 0 {
+            let err = io::Error::last_os_error();
+            return match err.raw_os_error() {
+                Some(libc::ETIME | libc::EINTR) => Ok(0),
+                _ => Err(err),
+            };
+        }
+        Ok(result as u32)
+    }
+
+    /// Whether stream socket `fd` would not block a read now: bytes
+    /// queued, the end of the stream, or a pending error (a one-byte
+    /// `MSG_PEEK | MSG_DONTWAIT` receive, which takes nothing).
+    pub(crate) fn has_bytes_or_end(fd: RawFd) -> bool {
+        let mut byte = 0u8;
+        // SAFETY: the buffer is one valid byte; `recv` writes at most one.
+        let n = unsafe {
+            libc::recv(
+                fd,
+                (&mut byte as *mut u8).cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        n >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::WouldBlock
+    }
+
+    /// `shutdown(fd, SHUT_WR)`: a stream socket's write direction (a
+    /// shutdown left to a send's completion on io_uring).
+    pub(crate) fn shutdown_write(fd: RawFd) -> io::Result<()> {
+        // SAFETY: `shutdown` takes a plain descriptor (a stale one fails
+        // with `EBADF`).
+        if unsafe { libc::shutdown(fd, libc::SHUT_WR) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// A close-on-exec duplicate of `fd` (the same open socket).
+    pub(crate) fn dup_cloexec(fd: RawFd) -> io::Result<std::os::fd::OwnedFd> {
+        // SAFETY: `fcntl(F_DUPFD_CLOEXEC)` takes a plain descriptor and
+        // returns a new one that nothing else owns.
+        let new = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+        if new < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `new` was just made for the caller alone.
+        Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(new) })
+    }
+
     fn epoll_ctl_ring(epoll: BorrowedFd<'_>, op: libc::c_int, fd: RawFd, token: u64) -> io::Result<()> {
         let mut event = libc::epoll_event {
             events: RING_EVENTS,

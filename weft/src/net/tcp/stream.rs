@@ -277,7 +277,6 @@ impl TcpStream {
         }
         let fd = self.as_raw_fd();
         self.io
-            .registration()?
             .try_drain(Wants::Read, || sys::recv_inq(fd, as_uninit(buf)))
     }
 
@@ -288,7 +287,6 @@ impl TcpStream {
         }
         let fd = self.as_raw_fd();
         self.io
-            .registration()?
             .try_drain(Wants::Read, || sys::recv_vectored_inq(fd, bufs))
     }
 
@@ -328,7 +326,6 @@ impl TcpStream {
             }
             let n = self
                 .io
-                .registration()?
                 .try_drain(Wants::Read, || sys::recv_inq(fd, spare))?;
             Ok((n, n))
         })
@@ -486,6 +483,10 @@ impl SplitStream for TcpStream {
     }
 
     fn shutdown_write(&self) -> io::Result<()> {
+        if let Some(ring) = self.io.ring() {
+            // After the send in flight (an owned write half's drop).
+            return ring.shutdown_write();
+        }
         self.io.get_ref().shutdown(Shutdown::Write)
     }
 }

@@ -374,6 +374,10 @@ impl SplitStream for UnixStream {
     }
 
     fn shutdown_write(&self) -> io::Result<()> {
+        if let Some(ring) = self.io.ring() {
+            // After the send in flight (an owned write half's drop).
+            return ring.shutdown_write();
+        }
         self.io.get_ref().shutdown(Shutdown::Write)
     }
 }

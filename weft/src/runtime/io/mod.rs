@@ -93,6 +93,13 @@ pub(crate) struct Driver {
     /// turn that sees one readable reaps it (`runtime/uring/`).
     #[cfg(any(feature = "fs", feature = "net"))]
     rings: crate::runtime::driver::Rings,
+    /// The last turn filled its event buffer: the next one reads epoll
+    /// before sleeping in a ring.
+    #[cfg(any(feature = "fs", feature = "net"))]
+    epoll_backlog: bool,
+    /// The last sleep in a ring ended with epoll's poll firing.
+    #[cfg(any(feature = "fs", feature = "net"))]
+    last_wait_fired: bool,
 }
 
 /// Shared by every resource and every thread that may wake the driver.
@@ -227,6 +234,10 @@ impl Driver {
             precise,
             #[cfg(any(feature = "fs", feature = "net"))]
             rings,
+            #[cfg(any(feature = "fs", feature = "net"))]
+            epoll_backlog: false,
+            #[cfg(any(feature = "fs", feature = "net"))]
+            last_wait_fired: false,
         };
         Ok((driver, handle))
     }
@@ -235,18 +246,39 @@ impl Driver {
     /// wake) and delivers them. Returns whether any event (a wake-up of the
     /// driver included) arrived.
     pub(crate) fn turn(&mut self, timeout: Option<Duration>) -> bool {
-        let inner = &self.handle.inner;
-        // Acquire: pairs with the Release store in `deregister`.
-        if inner.needs_release.swap(false, Acquire) {
-            let released = std::mem::take(&mut inner.registrations.lock().unwrap().pending_release);
-            drop(released);
+        {
+            let inner = &self.handle.inner;
+            // Acquire: pairs with the Release store in `deregister`.
+            if inner.needs_release.swap(false, Acquire) {
+                let released =
+                    std::mem::take(&mut inner.registrations.lock().unwrap().pending_release);
+                drop(released);
+            }
         }
+        // The owner of a ring that serves sockets sleeps in the ring, which
+        // polls epoll for it (`RingShared::wait`); epoll is read only when
+        // that poll fired.
+        #[cfg(any(feature = "fs", feature = "net"))]
+        let (timeout, ring_woke, epoll_fired) = match self.wait_in_ring(timeout) {
+            Some((_, woke)) if !self.epoll_backlog => match self.last_wait_fired {
+                true => (Some(Duration::ZERO), woke, true),
+                false => {
+                    IoDriverMetrics::bump(&self.handle.inner.metrics.turns, 1);
+                    return woke;
+                }
+            },
+            Some((_, woke)) => (Some(Duration::ZERO), woke, true),
+            None => (timeout, false, false),
+        };
+        #[cfg(not(any(feature = "fs", feature = "net")))]
+        let (ring_woke, epoll_fired) = (false, false);
+        let inner = &self.handle.inner;
         // A non-blocking check with nothing registered has nothing to
         // find (the waker only interrupts waits): skip the syscall. This
         // is what makes `yield_now`'s driver check free when no socket is
         // open.
-        if timeout == Some(Duration::ZERO) && inner.live.load(Relaxed) == 0 {
-            return false;
+        if timeout == Some(Duration::ZERO) && !epoll_fired && inner.live.load(Relaxed) == 0 {
+            return ring_woke;
         }
         let busy = timeout == Some(Duration::ZERO);
         let timeout = match (&mut self.precise, timeout) {
@@ -262,6 +294,12 @@ impl Driver {
             // A signal: a spurious wake-up for the caller.
             Err(err) if err.kind() == io::ErrorKind::Interrupted => return true,
             Err(err) => panic!("the I/O driver failed to wait for events (epoll_wait): {err}"),
+        }
+        // A full buffer may have left events in the kernel: the next turn
+        // reads epoll before it sleeps in a ring.
+        #[cfg(any(feature = "fs", feature = "net"))]
+        {
+            self.epoll_backlog = events.iter().count() >= events.capacity();
         }
         // Tick 0 is never an event's tick, so a fresh resource's readiness
         // (tick 0) is never mistaken for a delivered one.
@@ -299,7 +337,23 @@ impl Driver {
         if ready_events > 0 {
             IoDriverMetrics::bump(&metrics.ready, ready_events);
         }
-        woken
+        woken || ring_woke
+    }
+
+    /// If the calling thread owns one of the driver's rings and they serve
+    /// sockets, and `timeout` lets it sleep: sleeps in that ring
+    /// (`RingShared::wait`) and returns (the ring's index, whether the
+    /// reap woke a task); `last_wait_fired` says whether epoll has events.
+    #[cfg(any(feature = "fs", feature = "net"))]
+    fn wait_in_ring(&mut self, timeout: Option<Duration>) -> Option<(usize, bool)> {
+        if timeout == Some(Duration::ZERO) || self.epoll_backlog {
+            return self.epoll_backlog.then_some((0, false));
+        }
+        let rings = self.rings.as_ref()?;
+        let index = rings.owned_by_current_thread()?;
+        let (fired, woke) = rings.wait(index, timeout);
+        self.last_wait_fired = fired;
+        Some((index, woke))
     }
 }
 

@@ -124,6 +124,20 @@ impl<E: mio::event::Source> PollEvented<E> {
         }
     }
 
+    /// As `Registration::try_drain` (the `try_read` family of
+    /// `TcpStream`): a stream on io_uring runs `op` at once (it keeps no
+    /// epoll readiness to consult).
+    pub(crate) fn try_drain<R>(
+        &self,
+        wants: Wants,
+        op: impl FnOnce() -> io::Result<(R, bool)>,
+    ) -> io::Result<R> {
+        if self.ring().is_some() {
+            return op().map(|(result, _)| result);
+        }
+        self.registration()?.try_drain(wants, op)
+    }
+
     /// For the `try_read` family of a stream on io_uring: the bytes it
     /// received already (`None`: read the socket itself).
     pub(crate) fn try_read_ring(&self, buf: &mut [u8]) -> Option<io::Result<usize>> {
@@ -169,7 +183,7 @@ impl<E: mio::event::Source> PollEvented<E> {
         let Some(ring) = self.ring() else {
             return Poll::Ready(None);
         };
-        match ready!(ring.poll_read_held(cx)) {
+        match ready!(ring.poll_held_only(cx)) {
             Ok(true) => Poll::Ready(Some(Ok(ring.peek_held(buf).unwrap_or(0)))),
             Ok(false) => Poll::Ready(None),
             Err(err) => Poll::Ready(Some(Err(err))),
@@ -268,6 +282,11 @@ impl<E: mio::event::Source> PollEvented<E> {
         op: impl FnOnce(&E) -> io::Result<R>,
     ) -> io::Result<R> {
         let io = self.get_ref();
+        if self.ring().is_some() {
+            // A stream on io_uring keeps no epoll readiness to consult:
+            // the operation itself says `WouldBlock`.
+            return op(io);
+        }
         self.registration()?.try_io(wants, || op(io))
     }
 
@@ -294,7 +313,11 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// readiness. Cancel-safe.
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         if let Some(ring) = self.ring() {
-            return std::future::poll_fn(|cx| self.poll_ring_ready(ring, cx, interest)).await;
+            if let Some(ready) =
+                std::future::poll_fn(|cx| self.poll_ring_ready(ring, cx, interest)).await?
+            {
+                return Ok(ready);
+            }
         }
         let event = self
             .registration()?
@@ -303,31 +326,39 @@ impl<E: mio::event::Source> PollEvented<E> {
         Ok(event.ready)
     }
 
-    /// Readiness of a stream on io_uring: writable while its send buffer
-    /// has room, readable when bytes were received (or, with no receive in
-    /// flight, when epoll says so). The waits use the single waker slots
-    /// of the `poll_*` methods.
+    /// Readiness of a stream on io_uring, from the ring's side: writable
+    /// unless a send is in flight (then once it completes), readable when
+    /// bytes were received (or once a receive in flight completes).
+    /// `Ok(None)`: the ring has nothing to say (no receive in flight, and
+    /// the caller asked only for reading): epoll's waiter list decides, so
+    /// any number of tasks may wait. The ring's waits use the single waker
+    /// slot of its operation.
     fn poll_ring_ready(
         &self,
         ring: &RingStream,
         cx: &mut Context<'_>,
         interest: Interest,
-    ) -> Poll<io::Result<Ready>> {
+    ) -> Poll<io::Result<Option<Ready>>> {
         let restore = ready!(crate::runtime::coop::poll_proceed(cx));
         let mut ready = Ready::EMPTY;
+        let mut waiting = false;
         if interest.is_writable() {
-            if let Poll::Ready(result) = ring.poll_write_room(cx) {
-                result?;
-                ready |= Ready::WRITABLE;
+            match ring.poll_write_room(cx) {
+                Poll::Ready(result) => {
+                    result?;
+                    ready |= Ready::WRITABLE;
+                }
+                Poll::Pending => waiting = true,
             }
         }
-        if interest.is_readable() || interest.is_error() || interest.is_priority() {
+        let reads = interest.is_readable() || interest.is_error() || interest.is_priority();
+        if reads {
             match ring.poll_read_held(cx) {
                 Poll::Ready(Ok(true)) => ready |= Ready::READABLE,
                 Poll::Ready(Ok(false)) => {
-                    if let Poll::Ready(event) = self.registration()?.poll_ready(cx, Direction::Read)
-                    {
-                        ready |= event?.ready;
+                    if ready.is_empty() && !waiting {
+                        // Nothing received, nothing in flight: epoll's turn.
+                        return Poll::Ready(Ok(None));
                     }
                 }
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
@@ -338,7 +369,7 @@ impl<E: mio::event::Source> PollEvented<E> {
             Poll::Pending
         } else {
             restore.made_progress();
-            Poll::Ready(Ok(ready))
+            Poll::Ready(Ok(Some(ready)))
         }
     }
 
@@ -346,11 +377,12 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// (the sockets' `readable` and `writable`). Cancel-safe.
     pub(crate) async fn wait_ready(&self, wants: Wants) -> io::Result<()> {
         if self.ring().is_some() {
-            let direction = match wants {
-                Wants::Write => Direction::Write,
-                _ => Direction::Read,
+            let interest = match wants {
+                Wants::Write => Interest::WRITABLE,
+                _ => Interest::READABLE,
             };
-            return std::future::poll_fn(|cx| self.poll_ready(cx, direction)).await;
+            self.ready(interest).await?;
+            return Ok(());
         }
         self.registration()?.readiness(wants).await?;
         Ok(())

@@ -225,7 +225,41 @@ impl Rings {
     /// `arm`, operations left in flight arm its epoll entry (the owner
     /// stops running tasks). Returns whether that woke a task.
     pub(crate) fn flush(&self, index: usize, arm: bool) -> bool {
+        // Rings that serve sockets are armed only when their owner sleeps
+        // elsewhere than in them (`arm`).
+        let arm = arm && !self.waits_in_ring();
         self.rings.get(index).is_some_and(|ring| ring.flush(arm))
+    }
+
+    /// Whether the owner of ring `index`, when it sleeps in the I/O
+    /// driver, waits in the ring rather than in epoll (the rings serve
+    /// sockets: their receives are always in flight).
+    pub(crate) fn waits_in_ring(&self) -> bool {
+        self.sockets
+    }
+
+    /// The index of the ring the calling thread owns, if these rings
+    /// serve sockets (so that thread sleeps in its ring).
+    pub(crate) fn owned_by_current_thread(&self) -> Option<usize> {
+        if !self.waits_in_ring() {
+            return None;
+        }
+        context::with_scheduler(|cx| cx.and_then(|cx| cx.uring_position()))
+            .filter(|&(id, _)| id == self.id)
+            .map(|(_, index)| index)
+    }
+
+    /// The owner's sleep in ring `index` ([`RingShared::wait`]).
+    pub(crate) fn wait(&self, index: usize, timeout: Option<std::time::Duration>) -> (bool, bool) {
+        self.rings[index].wait(timeout)
+    }
+
+    /// Adds ring `index`'s epoll entry if it has operations in flight:
+    /// its owner sleeps elsewhere (a worker on its condvar).
+    pub(crate) fn arm(&self, index: usize) {
+        if let Some(ring) = self.rings.get(index) {
+            ring.arm_now();
+        }
     }
 
     /// Reaps ring `index` and wakes what completed.

@@ -146,6 +146,12 @@ impl<T: Operation> Op<T> {
         matches!(self.state, State::InFlight { .. })
     }
 
+    /// The operation's data, while it is not finished (the kernel reads
+    /// only what its entries point to: other fields may change).
+    pub(crate) fn data_mut(&mut self) -> Option<&mut T> {
+        self.data.as_mut()
+    }
+
     /// The ring it goes to.
     pub(crate) fn ring(&self) -> &Arc<RingShared> {
         &self.ring

@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 /// `user_data` of the completions nobody waits for (cancel requests).
 const IGNORED: u64 = u64::MAX;
+/// `user_data` of the multishot poll of the I/O driver's epoll instance,
+/// in the ring its owner sleeps in ([`RingShared::wait`]).
+const EPOLL_POLL: u64 = u64::MAX - 1;
 /// `user_data` tag of the close of a direct descriptor; the low 32 bits
 /// are its slot, given back to the free list when the close completes.
 const DIRECT_CLOSE: u64 = 1 << 63;
@@ -125,6 +128,11 @@ pub(crate) struct RingInner {
     /// Building the pool failed (the sockets then receive into buffers of
     /// their own).
     pool_failed: bool,
+    /// The multishot poll of the epoll instance is in the ring.
+    epoll_polled: bool,
+    /// Its completion came since the last [`RingShared::wait`]: epoll has
+    /// events to take.
+    epoll_fired: bool,
 }
 
 /// The state of one `user_data` (rules 1-5).
@@ -196,6 +204,8 @@ impl RingShared {
                 arms: 0,
                 pool: None,
                 pool_failed: false,
+                epoll_polled: false,
+                epoll_fired: false,
             }),
         }
     }
@@ -275,6 +285,59 @@ impl RingShared {
         after.run();
     }
 
+    /// The owner's sleep (sockets on io_uring: the I/O driver's turn on
+    /// the thread that owns this ring): submits what was pushed and waits
+    /// in `io_uring_enter` for a completion, at most `timeout`. The I/O
+    /// driver's epoll instance is polled from the ring (a multishot poll),
+    /// so its events (other sockets, signals, the driver's wake-up
+    /// eventfd, other rings) end the wait too. The lock is not held while
+    /// waiting: other threads push and submit meanwhile. Returns whether
+    /// epoll has events to take, and whether the reap woke a task.
+    pub(crate) fn wait(&self, timeout: Option<Duration>) -> (bool, bool) {
+        let to_submit = {
+            let mut inner = self.lock();
+            inner.poll_epoll();
+            inner.push_pending_closes();
+            // Completions already posted: do not sleep.
+            let posted = {
+                let mut cq = inner.uring.completion();
+                cq.sync();
+                !cq.is_empty()
+            };
+            if posted || inner.epoll_fired {
+                None
+            } else {
+                Some(inner.uring.submission().len() as u32)
+            }
+        };
+        if let Some(to_submit) = to_submit {
+            if let Err(err) = crate::sys::io_uring_wait(self.fd, to_submit, timeout) {
+                if !matches!(err.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)) {
+                    panic!("io_uring_enter failed while waiting for completions: {err}");
+                }
+            }
+        }
+        let (epoll, after) = {
+            let mut inner = self.lock();
+            inner.enters += 1;
+            let unsubmitted = inner.uring.submission().len();
+            inner.unsubmitted = unsubmitted;
+            let mut after = AfterUnlock::default();
+            inner.reap(&mut after);
+            (std::mem::take(&mut inner.epoll_fired), after)
+        };
+        (epoll, after.run())
+    }
+
+    /// Adds the ring's epoll entry now if operations are in flight (the
+    /// owner is about to sleep elsewhere than in this ring).
+    pub(crate) fn arm_now(&self) {
+        if self.idle.load(Acquire) {
+            return;
+        }
+        self.lock().arm();
+    }
+
     /// Takes a free direct-descriptor slot (`None`: none free, or no
     /// table).
     pub(super) fn take_file_slot(self: &Arc<Self>) -> Option<DirectFile> {
@@ -322,6 +385,35 @@ impl RingInner {
         self.submit();
         let sq = self.uring.submission();
         sq.capacity() - sq.len() >= n
+    }
+
+    /// Puts the multishot poll of the I/O driver's epoll instance in the
+    /// ring if it is not there (not counted in flight: it never ends on
+    /// its own, and the ring's drop need not wait for it).
+    fn poll_epoll(&mut self) {
+        if self.epoll_polled {
+            return;
+        }
+        let Some((epoll, _)) = &self.epoll else {
+            return;
+        };
+        let entry = opcode::PollAdd::new(types::Fd(epoll.as_raw_fd()), libc::POLLIN as u32)
+            .multi(true)
+            .build()
+            .user_data(EPOLL_POLL);
+        let fits = {
+            let sq = self.uring.submission();
+            sq.len() < sq.capacity()
+        };
+        if !fits {
+            self.submit();
+        }
+        // SAFETY: a poll names no memory; the epoll descriptor lives as
+        // long as the ring (`epoll` holds it).
+        if unsafe { self.uring.submission().push(&entry) }.is_ok() {
+            self.unsubmitted += 1;
+            self.epoll_polled = true;
+        }
     }
 
     /// Registers `waker` to be woken when completions free room.
@@ -503,7 +595,12 @@ impl RingInner {
         if completions.is_empty() {
             return;
         }
-        self.in_flight -= completions.len();
+        // A multishot operation's completions but its last (no
+        // `IORING_CQE_F_MORE`) leave it in flight.
+        self.in_flight -= completions
+            .iter()
+            .filter(|&&(user_data, _, flags)| user_data != EPOLL_POLL && !io_uring::cqueue::more(flags))
+            .count();
         for (user_data, result, flags) in completions {
             self.complete(user_data, result, flags, after);
         }
@@ -516,6 +613,15 @@ impl RingInner {
 
     fn complete(&mut self, user_data: u64, result: i32, flags: u32, after: &mut AfterUnlock) {
         if user_data == IGNORED {
+            return;
+        }
+        if user_data == EPOLL_POLL {
+            self.epoll_fired = true;
+            if !io_uring::cqueue::more(flags) {
+                // The multishot poll ended (the kernel may end one at any
+                // time): the next wait adds it again.
+                self.epoll_polled = false;
+            }
             return;
         }
         if user_data & DIRECT_CLOSE != 0 {

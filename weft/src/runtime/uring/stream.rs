@@ -120,6 +120,9 @@ struct WriteSide {
     error: Option<io::Error>,
     /// A spare buffer for the next send (saves an allocation per send).
     spare: Vec<u8>,
+    /// The shutdown left to the send in flight when the write direction
+    /// was shut down (`shutdown_write`).
+    shutdown_after: Option<Arc<ShutdownAfter>>,
 }
 
 impl RingStream {
@@ -236,15 +239,35 @@ impl RingStream {
     /// before the socket is read directly (readiness for reading).
     /// `Ready(true)`: readable now from what is held.
     pub(crate) fn poll_read_held(&self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        self.poll_held(cx, true)
+    }
+
+    /// As [`poll_read_held`](Self::poll_read_held), without asking the
+    /// socket: `Ok(true)` only when bytes are held (`peek`).
+    pub(crate) fn poll_held_only(&self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        self.poll_held(cx, false)
+    }
+
+    fn poll_held(&self, cx: &mut Context<'_>, ask_socket: bool) -> Poll<io::Result<bool>> {
         let mut side = self.lock_read();
         if side.held.is_some() {
             return Poll::Ready(Ok(true));
         }
         if side.recv.is_none() {
-            return Poll::Ready(Ok(false));
+            if !ask_socket {
+                return Poll::Ready(Ok(false));
+            }
+            // Nothing received through the ring: whether the socket has
+            // bytes (or its end, or an error) now, asked without taking
+            // them, so a readiness wait after a read that emptied what the
+            // ring held is ready at once when more is queued, as epoll's
+            // readiness stays set until a read finds nothing.
+            return Poll::Ready(Ok(crate::sys::has_bytes_or_end(self.fd)));
         }
         match ready!(side.poll_recv(cx)) {
-            Ok(_) => Poll::Ready(Ok(true)),
+            // Bytes held, or the end of the stream (readable: a read
+            // returns 0 at once).
+            Ok(received) => Poll::Ready(Ok(received || ask_socket)),
             Err(err) => Poll::Ready(Err(err)),
         }
     }
@@ -266,8 +289,14 @@ impl RingStream {
         }
         let n = side.stage(bufs, MAX_STAGED);
         side.start_send(self.fd, self.ring());
+        // Most sends complete inline (room in the socket's queue): their
+        // error belongs to this write, as with a `send` system call.
+        side.try_finish_send();
         restore.made_progress();
-        Poll::Ready(Ok(n))
+        Poll::Ready(match side.error.take() {
+            Some(err) => Err(err),
+            None => Ok(n),
+        })
     }
 
     /// As `poll_write` without waiting (`try_write`): `WouldBlock` while a
@@ -283,7 +312,11 @@ impl RingStream {
         }
         let n = side.stage(bufs, MAX_STAGED);
         side.start_send(self.fd, self.ring());
-        Ok(n)
+        side.try_finish_send();
+        match side.error.take() {
+            Some(err) => Err(err),
+            None => Ok(n),
+        }
     }
 
     /// Whether a write would be taken now (`poll_write_ready`); else waits
@@ -307,6 +340,31 @@ impl RingStream {
         })
     }
 
+    /// Shuts the write direction down once every byte written was sent:
+    /// at once if no send is in flight (after the ring took what was
+    /// pushed and reaped), else when that send completes, even if no one
+    /// polls the stream again (an owned write half's drop).
+    pub(crate) fn shutdown_write(&self) -> io::Result<()> {
+        let mut side = self.lock_write();
+        if let Some(op) = &side.send {
+            op.ring().flush(false);
+        }
+        side.try_finish_send();
+        let Some(op) = side.send.take() else {
+            return crate::sys::shutdown_write(self.fd);
+        };
+        let after = Arc::new(ShutdownAfter::default());
+        let mut op = op;
+        match op.data_mut() {
+            Some(data) => data.then_shutdown = Some(after.clone()),
+            None => return crate::sys::shutdown_write(self.fd),
+        }
+        side.shutdown_after = Some(after);
+        // In flight, left to run: its completion shuts down (`discard`).
+        drop(op);
+        Ok(())
+    }
+
     /// Gives up the socket: submits what is still pushed and unsubmitted
     /// (the kernel then holds its own reference to the file, so the
     /// caller may close the descriptor), cancels the receive in flight,
@@ -314,6 +372,11 @@ impl RingStream {
     /// are sent). Staged bytes not yet handed to a send start one.
     pub(crate) fn release(&self) {
         let mut write = self.lock_write();
+        if let Some(after) = write.shutdown_after.take() {
+            // The descriptor closes next: a shutdown still waiting for its
+            // send needs one of its own.
+            after.keep_descriptor(self.fd);
+        }
         if let Some(send) = write.send.take() {
             submit_if_pushed(&send);
             // Dropped in flight: runs to completion (`run_to_completion`,
@@ -543,7 +606,15 @@ impl WriteSide {
         }
         let next = std::mem::take(&mut self.spare);
         let buf = std::mem::replace(&mut self.staged, next);
-        let mut op = Op::new(ring, SendOp { fd, buf }).run_to_completion();
+        let mut op = Op::new(
+            ring,
+            SendOp {
+                fd,
+                buf,
+                then_shutdown: None,
+            },
+        )
+        .run_to_completion();
         start_and_submit(&mut op);
         self.send = Some(op);
     }
@@ -666,9 +737,64 @@ impl Operation for RecvOwned {
 pub(crate) struct SendOp {
     fd: RawFd,
     buf: Vec<u8>,
+    /// Set when the write direction is to be shut down once this send
+    /// completed (an owned write half dropped mid-send).
+    then_shutdown: Option<Arc<ShutdownAfter>>,
 }
 
-impl Discard for SendOp {}
+/// A shutdown of the write direction left to a send's completion, and the
+/// descriptor it needs if the stream closed its own meanwhile.
+#[derive(Default)]
+pub(crate) struct ShutdownAfter {
+    state: Mutex<ShutdownState>,
+}
+
+#[derive(Default)]
+struct ShutdownState {
+    /// The send completed and the shutdown ran.
+    done: bool,
+    /// A duplicate of the socket's descriptor, made by the stream's drop
+    /// while the send was still in flight.
+    kept: Option<std::os::fd::OwnedFd>,
+}
+
+impl ShutdownAfter {
+    /// The send completed: shuts the write direction down (on the kept
+    /// descriptor if the stream's is closed).
+    fn run(&self, fd: RawFd) {
+        let kept = {
+            let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if state.done {
+                return;
+            }
+            state.done = true;
+            let target = state.kept.as_ref().map_or(fd, std::os::fd::AsRawFd::as_raw_fd);
+            // A failure (the peer is gone) leaves nothing to do.
+            let _ = crate::sys::shutdown_write(target);
+            state.kept.take()
+        };
+        drop(kept);
+    }
+
+    /// The stream closes its descriptor: keeps a duplicate for the
+    /// shutdown if it has not run yet.
+    fn keep_descriptor(&self, fd: RawFd) {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !state.done && state.kept.is_none() {
+            state.kept = crate::sys::dup_cloexec(fd).ok();
+        }
+    }
+}
+
+impl Discard for SendOp {
+    /// The send of a dropped write half completed: the shutdown it was
+    /// left runs now.
+    fn discard(&mut self, _position: usize, _result: i32, _ring: &mut RingInner) {
+        if let Some(after) = &self.then_shutdown {
+            after.run(self.fd);
+        }
+    }
+}
 
 impl Operation for SendOp {
     /// The bytes sent, and the buffer.
@@ -684,6 +810,9 @@ impl Operation for SendOp {
 
     fn complete(self, results: &[i32]) -> Self::Output {
         let result = super::ops::cqe_result(results[0]).map(|n| n as usize);
+        if let Some(after) = &self.then_shutdown {
+            after.run(self.fd);
+        }
         (result, self.buf)
     }
 }

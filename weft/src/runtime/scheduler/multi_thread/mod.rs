@@ -202,8 +202,8 @@ impl Handle {
         let driver = SharedDriver::new(driver, driver_handle);
         let mut remotes = Vec::with_capacity(workers);
         let mut cores = Vec::with_capacity(workers);
-        for _ in 0..workers {
-            let (core, remote) = worker::Core::new(&driver, &config);
+        for index in 0..workers {
+            let (core, remote) = worker::Core::new(&driver, &config, index);
             remotes.push(remote);
             cores.push(core);
         }

@@ -488,9 +488,15 @@ impl Core {
     pub(super) fn new(
         driver: &crate::loom::Arc<SharedDriver>,
         config: &scheduler::Config,
+        index: usize,
     ) -> (Box<Core>, Remote) {
         let (steal, run_queue) = queue::local();
-        let park = WorkerParker::new(driver.clone());
+        #[allow(unused_mut)]
+        let mut park = WorkerParker::new(driver.clone());
+        #[cfg(any(feature = "fs", feature = "net"))]
+        park.set_ring(index);
+        #[cfg(not(any(feature = "fs", feature = "net")))]
+        let _ = index;
         let lifo = Arc::new(LifoSlot::new());
         let remote = Remote {
             steal,

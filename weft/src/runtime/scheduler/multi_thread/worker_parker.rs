@@ -36,6 +36,11 @@ const NOTIFIED: usize = 3;
 #[derive(Debug)]
 pub(super) struct WorkerParker {
     inner: Arc<Inner>,
+    /// The worker's io_uring ring, armed in epoll before a sleep on the
+    /// condvar (`runtime/uring`: only the driver's sleeper waits in its own
+    /// ring).
+    #[cfg(any(feature = "fs", feature = "net"))]
+    ring: Option<usize>,
 }
 
 /// Wakes one worker; shared through the scheduler's handle.
@@ -88,7 +93,15 @@ impl WorkerParker {
                 condvar: Condvar::new(),
                 shared,
             }),
+            #[cfg(any(feature = "fs", feature = "net"))]
+            ring: None,
         }
+    }
+
+    /// The io_uring ring of the worker that owns this parker.
+    #[cfg(any(feature = "fs", feature = "net"))]
+    pub(super) fn set_ring(&mut self, index: usize) {
+        self.ring = Some(index);
     }
 
     pub(super) fn unparker(&self) -> WorkerUnparker {
@@ -117,6 +130,12 @@ impl WorkerParker {
         }
         if timeout == Some(Duration::ZERO) {
             return;
+        }
+        // The driver's sleeper reaps this worker's ring only through its
+        // epoll entry while this worker sleeps here.
+        #[cfg(any(feature = "fs", feature = "net"))]
+        if let Some(index) = self.ring {
+            inner.shared.handle.arm_ring(index);
         }
         inner.park_condvar(timeout);
     }
