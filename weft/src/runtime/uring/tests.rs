@@ -323,8 +323,21 @@ fn in_flight(rings: &super::Rings) -> usize {
 /// hands (a handshake on the rings' counts, so no write can complete a
 /// read inline, however slow the machine). Returns how often the rings'
 /// epoll entries were armed again.
-fn reads_completing_one_by_one(flavor: &str, pipes: usize, from_block_on: bool) -> u64 {
-    let rt = runtime(flavor, RingConfig::default());
+///
+/// With `sockets`, the rings also serve the runtime's stream sockets
+/// (`IoBackend::Uring`): the owner that sleeps in the I/O driver then
+/// sleeps in its ring, which polls epoll for it.
+fn reads_completing_one_by_one(flavor: &str, pipes: usize, from_block_on: bool, sockets: bool) -> u64 {
+    let backend = if sockets {
+        crate::runtime::IoBackend::Uring
+    } else {
+        crate::runtime::IoBackend::Epoll
+    };
+    let rt = builder(flavor, RingConfig::default(), FsBackend::IoUring)
+        .io_backend(backend)
+        .build()
+        .expect("this kernel allows io_uring");
+    assert_eq!(rings_of(&rt).sockets, sockets, "the rings serve sockets as asked");
     let rings = rings_of(&rt);
     let (readers, writers): (Vec<_>, Vec<_>) = (0..pipes).map(|_| pipe()).unzip();
     let feeder = {
@@ -382,8 +395,31 @@ fn completions_while_the_owner_sleeps_wake_it() {
     // interrupts that thread's sleep: the owner's reap after each sleep
     // takes it, with or without the epoll entry.
     for flavor in FLAVORS {
-        reads_completing_one_by_one(flavor, 4, false);
+        reads_completing_one_by_one(flavor, 4, false, false);
     }
+}
+
+#[test]
+fn completions_wake_an_owner_sleeping_in_its_ring() {
+    // The same reads on rings that serve sockets: the owner holding the
+    // driver sleeps in `io_uring_enter` on its ring (epoll polled from
+    // the ring); a worker on its condvar arms its ring's epoll entry,
+    // which the driver's sleeper sees through that poll.
+    for flavor in FLAVORS {
+        reads_completing_one_by_one(flavor, 4, false, true);
+    }
+}
+
+#[test]
+fn off_owner_completions_reach_a_sleeper_in_a_ring() {
+    // `block_on`'s thread submits to ring 0 and arms its epoll entry
+    // (worker 0 may sleep on its condvar); whichever thread sleeps in the
+    // driver, in its own ring, learns of the completion through that
+    // ring's poll of epoll, or is worker 0 itself and reaps it there. The
+    // reads completing in order is the verdict (the entry may stay armed
+    // across reads when worker 0 reaps them in its ring).
+    let arms = reads_completing_one_by_one("multi_thread", 3, true, true);
+    assert!(arms >= 1, "the entry was armed for the first read: {arms}");
 }
 
 #[test]
@@ -395,7 +431,7 @@ fn completions_of_operations_submitted_off_the_owner_wake_it() {
     // after the first finds the entry disarmed by the previous one's
     // event and arms it again.
     let pipes = 3;
-    let arms = reads_completing_one_by_one("multi_thread", pipes, true);
+    let arms = reads_completing_one_by_one("multi_thread", pipes, true, false);
     assert!(arms >= pipes as u64 - 1, "armed {arms} times");
 }
 
