@@ -49,16 +49,17 @@ pub const NOTES: &[&str] = &[
     "memory: one child process per runtime and sample, counting allocator on; bytes include \
      everything the runtime allocates for the object (task cell, queues, registration)",
     "hyper_hello_*: one wrk run per sample (wrk -t1 -c50 -d5s --latency; -d1s with --quick), \
-     1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft and tokio alternating; \
-     the same hyper service on both, each server on its own multi_thread runtime with 2 workers \
+     1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft, weft-uring and tokio \
+     alternating; the same hyper service on each, each server on its own multi_thread runtime \
+     with 2 workers \
      and the same hyper-util auto builder (HTTP/1 + HTTP/2, a timer for the header-read \
      timeout, TCP_NODELAY): weft_hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
      accept loop; the four rows come from the same runs; wrk runs on the same machine and shares \
      its cores with the server",
     "dropin_*: one axum application (weft-bench/dropin-app/src/main.rs, axum::serve, \
      #[tokio::main]) built twice from the same source, against the real tokio (tokio column) and \
-     with tokio patched by weft's drop-in (weft column), each run as a child process; axum rows: \
-     wrk as for hyper_hello_*; reqwest row: the app's client, 1,000 sequential GETs on one \
+     with tokio patched by weft's drop-in (weft and weft-uring columns), each run as a child \
+     process; axum rows: wrk as for hyper_hello_*; reqwest row: the app's client, 1,000 sequential GETs on one \
      keep-alive connection, both clients against the same real-tokio server",
 ];
 
