@@ -84,7 +84,10 @@ pub fn main(args: &[String]) -> ExitCode {
         return ExitCode::from(2);
     };
     let Some(kind) = Kind::parse(kind) else {
-        eprintln!("weft-bench child: unknown runtime {kind:?} (weft, tokio, smol)");
+        eprintln!(
+            "weft-bench child: unknown runtime {kind:?} ({})",
+            Kind::names()
+        );
         return ExitCode::from(2);
     };
     let Some(measure) = workload::find(name).and_then(|e| e.child) else {

@@ -12,13 +12,15 @@ use crate::workloads::http::SERVER_ARG;
 pub const USAGE: &str = "\
 usage: weft-bench [--quick] [--load] [--filter NAME] [--json PATH] [--svg PATH]
        weft-bench --list
-       weft-bench --syscalls weft|tokio|smol|all
+       weft-bench --syscalls weft|weft-uring|tokio|smol|all
        weft-bench profile WORKLOAD [--runtime RT] [--secs S] [--workers N]
                                    [--quick] [--load]
 
 Runs every workload on weft, tokio and smol, alternating the runtimes round by
 round, and prints median [min-max] per runtime with the ratios weft/tokio and
-weft/smol. See weft-bench/README.md for the method and what each row measures.
+weft/smol. weft runs with its sockets on epoll (weft) and, on the network rows,
+on io_uring too (weft-uring, with the ratios uring/tokio and uring/weft). See
+weft-bench/README.md for the method and what each row measures.
 
   --quick          fewer rounds and messages (under a minute in all)
   --load           keep every core busy while measuring: one thread per
@@ -36,7 +38,7 @@ weft/smol. See weft-bench/README.md for the method and what each row measures.
 profile: runs one workload (a name from --list) on one runtime, sample after
 sample, for S seconds, and prints the samples' median and range; nothing else
 runs in the process, so it can be run under perf or strace.
-  --runtime RT     weft (default), tokio or smol
+  --runtime RT     weft (default), weft-uring, tokio or smol
   --secs S         how long to keep sampling (default 5; at least one sample)
   --workers N      worker threads of multi_thread workloads (default 2)
   --quick          the workload's --quick sizes
@@ -137,7 +139,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
                     Kind::ALL.to_vec()
                 } else {
                     vec![Kind::parse(&which).ok_or_else(|| {
-                        format!("--syscalls: unknown runtime {which:?} (weft, tokio, smol, all)")
+                        format!(
+                            "--syscalls: unknown runtime {which:?} ({}, all)",
+                            Kind::names()
+                        )
                     })?]
                 };
                 return Ok(Command::Syscalls(kinds));
@@ -178,7 +183,7 @@ fn parse_profile(args: &[String]) -> Result<Command, String> {
             "--runtime" => {
                 let which = value("--runtime")?;
                 profile.runtime = Kind::parse(&which).ok_or_else(|| {
-                    format!("profile: unknown runtime {which:?} (weft, tokio, smol)")
+                    format!("profile: unknown runtime {which:?} ({})", Kind::names())
                 })?;
             }
             "--secs" => {
@@ -323,6 +328,13 @@ mod tests {
             p(&["--syscalls", "smol"]),
             Ok(Command::Syscalls(vec![Kind::Smol]))
         );
+        assert_eq!(
+            p(&["--syscalls", "weft-uring"]),
+            Ok(Command::Syscalls(vec![Kind::WeftUring]))
+        );
+        assert!(p(&["--syscalls", "uring"])
+            .unwrap_err()
+            .contains("(weft, weft-uring, tokio, smol, all)"));
         assert!(p(&["--syscalls", "go"])
             .unwrap_err()
             .contains("unknown runtime"));

@@ -1,6 +1,9 @@
 //! Runs the workloads: for each one, a sampler per runtime, warm-up, then
-//! rounds in which every runtime takes one sample in turn (weft, tokio,
-//! smol, weft, ...), so slow drift on a shared machine lands on all three.
+//! rounds in which every runtime takes one sample in turn (weft,
+//! weft-uring, tokio, smol, weft, ..., weft-uring only on the network rows:
+//! [`Entry::runtimes`]), so slow drift on a shared machine lands on all of
+//! them. A runtime that cannot run on this machine ([`Kind::unavailable`])
+//! gets an "n/a" outcome with the reason instead of samples.
 //! A workload with a reference (the fs rows' `std::fs` on one thread)
 //! takes one reference sample at the end of each round too.
 
@@ -11,7 +14,8 @@ use std::panic::{self, AssertUnwindSafe};
 use crate::rt::Kind;
 use crate::stats::{ratio, Summary, Unit};
 use crate::workload::{
-    Entry, Multi, MultiSampler, Sampler, Settings, PENDING_PREFIX, SKIPPED_PREFIX,
+    unavailable, Entry, Multi, MultiSampler, Sampler, Settings, PENDING_PREFIX, SKIPPED_PREFIX,
+    UNAVAILABLE_PREFIX,
 };
 
 /// How many samples to take.
@@ -69,6 +73,19 @@ impl RuntimeResult {
     pub fn is_skipped(&self) -> bool {
         matches!(&self.outcome, Err(e) if e.starts_with(SKIPPED_PREFIX))
     }
+
+    /// Whether the runtime cannot run on this machine at all (the outcome
+    /// is `Err("n/a: why")`, see [`Kind::unavailable`]), as opposed to
+    /// having failed.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(&self.outcome, Err(e) if e.starts_with(UNAVAILABLE_PREFIX))
+    }
+
+    /// Whether the outcome is an error of the runtime or the workload (not
+    /// pending, skipped or n/a).
+    pub fn is_error(&self) -> bool {
+        self.outcome.is_err() && !self.is_pending() && !self.is_skipped() && !self.is_unavailable()
+    }
 }
 
 /// One workload's row.
@@ -82,7 +99,8 @@ pub struct WorkloadResult {
     pub unit: Unit,
     /// What a sample does.
     pub about: &'static str,
-    /// Per runtime, in [`Kind::ALL`] order.
+    /// Per runtime the workload ran on ([`Entry::runtimes`]), in
+    /// [`Kind::ALL`] order.
     pub runtimes: Vec<RuntimeResult>,
     /// The reference's samples (same unit), for workloads that have one
     /// (see [`Entry::reference`]).
@@ -105,7 +123,13 @@ impl WorkloadResult {
 
     /// weft's median over `other`'s (see [`ratio`]).
     pub fn ratio_to(&self, other: Kind) -> Option<f64> {
-        ratio(self.summary(Kind::Weft)?, self.summary(other)?)
+        self.ratio_of(Kind::Weft, other)
+    }
+
+    /// `kind`'s median over `other`'s (see [`ratio`]): `weft-uring/tokio`
+    /// is `ratio_of(Kind::WeftUring, Kind::Tokio)`.
+    pub fn ratio_of(&self, kind: Kind, other: Kind) -> Option<f64> {
+        ratio(self.summary(kind)?, self.summary(other)?)
     }
 
     /// `kind`'s median over the reference's (see [`ratio`]).
@@ -135,6 +159,21 @@ pub fn run(
         .collect()
 }
 
+/// Builds `kind`'s sampler with `prepare`, unless the runtime cannot run
+/// here: then its outcome is "n/a" with the reason, and `prepare` is not
+/// called.
+fn prepare_for<S>(
+    entry: &Entry,
+    kind: Kind,
+    settings: &Settings,
+    prepare: fn(Kind, &Settings) -> io::Result<S>,
+) -> Result<S, String> {
+    if let Some(why) = kind.unavailable() {
+        return Err(unavailable(why));
+    }
+    prepare(kind, settings).map_err(|e| prepare_error(entry, kind, &e))
+}
+
 /// A failed `prepare`'s outcome: pending and skipped reasons as they are,
 /// other errors with the workload and runtime named.
 fn prepare_error(entry: &Entry, kind: Kind, e: &io::Error) -> String {
@@ -156,14 +195,10 @@ fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadR
     } else {
         multi.rounds
     };
-    let mut samplers: Vec<(Kind, Result<MultiSampler, String>)> = Kind::ALL
-        .into_iter()
-        .map(|k| {
-            (
-                k,
-                (multi.prepare)(k, settings).map_err(|e| prepare_error(entry, k, &e)),
-            )
-        })
+    let mut samplers: Vec<(Kind, Result<MultiSampler, String>)> = entry
+        .runtimes()
+        .iter()
+        .map(|&k| (k, prepare_for(entry, k, settings, multi.prepare)))
         .collect();
     let mut samples: Vec<Result<Vec<Vec<f64>>, String>> = samplers
         .iter()
@@ -205,8 +240,10 @@ fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadR
             group: entry.group,
             unit: row.unit,
             about: row.about,
-            runtimes: Kind::ALL
-                .into_iter()
+            runtimes: entry
+                .runtimes()
+                .iter()
+                .copied()
                 .zip(&samples)
                 .map(|(kind, s)| RuntimeResult {
                     kind,
@@ -226,12 +263,10 @@ type ReferenceRun = (Result<Sampler, String>, Result<Vec<f64>, String>);
 
 fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
     let (warmup, rounds) = plan.rounds_for(entry);
-    let mut samplers: Vec<(Kind, Result<Sampler, String>)> = Kind::ALL
-        .into_iter()
-        .map(|k| {
-            let sampler = (entry.prepare)(k, settings).map_err(|e| prepare_error(entry, k, &e));
-            (k, sampler)
-        })
+    let mut samplers: Vec<(Kind, Result<Sampler, String>)> = entry
+        .runtimes()
+        .iter()
+        .map(|&k| (k, prepare_for(entry, k, settings, entry.prepare)))
         .collect();
     let mut samples: Vec<Result<Vec<f64>, String>> = samplers
         .iter()
@@ -285,8 +320,10 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
     for (_, s) in samplers.drain(..) {
         drop(s);
     }
-    let runtimes = Kind::ALL
-        .into_iter()
+    let runtimes = entry
+        .runtimes()
+        .iter()
+        .copied()
         .zip(samples)
         .map(|(kind, s)| RuntimeResult {
             kind,
@@ -353,7 +390,48 @@ mod tests {
             child: None,
             multi: None,
             reference: None,
+            network: false,
         }
+    }
+
+    #[test]
+    fn a_network_entry_runs_on_weft_uring_too_or_says_why_not() {
+        let entry = Entry {
+            network: true,
+            ..fake_entry()
+        };
+        ORDER.with(|o| o.borrow_mut().clear());
+        let plan = Plan {
+            warmup: 0,
+            rounds: 2,
+            memory_rounds: 1,
+        };
+        let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
+        let kinds: Vec<_> = r.runtimes.iter().map(|rr| rr.kind).collect();
+        assert_eq!(kinds, Kind::ALL);
+        let uring = r.runtime(Kind::WeftUring).unwrap();
+        let order = ORDER.with(|o| o.borrow().clone());
+        use Kind::*;
+        match Kind::WeftUring.unavailable() {
+            None => {
+                assert_eq!(order, [Weft, WeftUring, Tokio, Weft, WeftUring, Tokio]);
+                // The fake doubles every runtime's values but weft's.
+                assert_eq!(uring.outcome.as_ref().unwrap().samples, [2.0, 4.0]);
+                assert_eq!(r.ratio_of(WeftUring, Tokio), Some(1.0));
+                assert_eq!(r.ratio_of(WeftUring, Weft), Some(2.0));
+            }
+            Some(why) => {
+                // Never prepared, never sampled: n/a with the reason.
+                assert_eq!(order, [Weft, Tokio, Weft, Tokio]);
+                assert!(uring.is_unavailable() && !uring.is_error());
+                assert_eq!(uring.outcome, Err(format!("n/a: {why}")));
+                assert_eq!(r.ratio_of(WeftUring, Tokio), None);
+            }
+        }
+        // A runtime-only entry never has a weft-uring outcome.
+        let r = &run(&[fake_entry()], &Settings::default(), &plan, |_| {})[0];
+        assert!(r.runtime(WeftUring).is_none());
+        assert_eq!(r.ratio_of(WeftUring, Tokio), None);
     }
 
     #[test]

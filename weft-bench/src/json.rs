@@ -6,10 +6,13 @@
 //!   "workers", "rounds", "memory_rounds", "direction",
 //!   "workloads": [ { "name", "group", "unit", "direction", "about",
 //!                    "runtimes": { "weft": {"median","min","max","samples"}
-//!                                  | {"error"} | {"pending"} | {"skipped"},
-//!                                  "tokio": .., "smol": .. },
+//!                                  | {"error"} | {"pending"} | {"skipped"}
+//!                                  | {"unavailable"},
+//!                                  "weft-uring": .., "tokio": .., "smol": .. },
 //!                    "ratio_weft_tokio": number|null,
 //!                    "ratio_weft_smol": number|null,
+//!                    "ratio_weft_uring_tokio": number|null,
+//!                    "ratio_weft_uring_weft": number|null,
 //!                    only for rows with a std::fs reference:
 //!                    "reference_std": {"median","min","max","samples"}
 //!                                     | {"error"},
@@ -20,13 +23,19 @@
 //!
 //! `load` is `true` for a run under `--load` (every core kept busy by a CPU
 //! hog), and `load_threads` the number of hog threads (0 when idle).
+//!
+//! `runtimes` has a `weft-uring` member only on the rows that run on weft's
+//! io_uring backend (the network rows, see `Entry::network`); there it is
+//! `{"unavailable": why}` when the backend cannot start on the machine.
+//! The `ratio_weft_uring_*` members are weft-uring's median over tokio's
+//! and over weft's (epoll), `null` where either is missing.
 
 use std::fmt::Write as _;
 
-use crate::report::{Report, DIRECTION_NOTE, NOTES};
+use crate::report::{Report, BACKENDS_NOTE, DIRECTION_NOTE, NOTES};
 use crate::rt::Kind;
 use crate::stats::Summary;
-use crate::workload::{PENDING_PREFIX, SKIPPED_PREFIX};
+use crate::workload::{PENDING_PREFIX, SKIPPED_PREFIX, UNAVAILABLE_PREFIX};
 
 /// `s` as a JSON string literal.
 pub fn string(s: &str) -> String {
@@ -110,6 +119,10 @@ pub fn to_json(r: &Report) -> String {
                     let why = e.strip_prefix(SKIPPED_PREFIX).unwrap_or(e);
                     let _ = write!(o, "{{\"skipped\": {}}}", string(why));
                 }
+                Err(e) if rr.is_unavailable() => {
+                    let why = e.strip_prefix(UNAVAILABLE_PREFIX).unwrap_or(e);
+                    let _ = write!(o, "{{\"unavailable\": {}}}", string(why));
+                }
                 Err(e) => {
                     let _ = write!(o, "{{\"error\": {}}}", string(e));
                 }
@@ -126,10 +139,20 @@ pub fn to_json(r: &Report) -> String {
             "      \"ratio_weft_tokio\": {},",
             number(w.ratio_to(Kind::Tokio))
         );
+        let _ = writeln!(
+            o,
+            "      \"ratio_weft_smol\": {},",
+            number(w.ratio_to(Kind::Smol))
+        );
+        let _ = writeln!(
+            o,
+            "      \"ratio_weft_uring_tokio\": {},",
+            number(w.ratio_of(Kind::WeftUring, Kind::Tokio))
+        );
         let _ = write!(
             o,
-            "      \"ratio_weft_smol\": {}",
-            number(w.ratio_to(Kind::Smol))
+            "      \"ratio_weft_uring_weft\": {}",
+            number(w.ratio_of(Kind::WeftUring, Kind::Weft))
         );
         match &w.reference {
             None => o.push('\n'),
@@ -171,9 +194,8 @@ pub fn to_json(r: &Report) -> String {
         "\n  ],\n"
     });
     o.push_str("  \"notes\": [");
-    let notes: Vec<String> = NOTES
-        .iter()
-        .copied()
+    let notes: Vec<String> = std::iter::once(BACKENDS_NOTE)
+        .chain(NOTES.iter().copied())
         .chain(Kind::ALL.iter().map(|k| k.equivalents()))
         .map(|n| format!("\n    {}", string(n)))
         .collect();
@@ -216,7 +238,9 @@ mod tests {
         "smol": {"error": "spawn on smol: \"boom\""}
       },
       "ratio_weft_tokio": 0.5,
-      "ratio_weft_smol": null
+      "ratio_weft_smol": null,
+      "ratio_weft_uring_tokio": null,
+      "ratio_weft_uring_weft": null
     },"#;
         assert!(j.contains(expected_workload), "{j}");
         assert!(j.starts_with(
@@ -228,7 +252,19 @@ mod tests {
             "{j}"
         );
         assert!(
-            j.contains("\"ratio_weft_tokio\": 1.5,\n      \"ratio_weft_smol\": 0.5\n    }\n  ],")
+            j.contains(
+                "\"weft\": {\"median\": 300, \"min\": 300, \"max\": 300, \"samples\": [300]},\n        \
+                 \"weft-uring\": {\"median\": 400, \"min\": 400, \"max\": 400, \"samples\": [400]},\n"
+            ),
+            "{j}"
+        );
+        assert!(
+            j.contains(
+                "\"ratio_weft_tokio\": 1.5,\n      \"ratio_weft_smol\": 0.5,\n      \
+                 \"ratio_weft_uring_tokio\": 2,\n      \
+                 \"ratio_weft_uring_weft\": 1.3333333333333333\n    }\n  ],"
+            ),
+            "{j}"
         );
         assert!(j.contains("\"quick\": true,\n  \"load\": false,\n  \"load_threads\": 0,\n"));
         let loaded = to_json(&Report {
@@ -241,6 +277,16 @@ mod tests {
         );
         assert!(j.ends_with("\n  ]\n}\n"));
         assert_balanced(&j);
+
+        let mut na = sample_report();
+        na.results[2].runtimes[1].outcome = Err(crate::workload::unavailable("no ring"));
+        let j = to_json(&na);
+        assert!(
+            j.contains("\"weft-uring\": {\"unavailable\": \"no ring\"},"),
+            "{j}"
+        );
+        assert!(j.contains("\"ratio_weft_uring_tokio\": null,"), "{j}");
+        assert_balanced(&j);
     }
 
     #[test]
@@ -250,7 +296,7 @@ mod tests {
         report.results[2].reference = Some(Err("echo reference: gone".into()));
         let j = to_json(&report);
         assert!(
-            j.contains("\"ratio_weft_smol\": null,\n      \"reference_std\": {\"median\": "),
+            j.contains("\"ratio_weft_uring_weft\": null,\n      \"reference_std\": {\"median\": "),
             "{j}"
         );
         assert!(j.contains("\"ratio_weft_std\": "), "{j}");
@@ -259,7 +305,9 @@ mod tests {
             "{j}"
         );
         // A row without one is as before.
-        assert!(j.contains("\"ratio_weft_smol\": 0.5,\n      \"reference_std\""));
+        assert!(
+            j.contains("\"ratio_weft_uring_weft\": 1.3333333333333333,\n      \"reference_std\"")
+        );
         assert_balanced(&j);
     }
 

@@ -1,9 +1,11 @@
 //! weft-bench: weft side by side with tokio and smol.
 //!
-//! `cargo run --release -p weft-bench` runs every workload on the three
+//! `cargo run --release -p weft-bench` runs every workload on the
 //! runtimes in one process, alternating them round by round (weft, tokio,
-//! smol, weft, ...), and prints per workload the median and min–max of each
-//! runtime and the ratios weft/tokio and weft/smol; it writes the results to
+//! smol, weft, ...; on the network rows weft also runs on its io_uring
+//! socket backend, as `weft-uring`, after weft), and prints per workload
+//! the median and min–max of each runtime and the ratios weft/tokio and
+//! weft/smol (and weft-uring/tokio, weft-uring/weft); it writes the results to
 //! `bench-results.json`, a bar chart of the ratios next to it
 //! (`bench-results.svg`) and the table in Markdown (`bench-results.md`).
 //! `--load` runs everything with a CPU hog on every core ([`load`]);
@@ -12,7 +14,8 @@
 //! `weft-bench/README.md` for how to run it, the method, and what each row
 //! measures.
 //!
-//! * [`rt`] — the [`Rt`](rt::Rt) abstraction and its three implementations;
+//! * [`rt`] — the [`Rt`](rt::Rt) abstraction and its implementations (weft
+//!   on each socket backend, tokio, smol);
 //! * [`workloads`] — the workloads, each generic over `Rt`;
 //! * [`workload`] — what a workload is, and the list ([`workload::all`]);
 //! * [`harness`] — alternation, warm-up, rounds; [`stats`] — median, range,

@@ -4,15 +4,36 @@
 
 use std::fmt::Write as _;
 
-use crate::harness::{Plan, RuntimeResult, WorkloadResult};
+use crate::harness::{Plan, WorkloadResult};
 use crate::machine::Machine;
 use crate::rt::Kind;
-use crate::workload::SKIPPED_PREFIX;
+use crate::workload::{SKIPPED_PREFIX, UNAVAILABLE_PREFIX};
 
 /// The header line that says which way the ratios read.
-pub const DIRECTION_NOTE: &str = "ratio = weft median / other median. Times and bytes \
-(µs, ns, B): lower is better, ratio < 1.00 means weft is better. Throughputs (msg/s, req/s): \
-higher is better, ratio > 1.00 means weft is better.";
+pub const DIRECTION_NOTE: &str = "ratio = weft median / other median (uring/other: \
+weft-uring's median / other's). Times and bytes (µs, ns, B): lower is better, ratio < 1.00 \
+means weft is better. Throughputs (msg/s, req/s): higher is better, ratio > 1.00 means weft is \
+better.";
+
+/// The ratio columns of the table and the Markdown: (header, runtime,
+/// other); each cell is the runtime's median over the other's.
+pub const RATIOS: [(&str, Kind, Kind); 4] = [
+    ("weft/tokio", Kind::Weft, Kind::Tokio),
+    ("weft/smol", Kind::Weft, Kind::Smol),
+    ("uring/tokio", Kind::WeftUring, Kind::Tokio),
+    ("uring/weft", Kind::WeftUring, Kind::Weft),
+];
+
+/// What the weft and weft-uring columns are (a note under the table).
+pub const BACKENDS_NOTE: &str = "weft = weft built with IoBackend::Epoll (set explicitly, so \
+the column keeps measuring epoll whatever IoBackend::Auto picks); weft-uring = the same weft \
+built with IoBackend::Uring (TCP stream reads and writes on io_uring), run only on the rows \
+whose work goes through sockets (tcp_echo_*, echo_1000_clients_*, mem_per_idle_conn_*, \
+hyper_hello_*, dropin_*: the drop-in build run with WEFT_IO_BACKEND=io-uring, its weft column \
+with WEFT_IO_BACKEND=epoll); its cells on the other rows say \"-\" (not run: the backend \
+changes only how stream sockets do their I/O); \"n/a\" = weft's io_uring backend cannot \
+start on this machine (the reason is printed under the table); uring/tokio and uring/weft = \
+weft-uring's median over tokio's and over weft's (epoll)";
 
 /// Notes printed under the table and written to the JSON.
 pub const NOTES: &[&str] = &[
@@ -28,16 +49,17 @@ pub const NOTES: &[&str] = &[
     "memory: one child process per runtime and sample, counting allocator on; bytes include \
      everything the runtime allocates for the object (task cell, queues, registration)",
     "hyper_hello_*: one wrk run per sample (wrk -t1 -c50 -d5s --latency; -d1s with --quick), \
-     1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft and tokio alternating; \
-     the same hyper service on both, each server on its own multi_thread runtime with 2 workers \
+     1 warm-up and 7 rounds (3 with --quick) instead of the plan's, weft, weft-uring and tokio \
+     alternating; the same hyper service on each, each server on its own multi_thread runtime \
+     with 2 workers \
      and the same hyper-util auto builder (HTTP/1 + HTTP/2, a timer for the header-read \
      timeout, TCP_NODELAY): weft_hyper::serve vs hyper-util's TokioIo/TokioExecutor/TokioTimer \
      accept loop; the four rows come from the same runs; wrk runs on the same machine and shares \
      its cores with the server",
     "dropin_*: one axum application (weft-bench/dropin-app/src/main.rs, axum::serve, \
      #[tokio::main]) built twice from the same source, against the real tokio (tokio column) and \
-     with tokio patched by weft's drop-in (weft column), each run as a child process; axum rows: \
-     wrk as for hyper_hello_*; reqwest row: the app's client, 1,000 sequential GETs on one \
+     with tokio patched by weft's drop-in (weft and weft-uring columns), each run as a child \
+     process; axum rows: wrk as for hyper_hello_*; reqwest row: the app's client, 1,000 sequential GETs on one \
      keep-alive connection, both clients against the same real-tokio server",
 ];
 
@@ -62,6 +84,18 @@ pub struct Report {
     pub pending: Vec<(String, String)>,
 }
 
+/// Width of a runtime's column in the table.
+const CELL_W: usize = 24;
+/// Width of a ratio column in the table.
+const RATIO_W: usize = 12;
+
+/// Ends the table line being written: no trailing blanks, a newline.
+fn trim_line(out: &mut String) {
+    let kept = out.trim_end_matches(' ').len();
+    out.truncate(kept);
+    out.push('\n');
+}
+
 /// Formats a value with about four significant digits.
 pub fn num(v: f64) -> String {
     let a = v.abs();
@@ -74,26 +108,36 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A runtime's cell without samples: why there are none.
+fn missing_cell(r: &WorkloadResult, kind: Kind) -> String {
+    match r.runtime(kind) {
+        // The workload does not run on this runtime (weft-uring on a row
+        // that does not touch sockets).
+        None => "-".into(),
+        Some(rr) if rr.is_pending() => "pending".into(),
+        Some(rr) if rr.is_skipped() => "skipped".into(),
+        Some(rr) if rr.is_unavailable() => "n/a".into(),
+        Some(_) => "error".into(),
+    }
+}
+
 fn cell(r: &WorkloadResult, kind: Kind) -> String {
     match r.summary(kind) {
         Some(s) => format!("{} [{}-{}]", num(s.median), num(s.min), num(s.max)),
-        None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
-        None if r.runtime(kind).is_some_and(RuntimeResult::is_skipped) => "skipped".into(),
-        None => "error".into(),
+        None => missing_cell(r, kind),
     }
 }
 
 fn median_cell(r: &WorkloadResult, kind: Kind) -> String {
     match r.summary(kind) {
         Some(s) => num(s.median),
-        None if r.runtime(kind).is_some_and(RuntimeResult::is_pending) => "pending".into(),
-        None if r.runtime(kind).is_some_and(RuntimeResult::is_skipped) => "skipped".into(),
-        None => "error".into(),
+        None => missing_cell(r, kind),
     }
 }
 
-fn ratio_cell(r: &WorkloadResult, other: Kind) -> String {
-    match r.ratio_to(other) {
+/// `kind`'s median over `other`'s with its verdict, or `-`.
+fn ratio_cell(r: &WorkloadResult, kind: Kind, other: Kind) -> String {
+    match r.ratio_of(kind, other) {
         Some(x) => format!("{x:.2} {}", r.unit.direction.verdict(x)),
         None => "-".into(),
     }
@@ -137,7 +181,8 @@ impl Report {
         };
         format!(
             "weft-bench {}: {}, {} cores; multi_thread workloads on {} workers; \
-             {} rounds (memory: {}), runtimes alternate weft, tokio, smol each round{}{load}\n{}\n\
+             {} rounds (memory: {}), runtimes alternate weft, weft-uring (network rows only), \
+             tokio, smol each round{}{load}\n{}\n\
              cells: median [min-max]",
             self.machine.date,
             self.machine.cpu,
@@ -158,26 +203,35 @@ impl Report {
             None => String::new(),
         };
         let mut out = format!(
-            "{} · {} · {} cores · `{}`{load}\n\n\
-             | workload | unit | weft | tokio | smol | weft/tokio | weft/smol |\n\
-             |---|---|---:|---:|---:|---:|---:|\n",
+            "{} · {} · {} cores · `{}`{load}\n\n| workload | unit |",
             self.machine.date, self.machine.cpu, self.machine.cores, self.command
         );
+        for k in Kind::ALL {
+            let _ = write!(out, " {k} |");
+        }
+        for (header, _, _) in RATIOS {
+            let _ = write!(out, " {header} |");
+        }
+        out.push_str("\n|---|---|");
+        out.push_str(&"---:|".repeat(Kind::ALL.len() + RATIOS.len()));
+        out.push('\n');
         for r in &self.results {
-            let m = |k| median_cell(r, k);
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                "| {} | {} ({}) | {} | {} | {} | {} | {} |",
+                "| {} | {} ({}) |",
                 r.name,
                 r.unit.label,
-                r.unit.direction.arrow(),
-                m(Kind::Weft),
-                m(Kind::Tokio),
-                m(Kind::Smol),
-                ratio_cell(r, Kind::Tokio),
-                ratio_cell(r, Kind::Smol),
+                r.unit.direction.arrow()
             );
+            for k in Kind::ALL {
+                let _ = write!(out, " {} |", median_cell(r, k));
+            }
+            for (_, kind, other) in RATIOS {
+                let _ = write!(out, " {} |", ratio_cell(r, kind, other));
+            }
+            out.push('\n');
         }
+        let _ = writeln!(out, "\n{BACKENDS_NOTE}.");
         let referenced = self.referenced();
         if !referenced.is_empty() {
             let _ = write!(
@@ -207,6 +261,23 @@ impl Report {
         out
     }
 
+    /// The runtimes that could not run here, each with its reason and the
+    /// rows it is missing from, in table order.
+    pub fn unavailable(&self) -> Vec<(Kind, &str, Vec<&'static str>)> {
+        let mut out: Vec<(Kind, &str, Vec<&'static str>)> = Vec::new();
+        for r in &self.results {
+            for rr in r.runtimes.iter().filter(|rr| rr.is_unavailable()) {
+                let why = rr.outcome.as_ref().err().map_or("", |e| e.as_str());
+                let why = why.strip_prefix(UNAVAILABLE_PREFIX).unwrap_or(why);
+                match out.iter_mut().find(|(k, w, _)| *k == rr.kind && *w == why) {
+                    Some((_, _, rows)) => rows.push(r.name),
+                    None => out.push((rr.kind, why, vec![r.name])),
+                }
+            }
+        }
+        out
+    }
+
     /// The rows with a reference (the fs rows), in table order: the
     /// reference section of the table and of the Markdown.
     fn referenced(&self) -> Vec<&WorkloadResult> {
@@ -227,23 +298,23 @@ impl Report {
             .fold(26, usize::max);
         let mut out = self.header();
         out.push_str("\n\n");
-        let _ = writeln!(
-            out,
-            "{:<w$} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
-            "workload", "unit", "weft", "tokio", "smol", "weft/tokio", "weft/smol"
-        );
+        let _ = write!(out, "{:<w$} {:<9}", "workload", "unit");
+        for k in Kind::ALL {
+            let _ = write!(out, " {:<CELL_W$}", k.name());
+        }
+        for (header, _, _) in RATIOS {
+            let _ = write!(out, " {header:<RATIO_W$}");
+        }
+        trim_line(&mut out);
         for r in &self.results {
-            let _ = writeln!(
-                out,
-                "{:<w$} {:<9} {:<28} {:<28} {:<28} {:<12} {:<12}",
-                r.name,
-                r.unit.label,
-                cell(r, Kind::Weft),
-                cell(r, Kind::Tokio),
-                cell(r, Kind::Smol),
-                ratio_cell(r, Kind::Tokio),
-                ratio_cell(r, Kind::Smol),
-            );
+            let _ = write!(out, "{:<w$} {:<9}", r.name, r.unit.label);
+            for k in Kind::ALL {
+                let _ = write!(out, " {:<CELL_W$}", cell(r, k));
+            }
+            for (_, kind, other) in RATIOS {
+                let _ = write!(out, " {:<RATIO_W$}", ratio_cell(r, kind, other));
+            }
+            trim_line(&mut out);
         }
         let referenced = self.referenced();
         if !referenced.is_empty() {
@@ -270,7 +341,7 @@ impl Report {
             .results
             .iter()
             .flat_map(|r| r.runtimes.iter())
-            .filter(|rr| !rr.is_pending() && !rr.is_skipped())
+            .filter(|rr| rr.is_error())
             .filter_map(|rr| rr.outcome.as_ref().err())
             .chain(
                 self.results
@@ -296,6 +367,13 @@ impl Report {
                 let _ = writeln!(out, "  {e}");
             }
         }
+        let unavailable = self.unavailable();
+        if !unavailable.is_empty() {
+            out.push_str("\nn/a (cannot run on this machine):\n");
+            for (kind, why, rows) in unavailable {
+                let _ = writeln!(out, "  {kind}: {why} (rows: {})", rows.join(", "));
+            }
+        }
         if !skipped.is_empty() {
             out.push_str("\nskipped:\n");
             for (name, rr) in skipped {
@@ -319,6 +397,7 @@ impl Report {
             }
         }
         out.push_str("\nnotes:\n");
+        let _ = writeln!(out, "  {BACKENDS_NOTE}");
         for n in NOTES {
             let _ = writeln!(out, "  {n}");
         }
@@ -332,6 +411,7 @@ impl Report {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::harness::RuntimeResult;
     use crate::stats::{Summary, Unit};
 
     /// A small fixed report for the table, JSON and SVG tests.
@@ -400,6 +480,10 @@ pub(crate) mod tests {
                         RuntimeResult {
                             kind: Kind::Weft,
                             outcome: ok(vec![300.0]),
+                        },
+                        RuntimeResult {
+                            kind: Kind::WeftUring,
+                            outcome: ok(vec![400.0]),
                         },
                         RuntimeResult {
                             kind: Kind::Tokio,
@@ -493,14 +577,64 @@ pub(crate) mod tests {
         let md = sample_report().markdown();
         assert!(md.starts_with("2026-12-01 · Test CPU <x> · 2 cores · `weft-bench --quick`\n"));
         assert!(md.contains(
-            "| spawn | µs (lower is better) | 2.00 | 4.00 | error | 0.50 better | - |\n"
+            "\n| workload | unit | weft | weft-uring | tokio | smol | weft/tokio | weft/smol | \
+             uring/tokio | uring/weft |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
         ));
         assert!(
-            md.contains("| sleepy | ms (lower is better) | pending | 10.00 | 12.00 | - | - |\n")
+            md.contains(
+                "| spawn | µs (lower is better) | 2.00 | - | 4.00 | error | 0.50 better | - | - | - |\n"
+            ),
+            "{md}"
         );
         assert!(md.contains(
-            "| echo | msg/s (higher is better) | 300.0 | 200.0 | 600.0 | 1.50 better | 0.50 worse |\n"
+            "| sleepy | ms (lower is better) | pending | - | 10.00 | 12.00 | - | - | - | - |\n"
         ));
+        assert!(md.contains(
+            "| echo | msg/s (higher is better) | 300.0 | 400.0 | 200.0 | 600.0 | 1.50 better | \
+             0.50 worse | 2.00 better | 1.33 better |\n"
+        ));
+        assert!(md.contains(BACKENDS_NOTE));
+    }
+
+    #[test]
+    fn weft_uring_has_its_column_and_says_n_a_with_the_reason() {
+        let t = sample_report().table();
+        let head = t.lines().find(|l| l.starts_with("workload ")).unwrap();
+        assert!(
+            head.ends_with("weft/tokio   weft/smol    uring/tokio  uring/weft"),
+            "{head}"
+        );
+        let cols = |line: &str| {
+            line.split_whitespace()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(cols(head)[2..6], ["weft", "weft-uring", "tokio", "smol"]);
+        let echo = t.lines().find(|l| l.starts_with("echo ")).unwrap();
+        assert!(echo.contains("400.0 [400.0-400.0]"), "{echo}");
+        assert!(echo.ends_with("2.00 better  1.33 better"), "{echo}");
+        // Not run on a runtime-only row: "-" in its column, no error.
+        let spawn = t.lines().find(|l| l.starts_with("spawn ")).unwrap();
+        assert_eq!(cols(spawn)[4], "-", "{spawn}");
+        assert!(t.contains(BACKENDS_NOTE));
+        assert!(!t.contains("n/a ("));
+
+        let mut report = sample_report();
+        let why = "weft's io_uring backend cannot start here: Operation not permitted";
+        report.results[2].runtimes[1].outcome = Err(crate::workload::unavailable(why));
+        let t = report.table();
+        let echo = t.lines().find(|l| l.starts_with("echo ")).unwrap();
+        assert_eq!(cols(echo)[4], "n/a", "{echo}");
+        assert!(
+            t.contains(&format!(
+                "\nn/a (cannot run on this machine):\n  weft-uring: {why} (rows: echo)\n"
+            )),
+            "{t}"
+        );
+        let errors = t.split("\nerrors:\n").nth(1).unwrap();
+        assert!(!errors.split("\n\n").next().unwrap().contains("n/a"));
+        assert!(report.markdown().contains("| 300.0 | n/a | 200.0 |"));
+        assert_eq!(report.unavailable(), [(Kind::WeftUring, why, vec!["echo"])]);
     }
 
     #[test]

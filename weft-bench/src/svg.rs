@@ -1,9 +1,11 @@
 //! The README chart: a horizontal bar per workload and comparison
-//! (weft/tokio, weft/smol), a reference line at 1.0, and the date, CPU model
-//! and core count. Plain SVG text, no plotting crate.
+//! (weft/tokio, weft/smol, and weft-uring/tokio on the rows that run on
+//! weft's io_uring backend), a reference line at 1.0, and the date, CPU
+//! model and core count. Plain SVG text, no plotting crate.
 
 use std::fmt::Write as _;
 
+use crate::harness::WorkloadResult;
 use crate::report::{num, Report};
 use crate::rt::Kind;
 
@@ -13,9 +15,29 @@ const PLOT_X: f64 = LABEL_W + 10.0;
 const PLOT_W: f64 = WIDTH - PLOT_X - 90.0;
 const TOP: f64 = 96.0;
 const BAR_H: f64 = 14.0;
-const ROW_H: f64 = 2.0 * BAR_H + 14.0;
+/// Space between two rows' bars.
+const ROW_GAP: f64 = 14.0;
 const TOKIO_COLOR: &str = "#3b6fb6";
 const SMOL_COLOR: &str = "#d98b2b";
+const URING_COLOR: &str = "#4a9a5b";
+
+/// A row's bars: (runtime, other, color), the runtime's median over the
+/// other's. weft-uring's bar only on the rows it ran on.
+fn bars(w: &WorkloadResult) -> Vec<(Kind, Kind, &'static str)> {
+    let mut bars = vec![
+        (Kind::Weft, Kind::Tokio, TOKIO_COLOR),
+        (Kind::Weft, Kind::Smol, SMOL_COLOR),
+    ];
+    if w.runtime(Kind::WeftUring).is_some() {
+        bars.push((Kind::WeftUring, Kind::Tokio, URING_COLOR));
+    }
+    bars
+}
+
+/// A row's height: its bars and the gap below them.
+fn row_height(w: &WorkloadResult) -> f64 {
+    bars(w).len() as f64 * BAR_H + ROW_GAP
+}
 
 /// `s` with XML's special characters escaped.
 pub fn escape(s: &str) -> String {
@@ -42,13 +64,14 @@ pub fn axis_max(ratios: impl Iterator<Item = f64>) -> f64 {
 /// The chart of `r`'s ratios as an SVG document.
 pub fn chart(r: &Report) -> String {
     let rows: Vec<_> = r.results.iter().collect();
-    let xmax = axis_max(
-        rows.iter()
-            .flat_map(|w| [w.ratio_to(Kind::Tokio), w.ratio_to(Kind::Smol)])
-            .flatten(),
-    );
+    let xmax = axis_max(rows.iter().flat_map(|w| {
+        bars(w)
+            .into_iter()
+            .filter_map(move |(kind, other, _)| w.ratio_of(kind, other))
+    }));
     let x = |v: f64| PLOT_X + PLOT_W * (v.min(xmax) / xmax);
-    let height = TOP + ROW_H * rows.len() as f64 + 60.0;
+    let bottom = TOP + rows.iter().map(|w| row_height(w)).sum::<f64>();
+    let height = bottom + 60.0;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -57,7 +80,7 @@ pub fn chart(r: &Report) -> String {
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         s,
-        r#"<text x="12" y="24" font-size="16" font-weight="bold">weft vs tokio and smol: ratio weft / other (median of each){}</text>"#,
+        r#"<text x="12" y="24" font-size="16" font-weight="bold">weft (epoll; io_uring as weft-uring) vs tokio and smol: ratio weft / other (median of each){}</text>"#,
         match r.load {
             Some(n) => format!(", UNDER LOAD ({n} threads spinning)"),
             None => String::new(),
@@ -78,12 +101,13 @@ pub fn chart(r: &Report) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<rect x="{PLOT_X}" y="72" width="12" height="10" fill="{TOKIO_COLOR}"/><text x="{}" y="81">weft / tokio</text><rect x="{}" y="72" width="12" height="10" fill="{SMOL_COLOR}"/><text x="{}" y="81">weft / smol</text>"#,
+        r#"<rect x="{PLOT_X}" y="72" width="12" height="10" fill="{TOKIO_COLOR}"/><text x="{}" y="81">weft / tokio</text><rect x="{}" y="72" width="12" height="10" fill="{SMOL_COLOR}"/><text x="{}" y="81">weft / smol</text><rect x="{}" y="72" width="12" height="10" fill="{URING_COLOR}"/><text x="{}" y="81">weft-uring / tokio (network rows)</text>"#,
         PLOT_X + 16.0,
         PLOT_X + 110.0,
-        PLOT_X + 126.0
+        PLOT_X + 126.0,
+        PLOT_X + 220.0,
+        PLOT_X + 236.0
     );
-    let bottom = TOP + ROW_H * rows.len() as f64;
     let mut tick = 0.0;
     while tick <= xmax + 1e-9 {
         let tx = x(tick);
@@ -94,8 +118,10 @@ pub fn chart(r: &Report) -> String {
         );
         tick += 0.5;
     }
-    for (i, w) in rows.iter().enumerate() {
-        let y0 = TOP + ROW_H * i as f64 + 6.0;
+    let mut row_top = TOP;
+    for w in &rows {
+        let y0 = row_top + 6.0;
+        row_top += row_height(w);
         let _ = writeln!(
             s,
             r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#666" font-size="10">{}, {}</text>"##,
@@ -107,26 +133,24 @@ pub fn chart(r: &Report) -> String {
             escape(w.unit.label),
             w.unit.direction.arrow()
         );
-        for (j, (kind, color)) in [(Kind::Tokio, TOKIO_COLOR), (Kind::Smol, SMOL_COLOR)]
-            .into_iter()
-            .enumerate()
-        {
+        for (j, (kind, other, color)) in bars(w).into_iter().enumerate() {
             let y = y0 + j as f64 * BAR_H;
-            let Some(v) = w.ratio_to(kind) else {
-                let weft = w.runtime(Kind::Weft);
-                let what = match weft {
-                    // One line for the row when weft itself has no number.
-                    Some(rr) if rr.outcome.is_err() && j > 0 => continue,
+            let Some(v) = w.ratio_of(kind, other) else {
+                let what = match w.runtime(kind) {
+                    // One line for weft's two bars when weft itself has no
+                    // number.
+                    Some(rr) if rr.outcome.is_err() && kind == Kind::Weft && j > 0 => continue,
                     Some(rr) if rr.is_pending() => format!(
-                        "weft {}",
+                        "{kind} {}",
                         rr.outcome.as_ref().err().map_or("pending", |e| e.as_str())
                     ),
                     Some(rr) if rr.is_skipped() => "skipped".to_string(),
-                    Some(rr) if rr.outcome.is_err() => "weft failed".to_string(),
-                    _ if w.runtime(kind).is_some_and(|rr| rr.is_skipped()) => {
-                        format!("{kind} skipped")
+                    Some(rr) if rr.is_unavailable() => format!("{kind} n/a"),
+                    Some(rr) if rr.outcome.is_err() => format!("{kind} failed"),
+                    _ if w.runtime(other).is_some_and(|rr| rr.is_skipped()) => {
+                        format!("{other} skipped")
                     }
-                    _ => format!("{kind} failed"),
+                    _ => format!("{other} failed"),
                 };
                 let _ = writeln!(
                     s,
@@ -138,9 +162,9 @@ pub fn chart(r: &Report) -> String {
                 continue;
             };
             let verdict = match w.unit.direction.verdict(v) {
-                "even" => "even",
-                "better" => "weft better",
-                _ => "weft worse",
+                "even" => "even".to_string(),
+                "better" => format!("{kind} better"),
+                _ => format!("{kind} worse"),
             };
             let cut = if v > xmax { " (cut)" } else { "" };
             let _ = writeln!(
@@ -201,6 +225,16 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains("1.50 weft better"), "echo vs tokio");
+        assert!(svg.contains("weft-uring / tokio (network rows)"));
+        assert_eq!(
+            svg.matches(&format!("fill=\"{URING_COLOR}\"")).count(),
+            2,
+            "the legend and echo's bar only: {svg}"
+        );
+        assert!(
+            svg.contains("2.00 weft-uring better"),
+            "echo: weft-uring vs tokio"
+        );
         assert!(svg.contains("0.50 weft worse"), "echo vs smol");
         assert!(!svg.contains("UNDER LOAD"));
         let loaded = chart(&Report {
@@ -208,8 +242,12 @@ mod tests {
             ..sample_report()
         });
         assert!(loaded.contains("(median of each), UNDER LOAD (2 threads spinning)</text>"));
-        // The 1.0 line sits at half the 0..2 axis.
-        let one = PLOT_X + PLOT_W / 2.0;
+        let mut na = sample_report();
+        na.results[2].runtimes[1].outcome = Err(crate::workload::unavailable("no ring"));
+        assert!(chart(&na).contains(">weft-uring n/a</text>"));
+        // The axis ends at 2.5 (past echo's weft-uring/tokio, 2.00): the
+        // 1.0 line sits at 1.0 / 2.5 of it.
+        let one = PLOT_X + PLOT_W / 2.5;
         assert!(svg.contains(&format!("x1=\"{one:.1}\"")));
     }
 }

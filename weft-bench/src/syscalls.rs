@@ -6,13 +6,16 @@
 //! difference of the two `total` lines, over 10,000, is the per-message
 //! cost (startup, connecting and shutdown cancel out). Both sides of every
 //! connection are in the child, so one message is one client write + read
-//! and one server read + write.
+//! and one server read + write. weft runs on each socket backend
+//! (`weft`: epoll, `weft-uring`: io_uring, where the kernel allows it; the
+//! ring's completions are reaped without a system call, so only its
+//! `io_uring_enter` calls count).
 
 use std::io;
 use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 
-use crate::rt::{Flavor, Kind, Rt, SmolRt, TokioRt, WeftRt};
+use crate::rt::{Flavor, Kind, Rt, SmolRt, TokioRt, WeftRt, WeftUringRt};
 use crate::workloads::echo::echo_once;
 
 /// The hidden first argument of the echo child.
@@ -85,11 +88,12 @@ pub fn child_main(args: &[String]) -> ExitCode {
         args.get(2).and_then(|n| n.parse::<usize>().ok()),
     );
     let (Some(kind), Some(conns), Some(per_conn)) = parsed else {
-        eprintln!("usage: weft-bench {ECHO_ARG} weft|tokio|smol CONNS PER_CONN");
+        eprintln!("usage: weft-bench {ECHO_ARG} weft|weft-uring|tokio|smol CONNS PER_CONN");
         return ExitCode::from(2);
     };
     let echoed = match kind {
         Kind::Weft => echo_child::<WeftRt>(conns, per_conn),
+        Kind::WeftUring => echo_child::<WeftUringRt>(conns, per_conn),
         Kind::Tokio => echo_child::<TokioRt>(conns, per_conn),
         Kind::Smol => echo_child::<SmolRt>(conns, per_conn),
     };
@@ -156,6 +160,10 @@ pub fn main(kinds: &[Kind]) -> ExitCode {
     );
     let mut failed = false;
     for &kind in kinds {
+        if let Some(why) = kind.unavailable() {
+            println!("  {:<10} n/a: {why}", kind.name());
+            continue;
+        }
         match counted(&strace, kind, PER_CONN).and_then(|full| {
             let base = counted(&strace, kind, 0)?;
             Ok((full, base))
@@ -166,7 +174,7 @@ pub fn main(kinds: &[Kind]) -> ExitCode {
                 let base = total(&base_calls).unwrap_or(0);
                 let per = full.saturating_sub(base) as f64 / messages as f64;
                 println!(
-                    "  {:<6} {per:>6.2} syscalls/message  ({full} calls with messages, {base} \
+                    "  {:<10} {per:>6.2} syscalls/message  ({full} calls with messages, {base} \
                      without; per message: {})",
                     kind.name(),
                     breakdown(&full_calls, &base_calls, messages)
@@ -174,7 +182,7 @@ pub fn main(kinds: &[Kind]) -> ExitCode {
             }
             Err(e) => {
                 failed = true;
-                eprintln!("  {:<6} error: {e}", kind.name());
+                eprintln!("  {:<10} error: {e}", kind.name());
             }
         }
     }

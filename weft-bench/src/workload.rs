@@ -3,14 +3,19 @@
 //! A workload is one type implementing [`Timed`] (the sample is measured in
 //! this process) or [`Memory`] (the sample is measured in a child process
 //! with the counting allocator on). Its code is generic over [`Rt`], so the
-//! three runtimes run the same lines with the same parameters; [`timed`] and
+//! runtimes run the same lines with the same parameters; [`timed`] and
 //! [`memory`] turn it into an [`Entry`] that dispatches on [`Kind`]. Adding a
 //! workload is a small file plus one line in [`all`].
+//!
+//! A workload whose sockets carry the work says so ([`Timed::NETWORK`],
+//! [`Memory::NETWORK`], [`Entry::network`]): it also runs on weft's
+//! io_uring socket backend ([`Kind::WeftUring`]); the others run on weft
+//! (epoll), tokio and smol only ([`Kind::RUNTIME_ONLY`]).
 
 use std::io;
 
 use crate::child;
-use crate::rt::{Channels, Files, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt};
+use crate::rt::{Channels, Files, Kind, Rt, SmolRt, Timers, TokioRt, WeftRt, WeftUringRt};
 use crate::stats::Unit;
 use crate::workloads::process::ProcessTimed;
 use crate::workloads::{
@@ -82,6 +87,9 @@ pub trait Timed {
     const UNIT: Unit;
     /// One line: what one sample does.
     const ABOUT: &'static str;
+    /// Whether the work goes through TCP sockets, so the row also runs on
+    /// weft's io_uring backend ([`Kind::WeftUring`]).
+    const NETWORK: bool = false;
     /// Builds the runtime and returns the sampler that owns it.
     ///
     /// # Errors
@@ -102,6 +110,9 @@ pub trait Memory {
     const UNIT: Unit = Unit::lower("B");
     /// What is measured, including which side of a connection.
     const ABOUT: &'static str;
+    /// Whether the measurement is of TCP connections, so the row also runs
+    /// on weft's io_uring backend ([`Kind::WeftUring`]).
+    const NETWORK: bool = false;
     /// Runs in the child: the sample.
     ///
     /// # Errors
@@ -200,6 +211,16 @@ pub fn skipped(why: &str) -> io::Error {
     io::Error::new(io::ErrorKind::NotFound, format!("{SKIPPED_PREFIX}{why}"))
 }
 
+/// The prefix of a runtime's outcome when that runtime cannot run on this
+/// machine at all (weft's io_uring backend refused by the kernel): the
+/// cell says "n/a" and the reason is printed under the table.
+pub const UNAVAILABLE_PREFIX: &str = "n/a: ";
+
+/// The outcome of a runtime that cannot run here, `why` saying why.
+pub fn unavailable(why: &str) -> String {
+    format!("{UNAVAILABLE_PREFIX}{why}")
+}
+
 /// A workload, dispatching on the runtime.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -220,8 +241,12 @@ pub struct Entry {
     pub multi: Option<Multi>,
     /// For workloads with a reference outside any runtime (the fs rows:
     /// `std::fs` on one thread), its sampler; the harness takes one
-    /// reference sample per round, after the three runtimes'.
+    /// reference sample per round, after the runtimes'.
     pub reference: Option<fn(&Settings) -> io::Result<Sampler>>,
+    /// Whether the workload's work goes through sockets: then it runs on
+    /// every [`Kind`], weft's io_uring backend included; otherwise on
+    /// [`Kind::RUNTIME_ONLY`] (see [`Entry::runtimes`]).
+    pub network: bool,
 }
 
 /// `$b::$f::<R>($args)` with `R` the [`Rt`] type `$kind` names: how an
@@ -230,6 +255,7 @@ macro_rules! on_runtime {
     ($kind:expr, $b:ident::$f:ident($($arg:expr),*)) => {
         match $kind {
             Kind::Weft => $b::$f::<WeftRt>($($arg),*),
+            Kind::WeftUring => $b::$f::<WeftUringRt>($($arg),*),
             Kind::Tokio => $b::$f::<TokioRt>($($arg),*),
             Kind::Smol => $b::$f::<SmolRt>($($arg),*),
         }
@@ -237,8 +263,21 @@ macro_rules! on_runtime {
 }
 
 impl Entry {
+    /// The runtimes the harness runs it on, in the order of a round:
+    /// [`Kind::ALL`] for a network workload, [`Kind::RUNTIME_ONLY`] for the
+    /// others (weft's io_uring backend changes only how stream sockets do
+    /// their I/O).
+    pub fn runtimes(&self) -> &'static [Kind] {
+        if self.network {
+            &Kind::ALL
+        } else {
+            &Kind::RUNTIME_ONLY
+        }
+    }
+
     /// A workload measured in this process by `prepare`'s sampler, with no
-    /// child measurement, no rows of its own and no reference.
+    /// child measurement, no rows of its own and no reference, not a
+    /// network one.
     fn in_process(
         name: &'static str,
         group: &'static str,
@@ -255,6 +294,7 @@ impl Entry {
             child: None,
             multi: None,
             reference: None,
+            network: false,
         }
     }
 
@@ -277,21 +317,27 @@ impl Entry {
 
 /// The [`Entry`] of a [`Timed`] workload.
 pub fn timed<B: Timed>() -> Entry {
-    Entry::in_process(B::NAME, B::GROUP, B::UNIT, B::ABOUT, |kind, settings| {
-        on_runtime!(kind, B::prepare(settings))
-    })
+    Entry {
+        network: B::NETWORK,
+        ..Entry::in_process(B::NAME, B::GROUP, B::UNIT, B::ABOUT, |kind, settings| {
+            on_runtime!(kind, B::prepare(settings))
+        })
+    }
 }
 
 /// The [`Entry`] of a [`Memory`] workload: each sample is one child process.
 pub fn memory<B: Memory>() -> Entry {
-    Entry::in_child(
-        B::NAME,
-        B::GROUP,
-        B::UNIT,
-        B::ABOUT,
-        |kind, _| Ok(child::sampler(B::NAME, kind)),
-        |kind| on_runtime!(kind, B::measure()),
-    )
+    Entry {
+        network: B::NETWORK,
+        ..Entry::in_child(
+            B::NAME,
+            B::GROUP,
+            B::UNIT,
+            B::ABOUT,
+            |kind, _| Ok(child::sampler(B::NAME, kind)),
+            |kind| on_runtime!(kind, B::measure()),
+        )
+    }
 }
 
 /// The [`Entry`] of a [`TimerTimed`] workload.
@@ -446,6 +492,35 @@ mod tests {
         }
         assert!(find("echo_1000_clients_ms").and_then(|e| e.child).is_some());
         assert!(find("yield_many").and_then(|e| e.child).is_none());
+    }
+
+    #[test]
+    fn only_the_network_rows_run_on_weft_uring() {
+        let network: Vec<_> = all()
+            .into_iter()
+            .filter(|e| e.network)
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(
+            network,
+            [
+                "mem_per_idle_conn_server",
+                "mem_per_idle_conn_client",
+                "tcp_echo_1conn",
+                "tcp_echo_10conn",
+                "tcp_echo_100conn",
+                "echo_1000_clients_ms",
+                "echo_1000_clients_rss",
+                "hyper_hello",
+                "dropin_axum",
+                "dropin_reqwest_1000_get",
+            ]
+        );
+        let echo = find("tcp_echo_1conn").unwrap();
+        assert_eq!(echo.runtimes(), Kind::ALL);
+        let spawn = find("spawn_many_local").unwrap();
+        assert_eq!(spawn.runtimes(), Kind::RUNTIME_ONLY);
+        assert!(!spawn.runtimes().contains(&Kind::WeftUring));
     }
 
     #[test]

@@ -127,3 +127,81 @@ fn profile_wants_an_exact_name_and_suggests_some() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown runtime"));
 }
+
+/// Whether weft's io_uring backend cannot run here: says so, and fails
+/// instead under `CI=true`.
+fn uring_unavailable() -> bool {
+    let Some(why) = weft_bench::rt::uring_unavailable() else {
+        return false;
+    };
+    assert!(
+        std::env::var_os("CI").is_none_or(|v| v != "true"),
+        "weft-uring cannot run under CI=true: {why}"
+    );
+    eprintln!("skipped on weft-uring: {why}");
+    true
+}
+
+#[test]
+fn weft_uring_runs_the_echo_child_the_memory_child_and_profile() {
+    if uring_unavailable() {
+        return;
+    }
+    // The --syscalls child: 3 connections x 5 round trips, each checked.
+    let out = bench()
+        .args(["__weft_bench_echo", "weft-uring", "3", "5"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "echoed 15\n");
+
+    let out = bench()
+        .args([
+            "__weft_bench_child",
+            "mem_per_idle_conn_server",
+            "weft-uring",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("result "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no result in {stdout:?}"));
+    // A socket, its task and its registration: far more than a few KiB
+    // per connection would mean a per-ring cost fell into the count.
+    assert!((16.0..4096.0).contains(&bytes), "{bytes} B per connection");
+
+    let out = bench()
+        .args([
+            "profile",
+            "tcp_echo_1conn",
+            "--runtime",
+            "weft-uring",
+            "--secs",
+            "0",
+            "--quick",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("tcp_echo_1conn on weft-uring: "),
+        "{stdout}"
+    );
+}

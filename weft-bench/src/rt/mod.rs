@@ -1,10 +1,11 @@
 //! The runtime abstraction every workload is written against.
 //!
-//! A workload is one generic function over [`Rt`]; the three implementations
-//! ([`WeftRt`], [`TokioRt`], [`SmolRt`]) map each call onto the runtime's own
-//! API, so the three runs share every line of workload code and every
-//! parameter. Each implementation documents where its runtime has no direct
-//! equivalent and what it uses instead ([`Rt::EQUIVALENTS`]).
+//! A workload is one generic function over [`Rt`]; the implementations
+//! ([`WeftRt`] and [`WeftUringRt`], weft on each socket backend,
+//! [`TokioRt`], [`SmolRt`]) map each call onto the runtime's own API, so
+//! every run shares every line of workload code and every parameter. Each
+//! implementation documents where its runtime has no direct equivalent and
+//! what it uses instead ([`Rt::EQUIVALENTS`]).
 
 mod smol;
 mod tokio;
@@ -22,13 +23,17 @@ use std::time::Duration;
 
 pub use self::smol::{SmolRt, SmolRuntime};
 pub use self::tokio::TokioRt;
-pub use self::weft::WeftRt;
+pub use self::weft::{uring_unavailable, Weft, WeftRt, WeftUringRt};
 
 /// Which runtime a sample belongs to, in the order of alternation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
-    /// weft, the runtime under test.
+    /// weft, the runtime under test, with its sockets on epoll
+    /// (`IoBackend::Epoll`, set explicitly).
     Weft,
+    /// weft with its stream sockets on io_uring (`IoBackend::Uring`); only
+    /// the network rows run on it (see [`Kind::RUNTIME_ONLY`]).
+    WeftUring,
     /// tokio, the reference.
     Tokio,
     /// smol's building blocks (async-executor + async-io).
@@ -37,12 +42,18 @@ pub enum Kind {
 
 impl Kind {
     /// Every runtime, in the order each round runs them.
-    pub const ALL: [Kind; 3] = [Kind::Weft, Kind::Tokio, Kind::Smol];
+    pub const ALL: [Kind; 4] = [Kind::Weft, Kind::WeftUring, Kind::Tokio, Kind::Smol];
+
+    /// The runtimes of a workload that does not touch sockets: all but
+    /// [`Kind::WeftUring`], whose runtime differs from weft's only in how
+    /// stream sockets do their I/O.
+    pub const RUNTIME_ONLY: [Kind; 3] = [Kind::Weft, Kind::Tokio, Kind::Smol];
 
     /// The lower-case name used on the command line and in the JSON.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Weft => "weft",
+            Kind::WeftUring => "weft-uring",
             Kind::Tokio => "tokio",
             Kind::Smol => "smol",
         }
@@ -53,13 +64,29 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.name() == s)
     }
 
+    /// The names [`Kind::parse`] takes, for messages: `weft, weft-uring,
+    /// tokio, smol`.
+    pub fn names() -> String {
+        Kind::ALL.map(Kind::name).join(", ")
+    }
+
     /// What stands in for this runtime where it lacks the feature a workload
     /// uses (printed under the table).
     pub fn equivalents(self) -> &'static str {
         match self {
             Kind::Weft => WeftRt::EQUIVALENTS,
+            Kind::WeftUring => WeftUringRt::EQUIVALENTS,
             Kind::Tokio => TokioRt::EQUIVALENTS,
             Kind::Smol => SmolRt::EQUIVALENTS,
+        }
+    }
+
+    /// Why this runtime cannot run on this machine at all (weft's io_uring
+    /// backend refused by the kernel), or `None`.
+    pub fn unavailable(self) -> Option<&'static str> {
+        match self {
+            Kind::WeftUring => uring_unavailable(),
+            Kind::Weft | Kind::Tokio | Kind::Smol => None,
         }
     }
 }
@@ -171,7 +198,7 @@ pub trait Timers: Rt {
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
 }
 
-impl Timers for WeftRt {
+impl<const URING: bool> Timers for Weft<URING> {
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
         ::weft::time::sleep(duration)
     }
@@ -255,6 +282,7 @@ macro_rules! tokio_api_files {
 }
 
 tokio_api_files!(WeftRt, weft);
+tokio_api_files!(WeftUringRt, weft);
 tokio_api_files!(TokioRt, tokio);
 
 impl Files for SmolRt {
@@ -304,7 +332,7 @@ pub trait Processes: Rt {
     fn spawn_wait(program: &'static str) -> impl Future<Output = io::Result<bool>> + Send;
 }
 
-impl Processes for WeftRt {
+impl<const URING: bool> Processes for Weft<URING> {
     async fn spawn_wait(program: &'static str) -> io::Result<bool> {
         let mut child = ::weft::process::Command::new(program).spawn()?;
         Ok(child.wait().await?.success())
@@ -391,7 +419,7 @@ pub trait Channels: Rt {
     fn write_owned(lock: Arc<Self::RwLock>) -> impl Future<Output = Self::WriteGuard> + Send;
 }
 
-impl Channels for WeftRt {
+impl<const URING: bool> Channels for Weft<URING> {
     type Sender<T: Send + 'static> = ::weft::sync::mpsc::Sender<T>;
     type Receiver<T: Send + 'static> = ::weft::sync::mpsc::Receiver<T>;
     type UnboundedSender<T: Send + 'static> = ::weft::sync::mpsc::UnboundedSender<T>;
@@ -632,5 +660,42 @@ where
             Ok(v) => v,
             Err(e) => panic!("a benchmark task failed on {runtime}: {e}"),
         })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Whether a test must leave `kind` out because it cannot run on this
+    /// machine (weft's io_uring backend refused): says so on stderr, and
+    /// fails instead under `CI=true`, where every runtime must run.
+    pub(crate) fn skip_unavailable(kind: Kind) -> bool {
+        let Some(why) = kind.unavailable() else {
+            return false;
+        };
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "{kind} cannot run under CI=true: {why}"
+        );
+        eprintln!("skipped on {kind}: {why}");
+        true
+    }
+
+    #[test]
+    fn kinds_have_names_and_an_order() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::parse(k.name()), Some(k));
+        }
+        assert_eq!(Kind::parse("uring"), None);
+        assert_eq!(Kind::names(), "weft, weft-uring, tokio, smol");
+        assert_eq!(WeftRt::KIND, Kind::Weft);
+        assert_eq!(WeftUringRt::KIND, Kind::WeftUring);
+        assert_eq!(WeftRt::BACKEND, ::weft::runtime::IoBackend::Epoll);
+        assert_eq!(WeftUringRt::BACKEND, ::weft::runtime::IoBackend::Uring);
+        assert!(!Kind::RUNTIME_ONLY.contains(&Kind::WeftUring));
+        for k in [Kind::Weft, Kind::Tokio, Kind::Smol] {
+            assert_eq!(k.unavailable(), None);
+        }
     }
 }

@@ -1,17 +1,56 @@
-//! [`Rt`] for weft.
+//! [`Rt`] for weft, on each of its socket backends: [`WeftRt`] (epoll,
+//! forced, so its rows do not move when `IoBackend::Auto` changes what it
+//! picks) and [`WeftUringRt`] (io_uring).
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 
 use weft::io::{AsyncReadExt, AsyncWriteExt};
 use weft::net::{TcpListener, TcpStream};
+use weft::runtime::IoBackend;
 
 use super::{Flavor, Kind, Rt, Unwrapped};
 
-/// weft, through its tokio-shaped API.
+/// weft, through its tokio-shaped API, with its stream sockets on io_uring
+/// when `URING` is true and on epoll when it is false (see [`WeftRt`] and
+/// [`WeftUringRt`]). Only the runtime's builder differs between the two.
 #[derive(Debug, Clone, Copy)]
-pub struct WeftRt;
+pub struct Weft<const URING: bool>;
+
+/// weft with `IoBackend::Epoll`: the "weft" column.
+pub type WeftRt = Weft<false>;
+
+/// weft with `IoBackend::Uring`: the "weft-uring" column.
+pub type WeftUringRt = Weft<true>;
+
+impl<const URING: bool> Weft<URING> {
+    /// The socket backend every runtime of this variant is built with.
+    pub const BACKEND: IoBackend = if URING {
+        IoBackend::Uring
+    } else {
+        IoBackend::Epoll
+    };
+}
+
+/// Why weft's io_uring backend cannot run on this machine, or `None` when
+/// it can: the error of building a current_thread runtime with
+/// `IoBackend::Uring` (an old kernel, a seccomp filter refusing
+/// `io_uring_setup`, `RLIMIT_MEMLOCK`, `/proc/sys/kernel/io_uring_disabled`).
+/// Tried once per process.
+pub fn uring_unavailable() -> Option<&'static str> {
+    static WHY: OnceLock<Option<String>> = OnceLock::new();
+    WHY.get_or_init(|| {
+        weft::runtime::Builder::new_current_thread()
+            .enable_all()
+            .io_backend(IoBackend::Uring)
+            .build()
+            .err()
+            .map(|e| format!("weft's io_uring backend cannot start here: {e}"))
+    })
+    .as_deref()
+}
 
 /// Spawns through the ambient `weft::spawn`.
 #[derive(Debug, Clone, Copy)]
@@ -41,9 +80,15 @@ where
     }
 }
 
-impl Rt for WeftRt {
-    const KIND: Kind = Kind::Weft;
-    const EQUIVALENTS: &'static str = "weft: every call is weft's own (same names as tokio)";
+impl<const URING: bool> Rt for Weft<URING> {
+    const KIND: Kind = if URING { Kind::WeftUring } else { Kind::Weft };
+    const EQUIVALENTS: &'static str = if URING {
+        "weft-uring: weft built with IoBackend::Uring (TCP reads and writes on io_uring); \
+         every call is weft's own"
+    } else {
+        "weft: weft built with IoBackend::Epoll (every socket in epoll, as tokio); every call \
+         is weft's own (same names as tokio)"
+    };
     type Runtime = weft::runtime::Runtime;
     type Spawner = Ambient;
     type Join<T: Send + 'static> = Unwrapped<weft::task::JoinHandle<T>>;
@@ -62,7 +107,7 @@ impl Rt for WeftRt {
         if observe() {
             b.long_poll_threshold(std::time::Duration::from_millis(100));
         }
-        b.enable_all().build()
+        b.enable_all().io_backend(Self::BACKEND).build()
     }
 
     fn block_on<F: Future>(rt: &Self::Runtime, f: F) -> F::Output {
@@ -78,7 +123,7 @@ impl Rt for WeftRt {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Unwrapped::new(spawn_task(f), Kind::Weft)
+        Unwrapped::new(spawn_task(f), Self::KIND)
     }
 
     fn spawn_remote<F>(rt: &Self::Runtime, f: F) -> Self::Join<F::Output>
@@ -91,9 +136,9 @@ impl Rt for WeftRt {
                 .name("bench")
                 .spawn_on(f, rt.handle())
                 .expect("weft's spawn does not fail");
-            return Unwrapped::new(handle, Kind::Weft);
+            return Unwrapped::new(handle, Self::KIND);
         }
-        Unwrapped::new(rt.spawn(f), Kind::Weft)
+        Unwrapped::new(rt.spawn(f), Self::KIND)
     }
 
     fn detach<T: Send + 'static>(join: Self::Join<T>) {

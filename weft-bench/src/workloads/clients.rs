@@ -146,6 +146,7 @@ impl Memory for ThousandClientsWall {
     const UNIT: Unit = Unit::lower("ms");
     const ABOUT: &'static str = "echo server + 1,000 clients on current_thread, wall time \
         from runtime start to the last echo (child process)";
+    const NETWORK: bool = true;
 
     fn measure<R: Rt>() -> io::Result<f64> {
         let start = Instant::now();
@@ -163,6 +164,7 @@ impl Memory for ThousandClientsRss {
     const UNIT: Unit = Unit::lower("KiB");
     const ABOUT: &'static str =
         "peak RSS (VmHWM) of a process that ran the 1,000-client echo program";
+    const NETWORK: bool = true;
 
     fn measure<R: Rt>() -> io::Result<f64> {
         checked::<R>()?;
@@ -173,11 +175,15 @@ impl Memory for ThousandClientsRss {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rt::{SmolRt, TokioRt, WeftRt};
+    use crate::rt::tests::skip_unavailable;
+    use crate::rt::{Kind, SmolRt, TokioRt, WeftRt, WeftUringRt};
 
     #[test]
     fn every_client_gets_its_echo_on_every_runtime() {
         assert_eq!(run::<WeftRt>(40).unwrap(), 40);
+        if !skip_unavailable(Kind::WeftUring) {
+            assert_eq!(run::<WeftUringRt>(40).unwrap(), 40);
+        }
         assert_eq!(run::<TokioRt>(40).unwrap(), 40);
         assert_eq!(run::<SmolRt>(40).unwrap(), 40);
         assert!(peak_rss_kib().unwrap() > 0.0);

@@ -2,7 +2,12 @@
 //! its source unchanged, built once against the real tokio and once
 //! against weft's drop-in (`tokio-dropin/`, patched in by the app's second
 //! manifest). In the table, the weft column is the drop-in build and the
-//! tokio column the real-tokio build; smol has no part in it.
+//! tokio column the real-tokio build; smol has no part in it. The drop-in
+//! build runs twice, as weft does on every network row: with
+//! `WEFT_IO_BACKEND=epoll` in its environment (the weft column) and with
+//! `WEFT_IO_BACKEND=io-uring` (the weft-uring column); the app's
+//! `#[tokio::main]` builds its runtime with `IoBackend::Auto`, which the
+//! variable overrides.
 //!
 //! * `dropin_axum_*`: the app's `axum::serve` hello world, each build in
 //!   a child process (its own `#[tokio::main]` runtime, as a deployed
@@ -75,6 +80,7 @@ pub fn axum_entry() -> Entry {
             quick_rounds: 3,
         }),
         reference: None,
+        network: true,
     }
 }
 
@@ -90,29 +96,32 @@ pub fn reqwest_entry() -> Entry {
         child: None,
         multi: None,
         reference: None,
+        network: true,
     }
 }
 
 fn prepare_axum(kind: Kind, settings: &Settings) -> io::Result<MultiSampler> {
     let variant = Variant::of(kind)?;
     let mut load = WrkLoad::new(settings)?;
-    let server = AppServer::start(&variant.binary()?)?;
+    let server = AppServer::start(variant)?;
     Ok(Box::new(move || {
         // The closure must own the whole server (the child process), not
         // just its address (a closure captures only the fields it uses).
         let server = &server;
-        load.sample(server.addr, &format!("the {} build", variant.name()))
+        load.sample(server.addr, &variant.describe())
     }))
 }
 
 fn prepare_reqwest(kind: Kind, _settings: &Settings) -> io::Result<Sampler> {
-    let client = Variant::of(kind)?.binary()?;
-    let server = AppServer::start(&Variant::RealTokio.binary()?)?;
+    let variant = Variant::of(kind)?;
+    let client = variant.binary()?;
+    let server = AppServer::start(Variant::RealTokio)?;
     let url = format!("http://{}/", server.addr);
     Ok(Box::new(move || {
         // Own the server, as above.
         let _server = &server;
-        let output = Command::new(&client)
+        let output = variant
+            .command(&client)
             .args(["client", &url, &CLIENT_GETS.to_string()])
             .stderr(Stdio::inherit())
             .output()
@@ -131,11 +140,13 @@ fn prepare_reqwest(kind: Kind, _settings: &Settings) -> io::Result<Sampler> {
     }))
 }
 
-/// Which build of the app.
+/// Which build of the app, run how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Variant {
-    /// `dropin-app/weft/Cargo.toml`: tokio patched with weft's drop-in.
-    DropIn,
+    /// `dropin-app/weft/Cargo.toml`: tokio patched with weft's drop-in,
+    /// run with `WEFT_IO_BACKEND` set to this value (`epoll` or
+    /// `io-uring`).
+    DropIn(&'static str),
     /// `dropin-app/tokio/Cargo.toml`: the real tokio.
     RealTokio,
 }
@@ -143,7 +154,8 @@ enum Variant {
 impl Variant {
     fn of(kind: Kind) -> io::Result<Variant> {
         match kind {
-            Kind::Weft => Ok(Variant::DropIn),
+            Kind::Weft => Ok(Variant::DropIn("epoll")),
+            Kind::WeftUring => Ok(Variant::DropIn("io-uring")),
             Kind::Tokio => Ok(Variant::RealTokio),
             Kind::Smol => Err(skipped(
                 "not part of this comparison: the drop-in rows are one tokio application \
@@ -155,9 +167,26 @@ impl Variant {
     /// The directory of the variant's manifest (`weft` or `tokio`).
     fn name(self) -> &'static str {
         match self {
-            Variant::DropIn => "weft",
+            Variant::DropIn(_) => "weft",
             Variant::RealTokio => "tokio",
         }
+    }
+
+    /// The variant in an error message.
+    fn describe(self) -> String {
+        match self {
+            Variant::DropIn(backend) => format!("the weft build (WEFT_IO_BACKEND={backend})"),
+            Variant::RealTokio => "the tokio build".to_string(),
+        }
+    }
+
+    /// A command running the variant's `binary`, with its environment.
+    fn command(self, binary: &Path) -> Command {
+        let mut command = Command::new(binary);
+        if let Variant::DropIn(backend) = self {
+            command.env("WEFT_IO_BACKEND", backend);
+        }
+        command
     }
 
     /// Builds the variant (a no-op when it is up to date) and returns its
@@ -196,8 +225,10 @@ struct AppServer {
 }
 
 impl AppServer {
-    fn start(binary: &Path) -> io::Result<AppServer> {
-        let mut child = Command::new(binary)
+    fn start(variant: Variant) -> io::Result<AppServer> {
+        let binary = &variant.binary()?;
+        let mut child = variant
+            .command(binary)
             .arg("serve")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -230,5 +261,36 @@ impl Drop for AppServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_weft_column_runs_the_drop_in_build_on_its_backend() {
+        assert_eq!(Variant::of(Kind::Weft).unwrap(), Variant::DropIn("epoll"));
+        assert_eq!(
+            Variant::of(Kind::WeftUring).unwrap(),
+            Variant::DropIn("io-uring")
+        );
+        assert_eq!(Variant::of(Kind::Tokio).unwrap(), Variant::RealTokio);
+        assert!(Variant::of(Kind::Smol)
+            .unwrap_err()
+            .to_string()
+            .starts_with(crate::workload::SKIPPED_PREFIX));
+        let env = |v: Variant| {
+            v.command(Path::new("axum-hello"))
+                .get_envs()
+                .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            env(Variant::DropIn("io-uring")),
+            [("WEFT_IO_BACKEND".into(), Some("io-uring".into()))]
+        );
+        assert!(env(Variant::RealTokio).is_empty());
+        assert_eq!(Variant::DropIn("epoll").name(), "weft");
     }
 }

@@ -132,6 +132,7 @@ impl<const CONNS: usize> Timed for Echo<CONNS> {
     const GROUP: &'static str = "net";
     const UNIT: Unit = Unit::MSG_PER_SEC;
     const ABOUT: &'static str = "1 KiB echo round trips over 127.0.0.1 (10,000 per sample)";
+    const NETWORK: bool = true;
 
     fn prepare<R: Rt>(settings: &Settings) -> io::Result<Sampler> {
         let rt = R::build(Flavor::MultiThread(settings.workers))?;
@@ -151,7 +152,8 @@ impl<const CONNS: usize> Timed for Echo<CONNS> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rt::{SmolRt, TokioRt, WeftRt};
+    use crate::rt::tests::skip_unavailable;
+    use crate::rt::{Kind, SmolRt, TokioRt, WeftRt, WeftUringRt};
 
     fn check<R: Rt>() {
         let rt = R::build(Flavor::MultiThread(2)).unwrap();
@@ -162,6 +164,9 @@ mod tests {
     #[test]
     fn echo_round_trips_every_message_on_every_runtime() {
         check::<WeftRt>();
+        if !skip_unavailable(Kind::WeftUring) {
+            check::<WeftUringRt>();
+        }
         check::<TokioRt>();
         check::<SmolRt>();
     }

@@ -14,7 +14,9 @@
 //! `wrk` is the Debian package `wrk` (`apt-get install wrk`); the bench
 //! installs nothing itself: without `wrk` on `PATH` the rows are skipped,
 //! saying how to get it. smol is not part of this comparison (its cells
-//! say "skipped").
+//! say "skipped"). weft runs twice, as every network row: with
+//! `IoBackend::Epoll` (the weft column) and with `IoBackend::Uring` (the
+//! weft-uring column).
 
 use std::convert::Infallible;
 use std::future::IntoFuture;
@@ -30,7 +32,7 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 
-use crate::rt::Kind;
+use crate::rt::{Kind, WeftRt, WeftUringRt};
 use crate::stats::{Direction, Unit};
 use crate::workload::{skipped, Entry, Multi, MultiSampler, Row, Settings};
 
@@ -94,6 +96,7 @@ pub fn entry() -> Entry {
             quick_rounds: 3,
         }),
         reference: None,
+        network: true,
     }
 }
 
@@ -162,7 +165,7 @@ impl WrkLoad {
 }
 
 /// The hidden first argument that runs one server alone until killed:
-/// `weft-bench __weft_bench_http_server weft|tokio [WORKERS]`, printing
+/// `weft-bench __weft_bench_http_server weft|weft-uring|tokio [WORKERS]`, printing
 /// `listening on ADDR` (to profile it, or load it by hand with wrk).
 pub const SERVER_ARG: &str = "__weft_bench_http_server";
 
@@ -176,7 +179,7 @@ pub fn server_main(args: &[String]) -> std::process::ExitCode {
         .get(1)
         .map_or(Ok(Settings::default().workers), |w| w.parse());
     let (Some(kind), Ok(workers)) = (kind, workers) else {
-        eprintln!("usage: weft-bench {SERVER_ARG} weft|tokio [WORKERS]");
+        eprintln!("usage: weft-bench {SERVER_ARG} weft|weft-uring|tokio [WORKERS]");
         return std::process::ExitCode::from(2);
     };
     match Server::start(kind, workers) {
@@ -209,12 +212,20 @@ struct Server {
 }
 
 impl Server {
+    /// Starts `kind`'s server (weft on either backend, or tokio) on a
+    /// multi_thread runtime with `workers` workers, on 127.0.0.1.
     fn start(kind: Kind, workers: usize) -> io::Result<Server> {
         match kind {
-            Kind::Weft => {
+            Kind::Weft | Kind::WeftUring => {
+                let backend = if kind == Kind::WeftUring {
+                    WeftUringRt::BACKEND
+                } else {
+                    WeftRt::BACKEND
+                };
                 let rt = weft::runtime::Builder::new_multi_thread()
                     .worker_threads(workers)
                     .enable_all()
+                    .io_backend(backend)
                     .build()?;
                 let listener = rt.block_on(weft::net::TcpListener::bind("127.0.0.1:0"))?;
                 let addr = listener.local_addr()?;
@@ -432,9 +443,12 @@ Transfer/sec:     10.11MB
     }
 
     #[test]
-    fn both_servers_answer_hello_world() {
+    fn every_server_answers_hello_world() {
         use std::io::{Read, Write};
-        for kind in [Kind::Weft, Kind::Tokio] {
+        for kind in [Kind::Weft, Kind::WeftUring, Kind::Tokio] {
+            if crate::rt::tests::skip_unavailable(kind) {
+                continue;
+            }
             let server = Server::start(kind, 2).unwrap();
             let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
             stream

@@ -4,12 +4,22 @@
 //! same objects, takes the live-byte count, adds `N` more, waits until all of
 //! them are parked (a counter plus a pause), and reports
 //! `(after - before) / N`. All on a multi_thread runtime with 2 workers.
+//!
+//! The connection rows warm up until every worker thread has parked a
+//! connection's task ([`mark_thread`]), in batches of [`WARM`] (at most
+//! [`WARM_BATCHES`]): state a runtime allocates per worker on a worker's
+//! first connection must not land between the two counts. weft's io_uring
+//! backend has such state: each worker's ring gets its pool of receive
+//! buffers (2 MiB) on its first receive, which, counted over 500
+//! connections, would add about 4.2 KiB to each whenever the warm-up
+//! connections all ran on one worker.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering::Acquire, Ordering::Release};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Acquire, Ordering::Release};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::thread;
@@ -23,8 +33,14 @@ use crate::ALLOCATOR;
 pub const TASKS: usize = 10_000;
 /// Connections measured per sample.
 pub const CONNS: usize = 500;
-/// Objects created before the baseline (lazy runtime state, reactor thread).
+/// Objects created before the baseline (lazy runtime state, reactor thread);
+/// the connection rows repeat such batches until every worker has run one
+/// connection (see the module's note).
 const WARM: usize = 16;
+/// The most warm-up batches of the connection rows.
+pub const WARM_BATCHES: usize = 8;
+/// Worker threads of the measured runtimes.
+const WORKERS: usize = 2;
 /// Connections opened at a time, each batch accepted before the next, so no
 /// listen backlog overflows (std's and async-io's listeners use 128).
 const BATCH: usize = 50;
@@ -100,6 +116,34 @@ pub fn spawn_parked<R: Rt>(rt: &R::Runtime, n: usize) -> usize {
     target
 }
 
+/// How many threads have parked a connection's task ([`mark_thread`]).
+/// Process-wide: a memory child makes one measurement, so it counts that
+/// measurement's runtime (in tests, where runtimes follow each other in
+/// one process, it only grows, and warm-ups end sooner).
+static THREADS_SEEN: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Whether this thread is counted in [`THREADS_SEEN`] (a `const`
+    /// thread-local: no allocation on first use).
+    static SEEN: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Counts the calling thread in [`THREADS_SEEN`], once. Called by a
+/// connection's task in the poll that parks it on `read`, so the thread is
+/// the worker whose per-worker state the read used.
+pub fn mark_thread() {
+    if !SEEN.with(|seen| seen.replace(true)) {
+        // Release: pairs with the Acquire load in `every_worker_seen`.
+        THREADS_SEEN.fetch_add(1, Release);
+    }
+}
+
+/// Whether every worker thread has parked a connection's task.
+fn every_worker_seen() -> bool {
+    // Acquire: pairs with the Release increment in `mark_thread`.
+    THREADS_SEEN.load(Acquire) >= WORKERS
+}
+
 fn per_unit(before: isize, after: isize, n: usize) -> f64 {
     (after - before) as f64 / n as f64
 }
@@ -141,6 +185,7 @@ async fn idle_server<R: Rt>(listener: R::Listener, sp: R::Spawner, parked: Arc<A
                 let parked = parked.clone();
                 spawn_detached::<R, _>(sp, async move {
                     let mut buf = [0u8; 64];
+                    mark_thread();
                     // Release: pairs with the Acquire load in `wait_for`.
                     parked.fetch_add(1, Release);
                     let _ = R::read(&mut stream, &mut buf).await;
@@ -190,12 +235,18 @@ pub fn idle_server_conns<R: Rt>(rt: &R::Runtime, n: usize) -> io::Result<f64> {
     R::block_on(rt, async move {
         spawn_detached::<R, _>(sp, idle_server::<R>(listener, sp, p));
     });
-    let mut clients = Vec::with_capacity(WARM + n);
-    connect_std(addr, &mut clients, WARM, &parked)?;
-    settle(&parked, WARM, "warm-up connections")?;
+    let mut clients = Vec::with_capacity(WARM * WARM_BATCHES + n);
+    for _ in 0..WARM_BATCHES {
+        connect_std(addr, &mut clients, WARM, &parked)?;
+        if every_worker_seen() {
+            break;
+        }
+    }
+    let warm = clients.len();
+    settle(&parked, warm, "warm-up connections")?;
     let before = ALLOCATOR.live();
     connect_std(addr, &mut clients, n, &parked)?;
-    settle(&parked, WARM + n, "idle server connections")?;
+    settle(&parked, warm + n, "idle server connections")?;
     let after = ALLOCATOR.live();
     drop(clients);
     Ok(per_unit(before, after, n))
@@ -210,6 +261,7 @@ impl Memory for PerIdleServerConn {
     const NAME: &'static str = "mem_per_idle_conn_server";
     const ABOUT: &'static str = "server side: heap bytes per accepted TCP connection with its \
         task parked on read (500 connections; clients are std sockets)";
+    const NETWORK: bool = true;
 
     fn measure<R: Rt>() -> io::Result<f64> {
         let rt = multi::<R>()?;
@@ -232,6 +284,7 @@ fn spawn_idle_clients<R: Rt>(
                 match R::connect(addr).await {
                     Ok(mut stream) => {
                         let mut buf = [0u8; 64];
+                        mark_thread();
                         // Release: pairs with the Acquire load in `wait_for`.
                         parked.fetch_add(1, Release);
                         let _ = R::read(&mut stream, &mut buf).await;
@@ -273,28 +326,47 @@ fn spawn_idle_clients_batched<R: Rt>(
 pub fn idle_client_conns<R: Rt>(rt: &R::Runtime, n: usize) -> io::Result<f64> {
     let listener = TcpListener::bind(loopback())?;
     let addr = listener.local_addr()?;
-    let total = WARM + n;
     let accepted = Arc::new(AtomicUsize::new(0));
-    let mut held = Vec::with_capacity(total);
+    // Room for every connection up front: the acceptor's pushes must not
+    // allocate while the bytes are counted.
+    let mut held = Vec::with_capacity(WARM * WARM_BATCHES + n + 1);
     let count = accepted.clone();
+    let done = Arc::new(AtomicBool::new(false));
+    let stop = done.clone();
     let acceptor = thread::Builder::new().name("idle-acceptor".into()).spawn(
         move || -> io::Result<Vec<TcpStream>> {
-            for _ in 0..total {
-                held.push(listener.accept()?.0);
+            loop {
+                let stream = listener.accept()?.0;
+                // Acquire: pairs with the Release store before the last
+                // connect, which only wakes this thread up.
+                if stop.load(Acquire) {
+                    return Ok(held);
+                }
+                held.push(stream);
                 // Release: pairs with the Acquire load in `wait_for`.
                 count.fetch_add(1, Release);
             }
-            Ok(held)
         },
     )?;
     let parked = Arc::new(AtomicUsize::new(0));
-    spawn_idle_clients_batched::<R>(rt, addr, WARM, &parked, &accepted)?;
-    settle(&parked, WARM, "warm-up client connections")?;
+    for _ in 0..WARM_BATCHES {
+        spawn_idle_clients_batched::<R>(rt, addr, WARM, &parked, &accepted)?;
+        if every_worker_seen() {
+            break;
+        }
+    }
+    // Acquire: pairs with the Release increments of the client tasks.
+    let warm = parked.load(Acquire);
+    settle(&parked, warm, "warm-up client connections")?;
     let before = ALLOCATOR.live();
     spawn_idle_clients_batched::<R>(rt, addr, n, &parked, &accepted)?;
-    settle(&parked, total, "idle client connections")?;
+    settle(&parked, warm + n, "idle client connections")?;
     let after = ALLOCATOR.live();
-    // Every connection was accepted (waited for above), so the thread ends.
+    // Every connection was accepted (waited for above); one more connect
+    // wakes the acceptor up to see `done`.
+    // Release: pairs with the Acquire load in the acceptor.
+    done.store(true, Release);
+    drop(TcpStream::connect(addr)?);
     let servers = acceptor
         .join()
         .map_err(|_| io::Error::other("the std acceptor thread panicked"))??;
@@ -311,6 +383,7 @@ impl Memory for PerIdleClientConn {
     const NAME: &'static str = "mem_per_idle_conn_client";
     const ABOUT: &'static str = "client side: heap bytes per connected TCP stream with its task \
         parked on read (500 connections; the server is a std listener)";
+    const NETWORK: bool = true;
 
     fn measure<R: Rt>() -> io::Result<f64> {
         let rt = multi::<R>()?;
@@ -321,7 +394,8 @@ impl Memory for PerIdleClientConn {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rt::{SmolRt, TokioRt, WeftRt};
+    use crate::rt::tests::skip_unavailable;
+    use crate::rt::{Kind, SmolRt, TokioRt, WeftRt, WeftUringRt};
 
     fn check<R: Rt>() {
         let rt = multi::<R>().unwrap();
@@ -336,6 +410,9 @@ mod tests {
     fn parked_future_is_zero_sized_and_counts_polls() {
         assert_eq!(std::mem::size_of::<Parked>(), 0);
         check::<WeftRt>();
+        if !skip_unavailable(Kind::WeftUring) {
+            check::<WeftUringRt>();
+        }
         check::<TokioRt>();
         check::<SmolRt>();
         assert!(!ALLOCATOR.is_enabled());
