@@ -6,7 +6,7 @@
 //! `(after - before) / N`. All on a multi_thread runtime with 2 workers.
 //!
 //! The connection rows warm up until every worker thread has parked a
-//! connection's task ([`mark_thread`]), in batches of [`WARM`] (at most
+//! connection's task ([`mark_thread`]), in batches of 16 (at most
 //! [`WARM_BATCHES`]): state a runtime allocates per worker on a worker's
 //! first connection must not land between the two counts. weft's io_uring
 //! backend has such state: each worker's ring gets its pool of receive
@@ -128,9 +128,10 @@ thread_local! {
     static SEEN: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Counts the calling thread in [`THREADS_SEEN`], once. Called by a
-/// connection's task in the poll that parks it on `read`, so the thread is
-/// the worker whose per-worker state the read used.
+/// Counts the calling thread, once, among the threads that have parked a
+/// connection's task (process-wide). Called by a connection's task in the
+/// poll that parks it on `read`, so the thread is the worker whose
+/// per-worker state the read used.
 pub fn mark_thread() {
     if !SEEN.with(|seen| seen.replace(true)) {
         // Release: pairs with the Acquire load in `every_worker_seen`.
