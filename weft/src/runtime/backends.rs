@@ -101,6 +101,19 @@ crate::sys::cfg_not_io_uring! {
         pub(crate) fn arm(&self, _index: usize) {
             match *self {}
         }
+
+        pub(crate) fn waits_in_ring(&self) -> bool {
+            match *self {}
+        }
+
+        pub(crate) fn wait_for_unpark(
+            &self,
+            _index: usize,
+            _timeout: Option<std::time::Duration>,
+            _fd: std::os::fd::RawFd,
+        ) -> bool {
+            match *self {}
+        }
     }
 
     /// No stream runs on a ring here: a type with no value.

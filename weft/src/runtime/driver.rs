@@ -186,6 +186,29 @@ impl DriverHandle {
         }
     }
 
+    /// Whether the worker owning ring `index` sleeps in it when it does not
+    /// hold the driver (its rings serve sockets: `runtime/uring`).
+    #[cfg(any(feature = "fs", feature = "net"))]
+    pub(crate) fn sleeps_in_ring(&self) -> bool {
+        self.rings
+            .as_ref()
+            .is_some_and(|rings| rings.waits_in_ring())
+    }
+
+    /// A worker's sleep in its ring `index`, ended by a completion or a
+    /// write to `unpark_fd` (see `Rings::wait_for_unpark`).
+    #[cfg(any(feature = "fs", feature = "net"))]
+    pub(crate) fn sleep_in_ring(
+        &self,
+        index: usize,
+        timeout: Option<Duration>,
+        unpark_fd: std::os::fd::RawFd,
+    ) {
+        if let Some(rings) = &self.rings {
+            rings.wait_for_unpark(index, timeout, unpark_fd);
+        }
+    }
+
     /// Reaps ring `index` (after a sleep of its scheduler thread).
     #[cfg(any(feature = "fs", feature = "net"))]
     pub(crate) fn reap_ring(&self, index: usize) {

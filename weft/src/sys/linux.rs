@@ -454,6 +454,34 @@ crate::sys::cfg_io_uring! {
         n >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::WouldBlock
     }
 
+    /// A non-blocking, close-on-exec eventfd (a worker's unpark signal,
+    /// polled by its io_uring ring).
+    pub(crate) fn eventfd() -> io::Result<std::os::fd::OwnedFd> {
+        // SAFETY: `eventfd` takes no pointers; it returns a new descriptor
+        // or -1.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fd` was just made for the caller alone.
+        Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+    }
+
+    /// Adds 1 to eventfd `fd` (a full counter, `EAGAIN`, already wakes).
+    pub(crate) fn eventfd_write(fd: RawFd) {
+        let one: u64 = 1;
+        // SAFETY: writes the 8 bytes of `one`, which live through the call.
+        let _ = unsafe { libc::write(fd, (&one as *const u64).cast(), 8) };
+    }
+
+    /// Resets eventfd `fd`'s counter to 0 (a non-blocking read).
+    pub(crate) fn eventfd_drain(fd: RawFd) {
+        let mut value: u64 = 0;
+        // SAFETY: reads at most 8 bytes into `value`, which lives through
+        // the call.
+        let _ = unsafe { libc::read(fd, (&mut value as *mut u64).cast(), 8) };
+    }
+
     /// `shutdown(fd, SHUT_WR)`: a stream socket's write direction (a
     /// shutdown left to a send's completion on io_uring).
     pub(crate) fn shutdown_write(fd: RawFd) -> io::Result<()> {

@@ -172,6 +172,7 @@
 //! requests, polling the ring fd), and the `io-uring` crate's docs.
 
 mod buffers;
+mod multishot;
 mod op;
 mod ops;
 mod probe;
@@ -251,7 +252,19 @@ impl Rings {
 
     /// The owner's sleep in ring `index` ([`RingShared::wait`]).
     pub(crate) fn wait(&self, index: usize, timeout: Option<std::time::Duration>) -> (bool, bool) {
-        self.rings[index].wait(timeout)
+        self.rings[index].wait(timeout, ring::WakeSource::Epoll)
+    }
+
+    /// A worker's sleep in its ring `index` while another thread holds the
+    /// I/O driver: its completions or a write to its unpark eventfd `fd`
+    /// end it. Returns whether the reap woke a task.
+    pub(crate) fn wait_for_unpark(
+        &self,
+        index: usize,
+        timeout: Option<std::time::Duration>,
+        fd: std::os::fd::RawFd,
+    ) -> bool {
+        self.rings[index].wait(timeout, ring::WakeSource::Unpark(fd)).1
     }
 
     /// Adds ring `index`'s epoll entry if it has operations in flight:

@@ -86,6 +86,13 @@ impl Chain {
         self
     }
 
+    /// The one entry of a chain of one (a multishot operation's).
+    pub(crate) fn take_single(&mut self) -> squeue::Entry {
+        assert_eq!(self.len, 1, "a multishot operation is one entry");
+        self.len = 0;
+        self.entries[0].take().expect("a chain of one has its entry")
+    }
+
     fn push(&mut self, entry: squeue::Entry) {
         assert!(self.len < MAX_CHAIN, "an io_uring chain is at most {MAX_CHAIN} long");
         self.entries[self.len] = Some(entry);
@@ -303,9 +310,7 @@ impl<T: Operation> Future for Op<T> {
                                 _ => replaced[position] = waker.replace(cx.waker().clone()),
                             }
                         }
-                        Slot::Vacant | Slot::Orphan(..) => {
-                            unreachable!("an operation's slot changed hands")
-                        }
+                        _ => unreachable!("an operation's slot changed hands"),
                     }
                 }
                 if !done {
@@ -356,9 +361,7 @@ impl<T: Operation> Drop for Op<T> {
                             inner.push_cancel(slot);
                         }
                     }
-                    Slot::Vacant | Slot::Orphan(..) => {
-                        unreachable!("an operation's slot changed hands")
-                    }
+                    _ => unreachable!("an operation's slot changed hands"),
                 }
             }
         }

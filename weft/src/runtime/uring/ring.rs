@@ -16,6 +16,21 @@ const IGNORED: u64 = u64::MAX;
 /// `user_data` of the multishot poll of the I/O driver's epoll instance,
 /// in the ring its owner sleeps in ([`RingShared::wait`]).
 const EPOLL_POLL: u64 = u64::MAX - 1;
+/// `user_data` of the multishot poll of the owner's unpark eventfd, in the
+/// ring of a worker that sleeps in it without the I/O driver.
+const UNPARK_POLL: u64 = u64::MAX - 2;
+/// `user_data` of the cancel of the epoll poll (ignored, and, as both
+/// polls, outside the in-flight count).
+const POLL_CANCEL: u64 = u64::MAX - 3;
+
+/// What ends an owner's sleep in its ring besides its own completions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum WakeSource {
+    /// The I/O driver's epoll instance: the thread holds the driver.
+    Epoll,
+    /// The worker's own unpark eventfd: the driver is another thread's.
+    Unpark(RawFd),
+}
 /// `user_data` tag of the close of a direct descriptor; the low 32 bits
 /// are its slot, given back to the free list when the close completes.
 const DIRECT_CLOSE: u64 = 1 << 63;
@@ -133,6 +148,8 @@ pub(crate) struct RingInner {
     /// Its completion came since the last [`RingShared::wait`]: epoll has
     /// events to take.
     epoll_fired: bool,
+    /// The multishot poll of the owner's unpark eventfd is in the ring.
+    unpark_polled: bool,
 }
 
 /// The state of one `user_data` (rules 1-5).
@@ -145,6 +162,17 @@ pub(super) enum Slot {
     /// Its future was dropped: what the kernel may still use, kept until
     /// the completion comes (shared by the slots of one chain).
     Orphan(usize, Arc<Mutex<Box<dyn Discard>>>),
+    /// A multishot operation (`uring/multishot.rs`): the completions not
+    /// taken yet, the waker of its latest poller, and whether its last
+    /// completion (no `IORING_CQE_F_MORE`) came.
+    Multishot {
+        completions: std::collections::VecDeque<(i32, u32)>,
+        waker: Option<Waker>,
+        ended: bool,
+    },
+    /// A multishot operation whose owner was dropped: each completion is
+    /// discarded; the slot is freed with the last.
+    MultishotOrphan(Box<dyn Discard>),
 }
 
 /// What a reap or a flush leaves to do once the lock is released: wakes
@@ -206,6 +234,7 @@ impl RingShared {
                 pool_failed: false,
                 epoll_polled: false,
                 epoll_fired: false,
+                unpark_polled: false,
             }),
         }
     }
@@ -293,10 +322,23 @@ impl RingShared {
     /// eventfd, other rings) end the wait too. The lock is not held while
     /// waiting: other threads push and submit meanwhile. Returns whether
     /// epoll has events to take, and whether the reap woke a task.
-    pub(crate) fn wait(&self, timeout: Option<Duration>) -> (bool, bool) {
+    pub(crate) fn wait(&self, timeout: Option<Duration>, wake: WakeSource) -> (bool, bool) {
         let to_submit = {
             let mut inner = self.lock();
-            inner.poll_epoll();
+            match wake {
+                WakeSource::Epoll => inner.poll_epoll(),
+                WakeSource::Unpark(fd) => {
+                    inner.poll_unpark(fd);
+                    if inner.epoll_polled {
+                        // Epoll's events are the driver's sleeper's now.
+                        inner.push_untracked(
+                            opcode::AsyncCancel::new(EPOLL_POLL).build().user_data(POLL_CANCEL),
+                        );
+                        inner.epoll_polled = false;
+                        inner.epoll_fired = false;
+                    }
+                }
+            }
             inner.push_pending_closes();
             // Completions already posted: do not sleep.
             let posted = {
@@ -387,6 +429,41 @@ impl RingInner {
         sq.capacity() - sq.len() >= n
     }
 
+    /// Puts the multishot poll of the owner's unpark eventfd `fd` in the
+    /// ring if it is not there (not counted in flight, as the epoll poll).
+    fn poll_unpark(&mut self, fd: RawFd) {
+        if self.unpark_polled {
+            return;
+        }
+        let entry = opcode::PollAdd::new(types::Fd(fd), libc::POLLIN as u32)
+            .multi(true)
+            .build()
+            .user_data(UNPARK_POLL);
+        if self.push_untracked(entry) {
+            self.unpark_polled = true;
+        }
+    }
+
+    /// Pushes an entry outside the in-flight count (the sleep's polls and
+    /// their cancels); false if the submission queue has no room even
+    /// after a submit.
+    fn push_untracked(&mut self, entry: squeue::Entry) -> bool {
+        let fits = {
+            let sq = self.uring.submission();
+            sq.len() < sq.capacity()
+        };
+        if !fits {
+            self.submit();
+        }
+        // SAFETY: the entries pushed here (polls of descriptors that live
+        // as long as the ring, cancels) name no memory.
+        let pushed = unsafe { self.uring.submission().push(&entry) }.is_ok();
+        if pushed {
+            self.unsubmitted += 1;
+        }
+        pushed
+    }
+
     /// Puts the multishot poll of the I/O driver's epoll instance in the
     /// ring if it is not there (not counted in flight: it never ends on
     /// its own, and the ring's drop need not wait for it).
@@ -401,17 +478,7 @@ impl RingInner {
             .multi(true)
             .build()
             .user_data(EPOLL_POLL);
-        let fits = {
-            let sq = self.uring.submission();
-            sq.len() < sq.capacity()
-        };
-        if !fits {
-            self.submit();
-        }
-        // SAFETY: a poll names no memory; the epoll descriptor lives as
-        // long as the ring (`epoll` holds it).
-        if unsafe { self.uring.submission().push(&entry) }.is_ok() {
-            self.unsubmitted += 1;
+        if self.push_untracked(entry) {
             self.epoll_polled = true;
         }
     }
@@ -599,7 +666,10 @@ impl RingInner {
         // `IORING_CQE_F_MORE`) leave it in flight.
         self.in_flight -= completions
             .iter()
-            .filter(|&&(user_data, _, flags)| user_data != EPOLL_POLL && !io_uring::cqueue::more(flags))
+            .filter(|&&(user_data, _, flags)| {
+                !matches!(user_data, EPOLL_POLL | UNPARK_POLL | POLL_CANCEL)
+                    && !io_uring::cqueue::more(flags)
+            })
             .count();
         for (user_data, result, flags) in completions {
             self.complete(user_data, result, flags, after);
@@ -612,11 +682,17 @@ impl RingInner {
     }
 
     fn complete(&mut self, user_data: u64, result: i32, flags: u32, after: &mut AfterUnlock) {
-        if user_data == IGNORED {
+        if user_data == IGNORED || user_data == POLL_CANCEL {
+            return;
+        }
+        if user_data == UNPARK_POLL {
+            if !io_uring::cqueue::more(flags) {
+                self.unpark_polled = false;
+            }
             return;
         }
         if user_data == EPOLL_POLL {
-            self.epoll_fired = true;
+            self.epoll_fired = result >= 0;
             if !io_uring::cqueue::more(flags) {
                 // The multishot poll ended (the kernel may end one at any
                 // time): the next wait adds it again.
@@ -628,6 +704,34 @@ impl RingInner {
             self.free_files.push(user_data as u32);
             return;
         }
+        let last = !io_uring::cqueue::more(flags);
+        match self.slot_mut(user_data) {
+            Slot::Multishot {
+                completions,
+                waker,
+                ended,
+            } => {
+                completions.push_back((result, flags));
+                *ended |= last;
+                after.wakers.extend(waker.take());
+                return;
+            }
+            Slot::MultishotOrphan(_) => {
+                let Slot::MultishotOrphan(mut data) = std::mem::replace(self.slot_mut(user_data), Slot::Vacant) else {
+                    unreachable!("matched above")
+                };
+                data.discard_with_flags(0, result, flags, self);
+                if last {
+                    self.free_slot(user_data);
+                    // Dropped after the lock is released, as orphans are.
+                    after.drops.push(Arc::new(Mutex::new(data)));
+                } else {
+                    *self.slot_mut(user_data) = Slot::MultishotOrphan(data);
+                }
+                return;
+            }
+            _ => {}
+        }
         match std::mem::replace(self.slot_mut(user_data), Slot::Done(result, flags)) {
             Slot::Waiting(waker) => after.wakers.extend(waker),
             Slot::Orphan(position, data) => {
@@ -637,7 +741,7 @@ impl RingInner {
                 self.free_slot(user_data);
                 after.drops.push(data);
             }
-            Slot::Done(..) | Slot::Vacant => {
+            Slot::Done(..) | Slot::Vacant | Slot::Multishot { .. } | Slot::MultishotOrphan(_) => {
                 unreachable!("a completion for an io_uring slot that expects none")
             }
         }
@@ -674,7 +778,7 @@ impl Drop for RingShared {
             .iter()
             .zip(&inner.generations)
             .enumerate()
-            .filter(|(_, (slot, _))| matches!(slot, Slot::Orphan(..)))
+            .filter(|(_, (slot, _))| matches!(slot, Slot::Orphan(..) | Slot::MultishotOrphan(_)))
             .map(|(index, (_, &generation))| (u64::from(generation) << 32) | index as u64)
             .collect();
         for user_data in orphans {

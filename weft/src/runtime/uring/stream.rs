@@ -49,7 +49,10 @@
 use super::buffers::{BUFFER_SIZE, GROUP};
 use super::op::{Chain, Discard, Operation};
 use super::ring::{RingInner, RingShared};
+use super::multishot::Multishot;
 use super::{Op, Ring};
+use crate::runtime::waiting_on::{IoDirection, WaitingOn};
+use std::sync::atomic::Ordering::Relaxed;
 use crate::io::ReadBuf;
 use crate::loom::{Arc, Mutex, MutexGuard};
 use crate::runtime::coop;
@@ -86,9 +89,19 @@ struct ReadSide {
 }
 
 enum RecvOp {
+    /// One multishot receive for as long as it lasts (the usual case).
+    Multi(Multishot<RecvMulti>),
+    /// A single receive into the pool (a kernel without multishot
+    /// receives).
     Pooled(Op<RecvPooled>),
+    /// A single receive into a buffer of the stream's own (the pool was
+    /// out of buffers).
     Owned(Op<RecvOwned>),
 }
+
+/// Set when a multishot receive was refused (`EINVAL`: a kernel before
+/// 6.0): receives are single from then on, in the whole process.
+static NO_MULTISHOT_RECV: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Received bytes waiting for a read.
 enum Held {
@@ -173,7 +186,11 @@ impl RingStream {
                 return Poll::Ready(Ok(()));
             }
             if side.recv.is_some() {
-                let received = ready!(side.poll_recv(cx));
+                let Poll::Ready(received) = side.poll_recv(cx) else {
+                    // What a task dump shows the task waits on.
+                    record_wait(self.fd, IoDirection::Read);
+                    return Poll::Pending;
+                };
                 match received {
                     Ok(true) => continue,
                     Ok(false) => {
@@ -207,16 +224,22 @@ impl RingStream {
             }
             let recv = side.recv.as_mut()?;
             let received = match recv {
+                RecvOp::Multi(op) => match op.try_next() {
+                    Poll::Ready(next) => Some(side_multi(next, op.ring())),
+                    Poll::Pending => None,
+                },
                 RecvOp::Pooled(op) => {
                     let ring = op.ring().clone();
-                    op.try_complete().map(|out| side_pooled(out, ring))
+                    op.try_complete().map(|out| (side_pooled(out, ring), true))
                 }
-                RecvOp::Owned(op) => op.try_complete().map(side_owned),
+                RecvOp::Owned(op) => op.try_complete().map(|out| (side_owned(out), true)),
             };
-            let Some(received) = received else {
+            let Some((received, ended)) = received else {
                 return Some(Err(io::ErrorKind::WouldBlock.into()));
             };
-            side.recv = None;
+            if ended {
+                side.recv = None;
+            }
             match side.apply(received) {
                 Ok(true) => continue,
                 Ok(false) => return Some(Ok(())),
@@ -282,7 +305,10 @@ impl RingStream {
         let mut side = self.lock_write();
         // One send in flight at a time: a second one could overtake it in
         // the kernel (both wait for room in the socket's send queue).
-        ready!(side.poll_send(cx));
+        if side.poll_send(cx).is_pending() {
+            record_wait(self.fd, IoDirection::Write);
+            return Poll::Pending;
+        }
         if let Some(err) = side.error.take() {
             restore.made_progress();
             return Poll::Ready(Err(err));
@@ -387,6 +413,10 @@ impl RingStream {
         let mut read = self.lock_read();
         if let Some(recv) = read.recv.take() {
             match &recv {
+                RecvOp::Multi(op) => {
+                    // Pushed and perhaps not submitted: before the close.
+                    op.ring().flush(false);
+                }
                 RecvOp::Pooled(op) => submit_if_pushed(op),
                 RecvOp::Owned(op) => submit_if_pushed(op),
             }
@@ -423,6 +453,11 @@ fn start_and_submit(op: &mut Op<SendOp>) {
     }
 }
 
+/// Records for task dumps that the polling task waits on the stream.
+fn record_wait(fd: RawFd, direction: IoDirection) {
+    crate::runtime::waiting_on::record(WaitingOn::Io { fd, direction });
+}
+
 /// Submits `op`'s ring now if `op` was pushed and may not be submitted
 /// yet, so that the kernel holds the file before the descriptor closes.
 fn submit_if_pushed<T: Operation>(op: &Op<T>) {
@@ -434,6 +469,26 @@ fn submit_if_pushed<T: Operation>(op: &Op<T>) {
 /// What one receive brought: `Ok(true)` bytes (now held), `Ok(false)` the
 /// end of the stream, or the error.
 type Received = io::Result<Option<Held>>;
+
+/// A multishot receive's next completion (`None`: it ended with its last
+/// one taken, nothing received: the caller starts another), and whether
+/// the operation is over.
+fn side_multi(next: Option<(i32, u32)>, ring: &Arc<RingShared>) -> (Received, bool) {
+    let Some((result, flags)) = next else {
+        return (Err(io::ErrorKind::Interrupted.into()), true);
+    };
+    let ended = !cqueue::more(flags);
+    if result == -libc::EINVAL {
+        // A kernel without multishot receives: single ones from now on.
+        NO_MULTISHOT_RECV.store(true, Relaxed);
+        return (Err(io::ErrorKind::Interrupted.into()), true);
+    }
+    let out = PooledOutput {
+        result: super::ops::cqe_result(result).map(|n| n as usize),
+        buffer: cqueue::buffer_select(flags),
+    };
+    (side_pooled(out, ring.clone()), ended)
+}
 
 /// A pooled receive's outcome, its buffer (of `ring`'s pool) now held.
 fn side_pooled(out: PooledOutput, ring: Arc<RingShared>) -> Received {
@@ -536,7 +591,9 @@ impl ReadSide {
         let len = room.min(BUFFER_SIZE) as u32;
         let pooled = !self.own_buffer && ring.lock().buffer_pool().is_some();
         self.own_buffer = false;
-        self.recv = Some(if pooled {
+        self.recv = Some(if pooled && !NO_MULTISHOT_RECV.load(Relaxed) {
+            RecvOp::Multi(Multishot::new(ring, RecvMulti { fd }))
+        } else if pooled {
             RecvOp::Pooled(Op::new(ring, RecvPooled { fd, len }).always_batched())
         } else {
             RecvOp::Owned(
@@ -554,14 +611,20 @@ impl ReadSide {
 
     /// Polls the receive in flight; when it completes, applies it.
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
-        let received = match self.recv.as_mut().expect("a receive in flight") {
+        let (received, ended) = match self.recv.as_mut().expect("a receive in flight") {
+            RecvOp::Multi(op) => {
+                let next = ready!(op.poll_next(cx));
+                side_multi(next, op.ring())
+            }
             RecvOp::Pooled(op) => {
                 let out = ready!(std::pin::Pin::new(&mut *op).poll(cx));
-                side_pooled(out, op.ring().clone())
+                (side_pooled(out, op.ring().clone()), true)
             }
-            RecvOp::Owned(op) => side_owned(ready!(std::pin::Pin::new(op).poll(cx))),
+            RecvOp::Owned(op) => (side_owned(ready!(std::pin::Pin::new(op).poll(cx))), true),
         };
-        self.recv = None;
+        if ended {
+            self.recv = None;
+        }
         Poll::Ready(self.apply(received))
     }
 
@@ -579,6 +642,9 @@ impl ReadSide {
                 // Nothing was received: the caller starts the next one.
                 Ok(true)
             }
+            // A multishot receive that ended with nothing to give (or that
+            // the kernel refused): the caller starts the next one.
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(true),
             Err(err) => Err(err),
         }
     }
@@ -701,6 +767,34 @@ impl Operation for RecvPooled {
             buffer: cqueue::buffer_select(flags[0]),
         }
     }
+}
+
+/// A multishot receive into the ring's pool: a completion each time data
+/// arrives, until the pool runs out (`ENOBUFS`), the stream ends, or an
+/// error.
+pub(crate) struct RecvMulti {
+    fd: RawFd,
+}
+
+impl Discard for RecvMulti {
+    /// A completion after the stream was dropped: its buffer goes back.
+    fn discard_with_flags(&mut self, _position: usize, _result: i32, flags: u32, ring: &mut RingInner) {
+        if let (Some(id), Some(pool)) = (cqueue::buffer_select(flags), ring.built_pool()) {
+            pool.recycle(id);
+        }
+    }
+}
+
+impl Operation for RecvMulti {
+    type Output = ();
+
+    fn entries(&mut self) -> Chain {
+        Chain::one(opcode::RecvMulti::new(types::Fd(self.fd), GROUP).build())
+    }
+
+    /// Never called: a multishot operation's completions are taken one
+    /// by one (`Multishot::poll_next`).
+    fn complete(self, _results: &[i32]) {}
 }
 
 /// A receive into a buffer of the stream's own (the pool was out of

@@ -31,6 +31,10 @@ const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
 const PARKED_DRIVER: usize = 2;
 const NOTIFIED: usize = 3;
+/// Asleep in its own io_uring ring (`runtime/uring`): woken by a write to
+/// its unpark eventfd, which that ring polls.
+#[cfg(any(feature = "fs", feature = "net"))]
+const PARKED_RING: usize = 4;
 
 /// A worker's parking side, kept in its core.
 #[derive(Debug)]
@@ -55,6 +59,10 @@ struct Inner {
     lock: Mutex<()>,
     condvar: Condvar,
     shared: Arc<SharedDriver>,
+    /// The eventfd that wakes this worker asleep in its ring, made by its
+    /// first such sleep.
+    #[cfg(any(feature = "fs", feature = "net"))]
+    unpark_fd: std::sync::OnceLock<std::os::fd::OwnedFd>,
 }
 
 /// The runtime's driver, taken by whichever idle worker gets it first.
@@ -92,6 +100,8 @@ impl WorkerParker {
                 lock: Mutex::new(()),
                 condvar: Condvar::new(),
                 shared,
+                #[cfg(any(feature = "fs", feature = "net"))]
+                unpark_fd: std::sync::OnceLock::new(),
             }),
             #[cfg(any(feature = "fs", feature = "net"))]
             ring: None,
@@ -131,10 +141,13 @@ impl WorkerParker {
         if timeout == Some(Duration::ZERO) {
             return;
         }
-        // The driver's sleeper reaps this worker's ring only through its
-        // epoll entry while this worker sleeps here.
         #[cfg(any(feature = "fs", feature = "net"))]
         if let Some(index) = self.ring {
+            if inner.shared.handle.sleeps_in_ring() && inner.park_ring(index, timeout) {
+                return;
+            }
+            // The driver's sleeper reaps this worker's ring only through
+            // its epoll entry while this worker sleeps on the condvar.
             inner.shared.handle.arm_ring(index);
         }
         inner.park_condvar(timeout);
@@ -155,12 +168,50 @@ impl WorkerUnparker {
                 inner.condvar.notify_one();
             }
             PARKED_DRIVER => inner.shared.handle.unpark(),
+            #[cfg(any(feature = "fs", feature = "net"))]
+            PARKED_RING => {
+                // The worker sleeps in its ring, which polls this eventfd:
+                // the write posts a completion there (rule 3 of the
+                // driver parker: a write before the sleep starts still
+                // ends it, as the eventfd stays readable).
+                if let Some(fd) = inner.unpark_fd.get() {
+                    crate::sys::eventfd_write(std::os::fd::AsRawFd::as_raw_fd(fd));
+                }
+            }
             actual => unreachable!("inconsistent worker park state: {actual}"),
         }
     }
 }
 
 impl Inner {
+    /// Sleeps in the worker's io_uring ring `index` (its rings serve
+    /// sockets: its receives complete there, and only this thread reaps
+    /// them without delay), woken by its unpark eventfd. Returns false if
+    /// the eventfd cannot be made (the caller sleeps on the condvar).
+    #[cfg(any(feature = "fs", feature = "net"))]
+    fn park_ring(&self, index: usize, timeout: Option<Duration>) -> bool {
+        let fd = match self.unpark_fd.get() {
+            Some(fd) => fd,
+            None => match crate::sys::eventfd() {
+                Ok(fd) => self.unpark_fd.get_or_init(|| fd),
+                Err(_) => return false,
+            },
+        };
+        if self.enter(PARKED_RING) {
+            self.shared
+                .handle
+                .sleep_in_ring(index, timeout, std::os::fd::AsRawFd::as_raw_fd(fd));
+            // Acquire: as in `WorkerParker::park` (a pending or late
+            // unpark is consumed: the worker is running).
+            if self.state.swap(EMPTY, Acquire) == NOTIFIED {
+                // Empty the eventfd, so the ring's poll sees the next
+                // write as a new event.
+                crate::sys::eventfd_drain(std::os::fd::AsRawFd::as_raw_fd(fd));
+            }
+        }
+        true
+    }
+
     /// Moves `EMPTY → parked`; returns `false` (after consuming it) if an
     /// unpark came first.
     fn enter(&self, parked: usize) -> bool {
