@@ -114,7 +114,9 @@ macro_rules! rt_test {
         rt_test!(@with [$build] $($rest)*);
     };
     (@with [$build:path]) => {};
-    (@with [$build:path] $(#[$attr:meta])* fn $name:ident($rt:ident: &Runtime) $body:block $($rest:tt)*) => {
+    (@with [$build:path]
+        $(#[$attr:meta])* fn $name:ident($rt:ident: &Runtime $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -123,7 +125,9 @@ macro_rules! rt_test {
         }
         rt_test!(@with [$build] $($rest)*);
     };
-    (@with [$build:path] $(#[$attr:meta])* fn $name:ident($rt:ident: Runtime) $body:block $($rest:tt)*) => {
+    (@with [$build:path]
+        $(#[$attr:meta])* fn $name:ident($rt:ident: Runtime $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -132,7 +136,10 @@ macro_rules! rt_test {
         }
         rt_test!(@with [$build] $($rest)*);
     };
-    (@with [$build:path] $(#[$attr:meta])* fn $name:ident($rt:ident: &Runtime, $fl:ident: Flavor) $body:block $($rest:tt)*) => {
+    (@with [$build:path]
+        $(#[$attr:meta])*
+        fn $name:ident($rt:ident: &Runtime, $fl:ident: Flavor $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -141,7 +148,10 @@ macro_rules! rt_test {
         }
         rt_test!(@with [$build] $($rest)*);
     };
-    (@with [$build:path] $(#[$attr:meta])* fn $name:ident($rt:ident: Runtime, $fl:ident: Flavor) $body:block $($rest:tt)*) => {
+    (@with [$build:path]
+        $(#[$attr:meta])*
+        fn $name:ident($rt:ident: Runtime, $fl:ident: Flavor $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
