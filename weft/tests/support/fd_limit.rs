@@ -1,6 +1,7 @@
 //! The process's descriptor limit (`RLIMIT_NOFILE`): read, set, raise, and
 //! the next descriptor the kernel hands out, for the tests that run out of
-//! descriptors on purpose or need thousands of them.
+//! descriptors on purpose or need thousands of them; and how a test that
+//! cannot run here says so ([`skip_visibly`]).
 
 use std::io::{self, Write};
 
@@ -63,14 +64,29 @@ pub(crate) fn ensure_fd_limit(needed: libc::rlim_t) -> FdLimit {
         Ok(()) => return FdLimit::Ok,
         Err(reason) => reason,
     };
+    skip_visibly(
+        &reason,
+        &format!(
+            "raise the hard limit (`ulimit -Hn {needed}` as root, or the \
+             container's or service's `nofile` limit)"
+        ),
+    );
+    FdLimit::Skip(reason)
+}
+
+/// A test that cannot run here (`reason`) and must not pass as if it had:
+/// under CI ([`in_ci`]) this panics with the reason and `remedy` (what
+/// would let it run); elsewhere it prints `SKIPPED: <test>: <reason>`
+/// straight to the process's stderr, past the test harness's output
+/// capture, so that the line shows among the results of a plain `cargo
+/// test`, and returns: the test then returns at once.
+pub(crate) fn skip_visibly(reason: &str, remedy: &str) {
     // The test harness names each test's thread after the test.
     let thread = std::thread::current();
     let test = thread.name().unwrap_or("a test");
     assert!(
         !in_ci(),
-        "{test} cannot run: {reason}. Under CI a skipped test is a failure: \
-         raise the hard limit (`ulimit -Hn {needed}` as root, or the \
-         container's or service's `nofile` limit)"
+        "{test} cannot run: {reason}. Under CI a skipped test is a failure: {remedy}"
     );
     let line = format!(
         "\nSKIPPED: {test}: {reason}; it passes without running \
@@ -79,7 +95,6 @@ pub(crate) fn ensure_fd_limit(needed: libc::rlim_t) -> FdLimit {
     // `io::stderr()` itself is not captured (only `eprint!` is). If even
     // stderr cannot be written, there is nobody left to tell.
     let _ = io::stderr().lock().write_all(line.as_bytes());
-    FdLimit::Skip(reason)
 }
 
 /// Whether the tests run under CI: the `CI` environment variable is set to

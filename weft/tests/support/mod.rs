@@ -58,6 +58,12 @@ impl Flavor {
         self.builder().build().unwrap()
     }
 
+    /// [`build`](Flavor::build), for `rt_test!` (which takes builders that
+    /// may skip).
+    pub(crate) fn build_some(self) -> Option<Runtime> {
+        Some(self.build())
+    }
+
     /// Worker threads that poll tasks.
     pub(crate) fn workers(self) -> usize {
         match self {
@@ -91,66 +97,94 @@ pub(crate) fn current_thread_rt() -> Runtime {
 /// Each body becomes a module `name` with one `#[test]` per flavor
 /// (`name::current_thread`, later `name::multi_thread_1`, ...). Adding a
 /// flavor is one line in the `@flavors` arm.
+///
+/// The runtimes are [`Flavor::build`]'s. A first line `#![build = f]`
+/// builds them with `f: fn(Flavor) -> Option<Runtime>` instead, for every
+/// body of the invocation; `None` (the runtime cannot be had here, after a
+/// visible skip: [`skip_visibly`]) ends the test at once:
+///
+/// ```ignore
+/// rt_test! {
+///     #![build = uring_runtime]
+///     fn reads(rt: &Runtime) { ... }
+/// }
+/// ```
 macro_rules! rt_test {
-    () => {};
-    ($(#[$attr:meta])* fn $name:ident($rt:ident: &Runtime) $body:block $($rest:tt)*) => {
+    (#![build = $build:path] $($rest:tt)*) => {
+        rt_test!(@with [$build] $($rest)*);
+    };
+    (@with [$build:path]) => {};
+    (@with [$build:path]
+        $(#[$attr:meta])* fn $name:ident($rt:ident: &Runtime $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             fn body($rt: &weft::runtime::Runtime) $body
-            rt_test!(@flavors [$(#[$attr])*] |rt, _flavor| body(&rt));
+            rt_test!(@flavors [$build] [$(#[$attr])*] |rt, _flavor| body(&rt));
         }
-        rt_test!($($rest)*);
+        rt_test!(@with [$build] $($rest)*);
     };
-    ($(#[$attr:meta])* fn $name:ident($rt:ident: Runtime) $body:block $($rest:tt)*) => {
+    (@with [$build:path]
+        $(#[$attr:meta])* fn $name:ident($rt:ident: Runtime $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             fn body($rt: weft::runtime::Runtime) $body
-            rt_test!(@flavors [$(#[$attr])*] |rt, _flavor| body(rt));
+            rt_test!(@flavors [$build] [$(#[$attr])*] |rt, _flavor| body(rt));
         }
-        rt_test!($($rest)*);
+        rt_test!(@with [$build] $($rest)*);
     };
-    ($(#[$attr:meta])* fn $name:ident($rt:ident: &Runtime, $fl:ident: Flavor) $body:block $($rest:tt)*) => {
+    (@with [$build:path]
+        $(#[$attr:meta])*
+        fn $name:ident($rt:ident: &Runtime, $fl:ident: Flavor $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             fn body($rt: &weft::runtime::Runtime, $fl: $crate::support::Flavor) $body
-            rt_test!(@flavors [$(#[$attr])*] |rt, flavor| body(&rt, flavor));
+            rt_test!(@flavors [$build] [$(#[$attr])*] |rt, flavor| body(&rt, flavor));
         }
-        rt_test!($($rest)*);
+        rt_test!(@with [$build] $($rest)*);
     };
-    ($(#[$attr:meta])* fn $name:ident($rt:ident: Runtime, $fl:ident: Flavor) $body:block $($rest:tt)*) => {
+    (@with [$build:path]
+        $(#[$attr:meta])*
+        fn $name:ident($rt:ident: Runtime, $fl:ident: Flavor $(,)?) $body:block $($rest:tt)*
+    ) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
             fn body($rt: weft::runtime::Runtime, $fl: $crate::support::Flavor) $body
-            rt_test!(@flavors [$(#[$attr])*] |rt, flavor| body(rt, flavor));
+            rt_test!(@flavors [$build] [$(#[$attr])*] |rt, flavor| body(rt, flavor));
         }
-        rt_test!($($rest)*);
+        rt_test!(@with [$build] $($rest)*);
     };
-    (@flavors [$($attr:tt)*] |$rt:ident, $fl:ident| $call:expr) => {
+    (@flavors [$build:path] [$($attr:tt)*] |$rt:ident, $fl:ident| $call:expr) => {
         #[test]
         $($attr)*
         fn current_thread() {
             let $fl = $crate::support::Flavor::CurrentThread;
-            let $rt = $fl.build();
+            let Some($rt) = $build($fl) else { return };
             $call;
         }
         #[test]
         $($attr)*
         fn multi_thread_1() {
             let $fl = $crate::support::Flavor::MultiThread(1);
-            let $rt = $fl.build();
+            let Some($rt) = $build($fl) else { return };
             $call;
         }
         #[test]
         $($attr)*
         fn multi_thread_4() {
             let $fl = $crate::support::Flavor::MultiThread(4);
-            let $rt = $fl.build();
+            let Some($rt) = $build($fl) else { return };
             $call;
         }
+    };
+    ($($rest:tt)*) => {
+        rt_test!(@with [$crate::support::Flavor::build_some] $($rest)*);
     };
 }
 pub(crate) use rt_test;
