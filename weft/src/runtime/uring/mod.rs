@@ -119,9 +119,15 @@
 //! **Shutdown.** Dropping the runtime cancels its tasks, whose dropped
 //! operations leave their data in the rings (rule 4). When the last
 //! reference to a ring goes (the driver's, or that of an operation that
-//! outlives the runtime), the ring cancels everything in flight and waits
-//! for the completions, at most 10 s; what is still in flight then is
-//! leaked on purpose (never freed while the kernel may write it).
+//! outlives the runtime), the ring cancels what is in flight, except the
+//! operations that run to completion once started (writes, sends: bytes a
+//! write took reach the kernel, as on epoll), and waits for the
+//! completions, at most 10 s; what is still in flight then is leaked on
+//! purpose (never freed while the kernel may write it). A runtime dropped
+//! with sends still in flight (a peer that does not read yet) hands their
+//! ring to a `weft-uring-linger` thread that waits for them, up to 60 s,
+//! so the bytes reach a peer that reads only later, as a closed socket's
+//! send queue does on epoll; the runtime's drop does not wait.
 //!
 //! **`read_file`.** With direct descriptors (Linux 5.19: a sparse file
 //! table registered per ring), the open and the first two reads are one
@@ -291,6 +297,31 @@ impl Rings {
 
     pub(crate) fn id(&self) -> usize {
         self.id
+    }
+}
+
+/// How long a dropped runtime's ring keeps waiting, on a thread of its
+/// own, for the sends still in flight (a peer that reads slowly, or only
+/// once the runtime is gone).
+const LINGER_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Drop for Rings {
+    /// A ring with sends in flight whose futures are gone holds bytes a
+    /// write reported as written: on epoll they would sit in the socket's
+    /// send queue and reach the peer after the runtime is gone, so here a
+    /// thread keeps the ring until they are sent (at most `LINGER_LIMIT`),
+    /// and the runtime's drop does not wait for the peer.
+    fn drop(&mut self) {
+        for ring in std::mem::take(&mut self.rings).into_vec() {
+            if Arc::strong_count(&ring) > 1 || !ring.has_orphans_that_complete() {
+                continue;
+            }
+            // Spawning may fail: the closure, and the ring with it, is then
+            // dropped here (the ring's own drop waits a shorter while).
+            let _ = std::thread::Builder::new()
+                .name("weft-uring-linger".into())
+                .spawn(move || ring.linger(LINGER_LIMIT));
+        }
     }
 }
 

@@ -356,7 +356,7 @@ impl<T: Operation> Drop for Op<T> {
                     }
                     Slot::Waiting(waker) => {
                         wakers[position] = waker;
-                        *inner.slot_mut(slot) = Slot::Orphan(position, data.clone());
+                        *inner.slot_mut(slot) = Slot::Orphan(position, data.clone(), self.cancel_on_drop);
                         if self.cancel_on_drop {
                             inner.push_cancel(slot);
                         }

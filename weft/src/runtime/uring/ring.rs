@@ -161,7 +161,10 @@ pub(super) enum Slot {
     Done(i32, u32),
     /// Its future was dropped: what the kernel may still use, kept until
     /// the completion comes (shared by the slots of one chain).
-    Orphan(usize, Arc<Mutex<Box<dyn Discard>>>),
+    /// The flag: the ring's drop cancels it (false for operations that
+    /// run to completion once started: a send's bytes reach the peer even
+    /// when the runtime is dropped right after the write).
+    Orphan(usize, Arc<Mutex<Box<dyn Discard>>>, bool),
     /// A multishot operation (`uring/multishot.rs`): the completions not
     /// taken yet, the waker of its latest poller, and whether its last
     /// completion (no `IORING_CQE_F_MORE`) came.
@@ -734,7 +737,7 @@ impl RingInner {
         }
         match std::mem::replace(self.slot_mut(user_data), Slot::Done(result, flags)) {
             Slot::Waiting(waker) => after.wakers.extend(waker),
-            Slot::Orphan(position, data) => {
+            Slot::Orphan(position, data, _) => {
                 data.lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .discard_with_flags(position, result, flags, self);
@@ -760,9 +763,87 @@ impl RingInner {
     }
 }
 
+impl RingShared {
+    /// Whether an operation that runs to completion once started (a send,
+    /// a write) is still in flight with its future gone.
+    pub(crate) fn has_orphans_that_complete(&self) -> bool {
+        self.lock().has_orphans_that_complete()
+    }
+
+    /// The shutdown of a ring whose last owner is the runtime being
+    /// dropped, on a thread of its own (`Rings`' drop): cancels what can
+    /// be cancelled, then waits up to `limit` for the sends still in
+    /// flight, whose bytes a write already reported as written: they
+    /// reach the peer when it reads, as bytes left in a closed socket's
+    /// send queue do. The ring's drop follows.
+    pub(crate) fn linger(&self, limit: Duration) {
+        let mut after = AfterUnlock::default();
+        {
+            let mut inner = self.lock();
+            inner.cancel_orphans();
+            let deadline = Instant::now() + limit;
+            inner.drain_until(deadline, &mut after, |inner| !inner.has_orphans_that_complete());
+        }
+        // Outside the lock: a dropped operation's data may lock the ring.
+        after.run();
+    }
+}
+
+impl RingInner {
+    fn has_orphans_that_complete(&self) -> bool {
+        self.slots.iter().any(|slot| matches!(slot, Slot::Orphan(_, _, false)))
+    }
+
+    /// Cancels every operation whose future is gone, but those that run to
+    /// completion once started.
+    fn cancel_orphans(&mut self) {
+        let orphans: Vec<u64> = self
+            .slots
+            .iter()
+            .zip(&self.generations)
+            .enumerate()
+            .filter(|(_, (slot, _))| {
+                matches!(slot, Slot::Orphan(_, _, true) | Slot::MultishotOrphan(_))
+            })
+            .map(|(index, (_, &generation))| (u64::from(generation) << 32) | index as u64)
+            .collect();
+        for user_data in orphans {
+            self.push_cancel(user_data);
+        }
+    }
+
+    /// Submits, then waits for and reaps completions until `done` or
+    /// nothing is in flight or `deadline` passed; what the completions
+    /// release goes to `after`.
+    fn drain_until(
+        &mut self,
+        deadline: Instant,
+        after: &mut AfterUnlock,
+        done: impl Fn(&RingInner) -> bool,
+    ) {
+        while self.in_flight > 0 && !done(self) {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            self.push_pending_closes();
+            let timeout = types::Timespec::from((deadline - now).min(Duration::from_millis(100)));
+            let args = types::SubmitArgs::new().timespec(&timeout);
+            match self.uring.submitter().submit_with_args(1, &args) {
+                Ok(n) => self.unsubmitted = self.unsubmitted.saturating_sub(n),
+                Err(err) if err.raw_os_error() == Some(libc::ETIME) => {}
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+            self.reap(after);
+        }
+    }
+}
+
 impl Drop for RingShared {
     /// Shutdown rule: nothing the kernel may still write is freed. Every
-    /// operation still in flight is cancelled, and the completions are
+    /// operation still in flight is cancelled (but those that run to
+    /// completion: writes, sends), and the completions are
     /// waited for (at most `DRAIN_LIMIT`); what is still in flight after
     /// that is leaked on purpose.
     fn drop(&mut self) {
@@ -773,35 +854,9 @@ impl Drop for RingShared {
         if inner.in_flight == 0 {
             return;
         }
-        let orphans: Vec<u64> = inner
-            .slots
-            .iter()
-            .zip(&inner.generations)
-            .enumerate()
-            .filter(|(_, (slot, _))| matches!(slot, Slot::Orphan(..) | Slot::MultishotOrphan(_)))
-            .map(|(index, (_, &generation))| (u64::from(generation) << 32) | index as u64)
-            .collect();
-        for user_data in orphans {
-            inner.push_cancel(user_data);
-        }
-        let deadline = Instant::now() + DRAIN_LIMIT;
+        inner.cancel_orphans();
         let mut after = AfterUnlock::default();
-        while inner.in_flight > 0 {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            inner.push_pending_closes();
-            let timeout = types::Timespec::from((deadline - now).min(Duration::from_millis(100)));
-            let args = types::SubmitArgs::new().timespec(&timeout);
-            match inner.uring.submitter().submit_with_args(1, &args) {
-                Ok(n) => inner.unsubmitted = inner.unsubmitted.saturating_sub(n),
-                Err(err) if err.raw_os_error() == Some(libc::ETIME) => {}
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => break,
-            }
-            inner.reap(&mut after);
-        }
+        inner.drain_until(Instant::now() + DRAIN_LIMIT, &mut after, |_| false);
         after.run();
         if inner.in_flight > 0 {
             // The kernel still owns some buffers: leak them rather than
