@@ -76,6 +76,17 @@ pub enum IoBackend {
     ///   send (`EPIPE`, `ECONNRESET`) is returned by the next write, flush
     ///   or shutdown; bytes written before the stream is dropped are still
     ///   sent.
+    /// * **The runtime finishes what a drop leaves.** Dropping a stream or
+    ///   an owned write half while its last send is in flight closes or
+    ///   shuts the socket down when that send completes, which the
+    ///   runtime sees only while it runs: a thread that blocks the only
+    ///   worker right after the drop (`current_thread`) delays the peer's
+    ///   end of stream until it returns. Dropping the runtime waits up to
+    ///   1 s for sends still in flight, then a `weft-uring-linger` thread
+    ///   waits up to 60 s more for a peer that reads late; a process that
+    ///   exits meanwhile loses the bytes not sent yet (on epoll they would
+    ///   sit in the kernel's send queue). `flush().await` or
+    ///   `shutdown().await` before the drop sends them first.
     /// * **A read may receive more than it returns.** A receive that
     ///   completes after its read future was dropped (a `select!` branch
     ///   that lost) keeps its bytes for the next read, `try_read` or

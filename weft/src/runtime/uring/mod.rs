@@ -124,10 +124,12 @@
 //! write took reach the kernel, as on epoll), and waits for the
 //! completions, at most 10 s; what is still in flight then is leaked on
 //! purpose (never freed while the kernel may write it). A runtime dropped
-//! with sends still in flight (a peer that does not read yet) hands their
-//! ring to a `weft-uring-linger` thread that waits for them, up to 60 s,
-//! so the bytes reach a peer that reads only later, as a closed socket's
-//! send queue does on epoll; the runtime's drop does not wait.
+//! with sends still in flight waits for them up to 1 s, then hands their
+//! ring to a `weft-uring-linger` thread that waits up to 60 s more, so the
+//! bytes reach a peer that reads only later, as a closed socket's send
+//! queue does on epoll, and a peer that does not read holds the drop for
+//! at most that second. A process that exits meanwhile loses what was not
+//! sent yet: `flush()` or `shutdown()` waits for the sends.
 //!
 //! **`read_file`.** With direct descriptors (Linux 5.19: a sparse file
 //! table registered per ring), the open and the first two reads are one
@@ -197,6 +199,7 @@ use crate::loom::Arc;
 use crate::runtime::context;
 use ops::{OpenRead, ReadDirect, MAX_TRANSFER};
 use std::ffi::CString;
+use std::time::{Duration, Instant};
 use std::io;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -300,27 +303,37 @@ impl Rings {
     }
 }
 
-/// How long a dropped runtime's ring keeps waiting, on a thread of its
-/// own, for the sends still in flight (a peer that reads slowly, or only
-/// once the runtime is gone).
-const LINGER_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a runtime's drop waits for its sends still in flight (a peer
+/// that reads: the process may exit right after, and take unsent bytes
+/// with it).
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(1);
+/// How long a ring keeps waiting after that, on a thread of its own (a
+/// peer that reads slowly, or only once the runtime is gone).
+const LINGER_LIMIT: Duration = Duration::from_secs(60);
 
 impl Drop for Rings {
     /// A ring with sends in flight whose futures are gone holds bytes a
-    /// write reported as written: on epoll they would sit in the socket's
-    /// send queue and reach the peer after the runtime is gone, so here a
-    /// thread keeps the ring until they are sent (at most `LINGER_LIMIT`),
-    /// and the runtime's drop does not wait for the peer.
+    /// write reported as written. On epoll they would sit in the socket's
+    /// send queue and reach the peer after the runtime is gone, even after
+    /// the process exits: here the drop waits for them a while
+    /// (`SHUTDOWN_WAIT`), then a thread keeps the ring until they are sent
+    /// (`LINGER_LIMIT`), so a peer that is not reading does not hold the
+    /// runtime's drop.
     fn drop(&mut self) {
+        let deadline = Instant::now() + SHUTDOWN_WAIT;
         for ring in std::mem::take(&mut self.rings).into_vec() {
             if Arc::strong_count(&ring) > 1 || !ring.has_orphans_that_complete() {
+                continue;
+            }
+            ring.linger(deadline);
+            if !ring.has_orphans_that_complete() {
                 continue;
             }
             // Spawning may fail: the closure, and the ring with it, is then
             // dropped here (the ring's own drop waits a shorter while).
             let _ = std::thread::Builder::new()
                 .name("weft-uring-linger".into())
-                .spawn(move || ring.linger(LINGER_LIMIT));
+                .spawn(move || ring.linger(Instant::now() + LINGER_LIMIT));
         }
     }
 }

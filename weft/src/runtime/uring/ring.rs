@@ -771,17 +771,16 @@ impl RingShared {
     }
 
     /// The shutdown of a ring whose last owner is the runtime being
-    /// dropped, on a thread of its own (`Rings`' drop): cancels what can
-    /// be cancelled, then waits up to `limit` for the sends still in
-    /// flight, whose bytes a write already reported as written: they
-    /// reach the peer when it reads, as bytes left in a closed socket's
-    /// send queue do. The ring's drop follows.
-    pub(crate) fn linger(&self, limit: Duration) {
+    /// dropped (`Rings`' drop): cancels what can be cancelled, then waits
+    /// until `deadline` for the sends still in flight, whose bytes a write
+    /// already reported as written: they reach the peer when it reads, as
+    /// bytes left in a closed socket's send queue do. The ring's drop
+    /// follows.
+    pub(crate) fn linger(&self, deadline: Instant) {
         let mut after = AfterUnlock::default();
         {
             let mut inner = self.lock();
             inner.cancel_orphans();
-            let deadline = Instant::now() + limit;
             inner.drain_until(deadline, &mut after, |inner| !inner.has_orphans_that_complete());
         }
         // Outside the lock: a dropped operation's data may lock the ring.
