@@ -998,7 +998,7 @@ impl Builder {
     /// # Differences from tokio
     ///
     /// tokio has no such setting: its sockets always run on epoll, as
-    /// [`IoBackend::Epoll`] does.
+    /// [`IoBackend::Epoll`](crate::runtime::IoBackend::Epoll) does.
     ///
     /// # Examples
     ///

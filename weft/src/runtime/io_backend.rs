@@ -60,9 +60,7 @@ pub enum IoBackend {
     ///
     /// **Work in progress** (not yet what `Auto` picks): reads, writes
     /// and shutdown of TCP and Unix streams run on the ring; connects and
-    /// accepts still wait in epoll; several tasks awaiting `readable()`
-    /// or `writable()` on one stream at once while an operation of that
-    /// direction is in flight wake only the last one.
+    /// accepts still wait in epoll.
     ///
     /// # Differences from tokio
     ///

@@ -186,6 +186,7 @@ mod ops;
 mod probe;
 mod ring;
 mod stream;
+mod waiters;
 #[cfg(test)]
 mod tests;
 

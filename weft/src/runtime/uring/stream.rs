@@ -42,14 +42,18 @@
 //!   mutex (a reader task and a writer task of split halves do not meet);
 //!   a ring's mutex is taken under them, never the other way around.
 //!
-//! Readiness (`readable`, `try_read`, `try_io`) is the I/O driver's: the
-//! socket enters epoll on the first such call (`runtime/io/poll_evented.rs`);
-//! `held` bytes count as readable, and `try_read` returns them first.
+//! Readiness (`readable`, `writable`) is the ring's while an operation of
+//! that direction is in flight or bytes are held (`held` bytes count as
+//! readable, and `try_read` returns them first); several tasks may wait
+//! for it at once (`uring/waiters.rs`). Otherwise it is the I/O driver's:
+//! the socket enters epoll on the first such call
+//! (`runtime/io/poll_evented.rs`).
 
 use super::buffers::{BUFFER_SIZE, GROUP};
 use super::op::{Chain, Discard, Operation};
 use super::ring::{RingInner, RingShared};
 use super::multishot::Multishot;
+use super::waiters::Waiters;
 use super::{Op, Ring};
 use crate::runtime::waiting_on::{IoDirection, WaitingOn};
 use std::sync::atomic::Ordering::Relaxed;
@@ -86,6 +90,8 @@ struct ReadSide {
     recv: Option<RecvOp>,
     /// The pool was out of buffers: the next receive brings its own.
     own_buffer: bool,
+    /// The tasks waiting for the receive in flight.
+    waiters: Waiters,
 }
 
 enum RecvOp {
@@ -136,6 +142,8 @@ struct WriteSide {
     /// The shutdown left to the send in flight when the write direction
     /// was shut down (`shutdown_write`).
     shutdown_after: Option<Arc<ShutdownAfter>>,
+    /// The tasks waiting for the send in flight.
+    waiters: Waiters,
 }
 
 impl RingStream {
@@ -611,17 +619,20 @@ impl ReadSide {
 
     /// Polls the receive in flight; when it completes, applies it.
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
-        let (received, ended) = match self.recv.as_mut().expect("a receive in flight") {
+        let recv = self.recv.as_mut().expect("a receive in flight");
+        let (received, ended) = ready!(self.waiters.poll_with(cx, |cx| match recv {
             RecvOp::Multi(op) => {
                 let next = ready!(op.poll_next(cx));
-                side_multi(next, op.ring())
+                Poll::Ready(side_multi(next, op.ring()))
             }
             RecvOp::Pooled(op) => {
                 let out = ready!(std::pin::Pin::new(&mut *op).poll(cx));
-                (side_pooled(out, op.ring().clone()), true)
+                Poll::Ready((side_pooled(out, op.ring().clone()), true))
             }
-            RecvOp::Owned(op) => (side_owned(ready!(std::pin::Pin::new(op).poll(cx))), true),
-        };
+            RecvOp::Owned(op) => {
+                Poll::Ready((side_owned(ready!(std::pin::Pin::new(op).poll(cx))), true))
+            }
+        }));
         if ended {
             self.recv = None;
         }
@@ -690,7 +701,7 @@ impl WriteSide {
         let Some(op) = self.send.as_mut() else {
             return Poll::Ready(());
         };
-        let output = ready!(std::pin::Pin::new(op).poll(cx));
+        let output = ready!(self.waiters.poll_with(cx, |cx| std::pin::Pin::new(op).poll(cx)));
         self.finish_send(output);
         Poll::Ready(())
     }

@@ -29,7 +29,12 @@ fn builder(flavor: &str, config: RingConfig, backend: FsBackend) -> Builder {
         }
         other => unreachable!("no flavor {other}"),
     };
-    builder.enable_all().fs_backend(backend);
+    // Sockets on epoll unless a test asks for rings that serve them (so
+    // `WEFT_IO_BACKEND` does not change what these file tests see).
+    builder
+        .enable_all()
+        .fs_backend(backend)
+        .io_backend(crate::runtime::IoBackend::Epoll);
     builder.ring_config = config;
     builder
 }
