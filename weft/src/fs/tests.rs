@@ -22,8 +22,9 @@ const PATIENCE: Duration = Duration::from_secs(20);
 
 const FLAVORS: [&str; 2] = ["current_thread", "multi_thread"];
 
-/// A runtime of `flavor` on the io_uring backend (whatever the
-/// environment says: `IoUring` is not `Auto`).
+/// A runtime of `flavor` with files on io_uring (whatever the environment
+/// says: `IoUring` is not `Auto`) and sockets on epoll (rings that serve
+/// sockets size their completion queue for them, not by `config`).
 fn ring_runtime(flavor: &str, config: RingConfig) -> Runtime {
     let mut builder = match flavor {
         "current_thread" => Builder::new_current_thread(),
@@ -34,7 +35,10 @@ fn ring_runtime(flavor: &str, config: RingConfig) -> Runtime {
         }
         other => unreachable!("no flavor {other}"),
     };
-    builder.enable_all().fs_backend(FsBackend::IoUring);
+    builder
+        .enable_all()
+        .fs_backend(FsBackend::IoUring)
+        .io_backend(crate::runtime::IoBackend::Epoll);
     builder.ring_config = config;
     builder.build().expect("this kernel allows io_uring")
 }
