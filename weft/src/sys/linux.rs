@@ -376,6 +376,38 @@ crate::sys::cfg_io_uring! {
         epoll_ctl_ring(epoll, libc::EPOLL_CTL_DEL, fd, token)
     }
 
+    /// `io_uring_enter` on ring `fd` that submits up to `to_submit`
+    /// entries and does not wait (it also posts the completions of this
+    /// thread's operations that wait for it to enter the kernel). Returns
+    /// the entries the kernel took; a kernel short of resources (`EBUSY`,
+    /// `EAGAIN`) takes none, which is no error (they stay queued). As with
+    /// [`io_uring_wait`], the ring's lock is not needed.
+    pub(crate) fn io_uring_submit(fd: RawFd, to_submit: u32) -> io::Result<u32> {
+        loop {
+            // SAFETY: no argument names memory (no EXT_ARG, no sigmask).
+            let result = unsafe {
+                libc::syscall(
+                    libc::SYS_io_uring_enter,
+                    fd,
+                    to_submit,
+                    0u32,
+                    0u32,
+                    std::ptr::null::<libc::c_void>(),
+                    0usize,
+                )
+            };
+            if result >= 0 {
+                return Ok(result as u32);
+            }
+            let err = io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EBUSY | libc::EAGAIN) => return Ok(0),
+                _ => return Err(err),
+            }
+        }
+    }
+
     /// `io_uring_enter` on ring `fd`: submits up to `to_submit` entries
     /// and waits until at least one completion is posted, or `timeout`
     /// passes (`None`: no limit), or a signal interrupts. Returns the

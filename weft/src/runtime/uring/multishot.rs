@@ -70,7 +70,7 @@ impl<T: Operation> Multishot<T> {
         self.user_data = Some(user_data);
         if submitter == Submitter::Other {
             let mut after = AfterUnlock::default();
-            inner.submit();
+            let mut inner = self.ring.submit_unlocked(inner);
             inner.reap(&mut after);
             inner.arm();
             drop(inner);

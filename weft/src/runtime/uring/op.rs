@@ -254,7 +254,7 @@ impl<T: Operation> Op<T> {
         // and take what completed inline (a read from the page cache
         // often does), so the result needs no wake-up.
         let mut after = super::ring::AfterUnlock::default();
-        inner.submit();
+        let mut inner = self.ring.submit_unlocked(inner);
         inner.reap(&mut after);
         if submitter == Submitter::Other {
             // The owner may sleep: what is left must wake a sleeper.

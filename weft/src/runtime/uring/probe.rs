@@ -94,7 +94,11 @@ pub(crate) fn build_rings(count: usize, config: RingConfig, sockets: bool) -> io
         // data: the completion queue, which bounds what is in flight (rule
         // 6), must hold one per connection of the worker.
         let cq_entries = if sockets { SOCKET_CQ_ENTRIES.max(entries * 2) } else { entries * 2 };
-        let uring = IoUring::builder().setup_cqsize(cq_entries).build(entries)?;
+        let uring = if sockets {
+            build_socket_ring(cq_entries, entries)?
+        } else {
+            IoUring::builder().setup_cqsize(cq_entries).build(entries)?
+        };
         if index == 0 {
             check_opcodes(&uring, &REQUIRED)?;
             socket_support = sockets
@@ -118,6 +122,29 @@ pub(crate) fn build_rings(count: usize, config: RingConfig, sockets: bool) -> io
         files: false,
         sockets: socket_support,
     })
+}
+
+/// A ring for sockets: completions are posted without interrupting the
+/// thread that submitted the operation while it runs in user space
+/// (`IORING_SETUP_COOP_TASKRUN`, Linux 5.19), so a send to a socket whose
+/// receive another worker owns costs that worker no interrupt; it posts
+/// the completion at its next system call, or at once if it sleeps (the
+/// kernel wakes an interruptible sleeper either way). `TASKRUN_FLAG` says
+/// when such completions wait, so the owner's check enters the kernel for
+/// them (`RingInner::submit`). Older kernels refuse the flags
+/// (`EINVAL`): the ring is built without them.
+fn build_socket_ring(cq_entries: u32, entries: u32) -> io::Result<IoUring> {
+    let coop = IoUring::builder()
+        .setup_cqsize(cq_entries)
+        .setup_coop_taskrun()
+        .setup_taskrun_flag()
+        .build(entries);
+    match coop {
+        Err(err) if err.raw_os_error() == Some(libc::EINVAL) => {
+            IoUring::builder().setup_cqsize(cq_entries).build(entries)
+        }
+        other => other,
+    }
 }
 
 fn check_opcodes(uring: &IoUring, required: &[(u8, &str)]) -> io::Result<()> {

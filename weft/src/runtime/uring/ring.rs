@@ -249,6 +249,35 @@ impl RingShared {
         }
     }
 
+    /// Submits what is pushed with the ring's lock released for the
+    /// system call, and returns the lock taken again. The kernel runs a
+    /// send inline in `io_uring_enter` (the whole TCP transmit path, the
+    /// receiver's softirq included), and another worker polling an
+    /// operation of this ring (a task that moved) must not wait for that;
+    /// the kernel serializes submitters itself, and an entry is complete
+    /// in the queue before the tail that shows it (`push`). Also enters
+    /// when completions of this thread's operations wait for it (rings
+    /// built with `COOP_TASKRUN`), so they are posted.
+    pub(super) fn submit_unlocked<'a>(&'a self, mut inner: RingGuard<'a>) -> RingGuard<'a> {
+        inner.push_pending_closes();
+        if inner.unsubmitted == 0 && !inner.uring.submission().taskrun() {
+            return inner;
+        }
+        let to_submit = u32::try_from(inner.unsubmitted).unwrap_or(u32::MAX);
+        drop(inner);
+        let result = crate::sys::io_uring_submit(self.fd, to_submit);
+        let mut inner = self.lock();
+        if let Err(err) = result {
+            panic!("io_uring_enter failed: {err}");
+        }
+        inner.enters += 1;
+        // What the kernel has not taken yet (ours, or entries another
+        // thread pushed meanwhile).
+        let unsubmitted = inner.uring.submission().len();
+        inner.unsubmitted = unsubmitted;
+        inner
+    }
+
     /// Gives the ring the I/O driver's epoll instance `epoll` and its
     /// token there; the ring's descriptor enters it when armed.
     pub(crate) fn attach_to_epoll(&self, epoll: Arc<OwnedFd>, token: u64) -> io::Result<()> {
@@ -268,12 +297,12 @@ impl RingShared {
             return false;
         }
         let after = {
-            let mut inner = self.lock();
+            let inner = self.lock();
             if inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0 {
                 return false;
             }
             let mut after = AfterUnlock::default();
-            inner.submit();
+            let mut inner = self.submit_unlocked(inner);
             inner.reap(&mut after);
             if arm {
                 inner.arm();
@@ -601,7 +630,10 @@ impl RingInner {
     /// flush; an interrupted call is retried.
     pub(super) fn submit(&mut self) {
         self.push_pending_closes();
-        if self.unsubmitted == 0 {
+        // Nothing to submit, but completions of this thread's operations
+        // may wait for it to enter the kernel (rings built with
+        // `COOP_TASKRUN`, `probe.rs`): an enter posts them.
+        if self.unsubmitted == 0 && !self.uring.submission().taskrun() {
             return;
         }
         loop {

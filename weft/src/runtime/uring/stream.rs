@@ -454,7 +454,10 @@ impl Drop for RingStream {
 /// kernel before `poll_write` returns, as on epoll, or a thread that
 /// blocks after writing (a std client in the same `block_on`) would wait
 /// for bytes still in the submission queue. No room: a later poll pushes
-/// it.
+/// it. (Leaving a task's send for the worker's flush when other tasks are
+/// ready, as rule 7 does for receives, was measured slower: the peer's
+/// worker idles until the flush; the 10-connection echo went from 135k to
+/// 63k msg/s.)
 fn start_and_submit(op: &mut Op<SendOp>) {
     if op.start() {
         op.ring().flush(false);
