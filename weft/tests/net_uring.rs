@@ -225,6 +225,130 @@ macro_rules! fault_tests {
             #![build = $build]
 
             // ---------------------------------------------------------
+            // Accepts (a multishot accept on io_uring)
+            // ---------------------------------------------------------
+
+            /// Several tasks accept on one listener while many clients
+            /// connect: every connection is accepted exactly once, with its
+            /// peer's address.
+            fn every_connection_is_accepted_once_by_one_of_several_tasks(rt: &Runtime) {
+                let _watchdog = Watchdog::new(
+                    "every_connection_is_accepted_once_by_one_of_several_tasks",
+                );
+                const CLIENTS: u32 = 300;
+                rt.block_on(async {
+                    let listener = Arc::new(weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap());
+                    let addr = listener.local_addr().unwrap();
+                    let (tx, mut rx) = weft::sync::mpsc::unbounded_channel();
+                    let acceptors: Vec<_> = (0..4)
+                        .map(|_| {
+                            let listener = listener.clone();
+                            let tx = tx.clone();
+                            weft::spawn(async move {
+                                loop {
+                                    let (mut stream, peer) = listener.accept().await.unwrap();
+                                    let mut id = [0u8; 4];
+                                    stream.read_exact(&mut id).await.unwrap();
+                                    if tx.send((u32::from_le_bytes(id), peer)).is_err() {
+                                        return;
+                                    }
+                                }
+                            })
+                        })
+                        .collect();
+                    let clients: Vec<_> = (0..CLIENTS)
+                        .map(|id| {
+                            weft::spawn(async move {
+                                let mut stream = TcpStream::connect(addr).await.unwrap();
+                                stream.write_all(&id.to_le_bytes()).await.unwrap();
+                                (id, stream.local_addr().unwrap(), stream)
+                            })
+                        })
+                        .collect();
+                    let clients = join_all(clients, "connects").await;
+                    let mut seen = std::collections::HashMap::new();
+                    for _ in 0..CLIENTS {
+                        let (id, peer) = within("accepts", rx.recv()).await.unwrap();
+                        assert!(seen.insert(id, peer).is_none(), "connection {id} accepted twice");
+                    }
+                    for (id, local, _stream) in &clients {
+                        assert_eq!(seen.get(id), Some(local), "connection {id}: peer address");
+                    }
+                    for acceptor in acceptors {
+                        acceptor.abort();
+                    }
+                });
+            }
+
+            /// A server that stops accepting leaves the connections waiting
+            /// (in the listen queue, or accepted ahead on io_uring, which
+            /// stops after `ACCEPT_AHEAD`): when it accepts again, every
+            /// one is there and works.
+            fn connections_wait_for_a_server_that_stops_accepting(rt: &Runtime) {
+                let _watchdog = Watchdog::new("connections_wait_for_a_server_that_stops_accepting");
+                const CLIENTS: u32 = 200;
+                rt.block_on(async {
+                    let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    // One accepted: the multishot accept runs from here on.
+                    let first = weft::spawn(TcpStream::connect(addr));
+                    let (_first, _) = within("first accept", listener.accept()).await.unwrap();
+                    first.await.unwrap().unwrap();
+                    let clients: Vec<_> = (0..CLIENTS)
+                        .map(|id| {
+                            weft::spawn(async move {
+                                let mut stream = TcpStream::connect(addr).await.unwrap();
+                                stream.write_all(&id.to_le_bytes()).await.unwrap();
+                                let mut echo = [0u8; 4];
+                                stream.read_exact(&mut echo).await.unwrap();
+                                assert_eq!(u32::from_le_bytes(echo), id, "echo of {id}");
+                            })
+                        })
+                        .collect();
+                    // Nobody accepts for a while.
+                    sleep(Duration::from_millis(100)).await;
+                    let mut seen = std::collections::HashSet::new();
+                    for _ in 0..CLIENTS {
+                        let (mut stream, _) = within("accept", listener.accept()).await.unwrap();
+                        let mut id = [0u8; 4];
+                        within("id", stream.read_exact(&mut id)).await.unwrap();
+                        stream.write_all(&id).await.unwrap();
+                        assert!(seen.insert(u32::from_le_bytes(id)), "accepted twice");
+                    }
+                    join_all(clients, "clients").await;
+                });
+            }
+
+            /// Dropping a listener with connections not accepted yet closes
+            /// them (accepted ahead on io_uring, in the listen queue on
+            /// epoll): their clients see the end, none hangs.
+            fn a_dropped_listener_closes_the_connections_nobody_took(rt: &Runtime) {
+                let _watchdog =
+                    Watchdog::new("a_dropped_listener_closes_the_connections_nobody_took");
+                rt.block_on(async {
+                    let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let first = weft::spawn(TcpStream::connect(addr));
+                    let (_first, _) = within("first accept", listener.accept()).await.unwrap();
+                    first.await.unwrap().unwrap();
+                    let mut clients = Vec::new();
+                    for _ in 0..10 {
+                        clients.push(TcpStream::connect(addr).await.unwrap());
+                    }
+                    sleep(Duration::from_millis(50)).await;
+                    drop(listener);
+                    for mut client in clients {
+                        let mut buf = [0u8; 1];
+                        match within("read after the listener's drop", client.read(&mut buf)).await {
+                            Ok(0) => {}
+                            Ok(n) => panic!("{n} bytes from a connection nobody accepted"),
+                            Err(err) => assert_eq!(err.kind(), ErrorKind::ConnectionReset, "{err}"),
+                        }
+                    }
+                });
+            }
+
+            // ---------------------------------------------------------
             // Reads dropped mid-flight
             // ---------------------------------------------------------
 
@@ -747,6 +871,36 @@ macro_rules! fault_tests {
                     &taken,
                     "bytes of a full stream, dropped with the runtime",
                 );
+            }
+
+            /// A stream whose runtime shut down fails every operation with the
+            /// runtime's shutdown error, also a read that was waiting on
+            /// another runtime: none hangs (on io_uring no worker reaps the
+            /// stream's ring any more).
+            fn a_stream_whose_runtime_shut_down_fails_its_operations(rt: Runtime, flavor: Flavor) {
+                let _watchdog =
+                    Watchdog::new("a_stream_whose_runtime_shut_down_fails_its_operations");
+                let (mut client, mut server) = rt.block_on(tcp_pair());
+                let other = $build(flavor).unwrap();
+                let waiting = other.spawn(async move {
+                    let mut buf = [0u8; 8];
+                    let result = server.read(&mut buf).await.map(|_| ());
+                    (result, server)
+                });
+                other.block_on(async { sleep(Duration::from_millis(50)).await });
+                drop(rt);
+                let (result, _server) =
+                    other.block_on(within("the waiting read", waiting)).unwrap();
+                let err = result.expect_err("a read after the stream's runtime shut down");
+                assert_eq!(err.kind(), ErrorKind::Other, "{err}");
+                other.block_on(async {
+                    let err = client.write_all(b"late").await.expect_err("a write");
+                    assert_eq!(err.kind(), ErrorKind::Other, "{err}");
+                    let err = client.read(&mut [0u8; 4]).await.expect_err("a read");
+                    assert_eq!(err.kind(), ErrorKind::Other, "{err}");
+                    let err = client.readable().await.expect_err("readable()");
+                    assert_eq!(err.kind(), ErrorKind::Other, "{err}");
+                });
             }
 
             /// Dropping an owned write half shuts the write direction down: that

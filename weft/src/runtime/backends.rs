@@ -18,7 +18,7 @@ pub(crate) enum RingWant {
 }
 
 crate::sys::cfg_io_uring! {
-    pub(crate) use super::uring::{Rings, RingConfig, RingStream};
+    pub(crate) use super::uring::{RingAccept, Rings, RingConfig, RingStream};
 
     /// Builds the rings `files` and `sockets` ask for, one per scheduler
     /// thread (`count`), or none: a required engine that cannot have them
@@ -86,6 +86,10 @@ crate::sys::cfg_not_io_uring! {
             match *self {}
         }
 
+        pub(crate) fn shut_down(&self) {
+            match *self {}
+        }
+
         pub(crate) fn owned_by_current_thread(&self) -> Option<usize> {
             match *self {}
         }
@@ -112,6 +116,24 @@ crate::sys::cfg_not_io_uring! {
             _timeout: Option<std::time::Duration>,
             _fd: std::os::fd::RawFd,
         ) -> bool {
+            match *self {}
+        }
+    }
+
+    /// No listener accepts on a ring here: a type with no value.
+    #[derive(Debug)]
+    pub(crate) enum RingAccept {}
+
+    #[allow(clippy::unused_self)]
+    impl RingAccept {
+        pub(crate) fn for_current_runtime(_fd: std::os::fd::RawFd) -> Option<RingAccept> {
+            None
+        }
+
+        pub(crate) fn poll_accept(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<io::Result<std::os::fd::OwnedFd>>> {
             match *self {}
         }
     }

@@ -7,12 +7,14 @@ use std::io;
 /// sockets, chosen with [`Builder::io_backend`](crate::runtime::Builder::io_backend).
 ///
 /// With [`Uring`](IoBackend::Uring) a stream's reads and writes
-/// (`AsyncRead`, `AsyncWrite` and every utility over them), its connect
-/// and a listener's accepts are operations on the io_uring ring of the
-/// worker thread that runs the task: what the tasks of one scheduler tick
-/// start goes to the kernel in one `io_uring_enter`, a receive lands in a
-/// buffer of the ring's shared pool (so a connection waiting for data
-/// holds none), and a listener accepts with one multishot operation. With
+/// (`AsyncRead`, `AsyncWrite` and every utility over them) and a
+/// listener's accepts are operations on the io_uring ring of the worker
+/// thread that runs the task: a stream keeps one multishot receive in
+/// flight, which lands data in a buffer of the ring's shared pool (so a
+/// connection waiting for data holds none of its own), the receives a
+/// scheduler tick starts go to the kernel together in one
+/// `io_uring_enter`, a write is a send submitted at once, and a listener
+/// accepts with one multishot operation. With
 /// [`Epoll`](IoBackend::Epoll) each socket is registered with the I/O
 /// driver's epoll instance and every read or write is a system call, as
 /// in tokio. UDP and Unix datagram sockets, pipes and `AsyncFd` use epoll
@@ -59,8 +61,8 @@ pub enum IoBackend {
     /// [`io::ErrorKind::Unsupported`] off Linux).
     ///
     /// **Work in progress** (not yet what `Auto` picks): reads, writes
-    /// and shutdown of TCP and Unix streams run on the ring; connects and
-    /// accepts still wait in epoll.
+    /// and shutdown of TCP and Unix streams and the accepts of their
+    /// listeners run on the ring; connects still wait in epoll.
     ///
     /// # Differences from tokio
     ///
@@ -91,6 +93,12 @@ pub enum IoBackend {
     ///   `peek`: nothing is lost, but a `try_io` or `async_io` closure
     ///   that reads the descriptor itself would see the bytes after them.
     ///   Use the stream's own read methods when reads can be cancelled.
+    /// * **A listener accepts ahead.** Its multishot accept takes each
+    ///   connection as it arrives, up to 64 ahead of the tasks in
+    ///   `accept` (then it stops, and the rest wait in the listen queue
+    ///   as on epoll). Dropping the listener, or `into_std`, closes the
+    ///   connections accepted ahead and not taken (their peers see a
+    ///   reset), where on epoll they would stay queued in the kernel.
     /// * **`into_std` and `into_raw_fd`** wait for the stream's operations
     ///   in flight (a cancelled receive, a send) before giving the socket
     ///   back, and fail with [`io::ErrorKind::Other`] if bytes had been

@@ -2,6 +2,8 @@
 
 use super::TcpStream;
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::listener::Accepting;
+use crate::runtime::backends::RingAccept;
 use crate::runtime::io::PollEvented;
 use std::fmt;
 use std::io;
@@ -50,6 +52,8 @@ const BACKLOG: i32 = 4096;
 /// ```
 pub struct TcpListener {
     io: PollEvented<mio::net::TcpListener>,
+    /// The multishot accept, on a runtime whose sockets run on io_uring.
+    ring: Option<RingAccept>,
 }
 
 impl TcpListener {
@@ -84,9 +88,21 @@ impl TcpListener {
 
     #[track_caller]
     pub(crate) fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
+        let ring = RingAccept::for_current_runtime(listener.as_raw_fd());
         Ok(TcpListener {
             io: PollEvented::new(listener)?,
+            ring,
         })
+    }
+
+    /// How this listener takes connections (`net/listener.rs`).
+    fn accepting(&self) -> Accepting<'_, mio::net::TcpListener, mio::net::TcpStream, SocketAddr> {
+        Accepting {
+            ring: self.ring.as_ref(),
+            accept: mio::net::TcpListener::accept,
+            from_fd: |fd| mio::net::TcpStream::from_std(std::net::TcpStream::from(fd)),
+            peer: mio::net::TcpStream::peer_addr,
+        }
     }
 
     // API twins of UnixListener's `accept` and `poll_accept` (same public
@@ -141,9 +157,7 @@ impl TcpListener {
     /// Any number of tasks may wait in `accept` on one listener (shared
     /// through an `Arc`): each connection goes to one of them.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        self.io
-            .accept_with(mio::net::TcpListener::accept, TcpStream::new)
-            .await
+        self.io.accept_with(self.accepting(), TcpStream::new).await
     }
 
     /// Polls for a connection; see [`accept`](Self::accept).
@@ -159,7 +173,7 @@ impl TcpListener {
     /// connection is closed, and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.io
-            .poll_accept_with(cx, mio::net::TcpListener::accept, TcpStream::new)
+            .poll_accept_with(cx, self.accepting(), TcpStream::new)
     }
 
     /// The address this listener is bound to (with the OS-chosen port).
@@ -190,7 +204,12 @@ impl TcpListener {
 
     /// Unregisters the listener and returns it as a std listener (still in
     /// non-blocking mode).
+    ///
+    /// On io_uring, connections the listener accepted ahead and no task
+    /// took are closed (see "Differences from tokio" on
+    /// [`IoBackend::Uring`](crate::runtime::IoBackend::Uring)).
     pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        drop(self.ring);
         self.io.into_inner().map(Into::into)
     }
 }

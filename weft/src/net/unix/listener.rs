@@ -1,6 +1,8 @@
 //! `UnixListener`: accepts connections on a Unix domain socket.
 
 use super::{SocketAddr, UnixStream};
+use crate::net::listener::Accepting;
+use crate::runtime::backends::RingAccept;
 use crate::runtime::io::PollEvented;
 use std::fmt;
 use std::io;
@@ -40,6 +42,8 @@ use std::task::{Context, Poll};
 /// ```
 pub struct UnixListener {
     io: PollEvented<mio::net::UnixListener>,
+    /// The multishot accept, on a runtime whose sockets run on io_uring.
+    ring: Option<RingAccept>,
 }
 
 impl UnixListener {
@@ -86,9 +90,21 @@ impl UnixListener {
 
     #[track_caller]
     pub(super) fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
+        let ring = RingAccept::for_current_runtime(listener.as_raw_fd());
         Ok(UnixListener {
             io: PollEvented::new(listener)?,
+            ring,
         })
+    }
+
+    /// How this listener takes connections (`net/listener.rs`).
+    fn accepting(&self) -> Accepting<'_, mio::net::UnixListener, mio::net::UnixStream, SocketAddr> {
+        Accepting {
+            ring: self.ring.as_ref(),
+            accept: mio::net::UnixListener::accept,
+            from_fd: |fd| mio::net::UnixStream::from_std(std::os::unix::net::UnixStream::from(fd)),
+            peer: mio::net::UnixStream::peer_addr,
+        }
     }
 
     /// Wraps a std listener, which must be in non-blocking mode.
@@ -103,7 +119,12 @@ impl UnixListener {
 
     /// Unregisters the listener and returns it as a std listener (still
     /// in non-blocking mode).
+    ///
+    /// On io_uring, connections the listener accepted ahead and no task
+    /// took are closed (see "Differences from tokio" on
+    /// [`IoBackend::Uring`](crate::runtime::IoBackend::Uring)).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        drop(self.ring);
         self.io.into_inner().map(Into::into)
     }
 
@@ -124,9 +145,7 @@ impl UnixListener {
     ///
     /// Cancel-safe: if the `await` is dropped, no connection is lost.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        self.io
-            .accept_with(mio::net::UnixListener::accept, UnixStream::new)
-            .await
+        self.io.accept_with(self.accepting(), UnixStream::new).await
     }
 
     /// Polls for a connection; see [`accept`](Self::accept). Only the
@@ -140,7 +159,7 @@ impl UnixListener {
     /// and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         self.io
-            .poll_accept_with(cx, mio::net::UnixListener::accept, UnixStream::new)
+            .poll_accept_with(cx, self.accepting(), UnixStream::new)
     }
 
     /// The address this listener is bound to.

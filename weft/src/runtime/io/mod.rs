@@ -360,6 +360,11 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         self.handle.shutdown();
+        // The rings' streams and listeners fail from now on too.
+        #[cfg(any(feature = "fs", feature = "net"))]
+        if let Some(rings) = &self.rings {
+            rings.shut_down();
+        }
     }
 }
 

@@ -179,6 +179,7 @@
 //! with io_uring" (2019: the submission and completion rings, linked
 //! requests, polling the ring fd), and the `io-uring` crate's docs.
 
+mod accept;
 mod buffers;
 mod multishot;
 mod op;
@@ -194,6 +195,7 @@ pub(crate) use op::Op;
 pub(crate) use ops::{Close, Fsync, Mkdir, OpenAt, Read, Rename, Statx, Unlink, Write};
 pub(crate) use probe::{build_rings, RingConfig};
 pub(crate) use ring::RingShared;
+pub(crate) use accept::RingAccept;
 pub(crate) use stream::RingStream;
 
 use crate::loom::Arc;
@@ -301,6 +303,13 @@ impl Rings {
 
     pub(crate) fn id(&self) -> usize {
         self.id
+    }
+
+    /// The runtime shut down ([`RingShared::shut_down`], each ring).
+    pub(crate) fn shut_down(&self) {
+        for ring in self.rings.iter() {
+            ring.shut_down();
+        }
     }
 }
 

@@ -43,6 +43,33 @@ impl<T: Operation> Multishot<T> {
         &self.ring
     }
 
+    /// How many completions wait to be taken.
+    pub(crate) fn queued(&self) -> usize {
+        let Some(user_data) = self.user_data else {
+            return 0;
+        };
+        match self.ring.lock().slot_mut(user_data) {
+            Slot::Multishot { completions, .. } => completions.len(),
+            _ => unreachable!("a multishot operation's slot changed hands"),
+        }
+    }
+
+    /// Asks the kernel to end it: the completions queued, and those
+    /// already on their way, are still taken one by one, then the last
+    /// (`ECANCELED`, unless it ended first).
+    pub(crate) fn stop(&mut self) {
+        let Some(user_data) = self.user_data else {
+            return;
+        };
+        let submitter = super::submitter(&self.ring);
+        let mut inner = self.ring.lock();
+        inner.push_cancel(user_data);
+        if submitter != Submitter::OwnerBatching {
+            // No flush may come soon for this thread: submit now.
+            drop(self.ring.submit_unlocked(inner));
+        }
+    }
+
     /// Pushes the operation (rule 7: the owner's flush submits it; another
     /// thread submits at once and arms the ring's epoll entry). False if
     /// the ring has no room (`waker` then waits for room).

@@ -69,6 +69,8 @@ pub(crate) struct RingShared {
     /// submitting thread's `io_uring_enter`, itself after the Release store
     /// of its unlock.
     idle: AtomicBool,
+    /// Its runtime shut down (`shut_down`).
+    shut_down: AtomicBool,
 }
 
 /// The ring's lock: on release it records whether the ring is idle.
@@ -217,6 +219,7 @@ impl RingShared {
             submit_alone_at_once: true,
             fd: uring.as_raw_fd(),
             idle: AtomicBool::new(true),
+            shut_down: AtomicBool::new(false),
             inner: Mutex::new(RingInner {
                 uring,
                 slots: Vec::new(),
@@ -276,6 +279,34 @@ impl RingShared {
         let unsubmitted = inner.uring.submission().len();
         inner.unsubmitted = unsubmitted;
         inner
+    }
+
+    /// Its runtime shut down: the operations of the runtime's streams and
+    /// listeners fail from now on (`runtime/io`'s shutdown error, as on
+    /// epoll), and every task waiting on the ring is woken to see it (no
+    /// worker reaps this ring any more).
+    pub(crate) fn shut_down(&self) {
+        // Release: pairs with the Acquire in `is_shut_down`.
+        self.shut_down.store(true, Release);
+        let wakers: Vec<Waker> = {
+            let mut inner = self.lock();
+            let mut wakers = std::mem::take(&mut inner.room_waiters);
+            for slot in &mut inner.slots {
+                match slot {
+                    Slot::Waiting(waker) | Slot::Multishot { waker, .. } => wakers.extend(waker.take()),
+                    _ => {}
+                }
+            }
+            wakers
+        };
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Whether its runtime shut down.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Acquire)
     }
 
     /// Gives the ring the I/O driver's epoll instance `epoll` and its

@@ -79,7 +79,9 @@ pub(crate) struct RingStream {
     /// is polled off its runtime's workers.
     home: Arc<RingShared>,
     read: Mutex<ReadSide>,
-    write: Mutex<WriteSide>,
+    /// Made by the first write (an idle connection that never wrote holds
+    /// none: the idle-connection memory row).
+    write: Mutex<Option<Box<WriteSide>>>,
 }
 
 #[derive(Default)]
@@ -98,11 +100,12 @@ enum RecvOp {
     /// One multishot receive for as long as it lasts (the usual case).
     Multi(Multishot<RecvMulti>),
     /// A single receive into the pool (a kernel without multishot
-    /// receives).
-    Pooled(Op<RecvPooled>),
+    /// receives). Boxed, as the next: the rare cases do not size the
+    /// stream.
+    Pooled(Box<Op<RecvPooled>>),
     /// A single receive into a buffer of the stream's own (the pool was
     /// out of buffers).
-    Owned(Op<RecvOwned>),
+    Owned(Box<Op<RecvOwned>>),
 }
 
 /// Set when a multishot receive was refused (`EINVAL`: a kernel before
@@ -129,6 +132,22 @@ enum Held {
 // through `ring`.
 unsafe impl Send for Held {}
 
+/// The locked write side, made by [`RingStream::lock_write`].
+struct WriteGuard<'a>(MutexGuard<'a, Option<Box<WriteSide>>>);
+
+impl std::ops::Deref for WriteGuard<'_> {
+    type Target = WriteSide;
+    fn deref(&self) -> &WriteSide {
+        self.0.as_deref().expect("lock_write made the write side")
+    }
+}
+
+impl std::ops::DerefMut for WriteGuard<'_> {
+    fn deref_mut(&mut self) -> &mut WriteSide {
+        self.0.as_deref_mut().expect("lock_write made the write side")
+    }
+}
+
 #[derive(Default)]
 struct WriteSide {
     /// Bytes written and not yet handed to a send.
@@ -153,7 +172,7 @@ impl RingStream {
             fd,
             home: home.shared.clone(),
             read: Mutex::new(ReadSide::default()),
-            write: Mutex::new(WriteSide::default()),
+            write: Mutex::new(None),
         }
     }
 
@@ -172,11 +191,27 @@ impl RingStream {
         }
     }
 
+    /// The error of every operation once the stream's runtime shut down
+    /// (as on epoll: no worker reaps the ring any more).
+    fn check_runtime(&self) -> io::Result<()> {
+        if self.home.is_shut_down() {
+            return Err(crate::runtime::io::shutdown_error());
+        }
+        Ok(())
+    }
+
     fn lock_read(&self) -> MutexGuard<'_, ReadSide> {
         self.read.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn lock_write(&self) -> MutexGuard<'_, WriteSide> {
+    /// The write side, made if this is the stream's first write.
+    fn lock_write(&self) -> WriteGuard<'_> {
+        let mut guard = self.lock_write_if_made();
+        guard.get_or_insert_with(Box::default);
+        WriteGuard(guard)
+    }
+
+    fn lock_write_if_made(&self) -> MutexGuard<'_, Option<Box<WriteSide>>> {
         self.write.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -186,6 +221,9 @@ impl RingStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
+        if let Err(err) = self.check_runtime() {
+            return Poll::Ready(Err(err));
+        }
         let restore = ready!(coop::poll_proceed(cx));
         let mut side = self.lock_read();
         loop {
@@ -225,6 +263,9 @@ impl RingStream {
     /// `WouldBlock` while a receive is in flight and incomplete (its bytes
     /// come first).
     pub(crate) fn try_read(&self, buf: &mut ReadBuf<'_>) -> Option<io::Result<()>> {
+        if let Err(err) = self.check_runtime() {
+            return Some(Err(err));
+        }
         let mut side = self.lock_read();
         loop {
             if side.take_held(buf) {
@@ -280,6 +321,9 @@ impl RingStream {
     }
 
     fn poll_held(&self, cx: &mut Context<'_>, ask_socket: bool) -> Poll<io::Result<bool>> {
+        if let Err(err) = self.check_runtime() {
+            return Poll::Ready(Err(err));
+        }
         let mut side = self.lock_read();
         if side.held.is_some() {
             return Poll::Ready(Ok(true));
@@ -309,6 +353,9 @@ impl RingStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if let Err(err) = self.check_runtime() {
+            return Poll::Ready(Err(err));
+        }
         let restore = ready!(coop::poll_proceed(cx));
         let mut side = self.lock_write();
         // One send in flight at a time: a second one could overtake it in
@@ -336,6 +383,7 @@ impl RingStream {
     /// As `poll_write` without waiting (`try_write`): `WouldBlock` while a
     /// send is in flight.
     pub(crate) fn try_write(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.check_runtime()?;
         let mut side = self.lock_write();
         side.try_finish_send();
         if let Some(err) = side.error.take() {
@@ -356,6 +404,9 @@ impl RingStream {
     /// Whether a write would be taken now (`poll_write_ready`); else waits
     /// for the send in flight.
     pub(crate) fn poll_write_room(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Err(err) = self.check_runtime() {
+            return Poll::Ready(Err(err));
+        }
         let mut side = self.lock_write();
         ready!(side.poll_send(cx));
         Poll::Ready(Ok(()))
@@ -364,6 +415,9 @@ impl RingStream {
     /// `AsyncWrite::poll_flush`: waits until the kernel took every byte
     /// written.
     pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Err(err) = self.check_runtime() {
+            return Poll::Ready(Err(err));
+        }
         let restore = ready!(coop::poll_proceed(cx));
         let mut side = self.lock_write();
         ready!(side.poll_send(cx));
@@ -379,7 +433,11 @@ impl RingStream {
     /// pushed and reaped), else when that send completes, even if no one
     /// polls the stream again (an owned write half's drop).
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        let mut side = self.lock_write();
+        let mut guard = self.lock_write_if_made();
+        let Some(side) = guard.as_deref_mut() else {
+            // Never written: nothing to wait for.
+            return crate::sys::shutdown_write(self.fd);
+        };
         if let Some(op) = &side.send {
             op.ring().flush(false);
         }
@@ -405,19 +463,22 @@ impl RingStream {
     /// and lets the sends run to completion (bytes written before a drop
     /// are sent). Staged bytes not yet handed to a send start one.
     pub(crate) fn release(&self) {
-        let mut write = self.lock_write();
-        if let Some(after) = write.shutdown_after.take() {
-            // The descriptor closes next: a shutdown still waiting for its
-            // send needs one of its own.
-            after.keep_descriptor(self.fd);
+        let mut guard = self.lock_write_if_made();
+        if let Some(write) = guard.as_deref_mut() {
+            if let Some(after) = write.shutdown_after.take() {
+                // The descriptor closes next: a shutdown still waiting for
+                // its send needs one of its own.
+                after.keep_descriptor(self.fd);
+            }
+            if let Some(send) = write.send.take() {
+                submit_if_pushed(&send);
+                // Dropped in flight: runs to completion
+                // (`run_to_completion`, and `MSG_WAITALL`: no rest left
+                // behind).
+                drop(send);
+            }
         }
-        if let Some(send) = write.send.take() {
-            submit_if_pushed(&send);
-            // Dropped in flight: runs to completion (`run_to_completion`,
-            // and `MSG_WAITALL`: no rest left behind).
-            drop(send);
-        }
-        drop(write);
+        drop(guard);
         let mut read = self.lock_read();
         if let Some(recv) = read.recv.take() {
             match &recv {
@@ -605,9 +666,9 @@ impl ReadSide {
         self.recv = Some(if pooled && !NO_MULTISHOT_RECV.load(Relaxed) {
             RecvOp::Multi(Multishot::new(ring, RecvMulti { fd }))
         } else if pooled {
-            RecvOp::Pooled(Op::new(ring, RecvPooled { fd, len }).always_batched())
+            RecvOp::Pooled(Box::new(Op::new(ring, RecvPooled { fd, len }).always_batched()))
         } else {
-            RecvOp::Owned(
+            RecvOp::Owned(Box::new(
                 Op::new(
                     ring,
                     RecvOwned {
@@ -616,7 +677,7 @@ impl ReadSide {
                     },
                 )
                 .always_batched(),
-            )
+            ))
         });
     }
 
