@@ -215,6 +215,13 @@ crate::sys::cfg_not_io_uring! {
         ) -> std::task::Poll<io::Result<()>> {
             match *self {}
         }
+
+        pub(crate) fn poll_connect(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<io::Result<()>> {
+            match *self {}
+        }
     }
 
     /// Nothing to configure without rings.

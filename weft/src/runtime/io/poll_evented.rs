@@ -432,9 +432,14 @@ impl<E: mio::event::Source> PollEvented<E> {
     ) -> Poll<io::Result<()>> {
         // Only the connecting task can wait here (the socket is not handed
         // out yet): the direction's `poll_*` slot, no waiter node in the
-        // future. epoll's, also for a stream on io_uring (whose own
-        // write readiness is its send buffer's room).
-        ready!(self.registration()?.poll_ready(cx, Direction::Write))?;
+        // future. A stream on io_uring waits with a poll on its ring
+        // (no epoll registration to add and remove).
+        match self.ring() {
+            Some(ring) => ready!(ring.poll_connect(cx))?,
+            None => {
+                ready!(self.registration()?.poll_ready(cx, Direction::Write))?;
+            }
+        }
         Poll::Ready(match take_error(self.get_ref())? {
             Some(err) => Err(err),
             None => Ok(()),

@@ -163,6 +163,8 @@ struct WriteSide {
     shutdown_after: Option<Arc<ShutdownAfter>>,
     /// The tasks waiting for the send in flight.
     waiters: Waiters,
+    /// The wait for a non-blocking connect to end (`poll_connect`).
+    connect: Option<Op<PollWritable>>,
 }
 
 impl RingStream {
@@ -410,6 +412,31 @@ impl RingStream {
         let mut side = self.lock_write();
         ready!(side.poll_send(cx));
         Poll::Ready(Ok(()))
+    }
+
+    /// Waits until the socket's non-blocking connect ended (the socket is
+    /// writable, or failed): a one-shot poll on the ring, so a connect
+    /// needs no epoll registration. The caller reads the outcome
+    /// (`SO_ERROR`). The write side made for the wait goes again after
+    /// it, so an idle connection does not keep it.
+    pub(crate) fn poll_connect(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.check_runtime()?;
+        let mut side = self.lock_write();
+        if side.connect.is_none() {
+            side.connect = Some(Op::new(self.ring(), PollWritable { fd: self.fd }));
+        }
+        let op = side.connect.as_mut().expect("made above");
+        let result = ready!(std::pin::Pin::new(op).poll(cx));
+        side.connect = None;
+        let unused = side.staged.is_empty()
+            && side.send.is_none()
+            && side.error.is_none()
+            && side.shutdown_after.is_none();
+        drop(side);
+        if unused {
+            *self.lock_write_if_made() = None;
+        }
+        Poll::Ready(result.map(drop))
     }
 
     /// `AsyncWrite::poll_flush`: waits until the kernel took every byte
@@ -983,5 +1010,25 @@ impl Operation for SendOp {
             after.run(self.fd);
         }
         (result, self.buf)
+    }
+}
+
+/// A one-shot poll for writability (`POLLOUT`): the end of a connect.
+pub(crate) struct PollWritable {
+    fd: RawFd,
+}
+
+impl Discard for PollWritable {}
+
+impl Operation for PollWritable {
+    type Output = io::Result<u32>;
+
+    fn entries(&mut self) -> Chain {
+        Chain::one(opcode::PollAdd::new(types::Fd(self.fd), libc::POLLOUT as u32).build())
+    }
+
+    /// The events that ended the poll (an error or hang-up too).
+    fn complete(self, results: &[i32]) -> io::Result<u32> {
+        super::ops::cqe_result(results[0])
     }
 }
