@@ -176,3 +176,22 @@ macro_rules! cfg_not_io_uring {
 
 #[allow(unused_imports)]
 pub(crate) use {cfg_io_uring, cfg_not_io_uring};
+
+// Where there are no rings, no worker sleeps in one: the unpark eventfd of
+// such a sleep (`scheduler/multi_thread/worker_parker.rs`) cannot be made,
+// and a parker that asks falls back to its condvar.
+cfg_not_io_uring! {
+    /// No io_uring here: the unpark eventfd of a ring sleep is refused.
+    #[cfg_attr(not(any(feature = "fs", feature = "net")), allow(dead_code))]
+    pub(crate) fn eventfd() -> std::io::Result<std::os::fd::OwnedFd> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+
+    /// Never reached: no eventfd is made here.
+    #[cfg_attr(not(any(feature = "fs", feature = "net")), allow(dead_code))]
+    pub(crate) fn eventfd_write(_fd: std::os::fd::RawFd) {}
+
+    /// Never reached: no eventfd is made here.
+    #[cfg_attr(not(any(feature = "fs", feature = "net")), allow(dead_code))]
+    pub(crate) fn eventfd_drain(_fd: std::os::fd::RawFd) {}
+}
