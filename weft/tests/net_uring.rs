@@ -140,6 +140,17 @@ fn std_reader(peer: std::net::TcpStream) -> std::thread::JoinHandle<Vec<u8>> {
     })
 }
 
+/// A listener on 127.0.0.1 that accepted one connection (kept, with the
+/// listener's address), so its multishot accept runs on io_uring.
+async fn accepting_listener() -> (weft::net::TcpListener, std::net::SocketAddr, TcpStream) {
+    let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let first = weft::spawn(TcpStream::connect(addr));
+    let (accepted, _) = within("first accept", listener.accept()).await.unwrap();
+    first.await.unwrap().unwrap();
+    (listener, addr, accepted)
+}
+
 /// Waits for the plain thread `handle` on the blocking pool, so the
 /// runtime's own threads keep running meanwhile.
 async fn joined<T: Send + 'static>(handle: std::thread::JoinHandle<T>) -> T {
@@ -288,12 +299,7 @@ macro_rules! fault_tests {
                 let _watchdog = Watchdog::new("connections_wait_for_a_server_that_stops_accepting");
                 const CLIENTS: u32 = 200;
                 rt.block_on(async {
-                    let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                    let addr = listener.local_addr().unwrap();
-                    // One accepted: the multishot accept runs from here on.
-                    let first = weft::spawn(TcpStream::connect(addr));
-                    let (_first, _) = within("first accept", listener.accept()).await.unwrap();
-                    first.await.unwrap().unwrap();
+                    let (listener, addr, _first) = accepting_listener().await;
                     let clients: Vec<_> = (0..CLIENTS)
                         .map(|id| {
                             weft::spawn(async move {
@@ -326,11 +332,7 @@ macro_rules! fault_tests {
                 let _watchdog =
                     Watchdog::new("a_dropped_listener_closes_the_connections_nobody_took");
                 rt.block_on(async {
-                    let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                    let addr = listener.local_addr().unwrap();
-                    let first = weft::spawn(TcpStream::connect(addr));
-                    let (_first, _) = within("first accept", listener.accept()).await.unwrap();
-                    first.await.unwrap().unwrap();
+                    let (listener, addr, _first) = accepting_listener().await;
                     let mut clients = Vec::new();
                     for _ in 0..10 {
                         clients.push(TcpStream::connect(addr).await.unwrap());
