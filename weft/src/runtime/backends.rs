@@ -11,14 +11,18 @@ use std::io;
 pub(crate) enum RingWant {
     /// It runs elsewhere (the blocking pool, epoll).
     No,
-    /// io_uring if this process can use it.
+    /// io_uring if this process can use it (`FsBackend::Auto`; sockets'
+    /// `IoBackend::Auto` asks for it once io_uring is its choice).
+    #[cfg_attr(not(feature = "fs"), allow(dead_code))]
     IfAvailable,
     /// io_uring, or the runtime fails to build.
     Required,
 }
 
 crate::sys::cfg_io_uring! {
-    pub(crate) use super::uring::{RingAccept, Rings, RingConfig, RingStream};
+    pub(crate) use super::uring::{Rings, RingConfig, RingStream};
+    #[cfg(feature = "net")]
+    pub(crate) use super::uring::RingAccept;
 
     /// Builds the rings `files` and `sockets` ask for, one per scheduler
     /// thread (`count`), or none: a required engine that cannot have them

@@ -179,7 +179,7 @@ impl DriverHandle {
     /// Adds ring `index`'s epoll entry if its rings serve sockets and it
     /// has operations in flight: its owner sleeps on a condvar, not in the
     /// ring (`runtime/uring`).
-    #[cfg(any(feature = "fs", feature = "net"))]
+    #[cfg(all(any(feature = "fs", feature = "net"), feature = "rt-multi-thread"))]
     pub(crate) fn arm_ring(&self, index: usize) {
         if let Some(rings) = &self.rings {
             rings.arm(index);
@@ -188,7 +188,7 @@ impl DriverHandle {
 
     /// Whether the worker owning ring `index` sleeps in it when it does not
     /// hold the driver (its rings serve sockets: `runtime/uring`).
-    #[cfg(any(feature = "fs", feature = "net"))]
+    #[cfg(all(any(feature = "fs", feature = "net"), feature = "rt-multi-thread"))]
     pub(crate) fn sleeps_in_ring(&self) -> bool {
         self.rings
             .as_ref()
@@ -197,7 +197,7 @@ impl DriverHandle {
 
     /// A worker's sleep in its ring `index`, ended by a completion or a
     /// write to `unpark_fd` (see `Rings::wait_for_unpark`).
-    #[cfg(any(feature = "fs", feature = "net"))]
+    #[cfg(all(any(feature = "fs", feature = "net"), feature = "rt-multi-thread"))]
     pub(crate) fn sleep_in_ring(
         &self,
         index: usize,

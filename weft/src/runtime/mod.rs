@@ -124,6 +124,8 @@ pub(crate) mod task;
 pub(crate) mod time;
 pub(crate) mod waiting_on;
 pub(crate) mod watchdog;
+// (`sys`, which holds the macro, exists only with these features.)
+#[cfg(any(feature = "fs", feature = "net"))]
 crate::sys::cfg_io_uring! {
     // The engine's API is for `weft::fs` (`uring/mod.rs`); the parts of it
     // that `fs` does not call yet are exercised by the engine's tests.

@@ -179,6 +179,7 @@
 //! with io_uring" (2019: the submission and completion rings, linked
 //! requests, polling the ring fd), and the `io-uring` crate's docs.
 
+#[cfg(feature = "net")]
 mod accept;
 mod buffers;
 mod multishot;
@@ -195,6 +196,7 @@ pub(crate) use op::Op;
 pub(crate) use ops::{Close, Fsync, Mkdir, OpenAt, Read, Rename, Statx, Unlink, Write};
 pub(crate) use probe::{build_rings, RingConfig};
 pub(crate) use ring::RingShared;
+#[cfg(feature = "net")]
 pub(crate) use accept::RingAccept;
 pub(crate) use stream::RingStream;
 
