@@ -350,6 +350,133 @@ macro_rules! fault_tests {
                 });
             }
 
+            /// A stream's receive stays in flight after the thread that
+            /// submitted it exits (a short-lived thread in `Handle::block_on`):
+            /// its data still arrives, read from another thread. The kernel
+            /// runs such a receive's completion work without its submitter.
+            fn receives_started_on_a_thread_that_exits_keep_coming(rt: &Runtime) {
+                let _watchdog =
+                    Watchdog::new("receives_started_on_a_thread_that_exits_keep_coming");
+                let (mut client, server) = rt.block_on(tcp_pair());
+                rt.block_on(async { client.write_all(b"one").await.unwrap() });
+                let handle = rt.handle().clone();
+                let done = Arc::new(AtomicBool::new(false));
+                let reader = {
+                    let done = done.clone();
+                    std::thread::spawn(move || {
+                        let server = handle.block_on(async move {
+                            let mut server = server;
+                            assert_eq!(read_len(&mut server, 3).await, b"one");
+                            server
+                        });
+                        done.store(true, SeqCst);
+                        server
+                    })
+                };
+                // Drives the runtime meanwhile (on current_thread only
+                // `Runtime::block_on` drives its I/O, as in tokio).
+                rt.block_on(async {
+                    within("the thread's read", async {
+                        while !done.load(SeqCst) {
+                            sleep(Duration::from_millis(1)).await;
+                        }
+                    })
+                    .await;
+                });
+                let mut server = reader.join().unwrap();
+                rt.block_on(async {
+                    client.write_all(b"two").await.unwrap();
+                    assert_eq!(read_len(&mut server, 3).await, b"two");
+                });
+            }
+
+            /// A listener's accepts go on after the thread that started its
+            /// multishot accept exits (the kernel cancels that thread's
+            /// operations: the next accept starts another).
+            fn accepts_started_on_a_thread_that_exits_go_on(rt: &Runtime) {
+                let _watchdog = Watchdog::new("accepts_started_on_a_thread_that_exits_go_on");
+                let listener = rt.block_on(async {
+                    weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
+                });
+                let addr = listener.local_addr().unwrap();
+                let _first = std::net::TcpStream::connect(addr).unwrap();
+                let handle = rt.handle().clone();
+                let done = Arc::new(AtomicBool::new(false));
+                let acceptor = {
+                    let done = done.clone();
+                    std::thread::spawn(move || {
+                        handle.block_on(async {
+                            within("accept on the thread", listener.accept()).await.unwrap();
+                        });
+                        done.store(true, SeqCst);
+                        listener
+                    })
+                };
+                rt.block_on(async {
+                    within("the thread's accept", async {
+                        while !done.load(SeqCst) {
+                            sleep(Duration::from_millis(1)).await;
+                        }
+                    })
+                    .await;
+                });
+                let listener = acceptor.join().unwrap();
+                rt.block_on(async {
+                    for _ in 0..3 {
+                        let client = weft::spawn(TcpStream::connect(addr));
+                        within("accept after the thread exited", listener.accept())
+                            .await
+                            .unwrap();
+                        client.await.unwrap().unwrap();
+                    }
+                });
+            }
+
+            /// A send stuck in flight (the peer reads nothing) when the thread
+            /// that submitted it exits is cancelled by the kernel: the stream
+            /// sends what it had not sent again, so the peer still gets every
+            /// byte the writes took, in order.
+            fn sends_started_on_a_thread_that_exits_still_deliver_every_byte(rt: &Runtime) {
+                let _watchdog = Watchdog::new(
+                    "sends_started_on_a_thread_that_exits_still_deliver_every_byte",
+                );
+                let (ours, theirs) = rt.block_on(weft_to_std());
+                let handle = rt.handle().clone();
+                let done = Arc::new(AtomicBool::new(false));
+                let writer = {
+                    let done = done.clone();
+                    std::thread::spawn(move || {
+                        let taken = handle.block_on(async {
+                            let taken = fill!(ours, 29, 64 << 20);
+                            (taken, ours)
+                        });
+                        done.store(true, SeqCst);
+                        taken
+                    })
+                };
+                // Drives the runtime meanwhile (on current_thread only
+                // `Runtime::block_on` drives its I/O and timers).
+                rt.block_on(async {
+                    within("the thread's writes", async {
+                        while !done.load(SeqCst) {
+                            sleep(Duration::from_millis(1)).await;
+                        }
+                    })
+                    .await;
+                });
+                let (taken, mut ours) = writer.join().unwrap();
+                let reader = std_reader(theirs);
+                rt.block_on(async {
+                    within("flush", ours.flush()).await.unwrap();
+                    ours.shutdown().await.unwrap();
+                });
+                assert_same(
+                    &reader.join().unwrap(),
+                    &taken,
+                    "bytes written on a thread that exited",
+                );
+            }
+
             // ---------------------------------------------------------
             // Reads dropped mid-flight
             // ---------------------------------------------------------

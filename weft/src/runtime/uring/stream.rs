@@ -38,6 +38,14 @@
 //!   still pushed and unsubmitted ([`RingStream::release`]); closing the
 //!   descriptor after that cannot make an operation act on a new file that
 //!   reuses the number. A receive in flight is cancelled at the drop.
+//! * **The submitting thread may exit.** The kernel cancels what a thread
+//!   submitted when that thread exits (a short-lived thread in
+//!   `Handle::block_on`, a thread outside the runtime): a receive then
+//!   ends with `ECANCELED` and the next read starts another; a send
+//!   reports how much it sent, and the rest goes again ahead of what was
+//!   staged since; a connect's poll is made again. Our own cancels never
+//!   reach these paths (a dropped operation's completions are
+//!   discarded).
 //! * **Locks.** The read side and the write side each sit behind their own
 //!   mutex (a reader task and a writer task of split halves do not meet);
 //!   a ring's mutex is taken under them, never the other way around.
@@ -362,7 +370,7 @@ impl RingStream {
         let mut side = self.lock_write();
         // One send in flight at a time: a second one could overtake it in
         // the kernel (both wait for room in the socket's send queue).
-        if side.poll_send(cx).is_pending() {
+        if side.poll_send(cx, self).is_pending() {
             record_wait(self.fd, IoDirection::Write);
             return Poll::Pending;
         }
@@ -374,7 +382,7 @@ impl RingStream {
         side.start_send(self.fd, self.ring());
         // Most sends complete inline (room in the socket's queue): their
         // error belongs to this write, as with a `send` system call.
-        side.try_finish_send();
+        side.try_finish_send(self);
         restore.made_progress();
         Poll::Ready(match side.error.take() {
             Some(err) => Err(err),
@@ -387,7 +395,7 @@ impl RingStream {
     pub(crate) fn try_write(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         self.check_runtime()?;
         let mut side = self.lock_write();
-        side.try_finish_send();
+        side.try_finish_send(self);
         if let Some(err) = side.error.take() {
             return Err(err);
         }
@@ -396,7 +404,7 @@ impl RingStream {
         }
         let n = side.stage(bufs, MAX_STAGED);
         side.start_send(self.fd, self.ring());
-        side.try_finish_send();
+        side.try_finish_send(self);
         match side.error.take() {
             Some(err) => Err(err),
             None => Ok(n),
@@ -410,7 +418,7 @@ impl RingStream {
             return Poll::Ready(Err(err));
         }
         let mut side = self.lock_write();
-        ready!(side.poll_send(cx));
+        ready!(side.poll_send(cx, self));
         Poll::Ready(Ok(()))
     }
 
@@ -425,8 +433,17 @@ impl RingStream {
         if side.connect.is_none() {
             side.connect = Some(Op::new(self.ring(), PollWritable { fd: self.fd }));
         }
-        let op = side.connect.as_mut().expect("made above");
-        let result = ready!(std::pin::Pin::new(op).poll(cx));
+        let result = loop {
+            let op = side.connect.as_mut().expect("made above");
+            let result = ready!(std::pin::Pin::new(op).poll(cx));
+            // Cancelled because the thread that submitted it exited: poll
+            // again from this one.
+            if matches!(&result, Err(err) if err.raw_os_error() == Some(libc::ECANCELED)) {
+                side.connect = Some(Op::new(self.ring(), PollWritable { fd: self.fd }));
+                continue;
+            }
+            break result;
+        };
         side.connect = None;
         let unused = side.staged.is_empty()
             && side.send.is_none()
@@ -447,7 +464,7 @@ impl RingStream {
         }
         let restore = ready!(coop::poll_proceed(cx));
         let mut side = self.lock_write();
-        ready!(side.poll_send(cx));
+        ready!(side.poll_send(cx, self));
         restore.made_progress();
         Poll::Ready(match side.error.take() {
             Some(err) => Err(err),
@@ -468,7 +485,7 @@ impl RingStream {
         if let Some(op) = &side.send {
             op.ring().flush(false);
         }
-        side.try_finish_send();
+        side.try_finish_send(self);
         let Some(op) = side.send.take() else {
             return crate::sys::shutdown_write(self.fd);
         };
@@ -747,6 +764,10 @@ impl ReadSide {
             // A multishot receive that ended with nothing to give (or that
             // the kernel refused): the caller starts the next one.
             Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(true),
+            // Cancelled by the kernel because the thread that submitted it
+            // exited (our own cancels never reach here: a dropped
+            // receive's completions are discarded): the next one starts.
+            Err(err) if err.raw_os_error() == Some(libc::ECANCELED) => Ok(true),
             Err(err) => Err(err),
         }
     }
@@ -787,36 +808,47 @@ impl WriteSide {
         self.send = Some(op);
     }
 
-    /// Waits for the send in flight, if any; its outcome is applied.
-    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(op) = self.send.as_mut() else {
-            return Poll::Ready(());
-        };
-        let output = ready!(self.waiters.poll_with(cx, |cx| std::pin::Pin::new(op).poll(cx)));
-        self.finish_send(output);
-        Poll::Ready(())
-    }
-
-    /// Applies the send in flight's outcome if it came.
-    fn try_finish_send(&mut self) {
-        if let Some(output) = self.send.as_mut().and_then(Op::try_complete) {
-            self.finish_send(output);
+    /// Waits for the send in flight, if any; its outcome is applied (a
+    /// send the kernel cancelled goes again: `finish_send`).
+    fn poll_send(&mut self, cx: &mut Context<'_>, stream: &RingStream) -> Poll<()> {
+        loop {
+            let Some(op) = self.send.as_mut() else {
+                return Poll::Ready(());
+            };
+            let output = ready!(self.waiters.poll_with(cx, |cx| std::pin::Pin::new(op).poll(cx)));
+            self.finish_send(output, stream);
         }
     }
 
-    fn finish_send(&mut self, (result, mut buf): (io::Result<usize>, Vec<u8>)) {
+    /// Applies the send in flight's outcome if it came.
+    fn try_finish_send(&mut self, stream: &RingStream) {
+        if let Some(output) = self.send.as_mut().and_then(Op::try_complete) {
+            self.finish_send(output, stream);
+        }
+    }
+
+    /// Applies a send's outcome. A send the kernel cancelled, whole or
+    /// part way (`ECANCELED`, or a short count: the thread that submitted
+    /// it exited, and the kernel cancels what a thread submitted when it
+    /// exits), is started again with the bytes it did not send, ahead of
+    /// anything staged since; our own cancels never reach here (a dropped
+    /// send runs to completion).
+    fn finish_send(&mut self, (result, mut buf): (io::Result<usize>, Vec<u8>), stream: &RingStream) {
         self.send = None;
-        match result {
-            Ok(n) if n < buf.len() => {
-                // `MSG_WAITALL` sends everything or fails; a short count
-                // would mean bytes lost: say so rather than go on.
-                self.error = Some(io::Error::new(
-                    io::ErrorKind::WriteZero,
-                    format!("io_uring: a send took {n} of {} bytes", buf.len()),
-                ));
+        let sent = match result {
+            Ok(n) => n.min(buf.len()),
+            Err(err) if err.raw_os_error() == Some(libc::ECANCELED) => 0,
+            Err(err) => {
+                // The connection is broken: what is left is dropped.
+                self.error = Some(err);
+                buf.len()
             }
-            Ok(_) => {}
-            Err(err) => self.error = Some(err),
+        };
+        if sent < buf.len() {
+            let mut rest = buf.split_off(sent);
+            rest.extend_from_slice(&self.staged);
+            self.staged = rest;
+            self.start_send(stream.fd, stream.ring());
         }
         buf.clear();
         if self.spare.capacity() < buf.capacity() {
