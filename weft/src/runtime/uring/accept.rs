@@ -33,6 +33,7 @@ use super::ring::{RingInner, RingShared};
 use super::waiters::Waiters;
 use super::Ring;
 use crate::loom::{Arc, Mutex};
+use crate::runtime::waiting_on::IoDirection;
 use io_uring::{cqueue, opcode, types};
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -106,6 +107,9 @@ impl RingAccept {
         let accepted = self.poll_next_connection(cx, &mut side);
         if accepted.is_ready() {
             restore.made_progress();
+        } else {
+            // What a task dump shows the task waits on.
+            super::stream::record_wait(self.fd, IoDirection::Read);
         }
         accepted
     }

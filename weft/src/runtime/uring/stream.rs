@@ -435,7 +435,10 @@ impl RingStream {
         }
         let result = loop {
             let op = side.connect.as_mut().expect("made above");
-            let result = ready!(std::pin::Pin::new(op).poll(cx));
+            let Poll::Ready(result) = std::pin::Pin::new(op).poll(cx) else {
+                record_wait(self.fd, IoDirection::Write);
+                return Poll::Pending;
+            };
             // Cancelled because the thread that submitted it exited: poll
             // again from this one.
             if matches!(&result, Err(err) if err.raw_os_error() == Some(libc::ECANCELED)) {
@@ -569,8 +572,8 @@ fn start_and_submit(op: &mut Op<SendOp>) {
     }
 }
 
-/// Records for task dumps that the polling task waits on the stream.
-fn record_wait(fd: RawFd, direction: IoDirection) {
+/// Records for task dumps that the polling task waits on the socket.
+pub(super) fn record_wait(fd: RawFd, direction: IoDirection) {
     crate::runtime::waiting_on::record(WaitingOn::Io { fd, direction });
 }
 
