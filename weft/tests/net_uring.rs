@@ -140,6 +140,23 @@ fn std_reader(peer: std::net::TcpStream) -> std::thread::JoinHandle<Vec<u8>> {
     })
 }
 
+/// Reads `len` bytes with `readable()` and `try_read` (failing on an
+/// early end of the stream).
+async fn try_read_len(stream: &TcpStream, len: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while got.len() < len {
+        within("readable", stream.readable()).await.unwrap();
+        match stream.try_read(&mut buf) {
+            Ok(0) => panic!("early end of stream"),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+            Err(err) => panic!("try_read: {err}"),
+        }
+    }
+    got
+}
+
 /// A listener on 127.0.0.1 that accepted one connection (kept, with the
 /// listener's address), so its multishot accept runs on io_uring.
 async fn accepting_listener() -> (weft::net::TcpListener, std::net::SocketAddr, TcpStream) {
@@ -578,40 +595,20 @@ macro_rules! fault_tests {
                     // try_read after readable(): the cancelled receive's bytes.
                     cancel_a_read(&mut server, 4096).await;
                     client.write_all(b"held").await.unwrap();
-                    let mut got = Vec::new();
-                    let mut buf = [0u8; 64];
-                    while got.len() < 4 {
-                        within("readable", server.readable()).await.unwrap();
-                        match server.try_read(&mut buf) {
-                            Ok(0) => panic!("early end of stream"),
-                            Ok(n) => got.extend_from_slice(&buf[..n]),
-                            Err(err) if err.kind() == ErrorKind::WouldBlock => {}
-                            Err(err) => panic!("try_read: {err}"),
-                        }
-                    }
-                    assert_eq!(got, b"held");
+                    assert_eq!(try_read_len(&server, 4).await, b"held");
 
                     // Held bytes, then more in the socket: the held ones first.
                     cancel_a_read(&mut server, 4096).await;
                     client.write_all(b"abc").await.unwrap();
                     within("readable", server.readable()).await.unwrap();
                     client.write_all(b"def").await.unwrap();
-                    let mut got = Vec::new();
-                    while got.len() < 6 {
-                        within("readable", server.readable()).await.unwrap();
-                        match server.try_read(&mut buf) {
-                            Ok(0) => panic!("early end of stream"),
-                            Ok(n) => got.extend_from_slice(&buf[..n]),
-                            Err(err) if err.kind() == ErrorKind::WouldBlock => {}
-                            Err(err) => panic!("try_read: {err}"),
-                        }
-                    }
-                    assert_eq!(got, b"abcdef");
+                    assert_eq!(try_read_len(&server, 6).await, b"abcdef");
 
                     // peek waits for the receive in flight and shows its bytes
                     // without taking them; the read then takes the same bytes.
                     cancel_a_read(&mut server, 4096).await;
                     client.write_all(b"peeked").await.unwrap();
+                    let mut buf = [0u8; 64];
                     let n = within("peek", server.peek(&mut buf)).await.unwrap();
                     assert!(
                         n > 0 && b"peeked".starts_with(&buf[..n]),

@@ -109,10 +109,11 @@ impl BufferPool {
             buffers,
             tail: 0,
         };
+        // The pool owns the entry ring until the ring is dropped, and the
+        // kernel's registration ends first (`RingInner` drops its `IoUring`
+        // before its pool); on failure `pool` frees it.
         // SAFETY: the entry ring is zeroed, page-aligned and `BUFFERS`
-        // entries long; the pool owns it until the ring is dropped (the
-        // kernel's registration ends with the ring: `RingInner` drops its
-        // `IoUring` before its pool). On failure `pool` frees it.
+        // entries long, and outlives the registration (above).
         unsafe {
             uring.submitter().register_buf_ring_with_flags(
                 entries.as_ptr() as u64,
