@@ -86,7 +86,14 @@ for run in "${runs[@]}"; do
         echo "no executable for test binary $name" >&2
         exit 1
     fi
-    echo "==> valgrind $name ${args[*]}"
+    # Multi-thread runtimes deadlock under valgrind (3.19): their idle
+    # workers sleep in `io_uring_enter`, which valgrind runs without
+    # letting its other threads go on (measured: a multi_thread_1 test
+    # sat at 0% CPU, one thread in io_uring_enter, the rest waiting for
+    # valgrind's lock; the same tests pass without valgrind). Only the
+    # current-thread variants run here, and the output says so.
+    args+=(--skip multi_thread)
+    echo "==> valgrind $name ${args[*]} (current_thread only: see the script)"
     status=0
     # shellcheck disable=SC2086 # VALGRIND_ARGS is a list of words
     valgrind --quiet --error-exitcode=99 --undef-value-errors=no \
