@@ -168,6 +168,56 @@ async fn accepting_listener() -> (weft::net::TcpListener, std::net::SocketAddr, 
     (listener, addr, accepted)
 }
 
+/// Runs `future` on a thread of its own through `Handle::block_on`, which
+/// ends with it (what that thread submitted to a ring is cancelled by the
+/// kernel then), while this thread drives `rt` (on current_thread only
+/// `Runtime::block_on` drives its I/O and timers, as in tokio); `what`
+/// names the wait if it hangs.
+fn on_a_thread_that_exits<T: Send + 'static>(
+    rt: &weft::runtime::Runtime,
+    what: &str,
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    let handle = rt.handle().clone();
+    let done = Arc::new(AtomicBool::new(false));
+    let thread = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let output = handle.block_on(future);
+            done.store(true, SeqCst);
+            output
+        })
+    };
+    rt.block_on(within(what, async {
+        while !done.load(SeqCst) {
+            sleep(Duration::from_millis(1)).await;
+        }
+    }));
+    thread.join().unwrap()
+}
+
+/// Spawns `n` tasks that each await what `wait` makes, and returns once
+/// all of them started (their handles, to join).
+async fn waiting_tasks<F, Fut>(n: usize, wait: F) -> Vec<JoinHandle<()>>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let started = Arc::new(AtomicUsize::new(0));
+    let handles = (0..n)
+        .map(|_| {
+            let started = started.clone();
+            let waited = wait();
+            weft::spawn(async move {
+                started.fetch_add(1, SeqCst);
+                waited.await;
+            })
+        })
+        .collect();
+    yield_until(|| started.load(SeqCst) == n).await;
+    handles
+}
+
 /// Waits for the plain thread `handle` on the blocking pool, so the
 /// runtime's own threads keep running meanwhile.
 async fn joined<T: Send + 'static>(handle: std::thread::JoinHandle<T>) -> T {
@@ -376,31 +426,11 @@ macro_rules! fault_tests {
                     Watchdog::new("receives_started_on_a_thread_that_exits_keep_coming");
                 let (mut client, server) = rt.block_on(tcp_pair());
                 rt.block_on(async { client.write_all(b"one").await.unwrap() });
-                let handle = rt.handle().clone();
-                let done = Arc::new(AtomicBool::new(false));
-                let reader = {
-                    let done = done.clone();
-                    std::thread::spawn(move || {
-                        let server = handle.block_on(async move {
-                            let mut server = server;
-                            assert_eq!(read_len(&mut server, 3).await, b"one");
-                            server
-                        });
-                        done.store(true, SeqCst);
-                        server
-                    })
-                };
-                // Drives the runtime meanwhile (on current_thread only
-                // `Runtime::block_on` drives its I/O, as in tokio).
-                rt.block_on(async {
-                    within("the thread's read", async {
-                        while !done.load(SeqCst) {
-                            sleep(Duration::from_millis(1)).await;
-                        }
-                    })
-                    .await;
+                let mut server = on_a_thread_that_exits(rt, "the thread's read", async move {
+                    let mut server = server;
+                    assert_eq!(read_len(&mut server, 3).await, b"one");
+                    server
                 });
-                let mut server = reader.join().unwrap();
                 rt.block_on(async {
                     client.write_all(b"two").await.unwrap();
                     assert_eq!(read_len(&mut server, 3).await, b"two");
@@ -417,27 +447,10 @@ macro_rules! fault_tests {
                 });
                 let addr = listener.local_addr().unwrap();
                 let _first = std::net::TcpStream::connect(addr).unwrap();
-                let handle = rt.handle().clone();
-                let done = Arc::new(AtomicBool::new(false));
-                let acceptor = {
-                    let done = done.clone();
-                    std::thread::spawn(move || {
-                        handle.block_on(async {
-                            within("accept on the thread", listener.accept()).await.unwrap();
-                        });
-                        done.store(true, SeqCst);
-                        listener
-                    })
-                };
-                rt.block_on(async {
-                    within("the thread's accept", async {
-                        while !done.load(SeqCst) {
-                            sleep(Duration::from_millis(1)).await;
-                        }
-                    })
-                    .await;
+                let listener = on_a_thread_that_exits(rt, "the thread's accept", async move {
+                    within("accept on the thread", listener.accept()).await.unwrap();
+                    listener
                 });
-                let listener = acceptor.join().unwrap();
                 rt.block_on(async {
                     for _ in 0..3 {
                         let client = weft::spawn(TcpStream::connect(addr));
@@ -458,30 +471,10 @@ macro_rules! fault_tests {
                     "sends_started_on_a_thread_that_exits_still_deliver_every_byte",
                 );
                 let (ours, theirs) = rt.block_on(weft_to_std());
-                let handle = rt.handle().clone();
-                let done = Arc::new(AtomicBool::new(false));
-                let writer = {
-                    let done = done.clone();
-                    std::thread::spawn(move || {
-                        let taken = handle.block_on(async {
-                            let taken = fill!(ours, 29, 64 << 20);
-                            (taken, ours)
-                        });
-                        done.store(true, SeqCst);
-                        taken
-                    })
-                };
-                // Drives the runtime meanwhile (on current_thread only
-                // `Runtime::block_on` drives its I/O and timers).
-                rt.block_on(async {
-                    within("the thread's writes", async {
-                        while !done.load(SeqCst) {
-                            sleep(Duration::from_millis(1)).await;
-                        }
-                    })
-                    .await;
+                let (taken, mut ours) = on_a_thread_that_exits(rt, "the thread's writes", async move {
+                    let taken = fill!(ours, 29, 64 << 20);
+                    (taken, ours)
                 });
-                let (taken, mut ours) = writer.join().unwrap();
                 let reader = std_reader(theirs);
                 rt.block_on(async {
                     within("flush", ours.flush()).await.unwrap();
@@ -1210,18 +1203,11 @@ macro_rules! fault_tests {
                     let (mut client, mut server) = tcp_pair().await;
                     cancel_a_read(&mut server, 4096).await;
                     let server = Arc::new(server);
-                    let started = Arc::new(AtomicUsize::new(0));
-                    let handles: Vec<_> = (0..5)
-                        .map(|_| {
-                            let server = server.clone();
-                            let started = started.clone();
-                            weft::spawn(async move {
-                                started.fetch_add(1, SeqCst);
-                                server.readable().await.unwrap();
-                            })
-                        })
-                        .collect();
-                    yield_until(|| started.load(SeqCst) == 5).await;
+                    let handles = waiting_tasks(5, || {
+                        let server = server.clone();
+                        async move { server.readable().await.unwrap() }
+                    })
+                    .await;
                     sleep(Duration::from_millis(20)).await;
                     client.write_all(b"x").await.unwrap();
                     join_all(handles, "readable() while a receive is in flight").await;
@@ -1238,18 +1224,11 @@ macro_rules! fault_tests {
                     let (writer, mut reader, holds) = small_buffer_pair().await;
                     let accepted = fill!(writer, 11, 4 * holds + (256 << 10)).len();
                     let writer = Arc::new(writer);
-                    let started = Arc::new(AtomicUsize::new(0));
-                    let handles: Vec<_> = (0..5)
-                        .map(|_| {
-                            let writer = writer.clone();
-                            let started = started.clone();
-                            weft::spawn(async move {
-                                started.fetch_add(1, SeqCst);
-                                writer.writable().await.unwrap();
-                            })
-                        })
-                        .collect();
-                    yield_until(|| started.load(SeqCst) == 5).await;
+                    let handles = waiting_tasks(5, || {
+                        let writer = writer.clone();
+                        async move { writer.writable().await.unwrap() }
+                    })
+                    .await;
                     sleep(Duration::from_millis(20)).await;
                     read_len(&mut reader, accepted).await;
                     join_all(handles, "writable() while a send is in flight").await;
