@@ -9,7 +9,10 @@
 //! and one server read + write. weft runs on each socket backend
 //! (`weft`: epoll, `weft-uring`: io_uring, where the kernel allows it; the
 //! ring's completions are reaped without a system call, so only its
-//! `io_uring_enter` calls count).
+//! `io_uring_enter` calls count). On `weft-uring` the child also prints
+//! the ring's own counters (`RuntimeMetrics::io_uring_enter_count`, and
+//! the submissions and completions beside it), reported the same way:
+//! per message, the run without messages subtracted.
 
 use std::io;
 use std::path::PathBuf;
@@ -75,9 +78,34 @@ pub fn find_strace() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The marker of the line with the ring's counters in the child's output.
+const RING_LINE: &str = "ring-counters";
+
 fn echo_child<R: Rt>(conns: usize, per_conn: usize) -> io::Result<usize> {
     let rt = R::build(Flavor::MultiThread(2))?;
     Ok(echo_once::<R>(&rt, conns, per_conn)?.0)
+}
+
+/// The echo on weft's io_uring backend, printing the ring's counters.
+fn echo_child_uring(conns: usize, per_conn: usize) -> io::Result<usize> {
+    let rt = WeftUringRt::build(Flavor::MultiThread(2))?;
+    let echoed = echo_once::<WeftUringRt>(&rt, conns, per_conn)?.0;
+    let m = rt.metrics();
+    println!(
+        "{RING_LINE} {} {} {}",
+        m.io_uring_enter_count(),
+        m.io_uring_submission_count(),
+        m.io_uring_completion_count()
+    );
+    Ok(echoed)
+}
+
+/// The ring's counters the child printed (enters, submissions,
+/// completions), if it printed them.
+pub fn parse_ring_line(stdout: &str) -> Option<[u64; 3]> {
+    let line = stdout.lines().find_map(|l| l.strip_prefix(RING_LINE))?;
+    let mut n = line.split_whitespace().map(|n| n.parse::<u64>().ok());
+    Some([n.next()??, n.next()??, n.next()??])
 }
 
 /// Echo-child mode: `args` are `RUNTIME CONNS PER_CONN`.
@@ -93,7 +121,7 @@ pub fn child_main(args: &[String]) -> ExitCode {
     };
     let echoed = match kind {
         Kind::Weft => echo_child::<WeftRt>(conns, per_conn),
-        Kind::WeftUring => echo_child::<WeftUringRt>(conns, per_conn),
+        Kind::WeftUring => echo_child_uring(conns, per_conn),
         Kind::Tokio => echo_child::<TokioRt>(conns, per_conn),
         Kind::Smol => echo_child::<SmolRt>(conns, per_conn),
     };
@@ -109,13 +137,17 @@ pub fn child_main(args: &[String]) -> ExitCode {
     }
 }
 
-fn counted(strace: &PathBuf, kind: Kind, per_conn: usize) -> io::Result<Vec<(String, u64)>> {
+/// One strace-counted run of the echo child: strace's summary, and the
+/// ring's counters if the child printed them.
+type Counted = (Vec<(String, u64)>, Option<[u64; 3]>);
+
+fn counted(strace: &PathBuf, kind: Kind, per_conn: usize) -> io::Result<Counted> {
     let exe = std::env::current_exe()?;
     let out_file = std::env::temp_dir().join(format!(
         "weft-bench-strace-{}-{kind}-{per_conn}.txt",
         std::process::id()
     ));
-    let status = Command::new(strace)
+    let output = Command::new(strace)
         .arg("-f")
         .arg("-c")
         .arg("-o")
@@ -127,9 +159,11 @@ fn counted(strace: &PathBuf, kind: Kind, per_conn: usize) -> io::Result<Vec<(Str
             &CONNS.to_string(),
             &per_conn.to_string(),
         ])
-        .stdout(std::process::Stdio::null())
-        .status()
+        .stderr(std::process::Stdio::inherit())
+        .output()
         .map_err(|e| io::Error::new(e.kind(), format!("running {}: {e}", strace.display())))?;
+    let status = output.status;
+    let ring = parse_ring_line(&String::from_utf8_lossy(&output.stdout));
     let summary = std::fs::read_to_string(&out_file);
     let _ = std::fs::remove_file(&out_file);
     if !status.success() {
@@ -145,7 +179,7 @@ fn counted(strace: &PathBuf, kind: Kind, per_conn: usize) -> io::Result<Vec<(Str
             "no 'total' line in strace's summary for {kind}"
         )));
     }
-    Ok(calls)
+    Ok((calls, ring))
 }
 
 /// Runs the syscall mode for `kinds`.
@@ -168,7 +202,7 @@ pub fn main(kinds: &[Kind]) -> ExitCode {
             let base = counted(&strace, kind, 0)?;
             Ok((full, base))
         }) {
-            Ok((full_calls, base_calls)) => {
+            Ok(((full_calls, full_ring), (base_calls, base_ring))) => {
                 let messages = CONNS * PER_CONN;
                 let full = total(&full_calls).unwrap_or(0);
                 let base = total(&base_calls).unwrap_or(0);
@@ -179,6 +213,15 @@ pub fn main(kinds: &[Kind]) -> ExitCode {
                     kind.name(),
                     breakdown(&full_calls, &base_calls, messages)
                 );
+                if let (Some(full), Some(base)) = (full_ring, base_ring) {
+                    let [enters, sqes, cqes] =
+                        [0, 1, 2].map(|i| full[i].saturating_sub(base[i]) as f64 / messages as f64);
+                    println!(
+                        "  {:<10} {enters:>6.2} io_uring_enter/message by the ring's own counters \
+                         ({sqes:.2} submissions, {cqes:.2} completions per message)",
+                        ""
+                    );
+                }
             }
             Err(e) => {
                 failed = true;
@@ -227,5 +270,16 @@ mod tests {
         ];
         let base = vec![("read".to_string(), 50), ("mmap".to_string(), 10)];
         assert_eq!(breakdown(&full, &base, 1_000), "write 3.00, read 2.00");
+    }
+
+    #[test]
+    fn the_ring_line_is_found_among_the_childs_output() {
+        assert_eq!(
+            parse_ring_line("echoed 10\nring-counters 12 34 56\n"),
+            Some([12, 34, 56])
+        );
+        assert_eq!(parse_ring_line("echoed 10\n"), None);
+        assert_eq!(parse_ring_line("ring-counters 1 x 3\n"), None);
+        assert_eq!(parse_ring_line("ring-counters 1 2\n"), None);
     }
 }

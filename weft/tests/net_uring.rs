@@ -1115,6 +1115,57 @@ macro_rules! fault_tests {
             }
 
             // ---------------------------------------------------------
+            // The ring's own counters (`RuntimeMetrics::io_uring_*`)
+            // ---------------------------------------------------------
+
+            /// Each round trip moves four operations through the ring on
+            /// io_uring (a send and a receive completion on each side, each
+            /// send entering the kernel before its write returns); on epoll
+            /// socket traffic moves none of the counters.
+            fn the_ring_counters_count_every_send_and_receive(rt: &Runtime) {
+                let _watchdog = Watchdog::new("the_ring_counters_count_every_send_and_receive");
+                const ROUND_TRIPS: u64 = 50;
+                let metrics = rt.metrics();
+                let counts = || {
+                    [
+                        metrics.io_uring_enter_count(),
+                        metrics.io_uring_submission_count(),
+                        metrics.io_uring_completion_count(),
+                    ]
+                };
+                rt.block_on(async {
+                    let (mut client, mut server) = tcp_pair().await;
+                    // The first round trip starts both receives.
+                    client.write_all(b"warm").await.unwrap();
+                    assert_eq!(read_len(&mut server, 4).await, b"warm");
+                    server.write_all(b"warm").await.unwrap();
+                    assert_eq!(read_len(&mut client, 4).await, b"warm");
+                    let before = counts();
+                    for round in 0..ROUND_TRIPS {
+                        let message = pattern(100, round as usize);
+                        client.write_all(&message).await.unwrap();
+                        assert_same(&read_len(&mut server, 100).await, &message, "to the server");
+                        server.write_all(&message).await.unwrap();
+                        assert_same(&read_len(&mut client, 100).await, &message, "back");
+                    }
+                    let after = counts();
+                    let [enters, submissions, completions] =
+                        [0, 1, 2].map(|i| after[i] - before[i]);
+                    if ON_RING {
+                        assert!(enters >= 2 * ROUND_TRIPS, "{enters} io_uring_enter calls");
+                        assert!(submissions >= 2 * ROUND_TRIPS, "{submissions} submissions");
+                        assert!(completions >= 4 * ROUND_TRIPS, "{completions} completions");
+                    } else {
+                        assert_eq!(
+                            [enters, submissions, completions],
+                            [0, 0, 0],
+                            "ring counters moved on epoll"
+                        );
+                    }
+                });
+            }
+
+            // ---------------------------------------------------------
             // into_std
             // ---------------------------------------------------------
 

@@ -19,6 +19,27 @@ pub(crate) enum RingWant {
     Required,
 }
 
+/// What a runtime's rings have done so far (`RuntimeMetrics::io_uring_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RingCounters {
+    /// `io_uring_enter` calls: submissions and waits.
+    pub(crate) enters: u64,
+    /// SQEs pushed.
+    pub(crate) submissions: u64,
+    /// CQEs reaped.
+    pub(crate) completions: u64,
+}
+
+impl std::iter::Sum for RingCounters {
+    fn sum<I: Iterator<Item = RingCounters>>(iter: I) -> RingCounters {
+        iter.fold(RingCounters::default(), |a, b| RingCounters {
+            enters: a.enters + b.enters,
+            submissions: a.submissions + b.submissions,
+            completions: a.completions + b.completions,
+        })
+    }
+}
+
 crate::sys::cfg_io_uring! {
     pub(crate) use super::uring::{Rings, RingConfig, RingStream};
     #[cfg(feature = "net")]
@@ -107,6 +128,10 @@ crate::sys::cfg_not_io_uring! {
         }
 
         pub(crate) fn arm(&self, _index: usize) {
+            match *self {}
+        }
+
+        pub(crate) fn counters(&self) -> RingCounters {
             match *self {}
         }
 

@@ -209,6 +209,16 @@ impl DriverHandle {
         }
     }
 
+    /// What the runtime's io_uring rings have done so far (zeros without
+    /// rings).
+    #[cfg(any(feature = "fs", feature = "net"))]
+    pub(crate) fn ring_counters(&self) -> crate::runtime::backends::RingCounters {
+        self.rings
+            .as_ref()
+            .map(|rings| rings.counters())
+            .unwrap_or_default()
+    }
+
     /// Reaps ring `index` (after a sleep of its scheduler thread).
     #[cfg(any(feature = "fs", feature = "net"))]
     pub(crate) fn reap_ring(&self, index: usize) {

@@ -744,6 +744,76 @@ impl RuntimeMetrics {
         self.io_driver_counts()[3]
     }
 
+    /// The number of `io_uring_enter` system calls the runtime's io_uring
+    /// rings have made so far: submissions, and waits for completions (a
+    /// thread that sleeps in its ring). 0 without rings (sockets on epoll
+    /// and files on the blocking pool). With
+    /// [`io_uring_completion_count`](Self::io_uring_completion_count) it
+    /// shows how many completions each system call brought: the batching
+    /// that `IoBackend::Uring` is for (`weft-bench --syscalls weft-uring`
+    /// reports both per echoed message).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has no io_uring backend for sockets; these counts are weft's
+    /// own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "net", target_os = "linux"))]
+    /// # {
+    /// use weft::io::{AsyncReadExt, AsyncWriteExt};
+    /// use weft::runtime::{Builder, IoBackend};
+    ///
+    /// // Fails where the kernel refuses io_uring (seccomp, old kernels).
+    /// if let Ok(rt) = Builder::new_current_thread().enable_io().io_backend(IoBackend::Uring).build() {
+    ///     rt.block_on(async {
+    ///         let listener = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///         let mut client = weft::net::TcpStream::connect(listener.local_addr()?).await?;
+    ///         let (mut server, _) = listener.accept().await?;
+    ///         client.write_all(b"ping").await?;
+    ///         let mut buf = [0; 4];
+    ///         server.read_exact(&mut buf).await?;
+    ///         Ok::<(), std::io::Error>(())
+    ///     })?;
+    ///     let metrics = rt.metrics();
+    ///     assert!(metrics.io_uring_enter_count() > 0);
+    ///     // The send and the receive at least.
+    ///     assert!(metrics.io_uring_submission_count() >= 2);
+    ///     assert!(metrics.io_uring_completion_count() >= 2);
+    /// }
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn io_uring_enter_count(&self) -> u64 {
+        self.ring_counts()[0]
+    }
+
+    /// The number of submission queue entries the runtime's io_uring
+    /// rings have taken so far (operations, and the cancels and polls the
+    /// rings make for themselves). 0 without rings. See
+    /// [`io_uring_enter_count`](Self::io_uring_enter_count).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has no io_uring backend for sockets; this count is weft's own.
+    pub fn io_uring_submission_count(&self) -> u64 {
+        self.ring_counts()[1]
+    }
+
+    /// The number of completions the runtime's io_uring rings have reaped
+    /// so far (a multishot receive or accept posts one per arrival). 0
+    /// without rings. See
+    /// [`io_uring_enter_count`](Self::io_uring_enter_count).
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio has no io_uring backend for sockets; this count is weft's own.
+    pub fn io_uring_completion_count(&self) -> u64 {
+        self.ring_counts()[2]
+    }
+
     /// The number of timers (`sleep`, `timeout`, `interval`) waiting in the
     /// runtime's timer wheel now; 0 without a time driver. Takes the
     /// wheel's lock for a moment.
@@ -862,6 +932,16 @@ impl RuntimeMetrics {
             ];
         }
         [0; 4]
+    }
+
+    fn ring_counts(&self) -> [u64; 3] {
+        #[cfg(any(feature = "fs", feature = "net"))]
+        {
+            let c = self.handle.ring_counters();
+            [c.enters, c.submissions, c.completions]
+        }
+        #[cfg(not(any(feature = "fs", feature = "net")))]
+        [0; 3]
     }
 
     /// The published counters of worker `worker`.

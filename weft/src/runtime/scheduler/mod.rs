@@ -147,6 +147,16 @@ impl Handle {
         }
     }
 
+    /// What the runtime's io_uring rings have done so far.
+    #[cfg(any(feature = "fs", feature = "net"))]
+    pub(crate) fn ring_counters(&self) -> crate::runtime::backends::RingCounters {
+        match self {
+            Handle::CurrentThread(handle) => handle.driver_handle().ring_counters(),
+            #[cfg(feature = "rt-multi-thread")]
+            Handle::MultiThread(handle) => handle.driver_handle().ring_counters(),
+        }
+    }
+
     /// The time driver's handle, if the runtime was built with timers.
     #[cfg(feature = "time")]
     pub(crate) fn time_handle(&self) -> Option<&crate::runtime::time::Handle> {

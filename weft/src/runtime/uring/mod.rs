@@ -225,6 +225,11 @@ impl Rings {
         self.rings.len()
     }
 
+    /// What the rings have done so far, summed.
+    pub(crate) fn counters(&self) -> crate::runtime::backends::RingCounters {
+        self.rings.iter().map(|ring| ring.counters()).sum()
+    }
+
     /// Registers ring `index` in the I/O driver's epoll instance `epoll`
     /// (a descriptor of its own, kept as long as the ring) under `token`.
     pub(crate) fn attach_to_epoll(

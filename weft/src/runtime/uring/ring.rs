@@ -126,8 +126,13 @@ pub(crate) struct RingInner {
     pending_closes: Vec<u32>,
     /// Times an operation had to wait for room (rule 6), for tests.
     pub(super) room_waits: u64,
-    /// `io_uring_enter` calls that submitted something, for tests.
+    /// `io_uring_enter` calls (submits and waits): tests, and
+    /// `RuntimeMetrics::io_uring_enter_count`.
     pub(super) enters: u64,
+    /// SQEs pushed (cancels and polls of the ring's own included).
+    pushed: u64,
+    /// CQEs reaped.
+    reaped: u64,
     /// The I/O driver's epoll instance and the ring's token there, once
     /// the driver took the ring ([`RingShared::attach_to_epoll`]).
     epoll: Option<(Arc<OwnedFd>, u64)>,
@@ -233,6 +238,8 @@ impl RingShared {
                 pending_closes: Vec::new(),
                 room_waits: 0,
                 enters: 0,
+                pushed: 0,
+                reaped: 0,
                 epoll: None,
                 armed: false,
                 arms: 0,
@@ -415,6 +422,7 @@ impl RingShared {
                 Some(inner.uring.submission().len() as u32)
             }
         };
+        let entered = to_submit.is_some();
         if let Some(to_submit) = to_submit {
             if let Err(err) = crate::sys::io_uring_wait(self.fd, to_submit, timeout) {
                 if !matches!(err.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)) {
@@ -424,7 +432,7 @@ impl RingShared {
         }
         let (epoll, after) = {
             let mut inner = self.lock();
-            inner.enters += 1;
+            inner.enters += u64::from(entered);
             let unsubmitted = inner.uring.submission().len();
             inner.unsubmitted = unsubmitted;
             let mut after = AfterUnlock::default();
@@ -432,6 +440,16 @@ impl RingShared {
             (std::mem::take(&mut inner.epoll_fired), after)
         };
         (epoll, after.run())
+    }
+
+    /// What the ring has done so far.
+    pub(crate) fn counters(&self) -> crate::runtime::backends::RingCounters {
+        let inner = self.lock();
+        crate::runtime::backends::RingCounters {
+            enters: inner.enters,
+            submissions: inner.pushed,
+            completions: inner.reaped,
+        }
     }
 
     /// Adds the ring's epoll entry now if operations are in flight (the
@@ -523,6 +541,7 @@ impl RingInner {
         let pushed = unsafe { self.uring.submission().push(&entry) }.is_ok();
         if pushed {
             self.unsubmitted += 1;
+            self.pushed += 1;
         }
         pushed
     }
@@ -608,6 +627,7 @@ impl RingInner {
         drop(sq);
         self.in_flight += entries.len();
         self.unsubmitted += entries.len();
+        self.pushed += entries.len() as u64;
     }
 
     /// Best-effort cancel of the operation at `user_data` (no room: the
@@ -728,6 +748,7 @@ impl RingInner {
         if completions.is_empty() {
             return;
         }
+        self.reaped += completions.len() as u64;
         // A multishot operation's completions but its last (no
         // `IORING_CQE_F_MORE`) leave it in flight.
         self.in_flight -= completions
