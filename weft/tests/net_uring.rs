@@ -1485,3 +1485,84 @@ mod epoll {
     use super::*;
     fault_tests!(epoll_runtime, false);
 }
+
+/// A worker whose ring has socket operations in flight spins on that ring
+/// before it parks (`multi_thread/worker.rs`, "Spinning for ring
+/// completions"). With `spin_before_park` far longer than any test, each
+/// way that spin must end is needed here, or the test hangs: on the data
+/// for one of its receives (only the spinning thread can take that
+/// completion), leaving timers to a worker that sleeps in the driver, and
+/// at the runtime's shutdown. The client is a std socket on this thread,
+/// blocked in the kernel while it waits, so only the workers spin and none
+/// loses its CPU (which also ends a spin). On epoll the same body runs
+/// with nothing to watch on a ring.
+#[test]
+fn a_ring_spin_ends_on_its_completions_leaves_timers_and_ends_at_shutdown() {
+    let _watchdog =
+        Watchdog::new("a_ring_spin_ends_on_its_completions_leaves_timers_and_ends_at_shutdown");
+    for backend in [
+        weft::runtime::IoBackend::Uring,
+        weft::runtime::IoBackend::Epoll,
+    ] {
+        for workers in [2, 4] {
+            let rt = match Flavor::MultiThread(workers)
+                .builder()
+                .io_backend(backend)
+                .spin_before_park(Duration::from_secs(3600))
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(err) => {
+                    assert_eq!(backend, weft::runtime::IoBackend::Uring, "{err}");
+                    skip_visibly(
+                        &format!("io_uring cannot be used here ({err})"),
+                        "run it where the kernel (5.19 or later) lets this process set up io_uring rings",
+                    );
+                    return;
+                }
+            };
+            let what = format!("{backend:?}, {workers} workers");
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.set_nonblocking(true).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (timer_tx, timer_rx) = std::sync::mpsc::channel();
+            rt.spawn(async move {
+                let listener = weft::net::TcpListener::from_std(listener).unwrap();
+                let (mut server, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 100];
+                while server.read_exact(&mut buf).await.is_ok() {
+                    if buf[0] == 0xff {
+                        // A timer, while this worker may spin.
+                        let timer_tx = timer_tx.clone();
+                        weft::spawn(async move {
+                            sleep(Duration::from_millis(2)).await;
+                            timer_tx.send(()).unwrap();
+                        });
+                    }
+                    server.write_all(&buf).await.unwrap();
+                }
+            });
+            let mut client = std::net::TcpStream::connect(addr).unwrap();
+            client.set_read_timeout(Some(HANG)).unwrap();
+            for round in 0..300 {
+                let mut message = pattern(100, round);
+                message[0] = if round % 100 == 99 { 0xff } else { 0 };
+                client.write_all(&message).unwrap();
+                let mut back = [0u8; 100];
+                client
+                    .read_exact(&mut back)
+                    .unwrap_or_else(|err| panic!("{what}: the echo of round {round}: {err}"));
+                assert_same(&back, &message, &format!("{what}, round {round}"));
+            }
+            for timer in 0..3 {
+                timer_rx
+                    .recv_timeout(HANG)
+                    .unwrap_or_else(|err| panic!("{what}: timer {timer}: {err}"));
+            }
+            // The echo task waits on its receive, and its worker may spin,
+            // when the runtime is dropped.
+            drop(rt);
+            drop(client);
+        }
+    }
+}

@@ -135,6 +135,14 @@ crate::sys::cfg_not_io_uring! {
             match *self {}
         }
 
+        pub(crate) fn awaits_sockets(&self, _index: usize) -> bool {
+            match *self {}
+        }
+
+        pub(crate) fn has_news(&self, _index: usize) -> bool {
+            match *self {}
+        }
+
         pub(crate) fn waits_in_ring(&self) -> bool {
             match *self {}
         }

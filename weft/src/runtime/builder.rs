@@ -494,13 +494,17 @@ impl Builder {
     /// Sleeping makes the next wake-up cost a system call and a cross-CPU
     /// wake-up, often 10–30 µs together; in a request/reply exchange the
     /// reply usually comes sooner than that, and a short spin catches it.
-    /// Two threads spin, on a `multi_thread` runtime only:
+    /// Three threads spin, on a `multi_thread` runtime only:
     ///
     /// * a thread in [`Runtime::block_on`] or [`Handle::block_on`] whose
     ///   future is pending, while some worker is awake (the task that will
     ///   wake it is running or about to);
     /// * a worker whose last task came from outside the workers (from such
-    ///   a `block_on` thread, say), while it searches for work.
+    ///   a `block_on` thread, say), while it searches for work;
+    /// * with [`IoBackend::Uring`](crate::runtime::IoBackend::Uring), a
+    ///   worker whose io_uring ring has socket operations in flight, while
+    ///   it watches that ring: only this worker can take its receives'
+    ///   completions, so data for them would otherwise wake it from sleep.
     ///
     /// A spin uses a CPU that others could use meanwhile: where CPU time is
     /// billed, turn it off. Whatever the setting, nothing spins on a single

@@ -209,6 +209,24 @@ impl DriverHandle {
         }
     }
 
+    /// Whether ring `index` serves sockets and has operations in flight
+    /// (`Rings::awaits_sockets`).
+    #[cfg(all(any(feature = "fs", feature = "net"), feature = "rt-multi-thread"))]
+    pub(crate) fn ring_awaits_sockets(&self, index: usize) -> bool {
+        self.rings
+            .as_ref()
+            .is_some_and(|rings| rings.awaits_sockets(index))
+    }
+
+    /// Whether ring `index` has completions to take now, or waiting for
+    /// its owner to enter the kernel (`Rings::has_news`).
+    #[cfg(all(any(feature = "fs", feature = "net"), feature = "rt-multi-thread"))]
+    pub(crate) fn ring_has_news(&self, index: usize) -> bool {
+        self.rings
+            .as_ref()
+            .is_some_and(|rings| rings.has_news(index))
+    }
+
     /// What the runtime's io_uring rings have done so far (zeros without
     /// rings).
     #[cfg(any(feature = "fs", feature = "net"))]

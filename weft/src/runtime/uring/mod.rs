@@ -225,6 +225,19 @@ impl Rings {
         self.rings.len()
     }
 
+    /// Whether ring `index` serves sockets and has operations in flight:
+    /// its owner's spin before parking may catch a completion (the
+    /// multi-thread worker's "Spinning for ring completions").
+    pub(crate) fn awaits_sockets(&self, index: usize) -> bool {
+        self.sockets && self.rings.get(index).is_some_and(|ring| ring.busy())
+    }
+
+    /// Whether ring `index` has completions to take, or waiting for its
+    /// owner to enter the kernel ([`RingShared::has_news`]).
+    pub(crate) fn has_news(&self, index: usize) -> bool {
+        self.rings.get(index).is_some_and(|ring| ring.has_news())
+    }
+
     /// What the rings have done so far, summed.
     pub(crate) fn counters(&self) -> crate::runtime::backends::RingCounters {
         self.rings.iter().map(|ring| ring.counters()).sum()

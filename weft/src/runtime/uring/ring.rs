@@ -442,6 +442,25 @@ impl RingShared {
         (epoll, after.run())
     }
 
+    /// Whether the ring has operations in flight (its owner may get
+    /// completions soon).
+    pub(crate) fn busy(&self) -> bool {
+        !self.idle.load(Acquire)
+    }
+
+    /// Whether a flush would find something now: completions posted, or
+    /// completions that wait for this ring's submitting thread to enter
+    /// the kernel (`IORING_SQ_TASKRUN`: rings built with `COOP_TASKRUN`
+    /// leave a receive's data to that thread's next entry). Read by the
+    /// owner while it spins before parking.
+    pub(crate) fn has_news(&self) -> bool {
+        if self.idle.load(Acquire) {
+            return false;
+        }
+        let mut inner = self.lock();
+        inner.uring.submission().taskrun() || !inner.uring.completion().is_empty()
+    }
+
     /// What the ring has done so far.
     pub(crate) fn counters(&self) -> crate::runtime::backends::RingCounters {
         let inner = self.lock();
