@@ -397,16 +397,19 @@ pub(crate) fn current_socket_ring() -> Option<Ring> {
 }
 
 fn current_ring_if(wanted: impl FnOnce(&Rings) -> bool) -> Option<Ring> {
-    let rings = context::with_current(|handle| handle.uring_rings().cloned())
-        .ok()
-        .flatten()
-        .filter(|rings| wanted(rings))?;
-    let index = context::with_scheduler(|cx| cx.and_then(|cx| cx.uring_position()))
-        .filter(|&(id, _)| id == rings.id)
-        .map_or(0, |(_, index)| index);
-    Some(Ring {
-        shared: rings.rings[index].clone(),
+    // One reference count taken (the ring's), not two: this runs for each
+    // socket operation.
+    context::with_current(|handle| {
+        let rings = handle.uring_rings().filter(|rings| wanted(rings))?;
+        let index = context::with_scheduler(|cx| cx.and_then(|cx| cx.uring_position()))
+            .filter(|&(id, _)| id == rings.id)
+            .map_or(0, |(_, index)| index);
+        Some(Ring {
+            shared: rings.rings[index].clone(),
+        })
     })
+    .ok()
+    .flatten()
 }
 
 /// Who submits an operation's SQEs (rule 7).
