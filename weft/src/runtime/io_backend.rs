@@ -62,7 +62,12 @@ pub enum IoBackend {
     ///
     /// **Work in progress** (not yet what `Auto` picks): reads, writes
     /// and shutdown of TCP and Unix streams and the accepts of their
-    /// listeners run on the ring; connects still wait in epoll.
+    /// listeners run on the ring, and a connect waits with a poll on the
+    /// ring (the `connect` call itself and the close are system calls).
+    /// A receive's completions run on the worker thread that started it,
+    /// so a worker with receives in flight spins on its ring for a few
+    /// microseconds before it sleeps (see
+    /// [`Builder::spin_before_park`](crate::runtime::Builder::spin_before_park)).
     ///
     /// # Differences from tokio
     ///
