@@ -157,7 +157,15 @@ fn weft_uring_runs_the_echo_child_the_memory_child_and_profile() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "echoed 15\n");
+    // The ring's own counters come first: each round trip is at least a
+    // send and a receive completion on each side.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let [enters, submissions, completions] = weft_bench::syscalls::parse_ring_line(&stdout)
+        .unwrap_or_else(|| panic!("no ring counters in {stdout:?}"));
+    assert!(stdout.ends_with("\nechoed 15\n"), "{stdout:?}");
+    assert!(enters >= 30, "{stdout:?}");
+    assert!(submissions >= 30, "{stdout:?}");
+    assert!(completions >= 60, "{stdout:?}");
 
     let out = bench()
         .args([
