@@ -61,11 +61,15 @@
 //! ring's shared memory. Data for one of its receives sets the flag; the
 //! loop's flush then enters the kernel, which posts the completion, and
 //! the task runs at once. A request/reply exchange between tasks on two
-//! workers (`tcp_echo_1conn` on weft-uring) went from 12-16k to 46-63k
-//! messages per second in its slow samples (medians over runs 50-63k).
-//! A server whose clients are slow misses its spins and backs off (rule 4
-//! of `park/spin.rs`): it pays at most one spin per 64 parks while misses
-//! continue.
+//! workers (`tcp_echo_1conn` on weft-uring) went from 12-16k to 38-63k
+//! messages per second in its slow samples (medians 48-62k over runs,
+//! against 15-58k before). A server whose clients are slow misses its
+//! spins and backs off (rule 4 of `park/spin.rs`): it pays at most one
+//! spin per 64 parks while misses continue. The flag is the ring's, not
+//! the thread's: task work of another thread that submitted to this ring
+//! (a `block_on` caller) ends the spin too, and the flush finds nothing;
+//! that thread runs its task work at its next system call, or is woken
+//! for it if it sleeps.
 //!
 //! **`block_in_place`.** The core leaves the thread: it is put in the
 //! worker's cell and a fresh thread (from the blocking pool) runs the
