@@ -829,3 +829,44 @@ fn a_file_opened_for_a_dropped_future_is_closed() {
         );
     }
 }
+
+/// `has_news`, what a worker's spin before parking watches, says whether
+/// a flush would find something: false on an idle ring and while a
+/// receive waits for data, true once data came for it, false again once
+/// the read took it. (The data here is written by this thread, so the
+/// kernel posts the completion at once; data written by another thread
+/// while this one stays in user space first shows as `IORING_SQ_TASKRUN`,
+/// which no test can hold still.)
+#[test]
+fn has_news_tells_data_for_a_receive_until_a_read_takes_it() {
+    use crate::io::AsyncReadExt;
+    use std::future::Future;
+    use std::io::Write;
+    use std::task::Poll;
+
+    let rt = Builder::new_current_thread()
+        .enable_all()
+        .io_backend(crate::runtime::IoBackend::Uring)
+        .build()
+        .expect("this kernel allows io_uring");
+    let rings = rings_of(&rt);
+    let ring = rings.rings[0].clone();
+    assert!(!ring.has_news(), "an idle ring has no news");
+    rt.block_on(async {
+        let (ours, mut theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        let mut ours = crate::net::UnixStream::from_std(ours).unwrap();
+        let mut buf = [0u8; 16];
+        let mut read = std::pin::pin!(ours.read(&mut buf));
+        let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+        assert!(first.is_pending(), "nothing was written: {first:?}");
+        // The receive, pushed by that poll, goes to the kernel.
+        ring.flush(false);
+        assert!(!ring.has_news(), "a receive waiting for data is no news");
+        theirs.write_all(b"news").unwrap();
+        assert!(ring.has_news(), "data came for the receive");
+        assert_eq!(read.await.unwrap(), 4);
+        assert_eq!(&buf[..4], b"news");
+        assert!(!ring.has_news(), "the read took the completion");
+    });
+}
