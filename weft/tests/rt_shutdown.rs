@@ -22,6 +22,8 @@ const FLAVORS: [Flavor; 3] = [
 
 /// Threads of this process whose name starts with `prefix` (Linux's
 /// `/proc/self/task/*/comm`; names are cut to 15 bytes there).
+///
+/// Read it through [`assert_no_thread_named`] after a join: see there.
 fn threads_named(prefix: &str) -> usize {
     let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
         return 0;
@@ -30,6 +32,32 @@ fn threads_named(prefix: &str) -> usize {
         .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
         .filter(|name| name.trim_end().starts_with(prefix))
         .count()
+}
+
+/// Asserts that no thread named `prefix` is left.
+///
+/// A join returns once the kernel clears the thread's id (its
+/// `CLONE_CHILD_CLEARTID` wake), which is a step *before* the kernel takes
+/// the thread out of `/proc/self/task`: right after a correct join the
+/// thread may still be listed for a moment. So this waits for the list to
+/// catch up, for up to 10 s; a thread that was leaked and still runs (or
+/// hangs) is listed for the whole wait and fails the test. That the
+/// threads ran to their end is shown by the stop-hook and thread-local
+/// counters the callers check first.
+#[track_caller]
+fn assert_no_thread_named(prefix: &str, context: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = threads_named(prefix);
+        if left == 0 {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{context}: {left} thread(s) named {prefix:?} still live 10 s after the runtime was dropped"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 /// A thread-local whose destructor (run as a pool thread exits, after its
@@ -108,11 +136,7 @@ fn drop_returns_after_every_thread_has_finished() {
                 started,
                 "{flavor:?} round {round}: every thread's thread-locals were destroyed"
             );
-            assert_eq!(
-                threads_named(name),
-                0,
-                "{flavor:?} round {round}: no runtime thread is left"
-            );
+            assert_no_thread_named(name, &format!("{flavor:?} round {round}"));
         }
     }
 }
@@ -134,7 +158,7 @@ fn shutdown_timeout_joins_the_threads_that_finished_in_time() {
         let started = starts.load(SeqCst);
         assert_eq!(stops.load(SeqCst), started, "{flavor:?}");
         assert_eq!(tls.load(SeqCst), started, "{flavor:?}");
-        assert_eq!(threads_named(name), 0, "{flavor:?}");
+        assert_no_thread_named(name, &format!("{flavor:?}"));
     }
 }
 
@@ -178,7 +202,7 @@ fn threads_that_retire_while_the_runtime_runs_are_joined_too() {
     let started = starts.load(SeqCst);
     assert_eq!(stops.load(SeqCst), started);
     assert_eq!(tls.load(SeqCst), started);
-    assert_eq!(threads_named(name), 0);
+    assert_no_thread_named(name, "the runtime");
 }
 
 const DROP_PANIC: &str = "Cannot drop a runtime in a context where blocking is not allowed";
@@ -364,15 +388,30 @@ fn a_panicking_stop_hook_does_not_hang_the_shutdown() {
     let _watchdog = Watchdog::new("a_panicking_stop_hook_does_not_hang_the_shutdown");
     for flavor in FLAVORS {
         let name = "wft-stop-panic";
+        let (starts, stops) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (on_start, on_stop) = (starts.clone(), stops.clone());
         let rt = flavor
             .builder()
             .thread_name(name)
-            .on_thread_stop(|| panic!("{QUIET}: stop hook"))
+            .on_thread_start(move || {
+                on_start.fetch_add(1, SeqCst);
+            })
+            .on_thread_stop(move || {
+                on_stop.fetch_add(1, SeqCst);
+                panic!("{QUIET}: stop hook")
+            })
             .build()
             .unwrap();
         rt.block_on(async { weft::task::spawn_blocking(|| ()).await.unwrap() });
         drop(rt);
-        assert_eq!(threads_named(name), 0, "{flavor:?}");
+        let started = starts.load(SeqCst);
+        assert!(started >= 1, "{flavor:?}: threads started");
+        assert_eq!(
+            stops.load(SeqCst),
+            started,
+            "{flavor:?}: drop waited for every stop hook"
+        );
+        assert_no_thread_named(name, &format!("{flavor:?}"));
     }
 }
 
