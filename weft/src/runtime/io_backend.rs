@@ -71,11 +71,15 @@ pub enum IoBackend {
     ///
     /// # Differences from tokio
     ///
-    /// * **Writes are sends on the ring.** `poll_write` copies up to 64
-    ///   KiB into the stream's send buffer, submits the send (with the
-    ///   receives the tick pushed so far) and returns; the next write
-    ///   waits until that send completed (one in flight per stream, so
-    ///   they cannot overtake each other). `poll_flush` waits until the
+    /// * **Writes are sends on the ring.** A write to a socket with room
+    ///   is sent from the caller's bytes, with no copy, by a send that has
+    ///   ended when `poll_write` returns (as a `send` system call would).
+    ///   A write to a socket without room (the peer reads slower than it
+    ///   is written to) copies up to 64 KiB into the stream's send buffer,
+    ///   submits the send (with the receives the tick pushed so far) and
+    ///   returns; the next write waits until that send completed (one in
+    ///   flight per stream, so they cannot overtake each other), where on
+    ///   tokio the write itself would wait for room. `poll_flush` waits until the
     ///   kernel took every byte, so `flush().await` means what it means on
     ///   tokio (the bytes are in the socket's send queue). An error of a
     ///   send (`EPIPE`, `ECONNRESET`) is returned by the next write, flush

@@ -187,6 +187,7 @@ mod op;
 mod ops;
 mod probe;
 mod ring;
+mod send_now;
 mod stream;
 mod waiters;
 #[cfg(test)]

@@ -288,6 +288,75 @@ impl RingShared {
         inner
     }
 
+    /// Runs one entry that names memory the caller only borrows, and
+    /// returns its result once the kernel is done with that memory: the
+    /// entry is pushed and submitted at once, and its completion is taken
+    /// before this returns. Meant for entries that end inside the
+    /// `io_uring_enter` that submits them (a send with `MSG_DONTWAIT`,
+    /// `uring/send_now.rs`); one that has not ended by then (the kernel
+    /// refused the enter for lack of resources and left it queued, or it
+    /// waits for the socket) is cancelled and waited for, here, on this
+    /// thread. `None`: the ring had no room, and nothing was pushed.
+    ///
+    /// # Safety
+    ///
+    /// What `entry` points to stays valid until this returns (it does not
+    /// return while the kernel may still read or write it).
+    pub(super) unsafe fn run_borrowed(&self, entry: squeue::Entry) -> Option<i32> {
+        let mut inner = self.lock();
+        // Room for the entry and for its cancel, should it need one.
+        if !inner.make_room(2) {
+            return None;
+        }
+        let slot = inner.alloc_slot();
+        // SAFETY: the caller keeps what the entry names alive until this
+        // returns, and this returns only after the entry's completion.
+        unsafe { inner.push(&[entry.user_data(slot)]) };
+        let mut after = AfterUnlock::default();
+        let mut inner = self.submit_unlocked(inner);
+        inner.reap(&mut after);
+        let mut cancel_pushed = false;
+        let result = loop {
+            if let Slot::Done(result, _) = *inner.slot_mut(slot) {
+                inner.free_slot(slot);
+                break result;
+            }
+            if !cancel_pushed {
+                cancel_pushed = inner.push_cancel(slot);
+            }
+            inner = self.wait_unlocked(inner);
+            inner.reap(&mut after);
+        };
+        if super::submitter(self) == super::Submitter::Other {
+            // What this enter submitted for others may still be in
+            // flight, and the owner may sleep.
+            inner.arm();
+        }
+        drop(inner);
+        after.run();
+        Some(result)
+    }
+
+    /// Submits what is pushed and waits up to a millisecond for a
+    /// completion, with the ring's lock released for the system call (as
+    /// `submit_unlocked`); the short bound lets a caller see a completion
+    /// that another thread reaped meanwhile.
+    fn wait_unlocked<'a>(&'a self, mut inner: RingGuard<'a>) -> RingGuard<'a> {
+        let to_submit = inner.uring.submission().len() as u32;
+        drop(inner);
+        let result = crate::sys::io_uring_wait(self.fd, to_submit, Some(Duration::from_millis(1)));
+        let mut inner = self.lock();
+        match result {
+            Ok(_) => {}
+            Err(err) if matches!(err.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN | libc::ETIME)) => {}
+            Err(err) => panic!("io_uring_enter failed while waiting for a completion: {err}"),
+        }
+        inner.enters += 1;
+        let unsubmitted = inner.uring.submission().len();
+        inner.unsubmitted = unsubmitted;
+        inner
+    }
+
     /// Its runtime shut down: the operations of the runtime's streams and
     /// listeners fail from now on (`runtime/io`'s shutdown error, as on
     /// epoll), and every task waiting on the ring is woken to see it (no
@@ -650,16 +719,17 @@ impl RingInner {
     }
 
     /// Best-effort cancel of the operation at `user_data` (no room: the
-    /// operation just runs to completion).
-    pub(super) fn push_cancel(&mut self, user_data: u64) {
+    /// operation just runs to completion). Returns whether it was pushed.
+    pub(super) fn push_cancel(&mut self, user_data: u64) -> bool {
         if !self.make_room(1) {
-            return;
+            return false;
         }
         let entry = opcode::AsyncCancel::new(user_data)
             .build()
             .user_data(IGNORED);
         // SAFETY: a cancel request names no memory.
         unsafe { self.push(&[entry]) };
+        true
     }
 
     /// Adds the ring's descriptor to the I/O driver's epoll instance if

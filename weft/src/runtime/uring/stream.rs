@@ -18,8 +18,13 @@
 //!   kernel as soon as it is read whole. A pool out of buffers (`ENOBUFS`)
 //!   makes the next receive bring a buffer of its own. At most one receive
 //!   is in flight per stream, so a stream holds at most one pool buffer.
-//! * **Sending** is write-behind: `poll_write` copies the bytes into the
-//!   stream's `staged` buffer and returns; the send of what is staged
+//! * **Sending** is copy-free while the socket has room: a write with
+//!   nothing staged and no send in flight is sent from the caller's bytes
+//!   by a send that has ended when `poll_write` returns
+//!   (`uring/send_now.rs`), so a stream that only ever writes to a socket
+//!   with room holds no write buffer at all. A socket without room makes
+//!   the write fall back to write-behind: `poll_write` copies the bytes
+//!   into the stream's `staged` buffer and returns; the send of what is staged
 //!   starts at once, submitted before `poll_write` returns together with
 //!   whatever the tick pushed so far (a send left for the tick's flush
 //!   would hang a thread that blocks after writing, which epoll never
@@ -367,7 +372,13 @@ impl RingStream {
             return Poll::Ready(Err(err));
         }
         let restore = ready!(coop::poll_proceed(cx));
-        let mut side = self.lock_write();
+        let mut guard = self.lock_write_if_made();
+        if let Some(result) = self.send_now_if_idle(guard.as_deref(), bufs) {
+            restore.made_progress();
+            return Poll::Ready(result);
+        }
+        guard.get_or_insert_with(Box::default);
+        let mut side = WriteGuard(guard);
         // One send in flight at a time: a second one could overtake it in
         // the kernel (both wait for room in the socket's send queue).
         if side.poll_send(cx, self).is_pending() {
@@ -394,7 +405,12 @@ impl RingStream {
     /// send is in flight.
     pub(crate) fn try_write(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         self.check_runtime()?;
-        let mut side = self.lock_write();
+        let mut guard = self.lock_write_if_made();
+        if let Some(result) = self.send_now_if_idle(guard.as_deref(), bufs) {
+            return result;
+        }
+        guard.get_or_insert_with(Box::default);
+        let mut side = WriteGuard(guard);
         side.try_finish_send(self);
         if let Some(err) = side.error.take() {
             return Err(err);
@@ -409,6 +425,18 @@ impl RingStream {
             Some(err) => Err(err),
             None => Ok(n),
         }
+    }
+
+    /// The copy-free write (`uring/send_now.rs`): with nothing staged or
+    /// in flight (`side`, locked by the caller: no other write can slip
+    /// in), `bufs` are sent from the caller's memory now. `None`: the
+    /// socket had no room, or the write side is busy: the caller stages a
+    /// copy and sends it behind.
+    fn send_now_if_idle(&self, side: Option<&WriteSide>, bufs: &[io::IoSlice<'_>]) -> Option<io::Result<usize>> {
+        if !side.is_none_or(WriteSide::is_idle) || bufs.iter().all(|buf| buf.is_empty()) {
+            return None;
+        }
+        super::send_now::send_now(&self.ring(), self.fd, bufs)
     }
 
     /// Whether a write would be taken now (`poll_write_ready`); else waits
@@ -541,6 +569,13 @@ impl RingStream {
             drop(recv);
         }
         read.held = None;
+    }
+
+    /// Whether a write made the write side (it staged a copy, or waited
+    /// for a connect): tests of the copy-free path.
+    #[cfg(test)]
+    pub(super) fn has_write_side(&self) -> bool {
+        self.lock_write_if_made().is_some()
     }
 
     /// Whether bytes were received and not read (`into_std` cannot hand
@@ -777,6 +812,16 @@ impl ReadSide {
 }
 
 impl WriteSide {
+    /// Nothing staged, in flight, failed or waiting: a write may go out
+    /// from the caller's memory (`send_now_if_idle`).
+    fn is_idle(&self) -> bool {
+        self.staged.is_empty()
+            && self.send.is_none()
+            && self.error.is_none()
+            && self.shutdown_after.is_none()
+            && self.connect.is_none()
+    }
+
     /// Copies up to `room` bytes of `bufs` into `staged`.
     fn stage(&mut self, bufs: &[io::IoSlice<'_>], room: usize) -> usize {
         let mut n = 0;

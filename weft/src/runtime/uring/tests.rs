@@ -870,3 +870,155 @@ fn has_news_tells_data_for_a_receive_until_a_read_takes_it() {
         assert!(!ring.has_news(), "the read took the completion");
     });
 }
+
+/// A runtime of `flavor` whose sockets run on its rings.
+fn socket_runtime(flavor: &str) -> Runtime {
+    builder(flavor, RingConfig::default(), FsBackend::IoUring)
+        .io_backend(crate::runtime::IoBackend::Uring)
+        .build()
+        .expect("this kernel allows io_uring")
+}
+
+/// A connected pair of Unix stream sockets, `ours` non-blocking.
+fn socket_pair() -> (std::os::unix::net::UnixStream, std::os::unix::net::UnixStream) {
+    let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
+    ours.set_nonblocking(true).unwrap();
+    (ours, theirs)
+}
+
+/// `stream.poll_write(bufs)`, polled once: a write on io_uring never waits
+/// while its write side is idle or has room to stage.
+fn write_once(stream: &super::stream::RingStream, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    let waker = std::task::Waker::noop();
+    match stream.poll_write(&mut std::task::Context::from_waker(waker), bufs) {
+        std::task::Poll::Ready(result) => result,
+        std::task::Poll::Pending => panic!("a write with room to stage waited"),
+    }
+}
+
+/// Writes to a socket with room go out from the caller's bytes (plain and
+/// vectored): the stream stages no copy, so it never makes its write side,
+/// and the peer gets every byte in order.
+#[test]
+fn a_write_with_room_is_sent_from_the_callers_bytes() {
+    for flavor in FLAVORS {
+        let rt = socket_runtime(flavor);
+        rt.block_on(async {
+            crate::spawn(async move {
+                let (ours, mut theirs) = socket_pair();
+                let stream = super::stream::RingStream::new(ours.as_raw_fd(), &ring());
+                assert_eq!(write_once(&stream, &[io::IoSlice::new(b"plain ")]).unwrap(), 6);
+                let slices = [
+                    io::IoSlice::new(b""),
+                    io::IoSlice::new(b"vec"),
+                    io::IoSlice::new(b"tored "),
+                    io::IoSlice::new(b"write"),
+                ];
+                assert_eq!(write_once(&stream, &slices).unwrap(), 14);
+                assert!(!stream.has_write_side(), "{flavor}: nothing was staged");
+                let mut got = [0u8; 20];
+                std::io::Read::read_exact(&mut theirs, &mut got).unwrap();
+                assert_eq!(&got, b"plain vectored write");
+                drop(stream);
+            })
+            .await
+            .unwrap();
+        });
+    }
+}
+
+/// Fills `fd`'s send queue with bytes counting up from `*next`; returns
+/// how many went in.
+fn fill_send_queue(fd: RawFd, next: &mut u8) -> usize {
+    let mut total = 0;
+    loop {
+        let chunk: Vec<u8> = (0..4096).map(|i| next.wrapping_add(i as u8)).collect();
+        // SAFETY: `chunk` is valid for its length for the call.
+        let sent = unsafe { libc::send(fd, chunk.as_ptr().cast(), chunk.len(), libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL) };
+        if sent < 0 {
+            assert_eq!(io::Error::last_os_error().raw_os_error(), Some(libc::EAGAIN));
+            return total;
+        }
+        *next = next.wrapping_add(sent as u8);
+        total += sent as usize;
+    }
+}
+
+/// Reads `total` bytes from `theirs` on another thread and checks they
+/// count up from 0 (nothing lost, doubled or reordered).
+fn read_counting(mut theirs: std::os::unix::net::UnixStream, total: usize) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut seen = 0usize;
+        while seen < total {
+            let n = std::io::Read::read(&mut theirs, &mut buf).unwrap();
+            assert!(n > 0, "the stream ended after {seen} of {total} bytes");
+            for (i, byte) in buf[..n].iter().enumerate() {
+                assert_eq!(*byte, (seen + i) as u8, "byte {} out of order", seen + i);
+            }
+            seen += n;
+        }
+        assert_eq!(seen, total);
+    })
+}
+
+/// A write to a socket without room is staged and sent behind, after the
+/// bytes that filled the socket and before the next writes: the peer
+/// reads one unbroken count.
+#[test]
+fn a_write_to_a_full_socket_is_staged_and_sent_behind() {
+    for flavor in FLAVORS {
+        let rt = socket_runtime(flavor);
+        rt.block_on(async {
+            crate::spawn(async {
+                let (ours, theirs) = socket_pair();
+                let stream = super::stream::RingStream::new(ours.as_raw_fd(), &ring());
+                let mut next = 0u8;
+                let mut total = fill_send_queue(ours.as_raw_fd(), &mut next);
+                let chunk: Vec<u8> = (0..1000).map(|i| next.wrapping_add(i as u8)).collect();
+                assert_eq!(write_once(&stream, &[io::IoSlice::new(&chunk)]).unwrap(), 1000);
+                assert!(stream.has_write_side(), "a full socket makes the write stage a copy");
+                total += 1000;
+                next = next.wrapping_add(1000u32 as u8);
+                let reader = read_counting(theirs, total + 3000);
+                for _ in 0..3 {
+                    let chunk: Vec<u8> = (0..1000).map(|i| next.wrapping_add(i as u8)).collect();
+                    let written = std::future::poll_fn(|cx| stream.poll_write(cx, &[io::IoSlice::new(&chunk)]))
+                        .await
+                        .unwrap();
+                    assert_eq!(written, 1000);
+                    next = next.wrapping_add(1000u32 as u8);
+                }
+                std::future::poll_fn(|cx| stream.poll_flush(cx)).await.unwrap();
+                crate::task::spawn_blocking(move || reader.join().unwrap()).await.unwrap();
+                drop(stream);
+            })
+            .await
+            .unwrap();
+        });
+    }
+}
+
+/// A borrowed send that would wait for room (here: made without
+/// `MSG_DONTWAIT`, so the kernel arms a poll for it) is cancelled before
+/// the call returns, so the caller's bytes are free; none of them reach
+/// the peer.
+#[test]
+fn a_borrowed_send_that_would_wait_is_cancelled_before_the_call_returns() {
+    let rt = socket_runtime("current_thread");
+    let rings = rings_of(&rt);
+    let ring = rings.rings[0].clone();
+    let (ours, theirs) = socket_pair();
+    let mut next = 0u8;
+    let total = fill_send_queue(ours.as_raw_fd(), &mut next);
+    let before = ring.counters();
+    let bytes = vec![0xEE; 4096];
+    let sent = super::send_now::send_now_with_flags(&ring, ours.as_raw_fd(), &[io::IoSlice::new(&bytes)], libc::MSG_NOSIGNAL);
+    assert!(sent.is_none(), "nothing was sent: {sent:?}");
+    let after = ring.counters();
+    assert_eq!(after.submissions - before.submissions, 2, "the send, then its cancel");
+    drop(bytes);
+    wait_until("the cancel's completion", || in_flight(&rings) == 0);
+    drop(ours);
+    read_counting(theirs, total).join().unwrap();
+}
