@@ -1165,6 +1165,44 @@ macro_rules! fault_tests {
                 });
             }
 
+            /// A dropped stream's descriptor is closed (the peer reads end
+            /// of stream), also when it is dropped by a task while other
+            /// tasks are ready; on io_uring the close is an operation of
+            /// the ring (a submission), on epoll a system call.
+            fn dropping_a_stream_closes_it(rt: &Runtime) {
+                let _watchdog = Watchdog::new("dropping_a_stream_closes_it");
+                let metrics = rt.metrics();
+                let submissions = || metrics.io_uring_submission_count();
+                for from_a_busy_task in [false, true] {
+                    let (ours, theirs) = rt.block_on(weft_to_std());
+                    theirs.set_read_timeout(Some(HANG)).unwrap();
+                    let before = submissions();
+                    if from_a_busy_task {
+                        rt.block_on(async move {
+                            // A task that stays ready while the stream drops.
+                            let busy = weft::spawn(async {
+                                for _ in 0..100 {
+                                    weft::task::yield_now().await;
+                                }
+                            });
+                            weft::spawn(async move { drop(ours) }).await.unwrap();
+                            busy.await.unwrap();
+                        });
+                    } else {
+                        drop(ours);
+                    }
+                    let mut buf = [0u8; 8];
+                    let read = (&theirs).read(&mut buf);
+                    assert_eq!(read.unwrap(), 0, "the peer reads end of stream (busy task: {from_a_busy_task})");
+                    let closes = submissions() - before;
+                    if ON_RING {
+                        assert!(closes >= 1, "the close went through the ring");
+                    } else {
+                        assert_eq!(closes, 0);
+                    }
+                }
+            }
+
             // ---------------------------------------------------------
             // into_std
             // ---------------------------------------------------------

@@ -193,6 +193,10 @@ crate::sys::cfg_not_io_uring! {
             match *self {}
         }
 
+        pub(crate) fn close_on_ring(&self) -> bool {
+            match *self {}
+        }
+
         pub(crate) fn shutdown_write(&self) -> io::Result<()> {
             match *self {}
         }

@@ -76,7 +76,11 @@ impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
     ///
     /// As [`new`](Self::new).
     #[track_caller]
-    pub(crate) fn new_stream(io: E) -> io::Result<PollEvented<E>> {
+    pub(crate) fn new_stream(io: E) -> io::Result<PollEvented<E>>
+    where
+        // A descriptor and nothing else: the ring may close it (`drop`).
+        E: std::os::fd::IntoRawFd,
+    {
         let fd = io.as_raw_fd();
         match RingStream::for_current_runtime(fd) {
             Some(ring) => {
@@ -554,6 +558,12 @@ impl<E: mio::event::Source> Drop for PollEvented<E> {
             // The source closes right after; a failure to deregister
             // leaves nothing behind once its descriptor is closed.
             let _ = self.deregister(&mut io);
+            if self.ring().is_some_and(RingStream::close_on_ring) {
+                // The ring closes the descriptor. A stream on io_uring is a
+                // mio stream socket (`new_stream`): its descriptor and
+                // nothing else, so forgetting it leaks nothing.
+                std::mem::forget(io);
+            }
         }
     }
 }

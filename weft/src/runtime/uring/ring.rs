@@ -31,6 +31,9 @@ pub(crate) enum WakeSource {
     /// The worker's own unpark eventfd: the driver is another thread's.
     Unpark(RawFd),
 }
+/// `user_data` of the close of a stream socket's descriptor
+/// ([`RingShared::close_socket`]): nobody waits for it.
+const SOCKET_CLOSE: u64 = u64::MAX - 4;
 /// `user_data` tag of the close of a direct descriptor; the low 32 bits
 /// are its slot, given back to the free list when the close completes.
 const DIRECT_CLOSE: u64 = 1 << 63;
@@ -335,6 +338,41 @@ impl RingShared {
         drop(inner);
         after.run();
         Some(result)
+    }
+
+    /// Closes stream socket descriptor `fd` through the ring
+    /// (`IORING_OP_CLOSE`): with the tick's other operations when the
+    /// owner batches (rule 7), else at once. The number stays taken until
+    /// the close runs, so nothing pushed for the socket before can act on
+    /// another file. Returns false, and the caller closes `fd` itself,
+    /// when the ring has no room or its runtime shut down (no worker would
+    /// submit it).
+    pub(crate) fn close_socket(&self, fd: RawFd) -> bool {
+        if self.is_shut_down() {
+            return false;
+        }
+        let submitter = super::submitter(self);
+        let mut inner = self.lock();
+        if !inner.make_room(1) {
+            return false;
+        }
+        let entry = opcode::Close::new(types::Fd(fd))
+            .build()
+            .user_data(SOCKET_CLOSE);
+        // SAFETY: a close names no memory.
+        unsafe { inner.push(&[entry]) };
+        if submitter == super::Submitter::OwnerBatching {
+            return true;
+        }
+        let mut after = AfterUnlock::default();
+        let mut inner = self.submit_unlocked(inner);
+        inner.reap(&mut after);
+        if submitter == super::Submitter::Other {
+            inner.arm();
+        }
+        drop(inner);
+        after.run();
+        true
     }
 
     /// Submits what is pushed and waits up to a millisecond for a
@@ -858,7 +896,9 @@ impl RingInner {
     }
 
     fn complete(&mut self, user_data: u64, result: i32, flags: u32, after: &mut AfterUnlock) {
-        if user_data == IGNORED || user_data == POLL_CANCEL {
+        // A close's error leaves nothing to do: the descriptor is gone
+        // either way (as std's drop of a socket ignores it).
+        if user_data == IGNORED || user_data == POLL_CANCEL || user_data == SOCKET_CLOSE {
             return;
         }
         if user_data == UNPARK_POLL {

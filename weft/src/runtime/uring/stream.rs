@@ -42,7 +42,10 @@
 //!   submits an operation, so the stream's drop first submits what is
 //!   still pushed and unsubmitted ([`RingStream::release`]); closing the
 //!   descriptor after that cannot make an operation act on a new file that
-//!   reuses the number. A receive in flight is cancelled at the drop.
+//!   reuses the number. A receive in flight is cancelled at the drop. The
+//!   close itself is an operation of the ring (`IORING_OP_CLOSE`, batched
+//!   as rule 7 says, [`RingShared::close_socket`]); the number stays taken
+//!   until it runs, so nothing can reuse it early.
 //! * **The submitting thread may exit.** The kernel cancels what a thread
 //!   submitted when that thread exits (a short-lived thread in
 //!   `Handle::block_on`, a thread outside the runtime): a receive then
@@ -569,6 +572,13 @@ impl RingStream {
             drop(recv);
         }
         read.held = None;
+    }
+
+    /// Closes the socket's descriptor through the ring, after
+    /// [`release`](Self::release) (which submitted what names it): false
+    /// if the caller must close it itself.
+    pub(crate) fn close_on_ring(&self) -> bool {
+        self.ring().close_socket(self.fd)
     }
 
     /// Whether a write made the write side (it staged a copy, or waited

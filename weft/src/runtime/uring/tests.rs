@@ -1022,3 +1022,11 @@ fn a_borrowed_send_that_would_wait_is_cancelled_before_the_call_returns() {
     drop(ours);
     read_counting(theirs, total).join().unwrap();
 }
+
+#[test]
+fn zz_sizes() {
+    use super::stream::*;
+    eprintln!("RingStream {}", std::mem::size_of::<RingStream>());
+    eprintln!("Slot {}", std::mem::size_of::<super::ring::Slot>());
+    eprintln!("Multishot<RecvMulti> {}", std::mem::size_of::<super::multishot::Multishot<RecvMulti>>());
+}
