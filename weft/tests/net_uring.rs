@@ -1203,6 +1203,33 @@ macro_rules! fault_tests {
                 }
             }
 
+            /// `shutdown` sends what was written, then the end of stream,
+            /// and reports the kernel's error for a connection that is
+            /// gone.
+            fn shutdown_ends_the_stream_and_reports_a_reset(rt: &Runtime) {
+                let _watchdog = Watchdog::new("shutdown_ends_the_stream_and_reports_a_reset");
+                rt.block_on(async {
+                    let (mut ours, theirs) = weft_to_std().await;
+                    theirs.set_read_timeout(Some(HANG)).unwrap();
+                    ours.write_all(b"bye").await.unwrap();
+                    ours.shutdown().await.unwrap();
+                    let mut got = Vec::new();
+                    (&theirs).read_to_end(&mut got).unwrap();
+                    assert_eq!(got, b"bye");
+
+                    // A connection the peer reset: the read sees the reset,
+                    // and a shutdown then fails as the kernel says.
+                    let (mut ours, theirs) = weft_to_std().await;
+                    socket2::SockRef::from(&theirs).set_linger(Some(Duration::ZERO)).unwrap();
+                    drop(theirs);
+                    let mut buf = [0u8; 8];
+                    let read = within("the reset", ours.read(&mut buf)).await;
+                    assert_eq!(read.unwrap_err().kind(), ErrorKind::ConnectionReset);
+                    let err = ours.shutdown().await.unwrap_err();
+                    assert_eq!(err.kind(), ErrorKind::NotConnected, "{err}");
+                });
+            }
+
             // ---------------------------------------------------------
             // into_std
             // ---------------------------------------------------------

@@ -61,9 +61,11 @@ pub enum IoBackend {
     /// [`io::ErrorKind::Unsupported`] off Linux).
     ///
     /// **Work in progress** (not yet what `Auto` picks): reads, writes
-    /// and shutdown of TCP and Unix streams and the accepts of their
+    /// and closes of TCP and Unix streams and the accepts of their
     /// listeners run on the ring, and a connect waits with a poll on the
-    /// ring (the `connect` call itself and the close are system calls).
+    /// ring (the `connect` call itself is a system call, and so is
+    /// `shutdown`: the kernel runs a ring shutdown on a worker thread, 20
+    /// times slower).
     /// A receive's completions run on the worker thread that started it,
     /// so a worker with receives in flight spins on its ring for a few
     /// microseconds before it sleeps (see

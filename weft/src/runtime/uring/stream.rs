@@ -34,7 +34,11 @@
 //!   it stopped; a failed one stores its error for the next write, flush
 //!   or shutdown, and drops what was staged after it (the connection is
 //!   broken). `poll_flush` waits until nothing is staged or in flight, and
-//!   `poll_shutdown` flushes, then shuts the write direction down. Sends
+//!   `poll_shutdown` flushes, then shuts the write direction down with
+//!   the `shutdown` system call: Linux never runs `IORING_OP_SHUTDOWN`
+//!   inline but hands it to a kernel worker thread (io-wq), which
+//!   measured 19 µs per shutdown against 0.96 µs for the system call
+//!   (a Unix socket pair, one at a time, 2-core VM, Linux 6.18). Sends
 //!   run to completion when the stream is dropped (bytes written before a
 //!   drop are sent, as the kernel sends a closed socket's queue).
 //! * **The descriptor** is the stream's, and the operations name it by
@@ -479,13 +483,9 @@ impl RingStream {
             break result;
         };
         side.connect = None;
-        let unused = side.staged.is_empty()
-            && side.send.is_none()
-            && side.error.is_none()
-            && side.shutdown_after.is_none();
-        drop(side);
-        if unused {
-            *self.lock_write_if_made() = None;
+        // Made only for the wait: an idle connection does not keep it.
+        if side.is_idle() {
+            *side.0 = None;
         }
         Poll::Ready(result.map(drop))
     }
@@ -497,13 +497,24 @@ impl RingStream {
             return Poll::Ready(Err(err));
         }
         let restore = ready!(coop::poll_proceed(cx));
-        let mut side = self.lock_write();
+        let mut guard = self.lock_write_if_made();
+        let Some(side) = guard.as_deref_mut() else {
+            // Nothing was ever staged (copy-free writes only).
+            restore.made_progress();
+            return Poll::Ready(Ok(()));
+        };
         ready!(side.poll_send(cx, self));
         restore.made_progress();
-        Poll::Ready(match side.error.take() {
-            Some(err) => Err(err),
-            None => Ok(()),
-        })
+        if let Some(err) = side.error.take() {
+            return Poll::Ready(Err(err));
+        }
+        if side.is_idle() {
+            // Everything was sent: the buffers go, and later writes start
+            // copy-free again (a connection that once had to wait for room
+            // does not keep them while it idles).
+            *guard = None;
+        }
+        Poll::Ready(Ok(()))
     }
 
     /// Shuts the write direction down once every byte written was sent:

@@ -990,6 +990,7 @@ fn a_write_to_a_full_socket_is_staged_and_sent_behind() {
                     next = next.wrapping_add(1000u32 as u8);
                 }
                 std::future::poll_fn(|cx| stream.poll_flush(cx)).await.unwrap();
+                assert!(!stream.has_write_side(), "a flush that sent everything frees the buffers");
                 crate::task::spawn_blocking(move || reader.join().unwrap()).await.unwrap();
                 drop(stream);
             })
@@ -1023,10 +1024,32 @@ fn a_borrowed_send_that_would_wait_is_cancelled_before_the_call_returns() {
     read_counting(theirs, total).join().unwrap();
 }
 
+
+/// A dropped stream's close is an operation of the ring (one submission,
+/// counted on a ring no one else uses meanwhile: the runtime is not
+/// running); a shutdown is a system call (no submission: see
+/// `uring/stream.rs`). The peer reads what was written, then the end of
+/// stream, and once the close ran its writes fail.
 #[test]
-fn zz_sizes() {
-    use super::stream::*;
-    eprintln!("RingStream {}", std::mem::size_of::<RingStream>());
-    eprintln!("Slot {}", std::mem::size_of::<super::ring::Slot>());
-    eprintln!("Multishot<RecvMulti> {}", std::mem::size_of::<super::multishot::Multishot<RecvMulti>>());
+fn a_close_is_an_operation_of_the_ring_and_a_shutdown_is_not() {
+    let rt = socket_runtime("current_thread");
+    let ring = rings_of(&rt).rings[0].clone();
+    let (ours, mut theirs) = socket_pair();
+    let fd = std::os::fd::IntoRawFd::into_raw_fd(ours);
+    let stream = rt.block_on(async { super::stream::RingStream::for_current_runtime(fd).unwrap() });
+    assert_eq!(write_once(&stream, &[io::IoSlice::new(b"last words")]).unwrap(), 10);
+    let before = ring.counters();
+    stream.shutdown_write().unwrap();
+    assert_eq!(ring.counters().submissions, before.submissions, "the shutdown is a system call");
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut theirs, &mut got).unwrap();
+    assert_eq!(got, b"last words");
+
+    stream.release();
+    assert!(stream.close_on_ring(), "the ring took the close");
+    assert_eq!(ring.counters().submissions - before.submissions, 1, "the close");
+    // Our end is closed: the peer's write fails.
+    let err = std::io::Write::write_all(&mut theirs, b"anyone?").unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+    drop(stream);
 }
