@@ -462,6 +462,46 @@ macro_rules! fault_tests {
                 });
             }
 
+            /// A connect still in progress when the thread that started it
+            /// exits (on io_uring the kernel cancels the thread's
+            /// operation) ends where it is polled next: made again, it
+            /// finds the connect under way and waits for it.
+            fn connects_started_on_a_thread_that_exits_end_where_polled(rt: &Runtime) {
+                let _watchdog = Watchdog::new("connects_started_on_a_thread_that_exits_end_where_polled");
+                // A listen queue of one, filled: the next connect's SYN is
+                // dropped, so the connect stays in progress until the
+                // queue has room and the SYN is sent again (about 1 s).
+                let listener = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+                listener.bind(&"127.0.0.1:0".parse::<std::net::SocketAddr>().unwrap().into()).unwrap();
+                listener.listen(0).unwrap();
+                let listener: std::net::TcpListener = listener.into();
+                let addr = listener.local_addr().unwrap();
+                let fillers = [std::net::TcpStream::connect(addr).unwrap()];
+                // The connect future comes back unfinished, on purpose: it
+                // is polled on, from this thread.
+                #[allow(clippy::async_yields_async)]
+                let connect = on_a_thread_that_exits(rt, "the thread's connect", async move {
+                    let mut connect = Box::pin(TcpStream::connect(addr));
+                    std::future::poll_fn(|cx| {
+                        assert!(std::future::Future::poll(connect.as_mut(), cx).is_pending(), "the listen queue is full");
+                        std::task::Poll::Ready(())
+                    })
+                    .await;
+                    connect
+                });
+                // Room in the queue: the filler connections go.
+                for _ in 0..fillers.len() {
+                    drop(listener.accept().unwrap());
+                }
+                drop(fillers);
+                let mut ours = rt.block_on(within("the connect", connect)).unwrap();
+                let (mut theirs, _) = listener.accept().unwrap();
+                rt.block_on(ours.write_all(b"made it")).unwrap();
+                let mut got = [0u8; 7];
+                theirs.read_exact(&mut got).unwrap();
+                assert_eq!(&got, b"made it");
+            }
+
             /// A send stuck in flight (the peer reads nothing) when the thread
             /// that submitted it exits is cancelled by the kernel: the stream
             /// sends what it had not sent again, so the peer still gets every

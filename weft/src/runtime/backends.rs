@@ -185,6 +185,18 @@ crate::sys::cfg_not_io_uring! {
             None
         }
 
+        pub(crate) fn current_runtime_has_rings() -> bool {
+            false
+        }
+
+        pub(crate) fn poll_connect_to(
+            &self,
+            _cx: &mut std::task::Context<'_>,
+            _addr: &std::net::SocketAddr,
+        ) -> std::task::Poll<io::Result<bool>> {
+            match *self {}
+        }
+
         pub(crate) fn has_unread(&self) -> bool {
             match *self {}
         }

@@ -61,11 +61,11 @@ pub enum IoBackend {
     /// [`io::ErrorKind::Unsupported`] off Linux).
     ///
     /// **Work in progress** (not yet what `Auto` picks): reads, writes
-    /// and closes of TCP and Unix streams and the accepts of their
-    /// listeners run on the ring, and a connect waits with a poll on the
-    /// ring (the `connect` call itself is a system call, and so is
-    /// `shutdown`: the kernel runs a ring shutdown on a worker thread, 20
-    /// times slower).
+    /// and closes of TCP and Unix streams, TCP connects and the accepts
+    /// of their listeners run on the ring; a Unix stream's connect is a
+    /// system call whose end is waited for with a poll on the ring, and
+    /// `shutdown` is a system call (the kernel runs a ring shutdown on a
+    /// worker thread, 20 times slower).
     /// A receive's completions run on the worker thread that started it,
     /// so a worker with receives in flight spins on its ring for a few
     /// microseconds before it sleeps (see

@@ -161,6 +161,15 @@ pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
         .is_some_and(super::unix::is_pending_network_error)
 }
 
+/// A new TCP socket of `domain`, non-blocking and close-on-exec (made,
+/// then set non-blocking: `SOCK_NONBLOCK` is not POSIX).
+#[cfg(feature = "net")]
+pub(crate) fn nonblocking_tcp_socket(domain: socket2::Domain) -> io::Result<socket2::Socket> {
+    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    socket.set_nonblocking(true)?;
+    Ok(socket)
+}
+
 // ---- Socket options only Linux has ----
 
 /// Fails with `Unsupported`: `TCP_QUICKACK` is Linux's.

@@ -278,6 +278,17 @@ pub(crate) fn is_accepted_connection_error(err: &io::Error) -> bool {
         .is_some_and(|errno| errno == libc::ENONET || super::unix::is_pending_network_error(errno))
 }
 
+/// A new TCP socket of `domain`, non-blocking and close-on-exec, made by
+/// one system call (`SOCK_NONBLOCK`).
+#[cfg(feature = "net")]
+pub(crate) fn nonblocking_tcp_socket(domain: socket2::Domain) -> io::Result<socket2::Socket> {
+    socket2::Socket::new(
+        domain,
+        socket2::Type::STREAM.nonblocking(),
+        Some(socket2::Protocol::TCP),
+    )
+}
+
 // ---- Socket options only Linux has ----
 
 /// `TCP_QUICKACK` of the TCP socket `fd`.

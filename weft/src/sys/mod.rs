@@ -91,6 +91,11 @@
 //!   (once per process), since the real-time range is not portable.
 //!
 //!
+//! * **A non-blocking TCP socket in one call**
+//!   ([`nonblocking_tcp_socket`]): `SOCK_NONBLOCK` on Linux, where a
+//!   connect on io_uring makes its own socket. *Fallback:* the socket is
+//!   made, then set non-blocking (two calls).
+//!
 //! * **Connect in progress** ([`is_in_progress`]): a non-blocking
 //!   `connect` that reports `EINPROGRESS` (std has no stable `ErrorKind`
 //!   for it yet). POSIX; shared.

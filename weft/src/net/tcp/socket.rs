@@ -1,7 +1,7 @@
 //! `TcpSocket`: a TCP socket configured before it listens or connects.
 
 use super::{TcpListener, TcpStream};
-use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use socket2::{Domain, SockRef, Socket};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -71,8 +71,7 @@ impl TcpSocket {
     }
 
     fn new(domain: Domain) -> io::Result<TcpSocket> {
-        let inner = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
-        inner.set_nonblocking(true)?;
+        let inner = crate::sys::nonblocking_tcp_socket(domain)?;
         Ok(TcpSocket { inner })
     }
 
@@ -257,16 +256,7 @@ impl TcpSocket {
     ///
     /// Outside a weft runtime with I/O enabled.
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        match self.inner.connect(&addr.into()) {
-            Ok(()) => {}
-            // Non-blocking: the connection completes in the background.
-            Err(err) if crate::sys::is_in_progress(&err) => {}
-            Err(err) => return Err(err),
-        }
-        let std_stream: std::net::TcpStream = self.inner.into();
-        TcpStream::new(mio::net::TcpStream::from_std(std_stream))?
-            .connected()
-            .await
+        TcpStream::connect_socket(self.inner, addr).await
     }
 }
 

@@ -451,6 +451,35 @@ impl<E: mio::event::Source> PollEvented<E> {
     }
 }
 
+impl<E: mio::event::Source> PollEvented<E> {
+    /// Whether a stream socket made now ([`new_stream`](Self::new_stream))
+    /// would run on the current runtime's rings.
+    pub(crate) fn streams_on_ring() -> bool {
+        RingStream::current_runtime_has_rings()
+    }
+
+    /// Connects a stream socket made by [`new_stream`](Self::new_stream)
+    /// on io_uring, not connected yet, to `addr`: one operation of the
+    /// ring (`RingStream::poll_connect_to`), and `SO_ERROR` read only when
+    /// the kernel left the outcome to a wait. On epoll the caller connects
+    /// before it registers ([`poll_connected`](Self::poll_connected)).
+    pub(crate) fn poll_connect_to(
+        &self,
+        cx: &mut Context<'_>,
+        addr: &std::net::SocketAddr,
+        take_error: impl FnOnce(&E) -> io::Result<Option<io::Error>>,
+    ) -> Poll<io::Result<()>> {
+        let ring = self.ring().expect("a stream made on io_uring");
+        if !ready!(ring.poll_connect_to(cx, addr))? {
+            return Poll::Ready(Ok(()));
+        }
+        Poll::Ready(match take_error(self.get_ref())? {
+            Some(err) => Err(err),
+            None => Ok(()),
+        })
+    }
+}
+
 impl<E: mio::event::Source> PollEvented<E>
 where
     for<'a> &'a E: Read + Write,

@@ -50,12 +50,22 @@
 //!   close itself is an operation of the ring (`IORING_OP_CLOSE`, batched
 //!   as rule 7 says, [`RingShared::close_socket`]); the number stays taken
 //!   until it runs, so nothing can reuse it early.
+//! * **Connecting.** A TCP connect is one operation
+//!   (`IORING_OP_CONNECT`, [`RingStream::poll_connect_to`]) on a socket
+//!   made for it: the kernel runs the non-blocking connect, waits for
+//!   writability itself and posts the outcome, so no `connect` call, poll
+//!   or `SO_ERROR` read is ours. Some kernels post `EINPROGRESS` or
+//!   `EALREADY` instead of waiting: then a one-shot `POLLOUT` on the ring
+//!   waits and `SO_ERROR` tells (also the path of a connect started by a
+//!   system call, a Unix stream's). The operation's address is boxed in
+//!   its data, so the connecting future (which lives in the task as long
+//!   as the connection) does not grow.
 //! * **The submitting thread may exit.** The kernel cancels what a thread
 //!   submitted when that thread exits (a short-lived thread in
 //!   `Handle::block_on`, a thread outside the runtime): a receive then
 //!   ends with `ECANCELED` and the next read starts another; a send
 //!   reports how much it sent, and the rest goes again ahead of what was
-//!   staged since; a connect's poll is made again. Our own cancels never
+//!   staged since; a connect (or its poll) is made again. Our own cancels never
 //!   reach these paths (a dropped operation's completions are
 //!   discarded).
 //! * **Locks.** The read side and the write side each sit behind their own
@@ -183,8 +193,9 @@ struct WriteSide {
     shutdown_after: Option<Arc<ShutdownAfter>>,
     /// The tasks waiting for the send in flight.
     waiters: Waiters,
-    /// The wait for a non-blocking connect to end (`poll_connect`).
-    connect: Option<Op<PollWritable>>,
+    /// A connect in flight (`poll_connect_to`), or the wait for a
+    /// non-blocking connect to end (`poll_connect`).
+    connect: Option<Connecting>,
 }
 
 impl RingStream {
@@ -202,6 +213,12 @@ impl RingStream {
     /// runs its sockets on io_uring.
     pub(crate) fn for_current_runtime(fd: RawFd) -> Option<RingStream> {
         super::current_socket_ring().map(|ring| RingStream::new(fd, &ring))
+    }
+
+    /// Whether a stream made now would run on the current runtime's rings
+    /// (its sockets run on io_uring).
+    pub(crate) fn current_runtime_has_rings() -> bool {
+        super::current_socket_ring().is_some()
     }
 
     /// The ring to submit to now: the calling worker's, if it belongs to
@@ -466,28 +483,80 @@ impl RingStream {
         self.check_runtime()?;
         let mut side = self.lock_write();
         if side.connect.is_none() {
-            side.connect = Some(Op::new(self.ring(), PollWritable { fd: self.fd }));
+            side.connect = Some(Connecting::Wait(Op::new(self.ring(), PollWritable { fd: self.fd })));
         }
+        let result = ready!(self.poll_connecting(cx, &mut side, None)).map(drop);
+        Poll::Ready(result)
+    }
+
+    /// Connects the socket (made and not connected yet) to `addr` with an
+    /// operation of the ring (`IORING_OP_CONNECT`, batched as rule 7
+    /// says): no `connect` system call, no poll, no `SO_ERROR` read.
+    /// `Ok(false)`: connected. `Ok(true)`: the kernel left the outcome to
+    /// a wait for writability (a completion with `EINPROGRESS` or
+    /// `EALREADY`, which some kernels post), which has ended: the caller
+    /// reads the outcome from `SO_ERROR`, as after [`poll_connect`]. A
+    /// connect cancelled by the exit of the thread that submitted it is
+    /// made again from this one (a connect already under way then ends
+    /// in `EALREADY`, one that succeeded in `EISCONN`).
+    ///
+    /// [`poll_connect`]: Self::poll_connect
+    pub(crate) fn poll_connect_to(
+        &self,
+        cx: &mut Context<'_>,
+        addr: &std::net::SocketAddr,
+    ) -> Poll<io::Result<bool>> {
+        self.check_runtime()?;
+        let mut side = self.lock_write();
+        if side.connect.is_none() {
+            side.connect = Some(self.connect_op(addr));
+        }
+        self.poll_connecting(cx, &mut side, Some(addr))
+    }
+
+    fn connect_op(&self, addr: &std::net::SocketAddr) -> Connecting {
+        Connecting::Connect(Op::new(self.ring(), ConnectOp::new(self.fd, addr)).always_batched())
+    }
+
+    /// Drives `side.connect` to its end; `Ok(true)` if it ended in a wait
+    /// for writability (the outcome is in `SO_ERROR`). `addr`: what a
+    /// connect operation connects to.
+    fn poll_connecting(
+        &self,
+        cx: &mut Context<'_>,
+        side: &mut WriteGuard<'_>,
+        addr: Option<&std::net::SocketAddr>,
+    ) -> Poll<io::Result<bool>> {
         let result = loop {
-            let op = side.connect.as_mut().expect("made above");
-            let Poll::Ready(result) = std::pin::Pin::new(op).poll(cx) else {
+            let polled = match side.connect.as_mut().expect("a connect is under way") {
+                Connecting::Connect(op) => std::pin::Pin::new(op).poll(cx).map(|result| (result, false)),
+                Connecting::Wait(op) => std::pin::Pin::new(op).poll(cx).map(|result| (result.map(drop), true)),
+            };
+            let Poll::Ready((result, waited)) = polled else {
                 record_wait(self.fd, IoDirection::Write);
                 return Poll::Pending;
             };
-            // Cancelled because the thread that submitted it exited: poll
-            // again from this one.
-            if matches!(&result, Err(err) if err.raw_os_error() == Some(libc::ECANCELED)) {
-                side.connect = Some(Op::new(self.ring(), PollWritable { fd: self.fd }));
-                continue;
+            let code = result.as_ref().err().and_then(io::Error::raw_os_error);
+            let wait = || Connecting::Wait(Op::new(self.ring(), PollWritable { fd: self.fd }));
+            match (code, addr) {
+                // The thread that submitted the operation exited and the
+                // kernel cancelled it: made again from this thread.
+                (Some(libc::ECANCELED), Some(addr)) if !waited => side.connect = Some(self.connect_op(addr)),
+                (Some(libc::ECANCELED), _) => side.connect = Some(wait()),
+                // The connect goes on in the background: its outcome is
+                // `SO_ERROR`'s once the socket is writable.
+                (Some(libc::EINPROGRESS | libc::EALREADY), _) if !waited => side.connect = Some(wait()),
+                // Connected before this attempt (a repeated connect).
+                (Some(libc::EISCONN), _) if !waited => break Ok(false),
+                _ => break result.map(|()| waited),
             }
-            break result;
         };
         side.connect = None;
-        // Made only for the wait: an idle connection does not keep it.
+        // Made only for the connect: an idle connection does not keep it.
         if side.is_idle() {
             *side.0 = None;
         }
-        Poll::Ready(result.map(drop))
+        Poll::Ready(result)
     }
 
     /// `AsyncWrite::poll_flush`: waits until the kernel took every byte
@@ -1111,6 +1180,45 @@ impl Operation for SendOp {
             after.run(self.fd);
         }
         (result, self.buf)
+    }
+}
+
+/// What a stream's connect waits for.
+enum Connecting {
+    /// The connect itself (`poll_connect_to`).
+    Connect(Op<ConnectOp>),
+    /// The socket's writability: the end of a connect started elsewhere
+    /// (`poll_connect`), or one the kernel left in progress.
+    Wait(Op<PollWritable>),
+}
+
+/// A connect to an address the operation owns (boxed: the kernel reads it
+/// while the operation's data may move, rule 2).
+pub(crate) struct ConnectOp {
+    fd: RawFd,
+    addr: Box<socket2::SockAddr>,
+}
+
+impl ConnectOp {
+    fn new(fd: RawFd, addr: &std::net::SocketAddr) -> ConnectOp {
+        ConnectOp {
+            fd,
+            addr: Box::new(socket2::SockAddr::from(*addr)),
+        }
+    }
+}
+
+impl Discard for ConnectOp {}
+
+impl Operation for ConnectOp {
+    type Output = io::Result<()>;
+
+    fn entries(&mut self) -> Chain {
+        Chain::one(opcode::Connect::new(types::Fd(self.fd), self.addr.as_ptr().cast(), self.addr.len()).build())
+    }
+
+    fn complete(self, results: &[i32]) -> io::Result<()> {
+        super::ops::cqe_result(results[0]).map(drop)
     }
 }
 

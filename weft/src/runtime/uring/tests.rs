@@ -1053,3 +1053,38 @@ fn a_close_is_an_operation_of_the_ring_and_a_shutdown_is_not() {
     assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
     drop(stream);
 }
+
+/// A connect is one operation of the ring that ends with the kernel's own
+/// outcome (no wait for writability, no `SO_ERROR`): connected to a
+/// listener, refused by a port nobody listens on; the write side made for
+/// it goes with it.
+#[test]
+fn a_connect_is_one_operation_of_the_ring() {
+    for flavor in FLAVORS {
+        let rt = socket_runtime(flavor);
+        rt.block_on(async {
+            crate::spawn(async move {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                let addr = listener.local_addr().unwrap();
+                let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
+                let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
+                let waited = std::future::poll_fn(|cx| stream.poll_connect_to(cx, &addr)).await.unwrap();
+                assert!(!waited, "{flavor}: the connect's own completion told the outcome");
+                assert_eq!(socket.peer_addr().unwrap().as_socket(), Some(addr));
+                assert!(!stream.has_write_side(), "{flavor}: the connect's write side went");
+                drop(stream);
+                drop(listener);
+
+                let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
+                let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
+                let err = std::future::poll_fn(|cx| stream.poll_connect_to(cx, &addr))
+                    .await
+                    .unwrap_err();
+                assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{flavor}: {err}");
+                drop(stream);
+            })
+            .await
+            .unwrap();
+        });
+    }
+}
