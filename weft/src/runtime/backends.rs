@@ -189,11 +189,7 @@ crate::sys::cfg_not_io_uring! {
             false
         }
 
-        pub(crate) fn poll_connect_to(
-            &self,
-            _cx: &mut std::task::Context<'_>,
-            _addr: &std::net::SocketAddr,
-        ) -> std::task::Poll<io::Result<bool>> {
+        pub(crate) fn start_connect(&self, _addr: &std::net::SocketAddr) {
             match *self {}
         }
 
@@ -272,7 +268,7 @@ crate::sys::cfg_not_io_uring! {
         pub(crate) fn poll_connect(
             &self,
             _cx: &mut std::task::Context<'_>,
-        ) -> std::task::Poll<io::Result<()>> {
+        ) -> std::task::Poll<io::Result<bool>> {
             match *self {}
         }
     }

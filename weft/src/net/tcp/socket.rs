@@ -256,7 +256,9 @@ impl TcpSocket {
     ///
     /// Outside a weft runtime with I/O enabled.
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        TcpStream::connect_socket(self.inner, addr).await
+        TcpStream::start_connect(self.inner, addr)?
+            .connected()
+            .await
     }
 }
 

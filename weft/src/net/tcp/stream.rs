@@ -50,39 +50,35 @@ impl TcpStream {
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::for_address(addr))?;
-        TcpStream::connect_socket(socket, addr).await
+        TcpStream::start_connect(socket, addr)?.connected().await
     }
 
-    /// Connects `socket` (non-blocking, not connected) to `addr`. On
-    /// io_uring the connect is one operation of the ring; on epoll it is a
-    /// non-blocking `connect` whose end the stream waits for, registered
-    /// only after the call (an unconnected socket would report a stale
-    /// writability to an edge-triggered registration).
-    pub(super) async fn connect_socket(
+    /// Starts connecting `socket` (non-blocking, not connected) to `addr`:
+    /// on io_uring an operation of the ring; on epoll a non-blocking
+    /// `connect`, with the stream registered only after the call (an
+    /// unconnected socket would report a stale writability to an
+    /// edge-triggered registration). [`connected`](Self::connected) waits
+    /// for the outcome. Not an `async fn`: the connecting future lives in
+    /// the task as long as the connection, so it keeps nothing but the
+    /// stream.
+    pub(super) fn start_connect(
         socket: socket2::Socket,
         addr: SocketAddr,
     ) -> io::Result<TcpStream> {
-        if !PollEvented::<mio::net::TcpStream>::streams_on_ring() {
-            match socket.connect(&addr.into()) {
-                Ok(()) => {}
-                // Non-blocking: the connection completes in the background.
-                Err(err) if sys::is_in_progress(&err) => {}
-                Err(err) => return Err(err),
-            }
+        if PollEvented::<mio::net::TcpStream>::streams_on_ring() {
             let std_stream: std::net::TcpStream = socket.into();
-            return TcpStream::new(mio::net::TcpStream::from_std(std_stream))?
-                .connected()
-                .await;
+            let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
+            stream.io.start_connect(&addr);
+            return Ok(stream);
+        }
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            // Non-blocking: the connection completes in the background.
+            Err(err) if sys::is_in_progress(&err) => {}
+            Err(err) => return Err(err),
         }
         let std_stream: std::net::TcpStream = socket.into();
-        let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
-        std::future::poll_fn(|cx| {
-            stream
-                .io
-                .poll_connect_to(cx, &addr, mio::net::TcpStream::take_error)
-        })
-        .await?;
-        Ok(stream)
+        TcpStream::new(mio::net::TcpStream::from_std(std_stream))
     }
 
     /// Waits until the non-blocking connect of a new stream ends; the

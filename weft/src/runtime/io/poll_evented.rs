@@ -439,7 +439,12 @@ impl<E: mio::event::Source> PollEvented<E> {
         // future. A stream on io_uring waits with a poll on its ring
         // (no epoll registration to add and remove).
         match self.ring() {
-            Some(ring) => ready!(ring.poll_connect(cx))?,
+            Some(ring) => {
+                if !ready!(ring.poll_connect(cx))? {
+                    // A connect operation's own outcome.
+                    return Poll::Ready(Ok(()));
+                }
+            }
             None => {
                 ready!(self.registration()?.poll_ready(cx, Direction::Write))?;
             }
@@ -458,25 +463,15 @@ impl<E: mio::event::Source> PollEvented<E> {
         RingStream::current_runtime_has_rings()
     }
 
-    /// Connects a stream socket made by [`new_stream`](Self::new_stream)
-    /// on io_uring, not connected yet, to `addr`: one operation of the
-    /// ring (`RingStream::poll_connect_to`), and `SO_ERROR` read only when
-    /// the kernel left the outcome to a wait. On epoll the caller connects
-    /// before it registers ([`poll_connected`](Self::poll_connected)).
-    pub(crate) fn poll_connect_to(
-        &self,
-        cx: &mut Context<'_>,
-        addr: &std::net::SocketAddr,
-        take_error: impl FnOnce(&E) -> io::Result<Option<io::Error>>,
-    ) -> Poll<io::Result<()>> {
-        let ring = self.ring().expect("a stream made on io_uring");
-        if !ready!(ring.poll_connect_to(cx, addr))? {
-            return Poll::Ready(Ok(()));
-        }
-        Poll::Ready(match take_error(self.get_ref())? {
-            Some(err) => Err(err),
-            None => Ok(()),
-        })
+    /// Starts connecting a stream socket made by
+    /// [`new_stream`](Self::new_stream) on io_uring, not connected yet, to
+    /// `addr`: one operation of the ring (`RingStream::start_connect`),
+    /// waited for by [`poll_connected`](Self::poll_connected). On epoll
+    /// the caller connects before it registers.
+    pub(crate) fn start_connect(&self, addr: &std::net::SocketAddr) {
+        self.ring()
+            .expect("a stream made on io_uring")
+            .start_connect(addr);
     }
 }
 

@@ -31,6 +31,9 @@ pub(crate) enum WakeSource {
     /// The worker's own unpark eventfd: the driver is another thread's.
     Unpark(RawFd),
 }
+/// `user_data` of a no-op that ends the owner's sleep in its ring
+/// ([`RingInner::nudge_owner`]; outside the in-flight count).
+const OWNER_NUDGE: u64 = u64::MAX - 5;
 /// `user_data` of the close of a stream socket's descriptor
 /// ([`RingShared::close_socket`]): nobody waits for it.
 const SOCKET_CLOSE: u64 = u64::MAX - 4;
@@ -76,10 +79,12 @@ pub(crate) struct RingShared {
     shut_down: AtomicBool,
 }
 
-/// The ring's lock: on release it records whether the ring is idle.
+/// The ring's lock: on release it records whether the ring is idle, and
+/// makes sure a wake-up meant for the owner that another thread took
+/// still reaches it ([`RingInner::owner_wake_taken`]).
 pub(super) struct RingGuard<'a> {
     guard: MutexGuard<'a, RingInner>,
-    idle: &'a AtomicBool,
+    ring: &'a RingShared,
 }
 
 impl Deref for RingGuard<'_> {
@@ -97,10 +102,17 @@ impl DerefMut for RingGuard<'_> {
 
 impl Drop for RingGuard<'_> {
     fn drop(&mut self) {
-        let inner = &*self.guard;
+        let inner = &mut *self.guard;
+        if std::mem::take(&mut inner.owner_wake_taken) && !self.ring.on_owner_thread() {
+            if inner.owner_sleeping {
+                inner.nudge_owner();
+            } else {
+                inner.owner_wake_pending = true;
+            }
+        }
         let idle = inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0;
         // Release: pairs with the Acquire loads in `flush` and `reap`.
-        self.idle.store(idle, Release);
+        self.ring.idle.store(idle, Release);
     }
 }
 
@@ -136,6 +148,9 @@ pub(crate) struct RingInner {
     pushed: u64,
     /// CQEs reaped.
     reaped: u64,
+    /// Times another thread handed the owner a wake-up it took
+    /// (`nudge_owner`), for tests.
+    nudges: u64,
     /// The I/O driver's epoll instance and the ring's token there, once
     /// the driver took the ring ([`RingShared::attach_to_epoll`]).
     epoll: Option<(Arc<OwnedFd>, u64)>,
@@ -160,6 +175,29 @@ pub(crate) struct RingInner {
     epoll_fired: bool,
     /// The multishot poll of the owner's unpark eventfd is in the ring.
     unpark_polled: bool,
+    /// The owner sleeps in `io_uring_enter` ([`RingShared::wait`]), or is
+    /// about to: set under the lock after its last look at the completion
+    /// queue.
+    owner_sleeping: bool,
+    /// A reap since the lock was taken consumed a completion that ends the
+    /// owner's sleep (its unpark eventfd's or epoll's poll firing, a
+    /// nudge). Such a completion can be taken by any thread that reaps
+    /// the ring (one that submitted to it); the release of the lock then
+    /// hands the wake-up on, so that none is lost:
+    ///
+    /// * taken by the owner: nothing to do (it is awake);
+    /// * taken by another thread while the owner sleeps, or is about to
+    ///   (`owner_sleeping`): the ring is nudged, a no-op whose completion
+    ///   ends the sleep (`io_uring_enter` wakes on any completion posted
+    ///   after it started, and returns at once if one is there when it
+    ///   starts). Should another thread take the nudge too, it nudges
+    ///   again: the last release always leaves a completion for the owner.
+    /// * taken by another thread while the owner is not in its ring (on
+    ///   its condvar, or running): `owner_wake_pending`, which the owner's
+    ///   next sleep sees under the lock before it sleeps.
+    owner_wake_taken: bool,
+    /// See `owner_wake_taken`.
+    owner_wake_pending: bool,
 }
 
 /// The state of one `user_data` (rules 1-5).
@@ -243,6 +281,7 @@ impl RingShared {
                 enters: 0,
                 pushed: 0,
                 reaped: 0,
+                nudges: 0,
                 epoll: None,
                 armed: false,
                 arms: 0,
@@ -251,6 +290,9 @@ impl RingShared {
                 epoll_polled: false,
                 epoll_fired: false,
                 unpark_polled: false,
+                owner_sleeping: false,
+                owner_wake_taken: false,
+                owner_wake_pending: false,
             }),
         }
     }
@@ -258,8 +300,28 @@ impl RingShared {
     pub(super) fn lock(&self) -> RingGuard<'_> {
         RingGuard {
             guard: self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner()),
-            idle: &self.idle,
+            ring: self,
         }
+    }
+
+    /// Marks the owner as between its last look at the completion queue
+    /// and its sleep (`RingInner::owner_sleeping`), as `wait` does: tests
+    /// of the hand-off of a wake-up another thread took.
+    #[cfg(test)]
+    pub(super) fn pretend_the_owner_is_falling_asleep(&self) {
+        self.lock().owner_sleeping = true;
+    }
+
+    /// Times another thread nudged the owner (tests).
+    #[cfg(test)]
+    pub(super) fn nudges(&self) -> u64 {
+        self.lock().nudges
+    }
+
+    /// Whether the calling thread owns this ring (the worker, or the
+    /// current-thread scheduler, whose ring it is).
+    fn on_owner_thread(&self) -> bool {
+        super::submitter(self) != super::Submitter::Other
     }
 
     /// Submits what is pushed with the ring's lock released for the
@@ -523,9 +585,12 @@ impl RingShared {
                 cq.sync();
                 !cq.is_empty()
             };
-            if posted || inner.epoll_fired {
+            // A wake-up another thread took since the last sleep
+            // (`owner_wake_taken`) ends this one before it starts.
+            if posted || inner.epoll_fired || std::mem::take(&mut inner.owner_wake_pending) {
                 None
             } else {
+                inner.owner_sleeping = true;
                 Some(inner.uring.submission().len() as u32)
             }
         };
@@ -539,6 +604,7 @@ impl RingShared {
         }
         let (epoll, after) = {
             let mut inner = self.lock();
+            inner.owner_sleeping = false;
             inner.enters += u64::from(entered);
             let unsubmitted = inner.uring.submission().len();
             inner.unsubmitted = unsubmitted;
@@ -688,6 +754,17 @@ impl RingInner {
             .user_data(EPOLL_POLL);
         if self.push_untracked(entry) {
             self.epoll_polled = true;
+        }
+    }
+
+    /// Ends the owner's sleep in the ring: a no-op submitted now, whose
+    /// completion the sleep wakes on (`owner_wake_taken`). Without room in
+    /// the submission queue the ring is full of work whose completions
+    /// end the sleep anyway.
+    fn nudge_owner(&mut self) {
+        if self.push_untracked(opcode::Nop::new().build().user_data(OWNER_NUDGE)) {
+            self.nudges += 1;
+            self.submit();
         }
     }
 
@@ -881,7 +958,7 @@ impl RingInner {
         self.in_flight -= completions
             .iter()
             .filter(|&&(user_data, _, flags)| {
-                !matches!(user_data, EPOLL_POLL | UNPARK_POLL | POLL_CANCEL)
+                !matches!(user_data, EPOLL_POLL | UNPARK_POLL | POLL_CANCEL | OWNER_NUDGE)
                     && !io_uring::cqueue::more(flags)
             })
             .count();
@@ -901,7 +978,12 @@ impl RingInner {
         if user_data == IGNORED || user_data == POLL_CANCEL || user_data == SOCKET_CLOSE {
             return;
         }
+        if user_data == OWNER_NUDGE {
+            self.owner_wake_taken = true;
+            return;
+        }
         if user_data == UNPARK_POLL {
+            self.owner_wake_taken = true;
             if !io_uring::cqueue::more(flags) {
                 self.unpark_polled = false;
             }
@@ -909,6 +991,7 @@ impl RingInner {
         }
         if user_data == EPOLL_POLL {
             self.epoll_fired = result >= 0;
+            self.owner_wake_taken |= result >= 0;
             if !io_uring::cqueue::more(flags) {
                 // The multishot poll ended (the kernel may end one at any
                 // time): the next wait adds it again.

@@ -51,7 +51,7 @@
 //!   as rule 7 says, [`RingShared::close_socket`]); the number stays taken
 //!   until it runs, so nothing can reuse it early.
 //! * **Connecting.** A TCP connect is one operation
-//!   (`IORING_OP_CONNECT`, [`RingStream::poll_connect_to`]) on a socket
+//!   (`IORING_OP_CONNECT`, [`RingStream::start_connect`]) on a socket
 //!   made for it: the kernel runs the non-blocking connect, waits for
 //!   writability itself and posts the outcome, so no `connect` call, poll
 //!   or `SO_ERROR` read is ours. Some kernels post `EINPROGRESS` or
@@ -193,7 +193,7 @@ struct WriteSide {
     shutdown_after: Option<Arc<ShutdownAfter>>,
     /// The tasks waiting for the send in flight.
     waiters: Waiters,
-    /// A connect in flight (`poll_connect_to`), or the wait for a
+    /// A connect in flight (`start_connect`), or the wait for a
     /// non-blocking connect to end (`poll_connect`).
     connect: Option<Connecting>,
 }
@@ -474,81 +474,66 @@ impl RingStream {
         Poll::Ready(Ok(()))
     }
 
-    /// Waits until the socket's non-blocking connect ended (the socket is
-    /// writable, or failed): a one-shot poll on the ring, so a connect
-    /// needs no epoll registration. The caller reads the outcome
-    /// (`SO_ERROR`). The write side made for the wait goes again after
-    /// it, so an idle connection does not keep it.
-    pub(crate) fn poll_connect(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.check_runtime()?;
-        let mut side = self.lock_write();
-        if side.connect.is_none() {
-            side.connect = Some(Connecting::Wait(Op::new(self.ring(), PollWritable { fd: self.fd })));
-        }
-        let result = ready!(self.poll_connecting(cx, &mut side, None)).map(drop);
-        Poll::Ready(result)
-    }
-
-    /// Connects the socket (made and not connected yet) to `addr` with an
-    /// operation of the ring (`IORING_OP_CONNECT`, batched as rule 7
-    /// says): no `connect` system call, no poll, no `SO_ERROR` read.
-    /// `Ok(false)`: connected. `Ok(true)`: the kernel left the outcome to
-    /// a wait for writability (a completion with `EINPROGRESS` or
-    /// `EALREADY`, which some kernels post), which has ended: the caller
-    /// reads the outcome from `SO_ERROR`, as after [`poll_connect`]. A
-    /// connect cancelled by the exit of the thread that submitted it is
-    /// made again from this one (a connect already under way then ends
-    /// in `EALREADY`, one that succeeded in `EISCONN`).
+    /// Starts connecting the socket (made and not connected yet) to
+    /// `addr` with an operation of the ring (`IORING_OP_CONNECT`, batched
+    /// as rule 7 says, pushed by the first [`poll_connect`]): no `connect`
+    /// system call, no poll, no `SO_ERROR` read. The operation holds the
+    /// address, so the connecting future does not.
     ///
     /// [`poll_connect`]: Self::poll_connect
-    pub(crate) fn poll_connect_to(
-        &self,
-        cx: &mut Context<'_>,
-        addr: &std::net::SocketAddr,
-    ) -> Poll<io::Result<bool>> {
+    pub(crate) fn start_connect(&self, addr: &std::net::SocketAddr) {
+        let mut side = self.lock_write();
+        let op = ConnectOp {
+            fd: self.fd,
+            addr: Box::new(socket2::SockAddr::from(*addr)),
+        };
+        side.connect = Some(self.connect_op(op));
+    }
+
+    fn connect_op(&self, op: ConnectOp) -> Connecting {
+        Connecting::Connect(Op::new(self.ring(), op).always_batched())
+    }
+
+    /// Waits until the socket's connect ended: the one [`start_connect`]
+    /// started, or a non-blocking `connect` system call made before (then
+    /// a one-shot poll for writability on the ring, so the connect needs
+    /// no epoll registration). `Ok(false)`: connected. `Ok(true)`: it
+    /// ended in a wait for writability, and the caller reads the outcome
+    /// from `SO_ERROR` (also when the kernel posts `EINPROGRESS` or
+    /// `EALREADY` for a connect operation, as some kernels do). A connect
+    /// operation cancelled by the exit of the thread that submitted it is
+    /// made again from this one (a connect already under way then ends
+    /// in `EALREADY`, one that succeeded in `EISCONN`). The write side
+    /// made for the connect goes again after it, so an idle connection
+    /// does not keep it.
+    ///
+    /// [`start_connect`]: Self::start_connect
+    pub(crate) fn poll_connect(&self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
         self.check_runtime()?;
         let mut side = self.lock_write();
-        if side.connect.is_none() {
-            side.connect = Some(self.connect_op(addr));
-        }
-        self.poll_connecting(cx, &mut side, Some(addr))
-    }
-
-    fn connect_op(&self, addr: &std::net::SocketAddr) -> Connecting {
-        Connecting::Connect(Op::new(self.ring(), ConnectOp::new(self.fd, addr)).always_batched())
-    }
-
-    /// Drives `side.connect` to its end; `Ok(true)` if it ended in a wait
-    /// for writability (the outcome is in `SO_ERROR`). `addr`: what a
-    /// connect operation connects to.
-    fn poll_connecting(
-        &self,
-        cx: &mut Context<'_>,
-        side: &mut WriteGuard<'_>,
-        addr: Option<&std::net::SocketAddr>,
-    ) -> Poll<io::Result<bool>> {
         let result = loop {
-            let polled = match side.connect.as_mut().expect("a connect is under way") {
-                Connecting::Connect(op) => std::pin::Pin::new(op).poll(cx).map(|result| (result, false)),
-                Connecting::Wait(op) => std::pin::Pin::new(op).poll(cx).map(|result| (result.map(drop), true)),
+            let wait = || Connecting::Wait(Op::new(self.ring(), PollWritable { fd: self.fd }));
+            let connecting = side.connect.get_or_insert_with(wait);
+            let polled = match connecting {
+                Connecting::Connect(op) => std::pin::Pin::new(op).poll(cx).map(|(result, op)| (result, Some(op))),
+                Connecting::Wait(op) => std::pin::Pin::new(op).poll(cx).map(|result| (result.map(drop), None)),
             };
-            let Poll::Ready((result, waited)) = polled else {
+            let Poll::Ready((result, connect_op)) = polled else {
                 record_wait(self.fd, IoDirection::Write);
                 return Poll::Pending;
             };
             let code = result.as_ref().err().and_then(io::Error::raw_os_error);
-            let wait = || Connecting::Wait(Op::new(self.ring(), PollWritable { fd: self.fd }));
-            match (code, addr) {
+            match (code, connect_op) {
                 // The thread that submitted the operation exited and the
                 // kernel cancelled it: made again from this thread.
-                (Some(libc::ECANCELED), Some(addr)) if !waited => side.connect = Some(self.connect_op(addr)),
-                (Some(libc::ECANCELED), _) => side.connect = Some(wait()),
+                (Some(libc::ECANCELED), Some(op)) => side.connect = Some(self.connect_op(op)),
+                (Some(libc::ECANCELED), None) => side.connect = Some(wait()),
                 // The connect goes on in the background: its outcome is
                 // `SO_ERROR`'s once the socket is writable.
-                (Some(libc::EINPROGRESS | libc::EALREADY), _) if !waited => side.connect = Some(wait()),
+                (Some(libc::EINPROGRESS | libc::EALREADY), Some(_)) => side.connect = Some(wait()),
                 // Connected before this attempt (a repeated connect).
-                (Some(libc::EISCONN), _) if !waited => break Ok(false),
-                _ => break result.map(|()| waited),
+                (Some(libc::EISCONN), Some(_)) => break Ok(false),
+                (_, connect_op) => break result.map(|()| connect_op.is_none()),
             }
         };
         side.connect = None;
@@ -1191,7 +1176,7 @@ impl Operation for SendOp {
 
 /// What a stream's connect waits for.
 enum Connecting {
-    /// The connect itself (`poll_connect_to`).
+    /// The connect itself (`start_connect`).
     Connect(Op<ConnectOp>),
     /// The socket's writability: the end of a connect started elsewhere
     /// (`poll_connect`), or one the kernel left in progress.
@@ -1205,26 +1190,19 @@ pub(crate) struct ConnectOp {
     addr: Box<socket2::SockAddr>,
 }
 
-impl ConnectOp {
-    fn new(fd: RawFd, addr: &std::net::SocketAddr) -> ConnectOp {
-        ConnectOp {
-            fd,
-            addr: Box::new(socket2::SockAddr::from(*addr)),
-        }
-    }
-}
-
 impl Discard for ConnectOp {}
 
 impl Operation for ConnectOp {
-    type Output = io::Result<()>;
+    /// The outcome, and the operation (to be made again if the kernel
+    /// cancelled it).
+    type Output = (io::Result<()>, ConnectOp);
 
     fn entries(&mut self) -> Chain {
         Chain::one(opcode::Connect::new(types::Fd(self.fd), self.addr.as_ptr().cast(), self.addr.len()).build())
     }
 
-    fn complete(self, results: &[i32]) -> io::Result<()> {
-        super::ops::cqe_result(results[0]).map(drop)
+    fn complete(self, results: &[i32]) -> Self::Output {
+        (super::ops::cqe_result(results[0]).map(drop), self)
     }
 }
 

@@ -1068,7 +1068,8 @@ fn a_connect_is_one_operation_of_the_ring() {
                 let addr = listener.local_addr().unwrap();
                 let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
                 let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
-                let waited = std::future::poll_fn(|cx| stream.poll_connect_to(cx, &addr)).await.unwrap();
+                stream.start_connect(&addr);
+                let waited = std::future::poll_fn(|cx| stream.poll_connect(cx)).await.unwrap();
                 assert!(!waited, "{flavor}: the connect's own completion told the outcome");
                 assert_eq!(socket.peer_addr().unwrap().as_socket(), Some(addr));
                 assert!(!stream.has_write_side(), "{flavor}: the connect's write side went");
@@ -1077,9 +1078,8 @@ fn a_connect_is_one_operation_of_the_ring() {
 
                 let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
                 let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
-                let err = std::future::poll_fn(|cx| stream.poll_connect_to(cx, &addr))
-                    .await
-                    .unwrap_err();
+                stream.start_connect(&addr);
+                let err = std::future::poll_fn(|cx| stream.poll_connect(cx)).await.unwrap_err();
                 assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{flavor}: {err}");
                 drop(stream);
             })
@@ -1138,4 +1138,88 @@ fn a_pool_that_runs_out_grows_and_at_its_largest_loses_nothing() {
             }
         }
     });
+}
+
+/// Runs `owner_sleeps` as the owner of a current-thread runtime's ring
+/// (inside its `block_on`), with a thread that rescues a lost wake-up
+/// after 10 s (writes the eventfd again); returns whether it had to.
+fn rescued_from_a_lost_wake_up(
+    rt: &Runtime,
+    fd: RawFd,
+    owner_sleeps: impl FnOnce() + Send,
+) -> bool {
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rescued = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let rescuer = {
+        let (done, rescued) = (done.clone(), rescued.clone());
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !done.load(SeqCst) {
+                if Instant::now() > deadline {
+                    rescued.store(true, SeqCst);
+                    crate::sys::eventfd_write(fd);
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    rt.block_on(async { owner_sleeps() });
+    done.store(true, SeqCst);
+    rescuer.join().unwrap();
+    rescued.load(SeqCst)
+}
+
+/// Another thread may reap a ring whose owner sleeps in it (a send from a
+/// thread outside the runtime reaps the ring it submits to) and so take
+/// the completion of the owner's unpark eventfd. The wake-up still
+/// reaches the owner: taken while the owner is awake, its next sleep ends
+/// at once; taken while it is falling asleep, the ring is nudged (a no-op
+/// whose completion ends the sleep), again if the nudge is taken too.
+#[test]
+fn a_wake_up_another_thread_takes_still_reaches_the_owner() {
+    use super::ring::WakeSource;
+    let rt = socket_runtime("current_thread");
+    let ring = rings_of(&rt).rings[0].clone();
+    let unpark = crate::sys::eventfd().unwrap();
+    let fd = unpark.as_raw_fd();
+    let (ours, mut theirs) = socket_pair();
+    // The owner's first sleep puts the poll of its eventfd in the ring.
+    rt.block_on(async { ring.wait(Some(Duration::from_millis(1)), WakeSource::Unpark(fd)) });
+    // The unpark, and its completion taken by a thread that sends through
+    // the ring (not the owner).
+    let unpark_taken_elsewhere = |times: usize| {
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                crate::sys::eventfd_write(fd);
+                for _ in 0..times {
+                    let sent = super::send_now::send_now(&ring, ours.as_raw_fd(), &[io::IoSlice::new(b"x")]);
+                    assert_eq!(sent.unwrap().unwrap(), 1);
+                }
+            });
+        });
+    };
+
+    // Taken while the owner is awake: its next sleep does not start.
+    unpark_taken_elsewhere(1);
+    assert_eq!(ring.nudges(), 0, "the owner was awake: nothing to nudge");
+    let rescued = rescued_from_a_lost_wake_up(&rt, fd, || {
+        ring.wait(None, WakeSource::Unpark(fd));
+    });
+    assert!(!rescued, "the owner slept through a wake-up another thread took");
+    crate::sys::eventfd_drain(fd);
+
+    // Taken while the owner falls asleep, then the nudge taken too (a
+    // second send): nudged twice, and the sleep ends.
+    ring.pretend_the_owner_is_falling_asleep();
+    unpark_taken_elsewhere(2);
+    assert_eq!(ring.nudges(), 2, "the unpark's completion and the first nudge were taken");
+    let rescued = rescued_from_a_lost_wake_up(&rt, fd, || {
+        ring.wait(None, WakeSource::Unpark(fd));
+    });
+    assert!(!rescued, "the owner slept through a nudge");
+    crate::sys::eventfd_drain(fd);
+    let mut got = [0u8; 3];
+    std::io::Read::read_exact(&mut theirs, &mut got).unwrap();
+    assert_eq!(&got, b"xxx");
 }
