@@ -131,6 +131,23 @@
 //! at most that second. A process that exits meanwhile loses what was not
 //! sent yet: `flush()` or `shutdown()` waits for the sends.
 //!
+//! **A wake-up for a sleeping owner is never lost.** An owner that sleeps
+//! in its ring (sockets on io_uring: the driver's sleeper, polling epoll;
+//! another worker, polling its unpark eventfd) is woken by a completion.
+//! But any thread that submits to the ring reaps it too (rule 7: to take
+//! its inline completions), and may take the very completion that was to
+//! end the owner's sleep, just before the owner looks at the queue and
+//! sleeps. So a reap notes it took one (`owner_wake_taken`), and the
+//! release of the ring's lock by a thread that is not the owner hands it
+//! on: to an owner falling asleep (`owner_sleeping`, set under the lock
+//! after its last look) as a no-op submitted at once, whose completion
+//! ends the sleep (a wait wakes on any completion posted after it starts,
+//! and does not start while one is queued; a thread that takes the no-op
+//! too nudges again); to an owner that is awake as a pending flag that its
+//! next sleep sees under the lock before sleeping. (Found by reading the
+//! protocol; `tests.rs` shows both hand-offs, and the wake-up lost
+//! without them.)
+//!
 //! **`read_file`.** With direct descriptors (Linux 5.19: a sparse file
 //! table registered per ring), the open and the first two reads are one
 //! linked chain, one submission: open into a table slot (`IOSQE_IO_LINK`),
