@@ -312,6 +312,15 @@ impl RingShared {
         self.lock().owner_sleeping = true;
     }
 
+    /// Completions posted and not reaped yet (tests).
+    #[cfg(test)]
+    pub(super) fn queued_completions(&self) -> usize {
+        let mut inner = self.lock();
+        let mut cq = inner.uring.completion();
+        cq.sync();
+        cq.len()
+    }
+
     /// Times another thread nudged the owner (tests).
     #[cfg(test)]
     pub(super) fn nudges(&self) -> u64 {

@@ -1140,14 +1140,12 @@ fn a_pool_that_runs_out_grows_and_at_its_largest_loses_nothing() {
     });
 }
 
-/// Runs `owner_sleeps` as the owner of a current-thread runtime's ring
-/// (inside its `block_on`), with a thread that rescues a lost wake-up
-/// after 10 s (writes the eventfd again); returns whether it had to.
-fn rescued_from_a_lost_wake_up(
-    rt: &Runtime,
-    fd: RawFd,
-    owner_sleeps: impl FnOnce() + Send,
-) -> bool {
+/// The owner of a current-thread runtime's ring (inside its `block_on`)
+/// sleeps in it until its unpark eventfd `fd` fires, while a thread
+/// rescues a lost wake-up after 10 s (writes the eventfd again); returns
+/// whether the sleep ended without the rescue. The eventfd is emptied
+/// after.
+fn owner_sleep_ends_unrescued(rt: &Runtime, ring: &super::ring::RingShared, fd: RawFd) -> bool {
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let rescued = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let rescuer = {
@@ -1164,10 +1162,11 @@ fn rescued_from_a_lost_wake_up(
             }
         })
     };
-    rt.block_on(async { owner_sleeps() });
+    rt.block_on(async { ring.wait(None, super::ring::WakeSource::Unpark(fd)) });
     done.store(true, SeqCst);
     rescuer.join().unwrap();
-    rescued.load(SeqCst)
+    crate::sys::eventfd_drain(fd);
+    !rescued.load(SeqCst)
 }
 
 /// Another thread may reap a ring whose owner sleeps in it (a send from a
@@ -1189,9 +1188,14 @@ fn a_wake_up_another_thread_takes_still_reaches_the_owner() {
     // The unpark, and its completion taken by a thread that sends through
     // the ring (not the owner).
     let unpark_taken_elsewhere = |times: usize| {
+        // Written on the owner's thread: the ring posts the poll's
+        // completion as task work of the thread that submitted the poll
+        // (`COOP_TASKRUN`), which runs as this thread returns from its
+        // system calls.
+        crate::sys::eventfd_write(fd);
+        wait_until("the unpark's completion", || ring.queued_completions() > 0);
         std::thread::scope(|scope| {
             scope.spawn(|| {
-                crate::sys::eventfd_write(fd);
                 for _ in 0..times {
                     let sent = super::send_now::send_now(&ring, ours.as_raw_fd(), &[io::IoSlice::new(b"x")]);
                     assert_eq!(sent.unwrap().unwrap(), 1);
@@ -1203,22 +1207,17 @@ fn a_wake_up_another_thread_takes_still_reaches_the_owner() {
     // Taken while the owner is awake: its next sleep does not start.
     unpark_taken_elsewhere(1);
     assert_eq!(ring.nudges(), 0, "the owner was awake: nothing to nudge");
-    let rescued = rescued_from_a_lost_wake_up(&rt, fd, || {
-        ring.wait(None, WakeSource::Unpark(fd));
-    });
-    assert!(!rescued, "the owner slept through a wake-up another thread took");
-    crate::sys::eventfd_drain(fd);
+    assert!(
+        owner_sleep_ends_unrescued(&rt, &ring, fd),
+        "the owner slept through a wake-up another thread took"
+    );
 
     // Taken while the owner falls asleep, then the nudge taken too (a
     // second send): nudged twice, and the sleep ends.
     ring.pretend_the_owner_is_falling_asleep();
     unpark_taken_elsewhere(2);
     assert_eq!(ring.nudges(), 2, "the unpark's completion and the first nudge were taken");
-    let rescued = rescued_from_a_lost_wake_up(&rt, fd, || {
-        ring.wait(None, WakeSource::Unpark(fd));
-    });
-    assert!(!rescued, "the owner slept through a nudge");
-    crate::sys::eventfd_drain(fd);
+    assert!(owner_sleep_ends_unrescued(&rt, &ring, fd), "the owner slept through a nudge");
     let mut got = [0u8; 3];
     std::io::Read::read_exact(&mut theirs, &mut got).unwrap();
     assert_eq!(&got, b"xxx");
