@@ -366,6 +366,47 @@ pub(crate) fn pidfd_unavailable(err: &io::Error) -> bool {
 // ---- io_uring rings in epoll ----
 
 crate::sys::cfg_io_uring! {
+    /// `addr` as the kernel reads it, a `sockaddr_in` or `sockaddr_in6`
+    /// inside a `sockaddr_storage`, and its length: the address of a
+    /// connect on a ring (`IORING_OP_CONNECT`), which must stay put until
+    /// the operation's completion (the caller boxes it).
+    pub(crate) fn raw_socket_addr(addr: &std::net::SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+        // SAFETY: all-zero is a valid `sockaddr_storage`.
+        let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        let len = match addr {
+            std::net::SocketAddr::V4(v4) => {
+                let raw = libc::sockaddr_in {
+                    sin_family: libc::AF_INET as libc::sa_family_t,
+                    sin_port: v4.port().to_be(),
+                    sin_addr: libc::in_addr {
+                        s_addr: u32::from_ne_bytes(v4.ip().octets()),
+                    },
+                    sin_zero: [0; 8],
+                };
+                // SAFETY: a `sockaddr_storage` is large enough and aligned
+                // for any socket address, this one included.
+                unsafe { std::ptr::write(std::ptr::from_mut(&mut storage).cast::<libc::sockaddr_in>(), raw) };
+                size_of::<libc::sockaddr_in>()
+            }
+            std::net::SocketAddr::V6(v6) => {
+                // Flow info and scope id as std passes them (host order).
+                let raw = libc::sockaddr_in6 {
+                    sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                    sin6_port: v6.port().to_be(),
+                    sin6_flowinfo: v6.flowinfo(),
+                    sin6_addr: libc::in6_addr {
+                        s6_addr: v6.ip().octets(),
+                    },
+                    sin6_scope_id: v6.scope_id(),
+                };
+                // SAFETY: as above.
+                unsafe { std::ptr::write(std::ptr::from_mut(&mut storage).cast::<libc::sockaddr_in6>(), raw) };
+                size_of::<libc::sockaddr_in6>()
+            }
+        };
+        (storage, len as libc::socklen_t)
+    }
+
     /// How an io_uring ring's descriptor sits in the I/O driver's epoll
     /// instance (`runtime/uring/`) while it is there: one-shot and
     /// level-triggered, added when the ring's owner stops running tasks

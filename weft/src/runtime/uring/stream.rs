@@ -485,7 +485,7 @@ impl RingStream {
         let mut side = self.lock_write();
         let op = ConnectOp {
             fd: self.fd,
-            addr: Box::new(socket2::SockAddr::from(*addr)),
+            addr: Box::new(crate::sys::raw_socket_addr(addr)),
         };
         side.connect = Some(self.connect_op(op));
     }
@@ -1187,7 +1187,8 @@ enum Connecting {
 /// while the operation's data may move, rule 2).
 pub(crate) struct ConnectOp {
     fd: RawFd,
-    addr: Box<socket2::SockAddr>,
+    /// The address as the kernel reads it, and its length.
+    addr: Box<(libc::sockaddr_storage, libc::socklen_t)>,
 }
 
 impl Discard for ConnectOp {}
@@ -1198,7 +1199,8 @@ impl Operation for ConnectOp {
     type Output = (io::Result<()>, ConnectOp);
 
     fn entries(&mut self) -> Chain {
-        Chain::one(opcode::Connect::new(types::Fd(self.fd), self.addr.as_ptr().cast(), self.addr.len()).build())
+        let (addr, len) = &*self.addr;
+        Chain::one(opcode::Connect::new(types::Fd(self.fd), std::ptr::from_ref(addr).cast(), *len).build())
     }
 
     fn complete(self, results: &[i32]) -> Self::Output {

@@ -1222,3 +1222,26 @@ fn a_wake_up_another_thread_takes_still_reaches_the_owner() {
     std::io::Read::read_exact(&mut theirs, &mut got).unwrap();
     assert_eq!(&got, b"xxx");
 }
+
+/// The address a ring connect hands the kernel is the one std and socket2
+/// would: the same bytes, the same length, for IPv4 and IPv6.
+#[test]
+fn a_connect_address_is_laid_out_as_the_kernel_reads_it() {
+    let addrs: [std::net::SocketAddr; 2] = [
+        "192.0.2.7:8080".parse().unwrap(),
+        std::net::SocketAddr::V6(std::net::SocketAddrV6::new("2001:db8::1".parse().unwrap(), 443, 7, 3)),
+    ];
+    for addr in addrs {
+        let (raw, len) = crate::sys::raw_socket_addr(&addr);
+        let expected = socket2::SockAddr::from(addr);
+        assert_eq!(len, expected.len(), "{addr}: length");
+        // SAFETY: both point to at least `len` initialized bytes.
+        let (ours, theirs) = unsafe {
+            (
+                std::slice::from_raw_parts(std::ptr::from_ref(&raw).cast::<u8>(), len as usize),
+                std::slice::from_raw_parts(expected.as_ptr().cast::<u8>(), len as usize),
+            )
+        };
+        assert_eq!(ours, theirs, "{addr}: bytes");
+    }
+}
