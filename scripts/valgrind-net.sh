@@ -96,9 +96,10 @@ for run in "${runs[@]}"; do
     # thread, blocking pool or second worker must run meanwhile never
     # ends. `--trace-syscalls=yes` shows why: valgrind 3.19 runs
     # `io_uring_enter` as `[sync]` (holding its lock), where a blocking
-    # call such as `futex` is `[async]`. Each binary is bounded, and a
-    # hang is reported as one; the current-thread tests run whole
-    # (`current_thread --skip epoll::` as the arguments for net_uring).
+    # call such as `futex` is `[async]`. Current-thread tests hang too
+    # once their peer thread must run while the runtime's thread waits
+    # in its ring, also with `--test-threads=1`. Each binary is bounded,
+    # and a hang is reported as one.
     # shellcheck disable=SC2086 # VALGRIND_ARGS is a list of words
     timeout -s KILL "${VALGRIND_TIMEOUT:-600}" valgrind --quiet --error-exitcode=99 \
         --undef-value-errors=no --fair-sched=yes ${VALGRIND_ARGS:-} "$exe" -q "${args[@]}" \
