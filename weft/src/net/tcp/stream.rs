@@ -65,7 +65,7 @@ impl TcpStream {
         socket: socket2::Socket,
         addr: SocketAddr,
     ) -> io::Result<TcpStream> {
-        if PollEvented::<mio::net::TcpStream>::streams_on_ring() {
+        if crate::runtime::io::streams_on_ring() {
             let std_stream: std::net::TcpStream = socket.into();
             let stream = TcpStream::new(mio::net::TcpStream::from_std(std_stream))?;
             stream.io.start_connect(&addr);

@@ -52,7 +52,7 @@ mod precise_timeout;
 mod registration;
 mod scheduled_io;
 
-pub(crate) use poll_evented::PollEvented;
+pub(crate) use poll_evented::{streams_on_ring, PollEvented};
 pub(crate) use registration::Registration;
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo, Wants};
 

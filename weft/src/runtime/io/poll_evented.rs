@@ -456,13 +456,13 @@ impl<E: mio::event::Source> PollEvented<E> {
     }
 }
 
-impl<E: mio::event::Source> PollEvented<E> {
-    /// Whether a stream socket made now ([`new_stream`](Self::new_stream))
-    /// would run on the current runtime's rings.
-    pub(crate) fn streams_on_ring() -> bool {
-        RingStream::current_runtime_has_rings()
-    }
+/// Whether a stream socket made now ([`PollEvented::new_stream`]) would
+/// run on the current runtime's rings.
+pub(crate) fn streams_on_ring() -> bool {
+    RingStream::current_runtime_has_rings()
+}
 
+impl<E: mio::event::Source> PollEvented<E> {
     /// Starts connecting a stream socket made by
     /// [`new_stream`](Self::new_stream) on io_uring, not connected yet, to
     /// `addr`: one operation of the ring (`RingStream::start_connect`),

@@ -11,7 +11,7 @@
 //! asked to cancel, and the slot is freed with the last completion.
 
 use super::op::Operation;
-use super::ring::{AfterUnlock, RingShared, Slot};
+use super::ring::{RingShared, Slot};
 use super::Submitter;
 use crate::loom::Arc;
 use std::collections::VecDeque;
@@ -96,12 +96,7 @@ impl<T: Operation> Multishot<T> {
         unsafe { inner.push(std::slice::from_ref(&entry)) };
         self.user_data = Some(user_data);
         if submitter == Submitter::Other {
-            let mut after = AfterUnlock::default();
-            let mut inner = self.ring.submit_unlocked(inner);
-            inner.reap(&mut after);
-            inner.arm();
-            drop(inner);
-            after.run();
+            self.ring.submit_now(inner, submitter);
         }
         true
     }

@@ -253,15 +253,7 @@ impl<T: Operation> Op<T> {
         // the owner's only ready task gains nothing by waiting for it),
         // and take what completed inline (a read from the page cache
         // often does), so the result needs no wake-up.
-        let mut after = super::ring::AfterUnlock::default();
-        let mut inner = self.ring.submit_unlocked(inner);
-        inner.reap(&mut after);
-        if submitter == Submitter::Other {
-            // The owner may sleep: what is left must wake a sleeper.
-            inner.arm();
-        }
-        drop(inner);
-        after.run();
+        self.ring.submit_now(inner, submitter);
         true
     }
 

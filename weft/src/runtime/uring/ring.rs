@@ -432,9 +432,19 @@ impl RingShared {
             .user_data(SOCKET_CLOSE);
         // SAFETY: a close names no memory.
         unsafe { inner.push(&[entry]) };
-        if submitter == super::Submitter::OwnerBatching {
-            return true;
+        if submitter != super::Submitter::OwnerBatching {
+            self.submit_now(inner, submitter);
         }
+        true
+    }
+
+    /// Submits what is pushed now (rule 7: a push no flush will come for,
+    /// or the owner's only ready task), takes what completed inline, and,
+    /// for a `submitter` that is not the owner, arms the ring's epoll
+    /// entry, since the owner may sleep and what is left must wake a
+    /// sleeper. Wakes the completed operations' tasks after the lock is
+    /// released.
+    pub(super) fn submit_now(&self, inner: RingGuard<'_>, submitter: super::Submitter) {
         let mut after = AfterUnlock::default();
         let mut inner = self.submit_unlocked(inner);
         inner.reap(&mut after);
@@ -443,7 +453,6 @@ impl RingShared {
         }
         drop(inner);
         after.run();
-        true
     }
 
     /// Submits what is pushed and waits up to a millisecond for a
@@ -992,7 +1001,8 @@ impl RingInner {
             return;
         }
         if user_data == UNPARK_POLL {
-            self.owner_wake_taken = true;
+            // A firing (not the end of a cancelled poll).
+            self.owner_wake_taken |= result >= 0;
             if !io_uring::cqueue::more(flags) {
                 self.unpark_polled = false;
             }

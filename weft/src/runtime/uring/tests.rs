@@ -879,6 +879,21 @@ fn socket_runtime(flavor: &str) -> Runtime {
         .expect("this kernel allows io_uring")
 }
 
+/// Runs the future `f` makes inside a spawned task (so on a worker) of a
+/// runtime whose sockets run on its rings, on each flavor (`f` gets the
+/// flavor's name, for messages).
+fn on_each_socket_flavor<F, Fut>(f: F)
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    for flavor in FLAVORS {
+        let rt = socket_runtime(flavor);
+        let task = f(flavor);
+        rt.block_on(async move { crate::spawn(task).await.unwrap() });
+    }
+}
+
 /// A connected pair of Unix stream sockets, `ours` non-blocking.
 fn socket_pair() -> (std::os::unix::net::UnixStream, std::os::unix::net::UnixStream) {
     let (ours, theirs) = std::os::unix::net::UnixStream::pair().unwrap();
@@ -901,30 +916,23 @@ fn write_once(stream: &super::stream::RingStream, bufs: &[io::IoSlice<'_>]) -> i
 /// and the peer gets every byte in order.
 #[test]
 fn a_write_with_room_is_sent_from_the_callers_bytes() {
-    for flavor in FLAVORS {
-        let rt = socket_runtime(flavor);
-        rt.block_on(async {
-            crate::spawn(async move {
-                let (ours, mut theirs) = socket_pair();
-                let stream = super::stream::RingStream::new(ours.as_raw_fd(), &ring());
-                assert_eq!(write_once(&stream, &[io::IoSlice::new(b"plain ")]).unwrap(), 6);
-                let slices = [
-                    io::IoSlice::new(b""),
-                    io::IoSlice::new(b"vec"),
-                    io::IoSlice::new(b"tored "),
-                    io::IoSlice::new(b"write"),
-                ];
-                assert_eq!(write_once(&stream, &slices).unwrap(), 14);
-                assert!(!stream.has_write_side(), "{flavor}: nothing was staged");
-                let mut got = [0u8; 20];
-                std::io::Read::read_exact(&mut theirs, &mut got).unwrap();
-                assert_eq!(&got, b"plain vectored write");
-                drop(stream);
-            })
-            .await
-            .unwrap();
-        });
-    }
+    on_each_socket_flavor(|flavor| async move {
+        let (ours, mut theirs) = socket_pair();
+        let stream = super::stream::RingStream::new(ours.as_raw_fd(), &ring());
+        assert_eq!(write_once(&stream, &[io::IoSlice::new(b"plain ")]).unwrap(), 6);
+        let slices = [
+            io::IoSlice::new(b""),
+            io::IoSlice::new(b"vec"),
+            io::IoSlice::new(b"tored "),
+            io::IoSlice::new(b"write"),
+        ];
+        assert_eq!(write_once(&stream, &slices).unwrap(), 14);
+        assert!(!stream.has_write_side(), "{flavor}: nothing was staged");
+        let mut got = [0u8; 20];
+        std::io::Read::read_exact(&mut theirs, &mut got).unwrap();
+        assert_eq!(&got, b"plain vectored write");
+        drop(stream);
+    });
 }
 
 /// Fills `fd`'s send queue with bytes counting up from `*next`; returns
@@ -967,37 +975,30 @@ fn read_counting(mut theirs: std::os::unix::net::UnixStream, total: usize) -> st
 /// reads one unbroken count.
 #[test]
 fn a_write_to_a_full_socket_is_staged_and_sent_behind() {
-    for flavor in FLAVORS {
-        let rt = socket_runtime(flavor);
-        rt.block_on(async {
-            crate::spawn(async {
-                let (ours, theirs) = socket_pair();
-                let stream = super::stream::RingStream::new(ours.as_raw_fd(), &ring());
-                let mut next = 0u8;
-                let mut total = fill_send_queue(ours.as_raw_fd(), &mut next);
-                let chunk: Vec<u8> = (0..1000).map(|i| next.wrapping_add(i as u8)).collect();
-                assert_eq!(write_once(&stream, &[io::IoSlice::new(&chunk)]).unwrap(), 1000);
-                assert!(stream.has_write_side(), "a full socket makes the write stage a copy");
-                total += 1000;
-                next = next.wrapping_add(1000u32 as u8);
-                let reader = read_counting(theirs, total + 3000);
-                for _ in 0..3 {
-                    let chunk: Vec<u8> = (0..1000).map(|i| next.wrapping_add(i as u8)).collect();
-                    let written = std::future::poll_fn(|cx| stream.poll_write(cx, &[io::IoSlice::new(&chunk)]))
-                        .await
-                        .unwrap();
-                    assert_eq!(written, 1000);
-                    next = next.wrapping_add(1000u32 as u8);
-                }
-                std::future::poll_fn(|cx| stream.poll_flush(cx)).await.unwrap();
-                assert!(!stream.has_write_side(), "a flush that sent everything frees the buffers");
-                crate::task::spawn_blocking(move || reader.join().unwrap()).await.unwrap();
-                drop(stream);
-            })
-            .await
-            .unwrap();
-        });
-    }
+    on_each_socket_flavor(|flavor| async move {
+        let (ours, theirs) = socket_pair();
+        let stream = super::stream::RingStream::new(ours.as_raw_fd(), &ring());
+        let mut next = 0u8;
+        let mut total = fill_send_queue(ours.as_raw_fd(), &mut next);
+        let chunk: Vec<u8> = (0..1000).map(|i| next.wrapping_add(i as u8)).collect();
+        assert_eq!(write_once(&stream, &[io::IoSlice::new(&chunk)]).unwrap(), 1000);
+        assert!(stream.has_write_side(), "{flavor}: a full socket makes the write stage a copy");
+        total += 1000;
+        next = next.wrapping_add(1000u32 as u8);
+        let reader = read_counting(theirs, total + 3000);
+        for _ in 0..3 {
+            let chunk: Vec<u8> = (0..1000).map(|i| next.wrapping_add(i as u8)).collect();
+            let written = std::future::poll_fn(|cx| stream.poll_write(cx, &[io::IoSlice::new(&chunk)]))
+                .await
+                .unwrap();
+            assert_eq!(written, 1000);
+            next = next.wrapping_add(1000u32 as u8);
+        }
+        std::future::poll_fn(|cx| stream.poll_flush(cx)).await.unwrap();
+        assert!(!stream.has_write_side(), "{flavor}: a flush that sent everything frees the buffers");
+        crate::task::spawn_blocking(move || reader.join().unwrap()).await.unwrap();
+        drop(stream);
+    });
 }
 
 /// A borrowed send that would wait for room (here: made without
@@ -1060,33 +1061,26 @@ fn a_close_is_an_operation_of_the_ring_and_a_shutdown_is_not() {
 /// it goes with it.
 #[test]
 fn a_connect_is_one_operation_of_the_ring() {
-    for flavor in FLAVORS {
-        let rt = socket_runtime(flavor);
-        rt.block_on(async {
-            crate::spawn(async move {
-                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                let addr = listener.local_addr().unwrap();
-                let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
-                let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
-                stream.start_connect(&addr);
-                let waited = std::future::poll_fn(|cx| stream.poll_connect(cx)).await.unwrap();
-                assert!(!waited, "{flavor}: the connect's own completion told the outcome");
-                assert_eq!(socket.peer_addr().unwrap().as_socket(), Some(addr));
-                assert!(!stream.has_write_side(), "{flavor}: the connect's write side went");
-                drop(stream);
-                drop(listener);
+    on_each_socket_flavor(|flavor| async move {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
+        let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
+        stream.start_connect(&addr);
+        let waited = std::future::poll_fn(|cx| stream.poll_connect(cx)).await.unwrap();
+        assert!(!waited, "{flavor}: the connect's own completion told the outcome");
+        assert_eq!(socket.peer_addr().unwrap().as_socket(), Some(addr));
+        assert!(!stream.has_write_side(), "{flavor}: the connect's write side went");
+        drop(stream);
+        drop(listener);
 
-                let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
-                let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
-                stream.start_connect(&addr);
-                let err = std::future::poll_fn(|cx| stream.poll_connect(cx)).await.unwrap_err();
-                assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{flavor}: {err}");
-                drop(stream);
-            })
-            .await
-            .unwrap();
-        });
-    }
+        let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
+        let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
+        stream.start_connect(&addr);
+        let err = std::future::poll_fn(|cx| stream.poll_connect(cx)).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{flavor}: {err}");
+        drop(stream);
+    });
 }
 
 /// A pool that runs out of buffers (more bytes arrive than its buffers
