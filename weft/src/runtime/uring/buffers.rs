@@ -5,16 +5,10 @@
 //!
 //! # Design note
 //!
-//! The pool is a ring of `BUFFERS` 16-byte entries (`io_uring_buf`:
-//! address, length, buffer id) that the kernel consumes from its head
-//! while weft produces at its tail, and up to `BUFFERS` buffers of
-//! `BUFFER_SIZE` bytes, made `CHUNK` at a time: the pool starts with one
-//! chunk (128 KiB) and grows by a chunk each time a receive finds it empty,
-//! so it stays as large as the most data a ring's connections held unread
-//! at once needed. (The kernel takes buffers in ring order, so every
-//! buffer of the pool is written to in turn and becomes resident memory:
-//! a pool made whole at once cost every ring 2 MiB of resident memory,
-//! which the 1,000-client program's RSS showed.) A receive submitted with `IOSQE_BUFFER_SELECT` and the
+//! The pool is `BUFFERS` buffers of `BUFFER_SIZE` bytes in one allocation,
+//! and a ring of as many 16-byte entries (`io_uring_buf`: address, length,
+//! buffer id) that the kernel consumes from its head while weft produces
+//! at its tail. A receive submitted with `IOSQE_BUFFER_SELECT` and the
 //! pool's group takes the next entry when data arrives (not when it is
 //! submitted); its completion names the buffer (`IORING_CQE_F_BUFFER`,
 //! the id in the flags' upper 16 bits). From then on the buffer is weft's:
@@ -26,10 +20,8 @@
 //! tail, so an entry is complete before it is visible.
 //!
 //! A receive that finds the pool empty completes with `ENOBUFS`; the
-//! stream's next receive grows the pool ([`BufferPool::grow`]), or, with
-//! the pool at its largest, receives into a buffer of its own
-//! (`uring/stream.rs`), so an exhausted pool slows a connection down and
-//! loses nothing. The pool
+//! stream then receives into a buffer of its own (`uring/stream.rs`), so
+//! an exhausted pool slows a connection down and loses nothing. The pool
 //! is built by the first receive on the ring: a runtime that never reads
 //! a socket on io_uring allocates nothing.
 //!
@@ -44,12 +36,9 @@ use std::alloc::{self, Layout};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU16, Ordering::Release};
 
-/// The most buffers per ring (and the entry ring's size): more than the
-/// connections of one worker that have data not yet read at the same
-/// moment, in the workloads weft measures.
+/// Buffers per ring: more than the connections of one worker that have
+/// data not yet read at the same moment, in the workloads weft measures.
 pub(crate) const BUFFERS: u16 = 512;
-/// Buffers made at a time (the pool's first size, and each growth).
-const CHUNK: u16 = 32;
 /// Bytes per buffer: a receive asks for at most this many.
 pub(crate) const BUFFER_SIZE: usize = 4096;
 /// The buffer group id of the pool (one per ring).
@@ -60,13 +49,9 @@ const PAGE: usize = 4096;
 /// One ring's pool of receive buffers (see the module's note).
 pub(crate) struct BufferPool {
     entries: NonNull<BufRingEntry>,
-    /// The buffers, `CHUNK` per allocation: buffer `id` is in chunk
-    /// `id / CHUNK`.
-    chunks: Vec<NonNull<u8>>,
+    buffers: NonNull<u8>,
     /// The next tail to publish (the kernel reads up to it).
     tail: u16,
-    /// The most buffers it grows to (`BUFFERS`; less in tests).
-    max: u16,
 }
 
 // SAFETY: the pool is plain memory owned by the ring's `RingInner`, used
@@ -79,8 +64,8 @@ impl BufferPool {
             .expect("a valid layout")
     }
 
-    fn chunk_layout() -> Layout {
-        Layout::from_size_align(usize::from(CHUNK) * BUFFER_SIZE, PAGE).expect("a valid layout")
+    fn buffers_layout() -> Layout {
+        Layout::from_size_align(usize::from(BUFFERS) * BUFFER_SIZE, PAGE).expect("a valid layout")
     }
 
     /// Whether the kernel has provided buffer rings: registers a one-entry
@@ -106,20 +91,23 @@ impl BufferPool {
         registered
     }
 
-    /// Allocates the pool's entry ring and first chunk of buffers and
-    /// registers it with `uring` under [`GROUP`], every buffer given to
-    /// the kernel.
+    /// Allocates the pool and registers it with `uring` under [`GROUP`],
+    /// every buffer given to the kernel.
     pub(crate) fn new(uring: &IoUring) -> std::io::Result<BufferPool> {
-        // SAFETY: the layout has a non-zero size.
+        // SAFETY: both layouts have non-zero sizes.
         let entries = unsafe { alloc::alloc_zeroed(Self::entries_layout()) };
         let Some(entries) = NonNull::new(entries.cast::<BufRingEntry>()) else {
             alloc::handle_alloc_error(Self::entries_layout());
         };
+        // SAFETY: as above.
+        let buffers = unsafe { alloc::alloc(Self::buffers_layout()) };
+        let Some(buffers) = NonNull::new(buffers) else {
+            alloc::handle_alloc_error(Self::buffers_layout());
+        };
         let mut pool = BufferPool {
             entries,
-            chunks: Vec::new(),
+            buffers,
             tail: 0,
-            max: BUFFERS,
         };
         // The pool owns the entry ring until the ring is dropped, and the
         // kernel's registration ends first (`RingInner` drops its `IoUring`
@@ -134,33 +122,11 @@ impl BufferPool {
                 0,
             )
         }?;
-        pool.grow();
+        for id in 0..BUFFERS {
+            pool.add(id);
+        }
+        pool.publish();
         Ok(pool)
-    }
-
-    /// The number of buffers made so far.
-    pub(crate) fn len(&self) -> u16 {
-        self.chunks.len() as u16 * CHUNK
-    }
-
-    /// Makes `CHUNK` more buffers and gives them to the kernel; false if
-    /// the pool is at its largest.
-    pub(crate) fn grow(&mut self) -> bool {
-        let first = self.len();
-        if first >= self.max {
-            return false;
-        }
-        // SAFETY: the layout has a non-zero size.
-        let chunk = unsafe { alloc::alloc(Self::chunk_layout()) };
-        let Some(chunk) = NonNull::new(chunk) else {
-            alloc::handle_alloc_error(Self::chunk_layout());
-        };
-        self.chunks.push(chunk);
-        for id in first..first + CHUNK {
-            self.add(id);
-        }
-        self.publish();
-        true
     }
 
     /// Writes buffer `id` into the entry at the tail (not yet published).
@@ -188,26 +154,19 @@ impl BufferPool {
         tail.store(self.tail, Release);
     }
 
-    /// Stops the pool's growth where it is (tests of a pool at its
-    /// largest).
-    #[cfg(test)]
-    pub(crate) fn stop_growing(&mut self) {
-        self.max = self.len();
-    }
-
     /// Gives buffer `id` back to the kernel (it may receive into it again
     /// at once: the caller no longer reads it).
     pub(crate) fn recycle(&mut self, id: u16) {
-        debug_assert!(id < self.len(), "a buffer id of the pool");
+        debug_assert!(id < BUFFERS, "a buffer id of the pool");
         self.add(id);
         self.publish();
     }
 
     /// The start of buffer `id`.
     pub(crate) fn buffer(&self, id: u16) -> *mut u8 {
-        let chunk = self.chunks[usize::from(id / CHUNK)];
-        // SAFETY: `id % CHUNK < CHUNK`: inside the chunk's allocation.
-        unsafe { chunk.as_ptr().add(usize::from(id % CHUNK) * BUFFER_SIZE) }
+        assert!(id < BUFFERS, "buffer id {id} outside the pool");
+        // SAFETY: `id < BUFFERS`: inside the buffers' allocation.
+        unsafe { self.buffers.as_ptr().add(usize::from(id) * BUFFER_SIZE) }
     }
 }
 
@@ -218,9 +177,7 @@ impl Drop for BufferPool {
         // so the kernel no longer reads or writes them.
         unsafe {
             alloc::dealloc(self.entries.as_ptr().cast(), Self::entries_layout());
-            for chunk in &self.chunks {
-                alloc::dealloc(chunk.as_ptr(), Self::chunk_layout());
-            }
+            alloc::dealloc(self.buffers.as_ptr(), Self::buffers_layout());
         }
     }
 }

@@ -818,13 +818,7 @@ impl ReadSide {
 
     fn start_recv(&mut self, fd: RawFd, ring: Arc<RingShared>, room: usize) {
         let len = room.min(BUFFER_SIZE) as u32;
-        let pooled = match ring.lock().buffer_pool() {
-            // The last receive found the pool empty: it grows, or this
-            // receive brings its own buffer.
-            Some(pool) if self.own_buffer => pool.grow(),
-            Some(_) => true,
-            None => false,
-        };
+        let pooled = !self.own_buffer && ring.lock().buffer_pool().is_some();
         self.own_buffer = false;
         self.recv = Some(if pooled && !NO_MULTISHOT_RECV.load(Relaxed) {
             RecvOp::Multi(Multishot::new(ring, RecvMulti { fd }))

@@ -1083,57 +1083,6 @@ fn a_connect_is_one_operation_of_the_ring() {
     });
 }
 
-/// A pool that runs out of buffers (more bytes arrive than its buffers
-/// hold while nobody reads) grows for the next receive; at its largest,
-/// receives go into buffers of their own. Every byte arrives, in order.
-#[test]
-fn a_pool_that_runs_out_grows_and_at_its_largest_loses_nothing() {
-    use crate::io::AsyncReadExt;
-    // More than the pool's buffers hold (32, then 64 × 4 KiB), and little
-    // enough that the rest waits in the socket's queues (the writer
-    // finishes before anyone reads).
-    const FLOODS: [usize; 2] = [40 * 4096, 72 * 4096];
-    let rt = socket_runtime("current_thread");
-    let ring = rings_of(&rt).rings[0].clone();
-    let pool_len = || ring.lock().built_pool().map(|pool| pool.len());
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut theirs = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (ours, _) = listener.accept().unwrap();
-    ours.set_nonblocking(true).unwrap();
-    rt.block_on(async {
-        let mut ours = crate::net::TcpStream::from_std(ours).unwrap();
-        // The first read builds the pool and leaves the multishot receive
-        // armed.
-        std::io::Write::write_all(&mut theirs, &[7]).unwrap();
-        let mut one = [0u8; 1];
-        ours.read_exact(&mut one).await.unwrap();
-        let first_len = pool_len().expect("the first receive built the pool");
-        for round in 0..2u8 {
-            if round == 1 {
-                ring.lock().built_pool().unwrap().stop_growing();
-            }
-            let before = pool_len().unwrap();
-            let mut writer = theirs.try_clone().unwrap();
-            let flood: Vec<u8> = (0..FLOODS[usize::from(round)]).map(|i| (i % 251) as u8 ^ round).collect();
-            let expected = flood.clone();
-            // Written while this thread only waits (the ring receives into
-            // the pool, and nobody reads).
-            crate::task::spawn_blocking(move || std::io::Write::write_all(&mut writer, &flood).unwrap())
-                .await
-                .unwrap();
-            let mut got = vec![0u8; expected.len()];
-            ours.read_exact(&mut got).await.unwrap();
-            assert!(got == expected, "round {round}: the bytes arrived whole and in order");
-            let after = pool_len().unwrap();
-            if round == 0 {
-                assert!(after > before, "the pool grew: {before} -> {after} buffers (first {first_len})");
-            } else {
-                assert_eq!(after, before, "a pool at its largest does not grow");
-            }
-        }
-    });
-}
-
 /// The owner of a current-thread runtime's ring (inside its `block_on`)
 /// sleeps in it until its unpark eventfd `fd` fires, while a thread
 /// rescues a lost wake-up after 10 s (writes the eventfd again); returns
