@@ -31,7 +31,7 @@ mod test_probe;
 pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
-pub(crate) use meta::{clock_ns, SpawnKind, SpawnMeta, TaskMeta};
+pub(crate) use meta::{clock_ns, NewTaskMeta, SpawnKind, SpawnMeta, TaskMeta};
 
 use raw::{Cell, RawTask};
 use std::future::Future;
@@ -185,7 +185,7 @@ fn new_task<F, S>(
     future: F,
     scheduler: S,
     remote_cancel: bool,
-    meta: Option<TaskMeta>,
+    meta: Option<NewTaskMeta<'_>>,
 ) -> (Task<S>, Notified<S>, JoinHandle<F::Output>)
 where
     F: Future + 'static,
@@ -212,7 +212,7 @@ pub(crate) fn bind<F, S>(
     owned: &list::OwnedTasks<S>,
     future: F,
     scheduler: S,
-    meta: Option<TaskMeta>,
+    meta: Option<NewTaskMeta<'_>>,
 ) -> (JoinHandle<F::Output>, Option<Notified<S>>)
 where
     F: Future + Send + 'static,
@@ -233,7 +233,7 @@ pub(crate) unsafe fn bind_local<F, S>(
     owned: &list::OwnedTasks<S>,
     future: F,
     scheduler: S,
-    meta: Option<TaskMeta>,
+    meta: Option<NewTaskMeta<'_>>,
 ) -> (JoinHandle<F::Output>, Option<Notified<S>>)
 where
     F: Future + 'static,

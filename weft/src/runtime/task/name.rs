@@ -11,16 +11,19 @@ pub(crate) enum TaskName {
 }
 
 impl TaskName {
-    pub(crate) fn new(name: &str) -> TaskName {
+    /// Stores `name` in `slot`, in place: a short name's bytes are copied
+    /// straight into the slot (see `TaskMeta::write_new` for why).
+    pub(crate) fn set(slot: &mut Option<TaskName>, name: &str) {
         if name.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..name.len()].copy_from_slice(name.as_bytes());
-            TaskName::Inline {
+            let TaskName::Inline { bytes, .. } = slot.insert(TaskName::Inline {
                 len: name.len() as u8,
-                bytes,
-            }
+                bytes: [0; INLINE],
+            }) else {
+                unreachable!("just stored inline")
+            };
+            bytes[..name.len()].copy_from_slice(name.as_bytes());
         } else {
-            TaskName::Heap(Box::from(name))
+            *slot = Some(TaskName::Heap(Box::from(name)));
         }
     }
 
@@ -52,12 +55,16 @@ mod tests {
             "exactly-twenty-two-byt",
             "ünïcödé ✓",
         ] {
-            let kept = TaskName::new(name);
+            let mut kept = None;
+            TaskName::set(&mut kept, name);
+            let kept = kept.expect("set");
             assert!(matches!(kept, TaskName::Inline { .. }), "{name}");
             assert_eq!(kept.as_str(), name);
         }
         let long = "a name longer than twenty-two bytes, with ünïcödé";
-        let kept = TaskName::new(long);
+        let mut kept = None;
+        TaskName::set(&mut kept, long);
+        let kept = kept.expect("set");
         assert!(matches!(kept, TaskName::Heap(_)));
         assert_eq!(kept.as_str(), long);
         // The record's field: one word more than a boxed `str`.

@@ -32,7 +32,7 @@
 use super::harness;
 use super::id::Id;
 use super::list::Pointers;
-use super::meta::TaskMeta;
+use super::meta::{NewTaskMeta, TaskMeta};
 use super::state::State;
 use super::Schedule;
 use crate::loom::UnsafeCell;
@@ -135,7 +135,7 @@ where
         future: F,
         scheduler: S,
         remote_cancel: bool,
-        meta: Option<TaskMeta>,
+        meta: Option<NewTaskMeta<'_>>,
     ) -> NonNull<Header> {
         let tracked = meta.is_some();
         let vtable = match (remote_cancel, tracked) {
@@ -161,7 +161,18 @@ where
             // `Header` is the first field of a `repr(C)` struct: same address.
             None => NonNull::from(Box::leak(Box::new(cell))).cast::<Header>(),
             Some(meta) => {
-                let whole = NonNull::from(Box::leak(Box::new(TrackedCell { meta, cell })));
+                let mut whole = Box::<TrackedCell<F, S>>::new_uninit();
+                let at = whole.as_mut_ptr();
+                // SAFETY: `at` points to the fresh allocation, valid for
+                // writes and aligned; both fields are written before
+                // `assume_init`, each in place (the record's name is copied
+                // straight into it: `TaskMeta::write_new`).
+                let whole = unsafe {
+                    TaskMeta::write_new(&raw mut (*at).meta, meta);
+                    (&raw mut (*at).cell).write(cell);
+                    whole.assume_init()
+                };
+                let whole = NonNull::from(Box::leak(whole));
                 debug_assert_eq!(vtable.meta_offset, TrackedCell::<F, S>::CELL_OFFSET);
                 // SAFETY: `cell` lies `CELL_OFFSET` bytes into the allocation
                 // (`repr(C)`), and the pointer keeps the whole allocation's

@@ -63,16 +63,6 @@ pub(crate) struct TaskSpan {
 unsafe impl Sync for TaskSpan {}
 
 impl TaskSpan {
-    /// No span: a task tracked for another reason while no subscriber
-    /// wants its span.
-    pub(super) fn none() -> TaskSpan {
-        TaskSpan {
-            task_id: None,
-            span_id: None,
-            span: UnsafeCell::new(None),
-        }
-    }
-
     /// The spawn span of a task spawned at `spawn`, of kind `kind`;
     /// disabled unless a subscriber enables it.
     pub(super) fn new(spawn: &SpawnMeta<'_>, kind: SpawnKind) -> TaskSpan {
