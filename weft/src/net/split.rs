@@ -70,13 +70,28 @@ pub(crate) trait SplitStream {
 
     /// `poll_shutdown`: shuts the write direction down (reading goes on),
     /// spending budget; on io_uring after the bytes written were sent.
+    ///
+    /// A connection the peer already reset or closed makes `shutdown(2)`
+    /// fail with `ENOTCONN` (Linux), and whether it does depends on
+    /// whether the kernel processed the reset before the call: that is
+    /// `Ok(())` here, as in tokio (tokio-rs/tokio#4665), so the outcome
+    /// does not race the peer.
     fn poll_shutdown_shared(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(ring) = self.evented().ring() {
             ready!(ring.poll_flush(cx))?;
-            return Poll::Ready(self.shutdown_write());
+            return Poll::Ready(ok_if_not_connected(self.shutdown_write()));
         }
         ready!(coop::poll_proceed_and_make_progress(cx));
-        Poll::Ready(self.shutdown_write())
+        Poll::Ready(ok_if_not_connected(self.shutdown_write()))
+    }
+}
+
+/// A shutdown of a connection that is no longer connected succeeded:
+/// the write direction is closed either way.
+fn ok_if_not_connected(result: io::Result<()>) -> io::Result<()> {
+    match result {
+        Err(err) if err.kind() == io::ErrorKind::NotConnected => Ok(()),
+        result => result,
     }
 }
 

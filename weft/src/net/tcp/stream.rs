@@ -555,7 +555,9 @@ impl AsyncWrite for TcpStream {
     }
 
     /// Shuts the write direction down (the peer reads end of stream);
-    /// reading goes on.
+    /// reading goes on. A connection the peer already reset or closed
+    /// shuts down with `Ok(())`, as in tokio (the kernel's `ENOTCONN`
+    /// would depend on whether it processed the reset first).
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_shutdown_shared(cx)
     }
