@@ -767,3 +767,68 @@ fn task_id_inside_the_futures_drop() {
         "the task id is set while its future drops"
     );
 }
+
+/// An output that records `task::try_id()` when it is dropped.
+struct RecordIdOnDrop(std::sync::mpsc::Sender<Option<task::Id>>);
+
+impl Drop for RecordIdOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send(task::try_id());
+    }
+}
+
+rt_test! {
+    /// A task's output is dropped as the task, as in tokio: `task::id()`
+    /// in its destructor names the task, whether the runtime drops it (the
+    /// handle went first) or the handle's drop does (on the dropping
+    /// thread, inside another task or outside any); and the id of the
+    /// thread's own task comes back afterwards.
+    fn task_id_inside_the_outputs_drop(rt: &Runtime) {
+        let _watchdog = Watchdog::new("task_id_inside_the_outputs_drop");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // The handle is dropped before the task completes.
+        let gate = Gate::new();
+        let handle = rt.spawn({
+            let (tx, gate) = (tx.clone(), gate.clone());
+            async move {
+                gate.wait().await;
+                RecordIdOnDrop(tx)
+            }
+        });
+        let id = handle.id();
+        drop(handle);
+        gate.open();
+        // Driven by `block_on` (the only thread of `current_thread`).
+        let dropped = rt.block_on(async {
+            loop {
+                if let Ok(seen) = rx.try_recv() {
+                    break seen;
+                }
+                task::yield_now().await;
+            }
+        });
+        assert_eq!(dropped, Some(id), "dropped by the runtime");
+        // The handle is dropped after completion, outside any task and
+        // from inside another task.
+        for inside_a_task in [false, true] {
+            let handle = rt.spawn({
+                let tx = tx.clone();
+                async move { RecordIdOnDrop(tx) }
+            });
+            let id = handle.id();
+            rt.block_on(async { yield_until(|| handle.is_finished()).await });
+            if inside_a_task {
+                let dropper = rt.spawn(async move {
+                    drop(handle);
+                    task::id()
+                });
+                let dropper_id = dropper.id();
+                assert_eq!(rt.block_on(dropper).unwrap(), dropper_id, "restored after the drop");
+            } else {
+                drop(handle);
+                assert_eq!(task::try_id(), None, "restored after the drop");
+            }
+            assert_eq!(rx.recv_timeout(PATIENCE).unwrap(), Some(id), "dropped with its handle");
+        }
+    }
+}

@@ -202,6 +202,16 @@ impl<T> Shared<T> {
 /// # Panics
 ///
 /// If `capacity` is 0 or more than `usize::MAX / 2`.
+///
+/// # Differences from tokio
+///
+/// The last receiver to read a message gets the value itself, not a
+/// clone: `T::clone` runs once per message and receiver but the last, and
+/// a value is dropped as soon as every receiver has read it (tokio clones
+/// for every receiver and drops the value when its slot is overwritten).
+/// A program that counts on a `Clone` side effect per receiver (tokio's
+/// own `sync_broadcast::panic_in_clone` test panics in the clone for a
+/// channel with one receiver) sees one call fewer.
 #[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     let tx = Sender::with_receivers(capacity, 1);

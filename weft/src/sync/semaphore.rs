@@ -501,7 +501,9 @@ impl<'a> SemaphorePermit<'a> {
     ///
     /// # Panics
     ///
-    /// If `other` is from a different semaphore.
+    /// If `other` is from a different semaphore (the panic names the
+    /// caller's line).
+    #[track_caller]
     pub fn merge(&mut self, mut other: SemaphorePermit<'a>) {
         assert!(
             std::ptr::eq(self.semaphore, other.semaphore),
@@ -563,7 +565,9 @@ impl OwnedSemaphorePermit {
     ///
     /// # Panics
     ///
-    /// If `other` is from a different semaphore.
+    /// If `other` is from a different semaphore (the panic names the
+    /// caller's line).
+    #[track_caller]
     pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
         assert!(
             Arc::ptr_eq(&self.semaphore, &other.semaphore),

@@ -270,7 +270,11 @@ where
             .map(std::mem::forget)
             .is_some();
         if !snapshot.is_join_interested() {
-            // Rule 1: no join handle, so this thread owns the output.
+            // Rule 1: no join handle, so this thread owns the output. Its
+            // destructor runs as the task (`task::id()` names it, as in
+            // tokio); an output with no destructor skips the bookkeeping.
+            let _current =
+                output_has_drop::<F::Output>(kind).then(|| context::set_current_task(self.raw()));
             let taken = catch_unwind(AssertUnwindSafe(|| {
                 // SAFETY: as above; nobody else will read it.
                 drop(unsafe { self.take_output(kind) })
@@ -325,6 +329,16 @@ where
                 drop(unsafe { Box::from_raw(whole.as_ptr()) });
             }
         }
+    }
+}
+
+/// Whether dropping a task's result of `kind` may run user code: a value
+/// whose type has a destructor, or a panic's payload.
+fn output_has_drop<T>(kind: OutputKind) -> bool {
+    match kind {
+        OutputKind::Value => std::mem::needs_drop::<T>(),
+        OutputKind::Panic => true,
+        OutputKind::Aborted => false,
     }
 }
 
@@ -443,6 +457,10 @@ unsafe fn drop_join_handle<F: Future + 'static, S: Schedule>(
         let kind = snapshot.output_kind();
         // SAFETY: as above; read once.
         let output = unsafe { harness.take_output(kind) };
+        // The destructor runs as the task (`task::id()` names it, as in
+        // tokio), on the thread that drops the handle.
+        let _current =
+            output_has_drop::<F::Output>(kind).then(|| context::set_current_task(harness.raw()));
         drop_quietly(output);
     }
     if !snapshot.is_join_waker_set() {

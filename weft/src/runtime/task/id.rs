@@ -66,6 +66,11 @@ impl fmt::Debug for Id {
 
 /// Returns the [`Id`] of the task that is running on this thread.
 ///
+/// A task counts as running while it is polled, while its future is
+/// dropped, and while its output is dropped (by the runtime, or by the
+/// thread that drops a `JoinHandle` whose output was never read), as in
+/// tokio.
+///
 /// # Panics
 ///
 /// Panics with "`task::id()` called outside of a task" when no task is
