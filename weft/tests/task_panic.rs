@@ -35,7 +35,11 @@ fn panic_in_poll_is_a_join_error_and_the_runtime_keeps_running() {
     let display = err.to_string();
     assert!(display.contains("quiet: boom"), "Display: {display}");
     assert!(display.contains("panicked"), "Display: {display}");
-    assert!(format!("{err:?}").contains("quiet: boom"));
+    // tokio's `Debug`, word for word.
+    assert_eq!(
+        format!("{err:?}"),
+        format!("JoinError::Panic({id:?}, \"quiet: boom\", ...)")
+    );
     let payload = err.into_panic();
     assert_eq!(panic_message(&*payload), Some("quiet: boom"));
     assert_eq!(counters.polls(), 1);
@@ -96,6 +100,10 @@ fn non_string_panic_payload() {
     })));
     let display = err.to_string();
     assert!(display.contains("panicked"), "Display: {display}");
+    assert_eq!(
+        format!("{err:?}"),
+        format!("JoinError::Panic({:?}, ...)", err.id())
+    );
     assert_eq!(*err.into_panic().downcast::<i32>().unwrap(), 7);
 }
 
@@ -255,9 +263,10 @@ fn try_into_panic_on_a_cancelled_error_gives_it_back() {
     assert_eq!(err.id(), id);
     let display = err.to_string();
     assert!(display.contains("cancelled"), "Display: {display}");
+    assert_eq!(format!("{err:?}"), format!("JoinError::Cancelled({id:?})"));
     let io: std::io::Error = err.into();
     assert_eq!(io.kind(), std::io::ErrorKind::Other);
-    assert!(io.to_string().contains("cancelled"));
+    assert_eq!(io.to_string(), "task was cancelled", "tokio's words");
 }
 
 #[test]

@@ -119,8 +119,8 @@ impl fmt::Debug for JoinError {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({:?})", self.id),
             Repr::Panic(payload) => match payload.message() {
-                Some(message) => write!(f, "JoinError::Panic({:?}, {message:?}, ..)", self.id),
-                None => write!(f, "JoinError::Panic({:?}, ..)", self.id),
+                Some(message) => write!(f, "JoinError::Panic({:?}, {message:?}, ...)", self.id),
+                None => write!(f, "JoinError::Panic({:?}, ...)", self.id),
             },
         }
     }
@@ -129,9 +129,12 @@ impl fmt::Debug for JoinError {
 impl std::error::Error for JoinError {}
 
 impl From<JoinError> for io::Error {
-    /// An `io::Error` of kind `Other` carrying this error's message, as
-    /// tokio converts it.
+    /// An `io::Error` of kind `Other` saying "task was cancelled" or
+    /// "task panicked", as tokio converts it.
     fn from(err: JoinError) -> io::Error {
-        io::Error::other(err.to_string())
+        io::Error::other(match err.repr {
+            Repr::Cancelled => "task was cancelled",
+            Repr::Panic(_) => "task panicked",
+        })
     }
 }
