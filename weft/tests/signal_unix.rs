@@ -224,6 +224,29 @@ rt_test! {
     }
 }
 
+/// As tokio: the runtime is checked before the signal number, so even an
+/// invalid one panics in a runtime without I/O, and the panic names the
+/// caller's line.
+#[test]
+fn an_invalid_kind_without_io_panics_at_the_caller() {
+    let rt = weft::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let (message, file) = panic_site(|| {
+        rt.block_on(async {
+            let _ = signal(SignalKind::from_raw(-1));
+        })
+    });
+    assert!(message.contains("IO is disabled"), "{message}");
+    assert_eq!(file, file!());
+    let (message, file) = panic_site(|| signal(SignalKind::from_raw(-1)));
+    assert!(
+        message.contains("must be called from the context"),
+        "{message}"
+    );
+    assert_eq!(file, file!());
+}
+
 #[test]
 #[should_panic(expected = "must be called from the context of a Tokio 1.x runtime")]
 fn outside_a_runtime_panics_clearly() {

@@ -17,23 +17,34 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Makes sure the current runtime runs a pump.
+/// The current runtime's handle and the id of its I/O driver, through
+/// which signals are delivered.
 ///
 /// # Panics
 ///
-/// Outside a weft runtime, or in one built without I/O (the pump needs
-/// the I/O driver), with a message saying so.
+/// Outside a weft runtime, or in one built without I/O, with a message
+/// saying so (at the caller's line, as tokio's).
 #[track_caller]
-pub(crate) fn ensure(registry: &'static Registry) -> io::Result<()> {
+pub(crate) fn current_with_io() -> (crate::runtime::scheduler::Handle, usize) {
     let (handle, driver) =
         match context::with_current(|h| (h.clone(), h.io_handle().map(|io| io.id()))) {
             Ok(found) => found,
             Err(err) => panic!("{err}"),
         };
     let Some(driver) = driver else {
-        // Signals are delivered through the I/O driver.
         panic!("{}", messages::IO_DISABLED);
     };
+    (handle, driver)
+}
+
+/// Makes sure the current runtime runs a pump.
+///
+/// # Panics
+///
+/// As [`current_with_io`].
+#[track_caller]
+pub(crate) fn ensure(registry: &'static Registry) -> io::Result<()> {
+    let (handle, driver) = current_with_io();
     let pump = {
         let mut pumps = registry.pumps.lock().unwrap();
         if pumps.contains(&driver) {

@@ -175,7 +175,8 @@ pub struct Signal {
 /// # Panics
 ///
 /// Outside a weft runtime, or in one built without
-/// [`enable_io`](crate::runtime::Builder::enable_io), as tokio does.
+/// [`enable_io`](crate::runtime::Builder::enable_io), as tokio does (before
+/// `kind` is looked at: an invalid one panics there too).
 ///
 /// # Differences from tokio
 ///
@@ -198,6 +199,9 @@ pub struct Signal {
 /// ```
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
+    // The runtime first, then the number, as tokio checks them: outside a
+    // runtime with I/O even an invalid `kind` panics.
+    pump::current_with_io();
     let signum = kind.as_raw_value();
     if signum <= 0 || signum > max_signal() {
         return Err(io::Error::new(

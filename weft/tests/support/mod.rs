@@ -531,6 +531,41 @@ pub(crate) fn panic_of<R>(f: impl FnOnce() -> R) -> String {
     }
 }
 
+/// Runs `f`, expecting it to panic on this thread; returns the panic's
+/// message and the file it names as its location (a `#[track_caller]`
+/// function's panic names its caller's file). The panic is not printed.
+/// Panic hooks are global: one capture runs at a time, and a panic of
+/// another thread meanwhile goes to the hook that was there before.
+pub(crate) fn panic_site<R>(f: impl FnOnce() -> R) -> (String, String) {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let me = thread::current().id();
+    let seen: Arc<Mutex<Option<String>>> = Arc::default();
+    let previous: Arc<dyn Fn(&panic::PanicHookInfo<'_>) + Send + Sync> = panic::take_hook().into();
+    {
+        let (seen, previous) = (seen.clone(), previous.clone());
+        panic::set_hook(Box::new(move |info| {
+            if thread::current().id() == me {
+                *seen.lock().unwrap() = info.location().map(|l| l.file().to_owned());
+            } else {
+                previous(info);
+            }
+        }));
+    }
+    let outcome = panic::catch_unwind(panic::AssertUnwindSafe(f));
+    let _ = panic::take_hook();
+    panic::set_hook(Box::new(move |info| previous(info)));
+    let payload = match outcome {
+        Ok(_) => panic!("expected a panic"),
+        Err(payload) => payload,
+    };
+    let message = panic_message(&*payload)
+        .unwrap_or("<non-string payload>")
+        .to_owned();
+    let file = seen.lock().unwrap().take().expect("the hook saw the panic");
+    (message, file)
+}
+
 /// Marker for panics the tests raise on purpose: the hook installed by
 /// [`quiet_panics`] does not print them.
 pub(crate) const QUIET: &str = "quiet:";
