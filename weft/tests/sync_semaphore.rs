@@ -173,6 +173,25 @@ fn forget_add_split_merge() {
     assert_eq!(s.available_permits(), 2, "the forgotten two are gone");
 }
 
+/// Merging permits of two semaphores panics, naming the caller's line
+/// (as tokio's `sync_panic` tests expect).
+#[test]
+fn merging_permits_of_different_semaphores_panics_at_the_caller() {
+    let (a, b) = (Semaphore::new(1), Semaphore::new(1));
+    let (mut p, q) = (a.try_acquire().unwrap(), b.try_acquire().unwrap());
+    let (message, file) = support::panic_site(move || p.merge(q));
+    assert!(message.contains("different semaphores"), "{message}");
+    assert_eq!(file, file!());
+    let (a, b) = (Arc::new(Semaphore::new(1)), Arc::new(Semaphore::new(1)));
+    let (mut p, q) = (
+        a.try_acquire_owned().unwrap(),
+        b.try_acquire_owned().unwrap(),
+    );
+    let (message, file) = support::panic_site(move || p.merge(q));
+    assert!(message.contains("different semaphores"), "{message}");
+    assert_eq!(file, file!());
+}
+
 #[test]
 #[should_panic(expected = "permits")]
 fn too_many_permits_panics() {
