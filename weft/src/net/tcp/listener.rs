@@ -157,7 +157,9 @@ impl TcpListener {
     /// Any number of tasks may wait in `accept` on one listener (shared
     /// through an `Arc`): each connection goes to one of them.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        self.io.accept_with(self.accepting(), TcpStream::new).await
+        self.io
+            .accept_with(self.accepting(), TcpStream::new_accepted)
+            .await
     }
 
     /// Polls for a connection; see [`accept`](Self::accept).
@@ -173,7 +175,7 @@ impl TcpListener {
     /// connection is closed, and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.io
-            .poll_accept_with(cx, self.accepting(), TcpStream::new)
+            .poll_accept_with(cx, self.accepting(), TcpStream::new_accepted)
     }
 
     /// The address this listener is bound to (with the OS-chosen port).

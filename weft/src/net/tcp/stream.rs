@@ -158,6 +158,17 @@ impl TcpStream {
         })
     }
 
+    /// A stream `accept` returned: assumed readable and writable, so its
+    /// first read and write try the socket instead of waiting for the
+    /// driver's first event, as in tokio (a client that wrote before the
+    /// accept is read at once).
+    #[track_caller]
+    pub(crate) fn new_accepted(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::new(stream)?;
+        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
+    }
+
     /// Wraps a connected std stream, which must be in non-blocking mode.
     ///
     /// # Panics

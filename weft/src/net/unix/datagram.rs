@@ -99,7 +99,12 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+        let (a, b) = (UnixDatagram::new(a)?, UnixDatagram::new(b)?);
+        // Empty buffers: writable now (as tokio assumes), readable only
+        // once the peer sends.
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// A socket bound to no path (it can send, and receive replies only

@@ -145,7 +145,9 @@ impl UnixListener {
     ///
     /// Cancel-safe: if the `await` is dropped, no connection is lost.
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        self.io.accept_with(self.accepting(), UnixStream::new).await
+        self.io
+            .accept_with(self.accepting(), UnixStream::new_accepted)
+            .await
     }
 
     /// Polls for a connection; see [`accept`](Self::accept). Only the
@@ -159,7 +161,7 @@ impl UnixListener {
     /// and the listener stays usable.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         self.io
-            .poll_accept_with(cx, self.accepting(), UnixStream::new)
+            .poll_accept_with(cx, self.accepting(), UnixStream::new_accepted)
     }
 
     /// The address this listener is bound to.

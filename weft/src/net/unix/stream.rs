@@ -123,7 +123,12 @@ impl UnixStream {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+        let (a, b) = (UnixStream::new(a)?, UnixStream::new(b)?);
+        // Empty buffers: writable now (as tokio assumes), readable only
+        // once the peer writes.
+        a.io.assume_ready(Ready::WRITABLE);
+        b.io.assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     // API twins of the same methods on the other socket types (`from_std`,
@@ -135,6 +140,15 @@ impl UnixStream {
         Ok(UnixStream {
             io: PollEvented::new_stream(stream)?,
         })
+    }
+
+    /// A stream `accept` returned: assumed readable and writable, as
+    /// [`TcpStream`](crate::net::TcpStream)'s (and tokio's) are.
+    #[track_caller]
+    pub(crate) fn new_accepted(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(stream)?;
+        stream.io.assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
     }
 
     /// Wraps a connected std stream, which must be in non-blocking mode.

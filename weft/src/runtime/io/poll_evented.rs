@@ -128,6 +128,18 @@ impl<E: mio::event::Source> PollEvented<E> {
         }
     }
 
+    /// Starts the source out ready in `ready`'s directions, as tokio
+    /// starts a socket it just accepted or made (see
+    /// `ScheduledIo::assume_ready`). A stream on io_uring needs nothing:
+    /// its `try_*` methods always try the socket, and it enters epoll
+    /// (whose registration reports the socket's state at once) only for
+    /// a readiness wait.
+    pub(crate) fn assume_ready(&self, ready: crate::io::Ready) {
+        if let Registered::Now(registration) = &self.registration {
+            registration.assume_ready(ready);
+        }
+    }
+
     /// As `Registration::try_drain` (the `try_read` family of
     /// `TcpStream`): a stream on io_uring runs `op` at once (it keeps no
     /// epoll readiness to consult).

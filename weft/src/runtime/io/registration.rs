@@ -198,6 +198,11 @@ impl Registration {
         self.shared.clear_readiness(event);
     }
 
+    /// See [`ScheduledIo::assume_ready`].
+    pub(crate) fn assume_ready(&self, ready: crate::io::Ready) {
+        self.shared.assume_ready(ready);
+    }
+
     /// Removes `source` from the driver.
     pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
         self.handle.deregister(source, &self.shared)

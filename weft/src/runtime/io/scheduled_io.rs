@@ -56,6 +56,9 @@
 //!    when it is full it releases the lock, wakes the batch, and re-locks
 //!    to go on from the list's head (no allocation; the nodes it already
 //!    took are gone from the list, the others it skips again).
+//! 7. A socket just accepted or made may start out with readiness bits
+//!    set and no event (`assume_ready`, as tokio 1.5x does): a false
+//!    positive costs one `WouldBlock`, which clears it by rule 3.
 
 use crate::io::{Interest, Ready};
 use crate::loom::{AtomicU32, AtomicUsize, Mutex, MutexGuard, Ordering::*, UnsafeCell};
@@ -419,6 +422,18 @@ impl ScheduledIo {
         let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
             let bits = (current & (READINESS_MASK | SHUTDOWN)) | usize::from(ready.as_bits());
             Some(tick_bits | bits)
+        });
+    }
+
+    /// Marks the resource ready in `ready`'s directions without an event
+    /// from the driver (a socket just accepted or made): its first
+    /// operation then tries the system call instead of waiting for the
+    /// driver's first event. A false positive costs one `WouldBlock`, which
+    /// clears it as usual (rule 3); the tick is left alone, and a resource
+    /// shut down stays so. Nobody waits yet, so nobody is woken.
+    pub(super) fn assume_ready(&self, ready: Ready) {
+        let _ = self.readiness.fetch_update(AcqRel, Acquire, |current| {
+            (current & SHUTDOWN == 0).then_some(current | usize::from(ready.as_bits()))
         });
     }
 
