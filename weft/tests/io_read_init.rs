@@ -168,3 +168,42 @@ fn take_passes_on_what_its_reader_initialised() {
     // windows are inside it.
     assert_eq!(zeroed.load(SeqCst), 600);
 }
+
+/// A vector with room for the whole input is never reallocated by
+/// `read_to_end` or `read_to_string`, not even when the input ends exactly
+/// at its capacity (the last reads go into a small buffer on the stack and
+/// fit), whatever the reader's read sizes; one that is too small grows and
+/// gets every byte. (tokio's `io_read_to_end` tests pin the same.)
+#[test]
+fn read_to_end_reallocates_only_a_vector_too_small() {
+    for len in [0, 1, 31, 32, 33, 100, 1000] {
+        for room in [0, 1, 31, 32, 40] {
+            for chunk in [1, 7, 64, 4096] {
+                let (mut reader, _, _) = Zeroing::new(len, chunk, chunk == 7);
+                let mut out = Vec::with_capacity(len + room);
+                let (start, capacity) = (out.as_ptr(), out.capacity());
+                assert_eq!(block_on(reader.read_to_end(&mut out)).unwrap(), len);
+                assert_eq!(out, expected(len));
+                let what = format!("len {len}, room {room}, chunk {chunk}");
+                assert_eq!(out.capacity(), capacity, "{what}: not reallocated");
+                assert!(
+                    capacity == 0 || out.as_ptr() == start,
+                    "{what}: same allocation"
+                );
+
+                let (mut reader, _, _) = Zeroing::new(len, chunk, false);
+                let mut text = String::with_capacity(len + room);
+                let capacity = text.capacity();
+                block_on(reader.read_to_string(&mut text)).unwrap();
+                assert_eq!(text.as_bytes(), expected(len));
+                assert_eq!(text.capacity(), capacity, "{what}: the string's neither");
+            }
+            if len > 0 {
+                let (mut reader, _, _) = Zeroing::new(len + room + 5, 7, false);
+                let mut out = Vec::with_capacity(len);
+                block_on(reader.read_to_end(&mut out)).unwrap();
+                assert_eq!(out, expected(len + room + 5), "grown from {len}");
+            }
+        }
+    }
+}

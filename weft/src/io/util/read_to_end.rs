@@ -5,7 +5,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::method_future::method_future;
-use super::vec_read::{poll_read_into_vec, SpareInit};
+use super::vec_read::{poll_read_into_vec, VecRead};
 use crate::io::AsyncRead;
 
 method_future! {
@@ -15,7 +15,7 @@ method_future! {
         buf: &'a mut Vec<u8>,
         read: usize = 0,
         /// What of `buf`'s spare capacity is already initialised.
-        init: SpareInit = SpareInit::default(),
+        init: VecRead = VecRead::default(),
     }
     pub(crate) fn read_to_end(reader: &'a mut R, buf: &'a mut Vec<u8>);
     fn poll(me, cx) -> io::Result<usize> {
@@ -32,7 +32,7 @@ pub(crate) fn poll_read_to_end<R: AsyncRead + ?Sized>(
     cx: &mut Context<'_>,
     buf: &mut Vec<u8>,
     read: &mut usize,
-    init: &mut SpareInit,
+    init: &mut VecRead,
 ) -> Poll<io::Result<usize>> {
     loop {
         // An interrupted read did nothing: retry it (as tokio and std).

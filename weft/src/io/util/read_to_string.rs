@@ -7,7 +7,7 @@ use std::task::{ready, Poll};
 use super::method_future::method_future;
 use super::read_to_end::poll_read_to_end;
 use super::string_bytes::StringBytes;
-use super::vec_read::SpareInit;
+use super::vec_read::VecRead;
 use crate::io::AsyncRead;
 
 method_future! {
@@ -17,7 +17,7 @@ method_future! {
         buf: StringBytes<'a> = StringBytes::new(string),
         read: usize = 0,
         /// What of the bytes' spare capacity is already initialised.
-        init: SpareInit = SpareInit::default(),
+        init: VecRead = VecRead::default(),
     }
     pub(crate) fn read_to_string(reader: &'a mut R, string: &'a mut String);
     fn poll(me, cx) -> io::Result<usize> {
