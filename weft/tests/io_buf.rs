@@ -87,6 +87,48 @@ fn buf_writer_flushes_on_capacity_flush_and_shutdown() {
     });
 }
 
+/// A vectored write to a writer that takes one slice at a time (the
+/// `Recorder`) buffers every whole slice that fits, so the inner writer
+/// gets one large write instead of one per slice (as tokio's `BufWriter`);
+/// a first slice as large as the buffer goes straight through, after it.
+#[test]
+fn buf_writer_coalesces_slices_for_a_writer_without_vectored_writes() {
+    block_on(async {
+        let mut w = BufWriter::with_capacity(8, Recorder::default());
+        let slices = [
+            IoSlice::new(b"foo "),
+            IoSlice::new(b"bar "),
+            IoSlice::new(b"baz"),
+        ];
+        assert_eq!(
+            w.write_vectored(&slices).await.unwrap(),
+            8,
+            "the two that fit"
+        );
+        assert_eq!(w.buffer(), b"foo bar ");
+        assert!(w.get_ref().writes.is_empty(), "nothing written yet");
+        let rest = [IoSlice::new(b""), IoSlice::new(b"baz")];
+        assert_eq!(w.write_vectored(&rest).await.unwrap(), 3);
+        assert_eq!(
+            w.get_ref().writes,
+            [b"foo bar ".to_vec()],
+            "one write for both"
+        );
+        assert_eq!(w.buffer(), b"baz");
+        let big = [IoSlice::new(b"0123456789"), IoSlice::new(b"x")];
+        assert_eq!(
+            w.write_vectored(&big).await.unwrap(),
+            10,
+            "the large slice alone"
+        );
+        assert_eq!(
+            w.get_ref().writes[1..],
+            [b"baz".to_vec(), b"0123456789".to_vec()]
+        );
+        assert_eq!(w.write_vectored(&[IoSlice::new(b"")]).await.unwrap(), 0);
+    });
+}
+
 #[test]
 fn buf_reader_buffers_and_bypasses() {
     block_on(async {

@@ -146,6 +146,42 @@ impl<W> BufWriter<W> {
         &self.state.buf[self.state.written..]
     }
 
+    /// A vectored write to an inner writer that takes one slice at a
+    /// time: as many whole slices as the buffer has room for are buffered
+    /// (one large write later, instead of one inner write per slice, as
+    /// tokio's `BufWriter` does); a first slice at least as large as the
+    /// buffer goes straight to the inner writer, after the buffer.
+    fn poll_write_slices_buffered(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>
+    where
+        W: AsyncWrite,
+    {
+        let mut slices = bufs.iter().skip_while(|b| b.is_empty());
+        let Some(first) = slices.next() else {
+            return Poll::Ready(Ok(0));
+        };
+        if self.state.buf.len() + first.len() > self.state.capacity {
+            ready!(self.as_mut().flush_buf(cx))?;
+        }
+        let (inner, state) = self.project();
+        if first.len() >= state.capacity {
+            return inner.poll_write(cx, first);
+        }
+        state.buf.extend_from_slice(first);
+        let mut taken = first.len();
+        for slice in slices {
+            if state.buf.len() + slice.len() > state.capacity {
+                break;
+            }
+            state.buf.extend_from_slice(slice);
+            taken += slice.len();
+        }
+        Poll::Ready(Ok(taken))
+    }
+
     fn project(self: Pin<&mut Self>) -> (Pin<&mut W>, &mut State) {
         // Pinning is structural for `inner` and for nothing else.
         // SAFETY: `inner` never moves out of a pinned `BufWriter` (only
@@ -177,6 +213,9 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if !self.inner.is_write_vectored() {
+            return self.poll_write_slices_buffered(cx, bufs);
+        }
         let total = bufs
             .iter()
             .fold(0usize, |sum, b| sum.saturating_add(b.len()));
