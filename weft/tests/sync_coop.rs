@@ -312,3 +312,114 @@ rt_test! {
         });
     }
 }
+
+#[path = "sync_support/mod.rs"]
+mod sync_support;
+
+/// Spends the rest of the calling task's cooperative budget.
+fn spend_the_budget() {
+    let counter = sync_support::Counter::new();
+    while weft::task::coop::has_budget_remaining() {
+        let spend = std::pin::pin!(weft::task::coop::consume_budget());
+        sync_support::assert_ready(&counter, spend);
+    }
+}
+
+/// As in tokio: an acquisition takes its place in line before it looks at
+/// the task's budget, so a task whose budget is spent still queues ahead
+/// of a later one (it is the one woken when the holder lets go); and one
+/// that finds the permits free with its budget spent takes them, yields,
+/// and gets them at its next poll, or gives them back if dropped first.
+/// For the mutex, the write lock, the semaphore and a bounded channel's
+/// reserve (each on the same queue of permits).
+fn a_spent_budget_keeps_the_place_in_line(rt: &Runtime) {
+    use std::pin::pin;
+    use sync_support::{assert_pending, assert_ready, Counter};
+    rt.block_on(async {
+        weft::spawn(async {
+            // `first` holds the only permit; `waits()` makes an acquisition
+            // that must wait for it; `free()` says whether it is free.
+            async fn check<G, O, W: Future<Output = O>>(
+                what: &str,
+                first: G,
+                waits: impl Fn() -> W,
+                free: impl Fn() -> bool,
+            ) {
+                spend_the_budget();
+                let (a_waker, b_waker) = (Counter::new(), Counter::new());
+                let mut a = pin!(waits());
+                assert_pending(&a_waker, a.as_mut());
+                let mut b = pin!(waits());
+                assert_pending(&b_waker, b.as_mut());
+                drop(first);
+                assert_eq!(
+                    (a_waker.wakes(), b_waker.wakes()),
+                    (1, 0),
+                    "{what}: the first in line is woken"
+                );
+                weft::task::yield_now().await;
+                let got = assert_ready(&a_waker, a.as_mut());
+                assert_pending(&b_waker, b.as_mut());
+                drop(got);
+                // Free with the budget spent: taken, then given at the next
+                // poll; a drop in between gives it back.
+                weft::task::yield_now().await;
+                let got = assert_ready(&b_waker, b.as_mut());
+                drop(got);
+                spend_the_budget();
+                let mut c = pin!(waits());
+                assert_pending(&a_waker, c.as_mut());
+                assert!(!free(), "{what}: taken while the task yields");
+                weft::task::yield_now().await;
+                drop(assert_ready(&a_waker, c.as_mut()));
+                spend_the_budget();
+                {
+                    let mut d = pin!(waits());
+                    assert_pending(&a_waker, d.as_mut());
+                }
+                assert!(free(), "{what}: a dropped acquisition gives it back");
+            }
+
+            let m = Arc::new(Mutex::new(()));
+            check(
+                "mutex",
+                m.clone().try_lock_owned().unwrap(),
+                || m.clone().lock_owned(),
+                || m.try_lock().is_ok(),
+            )
+            .await;
+            let l = Arc::new(RwLock::new(()));
+            check(
+                "rwlock",
+                l.clone().try_write_owned().unwrap(),
+                || l.clone().write_owned(),
+                || l.try_write().is_ok(),
+            )
+            .await;
+            let s = Arc::new(Semaphore::new(1));
+            check(
+                "semaphore",
+                s.clone().try_acquire_owned().unwrap(),
+                || s.clone().acquire_owned(),
+                || s.available_permits() == 1,
+            )
+            .await;
+            let (tx, _rx) = mpsc::channel::<()>(1);
+            check(
+                "mpsc",
+                tx.clone().try_reserve_owned().unwrap(),
+                || tx.clone().reserve_owned(),
+                || tx.capacity() == 1,
+            )
+            .await;
+        })
+        .await
+        .unwrap();
+    });
+}
+
+rt_test! {
+    fn spent_budget_keeps_the_place_in_line(rt: &Runtime) {
+        a_spent_budget_keeps_the_place_in_line(rt);
+    }
+}

@@ -78,6 +78,15 @@
 //!    replaced one is dropped after it is released, and wakers taken under
 //!    the lock are woken after it (`WakeList`). A node's own waker is
 //!    dropped with its future, after `Drop` released the lock.
+//! 8. *Budget after the place in line* (as tokio). An acquisition takes
+//!    its permits, or its place in the queue, before it consults the
+//!    task's cooperative budget: a task whose budget is spent still queues
+//!    ahead of later acquirers. One that got its permits with the budget
+//!    spent holds them (`holding`) and returns `Pending` (the budget's
+//!    yield wakes it); its next poll completes (or fails, giving them
+//!    back, if the semaphore was closed meanwhile: rule 5), and its drop
+//!    gives them back. A failure (closed) spends budget too, so a loop
+//!    over a closed semaphore yields.
 
 use super::util::linked_list::{link_field, LinkedList, Pointers};
 use super::util::trace::Resource;
@@ -90,7 +99,7 @@ use std::future::Future;
 use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::task::{ready, Context, Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 const CLOSED: usize = 0b01;
 const WAITERS: usize = 0b10;
@@ -414,6 +423,7 @@ impl Semaphore {
             node: Waiter::new(num),
             num,
             queued: false,
+            holding: false,
             kind,
         }
     }
@@ -804,6 +814,9 @@ pub(crate) struct Acquire<'a> {
     num: usize,
     /// The node may be linked or hold assigned permits: `Drop` must look.
     queued: bool,
+    /// All `num` permits are this future's, taken while the task's budget
+    /// was spent (rule 8): the next poll completes, a drop gives them back.
+    holding: bool,
     /// What a task dump shows while this waits.
     kind: SyncKind,
 }
@@ -813,28 +826,31 @@ impl Future for Acquire<'_> {
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
-        let coop = ready!(crate::runtime::coop::poll_proceed(cx));
         // SAFETY: nothing is moved out; the node stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
-        if !this.queued {
+        if !this.queued && !this.holding {
             // The uncontended path, inlined into the caller.
             if let Some(done) = this.semaphore.try_fast(this.num) {
-                coop.made_progress();
-                return Poll::Ready(done);
+                return this.complete_within_budget(cx, done);
             }
         }
-        this.poll_slow(coop, cx)
+        this.poll_slow(cx)
     }
 }
 
 impl Acquire<'_> {
     /// A first poll that found too few permits, or a later one.
     #[inline(never)]
-    fn poll_slow(
-        &mut self,
-        coop: crate::runtime::coop::RestoreOnPending,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<(), Closed>> {
+    fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
+        if self.holding {
+            if self.semaphore.is_closed() {
+                // Rule 5, as for a granted node that polls after `close`.
+                self.holding = false;
+                self.semaphore.release(self.num);
+                return Poll::Ready(Err(Closed));
+            }
+            return self.complete_within_budget(cx, Ok(()));
+        }
         let result = if self.queued {
             self.semaphore.poll_again(&self.node, self.num, cx)
         } else {
@@ -848,9 +864,33 @@ impl Acquire<'_> {
                 Poll::Pending
             }
             Poll::Ready(result) => {
-                coop.made_progress();
+                // Unlinked and granted in full, or failed with its permits
+                // given back: the node holds nothing any more.
                 self.queued = false;
-                Poll::Ready(result.map(drop))
+                self.complete_within_budget(cx, result.map(drop))
+            }
+        }
+    }
+
+    /// The acquisition has its outcome: it completes if the task's budget
+    /// allows; else permits it got are held until its next poll (rule 8),
+    /// and a failure is found again then. Either way the outcome spends
+    /// budget, so a loop over a closed semaphore yields too.
+    #[inline]
+    fn complete_within_budget(
+        &mut self,
+        cx: &mut Context<'_>,
+        outcome: Result<(), Closed>,
+    ) -> Poll<Result<(), Closed>> {
+        match crate::runtime::coop::poll_proceed(cx) {
+            Poll::Ready(coop) => {
+                coop.made_progress();
+                self.holding = false;
+                Poll::Ready(outcome)
+            }
+            Poll::Pending => {
+                self.holding = outcome.is_ok();
+                Poll::Pending
             }
         }
     }
@@ -861,6 +901,9 @@ impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if self.queued {
             self.cancel();
+        } else if self.holding {
+            // Rule 8: taken with the budget spent, never handed out.
+            self.semaphore.release(self.num);
         }
     }
 }
