@@ -25,6 +25,22 @@ use std::task::{ready, Context, Poll};
 /// methods and `readable`/`writable`).
 ///
 /// See [`TcpListener`](super::TcpListener) for an example.
+///
+/// # Differences from tokio
+///
+/// On Linux a read also learns how many bytes the receive queue still
+/// holds (`TCP_INQ`), and a read that empties it forgets the readiness at
+/// once; tokio keeps the readiness until a read fails with `WouldBlock`.
+/// So right after a read that took everything, `readable()` and
+/// `poll_read_ready` wait for new bytes on weft, where tokio's report
+/// ready and the next `try_read` then returns `WouldBlock`: the same
+/// outcome for a program that reads after the readiness, one system call
+/// fewer. (tokio's own `tcp_stream::poll_read_ready` test asserts the
+/// stale readiness, and waits forever on weft.)
+///
+/// A stream whose runtime has shut down fails every operation with the
+/// runtime's shutdown error, `try_read` included (tokio's `try_read` may
+/// still read bytes that were reported ready before the shutdown).
 pub struct TcpStream {
     /// Reads learn what the receive queue still holds (`TCP_INQ`, on
     /// Linux; see the `sys` module note), so a read that empties it forgets
