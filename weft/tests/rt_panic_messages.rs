@@ -156,9 +156,13 @@ fn block_on_inside_a_runtime() {
     let rt = current_thread_rt();
     let inner = current_thread_rt();
     let message = panic_of(|| rt.block_on(async { inner.block_on(async {}) }));
-    assert!(
-        message.starts_with("Cannot start a runtime from within a runtime."),
-        "{message}"
+    // tokio's words, all of them (its tests match the whole message).
+    assert_eq!(
+        message,
+        "Cannot start a runtime from within a runtime. This happens because a function (like \
+         `block_on`) attempted to block the current thread while the thread is being used to \
+         drive asynchronous tasks. If you are in an async function, use `.await` on the future \
+         instead of blocking on it."
     );
 }
 
