@@ -35,36 +35,28 @@ fn counting_thread_hooks(
 }
 
 /// A closure still queued (the pool is at its cap) when the runtime shuts
-/// down never runs: its handle reports cancellation. Written out per
-/// flavor (not `rt_test!`) because only the multi_thread ones hit the bug
-/// below.
-mod a_queued_blocking_call_is_cancelled_at_shutdown {
+/// down still runs once a thread is free, after `shutdown_timeout`
+/// returned, and its handle gets the output, as in tokio (a closure handed
+/// to `spawn_blocking` is not lost to a shutdown that races it); one
+/// spawned after the shutdown is cancelled. Several rounds: the shutdown
+/// races with the pool's threads.
+mod a_queued_blocking_call_still_runs_after_shutdown {
     use super::*;
 
     fn body(flavor: Flavor) {
-        let _watchdog = Watchdog::new("a_queued_blocking_call_is_cancelled_at_shutdown");
-        // Several rounds: the shutdown races with the pool's threads.
+        let _watchdog = Watchdog::new("a_queued_blocking_call_still_runs_after_shutdown");
         for _round in 0..10 {
             round(flavor);
         }
     }
 
     fn round(flavor: Flavor) {
-        /// A task's future whose drop (at shutdown) waits a little for
-        /// the queued closure to run: it widens the window in which the
-        /// bug below shows, and costs 50 ms per round once it is fixed.
-        struct SlowDrop(Arc<Latch>);
-        impl Drop for SlowDrop {
-            fn drop(&mut self) {
-                self.0.wait_timeout(Duration::from_millis(50));
-            }
-        }
-
         let starts = Arc::new(AtomicUsize::new(0));
         let stops = Arc::new(AtomicUsize::new(0));
         let mut builder = builder(flavor);
         builder.max_blocking_threads(1);
         let rt = counting_thread_hooks(builder, &starts, &stops);
+        let handle = rt.handle().clone();
         let started = Latch::new();
         let gate = Latch::new();
         let occupant = {
@@ -75,31 +67,24 @@ mod a_queued_blocking_call_is_cancelled_at_shutdown {
             })
         };
         assert!(started.wait());
-        let queued_ran = Latch::new();
-        let queued = {
-            let queued_ran = queued_ran.clone();
-            rt.spawn_blocking(move || queued_ran.open())
-        };
-        let slow = SlowDrop(queued_ran.clone());
-        rt.spawn(async move {
-            let _slow = slow;
-            std::future::pending::<()>().await;
-        });
+        let queued = rt.spawn_blocking(|| 42);
         rt.shutdown_timeout(Duration::from_millis(10));
+        let late = handle.spawn_blocking(|| 7);
         gate.open();
         assert!(
             block_on_thread(occupant).unwrap(),
             "the running closure finished"
         );
+        assert_eq!(
+            block_on_thread(queued).unwrap(),
+            42,
+            "the queued closure ran"
+        );
+        let err = block_on_thread(late).unwrap_err();
+        assert!(err.is_cancelled(), "{err}");
         wait_until("every pool thread exited", || {
             stops.load(SeqCst) == starts.load(SeqCst)
         });
-        assert!(
-            !queued_ran.is_open(),
-            "a queued closure ran during shutdown"
-        );
-        let err = block_on_thread(queued).unwrap_err();
-        assert!(err.is_cancelled(), "{err}");
     }
 
     #[test]
@@ -115,6 +100,25 @@ mod a_queued_blocking_call_is_cancelled_at_shutdown {
     #[test]
     fn multi_thread_4() {
         body(Flavor::MultiThread(4));
+    }
+}
+
+/// tokio's `rt_handle_block_on::spawn_blocking_started_before_shutdown_continues`:
+/// a closure spawned just before the shutdown (the pool may not have
+/// started a thread for it yet) runs, and a `Handle::block_on` after the
+/// shutdown gets its output.
+#[test]
+fn a_blocking_call_spawned_just_before_shutdown_gives_its_output() {
+    let _watchdog = Watchdog::new("a_blocking_call_spawned_just_before_shutdown_gives_its_output");
+    for flavor in [Flavor::CurrentThread, Flavor::MultiThread(1)] {
+        for _round in 0..20 {
+            let rt = flavor.build();
+            let _enter = rt.enter();
+            let handle = task::spawn_blocking(|| 42);
+            let current = Handle::current();
+            rt.shutdown_timeout(Duration::from_secs(60));
+            assert_eq!(current.block_on(handle).unwrap(), 42, "{flavor:?}");
+        }
     }
 }
 

@@ -10,10 +10,13 @@
 //! 1. A queued task wakes an idle thread if there is one, otherwise starts a
 //!    new thread, up to `max_threads`; past that it waits in the queue.
 //! 2. A thread idle for `keep_alive` retires.
-//! 3. Shutdown stops accepting work, cancels queued tasks that never
-//!    started, and waits for running closures (they cannot be interrupted)
-//!    up to the given timeout; threads still busy after it are left
-//!    detached and exit when their closure returns.
+//! 3. Shutdown stops accepting work and waits, up to the given timeout,
+//!    for the pool to run what it holds: closures running (they cannot be
+//!    interrupted) and queued alike, since a thread takes the queued tasks
+//!    of its lane before it looks at the shutdown (as tokio's pool: a
+//!    `spawn_blocking` made before the shutdown runs, and its handle gets
+//!    the output). Threads still busy after the timeout are left detached
+//!    and exit once their lane's queue is empty.
 //! 4. A thread counts as alive until it is done with user code: its
 //!    `on_thread_stop` hook runs *before* it leaves the count. Shutdown
 //!    then joins every thread that left, so when it returns (within its
@@ -152,32 +155,28 @@ impl BlockingPool {
         &self.spawner
     }
 
-    /// Rule 3, first half: refuses new work and cancels the closures that
-    /// never started. The runtime calls this before stopping its scheduler,
-    /// so a worker thread freed by the stop cannot pick up a queued closure.
+    /// Rule 3, first half: refuses new work; what is queued still runs.
+    /// The runtime calls this before stopping its scheduler. (A worker
+    /// thread freed by the stop serves only the worker lane, rule 5; a
+    /// worker task queued there runs, sees the scheduler stopped and ends.)
     pub(crate) fn close(&self) {
         let inner = &self.spawner.inner;
-        let queued = {
+        {
             let mut state = inner.state.lock().unwrap();
             if state.shutdown {
                 return;
             }
             state.shutdown = true;
-            state
-                .lanes
-                .each_mut()
-                .map(|lane| std::mem::take(&mut lane.queue))
-        };
+        }
+        inner.owned.close();
+        // Idle threads look at the shutdown (and at their queue) again.
         for work in &inner.work {
             work.notify_all();
         }
-        // Tasks that never started: cancel them (their handles report it).
-        inner.owned.close_and_shutdown_all();
-        drop(queued);
     }
 
-    /// Rule 3: `close`, then waits for the running closures (and threads);
-    /// `None` waits for every one.
+    /// Rule 3: `close`, then waits for the threads to run what the pool
+    /// holds and exit; `None` waits for every one.
     pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
         let inner = &self.spawner.inner;
         self.close();
@@ -415,8 +414,10 @@ impl Spawner {
     fn push(&self, task: Notified<Self>, kind: Kind) {
         let mut state = self.inner.state.lock().unwrap();
         if state.shutdown {
+            // Bound just before the pool closed: no thread may be left to
+            // run it, so it is cancelled (its handle says so).
             drop(state);
-            drop(task);
+            task.shutdown();
             return;
         }
         let k = kind as usize;

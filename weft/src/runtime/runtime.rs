@@ -221,9 +221,11 @@ impl Runtime {
     }
 
     /// Shuts the runtime down: cancels every task (dropping its future),
-    /// then waits at most `timeout` for running [`spawn_blocking`]
-    /// closures, which cannot be interrupted. Those still running after
-    /// `timeout` are left to finish on their own threads. When it returns,
+    /// then waits at most `timeout` for the [`spawn_blocking`] closures,
+    /// which cannot be interrupted: those running and those queued before
+    /// the shutdown (they still run, and their handles get the output, as
+    /// in tokio). Those not done after `timeout` are left to finish on
+    /// their own threads. When it returns,
     /// every other runtime thread has either finished (its
     /// `on_thread_stop` hook and thread-local destructors included) or is
     /// one of those left running.
@@ -268,9 +270,9 @@ impl Runtime {
         // stall a scheduler: refused, as tokio does, once nothing is left
         // to wait for but the threads.
         let may_wait = blocking_timeout != Some(Duration::ZERO) && !context::is_in_runtime();
-        // Queued `spawn_blocking` closures are cancelled before the
-        // scheduler stops: its workers are pool threads, and once free they
-        // must not run them.
+        // The pool refuses new closures before the scheduler stops (its
+        // tasks may call `spawn_blocking` as they are dropped); those
+        // queued still run.
         self.blocking_pool.close();
         match &self.scheduler {
             Scheduler::CurrentThread(scheduler) => scheduler.shutdown(&self.handle.inner),

@@ -16,9 +16,11 @@ use crate::runtime::task::SpawnMeta;
 /// entered while `f` runs, so `f` may call [`weft::spawn`](crate::spawn).
 ///
 /// A closure that has started cannot be aborted: `abort` on its handle only
-/// cancels it while it is still queued. When the runtime shuts down, queued
-/// closures are cancelled and running ones are waited for (see
-/// [`Runtime::shutdown_timeout`](crate::runtime::Runtime::shutdown_timeout)).
+/// cancels it while it is still queued. When the runtime shuts down, the
+/// closures spawned before still run, queued or running, and are waited for
+/// (see [`Runtime::shutdown_timeout`](crate::runtime::Runtime::shutdown_timeout));
+/// a `spawn_blocking` after the shutdown returns a handle whose `await`
+/// fails with a cancelled `JoinError`.
 ///
 /// # Panics
 ///

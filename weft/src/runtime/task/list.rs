@@ -142,6 +142,12 @@ impl<S: Schedule> OwnedTasks<S> {
         }
     }
 
+    /// Refuses further tasks; those in the list stay (they run to
+    /// completion: the blocking pool's queued closures at shutdown).
+    pub(crate) fn close(&self) {
+        self.inner.lock().unwrap().closed = true;
+    }
+
     /// Refuses further tasks and cancels every task still in the list.
     /// Tasks that are idle are cancelled here, on this thread; a task that
     /// is running elsewhere is marked and cancelled by its runner.

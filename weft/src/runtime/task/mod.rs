@@ -161,6 +161,12 @@ impl<S: 'static> Notified<S> {
         self.0.into_raw()
     }
 
+    /// Cancels the task instead of running it (a queue that closed while
+    /// the entry was on its way in): its handle reports the cancellation.
+    pub(crate) fn shutdown(self) {
+        self.0.shutdown();
+    }
+
     /// Polls the task once, consuming this entry.
     pub(crate) fn run(self) {
         self.0.into_raw().poll();
