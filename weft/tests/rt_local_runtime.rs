@@ -230,3 +230,48 @@ fn spawn_local_outside_panics_with_tokios_message() {
         "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`"
     );
 }
+
+/// A `LocalRuntime`'s handle entered on another thread lets that thread
+/// spawn `Send` tasks, but `spawn_local` there panics with tokio's message
+/// (the local tasks belong to the runtime's own thread), whether the
+/// runtime is still alive or gone; a plain runtime's handle gives the
+/// generic message.
+#[test]
+fn spawn_local_through_a_local_runtimes_handle_on_another_thread_panics() {
+    quiet_panics();
+    const OTHER_THREAD: &str =
+        "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was created on";
+    for keep_alive in [true, false] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        let owner = std::thread::spawn(move || {
+            let rt = LocalRuntime::new().unwrap();
+            tx.send(rt.handle().clone()).unwrap();
+            if keep_alive {
+                let _ = done_rx.recv();
+            }
+        });
+        let handle = rx.recv().unwrap();
+        let owner = if keep_alive {
+            Some(owner)
+        } else {
+            owner.join().unwrap();
+            None
+        };
+        let _guard = handle.enter();
+        let message = panic_of(|| weft::task::spawn_local(async {}));
+        assert_eq!(message, OTHER_THREAD, "runtime alive: {keep_alive}");
+        drop(_guard);
+        drop(done_tx);
+        if let Some(owner) = owner {
+            owner.join().unwrap();
+        }
+    }
+    let plain = Builder::new_current_thread().build().unwrap();
+    let _guard = plain.enter();
+    let message = panic_of(|| weft::task::spawn_local(async {}));
+    assert!(
+        message.contains("called from outside of a `task::LocalSet`"),
+        "{message}"
+    );
+}

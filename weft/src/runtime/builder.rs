@@ -1038,6 +1038,11 @@ impl Builder {
     /// `fs`, also if io_uring was required with
     /// `fs_backend(FsBackend::IoUring)` and cannot be set up).
     pub fn build(&mut self) -> io::Result<Runtime> {
+        self.build_runtime(false)
+    }
+
+    /// `build`, for a `LocalRuntime` if `local_runtime`.
+    fn build_runtime(&mut self, local_runtime: bool) -> io::Result<Runtime> {
         if self.start_paused {
             assert!(
                 matches!(self.kind, Kind::CurrentThread),
@@ -1118,6 +1123,7 @@ impl Builder {
             },
             id: super::Id::next(),
             name: self.name.as_deref().map(Arc::from),
+            local_runtime,
         };
         let pool_config = self.pool_config();
         let (scheduler, handle, pool) = match self.kind {
@@ -1192,7 +1198,7 @@ impl Builder {
     pub fn build_local(&mut self, options: LocalOptions) -> io::Result<LocalRuntime> {
         let LocalOptions { .. } = options;
         match self.kind {
-            Kind::CurrentThread => Ok(LocalRuntime::from_runtime(self.build()?)),
+            Kind::CurrentThread => Ok(LocalRuntime::from_runtime(self.build_runtime(true)?)),
             #[cfg(feature = "rt-multi-thread")]
             Kind::MultiThread => panic!("multi_thread is not supported for LocalRuntime"),
         }

@@ -124,7 +124,10 @@ thread_local! {
 ///
 /// Panics with "`spawn_local` called from outside of a `task::LocalSet` or
 /// `runtime::LocalRuntime`" when no `LocalSet` is being driven or entered
-/// on this thread, and no `LocalRuntime` is running or entered.
+/// on this thread, and no `LocalRuntime` is running or entered; with "Local
+/// tasks can only be spawned on a LocalRuntime from the thread the runtime
+/// was created on" (tokio's words) under a `LocalRuntime`'s handle entered
+/// on another thread.
 ///
 /// # Examples
 ///
@@ -160,9 +163,22 @@ where
     let spawned = crate::runtime::task::box_if_large!(future, |future| with_current(
         |cx| cx.map(|cx| cx.spawn(future, meta))
     ));
-    spawned.expect(
-        "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`",
-    )
+    match spawned {
+        Some(handle) => handle,
+        // A `LocalRuntime` entered (`Handle::enter`) on a thread other than
+        // its own: its local tasks cannot run here.
+        None if crate::runtime::context::with_current(|h| h.config().local_runtime)
+            .unwrap_or(false) =>
+        {
+            panic!(
+                "Local tasks can only be spawned on a LocalRuntime from the thread the runtime \
+                 was created on"
+            )
+        }
+        None => panic!(
+            "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`"
+        ),
+    }
 }
 
 fn with_current<R>(f: impl FnOnce(Option<&LocalContext>) -> R) -> R {

@@ -47,6 +47,9 @@ pub(crate) struct Config {
     pub(crate) watchdog: Option<Arc<crate::runtime::watchdog::Watchdog>>,
     /// The histograms the workers keep (`runtime/metrics/poll.rs`).
     pub(crate) metrics: crate::runtime::metrics::MetricsConfig,
+    /// Built by `Builder::build_local`: its `!Send` tasks belong to the
+    /// thread that made it (`spawn_local` elsewhere panics saying so).
+    pub(crate) local_runtime: bool,
 }
 
 impl fmt::Debug for Config {

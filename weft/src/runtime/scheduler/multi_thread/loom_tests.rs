@@ -104,6 +104,7 @@ fn config() -> Config {
         id: crate::runtime::Id::next(),
         name: None,
         metrics: Default::default(),
+        local_runtime: false,
     }
 }
 
