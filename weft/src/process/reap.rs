@@ -33,6 +33,11 @@
 //!      which child exited), as in tokio; each wake also reaps the orphan
 //!      queue (`orphan.rs`).
 //!
+//! A child spawned in a runtime that is gone by the time it is waited for
+//! moves its pidfd to the runtime that waits (as tokio allows); the
+//! `SIGCHLD` path follows the waiting runtime by itself (its listener
+//! starts that runtime's pump).
+//!
 //! The choice is made once per process (pidfd unless forced off or
 //! refused with "no such call"); a pidfd that cannot be had for one child
 //! (`EMFILE`) puts that child on the `SIGCHLD` path. A `Reaper` dropped
@@ -204,11 +209,31 @@ impl Reaper {
             .as_mut()
             .expect("the child is taken only in drop");
         match &mut self.exit {
-            Exit::Pidfd(pidfd) => pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait() {
-                Ok(Some(status)) => Ok(status),
-                Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
-                Err(err) => Err(err),
-            }),
+            Exit::Pidfd(pidfd) => loop {
+                let polled = pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait() {
+                    Ok(Some(status)) => Ok(status),
+                    Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
+                    Err(err) => Err(err),
+                });
+                match polled {
+                    Poll::Ready(Err(err)) if crate::runtime::is_rt_shutdown_err(&err) => {
+                        // The runtime the child was spawned in is gone: its
+                        // pidfd moves to the runtime polling now, as tokio
+                        // lets a child spawned in one runtime be waited
+                        // for in another (outside any, the error stays).
+                        if let Some(status) = child.try_wait()? {
+                            return Poll::Ready(Ok(status));
+                        }
+                        let has_io =
+                            crate::runtime::context::with_current(|h| h.io_handle().is_some());
+                        if has_io != Ok(true) {
+                            return Poll::Ready(Err(err));
+                        }
+                        *pidfd = PollEvented::new(PidFd(pidfd.get_ref().0.try_clone()?))?;
+                    }
+                    polled => return polled,
+                }
+            },
             Exit::Sigchld(listener) => loop {
                 // Rule 1: subscribed before the first `try_wait`.
                 if listener.is_none() {

@@ -503,3 +503,33 @@ fn spawn_in_a_runtime_without_io_panics() {
         let _ = Command::new("true").spawn();
     });
 }
+
+/// A child spawned in a runtime that is gone when it is waited for can be
+/// waited for in another runtime (tokio's `process_change_of_runtime`), on
+/// each flavor of the second; its status is the real one, and a wait
+/// after it returns the status again.
+#[test]
+fn a_child_spawned_in_a_runtime_since_dropped_is_waited_for_in_another() {
+    reaper_setup();
+    for second in [Flavor::CurrentThread, Flavor::MultiThread(2)] {
+        let first = current_thread_rt();
+        let mut child = first.block_on(async {
+            Command::new("sh")
+                .args(["-c", "sleep 0.05; exit 3"])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        });
+        drop(first);
+        let rt = second.build();
+        let status = rt.block_on(async { child.wait().await.unwrap() });
+        assert_eq!(status.code(), Some(3), "{second:?}");
+        assert_eq!(rt.block_on(child.wait()).unwrap().code(), Some(3));
+        // And one that exited before the first runtime went away.
+        let first = current_thread_rt();
+        let mut child = first.block_on(async { Command::new("true").spawn().unwrap() });
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        drop(first);
+        assert!(rt.block_on(child.wait()).unwrap().success());
+    }
+}
