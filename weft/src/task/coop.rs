@@ -22,6 +22,16 @@
 //! [`task::unconstrained`](crate::task::unconstrained) are the same items,
 //! at the paths older tokio versions used.
 //!
+//! # Differences from tokio
+//!
+//! The readiness waits of weft's I/O types (`readable`, `writable`,
+//! `ready` and the like) spend a unit when they are ready at once; tokio's
+//! spend none, so in tokio a loop of `writable().await` and `try_write`
+//! against a socket with room never yields. In weft such a loop yields
+//! every 128 rounds. (tokio's `tcp_stream`/`uds_stream` `try_read_write`
+//! tests poll `writable()` hundreds of times inside one poll of their task
+//! and see it `Pending` on weft.)
+//!
 //! # Examples
 //!
 //! ```
