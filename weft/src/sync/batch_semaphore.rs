@@ -78,15 +78,14 @@
 //!    replaced one is dropped after it is released, and wakers taken under
 //!    the lock are woken after it (`WakeList`). A node's own waker is
 //!    dropped with its future, after `Drop` released the lock.
-//! 8. *Budget after the place in line* (as tokio). An acquisition takes
-//!    its permits, or its place in the queue, before it consults the
-//!    task's cooperative budget: a task whose budget is spent still queues
-//!    ahead of later acquirers. One that got its permits with the budget
-//!    spent holds them (`holding`) and returns `Pending` (the budget's
-//!    yield wakes it); its next poll completes (or fails, giving them
-//!    back, if the semaphore was closed meanwhile: rule 5), and its drop
-//!    gives them back. A failure (closed) spends budget too, so a loop
-//!    over a closed semaphore yields.
+//! 8. *The place in line does not wait for the budget* (as in tokio). A
+//!    first poll whose task has spent its budget completes nothing, but
+//!    if the acquisition would have to wait anyway it queues now, ahead of
+//!    later acquirers, rather than after the yield. One that would get its
+//!    permits at once takes nothing: holding them through the yield would
+//!    keep them from every other task. Should the queueing poll be served
+//!    at once (permits came back in between), the permits are kept for the
+//!    next poll as a node granted in full.
 
 use super::util::linked_list::{link_field, LinkedList, Pointers};
 use super::util::trace::Resource;
@@ -393,6 +392,14 @@ impl Semaphore {
         }
     }
 
+    /// Whether an acquisition of `num` permits would have to wait now (too
+    /// few permits in the word; rule 1: permits there mean nobody waits).
+    /// False once closed: the acquisition fails at once.
+    fn would_wait(&self, num: usize) -> bool {
+        let curr = self.state.load(Ordering::Acquire);
+        curr & CLOSED == 0 && curr >> SHIFT < num
+    }
+
     /// Waits for `num` permits (FIFO).
     #[inline]
     pub(crate) fn acquire(&self, num: usize) -> Acquire<'_> {
@@ -423,7 +430,6 @@ impl Semaphore {
             node: Waiter::new(num),
             num,
             queued: false,
-            holding: false,
             kind,
         }
     }
@@ -814,9 +820,6 @@ pub(crate) struct Acquire<'a> {
     num: usize,
     /// The node may be linked or hold assigned permits: `Drop` must look.
     queued: bool,
-    /// All `num` permits are this future's, taken while the task's budget
-    /// was spent (rule 8): the next poll completes, a drop gives them back.
-    holding: bool,
     /// What a task dump shows while this waits.
     kind: SyncKind,
 }
@@ -828,29 +831,28 @@ impl Future for Acquire<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
         // SAFETY: nothing is moved out; the node stays where it is.
         let this = unsafe { self.get_unchecked_mut() };
-        if !this.queued && !this.holding {
+        let Poll::Ready(coop) = crate::runtime::coop::poll_proceed(cx) else {
+            return this.out_of_budget(cx);
+        };
+        if !this.queued {
             // The uncontended path, inlined into the caller.
             if let Some(done) = this.semaphore.try_fast(this.num) {
-                return this.complete_within_budget(cx, done);
+                coop.made_progress();
+                return Poll::Ready(done);
             }
         }
-        this.poll_slow(cx)
+        this.poll_slow(coop, cx)
     }
 }
 
 impl Acquire<'_> {
     /// A first poll that found too few permits, or a later one.
     #[inline(never)]
-    fn poll_slow(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
-        if self.holding {
-            if self.semaphore.is_closed() {
-                // Rule 5, as for a granted node that polls after `close`.
-                self.holding = false;
-                self.semaphore.release(self.num);
-                return Poll::Ready(Err(Closed));
-            }
-            return self.complete_within_budget(cx, Ok(()));
-        }
+    fn poll_slow(
+        &mut self,
+        coop: crate::runtime::coop::RestoreOnPending,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<(), Closed>> {
         let result = if self.queued {
             self.semaphore.poll_again(&self.node, self.num, cx)
         } else {
@@ -864,35 +866,38 @@ impl Acquire<'_> {
                 Poll::Pending
             }
             Poll::Ready(result) => {
-                // Unlinked and granted in full, or failed with its permits
-                // given back: the node holds nothing any more.
+                coop.made_progress();
                 self.queued = false;
-                self.complete_within_budget(cx, result.map(drop))
+                Poll::Ready(result.map(drop))
             }
         }
     }
 
-    /// The acquisition has its outcome: it completes if the task's budget
-    /// allows; else permits it got are held until its next poll (rule 8),
-    /// and a failure is found again then. Either way the outcome spends
-    /// budget, so a loop over a closed semaphore yields too.
-    #[inline]
-    fn complete_within_budget(
-        &mut self,
-        cx: &mut Context<'_>,
-        outcome: Result<(), Closed>,
-    ) -> Poll<Result<(), Closed>> {
-        match crate::runtime::coop::poll_proceed(cx) {
-            Poll::Ready(coop) => {
-                coop.made_progress();
-                self.holding = false;
-                Poll::Ready(outcome)
-            }
-            Poll::Pending => {
-                self.holding = outcome.is_ok();
-                Poll::Pending
-            }
+    /// Rule 8: the task's budget is spent, so this poll completes nothing
+    /// (the budget's yield wakes the task). An acquisition that would have
+    /// to wait anyway takes its place in line now; one that would get its
+    /// permits at once takes nothing (holding them through the yield would
+    /// keep them from every other task meanwhile).
+    #[cold]
+    fn out_of_budget(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Closed>> {
+        if self.queued || !self.semaphore.would_wait(self.num) {
+            return Poll::Pending;
         }
+        match self
+            .semaphore
+            .poll_first(&self.node, self.num, self.pool, cx)
+        {
+            Poll::Pending => waiting_on::sync(self.kind),
+            // Served while taking its place: kept for the next poll as a
+            // node granted in full (unlinked, nothing needed), which that
+            // poll completes (rule 5 still applies) and a drop gives back
+            // (rule 4).
+            Poll::Ready(Ok(_)) => self.node.needed.store(0, Ordering::Release),
+            // Closed: the next poll, with budget, finds it again.
+            Poll::Ready(Err(_)) => return Poll::Pending,
+        }
+        self.queued = true;
+        Poll::Pending
     }
 }
 
@@ -901,9 +906,6 @@ impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if self.queued {
             self.cancel();
-        } else if self.holding {
-            // Rule 8: taken with the budget spent, never handed out.
-            self.semaphore.release(self.num);
         }
     }
 }
