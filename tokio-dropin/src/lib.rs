@@ -133,6 +133,13 @@
 //!   tokio.
 //! * **Files.** `tokio::fs` submits its operations to io_uring where the
 //!   kernel allows it, instead of a blocking-pool thread per call.
+//! * **Readiness.** A TCP read that empties the receive queue forgets the
+//!   read readiness at once (Linux's `TCP_INQ` says so), where tokio keeps
+//!   it until a read returns `WouldBlock`; and the readiness waits
+//!   (`readable`, `writable`, `ready`) spend cooperative budget, where
+//!   tokio's do not, so a loop of them yields every 128 rounds.
+//! * **Broadcast.** The last receiver of a message gets the value itself,
+//!   not a clone.
 //! * **A panicking task.** Its future is dropped after the panic is
 //!   caught (tokio drops it while the panic unwinds), so its destructors
 //!   do not see a panic in progress.
