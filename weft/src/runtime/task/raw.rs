@@ -163,10 +163,9 @@ where
             Some(meta) => {
                 let mut whole = Box::<TrackedCell<F, S>>::new_uninit();
                 let at = whole.as_mut_ptr();
-                // SAFETY: `at` points to the fresh allocation, valid for
-                // writes and aligned; both fields are written before
-                // `assume_init`, each in place (the record's name is copied
-                // straight into it: `TaskMeta::write_new`).
+                // Both fields are written in place (the record's name too:
+                // `TaskMeta::write_new`), then the box is complete.
+                // SAFETY: `at` is the fresh allocation, valid and aligned.
                 let whole = unsafe {
                     TaskMeta::write_new(&raw mut (*at).meta, meta);
                     (&raw mut (*at).cell).write(cell);
