@@ -209,31 +209,39 @@ impl Reaper {
             .as_mut()
             .expect("the child is taken only in drop");
         match &mut self.exit {
-            Exit::Pidfd(pidfd) => loop {
-                let polled = pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait() {
-                    Ok(Some(status)) => Ok(status),
-                    Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
-                    Err(err) => Err(err),
-                });
-                match polled {
-                    Poll::Ready(Err(err)) if crate::runtime::is_rt_shutdown_err(&err) => {
-                        // The runtime the child was spawned in is gone: its
-                        // pidfd moves to the runtime polling now, as tokio
-                        // lets a child spawned in one runtime be waited
-                        // for in another (outside any, the error stays).
-                        if let Some(status) = child.try_wait()? {
-                            return Poll::Ready(Ok(status));
+            // At most one move: a pidfd registered anew that still reports
+            // a shut-down runtime returns that error rather than loop.
+            Exit::Pidfd(pidfd) => {
+                let mut moved = false;
+                loop {
+                    let polled = pidfd.poll_io(cx, Direction::Read, |_| match child.try_wait() {
+                        Ok(Some(status)) => Ok(status),
+                        Ok(None) => Err(io::ErrorKind::WouldBlock.into()),
+                        Err(err) => Err(err),
+                    });
+                    match polled {
+                        Poll::Ready(Err(err))
+                            if !moved && crate::runtime::is_rt_shutdown_err(&err) =>
+                        {
+                            // The runtime the child was spawned in is gone: its
+                            // pidfd moves to the runtime polling now, as tokio
+                            // lets a child spawned in one runtime be waited
+                            // for in another (outside any, the error stays).
+                            if let Some(status) = child.try_wait()? {
+                                return Poll::Ready(Ok(status));
+                            }
+                            let has_io =
+                                crate::runtime::context::with_current(|h| h.io_handle().is_some());
+                            if has_io != Ok(true) {
+                                return Poll::Ready(Err(err));
+                            }
+                            *pidfd = PollEvented::new(PidFd(pidfd.get_ref().0.try_clone()?))?;
+                            moved = true;
                         }
-                        let has_io =
-                            crate::runtime::context::with_current(|h| h.io_handle().is_some());
-                        if has_io != Ok(true) {
-                            return Poll::Ready(Err(err));
-                        }
-                        *pidfd = PollEvented::new(PidFd(pidfd.get_ref().0.try_clone()?))?;
+                        polled => return polled,
                     }
-                    polled => return polled,
                 }
-            },
+            }
             Exit::Sigchld(listener) => loop {
                 // Rule 1: subscribed before the first `try_wait`.
                 if listener.is_none() {
