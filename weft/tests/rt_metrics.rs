@@ -427,6 +427,34 @@ rt_test! {
     }
 }
 
+/// Every worker counts some busy time once the runtime is dropped, also a
+/// worker whose thread had not started when the drop began (it still runs
+/// at the shutdown, as tokio's workers do, and its run counts). A runtime
+/// dropped right after it was built hits that case on most of these
+/// rounds: starting a thread takes longer than the drop.
+#[test]
+fn every_worker_counts_busy_time_even_when_dropped_at_once() {
+    let _watchdog = Watchdog::new("every_worker_counts_busy_time_even_when_dropped_at_once");
+    for round in 0..20 {
+        let rt = Flavor::MultiThread(2).build();
+        let metrics = rt.metrics();
+        if round % 2 == 1 {
+            rt.block_on(async {
+                for _ in 0..10 {
+                    weft::spawn(task::yield_now()).await.unwrap();
+                }
+            });
+        }
+        drop(rt);
+        for worker in 0..metrics.num_workers() {
+            assert!(
+                metrics.worker_total_busy_duration(worker) > std::time::Duration::ZERO,
+                "round {round}: worker {worker} shows no busy time"
+            );
+        }
+    }
+}
+
 /// `block_in_place` moves a worker to a new thread; the worker's counters
 /// go with it (multi_thread only: current_thread refuses block_in_place).
 #[test]

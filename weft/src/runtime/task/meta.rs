@@ -69,9 +69,6 @@ pub(crate) struct TaskMeta {
     waits: WaitRecord,
 }
 
-// The readers (dumps, long-poll reports) land next; until then only the
-// tests read the record.
-#[allow(dead_code)]
 impl TaskMeta {
     /// Writes the record of a new task at `dst`, in place: the name's
     /// bytes go straight into the allocation (built on the stack and moved,

@@ -41,8 +41,10 @@
 //! at its next maintenance tick, cancels every idle task (the owner list's
 //! `close_and_shutdown_all`; running ones are cancelled after their poll)
 //! and hands its core in; the one that hands in the last core empties all
-//! queues and drops the driver. A worker that never started has its core
-//! handed in by `shutdown` itself.
+//! queues and drops the driver. A worker whose thread had not started
+//! still runs, as the blocking pool runs what it holds before it exits:
+//! it sees the runtime closed, never parks, and hands its core in (so its
+//! metrics count its run, as tokio's do).
 
 mod idle;
 mod lifo;
@@ -102,8 +104,6 @@ struct Shared {
     /// threads and cells as `Box`es; unboxing here would copy them.
     #[allow(clippy::vec_box)]
     shutdown_cores: Mutex<Vec<Box<worker::Core>>>,
-    /// The workers' core cells, for `shutdown` to take unstarted ones.
-    workers: Mutex<Vec<Arc<worker::Worker>>>,
     driver: crate::loom::Arc<SharedDriver>,
     worker_metrics: Box<[WorkerMetrics]>,
 }
@@ -154,13 +154,10 @@ impl MultiThread {
         // when `shutdown_background` returns; a task a worker is polling is
         // cancelled by that worker after the poll.
         this.shared.owned.close_and_shutdown_all();
-        // Workers that never started will not hand their core in.
-        let workers = std::mem::take(&mut *this.shared.workers.lock().unwrap());
-        for worker in workers {
-            if let Some(core) = worker.take_core() {
-                this.shutdown_core(core);
-            }
-        }
+        // A worker whose thread has not started yet still runs: the pool
+        // runs what it has queued before it exits (blocking.rs rule 3), and
+        // the worker, seeing the runtime closed, publishes its metrics and
+        // hands its core in, as tokio's workers do.
     }
 }
 
@@ -182,7 +179,6 @@ impl Shared {
             sleepers: Mutex::new(sleepers),
             lifo_watchers: crate::loom::AtomicUsize::new(0),
             shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
-            workers: Mutex::new(Vec::with_capacity(workers)),
             driver,
             worker_metrics: (0..workers).map(|_| WorkerMetrics::new(metrics)).collect(),
         }
@@ -218,7 +214,6 @@ impl Handle {
             .enumerate()
             .map(|(index, core)| worker::Worker::new(handle.clone(), index, core))
             .collect();
-        handle.shared.workers.lock().unwrap().clone_from(&workers);
         (handle, workers)
     }
 

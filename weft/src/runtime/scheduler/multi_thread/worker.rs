@@ -206,6 +206,9 @@ impl Context {
         let handle = self.handle();
         let config = &handle.config;
         core.stats.start_busy();
+        // A thread that starts after the runtime closed may have missed the
+        // close's unpark: it must not park.
+        core.is_shutdown = handle.is_closed();
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             if core.tick % config.event_interval == 0 {
@@ -738,6 +741,8 @@ impl Core {
     fn pre_shutdown(&mut self, worker: &Worker) {
         let handle = &worker.handle;
         handle.shared.owned.close_and_shutdown_all();
+        // The last busy period counts, also for a worker that never parked.
+        self.stats.end_busy();
         self.stats
             .publish(&handle.shared.worker_metrics[worker.index]);
         if self.is_searching {
