@@ -1,9 +1,12 @@
 //! Readiness stays set until an operation says `WouldBlock` (tokio's
-//! contract): after a read that took part of what arrived, or a short
-//! read, `readable()`/`poll_read_ready` return at once; after a partial
-//! write, `writable()`/`poll_write_ready` do. Only `TcpStream`'s own read
-//! path forgets readiness early, and only when the kernel reports the
-//! receive queue empty (`TCP_INQ`), which no caller can tell apart.
+//! contract): after a read that took part of what arrived, a datagram of
+//! several, or a partial `try_write`, `readable()`/`writable()` and the
+//! `poll_*_ready` methods return at once. A byte stream's `poll_read` and
+//! `poll_write` (and the async reads and writes built on them) that move
+//! fewer bytes than asked forget it instead, as tokio's do: the read
+//! emptied the queue, the write filled the send buffer, and the next edge
+//! says when that changes (`Registration::poll_stream_io`). A readiness
+//! reported after a short transfer is therefore never stale.
 
 // AsyncFd's safe constructors (deprecated, as in tokio 1.54) are used
 // here; every value keeps its descriptor open and unchanged while registered.
@@ -55,13 +58,19 @@ async fn read_exactly<R: AsyncRead + Unpin>(reader: &mut R, n: usize, extra: usi
 }
 
 rt_test! {
-    fn tcp_partial_writes_keep_write_readiness(rt: &Runtime) {
+    fn tcp_partial_writes_leave_no_stale_write_readiness(rt: &Runtime) {
         rt.block_on(async {
             let (mut client, _server) = tcp_pair().await;
             client.writable().await.unwrap();
             partial_poll_write(&mut client).await;
-            assert!(ready_at_once(client.writable()).await, "writable() after a partial poll_write");
-            assert!(ready_at_once(poll_fn(|cx| client.poll_write_ready(cx))).await);
+            // The partial poll_write forgot the readiness. TCP frees send
+            // room as the peer acknowledges, which may raise a new edge at
+            // any time, so all that can be asserted is that a readiness
+            // seen now is real. (The Unix stream test below, where room
+            // comes back only when the peer reads, asserts the clearing.)
+            if ready_at_once(client.writable()).await {
+                assert!(client.try_write(&[1u8]).is_ok(), "a stale writable() after a partial poll_write");
+            }
             // try_write: partial, then still writable until WouldBlock.
             let (client, _server) = tcp_pair().await;
             client.writable().await.unwrap();
@@ -132,35 +141,41 @@ rt_test! {
 }
 
 rt_test! {
-    // tokio's contract that a short read keeps the readiness until a
-    // read says `WouldBlock` is epoll's cached readiness: pinned to
-    // epoll. On io_uring readiness is the socket's own (bytes held, or a
-    // peek), exact rather than sticky (net_uring.rs).
+    // What a transfer leaves of epoll's cached readiness: pinned to epoll.
+    // On io_uring readiness is the socket's own (bytes held, or a peek),
+    // exact rather than cached (net_uring.rs).
     #![build = epoll_runtime]
 
-    fn unix_stream_partial_transfers_keep_readiness(rt: &Runtime) {
+    fn unix_stream_short_transfers_forget_the_readiness(rt: &Runtime) {
         rt.block_on(async {
             let (mut a, mut b) = UnixStream::pair().unwrap();
             a.writable().await.unwrap();
+            // The send buffer is full after a partial write, and only a
+            // read by `b` (none yet) makes room: no edge can come.
             let n = partial_poll_write(&mut a).await;
-            assert!(ready_at_once(a.writable()).await, "writable() after a partial poll_write");
-            assert!(ready_at_once(poll_fn(|cx| a.poll_write_ready(cx))).await);
+            assert!(!ready_at_once(a.writable()).await, "writable() after a partial poll_write");
+            assert!(!ready_at_once(poll_fn(|cx| a.poll_write_ready(cx))).await);
 
-            // A short read (the buffer is larger than what is queued):
-            // tokio's contract keeps the readiness until WouldBlock.
+            // A short read (the buffer is larger than what is queued)
+            // emptied the queue, and `a` writes nothing more.
             read_exactly(&mut b, n, 1).await;
             assert!(
-                ready_at_once(poll_fn(|cx| b.poll_read_ready(cx))).await,
+                !ready_at_once(poll_fn(|cx| b.poll_read_ready(cx))).await,
                 "poll_read_ready after a short read"
             );
-            assert!(ready_at_once(b.readable()).await, "readable() after a short read");
-            // Only WouldBlock clears it (a later edge may set it again,
-            // so nothing is asserted after).
-            let mut one = [0u8; 1];
-            assert_eq!(
-                b.try_read(&mut one).unwrap_err().kind(),
-                std::io::ErrorKind::WouldBlock
-            );
+            assert!(!ready_at_once(b.readable()).await, "readable() after a short read");
+            // b's reads made room: the edge wakes the writer again.
+            a.writable().await.unwrap();
+            assert!(a.try_write(b"x").is_ok());
+            b.readable().await.unwrap();
+
+            // The same on a pipe (its own read and write paths).
+            let (mut tx, mut rx) = weft::net::unix::pipe::pipe().unwrap();
+            let n = partial_poll_write(&mut tx).await;
+            assert!(!ready_at_once(poll_fn(|cx| tx.poll_write_ready(cx))).await, "pipe: after a partial write");
+            read_exactly(&mut rx, n, 1).await;
+            assert!(!ready_at_once(poll_fn(|cx| rx.poll_read_ready(cx))).await, "pipe: after a short read");
+            poll_fn(|cx| tx.poll_write_ready(cx)).await.unwrap();
 
             // Partial try_write.
             let (a, _b) = UnixStream::pair().unwrap();

@@ -299,7 +299,8 @@ fn poll_read_pipe(
     buf: &mut ReadBuf<'_>,
 ) -> Poll<io::Result<()>> {
     let unfilled = buf.initialize_unfilled();
-    let n = ready!(io.poll_io(cx, Direction::Read, |mut pipe| pipe.read(unfilled)))?;
+    let len = unfilled.len();
+    let n = ready!(io.poll_stream_io(cx, Direction::Read, len, |mut pipe| pipe.read(unfilled)))?;
     buf.advance(n);
     Poll::Ready(Ok(()))
 }
@@ -331,7 +332,7 @@ impl AsyncWrite for ChildStdin {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Write, |mut pipe| pipe.write(buf))
+            .poll_stream_io(cx, Direction::Write, buf.len(), |mut pipe| pipe.write(buf))
     }
 
     fn poll_write_vectored(
@@ -339,8 +340,11 @@ impl AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|buf| buf.len()).sum();
         self.io
-            .poll_io(cx, Direction::Write, |mut pipe| pipe.write_vectored(bufs))
+            .poll_stream_io(cx, Direction::Write, len, |mut pipe| {
+                pipe.write_vectored(bufs)
+            })
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -70,23 +70,17 @@ impl AsRawFd for TimerFd {
 // ---- The receive queue's count ----
 
 /// Fails with `Unsupported`: reads do not learn the receive queue's count,
-/// so a reader forgets a socket's readiness only at `WouldBlock`.
+/// so after a read that filled its buffer a reader forgets the socket's
+/// readiness only at `WouldBlock`.
 pub(crate) fn enable_inq(_fd: RawFd) -> io::Result<()> {
     Err(unsupported(
         "no TCP_INQ on this platform: reads do not learn how many bytes stay queued",
     ))
 }
 
-/// A plain `recv` into `buf` (which may be uninitialized: the kernel only
-/// writes it). Never reports the queue empty.
+/// A plain `recv` into `buf`. Never reports the queue empty.
 pub(crate) fn recv_inq(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<(usize, bool)> {
-    // SAFETY: `buf` is writable for its whole length, which is the length
-    // given; `fd` is the caller's socket (a closed one gives `EBADF`).
-    let read = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if read < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok((read as usize, false))
+    Ok((super::unix::recv(fd, buf)?, false))
 }
 
 /// A plain `readv` into `bufs`. Never reports the queue empty.
@@ -94,15 +88,7 @@ pub(crate) fn recv_vectored_inq(
     fd: RawFd,
     bufs: &mut [io::IoSliceMut<'_>],
 ) -> io::Result<(usize, bool)> {
-    let count = libc::c_int::try_from(bufs.len()).unwrap_or(libc::c_int::MAX);
-    // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std
-    // guarantees it); each is a writable buffer of its length, and `count`
-    // is at most their number.
-    let read = unsafe { libc::readv(fd, bufs.as_ptr().cast(), count) };
-    if read < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok((read as usize, false))
+    Ok((super::unix::recv_vectored(fd, bufs)?, false))
 }
 
 // ---- Unix sockets ----

@@ -35,30 +35,32 @@
 //!   timers fire up to 1 ms after their deadline (never before).
 //!
 //! * **The receive queue's count** ([`enable_inq`], [`recv_inq`],
-//!   [`recv_vectored_inq`]). An edge-triggered reader may forget a socket's
-//!   readiness only once it knows the receive queue is empty. A read that
-//!   fills the caller's buffer says nothing about what is left, so the
-//!   usual loop pays a second system call that only returns `WouldBlock`;
-//!   request/response protocols meet this on every message, since the
-//!   reader asks for exactly the frame it expects (on a 1 KiB TCP echo it
-//!   is one read in three). Linux (4.18 and later) reports the bytes left
-//!   after each `recvmsg` in a `TCP_CM_INQ` control message once the socket
-//!   option `TCP_INQ` is on (`tcp(7)`); weft turns it on for every
-//!   `TcpStream`, and `Registration::poll_drain` forgets the readiness when
-//!   the count is zero. Data that arrives after the read raises a new edge,
-//!   which the readiness tick keeps (`ScheduledIo::clear_readiness`), and
-//!   closed states are never forgotten, so nothing is missed. The option
-//!   changes nothing else: the bytes read, `peek`, and a descriptor handed
-//!   to other code behave as without it. A short read alone proves nothing
-//!   (the peer's next segment may already be queued), and clearing on it
-//!   would make `readable()` wait for an edge that may never come: only the
-//!   kernel's count makes the clearing invisible. An idea tokio does not
-//!   use. Where the option is refused (a kernel before 4.18) no control
-//!   message comes back and nothing is forgotten early.
+//!   [`recv_vectored_inq`]; the plain [`recv`] and [`recv_vectored`] are
+//!   POSIX, in `unix.rs`). An edge-triggered reader may forget a socket's
+//!   readiness only once it knows the receive queue is empty. A short read
+//!   proves it (the kernel copies all that is queued, up to the buffer's
+//!   length), but a read that fills the caller's buffer says nothing about
+//!   what is left, so the usual loop pays a second system call that only
+//!   returns `WouldBlock`; protocols that read exactly the frame they
+//!   expect meet this on every message (on a 1 KiB TCP echo it is one read
+//!   in three). Linux (4.18 and later) reports the bytes left after each
+//!   `recvmsg` in a `TCP_CM_INQ` control message once the socket option
+//!   `TCP_INQ` is on (`tcp(7)`), and `Registration::poll_drain` forgets the
+//!   readiness when the count is zero. Data that arrives after the read
+//!   raises a new edge, which the readiness tick keeps
+//!   (`ScheduledIo::clear_readiness`), and closed states are never
+//!   forgotten, so nothing is missed. The option changes nothing else: the
+//!   bytes read, `peek`, and a descriptor handed to other code behave as
+//!   without it. The count is not free (a `recvmsg` with it took 3.55 µs
+//!   where a `recv` took 3.30, 100-byte reads on loopback), so `TcpStream`
+//!   asks for it only while its reads fill their buffers, and turns the
+//!   option on at the first that does ("Reads" in `net/tcp/stream.rs`). An
+//!   idea tokio does not use. Where the option is refused (a kernel before
+//!   4.18) no control message comes back and nothing is forgotten early.
 //!   *Fallback:* `enable_inq` fails with `Unsupported` (ignored by the
-//!   caller), and the reads are plain `recv`/`readv` that never report the
-//!   queue empty: the readiness stays until a read says `WouldBlock`, one
-//!   extra system call per drained read, as in tokio.
+//!   caller), and the counting reads are plain `recv`/`readv` that never
+//!   report the queue empty: after a full read the readiness stays until a
+//!   read says `WouldBlock`, one extra system call, as in tokio.
 //!
 //! * **A cheap clock** ([`monotonic_ns`], [`coarse_monotonic_ns`],
 //!   [`coarse_resolution_ns`]). The timer wheel asks "has this tick

@@ -2,6 +2,33 @@
 //! `linux.rs` and `fallback.rs` (the module note says why each exists).
 
 use std::io;
+use std::mem::MaybeUninit;
+use std::os::fd::RawFd;
+
+/// A plain `recv` into `buf` (which may be uninitialized: the kernel only
+/// writes it).
+pub(crate) fn recv(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `buf` is writable for its whole length, which is the length
+    // given; `fd` is the caller's socket (a closed one gives `EBADF`).
+    let read = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if read < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(read as usize)
+}
+
+/// A plain `readv` into `bufs`.
+pub(crate) fn recv_vectored(fd: RawFd, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+    let count = libc::c_int::try_from(bufs.len()).unwrap_or(libc::c_int::MAX);
+    // SAFETY: `IoSliceMut` is ABI-compatible with `iovec` on Unix (std
+    // guarantees it); each is a writable buffer of its length, and `count`
+    // is at most their number.
+    let read = unsafe { libc::readv(fd, bufs.as_ptr().cast(), count) };
+    if read < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(read as usize)
+}
 
 /// Whether `err` is a non-blocking `connect` still in progress
 /// (`EINPROGRESS`): the connection completes in the background.

@@ -1,13 +1,14 @@
 //! `TcpStream`: a TCP connection.
 
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
+use crate::loom::Ordering::Relaxed;
 use crate::net::addr::{each_addr, ToSocketAddrs};
 use crate::net::buf_mut::read_into_buf_mut;
 use crate::net::split::{
     addr_methods, peek_methods, read_half_methods, split_owned, write_half_methods, OwnedWrite,
     SplitStream,
 };
-use crate::runtime::io::{Direction, PollEvented, Wants};
+use crate::runtime::io::{is_short_transfer, Direction, PollEvented, Wants};
 use crate::sys;
 use std::fmt;
 use std::io;
@@ -28,15 +29,17 @@ use std::task::{ready, Context, Poll};
 ///
 /// # Differences from tokio
 ///
-/// On Linux a read also learns how many bytes the receive queue still
-/// holds (`TCP_INQ`), and a read that empties it forgets the readiness at
-/// once; tokio keeps the readiness until a read fails with `WouldBlock`.
-/// So right after a read that took everything, `readable()` and
+/// A read that empties the receive queue forgets the readiness at once in
+/// more cases than on tokio, where only a short `poll_read` (and the async
+/// reads built on it) does: a short `try_read` too, and, on Linux, a read
+/// that fills its buffer once the stream's reads have been filling their
+/// buffers (it then learns how many bytes the queue still holds,
+/// `TCP_INQ`). So right after such a read, `readable()` and
 /// `poll_read_ready` wait for new bytes on weft, where tokio's report
 /// ready and the next `try_read` then returns `WouldBlock`: the same
 /// outcome for a program that reads after the readiness, one system call
 /// fewer. (tokio's own `tcp_stream::poll_read_ready` test asserts the
-/// stale readiness, and waits forever on weft.)
+/// stale readiness after a `try_read`, and waits forever on weft.)
 ///
 /// A stream whose runtime has shut down fails every operation with the
 /// runtime's shutdown error, `try_read` included (tokio's `try_read` may
@@ -166,9 +169,6 @@ impl TcpStream {
 
     #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
-        // Refused on old kernels and other platforms: reads then never
-        // forget the readiness early.
-        let _ = sys::enable_inq(stream.as_raw_fd());
         Ok(TcpStream {
             io: PollEvented::new_stream(stream)?,
         })
@@ -235,8 +235,8 @@ impl TcpStream {
     // API twins of UnixStream's methods of the same names, from `readable` to
     // `async_io` (same public methods on both types, as in tokio; `ready`,
     // `readable`, `writable`, `try_io` and `async_io` are on the datagram
-    // sockets too). Each is one call to `PollEvented`, except the reads, which
-    // drain through `TCP_INQ` (`inq.rs`), and the peeks, TCP's own.
+    // sockets too). Each is one call to `PollEvented`, except the reads
+    // ("Reads", below) and the peeks, TCP's own.
 
     /// Waits until the stream may be readable (data, EOF or an error).
     /// May wake spuriously: a following `try_read` can still say
@@ -329,9 +329,7 @@ impl TcpStream {
         if let Some(result) = self.io.try_read_ring(buf) {
             return result;
         }
-        let fd = self.as_raw_fd();
-        self.io
-            .try_drain(Wants::Read, || sys::recv_inq(fd, as_uninit(buf)))
+        self.io.try_drain(Wants::Read, || self.recv(as_uninit(buf)))
     }
 
     /// As [`try_read`](Self::try_read), into several buffers.
@@ -339,9 +337,7 @@ impl TcpStream {
         if let Some(result) = self.io.try_read_vectored_ring(bufs) {
             return result;
         }
-        let fd = self.as_raw_fd();
-        self.io
-            .try_drain(Wants::Read, || sys::recv_vectored_inq(fd, bufs))
+        self.io.try_drain(Wants::Read, || self.recv_vectored(bufs))
     }
 
     /// As [`try_read`](Self::try_read), into `buf`, a [`bytes::BufMut`]
@@ -372,15 +368,12 @@ impl TcpStream {
     /// # }
     /// ```
     pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        let fd = self.as_raw_fd();
         read_into_buf_mut(buf, |spare| {
             if let Some(result) = self.io.try_read_ring_uninit(spare) {
                 let n = result?;
                 return Ok((n, n));
             }
-            let n = self
-                .io
-                .try_drain(Wants::Read, || sys::recv_inq(fd, spare))?;
+            let n = self.io.try_drain(Wants::Read, || self.recv(spare))?;
             Ok((n, n))
         })
     }
@@ -521,15 +514,13 @@ impl SplitStream for TcpStream {
             ready!(crate::runtime::coop::poll_proceed_and_make_progress(cx));
             return Poll::Ready(Ok(()));
         }
-        let fd = self.as_raw_fd();
         // SAFETY: `recv` only writes the unfilled part, never reads it.
         let unfilled = unsafe { buf.unfilled_mut() };
         let registration = match self.io.registration() {
             Ok(registration) => registration,
             Err(err) => return Poll::Ready(Err(err)),
         };
-        let n =
-            ready!(registration.poll_drain(cx, Direction::Read, || sys::recv_inq(fd, unfilled)))?;
+        let n = ready!(registration.poll_drain(cx, Direction::Read, || self.recv(unfilled)))?;
         // SAFETY: the kernel initialized the `n` bytes it read.
         unsafe { buf.assume_init(n) };
         buf.advance(n);
@@ -798,6 +789,80 @@ impl AsyncWrite for OwnedWriteHalf {
     /// Shuts the write direction down now (and not again on drop).
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.inner.poll_shutdown(cx)
+    }
+}
+
+// ---- Reads ----
+//
+// A read says whether it proved the receive queue empty, so the readiness
+// can be forgotten without the extra call that would only say
+// `WouldBlock` (`Registration::poll_drain`). A short read proves it: the
+// kernel copies everything queued, up to the buffer's length (tokio clears
+// on short reads too). A read that fills its buffer proves nothing by
+// itself; only the kernel's count of what is left does (`TCP_INQ`, a
+// control message of `recvmsg`; the `sys` module note). Asking for the
+// count costs: a `recvmsg` with it took 3.55 µs where a `recv` took 3.30
+// (100-byte reads on loopback, here), about a tenth of a small request's
+// CPU time in an HTTP server. So a read asks only while the stream's reads
+// fill their buffers, a protocol that reads exactly the frames it expects
+// (there each count saves a call), and is a plain `recv` while they come
+// back short, a server reading small requests into large buffers. The
+// first full read of a stream pays one `WouldBlock` call, as every read
+// on tokio does; the reads after it ask. The hint is one flag of the
+// stream's (`PollEvented::read_hint`), updated by each read; the socket
+// option goes on at the first full read, so a stream whose reads never
+// fill their buffers never pays for the `setsockopt` either.
+impl TcpStream {
+    /// No read has filled its buffer yet; `TCP_INQ` is off.
+    const READS_SHORT_INQ_OFF: u8 = 0;
+    /// The last read came back short; `TCP_INQ` is on.
+    const READS_SHORT: u8 = 1;
+    /// The last read filled its buffer: the next one asks for the count.
+    const READS_FILL: u8 = 2;
+
+    /// One read into `buf`: the bytes read, and whether the queue is
+    /// known empty after it (see "Reads").
+    fn recv(&self, buf: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<(usize, bool)> {
+        let fd = self.as_raw_fd();
+        let len = buf.len();
+        let (n, counted_empty) = if self.io.read_hint().load(Relaxed) == Self::READS_FILL {
+            sys::recv_inq(fd, buf)?
+        } else {
+            (sys::recv(fd, buf)?, false)
+        };
+        Ok(self.after_read(n, len, counted_empty))
+    }
+
+    /// As [`recv`](Self::recv), into several buffers.
+    fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<(usize, bool)> {
+        let fd = self.as_raw_fd();
+        let len = bufs.iter().map(|buf| buf.len()).sum();
+        let (n, counted_empty) = if self.io.read_hint().load(Relaxed) == Self::READS_FILL {
+            sys::recv_vectored_inq(fd, bufs)?
+        } else {
+            (sys::recv_vectored(fd, bufs)?, false)
+        };
+        Ok(self.after_read(n, len, counted_empty))
+    }
+
+    /// Records whether a read of `n` bytes into `len` filled its buffer
+    /// (turning `TCP_INQ` on at the first that did), and says whether it
+    /// proved the queue empty.
+    fn after_read(&self, n: usize, len: usize, counted_empty: bool) -> (usize, bool) {
+        let hint = self.io.read_hint();
+        let was = hint.load(Relaxed);
+        let filled = n > 0 && n == len;
+        if filled && was != Self::READS_FILL {
+            if was == Self::READS_SHORT_INQ_OFF {
+                // Refused on old kernels and other platforms: those reads
+                // then never learn the count (no control message comes).
+                let _ = sys::enable_inq(self.as_raw_fd());
+            }
+            hint.store(Self::READS_FILL, Relaxed);
+        } else if !filled && was == Self::READS_FILL {
+            hint.store(Self::READS_SHORT, Relaxed);
+        }
+        (n, counted_empty || is_short_transfer(n, len))
     }
 }
 

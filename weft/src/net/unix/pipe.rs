@@ -43,7 +43,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// A new anonymous pipe: what is written to the [`Sender`] is read from
 /// the [`Receiver`].
@@ -382,7 +382,7 @@ impl AsyncWrite for Sender {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(cx, Direction::Write, |tx| (&*tx).write(buf))
+            .poll_stream_io(cx, Direction::Write, buf.len(), |tx| (&*tx).write(buf))
     }
 
     fn poll_write_vectored(
@@ -390,8 +390,9 @@ impl AsyncWrite for Sender {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|buf| buf.len()).sum();
         self.io
-            .poll_io(cx, Direction::Write, |tx| (&*tx).write_vectored(bufs))
+            .poll_stream_io(cx, Direction::Write, len, |tx| (&*tx).write_vectored(bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -606,8 +607,13 @@ impl AsyncRead for Receiver {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io
-            .poll_read_buf(cx, buf, |rx, unfilled| Ok(((&*rx).read(unfilled)?, ())))
+        let unfilled = buf.initialize_unfilled();
+        let len = unfilled.len();
+        let n = ready!(self
+            .io
+            .poll_stream_io(cx, Direction::Read, len, |rx| (&*rx).read(unfilled)))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
     }
 }
 

@@ -53,7 +53,7 @@ mod registration;
 mod scheduled_io;
 
 pub(crate) use poll_evented::{streams_on_ring, PollEvented};
-pub(crate) use registration::Registration;
+pub(crate) use registration::{is_short_transfer, Registration};
 pub(crate) use scheduled_io::{Direction, ReadyEvent, ScheduledIo, Wants};
 
 use crate::io::Ready;

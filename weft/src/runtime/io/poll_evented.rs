@@ -9,6 +9,7 @@
 
 use super::{Direction, Registration, Wants};
 use crate::io::{Interest, ReadBuf, Ready};
+use crate::loom::AtomicU8;
 use crate::runtime::backends::RingStream;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, RawFd};
@@ -21,6 +22,11 @@ pub(crate) struct PollEvented<E: mio::event::Source> {
     /// `None` only after `into_inner`.
     io: Option<E>,
     registration: Registered,
+    /// What a stream's reads keep of their own: `TcpStream` keeps there
+    /// whether its reads fill their buffers, and chooses its next read's
+    /// system call by it (`net/tcp/stream.rs`, "Reads"). A hint with no
+    /// ordering role; it takes padding the struct has anyway.
+    read_hint: AtomicU8,
 }
 
 /// When the source enters epoll.
@@ -65,6 +71,7 @@ impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
         Ok(PollEvented {
             io: Some(io),
             registration: Registered::Now(registration),
+            read_hint: AtomicU8::new(0),
         })
     }
 
@@ -94,6 +101,7 @@ impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
                         registration: OnceLock::new(),
                         registering: Mutex::new(()),
                     })),
+                    read_hint: AtomicU8::new(0),
                 })
             }
             None => PollEvented::new(io),
@@ -108,6 +116,7 @@ impl<E: mio::event::Source + AsRawFd> PollEvented<E> {
         Ok(PollEvented {
             io: Some(io),
             registration: Registered::Now(registration),
+            read_hint: AtomicU8::new(0),
         })
     }
 }
@@ -117,6 +126,11 @@ impl<E: mio::event::Source> PollEvented<E> {
         self.io
             .as_ref()
             .expect("PollEvented holds its source until into_inner")
+    }
+
+    /// The stream's read hint (see the field).
+    pub(crate) fn read_hint(&self) -> &AtomicU8 {
+        &self.read_hint
     }
 
     /// The source's registration with the I/O driver; a stream on
@@ -275,6 +289,25 @@ impl<E: mio::event::Source> PollEvented<E> {
             Err(err) => return Poll::Ready(Err(err)),
         };
         registration.poll_io(cx, direction, || op(io))
+    }
+
+    /// As [`poll_io`](Self::poll_io) for a byte-stream transfer of `len`
+    /// bytes (`op` returns the bytes moved): a short transfer forgets the
+    /// readiness ([`Registration::poll_stream_io`]). For stream sockets,
+    /// pipes and child stdio; never for datagrams.
+    pub(crate) fn poll_stream_io(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut(&E) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let io = self.get_ref();
+        let registration = match self.registration() {
+            Ok(registration) => registration,
+            Err(err) => return Poll::Ready(Err(err)),
+        };
+        registration.poll_stream_io(cx, direction, len, || op(io))
     }
 
     /// Waits in the resource's waiter list until ready for `wants`, then
@@ -491,29 +524,21 @@ impl<E: mio::event::Source> PollEvented<E>
 where
     for<'a> &'a E: Read + Write,
 {
-    /// Reads into `buf` (the source is read through `&E`, as mio's
-    /// sockets allow, so reads and writes can run at once). A short read
-    /// or write keeps the readiness: only `WouldBlock` clears it.
+    /// Reads into `buf` (the source, a byte stream, is read through `&E`,
+    /// as mio's sockets allow, so reads and writes can run at once). A
+    /// short read or write forgets the readiness
+    /// ([`Registration::poll_stream_io`]).
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let io = self.get_ref();
-        let registration = match self.registration() {
-            Ok(registration) => registration,
-            Err(err) => return Poll::Ready(Err(err)),
-        };
-        registration.poll_io(cx, Direction::Read, || (&mut &*io).read(buf))
+        let len = buf.len();
+        self.poll_stream_io(cx, Direction::Read, len, |mut io| io.read(buf))
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let io = self.get_ref();
-        let registration = match self.registration() {
-            Ok(registration) => registration,
-            Err(err) => return Poll::Ready(Err(err)),
-        };
-        registration.poll_io(cx, Direction::Write, || (&mut &*io).write(buf))
+        self.poll_stream_io(cx, Direction::Write, buf.len(), |mut io| io.write(buf))
     }
 
     pub(crate) fn poll_write_vectored(
@@ -521,12 +546,8 @@ where
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let io = self.get_ref();
-        let registration = match self.registration() {
-            Ok(registration) => registration,
-            Err(err) => return Poll::Ready(Err(err)),
-        };
-        registration.poll_io(cx, Direction::Write, || (&mut &*io).write_vectored(bufs))
+        let len = bufs.iter().map(|buf| buf.len()).sum();
+        self.poll_stream_io(cx, Direction::Write, len, |mut io| io.write_vectored(bufs))
     }
 
     /// Reads what is available now, or `WouldBlock` (`try_read`).

@@ -83,15 +83,38 @@ impl Registration {
         self.poll_drain(cx, direction, || op().map(|result| (result, false)))
     }
 
+    /// As [`poll_io`](Registration::poll_io) for a byte-stream transfer
+    /// of `len` bytes (a read into buffers, or a write from buffers, of
+    /// `len` bytes in all): one that moves some bytes but fewer than `len`
+    /// forgets the readiness, as `WouldBlock` does, saving the call that
+    /// would only say so. The kernel moves all it can in one call: a read
+    /// of a stream socket or pipe copies what is queued up to the
+    /// buffer's length, and a write takes what fits, so a short read
+    /// leaves the queue empty and a short write the send buffer full.
+    /// Bytes or room that come after the call raise a new edge, whose tick
+    /// the clear keeps (`ScheduledIo` rule 3). tokio clears on short
+    /// stream transfers the same way. (Datagram sockets must not use
+    /// this: a short datagram says nothing about the next one.)
+    pub(crate) fn poll_stream_io(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        len: usize,
+        mut op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_drain(cx, direction, || {
+            op().map(|n| (n, is_short_transfer(n, len)))
+        })
+    }
+
     /// As [`poll_io`](Registration::poll_io) for an operation that also
-    /// says whether it *proved* the readiness exhausted: only `TcpStream`'s
-    /// reads, when `TCP_INQ` reports the receive queue empty
-    /// (`sys::recv_inq`; the `sys` module note). The readiness is forgotten then, as after
-    /// `WouldBlock`, but without the extra call. That is invisible to the
-    /// caller (the socket really has nothing to read; edges and the tick
-    /// guard keep every later arrival). A short transfer alone proves
-    /// nothing (a partial write, a read of part of what arrived) and must
-    /// not clear: the public readiness stays set until `WouldBlock`.
+    /// says whether it *proved* the readiness exhausted
+    /// ([`poll_stream_io`](Registration::poll_stream_io)'s short
+    /// transfers; `TcpStream`'s reads, which may also learn it from
+    /// `TCP_INQ`). The readiness is forgotten then, as after `WouldBlock`,
+    /// but without the extra call. That is invisible to the caller (the
+    /// socket really has nothing to read; edges and the tick guard keep
+    /// every later arrival).
     pub(crate) fn poll_drain<R>(
         &self,
         cx: &mut Context<'_>,
@@ -207,4 +230,10 @@ impl Registration {
     pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
         self.handle.deregister(source, &self.shared)
     }
+}
+
+/// Whether a byte-stream transfer of `n` bytes, asked for `len`, was short:
+/// some bytes, fewer than asked (see [`Registration::poll_stream_io`]).
+pub(crate) fn is_short_transfer(n: usize, len: usize) -> bool {
+    0 < n && n < len
 }
