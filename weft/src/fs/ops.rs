@@ -251,6 +251,12 @@ impl<T: Lost + Send + 'static> Op<T> {
     /// panics there).
     #[track_caller]
     fn blocking(f: impl FnOnce() -> T + Send + 'static) -> Op<T> {
+        // Boxed, so each output type makes one task type, not each of the
+        // thirty-odd closures here: every task type is another copy of the
+        // task machinery in weft's own build (compile time and binary
+        // size). The box is one allocation next to the task's own, on a
+        // path that hands the call to another thread anyway.
+        let f: Box<dyn FnOnce() -> T + Send> = Box::new(f);
         Op {
             inner: OpInner::Pool(spawn_blocking(f)),
         }

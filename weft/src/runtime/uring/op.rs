@@ -8,7 +8,7 @@ use crate::loom::{Arc, Mutex};
 use io_uring::squeue;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 /// The longest chain of linked SQEs one operation submits.
 pub(crate) const MAX_CHAIN: usize = 3;
@@ -114,8 +114,17 @@ enum State {
 
 /// The future of one operation on one ring.
 pub(crate) struct Op<T: Operation> {
-    ring: Arc<RingShared>,
+    flight: Flight,
     data: Option<T>,
+}
+
+/// What an operation's future does that does not depend on its data:
+/// pushing its entries, collecting their completions, handing itself to
+/// the ring when dropped mid-flight. One copy in the build instead of one
+/// per operation type (each `Op<T>` used to carry all of it: a fifth of
+/// weft's code for the compiler).
+struct Flight {
+    ring: Arc<RingShared>,
     state: State,
     /// Whether dropping it mid-flight asks the kernel to cancel (rule 4);
     /// off for operations that must run to completion once submitted.
@@ -125,17 +134,26 @@ pub(crate) struct Op<T: Operation> {
     always_batch: bool,
 }
 
+/// The completions of a chain, in entry order.
+struct Completions {
+    results: [i32; MAX_CHAIN],
+    flags: [u32; MAX_CHAIN],
+    len: usize,
+}
+
 // The data is never pinned: the kernel sees only heap memory it owns.
 impl<T: Operation> Unpin for Op<T> {}
 
 impl<T: Operation> Op<T> {
     pub(crate) fn new(ring: Arc<RingShared>, data: T) -> Op<T> {
         Op {
-            ring,
+            flight: Flight {
+                ring,
+                state: State::Idle,
+                cancel_on_drop: true,
+                always_batch: false,
+            },
             data: Some(data),
-            state: State::Idle,
-            cancel_on_drop: true,
-            always_batch: false,
         }
     }
 
@@ -144,13 +162,13 @@ impl<T: Operation> Op<T> {
     /// rarely complete inline and come in pairs (a send, then the next
     /// receive) that one `io_uring_enter` should carry.
     pub(crate) fn always_batched(mut self) -> Op<T> {
-        self.always_batch = true;
+        self.flight.always_batch = true;
         self
     }
 
     /// Whether it was pushed to its ring (and not yet finished).
     pub(crate) fn in_flight(&self) -> bool {
-        matches!(self.state, State::InFlight { .. })
+        matches!(self.flight.state, State::InFlight { .. })
     }
 
     /// The operation's data, while it is not finished (the kernel reads
@@ -161,14 +179,14 @@ impl<T: Operation> Op<T> {
 
     /// The ring it goes to.
     pub(crate) fn ring(&self) -> &Arc<RingShared> {
-        &self.ring
+        &self.flight.ring
     }
 
     /// Pushes the operation now, with no waker: no task is woken by its
     /// completion until one polls (a send no one waits for yet). Returns
     /// false if the ring has no room: then it is pushed by a later poll.
     pub(crate) fn start(&mut self) -> bool {
-        match self.state {
+        match self.flight.state {
             State::Idle => self.push(None),
             _ => true,
         }
@@ -178,41 +196,40 @@ impl<T: Operation> Op<T> {
     /// waker (the waker of a task that waits stays); `None` otherwise, or
     /// if it was never pushed.
     pub(crate) fn try_complete(&mut self) -> Option<T::Output> {
-        let State::InFlight { slots, len } = self.state else {
-            return None;
-        };
-        let slots = &slots[..len];
-        let mut results = [0; MAX_CHAIN];
-        let mut flags = [0; MAX_CHAIN];
-        let mut inner = self.ring.lock();
-        for (position, &slot) in slots.iter().enumerate() {
-            match inner.slot_mut(slot) {
-                Slot::Done(result, cqe_flags) => {
-                    results[position] = *result;
-                    flags[position] = *cqe_flags;
-                }
-                _ => return None,
-            }
-        }
-        for &slot in slots {
-            inner.free_slot(slot);
-        }
-        drop(inner);
-        self.state = State::Finished;
-        let data = self.data.take().expect("an operation completes once");
-        Some(data.complete_with_flags(&results[..len], &flags[..len]))
+        let done = self.flight.try_completions()?;
+        Some(self.complete(done))
     }
 
-    /// Rules 1, 6 and 7: pushes the SQEs, the slots waiting with `waker`
-    /// when the flush will submit them. Returns false if there is no room
-    /// (`waker`, if any, then waits for room).
+    /// Rules 1, 6 and 7: pushes the SQEs (see [`Flight::push`]).
     fn push(&mut self, waker: Option<&Waker>) -> bool {
+        let data = self.data.as_mut().expect("an idle operation has its data");
+        self.flight.push(data.entries(), waker)
+    }
+
+    fn complete(&mut self, done: Completions) -> T::Output {
+        let data = self.data.take().expect("an operation completes once");
+        data.complete_with_flags(&done.results[..done.len], &done.flags[..done.len])
+    }
+
+    /// Makes a drop mid-flight leave the operation to complete rather
+    /// than ask the kernel to cancel it (rule 4): for writes, `fsync` and
+    /// path changes, which a caller expects to happen once started, as on
+    /// the blocking pool.
+    pub(crate) fn run_to_completion(mut self) -> Op<T> {
+        self.flight.cancel_on_drop = false;
+        self
+    }
+}
+
+impl Flight {
+    /// Rules 1, 6 and 7: pushes `chain`'s SQEs, the slots waiting with
+    /// `waker` when the flush will submit them. Returns false if there is
+    /// no room (`waker`, if any, then waits for room).
+    fn push(&mut self, chain: Chain, waker: Option<&Waker>) -> bool {
         let mut submitter = super::submitter(&self.ring);
         if self.always_batch && submitter == Submitter::OwnerAlone {
             submitter = Submitter::OwnerBatching;
         }
-        let data = self.data.as_mut().expect("an idle operation has its data");
-        let chain = data.entries();
         let mut inner = self.ring.lock();
         if !inner.make_room(chain.len) {
             if let Some(waker) = waker {
@@ -236,9 +253,10 @@ impl<T: Operation> Op<T> {
             *entry = Some(built.user_data(slot));
         }
         for entry in entries.iter().take(chain.len).flatten() {
-            // SAFETY: the entries point into heap memory `data` owns, which
-            // stays here until every completion is taken, or moves into the
-            // ring's slots if the future is dropped (rules 2 and 4).
+            // SAFETY: the entries point into heap memory the operation's
+            // data owns, which stays in its `Op` until every completion is
+            // taken, or moves into the ring's slots if the future is
+            // dropped (rules 2 and 4).
             unsafe { inner.push(std::slice::from_ref(entry)) };
         }
         self.state = State::InFlight {
@@ -257,83 +275,92 @@ impl<T: Operation> Op<T> {
         true
     }
 
-    /// Makes a drop mid-flight leave the operation to complete rather
-    /// than ask the kernel to cancel it (rule 4): for writes, `fsync` and
-    /// path changes, which a caller expects to happen once started, as on
-    /// the blocking pool.
-    pub(crate) fn run_to_completion(mut self) -> Op<T> {
-        self.cancel_on_drop = false;
-        self
-    }
-}
-
-impl<T: Operation> Future for Op<T> {
-    type Output = T::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
-        let this = self.get_mut();
-        if let State::Idle = this.state {
-            if !this.push(Some(cx.waker())) {
-                // Rule 6: wait for completions to free room.
-                return Poll::Pending;
+    /// The completions if every one has come (their slots freed, the
+    /// flight finished), registering nothing; `None` otherwise, or if it
+    /// was never pushed.
+    fn try_completions(&mut self) -> Option<Completions> {
+        let State::InFlight { slots, len } = self.state else {
+            return None;
+        };
+        let slots = &slots[..len];
+        let mut done = Completions {
+            results: [0; MAX_CHAIN],
+            flags: [0; MAX_CHAIN],
+            len,
+        };
+        let mut inner = self.ring.lock();
+        for (position, &slot) in slots.iter().enumerate() {
+            match inner.slot_mut(slot) {
+                Slot::Done(result, cqe_flags) => {
+                    done.results[position] = *result;
+                    done.flags[position] = *cqe_flags;
+                }
+                _ => return None,
             }
         }
-        match this.state {
-            State::Idle => unreachable!("pushed above"),
-            State::InFlight { slots, len } => {
-                let slots = &slots[..len];
-                let mut results = [0; MAX_CHAIN];
-                let mut flags = [0; MAX_CHAIN];
-                // Wakers replaced by this poll's drop after the lock.
-                let mut replaced: [Option<Waker>; MAX_CHAIN] = [None, None, None];
-                let mut inner = this.ring.lock();
-                let mut done = true;
-                for (position, &slot) in slots.iter().enumerate() {
-                    match inner.slot_mut(slot) {
-                        Slot::Done(result, cqe_flags) => {
-                            results[position] = *result;
-                            flags[position] = *cqe_flags;
-                        }
-                        Slot::Waiting(waker) => {
-                            done = false;
-                            // Rule 3: the latest poller's waker.
-                            match waker {
-                                Some(waker) if waker.will_wake(cx.waker()) => {}
-                                _ => replaced[position] = waker.replace(cx.waker().clone()),
-                            }
-                        }
-                        _ => unreachable!("an operation's slot changed hands"),
+        for &slot in slots {
+            inner.free_slot(slot);
+        }
+        drop(inner);
+        self.state = State::Finished;
+        Some(done)
+    }
+
+    /// As [`try_completions`](Self::try_completions) for a pushed flight,
+    /// leaving `waker` in every slot still waiting (rule 3: the latest
+    /// poller's).
+    fn poll_completions(&mut self, waker: &Waker) -> Poll<Completions> {
+        let (slots, len) = match self.state {
+            State::Idle => unreachable!("pushed before its completions are polled"),
+            State::InFlight { slots, len } => (slots, len),
+            State::Finished => panic!("an io_uring operation polled after it completed"),
+        };
+        let slots = &slots[..len];
+        let mut done = Completions {
+            results: [0; MAX_CHAIN],
+            flags: [0; MAX_CHAIN],
+            len,
+        };
+        // Wakers replaced by this poll's drop after the lock.
+        let mut replaced: [Option<Waker>; MAX_CHAIN] = [None, None, None];
+        let mut inner = self.ring.lock();
+        let mut all_done = true;
+        for (position, &slot) in slots.iter().enumerate() {
+            match inner.slot_mut(slot) {
+                Slot::Done(result, cqe_flags) => {
+                    done.results[position] = *result;
+                    done.flags[position] = *cqe_flags;
+                }
+                Slot::Waiting(stored) => {
+                    all_done = false;
+                    match stored {
+                        Some(stored) if stored.will_wake(waker) => {}
+                        _ => replaced[position] = stored.replace(waker.clone()),
                     }
                 }
-                if !done {
-                    drop(inner);
-                    drop(replaced);
-                    return Poll::Pending;
-                }
-                for &slot in slots {
-                    inner.free_slot(slot);
-                }
-                drop(inner);
-                this.state = State::Finished;
-                let data = this.data.take().expect("an operation completes once");
-                Poll::Ready(data.complete_with_flags(&results[..len], &flags[..len]))
+                _ => unreachable!("an operation's slot changed hands"),
             }
-            State::Finished => panic!("an io_uring operation polled after it completed"),
         }
+        if !all_done {
+            drop(inner);
+            drop(replaced);
+            return Poll::Pending;
+        }
+        for &slot in slots {
+            inner.free_slot(slot);
+        }
+        drop(inner);
+        self.state = State::Finished;
+        Poll::Ready(done)
     }
-}
 
-impl<T: Operation> Drop for Op<T> {
-    /// Rule 4: a dropped operation's data stays alive in the ring until
+    /// Rule 4: a flight dropped mid-way leaves `data` in the ring until
     /// every completion of its chain has come.
-    fn drop(&mut self) {
+    fn orphan(&mut self, data: Box<dyn Discard>) {
         let State::InFlight { slots, len } = self.state else {
             return;
         };
-        let Some(data) = self.data.take() else {
-            return;
-        };
-        let data: Arc<Mutex<Box<dyn Discard>>> = Arc::new(Mutex::new(Box::new(data)));
+        let data: Arc<Mutex<Box<dyn Discard>>> = Arc::new(Mutex::new(data));
         // Wakers taken out of the slots drop after the lock is released.
         let mut wakers: [Option<Waker>; MAX_CHAIN] = [None, None, None];
         {
@@ -361,5 +388,34 @@ impl<T: Operation> Drop for Op<T> {
         // If every completion had come, this was the last reference: the
         // data drops here, outside the lock.
         drop(data);
+    }
+}
+
+impl<T: Operation> Future for Op<T> {
+    type Output = T::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
+        let this = self.get_mut();
+        if let State::Idle = this.flight.state {
+            if !this.push(Some(cx.waker())) {
+                // Rule 6: wait for completions to free room.
+                return Poll::Pending;
+            }
+        }
+        let done = ready!(this.flight.poll_completions(cx.waker()));
+        Poll::Ready(this.complete(done))
+    }
+}
+
+impl<T: Operation> Drop for Op<T> {
+    /// Rule 4: a dropped operation's data stays alive in the ring until
+    /// every completion of its chain has come.
+    fn drop(&mut self) {
+        if !matches!(self.flight.state, State::InFlight { .. }) {
+            return;
+        }
+        if let Some(data) = self.data.take() {
+            self.flight.orphan(Box::new(data));
+        }
     }
 }
