@@ -98,6 +98,7 @@
 //! `asyncify` gives, "background task failed" (kind `Other`); the buffer it
 //! owned is gone, and an empty one comes back in its place.
 
+use std::any::Any;
 use std::ffi::CString;
 use std::fmt;
 use std::fs::{self as std_fs, File as StdFile, Metadata, Permissions};
@@ -194,8 +195,8 @@ pub(crate) struct Op<T> {
 }
 
 enum OpInner<T> {
-    /// A closure on the blocking pool.
-    Pool(JoinHandle<T>),
+    /// A closure on the blocking pool, its output boxed (`Op::blocking`).
+    Pool(JoinHandle<Box<dyn Any + Send>>),
     /// Submissions to the calling thread's io_uring ring (`on_ring`;
     /// never made where there are no rings).
     #[allow(dead_code)]
@@ -219,6 +220,9 @@ impl<T> fmt::Debug for Op<T> {
         f.debug_struct("Op").field("backend", &backend).finish()
     }
 }
+
+/// A pool operation's closure, as the pool runs it (`Op::blocking`).
+type PoolCall = Box<dyn FnOnce() -> Box<dyn Any + Send> + Send>;
 
 /// What an operation resolves to when the pool lost it (a panic in `std`,
 /// or a runtime shut down before it ran).
@@ -251,12 +255,13 @@ impl<T: Lost + Send + 'static> Op<T> {
     /// panics there).
     #[track_caller]
     fn blocking(f: impl FnOnce() -> T + Send + 'static) -> Op<T> {
-        // Boxed, so each output type makes one task type, not each of the
-        // thirty-odd closures here: every task type is another copy of the
-        // task machinery in weft's own build (compile time and binary
-        // size). The box is one allocation next to the task's own, on a
-        // path that hands the call to another thread anyway.
-        let f: Box<dyn FnOnce() -> T + Send> = Box::new(f);
+        // The closure and its output boxed, so the thirty-odd operations
+        // here make one task type, not one each: every task type is
+        // another copy of the task machinery in weft's own build (compile
+        // time and binary size). The boxes are two small allocations next
+        // to the task's own, on a path that hands the call to another
+        // thread anyway.
+        let f: PoolCall = Box::new(move || Box::new(f()));
         Op {
             inner: OpInner::Pool(spawn_blocking(f)),
         }
@@ -307,7 +312,11 @@ impl<T: Lost + Send + 'static> Future for Op<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         match &mut self.inner {
             OpInner::Pool(handle) => match ready!(Pin::new(handle).poll(cx)) {
-                Ok(output) => Poll::Ready(output),
+                Ok(output) => Poll::Ready(
+                    *output
+                        .downcast::<T>()
+                        .expect("an operation's closure returns its output type"),
+                ),
                 Err(_) => Poll::Ready(T::lost()),
             },
             OpInner::Ring(future) => {
