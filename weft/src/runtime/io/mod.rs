@@ -392,7 +392,8 @@ impl Handle {
     /// for both readiness directions.
     pub(crate) fn register(
         &self,
-        source: &mut impl mio::event::Source,
+        // `dyn`: one copy of this cold path for every kind of source.
+        source: &mut dyn mio::event::Source,
         fd: RawFd,
     ) -> io::Result<Arc<ScheduledIo>> {
         let io = Arc::new(ScheduledIo::new(fd));
@@ -417,7 +418,7 @@ impl Handle {
     /// released at the start of the next turn.
     pub(crate) fn deregister(
         &self,
-        source: &mut impl mio::event::Source,
+        source: &mut dyn mio::event::Source,
         io: &Arc<ScheduledIo>,
     ) -> io::Result<()> {
         let mut registrations = self.inner.registrations.lock().unwrap();

@@ -507,6 +507,18 @@ impl ScheduledIo {
         if event.is_ready() {
             return Poll::Ready(event);
         }
+        self.poll_readiness_waiting(cx, direction)
+    }
+
+    /// [`poll_readiness`](Self::poll_readiness) when not ready at first
+    /// sight. Kept out of line: the ready path above is inlined into every
+    /// read and write loop, and this part would be copied with it.
+    #[inline(never)]
+    fn poll_readiness_waiting(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+    ) -> Poll<ReadyEvent> {
         // Rule 6: a new waker is cloned with the lock released.
         let mut fresh: Option<Waker> = None;
         loop {
