@@ -240,9 +240,11 @@ impl TcpStream {
 
     /// Waits until the stream may be readable (data, EOF or an error).
     /// May wake spuriously: a following `try_read` can still say
-    /// `WouldBlock`. The readiness stays until an operation says
-    /// `WouldBlock`, so after a read that took only part of what arrived
-    /// this returns at once. Any number of tasks may wait at once.
+    /// `WouldBlock`. The readiness stays until a read finds the socket
+    /// empty (it says `WouldBlock`, or it is known to have emptied the
+    /// queue: see "Differences from tokio"), so after a read that took
+    /// only part of what arrived this returns at once. Any number of tasks
+    /// may wait at once.
     ///
     /// # Errors
     ///

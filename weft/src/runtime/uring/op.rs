@@ -253,10 +253,9 @@ impl Flight {
             *entry = Some(built.user_data(slot));
         }
         for entry in entries.iter().take(chain.len).flatten() {
-            // SAFETY: the entries point into heap memory the operation's
-            // data owns, which stays in its `Op` until every completion is
-            // taken, or moves into the ring's slots if the future is
-            // dropped (rules 2 and 4).
+            // SAFETY: the entries point into heap memory the operation's data
+            // owns, kept by its `Op` until every completion is taken, or by the
+            // ring's slots if the future is dropped (rules 2 and 4).
             unsafe { inner.push(std::slice::from_ref(entry)) };
         }
         self.state = State::InFlight {
