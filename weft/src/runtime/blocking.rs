@@ -454,8 +454,8 @@ struct BlockingTask<F> {
     runtime: scheduler::Handle,
     /// While the closure may still run, a paused clock does not jump ahead
     /// by itself (the closure may be about to set a timer). Handed to
-    /// [`FINISHED_INHIBIT`] when the closure returns, so it lasts until the
-    /// task has completed and woken whoever awaits its handle.
+    /// [`FINISHED_INHIBIT`] when the closure returns or panics, so it lasts
+    /// until the task has completed and woken whoever awaits its handle.
     #[cfg(feature = "time")]
     inhibit: Option<AutoAdvanceInhibit>,
 }
@@ -480,14 +480,26 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
         let f = self.f.take().expect("a blocking task is polled once");
         let _current = context::try_set_current(&self.runtime);
-        let output = f();
+        // Dropped when the closure returns, and in the unwind if it panics:
+        // a panic is reported through the same completion, which must
+        // come before the clock may jump (tokio's
+        // `panicking_blocking_task_wakes_paused_runtime`).
         #[cfg(feature = "time")]
-        if let Some(inhibit) = self.inhibit.take() {
-            // A closure that panics drops its inhibit in the unwind instead:
-            // the panic is reported through the same completion either way.
+        let _hand_off = HandOffInhibit(self.inhibit.take());
+        Poll::Ready(f())
+    }
+}
+
+/// Hands a blocking task's inhibit to [`FINISHED_INHIBIT`] when dropped.
+#[cfg(feature = "time")]
+struct HandOffInhibit(Option<AutoAdvanceInhibit>);
+
+#[cfg(feature = "time")]
+impl Drop for HandOffInhibit {
+    fn drop(&mut self) {
+        if let Some(inhibit) = self.0.take() {
             let _ = FINISHED_INHIBIT.try_with(|slot| slot.set(Some(inhibit)));
         }
-        Poll::Ready(output)
     }
 }
 
@@ -504,5 +516,41 @@ impl fmt::Debug for Spawner {
 impl fmt::Debug for BlockingPool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.spawner.fmt(f)
+    }
+}
+
+#[cfg(all(test, feature = "test-util", not(weft_loom)))]
+mod tests {
+    use super::*;
+
+    /// A closure that panics still leaves its task's inhibit for the pool
+    /// thread to drop after the completion's wake; dropped with the
+    /// future, before that wake, it let a paused clock jump ahead of the
+    /// task awaiting the handle.
+    #[test]
+    fn a_panicking_closure_hands_its_inhibit_off() {
+        let rt = crate::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        let runtime = rt.handle().inner.clone();
+        let inhibit = runtime
+            .time_handle()
+            .and_then(|time| time.inhibit_auto_advance());
+        assert!(inhibit.is_some(), "a paused clock gives an inhibit");
+        let mut task = BlockingTask {
+            f: Some(|| panic!("the closure panics")),
+            runtime,
+            inhibit,
+        };
+        let waker = std::task::Waker::noop();
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _: Poll<()> = Pin::new(&mut task).poll(&mut Context::from_waker(waker));
+        }));
+        assert!(polled.is_err());
+        assert!(task.inhibit.is_none());
+        let handed_off = FINISHED_INHIBIT.with(|slot| slot.take());
+        assert!(handed_off.is_some(), "the inhibit went with the unwind");
     }
 }
