@@ -828,33 +828,34 @@ impl TcpStream {
     /// known empty after it (see "Reads").
     fn recv(&self, buf: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<(usize, bool)> {
         let fd = self.as_raw_fd();
-        let len = buf.len();
-        let (n, counted_empty) = if self.io.read_hint().load(Relaxed) == Self::READS_FILL {
-            sys::recv_inq(fd, buf)?
-        } else {
-            (sys::recv(fd, buf)?, false)
-        };
-        Ok(self.after_read(n, len, counted_empty))
+        self.read_hinted(buf.len(), |ask| match ask {
+            true => sys::recv_inq(fd, buf),
+            false => Ok((sys::recv(fd, buf)?, false)),
+        })
     }
 
     /// As [`recv`](Self::recv), into several buffers.
     fn recv_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<(usize, bool)> {
         let fd = self.as_raw_fd();
         let len = bufs.iter().map(|buf| buf.len()).sum();
-        let (n, counted_empty) = if self.io.read_hint().load(Relaxed) == Self::READS_FILL {
-            sys::recv_vectored_inq(fd, bufs)?
-        } else {
-            (sys::recv_vectored(fd, bufs)?, false)
-        };
-        Ok(self.after_read(n, len, counted_empty))
+        self.read_hinted(len, |ask| match ask {
+            true => sys::recv_vectored_inq(fd, bufs),
+            false => Ok((sys::recv_vectored(fd, bufs)?, false)),
+        })
     }
 
-    /// Records whether a read of `n` bytes into `len` filled its buffer
+    /// Runs `read` of `len` bytes, asking it for the queue's count only
+    /// while the reads fill their buffers; records whether this one did
     /// (turning `TCP_INQ` on at the first that did), and says whether it
-    /// proved the queue empty.
-    fn after_read(&self, n: usize, len: usize, counted_empty: bool) -> (usize, bool) {
+    /// proved the queue empty (a short read, or a count of zero).
+    fn read_hinted(
+        &self,
+        len: usize,
+        read: impl FnOnce(bool) -> io::Result<(usize, bool)>,
+    ) -> io::Result<(usize, bool)> {
         let hint = self.io.read_hint();
         let was = hint.load(Relaxed);
+        let (n, counted_empty) = read(was == Self::READS_FILL)?;
         let filled = n > 0 && n == len;
         if filled && was != Self::READS_FILL {
             if was == Self::READS_SHORT_INQ_OFF {
@@ -866,7 +867,7 @@ impl TcpStream {
         } else if !filled && was == Self::READS_FILL {
             hint.store(Self::READS_SHORT, Relaxed);
         }
-        (n, counted_empty || is_short_transfer(n, len))
+        Ok((n, counted_empty || is_short_transfer(n, len)))
     }
 }
 
