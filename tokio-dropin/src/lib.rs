@@ -71,12 +71,12 @@
 //! | `sync` | [`sync`]: `Mutex`, `RwLock`, `Semaphore`, `Notify`, the channels |
 //! | `macros` | `#[tokio::main]`, `#[tokio::test]`, [`select!`], [`join!`], [`try_join!`] |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams |
-//! | `fs` | [`fs`]: files and directories (on io_uring where the kernel allows it) |
+//! | `fs` | [`fs`]: files and directories (on the blocking pool, as in tokio; on io_uring with `io-uring`) |
 //! | `process` | [`process`]: `Command`, `Child` |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `parking_lot` | accepted, no effect: weft's locks need no `parking_lot` |
 //! | `tracing` | weft's `tracing`: spans and events for tasks, polls, wakers and timers in the shape `console-subscriber` reads, so tokio-console shows the program (tokio emits them only under `--cfg tokio_unstable`; the drop-in needs no cfg flag, but `console-subscriber` itself asks for `--cfg tokio_unstable` or `--cfg console_without_tokio_unstable`, see weft's crate docs) |
-//! | `io-uring` | accepted, no effect: weft's `fs` uses io_uring on its own where the kernel allows it (`runtime::Builder::fs_backend`) |
+//! | `io-uring` | weft's io_uring engine (not in `full`, as in tokio): `fs` runs on io_uring rings where the kernel allows it (`runtime::Builder::fs_backend`), and stream sockets can (`WEFT_IO_BACKEND=io-uring`, `runtime::Builder::io_backend`); tokio asks for `--cfg tokio_unstable` too, the drop-in does not |
 //! | `taskdump`, `schedule-latency` | accepted, no effect: tokio's unstable task dumps and latency histograms have no weft counterpart |
 //! | `bytes`, `libc`, `mio`, `socket2`, `signal-hook-registry`, `windows-sys`, `tokio-macros` | accepted, no effect: in tokio they only enable an optional dependency |
 //!

@@ -75,12 +75,13 @@
 //! | `sync`   | [`sync`]: locks, semaphores, `Notify`, channels (no runtime needed) |
 //! | `macros` | `#[weft::main]`, `#[weft::test]` (with `rt`)           |
 //! | `signal` | [`signal`]: `ctrl_c` and Unix signal streams           |
-//! | `fs`     | [`fs`]: files and directories (on the blocking pool; implies `rt` and `sync`) |
+//! | `fs`     | [`fs`]: files and directories (on the blocking pool, or io_uring with `io-uring`; implies `rt` and `sync`) |
+//! | `io-uring` | Linux: `fs` on io_uring rings where the kernel allows, and `net`'s stream sockets with [`IoBackend::Uring`](runtime::IoBackend::Uring) (tokio's `io-uring` is unstable and covers `fs` only) |
 //! | `process` | [`process`]: `Command`, `Child` and its pipes (implies `signal`) |
 //! | `test-util` | the paused test clock: `time::pause`, `advance`, `start_paused` (not in `full`) |
 //! | `futures-io` | the `futures` crate's `AsyncRead`/`AsyncWrite`/`AsyncBufRead` on weft's I/O types |
 //! | `tracing` | `tracing` spans and events for tasks and timers that `tokio-console` shows (see [below](#tracing-and-tokio-console); not in `full`) |
-//! | `full`   | everything but `test-util` and `tracing` (the default) |
+//! | `full`   | everything but `test-util` and `tracing` (the default; unlike tokio's `full`, it has `io-uring`) |
 //!
 //! `net`, `io-std`, `time`, `signal`, `fs` and `process` imply `rt` (weft's
 //! sockets, timers, signal streams, files and children exist only inside a

@@ -145,7 +145,9 @@ fn prepare_reqwest(kind: Kind, _settings: &Settings) -> io::Result<Sampler> {
 enum Variant {
     /// `dropin-app/weft/Cargo.toml`: tokio patched with weft's drop-in,
     /// run with `WEFT_IO_BACKEND` set to this value (`epoll` or
-    /// `io-uring`).
+    /// `io-uring`). The `io-uring` build also has tokio's feature
+    /// `io-uring`, which builds weft's rings (tokio's `full`, which the
+    /// app names, leaves them out, as tokio's does).
     DropIn(&'static str),
     /// `dropin-app/tokio/Cargo.toml`: the real tokio.
     RealTokio,
@@ -169,6 +171,22 @@ impl Variant {
         match self {
             Variant::DropIn(_) => "weft",
             Variant::RealTokio => "tokio",
+        }
+    }
+
+    /// The directory of the variant's build, under `target/dropin-app`.
+    fn target_name(self) -> &'static str {
+        match self {
+            Variant::DropIn("io-uring") => "weft-uring",
+            other => other.name(),
+        }
+    }
+
+    /// The features the variant's build adds to the app's manifest.
+    fn features(self) -> &'static [&'static str] {
+        match self {
+            Variant::DropIn("io-uring") => &["--features", "tokio/io-uring"],
+            _ => &[],
         }
     }
 
@@ -196,10 +214,11 @@ impl Variant {
         let manifest = app.join(self.name()).join("Cargo.toml");
         let target = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../target/dropin-app")
-            .join(self.name());
+            .join(self.target_name());
         let output = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
             .args(["build", "--release", "--quiet", "--manifest-path"])
             .arg(&manifest)
+            .args(self.features())
             .arg("--target-dir")
             .arg(&target)
             // The bench's own build settings must not leak into the app's.
@@ -292,5 +311,15 @@ mod tests {
         );
         assert!(env(Variant::RealTokio).is_empty());
         assert_eq!(Variant::DropIn("epoll").name(), "weft");
+        // The io_uring build is its own, with tokio's `io-uring` feature:
+        // the app's `full` has no rings.
+        assert_eq!(Variant::DropIn("io-uring").name(), "weft");
+        assert_eq!(Variant::DropIn("io-uring").target_name(), "weft-uring");
+        assert_eq!(
+            Variant::DropIn("io-uring").features(),
+            ["--features", "tokio/io-uring"]
+        );
+        assert!(Variant::DropIn("epoll").features().is_empty());
+        assert!(Variant::RealTokio.features().is_empty());
     }
 }

@@ -85,6 +85,9 @@ crate::sys::cfg_not_io_uring! {
     #[derive(Debug)]
     pub(crate) enum Rings {}
 
+    // The engine's whole API, for every build: the worker's ring sleep
+    // (`arm`, `wait_for_unpark`, ...) exists only with `rt-multi-thread`.
+    #[cfg_attr(not(feature = "rt-multi-thread"), allow(dead_code))]
     impl Rings {
         pub(crate) fn len(&self) -> usize {
             match *self {}
@@ -159,9 +162,11 @@ crate::sys::cfg_not_io_uring! {
 
     /// No listener accepts on a ring here: a type with no value.
     #[derive(Debug)]
+    #[cfg_attr(not(feature = "net"), allow(dead_code))]
     pub(crate) enum RingAccept {}
 
     #[allow(clippy::unused_self)]
+    #[cfg_attr(not(feature = "net"), allow(dead_code))]
     impl RingAccept {
         pub(crate) fn for_current_runtime(_fd: std::os::fd::RawFd) -> Option<RingAccept> {
             None
@@ -177,9 +182,11 @@ crate::sys::cfg_not_io_uring! {
 
     /// No stream runs on a ring here: a type with no value.
     #[derive(Debug)]
+    #[cfg_attr(not(feature = "net"), allow(dead_code))]
     pub(crate) enum RingStream {}
 
     #[allow(clippy::unused_self)]
+    #[cfg_attr(not(feature = "net"), allow(dead_code))]
     impl RingStream {
         pub(crate) fn for_current_runtime(_fd: std::os::fd::RawFd) -> Option<RingStream> {
             None
@@ -287,7 +294,7 @@ crate::sys::cfg_not_io_uring! {
         if files == RingWant::Required || sockets == RingWant::Required {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
-                "io_uring is not available on this platform",
+                "io_uring is not in this build: it needs Linux and weft's feature `io-uring`",
             ));
         }
         Ok(None)

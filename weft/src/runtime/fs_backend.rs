@@ -9,7 +9,8 @@ use std::io;
 /// # Differences from tokio
 ///
 /// tokio runs every file operation on its blocking pool (its io_uring
-/// support is experimental and behind a `--cfg`). weft submits them to
+/// support is experimental, behind a `--cfg` and its feature `io-uring`).
+/// With its feature `io-uring` (in `full`), weft submits them to
 /// io_uring rings where the kernel allows it, which saves the round trip
 /// through a pool thread per call, and falls back to the blocking pool
 /// everywhere else. This setting has no tokio counterpart.
@@ -30,7 +31,8 @@ use std::io;
 #[non_exhaustive]
 pub enum FsBackend {
     /// io_uring if this process can use it, else the blocking pool (the
-    /// default). The runtime asks once, when it is built: Linux with a
+    /// default). The runtime asks once, when it is built: weft built with
+    /// its feature `io-uring` (in `full`), Linux with a
     /// kernel that has the operations `fs` needs (5.15 or later), and
     /// `io_uring_setup` not refused (a seccomp filter's `EPERM` or
     /// `ENOSYS`, `ENOMEM` when `RLIMIT_MEMLOCK` is too low for the rings,
@@ -48,7 +50,8 @@ pub enum FsBackend {
     Auto,
     /// io_uring rings, one per worker thread: [`Builder::build`] fails
     /// with the kernel's error if they cannot be set up (and with
-    /// [`io::ErrorKind::Unsupported`] off Linux).
+    /// [`io::ErrorKind::Unsupported`] off Linux or without the feature
+    /// `io-uring`).
     ///
     /// [`Builder::build`]: crate::runtime::Builder::build
     IoUring,

@@ -58,7 +58,8 @@ pub enum IoBackend {
     Auto,
     /// io_uring rings, one per worker thread: [`Builder::build`] fails
     /// with the kernel's error if they cannot be set up (and with
-    /// [`io::ErrorKind::Unsupported`] off Linux).
+    /// [`io::ErrorKind::Unsupported`] off Linux or without the feature
+    /// `io-uring`).
     ///
     /// **Work in progress** (not yet what `Auto` picks): reads, writes
     /// and closes of TCP and Unix streams, TCP connects and the accepts

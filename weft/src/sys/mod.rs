@@ -103,16 +103,18 @@
 //!   `connect` that reports `EINPROGRESS` (std has no stable `ErrorKind`
 //!   for it yet). POSIX; shared.
 //!
-//! * **io_uring** (feature `fs`; [`cfg_io_uring!`], [`cfg_not_io_uring!`]).
-//!   The `fs` engine (`runtime/uring/`) submits file operations to
-//!   io_uring rings through the `io-uring` crate, which exists for Linux
-//!   only. The two macros are the one switch: items wrapped in the first
-//!   are compiled where rings may exist (Linux, feature `fs`, the
-//!   fallback not forced, not a loom build), items in the second
-//!   everywhere else. Whether the running kernel allows rings is asked
+//! * **io_uring** (feature `io-uring`; [`cfg_io_uring!`],
+//!   [`cfg_not_io_uring!`]). The io_uring engine (`runtime/uring/`)
+//!   submits file operations and stream-socket operations to io_uring
+//!   rings through the `io-uring` crate, which exists for Linux only. The
+//!   two macros are the one switch: items wrapped in the first are
+//!   compiled where rings may exist (Linux, feature `io-uring` with `fs`
+//!   or `net`, the fallback not forced, not a loom or Miri build), items
+//!   in the second everywhere else. Whether the running kernel allows rings is asked
 //!   once per runtime at build time (`runtime/uring/probe.rs`). Loom and
 //!   Miri builds have no rings either (neither can run the system calls).
-//!   *Fallback:* no rings; every `fs` call runs on the blocking pool.
+//!   *Fallback:* no rings; every `fs` call runs on the blocking pool and
+//!   every socket on epoll/kqueue.
 //!
 //! Every `unsafe` call here has its `// SAFETY:` comment; the functions
 //! themselves are safe to call (a wrong descriptor gives an OS error).
@@ -160,6 +162,7 @@ macro_rules! cfg_io_uring {
     (@cfg $wrap:ident; $($item:item)*) => {
         $(
             #[cfg($wrap(all(
+                feature = "io-uring",
                 any(feature = "fs", feature = "net"),
                 target_os = "linux",
                 not(weft_sys_fallback),
