@@ -300,3 +300,34 @@ crate::sys::cfg_not_io_uring! {
         Ok(None)
     }
 }
+
+crate::sys::cfg_not_io_uring! {
+    #[cfg(all(test, feature = "fs", feature = "net", not(weft_loom)))]
+    mod tests_without_rings {
+        use crate::runtime::{Builder, FsBackend, IoBackend};
+        use std::io;
+
+        /// Where the engine is not compiled (another OS, weft without its
+        /// `io-uring` feature, the forced fallback, Miri), a runtime that
+        /// requires rings fails to build and says what they need; one
+        /// that merely prefers them builds without.
+        #[test]
+        fn a_runtime_that_requires_rings_fails_to_build_and_says_why() {
+            let mut files = Builder::new_current_thread();
+            files.fs_backend(FsBackend::IoUring);
+            let mut sockets = Builder::new_current_thread();
+            sockets.enable_io().io_backend(IoBackend::Uring);
+            for mut builder in [files, sockets] {
+                let err = builder.build().expect_err("no rings in this build");
+                assert_eq!(err.kind(), io::ErrorKind::Unsupported);
+                assert!(err.to_string().contains("feature `io-uring`"), "{err}");
+            }
+            let rt = Builder::new_current_thread()
+                .enable_io()
+                .fs_backend(FsBackend::Auto)
+                .build()
+                .expect("Auto falls back to the blocking pool");
+            assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+        }
+    }
+}
