@@ -28,7 +28,8 @@ weft-bench/README.md for the method and what each row measures.
                    workload to the end, the same for every runtime (memory
                    children and wrk compete with it too); the header, the
                    Markdown and the JSON (\"load\": true) say so
-  --filter NAME    only the workloads whose name contains NAME
+  --filter NAME    only the workloads whose name contains NAME (or one of
+                   several, comma-separated: NAME,NAME)
   --json PATH      where to write the results (default bench-results.json)
   --svg PATH       where to write the chart (default: PATH of --json, .svg);
                    the Markdown table goes next to the JSON (.md)

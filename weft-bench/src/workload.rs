@@ -437,13 +437,19 @@ pub fn all() -> Vec<Entry> {
 pub const PENDING: &[(&str, &str)] = &[];
 
 /// The entries whose name, or one of whose rows' names, contains `filter`
-/// (all when `None`).
+/// or one of its comma-separated parts (all when `None`), in the order of
+/// `entries`.
 pub fn select(entries: Vec<Entry>, filter: Option<&str>) -> Vec<Entry> {
     match filter {
         None => entries,
-        Some(f) => entries
+        Some(filter) => entries
             .into_iter()
-            .filter(|e| e.name.contains(f) || e.row_names().any(|n| n.contains(f)))
+            .filter(|e| {
+                filter
+                    .split(',')
+                    .filter(|part| !part.is_empty())
+                    .any(|f| e.name.contains(f) || e.row_names().any(|n| n.contains(f)))
+            })
             .collect(),
     }
 }
@@ -537,6 +543,11 @@ mod tests {
             .map(|e| e.name)
             .collect();
         assert_eq!(http, ["hyper_hello"], "a row's name selects its entry");
+        let several: Vec<_> = select(all(), Some("ping_pong,yield_many"))
+            .iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(several, ["yield_many", "ping_pong"], "in the run's order");
         assert_eq!(select(all(), None).len(), all().len());
         assert_eq!(
             find("yield_many").map(|e| e.group),
