@@ -93,11 +93,7 @@ rt_test! {
 
     fn connection_refused_is_an_error(rt: &Runtime) {
         rt.block_on(async {
-            // Bind then drop: nobody listens on that port now.
-            let addr = {
-                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                listener.local_addr().unwrap()
-            };
+            let (_holder, addr) = refusing_addr();
             let err = TcpStream::connect(addr).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err}");
         });
@@ -348,10 +344,7 @@ rt_test! {
             assert_eq!(stream.peer_addr().unwrap(), addr);
             assert_eq!(stream.linger().unwrap(), Some(Duration::from_secs(1)));
 
-            let refused = {
-                let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-                probe.local_addr().unwrap()
-            };
+            let (_holder, refused) = refusing_addr();
             let err = weft::net::TcpSocket::new_v4()
                 .unwrap()
                 .connect(refused)

@@ -12,6 +12,20 @@ pub(crate) async fn tcp_pair() -> (TcpStream, TcpStream) {
     (client, server)
 }
 
+/// An address on 127.0.0.1 that refuses TCP connections for as long as
+/// the returned socket lives: the socket is bound there and does not
+/// listen, so a connect is answered with a reset (`ConnectionRefused`),
+/// and no other socket can bind the port meanwhile (the holder does not
+/// set `SO_REUSEADDR`). A listener bound and dropped does not give this:
+/// its port is free again at once, and a test running in parallel may be
+/// given it and accept the connect.
+pub(crate) fn refusing_addr() -> (weft::net::TcpSocket, std::net::SocketAddr) {
+    let holder = weft::net::TcpSocket::new_v4().unwrap();
+    holder.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = holder.local_addr().unwrap();
+    (holder, addr)
+}
+
 // ---------------------------------------------------------------------------
 // Which backend moves a stream's bytes (`weft::runtime::IoBackend`)
 // ---------------------------------------------------------------------------

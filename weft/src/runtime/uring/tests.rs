@@ -1057,8 +1057,9 @@ fn a_close_is_an_operation_of_the_ring_and_a_shutdown_is_not() {
 
 /// A connect is one operation of the ring that ends with the kernel's own
 /// outcome (no wait for writability, no `SO_ERROR`): connected to a
-/// listener, refused by a port nobody listens on; the write side made for
-/// it goes with it.
+/// listener, refused by a port nobody listens on (held by a bound socket
+/// that does not listen, so no test running in parallel can be given the
+/// port); the write side made for it goes with it.
 #[test]
 fn a_connect_is_one_operation_of_the_ring() {
     on_each_socket_flavor(|flavor| async move {
@@ -1074,6 +1075,9 @@ fn a_connect_is_one_operation_of_the_ring() {
         drop(stream);
         drop(listener);
 
+        let holder = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        holder.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into()).unwrap();
+        let addr = holder.local_addr().unwrap().as_socket().unwrap();
         let socket = crate::sys::nonblocking_tcp_socket(socket2::Domain::IPV4).unwrap();
         let stream = super::stream::RingStream::new(socket.as_raw_fd(), &ring());
         stream.start_connect(&addr);
