@@ -131,8 +131,11 @@
 //!   blocking-pool threads `weft-blocking` (tokio names both
 //!   `tokio-runtime-worker`); `Builder::thread_name` names both, as in
 //!   tokio.
-//! * **Files.** `tokio::fs` submits its operations to io_uring where the
-//!   kernel allows it, instead of a blocking-pool thread per call.
+//! * **Files.** With the feature `io-uring` (not in `full`, as in tokio,
+//!   but without tokio's `--cfg tokio_unstable`), `tokio::fs` submits its
+//!   operations to io_uring where the kernel allows it, instead of a
+//!   blocking-pool thread per call; without it, files run on the blocking
+//!   pool as in tokio.
 //! * **Readiness.** A TCP read that empties the receive queue forgets the
 //!   read readiness at once (Linux's `TCP_INQ` says so), where tokio keeps
 //!   it until a read returns `WouldBlock`; and the readiness waits
