@@ -95,9 +95,9 @@
 //! # Differences from tokio
 //!
 //! * tokio runs every file call on its blocking pool (its io_uring support
-//!   is experimental and behind a `--cfg`); weft submits the calls listed
-//!   above to io_uring where it can, which saves a thread round trip per
-//!   call. Results and errors are the same. On the ring, a dropped read
+//!   is experimental and behind a `--cfg`); weft, with its feature
+//!   `io-uring` (in `full`), submits the calls listed above to io_uring
+//!   where it can, which saves a thread round trip per call. Results and errors are the same. On the ring, a dropped read
 //!   is cancelled, while a dropped write, `sync_all`, open, rename or
 //!   removal still completes once submitted, as on the pool; a dropped
 //!   multi-step call ([`write()`], or a [`File`] write the OS took only

@@ -941,8 +941,8 @@ impl Builder {
     }
 
     /// Chooses the engine of `weft::fs` on this runtime (default
-    /// [`FsBackend::Auto`]: io_uring where the kernel allows it, else the
-    /// blocking pool). With io_uring every worker thread (the one thread of
+    /// [`FsBackend::Auto`]: io_uring where the kernel allows it and weft
+    /// has its feature `io-uring`, else the blocking pool). With io_uring every worker thread (the one thread of
     /// a `current_thread` runtime) owns a ring, and the runtime has an I/O
     /// driver for the rings to wait in even without [`enable_io`]. The
     /// choice is made once, by [`build`], which fails if
@@ -985,8 +985,8 @@ impl Builder {
     }
 
     /// Chooses the engine of this runtime's TCP and Unix stream sockets
-    /// (default [`IoBackend::Auto`]: io_uring where the kernel allows it,
-    /// else epoll). With io_uring every worker thread (the one thread of a
+    /// (default [`IoBackend::Auto`], which is epoll for now; io_uring needs
+    /// weft's feature `io-uring`). With io_uring every worker thread (the one thread of a
     /// `current_thread` runtime) owns a ring, shared with `fs`; reads,
     /// writes, connects and accepts are operations on it (see
     /// [`IoBackend`] for what that changes). The choice is made once, by
