@@ -40,6 +40,7 @@
 //! Two threads may call `block_on` at once; the one without the core polls
 //! its own future and waits for the core (woken when it is put back).
 
+use super::countdown::Countdown;
 use super::inject::Inject;
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use crate::runtime::blocking::Spawner;
@@ -88,7 +89,8 @@ pub(crate) struct Handle {
 /// Owned by the driving thread.
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
-    tick: u32,
+    /// The inject queue first every `global_queue_interval` ticks.
+    inject_tick: Countdown,
     stats: Stats,
     driver: Option<Driver>,
 }
@@ -118,7 +120,7 @@ impl CurrentThread {
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
-            tick: 0,
+            inject_tick: Countdown::default(),
             stats: Stats::new(&handle.config.metrics),
             driver: Some(driver),
         });
@@ -404,9 +406,11 @@ impl Context {
     fn next_task(&self) -> Option<(Notified<Arc<Handle>>, PollStart)> {
         let mut core = self.core.borrow_mut();
         let core = core.as_mut().expect("the core is installed while driving");
-        core.tick = core.tick.wrapping_add(1);
         let inject = &self.handle.inject;
-        let task = if core.tick % self.handle.config.global_queue_interval == 0 {
+        let task = if core
+            .inject_tick
+            .tick(self.handle.config.global_queue_interval)
+        {
             inject.pop().or_else(|| core.tasks.pop_front())
         } else {
             core.tasks.pop_front().or_else(|| inject.pop())

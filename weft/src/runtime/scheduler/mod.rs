@@ -1,5 +1,6 @@
 //! The schedulers, and the enums that dispatch between their flavors.
 
+mod countdown;
 pub(crate) mod current_thread;
 mod inject;
 pub(crate) mod local_set;

@@ -91,6 +91,7 @@ use super::worker_parker::{SharedDriver, WorkerParker};
 use super::{Handle, Remote};
 use crate::loom::{Mutex, Ordering::SeqCst};
 use crate::runtime::park::spin::Spinner;
+use crate::runtime::scheduler::countdown::Countdown;
 use crate::runtime::task::Notified;
 use crate::runtime::{context, coop, scheduler};
 use crate::util::rand::FastRand;
@@ -116,7 +117,10 @@ pub(super) struct Worker {
 
 /// What a worker's thread owns while running it.
 pub(super) struct Core {
-    tick: u32,
+    /// The driver check every `event_interval` ticks.
+    event_tick: Countdown,
+    /// The inject queue first every `global_queue_interval` ticks.
+    inject_tick: Countdown,
     lifo: Arc<LifoSlot<Arc<Handle>>>,
     /// Cleared after `MAX_LIFO_POLLS_PER_TICK` LIFO polls, and while
     /// deferred wakes are delivered; set again for each queued task.
@@ -210,8 +214,7 @@ impl Context {
         // close's unpark: it must not park.
         core.is_shutdown = handle.is_closed();
         while !core.is_shutdown {
-            core.tick = core.tick.wrapping_add(1);
-            if core.tick % config.event_interval == 0 {
+            if core.event_tick.tick(config.event_interval) {
                 core = self.park_timeout(core, Some(Duration::ZERO));
                 core.maintenance(&self.worker);
             }
@@ -567,7 +570,8 @@ impl Core {
             unpark: park.unparker(),
         };
         let core = Box::new(Core {
-            tick: 0,
+            event_tick: Countdown::default(),
+            inject_tick: Countdown::default(),
             lifo,
             lifo_enabled: true,
             run_queue,
@@ -598,7 +602,7 @@ impl Core {
     }
 
     fn next_task(&mut self, handle: &Handle) -> Option<Notified<Arc<Handle>>> {
-        if self.tick % handle.config.global_queue_interval == 0 {
+        if self.inject_tick.tick(handle.config.global_queue_interval) {
             // Fairness: tasks woken from other threads get a turn.
             match handle.shared.inject.pop() {
                 Some(task) => {
