@@ -40,7 +40,7 @@
 //! Two threads may call `block_on` at once; the one without the core polls
 //! its own future and waits for the core (woken when it is put back).
 
-use super::countdown::Countdown;
+use super::every_nth::EveryNth;
 use super::inject::Inject;
 use crate::loom::{AtomicBool, Mutex, Ordering::*};
 use crate::runtime::blocking::Spawner;
@@ -90,7 +90,7 @@ pub(crate) struct Handle {
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
     /// The inject queue first every `global_queue_interval` ticks.
-    inject_tick: Countdown,
+    inject_tick: EveryNth,
     stats: Stats,
     driver: Option<Driver>,
 }
@@ -120,7 +120,7 @@ impl CurrentThread {
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
-            inject_tick: Countdown::default(),
+            inject_tick: EveryNth::default(),
             stats: Stats::new(&handle.config.metrics),
             driver: Some(driver),
         });

@@ -1,7 +1,7 @@
 //! The schedulers, and the enums that dispatch between their flavors.
 
-mod countdown;
 pub(crate) mod current_thread;
+mod every_nth;
 mod inject;
 pub(crate) mod local_set;
 #[cfg(feature = "rt-multi-thread")]

@@ -91,7 +91,7 @@ use super::worker_parker::{SharedDriver, WorkerParker};
 use super::{Handle, Remote};
 use crate::loom::{Mutex, Ordering::SeqCst};
 use crate::runtime::park::spin::Spinner;
-use crate::runtime::scheduler::countdown::Countdown;
+use crate::runtime::scheduler::every_nth::EveryNth;
 use crate::runtime::task::Notified;
 use crate::runtime::{context, coop, scheduler};
 use crate::util::rand::FastRand;
@@ -118,9 +118,9 @@ pub(super) struct Worker {
 /// What a worker's thread owns while running it.
 pub(super) struct Core {
     /// The driver check every `event_interval` ticks.
-    event_tick: Countdown,
+    event_tick: EveryNth,
     /// The inject queue first every `global_queue_interval` ticks.
-    inject_tick: Countdown,
+    inject_tick: EveryNth,
     lifo: Arc<LifoSlot<Arc<Handle>>>,
     /// Cleared after `MAX_LIFO_POLLS_PER_TICK` LIFO polls, and while
     /// deferred wakes are delivered; set again for each queued task.
@@ -570,8 +570,8 @@ impl Core {
             unpark: park.unparker(),
         };
         let core = Box::new(Core {
-            event_tick: Countdown::default(),
-            inject_tick: Countdown::default(),
+            event_tick: EveryNth::default(),
+            inject_tick: EveryNth::default(),
             lifo,
             lifo_enabled: true,
             run_queue,

@@ -7,15 +7,15 @@
 //! divisions of the multi-thread loop took 42% of its samples (about 6%
 //! of the row). Counting costs an increment and a compare.
 
-/// Fires on every `n`-th call of [`tick`](Countdown::tick): the `n`-th,
+/// Fires on every `n`-th call of [`tick`](EveryNth::tick): the `n`-th,
 /// the `2n`-th, ... (as `tick % n == 0` for a tick counted from 1).
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Countdown {
+pub(crate) struct EveryNth {
     /// Calls since the last firing.
     count: u32,
 }
 
-impl Countdown {
+impl EveryNth {
     /// Counts one call; `true` on every `n`-th (`n` is at least 1: the
     /// builder rejects 0, which acts as 1).
     #[inline]
@@ -32,17 +32,17 @@ impl Countdown {
 
 #[cfg(test)]
 mod tests {
-    use super::Countdown;
+    use super::EveryNth;
 
     #[test]
     fn fires_on_every_nth_call() {
         for n in [1, 2, 3, 31, 61] {
-            let mut countdown = Countdown::default();
-            let fired: Vec<u32> = (1..=400).filter(|_| countdown.tick(n)).collect();
+            let mut every = EveryNth::default();
+            let fired: Vec<u32> = (1..=400).filter(|_| every.tick(n)).collect();
             let expected: Vec<u32> = (1..=400).filter(|i| i % n == 0).collect();
             assert_eq!(fired, expected, "n = {n}");
         }
-        let mut zero = Countdown::default();
+        let mut zero = EveryNth::default();
         assert!((0..5).all(|_| zero.tick(0)), "0 acts as 1");
     }
 }
