@@ -487,6 +487,125 @@ rt_test! {
         assert_eq!(n, 1);
     }
 
+    // The polled task's own deferred wake skips the waker: its harness
+    // queues it after the poll (`runtime::context`, rule 7). These check
+    // that path's edges: a yield under another waker, two in one poll, an
+    // abort or a shutdown while the yield waits for the driver check.
+
+    fn a_yield_under_a_foreign_waker_wakes_that_waker(rt: &Runtime) {
+        let _watchdog = Watchdog::new("a_yield_under_a_foreign_waker_wakes_that_waker");
+        /// Counts wakes of its own waker, and wakes the task's after.
+        struct Relay(std::task::Waker, AtomicUsize);
+        impl std::task::Wake for Relay {
+            fn wake(self: Arc<Self>) {
+                self.wake_by_ref();
+            }
+            fn wake_by_ref(self: &Arc<Self>) {
+                self.1.fetch_add(1, SeqCst);
+                self.0.wake_by_ref();
+            }
+        }
+        let wakes = rt.block_on(async {
+            weft::spawn(async {
+                let mut yielded = std::pin::pin!(yield_now());
+                let relay = poll_fn(|cx| {
+                    Poll::Ready(Arc::new(Relay(cx.waker().clone(), AtomicUsize::new(0))))
+                })
+                .await;
+                let waker = std::task::Waker::from(relay.clone());
+                poll_fn(|_| {
+                    // The yield sees the relay's waker, not the task's: it
+                    // must defer (and wake) that one.
+                    let mut foreign = std::task::Context::from_waker(&waker);
+                    yielded.as_mut().poll(&mut foreign)
+                })
+                .await;
+                relay.1.load(SeqCst)
+            })
+            .await
+            .unwrap()
+        });
+        assert_eq!(wakes, 1, "the yield woke the waker it was polled with");
+    }
+
+    fn two_yields_in_one_poll_repoll_the_task_once(rt: &Runtime) {
+        let _watchdog = Watchdog::new("two_yields_in_one_poll_repoll_the_task_once");
+        let counters = Counters::new();
+        rt.block_on(async {
+            weft::spawn(Counted::new(&counters, async {
+                weft::join!(yield_now(), yield_now());
+            }))
+            .await
+            .unwrap();
+        });
+        assert_eq!(counters.polls(), 2, "one poll yielding twice, one completing");
+        assert_eq!(counters.drops(), 1);
+    }
+
+    fn a_task_aborted_while_its_yield_is_deferred_is_cancelled_once(rt: &Runtime) {
+        let _watchdog = Watchdog::new("a_task_aborted_while_its_yield_is_deferred_is_cancelled_once");
+        for _ in 0..50 {
+            let counters = Counters::new();
+            rt.block_on(async {
+                let yielder = weft::spawn(Counted::new(&counters, async {
+                    loop {
+                        yield_now().await;
+                    }
+                }));
+                yield_until(|| counters.polls() >= 2).await;
+                yielder.abort();
+                let error = yielder.await.unwrap_err();
+                assert!(error.is_cancelled(), "{error:?}");
+            });
+            assert_eq!(counters.drops(), 1);
+        }
+    }
+
+    fn nested_local_sets_keep_each_tasks_yield_apart(rt: &Runtime) {
+        let _watchdog = Watchdog::new("nested_local_sets_keep_each_tasks_yield_apart");
+        let outer = Counters::new();
+        let inner = Counters::new();
+        let local = LocalSet::new();
+        let (o, i) = (outer.clone(), inner.clone());
+        local.block_on(rt, async move {
+            task::spawn_local(Counted::new(&o, async move {
+                // In one poll this task yields, then drives a LocalSet of
+                // its own whose task runs to completion: the nested poll
+                // must leave this task's yield in place, since nothing
+                // else wakes it.
+                let nested = LocalSet::new();
+                nested.spawn_local(Counted::new(&i, async {}));
+                weft::join!(yield_now(), nested);
+                yield_now().await;
+            }))
+            .await
+            .unwrap();
+        });
+        assert_eq!(outer.polls(), 3, "two yields, then done");
+        assert_eq!((inner.polls(), outer.drops(), inner.drops()), (1, 1, 1));
+    }
+}
+
+rt_test! {
+    fn shutdown_drops_tasks_whose_yields_are_deferred(rt: Runtime) {
+        let _watchdog = Watchdog::new("shutdown_drops_tasks_whose_yields_are_deferred");
+        let counters = Counters::new();
+        rt.block_on(async {
+            for _ in 0..20 {
+                weft::spawn(Counted::new(&counters, async {
+                    loop {
+                        yield_now().await;
+                    }
+                }));
+            }
+            yield_until(|| counters.polls() >= 100).await;
+        });
+        drop(rt);
+        assert_eq!(counters.drops(), 20, "every yielding task dropped at shutdown");
+    }
+}
+
+rt_test! {
     // -----------------------------------------------------------------------
     // LocalSet
     // -----------------------------------------------------------------------

@@ -45,14 +45,23 @@
 //!    again until it drives once more. The park hooks, user code the
 //!    scheduler calls between tasks, run under [`run_scheduler_hook`], which
 //!    turns `defer` off for their duration alone.
+//! 7. A waker of the task being polled is not kept: `defer` only notes that
+//!    the poll deferred its task's own wake, and when the poll returns
+//!    `Pending` the harness puts the task itself in the list
+//!    ([`defer_yielded`], `task::yielded`), one state transition instead of
+//!    a waker's three atomic operations. If `defer` was turned off
+//!    meanwhile (rule 6), `defer_yielded` refuses and the harness queues
+//!    the task at once, at the back, as a wake while running would.
 
 use super::{messages, scheduler};
-use crate::runtime::task::raw::RawTask;
-use crate::runtime::task::Id;
+use crate::runtime::task::raw::{Header, RawTask};
+use crate::runtime::task::{Id, YieldedTask};
 use crate::runtime::watchdog::ThreadWatch;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::task::Waker;
 
 struct Context {
@@ -60,14 +69,59 @@ struct Context {
     /// Nesting depth of `current` guards, to catch out-of-order drops.
     depth: Cell<usize>,
     scheduler: Cell<*const scheduler::Context>,
-    task: Cell<Option<RawTask>>,
+    task: Cell<CurrentTask>,
     poll_watch: Cell<*const ThreadWatch>,
     in_runtime: Cell<bool>,
     /// Whether a scheduler defers wakes on this thread (rule 1).
     defer_enabled: Cell<bool>,
     /// Deferred wakers, woken after the next driver check.
-    deferred: RefCell<Vec<Waker>>,
+    deferred: RefCell<VecDeque<Waker>>,
+    /// Tasks that deferred their own wake (rule 7), queued after the next
+    /// driver check. A list of its own: an entry is one pointer, where an
+    /// enum beside the wakers was built on the stack and copied in, a
+    /// store-forwarding stall on every yield.
+    yielded: RefCell<VecDeque<YieldedTask>>,
 }
+
+/// The `task` fact: the task polled (or dropped) on this thread, if any,
+/// with two flags in the low bits of its header pointer (headers are
+/// aligned to 8): whether this is a poll, and whether the poll deferred
+/// its task's own wake (rule 7).
+#[derive(Clone, Copy)]
+struct CurrentTask(*mut Header);
+
+impl CurrentTask {
+    const POLLING: usize = 0b01;
+    const YIELDED: usize = 0b10;
+    const NONE: CurrentTask = CurrentTask(std::ptr::null_mut());
+
+    fn new(task: RawTask, polling: bool) -> CurrentTask {
+        let flags = if polling { Self::POLLING } else { 0 };
+        CurrentTask(task.header_ptr().as_ptr().map_addr(|addr| addr | flags))
+    }
+
+    fn task(self) -> Option<RawTask> {
+        let ptr = self
+            .0
+            .map_addr(|addr| addr & !(Self::POLLING | Self::YIELDED));
+        // SAFETY: the pointer of a `RawTask` stored by `new`, which the
+        // guard that stored it keeps alive while it is current.
+        NonNull::new(ptr).map(|ptr| unsafe { RawTask::from_raw(ptr) })
+    }
+
+    fn has(self, flag: usize) -> bool {
+        self.0.addr() & flag != 0
+    }
+
+    fn with(self, flag: usize) -> CurrentTask {
+        CurrentTask(self.0.map_addr(|addr| addr | flag))
+    }
+}
+
+const _: () = assert!(
+    std::mem::align_of::<Header>() >= 4,
+    "room for CurrentTask's flags"
+);
 
 impl Context {
     const fn new() -> Context {
@@ -75,11 +129,12 @@ impl Context {
             current: RefCell::new(None),
             depth: Cell::new(0),
             scheduler: Cell::new(std::ptr::null()),
-            task: Cell::new(None),
+            task: Cell::new(CurrentTask::NONE),
             poll_watch: Cell::new(std::ptr::null()),
             in_runtime: Cell::new(false),
             defer_enabled: Cell::new(false),
-            deferred: RefCell::new(Vec::new()),
+            deferred: RefCell::new(VecDeque::new()),
+            yielded: RefCell::new(VecDeque::new()),
         }
     }
 }
@@ -243,22 +298,26 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
 /// Restores the previous current task when dropped, and ends the poll's
 /// mark in the long-poll watchdog's slot if it made one.
 pub(crate) struct CurrentTaskGuard {
-    previous: Option<RawTask>,
+    previous: CurrentTask,
     task: RawTask,
     /// The slot that marked this poll, or null.
     watch: *const ThreadWatch,
+    /// `finish` did what dropping does.
+    ended: bool,
 }
 
 /// Records the task whose future is being dropped on this thread. The
 /// caller holds a reference to it until the guard drops.
 pub(crate) fn set_current_task(task: RawTask) -> CurrentTaskGuard {
+    // Not a poll: nothing would take up a deferred own wake (rule 7).
     let previous = CONTEXT
-        .try_with(|cx| cx.task.replace(Some(task)))
-        .unwrap_or(None);
+        .try_with(|cx| cx.task.replace(CurrentTask::new(task, false)))
+        .unwrap_or(CurrentTask::NONE);
     CurrentTaskGuard {
         previous,
         task,
         watch: std::ptr::null(),
+        ended: false,
     }
 }
 
@@ -268,7 +327,7 @@ pub(crate) fn set_current_task(task: RawTask) -> CurrentTaskGuard {
 /// the guard drops, which must be before the task can complete.
 pub(crate) fn enter_task_poll(task: RawTask, now_ns: Option<u64>) -> CurrentTaskGuard {
     let entered = CONTEXT.try_with(|cx| {
-        let previous = cx.task.replace(Some(task));
+        let previous = cx.task.replace(CurrentTask::new(task, true));
         let watch = cx.poll_watch.get();
         // SAFETY: an installed pointer is valid until its install guard
         // drops, which outlives every poll made on this thread meanwhile
@@ -276,21 +335,46 @@ pub(crate) fn enter_task_poll(task: RawTask, now_ns: Option<u64>) -> CurrentTask
         let marked = !watch.is_null() && unsafe { &*watch }.poll_started(task.header_ptr(), now_ns);
         (previous, if marked { watch } else { std::ptr::null() })
     });
-    let (previous, watch) = entered.unwrap_or((None, std::ptr::null()));
+    let (previous, watch) = entered.unwrap_or((CurrentTask::NONE, std::ptr::null()));
     CurrentTaskGuard {
         previous,
         task,
         watch,
+        ended: false,
     }
 }
 
-impl Drop for CurrentTaskGuard {
-    fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|cx| cx.task.set(self.previous));
+impl CurrentTaskGuard {
+    /// Ends the poll as dropping the guard would, and returns whether it
+    /// deferred its task's own wake (rule 7). Takes `&mut self`: moving a
+    /// guard just written by `enter_task_poll` into a by-value call copied
+    /// it back in a piece wider than its writes, a store-forwarding stall.
+    #[inline]
+    pub(crate) fn finish(&mut self) -> bool {
+        let yielded = self.restore();
+        self.ended = true;
+        yielded
+    }
+
+    #[inline]
+    fn restore(&self) -> bool {
+        let ended = CONTEXT
+            .try_with(|cx| cx.task.replace(self.previous))
+            .unwrap_or(CurrentTask::NONE);
         // SAFETY: as in `enter_task_poll`: the install guard outlives this
         // poll, and the task is alive (the caller's reference).
         if let Some(watch) = unsafe { self.watch.as_ref() } {
             watch.poll_ended(self.task.header_ptr());
+        }
+        ended.has(CurrentTask::YIELDED)
+    }
+}
+
+impl Drop for CurrentTaskGuard {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.ended {
+            self.restore();
         }
     }
 }
@@ -327,7 +411,7 @@ pub(crate) struct PollWatchPause {
 
 #[cfg(feature = "rt-multi-thread")]
 pub(crate) fn pause_poll_watch() -> PollWatchPause {
-    let found = CONTEXT.try_with(|cx| (cx.poll_watch.get(), cx.task.get()));
+    let found = CONTEXT.try_with(|cx| (cx.poll_watch.get(), cx.task.get().task()));
     let (watch, task) = found.unwrap_or((std::ptr::null(), None));
     // SAFETY: as in `enter_task_poll`.
     match (unsafe { watch.as_ref() }, task) {
@@ -358,7 +442,7 @@ impl Drop for PollWatchPause {
 
 /// Runs `f` with the task being polled on this thread, if any.
 pub(crate) fn with_current_task<R>(f: impl FnOnce(Option<RawTask>) -> R) -> R {
-    f(CONTEXT.try_with(|cx| cx.task.get()).unwrap_or(None))
+    f(CONTEXT.try_with(|cx| cx.task.get().task()).unwrap_or(None))
 }
 
 pub(crate) fn current_task_id() -> Option<Id> {
@@ -373,17 +457,45 @@ pub(crate) fn defer(waker: &Waker) {
         if !cx.defer_enabled.get() {
             return false;
         }
+        // Rule 7: the polled task's own waker.
+        let current = cx.task.get();
+        if current.has(CurrentTask::POLLING)
+            && current
+                .task()
+                .is_some_and(|task| crate::runtime::task::is_waker_of(waker, task))
+        {
+            cx.task.set(current.with(CurrentTask::YIELDED));
+            return true;
+        }
         let mut deferred = cx.deferred.borrow_mut();
         // A task that yields twice before the driver check (e.g. two
         // `yield_now` in one `join!`) needs one wake.
-        if !deferred.last().is_some_and(|last| last.will_wake(waker)) {
-            deferred.push(waker.clone());
+        if !deferred.back().is_some_and(|last| last.will_wake(waker)) {
+            deferred.push_back(waker.clone());
         }
         true
     });
     if !matches!(deferred, Ok(true)) {
         // Rules 1 and 5.
         waker.wake_by_ref();
+    }
+}
+
+/// Puts `task`, which deferred its own wake in the poll that just returned
+/// (rule 7), in the deferred list; if `defer` is off on this thread (or
+/// the thread-locals are gone) hands it back to be queued at once.
+pub(crate) fn defer_yielded(task: YieldedTask) -> Result<(), YieldedTask> {
+    let mut task = Some(task);
+    let _ = CONTEXT.try_with(|cx| {
+        if cx.defer_enabled.get() {
+            if let Some(task) = task.take() {
+                cx.yielded.borrow_mut().push_back(task);
+            }
+        }
+    });
+    match task {
+        None => Ok(()),
+        Some(task) => Err(task),
     }
 }
 
@@ -466,33 +578,33 @@ impl Drop for DeferGuard {
 /// Wakes every deferred waker; returns whether there were any. The scheduler
 /// calls this right after each park / driver check.
 pub(crate) fn wake_deferred() -> bool {
-    // Taken out first: the wakes run scheduler code (which may borrow this
-    // thread's context again) with no borrow held here.
-    let mut wakers = CONTEXT
-        .try_with(|cx| std::mem::take(&mut *cx.deferred.borrow_mut()))
-        .unwrap_or_default();
-    if wakers.is_empty() {
-        return false;
-    }
-    for waker in wakers.drain(..) {
-        waker.wake();
-    }
-    // Hand the allocation back for the next round, unless the wakes
-    // deferred something meanwhile.
-    let _ = CONTEXT.try_with(|cx| {
-        let mut deferred = cx.deferred.borrow_mut();
-        if deferred.capacity() == 0 {
-            *deferred = wakers;
+    let tasks = deliver(|cx| &cx.yielded, YieldedTask::resume);
+    let wakers = deliver(|cx| &cx.deferred, Waker::wake);
+    tasks || wakers
+}
+
+/// Delivers the entries one deferred list holds now (those deferred by
+/// the deliveries wait for the next call); returns whether there were any.
+/// Each is popped with its own short borrow: deliveries run scheduler code,
+/// which may borrow this thread's context again. (Taking the whole list out
+/// and handing it back moved it through the stack in pieces, a
+/// store-forwarding stall on each call.)
+fn deliver<T>(list: fn(&Context) -> &RefCell<VecDeque<T>>, each: fn(T)) -> bool {
+    let pending = CONTEXT.try_with(|cx| list(cx).borrow().len()).unwrap_or(0);
+    for _ in 0..pending {
+        match CONTEXT.try_with(|cx| list(cx).borrow_mut().pop_front()) {
+            Ok(Some(entry)) => each(entry),
+            _ => break,
         }
-    });
-    true
+    }
+    pending != 0
 }
 
 /// Whether anything is deferred (the scheduler must not block in park while
 /// this is true: it parks with a zero timeout instead).
 pub(crate) fn has_deferred() -> bool {
     CONTEXT
-        .try_with(|cx| !cx.deferred.borrow().is_empty())
+        .try_with(|cx| !cx.yielded.borrow().is_empty() || !cx.deferred.borrow().is_empty())
         .unwrap_or(false)
 }
 

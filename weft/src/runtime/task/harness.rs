@@ -15,7 +15,7 @@
 use super::error::JoinError;
 use super::raw::{Cell, Header, PanicPayload, RawTask, TrackedCell, Vtable};
 use super::state::{OutputKind, TransitionToIdle, TransitionToRunning};
-use super::{waker, Notified, Schedule, Task};
+use super::{waker, Notified, Schedule, Task, YieldedTask};
 use crate::runtime::context;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -112,26 +112,50 @@ where
             meta.wait_record().clear();
             now
         });
+        // Set as the poll ends; beside the closure's result rather than in
+        // it, which would make the result a bigger value to move (copied
+        // back in a piece wider than its writes: a store-forwarding stall).
+        let yielded = std::cell::Cell::new(false);
         let result = catch_unwind(AssertUnwindSafe(|| {
-            // Dropped as the future's `poll` returns: before this thread
-            // may complete (and free) the task.
-            let _current = context::enter_task_poll(raw, now_ns);
-            // A tracked task's `tracing` span is entered for the poll.
-            // SAFETY: RUNNING: this thread owns the stage until the guard,
-            // dropped at the end of this closure, is gone (`task::trace`).
-            #[cfg(feature = "tracing")]
-            let _span = raw.meta().and_then(|meta| unsafe { meta.enter_span() });
-            self.cell().stage.with_mut(|stage| {
-                // SAFETY: RUNNING gives this thread the stage (rule 1), the
-                // stage holds the future until COMPLETE, and the cell never
-                // moves, so pinning it in place is sound.
-                let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
-                future.poll(&mut cx)
-            })
+            // Ended as the future's `poll` returns (`finish`, or dropped on
+            // unwind): before this thread may complete (and free) the task.
+            let mut current = context::enter_task_poll(raw, now_ns);
+            let poll = {
+                // A tracked task's `tracing` span is entered for the poll.
+                // SAFETY: RUNNING: this thread owns the stage until the
+                // guard, dropped at the end of this block, is gone
+                // (`task::trace`).
+                #[cfg(feature = "tracing")]
+                let _span = raw.meta().and_then(|meta| unsafe { meta.enter_span() });
+                self.cell().stage.with_mut(|stage| {
+                    // SAFETY: RUNNING gives this thread the stage (rule 1),
+                    // the stage holds the future until COMPLETE, and the
+                    // cell never moves, so pinning it in place is sound.
+                    let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
+                    future.poll(&mut cx)
+                })
+            };
+            yielded.set(current.finish());
+            poll
         }));
+        let yielded = yielded.get();
         match result {
-            Ok(Poll::Pending) => match self.header().state.transition_to_idle() {
+            Ok(Poll::Pending) => match self.header().state.transition_to_idle(yielded) {
                 TransitionToIdle::Ok => {}
+                TransitionToIdle::OkNotified if yielded => {
+                    // SAFETY: the transition made the entry's reference, and
+                    // the run reference goes with it (`task::yielded`).
+                    let task = unsafe { YieldedTask::new(raw) };
+                    if let Err(task) = context::defer_yielded(task) {
+                        // `defer` was turned off during the poll: queue it
+                        // now, at the back (`context`, rule 7).
+                        let raw = task.into_raw();
+                        // SAFETY: the entry's reference, as below.
+                        let notified = unsafe { Notified::from_raw(raw) };
+                        self.cell().scheduler.yield_now(notified);
+                        raw.drop_reference();
+                    }
+                }
                 TransitionToIdle::OkNotified => {
                     // Woken while running (often by itself, as `yield_now`
                     // does): go behind the tasks that are already ready.

@@ -3,7 +3,8 @@
 //! `state` holds the atomic protocol, `raw` the cell layout, `harness` the
 //! typed poll/complete/cancel code, `waker` the waker vtable, `list` the
 //! owner list used at shutdown, `join` the `JoinHandle`/`AbortHandle`,
-//! `error` the `JoinError` and `id` the task id. This file defines what a
+//! `error` the `JoinError`, `id` the task id and `yielded` the deferred
+//! entry of a task that deferred its own wake. This file defines what a
 //! scheduler sees of a task: [`Schedule`], [`Task`], [`Notified`] and
 //! [`bind`].
 
@@ -20,6 +21,7 @@ mod state;
 mod trace;
 pub(crate) mod wait_record;
 mod waker;
+mod yielded;
 
 #[cfg(all(test, not(weft_loom)))]
 mod cell_tests;
@@ -32,6 +34,8 @@ pub use error::JoinError;
 pub use id::{id, try_id, Id};
 pub use join::{AbortHandle, JoinHandle};
 pub(crate) use meta::{clock_ns, NewTaskMeta, SpawnKind, SpawnMeta, TaskMeta};
+pub(crate) use waker::is_waker_of;
+pub(crate) use yielded::YieldedTask;
 
 use raw::{Cell, RawTask};
 use std::future::Future;

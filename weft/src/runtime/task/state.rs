@@ -50,10 +50,13 @@
 //!    idle; if another thread is running it or it is complete (an inline
 //!    abort got there first) the entry just drops its reference.
 //! 4. **Idle.** After `Pending`, the runner clears `RUNNING`; if `NOTIFIED`
-//!    was set meanwhile, a new `Notified` is made with a reference of its
-//!    own, and the runner drops its run reference only after handing the
-//!    entry to the scheduler (rule 2's reason); if
-//!    `CANCELLED` was set, it keeps `RUNNING` and cancels instead.
+//!    was set meanwhile, or the poll deferred the task's own wake (it
+//!    yielded: `task::yielded`), `NOTIFIED` is set and a new `Notified` is
+//!    made with a reference of its own, and the runner drops its run
+//!    reference only after handing the entry to the scheduler (rule 2's
+//!    reason; a yielded task's entry waits in the thread's deferred list
+//!    first, with the run reference); if `CANCELLED` was set, it keeps
+//!    `RUNNING` and cancels instead.
 //! 5. **Cancel.** Abort sets `CANCELLED`. If the task is idle it also sets
 //!    `RUNNING`, and the aborting thread drops the future right away (tasks
 //!    whose future is not `Send` are scheduled instead, and dropped by their
@@ -231,20 +234,21 @@ impl State {
         })
     }
 
-    /// Rule 4: the poll returned `Pending`.
-    pub(super) fn transition_to_idle(&self) -> TransitionToIdle {
+    /// Rule 4: the poll returned `Pending`; `yielded`: it deferred the
+    /// task's own wake, which counts as a wake while running.
+    pub(super) fn transition_to_idle(&self, yielded: bool) -> TransitionToIdle {
         self.update(|s| {
             debug_assert!(s.is_running());
             if s.is_cancelled() {
                 return (TransitionToIdle::Cancelled, None);
             }
-            let idle = s.0 & !RUNNING;
-            if s.is_notified() {
+            if yielded || s.is_notified() {
+                let idle = (s.0 & !RUNNING) | NOTIFIED;
                 // A reference for the new Notified; the run reference stays
                 // with the caller until the entry is queued.
                 (TransitionToIdle::OkNotified, Some(Snapshot(idle).ref_inc()))
             } else {
-                let next = Snapshot(idle).ref_dec();
+                let next = Snapshot(s.0 & !RUNNING).ref_dec();
                 let outcome = if next.ref_count() == 0 {
                     TransitionToIdle::OkDealloc
                 } else {
@@ -518,7 +522,7 @@ mod tests {
         let s = State::new();
         assert_eq!(s.load().ref_count(), 3);
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(s.transition_to_idle(false), TransitionToIdle::Ok);
         assert_eq!(s.load().ref_count(), 2);
         // A by-ref wake on an idle task adds a reference for the Notified.
         assert_eq!(
@@ -547,17 +551,41 @@ mod tests {
             s.transition_to_notified_by_ref(),
             TransitionToNotified::DoNothing
         );
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::OkNotified);
+        assert_eq!(s.transition_to_idle(false), TransitionToIdle::OkNotified);
         // Owner, join handle, the new Notified, and the run reference the
         // caller still holds until the entry is queued.
         assert_eq!(s.load().ref_count(), 4);
     }
 
     #[test]
+    fn a_yielded_poll_goes_idle_notified_in_one_transition() {
+        let s = State::new();
+        let _ = s.transition_to_running();
+        assert_eq!(s.transition_to_idle(true), TransitionToIdle::OkNotified);
+        let after = s.load();
+        assert!(after.is_notified() && after.is_idle());
+        // As for a wake while running: the new entry's reference and the
+        // run reference, which the deferred entry keeps until delivered.
+        assert_eq!(after.ref_count(), 4);
+        // A wake meanwhile finds it notified and changes nothing.
+        assert_eq!(
+            s.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+
+        // Cancelled while running: the yield does not matter.
+        let s = State::new();
+        let _ = s.transition_to_running();
+        let _ = s.transition_to_cancelled(true);
+        assert_eq!(s.transition_to_idle(true), TransitionToIdle::Cancelled);
+    }
+
+    #[test]
     fn abort_idle_inline_and_queued() {
         let s = State::new();
         let _ = s.transition_to_running();
-        let _ = s.transition_to_idle();
+        let _ = s.transition_to_idle(false);
         assert_eq!(
             s.transition_to_cancelled(true),
             TransitionToCancelled::CancelNow
@@ -570,7 +598,7 @@ mod tests {
 
         let s = State::new();
         let _ = s.transition_to_running();
-        let _ = s.transition_to_idle();
+        let _ = s.transition_to_idle(false);
         assert_eq!(
             s.transition_to_cancelled(false),
             TransitionToCancelled::Submit
@@ -586,7 +614,7 @@ mod tests {
             s.transition_to_cancelled(true),
             TransitionToCancelled::DoNothing
         );
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::Cancelled);
+        assert_eq!(s.transition_to_idle(false), TransitionToIdle::Cancelled);
         assert!(s.load().is_running());
     }
 

@@ -30,6 +30,20 @@ pub(super) fn borrowed(ptr: NonNull<Header>) -> ManuallyDrop<Waker> {
     ManuallyDrop::new(unsafe { Waker::from_raw(raw) })
 }
 
+/// Whether `waker` is a waker of `task` (its borrowed poll waker or a
+/// clone): then `runtime::context::defer` can let the task's harness queue
+/// it after the poll instead of keeping a waker. Counted as the task's
+/// wake of itself for `tracing` (`console-subscriber`'s self-wakes).
+pub(crate) fn is_waker_of(waker: &Waker, task: RawTask) -> bool {
+    let own = std::ptr::eq(waker.data(), task.header_ptr().as_ptr() as *const ())
+        && std::ptr::eq(waker.vtable(), &VTABLE);
+    #[cfg(feature = "tracing")]
+    if own {
+        super::trace::waker_op(task, "waker.wake_by_ref");
+    }
+    own
+}
+
 /// # Safety
 ///
 /// `ptr` is the data pointer of a waker made by this module.
