@@ -47,11 +47,14 @@
 //!    turns `defer` off for their duration alone.
 //! 7. A waker of the task being polled is not kept: `defer` only notes that
 //!    the poll deferred its task's own wake, and when the poll returns
-//!    `Pending` the harness puts the task itself in the list
-//!    ([`defer_yielded`], `task::yielded`), one state transition instead of
-//!    a waker's three atomic operations. If `defer` was turned off
-//!    meanwhile (rule 6), `defer_yielded` refuses and the harness queues
-//!    the task at once, at the back, as a wake while running would.
+//!    `Pending` the harness hands the task itself to its scheduler's list
+//!    of yielded tasks, which the scheduler queues after its next driver
+//!    check (`Schedule::defer_yield`), or else puts it in this thread's
+//!    list ([`defer_yielded`], `task::yielded`): no waker's three atomic
+//!    operations. If `defer` was turned off meanwhile (rule 6),
+//!    `defer_yielded` refuses and the harness queues the task at once, at
+//!    the back, as a wake while running would. [`has_deferred`] covers
+//!    this thread's lists; each scheduler checks its own list too.
 
 use super::{messages, scheduler};
 use crate::runtime::task::raw::{Header, RawTask};

@@ -27,11 +27,14 @@
 //! Every task poll, and every poll of the root future, runs inside
 //! `coop::budget`, so a task that is always ready is made to yield after a
 //! bounded amount of work (`runtime::coop`). While driving, the scheduler
-//! holds `context::enable_defer`: `yield_now` then parks its waker in the
-//! thread's defer list, and the scheduler wakes those right after each
-//! park (`Context::park`); when the queues are empty but something is
-//! deferred, it parks with a zero timeout instead of blocking. The wakes
-//! push onto the local queue, so the core must not be borrowed then.
+//! holds `context::enable_defer`: a task's `yield_now` then lands in the
+//! core's list of yielded tasks (`Schedule::defer_yield`) and another
+//! deferred waker in the thread's defer list; right after each park
+//! (`Context::park`) the scheduler moves the former to the back of the
+//! local queue and wakes the latter; when the queues are empty but
+//! something is deferred, it parks with a zero timeout instead of
+//! blocking. The wakes push onto the local queue, so the core must not be
+//! borrowed then.
 //!
 //! Fairness: a task woken on this thread runs after at most the tasks
 //! already in the local queue; one woken from another thread, after at most
@@ -89,6 +92,9 @@ pub(crate) struct Handle {
 /// Owned by the driving thread.
 struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
+    /// Tasks that deferred their own wake (yielded), queued after the next
+    /// driver check (`Schedule::defer_yield`).
+    yielded: Vec<Notified<Arc<Handle>>>,
     /// The inject queue first every `global_queue_interval` ticks.
     inject_tick: EveryNth,
     stats: Stats,
@@ -120,6 +126,7 @@ impl CurrentThread {
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
+            yielded: Vec::new(),
             inject_tick: EveryNth::default(),
             stats: Stats::new(&handle.config.metrics),
             driver: Some(driver),
@@ -197,6 +204,7 @@ impl CurrentThread {
             while let Some(task) = core.tasks.pop_front() {
                 drop(task);
             }
+            core.yielded.clear();
             // Put it back so a concurrent `block_on` (on a `Handle` clone)
             // still finds a core, now with nothing to run.
             self.put_core(core);
@@ -294,6 +302,21 @@ impl Schedule for Arc<Handle> {
         }
     }
 
+    fn defer_yield(&self, task: Notified<Self>) -> Option<Notified<Self>> {
+        context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self) => {
+                match cx.core.try_borrow_mut().as_deref_mut() {
+                    Ok(Some(core)) => {
+                        core.yielded.push(task);
+                        None
+                    }
+                    _ => Some(task),
+                }
+            }
+            _ => Some(task),
+        })
+    }
+
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.owned.remove(task)
     }
@@ -363,7 +386,7 @@ impl<'a> CoreGuard<'a> {
             }
             for _ in 0..handle.config.event_interval {
                 let Some((task, start)) = cx.next_task() else {
-                    if context::has_deferred() {
+                    if cx.has_yielded() || context::has_deferred() {
                         // Yielded tasks wait for a driver check: check
                         // without blocking (which then wakes them).
                         cx.park(Some(std::time::Duration::ZERO));
@@ -402,6 +425,14 @@ impl Context {
         self.core.borrow().is_some()
     }
 
+    /// Whether tasks yielded since the last driver check.
+    fn has_yielded(&self) -> bool {
+        self.core
+            .borrow()
+            .as_ref()
+            .is_some_and(|core| !core.yielded.is_empty())
+    }
+
     /// The next task to poll, its poll started in the counters.
     fn next_task(&self) -> Option<(Notified<Arc<Handle>>, PollStart)> {
         let mut core = self.core.borrow_mut();
@@ -431,8 +462,9 @@ impl Context {
         }
     }
 
-    /// Parks on the driver, then wakes the tasks that deferred their wake
-    /// until this driver check (`yield_now`). The driver is taken out of
+    /// Parks on the driver, then queues the tasks that yielded and wakes
+    /// those that deferred their wake otherwise, until this driver check
+    /// (`yield_now`). The driver is taken out of
     /// the core first, and the core is not borrowed during the deferred
     /// wakes: events the driver delivers and the deferred wakes both wake
     /// tasks, which borrow the core to queue.
@@ -503,6 +535,14 @@ impl Context {
         // which skips `epoll_wait` when no socket is registered).
         #[cfg(any(feature = "fs", feature = "net"))]
         self.handle.driver.reap_ring(0);
+        if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.stats.local_schedules += core.yielded.len();
+            // A loop: `VecDeque::extend` from a drain is a slow generic
+            // path for the one or few tasks that usually wait here.
+            for task in core.yielded.drain(..) {
+                core.tasks.push_back(task);
+            }
+        }
         context::wake_deferred();
     }
 }

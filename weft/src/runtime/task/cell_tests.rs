@@ -403,6 +403,39 @@ fn self_wake_keeps_the_cell_alive_during_yield_now() {
     assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
 }
 
+#[test]
+fn a_deferred_yield_keeps_the_cell_alive_during_its_delivery() {
+    use crate::runtime::context;
+    let shared = inline_shared();
+    let counts = Counters::new();
+    let counts2 = counts.clone();
+    let (handle, notified) = bind(
+        &shared.owned,
+        async move {
+            counts2.polls.fetch_add(1, SeqCst);
+            crate::task::yield_now().await;
+            counts2.polls.fetch_add(1, SeqCst);
+        },
+        Inline(shared.clone()),
+        None,
+    );
+    drop(handle);
+    // As a scheduler driving this thread would: yields wait for the
+    // delivery. `Inline` keeps no list of its own, so the task goes to the
+    // thread's deferred list (`task::yielded`).
+    let defer = context::enable_defer();
+    notified.expect("open").run();
+    assert_eq!(counts.polls(), 1);
+    assert!(context::has_deferred(), "the yield waits for the delivery");
+    // The entry runs and completes inside `schedule`, and the cell is
+    // freed once the delivery drops its second reference.
+    assert!(context::wake_deferred());
+    assert_eq!(counts.polls(), 2);
+    assert_eq!(shared.runs.load(SeqCst), 1);
+    assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");
+    drop(defer);
+}
+
 /// A future whose cell is over-aligned, so a tracked cell has padding
 /// between its `TaskMeta` and its header.
 #[repr(align(64))]

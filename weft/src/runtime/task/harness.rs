@@ -142,18 +142,25 @@ where
         match result {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle(yielded) {
                 TransitionToIdle::Ok => {}
-                TransitionToIdle::OkNotified if yielded => {
-                    // SAFETY: the transition made the entry's reference, and
-                    // the run reference goes with it (`task::yielded`).
-                    let task = unsafe { YieldedTask::new(raw) };
-                    if let Err(task) = context::defer_yielded(task) {
-                        // `defer` was turned off during the poll: queue it
-                        // now, at the back (`context`, rule 7).
-                        let raw = task.into_raw();
-                        // SAFETY: the entry's reference, as below.
-                        let notified = unsafe { Notified::from_raw(raw) };
-                        self.cell().scheduler.yield_now(notified);
-                        raw.drop_reference();
+                TransitionToIdle::OkYielded => {
+                    // SAFETY: the transition gave the run reference to the
+                    // entry.
+                    let notified = unsafe { Notified::from_raw(raw) };
+                    // The scheduler's own list, or else this thread's.
+                    if let Some(notified) = self.cell().scheduler.defer_yield(notified) {
+                        // A second reference, for the delivery.
+                        raw.state().ref_inc();
+                        // SAFETY: the entry's and that one.
+                        let task = unsafe { YieldedTask::new(notified.into_raw()) };
+                        if let Err(task) = context::defer_yielded(task) {
+                            // `defer` was turned off during the poll: queue
+                            // it now, at the back (`context`, rule 7).
+                            let raw = task.into_raw();
+                            // SAFETY: the entry's reference, as below.
+                            let notified = unsafe { Notified::from_raw(raw) };
+                            self.cell().scheduler.yield_now(notified);
+                            raw.drop_reference();
+                        }
                     }
                 }
                 TransitionToIdle::OkNotified => {

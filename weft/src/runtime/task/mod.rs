@@ -87,6 +87,17 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
         self.schedule(task);
     }
 
+    /// Keeps a task that deferred its own wake in the scheduler's own list
+    /// until its next driver check (`runtime::context`, *Deferred wakes*),
+    /// if this thread drives this scheduler; otherwise gives it back, and
+    /// the thread's deferred list takes it (`task::yielded`). Called from
+    /// the task's harness with no reference but the entry's: an
+    /// implementation must not make the entry visible to other threads
+    /// before it returns (it may be run and freed there).
+    fn defer_yield(&self, task: Notified<Self>) -> Option<Notified<Self>> {
+        Some(task)
+    }
+
     /// Removes a completed task from the owner list, returning the list's
     /// reference (or `None` if shutdown already removed it).
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;

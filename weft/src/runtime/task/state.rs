@@ -50,12 +50,12 @@
 //!    idle; if another thread is running it or it is complete (an inline
 //!    abort got there first) the entry just drops its reference.
 //! 4. **Idle.** After `Pending`, the runner clears `RUNNING`; if `NOTIFIED`
-//!    was set meanwhile, or the poll deferred the task's own wake (it
-//!    yielded: `task::yielded`), `NOTIFIED` is set and a new `Notified` is
-//!    made with a reference of its own, and the runner drops its run
-//!    reference only after handing the entry to the scheduler (rule 2's
-//!    reason; a yielded task's entry waits in the thread's deferred list
-//!    first, with the run reference); if `CANCELLED` was set, it keeps
+//!    was set meanwhile, a new `Notified` is made with a reference of its
+//!    own, and the runner drops its run reference only after handing the
+//!    entry to the scheduler (rule 2's reason); if the poll deferred the
+//!    task's own wake (it yielded: `task::yielded`), `NOTIFIED` is set and
+//!    the run reference becomes the new entry's, which waits in a deferred
+//!    list that no other thread sees; if `CANCELLED` was set, it keeps
 //!    `RUNNING` and cancels instead.
 //! 5. **Cancel.** Abort sets `CANCELLED`. If the task is idle it also sets
 //!    `RUNNING`, and the aborting thread drops the future right away (tasks
@@ -137,6 +137,9 @@ pub(super) enum TransitionToIdle {
     /// Idle but woken during the poll: a new `Notified` reference exists;
     /// schedule it, *then* drop the run reference.
     OkNotified,
+    /// Idle and notified, the poll having deferred the task's own wake:
+    /// the run reference is now the new entry's (`task::yielded`).
+    OkYielded,
     /// Idle, and the run reference was the last one: free the cell.
     OkDealloc,
     /// Aborted during the poll: the caller still owns the stage and must
@@ -242,8 +245,11 @@ impl State {
             if s.is_cancelled() {
                 return (TransitionToIdle::Cancelled, None);
             }
-            if yielded || s.is_notified() {
-                let idle = (s.0 & !RUNNING) | NOTIFIED;
+            let idle = (s.0 & !RUNNING) | NOTIFIED;
+            if yielded {
+                // The run reference becomes the entry's.
+                (TransitionToIdle::OkYielded, Some(Snapshot(idle)))
+            } else if s.is_notified() {
                 // A reference for the new Notified; the run reference stays
                 // with the caller until the entry is queued.
                 (TransitionToIdle::OkNotified, Some(Snapshot(idle).ref_inc()))
@@ -561,12 +567,11 @@ mod tests {
     fn a_yielded_poll_goes_idle_notified_in_one_transition() {
         let s = State::new();
         let _ = s.transition_to_running();
-        assert_eq!(s.transition_to_idle(true), TransitionToIdle::OkNotified);
+        assert_eq!(s.transition_to_idle(true), TransitionToIdle::OkYielded);
         let after = s.load();
         assert!(after.is_notified() && after.is_idle());
-        // As for a wake while running: the new entry's reference and the
-        // run reference, which the deferred entry keeps until delivered.
-        assert_eq!(after.ref_count(), 4);
+        // Owner, join handle, and the run reference, now the entry's.
+        assert_eq!(after.ref_count(), 3);
         // A wake meanwhile finds it notified and changes nothing.
         assert_eq!(
             s.transition_to_notified_by_ref(),

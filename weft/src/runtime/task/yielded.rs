@@ -6,12 +6,19 @@
 //! transition) and the clone's drop: three atomic operations on top of the
 //! poll's own. When the waker is the polled task's own, the harness does
 //! better once the poll returns: one transition leaves the task idle *and*
-//! notified (state rule 4) with a reference for the queue entry, keeping
-//! its run reference too, and the entry goes to the deferred list as this
-//! type. Delivering it hands the entry to the task's scheduler and then
-//! drops the run reference, which kept the cell (and the scheduler handle
-//! inside it) alive while `schedule` ran, as a waker's own reference does
-//! in `waker::wake`.
+//! notified (state rule 4), its run reference becoming the new entry's,
+//! and the entry goes to the scheduler's own list of yielded tasks
+//! (`Schedule::defer_yield`: both schedulers keep one in their core and
+//! move it to the run queue after each driver check), with no other
+//! atomic operation.
+//!
+//! A scheduler without such a list (`LocalSet`), or a thread that no
+//! longer holds its scheduler's core, gives the entry back; then it goes
+//! to the thread's deferred list as this type, with a second reference:
+//! delivering it hands the entry to the task's scheduler and then drops
+//! that reference, which kept the cell (and the scheduler handle inside
+//! it) alive while `schedule` ran, as a waker's own reference does in
+//! `waker::wake`.
 
 use super::raw::RawTask;
 

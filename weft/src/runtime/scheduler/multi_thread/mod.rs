@@ -382,6 +382,13 @@ impl Schedule for Arc<Handle> {
         self.schedule_task(task, true);
     }
 
+    fn defer_yield(&self, task: Notified<Self>) -> Option<Notified<Self>> {
+        context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::MultiThread(cx)) => cx.defer_yield(self, task),
+            _ => Some(task),
+        })
+    }
+
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.shared.owned.remove(task)
     }

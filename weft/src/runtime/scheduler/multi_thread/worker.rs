@@ -17,7 +17,11 @@
 //! random victim's queue, then the inject queue (`idle.rs` bounds the
 //! searchers); failing that, park. After a task's poll, the task it woke
 //! last (LIFO slot) runs within the same cooperative budget, at most
-//! [`MAX_LIFO_POLLS_PER_TICK`] in a row.
+//! [`MAX_LIFO_POLLS_PER_TICK`] in a row. A task that yields (`yield_now`,
+//! a spent budget) waits in the core's `yielded` list, invisible to
+//! thieves, until the next driver check moves the list to the back of the
+//! run queue in one publication; a worker with yielded tasks checks its
+//! driver without blocking instead of searching or parking.
 //!
 //! **LIFO rescue.** Before parking, a worker looks at the other workers'
 //! LIFO slots; if one holds a task it parks for at most
@@ -126,6 +130,11 @@ pub(super) struct Core {
     /// deferred wakes are delivered; set again for each queued task.
     lifo_enabled: bool,
     run_queue: queue::Local<Arc<Handle>>,
+    /// Tasks that deferred their own wake (yielded) in a poll on this
+    /// worker, queued after its next driver check (`Schedule::defer_yield`;
+    /// this list is private to the core, so a yield costs no reference
+    /// and no queue operation until then).
+    yielded: Vec<Notified<Arc<Handle>>>,
     /// Counted as searching in `idle.rs`.
     is_searching: bool,
     /// The last task this worker took came from the inject queue: it
@@ -237,7 +246,7 @@ impl Context {
                     continue;
                 }
             }
-            if context::has_deferred() {
+            if !core.yielded.is_empty() || context::has_deferred() {
                 // Yielded tasks wait for a driver check, not for a park.
                 core = self.park_timeout(core, Some(Duration::ZERO));
                 continue;
@@ -379,6 +388,26 @@ impl Context {
         })
     }
 
+    /// Keeps `task`, which yielded in a poll on this thread, in the core's
+    /// list until the next driver check, if this thread is a worker of
+    /// `handle` holding its core; otherwise gives the task back.
+    pub(super) fn defer_yield(
+        &self,
+        handle: &Arc<Handle>,
+        task: Notified<Arc<Handle>>,
+    ) -> Option<Notified<Arc<Handle>>> {
+        if !Arc::ptr_eq(self.handle(), handle) {
+            return Some(task);
+        }
+        match self.core.try_borrow_mut().as_deref_mut() {
+            Ok(Some(core)) => {
+                core.yielded.push(task);
+                None
+            }
+            _ => Some(task),
+        }
+    }
+
     /// Queues `task`, woken on this thread, on this worker if it is one of
     /// `handle`'s and holds its core; otherwise gives the task back.
     pub(super) fn schedule_local(
@@ -506,6 +535,7 @@ impl Context {
         if let Some(core) = self.core.borrow_mut().as_mut() {
             // Deferred tasks yielded: they go to the back of the queue.
             core.lifo_enabled = false;
+            core.queue_yielded(self.handle());
         }
         context::wake_deferred();
         let mut core = self
@@ -575,6 +605,7 @@ impl Core {
             lifo,
             lifo_enabled: true,
             run_queue,
+            yielded: Vec::new(),
             is_searching: false,
             serving_remote: false,
             spinner: Spinner::new(config.spin_before_park),
@@ -593,6 +624,22 @@ impl Core {
 
     fn should_notify_others(&self) -> bool {
         !self.is_searching && usize::from(!self.lifo.is_empty()) + self.run_queue.len() > 1
+    }
+
+    /// Moves the yielded tasks to the back of the run queue, in the order
+    /// they yielded: in one publication where they fit.
+    fn queue_yielded(&mut self, handle: &Arc<Handle>) {
+        if self.yielded.is_empty() {
+            return;
+        }
+        self.stats.local_schedules += self.yielded.len();
+        if self.yielded.len() <= self.run_queue.remaining_slots() {
+            self.run_queue.push_back(self.yielded.drain(..));
+        } else {
+            for task in std::mem::take(&mut self.yielded) {
+                self.push_local(task, handle);
+            }
+        }
     }
 
     fn push_local(&mut self, task: Notified<Arc<Handle>>, handle: &Arc<Handle>) {
@@ -758,6 +805,7 @@ impl Core {
     /// The last step of runtime shutdown: drop every queued entry.
     pub(super) fn shutdown(&mut self, _handle: &Handle) {
         drop(self.lifo.take());
+        self.yielded.clear();
         while let Some(task) = self.run_queue.pop() {
             drop(task);
         }
