@@ -5,7 +5,11 @@
 //! workload builds its runtime; each spins on integer arithmetic passed
 //! through [`std::hint::black_box`] (so the optimizer cannot drop it),
 //! touching no memory but its own registers and one shared flag, and never
-//! sleeps. The threads run at the default priority for the whole run, so
+//! sleeps. On Linux thread `i` is pinned to the `i`-th CPU the process may
+//! use: left to itself the kernel often stacked both hogs of a 2-CPU
+//! machine on one CPU for a whole run, which left the other CPU to the
+//! runtime, so a row's result depended on where the hogs had landed (one
+//! row's median moved between 12 and 68 µs from process to process). The threads run at the default priority for the whole run, so
 //! every runtime and every round meets the same competition; the memory
 //! rows' child processes and `wrk` compete with them too, since the threads
 //! keep every core busy while the parent waits for its children. Dropping
@@ -46,7 +50,10 @@ impl Load {
                 let stop = stop.clone();
                 thread::Builder::new()
                     .name(format!("weft-bench-load-{i}"))
-                    .spawn(move || spin(&stop, i as u64))
+                    .spawn(move || {
+                        pin_to_nth_cpu(i);
+                        spin(&stop, i as u64)
+                    })
                     .expect("starting a --load thread")
             })
             .collect();
@@ -71,6 +78,35 @@ impl Drop for Load {
         }
     }
 }
+
+/// Pins the calling thread to the `n`-th CPU (modulo their count) of those
+/// the process may run on; best effort (a refusal leaves it unpinned).
+#[cfg(target_os = "linux")]
+fn pin_to_nth_cpu(n: usize) {
+    // SAFETY: `cpu_set_t` is plain data; zeroed is the empty set.
+    let mut allowed: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: `allowed` is a valid set of the size passed; 0 is this thread.
+    if unsafe { libc::sched_getaffinity(0, size_of::<libc::cpu_set_t>(), &mut allowed) } != 0 {
+        return;
+    }
+    let cpus: Vec<usize> = (0..libc::CPU_SETSIZE as usize)
+        // SAFETY: `cpu` is below `CPU_SETSIZE`, the set's size in CPUs.
+        .filter(|&cpu| unsafe { libc::CPU_ISSET(cpu, &allowed) })
+        .collect();
+    if cpus.is_empty() {
+        return;
+    }
+    // SAFETY: as above.
+    let mut one: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    // SAFETY: the CPU number comes from the allowed set, below `CPU_SETSIZE`.
+    unsafe { libc::CPU_SET(cpus[n % cpus.len()], &mut one) };
+    // SAFETY: a valid set of the size passed; 0 is this thread.
+    let _ = unsafe { libc::sched_setaffinity(0, size_of::<libc::cpu_set_t>(), &one) };
+}
+
+/// No pinning elsewhere: the hogs are left to the scheduler.
+#[cfg(not(target_os = "linux"))]
+fn pin_to_nth_cpu(_n: usize) {}
 
 /// Spins until `stop` is set; returns the rounds done (so the work has an
 /// observable result).
