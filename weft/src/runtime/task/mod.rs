@@ -171,7 +171,6 @@ impl<S: 'static> Notified<S> {
     }
 
     /// Gives up ownership of the entry's reference without dropping it.
-    #[cfg(feature = "rt-multi-thread")]
     pub(crate) fn into_raw(self) -> RawTask {
         self.0.into_raw()
     }
