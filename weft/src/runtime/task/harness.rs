@@ -122,10 +122,9 @@ where
             let mut current = context::enter_task_poll(raw, now_ns);
             let poll = {
                 // A tracked task's `tracing` span is entered for the poll.
-                // SAFETY: RUNNING: this thread owns the stage until the
-                // guard, dropped at the end of this block, is gone
-                // (`task::trace`).
                 #[cfg(feature = "tracing")]
+                // SAFETY: RUNNING: this thread owns the stage until the
+                // guard, dropped at the end of this block, is gone.
                 let _span = raw.meta().and_then(|meta| unsafe { meta.enter_span() });
                 self.cell().stage.with_mut(|stage| {
                     // SAFETY: RUNNING gives this thread the stage (rule 1),
