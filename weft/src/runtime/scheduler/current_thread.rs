@@ -265,6 +265,29 @@ impl Handle {
         self.inject.len()
     }
 
+    /// Hands `task` to `put` with this scheduler's core, if this thread is
+    /// driving it; otherwise gives the task back. `try_`: a wake from code
+    /// that runs while the core is borrowed (never user code, but be safe)
+    /// takes the remote path.
+    fn to_local_core(
+        self: &Arc<Self>,
+        task: Notified<Arc<Handle>>,
+        put: impl FnOnce(&mut Core, Notified<Arc<Handle>>),
+    ) -> Option<Notified<Arc<Handle>>> {
+        context::with_scheduler(|cx| match cx {
+            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self) => {
+                match cx.core.try_borrow_mut().as_deref_mut() {
+                    Ok(Some(core)) => {
+                        put(core, task);
+                        None
+                    }
+                    _ => Some(task),
+                }
+            }
+            _ => Some(task),
+        })
+    }
+
     /// Clears the root future's `woken` flag; returns whether it was set.
     fn take_woken(&self) -> bool {
         // AcqRel: Acquire pairs with the Release in `wake_by_ref` so the
@@ -280,20 +303,9 @@ impl Schedule for Arc<Handle> {
         if self.config.metrics.stamps_schedule() {
             poll::stamp_scheduled(&task);
         }
-        let remote = context::with_scheduler(|cx| match cx {
-            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self) => {
-                // `try_`: a wake from code that runs while the core is
-                // borrowed (never user code, but be safe) takes the remote path.
-                match cx.core.try_borrow_mut().as_deref_mut() {
-                    Ok(Some(core)) => {
-                        core.stats.local_schedules += 1;
-                        core.tasks.push_back(task);
-                        None
-                    }
-                    _ => Some(task),
-                }
-            }
-            _ => Some(task),
+        let remote = self.to_local_core(task, |core, task| {
+            core.stats.local_schedules += 1;
+            core.tasks.push_back(task);
         });
         if let Some(task) = remote {
             if self.inject.push(task) {
@@ -303,18 +315,7 @@ impl Schedule for Arc<Handle> {
     }
 
     fn defer_yield(&self, task: Notified<Self>) -> Option<Notified<Self>> {
-        context::with_scheduler(|cx| match cx {
-            Some(scheduler::Context::CurrentThread(cx)) if Arc::ptr_eq(&cx.handle, self) => {
-                match cx.core.try_borrow_mut().as_deref_mut() {
-                    Ok(Some(core)) => {
-                        core.yielded.push(task);
-                        None
-                    }
-                    _ => Some(task),
-                }
-            }
-            _ => Some(task),
-        })
+        self.to_local_core(task, |core, task| core.yielded.push(task))
     }
 
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {

@@ -141,37 +141,10 @@ where
         match result {
             Ok(Poll::Pending) => match self.header().state.transition_to_idle(yielded) {
                 TransitionToIdle::Ok => {}
-                TransitionToIdle::OkYielded => {
-                    // SAFETY: the transition gave the run reference to the
-                    // entry.
-                    let notified = unsafe { Notified::from_raw(raw) };
-                    // The scheduler's own list, or else this thread's.
-                    if let Some(notified) = self.cell().scheduler.defer_yield(notified) {
-                        // A second reference, for the delivery.
-                        raw.state().ref_inc();
-                        // SAFETY: the entry's and that one.
-                        let task = unsafe { YieldedTask::new(notified.into_raw()) };
-                        if let Err(task) = context::defer_yielded(task) {
-                            // `defer` was turned off during the poll: queue
-                            // it now, at the back (`context`, rule 7).
-                            let raw = task.into_raw();
-                            // SAFETY: the entry's reference, as below.
-                            let notified = unsafe { Notified::from_raw(raw) };
-                            self.cell().scheduler.yield_now(notified);
-                            raw.drop_reference();
-                        }
-                    }
-                }
-                TransitionToIdle::OkNotified => {
-                    // Woken while running (often by itself, as `yield_now`
-                    // does): go behind the tasks that are already ready.
-                    // SAFETY: the transition made a reference for this entry.
-                    let notified = unsafe { Notified::from_raw(raw) };
-                    self.cell().scheduler.yield_now(notified);
-                    // Only now: once queued, the entry may run and free the
-                    // cell on another thread (rule 4).
-                    raw.drop_reference();
-                }
+                TransitionToIdle::OkYielded => self.defer_yielded(),
+                // Woken while running (often by itself): the transition
+                // made a reference for the new entry.
+                TransitionToIdle::OkNotified => self.requeue_at_back(),
                 TransitionToIdle::OkDealloc => self.dealloc(),
                 TransitionToIdle::Cancelled => self.cancel_and_complete(true),
             },
@@ -204,6 +177,42 @@ where
                 self.complete(OutputKind::Panic, true);
             }
         }
+    }
+
+    /// After a poll that deferred the task's own wake (`OkYielded`: the
+    /// run reference is now the entry's): the entry waits in the
+    /// scheduler's own list of yielded tasks, or else in this thread's
+    /// (`task::yielded`), for the next driver check.
+    fn defer_yielded(&self) {
+        let raw = self.raw();
+        // SAFETY: the transition gave the run reference to the entry.
+        let notified = unsafe { Notified::<S>::from_raw(raw) };
+        let Some(notified) = self.cell().scheduler.defer_yield(notified) else {
+            return;
+        };
+        // A second reference, for the delivery (`task::yielded`).
+        raw.state().ref_inc();
+        // SAFETY: the entry's reference and that one.
+        let task = unsafe { YieldedTask::new(notified.into_raw()) };
+        if let Err(task) = context::defer_yielded(task) {
+            // `defer` was turned off during the poll (`context`, rule 7):
+            // the two references are those `requeue_at_back` expects.
+            let _ = task.into_raw();
+            self.requeue_at_back();
+        }
+    }
+
+    /// Queues the task behind the tasks already ready. The caller holds
+    /// the run reference and a new entry's reference, which goes to the
+    /// scheduler; the run reference is dropped only after that: once
+    /// queued, the entry may run and free the cell on another thread, and
+    /// `yield_now` runs on the scheduler handle inside the cell (rule 4).
+    fn requeue_at_back(&self) {
+        let raw = self.raw();
+        // SAFETY: the entry's reference, from the caller.
+        let notified = unsafe { Notified::from_raw(raw) };
+        self.cell().scheduler.yield_now(notified);
+        raw.drop_reference();
     }
 
     /// Drops the future in place; returns the payload if its `Drop` panicked.

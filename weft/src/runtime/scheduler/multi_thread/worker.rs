@@ -396,12 +396,23 @@ impl Context {
         handle: &Arc<Handle>,
         task: Notified<Arc<Handle>>,
     ) -> Option<Notified<Arc<Handle>>> {
+        self.with_local_core(handle, task, |core, task| core.yielded.push(task))
+    }
+
+    /// Hands `task` to `put` with this worker's core, if this thread is a
+    /// worker of `handle` holding its core; otherwise gives the task back.
+    fn with_local_core(
+        &self,
+        handle: &Arc<Handle>,
+        task: Notified<Arc<Handle>>,
+        put: impl FnOnce(&mut Core, Notified<Arc<Handle>>),
+    ) -> Option<Notified<Arc<Handle>>> {
         if !Arc::ptr_eq(self.handle(), handle) {
             return Some(task);
         }
         match self.core.try_borrow_mut().as_deref_mut() {
             Ok(Some(core)) => {
-                core.yielded.push(task);
+                put(core, task);
                 None
             }
             _ => Some(task),
@@ -416,47 +427,40 @@ impl Context {
         task: Notified<Arc<Handle>>,
         is_yield: bool,
     ) -> Option<Notified<Arc<Handle>>> {
-        if !Arc::ptr_eq(self.handle(), handle) {
-            return Some(task);
-        }
-        let Ok(mut core) = self.core.try_borrow_mut() else {
-            return Some(task);
-        };
-        let Some(core) = core.as_mut() else {
-            return Some(task);
-        };
-        core.stats.local_schedules += 1;
-        let should_notify = if is_yield || !core.lifo_enabled {
-            core.push_local(task, handle);
-            true
-        } else {
-            match core.lifo.replace(task) {
-                Some(previous) => {
-                    core.push_local(previous, handle);
-                    true
+        self.with_local_core(handle, task, |core, task| {
+            core.stats.local_schedules += 1;
+            let should_notify = if is_yield || !core.lifo_enabled {
+                core.push_local(task, handle);
+                true
+            } else {
+                match core.lifo.replace(task) {
+                    Some(previous) => {
+                        core.push_local(previous, handle);
+                        true
+                    }
+                    // A task in the LIFO slot alone is not stealable work.
+                    None => false,
                 }
-                // A task in the LIFO slot alone is not stealable work.
-                None => false,
+            };
+            // While parked (`park` is out), the worker notifies after waking.
+            if should_notify && core.park.is_some() {
+                handle.notify_parked();
+            } else if !should_notify
+                && core.park.is_some()
+                && !core.between_polls
+                && handle.shared.idle.might_wake_one()
+                && handle.shared.lifo_watchers.load(SeqCst) == 0
+            {
+                // The task went into an empty LIFO slot and no idle worker
+                // is watching the slots: wake one so it does (LIFO rescue),
+                // in case this worker's current poll blocks. Best effort:
+                // the task runs anyway once this poll returns, so the racy
+                // pre-check (no RMW on the idle word per local wake) is
+                // enough. SeqCst: pairs with the watcher count's updates in
+                // `park`.
+                handle.notify_parked();
             }
-        };
-        // While parked (`park` is out), the worker notifies after waking.
-        if should_notify && core.park.is_some() {
-            handle.notify_parked();
-        } else if !should_notify
-            && core.park.is_some()
-            && !core.between_polls
-            && handle.shared.idle.might_wake_one()
-            && handle.shared.lifo_watchers.load(SeqCst) == 0
-        {
-            // The task went into an empty LIFO slot and no idle worker is
-            // watching the slots: wake one so it does (LIFO rescue), in
-            // case this worker's current poll blocks. Best effort: the task
-            // runs anyway once this poll returns, so the racy pre-check
-            // (no RMW on the idle word per local wake) is enough. SeqCst:
-            // pairs with the watcher count's updates in `park`.
-            handle.notify_parked();
-        }
-        None
+        })
     }
 
     /// Parks until notified, rescuing a stuck LIFO task if it sees one.
