@@ -35,6 +35,18 @@ pub(crate) fn coarse_resolution_ns() -> Option<u64> {
     None
 }
 
+// ---- Process-wide memory barriers ----
+
+/// No `membarrier` here: callers pair full fences instead.
+pub(crate) fn register_process_barrier() -> bool {
+    false
+}
+
+/// Never called: [`register_process_barrier`] refused.
+pub(crate) fn process_barrier() -> bool {
+    false
+}
+
 // ---- Precise timer waits ----
 
 /// No timer descriptor here: the type has no values, and

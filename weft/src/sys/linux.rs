@@ -59,6 +59,45 @@ pub(crate) fn coarse_resolution_ns() -> Option<u64> {
     Some(10_000_000)
 }
 
+// ---- Process-wide memory barriers (membarrier) ----
+
+// From the kernel's `linux/membarrier.h` (not in the libc crate).
+const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
+
+/// Registers the process for [`process_barrier`]; `false` where the kernel
+/// refuses (before 4.14, or a seccomp filter): the caller then pairs full
+/// fences instead. Registering twice is harmless.
+#[cfg(not(any(miri, weft_loom)))]
+pub(crate) fn register_process_barrier() -> bool {
+    const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+    // SAFETY: membarrier(2) takes two integers and touches no memory of ours.
+    let registered = unsafe {
+        libc::syscall(
+            libc::SYS_membarrier,
+            MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+            0,
+        )
+    };
+    registered == 0
+}
+
+/// Miri cannot make the system call, and loom models only the fences it
+/// knows: no process-wide barriers there.
+#[cfg(any(miri, weft_loom))]
+pub(crate) fn register_process_barrier() -> bool {
+    false
+}
+
+/// Makes every running thread of this process pass a full memory barrier
+/// before it returns (`membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`);
+/// only after [`register_process_barrier`] returned `true`. Returns whether
+/// the barrier was made.
+pub(crate) fn process_barrier() -> bool {
+    // SAFETY: as in `register_process_barrier`.
+    let done = unsafe { libc::syscall(libc::SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0) };
+    done == 0
+}
+
 // ---- Precise timer waits ----
 
 /// A non-blocking, close-on-exec `CLOCK_MONOTONIC` timerfd: it becomes

@@ -73,6 +73,14 @@
 //!   `Instant::now()` each time: the same answers, a little more work per
 //!   check.
 //!
+//! * **Process-wide memory barriers** ([`register_process_barrier`],
+//!   [`process_barrier`]): the heavy half of an asymmetric fence
+//!   (`util/asymmetric_fence.rs`), which lets the long-poll watchdog's
+//!   hot side, run at every poll, get by with a compiler barrier. Linux
+//!   4.14 and later: `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` makes
+//!   every running thread of the process pass a full barrier.
+//!   *Fallback:* registration fails, and both halves are full fences.
+//!
 //! * **Peer credentials** ([`peer_cred`]): `UnixStream::peer_cred`. Linux
 //!   reads uid, gid and pid with `getsockopt(SO_PEERCRED)`.
 //!   *Fallback:* macOS and the BSDs have `getpeereid` (uid and gid, no

@@ -1,5 +1,9 @@
 //! Small internal helpers shared by several modules.
 
+#[cfg(feature = "rt")]
+pub(crate) mod asymmetric_fence;
+#[cfg(feature = "rt")]
+pub(crate) mod cache_padded;
 #[cfg(all(test, weft_loom))]
 pub(crate) mod loom_model;
 pub(crate) mod rand;

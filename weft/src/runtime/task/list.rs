@@ -2,35 +2,47 @@
 //!
 //! # Design note
 //!
-//! An intrusive doubly-linked list threaded through the task headers
-//! (`Header::owned`), guarded by one mutex: binding a task (spawn) pushes it,
-//! completing it unlinks it, and shutdown closes the list and cancels
-//! whatever is left, so no future outlives its runtime. The list holds one
-//! reference per task (the `Task` handle). Intrusive links cost 16 bytes in
-//! the cell and no allocation; the lock is taken once at spawn and once at
-//! completion, never on wake or poll.
+//! Intrusive doubly-linked lists threaded through the task headers
+//! (`Header::owned`), each guarded by its own mutex: binding a task (spawn)
+//! pushes it, completing it unlinks it, and shutdown closes the lists and
+//! cancels whatever is left, so no future outlives its runtime. The lists
+//! hold one reference per task (the `Task` handle). Intrusive links cost 16
+//! bytes in the cell and no allocation; a lock is taken once at spawn and
+//! once at completion, never on wake or poll.
+//!
+//! A multi-thread scheduler splits its tasks over several such lists
+//! (*shards*, a power of two, four per worker as tokio does), chosen by the
+//! task's id: a spawner and the workers completing other tasks then
+//! mostly take different locks, and consecutive spawns land in different
+//! shards. One lock for all was the top of the profile of a thread
+//! spawning onto idle workers (40% of the samples in `bind` and `remove`,
+//! `spawn_many_remote_idle`). A current-thread scheduler has one shard.
 //!
 //! Rules:
 //!
-//! 1. The links of a task are read and written only with the lock held.
+//! 1. The links of a task are read and written only with its shard's lock
+//!    held. A task's shard is fixed by its id, which never changes.
 //! 2. A task is in at most one list, its own scheduler's.
-//! 3. Once `closed` is set, `bind` refuses new tasks (they are cancelled
-//!    on the spot), so shutdown cannot race with a spawn and miss it.
-//! 4. **A task in the list is alive while the lock is held.** The list's
-//!    reference (the `Task` handed to `bind`) is given up only by code that
-//!    first unlinks the task under the lock (`remove`,
+//! 3. Once a shard's `closed` is set, `bind` refuses new tasks there (they
+//!    are cancelled on the spot). Closing sets it in every shard before
+//!    anything is cancelled, so shutdown cannot race with a spawn and miss
+//!    it.
+//! 4. **A task in a shard is alive while that shard's lock is held.** The
+//!    list's reference (the `Task` handed to `bind`) is given up only by
+//!    code that first unlinks the task under the lock (`remove`,
 //!    `close_and_shutdown_all`) and drops the reference after releasing
 //!    it; until then the count is at least one, so the cell cannot be
 //!    freed. So a walk under the lock ([`OwnedTasks::for_each`]) may read
 //!    any linked task's header, state word and `TaskMeta` without taking a
 //!    reference, and never touches a freed task. Dumps rely on this.
-//! 5. Each link is visited once per walk: the walk holds the lock for the
-//!    whole pass, so no task is linked, unlinked or moved during it, and a
-//!    task appears in a walk at most once.
+//! 5. Each link is visited once per walk: the walk holds each shard's lock
+//!    for the whole pass over that shard, so no task is linked, unlinked or
+//!    moved in it meanwhile, and a task, which stays in its one shard
+//!    (rule 1), appears in a walk at most once.
 
 use super::raw::{Header, RawTask};
 use super::{Notified, Schedule, Task};
-use crate::loom::Mutex;
+use crate::loom::{Mutex, MutexGuard};
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
@@ -50,11 +62,21 @@ impl Pointers {
     }
 }
 
+/// How many consecutive task ids share a shard (see `OwnedTasks::shard`).
+const RUN: u64 = 16;
+
 /// The live tasks of one scheduler.
 pub(crate) struct OwnedTasks<S: 'static> {
-    inner: Mutex<ListInner>,
+    shards: Box<[Shard]>,
+    /// `shards.len() - 1` (the length is a power of two).
+    mask: u64,
     _scheduler: PhantomData<fn(S)>,
 }
+
+/// One lock and its list, alone on its cache lines: the shards' locks are
+/// taken by different threads at once.
+#[repr(align(128))]
+struct Shard(Mutex<ListInner>);
 
 /// The lock-protected part; methods taking `&mut ListInner` prove the lock
 /// is held.
@@ -71,23 +93,59 @@ struct ListInner {
 unsafe impl Send for ListInner {}
 
 impl<S: Schedule> OwnedTasks<S> {
+    /// One list: for a scheduler whose tasks are bound and completed on
+    /// one thread.
     pub(crate) fn new() -> OwnedTasks<S> {
+        OwnedTasks::with_shards(1)
+    }
+
+    /// Lists for `workers` threads that bind and complete tasks at once.
+    pub(crate) fn for_workers(workers: usize) -> OwnedTasks<S> {
+        OwnedTasks::with_shards(workers.saturating_mul(4))
+    }
+
+    fn with_shards(at_least: usize) -> OwnedTasks<S> {
+        // Loom runs a model many times and needs each run to take the same
+        // path, but ids come from a process-wide counter, so the shard a
+        // task lands in would differ between runs: models use one shard
+        // (the unit tests below cover several).
+        #[cfg(weft_loom)]
+        let at_least = at_least.min(1);
+        // A bound on the walks' and the shutdown's passes.
+        let count = at_least.clamp(1, 1024).next_power_of_two();
+        let shards = (0..count)
+            .map(|_| {
+                Shard(Mutex::new(ListInner {
+                    head: None,
+                    len: 0,
+                    spawned: 0,
+                    closed: false,
+                }))
+            })
+            .collect();
         OwnedTasks {
-            inner: Mutex::new(ListInner {
-                head: None,
-                len: 0,
-                spawned: 0,
-                closed: false,
-            }),
+            shards,
+            mask: count as u64 - 1,
             _scheduler: PhantomData,
         }
+    }
+
+    /// The shard of `task` (rule 1): runs of [`RUN`] consecutive ids share
+    /// one, so a thread spawning tasks one after another keeps using the
+    /// lock it just used (`chained_spawn` was 5-8% slower with a shard per
+    /// id, each spawn and each completion taking a lock another CPU had
+    /// last), while spawners and completers far apart in ids use
+    /// different locks.
+    fn shard(&self, task: RawTask) -> &Mutex<ListInner> {
+        // The mask keeps the index below the length (a power of two).
+        &self.shards[((task.id().as_u64() / RUN) & self.mask) as usize].0
     }
 
     /// Adds a freshly allocated task. Returns its first `Notified`, or
     /// `None` if the list is closed, in which case the task is cancelled
     /// before it ever runs (its join handle reports a cancelled task).
     pub(crate) fn bind(&self, task: Task<S>, notified: Notified<S>) -> Option<Notified<S>> {
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = self.shard(task.raw()).lock().unwrap();
         if inner.closed {
             drop(inner);
             drop(notified);
@@ -103,7 +161,7 @@ impl<S: Schedule> OwnedTasks<S> {
     /// reference to it.
     pub(crate) fn remove(&self, task: &Task<S>) -> Option<Task<S>> {
         let raw = task.raw();
-        let mut inner = self.inner.lock().unwrap();
+        let mut inner = self.shard(raw).lock().unwrap();
         // SAFETY: the lock is held, and `raw` is alive (the caller holds it).
         if unsafe { inner.unlink(raw) } {
             drop(inner);
@@ -116,12 +174,19 @@ impl<S: Schedule> OwnedTasks<S> {
 
     /// Number of tasks that are alive (spawned, not yet complete).
     pub(crate) fn len(&self) -> usize {
-        self.inner.lock().unwrap().len
+        self.locked_shards().map(|inner| inner.len).sum()
     }
 
     /// Number of tasks ever bound to this list (spawned while open).
     pub(crate) fn spawned(&self) -> u64 {
-        self.inner.lock().unwrap().spawned
+        self.locked_shards().map(|inner| inner.spawned).sum()
+    }
+
+    /// Each shard in turn, locked while the caller looks at it.
+    fn locked_shards(&self) -> impl Iterator<Item = MutexGuard<'_, ListInner>> {
+        self.shards
+            .iter()
+            .map(|shard| shard.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Calls `f` once for every task in the list, in one pass with the lock
@@ -130,48 +195,54 @@ impl<S: Schedule> OwnedTasks<S> {
     /// values) or take this list's lock; it may read the task's header,
     /// state and `TaskMeta`.
     pub(crate) fn for_each(&self, mut f: impl FnMut(RawTask)) {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let mut next = inner.head;
-        while let Some(ptr) = next {
-            // SAFETY: `ptr` is linked and the lock is held: the task is
-            // alive (rule 4).
-            let raw = unsafe { RawTask::from_raw(ptr) };
-            // SAFETY: the lock is held (rule 1).
-            next = raw.header().owned.with(|links| unsafe { (*links).next });
-            f(raw);
+        for inner in self.locked_shards() {
+            let mut next = inner.head;
+            while let Some(ptr) = next {
+                // SAFETY: `ptr` is linked and its shard's lock is held: the
+                // task is alive (rule 4).
+                let raw = unsafe { RawTask::from_raw(ptr) };
+                // SAFETY: the lock is held (rule 1).
+                next = raw.header().owned.with(|links| unsafe { (*links).next });
+                f(raw);
+            }
         }
     }
 
     /// Refuses further tasks; those in the list stay (they run to
     /// completion: the blocking pool's queued closures at shutdown).
     pub(crate) fn close(&self) {
-        self.inner.lock().unwrap().closed = true;
+        for mut inner in self.locked_shards() {
+            inner.closed = true;
+        }
     }
 
     /// Refuses further tasks and cancels every task still in the list.
     /// Tasks that are idle are cancelled here, on this thread; a task that
     /// is running elsewhere is marked and cancelled by its runner.
     pub(crate) fn close_and_shutdown_all(&self) {
-        self.inner.lock().unwrap().closed = true;
-        loop {
-            let head = {
-                let mut inner = self.inner.lock().unwrap();
-                match inner.head {
-                    Some(head) => {
-                        // SAFETY: the lock is held and `head` is in the list.
-                        let raw = unsafe { RawTask::from_raw(head) };
-                        // SAFETY: as above.
-                        let unlinked = unsafe { inner.unlink(raw) };
-                        debug_assert!(unlinked);
-                        raw
+        // Every shard closed before any task is cancelled (rule 3).
+        self.close();
+        for shard in self.shards.iter() {
+            loop {
+                let head = {
+                    let mut inner = shard.0.lock().unwrap();
+                    match inner.head {
+                        Some(head) => {
+                            // SAFETY: the lock is held and `head` is in the list.
+                            let raw = unsafe { RawTask::from_raw(head) };
+                            // SAFETY: as above.
+                            let unlinked = unsafe { inner.unlink(raw) };
+                            debug_assert!(unlinked);
+                            raw
+                        }
+                        None => break,
                     }
-                    None => return,
-                }
-            };
-            // SAFETY: the list's reference moved to us; dropping `task`
-            // after the shutdown gives it up.
-            let task = unsafe { Task::<S>::from_raw(head) };
-            task.shutdown();
+                };
+                // SAFETY: the list's reference moved to us; dropping `task`
+                // after the shutdown gives it up.
+                let task = unsafe { Task::<S>::from_raw(head) };
+                task.shutdown();
+            }
         }
     }
 }
@@ -245,5 +316,83 @@ impl Clone for Pointers {
 impl<S> std::fmt::Debug for OwnedTasks<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OwnedTasks").finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(weft_loom)))]
+mod tests {
+    use super::super::test_probe::{ready_after, Counters};
+    use super::super::{bind, Notified, Schedule, Task};
+    use super::OwnedTasks;
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    /// A scheduler that only owns its tasks: the test runs them by hand.
+    struct Owner(Arc<OwnedTasks<Owner>>);
+
+    impl Schedule for Owner {
+        fn schedule(&self, _task: Notified<Self>) {
+            unreachable!("nothing here wakes a task");
+        }
+
+        fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+            self.0.remove(task)
+        }
+    }
+
+    /// Rules 1, 3 and 5 with several shards: each task is listed once, in
+    /// one shard, completions unlink from the right shard, and shutdown
+    /// closes every shard before cancelling what is left in any.
+    #[test]
+    fn a_sharded_list_lists_each_task_once_and_shutdown_reaches_every_shard() {
+        let owned = Arc::new(OwnedTasks::for_workers(2));
+        assert_eq!(owned.shards.len(), 8);
+        let counts = Counters::new();
+        let spawn = || {
+            let (handle, notified) = bind(
+                &owned,
+                ready_after(&counts, usize::MAX, false),
+                Owner(owned.clone()),
+                None,
+            );
+            (handle, notified)
+        };
+        let mut handles = Vec::new();
+        for _ in 0..100 {
+            let (handle, notified) = spawn();
+            // One poll: the task is idle (never ready, never woken).
+            notified.expect("the list is open").run();
+            handles.push(handle);
+        }
+        let used = owned.locked_shards().filter(|s| s.len > 0).count();
+        assert!(used >= 4, "100 tasks spread over {used} of 8 shards");
+        let mut seen = HashSet::new();
+        owned.for_each(|task| assert!(seen.insert(task.id()), "listed twice"));
+        let ids: HashSet<_> = handles.iter().map(|h| h.id()).collect();
+        assert_eq!(seen, ids);
+        assert_eq!((owned.len(), owned.spawned()), (100, 100));
+
+        // Aborting an idle task completes it here: it leaves its shard.
+        for handle in handles.iter().step_by(10) {
+            handle.abort();
+        }
+        assert_eq!(owned.len(), 90);
+        assert_eq!(counts.future_drops(), 10);
+
+        owned.close_and_shutdown_all();
+        assert_eq!(owned.len(), 0);
+        assert_eq!(counts.future_drops(), 100);
+        let mut left = 0;
+        owned.for_each(|_| left += 1);
+        assert_eq!(left, 0);
+
+        // Closed: a new task is refused and cancelled before any poll.
+        let (late, notified) = spawn();
+        assert!(notified.is_none());
+        assert_eq!((counts.future_drops(), counts.polls()), (101, 100));
+        assert!(late.is_finished());
+        drop(handles);
+        drop(late);
+        assert_eq!(Arc::strong_count(&owned), 1, "every task was freed");
     }
 }

@@ -72,6 +72,7 @@ use crate::runtime::scheduler::{self, Config};
 use crate::runtime::task::list::OwnedTasks;
 use crate::runtime::task::{self, JoinHandle, Notified, Schedule, Task};
 use crate::runtime::{context, park};
+use crate::util::cache_padded::CachePadded;
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -83,6 +84,13 @@ pub(crate) struct MultiThread {
 }
 
 /// The state every worker, task and runtime handle shares.
+///
+/// Aligned to 128 bytes so that, inside its `Arc`, the reference counts
+/// sit alone on their cache lines: every spawn clones the `Arc` and every
+/// completed task drops it, so those lines move between the workers all
+/// the time, and fields the workers read on every step (`config`) must
+/// not move with them.
+#[repr(align(128))]
 pub(crate) struct Handle {
     shared: Shared,
     pub(crate) blocking: Spawner,
@@ -94,8 +102,11 @@ pub(crate) struct Handle {
 struct Shared {
     /// One per worker, indexed like `workers`.
     remotes: Box<[Remote]>,
-    inject: Inject<Arc<Handle>>,
-    idle: Idle,
+    /// Pushed by every thread that spawns from outside a worker, popped
+    /// by the workers: alone on its lines, as is `idle`, which the same
+    /// threads write when they wake or park a worker.
+    inject: CachePadded<Inject<Arc<Handle>>>,
+    idle: CachePadded<Idle>,
     owned: OwnedTasks<Arc<Handle>>,
     sleepers: Mutex<Sleepers>,
     /// Idle workers parked with a timeout to watch the LIFO slots.
@@ -173,9 +184,9 @@ impl Shared {
         let (idle, sleepers) = Idle::new(workers);
         Shared {
             remotes: remotes.into_boxed_slice(),
-            inject: Inject::new(),
-            idle,
-            owned: OwnedTasks::new(),
+            inject: CachePadded::new(Inject::new()),
+            idle: CachePadded::new(idle),
+            owned: OwnedTasks::for_workers(workers),
             sleepers: Mutex::new(sleepers),
             lifo_watchers: crate::loom::AtomicUsize::new(0),
             shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
