@@ -347,49 +347,52 @@ mod tests {
     fn a_sharded_list_lists_each_task_once_and_shutdown_reaches_every_shard() {
         let owned = Arc::new(OwnedTasks::for_workers(2));
         assert_eq!(owned.shards.len(), 8);
-        let counts = Counters::new();
-        let spawn = || {
-            let (handle, notified) = bind(
+        // One probe's counters per task (a probe checks it is dropped once).
+        let counts: Vec<_> = (0..65).map(|_| Counters::new()).collect();
+        let drops = || counts.iter().map(|c| c.future_drops()).sum::<usize>();
+        let polls = || counts.iter().map(|c| c.polls()).sum::<usize>();
+        let spawn = |i: usize| {
+            bind(
                 &owned,
-                ready_after(&counts, usize::MAX, false),
+                ready_after(&counts[i], usize::MAX, false),
                 Owner(owned.clone()),
                 None,
-            );
-            (handle, notified)
+            )
         };
         let mut handles = Vec::new();
-        for _ in 0..100 {
-            let (handle, notified) = spawn();
+        // 64 ids span at least four runs of `RUN` (16), so four shards.
+        for i in 0..64 {
+            let (handle, notified) = spawn(i);
             // One poll: the task is idle (never ready, never woken).
             notified.expect("the list is open").run();
             handles.push(handle);
         }
         let used = owned.locked_shards().filter(|s| s.len > 0).count();
-        assert!(used >= 4, "100 tasks spread over {used} of 8 shards");
+        assert!(used >= 4, "64 tasks spread over {used} of 8 shards");
         let mut seen = HashSet::new();
         owned.for_each(|task| assert!(seen.insert(task.id()), "listed twice"));
         let ids: HashSet<_> = handles.iter().map(|h| h.id()).collect();
         assert_eq!(seen, ids);
-        assert_eq!((owned.len(), owned.spawned()), (100, 100));
+        assert_eq!((owned.len(), owned.spawned()), (64, 64));
 
         // Aborting an idle task completes it here: it leaves its shard.
-        for handle in handles.iter().step_by(10) {
+        for handle in handles.iter().step_by(8) {
             handle.abort();
         }
-        assert_eq!(owned.len(), 90);
-        assert_eq!(counts.future_drops(), 10);
+        assert_eq!(owned.len(), 56);
+        assert_eq!(drops(), 8);
 
         owned.close_and_shutdown_all();
         assert_eq!(owned.len(), 0);
-        assert_eq!(counts.future_drops(), 100);
+        assert_eq!(drops(), 64);
         let mut left = 0;
         owned.for_each(|_| left += 1);
         assert_eq!(left, 0);
 
         // Closed: a new task is refused and cancelled before any poll.
-        let (late, notified) = spawn();
+        let (late, notified) = spawn(64);
         assert!(notified.is_none());
-        assert_eq!((counts.future_drops(), counts.polls()), (101, 100));
+        assert_eq!((drops(), polls()), (65, 64));
         assert!(late.is_finished());
         drop(handles);
         drop(late);
