@@ -100,6 +100,7 @@ impl<S: Schedule> OwnedTasks<S> {
     }
 
     /// Lists for `workers` threads that bind and complete tasks at once.
+    #[cfg(any(feature = "rt-multi-thread", test))]
     pub(crate) fn for_workers(workers: usize) -> OwnedTasks<S> {
         OwnedTasks::with_shards(workers.saturating_mul(4))
     }
