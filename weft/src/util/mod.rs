@@ -2,7 +2,7 @@
 
 #[cfg(feature = "rt")]
 pub(crate) mod asymmetric_fence;
-#[cfg(feature = "rt-multi-thread")]
+#[cfg(feature = "rt")]
 pub(crate) mod cache_padded;
 #[cfg(all(test, weft_loom))]
 pub(crate) mod loom_model;

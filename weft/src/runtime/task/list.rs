@@ -43,6 +43,7 @@
 use super::raw::{Header, RawTask};
 use super::{Notified, Schedule, Task};
 use crate::loom::{Mutex, MutexGuard};
+use crate::util::cache_padded::CachePadded;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
@@ -67,16 +68,12 @@ const RUN: u64 = 16;
 
 /// The live tasks of one scheduler.
 pub(crate) struct OwnedTasks<S: 'static> {
-    shards: Box<[Shard]>,
+    /// Each alone on its cache lines: different threads take them at once.
+    shards: Box<[CachePadded<Mutex<ListInner>>]>,
     /// `shards.len() - 1` (the length is a power of two).
     mask: u64,
     _scheduler: PhantomData<fn(S)>,
 }
-
-/// One lock and its list, alone on its cache lines: the shards' locks are
-/// taken by different threads at once.
-#[repr(align(128))]
-struct Shard(Mutex<ListInner>);
 
 /// The lock-protected part; methods taking `&mut ListInner` prove the lock
 /// is held.
@@ -116,7 +113,7 @@ impl<S: Schedule> OwnedTasks<S> {
         let count = at_least.clamp(1, 1024).next_power_of_two();
         let shards = (0..count)
             .map(|_| {
-                Shard(Mutex::new(ListInner {
+                CachePadded::new(Mutex::new(ListInner {
                     head: None,
                     len: 0,
                     spawned: 0,
@@ -138,7 +135,7 @@ impl<S: Schedule> OwnedTasks<S> {
     /// each lock taken in turn by every thread; 3.0 with runs of 16).
     fn shard(&self, task: RawTask) -> &Mutex<ListInner> {
         // The mask keeps the index below the length (a power of two).
-        &self.shards[((task.id().as_u64() / RUN) & self.mask) as usize].0
+        &self.shards[((task.id().as_u64() / RUN) & self.mask) as usize]
     }
 
     /// Adds a freshly allocated task. Returns its first `Notified`, or
@@ -186,7 +183,7 @@ impl<S: Schedule> OwnedTasks<S> {
     fn locked_shards(&self) -> impl Iterator<Item = MutexGuard<'_, ListInner>> {
         self.shards
             .iter()
-            .map(|shard| shard.0.lock().unwrap_or_else(|e| e.into_inner()))
+            .map(|shard| shard.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Calls `f` once for every task in the list, in one pass with the lock
@@ -225,7 +222,7 @@ impl<S: Schedule> OwnedTasks<S> {
         for shard in self.shards.iter() {
             loop {
                 let head = {
-                    let mut inner = shard.0.lock().unwrap();
+                    let mut inner = shard.lock().unwrap();
                     match inner.head {
                         Some(head) => {
                             // SAFETY: the lock is held and `head` is in the list.
