@@ -12,9 +12,9 @@
 //!
 //! A multi-thread scheduler splits its tasks over several such lists
 //! (*shards*, a power of two, four per worker as tokio does), chosen by the
-//! task's id: a spawner and the workers completing other tasks then
-//! mostly take different locks, and consecutive spawns land in different
-//! shards. One lock for all was the top of the profile of a thread
+//! task's id, in runs of consecutive ids: a spawner keeps taking the lock
+//! it just took, and the workers completing older tasks mostly take
+//! others. One lock for all was the top of the profile of a thread
 //! spawning onto idle workers (40% of the samples in `bind` and `remove`,
 //! `spawn_many_remote_idle`). A current-thread scheduler has one shard.
 //!
