@@ -500,7 +500,10 @@ impl Builder {
     ///   future is pending, while some worker is awake (the task that will
     ///   wake it is running or about to);
     /// * a worker whose last task came from outside the workers (from such
-    ///   a `block_on` thread, say), while it searches for work;
+    ///   a `block_on` thread, say), while it searches for work, and only
+    ///   while some thread is inside `block_on` on this runtime: a thread
+    ///   that spawns from outside without waiting on the runtime (a
+    ///   producer feeding it work) would only lose CPU time to the spin;
     /// * with [`IoBackend::Uring`](crate::runtime::IoBackend::Uring), a
     ///   worker whose io_uring ring has socket operations in flight, while
     ///   it watches that ring: only this worker can take its receives'

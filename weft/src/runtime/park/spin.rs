@@ -23,8 +23,10 @@
 //! 2. **Only where a wake is likely soon**, decided by the caller: a
 //!    `block_on` thread spins only while some worker of its multi-thread
 //!    runtime is awake (the task that will wake it is running or about to);
-//!    a worker only after its last task came from outside the workers, and
-//!    only as one of the searchers that `idle.rs` bounds (rule 2 there). A
+//!    a worker only after its last task came from outside the workers,
+//!    while some thread is inside that runtime's `block_on` (a producer
+//!    spawning from outside does not wait for our reply), and only as one
+//!    of the searchers that `idle.rs` bounds (rule 2 there). A
 //!    thread waiting on a current-thread runtime never spins: the thread
 //!    that would wake it drives every task and may be busy for long.
 //! 3. **Never on one CPU** (counting the affinity mask): the thread we wait

@@ -35,7 +35,7 @@ use super::queue;
 use super::queue::test_support::{Tasks, TestSched};
 use super::worker::{self, Worker};
 use super::worker_parker::{SharedDriver, WorkerParker};
-use super::{Config, Handle, Inject, MultiThread, Remote, Shared};
+use super::{BlockOnCaller, Config, Handle, Inject, MultiThread, Remote, Shared};
 use crate::loom::{AtomicBool, Condvar, Mutex, Ordering::Relaxed, UnsafeCell};
 use crate::runtime::blocking::{BlockingPool, PoolConfig};
 use crate::runtime::driver::{Driver, DriverConfig};
@@ -357,11 +357,19 @@ impl Gate {
 /// `searching == 0` and wakes the worker, or the worker's re-check after
 /// leaving the counts (`notify_if_work_pending`) sees the task and wakes
 /// itself; otherwise the worker sleeps forever (a loom deadlock). The task
-/// closes the runtime; having served the inject queue, the worker then
+/// closes the runtime; having served the inject queue while a thread is
+/// in `block_on` (the main thread counts itself as one), the worker then
 /// spins for remote work before it parks, and sees the shutdown.
 #[test]
 fn mt_idle_last_searcher_parks_vs_remote_push() {
-    one_worker_vs_remote_push(false);
+    one_worker_vs_remote_push(false, true);
+}
+
+/// As above with no thread in `block_on`: the worker parks at once after
+/// the remote task instead of spinning, and still sees the shutdown.
+#[test]
+fn mt_idle_remote_push_without_a_block_on_caller() {
+    one_worker_vs_remote_push(false, false);
 }
 
 /// As above, with the task yielding on its first poll (`context::defer`,
@@ -370,12 +378,13 @@ fn mt_idle_last_searcher_parks_vs_remote_push() {
 /// poll the task again, which then closes the runtime.
 #[test]
 fn mt_worker_deferred_wake_vs_remote_push() {
-    one_worker_vs_remote_push(true);
+    one_worker_vs_remote_push(true, true);
 }
 
-fn one_worker_vs_remote_push(yield_first: bool) {
+fn one_worker_vs_remote_push(yield_first: bool, in_block_on: bool) {
     model(move || {
         let (handle, mut workers) = runtime(1);
+        let caller = in_block_on.then(|| BlockOnCaller::enter(&handle.shared.block_on_callers));
         let counters = Arc::new(Counters::default());
         let worker = start(workers.pop().unwrap());
 
@@ -399,6 +408,7 @@ fn one_worker_vs_remote_push(yield_first: bool) {
         assert_eq!(counters.polls.load(SeqCst), polls);
         assert_eq!(counters.drops.load(SeqCst), 1);
         assert_eq!(handle.shared.idle.num_searching(), 0);
+        drop(caller);
         shut_down(&handle, workers);
     });
 }

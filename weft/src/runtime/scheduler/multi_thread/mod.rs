@@ -60,6 +60,8 @@ mod loom_tests;
 pub(crate) mod queue;
 #[cfg(all(test, weft_loom))]
 mod queue_loom_tests;
+#[cfg(all(test, not(weft_loom)))]
+mod tests;
 mod stats;
 mod worker;
 mod worker_parker;
@@ -118,6 +120,9 @@ struct Shared {
     sleepers: Mutex<Sleepers>,
     /// Idle workers parked with a timeout to watch the LIFO slots.
     lifo_watchers: crate::loom::AtomicUsize,
+    /// Threads inside `block_on_outside`: the waiters a worker's spin for
+    /// remote work serves (see `worker.rs`, "Spinning for remote work").
+    block_on_callers: crate::loom::AtomicUsize,
     /// Cores handed in at shutdown. Boxed because cores move between
     /// threads and cells as `Box`es; unboxing here would copy them.
     #[allow(clippy::vec_box)]
@@ -196,6 +201,7 @@ impl Shared {
             owned: OwnedTasks::for_workers(workers),
             sleepers: Mutex::new(sleepers),
             lifo_watchers: crate::loom::AtomicUsize::new(0),
+            block_on_callers: crate::loom::AtomicUsize::new(0),
             shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
             driver,
             worker_metrics: (0..workers).map(|_| WorkerMetrics::new(metrics)).collect(),
@@ -241,6 +247,7 @@ impl Handle {
     /// task that will wake it is running or about to (rule 2 of
     /// `runtime/park/spin.rs`).
     pub(crate) fn block_on_outside<F: Future>(&self, future: Pin<&mut F>) -> F::Output {
+        let _caller = BlockOnCaller::enter(&self.shared.block_on_callers);
         let spin_while = || self.has_awake_worker();
         let no_early_end = || None::<std::convert::Infallible>;
         let Ok(output) = park::block_on(
@@ -349,6 +356,14 @@ impl Handle {
         self.shared.idle.num_unparked() > 0
     }
 
+    /// Whether some thread waits in `block_on_outside` (or polls there).
+    fn has_block_on_caller(&self) -> bool {
+        self.shared
+            .block_on_callers
+            .load(crate::loom::Ordering::Relaxed)
+            > 0
+    }
+
     /// Whether the inject queue or a worker's stealable queue has a task.
     fn has_visible_work(&self) -> bool {
         let shared = &self.shared;
@@ -436,5 +451,22 @@ impl fmt::Debug for Handle {
             .field("alive_tasks", &self.alive_tasks())
             .field("inject", &self.shared.inject)
             .finish_non_exhaustive()
+    }
+}
+
+/// A thread counted in `Shared::block_on_callers` until it leaves
+/// `block_on_outside` (by return or unwind).
+struct BlockOnCaller<'a>(&'a crate::loom::AtomicUsize);
+
+impl<'a> BlockOnCaller<'a> {
+    fn enter(count: &'a crate::loom::AtomicUsize) -> BlockOnCaller<'a> {
+        count.fetch_add(1, crate::loom::Ordering::Relaxed);
+        BlockOnCaller(count)
+    }
+}
+
+impl Drop for BlockOnCaller<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, crate::loom::Ordering::Relaxed);
     }
 }

@@ -1,0 +1,57 @@
+//! Unit tests of the multi-thread scheduler's shared state that need no
+//! loom model.
+
+use crate::runtime::{Builder, Runtime};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+fn runtime() -> Runtime {
+    Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .expect("a runtime")
+}
+
+/// Workers spin for remote work only while some thread is inside
+/// `block_on` (`worker.rs`, "Spinning for remote work"): the count rises
+/// when `Runtime::block_on` or `Handle::block_on` starts, and falls when
+/// it returns or unwinds, so a panicking future cannot leave the workers
+/// spinning for a caller that is gone.
+#[test]
+fn block_on_callers_are_counted_from_entry_to_return_or_unwind() {
+    let rt = runtime();
+    let scheduler = rt.handle().inner.as_multi_thread().clone();
+    let callers = || {
+        scheduler
+            .shared
+            .block_on_callers
+            .load(crate::loom::Ordering::Relaxed)
+    };
+    assert_eq!(callers(), 0);
+    assert_eq!(rt.block_on(async { callers() }), 1);
+    assert_eq!(callers(), 0);
+
+    let unwound = catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async { panic!("a future panics inside block_on") })
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(callers(), 0, "the unwind left block_on's count");
+
+    // Two callers at once: this thread, and another in `Handle::block_on`
+    // that waits until this one has seen both counted.
+    let (seen_tx, seen_rx) = std::sync::mpsc::channel::<()>();
+    let (counted_tx, counted_rx) = std::sync::mpsc::channel::<()>();
+    let handle = rt.handle().clone();
+    let other = std::thread::spawn(move || {
+        handle.block_on(async move {
+            counted_tx.send(()).unwrap();
+            seen_rx.recv().unwrap();
+        })
+    });
+    rt.block_on(async {
+        counted_rx.recv().unwrap();
+        assert_eq!(callers(), 2);
+        seen_tx.send(()).unwrap();
+    });
+    other.join().unwrap();
+    assert_eq!(callers(), 0);
+}
