@@ -60,9 +60,9 @@ mod loom_tests;
 pub(crate) mod queue;
 #[cfg(all(test, weft_loom))]
 mod queue_loom_tests;
+mod stats;
 #[cfg(all(test, not(weft_loom)))]
 mod tests;
-mod stats;
 mod worker;
 mod worker_parker;
 
