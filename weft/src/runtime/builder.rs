@@ -556,7 +556,9 @@ impl Builder {
     /// Cost: a tracked task's allocation is larger by the size of its
     /// record (96 bytes on 64-bit targets, 152 with the feature `tracing`,
     /// which adds the task's span), and each of its polls reads the
-    /// coarse monotonic clock once (a few nanoseconds: no system call).
+    /// coarse monotonic clock once (a few nanoseconds: no system call), or
+    /// with a [`long_poll_threshold`](Self::long_poll_threshold) the
+    /// watchdog's clock cell (a load).
     /// Off by default; an untracked task pays nothing.
     ///
     /// # Differences from tokio
@@ -594,11 +596,14 @@ impl Builder {
     ///
     /// How it works, and what it costs: the runtime starts a thread named
     /// `weft-watchdog`, which wakes once per `threshold` while no poll is
-    /// near it; every task is tracked ([`enable_task_tracking`]), and each
-    /// poll reads the coarse monotonic clock once (no system call) and
-    /// marks itself in a slot the watchdog reads (two atomic writes).
-    /// A poll is reported within about one coarse clock tick (1–10 ms)
-    /// and the watchdog's wake-up latency of crossing the threshold.
+    /// near it, and every 4 ms while tasks are being polled, to tick a
+    /// clock cell; every task is tracked ([`enable_task_tracking`]), and
+    /// each poll reads that cell (or, while it does not tick, the coarse
+    /// monotonic clock: no system call either way) and marks itself in a
+    /// slot the watchdog reads (a few plain writes). A poll is reported
+    /// within about one coarse clock tick (1–10 ms), one tick of the cell
+    /// (4 ms) and the watchdog's wake-up latency of crossing the
+    /// threshold, never before.
     /// Polls of the future given to `block_on`, closures on the blocking
     /// pool and the closure of `block_in_place` (which blocks on purpose)
     /// are not watched.

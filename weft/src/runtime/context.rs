@@ -324,10 +324,25 @@ pub(crate) fn set_current_task(task: RawTask) -> CurrentTaskGuard {
     }
 }
 
+/// The time for a tracked poll starting on this thread now: the long-poll
+/// watchdog's ticking cell where the thread has a watchdog slot
+/// (`runtime::tick_clock`), else the coarse clock.
+pub(crate) fn poll_clock_ns() -> u64 {
+    let watched = CONTEXT.try_with(|cx| {
+        // SAFETY: as in `enter_task_poll`.
+        unsafe { cx.poll_watch.get().as_ref() }.map(ThreadWatch::now_ns)
+    });
+    watched
+        .ok()
+        .flatten()
+        .unwrap_or_else(crate::runtime::task::clock_ns)
+}
+
 /// Records the task being polled on this thread and, where the thread has
 /// a long-poll watchdog slot, marks the poll there (`now_ns`: the time, if
-/// the caller read it). The caller holds a reference to the task until
-/// the guard drops, which must be before the task can complete.
+/// the caller read it with [`poll_clock_ns`]). The caller holds a
+/// reference to the task until the guard drops, which must be before the
+/// task can complete.
 pub(crate) fn enter_task_poll(task: RawTask, now_ns: Option<u64>) -> CurrentTaskGuard {
     let entered = CONTEXT.try_with(|cx| {
         let previous = cx.task.replace(CurrentTask::new(task, true));

@@ -120,6 +120,7 @@ pub(crate) mod park;
 pub(crate) mod runtime;
 pub(crate) mod scheduler;
 pub(crate) mod task;
+mod tick_clock;
 #[cfg(feature = "time")]
 pub(crate) mod time;
 pub(crate) mod waiting_on;

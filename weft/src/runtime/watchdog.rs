@@ -8,7 +8,8 @@
 //! (multi-thread workers, the thread in `current_thread`'s `block_on`)
 //! registers a [`PollSlot`] and installs its [`ThreadWatch`] in the
 //! thread-local context. A poll of a task is marked in the slot when it
-//! starts (the task, the time, a fresh poll number in `current`) and
+//! starts (the task, the time from the clock cell the watchdog ticks, see
+//! `runtime::tick_clock`, a fresh poll number in `current`) and
 //! unmarked when the future's `poll` returns (before the task may be
 //! freed). The watchdog thread wakes at the earliest moment a marked poll
 //! can cross the threshold (or one threshold from now when none is
@@ -61,9 +62,10 @@
 use super::long_poll::LongPoll;
 use super::task::clock_ns;
 use super::task::raw::{Header, RawTask};
+use super::tick_clock::{TickClock, TickHistory, TICK};
 use crate::loom::{Arc, AtomicBool, AtomicPtr, AtomicU64, Condvar, Mutex, Ordering::*};
 use crate::util::asymmetric_fence::AsymmetricFence;
-use std::cell::Cell;
+use crate::util::cache_padded::CachePadded;
 use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::{self, NonNull};
@@ -83,6 +85,9 @@ pub(crate) struct Watchdog {
     slots: Mutex<Vec<Arc<PollSlot>>>,
     /// The fence of rules 2 and 3: the light side is the owners'.
     fence: AsymmetricFence,
+    /// The time polls read at their start (`runtime::tick_clock`): read
+    /// by every owner at every poll, written only by the watchdog.
+    clock: CachePadded<TickClock>,
     stopped: Mutex<bool>,
     wake: Condvar,
 }
@@ -97,6 +102,16 @@ pub(crate) struct PollSlot {
     reported: AtomicU64,
     task: AtomicPtr<Header>,
     started_ns: AtomicU64,
+    /// Polls marked so far (the owner's count, rule 1; the watchdog sees
+    /// from it whether the thread polls, `runtime::tick_clock` rule 4).
+    marks: AtomicU64,
+    /// The watchdog's own notes, touched by no other thread: the number
+    /// of a marked poll it bounded and the latest that poll can have
+    /// started (`runtime::tick_clock` rule 3); and `marks` at its last
+    /// look.
+    bounded_number: AtomicU64,
+    start_bound: AtomicU64,
+    marks_seen: AtomicU64,
     thread_name: Option<String>,
 }
 
@@ -108,6 +123,7 @@ impl Watchdog {
             report,
             slots: Mutex::new(Vec::new()),
             fence: AsymmetricFence::new(),
+            clock: CachePadded::new(TickClock::new()),
             stopped: Mutex::new(false),
             wake: Condvar::new(),
         })
@@ -135,16 +151,17 @@ impl Watchdog {
         self.slots.lock().unwrap().push(slot.clone());
         ThreadWatch {
             watchdog: self.clone(),
+            clock: NonNull::from(&*self.clock),
             fence: self.fence,
             slot,
-            polls: Cell::new(0),
         }
     }
 
     fn run(&self) {
+        let mut history = TickHistory::default();
         let mut stopped = self.stopped.lock().unwrap();
         while !*stopped {
-            let wait_ns = self.check(clock_ns());
+            let wait_ns = self.check(clock_ns(), &mut history);
             stopped = self
                 .wake
                 .wait_timeout(stopped, Duration::from_nanos(wait_ns))
@@ -153,14 +170,32 @@ impl Watchdog {
         }
     }
 
-    /// One pass over the slots at time `now`: reports each marked poll
-    /// that crossed the threshold; returns how long to sleep until the
-    /// next one can.
-    fn check(&self, now: u64) -> u64 {
+    /// One pass over the slots at time `now`: ticks the poll clock while
+    /// threads poll (`runtime::tick_clock` rule 4), reports each marked
+    /// poll that crossed the threshold; returns how long to sleep until
+    /// the next tick or until the next poll can cross it.
+    fn check(&self, now: u64, history: &mut TickHistory) -> u64 {
         let slots: Vec<Arc<PollSlot>> = self.slots.lock().unwrap().clone();
+        let polling = slots.iter().fold(false, |polling, slot| {
+            let marks = slot.marks.load(Relaxed);
+            polling | (slot.marks_seen.swap(marks, Relaxed) != marks)
+        });
+        // A poll whose start is the newest tick is bounded by the next
+        // one: tick while any waits for that too.
+        let unbounded = slots
+            .iter()
+            .any(|slot| slot.current.load(Relaxed) != 0 && slot.bound(history).is_none());
+        if polling || unbounded {
+            history.tick(&self.clock, now, polling);
+        } else {
+            history.stop(&self.clock);
+        }
         let mut wait = self.threshold_ns;
+        if polling || unbounded {
+            wait = wait.min(TICK.as_nanos() as u64);
+        }
         for slot in &slots {
-            match slot.inspect(now, self.threshold_ns, self.fence) {
+            match slot.inspect(now, self.threshold_ns, self.fence, history) {
                 Inspection::Idle => {}
                 Inspection::Early { crosses_in } => wait = wait.min(crosses_in),
                 Inspection::Long(report) => self.deliver(&report),
@@ -236,6 +271,10 @@ impl PollSlot {
             reported: AtomicU64::new(0),
             task: AtomicPtr::new(ptr::null_mut()),
             started_ns: AtomicU64::new(0),
+            marks: AtomicU64::new(0),
+            bounded_number: AtomicU64::new(0),
+            start_bound: AtomicU64::new(0),
+            marks_seen: AtomicU64::new(0),
             thread_name,
         }
     }
@@ -244,6 +283,7 @@ impl PollSlot {
     fn mark(&self, number: u64, task: NonNull<Header>, now_ns: u64) {
         self.task.store(task.as_ptr(), Relaxed);
         self.started_ns.store(now_ns, Relaxed);
+        self.marks.store(number, Relaxed);
         self.current.store(number, Release);
     }
 
@@ -267,8 +307,29 @@ impl PollSlot {
         self.reported.load(Acquire) == number
     }
 
-    fn inspect(&self, now: u64, threshold_ns: u64, fence: AsymmetricFence) -> Inspection {
-        self.inspect_with(now, threshold_ns, fence, |task, elapsed| {
+    /// The latest the marked poll can have started
+    /// (`runtime::tick_clock` rule 3), or `None` until the next tick.
+    /// Only the watchdog calls this (its notes are its own).
+    fn bound(&self, history: &TickHistory) -> Option<u64> {
+        let number = self.current.load(Acquire);
+        if number != 0 && self.bounded_number.load(Relaxed) == number {
+            return Some(self.start_bound.load(Relaxed));
+        }
+        let bound = history.start_bound(self.started_ns.load(Relaxed))?;
+        self.bounded_number.store(number, Relaxed);
+        self.start_bound.store(bound, Relaxed);
+        Some(bound)
+    }
+
+    fn inspect(
+        &self,
+        now: u64,
+        threshold_ns: u64,
+        fence: AsymmetricFence,
+        history: &TickHistory,
+    ) -> Inspection {
+        let started = || self.bound(history);
+        self.inspect_with(now, threshold_ns, fence, started, |task, elapsed| {
             // SAFETY: `inspect_with` calls this only while the poll of
             // `task` is pinned by `busy` (rules 2 and 3), so the task is
             // alive; `task` is the pointer its owner stored.
@@ -279,18 +340,21 @@ impl PollSlot {
 
     /// Rule 2: `read` runs only while the marked poll's task cannot be
     /// freed, with the task and how long its poll has run.
+    /// `started` gives the latest the marked poll can have started, or
+    /// `None` while that is unknown (then it counts as starting now).
     fn inspect_with(
         &self,
         now: u64,
         threshold_ns: u64,
         fence: AsymmetricFence,
+        started: impl Fn() -> Option<u64>,
         read: impl FnOnce(NonNull<Header>, u64) -> LongPoll,
     ) -> Inspection {
         let marked = self.current.load(Acquire);
         if marked == 0 || self.reported.load(Relaxed) == marked {
             return Inspection::Idle;
         }
-        let elapsed = || now.saturating_sub(self.started_ns.load(Relaxed));
+        let elapsed = || started().map_or(0, |started| now.saturating_sub(started));
         // Unprotected: a later poll's start only makes this look early.
         if let Some(early) = Inspection::early(elapsed(), threshold_ns) {
             return early;
@@ -337,27 +401,35 @@ impl PollSlot {
 /// dropped.
 pub(crate) struct ThreadWatch {
     watchdog: StdArc<Watchdog>,
+    /// `watchdog.clock`, reached without going through the `Arc`: every
+    /// poll reads it.
+    clock: NonNull<TickClock>,
     /// A copy of the watchdog's (the owner's side is the light one), so
     /// the end of each poll does not follow the `watchdog` pointer.
     fence: AsymmetricFence,
     slot: Arc<PollSlot>,
-    /// Polls marked so far on this thread (the owner's counter).
-    polls: Cell<u64>,
 }
 
 impl ThreadWatch {
+    /// The time for a poll starting on this thread now
+    /// (`runtime::tick_clock`).
+    #[inline]
+    pub(crate) fn now_ns(&self) -> u64 {
+        // SAFETY: it points into `self.watchdog`, which this keeps alive.
+        unsafe { self.clock.as_ref() }.now_ns()
+    }
+
     /// Marks the start of a poll of `task` (rule 1), unless one is marked
-    /// already (rule 5). `now_ns` is the time if the caller read it.
-    /// Returns whether it marked.
+    /// already (rule 5). `now_ns` is the time if the caller read it (with
+    /// [`now_ns`](Self::now_ns)). Returns whether it marked.
     pub(crate) fn poll_started(&self, task: NonNull<Header>, now_ns: Option<u64>) -> bool {
         let slot = &*self.slot;
-        // Only this thread writes the poll number: a relaxed read is exact.
+        // Only this thread writes these: relaxed reads are exact.
         if slot.current.load(Relaxed) != 0 {
             return false;
         }
-        let number = self.polls.get() + 1;
-        self.polls.set(number);
-        slot.mark(number, task, now_ns.unwrap_or_else(clock_ns));
+        let now_ns = now_ns.unwrap_or_else(|| self.now_ns());
+        slot.mark(slot.marks.load(Relaxed) + 1, task, now_ns);
         true
     }
 
@@ -372,7 +444,7 @@ impl ThreadWatch {
     /// its reference to the task.
     pub(crate) fn poll_ended(&self, task: NonNull<Header>) {
         let slot = &*self.slot;
-        if slot.unmark(self.polls.get(), self.fence) {
+        if slot.unmark(slot.marks.load(Relaxed), self.fence) {
             let elapsed = clock_ns().saturating_sub(slot.started_ns.load(Relaxed));
             // SAFETY: the caller polls `task` and holds its reference.
             let report = slot.report(unsafe { RawTask::from_raw(task) }, elapsed, true);
@@ -427,6 +499,12 @@ mod loom_tests {
     use crate::loom::Ordering::SeqCst;
     use crate::util::loom_model::model as loom_model;
 
+    /// The start the owner recorded, as the watchdog would bound a clock
+    /// read (`runtime::tick_clock` rule 3).
+    fn started(slot: &PollSlot) -> impl Fn() -> Option<u64> + '_ {
+        || Some(slot.started_ns.load(SeqCst))
+    }
+
     fn dummy_report() -> LongPoll {
         LongPoll {
             task_id: crate::runtime::task::Id::next(),
@@ -453,13 +531,14 @@ mod loom_tests {
             let watchdog = {
                 let (slot, freed, read) = (slot.clone(), freed.clone(), read.clone());
                 loom::thread::spawn(move || {
-                    let outcome = slot.inspect_with(10, 5, fence, |seen, elapsed| {
-                        assert_eq!(seen, task);
-                        assert_eq!(elapsed, 10);
-                        assert!(!freed.load(SeqCst), "read after the poll ended");
-                        read.store(true, SeqCst);
-                        dummy_report()
-                    });
+                    let outcome =
+                        slot.inspect_with(10, 5, fence, started(&slot), |seen, elapsed| {
+                            assert_eq!(seen, task);
+                            assert_eq!(elapsed, 10);
+                            assert!(!freed.load(SeqCst), "read after the poll ended");
+                            read.store(true, SeqCst);
+                            dummy_report()
+                        });
                     matches!(outcome, Inspection::Long(_))
                 })
             };
@@ -487,7 +566,7 @@ mod loom_tests {
             let watchdog = {
                 let slot = slot.clone();
                 loom::thread::spawn(move || {
-                    slot.inspect_with(10, 5, fence, |_, elapsed| {
+                    slot.inspect_with(10, 5, fence, started(&slot), |_, elapsed| {
                         assert_eq!(elapsed, 10, "the started time of poll 1");
                         dummy_report()
                     });
@@ -508,9 +587,105 @@ mod loom_tests {
 
 #[cfg(all(test, not(weft_loom)))]
 mod tests {
+    use super::*;
     use crate::runtime::Builder;
     use std::sync::{mpsc, Mutex};
-    use std::time::Duration;
+
+    const MS: u64 = 1_000_000;
+
+    /// Whether the watchdog would report the poll marked in `slot` at
+    /// `now`, bounding its start as `check` does; the task is never read.
+    fn reported(slot: &PollSlot, now: u64, threshold: u64, history: &TickHistory) -> Option<u64> {
+        let fence = AsymmetricFence::new();
+        let started = || slot.bound(history);
+        let mut elapsed_seen = None;
+        let outcome = slot.inspect_with(now, threshold, fence, started, |_, elapsed| {
+            elapsed_seen = Some(elapsed);
+            LongPoll {
+                task_id: crate::runtime::task::Id::next(),
+                name: None,
+                location: None,
+                thread_name: None,
+                duration: Duration::from_nanos(elapsed),
+                finished: false,
+            }
+        });
+        matches!(outcome, Inspection::Long(_)).then(|| elapsed_seen.unwrap())
+    }
+
+    /// `runtime::tick_clock` rule 3: a poll that read a stale tick (the
+    /// watchdog thread was held up for 10 s meanwhile) is not reported
+    /// early; its start is bounded by the tick after the one it read, a
+    /// bound kept after the history forgets that tick.
+    #[test]
+    fn a_stale_tick_never_makes_a_report_early() {
+        let clock = TickClock::new();
+        let mut history = TickHistory::default();
+        let slot = PollSlot::new(None);
+        let t0 = 1_000 * MS;
+        history.tick(&clock, t0, true);
+        // The owner starts a poll; the cell still says t0, 10 s later.
+        slot.mark(1, NonNull::dangling(), clock.now_ns());
+        let late = t0 + 10_000 * MS;
+        history.tick(&clock, late, true);
+        assert_eq!(reported(&slot, late, 100 * MS, &history), None);
+        for tick in 1..=100 {
+            history.tick(&clock, late + tick * MS, true);
+        }
+        assert_eq!(
+            reported(&slot, late + 150 * MS, 100 * MS, &history),
+            Some(150 * MS),
+            "reported once it ran past the threshold from its bound"
+        );
+    }
+
+    /// A poll whose start is the newest tick is not reported before the
+    /// next tick bounds it, even when the recorded start looks old.
+    #[test]
+    fn the_newest_tick_waits_for_the_next() {
+        let clock = TickClock::new();
+        let mut history = TickHistory::default();
+        let slot = PollSlot::new(None);
+        history.tick(&clock, 1_000 * MS, true);
+        slot.mark(1, NonNull::dangling(), clock.now_ns());
+        assert_eq!(reported(&slot, 5_000 * MS, 100 * MS, &history), None);
+        assert_eq!(slot.bound(&history), None);
+        history.tick(&clock, 5_000 * MS, true);
+        assert_eq!(slot.bound(&history), Some(5_000 * MS));
+    }
+
+    /// `runtime::tick_clock` rule 4: a look that finds polls marked since
+    /// the last one ticks and turns the cell on; a look that finds none
+    /// turns it off (an idle runtime sleeps a threshold at a time).
+    #[test]
+    fn the_cell_ticks_only_while_threads_poll() {
+        let threshold = Duration::from_secs(3600);
+        let watchdog = Watchdog::new(threshold, None);
+        let watch = watchdog.watch_this_thread();
+        let mut history = TickHistory::default();
+        let ticking = || watchdog.clock.is_ticking();
+        let threshold_ns = threshold.as_nanos() as u64;
+
+        assert_eq!(watchdog.check(1_000 * MS, &mut history), threshold_ns);
+        assert!(!ticking());
+
+        assert!(watch.poll_started(NonNull::dangling(), Some(1_001 * MS)));
+        assert_eq!(
+            watchdog.check(1_002 * MS, &mut history),
+            TICK.as_nanos() as u64
+        );
+        assert!(ticking());
+        assert_eq!(watch.now_ns(), 1_002 * MS, "polls now read the cell");
+
+        // The poll runs on; nothing new is marked.
+        assert_eq!(
+            watchdog.check(1_010 * MS, &mut history),
+            threshold_ns - 9 * MS
+        );
+        assert!(!ticking(), "no new polls: the cell stops");
+        assert!(watch.now_ns() > 1_010 * MS, "and polls read the clock");
+        watch.slot.unmark(1, watchdog.fence);
+    }
 
     /// The watchdog reads a task's record from its own thread while the
     /// task's poll runs (Miri checks those reads against the poll's

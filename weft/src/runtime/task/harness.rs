@@ -106,7 +106,7 @@ where
         let waker = waker::borrowed(raw.header_ptr());
         let mut cx = Context::from_waker(&waker);
         let now_ns = raw.meta().map(|meta| {
-            let now = super::meta::clock_ns();
+            let now = context::poll_clock_ns();
             meta.poll_started(now);
             // What this poll's leaves wait on replaces the last poll's.
             meta.wait_record().clear();
