@@ -18,7 +18,7 @@ rt_test! {
             }
             ids
         });
-        // Handed out in spawn order by one counter (other tests of this
+        // Handed out in spawn order on one thread (other tests of this
         // process spawn too, so only the order is known, not the gaps).
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 100);

@@ -76,6 +76,14 @@ rt_test! {
             seen_at.duration_since(started),
             running.duration()
         );
+        // Never early (the coarse clock may be a tick behind, at most
+        // 10 ms, on either side of the measurement), however busy the
+        // machine: a late report is fine, an early one a bug.
+        assert!(
+            seen_at.duration_since(started) >= THRESHOLD - Duration::from_millis(20),
+            "reported {:?} after the poll started",
+            seen_at.duration_since(started)
+        );
         assert_eq!(running.task_id(), id);
         assert_eq!(running.name(), Some("hasher"));
         let location = running.location().expect("the runtime tracks its tasks");

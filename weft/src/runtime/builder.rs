@@ -557,8 +557,8 @@ impl Builder {
     /// record (96 bytes on 64-bit targets, 152 with the feature `tracing`,
     /// which adds the task's span), and each of its polls reads the
     /// coarse monotonic clock once (a few nanoseconds: no system call), or
-    /// with a [`long_poll_threshold`](Self::long_poll_threshold) the
-    /// watchdog's clock cell (a load).
+    /// with a [`long_poll_threshold`](Self::long_poll_threshold), while
+    /// tasks keep being polled, the watchdog's clock cell (a load).
     /// Off by default; an untracked task pays nothing.
     ///
     /// # Differences from tokio

@@ -112,7 +112,8 @@ pub struct Dump {
     runtime_name: Option<std::sync::Arc<str>>,
 }
 
-/// The tasks of a [`Dump`], in the order of their ids (oldest first).
+/// The tasks of a [`Dump`], in the order of their ids (the order in which
+/// each thread spawned them; see [`task::Id`](crate::task::Id)).
 ///
 /// # Examples
 ///

@@ -26,17 +26,19 @@
 //!    before it last turned ticking off.
 //! 3. **Bounding a start from above.** A value the cell held was read
 //!    before the next value was stored: a poll that recorded it started
-//!    before that next tick. So the watchdog takes the next tick after the
-//!    recorded value as the poll's start ([`TickHistory::start_bound`]);
-//!    a value the cell never held is a clock read, taken as it is; a
-//!    value older than the history is bounded by the oldest tick kept;
-//!    the newest value has no bound yet (the poll may have started just
-//!    now) and is looked at again at the next tick. The watchdog keeps
-//!    the bound it found for each marked poll (`PollSlot::start_bound`),
-//!    since its history forgets old ticks while the poll runs on. A report
-//!    thus comes at most one tick late, never early. (The bound is off by
-//!    how long a store takes to become visible, nanoseconds, well inside
-//!    the coarse clock's own tick.)
+//!    before that store. So the watchdog takes, as the poll's start, a
+//!    clock read it made right after storing the next tick
+//!    ([`TickHistory::start_bound`]); not the next tick's value, read
+//!    before its store, possibly long before if the watchdog lost its CPU
+//!    in between. A value the cell never held is a clock read, taken as it
+//!    is; a value older than the history is bounded by the oldest tick
+//!    kept; the newest value has no bound yet (the poll may have started
+//!    just now) and is looked at again after the next tick. The watchdog
+//!    keeps the bound it found for each marked poll
+//!    (`PollSlot::start_bound`), since its history forgets old ticks while
+//!    the poll runs on. A report thus comes at most about a tick late,
+//!    never early. (The bound is off by how long a store takes to become
+//!    visible, nanoseconds, well inside the coarse clock's own tick.)
 //! 4. **Ticking only while polls run.** The watchdog ticks every [`TICK`]
 //!    while some thread marked a poll since its last look, and turns
 //!    `ticking` off at the first look that finds none: an idle runtime
@@ -44,9 +46,11 @@
 //!    read the clock themselves (rule 2) until the watchdog's next look
 //!    sees them and ticks again.
 //!
-//! A dump's "time since the last poll" and a finished long poll's reported
-//! duration use the recorded value as it is: they may be longer than the
-//! truth by up to a tick, as they were by up to a coarse clock tick.
+//! A finished long poll's duration is measured from the bound too. A
+//! dump's "time since the last poll" uses the recorded value as it is:
+//! longer than the truth by up to a tick, or by as long as the watchdog
+//! thread was held up (a machine so busy that it lost its CPU for that
+//! long), where it was off by up to a coarse clock tick before.
 
 use super::task::clock_ns;
 use crate::loom::{AtomicBool, AtomicU64, Ordering::*};
@@ -93,26 +97,47 @@ impl TickClock {
     }
 }
 
-/// The ticks the watchdog stored, oldest first (rules 1 and 3).
+/// The ticks the watchdog stored, oldest first (rules 1 and 3): each
+/// value, and a clock read taken right after it was stored.
 #[derive(Debug, Default)]
 pub(crate) struct TickHistory {
-    ticks: VecDeque<u64>,
+    ticks: VecDeque<Tick>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tick {
+    value: u64,
+    /// The clock just after `value` was stored: a poll that read the
+    /// value before it started the poll after this (rule 3). Not `value`
+    /// itself, which was read before the store, possibly long before if
+    /// the watchdog thread lost its CPU in between.
+    stored_by: u64,
 }
 
 impl TickHistory {
-    /// Stores a tick of time `now` into `clock` and remembers it (rule 1),
-    /// then sets whether readers use the cell (rule 2; `ticking`).
-    pub(crate) fn tick(&mut self, clock: &TickClock, now: u64, ticking: bool) {
+    /// Stores a tick of time `now` into `clock` and remembers it, with
+    /// `after()`, the clock read once the store is done (rule 1); then
+    /// sets whether readers use the cell (rule 2; `ticking`).
+    pub(crate) fn tick(
+        &mut self,
+        clock: &TickClock,
+        now: u64,
+        ticking: bool,
+        after: impl FnOnce() -> u64,
+    ) {
         let value = match self.ticks.back() {
-            Some(&last) => now.max(last + 1),
+            Some(last) => now.max(last.value + 1),
             None => now,
         };
+        clock.now_ns.store(value, Relaxed);
+        clock.ticking.store(ticking, Release);
         if self.ticks.len() == HISTORY {
             self.ticks.pop_front();
         }
-        self.ticks.push_back(value);
-        clock.now_ns.store(value, Relaxed);
-        clock.ticking.store(ticking, Release);
+        self.ticks.push_back(Tick {
+            value,
+            stored_by: after().max(value),
+        });
     }
 
     /// Turns the cell off (rule 4): readers read the clock themselves.
@@ -122,23 +147,23 @@ impl TickHistory {
 
     /// The latest a poll that recorded `started` can have started (rule
     /// 3), or `None` while `started` is the newest tick. A value older
-    /// than the history gets its oldest tick, a valid bound only for a
+    /// than the history gets its oldest tick's, a valid bound only for a
     /// poll first looked at now (the caller keeps the bound it found).
     pub(crate) fn start_bound(&self, started: u64) -> Option<u64> {
-        let (Some(&oldest), Some(&newest)) = (self.ticks.front(), self.ticks.back()) else {
+        let (Some(oldest), Some(newest)) = (self.ticks.front(), self.ticks.back()) else {
             return Some(started);
         };
-        if started == newest {
+        if started == newest.value {
             return None;
         }
-        if started > newest {
+        if started > newest.value {
             return Some(started);
         }
-        if started < oldest {
-            return Some(oldest);
+        if started < oldest.value {
+            return Some(oldest.stored_by);
         }
-        match self.ticks.binary_search(&started) {
-            Ok(at) => Some(self.ticks[at + 1]),
+        match self.ticks.binary_search_by_key(&started, |tick| tick.value) {
+            Ok(at) => Some(self.ticks[at + 1].stored_by),
             Err(_) => Some(started),
         }
     }
@@ -161,11 +186,11 @@ mod loom_tests {
         model(|| {
             let clock = Arc::new(TickClock::new());
             let mut history = TickHistory::default();
-            history.tick(&clock, 10, true);
+            history.tick(&clock, 10, true, || 10);
             history.stop(&clock);
             let watchdog = {
                 let clock = clock.clone();
-                loom::thread::spawn(move || history.tick(&clock, 20, true))
+                loom::thread::spawn(move || history.tick(&clock, 20, true, || 20))
             };
             let read = clock.now_ns();
             watchdog.join().unwrap();
@@ -184,12 +209,12 @@ mod tests {
         let clock = TickClock::new();
         let mut history = TickHistory::default();
         assert_eq!(history.start_bound(7), Some(7), "no ticks: a clock read");
-        history.tick(&clock, 100, true);
+        history.tick(&clock, 100, true, || 100);
         assert_eq!(clock.now_ns(), 100, "readers use the cell while it ticks");
         assert_eq!(history.start_bound(100), None, "the newest: no bound yet");
-        history.tick(&clock, 100, true);
+        history.tick(&clock, 100, true, || 100);
         assert_eq!(clock.now_ns(), 101, "ticks always move forward");
-        history.tick(&clock, 200, true);
+        history.tick(&clock, 200, true, || 200);
         assert_eq!(history.start_bound(100), Some(101));
         assert_eq!(history.start_bound(101), Some(200));
         assert_eq!(history.start_bound(150), Some(150), "never in the cell");
@@ -208,7 +233,7 @@ mod tests {
         let clock = TickClock::new();
         let mut history = TickHistory::default();
         for tick in 1..=(HISTORY as u64 + 10) {
-            history.tick(&clock, tick * 1_000, true);
+            history.tick(&clock, tick * 1_000, true, || tick * 1_000);
         }
         let oldest = 11 * 1_000;
         assert_eq!(history.start_bound(1_000), Some(oldest));

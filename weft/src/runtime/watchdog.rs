@@ -13,9 +13,10 @@
 //! unmarked when the future's `poll` returns (before the task may be
 //! freed). The watchdog thread wakes at the earliest moment a marked poll
 //! can cross the threshold (or one threshold from now when none is
-//! marked), so a poll is reported at most one threshold plus the thread's
-//! wake-up latency after it started, and an idle runtime costs one wake-up
-//! per threshold.
+//! marked), and every tick of the clock cell while polls are being marked,
+//! so a poll is reported at most one threshold plus about a tick plus the
+//! thread's wake-up latency after it started, and an idle runtime costs
+//! one wake-up per threshold.
 //!
 //! To name the task in its report the watchdog reads the task's record
 //! (`TaskMeta`) from another thread, while the poll may end and the task
@@ -186,7 +187,7 @@ impl Watchdog {
             .iter()
             .any(|slot| slot.current.load(Relaxed) != 0 && slot.bound(history).is_none());
         if polling || unbounded {
-            history.tick(&self.clock, now, polling);
+            history.tick(&self.clock, clock_ns(), polling, clock_ns);
         } else {
             history.stop(&self.clock);
         }
@@ -256,8 +257,16 @@ enum Inspection {
 }
 
 impl Inspection {
-    /// `Early` if a poll that has run `elapsed` ns is under the threshold.
-    fn early(elapsed: u64, threshold_ns: u64) -> Option<Inspection> {
+    /// `Early` if a poll that has run `elapsed` ns is under the threshold,
+    /// or if how long it has run is not known yet (`None`: its start is
+    /// the newest tick, bounded at the next, `runtime::tick_clock` rule
+    /// 3), when it is looked at again one tick from now.
+    fn early(elapsed: Option<u64>, threshold_ns: u64) -> Option<Inspection> {
+        let Some(elapsed) = elapsed else {
+            return Some(Inspection::Early {
+                crosses_in: TICK.as_nanos() as u64,
+            });
+        };
         let crosses_in = threshold_ns.checked_sub(elapsed).filter(|&ns| ns > 0)?;
         Some(Inspection::Early { crosses_in })
     }
@@ -354,7 +363,7 @@ impl PollSlot {
         if marked == 0 || self.reported.load(Relaxed) == marked {
             return Inspection::Idle;
         }
-        let elapsed = || started().map_or(0, |started| now.saturating_sub(started));
+        let elapsed = || started().map(|started| now.saturating_sub(started));
         // Unprotected: a later poll's start only makes this look early.
         if let Some(early) = Inspection::early(elapsed(), threshold_ns) {
             return early;
@@ -374,6 +383,7 @@ impl PollSlot {
             // owner is held by `busy`.
             let elapsed = elapsed();
             Inspection::early(elapsed, threshold_ns).unwrap_or_else(|| {
+                let elapsed = elapsed.expect("`early` keeps an unbounded start");
                 let task = NonNull::new(self.task.load(Relaxed)).expect("a marked poll has a task");
                 let report = read(task, elapsed);
                 self.reported.store(marked, Relaxed);
@@ -444,8 +454,17 @@ impl ThreadWatch {
     /// its reference to the task.
     pub(crate) fn poll_ended(&self, task: NonNull<Header>) {
         let slot = &*self.slot;
-        if slot.unmark(slot.marks.load(Relaxed), self.fence) {
-            let elapsed = clock_ns().saturating_sub(slot.started_ns.load(Relaxed));
+        let number = slot.marks.load(Relaxed);
+        if slot.unmark(number, self.fence) {
+            // Measured from the bound the watchdog found for the report
+            // (`runtime::tick_clock` rule 3), not from a stale tick: the
+            // watchdog stored it before its report's round cleared `busy`,
+            // which `unmark` waited for (rule 4).
+            let mut started = slot.started_ns.load(Relaxed);
+            if slot.bounded_number.load(Relaxed) == number {
+                started = started.max(slot.start_bound.load(Relaxed));
+            }
+            let elapsed = clock_ns().saturating_sub(started);
             // SAFETY: the caller polls `task` and holds its reference.
             let report = slot.report(unsafe { RawTask::from_raw(task) }, elapsed, true);
             self.watchdog.deliver(&report);
@@ -623,14 +642,14 @@ mod tests {
         let mut history = TickHistory::default();
         let slot = PollSlot::new(None);
         let t0 = 1_000 * MS;
-        history.tick(&clock, t0, true);
+        history.tick(&clock, t0, true, || t0);
         // The owner starts a poll; the cell still says t0, 10 s later.
         slot.mark(1, NonNull::dangling(), clock.now_ns());
         let late = t0 + 10_000 * MS;
-        history.tick(&clock, late, true);
+        history.tick(&clock, late, true, || late);
         assert_eq!(reported(&slot, late, 100 * MS, &history), None);
         for tick in 1..=100 {
-            history.tick(&clock, late + tick * MS, true);
+            history.tick(&clock, late + tick * MS, true, || late + tick * MS);
         }
         assert_eq!(
             reported(&slot, late + 150 * MS, 100 * MS, &history),
@@ -646,12 +665,85 @@ mod tests {
         let clock = TickClock::new();
         let mut history = TickHistory::default();
         let slot = PollSlot::new(None);
-        history.tick(&clock, 1_000 * MS, true);
+        history.tick(&clock, 1_000 * MS, true, || 1_000 * MS);
         slot.mark(1, NonNull::dangling(), clock.now_ns());
         assert_eq!(reported(&slot, 5_000 * MS, 100 * MS, &history), None);
         assert_eq!(slot.bound(&history), None);
-        history.tick(&clock, 5_000 * MS, true);
+        assert!(
+            matches!(
+                Inspection::early(None, 100 * MS),
+                Some(Inspection::Early { crosses_in }) if crosses_in == TICK.as_nanos() as u64
+            ),
+            "looked at again after the next tick, not after a threshold"
+        );
+        history.tick(&clock, 5_000 * MS, true, || 5_000 * MS);
         assert_eq!(slot.bound(&history), Some(5_000 * MS));
+    }
+
+    /// The bound kept for a poll is that poll's: the next poll on the
+    /// thread, started later, gets a bound of its own, and is not reported
+    /// for the time the first one ran.
+    #[test]
+    fn each_poll_gets_its_own_bound() {
+        let clock = TickClock::new();
+        let mut history = TickHistory::default();
+        let slot = PollSlot::new(None);
+        let fence = AsymmetricFence::new();
+        history.tick(&clock, 1_000 * MS, true, || 1_000 * MS);
+        // A clock read between two ticks bounds itself.
+        slot.mark(1, NonNull::dangling(), 1_001 * MS);
+        history.tick(&clock, 1_004 * MS, true, || 1_004 * MS);
+        assert_eq!(slot.bound(&history), Some(1_001 * MS));
+        slot.unmark(1, fence);
+        slot.mark(2, NonNull::dangling(), clock.now_ns());
+        history.tick(&clock, 1_500 * MS, true, || 1_500 * MS);
+        assert_eq!(reported(&slot, 1_550 * MS, 100 * MS, &history), None);
+        assert_eq!(slot.bound(&history), Some(1_500 * MS));
+        slot.unmark(2, fence);
+    }
+
+    /// A tick's bound is the clock read after the tick was stored, not its
+    /// value, read before: the watchdog may lose its CPU in between, and a
+    /// poll that read the previous tick meanwhile started after the value.
+    #[test]
+    fn a_tick_bounds_by_the_clock_after_its_store() {
+        let clock = TickClock::new();
+        let mut history = TickHistory::default();
+        let slot = PollSlot::new(None);
+        history.tick(&clock, 1_000 * MS, true, || 1_000 * MS);
+        slot.mark(1, NonNull::dangling(), clock.now_ns());
+        // Read 1,004 ms, stored 5 s later.
+        history.tick(&clock, 1_004 * MS, true, || 6_004 * MS);
+        assert_eq!(reported(&slot, 6_050 * MS, 100 * MS, &history), None);
+        assert_eq!(
+            reported(&slot, 6_104 * MS, 100 * MS, &history),
+            Some(100 * MS)
+        );
+    }
+
+    /// A look that finds a poll whose start is the newest tick ticks
+    /// again one tick later even with nothing new marked, so the poll's
+    /// bound comes a tick later, not a threshold later.
+    #[test]
+    fn a_poll_on_the_newest_tick_keeps_the_cell_ticking_once_more() {
+        let threshold = Duration::from_secs(3600);
+        let watchdog = Watchdog::new(threshold, None);
+        let watch = watchdog.watch_this_thread();
+        let mut history = TickHistory::default();
+        let tick_ns = TICK.as_nanos() as u64;
+        // A poll is marked (so the next look ticks), and a second one reads
+        // that tick.
+        assert!(watch.poll_started(NonNull::dangling(), Some(1_000 * MS)));
+        watch.slot.unmark(1, watchdog.fence);
+        assert_eq!(watchdog.check(1_000 * MS, &mut history), tick_ns);
+        assert!(watch.poll_started(NonNull::dangling(), None));
+        assert_eq!(watch.slot.bound(&history), None, "on the newest tick");
+        // Nothing new is marked after this look's own: still it ticks
+        // (the look sees the second poll's mark as new, then its start as
+        // unbounded), and the next one bounds the poll.
+        assert_eq!(watchdog.check(1_004 * MS, &mut history), tick_ns);
+        assert!(watch.slot.bound(&history).is_some());
+        watch.slot.unmark(2, watchdog.fence);
     }
 
     /// `runtime::tick_clock` rule 4: a look that finds polls marked since
@@ -665,25 +757,22 @@ mod tests {
         let mut history = TickHistory::default();
         let ticking = || watchdog.clock.is_ticking();
         let threshold_ns = threshold.as_nanos() as u64;
+        let t = clock_ns();
 
-        assert_eq!(watchdog.check(1_000 * MS, &mut history), threshold_ns);
+        assert_eq!(watchdog.check(t, &mut history), threshold_ns);
         assert!(!ticking());
 
-        assert!(watch.poll_started(NonNull::dangling(), Some(1_001 * MS)));
-        assert_eq!(
-            watchdog.check(1_002 * MS, &mut history),
-            TICK.as_nanos() as u64
-        );
-        assert!(ticking());
-        assert_eq!(watch.now_ns(), 1_002 * MS, "polls now read the cell");
+        assert!(watch.poll_started(NonNull::dangling(), Some(t)));
+        assert_eq!(watchdog.check(t, &mut history), TICK.as_nanos() as u64);
+        assert!(ticking(), "a poll was marked: polls now read the cell");
 
         // The poll runs on; nothing new is marked.
         assert_eq!(
-            watchdog.check(1_010 * MS, &mut history),
-            threshold_ns - 9 * MS
+            watchdog.check(t + 9 * MS, &mut history),
+            threshold_ns - 9 * MS,
+            "the poll's start, a clock read, bounds itself"
         );
         assert!(!ticking(), "no new polls: the cell stops");
-        assert!(watch.now_ns() > 1_010 * MS, "and polls read the clock");
         watch.slot.unmark(1, watchdog.fence);
     }
 
