@@ -632,19 +632,26 @@ mod tests {
         matches!(outcome, Inspection::Long(_)).then(|| elapsed_seen.unwrap())
     }
 
+    /// A cell ticked once at `at`, and a slot with poll 1 marked at the
+    /// time it read from the cell.
+    fn marked_on_a_tick(at: u64) -> (TickClock, TickHistory, PollSlot) {
+        let clock = TickClock::new();
+        let mut history = TickHistory::default();
+        let slot = PollSlot::new(None);
+        history.tick(&clock, at, true, || at);
+        slot.mark(1, NonNull::dangling(), clock.now_ns());
+        (clock, history, slot)
+    }
+
     /// `runtime::tick_clock` rule 3: a poll that read a stale tick (the
     /// watchdog thread was held up for 10 s meanwhile) is not reported
     /// early; its start is bounded by the tick after the one it read, a
     /// bound kept after the history forgets that tick.
     #[test]
     fn a_stale_tick_never_makes_a_report_early() {
-        let clock = TickClock::new();
-        let mut history = TickHistory::default();
-        let slot = PollSlot::new(None);
-        let t0 = 1_000 * MS;
-        history.tick(&clock, t0, true, || t0);
         // The owner starts a poll; the cell still says t0, 10 s later.
-        slot.mark(1, NonNull::dangling(), clock.now_ns());
+        let t0 = 1_000 * MS;
+        let (clock, mut history, slot) = marked_on_a_tick(t0);
         let late = t0 + 10_000 * MS;
         history.tick(&clock, late, true, || late);
         assert_eq!(reported(&slot, late, 100 * MS, &history), None);
@@ -662,11 +669,7 @@ mod tests {
     /// next tick bounds it, even when the recorded start looks old.
     #[test]
     fn the_newest_tick_waits_for_the_next() {
-        let clock = TickClock::new();
-        let mut history = TickHistory::default();
-        let slot = PollSlot::new(None);
-        history.tick(&clock, 1_000 * MS, true, || 1_000 * MS);
-        slot.mark(1, NonNull::dangling(), clock.now_ns());
+        let (clock, mut history, slot) = marked_on_a_tick(1_000 * MS);
         assert_eq!(reported(&slot, 5_000 * MS, 100 * MS, &history), None);
         assert_eq!(slot.bound(&history), None);
         assert!(
@@ -707,11 +710,7 @@ mod tests {
     /// poll that read the previous tick meanwhile started after the value.
     #[test]
     fn a_tick_bounds_by_the_clock_after_its_store() {
-        let clock = TickClock::new();
-        let mut history = TickHistory::default();
-        let slot = PollSlot::new(None);
-        history.tick(&clock, 1_000 * MS, true, || 1_000 * MS);
-        slot.mark(1, NonNull::dangling(), clock.now_ns());
+        let (clock, mut history, slot) = marked_on_a_tick(1_000 * MS);
         // Read 1,004 ms, stored 5 s later.
         history.tick(&clock, 1_004 * MS, true, || 6_004 * MS);
         assert_eq!(reported(&slot, 6_050 * MS, 100 * MS, &history), None);
@@ -721,29 +720,33 @@ mod tests {
         );
     }
 
+    /// A watchdog with an hour's threshold (no report can come), not
+    /// started, and this thread registered with it.
+    fn watched() -> (StdArc<Watchdog>, ThreadWatch, TickHistory) {
+        let watchdog = Watchdog::new(Duration::from_secs(3600), None);
+        let watch = watchdog.watch_this_thread();
+        (watchdog, watch, TickHistory::default())
+    }
+
     /// A look that finds a poll whose start is the newest tick ticks
     /// again one tick later even with nothing new marked, so the poll's
     /// bound comes a tick later, not a threshold later.
     #[test]
     fn a_poll_on_the_newest_tick_keeps_the_cell_ticking_once_more() {
-        let threshold = Duration::from_secs(3600);
-        let watchdog = Watchdog::new(threshold, None);
-        let watch = watchdog.watch_this_thread();
-        let mut history = TickHistory::default();
+        let (watchdog, watch, mut history) = watched();
         let tick_ns = TICK.as_nanos() as u64;
-        // A poll is marked (so the next look ticks), and a second one reads
-        // that tick.
-        assert!(watch.poll_started(NonNull::dangling(), Some(1_000 * MS)));
+        assert!(watch.poll_started(NonNull::dangling(), Some(clock_ns())));
         watch.slot.unmark(1, watchdog.fence);
-        assert_eq!(watchdog.check(1_000 * MS, &mut history), tick_ns);
+        assert_eq!(watchdog.check(clock_ns(), &mut history), tick_ns);
+        // A second poll on that tick, whose mark the last look already
+        // counted (as when it marked between that look's count and tick).
         assert!(watch.poll_started(NonNull::dangling(), None));
-        assert_eq!(watch.slot.bound(&history), None, "on the newest tick");
-        // Nothing new is marked after this look's own: still it ticks
-        // (the look sees the second poll's mark as new, then its start as
-        // unbounded), and the next one bounds the poll.
-        assert_eq!(watchdog.check(1_004 * MS, &mut history), tick_ns);
-        assert!(watch.slot.bound(&history).is_some());
-        watch.slot.unmark(2, watchdog.fence);
+        let slot = &watch.slot;
+        slot.marks_seen.store(slot.marks.load(Relaxed), Relaxed);
+        assert_eq!(slot.bound(&history), None, "on the newest tick");
+        assert_eq!(watchdog.check(clock_ns(), &mut history), tick_ns);
+        assert!(slot.bound(&history).is_some(), "bounded by the new tick");
+        slot.unmark(2, watchdog.fence);
     }
 
     /// `runtime::tick_clock` rule 4: a look that finds polls marked since
@@ -751,12 +754,9 @@ mod tests {
     /// turns it off (an idle runtime sleeps a threshold at a time).
     #[test]
     fn the_cell_ticks_only_while_threads_poll() {
-        let threshold = Duration::from_secs(3600);
-        let watchdog = Watchdog::new(threshold, None);
-        let watch = watchdog.watch_this_thread();
-        let mut history = TickHistory::default();
+        let (watchdog, watch, mut history) = watched();
+        let threshold_ns = watchdog.threshold_ns;
         let ticking = || watchdog.clock.is_ticking();
-        let threshold_ns = threshold.as_nanos() as u64;
         let t = clock_ns();
 
         assert_eq!(watchdog.check(t, &mut history), threshold_ns);
