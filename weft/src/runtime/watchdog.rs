@@ -186,14 +186,12 @@ impl Watchdog {
         let unbounded = slots
             .iter()
             .any(|slot| slot.current.load(Relaxed) != 0 && slot.bound(history).is_none());
-        if polling || unbounded {
-            history.tick(&self.clock, clock_ns(), polling, clock_ns);
-        } else {
-            history.stop(&self.clock);
-        }
         let mut wait = self.threshold_ns;
         if polling || unbounded {
+            history.tick(&self.clock, clock_ns(), polling, clock_ns);
             wait = wait.min(TICK.as_nanos() as u64);
+        } else {
+            history.stop(&self.clock);
         }
         for slot in &slots {
             match slot.inspect(now, self.threshold_ns, self.fence, history) {

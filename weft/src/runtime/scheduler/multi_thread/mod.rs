@@ -73,7 +73,7 @@ use self::idle::{Idle, Sleepers};
 use self::lifo::LifoSlot;
 use self::worker_parker::{SharedDriver, WorkerUnparker};
 use super::inject::Inject;
-use crate::loom::Mutex;
+use crate::loom::{AtomicUsize, Mutex, Ordering::Relaxed};
 use crate::runtime::blocking::Spawner;
 use crate::runtime::driver::{Driver, DriverHandle};
 use crate::runtime::scheduler::local_set::LocalSets;
@@ -119,10 +119,10 @@ struct Shared {
     owned: OwnedTasks<Arc<Handle>>,
     sleepers: Mutex<Sleepers>,
     /// Idle workers parked with a timeout to watch the LIFO slots.
-    lifo_watchers: crate::loom::AtomicUsize,
+    lifo_watchers: AtomicUsize,
     /// Threads inside `block_on_outside`: the waiters a worker's spin for
     /// remote work serves (see `worker.rs`, "Spinning for remote work").
-    block_on_callers: crate::loom::AtomicUsize,
+    block_on_callers: AtomicUsize,
     /// Cores handed in at shutdown. Boxed because cores move between
     /// threads and cells as `Box`es; unboxing here would copy them.
     #[allow(clippy::vec_box)]
@@ -200,8 +200,8 @@ impl Shared {
             idle: CachePadded::new(idle),
             owned: OwnedTasks::for_workers(workers),
             sleepers: Mutex::new(sleepers),
-            lifo_watchers: crate::loom::AtomicUsize::new(0),
-            block_on_callers: crate::loom::AtomicUsize::new(0),
+            lifo_watchers: AtomicUsize::new(0),
+            block_on_callers: AtomicUsize::new(0),
             shutdown_cores: Mutex::new(Vec::with_capacity(workers)),
             driver,
             worker_metrics: (0..workers).map(|_| WorkerMetrics::new(metrics)).collect(),
@@ -358,10 +358,7 @@ impl Handle {
 
     /// Whether some thread waits in `block_on_outside` (or polls there).
     fn has_block_on_caller(&self) -> bool {
-        self.shared
-            .block_on_callers
-            .load(crate::loom::Ordering::Relaxed)
-            > 0
+        self.shared.block_on_callers.load(Relaxed) > 0
     }
 
     /// Whether the inject queue or a worker's stealable queue has a task.
@@ -456,17 +453,17 @@ impl fmt::Debug for Handle {
 
 /// A thread counted in `Shared::block_on_callers` until it leaves
 /// `block_on_outside` (by return or unwind).
-struct BlockOnCaller<'a>(&'a crate::loom::AtomicUsize);
+struct BlockOnCaller<'a>(&'a AtomicUsize);
 
 impl<'a> BlockOnCaller<'a> {
-    fn enter(count: &'a crate::loom::AtomicUsize) -> BlockOnCaller<'a> {
-        count.fetch_add(1, crate::loom::Ordering::Relaxed);
+    fn enter(count: &'a AtomicUsize) -> BlockOnCaller<'a> {
+        count.fetch_add(1, Relaxed);
         BlockOnCaller(count)
     }
 }
 
 impl Drop for BlockOnCaller<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, crate::loom::Ordering::Relaxed);
+        self.0.fetch_sub(1, Relaxed);
     }
 }

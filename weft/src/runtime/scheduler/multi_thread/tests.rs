@@ -1,6 +1,7 @@
 //! Unit tests of the multi-thread scheduler's shared state that need no
 //! loom model.
 
+use crate::loom::Ordering::Relaxed;
 use crate::runtime::{Builder, Runtime};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -20,12 +21,7 @@ fn runtime() -> Runtime {
 fn block_on_callers_are_counted_from_entry_to_return_or_unwind() {
     let rt = runtime();
     let scheduler = rt.handle().inner.as_multi_thread().clone();
-    let callers = || {
-        scheduler
-            .shared
-            .block_on_callers
-            .load(crate::loom::Ordering::Relaxed)
-    };
+    let callers = || scheduler.shared.block_on_callers.load(Relaxed);
     assert_eq!(callers(), 0);
     assert_eq!(rt.block_on(async { callers() }), 1);
     assert_eq!(callers(), 0);

@@ -292,16 +292,15 @@ impl Context {
     fn spin_before_park(&self, mut core: Box<Core>) -> (Box<Core>, bool) {
         let handle = self.handle();
         let ring_has_news = self.ring_watch();
-        if core.serving_remote && !handle.has_block_on_caller() {
-            core.serving_remote = false;
-        }
-        if !core.serving_remote && ring_has_news.is_none() {
+        // Only for a thread that waits on this runtime for our reply.
+        let for_remote = core.serving_remote && handle.has_block_on_caller();
+        if !for_remote && ring_has_news.is_none() {
             return (core, false);
         }
         let Some(spin) = core.spinner.start() else {
             return (core, false);
         };
-        if core.serving_remote {
+        if for_remote {
             core = self.park_timeout(core, Some(Duration::ZERO));
         }
         let end = spin.until(|| {
