@@ -37,8 +37,9 @@ weft-bench/README.md for the method and what each row measures.
   --syscalls RT    count syscalls per echoed message under strace -c -f
 
 profile: runs one workload (a name from --list) on one runtime, sample after
-sample, for S seconds, and prints the samples' median and range; nothing else
-runs in the process, so it can be run under perf or strace.
+sample, for S seconds, and prints the samples' median and range (and their
+deciles on stderr); nothing else runs in the process, so it can be run under
+perf or strace.
   --runtime RT     weft (default), weft-uring, tokio or smol
   --secs S         how long to keep sampling (default 5; at least one sample)
   --workers N      worker threads of multi_thread workloads (default 2)

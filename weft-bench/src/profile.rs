@@ -119,6 +119,11 @@ pub fn main(args: &ProfileArgs) -> ExitCode {
     drop(load);
     for ((name, unit), list) in rows.iter().zip(samples) {
         let n = list.len();
+        // A bimodal row shows in its deciles, not in its median.
+        if let Some(deciles) = deciles(&list) {
+            let shown: Vec<String> = deciles.iter().map(|&v| num(v)).collect();
+            eprintln!("{name} deciles (10%..90%): {}", shown.join(" "));
+        }
         match Summary::of(list) {
             Some(s) => println!(
                 "{name} on {}: {} [{}-{}] {} ({}), median [min-max] of {n} samples in {took:.1} s",
@@ -135,9 +140,29 @@ pub fn main(args: &ProfileArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// The 10th, 20th, … 90th percentiles of `samples` (nearest rank), if
+/// there are at least 10 samples.
+fn deciles(samples: &[f64]) -> Option<[f64; 9]> {
+    if samples.len() < 10 {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let last = sorted.len() - 1;
+    Some(std::array::from_fn(|i| sorted[(i + 1) * last / 10]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deciles_are_nearest_ranks_of_the_sorted_samples() {
+        assert_eq!(deciles(&[1.0; 9]), None);
+        let samples: Vec<f64> = (0..=100).rev().map(f64::from).collect();
+        let expected: [f64; 9] = std::array::from_fn(|i| 10.0 * (i + 1) as f64);
+        assert_eq!(deciles(&samples), Some(expected));
+    }
 
     #[test]
     fn finds_entries_and_rows_by_exact_name() {

@@ -191,6 +191,59 @@ fn mpsc_freed_slots_pool_harvest_and_eager_handoff() {
     assert!(rx.try_recv().is_err());
 }
 
+/// Channel rule 7: a receiver that waits right after receiving, with
+/// producers that cannot soon wait for it, hints that it drained a stream;
+/// a first wait, a wait with nothing received since the last, and a
+/// bounded channel short of `STREAM_SLACK` free slots do not.
+#[test]
+fn mpsc_receiver_hints_a_drained_stream() {
+    use super::mpsc;
+    use crate::runtime::park::wait_hint;
+    let waker = Waker::noop();
+    let mut cx = Context::from_waker(waker);
+    let drained = |poll: Poll<Option<u32>>| {
+        assert!(poll.is_pending());
+        wait_hint::take_skip_spin()
+    };
+
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    wait_hint::clear();
+    assert!(
+        !drained(rx.poll_recv(&mut cx)),
+        "a first wait drained nothing"
+    );
+    tx.send(1).unwrap();
+    tx.send(2).unwrap();
+    assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
+    assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(2)));
+    assert!(drained(rx.poll_recv(&mut cx)));
+    assert!(!drained(rx.poll_recv(&mut cx)), "nothing received since");
+    tx.send(3).unwrap();
+    let mut batch = Vec::new();
+    assert_eq!(rx.poll_recv_many(&mut cx, &mut batch, 8), Poll::Ready(1));
+    assert!(
+        rx.poll_recv_many(&mut cx, &mut batch, 8).is_pending() && wait_hint::take_skip_spin(),
+        "recv_many drains a stream too"
+    );
+
+    for (capacity, hints) in [(100, false), (2 * 1024, true)] {
+        let (tx, mut rx) = mpsc::channel(capacity);
+        tx.try_send(1).unwrap();
+        assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
+        assert_eq!(drained(rx.poll_recv(&mut cx)), hints, "capacity {capacity}");
+    }
+    // Free slots are counted when the receiver waits: reserved ones are not.
+    let (tx, mut rx) = mpsc::channel(1024);
+    let reserved = tx.try_reserve().unwrap();
+    tx.try_send(1).unwrap();
+    assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
+    assert!(!drained(rx.poll_recv(&mut cx)), "1,023 slots free");
+    drop(reserved);
+    tx.try_send(2).unwrap();
+    assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(2)));
+    assert!(drained(rx.poll_recv(&mut cx)), "1,024 slots free");
+}
+
 #[test]
 fn rwlock_guards_map_downgrade_and_handoff() {
     use super::{RwLock, RwLockReadGuard, RwLockWriteGuard};

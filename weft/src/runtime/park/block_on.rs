@@ -12,7 +12,7 @@
 //! a task poll does, so weft resources in the future yield; between polls
 //! the thread sleeps on a [`ThreadParker`] whose waker the future got.
 
-use super::ThreadParker;
+use super::{wait_hint, ThreadParker};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -23,7 +23,8 @@ use std::time::Duration;
 /// * `spin_before_park`: the longest the thread spins before each park
 ///   (the runtime's `Builder::spin_before_park`; zero: never), and
 ///   `spin_while`, asked before each park: whether a wake is likely soon
-///   (rule 2 of `spin.rs`).
+///   (rule 2 of `spin.rs`); a poll that drained a stream skips the spin
+///   whatever it says (`wait_hint.rs`).
 /// * `before_park` runs before each park and may end the wait early by
 ///   returning `Some` (e.g. when a scheduler core became free).
 pub(crate) fn block_on<F: Future, R>(
@@ -36,6 +37,7 @@ pub(crate) fn block_on<F: Future, R>(
     let waker = parker.waker();
     let mut cx = Context::from_waker(&waker);
     loop {
+        wait_hint::clear();
         if let Poll::Ready(output) = crate::runtime::coop::budget(|| future.as_mut().poll(&mut cx))
         {
             return Ok(output);
@@ -43,7 +45,8 @@ pub(crate) fn block_on<F: Future, R>(
         if let Some(early) = before_park() {
             return Err(early);
         }
-        parker.park(spin_while());
+        let skip_spin = wait_hint::take_skip_spin();
+        parker.park(!skip_spin && spin_while());
     }
 }
 

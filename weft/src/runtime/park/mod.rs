@@ -34,16 +34,19 @@
 //! Before a thread parks it may spin: [`spin`] is the one spin-before-park
 //! policy (how long: the runtime's `Builder::spin_before_park`; when; the
 //! back-off), for both threads that spin, a thread in `block_on` and a
-//! multi-thread worker that serves one.
+//! multi-thread worker that serves one. A `block_on` thread skips the
+//! spin after a poll that drained a stream ([`wait_hint`]: a leaf future's
+//! hint about the wait its poll ended in).
 //!
-//! Without the `rt` feature only the thread parker, [`block_on`] and the
-//! spin policy are compiled: `sync`'s `blocking_*` methods use them.
+//! Without the `rt` feature only the thread parker, [`block_on`], the
+//! spin policy and the wait hints are compiled: `sync`'s `blocking_*` methods use them.
 
 mod block_on;
 pub(crate) mod spin;
 mod thread_parker;
 #[cfg(all(test, weft_loom))]
 mod thread_parker_loom_tests;
+pub(crate) mod wait_hint;
 
 #[cfg(feature = "rt")]
 mod condvar_parker;
