@@ -499,10 +499,11 @@ impl Builder {
     /// * a thread in [`Runtime::block_on`] or [`Handle::block_on`] whose
     ///   future is pending, while some worker is awake (the task that will
     ///   wake it is running or about to) — except after a poll in which an
-    ///   `mpsc` receiver drained a stream whose producers keep running and
-    ///   no task was woken: sleeping then lets the producers send a batch
-    ///   before the thread wakes, where a spin would take their messages
-    ///   one at a time;
+    ///   `mpsc` receiver drained a stream whose producers keep running (an
+    ///   unbounded channel, or a bounded one with 1,024 slots or more
+    ///   free) and no task was woken: sleeping then lets the producers
+    ///   send a batch before the thread wakes, where a spin would take
+    ///   their messages one at a time;
     /// * a worker whose last task came from outside the workers (from such
     ///   a `block_on` thread, say), while it searches for work, and only
     ///   while some thread is inside `block_on` on this runtime: a thread

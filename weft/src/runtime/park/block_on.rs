@@ -23,8 +23,8 @@ use std::time::Duration;
 /// * `spin_before_park`: the longest the thread spins before each park
 ///   (the runtime's `Builder::spin_before_park`; zero: never), and
 ///   `spin_while`, asked before each park: whether a wake is likely soon
-///   (rule 2 of `spin.rs`); a poll that drained a stream skips the spin
-///   whatever it says (`wait_hint.rs`).
+///   (rule 2 of `spin.rs`); a poll that drained a stream and woke no task
+///   skips the spin whatever it says (`wait_hint.rs`).
 /// * `before_park` runs before each park and may end the wait early by
 ///   returning `Some` (e.g. when a scheduler core became free).
 pub(crate) fn block_on<F: Future, R>(
@@ -114,6 +114,48 @@ mod tests {
             assert!(start.elapsed() < RESCUE_AFTER, "a wake-up was lost");
             completer.join().unwrap();
         }
+    }
+
+    /// `wait_hint`: after a poll that drained a stream and woke no task the
+    /// thread parks without asking whether to spin; after a poll that also
+    /// woke a task, or that left no hint (one left before the poll does
+    /// not count), it asks.
+    #[test]
+    fn a_drained_stream_skips_the_spin_of_its_own_wait_only() {
+        use std::cell::{Cell, RefCell};
+        // Per poll: the hints it leaves; the last poll completes.
+        let script = [(false, false), (true, false), (true, true), (false, false)];
+        let polls = Cell::new(0);
+        let asked_after = RefCell::new(Vec::new());
+        let future = std::future::poll_fn(|cx| {
+            let n = polls.get();
+            polls.set(n + 1);
+            if n + 1 == script.len() {
+                return Poll::Ready(());
+            }
+            let (drained, woke) = script[n];
+            if drained {
+                wait_hint::drained_stream();
+            }
+            if woke {
+                wait_hint::woke_others();
+            }
+            // Woken at once, so each park returns without sleeping.
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        });
+        wait_hint::drained_stream(); // stale: from before the first poll
+        let spin_while = || {
+            asked_after.borrow_mut().push(polls.get() - 1);
+            false
+        };
+        let Ok(()) = block_on(
+            std::pin::pin!(future),
+            DEFAULT_SPIN_BEFORE_PARK,
+            spin_while,
+            || None::<Infallible>,
+        );
+        assert_eq!(*asked_after.borrow(), [0, 2], "poll 1 drained a stream");
     }
 
     /// `before_park` ends the wait early, before the thread ever parks.

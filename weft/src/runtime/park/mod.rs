@@ -35,8 +35,8 @@
 //! policy (how long: the runtime's `Builder::spin_before_park`; when; the
 //! back-off), for both threads that spin, a thread in `block_on` and a
 //! multi-thread worker that serves one. A `block_on` thread skips the
-//! spin after a poll that drained a stream ([`wait_hint`]: a leaf future's
-//! hint about the wait its poll ended in).
+//! spin after a poll that drained a stream and woke no task
+//! ([`wait_hint`]: a leaf future's hint about the wait its poll ended in).
 //!
 //! Without the `rt` feature only the thread parker, [`block_on`], the
 //! spin policy and the wait hints are compiled: `sync`'s `blocking_*` methods use them.

@@ -23,8 +23,9 @@
 //! 2. **Only where a wake is likely soon**, decided by the caller: a
 //!    `block_on` thread spins only while some worker of its multi-thread
 //!    runtime is awake (the task that will wake it is running or about to)
-//!    and its last poll did not drain a stream (`wait_hint.rs`: there the
-//!    spin would turn every item into a handoff);
+//!    and its last poll did not drain a stream while waking no task
+//!    (`wait_hint.rs`: there the spin would turn every item into a
+//!    handoff);
 //!    a worker only after its last task came from outside the workers,
 //!    while some thread is inside that runtime's `block_on` (a producer
 //!    spawning from outside does not wait for our reply), and only as one

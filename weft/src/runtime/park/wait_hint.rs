@@ -11,14 +11,15 @@
 //! again — every item becomes a handoff between two CPUs, with the
 //! channel's lock, its queue and the waiter's wake state moving between
 //! their caches each time. A parked receiver instead wakes once per batch:
-//! 5 tasks × 1,000 messages into a receiver in `block_on` took 1,700 µs
-//! with the spin and 511 µs parked (one worker; `weft-bench profile
-//! sync_mpsc_bounded_5x1000 --workers 1`). Only the leaf future knows that
+//! 5 tasks × 1,000 messages into a receiver in `block_on` took 1,681 µs
+//! with the spin and 443 µs with these hints (one worker; 1,522 and 597
+//! with two; `weft-bench profile sync_mpsc_bounded_5x1000 --workers 1`,
+//! medians of 6 alternating processes). Only the leaf future knows that
 //! it drained a stream, so it says so through a hint, read by the waiter.
 //!
 //! Rules:
 //!
-//! 1. **Per poll.** [`block_on`](super::block_on) clears the hints before
+//! 1. **Per poll.** [`block_on`](super::block_on()) clears the hints before
 //!    each poll of its future and takes them after a `Pending`: a hint
 //!    describes that one poll. Elsewhere (a worker, a current-thread
 //!    runtime's own loop) hints are set and never read; the next
@@ -28,26 +29,29 @@
 //!    least one message since its last wait, and its producers run freely
 //!    (the rule and its capacity condition are in `sync/mpsc/chan.rs`,
 //!    rule 7 there).
-//! 3. **A wake sent** ([`woke_others`]): set when the thread queues a task
-//!    of a weft runtime from outside that runtime's workers (the remote
-//!    path of both schedulers). A task this poll woke may answer it — a
-//!    server in `block_on` that received a request and replied — and then
-//!    the spin pays: parking after each request made such a server 14.5×
-//!    slower (`sync_mpsc_oneshot` with the roles swapped). So a sent wake
-//!    cancels rule 2.
+//! 3. **A wake sent** ([`woke_others`]): set by every wake through a weft
+//!    task's waker, whatever the task's state (a running task may be just
+//!    about to wait for this thread's reply), and by a spawn queued from
+//!    outside a runtime's workers. A task this poll woke may answer it —
+//!    a server in `block_on` that received a request and replied — and
+//!    then the spin pays: parking after each request made such a server
+//!    14.5× slower (`sync_mpsc_oneshot` with the roles swapped). So a
+//!    sent wake cancels rule 2.
 //! 4. **Skip only when both say so**: the waiter skips its spin when the
-//!    poll drained a stream and woke no task. A hint only chooses between
-//!    spinning and parking, and both see every wake (`park/mod.rs`, rule
-//!    2), so a wrong hint costs time, never a wake-up.
-//! 5. Wakes through other wakers (a user's own, another `block_on`
-//!    thread's) are not seen: a server replying through them parks
-//!    between requests, as every tokio `block_on` does.
+//!    poll drained a stream and woke no weft task. A hint only chooses
+//!    between spinning and parking, and both see every wake (`park/mod.rs`,
+//!    rule 2), so a wrong hint costs time, never a wake-up.
+//! 5. Not seen: wakes through other wakers (a user's own, another
+//!    `block_on` thread's) and work handed to `spawn_blocking`. A server
+//!    that answers through them after draining a stream parks between
+//!    requests, as every tokio `block_on` does.
 
 use std::cell::Cell;
 
 /// Rule 2's hint.
 const DRAINED_STREAM: u8 = 0b01;
-/// Rule 3's hint.
+/// Rule 3's hint (set only where tasks exist).
+#[cfg_attr(not(feature = "rt"), allow(dead_code))]
 const WOKE_OTHERS: u8 = 0b10;
 
 #[cfg(not(weft_loom))]
@@ -69,12 +73,15 @@ fn add(hint: u8) {
 
 /// Rule 2: the receiver polled by this thread drained a stream whose
 /// producers run freely.
+#[cfg_attr(not(feature = "sync"), allow(dead_code))]
 #[inline]
 pub(crate) fn drained_stream() {
     add(DRAINED_STREAM);
 }
 
-/// Rule 3: this thread queued a task from outside its runtime's workers.
+/// Rule 3: this thread woke a task, or queued a spawn from outside its
+/// runtime's workers.
+#[cfg_attr(not(feature = "rt"), allow(dead_code))]
 #[inline]
 pub(crate) fn woke_others() {
     add(WOKE_OTHERS);
@@ -112,9 +119,8 @@ mod tests {
         assert!(!take_skip_spin(), "clear forgets the last poll's hints");
     }
 
-    /// Rule 3 on both schedulers: a task queued from outside the runtime's
-    /// workers (here a spawn; a wake takes the same path) cancels a
-    /// drained stream's hint.
+    /// Rule 3 on both schedulers: a spawn queued from outside the
+    /// runtime's workers cancels a drained stream's hint.
     #[cfg(feature = "rt")]
     #[test]
     fn a_task_queued_from_outside_its_runtime_cancels_a_drained_stream() {
@@ -133,6 +139,36 @@ mod tests {
             assert!(!take_skip_spin(), "the spawn was queued from outside");
             rt.block_on(task).expect("the task completes");
         }
+    }
+
+    /// Rule 3: a wake through a task's waker cancels the hint, also when
+    /// the task is already queued and the wake queues nothing.
+    #[cfg(feature = "rt")]
+    #[test]
+    fn a_wake_of_a_task_cancels_a_drained_stream() {
+        use std::sync::{Arc, Mutex};
+        use std::task::{Poll, Waker};
+        let rt = crate::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        // A task that keeps its waker where the test can take it.
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let kept = slot.clone();
+        let task = rt.spawn(std::future::poll_fn(move |cx| {
+            *kept.lock().unwrap() = Some(cx.waker().clone());
+            Poll::<()>::Pending
+        }));
+        // Let it run once; the runtime then stays undriven, so the task is
+        // idle for the first wake and still queued for the second.
+        rt.block_on(crate::task::yield_now());
+        let waker = slot.lock().unwrap().take().expect("the task ran");
+        for state in ["idle", "already queued"] {
+            clear();
+            drained_stream();
+            waker.wake_by_ref();
+            assert!(!take_skip_spin(), "a wake of a task {state}");
+        }
+        task.abort();
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The task `Waker`: the header pointer plus one static vtable.
 //!
 //! Cloning adds a reference, dropping removes one, waking follows rule 2 of
-//! `task::state`. No operation allocates. `wake_by_ref` on a task that is
+//! `task::state` and leaves the thread's "woke a task" hint
+//! (`park::wait_hint`, rule 3). No operation allocates. `wake_by_ref` on a task that is
 //! already notified, running or complete leaves the reference count alone.
 //!
 //! The waker passed to a task's own `poll` is *borrowed*: it holds no
@@ -67,6 +68,7 @@ unsafe fn wake(ptr: *const ()) {
     let task = unsafe { task(ptr) };
     #[cfg(feature = "tracing")]
     super::trace::waker_op(task, "waker.wake");
+    crate::runtime::park::wait_hint::woke_others();
     match task.header().state.transition_to_notified_by_val() {
         TransitionToNotified::DoNothing => {}
         TransitionToNotified::Submit => {
@@ -85,6 +87,7 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     let task = unsafe { task(ptr) };
     #[cfg(feature = "tracing")]
     super::trace::waker_op(task, "waker.wake_by_ref");
+    crate::runtime::park::wait_hint::woke_others();
     match task.header().state.transition_to_notified_by_ref() {
         TransitionToNotified::Submit => task.schedule(),
         TransitionToNotified::DoNothing => {}

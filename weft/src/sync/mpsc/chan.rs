@@ -66,7 +66,8 @@
 //!    returns `Pending` on an empty channel after receiving at least one
 //!    message since its last wait, and its producers run freely — the
 //!    channel is unbounded, or at least [`STREAM_SLACK`] slots are free
-//!    (then no sender waits: senders queue only when slots run out) — it
+//!    (then senders rarely wait: they queue when the free slots run out,
+//!    or behind a `reserve_many` asking for more than are free) — it
 //!    leaves the
 //!    [`wait_hint`](crate::runtime::park::wait_hint) that makes a
 //!    `block_on` thread park without spinning: the producers then fill a
