@@ -412,6 +412,7 @@ pub fn all() -> Vec<Entry> {
         sync_timed::<sync::BoundedUncontended>(),
         sync_timed::<sync::UnboundedUncontended>(),
         sync_timed::<sync::RequestReply>(),
+        sync_timed::<sync::RequestReplyServed>(),
         sync_timed::<sync::RequestReplyCt>(),
         sync_timed::<sync::SemaphoreContended>(),
         sync_timed::<sync::SemaphoreUncontended>(),

@@ -6,7 +6,7 @@
 //! one task sending 5,000 messages to itself and then receiving them
 //! (bounded and unbounded: the channel without contention); 1,000
 //! request/reply round trips where each request carries a oneshot for its
-//! reply; 6 tasks x 1,000 acquisitions of a 5-permit semaphore; 6 tasks x
+//! reply, served by a task and, roles swapped, by the `block_on` future; 6 tasks x 1,000 acquisitions of a 5-permit semaphore; 6 tasks x
 //! 100 reads of a lock a writer held when they started. On a current_thread
 //! runtime: the request/reply round trips again, and 6,000 uncontended
 //! acquisitions of a semaphore, and of read access. A sample is one run, in
@@ -163,6 +163,30 @@ pub fn request_reply<R: Channels>(rt: &R::Runtime, requests: usize) -> usize {
             }
         }
         replies
+    })
+}
+
+/// The same round trips with the roles swapped: a task sends the requests
+/// and waits for each reply; the `block_on` future serves them. Returns
+/// the requests served.
+pub fn request_reply_served<R: Channels>(rt: &R::Runtime, requests: usize) -> usize {
+    let sp = R::spawner(rt);
+    R::block_on(rt, async move {
+        let (tx, mut rx) = R::bounded::<R::OneshotSender<usize>>(10);
+        spawn_detached::<R, _>(sp, async move {
+            for _ in 0..requests {
+                let (reply_tx, reply_rx) = R::oneshot::<usize>();
+                if !R::send(&tx, reply_tx).await || R::recv_once(reply_rx).await.is_none() {
+                    return;
+                }
+            }
+        });
+        let mut served = 0;
+        while let Some(reply) = R::recv(&mut rx).await {
+            served += 1;
+            R::send_once(reply, served);
+        }
+        served
     })
 }
 
@@ -333,6 +357,13 @@ sync_workload!(
     "1,000 request/reply round trips: mpsc request carrying a oneshot for the reply",
     REQUESTS,
     |rt| request_reply::<R>(rt, REQUESTS)
+);
+sync_workload!(
+    RequestReplyServed,
+    "sync_mpsc_oneshot_served",
+    "the same 1,000 round trips with the roles swapped: a task sends the requests, block_on serves them",
+    REQUESTS,
+    |rt| request_reply_served::<R>(rt, REQUESTS)
 );
 sync_workload!(
     RequestReplyCt,
