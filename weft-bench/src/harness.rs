@@ -10,6 +10,7 @@
 use std::any::Any;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use crate::rt::Kind;
 use crate::stats::{ratio, Summary, Unit};
@@ -27,20 +28,33 @@ pub struct Plan {
     pub rounds: usize,
     /// Rounds for memory workloads (one child process per sample).
     pub memory_rounds: usize,
+    /// A timed workload's sample in a round is the median of the runs its
+    /// runtime makes in at least this long (one run when a run takes
+    /// longer; at most [`MAX_RUNS_PER_SAMPLE`]): a row whose runs fall in
+    /// two modes then shows the mode its runs take most often, instead of
+    /// whichever one 25 single runs happened to land on.
+    pub sample_window: Duration,
 }
 
+/// The most runs one sample's median is taken over (see
+/// [`Plan::sample_window`]).
+pub const MAX_RUNS_PER_SAMPLE: usize = 201;
+
 impl Plan {
-    /// The default: 25 rounds (odd counts give a true middle sample).
+    /// The default: 25 rounds (odd counts give a true middle sample), each
+    /// sample from 20 ms of runs.
     pub const FULL: Plan = Plan {
         warmup: 3,
         rounds: 25,
         memory_rounds: 5,
+        sample_window: Duration::from_millis(20),
     };
     /// `--quick`: under a minute for everything.
     pub const QUICK: Plan = Plan {
         warmup: 1,
         rounds: 7,
         memory_rounds: 3,
+        sample_window: Duration::from_millis(5),
     };
 
     fn rounds_for(&self, entry: &Entry) -> (usize, usize) {
@@ -258,6 +272,23 @@ fn run_multi(entry: &Entry, multi: &Multi, settings: &Settings) -> Vec<WorkloadR
         .collect()
 }
 
+/// One round's sample of a timed workload: the median of the runs made in
+/// at least `window` (at least one run, at most [`MAX_RUNS_PER_SAMPLE`]).
+/// The first failing run fails the sample.
+fn windowed(sampler: &mut Sampler, window: Duration) -> io::Result<f64> {
+    let started = Instant::now();
+    let mut runs = Vec::new();
+    loop {
+        runs.push(sampler()?);
+        if started.elapsed() >= window || runs.len() == MAX_RUNS_PER_SAMPLE {
+            break;
+        }
+    }
+    // A non-finite run makes the median non-finite: `Summary::of` then
+    // refuses the row, as it would the run alone.
+    Ok(Summary::of(runs).map_or(f64::NAN, |s| s.median))
+}
+
 /// A reference's sampler (or why there is none) and its samples so far.
 type ReferenceRun = (Result<Sampler, String>, Result<Vec<f64>, String>);
 
@@ -291,7 +322,7 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
             };
             // A panicking workload (a failed assertion or task) costs that
             // runtime its row, not the whole run.
-            match panic::catch_unwind(AssertUnwindSafe(&mut *sampler)) {
+            match panic::catch_unwind(AssertUnwindSafe(|| windowed(sampler, plan.sample_window))) {
                 Ok(Ok(v)) if round >= warmup => list.push(v),
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => *taken = Err(describe(entry, *kind, &e)),
@@ -299,7 +330,7 @@ fn run_one(entry: &Entry, settings: &Settings, plan: &Plan) -> WorkloadResult {
             }
         }
         if let Some((Ok(sampler), taken @ Ok(_))) = reference.as_mut() {
-            match panic::catch_unwind(AssertUnwindSafe(&mut *sampler)) {
+            match panic::catch_unwind(AssertUnwindSafe(|| windowed(sampler, plan.sample_window))) {
                 Ok(Ok(v)) if round >= warmup => {
                     if let Ok(list) = taken.as_mut() {
                         list.push(v);
@@ -365,6 +396,49 @@ mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
+    /// `plan` with one run per sample, so a fake's calls can be counted.
+    fn one_run(plan: Plan) -> Plan {
+        Plan {
+            sample_window: Duration::ZERO,
+            ..plan
+        }
+    }
+
+    #[test]
+    fn a_sample_is_the_median_of_the_runs_in_its_window() {
+        // Runs in two modes, 30 first and then 10 twice as often, until
+        // the cap (a window no run fills): the median is 10, where a single
+        // run would say 30.
+        let mut n = 0;
+        let mut sampler: Sampler = Box::new(move || {
+            n += 1;
+            Ok(if n % 3 == 1 { 30.0 } else { 10.0 })
+        });
+        assert_eq!(
+            windowed(&mut sampler, Duration::from_secs(3600)).unwrap(),
+            10.0
+        );
+        // A zero window makes one run; a run that fails fails the sample.
+        let mut calls = 0;
+        let mut once: Sampler = Box::new(move || {
+            calls += 1;
+            if calls > 1 {
+                return Err(io::Error::other("second run"));
+            }
+            Ok(7.0)
+        });
+        assert_eq!(windowed(&mut once, Duration::ZERO).unwrap(), 7.0);
+        assert!(windowed(&mut once, Duration::from_secs(1)).is_err());
+        // An instant sampler stops at the cap.
+        let mut count = 0;
+        let mut instant: Sampler = Box::new(move || {
+            count += 1;
+            Ok(f64::from(count))
+        });
+        let median = windowed(&mut instant, Duration::from_secs(3600)).unwrap();
+        assert_eq!(median, (MAX_RUNS_PER_SAMPLE / 2 + 1) as f64);
+    }
+
     thread_local! {
         static ORDER: RefCell<Vec<Kind>> = const { RefCell::new(Vec::new()) };
     }
@@ -405,6 +479,7 @@ mod tests {
             warmup: 0,
             rounds: 2,
             memory_rounds: 1,
+            sample_window: Duration::ZERO,
         };
         let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
         let kinds: Vec<_> = r.runtimes.iter().map(|rr| rr.kind).collect();
@@ -446,7 +521,7 @@ mod tests {
             ..fake_entry()
         };
         ORDER.with(|o| o.borrow_mut().clear());
-        let plan = Plan::QUICK;
+        let plan = one_run(Plan::QUICK);
         let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
         let reference = r.reference.as_ref().unwrap().as_ref().unwrap();
         assert_eq!(reference.samples.len(), plan.rounds);
@@ -485,7 +560,12 @@ mod tests {
             },
             ..fake_entry()
         };
-        let r = &run(&[entry], &Settings::default(), &Plan::QUICK, |_| {})[0];
+        let r = &run(
+            &[entry],
+            &Settings::default(),
+            &one_run(Plan::QUICK),
+            |_| {},
+        )[0];
         let weft = r.runtime(Kind::Weft).unwrap();
         assert!(weft.is_pending());
         assert_eq!(weft.outcome, Err("pending: weft::x not here".to_string()));
@@ -513,6 +593,7 @@ mod tests {
             warmup: 0,
             rounds: 3,
             memory_rounds: 1,
+            sample_window: Duration::ZERO,
         };
         let r = &run(&[entry], &Settings::default(), &plan, |_| {})[0];
         assert_eq!(r.summary(Kind::Weft).unwrap().samples, [1.0, 1.0, 1.0]);
@@ -557,7 +638,7 @@ mod tests {
             }),
             ..fake_entry()
         };
-        let results = run(&[entry], &Settings::default(), &Plan::FULL, |_| {});
+        let results = run(&[entry], &Settings::default(), &one_run(Plan::FULL), |_| {});
         assert_eq!(results.len(), 2);
         assert_eq!(results[0].name, "fake_rate");
         assert_eq!(results[0].unit, Unit::MSG_PER_SEC);
@@ -576,7 +657,7 @@ mod tests {
             quick: true,
             ..Settings::default()
         };
-        let results = run(&[entry], &quick, &Plan::FULL, |_| {});
+        let results = run(&[entry], &quick, &one_run(Plan::FULL), |_| {});
         assert_eq!(results[0].summary(Kind::Weft).unwrap().samples.len(), 1);
     }
 
@@ -586,6 +667,7 @@ mod tests {
             warmup: 1,
             rounds: 3,
             memory_rounds: 1,
+            sample_window: Duration::ZERO,
         };
         let results = run(&[fake_entry()], &Settings::default(), &plan, |_| {});
         let order = ORDER.with(|o| o.borrow().clone());

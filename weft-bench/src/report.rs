@@ -182,7 +182,7 @@ impl Report {
         format!(
             "weft-bench {}: {}, {} cores; multi_thread workloads on {} workers; \
              {} rounds (memory: {}), runtimes alternate weft, weft-uring (network rows only), \
-             tokio, smol each round{}{load}\n{}\n\
+             tokio, smol each round, a timed sample the median of {} ms of runs{}{load}\n{}\n\
              cells: median [min-max]",
             self.machine.date,
             self.machine.cpu,
@@ -190,6 +190,7 @@ impl Report {
             self.workers,
             self.plan.rounds,
             self.plan.memory_rounds,
+            self.plan.sample_window.as_millis(),
             if self.quick { " (--quick)" } else { "" },
             DIRECTION_NOTE
         )
