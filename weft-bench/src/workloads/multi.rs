@@ -1,7 +1,7 @@
 //! tokio's `rt_multi_threaded` benchmarks (its `benches/rt_multi_threaded.rs`)
 //! on a multi_thread runtime with [`Settings::workers`] workers: the same
 //! task counts and the same shape (a std channel tells the benchmark thread
-//! when the last task finished). A sample is one run, in µs.
+//! when the last task finished). A run's value is its time in µs.
 //!
 //! `ping_pong` uses `tokio::sync::oneshot` on all three runtimes: it is
 //! runtime-agnostic (plain wakers), so the channel is identical and only the

@@ -6,11 +6,12 @@
 //! one task sending 5,000 messages to itself and then receiving them
 //! (bounded and unbounded: the channel without contention); 1,000
 //! request/reply round trips where each request carries a oneshot for its
-//! reply, served by a task and, roles swapped, by the `block_on` future; 6 tasks x 1,000 acquisitions of a 5-permit semaphore; 6 tasks x
-//! 100 reads of a lock a writer held when they started. On a current_thread
+//! reply, served by a task and, roles swapped, by the `block_on` future;
+//! 6 tasks x 1,000 acquisitions of a 5-permit semaphore; 6 tasks x 100
+//! reads of a lock a writer held when they started. On a current_thread
 //! runtime: the request/reply round trips again, and 6,000 uncontended
-//! acquisitions of a semaphore, and of read access. A sample is one run, in
-//! µs.
+//! acquisitions of a semaphore, and of read access. A run's value is its
+//! time in µs (the harness makes a sample of the runs in a window).
 
 use std::io;
 use std::sync::Arc;

@@ -39,7 +39,8 @@
 //! ([`wait_hint`]: a leaf future's hint about the wait its poll ended in).
 //!
 //! Without the `rt` feature only the thread parker, [`block_on`], the
-//! spin policy and the wait hints are compiled: `sync`'s `blocking_*` methods use them.
+//! spin policy and the wait hints are compiled: `sync`'s `blocking_*`
+//! methods use them.
 
 mod block_on;
 pub(crate) mod spin;

@@ -171,6 +171,8 @@ mod tests {
         task.abort();
     }
 
+    /// A hint is the polling thread's: a shared one (a global word) would
+    /// let one thread's drained stream skip another's spin.
     #[test]
     fn hints_are_per_thread() {
         clear();

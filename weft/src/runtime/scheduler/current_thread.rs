@@ -308,8 +308,9 @@ impl Schedule for Arc<Handle> {
             core.tasks.push_back(task);
         });
         if let Some(task) = remote {
-            // A task this thread wakes from outside may answer it
-            // (`park::wait_hint`, rule 3).
+            // A task this thread spawns from outside may answer it
+            // (`park::wait_hint`, rule 3; wakes are marked by the task's
+            // waker already).
             crate::runtime::park::wait_hint::woke_others();
             if self.inject.push(task) {
                 self.driver.unpark();

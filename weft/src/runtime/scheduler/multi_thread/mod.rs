@@ -330,7 +330,8 @@ impl Handle {
 
     /// Queues `task` on the inject queue and wakes a worker for it.
     fn push_remote(&self, task: Notified<Arc<Handle>>) {
-        // A task this thread wakes from outside may answer it (`wait_hint`, rule 3).
+        // A task this thread spawns from outside may answer it (`wait_hint`,
+        // rule 3; wakes are marked by the task's waker already).
         crate::runtime::park::wait_hint::woke_others();
         if self.shared.inject.push(task) {
             self.notify_parked();
