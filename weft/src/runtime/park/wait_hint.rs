@@ -28,7 +28,10 @@
 //!    when it returns `Pending` on an empty channel after it received at
 //!    least one message since its last wait, and its producers run freely
 //!    (the rule and its capacity condition are in `sync/mpsc/chan.rs`,
-//!    rule 7 there).
+//!    rule 7 there). Other receivers do not: a `broadcast` receiver that
+//!    sleeps while its senders run on lags and loses messages (its ring
+//!    is overwritten), and a `watch` receiver sees only the latest value,
+//!    so there is no stream to batch.
 //! 3. **A wake sent** ([`woke_others`]): set by every wake through a weft
 //!    task's waker, whatever the task's state (a running task may be just
 //!    about to wait for this thread's reply), and by a spawn queued from
