@@ -2,8 +2,9 @@
 //!
 //! Cloning adds a reference, dropping removes one, waking follows rule 2 of
 //! `task::state` and leaves the thread's "woke a task" hint
-//! (`park::wait_hint`, rule 3). No operation allocates. `wake_by_ref` on a task that is
-//! already notified, running or complete leaves the reference count alone.
+//! (`park::wait_hint`, rule 3). No operation allocates. `wake_by_ref` on a
+//! task that is already notified, running or complete leaves the reference
+//! count alone.
 //!
 //! The waker passed to a task's own `poll` is *borrowed*: it holds no
 //! reference of its own (the run reference keeps the cell alive for the

@@ -68,9 +68,8 @@
 //!    channel is unbounded, or at least [`STREAM_SLACK`] slots are free
 //!    (then senders rarely wait: they queue when the free slots run out,
 //!    or behind a `reserve_many` asking for more than are free) — it
-//!    leaves the
-//!    [`wait_hint`](crate::runtime::park::wait_hint) that makes a
-//!    `block_on` thread park without spinning: the producers then fill a
+//!    leaves the [`wait_hint`](crate::runtime::park::wait_hint) that makes
+//!    a `block_on` thread park without spinning: the producers then fill a
 //!    batch while it sleeps, instead of handing over one message per spin.
 //!    With fewer free slots a parked receiver would let them fill the
 //!    channel and block, and both sides would pay a wake-up per batch
