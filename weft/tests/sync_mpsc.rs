@@ -5,7 +5,9 @@
 mod support;
 mod sync_support;
 
+use std::future::{poll_fn, Future};
 use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
 use support::{rt_test, DropCount, Watchdog};
 use sync_support::{assert_pending, assert_ready, Counter};
@@ -388,13 +390,30 @@ rt_test! {
             let (tx, mut rx) = mpsc::channel(2);
             tx.send(0).await.unwrap();
             tx.send(0).await.unwrap();
+            // Each sender counts itself once its send waits for a slot.
+            let waiting = Arc::new(AtomicUsize::new(0));
             let blocked: Vec<_> = (0..6)
                 .map(|i| {
-                    let tx = tx.clone();
-                    weft::spawn(async move { tx.send(i).await })
+                    let (tx, waiting) = (tx.clone(), waiting.clone());
+                    weft::spawn(async move {
+                        let mut send = pin!(tx.send(i));
+                        let mut counted = false;
+                        poll_fn(|cx| {
+                            let poll = send.as_mut().poll(cx);
+                            if poll.is_pending() && !std::mem::replace(&mut counted, true) {
+                                waiting.fetch_add(1, SeqCst);
+                            }
+                            poll
+                        })
+                        .await
+                    })
                 })
                 .collect();
-            for _ in 0..3 {
+            // Aborted only once every send waits: a task aborted during its
+            // first poll may still finish that poll with its send done (the
+            // receiver below can free a slot meanwhile), and its handle then
+            // gives the output, as tokio's does.
+            while waiting.load(SeqCst) < blocked.len() {
                 weft::task::yield_now().await;
             }
             for b in blocked.iter().step_by(2) {

@@ -467,13 +467,21 @@ crate::sys::cfg_io_uring! {
         epoll_ctl_ring(epoll, libc::EPOLL_CTL_DEL, fd, token)
     }
 
-    /// `io_uring_enter` on ring `fd` that submits up to `to_submit`
-    /// entries and does not wait (it also posts the completions of this
-    /// thread's operations that wait for it to enter the kernel). Returns
-    /// the entries the kernel took; a kernel short of resources (`EBUSY`,
-    /// `EAGAIN`) takes none, which is no error (they stay queued). As with
+    /// `io_uring_enter` on ring `fd` that submits every entry its
+    /// submission queue shows when the kernel takes them, and does not
+    /// wait (it also posts the completions of this thread's operations
+    /// that wait for it to enter the kernel). Returns the entries the
+    /// kernel took; a kernel short of resources (`EBUSY`, `EAGAIN`) takes
+    /// none, which is no error (they stay queued). As with
     /// [`io_uring_wait`], the ring's lock is not needed.
-    pub(crate) fn io_uring_submit(fd: RawFd, to_submit: u32) -> io::Result<u32> {
+    ///
+    /// The count asked for is more than any queue holds, never a count
+    /// read earlier: the kernel submits `min(to_submit, tail - head)` from
+    /// the head it finds, and a count that another thread's enter made
+    /// stale would take part of a chain pushed since (submission rule,
+    /// `runtime/uring/mod.rs`).
+    pub(crate) fn io_uring_submit_all(fd: RawFd) -> io::Result<u32> {
+        let to_submit = u32::MAX;
         loop {
             // SAFETY: no argument names memory (no EXT_ARG, no sigmask).
             let result = unsafe {
@@ -499,17 +507,16 @@ crate::sys::cfg_io_uring! {
         }
     }
 
-    /// `io_uring_enter` on ring `fd`: submits up to `to_submit` entries
-    /// and waits until at least one completion is posted, or `timeout`
-    /// passes (`None`: no limit), or a signal interrupts. Returns the
-    /// entries the kernel took; a timeout (`ETIME`) and an interruption
-    /// (`EINTR`) are no errors (the caller reaps whatever came). The ring's
-    /// lock is not needed: the kernel serializes submissions itself.
-    pub(crate) fn io_uring_wait(
-        fd: RawFd,
-        to_submit: u32,
-        timeout: Option<std::time::Duration>,
-    ) -> io::Result<u32> {
+    /// `io_uring_enter` on ring `fd` that submits nothing and waits until
+    /// at least one completion is posted, or `timeout` passes (`None`: no
+    /// limit), or a signal interrupts. A timeout (`ETIME`) and an
+    /// interruption (`EINTR`) are no errors (the caller reaps whatever
+    /// came). The ring's lock is not needed.
+    ///
+    /// Entries to submit go first through [`io_uring_submit_all`]: with
+    /// `GETEVENTS` the kernel waits only if it submitted exactly the count
+    /// asked for, and only a stale count could be exact.
+    pub(crate) fn io_uring_wait(fd: RawFd, timeout: Option<std::time::Duration>) -> io::Result<()> {
         const IORING_ENTER_GETEVENTS: u32 = 1 << 0;
         const IORING_ENTER_EXT_ARG: u32 = 1 << 3;
         /// `struct __kernel_timespec`.
@@ -543,7 +550,7 @@ crate::sys::cfg_io_uring! {
             libc::syscall(
                 libc::SYS_io_uring_enter,
                 fd,
-                to_submit,
+                0u32,
                 1u32,
                 IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
                 &arg as *const GeteventsArg,
@@ -553,11 +560,11 @@ crate::sys::cfg_io_uring! {
         if result < 0 {
             let err = io::Error::last_os_error();
             return match err.raw_os_error() {
-                Some(libc::ETIME | libc::EINTR) => Ok(0),
+                Some(libc::ETIME | libc::EINTR) => Ok(()),
                 _ => Err(err),
             };
         }
-        Ok(result as u32)
+        Ok(())
     }
 
     /// Whether stream socket `fd` would not block a read now: bytes

@@ -115,6 +115,20 @@
 //!    poll (a 4 KiB `fs::read` in a loop: 1.9 µs before, 1.8 µs after). A worker that runs out of tasks flushes before it
 //!    searches or parks, and runs at once what completed inline (reads
 //!    from the page cache do), with no trip through the idle protocol.
+//! 8. **Whole chains.** Threads enter the kernel for one ring without its
+//!    mutex (rule 7's submissions, the owner's sleep), while others push.
+//!    The kernel submits `min(to_submit, tail - head)` entries from the
+//!    head it finds, so two things keep a linked chain whole: a chain's
+//!    entries are pushed in one call, which publishes the queue's tail
+//!    once, after all of them; and every enter that submits asks for more
+//!    than the queue holds (`sys::io_uring_submit_all`), never a count
+//!    read earlier, which another thread's enter can make stale so that
+//!    it takes the first entries of a chain pushed since. A chain cut in
+//!    two runs its reads before its open (`EBADF`: a CI run saw it on a
+//!    ring of four entries). An enter that submits then cannot also wait
+//!    (the kernel waits only after submitting exactly the count asked
+//!    for), so a sleep with entries still pushed enters twice: submit,
+//!    then wait.
 //!
 //! **Shutdown.** Dropping the runtime cancels its tasks, whose dropped
 //! operations leave their data in the rings (rule 4). When the last

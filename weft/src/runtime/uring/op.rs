@@ -238,7 +238,10 @@ impl Flight {
             return false;
         }
         let mut slots = [0; MAX_CHAIN];
-        let mut entries = chain.entries;
+        // (Past `len`, fillers that are never pushed.)
+        let mut entries = chain
+            .entries
+            .map(|entry| entry.unwrap_or_else(|| io_uring::opcode::Nop::new().build()));
         for (position, entry) in entries.iter_mut().take(chain.len).enumerate() {
             let slot = inner.alloc_slot();
             // Submitting at once, the poll after the push registers the
@@ -249,15 +252,15 @@ impl Flight {
                 .cloned();
             *inner.slot_mut(slot) = Slot::Waiting(waker);
             slots[position] = slot;
-            let built = entry.take().expect("a chain has `len` entries");
-            *entry = Some(built.user_data(slot));
+            *entry = entry.clone().user_data(slot);
         }
-        for entry in entries.iter().take(chain.len).flatten() {
-            // SAFETY: the entries point into heap memory the operation's data
-            // owns, kept by its `Op` until every completion is taken, or by the
-            // ring's slots if the future is dropped (rules 2 and 4).
-            unsafe { inner.push(std::slice::from_ref(entry)) };
-        }
+        // One push for the whole chain: the queue's tail shows it whole or
+        // not at all, so an enter of another thread that runs meanwhile
+        // cannot take its first entries alone (rule 8).
+        // SAFETY: the entries point into heap memory the operation's data
+        // owns, kept by its `Op` until every completion is taken, or by the
+        // ring's slots if the future is dropped (rules 2 and 4).
+        unsafe { inner.push(&entries[..chain.len]) };
         self.state = State::InFlight {
             slots,
             len: chain.len,

@@ -341,24 +341,21 @@ impl RingShared {
     /// the kernel serializes submitters itself, and an entry is complete
     /// in the queue before the tail that shows it (`push`). Also enters
     /// when completions of this thread's operations wait for it (rings
-    /// built with `COOP_TASKRUN`), so they are posted.
+    /// built with `COOP_TASKRUN`), so they are posted. The enter takes
+    /// the whole queue as the kernel finds it (rule 8).
     pub(super) fn submit_unlocked<'a>(&'a self, mut inner: RingGuard<'a>) -> RingGuard<'a> {
         inner.push_pending_closes();
         if inner.unsubmitted == 0 && !inner.uring.submission().taskrun() {
             return inner;
         }
-        let to_submit = u32::try_from(inner.unsubmitted).unwrap_or(u32::MAX);
         drop(inner);
-        let result = crate::sys::io_uring_submit(self.fd, to_submit);
+        let result = crate::sys::io_uring_submit_all(self.fd);
         let mut inner = self.lock();
         if let Err(err) = result {
             panic!("io_uring_enter failed: {err}");
         }
         inner.enters += 1;
-        // What the kernel has not taken yet (ours, or entries another
-        // thread pushed meanwhile).
-        let unsubmitted = inner.uring.submission().len();
-        inner.unsubmitted = unsubmitted;
+        inner.count_unsubmitted();
         inner
     }
 
@@ -456,23 +453,36 @@ impl RingShared {
     }
 
     /// Submits what is pushed and waits up to a millisecond for a
-    /// completion, with the ring's lock released for the system call (as
+    /// completion, with the ring's lock released for the system calls (as
     /// `submit_unlocked`); the short bound lets a caller see a completion
     /// that another thread reaped meanwhile.
     fn wait_unlocked<'a>(&'a self, mut inner: RingGuard<'a>) -> RingGuard<'a> {
-        let to_submit = inner.uring.submission().len() as u32;
+        let to_submit = inner.uring.submission().len();
         drop(inner);
-        let result = crate::sys::io_uring_wait(self.fd, to_submit, Some(Duration::from_millis(1)));
+        let enters = self.submit_then_wait(to_submit, Some(Duration::from_millis(1)));
         let mut inner = self.lock();
-        match result {
-            Ok(_) => {}
-            Err(err) if matches!(err.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN | libc::ETIME)) => {}
-            Err(err) => panic!("io_uring_enter failed while waiting for a completion: {err}"),
-        }
-        inner.enters += 1;
-        let unsubmitted = inner.uring.submission().len();
-        inner.unsubmitted = unsubmitted;
+        inner.enters += enters;
+        inner.count_unsubmitted();
         inner
+    }
+
+    /// What a sleep on the ring enters the kernel for, without its lock:
+    /// the `to_submit` entries it found pushed (if any) in one enter that
+    /// takes the whole queue, then a wait for a completion, at most
+    /// `timeout`, in another. One enter cannot do both (rule 8). Returns
+    /// the enters made.
+    fn submit_then_wait(&self, to_submit: usize, timeout: Option<Duration>) -> u64 {
+        if to_submit > 0 {
+            if let Err(err) = crate::sys::io_uring_submit_all(self.fd) {
+                panic!("io_uring_enter failed: {err}");
+            }
+        }
+        if let Err(err) = crate::sys::io_uring_wait(self.fd, timeout) {
+            if !matches!(err.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)) {
+                panic!("io_uring_enter failed while waiting for completions: {err}");
+            }
+        }
+        1 + u64::from(to_submit > 0)
     }
 
     /// Its runtime shut down: the operations of the runtime's streams and
@@ -609,23 +619,15 @@ impl RingShared {
                 None
             } else {
                 inner.owner_sleeping = true;
-                Some(inner.uring.submission().len() as u32)
+                Some(inner.uring.submission().len())
             }
         };
-        let entered = to_submit.is_some();
-        if let Some(to_submit) = to_submit {
-            if let Err(err) = crate::sys::io_uring_wait(self.fd, to_submit, timeout) {
-                if !matches!(err.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)) {
-                    panic!("io_uring_enter failed while waiting for completions: {err}");
-                }
-            }
-        }
+        let enters = to_submit.map_or(0, |to_submit| self.submit_then_wait(to_submit, timeout));
         let (epoll, after) = {
             let mut inner = self.lock();
             inner.owner_sleeping = false;
-            inner.enters += u64::from(entered);
-            let unsubmitted = inner.uring.submission().len();
-            inner.unsubmitted = unsubmitted;
+            inner.enters += enters;
+            inner.count_unsubmitted();
             let mut after = AfterUnlock::default();
             inner.reap(&mut after);
             (std::mem::take(&mut inner.epoll_fired), after)
@@ -831,7 +833,9 @@ impl RingInner {
         self.free_slots.push(index);
     }
 
-    /// Pushes SQEs that `make_room` made room for.
+    /// Pushes SQEs that `make_room` made room for. They are published
+    /// together (one store of the queue's tail), so a linked chain is
+    /// pushed in one call (rule 8).
     ///
     /// # Safety
     ///
@@ -909,22 +913,19 @@ impl RingInner {
         if self.unsubmitted == 0 && !self.uring.submission().taskrun() {
             return;
         }
-        loop {
-            match self.uring.submit() {
-                Ok(n) => {
-                    self.unsubmitted = self.unsubmitted.saturating_sub(n);
-                    self.enters += 1;
-                    return;
-                }
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err)
-                    if matches!(err.raw_os_error(), Some(code) if code == libc::EBUSY || code == libc::EAGAIN) =>
-                {
-                    return
-                }
-                Err(err) => panic!("io_uring_enter failed: {err}"),
-            }
+        // The whole queue (rule 8), refused or not.
+        if let Err(err) = crate::sys::io_uring_submit_all(self.uring.as_raw_fd()) {
+            panic!("io_uring_enter failed: {err}");
         }
+        self.enters += 1;
+        self.count_unsubmitted();
+    }
+
+    /// Sets `unsubmitted` to what the kernel has not taken yet (entries of
+    /// any thread): after an enter, whose count says what it took but not
+    /// what another thread's enter took meanwhile.
+    fn count_unsubmitted(&mut self) {
+        self.unsubmitted = self.uring.submission().len();
     }
 
     fn push_pending_closes(&mut self) {
@@ -1140,14 +1141,18 @@ impl RingInner {
             if now >= deadline {
                 break;
             }
+            // Submits and waits in two enters (rule 8); a failing kernel
+            // ends the drain (what is left in flight leaks, as after the
+            // deadline) rather than panicking in a drop.
             self.push_pending_closes();
-            let timeout = types::Timespec::from((deadline - now).min(Duration::from_millis(100)));
-            let args = types::SubmitArgs::new().timespec(&timeout);
-            match self.uring.submitter().submit_with_args(1, &args) {
-                Ok(n) => self.unsubmitted = self.unsubmitted.saturating_sub(n),
-                Err(err) if err.raw_os_error() == Some(libc::ETIME) => {}
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => break,
+            let fd = self.uring.as_raw_fd();
+            if crate::sys::io_uring_submit_all(fd).is_err() {
+                break;
+            }
+            self.count_unsubmitted();
+            let timeout = (deadline - now).min(Duration::from_millis(100));
+            if crate::sys::io_uring_wait(fd, Some(timeout)).is_err() {
+                break;
             }
             self.reap(after);
         }
