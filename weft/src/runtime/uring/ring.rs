@@ -583,7 +583,8 @@ impl RingShared {
 
     /// The owner's sleep (sockets on io_uring: the I/O driver's turn on
     /// the thread that owns this ring): submits what was pushed and waits
-    /// in `io_uring_enter` for a completion, at most `timeout`. The I/O
+    /// in `io_uring_enter` for a completion, at most `timeout` (two enters
+    /// if there was something to submit, rule 8). The I/O
     /// driver's epoll instance is polled from the ring (a multishot poll),
     /// so its events (other sockets, signals, the driver's wake-up
     /// eventfd, other rings) end the wait too. The lock is not held while
