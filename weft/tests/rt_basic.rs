@@ -631,6 +631,14 @@ rt_test! {
             assert_eq!(metrics.global_queue_depth(), 5, "spawned from outside: global queue");
         }
         rt.block_on(yield_until(|| counters.iter().all(|c| c.polls() == 1)));
+        // A poll is counted as it starts: on multi_thread a worker may
+        // still be in it, and an abort then ends the task only when that
+        // poll returns. Every worker parked shows that every poll returned.
+        if !flavor.is_current_thread() {
+            wait_until("every worker parked", || {
+                (0..flavor.workers()).all(|i| metrics.worker_park_unpark_count(i) % 2 == 1)
+            });
+        }
         assert_eq!(metrics.global_queue_depth(), 0);
         assert_eq!(metrics.num_alive_tasks(), 5, "pending tasks are alive");
 
@@ -653,6 +661,12 @@ rt_test! {
             assert_eq!(metrics.num_alive_tasks(), 1);
         }
         assert!(rt.block_on(panicked).unwrap_err().is_panic());
+        if !flavor.is_current_thread() {
+            // A worker marks a task complete (its handle may see the
+            // output) a moment before the task leaves the runtime's list:
+            // the dump shows it `Completing` meanwhile, as tokio has it.
+            rt.block_on(yield_until(|| metrics.num_alive_tasks() == 0));
+        }
         assert_eq!(metrics.num_alive_tasks(), 0, "a panicked task is not alive");
         let debug = format!("{metrics:?}");
         assert!(debug.contains("num_alive_tasks"), "{debug}");

@@ -298,9 +298,12 @@ where
     /// handle, and drops the references this step ends.
     fn complete(&self, kind: OutputKind, holds_run_ref: bool) {
         let snapshot = self.header().state.transition_to_complete(kind);
-        // Leave the owner list before the join handle can see the output,
-        // so a task whose output was observed no longer counts as alive.
-        // The references counted here are dropped at the end.
+        // Leave the owner list before the join handle is woken, so a
+        // handle woken by this completion finds the task gone from the
+        // alive count. A handle that polls on another thread meanwhile
+        // may see the output first (the dump shows the task `Completing`
+        // until here), as in tokio. The references counted here are
+        // dropped at the end.
         let task = ManuallyDrop::new(self.raw_task());
         let released = self
             .cell()
