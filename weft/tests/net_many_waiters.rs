@@ -42,30 +42,22 @@ async fn join_all<T: Send + 'static>(handles: Vec<JoinHandle<T>>, what: &str) ->
     }
 }
 
-/// Spawns `n` copies of `f`'s future, then waits until each has started
-/// (and so polled its wait once) before returning.
+/// Spawns `n` copies of `f`'s future, then waits until the first poll of
+/// each has returned (so each waits) before returning.
 async fn spawn_waiters<T, F, Fut>(n: usize, f: F) -> Vec<JoinHandle<T>>
 where
     T: Send + 'static,
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = T> + Send + 'static,
 {
-    let started = Arc::new(AtomicUsize::new(0));
-    let handles = (0..n)
-        .map(|_| {
-            let started = started.clone();
-            let wait = f();
-            weft::spawn(async move {
-                started.fetch_add(1, SeqCst);
-                wait.await
-            })
-        })
+    let counters: Vec<_> = (0..n).map(|_| Counters::new()).collect();
+    let handles = counters
+        .iter()
+        .map(|counters| weft::spawn(Counted::new(counters, f())))
         .collect();
-    yield_until(|| started.load(SeqCst) == n).await;
-    // Each task polls its wait right after counting itself; let the last
-    // ones get there (the verdict does not depend on it: a connection
-    // that arrives before a task waits is simply accepted at once).
-    weft::time::sleep(Duration::from_millis(20)).await;
+    // Every wait polled once and returned: each one waits (or, had its
+    // event come first, is done), however busy the machine.
+    yield_until(|| counters.iter().all(|c| c.polls_returned() >= 1)).await;
     handles
 }
 

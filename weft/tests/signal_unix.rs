@@ -124,18 +124,18 @@ rt_test! {
             let mut survivor = listen(signum);
             let created_then_dropped = listen(signum);
             // A listener that is waiting (its waker stored) when its task is
-            // aborted.
-            let waiting = weft::spawn(async move {
+            // aborted: its first poll returned.
+            let doomed_polls = Counters::new();
+            let waiting = weft::spawn(Counted::new(&doomed_polls, async move {
                 let mut doomed = listen(signum);
                 doomed.recv().await;
                 unreachable!("aborted before any delivery");
-            });
-            let survivor_task = weft::spawn(async move {
+            }));
+            let survivor_polls = Counters::new();
+            let survivor_task = weft::spawn(Counted::new(&survivor_polls, async move {
                 survivor.recv().await;
-            });
-            for _ in 0..10 {
-                weft::task::yield_now().await;
-            }
+            }));
+            yield_until(|| doomed_polls.polls_returned() >= 1 && survivor_polls.polls_returned() >= 1).await;
             drop(created_then_dropped);
             waiting.abort();
             assert!(waiting.await.unwrap_err().is_cancelled());

@@ -5,11 +5,9 @@
 mod support;
 mod sync_support;
 
-use std::future::{poll_fn, Future};
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
-use support::{rt_test, DropCount, Watchdog};
+use support::{rt_test, yield_until, Counted, Counters, DropCount, Watchdog};
 use sync_support::{assert_pending, assert_ready, Counter};
 use weft::sync::mpsc::{self, error::SendError, error::TryRecvError, error::TrySendError};
 
@@ -390,32 +388,21 @@ rt_test! {
             let (tx, mut rx) = mpsc::channel(2);
             tx.send(0).await.unwrap();
             tx.send(0).await.unwrap();
-            // Each sender counts itself once its send waits for a slot.
-            let waiting = Arc::new(AtomicUsize::new(0));
-            let blocked: Vec<_> = (0..6)
-                .map(|i| {
-                    let (tx, waiting) = (tx.clone(), waiting.clone());
-                    weft::spawn(async move {
-                        let mut send = pin!(tx.send(i));
-                        let mut counted = false;
-                        poll_fn(|cx| {
-                            let poll = send.as_mut().poll(cx);
-                            if poll.is_pending() && !std::mem::replace(&mut counted, true) {
-                                waiting.fetch_add(1, SeqCst);
-                            }
-                            poll
-                        })
-                        .await
-                    })
+            let counters: Vec<_> = (0..6).map(|_| Counters::new()).collect();
+            let blocked: Vec<_> = counters
+                .iter()
+                .zip(0..)
+                .map(|(counters, i)| {
+                    let tx = tx.clone();
+                    weft::spawn(Counted::new(counters, async move { tx.send(i).await }))
                 })
                 .collect();
-            // Aborted only once every send waits: a task aborted during its
-            // first poll may still finish that poll with its send done (the
-            // receiver below can free a slot meanwhile), and its handle then
-            // gives the output, as tokio's does.
-            while waiting.load(SeqCst) < blocked.len() {
-                weft::task::yield_now().await;
-            }
+            // Aborted only once every send waits (its first poll returned):
+            // a task aborted during its first poll may still finish that
+            // poll with its send done (the receiver below can free a slot
+            // meanwhile), and its handle then gives the output, as tokio's
+            // does.
+            yield_until(|| counters.iter().all(|c| c.polls_returned() >= 1)).await;
             for b in blocked.iter().step_by(2) {
                 b.abort();
             }

@@ -197,6 +197,8 @@ pub(crate) use rt_test;
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     polls: AtomicUsize,
+    /// Polls that have returned (`polls` counts them as they start).
+    returned: AtomicUsize,
     drops: AtomicUsize,
     /// Thread that dropped the future (the last one, if dropped twice).
     dropped_on: Mutex<Option<ThreadId>>,
@@ -209,6 +211,13 @@ impl Counters {
 
     pub(crate) fn polls(&self) -> usize {
         self.polls.load(SeqCst)
+    }
+
+    /// Polls that have returned: once it is 1, the future has waited (its
+    /// waker registered wherever its `Pending` came from) or finished,
+    /// and no thread is still inside that first poll.
+    pub(crate) fn polls_returned(&self) -> usize {
+        self.returned.load(SeqCst)
     }
 
     pub(crate) fn drops(&self) -> usize {
@@ -251,7 +260,9 @@ impl<F: Future> Future for Counted<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.counters.polls.fetch_add(1, SeqCst);
-        self.inner.as_mut().poll(cx)
+        let poll = self.inner.as_mut().poll(cx);
+        self.counters.returned.fetch_add(1, SeqCst);
+        poll
     }
 }
 
@@ -492,7 +503,9 @@ impl<F: Future> Future for PanicOnDrop<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         self.counters.polls.fetch_add(1, SeqCst);
-        self.inner.as_mut().poll(cx)
+        let poll = self.inner.as_mut().poll(cx);
+        self.counters.returned.fetch_add(1, SeqCst);
+        poll
     }
 }
 
