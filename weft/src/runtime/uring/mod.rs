@@ -129,6 +129,19 @@
 //!    (the kernel waits only after submitting exactly the count asked
 //!    for), so a sleep with entries still pushed enters twice: submit,
 //!    then wait.
+//! 9. **No entry is left behind.** Pushes made outside an operation's
+//!    first poll follow rule 7 too: a dropped operation's cancel and the
+//!    close of `read_file`'s direct descriptor are submitted at once by
+//!    a thread that does not own the ring, and by the owner's flush
+//!    before it searches or sleeps
+//!    ([`RingShared::release_after_push`](ring::RingShared::release_after_push));
+//!    a reap that pushes closes that waited for room submits them itself
+//!    (the reaping thread may be the I/O driver's, not the owner); a
+//!    flush whose wake-ups dropped an operation's data (which may push a
+//!    close) flushes again. An entry left in the queue while its owner
+//!    sleeps would never complete, and the operations waiting for room
+//!    behind it (rule 6), on every thread, would wait forever: a stress
+//!    test of eight threads on a four-entry ring hung that way.
 //!
 //! **Shutdown.** Dropping the runtime cancels its tasks, whose dropped
 //! operations leave their data in the rings (rule 4). When the last

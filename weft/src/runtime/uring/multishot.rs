@@ -61,13 +61,10 @@ impl<T: Operation> Multishot<T> {
         let Some(user_data) = self.user_data else {
             return;
         };
-        let submitter = super::submitter(&self.ring);
         let mut inner = self.ring.lock();
         inner.push_cancel(user_data);
-        if submitter != Submitter::OwnerBatching {
-            // No flush may come soon for this thread: submit now.
-            drop(self.ring.submit_unlocked(inner));
-        }
+        // Submitted now on a thread no flush comes for (rule 9).
+        self.ring.release_after_push(inner);
     }
 
     /// Pushes the operation (rule 7: the owner's flush submits it; another
@@ -182,9 +179,10 @@ impl<T: Operation> Drop for Multishot<T> {
         } else {
             *inner.slot_mut(user_data) = Slot::MultishotOrphan(Box::new(data));
             inner.push_cancel(user_data);
-            // Dropped in the middle of a tick: the cancel rides the next
-            // flush, as a dropped single-shot operation's does.
-            drop(inner);
+            // Dropped by the owner: the cancel rides its next flush, as a
+            // dropped single-shot operation's does; dropped elsewhere, it
+            // goes now (rule 9).
+            self.ring.release_after_push(inner);
             drop(waker);
             return;
         }

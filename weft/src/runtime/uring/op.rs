@@ -367,6 +367,7 @@ impl Flight {
         let mut wakers: [Option<Waker>; MAX_CHAIN] = [None, None, None];
         {
             let mut inner = self.ring.lock();
+            let mut cancelled = false;
             for (position, &slot) in slots[..len].iter().enumerate() {
                 match std::mem::replace(inner.slot_mut(slot), Slot::Vacant) {
                     Slot::Done(result, flags) => {
@@ -379,11 +380,16 @@ impl Flight {
                         wakers[position] = waker;
                         *inner.slot_mut(slot) = Slot::Orphan(position, data.clone(), self.cancel_on_drop);
                         if self.cancel_on_drop {
-                            inner.push_cancel(slot);
+                            cancelled |= inner.push_cancel(slot);
                         }
                     }
                     _ => unreachable!("an operation's slot changed hands"),
                 }
+            }
+            if cancelled {
+                // Dropped on a thread no flush comes for: the cancels go
+                // now (rule 9).
+                self.ring.release_after_push(inner);
             }
         }
         drop(wakers);

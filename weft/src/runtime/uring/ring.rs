@@ -401,6 +401,7 @@ impl RingShared {
         if super::submitter(self) == super::Submitter::Other {
             // What this enter submitted for others may still be in
             // flight, and the owner may sleep.
+            inner.submit_pushed_by_reap();
             inner.arm();
         }
         drop(inner);
@@ -435,6 +436,18 @@ impl RingShared {
         true
     }
 
+    /// Releases the lock after a push made outside an operation's first
+    /// poll (a dropped operation's cancel, a direct descriptor's close):
+    /// on a thread that does not own the ring, submits now; the owner's
+    /// flush before it searches or sleeps takes the owner's (rule 9: a
+    /// close after each `fs::read` costs no enter of its own).
+    pub(super) fn release_after_push(&self, inner: RingGuard<'_>) {
+        match super::submitter(self) {
+            super::Submitter::Other => self.submit_now(inner, super::Submitter::Other),
+            super::Submitter::OwnerBatching | super::Submitter::OwnerAlone => drop(inner),
+        }
+    }
+
     /// Submits what is pushed now (rule 7: a push no flush will come for,
     /// or the owner's only ready task), takes what completed inline, and,
     /// for a `submitter` that is not the owner, arms the ring's epoll
@@ -446,6 +459,7 @@ impl RingShared {
         let mut inner = self.submit_unlocked(inner);
         inner.reap(&mut after);
         if submitter == super::Submitter::Other {
+            inner.submit_pushed_by_reap();
             inner.arm();
         }
         drop(inner);
@@ -531,20 +545,30 @@ impl RingShared {
         if self.idle.load(Acquire) {
             return false;
         }
-        let after = {
-            let inner = self.lock();
-            if inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0 {
-                return false;
+        let mut woke = false;
+        loop {
+            let after = {
+                let inner = self.lock();
+                if inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0 {
+                    return woke;
+                }
+                let mut after = AfterUnlock::default();
+                let mut inner = self.submit_unlocked(inner);
+                inner.reap(&mut after);
+                if arm {
+                    inner.arm();
+                }
+                after
+            };
+            woke |= after.run();
+            // Before a sleep, what the reap pushed (closes that waited for
+            // room) and what the wake-ups' drops pushed (a direct
+            // descriptor's close) go too; a later flush takes them
+            // otherwise (rule 9).
+            if !arm || self.lock().unsubmitted == 0 {
+                return woke;
             }
-            let mut after = AfterUnlock::default();
-            let mut inner = self.submit_unlocked(inner);
-            inner.reap(&mut after);
-            if arm {
-                inner.arm();
-            }
-            after
-        };
-        after.run()
+        }
     }
 
     /// Takes every completion the kernel posted and wakes their futures
@@ -575,6 +599,9 @@ impl RingShared {
             inner.disarm();
             let mut after = AfterUnlock::default();
             inner.reap(&mut after);
+            if inner.unsubmitted > 0 && super::submitter(self) == super::Submitter::Other {
+                inner.submit_pushed_by_reap();
+            }
             inner.arm();
             after
         };
@@ -922,6 +949,15 @@ impl RingInner {
         self.count_unsubmitted();
     }
 
+    /// On a thread that does not own the ring, after a reap: submits the
+    /// closes the reap pushed (closes that waited for room), which no
+    /// flush of this thread will take (rule 9).
+    fn submit_pushed_by_reap(&mut self) {
+        if self.unsubmitted > 0 {
+            self.submit();
+        }
+    }
+
     /// Sets `unsubmitted` to what the kernel has not taken yet (entries of
     /// any thread): after an enter, whose count says what it took but not
     /// what another thread's enter took meanwhile.
@@ -988,6 +1024,8 @@ impl RingInner {
         // Room was freed: the operations waiting for it try again.
         after.wakers.append(&mut self.room_waiters);
         if !self.pending_closes.is_empty() {
+            // Submitted by the caller if it does not own the ring, else by
+            // the owner's flush (rule 9).
             self.push_pending_closes();
         }
     }
@@ -1077,6 +1115,15 @@ impl RingInner {
     #[cfg(test)]
     pub(super) fn in_flight(&self) -> usize {
         self.in_flight
+    }
+
+    /// Slots that keep a dropped operation's data until their completion.
+    #[cfg(test)]
+    pub(super) fn orphans(&self) -> usize {
+        self.slots
+            .iter()
+            .filter(|slot| matches!(slot, Slot::Orphan(..) | Slot::MultishotOrphan(_)))
+            .count()
     }
 }
 
@@ -1211,6 +1258,7 @@ impl Drop for DirectFile {
         let mut inner = ring.lock();
         if self.opened {
             inner.close_direct(self.slot);
+            ring.release_after_push(inner);
         } else {
             inner.release_file_slot(self.slot);
         }
