@@ -478,7 +478,7 @@ crate::sys::cfg_io_uring! {
     /// The count asked for is more than any queue holds, never a count
     /// read earlier: the kernel submits `min(to_submit, tail - head)` from
     /// the head it finds, and a count that another thread's enter made
-    /// stale would take part of a chain pushed since (submission rule,
+    /// stale would take part of a chain pushed since (rule 8 of
     /// `runtime/uring/mod.rs`).
     pub(crate) fn io_uring_submit_all(fd: RawFd) -> io::Result<u32> {
         let to_submit = u32::MAX;
@@ -513,9 +513,10 @@ crate::sys::cfg_io_uring! {
     /// interruption (`EINTR`) are no errors (the caller reaps whatever
     /// came). The ring's lock is not needed.
     ///
-    /// Entries to submit go first through [`io_uring_submit_all`]: with
-    /// `GETEVENTS` the kernel waits only if it submitted exactly the count
-    /// asked for, and only a stale count could be exact.
+    /// Entries to submit go first through [`io_uring_submit_all`], in an
+    /// enter of their own: with `GETEVENTS` the kernel waits only after
+    /// submitting exactly the count asked for, and rule 8 never asks for an
+    /// exact count.
     pub(crate) fn io_uring_wait(fd: RawFd, timeout: Option<std::time::Duration>) -> io::Result<()> {
         const IORING_ENTER_GETEVENTS: u32 = 1 << 0;
         const IORING_ENTER_EXT_ARG: u32 = 1 << 3;

@@ -132,13 +132,17 @@
 //! 9. **No entry is left behind.** Pushes made outside an operation's
 //!    first poll follow rule 7 too: a dropped operation's cancel and the
 //!    close of `read_file`'s direct descriptor are submitted at once by
-//!    a thread that does not own the ring, and by the owner's flush
-//!    before it searches or sleeps
-//!    ([`RingShared::release_after_push`](ring::RingShared::release_after_push));
-//!    a reap that pushes closes that waited for room submits them itself
-//!    (the reaping thread may be the I/O driver's, not the owner); a
-//!    flush whose wake-ups dropped an operation's data (which may push a
-//!    close) flushes again. An entry left in the queue while its owner
+//!    a thread that does not own the ring
+//!    ([`RingShared::release_after_push`](ring::RingShared::release_after_push)),
+//!    a `block_in_place` thread included (its core, and the ring, went to
+//!    another thread), and by the owner's flush before it searches or
+//!    sleeps. Closes that a reap pushes once room came are submitted by
+//!    the reaping thread if it is not the owner (the I/O driver's thread,
+//!    another worker, a `block_on` thread), else before the owner sleeps;
+//!    a last flush whose wake-ups dropped an operation's data (which may
+//!    push a close) flushes again; an operation that finds no room first
+//!    submits what is queued; a sleep whose submission the kernel refused
+//!    sleeps at most 1 ms. An entry left in the queue while its owner
 //!    sleeps would never complete, and the operations waiting for room
 //!    behind it (rule 6), on every thread, would wait forever: a stress
 //!    test of eight threads on a four-entry ring hung that way.
@@ -189,7 +193,8 @@
 //! 4 KiB file with `statx` in the chain, 2.1 µs without). So a file
 //! shorter than 16 KiB is read whole in one submission (the second read
 //! finds its end); the slot is closed through the ring without waiting
-//! (the close rides the next submission), and for a dropped future only
+//! (the owner's close rides its next flush, another thread's goes at
+//! once: rule 9), and for a dropped future only
 //! once every read of its chain has completed. Without direct descriptors: open,
 //! `statx` and reads on the descriptor, close.
 //!

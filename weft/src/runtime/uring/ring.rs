@@ -49,6 +49,9 @@ const GENERATION_MASK: u32 = (1 << 31) - 1;
 /// run out and take the slower path (open, `statx`, reads and close on a
 /// descriptor). The kernel keeps 8 bytes per slot.
 pub(super) const DIRECT_FILES: u32 = 256;
+/// The longest sleep in a ring after the kernel refused to take what was
+/// queued (`EBUSY`, `EAGAIN`): the sleeper submits again after it.
+const REFUSED_RETRY: Duration = Duration::from_millis(1);
 /// How long dropping a ring waits for the kernel to finish what is still
 /// in flight before it leaks those operations' resources (shutdown rule).
 const DRAIN_LIMIT: Duration = Duration::from_secs(10);
@@ -130,7 +133,9 @@ pub(crate) struct RingInner {
     /// At most this many in flight: the completion queue's size, so the
     /// completion queue never overflows.
     capacity: usize,
-    /// SQEs pushed since the last `io_uring_enter`.
+    /// SQEs in the queue that the kernel had not taken at the last count
+    /// (any thread's; counted after each enter, added to by each push: it
+    /// may be high, never low).
     unsubmitted: usize,
     /// Operations waiting for room (rule 6).
     room_waiters: Vec<Waker>,
@@ -485,10 +490,15 @@ impl RingShared {
     /// takes the whole queue, then a wait for a completion, at most
     /// `timeout`, in another. One enter cannot do both (rule 8). Returns
     /// the enters made.
-    fn submit_then_wait(&self, to_submit: usize, timeout: Option<Duration>) -> u64 {
+    fn submit_then_wait(&self, to_submit: usize, mut timeout: Option<Duration>) -> u64 {
         if to_submit > 0 {
-            if let Err(err) = crate::sys::io_uring_submit_all(self.fd) {
-                panic!("io_uring_enter failed: {err}");
+            match crate::sys::io_uring_submit_all(self.fd) {
+                // Refused for lack of resources (or taken by another
+                // thread's enter): the entries may still be queued, so the
+                // sleep is short and the caller's next turn submits again.
+                Ok(0) => timeout = Some(timeout.map_or(REFUSED_RETRY, |t| t.min(REFUSED_RETRY))),
+                Ok(_) => {}
+                Err(err) => panic!("io_uring_enter failed: {err}"),
             }
         }
         if let Err(err) = crate::sys::io_uring_wait(self.fd, timeout) {
@@ -555,17 +565,23 @@ impl RingShared {
                 let mut after = AfterUnlock::default();
                 let mut inner = self.submit_unlocked(inner);
                 inner.reap(&mut after);
+                // What the reap pushed (closes that waited for room) goes
+                // now before the owner sleeps, and from a thread that does
+                // not own the ring; a later flush takes it otherwise
+                // (rule 9).
+                if inner.unsubmitted > 0 && (arm || super::submitter(self) == super::Submitter::Other) {
+                    inner.submit_pushed_by_reap();
+                }
                 if arm {
                     inner.arm();
                 }
                 after
             };
+            let dropped = !after.drops.is_empty();
             woke |= after.run();
-            // Before a sleep, what the reap pushed (closes that waited for
-            // room) and what the wake-ups' drops pushed (a direct
-            // descriptor's close) go too; a later flush takes them
-            // otherwise (rule 9).
-            if !arm || self.lock().unsubmitted == 0 {
+            // Before a sleep, what the wake-ups' drops pushed on this
+            // thread (a direct descriptor's close) goes too (rule 9).
+            if !(arm && dropped) || self.lock().unsubmitted == 0 {
                 return woke;
             }
         }
@@ -736,6 +752,11 @@ impl RingInner {
     /// and in the submission queue, after a flush if needed.
     pub(super) fn make_room(&mut self, n: usize) -> bool {
         if self.in_flight + n > self.capacity {
+            // Entries still queued complete only once submitted: whoever
+            // waits for room must not wait on them (rules 6 and 9).
+            if self.unsubmitted > 0 {
+                self.submit();
+            }
             return false;
         }
         let free = {
@@ -997,6 +1018,13 @@ impl RingInner {
 
     /// Applies every posted completion (rules 3 and 5).
     pub(super) fn reap(&mut self, after: &mut AfterUnlock) {
+        if self.uring.submission().cq_overflow() {
+            // Completions the kernel held back while the queue was full
+            // (a multishot operation's can outnumber rule 6's bound): an
+            // enter that asks for events moves them in; a zero timeout
+            // never waits. (An enter that submits never asks: rule 8.)
+            let _ = crate::sys::io_uring_wait(self.uring.as_raw_fd(), Some(Duration::ZERO));
+        }
         let mut completions: Vec<(u64, i32, u32)> = Vec::new();
         {
             let mut cq = self.uring.completion();

@@ -1247,3 +1247,29 @@ fn chains_stay_whole_when_threads_submit_at_once() {
         }
     }
 }
+
+#[test]
+fn a_block_in_place_thread_submits_what_it_pushes() {
+    // Inside `block_in_place` the worker's core, and its ring, belong to
+    // the thread that took the core: an operation pushed here must be
+    // submitted here (rule 9), not left for a flush of that thread, which
+    // may already sleep.
+    let rt = runtime("multi_thread", RingConfig::default());
+    let dir = TempDir::new("uring");
+    std::fs::write(dir.join("x"), b"read inside block_in_place").unwrap();
+    let path = cpath(&dir.join("x"));
+    let (done_tx, done) = std::sync::mpsc::channel();
+    rt.spawn(async move {
+        let read = crate::task::block_in_place(|| {
+            // Time for the thread that took the core to run out of work and
+            // sleep; the verdict does not depend on it.
+            std::thread::sleep(Duration::from_millis(50));
+            crate::runtime::Handle::current().block_on(async { ring().read_file(path).await })
+        });
+        let _ = done_tx.send(read.map_err(|e| e.to_string()));
+    });
+    let read = done
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the read pushed inside block_in_place never completed");
+    assert_eq!(read.unwrap(), b"read inside block_in_place");
+}

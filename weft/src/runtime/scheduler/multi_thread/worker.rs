@@ -166,6 +166,9 @@ pub(super) struct Core {
 pub(crate) struct Context {
     worker: Arc<Worker>,
     core: RefCell<Option<Box<Core>>>,
+    /// Inside `block_in_place`: the core, and with it the worker's
+    /// io_uring ring, belongs to another thread until it is reclaimed.
+    handed_off: std::cell::Cell<bool>,
 }
 
 impl Context {
@@ -201,6 +204,7 @@ pub(super) fn run(worker: Arc<Worker>) {
     let cx = scheduler::Context::MultiThread(Context {
         worker,
         core: RefCell::new(None),
+        handed_off: std::cell::Cell::new(false),
     });
     let _installed = context::set_scheduler(&cx);
     // After `_installed`, so it drops first: wakes still deferred then
@@ -571,6 +575,7 @@ impl Context {
         let Some(core) = self.core.borrow_mut().take() else {
             return false;
         };
+        self.handed_off.set(true);
         // Deferred yields would wait for this thread's next driver check,
         // which will not come while it blocks.
         context::wake_deferred();
@@ -588,6 +593,7 @@ impl Context {
     fn reclaim_core(&self) {
         if let Some(core) = self.worker.take_core() {
             *self.core.borrow_mut() = Some(core);
+            self.handed_off.set(false);
         }
     }
 }
@@ -900,8 +906,14 @@ impl std::fmt::Debug for Context {
 #[cfg(any(feature = "fs", feature = "net"))]
 crate::sys::cfg_io_uring! {
     impl Context {
-        /// This worker's io_uring ring: (the rings' id, the worker's index).
+        /// This worker's io_uring ring: (the rings' id, the worker's
+        /// index); `None` inside `block_in_place`, whose thread owns no
+        /// ring (the thread that took the core does: what this one pushes
+        /// must be submitted at once, `runtime/uring` rule 7).
         pub(crate) fn uring_position(&self) -> Option<(usize, usize)> {
+            if self.handed_off.get() {
+                return None;
+            }
             let rings = self.handle().driver_handle().rings()?;
             Some((rings.id(), self.worker.index))
         }
