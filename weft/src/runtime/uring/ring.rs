@@ -951,9 +951,11 @@ impl RingInner {
         self.armed = false;
     }
 
-    /// `io_uring_enter` for everything pushed. A refusal for lack of
-    /// resources (`EBUSY`, `EAGAIN`) leaves the entries queued for the next
-    /// flush; an interrupted call is retried.
+    /// `io_uring_enter` for everything queued, under the lock (rule 8: the
+    /// whole queue). A refusal for lack of resources (`EBUSY`, `EAGAIN`)
+    /// leaves the entries queued for the next enter of any thread (a flush,
+    /// an operation that finds no room, a sleep that retries within 1 ms);
+    /// an interrupted call is retried.
     pub(super) fn submit(&mut self) {
         self.push_pending_closes();
         // Nothing to submit, but completions of this thread's operations
