@@ -569,7 +569,7 @@ impl RingShared {
                 // now before the owner sleeps, and from a thread that does
                 // not own the ring; a later flush takes it otherwise
                 // (rule 9).
-                if inner.unsubmitted > 0 && (arm || super::submitter(self) == super::Submitter::Other) {
+                if inner.unsubmitted > 0 && (arm || !self.on_owner_thread()) {
                     inner.submit_pushed_by_reap();
                 }
                 if arm {
@@ -615,7 +615,7 @@ impl RingShared {
             inner.disarm();
             let mut after = AfterUnlock::default();
             inner.reap(&mut after);
-            if inner.unsubmitted > 0 && super::submitter(self) == super::Submitter::Other {
+            if inner.unsubmitted > 0 && !self.on_owner_thread() {
                 inner.submit_pushed_by_reap();
             }
             inner.arm();
