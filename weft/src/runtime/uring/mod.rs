@@ -146,6 +146,23 @@
 //!    sleeps would never complete, and the operations waiting for room
 //!    behind it (rule 6), on every thread, would wait forever: a stress
 //!    test of eight threads on a four-entry ring hung that way.
+//! 10. **Cancels nobody asked for.** The kernel cancels what a thread
+//!     submitted when that thread exits: its requests still waiting (on
+//!     io-wq, or armed for a poll) end with `ECANCELED`. Since every enter
+//!     takes the whole queue (rule 8), a short-lived thread (a
+//!     `Handle::block_on` caller, a blocking-pool thread) submits other
+//!     threads' entries too, so any operation can meet it. weft itself
+//!     cancels only dropped operations (rule 4), whose results nobody sees;
+//!     so an operation whose future is alive and whose first entry ends
+//!     with `ECANCELED` never ran, and its future pushes it again from the
+//!     thread that polls it, at most three times (`op.rs`; an `ECANCELED`
+//!     that keeps coming is the file's own answer, which a FUSE server may
+//!     give, and is returned). A chain cancelled after its first entry ran
+//!     is its caller's to finish (`read_file` reads on from the start; a
+//!     send that went part way sends the rest), and a close the kernel
+//!     cancelled is pushed again (the descriptor is still open). Found by
+//!     review; a test shows a read the exit of its submitter cancelled,
+//!     which returned `ECANCELED` to its caller before.
 //!
 //! **Shutdown.** Dropping the runtime cancels its tasks, whose dropped
 //! operations leave their data in the rings (rule 4). When the last
@@ -639,15 +656,18 @@ impl Ring {
         )
         .await;
         first.open?;
-        let mut n = first.read?;
-        if first.at_end {
-            n = 0;
-        }
+        let mut more = match first.read {
+            Ok(n) => n > 0 && !first.at_end,
+            // Only the open ran: the kernel cancelled the reads unasked
+            // (rule 10), and the loop reads from the start.
+            Err(err) if err.raw_os_error() == Some(libc::ECANCELED) => true,
+            Err(err) => return Err(err),
+        };
         let mut file = first.file;
         let mut buf = first.buf;
         // Until a read returns nothing, as std reads: a short read proves
         // nothing about the end (files of /proc return a page at a time).
-        while n > 0 {
+        while more {
             // Into the room left (the end of a small file is found there,
             // with no reallocation); else double the buffer.
             if buf.capacity() - buf.len() < 512 {
@@ -666,7 +686,7 @@ impl Ring {
                 },
             )
             .await;
-            n = result?;
+            more = result? > 0;
         }
         if buf.capacity() - buf.len() > buf.len() {
             // At most twice the bytes held, as a caller of `fs::read` would

@@ -1,6 +1,6 @@
 //! The owned-resource operation: a future that owns what the kernel reads
 //! or writes (buffers, paths, descriptors) and resolves to the result with
-//! those resources given back. Rules 1-5 of the design note (`mod.rs`).
+//! those resources given back. Rules 1-5 and 10 of the design note (`mod.rs`).
 
 use super::ring::{RingInner, RingShared, Slot};
 use super::Submitter;
@@ -12,6 +12,10 @@ use std::task::{ready, Context, Poll, Waker};
 
 /// The longest chain of linked SQEs one operation submits.
 pub(crate) const MAX_CHAIN: usize = 3;
+
+/// How many times an operation the kernel cancelled unasked goes again
+/// before its `ECANCELED` is taken for an answer (rule 10).
+const MAX_RESUBMITS: u8 = 3;
 
 /// What happens to an operation's data when a completion arrives after
 /// its future was dropped (rule 4). Runs under the ring's lock, so it only
@@ -132,6 +136,8 @@ struct Flight {
     /// Whether the owner always leaves it to the scheduler's flush, even
     /// from its only ready task (rule 7; socket operations).
     always_batch: bool,
+    /// How many times the kernel cancelled it unasked (rule 10).
+    resubmits: u8,
 }
 
 /// The completions of a chain, in entry order.
@@ -152,6 +158,7 @@ impl<T: Operation> Op<T> {
                 state: State::Idle,
                 cancel_on_drop: true,
                 always_batch: false,
+                resubmits: 0,
             },
             data: Some(data),
         }
@@ -356,6 +363,22 @@ impl Flight {
         Poll::Ready(done)
     }
 
+    /// Rule 10: whether `done` is a chain the kernel cancelled, unasked,
+    /// before its first entry ran (the thread that submitted it exited;
+    /// weft cancels only dropped operations), so that it goes again, now
+    /// idle. At most [`MAX_RESUBMITS`] times: an `ECANCELED` that comes
+    /// back each time is the file's own answer (a FUSE server may give
+    /// any errno) and is returned.
+    fn cancelled_unasked(&mut self, done: &Completions) -> bool {
+        if done.results[0] != -libc::ECANCELED || self.resubmits == MAX_RESUBMITS {
+            return false;
+        }
+        self.resubmits += 1;
+        self.state = State::Idle;
+        self.ring.lock().resubmitted += 1;
+        true
+    }
+
     /// Rule 4: a flight dropped mid-way leaves `data` in the ring until
     /// every completion of its chain has come.
     fn orphan(&mut self, data: Box<dyn Discard>) {
@@ -404,14 +427,19 @@ impl<T: Operation> Future for Op<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T::Output> {
         let this = self.get_mut();
-        if let State::Idle = this.flight.state {
-            if !this.push(Some(cx.waker())) {
-                // Rule 6: wait for completions to free room.
-                return Poll::Pending;
+        loop {
+            if let State::Idle = this.flight.state {
+                if !this.push(Some(cx.waker())) {
+                    // Rule 6: wait for completions to free room.
+                    return Poll::Pending;
+                }
             }
+            let done = ready!(this.flight.poll_completions(cx.waker()));
+            if !this.flight.cancelled_unasked(&done) {
+                return Poll::Ready(this.complete(done));
+            }
+            // Rule 10: nothing ran; pushed again, from this thread.
         }
-        let done = ready!(this.flight.poll_completions(cx.waker()));
-        Poll::Ready(this.complete(done))
     }
 }
 

@@ -34,12 +34,36 @@ pub(crate) enum WakeSource {
 /// `user_data` of a no-op that ends the owner's sleep in its ring
 /// ([`RingInner::nudge_owner`]; outside the in-flight count).
 const OWNER_NUDGE: u64 = u64::MAX - 5;
-/// `user_data` of the close of a stream socket's descriptor
-/// ([`RingShared::close_socket`]): nobody waits for it.
-const SOCKET_CLOSE: u64 = u64::MAX - 4;
+/// `user_data` tag of the close of a stream socket's descriptor
+/// ([`RingShared::close_socket`]); the low 32 bits are the descriptor,
+/// closed again if the kernel cancelled the close (rule 10). Nobody waits
+/// for it.
+const SOCKET_CLOSE: u64 = 3 << 62;
 /// `user_data` tag of the close of a direct descriptor; the low 32 bits
 /// are its slot, given back to the free list when the close completes.
 const DIRECT_CLOSE: u64 = 1 << 63;
+/// A close pushed through the ring, with no future waiting for it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum PendingClose {
+    /// A direct descriptor's slot.
+    Direct(u32),
+    /// A stream socket's descriptor.
+    Socket(RawFd),
+}
+
+impl PendingClose {
+    fn entry(self) -> squeue::Entry {
+        match self {
+            PendingClose::Direct(slot) => opcode::Close::new(types::Fixed(slot))
+                .build()
+                .user_data(DIRECT_CLOSE | u64::from(slot)),
+            PendingClose::Socket(fd) => opcode::Close::new(types::Fd(fd))
+                .build()
+                .user_data(SOCKET_CLOSE | u64::from(fd as u32)),
+        }
+    }
+}
+
 /// An operation's `user_data` is its slot's index (low 32 bits) and the
 /// slot's generation (31 bits above: bit 63 stays clear).
 const GENERATION_MASK: u32 = (1 << 31) - 1;
@@ -142,10 +166,13 @@ pub(crate) struct RingInner {
     /// Free slots of the direct-descriptor table; empty if the table could
     /// not be registered.
     free_files: Vec<u32>,
-    /// Direct descriptors to close once the submission queue has room.
-    pending_closes: Vec<u32>,
+    /// Closes to push once the submission queue has room.
+    pending_closes: Vec<PendingClose>,
     /// Times an operation had to wait for room (rule 6), for tests.
     pub(super) room_waits: u64,
+    /// Operations pushed again after the kernel cancelled them unasked
+    /// (rule 10), for tests.
+    pub(super) resubmitted: u64,
     /// `io_uring_enter` calls (submits and waits): tests, and
     /// `RuntimeMetrics::io_uring_enter_count`.
     pub(super) enters: u64,
@@ -283,6 +310,7 @@ impl RingShared {
                 free_files,
                 pending_closes: Vec::new(),
                 room_waits: 0,
+                resubmitted: 0,
                 enters: 0,
                 pushed: 0,
                 reaped: 0,
@@ -430,11 +458,8 @@ impl RingShared {
         if !inner.make_room(1) {
             return false;
         }
-        let entry = opcode::Close::new(types::Fd(fd))
-            .build()
-            .user_data(SOCKET_CLOSE);
         // SAFETY: a close names no memory.
-        unsafe { inner.push(&[entry]) };
+        unsafe { inner.push(&[PendingClose::Socket(fd).entry()]) };
         if submitter != super::Submitter::OwnerBatching {
             self.submit_now(inner, submitter);
         }
@@ -989,7 +1014,7 @@ impl RingInner {
     }
 
     fn push_pending_closes(&mut self) {
-        while let Some(&slot) = self.pending_closes.last() {
+        while let Some(&close) = self.pending_closes.last() {
             let fits = self.in_flight < self.capacity && {
                 let sq = self.uring.submission();
                 sq.len() < sq.capacity()
@@ -998,18 +1023,15 @@ impl RingInner {
                 return;
             }
             self.pending_closes.pop();
-            let entry = opcode::Close::new(types::Fixed(slot))
-                .build()
-                .user_data(DIRECT_CLOSE | u64::from(slot));
-            // SAFETY: closing a direct descriptor names no memory.
-            unsafe { self.push(&[entry]) };
+            // SAFETY: a close names no memory.
+            unsafe { self.push(&[close.entry()]) };
         }
     }
 
     /// Closes direct descriptor `slot` (asynchronously); the slot is free
     /// again once the close completes.
     pub(super) fn close_direct(&mut self, slot: u32) {
-        self.pending_closes.push(slot);
+        self.pending_closes.push(PendingClose::Direct(slot));
         self.push_pending_closes();
     }
 
@@ -1061,9 +1083,7 @@ impl RingInner {
     }
 
     fn complete(&mut self, user_data: u64, result: i32, flags: u32, after: &mut AfterUnlock) {
-        // A close's error leaves nothing to do: the descriptor is gone
-        // either way (as std's drop of a socket ignores it).
-        if user_data == IGNORED || user_data == POLL_CANCEL || user_data == SOCKET_CLOSE {
+        if user_data == IGNORED || user_data == POLL_CANCEL {
             return;
         }
         if user_data == OWNER_NUDGE {
@@ -1089,7 +1109,20 @@ impl RingInner {
             return;
         }
         if user_data & DIRECT_CLOSE != 0 {
-            self.free_files.push(user_data as u32);
+            let close = if user_data & SOCKET_CLOSE == SOCKET_CLOSE {
+                PendingClose::Socket(user_data as u32 as RawFd)
+            } else {
+                PendingClose::Direct(user_data as u32)
+            };
+            match close {
+                // Rule 10: the descriptor is still open; the close goes
+                // again (pushed at the end of this reap). Any other error
+                // leaves nothing to do: the descriptor is gone either way
+                // (as std's drop of a socket ignores it).
+                _ if result == -libc::ECANCELED => self.pending_closes.push(close),
+                PendingClose::Direct(slot) => self.free_files.push(slot),
+                PendingClose::Socket(_) => {}
+            }
             return;
         }
         let last = !io_uring::cqueue::more(flags);
@@ -1145,6 +1178,33 @@ impl RingInner {
     #[cfg(test)]
     pub(super) fn in_flight(&self) -> usize {
         self.in_flight
+    }
+
+    /// Applies the completion of a close that the kernel cancelled
+    /// unasked (rule 10), as a reap would: of stream socket descriptor
+    /// `fd`, or, with `None`, of a direct-descriptor slot taken from the
+    /// free list, which it returns. (A close rarely waits on io-wq, where
+    /// the exit of its submitter would cancel it: only files with a
+    /// `flush` method, such as FUSE's, make it.)
+    #[cfg(test)]
+    pub(super) fn complete_cancelled_close(&mut self, fd: Option<RawFd>) -> Option<u32> {
+        let (close, slot) = match fd {
+            Some(fd) => (PendingClose::Socket(fd), None),
+            None => {
+                let slot = self.free_files.pop().expect("a free direct-descriptor slot");
+                (PendingClose::Direct(slot), Some(slot))
+            }
+        };
+        let mut after = AfterUnlock::default();
+        self.complete(close.entry().get_user_data(), -libc::ECANCELED, 0, &mut after);
+        self.push_pending_closes();
+        slot
+    }
+
+    /// Whether direct-descriptor slot `slot` is free.
+    #[cfg(test)]
+    pub(super) fn file_slot_is_free(&self, slot: u32) -> bool {
+        self.free_files.contains(&slot)
     }
 
     /// Slots that keep a dropped operation's data until their completion.

@@ -65,7 +65,8 @@
 //!   `Handle::block_on`, a thread outside the runtime): a receive then
 //!   ends with `ECANCELED` and the next read starts another; a send
 //!   reports how much it sent, and the rest goes again ahead of what was
-//!   staged since; a connect (or its poll) is made again. Our own cancels never
+//!   staged since; a connect (or its poll) goes again (rule 10, as every
+//!   operation a future waits for). Our own cancels never
 //!   reach these paths (a dropped operation's completions are
 //!   discarded).
 //! * **Locks.** The read side and the write side each sit behind their own
@@ -501,9 +502,9 @@ impl RingStream {
     /// ended in a wait for writability, and the caller reads the outcome
     /// from `SO_ERROR` (also when the kernel posts `EINPROGRESS` or
     /// `EALREADY` for a connect operation, as some kernels do). A connect
-    /// operation cancelled by the exit of the thread that submitted it is
-    /// made again from this one (a connect already under way then ends
-    /// in `EALREADY`, one that succeeded in `EISCONN`). The write side
+    /// operation cancelled by the exit of the thread that submitted it
+    /// goes again from this one (rule 10; a connect already under way then
+    /// ends in `EALREADY`, one that succeeded in `EISCONN`). The write side
     /// made for the connect goes again after it, so an idle connection
     /// does not keep it.
     ///
@@ -524,10 +525,6 @@ impl RingStream {
             };
             let code = result.as_ref().err().and_then(io::Error::raw_os_error);
             match (code, connect_op) {
-                // The thread that submitted the operation exited and the
-                // kernel cancelled it: made again from this thread.
-                (Some(libc::ECANCELED), Some(op)) => side.connect = Some(self.connect_op(op)),
-                (Some(libc::ECANCELED), None) => side.connect = Some(wait()),
                 // The connect goes on in the background: its outcome is
                 // `SO_ERROR`'s once the socket is writable.
                 (Some(libc::EINPROGRESS | libc::EALREADY), Some(_)) => side.connect = Some(wait()),

@@ -1273,3 +1273,123 @@ fn a_block_in_place_thread_submits_what_it_pushes() {
         .expect("the read pushed inside block_in_place never completed");
     assert_eq!(read.unwrap(), b"read inside block_in_place");
 }
+
+/// Polls `op` once, on its own, and returns whether it is still pending.
+async fn poll_once<F: std::future::Future + Unpin>(op: &mut F) -> bool {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *op).poll(cx).is_pending())).await
+}
+
+/// Submits what `ring` holds from a thread that then exits: the kernel
+/// cancels what that thread submitted and is still waiting.
+fn submit_from_an_exiting_thread(ring: &Ring) {
+    let shared = ring.shared.clone();
+    std::thread::spawn(move || {
+        let inner = shared.lock();
+        shared.submit_now(inner, super::Submitter::Other);
+    })
+    .join()
+    .unwrap();
+}
+
+/// Rule 10: an operation of a live future that the kernel cancelled
+/// because the thread that submitted it exited goes again. Before, the
+/// read returned `ECANCELED`.
+#[test]
+fn an_operation_the_kernel_cancels_unasked_goes_again() {
+    // The read must wait for the flush, so that the other thread submits it.
+    let config = RingConfig {
+        submit_alone_at_once: false,
+        ..RingConfig::default()
+    };
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, config);
+        rt.block_on(async {
+            crate::spawn(async move {
+                let ring = ring();
+                let (reader, writer) = pipe();
+                let mut read = ring.read(reader, Vec::new(), 16, None);
+                assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+                submit_from_an_exiting_thread(&ring);
+                std::io::Write::write_all(&mut std::fs::File::from(writer), b"still here").unwrap();
+                let (result, _reader, buf) = read.await;
+                assert_eq!(result.unwrap(), 10, "{flavor}");
+                assert_eq!(buf, b"still here");
+                assert_eq!(ring.shared.lock().resubmitted, 1, "{flavor}: the kernel cancelled it once");
+            })
+            .await
+            .unwrap();
+        });
+    }
+}
+
+/// Rule 10 for `read_file`'s chain: the open ran, and the reads waiting
+/// on a FIFO were cancelled by the exit of the thread that submitted
+/// them; the file is still read whole.
+#[test]
+fn read_file_reads_on_after_its_reads_are_cancelled_unasked() {
+    let config = RingConfig {
+        submit_alone_at_once: false,
+        ..RingConfig::default()
+    };
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, config);
+        let dir = TempDir::new("uring");
+        let path = dir.join("fifo");
+        let c = cpath(&path);
+        // SAFETY: `c` is a valid C string naming a path in our directory.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // Read and write: the open does not wait, and the FIFO has a
+        // writer until this handle is dropped.
+        let writer = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        rt.block_on(async {
+            crate::spawn(async move {
+                let ring = ring();
+                let mut read = Box::pin(ring.read_file(c));
+                assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+                submit_from_an_exiting_thread(&ring);
+                let mut writer = writer;
+                std::io::Write::write_all(&mut writer, b"after the exit").unwrap();
+                drop(writer);
+                assert_eq!(read.await.unwrap(), b"after the exit", "{flavor}");
+            })
+            .await
+            .unwrap();
+        });
+    }
+}
+
+/// Rule 10 for the closes nobody waits for: one the kernel cancelled is
+/// pushed again, so a socket's descriptor is closed all the same and a
+/// direct descriptor's slot is free only once its file is closed.
+#[test]
+fn a_close_the_kernel_cancels_unasked_goes_again() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        rt.block_on(async {
+            crate::spawn(async move {
+                let ring = ring();
+                let (reader, writer) = pipe();
+                let reader = std::os::fd::IntoRawFd::into_raw_fd(reader);
+                let slot = {
+                    let mut inner = ring.shared.lock();
+                    inner.complete_cancelled_close(Some(reader));
+                    let slot = inner.complete_cancelled_close(None).unwrap();
+                    assert!(!inner.file_slot_is_free(slot), "{flavor}: still held by the cancelled close");
+                    slot
+                };
+                let mut writer = std::fs::File::from(writer);
+                wait_until("the read end is closed", || {
+                    ring.shared.flush(true);
+                    std::io::Write::write(&mut writer, b"x").map_err(|err| err.kind())
+                        == Err(io::ErrorKind::BrokenPipe)
+                });
+                wait_until("the direct slot is free", || {
+                    ring.shared.flush(true);
+                    ring.shared.lock().file_slot_is_free(slot)
+                });
+            })
+            .await
+            .unwrap();
+        });
+    }
+}
