@@ -41,7 +41,7 @@ impl std::iter::Sum for RingCounters {
 }
 
 crate::sys::cfg_io_uring! {
-    pub(crate) use super::uring::{Rings, RingConfig, RingStream};
+    pub(crate) use super::uring::{Rings, RingConfig, RingStream, submit_owed};
     #[cfg(feature = "net")]
     pub(crate) use super::uring::RingAccept;
 
@@ -80,6 +80,9 @@ crate::sys::cfg_io_uring! {
 }
 
 crate::sys::cfg_not_io_uring! {
+    /// No rings, so nothing is ever owed to one.
+    pub(crate) fn submit_owed() {}
+
     /// No rings on this platform: a type with no value, so every
     /// `Option<Arc<Rings>>` is `None`.
     #[derive(Debug)]

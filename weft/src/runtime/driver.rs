@@ -151,6 +151,24 @@ fn innermost(config: DriverConfig, _rings: &Rings) -> io::Result<(DriverParker, 
     Ok(DriverParker::condvar())
 }
 
+/// Submits what this thread owes to io_uring rings it does not own
+/// (`runtime/uring/owed.rs`).
+pub(crate) fn submit_owed() {
+    #[cfg(any(feature = "fs", feature = "net"))]
+    crate::runtime::backends::submit_owed();
+}
+
+/// Calls [`submit_owed`] when dropped: each scheduler holds one while it
+/// runs on a thread, so nothing it left to its next flush waits past its
+/// exit.
+pub(crate) struct SubmitOwedOnExit;
+
+impl Drop for SubmitOwedOnExit {
+    fn drop(&mut self) {
+        submit_owed();
+    }
+}
+
 impl DriverHandle {
     /// Wakes the parked thread, or makes its next park return at once.
     pub(crate) fn unpark(&self) {

@@ -361,6 +361,9 @@ impl<'a> CoreGuard<'a> {
 
     fn block_on<F: Future>(self, mut future: Pin<&mut F>) -> F::Output {
         let _installed = context::set_scheduler(&self.context);
+        // Drops while this thread still runs the scheduler: what it owes
+        // rings it does not own goes then.
+        let _owed = crate::runtime::driver::SubmitOwedOnExit;
         // Dropped before `_installed` (and before `self` gives the core
         // back): wakes still deferred then land on the local queue.
         let _defer = context::enable_defer();

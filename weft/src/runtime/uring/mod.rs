@@ -135,8 +135,9 @@
 //!    a thread that does not own the ring
 //!    ([`RingShared::release_after_push`](ring::RingShared::release_after_push)),
 //!    a `block_in_place` thread included (its core, and the ring, went to
-//!    another thread), and by the owner's flush before it searches or
-//!    sleeps. Closes that a reap pushes once room came are submitted by
+//!    another thread), or, by a thread that runs a scheduler with a ring
+//!    of its own, at that thread's next flush (`owed.rs`); and by the
+//!    owner's flush before it searches or sleeps. Closes that a reap pushes once room came are submitted by
 //!    the reaping thread if it is not the owner (the I/O driver's thread,
 //!    another worker, a `block_on` thread), else before the owner sleeps;
 //!    a last flush whose wake-ups dropped an operation's data (which may
@@ -251,6 +252,7 @@ mod buffers;
 mod multishot;
 mod op;
 mod ops;
+mod owed;
 mod probe;
 mod ring;
 mod send_now;
@@ -260,6 +262,7 @@ mod waiters;
 mod tests;
 
 pub(crate) use op::Op;
+pub(crate) use owed::submit_owed;
 pub(crate) use ops::{Close, Fsync, Mkdir, OpenAt, Read, Rename, Statx, Unlink, Write};
 pub(crate) use probe::{build_rings, RingConfig};
 pub(crate) use ring::RingShared;
@@ -328,6 +331,9 @@ impl Rings {
         // Rings that serve sockets are armed only when their owner sleeps
         // elsewhere than in them (`arm`).
         let arm = arm && !self.waits_in_ring();
+        // What this thread pushed to other threads' rings goes with its
+        // own batch (`owed.rs`).
+        submit_owed();
         self.rings.get(index).is_some_and(|ring| ring.flush(arm))
     }
 

@@ -468,13 +468,14 @@ impl RingShared {
 
     /// Releases the lock after a push made outside an operation's first
     /// poll (a dropped operation's cancel, a direct descriptor's close):
-    /// on a thread that does not own the ring, submits now; the owner's
-    /// flush before it searches or sleeps takes the owner's (rule 9: a
-    /// close after each `fs::read` costs no enter of its own).
-    pub(super) fn release_after_push(&self, inner: RingGuard<'_>) {
+    /// the owner's flush before it searches or sleeps takes the owner's
+    /// (rule 9: a close after each `fs::read` costs no enter of its own),
+    /// another scheduler thread's next flush takes its own (`owed.rs`),
+    /// and any other thread submits now.
+    pub(super) fn release_after_push(self: &Arc<Self>, inner: RingGuard<'_>) {
         match super::submitter(self) {
-            super::Submitter::Other => self.submit_now(inner, super::Submitter::Other),
-            super::Submitter::OwnerBatching | super::Submitter::OwnerAlone => drop(inner),
+            super::Submitter::Other if !super::owed::owe(self) => self.submit_now(inner, super::Submitter::Other),
+            _ => drop(inner),
         }
     }
 

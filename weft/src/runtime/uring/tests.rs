@@ -1393,3 +1393,50 @@ fn a_close_the_kernel_cancels_unasked_goes_again() {
         });
     }
 }
+
+/// `owed.rs`: a scheduler thread leaves the closes it pushes to another
+/// runtime's ring to its next flush, and submits them when it stops
+/// running the scheduler (`block_on` returns) or gives its core away
+/// (`block_in_place`), so none waits for an owner that sleeps.
+#[test]
+fn closes_owed_to_a_sleeping_owner_go_when_the_scheduler_stops() {
+    let dir = TempDir::new("uring");
+    std::fs::write(dir.join("x"), b"owed").unwrap();
+    // The ring whose owner sleeps: another runtime's, idle.
+    let other = runtime("multi_thread", RingConfig::default());
+    let theirs = other.block_on(async { ring() });
+    let closed = || {
+        wait_until("the owed close is submitted and completes", || {
+            theirs.shared.lock().in_flight() == 0
+        })
+    };
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, RingConfig::default());
+        let read = rt.block_on({
+            let theirs = theirs.clone();
+            let path = cpath(&dir.join("x"));
+            async move { theirs.read_file(path).await.unwrap() }
+        });
+        assert_eq!(read, b"owed");
+        closed();
+
+        // From a worker's task, then `block_in_place` (the thread that
+        // owes blocks; the one that takes its core owes nothing).
+        if flavor == "multi_thread" {
+            let theirs = theirs.clone();
+            let path = cpath(&dir.join("x"));
+            rt.block_on(async move {
+                crate::spawn(async move {
+                    assert_eq!(theirs.read_file(path).await.unwrap(), b"owed");
+                    crate::task::block_in_place(|| {
+                        wait_until("the close owed before block_in_place completes", || {
+                            theirs.shared.lock().in_flight() == 0
+                        })
+                    });
+                })
+                .await
+                .unwrap();
+            });
+        }
+    }
+}

@@ -207,6 +207,9 @@ pub(super) fn run(worker: Arc<Worker>) {
         handed_off: std::cell::Cell::new(false),
     });
     let _installed = context::set_scheduler(&cx);
+    // Drops while this thread is still the worker: what it owes other
+    // workers' rings goes then.
+    let _owed = crate::runtime::driver::SubmitOwedOnExit;
     // After `_installed`, so it drops first: wakes still deferred then
     // queue on this worker.
     let _defer = context::enable_defer();
@@ -576,9 +579,10 @@ impl Context {
             return false;
         };
         self.handed_off.set(true);
-        // Deferred yields would wait for this thread's next driver check,
-        // which will not come while it blocks.
+        // Deferred yields and owed submissions would wait for this
+        // thread's next driver check, which will not come while it blocks.
         context::wake_deferred();
+        crate::runtime::driver::submit_owed();
         *self.worker.core.lock().unwrap() = Some(core);
         let worker = self.worker.clone();
         let runtime = scheduler::Handle::MultiThread(self.handle().clone());
