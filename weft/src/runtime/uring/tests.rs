@@ -431,13 +431,16 @@ fn off_owner_completions_reach_a_sleeper_in_a_ring() {
 fn completions_of_operations_submitted_off_the_owner_wake_it() {
     // `block_on`'s thread submits to ring 0 at once and arms its epoll
     // entry, as worker 0 may sleep; the completion interrupts only the
-    // submitting thread, which reaps nothing: only the epoll event (a
-    // thread in the driver reaps and wakes it) ends the wait. Each read
-    // after the first finds the entry disarmed by the previous one's
-    // event and arms it again.
-    let pipes = 3;
-    let arms = reads_completing_one_by_one("multi_thread", pipes, true, false);
-    assert!(arms >= pipes as u64 - 1, "armed {arms} times");
+    // submitting thread, which reaps nothing: the epoll event (a thread in
+    // the driver reaps and wakes it) ends the wait, unless worker 0 is
+    // awake and reaps first. A read usually finds the entry disarmed by
+    // the previous one's event and arms it again; but when a worker's
+    // reap took a completion before `epoll_wait` looked, the kernel skips
+    // the event (the ring no longer polls readable) and the entry stays
+    // armed for the next read (a soak under load saw one arm for three
+    // reads). The reads completing in order is the verdict.
+    let arms = reads_completing_one_by_one("multi_thread", 3, true, false);
+    assert!(arms >= 1, "the entry was armed for the first read: {arms}");
 }
 
 #[test]
