@@ -148,22 +148,35 @@
 //!    behind it (rule 6), on every thread, would wait forever: a stress
 //!    test of eight threads on a four-entry ring hung that way.
 //! 10. **Cancels nobody asked for.** The kernel cancels what a thread
-//!     submitted when that thread exits: its requests still waiting (on
-//!     io-wq, or armed for a poll) end with `ECANCELED`. Since every enter
+//!     submitted when that thread exits: its requests not yet run (waiting
+//!     on io-wq, or armed for a poll) end with `ECANCELED`, at the exit or
+//!     when they would have run. Since every enter
 //!     takes the whole queue (rule 8), a short-lived thread (a
 //!     `Handle::block_on` caller, a blocking-pool thread) submits other
 //!     threads' entries too, so any operation can meet it. weft itself
 //!     cancels only dropped operations (rule 4), whose results nobody sees;
 //!     so an operation whose future is alive and whose first entry ends
-//!     with `ECANCELED` never ran, and its future pushes it again from the
-//!     thread that polls it, at most three times (`op.rs`; an `ECANCELED`
-//!     that keeps coming is the file's own answer, which a FUSE server may
-//!     give, and is returned). A chain cancelled after its first entry ran
-//!     is its caller's to finish (`read_file` reads on from the start; a
-//!     send that went part way sends the rest), and a close the kernel
-//!     cancelled is pushed again (the descriptor is still open). Found by
-//!     review; a test shows a read the exit of its submitter cancelled,
-//!     which returned `ECANCELED` to its caller before.
+//!     with `ECANCELED` was cancelled that way, before it ran (or the file
+//!     itself answered so: a FUSE server may give any errno), and its
+//!     future pushes it again from the thread that polls it, at most three
+//!     times (`op.rs`; an `ECANCELED` that keeps coming is returned). A close is never pushed again: a FUSE
+//!     server's `ECANCELED` to its flush comes after the descriptor was
+//!     released, and its number may be another file's by then (a
+//!     descriptor left open is the lesser harm); a path operation that
+//!     took effect before such an answer returns `ENOENT` or `EEXIST` when
+//!     repeated. A chain cancelled after its first entry ran is its
+//!     caller's to finish (`read_file` reads on from the start; a send
+//!     that went part way sends the rest), and a direct descriptor's close
+//!     the kernel cancelled is pushed again (the slot is weft's, so no
+//!     other file can be in it). An operation left to run to completion
+//!     after its future was dropped (a write, `fsync`, a path change) goes
+//!     again too, in its slot, when its data keeps open what it names
+//!     ([`Operation::orphan_repeat`](op::Operation::orphan_repeat)). A
+//!     dropped stream's send does not: the stream's descriptor number is
+//!     closed by then (`stream.rs` says what that loses). Found by
+//!     review; tests show a read and a dropped write that the exit of
+//!     their submitter cancelled: the read returned `ECANCELED` to its
+//!     caller before, and the write's bytes were lost.
 //!
 //! **Shutdown.** Dropping the runtime cancels its tasks, whose dropped
 //! operations leave their data in the rings (rule 4). When the last

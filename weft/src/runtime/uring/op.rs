@@ -32,11 +32,40 @@ pub(crate) trait Discard: Send + 'static {
         let _ = flags;
         self.discard(position, result, ring);
     }
+
+    /// The entry to push again, in place of a discard, when the kernel
+    /// cut this orphan short unasked with `result` (rule 10); `None` takes
+    /// `result` as its end. Asked only of an orphan left to run to
+    /// completion, at its chain's first entry.
+    fn repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        let _ = result;
+        None
+    }
 }
 
 /// One kind of operation.
 pub(crate) trait Operation: Discard + Sized {
     type Output;
+
+    /// Whether a first completion of `ECANCELED` that weft did not ask
+    /// for pushes the operation again (rule 10). False where that answer
+    /// may come after the operation took effect and repeating it would
+    /// harm: a close has released the descriptor (whose number another
+    /// thread may take at once) before a FUSE server's answer to its
+    /// flush comes back.
+    const REPEATED_IF_CANCELLED: bool = true;
+
+    /// Rule 10 for an operation left to run to completion once its future
+    /// was dropped: the entry to push again after a completion of `result`
+    /// that the kernel cut short unasked (the thread that submitted it
+    /// exited), or `None` (the default) to take `result` as the end. Only
+    /// an operation whose data keeps open every file its entries name may
+    /// return one: a descriptor number it does not own may be another
+    /// file's by then. See [`repeat_if_cancelled`].
+    fn orphan_repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        let _ = result;
+        None
+    }
 
     /// The SQEs to submit, linked in order if more than one. Every pointer
     /// in them points into heap memory `self` owns (never into `self`
@@ -88,6 +117,11 @@ impl Chain {
         }
         self.push(entry);
         self
+    }
+
+    /// The entry of a chain of one; `None` for a longer chain.
+    pub(super) fn into_single(mut self) -> Option<squeue::Entry> {
+        (self.len == 1).then(|| self.take_single())
     }
 
     /// The one entry of a chain of one (a multishot operation's).
@@ -435,7 +469,7 @@ impl<T: Operation> Future for Op<T> {
                 }
             }
             let done = ready!(this.flight.poll_completions(cx.waker()));
-            if !this.flight.cancelled_unasked(&done) {
+            if !(T::REPEATED_IF_CANCELLED && this.flight.cancelled_unasked(&done)) {
                 return Poll::Ready(this.complete(done));
             }
             // Rule 10: nothing ran; pushed again, from this thread.
@@ -451,7 +485,46 @@ impl<T: Operation> Drop for Op<T> {
             return;
         }
         if let Some(data) = self.data.take() {
-            self.flight.orphan(Box::new(data));
+            self.flight.orphan(Box::new(Orphaned { data, repeats: 0 }));
         }
+    }
+}
+
+/// An operation's data once its future is dropped mid-flight (rule 4),
+/// counting the times it went again (rule 10).
+struct Orphaned<T> {
+    data: T,
+    repeats: u8,
+}
+
+impl<T: Operation> Discard for Orphaned<T> {
+    fn discard(&mut self, position: usize, result: i32, ring: &mut RingInner) {
+        self.data.discard(position, result, ring);
+    }
+
+    fn discard_with_flags(&mut self, position: usize, result: i32, flags: u32, ring: &mut RingInner) {
+        self.data.discard_with_flags(position, result, flags, ring);
+    }
+
+    /// What the operation says ([`Operation::orphan_repeat`]), unless it
+    /// went again [`MAX_RESUBMITS`] times already.
+    fn repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        if self.repeats == MAX_RESUBMITS {
+            return None;
+        }
+        let entry = self.data.orphan_repeat(result)?;
+        self.repeats += 1;
+        Some(entry)
+    }
+}
+
+/// [`Operation::orphan_repeat`] for an operation of one entry whose data
+/// owns what it names (a file it keeps open, a path): its entry again
+/// after an `ECANCELED`.
+pub(crate) fn repeat_if_cancelled<T: Operation>(op: &mut T, result: i32) -> Option<squeue::Entry> {
+    if result == -libc::ECANCELED {
+        op.entries().into_single()
+    } else {
+        None
     }
 }

@@ -1,8 +1,8 @@
 //! The operations: what each submits, and what it gives back.
 
-use super::op::{Chain, Discard, Operation};
+use super::op::{repeat_if_cancelled, Chain, Discard, Operation};
 use super::ring::{DirectFile, RingInner};
-use io_uring::{opcode, types};
+use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
 use std::mem::MaybeUninit;
@@ -47,6 +47,11 @@ impl Discard for OpenAt {
 
 impl Operation for OpenAt {
     type Output = io::Result<OwnedFd>;
+
+    // Rule 10: the data owns what the entry names (its path).
+    fn orphan_repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        repeat_if_cancelled(self, result)
+    }
 
     fn entries(&mut self) -> Chain {
         Chain::one(
@@ -116,6 +121,11 @@ impl<F: Send + 'static> Discard for Write<F> {}
 impl<F: AsRawFd + Send + 'static> Operation for Write<F> {
     type Output = (io::Result<usize>, F, Vec<u8>);
 
+    // Rule 10: the data owns what the entry names (its file, which `F` keeps open, and its bytes).
+    fn orphan_repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        repeat_if_cancelled(self, result)
+    }
+
     fn entries(&mut self) -> Chain {
         let bytes = &self.buf[self.start..];
         let len = bytes.len().min(MAX_TRANSFER);
@@ -142,6 +152,11 @@ impl<F: Send + 'static> Discard for Fsync<F> {}
 
 impl<F: AsRawFd + Send + 'static> Operation for Fsync<F> {
     type Output = (io::Result<()>, F);
+
+    // Rule 10: the data owns what the entry names (its file, which `F` keeps open).
+    fn orphan_repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        repeat_if_cancelled(self, result)
+    }
 
     fn entries(&mut self) -> Chain {
         let flags = if self.data_only {
@@ -221,6 +236,9 @@ impl Discard for Close {
 
 impl Operation for Close {
     type Output = io::Result<()>;
+    // An `ECANCELED` close may have released the descriptor already: it
+    // is returned (a descriptor left open is the lesser harm).
+    const REPEATED_IF_CANCELLED: bool = false;
 
     fn entries(&mut self) -> Chain {
         let fd = self.fd.as_ref().expect("a close has its descriptor until completion");
@@ -243,6 +261,11 @@ impl Discard for Rename {}
 
 impl Operation for Rename {
     type Output = io::Result<()>;
+
+    // Rule 10: the data owns what the entry names (its paths).
+    fn orphan_repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        repeat_if_cancelled(self, result)
+    }
 
     fn entries(&mut self) -> Chain {
         Chain::one(
@@ -272,6 +295,11 @@ impl Discard for Unlink {}
 impl Operation for Unlink {
     type Output = io::Result<()>;
 
+    // Rule 10: the data owns what the entry names (its path).
+    fn orphan_repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        repeat_if_cancelled(self, result)
+    }
+
     fn entries(&mut self) -> Chain {
         let flags = if self.dir { libc::AT_REMOVEDIR } else { 0 };
         Chain::one(
@@ -296,6 +324,11 @@ impl Discard for Mkdir {}
 
 impl Operation for Mkdir {
     type Output = io::Result<()>;
+
+    // Rule 10: the data owns what the entry names (its path).
+    fn orphan_repeat(&mut self, result: i32) -> Option<squeue::Entry> {
+        repeat_if_cancelled(self, result)
+    }
 
     fn entries(&mut self) -> Chain {
         Chain::one(

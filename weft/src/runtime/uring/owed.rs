@@ -20,10 +20,18 @@
 //! Nothing owed waits past the thread's last flush: a scheduler drains
 //! the list when it stops running on the thread ([`SubmitOwedOnExit`],
 //! held by both schedulers' loops) and a worker entering
-//! `block_in_place` drains it before it gives its core away. Any other
-//! thread (a `block_on` caller, the blocking pool) submits at once, as
-//! before. Whatever the owed thread's own flush does not reach, the
-//! owner's does: each enter takes the whole queue (rule 8).
+//! `block_in_place` drains it before it gives its core away. A thread
+//! that runs no scheduler with a ring (the `block_on` caller of a
+//! multi-thread runtime, the blocking pool, a thread outside any
+//! runtime) submits at once, as before; a current-thread runtime's
+//! `block_on` thread runs its scheduler, and owes. Whatever the owing
+//! thread's flush does not reach, the owner's does: each enter takes the
+//! whole queue (rule 8).
+//!
+//! The price: an owed entry waits for the owing thread's current poll to
+//! return, so a task that blocks its worker also delays the cancel or the
+//! close that worker owes. No operation waits on it for room: one that
+//! finds the ring full first submits what is queued (rule 6).
 //!
 //! [`SubmitOwedOnExit`]: crate::runtime::driver::SubmitOwedOnExit
 
@@ -60,9 +68,22 @@ pub(super) fn owe(ring: &Arc<RingShared>) -> bool {
 /// tasks to this thread (measured: the reap cost most of what the
 /// batching saves); the owner's next flush, or the epoll entry, takes
 /// them.
+///
+/// # Panics
+///
+/// If the kernel refuses the enter or the epoll entry (as every
+/// submission does), unless the thread is already unwinding: then the
+/// failure is printed to stderr and the other rings are still submitted,
+/// since a second panic would abort the process.
 pub(crate) fn submit_owed() {
     while let Some(ring) = OWED.try_with(|owed| owed.borrow_mut().pop()).ok().flatten() {
-        let mut inner = ring.submit_unlocked(ring.lock());
-        inner.arm();
+        let (mut inner, submitted) = ring.try_submit_unlocked(ring.lock());
+        if let Err(err) = submitted.and_then(|()| inner.try_arm()) {
+            drop(inner);
+            if !std::thread::panicking() {
+                panic!("{err}");
+            }
+            eprintln!("weft: while unwinding, an io_uring submission owed to another ring failed: {err}");
+        }
     }
 }

@@ -34,36 +34,14 @@ pub(crate) enum WakeSource {
 /// `user_data` of a no-op that ends the owner's sleep in its ring
 /// ([`RingInner::nudge_owner`]; outside the in-flight count).
 const OWNER_NUDGE: u64 = u64::MAX - 5;
-/// `user_data` tag of the close of a stream socket's descriptor
-/// ([`RingShared::close_socket`]); the low 32 bits are the descriptor,
-/// closed again if the kernel cancelled the close (rule 10). Nobody waits
-/// for it.
-const SOCKET_CLOSE: u64 = 3 << 62;
+/// `user_data` of the close of a stream socket's descriptor
+/// ([`RingShared::close_socket`]): nobody waits for it. (Never cancelled
+/// unasked, rule 10: a socket has no `flush`, so its close runs inline in
+/// the enter that submits it.)
+const SOCKET_CLOSE: u64 = u64::MAX - 4;
 /// `user_data` tag of the close of a direct descriptor; the low 32 bits
 /// are its slot, given back to the free list when the close completes.
 const DIRECT_CLOSE: u64 = 1 << 63;
-/// A close pushed through the ring, with no future waiting for it.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum PendingClose {
-    /// A direct descriptor's slot.
-    Direct(u32),
-    /// A stream socket's descriptor.
-    Socket(RawFd),
-}
-
-impl PendingClose {
-    fn entry(self) -> squeue::Entry {
-        match self {
-            PendingClose::Direct(slot) => opcode::Close::new(types::Fixed(slot))
-                .build()
-                .user_data(DIRECT_CLOSE | u64::from(slot)),
-            PendingClose::Socket(fd) => opcode::Close::new(types::Fd(fd))
-                .build()
-                .user_data(SOCKET_CLOSE | u64::from(fd as u32)),
-        }
-    }
-}
-
 /// An operation's `user_data` is its slot's index (low 32 bits) and the
 /// slot's generation (31 bits above: bit 63 stays clear).
 const GENERATION_MASK: u32 = (1 << 31) - 1;
@@ -97,7 +75,9 @@ pub(crate) struct RingShared {
     /// when the ring has no work (the common case of a runtime that does
     /// not touch files). A stale `true` on the owner cannot hide work: the
     /// owner's own pushes are ordered before its flush, and another
-    /// thread's push submits at once (rule 7); the I/O driver reaps after
+    /// thread's push is submitted by that thread, at once (rule 7) or at
+    /// its own next flush (`owed.rs`), which reads no `idle` flag of this
+    /// ring; the I/O driver reaps after
     /// the ring's fd fired, which the kernel signals only after the
     /// submitting thread's `io_uring_enter`, itself after the Release store
     /// of its unlock.
@@ -137,7 +117,7 @@ impl Drop for RingGuard<'_> {
                 inner.owner_wake_pending = true;
             }
         }
-        let idle = inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0;
+        let idle = inner.unsubmitted == 0 && inner.pending.is_empty() && inner.in_flight == 0;
         // Release: pairs with the Acquire loads in `flush` and `reap`.
         self.ring.idle.store(idle, Release);
     }
@@ -166,8 +146,11 @@ pub(crate) struct RingInner {
     /// Free slots of the direct-descriptor table; empty if the table could
     /// not be registered.
     free_files: Vec<u32>,
-    /// Closes to push once the submission queue has room.
-    pending_closes: Vec<PendingClose>,
+    /// Entries pushed outside an operation's first poll that wait for
+    /// room: direct descriptors' closes, and orphans' operations the
+    /// kernel cancelled unasked (rule 10). Each names memory its slot
+    /// keeps (or none).
+    pending: Vec<squeue::Entry>,
     /// Times an operation had to wait for room (rule 6), for tests.
     pub(super) room_waits: u64,
     /// Operations pushed again after the kernel cancelled them unasked
@@ -308,7 +291,7 @@ impl RingShared {
                 unsubmitted: 0,
                 room_waiters: Vec::new(),
                 free_files,
-                pending_closes: Vec::new(),
+                pending: Vec::new(),
                 room_waits: 0,
                 resubmitted: 0,
                 enters: 0,
@@ -376,20 +359,28 @@ impl RingShared {
     /// when completions of this thread's operations wait for it (rings
     /// built with `COOP_TASKRUN`), so they are posted. The enter takes
     /// the whole queue as the kernel finds it (rule 8).
-    pub(super) fn submit_unlocked<'a>(&'a self, mut inner: RingGuard<'a>) -> RingGuard<'a> {
-        inner.push_pending_closes();
+    pub(super) fn submit_unlocked<'a>(&'a self, inner: RingGuard<'a>) -> RingGuard<'a> {
+        match self.try_submit_unlocked(inner) {
+            (inner, Ok(())) => inner,
+            (_, Err(err)) => panic!("io_uring_enter failed: {err}"),
+        }
+    }
+
+    /// [`submit_unlocked`](Self::submit_unlocked), returning the enter's
+    /// error instead of panicking with it.
+    pub(super) fn try_submit_unlocked<'a>(&'a self, mut inner: RingGuard<'a>) -> (RingGuard<'a>, io::Result<()>) {
+        inner.push_pending();
         if inner.unsubmitted == 0 && !inner.uring.submission().taskrun() {
-            return inner;
+            return (inner, Ok(()));
         }
         drop(inner);
         let result = crate::sys::io_uring_submit_all(self.fd);
         let mut inner = self.lock();
-        if let Err(err) = result {
-            panic!("io_uring_enter failed: {err}");
+        if result.is_ok() {
+            inner.enters += 1;
+            inner.count_unsubmitted();
         }
-        inner.enters += 1;
-        inner.count_unsubmitted();
-        inner
+        (inner, result.map(drop))
     }
 
     /// Runs one entry that names memory the caller only borrows, and
@@ -458,8 +449,11 @@ impl RingShared {
         if !inner.make_room(1) {
             return false;
         }
+        let entry = opcode::Close::new(types::Fd(fd))
+            .build()
+            .user_data(SOCKET_CLOSE);
         // SAFETY: a close names no memory.
-        unsafe { inner.push(&[PendingClose::Socket(fd).entry()]) };
+        unsafe { inner.push(&[entry]) };
         if submitter != super::Submitter::OwnerBatching {
             self.submit_now(inner, submitter);
         }
@@ -585,7 +579,7 @@ impl RingShared {
         loop {
             let after = {
                 let inner = self.lock();
-                if inner.unsubmitted == 0 && inner.pending_closes.is_empty() && inner.in_flight == 0 {
+                if inner.unsubmitted == 0 && inner.pending.is_empty() && inner.in_flight == 0 {
                     return woke;
                 }
                 let mut after = AfterUnlock::default();
@@ -676,7 +670,7 @@ impl RingShared {
                     }
                 }
             }
-            inner.push_pending_closes();
+            inner.push_pending();
             // Completions already posted: do not sleep.
             let posted = {
                 let mut cq = inner.uring.completion();
@@ -949,17 +943,28 @@ impl RingInner {
     /// leave completions that no sleeping thread sees, so a failure (out of
     /// memory, or the user's `max_user_watches`) panics with the reason.
     pub(super) fn arm(&mut self) {
+        if let Err(err) = self.try_arm() {
+            panic!("{err}");
+        }
+    }
+
+    /// [`arm`](Self::arm), returning the failure instead of panicking.
+    pub(super) fn try_arm(&mut self) -> io::Result<()> {
         if self.armed || self.in_flight == 0 {
-            return;
+            return Ok(());
         }
         let Some((epoll, token)) = &self.epoll else {
-            return;
+            return Ok(());
         };
-        if let Err(err) = crate::sys::epoll_add_ring(epoll.as_fd(), self.uring.as_raw_fd(), *token) {
-            panic!("weft: cannot add an io_uring ring to the I/O driver's epoll: {err}");
-        }
+        crate::sys::epoll_add_ring(epoll.as_fd(), self.uring.as_raw_fd(), *token).map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("weft: cannot add an io_uring ring to the I/O driver's epoll: {err}"),
+            )
+        })?;
         self.armed = true;
         self.arms += 1;
+        Ok(())
     }
 
     /// Removes the ring's descriptor from the epoll instance after its
@@ -983,7 +988,7 @@ impl RingInner {
     /// an operation that finds no room, a sleep that retries within 1 ms);
     /// an interrupted call is retried.
     pub(super) fn submit(&mut self) {
-        self.push_pending_closes();
+        self.push_pending();
         // Nothing to submit, but completions of this thread's operations
         // may wait for it to enter the kernel (rings built with
         // `COOP_TASKRUN`, `probe.rs`): an enter posts them.
@@ -1014,8 +1019,9 @@ impl RingInner {
         self.unsubmitted = self.uring.submission().len();
     }
 
-    fn push_pending_closes(&mut self) {
-        while let Some(&close) = self.pending_closes.last() {
+    /// Pushes the entries of `pending` that there is room for.
+    fn push_pending(&mut self) {
+        while let Some(entry) = self.pending.last() {
             let fits = self.in_flight < self.capacity && {
                 let sq = self.uring.submission();
                 sq.len() < sq.capacity()
@@ -1023,17 +1029,26 @@ impl RingInner {
             if !fits {
                 return;
             }
-            self.pending_closes.pop();
-            // SAFETY: a close names no memory.
-            unsafe { self.push(&[close.entry()]) };
+            let entry = entry.clone();
+            self.pending.pop();
+            // SAFETY: a close names no memory; an orphan's operation names
+            // only memory its slot keeps until the completion (rule 4).
+            unsafe { self.push(&[entry]) };
         }
+    }
+
+    /// The close of direct descriptor `slot`.
+    fn direct_close(slot: u32) -> squeue::Entry {
+        opcode::Close::new(types::Fixed(slot))
+            .build()
+            .user_data(DIRECT_CLOSE | u64::from(slot))
     }
 
     /// Closes direct descriptor `slot` (asynchronously); the slot is free
     /// again once the close completes.
     pub(super) fn close_direct(&mut self, slot: u32) {
-        self.pending_closes.push(PendingClose::Direct(slot));
-        self.push_pending_closes();
+        self.pending.push(Self::direct_close(slot));
+        self.push_pending();
     }
 
     /// Gives back a direct-descriptor slot that holds no file.
@@ -1076,15 +1091,17 @@ impl RingInner {
         }
         // Room was freed: the operations waiting for it try again.
         after.wakers.append(&mut self.room_waiters);
-        if !self.pending_closes.is_empty() {
+        if !self.pending.is_empty() {
             // Submitted by the caller if it does not own the ring, else by
             // the owner's flush (rule 9).
-            self.push_pending_closes();
+            self.push_pending();
         }
     }
 
     fn complete(&mut self, user_data: u64, result: i32, flags: u32, after: &mut AfterUnlock) {
-        if user_data == IGNORED || user_data == POLL_CANCEL {
+        // A socket close's error leaves nothing to do: the descriptor is
+        // gone either way (as std's drop of a socket ignores it).
+        if user_data == IGNORED || user_data == POLL_CANCEL || user_data == SOCKET_CLOSE {
             return;
         }
         if user_data == OWNER_NUDGE {
@@ -1110,19 +1127,18 @@ impl RingInner {
             return;
         }
         if user_data & DIRECT_CLOSE != 0 {
-            let close = if user_data & SOCKET_CLOSE == SOCKET_CLOSE {
-                PendingClose::Socket(user_data as u32 as RawFd)
+            let slot = user_data as u32;
+            if result == -libc::ECANCELED {
+                // Rule 10: the slot may still hold its file (the thread that
+                // submitted the close exited first); the close goes again,
+                // pushed at the end of this reap, and frees the slot when it
+                // completes. (Had the file's flush answered `ECANCELED`
+                // after the slot was emptied, the repeat finds it empty:
+                // `EBADF`, and the slot is free. Slots are weft's own, so
+                // no other file can be in it meanwhile.)
+                self.pending.push(Self::direct_close(slot));
             } else {
-                PendingClose::Direct(user_data as u32)
-            };
-            match close {
-                // Rule 10: the descriptor is still open; the close goes
-                // again (pushed at the end of this reap). Any other error
-                // leaves nothing to do: the descriptor is gone either way
-                // (as std's drop of a socket ignores it).
-                _ if result == -libc::ECANCELED => self.pending_closes.push(close),
-                PendingClose::Direct(slot) => self.free_files.push(slot),
-                PendingClose::Socket(_) => {}
+                self.free_files.push(slot);
             }
             return;
         }
@@ -1156,10 +1172,24 @@ impl RingInner {
         }
         match std::mem::replace(self.slot_mut(user_data), Slot::Done(result, flags)) {
             Slot::Waiting(waker) => after.wakers.extend(waker),
-            Slot::Orphan(position, data, _) => {
-                data.lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .discard_with_flags(position, result, flags, self);
+            Slot::Orphan(position, data, cancel_on_drop) => {
+                let mut orphan = data.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                // Rule 10: an orphan left to run to completion (weft never
+                // cancels it) that the kernel cancelled unasked goes again,
+                // under the same `user_data` (its completion came, and no
+                // cancel names it), so a dropped stream's send or a dropped
+                // write still happens.
+                let again = (!cancel_on_drop && position == 0)
+                    .then(|| orphan.repeat(result))
+                    .flatten();
+                if let Some(entry) = again {
+                    drop(orphan);
+                    *self.slot_mut(user_data) = Slot::Orphan(position, data, cancel_on_drop);
+                    self.pending.push(entry.user_data(user_data));
+                    return;
+                }
+                orphan.discard_with_flags(position, result, flags, self);
+                drop(orphan);
                 self.free_slot(user_data);
                 after.drops.push(data);
             }
@@ -1181,24 +1211,17 @@ impl RingInner {
         self.in_flight
     }
 
-    /// Applies the completion of a close that the kernel cancelled
-    /// unasked (rule 10), as a reap would: of stream socket descriptor
-    /// `fd`, or, with `None`, of a direct-descriptor slot taken from the
-    /// free list, which it returns. (A close rarely waits on io-wq, where
-    /// the exit of its submitter would cancel it: only files with a
-    /// `flush` method, such as FUSE's, make it.)
+    /// Applies the completion of a direct descriptor's close that the
+    /// kernel cancelled unasked (rule 10), as a reap would, for a slot
+    /// taken from the free list, which it returns. (A close waits on
+    /// io-wq, where the exit of its submitter can cancel it, only for a
+    /// file with a `flush` method, such as FUSE's: no test can make one.)
     #[cfg(test)]
-    pub(super) fn complete_cancelled_close(&mut self, fd: Option<RawFd>) -> Option<u32> {
-        let (close, slot) = match fd {
-            Some(fd) => (PendingClose::Socket(fd), None),
-            None => {
-                let slot = self.free_files.pop().expect("a free direct-descriptor slot");
-                (PendingClose::Direct(slot), Some(slot))
-            }
-        };
+    pub(super) fn complete_cancelled_direct_close(&mut self) -> u32 {
+        let slot = self.free_files.pop().expect("a free direct-descriptor slot");
         let mut after = AfterUnlock::default();
-        self.complete(close.entry().get_user_data(), -libc::ECANCELED, 0, &mut after);
-        self.push_pending_closes();
+        self.complete(DIRECT_CLOSE | u64::from(slot), -libc::ECANCELED, 0, &mut after);
+        self.push_pending();
         slot
     }
 
@@ -1283,7 +1306,7 @@ impl RingInner {
             // Submits and waits in two enters (rule 8); a failing kernel
             // ends the drain (what is left in flight leaks, as after the
             // deadline) rather than panicking in a drop.
-            self.push_pending_closes();
+            self.push_pending();
             let fd = self.uring.as_raw_fd();
             if crate::sys::io_uring_submit_all(fd).is_err() {
                 break;

@@ -40,7 +40,12 @@
 //!   measured 19 µs per shutdown against 0.96 µs for the system call
 //!   (a Unix socket pair, one at a time, 2-core VM, Linux 6.18). Sends
 //!   run to completion when the stream is dropped (bytes written before a
-//!   drop are sent, as the kernel sends a closed socket's queue).
+//!   drop are sent, as the kernel sends a closed socket's queue), with
+//!   one exception: if the thread that submitted a send exits while the
+//!   send still waits for room, the kernel cancels it, and what it had
+//!   not sent is lost (rule 10 cannot send it again: see `SendOp`). Only
+//!   a stream written from a short-lived thread outside the workers, and
+//!   dropped before its peer read, meets it.
 //! * **The descriptor** is the stream's, and the operations name it by
 //!   number. The kernel takes its own reference to the file when it
 //!   submits an operation, so the stream's drop first submits what is
@@ -62,11 +67,13 @@
 //!   as the connection) does not grow.
 //! * **The submitting thread may exit.** The kernel cancels what a thread
 //!   submitted when that thread exits (a short-lived thread in
-//!   `Handle::block_on`, a thread outside the runtime): a receive then
-//!   ends with `ECANCELED` and the next read starts another; a send
-//!   reports how much it sent, and the rest goes again ahead of what was
-//!   staged since; a connect (or its poll) goes again (rule 10, as every
-//!   operation a future waits for). Our own cancels never
+//!   `Handle::block_on`, a thread outside the runtime). An operation a
+//!   future polls goes again (rule 10: a receive, a connect or its poll,
+//!   a send that sent nothing); what still ends with `ECANCELED` (a
+//!   multishot receive, an operation taken with `try_complete`, one
+//!   cancelled three times) is handled here: the next read starts another
+//!   receive, and a send that went part way or not at all sends the rest
+//!   ahead of what was staged since. Our own cancels never
 //!   reach these paths (a dropped operation's completions are
 //!   discarded).
 //! * **Locks.** The read side and the write side each sit behind their own
@@ -503,8 +510,9 @@ impl RingStream {
     /// from `SO_ERROR` (also when the kernel posts `EINPROGRESS` or
     /// `EALREADY` for a connect operation, as some kernels do). A connect
     /// operation cancelled by the exit of the thread that submitted it
-    /// goes again from this one (rule 10; a connect already under way then
-    /// ends in `EALREADY`, one that succeeded in `EISCONN`). The write side
+    /// goes again from this one (rule 10, up to three times; a connect
+    /// already under way then ends in `EALREADY`, one that succeeded in
+    /// `EISCONN`). The write side
     /// made for the connect goes again after it, so an idle connection
     /// does not keep it.
     ///
@@ -875,8 +883,10 @@ impl ReadSide {
             // the kernel refused): the caller starts the next one.
             Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(true),
             // Cancelled by the kernel because the thread that submitted it
-            // exited (our own cancels never reach here: a dropped
-            // receive's completions are discarded): the next one starts.
+            // exited (a multishot receive, or one taken by `try_complete`:
+            // `Op::poll` pushes the others again, rule 10; our own cancels
+            // never reach here: a dropped receive's completions are
+            // discarded): the next one starts.
             Err(err) if err.raw_os_error() == Some(libc::ECANCELED) => Ok(true),
             Err(err) => Err(err),
         }
@@ -1155,6 +1165,12 @@ impl Operation for SendOp {
                 .build(),
         )
     }
+
+    // No `orphan_repeat` (rule 10): the stream's descriptor number is
+    // closed once the stream is dropped, and may be another file's. A
+    // descriptor of its own would keep the socket open until a reap took
+    // the completion, which a current-thread runtime makes only inside
+    // its next `block_on`: the peer would wait that long for the end.
 
     fn complete(self, results: &[i32]) -> Self::Output {
         let result = super::ops::cqe_result(results[0]).map(|n| n as usize);

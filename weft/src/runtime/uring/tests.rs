@@ -1361,31 +1361,22 @@ fn read_file_reads_on_after_its_reads_are_cancelled_unasked() {
     }
 }
 
-/// Rule 10 for the closes nobody waits for: one the kernel cancelled is
-/// pushed again, so a socket's descriptor is closed all the same and a
-/// direct descriptor's slot is free only once its file is closed.
+/// Rule 10 for a direct descriptor's close, which nobody waits for: one
+/// the kernel cancelled is pushed again, and the slot is free only once
+/// that close has completed.
 #[test]
-fn a_close_the_kernel_cancels_unasked_goes_again() {
+fn a_direct_close_the_kernel_cancels_unasked_goes_again() {
     for flavor in FLAVORS {
         let rt = runtime(flavor, RingConfig::default());
         rt.block_on(async {
             crate::spawn(async move {
                 let ring = ring();
-                let (reader, writer) = pipe();
-                let reader = std::os::fd::IntoRawFd::into_raw_fd(reader);
                 let slot = {
                     let mut inner = ring.shared.lock();
-                    inner.complete_cancelled_close(Some(reader));
-                    let slot = inner.complete_cancelled_close(None).unwrap();
+                    let slot = inner.complete_cancelled_direct_close();
                     assert!(!inner.file_slot_is_free(slot), "{flavor}: still held by the cancelled close");
                     slot
                 };
-                let mut writer = std::fs::File::from(writer);
-                wait_until("the read end is closed", || {
-                    ring.shared.flush(true);
-                    std::io::Write::write(&mut writer, b"x").map_err(|err| err.kind())
-                        == Err(io::ErrorKind::BrokenPipe)
-                });
                 wait_until("the direct slot is free", || {
                     ring.shared.flush(true);
                     ring.shared.lock().file_slot_is_free(slot)
@@ -1415,10 +1406,20 @@ fn closes_owed_to_a_sleeping_owner_go_when_the_scheduler_stops() {
     };
     for flavor in FLAVORS {
         let rt = runtime(flavor, RingConfig::default());
+        // On current_thread, from `block_on`'s thread, which runs the
+        // scheduler and owes until `block_on` returns; on multi_thread,
+        // from a worker, which owes until its next flush.
         let read = rt.block_on({
             let theirs = theirs.clone();
             let path = cpath(&dir.join("x"));
-            async move { theirs.read_file(path).await.unwrap() }
+            async move {
+                match flavor {
+                    "current_thread" => theirs.read_file(path).await.unwrap(),
+                    _ => crate::spawn(async move { theirs.read_file(path).await.unwrap() })
+                        .await
+                        .unwrap(),
+                }
+            }
         });
         assert_eq!(read, b"owed");
         closed();
@@ -1442,4 +1443,54 @@ fn closes_owed_to_a_sleeping_owner_go_when_the_scheduler_stops() {
             });
         }
     }
+}
+
+/// Rule 10 for a dropped write, which runs to completion: the exit of the
+/// thread that submitted it (while it waited for room in a full pipe)
+/// cancels it; it goes again, and its bytes still reach the reader.
+#[test]
+fn a_dropped_write_goes_again_when_its_submitter_exits() {
+    let rt = runtime("multi_thread", RingConfig::default());
+    let rings = rings_of(&rt);
+    let ring = super::Ring {
+        shared: rings.rings[0].clone(),
+    };
+    let (reader, writer) = pipe();
+    // Fill the pipe, so that the write waits.
+    // SAFETY: `writer` is a valid descriptor we own.
+    assert_eq!(unsafe { libc::fcntl(writer.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) }, 0);
+    let mut filled = 0usize;
+    loop {
+        // SAFETY: the buffer is valid for its length.
+        let n = unsafe { libc::write(writer.as_raw_fd(), [0u8; 4096].as_ptr().cast(), 4096) };
+        if n < 0 {
+            break;
+        }
+        filled += n as usize;
+    }
+    std::thread::spawn(move || {
+        let mut write = ring.write(writer, b"after the exit".to_vec(), 0, None).run_to_completion();
+        let waker = std::task::Waker::noop();
+        let polled = std::future::Future::poll(std::pin::Pin::new(&mut write), &mut std::task::Context::from_waker(waker));
+        assert!(polled.is_pending(), "the write waits for room");
+        // Runs on without its future; the thread exits next.
+        drop(write);
+    })
+    .join()
+    .unwrap();
+    let mut got = Vec::new();
+    let mut reader = std::fs::File::from(reader);
+    let mut buf = vec![0u8; 64 * 1024];
+    // Until the write's bytes come, and its descriptor (the only writer)
+    // closes with the orphan, which ends the pipe.
+    loop {
+        let n = std::io::Read::read(&mut reader, &mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got.len(), filled + 14, "every byte, the write's included");
+    assert_eq!(&got[filled..], b"after the exit");
+    drop(rt);
 }
