@@ -89,6 +89,7 @@ pub(crate) struct Chain {
 }
 
 impl Chain {
+    #[inline]
     pub(crate) fn one(entry: squeue::Entry) -> Chain {
         let mut chain = Chain {
             entries: [None, None, None],
@@ -100,6 +101,7 @@ impl Chain {
 
     /// Appends `entry`; the previous entry gets `IOSQE_IO_LINK`, so this
     /// one starts only after it succeeds.
+    #[inline]
     pub(crate) fn then(mut self, entry: squeue::Entry) -> Chain {
         if let Some(previous) = self.entries[self.len - 1].take() {
             self.entries[self.len - 1] = Some(previous.flags(squeue::Flags::IO_LINK));
@@ -111,6 +113,7 @@ impl Chain {
     /// Appends `entry`; the previous entry gets `IOSQE_IO_HARDLINK`, so
     /// this one starts after it completes, even if it failed (a short
     /// read counts as a failure for an ordinary link).
+    #[inline]
     pub(crate) fn then_always(mut self, entry: squeue::Entry) -> Chain {
         if let Some(previous) = self.entries[self.len - 1].take() {
             self.entries[self.len - 1] = Some(previous.flags(squeue::Flags::IO_HARDLINK));
@@ -131,6 +134,7 @@ impl Chain {
         self.entries[0].take().expect("a chain of one has its entry")
     }
 
+    #[inline]
     fn push(&mut self, entry: squeue::Entry) {
         assert!(self.len < MAX_CHAIN, "an io_uring chain is at most {MAX_CHAIN} long");
         self.entries[self.len] = Some(entry);

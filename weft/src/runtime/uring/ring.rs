@@ -117,7 +117,7 @@ impl Drop for RingGuard<'_> {
                 inner.owner_wake_pending = true;
             }
         }
-        let idle = inner.unsubmitted == 0 && inner.pending.is_empty() && inner.in_flight == 0;
+        let idle = inner.unsubmitted == 0 && inner.nothing_pending() && inner.in_flight == 0;
         // Release: pairs with the Acquire loads in `flush` and `reap`.
         self.ring.idle.store(idle, Release);
     }
@@ -146,11 +146,12 @@ pub(crate) struct RingInner {
     /// Free slots of the direct-descriptor table; empty if the table could
     /// not be registered.
     free_files: Vec<u32>,
-    /// Entries pushed outside an operation's first poll that wait for
-    /// room: direct descriptors' closes, and orphans' operations the
-    /// kernel cancelled unasked (rule 10). Each names memory its slot
-    /// keeps (or none).
-    pending: Vec<squeue::Entry>,
+    /// Direct descriptors to close once the submission queue has room.
+    pending_closes: Vec<u32>,
+    /// Orphans' operations that the kernel cancelled unasked, to push
+    /// again once there is room (rule 10); each names only memory its
+    /// slot keeps.
+    pending_repeats: Vec<squeue::Entry>,
     /// Times an operation had to wait for room (rule 6), for tests.
     pub(super) room_waits: u64,
     /// Operations pushed again after the kernel cancelled them unasked
@@ -291,7 +292,8 @@ impl RingShared {
                 unsubmitted: 0,
                 room_waiters: Vec::new(),
                 free_files,
-                pending: Vec::new(),
+                pending_closes: Vec::new(),
+                pending_repeats: Vec::new(),
                 room_waits: 0,
                 resubmitted: 0,
                 enters: 0,
@@ -579,7 +581,7 @@ impl RingShared {
         loop {
             let after = {
                 let inner = self.lock();
-                if inner.unsubmitted == 0 && inner.pending.is_empty() && inner.in_flight == 0 {
+                if inner.unsubmitted == 0 && inner.nothing_pending() && inner.in_flight == 0 {
                     return woke;
                 }
                 let mut after = AfterUnlock::default();
@@ -1019,35 +1021,44 @@ impl RingInner {
         self.unsubmitted = self.uring.submission().len();
     }
 
-    /// Pushes the entries of `pending` that there is room for.
-    fn push_pending(&mut self) {
-        while let Some(entry) = self.pending.last() {
-            let fits = self.in_flight < self.capacity && {
-                let sq = self.uring.submission();
-                sq.len() < sq.capacity()
-            };
-            if !fits {
-                return;
-            }
-            let entry = entry.clone();
-            self.pending.pop();
-            // SAFETY: a close names no memory; an orphan's operation names
-            // only memory its slot keeps until the completion (rule 4).
-            unsafe { self.push(&[entry]) };
+    /// Whether no close or repeat waits for room.
+    fn nothing_pending(&self) -> bool {
+        self.pending_closes.is_empty() && self.pending_repeats.is_empty()
+    }
+
+    /// Whether there is room for one more entry.
+    fn fits_one(&mut self) -> bool {
+        self.in_flight < self.capacity && {
+            let sq = self.uring.submission();
+            sq.len() < sq.capacity()
         }
     }
 
-    /// The close of direct descriptor `slot`.
-    fn direct_close(slot: u32) -> squeue::Entry {
-        opcode::Close::new(types::Fixed(slot))
-            .build()
-            .user_data(DIRECT_CLOSE | u64::from(slot))
+    /// Pushes the closes and repeats waiting for room that now fit.
+    fn push_pending(&mut self) {
+        while let Some(&slot) = self.pending_closes.last() {
+            if !self.fits_one() {
+                return;
+            }
+            self.pending_closes.pop();
+            let entry = opcode::Close::new(types::Fixed(slot))
+                .build()
+                .user_data(DIRECT_CLOSE | u64::from(slot));
+            // SAFETY: closing a direct descriptor names no memory.
+            unsafe { self.push(&[entry]) };
+        }
+        while !self.pending_repeats.is_empty() && self.fits_one() {
+            let entry = self.pending_repeats.pop().expect("checked non-empty");
+            // SAFETY: an orphan's operation names only memory its slot
+            // keeps until the completion (rule 4).
+            unsafe { self.push(&[entry]) };
+        }
     }
 
     /// Closes direct descriptor `slot` (asynchronously); the slot is free
     /// again once the close completes.
     pub(super) fn close_direct(&mut self, slot: u32) {
-        self.pending.push(Self::direct_close(slot));
+        self.pending_closes.push(slot);
         self.push_pending();
     }
 
@@ -1091,7 +1102,7 @@ impl RingInner {
         }
         // Room was freed: the operations waiting for it try again.
         after.wakers.append(&mut self.room_waiters);
-        if !self.pending.is_empty() {
+        if !self.nothing_pending() {
             // Submitted by the caller if it does not own the ring, else by
             // the owner's flush (rule 9).
             self.push_pending();
@@ -1136,7 +1147,7 @@ impl RingInner {
                 // after the slot was emptied, the repeat finds it empty:
                 // `EBADF`, and the slot is free. Slots are weft's own, so
                 // no other file can be in it meanwhile.)
-                self.pending.push(Self::direct_close(slot));
+                self.pending_closes.push(slot);
             } else {
                 self.free_files.push(slot);
             }
@@ -1185,7 +1196,7 @@ impl RingInner {
                 if let Some(entry) = again {
                     drop(orphan);
                     *self.slot_mut(user_data) = Slot::Orphan(position, data, cancel_on_drop);
-                    self.pending.push(entry.user_data(user_data));
+                    self.pending_repeats.push(entry.user_data(user_data));
                     return;
                 }
                 orphan.discard_with_flags(position, result, flags, self);
