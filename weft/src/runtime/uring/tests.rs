@@ -1294,35 +1294,42 @@ fn submit_from_an_exiting_thread(ring: &Ring) {
     .unwrap();
 }
 
-/// Rule 10: an operation of a live future that the kernel cancelled
-/// because the thread that submitted it exited goes again. Before, the
-/// read returned `ECANCELED`.
-#[test]
-fn an_operation_the_kernel_cancels_unasked_goes_again() {
-    // The read must wait for the flush, so that the other thread submits it.
+/// Runs the future `f` makes (given the flavor's name) in a spawned task
+/// on each flavor, on rings whose owner leaves even its only ready task's
+/// operations to the flush (so another thread can submit them first).
+fn on_each_batching_flavor<F, Fut>(f: F)
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let config = RingConfig {
         submit_alone_at_once: false,
         ..RingConfig::default()
     };
     for flavor in FLAVORS {
         let rt = runtime(flavor, config);
-        rt.block_on(async {
-            crate::spawn(async move {
-                let ring = ring();
-                let (reader, writer) = pipe();
-                let mut read = ring.read(reader, Vec::new(), 16, None);
-                assert!(poll_once(&mut read).await, "pushed, not submitted yet");
-                submit_from_an_exiting_thread(&ring);
-                std::io::Write::write_all(&mut std::fs::File::from(writer), b"still here").unwrap();
-                let (result, _reader, buf) = read.await;
-                assert_eq!(result.unwrap(), 10, "{flavor}");
-                assert_eq!(buf, b"still here");
-                assert_eq!(ring.shared.lock().resubmitted, 1, "{flavor}: the kernel cancelled it once");
-            })
-            .await
-            .unwrap();
-        });
+        let task = f(flavor);
+        rt.block_on(async move { crate::spawn(task).await.unwrap() });
     }
+}
+
+/// Rule 10: an operation of a live future that the kernel cancelled
+/// because the thread that submitted it exited goes again. Before, the
+/// read returned `ECANCELED`.
+#[test]
+fn an_operation_the_kernel_cancels_unasked_goes_again() {
+    on_each_batching_flavor(|flavor| async move {
+        let ring = ring();
+        let (reader, writer) = pipe();
+        let mut read = ring.read(reader, Vec::new(), 16, None);
+        assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+        submit_from_an_exiting_thread(&ring);
+        std::io::Write::write_all(&mut std::fs::File::from(writer), b"still here").unwrap();
+        let (result, _reader, buf) = read.await;
+        assert_eq!(result.unwrap(), 10, "{flavor}");
+        assert_eq!(buf, b"still here");
+        assert_eq!(ring.shared.lock().resubmitted, 1, "{flavor}: the kernel cancelled it once");
+    });
 }
 
 /// Rule 10 for `read_file`'s chain: the open ran, and the reads waiting
@@ -1330,12 +1337,7 @@ fn an_operation_the_kernel_cancels_unasked_goes_again() {
 /// them; the file is still read whole.
 #[test]
 fn read_file_reads_on_after_its_reads_are_cancelled_unasked() {
-    let config = RingConfig {
-        submit_alone_at_once: false,
-        ..RingConfig::default()
-    };
-    for flavor in FLAVORS {
-        let rt = runtime(flavor, config);
+    on_each_batching_flavor(|flavor| async move {
         let dir = TempDir::new("uring");
         let path = dir.join("fifo");
         let c = cpath(&path);
@@ -1343,22 +1345,15 @@ fn read_file_reads_on_after_its_reads_are_cancelled_unasked() {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         // Read and write: the open does not wait, and the FIFO has a
         // writer until this handle is dropped.
-        let writer = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
-        rt.block_on(async {
-            crate::spawn(async move {
-                let ring = ring();
-                let mut read = Box::pin(ring.read_file(c));
-                assert!(poll_once(&mut read).await, "pushed, not submitted yet");
-                submit_from_an_exiting_thread(&ring);
-                let mut writer = writer;
-                std::io::Write::write_all(&mut writer, b"after the exit").unwrap();
-                drop(writer);
-                assert_eq!(read.await.unwrap(), b"after the exit", "{flavor}");
-            })
-            .await
-            .unwrap();
-        });
-    }
+        let mut writer = std::fs::OpenOptions::new().read(true).write(true).open(&path).unwrap();
+        let ring = ring();
+        let mut read = Box::pin(ring.read_file(c));
+        assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+        submit_from_an_exiting_thread(&ring);
+        std::io::Write::write_all(&mut writer, b"after the exit").unwrap();
+        drop(writer);
+        assert_eq!(read.await.unwrap(), b"after the exit", "{flavor}");
+    });
 }
 
 /// Rule 10 for a direct descriptor's close, which nobody waits for: one
