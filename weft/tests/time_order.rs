@@ -225,25 +225,57 @@ fn a_passed_deadline_does_not_overtake_an_earlier_registered_timer() {
 fn a_reset_to_a_passed_deadline_waits_for_earlier_timers() {
     let _watchdog = Watchdog::new("a_reset_to_a_passed_deadline_waits_for_earlier_timers");
     let rt = current_thread_rt();
+    // The earlier timer must be in the wheel when the reset comes: a
+    // machine that holds this thread past its deadline before its first
+    // poll completes it at once instead, and the run is made again with a
+    // deadline twice as far ahead.
+    for attempt in 0..8 {
+        if let Some(order) =
+            reset_behind_an_earlier_timer(&rt, Duration::from_millis(20 << attempt))
+        {
+            assert_eq!(order, ["earlier", "later"]);
+            return;
+        }
+    }
+    panic!("the earlier timer's deadline passed before its first poll in every attempt");
+}
+
+/// One run of [`a_reset_to_a_passed_deadline_waits_for_earlier_timers`]
+/// with the earlier timer `ahead` of now: the order the two completed in,
+/// or `None` if the earlier timer was never in the wheel.
+fn reset_behind_an_earlier_timer(
+    rt: &weft::runtime::Runtime,
+    ahead: Duration,
+) -> Option<Vec<&'static str>> {
     let completions = Arc::new(Mutex::new(Vec::new()));
-    rt.block_on({
+    let in_wheel = Arc::new(AtomicBool::new(false));
+    let exercised = rt.block_on({
         let completions = completions.clone();
         async move {
-            let earlier_deadline = Instant::now() + Duration::from_millis(1);
-            // Spawned first, so registered before `later` runs.
+            let earlier_deadline = Instant::now() + ahead;
+            // Spawned first, so polled (and registered) before `later` runs.
             let earlier = weft::spawn({
                 let completions = completions.clone();
+                let in_wheel = in_wheel.clone();
                 async move {
-                    sleep_until(earlier_deadline).await;
+                    let mut earlier = Box::pin(sleep_until(earlier_deadline));
+                    let pending =
+                        poll_fn(|cx| Poll::Ready(earlier.as_mut().poll(cx).is_pending())).await;
+                    in_wheel.store(pending, SeqCst);
+                    earlier.await;
                     completions.lock().unwrap().push("earlier");
                 }
             });
             let later = weft::spawn({
                 let completions = completions.clone();
                 async move {
-                    // `earlier` is registered; the driver does not look
+                    if !in_wheel.load(SeqCst) {
+                        return false;
+                    }
+                    // Past `earlier`'s deadline; the driver does not look
                     // until this task yields.
-                    std::thread::sleep(Duration::from_millis(20));
+                    let left = earlier_deadline.saturating_duration_since(Instant::now());
+                    std::thread::sleep(left + Duration::from_millis(2));
                     let mut later = Box::pin(sleep(Duration::from_secs(3_600)));
                     let pending =
                         poll_fn(|cx| Poll::Ready(later.as_mut().poll(cx).is_pending())).await;
@@ -256,13 +288,15 @@ fn a_reset_to_a_passed_deadline_waits_for_earlier_timers() {
                     );
                     later.as_mut().await;
                     completions.lock().unwrap().push("later");
+                    true
                 }
             });
             earlier.await.unwrap();
-            later.await.unwrap();
+            later.await.unwrap()
         }
     });
-    assert_eq!(*completions.lock().unwrap(), ["earlier", "later"]);
+    let completions = completions.lock().unwrap().clone();
+    exercised.then_some(completions)
 }
 
 #[cfg(feature = "test-util")]
