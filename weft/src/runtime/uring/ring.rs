@@ -427,7 +427,7 @@ impl RingShared {
         if super::submitter(self) == super::Submitter::Other {
             // What this enter submitted for others may still be in
             // flight, and the owner may sleep.
-            inner.submit_pushed_by_reap();
+            inner.submit_if_queued();
             inner.arm();
         }
         drop(inner);
@@ -486,7 +486,7 @@ impl RingShared {
         let mut inner = self.submit_unlocked(inner);
         inner.reap(&mut after);
         if submitter == super::Submitter::Other {
-            inner.submit_pushed_by_reap();
+            inner.submit_if_queued();
             inner.arm();
         }
         drop(inner);
@@ -591,8 +591,10 @@ impl RingShared {
                 // now before the owner sleeps, and from a thread that does
                 // not own the ring; a later flush takes it otherwise
                 // (rule 9).
+                // (The count first: it spares the owner's every flush the
+                // thread-local lookup.)
                 if inner.unsubmitted > 0 && (arm || !self.on_owner_thread()) {
-                    inner.submit_pushed_by_reap();
+                    inner.submit_if_queued();
                 }
                 if arm {
                     inner.arm();
@@ -638,7 +640,7 @@ impl RingShared {
             let mut after = AfterUnlock::default();
             inner.reap(&mut after);
             if inner.unsubmitted > 0 && !self.on_owner_thread() {
-                inner.submit_pushed_by_reap();
+                inner.submit_if_queued();
             }
             inner.arm();
             after
@@ -776,9 +778,7 @@ impl RingInner {
         if self.in_flight + n > self.capacity {
             // Entries still queued complete only once submitted: whoever
             // waits for room must not wait on them (rules 6 and 9).
-            if self.unsubmitted > 0 {
-                self.submit();
-            }
+            self.submit_if_queued();
             return false;
         }
         let free = {
@@ -1005,10 +1005,11 @@ impl RingInner {
         self.count_unsubmitted();
     }
 
-    /// On a thread that does not own the ring, after a reap: submits the
-    /// closes the reap pushed (closes that waited for room), which no
-    /// flush of this thread will take (rule 9).
-    fn submit_pushed_by_reap(&mut self) {
+    /// Submits what is queued, if anything: on a thread that does not own
+    /// the ring, the closes and repeats its reap pushed, which no flush of
+    /// this thread will take; before an operation waits for room, what
+    /// that room waits on (rules 6 and 9).
+    fn submit_if_queued(&mut self) {
         if self.unsubmitted > 0 {
             self.submit();
         }
