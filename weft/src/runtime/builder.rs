@@ -559,8 +559,10 @@ impl Builder {
     /// subscriber enables), and the others show their id and state alone.
     ///
     /// Cost: a tracked task's allocation is larger by the size of its
-    /// record (96 bytes on 64-bit targets, 152 with the feature `tracing`,
-    /// which adds the task's span), and each of its polls reads the
+    /// record (48 bytes on 64-bit targets, 104 with the feature `tracing`,
+    /// which adds the task's span), plus one 48-byte allocation for a task
+    /// that once waits on something weft records for dumps (a timer, a
+    /// socket, a sync primitive, a join handle), and each of its polls reads the
     /// coarse monotonic clock once (a few nanoseconds: no system call), or
     /// with a [`long_poll_threshold`](Self::long_poll_threshold), while
     /// tasks keep being polled, the watchdog's clock cell (a load).
@@ -883,9 +885,10 @@ impl Builder {
     /// other `schedule_latency_histogram_*` methods.
     ///
     /// This turns on [task tracking](Builder::enable_task_tracking): the
-    /// time a task was queued is kept in its tracking record, so every
-    /// task's allocation grows by that record (96 bytes on 64-bit
-    /// targets). Cost besides: one read of the monotonic clock each time a
+    /// time a task was queued is kept beside its tracking record, so every
+    /// task's allocation grows by that record (48 bytes on 64-bit
+    /// targets) and each task has one more allocation of 48 bytes, made
+    /// when it is first queued. Cost besides: one read of the monotonic clock each time a
     /// task is queued and one at the start of each poll (shared with the
     /// poll-time histogram's when both are on). Off by default.
     ///

@@ -84,6 +84,7 @@
 
 use crate::runtime::scheduler;
 use crate::runtime::task::raw::RawTask;
+use crate::runtime::task::wait_record::WaitRecord;
 use crate::runtime::task::{clock_ns, Id};
 use std::fmt;
 use std::panic::Location;
@@ -322,9 +323,13 @@ impl Task {
                         .last_poll_ns()
                         .map(|last| Duration::from_nanos(now_ns.saturating_sub(last))),
                 };
-                let waits = match meta.wait_record().read() {
-                    None => TraceWaits::Unavailable,
-                    Some(waits) => TraceWaits::Recorded {
+                let waits = match meta.wait_record().map(WaitRecord::read) {
+                    None => TraceWaits::Recorded {
+                        entries: Vec::new(),
+                        dropped: 0,
+                    },
+                    Some(None) => TraceWaits::Unavailable,
+                    Some(Some(waits)) => TraceWaits::Recorded {
                         entries: waits.entries().collect(),
                         dropped: waits.dropped(),
                     },

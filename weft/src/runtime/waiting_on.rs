@@ -198,7 +198,7 @@ impl fmt::Display for WaitingOn {
 pub(crate) fn record(what: WaitingOn) {
     crate::runtime::context::with_current_task(|task| {
         if let Some(meta) = task.as_ref().and_then(|task| task.meta()) {
-            meta.wait_record().push(what);
+            meta.wait_record_to_push().push(what);
         }
     });
 }

@@ -52,8 +52,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Names the task. The name is copied into the task when it is spawned
-    /// (into the task's own allocation up to 22 bytes; a longer name takes
-    /// one allocation of its own).
+    /// (into the task's own allocation up to 14 bytes; a longer name takes
+    /// two small allocations of its own).
     pub fn name(&self, name: &'a str) -> Builder<'a> {
         Builder { name: Some(name) }
     }

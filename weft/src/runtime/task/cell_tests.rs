@@ -481,10 +481,23 @@ fn tracked_task_records_its_polls<F>(
     assert_eq!(meta.location().file(), file!());
     assert_eq!((meta.polls(), meta.last_poll_ns()), (0, None));
     notified.expect("open").run();
-    assert_eq!(raw.meta().expect("tracked").polls(), 1);
-    assert!(raw.meta().expect("tracked").last_poll_ns().is_some());
+    let meta = raw.meta().expect("tracked");
+    assert_eq!(meta.polls(), 1);
+    assert!(meta.last_poll_ns().is_some());
+    // The annex is made by the first wait recorded (here by hand, as a
+    // leaf future does between polls of its task), emptied by the next
+    // poll, and freed with the cell (Miri reports a leak otherwise).
+    assert!(meta.wait_record().is_none(), "nothing recorded yet");
+    let mutex =
+        crate::runtime::waiting_on::WaitingOn::Sync(crate::runtime::waiting_on::SyncKind::Mutex);
+    meta.wait_record_to_push().push(mutex);
+    let waits = meta.wait_record().expect("made").read().expect("no writer");
+    assert_eq!(waits.entries().collect::<Vec<_>>(), [mutex]);
     slot.lock().unwrap().take().expect("stored").wake();
-    assert_eq!(raw.meta().expect("tracked").polls(), 2);
+    let meta = raw.meta().expect("tracked");
+    assert_eq!(meta.polls(), 2);
+    let waits = meta.wait_record().expect("kept").read().expect("no writer");
+    assert_eq!(waits.entries().count(), 0, "the poll emptied it");
     assert_eq!(counts.polls(), 2);
     drop(handle);
     assert_eq!(Arc::strong_count(&shared), 1, "the cell was freed");

@@ -109,7 +109,9 @@ where
             let now = context::poll_clock_ns();
             meta.poll_started(now);
             // What this poll's leaves wait on replaces the last poll's.
-            meta.wait_record().clear();
+            if let Some(waits) = meta.wait_record() {
+                waits.clear();
+            }
             now
         });
         // Set as the poll ends; beside the closure's result rather than in

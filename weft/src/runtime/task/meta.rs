@@ -32,17 +32,22 @@
 //! 3. With the feature `tracing`, a task whose spawn span a subscriber
 //!    enables is tracked too, and its span lives in `span` (the rules of
 //!    that field are in `task::trace`).
-//! 4. `scheduled_ns` is written (relaxed) by the thread that queues the
-//!    task, before it pushes the run-queue entry, and only on runtimes
-//!    that measure queue delays (`Builder::enable_metrics_schedule_latency_histogram`).
-//!    At most one entry of a task exists at a time (the state word's
-//!    `NOTIFIED`), so there is one writer at a time; the queue's push and
-//!    pop order the write before the read by the worker that pops the
-//!    entry and polls the task.
-//! 5. `waits` (what the task waits on, for dumps) has a protocol of its
-//!    own: a seqlock with one writer, the polling thread
-//!    (`task::wait_record`).
+//! 4. The queue-delay stamp (`scheduled_ns`) is written (relaxed) by the
+//!    thread that queues the task, before it pushes the run-queue entry,
+//!    and only on runtimes that measure queue delays
+//!    (`Builder::enable_metrics_schedule_latency_histogram`). At most one
+//!    entry of a task exists at a time (the state word's `NOTIFIED`), so
+//!    there is one writer at a time; the queue's push and pop order the
+//!    write before the read by the worker that pops the entry and polls
+//!    the task.
+//! 5. What the task waits on (for dumps) has a protocol of its own: a
+//!    seqlock with one writer, the polling thread (`task::wait_record`).
+//! 6. The stamp and the wait record live out of line, in the task's
+//!    annex (`task::annex`), made by the first thread that writes either:
+//!    that keeps the record at 48 bytes (the size classes it decides are
+//!    in the annex's note).
 
+use super::annex::Annex;
 use super::name::TaskName;
 use super::wait_record::WaitRecord;
 use crate::loom::{AtomicU64, Ordering::Relaxed};
@@ -61,12 +66,9 @@ pub(crate) struct TaskMeta {
     /// The task's `runtime.spawn` span (rule 3).
     #[cfg(feature = "tracing")]
     span: super::trace::TaskSpan,
-    /// When the task was last queued, on the precise clock of the
-    /// runtime's metrics (`runtime::metrics::poll::now_ns`), in ns; 0 if
-    /// never stamped (rule 4).
-    scheduled_ns: AtomicU64,
-    /// What the task waits on since its last poll (rule 5).
-    waits: WaitRecord,
+    /// When the task was last queued (rule 4) and what it waits on since
+    /// its last poll (rule 5), made when first written (rule 6).
+    annex: Annex,
 }
 
 impl TaskMeta {
@@ -87,8 +89,7 @@ impl TaskMeta {
             last_poll_ns: AtomicU64::new(0),
             #[cfg(feature = "tracing")]
             span: new.span,
-            scheduled_ns: AtomicU64::new(0),
-            waits: WaitRecord::new(),
+            annex: Annex::new(),
         };
         // SAFETY: forwarded to the caller.
         unsafe { dst.write(record) };
@@ -134,14 +135,16 @@ impl TaskMeta {
         self.last_poll_ns.store(now_ns.max(1), Relaxed);
     }
 
-    /// Records that the task is being queued now (rule 4).
+    /// Records that the task is being queued now, on the precise clock of
+    /// the runtime's metrics (`runtime::metrics::poll::now_ns`), in ns
+    /// (rule 4).
     pub(crate) fn set_scheduled_ns(&self, now_ns: u64) {
-        self.scheduled_ns.store(now_ns, Relaxed);
+        self.annex.get_or_make().scheduled_ns.store(now_ns, Relaxed);
     }
 
     /// When the task was last queued, if a queueing was recorded (rule 4).
     pub(crate) fn scheduled_ns(&self) -> Option<u64> {
-        match self.scheduled_ns.load(Relaxed) {
+        match self.annex.get()?.scheduled_ns.load(Relaxed) {
             0 => None,
             ns => Some(ns),
         }
@@ -149,11 +152,18 @@ impl TaskMeta {
 }
 
 // What the task waits on: dumps read it, leaf futures push to it
-// (`runtime::waiting_on::record`), each poll empties it first.
+// (`runtime::waiting_on::record`), each poll empties it first (rule 5).
 impl TaskMeta {
-    /// The record of what the task waits on (rule 3).
-    pub(crate) fn wait_record(&self) -> &WaitRecord {
-        &self.waits
+    /// The record of what the task waits on, if anything was ever recorded
+    /// (rule 6).
+    pub(crate) fn wait_record(&self) -> Option<&WaitRecord> {
+        self.annex.get().map(|annex| &annex.waits)
+    }
+
+    /// The record of what the task waits on, made now if needed: for the
+    /// polling thread, which pushes to it (rule 5).
+    pub(crate) fn wait_record_to_push(&self) -> &WaitRecord {
+        &self.annex.get_or_make().waits
     }
 }
 

@@ -8,6 +8,7 @@
 //! scheduler sees of a task: [`Schedule`], [`Task`], [`Notified`] and
 //! [`bind`].
 
+mod annex;
 mod error;
 pub(crate) mod harness;
 mod id;

@@ -350,11 +350,11 @@ mod tests {
     /// `runtime::Builder::enable_task_tracking` documents.
     #[cfg(not(feature = "tracing"))]
     #[test]
-    fn task_meta_is_96_bytes() {
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 96);
+    fn task_meta_is_48_bytes() {
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 48);
         assert_eq!(
             std::mem::size_of::<TrackedCell<Ready<()>, Arc<NoopScheduler>>>(),
-            168
+            120
         );
     }
 
@@ -362,9 +362,9 @@ mod tests {
     /// (`task::trace`): what `enable_task_tracking` documents for it.
     #[cfg(feature = "tracing")]
     #[test]
-    fn task_meta_with_span_is_152_bytes() {
+    fn task_meta_with_span_is_104_bytes() {
         assert_eq!(std::mem::size_of::<super::super::trace::TaskSpan>(), 56);
-        assert_eq!(std::mem::size_of::<TaskMeta>(), 152);
+        assert_eq!(std::mem::size_of::<TaskMeta>(), 104);
     }
 
     /// The stage grows only with the future or the output, never with
