@@ -70,7 +70,8 @@ const REQUIRED_FOR_SOCKETS: [(u8, &str); 6] = [
     (opcode::PollAdd::CODE, "poll_add"),
 ];
 
-/// Builds `count` rings, or says why io_uring cannot be used: setup
+/// Builds `count` rings for the scheduler threads and one for every
+/// other thread (`Rings::others`), or says why io_uring cannot be used: setup
 /// refused (`EPERM`, `ENOSYS`, `ENOMEM`, ...), no probe (kernels before
 /// 5.6), or a required opcode missing.
 /// With `sockets`, also checks what the stream sockets need (their
@@ -87,6 +88,9 @@ pub(crate) fn build_rings(count: usize, config: RingConfig, sockets: bool) -> io
         .next_power_of_two();
     static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
     let id = NEXT_ID.fetch_add(1, Relaxed);
+    // One more than the scheduler threads: the ring of every other thread
+    // (`Rings::others`).
+    let count = count + 1;
     let mut rings = Vec::with_capacity(count);
     let mut socket_support = false;
     for index in 0..count {

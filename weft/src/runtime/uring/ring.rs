@@ -1022,6 +1022,13 @@ impl RingInner {
         self.unsubmitted = self.uring.submission().len();
     }
 
+    /// The entries in the submission queue the kernel has not taken (for
+    /// tests: which thread submits what).
+    #[cfg(test)]
+    pub(super) fn queued_entries(&mut self) -> usize {
+        self.uring.submission().len()
+    }
+
     /// Whether no close or repeat waits for room.
     fn nothing_pending(&self) -> bool {
         self.pending_closes.is_empty() && self.pending_repeats.is_empty()

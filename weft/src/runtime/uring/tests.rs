@@ -271,7 +271,7 @@ fn many_tasks_across_workers() {
 #[test]
 fn outside_a_worker_the_op_is_submitted_at_once() {
     // `block_on`'s own future runs on this thread, not on a worker of the
-    // multi-thread runtime: it uses ring 0 and submits itself.
+    // multi-thread runtime: it uses the ring nobody owns and submits itself.
     let rt = runtime("multi_thread", RingConfig::default());
     let dir = TempDir::new("uring");
     std::fs::write(dir.join("x"), b"outside").unwrap();
@@ -314,6 +314,13 @@ fn rings_of(rt: &Runtime) -> Arc<super::Rings> {
     })
     .unwrap()
     .expect("an io_uring runtime has rings")
+}
+
+/// The rings of the runtime the caller runs in.
+fn rings_of_current() -> Arc<super::Rings> {
+    crate::runtime::context::with_current(|handle| handle.uring_rings().cloned())
+        .unwrap()
+        .expect("an io_uring runtime has rings")
 }
 
 /// Operations in flight on all of `rings`.
@@ -417,10 +424,10 @@ fn completions_wake_an_owner_sleeping_in_its_ring() {
 
 #[test]
 fn off_owner_completions_reach_a_sleeper_in_a_ring() {
-    // `block_on`'s thread submits to ring 0 and arms its epoll entry
-    // (worker 0 may sleep on its condvar); whichever thread sleeps in the
-    // driver, in its own ring, learns of the completion through that
-    // ring's poll of epoll, or is worker 0 itself and reaps it there. The
+    // `block_on`'s thread submits to the ring nobody owns and arms its
+    // epoll entry; whichever thread sleeps in the driver, in its own
+    // ring, learns of the completion through that ring's poll of epoll,
+    // and reaps it. The
     // reads completing in order is the verdict (the entry may stay armed
     // across reads when worker 0 reaps them in its ring).
     let arms = reads_completing_one_by_one("multi_thread", 3, true, true);
@@ -429,11 +436,10 @@ fn off_owner_completions_reach_a_sleeper_in_a_ring() {
 
 #[test]
 fn completions_of_operations_submitted_off_the_owner_wake_it() {
-    // `block_on`'s thread submits to ring 0 at once and arms its epoll
-    // entry, as worker 0 may sleep; the completion interrupts only the
-    // submitting thread, which reaps nothing: the epoll event (a thread in
-    // the driver reaps and wakes it) ends the wait, unless worker 0 is
-    // awake and reaps first. A read usually finds the entry disarmed by
+    // `block_on`'s thread submits to the ring nobody owns at once and
+    // arms its epoll entry; the completion interrupts only the submitting
+    // thread, which reaps nothing: the epoll event (a thread in the
+    // driver reaps and wakes it) ends the wait. A read usually finds the entry disarmed by
     // the previous one's event and arms it again; but when a worker's
     // reap took a completion before `epoll_wait` looked, the kernel skips
     // the event (the ring no longer polls readable) and the entry stays
@@ -1230,8 +1236,8 @@ fn chains_stay_whole_when_threads_submit_at_once() {
     let (done_tx, done) = std::sync::mpsc::channel();
     for _ in 0..THREADS {
         let (rt, path, body, done_tx) = (rt.clone(), path.clone(), body.clone(), done_tx.clone());
-        // Each thread's `block_on` submits to ring 0 at once, as a thread
-        // that does not own it.
+        // Each thread's `block_on` submits to the ring nobody owns at once,
+        // all of them to the same one.
         std::thread::spawn(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 rt.block_on(async {
@@ -1311,6 +1317,53 @@ where
         let task = f(flavor);
         rt.block_on(async move { crate::spawn(task).await.unwrap() });
     }
+}
+
+/// A thread that is no scheduler thread of the runtime (here one in
+/// `Handle::block_on`) submits to a ring of its own, never to a worker's:
+/// the entries a worker batched stay for its own flush. Before, such a
+/// thread used ring 0 and its enter took every entry queued there, so the
+/// kernel ran those operations' completions through its task work for as
+/// long as they lived (a multishot receive: the whole connection), and
+/// each interrupted its sleep.
+#[test]
+fn a_thread_outside_the_scheduler_never_submits_a_workers_entries() {
+    on_each_batching_flavor(|flavor| async move {
+        let ring = ring();
+        let (reader, _writer) = pipe();
+        let mut read = ring.read(reader, Vec::new(), 16, None);
+        assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+        let queued = ring.shared.lock().queued_entries();
+        assert!(queued >= 1, "{flavor}: the read waits for the flush");
+        let handle = crate::runtime::Handle::current();
+        let dir = TempDir::new("uring");
+        std::fs::write(dir.join("x"), b"outside").unwrap();
+        let path = cpath(&dir.join("x"));
+        let other = std::thread::spawn(move || {
+            handle.block_on(async move {
+                let other = self::ring();
+                assert_eq!(other.read_file(path).await.unwrap(), b"outside");
+                other
+            })
+        })
+        .join()
+        .unwrap();
+        assert!(
+            !Arc::ptr_eq(&other.shared, &ring.shared),
+            "{flavor}: the other thread used the worker's ring"
+        );
+        let rings = rings_of_current();
+        assert!(
+            Arc::ptr_eq(&other.shared, &rings.rings[rings.others()]),
+            "{flavor}: the other thread's ring is the last, which no scheduler thread owns"
+        );
+        assert_eq!(
+            ring.shared.lock().queued_entries(),
+            queued,
+            "{flavor}: the worker's entries are still its own to submit"
+        );
+        drop(read);
+    });
 }
 
 /// Rule 10: an operation of a live future that the kernel cancelled
