@@ -67,6 +67,17 @@ impl<T: Operation> Multishot<T> {
         self.ring.release_after_push(inner);
     }
 
+    /// Asks the kernel to end it, from a thread that does not own its
+    /// ring, without pushing anything there ([`RingShared::cancel_in_place`]):
+    /// the completions queued and on their way are still taken, then the
+    /// last (`ECANCELED`). False if the kernel did not take the cancel (not
+    /// submitted yet, ended already, or a kernel before 6.0): the
+    /// operation goes on.
+    pub(crate) fn cancel_in_place(&self) -> bool {
+        self.user_data
+            .is_some_and(|user_data| self.ring.cancel_in_place(user_data))
+    }
+
     /// Pushes the operation (rule 7: the owner's flush submits it; another
     /// thread submits at once and arms the ring's epoll entry). False if
     /// the ring has no room (`waker` then waits for room).

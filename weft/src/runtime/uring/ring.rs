@@ -385,6 +385,40 @@ impl RingShared {
         (inner, result.map(drop))
     }
 
+    /// Asks the kernel to cancel the submitted operation `user_data` from
+    /// the calling thread, with nothing pushed to the queue
+    /// (`IORING_REGISTER_SYNC_CANCEL`, Linux 6.0): a thread that does not
+    /// own the ring then submits none of the owner's batched entries
+    /// ("Ring ownership" in `uring/mod.rs`). Does not wait: an operation
+    /// the kernel cannot cancel at once (not found, not submitted yet,
+    /// running) is left alone. Its completion still comes as usual
+    /// (`ECANCELED`, for a multishot operation after those on their way).
+    /// Returns whether the kernel took the cancel.
+    pub(super) fn cancel_in_place(&self, user_data: u64) -> bool {
+        /// The kernel refused the call once (before 6.0): never again.
+        static UNSUPPORTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if UNSUPPORTED.load(std::sync::atomic::Ordering::Relaxed) {
+            return false;
+        }
+        let inner = self.lock();
+        let result = inner
+            .uring
+            .submitter()
+            .register_sync_cancel(Some(types::Timespec::new()), types::CancelBuilder::user_data(user_data));
+        drop(inner);
+        match result.map_err(|err| err.raw_os_error()) {
+            Ok(()) => true,
+            // Not found (not submitted yet, or ended), running, or not
+            // cancelled within the zero timeout: left alone this time.
+            Err(Some(libc::ENOENT | libc::EALREADY | libc::ETIME)) => false,
+            // A kernel without the call (`EINVAL`), or one that refuses it.
+            Err(_) => {
+                UNSUPPORTED.store(true, std::sync::atomic::Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
     /// Runs one entry that names memory the caller only borrows, and
     /// returns its result once the kernel is done with that memory: the
     /// entry is pushed and submitted at once, and its completion is taken
@@ -468,6 +502,9 @@ impl RingShared {
     /// (rule 9: a close after each `fs::read` costs no enter of its own),
     /// another scheduler thread's next flush takes its own (`owed.rs`),
     /// and any other thread submits now.
+    ///
+    /// (See also [`cancel_in_place`](Self::cancel_in_place), which pushes
+    /// nothing.)
     pub(super) fn release_after_push(self: &Arc<Self>, inner: RingGuard<'_>) {
         match super::submitter(self) {
             super::Submitter::Other if !super::owed::owe(self) => self.submit_now(inner, super::Submitter::Other),

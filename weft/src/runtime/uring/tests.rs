@@ -1043,6 +1043,82 @@ fn a_borrowed_send_that_would_wait_is_cancelled_before_the_call_returns() {
 }
 
 
+/// Reads one byte from `stream` (waiting for it).
+async fn read_byte(stream: &super::stream::RingStream) -> u8 {
+    let mut byte = [0u8; 1];
+    std::future::poll_fn(|cx| {
+        let mut buf = crate::io::ReadBuf::new(&mut byte);
+        std::task::ready!(stream.poll_read(cx, &mut buf)).unwrap();
+        assert_eq!(buf.filled().len(), 1, "one byte, not the end of the stream");
+        std::task::Poll::Ready(())
+    })
+    .await;
+    byte[0]
+}
+
+/// A receive follows its reader (`uring/stream.rs`): `block_on`'s thread
+/// reads long enough for its receive (on the ring nobody owns, its
+/// completions run through that thread) to be movable; then a task on a
+/// worker reads and waits. The waiting read ends that receive without
+/// pushing anything to its ring, and the next one runs on the worker's
+/// ring. Every byte arrives, in order.
+#[test]
+fn a_receive_follows_its_reader_to_its_ring() {
+    use std::io::Write;
+    let rt = socket_runtime("multi_thread");
+    let rings = rings_of(&rt);
+    let others = rings.rings[rings.others()].clone();
+    let (ours, theirs) = socket_pair();
+    let fd = std::os::fd::IntoRawFd::into_raw_fd(ours);
+    let stream = Arc::new(rt.block_on(async { super::stream::RingStream::for_current_runtime(fd).unwrap() }));
+    // The peer writes a byte each time it is asked to.
+    let (ask, asked) = std::sync::mpsc::channel::<u8>();
+    let writer = std::thread::spawn(move || {
+        let mut theirs = theirs;
+        for byte in asked {
+            theirs.write_all(&[byte]).unwrap();
+        }
+    });
+    let moves = super::stream::MOVE_AFTER;
+    rt.block_on({
+        let stream = stream.clone();
+        let ask = ask.clone();
+        async move {
+            for i in 0..moves {
+                ask.send(i as u8).unwrap();
+                assert_eq!(read_byte(&stream).await, i as u8);
+            }
+        }
+    });
+    let before = stream.receive_ring().expect("the multishot receive goes on");
+    assert!(Arc::ptr_eq(&before, &others), "read on block_on's thread: the ring nobody owns");
+    let pushed_there = others.counters().submissions;
+    let last = rt.block_on({
+        let stream = stream.clone();
+        async move {
+            crate::spawn(async move {
+                let read = read_byte(&stream);
+                let mut read = std::pin::pin!(read);
+                // Waits: the receive is asked to end, from here.
+                assert!(poll_once(&mut read).await, "nothing sent yet");
+                ask.send(moves as u8).unwrap();
+                let last = read.await;
+                let after = stream.receive_ring().expect("a multishot receive again");
+                (last, after)
+            })
+            .await
+            .unwrap()
+        }
+    });
+    let (byte, after) = last;
+    assert_eq!(byte, moves as u8, "the byte sent after the move, and nothing lost before it");
+    assert!(!Arc::ptr_eq(&after, &others), "the receive moved to the worker's ring");
+    assert!(rings.rings[..rings.others()].iter().any(|ring| Arc::ptr_eq(ring, &after)));
+    assert_eq!(others.counters().submissions, pushed_there, "nothing was pushed to the old ring");
+    drop(stream);
+    writer.join().unwrap();
+}
+
 /// A dropped stream's close is an operation of the ring (one submission,
 /// counted on a ring no one else uses meanwhile: the runtime is not
 /// running); a shutdown is a system call (no submission: see
