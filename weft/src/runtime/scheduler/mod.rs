@@ -244,6 +244,17 @@ crate::sys::cfg_io_uring! {
             }
         }
 
+        /// Runs `wake`, the wakes of an io_uring reap on this thread, as
+        /// I/O wakes (the multi-thread worker asks no LIFO rescue for
+        /// them).
+        pub(crate) fn wake_from_ring(&self, wake: impl FnOnce()) {
+            match self {
+                Context::CurrentThread(_) => wake(),
+                #[cfg(feature = "rt-multi-thread")]
+                Context::MultiThread(cx) => cx.wake_from_ring(wake),
+            }
+        }
+
         /// Whether another task is ready to run on this scheduler thread
         /// (queued locally or in the runtime's inject queue): then what
         /// the running task submits to the ring waits for the flush, so

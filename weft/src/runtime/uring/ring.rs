@@ -255,8 +255,15 @@ impl AfterUnlock {
     pub(super) fn run(self) -> bool {
         drop(self.drops);
         let woke = !self.wakers.is_empty();
-        for waker in self.wakers {
-            waker.wake();
+        if woke {
+            let wakers = self.wakers;
+            let wake = || wakers.into_iter().for_each(Waker::wake);
+            // On a scheduler thread, as I/O wakes (no LIFO rescue: see
+            // `Core::waking_from_io` of the multi-thread worker).
+            crate::runtime::context::with_scheduler(|cx| match cx {
+                Some(cx) => cx.wake_from_ring(wake),
+                None => wake(),
+            });
         }
         woke
     }

@@ -51,3 +51,47 @@ fn block_on_callers_are_counted_from_entry_to_return_or_unwind() {
     other.join().unwrap();
     assert_eq!(callers(), 0);
 }
+
+/// The wakes of an io_uring reap inside a poll run as I/O wakes
+/// (`Context::wake_from_ring`): the worker's flag that keeps them from
+/// asking a LIFO rescue is set for exactly their duration, nested calls
+/// included, and cleared after (so later plain wakes still ask one).
+/// Without it, a 1-connection echo on io_uring woke the idle worker for
+/// every message (`Core::waking_from_io`).
+#[cfg(all(
+    feature = "io-uring",
+    any(feature = "fs", feature = "net"),
+    target_os = "linux",
+    not(weft_sys_fallback)
+))]
+#[test]
+fn wakes_from_a_ring_run_as_io_wakes() {
+    use crate::runtime::context;
+    use crate::runtime::scheduler::Context;
+    fn flag() -> bool {
+        context::with_scheduler(|cx| match cx {
+            Some(Context::MultiThread(cx)) => cx.waking_from_io(),
+            _ => unreachable!("a task of a multi-thread runtime runs on a worker"),
+        })
+    }
+    fn from_ring(wake: impl FnOnce()) {
+        context::with_scheduler(|cx| match cx {
+            Some(cx) => cx.wake_from_ring(wake),
+            None => unreachable!("on a worker"),
+        });
+    }
+    let rt = runtime();
+    rt.block_on(async {
+        crate::spawn(async {
+            assert!(!flag(), "a poll wakes plainly");
+            from_ring(|| {
+                assert!(flag(), "set while the ring's wakes run");
+                from_ring(|| assert!(flag()));
+                assert!(flag(), "a nested call keeps it");
+            });
+            assert!(!flag(), "cleared after");
+        })
+        .await
+        .unwrap();
+    });
+}
