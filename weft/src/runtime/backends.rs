@@ -1,8 +1,8 @@
 //! The io_uring rings a runtime builds, chosen once when it is built from
 //! what the file engine ([`FsBackend`](super::FsBackend), feature `fs`) and
 //! the socket engine ([`IoBackend`](super::IoBackend), feature `net`) ask
-//! for: one ring per scheduler thread, serving whichever of the two wants
-//! it, or none.
+//! for: one ring per scheduler thread and one for the other threads,
+//! serving whichever of the two wants them, or none.
 
 use std::io;
 

@@ -27,7 +27,8 @@ use crate::runtime::time as time_driver;
 use std::io;
 use std::time::Duration;
 
-/// The io_uring rings of `fs` (one per scheduler thread), if the runtime
+/// The io_uring rings of `fs` (one per scheduler thread, and one for the
+/// other threads), if the runtime
 /// has them: they wait for completions in the I/O driver.
 #[cfg(any(feature = "fs", feature = "net"))]
 pub(crate) type Rings = Option<crate::loom::Arc<crate::runtime::backends::Rings>>;

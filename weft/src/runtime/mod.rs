@@ -86,7 +86,8 @@
 //! error messages that follow tokio's, `park/` how every engine
 //! thread sleeps and wakes (and the spin-before-park policy), `context` the
 //! thread-local "current runtime", `uring/` the io_uring engine of
-//! `weft::fs` (one ring per worker; `fs_backend` chooses it or the
+//! `weft::fs` and of sockets (one ring per worker, one for the other
+//! threads; `fs_backend` chooses it or the
 //! blocking pool when the runtime is built).
 
 #[cfg(any(feature = "fs", feature = "net", feature = "signal"))]

@@ -13,7 +13,8 @@
 //!    with the poll-time histogram on, the poll's end reads it once more.
 //!    So at most two clock reads per poll.
 //! 2. The queue delay needs the time the task was queued: the scheduler
-//!    stamps it into the task's `TaskMeta` (`scheduled_ns`) in its one
+//!    stamps it into the task's record (`TaskMeta::set_scheduled_ns`, kept
+//!    in the record's annex) in its one
 //!    queueing function (`current_thread`'s `Schedule::schedule`,
 //!    `multi_thread`'s `schedule_task`), so every spawn, wake and yield is
 //!    stamped. The runtime tracks every task when this histogram is on

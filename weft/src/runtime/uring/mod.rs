@@ -169,7 +169,9 @@
 //!     takes the whole queue (rule 8), a short-lived thread (a
 //!     `Handle::block_on` caller, a blocking-pool thread) submits other
 //!     threads' entries too, so any operation can meet it. weft itself
-//!     cancels only dropped operations (rule 4), whose results nobody sees;
+//!     cancels only dropped operations (rule 4), whose results nobody
+//!     sees, and multishot receives that move to their reader's ring
+//!     (`stream.rs`), which are never pushed again;
 //!     so an operation whose future is alive and whose first entry ends
 //!     with `ECANCELED` was cancelled that way, before it ran (or the file
 //!     itself answered so: a FUSE server may give any errno), and its

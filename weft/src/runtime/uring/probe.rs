@@ -118,6 +118,7 @@ pub(crate) fn build_rings(count: usize, config: RingConfig, sockets: bool) -> io
             .is_ok();
         let mut ring = RingShared::new(uring, index, id, direct);
         ring.submit_alone_at_once = config.submit_alone_at_once;
+        ring.unowned = index == count - 1;
         rings.push(Arc::new(ring));
     }
     Ok(Rings {

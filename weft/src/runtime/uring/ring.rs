@@ -67,6 +67,9 @@ pub(crate) struct RingShared {
     pub(super) rings_id: usize,
     /// `RingConfig::submit_alone_at_once`.
     pub(super) submit_alone_at_once: bool,
+    /// The ring of the threads outside the scheduler (`Rings::others`):
+    /// no thread owns it.
+    pub(super) unowned: bool,
     fd: RawFd,
     inner: Mutex<RingInner>,
     /// Nothing unsubmitted, in flight or waiting to close: written as each
@@ -286,6 +289,7 @@ impl RingShared {
             index,
             rings_id,
             submit_alone_at_once: true,
+            unowned: false,
             fd: uring.as_raw_fd(),
             idle: AtomicBool::new(true),
             shut_down: AtomicBool::new(false),
@@ -407,6 +411,10 @@ impl RingShared {
         if UNSUPPORTED.load(std::sync::atomic::Ordering::Relaxed) {
             return false;
         }
+        // Under the ring's mutex, which holds the `IoUring` the call needs.
+        // The call does not wait (zero timeout), and the kernel lock it
+        // takes is held by the owner only inside an enter, which never
+        // waits for this mutex.
         let inner = self.lock();
         let result = inner
             .uring
@@ -415,14 +423,15 @@ impl RingShared {
         drop(inner);
         match result.map_err(|err| err.raw_os_error()) {
             Ok(()) => true,
-            // Not found (not submitted yet, or ended), running, or not
-            // cancelled within the zero timeout: left alone this time.
-            Err(Some(libc::ENOENT | libc::EALREADY | libc::ETIME)) => false,
-            // A kernel without the call (`EINVAL`), or one that refuses it.
-            Err(_) => {
+            // A kernel without the call (before 6.0), or one that refuses it.
+            Err(Some(libc::EINVAL | libc::EOPNOTSUPP)) => {
                 UNSUPPORTED.store(true, std::sync::atomic::Ordering::Relaxed);
                 false
             }
+            // Not found (not submitted yet, or ended), running, not
+            // cancelled within the zero timeout, interrupted: left alone
+            // this time.
+            Err(_) => false,
         }
     }
 

@@ -30,11 +30,18 @@
 //!   `uring/mod.rs`). The receive's last completion (`ECANCELED`) comes
 //!   after the data it already took, as any end does, and the read that
 //!   takes it starts the next receive on its own ring: no byte is lost or
-//!   reordered, as only one receive is in flight. A receive moves only
-//!   after `MOVE_AFTER` completions, so a task bounced between workers
-//!   pays one move (a system call and a new receive) per that many
-//!   messages at most. Kernels without the call (before 6.0) never move a
-//!   receive.
+//!   reordered, as only one receive is in flight. That last completion is
+//!   reaped by the old ring's owner, which wakes the task there: the move
+//!   lands on the reader's ring when the task is polled elsewhere again
+//!   first (the worker that stole it steals it again, or the old ring's
+//!   owner is away and another thread reaps), and on the old ring
+//!   otherwise, where it costs a new receive. A receive moves only after
+//!   `MOVE_AFTER` completions, so a task bounced between workers pays
+//!   one move (a system call and a new receive) per that many messages
+//!   at most; one on the ring nobody owns (started outside the workers)
+//!   moves at once. A cancel the kernel cannot take at once (the receive
+//!   not submitted yet, or running) waits as many completions again.
+//!   Kernels without the call (before 6.0) never move a receive.
 //! * **Sending** is copy-free while the socket has room: a write with
 //!   nothing staged and no send in flight is sent from the caller's bytes
 //!   by a send that has ended when `poll_write` returns
@@ -90,9 +97,9 @@
 //!   multishot receive, an operation taken with `try_complete`, one
 //!   cancelled three times) is handled here: the next read starts another
 //!   receive, and a send that went part way or not at all sends the rest
-//!   ahead of what was staged since. Our own cancels never
-//!   reach these paths (a dropped operation's completions are
-//!   discarded).
+//!   ahead of what was staged since. Our own cancels reach these paths
+//!   only for a receive that moves to its reader's ring (below), whose end
+//!   is wanted; a dropped operation's completions are discarded.
 //! * **Locks.** The read side and the write side each sit behind their own
 //!   mutex (a reader task and a writer task of split halves do not meet);
 //!   a ring's mutex is taken under them, never the other way around.
@@ -376,9 +383,7 @@ impl RingStream {
             let Some((received, ended)) = received else {
                 return Some(Err(io::ErrorKind::WouldBlock.into()));
             };
-            if ended {
-                side.recv = None;
-            }
+            side.took_one(ended);
             match side.apply(received) {
                 Ok(true) => continue,
                 Ok(false) => return Some(Ok(())),
@@ -894,12 +899,17 @@ impl ReadSide {
     /// (`ECANCELED`, after any data on its way) ends it as usual, and the
     /// read that takes it starts the next receive here (module note).
     fn follow_the_reader(&mut self) {
-        if self.moving || self.taken < MOVE_AFTER {
+        if self.moving {
             return;
         }
         let Some(RecvOp::Multi(op)) = &self.recv else {
             return;
         };
+        // A receive on the ring nobody owns (started outside the workers)
+        // moves at once: no stealing bounces it back there.
+        if self.taken < MOVE_AFTER && !op.ring().unowned {
+            return;
+        }
         // The usual case first: the reader owns the receive's ring.
         if super::submitter(op.ring()) != super::Submitter::Other {
             return;
@@ -910,6 +920,21 @@ impl ReadSide {
         let on_a_worker = super::submitter(&here.shared) != super::Submitter::Other;
         if on_a_worker && here.shared.rings_id == op.ring().rings_id {
             self.moving = op.cancel_in_place();
+            if !self.moving {
+                // Not cancelled now (not submitted yet, running): try again
+                // after as many completions, not at every wait.
+                self.taken = 0;
+            }
+        }
+    }
+
+    /// A completion of the receive in flight was taken; `ended`: its last.
+    fn took_one(&mut self, ended: bool) {
+        self.taken = self.taken.saturating_add(1);
+        if ended {
+            self.recv = None;
+            self.moving = false;
+            self.taken = 0;
         }
     }
 
@@ -929,12 +954,7 @@ impl ReadSide {
                 Poll::Ready((side_owned(ready!(std::pin::Pin::new(op).poll(cx))), true))
             }
         }));
-        self.taken = self.taken.saturating_add(1);
-        if ended {
-            self.recv = None;
-            self.moving = false;
-            self.taken = 0;
-        }
+        self.took_one(ended);
         Poll::Ready(self.apply(received))
     }
 
@@ -957,9 +977,10 @@ impl ReadSide {
             Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(true),
             // Cancelled by the kernel because the thread that submitted it
             // exited (a multishot receive, or one taken by `try_complete`:
-            // `Op::poll` pushes the others again, rule 10; our own cancels
-            // never reach here: a dropped receive's completions are
-            // discarded): the next one starts.
+            // `Op::poll` pushes the others again, rule 10), or by us to move
+            // the receive to its reader's ring (`follow_the_reader`; a
+            // dropped receive's completions are discarded): the next one
+            // starts.
             Err(err) if err.raw_os_error() == Some(libc::ECANCELED) => Ok(true),
             Err(err) => Err(err),
         }

@@ -1442,6 +1442,59 @@ fn a_thread_outside_the_scheduler_never_submits_a_workers_entries() {
     });
 }
 
+/// The wakes of a ring's reap run as I/O wakes on a worker
+/// (`scheduler::Context::wake_from_ring`: no LIFO rescue is asked for
+/// them): a waker that a reap on a worker wakes sees the worker's flag set.
+#[test]
+fn a_reap_on_a_worker_wakes_as_io() {
+    use crate::runtime::scheduler::Context as SchedulerContext;
+    use std::sync::atomic::AtomicBool;
+    #[derive(Default)]
+    struct Probe {
+        woken: AtomicBool,
+        as_io: AtomicBool,
+    }
+    impl std::task::Wake for Probe {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            let as_io = crate::runtime::context::with_scheduler(|cx| {
+                matches!(cx, Some(SchedulerContext::MultiThread(cx)) if cx.waking_from_io())
+            });
+            self.as_io.store(as_io, SeqCst);
+            self.woken.store(true, SeqCst);
+        }
+    }
+    let rt = runtime("multi_thread", RingConfig::default());
+    rt.block_on(async {
+        crate::spawn(async {
+            let ring = ring();
+            let (reader, writer) = pipe();
+            let probe = Arc::new(Probe::default());
+            let waker = std::task::Waker::from(probe.clone());
+            let mut read = ring.read(reader, Vec::new(), 16, None);
+            let polled = std::future::Future::poll(std::pin::Pin::new(&mut read), &mut std::task::Context::from_waker(&waker));
+            assert!(polled.is_pending(), "nothing written yet");
+            std::io::Write::write_all(&mut std::fs::File::from(writer), b"x").unwrap();
+            // The completion is posted as this thread's task work (a system
+            // call runs it); this worker's reap then wakes the probe.
+            for _ in 0..5000 {
+                ring.shared.reap();
+                if probe.woken.load(SeqCst) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(probe.woken.load(SeqCst), "the reap woke the read's waker");
+            assert!(probe.as_io.load(SeqCst), "as an I/O wake");
+            drop(read);
+        })
+        .await
+        .unwrap();
+    });
+}
+
 /// Rule 10: an operation of a live future that the kernel cancelled
 /// because the thread that submitted it exited goes again. Before, the
 /// read returned `ECANCELED`.

@@ -32,8 +32,10 @@
 //! watches wakes one (at most one wake per watch period, since a watcher
 //! stays until the slots are empty). Tokio leaves such a task stuck. The
 //! wakes of an io_uring reap ask no rescue, even inside a poll (the
-//! polled task's own submission took completions inline): they are I/O
-//! wakes, as the driver's are (`Core::waking_from_io`).
+//! polled task's own submission took completions inline): a task so woken
+//! waits for the waking poll to return, as every LIFO task does on tokio
+//! (a known gap of the rescue). Asking one there woke the idle worker for
+//! every message of a 1-connection echo (`Core::waking_from_io`).
 //!
 //! **Spinning for remote work.** A worker whose last task came from the
 //! inject queue serves a thread outside the workers (a `block_on` caller,
@@ -161,9 +163,10 @@ pub(super) struct Core {
     /// (its flush when out of tasks), where a task put in the LIFO slot
     /// runs next, or inside a poll (the polled task's own submission took
     /// completions inline, `Context::wake_from_ring`). Either way no LIFO
-    /// rescue is asked for them (`schedule_local`): inside a poll, the
-    /// poll is one doing I/O, as the driver's wakes come from one. A
-    /// rescue asked there woke the idle worker for every message of a
+    /// rescue is asked for them (`schedule_local`): inside a poll, a task
+    /// so woken waits for that poll to return, as on tokio (the gap is
+    /// named in the module's note). A rescue asked there woke the idle
+    /// worker for every message of a
     /// 1-connection echo on io_uring, which then ran at 16,000 messages/s
     /// instead of 150,000 (`weft-bench profile tcp_echo_1conn`, 2 workers).
     waking_from_io: bool,
@@ -935,16 +938,23 @@ crate::sys::cfg_io_uring! {
         /// completed, as I/O wakes: no LIFO rescue is asked for them
         /// (`Core::waking_from_io`).
         pub(crate) fn wake_from_ring(&self, wake: impl FnOnce()) {
+            /// Puts the flag back, also if a wake panics.
+            struct Restore<'a>(&'a Context, Option<bool>);
+            impl Drop for Restore<'_> {
+                fn drop(&mut self) {
+                    if let Some(previous) = self.1 {
+                        if let Ok(Some(core)) = self.0.core.try_borrow_mut().as_deref_mut() {
+                            core.waking_from_io = previous;
+                        }
+                    }
+                }
+            }
             let previous = match self.core.try_borrow_mut().as_deref_mut() {
                 Ok(Some(core)) => Some(std::mem::replace(&mut core.waking_from_io, true)),
                 _ => None,
             };
+            let _restore = Restore(self, previous);
             wake();
-            if let Some(previous) = previous {
-                if let Ok(Some(core)) = self.core.try_borrow_mut().as_deref_mut() {
-                    core.waking_from_io = previous;
-                }
-            }
         }
 
         /// Whether this worker is waking tasks as I/O wakes (tests).
