@@ -52,14 +52,14 @@ fn block_on_callers_are_counted_from_entry_to_return_or_unwind() {
     assert_eq!(callers(), 0);
 }
 
-/// The wakes of an io_uring reap inside a poll run as I/O wakes
-/// (`Context::wake_from_ring`): the worker's flag that keeps them from
-/// asking a LIFO rescue is set for exactly their duration, nested calls
-/// included, and cleared after (so later plain wakes still ask one).
-/// Without it, a 1-connection echo on io_uring woke the idle worker for
-/// every message (`Core::waking_from_io`).
 // Where rings exist (the flag belongs to their wakes).
 crate::sys::cfg_io_uring! {
+    /// The wakes of an io_uring reap inside a poll run as I/O wakes
+    /// (`Context::wake_from_ring`): the worker's flag that keeps them from
+    /// asking a LIFO rescue is set for exactly their duration, nested calls
+    /// included, and cleared after (so later plain wakes still ask one).
+    /// Without it, a 1-connection echo on io_uring woke the idle worker for
+    /// every message (`Core::waking_from_io`).
     #[test]
     fn wakes_from_a_ring_run_as_io_wakes() {
         use crate::runtime::context;
