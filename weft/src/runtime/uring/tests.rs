@@ -1364,6 +1364,17 @@ async fn poll_once<F: std::future::Future + Unpin>(op: &mut F) -> bool {
     std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *op).poll(cx).is_pending())).await
 }
 
+/// A 16-byte read of a fresh pipe on the current ring, polled once: pushed
+/// and, on a batching owner, not submitted yet. Returns the pipe's write
+/// end too.
+async fn a_pushed_pipe_read() -> (Ring, super::op::Op<super::ops::Read<OwnedFd>>, OwnedFd) {
+    let ring = ring();
+    let (reader, writer) = pipe();
+    let mut read = ring.read(reader, Vec::new(), 16, None);
+    assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+    (ring, read, writer)
+}
+
 /// Submits what `ring` holds from a thread that then exits: the kernel
 /// cancels what that thread submitted and is still waiting.
 fn submit_from_an_exiting_thread(ring: &Ring) {
@@ -1405,10 +1416,7 @@ where
 #[test]
 fn a_thread_outside_the_scheduler_never_submits_a_workers_entries() {
     on_each_batching_flavor(|flavor| async move {
-        let ring = ring();
-        let (reader, _writer) = pipe();
-        let mut read = ring.read(reader, Vec::new(), 16, None);
-        assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+        let (ring, read, _writer) = a_pushed_pipe_read().await;
         let queued = ring.shared.lock().queued_entries();
         assert!(queued >= 1, "{flavor}: the read waits for the flush");
         let handle = crate::runtime::Handle::current();
@@ -1501,10 +1509,7 @@ fn a_reap_on_a_worker_wakes_as_io() {
 #[test]
 fn an_operation_the_kernel_cancels_unasked_goes_again() {
     on_each_batching_flavor(|flavor| async move {
-        let ring = ring();
-        let (reader, writer) = pipe();
-        let mut read = ring.read(reader, Vec::new(), 16, None);
-        assert!(poll_once(&mut read).await, "pushed, not submitted yet");
+        let (ring, read, writer) = a_pushed_pipe_read().await;
         submit_from_an_exiting_thread(&ring);
         std::io::Write::write_all(&mut std::fs::File::from(writer), b"still here").unwrap();
         let (result, _reader, buf) = read.await;
