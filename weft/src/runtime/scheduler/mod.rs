@@ -245,8 +245,8 @@ crate::sys::cfg_io_uring! {
         }
 
         /// Runs `wake`, the wakes of an io_uring reap on this thread, as
-        /// I/O wakes (the multi-thread worker asks no LIFO rescue for
-        /// them).
+        /// I/O wakes (the multi-thread worker queues them in order, with
+        /// no LIFO slot and no LIFO rescue).
         pub(crate) fn wake_from_ring(&self, wake: impl FnOnce()) {
             match self {
                 Context::CurrentThread(_) => wake(),

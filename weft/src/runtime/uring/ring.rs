@@ -261,8 +261,9 @@ impl AfterUnlock {
         if woke {
             let wakers = self.wakers;
             let wake = || wakers.into_iter().for_each(Waker::wake);
-            // On a scheduler thread, as I/O wakes (no LIFO rescue: see
-            // `Core::waking_from_io` of the multi-thread worker).
+            // On a scheduler thread, as I/O wakes (queued in order, no
+            // LIFO slot: see `Core::waking_from_io` of the multi-thread
+            // worker).
             crate::runtime::context::with_scheduler(|cx| match cx {
                 Some(cx) => cx.wake_from_ring(wake),
                 None => wake(),

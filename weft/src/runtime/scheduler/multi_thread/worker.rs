@@ -30,12 +30,26 @@
 //! poll all that time (blocked), and the task would otherwise wait for it.
 //! A worker that puts a task into an empty LIFO slot while no idle worker
 //! watches wakes one (at most one wake per watch period, since a watcher
-//! stays until the slots are empty). Tokio leaves such a task stuck. The
-//! wakes of an io_uring reap ask no rescue, even inside a poll (the
-//! polled task's own submission took completions inline): a task so woken
-//! waits for the waking poll to return, as every LIFO task does on tokio
-//! (a known gap of the rescue). Asking one there woke the idle worker for
-//! every message of a 1-connection echo (`Core::waking_from_io`).
+//! stays until the slots are empty). Tokio leaves such a task stuck.
+//!
+//! **I/O wakes queue in order.** The LIFO slot is for a hand-off: a task
+//! that wakes another (a message sent on a channel) lets it run next, on
+//! warm caches. An I/O event or a timer hands nothing over, so the tasks
+//! the driver wakes (its turn when the worker parks or checks it, a ring
+//! reap when the worker runs out of tasks) and those an io_uring reap
+//! inside a poll wakes (the polled task's own submission took other
+//! sockets' completions inline) go to the back of the run queue, in the
+//! order their events came (`Core::waking_from_io`). In the slot, each
+//! would push the one before it back and run first, several in a row per
+//! task taken from the queue: a 50-connection hyper server on io_uring
+//! served a few connections far more often than the rest (one worker:
+//! p90 latency 793 µs, 333 µs in order), and a 1-connection echo woke
+//! the idle worker whenever a LIFO chain ended (152,000 messages/s on
+//! io_uring, 222,000 in order: `weft-bench profile`, 2 workers, 5
+//! alternating runs). Such a wake asks for another worker only when more
+//! than the next task waits in the queue; a single one waits for the
+//! waking poll (stealable, but no worker is woken to steal it), as a LIFO
+//! task does on tokio.
 //!
 //! **Spinning for remote work.** A worker whose last task came from the
 //! inject queue serves a thread outside the workers (a `block_on` caller,
@@ -159,16 +173,16 @@ pub(super) struct Core {
     is_shutdown: bool,
     /// `None` while the thread is parked (the parker is out in use).
     park: Option<WorkerParker>,
-    /// The worker wakes tasks its io_uring rings completed: between polls
-    /// (its flush when out of tasks), where a task put in the LIFO slot
-    /// runs next, or inside a poll (the polled task's own submission took
-    /// completions inline, `Context::wake_from_ring`). Either way no LIFO
-    /// rescue is asked for them (`schedule_local`): inside a poll, a task
-    /// so woken waits for that poll to return, as on tokio (the gap is
-    /// named in the module's note). A rescue asked there woke the idle
-    /// worker for every message of a
-    /// 1-connection echo on io_uring, which then ran at 16,000 messages/s
-    /// instead of 150,000 (`weft-bench profile tcp_echo_1conn`, 2 workers).
+    /// The worker wakes tasks for I/O events or timers: its driver's turn
+    /// (`park_timeout`), its io_uring ring's reap when out of tasks
+    /// (`flush_ring`), or a reap inside a poll (the polled task's own
+    /// submission took completions inline, `Context::wake_from_ring`).
+    /// Such wakes go to the back of the run queue, never the LIFO slot,
+    /// and ask no LIFO rescue ("I/O wakes queue in order" in the module's
+    /// note; `schedule_local`). A rescue asked inside a poll woke the idle
+    /// worker for every message of a 1-connection echo on io_uring, which
+    /// then ran at 16,000 messages/s instead of 150,000 (`weft-bench
+    /// profile tcp_echo_1conn`, 2 workers).
     waking_from_io: bool,
     stats: Stats,
     rand: FastRand,
@@ -459,7 +473,15 @@ impl Context {
     ) -> Option<Notified<Arc<Handle>>> {
         self.with_local_core(handle, task, |core, task| {
             core.stats.local_schedules += 1;
-            let should_notify = if is_yield || !core.lifo_enabled {
+            let should_notify = if core.waking_from_io {
+                // An I/O completion hands nothing over from the polled
+                // task: its task queues behind the others, in the order the
+                // kernel completed them (see `Core::waking_from_io`).
+                core.push_local(task, handle);
+                // This worker runs the next queued task itself: only more
+                // than that is worth another worker's wake-up.
+                core.run_queue.len() > 1
+            } else if is_yield || !core.lifo_enabled {
                 core.push_local(task, handle);
                 true
             } else {
@@ -549,6 +571,9 @@ impl Context {
             .park
             .take()
             .expect("the worker's parker is in its core");
+        // The driver's wakes (I/O events, timers, ring reaps) queue in
+        // order (`Core::waking_from_io`).
+        core.waking_from_io = true;
         *self.core.borrow_mut() = Some(core);
         // Rule 7 of `runtime/uring`: the SQEs this worker's tasks pushed
         // since the last check go in one `io_uring_enter`; completions
@@ -567,6 +592,7 @@ impl Context {
         #[cfg(any(feature = "fs", feature = "net"))]
         driver.reap_ring(self.worker.index);
         if let Some(core) = self.core.borrow_mut().as_mut() {
+            core.waking_from_io = false;
             // Deferred tasks yielded: they go to the back of the queue.
             core.lifo_enabled = false;
             core.queue_yielded(self.handle());
@@ -935,8 +961,8 @@ crate::sys::cfg_io_uring! {
         }
 
         /// Runs `wake`, which wakes tasks an io_uring reap on this thread
-        /// completed, as I/O wakes: no LIFO rescue is asked for them
-        /// (`Core::waking_from_io`).
+        /// completed, as I/O wakes: they queue in completion order, with
+        /// no LIFO slot and no LIFO rescue (`Core::waking_from_io`).
         pub(crate) fn wake_from_ring(&self, wake: impl FnOnce()) {
             /// Puts the flag back, also if a wake panics.
             struct Restore<'a>(&'a Context, Option<bool>);
