@@ -119,7 +119,14 @@
 //!   same worker runs next (the LIFO slot). In weft, a task left in that
 //!   slot while its worker is blocked (a `std::thread::sleep`, a slow
 //!   system call in a task) is taken by an idle worker after about a
-//!   millisecond; in tokio it waits for the blocked worker.
+//!   millisecond; in tokio it waits for the blocked worker. Tasks woken
+//!   by I/O events and timers never take the slot: they queue in the
+//!   order their events came.
+//! * **Worker count.** `TOKIO_WORKER_THREADS` sets the default worker
+//!   count as in tokio (weft's own `WEFT_WORKER_THREADS` wins if both are
+//!   set); a value that is no number above 0 makes `Builder::build`
+//!   return an `InvalidInput` error naming it, where tokio panics inside
+//!   `build` (`#[tokio::main]` panics either way).
 //! * **Spin before park.** On a `multi_thread` runtime, a thread in
 //!   `Runtime::block_on` whose future waits on a running task, and a
 //!   worker whose last task came from outside the workers, spin for up to

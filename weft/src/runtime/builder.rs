@@ -421,10 +421,22 @@ impl Builder {
         self
     }
 
-    /// The number of worker threads of a `multi_thread` runtime. Default:
-    /// the number of CPUs available to the process
-    /// ([`std::thread::available_parallelism`]), or 1 if unknown. Ignored
+    /// The number of worker threads of a `multi_thread` runtime. Ignored
     /// by `current_thread`.
+    ///
+    /// Default: the environment variable `WEFT_WORKER_THREADS` if set,
+    /// else `TOKIO_WORKER_THREADS` (the name tokio reads, so a service
+    /// moved from tokio keeps its setting), else the number of CPUs
+    /// available to the process ([`std::thread::available_parallelism`]),
+    /// or 1 if unknown. This call overrides the variables. A variable that
+    /// is set must hold a whole number above 0, or [`build`](Self::build)
+    /// fails with [`io::ErrorKind::InvalidInput`] naming it.
+    ///
+    /// # Differences from tokio
+    ///
+    /// tokio panics inside `build` on a bad `TOKIO_WORKER_THREADS`; weft's
+    /// `build` returns the error (`#[weft::main]` and `#[tokio::main]`
+    /// still panic with it, as they unwrap the build).
     ///
     /// # Panics
     ///
@@ -1070,9 +1082,10 @@ impl Builder {
             );
         }
         #[cfg(feature = "rt-multi-thread")]
-        let workers = self.worker_threads.unwrap_or_else(|| {
-            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-        });
+        let workers = match (self.kind, self.worker_threads) {
+            (Kind::MultiThread, None) => default_worker_threads()?,
+            (_, threads) => threads.unwrap_or(1),
+        };
         // One io_uring ring per scheduler thread, if files or sockets
         // run on io_uring.
         #[cfg(any(feature = "fs", feature = "net"))]
@@ -1266,4 +1279,24 @@ impl fmt::Debug for Builder {
             )
             .finish_non_exhaustive()
     }
+}
+
+/// The worker count of a `multi_thread` runtime built without
+/// [`Builder::worker_threads`]: the first of weft's and tokio's variables
+/// that is set, else the CPUs available to the process.
+#[cfg(feature = "rt-multi-thread")]
+fn default_worker_threads() -> io::Result<usize> {
+    for name in ["WEFT_WORKER_THREADS", "TOKIO_WORKER_THREADS"] {
+        let Some(value) = std::env::var_os(name) else {
+            continue;
+        };
+        return match value.to_str().and_then(|text| text.parse::<usize>().ok()) {
+            Some(threads) if threads > 0 => Ok(threads),
+            _ => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{name} is {value:?}: expected the number of worker threads, a whole number above 0"),
+            )),
+        };
+    }
+    Ok(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
 }
