@@ -16,7 +16,8 @@
 //!   `try_read` or `peek` (nothing is lost). A completion's bytes are
 //!   copied into the caller's buffer and the pool buffer goes back to the
 //!   kernel as soon as it is read whole. A pool out of buffers (`ENOBUFS`)
-//!   makes the next receive bring a buffer of its own. At most one receive
+//!   makes the next receive take from it again if it has buffers left
+//!   (`uring/buffers.rs`), else bring a buffer of its own. At most one receive
 //!   is in flight per stream, so a stream holds at most one pool buffer.
 //! * **A receive follows its reader.** The kernel runs a receive's
 //!   completions through the thread that submitted it, and the reap that
@@ -161,8 +162,9 @@ struct ReadSide {
     held: Option<Held>,
     /// The receive in flight.
     recv: Option<RecvOp>,
-    /// The pool was out of buffers: the next receive brings its own.
-    own_buffer: bool,
+    /// The pool's ring was out of buffers (`ENOBUFS`): the next receive
+    /// takes from the pool if it has buffers left, else brings its own.
+    pool_ran_dry: bool,
     /// The receive in flight was asked to end, so that the next one starts
     /// on the reader's ring (`follow_the_reader`).
     moving: bool,
@@ -775,36 +777,40 @@ fn side_multi(next: Option<(i32, u32)>, ring: &Arc<RingShared>) -> (Received, bo
 /// A pooled receive's outcome, its buffer (of `ring`'s pool) now held.
 fn side_pooled(out: PooledOutput, ring: Arc<RingShared>) -> Received {
     let PooledOutput { result, buffer } = out;
-    match (result, buffer) {
-        (Ok(0), Some(id)) => {
-            recycle(&ring, id);
-            Ok(None)
-        }
-        (Ok(0), None) => Ok(None),
-        (Ok(n), Some(id)) => {
-            let bytes = ring
-                .lock()
-                .built_pool()
-                .map(|pool| pool.buffer(id))
-                .and_then(NonNull::new)
-                .expect("a completion names a buffer of a built pool");
-            Ok(Some(Held::Pooled {
-                ring,
-                id,
-                bytes,
-                start: 0,
-                end: n,
-            }))
-        }
-        (Ok(_), None) => Err(io::Error::other(
-            "io_uring: a receive completed without its buffer",
-        )),
-        (Err(err), buffer) => {
-            if let Some(id) = buffer {
-                recycle(&ring, id);
+    let Some(id) = buffer else {
+        return match result {
+            Ok(0) => Ok(None),
+            Ok(_) => Err(io::Error::other("io_uring: a receive completed without its buffer")),
+            Err(err) => Err(err),
+        };
+    };
+    // The kernel took the buffer from the ring (`BufferPool::taken`); it
+    // is this receive's until recycled.
+    let bytes = {
+        let mut inner = ring.lock();
+        let pool = inner
+            .built_pool()
+            .expect("a completion names a buffer of a built pool");
+        pool.taken();
+        match result {
+            Ok(n) if n > 0 => Some((NonNull::new(pool.buffer(id)).expect("a buffer of the pool"), n)),
+            // The end of the stream, or an error: nothing to read in it.
+            _ => {
+                pool.recycle(id);
+                None
             }
-            Err(err)
         }
+    };
+    match (result, bytes) {
+        (Ok(_), Some((bytes, n))) => Ok(Some(Held::Pooled {
+            ring,
+            id,
+            bytes,
+            start: 0,
+            end: n,
+        })),
+        (Ok(_), None) => Ok(None),
+        (Err(err), _) => Err(err),
     }
 }
 
@@ -871,8 +877,11 @@ impl ReadSide {
 
     fn start_recv(&mut self, fd: RawFd, ring: Arc<RingShared>, room: usize) {
         let len = room.min(BUFFER_SIZE) as u32;
-        let pooled = !self.own_buffer && ring.lock().buffer_pool().is_some();
-        self.own_buffer = false;
+        let pooled = match ring.lock().buffer_pool() {
+            None => false,
+            Some(pool) => !self.pool_ran_dry || pool.has_buffers(),
+        };
+        self.pool_ran_dry = false;
         self.recv = Some(if pooled && !NO_MULTISHOT_RECV.load(Relaxed) {
             RecvOp::Multi(Multishot::new(ring, RecvMulti { fd }))
         } else if pooled {
@@ -968,7 +977,7 @@ impl ReadSide {
             }
             Ok(None) => Ok(false),
             Err(err) if err.raw_os_error() == Some(libc::ENOBUFS) => {
-                self.own_buffer = true;
+                self.pool_ran_dry = true;
                 // Nothing was received: the caller starts the next one.
                 Ok(true)
             }
@@ -1098,6 +1107,7 @@ impl Discard for RecvPooled {
     /// back to the pool.
     fn discard_with_flags(&mut self, _position: usize, _result: i32, flags: u32, ring: &mut RingInner) {
         if let (Some(id), Some(pool)) = (cqueue::buffer_select(flags), ring.built_pool()) {
+            pool.taken();
             pool.recycle(id);
         }
     }
@@ -1138,6 +1148,7 @@ impl Discard for RecvMulti {
     /// A completion after the stream was dropped: its buffer goes back.
     fn discard_with_flags(&mut self, _position: usize, _result: i32, flags: u32, ring: &mut RingInner) {
         if let (Some(id), Some(pool)) = (cqueue::buffer_select(flags), ring.built_pool()) {
+            pool.taken();
             pool.recycle(id);
         }
     }

@@ -1056,6 +1056,55 @@ async fn read_byte(stream: &super::stream::RingStream) -> u8 {
     byte[0]
 }
 
+/// The ring holds a small reserve of the pool's buffers (`uring/buffers.rs`):
+/// a stream that reads its messages one by one uses the reserve and one
+/// more buffer, however many it receives (the rest of the pool is never
+/// touched); and streams that hold more buffers than the reserve, each with
+/// bytes not yet read, do not starve the ring: it is refilled as the kernel
+/// takes from it, and every stream reads all its bytes.
+#[test]
+fn the_ring_holds_a_reserve_of_receive_buffers() {
+    use super::buffers::RESERVE;
+    use std::io::Write;
+    let rt = socket_runtime("current_thread");
+    let ring = rings_of(&rt).rings[0].clone();
+    let used = || ring.lock().built_pool().map(|pool| pool.used());
+    let stream_with = |bytes: &[u8]| {
+        let (ours, mut theirs) = socket_pair();
+        theirs.write_all(bytes).unwrap();
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(ours);
+        let stream = rt.block_on(async { super::stream::RingStream::for_current_runtime(fd).unwrap() });
+        (stream, theirs)
+    };
+
+    let (stream, mut peer) = stream_with(&[0]);
+    rt.block_on(async {
+        for i in 0..200u8 {
+            assert_eq!(read_byte(&stream).await, i);
+            peer.write_all(&[i.wrapping_add(1)]).unwrap();
+        }
+    });
+    assert_eq!(used(), Some(RESERVE + 1), "one stream's messages cycle through the reserve and one more");
+
+    let count = usize::from(RESERVE) + 8;
+    let pairs: Vec<_> = (0..count).map(|i| stream_with(&[i as u8, !(i as u8)])).collect();
+    rt.block_on(async {
+        // Each stream reads one of its two bytes and holds the other in
+        // its pool buffer.
+        for (i, (stream, _)) in pairs.iter().enumerate() {
+            assert_eq!(read_byte(stream).await, i as u8);
+        }
+        assert!(
+            used().is_some_and(|used| usize::from(used) >= count),
+            "the ring was not refilled: {:?} buffers used for {count} held",
+            used()
+        );
+        for (i, (stream, _)) in pairs.iter().enumerate() {
+            assert_eq!(read_byte(stream).await, !(i as u8), "stream {i} lost its second byte");
+        }
+    });
+}
+
 /// A receive follows its reader (`uring/stream.rs`): `block_on`'s thread
 /// reads long enough for its receive (on the ring nobody owns, its
 /// completions run through that thread) to be movable; then a task on a
