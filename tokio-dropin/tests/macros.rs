@@ -29,7 +29,11 @@ async fn multi_thread_with_two_workers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn multi_thread_with_the_default_workers() {
-    let expected = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // weft's variable, then tokio's, else the CPUs (`Builder::worker_threads`).
+    let expected = ["WEFT_WORKER_THREADS", "TOKIO_WORKER_THREADS"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     assert_eq!(Handle::current().metrics().num_workers(), expected);
 }
 

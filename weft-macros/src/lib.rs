@@ -89,7 +89,7 @@ use crate::kind::{Dialect, Entry, EntryKind};
 /// | Argument | Values | Default | Effect |
 /// |---|---|---|---|
 /// | `flavor` | `"current_thread"`, `"multi_thread"` or `"local"` | `"multi_thread"` | which scheduler runs the body |
-/// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
+/// | `worker_threads` | integer literal `>= 1` | `WEFT_WORKER_THREADS`, else `TOKIO_WORKER_THREADS`, else the number of CPUs | worker threads of the `multi_thread` flavor |
 /// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
 /// | `name` | a non-empty string | none | the runtime's name (`Builder::name`, `Handle::name`) |
 /// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |
@@ -257,7 +257,7 @@ pub fn main_rt(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | Argument | Values | Default | Effect |
 /// |---|---|---|---|
 /// | `flavor` | `"current_thread"`, `"multi_thread"` or `"local"` | `"current_thread"` | which scheduler runs the body |
-/// | `worker_threads` | integer literal `>= 1` | the number of CPUs | worker threads of the `multi_thread` flavor |
+/// | `worker_threads` | integer literal `>= 1` | `WEFT_WORKER_THREADS`, else `TOKIO_WORKER_THREADS`, else the number of CPUs | worker threads of the `multi_thread` flavor |
 /// | `start_paused` | `true` or `false` | `false` | start with the clock paused |
 /// | `name` | a non-empty string | none | the runtime's name |
 /// | `crate` | a path, as a string | `"::weft"` | where to find weft when it is renamed or re-exported |

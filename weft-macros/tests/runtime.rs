@@ -39,9 +39,13 @@ async fn spawned_task_thread() -> ThreadId {
     weft::spawn(async { thread::current().id() }).await.unwrap()
 }
 
-/// What the `multi_thread` flavor uses when `worker_threads` is not given.
+/// What the `multi_thread` flavor uses when `worker_threads` is not given:
+/// weft's variable, then tokio's, else the CPUs (`Builder::worker_threads`).
 fn default_worker_count() -> usize {
-    thread::available_parallelism().map_or(1, NonZeroUsize::get)
+    ["WEFT_WORKER_THREADS", "TOKIO_WORKER_THREADS"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
 #[weft::test]

@@ -980,7 +980,11 @@ mod dropping_a_runtime_with_tasks_spinning_on_yield_now {
 #[test]
 fn runtime_new_is_multi_thread_with_a_worker_per_cpu() {
     let rt = weft::runtime::Runtime::new().unwrap();
-    let cpus = thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    // Unless a variable sets the default (`Builder::worker_threads`).
+    let cpus = ["WEFT_WORKER_THREADS", "TOKIO_WORKER_THREADS"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok())
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get));
     assert_eq!(rt.metrics().num_workers(), cpus);
     // A multi_thread runtime: tasks run off the block_on thread.
     let me = thread::current().id();

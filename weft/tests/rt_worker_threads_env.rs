@@ -10,6 +10,8 @@ use weft::runtime::Builder;
 
 /// Set in the child: which case to check.
 const CASE: &str = "WEFT_WORKER_THREADS_TEST_CASE";
+/// The test the child runs (this one).
+const TEST: &str = "the_worker_count_comes_from_the_environment";
 
 /// What the child checks for each case.
 fn check(case: &str) {
@@ -45,21 +47,25 @@ fn check(case: &str) {
 fn run_child(case: &str, vars: &[(&str, &str)]) {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
-        .args([
-            "the_worker_count_comes_from_the_environment",
-            "--exact",
-            "--nocapture",
-        ])
+        .args([TEST, "--exact"])
         .env(CASE, case)
         .env_remove("WEFT_WORKER_THREADS")
         .env_remove("TOKIO_WORKER_THREADS");
     for (name, value) in vars {
         command.env(name, value);
     }
-    let status = command.status().unwrap();
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
-        status.success(),
-        "case {case} failed in the child: {status}"
+        output.status.success(),
+        "case {case} failed in the child: {}\n{stdout}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // A child that matched no test would pass without checking anything.
+    assert!(
+        stdout.contains("1 passed"),
+        "case {case}: the child ran no test:\n{stdout}"
     );
 }
 

@@ -428,9 +428,10 @@ impl Builder {
     /// else `TOKIO_WORKER_THREADS` (the name tokio reads, so a service
     /// moved from tokio keeps its setting), else the number of CPUs
     /// available to the process ([`std::thread::available_parallelism`]),
-    /// or 1 if unknown. This call overrides the variables. A variable that
-    /// is set must hold a whole number above 0, or [`build`](Self::build)
-    /// fails with [`io::ErrorKind::InvalidInput`] naming it.
+    /// or 1 if unknown. This call overrides the variables. The variable
+    /// read (the first one set) must hold a whole number above 0, or
+    /// [`build`](Self::build) fails with [`io::ErrorKind::InvalidInput`]
+    /// naming it.
     ///
     /// # Differences from tokio
     ///
@@ -1064,7 +1065,10 @@ impl Builder {
     ///
     /// Fails if an OS resource the runtime needs cannot be created (with
     /// `fs`, also if io_uring was required with
-    /// `fs_backend(FsBackend::IoUring)` and cannot be set up).
+    /// `fs_backend(FsBackend::IoUring)` and cannot be set up), and with
+    /// [`io::ErrorKind::InvalidInput`] if a `multi_thread` runtime's worker
+    /// count comes from an environment variable that holds no whole number
+    /// above 0 ([`worker_threads`](Self::worker_threads)).
     pub fn build(&mut self) -> io::Result<Runtime> {
         self.build_runtime(false)
     }

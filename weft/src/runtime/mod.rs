@@ -20,7 +20,8 @@
 //!
 //! * `multi_thread` (the default of [`Runtime::new`] and `#[weft::main]`;
 //!   feature `rt-multi-thread`) — a pool of worker threads, one per CPU unless
-//!   [`Builder::worker_threads`] says otherwise. Each worker has its own
+//!   [`Builder::worker_threads`] (or the variable `WEFT_WORKER_THREADS`,
+//!   or tokio's `TOKIO_WORKER_THREADS`) says otherwise. Each worker has its own
 //!   run queue; idle workers steal from busy ones, so the load spreads
 //!   without a central lock. See "Fairness" below.
 //! * `current_thread` — every task runs on the thread inside

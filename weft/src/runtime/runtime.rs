@@ -133,11 +133,14 @@ impl Runtime {
     }
 
     /// Builds a `multi_thread` runtime with every driver enabled and one
-    /// worker per CPU (see [`Builder::new_multi_thread`]).
+    /// worker per CPU, unless `WEFT_WORKER_THREADS` or
+    /// `TOKIO_WORKER_THREADS` says otherwise (see
+    /// [`Builder::worker_threads`]).
     ///
     /// # Errors
     ///
-    /// Fails if an OS resource the runtime needs cannot be created.
+    /// Fails if an OS resource the runtime needs cannot be created, or if
+    /// that variable holds no whole number above 0.
     #[cfg(feature = "rt-multi-thread")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rt-multi-thread")))]
     pub fn new() -> io::Result<Runtime> {

@@ -13,32 +13,42 @@
 //! submitted); its completion names the buffer (`IORING_CQE_F_BUFFER`,
 //! the id in the flags' upper 16 bits). From then on the buffer is weft's:
 //! the stream that received into it reads from it and gives it back
-//! ([`BufferPool::recycle`]: the entry is written at the tail, then the
-//! tail is published with a release store, as `io_uring_buf_ring_add` and
-//! `io_uring_buf_ring_advance` of liburing do). Everything runs under the
-//! ring's mutex; the kernel reads the entries only up to the published
-//! tail, so an entry is complete before it is visible.
+//! ([`BufferPool::recycle`]). A buffer goes to the kernel by writing its
+//! entry at the tail, then publishing the tail with a release store, as
+//! `io_uring_buf_ring_add` and `io_uring_buf_ring_advance` of liburing do.
+//! Everything runs under the ring's mutex; the kernel reads the entries
+//! only up to the published tail, so an entry is complete before it is
+//! visible.
 //!
 //! **A small reserve in the ring, the rest with the pool.** The kernel
 //! takes entries in ring order and a recycled buffer goes in at the tail,
 //! so a ring holding every buffer would have the kernel use each in turn:
 //! each receive would write to a buffer (a page of its own) gone cold in
 //! the caches since its last use, however few the connections that hold
-//! one at once. So the ring holds `RESERVE` entries ahead, no more: each
-//! buffer the kernel takes (a completion names it, [`BufferPool::taken`])
-//! is replaced at once by the buffer recycled last (`spare`, a stack), or
-//! by one never used yet; a recycled buffer joins the stack when the ring
-//! is full. The kernel then cycles through `RESERVE` buffers plus those
-//! that streams hold, and never-used buffers are never touched (nor
+//! one at once. So the ring holds `RESERVE` entries ahead, no more. The
+//! reap that takes a completion naming a buffer ([`BufferPool::taken`],
+//! called for every such completion by `RingInner::complete`, before it
+//! is queued for its reader) replaces that buffer in the ring with the
+//! buffer recycled last (`spare`, a stack), or with one never used yet; a
+//! recycled buffer joins the stack, and the ring if it has room. The
+//! kernel then cycles through `RESERVE` buffers plus those that streams
+//! hold (bytes not read yet, and completions of a multishot receive that
+//! its stream has not read), and never-used buffers are never touched (nor
 //! resident). The 100-connection echo on io_uring ran 1.05x faster with
-//! a pool of 64 buffers all in the ring than with 512, and 1.09x with 32
-//! (`weft-bench profile tcp_echo_100conn`, 5 alternating runs each).
+//! all of a 64-buffer pool in the ring than with 512, and 1.04x faster
+//! again with 32 (`weft-bench profile tcp_echo_100conn`, 5 alternating
+//! runs each); with this reserve of 32 (of 512), 1.07x the whole pool in
+//! the ring.
 //!
 //! A receive that finds the ring empty (more completions at once than the
 //! reserve, before the reap that refills it) completes with `ENOBUFS`;
-//! the stream's next receive takes from the pool again if it has buffers
-//! left, else receives into a buffer of its own (`uring/stream.rs`): an
-//! exhausted pool slows a connection down and loses nothing. The pool is
+//! the stream's next receive takes from the pool again if the reap left
+//! buffers in the ring, else (every buffer is held) receives into a
+//! buffer of its own (`uring/stream.rs`): an exhausted pool slows a
+//! connection down and loses nothing. A stream that is not read while its
+//! peer sends can hold the whole pool (its multishot receive goes on until
+//! the ring runs dry); the others then use buffers of their own until it
+//! reads. The pool is
 //! built by the first receive on the ring: a runtime that never reads a
 //! socket on io_uring allocates nothing.
 //!
@@ -178,17 +188,19 @@ impl BufferPool {
     }
 
     /// A completion named a buffer: the kernel took it from the ring, which
-    /// gets another in its place.
+    /// gets another in its place. Called exactly once per such completion,
+    /// at its reap.
     pub(crate) fn taken(&mut self) {
+        debug_assert!(self.in_ring > 0, "the kernel took a buffer the ring did not hold");
         self.in_ring = self.in_ring.saturating_sub(1);
         self.refill();
     }
 
-    /// Whether a buffer is left to give the kernel (in the ring, or to put
-    /// there): after `ENOBUFS`, whether the next receive takes from the
-    /// pool again.
+    /// Whether the ring holds buffers for the kernel: after `ENOBUFS`,
+    /// whether the next receive takes from the pool again (the reap that
+    /// took the `ENOBUFS` refilled the ring from whatever the pool had).
     pub(crate) fn has_buffers(&self) -> bool {
-        self.in_ring > 0 || !self.spare.is_empty() || self.fresh < BUFFERS
+        self.in_ring > 0
     }
 
     /// Buffers ever used (tests).

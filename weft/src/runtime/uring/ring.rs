@@ -1172,6 +1172,14 @@ impl RingInner {
     }
 
     fn complete(&mut self, user_data: u64, result: i32, flags: u32, after: &mut AfterUnlock) {
+        // The kernel took a buffer from the pool's ring for this completion:
+        // the ring gets another now, at the reap, however long the
+        // completion then waits to be read (`uring/buffers.rs`).
+        if io_uring::cqueue::buffer_select(flags).is_some() {
+            if let Some(pool) = self.built_pool() {
+                pool.taken();
+            }
+        }
         // A socket close's error leaves nothing to do: the descriptor is
         // gone either way (as std's drop of a socket ignores it).
         if user_data == IGNORED || user_data == POLL_CANCEL || user_data == SOCKET_CLOSE {

@@ -15,10 +15,13 @@
 //!   leaves it in flight, and its bytes wait in `held` for the next read,
 //!   `try_read` or `peek` (nothing is lost). A completion's bytes are
 //!   copied into the caller's buffer and the pool buffer goes back to the
-//!   kernel as soon as it is read whole. A pool out of buffers (`ENOBUFS`)
-//!   makes the next receive take from it again if it has buffers left
-//!   (`uring/buffers.rs`), else bring a buffer of its own. At most one receive
-//!   is in flight per stream, so a stream holds at most one pool buffer.
+//!   pool as soon as it is read whole. A ring out of buffers (`ENOBUFS`)
+//!   makes the next receive take from the pool again if the ring was
+//!   refilled (`uring/buffers.rs`), else bring a buffer of its own. At most
+//!   one receive is in flight per stream; a multishot receive's
+//!   completions that the stream has not read yet each hold a pool buffer
+//!   (a stream not read while its peer sends holds as many as the ring
+//!   gives it).
 //! * **A receive follows its reader.** The kernel runs a receive's
 //!   completions through the thread that submitted it, and the reap that
 //!   takes them wakes the task on that thread's worker: a task stays where
@@ -777,40 +780,36 @@ fn side_multi(next: Option<(i32, u32)>, ring: &Arc<RingShared>) -> (Received, bo
 /// A pooled receive's outcome, its buffer (of `ring`'s pool) now held.
 fn side_pooled(out: PooledOutput, ring: Arc<RingShared>) -> Received {
     let PooledOutput { result, buffer } = out;
-    let Some(id) = buffer else {
-        return match result {
-            Ok(0) => Ok(None),
-            Ok(_) => Err(io::Error::other("io_uring: a receive completed without its buffer")),
-            Err(err) => Err(err),
-        };
-    };
-    // The kernel took the buffer from the ring (`BufferPool::taken`); it
-    // is this receive's until recycled.
-    let bytes = {
-        let mut inner = ring.lock();
-        let pool = inner
-            .built_pool()
-            .expect("a completion names a buffer of a built pool");
-        pool.taken();
-        match result {
-            Ok(n) if n > 0 => Some((NonNull::new(pool.buffer(id)).expect("a buffer of the pool"), n)),
-            // The end of the stream, or an error: nothing to read in it.
-            _ => {
-                pool.recycle(id);
-                None
-            }
+    match (result, buffer) {
+        (Ok(0), Some(id)) => {
+            recycle(&ring, id);
+            Ok(None)
         }
-    };
-    match (result, bytes) {
-        (Ok(_), Some((bytes, n))) => Ok(Some(Held::Pooled {
-            ring,
-            id,
-            bytes,
-            start: 0,
-            end: n,
-        })),
-        (Ok(_), None) => Ok(None),
-        (Err(err), _) => Err(err),
+        (Ok(0), None) => Ok(None),
+        (Ok(n), Some(id)) => {
+            let bytes = ring
+                .lock()
+                .built_pool()
+                .map(|pool| pool.buffer(id))
+                .and_then(NonNull::new)
+                .expect("a completion names a buffer of a built pool");
+            Ok(Some(Held::Pooled {
+                ring,
+                id,
+                bytes,
+                start: 0,
+                end: n,
+            }))
+        }
+        (Ok(_), None) => Err(io::Error::other(
+            "io_uring: a receive completed without its buffer",
+        )),
+        (Err(err), buffer) => {
+            if let Some(id) = buffer {
+                recycle(&ring, id);
+            }
+            Err(err)
+        }
     }
 }
 
@@ -1107,7 +1106,6 @@ impl Discard for RecvPooled {
     /// back to the pool.
     fn discard_with_flags(&mut self, _position: usize, _result: i32, flags: u32, ring: &mut RingInner) {
         if let (Some(id), Some(pool)) = (cqueue::buffer_select(flags), ring.built_pool()) {
-            pool.taken();
             pool.recycle(id);
         }
     }
@@ -1138,7 +1136,7 @@ impl Operation for RecvPooled {
 }
 
 /// A multishot receive into the ring's pool: a completion each time data
-/// arrives, until the pool runs out (`ENOBUFS`), the stream ends, or an
+/// arrives, until the ring runs out of buffers (`ENOBUFS`), the stream ends, or an
 /// error.
 pub(crate) struct RecvMulti {
     fd: RawFd,
@@ -1148,7 +1146,6 @@ impl Discard for RecvMulti {
     /// A completion after the stream was dropped: its buffer goes back.
     fn discard_with_flags(&mut self, _position: usize, _result: i32, flags: u32, ring: &mut RingInner) {
         if let (Some(id), Some(pool)) = (cqueue::buffer_select(flags), ring.built_pool()) {
-            pool.taken();
             pool.recycle(id);
         }
     }

@@ -1105,6 +1105,51 @@ fn the_ring_holds_a_reserve_of_receive_buffers() {
     });
 }
 
+/// A stream that is not read while its peer sends keeps its multishot
+/// receive's completions, each holding a pool buffer, until the ring runs
+/// dry. The reap that takes those completions refills the ring
+/// (`BufferPool::taken`, called by `RingInner::complete`), so another
+/// stream's receive still finds a buffer; and every byte of the unread
+/// stream is there, in order, when it reads. Counted when the stream read
+/// a completion instead, the ring looked full while it was empty, and the
+/// other stream retried its receive without end (the timeout fails it).
+#[test]
+fn a_stream_not_read_does_not_starve_the_others() {
+    use super::buffers::{BUFFER_SIZE, RESERVE};
+    use std::io::Write;
+    use std::os::fd::IntoRawFd;
+    let rt = socket_runtime("current_thread");
+    let (a_ours, mut a_peer) = socket_pair();
+    let (b_ours, mut b_peer) = socket_pair();
+    let a = rt.block_on(async { super::stream::RingStream::for_current_runtime(a_ours.into_raw_fd()).unwrap() });
+    let b = rt.block_on(async { super::stream::RingStream::for_current_runtime(b_ours.into_raw_fd()).unwrap() });
+    // A's multishot receive is armed by a first read.
+    a_peer.write_all(&[0]).unwrap();
+    rt.block_on(async { assert_eq!(read_byte(&a).await, 0) });
+    // More than the reserve can take: the kernel fills A's completions
+    // from the ring while this thread writes (their task work runs on it),
+    // until the ring is empty and A's receive ends (`ENOBUFS`).
+    let sent: Vec<u8> = (0..(usize::from(RESERVE) + 8) * BUFFER_SIZE).map(|i| (i % 251) as u8).collect();
+    a_peer.write_all(&sent).unwrap();
+    b_peer.write_all(&[7]).unwrap();
+    rt.block_on(async {
+        let read = crate::time::timeout(std::time::Duration::from_secs(20), read_byte(&b)).await;
+        assert_eq!(read.expect("the other stream's read never ended"), 7);
+        // A reads everything it was sent, in order.
+        let mut got = vec![0u8; sent.len()];
+        let mut filled = 0;
+        while filled < got.len() {
+            filled += std::future::poll_fn(|cx| {
+                let mut buf = crate::io::ReadBuf::new(&mut got[filled..]);
+                std::task::ready!(a.poll_read(cx, &mut buf)).unwrap();
+                std::task::Poll::Ready(buf.filled().len())
+            })
+            .await;
+        }
+        assert!(got == sent, "the unread stream's bytes changed");
+    });
+}
+
 /// A receive follows its reader (`uring/stream.rs`): `block_on`'s thread
 /// reads long enough for its receive (on the ring nobody owns, its
 /// completions run through that thread) to be movable; then a task on a
@@ -1500,8 +1545,8 @@ fn a_thread_outside_the_scheduler_never_submits_a_workers_entries() {
 }
 
 /// The wakes of a ring's reap run as I/O wakes on a worker
-/// (`scheduler::Context::wake_from_ring`: no LIFO rescue is asked for
-/// them): a waker that a reap on a worker wakes sees the worker's flag set.
+/// (`scheduler::Context::wake_from_ring`: they queue in order, with no
+/// LIFO slot and no LIFO rescue): a waker that a reap on a worker wakes sees the worker's flag set.
 #[test]
 fn a_reap_on_a_worker_wakes_as_io() {
     use crate::runtime::scheduler::Context as SchedulerContext;

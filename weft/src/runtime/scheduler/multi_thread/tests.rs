@@ -122,9 +122,10 @@ crate::sys::cfg_io_uring! {
     }
 
     /// The wakes of an io_uring reap inside a poll run as I/O wakes
-    /// (`Context::wake_from_ring`): the worker's flag that keeps them from
-    /// asking a LIFO rescue is set for exactly their duration, nested calls
-    /// included, and cleared after (so later plain wakes still ask one).
+    /// (`Context::wake_from_ring`): the worker's flag that keeps them out of
+    /// the LIFO slot (and from asking a LIFO rescue) is set for exactly
+    /// their duration, nested calls included, and cleared after (so later
+    /// plain wakes use the slot again).
     /// Without it, a 1-connection echo on io_uring woke the idle worker for
     /// every message (`Core::waking_from_io`).
     #[test]

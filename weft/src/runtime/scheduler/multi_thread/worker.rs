@@ -478,9 +478,9 @@ impl Context {
                 // task: its task queues behind the others, in the order the
                 // kernel completed them (see `Core::waking_from_io`).
                 core.push_local(task, handle);
-                // This worker runs the next queued task itself: only more
-                // than that is worth another worker's wake-up.
-                core.run_queue.len() > 1
+                // This worker runs the next task itself: only more than
+                // that is worth another worker's wake-up.
+                core.ready_tasks() > 1
             } else if is_yield || !core.lifo_enabled {
                 core.push_local(task, handle);
                 true
@@ -686,7 +686,12 @@ impl Core {
     }
 
     fn should_notify_others(&self) -> bool {
-        !self.is_searching && usize::from(!self.lifo.is_empty()) + self.run_queue.len() > 1
+        !self.is_searching && self.ready_tasks() > 1
+    }
+
+    /// Tasks ready to run here: the LIFO slot's and the run queue's.
+    fn ready_tasks(&self) -> usize {
+        usize::from(!self.lifo.is_empty()) + self.run_queue.len()
     }
 
     /// Moves the yielded tasks to the back of the run queue, in the order
