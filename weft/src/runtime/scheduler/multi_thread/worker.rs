@@ -179,10 +179,13 @@ pub(super) struct Core {
     /// submission took completions inline, `Context::wake_from_ring`).
     /// Such wakes go to the back of the run queue, never the LIFO slot,
     /// and ask no LIFO rescue ("I/O wakes queue in order" in the module's
-    /// note; `schedule_local`). A rescue asked inside a poll woke the idle
-    /// worker for every message of a 1-connection echo on io_uring, which
-    /// then ran at 16,000 messages/s instead of 150,000 (`weft-bench
-    /// profile tcp_echo_1conn`, 2 workers).
+    /// note; `schedule_local`). Two measurements of the 1-connection echo
+    /// on io_uring (`weft-bench profile tcp_echo_1conn`, 2 workers) stand
+    /// behind it: when these wakes still took the LIFO slot, asking a
+    /// rescue for each woke the idle worker for every message (16,000
+    /// messages/s against 150,000 without the rescue); keeping
+    /// them out of the slot altogether then took it to 222,000 (the end of
+    /// each LIFO chain had still woken the idle worker).
     waking_from_io: bool,
     stats: Stats,
     rand: FastRand,
