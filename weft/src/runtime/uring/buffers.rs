@@ -48,9 +48,8 @@
 //! connection down and loses nothing. A stream that is not read while its
 //! peer sends can hold the whole pool (its multishot receive goes on until
 //! the ring runs dry); the others then use buffers of their own until it
-//! reads. The pool is
-//! built by the first receive on the ring: a runtime that never reads a
-//! socket on io_uring allocates nothing.
+//! reads. The pool is built by the first receive on the ring: a runtime
+//! that never reads a socket on io_uring allocates nothing.
 //!
 //! Sources: `io_uring_register_buf_ring(3)`, `io_uring_buf_ring_add(3)`,
 //! `io_uring_setup_buf_ring(3)` (the layout, the tail in the first entry's

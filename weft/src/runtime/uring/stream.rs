@@ -166,7 +166,8 @@ struct ReadSide {
     /// The receive in flight.
     recv: Option<RecvOp>,
     /// The pool's ring was out of buffers (`ENOBUFS`): the next receive
-    /// takes from the pool if it has buffers left, else brings its own.
+    /// takes from the pool if the reap refilled the ring, else brings its
+    /// own.
     pool_ran_dry: bool,
     /// The receive in flight was asked to end, so that the next one starts
     /// on the reader's ring (`follow_the_reader`).

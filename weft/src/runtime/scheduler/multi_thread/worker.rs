@@ -47,9 +47,9 @@
 //! the idle worker whenever a LIFO chain ended (152,000 messages/s on
 //! io_uring, 222,000 in order: `weft-bench profile`, 2 workers, 5
 //! alternating runs). Such a wake asks for another worker only when more
-//! than the next task waits in the queue; a single one waits for the
-//! waking poll (stealable, but no worker is woken to steal it), as a LIFO
-//! task does on tokio.
+//! than one task is ready here (LIFO slot and run queue); a single one
+//! waits for the waking poll (stealable, but no worker is woken to steal
+//! it), as a LIFO task does on tokio.
 //!
 //! **Spinning for remote work.** A worker whose last task came from the
 //! inject queue serves a thread outside the workers (a `block_on` caller,
